@@ -1,0 +1,83 @@
+/**
+ * The command line: loads the configuration (exit 2 on any configuration
+ * error, before a socket opens) and runs the subcommand from the table.
+ */
+import { Directory } from "../auth/mod.ts";
+import { type Config, ConfigError, loadConfig, renderConfig, renderHelp } from "../config/mod.ts";
+import { runServe } from "./serve.ts";
+import { runUserCommand } from "./user_command.ts";
+
+export const VERSION = "0.1.0";
+
+/** Output streams, injectable for tests. */
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  stdin: ReadableStream<Uint8Array>;
+}
+
+type Subcommand = (words: string[], config: Config, io: CliIo) => Promise<number>;
+
+async function runCheck(_words: string[], config: Config, io: CliIo): Promise<number> {
+  try {
+    await new Directory({
+      usersFile: config.usersFile,
+      aliasesFile: config.aliasesFile,
+      domains: config.domains,
+    }).load();
+  } catch (error) {
+    io.err(`pillarbox: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+  io.out(renderConfig(config).trimEnd());
+  io.out("# configuration ok");
+  return 0;
+}
+
+/** Subcommands by first word; "help" and "version" are handled before the table. */
+export const SUBCOMMANDS = new Map<string, Subcommand>([
+  ["serve", (_words, config) => runServe(config)],
+  ["check", runCheck],
+  [
+    "user",
+    (words, config, io) =>
+      runUserCommand(words, {
+        usersFile: config.usersFile,
+        stdin: io.stdin,
+        out: io.out,
+        err: io.err,
+      }),
+  ],
+]);
+
+/** Runs the command line `argv` (without the program name); returns the exit status. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let words: string[];
+  let config: Config;
+  try {
+    ({ words, config } = loadConfig(argv, {
+      passThrough: ["--json", "--all", "--help", "--version"],
+    }));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`pillarbox: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const [name, ...rest] = words;
+  if (name === undefined || name === "help" || name === "--help" || rest.includes("--help")) {
+    io.out(renderHelp().trimEnd());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "version" || name === "--version") {
+    io.out(`pillarbox ${VERSION}`);
+    return 0;
+  }
+  const subcommand = SUBCOMMANDS.get(name);
+  if (!subcommand) {
+    io.err(`pillarbox: unknown command "${name}" (see "pillarbox help")`);
+    return 2;
+  }
+  return await subcommand(rest, config, io);
+}

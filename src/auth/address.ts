@@ -1,0 +1,59 @@
+/**
+ * Addresses as accounts: `bob@example.com` is both a login name and, split at
+ * the `@`, the mailbox directory `mail/example.com/bob/`.
+ *
+ * An account address is valid only in its canonical (normalized, lowercase)
+ * form, so validation also guarantees that both halves are safe directory
+ * names: no `/`, no NUL, never `.` or `..`, never empty.
+ */
+
+const LOCAL_PART = /^[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*$/;
+const HOSTNAME_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** RFC 5322 dot-atom local part, for addresses on other servers (alias targets). */
+const REMOTE_LOCAL_PART = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+
+const MAX_LOCAL_PART = 64;
+const MAX_DOMAIN = 253;
+const MAX_ADDRESS = 254;
+
+/** Trims and lowercases an address (both halves); lookups compare normalized addresses. */
+export function normalizeAddress(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+/** Splits at the last `@`; null when there is none. */
+export function splitAddress(address: string): { local: string; domain: string } | null {
+  const at = address.lastIndexOf("@");
+  if (at < 0) return null;
+  return { local: address.slice(0, at), domain: address.slice(at + 1) };
+}
+
+/** Whether `domain` is a lowercase hostname (`example.com`, `localhost`); no trailing dot. */
+export function isValidDomain(domain: string): boolean {
+  if (domain.length === 0 || domain.length > MAX_DOMAIN) return false;
+  return domain.split(".").every((label) => HOSTNAME_LABEL.test(label));
+}
+
+/**
+ * Whether `address` is a canonical account address: local part of
+ * `[a-z0-9._+-]` without a leading, trailing or doubled dot, and a hostname.
+ * Normalize first: `Bob@Example.COM` is not canonical, `bob@example.com` is.
+ */
+export function isValidAccountAddress(address: string): boolean {
+  if (address.length > MAX_ADDRESS) return false;
+  const parts = splitAddress(address);
+  if (parts === null || parts.local.length > MAX_LOCAL_PART) return false;
+  return LOCAL_PART.test(parts.local) && isValidDomain(parts.domain);
+}
+
+/**
+ * Whether `address` is an acceptable normalized alias target: an account
+ * address, or an address on another server with any RFC 5322 dot-atom local
+ * part (`o'neil@example.org`).
+ */
+export function isValidTargetAddress(address: string): boolean {
+  if (address.length > MAX_ADDRESS) return false;
+  const parts = splitAddress(address);
+  if (parts === null || parts.local.length > MAX_LOCAL_PART) return false;
+  return REMOTE_LOCAL_PART.test(parts.local) && isValidDomain(parts.domain);
+}

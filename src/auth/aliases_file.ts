@@ -1,0 +1,93 @@
+/**
+ * The aliases file: where an address that is not an account delivers.
+ *
+ * ```
+ * # comment
+ * postmaster@example.com: bob@example.com, carol@example.com
+ * team@example.com: bob@example.com, friend@elsewhere.org
+ * @example.com: bob@example.com
+ * ```
+ *
+ * The left side is an account-style address, or `@domain` for a catch-all of
+ * that domain. Targets are full addresses, local or on other servers (mail to
+ * those is relayed). Everything is normalized to lowercase.
+ */
+
+import {
+  isValidAccountAddress,
+  isValidDomain,
+  isValidTargetAddress,
+  normalizeAddress,
+} from "./address.ts";
+
+/**
+ * Normalized alias -> normalized targets. Keys are `alias@domain`, or
+ * `@domain` for a catch-all.
+ */
+export type AliasTable = ReadonlyMap<string, readonly string[]>;
+
+/** The table key of the catch-all for `domain`. */
+export function catchAllKey(domain: string): string {
+  return `@${domain}`;
+}
+
+function parseAliasName(raw: string): string | { error: string } {
+  const name = normalizeAddress(raw);
+  if (name.startsWith("@")) {
+    return isValidDomain(name.slice(1)) ? name : { error: `invalid catch-all domain "${raw}"` };
+  }
+  return isValidAccountAddress(name) ? name : { error: `invalid alias address "${raw}"` };
+}
+
+function parseTargets(raw: string): string[] | { error: string } {
+  const targets: string[] = [];
+  for (const piece of raw.split(",")) {
+    const target = normalizeAddress(piece);
+    if (target === "") return { error: "empty target" };
+    if (!isValidTargetAddress(target)) return { error: `invalid target address "${piece.trim()}"` };
+    if (!targets.includes(target)) targets.push(target);
+  }
+  return targets;
+}
+
+/**
+ * Parses the text of an aliases file (pure). Throws
+ * `Cannot read aliases file "X": line N: ...` on the first bad line.
+ */
+export function parseAliases(text: string, fileName: string): AliasTable {
+  const table = new Map<string, readonly string[]>();
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? "").replace(/\r$/, "").trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const fail = (detail: string) =>
+      new Error(`Cannot read aliases file "${fileName}": line ${i + 1}: ${detail}`);
+    const colon = line.indexOf(":");
+    if (colon < 0) throw fail(`expected "alias@domain: target, target"`);
+    const name = parseAliasName(line.slice(0, colon));
+    if (typeof name !== "string") throw fail(name.error);
+    const rest = line.slice(colon + 1).trim();
+    if (rest === "") throw fail(`no targets for "${name}"`);
+    const targets = parseTargets(rest);
+    if (!Array.isArray(targets)) throw fail(targets.error);
+    if (table.has(name)) throw fail(`duplicate alias "${name}"`);
+    table.set(name, targets);
+  }
+  return table;
+}
+
+/**
+ * Reads and parses an aliases file. A missing file is an empty table; an
+ * unreadable or malformed one throws an Error naming the file (and line).
+ */
+export async function readAliasesFile(path: string): Promise<AliasTable> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return new Map();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot read aliases file "${path}": ${reason}`);
+  }
+  return parseAliases(text, path);
+}

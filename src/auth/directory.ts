@@ -1,0 +1,147 @@
+/**
+ * The directory: the one place that answers "who is this recipient?" and
+ * "is this password right?", from the users file and the aliases file.
+ *
+ * Both files are watched (stat at most once per second, reload on change),
+ * so accounts added by `pillarbox user add` work without a restart.
+ * Precedence for a local address: exact account > exact alias > catch-all.
+ */
+
+import type { Logger } from "../log/mod.ts";
+import { normalizeAddress, splitAddress } from "./address.ts";
+import { type AliasTable, catchAllKey, readAliasesFile } from "./aliases_file.ts";
+import { hashPassword, verifyPassword } from "./password.ts";
+import { readUsersFile } from "./users_file.ts";
+import { WatchedFile } from "./watched_file.ts";
+
+/** Alias expansion stops following chains deeper than this. */
+export const MAX_ALIAS_DEPTH = 10;
+
+/** What a recipient address means to this server. */
+export type RecipientVerdict =
+  /** Final local accounts (normalized, deduplicated) after alias expansion. */
+  | { kind: "local"; mailboxes: string[] }
+  /** The domain is not one of ours: a relaying question for the caller. */
+  | { kind: "remote" }
+  /** A local domain with no such account, alias or catch-all. */
+  | { kind: "unknown" };
+
+/** Options for {@link Directory}. */
+export type DirectoryOptions = {
+  usersFile: string;
+  aliasesFile: string;
+  /** The local domains (`--domains`). */
+  domains: readonly string[];
+  /** Minimum time between two stats of each file (default 1000). */
+  checkIntervalMs?: number;
+  /** The clock, in milliseconds (tests inject one). */
+  now?: () => number;
+  /** Where to report a changed file that fails to load (the old contents stay in use). */
+  log?: Logger;
+};
+
+/** Accounts, aliases and local domains, kept current with the files on disk. */
+export class Directory {
+  readonly #domains: ReadonlySet<string>;
+  readonly #users: WatchedFile<Map<string, string>>;
+  readonly #aliases: WatchedFile<AliasTable>;
+  #dummyHash: Promise<string> | null = null;
+
+  constructor(options: DirectoryOptions) {
+    this.#domains = new Set(options.domains.map((domain) => normalizeAddress(domain)));
+    const common = { checkIntervalMs: options.checkIntervalMs, now: options.now };
+    const report = (path: string) => (error: unknown) =>
+      options.log?.warn("auth.reload_failed", {
+        file: path,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    this.#users = new WatchedFile({
+      ...common,
+      path: options.usersFile,
+      load: readUsersFile,
+      onReloadError: report(options.usersFile),
+    });
+    this.#aliases = new WatchedFile({
+      ...common,
+      path: options.aliasesFile,
+      load: readAliasesFile,
+      onReloadError: report(options.aliasesFile),
+    });
+  }
+
+  /** Loads both files now; throws if either is malformed (use at startup and in `check`). */
+  async load(): Promise<void> {
+    await Promise.all([this.#users.get(), this.#aliases.get()]);
+  }
+
+  /** Whether mail for `domain` is delivered to mailboxes here. */
+  isLocalDomain(domain: string): boolean {
+    return this.#domains.has(normalizeAddress(domain));
+  }
+
+  /**
+   * Resolves a recipient. Aliases expand recursively (loop-safe, at most
+   * {@link MAX_ALIAS_DEPTH} levels); targets on other domains come back in
+   * `forwards`. The verdict is "local" when at least one mailbox or forward exists.
+   */
+  async resolveRecipient(address: string): Promise<RecipientVerdict & { forwards?: string[] }> {
+    const normalized = normalizeAddress(address);
+    const parts = splitAddress(normalized);
+    if (parts === null || parts.local === "") return { kind: "unknown" };
+    if (!this.isLocalDomain(parts.domain)) return { kind: "remote" };
+    const [users, aliases] = await Promise.all([this.#users.get(), this.#aliases.get()]);
+    const mailboxes = new Set<string>();
+    const forwards = new Set<string>();
+    const seen = new Set<string>();
+    const expand = (current: string, depth: number): void => {
+      if (seen.has(current) || depth > MAX_ALIAS_DEPTH) return;
+      seen.add(current);
+      const domain = splitAddress(current)?.domain ?? "";
+      if (!this.isLocalDomain(domain)) {
+        forwards.add(current);
+        return;
+      }
+      if (users.has(current)) {
+        mailboxes.add(current);
+        return;
+      }
+      const targets = aliases.get(current) ?? aliases.get(catchAllKey(domain)) ?? [];
+      for (const target of targets) expand(target, depth + 1);
+    };
+    expand(normalized, 0);
+    if (mailboxes.size === 0 && forwards.size === 0) return { kind: "unknown" };
+    const verdict: RecipientVerdict & { forwards?: string[] } = {
+      kind: "local",
+      mailboxes: [...mailboxes],
+    };
+    if (forwards.size > 0) verdict.forwards = [...forwards];
+    return verdict;
+  }
+
+  /**
+   * Checks a login (`user` is a full address). An unknown user still costs
+   * one scrypt, so timing does not reveal which accounts exist.
+   */
+  async verifyLogin(user: string, password: string): Promise<boolean> {
+    const users = await this.#users.get();
+    const hash = users.get(normalizeAddress(user));
+    if (hash === undefined) {
+      this.#dummyHash ??= hashPassword(crypto.randomUUID());
+      await verifyPassword(password, await this.#dummyHash);
+      return false;
+    }
+    return await verifyPassword(password, hash);
+  }
+
+  /**
+   * Whether the authenticated `user` may send as `address`: its own address,
+   * or an alias or catch-all whose expansion delivers to `user`.
+   */
+  async ownsAddress(user: string, address: string): Promise<boolean> {
+    const account = normalizeAddress(user);
+    const wanted = normalizeAddress(address);
+    if (account === wanted) return true;
+    const verdict = await this.resolveRecipient(wanted);
+    return verdict.kind === "local" && verdict.mailboxes.includes(account);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Brute-force brake for logins, shared by submission, POP3 and IMAP.
+ *
+ * Per client address: the first `freeFailures` failures cost nothing, then
+ * each attempt waits longer (500 ms, doubling, capped), and after
+ * `blockAfterFailures` failures the address is refused for `blockMs`.
+ * A success or `windowMs` without a failure forgets the address. IPv6
+ * clients are counted per /64, since one host usually owns a whole /64.
+ */
+
+/** Options for {@link LoginLimiter}; every field has a sensible default. */
+export type LoginLimiterOptions = {
+  /** Failures allowed without any delay (default 3). */
+  freeFailures?: number;
+  /** Failures after which the address is refused outright (default 10). */
+  blockAfterFailures?: number;
+  /** How long a blocked address stays blocked (default 15 minutes). */
+  blockMs?: number;
+  /** A failure is forgotten after this long without another (default 15 minutes). */
+  windowMs?: number;
+  /** The first delay after the free failures (default 500); it doubles per failure. */
+  baseDelayMs?: number;
+  /** Upper bound of the delay (default 5000). */
+  maxDelayMs?: number;
+  /** How many addresses are tracked at most; the oldest is evicted (default 10,000). */
+  maxTrackedIps?: number;
+  /** The clock, in milliseconds (tests inject one). */
+  now?: () => number;
+};
+
+/** The limiter's answer before a login attempt. */
+export type LoginCheck = { allowed: true; delayMs: number } | {
+  allowed: false;
+  retryAfterMs: number;
+};
+
+type Entry = { failures: number; lastFailureMs: number; blockedUntilMs: number };
+
+const MINUTE_MS = 60_000;
+
+/** Counts login failures per client address and says how long to make the next attempt wait. */
+export class LoginLimiter {
+  readonly #free: number;
+  readonly #blockAfter: number;
+  readonly #blockMs: number;
+  readonly #windowMs: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #maxTracked: number;
+  readonly #now: () => number;
+  /** Insertion order is recency order: the first key is the oldest. */
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(options: LoginLimiterOptions = {}) {
+    this.#free = options.freeFailures ?? 3;
+    this.#blockAfter = options.blockAfterFailures ?? 10;
+    this.#blockMs = options.blockMs ?? 15 * MINUTE_MS;
+    this.#windowMs = options.windowMs ?? 15 * MINUTE_MS;
+    this.#baseDelayMs = options.baseDelayMs ?? 500;
+    this.#maxDelayMs = options.maxDelayMs ?? 5000;
+    this.#maxTracked = Math.max(1, options.maxTrackedIps ?? 10_000);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Before a login attempt: whether to allow it, and how long to wait before answering. */
+  check(ip: string): LoginCheck {
+    const entry = this.#current(limiterKey(ip));
+    if (entry === undefined) return { allowed: true, delayMs: 0 };
+    const now = this.#now();
+    if (entry.blockedUntilMs > now) {
+      return { allowed: false, retryAfterMs: entry.blockedUntilMs - now };
+    }
+    const excess = entry.failures - this.#free;
+    if (excess <= 0) return { allowed: true, delayMs: 0 };
+    const delayMs = Math.min(this.#baseDelayMs * 2 ** Math.min(excess - 1, 30), this.#maxDelayMs);
+    return { allowed: true, delayMs };
+  }
+
+  /** After a failed login. */
+  recordFailure(ip: string): void {
+    const key = limiterKey(ip);
+    const now = this.#now();
+    const entry = this.#current(key) ?? { failures: 0, lastFailureMs: now, blockedUntilMs: 0 };
+    entry.failures++;
+    entry.lastFailureMs = now;
+    if (entry.failures >= this.#blockAfter) entry.blockedUntilMs = now + this.#blockMs;
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    while (this.#entries.size > this.#maxTracked) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) break;
+      this.#entries.delete(oldest.value);
+    }
+  }
+
+  /** After a successful login: forgets the address's failures. */
+  recordSuccess(ip: string): void {
+    this.#entries.delete(limiterKey(ip));
+  }
+
+  /** How many addresses are being tracked (for metrics and tests). */
+  get trackedCount(): number {
+    return this.#entries.size;
+  }
+
+  /** The live entry for `key`, dropping it first if its block or window has passed. */
+  #current(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    const now = this.#now();
+    const blockOver = entry.blockedUntilMs > 0 && entry.blockedUntilMs <= now;
+    const quiet = entry.blockedUntilMs <= now && now - entry.lastFailureMs >= this.#windowMs;
+    if (blockOver || quiet) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+}
+
+/**
+ * The key an address is counted under: IPv4 as is (also when IPv4-mapped),
+ * IPv6 by its /64 prefix, anything unparsable as given.
+ */
+export function limiterKey(ip: string): string {
+  const address = ip.trim().toLowerCase().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  if (!address.includes(":")) return address;
+  const halves = address.split("::");
+  if (halves.length > 2) return address;
+  const head = halves[0] ? halves[0].split(":") : [];
+  const tail = halves[1] ? halves[1].split(":") : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return address;
+  const groups = [...head, ...Array<string>(halves.length === 1 ? 0 : missing).fill("0"), ...tail];
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return address;
+  return groups.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(":") + "::/64";
+}
+
+/**
+ * Log fields for a failed login, one grep- and fail2ban-friendly line:
+ * `event=auth.failed ip=1.2.3.4 user=bob@example.com proto=imap`. The user
+ * name is client-supplied, so it is cut to 64 characters and stripped of
+ * spaces, quotes and `=`: it can never forge an `ip=` field for fail2ban.
+ */
+export function formatAuthFailureFields(
+  ip: string,
+  user: string,
+  protocol: string,
+): { event: "auth.failed"; ip: string; user: string; proto: string } {
+  const safeUser = user.slice(0, 64).replace(/[^\x21-\x7e]|[="\\]/g, "?");
+  return { event: "auth.failed", ip, user: safeUser, proto: protocol };
+}

@@ -1,0 +1,84 @@
+/**
+ * Password hashes: scrypt, encoded as one colon-free token so it fits the
+ * users file (`address:hash`).
+ *
+ * Format: `scrypt$N$r$p$<salt base64>$<key base64>`, for example
+ * `scrypt$16384$8$1$3q2+7w...==$Xk...=`. The async `scrypt` runs on the libuv
+ * thread pool, so hashing never blocks the event loop.
+ */
+
+import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { decodeStrictBase64, encodeBase64 } from "./base64.ts";
+
+/** The cost parameters used for new hashes. */
+export const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, saltBytes: 16, keyBytes: 32 } as const;
+
+/** Refuse parameters that would cost more memory than this (a hash file is input too). */
+const MAX_SCRYPT_MEMORY_BYTES = 256 * 1024 * 1024;
+
+type ScryptHash = { N: number; r: number; p: number; salt: Uint8Array; key: Uint8Array };
+
+function deriveKey(
+  password: string,
+  salt: Uint8Array,
+  params: { N: number; r: number; p: number; keyBytes: number },
+): Promise<Uint8Array> {
+  const { N, r, p, keyBytes } = params;
+  const maxmem = 256 * N * r + 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    scrypt(password.normalize("NFC"), salt, keyBytes, { N, r, p, maxmem }, (error, key) => {
+      if (error) reject(error);
+      else resolve(new Uint8Array(key));
+    });
+  });
+}
+
+/** Hashes `password` with a fresh random salt; the result is safe to store in the users file. */
+export async function hashPassword(password: string): Promise<string> {
+  const { N, r, p, saltBytes, keyBytes } = SCRYPT_PARAMS;
+  const salt = new Uint8Array(randomBytes(saltBytes));
+  const key = await deriveKey(password, salt, { N, r, p, keyBytes });
+  return `scrypt$${N}$${r}$${p}$${encodeBase64(salt)}$${encodeBase64(key)}`;
+}
+
+function parseCount(text: string | undefined): number | null {
+  if (text === undefined || !/^[1-9][0-9]{0,9}$/.test(text)) return null;
+  return Number(text);
+}
+
+/** Parses an encoded hash; null when it is malformed or its cost is out of bounds. */
+function parseHash(encoded: string): ScryptHash | null {
+  const parts = encoded.split("$");
+  if (parts.length !== 6 || parts[0] !== "scrypt") return null;
+  const N = parseCount(parts[1]);
+  const r = parseCount(parts[2]);
+  const p = parseCount(parts[3]);
+  if (N === null || r === null || p === null) return null;
+  if (N < 2 || (N & (N - 1)) !== 0 || p > 16) return null;
+  if (128 * N * r > MAX_SCRYPT_MEMORY_BYTES) return null;
+  const salt = decodeStrictBase64(parts[4] ?? "");
+  const key = decodeStrictBase64(parts[5] ?? "");
+  if (salt === null || key === null) return null;
+  if (salt.length < 8 || key.length < 16 || key.length > 64) return null;
+  return { N, r, p, salt, key };
+}
+
+/**
+ * Checks `password` against an encoded hash in constant time.
+ * Returns false for a wrong password and for a malformed encoding; never throws.
+ */
+export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+  const hash = parseHash(encoded);
+  if (hash === null) return false;
+  try {
+    const key = await deriveKey(password, hash.salt, { ...hash, keyBytes: hash.key.length });
+    return timingSafeEqual(key, hash.key);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `encoded` looks like a hash this module can verify (for file validation). */
+export function isPasswordHash(encoded: string): boolean {
+  return parseHash(encoded) !== null;
+}

@@ -1,0 +1,68 @@
+/**
+ * SASL PLAIN (RFC 4616) and LOGIN pieces, shared by SMTP AUTH (RFC 4954),
+ * POP3 AUTH (RFC 5034) and IMAP AUTHENTICATE (RFC 9051). Pure functions: the
+ * protocols own the wire (`334`, `+`), this module owns the decoding.
+ */
+
+import { decodeStrictBase64, encodeBase64 } from "./base64.ts";
+
+/** What a client presented: the identity to act as, the login name and the password. */
+export type SaslCredentials = { authzid: string; user: string; password: string };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const MAX_RESPONSE_CHARS = 12_288;
+
+function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Decodes base64 text sent in a SASL exchange (a LOGIN step).
+ * `=` alone is the empty response (RFC 4954). Returns null when the input is
+ * not strict, padded base64 or the bytes are not valid UTF-8.
+ */
+export function decodeBase64Text(base64: string): string | null {
+  if (base64 === "=") return "";
+  if (base64.length > MAX_RESPONSE_CHARS) return null;
+  const bytes = decodeStrictBase64(base64);
+  return bytes === null ? null : decodeUtf8(bytes);
+}
+
+/** Encodes text as base64 (for challenges such as `334 VXNlcm5hbWU6`). */
+export function encodeBase64Text(text: string): string {
+  return encodeBase64(new TextEncoder().encode(text));
+}
+
+/**
+ * Decodes a PLAIN response: `authzid NUL authcid NUL passwd`, base64. Requires
+ * strict base64, valid UTF-8, exactly two NULs, a non-empty user and password,
+ * and an authzid that is empty or the same as the user (case-insensitively,
+ * since logins are addresses). Error texts are safe to log: they never
+ * contain the password.
+ */
+export function decodePlainResponse(base64: string): SaslCredentials | { error: string } {
+  if (base64 === "" || base64 === "=") return { error: "empty response" };
+  if (base64.length > MAX_RESPONSE_CHARS) return { error: "response too long" };
+  const bytes = decodeStrictBase64(base64);
+  if (bytes === null) return { error: "invalid base64" };
+  const text = decodeUtf8(bytes);
+  if (text === null) return { error: "invalid UTF-8" };
+  const fields = text.split("\0");
+  if (fields.length !== 3) return { error: "expected authzid, user and password separated by NUL" };
+  const [authzid = "", user = "", password = ""] = fields;
+  if (user === "") return { error: "empty user" };
+  if (password === "") return { error: "empty password" };
+  if (authzid !== "" && authzid.toLowerCase() !== user.toLowerCase()) {
+    return { error: "authorization identity differs from the user" };
+  }
+  return { authzid, user, password };
+}
+
+/** Whether a client line cancels the exchange in progress (`*`, RFC 4954 section 4). */
+export function isSaslCancel(line: string): boolean {
+  return line.trim() === "*";
+}

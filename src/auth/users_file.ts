@@ -1,0 +1,108 @@
+/**
+ * The users file: one account per line, `address:hash`.
+ *
+ * ```
+ * # Pillarbox accounts
+ * bob@example.com:scrypt$16384$8$1$...$...
+ * ```
+ *
+ * Blank lines and lines starting with `#` are ignored. The server reads it;
+ * `pillarbox user` rewrites it atomically (the server notices the change).
+ */
+
+import { isValidAccountAddress, normalizeAddress } from "./address.ts";
+import { dirname } from "node:path";
+import { writeFileAtomic } from "./atomic_write.ts";
+
+const HEADER = "# Pillarbox accounts: address:password-hash. Edit with `pillarbox user`.\n";
+const HASH_TOKEN = /^[^\s:]+$/;
+
+/**
+ * Parses the text of a users file into normalized address -> hash.
+ * Throws `Cannot read users file "X": line N: ...` on the first bad line.
+ */
+export function parseUsers(text: string, fileName: string): Map<string, string> {
+  const users = new Map<string, string>();
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? "").replace(/\r$/, "").trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const fail = (detail: string) =>
+      new Error(`Cannot read users file "${fileName}": line ${i + 1}: ${detail}`);
+    const colon = line.indexOf(":");
+    if (colon < 0) throw fail(`expected "address:hash"`);
+    const address = normalizeAddress(line.slice(0, colon));
+    const hash = line.slice(colon + 1).trim();
+    if (!isValidAccountAddress(address)) {
+      throw fail(`invalid account address "${line.slice(0, colon)}"`);
+    }
+    if (!HASH_TOKEN.test(hash)) throw fail(`missing or malformed password hash for "${address}"`);
+    if (users.has(address)) throw fail(`duplicate account "${address}"`);
+    users.set(address, hash);
+  }
+  return users;
+}
+
+/** Renders accounts as users-file text, sorted by address, with a header comment. */
+export function formatUsers(users: ReadonlyMap<string, string>): string {
+  const lines = [...users.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([address, hash]) => {
+      if (!isValidAccountAddress(address)) {
+        throw new Error(`Cannot write users file: invalid account address "${address}"`);
+      }
+      if (!HASH_TOKEN.test(hash)) {
+        throw new Error(`Cannot write users file: malformed password hash for "${address}"`);
+      }
+      return `${address}:${hash}\n`;
+    });
+  return HEADER + lines.join("");
+}
+
+/**
+ * Reads the users file. A missing file is an empty map; a malformed line
+ * throws an Error naming the file and the line.
+ */
+export async function readUsersFile(path: string): Promise<Map<string, string>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return new Map();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot read users file "${path}": ${reason}`);
+  }
+  return parseUsers(text, path);
+}
+
+/**
+ * Replaces the users file atomically (temporary file, fsync, rename, fsync of
+ * the directory), mode 0600. Addresses must be canonical account addresses.
+ */
+export async function writeUsersFile(
+  path: string,
+  users: ReadonlyMap<string, string>,
+): Promise<void> {
+  const text = formatUsers(users);
+  await writeFileAtomic(path, new TextEncoder().encode(text), { mode: 0o600 });
+}
+
+/**
+ * Read-modify-write of the users file under an exclusive lock (flock on the
+ * file's directory, since the file itself is replaced by rename), so two
+ * `pillarbox user` commands never lose each other's change. `change` edits
+ * the map and returns true to write it back; if it throws, nothing is written.
+ */
+export async function updateUsersFile(
+  path: string,
+  change: (users: Map<string, string>) => boolean | Promise<boolean>,
+): Promise<void> {
+  const lock = Deno.build.os === "windows" ? null : await Deno.open(dirname(path) || ".");
+  try {
+    await lock?.lock(true);
+    const users = await readUsersFile(path);
+    if (await change(users)) await writeUsersFile(path, users);
+  } finally {
+    lock?.close();
+  }
+}

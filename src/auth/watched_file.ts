@@ -1,0 +1,90 @@
+/**
+ * A parsed file that reloads itself when it changes on disk.
+ *
+ * The server runs for months while `pillarbox user add` rewrites the users
+ * file from another process. Instead of reading the file on every lookup, a
+ * `WatchedFile` stats it at most once per `checkIntervalMs` and parses it
+ * again only when its identity (inode, size, mtime, ctime) changed.
+ */
+
+/** Options for {@link WatchedFile}. */
+export type WatchedFileOptions<T> = {
+  path: string;
+  /** Reads and parses the file; a missing file should yield an empty value, not throw. */
+  load: (path: string) => Promise<T>;
+  /** Minimum time between two stats of the file (default 1000). */
+  checkIntervalMs?: number;
+  /** The clock, in milliseconds (tests inject one). */
+  now?: () => number;
+  /** Called when a changed file fails to load; the previous value stays in use. */
+  onReloadError?: (error: unknown) => void;
+};
+
+async function statStamp(path: string): Promise<string> {
+  try {
+    const info = await Deno.stat(path);
+    const mtime = info.mtime?.getTime() ?? 0;
+    const ctime = info.ctime?.getTime() ?? 0;
+    return `${info.ino ?? 0}:${info.size}:${mtime}:${ctime}`;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "missing";
+    throw error;
+  }
+}
+
+/** A cached, self-refreshing view of one file. */
+export class WatchedFile<T> {
+  readonly #options: WatchedFileOptions<T>;
+  readonly #checkIntervalMs: number;
+  readonly #now: () => number;
+  #value: { data: T; stamp: string } | null = null;
+  #lastCheckMs = -Infinity;
+  #pending: Promise<T> | null = null;
+
+  constructor(options: WatchedFileOptions<T>) {
+    this.#options = options;
+    this.#checkIntervalMs = options.checkIntervalMs ?? 1000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * The current parsed value. Throws only when the file has never loaded
+   * successfully (the caller should answer with a temporary failure).
+   */
+  get(): Promise<T> {
+    if (this.#value !== null && this.#now() - this.#lastCheckMs < this.#checkIntervalMs) {
+      return Promise.resolve(this.#value.data);
+    }
+    if (this.#pending === null) {
+      this.#pending = this.#refresh().finally(() => {
+        this.#pending = null;
+      });
+    }
+    return this.#pending;
+  }
+
+  async #refresh(): Promise<T> {
+    this.#lastCheckMs = this.#now();
+    const previous = this.#value;
+    let stamp: string;
+    try {
+      stamp = await statStamp(this.#options.path);
+    } catch (error) {
+      if (previous === null) throw error;
+      this.#options.onReloadError?.(error);
+      return previous.data;
+    }
+    if (previous !== null && previous.stamp === stamp) return previous.data;
+    try {
+      const data = await this.#options.load(this.#options.path);
+      this.#value = { data, stamp };
+      return data;
+    } catch (error) {
+      if (previous === null) throw error;
+      // Remember the broken version's stamp so it is reported once, not every second.
+      this.#value = { data: previous.data, stamp };
+      this.#options.onReloadError?.(error);
+      return previous.data;
+    }
+  }
+}

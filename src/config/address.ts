@@ -1,0 +1,105 @@
+/**
+ * Network endpoints as flags spell them: listen addresses (`127.0.0.1:2525`,
+ * `:25`, `[::1]:25`), next hops (`host:port`) and routes (`domain=host:port`).
+ */
+
+import { isIpLiteral } from "./ip.ts";
+
+/** Where a listener binds; port 0 asks the system for a free port. */
+export interface ListenAddress {
+  hostname: string;
+  port: number;
+}
+
+/** A server to connect to. */
+export interface HostPort {
+  hostname: string;
+  port: number;
+}
+
+/** A fixed next hop for mail to one domain. */
+export interface Route {
+  domain: string;
+  hostname: string;
+  port: number;
+}
+
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens. */
+const DOMAIN_PATTERN =
+  /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** True if `text` is a plausible DNS name (`localhost`, `mail.example.com`). */
+export function isDomainName(text: string): boolean {
+  return text.length <= 253 && DOMAIN_PATTERN.test(text);
+}
+
+/** Splits `host:port` or `[v6]:port`; the host may be empty (`:25`). */
+function splitHostPort(text: string, minPort: number): { hostname: string; port: number } {
+  const colon = text.lastIndexOf(":");
+  if (text.startsWith("[") && !text.includes("]:")) {
+    throw new Error(`Invalid address "${text}": expected [IPv6 address]:port`);
+  }
+  if (colon < 0) throw new Error(`Invalid address "${text}": expected host:port`);
+  let hostname = text.slice(0, colon);
+  const portText = text.slice(colon + 1);
+  if (hostname.startsWith("[") && hostname.endsWith("]")) {
+    hostname = hostname.slice(1, -1);
+    if (!hostname.includes(":") || !isIpLiteral(hostname)) {
+      throw new Error(`Invalid address "${text}": brackets must hold an IPv6 address`);
+    }
+  } else if (hostname.includes(":")) {
+    throw new Error(`Invalid address "${text}": write an IPv6 address in brackets, like [::1]:25`);
+  } else if (hostname !== "" && !isIpLiteral(hostname) && !isDomainName(hostname)) {
+    throw new Error(`Invalid address "${text}": "${hostname}" is not a host name or IP address`);
+  }
+  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535 || Number(portText) < minPort) {
+    throw new Error(`Invalid address "${text}": port must be a number from ${minPort} to 65535`);
+  }
+  return { hostname, port: Number(portText) };
+}
+
+/**
+ * Parses a listen address. An empty host (`:25`) means every IPv4 interface
+ * (`0.0.0.0`); port 0 is allowed. Throws an Error on bad input.
+ */
+export function parseListenAddress(text: string): ListenAddress {
+  const { hostname, port } = splitHostPort(text, 0);
+  return { hostname: hostname === "" ? "0.0.0.0" : hostname, port };
+}
+
+/**
+ * Parses `host:port` of a server to connect to (port 1 to 65535). With
+ * `requireIp`, the host must be an IP literal (a DNS server cannot be found
+ * by name). Throws an Error on bad input.
+ */
+export function parseHostPort(text: string, options: { requireIp?: boolean } = {}): HostPort {
+  const { hostname, port } = splitHostPort(text, 1);
+  if (hostname === "") throw new Error(`Invalid address "${text}": the host is missing`);
+  if (options.requireIp && !isIpLiteral(hostname)) {
+    throw new Error(`Invalid address "${text}": "${hostname}" is not an IP address`);
+  }
+  return { hostname, port };
+}
+
+/** Formats a host and port as `host:port`, bracketing IPv6 (`[::1]:25`). */
+export function formatHostPort(address: { hostname: string; port: number }): string {
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
+  return `${host}:${address.port}`;
+}
+
+/** Parses `domain=host:port`; the domain is lowercased. Throws an Error on bad input. */
+export function parseRoute(text: string): Route {
+  const equals = text.indexOf("=");
+  if (equals < 0) throw new Error(`Invalid route "${text}": expected domain=host:port`);
+  const domain = text.slice(0, equals).toLowerCase();
+  if (!isDomainName(domain)) {
+    throw new Error(`Invalid route "${text}": "${domain}" is not a domain name`);
+  }
+  const next = parseHostPort(text.slice(equals + 1));
+  return { domain, hostname: next.hostname, port: next.port };
+}
+
+/** Formats a route as `domain=host:port`, the form {@link parseRoute} reads back. */
+export function formatRoute(route: Route): string {
+  return `${route.domain}=${formatHostPort(route)}`;
+}

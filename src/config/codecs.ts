@@ -1,0 +1,187 @@
+/**
+ * Codecs: how each kind of flag value is read from text and written back.
+ * A flags-table row names its codec; parsing, `--help`, `check` output and
+ * the README all go through it, so a value printed by `renderConfig` parses
+ * back to the same value.
+ */
+
+import {
+  formatHostPort,
+  formatRoute,
+  type HostPort,
+  isDomainName,
+  type ListenAddress,
+  parseHostPort,
+  parseListenAddress,
+  parseRoute,
+  type Route,
+} from "./address.ts";
+import { type Cidr, formatCidr, parseCidr } from "./cidr.ts";
+import { formatDurationMs, parseDurationMs } from "./duration.ts";
+import { formatSizeBytes, parseSizeBytes } from "./size.ts";
+
+/**
+ * How one kind of value is parsed and printed. `arity` says how the flag is
+ * written: `boolean` may stand bare, `single` takes one value (the last one
+ * wins), `list` values are arrays and repeated flags append.
+ */
+export interface Codec<T> {
+  /** Placeholder in `--help`, like `DURATION`. */
+  metavar: string;
+  arity: "boolean" | "single" | "list";
+  /** Parses trimmed text; throws an Error whose message names the value. */
+  parse(text: string): T;
+  /** The values to write, one `--name=value` line each (none: one empty value). */
+  format(value: T): string[];
+}
+
+/** Splits a comma list, trimming items and dropping empty ones. */
+function splitList(text: string): string[] {
+  return text.split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+/** Free text (a name or a path); "" allowed. Control characters are refused. */
+export function textCodec(metavar: string): Codec<string> {
+  return {
+    metavar,
+    arity: "single",
+    parse(text) {
+      // deno-lint-ignore no-control-regex
+      if (/[\x00-\x1f\x7f]/.test(text)) {
+        throw new Error(`Invalid value "${text}": control character`);
+      }
+      return text;
+    },
+    format: (value) => [value],
+  };
+}
+
+/** Like {@link textCodec}, but "" is refused. */
+export function requiredTextCodec(metavar: string): Codec<string> {
+  const text = textCodec(metavar);
+  return {
+    ...text,
+    parse(value) {
+      if (value === "") throw new Error("Invalid value: must not be empty");
+      return text.parse(value);
+    },
+  };
+}
+
+/** `true` or `false`; a bare flag means true. */
+export const booleanCodec: Codec<boolean> = {
+  metavar: "BOOL",
+  arity: "boolean",
+  parse(text) {
+    const lower = text.toLowerCase();
+    if (lower === "true") return true;
+    if (lower === "false") return false;
+    throw new Error(`Invalid boolean "${text}": expected true or false`);
+  },
+  format: (value) => [String(value)],
+};
+
+/** One of a fixed set of words (case-insensitive on input). */
+export function choiceCodec<const T extends string>(choices: readonly T[]): Codec<T> {
+  return {
+    metavar: choices.join("|"),
+    arity: "single",
+    parse(text) {
+      const found = choices.find((choice) => choice === text.toLowerCase());
+      if (found === undefined) {
+        throw new Error(`Invalid choice "${text}": expected one of ${choices.join(", ")}`);
+      }
+      return found;
+    },
+    format: (value) => [value],
+  };
+}
+
+/** A whole number of at least 1. */
+export const positiveIntegerCodec: Codec<number> = {
+  metavar: "N",
+  arity: "single",
+  parse(text) {
+    const value = Number(text);
+    if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+      throw new Error(`Invalid number "${text}": expected a whole number of at least 1`);
+    }
+    return value;
+  },
+  format: (value) => [String(value)],
+};
+
+/** A duration in milliseconds; `allowZero` permits `0`. */
+export function durationCodec(options: { allowZero: boolean }): Codec<number> {
+  return {
+    metavar: "DURATION",
+    arity: "single",
+    parse(text) {
+      const ms = parseDurationMs(text);
+      if (ms === 0 && !options.allowZero) {
+        throw new Error(`Invalid duration "${text}": must be more than zero`);
+      }
+      return ms;
+    },
+    format: (value) => [formatDurationMs(value)],
+  };
+}
+
+/** A size in bytes, at least 1. */
+export const sizeCodec: Codec<number> = {
+  metavar: "SIZE",
+  arity: "single",
+  parse(text) {
+    const bytes = parseSizeBytes(text);
+    if (bytes === 0) throw new Error(`Invalid size "${text}": must be more than zero`);
+    return bytes;
+  },
+  format: (value) => [formatSizeBytes(value)],
+};
+
+/** A listen address; "" disables the listener (null). */
+export const listenCodec: Codec<ListenAddress | null> = {
+  metavar: "HOST:PORT",
+  arity: "single",
+  parse: (text) => text === "" ? null : parseListenAddress(text),
+  format: (value) => [value === null ? "" : formatHostPort(value)],
+};
+
+/** A server address; "" means none (null). `requireIp` refuses host names. */
+export function hostPortCodec(options: { requireIp: boolean }): Codec<HostPort | null> {
+  return {
+    metavar: options.requireIp ? "IP:PORT" : "HOST:PORT",
+    arity: "single",
+    parse: (text) => text === "" ? null : parseHostPort(text, options),
+    format: (value) => [value === null ? "" : formatHostPort(value)],
+  };
+}
+
+/** A comma list of domain names, lowercased. */
+export const domainListCodec: Codec<readonly string[]> = {
+  metavar: "DOMAIN,...",
+  arity: "list",
+  parse: (text) =>
+    splitList(text).map((item) => {
+      const domain = item.toLowerCase();
+      if (!isDomainName(domain)) throw new Error(`Invalid domain "${item}"`);
+      return domain;
+    }),
+  format: (value) => [value.join(",")],
+};
+
+/** A comma list of networks in CIDR notation. */
+export const cidrListCodec: Codec<readonly Cidr[]> = {
+  metavar: "CIDR,...",
+  arity: "list",
+  parse: (text) => splitList(text).map(parseCidr),
+  format: (value) => [value.map(formatCidr).join(",")],
+};
+
+/** Routes, one `domain=host:port` per flag; "" adds none. */
+export const routeListCodec: Codec<readonly Route[]> = {
+  metavar: "DOMAIN=HOST:PORT",
+  arity: "list",
+  parse: (text) => text === "" ? [] : [parseRoute(text)],
+  format: (value) => value.length === 0 ? [""] : value.map(formatRoute),
+};

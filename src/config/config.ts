@@ -1,0 +1,68 @@
+/** The validated, frozen configuration every module receives a slice of. */
+
+import type { HostPort, ListenAddress, Route } from "./address.ts";
+import type { Cidr } from "./cidr.ts";
+
+/** The smarthost connection security choices. */
+export const SMARTHOST_TLS_MODES = ["starttls", "implicit", "none"] as const;
+/** The log levels, from least to most verbose. */
+export const LOG_LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
+/** The log line formats. */
+export const LOG_FORMATS = ["text", "json"] as const;
+
+/**
+ * The whole configuration, built from the flags table: defaults, then the
+ * flags file, then the command line. {@link loadConfig} returns it deeply
+ * frozen. A `null` listen address means that listener is disabled.
+ */
+export interface Config {
+  hostname: string;
+  domains: readonly string[];
+  spoolDir: string;
+  usersFile: string;
+  aliasesFile: string;
+  smtpListen: ListenAddress | null;
+  submissionListen: ListenAddress | null;
+  submissionsListen: ListenAddress | null;
+  pop3Listen: ListenAddress | null;
+  pop3sListen: ListenAddress | null;
+  imapListen: ListenAddress | null;
+  imapsListen: ListenAddress | null;
+  httpListen: ListenAddress | null;
+  /** PEM certificate file; "" means no TLS. */
+  tlsCert: string;
+  /** PEM key file; "" means no TLS. */
+  tlsKey: string;
+  insecureAuth: boolean;
+  relayNetworks: readonly Cidr[];
+  smarthost: HostPort | null;
+  smarthostTls: typeof SMARTHOST_TLS_MODES[number];
+  smarthostUser: string;
+  smarthostPasswordFile: string;
+  routes: readonly Route[];
+  /** null means the system resolver. */
+  dnsServer: HostPort | null;
+  retryIntervalMs: number;
+  queueLifetimeMs: number;
+  /** 0 means never send a delay warning. */
+  delayWarningMs: number;
+  smtpIdleTimeoutMs: number;
+  maxMessageBytes: number;
+  maxRecipients: number;
+  maxConnections: number;
+  logLevel: typeof LOG_LEVELS[number];
+  logFormat: typeof LOG_FORMATS[number];
+}
+
+/**
+ * A configuration problem, with a user-facing message that names the flag,
+ * the value and (for a flags file) the file and line. The process should
+ * print the message and exit with status 2.
+ */
+export class ConfigError extends Error {
+  /** Creates the error; `message` is shown to the user as is. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The flags file: one `--name=value` per line, as on the command line;
+ * blank lines and `#` comments ignored. Every problem names the file and line.
+ */
+
+import { ConfigError } from "./config.ts";
+import { findFlag } from "./flags_table.ts";
+import { detailOf, parseFlagValue, setFlag, type Settings } from "./settings.ts";
+
+/** Reads a file's text; throws on failure. */
+export type ReadTextFile = (path: string) => string;
+
+/** The error for a problem on one line of a flags file. */
+function lineError(path: string, line: number, detail: string): ConfigError {
+  return new ConfigError(`Cannot read flags file "${path}": line ${line}: ${detail}`);
+}
+
+/** Parses one non-blank, non-comment line into `settings`. */
+function parseLine(settings: Settings, line: string, fail: (detail: string) => never): void {
+  if (!line.startsWith("--")) fail(`expected --name=value, got ${JSON.stringify(line)}`);
+  const equals = line.indexOf("=");
+  const head = equals < 0 ? line.slice(2) : line.slice(2, equals);
+  const name = head.split(/\s/, 1)[0] ?? "";
+  const row = findFlag(name);
+  if (row === undefined) fail(`unknown flag "--${name}"`);
+  if (row.key === null) fail("--flagfile is only allowed on the command line");
+  if (name !== head || (equals < 0 && row.codec.arity !== "boolean")) {
+    fail(`--${name} needs a value written as --${name}=VALUE`);
+  }
+  const text = equals < 0 ? "true" : line.slice(equals + 1);
+  try {
+    setFlag(settings, row, parseFlagValue(row, text));
+  } catch (error) {
+    fail(`--${name}: ${detailOf(error)}`);
+  }
+}
+
+/** Parses the text of the flags file at `path` (the path is only used in messages). */
+export function parseFlagsFile(path: string, text: string): Settings {
+  const settings: Settings = new Map();
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  for (const [index, rawLine] of lines.entries()) {
+    const line = rawLine.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    parseLine(settings, line, (detail) => {
+      throw lineError(path, index + 1, detail);
+    });
+  }
+  return settings;
+}
+
+/** Reads and parses a flags file; an unreadable file is a ConfigError naming it. */
+export function readFlagsFile(path: string, readTextFile: ReadTextFile): Settings {
+  let text: string;
+  try {
+    text = readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(`Cannot read flags file "${path}": ${detailOf(error)}`);
+  }
+  return parseFlagsFile(path, text);
+}

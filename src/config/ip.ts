@@ -1,0 +1,102 @@
+/**
+ * IP address literals as bytes: strict IPv4 dotted quads and RFC 4291 IPv6
+ * text (with `::` and an embedded IPv4 tail), plus the canonical RFC 5952
+ * spelling used when a configuration is printed.
+ */
+
+/** An IP address as 4 (IPv4) or 16 (IPv6) bytes. */
+export interface IpBytes {
+  family: 4 | 6;
+  bytes: Uint8Array;
+}
+
+/** Parses `a.b.c.d` (decimal, no leading zeros) into 4 bytes, or returns null. */
+export function parseIpv4(text: string): Uint8Array | null {
+  const parts = text.split(".");
+  if (parts.length !== 4) return null;
+  const bytes = new Uint8Array(4);
+  for (const [i, part] of parts.entries()) {
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return null;
+    const value = Number(part);
+    if (value > 255) return null;
+    bytes[i] = value;
+  }
+  return bytes;
+}
+
+/** Parses IPv6 text (`::1`, `fe80::1`, `::ffff:127.0.0.1`) into 16 bytes, or returns null. */
+export function parseIpv6(text: string): Uint8Array | null {
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const head = parseGroups(halves[0] ?? "", halves.length === 1);
+  const tail = halves.length === 2 ? parseGroups(halves[1] ?? "", true) : [];
+  if (head === null || tail === null) return null;
+  const total = head.length + tail.length;
+  if (halves.length === 1 ? total !== 8 : total > 7) return null;
+  const groups = [...head, ...new Array<number>(8 - total).fill(0), ...tail];
+  const bytes = new Uint8Array(16);
+  for (const [i, group] of groups.entries()) {
+    bytes[i * 2] = group >> 8;
+    bytes[i * 2 + 1] = group & 0xff;
+  }
+  return bytes;
+}
+
+/** Parses one colon-separated run of groups; an IPv4 tail is allowed at the end. */
+function parseGroups(text: string, mayEndWithIpv4: boolean): number[] | null {
+  if (text === "") return [];
+  const parts = text.split(":");
+  const groups: number[] = [];
+  for (const [i, part] of parts.entries()) {
+    const isLast = i === parts.length - 1;
+    if (isLast && mayEndWithIpv4 && part.includes(".")) {
+      const v4 = parseIpv4(part);
+      if (v4 === null) return null;
+      groups.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
+      continue;
+    }
+    if (!/^[0-9a-fA-F]{1,4}$/.test(part)) return null;
+    groups.push(parseInt(part, 16));
+  }
+  return groups;
+}
+
+/**
+ * Parses an IPv4 or IPv6 literal. Brackets (`[::1]`) and an IPv6 zone
+ * (`fe80::1%eth0`) are removed first. Returns null for anything else.
+ */
+export function parseIp(text: string): IpBytes | null {
+  let bare = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
+  if (bare.includes(":")) {
+    const zone = bare.indexOf("%");
+    if (zone > 0) bare = bare.slice(0, zone);
+    const bytes = parseIpv6(bare);
+    return bytes === null ? null : { family: 6, bytes };
+  }
+  const bytes = parseIpv4(bare);
+  return bytes === null ? null : { family: 4, bytes };
+}
+
+/** True if `text` is an IPv4 or IPv6 literal. */
+export function isIpLiteral(text: string): boolean {
+  return parseIp(text) !== null;
+}
+
+/** Formats 4 or 16 bytes; IPv6 in RFC 5952 form (lowercase, longest zero run as `::`). */
+export function formatIp(bytes: Uint8Array): string {
+  if (bytes.length === 4) return Array.from(bytes).join(".");
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let start = 0; start < 8; start++) {
+    let length = 0;
+    while (start + length < 8 && groups[start + length] === 0) length++;
+    if (length > bestLength) [bestStart, bestLength] = [start, length];
+  }
+  const hex = groups.map((group) => group.toString(16));
+  if (bestStart < 0) return hex.join(":");
+  const head = hex.slice(0, bestStart).join(":");
+  const tail = hex.slice(bestStart + bestLength).join(":");
+  return `${head}::${tail}`;
+}

@@ -1,0 +1,79 @@
+/**
+ * Per-recipient delivery state of one queued message, kept in
+ * `<spool>/queue/state/<qid>` and replaced atomically after each attempt.
+ * No state file means no attempt yet: every recipient is pending.
+ */
+import { join } from "node:path";
+import { syncDir, writeFileDurably } from "../spool/mod.ts";
+
+/** Where one recipient stands. */
+export interface RecipientState {
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  /** Last outcome text (remote reply or local error), for queue show and DSNs. */
+  lastReason?: string;
+  /** Enhanced status code of the last outcome, e.g. "4.4.1". */
+  lastStatus?: string;
+  /** The remote host that answered, for the DSN's Remote-MTA. */
+  remoteMta?: string;
+}
+
+/** The whole state of a queued message. */
+export interface QueueState {
+  rcpts: Record<string, RecipientState>;
+  /** When the next attempt is due (ms since epoch); 0 = now. */
+  nextAttemptMs: number;
+  /** Whether the "delayed" DSN was already sent. */
+  isDelayNoticeSent?: boolean;
+}
+
+/** Fresh state: every recipient pending, due now. */
+export function initialState(rcpts: readonly string[]): QueueState {
+  const state: QueueState = { rcpts: {}, nextAttemptMs: 0 };
+  for (const rcpt of rcpts) state.rcpts[rcpt] = { status: "pending", attempts: 0 };
+  return state;
+}
+
+/** Reads and writes state files in one directory. */
+export class QueueStateStore {
+  readonly dir: string;
+  readonly #tmpDir: string;
+
+  constructor(options: { spoolDir: string }) {
+    this.dir = join(options.spoolDir, "queue", "state");
+    this.#tmpDir = join(options.spoolDir, "queue", "tmp");
+  }
+
+  async open(): Promise<void> {
+    await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** The saved state, or the initial one if none was saved (or it is unreadable). */
+  async load(qid: string, rcpts: readonly string[]): Promise<QueueState> {
+    try {
+      const saved = JSON.parse(await Deno.readTextFile(join(this.dir, qid))) as QueueState;
+      const state = initialState(rcpts);
+      for (const rcpt of rcpts) {
+        const entry = saved.rcpts?.[rcpt];
+        if (entry) state.rcpts[rcpt] = entry;
+      }
+      state.nextAttemptMs = saved.nextAttemptMs ?? 0;
+      state.isDelayNoticeSent = saved.isDelayNoticeSent;
+      return state;
+    } catch {
+      return initialState(rcpts);
+    }
+  }
+
+  /** Replaces the state atomically (tmp, fsync, rename, fsync dir). */
+  async save(qid: string, state: QueueState): Promise<void> {
+    const tmp = join(this.#tmpDir, `state-${qid}-${crypto.randomUUID()}`);
+    await writeFileDurably(tmp, [new TextEncoder().encode(JSON.stringify(state))]);
+    await Deno.rename(tmp, join(this.dir, qid));
+    await syncDir(this.dir);
+  }
+
+  async remove(qid: string): Promise<void> {
+    await Deno.remove(join(this.dir, qid)).catch(() => {});
+  }
+}

@@ -1,0 +1,31 @@
+/** Connection ids (`cid`) and queue ids (`qid`): short, sortable, unique per process start. */
+
+const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+let counter = 0;
+const processTag = randomTag(4);
+
+function randomTag(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  let out = "";
+  for (const byte of bytes) out += ALPHABET[byte % 36];
+  return out;
+}
+
+/**
+ * A new id: time in base 36, this process's tag and a counter. Ids sort by
+ * creation time, and only use `[0-9a-z]`, so they are safe in file names.
+ */
+export function newId(): string {
+  counter = (counter + 1) % 1679616; // 36^4
+  return Date.now().toString(36) + processTag + counter.toString(36).padStart(4, "0");
+}
+
+/** A connection id, as seen in logs and in error replies. */
+export function newCid(): string {
+  return "c" + newId();
+}
+
+/** A queue id, as seen in logs, the 250 reply and the Received header. */
+export function newQid(): string {
+  return newId();
+}

@@ -1,0 +1,102 @@
+/**
+ * One line per event, logfmt or JSON, written to stderr.
+ *
+ * Fields are plain values; a field whose name suggests a secret is redacted
+ * here, in one place, so no caller can leak a password by accident.
+ */
+
+export type LogLevel = "error" | "warn" | "info" | "debug" | "trace";
+export type LogFormat = "text" | "json";
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+const LEVEL_RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
+const SECRET_FIELD = /pass|secret|token|credential/i;
+
+/** Returns true when `value` names a log level. */
+export function isLogLevel(value: string): value is LogLevel {
+  return value in LEVEL_RANK;
+}
+
+/** A sink for finished log lines; stderr unless a test supplies its own. */
+export type LogSink = (line: string) => void;
+
+const encoder = new TextEncoder();
+function writeStderr(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+}
+
+/** A logger carrying fixed fields (such as `cid`) into every line it writes. */
+export class Logger {
+  readonly #rank: number;
+  readonly #format: LogFormat;
+  readonly #sink: LogSink;
+  readonly #fixed: LogFields;
+
+  constructor(
+    options: { level?: LogLevel; format?: LogFormat; sink?: LogSink; fields?: LogFields } = {},
+  ) {
+    this.#rank = LEVEL_RANK[options.level ?? "info"];
+    this.#format = options.format ?? "text";
+    this.#sink = options.sink ?? writeStderr;
+    this.#fixed = options.fields ?? {};
+  }
+
+  /** A logger that adds `fields` to every line. */
+  with(fields: LogFields): Logger {
+    const level = (Object.keys(LEVEL_RANK) as LogLevel[])[this.#rank] ?? "info";
+    return new Logger({
+      level,
+      format: this.#format,
+      sink: this.#sink,
+      fields: { ...this.#fixed, ...fields },
+    });
+  }
+
+  /** Whether a line at `level` would be written (skip building costly fields). */
+  enabled(level: LogLevel): boolean {
+    return LEVEL_RANK[level] <= this.#rank;
+  }
+
+  error(event: string, fields: LogFields = {}): void {
+    this.log("error", event, fields);
+  }
+  warn(event: string, fields: LogFields = {}): void {
+    this.log("warn", event, fields);
+  }
+  info(event: string, fields: LogFields = {}): void {
+    this.log("info", event, fields);
+  }
+  debug(event: string, fields: LogFields = {}): void {
+    this.log("debug", event, fields);
+  }
+  trace(event: string, fields: LogFields = {}): void {
+    this.log("trace", event, fields);
+  }
+
+  log(level: LogLevel, event: string, fields: LogFields): void {
+    if (LEVEL_RANK[level] > this.#rank) return;
+    const all: LogFields = {
+      ts: new Date().toISOString(),
+      level,
+      event,
+      ...this.#fixed,
+      ...fields,
+    };
+    for (const key of Object.keys(all)) {
+      if (SECRET_FIELD.test(key)) all[key] = "[redacted]";
+      if (all[key] === undefined) delete all[key];
+    }
+    this.#sink(this.#format === "json" ? JSON.stringify(all) : formatLogfmt(all));
+  }
+}
+
+/** Renders fields as logfmt: bare values where safe, quoted and escaped otherwise. */
+export function formatLogfmt(fields: LogFields): string {
+  const parts: string[] = [];
+  for (const [key, raw] of Object.entries(fields)) {
+    if (raw === undefined) continue;
+    const value = raw === null ? "" : String(raw);
+    parts.push(`${key}=${/^[^\s"=\\\x00-\x1f\x7f]+$/.test(value) ? value : JSON.stringify(value)}`);
+  }
+  return parts.join(" ");
+}

@@ -1,0 +1,151 @@
+/**
+ * Envelope address parsing per RFC 5321 4.1.2 (with RFC 6531 UTF-8), pure.
+ *
+ * Source routes ("<@relay:user@host>") are accepted and dropped, as RFC 5321
+ * C allows: only the final mailbox counts, so they can never cause relaying.
+ * The percent hack and bang paths are just characters in a local part.
+ */
+
+/** A parsed mailbox: local part as it must be written on the wire, lower-cased domain. */
+export interface Mailbox {
+  /** Local part in canonical form: unquoted when it is a dot-string, quoted otherwise. */
+  readonly local: string;
+  /** Domain lower-cased, or an address literal such as "[192.0.2.1]". */
+  readonly domain: string;
+  /** `local@domain`, ready for the wire and the envelope. */
+  readonly address: string;
+  /** True when local part or domain holds non-ASCII characters (needs SMTPUTF8). */
+  readonly isUtf8: boolean;
+}
+
+/** The result of parsing a path: the null path "<>" or a mailbox. */
+export type ParsedPath = { kind: "null" } | { kind: "mailbox"; mailbox: Mailbox };
+
+const MAX_LOCAL_OCTETS = 64;
+const MAX_DOMAIN_OCTETS = 255;
+const MAX_PATH_OCTETS = 256;
+
+const ATEXT = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\u{10FFFF}]+$/u;
+const SUBDOMAIN =
+  /^[A-Za-z0-9\u0080-\u{10FFFF}]([A-Za-z0-9\u0080-\u{10FFFF}-]*[A-Za-z0-9\u0080-\u{10FFFF}])?$/u;
+const encoder = new TextEncoder();
+
+function octets(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/** True for a dot-string local part: atoms joined by single dots. */
+function isDotString(text: string): boolean {
+  return text.split(".").every((atom) => ATEXT.test(atom));
+}
+
+/** Parses a domain name (RFC 5321 Domain); returns it lower-cased or null. */
+export function parseDomain(text: string): string | null {
+  if (text === "" || octets(text) > MAX_DOMAIN_OCTETS) return null;
+  const labels = text.split(".");
+  if (!labels.every((label) => SUBDOMAIN.test(label) && octets(label) <= 63)) return null;
+  return text.toLowerCase();
+}
+
+/** Parses an address literal "[1.2.3.4]" or "[IPv6:...]"; returns it normalised or null. */
+export function parseAddressLiteral(text: string): string | null {
+  if (!text.startsWith("[") || !text.endsWith("]")) return null;
+  const inner = text.slice(1, -1);
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(inner)) {
+    return inner.split(".").every((part) => Number(part) <= 255) ? text : null;
+  }
+  if (/^ipv6:/i.test(inner)) {
+    const v6 = inner.slice(5);
+    if (/^[0-9A-Fa-f:.]+$/.test(v6) && v6.includes(":") && v6.split("::").length <= 2) {
+      return `[IPv6:${v6.toLowerCase()}]`;
+    }
+  }
+  return null;
+}
+
+/** Splits a mailbox at its last "@" outside quotes. */
+function splitMailbox(text: string): { local: string; domain: string } | null {
+  let inQuotes = false;
+  let at = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inQuotes && ch === "\\") {
+      i++;
+      continue;
+    }
+    if (ch === '"') inQuotes = !inQuotes;
+    else if (ch === "@" && !inQuotes) at = i;
+  }
+  if (inQuotes || at <= 0) return null;
+  return { local: text.slice(0, at), domain: text.slice(at + 1) };
+}
+
+/** Parses a local part; returns its canonical form or an error. */
+function parseLocalPart(text: string): string | { error: string } {
+  if (isDotString(text)) return text;
+  if (!text.startsWith('"') || !text.endsWith('"') || text.length < 2) {
+    return { error: "invalid local part" };
+  }
+  let value = "";
+  for (let i = 1; i < text.length - 1; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 92) {
+      const next = text.charCodeAt(i + 1);
+      if (i + 1 >= text.length - 1 || next < 32 || next > 126) {
+        return { error: "invalid quoted pair" };
+      }
+      value += text[i + 1];
+      i++;
+    } else if ((code >= 32 && code <= 126 && code !== 34) || code >= 128) {
+      value += text[i];
+    } else {
+      return { error: "invalid character in quoted local part" };
+    }
+  }
+  if (value !== "" && isDotString(value)) return value;
+  return '"' + value.replace(/(["\\])/g, "\\$1") + '"';
+}
+
+/** Parses a bare mailbox "local@domain" (no angle brackets). */
+export function parseMailbox(text: string): Mailbox | { error: string } {
+  if (/[\x00-\x1f\x7f]/.test(text)) return { error: "control character in address" };
+  const parts = splitMailbox(text);
+  if (!parts) return { error: "address must be local@domain" };
+  const local = parseLocalPart(parts.local);
+  if (typeof local !== "string") return local;
+  if (octets(local) > MAX_LOCAL_OCTETS) return { error: "local part too long" };
+  const domain = parts.domain.startsWith("[")
+    ? parseAddressLiteral(parts.domain)
+    : parseDomain(parts.domain);
+  if (domain === null) return { error: `invalid domain "${parts.domain.slice(0, 64)}"` };
+  const address = `${local}@${domain}`;
+  return { local, domain, address, isUtf8: /[^\x00-\x7f]/.test(address) };
+}
+
+/**
+ * Parses a path with its angle brackets: "<>" (when allowed), "<user@host>",
+ * or "<@a,@b:user@host>" (route dropped).
+ */
+export function parsePath(
+  text: string,
+  options: { allowNull: boolean },
+): ParsedPath | { error: string } {
+  if (octets(text) > MAX_PATH_OCTETS + 2) return { error: "path too long" };
+  if (!text.startsWith("<") || !text.endsWith(">")) return { error: "address must be in <>" };
+  let inner = text.slice(1, -1);
+  if (inner === "") {
+    return options.allowNull ? { kind: "null" } : { error: "null path not allowed here" };
+  }
+  if (inner.startsWith("@")) {
+    const colon = inner.indexOf(":");
+    if (colon < 0) return { error: "invalid source route" };
+    const hops = inner.slice(0, colon).split(",");
+    if (!hops.every((hop) => hop.startsWith("@") && parseDomain(hop.slice(1)) !== null)) {
+      return { error: "invalid source route" };
+    }
+    inner = inner.slice(colon + 1);
+  }
+  const mailbox = parseMailbox(inner);
+  if ("error" in mailbox) return mailbox;
+  return { kind: "mailbox", mailbox };
+}

@@ -1,0 +1,87 @@
+/**
+ * Maildir delivery (the qmail way): write into `tmp/`, fsync, then link the
+ * file into `new/` of every recipient mailbox and fsync those directories.
+ * One write serves any number of local recipients. File names carry the
+ * size (`,S=`) so readers can list a mailbox without opening each message.
+ */
+import { join } from "node:path";
+import { syncDir, writeFileDurably } from "../spool/mod.ts";
+
+let deliveryCounter = 0;
+
+/** The directory of an account's Maildir: `<spool>/mail/<domain>/<local>`. */
+export function mailboxDir(spoolDir: string, account: string): string {
+  const at = account.lastIndexOf("@");
+  const local = account.slice(0, at).toLowerCase();
+  const domain = account.slice(at + 1).toLowerCase();
+  if (at <= 0 || !isSafeName(local) || !isSafeName(domain)) {
+    throw new Error(`Account "${account}" cannot name a mailbox directory`);
+  }
+  return join(spoolDir, "mail", domain, local);
+}
+
+function isSafeName(part: string): boolean {
+  return part !== "" && !part.startsWith(".") && !/[\/\\\x00-\x1f]/.test(part);
+}
+
+/** A unique Maildir base name with the message size: "1700000000.M123P45Q6.host,S=5120". */
+export function maildirName(hostname: string, sizeBytes: number): string {
+  const now = Date.now();
+  const seconds = Math.floor(now / 1000);
+  const micros = (now % 1000) * 1000 + Math.floor(Math.random() * 1000);
+  const host = hostname.replace(/\//g, "\\057").replace(/:/g, "\\072");
+  return `${seconds}.M${micros}P${Deno.pid}Q${++deliveryCounter}.${host},S=${sizeBytes}`;
+}
+
+/** Delivers messages into account Maildirs under one spool directory. */
+export class MaildirStore {
+  readonly #spoolDir: string;
+  readonly #hostname: string;
+  readonly #knownDirs = new Set<string>();
+  readonly #listeners: ((account: string) => void)[] = [];
+
+  constructor(options: { spoolDir: string; hostname: string }) {
+    this.#spoolDir = options.spoolDir;
+    this.#hostname = options.hostname;
+  }
+
+  /** Calls `listener(account)` after each delivery (IMAP IDLE hears about new mail this way). */
+  onDelivered(listener: (account: string) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Creates an account's Maildir (tmp, new, cur) if it does not exist yet. */
+  async ensureMailbox(account: string): Promise<string> {
+    const dir = mailboxDir(this.#spoolDir, account);
+    if (!this.#knownDirs.has(dir)) {
+      for (const sub of ["tmp", "new", "cur"]) {
+        await Deno.mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
+      }
+      this.#knownDirs.add(dir);
+    }
+    return dir;
+  }
+
+  /**
+   * Delivers one message to every account in `accounts`. Resolves once the
+   * message is durable in each `new/`; rejects if any mailbox could not be
+   * written (some may then have it: a retry gives a duplicate, never a loss).
+   */
+  async deliver(accounts: readonly string[], chunks: readonly Uint8Array[]): Promise<void> {
+    if (accounts.length === 0) return;
+    let size = 0;
+    for (const chunk of chunks) size += chunk.length;
+    const unique = [...new Set(accounts.map((account) => account.toLowerCase()))];
+    const dirs = await Promise.all(unique.map((account) => this.ensureMailbox(account)));
+    const name = maildirName(this.#hostname, size);
+    const tmpPath = join(dirs[0] as string, "tmp", name);
+    await writeFileDurably(tmpPath, chunks);
+    try {
+      for (const dir of dirs) await Deno.link(tmpPath, join(dir, "new", name));
+    } finally {
+      await Deno.remove(tmpPath).catch(() => {});
+    }
+    await Promise.all(dirs.map((dir) => syncDir(join(dir, "new"))));
+    for (const account of unique) for (const listener of this.#listeners) listener(account);
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * A TCP (or TLS) connection with a buffered, limit-enforcing reader and a
+ * reply buffer that is flushed whenever the reader has to wait for the peer:
+ * pipelined commands are answered in order with one write per batch.
+ */
+import type { Socket } from "node:net";
+import * as tls from "node:tls";
+
+/** What `readLine` found. */
+export type LineRead =
+  | { kind: "line"; text: string; hasBareLf: boolean }
+  | { kind: "too-long" }
+  | { kind: "eof" }
+  | { kind: "timeout" };
+
+/** A consumer of raw bytes (DATA, BDAT) that says how much it took and whether it is done. */
+export interface ByteConsumer {
+  /** Consumes from `chunk`; returns how many bytes it used and whether it wants no more. */
+  push(chunk: Uint8Array): { used: number; done: boolean };
+}
+
+const INITIAL_BUFFER_BYTES = 16 * 1024;
+const HIGH_WATER_BYTES = 1024 * 1024;
+const LF = 10;
+const CR = 13;
+const decoder = new TextDecoder();
+
+/** A socket plus an input buffer. Owns the socket: callers never touch it directly. */
+export class Connection {
+  #socket: Socket;
+  #buffer = new Uint8Array(INITIAL_BUFFER_BYTES);
+  #start = 0;
+  #end = 0;
+  #isEof = false;
+  #isTimedOut = false;
+  #wake: (() => void) | null = null;
+  #pending: (string | Uint8Array)[] = [];
+  #isPaused = false;
+  #tlsInfo: { protocol: string; cipher: string } | null = null;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  #idleTimeoutMs: number;
+
+  constructor(socket: Socket, options: { idleTimeoutMs: number }) {
+    this.#socket = socket;
+    this.#idleTimeoutMs = options.idleTimeoutMs;
+    this.remoteAddress = normaliseIp(socket.remoteAddress ?? "");
+    this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
+    socket.setNoDelay(true);
+    socket.setTimeout(options.idleTimeoutMs);
+    this.#attach(socket);
+  }
+
+  #onData = (chunk: Uint8Array) => {
+    this.#append(chunk);
+    if (this.#end - this.#start > HIGH_WATER_BYTES && !this.#isPaused) {
+      this.#isPaused = true;
+      this.#socket.pause();
+    }
+    this.#notify();
+  };
+  #onEnd = () => {
+    this.#isEof = true;
+    this.#notify();
+  };
+  #onTimeout = () => {
+    this.#isTimedOut = true;
+    this.#notify();
+  };
+
+  #attach(socket: Socket): void {
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("close", this.#onEnd);
+    socket.on("error", this.#onEnd);
+    socket.on("timeout", this.#onTimeout);
+  }
+
+  #detach(socket: Socket): void {
+    socket.off("data", this.#onData);
+    socket.off("end", this.#onEnd);
+    socket.off("close", this.#onEnd);
+    socket.off("timeout", this.#onTimeout);
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  #append(chunk: Uint8Array): void {
+    const size = this.#end - this.#start;
+    if (this.#end + chunk.length > this.#buffer.length) {
+      if (size + chunk.length <= this.#buffer.length / 2) {
+        this.#buffer.copyWithin(0, this.#start, this.#end);
+      } else {
+        const bigger = new Uint8Array(Math.max(this.#buffer.length * 2, size + chunk.length));
+        bigger.set(this.#buffer.subarray(this.#start, this.#end));
+        this.#buffer = bigger;
+      }
+      this.#start = 0;
+      this.#end = size;
+    }
+    this.#buffer.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+
+  /** Waits for more input, flushing replies first (the peer may be waiting for them). */
+  async #waitForInput(): Promise<void> {
+    if (this.#isPaused) {
+      this.#isPaused = false;
+      this.#socket.resume();
+    }
+    this.flush();
+    if (this.#isEof || this.#isTimedOut) return;
+    await new Promise<void>((resolve) => (this.#wake = resolve));
+  }
+
+  /** True when unread input is waiting (used to detect STARTTLS injection). */
+  hasBufferedInput(): boolean {
+    return this.#end > this.#start;
+  }
+
+  /**
+   * Reads one line (without its CRLF or LF). A line longer than `maxBytes`
+   * (terminator included) is consumed up to its end and reported as
+   * "too-long", so the session stays in sync.
+   */
+  async readLine(maxBytes: number): Promise<LineRead> {
+    let scanFrom = this.#start;
+    let isDiscarding = false;
+    while (true) {
+      const lf = this.#buffer.subarray(scanFrom, this.#end).indexOf(LF);
+      if (lf >= 0) {
+        const at = scanFrom + lf;
+        const hasCr = at > this.#start && this.#buffer[at - 1] === CR;
+        const lineEnd = hasCr ? at - 1 : at;
+        const lineStart = this.#start;
+        this.#start = at + 1;
+        if (isDiscarding || at + 1 - lineStart > maxBytes) return { kind: "too-long" };
+        const text = decoder.decode(this.#buffer.subarray(lineStart, lineEnd));
+        return { kind: "line", text, hasBareLf: !hasCr };
+      }
+      if (this.#end - this.#start > maxBytes) {
+        // Drop what we have of the overlong line; keep reading to its end.
+        isDiscarding = true;
+        this.#start = this.#end;
+      }
+      scanFrom = this.#end;
+      if (this.#isTimedOut) return { kind: "timeout" };
+      if (this.#isEof) return { kind: "eof" };
+      await this.#waitForInput();
+    }
+  }
+
+  /** Feeds input to `consumer` until it is done; false if the peer went away first. */
+  async readInto(consumer: ByteConsumer): Promise<"done" | "eof" | "timeout"> {
+    while (true) {
+      if (this.#end > this.#start) {
+        const { used, done } = consumer.push(this.#buffer.subarray(this.#start, this.#end));
+        this.#start += used;
+        if (done) return "done";
+      }
+      if (this.#isTimedOut) return "timeout";
+      if (this.#isEof) return "eof";
+      await this.#waitForInput();
+    }
+  }
+
+  /** Queues output; it is sent at the next flush (before any wait for input). */
+  write(data: string | Uint8Array): void {
+    this.#pending.push(data);
+  }
+
+  /** Sends queued output now. */
+  flush(): void {
+    if (this.#pending.length === 0 || this.#socket.destroyed) {
+      this.#pending.length = 0;
+      return;
+    }
+    const pending = this.#pending;
+    this.#pending = [];
+    if (pending.length === 1) this.#socket.write(pending[0] as string | Uint8Array);
+    else if (pending.every((item) => typeof item === "string")) {
+      this.#socket.write(pending.join(""));
+    } else for (const item of pending) this.#socket.write(item);
+  }
+
+  /** Sends queued output and waits until the kernel has it. */
+  drain(): Promise<void> {
+    const pending = this.#pending;
+    this.#pending = [];
+    if (this.#socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const data = pending.map((item) => typeof item === "string" ? item : decoder.decode(item));
+      this.#socket.write(data.join(""), () => resolve());
+    });
+  }
+
+  /** Version and cipher once TLS is up, else null. */
+  get tls(): { protocol: string; cipher: string } | null {
+    return this.#tlsInfo;
+  }
+
+  /**
+   * Upgrades to TLS as the server (STARTTLS/STLS, or implicit TLS at once).
+   * Any plaintext the client sent ahead of the handshake is discarded
+   * (CVE-2011-0411); queued output (the "220 go ahead") is sent in the clear first.
+   */
+  async startServerTls(context: tls.SecureContext): Promise<boolean> {
+    const raw = this.#socket;
+    this.#detach(raw);
+    raw.pause();
+    this.#start = this.#end = 0;
+    const pending = this.#pending.map((item) =>
+      typeof item === "string" ? item : decoder.decode(item)
+    );
+    this.#pending = [];
+    await new Promise<void>((resolve) => {
+      if (pending.length === 0) resolve();
+      else raw.write(pending.join(""), () => resolve());
+    });
+    const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+    return await this.#finishTls(secure, "secure");
+  }
+
+  /** Upgrades to TLS as the client (STARTTLS to a remote server). */
+  async startClientTls(options: tls.ConnectionOptions): Promise<boolean> {
+    const raw = this.#socket;
+    this.#detach(raw);
+    this.#start = this.#end = 0;
+    const secure = tls.connect({ ...options, socket: raw });
+    return await this.#finishTls(secure, "secureConnect");
+  }
+
+  async #finishTls(secure: tls.TLSSocket, readyEvent: string): Promise<boolean> {
+    const isUp = await new Promise<boolean>((resolve) => {
+      secure.once(readyEvent, () => resolve(true));
+      secure.once("error", () => resolve(false));
+      secure.once("close", () => resolve(false));
+    });
+    if (!isUp) {
+      secure.destroy();
+      this.#isEof = true;
+      return false;
+    }
+    this.#socket = secure;
+    const cipher = secure.getCipher();
+    this.#tlsInfo = { protocol: secure.getProtocol() ?? "TLS", cipher: cipher?.name ?? "unknown" };
+    secure.setTimeout(this.#idleTimeoutMs);
+    this.#attach(secure);
+    return true;
+  }
+
+  /** Changes the idle timeout (e.g. a longer one while waiting for a DATA line). */
+  setIdleTimeout(ms: number): void {
+    this.#idleTimeoutMs = ms;
+    this.#socket.setTimeout(ms);
+  }
+
+  /** Flushes and closes gracefully. */
+  close(): void {
+    this.flush();
+    this.#socket.end();
+    setTimeout(() => this.#socket.destroy(), 2000).unref?.();
+  }
+
+  /** Closes at once without flushing. */
+  destroy(): void {
+    this.#socket.destroy();
+  }
+}
+
+/** "::ffff:127.0.0.1" -> "127.0.0.1". */
+export function normaliseIp(ip: string): string {
+  return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
+}

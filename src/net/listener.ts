@@ -1,0 +1,83 @@
+/**
+ * TCP listeners with a per-listener connection limit. A connection over the
+ * limit gets the protocol's "busy" line and is closed; it never reaches a
+ * session.
+ */
+import * as net from "node:net";
+import type { Logger } from "../log/mod.ts";
+import { Connection } from "./connection.ts";
+
+/** Where to listen; port 0 picks a free port (read it back from `Listener.port`). */
+export interface ListenAddress {
+  hostname: string;
+  port: number;
+}
+
+/** A running listener. */
+export interface Listener {
+  readonly port: number;
+  readonly hostname: string;
+  /** Stops accepting; open sessions keep running. */
+  close(): Promise<void>;
+  /** Number of sessions open right now. */
+  readonly activeConnections: number;
+}
+
+/** Options for `startListener`. */
+export interface ListenerOptions {
+  /** Name for logs: "smtp", "submission", "pop3", ... */
+  name: string;
+  maxConnections: number;
+  idleTimeoutMs: number;
+  /** The line sent to a connection over the limit, CRLF included. */
+  busyLine: string;
+  log: Logger;
+  /** Runs one session; the connection is closed when it settles. */
+  onConnection: (connection: Connection) => Promise<void>;
+}
+
+/** Binds `address` and serves each connection with `options.onConnection`. */
+export async function startListener(
+  address: ListenAddress,
+  options: ListenerOptions,
+): Promise<Listener> {
+  let active = 0;
+  const server = net.createServer((socket) => {
+    if (active >= options.maxConnections) {
+      options.log.warn("conn.refused", { proto: options.name, reason: "max-connections" });
+      socket.on("error", () => {});
+      socket.end(options.busyLine);
+      return;
+    }
+    active++;
+    const connection = new Connection(socket, { idleTimeoutMs: options.idleTimeoutMs });
+    options.onConnection(connection)
+      .catch((error: unknown) => {
+        options.log.error("session.crash", {
+          proto: options.name,
+          error: error instanceof Error ? error.stack ?? error.message : String(error),
+        });
+      })
+      .finally(() => {
+        active--;
+        connection.close();
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: address.hostname, port: address.port }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  const port = typeof bound === "object" && bound ? bound.port : address.port;
+  return {
+    port,
+    hostname: address.hostname,
+    get activeConnections() {
+      return active;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

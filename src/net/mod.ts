@@ -1,0 +1,5 @@
+/** Sockets: listeners with limits, a buffered CRLF line reader, TLS upgrade. */
+export { Connection, normaliseIp } from "./connection.ts";
+export type { ByteConsumer, LineRead } from "./connection.ts";
+export { startListener } from "./listener.ts";
+export type { ListenAddress, Listener, ListenerOptions } from "./listener.ts";

@@ -1,0 +1,133 @@
+/**
+ * The DATA reader (RFC 5321 4.1.1.4, 4.5.2): finds the end of data, removes
+ * dot-stuffing and records anything that makes the message unacceptable.
+ *
+ * Only CRLF "." CRLF ends the data. A bare CR or bare LF never starts a line,
+ * so "\n.\n", "\r.\r\n" and friends are content (and flagged), never an end:
+ * the session cannot be desynchronised (SMTP smuggling).
+ */
+
+/** Why a message read by `DataDecoder` must be refused. */
+export interface DataViolations {
+  bareCr: boolean;
+  bareLf: boolean;
+  nul: boolean;
+  /** A line longer than 1000 octets with its CRLF (RFC 5321 4.5.3.1.6). */
+  longLine: boolean;
+  /** More than `maxMessageBytes` after unstuffing; later bytes were not passed on. */
+  tooBig: boolean;
+}
+
+const CR = 13;
+const LF = 10;
+const DOT = 46;
+const MAX_LINE_OCTETS = 998;
+const CR_BYTES = new Uint8Array([CR]);
+
+const enum State {
+  LineStart,
+  Middle,
+  AfterCr,
+  AfterDot,
+  AfterDotCr,
+}
+
+/** Streaming decoder for one DATA phase; feed it with `push` until it reports done. */
+export class DataDecoder {
+  readonly violations: DataViolations = {
+    bareCr: false,
+    bareLf: false,
+    nul: false,
+    longLine: false,
+    tooBig: false,
+  };
+  /** Bytes of message passed on so far. */
+  messageBytes = 0;
+  #state = State.LineStart;
+  #lineOctets = 0;
+  readonly #maxMessageBytes: number;
+  readonly #onBytes: (bytes: Uint8Array) => void;
+
+  /**
+   * `onBytes` receives the unstuffed message in pieces; the pieces are views
+   * of the caller's buffer, valid only during the call (copy to keep them).
+   */
+  constructor(options: { maxMessageBytes: number; onBytes: (bytes: Uint8Array) => void }) {
+    this.#maxMessageBytes = options.maxMessageBytes;
+    this.#onBytes = options.onBytes;
+  }
+
+  /** True when the message must be refused. */
+  get isRejected(): boolean {
+    const v = this.violations;
+    return v.bareCr || v.bareLf || v.nul || v.longLine || v.tooBig;
+  }
+
+  #emit(bytes: Uint8Array): void {
+    if (bytes.length === 0 || this.violations.tooBig) return;
+    if (this.messageBytes + bytes.length > this.#maxMessageBytes) {
+      this.violations.tooBig = true;
+      return;
+    }
+    this.messageBytes += bytes.length;
+    this.#onBytes(bytes);
+  }
+
+  /** Consumes `chunk` up to and including the end-of-data line, if it is there. */
+  push(chunk: Uint8Array): { used: number; done: boolean } {
+    let segmentStart = 0;
+    let state = this.#state;
+    if (state === State.AfterDotCr && chunk.length > 0 && chunk[0] !== LF) {
+      // The CR held back after a lone dot was content after all.
+      this.#emit(CR_BYTES);
+    }
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      switch (state) {
+        case State.LineStart:
+          if (byte === DOT) {
+            this.#emit(chunk.subarray(segmentStart, i));
+            segmentStart = i + 1;
+            this.#lineOctets = 1;
+            state = State.AfterDot;
+            continue;
+          }
+          break;
+        case State.AfterDot:
+          if (byte === CR) {
+            state = State.AfterDotCr;
+            continue;
+          }
+          break;
+        case State.AfterDotCr:
+          if (byte === LF) {
+            this.#emit(chunk.subarray(segmentStart, Math.max(segmentStart, i - 1)));
+            this.#state = State.LineStart;
+            return { used: i + 1, done: true };
+          }
+          this.violations.bareCr = true;
+          break;
+        case State.AfterCr:
+          if (byte === LF) {
+            state = State.LineStart;
+            this.#lineOctets = 0;
+            continue;
+          }
+          this.violations.bareCr = true;
+          break;
+      }
+      // Middle of a line.
+      if (byte === CR) state = State.AfterCr;
+      else {
+        state = State.Middle;
+        if (byte === LF) this.violations.bareLf = true;
+        else if (byte === 0) this.violations.nul = true;
+        if (++this.#lineOctets > MAX_LINE_OCTETS) this.violations.longLine = true;
+      }
+    }
+    const keepCr = state === State.AfterDotCr ? 1 : 0;
+    this.#emit(chunk.subarray(segmentStart, chunk.length - keepCr));
+    this.#state = state;
+    return { used: chunk.length, done: false };
+  }
+}

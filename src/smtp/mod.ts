@@ -1,0 +1,7 @@
+/** SMTP wire vocabulary shared by the server and the client. */
+export { formatReply, reply } from "./reply.ts";
+export type { Reply } from "./reply.ts";
+export { SmtpError } from "./smtp_error.ts";
+export { Refusal } from "./catalogue.ts";
+export { parseCommand, parseParameters, splitPathArgument } from "./command.ts";
+export type { Command, EsmtpParameters } from "./command.ts";

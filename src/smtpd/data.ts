@@ -1,0 +1,158 @@
+/**
+ * DATA and BDAT: stream the message into a spool buffer while reading it,
+ * refuse what must be refused once the whole message is in (the session
+ * stays in sync), and commit through `spool.accept` before saying 250.
+ */
+import { countReceived, formatReceived, headerSection } from "../mail/mod.ts";
+import { Refusal, type Reply, reply } from "../smtp/mod.ts";
+import { ChunkReader, LineEndingChecker } from "../smtp/chunk_reader.ts";
+import { DataDecoder, type DataViolations } from "../smtp/data_decoder.ts";
+import type { MessageBuffer } from "../spool/mod.ts";
+import type { SmtpSession } from "./session.ts";
+import type { Transaction } from "./transaction.ts";
+
+/** RFC 5321 6.3 suggests a limit; 100 hops is the common choice. */
+const MAX_RECEIVED_HEADERS = 100;
+const HEADER_SCAN_BYTES = 256 * 1024;
+
+/** DATA: 354, read to CRLF.CRLF, then commit or refuse. */
+export async function handleData(session: SmtpSession, arg: string): Promise<Reply> {
+  if (arg !== "") throw Refusal.syntax("DATA takes no argument");
+  const transaction = session.transaction as Transaction;
+  session.sendIntermediate(reply(354, undefined, "End data with <CR><LF>.<CR><LF>"));
+  const buffer = session.options.spool.newBuffer();
+  const decoder = new DataDecoder({
+    maxMessageBytes: session.options.maxMessageBytes,
+    onBytes: (bytes) => buffer.append(bytes),
+  });
+  const outcome = await session.connection.readInto(decoder);
+  session.transaction = null;
+  if (outcome !== "done") {
+    await buffer.discard();
+    session.log.info("smtp.data_aborted", { reason: outcome });
+    if (outcome === "timeout") return Refusal.idleTimeout().toReply();
+    session.closeAfterReply();
+    return reply(421, "4.4.2", "Connection lost during DATA", { closeAfter: true });
+  }
+  return await commitOrRefuse(session, transaction, buffer, decoder.violations);
+}
+
+/** Parses "BDAT <size> [LAST]". */
+function parseBdatArgument(arg: string): { sizeBytes: number; isLast: boolean } | null {
+  const match = /^(\d{1,15})( +LAST)?$/i.exec(arg.trim());
+  if (!match) return null;
+  return { sizeBytes: Number(match[1]), isLast: match[2] !== undefined };
+}
+
+/** BDAT: reads the chunk whatever happens (to stay in sync), then decides. */
+export async function handleBdat(session: SmtpSession, arg: string): Promise<Reply> {
+  const parsed = parseBdatArgument(arg);
+  if (!parsed) {
+    // Without a size we cannot know where the chunk ends: give up on the session.
+    session.closeAfterReply();
+    return reply(501, "5.5.4", "Syntax error in BDAT size, closing connection", {
+      closeAfter: true,
+    });
+  }
+  const transaction = session.transaction;
+  const state = transaction && transaction.rcptCount > 0
+    ? transaction.chunks ??= newChunkState(session)
+    : null;
+  const reader = new ChunkReader({
+    sizeBytes: parsed.sizeBytes,
+    onBytes: (bytes) => {
+      if (!state) return;
+      state.checker.check(bytes);
+      if (state.buffer.size + bytes.length > session.options.maxMessageBytes) {
+        state.checker.violations.tooBig = true;
+      } else if (!state.checker.violations.tooBig) state.buffer.append(bytes);
+    },
+  });
+  const outcome = parsed.sizeBytes === 0 ? "done" : await session.connection.readInto(reader);
+  if (outcome !== "done") {
+    if (state) await state.buffer.discard();
+    session.transaction = null;
+    session.closeAfterReply();
+    return reply(421, "4.4.2", "Connection lost during BDAT", { closeAfter: true });
+  }
+  if (!state || !transaction) {
+    throw transaction ? Refusal.noRecipients() : Refusal.badSequence("Send MAIL and RCPT first");
+  }
+  if (!parsed.isLast) return reply(250, "2.0.0", `${parsed.sizeBytes} octets received`);
+  state.checker.finish();
+  session.transaction = null;
+  return await commitOrRefuse(session, transaction, state.buffer, state.checker.violations);
+}
+
+function newChunkState(session: SmtpSession) {
+  return { buffer: session.options.spool.newBuffer(), checker: new LineEndingChecker() };
+}
+
+async function commitOrRefuse(
+  session: SmtpSession,
+  transaction: Transaction,
+  buffer: MessageBuffer,
+  violations: DataViolations,
+): Promise<Reply> {
+  const refusal = violations.tooBig
+    ? Refusal.messageTooBig()
+    : violations.bareCr || violations.bareLf
+    ? Refusal.bareLineEndingsInData()
+    : violations.nul
+    ? Refusal.nulInData()
+    : violations.longLine
+    ? Refusal.textLineTooLong()
+    : null;
+  if (refusal) {
+    await buffer.discard();
+    session.log.info("smtp.data_refused", { code: refusal.code, reason: refusal.message });
+    throw refusal;
+  }
+  const headers = headerSection(await buffer.head(HEADER_SCAN_BYTES));
+  if (countReceived(headers) > MAX_RECEIVED_HEADERS) {
+    await buffer.discard();
+    throw Refusal.mailLoop();
+  }
+  const { options, connection } = session;
+  let qid: string;
+  try {
+    qid = await options.spool.accept({
+      envelope: {
+        from: transaction.from,
+        rcpts: transaction.targets,
+        source: options.kind === "smtp" ? "smtp" : "submission",
+        clientIp: connection.remoteAddress,
+        helo: session.helo ?? "",
+        authUser: session.authUser ?? undefined,
+        is8bit: transaction.is8bit || undefined,
+        isSmtputf8: transaction.isSmtputf8 || undefined,
+      },
+      prefix: (qid) =>
+        formatReceived({
+          helo: session.helo ?? "",
+          clientIp: connection.remoteAddress,
+          hostname: options.hostname,
+          qid,
+          protocol: session.isEsmtp ? "ESMTP" : "SMTP",
+          tls: connection.tls,
+          authUser: session.authUser ?? undefined,
+          forRecipient: transaction.rcptCount === 1
+            ? transaction.firstRcpt ?? undefined
+            : undefined,
+        }),
+      message: buffer,
+    });
+  } catch (error) {
+    session.log.error("spool.accept_failed", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw Refusal.localError(session.cid);
+  }
+  session.log.info("msg.queued", {
+    qid,
+    from: transaction.from,
+    rcpts: transaction.targets.length,
+    bytes: buffer.size,
+  });
+  return reply(250, "2.0.0", `Ok: queued as ${qid}`);
+}

@@ -1,0 +1,138 @@
+/**
+ * One SMTP session: reads command lines, dispatches them through the
+ * command table, and turns every reply or refusal into bytes in exactly one
+ * place (`#send`). An unexpected exception becomes "451 4.3.0 ... (cid)"
+ * and a logged stack; the session goes on.
+ */
+import { ipInNetworks } from "../config/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { newCid } from "../log/mod.ts";
+import type { Connection } from "../net/mod.ts";
+import { formatReply, Refusal, type Reply, SmtpError } from "../smtp/mod.ts";
+import { parseCommand } from "../smtp/mod.ts";
+import { COMMANDS, type SessionStage } from "./commands.ts";
+import type { SmtpServerOptions } from "./options.ts";
+import type { Transaction } from "./transaction.ts";
+
+/** RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF. */
+export const MAX_COMMAND_LINE_OCTETS = 512;
+/** RFC 4954 4: AUTH lines may be up to 12288 octets. */
+export const MAX_AUTH_LINE_OCTETS = 12288;
+const DEFAULT_MAX_ERRORS = 10;
+
+/** The state of one connection; handlers read and change it. */
+export class SmtpSession {
+  readonly cid = newCid();
+  readonly connection: Connection;
+  readonly options: SmtpServerOptions;
+  readonly log: Logger;
+  /** The EHLO/HELO argument once greeted, else null. */
+  helo: string | null = null;
+  isEsmtp = false;
+  authUser: string | null = null;
+  transaction: Transaction | null = null;
+  #errors = 0;
+  #isClosing = false;
+
+  constructor(connection: Connection, options: SmtpServerOptions) {
+    this.connection = connection;
+    this.options = options;
+    this.log = options.log.with({ cid: this.cid });
+  }
+
+  /** Where the session stands, for the command table's "allowed in" check. */
+  get stage(): SessionStage {
+    if (this.helo === null) return "fresh";
+    if (this.transaction === null) return "greeted";
+    return this.transaction.rcptCount > 0 ? "rcpt" : "mail";
+  }
+
+  /** True when the client may relay: a trusted network or an authenticated user. */
+  get mayRelay(): boolean {
+    return this.authUser !== null || this.isTrustedNetwork;
+  }
+
+  #trusted: boolean | null = null;
+  get isTrustedNetwork(): boolean {
+    return this.#trusted ??= ipInNetworks(
+      this.connection.remoteAddress,
+      this.options.relayNetworks,
+    );
+  }
+
+  /** Asks the session to close after the current reply. */
+  closeAfterReply(): void {
+    this.#isClosing = true;
+  }
+
+  /** Runs the session until QUIT, a fatal refusal, idle timeout or the peer leaving. */
+  async run(): Promise<void> {
+    this.log.info("smtp.connect", {
+      proto: this.options.kind,
+      ip: this.connection.remoteAddress,
+      port: this.connection.remotePort,
+    });
+    this.#send({ code: 220, lines: [`${this.options.hostname} ESMTP Pillarbox ready`] });
+    while (!this.#isClosing) {
+      const read = await this.connection.readLine(MAX_AUTH_LINE_OCTETS + 2);
+      if (read.kind === "eof") break;
+      if (read.kind === "timeout") {
+        this.#send(Refusal.idleTimeout().toReply());
+        break;
+      }
+      await this.#handleLine(read);
+    }
+    this.connection.flush();
+    this.log.info("smtp.disconnect", { errors: this.#errors });
+  }
+
+  async #handleLine(
+    read: { kind: "line"; text: string; hasBareLf: boolean } | { kind: "too-long" },
+  ) {
+    let reply: Reply;
+    try {
+      if (read.kind === "too-long") throw Refusal.lineTooLong();
+      const { verb, arg } = parseCommand(read.text);
+      if (read.text.length + 2 > MAX_COMMAND_LINE_OCTETS && verb !== "AUTH") {
+        throw Refusal.lineTooLong();
+      }
+      if (read.hasBareLf || read.text.includes("\r")) throw Refusal.bareLineFeed();
+      if (read.text.includes("\0")) throw Refusal.syntax("NUL in command");
+      this.log.debug("smtp.command", { verb: /^[A-Z]{1,12}$/.test(verb) ? verb : "?" });
+      const command = COMMANDS.get(verb);
+      if (!command) throw Refusal.unknownCommand(verb);
+      if (!command.allowedIn.includes(this.stage)) throw command.outOfSequence(this);
+      reply = await command.handle(this, arg);
+    } catch (error) {
+      reply = this.#refusalReply(error);
+    }
+    this.#send(reply);
+  }
+
+  /** Turns anything thrown by a handler into the reply to send. */
+  #refusalReply(error: unknown): Reply {
+    if (error instanceof SmtpError) {
+      if (error.isClientFault && ++this.#errors >= (this.options.maxErrors ?? DEFAULT_MAX_ERRORS)) {
+        this.log.warn("smtp.too_many_errors", { ip: this.connection.remoteAddress });
+        return Refusal.tooManyErrors().toReply();
+      }
+      return error.toReply();
+    }
+    this.log.error("smtp.internal_error", {
+      error: error instanceof Error ? error.stack ?? error.message : String(error),
+    });
+    return Refusal.localError(this.cid).toReply();
+  }
+
+  /** The one place where replies become bytes. */
+  #send(reply: Reply): void {
+    this.connection.write(formatReply(reply));
+    if (reply.closeAfter) this.#isClosing = true;
+  }
+
+  /** Sends a reply now, outside the command/reply rhythm (354, AUTH challenges). */
+  sendIntermediate(reply: Reply): void {
+    this.connection.write(formatReply(reply));
+    this.connection.flush();
+  }
+}

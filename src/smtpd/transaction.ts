@@ -1,0 +1,41 @@
+import type { LineEndingChecker } from "../smtp/chunk_reader.ts";
+import type { MessageBuffer } from "../spool/mod.ts";
+
+/**
+ * One mail transaction: created by MAIL, dropped by RSET, HELO/EHLO or
+ * after DATA. Everything about the current message lives here and nowhere
+ * else, so nothing needs resetting by hand.
+ */
+export class Transaction {
+  /** Envelope sender; "" for "<>". */
+  readonly from: string;
+  readonly is8bit: boolean;
+  readonly isSmtputf8: boolean;
+  /** Accepted RCPT count (what --max-recipients limits). */
+  rcptCount = 0;
+  /** Final delivery targets after alias expansion, deduplicated, in order. */
+  readonly targets: string[] = [];
+  readonly #seen = new Set<string>();
+  /** The first accepted RCPT address (for the Received "for" clause). */
+  firstRcpt: string | null = null;
+  /** BDAT in progress: the message so far and its line-ending check. */
+  chunks: { buffer: MessageBuffer; checker: LineEndingChecker } | null = null;
+
+  constructor(options: { from: string; is8bit: boolean; isSmtputf8: boolean }) {
+    this.from = options.from;
+    this.is8bit = options.is8bit;
+    this.isSmtputf8 = options.isSmtputf8;
+  }
+
+  /** Records an accepted RCPT and the targets it expands to. */
+  addRecipient(rcpt: string, targets: readonly string[]): void {
+    this.rcptCount++;
+    this.firstRcpt ??= rcpt;
+    for (const target of targets) {
+      const key = target.toLowerCase();
+      if (this.#seen.has(key)) continue;
+      this.#seen.add(key);
+      this.targets.push(target);
+    }
+  }
+}

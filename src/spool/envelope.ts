@@ -1,0 +1,58 @@
+/**
+ * The envelope: who sent a message, to whom, and how it came in. Stored as
+ * the first line of the queue file, as JSON: JSON escapes CR, LF and quotes,
+ * so nothing from the network can add a line or a field.
+ */
+
+/** How a message entered the server. */
+export type MessageSource = "smtp" | "submission" | "pickup" | "sendmail" | "bounce";
+
+/** The envelope of one queued message. */
+export interface Envelope {
+  readonly qid: string;
+  /** Envelope sender; "" is the null reverse-path "<>". */
+  readonly from: string;
+  /** Final recipients (aliases already expanded), in RCPT order, no duplicates. */
+  readonly rcpts: readonly string[];
+  readonly arrivalMs: number;
+  readonly source: MessageSource;
+  readonly clientIp?: string;
+  readonly helo?: string;
+  readonly authUser?: string;
+  /** RFC 6152: the client declared 8-bit content. */
+  readonly is8bit?: boolean;
+  /** RFC 6531: the message needs SMTPUTF8 to travel further. */
+  readonly isSmtputf8?: boolean;
+  /** For DSNs: the ORCPT/ENVID values are not kept; this marks a bounce we generated. */
+  readonly isBounce?: boolean;
+}
+
+const MAGIC = "PBQ1 ";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The envelope line that starts a queue file, LF included. */
+export function encodeEnvelopeLine(envelope: Envelope): Uint8Array {
+  return encoder.encode(MAGIC + JSON.stringify(envelope) + "\n");
+}
+
+/**
+ * Splits a queue file into its envelope and the offset where the message
+ * starts. Throws an Error naming the problem for a damaged file.
+ */
+export function decodeQueueFile(bytes: Uint8Array): { envelope: Envelope; messageOffset: number } {
+  const lf = bytes.indexOf(10);
+  if (lf < 0) throw new Error("queue file has no envelope line");
+  const line = decoder.decode(bytes.subarray(0, lf));
+  if (!line.startsWith(MAGIC)) {
+    throw new Error("queue file does not start with the envelope marker");
+  }
+  const value = JSON.parse(line.slice(MAGIC.length)) as Partial<Envelope>;
+  if (
+    typeof value.qid !== "string" || typeof value.from !== "string" ||
+    !Array.isArray(value.rcpts) || typeof value.arrivalMs !== "number"
+  ) {
+    throw new Error("queue file envelope is incomplete");
+  }
+  return { envelope: value as Envelope, messageOffset: lf + 1 };
+}

@@ -1,0 +1,159 @@
+/**
+ * The queue: one file per message under `<spool-dir>/queue/`. `accept` is
+ * the one way in for every source (SMTP, pickup, sendmail, bounces):
+ * write to `tmp/`, fsync, rename into `msg/`, fsync the directory. Only then
+ * does a message exist, and only then may anyone be told it was accepted.
+ */
+import { join } from "node:path";
+import { newId, newQid } from "../log/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { syncDir, writeFileDurably } from "./dir_sync.ts";
+import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "./envelope.ts";
+import { MessageBuffer } from "./message_buffer.ts";
+
+/** The envelope fields a caller supplies; the spool adds `qid` and `arrivalMs`. */
+export type EnvelopeDraft = Omit<Envelope, "qid" | "arrivalMs">;
+
+/** What `accept` stores: header lines to prepend (built once the qid is known) and the message. */
+export interface AcceptRequest {
+  envelope: EnvelopeDraft;
+  /** Header text to put in front of the message, CRLF-terminated (e.g. Received). */
+  prefix?: (qid: string) => string;
+  message: MessageBuffer | Uint8Array;
+}
+
+/** A message read back from the queue. */
+export interface QueuedMessage {
+  envelope: Envelope;
+  /** The whole file; the message starts at `messageOffset`. */
+  bytes: Uint8Array;
+  messageOffset: number;
+}
+
+const encoder = new TextEncoder();
+const COPY_CHUNK_BYTES = 256 * 1024;
+
+/** The on-disk queue. Create with `Spool.open`. */
+export class Spool {
+  readonly dir: string;
+  readonly tmpDir: string;
+  readonly msgDir: string;
+  readonly #log: Logger;
+  readonly #listeners: ((qid: string) => void)[] = [];
+
+  private constructor(spoolDir: string, log: Logger) {
+    this.dir = join(spoolDir, "queue");
+    this.tmpDir = join(this.dir, "tmp");
+    this.msgDir = join(this.dir, "msg");
+    this.#log = log;
+  }
+
+  /** Opens (creating as needed) the queue and sweeps leftovers of interrupted writes. */
+  static async open(options: { spoolDir: string; log: Logger }): Promise<Spool> {
+    const spool = new Spool(options.spoolDir, options.log);
+    await Deno.mkdir(spool.tmpDir, { recursive: true, mode: 0o700 });
+    await Deno.mkdir(spool.msgDir, { recursive: true, mode: 0o700 });
+    let swept = 0;
+    for await (const entry of Deno.readDir(spool.tmpDir)) {
+      await Deno.remove(join(spool.tmpDir, entry.name)).catch(() => {});
+      swept++;
+    }
+    if (swept > 0) options.log.info("spool.swept", { files: swept });
+    return spool;
+  }
+
+  /** A buffer for an incoming message; spills into the queue's tmp folder. */
+  newBuffer(): MessageBuffer {
+    return new MessageBuffer(join(this.tmpDir, "in-" + newId()));
+  }
+
+  /** Calls `listener(qid)` after each successful accept (the delivery runner's wake-up). */
+  onAccepted(listener: (qid: string) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Stores a message durably and returns its queue id. When this resolves
+   * the message survives a crash; when it rejects, nothing was stored.
+   */
+  async accept(request: AcceptRequest): Promise<string> {
+    const qid = newQid();
+    const envelope: Envelope = { ...request.envelope, qid, arrivalMs: Date.now() };
+    const tmpPath = join(this.tmpDir, qid);
+    const head = [encodeEnvelopeLine(envelope)];
+    if (request.prefix) head.push(encoder.encode(request.prefix(qid)));
+    try {
+      if (request.message instanceof Uint8Array) {
+        await writeFileDurably(tmpPath, [...head, request.message]);
+      } else {
+        const { spillFile, tail } = await request.message.finish();
+        if (spillFile === null) await writeFileDurably(tmpPath, [...head, ...tail]);
+        else await writeWithSpill(tmpPath, head, spillFile, tail);
+      }
+      await Deno.rename(tmpPath, join(this.msgDir, qid));
+      await syncDir(this.msgDir);
+    } catch (error) {
+      await Deno.remove(tmpPath).catch(() => {});
+      throw error;
+    } finally {
+      if (!(request.message instanceof Uint8Array)) await request.message.discard();
+    }
+    for (const listener of this.#listeners) listener(qid);
+    return qid;
+  }
+
+  /** Queue ids of every accepted message still in the queue, oldest first. */
+  async list(): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const entry of Deno.readDir(this.msgDir)) {
+      if (entry.isFile && !entry.name.startsWith(".")) ids.push(entry.name);
+    }
+    return ids.sort();
+  }
+
+  /** Reads a queued message; throws Deno.errors.NotFound if it is gone. */
+  async read(qid: string): Promise<QueuedMessage> {
+    const bytes = await Deno.readFile(join(this.msgDir, qid));
+    const { envelope, messageOffset } = decodeQueueFile(bytes);
+    return { envelope, bytes, messageOffset };
+  }
+
+  /** Removes a message whose every recipient is finished. */
+  async remove(qid: string): Promise<void> {
+    await Deno.remove(join(this.msgDir, qid)).catch((error: unknown) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+    this.#log.debug("spool.removed", { qid });
+  }
+}
+
+async function writeWithSpill(
+  path: string,
+  head: Uint8Array[],
+  spillFile: string,
+  tail: Uint8Array[],
+): Promise<void> {
+  const out = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+  try {
+    const write = async (chunk: Uint8Array) => {
+      let offset = 0;
+      while (offset < chunk.length) offset += await out.write(chunk.subarray(offset));
+    };
+    for (const chunk of head) await write(chunk);
+    const input = await Deno.open(spillFile, { read: true });
+    try {
+      const buffer = new Uint8Array(COPY_CHUNK_BYTES);
+      while (true) {
+        const n = await input.read(buffer);
+        if (n === null) break;
+        await write(buffer.subarray(0, n));
+      }
+    } finally {
+      input.close();
+    }
+    for (const chunk of tail) await write(chunk);
+    await out.syncData();
+  } finally {
+    out.close();
+  }
+}

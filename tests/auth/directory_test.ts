@@ -1,0 +1,222 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Directory, hashPassword, writeUsersFile } from "../../src/auth/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+
+const bobHash = await hashPassword("bob-secret");
+const BASE_USERS = ["bob@example.com", "carol@example.com", "dave@example.net"];
+
+const ALIASES = `
+# two users
+team@example.com: bob@example.com, Carol@example.com
+# a chain: a -> b -> c -> carol
+a@example.com: b@example.com
+b@example.com: c@example.com
+c@example.com: carol@example.com
+# a loop, with one real user inside
+loop1@example.com: loop2@example.com
+loop2@example.com: loop1@example.com, bob@example.com
+pure-loop@example.com: pure-loop@example.com
+# remote forward, mixed
+ext@example.com: friend@elsewhere.org
+mixed@example.com: bob@example.com, friend@elsewhere.org, bob@example.com
+# exact user beats alias
+bob@example.com: carol@example.com
+# catch-all of the second domain
+@example.net: dave@example.net
+# an alias pointing at nobody
+ghost@example.com: nobody@example.com
+`;
+
+type Fixture = { dir: string; directory: Directory; clock: { ms: number }; logLines: string[] };
+
+async function withDirectory(body: (f: Fixture) => void | Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-directory-" });
+  try {
+    await writeUsersFile(join(dir, "users"), new Map(BASE_USERS.map((u) => [u, bobHash])));
+    await Deno.writeTextFile(join(dir, "aliases"), ALIASES);
+    const clock = { ms: 1_000_000 };
+    const logLines: string[] = [];
+    const directory = new Directory({
+      usersFile: join(dir, "users"),
+      aliasesFile: join(dir, "aliases"),
+      domains: ["Example.com", "example.net"],
+      now: () => clock.ms,
+      log: new Logger({ sink: (line) => logLines.push(line) }),
+    });
+    await body({ dir, directory, clock, logLines });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const resolveCases: { name: string; address: string; expected: unknown }[] = [
+  {
+    name: "finds a user",
+    address: "carol@example.com",
+    expected: { kind: "local", mailboxes: ["carol@example.com"] },
+  },
+  {
+    name: "is case-insensitive",
+    address: "  CAROL@Example.COM ",
+    expected: { kind: "local", mailboxes: ["carol@example.com"] },
+  },
+  {
+    name: "expands an alias to two users",
+    address: "team@example.com",
+    expected: { kind: "local", mailboxes: ["bob@example.com", "carol@example.com"] },
+  },
+  {
+    name: "follows an alias chain",
+    address: "a@example.com",
+    expected: { kind: "local", mailboxes: ["carol@example.com"] },
+  },
+  {
+    name: "survives an alias loop and keeps the real user in it",
+    address: "loop1@example.com",
+    expected: { kind: "local", mailboxes: ["bob@example.com"] },
+  },
+  {
+    name: "answers unknown for a loop with no user in it",
+    address: "pure-loop@example.com",
+    expected: { kind: "unknown" },
+  },
+  {
+    name: "prefers the exact user over an alias of the same name",
+    address: "bob@example.com",
+    expected: { kind: "local", mailboxes: ["bob@example.com"] },
+  },
+  {
+    name: "uses the catch-all for an unknown local part",
+    address: "whoever@example.net",
+    expected: { kind: "local", mailboxes: ["dave@example.net"] },
+  },
+  {
+    name: "answers unknown on a local domain without a catch-all",
+    address: "nobody@example.com",
+    expected: { kind: "unknown" },
+  },
+  {
+    name: "answers unknown for an alias whose targets do not exist",
+    address: "ghost@example.com",
+    expected: { kind: "unknown" },
+  },
+  {
+    name: "answers remote for another domain",
+    address: "someone@elsewhere.org",
+    expected: { kind: "remote" },
+  },
+  {
+    name: "returns a remote alias target as a forward",
+    address: "ext@example.com",
+    expected: { kind: "local", mailboxes: [], forwards: ["friend@elsewhere.org"] },
+  },
+  {
+    name: "deduplicates mixed local and remote targets",
+    address: "mixed@example.com",
+    expected: { kind: "local", mailboxes: ["bob@example.com"], forwards: ["friend@elsewhere.org"] },
+  },
+  {
+    name: "answers unknown for an address without an @",
+    address: "postmaster",
+    expected: { kind: "unknown" },
+  },
+];
+for (const c of resolveCases) {
+  Deno.test(`Directory.resolveRecipient() ${c.name}`, async () => {
+    await withDirectory(async ({ directory }) => {
+      assert.deepEqual(await directory.resolveRecipient(c.address), c.expected);
+    });
+  });
+}
+
+Deno.test("Directory.resolveRecipient() stops an alias chain deeper than 10 levels", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    const chain = Array.from({ length: 12 }, (_, i) => `d${i}@example.com: d${i + 1}@example.com`);
+    await Deno.writeTextFile(
+      join(dir, "aliases"),
+      [...chain, "d12@example.com: bob@example.com"].join("\n"),
+    );
+    assert.deepEqual(await directory.resolveRecipient("d0@example.com"), { kind: "unknown" });
+    assert.deepEqual(await directory.resolveRecipient("d4@example.com"), {
+      kind: "local",
+      mailboxes: ["bob@example.com"],
+    });
+  });
+});
+
+Deno.test("Directory.verifyLogin() accepts the right password, case-insensitively in the user", async () => {
+  await withDirectory(async ({ directory }) => {
+    assert.equal(await directory.verifyLogin("Bob@Example.com", "bob-secret"), true);
+    assert.equal(await directory.verifyLogin("bob@example.com", "wrong"), false);
+    assert.equal(await directory.verifyLogin("nobody@example.com", "bob-secret"), false);
+    assert.equal(await directory.verifyLogin("team@example.com", "bob-secret"), false);
+  });
+});
+
+Deno.test("Directory.ownsAddress() allows the user's own address and aliases that reach it", async () => {
+  await withDirectory(async ({ directory }) => {
+    assert.equal(await directory.ownsAddress("bob@example.com", "BOB@example.com"), true);
+    assert.equal(await directory.ownsAddress("bob@example.com", "team@example.com"), true);
+    assert.equal(await directory.ownsAddress("dave@example.net", "anything@example.net"), true);
+    assert.equal(await directory.ownsAddress("bob@example.com", "carol@example.com"), false);
+    assert.equal(await directory.ownsAddress("bob@example.com", "a@example.com"), false);
+    assert.equal(await directory.ownsAddress("bob@example.com", "friend@elsewhere.org"), false);
+  });
+});
+
+Deno.test("Directory.isLocalDomain() is case-insensitive", async () => {
+  await withDirectory(({ directory }) => {
+    assert.equal(directory.isLocalDomain("EXAMPLE.com"), true);
+    assert.equal(directory.isLocalDomain("elsewhere.org"), false);
+  });
+});
+
+Deno.test("Directory notices a new user, but stats the file at most once per second", async () => {
+  await withDirectory(async ({ dir, directory, clock }) => {
+    assert.deepEqual(await directory.resolveRecipient("eve@example.com"), { kind: "unknown" });
+    const users = new Map([...BASE_USERS, "eve@example.com"].map((u) => [u, bobHash]));
+    await writeUsersFile(join(dir, "users"), users);
+    clock.ms += 500;
+    assert.deepEqual(await directory.resolveRecipient("eve@example.com"), { kind: "unknown" });
+    clock.ms += 600;
+    assert.deepEqual(await directory.resolveRecipient("eve@example.com"), {
+      kind: "local",
+      mailboxes: ["eve@example.com"],
+    });
+    assert.equal(await directory.verifyLogin("eve@example.com", "bob-secret"), true);
+  });
+});
+
+Deno.test("Directory notices a changed aliases file and a deleted one", async () => {
+  await withDirectory(async ({ dir, directory, clock }) => {
+    assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    await Deno.writeTextFile(join(dir, "aliases"), "sales@example.com: carol@example.com\n");
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("team@example.com"), { kind: "unknown" });
+    assert.equal((await directory.resolveRecipient("sales@example.com")).kind, "local");
+    await Deno.remove(join(dir, "aliases"));
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("sales@example.com"), { kind: "unknown" });
+  });
+});
+
+Deno.test("Directory keeps the last good aliases when the file turns malformed, and logs once", async () => {
+  await withDirectory(async ({ dir, directory, clock, logLines }) => {
+    assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    await Deno.writeTextFile(join(dir, "aliases"), "team@example.com bob@example.com\n");
+    clock.ms += 1000;
+    assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    clock.ms += 1000;
+    assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    assert.equal(logLines.length, 1);
+    assert.match(logLines[0] ?? "", /level=warn event=auth.reload_failed .*line 1/);
+  });
+});
+
+Deno.test("Directory.load() rejects a malformed users file at startup", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    await Deno.writeTextFile(join(dir, "users"), "garbage\n");
+    await assert.rejects(directory.load(), /Cannot read users file .*line 1/);
+  });
+});

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parseUsers, readUsersFile, writeUsersFile } from "../../src/auth/mod.ts";
+
+const HASH = "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=";
+
+async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-users-" });
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("parseUsers() skips comments and blank lines and normalizes addresses", () => {
+  const text =
+    `# accounts\n\n  # indented comment\nBob@Example.com:${HASH}\r\ncarol@example.com:${HASH}\n`;
+  const users = parseUsers(text, "users");
+  assert.deepEqual([...users.keys()], ["bob@example.com", "carol@example.com"]);
+  assert.equal(users.get("bob@example.com"), HASH);
+});
+
+const badLines: { name: string; text: string; message: RegExp }[] = [
+  {
+    name: "a line without a colon",
+    text: "bob@example.com",
+    message: /line 1: expected "address:hash"/,
+  },
+  {
+    name: "an invalid address",
+    text: `# x\n../x@d:${HASH}`,
+    message: /line 2: invalid account address "..\/x@d"/,
+  },
+  {
+    name: "an empty hash",
+    text: "bob@example.com:",
+    message: /line 1: missing or malformed password hash/,
+  },
+  {
+    name: "a hash with a space",
+    text: "bob@example.com:abc def",
+    message: /line 1: missing or malformed/,
+  },
+  {
+    name: "a duplicate account",
+    text: `a@d:${HASH}\n\nA@D:${HASH}`,
+    message: /line 3: duplicate account "a@d"/,
+  },
+];
+for (const c of badLines) {
+  Deno.test(`parseUsers() names the file and line of ${c.name}`, () => {
+    assert.throws(() => parseUsers(c.text, "/etc/pillarbox/users"), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.match(error.message, /^Cannot read users file "\/etc\/pillarbox\/users": /);
+      assert.match(error.message, c.message);
+      return true;
+    });
+  });
+}
+
+Deno.test("readUsersFile() returns an empty map for a missing file", async () => {
+  await withTempDir(async (dir) => {
+    assert.equal((await readUsersFile(join(dir, "nope"))).size, 0);
+  });
+});
+
+Deno.test("writeUsersFile() and readUsersFile() round-trip accounts", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "users");
+    const users = new Map([["zed@example.com", HASH], [
+      "amy@example.com",
+      HASH.replace("c2Fs", "d2Fs"),
+    ]]);
+    await writeUsersFile(path, users);
+    assert.deepEqual(await readUsersFile(path), users);
+    const text = await Deno.readTextFile(path);
+    assert.ok(text.indexOf("amy@") < text.indexOf("zed@"), "sorted by address");
+  });
+});
+
+Deno.test("writeUsersFile() creates the file with mode 0600 and leaves no temporary file", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "users");
+    await writeUsersFile(path, new Map([["bob@example.com", HASH]]));
+    await writeUsersFile(path, new Map([["bob@example.com", HASH], ["eve@example.com", HASH]]));
+    if (Deno.build.os !== "windows") assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+    const names = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    assert.deepEqual(names, ["users"]);
+  });
+});
+
+Deno.test("writeUsersFile() refuses an invalid address instead of corrupting the file", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "users");
+    await assert.rejects(
+      writeUsersFile(path, new Map([["a:b@d", HASH]])),
+      /invalid account address/,
+    );
+    await assert.rejects(
+      writeUsersFile(path, new Map([["a@d", "x\ny"]])),
+      /malformed password hash/,
+    );
+    assert.equal((await readUsersFile(path)).size, 0);
+  });
+});
+
+Deno.test("readUsersFile() reports a malformed file with its path", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "users");
+    await Deno.writeTextFile(path, `bob@example.com:${HASH}\nnonsense\n`);
+    await assert.rejects(readUsersFile(path), new RegExp(`users file "${path}": line 2:`));
+  });
+});

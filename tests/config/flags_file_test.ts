@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "../../src/config/mod.ts";
+
+/** Loads argv with one in-memory flags file at /etc/pb.flags. */
+function loadWithFile(text: string, argv: string[] = []) {
+  return loadConfig(["--flagfile=/etc/pb.flags", ...argv], {
+    hostname: "mx.test",
+    readTextFile: (path) => {
+      assert.equal(path, "/etc/pb.flags");
+      return text;
+    },
+  });
+}
+
+/** Asserts that loading fails with exactly `message`. */
+function assertConfigError(run: () => unknown, message: string | RegExp): void {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    if (typeof message === "string") assert.equal(error.message, message);
+    else assert.match(error.message, message);
+    return true;
+  });
+}
+
+Deno.test("a flags file skips comments and blank lines and trims whitespace", () => {
+  const { config } = loadWithFile(
+    "# Pillarbox\n\n  --domains=example.com  \r\n\t# indented comment\n--smtp-listen=:25\n",
+  );
+  assert.deepEqual(config.domains, ["example.com"]);
+  assert.deepEqual(config.smtpListen, { hostname: "0.0.0.0", port: 25 });
+});
+
+Deno.test("a flags file appends repeated list flags", () => {
+  const { config } = loadWithFile(
+    "--route=a.test=mx:25\n--route=b.test=mx:26\n--domains=a\n--domains=b",
+  );
+  assert.equal(config.routes.length, 2);
+  assert.deepEqual(config.domains, ["a", "b"]);
+});
+
+Deno.test("a flags file reads a bare boolean", () => {
+  assert.equal(loadWithFile("--insecure-auth\n").config.insecureAuth, true);
+});
+
+Deno.test("the command line overrides a single flag from the flags file", () => {
+  const { config } = loadWithFile("--spool-dir=/file\n--log-level=debug\n", ["--spool-dir=/argv"]);
+  assert.equal(config.spoolDir, "/argv");
+  assert.equal(config.logLevel, "debug");
+  assert.equal(config.usersFile, "/argv/users");
+});
+
+Deno.test("the command line replaces a list flag from the flags file", () => {
+  const { config } = loadWithFile("--domains=a.test\n--domains=b.test\n", ["--domains=c.test"]);
+  assert.deepEqual(config.domains, ["c.test"]);
+  const none = loadWithFile("--relay-networks=10.0.0.0/8\n", ["--relay-networks="]);
+  assert.deepEqual(none.config.relayNetworks, []);
+});
+
+const fileErrors: Array<[string, string, string | RegExp]> = [
+  [
+    "a flags file names an unknown flag with its line number",
+    "# comment\n\n--smtp-listen=:25\n--smpt-listen=:25\n",
+    'Cannot read flags file "/etc/pb.flags": line 4: unknown flag "--smpt-listen"',
+  ],
+  [
+    "a flags file names a bad value with its line number",
+    "--domains=x.test\n\n--max-message-size=25 furlongs\n",
+    /^Cannot read flags file "\/etc\/pb.flags": line 3: --max-message-size: invalid size "25 furlongs": /,
+  ],
+  [
+    "a flags file refuses a line that is not a flag",
+    "spool-dir=/x\n",
+    'Cannot read flags file "/etc/pb.flags": line 1: expected --name=value, got "spool-dir=/x"',
+  ],
+  [
+    "a flags file refuses --name value with a space",
+    "--spool-dir /x\n",
+    'Cannot read flags file "/etc/pb.flags": line 1: --spool-dir needs a value written as --spool-dir=VALUE',
+  ],
+  [
+    "a flags file refuses a non-boolean flag without a value",
+    "--log-level\n",
+    /line 1: --log-level needs a value written as --log-level=VALUE/,
+  ],
+  [
+    "a flags file refuses a nested --flagfile",
+    "--flagfile=/etc/other.flags\n",
+    /line 1: --flagfile is only allowed on the command line/,
+  ],
+];
+for (const [name, text, message] of fileErrors) {
+  Deno.test(name, () => assertConfigError(() => loadWithFile(text), message));
+}
+
+Deno.test("an unreadable flags file is an error naming the file", () => {
+  assertConfigError(
+    () =>
+      loadConfig(["--flagfile=/etc/pb.flags"], {
+        hostname: "mx.test",
+        readTextFile: () => {
+          throw new Deno.errors.NotFound("No such file or directory");
+        },
+      }),
+    'Cannot read flags file "/etc/pb.flags": no such file or directory',
+  );
+});
+
+const canUseDisk = Deno.permissions.querySync({ name: "write" }).state === "granted" &&
+  Deno.permissions.querySync({ name: "read" }).state === "granted";
+
+Deno.test({
+  name: "a real flags file on disk is read with --flagfile FILE",
+  ignore: !canUseDisk,
+  fn: () => {
+    const dir = Deno.makeTempDirSync({ prefix: "pillarbox_config_" });
+    try {
+      const path = `${dir}/pb.flags`;
+      Deno.writeTextFileSync(path, "--spool-dir=/srv/mail\n--imap-listen=\n");
+      const { config, words } = loadConfig(["check", "--flagfile", path], { hostname: "mx.test" });
+      assert.deepEqual(words, ["check"]);
+      assert.equal(config.spoolDir, "/srv/mail");
+      assert.equal(config.imapListen, null);
+      assertConfigError(
+        () => loadConfig([`--flagfile=${dir}/missing.flags`], { hostname: "mx.test" }),
+        new RegExp(`^Cannot read flags file "${dir}/missing.flags": `),
+      );
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,198 @@
+/**
+ * Starts the real server as a subprocess on port 0 with a temporary spool,
+ * reads the bound ports from its log, and drives it with clients nobody
+ * here wrote (Python's smtplib, poplib, imaplib) or raw sockets.
+ */
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const MAIN = ROOT + "main.ts";
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** Every listener, bound to 127.0.0.1:0 unless the test says otherwise. */
+const LISTENERS = ["smtp", "submission", "pop3", "imap"] as const;
+
+/** A running Pillarbox subprocess. */
+export interface Server {
+  spoolDir: string;
+  /** Bound ports by listener name ("smtp", "submission", ...). */
+  ports: Record<string, number>;
+  /** Everything the server logged so far. */
+  log(): string;
+  /** Resolves with the first log line matching `pattern` (deadline `timeoutMs`). */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+}
+
+/** Options for `startServer`. */
+export interface StartOptions {
+  /** Reuse this spool (restart tests); a new temporary one otherwise. */
+  spoolDir?: string;
+  flags?: string[];
+  /** Accounts to create before start: address -> password. */
+  users?: Record<string, string>;
+  /** Text of the aliases file. */
+  aliases?: string;
+}
+
+/** A fresh temporary directory owned by one test. */
+export function tempDir(prefix = "pillarbox-test-"): string {
+  return Deno.makeTempDirSync({ prefix });
+}
+
+/** Runs `main.ts` with `args` to completion (CLI tests). */
+export async function runCli(
+  args: string[],
+  options: { stdin?: string; cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", MAIN, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    cwd: options.cwd,
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(encoder.encode(options.stdin ?? ""));
+  await writer.close();
+  const output = await child.output();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Starts the server and waits until every listener has reported its port. */
+export async function startServer(options: StartOptions = {}): Promise<Server> {
+  const spoolDir = options.spoolDir ?? tempDir();
+  for (const [address, password] of Object.entries(options.users ?? {})) {
+    const result = await runCli(["user", "add", address, `--spool-dir=${spoolDir}`], {
+      stdin: password + "\n",
+    });
+    if (result.code !== 0) throw new Error(`user add ${address} failed: ${result.stderr}`);
+  }
+  if (options.aliases !== undefined) {
+    await Deno.writeTextFile(`${spoolDir}/aliases`, options.aliases);
+  }
+  const flags = [
+    `--spool-dir=${spoolDir}`,
+    "--hostname=mx.test",
+    "--domains=example.test,other.test",
+    ...LISTENERS.map((name) => `--${name}-listen=127.0.0.1:0`),
+    ...(options.flags ?? []),
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "serve", ...flags],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let logText = "";
+  const watchers: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  const consume = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) {
+      logText += decoder.decode(chunk, { stream: true });
+      for (const watcher of [...watchers]) {
+        const line = logText.split("\n").find((l) => watcher.pattern.test(l));
+        if (line !== undefined) {
+          watchers.splice(watchers.indexOf(watcher), 1);
+          watcher.resolve(line);
+        }
+      }
+    }
+  };
+  const pumps = Promise.all([consume(child.stderr), consume(child.stdout)]);
+  const status = child.status;
+  const waitForLog = (pattern: RegExp, timeoutMs = 10_000) =>
+    new Promise<string>((resolve, reject) => {
+      const line = logText.split("\n").find((l) => pattern.test(l));
+      if (line !== undefined) return resolve(line);
+      const timer = setTimeout(() => {
+        watchers.splice(watchers.findIndex((w) => w.pattern === pattern), 1);
+        reject(
+          new Error(`No log line matching ${pattern} within ${timeoutMs} ms. Log:\n${logText}`),
+        );
+      }, timeoutMs);
+      watchers.push({
+        pattern,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
+    });
+  const ready = await Promise.race([
+    waitForLog(/event=server\.ready/, 15_000),
+    status.then((s) => {
+      throw new Error(`server exited with ${s.code} before ready:\n${logText}`);
+    }),
+  ]);
+  void ready;
+  const ports: Record<string, number> = {};
+  for (const match of logText.matchAll(/event=listen proto=(\S+) .*?port=(\d+)/g)) {
+    ports[match[1] as string] = Number(match[2]);
+  }
+  let isStopped = false;
+  const finish = async (signal: Deno.Signal) => {
+    if (isStopped) return;
+    isStopped = true;
+    try {
+      child.kill(signal);
+    } catch { /* already gone */ }
+    await status;
+    await pumps;
+  };
+  return {
+    spoolDir,
+    ports,
+    log: () => logText,
+    waitForLog,
+    stop: () => finish("SIGTERM"),
+    kill: () => finish("SIGKILL"),
+  };
+}
+
+/** Runs a Python 3 script with `args`; returns stdout, throws with stderr on failure. */
+export async function python(script: string, args: (string | number)[] = []): Promise<string> {
+  const output = await new Deno.Command("python3", {
+    args: ["-c", script, ...args.map(String)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = decoder.decode(output.stdout);
+  if (!output.success) {
+    throw new Error(`python failed (${output.code}):\n${decoder.decode(output.stderr)}\n${stdout}`);
+  }
+  return stdout;
+}
+
+/** Files in a Maildir's new/ (or cur/) folder, sorted. */
+export function maildirFiles(spoolDir: string, account: string, sub = "new"): string[] {
+  const [local, domain] = account.split("@");
+  const dir = `${spoolDir}/mail/${domain}/${local}/${sub}`;
+  try {
+    return [...Deno.readDirSync(dir)].map((entry) => `${dir}/${entry.name}`).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Waits until `check()` is true, polling the filesystem (deadline, not a sleep). */
+export async function waitUntil(
+  check: () => boolean,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

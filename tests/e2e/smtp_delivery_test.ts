@@ -1,0 +1,104 @@
+/** SMTP in, Maildir out: driven by Python's smtplib against the real server. */
+import assert from "node:assert/strict";
+import { maildirFiles, python, startServer, waitUntil } from "./harness.ts";
+
+const SEND = `
+import smtplib, sys
+port, sender, rcpts, path = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(","), sys.argv[4]
+body = open(path, "rb").read()
+with smtplib.SMTP("127.0.0.1", port) as s:
+    s.ehlo("client.test")
+    refused = s.sendmail(sender, rcpts, body)
+    print("refused", sorted(refused))
+`;
+
+const MESSAGE = "From: Alice <alice@remote.test>\r\nTo: bob@example.test\r\nSubject: hello\r\n" +
+  "Message-ID: <1@remote.test>\r\n\r\nHi Bob,\r\n.leading dot line\r\n\r\nbye\r\n";
+
+Deno.test("a message sent with smtplib arrives byte-exact in the right Maildir", async () => {
+  const server = await startServer({ users: { "bob@example.test": "pw-bob" } });
+  try {
+    const path = `${server.spoolDir}/msg.eml`;
+    await Deno.writeTextFile(path, MESSAGE);
+    const out = await python(SEND, [
+      server.ports.smtp!,
+      "alice@remote.test",
+      "bob@example.test",
+      path,
+    ]);
+    assert.match(out, /refused \[\]/);
+    await waitUntil(
+      () => maildirFiles(server.spoolDir, "bob@example.test").length === 1,
+      10_000,
+      "delivery",
+    );
+    const [file] = maildirFiles(server.spoolDir, "bob@example.test");
+    const stored = await Deno.readTextFile(file!);
+    const headerEnd = stored.indexOf("From: Alice");
+    assert.equal(stored.slice(headerEnd), MESSAGE, "body bytes unchanged after our trace headers");
+    const trace = stored.slice(0, headerEnd);
+    assert.match(
+      trace,
+      /^Return-Path: <alice@remote\.test>\r\nReceived: from client\.test \(\[127\.0\.0\.1\]\)\r\n/,
+    );
+    assert.match(
+      trace,
+      /by mx\.test \(Pillarbox\) with ESMTP id [0-9a-z]+\r\n\tfor <bob@example\.test>; /,
+    );
+    assert.match(file!, /,S=\d+$/);
+    const size = Number(/,S=(\d+)$/.exec(file!)![1]);
+    assert.equal(size, new TextEncoder().encode(stored).length, "S= carries the real size");
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("100 messages over one connection all arrive", async () => {
+  const server = await startServer({ users: { "bob@example.test": "pw" } });
+  try {
+    const script = `
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
+    for i in range(100):
+        s.sendmail("a@remote.test", ["bob@example.test"], ("Subject: n%d\\r\\n\\r\\nbody %d\\r\\n" % (i, i)).encode())
+print("sent")
+`;
+    assert.equal((await python(script, [server.ports.smtp!])).trim(), "sent");
+    await waitUntil(
+      () => maildirFiles(server.spoolDir, "bob@example.test").length === 100,
+      15_000,
+      "100 deliveries",
+    );
+    const subjects = new Set<string>();
+    for (const file of maildirFiles(server.spoolDir, "bob@example.test")) {
+      subjects.add(/Subject: (n\d+)/.exec(await Deno.readTextFile(file))![1]!);
+    }
+    assert.equal(subjects.size, 100);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("aliases fan out to several users and a catch-all takes unknown local parts", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw", "carol@example.test": "pw", "dave@other.test": "pw" },
+    aliases:
+      "# team list\nteam@example.test: bob@example.test, carol@example.test\n@other.test: dave@other.test\n",
+  });
+  try {
+    const path = `${server.spoolDir}/m.eml`;
+    await Deno.writeTextFile(path, "Subject: x\r\n\r\nhello\r\n");
+    const out = await python(SEND, [
+      server.ports.smtp!,
+      "a@remote.test",
+      "team@example.test,whoever@other.test",
+      path,
+    ]);
+    assert.match(out, /refused \[\]/);
+    for (const account of ["bob@example.test", "carol@example.test", "dave@other.test"]) {
+      await waitUntil(() => maildirFiles(server.spoolDir, account).length === 1, 10_000, account);
+    }
+  } finally {
+    await server.stop();
+  }
+});
