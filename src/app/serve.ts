@@ -5,7 +5,13 @@
  */
 import { Directory } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
-import { DeliveryRunner, HoldCourier, LocalCourier, retryDelayMs } from "../delivery/mod.ts";
+import {
+  DeliveryRunner,
+  HoldCourier,
+  immediateLocalDelivery,
+  LocalCourier,
+  retryDelayMs,
+} from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { MaildirStore } from "../mailbox/mod.ts";
 import type { Listener } from "../net/mod.ts";
@@ -39,6 +45,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     retryDelayMs: (attempts) => retryDelayMs(attempts, { retryIntervalMs: config.retryIntervalMs }),
   });
   await runner.start();
+  spool.setImmediateDelivery(immediateLocalDelivery({
+    maildir,
+    isLocalDomain: (domain) => directory.isLocalDomain(domain),
+    log: log.with({ component: "delivery" }),
+  }));
 
   const listeners = new Map<string, Listener>();
   const smtpCommon = {

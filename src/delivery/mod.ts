@@ -8,3 +8,4 @@ export { initialState, QueueStateStore } from "./queue_state.ts";
 export type { QueueState, RecipientState } from "./queue_state.ts";
 export { HoldCourier } from "./hold_courier.ts";
 export { retryDelayMs } from "./backoff.ts";
+export { immediateLocalDelivery } from "./immediate.ts";

@@ -51,16 +51,35 @@ export function parseDomain(text: string): string | null {
 export function parseAddressLiteral(text: string): string | null {
   if (!text.startsWith("[") || !text.endsWith("]")) return null;
   const inner = text.slice(1, -1);
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(inner)) {
-    return inner.split(".").every((part) => Number(part) <= 255) ? text : null;
-  }
+  if (isIpv4(inner)) return text;
   if (/^ipv6:/i.test(inner)) {
     const v6 = inner.slice(5);
-    if (/^[0-9A-Fa-f:.]+$/.test(v6) && v6.includes(":") && v6.split("::").length <= 2) {
-      return `[IPv6:${v6.toLowerCase()}]`;
-    }
+    if (isIpv6(v6)) return `[IPv6:${v6.toLowerCase()}]`;
   }
   return null;
+}
+
+function isIpv4(text: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(text) &&
+    text.split(".").every((part) => Number(part) <= 255);
+}
+
+/** RFC 5321 4.1.3 IPv6-addr: 8 groups, or fewer around one "::"; an IPv4 tail counts as 2. */
+function isIpv6(text: string): boolean {
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  let groups = 0;
+  for (const [i, half] of halves.entries()) {
+    if (half === "") continue;
+    const parts = half.split(":");
+    for (const [j, part] of parts.entries()) {
+      const isTail = i === halves.length - 1 && j === parts.length - 1;
+      if (isTail && isIpv4(part)) groups += 2;
+      else if (/^[0-9A-Fa-f]{1,4}$/.test(part)) groups += 1;
+      else return false;
+    }
+  }
+  return halves.length === 1 ? groups === 8 : groups <= 7;
 }
 
 /** Splits a mailbox at its last "@" outside quotes. */
@@ -130,7 +149,8 @@ export function parsePath(
   text: string,
   options: { allowNull: boolean },
 ): ParsedPath | { error: string } {
-  if (octets(text) > MAX_PATH_OCTETS + 2) return { error: "path too long" };
+  // RFC 5321 4.5.3.1.3: the 256 octets include the angle brackets.
+  if (octets(text) > MAX_PATH_OCTETS) return { error: "path too long" };
   if (!text.startsWith("<") || !text.endsWith(">")) return { error: "address must be in <>" };
   let inner = text.slice(1, -1);
   if (inner === "") {

@@ -22,7 +22,7 @@ export interface ReceivedInfo {
 
 /** Keeps printable ASCII that cannot end a comment or a header. */
 export function sanitizeTraceValue(value: string, maxLength = 100): string {
-  return value.replace(/[^\x21-\x7e]|[()\\]/g, "?").slice(0, maxLength);
+  return value.replace(/[^\x21-\x7e]|[();\\]/g, "?").slice(0, maxLength);
 }
 
 /** RFC 3848 "with" keyword: ESMTP, ESMTPS, ESMTPA, ESMTPSA, or SMTP. */

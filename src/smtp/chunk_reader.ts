@@ -34,10 +34,14 @@ export class LineEndingChecker {
         }
         v.bareCr = true;
       }
-      if (byte === CR) this.#isAfterCr = true;
-      else if (byte === LF) v.bareLf = true;
+      if (byte === CR) {
+        this.#isAfterCr = true;
+        continue;
+      }
+      if (byte === LF) v.bareLf = true;
       else if (byte === 0) v.nul = true;
-      if (++this.#lineOctets > MAX_LINE_OCTETS + 1) v.longLine = true;
+      // Text octets only, so a last line without CRLF is measured too.
+      if (++this.#lineOctets > MAX_LINE_OCTETS) v.longLine = true;
     }
   }
 

@@ -30,6 +30,17 @@ export interface QueuedMessage {
   messageOffset: number;
 }
 
+/**
+ * Delivers a just-received message at once where it can (local mailboxes),
+ * durably, before the client is told 250. Returns the recipients it
+ * finished; the spool queues the rest. `chunks` is the message as it will be
+ * stored (trace headers included), without the envelope line.
+ */
+export type ImmediateDelivery = (
+  envelope: Envelope,
+  chunks: readonly Uint8Array[],
+) => Promise<readonly string[]>;
+
 const encoder = new TextEncoder();
 const COPY_CHUNK_BYTES = 256 * 1024;
 
@@ -40,6 +51,7 @@ export class Spool {
   readonly msgDir: string;
   readonly #log: Logger;
   readonly #listeners: ((qid: string) => void)[] = [];
+  #immediate: ImmediateDelivery | null = null;
 
   private constructor(spoolDir: string, log: Logger) {
     this.dir = join(spoolDir, "queue");
@@ -72,24 +84,36 @@ export class Spool {
     this.#listeners.push(listener);
   }
 
+  /** Lets delivery finish local recipients inside `accept` (one durable write, not two). */
+  setImmediateDelivery(hook: ImmediateDelivery): void {
+    this.#immediate = hook;
+  }
+
   /**
    * Stores a message durably and returns its queue id. When this resolves
-   * the message survives a crash; when it rejects, nothing was stored.
+   * the message survives a crash (in a mailbox or in the queue); when it
+   * rejects, nothing was stored.
    */
   async accept(request: AcceptRequest): Promise<string> {
     const qid = newQid();
-    const envelope: Envelope = { ...request.envelope, qid, arrivalMs: Date.now() };
+    let envelope: Envelope = { ...request.envelope, qid, arrivalMs: Date.now() };
     const tmpPath = join(this.tmpDir, qid);
-    const head = [encodeEnvelopeLine(envelope)];
-    if (request.prefix) head.push(encoder.encode(request.prefix(qid)));
+    const prefix = request.prefix ? [encoder.encode(request.prefix(qid))] : [];
     try {
-      if (request.message instanceof Uint8Array) {
-        await writeFileDurably(tmpPath, [...head, request.message]);
-      } else {
-        const { spillFile, tail } = await request.message.finish();
-        if (spillFile === null) await writeFileDurably(tmpPath, [...head, ...tail]);
-        else await writeWithSpill(tmpPath, head, spillFile, tail);
+      const { spillFile, tail } = request.message instanceof Uint8Array
+        ? { spillFile: null, tail: [request.message] }
+        : await request.message.finish();
+      if (spillFile === null && this.#immediate) {
+        const done = new Set(await this.#immediate(envelope, [...prefix, ...tail]));
+        if (done.size > 0) {
+          const rest = envelope.rcpts.filter((rcpt) => !done.has(rcpt));
+          if (rest.length === 0) return qid;
+          envelope = { ...envelope, rcpts: rest };
+        }
       }
+      const head = [encodeEnvelopeLine(envelope), ...prefix];
+      if (spillFile === null) await writeFileDurably(tmpPath, [...head, ...tail]);
+      else await writeWithSpill(tmpPath, head, spillFile, tail);
       await Deno.rename(tmpPath, join(this.msgDir, qid));
       await syncDir(this.msgDir);
     } catch (error) {

@@ -1,0 +1,158 @@
+/**
+ * `deno task bench`: how much mail Pillarbox takes in and sends out per
+ * second on this machine, next to what the disk allows.
+ *
+ * Starts the real server as a subprocess with a fresh spool in a directory of
+ * its own, drives it over raw sockets, and reports per scenario: messages/s
+ * until delivered, p50/p99 transaction latency, server CPU per message,
+ * RSS. `--json` prints the same as JSON. Options: `--messages=N`.
+ */
+import { fileURLToPath } from "node:url";
+import { measureFsyncRate } from "./bench/disk.ts";
+import { runLoad } from "./bench/load.ts";
+import { type ServerProcess, startBenchServer } from "./bench/server_process.ts";
+import { runSmtpSource } from "./bench/smtp_source.ts";
+import { runDrain } from "./bench/drain.ts";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const args = new Set(Deno.args);
+const isJson = args.has("--json");
+const messagesArg = Deno.args.find((arg) => arg.startsWith("--messages="));
+const totalMessages = messagesArg ? Number(messagesArg.split("=")[1]) : 4000;
+
+interface Row {
+  scenario: string;
+  messages: number;
+  perSecond: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  cpuUsPerMessage: number;
+  peakRssMb: number;
+  connections?: number;
+}
+
+const rows: Row[] = [];
+const notes: Record<string, unknown> = {};
+const say = (line: string) => {
+  if (!isJson) console.log(line);
+};
+
+const benchRoot = Deno.makeTempDirSync({ prefix: "pillarbox-bench-" });
+say(`bench: working in ${benchRoot}`);
+
+const disk = await measureFsyncRate(`${benchRoot}/disk`);
+notes.diskFsyncsPerSecond = disk;
+say(
+  `disk: ${disk.oneThread.toFixed(0)} file+dir fsyncs/s from 1 writer, ${
+    disk.fourThreads.toFixed(0)
+  } from 4`,
+);
+
+async function scenario(
+  name: string,
+  server: ServerProcess,
+  load: { sessions: number; messagesPerConnection: number; messages: number },
+): Promise<void> {
+  const before = await server.usage();
+  const result = await runLoad({
+    port: server.smtpPort,
+    ...load,
+    countDelivered: server.countDelivered,
+  });
+  const after = await server.usage();
+  const cpuUs = (after.cpuUs - before.cpuUs) / load.messages;
+  rows.push({
+    scenario: name,
+    messages: load.messages,
+    perSecond: result.deliveredPerSecond,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    cpuUsPerMessage: Math.round(cpuUs),
+    peakRssMb: after.peakRssMb,
+  });
+}
+
+const server = await startBenchServer({ root, spoolDir: `${benchRoot}/spool` });
+try {
+  notes.idleRssMb = (await server.usage()).rssMb;
+  await runLoad({
+    port: server.smtpPort,
+    sessions: 4,
+    messagesPerConnection: 5,
+    messages: 200,
+    countDelivered: server.countDelivered,
+  });
+  await scenario("20 sessions, 1 msg/conn", server, {
+    sessions: 20,
+    messagesPerConnection: 1,
+    messages: totalMessages,
+  });
+  await scenario("20 sessions, 50 msg/conn", server, {
+    sessions: 20,
+    messagesPerConnection: 50,
+    messages: totalMessages,
+  });
+  await scenario("1 session (latency)", server, {
+    sessions: 1,
+    messagesPerConnection: 1000,
+    messages: Math.min(1000, totalMessages),
+  });
+  notes.idleRssAfterMb = (await server.usage()).rssMb;
+  const source = await runSmtpSource({
+    port: server.smtpPort,
+    messages: totalMessages,
+    countDelivered: server.countDelivered,
+  });
+  if (source) notes.smtpSource = source;
+} finally {
+  await server.stop();
+}
+
+const drain = await runDrain({ root, benchRoot, messages: totalMessages });
+if (drain) {
+  rows.push({
+    scenario: "outbound drain to a sink",
+    messages: drain.messages,
+    perSecond: drain.perSecond,
+    p50Ms: null,
+    p99Ms: null,
+    cpuUsPerMessage: drain.cpuUsPerMessage,
+    peakRssMb: drain.peakRssMb,
+    connections: drain.connections,
+  });
+} else notes.drain = "skipped: outbound delivery not available";
+
+await Deno.remove(benchRoot, { recursive: true }).catch(() => {});
+
+if (isJson) {
+  console.log(JSON.stringify({ rows, notes }, null, 2));
+} else {
+  const header = [
+    "scenario",
+    "msgs",
+    "msg/s",
+    "p50 ms",
+    "p99 ms",
+    "cpu us/msg",
+    "peak RSS MB",
+    "conns",
+  ];
+  const table = rows.map((r) => [
+    r.scenario,
+    String(r.messages),
+    r.perSecond.toFixed(0),
+    r.p50Ms === null ? "-" : r.p50Ms.toFixed(2),
+    r.p99Ms === null ? "-" : r.p99Ms.toFixed(2),
+    String(r.cpuUsPerMessage),
+    r.peakRssMb.toFixed(0),
+    r.connections === undefined ? "-" : String(r.connections),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
+  console.log(line(header));
+  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const row of table) console.log(line(row));
+  console.log(`idle RSS ${notes.idleRssMb} MB at start, ${notes.idleRssAfterMb} MB after load`);
+  if (notes.smtpSource) console.log(`smtp-source: ${JSON.stringify(notes.smtpSource)}`);
+}

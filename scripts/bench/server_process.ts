@@ -1,0 +1,99 @@
+/** The server under test: a subprocess with its own spool, plus /proc readings of it. */
+
+export interface ServerProcess {
+  smtpPort: number;
+  pid: number;
+  /** Files in bob@example.test's Maildir new/. */
+  countDelivered(): number;
+  usage(): Promise<{ cpuUs: number; rssMb: number; peakRssMb: number }>;
+  stop(): Promise<void>;
+}
+
+const decoder = new TextDecoder();
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Reads CPU time (user+system) and memory of `pid` from /proc. */
+export async function processUsage(
+  pid: number,
+): Promise<{ cpuUs: number; rssMb: number; peakRssMb: number }> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return {
+    cpuUs: (ticks / CLOCK_TICKS_PER_SECOND) * 1e6,
+    rssMb: Math.round(kb("VmRSS") / 1024),
+    peakRssMb: Math.round(kb("VmHWM") / 1024),
+  };
+}
+
+/** Starts `main.ts serve` on port 0 with an account bob@example.test. */
+export async function startBenchServer(
+  options: { root: string; spoolDir: string; extraFlags?: string[] },
+): Promise<ServerProcess> {
+  await Deno.mkdir(options.spoolDir, { recursive: true });
+  const main = `${options.root}main.ts`;
+  const add = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main, "user", "add", "bob@example.test", `--spool-dir=${options.spoolDir}`],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const writer = add.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("benchpass\n"));
+  await writer.close();
+  await add.status;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      main,
+      "serve",
+      `--spool-dir=${options.spoolDir}`,
+      "--hostname=bench.test",
+      "--domains=example.test",
+      "--smtp-listen=127.0.0.1:0",
+      "--submission-listen=",
+      "--pop3-listen=",
+      "--imap-listen=",
+      "--max-connections=1000",
+      ...(options.extraFlags ?? []),
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let port = 0;
+  let log = "";
+  const reader = child.stderr.getReader();
+  while (port === 0) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server exited early:\n${log}`);
+    log += decoder.decode(value);
+    const match = /event=listen proto=smtp .*?port=(\d+)/.exec(log);
+    if (match && /event=server\.ready/.test(log)) port = Number(match[1]);
+  }
+  // Keep draining stderr so the server never blocks on a full pipe.
+  (async () => {
+    while (!(await reader.read()).done) { /* discard */ }
+  })();
+  const newDir = `${options.spoolDir}/mail/example.test/bob/new`;
+  return {
+    smtpPort: port,
+    pid: child.pid,
+    countDelivered: () => {
+      try {
+        let n = 0;
+        for (const _ of Deno.readDirSync(newDir)) n++;
+        return n;
+      } catch {
+        return 0;
+      }
+    },
+    usage: () => processUsage(child.pid),
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}

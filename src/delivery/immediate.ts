@@ -1,0 +1,40 @@
+/**
+ * Immediate local delivery: while the client waits for its 250, local
+ * recipients are written straight into their Maildirs (tmp, fsync, link
+ * into new/, fsync), so a local message costs one durable write instead of
+ * a queue write plus a mailbox write. Anything that fails here simply stays
+ * for the queue, which tries again later.
+ */
+import type { Logger } from "../log/mod.ts";
+import type { MaildirStore } from "../mailbox/mod.ts";
+import type { Envelope, ImmediateDelivery } from "../spool/mod.ts";
+
+const encoder = new TextEncoder();
+
+/** Builds the hook `Spool.setImmediateDelivery` takes. */
+export function immediateLocalDelivery(options: {
+  maildir: MaildirStore;
+  isLocalDomain: (domain: string) => boolean;
+  log: Logger;
+}): ImmediateDelivery {
+  return async (envelope: Envelope, chunks: readonly Uint8Array[]) => {
+    const local = envelope.rcpts.filter((rcpt) =>
+      options.isLocalDomain(rcpt.slice(rcpt.lastIndexOf("@") + 1).toLowerCase())
+    );
+    if (local.length === 0) return [];
+    const returnPath = encoder.encode(`Return-Path: <${envelope.from}>\r\n`);
+    try {
+      await options.maildir.deliver(local, [returnPath, ...chunks]);
+    } catch (error) {
+      options.log.warn("msg.immediate_failed", {
+        qid: envelope.qid,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return [];
+    }
+    for (const rcpt of local) {
+      options.log.info("msg.delivered", { qid: envelope.qid, rcpt, relay: "local" });
+    }
+    return local;
+  };
+}

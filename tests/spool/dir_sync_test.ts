@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { syncDir, writeFileDurably } from "../../src/spool/dir_sync.ts";
+
+Deno.test("syncDir() resolves every one of many concurrent calls", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  try {
+    const calls: Promise<void>[] = [];
+    for (let i = 0; i < 50; i++) {
+      await Deno.writeTextFile(`${dir}/tmp-${i}`, String(i));
+      await Deno.rename(`${dir}/tmp-${i}`, `${dir}/file-${i}`);
+      calls.push(syncDir(dir));
+    }
+    const results = await Promise.allSettled(calls);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      calls.map(() => "fulfilled"),
+    );
+    // A later call after the group finished still gets its own sync.
+    await syncDir(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("syncDir() resolves a burst of calls made at the same instant", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  try {
+    const calls = Array.from({ length: 200 }, () => syncDir(dir));
+    await Promise.all(calls);
+    await Promise.all([syncDir(dir), syncDir(dir)]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("syncDir() keeps separate directories apart", async () => {
+  const dirs = await Promise.all(
+    [1, 2, 3].map(() => Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" })),
+  );
+  try {
+    await Promise.all(dirs.flatMap((dir) => [syncDir(dir), syncDir(dir), syncDir(dir)]));
+  } finally {
+    for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("syncDir() rejects for a missing directory and recovers afterwards", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  const missing = `${dir}/missing`;
+  try {
+    const first = syncDir(missing);
+    const joined = syncDir(missing);
+    await assert.rejects(first);
+    await assert.rejects(joined);
+    await Deno.mkdir(missing);
+    await syncDir(missing);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeFileDurably() writes the exact bytes of all chunks", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  try {
+    const big = new Uint8Array(300_000).map((_, i) => (i * 7) & 0xff);
+    const chunks = [
+      new TextEncoder().encode("PBQ1 {}\n"),
+      new Uint8Array(0),
+      new Uint8Array([0, 13, 10, 255]),
+      big.subarray(1000),
+    ];
+    const path = `${dir}/msg`;
+    await writeFileDurably(path, chunks);
+    const written = await Deno.readFile(path);
+    const expected = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+    let offset = 0;
+    for (const chunk of chunks) {
+      expected.set(chunk, offset);
+      offset += chunk.length;
+    }
+    assert.deepEqual(written, expected);
+    if (Deno.build.os !== "windows") {
+      assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeFileDurably() writes an empty file for no chunks", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  try {
+    await writeFileDurably(`${dir}/empty`, []);
+    assert.equal((await Deno.readFile(`${dir}/empty`)).length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeFileDurably() refuses to overwrite an existing file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  try {
+    await Deno.writeTextFile(`${dir}/taken`, "old");
+    await assert.rejects(
+      writeFileDurably(`${dir}/taken`, [new Uint8Array([1])]),
+      Deno.errors.AlreadyExists,
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/taken`), "old");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
