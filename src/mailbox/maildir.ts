@@ -74,12 +74,16 @@ export class MaildirStore {
     const unique = [...new Set(accounts.map((account) => account.toLowerCase()))];
     const dirs = await Promise.all(unique.map((account) => this.ensureMailbox(account)));
     const name = maildirName(this.#hostname, size);
-    const tmpPath = join(dirs[0] as string, "tmp", name);
+    const first = dirs[0] as string;
+    const tmpPath = join(first, "tmp", name);
     await writeFileDurably(tmpPath, chunks);
     try {
-      for (const dir of dirs) await Deno.link(tmpPath, join(dir, "new", name));
-    } finally {
+      // Hard links give every other recipient the same bytes; the rename commits the first.
+      for (const dir of dirs.slice(1)) await Deno.link(tmpPath, join(dir, "new", name));
+      await Deno.rename(tmpPath, join(first, "new", name));
+    } catch (error) {
       await Deno.remove(tmpPath).catch(() => {});
+      throw error;
     }
     await Promise.all(dirs.map((dir) => syncDir(join(dir, "new"))));
     for (const account of unique) for (const listener of this.#listeners) listener(account);

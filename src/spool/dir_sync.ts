@@ -11,12 +11,30 @@ interface DirState {
 
 const states = new Map<string, DirState>();
 
+/** Open directory handles, reused across syncs (bounded: oldest closed first). */
+const handles = new Map<string, Deno.FsFile>();
+const MAX_OPEN_HANDLES = 128;
+
 async function syncOnce(dir: string): Promise<void> {
-  const handle = await Deno.open(dir, { read: true });
+  let handle = handles.get(dir);
+  if (!handle) {
+    handle = await Deno.open(dir, { read: true });
+    handles.set(dir, handle);
+    if (handles.size > MAX_OPEN_HANDLES) {
+      const [oldest, old] = handles.entries().next().value as [string, Deno.FsFile];
+      handles.delete(oldest);
+      if (!states.get(oldest)?.running) old.close();
+    }
+  }
   try {
     await handle.sync();
-  } finally {
-    handle.close();
+  } catch (error) {
+    // The directory may have been replaced or removed: forget the handle.
+    handles.delete(dir);
+    try {
+      handle.close();
+    } catch { /* already closed */ }
+    throw error;
   }
 }
 

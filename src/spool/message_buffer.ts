@@ -13,6 +13,7 @@ export class MessageBuffer {
   #filePath: string;
   #writing: Promise<void> = Promise.resolve();
   #error: unknown = null;
+  #hasSpilled = false;
   size = 0;
 
   /** `spillPath` is where the file goes if the message outgrows memory. */
@@ -29,6 +30,7 @@ export class MessageBuffer {
   }
 
   #spill(): void {
+    this.#hasSpilled = true;
     const chunks = this.#chunks;
     this.#chunks = [];
     this.#memoryBytes = 0;
@@ -86,7 +88,7 @@ export class MessageBuffer {
     return { spillFile: null, tail: this.#chunks };
   }
 
-  /** Drops the message (refused or connection lost). */
+  /** Drops the message (refused, connection lost, or stored elsewhere). */
   async discard(): Promise<void> {
     await this.#writing;
     this.#chunks = [];
@@ -94,7 +96,7 @@ export class MessageBuffer {
       this.#file.close();
       this.#file = null;
     }
-    await Deno.remove(this.#filePath).catch(() => {});
+    if (this.#hasSpilled) await Deno.remove(this.#filePath).catch(() => {});
   }
 }
 
