@@ -9,3 +9,5 @@ export { parseAddressList } from "./address_list.ts";
 export type { ListedMailbox } from "./address_list.ts";
 export { buildDsn, diagnosticCodeField } from "./dsn.ts";
 export type { DsnInput, DsnRecipient } from "./dsn.ts";
+export { normalizeLineEnds, prepareLocalMessage } from "./local_message.ts";
+export type { LocalMessage, LocalMessageOptions } from "./local_message.ts";
