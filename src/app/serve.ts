@@ -3,12 +3,13 @@
  * slice of the frozen Config, starts the listeners and the delivery runner,
  * and stops them in order on SIGINT/SIGTERM.
  */
-import { Directory } from "../auth/mod.ts";
+import { Directory, normalizeAddress } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { DeliveryRunner, HoldCourier, LocalCourier, retryDelayMs } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { MaildirStore } from "../mailbox/mod.ts";
 import type { Listener } from "../net/mod.ts";
+import { PickupWatcher } from "../pickup/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { Spool } from "../spool/mod.ts";
 
@@ -33,12 +34,34 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     spool,
     spoolDir: config.spoolDir,
     log: log.with({ component: "delivery" }),
-    local: new LocalCourier({ maildir }),
+    local: new LocalCourier({
+      maildir,
+      hasAccount: async (address) => {
+        const verdict = await directory.resolveRecipient(address);
+        return verdict.kind === "local" && verdict.mailboxes.includes(normalizeAddress(address));
+      },
+    }),
     remote: new HoldCourier(),
     isLocalDomain: (domain) => directory.isLocalDomain(domain),
-    retryDelayMs: (attempts) => retryDelayMs(attempts, { retryIntervalMs: config.retryIntervalMs }),
+    retryDelayMs: (attempts) =>
+      retryDelayMs(attempts, {
+        retryIntervalMs: config.retryIntervalMs,
+        retryMinMs: config.retryMinMs,
+      }),
+    hostname: config.hostname,
+    policy: { queueLifetimeMs: config.queueLifetimeMs, delayWarningMs: config.delayWarningMs },
   });
   await runner.start();
+  const pickup = new PickupWatcher({
+    spoolDir: config.spoolDir,
+    spool,
+    directory,
+    hostname: config.hostname,
+    defaultDomain: config.domains[0] ?? "localhost",
+    maxMessageBytes: config.maxMessageBytes,
+    log: log.with({ component: "pickup" }),
+  });
+  await pickup.start();
 
   const listeners = new Map<string, Listener>();
   const smtpCommon = {
@@ -77,6 +100,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     listeners,
     async stop() {
       for (const listener of listeners.values()) await listener.close();
+      await pickup.stop();
       await runner.stop();
       log.info("server.stopped");
     },
