@@ -6,6 +6,8 @@ import { Directory } from "../auth/mod.ts";
 import { type Config, ConfigError, loadConfig, renderConfig, renderHelp } from "../config/mod.ts";
 import { runServe } from "./serve.ts";
 import { runUserCommand } from "./user_command.ts";
+import { runQueueCommand } from "./queue_command.ts";
+import { runSendmailCommand } from "./sendmail_command.ts";
 
 export const VERSION = "0.1.0";
 
@@ -47,6 +49,11 @@ export const SUBCOMMANDS = new Map<string, Subcommand>([
         out: io.out,
         err: io.err,
       }),
+  ],
+  ["queue", (words, config, io) => runQueueCommand(words, { config, out: io.out, err: io.err })],
+  [
+    "sendmail",
+    (words, config, io) => runSendmailCommand(words, { config, stdin: io.stdin, err: io.err }),
   ],
 ]);
 

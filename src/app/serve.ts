@@ -3,7 +3,7 @@
  * slice of the frozen Config, starts the listeners and the delivery runner,
  * and stops them in order on SIGINT/SIGTERM.
  */
-import { Directory } from "../auth/mod.ts";
+import { Directory, normalizeAddress } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
 import {
   DeliveryRunner,
@@ -15,6 +15,7 @@ import {
 import { Logger } from "../log/mod.ts";
 import { MaildirStore } from "../mailbox/mod.ts";
 import type { Listener } from "../net/mod.ts";
+import { PickupWatcher } from "../pickup/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { Spool } from "../spool/mod.ts";
 
@@ -34,22 +35,43 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     log: log.with({ component: "directory" }),
   });
   await directory.load();
+  const hasAccount = async (address: string) => {
+    const verdict = await directory.resolveRecipient(address);
+    return verdict.kind === "local" && verdict.mailboxes.includes(normalizeAddress(address));
+  };
   const maildir = new MaildirStore({ spoolDir: config.spoolDir, hostname: config.hostname });
   const runner = new DeliveryRunner({
     spool,
     spoolDir: config.spoolDir,
     log: log.with({ component: "delivery" }),
-    local: new LocalCourier({ maildir }),
+    local: new LocalCourier({ maildir, hasAccount }),
     remote: new HoldCourier(),
     isLocalDomain: (domain) => directory.isLocalDomain(domain),
-    retryDelayMs: (attempts) => retryDelayMs(attempts, { retryIntervalMs: config.retryIntervalMs }),
+    retryDelayMs: (attempts) =>
+      retryDelayMs(attempts, {
+        retryIntervalMs: config.retryIntervalMs,
+        retryMinMs: config.retryMinMs,
+      }),
+    hostname: config.hostname,
+    policy: { queueLifetimeMs: config.queueLifetimeMs, delayWarningMs: config.delayWarningMs },
   });
   await runner.start();
   spool.setImmediateDelivery(immediateLocalDelivery({
     maildir,
     isLocalDomain: (domain) => directory.isLocalDomain(domain),
+    hasAccount,
     log: log.with({ component: "delivery" }),
   }));
+  const pickup = new PickupWatcher({
+    spoolDir: config.spoolDir,
+    spool,
+    directory,
+    hostname: config.hostname,
+    defaultDomain: config.domains[0] ?? "localhost",
+    maxMessageBytes: config.maxMessageBytes,
+    log: log.with({ component: "pickup" }),
+  });
+  await pickup.start();
 
   const listeners = new Map<string, Listener>();
   const smtpCommon = {
@@ -88,6 +110,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     listeners,
     async stop() {
       for (const listener of listeners.values()) await listener.close();
+      await pickup.stop();
       await runner.stop();
       log.info("server.stopped");
     },

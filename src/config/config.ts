@@ -43,6 +43,8 @@ export interface Config {
   /** null means the system resolver. */
   dnsServer: HostPort | null;
   retryIntervalMs: number;
+  /** First backoff delay; doubles up to retryIntervalMs. */
+  retryMinMs: number;
   queueLifetimeMs: number;
   /** 0 means never send a delay warning. */
   delayWarningMs: number;

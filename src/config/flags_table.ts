@@ -244,6 +244,13 @@ export const FLAGS = [
     help: "steady retry interval (s, m, h, d); the first retries come sooner, from 1m",
   }),
   flag({
+    name: "retry-min",
+    key: "retryMinMs",
+    codec: durationCodec({ allowZero: false }),
+    default: "1m",
+    help: "first retry delay; later delays double up to --retry-interval",
+  }),
+  flag({
     name: "queue-lifetime",
     key: "queueLifetimeMs",
     codec: durationCodec({ allowZero: false }),

@@ -15,12 +15,16 @@ const encoder = new TextEncoder();
 export function immediateLocalDelivery(options: {
   maildir: MaildirStore;
   isLocalDomain: (domain: string) => boolean;
+  /** Local recipients without an account are left to the queue (which bounces them). */
+  hasAccount: (address: string) => Promise<boolean>;
   log: Logger;
 }): ImmediateDelivery {
   return async (envelope: Envelope, chunks: readonly Uint8Array[]) => {
-    const local = envelope.rcpts.filter((rcpt) =>
-      options.isLocalDomain(rcpt.slice(rcpt.lastIndexOf("@") + 1).toLowerCase())
-    );
+    const local: string[] = [];
+    for (const rcpt of envelope.rcpts) {
+      const domain = rcpt.slice(rcpt.lastIndexOf("@") + 1).toLowerCase();
+      if (options.isLocalDomain(domain) && await options.hasAccount(rcpt)) local.push(rcpt);
+    }
     if (local.length === 0) return [];
     const returnPath = encoder.encode(`Return-Path: <${envelope.from}>\r\n`);
     try {

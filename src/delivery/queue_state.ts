@@ -16,6 +16,10 @@ export interface RecipientState {
   lastStatus?: string;
   /** The remote host that answered, for the DSN's Remote-MTA. */
   remoteMta?: string;
+  /** When the last attempt for this recipient ended (ms since epoch). */
+  lastAttemptMs?: number;
+  /** A failed recipient whose bounce was accepted (so it is not bounced twice). */
+  isReported?: boolean;
 }
 
 /** The whole state of a queued message. */
@@ -75,5 +79,12 @@ export class QueueStateStore {
 
   async remove(qid: string): Promise<void> {
     await Deno.remove(join(this.dir, qid)).catch(() => {});
+  }
+
+  /** Queue ids that have a state file. */
+  async list(): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const entry of Deno.readDir(this.dir)) if (entry.isFile) ids.push(entry.name);
+    return ids;
   }
 }

@@ -5,9 +5,24 @@
  * for their destination (local Maildir or remote SMTP).
  */
 import type { Logger } from "../log/mod.ts";
-import type { QueuedMessage, Spool } from "../spool/mod.ts";
+import { type QueuedMessage, type Spool, takeWakeRequests } from "../spool/mod.ts";
+import {
+  type BouncePolicy,
+  delayNoticeRecipients,
+  expireOverdue,
+  failuresToBounce,
+  finishedDisposition,
+  isFinished,
+  nextAttemptAtMs,
+} from "./bounce_policy.ts";
+import { Bouncer } from "./bouncer.ts";
 import type { Courier, DeliveryOutcome } from "./outcome.ts";
 import { type QueueState, QueueStateStore } from "./queue_state.ts";
+
+/** How often the whole queue folder is rescanned for messages other processes queued. */
+const DEFAULT_SCAN_INTERVAL_MS = 10_000;
+/** How often wake requests (`queue/wake/`) from `sendmail` and `queue retry` are taken. */
+const WAKE_POLL_MS = 1_000;
 
 /** What the runner needs from the composition root. */
 export interface RunnerOptions {
@@ -21,6 +36,12 @@ export interface RunnerOptions {
   concurrency?: number;
   /** Delay before the next attempt after `attempts` transient failures. */
   retryDelayMs: (attempts: number) => number;
+  /** Our name, for DSNs (Reporting-MTA). */
+  hostname: string;
+  /** Queue lifetime and delay warning (`--queue-lifetime`, `--delay-warning`). */
+  policy: BouncePolicy;
+  /** Full queue rescan period (default 10 s). */
+  scanIntervalMs?: number;
 }
 
 /** Runs deliveries until stopped. */
@@ -30,6 +51,8 @@ export class DeliveryRunner {
   readonly #due: string[] = [];
   readonly #scheduled = new Map<string, number>();
   readonly #busy = new Set<string>();
+  readonly #bouncer: Bouncer;
+  readonly #pollers: ReturnType<typeof setInterval>[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
   #isStopped = false;
   #active = 0;
@@ -38,15 +61,60 @@ export class DeliveryRunner {
   constructor(options: RunnerOptions) {
     this.#options = options;
     this.#states = new QueueStateStore({ spoolDir: options.spoolDir });
+    this.#bouncer = new Bouncer({
+      spool: options.spool,
+      spoolDir: options.spoolDir,
+      hostname: options.hostname,
+      log: options.log,
+    });
   }
 
   /** Loads every queued message and starts delivering. */
   async start(): Promise<void> {
     await this.#states.open();
     this.#options.spool.onAccepted((qid) => this.enqueue(qid));
+    await takeWakeRequests(this.#options.spoolDir);
     const ids = await this.#options.spool.list();
     for (const qid of ids) this.enqueue(qid);
     if (ids.length > 0) this.#options.log.info("queue.loaded", { messages: ids.length });
+    this.#every(WAKE_POLL_MS, () => this.#takeWakeRequests());
+    this.#every(this.#options.scanIntervalMs ?? DEFAULT_SCAN_INTERVAL_MS, () => this.#rescan());
+  }
+
+  #every(intervalMs: number, task: () => Promise<void>): void {
+    let isRunning = false;
+    this.#pollers.push(setInterval(() => {
+      if (isRunning || this.#isStopped) return;
+      isRunning = true;
+      task().catch((error: unknown) =>
+        this.#options.log.error("queue.scan_failed", {
+          error: error instanceof Error ? error.message : String(error),
+        })
+      ).finally(() => isRunning = false);
+    }, intervalMs));
+  }
+
+  /** Messages another process asked about (sendmail, queue retry): attempt now. */
+  async #takeWakeRequests(): Promise<void> {
+    for (const qid of await takeWakeRequests(this.#options.spoolDir)) {
+      if (!this.#busy.has(qid)) this.enqueue(qid);
+    }
+  }
+
+  /** Picks up messages queued by other processes and drops state files of deleted ones. */
+  async #rescan(): Promise<void> {
+    const ids = await this.#options.spool.list();
+    const queued = new Set(ids);
+    let found = 0;
+    for (const qid of ids) {
+      if (this.#scheduled.has(qid) || this.#busy.has(qid) || this.#due.includes(qid)) continue;
+      this.enqueue(qid);
+      found++;
+    }
+    if (found > 0) this.#options.log.info("queue.rescan", { found });
+    for (const qid of await this.#states.list()) {
+      if (!queued.has(qid) && !this.#busy.has(qid)) await this.#states.remove(qid);
+    }
   }
 
   /** Marks `qid` due now. */
@@ -61,6 +129,7 @@ export class DeliveryRunner {
   async stop(): Promise<void> {
     this.#isStopped = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
+    for (const poller of this.#pollers.splice(0)) clearInterval(poller);
     if (this.#active > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -142,6 +211,7 @@ export class DeliveryRunner {
       const entry = state.rcpts[rcpt];
       if (!entry) continue;
       entry.attempts++;
+      entry.lastAttemptMs = Date.now();
       entry.remoteMta = outcome.remoteMta;
       if (outcome.kind === "delivered") {
         entry.status = "delivered";
@@ -159,24 +229,60 @@ export class DeliveryRunner {
             rcpt,
             status: outcome.status,
             reason: outcome.reason,
+            attempts: entry.attempts,
           },
         );
       }
     }
   }
 
+  /**
+   * After an attempt: expire what is too old, tell the sender (failures,
+   * delay), then remove a finished message or schedule the next attempt.
+   * The state is saved before any notice is queued, and a message is removed
+   * only after its bounce was accepted.
+   */
   async #finish(qid: string, message: QueuedMessage, state: QueueState): Promise<void> {
-    const pending = Object.entries(state.rcpts).filter(([, entry]) => entry.status === "pending");
-    if (pending.length === 0) {
-      await this.#options.spool.remove(qid);
+    const { policy, log } = this.#options;
+    const sender = message.envelope.from;
+    const timing = { arrivalMs: message.envelope.arrivalMs, nowMs: Date.now(), policy };
+    for (const rcpt of expireOverdue(state, timing)) {
+      log.info("msg.expired", { qid, rcpt, status: state.rcpts[rcpt]?.lastStatus });
+    }
+    const failures = failuresToBounce(state, sender);
+    const delayed = delayNoticeRecipients(state, { ...timing, sender });
+    if (failures.length > 0 || delayed.length > 0) await this.#states.save(qid, state);
+    if (failures.length > 0) {
+      await this.#bouncer.sendFailure(message, state, failures);
+      for (const rcpt of failures) {
+        const entry = state.rcpts[rcpt];
+        if (entry) entry.isReported = true;
+      }
+    }
+    if (delayed.length > 0) {
+      await this.#bouncer.sendDelay(message, state, {
+        rcpts: delayed,
+        willRetryUntilMs: timing.arrivalMs + policy.queueLifetimeMs,
+      });
+      state.isDelayNoticeSent = true;
+    }
+    if (isFinished(state)) {
+      if (finishedDisposition(state, sender) === "failed-folder") {
+        await this.#bouncer.keepFailed(message, state);
+      } else {
+        await this.#options.spool.remove(qid);
+      }
       await this.#states.remove(qid);
       return;
     }
-    const attempts = Math.max(...pending.map(([, entry]) => entry.attempts));
-    state.nextAttemptMs = Date.now() + this.#options.retryDelayMs(attempts);
+    const pending = Object.values(state.rcpts).filter((entry) => entry.status === "pending");
+    const attempts = Math.max(...pending.map((entry) => entry.attempts));
+    state.nextAttemptMs = nextAttemptAtMs({
+      ...timing,
+      backoffMs: this.#options.retryDelayMs(attempts),
+    });
     await this.#states.save(qid, state);
     this.#schedule(qid, state.nextAttemptMs);
-    void message;
   }
 }
 

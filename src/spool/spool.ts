@@ -60,11 +60,18 @@ export class Spool {
     this.#log = log;
   }
 
-  /** Opens (creating as needed) the queue and sweeps leftovers of interrupted writes. */
-  static async open(options: { spoolDir: string; log: Logger }): Promise<Spool> {
+  /**
+   * Opens (creating as needed) the queue and sweeps leftovers of interrupted
+   * writes. Other processes sharing a server's spool (`sendmail`, `queue`)
+   * pass `isSweeping: false`: the server's messages in flight live in tmp/.
+   */
+  static async open(
+    options: { spoolDir: string; log: Logger; isSweeping?: boolean },
+  ): Promise<Spool> {
     const spool = new Spool(options.spoolDir, options.log);
     await Deno.mkdir(spool.tmpDir, { recursive: true, mode: 0o700 });
     await Deno.mkdir(spool.msgDir, { recursive: true, mode: 0o700 });
+    if (options.isSweeping === false) return spool;
     let swept = 0;
     for await (const entry of Deno.readDir(spool.tmpDir)) {
       await Deno.remove(join(spool.tmpDir, entry.name)).catch(() => {});

@@ -34,6 +34,7 @@ const DESIGN_DEFAULTS: Record<string, string | null> = {
   "route": "",
   "dns-server": "",
   "retry-interval": "30m",
+  "retry-min": "1m",
   "queue-lifetime": "5d",
   "delay-warning": "4h",
   "smtp-idle-timeout": "5m",

@@ -1,0 +1,246 @@
+/**
+ * `pillarbox queue list [--json] | show QID | retry [QID|--all] | delete QID`:
+ * looks at and acts on the queue on disk, whether or not a server runs.
+ *
+ * `retry` resets the message's next attempt in its state file (atomic
+ * replace) and leaves a wake request that a running server takes within a
+ * second. `delete` removes the message and its state without a bounce.
+ * Exit status: 0 done, 1 no such message, 2 usage.
+ */
+import { join } from "node:path";
+import type { Config } from "../config/mod.ts";
+import { type QueueState, QueueStateStore } from "../delivery/mod.ts";
+import { Logger } from "../log/mod.ts";
+import { headerSection } from "../mail/mod.ts";
+import { decodeQueueFile, type Envelope, requestWake, Spool } from "../spool/mod.ts";
+
+/** Output and input for the command. */
+export interface QueueCommandOptions {
+  config: Config;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** One queued message as `list --json` shows it. */
+export interface QueueEntry {
+  qid: string;
+  from: string;
+  source: string;
+  arrivalMs: number;
+  ageMs: number;
+  sizeBytes: number;
+  nextAttemptMs: number;
+  isDelayNoticeSent: boolean;
+  rcpts: ({ address: string } & QueueState["rcpts"][string])[];
+}
+
+const USAGE = [
+  "Usage:",
+  "  pillarbox queue list [--json]",
+  "  pillarbox queue show QID",
+  "  pillarbox queue retry QID|--all",
+  "  pillarbox queue delete QID",
+];
+
+class QueueCommandError extends Error {
+  constructor(message: string, readonly status = 1) {
+    super(message);
+  }
+}
+
+interface Context {
+  spool: Spool;
+  states: QueueStateStore;
+  options: QueueCommandOptions;
+}
+
+/** Runs `pillarbox queue ...`; `words` start after "queue". */
+export async function runQueueCommand(
+  words: string[],
+  options: QueueCommandOptions,
+): Promise<number> {
+  const [name = "", ...args] = words;
+  const spool = await Spool.open({
+    spoolDir: options.config.spoolDir,
+    log: new Logger({ level: "warn" }),
+    isSweeping: false,
+  });
+  const states = new QueueStateStore({ spoolDir: options.config.spoolDir });
+  const context: Context = { spool, states, options };
+  try {
+    if (name === "list" && args.length === 0) return await list(context, false);
+    if (name === "list" && args.length === 1 && args[0] === "--json") {
+      return await list(context, true);
+    }
+    if (name === "show" && args.length === 1) return await show(context, args[0] as string);
+    if (name === "retry" && args.length === 1) return await retry(context, args[0] as string);
+    if (name === "delete" && args.length === 1) return await remove(context, args[0] as string);
+  } catch (error) {
+    if (!(error instanceof QueueCommandError)) throw error;
+    options.err(`pillarbox queue: ${error.message}`);
+    return error.status;
+  }
+  options.err(name === "" ? "Missing queue subcommand" : `Bad queue command: "${words.join(" ")}"`);
+  for (const line of USAGE) options.err(line);
+  return 2;
+}
+
+function checkQid(qid: string): string {
+  if (!/^[0-9a-z]{1,64}$/.test(qid)) throw new QueueCommandError(`Not a queue id: "${qid}"`, 2);
+  return qid;
+}
+
+async function entryOf(context: Context, qid: string): Promise<QueueEntry | null> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readHead(join(context.spool.msgDir, qid));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  let envelope: Envelope;
+  try {
+    envelope = decodeQueueFile(bytes).envelope;
+  } catch {
+    return null;
+  }
+  const sizeBytes = (await Deno.stat(join(context.spool.msgDir, qid))).size;
+  const state = await context.states.load(qid, envelope.rcpts);
+  return {
+    qid,
+    from: envelope.from,
+    source: envelope.source,
+    arrivalMs: envelope.arrivalMs,
+    ageMs: Date.now() - envelope.arrivalMs,
+    sizeBytes,
+    nextAttemptMs: state.nextAttemptMs,
+    isDelayNoticeSent: state.isDelayNoticeSent === true,
+    rcpts: envelope.rcpts.map((address) => ({ address, ...state.rcpts[address]! })),
+  };
+}
+
+/** The first line of a queue file (the envelope), read without loading the message. */
+async function readHead(path: string): Promise<Uint8Array> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const parts: Uint8Array[] = [];
+    const buffer = new Uint8Array(64 * 1024);
+    while (true) {
+      const n = await file.read(buffer);
+      if (n === null) break;
+      parts.push(buffer.slice(0, n));
+      if (buffer.subarray(0, n).includes(10)) break;
+    }
+    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
+  } finally {
+    file.close();
+  }
+}
+
+/** "3d4h", "12m", "40s". */
+export function formatAge(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  const units: [number, string][] = [[86400, "d"], [3600, "h"], [60, "m"], [1, "s"]];
+  const parts: string[] = [];
+  let rest = seconds;
+  for (const [size, unit] of units) {
+    if (rest >= size && parts.length < 2) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.length === 0 ? "0s" : parts.join("");
+}
+
+async function list(context: Context, isJson: boolean): Promise<number> {
+  const entries: QueueEntry[] = [];
+  for (const qid of await context.spool.list()) {
+    const entry = await entryOf(context, qid);
+    if (entry) entries.push(entry);
+  }
+  const { out } = context.options;
+  if (isJson) {
+    out(JSON.stringify(entries, null, 2));
+    return 0;
+  }
+  for (const entry of entries) {
+    out(`${entry.qid}  ${formatAge(entry.ageMs)}  ${entry.sizeBytes}B  <${entry.from}>`);
+    for (const rcpt of entry.rcpts) {
+      const reason = rcpt.lastReason ? `  ${rcpt.lastStatus ?? ""} ${rcpt.lastReason}` : "";
+      out(`    ${rcpt.address}  ${rcpt.status}  attempts=${rcpt.attempts}${reason}`);
+    }
+  }
+  out(`${entries.length} message${entries.length === 1 ? "" : "s"} in the queue`);
+  return 0;
+}
+
+async function show(context: Context, qid: string): Promise<number> {
+  checkQid(qid);
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(join(context.spool.msgDir, qid));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new QueueCommandError(`No message ${qid}`);
+    throw error;
+  }
+  const { envelope, messageOffset } = decodeQueueFile(bytes);
+  const entry = await entryOf(context, qid);
+  const { out } = context.options;
+  out(`Queue-ID: ${qid}`);
+  out(`Sender: <${envelope.from}>`);
+  out(`Source: ${envelope.source}`);
+  out(
+    `Arrival: ${new Date(envelope.arrivalMs).toISOString()} (${
+      formatAge(Date.now() - envelope.arrivalMs)
+    } ago)`,
+  );
+  out(`Size: ${bytes.length - messageOffset} bytes`);
+  if (entry && entry.nextAttemptMs > 0) {
+    out(`Next-Attempt: ${new Date(entry.nextAttemptMs).toISOString()}`);
+  }
+  for (const rcpt of entry?.rcpts ?? []) {
+    const reason = rcpt.lastReason ? ` ${rcpt.lastStatus ?? ""} ${rcpt.lastReason}` : "";
+    out(`Recipient: <${rcpt.address}> ${rcpt.status} attempts=${rcpt.attempts}${reason}`);
+  }
+  out("");
+  out(headerSection(bytes.subarray(messageOffset)).replace(/\r?\n$/, "").replace(/\r\n/g, "\n"));
+  return 0;
+}
+
+async function retry(context: Context, target: string): Promise<number> {
+  const ids = target === "--all" ? await context.spool.list() : [checkQid(target)];
+  let count = 0;
+  for (const qid of ids) {
+    const entry = await entryOf(context, qid);
+    if (!entry) {
+      if (target === "--all") continue;
+      throw new QueueCommandError(`No message ${qid}`);
+    }
+    const state = await context.states.load(qid, entry.rcpts.map((rcpt) => rcpt.address));
+    state.nextAttemptMs = 0;
+    await context.states.save(qid, state);
+    await requestWake(context.options.config.spoolDir, qid);
+    count++;
+  }
+  context.options.out(`${count} message${count === 1 ? "" : "s"} due for delivery now`);
+  return 0;
+}
+
+async function remove(context: Context, qid: string): Promise<number> {
+  checkQid(qid);
+  try {
+    await Deno.remove(join(context.spool.msgDir, qid));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new QueueCommandError(`No message ${qid}`);
+    throw error;
+  }
+  await context.states.remove(qid);
+  context.options.out(`${qid} deleted`);
+  return 0;
+}

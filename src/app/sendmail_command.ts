@@ -1,0 +1,197 @@
+/**
+ * `pillarbox sendmail [-t] [-i] [-f SENDER] [RCPT ...]`: the sendmail
+ * interface local programs expect. The message comes on stdin (LF or CRLF);
+ * it is queued directly with `spool.accept` (the same durable, process-safe
+ * queue the server uses), so it works whether or not a server runs. A
+ * running server hears of it through a wake request (`queue/wake/<qid>`),
+ * and rescans the queue every 10 s in any case.
+ *
+ * Exit status as sendmail (sysexits.h): 0 queued, 64 usage (bad option, no
+ * or bad recipients), 65 unusable data, 75 temporary failure (try again).
+ */
+import { userInfo } from "node:os";
+import { Directory } from "../auth/mod.ts";
+import type { Config } from "../config/mod.ts";
+import { Logger } from "../log/mod.ts";
+import { parseAddressList, prepareLocalMessage } from "../mail/mod.ts";
+import { submitLocal } from "../pickup/mod.ts";
+import { requestWake, Spool } from "../spool/mod.ts";
+
+/** sysexits.h codes sendmail callers understand. */
+export const EX_OK = 0;
+export const EX_USAGE = 64;
+export const EX_DATAERR = 65;
+export const EX_TEMPFAIL = 75;
+
+/** What `sendmail` needs from the command line. */
+export interface SendmailOptions {
+  config: Config;
+  stdin: ReadableStream<Uint8Array>;
+  err: (line: string) => void;
+  /** The invoking user's login name (default: from the system). */
+  loginName?: string;
+}
+
+/** Parsed sendmail options. */
+export interface SendmailArgs {
+  isExtractingRecipients: boolean;
+  isDotEnding: boolean;
+  sender?: string;
+  rcpts: string[];
+}
+
+/** Options that take a value (as the next word or glued on), all ignored but -f/-r. */
+const WITH_VALUE = new Set(["f", "r", "F", "B", "N", "R", "V", "X", "L", "h", "C", "O", "p", "q"]);
+/** Flags that are accepted and ignored. */
+const IGNORED = new Set([
+  "-v",
+  "-U",
+  "-G",
+  "-m",
+  "-n",
+  "-s",
+  "-bm",
+  "-Am",
+  "-Ac",
+  "-em",
+  "-ep",
+  "-eq",
+]);
+
+/** Parses sendmail's argv; returns a usage problem as a string. */
+export function parseSendmailArgs(words: readonly string[]): SendmailArgs | string {
+  const args: SendmailArgs = { isExtractingRecipients: false, isDotEnding: true, rcpts: [] };
+  let i = 0;
+  for (; i < words.length; i++) {
+    const word = words[i] as string;
+    if (!word.startsWith("-") || word === "-") break;
+    if (word === "-t") args.isExtractingRecipients = true;
+    else if (word === "-i" || word === "-oi") args.isDotEnding = false;
+    else if (word.startsWith("-o") || word.startsWith("-d") || IGNORED.has(word)) continue;
+    else if (/^-b[^m]/.test(word)) return `Unsupported mode "${word}" (only -bm, send mail)`;
+    else if (WITH_VALUE.has(word[1] as string)) {
+      const value = word.length > 2 ? word.slice(2) : words[++i];
+      if (value === undefined) return `Option ${word} needs a value`;
+      if (word[1] === "f" || word[1] === "r") args.sender = value;
+    } else return `Unknown option "${word}"`;
+  }
+  args.rcpts = words.slice(i).filter((word) => word !== "");
+  return args;
+}
+
+/** Reads stdin; without -i a line holding a single "." ends the message there. */
+async function readMessage(
+  stdin: ReadableStream<Uint8Array>,
+  options: { isDotEnding: boolean; maxBytes: number },
+): Promise<Uint8Array | null> {
+  const chunks: Uint8Array[] = [];
+  const decoder = new TextDecoder("latin1");
+  let total = 0;
+  let tail = "\n"; // the start of input counts as a line start
+  for await (const chunk of stdin) {
+    chunks.push(chunk);
+    total += chunk.length;
+    if (total > options.maxBytes) return null;
+    if (!options.isDotEnding) continue;
+    const seen = tail + decoder.decode(chunk);
+    const match = /\n\.\r?\n/.exec(seen);
+    if (match) return concatChunks(chunks).subarray(0, total - seen.length + match.index + 1);
+    tail = seen.slice(-3);
+  }
+  const bytes = concatChunks(chunks);
+  if (options.isDotEnding && /\n\.\r?$/.test("\n" + decoder.decode(bytes.subarray(-3)))) {
+    return bytes.subarray(0, bytes.lastIndexOf(46));
+  }
+  return bytes;
+}
+
+function concatChunks(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+function systemLoginName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "nobody";
+  }
+}
+
+/** Runs `pillarbox sendmail`; `words` start after "sendmail". */
+export async function runSendmailCommand(
+  words: string[],
+  options: SendmailOptions,
+): Promise<number> {
+  const { config, err } = options;
+  const fail = (status: number, message: string) => {
+    err(`pillarbox sendmail: ${message}`);
+    return status;
+  };
+  const args = parseSendmailArgs(words);
+  if (typeof args === "string") {
+    err(`pillarbox sendmail: ${args}`);
+    err("Usage: pillarbox sendmail [-t] [-i] [-f SENDER] [RCPT ...]");
+    return EX_USAGE;
+  }
+  const defaultDomain = config.domains[0] ?? "localhost";
+  let sender: string | undefined;
+  if (args.sender !== undefined) {
+    const trimmed = args.sender.trim();
+    if (trimmed === "" || trimmed === "<>") sender = "";
+    else {
+      const list = parseAddressList(trimmed, { defaultDomain });
+      if (!Array.isArray(list) || list.length !== 1) {
+        return fail(EX_USAGE, `Bad sender address "${args.sender}"`);
+      }
+      sender = list[0]!.address;
+    }
+  }
+  const bytes = await readMessage(options.stdin, {
+    isDotEnding: args.isDotEnding,
+    maxBytes: config.maxMessageBytes * 2,
+  });
+  if (bytes === null) return fail(EX_DATAERR, "The message is larger than the size limit");
+  const loginName = (options.loginName ?? systemLoginName()).toLowerCase();
+  const prepared = prepareLocalMessage(bytes, {
+    isExtractingRecipients: args.isExtractingRecipients,
+    rcpts: args.rcpts,
+    sender,
+    fallbackSender: /^[a-z0-9._+-]+$/.test(loginName) ? `${loginName}@${defaultDomain}` : "",
+    defaultDomain,
+    hostname: config.hostname,
+    nowMs: Date.now(),
+    maxMessageBytes: config.maxMessageBytes,
+  });
+  if ("error" in prepared) {
+    return fail(prepared.kind === "usage" ? EX_USAGE : EX_DATAERR, prepared.error);
+  }
+  try {
+    const log = new Logger({ level: "warn" });
+    const spool = await Spool.open({ spoolDir: config.spoolDir, log, isSweeping: false });
+    const directory = new Directory({
+      usersFile: config.usersFile,
+      aliasesFile: config.aliasesFile,
+      domains: config.domains,
+    });
+    await directory.load();
+    const qid = await submitLocal(prepared, {
+      spool,
+      directory,
+      hostname: config.hostname,
+      source: "sendmail",
+    });
+    await requestWake(config.spoolDir, qid).catch(() => {});
+    return EX_OK;
+  } catch (error) {
+    return fail(
+      EX_TEMPFAIL,
+      `Cannot queue the message: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * When to give up, when to tell the sender, and what to do with a finished
+ * message. Pure decisions over a message's state; the runner acts on them.
+ *
+ * - A recipient still pending when the message outlives the queue lifetime
+ *   fails with 4.4.7 (RFC 3463: delivery time expired).
+ * - Finally failed recipients are reported in one DSN per delivery pass
+ *   (normally one per message), never for a message from `<>`.
+ * - One "delayed" notice once the message is older than the delay warning.
+ * - A finished message from `<>` with failures goes to the failed folder
+ *   instead of being bounced: bounces never loop.
+ */
+import type { QueueState } from "./queue_state.ts";
+
+/** The limits from the configuration. */
+export interface BouncePolicy {
+  queueLifetimeMs: number;
+  /** 0 means never send a delay notice. */
+  delayWarningMs: number;
+}
+
+/** The status of a recipient given up for age. */
+export const EXPIRED_STATUS = "4.4.7";
+
+function pendingOf(state: QueueState): string[] {
+  return Object.entries(state.rcpts).filter(([, entry]) => entry.status === "pending")
+    .map(([rcpt]) => rcpt);
+}
+
+/**
+ * Marks every pending recipient failed (4.4.7) when the message is older
+ * than the lifetime; returns those recipients. The last error is kept for the DSN.
+ */
+export function expireOverdue(
+  state: QueueState,
+  options: { arrivalMs: number; nowMs: number; policy: BouncePolicy },
+): string[] {
+  if (options.nowMs - options.arrivalMs < options.policy.queueLifetimeMs) return [];
+  const expired = pendingOf(state);
+  for (const rcpt of expired) {
+    const entry = state.rcpts[rcpt];
+    if (!entry) continue;
+    entry.status = "failed";
+    entry.lastStatus = EXPIRED_STATUS;
+    entry.lastReason ??= "No delivery attempt succeeded";
+  }
+  return expired;
+}
+
+/** Failed recipients not yet reported to the sender; none for a sender of `<>`. */
+export function failuresToBounce(state: QueueState, sender: string): string[] {
+  if (sender === "") return [];
+  return Object.entries(state.rcpts)
+    .filter(([, entry]) => entry.status === "failed" && !entry.isReported)
+    .map(([rcpt]) => rcpt);
+}
+
+/** Pending recipients to name in a delay notice, or [] when none is due. */
+export function delayNoticeRecipients(
+  state: QueueState,
+  options: { sender: string; arrivalMs: number; nowMs: number; policy: BouncePolicy },
+): string[] {
+  const { policy } = options;
+  if (options.sender === "" || state.isDelayNoticeSent || policy.delayWarningMs <= 0) return [];
+  const ageMs = options.nowMs - options.arrivalMs;
+  if (ageMs < policy.delayWarningMs || ageMs >= policy.queueLifetimeMs) return [];
+  return pendingOf(state);
+}
+
+/** Whether every recipient is delivered or finally failed. */
+export function isFinished(state: QueueState): boolean {
+  return pendingOf(state).length === 0;
+}
+
+/** What becomes of a finished message: removed, or kept in the failed folder. */
+export function finishedDisposition(state: QueueState, sender: string): "remove" | "failed-folder" {
+  const hasFailures = Object.values(state.rcpts).some((entry) => entry.status === "failed");
+  return sender === "" && hasFailures ? "failed-folder" : "remove";
+}
+
+/**
+ * When to try again: after the backoff, but no later than the moment the
+ * message expires, so it is given up on time rather than up to one retry
+ * interval late.
+ */
+export function nextAttemptAtMs(
+  options: { arrivalMs: number; nowMs: number; backoffMs: number; policy: BouncePolicy },
+): number {
+  const expiresAtMs = options.arrivalMs + options.policy.queueLifetimeMs;
+  const afterBackoffMs = options.nowMs + options.backoffMs;
+  return expiresAtMs > options.nowMs ? Math.min(afterBackoffMs, expiresAtMs) : afterBackoffMs;
+}

@@ -1,0 +1,133 @@
+/**
+ * Tells senders what became of their mail: builds failure and delay DSNs
+ * from a message's state and submits them through `spool.accept` from `<>`
+ * (source "bounce"), and files undeliverable bounces in the failed folder.
+ */
+import type { Logger } from "../log/mod.ts";
+import { buildDsn, type DsnRecipient } from "../mail/mod.ts";
+import { moveToFailed, type QueuedMessage, type Spool } from "../spool/mod.ts";
+import type { QueueState } from "./queue_state.ts";
+
+/** What the bouncer needs. */
+export interface BouncerOptions {
+  spool: Spool;
+  spoolDir: string;
+  hostname: string;
+  log: Logger;
+}
+
+/** The header section of a queued message (without the blank line). */
+export function originalHeaders(message: QueuedMessage): Uint8Array {
+  const body = message.bytes.subarray(message.messageOffset);
+  for (let i = 0; i < body.length - 1; i++) {
+    if (body[i] !== 10) continue;
+    if (body[i + 1] === 10) return body.subarray(0, i + 1);
+    if (body[i + 1] === 13 && body[i + 2] === 10) return body.subarray(0, i + 1);
+  }
+  return body;
+}
+
+/** Sends DSNs and keeps undeliverable bounces. */
+export class Bouncer {
+  readonly #options: BouncerOptions;
+
+  constructor(options: BouncerOptions) {
+    this.#options = options;
+  }
+
+  /** One DSN naming `rcpts` as failed; resolves once it is queued. */
+  async sendFailure(message: QueuedMessage, state: QueueState, rcpts: string[]): Promise<string> {
+    const recipients = rcpts.map((rcpt): DsnRecipient => {
+      const entry = state.rcpts[rcpt];
+      return {
+        address: rcpt,
+        action: "failed",
+        status: entry?.lastStatus ?? "5.0.0",
+        remoteMta: entry?.remoteMta,
+        diagnostic: entry?.lastReason,
+        lastAttemptMs: entry?.lastAttemptMs,
+      };
+    });
+    return await this.#submit(message, recipients, "failed");
+  }
+
+  /** The one "still trying" notice for `rcpts`. */
+  async sendDelay(
+    message: QueuedMessage,
+    state: QueueState,
+    options: { rcpts: string[]; willRetryUntilMs: number },
+  ): Promise<string> {
+    const recipients = options.rcpts.map((rcpt): DsnRecipient => {
+      const entry = state.rcpts[rcpt];
+      const status = entry?.lastStatus?.startsWith("4.") ? entry.lastStatus : "4.0.0";
+      return {
+        address: rcpt,
+        action: "delayed",
+        status,
+        remoteMta: entry?.remoteMta,
+        diagnostic: entry?.lastReason,
+        lastAttemptMs: entry?.lastAttemptMs,
+        willRetryUntilMs: options.willRetryUntilMs,
+      };
+    });
+    return await this.#submit(message, recipients, "delayed");
+  }
+
+  async #submit(
+    message: QueuedMessage,
+    recipients: DsnRecipient[],
+    kind: "failed" | "delayed",
+  ): Promise<string> {
+    const { envelope } = message;
+    const bytes = buildDsn({
+      reportingMta: this.#options.hostname,
+      to: envelope.from,
+      originalQid: envelope.qid,
+      arrivalMs: envelope.arrivalMs,
+      recipients,
+      originalHeaders: originalHeaders(message),
+      nowMs: Date.now(),
+      messageId: `${envelope.qid}.${kind}.${
+        crypto.randomUUID().slice(0, 8)
+      }@${this.#options.hostname}`,
+    });
+    const qid = await this.#options.spool.accept({
+      envelope: {
+        from: "",
+        rcpts: [envelope.from],
+        source: "bounce",
+        isBounce: true,
+        isSmtputf8: /[^\x00-\x7f]/.test(envelope.from) || undefined,
+      },
+      message: bytes,
+    });
+    this.#options.log.info(kind === "failed" ? "msg.bounced" : "msg.delay_notice", {
+      qid: envelope.qid,
+      dsn: qid,
+      to: envelope.from,
+      rcpts: recipients.length,
+    });
+    return qid;
+  }
+
+  /** Files a finished message from `<>` that failed: kept, never bounced. */
+  async keepFailed(message: QueuedMessage, state: QueueState): Promise<void> {
+    const { envelope } = message;
+    const lines = [
+      `Message ${envelope.qid} has the null sender <> (it is a bounce or similar), so it`,
+      "cannot be returned to anyone; it is kept here instead. Recipients:",
+      ...Object.entries(state.rcpts).map(([rcpt, entry]) =>
+        `  ${rcpt}: ${entry.status}` +
+        (entry.status === "failed" ? ` ${entry.lastStatus ?? ""} ${entry.lastReason ?? ""}` : "")
+      ),
+      "",
+    ];
+    const path = await moveToFailed({
+      spoolDir: this.#options.spoolDir,
+      msgDir: this.#options.spool.msgDir,
+      qid: envelope.qid,
+      note: lines.join("\n"),
+    });
+    this.#options.log.warn("msg.kept_failed", { qid: envelope.qid, path });
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Delivery status notifications (RFC 3464) in a multipart/report
+ * (RFC 6522): a readable explanation, the machine-readable
+ * message/delivery-status part, and the original message's headers as
+ * text/rfc822-headers. Pure: the caller supplies every fact and the clock.
+ *
+ * The result is 7-bit with CRLF line ends whatever the original held: its
+ * headers are sent quoted-printable when they contain 8-bit bytes or overlong
+ * lines, and every value from the network is reduced to printable ASCII.
+ */
+import { formatRfc5322Date } from "./date.ts";
+
+/** One recipient the notice reports on. */
+export interface DsnRecipient {
+  address: string;
+  action: "failed" | "delayed";
+  /** Enhanced status code (RFC 3463), e.g. "5.1.1" or "4.4.7". */
+  status: string;
+  /** The host that answered, when one did. */
+  remoteMta?: string;
+  /** The last reply or error; an SMTP reply ("550 5.1.1 ...") becomes `smtp;`. */
+  diagnostic?: string;
+  lastAttemptMs?: number;
+  /** For "delayed": when the server gives up. */
+  willRetryUntilMs?: number;
+}
+
+/** What a notice is about. */
+export interface DsnInput {
+  /** Our hostname: Reporting-MTA and the From address. */
+  reportingMta: string;
+  /** The envelope sender of the original message, who receives the notice. */
+  to: string;
+  originalQid: string;
+  arrivalMs: number;
+  recipients: readonly DsnRecipient[];
+  /** The original header section (up to, not including, the blank line). */
+  originalHeaders: Uint8Array;
+  nowMs: number;
+  messageId: string;
+  /** MIME boundary; random when not given. */
+  boundary?: string;
+}
+
+const MAX_DIAGNOSTIC_CHARS = 900;
+const encoder = new TextEncoder();
+
+/** Printable ASCII only, whitespace collapsed, bounded. */
+function clean(text: string, maxChars = MAX_DIAGNOSTIC_CHARS): string {
+  return text.replace(/[\r\n\t]+/g, " ").replace(/[^\x20-\x7e]/g, "?").replace(/ {2,}/g, " ")
+    .trim().slice(0, maxChars);
+}
+
+/** RFC 3464 address field: `rfc822; a@b`, or RFC 6533 `utf-8;` xtext for non-ASCII. */
+function addressField(address: string): string {
+  if (/^[\x21-\x7e]+$/.test(address)) return `rfc822; ${address}`;
+  const escaped = [...address].map((ch) => {
+    const code = ch.codePointAt(0) ?? 0;
+    return code < 0x21 || code > 0x7e || ch === "\\" || ch === "+" || ch === "="
+      ? `\\x{${code.toString(16).toUpperCase()}}`
+      : ch;
+  }).join("");
+  return `utf-8; ${escaped}`;
+}
+
+/** Diagnostic-Code: an SMTP reply is typed `smtp`, our own text `X-Pillarbox`. */
+export function diagnosticCodeField(diagnostic: string): string {
+  const text = clean(diagnostic);
+  return /^[2-5][0-9]{2}[ -]/.test(text) ? `smtp; ${text}` : `X-Pillarbox; ${text}`;
+}
+
+function recipientBlock(rcpt: DsnRecipient): string[] {
+  const lines = [
+    `Final-Recipient: ${addressField(rcpt.address)}`,
+    `Action: ${rcpt.action}`,
+    `Status: ${/^[245]\.\d{1,3}\.\d{1,3}$/.test(rcpt.status) ? rcpt.status : "5.0.0"}`,
+  ];
+  if (rcpt.remoteMta) lines.push(`Remote-MTA: dns; ${clean(rcpt.remoteMta, 255)}`);
+  if (rcpt.diagnostic) lines.push(`Diagnostic-Code: ${diagnosticCodeField(rcpt.diagnostic)}`);
+  if (rcpt.lastAttemptMs !== undefined) {
+    lines.push(`Last-Attempt-Date: ${formatRfc5322Date(new Date(rcpt.lastAttemptMs))}`);
+  }
+  if (rcpt.willRetryUntilMs !== undefined) {
+    lines.push(`Will-Retry-Until: ${formatRfc5322Date(new Date(rcpt.willRetryUntilMs))}`);
+  }
+  return lines;
+}
+
+function explanation(input: DsnInput, isDelay: boolean): string[] {
+  const host = clean(input.reportingMta, 255);
+  const lines = [`This is the mail system at ${host}.`, ""];
+  if (isDelay) {
+    lines.push(
+      "Your message has not been delivered yet to the recipients below.",
+      "The server keeps trying; you do not need to send it again.",
+    );
+  } else {
+    lines.push(
+      "Your message could not be delivered to the recipients below.",
+      "The server has given up on them; the message's headers are attached.",
+    );
+  }
+  lines.push("");
+  for (const rcpt of input.recipients) {
+    const why = rcpt.status === "4.4.7"
+      ? `the message expired in the queue (${rcpt.status})`
+      : rcpt.diagnostic
+      ? clean(rcpt.diagnostic, 400)
+      : `status ${rcpt.status}`;
+    lines.push(`<${clean(rcpt.address, 256)}>: ${why}`);
+    if (rcpt.status === "4.4.7" && rcpt.diagnostic) {
+      lines.push(`    last error: ${clean(rcpt.diagnostic, 400)}`);
+    }
+    if (rcpt.willRetryUntilMs !== undefined) {
+      lines.push(`    will retry until ${formatRfc5322Date(new Date(rcpt.willRetryUntilMs))}`);
+    }
+  }
+  lines.push("", `Queue id: ${clean(input.originalQid, 64)}`);
+  return lines;
+}
+
+/** Quoted-printable (RFC 2045 6.7) of text lines; soft breaks keep lines under 77. */
+function quotedPrintable(bytes: Uint8Array): string {
+  const out: string[] = [];
+  const text = new TextDecoder("latin1").decode(bytes);
+  for (const line of text.split(/\r?\n/)) {
+    let encoded = "";
+    let width = 0;
+    for (let i = 0; i < line.length; i++) {
+      const code = line.charCodeAt(i);
+      const isLast = i === line.length - 1;
+      const isPlain = (code >= 33 && code <= 126 && code !== 61) ||
+        ((code === 32 || code === 9) && !isLast);
+      const piece = isPlain
+        ? line[i] as string
+        : `=${code.toString(16).toUpperCase().padStart(2, "0")}`;
+      if (width + piece.length > 75) {
+        encoded += "=\r\n";
+        width = 0;
+      }
+      encoded += piece;
+      width += piece.length;
+    }
+    out.push(encoded);
+  }
+  return out.join("\r\n");
+}
+
+/** The original headers as a MIME part body and its transfer encoding. */
+function headersPart(headers: Uint8Array): { encoding: string; body: string } {
+  let text = new TextDecoder("latin1").decode(headers).replace(/(\r?\n)+$/, "");
+  const needsEncoding = /[^\x01-\x7f]|\x00/.test(text) ||
+    text.split(/\r?\n/).some((line) => line.length > 998) || /\r(?!\n)/.test(text);
+  if (needsEncoding) return { encoding: "quoted-printable", body: quotedPrintable(headers) };
+  text = text.replace(/\r?\n/g, "\r\n");
+  return { encoding: "7bit", body: text };
+}
+
+/** Builds the whole notice, ready for `spool.accept` (from `<>` to `input.to`). */
+export function buildDsn(input: DsnInput): Uint8Array {
+  const isDelay = input.recipients.every((rcpt) => rcpt.action === "delayed");
+  const boundary = input.boundary ??
+    `=_pillarbox_${crypto.randomUUID().replaceAll("-", "")}`;
+  const host = clean(input.reportingMta, 255);
+  const status = [
+    `Reporting-MTA: dns; ${host}`,
+    `X-Pillarbox-Queue-ID: ${clean(input.originalQid, 64)}`,
+    `Arrival-Date: ${formatRfc5322Date(new Date(input.arrivalMs))}`,
+  ];
+  for (const rcpt of input.recipients) status.push("", ...recipientBlock(rcpt));
+  const headers = headersPart(input.originalHeaders);
+  const lines = [
+    `From: Mail Delivery System <MAILER-DAEMON@${host}>`,
+    `To: <${input.to}>`,
+    `Subject: ${
+      isDelay ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender"
+    }`,
+    `Date: ${formatRfc5322Date(new Date(input.nowMs))}`,
+    `Message-ID: <${input.messageId}>`,
+    "Auto-Submitted: auto-replied",
+    "MIME-Version: 1.0",
+    "Content-Type: multipart/report; report-type=delivery-status;",
+    `\tboundary="${boundary}"`,
+    "",
+    "This is a MIME-encapsulated delivery status notification.",
+    "",
+    `--${boundary}`,
+    "Content-Type: text/plain; charset=us-ascii",
+    "Content-Description: Notification",
+    "",
+    ...explanation(input, isDelay),
+    "",
+    `--${boundary}`,
+    "Content-Type: message/delivery-status",
+    "Content-Description: Delivery report",
+    "",
+    ...status,
+    "",
+    `--${boundary}`,
+    "Content-Type: text/rfc822-headers",
+    "Content-Description: Undelivered message headers",
+    `Content-Transfer-Encoding: ${headers.encoding}`,
+    "",
+    headers.body,
+    "",
+    `--${boundary}--`,
+    "",
+  ];
+  return encoder.encode(lines.join("\r\n"));
+}

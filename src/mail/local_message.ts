@@ -1,0 +1,182 @@
+/**
+ * Messages from local programs (the pickup folder, `pillarbox sendmail`),
+ * made fit to queue: line ends normalised to CRLF (local programs write
+ * LF), the envelope taken from the command line and/or the headers as
+ * `sendmail -t` does, Bcc removed, and From, Date and Message-ID added
+ * when missing. Pure: bytes and facts in, a message or a reason out.
+ */
+import { parseAddressList } from "./address_list.ts";
+import { formatRfc5322Date } from "./date.ts";
+
+/** What the caller knows besides the bytes. */
+export interface LocalMessageOptions {
+  /** Take recipients from To, Cc and Bcc (`-t`; always for the pickup folder). */
+  isExtractingRecipients: boolean;
+  /** Recipients named outside the message (command-line words). */
+  rcpts?: readonly string[];
+  /** Envelope sender named outside the message (`-f`); "" is `<>`. */
+  sender?: string;
+  /** Sender when neither `sender` nor a Sender/From header gives one. */
+  fallbackSender?: string;
+  /** Domain for addresses written without one ("root"). */
+  defaultDomain: string;
+  /** Right-hand side of a generated Message-ID. */
+  hostname: string;
+  nowMs: number;
+  maxMessageBytes: number;
+}
+
+/** A message ready for `spool.accept`, or why it cannot be used. */
+export type LocalMessage =
+  | { from: string; rcpts: string[]; message: Uint8Array; is8bit: boolean; isSmtputf8: boolean }
+  | { error: string; kind: "usage" | "data" };
+
+const MAX_LINE_OCTETS = 998;
+const latin1 = new TextDecoder("latin1");
+const utf8 = new TextDecoder();
+
+/** CRLF for every line end (CRLF, bare LF or bare CR), with a final CRLF. */
+export function normalizeLineEnds(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length * 2 + 2);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    if (byte === 13) {
+      if (bytes[i + 1] === 10) i++;
+      out[n++] = 13;
+      out[n++] = 10;
+    } else if (byte === 10) {
+      out[n++] = 13;
+      out[n++] = 10;
+    } else {
+      out[n++] = byte;
+    }
+  }
+  if (n > 0 && out[n - 1] !== 10) {
+    out[n++] = 13;
+    out[n++] = 10;
+  }
+  return out.slice(0, n);
+}
+
+/** A header field: its name and its whole text (folded lines included, CRLF kept). */
+interface Field {
+  name: string;
+  text: string;
+}
+
+/** Splits CRLF text into header fields and the body; null when a line is not a field. */
+function splitHeader(text: string): { fields: Field[]; body: string } | { badLine: number } {
+  const fields: Field[] = [];
+  let offset = 0;
+  let lineNumber = 0;
+  while (offset < text.length) {
+    const end = text.indexOf("\r\n", offset);
+    const line = text.slice(offset, end);
+    lineNumber++;
+    if (line === "") return { fields, body: text.slice(end + 2) };
+    const last = fields[fields.length - 1];
+    if (/^[ \t]/.test(line) && last) {
+      last.text += line + "\r\n";
+    } else {
+      const match = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/.exec(line);
+      if (!match) {
+        if (fields.length === 0) return { fields, body: text }; // no header at all: all body
+        return { badLine: lineNumber };
+      }
+      fields.push({ name: (match[1] as string).toLowerCase(), text: line + "\r\n" });
+    }
+    offset = end + 2;
+  }
+  return { fields, body: "" };
+}
+
+function valueOf(field: Field): string {
+  return field.text.slice(field.text.indexOf(":") + 1);
+}
+
+/** Prepares a locally submitted message; see {@link LocalMessageOptions}. */
+export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOptions): LocalMessage {
+  if (bytes.includes(0)) return { error: "The message contains a NUL byte", kind: "data" };
+  const normalized = normalizeLineEnds(bytes);
+  if (normalized.length > options.maxMessageBytes) {
+    return { error: `The message is larger than ${options.maxMessageBytes} bytes`, kind: "data" };
+  }
+  const text = latin1.decode(normalized);
+  const long = text.split("\r\n").findIndex((line) => line.length > MAX_LINE_OCTETS);
+  if (long >= 0) {
+    return { error: `Line ${long + 1} is longer than ${MAX_LINE_OCTETS} octets`, kind: "data" };
+  }
+  const split = splitHeader(text);
+  if ("badLine" in split) {
+    return {
+      error: `Line ${split.badLine} is not a header field (a blank line must end the header)`,
+      kind: "data",
+    };
+  }
+  const { fields } = split;
+  const addressesOf = (names: string[]) => {
+    const out: string[] = [];
+    for (const field of fields.filter((f) => names.includes(f.name))) {
+      const list = parseAddressList(utf8.decode(latin1Bytes(valueOf(field))), {
+        defaultDomain: options.defaultDomain,
+      });
+      if ("error" in list) throw new Error(`Cannot parse the ${field.name} header: ${list.error}`);
+      out.push(...list.map((mailbox) => mailbox.address));
+    }
+    return out;
+  };
+  let rcpts: string[];
+  let headerSender: string | undefined;
+  try {
+    rcpts = [];
+    for (const word of options.rcpts ?? []) {
+      const list = parseAddressList(word, { defaultDomain: options.defaultDomain });
+      if ("error" in list) throw new Error(`Bad recipient address "${word}": ${list.error}`);
+      rcpts.push(...list.map((mailbox) => mailbox.address));
+    }
+    if (options.isExtractingRecipients) rcpts.push(...addressesOf(["to", "cc", "bcc"]));
+    headerSender = addressesOf(["sender"])[0] ?? addressesOf(["from"])[0];
+  } catch (error) {
+    return { error: (error as Error).message, kind: "usage" };
+  }
+  rcpts = [...new Set(rcpts)];
+  if (rcpts.length === 0) {
+    return {
+      error: options.isExtractingRecipients
+        ? "No recipient addresses found in the To, Cc or Bcc headers"
+        : "No recipients given",
+      kind: "usage",
+    };
+  }
+  const from = options.sender ?? headerSender ?? options.fallbackSender;
+  if (from === undefined) {
+    return {
+      error: "No sender: the message has neither a Sender nor a From header",
+      kind: "usage",
+    };
+  }
+  const kept = fields.filter((field) => field.name !== "bcc").map((field) => field.text);
+  const has = (name: string) => fields.some((field) => field.name === name);
+  if (!has("from") && from !== "") kept.push(`From: <${from}>\r\n`);
+  if (!has("date")) kept.push(`Date: ${formatRfc5322Date(new Date(options.nowMs))}\r\n`);
+  if (!has("message-id")) {
+    const unique = `${options.nowMs.toString(36)}.${crypto.randomUUID().slice(0, 13)}`;
+    kept.push(`Message-ID: <${unique}@${options.hostname}>\r\n`);
+  }
+  const message = latin1Bytes(kept.join("") + "\r\n" + split.body);
+  return {
+    from,
+    rcpts,
+    message,
+    is8bit: message.some((byte) => byte >= 128),
+    isSmtputf8: [from, ...rcpts].some((address) => /[^\x00-\x7f]/.test(address)),
+  };
+}
+
+/** Text whose characters are all below 256 back to its bytes. */
+function latin1Bytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}

@@ -1,0 +1,226 @@
+/**
+ * The pickup folder `<spool-dir>/pickup/`: any file a local program puts
+ * there (not a dotfile) is a message to send, enveloped as `sendmail -t`.
+ *
+ * Producers should write `.name` and rename it to `name` when complete.
+ * For those that do not, a file is taken only once its size, mtime and
+ * inode are unchanged across two looks at least `stableMs` apart, so a file
+ * still being written is never half-read. The folder is watched
+ * (`Deno.watchFs`) and also scanned every few seconds, in case events are
+ * lost. A file is removed only after `spool.accept` committed it. A file
+ * that cannot be used is moved to `<spool-dir>/pickup-rejected/NAME` with
+ * `NAME.reason` next to it: never lost, never retried in a loop. When
+ * queueing fails for a passing reason (disk full), the file stays and is
+ * tried again at the next periodic scan.
+ */
+import { join } from "node:path";
+import type { Directory } from "../auth/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { prepareLocalMessage } from "../mail/mod.ts";
+import type { Spool } from "../spool/mod.ts";
+import { submitLocal } from "./submit.ts";
+
+/** What the watcher needs. */
+export interface PickupOptions {
+  spoolDir: string;
+  spool: Spool;
+  directory: Directory;
+  hostname: string;
+  /** Domain for addresses without one. */
+  defaultDomain: string;
+  maxMessageBytes: number;
+  log: Logger;
+  /** Periodic scan (default 5 s). */
+  scanIntervalMs?: number;
+  /** How long a file must stay unchanged before it is taken (default 2 s: a busy producer may pause). */
+  stableMs?: number;
+}
+
+interface Sighting {
+  key: string;
+  sinceMs: number;
+}
+
+/** Watches the pickup folder until stopped. */
+export class PickupWatcher {
+  readonly dir: string;
+  readonly rejectedDir: string;
+  readonly #options: PickupOptions;
+  readonly #seen = new Map<string, Sighting>();
+  #watcher: Deno.FsWatcher | null = null;
+  #interval: ReturnType<typeof setInterval> | null = null;
+  #recheck: ReturnType<typeof setTimeout> | null = null;
+  #scanning: Promise<void> | null = null;
+  #isScanRequested = false;
+  #isStopped = false;
+
+  constructor(options: PickupOptions) {
+    this.#options = options;
+    this.dir = join(options.spoolDir, "pickup");
+    this.rejectedDir = join(options.spoolDir, "pickup-rejected");
+  }
+
+  /** Creates the folders, scans once and starts watching. */
+  async start(): Promise<void> {
+    await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await Deno.mkdir(this.rejectedDir, { recursive: true, mode: 0o700 });
+    this.#interval = setInterval(() => this.#requestScan(), this.#options.scanIntervalMs ?? 5_000);
+    try {
+      this.#watcher = Deno.watchFs(this.dir, { recursive: false });
+      void this.#watch(this.#watcher);
+    } catch (error) {
+      this.#options.log.warn("pickup.watch_unavailable", { error: String(error) });
+    }
+    this.#requestScan();
+  }
+
+  async stop(): Promise<void> {
+    this.#isStopped = true;
+    if (this.#interval !== null) clearInterval(this.#interval);
+    if (this.#recheck !== null) clearTimeout(this.#recheck);
+    this.#watcher?.close();
+    await this.#scanning;
+  }
+
+  async #watch(watcher: Deno.FsWatcher): Promise<void> {
+    try {
+      for await (const _event of watcher) this.#requestScan();
+    } catch (error) {
+      if (!this.#isStopped) this.#options.log.warn("pickup.watch_failed", { error: String(error) });
+    }
+  }
+
+  #requestScan(): void {
+    if (this.#isStopped) return;
+    if (this.#scanning) {
+      this.#isScanRequested = true;
+      return;
+    }
+    this.#scanning = this.#scan()
+      .catch((error: unknown) =>
+        this.#options.log.error("pickup.scan_failed", { error: String(error) })
+      )
+      .finally(() => {
+        this.#scanning = null;
+        if (this.#isScanRequested) {
+          this.#isScanRequested = false;
+          this.#requestScan();
+        }
+      });
+  }
+
+  async #scan(): Promise<void> {
+    const stableMs = this.#options.stableMs ?? 2_000;
+    const present = new Set<string>();
+    let isWaiting = false;
+    for await (const entry of Deno.readDir(this.dir)) {
+      if (this.#isStopped) return;
+      if (entry.name.startsWith(".")) continue;
+      present.add(entry.name);
+      const path = join(this.dir, entry.name);
+      let info: Deno.FileInfo;
+      try {
+        info = await Deno.lstat(path);
+      } catch {
+        continue; // gone meanwhile
+      }
+      if (!info.isFile) {
+        await this.#reject(entry.name, "Not a regular file (symlinks and folders are not taken)");
+        continue;
+      }
+      const key = `${info.size}:${info.mtime?.getTime()}:${info.ino}`;
+      const seen = this.#seen.get(entry.name);
+      const nowMs = Date.now();
+      if (!seen || seen.key !== key) {
+        this.#seen.set(entry.name, { key, sinceMs: nowMs });
+        isWaiting = true;
+      } else if (nowMs - seen.sinceMs < stableMs) {
+        isWaiting = true;
+      } else {
+        await this.#take(entry.name, info);
+      }
+    }
+    for (const name of this.#seen.keys()) if (!present.has(name)) this.#seen.delete(name);
+    if (isWaiting && !this.#isStopped) {
+      if (this.#recheck !== null) clearTimeout(this.#recheck);
+      this.#recheck = setTimeout(() => {
+        this.#recheck = null;
+        this.#requestScan();
+      }, stableMs);
+    }
+  }
+
+  async #take(name: string, info: Deno.FileInfo): Promise<void> {
+    const { log, maxMessageBytes } = this.#options;
+    const path = join(this.dir, name);
+    if (info.size > maxMessageBytes * 2) {
+      await this.#reject(name, `Larger than the message size limit (${maxMessageBytes} bytes)`);
+      return;
+    }
+    let bytes: Uint8Array;
+    const file = await Deno.open(path, { read: true });
+    try {
+      if ((await file.stat()).ino !== info.ino) return; // replaced meanwhile: look again later
+      bytes = new Uint8Array(await new Response(file.readable).arrayBuffer());
+    } catch (error) {
+      log.warn("pickup.read_failed", { file: name, error: String(error) });
+      return;
+    }
+    const prepared = prepareLocalMessage(bytes, {
+      isExtractingRecipients: true,
+      defaultDomain: this.#options.defaultDomain,
+      hostname: this.#options.hostname,
+      nowMs: Date.now(),
+      maxMessageBytes,
+    });
+    if ("error" in prepared) {
+      await this.#reject(name, prepared.error);
+      return;
+    }
+    let qid: string;
+    try {
+      qid = await submitLocal(prepared, { ...this.#options, source: "pickup" });
+    } catch (error) {
+      log.warn("pickup.deferred", { file: name, error: String(error) });
+      return;
+    }
+    this.#seen.delete(name);
+    await Deno.remove(path).catch((error: unknown) =>
+      log.error("pickup.remove_failed", { file: name, qid, error: String(error) })
+    );
+    log.info("msg.queued", {
+      qid,
+      source: "pickup",
+      file: name,
+      from: prepared.from,
+      rcpts: prepared.rcpts.length,
+      bytes: prepared.message.length,
+    });
+  }
+
+  /** Moves `name` aside with a note; a name already there gets a numeric suffix. */
+  async #reject(name: string, reason: string): Promise<void> {
+    let target = join(this.rejectedDir, name);
+    for (let n = 1; await exists(target) || await exists(`${target}.reason`); n++) {
+      target = join(this.rejectedDir, `${name}.${n}`);
+    }
+    try {
+      await Deno.rename(join(this.dir, name), target);
+      await Deno.writeTextFile(`${target}.reason`, reason + "\n", { mode: 0o600 });
+    } catch (error) {
+      this.#options.log.error("pickup.reject_failed", { file: name, error: String(error) });
+      return;
+    }
+    this.#seen.delete(name);
+    this.#options.log.warn("pickup.rejected", { file: name, moved: target, reason });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The one path into the queue for local programs (pickup folder and
+ * `pillarbox sendmail`): recipients resolved through the directory (aliases
+ * expanded as at SMTP RCPT), a `Received: by <host> (Pillarbox) id <qid>`
+ * trace header, then `spool.accept`.
+ *
+ * An unknown local recipient is kept: delivery fails it with 5.1.1 and the
+ * sender gets a bounce, as sendmail does for local submissions.
+ */
+import type { Directory } from "../auth/mod.ts";
+import { formatReceived } from "../mail/mod.ts";
+import type { MessageSource, Spool } from "../spool/mod.ts";
+
+/** A prepared local message (see `prepareLocalMessage`). */
+export interface LocalSubmission {
+  from: string;
+  rcpts: readonly string[];
+  message: Uint8Array;
+  is8bit: boolean;
+  isSmtputf8: boolean;
+}
+
+/** Where and how to submit. */
+export interface SubmitOptions {
+  spool: Spool;
+  directory: Directory;
+  hostname: string;
+  source: Extract<MessageSource, "pickup" | "sendmail">;
+}
+
+/** Final recipients: local accounts and forwards from aliases, remote and unknown as given. */
+export async function resolveLocalRecipients(
+  directory: Directory,
+  rcpts: readonly string[],
+): Promise<string[]> {
+  const targets = new Set<string>();
+  for (const rcpt of rcpts) {
+    const verdict = await directory.resolveRecipient(rcpt);
+    if (verdict.kind === "local") {
+      for (const target of [...verdict.mailboxes, ...(verdict.forwards ?? [])]) targets.add(target);
+    } else {
+      targets.add(rcpt);
+    }
+  }
+  return [...targets];
+}
+
+/** Queues `submission`; resolves with its qid once it is durable. */
+export async function submitLocal(
+  submission: LocalSubmission,
+  options: SubmitOptions,
+): Promise<string> {
+  const rcpts = await resolveLocalRecipients(options.directory, submission.rcpts);
+  return await options.spool.accept({
+    envelope: {
+      from: submission.from,
+      rcpts,
+      source: options.source,
+      is8bit: submission.is8bit || undefined,
+      isSmtputf8: submission.isSmtputf8 || undefined,
+    },
+    prefix: (qid) =>
+      formatReceived({
+        helo: "",
+        clientIp: "",
+        hostname: options.hostname,
+        qid,
+        protocol: "local",
+        forRecipient: rcpts.length === 1 ? rcpts[0] : undefined,
+      }),
+    message: submission.message,
+  });
+}

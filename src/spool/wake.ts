@@ -1,0 +1,36 @@
+/**
+ * Wake-up requests from other processes: `pillarbox sendmail` and
+ * `pillarbox queue retry` write an empty file `queue/wake/<qid>`; a running
+ * server's delivery runner polls the folder every second, takes each
+ * request (removing the file) and attempts that message at once. A lost
+ * request costs nothing but latency: the runner also rescans the queue.
+ */
+import { join } from "node:path";
+
+/** The wake folder of a spool directory. */
+function wakeDir(spoolDir: string): string {
+  return join(spoolDir, "queue", "wake");
+}
+
+/** Asks a running server to look at `qid` now; harmless when none runs. */
+export async function requestWake(spoolDir: string, qid: string): Promise<void> {
+  const dir = wakeDir(spoolDir);
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await Deno.writeFile(join(dir, qid), new Uint8Array());
+}
+
+/** Takes (and removes) every pending wake request; returns the queue ids. */
+export async function takeWakeRequests(spoolDir: string): Promise<string[]> {
+  const dir = wakeDir(spoolDir);
+  const ids: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !/^[0-9a-z]+$/.test(entry.name)) continue;
+      await Deno.remove(join(dir, entry.name)).catch(() => {});
+      ids.push(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return ids;
+}

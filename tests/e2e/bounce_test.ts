@@ -1,0 +1,202 @@
+/**
+ * Bounces through the real server: a permanent failure and a lifetime
+ * expiry give an RFC 3464 DSN in the local sender's mailbox (parsed by
+ * Python's email package); `<>` is never bounced; one delay notice.
+ */
+import assert from "node:assert/strict";
+import { maildirFiles, python, runCli, startServer, tempDir, waitUntil } from "./harness.ts";
+
+/** Parses a DSN with Python's email package; prints JSON. */
+const PARSE_DSN = `
+import email, json, sys
+msg = email.message_from_bytes(open(sys.argv[1], "rb").read())
+parts = msg.get_payload()
+status = parts[1].get_payload()
+print(json.dumps({
+  "type": msg.get_content_type(),
+  "reportType": msg.get_param("report-type"),
+  "from": msg["From"], "to": msg["To"], "subject": msg["Subject"],
+  "returnPath": msg["Return-Path"],
+  "parts": [p.get_content_type() for p in parts],
+  "text": parts[0].get_payload(decode=True).decode("ascii"),
+  "perMessage": dict(status[0].items()),
+  "perRecipient": [dict(block.items()) for block in status[1:]],
+  "headers": parts[2].get_payload(decode=True).decode("utf-8"),
+}))
+`;
+
+interface ParsedDsn {
+  type: string;
+  reportType: string;
+  from: string;
+  to: string;
+  subject: string;
+  returnPath: string;
+  parts: string[];
+  text: string;
+  perMessage: Record<string, string>;
+  perRecipient: Record<string, string>[];
+  headers: string;
+}
+
+async function parseDsn(path: string): Promise<ParsedDsn> {
+  return JSON.parse(await python(PARSE_DSN, [path])) as ParsedDsn;
+}
+
+const SEND = `
+import smtplib, sys
+port, sender, rcpt = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+body = ("From: %s\\r\\nTo: %s\\r\\nSubject: %s\\r\\n\\r\\nhello\\r\\n" % (sender or "MAILER-DAEMON@x.test", rcpt, sys.argv[4])).encode()
+with smtplib.SMTP("127.0.0.1", port) as s:
+    s.sendmail(sender, [rcpt], body)
+`;
+
+const RFC5322_DATE = /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
+
+Deno.test("a recipient that is no account at delivery time bounces 5.1.1 to the sender", async () => {
+  const spoolDir = tempDir();
+  const common = [`--spool-dir=${spoolDir}`, "--domains=example.test", "--hostname=mx.test"];
+  const added = await runCli(["user", "add", "alice@example.test", ...common], { stdin: "pw\n" });
+  assert.equal(added.code, 0, added.stderr);
+  // Queued while no server runs, to an address that is not an account.
+  const sent = await runCli([
+    "sendmail",
+    "-f",
+    "alice@example.test",
+    "ghost@example.test",
+    ...common,
+  ], {
+    stdin: "Subject: to nobody\nMessage-ID: <orig-1@example.test>\n\nhello\n",
+  });
+  assert.equal(sent.code, 0, sent.stderr);
+  const server = await startServer({ spoolDir });
+  try {
+    await waitUntil(() => maildirFiles(spoolDir, "alice@example.test").length === 1, 10_000, "DSN");
+    const dsn = await parseDsn(maildirFiles(spoolDir, "alice@example.test")[0]!);
+    assert.equal(dsn.type, "multipart/report");
+    assert.equal(dsn.reportType, "delivery-status");
+    assert.deepEqual(dsn.parts, ["text/plain", "message/delivery-status", "text/rfc822-headers"]);
+    assert.equal(dsn.returnPath, "<>");
+    assert.equal(dsn.to, "<alice@example.test>");
+    assert.match(dsn.from, /MAILER-DAEMON@mx\.test/);
+    assert.match(dsn.text, /could not be delivered[\s\S]*<ghost@example\.test>: 550 5\.1\.1/);
+    assert.equal(dsn.perMessage["Reporting-MTA"], "dns; mx.test");
+    assert.match(dsn.perMessage["Arrival-Date"]!, RFC5322_DATE);
+    assert.equal(dsn.perRecipient.length, 1);
+    const rcpt = dsn.perRecipient[0]!;
+    assert.equal(rcpt["Final-Recipient"], "rfc822; ghost@example.test");
+    assert.equal(rcpt["Action"], "failed");
+    assert.equal(rcpt["Status"], "5.1.1");
+    assert.match(rcpt["Diagnostic-Code"]!, /^smtp; 550 5\.1\.1 /);
+    assert.match(rcpt["Last-Attempt-Date"]!, RFC5322_DATE);
+    assert.match(dsn.headers, /^Message-ID: <orig-1@example\.test>$/m);
+    assert.match(dsn.headers, /^Subject: to nobody$/m);
+    await waitUntil(
+      () => [...Deno.readDirSync(`${spoolDir}/queue/msg`)].length === 0,
+      5_000,
+      "empty queue",
+    );
+    assert.equal([...Deno.readDirSync(`${spoolDir}/queue/state`)].length, 0);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a message that outlives --queue-lifetime bounces with Action failed and 4.4.7", async () => {
+  const server = await startServer({
+    users: { "alice@example.test": "pw" },
+    flags: ["--queue-lifetime=2s", "--retry-min=1s", "--retry-interval=1s", "--delay-warning=0"],
+  });
+  try {
+    await python(SEND, [server.ports.smtp!, "alice@example.test", "bob@remote.test", "held"]);
+    await waitUntil(
+      () => maildirFiles(server.spoolDir, "alice@example.test").length === 1,
+      10_000,
+      "expiry DSN",
+    );
+    const dsn = await parseDsn(maildirFiles(server.spoolDir, "alice@example.test")[0]!);
+    const rcpt = dsn.perRecipient[0]!;
+    assert.equal(rcpt["Final-Recipient"], "rfc822; bob@remote.test");
+    assert.equal(rcpt["Action"], "failed");
+    assert.equal(rcpt["Status"], "4.4.7");
+    assert.match(rcpt["Diagnostic-Code"]!, /Outbound delivery is not enabled/);
+    assert.match(dsn.text, /expired/);
+    assert.match(dsn.headers, /^Subject: held$/m);
+    assert.match(server.log(), /event=msg\.expired .*rcpt=bob@remote\.test status=4\.4\.7/);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("mail from <> is never bounced: failed bounces go to failed/ with a reason", async () => {
+  const server = await startServer({
+    flags: ["--queue-lifetime=2s", "--retry-min=1s", "--retry-interval=1s", "--delay-warning=0"],
+  });
+  const failed = `${server.spoolDir}/failed`;
+  const messagesIn = () => {
+    try {
+      return [...Deno.readDirSync(failed)].map((e) => e.name).filter((n) => !n.endsWith(".reason"));
+    } catch {
+      return [];
+    }
+  };
+  try {
+    // One message from <>, and one from a remote sender whose bounce cannot be delivered either.
+    await python(SEND, [server.ports.smtp!, "", "x@remote.test", "from null"]);
+    await python(SEND, [server.ports.smtp!, "carol@remote.test", "y@remote.test", "from carol"]);
+    await waitUntil(() => messagesIn().length === 2, 15_000, "two messages in failed/");
+    await waitUntil(
+      () => [...Deno.readDirSync(`${server.spoolDir}/queue/msg`)].length === 0,
+      5_000,
+      "empty queue",
+    );
+    const kept = messagesIn().map((name) => Deno.readTextFileSync(`${failed}/${name}`));
+    for (const text of kept) assert.match(text, /^PBQ1 \{[^\n]*"from":""/);
+    assert.equal(kept.filter((text) => /Subject: from null/.test(text)).length, 1);
+    const dsn = kept.find((text) => /report-type=delivery-status/.test(text));
+    assert.ok(dsn, "the bounce to carol is kept");
+    assert.match(dsn, /Final-Recipient: rfc822; y@remote\.test/);
+    for (const name of messagesIn()) {
+      assert.match(Deno.readTextFileSync(`${failed}/${name}.reason`), /null sender/);
+    }
+    assert.equal(
+      server.log().match(/event=msg\.bounced /g)?.length,
+      1,
+      "only carol's message bounced",
+    );
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("one delay notice is sent after --delay-warning, and only one", async () => {
+  const server = await startServer({
+    users: { "alice@example.test": "pw" },
+    flags: ["--delay-warning=1s", "--retry-min=1s", "--retry-interval=1s", "--queue-lifetime=1h"],
+  });
+  try {
+    await python(SEND, [server.ports.smtp!, "alice@example.test", "bob@remote.test", "slow"]);
+    await server.waitForLog(/event=msg\.delay_notice /, 10_000);
+    await server.waitForLog(/event=msg\.deferred .*attempts=5/, 15_000);
+    await waitUntil(
+      () => maildirFiles(server.spoolDir, "alice@example.test").length >= 1,
+      5_000,
+      "delay notice delivered",
+    );
+    const files = maildirFiles(server.spoolDir, "alice@example.test");
+    assert.equal(files.length, 1, "exactly one notice after five attempts");
+    const dsn = await parseDsn(files[0]!);
+    assert.match(dsn.subject, /Delayed/);
+    const rcpt = dsn.perRecipient[0]!;
+    assert.equal(rcpt["Action"], "delayed");
+    assert.equal(rcpt["Status"], "4.4.0");
+    assert.match(rcpt["Will-Retry-Until"]!, RFC5322_DATE);
+    const [stateFile] = [...Deno.readDirSync(`${server.spoolDir}/queue/state`)];
+    const state = JSON.parse(
+      Deno.readTextFileSync(`${server.spoolDir}/queue/state/${stateFile!.name}`),
+    );
+    assert.equal(state.isDelayNoticeSent, true);
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,0 +1,114 @@
+/** The pickup folder through the real server: files in, mail out, bad files moved aside. */
+import assert from "node:assert/strict";
+import { maildirFiles, startServer, waitUntil } from "./harness.ts";
+
+const USERS = {
+  "bob@example.test": "pw",
+  "carol@example.test": "pw",
+  "dave@example.test": "pw",
+  "erin@example.test": "pw",
+};
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("a dropped LF file is queued as sendmail -t: CRLF, Bcc removed, headers added", async () => {
+  const server = await startServer({ users: USERS });
+  const pickup = `${server.spoolDir}/pickup`;
+  try {
+    await Deno.writeTextFile(
+      `${pickup}/.msg1`,
+      "From: Cron Daemon <alice@example.test>\nTo: Bob <bob@example.test>\n" +
+        "Bcc: carol@example.test\nSubject: nightly report\n\nall fine\nsecond line\n",
+    );
+    await Deno.rename(`${pickup}/.msg1`, `${pickup}/msg1`);
+    for (const account of ["bob@example.test", "carol@example.test"]) {
+      await waitUntil(() => maildirFiles(server.spoolDir, account).length === 1, 10_000, account);
+    }
+    const text = await Deno.readTextFile(maildirFiles(server.spoolDir, "bob@example.test")[0]!);
+    assert.doesNotMatch(text, /[^\r]\n/, "every line ends in CRLF");
+    assert.doesNotMatch(text, /^Bcc:/im);
+    assert.doesNotMatch(text, /carol/);
+    assert.match(text, /^Return-Path: <alice@example\.test>\r\n/);
+    assert.match(text, /\r\nReceived: by mx\.test \(Pillarbox\) id [0-9a-z]+;/);
+    assert.match(text, /\r\nDate: \w{3}, \d{2} \w{3} \d{4} [\d:]{8} \+0000\r\n/);
+    assert.match(text, /\r\nMessage-ID: <[^>]+@mx\.test>\r\n/);
+    assert.ok(text.endsWith("\r\n\r\nall fine\r\nsecond line\r\n"));
+    await waitUntil(() => !exists(`${pickup}/msg1`), 5_000, "file removed after queueing");
+    assert.match(
+      server.log(),
+      /event=msg\.queued .*source=pickup file=msg1 from=alice@example\.test rcpts=2/,
+    );
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("unusable files are moved aside with a reason, dotfiles are left alone", async () => {
+  const server = await startServer({ users: USERS });
+  const pickup = `${server.spoolDir}/pickup`;
+  const rejected = `${server.spoolDir}/pickup-rejected`;
+  try {
+    const dotfile = "From: a@example.test\nTo: dave@example.test\n\nnot yet\n";
+    await Deno.writeTextFile(`${pickup}/.being-written`, dotfile);
+    await Deno.writeFile(`${pickup}/garbage`, new Uint8Array([0x00, 0xff, 0x10, 0x0a, 0x41]));
+    await Deno.writeTextFile(`${pickup}/norcpt`, "From: a@example.test\nSubject: x\n\nbody\n");
+    await Deno.writeTextFile(
+      `${pickup}/good`,
+      "From: a@example.test\nTo: erin@example.test\n\nok\n",
+    );
+    await waitUntil(() => exists(`${rejected}/garbage.reason`), 10_000, "garbage moved aside");
+    await waitUntil(() => exists(`${rejected}/norcpt.reason`), 10_000, "norcpt moved aside");
+    await waitUntil(() => maildirFiles(server.spoolDir, "erin@example.test").length === 1);
+    assert.match(await Deno.readTextFile(`${rejected}/garbage.reason`), /NUL/);
+    assert.match(await Deno.readTextFile(`${rejected}/norcpt.reason`), /No recipient/);
+    assert.deepEqual(
+      await Deno.readFile(`${rejected}/garbage`),
+      new Uint8Array([0x00, 0xff, 0x10, 0x0a, 0x41]),
+      "kept byte for byte",
+    );
+    assert.ok(!exists(`${pickup}/garbage`) && !exists(`${pickup}/norcpt`));
+    // The same name dropped again is moved aside under a new name, the first one kept.
+    await Deno.writeTextFile(`${pickup}/norcpt`, "Subject: again\n\nx\n");
+    await waitUntil(() => exists(`${rejected}/norcpt.1.reason`), 10_000, "second norcpt");
+    assert.match(await Deno.readTextFile(`${rejected}/norcpt`), /From: a@example\.test/);
+    assert.equal(await Deno.readTextFile(`${pickup}/.being-written`), dotfile);
+    assert.equal(maildirFiles(server.spoolDir, "dave@example.test").length, 0);
+    assert.match(server.log(), /event=pickup\.rejected .*file=garbage/);
+    // The server goes on: a good file after the bad ones still arrives.
+    await Deno.rename(`${pickup}/.being-written`, `${pickup}/now-ready`);
+    await waitUntil(() => maildirFiles(server.spoolDir, "dave@example.test").length === 1);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a file still being written is not taken until it stops changing", async () => {
+  const server = await startServer({ users: USERS });
+  const path = `${server.spoolDir}/pickup/slow`;
+  try {
+    const file = await Deno.open(path, { write: true, createNew: true });
+    const write = (text: string) => file.write(new TextEncoder().encode(text));
+    await write("From: a@example.test\nTo: dave@example.test\nSubject: slow\n\n");
+    // A slow producer: a line every 100 ms for two seconds (longer than the stability window).
+    for (let i = 0; i < 20; i++) {
+      await write(`line ${i}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await write("THE END\n");
+    file.close();
+    await waitUntil(() => maildirFiles(server.spoolDir, "dave@example.test").length === 1);
+    const text = await Deno.readTextFile(maildirFiles(server.spoolDir, "dave@example.test")[0]!);
+    assert.match(text, /line 0\r\n[\s\S]*line 19\r\nTHE END\r\n$/);
+    assert.equal(server.log().match(/source=pickup/g)?.length, 1, "queued once, whole");
+    assert.doesNotMatch(server.log(), /pickup\.rejected/);
+  } finally {
+    await server.stop();
+  }
+});

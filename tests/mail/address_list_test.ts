@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { parseAddressList } from "../../src/mail/address_list.ts";
+
+const OK: [string, string, string[]][] = [
+  ["parseAddressList() reads a bare addr-spec", "bob@example.com", ["bob@example.com"]],
+  [
+    "parseAddressList() reads a display name and an angle address",
+    "Bob Smith <bob@example.com>",
+    ["bob@example.com"],
+  ],
+  [
+    "parseAddressList() splits a list at commas outside quotes",
+    '"Smith, Bob" <bob@example.com>, carol@example.org',
+    ["bob@example.com", "carol@example.org"],
+  ],
+  [
+    "parseAddressList() skips comments, nested ones included",
+    "bob@example.com (Bob (the (real) one)), (x) carol@example.org",
+    ["bob@example.com", "carol@example.org"],
+  ],
+  [
+    "parseAddressList() expands a group's members",
+    "team: a@example.com, B <b@example.com>;, c@example.com",
+    ["a@example.com", "b@example.com", "c@example.com"],
+  ],
+  ["parseAddressList() gives nothing for an empty group", "undisclosed-recipients:;", []],
+  ["parseAddressList() gives nothing for an empty value", "  ", []],
+  [
+    "parseAddressList() keeps a quoted local part that needs quotes",
+    '"john doe"@example.com',
+    ['"john doe"@example.com'],
+  ],
+  [
+    "parseAddressList() unquotes a quoted local part that does not need quotes",
+    '"john"@example.com',
+    ["john@example.com"],
+  ],
+  [
+    "parseAddressList() lowercases the domain and keeps the local part",
+    "Bob@EXAMPLE.Com",
+    ["Bob@example.com"],
+  ],
+  [
+    "parseAddressList() unfolds a folded value",
+    "a@example.com,\r\n\tBob\r\n <b@example.com>",
+    ["a@example.com", "b@example.com"],
+  ],
+  [
+    "parseAddressList() drops an obsolete source route",
+    "<@relay.example:bob@example.com>",
+    ["bob@example.com"],
+  ],
+  ["parseAddressList() accepts a domain literal", "bob@[192.0.2.1]", ["bob@[192.0.2.1]"]],
+  [
+    "parseAddressList() tolerates empty list elements",
+    "a@example.com,, ,b@example.com,",
+    ["a@example.com", "b@example.com"],
+  ],
+  [
+    "parseAddressList() accepts a display name with dots (obsolete phrase)",
+    "J. Smith <j@example.com>",
+    ["j@example.com"],
+  ],
+];
+
+for (const [name, input, expected] of OK) {
+  Deno.test(name, () => {
+    const result = parseAddressList(input);
+    assert.ok(Array.isArray(result), JSON.stringify(result));
+    assert.deepEqual(result.map((mailbox) => mailbox.address), expected);
+  });
+}
+
+const BAD: [string, string][] = [
+  ["parseAddressList() refuses an unterminated quoted string", '"bob@example.com'],
+  ["parseAddressList() refuses an unterminated comment", "bob@example.com (oops"],
+  ["parseAddressList() refuses an angle address without its end", "Bob <bob@example.com"],
+  ["parseAddressList() refuses an address without a domain by default", "root"],
+  ["parseAddressList() refuses a group inside a group", "a: b: c@example.com;;"],
+  ["parseAddressList() refuses a group without its semicolon", "a: c@example.com"],
+  ["parseAddressList() refuses an invalid domain", "bob@exa_mple..com"],
+  ["parseAddressList() refuses two addresses without a comma", "a@example.com b@example.com"],
+];
+
+for (const [name, input] of BAD) {
+  Deno.test(name, () => {
+    const result = parseAddressList(input);
+    assert.ok(!Array.isArray(result), `expected an error, got ${JSON.stringify(result)}`);
+  });
+}
+
+Deno.test("parseAddressList() qualifies a bare name with the default domain", () => {
+  assert.deepEqual(parseAddressList("root, Ops <ops>", { defaultDomain: "example.com" }), [
+    { name: "", address: "root@example.com" },
+    { name: "Ops", address: "ops@example.com" },
+  ]);
+});
+
+Deno.test("parseAddressList() keeps the display name as written", () => {
+  assert.deepEqual(parseAddressList('"Smith, Bob" <bob@example.com>'), [
+    { name: "Smith, Bob", address: "bob@example.com" },
+  ]);
+});

@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { buildDsn, diagnosticCodeField, type DsnInput } from "../../src/mail/dsn.ts";
+
+const latin1 = new TextDecoder("latin1");
+const encoder = new TextEncoder();
+const ARRIVAL = Date.UTC(2026, 0, 2, 3, 4, 5);
+
+function input(overrides: Partial<DsnInput> = {}): DsnInput {
+  return {
+    reportingMta: "mx.test",
+    to: "alice@example.test",
+    originalQid: "q1",
+    arrivalMs: ARRIVAL,
+    recipients: [{
+      address: "ghost@example.test",
+      action: "failed",
+      status: "5.1.1",
+      diagnostic: "550 5.1.1 No such mailbox: <ghost@example.test>",
+      lastAttemptMs: ARRIVAL + 1000,
+    }],
+    originalHeaders: encoder.encode("Subject: hello\r\nFrom: alice@example.test\r\n"),
+    nowMs: ARRIVAL + 2000,
+    messageId: "dsn.q1@mx.test",
+    boundary: "BOUNDARY",
+    ...overrides,
+  };
+}
+
+function assertSevenBitCrlf(bytes: Uint8Array): void {
+  assert.ok(bytes.every((byte) => byte < 128), "7-bit");
+  const text = latin1.decode(bytes);
+  assert.doesNotMatch(text, /[^\r]\n|\r[^\n]/, "CRLF only");
+  for (const line of text.split("\r\n")) assert.ok(line.length <= 998, "line length");
+}
+
+/** The part between the n-th boundary line and the next. */
+function part(text: string, index: number): string {
+  return text.split("\r\n--BOUNDARY")[index + 1] ?? "";
+}
+
+Deno.test("buildDsn() makes a multipart/report with the three parts in order", () => {
+  const text = latin1.decode(buildDsn(input()));
+  assert.match(text, /^From: Mail Delivery System <MAILER-DAEMON@mx\.test>\r\nTo: <alice@/);
+  assert.match(text, /\r\nSubject: Undelivered Mail Returned to Sender\r\n/);
+  assert.match(text, /\r\nAuto-Submitted: auto-replied\r\n/);
+  assert.match(
+    text,
+    /Content-Type: multipart\/report; report-type=delivery-status;\r\n\tboundary="BOUNDARY"/,
+  );
+  assert.match(part(text, 0), /Content-Type: text\/plain/);
+  assert.match(part(text, 1), /Content-Type: message\/delivery-status/);
+  assert.match(part(text, 2), /Content-Type: text\/rfc822-headers/);
+  assert.ok(text.endsWith("\r\n--BOUNDARY--\r\n"));
+});
+
+Deno.test("buildDsn() writes the per-message and per-recipient fields", () => {
+  const status = part(latin1.decode(buildDsn(input())), 1);
+  assert.match(
+    status,
+    /\r\n\r\nReporting-MTA: dns; mx\.test\r\nX-Pillarbox-Queue-ID: q1\r\nArrival-Date: Fri, 02 Jan 2026 03:04:05 \+0000\r\n\r\n/,
+  );
+  assert.match(status, /Final-Recipient: rfc822; ghost@example\.test\r\nAction: failed\r\n/);
+  assert.match(status, /Status: 5\.1\.1\r\n/);
+  assert.match(status, /Diagnostic-Code: smtp; 550 5\.1\.1 No such mailbox/);
+  assert.match(status, /Last-Attempt-Date: Fri, 02 Jan 2026 03:04:06 \+0000/);
+  assert.doesNotMatch(status, /Remote-MTA/);
+});
+
+Deno.test("buildDsn() adds Remote-MTA when a remote host answered", () => {
+  const dsn = buildDsn(input({
+    recipients: [{
+      address: "x@remote.test",
+      action: "failed",
+      status: "5.7.1",
+      remoteMta: "mx1.remote.test",
+      diagnostic: "554 5.7.1 rejected",
+    }],
+  }));
+  assert.match(latin1.decode(dsn), /Remote-MTA: dns; mx1\.remote\.test\r\n/);
+});
+
+Deno.test("buildDsn() covers several recipients, one block each", () => {
+  const dsn = latin1.decode(buildDsn(input({
+    recipients: [
+      { address: "a@x.test", action: "failed", status: "5.1.1" },
+      { address: "b@x.test", action: "failed", status: "4.4.7", diagnostic: "timeout" },
+    ],
+  })));
+  assert.equal(dsn.match(/Final-Recipient:/g)?.length, 2);
+  assert.match(dsn, /Status: 4\.4\.7\r\nDiagnostic-Code: X-Pillarbox; timeout/);
+  assert.match(dsn, /<b@x\.test>: the message expired in the queue \(4\.4\.7\)/);
+});
+
+Deno.test("buildDsn() writes a delay notice with Will-Retry-Until", () => {
+  const dsn = latin1.decode(buildDsn(input({
+    recipients: [{
+      address: "b@remote.test",
+      action: "delayed",
+      status: "4.4.1",
+      willRetryUntilMs: ARRIVAL + 5 * 86_400_000,
+    }],
+  })));
+  assert.match(dsn, /Subject: Delayed Mail \(still being retried\)/);
+  assert.match(dsn, /Action: delayed\r\nStatus: 4\.4\.1\r\n/);
+  assert.match(dsn, /Will-Retry-Until: Wed, 07 Jan 2026 03:04:05 \+0000/);
+});
+
+const SEVEN_BIT_CASES: [string, Uint8Array][] = [
+  ["plain ASCII headers", encoder.encode("Subject: hi\r\n")],
+  ["8-bit headers", new Uint8Array([...encoder.encode("Subject: caf"), 0xe9, 13, 10])],
+  ["UTF-8 headers", encoder.encode("Subject: Grüße\r\nTo: bob@example.test\r\n")],
+  ["a 2000-octet header line", encoder.encode(`X-Long: ${"a".repeat(2000)}\r\n`)],
+  ["bare LF and bare CR", encoder.encode("Subject: a\nX-B: c\rd\n")],
+];
+
+for (const [what, headers] of SEVEN_BIT_CASES) {
+  Deno.test(`buildDsn() stays 7-bit with CRLF lines for ${what}`, () => {
+    assertSevenBitCrlf(buildDsn(input({ originalHeaders: headers })));
+  });
+}
+
+Deno.test("buildDsn() sends 8-bit original headers quoted-printable, decodable", () => {
+  const headers = new Uint8Array([...encoder.encode("Subject: caf"), 0xe9, 13, 10]);
+  const text = latin1.decode(buildDsn(input({ originalHeaders: headers })));
+  const third = part(text, 2);
+  assert.match(third, /Content-Transfer-Encoding: quoted-printable\r\n\r\nSubject: caf=E9\r\n/);
+});
+
+Deno.test("buildDsn() reduces hostile diagnostics to one printable line", () => {
+  const text = latin1.decode(buildDsn(input({
+    recipients: [{
+      address: "a@x.test",
+      action: "failed",
+      status: "5.0.0",
+      diagnostic: "550 bad\r\nInjected: yes\u00ff",
+    }],
+  })));
+  assert.match(text, /Diagnostic-Code: smtp; 550 bad Injected: yes\?\r\n/);
+  assert.doesNotMatch(text, /\r\nInjected/);
+});
+
+const DIAGNOSTICS: [string, string, string][] = [
+  ["an SMTP reply is typed smtp", "421 4.4.2 closing", "smtp; 421 4.4.2 closing"],
+  ["a multi-line reply joined by hyphen is typed smtp", "550-5.1.1 no", "smtp; 550-5.1.1 no"],
+  ["our own text is typed X-Pillarbox", "DNS timeout", "X-Pillarbox; DNS timeout"],
+  ["a number without a space is not an SMTP reply", "5501 x", "X-Pillarbox; 5501 x"],
+];
+for (const [name, given, expected] of DIAGNOSTICS) {
+  Deno.test(`diagnosticCodeField(): ${name}`, () => {
+    assert.equal(diagnosticCodeField(given), expected);
+  });
+}

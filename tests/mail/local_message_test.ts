@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import {
+  type LocalMessageOptions,
+  normalizeLineEnds,
+  prepareLocalMessage,
+} from "../../src/mail/local_message.ts";
+
+const encoder = new TextEncoder();
+const latin1 = new TextDecoder("latin1");
+const NOW = Date.UTC(2026, 4, 6, 7, 8, 9);
+
+function prepare(text: string, overrides: Partial<LocalMessageOptions> = {}) {
+  return prepareLocalMessage(encoder.encode(text), {
+    isExtractingRecipients: true,
+    defaultDomain: "example.test",
+    hostname: "mx.test",
+    nowMs: NOW,
+    maxMessageBytes: 10_000,
+    ...overrides,
+  });
+}
+
+function ok(result: ReturnType<typeof prepare>) {
+  assert.ok(!("error" in result), JSON.stringify(result));
+  return { ...result, text: latin1.decode(result.message) };
+}
+
+const LINE_ENDS: [string, string, string][] = [
+  ["normalizeLineEnds() turns bare LF into CRLF", "a\nb\n", "a\r\nb\r\n"],
+  ["normalizeLineEnds() keeps CRLF", "a\r\nb\r\n", "a\r\nb\r\n"],
+  ["normalizeLineEnds() turns a bare CR into CRLF", "a\rb", "a\r\nb\r\n"],
+  ["normalizeLineEnds() adds a missing final line end", "a", "a\r\n"],
+  ["normalizeLineEnds() keeps blank lines", "a\n\n\nb\n", "a\r\n\r\n\r\nb\r\n"],
+];
+for (const [name, input, expected] of LINE_ENDS) {
+  Deno.test(name, () => {
+    assert.equal(latin1.decode(normalizeLineEnds(encoder.encode(input))), expected);
+  });
+}
+
+Deno.test("prepareLocalMessage() takes recipients from To, Cc and Bcc and removes Bcc", () => {
+  const result = ok(prepare(
+    "From: Alice <alice@example.test>\nTo: bob@example.test, Carol <carol@remote.test>\n" +
+      "Cc: team: dave@remote.test;\nBcc: secret@remote.test,\n  other@remote.test\n" +
+      "Subject: hi\n\nbody\n",
+  ));
+  assert.deepEqual(result.rcpts, [
+    "bob@example.test",
+    "carol@remote.test",
+    "dave@remote.test",
+    "secret@remote.test",
+    "other@remote.test",
+  ]);
+  assert.equal(result.from, "alice@example.test");
+  assert.doesNotMatch(result.text, /Bcc|secret|other@/i);
+  assert.match(result.text, /\r\nSubject: hi\r\n/);
+  assert.ok(result.text.endsWith("\r\n\r\nbody\r\n"));
+});
+
+Deno.test("prepareLocalMessage() prefers Sender over From for the envelope", () => {
+  const result = ok(prepare("From: a@example.test\nSender: s@example.test\nTo: b@example.test\n"));
+  assert.equal(result.from, "s@example.test");
+});
+
+Deno.test("prepareLocalMessage() adds Date and Message-ID when missing, not twice", () => {
+  const added = ok(prepare("From: a@example.test\nTo: b@example.test\n\nx\n"));
+  assert.match(added.text, /\r\nDate: Wed, 06 May 2026 07:08:09 \+0000\r\n/);
+  assert.match(added.text, /\r\nMessage-ID: <[^>]+@mx\.test>\r\n\r\nx\r\n$/);
+  const kept = ok(prepare(
+    "From: a@example.test\nTo: b@example.test\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n" +
+      "Message-ID: <mine@x>\n\nx\n",
+  ));
+  assert.equal(kept.text.match(/^Date:/gm)?.length, 1);
+  assert.equal(kept.text.match(/^Message-ID:/gim)?.length, 1);
+});
+
+Deno.test("prepareLocalMessage() adds recipients given besides the headers", () => {
+  const result = ok(prepare("To: b@example.test\n\nx\n", {
+    rcpts: ["c@remote.test", "b@example.test"],
+    fallbackSender: "me@example.test",
+  }));
+  assert.deepEqual(result.rcpts, ["c@remote.test", "b@example.test"]);
+  assert.equal(result.from, "me@example.test");
+  assert.match(result.text, /^To: b@example\.test\r\nFrom: <me@example\.test>\r\n/);
+});
+
+Deno.test("prepareLocalMessage() ignores header recipients without -t", () => {
+  const result = ok(prepare("To: b@example.test\n\nx\n", {
+    isExtractingRecipients: false,
+    rcpts: ["root"],
+    sender: "",
+  }));
+  assert.deepEqual(result.rcpts, ["root@example.test"]);
+  assert.equal(result.from, "");
+  assert.doesNotMatch(result.text, /^From:/m);
+});
+
+Deno.test("prepareLocalMessage() treats input without a header as body", () => {
+  const result = ok(prepare("just text\n", {
+    isExtractingRecipients: false,
+    rcpts: ["b@example.test"],
+    sender: "a@example.test",
+  }));
+  assert.match(
+    result.text,
+    /^From: <a@example\.test>\r\nDate: .*\r\nMessage-ID: .*\r\n\r\njust text\r\n$/,
+  );
+});
+
+Deno.test("prepareLocalMessage() reports 8-bit content", () => {
+  const result = ok(prepare("From: a@example.test\nTo: b@example.test\nSubject: Grüße\n\nx\n"));
+  assert.equal(result.is8bit, true);
+  assert.equal(result.isSmtputf8, false);
+});
+
+const REFUSED: [string, string, Partial<LocalMessageOptions>, "usage" | "data"][] = [
+  ["no recipients at all", "From: a@example.test\nSubject: x\n\nx\n", {}, "usage"],
+  ["an unparseable To header", 'From: a@example.test\nTo: "oops\n\nx\n', {}, "usage"],
+  ["no sender anywhere", "To: b@example.test\n\nx\n", {}, "usage"],
+  ["a NUL byte", "From: a@example.test\nTo: b@example.test\n\nx\0y\n", {}, "data"],
+  [
+    "a line over 998 octets",
+    `From: a@example.test\nTo: b@example.test\n\n${"x".repeat(999)}\n`,
+    {},
+    "data",
+  ],
+  ["a message over the size limit", "From: a@example.test\nTo: b@example.test\n\nxxxx\n", {
+    maxMessageBytes: 20,
+  }, "data"],
+  ["a header line that is not a field", "From: a@example.test\ngarbage here\n\nx\n", {}, "data"],
+  ["a bad command-line recipient", "From: a@example.test\n\nx\n", {
+    rcpts: ["b@@x"],
+    isExtractingRecipients: false,
+  }, "usage"],
+];
+for (const [what, text, options, kind] of REFUSED) {
+  Deno.test(`prepareLocalMessage() refuses ${what}`, () => {
+    const result = prepare(text, options);
+    assert.ok("error" in result, "expected a refusal");
+    assert.equal(result.kind, kind, result.error);
+  });
+}
