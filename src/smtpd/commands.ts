@@ -86,7 +86,11 @@ export const COMMANDS = new Map<string, CommandSpec>([
   ["DATA", {
     allowedIn: ["rcpt"],
     handle: (s, a) => handleData(s, a),
-    outOfSequence: (s) => s.stage === "mail" ? Refusal.noRecipients() : sequenceError(s),
+    // RFC 2920 3.1: 554 when every RCPT was refused; 503 when none was sent at all.
+    outOfSequence: (s) =>
+      s.stage === "mail" && s.transaction?.hasRcptAttempt
+        ? Refusal.noRecipients()
+        : sequenceError(s),
   }],
   ["BDAT", { allowedIn: ANY, handle: handleBdat, outOfSequence: sequenceError }],
   ["RSET", {

@@ -13,6 +13,8 @@ export class Transaction {
   readonly isSmtputf8: boolean;
   /** Accepted RCPT count (what --max-recipients limits). */
   rcptCount = 0;
+  /** True once any RCPT was tried, accepted or not (DATA: 554 "no valid recipients" vs 503). */
+  hasRcptAttempt = false;
   /** Final delivery targets after alias expansion, deduplicated, in order. */
   readonly targets: string[] = [];
   readonly #seen = new Set<string>();
