@@ -7,6 +7,7 @@
 import type { Logger } from "../log/mod.ts";
 import type { QueuedMessage, Spool } from "../spool/mod.ts";
 import type { Courier, DeliveryOutcome } from "./outcome.ts";
+import { sweepMaildirTmp } from "./maildir_sweep.ts";
 import { type QueueState, QueueStateStore } from "./queue_state.ts";
 
 /** What the runner needs from the composition root. */
@@ -40,9 +41,11 @@ export class DeliveryRunner {
     this.#states = new QueueStateStore({ spoolDir: options.spoolDir });
   }
 
-  /** Loads every queued message and starts delivering. */
+  /** Sweeps Maildir leftovers of a crash, loads every queued message and starts delivering. */
   async start(): Promise<void> {
     await this.#states.open();
+    const swept = await sweepMaildirTmp(this.#options.spoolDir);
+    if (swept > 0) this.#options.log.info("maildir.swept", { files: swept });
     this.#options.spool.onAccepted((qid) => this.enqueue(qid));
     const ids = await this.#options.spool.list();
     for (const qid of ids) this.enqueue(qid);
