@@ -59,9 +59,10 @@ function validateHelo(arg: string): string {
   return value;
 }
 
-function handleHelo(session: SmtpSession, arg: string, isEsmtp: boolean): Reply {
+async function handleHelo(session: SmtpSession, arg: string, isEsmtp: boolean): Promise<Reply> {
   session.helo = validateHelo(arg);
   session.isEsmtp = isEsmtp;
+  await session.transaction?.discardChunks();
   session.transaction = null;
   const greeting =
     `${session.options.hostname} Hello ${session.helo} [${session.connection.remoteAddress}]`;
@@ -96,7 +97,7 @@ export const COMMANDS = new Map<string, CommandSpec>([
   ["RSET", {
     allowedIn: ANY,
     handle: async (s) => {
-      await s.transaction?.chunks?.buffer.discard();
+      await s.transaction?.discardChunks();
       s.transaction = null;
       return ok();
     },

@@ -83,6 +83,7 @@ export class SmtpSession {
       await this.#handleLine(read);
     }
     this.connection.flush();
+    await this.transaction?.discardChunks(); // a BDAT message never finished
     this.log.info("smtp.disconnect", { errors: this.#errors });
   }
 

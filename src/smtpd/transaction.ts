@@ -29,6 +29,13 @@ export class Transaction {
     this.isSmtputf8 = options.isSmtputf8;
   }
 
+  /** Drops a BDAT message in progress (its buffer may have spilled into a file). */
+  async discardChunks(): Promise<void> {
+    const chunks = this.chunks;
+    this.chunks = null;
+    await chunks?.buffer.discard();
+  }
+
   /** Records an accepted RCPT and the targets it expands to. */
   addRecipient(rcpt: string, targets: readonly string[]): void {
     this.rcptCount++;

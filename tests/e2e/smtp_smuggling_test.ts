@@ -9,6 +9,7 @@ import {
   assertNothingStored,
   expectNext,
   expectReply,
+  filesIn,
   mailboxTexts,
   openSession,
   queuedIds,
@@ -107,6 +108,42 @@ Deno.test("smuggling, NUL, bare LF and BDAT are handled safely", async (t) => {
       }
       await assertNothingStored(server, { accounts: ACCOUNTS, refusedMarker: "bdat-refused" });
     });
+
+    await t.step("DATA after a BDAT chunk is 503 5.5.1 (RFC 3030 2)", async () => {
+      const client = await openSession(port);
+      try {
+        await expectReply(client, "MAIL FROM:<alice@remote.test>", /^250 /);
+        await expectReply(client, "RCPT TO:<carol@example.test>", /^250 /);
+        const chunk = "Subject: bdat-mixed\r\n\r\n";
+        await client.send(`BDAT ${chunk.length}\r\n${chunk}`);
+        await expectNext(client, /^250 2\.0\.0 /);
+        await expectReply(client, "DATA", /^503 5\.5\.1 /);
+        await expectReply(client, "RSET", /^250 /);
+      } finally {
+        client.close();
+      }
+      await assertNothingStored(server, { accounts: ACCOUNTS, refusedMarker: "bdat-mixed" });
+    });
+
+    for (const ending of ["QUIT", "EHLO again.test", "a lost connection"]) {
+      await t.step(`a large BDAT transaction ended by ${ending} leaves no file`, async () => {
+        const tmpDir = `${server.spoolDir}/queue/tmp`;
+        const client = await openSession(port);
+        try {
+          await expectReply(client, "MAIL FROM:<alice@remote.test>", /^250 /);
+          await expectReply(client, "RCPT TO:<carol@example.test>", /^250 /);
+          const chunk = "Subject: bdat-big\r\n\r\n" + ("b".repeat(98) + "\r\n").repeat(6000);
+          await client.send(`BDAT ${chunk.length}\r\n${chunk}`);
+          await expectNext(client, /^250 2\.0\.0 /);
+          await waitUntil(() => filesIn(tmpDir).length === 1, 10_000, "the spilled chunk");
+          if (ending === "a lost connection") client.close();
+          else await expectReply(client, ending, /^2\d\d /);
+        } finally {
+          client.close();
+        }
+        await waitUntil(() => filesIn(tmpDir).length === 0, 10_000, "queue/tmp emptied");
+      });
+    }
 
     await t.step("BDAT in two chunks arrives byte-exact", async () => {
       const message = "Message-ID: <bdat-1@remote.test>\r\nSubject: bdat-ok\r\n\r\n" +
