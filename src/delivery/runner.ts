@@ -17,6 +17,7 @@ import {
 } from "./bounce_policy.ts";
 import { Bouncer } from "./bouncer.ts";
 import type { Courier, DeliveryOutcome } from "./outcome.ts";
+import { sweepMaildirTmp } from "./maildir_sweep.ts";
 import { type QueueState, QueueStateStore } from "./queue_state.ts";
 
 /** How often the whole queue folder is rescanned for messages other processes queued. */
@@ -69,9 +70,11 @@ export class DeliveryRunner {
     });
   }
 
-  /** Loads every queued message and starts delivering. */
+  /** Sweeps Maildir leftovers of a crash, loads every queued message and starts delivering. */
   async start(): Promise<void> {
     await this.#states.open();
+    const swept = await sweepMaildirTmp(this.#options.spoolDir);
+    if (swept > 0) this.#options.log.info("maildir.swept", { files: swept });
     this.#options.spool.onAccepted((qid) => this.enqueue(qid));
     await takeWakeRequests(this.#options.spoolDir);
     const ids = await this.#options.spool.list();

@@ -8,7 +8,7 @@ import * as tls from "node:tls";
 
 /** What `readLine` found. */
 export type LineRead =
-  | { kind: "line"; text: string; hasBareLf: boolean }
+  | { kind: "line"; text: string; hasBareLf: boolean; octets: number }
   | { kind: "too-long" }
   | { kind: "eof" }
   | { kind: "timeout" };
@@ -130,9 +130,11 @@ export class Connection {
    * "too-long", so the session stays in sync.
    */
   async readLine(maxBytes: number): Promise<LineRead> {
-    let scanFrom = this.#start;
+    // Counted from #start: #append may move the unread bytes to the front of the buffer.
+    let scannedBytes = 0;
     let isDiscarding = false;
     while (true) {
+      const scanFrom = this.#start + scannedBytes;
       const lf = this.#buffer.subarray(scanFrom, this.#end).indexOf(LF);
       if (lf >= 0) {
         const at = scanFrom + lf;
@@ -142,14 +144,14 @@ export class Connection {
         this.#start = at + 1;
         if (isDiscarding || at + 1 - lineStart > maxBytes) return { kind: "too-long" };
         const text = decoder.decode(this.#buffer.subarray(lineStart, lineEnd));
-        return { kind: "line", text, hasBareLf: !hasCr };
+        return { kind: "line", text, hasBareLf: !hasCr, octets: lineEnd - lineStart };
       }
       if (this.#end - this.#start > maxBytes) {
         // Drop what we have of the overlong line; keep reading to its end.
         isDiscarding = true;
         this.#start = this.#end;
       }
-      scanFrom = this.#end;
+      scannedBytes = this.#end - this.#start;
       if (this.#isTimedOut) return { kind: "timeout" };
       if (this.#isEof) return { kind: "eof" };
       await this.#waitForInput();

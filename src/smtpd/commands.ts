@@ -59,9 +59,10 @@ function validateHelo(arg: string): string {
   return value;
 }
 
-function handleHelo(session: SmtpSession, arg: string, isEsmtp: boolean): Reply {
+async function handleHelo(session: SmtpSession, arg: string, isEsmtp: boolean): Promise<Reply> {
   session.helo = validateHelo(arg);
   session.isEsmtp = isEsmtp;
+  await session.transaction?.discardChunks();
   session.transaction = null;
   const greeting =
     `${session.options.hostname} Hello ${session.helo} [${session.connection.remoteAddress}]`;
@@ -86,13 +87,17 @@ export const COMMANDS = new Map<string, CommandSpec>([
   ["DATA", {
     allowedIn: ["rcpt"],
     handle: (s, a) => handleData(s, a),
-    outOfSequence: (s) => s.stage === "mail" ? Refusal.noRecipients() : sequenceError(s),
+    // RFC 2920 3.1: 554 when every RCPT was refused; 503 when none was sent at all.
+    outOfSequence: (s) =>
+      s.stage === "mail" && s.transaction?.hasRcptAttempt
+        ? Refusal.noRecipients()
+        : sequenceError(s),
   }],
   ["BDAT", { allowedIn: ANY, handle: handleBdat, outOfSequence: sequenceError }],
   ["RSET", {
     allowedIn: ANY,
     handle: async (s) => {
-      await s.transaction?.chunks?.buffer.discard();
+      await s.transaction?.discardChunks();
       s.transaction = null;
       return ok();
     },

@@ -19,6 +19,8 @@ const HEADER_SCAN_BYTES = 256 * 1024;
 export async function handleData(session: SmtpSession, arg: string): Promise<Reply> {
   if (arg !== "") throw Refusal.syntax("DATA takes no argument");
   const transaction = session.transaction as Transaction;
+  // RFC 3030 2: DATA and BDAT cannot be mixed in one transaction.
+  if (transaction.chunks) throw Refusal.badSequence("DATA after BDAT: send BDAT or RSET");
   session.sendIntermediate(reply(354, undefined, "End data with <CR><LF>.<CR><LF>"));
   const buffer = session.options.spool.newBuffer();
   const decoder = new DataDecoder({

@@ -65,6 +65,7 @@ export async function handleMail(session: SmtpSession, arg: string): Promise<Rep
 /** RCPT TO:<path> */
 export async function handleRcpt(session: SmtpSession, arg: string): Promise<Reply> {
   const transaction = session.transaction as Transaction;
+  transaction.hasRcptAttempt = true;
   const split = splitPathArgument(arg, "TO");
   if ("error" in split) throw Refusal.syntax(split.error);
   const params = parseParameters(split.params);

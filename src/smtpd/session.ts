@@ -83,17 +83,18 @@ export class SmtpSession {
       await this.#handleLine(read);
     }
     this.connection.flush();
+    await this.transaction?.discardChunks(); // a BDAT message never finished
     this.log.info("smtp.disconnect", { errors: this.#errors });
   }
 
   async #handleLine(
-    read: { kind: "line"; text: string; hasBareLf: boolean } | { kind: "too-long" },
+    read: { kind: "line"; text: string; hasBareLf: boolean; octets: number } | { kind: "too-long" },
   ) {
     let reply: Reply;
     try {
       if (read.kind === "too-long") throw Refusal.lineTooLong();
       const { verb, arg } = parseCommand(read.text);
-      if (read.text.length + 2 > MAX_COMMAND_LINE_OCTETS && verb !== "AUTH") {
+      if (read.octets + 2 > MAX_COMMAND_LINE_OCTETS && verb !== "AUTH") {
         throw Refusal.lineTooLong();
       }
       if (read.hasBareLf || read.text.includes("\r")) throw Refusal.bareLineFeed();

@@ -13,6 +13,8 @@ export class Transaction {
   readonly isSmtputf8: boolean;
   /** Accepted RCPT count (what --max-recipients limits). */
   rcptCount = 0;
+  /** True once any RCPT was tried, accepted or not (DATA: 554 "no valid recipients" vs 503). */
+  hasRcptAttempt = false;
   /** Final delivery targets after alias expansion, deduplicated, in order. */
   readonly targets: string[] = [];
   readonly #seen = new Set<string>();
@@ -25,6 +27,13 @@ export class Transaction {
     this.from = options.from;
     this.is8bit = options.is8bit;
     this.isSmtputf8 = options.isSmtputf8;
+  }
+
+  /** Drops a BDAT message in progress (its buffer may have spilled into a file). */
+  async discardChunks(): Promise<void> {
+    const chunks = this.chunks;
+    this.chunks = null;
+    await chunks?.buffer.discard();
   }
 
   /** Records an accepted RCPT and the targets it expands to. */
