@@ -1,25 +1,33 @@
 /**
  * The composition root of `pillarbox serve`: builds each module from its
  * slice of the frozen Config, starts the listeners and the delivery runner,
- * and stops them in order on SIGINT/SIGTERM.
+ * and stops them in order on SIGINT/SIGTERM. SIGHUP reloads the TLS
+ * certificate and key.
  */
-import { Directory } from "../auth/mod.ts";
-import type { Config } from "../config/mod.ts";
+import { Directory, LoginLimiter } from "../auth/mod.ts";
+import { type Config, ConfigError } from "../config/mod.ts";
 import { DeliveryRunner, HoldCourier, LocalCourier, retryDelayMs } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { MaildirStore } from "../mailbox/mod.ts";
-import type { Listener } from "../net/mod.ts";
+import { type Listener, TlsContextProvider } from "../net/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { Spool } from "../spool/mod.ts";
 
 /** A running server. */
 export interface RunningServer {
   readonly listeners: ReadonlyMap<string, Listener>;
+  /** Re-reads the TLS certificate and key (SIGHUP); keeps the old ones on error. */
+  reloadTls(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Starts everything `config` enables. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  // First, so a bad certificate is a configuration error before any socket opens.
+  const tls = await TlsContextProvider.fromConfig(config, log.with({ component: "tls" }));
+  const tlsContext = tls ? () => tls.context : null;
+  // One brute-force brake for every protocol that takes passwords.
+  const loginLimiter = new LoginLimiter();
   const spool = await Spool.open({ spoolDir: config.spoolDir, log });
   const directory = new Directory({
     usersFile: config.usersFile,
@@ -52,6 +60,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     log,
     idleTimeoutMs: config.smtpIdleTimeoutMs,
     postmasterDomain: config.domains[0] ?? "localhost",
+    tlsContext,
+    isInsecureAuthAllowed: config.insecureAuth,
+    loginLimiter,
   };
   if (config.smtpListen) {
     listeners.set(
@@ -65,6 +76,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await startSmtpServer(config.submissionListen, { ...smtpCommon, kind: "submission" }),
     );
   }
+  if (config.submissionsListen) {
+    listeners.set(
+      "submissions",
+      await startSmtpServer(config.submissionsListen, { ...smtpCommon, kind: "submissions" }),
+    );
+  }
   for (const [name, listener] of listeners) {
     log.info("listen", {
       proto: name,
@@ -75,6 +92,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   log.info("server.ready", { hostname: config.hostname, spool: config.spoolDir });
   return {
     listeners,
+    reloadTls: async () => await tls?.reload(),
     async stop() {
       for (const listener of listeners.values()) await listener.close();
       await runner.stop();
@@ -86,7 +104,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 /** `pillarbox serve`: runs until SIGINT or SIGTERM. */
 export async function runServe(config: Config): Promise<number> {
   const log = new Logger({ level: config.logLevel, format: config.logFormat });
-  const server = await startServer(config, log);
+  let server: RunningServer;
+  try {
+    server = await startServer(config, log);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    log.error("config.invalid", { error: error.message });
+    return 2;
+  }
+  Deno.addSignalListener("SIGHUP", () => void server.reloadTls());
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.addSignalListener(signal, () => resolve());
