@@ -101,15 +101,22 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   };
 }
 
-/** `pillarbox serve`: runs until SIGINT or SIGTERM. */
-export async function runServe(config: Config): Promise<number> {
+/**
+ * `pillarbox serve`: runs until SIGINT or SIGTERM. A configuration error
+ * found while starting (an unusable certificate) is printed with `io.err`
+ * and gives status 2.
+ */
+export async function runServe(
+  config: Config,
+  io: { err: (line: string) => void } = { err: () => {} },
+): Promise<number> {
   const log = new Logger({ level: config.logLevel, format: config.logFormat });
   let server: RunningServer;
   try {
     server = await startServer(config, log);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    log.error("config.invalid", { error: error.message });
+    io.err(`pillarbox: ${error.message}`);
     return 2;
   }
   Deno.addSignalListener("SIGHUP", () => void server.reloadTls());
