@@ -1,10 +1,11 @@
 /**
  * The composition root of `pillarbox serve`: builds each module from its
  * slice of the frozen Config, starts the listeners and the delivery runner,
- * and stops them in order on SIGINT/SIGTERM.
+ * and stops them in order on SIGINT/SIGTERM. SIGHUP reloads the TLS
+ * certificate and key.
  */
-import { Directory, normalizeAddress } from "../auth/mod.ts";
-import type { Config } from "../config/mod.ts";
+import { Directory, LoginLimiter, normalizeAddress } from "../auth/mod.ts";
+import { type Config, ConfigError } from "../config/mod.ts";
 import {
   DeliveryRunner,
   HoldCourier,
@@ -14,7 +15,7 @@ import {
 } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { MaildirStore } from "../mailbox/mod.ts";
-import type { Listener } from "../net/mod.ts";
+import { type Listener, TlsContextProvider } from "../net/mod.ts";
 import { PickupWatcher } from "../pickup/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { Spool } from "../spool/mod.ts";
@@ -22,11 +23,18 @@ import { Spool } from "../spool/mod.ts";
 /** A running server. */
 export interface RunningServer {
   readonly listeners: ReadonlyMap<string, Listener>;
+  /** Re-reads the TLS certificate and key (SIGHUP); keeps the old ones on error. */
+  reloadTls(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Starts everything `config` enables. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  // First, so a bad certificate is a configuration error before any socket opens.
+  const tls = await TlsContextProvider.fromConfig(config, log.with({ component: "tls" }));
+  const tlsContext = tls ? () => tls.context : null;
+  // One brute-force brake for every protocol that takes passwords.
+  const loginLimiter = new LoginLimiter();
   const spool = await Spool.open({ spoolDir: config.spoolDir, log });
   const directory = new Directory({
     usersFile: config.usersFile,
@@ -85,6 +93,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     log,
     idleTimeoutMs: config.smtpIdleTimeoutMs,
     postmasterDomain: config.domains[0] ?? "localhost",
+    tlsContext,
+    isInsecureAuthAllowed: config.insecureAuth,
+    loginLimiter,
   };
   if (config.smtpListen) {
     listeners.set(
@@ -98,6 +109,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await startSmtpServer(config.submissionListen, { ...smtpCommon, kind: "submission" }),
     );
   }
+  if (config.submissionsListen) {
+    listeners.set(
+      "submissions",
+      await startSmtpServer(config.submissionsListen, { ...smtpCommon, kind: "submissions" }),
+    );
+  }
   for (const [name, listener] of listeners) {
     log.info("listen", {
       proto: name,
@@ -108,6 +125,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   log.info("server.ready", { hostname: config.hostname, spool: config.spoolDir });
   return {
     listeners,
+    reloadTls: async () => await tls?.reload(),
     async stop() {
       for (const listener of listeners.values()) await listener.close();
       await pickup.stop();
@@ -117,10 +135,25 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   };
 }
 
-/** `pillarbox serve`: runs until SIGINT or SIGTERM. */
-export async function runServe(config: Config): Promise<number> {
+/**
+ * `pillarbox serve`: runs until SIGINT or SIGTERM. A configuration error
+ * found while starting (an unusable certificate) is printed with `io.err`
+ * and gives status 2.
+ */
+export async function runServe(
+  config: Config,
+  io: { err: (line: string) => void } = { err: () => {} },
+): Promise<number> {
   const log = new Logger({ level: config.logLevel, format: config.logFormat });
-  const server = await startServer(config, log);
+  let server: RunningServer;
+  try {
+    server = await startServer(config, log);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`pillarbox: ${error.message}`);
+    return 2;
+  }
+  Deno.addSignalListener("SIGHUP", () => void server.reloadTls());
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.addSignalListener(signal, () => resolve());
