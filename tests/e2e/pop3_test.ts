@@ -312,3 +312,20 @@ Deno.test({
     });
   },
 });
+
+Deno.test("an idle session is closed after --pop3-idle-timeout and deletes nothing", async () => {
+  await withServer(["--insecure-auth", "--pop3-idle-timeout=1s"], async (server) => {
+    await sendMessages(server, 1);
+    const client = await RawClient.connect(server.ports.pop3!);
+    try {
+      await client.line();
+      await client.send(`USER ${BOB}\r\nPASS ${PASSWORD}\r\nDELE 1\r\n`);
+      for (let i = 0; i < 3; i++) assert.match((await client.line())!, /^\+OK/);
+      assert.match((await client.line(10_000))!, /^-ERR Idle timeout/);
+      assert.ok(await client.isClosed());
+    } finally {
+      client.close();
+    }
+    assert.equal(maildirFiles(server.spoolDir, BOB).length, 1);
+  });
+});
