@@ -12,43 +12,13 @@ import { AsyncLock } from "./async_lock.ts";
 import { maildirName } from "./maildir.ts";
 import { changeLetters, curName, lettersToFlags, type SystemFlag } from "./message_name.ts";
 import { dirStamp, type FoundFile, scanMaildir, statFile } from "./scan.ts";
+import {
+  type FlagChange,
+  type MailboxChange,
+  MessageGoneError,
+  type MessageInfo,
+} from "./mailbox_types.ts";
 import { UidIndex } from "./uid_index.ts";
-
-/** A message as listed: identity, size, time and flags; no content. */
-export interface MessageInfo {
-  readonly uid: number;
-  /** The Maildir base name: stable for the message's life, even across index rebuilds. */
-  readonly base: string;
-  readonly sizeBytes: number;
-  /** Delivery (or APPEND) time in ms: IMAP INTERNALDATE. */
-  readonly internalDateMs: number;
-  readonly flags: readonly SystemFlag[];
-  /** Every Maildir info letter, system flags and keywords, sorted. */
-  readonly letters: string;
-  /** Still in `new/`: nobody has looked at it yet (IMAP \Recent). */
-  readonly isNew: boolean;
-}
-
-/** What changed in a mailbox; `origin` is whatever the changing caller passed (null for scans). */
-export type MailboxChange =
-  | { kind: "added"; messages: readonly MessageInfo[] }
-  | { kind: "flags"; messages: readonly MessageInfo[]; origin: unknown }
-  | { kind: "expunged"; uids: readonly number[]; origin: unknown };
-
-/** A flag change: `replace` sets the system flags outright, then `add` and `remove` apply. */
-export interface FlagChange {
-  add?: readonly SystemFlag[];
-  remove?: readonly SystemFlag[];
-  replace?: readonly SystemFlag[];
-}
-
-/** The message is no longer in the mailbox (expunged by another session or process). */
-export class MessageGoneError extends Error {
-  constructor(uid: number) {
-    super(`Message UID ${uid} is no longer in the mailbox`);
-    this.name = "MessageGoneError";
-  }
-}
 
 interface Entry extends MessageInfo {
   readonly fileName: string;
@@ -173,8 +143,7 @@ export class Mailbox {
           continue;
         }
         const updated = this.#makeEntry(entry, { fileName, letters, isNew: false });
-        this.#entries.set(uid, updated);
-        this.#sorted = null;
+        this.#replace(updated);
         current.push(updated);
         if (letters !== entry.letters) changed.push(updated);
       }
@@ -201,7 +170,7 @@ export class Mailbox {
       if (removed.length > 0) {
         this.#sorted = null;
         await Promise.all([syncDir(join(this.dir, "cur")), syncDir(join(this.dir, "new"))]);
-        await this.#index.compactIfNeeded(this.#liveBases());
+        await this.#index.compactIfNeeded(this.#entries.size, () => this.#liveBases());
       }
       this.#emit({ kind: "expunged", uids: removed, origin: options.origin ?? null });
       return removed;
@@ -219,7 +188,9 @@ export class Mailbox {
     return this.#lock.run(async () => {
       let size = 0;
       for (const chunk of chunks) size += chunk.length;
-      const base = maildirName(this.#options.hostname, size, options.internalDateMs);
+      // Whole seconds: the name keeps only those, and a reopen must read the same date.
+      const dateMs = Math.floor((options.internalDateMs ?? Date.now()) / 1000) * 1000;
+      const base = maildirName(this.#options.hostname, size, dateMs);
       const letters = changeLetters("", { add: options.flags ?? [] });
       const tmp = join(this.dir, "tmp", base);
       await writeFileDurably(tmp, chunks);
@@ -234,10 +205,10 @@ export class Mailbox {
         letters,
         isNew: false,
         sizeBytes: size,
-        internalDateMs: options.internalDateMs ?? Date.now(),
+        internalDateMs: dateMs,
       });
       this.#entries.set(entry.uid, entry);
-      this.#sorted = null;
+      this.#sorted?.push(entry); // the newest UID sorts last
       this.#emit({ kind: "added", messages: [entry] });
       return entry;
     });
@@ -313,15 +284,17 @@ export class Mailbox {
     }
     const { known, fresh } = await this.#index.match(found);
     const added: Entry[] = [];
-    for (const [uid, file] of known) this.#entries.set(uid, await this.#entryFromFile(uid, file));
+    for (const [uid, file] of known) {
+      this.#entries.set(uid, this.#entryFromFile(uid, file) ?? await this.#statEntry(uid, file));
+    }
     for (const [uid, file] of fresh) {
-      const entry = await this.#entryFromFile(uid, file);
+      const entry = this.#entryFromFile(uid, file) ?? await this.#statEntry(uid, file);
       this.#entries.set(uid, entry);
       added.push(entry);
     }
     this.#sorted = null;
     if (expunged.length > 0 || known.length > 0) {
-      await this.#index.compactIfNeeded(this.#liveBases());
+      await this.#index.compactIfNeeded(this.#entries.size, () => this.#liveBases());
     }
     this.#emit({ kind: "expunged", uids: expunged, origin: null });
     this.#emit({ kind: "flags", messages: flagged, origin: null });
@@ -329,13 +302,18 @@ export class Mailbox {
     return this.messages();
   }
 
-  async #entryFromFile(uid: number, file: FoundFile): Promise<Entry> {
-    let { sizeBytes, internalDateMs } = file;
-    if (sizeBytes === null || internalDateMs === 0) {
-      const info = await statFile(join(this.dir, file.isNew ? "new" : "cur", file.fileName));
-      sizeBytes ??= info?.sizeBytes ?? 0;
-      if (internalDateMs === 0) internalDateMs = info?.mtimeMs ?? 0;
-    }
+  /** The entry from the name alone; null when the name lacks the size or the time. */
+  #entryFromFile(uid: number, file: FoundFile): Entry | null {
+    const { sizeBytes, internalDateMs } = file;
+    if (sizeBytes === null || internalDateMs === 0) return null;
+    return this.#makeEntry(null, { ...file, uid, sizeBytes, internalDateMs });
+  }
+
+  /** The entry for a foreign file name: one stat for what the name does not say. */
+  async #statEntry(uid: number, file: FoundFile): Promise<Entry> {
+    const info = await statFile(join(this.dir, file.isNew ? "new" : "cur", file.fileName));
+    const sizeBytes = file.sizeBytes ?? info?.sizeBytes ?? 0;
+    const internalDateMs = file.internalDateMs || (info?.mtimeMs ?? 0);
     return this.#makeEntry(null, { ...file, uid, sizeBytes, internalDateMs });
   }
 
@@ -356,8 +334,28 @@ export class Mailbox {
     });
   }
 
-  #liveBases(): string[] {
-    return this.messages().map((entry) => entry.base);
+  *#liveBases(): Generator<string> {
+    for (const entry of this.#entries.values()) yield entry.base;
+  }
+
+  /** Puts an updated entry (same UID) in place, keeping the sorted listing if there is one. */
+  #replace(entry: Entry): void {
+    this.#entries.set(entry.uid, entry);
+    const sorted = this.#sorted;
+    if (sorted === null) return;
+    let low = 0;
+    let high = sorted.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const uid = (sorted[mid] as Entry).uid;
+      if (uid === entry.uid) {
+        sorted[mid] = entry;
+        return;
+      }
+      if (uid < entry.uid) low = mid + 1;
+      else high = mid - 1;
+    }
+    this.#sorted = null;
   }
 
   #path(entry: Entry): string {

@@ -8,6 +8,9 @@ import type { Logger } from "../log/mod.ts";
 import { Mailbox } from "./mailbox.ts";
 import { mailboxDir, type MaildirStore } from "./maildir.ts";
 
+/** How many idle mailboxes stay loaded (memory: roughly 300 bytes per message). */
+const MAX_IDLE_MAILBOXES = 16;
+
 /** The folder name meaning the account's root Maildir. */
 export const INBOX = "INBOX";
 
@@ -39,6 +42,8 @@ export class Mailboxes {
   readonly #hostname: string;
   readonly #log: Logger;
   readonly #open = new Map<string, Promise<Mailbox>>();
+  /** Idle mailboxes kept loaded (oldest first), so the next login skips reading the index. */
+  readonly #idle = new Map<string, Mailbox>();
 
   constructor(
     options: { spoolDir: string; hostname: string; log: Logger; store?: MaildirStore },
@@ -77,6 +82,7 @@ export class Mailboxes {
       // Dropped as idle while we waited: open again rather than share a stale instance.
       if (this.#open.get(dir) !== opening) continue;
       mailbox.retain();
+      this.#idle.delete(dir);
       try {
         await mailbox.load();
       } catch (error) {
@@ -98,6 +104,18 @@ export class Mailboxes {
     this.#open.get(dir)?.then((mailbox) => mailbox.noteDelivery(), () => {});
   }
 
+  /** Keeps an idle mailbox loaded; past `MAX_IDLE_MAILBOXES`, the longest idle one is dropped. */
+  #parkIdle(dir: string, mailbox: Mailbox): void {
+    if (!mailbox.isIdle) return;
+    this.#idle.delete(dir);
+    this.#idle.set(dir, mailbox);
+    for (const [oldDir, oldest] of this.#idle) {
+      if (this.#idle.size <= MAX_IDLE_MAILBOXES) break;
+      this.#idle.delete(oldDir);
+      if (oldest.isIdle) this.#open.delete(oldDir);
+    }
+  }
+
   async #create(account: string, folder: string, dir: string, mayCreate: boolean) {
     const subs = ["tmp", "new", "cur"];
     if (mayCreate) {
@@ -115,9 +133,7 @@ export class Mailboxes {
       dir,
       hostname: this.#hostname,
       log: this.#log.with({ component: "mailbox" }),
-      onRelease: (mailbox) => {
-        if (mailbox.isIdle) this.#open.delete(dir);
-      },
+      onRelease: (mailbox) => this.#parkIdle(dir, mailbox),
     });
   }
 }

@@ -4,8 +4,9 @@
  */
 export { mailboxDir, maildirName, MaildirStore } from "./maildir.ts";
 export { folderDir, FolderError, INBOX, Mailboxes } from "./mailboxes.ts";
-export { Mailbox, MessageGoneError } from "./mailbox.ts";
-export type { FlagChange, MailboxChange, MessageInfo } from "./mailbox.ts";
+export { Mailbox } from "./mailbox.ts";
+export { MessageGoneError } from "./mailbox_types.ts";
+export type { FlagChange, MailboxChange, MessageInfo } from "./mailbox_types.ts";
 export { FLAG_LETTERS, parseMessageName } from "./message_name.ts";
 export type { ParsedMessageName, SystemFlag } from "./message_name.ts";
 export { UID_LIST_FILE } from "./uid_list.ts";

@@ -100,12 +100,12 @@ export class UidIndex {
   }
 
   /** Rewrites the file without expunged lines once they pass the threshold (or a write is due). */
-  async compactIfNeeded(liveBases: readonly string[]): Promise<void> {
-    const stale = this.#uids.size - liveBases.length;
-    const isDue = stale > MIN_STALE_LINES && stale > liveBases.length / 8;
+  async compactIfNeeded(liveCount: number, liveBases: () => Iterable<string>): Promise<void> {
+    const stale = this.#uids.size - liveCount;
+    const isDue = stale > MIN_STALE_LINES && stale > liveCount / 8;
     if (!isDue && !this.#mustRewrite) return;
     const live = new Map<string, number>();
-    for (const base of liveBases) {
+    for (const base of liveBases()) {
       const uid = this.#uids.get(base);
       if (uid !== undefined) live.set(base, uid);
     }
