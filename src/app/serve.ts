@@ -14,9 +14,10 @@ import {
   retryDelayMs,
 } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
-import { MaildirStore } from "../mailbox/mod.ts";
+import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
 import { type Listener, TlsContextProvider } from "../net/mod.ts";
 import { PickupWatcher } from "../pickup/mod.ts";
+import { startPop3Server } from "../pop3/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { Spool } from "../spool/mod.ts";
 
@@ -113,6 +114,35 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     listeners.set(
       "submissions",
       await startSmtpServer(config.submissionsListen, { ...smtpCommon, kind: "submissions" }),
+    );
+  }
+  const mailboxes = new Mailboxes({
+    spoolDir: config.spoolDir,
+    hostname: config.hostname,
+    log,
+    store: maildir,
+  });
+  const pop3Common = {
+    hostname: config.hostname,
+    directory,
+    mailboxes,
+    limiter: loginLimiter,
+    tls,
+    insecureAuth: config.insecureAuth,
+    idleTimeoutMs: config.pop3IdleTimeoutMs,
+    maxConnections: config.maxConnections,
+    log,
+  };
+  if (config.pop3Listen) {
+    listeners.set(
+      "pop3",
+      await startPop3Server(config.pop3Listen, { ...pop3Common, kind: "pop3" }),
+    );
+  }
+  if (config.pop3sListen) {
+    listeners.set(
+      "pop3s",
+      await startPop3Server(config.pop3sListen, { ...pop3Common, kind: "pop3s" }),
     );
   }
   for (const [name, listener] of listeners) {

@@ -11,3 +11,4 @@ export { buildDsn, diagnosticCodeField } from "./dsn.ts";
 export type { DsnInput, DsnRecipient } from "./dsn.ts";
 export { normalizeLineEnds, prepareLocalMessage } from "./local_message.ts";
 export type { LocalMessage, LocalMessageOptions } from "./local_message.ts";
+export { dotStuff, headerAndBodyLines } from "./dot_stuff.ts";

@@ -1,0 +1,38 @@
+/** The values the mailbox layer hands out: message listings, changes, errors. */
+import type { SystemFlag } from "./message_name.ts";
+
+/** A message as listed: identity, size, time and flags; no content. */
+export interface MessageInfo {
+  readonly uid: number;
+  /** The Maildir base name: stable for the message's life, even across index rebuilds. */
+  readonly base: string;
+  readonly sizeBytes: number;
+  /** Delivery (or APPEND) time in ms: IMAP INTERNALDATE. */
+  readonly internalDateMs: number;
+  readonly flags: readonly SystemFlag[];
+  /** Every Maildir info letter, system flags and keywords, sorted. */
+  readonly letters: string;
+  /** Still in `new/`: nobody has looked at it yet (IMAP \Recent). */
+  readonly isNew: boolean;
+}
+
+/** What changed in a mailbox; `origin` is whatever the changing caller passed (null for scans). */
+export type MailboxChange =
+  | { kind: "added"; messages: readonly MessageInfo[] }
+  | { kind: "flags"; messages: readonly MessageInfo[]; origin: unknown }
+  | { kind: "expunged"; uids: readonly number[]; origin: unknown };
+
+/** A flag change: `replace` sets the system flags outright, then `add` and `remove` apply. */
+export interface FlagChange {
+  add?: readonly SystemFlag[];
+  remove?: readonly SystemFlag[];
+  replace?: readonly SystemFlag[];
+}
+
+/** The message is no longer in the mailbox (expunged by another session or process). */
+export class MessageGoneError extends Error {
+  constructor(uid: number) {
+    super(`Message UID ${uid} is no longer in the mailbox`);
+    this.name = "MessageGoneError";
+  }
+}
