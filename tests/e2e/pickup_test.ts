@@ -106,6 +106,8 @@ Deno.test("a file still being written is not taken until it stops changing", asy
     await waitUntil(() => maildirFiles(server.spoolDir, "dave@example.test").length === 1);
     const text = await Deno.readTextFile(maildirFiles(server.spoolDir, "dave@example.test")[0]!);
     assert.match(text, /line 0\r\n[\s\S]*line 19\r\nTHE END\r\n$/);
+    // The mailbox file can appear before the watcher logs its msg.queued line.
+    await server.waitForLog(/event=msg\.queued .*source=pickup/);
     assert.equal(server.log().match(/source=pickup/g)?.length, 1, "queued once, whole");
     assert.doesNotMatch(server.log(), /pickup\.rejected/);
   } finally {
