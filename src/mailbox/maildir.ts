@@ -24,9 +24,12 @@ function isSafeName(part: string): boolean {
   return part !== "" && !part.startsWith(".") && !/[\/\\\x00-\x1f]/.test(part);
 }
 
-/** A unique Maildir base name with the message size: "1700000000.M123P45Q6.host,S=5120". */
-export function maildirName(hostname: string, sizeBytes: number): string {
-  const now = Date.now();
+/**
+ * A unique Maildir base name with the message size: "1700000000.M123P45Q6.host,S=5120".
+ * `nowMs` sets the time it starts with (IMAP APPEND with a date).
+ */
+export function maildirName(hostname: string, sizeBytes: number, nowMs = Date.now()): string {
+  const now = nowMs;
   const seconds = Math.floor(now / 1000);
   const micros = (now % 1000) * 1000 + Math.floor(Math.random() * 1000);
   const host = hostname.replace(/\//g, "\\057").replace(/:/g, "\\072");

@@ -1,2 +1,11 @@
-/** Mailboxes: Maildir delivery now; UIDs, flags and reading for POP3 and IMAP. */
+/**
+ * Mailboxes: Maildir delivery, and reading for POP3 and IMAP with stable
+ * UIDs (a per-mailbox index), flags in Maildir names and change events.
+ */
 export { mailboxDir, maildirName, MaildirStore } from "./maildir.ts";
+export { folderDir, FolderError, INBOX, Mailboxes } from "./mailboxes.ts";
+export { Mailbox, MessageGoneError } from "./mailbox.ts";
+export type { FlagChange, MailboxChange, MessageInfo } from "./mailbox.ts";
+export { FLAG_LETTERS, parseMessageName } from "./message_name.ts";
+export type { ParsedMessageName, SystemFlag } from "./message_name.ts";
+export { UID_LIST_FILE } from "./uid_list.ts";

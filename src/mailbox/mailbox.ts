@@ -1,0 +1,387 @@
+/**
+ * One mailbox (INBOX or a Maildir++ folder) as the server process sees it:
+ * UIDs from the index, sizes and flags from file names, and every change
+ * (scan, flag change, expunge, append) serialised by one in-process lock.
+ * Obtain instances from `Mailboxes.openMailbox`, which shares one per
+ * directory so that every session sees the same state and events.
+ */
+import { join } from "node:path";
+import type { Logger } from "../log/mod.ts";
+import { syncDir, writeFileDurably } from "../spool/mod.ts";
+import { AsyncLock } from "./async_lock.ts";
+import { maildirName } from "./maildir.ts";
+import { changeLetters, curName, lettersToFlags, type SystemFlag } from "./message_name.ts";
+import { dirStamp, type FoundFile, scanMaildir, statFile } from "./scan.ts";
+import { UidIndex } from "./uid_index.ts";
+
+/** A message as listed: identity, size, time and flags; no content. */
+export interface MessageInfo {
+  readonly uid: number;
+  /** The Maildir base name: stable for the message's life, even across index rebuilds. */
+  readonly base: string;
+  readonly sizeBytes: number;
+  /** Delivery (or APPEND) time in ms: IMAP INTERNALDATE. */
+  readonly internalDateMs: number;
+  readonly flags: readonly SystemFlag[];
+  /** Every Maildir info letter, system flags and keywords, sorted. */
+  readonly letters: string;
+  /** Still in `new/`: nobody has looked at it yet (IMAP \Recent). */
+  readonly isNew: boolean;
+}
+
+/** What changed in a mailbox; `origin` is whatever the changing caller passed (null for scans). */
+export type MailboxChange =
+  | { kind: "added"; messages: readonly MessageInfo[] }
+  | { kind: "flags"; messages: readonly MessageInfo[]; origin: unknown }
+  | { kind: "expunged"; uids: readonly number[]; origin: unknown };
+
+/** A flag change: `replace` sets the system flags outright, then `add` and `remove` apply. */
+export interface FlagChange {
+  add?: readonly SystemFlag[];
+  remove?: readonly SystemFlag[];
+  replace?: readonly SystemFlag[];
+}
+
+/** The message is no longer in the mailbox (expunged by another session or process). */
+export class MessageGoneError extends Error {
+  constructor(uid: number) {
+    super(`Message UID ${uid} is no longer in the mailbox`);
+    this.name = "MessageGoneError";
+  }
+}
+
+interface Entry extends MessageInfo {
+  readonly fileName: string;
+}
+
+/** Internal options; see `Mailboxes`. */
+export interface MailboxOptions {
+  account: string;
+  folder: string;
+  dir: string;
+  hostname: string;
+  log: Logger;
+  onRelease: (mailbox: Mailbox) => void;
+}
+
+/** One Maildir with stable UIDs, flags and change events. */
+export class Mailbox {
+  readonly account: string;
+  readonly folder: string;
+  /** The Maildir directory (holding tmp/, new/, cur/ and the index). */
+  readonly dir: string;
+  readonly #options: MailboxOptions;
+  readonly #lock = new AsyncLock();
+  readonly #index: UidIndex;
+  #entries = new Map<number, Entry>();
+  #sorted: Entry[] | null = [];
+  #stamp = "";
+  #isDirty = true;
+  #listeners = new Set<(change: MailboxChange) => void>();
+  #refs = 0;
+  #isLeased = false;
+
+  /** Use `Mailboxes.openMailbox`. */
+  constructor(options: MailboxOptions) {
+    this.account = options.account;
+    this.folder = options.folder;
+    this.dir = options.dir;
+    this.#options = options;
+    this.#index = new UidIndex(options.dir, options.log);
+  }
+
+  /** UIDVALIDITY (RFC 9051 2.3.1.1); constant unless the index had to be rebuilt. */
+  get uidValidity(): number {
+    return this.#index.uidValidity;
+  }
+
+  /** The UID the next new message will get. */
+  get uidNext(): number {
+    return this.#index.uidNext;
+  }
+
+  /** The messages as of the last `refresh`, in UID order. */
+  messages(): readonly MessageInfo[] {
+    return this.#sorted ??= [...this.#entries.values()].sort((a, b) => a.uid - b.uid);
+  }
+
+  /** One message by UID (as of the last refresh or change). */
+  get(uid: number): MessageInfo | undefined {
+    return this.#entries.get(uid);
+  }
+
+  /**
+   * Brings the listing up to date with the disk: new messages get UIDs
+   * (appended to the index), vanished ones are reported expunged, renamed
+   * ones report their flags. Cheap when nothing changed (two stats).
+   */
+  refresh(): Promise<readonly MessageInfo[]> {
+    return this.#lock.run(() => this.#refresh());
+  }
+
+  /** Marks the listing stale (delivery calls this) and, if anyone listens, refreshes now. */
+  noteDelivery(): void {
+    this.#isDirty = true;
+    if (this.#listeners.size > 0) {
+      this.refresh().catch((error) => this.#logError("mailbox.refresh_failed", error));
+    }
+  }
+
+  /** Reads a message's stored bytes. Throws `MessageGoneError` if it was expunged meanwhile. */
+  async readMessage(uid: number): Promise<Uint8Array> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const entry = this.#entries.get(uid);
+      if (entry === undefined) break;
+      try {
+        return await Deno.readFile(this.#path(entry));
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+        this.#isDirty = true;
+        await this.refresh();
+      }
+    }
+    throw new MessageGoneError(uid);
+  }
+
+  /**
+   * Changes flags the Maildir way (rename to `cur/<base>:2,<letters>`); a
+   * message in `new/` moves to `cur/` even when its flags stay the same.
+   * Returns the messages as they are now (vanished ones left out).
+   */
+  store(
+    uids: readonly number[],
+    change: FlagChange,
+    options: { origin?: unknown } = {},
+  ): Promise<MessageInfo[]> {
+    return this.#lock.run(async () => {
+      const changed: Entry[] = [];
+      const current: Entry[] = [];
+      for (const uid of uids) {
+        const entry = this.#entries.get(uid);
+        if (entry === undefined) continue;
+        const letters = changeLetters(entry.letters, change);
+        if (!entry.isNew && letters === entry.letters) {
+          current.push(entry);
+          continue;
+        }
+        const fileName = curName(entry.base, letters);
+        try {
+          await Deno.rename(this.#path(entry), join(this.dir, "cur", fileName));
+        } catch (error) {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+          this.#isDirty = true;
+          continue;
+        }
+        const updated = this.#makeEntry(entry, { fileName, letters, isNew: false });
+        this.#entries.set(uid, updated);
+        this.#sorted = null;
+        current.push(updated);
+        if (letters !== entry.letters) changed.push(updated);
+      }
+      this.#emit({ kind: "flags", messages: changed, origin: options.origin ?? null });
+      return current;
+    });
+  }
+
+  /** Deletes messages for good (unlink). Returns the UIDs that were removed. */
+  expunge(uids: readonly number[], options: { origin?: unknown } = {}): Promise<number[]> {
+    return this.#lock.run(async () => {
+      const removed: number[] = [];
+      for (const uid of uids) {
+        const entry = this.#entries.get(uid);
+        if (entry === undefined) continue;
+        try {
+          await Deno.remove(this.#path(entry));
+        } catch (error) {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        }
+        this.#entries.delete(uid);
+        removed.push(uid);
+      }
+      if (removed.length > 0) {
+        this.#sorted = null;
+        await Promise.all([syncDir(join(this.dir, "cur")), syncDir(join(this.dir, "new"))]);
+        await this.#index.compactIfNeeded(this.#liveBases());
+      }
+      this.#emit({ kind: "expunged", uids: removed, origin: options.origin ?? null });
+      return removed;
+    });
+  }
+
+  /**
+   * Adds a message (IMAP APPEND, COPY): written to `tmp/`, fsynced and
+   * renamed into `cur/` with `flags`; it gets its UID at once.
+   */
+  append(
+    chunks: readonly Uint8Array[],
+    options: { flags?: readonly SystemFlag[]; internalDateMs?: number } = {},
+  ): Promise<MessageInfo> {
+    return this.#lock.run(async () => {
+      let size = 0;
+      for (const chunk of chunks) size += chunk.length;
+      const base = maildirName(this.#options.hostname, size, options.internalDateMs);
+      const letters = changeLetters("", { add: options.flags ?? [] });
+      const tmp = join(this.dir, "tmp", base);
+      await writeFileDurably(tmp, chunks);
+      const fileName = curName(base, letters);
+      await Deno.rename(tmp, join(this.dir, "cur", fileName));
+      await syncDir(join(this.dir, "cur"));
+      const [uid] = await this.#index.assign([base]);
+      const entry = this.#makeEntry(null, {
+        uid: uid as number,
+        base,
+        fileName,
+        letters,
+        isNew: false,
+        sizeBytes: size,
+        internalDateMs: options.internalDateMs ?? Date.now(),
+      });
+      this.#entries.set(entry.uid, entry);
+      this.#sorted = null;
+      this.#emit({ kind: "added", messages: [entry] });
+      return entry;
+    });
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  onChange(listener: (change: MailboxChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+      this.#maybeIdle();
+    };
+  }
+
+  /** Takes the mailbox's exclusive lease (one POP3 session at a time); null if taken. */
+  tryLease(): (() => void) | null {
+    if (this.#isLeased) return null;
+    this.#isLeased = true;
+    let isReleased = false;
+    return () => {
+      if (isReleased) return;
+      isReleased = true;
+      this.#isLeased = false;
+      this.#maybeIdle();
+    };
+  }
+
+  /** Says the caller is done with this instance (pairs with `openMailbox`). */
+  release(): void {
+    this.#refs = Math.max(0, this.#refs - 1);
+    this.#maybeIdle();
+  }
+
+  /** @internal Counts an `openMailbox` caller. */
+  retain(): void {
+    this.#refs++;
+  }
+
+  /** @internal Loads the index (once). */
+  async load(): Promise<void> {
+    await this.#lock.run(() => this.#index.load());
+  }
+
+  /** @internal Nobody uses it: the registry may drop it. */
+  get isIdle(): boolean {
+    return this.#refs === 0 && this.#listeners.size === 0 && !this.#isLeased;
+  }
+
+  #maybeIdle(): void {
+    if (this.isIdle) this.#options.onRelease(this);
+  }
+
+  async #refresh(): Promise<readonly MessageInfo[]> {
+    const stamp = await dirStamp(this.dir);
+    if (!this.#isDirty && !this.#index.isStale && stamp === this.#stamp) return this.messages();
+    this.#isDirty = false;
+    this.#stamp = stamp;
+    const found = await scanMaildir(this.dir);
+    const expunged: number[] = [];
+    const flagged: Entry[] = [];
+    for (const [uid, entry] of this.#entries) {
+      const file = found.get(entry.base);
+      if (file === undefined) {
+        expunged.push(uid);
+        this.#entries.delete(uid);
+      } else if (file.fileName !== entry.fileName) {
+        const { fileName, letters, isNew } = file;
+        const updated = this.#makeEntry(entry, { fileName, letters, isNew });
+        this.#entries.set(uid, updated);
+        if (updated.letters !== entry.letters) flagged.push(updated);
+      }
+      found.delete(entry.base);
+    }
+    const { known, fresh } = await this.#index.match(found);
+    const added: Entry[] = [];
+    for (const [uid, file] of known) this.#entries.set(uid, await this.#entryFromFile(uid, file));
+    for (const [uid, file] of fresh) {
+      const entry = await this.#entryFromFile(uid, file);
+      this.#entries.set(uid, entry);
+      added.push(entry);
+    }
+    this.#sorted = null;
+    if (expunged.length > 0 || known.length > 0) {
+      await this.#index.compactIfNeeded(this.#liveBases());
+    }
+    this.#emit({ kind: "expunged", uids: expunged, origin: null });
+    this.#emit({ kind: "flags", messages: flagged, origin: null });
+    this.#emit({ kind: "added", messages: added });
+    return this.messages();
+  }
+
+  async #entryFromFile(uid: number, file: FoundFile): Promise<Entry> {
+    let { sizeBytes, internalDateMs } = file;
+    if (sizeBytes === null || internalDateMs === 0) {
+      const info = await statFile(join(this.dir, file.isNew ? "new" : "cur", file.fileName));
+      sizeBytes ??= info?.sizeBytes ?? 0;
+      if (internalDateMs === 0) internalDateMs = info?.mtimeMs ?? 0;
+    }
+    return this.#makeEntry(null, { ...file, uid, sizeBytes, internalDateMs });
+  }
+
+  #makeEntry(
+    previous: Entry | null,
+    fields: Partial<Omit<Entry, "flags">>,
+  ): Entry {
+    const merged = { ...previous, ...fields } as Omit<Entry, "flags">;
+    return Object.freeze({
+      uid: merged.uid,
+      base: merged.base,
+      fileName: merged.fileName,
+      sizeBytes: merged.sizeBytes,
+      internalDateMs: merged.internalDateMs,
+      letters: merged.letters,
+      isNew: merged.isNew,
+      flags: Object.freeze(lettersToFlags(merged.letters)),
+    });
+  }
+
+  #liveBases(): string[] {
+    return this.messages().map((entry) => entry.base);
+  }
+
+  #path(entry: Entry): string {
+    return join(this.dir, entry.isNew ? "new" : "cur", entry.fileName);
+  }
+
+  #emit(change: MailboxChange): void {
+    const isEmpty = change.kind === "expunged"
+      ? change.uids.length === 0
+      : change.messages.length === 0;
+    if (isEmpty) return;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.#logError("mailbox.listener_failed", error);
+      }
+    }
+  }
+
+  #logError(event: string, error: unknown): void {
+    this.#options.log.error(event, {
+      dir: this.dir,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Maildir file names: `<base>` in `new/`, `<base>:2,<flags>` in `cur/`. The
+ * base carries the size (`,S=<bytes>`, written by `MaildirStore.deliver`)
+ * and starts with the delivery time in seconds; the info part after `:2,`
+ * holds the flag letters in ASCII order (D draft, F flagged, R replied,
+ * S seen, T trashed). Pure functions, no disk access.
+ */
+
+/** The IMAP system flags a Maildir file name can carry. */
+export type SystemFlag = "\\Draft" | "\\Flagged" | "\\Answered" | "\\Seen" | "\\Deleted";
+
+/** Maildir info letters and the IMAP flags they stand for. */
+export const FLAG_LETTERS: Readonly<Record<SystemFlag, string>> = {
+  "\\Draft": "D",
+  "\\Flagged": "F",
+  "\\Answered": "R",
+  "\\Seen": "S",
+  "\\Deleted": "T",
+};
+
+const LETTER_FLAGS = new Map<string, SystemFlag>(
+  Object.entries(FLAG_LETTERS).map(([flag, letter]) => [letter, flag as SystemFlag]),
+);
+
+/** What a file name in `new/` or `cur/` says about its message. */
+export interface ParsedMessageName {
+  /** The name without the `:2,...` info: the message's identity for life. */
+  base: string;
+  /** Size in bytes from `,S=`, or null when the name does not carry it. */
+  sizeBytes: number | null;
+  /** Delivery time from the leading seconds, in ms (0 if the name has none). */
+  internalDateMs: number;
+  /** Every info letter, system flags and others (keywords), sorted. */
+  letters: string;
+}
+
+/** Parses a Maildir file name; null for names that are not messages (dotfiles, newlines). */
+export function parseMessageName(fileName: string): ParsedMessageName | null {
+  if (fileName === "" || fileName.startsWith(".") || /[\n\r\/]/.test(fileName)) return null;
+  const colon = fileName.indexOf(":");
+  const base = colon >= 0 ? fileName.slice(0, colon) : fileName;
+  if (base === "" || base.includes(" ")) return null;
+  const info = colon >= 0 ? fileName.slice(colon + 1) : "";
+  const letters = info.startsWith("2,") ? sortLetters(info.slice(2)) : "";
+  const size = /,S=(\d+)(?:,|$)/.exec(base);
+  const seconds = /^(\d+)\./.exec(base);
+  return {
+    base,
+    sizeBytes: size?.[1] !== undefined ? Number(size[1]) : null,
+    internalDateMs: seconds?.[1] !== undefined ? Number(seconds[1]) * 1000 : 0,
+    letters,
+  };
+}
+
+/** The file name in `cur/` for `base` with info `letters`. */
+export function curName(base: string, letters: string): string {
+  return `${base}:2,${sortLetters(letters)}`;
+}
+
+/** The system flags among info letters, in a fixed order. */
+export function lettersToFlags(letters: string): SystemFlag[] {
+  const flags: SystemFlag[] = [];
+  for (const letter of letters) {
+    const flag = LETTER_FLAGS.get(letter);
+    if (flag !== undefined) flags.push(flag);
+  }
+  return flags;
+}
+
+/**
+ * Applies a flag change to info letters. `replace` sets the system flags
+ * outright; letters that are not system flags (keywords) are always kept.
+ */
+export function changeLetters(
+  letters: string,
+  change: {
+    add?: readonly SystemFlag[];
+    remove?: readonly SystemFlag[];
+    replace?: readonly SystemFlag[];
+  },
+): string {
+  const set = new Set(letters);
+  if (change.replace !== undefined) {
+    for (const letter of Object.values(FLAG_LETTERS)) set.delete(letter);
+    for (const flag of change.replace) set.add(FLAG_LETTERS[flag]);
+  }
+  for (const flag of change.add ?? []) set.add(FLAG_LETTERS[flag]);
+  for (const flag of change.remove ?? []) set.delete(FLAG_LETTERS[flag]);
+  return sortLetters([...set].join(""));
+}
+
+/** Letters deduplicated in ASCII order, as Maildir requires. */
+function sortLetters(letters: string): string {
+  return [...new Set(letters.replace(/[^\x21-\x7e]|[,:]/g, ""))].sort().join("");
+}

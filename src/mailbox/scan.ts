@@ -1,0 +1,63 @@
+/**
+ * One scan of a Maildir: readdir of `new/` and `cur/` (no message is
+ * opened; a name without `,S=` costs one stat), keyed by base name.
+ */
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { parseMessageName } from "./message_name.ts";
+
+/** A message file as found on disk. */
+export interface FoundFile {
+  base: string;
+  /** The file's name inside `new/` or `cur/`. */
+  fileName: string;
+  isNew: boolean;
+  letters: string;
+  sizeBytes: number | null;
+  internalDateMs: number;
+}
+
+/** Lists a Maildir's messages by base name (a base in both folders counts once, from `cur/`). */
+export async function scanMaildir(dir: string): Promise<Map<string, FoundFile>> {
+  const [newNames, curNames] = await Promise.all([
+    readdir(join(dir, "new")),
+    readdir(join(dir, "cur")),
+  ]);
+  const found = new Map<string, FoundFile>();
+  const add = (fileName: string, isNew: boolean) => {
+    const parsed = parseMessageName(fileName);
+    if (parsed === null) return;
+    found.set(parsed.base, {
+      base: parsed.base,
+      fileName,
+      isNew,
+      letters: isNew ? "" : parsed.letters,
+      sizeBytes: parsed.sizeBytes,
+      internalDateMs: parsed.internalDateMs,
+    });
+  };
+  for (const name of newNames) add(name, true);
+  for (const name of curNames) add(name, false);
+  return found;
+}
+
+/** Size and time for a file whose name does not carry them. */
+export async function statFile(
+  path: string,
+): Promise<{ sizeBytes: number; mtimeMs: number } | null> {
+  try {
+    const info = await stat(path);
+    return { sizeBytes: info.size, mtimeMs: info.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+/** The modification times of `new/` and `cur/`, as one comparable string. */
+export async function dirStamp(dir: string): Promise<string> {
+  const [newInfo, curInfo] = await Promise.all([
+    stat(join(dir, "new"), { bigint: true }),
+    stat(join(dir, "cur"), { bigint: true }),
+  ]);
+  return `${newInfo.mtimeNs}/${curInfo.mtimeNs}`;
+}

@@ -1,0 +1,126 @@
+/**
+ * The in-memory side of the UID index file: base name -> UID for every
+ * line in the file, UIDVALIDITY and UIDNEXT. Loads once, appends new
+ * assignments, rebuilds a missing or corrupt file with a new UIDVALIDITY,
+ * and compacts (drops expunged lines) once enough of them pile up.
+ */
+import { join } from "node:path";
+import type { Logger } from "../log/mod.ts";
+import type { FoundFile } from "./scan.ts";
+import {
+  appendUidList,
+  issueUidValidity,
+  readUidList,
+  UID_LIST_FILE,
+  writeUidList,
+} from "./uid_list.ts";
+
+/** Expunged lines allowed before a compaction: this many, or an eighth of the live ones. */
+const MIN_STALE_LINES = 32;
+
+/** UID bookkeeping for one Maildir. Callers serialise access (the mailbox lock). */
+export class UidIndex {
+  readonly #path: string;
+  readonly #log: Logger;
+  #uids = new Map<string, number>();
+  #uidValidity = 0;
+  #uidNext = 1;
+  #isLoaded = false;
+  /** The file must be written in full before the next append (missing, corrupt, torn). */
+  #mustRewrite = false;
+
+  constructor(dir: string, log: Logger) {
+    this.#path = join(dir, UID_LIST_FILE);
+    this.#log = log;
+  }
+
+  get uidValidity(): number {
+    return this.#uidValidity;
+  }
+
+  get uidNext(): number {
+    return this.#uidNext;
+  }
+
+  /** True until the first scan has written a sound index. */
+  get isStale(): boolean {
+    return this.#mustRewrite || !this.#isLoaded;
+  }
+
+  /** Reads the index file (once). A missing or corrupt file starts a new UIDVALIDITY. */
+  async load(): Promise<void> {
+    if (this.#isLoaded) return;
+    const parsed = await readUidList(this.#path);
+    if (parsed.kind === "ok") {
+      this.#uidValidity = parsed.data.uidValidity;
+      this.#uidNext = parsed.data.uidNext;
+      for (const entry of parsed.data.entries) this.#uids.set(entry.base, entry.uid);
+      this.#mustRewrite = parsed.needsRewrite;
+    } else {
+      const previous = parsed.kind === "corrupt" ? parsed.uidValidity : null;
+      this.#uidValidity = issueUidValidity(previous);
+      this.#mustRewrite = true;
+      if (parsed.kind === "corrupt") {
+        this.#log.warn("mailbox.index_rebuilt", {
+          path: this.#path,
+          reason: parsed.reason,
+          uidvalidity: this.#uidValidity,
+        });
+      }
+    }
+    this.#isLoaded = true;
+  }
+
+  /**
+   * Splits found files into those the index knows and new ones, which get
+   * UIDs in name (delivery time) order and are recorded durably.
+   */
+  async match(
+    found: ReadonlyMap<string, FoundFile>,
+  ): Promise<{ known: [number, FoundFile][]; fresh: [number, FoundFile][] }> {
+    const known: [number, FoundFile][] = [];
+    const unknown: FoundFile[] = [];
+    for (const file of found.values()) {
+      const uid = this.#uids.get(file.base);
+      if (uid === undefined) unknown.push(file);
+      else known.push([uid, file]);
+    }
+    unknown.sort((a, b) => a.base < b.base ? -1 : a.base > b.base ? 1 : 0);
+    const uids = await this.assign(unknown.map((file) => file.base));
+    return { known, fresh: unknown.map((file, i) => [uids[i] as number, file]) };
+  }
+
+  /** Gives `bases` the next UIDs and records them (append, or a full write if due). */
+  async assign(bases: readonly string[]): Promise<number[]> {
+    const entries = bases.map((base) => ({ uid: this.#uidNext++, base }));
+    for (const entry of entries) this.#uids.set(entry.base, entry.uid);
+    if (this.#mustRewrite) await this.#writeAll();
+    else await appendUidList(this.#path, entries);
+    return entries.map((entry) => entry.uid);
+  }
+
+  /** Rewrites the file without expunged lines once they pass the threshold (or a write is due). */
+  async compactIfNeeded(liveBases: readonly string[]): Promise<void> {
+    const stale = this.#uids.size - liveBases.length;
+    const isDue = stale > MIN_STALE_LINES && stale > liveBases.length / 8;
+    if (!isDue && !this.#mustRewrite) return;
+    const live = new Map<string, number>();
+    for (const base of liveBases) {
+      const uid = this.#uids.get(base);
+      if (uid !== undefined) live.set(base, uid);
+    }
+    this.#uids = live;
+    await this.#writeAll();
+  }
+
+  async #writeAll(): Promise<void> {
+    const entries = [...this.#uids].map(([base, uid]) => ({ uid, base }));
+    entries.sort((a, b) => a.uid - b.uid);
+    await writeUidList(this.#path, {
+      uidValidity: this.#uidValidity,
+      uidNext: this.#uidNext,
+      entries,
+    });
+    this.#mustRewrite = false;
+  }
+}

@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { formatUidList, newUidValidity, parseUidList } from "../../src/mailbox/uid_list.ts";
+import { changeLetters, curName, parseMessageName } from "../../src/mailbox/message_name.ts";
+
+const HEADER = "pillarbox-uidlist 1 1700000000 5\n";
+
+const PARSE_CASES: { name: string; text: string; expect: unknown }[] = [
+  {
+    name: "parseUidList() reads the header and the uid lines",
+    text: HEADER + "1 a,S=1\n3 b,S=2\n",
+    expect: {
+      kind: "ok",
+      needsRewrite: false,
+      data: {
+        uidValidity: 1700000000,
+        uidNext: 5,
+        entries: [{ uid: 1, base: "a,S=1" }, { uid: 3, base: "b,S=2" }],
+      },
+    },
+  },
+  {
+    name: "parseUidList() raises UIDNEXT above the last appended uid",
+    text: HEADER + "1 a\n7 b\n",
+    expect: {
+      kind: "ok",
+      needsRewrite: false,
+      data: {
+        uidValidity: 1700000000,
+        uidNext: 8,
+        entries: [{ uid: 1, base: "a" }, { uid: 7, base: "b" }],
+      },
+    },
+  },
+  {
+    name: "parseUidList() drops a torn last line and asks for a rewrite",
+    text: HEADER + "1 a\n2 b",
+    expect: {
+      kind: "ok",
+      needsRewrite: true,
+      data: { uidValidity: 1700000000, uidNext: 5, entries: [{ uid: 1, base: "a" }] },
+    },
+  },
+  {
+    name: "parseUidList() refuses a file without the header",
+    text: "1 a\n",
+    expect: { kind: "corrupt", reason: "bad header", uidValidity: null },
+  },
+  {
+    name: "parseUidList() refuses uids that do not increase, keeping the old UIDVALIDITY",
+    text: HEADER + "2 a\n2 b\n",
+    expect: { kind: "corrupt", reason: "bad line 3", uidValidity: 1700000000 },
+  },
+  {
+    name: "parseUidList() refuses garbage in the middle",
+    text: HEADER + "1 a\nxx\n3 c\n",
+    expect: { kind: "corrupt", reason: "bad line 3", uidValidity: 1700000000 },
+  },
+  {
+    name: "parseUidList() refuses a zero UIDVALIDITY",
+    text: "pillarbox-uidlist 1 0 1\n",
+    expect: { kind: "corrupt", reason: "bad header values", uidValidity: null },
+  },
+];
+
+for (const testCase of PARSE_CASES) {
+  Deno.test(testCase.name, () => {
+    assert.deepEqual(parseUidList(testCase.text), testCase.expect);
+  });
+}
+
+Deno.test("formatUidList() output parses back to the same data", () => {
+  const data = {
+    uidValidity: 42,
+    uidNext: 10,
+    entries: [{ uid: 2, base: "x" }, { uid: 9, base: "y" }],
+  };
+  assert.deepEqual(parseUidList(formatUidList(data)), { kind: "ok", needsRewrite: false, data });
+});
+
+Deno.test("newUidValidity() is the time in seconds and always above the previous one", () => {
+  assert.equal(newUidValidity(null, 1_700_000_000_500), 1_700_000_000);
+  assert.equal(newUidValidity(1_600_000_000, 1_700_000_000_500), 1_700_000_000);
+  assert.equal(newUidValidity(1_700_000_000, 1_700_000_000_500), 1_700_000_001);
+});
+
+const NAME_CASES = [
+  {
+    name: "parseMessageName() reads size and time from a new/ name",
+    file: "1700000000.M1P2Q3.mx,S=120",
+    expect: {
+      base: "1700000000.M1P2Q3.mx,S=120",
+      sizeBytes: 120,
+      internalDateMs: 1.7e12,
+      letters: "",
+    },
+  },
+  {
+    name: "parseMessageName() splits the info off a cur/ name and sorts its letters",
+    file: "1700000000.M1P2Q3.mx,S=120:2,SRa",
+    expect: {
+      base: "1700000000.M1P2Q3.mx,S=120",
+      sizeBytes: 120,
+      internalDateMs: 1.7e12,
+      letters: "RSa",
+    },
+  },
+  {
+    name: "parseMessageName() accepts a name without size or time",
+    file: "foreign-name:2,",
+    expect: { base: "foreign-name", sizeBytes: null, internalDateMs: 0, letters: "" },
+  },
+  { name: "parseMessageName() skips dotfiles", file: ".nfs123", expect: null },
+  { name: "parseMessageName() skips names with a newline", file: "a\nb", expect: null },
+];
+
+for (const testCase of NAME_CASES) {
+  Deno.test(testCase.name, () => {
+    assert.deepEqual(parseMessageName(testCase.file), testCase.expect);
+  });
+}
+
+Deno.test("changeLetters() adds, removes and replaces system flags but keeps keywords", () => {
+  assert.equal(changeLetters("a", { add: ["\\Seen", "\\Answered"] }), "RSa");
+  assert.equal(changeLetters("RSa", { remove: ["\\Seen"] }), "Ra");
+  assert.equal(changeLetters("FRSa", { replace: ["\\Deleted"] }), "Ta");
+  assert.equal(curName("b", "SD"), "b:2,DS");
+});
