@@ -3,12 +3,14 @@
  * slice of the frozen Config, starts the listeners and the delivery runner,
  * and stops them in order on SIGINT/SIGTERM.
  */
-import { Directory } from "../auth/mod.ts";
+import { Directory, LoginLimiter } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { DeliveryRunner, HoldCourier, LocalCourier, retryDelayMs } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
-import { MaildirStore } from "../mailbox/mod.ts";
+import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
 import type { Listener } from "../net/mod.ts";
+import { TlsContextProvider } from "../net/tls_context.ts";
+import { startPop3Server } from "../pop3/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { Spool } from "../spool/mod.ts";
 
@@ -63,6 +65,38 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     listeners.set(
       "submission",
       await startSmtpServer(config.submissionListen, { ...smtpCommon, kind: "submission" }),
+    );
+  }
+  const tls = await TlsContextProvider.fromConfig(config, log.with({ component: "tls" }));
+  /** One brute-force brake for every protocol that takes passwords. */
+  const loginLimiter = new LoginLimiter();
+  const mailboxes = new Mailboxes({
+    spoolDir: config.spoolDir,
+    hostname: config.hostname,
+    log,
+    store: maildir,
+  });
+  const pop3Common = {
+    hostname: config.hostname,
+    directory,
+    mailboxes,
+    limiter: loginLimiter,
+    tls,
+    insecureAuth: config.insecureAuth,
+    idleTimeoutMs: config.pop3IdleTimeoutMs,
+    maxConnections: config.maxConnections,
+    log,
+  };
+  if (config.pop3Listen) {
+    listeners.set(
+      "pop3",
+      await startPop3Server(config.pop3Listen, { ...pop3Common, kind: "pop3" }),
+    );
+  }
+  if (config.pop3sListen) {
+    listeners.set(
+      "pop3s",
+      await startPop3Server(config.pop3sListen, { ...pop3Common, kind: "pop3s" }),
     );
   }
   for (const [name, listener] of listeners) {

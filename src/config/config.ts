@@ -47,6 +47,7 @@ export interface Config {
   /** 0 means never send a delay warning. */
   delayWarningMs: number;
   smtpIdleTimeoutMs: number;
+  pop3IdleTimeoutMs: number;
   maxMessageBytes: number;
   maxRecipients: number;
   maxConnections: number;

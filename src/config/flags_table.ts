@@ -265,6 +265,13 @@ export const FLAGS = [
     help: "close an idle SMTP session with 421 4.4.2 after this (RFC 5321 4.5.3.2: at least 5m)",
   }),
   flag({
+    name: "pop3-idle-timeout",
+    key: "pop3IdleTimeoutMs",
+    codec: durationCodec({ allowZero: false }),
+    default: "10m",
+    help: "close an idle POP3 session after this, deleting nothing (RFC 1939: at least 10m)",
+  }),
+  flag({
     name: "max-message-size",
     key: "maxMessageBytes",
     codec: sizeCodec,

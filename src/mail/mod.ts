@@ -5,3 +5,4 @@ export { formatRfc5322Date } from "./date.ts";
 export { formatReceived, sanitizeTraceValue, withProtocol } from "./received.ts";
 export type { ReceivedInfo } from "./received.ts";
 export { countReceived, headerSection } from "./headers.ts";
+export { dotStuff, headerAndBodyLines } from "./dot_stuff.ts";

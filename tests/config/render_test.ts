@@ -37,6 +37,7 @@ const DESIGN_DEFAULTS: Record<string, string | null> = {
   "queue-lifetime": "5d",
   "delay-warning": "4h",
   "smtp-idle-timeout": "5m",
+  "pop3-idle-timeout": "10m",
   "max-message-size": "25MB",
   "max-recipients": "1000",
   "max-connections": "256",

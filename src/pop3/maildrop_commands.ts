@@ -1,0 +1,176 @@
+/**
+ * TRANSACTION state (RFC 1939 5) over the snapshot taken at login, and
+ * the UPDATE state at QUIT: only then are DELE-marked messages expunged.
+ */
+import { createHash } from "node:crypto";
+import { headerAndBodyLines } from "../mail/mod.ts";
+import { MessageGoneError, type MessageInfo } from "../mailbox/mod.ts";
+import { Pop3Error } from "./pop3_error.ts";
+import { ok, type Pop3Reply } from "./reply.ts";
+import type { Maildrop, Pop3Session } from "./session.ts";
+
+/**
+ * The UIDL of a message (RFC 1939 7: 1-70 characters 0x21-0x7E): its Maildir
+ * base name, which never changes (not even if the UID index is rebuilt);
+ * a base name that does not fit is replaced by its SHA-1 in hex.
+ */
+export function uidlFor(base: string): string {
+  if (base.length <= 70 && /^[\x21-\x7e]+$/.test(base)) return base;
+  return createHash("sha1").update(base).digest("hex");
+}
+
+function maildropOf(session: Pop3Session): Maildrop {
+  if (session.maildrop === null) throw new Pop3Error("Not logged in");
+  return session.maildrop;
+}
+
+/** Parses a message number and finds the message; deleted or unknown numbers are refused. */
+function messageAt(maildrop: Maildrop, arg: string): { number: number; message: MessageInfo } {
+  if (!/^\d{1,10}$/.test(arg)) throw new Pop3Error("Message number expected");
+  const number = Number(arg);
+  const message = maildrop.messages[number - 1];
+  if (message === undefined || number < 1) throw new Pop3Error("No such message");
+  if (maildrop.deleted.has(number)) throw new Pop3Error(`Message ${number} is deleted`);
+  return { number, message };
+}
+
+function args(arg: string): string[] {
+  const trimmed = arg.trim();
+  return trimmed === "" ? [] : trimmed.split(/ +/);
+}
+
+/** Live (not DELE-marked) messages with their numbers. */
+function* live(maildrop: Maildrop): Generator<[number, MessageInfo]> {
+  for (let i = 0; i < maildrop.messages.length; i++) {
+    if (!maildrop.deleted.has(i + 1)) yield [i + 1, maildrop.messages[i] as MessageInfo];
+  }
+}
+
+/** STAT: count and total size of the messages not marked deleted. */
+export function handleStat(session: Pop3Session): Pop3Reply {
+  let count = 0;
+  let octets = 0;
+  for (const [, message] of live(maildropOf(session))) {
+    count++;
+    octets += message.sizeBytes;
+  }
+  return ok(`${count} ${octets}`);
+}
+
+/** LIST [n]: sizes from the Maildir names; no message is opened. */
+export function handleList(session: Pop3Session, arg: string): Pop3Reply {
+  return scanListing(session, arg, (message) => String(message.sizeBytes));
+}
+
+/** UIDL [n]: stable unique ids. */
+export function handleUidl(session: Pop3Session, arg: string): Pop3Reply {
+  return scanListing(session, arg, (message) => uidlFor(message.base));
+}
+
+function scanListing(
+  session: Pop3Session,
+  arg: string,
+  column: (message: MessageInfo) => string,
+): Pop3Reply {
+  const maildrop = maildropOf(session);
+  const words = args(arg);
+  if (words.length > 1) throw new Pop3Error("Too many arguments");
+  if (words.length === 1) {
+    const { number, message } = messageAt(maildrop, words[0] as string);
+    return ok(`${number} ${column(message)}`);
+  }
+  const lines: string[] = [];
+  for (const [number, message] of live(maildrop)) lines.push(`${number} ${column(message)}`);
+  return ok(`${lines.length} messages`, { lines });
+}
+
+async function readStored(session: Pop3Session, message: MessageInfo): Promise<Uint8Array> {
+  try {
+    return await maildropOf(session).mailbox.readMessage(message.uid);
+  } catch (error) {
+    if (error instanceof MessageGoneError) {
+      throw new Pop3Error("Message was removed by another session", { isClientFault: false });
+    }
+    throw error;
+  }
+}
+
+/** Moves a message out of new/ (adding flags); a failure is logged, the reply stands. */
+async function markRead(session: Pop3Session, message: MessageInfo, isSeen: boolean) {
+  try {
+    await maildropOf(session).mailbox.store([message.uid], isSeen ? { add: ["\\Seen"] } : {}, {
+      origin: session.cid,
+    });
+  } catch (error) {
+    session.log.warn("pop3.mark_failed", {
+      uid: message.uid,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+/** RETR n: the stored bytes, dot-stuffed; the message becomes \Seen in cur/. */
+export async function handleRetr(session: Pop3Session, arg: string): Promise<Pop3Reply> {
+  const words = args(arg);
+  if (words.length !== 1) throw new Pop3Error("RETR needs a message number");
+  const { message } = messageAt(maildropOf(session), words[0] as string);
+  const body = await readStored(session, message);
+  await markRead(session, message, true);
+  session.retrieved++;
+  return ok(`${body.length} octets`, { body });
+}
+
+/** TOP n lines: the header and the first lines of the body; moves to cur/ without \Seen. */
+export async function handleTop(session: Pop3Session, arg: string): Promise<Pop3Reply> {
+  const words = args(arg);
+  if (words.length !== 2 || !/^\d{1,9}$/.test(words[1] as string)) {
+    throw new Pop3Error("TOP needs a message number and a line count");
+  }
+  const { message } = messageAt(maildropOf(session), words[0] as string);
+  const body = headerAndBodyLines(await readStored(session, message), Number(words[1]));
+  await markRead(session, message, false);
+  return ok("Top of message follows", { body });
+}
+
+/** DELE n: marks the message; it is removed only at QUIT. */
+export function handleDele(session: Pop3Session, arg: string): Pop3Reply {
+  const maildrop = maildropOf(session);
+  const { number } = messageAt(maildrop, arg.trim());
+  maildrop.deleted.add(number);
+  return ok(`Message ${number} deleted`);
+}
+
+/** RSET: unmarks every message. */
+export function handleRset(session: Pop3Session): Pop3Reply {
+  const maildrop = maildropOf(session);
+  maildrop.deleted.clear();
+  return ok(`${maildrop.messages.length} messages`);
+}
+
+/** QUIT in TRANSACTION: the UPDATE state expunges the marked messages, then the lease goes. */
+export async function handleUpdate(session: Pop3Session): Promise<Pop3Reply> {
+  const maildrop = maildropOf(session);
+  const uids = [...maildrop.deleted].map((n) => (maildrop.messages[n - 1] as MessageInfo).uid);
+  let removed: number[];
+  try {
+    removed = uids.length === 0
+      ? []
+      : await maildrop.mailbox.expunge(uids, { origin: session.cid });
+  } catch (error) {
+    session.log.error("pop3.update_failed", {
+      user: maildrop.account,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    session.endMaildrop();
+    throw new Pop3Error("Some deleted messages were not removed", {
+      code: "SYS/TEMP",
+      closeAfter: true,
+      isClientFault: false,
+    });
+  }
+  session.log.info("pop3.update", { user: maildrop.account, deleted: removed.length });
+  session.endMaildrop();
+  return ok(`${session.options.hostname} signing off (${removed.length} messages deleted)`, {
+    closeAfter: true,
+  });
+}

@@ -1,0 +1,22 @@
+/** Starts a POP3 (port 110, STLS) or POP3S (port 995, implicit TLS) listener. */
+import { type ListenAddress, type Listener, startListener } from "../net/mod.ts";
+import type { Pop3ServerOptions } from "./options.ts";
+import { Pop3Session } from "./session.ts";
+
+/** Binds `address` and serves POP3 on it with `options`. */
+export function startPop3Server(
+  address: ListenAddress,
+  options: Pop3ServerOptions,
+): Promise<Listener> {
+  if (options.kind === "pop3s" && options.tls === null) {
+    throw new Error("POP3S needs --tls-cert and --tls-key");
+  }
+  return startListener(address, {
+    name: options.kind,
+    maxConnections: options.maxConnections,
+    idleTimeoutMs: options.idleTimeoutMs,
+    busyLine: "-ERR [SYS/TEMP] Too many connections, try again later\r\n",
+    log: options.log,
+    onConnection: (connection) => new Pop3Session(connection, options).run(),
+  });
+}

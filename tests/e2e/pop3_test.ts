@@ -1,0 +1,314 @@
+/**
+ * POP3 end to end: mail sent with smtplib, read back with Python's poplib,
+ * curl and raw sockets against the real server.
+ */
+import assert from "node:assert/strict";
+import { maildirFiles, python, type Server, startServer, waitUntil } from "./harness.ts";
+import { RawClient } from "./raw_client.ts";
+
+const BOB = "bob@example.test";
+const PASSWORD = "pw bob 1";
+const MESSAGE = "From: Alice <alice@remote.test>\r\nTo: bob@example.test\r\nSubject: hello\r\n" +
+  "\r\nHi Bob,\r\n.leading dot line\r\n..two dots\r\n.\r\nbye\r\n";
+
+const SEND = `
+import smtplib, sys
+port, count, body = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode()
+with smtplib.SMTP("127.0.0.1", port) as s:
+    for i in range(count):
+        s.sendmail("alice@remote.test", ["bob@example.test"], body)
+print("sent")
+`;
+
+/** A poplib session as a Python prelude: connect, log in as argv[2]/argv[3]. */
+const LOGIN = `
+import poplib, sys
+port = int(sys.argv[1])
+p = poplib.POP3("127.0.0.1", port, timeout=10)
+p.user(sys.argv[2])
+p.pass_(sys.argv[3])
+`;
+
+async function sendMessages(server: Server, count: number): Promise<void> {
+  const before = maildirFiles(server.spoolDir, BOB).length;
+  assert.equal((await python(SEND, [server.ports.smtp!, count, MESSAGE])).trim(), "sent");
+  await waitUntil(
+    () => maildirFiles(server.spoolDir, BOB).length === before + count,
+    10_000,
+    "delivery",
+  );
+}
+
+function disconnects(server: Server): number {
+  return server.log().match(/event=pop3\.disconnect/g)?.length ?? 0;
+}
+
+async function withServer(
+  flags: string[],
+  test: (server: Server) => Promise<void>,
+): Promise<void> {
+  const server = await startServer({ users: { [BOB]: PASSWORD }, flags });
+  try {
+    await test(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+Deno.test("poplib: STAT, LIST, UIDL, RETR byte-exact and TOP; UIDL stable across sessions", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    await sendMessages(server, 2);
+    const stored = maildirFiles(server.spoolDir, BOB).map((path) => Deno.readFileSync(path));
+    const script = LOGIN + `
+import json
+count, size = p.stat()
+listing = p.list()[1]
+uidl = p.uidl()[1]
+retr = p.retr(1)[1]
+top = p.top(2, 1)[1]
+p.quit()
+print(json.dumps({"stat": [count, size], "list": [l.decode() for l in listing],
+  "uidl": [u.decode() for u in uidl], "retr": b"\\r\\n".join(retr).decode() + "\\r\\n",
+  "top": [l.decode() for l in top]}))
+`;
+    const first = JSON.parse(await python(script, [server.ports.pop3!, BOB, PASSWORD]));
+    const sizes = stored.map((bytes) => bytes.length);
+    assert.deepEqual(first.stat, [2, sizes[0]! + sizes[1]!]);
+    assert.deepEqual(first.list, [`1 ${sizes[0]}`, `2 ${sizes[1]}`]);
+    assert.equal(first.retr, new TextDecoder().decode(stored[0]));
+    assert.ok(first.retr.endsWith(MESSAGE), "the message as smtplib sent it");
+    assert.equal(first.top.at(-2), "", "TOP ends the header with its blank line");
+    assert.equal(first.top.at(-1), "Hi Bob,", "and then one body line");
+    assert.match(first.uidl[0], /^1 \d+\.M\d+P\d+Q\d+\.mx\.test,S=\d+$/);
+    const second = JSON.parse(await python(script, [server.ports.pop3!, BOB, PASSWORD]));
+    assert.deepEqual(second.uidl, first.uidl, "UIDL unchanged in a second session");
+    assert.equal(maildirFiles(server.spoolDir, BOB, "new").length, 0, "read messages left new/");
+    const cur = maildirFiles(server.spoolDir, BOB, "cur");
+    assert.equal(cur.length, 2);
+    assert.ok(cur.some((path) => path.endsWith(":2,S")), "RETR set the seen flag");
+    assert.ok(cur.some((path) => path.endsWith(":2,")), "TOP moved without the seen flag");
+  });
+});
+
+Deno.test("RETR puts the stored bytes on the wire dot-stuffed and ends with CRLF.CRLF", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    await sendMessages(server, 1);
+    const [path] = maildirFiles(server.spoolDir, BOB);
+    const stored = Deno.readTextFileSync(path!);
+    const client = await RawClient.connect(server.ports.pop3!);
+    try {
+      assert.match((await client.line())!, /^\+OK /);
+      await client.send(`USER ${BOB}\r\nPASS ${PASSWORD}\r\nRETR 1\r\n`);
+      assert.match((await client.line())!, /^\+OK/);
+      assert.match((await client.line())!, /^\+OK Logged in: 1 messages/);
+      assert.equal(await client.line(), `+OK ${stored.length} octets`);
+      const lines: string[] = [];
+      for (let line = await client.line(); line !== "."; line = await client.line()) {
+        assert.notEqual(line, null);
+        lines.push(line!);
+      }
+      const expected = stored.slice(0, -2).split("\r\n").map((l) =>
+        l.startsWith(".") ? "." + l : l
+      );
+      assert.deepEqual(lines, expected);
+      for (const stuffed of ["..leading dot line", "...two dots", ".."]) {
+        assert.ok(lines.includes(stuffed), stuffed);
+      }
+    } finally {
+      client.close();
+    }
+  });
+});
+
+Deno.test("UIDL stays the same after a server restart", async () => {
+  const first = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
+  const script = LOGIN + "print([u.decode() for u in p.uidl()[1]]); p.quit()";
+  let before: string;
+  try {
+    await sendMessages(first, 3);
+    before = await python(script, [first.ports.pop3!, BOB, PASSWORD]);
+  } finally {
+    await first.stop();
+  }
+  const second = await startServer({ spoolDir: first.spoolDir, flags: ["--insecure-auth"] });
+  try {
+    assert.equal(await python(script, [second.ports.pop3!, BOB, PASSWORD]), before);
+  } finally {
+    await second.stop();
+  }
+});
+
+Deno.test("DELE then QUIT removes the file; DELE then a dropped connection removes nothing", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    await sendMessages(server, 2);
+    const dropped = disconnects(server);
+    await python(LOGIN + "print(p.dele(1)); p.sock.close()", [server.ports.pop3!, BOB, PASSWORD]);
+    await waitUntil(() => disconnects(server) > dropped, 10_000, "the server to see the drop");
+    assert.equal(maildirFiles(server.spoolDir, BOB).length, 2, "nothing deleted without QUIT");
+    const out = await python(
+      LOGIN + "print(p.stat()[0]); print(p.dele(1)); print(p.quit())",
+      [server.ports.pop3!, BOB, PASSWORD],
+    );
+    assert.match(out, /^2\n.*\n.*1 messages deleted/);
+    assert.equal(
+      maildirFiles(server.spoolDir, BOB, "new").length +
+        maildirFiles(server.spoolDir, BOB, "cur").length,
+      1,
+    );
+    const count = await python(LOGIN + "print(p.stat()[0]); p.quit()", [
+      server.ports.pop3!,
+      BOB,
+      PASSWORD,
+    ]);
+    assert.equal(count.trim(), "1");
+  });
+});
+
+Deno.test("a wrong password gets -ERR [AUTH] and is logged for the limiter", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    const out = await python(
+      `
+import poplib, sys
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+p.user("bob@example.test")
+try:
+    p.pass_("wrong")
+except poplib.error_proto as e:
+    print(e.args[0].decode())
+`,
+      [server.ports.pop3!],
+    );
+    assert.match(out, /^-ERR \[AUTH\] /);
+    await server.waitForLog(
+      /event=auth\.failed .*ip=127\.0\.0\.1 user=bob@example\.test proto=pop3/,
+    );
+  });
+});
+
+Deno.test("a second POP3 session on the same mailbox gets -ERR [IN-USE]", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    const out = await python(
+      LOGIN + `
+q = poplib.POP3("127.0.0.1", port, timeout=10)
+q.user(sys.argv[2])
+try:
+    q.pass_(sys.argv[3])
+    print("second login worked")
+except poplib.error_proto as e:
+    print(e.args[0].decode())
+p.quit()
+r = poplib.POP3("127.0.0.1", port, timeout=10)
+r.user(sys.argv[2])
+print(r.pass_(sys.argv[3]).decode())
+r.quit()
+`,
+      [server.ports.pop3!, BOB, PASSWORD],
+    );
+    const [second, third] = out.trim().split("\n");
+    assert.match(second!, /^-ERR \[IN-USE\] /);
+    assert.match(third!, /^\+OK Logged in/, "free again after the first QUIT");
+  });
+});
+
+Deno.test("login without TLS is refused when --insecure-auth is off", async () => {
+  await withServer([], async (server) => {
+    const client = await RawClient.connect(server.ports.pop3!);
+    try {
+      await client.line();
+      await client.send("CAPA\r\n");
+      const capa: string[] = [];
+      for (let line = await client.line(); line !== "."; line = await client.line()) {
+        capa.push(line!);
+      }
+      assert.ok(!capa.includes("USER") && !capa.some((l) => l.startsWith("SASL")), capa.join());
+      assert.match(await client.command(`USER ${BOB}`), /^-ERR \[SYS\/PERM\] /);
+      assert.match(await client.command(`AUTH PLAIN ${btoa(`\0${BOB}\0${PASSWORD}`)}`), /^-ERR/);
+      assert.match(await client.command("STAT"), /^-ERR/);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+Deno.test("AUTH PLAIN works with an initial response, with a continuation, and * cancels", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    const token = btoa(`\0${BOB}\0${PASSWORD}`);
+    for (
+      const [name, lines, expect] of [
+        ["initial response", [`AUTH PLAIN ${token}`], /^\+OK Logged in/],
+        ["continuation", ["AUTH PLAIN", token], /^\+OK Logged in/],
+        ["cancel", ["AUTH PLAIN", "*"], /^-ERR Authentication cancelled/],
+        ["bad base64", ["AUTH PLAIN", "!!!"], /^-ERR \[AUTH\] /],
+      ] as const
+    ) {
+      const client = await RawClient.connect(server.ports.pop3!);
+      try {
+        await client.line();
+        const replies: string[] = [];
+        for (const line of lines) {
+          await client.send(line + "\r\n");
+          replies.push((await client.line())!);
+        }
+        if (lines.length === 2) assert.equal(replies[0], "+ ", `${name}: the empty challenge`);
+        assert.match(replies.at(-1)!, expect, name);
+        await client.send("QUIT\r\n");
+        assert.match((await client.line())!, /^\+OK/, name);
+      } finally {
+        client.close();
+      }
+    }
+  });
+});
+
+Deno.test("unknown commands, wrong states and overlong lines get -ERR and the session goes on", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    const client = await RawClient.connect(server.ports.pop3!);
+    try {
+      await client.line();
+      assert.match(await client.command("XYZZY"), /^-ERR Unknown command/);
+      assert.match(await client.command("RETR 1"), /^-ERR RETR is not valid/);
+      assert.match(await client.command("NOOP " + "x".repeat(300)), /^-ERR Line too long/);
+      assert.match(await client.command(`USER ${BOB}`), /^\+OK/);
+      assert.match(await client.command(`PASS ${PASSWORD}`), /^\+OK/);
+      assert.match(await client.command("RETR 1"), /^-ERR No such message/);
+      assert.match(await client.command("DELE x"), /^-ERR Message number expected/);
+      assert.match(await client.command("NOOP"), /^\+OK/);
+      assert.match(await client.command("QUIT"), /^\+OK/);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+const HAS_CURL = (() => {
+  try {
+    return new Deno.Command("curl", { args: ["--version"], stdout: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "curl pop3:// lists the mailbox and retrieves a message byte-exact",
+  ignore: !HAS_CURL,
+  fn: async () => {
+    await withServer(["--insecure-auth"], async (server) => {
+      await sendMessages(server, 2);
+      const [path] = maildirFiles(server.spoolDir, BOB);
+      const stored = Deno.readFileSync(path!);
+      const curl = async (url: string) => {
+        const output = await new Deno.Command("curl", {
+          args: ["-s", "--max-time", "10", "-u", `${BOB}:${PASSWORD}`, url],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.ok(output.success, new TextDecoder().decode(output.stderr));
+        return output.stdout;
+      };
+      const base = `pop3://127.0.0.1:${server.ports.pop3}/`;
+      const listing = new TextDecoder().decode(await curl(base));
+      assert.equal(listing, `1 ${stored.length}\r\n2 ${stored.length}\r\n`);
+      assert.deepEqual(await curl(base + "1"), stored);
+    });
+  },
+});
