@@ -4,6 +4,8 @@
  */
 import { Directory } from "../auth/mod.ts";
 import { type Config, ConfigError, loadConfig, renderConfig, renderHelp } from "../config/mod.ts";
+import { Logger } from "../log/mod.ts";
+import { TlsContextProvider } from "../net/mod.ts";
 import { runServe } from "./serve.ts";
 import { runUserCommand } from "./user_command.ts";
 
@@ -25,6 +27,7 @@ async function runCheck(_words: string[], config: Config, io: CliIo): Promise<nu
       aliasesFile: config.aliasesFile,
       domains: config.domains,
     }).load();
+    await TlsContextProvider.fromConfig(config, new Logger({ level: "error" }));
   } catch (error) {
     io.err(`pillarbox: ${error instanceof Error ? error.message : String(error)}`);
     return 2;
@@ -36,7 +39,7 @@ async function runCheck(_words: string[], config: Config, io: CliIo): Promise<nu
 
 /** Subcommands by first word; "help" and "version" are handled before the table. */
 export const SUBCOMMANDS = new Map<string, Subcommand>([
-  ["serve", (_words, config) => runServe(config)],
+  ["serve", (_words, config, io) => runServe(config, { err: io.err })],
   ["check", runCheck],
   [
     "user",

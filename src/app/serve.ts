@@ -1,15 +1,16 @@
 /**
  * The composition root of `pillarbox serve`: builds each module from its
  * slice of the frozen Config, starts the listeners and the delivery runner,
- * and stops them in order on SIGINT/SIGTERM.
+ * and stops them in order on SIGINT/SIGTERM. SIGHUP reloads the TLS
+ * certificate and key.
  */
 import { Directory, LoginLimiter } from "../auth/mod.ts";
-import type { Config } from "../config/mod.ts";
+import { type Config, ConfigError } from "../config/mod.ts";
 import { DeliveryRunner, HoldCourier, LocalCourier, retryDelayMs } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
+import { startImapServer } from "../imap/mod.ts";
 import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
-import type { Listener } from "../net/mod.ts";
-import { TlsContextProvider } from "../net/tls_context.ts";
+import { type Listener, TlsContextProvider } from "../net/mod.ts";
 import { startPop3Server } from "../pop3/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { Spool } from "../spool/mod.ts";
@@ -17,11 +18,18 @@ import { Spool } from "../spool/mod.ts";
 /** A running server. */
 export interface RunningServer {
   readonly listeners: ReadonlyMap<string, Listener>;
+  /** Re-reads the TLS certificate and key (SIGHUP); keeps the old ones on error. */
+  reloadTls(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Starts everything `config` enables. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  // First, so a bad certificate is a configuration error before any socket opens.
+  const tls = await TlsContextProvider.fromConfig(config, log.with({ component: "tls" }));
+  const tlsContext = tls ? () => tls.context : null;
+  // One brute-force brake for every protocol that takes passwords.
+  const loginLimiter = new LoginLimiter();
   const spool = await Spool.open({ spoolDir: config.spoolDir, log });
   const directory = new Directory({
     usersFile: config.usersFile,
@@ -54,6 +62,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     log,
     idleTimeoutMs: config.smtpIdleTimeoutMs,
     postmasterDomain: config.domains[0] ?? "localhost",
+    tlsContext,
+    isInsecureAuthAllowed: config.insecureAuth,
+    loginLimiter,
   };
   if (config.smtpListen) {
     listeners.set(
@@ -67,9 +78,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await startSmtpServer(config.submissionListen, { ...smtpCommon, kind: "submission" }),
     );
   }
-  const tls = await TlsContextProvider.fromConfig(config, log.with({ component: "tls" }));
-  /** One brute-force brake for every protocol that takes passwords. */
-  const loginLimiter = new LoginLimiter();
+  if (config.submissionsListen) {
+    listeners.set(
+      "submissions",
+      await startSmtpServer(config.submissionsListen, { ...smtpCommon, kind: "submissions" }),
+    );
+  }
   const mailboxes = new Mailboxes({
     spoolDir: config.spoolDir,
     hostname: config.hostname,
@@ -99,6 +113,30 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await startPop3Server(config.pop3sListen, { ...pop3Common, kind: "pop3s" }),
     );
   }
+  const imapCommon = {
+    hostname: config.hostname,
+    mailboxes,
+    directory,
+    limiter: loginLimiter,
+    tls,
+    isInsecureAuthAllowed: config.insecureAuth,
+    maxMessageBytes: config.maxMessageBytes,
+    idleTimeoutMs: config.imapIdleTimeoutMs,
+    maxConnections: config.maxConnections,
+    log,
+  };
+  if (config.imapListen) {
+    listeners.set(
+      "imap",
+      await startImapServer(config.imapListen, { ...imapCommon, isImplicitTls: false }),
+    );
+  }
+  if (config.imapsListen) {
+    listeners.set(
+      "imaps",
+      await startImapServer(config.imapsListen, { ...imapCommon, isImplicitTls: true }),
+    );
+  }
   for (const [name, listener] of listeners) {
     log.info("listen", {
       proto: name,
@@ -109,6 +147,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   log.info("server.ready", { hostname: config.hostname, spool: config.spoolDir });
   return {
     listeners,
+    reloadTls: async () => await tls?.reload(),
     async stop() {
       for (const listener of listeners.values()) await listener.close();
       await runner.stop();
@@ -117,10 +156,25 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   };
 }
 
-/** `pillarbox serve`: runs until SIGINT or SIGTERM. */
-export async function runServe(config: Config): Promise<number> {
+/**
+ * `pillarbox serve`: runs until SIGINT or SIGTERM. A configuration error
+ * found while starting (an unusable certificate) is printed with `io.err`
+ * and gives status 2.
+ */
+export async function runServe(
+  config: Config,
+  io: { err: (line: string) => void } = { err: () => {} },
+): Promise<number> {
   const log = new Logger({ level: config.logLevel, format: config.logFormat });
-  const server = await startServer(config, log);
+  let server: RunningServer;
+  try {
+    server = await startServer(config, log);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`pillarbox: ${error.message}`);
+    return 2;
+  }
+  Deno.addSignalListener("SIGHUP", () => void server.reloadTls());
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.addSignalListener(signal, () => resolve());

@@ -25,7 +25,13 @@ export { catchAllKey, parseAliases, readAliasesFile } from "./aliases_file.ts";
 export type { AliasTable } from "./aliases_file.ts";
 export { Directory, MAX_ALIAS_DEPTH } from "./directory.ts";
 export type { DirectoryOptions, RecipientVerdict } from "./directory.ts";
-export { decodeBase64Text, decodePlainResponse, encodeBase64Text, isSaslCancel } from "./sasl.ts";
+export {
+  decodeBase64Text,
+  decodePlainResponse,
+  encodeBase64Text,
+  encodePlainResponse,
+  isSaslCancel,
+} from "./sasl.ts";
 export type { SaslCredentials } from "./sasl.ts";
 export { formatAuthFailureFields, limiterKey, LoginLimiter } from "./login_limiter.ts";
 export type { LoginCheck, LoginLimiterOptions } from "./login_limiter.ts";

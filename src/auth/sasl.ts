@@ -62,6 +62,15 @@ export function decodePlainResponse(base64: string): SaslCredentials | { error: 
   return { authzid, user, password };
 }
 
+/**
+ * Encodes a PLAIN response for the client side (a smarthost login):
+ * base64 of `NUL user NUL password`, with an empty authzid. The result is a
+ * secret: never log it.
+ */
+export function encodePlainResponse(user: string, password: string): string {
+  return encodeBase64Text(`\0${user}\0${password}`);
+}
+
 /** Whether a client line cancels the exchange in progress (`*`, RFC 4954 section 4). */
 export function isSaslCancel(line: string): boolean {
   return line.trim() === "*";

@@ -237,11 +237,15 @@ export class Connection {
   }
 
   async #finishTls(secure: tls.TLSSocket, readyEvent: string): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const isUp = await new Promise<boolean>((resolve) => {
       secure.once(readyEvent, () => resolve(true));
       secure.once("error", () => resolve(false));
       secure.once("close", () => resolve(false));
+      // A peer that never completes the handshake must not hold the slot forever.
+      timer = setTimeout(() => resolve(false), this.#idleTimeoutMs);
     });
+    clearTimeout(timer);
     if (!isUp) {
       secure.destroy();
       this.#isEof = true;

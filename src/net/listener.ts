@@ -1,9 +1,11 @@
 /**
  * TCP listeners with a per-listener connection limit. A connection over the
  * limit gets the protocol's "busy" line and is closed; it never reaches a
- * session.
+ * session. With `tls` set, the listener speaks implicit TLS: the handshake
+ * comes first, then the session (ports 465, 995, 993).
  */
 import * as net from "node:net";
+import type { SecureContext } from "node:tls";
 import type { Logger } from "../log/mod.ts";
 import { Connection } from "./connection.ts";
 
@@ -32,6 +34,13 @@ export interface ListenerOptions {
   /** The line sent to a connection over the limit, CRLF included. */
   busyLine: string;
   log: Logger;
+  /**
+   * Implicit TLS (submissions, pop3s, imaps): when set, every connection
+   * does the server handshake with the context this returns (asked per
+   * connection, so a reloaded certificate applies at once) before it reaches
+   * `onConnection`. A failed handshake is logged at debug and closed.
+   */
+  tls?: () => SecureContext;
   /** Runs one session; the connection is closed when it settles. */
   onConnection: (connection: Connection) => Promise<void>;
 }
@@ -46,12 +55,23 @@ export async function startListener(
     if (active >= options.maxConnections) {
       options.log.warn("conn.refused", { proto: options.name, reason: "max-connections" });
       socket.on("error", () => {});
-      socket.end(options.busyLine);
+      // A TLS client could not read a plaintext line: just close.
+      if (options.tls) socket.destroy();
+      else socket.end(options.busyLine);
       return;
     }
     active++;
     const connection = new Connection(socket, { idleTimeoutMs: options.idleTimeoutMs });
-    options.onConnection(connection)
+    const tlsContext = options.tls;
+    const ready = tlsContext ? connection.startServerTls(tlsContext()) : Promise.resolve(true);
+    ready
+      .then((isUp) => {
+        if (isUp) return options.onConnection(connection);
+        options.log.debug("tls.handshake_failed", {
+          proto: options.name,
+          ip: connection.remoteAddress,
+        });
+      })
       .catch((error: unknown) => {
         options.log.error("session.crash", {
           proto: options.name,

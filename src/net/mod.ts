@@ -3,3 +3,4 @@ export { Connection, normaliseIp } from "./connection.ts";
 export type { ByteConsumer, LineRead } from "./connection.ts";
 export { startListener } from "./listener.ts";
 export type { ListenAddress, Listener, ListenerOptions } from "./listener.ts";
+export { TlsConfigError, TlsContextProvider } from "./tls_context.ts";

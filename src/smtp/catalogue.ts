@@ -55,10 +55,16 @@ export const Refusal = {
     new SmtpError(538, "5.7.11", "Encryption required for requested authentication mechanism"),
   authCancelled: () => new SmtpError(501, "5.0.0", "Authentication cancelled"),
   authBadMechanism: () => new SmtpError(504, "5.5.4", "Unrecognized authentication type"),
+  authMalformed: (detail: string) =>
+    new SmtpError(501, "5.5.2", `Cannot decode AUTH response: ${detail}`),
+  authLineTooLong: () => new SmtpError(500, "5.5.6", "Authentication exchange line is too long"),
+  alreadyAuthenticated: () => new SmtpError(503, "5.5.1", "Already authenticated"),
   authTemporarilyBlocked: () =>
     new SmtpError(454, "4.7.0", "Too many failed logins, try again later", { closeAfter: true }),
   senderNotOwned: () =>
     new SmtpError(553, "5.7.1", "Sender address not owned by authenticated user"),
   // RFC 3207
   tlsNotAvailable: () => new SmtpError(454, "4.7.0", "TLS not available"),
+  tlsNotConfigured: () => new SmtpError(502, "5.5.1", "STARTTLS not available"),
+  tlsAlreadyActive: () => new SmtpError(503, "5.5.1", "TLS already active"),
 } as const;

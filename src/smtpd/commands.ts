@@ -4,7 +4,9 @@
  */
 import { Refusal, type Reply, reply, SmtpError } from "../smtp/mod.ts";
 import { handleBdat, handleData } from "./data.ts";
+import { AUTH_COMMAND } from "./auth.ts";
 import { handleMail, handleRcpt } from "./mail_rcpt.ts";
+import { STARTTLS_COMMAND } from "./starttls.ts";
 import type { SmtpSession } from "./session.ts";
 
 /** fresh: before HELO/EHLO; greeted: no transaction; mail: after MAIL; rcpt: after a good RCPT. */
@@ -69,7 +71,7 @@ function handleHelo(session: SmtpSession, arg: string, isEsmtp: boolean): Reply 
   return { code: 250, lines: [greeting, ...ehloKeywords(session)] };
 }
 
-/** The base command table; STARTTLS and AUTH rows are added by their modules. */
+/** The command table; the STARTTLS and AUTH rows come from their own modules. */
 export const COMMANDS = new Map<string, CommandSpec>([
   ["EHLO", {
     allowedIn: ANY,
@@ -81,6 +83,8 @@ export const COMMANDS = new Map<string, CommandSpec>([
     handle: (s, a) => handleHelo(s, a, false),
     outOfSequence: sequenceError,
   }],
+  ["STARTTLS", STARTTLS_COMMAND],
+  ["AUTH", AUTH_COMMAND],
   ["MAIL", { allowedIn: ["greeted"], handle: handleMail, outOfSequence: sequenceError }],
   ["RCPT", { allowedIn: ["mail", "rcpt"], handle: handleRcpt, outOfSequence: sequenceError }],
   ["DATA", {
@@ -124,7 +128,8 @@ export const COMMANDS = new Map<string, CommandSpec>([
       reply(
         214,
         "2.0.0",
-        "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP\nSee RFC 5321",
+        "Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP\n" +
+          "See RFC 5321",
       ),
     outOfSequence: sequenceError,
   }],

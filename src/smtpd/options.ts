@@ -1,5 +1,6 @@
 import type { Cidr } from "../config/mod.ts";
-import type { Directory } from "../auth/mod.ts";
+import type { SecureContext } from "node:tls";
+import type { Directory, LoginLimiter } from "../auth/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Spool } from "../spool/mod.ts";
 import type { SmtpSession } from "./session.ts";
@@ -27,4 +28,13 @@ export interface SmtpServerOptions {
   checkSender?: (session: SmtpSession, from: string) => void | Promise<void>;
   /** Domain for a bare "<postmaster>" recipient (the first of --domains). */
   postmasterDomain: string;
+  /**
+   * The TLS context for STARTTLS and implicit TLS (`TlsContextProvider.context`),
+   * asked per handshake; absent or null: no TLS.
+   */
+  tlsContext?: (() => SecureContext) | null;
+  /** --insecure-auth: AUTH is allowed without TLS. */
+  isInsecureAuthAllowed?: boolean;
+  /** The brute-force brake shared by every protocol; one instance per process. */
+  loginLimiter?: LoginLimiter;
 }

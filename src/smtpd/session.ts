@@ -10,14 +10,13 @@ import { newCid } from "../log/mod.ts";
 import type { Connection } from "../net/mod.ts";
 import { formatReply, Refusal, type Reply, SmtpError } from "../smtp/mod.ts";
 import { parseCommand } from "../smtp/mod.ts";
+import { MAX_AUTH_LINE_OCTETS } from "./auth.ts";
 import { COMMANDS, type SessionStage } from "./commands.ts";
 import type { SmtpServerOptions } from "./options.ts";
 import type { Transaction } from "./transaction.ts";
 
 /** RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF. */
 export const MAX_COMMAND_LINE_OCTETS = 512;
-/** RFC 4954 4: AUTH lines may be up to 12288 octets. */
-export const MAX_AUTH_LINE_OCTETS = 12288;
 const DEFAULT_MAX_ERRORS = 10;
 
 /** The state of one connection; handlers read and change it. */
@@ -33,6 +32,7 @@ export class SmtpSession {
   transaction: Transaction | null = null;
   #errors = 0;
   #isClosing = false;
+  #afterReply: (() => Promise<void>) | null = null;
 
   constructor(connection: Connection, options: SmtpServerOptions) {
     this.connection = connection;
@@ -63,6 +63,11 @@ export class SmtpSession {
   /** Asks the session to close after the current reply. */
   closeAfterReply(): void {
     this.#isClosing = true;
+  }
+
+  /** Runs `task` once the current reply is queued (STARTTLS: the upgrade after the 220). */
+  runAfterReply(task: () => Promise<void>): void {
+    this.#afterReply = task;
   }
 
   /** Runs the session until QUIT, a fatal refusal, idle timeout or the peer leaving. */
@@ -104,9 +109,13 @@ export class SmtpSession {
       if (!command.allowedIn.includes(this.stage)) throw command.outOfSequence(this);
       reply = await command.handle(this, arg);
     } catch (error) {
+      this.#afterReply = null;
       reply = this.#refusalReply(error);
     }
     this.#send(reply);
+    const task = this.#afterReply;
+    this.#afterReply = null;
+    if (task) await task();
   }
 
   /** Turns anything thrown by a handler into the reply to send. */

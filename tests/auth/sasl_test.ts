@@ -3,6 +3,7 @@ import {
   decodeBase64Text,
   decodePlainResponse,
   encodeBase64Text,
+  encodePlainResponse,
   isSaslCancel,
 } from "../../src/auth/mod.ts";
 
@@ -152,4 +153,13 @@ Deno.test("isSaslCancel() recognises * and nothing else", () => {
   assert.equal(isSaslCancel("**"), false);
   assert.equal(isSaslCancel("Kg=="), false);
   assert.equal(isSaslCancel(""), false);
+});
+
+Deno.test("encodePlainResponse() gives the RFC 4616 example and round-trips", () => {
+  assert.equal(encodePlainResponse("tim", "tanstaaftanstaaf"), "AHRpbQB0YW5zdGFhZnRhbnN0YWFm");
+  assert.deepEqual(decodePlainResponse(encodePlainResponse("b\u00f6b@example.com", "p w")), {
+    authzid: "",
+    user: "b\u00f6b@example.com",
+    password: "p w",
+  });
 });

@@ -22,6 +22,8 @@ export interface Server {
   log(): string;
   /** Resolves with the first log line matching `pattern` (deadline `timeoutMs`). */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends `signal` (e.g. "SIGHUP") without waiting for anything. */
+  signal(signal: Deno.Signal): void;
   /** SIGTERM and wait. */
   stop(): Promise<void>;
   /** SIGKILL and wait. */
@@ -154,6 +156,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     ports,
     log: () => logText,
     waitForLog,
+    signal: (signal) => child.kill(signal),
     stop: () => finish("SIGTERM"),
     kill: () => finish("SIGKILL"),
   };

@@ -6,7 +6,7 @@ import type { ImapSession } from "../session.ts";
 import { openDestination } from "./copy_move.ts";
 import { parseInternalDate } from "./internal_date.ts";
 import { mailboxArg } from "./mailboxes.ts";
-import { type Done, type ImapCommand, LOGGED_IN } from "./table.ts";
+import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
 
 async function append(session: ImapSession, cursor: CommandCursor): Promise<Done> {
   const folder = mailboxArg(cursor);

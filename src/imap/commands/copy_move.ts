@@ -10,7 +10,7 @@ import type { SelectedMailbox } from "../selected.ts";
 import { formatNumberSet } from "../sequence_set.ts";
 import type { ImapSession } from "../session.ts";
 import { mailboxArg } from "./mailboxes.ts";
-import type { Done, ImapCommand } from "./table.ts";
+import type { Done, ImapCommand } from "./types.ts";
 import { resolveTargets } from "./targets.ts";
 
 /** Opens an existing destination mailbox, or NO [TRYCREATE]. */

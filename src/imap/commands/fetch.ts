@@ -15,7 +15,7 @@ import { applyPartial, extractSection } from "../sections.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
 import { literal } from "../wire_format.ts";
-import type { Done, ImapCommand } from "./table.ts";
+import type { Done, ImapCommand } from "./types.ts";
 import { resolveTargets } from "./targets.ts";
 import { formatInternalDate } from "./internal_date.ts";
 

@@ -17,7 +17,7 @@ import { DELIMITER, patternToRegExp, specialUse, toFolder } from "../folder_name
 import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
 import { astringOut } from "../wire_format.ts";
-import { type Done, type ImapCommand, LOGGED_IN } from "./table.ts";
+import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
 
 /** The logged-in account's directory. */
 function accountDir(session: ImapSession): string {

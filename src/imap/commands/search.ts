@@ -6,7 +6,7 @@ import { matchesSearch, searchNeeds, type SearchSubject } from "../search_eval.t
 import { parseSearch } from "../search_keys.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
-import type { Done, ImapCommand } from "./table.ts";
+import type { Done, ImapCommand } from "./types.ts";
 
 function searchWith(isUid: boolean) {
   return async (session: ImapSession, cursor: CommandCursor): Promise<Done> => {

@@ -10,7 +10,7 @@ import { SelectedMailbox } from "../selected.ts";
 import { setContains } from "../sequence_set.ts";
 import type { ImapSession } from "../session.ts";
 import { mailboxArg } from "./mailboxes.ts";
-import { type Done, type ImapCommand, LOGGED_IN } from "./table.ts";
+import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
 
 const SELECTED = ["selected"] as const;
 

@@ -5,7 +5,7 @@ import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
 import { nstring } from "../wire_format.ts";
 import { prepareAccount } from "../account_setup.ts";
-import { ANY_STATE, type Done, type ImapCommand, LOGGED_IN } from "./table.ts";
+import { ANY_STATE, type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
 
 const MAX_SASL_LINE_BYTES = 12_288 + 2;
 const PRE_AUTH = ["not-authenticated"] as const;

@@ -9,7 +9,7 @@ import { formatFlags, toSystemFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
-import type { Done, ImapCommand } from "./table.ts";
+import type { Done, ImapCommand } from "./types.ts";
 import { resolveTargets } from "./targets.ts";
 
 function storeWith(isUid: boolean) {

@@ -1,0 +1,210 @@
+/**
+ * SMTP AUTH (RFC 4954) and the submission policy, over plaintext with
+ * --insecure-auth (the TLS side is in smtp_tls_test.ts): exact wire bytes
+ * with RawClient, real logins with Python's smtplib, and the brute-force brake.
+ */
+import assert from "node:assert/strict";
+import { python, startServer } from "./harness.ts";
+import { RawClient } from "./raw_client.ts";
+
+const USERS = { "alice@example.test": "alice-pw", "bob@example.test": "bob-pw" };
+const ALIASES = "sales@example.test: alice@example.test\nteam@example.test: bob@example.test\n";
+const b64 = (text: string) => btoa(text);
+const plain = (user: string, password: string) => b64(`\0${user}\0${password}`);
+
+async function greeted(port: number): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  await client.reply();
+  await client.command("EHLO client.test");
+  return client;
+}
+
+Deno.test("AUTH is neither offered nor accepted without TLS unless --insecure-auth", async () => {
+  const server = await startServer({ users: USERS });
+  try {
+    const client = await RawClient.connect(server.ports.submission!);
+    await client.reply();
+    await client.send("EHLO client.test\r\n");
+    const ehlo = await client.reply();
+    assert.ok(!ehlo.some((line) => /AUTH/.test(line)), ehlo.join("\n"));
+    assert.ok(!ehlo.some((line) => /STARTTLS/.test(line)), "no STARTTLS without a certificate");
+    assert.match(
+      await client.command(`AUTH PLAIN ${plain("alice@example.test", "alice-pw")}`),
+      /^538 5\.7\.11 /,
+    );
+    assert.match(await client.command("STARTTLS"), /^502 5\.5\.1 /);
+    client.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("AUTH PLAIN and LOGIN speak the RFC 4954 exchange byte for byte", async () => {
+  const server = await startServer({ users: USERS, flags: ["--insecure-auth"] });
+  try {
+    const port = server.ports.submission!;
+    const cases: { name: string; steps: [string, RegExp][] }[] = [
+      {
+        name: "PLAIN with an empty 334 challenge",
+        steps: [["AUTH PLAIN", /^334 $/], [
+          plain("alice@example.test", "alice-pw"),
+          /^235 2\.7\.0 /,
+        ]],
+      },
+      {
+        name: "LOGIN with Username: and Password: challenges",
+        steps: [
+          ["AUTH LOGIN", /^334 VXNlcm5hbWU6$/],
+          [b64("alice@example.test"), /^334 UGFzc3dvcmQ6$/],
+          [b64("alice-pw"), /^235 2\.7\.0 /],
+        ],
+      },
+      {
+        name: "LOGIN with the user name as initial response",
+        steps: [
+          [`AUTH login ${b64("alice@example.test")}`, /^334 UGFzc3dvcmQ6$/],
+          [b64("alice-pw"), /^235 /],
+        ],
+      },
+      { name: "a * cancels PLAIN", steps: [["AUTH PLAIN", /^334 $/], ["*", /^501 5\.0\.0 /]] },
+      {
+        name: "a * cancels LOGIN at the password",
+        steps: [["AUTH LOGIN", /^334 /], [b64("alice@example.test"), /^334 /], [
+          "*",
+          /^501 5\.0\.0 /,
+        ]],
+      },
+      {
+        name: "junk base64 is 501 5.5.2",
+        steps: [["AUTH PLAIN", /^334 $/], ["not base64!", /^501 5\.5\.2 /]],
+      },
+      { name: "junk initial response is 501 5.5.2", steps: [["AUTH PLAIN a=b=", /^501 5\.5\.2 /]] },
+      { name: "an unknown mechanism is 504", steps: [["AUTH CRAM-MD5", /^504 5\.5\.4 /]] },
+      {
+        name: "a wrong password is 535 5.7.8",
+        steps: [[`AUTH PLAIN ${plain("alice@example.test", "nope")}`, /^535 5\.7\.8 /]],
+      },
+      {
+        name: "an unknown user is 535 5.7.8 too",
+        steps: [[`AUTH PLAIN ${plain("mallory@example.test", "x")}`, /^535 5\.7\.8 /]],
+      },
+      {
+        name: "a second AUTH after success is 503",
+        steps: [
+          [`AUTH PLAIN ${plain("alice@example.test", "alice-pw")}`, /^235 /],
+          [`AUTH PLAIN ${plain("alice@example.test", "alice-pw")}`, /^503 5\.5\.1 /],
+        ],
+      },
+      {
+        name: "AUTH during a transaction is 503",
+        steps: [
+          [`AUTH PLAIN ${plain("alice@example.test", "alice-pw")}`, /^235 /],
+          ["MAIL FROM:<alice@example.test>", /^250 /],
+          [`AUTH PLAIN ${plain("alice@example.test", "alice-pw")}`, /^503 5\.5\.1 /],
+        ],
+      },
+    ];
+    for (const { name, steps } of cases) {
+      const client = await greeted(port);
+      for (const [line, expected] of steps) {
+        await client.send(line + "\r\n");
+        const reply = await client.reply();
+        assert.match(reply[reply.length - 1]!, expected, `${name}: after "${line}"`);
+      }
+      client.close();
+    }
+    assert.doesNotMatch(server.log(), /alice-pw|nope/, "no password in the log");
+    assert.match(
+      server.log(),
+      /event=auth\.failed ip=127\.0\.0\.1 user=alice@example\.test proto=smtp /,
+    );
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("submission needs AUTH for MAIL and refuses senders the user does not own", async () => {
+  const server = await startServer({
+    users: USERS,
+    aliases: ALIASES,
+    flags: ["--insecure-auth", "--relay-networks="],
+  });
+  try {
+    const anonymous = await greeted(server.ports.submission!);
+    assert.match(
+      await anonymous.command("MAIL FROM:<alice@example.test> AUTH=alice@example.test"),
+      /^530 5\.7\.0 /,
+      "the AUTH= parameter does not authenticate",
+    );
+    anonymous.close();
+
+    const client = await greeted(server.ports.submission!);
+    assert.match(
+      await client.command(`AUTH PLAIN ${plain("Alice@Example.test", "alice-pw")}`),
+      /^235 /,
+    );
+    const senders: [string, RegExp][] = [
+      ["<bob@example.test>", /^553 5\.7\.1 /],
+      ["<team@example.test>", /^553 5\.7\.1 /],
+      ["<alice@remote.test>", /^553 5\.7\.1 /],
+      ["<>", /^553 5\.7\.1 /],
+      ["<sales@example.test>", /^250 /],
+    ];
+    for (const [sender, expected] of senders) {
+      assert.match(await client.command(`MAIL FROM:${sender}`), expected, sender);
+      await client.command("RSET");
+    }
+    assert.match(await client.command("MAIL FROM:<ALICE@example.test> AUTH=<>"), /^250 /);
+    assert.match(await client.command("RCPT TO:<someone@far-away.test>"), /^250 /, "relays");
+    client.close();
+
+    const mx = await greeted(server.ports.smtp!);
+    assert.match(await mx.command("MAIL FROM:<x@remote.test>"), /^250 /);
+    assert.match(await mx.command("RCPT TO:<someone@far-away.test>"), /^554 5\.7\.1 /);
+    assert.match(await mx.command("RSET"), /^250 /);
+    assert.match(await mx.command(`AUTH PLAIN ${plain("bob@example.test", "bob-pw")}`), /^235 /);
+    assert.match(await mx.command("MAIL FROM:<team@example.test>"), /^250 /);
+    assert.match(await mx.command("RCPT TO:<someone@far-away.test>"), /^250 /, "port 25 + AUTH");
+    mx.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+const LOGIN_STORM = `
+import base64, smtplib, sys, threading
+port, source, count, password = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+codes = []
+def attempt():
+    with smtplib.SMTP("127.0.0.1", port, source_address=(source, 0), timeout=30) as s:
+        s.ehlo("client.test")
+        token = base64.b64encode(b"\\0alice@example.test\\0" + password.encode()).decode()
+        codes.append(s.docmd("AUTH", "PLAIN " + token)[0])
+threads = [threading.Thread(target=attempt) for _ in range(count)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(" ".join(str(c) for c in sorted(codes)))
+`;
+
+Deno.test("20 wrong passwords from one address are slowed, then refused; another address is unaffected", async () => {
+  const server = await startServer({ users: USERS, flags: ["--insecure-auth"] });
+  try {
+    const port = server.ports.submission!;
+    const storm = (await python(LOGIN_STORM, [port, "127.0.0.1", 20, "guess"])).trim().split(" ");
+    assert.equal(storm.length, 20);
+    assert.ok(storm.every((code) => code === "535" || code === "454"), storm.join(" "));
+    assert.ok(storm.includes("454"), `some attempts are refused outright: ${storm}`);
+    assert.ok(storm.filter((code) => code === "535").length < 10, `${storm}`);
+    const failures = server.log().split("\n").filter((line) => /event=auth\.failed /.test(line));
+    assert.ok(failures.length >= 10, "one log line per failure");
+    assert.ok(failures.some((line) => /delay_ms=[1-9]/.test(line)), "later answers were delayed");
+    assert.ok(failures.some((line) => /blocked=true/.test(line)), "the address got blocked");
+
+    const blocked = (await python(LOGIN_STORM, [port, "127.0.0.1", 1, "alice-pw"])).trim();
+    assert.equal(blocked, "454", "even the right password is refused while blocked");
+    const other = (await python(LOGIN_STORM, [port, "127.0.0.2", 1, "alice-pw"])).trim();
+    assert.equal(other, "235", "another address logs in at once");
+  } finally {
+    await server.stop();
+  }
+});

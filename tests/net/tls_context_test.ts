@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../../src/config/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { TlsConfigError, TlsContextProvider } from "../../src/net/mod.ts";
+import { HAS_OPENSSL, makeTestCertificates } from "../e2e/certs.ts";
+
+function configWith(cert: string, key: string) {
+  return loadConfig([`--tls-cert=${cert}`, `--tls-key=${key}`]).config;
+}
+
+function captureLog(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: new Logger({ level: "debug", sink: (line) => lines.push(line) }), lines };
+}
+
+Deno.test("TlsContextProvider.fromConfig() is null when no certificate is configured", async () => {
+  const provider = await TlsContextProvider.fromConfig(loadConfig([]).config, captureLog().log);
+  assert.equal(provider, null);
+});
+
+Deno.test({
+  name: "TlsContextProvider.fromConfig() names the file at fault",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    const good = await makeTestCertificates(dir);
+    const other = await makeTestCertificates(Deno.makeTempDirSync());
+    await Deno.writeTextFile(`${dir}/text.pem`, "hello\n");
+    await Deno.writeTextFile(
+      `${dir}/junk.pem`,
+      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    );
+    await Deno.writeTextFile(
+      `${dir}/junk.key`,
+      "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    );
+    const cases: { name: string; cert: string; key: string; error: RegExp }[] = [
+      {
+        name: "a missing certificate",
+        cert: `${dir}/none.pem`,
+        key: good.keyFile,
+        error: /^Cannot read TLS certificate ".*none\.pem": /,
+      },
+      {
+        name: "a missing key",
+        cert: good.certFile,
+        key: `${dir}/none.key`,
+        error: /^Cannot read TLS key ".*none\.key": /,
+      },
+      {
+        name: "a certificate that is not PEM",
+        cert: `${dir}/text.pem`,
+        key: good.keyFile,
+        error: /^Cannot use TLS certificate ".*text\.pem": not a PEM file$/,
+      },
+      {
+        name: "a PEM block that is no certificate",
+        cert: `${dir}/junk.pem`,
+        key: good.keyFile,
+        error: /^Cannot use TLS certificate ".*junk\.pem": not a valid certificate/,
+      },
+      {
+        name: "a PEM block that is no key",
+        cert: good.certFile,
+        key: `${dir}/junk.key`,
+        error: /^Cannot use TLS key ".*junk\.key": not a valid private key/,
+      },
+      {
+        name: "a key of another certificate",
+        cert: good.certFile,
+        key: other.keyFile,
+        error: /^Cannot use TLS key ".*test-leaf\.key": it does not match the certificate /,
+      },
+    ];
+    for (const { name, cert, key, error } of cases) {
+      await assert.rejects(
+        TlsContextProvider.fromConfig(configWith(cert, key), captureLog().log),
+        (thrown: unknown) => thrown instanceof TlsConfigError && error.test(thrown.message),
+        name,
+      );
+    }
+  },
+});
+
+Deno.test({
+  name: "TlsContextProvider.reload() swaps in new files and keeps the old context on error",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    const files = await makeTestCertificates(dir);
+    const { log, lines } = captureLog();
+    const provider = await TlsContextProvider.fromConfig(
+      configWith(files.certFile, files.keyFile),
+      log,
+    );
+    assert.ok(provider);
+    const first = provider.context;
+    await Deno.writeTextFile(files.keyFile, "garbage\n");
+    await provider.reload();
+    assert.equal(provider.context, first, "a failed reload keeps the old context");
+    assert.match(lines.at(-1)!, /level=error event=tls\.reload_failed .*test-leaf\.key/);
+    const next = await makeTestCertificates(Deno.makeTempDirSync());
+    await Deno.copyFile(next.keyFile, files.keyFile);
+    await Deno.copyFile(next.certFile, files.certFile);
+    await provider.reload();
+    assert.notEqual(provider.context, first);
+    assert.match(lines.at(-1)!, /event=tls\.reloaded /);
+  },
+});
