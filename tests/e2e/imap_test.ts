@@ -1,33 +1,10 @@
 /** IMAP end to end with Python's imaplib against the real server; mail arrives over SMTP. */
 import assert from "node:assert/strict";
-import { maildirFiles, python, type Server, startServer, waitUntil } from "./harness.ts";
+import { maildirFiles, python, type Server, startServer } from "./harness.ts";
+import { deliver } from "./imap_helpers.ts";
 
 const USERS = { "bob@example.test": "pw-bob" };
 const FLAGS = ["--insecure-auth"];
-
-/** Sends messages with smtplib: argv = port, then message files. */
-const SEND = `
-import smtplib, sys
-with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
-    for path in sys.argv[2:]:
-        s.sendmail("alice@remote.test", ["bob@example.test"], open(path, "rb").read())
-`;
-
-/** Delivers `messages` to bob and waits until they are in his Maildir. */
-export async function deliver(server: Server, messages: string[]): Promise<void> {
-  const before = maildirFiles(server.spoolDir, "bob@example.test").length;
-  const paths = messages.map((message, i) => {
-    const path = `${server.spoolDir}/send-${before + i}.eml`;
-    Deno.writeTextFileSync(path, message);
-    return path;
-  });
-  await python(SEND, [server.ports.smtp!, ...paths]);
-  await waitUntil(
-    () => maildirFiles(server.spoolDir, "bob@example.test").length === before + messages.length,
-    10_000,
-    "delivery",
-  );
-}
 
 function message(n: number, extra = ""): string {
   return `From: Alice <alice@remote.test>\r\nTo: bob@example.test\r\nSubject: note ${n}\r\n` +
