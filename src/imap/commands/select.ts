@@ -18,13 +18,15 @@ function selectWith(isReadOnly: boolean) {
   return async (session: ImapSession, cursor: CommandCursor): Promise<Done> => {
     const folder = mailboxArg(cursor);
     cursor.end();
-    session.deselect();
     let mailbox;
     try {
+      // Opened before the old one is released, so reselecting reuses the loaded listing.
       mailbox = await session.options.mailboxes.openMailbox(session.user as string, folder);
     } catch (error) {
       if (error instanceof FolderError) throw no("No such mailbox", "NONEXISTENT");
       throw error;
+    } finally {
+      session.deselect();
     }
     let messages;
     try {
