@@ -13,6 +13,7 @@ import {
   LocalCourier,
   retryDelayMs,
 } from "../delivery/mod.ts";
+import { startImapServer } from "../imap/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
 import { type Listener, TlsContextProvider } from "../net/mod.ts";
@@ -143,6 +144,30 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     listeners.set(
       "pop3s",
       await startPop3Server(config.pop3sListen, { ...pop3Common, kind: "pop3s" }),
+    );
+  }
+  const imapCommon = {
+    hostname: config.hostname,
+    mailboxes,
+    directory,
+    limiter: loginLimiter,
+    tls,
+    isInsecureAuthAllowed: config.insecureAuth,
+    maxMessageBytes: config.maxMessageBytes,
+    idleTimeoutMs: config.imapIdleTimeoutMs,
+    maxConnections: config.maxConnections,
+    log,
+  };
+  if (config.imapListen) {
+    listeners.set(
+      "imap",
+      await startImapServer(config.imapListen, { ...imapCommon, isImplicitTls: false }),
+    );
+  }
+  if (config.imapsListen) {
+    listeners.set(
+      "imaps",
+      await startImapServer(config.imapsListen, { ...imapCommon, isImplicitTls: true }),
     );
   }
   for (const [name, listener] of listeners) {

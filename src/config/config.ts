@@ -50,6 +50,7 @@ export interface Config {
   delayWarningMs: number;
   smtpIdleTimeoutMs: number;
   pop3IdleTimeoutMs: number;
+  imapIdleTimeoutMs: number;
   maxMessageBytes: number;
   maxRecipients: number;
   maxConnections: number;

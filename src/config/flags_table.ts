@@ -279,6 +279,13 @@ export const FLAGS = [
     help: "close an idle POP3 session after this, deleting nothing (RFC 1939: at least 10m)",
   }),
   flag({
+    name: "imap-idle-timeout",
+    key: "imapIdleTimeoutMs",
+    codec: durationCodec({ allowZero: false }),
+    default: "30m",
+    help: "log out an idle IMAP session (also in IDLE) after this (RFC 9051 5.4: at least 30m)",
+  }),
+  flag({
     name: "max-message-size",
     key: "maxMessageBytes",
     codec: sizeCodec,

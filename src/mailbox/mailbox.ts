@@ -11,6 +11,7 @@ import { syncDir, writeFileDurably } from "../spool/mod.ts";
 import { AsyncLock } from "./async_lock.ts";
 import { maildirName } from "./maildir.ts";
 import { changeLetters, curName, lettersToFlags, type SystemFlag } from "./message_name.ts";
+import { readHead } from "./read_head.ts";
 import { dirStamp, type FoundFile, scanMaildir, statFile } from "./scan.ts";
 import {
   type FlagChange,
@@ -104,6 +105,25 @@ export class Mailbox {
       if (entry === undefined) break;
       try {
         return await Deno.readFile(this.#path(entry));
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+        this.#isDirty = true;
+        await this.refresh();
+      }
+    }
+    throw new MessageGoneError(uid);
+  }
+
+  /**
+   * Reads only the header section of a message (at most `maxBytes`), for
+   * header fetches on large mailboxes. Throws `MessageGoneError` like `readMessage`.
+   */
+  async readHeader(uid: number, maxBytes = 256 * 1024): Promise<Uint8Array> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const entry = this.#entries.get(uid);
+      if (entry === undefined) break;
+      try {
+        return await readHead(this.#path(entry), maxBytes);
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
         this.#isDirty = true;

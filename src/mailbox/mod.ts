@@ -10,3 +10,4 @@ export type { FlagChange, MailboxChange, MessageInfo } from "./mailbox_types.ts"
 export { FLAG_LETTERS, parseMessageName } from "./message_name.ts";
 export type { ParsedMessageName, SystemFlag } from "./message_name.ts";
 export { UID_LIST_FILE } from "./uid_list.ts";
+export { deleteFolder, folderExists, listFolders, renameFolder } from "./folders.ts";

@@ -39,6 +39,7 @@ const DESIGN_DEFAULTS: Record<string, string | null> = {
   "delay-warning": "4h",
   "smtp-idle-timeout": "5m",
   "pop3-idle-timeout": "10m",
+  "imap-idle-timeout": "30m",
   "max-message-size": "25MB",
   "max-recipients": "1000",
   "max-connections": "256",

@@ -1,0 +1,45 @@
+/**
+ * Per-account IMAP state next to the Maildir: the subscriptions file, and
+ * the special-use folders (RFC 6154) made once, at the first login.
+ */
+import { join } from "node:path";
+import { writeFileAtomic } from "../auth/mod.ts";
+import { INBOX, type Mailboxes } from "../mailbox/mod.ts";
+import { SPECIAL_USE } from "./folder_names.ts";
+
+const SUBSCRIPTIONS_FILE = "pillarbox-subscriptions";
+const READY_MARKER = "pillarbox-imap-ready";
+
+/** Creates INBOX and the special-use folders, subscribed, unless done before. */
+export async function prepareAccount(mailboxes: Mailboxes, account: string): Promise<void> {
+  const dir = mailboxes.accountDir(account);
+  const marker = join(dir, READY_MARKER);
+  if (await Deno.stat(marker).then(() => true, () => false)) return;
+  for (const folder of [INBOX, ...SPECIAL_USE.keys()]) {
+    const mailbox = await mailboxes.openMailbox(account, folder, { create: true });
+    mailbox.release();
+  }
+  await writeSubscriptions(dir, [INBOX, ...SPECIAL_USE.keys()]);
+  await Deno.writeFile(marker, new Uint8Array());
+}
+
+/** The subscribed mailbox names, in file order. */
+export async function readSubscriptions(accountDir: string): Promise<string[]> {
+  try {
+    const text = await Deno.readTextFile(join(accountDir, SUBSCRIPTIONS_FILE));
+    return text.split("\n").filter((line) => line !== "");
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
+/** Replaces the subscriptions (atomically). */
+export async function writeSubscriptions(
+  accountDir: string,
+  names: readonly string[],
+): Promise<void> {
+  const unique = [...new Set(names)];
+  const text = unique.map((name) => name + "\n").join("");
+  await writeFileAtomic(join(accountDir, SUBSCRIPTIONS_FILE), new TextEncoder().encode(text));
+}

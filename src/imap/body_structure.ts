@@ -1,0 +1,73 @@
+/**
+ * BODY and BODYSTRUCTURE (RFC 3501 7.4.2) from a MIME tree. BODYSTRUCTURE
+ * adds the extension data (MD5, disposition, language, location).
+ */
+import { headerValue, type MimePart, parseParams } from "../mail/mime_structure.ts";
+import { formatEnvelope } from "./envelope.ts";
+import { nstring, parenList } from "./wire_format.ts";
+
+/** Formats `part` (and its children) as BODY, or BODYSTRUCTURE when `isExtended`. */
+export function formatBodyStructure(message: string, part: MimePart, isExtended: boolean): string {
+  if (part.type === "multipart") {
+    const children = part.parts.map((child) => formatBodyStructure(message, child, isExtended));
+    const fields = [children.join(""), nstring(part.subtype.toUpperCase())];
+    if (isExtended) fields.push(formatParams(part.params), ...extensions(part.header));
+    return `(${fields.join(" ")})`;
+  }
+  const header = part.header;
+  const body = message.slice(part.bodyStart, part.bodyEnd);
+  const encoding = headerValue(header, "content-transfer-encoding")?.toUpperCase() || "7BIT";
+  const fields = [
+    nstring(part.type.toUpperCase()),
+    nstring(part.subtype.toUpperCase()),
+    formatParams(part.params),
+    nstring(headerValue(header, "content-id")),
+    nstring(headerValue(header, "content-description")),
+    nstring(encoding),
+    String(body.length),
+  ];
+  if (part.type === "message" && part.subtype === "rfc822" && part.message !== null) {
+    fields.push(
+      formatEnvelope(part.message.header),
+      formatBodyStructure(message, part.message, isExtended),
+      String(countLines(body)),
+    );
+  } else if (part.type === "text") {
+    fields.push(String(countLines(body)));
+  }
+  if (isExtended) fields.push(nstring(headerValue(header, "content-md5")), ...extensions(header));
+  return `(${fields.join(" ")})`;
+}
+
+function formatParams(params: readonly [string, string][]): string {
+  if (params.length === 0) return "NIL";
+  return parenList(
+    params.flatMap(([name, value]) => [nstring(name.toUpperCase()), nstring(value)]),
+  );
+}
+
+/** Disposition, language and location. */
+function extensions(header: string): string[] {
+  const disposition = headerValue(header, "content-disposition");
+  let dispositionField = "NIL";
+  if (disposition !== null) {
+    const match = /^\s*([^\s;]+)/.exec(disposition);
+    if (match !== null) {
+      const params = parseParams(disposition.slice(match[0].length));
+      dispositionField = `(${nstring((match[1] as string).toUpperCase())} ${formatParams(params)})`;
+    }
+  }
+  const language = headerValue(header, "content-language");
+  const languages = language === null ? [] : language.split(",").map((tag) => tag.trim());
+  const languageField = languages.length === 0
+    ? "NIL"
+    : parenList(languages.filter((tag) => tag !== "").map((tag) => nstring(tag)));
+  return [dispositionField, languageField, nstring(headerValue(header, "content-location"))];
+}
+
+function countLines(body: string): number {
+  let count = 0;
+  for (let i = body.indexOf("\n"); i >= 0; i = body.indexOf("\n", i + 1)) count++;
+  if (body.length > 0 && !body.endsWith("\n")) count++;
+  return count;
+}

@@ -1,0 +1,128 @@
+/**
+ * FETCH and UID FETCH (RFC 3501 6.4.5). Only what the items need is read:
+ * nothing for FLAGS/UID/INTERNALDATE/RFC822.SIZE, the header section alone
+ * for ENVELOPE and header sections, the whole file otherwise. A non-PEEK
+ * body fetch sets \Seen (read-write sessions) and reports the new FLAGS.
+ */
+import { MessageGoneError, type MessageInfo } from "../../mailbox/mod.ts";
+import { bytesToBinary, findBodyStart, parseMimeStructure } from "../../mail/mime_structure.ts";
+import { formatBodyStructure } from "../body_structure.ts";
+import { formatEnvelope } from "../envelope.ts";
+import { type FetchItem, formatSection, parseFetchItems, setsSeen } from "../fetch_items.ts";
+import { formatFlags } from "../flags.ts";
+import type { CommandCursor } from "../parser.ts";
+import { applyPartial, extractSection } from "../sections.ts";
+import type { SelectedMailbox } from "../selected.ts";
+import type { ImapSession } from "../session.ts";
+import { literal } from "../wire_format.ts";
+import type { Done, ImapCommand } from "./types.ts";
+import { resolveTargets } from "./targets.ts";
+import { formatInternalDate } from "./internal_date.ts";
+
+const FLUSH_EVERY = 200;
+
+/** How much of a message the items need. */
+function readNeeded(items: readonly FetchItem[]): "none" | "header" | "full" {
+  let need: "none" | "header" | "full" = "none";
+  for (const item of items) {
+    if (item.kind === "section") {
+      const isHeaderOnly = item.section.part.length === 0 && item.section.kind.startsWith("HEADER");
+      if (!isHeaderOnly) return "full";
+      need = "header";
+    } else if (["BODYSTRUCTURE", "BODY", "RFC822", "RFC822.TEXT"].includes(item.name)) {
+      return "full";
+    } else if (item.name === "ENVELOPE" || item.name === "RFC822.HEADER") {
+      need = "header";
+    }
+  }
+  return need;
+}
+
+function fetchWith(isUid: boolean) {
+  return async (session: ImapSession, cursor: CommandCursor): Promise<Done> => {
+    const set = cursor.sequenceSet();
+    cursor.sp();
+    const items = parseFetchItems(cursor);
+    cursor.end();
+    const selected = session.selected as SelectedMailbox;
+    if (isUid && !items.some((item) => item.kind === "simple" && item.name === "UID")) {
+      items.unshift({ kind: "simple", name: "UID" });
+    }
+    const need = readNeeded(items);
+    const marksSeen = !selected.isReadOnly && setsSeen(items);
+    let count = 0;
+    for (const target of resolveTargets(selected, set, isUid)) {
+      let info = selected.mailbox.get(target.uid);
+      if (info === undefined) continue;
+      let text = "";
+      try {
+        if (need === "full") text = bytesToBinary(await selected.mailbox.readMessage(target.uid));
+        if (need === "header") text = bytesToBinary(await selected.mailbox.readHeader(target.uid));
+      } catch (error) {
+        if (error instanceof MessageGoneError) continue;
+        throw error;
+      }
+      let isFlagChanged = false;
+      if (marksSeen && !info.flags.includes("\\Seen")) {
+        const [updated] = await selected.mailbox.store([target.uid], { add: ["\\Seen"] }, {
+          origin: session,
+        });
+        if (updated !== undefined) info = updated;
+        isFlagChanged = true;
+      }
+      const parts = formatItems(items, { info, text, selected });
+      if (isFlagChanged && !items.some((item) => item.kind === "simple" && item.name === "FLAGS")) {
+        parts.push(`FLAGS ${formatFlags(info.flags, selected.isRecent(info.uid))}`);
+      }
+      session.send(`* ${target.seq} FETCH (${parts.join(" ")})\r\n`);
+      if (++count % FLUSH_EVERY === 0) session.connection.flush();
+    }
+    return {};
+  };
+}
+
+/** Formats each item for one message; `text` is its header or whole file as needed. */
+function formatItems(
+  items: readonly FetchItem[],
+  message: { info: MessageInfo; text: string; selected: SelectedMailbox },
+): string[] {
+  const { info, text, selected } = message;
+  let tree: ReturnType<typeof parseMimeStructure> | undefined;
+  const root = () => tree ??= parseMimeStructure(text);
+  const header = () => text.slice(0, findBodyStart(text, 0, text.length));
+  return items.map((item) => {
+    if (item.kind === "section") {
+      const data = applyPartial(extractSection(text, item.section, root()), item.partial);
+      const origin = item.partial === null ? "" : `<${item.partial.offset}>`;
+      return `BODY[${formatSection(item.section)}]${origin} ${literal(data)}`;
+    }
+    switch (item.name) {
+      case "FLAGS":
+        return `FLAGS ${formatFlags(info.flags, selected.isRecent(info.uid))}`;
+      case "UID":
+        return `UID ${info.uid}`;
+      case "INTERNALDATE":
+        return `INTERNALDATE "${formatInternalDate(info.internalDateMs)}"`;
+      case "RFC822.SIZE":
+        return `RFC822.SIZE ${info.sizeBytes}`;
+      case "ENVELOPE":
+        return `ENVELOPE ${formatEnvelope(header())}`;
+      case "BODYSTRUCTURE":
+        return `BODYSTRUCTURE ${formatBodyStructure(text, root(), true)}`;
+      case "BODY":
+        return `BODY ${formatBodyStructure(text, root(), false)}`;
+      case "RFC822":
+        return `RFC822 ${literal(text)}`;
+      case "RFC822.HEADER":
+        return `RFC822.HEADER ${literal(header())}`;
+      case "RFC822.TEXT":
+        return `RFC822.TEXT ${literal(text.slice(header().length))}`;
+    }
+  });
+}
+
+/** FETCH commands. */
+export const FETCH_COMMANDS: [string, ImapCommand][] = [
+  ["FETCH", { states: ["selected"], holdsExpunges: true, handle: fetchWith(false) }],
+  ["UID FETCH", { states: ["selected"], handle: fetchWith(true) }],
+];

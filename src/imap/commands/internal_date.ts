@@ -1,0 +1,26 @@
+/** IMAP date-time (RFC 3501 9, "date-time"): `"05-Mar-2024 10:00:00 +0000"`. */
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** Formats a time in UTC. */
+export function formatInternalDate(ms: number): string {
+  const date = new Date(ms);
+  const pad = (value: number) => String(value).padStart(2, "0");
+  return `${pad(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+/** Parses a date-time (day may be space-padded); null when malformed. */
+export function parseInternalDate(text: string): number | null {
+  const match =
+    /^([ 0-9]?[0-9])-([A-Za-z]{3})-([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{2})([0-9]{2})$/
+      .exec(text);
+  if (match === null) return null;
+  const month = MONTHS.findIndex((name) => name.toLowerCase() === match[2]?.toLowerCase());
+  if (month < 0) return null;
+  const [day, year, hour, minute, second] = [1, 3, 4, 5, 6].map((i) => Number(match[i]?.trim()));
+  const utc = Date.UTC(year!, month, day!, hour!, minute!, second!);
+  if (new Date(utc).getUTCDate() !== day || hour! > 23 || minute! > 59 || second! > 60) return null;
+  const offsetMinutes = (Number(match[8]) * 60 + Number(match[9])) * (match[7] === "-" ? -1 : 1);
+  return utc - offsetMinutes * 60_000;
+}

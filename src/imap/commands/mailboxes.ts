@@ -1,0 +1,253 @@
+/**
+ * Mailbox management: LIST (with LIST-EXTENDED selection and RETURN
+ * options, SPECIAL-USE and CHILDREN attributes), LSUB, CREATE, DELETE,
+ * RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, NAMESPACE.
+ */
+import {
+  deleteFolder,
+  FolderError,
+  folderExists,
+  INBOX,
+  listFolders,
+  renameFolder,
+} from "../../mailbox/mod.ts";
+import { readSubscriptions, writeSubscriptions } from "../account_setup.ts";
+import { bad, no } from "../errors.ts";
+import { DELIMITER, patternToRegExp, specialUse, toFolder } from "../folder_names.ts";
+import type { CommandCursor } from "../parser.ts";
+import type { ImapSession } from "../session.ts";
+import { astringOut } from "../wire_format.ts";
+import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
+
+/** The logged-in account's directory. */
+function accountDir(session: ImapSession): string {
+  return session.options.mailboxes.accountDir(session.user as string);
+}
+
+/** Reads a mailbox-name argument and maps it to a folder. */
+export function mailboxArg(cursor: CommandCursor): string {
+  return toFolder(cursor.astring());
+}
+
+interface ListOptions {
+  isSubscribedOnly: boolean;
+  isSpecialUseOnly: boolean;
+  returnSubscribed: boolean;
+}
+
+async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  const options: ListOptions = {
+    isSubscribedOnly: false,
+    isSpecialUseOnly: false,
+    returnSubscribed: false,
+  };
+  if (cursor.peek() === "(") {
+    for (const option of cursor.list((c) => c.atom().toUpperCase())) {
+      if (option === "SUBSCRIBED") options.isSubscribedOnly = options.returnSubscribed = true;
+      else if (option === "SPECIAL-USE") options.isSpecialUseOnly = true;
+      else if (option !== "RECURSIVEMATCH" && option !== "REMOTE") {
+        throw bad(`Unknown LIST selection option "${option.slice(0, 30)}"`);
+      }
+    }
+    cursor.sp();
+  }
+  const reference = cursor.astring();
+  cursor.sp();
+  const patterns = cursor.peek() === "("
+    ? cursor.list((c) => c.listPattern())
+    : [cursor.listPattern()];
+  if (cursor.accept(" ")) {
+    if (cursor.atom().toUpperCase() !== "RETURN") throw bad("Expected RETURN");
+    cursor.sp();
+    for (const option of cursor.list((c) => c.atom().toUpperCase())) {
+      if (option === "SUBSCRIBED") options.returnSubscribed = true;
+      else if (option !== "CHILDREN" && option !== "SPECIAL-USE") {
+        throw bad(`Unknown LIST return option "${option.slice(0, 30)}"`);
+      }
+    }
+  }
+  cursor.end();
+  if (patterns.length === 1 && patterns[0] === "") {
+    session.send(`* LIST (\\Noselect) "${DELIMITER}" ""\r\n`);
+    return {};
+  }
+  await sendList(session, { verb: "LIST", reference, patterns, ...options });
+  return {};
+}
+
+async function lsub(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  const reference = cursor.astring();
+  cursor.sp();
+  const pattern = cursor.listPattern();
+  cursor.end();
+  await sendList(session, {
+    verb: "LSUB",
+    reference,
+    patterns: [pattern],
+    isSubscribedOnly: true,
+    isSpecialUseOnly: false,
+    returnSubscribed: false,
+  });
+  return {};
+}
+
+async function sendList(
+  session: ImapSession,
+  request: ListOptions & { verb: string; reference: string; patterns: string[] },
+): Promise<void> {
+  const dir = accountDir(session);
+  const existing = new Set([INBOX, ...(await listFolders(dir))]);
+  const subscribed = new Set(await readSubscriptions(dir));
+  // Parents that do not exist themselves still show up as \Noselect.
+  const names = new Set(existing);
+  for (const name of existing) {
+    const levels = name.split(DELIMITER);
+    for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join(DELIMITER));
+  }
+  if (request.isSubscribedOnly) { for (const name of subscribed) names.add(name); }
+  const regexps = request.patterns.map((pattern) => patternToRegExp(request.reference + pattern));
+  for (const name of [...names].sort()) {
+    if (!regexps.some((regexp) => regexp.test(name))) continue;
+    if (request.isSubscribedOnly && !subscribed.has(name)) continue;
+    const special = specialUse(name);
+    if (request.isSpecialUseOnly && special === null) continue;
+    const attributes: string[] = [];
+    const hasChildren = [...names].some((other) => other.startsWith(name + DELIMITER));
+    if (!existing.has(name)) attributes.push("\\Noselect");
+    attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
+    if (special !== null) attributes.push(special);
+    if (request.returnSubscribed && subscribed.has(name)) attributes.push("\\Subscribed");
+    session.send(
+      `* ${request.verb} (${attributes.join(" ")}) "${DELIMITER}" ${astringOut(name)}\r\n`,
+    );
+  }
+}
+
+async function create(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  const raw = cursor.astring();
+  cursor.end();
+  const folder = toFolder(raw.endsWith(DELIMITER) ? raw.slice(0, -1) : raw);
+  if (folder === INBOX || await folderExists(accountDir(session), folder)) {
+    throw no("Mailbox already exists", "ALREADYEXISTS");
+  }
+  const mailbox = await session.options.mailboxes.openMailbox(session.user as string, folder, {
+    create: true,
+  });
+  mailbox.release();
+  session.log.info("imap.create", { folder });
+  return {};
+}
+
+async function remove(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  const folder = mailboxArg(cursor);
+  cursor.end();
+  if (folder === INBOX) throw no("INBOX cannot be deleted", "CANNOT");
+  if (session.selected?.mailbox.folder === folder) session.deselect();
+  await folderOp(() => deleteFolder(accountDir(session), folder));
+  session.log.info("imap.delete", { folder });
+  return {};
+}
+
+async function rename(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  const from = mailboxArg(cursor);
+  cursor.sp();
+  const to = mailboxArg(cursor);
+  cursor.end();
+  if (from === INBOX) throw no("Renaming INBOX is not supported", "CANNOT");
+  if (to === INBOX) throw no("Mailbox already exists", "ALREADYEXISTS");
+  if (await folderExists(accountDir(session), to)) {
+    throw no("Mailbox already exists", "ALREADYEXISTS");
+  }
+  await folderOp(() => renameFolder(accountDir(session), from, to));
+  const subscriptions = await readSubscriptions(accountDir(session));
+  const moved = subscriptions.map((name) =>
+    name === from || name.startsWith(from + DELIMITER) ? to + name.slice(from.length) : name
+  );
+  await writeSubscriptions(accountDir(session), moved);
+  session.log.info("imap.rename", { from, to });
+  return {};
+}
+
+async function folderOp(operation: () => Promise<void>): Promise<void> {
+  try {
+    await operation();
+  } catch (error) {
+    if (error instanceof FolderError) throw no(error.message, "NONEXISTENT");
+    throw error;
+  }
+}
+
+async function subscribe(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  const folder = mailboxArg(cursor);
+  cursor.end();
+  const dir = accountDir(session);
+  if (!(await folderExists(dir, folder))) throw no("No such mailbox", "NONEXISTENT");
+  await writeSubscriptions(dir, [...(await readSubscriptions(dir)), folder]);
+  return {};
+}
+
+async function unsubscribe(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  const name = cursor.astring();
+  cursor.end();
+  const dir = accountDir(session);
+  const subscriptions = await readSubscriptions(dir);
+  const folder = name.toUpperCase() === INBOX ? INBOX : name;
+  if (!subscriptions.includes(folder)) throw no("Not subscribed", "NONEXISTENT");
+  await writeSubscriptions(dir, subscriptions.filter((entry) => entry !== folder));
+  return {};
+}
+
+const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE"];
+
+async function status(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  const name = cursor.astring();
+  const folder = toFolder(name);
+  cursor.sp();
+  const items = cursor.list((c) => c.atom().toUpperCase());
+  cursor.end();
+  for (const item of items) {
+    if (!STATUS_ITEMS.includes(item)) throw bad(`Unknown STATUS item "${item.slice(0, 30)}"`);
+  }
+  let mailbox;
+  try {
+    mailbox = await session.options.mailboxes.openMailbox(session.user as string, folder);
+  } catch (error) {
+    if (error instanceof FolderError) throw no("No such mailbox", "NONEXISTENT");
+    throw error;
+  }
+  try {
+    const messages = await mailbox.refresh();
+    const values: Record<string, number> = {
+      MESSAGES: messages.length,
+      RECENT: messages.filter((message) => message.isNew).length,
+      UIDNEXT: mailbox.uidNext,
+      UIDVALIDITY: mailbox.uidValidity,
+      UNSEEN: messages.filter((message) => !message.flags.includes("\\Seen")).length,
+      SIZE: messages.reduce((sum, message) => sum + message.sizeBytes, 0),
+    };
+    const pairs = items.map((item) => `${item} ${values[item]}`);
+    session.send(`* STATUS ${astringOut(folder)} (${pairs.join(" ")})\r\n`);
+  } finally {
+    mailbox.release();
+  }
+  return {};
+}
+
+async function namespace(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  cursor.end();
+  session.send(`* NAMESPACE (("" "${DELIMITER}")) NIL NIL\r\n`);
+  return await Promise.resolve({});
+}
+
+/** Mailbox management commands. */
+export const MAILBOX_COMMANDS: [string, ImapCommand][] = [
+  ["LIST", { states: LOGGED_IN, handle: list }],
+  ["LSUB", { states: LOGGED_IN, handle: lsub }],
+  ["CREATE", { states: LOGGED_IN, handle: create }],
+  ["DELETE", { states: LOGGED_IN, handle: remove }],
+  ["RENAME", { states: LOGGED_IN, handle: rename }],
+  ["SUBSCRIBE", { states: LOGGED_IN, handle: subscribe }],
+  ["UNSUBSCRIBE", { states: LOGGED_IN, handle: unsubscribe }],
+  ["STATUS", { states: LOGGED_IN, handle: status }],
+  ["NAMESPACE", { states: LOGGED_IN, handle: namespace }],
+];

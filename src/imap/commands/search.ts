@@ -1,0 +1,56 @@
+/** SEARCH and UID SEARCH: criteria are parsed once, files read only as far as the keys look. */
+import { MessageGoneError } from "../../mailbox/mod.ts";
+import { bytesToBinary, findBodyStart } from "../../mail/mime_structure.ts";
+import type { CommandCursor } from "../parser.ts";
+import { matchesSearch, searchNeeds, type SearchSubject } from "../search_eval.ts";
+import { parseSearch } from "../search_keys.ts";
+import type { SelectedMailbox } from "../selected.ts";
+import type { ImapSession } from "../session.ts";
+import type { Done, ImapCommand } from "./types.ts";
+
+function searchWith(isUid: boolean) {
+  return async (session: ImapSession, cursor: CommandCursor): Promise<Done> => {
+    const key = parseSearch(cursor);
+    cursor.end();
+    const selected = session.selected as SelectedMailbox;
+    const need = searchNeeds(key);
+    const context = { messageCount: selected.count, maxUid: selected.maxUid };
+    const hits: number[] = [];
+    const uids = [...selected.uids()];
+    for (let i = 0; i < uids.length; i++) {
+      const uid = uids[i] as number;
+      const info = selected.mailbox.get(uid);
+      if (info === undefined) continue;
+      const subject: SearchSubject = {
+        seq: i + 1,
+        uid,
+        flags: new Set(info.flags),
+        isRecent: selected.isRecent(uid),
+        sizeBytes: info.sizeBytes,
+        internalDateMs: info.internalDateMs,
+      };
+      try {
+        if (need === "header") {
+          subject.header = bytesToBinary(await selected.mailbox.readHeader(uid));
+        } else if (need === "full") {
+          const text = bytesToBinary(await selected.mailbox.readMessage(uid));
+          const bodyStart = findBodyStart(text, 0, text.length);
+          subject.header = text.slice(0, bodyStart);
+          subject.body = text.slice(bodyStart);
+        }
+      } catch (error) {
+        if (error instanceof MessageGoneError) continue;
+        throw error;
+      }
+      if (matchesSearch(key, subject, context)) hits.push(isUid ? uid : i + 1);
+    }
+    session.send(`* SEARCH${hits.map((hit) => " " + hit).join("")}\r\n`);
+    return {};
+  };
+}
+
+/** SEARCH commands. */
+export const SEARCH_COMMANDS: [string, ImapCommand][] = [
+  ["SEARCH", { states: ["selected"], holdsExpunges: true, handle: searchWith(false) }],
+  ["UID SEARCH", { states: ["selected"], handle: searchWith(true) }],
+];

@@ -1,0 +1,138 @@
+/**
+ * Selecting and leaving a mailbox: SELECT, EXAMINE, CLOSE, UNSELECT, CHECK,
+ * EXPUNGE, UID EXPUNGE, and IDLE (RFC 2177), which pushes changes as they happen.
+ */
+import { FolderError } from "../../mailbox/mod.ts";
+import { bad, ImapError, no } from "../errors.ts";
+import { formatFlags, SYSTEM_FLAGS } from "../flags.ts";
+import type { CommandCursor } from "../parser.ts";
+import { SelectedMailbox } from "../selected.ts";
+import { setContains } from "../sequence_set.ts";
+import type { ImapSession } from "../session.ts";
+import { mailboxArg } from "./mailboxes.ts";
+import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
+
+const SELECTED = ["selected"] as const;
+
+function selectWith(isReadOnly: boolean) {
+  return async (session: ImapSession, cursor: CommandCursor): Promise<Done> => {
+    const folder = mailboxArg(cursor);
+    cursor.end();
+    let mailbox;
+    try {
+      // Opened before the old one is released, so reselecting reuses the loaded listing.
+      mailbox = await session.options.mailboxes.openMailbox(session.user as string, folder);
+    } catch (error) {
+      if (error instanceof FolderError) throw no("No such mailbox", "NONEXISTENT");
+      throw error;
+    } finally {
+      session.deselect();
+    }
+    let messages;
+    try {
+      messages = await mailbox.refresh();
+    } catch (error) {
+      mailbox.release();
+      throw error;
+    }
+    const selected = new SelectedMailbox(mailbox, { isReadOnly, messages, origin: session });
+    session.selected = selected;
+    const firstUnseen = messages.findIndex((message) => !message.flags.includes("\\Seen"));
+    session.send(`* FLAGS ${formatFlags(SYSTEM_FLAGS, false)}\r\n`);
+    session.send(`* ${selected.count} EXISTS\r\n* ${selected.recentCount} RECENT\r\n`);
+    if (firstUnseen >= 0) session.send(`* OK [UNSEEN ${firstUnseen + 1}] First unseen\r\n`);
+    session.send(`* OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid\r\n`);
+    session.send(`* OK [UIDNEXT ${mailbox.uidNext}] Predicted next UID\r\n`);
+    const permanent = isReadOnly ? "()" : formatFlags(SYSTEM_FLAGS, false);
+    session.send(`* OK [PERMANENTFLAGS ${permanent}] Limited\r\n`);
+    session.log.debug("imap.select", { folder, messages: selected.count });
+    return {
+      code: isReadOnly ? "READ-ONLY" : "READ-WRITE",
+      text: `${isReadOnly ? "EXAMINE" : "SELECT"} completed`,
+    };
+  };
+}
+
+/** Expunges the \Deleted messages in view (those in `uidSet` only, when given). */
+async function expungeDeleted(
+  session: ImapSession,
+  uidSet: ReturnType<CommandCursor["sequenceSet"]> | null,
+): Promise<void> {
+  const selected = session.selected as SelectedMailbox;
+  if (selected.isReadOnly) throw no("Mailbox is read-only", "READ-ONLY");
+  const maxUid = selected.maxUid;
+  const doomed = selected.uids().filter((uid) =>
+    selected.mailbox.get(uid)?.flags.includes("\\Deleted") &&
+    (uidSet === null || setContains(uidSet, uid, maxUid))
+  );
+  if (doomed.length > 0) await selected.mailbox.expunge(doomed, { origin: session });
+}
+
+async function expunge(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  cursor.end();
+  await expungeDeleted(session, null);
+  return {};
+}
+
+async function uidExpunge(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  const set = cursor.sequenceSet();
+  cursor.end();
+  await expungeDeleted(session, set);
+  return {};
+}
+
+async function close(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  cursor.end();
+  if (session.selected?.isReadOnly === false) await expungeDeleted(session, null);
+  session.deselect();
+  return {};
+}
+
+async function unselect(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  cursor.end();
+  session.deselect();
+  return await Promise.resolve({});
+}
+
+async function check(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  cursor.end();
+  await session.selected?.mailbox.refresh();
+  return {};
+}
+
+async function idle(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  cursor.end();
+  session.send("+ idling\r\n");
+  await session.selected?.mailbox.refresh();
+  const line = session.connection.readLine(64);
+  while (true) {
+    session.sendUpdates({ mayExpunge: true });
+    session.connection.flush();
+    const selected = session.selected;
+    const changed = selected === null ? new Promise<never>(() => {}) : selected.waitForChange();
+    const winner = await Promise.race([line.then((read) => ({ read })), changed.then(() => null)]);
+    if (winner === null) continue;
+    const { read } = winner;
+    if (read.kind === "eof") {
+      session.logout();
+      return { isAnswered: true };
+    }
+    if (read.kind === "timeout") throw new ImapError("BYE", "Autologout; idle for too long");
+    if (read.kind === "line" && read.text.toUpperCase() === "DONE") {
+      return { text: "IDLE terminated" };
+    }
+    throw bad("Expected DONE");
+  }
+}
+
+/** Selection commands. */
+export const SELECT_COMMANDS: [string, ImapCommand][] = [
+  ["SELECT", { states: LOGGED_IN, handle: selectWith(false) }],
+  ["EXAMINE", { states: LOGGED_IN, handle: selectWith(true) }],
+  ["CLOSE", { states: SELECTED, handle: close }],
+  ["UNSELECT", { states: SELECTED, handle: unselect }],
+  ["CHECK", { states: SELECTED, handle: check }],
+  ["EXPUNGE", { states: SELECTED, handle: expunge }],
+  ["UID EXPUNGE", { states: SELECTED, handle: uidExpunge }],
+  ["IDLE", { states: LOGGED_IN, handle: idle }],
+];

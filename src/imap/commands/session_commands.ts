@@ -1,0 +1,127 @@
+/** Any-state and login commands: CAPABILITY, NOOP, LOGOUT, ID, ENABLE, STARTTLS, LOGIN, AUTHENTICATE. */
+import { decodePlainResponse, formatAuthFailureFields, isSaslCancel } from "../../auth/mod.ts";
+import { bad, ImapError, no } from "../errors.ts";
+import type { CommandCursor } from "../parser.ts";
+import type { ImapSession } from "../session.ts";
+import { nstring } from "../wire_format.ts";
+import { prepareAccount } from "../account_setup.ts";
+import { ANY_STATE, type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
+
+const MAX_SASL_LINE_BYTES = 12_288 + 2;
+const PRE_AUTH = ["not-authenticated"] as const;
+
+async function capability(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  cursor.end();
+  session.send(`* CAPABILITY ${session.capabilities().join(" ")}\r\n`);
+  return await Promise.resolve({});
+}
+
+async function noop(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  cursor.end();
+  await session.selected?.mailbox.refresh();
+  return {};
+}
+
+async function logout(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  cursor.end();
+  session.send("* BYE Logging out\r\n");
+  session.logout();
+  return await Promise.resolve({});
+}
+
+async function id(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  if (cursor.peek() === "(") cursor.list((c) => c.peek() === "N" ? c.atom() : c.astring());
+  else if (cursor.atom().toUpperCase() !== "NIL") throw bad("Expected a list or NIL");
+  cursor.end();
+  session.send(`* ID (${nstring("name")} ${nstring("Pillarbox")})\r\n`);
+  return await Promise.resolve({});
+}
+
+async function enable(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  cursor.atom();
+  while (cursor.accept(" ")) cursor.atom();
+  cursor.end();
+  // No ENABLE-able extension is supported: the list of enabled ones is empty.
+  session.send("* ENABLED\r\n");
+  return await Promise.resolve({});
+}
+
+async function starttls(session: ImapSession, cursor: CommandCursor, tag: string): Promise<Done> {
+  cursor.end();
+  if (session.options.tls === null) throw bad("TLS is not available");
+  if (session.isTls) throw bad("TLS is already active");
+  session.send(`${tag} OK Begin TLS negotiation now\r\n`);
+  const isUp = await session.connection.startServerTls(session.options.tls.context);
+  if (!isUp) {
+    session.logout();
+    throw new ImapError("BYE", "TLS negotiation failed");
+  }
+  session.log.info("imap.starttls", { protocol: session.connection.tls?.protocol });
+  return { isAnswered: true };
+}
+
+async function login(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  const user = cursor.astring();
+  cursor.sp();
+  const password = cursor.astring();
+  cursor.end();
+  if (!session.mayAuthenticate) throw no("Use STARTTLS first", "PRIVACYREQUIRED");
+  return await completeLogin(session, user, password);
+}
+
+async function authenticate(session: ImapSession, cursor: CommandCursor): Promise<Done> {
+  const mechanism = cursor.atom().toUpperCase();
+  let initial: string | null = null;
+  if (cursor.accept(" ")) initial = cursor.atom("=");
+  cursor.end();
+  if (mechanism !== "PLAIN") throw no(`Mechanism "${mechanism.slice(0, 20)}" not supported`);
+  if (!session.mayAuthenticate) throw no("Use STARTTLS first", "PRIVACYREQUIRED");
+  let response = initial ?? "";
+  if (initial === null) {
+    session.send("+ \r\n");
+    const read = await session.connection.readLine(MAX_SASL_LINE_BYTES);
+    if (read.kind === "eof" || read.kind === "timeout") {
+      session.logout();
+      throw new ImapError("BYE", "Connection ended during authentication");
+    }
+    if (read.kind === "too-long") throw bad("Authentication response too long");
+    if (isSaslCancel(read.text)) throw bad("Authentication cancelled");
+    response = read.text;
+  }
+  const credentials = decodePlainResponse(response === "=" ? "" : response);
+  if ("error" in credentials) throw bad(`Invalid PLAIN response: ${credentials.error}`);
+  return await completeLogin(session, credentials.user, credentials.password);
+}
+
+/** Checks the password through the shared limiter and enters the authenticated state. */
+async function completeLogin(session: ImapSession, user: string, password: string): Promise<Done> {
+  const ip = session.connection.remoteAddress;
+  const verdict = session.options.limiter.check(ip);
+  if (!verdict.allowed) {
+    throw no("Too many failed logins; try again later", "UNAVAILABLE");
+  }
+  if (verdict.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
+  if (!(await session.options.directory.verifyLogin(user, password))) {
+    session.options.limiter.recordFailure(ip);
+    const { event, ...fields } = formatAuthFailureFields(ip, user, "imap");
+    session.log.warn(event, fields);
+    throw no("Invalid credentials", "AUTHENTICATIONFAILED");
+  }
+  session.options.limiter.recordSuccess(ip);
+  session.user = user.toLowerCase();
+  await prepareAccount(session.options.mailboxes, session.user);
+  session.log.info("imap.login", { user: session.user, tls: session.isTls });
+  return { code: `CAPABILITY ${session.capabilities().join(" ")}`, text: "Logged in" };
+}
+
+/** Session-level commands. */
+export const SESSION_COMMANDS: [string, ImapCommand][] = [
+  ["CAPABILITY", { states: ANY_STATE, handle: capability }],
+  ["NOOP", { states: ANY_STATE, handle: noop }],
+  ["LOGOUT", { states: ANY_STATE, handle: logout }],
+  ["ID", { states: ANY_STATE, handle: id }],
+  ["ENABLE", { states: LOGGED_IN, handle: enable }],
+  ["STARTTLS", { states: PRE_AUTH, handle: starttls }],
+  ["LOGIN", { states: PRE_AUTH, handle: login }],
+  ["AUTHENTICATE", { states: PRE_AUTH, handle: authenticate }],
+];

@@ -1,0 +1,22 @@
+/**
+ * \Recent (RFC 3501 2.3.2): a message is recent in exactly one session, the
+ * first to select its mailbox read-write after it arrived. Messages still
+ * in `new/` are candidates; this process remembers which were claimed, per
+ * shared `Mailbox` instance.
+ */
+import type { Mailbox, MessageInfo } from "../mailbox/mod.ts";
+
+const claimed = new WeakMap<Mailbox, Set<number>>();
+
+/** Claims the unclaimed new messages among `messages`; returns their UIDs. */
+export function claimRecent(mailbox: Mailbox, messages: readonly MessageInfo[]): number[] {
+  let seen = claimed.get(mailbox);
+  if (seen === undefined) claimed.set(mailbox, seen = new Set());
+  const mine: number[] = [];
+  for (const message of messages) {
+    if (!message.isNew || seen.has(message.uid)) continue;
+    seen.add(message.uid);
+    mine.push(message.uid);
+  }
+  return mine;
+}

@@ -1,0 +1,131 @@
+/**
+ * Evaluating SEARCH keys against one message. Pure: the caller loads what
+ * `searchNeeds` says the keys look at (nothing, the header, or the whole
+ * message) and passes it in. Matching is case-insensitive substring on the
+ * raw text (encoded words and transfer encodings are not decoded).
+ */
+import type { SearchKey } from "./search_keys.ts";
+import { setContains } from "./sequence_set.ts";
+
+/** What a key can look at for one message. */
+export interface SearchSubject {
+  seq: number;
+  uid: number;
+  flags: ReadonlySet<string>;
+  isRecent: boolean;
+  sizeBytes: number;
+  internalDateMs: number;
+  /** The header section (unfolding not needed), when `searchNeeds` asked for it. */
+  header?: string;
+  /** The body after the header section, when `searchNeeds` said "full". */
+  body?: string;
+}
+
+/** The mailbox-wide values `*` stands for. */
+export interface SearchContext {
+  messageCount: number;
+  maxUid: number;
+}
+
+/** What must be read from disk to evaluate `key`. */
+export function searchNeeds(key: SearchKey): "meta" | "header" | "full" {
+  switch (key.kind) {
+    case "header":
+      return "header";
+    case "date":
+      return key.isSentDate ? "header" : "meta";
+    case "body":
+    case "text":
+      return "full";
+    case "not":
+      return searchNeeds(key.key);
+    case "or":
+      return widest([searchNeeds(key.left), searchNeeds(key.right)]);
+    case "and":
+      return widest(key.keys.map(searchNeeds));
+    default:
+      return "meta";
+  }
+}
+
+function widest(needs: ("meta" | "header" | "full")[]): "meta" | "header" | "full" {
+  if (needs.includes("full")) return "full";
+  return needs.includes("header") ? "header" : "meta";
+}
+
+/** Whether `subject` matches `key`. */
+export function matchesSearch(
+  key: SearchKey,
+  subject: SearchSubject,
+  context: SearchContext,
+): boolean {
+  switch (key.kind) {
+    case "all":
+      return true;
+    case "flag":
+      return hasFlag(subject.flags, key.flag) === key.isSet;
+    case "recent":
+      return subject.isRecent === key.isSet;
+    case "header":
+      return headerValues(subject.header ?? "", key.field).some((value) =>
+        contains(value, key.value)
+      );
+    case "body":
+      return contains(subject.body ?? "", key.value);
+    case "text":
+      return contains(subject.header ?? "", key.value) || contains(subject.body ?? "", key.value);
+    case "date": {
+      const ms = key.isSentDate ? sentDateMs(subject.header ?? "") : subject.internalDateMs;
+      if (ms === null) return false;
+      const day = Math.floor(ms / 86_400_000);
+      if (key.op === "before") return day < key.day;
+      return key.op === "on" ? day === key.day : day >= key.day;
+    }
+    case "size":
+      return key.op === "larger" ? subject.sizeBytes > key.bytes : subject.sizeBytes < key.bytes;
+    case "uid":
+      return setContains(key.set, subject.uid, context.maxUid);
+    case "seq":
+      return setContains(key.set, subject.seq, context.messageCount);
+    case "not":
+      return !matchesSearch(key.key, subject, context);
+    case "or":
+      return matchesSearch(key.left, subject, context) ||
+        matchesSearch(key.right, subject, context);
+    case "and":
+      return key.keys.every((inner) => matchesSearch(inner, subject, context));
+  }
+}
+
+function hasFlag(flags: ReadonlySet<string>, flag: string): boolean {
+  if (flags.has(flag)) return true;
+  const lower = flag.toLowerCase();
+  for (const present of flags) if (present.toLowerCase() === lower) return true;
+  return false;
+}
+
+function contains(haystack: string, needle: string): boolean {
+  return haystack.toLowerCase().includes(needle.toLowerCase());
+}
+
+/** The unfolded values of every `field` header in `header` (field uppercased). */
+export function headerValues(header: string, field: string): string[] {
+  const values: string[] = [];
+  const lines = header.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const colon = line.indexOf(":");
+    if (colon <= 0 || line.slice(0, colon).trim().toUpperCase() !== field) continue;
+    let value = line.slice(colon + 1);
+    while (i + 1 < lines.length && /^[ \t]/.test(lines[i + 1] as string)) value += lines[++i];
+    values.push(value.trim());
+  }
+  return values;
+}
+
+function sentDateMs(header: string): number | null {
+  const value = headerValues(header, "DATE")[0];
+  if (value === undefined) return null;
+  const ms = Date.parse(value.replace(/\([^)]*\)/g, "").trim());
+  return Number.isNaN(ms) ? null : ms;
+}

@@ -1,0 +1,78 @@
+/**
+ * Extracting `BODY[section]` data from a message (RFC 3501 6.4.5): part
+ * paths through multiparts and embedded messages, HEADER, HEADER.FIELDS
+ * (NOT), TEXT and MIME.
+ */
+import { type MimePart, parseMimeStructure } from "../mail/mime_structure.ts";
+import type { Section } from "./fetch_items.ts";
+
+/** Finds the entity a part path names, or null. */
+export function findPart(root: MimePart, path: readonly number[]): MimePart | null {
+  let current = root;
+  for (const index of path) {
+    if (current !== root && current.message !== null) current = current.message;
+    if (current.type === "multipart") {
+      const child = current.parts[index - 1];
+      if (child === undefined) return null;
+      current = child;
+    } else if (index !== 1) {
+      return null;
+    }
+  }
+  return current;
+}
+
+/**
+ * The bytes (binary string) of `section` of `message`; "" for a part that
+ * does not exist (RFC 3501 allows an empty string for a missing part).
+ * `root` may be passed when already parsed.
+ */
+export function extractSection(message: string, section: Section, root?: MimePart): string {
+  if (section.part.length === 0 && section.kind === "") return message;
+  const tree = root ?? parseMimeStructure(message);
+  const part = findPart(tree, section.part);
+  if (part === null) return "";
+  // HEADER and TEXT name the header/body of a message: the root or an embedded message/rfc822.
+  const container = section.part.length === 0 ? tree : part.message;
+  switch (section.kind) {
+    case "":
+      return message.slice(part.bodyStart, part.bodyEnd);
+    case "MIME":
+      return part.header;
+    case "TEXT":
+      return container === null ? "" : message.slice(container.bodyStart, container.bodyEnd);
+    case "HEADER":
+      return container === null ? "" : container.header;
+    case "HEADER.FIELDS":
+    case "HEADER.FIELDS.NOT":
+      if (container === null) return "";
+      return filterHeader(container.header, section.fields, section.kind === "HEADER.FIELDS");
+  }
+}
+
+/** The header fields whose names are (or with `isKeep` false, are not) in `names`, plus CRLF. */
+export function filterHeader(header: string, names: readonly string[], isKeep: boolean): string {
+  const wanted = new Set(names.map((name) => name.toUpperCase()));
+  let out = "";
+  let isKept = false;
+  for (const line of header.split(/(?<=\n)/)) {
+    if (line === "\r\n" || line === "\n") break;
+    if (/^[ \t]/.test(line)) {
+      if (isKept) out += line;
+      continue;
+    }
+    const colon = line.indexOf(":");
+    const name = colon > 0 ? line.slice(0, colon).trim().toUpperCase() : "";
+    isKept = name !== "" && wanted.has(name) === isKeep;
+    if (isKept) out += line;
+  }
+  return out + "\r\n";
+}
+
+/** Applies `<offset.length>` to data. */
+export function applyPartial(
+  data: string,
+  partial: { offset: number; length: number } | null,
+): string {
+  return partial === null ? data : data.slice(partial.offset, partial.offset + partial.length);
+}

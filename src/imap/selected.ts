@@ -1,0 +1,160 @@
+/**
+ * A session's view of its selected mailbox: the UIDs in sequence-number
+ * order as this client knows them, and the changes (new messages, flag
+ * changes by others, expunges) waiting to be told. Changes arrive from the
+ * shared `Mailbox` events; they are announced between commands or during
+ * IDLE, and expunges never while a FETCH, STORE or SEARCH is answered.
+ */
+import type { Mailbox, MailboxChange, MessageInfo } from "../mailbox/mod.ts";
+import { formatFlags } from "./flags.ts";
+import { claimRecent } from "./recent.ts";
+
+/** The selected mailbox of one session. */
+export class SelectedMailbox {
+  readonly mailbox: Mailbox;
+  readonly isReadOnly: boolean;
+  /** UIDs in sequence order (index + 1 = sequence number). */
+  #uids: number[];
+  #recent = new Set<number>();
+  #pendingExpunged = new Set<number>();
+  #pendingAdded: number[] = [];
+  #pendingFlags = new Set<number>();
+  #unsubscribe: () => void;
+  #wake: (() => void) | null = null;
+  readonly #origin: unknown;
+
+  constructor(
+    mailbox: Mailbox,
+    options: { isReadOnly: boolean; messages: readonly MessageInfo[]; origin: unknown },
+  ) {
+    this.mailbox = mailbox;
+    this.isReadOnly = options.isReadOnly;
+    this.#origin = options.origin;
+    this.#uids = options.messages.map((message) => message.uid);
+    this.#claim(options.messages);
+    this.#unsubscribe = mailbox.onChange((change) => this.#onChange(change));
+  }
+
+  /** Number of messages this client knows of (EXISTS). */
+  get count(): number {
+    return this.#uids.length;
+  }
+
+  /** The highest UID in view, 0 when empty. */
+  get maxUid(): number {
+    return this.#uids.at(-1) ?? 0;
+  }
+
+  /** How many messages are \Recent for this session. */
+  get recentCount(): number {
+    return this.#recent.size;
+  }
+
+  /** The UID at sequence number `seq`. */
+  uidAt(seq: number): number {
+    return this.#uids[seq - 1] as number;
+  }
+
+  /** The sequence number of `uid`, or 0 when not in view. */
+  seqOf(uid: number): number {
+    let low = 0;
+    let high = this.#uids.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const value = this.#uids[mid] as number;
+      if (value === uid) return mid + 1;
+      if (value < uid) low = mid + 1;
+      else high = mid - 1;
+    }
+    return 0;
+  }
+
+  /** Every UID in view, ascending. */
+  uids(): readonly number[] {
+    return this.#uids;
+  }
+
+  /** Whether `uid` is \Recent in this session. */
+  isRecent(uid: number): boolean {
+    return this.#recent.has(uid);
+  }
+
+  /** Resolves when a change is waiting (IDLE); at once if one already is. */
+  waitForChange(): Promise<void> {
+    if (this.hasPending()) return Promise.resolve();
+    return new Promise((resolve) => (this.#wake = resolve));
+  }
+
+  /** True when anything is waiting to be announced. */
+  hasPending(): boolean {
+    return this.#pendingAdded.length > 0 || this.#pendingExpunged.size > 0 ||
+      this.#pendingFlags.size > 0;
+  }
+
+  /**
+   * The untagged responses for waiting changes, applying them to the view:
+   * EXPUNGEs (when `mayExpunge`), flag FETCHes, then EXISTS and RECENT.
+   */
+  takeUpdates(options: { mayExpunge: boolean }): string[] {
+    const lines: string[] = [];
+    if (options.mayExpunge && this.#pendingExpunged.size > 0) {
+      for (let i = this.#uids.length - 1; i >= 0; i--) {
+        const uid = this.#uids[i] as number;
+        if (!this.#pendingExpunged.has(uid)) continue;
+        this.#uids.splice(i, 1);
+        this.#recent.delete(uid);
+        this.#pendingFlags.delete(uid);
+        lines.push(`* ${i + 1} EXPUNGE\r\n`);
+      }
+      this.#pendingExpunged.clear();
+    }
+    for (const uid of this.#pendingFlags) {
+      const seq = this.seqOf(uid);
+      const message = this.mailbox.get(uid);
+      if (seq === 0 || message === undefined) continue;
+      const flags = formatFlags(message.flags, this.#recent.has(uid));
+      lines.push(`* ${seq} FETCH (UID ${uid} FLAGS ${flags})\r\n`);
+    }
+    this.#pendingFlags.clear();
+    if (this.#pendingAdded.length > 0) {
+      const known = new Set(this.#uids);
+      const fresh = this.#pendingAdded.filter((uid) => !known.has(uid) && this.mailbox.get(uid));
+      this.#pendingAdded = [];
+      if (fresh.length > 0) {
+        this.#uids.push(...fresh);
+        this.#uids.sort((a, b) => a - b);
+        this.#claim(fresh.map((uid) => this.mailbox.get(uid) as MessageInfo));
+        lines.push(`* ${this.#uids.length} EXISTS\r\n`, `* ${this.#recent.size} RECENT\r\n`);
+      }
+    }
+    return lines;
+  }
+
+  /** Stops listening (CLOSE, UNSELECT, another SELECT, logout). */
+  close(): void {
+    this.#unsubscribe();
+    this.#wake?.();
+    this.#wake = null;
+  }
+
+  #claim(messages: readonly MessageInfo[]): void {
+    if (this.isReadOnly) return;
+    for (const uid of claimRecent(this.mailbox, messages)) this.#recent.add(uid);
+  }
+
+  #onChange(change: MailboxChange): void {
+    if (change.kind === "added") {
+      for (const message of change.messages) this.#pendingAdded.push(message.uid);
+    } else if (change.kind === "expunged") {
+      for (const uid of change.uids) {
+        if (this.seqOf(uid) > 0) this.#pendingExpunged.add(uid);
+      }
+      this.#pendingAdded = this.#pendingAdded.filter((uid) => !change.uids.includes(uid));
+    } else if (change.origin !== this.#origin) {
+      for (const message of change.messages) this.#pendingFlags.add(message.uid);
+    }
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}

@@ -1,0 +1,19 @@
+/** Starts an IMAP (or IMAPS) listener running `ImapSession`s. */
+import { type ListenAddress, type Listener, startListener } from "../net/mod.ts";
+import type { ImapServerOptions } from "./options.ts";
+import { ImapSession } from "./session.ts";
+
+/** Binds `address` and serves IMAP on it. */
+export function startImapServer(
+  address: ListenAddress,
+  options: ImapServerOptions & { maxConnections: number },
+): Promise<Listener> {
+  return startListener(address, {
+    name: options.isImplicitTls ? "imaps" : "imap",
+    maxConnections: options.maxConnections,
+    idleTimeoutMs: options.idleTimeoutMs,
+    busyLine: "* BYE Too many connections; try again later\r\n",
+    log: options.log,
+    onConnection: (connection) => new ImapSession(connection, options).run(),
+  });
+}

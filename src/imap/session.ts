@@ -1,0 +1,178 @@
+/**
+ * One IMAP connection: reads commands (with their literals), dispatches
+ * them through the command table by state, announces mailbox changes, and
+ * turns every refusal into a tagged `NO`/`BAD` (or `BYE`) in one place,
+ * `#respond`. An unexpected exception becomes `NO [SERVERBUG]` with the
+ * connection id and a logged stack; the session goes on.
+ */
+import { newCid } from "../log/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import type { Connection } from "../net/mod.ts";
+import { binaryToBytes } from "../mail/mime_structure.ts";
+import { readCommand } from "./command_reader.ts";
+import { COMMANDS, type SessionState } from "./commands/table.ts";
+import { bad, ImapError } from "./errors.ts";
+import type { ImapServerOptions } from "./options.ts";
+import { CommandCursor, parseCommandStart } from "./parser.ts";
+import type { SelectedMailbox } from "./selected.ts";
+
+const MAX_BAD_COMMANDS = 20;
+
+/** The state of one connection; handlers read and change it. */
+export class ImapSession {
+  readonly cid = newCid();
+  readonly connection: Connection;
+  readonly options: ImapServerOptions;
+  readonly log: Logger;
+  /** The logged-in account, or null. */
+  user: string | null = null;
+  selected: SelectedMailbox | null = null;
+  #isLoggingOut = false;
+  #badCount = 0;
+
+  constructor(connection: Connection, options: ImapServerOptions) {
+    this.connection = connection;
+    this.options = options;
+    this.log = options.log.with({ cid: this.cid });
+  }
+
+  /** Where the session stands, for the command table. */
+  get state(): SessionState {
+    if (this.user === null) return "not-authenticated";
+    return this.selected === null ? "authenticated" : "selected";
+  }
+
+  /** True when the connection is encrypted. */
+  get isTls(): boolean {
+    return this.connection.tls !== null;
+  }
+
+  /** True when LOGIN and AUTHENTICATE are allowed now. */
+  get mayAuthenticate(): boolean {
+    return this.isTls || this.options.isInsecureAuthAllowed;
+  }
+
+  /** Ends the session after the current response. */
+  logout(): void {
+    this.#isLoggingOut = true;
+  }
+
+  /** Sends an untagged or continuation line now-ish (flushed before the next read). */
+  send(text: string): void {
+    this.connection.write(/^[\x00-\x7f]*$/.test(text) ? text : binaryToBytes(text));
+  }
+
+  /** Deselects the current mailbox (if any), releasing it. */
+  deselect(): void {
+    if (this.selected === null) return;
+    this.selected.close();
+    this.selected.mailbox.release();
+    this.selected = null;
+  }
+
+  /** Sends the waiting mailbox changes (expunges only when `mayExpunge`). */
+  sendUpdates(options: { mayExpunge: boolean }): void {
+    if (this.selected === null) return;
+    for (const line of this.selected.takeUpdates(options)) this.send(line);
+  }
+
+  /** Runs the session until LOGOUT, autologout or the peer leaving. */
+  async run(): Promise<void> {
+    this.log.info("imap.connect", {
+      ip: this.connection.remoteAddress,
+      port: this.connection.remotePort,
+      tls: this.options.isImplicitTls,
+    });
+    try {
+      if (this.options.isImplicitTls) {
+        if (this.options.tls === null) return;
+        if (!(await this.connection.startServerTls(this.options.tls.context))) return;
+      }
+      this.send(
+        `* OK [${this.capabilities().join(" ")}] ${this.options.hostname} Pillarbox IMAP ready\r\n`,
+      );
+      while (!this.#isLoggingOut) {
+        const read = await readCommand(this.connection, {
+          maxAppendBytes: this.options.maxMessageBytes,
+        });
+        if (read.kind === "eof") break;
+        if (read.kind === "timeout") {
+          this.send("* BYE Autologout; idle for too long\r\n");
+          break;
+        }
+        if (read.kind === "refused") {
+          this.#respond(read.tag, read.error);
+          if (read.mustClose) {
+            this.send("* BYE Literal refused; closing the connection\r\n");
+            break;
+          }
+          continue;
+        }
+        await this.#dispatch(new CommandCursor(read.raw));
+      }
+    } finally {
+      this.deselect();
+      this.connection.flush();
+      this.log.info("imap.disconnect", { user: this.user ?? undefined });
+    }
+  }
+
+  /** The capabilities for the current state (RFC 3501 7.2.1). */
+  capabilities(): string[] {
+    const caps = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE"];
+    caps.push("UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED");
+    if (this.user === null) {
+      if (!this.isTls && this.options.tls !== null) caps.push("STARTTLS");
+      if (this.mayAuthenticate) caps.push("AUTH=PLAIN");
+      else caps.push("LOGINDISABLED");
+    }
+    return caps;
+  }
+
+  async #dispatch(cursor: CommandCursor): Promise<void> {
+    let tag = "*";
+    try {
+      const start = parseCommandStart(cursor);
+      tag = start.tag;
+      const command = COMMANDS.get(start.verb);
+      this.log.debug("imap.command", { verb: command ? start.verb : "?" });
+      if (command === undefined) throw bad(`Unknown command "${start.verb.slice(0, 30)}"`);
+      if (!command.states.includes(this.state)) {
+        throw bad(`${start.verb} is not allowed ${stateWords(this.state)}`);
+      }
+      if (!cursor.atEnd()) cursor.sp();
+      const done = await command.handle(this, cursor, tag);
+      this.sendUpdates({ mayExpunge: !command.holdsExpunges });
+      if (done?.isAnswered) return;
+      const code = done?.code ? `[${done.code}] ` : "";
+      this.send(`${tag} OK ${code}${done?.text ?? `${start.verb} completed`}\r\n`);
+      this.#badCount = 0;
+    } catch (error) {
+      this.sendUpdates({ mayExpunge: false });
+      this.#respond(tag, error);
+    }
+  }
+
+  /** The one place where refusals become wire bytes. */
+  #respond(tag: string, error: unknown): void {
+    if (error instanceof ImapError) {
+      if (error.status === "BAD" && ++this.#badCount >= MAX_BAD_COMMANDS) {
+        this.send("* BYE Too many invalid commands\r\n");
+        this.logout();
+        return;
+      }
+      this.send(error.format(tag));
+      if (error.status === "BYE") this.logout();
+      return;
+    }
+    this.log.error("imap.internal_error", {
+      error: error instanceof Error ? error.stack ?? error.message : String(error),
+    });
+    this.send(`${tag} NO [SERVERBUG] Internal error (${this.cid})\r\n`);
+  }
+}
+
+function stateWords(state: SessionState): string {
+  if (state === "not-authenticated") return "before login";
+  return state === "authenticated" ? "without a selected mailbox" : "with a mailbox selected";
+}

@@ -1,0 +1,30 @@
+/**
+ * Formatting IMAP data values: NIL, quoted strings, literals, lists. Values
+ * are binary strings (one char per byte), so a literal's `{n}` counts bytes.
+ */
+
+/** `value` as a quoted string, or a literal when quoting cannot carry it; NIL for null. */
+export function nstring(value: string | null): string {
+  if (value === null) return "NIL";
+  if (/^[\x20-\x7e]*$/.test(value) && value.length <= 1024) {
+    return `"${value.replace(/["\\]/g, "\\$&")}"`;
+  }
+  return literal(value);
+}
+
+/** A literal: `{n}` CRLF and the bytes. */
+export function literal(value: string): string {
+  return `{${value.length}}\r\n${value}`;
+}
+
+/** An astring for mailbox names and similar: an atom when safe, else quoted or literal. */
+export function astringOut(value: string): string {
+  if (/^[^(){ \x00-\x1f\x7f%*"\\\]\x80-\uffff]+$/.test(value)) return value;
+  return nstring(value);
+}
+
+/** `(a b c)` or NIL for an empty list when `isNilWhenEmpty`. */
+export function parenList(items: readonly string[], isNilWhenEmpty = false): string {
+  if (items.length === 0 && isNilWhenEmpty) return "NIL";
+  return `(${items.join(" ")})`;
+}

@@ -1,0 +1,186 @@
+/**
+ * The MIME structure of a message (RFC 2045, 2046): a tree of parts with
+ * byte offsets into the message, for IMAP BODYSTRUCTURE and section
+ * fetches. Pure: works on a "binary string" (one char per byte, see
+ * `bytesToBinary`), so string offsets are byte offsets. Header values are
+ * left as sent (encoded words are not decoded).
+ */
+import { Buffer } from "node:buffer";
+
+/** One MIME entity. Offsets are into the message's binary string. */
+export interface MimePart {
+  /** Start of this entity's header section. */
+  headerStart: number;
+  /** Start of the body (just after the blank line ending the header). */
+  bodyStart: number;
+  /** End of the body. */
+  bodyEnd: number;
+  /** The header section, blank line included. */
+  header: string;
+  /** Lowercased media type and subtype, defaults applied. */
+  type: string;
+  subtype: string;
+  /** Content-Type parameters, names lowercased, in order. */
+  params: [string, string][];
+  /** Children of a multipart entity. */
+  parts: MimePart[];
+  /** The embedded message of a message/rfc822 entity. */
+  message: MimePart | null;
+}
+
+const MAX_DEPTH = 20;
+
+/** Bytes -> binary string (ISO-8859-1, byte for byte). */
+export function bytesToBinary(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
+
+/** Binary string -> bytes. */
+export function binaryToBytes(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, "latin1"));
+}
+
+/** Parses a whole message. */
+export function parseMimeStructure(message: string): MimePart {
+  return parseEntity(message, { start: 0, end: message.length, isDigest: false, depth: 0 });
+}
+
+/** Where the header of the entity starting at `start` ends (the body's first byte). */
+export function findBodyStart(text: string, start: number, end: number): number {
+  if (text.startsWith("\r\n", start)) return start + 2;
+  if (text[start] === "\n") return start + 1;
+  let at = start;
+  while (at < end) {
+    const lf = text.indexOf("\n", at);
+    if (lf < 0 || lf >= end) return end;
+    if (text.startsWith("\r\n", lf + 1)) return Math.min(lf + 3, end);
+    if (text[lf + 1] === "\n") return Math.min(lf + 2, end);
+    at = lf + 1;
+  }
+  return end;
+}
+
+function parseEntity(
+  text: string,
+  where: { start: number; end: number; isDigest: boolean; depth: number },
+): MimePart {
+  const bodyStart = findBodyStart(text, where.start, where.end);
+  const header = text.slice(where.start, bodyStart);
+  const contentType = parseContentType(headerValue(header, "content-type"), where.isDigest);
+  const part: MimePart = {
+    headerStart: where.start,
+    bodyStart,
+    bodyEnd: where.end,
+    header,
+    type: contentType.type,
+    subtype: contentType.subtype,
+    params: contentType.params,
+    parts: [],
+    message: null,
+  };
+  if (where.depth >= MAX_DEPTH) return part;
+  const boundary = contentType.params.find(([name]) => name === "boundary")?.[1];
+  if (part.type === "multipart" && boundary) {
+    const isDigest = part.subtype === "digest";
+    for (const range of splitMultipart(text, { start: bodyStart, end: where.end, boundary })) {
+      part.parts.push(parseEntity(text, { ...range, isDigest, depth: where.depth + 1 }));
+    }
+    if (part.parts.length === 0) {
+      part.parts.push(parseEntity(text, {
+        start: bodyStart,
+        end: bodyStart,
+        isDigest: false,
+        depth: where.depth + 1,
+      }));
+    }
+  } else if (part.type === "message" && part.subtype === "rfc822") {
+    part.message = parseEntity(text, {
+      start: bodyStart,
+      end: where.end,
+      isDigest: false,
+      depth: where.depth + 1,
+    });
+  }
+  return part;
+}
+
+/** The body ranges between `--boundary` delimiter lines (the CRLF before a delimiter is its own). */
+function splitMultipart(
+  text: string,
+  where: { start: number; end: number; boundary: string },
+): { start: number; end: number }[] {
+  const delimiter = "--" + where.boundary;
+  const ranges: { start: number; end: number }[] = [];
+  let partStart = -1;
+  let lineStart = where.start;
+  while (lineStart < where.end) {
+    const lf = text.indexOf("\n", lineStart);
+    const lineEnd = lf < 0 || lf >= where.end ? where.end : lf + 1;
+    if (text.startsWith(delimiter, lineStart)) {
+      const rest = text.slice(lineStart + delimiter.length, lineEnd).replace(/[ \t\r\n]+$/, "");
+      const isClose = rest === "--";
+      if (rest === "" || isClose) {
+        if (partStart >= 0) ranges.push({ start: partStart, end: delimiterStart(text, lineStart) });
+        if (isClose) return ranges;
+        partStart = lineEnd;
+      }
+    }
+    lineStart = lineEnd;
+  }
+  if (partStart >= 0) ranges.push({ start: partStart, end: where.end });
+  return ranges;
+}
+
+function delimiterStart(text: string, lineStart: number): number {
+  if (text.startsWith("\r\n", lineStart - 2)) return lineStart - 2;
+  return text[lineStart - 1] === "\n" ? lineStart - 1 : lineStart;
+}
+
+/** The unfolded value of the first `name` field in `header` (name lowercased), or null. */
+export function headerValue(header: string, name: string): string | null {
+  const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")}[ \t]*:`, "im");
+  const match = pattern.exec(header);
+  if (match === null) return null;
+  let end = match.index + match[0].length;
+  while (true) {
+    const lf = header.indexOf("\n", end);
+    if (lf < 0 || !/[ \t]/.test(header[lf + 1] ?? "")) {
+      end = lf < 0 ? header.length : lf;
+      break;
+    }
+    end = lf + 1;
+  }
+  return header.slice(match.index + match[0].length, end).replace(/\r?\n(?=[ \t])/g, "").trim();
+}
+
+/** Parses a Content-Type value; defaults to text/plain (message/rfc822 inside a digest). */
+export function parseContentType(
+  value: string | null,
+  isDigest = false,
+): { type: string; subtype: string; params: [string, string][] } {
+  const fallback = isDigest
+    ? { type: "message", subtype: "rfc822", params: [] }
+    : { type: "text", subtype: "plain", params: [["charset", "us-ascii"]] as [string, string][] };
+  if (value === null) return fallback;
+  const match = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*\/\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*/.exec(
+    value.replace(/\([^)]*\)/g, ""),
+  );
+  if (match === null) return fallback;
+  const rest = value.replace(/\([^)]*\)/g, "").slice(match[0].length);
+  return {
+    type: (match[1] as string).toLowerCase(),
+    subtype: (match[2] as string).toLowerCase(),
+    params: parseParams(rest),
+  };
+}
+
+/** `; name=value; name="quoted value"` -> pairs (names lowercased). */
+export function parseParams(text: string): [string, string][] {
+  const params: [string, string][] = [];
+  const pattern = /;\s*([^\s=;]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s;]*))/g;
+  for (const match of text.matchAll(pattern)) {
+    const value = match[2] !== undefined ? match[2].replace(/\\(.)/g, "$1") : match[3] ?? "";
+    params.push([(match[1] as string).toLowerCase(), value]);
+  }
+  return params;
+}

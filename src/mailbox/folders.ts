@@ -1,0 +1,73 @@
+/**
+ * Folder housekeeping for an account's Maildir++ tree (IMAP LIST, DELETE,
+ * RENAME): folders are the directories `.<name>` next to INBOX's tmp/new/cur,
+ * levels separated by ".". Names are checked by `folderDir`, so none can
+ * leave the account's directory.
+ */
+import { join } from "node:path";
+import { folderDir, FolderError, INBOX } from "./mailboxes.ts";
+
+/** The names of every folder of the account (without INBOX), sorted. */
+export async function listFolders(accountDir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(accountDir)) {
+      if (!entry.isDirectory || !entry.name.startsWith(".") || entry.name.length < 2) continue;
+      const name = entry.name.slice(1);
+      try {
+        folderDir(accountDir, name);
+      } catch {
+        continue;
+      }
+      const cur = await Deno.stat(join(accountDir, entry.name, "cur")).catch(() => null);
+      if (cur?.isDirectory) names.push(name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return names.sort();
+}
+
+/** Whether the folder exists (INBOX always does). */
+export async function folderExists(accountDir: string, folder: string): Promise<boolean> {
+  if (folder.toUpperCase() === INBOX) return true;
+  const info = await Deno.stat(join(folderDir(accountDir, folder), "cur")).catch(() => null);
+  return info?.isDirectory === true;
+}
+
+/**
+ * Deletes a folder and its messages. It is first renamed aside (atomic for
+ * readers), then removed. Its subfolders stay.
+ */
+export async function deleteFolder(accountDir: string, folder: string): Promise<void> {
+  if (folder.toUpperCase() === INBOX) throw new FolderError("INBOX cannot be deleted");
+  const dir = folderDir(accountDir, folder);
+  if (!(await folderExists(accountDir, folder))) {
+    throw new FolderError(`Folder "${folder}" does not exist`);
+  }
+  const aside = join(accountDir, `pillarbox-deleted-${Date.now()}-${crypto.randomUUID()}`);
+  await Deno.rename(dir, aside);
+  await Deno.remove(aside, { recursive: true });
+}
+
+/** Renames a folder and its subfolders ("a" -> "b" moves "a.x" to "b.x" too). */
+export async function renameFolder(accountDir: string, from: string, to: string): Promise<void> {
+  if (from.toUpperCase() === INBOX || to.toUpperCase() === INBOX) {
+    throw new FolderError("INBOX cannot be renamed");
+  }
+  const fromDir = folderDir(accountDir, from);
+  const toDir = folderDir(accountDir, to);
+  if (!(await folderExists(accountDir, from))) {
+    throw new FolderError(`Folder "${from}" does not exist`);
+  }
+  if (await folderExists(accountDir, to)) throw new FolderError(`Folder "${to}" already exists`);
+  if (to.startsWith(from + ".")) throw new FolderError("A folder cannot move into itself");
+  const children = (await listFolders(accountDir)).filter((name) => name.startsWith(from + "."));
+  await Deno.rename(fromDir, toDir);
+  for (const child of children) {
+    await Deno.rename(
+      folderDir(accountDir, child),
+      folderDir(accountDir, to + child.slice(from.length)),
+    );
+  }
+}

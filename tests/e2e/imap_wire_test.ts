@@ -1,0 +1,252 @@
+/**
+ * IMAP over raw sockets: IDLE push on delivery, changes shared between
+ * sessions, hostile literals, malformed commands, folder names that try to
+ * escape, LOGINDISABLED, and the STARTTLS injection probe.
+ */
+import assert from "node:assert/strict";
+import { HAS_OPENSSL, makeTestCertificates } from "./certs.ts";
+import { python, startServer, tempDir } from "./harness.ts";
+import { deliver } from "./imap_helpers.ts";
+import { RawClient } from "./raw_client.ts";
+
+const USERS = { "bob@example.test": "pw-bob" };
+const FLAGS = ["--insecure-auth"];
+
+/** Sends `tag line` and returns every line up to and including the tagged one. */
+async function command(client: RawClient, tag: string, line: string): Promise<string[]> {
+  await client.send(`${tag} ${line}\r\n`);
+  return await untilTagged(client, tag);
+}
+
+async function untilTagged(client: RawClient, tag: string): Promise<string[]> {
+  const lines: string[] = [];
+  while (true) {
+    const read = await client.line();
+    if (read === null) throw new Error(`connection closed; got ${lines.join(" | ")}`);
+    lines.push(read);
+    if (read.startsWith(tag + " ")) return lines;
+  }
+}
+
+async function loggedIn(port: number, folder = "INBOX"): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  assert.match((await client.line())!, /^\* OK /);
+  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
+  assert.match((await command(client, "s", `SELECT ${folder}`)).at(-1)!, /^s OK \[READ-WRITE\]/);
+  return client;
+}
+
+const MESSAGE = "From: a@remote.test\r\nSubject: push\r\n\r\nbody\r\n";
+
+Deno.test("IDLE hears EXISTS for an SMTP delivery, and other sessions' flag changes and expunges", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const idler = await loggedIn(server.ports.imap!);
+  const other = await loggedIn(server.ports.imap!);
+  try {
+    await idler.send("i IDLE\r\n");
+    assert.equal(await idler.line(), "+ idling");
+    const sent = Date.now();
+    await deliver(server, [MESSAGE]);
+    // No command is sent: the EXISTS is pushed (the read has a deadline, it is not a sleep).
+    assert.equal(await idler.line(5_000), "* 1 EXISTS");
+    const latencyMs = Date.now() - sent;
+    assert.equal(await idler.line(), "* 1 RECENT");
+    console.log(`IDLE: EXISTS ${latencyMs} ms after the SMTP send started`);
+
+    const seen = await command(other, "n", "NOOP");
+    assert.ok(seen.includes("* 1 EXISTS"), seen.join("\n"));
+    assert.match((await command(other, "f", "STORE 1 +FLAGS (\\Deleted)")).at(-1)!, /^f OK/);
+    assert.equal(await idler.line(5_000), "* 1 FETCH (UID 1 FLAGS (\\Deleted \\Recent))");
+    assert.match((await command(other, "e", "EXPUNGE")).join("\n"), /^\* 1 EXPUNGE\ne OK/);
+    assert.equal(await idler.line(5_000), "* 1 EXPUNGE");
+    await idler.send("DONE\r\n");
+    assert.match((await untilTagged(idler, "i")).at(-1)!, /^i OK IDLE terminated/);
+  } finally {
+    idler.close();
+    other.close();
+    await server.stop();
+  }
+});
+
+Deno.test("a FETCH by sequence number holds back another session's EXPUNGE until a later command", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  await deliver(server, [MESSAGE, MESSAGE]);
+  const one = await loggedIn(server.ports.imap!);
+  const two = await loggedIn(server.ports.imap!);
+  try {
+    await command(two, "d", "STORE 1 +FLAGS.SILENT (\\Deleted)");
+    await command(two, "e", "EXPUNGE");
+    const fetch = await command(one, "f", "FETCH 1:* (UID)");
+    assert.ok(!fetch.some((line) => line.includes("EXPUNGE")), fetch.join("\n"));
+    assert.ok(fetch.includes("* 2 FETCH (UID 2)"));
+    const noop = await command(one, "n", "NOOP");
+    assert.deepEqual(noop.slice(0, 1), ["* 1 EXPUNGE"]);
+  } finally {
+    one.close();
+    two.close();
+    await server.stop();
+  }
+});
+
+Deno.test("oversized literals are refused without a continuation; the session goes on or closes", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    await client.send("a APPEND INBOX {999999999}\r\n");
+    assert.equal(await client.line(), "a NO [TOOBIG] Message too large", "no + was sent first");
+    assert.match((await command(client, "b", "NOOP")).at(-1)!, /^b OK/);
+    await client.send("c LOGIN {99999999}\r\n");
+    assert.equal(await client.line(), "c BAD Literal too large");
+    assert.match((await command(client, "d", "NOOP")).at(-1)!, /^d OK/);
+    await client.send("e APPEND INBOX {4}\r\n");
+    assert.equal(await client.line(), "+ Ready for literal data", "a synchronising literal waits");
+    await client.send("ab\r\n\r\n");
+    assert.match((await untilTagged(client, "e")).at(-1)!, /^e OK \[APPENDUID \d+ 1\]/);
+    await client.send("f APPEND INBOX {999999999+}\r\nxxxx");
+    assert.equal(await client.line(), "f NO [TOOBIG] Message too large");
+    assert.match((await client.line())!, /^\* BYE /);
+    assert.ok(await client.isClosed());
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("malformed commands get BAD and the session goes on", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    const cases: [string, RegExp][] = [
+      ["x1 FROBNICATE", /^x1 BAD /],
+      ["x2 FETCH 1:a FLAGS", /^x2 BAD /],
+      ['x3 LOGIN "unterminated', /^x3 BAD /],
+      ["x4 FETCH 1 (FLAGS", /^x4 BAD /],
+      ["x5 SEARCH FROM", /^x5 BAD /],
+      ["x6 FETCH 99 FLAGS", /^x6 BAD /],
+      ["x7 STORE 1 FLAGS", /^x7 BAD /],
+      ["x8 LOGIN a b", /^x8 BAD /],
+      ["+ NOOP", /^\* BAD /],
+    ];
+    for (const [line, expected] of cases) {
+      await client.send(line + "\r\n");
+      assert.match((await client.line())!, expected, line);
+    }
+    assert.match((await command(client, "ok", "NOOP")).at(-1)!, /^ok OK/);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("mailbox names that could leave the user's directory are refused", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    for (const name of ['"../escape"', '".hidden"', '"a/b"', '"a..b"', '"trail."x', '"x\\\\y"']) {
+      const reply = (await command(client, "c", `CREATE ${name}`)).at(-1)!;
+      assert.match(reply, /^c (NO|BAD) /, name);
+    }
+    assert.match((await command(client, "s", 'SELECT "../../../etc"')).at(-1)!, /^s NO /);
+    assert.match((await command(client, "r", 'RENAME Trash "../Trash"')).at(-1)!, /^r NO /);
+    const accountDir = `${server.spoolDir}/mail/example.test/bob`;
+    const entries = [...Deno.readDirSync(`${server.spoolDir}/mail/example.test`)].map((e) =>
+      e.name
+    );
+    assert.deepEqual(entries, ["bob"]);
+    const folders = [...Deno.readDirSync(accountDir)].map((e) => e.name).filter((n) =>
+      n.startsWith(".")
+    ).sort();
+    assert.deepEqual(folders, [".Archive", ".Drafts", ".Junk", ".Sent", ".Trash"]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("without TLS and without --insecure-auth, LOGIN is disabled", async () => {
+  const server = await startServer({ users: USERS });
+  const client = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await client.line())!, /^\* OK \[.*LOGINDISABLED.*\]/);
+    const caps = await command(client, "c", "CAPABILITY");
+    assert.ok(!caps[0]!.includes("AUTH=PLAIN"), caps[0]);
+    assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l NO /);
+    assert.match(
+      (await command(client, "a", "AUTHENTICATE PLAIN AGJvYkBleGFtcGxlLnRlc3QAcHctYm9i")).at(-1)!,
+      /^a NO /,
+    );
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+const INJECTION_PROBE = `
+import socket, ssl, sys
+port, ca = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+f = s.makefile("rb")
+print("greeting", f.readline().decode().strip())
+s.sendall(b"a STARTTLS\\r\\nb NOOP\\r\\n")
+print("plain", f.readline().decode().strip())
+ctx = ssl.create_default_context(cafile=ca)
+t = ctx.wrap_socket(s, server_hostname="localhost")
+t.sendall(b"c LOGIN bob@example.test pw-bob\\r\\n")
+g = t.makefile("rb")
+print("tls", g.readline().decode().strip())
+`;
+
+Deno.test({
+  name: "STARTTLS injection probe: a command pipelined after STARTTLS is never answered",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const certs = await makeTestCertificates(tempDir());
+    const server = await startServer({
+      users: USERS,
+      flags: [`--tls-cert=${certs.certFile}`, `--tls-key=${certs.keyFile}`],
+    });
+    try {
+      const out = await python(INJECTION_PROBE, [server.ports.imap!, certs.caFile]);
+      assert.match(out, /^greeting \* OK \[.*STARTTLS.*LOGINDISABLED.*\]/m);
+      assert.match(out, /^plain a OK Begin TLS/m);
+      assert.match(out, /^tls c OK \[CAPABILITY [^\]]*\] Logged in$/m, "first reply in TLS is c's");
+      assert.doesNotMatch(out, /^.*\bb (OK|BAD|NO)/m);
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+const IMAPS = `
+import imaplib, ssl, sys
+port, ca = int(sys.argv[1]), sys.argv[2]
+M = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=ssl.create_default_context(cafile=ca))
+print("caps", " ".join(M.capabilities))
+M.login("bob@example.test", "pw-bob")
+print("select", M.select("INBOX")[1][0].decode())
+M.logout()
+`;
+
+Deno.test({
+  name: "imaplib IMAP4_SSL logs in over implicit TLS on --imaps-listen",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const certs = await makeTestCertificates(tempDir());
+    const server = await startServer({
+      users: USERS,
+      flags: [
+        `--tls-cert=${certs.certFile}`,
+        `--tls-key=${certs.keyFile}`,
+        "--imaps-listen=127.0.0.1:0",
+      ],
+    });
+    try {
+      const out = await python(IMAPS, [server.ports.imaps!, certs.caFile]);
+      assert.match(out, /^caps .*AUTH=PLAIN/m);
+      assert.doesNotMatch(out, /STARTTLS|LOGINDISABLED/);
+      assert.match(out, /^select 0$/m);
+    } finally {
+      await server.stop();
+    }
+  },
+});

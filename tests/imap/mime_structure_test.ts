@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { formatBodyStructure } from "../../src/imap/body_structure.ts";
+import { formatEnvelope, parseAddressList } from "../../src/imap/envelope.ts";
+import { extractSection } from "../../src/imap/sections.ts";
+import { parseMimeStructure } from "../../src/mail/mime_structure.ts";
+
+const SIMPLE = "From: a@x.test\r\nSubject: hi\r\n\r\nline one\r\nline two\r\n";
+
+const MIXED = [
+  'From: "Alice A." <alice@remote.test>',
+  "To: bob@example.test, Carol <carol@example.test>",
+  "Subject: =?UTF-8?Q?caf=C3=A9?=",
+  "Message-ID: <m1@remote.test>",
+  "MIME-Version: 1.0",
+  'Content-Type: multipart/mixed; boundary="outer"',
+  "",
+  "preamble",
+  "--outer",
+  'Content-Type: multipart/alternative; boundary="inner"',
+  "",
+  "--inner",
+  "Content-Type: text/plain; charset=utf-8",
+  "",
+  "plain body",
+  "--inner",
+  "Content-Type: text/html; charset=utf-8",
+  "Content-Transfer-Encoding: quoted-printable",
+  "",
+  "<p>html</p>",
+  "--inner--",
+  "",
+  "--outer",
+  "Content-Type: message/rfc822",
+  "Content-Disposition: attachment; filename=fwd.eml",
+  "",
+  "From: dave@remote.test",
+  "Subject: inner",
+  "",
+  "forwarded text",
+  "--outer",
+  'Content-Type: application/octet-stream; name="a b.bin"',
+  "Content-Transfer-Encoding: base64",
+  "",
+  "AAEC",
+  "--outer--",
+  "epilogue",
+  "",
+].join("\r\n");
+
+Deno.test("a plain message without MIME headers is text/plain us-ascii", () => {
+  const root = parseMimeStructure(SIMPLE);
+  assert.equal(
+    formatBodyStructure(SIMPLE, root, true),
+    '("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 20 2 NIL NIL NIL NIL)',
+  );
+  assert.equal(
+    formatBodyStructure(SIMPLE, root, false),
+    '("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 20 2)',
+  );
+});
+
+Deno.test("a nested multipart is walked into its parts", () => {
+  const root = parseMimeStructure(MIXED);
+  assert.equal(root.parts.length, 3);
+  assert.equal(root.parts[0]!.parts.length, 2);
+  assert.equal(root.parts[1]!.message?.header, "From: dave@remote.test\r\nSubject: inner\r\n\r\n");
+  const body = formatBodyStructure(MIXED, root, false);
+  assert.equal(
+    body,
+    '((("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 10 1)' +
+      '("TEXT" "HTML" ("CHARSET" "utf-8") NIL NIL "QUOTED-PRINTABLE" 11 1) "ALTERNATIVE")' +
+      '("MESSAGE" "RFC822" NIL NIL NIL "7BIT" 56 ' +
+      '(NIL "inner" ((NIL NIL "dave" "remote.test")) ((NIL NIL "dave" "remote.test")) ' +
+      '((NIL NIL "dave" "remote.test")) NIL NIL NIL NIL NIL) ' +
+      '("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 14 1) 4)' +
+      '("APPLICATION" "OCTET-STREAM" ("NAME" "a b.bin") NIL NIL "BASE64" 4) "MIXED")',
+  );
+});
+
+Deno.test("BODYSTRUCTURE carries the disposition of an attachment", () => {
+  const structure = formatBodyStructure(MIXED, parseMimeStructure(MIXED), true);
+  assert.match(structure, /\("ATTACHMENT" \("FILENAME" "fwd\.eml"\)\)/);
+  assert.match(structure, /"MIXED" \("BOUNDARY" "outer"\) NIL NIL NIL\)$/);
+});
+
+const SECTIONS: [string, string, number[], string, string][] = [
+  ["part 1 of a plain message is its body", SIMPLE, [1], "", "line one\r\nline two\r\n"],
+  [
+    "HEADER is the header with its blank line",
+    SIMPLE,
+    [],
+    "HEADER",
+    "From: a@x.test\r\nSubject: hi\r\n\r\n",
+  ],
+  ["TEXT is the body", SIMPLE, [], "TEXT", "line one\r\nline two\r\n"],
+  ["a nested alternative part", MIXED, [1, 2], "", "<p>html</p>"],
+  [
+    "a part's MIME header",
+    MIXED,
+    [1, 1],
+    "MIME",
+    "Content-Type: text/plain; charset=utf-8\r\n\r\n",
+  ],
+  [
+    "an embedded message's header",
+    MIXED,
+    [2],
+    "HEADER",
+    "From: dave@remote.test\r\nSubject: inner\r\n\r\n",
+  ],
+  ["an embedded message's text", MIXED, [2], "TEXT", "forwarded text"],
+  ["part 1 of a non-multipart embedded message", MIXED, [2, 1], "", "forwarded text"],
+  [
+    "the whole embedded message",
+    MIXED,
+    [2],
+    "",
+    "From: dave@remote.test\r\nSubject: inner\r\n\r\nforwarded text",
+  ],
+  ["a part that does not exist is empty", MIXED, [9], "", ""],
+  ["TEXT of a non-message part is empty", MIXED, [3], "TEXT", ""],
+];
+for (const [name, message, part, kind, expected] of SECTIONS) {
+  Deno.test(`extractSection(): ${name}`, () => {
+    const section = { part, kind: kind as "", fields: [] };
+    assert.equal(extractSection(message, section), expected);
+  });
+}
+
+Deno.test("extractSection() keeps only the named header fields, folded lines included", () => {
+  const message = "From: a\r\nSubject: one\r\n two\r\nTo: b\r\n\r\nbody";
+  const fields = { part: [], kind: "HEADER.FIELDS" as const, fields: ["SUBJECT"] };
+  assert.equal(extractSection(message, fields), "Subject: one\r\n two\r\n\r\n");
+  const not = { part: [], kind: "HEADER.FIELDS.NOT" as const, fields: ["SUBJECT"] };
+  assert.equal(extractSection(message, not), "From: a\r\nTo: b\r\n\r\n");
+});
+
+Deno.test("a message without a body has an empty TEXT", () => {
+  assert.equal(extractSection("Subject: x\r\n", { part: [], kind: "TEXT", fields: [] }), "");
+});
+
+Deno.test("ENVELOPE leaves encoded words as sent and defaults Sender to From", () => {
+  const root = parseMimeStructure(MIXED);
+  assert.equal(
+    formatEnvelope(root.header),
+    '(NIL "=?UTF-8?Q?caf=C3=A9?=" (("Alice A." NIL "alice" "remote.test")) ' +
+      '(("Alice A." NIL "alice" "remote.test")) (("Alice A." NIL "alice" "remote.test")) ' +
+      '((NIL NIL "bob" "example.test")("Carol" NIL "carol" "example.test")) NIL NIL NIL ' +
+      '"<m1@remote.test>")',
+  );
+});
+
+Deno.test("ENVELOPE of a message with no headers is all NIL", () => {
+  assert.equal(formatEnvelope("\r\n"), "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
+});
+
+Deno.test("parseAddressList() reads groups and comments", () => {
+  assert.deepEqual(parseAddressList("Team: a@x.test, b@y.test; (c) d@z.test"), [
+    { groupStart: "Team" },
+    { name: null, mailbox: "a", host: "x.test" },
+    { name: null, mailbox: "b", host: "y.test" },
+    { groupEnd: true },
+    { name: null, mailbox: "d", host: "z.test" },
+  ]);
+});

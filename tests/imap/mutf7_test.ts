@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { decodeMailboxName, encodeMailboxName } from "../../src/imap/mutf7.ts";
+
+const PAIRS: [string, string, string][] = [
+  ["plain ASCII is unchanged", "Sent Items", "Sent Items"],
+  ["an ampersand becomes &-", "Tom & Jerry", "Tom &- Jerry"],
+  [
+    "the RFC 3501 example with Japanese",
+    "~peter/mail/台北/日本語",
+    "~peter/mail/&U,BTFw-/&ZeVnLIqe-",
+  ],
+  ["a German umlaut", "Entwürfe", "Entw&APw-rfe"],
+  ["an emoji outside the BMP uses a surrogate pair", "Mail 📬", "Mail &2D3c7A-"],
+  ["accented letters together in one shift", "éé", "&AOkA6Q-"],
+];
+
+for (const [name, unicode, wire] of PAIRS) {
+  Deno.test(`encodeMailboxName(): ${name}`, () => {
+    assert.equal(encodeMailboxName(unicode), wire);
+  });
+  Deno.test(`decodeMailboxName(): ${name}`, () => {
+    assert.equal(decodeMailboxName(wire), unicode);
+  });
+}
+
+const INVALID: [string, string][] = [
+  ["an unterminated shift", "&AOk"],
+  ["characters outside the base64 alphabet", "&A/k-"],
+  ["printable ASCII hidden in base64", "&AGE-"],
+  ["an odd number of bytes", "&AO-"],
+  ["an 8-bit character", "Entwürfe"],
+  ["a control character", "a\tb"],
+  ["a lone high surrogate", "&2D0-"],
+];
+
+for (const [name, wire] of INVALID) {
+  Deno.test(`decodeMailboxName() refuses ${name}`, () => {
+    assert.equal(decodeMailboxName(wire), null);
+  });
+}

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { ImapError } from "../../src/imap/errors.ts";
+import { CommandCursor } from "../../src/imap/parser.ts";
+import { matchesSearch, searchNeeds, type SearchSubject } from "../../src/imap/search_eval.ts";
+import { parseDateText, parseSearch } from "../../src/imap/search_keys.ts";
+
+const HEADER = "From: Alice <alice@remote.test>\r\nTo: bob@example.test\r\n" +
+  "Subject: Quarterly\r\n report\r\nDate: Tue, 5 Mar 2024 10:00:00 +0000\r\n\r\n";
+
+function message(overrides: Partial<SearchSubject>): SearchSubject {
+  return {
+    seq: 1,
+    uid: 10,
+    flags: new Set<string>(),
+    isRecent: false,
+    sizeBytes: 500,
+    internalDateMs: Date.UTC(2024, 2, 6, 23, 0),
+    header: HEADER,
+    body: "The numbers are in.\r\n",
+    ...overrides,
+  };
+}
+
+const CONTEXT = { messageCount: 3, maxUid: 12 };
+
+const CASES: [string, string, Partial<SearchSubject>, boolean][] = [
+  ["ALL matches anything", "ALL", {}, true],
+  ["SEEN matches a seen message", "SEEN", { flags: new Set(["\\Seen"]) }, true],
+  ["UNSEEN skips a seen message", "UNSEEN", { flags: new Set(["\\Seen"]) }, false],
+  ["flag names compare without case", "FLAGGED", { flags: new Set(["\\flagged"]) }, true],
+  [
+    "DELETED matches a message marked for deletion",
+    "DELETED",
+    { flags: new Set(["\\Deleted"]) },
+    true,
+  ],
+  ["ANSWERED is false without the flag", "ANSWERED", {}, false],
+  ["FROM matches part of the display name", "FROM alice", {}, true],
+  ["FROM is case-insensitive", 'FROM "REMOTE.TEST"', {}, true],
+  ["TO does not match the sender", "TO alice", {}, false],
+  ["SUBJECT matches across a folded line", 'SUBJECT "Quarterly report"', {}, true],
+  ["HEADER with an empty value matches a present field", 'HEADER Date ""', {}, true],
+  ["HEADER on a missing field does not match", 'HEADER X-Spam ""', {}, false],
+  ["BODY looks only at the body", "BODY numbers", {}, true],
+  ["BODY does not look at the header", "BODY Quarterly", {}, false],
+  ["TEXT looks at the header too", "TEXT Quarterly", {}, true],
+  ["SINCE includes the same day", "SINCE 6-Mar-2024", {}, true],
+  ["BEFORE excludes the same day", "BEFORE 6-Mar-2024", {}, false],
+  ["ON matches the internal date's day", 'ON "6-Mar-2024"', {}, true],
+  ["SENTON uses the Date header", "SENTON 5-Mar-2024", {}, true],
+  ["LARGER is strictly larger", "LARGER 500", {}, false],
+  ["SMALLER matches a smaller message", "SMALLER 501", {}, true],
+  ["UID sets match by UID", "UID 9:11", {}, true],
+  ["UID star is the highest UID", "UID *", { uid: 12 }, true],
+  ["a sequence set matches by number", "2:*", { seq: 3 }, true],
+  ["NOT inverts", "NOT SEEN", {}, true],
+  ["OR takes either", "OR SEEN FROM alice", {}, true],
+  ["keys in a row are all required", "FROM alice SEEN", {}, false],
+  ["parentheses group keys", "OR (SEEN FLAGGED) (FROM alice TO bob)", {}, true],
+  ["CHARSET UTF-8 is accepted", "CHARSET UTF-8 FROM alice", {}, true],
+  ["CC as the first key is not taken for CHARSET", "CC bob", {}, false],
+  ["NEW needs recent and unseen", "NEW", { isRecent: true }, true],
+];
+
+for (const [name, criteria, overrides, expected] of CASES) {
+  Deno.test(`SEARCH ${name}`, () => {
+    const cursor = CommandCursor.of(criteria);
+    const key = parseSearch(cursor);
+    cursor.end();
+    assert.equal(matchesSearch(key, message(overrides), CONTEXT), expected);
+  });
+}
+
+const BAD: [string, string][] = [
+  ["an unknown key", "FOO"],
+  ["a missing argument", "FROM"],
+  ["a bad date", "SINCE 31-Feb-2024"],
+  ["a bad month", "SINCE 1-Foo-2024"],
+  ["an unclosed group", "(SEEN"],
+];
+for (const [name, criteria] of BAD) {
+  Deno.test(`SEARCH answers BAD for ${name}`, () => {
+    assert.throws(() => {
+      const cursor = CommandCursor.of(criteria);
+      parseSearch(cursor);
+      cursor.end();
+    }, (error: unknown) => error instanceof ImapError && error.status === "BAD");
+  });
+}
+
+Deno.test("SEARCH refuses an unknown charset with NO [BADCHARSET]", () => {
+  assert.throws(
+    () => parseSearch(CommandCursor.of("CHARSET KOI8-R ALL")),
+    (error: unknown) => error instanceof ImapError && error.code?.startsWith("BADCHARSET") === true,
+  );
+});
+
+Deno.test("searchNeeds() reads files only when a key looks inside them", () => {
+  const needs = (text: string) => searchNeeds(parseSearch(CommandCursor.of(text)));
+  assert.equal(needs("UNSEEN UID 1:*"), "meta");
+  assert.equal(needs("OR SEEN SUBJECT x"), "header");
+  assert.equal(needs("NOT (FROM a BODY b)"), "full");
+});
+
+Deno.test("parseDateText() reads d-Mon-yyyy as a UTC day", () => {
+  assert.equal(parseDateText("1-Jan-1970"), 0);
+  assert.equal(parseDateText("02-jan-1970"), 1);
+  assert.equal(parseDateText("1-Jan-70"), null);
+});
