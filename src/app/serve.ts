@@ -182,7 +182,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     listeners,
     reloadTls: async () => await tls?.reload(),
     async stop() {
-      for (const listener of listeners.values()) await listener.close();
+      await Promise.all([...listeners.values()].map((listener) => listener.close()));
       await pickup.stop();
       await runner.stop();
       log.info("server.stopped");

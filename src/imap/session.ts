@@ -97,7 +97,11 @@ export class ImapSession {
         });
         if (read.kind === "eof") break;
         if (read.kind === "timeout") {
-          this.send("* BYE Autologout; idle for too long\r\n");
+          this.send(
+            this.connection.isShuttingDown
+              ? "* BYE Server shutting down\r\n"
+              : "* BYE Autologout; idle for too long\r\n",
+          );
           break;
         }
         if (read.kind === "refused") {

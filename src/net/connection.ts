@@ -33,6 +33,7 @@ export class Connection {
   #end = 0;
   #isEof = false;
   #isTimedOut = false;
+  #isShuttingDown = false;
   #wake: (() => void) | null = null;
   #pending: (string | Uint8Array)[] = [];
   #isPaused = false;
@@ -261,6 +262,22 @@ export class Connection {
     return true;
   }
 
+  /**
+   * Asks the session to end: a pending or next read reports "timeout", and
+   * `isShuttingDown` tells the session to say so (421 4.3.2, BYE, -ERR).
+   * Commands already being processed finish normally.
+   */
+  shutdown(): void {
+    this.#isShuttingDown = true;
+    this.#isTimedOut = true;
+    this.#notify();
+  }
+
+  /** True once `shutdown` was called (the "timeout" is the server stopping). */
+  get isShuttingDown(): boolean {
+    return this.#isShuttingDown;
+  }
+
   /** Changes the idle timeout (e.g. a longer one while waiting for a DATA line). */
   setIdleTimeout(ms: number): void {
     this.#idleTimeoutMs = ms;
@@ -271,7 +288,9 @@ export class Connection {
   close(): void {
     this.flush();
     this.#socket.end();
-    setTimeout(() => this.#socket.destroy(), 2000).unref?.();
+    // Linger so the peer reads our last reply before any reset; shorter when the server stops.
+    const lingerMs = this.#isShuttingDown ? 200 : 2000;
+    setTimeout(() => this.#socket.destroy(), lingerMs).unref?.();
   }
 
   /** Closes at once without flushing. */

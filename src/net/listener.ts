@@ -19,7 +19,7 @@ export interface ListenAddress {
 export interface Listener {
   readonly port: number;
   readonly hostname: string;
-  /** Stops accepting; open sessions keep running. */
+  /** Stops accepting, asks open sessions to end, and cuts off those that do not. */
   close(): Promise<void>;
   /** Number of sessions open right now. */
   readonly activeConnections: number;
@@ -45,12 +45,16 @@ export interface ListenerOptions {
   onConnection: (connection: Connection) => Promise<void>;
 }
 
+/** How long open sessions get to finish their current command when the server stops. */
+const SHUTDOWN_GRACE_MS = 3_000;
+
 /** Binds `address` and serves each connection with `options.onConnection`. */
 export async function startListener(
   address: ListenAddress,
   options: ListenerOptions,
 ): Promise<Listener> {
   let active = 0;
+  const open = new Set<Connection>();
   const server = net.createServer((socket) => {
     if (active >= options.maxConnections) {
       options.log.warn("conn.refused", { proto: options.name, reason: "max-connections" });
@@ -62,6 +66,7 @@ export async function startListener(
     }
     active++;
     const connection = new Connection(socket, { idleTimeoutMs: options.idleTimeoutMs });
+    open.add(connection);
     const tlsContext = options.tls;
     const ready = tlsContext ? connection.startServerTls(tlsContext()) : Promise.resolve(true);
     ready
@@ -80,6 +85,7 @@ export async function startListener(
       })
       .finally(() => {
         active--;
+        open.delete(connection);
         connection.close();
       });
   });
@@ -98,6 +104,18 @@ export async function startListener(
     get activeConnections() {
       return active;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const connection of open) connection.shutdown();
+      // Sessions say goodbye and end; whoever is still there after the grace period is cut off.
+      const grace = new Promise<"late">((resolve) => {
+        const timer = setTimeout(() => resolve("late"), SHUTDOWN_GRACE_MS);
+        closed.then(() => clearTimeout(timer));
+      });
+      if (await Promise.race([closed, grace]) === "late") {
+        for (const connection of open) connection.destroy();
+        await closed;
+      }
+    },
   };
 }

@@ -80,7 +80,10 @@ export class Pop3Session {
         const read = await this.connection.readLine(MAX_AUTH_LINE_OCTETS + 2);
         if (read.kind === "eof") break;
         if (read.kind === "timeout") {
-          this.#sendError(new Pop3Error("Idle timeout, closing connection", { closeAfter: true }));
+          const text = this.connection.isShuttingDown
+            ? "[SYS/TEMP] Server shutting down"
+            : "Idle timeout, closing connection";
+          this.#sendError(new Pop3Error(text, { closeAfter: true }));
           break;
         }
         await this.#handleLine(read.kind === "line" ? read.text : null);

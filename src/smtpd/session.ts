@@ -82,7 +82,10 @@ export class SmtpSession {
       const read = await this.connection.readLine(MAX_AUTH_LINE_OCTETS + 2);
       if (read.kind === "eof") break;
       if (read.kind === "timeout") {
-        this.#send(Refusal.idleTimeout().toReply());
+        const refusal = this.connection.isShuttingDown
+          ? Refusal.shuttingDown()
+          : Refusal.idleTimeout();
+        this.#send(refusal.toReply());
         break;
       }
       await this.#handleLine(read);
