@@ -5,3 +5,5 @@ export { formatRfc5322Date } from "./date.ts";
 export { formatReceived, sanitizeTraceValue, withProtocol } from "./received.ts";
 export type { ReceivedInfo } from "./received.ts";
 export { countReceived, headerSection } from "./headers.ts";
+export { downgradeTo7bit, has8bitBytes } from "./eight_bit.ts";
+export { encodeQuotedPrintable } from "./quoted_printable.ts";
