@@ -5,7 +5,7 @@
  */
 import { Directory } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
-import { DeliveryRunner, HoldCourier, LocalCourier, retryDelayMs } from "../delivery/mod.ts";
+import { DeliveryRunner, LocalCourier, RemoteCourier, retryDelayMs } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { MaildirStore } from "../mailbox/mod.ts";
 import type { Listener } from "../net/mod.ts";
@@ -29,14 +29,29 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   });
   await directory.load();
   const maildir = new MaildirStore({ spoolDir: config.spoolDir, hostname: config.hostname });
+  const remote = new RemoteCourier({
+    ehloName: config.hostname,
+    routes: config.routes,
+    smarthost: config.smarthost,
+    smarthostTls: config.smarthostTls,
+    isSmarthostTlsVerified: config.smarthostTlsVerify,
+    smarthostCredentials: await readSmarthostCredentials(config),
+    dnsServer: config.dnsServer,
+    mxPort: config.remoteSmtpPort,
+    log: log.with({ component: "smtp-client" }),
+  });
   const runner = new DeliveryRunner({
     spool,
     spoolDir: config.spoolDir,
     log: log.with({ component: "delivery" }),
     local: new LocalCourier({ maildir }),
-    remote: new HoldCourier(),
+    remote,
     isLocalDomain: (domain) => directory.isLocalDomain(domain),
-    retryDelayMs: (attempts) => retryDelayMs(attempts, { retryIntervalMs: config.retryIntervalMs }),
+    retryDelayMs: (attempts) =>
+      retryDelayMs(attempts, {
+        retryIntervalMs: config.retryIntervalMs,
+        retryMinMs: config.retryMinMs,
+      }),
   });
   await runner.start();
 
@@ -78,9 +93,22 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     async stop() {
       for (const listener of listeners.values()) await listener.close();
       await runner.stop();
+      await remote.close();
       log.info("server.stopped");
     },
   };
+}
+
+/** The smarthost login from `--smarthost-user` and the first line of `--smarthost-password-file`. */
+async function readSmarthostCredentials(
+  config: Config,
+): Promise<{ user: string; password: string } | null> {
+  if (config.smarthostUser === "") return null;
+  if (config.smarthostPasswordFile === "") {
+    throw new Error("--smarthost-user needs --smarthost-password-file");
+  }
+  const text = await Deno.readTextFile(config.smarthostPasswordFile);
+  return { user: config.smarthostUser, password: text.split(/\r?\n/)[0] ?? "" };
 }
 
 /** `pillarbox serve`: runs until SIGINT or SIGTERM. */

@@ -37,12 +37,18 @@ export interface Config {
   relayNetworks: readonly Cidr[];
   smarthost: HostPort | null;
   smarthostTls: typeof SMARTHOST_TLS_MODES[number];
+  /** Verify the smarthost's certificate (MX hosts get opportunistic, unverified TLS). */
+  smarthostTlsVerify: boolean;
   smarthostUser: string;
   smarthostPasswordFile: string;
   routes: readonly Route[];
   /** null means the system resolver. */
   dnsServer: HostPort | null;
+  /** Port for MX delivery (25; tests point it at a sink). */
+  remoteSmtpPort: number;
   retryIntervalMs: number;
+  /** First retry delay; doubles up to retryIntervalMs. */
+  retryMinMs: number;
   queueLifetimeMs: number;
   /** 0 means never send a delay warning. */
   delayWarningMs: number;

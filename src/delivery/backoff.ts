@@ -1,12 +1,15 @@
 /**
- * Retry schedule: 1 minute, doubling, capped at the steady interval, with
+ * Retry schedule: `retryMinMs` (default 1 minute), doubling, capped at the steady interval, with
  * ±10% jitter so a restart does not retry the whole queue in one burst.
  */
 export function retryDelayMs(
   attempts: number,
-  options: { retryIntervalMs: number; random?: () => number },
+  options: { retryIntervalMs: number; retryMinMs?: number; random?: () => number },
 ): number {
-  const base = Math.min(60_000 * 2 ** Math.max(0, attempts - 1), options.retryIntervalMs);
+  const base = Math.min(
+    (options.retryMinMs ?? 60_000) * 2 ** Math.max(0, attempts - 1),
+    options.retryIntervalMs,
+  );
   const jitter = 0.9 + 0.2 * (options.random ?? Math.random)();
   return Math.round(base * jitter);
 }

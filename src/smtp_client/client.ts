@@ -27,6 +27,8 @@ export interface OpenOptions {
   tlsMode: "none" | "opportunistic" | "required" | "implicit";
   /** Check the certificate against the trusted CAs and `tlsName`. */
   isTlsVerified: boolean;
+  /** How logs and DSNs name the peer (defaults to `hostname`), e.g. "mx.example.com [192.0.2.1]". */
+  remoteName?: string;
   /** The name the certificate must carry (defaults to `hostname`). */
   tlsName?: string;
   credentials?: Credentials;
@@ -47,7 +49,7 @@ export class SmtpClient {
   private constructor(connection: Connection, options: OpenOptions, timeouts: ClientTimeouts) {
     this.connection = connection;
     this.timeouts = timeouts;
-    this.remoteMta = options.hostname;
+    this.remoteMta = options.remoteName ?? options.hostname;
   }
 
   /** Connects and runs the handshake; throws `SmtpClientError` on any failure. */
