@@ -79,7 +79,16 @@ export async function sendMessage(
   const replies: ServerReply[] = [];
   if (ext.hasPipelining) {
     for (const line of lines) connection.write(line + "\r\n");
-    for (const stage of stages) replies.push(await readReply(connection, stage));
+    for (const stage of stages) {
+      try {
+        replies.push(await readReply(connection, stage));
+      } catch (error) {
+        // A server that said 421 and hung up: report its words, not the hang-up.
+        if (!replies.some((reply) => reply.code === 421)) throw error;
+        break;
+      }
+      if (replies.at(-1)!.code === 421) break;
+    }
   } else {
     for (let i = 0; i < lines.length; i++) {
       connection.write(lines[i] + "\r\n");

@@ -98,7 +98,9 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
       }
       if (text === "silent") return false;
       reader.socket.write(text.replace(/\r?\n/g, "\r\n").replace(/(\r\n)?$/, "\r\n"));
-      return !/^421/.test(text);
+      if (!/^421/.test(text)) return true;
+      reader.socket.end();
+      return false;
     };
     if (!send(ask("greeting", ""), `220 ${host} ESMTP sink`)) return;
     while (true) {
