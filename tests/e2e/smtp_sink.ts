@@ -39,6 +39,8 @@ export interface SinkOptions {
   isImplicitTls?: boolean;
   /** Offer AUTH PLAIN LOGIN and accept these credentials. */
   auth?: { user: string; password: string };
+  /** Wait this long before answering the final dot (to catch a delivery in flight). */
+  dotDelayMs?: number;
   /** Answer a stage differently; return undefined for the default. */
   script?: (stage: SinkStage, arg: string, state: { connection: number; tx: number }) => SinkAnswer;
 }
@@ -174,6 +176,7 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
           authUser,
           connection: id,
         } as SinkTransaction;
+        if (options.dotDelayMs) await new Promise((r) => setTimeout(r, options.dotDelayMs));
         const dot = ask("dot", "");
         if (dot === undefined || /^2/.test(dot)) transactions.push(done);
         txCount++;
