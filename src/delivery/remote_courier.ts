@@ -156,7 +156,9 @@ export class RemoteCourier implements Courier {
   async #open(plan: HopPlan, targets: Target[], qid: string): Promise<SmtpClient> {
     const isSmarthost = plan.kind === "smarthost";
     const options = this.#options;
-    let lastError: unknown = new Error("no addresses");
+    let lastError: unknown = new SmtpClientError("connect", "No address to connect to", {
+      status: "4.4.1",
+    });
     for (const target of targets) {
       const tlsMode = !isSmarthost
         ? "opportunistic"
@@ -199,7 +201,10 @@ export class RemoteCourier implements Courier {
         });
         return client;
       } catch (error) {
-        lastError = error;
+        // Report the most telling failure: one past the TCP connect beats a refused connect.
+        const isConnectFailure = (e: unknown) =>
+          e instanceof SmtpClientError && e.kind === "connect";
+        if (!isConnectFailure(error) || isConnectFailure(lastError)) lastError = error;
         options.log.warn("smtp.connect_failed", {
           qid,
           hop: plan.key,

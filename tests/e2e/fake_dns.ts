@@ -44,43 +44,57 @@ export async function startFakeDns(zones: Record<string, FakeZone> = {}): Promis
     if (zone?.isSilent) return null;
     return buildResponse(query, parsed, zone);
   };
-  const udp = dgram.createSocket("udp4");
-  udp.on("message", (message, remote) => {
-    const response = answer(new Uint8Array(message));
-    if (response) udp.send(response, remote.port, remote.address);
-  });
-  await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve));
-  const port = udp.address().port;
-  const tcp = net.createServer((socket) => {
-    let buffer = new Uint8Array(0);
-    socket.on("data", (chunk: Uint8Array) => {
-      const joined = new Uint8Array(buffer.length + chunk.length);
-      joined.set(buffer);
-      joined.set(chunk, buffer.length);
-      buffer = joined;
-      while (buffer.length >= 2) {
-        const size = (buffer[0]! << 8) | buffer[1]!;
-        if (buffer.length < 2 + size) break;
-        const response = answer(buffer.subarray(2, 2 + size));
-        buffer = buffer.slice(2 + size);
-        if (!response) continue;
-        socket.write(new Uint8Array([response.length >> 8, response.length & 255]));
-        socket.write(response);
-      }
+  // UDP and TCP on the same port: retry with a new port if TCP's is taken.
+  for (let tries = 0;; tries++) {
+    const udp = dgram.createSocket("udp4");
+    udp.on("message", (message, remote) => {
+      const response = answer(new Uint8Array(message));
+      if (response) udp.send(response, remote.port, remote.address);
     });
-    socket.on("error", () => {});
+    await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve));
+    const port = udp.address().port;
+    const tcp = net.createServer((socket) => serveTcp(socket, answer));
+    const isListening = await new Promise<boolean>((resolve) => {
+      tcp.once("error", () => resolve(false));
+      tcp.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (!isListening) {
+      udp.close();
+      if (tries > 20) throw new Error("fake DNS: no free port pair");
+      continue;
+    }
+    return {
+      port,
+      set: (name, zone) => table.set(name.toLowerCase(), zone),
+      questions,
+      close: () =>
+        new Promise((resolve) => {
+          udp.close();
+          tcp.close(() => resolve());
+        }),
+    };
+  }
+}
+
+/** DNS over TCP: two-byte length prefix (RFC 1035 4.2.2). */
+function serveTcp(socket: net.Socket, answer: (query: Uint8Array) => Uint8Array | null): void {
+  let buffer = new Uint8Array(0);
+  socket.on("data", (chunk: Uint8Array) => {
+    const joined = new Uint8Array(buffer.length + chunk.length);
+    joined.set(buffer);
+    joined.set(chunk, buffer.length);
+    buffer = joined;
+    while (buffer.length >= 2) {
+      const size = (buffer[0]! << 8) | buffer[1]!;
+      if (buffer.length < 2 + size) break;
+      const response = answer(buffer.subarray(2, 2 + size));
+      buffer = buffer.slice(2 + size);
+      if (!response) continue;
+      socket.write(new Uint8Array([response.length >> 8, response.length & 255]));
+      socket.write(response);
+    }
   });
-  await new Promise<void>((resolve) => tcp.listen(port, "127.0.0.1", resolve));
-  return {
-    port,
-    set: (name, zone) => table.set(name.toLowerCase(), zone),
-    questions,
-    close: () =>
-      new Promise((resolve) => {
-        udp.close();
-        tcp.close(() => resolve());
-      }),
-  };
+  socket.on("error", () => {});
 }
 
 interface Question {
