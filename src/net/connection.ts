@@ -130,9 +130,11 @@ export class Connection {
    * "too-long", so the session stays in sync.
    */
   async readLine(maxBytes: number): Promise<LineRead> {
-    let scanFrom = this.#start;
+    // Bytes already searched, counted from #start: #append may move the data to the buffer's front.
+    let scanned = 0;
     let isDiscarding = false;
     while (true) {
+      const scanFrom = this.#start + scanned;
       const lf = this.#buffer.subarray(scanFrom, this.#end).indexOf(LF);
       if (lf >= 0) {
         const at = scanFrom + lf;
@@ -149,7 +151,7 @@ export class Connection {
         isDiscarding = true;
         this.#start = this.#end;
       }
-      scanFrom = this.#end;
+      scanned = this.#end - this.#start;
       if (this.#isTimedOut) return { kind: "timeout" };
       if (this.#isEof) return { kind: "eof" };
       await this.#waitForInput();

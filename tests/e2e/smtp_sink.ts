@@ -73,6 +73,7 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
   let script = options.script;
   let txCount = 0;
   const handler = (socket: net.Socket) => {
+    socket.setNoDelay(true);
     const id = connections++;
     commands[id] = [];
     open++;
