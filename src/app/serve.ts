@@ -8,9 +8,9 @@ import { Directory, LoginLimiter, normalizeAddress } from "../auth/mod.ts";
 import { type Config, ConfigError } from "../config/mod.ts";
 import {
   DeliveryRunner,
-  HoldCourier,
   immediateLocalDelivery,
   LocalCourier,
+  RemoteCourier,
   retryDelayMs,
 } from "../delivery/mod.ts";
 import { startImapServer } from "../imap/mod.ts";
@@ -50,12 +50,23 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     return verdict.kind === "local" && verdict.mailboxes.includes(normalizeAddress(address));
   };
   const maildir = new MaildirStore({ spoolDir: config.spoolDir, hostname: config.hostname });
+  const remote = new RemoteCourier({
+    ehloName: config.hostname,
+    routes: config.routes,
+    smarthost: config.smarthost,
+    smarthostTls: config.smarthostTls,
+    isSmarthostTlsVerified: config.smarthostTlsVerify,
+    smarthostCredentials: await readSmarthostCredentials(config),
+    dnsServer: config.dnsServer,
+    mxPort: config.remoteSmtpPort,
+    log: log.with({ component: "smtp-client" }),
+  });
   const runner = new DeliveryRunner({
     spool,
     spoolDir: config.spoolDir,
     log: log.with({ component: "delivery" }),
     local: new LocalCourier({ maildir, hasAccount }),
-    remote: new HoldCourier(),
+    remote,
     isLocalDomain: (domain) => directory.isLocalDomain(domain),
     retryDelayMs: (attempts) =>
       retryDelayMs(attempts, {
@@ -185,9 +196,32 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await Promise.all([...listeners.values()].map((listener) => listener.close()));
       await pickup.stop();
       await runner.stop();
+      await remote.close();
       log.info("server.stopped");
     },
   };
+}
+
+/** The smarthost login from `--smarthost-user` and the first line of `--smarthost-password-file`. */
+async function readSmarthostCredentials(
+  config: Config,
+): Promise<{ user: string; password: string } | null> {
+  if (config.smarthostUser === "") return null;
+  if (config.smarthostPasswordFile === "") {
+    throw new ConfigError(
+      "Invalid configuration: --smarthost-user needs --smarthost-password-file",
+    );
+  }
+  let text: string;
+  try {
+    text = await Deno.readTextFile(config.smarthostPasswordFile);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(
+      `Cannot read smarthost password file "${config.smarthostPasswordFile}": ${detail}`,
+    );
+  }
+  return { user: config.smarthostUser, password: text.split(/\r?\n/)[0] ?? "" };
 }
 
 /**

@@ -37,11 +37,15 @@ export interface Config {
   relayNetworks: readonly Cidr[];
   smarthost: HostPort | null;
   smarthostTls: typeof SMARTHOST_TLS_MODES[number];
+  /** Verify the smarthost's certificate (MX hosts get opportunistic, unverified TLS). */
+  smarthostTlsVerify: boolean;
   smarthostUser: string;
   smarthostPasswordFile: string;
   routes: readonly Route[];
   /** null means the system resolver. */
   dnsServer: HostPort | null;
+  /** Port for MX delivery (25; tests point it at a sink). */
+  remoteSmtpPort: number;
   retryIntervalMs: number;
   /** First backoff delay; doubles up to retryIntervalMs. */
   retryMinMs: number;

@@ -207,6 +207,13 @@ export const FLAGS = [
     help: "security of the smarthost connection: starttls, implicit or none",
   }),
   flag({
+    name: "smarthost-tls-verify",
+    key: "smarthostTlsVerify",
+    codec: booleanCodec,
+    default: "true",
+    help: "check the smarthost's TLS certificate (trusted CA, host name); false accepts any",
+  }),
+  flag({
     name: "smarthost-user",
     key: "smarthostUser",
     codec: textCodec("USER"),
@@ -237,11 +244,18 @@ export const FLAGS = [
     help: "ip:port of the DNS server for MX, A and AAAA lookups; empty means the system resolver",
   }),
   flag({
+    name: "remote-smtp-port",
+    key: "remoteSmtpPort",
+    codec: positiveIntegerCodec,
+    default: "25",
+    help: "port used for MX (and no-MX address) delivery; 25 except in tests against a local sink",
+  }),
+  flag({
     name: "retry-interval",
     key: "retryIntervalMs",
     codec: durationCodec({ allowZero: false }),
     default: "30m",
-    help: "steady retry interval (s, m, h, d); the first retries come sooner, from 1m",
+    help: "steady retry interval (s, m, h, d); the first retries come sooner, from --retry-min",
   }),
   flag({
     name: "retry-min",

@@ -12,3 +12,5 @@ export type { DsnInput, DsnRecipient } from "./dsn.ts";
 export { normalizeLineEnds, prepareLocalMessage } from "./local_message.ts";
 export type { LocalMessage, LocalMessageOptions } from "./local_message.ts";
 export { dotStuff, headerAndBodyLines } from "./dot_stuff.ts";
+export { downgradeTo7bit, has8bitBytes } from "./eight_bit.ts";
+export { encodeQuotedPrintable } from "./quoted_printable.ts";

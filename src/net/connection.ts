@@ -197,9 +197,14 @@ export class Connection {
     const pending = this.#pending;
     this.#pending = [];
     if (this.#socket.destroyed) return Promise.resolve();
+    if (pending.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const data = pending.map((item) => typeof item === "string" ? item : decoder.decode(item));
-      this.#socket.write(data.join(""), () => resolve());
+      // Bytes go out as bytes: decoding them as UTF-8 would corrupt 8-bit content.
+      const last = pending.length - 1;
+      pending.forEach((item, i) => {
+        if (i === last) this.#socket.write(item, () => resolve());
+        else this.#socket.write(item);
+      });
     });
   }
 

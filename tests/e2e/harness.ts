@@ -87,6 +87,10 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     "--hostname=mx.test",
     "--domains=example.test,other.test",
     ...LISTENERS.map((name) => `--${name}-listen=127.0.0.1:0`),
+    // Never the system resolver: tests talk to loopback only. A closed port makes
+    // every MX lookup fail transiently, so remote mail waits in the queue unless
+    // a test gives its own --dns-server or --route.
+    "--dns-server=127.0.0.1:9",
     ...(options.flags ?? []),
   ];
   const child = new Deno.Command(Deno.execPath(), {

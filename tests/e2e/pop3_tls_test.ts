@@ -4,8 +4,8 @@
  * with openssl at test time.
  */
 import assert from "node:assert/strict";
-import { python, type Server, startServer } from "./harness.ts";
-import { HAS_OPENSSL, testCerts } from "./test_certs.ts";
+import { python, type Server, startServer, tempDir } from "./harness.ts";
+import { HAS_OPENSSL, makeTestCertificates } from "./certs.ts";
 
 const BOB = "bob@example.test";
 const PASSWORD = "pw-bob";
@@ -13,13 +13,17 @@ const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
 async function withTlsServer(test: (server: Server, caCert: string) => Promise<void>) {
-  const certs = await testCerts();
+  const certs = await makeTestCertificates(tempDir("pillarbox-certs-"));
   const server = await startServer({
     users: { [BOB]: PASSWORD },
-    flags: [`--tls-cert=${certs.cert}`, `--tls-key=${certs.key}`, "--pop3s-listen=127.0.0.1:0"],
+    flags: [
+      `--tls-cert=${certs.certFile}`,
+      `--tls-key=${certs.keyFile}`,
+      "--pop3s-listen=127.0.0.1:0",
+    ],
   });
   try {
-    await test(server, certs.caCert);
+    await test(server, certs.caFile);
   } finally {
     await server.stop();
   }

@@ -69,7 +69,8 @@ with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
 `;
 
 Deno.test("queue list, show, retry and delete work on a running server's queue", async () => {
-  const server = await startServer({ users: USERS });
+  // remote.test's next hop refuses connections, so the message stays queued.
+  const server = await startServer({ users: USERS, flags: ["--route=remote.test=127.0.0.1:9"] });
   const flags = flagsOf(server.spoolDir);
   try {
     await python(SEND, [server.ports.smtp!]);
@@ -84,7 +85,7 @@ Deno.test("queue list, show, retry and delete work on a running server's queue",
     assert.equal(entry.rcpts[0].address, "far@remote.test");
     assert.equal(entry.rcpts[0].status, "pending");
     assert.equal(entry.rcpts[0].attempts, 1);
-    assert.match(entry.rcpts[0].lastReason, /not enabled/);
+    assert.match(entry.rcpts[0].lastReason, /Cannot connect to 127\.0\.0\.1:9/);
     assert.ok(entry.sizeBytes > 0 && entry.nextAttemptMs > Date.now());
 
     const text = await runCli(["queue", "list", ...flags]);
@@ -92,7 +93,10 @@ Deno.test("queue list, show, retry and delete work on a running server's queue",
       text.stdout,
       new RegExp(`^${entry.qid}  \\S+  \\d+B  <alice@example\\.test>$`, "m"),
     );
-    assert.match(text.stdout, /^ {4}far@remote\.test {2}pending {2}attempts=1 {2}4\.4\.0 /m);
+    assert.match(
+      text.stdout,
+      /^ {4}far@remote\.test {2}pending {2}attempts=1 {2}4\.4\.1 Cannot connect/m,
+    );
     assert.match(text.stdout, /^1 message in the queue$/m);
 
     const shown = await runCli(["queue", "show", entry.qid, ...flags]);

@@ -1,0 +1,73 @@
+/**
+ * The one DNS fact `Deno.resolveDns` hides: the response code. On Deno 2.9
+ * NXDOMAIN, SERVFAIL and "no records" all surface as the same NotFound
+ * error, but the first is a permanent failure and the second a transient
+ * one. When every lookup for a domain came back NotFound, this sends one
+ * plain A query over UDP to the same server and reads the RCODE (RFC 1035
+ * 4.1.1). Nothing else is parsed.
+ */
+import * as dgram from "node:dgram";
+
+/** What the server said about a name. */
+export type NameStatus = "exists" | "nxdomain" | "servfail" | "unknown";
+
+/** Asks `server` about `name` (type A); "unknown" when no usable answer came in time. */
+export function probeName(
+  name: string,
+  options: { server: { ipAddr: string; port: number }; timeoutMs: number },
+): Promise<NameStatus> {
+  const id = Math.floor(Math.random() * 0xffff);
+  const labels = name.replace(/\.$/, "").split(".").flatMap((label) => {
+    const bytes = new TextEncoder().encode(label);
+    return [bytes.length, ...bytes];
+  });
+  const query = new Uint8Array([
+    id >> 8,
+    id & 255,
+    0x01,
+    0x00,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    ...labels,
+    0,
+    0,
+    1,
+    0,
+    1,
+  ]);
+  const socket = dgram.createSocket(options.server.ipAddr.includes(":") ? "udp6" : "udp4");
+  return new Promise((resolve) => {
+    const finish = (status: NameStatus) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(status);
+    };
+    const timer = setTimeout(() => finish("unknown"), options.timeoutMs);
+    socket.on("error", () => finish("unknown"));
+    socket.on("message", (message: Uint8Array) => {
+      if (message.length < 4 || ((message[0]! << 8) | message[1]!) !== id) return;
+      const rcode = message[3]! & 0x0f;
+      finish(
+        rcode === 0 ? "exists" : rcode === 3 ? "nxdomain" : rcode === 2 ? "servfail" : "unknown",
+      );
+    });
+    socket.send(query, options.server.port, options.server.ipAddr);
+  });
+}
+
+/** The first `nameserver` of /etc/resolv.conf (the system resolver), or null. */
+export async function systemNameServer(): Promise<{ ipAddr: string; port: number } | null> {
+  try {
+    const text = await Deno.readTextFile("/etc/resolv.conf");
+    const match = /^\s*nameserver\s+(\S+)/m.exec(text);
+    return match ? { ipAddr: match[1]!, port: 53 } : null;
+  } catch {
+    return null;
+  }
+}

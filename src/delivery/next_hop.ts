@@ -1,0 +1,193 @@
+/**
+ * Where mail for a domain goes next: a `--route` for the domain, else the
+ * `--smarthost`, else the domain's MX hosts (RFC 5321 5.1): by preference,
+ * random among equals, each host's A then AAAA addresses in turn; no MX means
+ * the domain's own addresses; a null MX (RFC 7505) is a permanent failure.
+ * NXDOMAIN is permanent; timeouts and server failures are transient. Every
+ * lookup has a deadline.
+ */
+import { probeName, systemNameServer } from "./dns_probe.ts";
+
+/** A fixed next hop (route or smarthost). */
+export interface FixedHop {
+  hostname: string;
+  port: number;
+}
+
+/** What the planner needs to know. */
+export interface NextHopOptions {
+  routes: readonly (FixedHop & { domain: string })[];
+  smarthost: FixedHop | null;
+  /** null: the system resolver. */
+  dnsServer: FixedHop | null;
+  /** Port for MX (and implicit-MX) delivery: 25 in production. */
+  mxPort: number;
+  dnsTimeoutMs?: number;
+}
+
+/** How to reach a domain, before DNS. `key` names the connection pool. */
+export type HopPlan =
+  | { kind: "route" | "smarthost"; key: string; host: FixedHop }
+  | { kind: "mx"; key: string; domain: string };
+
+/** One address to try: `name` is what the certificate should say. */
+export interface Target {
+  name: string;
+  address: string;
+  port: number;
+}
+
+/** The result of resolving a plan. */
+export type Resolution =
+  | { kind: "targets"; targets: Target[] }
+  | { kind: "transient" | "permanent"; reason: string; status: string };
+
+/** Picks the plan for `domain` (no I/O). */
+export function planHop(domain: string, options: NextHopOptions): HopPlan {
+  const route = options.routes.find((r) => r.domain === domain.toLowerCase());
+  if (route) {
+    return { kind: "route", key: `route:${route.hostname}:${route.port}`, host: route };
+  }
+  if (options.smarthost) {
+    const host = options.smarthost;
+    return { kind: "smarthost", key: `smarthost:${host.hostname}:${host.port}`, host };
+  }
+  return { kind: "mx", key: `mx:${domain.toLowerCase()}`, domain: domain.toLowerCase() };
+}
+
+type Lookup = { records: string[] } | { error: "notfound" | "trouble"; detail: string };
+
+/** DNS lookups with a deadline and a named server. */
+export class NextHopResolver {
+  readonly #options: NextHopOptions;
+  readonly #timeoutMs: number;
+
+  constructor(options: NextHopOptions) {
+    this.#options = options;
+    this.#timeoutMs = options.dnsTimeoutMs ?? 10_000;
+  }
+
+  /** Turns a plan into addresses to try, in order. */
+  async resolve(plan: HopPlan): Promise<Resolution> {
+    if (plan.kind !== "mx") {
+      const host = plan.host;
+      if (/^[0-9.]+$|:/.test(host.hostname)) {
+        return {
+          kind: "targets",
+          targets: [{ name: host.hostname, address: host.hostname, port: host.port }],
+        };
+      }
+      return await this.#addressesOf([host.hostname], { port: host.port, isImplicit: false });
+    }
+    const mx = await this.#query(plan.domain, "MX");
+    if ("error" in mx && mx.error === "trouble") {
+      return {
+        kind: "transient",
+        reason: `MX lookup for ${plan.domain} failed: ${mx.detail}`,
+        status: "4.4.3",
+      };
+    }
+    const records = "records" in mx ? mx.records : [];
+    if (records.length > 0 && records.every((r) => r.endsWith(" ."))) {
+      return {
+        kind: "permanent",
+        reason: `Domain ${plan.domain} does not accept mail (null MX, RFC 7505)`,
+        status: "5.1.10",
+      };
+    }
+    const hosts = orderMx(records.filter((r) => !r.endsWith(" .")));
+    const isImplicit = hosts.length === 0;
+    return await this.#addressesOf(isImplicit ? [plan.domain] : hosts, {
+      port: this.#options.mxPort,
+      isImplicit,
+      domain: plan.domain,
+    });
+  }
+
+  async #addressesOf(
+    hosts: string[],
+    options: { port: number; isImplicit: boolean; domain?: string },
+  ): Promise<Resolution> {
+    const targets: Target[] = [];
+    let trouble = "";
+    for (const host of hosts) {
+      for (const type of ["A", "AAAA"] as const) {
+        const found = await this.#query(host, type);
+        if ("records" in found) {
+          for (const address of found.records) {
+            targets.push({ name: host, address, port: options.port });
+          }
+        } else if (found.error === "trouble") {
+          trouble = `${type} lookup for ${host} failed: ${found.detail}`;
+        }
+      }
+    }
+    if (targets.length > 0) return { kind: "targets", targets };
+    if (trouble) return { kind: "transient", reason: trouble, status: "4.4.3" };
+    const name = options.domain ?? hosts[0] ?? "";
+    if (!options.isImplicit) {
+      return {
+        kind: "transient",
+        reason: `No address found for ${hosts.join(", ")}`,
+        status: "4.4.3",
+      };
+    }
+    // Every lookup said "not found": was it NXDOMAIN, no data, or a failing server?
+    const server = this.#options.dnsServer
+      ? { ipAddr: this.#options.dnsServer.hostname, port: this.#options.dnsServer.port }
+      : await systemNameServer();
+    const status = server
+      ? await probeName(name, { server, timeoutMs: this.#timeoutMs })
+      : "unknown";
+    if (status === "nxdomain") {
+      return {
+        kind: "permanent",
+        reason: `Domain ${name} does not exist (NXDOMAIN)`,
+        status: "5.1.2",
+      };
+    }
+    if (status === "exists") {
+      return {
+        kind: "permanent",
+        reason: `Domain ${name} has no MX and no address records`,
+        status: "5.1.2",
+      };
+    }
+    return {
+      kind: "transient",
+      reason: `DNS lookup for ${name} failed (server failure)`,
+      status: "4.4.3",
+    };
+  }
+
+  async #query(name: string, type: "MX" | "A" | "AAAA"): Promise<Lookup> {
+    const server = this.#options.dnsServer;
+    try {
+      const options = {
+        signal: AbortSignal.timeout(this.#timeoutMs),
+        ...(server ? { nameServer: { ipAddr: server.hostname, port: server.port } } : {}),
+      };
+      if (type === "MX") {
+        const records = await Deno.resolveDns(name, "MX", options);
+        return {
+          records: records.map((r) => `${r.preference} ${r.exchange.replace(/\.$/, "") || "."}`),
+        };
+      }
+      return { records: await Deno.resolveDns(name, type, options) };
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return { error: "notfound", detail: "not found" };
+      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return { error: "trouble", detail };
+    }
+  }
+}
+
+/** "10 a", "5 b", "10 c" -> ["b", then a and c in random order]. */
+export function orderMx(records: string[], random: () => number = Math.random): string[] {
+  const parsed = records.map((record) => {
+    const [preference = "0", exchange = ""] = record.split(" ");
+    return { preference: Number(preference), exchange, tiebreak: random() };
+  });
+  parsed.sort((a, b) => a.preference - b.preference || a.tiebreak - b.tiebreak);
+  return [...new Set(parsed.map((entry) => entry.exchange))];
+}

@@ -1,0 +1,233 @@
+/**
+ * Delivers to other servers over SMTP. Recipients are grouped by domain;
+ * each group's next hop (route, smarthost or MX) is resolved, a pooled
+ * connection is taken (opening one tries each address in turn), and the
+ * message goes out in transactions of at most 100 recipients. Replies become
+ * outcomes: 2xx delivered, 4xx and any connection/DNS trouble transient,
+ * 5xx permanent, each with the remote host and its words for the DSN.
+ */
+import type { Logger } from "../log/mod.ts";
+import {
+  ClientPool,
+  type ClientTimeouts,
+  type Credentials,
+  describeReply,
+  sendMessage,
+  SmtpClient,
+  SmtpClientError,
+} from "../smtp_client/mod.ts";
+import type { QueuedMessage } from "../spool/mod.ts";
+import {
+  type HopPlan,
+  type NextHopOptions,
+  NextHopResolver,
+  planHop,
+  type Target,
+} from "./next_hop.ts";
+import { type Courier, type DeliveryOutcome, sameOutcome } from "./outcome.ts";
+
+const MAX_RCPTS_PER_TRANSACTION = 100;
+
+/** What the remote courier is built from. */
+export interface RemoteCourierOptions extends NextHopOptions {
+  /** Our name in EHLO. */
+  ehloName: string;
+  smarthostTls: "starttls" | "implicit" | "none";
+  /** Check the smarthost's certificate (MX hosts are never checked: opportunistic TLS). */
+  isSmarthostTlsVerified: boolean;
+  smarthostCredentials: Credentials | null;
+  log: Logger;
+  pool?: ClientPool;
+  timeouts?: Partial<ClientTimeouts>;
+}
+
+/** The SMTP side of delivery. */
+export class RemoteCourier implements Courier {
+  readonly #options: RemoteCourierOptions;
+  readonly #resolver: NextHopResolver;
+  readonly pool: ClientPool;
+
+  constructor(options: RemoteCourierOptions) {
+    this.#options = options;
+    this.#resolver = new NextHopResolver(options);
+    this.pool = options.pool ?? new ClientPool();
+  }
+
+  async deliver(
+    message: QueuedMessage,
+    rcpts: readonly string[],
+  ): Promise<Map<string, DeliveryOutcome>> {
+    const byDomain = new Map<string, string[]>();
+    for (const rcpt of rcpts) {
+      const domain = rcpt.slice(rcpt.lastIndexOf("@") + 1).toLowerCase();
+      byDomain.set(domain, [...byDomain.get(domain) ?? [], rcpt]);
+    }
+    const outcomes = new Map<string, DeliveryOutcome>();
+    await Promise.all([...byDomain].map(async ([domain, group]) => {
+      for (const [rcpt, outcome] of await this.#deliverToDomain(message, domain, group)) {
+        outcomes.set(rcpt, outcome);
+      }
+    }));
+    return outcomes;
+  }
+
+  /** Closes idle pooled connections (shutdown). */
+  close(): Promise<void> {
+    return this.pool.closeAll();
+  }
+
+  async #deliverToDomain(
+    message: QueuedMessage,
+    domain: string,
+    rcpts: string[],
+  ): Promise<Map<string, DeliveryOutcome>> {
+    const plan = planHop(domain, this.#options);
+    const resolution = await this.#resolver.resolve(plan);
+    if (resolution.kind !== "targets") {
+      return sameOutcome(rcpts, {
+        kind: resolution.kind,
+        reason: resolution.reason,
+        status: resolution.status,
+      });
+    }
+    const outcomes = new Map<string, DeliveryOutcome>();
+    for (let i = 0; i < rcpts.length; i += MAX_RCPTS_PER_TRANSACTION) {
+      const chunk = rcpts.slice(i, i + MAX_RCPTS_PER_TRANSACTION);
+      for (
+        const [rcpt, outcome] of await this.#transaction(message, plan, resolution.targets, chunk)
+      ) {
+        outcomes.set(rcpt, outcome);
+      }
+    }
+    return outcomes;
+  }
+
+  async #transaction(
+    message: QueuedMessage,
+    plan: HopPlan,
+    targets: Target[],
+    rcpts: string[],
+  ): Promise<Map<string, DeliveryOutcome>> {
+    const qid = message.envelope.qid;
+    for (let attempt = 0;; attempt++) {
+      let lease;
+      try {
+        lease = await this.pool.acquire(plan.key, () => this.#open(plan, targets, qid));
+      } catch (error) {
+        return sameOutcome(rcpts, failureOutcome(error, null));
+      }
+      const { client, isReused } = lease;
+      try {
+        const results = await sendMessage(client, {
+          from: message.envelope.from,
+          rcpts,
+          body: message.bytes.subarray(message.messageOffset),
+          isSmtputf8: message.envelope.isSmtputf8,
+        });
+        const outcomes = new Map<string, DeliveryOutcome>();
+        for (const [rcpt, result] of results) {
+          const remoteMta = client.remoteMta;
+          if (result.isAccepted) outcomes.set(rcpt, { kind: "delivered", remoteMta });
+          else {
+            outcomes.set(rcpt, {
+              kind: result.reply.code >= 500 ? "permanent" : "transient",
+              reason: describeReply(result.reply),
+              status: result.reply.enhanced ?? (result.reply.code >= 500 ? "5.0.0" : "4.0.0"),
+              remoteMta,
+            });
+          }
+        }
+        await this.pool.release(plan.key, client);
+        return outcomes;
+      } catch (error) {
+        const isClean = error instanceof SmtpClientError &&
+          (error.kind === "refused" || error.kind === "reply");
+        if (!isClean) client.abort();
+        await this.pool.release(plan.key, client);
+        // A reused connection the server has quietly closed: try once more on a fresh one.
+        const isStale = error instanceof SmtpClientError && error.kind === "dropped" && isReused;
+        if (isStale && attempt === 0) continue;
+        return sameOutcome(rcpts, failureOutcome(error, client.remoteMta));
+      }
+    }
+  }
+
+  /** Connects to the first target that greets us properly. */
+  async #open(plan: HopPlan, targets: Target[], qid: string): Promise<SmtpClient> {
+    const isSmarthost = plan.kind === "smarthost";
+    const options = this.#options;
+    let lastError: unknown = new SmtpClientError("connect", "No address to connect to", {
+      status: "4.4.1",
+    });
+    for (const target of targets) {
+      const tlsMode = !isSmarthost
+        ? "opportunistic"
+        : options.smarthostTls === "starttls"
+        ? "required"
+        : options.smarthostTls;
+      const open = (mode: typeof tlsMode) =>
+        SmtpClient.open({
+          hostname: target.address,
+          port: target.port,
+          ehloName: options.ehloName,
+          tlsMode: mode,
+          isTlsVerified: isSmarthost && options.isSmarthostTlsVerified,
+          tlsName: target.name,
+          remoteName: target.name === target.address
+            ? target.address
+            : `${target.name} [${target.address}]`,
+          credentials: isSmarthost ? options.smarthostCredentials ?? undefined : undefined,
+          timeouts: options.timeouts,
+        });
+      try {
+        let client: SmtpClient;
+        try {
+          client = await open(tlsMode);
+        } catch (error) {
+          // Opportunistic TLS that fails is retried in plaintext (as other MTAs do).
+          if (
+            !(error instanceof SmtpClientError && error.kind === "tls" &&
+              tlsMode === "opportunistic")
+          ) {
+            throw error;
+          }
+          client = await open("none");
+        }
+        options.log.info("smtp.connected", {
+          qid,
+          hop: plan.key,
+          remote: `${target.name}[${target.address}]:${target.port}`,
+          tls: client.tls?.protocol ?? "none",
+        });
+        return client;
+      } catch (error) {
+        // Report the most telling failure: one past the TCP connect beats a refused connect.
+        const isConnectFailure = (e: unknown) =>
+          e instanceof SmtpClientError && e.kind === "connect";
+        if (!isConnectFailure(error) || isConnectFailure(lastError)) lastError = error;
+        options.log.warn("smtp.connect_failed", {
+          qid,
+          hop: plan.key,
+          remote: `${target.name}[${target.address}]:${target.port}`,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    throw lastError;
+  }
+}
+
+/** A whole-transaction failure as an outcome. */
+function failureOutcome(error: unknown, remoteMta: string | null): DeliveryOutcome {
+  const where = remoteMta ? { remoteMta } : {};
+  if (error instanceof SmtpClientError) {
+    return {
+      kind: error.isPermanent ? "permanent" : "transient",
+      reason: error.message,
+      status: error.status,
+      ...where,
+    };
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return { kind: "transient", reason: `Delivery failed: ${reason}`, status: "4.0.0", ...where };
+}

@@ -1,0 +1,121 @@
+/**
+ * 8-bit to 7-bit conversion for a server without 8BITMIME (RFC 6152 3,
+ * RFC 2045). Pure: bytes in, bytes out. Text parts with 8-bit bytes become
+ * quoted-printable, other leaf parts base64; multiparts are walked part by
+ * part with their boundaries, preamble and epilogue kept; message/rfc822
+ * parts are converted inside. Content-Transfer-Encoding is rewritten (and
+ * MIME-Version added at the top when missing). Parts already 7-bit, or
+ * already encoded, are left byte-for-byte alone. Raw 8-bit bytes in header
+ * fields are not touched: they need SMTPUTF8, not a body encoding.
+ */
+import { fromLatin1, toLatin1 } from "./latin1.ts";
+import { encodeQuotedPrintable } from "./quoted_printable.ts";
+
+/** Whether any byte has the high bit set. */
+export function has8bitBytes(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
+}
+
+/** The message with every 8-bit body part re-encoded as 7-bit. */
+export function downgradeTo7bit(message: Uint8Array): Uint8Array {
+  return fromLatin1(convertEntity(toLatin1(message), { isTop: true }));
+}
+
+const HAS_8BIT = /[\x80-\xff]/;
+
+function convertEntity(entity: string, options: { isTop: boolean }): string {
+  const split = entity.search(/\r\n\r\n/);
+  if (split < 0) return entity;
+  const header = entity.slice(0, split + 2);
+  const body = entity.slice(split + 4);
+  if (!HAS_8BIT.test(body)) return entity;
+  const contentType = headerValue(header, "content-type") ?? "text/plain";
+  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+  const encoding = (headerValue(header, "content-transfer-encoding") ?? "7bit").trim()
+    .toLowerCase();
+  if (mediaType.startsWith("multipart/")) {
+    const boundary = parameter(contentType, "boundary");
+    if (boundary) {
+      return withEncoding(header, "7bit", options) + "\r\n" + convertMultipart(body, boundary);
+    }
+  }
+  if (mediaType === "message/rfc822" || mediaType === "message/global") {
+    return withEncoding(header, "7bit", options) + "\r\n" +
+      convertEntity(body, { isTop: false });
+  }
+  if (encoding !== "7bit" && encoding !== "8bit" && encoding !== "binary") return entity;
+  if (mediaType.startsWith("text/")) {
+    return withEncoding(header, "quoted-printable", options) + "\r\n" +
+      encodeQuotedPrintable(body);
+  }
+  return withEncoding(header, "base64", options) + "\r\n" + base64Lines(body);
+}
+
+function convertMultipart(body: string, boundary: string): string {
+  const delimiter = "--" + boundary;
+  const lines = body.split("\r\n");
+  const out: string[] = [];
+  let part: string[] | null = null;
+  let isClosed = false;
+  for (const line of lines) {
+    const isDelimiter = !isClosed && line.startsWith(delimiter) &&
+      /^(--)?[ \t]*$/.test(line.slice(delimiter.length));
+    if (!isDelimiter) {
+      // 8-bit bytes in a preamble or epilogue are never shown; make them 7-bit.
+      if (part) part.push(line);
+      else out.push(line.replace(/[\x80-\xff]/g, "?"));
+      continue;
+    }
+    if (part) out.push(convertEntity(part.join("\r\n"), { isTop: false }));
+    out.push(line);
+    isClosed = line.slice(delimiter.length).startsWith("--");
+    part = isClosed ? null : [];
+  }
+  if (part) out.push(convertEntity(part.join("\r\n"), { isTop: false }));
+  return out.join("\r\n");
+}
+
+/** The header section with Content-Transfer-Encoding set to `encoding`. */
+function withEncoding(header: string, encoding: string, options: { isTop: boolean }): string {
+  const lines = header.slice(0, -2).split("\r\n");
+  const kept: string[] = [];
+  let isSkipping = false;
+  for (const line of lines) {
+    if (/^[ \t]/.test(line) && isSkipping) continue;
+    isSkipping = /^content-transfer-encoding[ \t]*:/i.test(line);
+    if (!isSkipping) kept.push(line);
+  }
+  if (options.isTop && !kept.some((line) => /^mime-version[ \t]*:/i.test(line))) {
+    kept.push("MIME-Version: 1.0");
+  }
+  kept.push(`Content-Transfer-Encoding: ${encoding}`);
+  return kept.join("\r\n") + "\r\n";
+}
+
+/** The unfolded value of the first field called `name`, or null. */
+function headerValue(header: string, name: string): string | null {
+  const unfolded = header.replace(/\r\n([ \t])/g, "$1");
+  for (const line of unfolded.split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) {
+      return line.slice(colon + 1).trim();
+    }
+  }
+  return null;
+}
+
+/** A Content-Type parameter (quoted or not), or null. */
+function parameter(value: string, name: string): string | null {
+  const pattern = new RegExp(`;\\s*${name}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]+))`, "i");
+  const match = pattern.exec(value);
+  if (!match) return null;
+  return match[1] !== undefined ? match[1].replace(/\\(.)/g, "$1") : match[2] ?? null;
+}
+
+function base64Lines(body: string): string {
+  const encoded = fromLatin1(body).toBase64();
+  const lines: string[] = [];
+  for (let i = 0; i < encoded.length; i += 76) lines.push(encoded.slice(i, i + 76));
+  return lines.join("\r\n") + "\r\n";
+}

@@ -1,0 +1,164 @@
+/**
+ * One SMTP client connection: greeting, EHLO (HELO fallback), STARTTLS,
+ * AUTH, then any number of transactions (`transaction.ts`) with RSET
+ * between them, then QUIT. `isUsable` turns false once the conversation
+ * can no longer be trusted (a failure, a 421, a timeout).
+ */
+import type { Connection } from "../net/mod.ts";
+import { authenticate, type Credentials } from "./auth.ts";
+import { connectTo } from "./connect.ts";
+import { SmtpClientError } from "./errors.ts";
+import { type Extensions, NO_EXTENSIONS, parseEhloLines } from "./extensions.ts";
+import { type ClientTimeouts, RFC_TIMEOUTS } from "./timeouts.ts";
+import { command, expectCode, readReply } from "./wire.ts";
+
+/** How to reach the server and what to insist on. */
+export interface OpenOptions {
+  /** Address to connect to (an IP, or a name for a route/smarthost). */
+  hostname: string;
+  port: number;
+  /** Our name for EHLO. */
+  ehloName: string;
+  /**
+   * "opportunistic": STARTTLS when offered, certificate not checked (MX);
+   * "required": STARTTLS must succeed; "implicit": TLS from the first byte;
+   * "none": plaintext.
+   */
+  tlsMode: "none" | "opportunistic" | "required" | "implicit";
+  /** Check the certificate against the trusted CAs and `tlsName`. */
+  isTlsVerified: boolean;
+  /** How logs and DSNs name the peer (defaults to `hostname`), e.g. "mx.example.com [192.0.2.1]". */
+  remoteName?: string;
+  /** The name the certificate must carry (defaults to `hostname`). */
+  tlsName?: string;
+  credentials?: Credentials;
+  timeouts?: Partial<ClientTimeouts>;
+}
+
+/** A connected, greeted (and possibly secured and authenticated) client. */
+export class SmtpClient {
+  readonly connection: Connection;
+  readonly timeouts: ClientTimeouts;
+  /** "host[ip]" for logs and the DSN's Remote-MTA. */
+  readonly remoteMta: string;
+  extensions: Extensions = NO_EXTENSIONS;
+  isUsable = true;
+  /** Whether a transaction has run since the last RSET. */
+  isDirty = false;
+
+  private constructor(connection: Connection, options: OpenOptions, timeouts: ClientTimeouts) {
+    this.connection = connection;
+    this.timeouts = timeouts;
+    this.remoteMta = options.remoteName ?? options.hostname;
+  }
+
+  /** Connects and runs the handshake; throws `SmtpClientError` on any failure. */
+  static async open(options: OpenOptions): Promise<SmtpClient> {
+    const timeouts = { ...RFC_TIMEOUTS, ...options.timeouts };
+    const servername = options.tlsName ?? options.hostname;
+    const tlsOptions = {
+      servername: /^[0-9.:]+$/.test(servername) ? undefined : servername,
+      rejectUnauthorized: options.isTlsVerified,
+    };
+    const connection = await connectTo({
+      hostname: options.hostname,
+      port: options.port,
+      timeoutMs: timeouts.connectMs,
+      tls: options.tlsMode === "implicit" ? tlsOptions : undefined,
+    });
+    const client = new SmtpClient(connection, options, timeouts);
+    try {
+      await client.#handshake(options, tlsOptions);
+      return client;
+    } catch (error) {
+      client.abort();
+      throw error;
+    }
+  }
+
+  async #handshake(
+    options: OpenOptions,
+    tlsOptions: { servername?: string; rejectUnauthorized: boolean },
+  ): Promise<void> {
+    const greeting = await readReply(this.connection, {
+      timeoutMs: this.timeouts.greetingMs,
+      stage: "greeting",
+    });
+    expectCode(greeting, { stage: "greeting", low: 220, high: 220 });
+    await this.#hello(options.ehloName);
+    const wantsTls = options.tlsMode === "opportunistic" || options.tlsMode === "required";
+    if (wantsTls && this.extensions.hasStartTls) {
+      const timing = { timeoutMs: this.timeouts.mailMs, stage: "STARTTLS" };
+      expectCode(await command(this.connection, "STARTTLS", timing), timing);
+      if (!await this.connection.startClientTls(tlsOptions)) {
+        throw new SmtpClientError("tls", "STARTTLS: the TLS handshake failed", {
+          status: "4.7.5",
+        });
+      }
+      await this.#hello(options.ehloName);
+    } else if (options.tlsMode === "required") {
+      throw new SmtpClientError("tls", "STARTTLS is required but the server does not offer it", {
+        status: "4.7.5",
+      });
+    }
+    if (options.credentials) {
+      await authenticate(this.connection, {
+        credentials: options.credentials,
+        extensions: this.extensions,
+        timeoutMs: this.timeouts.mailMs,
+      });
+    }
+  }
+
+  /** EHLO, and HELO when EHLO is refused with 5xx (RFC 5321 4.1.4). */
+  async #hello(name: string): Promise<void> {
+    const timing = { timeoutMs: this.timeouts.mailMs, stage: "EHLO" };
+    const ehlo = await command(this.connection, `EHLO ${name}`, timing);
+    if (ehlo.code === 250) {
+      this.extensions = parseEhloLines(ehlo.lines);
+      return;
+    }
+    if (ehlo.code < 500) throw SmtpClientError.fromReply("EHLO", ehlo);
+    const heloTiming = { ...timing, stage: "HELO" };
+    expectCode(await command(this.connection, `HELO ${name}`, heloTiming), heloTiming);
+    this.extensions = NO_EXTENSIONS;
+  }
+
+  /** TLS version and cipher, or null for plaintext. */
+  get tls(): { protocol: string; cipher: string } | null {
+    return this.connection.tls;
+  }
+
+  /** RSET before reusing the connection; false if the server did not take it. */
+  async reset(): Promise<boolean> {
+    if (!this.isUsable) return false;
+    if (!this.isDirty) return true;
+    try {
+      const reply = await command(this.connection, "RSET", {
+        timeoutMs: this.timeouts.mailMs,
+        stage: "RSET",
+      });
+      this.isDirty = false;
+      if (reply.code === 250) return true;
+    } catch { /* unusable below */ }
+    this.isUsable = false;
+    return false;
+  }
+
+  /** QUIT politely (short wait for the 221) and close. */
+  async quit(): Promise<void> {
+    if (this.isUsable) {
+      this.isUsable = false;
+      try {
+        await command(this.connection, "QUIT", { timeoutMs: 5_000, stage: "QUIT" });
+      } catch { /* closing anyway */ }
+    }
+    this.connection.close();
+  }
+
+  /** Closes at once (after a failure). */
+  abort(): void {
+    this.isUsable = false;
+    this.connection.destroy();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Why a conversation with a remote server ended early, as data. Every way a
+ * peer can misbehave (refusing the connection, timing out, dropping the line,
+ * talking nonsense, answering 4xx/5xx outside a recipient) becomes one of
+ * these; nothing the peer does makes the client throw anything else.
+ */
+import { describeReply, type ServerReply } from "./reply_parser.ts";
+
+/** What went wrong. */
+export type ClientFailureKind =
+  | "connect" // TCP connect refused, unreachable or timed out
+  | "tls" // the TLS handshake failed (or a verified certificate did not check out)
+  | "timeout" // no reply within the RFC 5321 4.5.3.2 limit for that stage
+  | "dropped" // the server closed the connection
+  | "malformed" // a reply that does not follow the grammar
+  | "reply" // a 4xx/5xx reply that ends the attempt (greeting, EHLO, MAIL, DATA, ...)
+  | "refused"; // we refused before sending (SIZE, SMTPUTF8, no usable AUTH)
+
+/** A failed attempt; `isPermanent` says whether retrying could help. */
+export class SmtpClientError extends Error {
+  readonly kind: ClientFailureKind;
+  /** The enhanced status code for DSNs ("4.4.1", "5.3.4", ...). */
+  readonly status: string;
+  readonly isPermanent: boolean;
+  readonly reply?: ServerReply;
+
+  constructor(
+    kind: ClientFailureKind,
+    message: string,
+    options: { status: string; isPermanent?: boolean; reply?: ServerReply },
+  ) {
+    super(message);
+    this.name = "SmtpClientError";
+    this.kind = kind;
+    this.status = options.status;
+    this.isPermanent = options.isPermanent ?? false;
+    this.reply = options.reply;
+  }
+
+  /** A failure built from an unwanted reply: 5xx permanent, anything else transient. */
+  static fromReply(stage: string, reply: ServerReply): SmtpClientError {
+    const isPermanent = reply.code >= 500;
+    const status = reply.enhanced ?? (isPermanent ? "5.0.0" : "4.0.0");
+    return new SmtpClientError("reply", `${stage}: ${describeReply(reply)}`, {
+      status,
+      isPermanent,
+      reply,
+    });
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Connection reuse: open clients kept per next hop, handed to the next
+ * message for the same hop, closed after `idleMs` without work. At most
+ * `maxPerKey` connections per hop and `maxTotal` overall; callers beyond
+ * that wait their turn (FIFO) instead of opening more.
+ */
+import type { SmtpClient } from "./client.ts";
+
+interface Waiter {
+  key: string;
+  resolve: (client: SmtpClient | null) => void;
+}
+
+/** A lease: the client and whether it carried mail before. */
+export interface Lease {
+  client: SmtpClient;
+  isReused: boolean;
+}
+
+/** Limits of a pool. */
+export interface PoolOptions {
+  maxPerKey?: number;
+  maxTotal?: number;
+  idleMs?: number;
+}
+
+/** Clients by next-hop key. */
+export class ClientPool {
+  readonly #maxPerKey: number;
+  readonly #maxTotal: number;
+  readonly #idleMs: number;
+  readonly #counts = new Map<string, number>();
+  readonly #idle = new Map<
+    string,
+    { client: SmtpClient; timer: ReturnType<typeof setTimeout> }[]
+  >();
+  readonly #waiters: Waiter[] = [];
+  #total = 0;
+  /** Connections opened over the pool's life (for logs and benchmarks). */
+  opened = 0;
+
+  constructor(options: PoolOptions = {}) {
+    this.#maxPerKey = options.maxPerKey ?? 3;
+    this.#maxTotal = options.maxTotal ?? 50;
+    this.#idleMs = options.idleMs ?? 5_000;
+  }
+
+  /** An idle client for `key`, or a new one from `open` when the limits allow; else waits. */
+  async acquire(key: string, open: () => Promise<SmtpClient>): Promise<Lease> {
+    let client = this.#takeIdle(key);
+    if (client) return { client, isReused: true };
+    if (!this.#reserve(key)) {
+      client = await new Promise<SmtpClient | null>((resolve) =>
+        this.#waiters.push({ key, resolve })
+      );
+      if (client) return { client, isReused: true };
+      // null: a slot was reserved for us.
+    }
+    try {
+      const opened = await open();
+      this.opened++;
+      return { client: opened, isReused: false };
+    } catch (error) {
+      this.#forget(key);
+      throw error;
+    }
+  }
+
+  /** Gives a client back: kept for reuse if still usable (after RSET), else closed. */
+  async release(key: string, client: SmtpClient): Promise<void> {
+    if (client.isUsable && await client.reset()) {
+      const waiter = this.#waiters.findIndex((w) => w.key === key);
+      if (waiter >= 0) return this.#waiters.splice(waiter, 1)[0]!.resolve(client);
+      const timer = setTimeout(() => this.#expire(key, client), this.#idleMs);
+      const list = this.#idle.get(key) ?? [];
+      list.push({ client, timer });
+      this.#idle.set(key, list);
+      this.#pump();
+      return;
+    }
+    client.abort();
+    this.#forget(key);
+  }
+
+  /** Closes every idle client (shutdown). */
+  async closeAll(): Promise<void> {
+    const all = [...this.#idle.entries()];
+    this.#idle.clear();
+    await Promise.all(all.flatMap(([key, list]) =>
+      list.map(async ({ client, timer }) => {
+        clearTimeout(timer);
+        await client.quit();
+        this.#forget(key);
+      })
+    ));
+  }
+
+  #takeIdle(key: string): SmtpClient | null {
+    const entry = this.#idle.get(key)?.shift();
+    if (!entry) return null;
+    clearTimeout(entry.timer);
+    return entry.client;
+  }
+
+  #reserve(key: string): boolean {
+    const count = this.#counts.get(key) ?? 0;
+    if (count >= this.#maxPerKey) return false;
+    if (this.#total >= this.#maxTotal && !this.#evictIdle()) return false;
+    this.#counts.set(key, count + 1);
+    this.#total++;
+    return true;
+  }
+
+  /** Closes one idle client of any hop to make room; false if none. */
+  #evictIdle(): boolean {
+    for (const [key, list] of this.#idle) {
+      const entry = list.shift();
+      if (!entry) continue;
+      clearTimeout(entry.timer);
+      void entry.client.quit();
+      this.#forget(key, { isPumping: false });
+      return true;
+    }
+    return false;
+  }
+
+  #expire(key: string, client: SmtpClient): void {
+    const list = this.#idle.get(key) ?? [];
+    const at = list.findIndex((entry) => entry.client === client);
+    if (at < 0) return;
+    list.splice(at, 1);
+    void client.quit();
+    this.#forget(key);
+  }
+
+  #forget(key: string, options = { isPumping: true }): void {
+    this.#counts.set(key, Math.max(0, (this.#counts.get(key) ?? 1) - 1));
+    this.#total = Math.max(0, this.#total - 1);
+    if (options.isPumping) this.#pump();
+  }
+
+  /** Lets waiters in: an idle client of their hop, or a fresh slot. */
+  #pump(): void {
+    for (let i = 0; i < this.#waiters.length; i++) {
+      const waiter = this.#waiters[i]!;
+      const client = this.#takeIdle(waiter.key);
+      if (client || this.#reserve(waiter.key)) {
+        this.#waiters.splice(i--, 1);
+        waiter.resolve(client);
+      }
+    }
+  }
+}

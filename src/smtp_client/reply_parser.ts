@@ -1,0 +1,88 @@
+/**
+ * Reading SMTP replies (RFC 5321 4.2): "250-first" ... "250 last". Pure:
+ * lines in, a typed result out. A reply that does not follow the grammar is
+ * "malformed", never an exception: the client turns it into a transient
+ * outcome and hangs up.
+ */
+
+/** A server's reply, as the client sees it. */
+export interface ServerReply {
+  code: number;
+  /** RFC 3463 enhanced status code from the first line, if the server sent one. */
+  enhanced?: string;
+  /** Text of every line, without the code and separator. */
+  lines: string[];
+}
+
+/** One reply line, split. */
+export type ReplyLine =
+  | { kind: "line"; code: number; isLast: boolean; text: string }
+  | { kind: "malformed"; text: string };
+
+const LINE = /^([2-5][0-9][0-9])(?:([ -])(.*))?$/s;
+const ENHANCED = /^([245]\.[0-9]{1,3}\.[0-9]{1,3})(?: |$)/;
+
+/** Splits one line. "250" alone is a last line with empty text (RFC 5321 4.2 allows it). */
+export function parseReplyLine(text: string): ReplyLine {
+  const match = LINE.exec(text);
+  if (!match) return { kind: "malformed", text };
+  return {
+    kind: "line",
+    code: Number(match[1]),
+    isLast: match[2] !== "-",
+    text: match[3] ?? "",
+  };
+}
+
+/**
+ * Collects parsed lines into replies. Feed lines with `push`; it returns a
+ * reply when the last line arrives, null while more lines are needed, or a
+ * malformed marker (bad line, code changing mid-reply, too many lines).
+ */
+export class ReplyAssembler {
+  readonly #maxLines: number;
+  #code = 0;
+  #lines: string[] = [];
+
+  constructor(options: { maxLines?: number } = {}) {
+    this.#maxLines = options.maxLines ?? 100;
+  }
+
+  /** Adds one raw line. */
+  push(raw: string): ServerReply | { malformed: string } | null {
+    const line = parseReplyLine(raw);
+    if (line.kind === "malformed") return { malformed: `Malformed reply line "${clip(raw)}"` };
+    if (this.#lines.length > 0 && line.code !== this.#code) {
+      return { malformed: `Reply code changed from ${this.#code} to ${line.code} mid-reply` };
+    }
+    this.#code = line.code;
+    this.#lines.push(line.text);
+    if (this.#lines.length > this.#maxLines) return { malformed: "Reply has too many lines" };
+    if (!line.isLast) return null;
+    const lines = this.#lines;
+    this.#lines = [];
+    return withEnhanced(this.#code, lines);
+  }
+}
+
+/** Pulls a leading enhanced code off the first line when its class matches the reply's. */
+function withEnhanced(code: number, lines: string[]): ServerReply {
+  const first = lines[0] ?? "";
+  const match = ENHANCED.exec(first);
+  if (!match || match[1]![0] !== String(code)[0]) return { code, lines };
+  const enhanced = match[1]!;
+  const strip = (line: string) =>
+    line.startsWith(enhanced) ? line.slice(enhanced.length).trimStart() : line;
+  return { code, enhanced, lines: lines.map(strip) };
+}
+
+/** A reply as one readable line for logs and DSNs: "550 5.1.1 No such user". */
+export function describeReply(reply: ServerReply): string {
+  const text = reply.lines.join(" ").replace(/[\x00-\x1f\x7f]/g, " ").trim();
+  return [String(reply.code), reply.enhanced, clip(text, 300)].filter(Boolean).join(" ");
+}
+
+function clip(text: string, max = 80): string {
+  const clean = text.replace(/[\x00-\x1f\x7f]/g, "?");
+  return clean.length > max ? clean.slice(0, max) + "..." : clean;
+}

@@ -1,0 +1,149 @@
+/**
+ * One mail transaction on an open client: MAIL, RCPT per recipient, DATA,
+ * the message, the final dot. With PIPELINING, MAIL + RCPTs + DATA go out in
+ * one write (RFC 2920). Each recipient gets its own result: one refused RCPT
+ * does not fail the others. Failures that end the whole transaction are
+ * thrown as `SmtpClientError`.
+ */
+import { downgradeTo7bit, has8bitBytes } from "../mail/mod.ts";
+import { dotStuff } from "../smtp/mod.ts";
+import type { SmtpClient } from "./client.ts";
+import { SmtpClientError } from "./errors.ts";
+import type { ServerReply } from "./reply_parser.ts";
+import { expectCode, readReply } from "./wire.ts";
+
+/** What to send. `body` is the message exactly as queued. */
+export interface OutgoingMessage {
+  from: string;
+  rcpts: readonly string[];
+  body: Uint8Array;
+  /** The message needs SMTPUTF8 (non-ASCII addresses or headers). */
+  isSmtputf8?: boolean;
+}
+
+/** What happened to one recipient. */
+export interface RecipientResult {
+  isAccepted: boolean;
+  /** The RCPT reply when refused, else the reply to the final dot. */
+  reply: ServerReply;
+}
+
+/** Runs one transaction; returns a result for every recipient. */
+export async function sendMessage(
+  client: SmtpClient,
+  message: OutgoingMessage,
+): Promise<Map<string, RecipientResult>> {
+  const ext = client.extensions;
+  if (message.isSmtputf8 && !ext.hasSmtputf8) {
+    throw new SmtpClientError("refused", "The message needs SMTPUTF8, which the server lacks", {
+      status: "5.6.7",
+      isPermanent: true,
+    });
+  }
+  const is8bit = has8bitBytes(message.body);
+  const body = is8bit && !ext.has8bitMime ? downgradeTo7bit(message.body) : message.body;
+  const wire = dotStuff(body);
+  if (ext.maxSizeBytes && body.length > ext.maxSizeBytes) {
+    throw new SmtpClientError(
+      "refused",
+      `Message of ${body.length} bytes exceeds the server's SIZE limit of ${ext.maxSizeBytes}`,
+      { status: "5.3.4", isPermanent: true },
+    );
+  }
+  const params = [
+    ext.maxSizeBytes !== null ? `SIZE=${body.length}` : "",
+    is8bit && ext.has8bitMime ? "BODY=8BITMIME" : "",
+    message.isSmtputf8 ? "SMTPUTF8" : "",
+  ].filter(Boolean).join(" ");
+  const lines = [
+    `MAIL FROM:<${message.from}>${params ? " " + params : ""}`,
+    ...message.rcpts.map((rcpt) => `RCPT TO:<${rcpt}>`),
+    "DATA",
+  ];
+  for (const line of lines) {
+    if (/[\r\n]/.test(line)) {
+      throw new SmtpClientError("refused", "An address holds a line break", {
+        status: "5.1.3",
+        isPermanent: true,
+      });
+    }
+  }
+  client.isDirty = true;
+  const connection = client.connection;
+  const t = client.timeouts;
+  const stages = [
+    { stage: "MAIL", timeoutMs: t.mailMs },
+    ...message.rcpts.map((rcpt) => ({ stage: `RCPT <${rcpt}>`, timeoutMs: t.rcptMs })),
+    { stage: "DATA", timeoutMs: t.dataInitMs },
+  ];
+  const replies: ServerReply[] = [];
+  if (ext.hasPipelining) {
+    for (const line of lines) connection.write(line + "\r\n");
+    for (const stage of stages) {
+      try {
+        replies.push(await readReply(connection, stage));
+      } catch (error) {
+        // A server that said 421 and hung up: report its words, not the hang-up.
+        if (!replies.some((reply) => reply.code === 421)) throw error;
+        break;
+      }
+      if (replies.at(-1)!.code === 421) break;
+    }
+  } else {
+    for (let i = 0; i < lines.length; i++) {
+      connection.write(lines[i] + "\r\n");
+      const reply = await readReply(connection, stages[i]!);
+      replies.push(reply);
+      // Without pipelining, stop early: no RCPT after a refused MAIL, no DATA without recipients.
+      if (i === 0 && reply.code !== 250) break;
+      const isLastRcpt = i === lines.length - 2;
+      if (isLastRcpt && !replies.slice(1).some((r) => r.code >= 200 && r.code < 300)) break;
+    }
+  }
+  if (replies.some((reply) => reply.code === 421)) {
+    client.isUsable = false;
+    const closing = replies.find((reply) => reply.code === 421)!;
+    throw SmtpClientError.fromReply("Server closing", closing);
+  }
+  expectCode(replies[0]!, { stage: "MAIL" });
+  const results = new Map<string, RecipientResult>();
+  const accepted: string[] = [];
+  message.rcpts.forEach((rcpt, i) => {
+    const reply = replies[i + 1]!;
+    if (reply.code >= 200 && reply.code < 300) accepted.push(rcpt);
+    else results.set(rcpt, { isAccepted: false, reply });
+  });
+  const dataReply = replies[message.rcpts.length + 1];
+  if (accepted.length === 0) {
+    // RFC 2920 3.1: a 354 despite no recipients gets an empty message, then the data is void.
+    if (dataReply?.code === 354) {
+      connection.write(dotStuff(new Uint8Array()));
+      await readReply(connection, { stage: "final dot", timeoutMs: t.finalDotMs });
+    }
+    return results;
+  }
+  expectCode(dataReply!, { stage: "DATA", low: 354, high: 354 });
+  connection.write(wire);
+  await drainWithin(client, t.dataBlockMs);
+  const final = await readReply(connection, { stage: "final dot", timeoutMs: t.finalDotMs });
+  if (final.code === 421) client.isUsable = false;
+  const isDelivered = final.code >= 200 && final.code < 300;
+  for (const rcpt of accepted) results.set(rcpt, { isAccepted: isDelivered, reply: final });
+  return results;
+}
+
+/** Waits until the kernel took the message bytes, or throws after `timeoutMs`. */
+async function drainWithin(client: SmtpClient, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const isDrained = await Promise.race([
+    client.connection.drain().then(() => true),
+    new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), timeoutMs)),
+  ]);
+  clearTimeout(timer);
+  if (!isDrained) {
+    client.isUsable = false;
+    throw new SmtpClientError("timeout", "DATA: the server stopped reading the message", {
+      status: "4.4.2",
+    });
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The client's side of the wire: read one whole reply with a deadline, or
+ * send a command and read its reply. Every peer failure is returned as a
+ * `SmtpClientError`, never thrown from deep inside the socket code.
+ */
+import type { Connection } from "../net/mod.ts";
+import { SmtpClientError } from "./errors.ts";
+import { ReplyAssembler, type ServerReply } from "./reply_parser.ts";
+
+const MAX_REPLY_LINE_BYTES = 4096;
+
+/** Reads one reply; throws `SmtpClientError` (timeout, dropped, malformed). */
+export async function readReply(
+  connection: Connection,
+  options: { timeoutMs: number; stage: string },
+): Promise<ServerReply> {
+  connection.setIdleTimeout(options.timeoutMs);
+  const assembler = new ReplyAssembler();
+  while (true) {
+    const read = await connection.readLine(MAX_REPLY_LINE_BYTES);
+    if (read.kind === "timeout") {
+      throw new SmtpClientError("timeout", `${options.stage}: no reply within the time limit`, {
+        status: "4.4.2",
+      });
+    }
+    if (read.kind === "eof") {
+      throw new SmtpClientError("dropped", `${options.stage}: the server closed the connection`, {
+        status: "4.4.2",
+      });
+    }
+    if (read.kind === "too-long") {
+      throw new SmtpClientError("malformed", `${options.stage}: reply line too long`, {
+        status: "4.5.0",
+      });
+    }
+    const result = assembler.push(read.text);
+    if (result === null) continue;
+    if ("malformed" in result) {
+      throw new SmtpClientError("malformed", `${options.stage}: ${result.malformed}`, {
+        status: "4.5.0",
+      });
+    }
+    return result;
+  }
+}
+
+/** Sends `line` (CRLF added) and reads the reply. */
+export function command(
+  connection: Connection,
+  line: string,
+  options: { timeoutMs: number; stage: string },
+): Promise<ServerReply> {
+  if (/[\r\n]/.test(line)) {
+    throw new SmtpClientError("refused", `${options.stage}: command holds a line break`, {
+      status: "5.5.2",
+      isPermanent: true,
+    });
+  }
+  connection.write(line + "\r\n");
+  return readReply(connection, options);
+}
+
+/** Throws unless the reply's code is in `[low, high]` (e.g. 200..299). */
+export function expectCode(
+  reply: ServerReply,
+  options: { stage: string; low?: number; high?: number },
+): ServerReply {
+  const low = options.low ?? 200;
+  const high = options.high ?? 299;
+  if (reply.code < low || reply.code > high) throw SmtpClientError.fromReply(options.stage, reply);
+  return reply;
+}

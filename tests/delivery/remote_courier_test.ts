@@ -1,0 +1,378 @@
+/** The remote courier and SMTP client in-process, against scriptable sinks and a fake DNS. */
+import assert from "node:assert/strict";
+import { RemoteCourier, type RemoteCourierOptions } from "../../src/delivery/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { encodeEnvelopeLine, type QueuedMessage } from "../../src/spool/mod.ts";
+import { type FakeZone, startFakeDns } from "../e2e/fake_dns.ts";
+import { type SinkOptions, startSink } from "../e2e/smtp_sink.ts";
+
+const encoder = new TextEncoder();
+const quiet = new Logger({ level: "error", format: "text", sink: () => {} });
+
+function queued(body: string | Uint8Array, rcpts: string[], extra = {}): QueuedMessage {
+  const envelope = {
+    qid: "q" + Math.random().toString(36).slice(2, 8),
+    from: "alice@example.test",
+    rcpts,
+    arrivalMs: Date.now(),
+    source: "smtp" as const,
+    ...extra,
+  };
+  const line = encodeEnvelopeLine(envelope);
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  const all = new Uint8Array(line.length + bytes.length);
+  all.set(line);
+  all.set(bytes, line.length);
+  return { envelope, bytes: all, messageOffset: line.length };
+}
+
+async function withSink(
+  sinkOptions: SinkOptions,
+  run: (courier: RemoteCourier, sink: Awaited<ReturnType<typeof startSink>>) => Promise<void>,
+  courierOptions: Partial<RemoteCourierOptions> = {},
+): Promise<void> {
+  const sink = await startSink(sinkOptions);
+  const courier = new RemoteCourier({
+    ehloName: "out.test",
+    routes: [{ domain: "remote.test", hostname: "127.0.0.1", port: sink.port }],
+    smarthost: null,
+    smarthostTls: "starttls",
+    isSmarthostTlsVerified: true,
+    smarthostCredentials: null,
+    dnsServer: null,
+    mxPort: 25,
+    log: quiet,
+    timeouts: {
+      connectMs: 2000,
+      greetingMs: 2000,
+      mailMs: 2000,
+      rcptMs: 2000,
+      dataInitMs: 2000,
+      dataBlockMs: 2000,
+      finalDotMs: 2000,
+    },
+    ...courierOptions,
+  });
+  try {
+    await run(courier, sink);
+  } finally {
+    await courier.close();
+    await sink.close();
+  }
+}
+
+const MESSAGE = "Subject: hi\r\n\r\nline\r\n.dot\r\n";
+
+Deno.test("a routed message arrives byte-exact with every recipient delivered", async () => {
+  await withSink({}, async (courier, sink) => {
+    const outcomes = await courier.deliver(queued(MESSAGE, ["a@remote.test", "b@remote.test"]), [
+      "a@remote.test",
+      "b@remote.test",
+    ]);
+    assert.deepEqual([...outcomes.values()].map((o) => o.kind), ["delivered", "delivered"]);
+    assert.equal(sink.transactions.length, 1);
+    assert.deepEqual(sink.transactions[0]!.rcpts, ["a@remote.test", "b@remote.test"]);
+    assert.equal(new TextDecoder().decode(sink.transactions[0]!.data), MESSAGE);
+  });
+});
+
+Deno.test("one refused RCPT does not fail the other recipients", async () => {
+  const script: SinkOptions["script"] = (stage, arg) =>
+    stage === "rcpt" && arg.startsWith("bad")
+      ? "550 5.1.1 No such user"
+      : stage === "rcpt" && arg.startsWith("busy")
+      ? "452 4.2.2 Mailbox full"
+      : undefined;
+  for (const pipelining of [true, false]) {
+    await withSink({ pipelining, script }, async (courier, sink) => {
+      const rcpts = ["bad@remote.test", "good@remote.test", "busy@remote.test"];
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      assert.equal(outcomes.get("good@remote.test")?.kind, "delivered");
+      const bad = outcomes.get("bad@remote.test");
+      assert.equal(bad?.kind, "permanent");
+      assert.ok(
+        bad?.kind === "permanent" && bad.status === "5.1.1" && /No such user/.test(bad.reason),
+      );
+      assert.equal(outcomes.get("busy@remote.test")?.kind, "transient");
+      assert.deepEqual(sink.transactions[0]!.rcpts, ["good@remote.test"]);
+      const commands = sink.commands[0]!.join("\n");
+      assert.ok(commands.includes("EHLO out.test"));
+    });
+  }
+});
+
+const FAILURES: {
+  name: string;
+  options: SinkOptions;
+  kind: "transient" | "permanent";
+  status?: RegExp;
+  reason: RegExp;
+}[] = [
+  {
+    name: "a 421 greeting is transient",
+    options: { script: (s) => s === "greeting" ? "421 4.3.2 busy" : undefined },
+    kind: "transient",
+    reason: /421/,
+  },
+  {
+    name: "a 554 greeting is permanent",
+    options: { script: (s) => s === "greeting" ? "554 5.7.1 go away" : undefined },
+    kind: "permanent",
+    status: /^5\.7\.1$/,
+    reason: /go away/,
+  },
+  {
+    name: "a drop after DATA is transient",
+    options: { script: (s) => s === "dot" ? "drop" : undefined },
+    kind: "transient",
+    reason: /closed the connection/,
+  },
+  {
+    name: "a truncated reply is transient",
+    options: { script: (s) => s === "mail" ? "25" : undefined },
+    kind: "transient",
+    reason: /Malformed/,
+  },
+  {
+    name: "a reply whose code changes mid-reply is transient",
+    options: { script: (s) => s === "mail" ? "250-a\n251 b" : undefined },
+    kind: "transient",
+    reason: /changed/,
+  },
+  {
+    name: "a silent server times out (transient)",
+    options: { script: (s) => s === "mail" ? "silent" : undefined },
+    kind: "transient",
+    reason: /no reply within/,
+  },
+  {
+    name: "a 421 to MAIL is transient",
+    options: { script: (s) => s === "mail" ? "421 4.4.2 closing" : undefined },
+    kind: "transient",
+    reason: /421/,
+  },
+  {
+    name: "a 550 to MAIL is permanent",
+    options: { script: (s) => s === "mail" ? "550 5.7.1 sender refused" : undefined },
+    kind: "permanent",
+    reason: /sender refused/,
+  },
+  {
+    name: "a 452 to the final dot is transient",
+    options: { script: (s) => s === "dot" ? "452 4.3.1 disk full" : undefined },
+    kind: "transient",
+    status: /^4\.3\.1$/,
+    reason: /disk full/,
+  },
+  {
+    name: "a 554 to the final dot is permanent",
+    options: { script: (s) => s === "dot" ? "554 5.6.0 content refused" : undefined },
+    kind: "permanent",
+    reason: /content refused/,
+  },
+  {
+    name: "a message over the server's SIZE is refused before MAIL with 5.3.4",
+    options: { sizeBytes: 10 },
+    kind: "permanent",
+    status: /^5\.3\.4$/,
+    reason: /SIZE/,
+  },
+];
+for (const { name, options, kind, status, reason } of FAILURES) {
+  Deno.test(`remote courier: ${name}`, async () => {
+    await withSink(options, async (courier) => {
+      const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+        .get("x@remote.test")!;
+      if (outcome.kind === "delivered") throw new Error("expected a failure");
+      assert.equal(outcome.kind, kind, JSON.stringify(outcome));
+      assert.match(outcome.reason, reason);
+      if (status) assert.match(outcome.status, status);
+    });
+  });
+}
+
+Deno.test("the SIZE refusal sends no MAIL command", async () => {
+  await withSink({ sizeBytes: 10 }, async (courier, sink) => {
+    await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
+    assert.ok(!sink.commands.flat().some((c) => c.startsWith("MAIL")));
+  });
+});
+
+Deno.test("a refused connection is transient", async () => {
+  const sink = await startSink();
+  const port = sink.port;
+  await sink.close();
+  await withSink({}, async (courier) => {
+    const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+      .get("x@remote.test")!;
+    assert.equal(outcome.kind, "transient");
+  }, { routes: [{ domain: "remote.test", hostname: "127.0.0.1", port }] });
+});
+
+Deno.test("EHLO refused with 500 falls back to HELO", async () => {
+  await withSink(
+    { script: (s) => s === "ehlo" ? "500 5.5.1 what?" : undefined },
+    async (courier, sink) => {
+      const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+        .get("x@remote.test");
+      assert.equal(outcome?.kind, "delivered");
+      assert.ok(sink.commands[0]!.includes("HELO out.test"));
+      assert.ok(
+        sink.commands[0]!.some((c) => c === "MAIL FROM:<alice@example.test>"),
+        "no SIZE without EHLO",
+      );
+    },
+  );
+});
+
+Deno.test("a message needing SMTPUTF8 fails with 5.6.7 where it is not offered", async () => {
+  await withSink({}, async (courier, sink) => {
+    const message = queued(MESSAGE, ["x@remote.test"], { isSmtputf8: true });
+    const outcome = (await courier.deliver(message, ["x@remote.test"])).get("x@remote.test")!;
+    assert.equal(outcome.kind, "permanent");
+    assert.ok(outcome.kind === "permanent" && outcome.status === "5.6.7");
+    assert.equal(sink.transactions.length, 0);
+  });
+  await withSink({ smtputf8: true }, async (courier, sink) => {
+    const message = queued(MESSAGE, ["x@remote.test"], { isSmtputf8: true });
+    assert.equal(
+      (await courier.deliver(message, ["x@remote.test"])).get("x@remote.test")?.kind,
+      "delivered",
+    );
+    assert.match(sink.transactions[0]!.mailParams, /SMTPUTF8/);
+  });
+});
+
+Deno.test("8-bit goes as BODY=8BITMIME where offered and as 7-bit quoted-printable where not", async () => {
+  const body = "Content-Type: text/plain; charset=utf-8\r\n\r\ncafé\r\n";
+  await withSink({}, async (courier, sink) => {
+    await courier.deliver(queued(body, ["x@remote.test"]), ["x@remote.test"]);
+    assert.match(sink.transactions[0]!.mailParams, /BODY=8BITMIME/);
+    assert.equal(new TextDecoder().decode(sink.transactions[0]!.data), body);
+  });
+  await withSink({ eightBitMime: false }, async (courier, sink) => {
+    await courier.deliver(queued(body, ["x@remote.test"]), ["x@remote.test"]);
+    assert.doesNotMatch(sink.transactions[0]!.mailParams, /BODY/);
+    const data = sink.transactions[0]!.data;
+    assert.ok(data.every((b) => b < 128));
+    assert.match(
+      new TextDecoder().decode(data),
+      /Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9\r\n$/,
+    );
+  });
+});
+
+Deno.test("20 messages to one domain share at most 3 connections, with RSET between", async () => {
+  await withSink({}, async (courier, sink) => {
+    const results = await Promise.all(
+      Array.from(
+        { length: 20 },
+        (_, i) =>
+          courier.deliver(queued(`Subject: ${i}\r\n\r\nbody\r\n`, ["x@remote.test"]), [
+            "x@remote.test",
+          ]),
+      ),
+    );
+    assert.ok(results.every((r) => r.get("x@remote.test")?.kind === "delivered"));
+    assert.equal(sink.transactions.length, 20);
+    assert.ok(sink.connections() <= 3, `connections: ${sink.connections()}`);
+    assert.ok(sink.commands.flat().filter((c) => c === "RSET").length >= 20 - sink.connections());
+  });
+});
+
+Deno.test("a pooled connection the server closed is replaced without a failure", async () => {
+  await withSink({
+    script: (stage, _arg, state) =>
+      stage === "mail" && state.tx === 1 && state.connection === 0 ? "drop" : undefined,
+  }, async (courier, sink) => {
+    const first = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
+    const second = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
+    assert.equal(first.get("x@remote.test")?.kind, "delivered");
+    assert.equal(second.get("x@remote.test")?.kind, "delivered");
+    assert.equal(sink.connections(), 2);
+  });
+});
+
+/** MX delivery through the fake DNS: MX hosts resolve to 127.0.0.x. */
+async function mxOutcome(zones: Record<string, FakeZone>, domain: string, port: number) {
+  const dns = await startFakeDns(zones);
+  const courier = new RemoteCourier({
+    ehloName: "out.test",
+    routes: [],
+    smarthost: null,
+    smarthostTls: "starttls",
+    isSmarthostTlsVerified: true,
+    smarthostCredentials: null,
+    dnsServer: { hostname: "127.0.0.1", port: dns.port },
+    dnsTimeoutMs: 1500,
+    mxPort: port,
+    log: quiet,
+  });
+  try {
+    const rcpt = `x@${domain}`;
+    return (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
+  } finally {
+    await courier.close();
+    await dns.close();
+  }
+}
+
+Deno.test("MX: the lowest preference that answers wins; a dead first MX falls back to the next", async () => {
+  const sink = await startSink({}, 0);
+  try {
+    const zones = {
+      "mx.test": {
+        mx: [{ preference: 20, exchange: "b.mx.test" }, { preference: 10, exchange: "a.mx.test" }],
+      },
+      "a.mx.test": { a: ["127.0.0.9"] }, // nothing listens on 127.0.0.9
+      "b.mx.test": { a: ["127.0.0.1"] },
+    };
+    const outcome = await mxOutcome(zones, "mx.test", sink.port);
+    assert.equal(outcome.kind, "delivered");
+    assert.ok(outcome.kind === "delivered" && /b\.mx\.test/.test(outcome.remoteMta ?? ""));
+    assert.equal(sink.transactions.length, 1);
+  } finally {
+    await sink.close();
+  }
+});
+
+const DNS_CASES: { name: string; zones: Record<string, FakeZone>; kind: string; status: string }[] =
+  [
+    {
+      name: "a domain without MX is tried at its own A record",
+      zones: { "plain.test": { a: ["127.0.0.1"] } },
+      kind: "delivered",
+      status: "",
+    },
+    {
+      name: "a null MX fails permanently with 5.1.10",
+      zones: { "plain.test": { mx: [{ preference: 0, exchange: "." }] } },
+      kind: "permanent",
+      status: "5.1.10",
+    },
+    { name: "NXDOMAIN fails permanently", zones: {}, kind: "permanent", status: "5.1.2" },
+    {
+      name: "SERVFAIL is transient",
+      zones: { "plain.test": { rcode: "servfail" } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
+      name: "a DNS timeout is transient",
+      zones: { "plain.test": { isSilent: true } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+  ];
+for (const { name, zones, kind, status } of DNS_CASES) {
+  Deno.test(`MX: ${name}`, async () => {
+    const sink = await startSink();
+    try {
+      const outcome = await mxOutcome(zones, "plain.test", sink.port);
+      assert.equal(outcome.kind, kind, JSON.stringify(outcome));
+      if (outcome.kind !== "delivered") assert.equal(outcome.status, status);
+    } finally {
+      await sink.close();
+    }
+  });
+}

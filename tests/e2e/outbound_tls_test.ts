@@ -1,0 +1,136 @@
+/** Outbound TLS and AUTH through the real server: STARTTLS to a sink, a smarthost with AUTH. */
+import assert from "node:assert/strict";
+import { startServer, tempDir, waitUntil } from "./harness.ts";
+import { sendWithSmtplib } from "./outbound_helpers.ts";
+import { startSink } from "./smtp_sink.ts";
+import { HAS_OPENSSL, makeTestCertificates } from "./certs.ts";
+
+/** A CA-signed leaf for the sink, as PEM text, in a fresh directory. */
+async function makeTestCerts(): Promise<{ dir: string; cert: string; key: string }> {
+  const dir = tempDir("pillarbox-certs-");
+  const files = await makeTestCertificates(dir);
+  return {
+    dir,
+    cert: await Deno.readTextFile(files.certFile),
+    key: await Deno.readTextFile(files.keyFile),
+  };
+}
+
+const MESSAGE = "From: alice@example.test\r\nTo: bob@remote.test\r\nSubject: tls #N#\r\n\r\nhi\r\n";
+
+async function sendOne(server: { ports: Record<string, number>; spoolDir: string }) {
+  await sendWithSmtplib({
+    port: server.ports.smtp!,
+    from: "alice@example.test",
+    rcpts: ["bob@remote.test"],
+    body: MESSAGE,
+    dir: server.spoolDir,
+  });
+}
+
+Deno.test({
+  name: "STARTTLS is used when the next hop offers it (certificate not checked)",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const certs = await makeTestCerts();
+    const sink = await startSink({ tls: certs });
+    const server = await startServer({ flags: [`--route=remote.test=127.0.0.1:${sink.port}`] });
+    try {
+      await sendOne(server);
+      await waitUntil(() => sink.transactions.length === 1, 10_000, "delivery");
+      assert.equal(sink.transactions[0]!.isTls, true);
+      assert.deepEqual(sink.commands[0]!.slice(0, 3), ["EHLO mx.test", "STARTTLS", "EHLO mx.test"]);
+      assert.match(server.log(), /event=smtp\.connected .*tls=TLSv1\.[23]/);
+    } finally {
+      await server.stop();
+      await sink.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a smarthost gets STARTTLS and AUTH with the configured credentials",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const certs = await makeTestCerts();
+    const sink = await startSink({
+      tls: certs,
+      auth: { user: "relay@isp.test", password: "s3cret pw" },
+    });
+    const passwordFile = `${certs.dir}/password`;
+    await Deno.writeTextFile(passwordFile, "s3cret pw\n");
+    const server = await startServer({
+      flags: [
+        `--smarthost=localhost:${sink.port}`,
+        "--smarthost-tls=starttls",
+        "--smarthost-tls-verify=false",
+        "--smarthost-user=relay@isp.test",
+        `--smarthost-password-file=${passwordFile}`,
+      ],
+    });
+    try {
+      await sendOne(server);
+      await waitUntil(() => sink.transactions.length === 1, 10_000, "delivery");
+      const tx = sink.transactions[0]!;
+      assert.equal(tx.isTls, true);
+      assert.equal(tx.authUser, "relay@isp.test");
+      assert.ok(!server.log().includes("s3cret"), "the password is never logged");
+    } finally {
+      await server.stop();
+      await sink.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a smarthost whose certificate does not verify is not used (transient, nothing sent)",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const certs = await makeTestCerts();
+    const sink = await startSink({ tls: certs });
+    const server = await startServer({ flags: [`--smarthost=localhost:${sink.port}`] });
+    try {
+      await sendOne(server);
+      const line = await server.waitForLog(/event=msg\.deferred /);
+      assert.match(line, /status=4\.7\.5/);
+      assert.equal(sink.transactions.length, 0);
+      assert.ok(!sink.commands.flat().some((c) => c.startsWith("MAIL")));
+    } finally {
+      await server.stop();
+      await sink.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a smarthost with implicit TLS and wrong credentials fails permanently with 535",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const certs = await makeTestCerts();
+    const sink = await startSink({
+      tls: certs,
+      isImplicitTls: true,
+      auth: { user: "relay@isp.test", password: "right" },
+    });
+    const passwordFile = `${certs.dir}/password`;
+    await Deno.writeTextFile(passwordFile, "wrong\n");
+    const server = await startServer({
+      flags: [
+        `--smarthost=127.0.0.1:${sink.port}`,
+        "--smarthost-tls=implicit",
+        "--smarthost-tls-verify=false",
+        "--smarthost-user=relay@isp.test",
+        `--smarthost-password-file=${passwordFile}`,
+      ],
+    });
+    try {
+      await sendOne(server);
+      const line = await server.waitForLog(/event=msg\.(failed|deferred) /);
+      assert.match(line, /event=msg\.failed .*status=5\.7\.8/);
+      assert.equal(sink.transactions.length, 0);
+    } finally {
+      await server.stop();
+      await sink.close();
+    }
+  },
+});

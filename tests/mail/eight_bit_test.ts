@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { downgradeTo7bit, encodeQuotedPrintable, has8bitBytes } from "../../src/mail/mod.ts";
+
+const encoder = new TextEncoder();
+const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
+const down = (text: string) => latin1(downgradeTo7bit(encoder.encode(text)));
+
+const QP: { name: string; input: string; output: string }[] = [
+  { name: "plain ASCII is unchanged", input: "hello world", output: "hello world" },
+  { name: "an equals sign is encoded", input: "a=b", output: "a=3Db" },
+  { name: "a trailing space is encoded", input: "a \r\nb", output: "a=20\r\nb" },
+  { name: "a trailing tab is encoded", input: "a\t", output: "a=09" },
+  { name: "a leading dot is encoded", input: ".x", output: "=2Ex" },
+  { name: "high bytes become hex", input: "\xc3\xa9", output: "=C3=A9" },
+  {
+    name: "a long line gets soft breaks at 76",
+    input: "x".repeat(100),
+    output: "x".repeat(75) + "=\r\n" + "x".repeat(25),
+  },
+  {
+    name: "an escape is never split by a soft break",
+    input: "x".repeat(74) + "\xe9",
+    output: "x".repeat(74) + "=\r\n=E9",
+  },
+];
+for (const { name, input, output } of QP) {
+  Deno.test(`encodeQuotedPrintable(): ${name}`, () => {
+    const encoded = encodeQuotedPrintable(input);
+    assert.equal(encoded, output);
+    for (const line of encoded.split("\r\n")) assert.ok(line.length <= 76, line);
+  });
+}
+
+const DOWN: { name: string; input: string; expected: string }[] = [
+  {
+    name: "a 7-bit message is returned unchanged",
+    input: "Subject: a\r\n\r\nplain\r\n",
+    expected: "Subject: a\r\n\r\nplain\r\n",
+  },
+  {
+    name: "an 8-bit text body becomes quoted-printable with MIME-Version added",
+    input: "Subject: a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\ncafé\r\n",
+    expected: "Subject: a\r\nContent-Type: text/plain; charset=utf-8\r\nMIME-Version: 1.0\r\n" +
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9\r\n",
+  },
+  {
+    name: "an existing 8bit Content-Transfer-Encoding (folded) is replaced",
+    input: "MIME-Version: 1.0\r\nContent-Transfer-Encoding:\r\n 8bit\r\nX: y\r\n\r\né\r\n",
+    expected: "MIME-Version: 1.0\r\nX: y\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+      "=C3=A9\r\n",
+  },
+  {
+    name: "an 8-bit non-text part becomes base64",
+    input: "Content-Type: application/octet-stream\r\nMIME-Version: 1.0\r\n\r\n\xff",
+    expected: "Content-Type: application/octet-stream\r\nMIME-Version: 1.0\r\n" +
+      "Content-Transfer-Encoding: base64\r\n\r\nw78=\r\n",
+  },
+  {
+    name: "a multipart keeps boundaries and converts only the 8-bit part",
+    input: 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n' +
+      "pre\r\n--b1\r\nContent-Type: text/plain\r\n\r\nascii\r\n" +
+      "--b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
+      "ü\r\n--b1--\r\nepilogue\r\n",
+    expected: 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n' +
+      "Content-Transfer-Encoding: 7bit\r\n\r\n" +
+      "pre\r\n--b1\r\nContent-Type: text/plain\r\n\r\nascii\r\n" +
+      "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+      "=C3=BC\r\n--b1--\r\nepilogue\r\n",
+  },
+  {
+    name: "a nested multipart is walked",
+    input: "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=outer\r\n\r\n" +
+      "--outer\r\nContent-Type: multipart/alternative; boundary=inner\r\n\r\n" +
+      "--inner\r\nContent-Type: text/plain\r\n\r\nñ\r\n--inner--\r\n--outer--\r\n",
+    expected: "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=outer\r\n" +
+      "Content-Transfer-Encoding: 7bit\r\n\r\n" +
+      "--outer\r\nContent-Type: multipart/alternative; boundary=inner\r\n" +
+      "Content-Transfer-Encoding: 7bit\r\n\r\n" +
+      "--inner\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+      "=C3=B1\r\n--inner--\r\n--outer--\r\n",
+  },
+  {
+    name: "8-bit bytes in a preamble become question marks",
+    input: "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+      "é\r\n--b\r\n\r\nx\r\n--b--\r\n",
+    expected: "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n" +
+      "Content-Transfer-Encoding: 7bit\r\n\r\n??\r\n--b\r\n\r\nx\r\n--b--\r\n",
+  },
+  {
+    name: "a part already in base64 is left alone",
+    input: "MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\n\xe9\r\n",
+    expected: "MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\n\xe9\r\n",
+  },
+];
+for (const { name, input, expected } of DOWN) {
+  Deno.test(`downgradeTo7bit(): ${name}`, () => {
+    assert.equal(down(input), latin1(encoder.encode(expected)));
+  });
+}
+
+Deno.test("downgradeTo7bit() output of an 8-bit multipart has no 8-bit bytes", () => {
+  const out = downgradeTo7bit(encoder.encode(DOWN[4]!.input));
+  assert.equal(has8bitBytes(out), false);
+});
+
+Deno.test("downgradeTo7bit() keeps bytes 0x80-0x9F exact", () => {
+  const input = new Uint8Array([...encoder.encode("Subject: x\r\n\r\n"), 0x80, 0x9f]);
+  assert.equal(latin1(downgradeTo7bit(input)).endsWith("=80=9F"), true);
+});
