@@ -109,7 +109,12 @@ export class Directory {
       for (const target of targets) expand(target, depth + 1);
     };
     expand(normalized, 0);
-    if (mailboxes.size === 0 && forwards.size === 0) return { kind: "unknown" };
+    if (mailboxes.size === 0 && forwards.size === 0) {
+      // RFC 5321 4.5.1: postmaster must always be accepted. Without an account or
+      // alias it gets a mailbox of its own, readable on disk under mail/<domain>/postmaster.
+      if (parts.local !== "postmaster") return { kind: "unknown" };
+      mailboxes.add(normalized);
+    }
     const verdict: RecipientVerdict & { forwards?: string[] } = {
       kind: "local",
       mailboxes: [...mailboxes],

@@ -117,6 +117,16 @@ const resolveCases: { name: string; address: string; expected: unknown }[] = [
     expected: { kind: "local", mailboxes: ["bob@example.com"], forwards: ["friend@elsewhere.org"] },
   },
   {
+    name: "always accepts postmaster of a local domain (RFC 5321 4.5.1), in a mailbox of its own",
+    address: "PostMaster@example.com",
+    expected: { kind: "local", mailboxes: ["postmaster@example.com"] },
+  },
+  {
+    name: "gives postmaster to the catch-all when the domain has one",
+    address: "postmaster@example.net",
+    expected: { kind: "local", mailboxes: ["dave@example.net"] },
+  },
+  {
     name: "answers unknown for an address without an @",
     address: "postmaster",
     expected: { kind: "unknown" },
