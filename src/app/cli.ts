@@ -7,11 +7,12 @@ import { type Config, ConfigError, loadConfig, renderConfig, renderHelp } from "
 import { Logger } from "../log/mod.ts";
 import { TlsContextProvider } from "../net/mod.ts";
 import { runServe } from "./serve.ts";
+import { VERSION } from "./version.ts";
 import { runUserCommand } from "./user_command.ts";
 import { runQueueCommand } from "./queue_command.ts";
 import { runSendmailCommand } from "./sendmail_command.ts";
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.ts";
 
 /** Output streams, injectable for tests. */
 export interface CliIo {

@@ -13,11 +13,13 @@ import {
   RemoteCourier,
   retryDelayMs,
 } from "../delivery/mod.ts";
+import { Metrics, startStatusServer } from "../http/mod.ts";
 import { startImapServer } from "../imap/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
 import { type Listener, TlsContextProvider } from "../net/mod.ts";
 import { PickupWatcher } from "../pickup/mod.ts";
+import { VERSION } from "./version.ts";
 import { startPop3Server } from "../pop3/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { Spool } from "../spool/mod.ts";
@@ -31,7 +33,11 @@ export interface RunningServer {
 }
 
 /** Starts everything `config` enables. */
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  log: Logger,
+  options: { metrics?: Metrics } = {},
+): Promise<RunningServer> {
   // First, so a bad certificate is a configuration error before any socket opens.
   const tls = await TlsContextProvider.fromConfig(config, log.with({ component: "tls" }));
   const tlsContext = tls ? () => tls.context : null;
@@ -181,6 +187,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await startImapServer(config.imapsListen, { ...imapCommon, isImplicitTls: true }),
     );
   }
+  const status = config.httpListen && options.metrics
+    ? await startStatus(config, { metrics: options.metrics, listeners, spool, log })
+    : null;
   for (const [name, listener] of listeners) {
     log.info("listen", {
       proto: name,
@@ -194,6 +203,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     reloadTls: async () => await tls?.reload(),
     async stop() {
       await Promise.all([...listeners.values()].map((listener) => listener.close()));
+      await status?.close();
       await pickup.stop();
       await runner.stop();
       await remote.close();
@@ -224,6 +234,44 @@ async function readSmarthostCredentials(
   return { user: config.smarthostUser, password: text.split(/\r?\n/)[0] ?? "" };
 }
 
+/** Starts the status page with gauges for connections, the queue and memory. */
+async function startStatus(
+  config: Config,
+  parts: { metrics: Metrics; listeners: ReadonlyMap<string, Listener>; spool: Spool; log: Logger },
+) {
+  const { metrics } = parts;
+  for (const [proto, listener] of parts.listeners) {
+    metrics.addGauge({
+      name: "pillarbox_open_connections",
+      help: "Sessions open now, per listener",
+      labels: { listener: proto },
+      read: () => listener.activeConnections,
+    });
+  }
+  metrics.addGauge({
+    name: "pillarbox_queue_messages",
+    help: "Messages waiting in the queue",
+    read: async () => (await parts.spool.list()).length,
+  });
+  metrics.addGauge({
+    name: "pillarbox_resident_memory_bytes",
+    help: "Resident set size",
+    read: () => Deno.memoryUsage().rss,
+  });
+  const status = await startStatusServer(config.httpListen!, {
+    metrics,
+    hostname: config.hostname,
+    version: VERSION,
+    log: parts.log,
+  });
+  parts.log.info("listen", {
+    proto: "http",
+    addr: `${status.hostname}:${status.port}`,
+    port: status.port,
+  });
+  return status;
+}
+
 /**
  * `pillarbox serve`: runs until SIGINT or SIGTERM. A configuration error
  * found while starting (an unusable certificate) is printed with `io.err`
@@ -233,10 +281,15 @@ export async function runServe(
   config: Config,
   io: { err: (line: string) => void } = { err: () => {} },
 ): Promise<number> {
-  const log = new Logger({ level: config.logLevel, format: config.logFormat });
+  const metrics = new Metrics();
+  const log = new Logger({
+    level: config.logLevel,
+    format: config.logFormat,
+    tap: metrics.observe,
+  });
   let server: RunningServer;
   try {
-    server = await startServer(config, log);
+    server = await startServer(config, log, { metrics });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.err(`pillarbox: ${error.message}`);

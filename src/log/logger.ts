@@ -20,6 +20,9 @@ export function isLogLevel(value: string): value is LogLevel {
 /** A sink for finished log lines; stderr unless a test supplies its own. */
 export type LogSink = (line: string) => void;
 
+/** Sees every event whatever the level (metrics count events this way). */
+export type LogTap = (event: string, fields: LogFields) => void;
+
 const encoder = new TextEncoder();
 function writeStderr(line: string): void {
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
@@ -31,14 +34,22 @@ export class Logger {
   readonly #format: LogFormat;
   readonly #sink: LogSink;
   readonly #fixed: LogFields;
+  readonly #tap: LogTap | undefined;
 
   constructor(
-    options: { level?: LogLevel; format?: LogFormat; sink?: LogSink; fields?: LogFields } = {},
+    options: {
+      level?: LogLevel;
+      format?: LogFormat;
+      sink?: LogSink;
+      fields?: LogFields;
+      tap?: LogTap;
+    } = {},
   ) {
     this.#rank = LEVEL_RANK[options.level ?? "info"];
     this.#format = options.format ?? "text";
     this.#sink = options.sink ?? writeStderr;
     this.#fixed = options.fields ?? {};
+    this.#tap = options.tap;
   }
 
   /** A logger that adds `fields` to every line. */
@@ -49,6 +60,7 @@ export class Logger {
       format: this.#format,
       sink: this.#sink,
       fields: { ...this.#fixed, ...fields },
+      tap: this.#tap,
     });
   }
 
@@ -74,6 +86,7 @@ export class Logger {
   }
 
   log(level: LogLevel, event: string, fields: LogFields): void {
+    this.#tap?.(event, fields);
     if (LEVEL_RANK[level] > this.#rank) return;
     const all: LogFields = {
       ts: new Date().toISOString(),
