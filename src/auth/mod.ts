@@ -35,4 +35,3 @@ export {
 export type { SaslCredentials } from "./sasl.ts";
 export { formatAuthFailureFields, limiterKey, LoginLimiter } from "./login_limiter.ts";
 export type { LoginCheck, LoginLimiterOptions } from "./login_limiter.ts";
-export { syncDirectory, writeFileAtomic } from "./atomic_write.ts";
