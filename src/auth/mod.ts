@@ -31,6 +31,7 @@ export {
   encodeBase64Text,
   encodePlainResponse,
   isSaslCancel,
+  MAX_SASL_LINE_OCTETS,
 } from "./sasl.ts";
 export type { SaslCredentials } from "./sasl.ts";
 export { formatAuthFailureFields, limiterKey, LoginLimiter } from "./login_limiter.ts";
