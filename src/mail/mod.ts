@@ -1,5 +1,11 @@
 /** Protocol-neutral mail primitives: addresses, headers, trace fields. */
-export { parseAddressLiteral, parseDomain, parseMailbox, parsePath } from "./address.ts";
+export {
+  isHostname,
+  parseAddressLiteral,
+  parseDomain,
+  parseMailbox,
+  parsePath,
+} from "./address.ts";
 export type { Mailbox, ParsedPath } from "./address.ts";
 export { formatRfc5322Date } from "./date.ts";
 export { formatReceived, sanitizeTraceValue, withProtocol } from "./received.ts";
