@@ -18,5 +18,15 @@ export type { DsnInput, DsnRecipient } from "./dsn.ts";
 export { normalizeLineEnds, prepareLocalMessage } from "./local_message.ts";
 export type { LocalMessage, LocalMessageOptions } from "./local_message.ts";
 export { dotStuff, headerAndBodyLines } from "./dot_stuff.ts";
+export type { DotStuffOptions } from "./dot_stuff.ts";
 export { downgradeTo7bit, has8bitBytes } from "./eight_bit.ts";
 export { encodeQuotedPrintable } from "./quoted_printable.ts";
+export {
+  binaryToBytes,
+  bytesToBinary,
+  findBodyStart,
+  headerValue,
+  parseMimeStructure,
+  parseParams,
+} from "./mime_structure.ts";
+export type { MimePart } from "./mime_structure.ts";
