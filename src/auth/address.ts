@@ -6,14 +6,13 @@
  * form, so validation also guarantees that both halves are safe directory
  * names: no `/`, no NUL, never `.` or `..`, never empty.
  */
+import { isHostname } from "../mail/mod.ts";
 
 const LOCAL_PART = /^[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*$/;
-const HOSTNAME_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** RFC 5322 dot-atom local part, for addresses on other servers (alias targets). */
 const REMOTE_LOCAL_PART = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 
 const MAX_LOCAL_PART = 64;
-const MAX_DOMAIN = 253;
 const MAX_ADDRESS = 254;
 
 /** Trims and lowercases an address (both halves); lookups compare normalized addresses. */
@@ -30,8 +29,7 @@ export function splitAddress(address: string): { local: string; domain: string }
 
 /** Whether `domain` is a lowercase hostname (`example.com`, `localhost`); no trailing dot. */
 export function isValidDomain(domain: string): boolean {
-  if (domain.length === 0 || domain.length > MAX_DOMAIN) return false;
-  return domain.split(".").every((label) => HOSTNAME_LABEL.test(label));
+  return isHostname(domain) && domain === domain.toLowerCase();
 }
 
 /**

@@ -31,8 +31,8 @@ export {
   encodeBase64Text,
   encodePlainResponse,
   isSaslCancel,
+  MAX_SASL_LINE_OCTETS,
 } from "./sasl.ts";
 export type { SaslCredentials } from "./sasl.ts";
 export { formatAuthFailureFields, limiterKey, LoginLimiter } from "./login_limiter.ts";
 export type { LoginCheck, LoginLimiterOptions } from "./login_limiter.ts";
-export { syncDirectory, writeFileAtomic } from "./atomic_write.ts";

@@ -10,7 +10,11 @@ import { decodeStrictBase64, encodeBase64 } from "./base64.ts";
 export type SaslCredentials = { authzid: string; user: string; password: string };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const MAX_RESPONSE_CHARS = 12_288;
+/**
+ * RFC 4954 4: an AUTH command or response line may be up to 12288 octets
+ * (CRLF excluded). POP3 (RFC 5034) and IMAP use the same bound.
+ */
+export const MAX_SASL_LINE_OCTETS = 12_288;
 
 function decodeUtf8(bytes: Uint8Array): string | null {
   try {
@@ -27,7 +31,7 @@ function decodeUtf8(bytes: Uint8Array): string | null {
  */
 export function decodeBase64Text(base64: string): string | null {
   if (base64 === "=") return "";
-  if (base64.length > MAX_RESPONSE_CHARS) return null;
+  if (base64.length > MAX_SASL_LINE_OCTETS) return null;
   const bytes = decodeStrictBase64(base64);
   return bytes === null ? null : decodeUtf8(bytes);
 }
@@ -46,7 +50,7 @@ export function encodeBase64Text(text: string): string {
  */
 export function decodePlainResponse(base64: string): SaslCredentials | { error: string } {
   if (base64 === "" || base64 === "=") return { error: "empty response" };
-  if (base64.length > MAX_RESPONSE_CHARS) return { error: "response too long" };
+  if (base64.length > MAX_SASL_LINE_OCTETS) return { error: "response too long" };
   const bytes = decodeStrictBase64(base64);
   if (bytes === null) return { error: "invalid base64" };
   const text = decodeUtf8(bytes);

@@ -12,7 +12,7 @@
 
 import { isValidAccountAddress, normalizeAddress } from "./address.ts";
 import { dirname } from "node:path";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { writeFileAtomic } from "../spool/mod.ts";
 
 const HEADER = "# Pillarbox accounts: address:password-hash. Edit with `pillarbox user`.\n";
 const HASH_TOKEN = /^[^\s:]+$/;
@@ -84,7 +84,7 @@ export async function writeUsersFile(
   users: ReadonlyMap<string, string>,
 ): Promise<void> {
   const text = formatUsers(users);
-  await writeFileAtomic(path, new TextEncoder().encode(text), { mode: 0o600 });
+  await writeFileAtomic(path, [new TextEncoder().encode(text)], { mode: 0o600 });
 }
 
 /**

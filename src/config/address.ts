@@ -3,6 +3,7 @@
  * `:25`, `[::1]:25`), next hops (`host:port`) and routes (`domain=host:port`).
  */
 
+import { isHostname } from "../mail/mod.ts";
 import { isIpLiteral } from "./ip.ts";
 
 /** Where a listener binds; port 0 asks the system for a free port. */
@@ -24,15 +25,6 @@ export interface Route {
   port: number;
 }
 
-/** A DNS name: dot-separated labels of letters, digits and inner hyphens. */
-const DOMAIN_PATTERN =
-  /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-
-/** True if `text` is a plausible DNS name (`localhost`, `mail.example.com`). */
-export function isDomainName(text: string): boolean {
-  return text.length <= 253 && DOMAIN_PATTERN.test(text);
-}
-
 /** Splits `host:port` or `[v6]:port`; the host may be empty (`:25`). */
 function splitHostPort(text: string, minPort: number): { hostname: string; port: number } {
   const colon = text.lastIndexOf(":");
@@ -49,7 +41,7 @@ function splitHostPort(text: string, minPort: number): { hostname: string; port:
     }
   } else if (hostname.includes(":")) {
     throw new Error(`Invalid address "${text}": write an IPv6 address in brackets, like [::1]:25`);
-  } else if (hostname !== "" && !isIpLiteral(hostname) && !isDomainName(hostname)) {
+  } else if (hostname !== "" && !isIpLiteral(hostname) && !isHostname(hostname)) {
     throw new Error(`Invalid address "${text}": "${hostname}" is not a host name or IP address`);
   }
   if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535 || Number(portText) < minPort) {
@@ -92,7 +84,7 @@ export function parseRoute(text: string): Route {
   const equals = text.indexOf("=");
   if (equals < 0) throw new Error(`Invalid route "${text}": expected domain=host:port`);
   const domain = text.slice(0, equals).toLowerCase();
-  if (!isDomainName(domain)) {
+  if (!isHostname(domain)) {
     throw new Error(`Invalid route "${text}": "${domain}" is not a domain name`);
   }
   const next = parseHostPort(text.slice(equals + 1));

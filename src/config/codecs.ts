@@ -9,13 +9,13 @@ import {
   formatHostPort,
   formatRoute,
   type HostPort,
-  isDomainName,
   type ListenAddress,
   parseHostPort,
   parseListenAddress,
   parseRoute,
   type Route,
 } from "./address.ts";
+import { isHostname } from "../mail/mod.ts";
 import { type Cidr, formatCidr, parseCidr } from "./cidr.ts";
 import { formatDurationMs, parseDurationMs } from "./duration.ts";
 import { formatSizeBytes, parseSizeBytes } from "./size.ts";
@@ -164,7 +164,7 @@ export const domainListCodec: Codec<readonly string[]> = {
   parse: (text) =>
     splitList(text).map((item) => {
       const domain = item.toLowerCase();
-      if (!isDomainName(domain)) throw new Error(`Invalid domain "${item}"`);
+      if (!isHostname(domain)) throw new Error(`Invalid domain "${item}"`);
       return domain;
     }),
   format: (value) => [value.join(",")],

@@ -4,7 +4,7 @@
  * No state file means no attempt yet: every recipient is pending.
  */
 import { join } from "node:path";
-import { syncDir, writeFileDurably } from "../spool/mod.ts";
+import { writeFileAtomic } from "../spool/mod.ts";
 
 /** Where one recipient stands. */
 export interface RecipientState {
@@ -71,10 +71,9 @@ export class QueueStateStore {
 
   /** Replaces the state atomically (tmp, fsync, rename, fsync dir). */
   async save(qid: string, state: QueueState): Promise<void> {
-    const tmp = join(this.#tmpDir, `state-${qid}-${crypto.randomUUID()}`);
-    await writeFileDurably(tmp, [new TextEncoder().encode(JSON.stringify(state))]);
-    await Deno.rename(tmp, join(this.dir, qid));
-    await syncDir(this.dir);
+    await writeFileAtomic(join(this.dir, qid), [new TextEncoder().encode(JSON.stringify(state))], {
+      tmpDir: this.#tmpDir,
+    });
   }
 
   async remove(qid: string): Promise<void> {

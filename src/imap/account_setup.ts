@@ -3,7 +3,7 @@
  * the special-use folders (RFC 6154) made once, at the first login.
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../auth/mod.ts";
+import { writeFileAtomic } from "../spool/mod.ts";
 import { INBOX, type Mailboxes } from "../mailbox/mod.ts";
 import { SPECIAL_USE } from "./folder_names.ts";
 
@@ -41,5 +41,7 @@ export async function writeSubscriptions(
 ): Promise<void> {
   const unique = [...new Set(names)];
   const text = unique.map((name) => name + "\n").join("");
-  await writeFileAtomic(join(accountDir, SUBSCRIPTIONS_FILE), new TextEncoder().encode(text));
+  await writeFileAtomic(join(accountDir, SUBSCRIPTIONS_FILE), [
+    new TextEncoder().encode(text),
+  ]);
 }

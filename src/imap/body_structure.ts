@@ -2,7 +2,7 @@
  * BODY and BODYSTRUCTURE (RFC 3501 7.4.2) from a MIME tree. BODYSTRUCTURE
  * adds the extension data (MD5, disposition, language, location).
  */
-import { headerValue, type MimePart, parseParams } from "../mail/mime_structure.ts";
+import { headerValue, type MimePart, parseParams } from "../mail/mod.ts";
 import { formatEnvelope } from "./envelope.ts";
 import { nstring, parenList } from "./wire_format.ts";
 

@@ -4,7 +4,7 @@
  * Reply-To default to From. Addresses are split by a small RFC 5322 parser
  * that knows display names, angle addresses, groups and comments.
  */
-import { headerValue } from "../mail/mime_structure.ts";
+import { headerValue } from "../mail/mod.ts";
 import { nstring, parenList } from "./wire_format.ts";
 
 /** One address: display name, local part and domain (null when absent). */

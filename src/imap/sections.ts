@@ -3,7 +3,7 @@
  * paths through multiparts and embedded messages, HEADER, HEADER.FIELDS
  * (NOT), TEXT and MIME.
  */
-import { type MimePart, parseMimeStructure } from "../mail/mime_structure.ts";
+import { type MimePart, parseMimeStructure } from "../mail/mod.ts";
 import type { Section } from "./fetch_items.ts";
 
 /** Finds the entity a part path names, or null. */

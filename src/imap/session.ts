@@ -8,7 +8,7 @@
 import { newCid } from "../log/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Connection } from "../net/mod.ts";
-import { binaryToBytes } from "../mail/mime_structure.ts";
+import { binaryToBytes } from "../mail/mod.ts";
 import { readCommand } from "./command_reader.ts";
 import { COMMANDS, type SessionState } from "./commands/table.ts";
 import { bad, ImapError } from "./errors.ts";

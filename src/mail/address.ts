@@ -39,6 +39,19 @@ function isDotString(text: string): boolean {
   return text.split(".").every((atom) => ATEXT.test(atom));
 }
 
+const HOSTNAME_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/**
+ * Whether `text` is an LDH host name (`localhost`, `mail.example.com`): labels
+ * of letters, digits and inner hyphens, any case, no trailing dot, at most 253
+ * characters. Stricter than {@link parseDomain}: no UTF-8. The one rule for
+ * configured domains and account domains.
+ */
+export function isHostname(text: string): boolean {
+  if (text.length === 0 || text.length > 253) return false;
+  return text.split(".").every((label) => HOSTNAME_LABEL.test(label));
+}
+
 /** Parses a domain name (RFC 5321 Domain); returns it lower-cased or null. */
 export function parseDomain(text: string): string | null {
   if (text === "" || octets(text) > MAX_DOMAIN_OCTETS) return null;

@@ -9,6 +9,8 @@
  * lines, and every value from the network is reduced to printable ASCII.
  */
 import { formatRfc5322Date } from "./date.ts";
+import { toLatin1 } from "./latin1.ts";
+import { encodeQuotedPrintable } from "./quoted_printable.ts";
 
 /** One recipient the notice reports on. */
 export interface DsnRecipient {
@@ -119,39 +121,15 @@ function explanation(input: DsnInput, isDelay: boolean): string[] {
   return lines;
 }
 
-/** Quoted-printable (RFC 2045 6.7) of text lines; soft breaks keep lines under 77. */
-function quotedPrintable(bytes: Uint8Array): string {
-  const out: string[] = [];
-  const text = new TextDecoder("latin1").decode(bytes);
-  for (const line of text.split(/\r?\n/)) {
-    let encoded = "";
-    let width = 0;
-    for (let i = 0; i < line.length; i++) {
-      const code = line.charCodeAt(i);
-      const isLast = i === line.length - 1;
-      const isPlain = (code >= 33 && code <= 126 && code !== 61) ||
-        ((code === 32 || code === 9) && !isLast);
-      const piece = isPlain
-        ? line[i] as string
-        : `=${code.toString(16).toUpperCase().padStart(2, "0")}`;
-      if (width + piece.length > 75) {
-        encoded += "=\r\n";
-        width = 0;
-      }
-      encoded += piece;
-      width += piece.length;
-    }
-    out.push(encoded);
-  }
-  return out.join("\r\n");
-}
-
 /** The original headers as a MIME part body and its transfer encoding. */
 function headersPart(headers: Uint8Array): { encoding: string; body: string } {
-  let text = new TextDecoder("latin1").decode(headers).replace(/(\r?\n)+$/, "");
+  let text = toLatin1(headers).replace(/(\r?\n)+$/, "");
   const needsEncoding = /[^\x01-\x7f]|\x00/.test(text) ||
     text.split(/\r?\n/).some((line) => line.length > 998) || /\r(?!\n)/.test(text);
-  if (needsEncoding) return { encoding: "quoted-printable", body: quotedPrintable(headers) };
+  if (needsEncoding) {
+    const lines = toLatin1(headers).replace(/\r?\n/g, "\r\n");
+    return { encoding: "quoted-printable", body: encodeQuotedPrintable(lines) };
+  }
   text = text.replace(/\r?\n/g, "\r\n");
   return { encoding: "7bit", body: text };
 }

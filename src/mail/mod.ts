@@ -1,5 +1,11 @@
 /** Protocol-neutral mail primitives: addresses, headers, trace fields. */
-export { parseAddressLiteral, parseDomain, parseMailbox, parsePath } from "./address.ts";
+export {
+  isHostname,
+  parseAddressLiteral,
+  parseDomain,
+  parseMailbox,
+  parsePath,
+} from "./address.ts";
 export type { Mailbox, ParsedPath } from "./address.ts";
 export { formatRfc5322Date } from "./date.ts";
 export { formatReceived, sanitizeTraceValue, withProtocol } from "./received.ts";
@@ -12,5 +18,15 @@ export type { DsnInput, DsnRecipient } from "./dsn.ts";
 export { normalizeLineEnds, prepareLocalMessage } from "./local_message.ts";
 export type { LocalMessage, LocalMessageOptions } from "./local_message.ts";
 export { dotStuff, headerAndBodyLines } from "./dot_stuff.ts";
+export type { DotStuffOptions } from "./dot_stuff.ts";
 export { downgradeTo7bit, has8bitBytes } from "./eight_bit.ts";
 export { encodeQuotedPrintable } from "./quoted_printable.ts";
+export {
+  binaryToBytes,
+  bytesToBinary,
+  findBodyStart,
+  headerValue,
+  parseMimeStructure,
+  parseParams,
+} from "./mime_structure.ts";
+export type { MimePart } from "./mime_structure.ts";

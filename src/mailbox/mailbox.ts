@@ -10,7 +10,8 @@ import type { Logger } from "../log/mod.ts";
 import { syncDir, writeFileDurably } from "../spool/mod.ts";
 import { AsyncLock } from "./async_lock.ts";
 import { maildirName } from "./maildir.ts";
-import { changeLetters, curName, lettersToFlags, type SystemFlag } from "./message_name.ts";
+import { changeLetters, curName, type SystemFlag } from "./message_name.ts";
+import { type Entry, makeEntry, MessageTable } from "./message_table.ts";
 import { readHead } from "./read_head.ts";
 import { dirStamp, type FoundFile, scanMaildir, statFile } from "./scan.ts";
 import {
@@ -20,10 +21,6 @@ import {
   type MessageInfo,
 } from "./mailbox_types.ts";
 import { UidIndex } from "./uid_index.ts";
-
-interface Entry extends MessageInfo {
-  readonly fileName: string;
-}
 
 /** Internal options; see `Mailboxes`. */
 export interface MailboxOptions {
@@ -44,8 +41,7 @@ export class Mailbox {
   readonly #options: MailboxOptions;
   readonly #lock = new AsyncLock();
   readonly #index: UidIndex;
-  #entries = new Map<number, Entry>();
-  #sorted: Entry[] | null = [];
+  readonly #table = new MessageTable();
   #stamp = "";
   #isDirty = true;
   #listeners = new Set<(change: MailboxChange) => void>();
@@ -73,12 +69,12 @@ export class Mailbox {
 
   /** The messages as of the last `refresh`, in UID order. */
   messages(): readonly MessageInfo[] {
-    return this.#sorted ??= [...this.#entries.values()].sort((a, b) => a.uid - b.uid);
+    return this.#table.sorted();
   }
 
   /** One message by UID (as of the last refresh or change). */
   get(uid: number): MessageInfo | undefined {
-    return this.#entries.get(uid);
+    return this.#table.get(uid);
   }
 
   /**
@@ -99,31 +95,25 @@ export class Mailbox {
   }
 
   /** Reads a message's stored bytes. Throws `MessageGoneError` if it was expunged meanwhile. */
-  async readMessage(uid: number): Promise<Uint8Array> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const entry = this.#entries.get(uid);
-      if (entry === undefined) break;
-      try {
-        return await Deno.readFile(this.#path(entry));
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-        this.#isDirty = true;
-        await this.refresh();
-      }
-    }
-    throw new MessageGoneError(uid);
+  readMessage(uid: number): Promise<Uint8Array> {
+    return this.#readFile(uid, (path) => Deno.readFile(path));
   }
 
   /**
    * Reads only the header section of a message (at most `maxBytes`), for
    * header fetches on large mailboxes. Throws `MessageGoneError` like `readMessage`.
    */
-  async readHeader(uid: number, maxBytes = 256 * 1024): Promise<Uint8Array> {
+  readHeader(uid: number, maxBytes = 256 * 1024): Promise<Uint8Array> {
+    return this.#readFile(uid, (path) => readHead(path, maxBytes));
+  }
+
+  /** Reads a message's file; a file renamed meanwhile is found again after one refresh. */
+  async #readFile(uid: number, read: (path: string) => Promise<Uint8Array>): Promise<Uint8Array> {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const entry = this.#entries.get(uid);
+      const entry = this.#table.get(uid);
       if (entry === undefined) break;
       try {
-        return await readHead(this.#path(entry), maxBytes);
+        return await read(this.#path(entry));
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
         this.#isDirty = true;
@@ -147,7 +137,7 @@ export class Mailbox {
       const changed: Entry[] = [];
       const current: Entry[] = [];
       for (const uid of uids) {
-        const entry = this.#entries.get(uid);
+        const entry = this.#table.get(uid);
         if (entry === undefined) continue;
         const letters = changeLetters(entry.letters, change);
         if (!entry.isNew && letters === entry.letters) {
@@ -162,8 +152,8 @@ export class Mailbox {
           this.#isDirty = true;
           continue;
         }
-        const updated = this.#makeEntry(entry, { fileName, letters, isNew: false });
-        this.#replace(updated);
+        const updated = makeEntry(entry, { fileName, letters, isNew: false });
+        this.#table.replace(updated);
         current.push(updated);
         if (letters !== entry.letters) changed.push(updated);
       }
@@ -177,20 +167,20 @@ export class Mailbox {
     return this.#lock.run(async () => {
       const removed: number[] = [];
       for (const uid of uids) {
-        const entry = this.#entries.get(uid);
+        const entry = this.#table.get(uid);
         if (entry === undefined) continue;
         try {
           await Deno.remove(this.#path(entry));
         } catch (error) {
           if (!(error instanceof Deno.errors.NotFound)) throw error;
         }
-        this.#entries.delete(uid);
+        this.#table.delete(uid);
         removed.push(uid);
       }
       if (removed.length > 0) {
-        this.#sorted = null;
+        this.#table.invalidateOrder();
         await Promise.all([syncDir(join(this.dir, "cur")), syncDir(join(this.dir, "new"))]);
-        await this.#index.compactIfNeeded(this.#entries.size, () => this.#liveBases());
+        await this.#index.compactIfNeeded(this.#table.size, () => this.#table.bases());
       }
       this.#emit({ kind: "expunged", uids: removed, origin: options.origin ?? null });
       return removed;
@@ -218,7 +208,7 @@ export class Mailbox {
       await Deno.rename(tmp, join(this.dir, "cur", fileName));
       await syncDir(join(this.dir, "cur"));
       const [uid] = await this.#index.assign([base]);
-      const entry = this.#makeEntry(null, {
+      const entry = makeEntry(null, {
         uid: uid as number,
         base,
         fileName,
@@ -227,8 +217,7 @@ export class Mailbox {
         sizeBytes: size,
         internalDateMs: dateMs,
       });
-      this.#entries.set(entry.uid, entry);
-      this.#sorted?.push(entry); // the newest UID sorts last
+      this.#table.append(entry); // the newest UID sorts last
       this.#emit({ kind: "added", messages: [entry] });
       return entry;
     });
@@ -289,15 +278,15 @@ export class Mailbox {
     const found = await scanMaildir(this.dir);
     const expunged: number[] = [];
     const flagged: Entry[] = [];
-    for (const [uid, entry] of this.#entries) {
+    for (const [uid, entry] of this.#table.entries()) {
       const file = found.get(entry.base);
       if (file === undefined) {
         expunged.push(uid);
-        this.#entries.delete(uid);
+        this.#table.delete(uid);
       } else if (file.fileName !== entry.fileName) {
         const { fileName, letters, isNew } = file;
-        const updated = this.#makeEntry(entry, { fileName, letters, isNew });
-        this.#entries.set(uid, updated);
+        const updated = makeEntry(entry, { fileName, letters, isNew });
+        this.#table.set(updated);
         if (updated.letters !== entry.letters) flagged.push(updated);
       }
       found.delete(entry.base);
@@ -305,16 +294,16 @@ export class Mailbox {
     const { known, fresh } = await this.#index.match(found);
     const added: Entry[] = [];
     for (const [uid, file] of known) {
-      this.#entries.set(uid, this.#entryFromFile(uid, file) ?? await this.#statEntry(uid, file));
+      this.#table.set(this.#entryFromFile(uid, file) ?? await this.#statEntry(uid, file));
     }
     for (const [uid, file] of fresh) {
       const entry = this.#entryFromFile(uid, file) ?? await this.#statEntry(uid, file);
-      this.#entries.set(uid, entry);
+      this.#table.set(entry);
       added.push(entry);
     }
-    this.#sorted = null;
+    this.#table.invalidateOrder();
     if (expunged.length > 0 || known.length > 0) {
-      await this.#index.compactIfNeeded(this.#entries.size, () => this.#liveBases());
+      await this.#index.compactIfNeeded(this.#table.size, () => this.#table.bases());
     }
     this.#emit({ kind: "expunged", uids: expunged, origin: null });
     this.#emit({ kind: "flags", messages: flagged, origin: null });
@@ -326,7 +315,7 @@ export class Mailbox {
   #entryFromFile(uid: number, file: FoundFile): Entry | null {
     const { sizeBytes, internalDateMs } = file;
     if (sizeBytes === null || internalDateMs === 0) return null;
-    return this.#makeEntry(null, { ...file, uid, sizeBytes, internalDateMs });
+    return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs });
   }
 
   /** The entry for a foreign file name: one stat for what the name does not say. */
@@ -334,48 +323,7 @@ export class Mailbox {
     const info = await statFile(join(this.dir, file.isNew ? "new" : "cur", file.fileName));
     const sizeBytes = file.sizeBytes ?? info?.sizeBytes ?? 0;
     const internalDateMs = file.internalDateMs || (info?.mtimeMs ?? 0);
-    return this.#makeEntry(null, { ...file, uid, sizeBytes, internalDateMs });
-  }
-
-  #makeEntry(
-    previous: Entry | null,
-    fields: Partial<Omit<Entry, "flags">>,
-  ): Entry {
-    const merged = { ...previous, ...fields } as Omit<Entry, "flags">;
-    return Object.freeze({
-      uid: merged.uid,
-      base: merged.base,
-      fileName: merged.fileName,
-      sizeBytes: merged.sizeBytes,
-      internalDateMs: merged.internalDateMs,
-      letters: merged.letters,
-      isNew: merged.isNew,
-      flags: Object.freeze(lettersToFlags(merged.letters)),
-    });
-  }
-
-  *#liveBases(): Generator<string> {
-    for (const entry of this.#entries.values()) yield entry.base;
-  }
-
-  /** Puts an updated entry (same UID) in place, keeping the sorted listing if there is one. */
-  #replace(entry: Entry): void {
-    this.#entries.set(entry.uid, entry);
-    const sorted = this.#sorted;
-    if (sorted === null) return;
-    let low = 0;
-    let high = sorted.length - 1;
-    while (low <= high) {
-      const mid = (low + high) >>> 1;
-      const uid = (sorted[mid] as Entry).uid;
-      if (uid === entry.uid) {
-        sorted[mid] = entry;
-        return;
-      }
-      if (uid < entry.uid) low = mid + 1;
-      else high = mid - 1;
-    }
-    this.#sorted = null;
+    return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs });
   }
 
   #path(entry: Entry): string {

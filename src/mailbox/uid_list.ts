@@ -11,15 +11,13 @@
  * of expunged messages stay until a compaction rewrites the file atomically
  * (tmp, fsync, rename, fsync of the directory).
  */
-import { dirname } from "node:path";
-import { syncDir, writeFileDurably } from "../spool/mod.ts";
+import { writeFileAtomic } from "../spool/mod.ts";
 
 /** The index file's name inside a Maildir. */
 export const UID_LIST_FILE = "pillarbox-uidlist";
 const MAGIC = "pillarbox-uidlist 1";
 const MAX_UID = 0xffff_ffff;
 const encoder = new TextEncoder();
-let tmpCounter = 0;
 
 /** The index contents. `entries` are in UID order. */
 export interface UidListData {
@@ -99,15 +97,7 @@ export async function appendUidList(
 
 /** Replaces the index atomically with `data` (create, compaction, rebuild). */
 export async function writeUidList(path: string, data: UidListData): Promise<void> {
-  const tmp = `${path}.tmp.${Deno.pid}.${++tmpCounter}`;
-  await writeFileDurably(tmp, [encoder.encode(formatUidList(data))]);
-  try {
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
-  await syncDir(dirname(path));
+  await writeFileAtomic(path, [encoder.encode(formatUidList(data))]);
 }
 
 /** A fresh UIDVALIDITY: the current time in seconds, and always above `previous`. */

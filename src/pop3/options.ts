@@ -2,7 +2,7 @@
 import type { Directory, LoginLimiter } from "../auth/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Mailboxes } from "../mailbox/mod.ts";
-import type { TlsContextProvider } from "../net/tls_context.ts";
+import type { TlsContextProvider } from "../net/mod.ts";
 
 /** Options for `startPop3Server`. */
 export interface Pop3ServerOptions {

@@ -6,6 +6,7 @@
  * stack, and the session goes on. A session that ends without QUIT deletes
  * nothing.
  */
+import { MAX_SASL_LINE_OCTETS } from "../auth/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { newCid } from "../log/mod.ts";
 import type { Mailbox, MessageInfo } from "../mailbox/mod.ts";
@@ -17,8 +18,6 @@ import { formatPop3Reply, type Pop3Reply } from "./reply.ts";
 
 /** RFC 2449 4: a command line is at most 255 octets with its CRLF. */
 export const MAX_COMMAND_LINE_OCTETS = 255;
-/** AUTH exchanges carry base64 and may be longer (as SMTP's RFC 4954 allows). */
-export const MAX_AUTH_LINE_OCTETS = 12_288;
 const DEFAULT_MAX_ERRORS = 10;
 
 /** The mailbox a logged-in session holds: the lease, the snapshot and the deletion marks. */
@@ -77,7 +76,7 @@ export class Pop3Session {
       if (this.options.kind === "pop3s" && !(await this.#startTls())) return;
       this.#send({ text: `${this.options.hostname} Pillarbox POP3 ready` });
       while (!this.#isClosing) {
-        const read = await this.connection.readLine(MAX_AUTH_LINE_OCTETS + 2);
+        const read = await this.connection.readLine(MAX_SASL_LINE_OCTETS + 2);
         if (read.kind === "eof") break;
         if (read.kind === "timeout") {
           const text = this.connection.isShuttingDown
@@ -98,7 +97,7 @@ export class Pop3Session {
   /** Reads one more line for a SASL exchange (after a `+ ` challenge); null at EOF/timeout. */
   async readAuthLine(): Promise<string | null> {
     this.connection.flush();
-    const read = await this.connection.readLine(MAX_AUTH_LINE_OCTETS + 2);
+    const read = await this.connection.readLine(MAX_SASL_LINE_OCTETS + 2);
     if (read.kind === "too-long") throw new Pop3Error("Line too long");
     return read.kind === "line" ? read.text : null;
   }
@@ -121,7 +120,7 @@ export class Pop3Session {
   async #handleLine(text: string | null): Promise<void> {
     let reply: Pop3Reply;
     try {
-      if (text === null || text.length + 2 > MAX_AUTH_LINE_OCTETS) {
+      if (text === null || text.length + 2 > MAX_SASL_LINE_OCTETS) {
         throw new Pop3Error("Line too long");
       }
       const space = text.indexOf(" ");

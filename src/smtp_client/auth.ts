@@ -1,8 +1,8 @@
 /**
  * AUTH to a smarthost (RFC 4954): PLAIN (RFC 4616) when offered, else LOGIN.
- * Encoders come from `auth/sasl.ts`; the password never reaches a log line.
+ * Encoders come from the shared SASL module in `auth/`; the password never reaches a log line.
  */
-import { encodeBase64Text } from "../auth/sasl.ts";
+import { encodeBase64Text, encodePlainResponse } from "../auth/mod.ts";
 import type { Connection } from "../net/mod.ts";
 import { SmtpClientError } from "./errors.ts";
 import type { Extensions } from "./extensions.ts";
@@ -23,7 +23,7 @@ export async function authenticate(
   const mechanisms = options.extensions.authMechanisms;
   const timing = { timeoutMs: options.timeoutMs, stage: "AUTH" };
   if (mechanisms.has("PLAIN")) {
-    const token = encodeBase64Text(`\0${user}\0${password}`);
+    const token = encodePlainResponse(user, password);
     expectCode(await command(connection, `AUTH PLAIN ${token}`, timing), timing);
     return;
   }

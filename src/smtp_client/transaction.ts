@@ -6,7 +6,7 @@
  * thrown as `SmtpClientError`.
  */
 import { downgradeTo7bit, has8bitBytes } from "../mail/mod.ts";
-import { dotStuff } from "../smtp/mod.ts";
+import { encodeDataBody } from "../smtp/mod.ts";
 import type { SmtpClient } from "./client.ts";
 import { SmtpClientError } from "./errors.ts";
 import type { ServerReply } from "./reply_parser.ts";
@@ -42,7 +42,7 @@ export async function sendMessage(
   }
   const is8bit = has8bitBytes(message.body);
   const body = is8bit && !ext.has8bitMime ? downgradeTo7bit(message.body) : message.body;
-  const wire = dotStuff(body);
+  const wire = encodeDataBody(body);
   if (ext.maxSizeBytes && body.length > ext.maxSizeBytes) {
     throw new SmtpClientError(
       "refused",
@@ -117,7 +117,7 @@ export async function sendMessage(
   if (accepted.length === 0) {
     // RFC 2920 3.1: a 354 despite no recipients gets an empty message, then the data is void.
     if (dataReply?.code === 354) {
-      connection.write(dotStuff(new Uint8Array()));
+      connection.write(encodeDataBody(new Uint8Array()));
       await readReply(connection, { stage: "final dot", timeoutMs: t.finalDotMs });
     }
     return results;

@@ -13,14 +13,12 @@ import {
   encodeBase64Text,
   formatAuthFailureFields,
   isSaslCancel,
+  MAX_SASL_LINE_OCTETS,
   normalizeAddress,
 } from "../auth/mod.ts";
 import { Refusal, type Reply, reply } from "../smtp/mod.ts";
 import type { CommandSpec } from "./commands.ts";
 import type { SmtpSession } from "./session.ts";
-
-/** RFC 4954 4: AUTH command and response lines may be up to 12288 octets (CRLF excluded). */
-export const MAX_AUTH_LINE_OCTETS = 12288;
 
 const MECHANISMS = ["PLAIN", "LOGIN"] as const;
 type Mechanism = typeof MECHANISMS[number];
@@ -41,7 +39,7 @@ export function authEhloKeywords(session: SmtpSession): string[] {
 async function readResponse(session: SmtpSession, challenge: string): Promise<string> {
   // Written by hand: formatReply trims the trailing space of an empty "334 ".
   session.connection.write(`334 ${challenge}\r\n`);
-  const read = await session.connection.readLine(MAX_AUTH_LINE_OCTETS + 2);
+  const read = await session.connection.readLine(MAX_SASL_LINE_OCTETS + 2);
   switch (read.kind) {
     case "line":
       if (isSaslCancel(read.text)) throw Refusal.authCancelled();

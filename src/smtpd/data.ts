@@ -5,8 +5,7 @@
  */
 import { countReceived, formatReceived, headerSection } from "../mail/mod.ts";
 import { Refusal, type Reply, reply } from "../smtp/mod.ts";
-import { ChunkReader, LineEndingChecker } from "../smtp/chunk_reader.ts";
-import { DataDecoder, type DataViolations } from "../smtp/data_decoder.ts";
+import { ChunkReader, DataDecoder, type DataViolations, LineEndingChecker } from "../smtp/mod.ts";
 import type { MessageBuffer } from "../spool/mod.ts";
 import type { SmtpSession } from "./session.ts";
 import type { Transaction } from "./transaction.ts";

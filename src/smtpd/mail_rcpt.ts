@@ -5,7 +5,7 @@
  */
 import { parsePath } from "../mail/mod.ts";
 import { parseParameters, Refusal, type Reply, reply } from "../smtp/mod.ts";
-import { splitPathArgument } from "../smtp/command.ts";
+import { splitPathArgument } from "../smtp/mod.ts";
 import type { SmtpSession } from "./session.ts";
 import { Transaction } from "./transaction.ts";
 

@@ -4,13 +4,13 @@
  * place (`#send`). An unexpected exception becomes "451 4.3.0 ... (cid)"
  * and a logged stack; the session goes on.
  */
+import { MAX_SASL_LINE_OCTETS } from "../auth/mod.ts";
 import { ipInNetworks } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { newCid } from "../log/mod.ts";
 import type { Connection } from "../net/mod.ts";
 import { formatReply, Refusal, type Reply, SmtpError } from "../smtp/mod.ts";
 import { parseCommand } from "../smtp/mod.ts";
-import { MAX_AUTH_LINE_OCTETS } from "./auth.ts";
 import { COMMANDS, type SessionStage } from "./commands.ts";
 import type { SmtpServerOptions } from "./options.ts";
 import type { Transaction } from "./transaction.ts";
@@ -79,7 +79,7 @@ export class SmtpSession {
     });
     this.#send({ code: 220, lines: [`${this.options.hostname} ESMTP Pillarbox ready`] });
     while (!this.#isClosing) {
-      const read = await this.connection.readLine(MAX_AUTH_LINE_OCTETS + 2);
+      const read = await this.connection.readLine(MAX_SASL_LINE_OCTETS + 2);
       if (read.kind === "eof") break;
       if (read.kind === "timeout") {
         const refusal = this.connection.isShuttingDown

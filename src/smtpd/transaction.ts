@@ -1,4 +1,4 @@
-import type { LineEndingChecker } from "../smtp/chunk_reader.ts";
+import type { LineEndingChecker } from "../smtp/mod.ts";
 import type { MessageBuffer } from "../spool/mod.ts";
 
 /**

@@ -4,7 +4,7 @@
  * `<qid>`, with `<qid>.reason` next to it saying why. Nothing here is retried.
  */
 import { join } from "node:path";
-import { syncDir, writeFileDurably } from "./dir_sync.ts";
+import { syncDir, writeFileDurably } from "./durable_file.ts";
 
 /** The failed folder of a spool directory. */
 export function failedDir(spoolDir: string): string {

@@ -5,6 +5,6 @@ export type { AcceptRequest, EnvelopeDraft, QueuedMessage } from "./spool.ts";
 export { concat, MessageBuffer } from "./message_buffer.ts";
 export { decodeQueueFile, encodeEnvelopeLine } from "./envelope.ts";
 export type { Envelope, MessageSource } from "./envelope.ts";
-export { syncDir, writeFileDurably } from "./dir_sync.ts";
+export { syncDir, writeFileAtomic, writeFileDurably } from "./durable_file.ts";
 export { failedDir, moveToFailed } from "./failed_folder.ts";
 export { requestWake, takeWakeRequests } from "./wake.ts";

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { newId, newQid } from "../log/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { syncDir, writeFileDurably } from "./dir_sync.ts";
+import { syncDir, writeFileDurably } from "./durable_file.ts";
 import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "./envelope.ts";
 import { MessageBuffer } from "./message_buffer.ts";
 

@@ -106,4 +106,5 @@ Deno.test("isValidDomain() accepts hostnames and rejects empty labels", () => {
   assert.equal(isValidDomain("a..b"), false);
   assert.equal(isValidDomain(""), false);
   assert.equal(isValidDomain("."), false);
+  assert.equal(isValidDomain("Example.com"), false);
 });

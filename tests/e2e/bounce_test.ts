@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { maildirFiles, python, runCli, startServer, tempDir, waitUntil } from "./harness.ts";
+import { sendWithSmtplib } from "./smtplib_send.ts";
 
 /** Parses a DSN with Python's email package; prints JSON. */
 const PARSE_DSN = `
@@ -43,13 +44,15 @@ async function parseDsn(path: string): Promise<ParsedDsn> {
   return JSON.parse(await python(PARSE_DSN, [path])) as ParsedDsn;
 }
 
-const SEND = `
-import smtplib, sys
-port, sender, rcpt = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-body = ("From: %s\\r\\nTo: %s\\r\\nSubject: %s\\r\\n\\r\\nhello\\r\\n" % (sender or "MAILER-DAEMON@x.test", rcpt, sys.argv[4])).encode()
-with smtplib.SMTP("127.0.0.1", port) as s:
-    s.sendmail(sender, [rcpt], body)
-`;
+/** Sends one short message from `sender` ("" = `<>`) to `rcpt` with `subject`. */
+async function send(
+  port: number,
+  { sender, rcpt, subject }: { sender: string; rcpt: string; subject: string },
+): Promise<void> {
+  const from = sender || "MAILER-DAEMON@x.test";
+  const message = `From: ${from}\r\nTo: ${rcpt}\r\nSubject: ${subject}\r\n\r\nhello\r\n`;
+  await sendWithSmtplib({ port, from: sender, rcpts: [rcpt], messages: [message] });
+}
 
 const RFC5322_DATE = /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
 
@@ -117,7 +120,11 @@ Deno.test("a message that outlives --queue-lifetime bounces with Action failed a
     ],
   });
   try {
-    await python(SEND, [server.ports.smtp!, "alice@example.test", "bob@remote.test", "held"]);
+    await send(server.ports.smtp!, {
+      sender: "alice@example.test",
+      rcpt: "bob@remote.test",
+      subject: "held",
+    });
     await waitUntil(
       () => maildirFiles(server.spoolDir, "alice@example.test").length === 1,
       10_000,
@@ -160,8 +167,12 @@ Deno.test("mail from <> is never bounced: failed bounces go to failed/ with a re
   };
   try {
     // One message from <>, and one from a remote sender whose bounce cannot be delivered either.
-    await python(SEND, [server.ports.smtp!, "", "x@remote.test", "from null"]);
-    await python(SEND, [server.ports.smtp!, "carol@remote.test", "y@remote.test", "from carol"]);
+    await send(server.ports.smtp!, { sender: "", rcpt: "x@remote.test", subject: "from null" });
+    await send(server.ports.smtp!, {
+      sender: "carol@remote.test",
+      rcpt: "y@remote.test",
+      subject: "from carol",
+    });
     await waitUntil(() => messagesIn().length === 2, 15_000, "two messages in failed/");
     await waitUntil(
       () => [...Deno.readDirSync(`${server.spoolDir}/queue/msg`)].length === 0,
@@ -199,7 +210,11 @@ Deno.test("one delay notice is sent after --delay-warning, and only one", async 
     ],
   });
   try {
-    await python(SEND, [server.ports.smtp!, "alice@example.test", "bob@remote.test", "slow"]);
+    await send(server.ports.smtp!, {
+      sender: "alice@example.test",
+      rcpt: "bob@remote.test",
+      subject: "slow",
+    });
     await server.waitForLog(/event=msg\.delay_notice /, 10_000);
     await server.waitForLog(/event=msg\.deferred .*attempts=5/, 15_000);
     await waitUntil(

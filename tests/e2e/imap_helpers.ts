@@ -1,23 +1,16 @@
 /** Shared helpers for the IMAP end-to-end tests. */
-import { maildirFiles, python, type Server, waitUntil } from "./harness.ts";
-
-/** Sends messages with smtplib: argv = port, then message files. */
-const SEND = `
-import smtplib, sys
-with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
-    for path in sys.argv[2:]:
-        s.sendmail("alice@remote.test", ["bob@example.test"], open(path, "rb").read())
-`;
+import { maildirFiles, type Server, waitUntil } from "./harness.ts";
+import { sendWithSmtplib } from "./smtplib_send.ts";
 
 /** Delivers `messages` to bob and waits until they are in his Maildir. */
 export async function deliver(server: Server, messages: string[]): Promise<void> {
   const before = maildirFiles(server.spoolDir, "bob@example.test").length;
-  const paths = messages.map((message, i) => {
-    const path = `${server.spoolDir}/send-${before + i}.eml`;
-    Deno.writeTextFileSync(path, message);
-    return path;
+  await sendWithSmtplib({
+    port: server.ports.smtp!,
+    from: "alice@remote.test",
+    rcpts: ["bob@example.test"],
+    messages,
   });
-  await python(SEND, [server.ports.smtp!, ...paths]);
   await waitUntil(
     () => maildirFiles(server.spoolDir, "bob@example.test").length === before + messages.length,
     10_000,

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { startFakeDns } from "./fake_dns.ts";
 import { python, startServer, waitUntil } from "./harness.ts";
-import { sendWithSmtplib } from "./outbound_helpers.ts";
+import { sendCopies } from "./outbound_helpers.ts";
 import { startSink } from "./smtp_sink.ts";
 
 const decoder = new TextDecoder();
@@ -13,12 +13,11 @@ Deno.test("a routed message reaches the sink byte-exact after our Received heade
   const sink = await startSink();
   const server = await startServer({ flags: [`--route=remote.test=127.0.0.1:${sink.port}`] });
   try {
-    await sendWithSmtplib({
+    await sendCopies({
       port: server.ports.smtp!,
       from: "alice@example.test",
       rcpts: ["bob@remote.test", "carol@remote.test"],
       body: MESSAGE,
-      dir: server.spoolDir,
     });
     await waitUntil(() => sink.transactions.length === 1, 10_000, "delivery to the sink");
     const tx = sink.transactions[0]!;
@@ -58,12 +57,11 @@ Deno.test("MX delivery follows preference, falls back to the next MX and to A re
   });
   try {
     for (const rcpt of ["bob@pref.test", "bob@bare.test"]) {
-      await sendWithSmtplib({
+      await sendCopies({
         port: server.ports.smtp!,
         from: "alice@example.test",
         rcpts: [rcpt],
         body: MESSAGE,
-        dir: server.spoolDir,
       });
     }
     await waitUntil(() => sink.transactions.length === 2, 10_000, "two MX deliveries");
@@ -91,12 +89,11 @@ Deno.test("a null MX fails the recipient permanently with 5.1.10", async () => {
   const dns = await startFakeDns({ "nomail.test": { mx: [{ preference: 0, exchange: "." }] } });
   const server = await startServer({ flags: [`--dns-server=127.0.0.1:${dns.port}`] });
   try {
-    await sendWithSmtplib({
+    await sendCopies({
       port: server.ports.smtp!,
       from: "alice@example.test",
       rcpts: ["bob@nomail.test"],
       body: MESSAGE,
-      dir: server.spoolDir,
     });
     const line = await server.waitForLog(/event=msg\.failed /);
     assert.match(line, /rcpt=bob@nomail\.test/);
@@ -115,12 +112,11 @@ Deno.test("a deferred message is retried and delivered once the sink recovers", 
     flags: [`--route=remote.test=127.0.0.1:${sink.port}`, "--retry-min=1s"],
   });
   try {
-    await sendWithSmtplib({
+    await sendCopies({
       port: server.ports.smtp!,
       from: "alice@example.test",
       rcpts: ["bob@remote.test"],
       body: MESSAGE,
-      dir: server.spoolDir,
     });
     const deferred = await server.waitForLog(/event=msg\.deferred /);
     assert.match(deferred, /status=4\.3\.0/);
@@ -138,12 +134,11 @@ Deno.test("20 messages to one domain use at most 3 connections", async () => {
   const sink = await startSink();
   const server = await startServer({ flags: [`--route=remote.test=127.0.0.1:${sink.port}`] });
   try {
-    await sendWithSmtplib({
+    await sendCopies({
       port: server.ports.smtp!,
       from: "alice@example.test",
       rcpts: ["bob@remote.test"],
       body: MESSAGE,
-      dir: server.spoolDir,
       count: 20,
     });
     await waitUntil(() => sink.transactions.length === 20, 15_000, "20 deliveries");
@@ -181,12 +176,11 @@ Deno.test("an 8-bit message through a sink without 8BITMIME arrives 7-bit and de
     "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
     text + "--zz--\r\n";
   try {
-    await sendWithSmtplib({
+    await sendCopies({
       port: server.ports.smtp!,
       from: "alice@example.test",
       rcpts: ["bob@remote.test"],
       body,
-      dir: server.spoolDir,
     });
     await waitUntil(() => sink.transactions.length === 1, 10_000, "delivery");
     const path = `${server.spoolDir}/received.eml`;
@@ -211,12 +205,11 @@ Deno.test("SIGKILL during delivery loses nothing after a restart", async () => {
   let server = await startServer({ flags });
   const spoolDir = server.spoolDir;
   try {
-    await sendWithSmtplib({
+    await sendCopies({
       port: server.ports.smtp!,
       from: "alice@example.test",
       rcpts: ["bob@remote.test"],
       body: MESSAGE,
-      dir: spoolDir,
       count: 40,
     });
     await waitUntil(() => sink.transactions.length >= 5, 10_000, "some deliveries");

@@ -1,7 +1,7 @@
 /** Outbound TLS and AUTH through the real server: STARTTLS to a sink, a smarthost with AUTH. */
 import assert from "node:assert/strict";
 import { startServer, tempDir, waitUntil } from "./harness.ts";
-import { sendWithSmtplib } from "./outbound_helpers.ts";
+import { sendCopies } from "./outbound_helpers.ts";
 import { startSink } from "./smtp_sink.ts";
 import { HAS_OPENSSL, makeTestCertificates } from "./certs.ts";
 
@@ -19,12 +19,11 @@ async function makeTestCerts(): Promise<{ dir: string; cert: string; key: string
 const MESSAGE = "From: alice@example.test\r\nTo: bob@remote.test\r\nSubject: tls #N#\r\n\r\nhi\r\n";
 
 async function sendOne(server: { ports: Record<string, number>; spoolDir: string }) {
-  await sendWithSmtplib({
+  await sendCopies({
     port: server.ports.smtp!,
     from: "alice@example.test",
     rcpts: ["bob@remote.test"],
     body: MESSAGE,
-    dir: server.spoolDir,
   });
 }
 

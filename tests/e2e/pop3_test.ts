@@ -5,20 +5,12 @@
 import assert from "node:assert/strict";
 import { maildirFiles, python, type Server, startServer, waitUntil } from "./harness.ts";
 import { RawClient } from "./raw_client.ts";
+import { sendWithSmtplib } from "./smtplib_send.ts";
 
 const BOB = "bob@example.test";
 const PASSWORD = "pw bob 1";
 const MESSAGE = "From: Alice <alice@remote.test>\r\nTo: bob@example.test\r\nSubject: hello\r\n" +
   "\r\nHi Bob,\r\n.leading dot line\r\n..two dots\r\n.\r\nbye\r\n";
-
-const SEND = `
-import smtplib, sys
-port, count, body = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode()
-with smtplib.SMTP("127.0.0.1", port) as s:
-    for i in range(count):
-        s.sendmail("alice@remote.test", ["bob@example.test"], body)
-print("sent")
-`;
 
 /** A poplib session as a Python prelude: connect, log in as argv[2]/argv[3]. */
 const LOGIN = `
@@ -31,7 +23,12 @@ p.pass_(sys.argv[3])
 
 async function sendMessages(server: Server, count: number): Promise<void> {
   const before = maildirFiles(server.spoolDir, BOB).length;
-  assert.equal((await python(SEND, [server.ports.smtp!, count, MESSAGE])).trim(), "sent");
+  await sendWithSmtplib({
+    port: server.ports.smtp!,
+    from: "alice@remote.test",
+    rcpts: [BOB],
+    messages: Array(count).fill(MESSAGE),
+  });
   await waitUntil(
     () => maildirFiles(server.spoolDir, BOB).length === before + count,
     10_000,

@@ -1,6 +1,7 @@
 /** `pillarbox sendmail` and `pillarbox queue` against a running server's spool. */
 import assert from "node:assert/strict";
-import { maildirFiles, python, runCli, startServer, waitUntil } from "./harness.ts";
+import { maildirFiles, runCli, startServer, waitUntil } from "./harness.ts";
+import { sendWithSmtplib } from "./smtplib_send.ts";
 
 const USERS = { "alice@example.test": "pw", "bob@example.test": "pw" };
 
@@ -62,18 +63,19 @@ Deno.test("sendmail exits 64 for usage problems and queues nothing", async () =>
   }
 });
 
-const SEND = `
-import smtplib, sys
-with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
-    s.sendmail("alice@example.test", ["far@remote.test"], b"Subject: queued one\\r\\nX-Tag: q1\\r\\n\\r\\nbody\\r\\n")
-`;
+const QUEUED_ONE = "Subject: queued one\r\nX-Tag: q1\r\n\r\nbody\r\n";
 
 Deno.test("queue list, show, retry and delete work on a running server's queue", async () => {
   // remote.test's next hop refuses connections, so the message stays queued.
   const server = await startServer({ users: USERS, flags: ["--route=remote.test=127.0.0.1:9"] });
   const flags = flagsOf(server.spoolDir);
   try {
-    await python(SEND, [server.ports.smtp!]);
+    await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "alice@example.test",
+      rcpts: ["far@remote.test"],
+      messages: [QUEUED_ONE],
+    });
     await server.waitForLog(/event=msg\.deferred .*rcpt=far@remote\.test .*attempts=1/);
 
     const listed = await runCli(["queue", "list", "--json", ...flags]);

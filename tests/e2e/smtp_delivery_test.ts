@@ -1,16 +1,7 @@
 /** SMTP in, Maildir out: driven by Python's smtplib against the real server. */
 import assert from "node:assert/strict";
-import { maildirFiles, python, startServer, waitUntil } from "./harness.ts";
-
-const SEND = `
-import smtplib, sys
-port, sender, rcpts, path = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(","), sys.argv[4]
-body = open(path, "rb").read()
-with smtplib.SMTP("127.0.0.1", port) as s:
-    s.ehlo("client.test")
-    refused = s.sendmail(sender, rcpts, body)
-    print("refused", sorted(refused))
-`;
+import { maildirFiles, startServer, waitUntil } from "./harness.ts";
+import { sendWithSmtplib } from "./smtplib_send.ts";
 
 const MESSAGE = "From: Alice <alice@remote.test>\r\nTo: bob@example.test\r\nSubject: hello\r\n" +
   "Message-ID: <1@remote.test>\r\n\r\nHi Bob,\r\n.leading dot line\r\n\r\nbye\r\n";
@@ -18,15 +9,14 @@ const MESSAGE = "From: Alice <alice@remote.test>\r\nTo: bob@example.test\r\nSubj
 Deno.test("a message sent with smtplib arrives byte-exact in the right Maildir", async () => {
   const server = await startServer({ users: { "bob@example.test": "pw-bob" } });
   try {
-    const path = `${server.spoolDir}/msg.eml`;
-    await Deno.writeTextFile(path, MESSAGE);
-    const out = await python(SEND, [
-      server.ports.smtp!,
-      "alice@remote.test",
-      "bob@example.test",
-      path,
-    ]);
-    assert.match(out, /refused \[\]/);
+    const refused = await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "alice@remote.test",
+      rcpts: ["bob@example.test"],
+      messages: [MESSAGE],
+      ehloName: "client.test",
+    });
+    assert.deepEqual(refused, [[]]);
     await waitUntil(
       () => maildirFiles(server.spoolDir, "bob@example.test").length === 1,
       10_000,
@@ -56,14 +46,13 @@ Deno.test("a message sent with smtplib arrives byte-exact in the right Maildir",
 Deno.test("100 messages over one connection all arrive", async () => {
   const server = await startServer({ users: { "bob@example.test": "pw" } });
   try {
-    const script = `
-import smtplib, sys
-with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
-    for i in range(100):
-        s.sendmail("a@remote.test", ["bob@example.test"], ("Subject: n%d\\r\\n\\r\\nbody %d\\r\\n" % (i, i)).encode())
-print("sent")
-`;
-    assert.equal((await python(script, [server.ports.smtp!])).trim(), "sent");
+    const refused = await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "a@remote.test",
+      rcpts: ["bob@example.test"],
+      messages: Array.from({ length: 100 }, (_, i) => `Subject: n${i}\r\n\r\nbody ${i}\r\n`),
+    });
+    assert.equal(refused.length, 100);
     await waitUntil(
       () => maildirFiles(server.spoolDir, "bob@example.test").length === 100,
       15_000,
@@ -86,15 +75,14 @@ Deno.test("aliases fan out to several users and a catch-all takes unknown local 
       "# team list\nteam@example.test: bob@example.test, carol@example.test\n@other.test: dave@other.test\n",
   });
   try {
-    const path = `${server.spoolDir}/m.eml`;
-    await Deno.writeTextFile(path, "Subject: x\r\n\r\nhello\r\n");
-    const out = await python(SEND, [
-      server.ports.smtp!,
-      "a@remote.test",
-      "team@example.test,whoever@other.test",
-      path,
-    ]);
-    assert.match(out, /refused \[\]/);
+    const refused = await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "a@remote.test",
+      rcpts: ["team@example.test", "whoever@other.test"],
+      messages: ["Subject: x\r\n\r\nhello\r\n"],
+      ehloName: "client.test",
+    });
+    assert.deepEqual(refused, [[]]);
     for (const account of ["bob@example.test", "carol@example.test", "dave@other.test"]) {
       await waitUntil(() => maildirFiles(server.spoolDir, account).length === 1, 10_000, account);
     }

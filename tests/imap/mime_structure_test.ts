@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { formatBodyStructure } from "../../src/imap/body_structure.ts";
 import { formatEnvelope, parseAddressList } from "../../src/imap/envelope.ts";
 import { extractSection } from "../../src/imap/sections.ts";
-import { parseMimeStructure } from "../../src/mail/mime_structure.ts";
+import { parseMimeStructure } from "../../src/mail/mod.ts";
 
 const SIMPLE = "From: a@x.test\r\nSubject: hi\r\n\r\nline one\r\nline two\r\n";
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  isHostname,
   parseAddressLiteral,
   parseDomain,
   parseMailbox,
@@ -277,5 +278,26 @@ const literalCases: { name: string; text: string; expected: string | null }[] = 
 for (const c of literalCases) {
   Deno.test(`parseAddressLiteral() ${c.name}`, () => {
     assert.equal(parseAddressLiteral(c.text), c.expected);
+  });
+}
+
+const HOSTNAME_CASES: [string, string, boolean][] = [
+  ["isHostname() accepts a single label", "localhost", true],
+  ["isHostname() accepts dotted labels with inner hyphens", "mail.b-c.example", true],
+  ["isHostname() accepts upper case", "Mail.Example.COM", true],
+  ["isHostname() accepts a 63-character label", `${"a".repeat(63)}.test`, true],
+  ["isHostname() rejects a 64-character label", `${"a".repeat(64)}.test`, false],
+  ["isHostname() rejects an empty name", "", false],
+  ["isHostname() rejects an empty label", "a..b", false],
+  ["isHostname() rejects a trailing dot", "example.com.", false],
+  ["isHostname() rejects a leading hyphen", "-a.test", false],
+  ["isHostname() rejects an underscore", "a_b.test", false],
+  ["isHostname() rejects non-ASCII", "bücher.test", false],
+  ["isHostname() rejects a name over 253 characters", `${"a.".repeat(126)}ab`, false],
+];
+
+for (const [name, text, expected] of HOSTNAME_CASES) {
+  Deno.test(name, () => {
+    assert.equal(isHostname(text), expected);
   });
 }

@@ -13,6 +13,7 @@ const STUFF_CASES: [string, string, string][] = [
   ["dotStuff() adds a missing final CRLF", "a\r\nlast", "a\r\nlast\r\n"],
   ["dotStuff() keeps an empty message empty", "", ""],
   ["dotStuff() stuffs a dot after a bare LF", "a\n.b", "a\r\n..b\r\n"],
+  ["dotStuff() keeps a bare CR inside a line by default", "a\r.b\r\n", "a\r.b\r\n"],
 ];
 
 for (const [name, input, expected] of STUFF_CASES) {
@@ -20,6 +21,29 @@ for (const [name, input, expected] of STUFF_CASES) {
     assert.equal(decoder.decode(dotStuff(encoder.encode(input))), expected);
   });
 }
+
+Deno.test("dotStuff() returns its input itself when there is nothing to change", () => {
+  const input = encoder.encode("a\r\nb\r\n");
+  assert.equal(dotStuff(input), input);
+});
+
+const OPTION_CASES: [string, string, string][] = [
+  ["dotStuff() with isBareCrLineEnd turns a bare CR into CRLF", "a\rb", "a\r\nb\r\n"],
+  ["dotStuff() with isBareCrLineEnd stuffs a dot after a bare CR", "a\r.b\r\n", "a\r\n..b\r\n"],
+  ["dotStuff() with isBareCrLineEnd keeps CR CR LF as two line ends", "a\r\r\n", "a\r\n\r\n"],
+];
+
+for (const [name, input, expected] of OPTION_CASES) {
+  Deno.test(name, () => {
+    const out = dotStuff(encoder.encode(input), { isBareCrLineEnd: true });
+    assert.equal(decoder.decode(out), expected);
+  });
+}
+
+Deno.test("dotStuff() with isTerminated ends even an empty message with a dot line", () => {
+  assert.equal(decoder.decode(dotStuff(new Uint8Array(), { isTerminated: true })), ".\r\n");
+  assert.equal(decoder.decode(dotStuff(encoder.encode("x"), { isTerminated: true })), "x\r\n.\r\n");
+});
 
 const TOP_CASES: [string, string, number, string][] = [
   [

@@ -126,6 +126,12 @@ Deno.test("buildDsn() sends 8-bit original headers quoted-printable, decodable",
   assert.match(third, /Content-Transfer-Encoding: quoted-printable\r\n\r\nSubject: caf=E9\r\n/);
 });
 
+Deno.test("buildDsn() quotes each C1 byte (0x80..0x9F) of the original headers as one =XX", () => {
+  const headers = new Uint8Array([...encoder.encode("Subject: x"), 0x80, 0x9f, 13, 10]);
+  const third = part(latin1.decode(buildDsn(input({ originalHeaders: headers }))), 2);
+  assert.match(third, /\r\n\r\nSubject: x=80=9F\r\n/);
+});
+
 Deno.test("buildDsn() reduces hostile diagnostics to one printable line", () => {
   const text = latin1.decode(buildDsn(input({
     recipients: [{

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dotStuff, hasBareLineEnding } from "../../src/smtp/mod.ts";
+import { encodeDataBody, hasBareLineEnding } from "../../src/smtp/mod.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -36,14 +36,14 @@ const CASES: { name: string; input: string; wire: string }[] = [
 ];
 
 for (const { name, input, wire } of CASES) {
-  Deno.test(`dotStuff(): ${name}`, () => {
-    assert.equal(decoder.decode(dotStuff(encoder.encode(input))), wire);
+  Deno.test(`encodeDataBody(): ${name}`, () => {
+    assert.equal(decoder.decode(encodeDataBody(encoder.encode(input))), wire);
   });
 }
 
-Deno.test("dotStuff() keeps 8-bit bytes untouched", () => {
+Deno.test("encodeDataBody() keeps 8-bit bytes untouched", () => {
   const input = new Uint8Array([0xc3, 0xa9, 13, 10, 0xff, 13, 10]);
-  assert.deepEqual([...dotStuff(input)], [0xc3, 0xa9, 13, 10, 0xff, 13, 10, 46, 13, 10]);
+  assert.deepEqual([...encodeDataBody(input)], [0xc3, 0xa9, 13, 10, 0xff, 13, 10, 46, 13, 10]);
 });
 
 const BARE: [string, boolean][] = [

@@ -5,7 +5,7 @@
  * body fetch sets \Seen (read-write sessions) and reports the new FLAGS.
  */
 import { MessageGoneError, type MessageInfo } from "../../mailbox/mod.ts";
-import { bytesToBinary, findBodyStart, parseMimeStructure } from "../../mail/mime_structure.ts";
+import { bytesToBinary, findBodyStart, parseMimeStructure } from "../../mail/mod.ts";
 import { formatBodyStructure } from "../body_structure.ts";
 import { formatEnvelope } from "../envelope.ts";
 import { type FetchItem, formatSection, parseFetchItems, setsSeen } from "../fetch_items.ts";

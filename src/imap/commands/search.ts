@@ -1,6 +1,6 @@
 /** SEARCH and UID SEARCH: criteria are parsed once, files read only as far as the keys look. */
 import { MessageGoneError } from "../../mailbox/mod.ts";
-import { bytesToBinary, findBodyStart } from "../../mail/mime_structure.ts";
+import { bytesToBinary, findBodyStart } from "../../mail/mod.ts";
 import type { CommandCursor } from "../parser.ts";
 import { matchesSearch, searchNeeds, type SearchSubject } from "../search_eval.ts";
 import { parseSearch } from "../search_keys.ts";

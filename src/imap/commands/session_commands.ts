@@ -1,5 +1,10 @@
 /** Any-state and login commands: CAPABILITY, NOOP, LOGOUT, ID, ENABLE, STARTTLS, LOGIN, AUTHENTICATE. */
-import { decodePlainResponse, formatAuthFailureFields, isSaslCancel } from "../../auth/mod.ts";
+import {
+  decodePlainResponse,
+  formatAuthFailureFields,
+  isSaslCancel,
+  MAX_SASL_LINE_OCTETS,
+} from "../../auth/mod.ts";
 import { bad, ImapError, no } from "../errors.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
@@ -7,7 +12,6 @@ import { nstring } from "../wire_format.ts";
 import { prepareAccount } from "../account_setup.ts";
 import { ANY_STATE, type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
 
-const MAX_SASL_LINE_BYTES = 12_288 + 2;
 const PRE_AUTH = ["not-authenticated"] as const;
 
 async function capability(session: ImapSession, cursor: CommandCursor): Promise<Done> {
@@ -79,7 +83,7 @@ async function authenticate(session: ImapSession, cursor: CommandCursor): Promis
   let response = initial ?? "";
   if (initial === null) {
     session.send("+ \r\n");
-    const read = await session.connection.readLine(MAX_SASL_LINE_BYTES);
+    const read = await session.connection.readLine(MAX_SASL_LINE_OCTETS + 2);
     if (read.kind === "eof" || read.kind === "timeout") {
       session.logout();
       throw new ImapError("BYE", "Connection ended during authentication");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { syncDir, writeFileDurably } from "../../src/spool/dir_sync.ts";
+import { join } from "node:path";
+import { syncDir, writeFileAtomic, writeFileDurably } from "../../src/spool/mod.ts";
 
 Deno.test("syncDir() resolves every one of many concurrent calls", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
@@ -109,4 +110,68 @@ Deno.test("writeFileDurably() refuses to overwrite an existing file", async () =
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-atomic-" });
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  return names.sort();
+}
+
+Deno.test("syncDir() fsyncs a directory opened with Deno.open()", async () => {
+  await withTempDir(async (dir) => {
+    await syncDir(dir);
+  });
+});
+
+Deno.test("writeFileAtomic() replaces a file's contents in one step", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "f");
+    await Deno.writeTextFile(path, "old contents that are longer");
+    await writeFileAtomic(path, [new TextEncoder().encode("new")]);
+    assert.equal(await Deno.readTextFile(path), "new");
+    assert.deepEqual(await listDir(dir), ["f"]);
+  });
+});
+
+Deno.test("writeFileAtomic() removes its temporary file when the rename fails", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "occupied");
+    await Deno.mkdir(path);
+    await Deno.writeTextFile(join(path, "x"), "keep me");
+    await assert.rejects(writeFileAtomic(path, [new TextEncoder().encode("data")]));
+    assert.deepEqual(await listDir(dir), ["occupied"]);
+  });
+});
+
+Deno.test("writeFileAtomic() writes its temporary file in tmpDir and leaves it empty", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(join(dir, "tmp"));
+    await Deno.mkdir(join(dir, "state"));
+    const path = join(dir, "state", "q1");
+    const chunks = [new TextEncoder().encode("ab"), new TextEncoder().encode("cd")];
+    await writeFileAtomic(path, chunks, { tmpDir: join(dir, "tmp") });
+    assert.equal(await Deno.readTextFile(path), "abcd");
+    assert.deepEqual(await listDir(join(dir, "tmp")), []);
+    assert.deepEqual(await listDir(join(dir, "state")), ["q1"]);
+  });
+});
+
+Deno.test("writeFileAtomic() gives the file exactly the requested mode", {
+  ignore: Deno.build.os === "windows",
+}, async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "secret");
+    await writeFileAtomic(path, [new TextEncoder().encode("x")], { mode: 0o640 });
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o640);
+  });
 });

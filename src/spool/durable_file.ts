@@ -1,8 +1,15 @@
 /**
+ * Durable file writes, the one module for them (the spool owns durability):
+ * `writeFileDurably` (a new file, fsynced), `writeFileAtomic` (replace a file
+ * via tmp, fsync, rename, fsync of the directory) and `syncDir`.
+ *
  * Group commit for directory fsyncs: callers that rename into the same
  * directory while a sync is running share the next sync instead of each
  * paying for their own. A caller's rename is durable once its promise resolves.
  */
+
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
 
 interface DirState {
   running: Promise<void> | null;
@@ -62,6 +69,13 @@ export function syncDir(dir: string): Promise<void> {
   return s.next;
 }
 
+async function writeChunks(file: Deno.FsFile, chunks: readonly Uint8Array[]): Promise<void> {
+  for (const chunk of chunks) {
+    let offset = 0;
+    while (offset < chunk.length) offset += await file.write(chunk.subarray(offset));
+  }
+}
+
 /** Writes `chunks` to a new file at `path` and fsyncs it (data and size). */
 export async function writeFileDurably(
   path: string,
@@ -70,12 +84,43 @@ export async function writeFileDurably(
 ): Promise<void> {
   const file = await Deno.open(path, { write: true, createNew: true, mode: options.mode ?? 0o600 });
   try {
-    for (const chunk of chunks) {
-      let offset = 0;
-      while (offset < chunk.length) offset += await file.write(chunk.subarray(offset));
-    }
+    await writeChunks(file, chunks);
     await file.syncData();
   } finally {
     file.close();
   }
+}
+
+/**
+ * Replaces `path` with `chunks` atomically and durably: a reader sees the old
+ * file or the new one, never half of either, and the new one survives a crash
+ * once this returns. The file gets exactly `mode` (default 0600), whatever the
+ * umask. The temporary file is a sibling of `path` unless `tmpDir` (same file
+ * system) is given; it is removed if the write or the rename fails.
+ *
+ * On Windows directories cannot be opened, so the directory fsync is skipped.
+ */
+export async function writeFileAtomic(
+  path: string,
+  chunks: readonly Uint8Array[],
+  options: { mode?: number; tmpDir?: string } = {},
+): Promise<void> {
+  const mode = options.mode ?? 0o600;
+  const tmpName = `${basename(path)}.tmp-${randomBytes(6).toString("hex")}`;
+  const tmpPath = join(options.tmpDir ?? dirname(path), tmpName);
+  const file = await Deno.open(tmpPath, { write: true, createNew: true, mode });
+  try {
+    try {
+      await writeChunks(file, chunks);
+      if (Deno.build.os !== "windows") await Deno.chmod(tmpPath, mode);
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await Deno.rename(tmpPath, path);
+  } catch (error) {
+    await Deno.remove(tmpPath).catch(() => {});
+    throw error;
+  }
+  if (Deno.build.os !== "windows") await syncDir(dirname(path) || ".");
 }

@@ -1,0 +1,99 @@
+/**
+ * The in-memory listing of one mailbox: entries by UID, a sorted view built
+ * on demand and kept in place by updates, and the frozen entry values that
+ * `Mailbox` hands out. No disk access: `Mailbox` owns the files and the lock.
+ */
+import { lettersToFlags } from "./message_name.ts";
+import type { MessageInfo } from "./mailbox_types.ts";
+
+/** A listed message with the file name it has now (in `new/` or `cur/`). */
+export interface Entry extends MessageInfo {
+  readonly fileName: string;
+}
+
+/** A frozen entry from `previous` (if any) with `fields` laid over it; flags follow the letters. */
+export function makeEntry(previous: Entry | null, fields: Partial<Omit<Entry, "flags">>): Entry {
+  const merged = { ...previous, ...fields } as Omit<Entry, "flags">;
+  return Object.freeze({
+    uid: merged.uid,
+    base: merged.base,
+    fileName: merged.fileName,
+    sizeBytes: merged.sizeBytes,
+    internalDateMs: merged.internalDateMs,
+    letters: merged.letters,
+    isNew: merged.isNew,
+    flags: Object.freeze(lettersToFlags(merged.letters)),
+  });
+}
+
+/** Entries by UID with a lazily sorted listing. */
+export class MessageTable {
+  #entries = new Map<number, Entry>();
+  #sorted: Entry[] | null = [];
+
+  /** How many messages are listed. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The entries in UID order (built once, then kept up to date or rebuilt on demand). */
+  sorted(): readonly Entry[] {
+    return this.#sorted ??= [...this.#entries.values()].sort((a, b) => a.uid - b.uid);
+  }
+
+  /** One entry by UID. */
+  get(uid: number): Entry | undefined {
+    return this.#entries.get(uid);
+  }
+
+  /** Every entry with its UID, in insertion order (safe to change the table meanwhile). */
+  entries(): IterableIterator<[number, Entry]> {
+    return this.#entries.entries();
+  }
+
+  /** Sets an entry without touching the sorted listing: call `invalidateOrder` after a batch. */
+  set(entry: Entry): void {
+    this.#entries.set(entry.uid, entry);
+  }
+
+  /** Adds the entry with the highest UID so far: it sorts last. */
+  append(entry: Entry): void {
+    this.#entries.set(entry.uid, entry);
+    this.#sorted?.push(entry);
+  }
+
+  /** Removes an entry without touching the sorted listing: call `invalidateOrder` after a batch. */
+  delete(uid: number): void {
+    this.#entries.delete(uid);
+  }
+
+  /** Drops the sorted listing; the next `sorted()` rebuilds it. */
+  invalidateOrder(): void {
+    this.#sorted = null;
+  }
+
+  /** Puts an updated entry (same UID) in place, keeping the sorted listing if there is one. */
+  replace(entry: Entry): void {
+    this.#entries.set(entry.uid, entry);
+    const sorted = this.#sorted;
+    if (sorted === null) return;
+    let low = 0;
+    let high = sorted.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const uid = (sorted[mid] as Entry).uid;
+      if (uid === entry.uid) {
+        sorted[mid] = entry;
+        return;
+      }
+      if (uid < entry.uid) low = mid + 1;
+      else high = mid - 1;
+    }
+    this.#sorted = null;
+  }
+
+  /** The base names of the listed messages (for index compaction). */
+  *bases(): Generator<string> {
+    for (const entry of this.#entries.values()) yield entry.base;
+  }
+}
