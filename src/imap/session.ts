@@ -11,7 +11,8 @@ import type { Connection } from "../net/mod.ts";
 import { binaryToBytes } from "../mail/mime_structure.ts";
 import { readCommand } from "./command_reader.ts";
 import { COMMANDS, type SessionState } from "./commands/table.ts";
-import { bad, ImapError } from "./errors.ts";
+import { KeywordLimitError } from "../mailbox/mod.ts";
+import { bad, ImapError, no } from "./errors.ts";
 import type { ImapServerOptions } from "./options.ts";
 import { CommandCursor, parseCommandStart } from "./parser.ts";
 import type { SelectedMailbox } from "./selected.ts";
@@ -159,6 +160,7 @@ export class ImapSession {
 
   /** The one place where refusals become wire bytes. */
   #respond(tag: string, error: unknown): void {
+    if (error instanceof KeywordLimitError) error = no(error.message, "LIMIT");
     if (error instanceof ImapError) {
       if (error.status === "BAD" && ++this.#badCount >= MAX_BAD_COMMANDS) {
         this.send("* BYE Too many invalid commands\r\n");

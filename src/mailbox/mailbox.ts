@@ -10,7 +10,8 @@ import type { Logger } from "../log/mod.ts";
 import { syncDir, writeFileDurably } from "../spool/mod.ts";
 import { AsyncLock } from "./async_lock.ts";
 import { maildirName } from "./maildir.ts";
-import { changeLetters, curName, lettersToFlags, type SystemFlag } from "./message_name.ts";
+import { Keywords } from "./keywords.ts";
+import { changeLetters, curName, lettersToFlags } from "./message_name.ts";
 import { readHead } from "./read_head.ts";
 import { dirStamp, type FoundFile, scanMaildir, statFile } from "./scan.ts";
 import {
@@ -44,6 +45,7 @@ export class Mailbox {
   readonly #options: MailboxOptions;
   readonly #lock = new AsyncLock();
   readonly #index: UidIndex;
+  readonly #keywords: Keywords;
   #entries = new Map<number, Entry>();
   #sorted: Entry[] | null = [];
   #stamp = "";
@@ -51,6 +53,7 @@ export class Mailbox {
   #listeners = new Set<(change: MailboxChange) => void>();
   #refs = 0;
   #isLeased = false;
+  #isKeywordsLoaded = false;
 
   /** Use `Mailboxes.openMailbox`. */
   constructor(options: MailboxOptions) {
@@ -59,6 +62,12 @@ export class Mailbox {
     this.dir = options.dir;
     this.#options = options;
     this.#index = new UidIndex(options.dir, options.log);
+    this.#keywords = new Keywords(options.dir);
+  }
+
+  /** The keywords defined in this mailbox (IMAP FLAGS), in letter order. */
+  get keywords(): readonly string[] {
+    return this.#keywords.names();
   }
 
   /** UIDVALIDITY (RFC 9051 2.3.1.1); constant unless the index had to be rebuilt. */
@@ -144,12 +153,14 @@ export class Mailbox {
     options: { origin?: unknown } = {},
   ): Promise<MessageInfo[]> {
     return this.#lock.run(async () => {
+      await this.#keywords.define([...change.add ?? [], ...change.replace ?? []]);
+      const keywordLetter = (name: string) => this.#keywords.letterOf(name);
       const changed: Entry[] = [];
       const current: Entry[] = [];
       for (const uid of uids) {
         const entry = this.#entries.get(uid);
         if (entry === undefined) continue;
-        const letters = changeLetters(entry.letters, change);
+        const letters = changeLetters(entry.letters, change, keywordLetter);
         if (!entry.isNew && letters === entry.letters) {
           current.push(entry);
           continue;
@@ -199,11 +210,11 @@ export class Mailbox {
 
   /**
    * Adds a message (IMAP APPEND, COPY): written to `tmp/`, fsynced and
-   * renamed into `cur/` with `flags`; it gets its UID at once.
+   * renamed into `cur/` with `flags` (system flags and keywords); it gets its UID at once.
    */
   append(
     chunks: readonly Uint8Array[],
-    options: { flags?: readonly SystemFlag[]; internalDateMs?: number } = {},
+    options: { flags?: readonly string[]; internalDateMs?: number } = {},
   ): Promise<MessageInfo> {
     return this.#lock.run(async () => {
       let size = 0;
@@ -211,7 +222,12 @@ export class Mailbox {
       // Whole seconds: the name keeps only those, and a reopen must read the same date.
       const dateMs = Math.floor((options.internalDateMs ?? Date.now()) / 1000) * 1000;
       const base = maildirName(this.#options.hostname, size, dateMs);
-      const letters = changeLetters("", { add: options.flags ?? [] });
+      await this.#keywords.define(options.flags ?? []);
+      const letters = changeLetters(
+        "",
+        { add: options.flags ?? [] },
+        (name) => this.#keywords.letterOf(name),
+      );
       const tmp = join(this.dir, "tmp", base);
       await writeFileDurably(tmp, chunks);
       const fileName = curName(base, letters);
@@ -269,7 +285,11 @@ export class Mailbox {
 
   /** @internal Loads the index (once). */
   async load(): Promise<void> {
-    await this.#lock.run(() => this.#index.load());
+    await this.#lock.run(async () => {
+      await this.#index.load();
+      if (!this.#isKeywordsLoaded) await this.#keywords.load();
+      this.#isKeywordsLoaded = true;
+    });
   }
 
   /** @internal Nobody uses it: the registry may drop it. */
@@ -339,9 +359,9 @@ export class Mailbox {
 
   #makeEntry(
     previous: Entry | null,
-    fields: Partial<Omit<Entry, "flags">>,
+    fields: Partial<Omit<Entry, "flags" | "keywords">>,
   ): Entry {
-    const merged = { ...previous, ...fields } as Omit<Entry, "flags">;
+    const merged = { ...previous, ...fields } as Omit<Entry, "flags" | "keywords">;
     return Object.freeze({
       uid: merged.uid,
       base: merged.base,
@@ -351,6 +371,7 @@ export class Mailbox {
       letters: merged.letters,
       isNew: merged.isNew,
       flags: Object.freeze(lettersToFlags(merged.letters)),
+      keywords: Object.freeze(this.#keywords.namesOf(merged.letters)),
     });
   }
 

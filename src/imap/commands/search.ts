@@ -1,6 +1,7 @@
 /** SEARCH and UID SEARCH: criteria are parsed once, files read only as far as the keys look. */
 import { MessageGoneError } from "../../mailbox/mod.ts";
 import { bytesToBinary, findBodyStart } from "../../mail/mime_structure.ts";
+import { messageFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import { matchesSearch, searchNeeds, type SearchSubject } from "../search_eval.ts";
 import { parseSearch } from "../search_keys.ts";
@@ -24,7 +25,7 @@ function searchWith(isUid: boolean) {
       const subject: SearchSubject = {
         seq: i + 1,
         uid,
-        flags: new Set(info.flags),
+        flags: new Set(messageFlags(info)),
         isRecent: selected.isRecent(uid),
         sizeBytes: info.sizeBytes,
         internalDateMs: info.internalDateMs,

@@ -4,7 +4,7 @@
  */
 import { FolderError } from "../../mailbox/mod.ts";
 import { bad, ImapError, no } from "../errors.ts";
-import { formatFlags, SYSTEM_FLAGS } from "../flags.ts";
+import { flagsLine, formatFlags, SYSTEM_FLAGS } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import { SelectedMailbox } from "../selected.ts";
 import { setContains } from "../sequence_set.ts";
@@ -38,13 +38,16 @@ function selectWith(isReadOnly: boolean) {
     const selected = new SelectedMailbox(mailbox, { isReadOnly, messages, origin: session });
     session.selected = selected;
     const firstUnseen = messages.findIndex((message) => !message.flags.includes("\\Seen"));
-    session.send(`* FLAGS ${formatFlags(SYSTEM_FLAGS, false)}\r\n`);
+    session.send(flagsLine(mailbox.keywords));
     session.send(`* ${selected.count} EXISTS\r\n* ${selected.recentCount} RECENT\r\n`);
     if (firstUnseen >= 0) session.send(`* OK [UNSEEN ${firstUnseen + 1}] First unseen\r\n`);
     session.send(`* OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid\r\n`);
     session.send(`* OK [UIDNEXT ${mailbox.uidNext}] Predicted next UID\r\n`);
-    const permanent = isReadOnly ? "()" : formatFlags(SYSTEM_FLAGS, false);
-    session.send(`* OK [PERMANENTFLAGS ${permanent}] Limited\r\n`);
+    // "\*": clients may create keywords (stored per mailbox, see mailbox/keywords.ts).
+    const permanent = isReadOnly
+      ? "()"
+      : formatFlags([...SYSTEM_FLAGS, ...mailbox.keywords, "\\*"], false);
+    session.send(`* OK [PERMANENTFLAGS ${permanent}] Flags and keywords persist\r\n`);
     session.log.debug("imap.select", { folder, messages: selected.count });
     return {
       code: isReadOnly ? "READ-ONLY" : "READ-WRITE",
