@@ -24,11 +24,19 @@ export class SelectedMailbox {
   #keywordCount: number;
   #wake: (() => void) | null = null;
   readonly #origin: unknown;
+  readonly #onGone: (reason: "deleted" | "renamed") => void;
 
   constructor(
     mailbox: Mailbox,
-    options: { isReadOnly: boolean; messages: readonly MessageInfo[]; origin: unknown },
+    options: {
+      isReadOnly: boolean;
+      messages: readonly MessageInfo[];
+      origin: unknown;
+      /** The folder was deleted or renamed by another session. */
+      onGone?: (reason: "deleted" | "renamed") => void;
+    },
   ) {
+    this.#onGone = options.onGone ?? (() => {});
     this.mailbox = mailbox;
     this.isReadOnly = options.isReadOnly;
     this.#origin = options.origin;
@@ -159,7 +167,9 @@ export class SelectedMailbox {
   }
 
   #onChange(change: MailboxChange): void {
-    if (change.kind === "added") {
+    if (change.kind === "gone") {
+      this.#onGone(change.reason);
+    } else if (change.kind === "added") {
       for (const message of change.messages) this.#pendingAdded.push(message.uid);
     } else if (change.kind === "expunged") {
       for (const uid of change.uids) {

@@ -54,6 +54,7 @@ export class Mailbox {
   #refs = 0;
   #isLeased = false;
   #isKeywordsLoaded = false;
+  #isGone = false;
 
   /** Use `Mailboxes.openMailbox`. */
   constructor(options: MailboxOptions) {
@@ -83,6 +84,11 @@ export class Mailbox {
   /** The messages as of the last `refresh`, in UID order. */
   messages(): readonly MessageInfo[] {
     return this.#sorted ??= [...this.#entries.values()].sort((a, b) => a.uid - b.uid);
+  }
+
+  /** How many messages the listing holds (no sort, unlike `messages()`). */
+  get messageCount(): number {
+    return this.#entries.size;
   }
 
   /** One message by UID (as of the last refresh or change). */
@@ -292,6 +298,18 @@ export class Mailbox {
     });
   }
 
+  /** True once the folder was deleted or renamed (the registry no longer hands it out). */
+  get isGone(): boolean {
+    return this.#isGone;
+  }
+
+  /** @internal The registry dropped it for a DELETE or RENAME: listeners hear "gone". */
+  markGone(reason: "deleted" | "renamed"): void {
+    if (this.#isGone) return;
+    this.#isGone = true;
+    this.#emit({ kind: "gone", reason });
+  }
+
   /** @internal Nobody uses it: the registry may drop it. */
   get isIdle(): boolean {
     return this.#refs === 0 && this.#listeners.size === 0 && !this.#isLeased;
@@ -404,7 +422,9 @@ export class Mailbox {
   }
 
   #emit(change: MailboxChange): void {
-    const isEmpty = change.kind === "expunged"
+    const isEmpty = change.kind === "gone"
+      ? false
+      : change.kind === "expunged"
       ? change.uids.length === 0
       : change.messages.length === 0;
     if (isEmpty) return;

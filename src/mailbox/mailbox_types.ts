@@ -18,11 +18,15 @@ export interface MessageInfo {
   readonly isNew: boolean;
 }
 
-/** What changed in a mailbox; `origin` is whatever the changing caller passed (null for scans). */
+/**
+ * What changed in a mailbox; `origin` is whatever the changing caller passed
+ * (null for scans). "gone": the folder was deleted or renamed; the instance is dead.
+ */
 export type MailboxChange =
   | { kind: "added"; messages: readonly MessageInfo[] }
   | { kind: "flags"; messages: readonly MessageInfo[]; origin: unknown }
-  | { kind: "expunged"; uids: readonly number[]; origin: unknown };
+  | { kind: "expunged"; uids: readonly number[]; origin: unknown }
+  | { kind: "gone"; reason: "deleted" | "renamed" };
 
 /**
  * A flag change: `replace` sets the system flags and keywords outright, then

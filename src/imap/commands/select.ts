@@ -35,7 +35,12 @@ function selectWith(isReadOnly: boolean) {
       mailbox.release();
       throw error;
     }
-    const selected = new SelectedMailbox(mailbox, { isReadOnly, messages, origin: session });
+    const selected = new SelectedMailbox(mailbox, {
+      isReadOnly,
+      messages,
+      origin: session,
+      onGone: (reason) => session.endForGoneSelection(`Selected mailbox was ${reason}`),
+    });
     session.selected = selected;
     const firstUnseen = messages.findIndex((message) => !message.flags.includes("\\Seen"));
     session.send(flagsLine(mailbox.keywords));
@@ -111,6 +116,7 @@ async function idle(session: ImapSession, cursor: CommandCursor): Promise<Done> 
   while (true) {
     session.sendUpdates({ mayExpunge: true });
     session.connection.flush();
+    if (session.isLoggingOut) return { isAnswered: true };
     const selected = session.selected;
     const changed = selected === null ? new Promise<never>(() => {}) : selected.waitForChange();
     const winner = await Promise.race([line.then((read) => ({ read })), changed.then(() => null)]);
