@@ -1,5 +1,6 @@
 /** SEARCH and UID SEARCH: criteria are parsed once, files read only as far as the keys look. */
 import { MessageGoneError } from "../../mailbox/mod.ts";
+import { searchableBody } from "../../mail/body_text.ts";
 import { bytesToBinary, findBodyStart } from "../../mail/mime_structure.ts";
 import { messageFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
@@ -37,7 +38,7 @@ function searchWith(isUid: boolean) {
           const text = bytesToBinary(await selected.mailbox.readMessage(uid));
           const bodyStart = findBodyStart(text, 0, text.length);
           subject.header = text.slice(0, bodyStart);
-          subject.body = text.slice(bodyStart);
+          subject.body = searchableBody(text);
         }
       } catch (error) {
         if (error instanceof MessageGoneError) continue;
