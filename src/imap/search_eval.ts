@@ -1,9 +1,12 @@
 /**
  * Evaluating SEARCH keys against one message. Pure: the caller loads what
  * `searchNeeds` says the keys look at (nothing, the header, or the whole
- * message) and passes it in. Matching is case-insensitive substring on the
- * raw text (encoded words and transfer encodings are not decoded).
+ * message) and passes it in. Matching is a case-insensitive substring test
+ * on decoded text: header values with RFC 2047 encoded words decoded, the
+ * body as `searchableBody` gives it (text parts, transfer encodings and
+ * charsets undone).
  */
+import { decodeHeaderText } from "../mail/encoded_words.ts";
 import type { SearchKey } from "./search_keys.ts";
 import { setContains } from "./sequence_set.ts";
 
@@ -17,7 +20,7 @@ export interface SearchSubject {
   internalDateMs: number;
   /** The header section (unfolding not needed), when `searchNeeds` asked for it. */
   header?: string;
-  /** The body after the header section, when `searchNeeds` said "full". */
+  /** The decoded body text (`searchableBody`), when `searchNeeds` said "full". */
   body?: string;
 }
 
@@ -68,12 +71,13 @@ export function matchesSearch(
       return subject.isRecent === key.isSet;
     case "header":
       return headerValues(subject.header ?? "", key.field).some((value) =>
-        contains(value, key.value)
+        contains(decodeHeaderText(value), key.value)
       );
     case "body":
       return contains(subject.body ?? "", key.value);
     case "text":
-      return contains(subject.header ?? "", key.value) || contains(subject.body ?? "", key.value);
+      return contains(decodeHeaderText(subject.header ?? ""), key.value) ||
+        contains(subject.body ?? "", key.value);
     case "date": {
       const ms = key.isSentDate ? sentDateMs(subject.header ?? "") : subject.internalDateMs;
       if (ms === null) return false;
@@ -104,8 +108,9 @@ function hasFlag(flags: ReadonlySet<string>, flag: string): boolean {
   return false;
 }
 
+/** Case-insensitive (Unicode lowercase, NFC) substring test. */
 function contains(haystack: string, needle: string): boolean {
-  return haystack.toLowerCase().includes(needle.toLowerCase());
+  return haystack.normalize("NFC").toLowerCase().includes(needle.normalize("NFC").toLowerCase());
 }
 
 /** The unfolded values of every `field` header in `header` (field uppercased). */

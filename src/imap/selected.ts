@@ -6,7 +6,7 @@
  * IDLE, and expunges never while a FETCH, STORE or SEARCH is answered.
  */
 import type { Mailbox, MailboxChange, MessageInfo } from "../mailbox/mod.ts";
-import { formatFlags } from "./flags.ts";
+import { flagsLine, formatFlags, messageFlags } from "./flags.ts";
 import { claimRecent } from "./recent.ts";
 
 /** The selected mailbox of one session. */
@@ -20,17 +20,28 @@ export class SelectedMailbox {
   #pendingAdded: number[] = [];
   #pendingFlags = new Set<number>();
   #unsubscribe: () => void;
+  /** How many keywords this client was told of in the last FLAGS response. */
+  #keywordCount: number;
   #wake: (() => void) | null = null;
   readonly #origin: unknown;
+  readonly #onGone: (reason: "deleted" | "renamed") => void;
 
   constructor(
     mailbox: Mailbox,
-    options: { isReadOnly: boolean; messages: readonly MessageInfo[]; origin: unknown },
+    options: {
+      isReadOnly: boolean;
+      messages: readonly MessageInfo[];
+      origin: unknown;
+      /** The folder was deleted or renamed by another session. */
+      onGone?: (reason: "deleted" | "renamed") => void;
+    },
   ) {
+    this.#onGone = options.onGone ?? (() => {});
     this.mailbox = mailbox;
     this.isReadOnly = options.isReadOnly;
     this.#origin = options.origin;
     this.#uids = options.messages.map((message) => message.uid);
+    this.#keywordCount = mailbox.keywords.length;
     this.#claim(options.messages);
     this.#unsubscribe = mailbox.onChange((change) => this.#onChange(change));
   }
@@ -97,6 +108,8 @@ export class SelectedMailbox {
    */
   takeUpdates(options: { mayExpunge: boolean }): string[] {
     const lines: string[] = [];
+    const flags = this.takeFlagsUpdate();
+    if (flags !== null) lines.push(flags);
     if (options.mayExpunge && this.#pendingExpunged.size > 0) {
       for (let i = this.#uids.length - 1; i >= 0; i--) {
         const uid = this.#uids[i] as number;
@@ -112,7 +125,7 @@ export class SelectedMailbox {
       const seq = this.seqOf(uid);
       const message = this.mailbox.get(uid);
       if (seq === 0 || message === undefined) continue;
-      const flags = formatFlags(message.flags, this.#recent.has(uid));
+      const flags = formatFlags(messageFlags(message), this.#recent.has(uid));
       lines.push(`* ${seq} FETCH (UID ${uid} FLAGS ${flags})\r\n`);
     }
     this.#pendingFlags.clear();
@@ -130,6 +143,17 @@ export class SelectedMailbox {
     return lines;
   }
 
+  /**
+   * A new `* FLAGS` line when keywords were defined since the client last
+   * heard (RFC 9051 7.3.5), else null. Due before FETCH responses that use them.
+   */
+  takeFlagsUpdate(): string | null {
+    const keywords = this.mailbox.keywords;
+    if (keywords.length === this.#keywordCount) return null;
+    this.#keywordCount = keywords.length;
+    return flagsLine(keywords);
+  }
+
   /** Stops listening (CLOSE, UNSELECT, another SELECT, logout). */
   close(): void {
     this.#unsubscribe();
@@ -143,7 +167,9 @@ export class SelectedMailbox {
   }
 
   #onChange(change: MailboxChange): void {
-    if (change.kind === "added") {
+    if (change.kind === "gone") {
+      this.#onGone(change.reason);
+    } else if (change.kind === "added") {
       for (const message of change.messages) this.#pendingAdded.push(message.uid);
     } else if (change.kind === "expunged") {
       for (const uid of change.uids) {

@@ -11,7 +11,8 @@ import type { Connection } from "../net/mod.ts";
 import { binaryToBytes } from "../mail/mod.ts";
 import { readCommand } from "./command_reader.ts";
 import { COMMANDS, type SessionState } from "./commands/table.ts";
-import { bad, ImapError } from "./errors.ts";
+import { KeywordLimitError } from "../mailbox/mod.ts";
+import { bad, ImapError, no } from "./errors.ts";
 import type { ImapServerOptions } from "./options.ts";
 import { CommandCursor, parseCommandStart } from "./parser.ts";
 import type { SelectedMailbox } from "./selected.ts";
@@ -29,6 +30,10 @@ export class ImapSession {
   selected: SelectedMailbox | null = null;
   #isLoggingOut = false;
   #badCount = 0;
+  /** A command is being handled (the next read is not waiting for the client). */
+  #isBusy = false;
+  /** Set when the selected folder was deleted or renamed elsewhere: the BYE text. */
+  #goneText: string | null = null;
 
   constructor(connection: Connection, options: ImapServerOptions) {
     this.connection = connection;
@@ -57,6 +62,21 @@ export class ImapSession {
     this.#isLoggingOut = true;
   }
 
+  /** True once the session will end after the current response. */
+  get isLoggingOut(): boolean {
+    return this.#isLoggingOut;
+  }
+
+  /**
+   * The selected folder was deleted or renamed by another session: this
+   * session says `* BYE <text>` and ends (RFC 2180 3.2), after the command
+   * in progress or at once when it is waiting for the client.
+   */
+  endForGoneSelection(text: string): void {
+    this.#goneText = text;
+    if (!this.#isBusy) this.connection.shutdown();
+  }
+
   /** Sends an untagged or continuation line now-ish (flushed before the next read). */
   send(text: string): void {
     this.connection.write(/^[\x00-\x7f]*$/.test(text) ? text : binaryToBytes(text));
@@ -72,6 +92,11 @@ export class ImapSession {
 
   /** Sends the waiting mailbox changes (expunges only when `mayExpunge`). */
   sendUpdates(options: { mayExpunge: boolean }): void {
+    if (this.#goneText !== null) {
+      if (!this.#isLoggingOut) this.send(`* BYE ${this.#goneText}\r\n`);
+      this.logout();
+      return;
+    }
     if (this.selected === null) return;
     for (const line of this.selected.takeUpdates(options)) this.send(line);
   }
@@ -97,11 +122,11 @@ export class ImapSession {
         });
         if (read.kind === "eof") break;
         if (read.kind === "timeout") {
-          this.send(
-            this.connection.isShuttingDown
-              ? "* BYE Server shutting down\r\n"
-              : "* BYE Autologout; idle for too long\r\n",
-          );
+          const text = this.#goneText ??
+            (this.connection.isShuttingDown
+              ? "Server shutting down"
+              : "Autologout; idle for too long");
+          this.send(`* BYE ${text}\r\n`);
           break;
         }
         if (read.kind === "refused") {
@@ -145,7 +170,8 @@ export class ImapSession {
         throw bad(`${start.verb} is not allowed ${stateWords(this.state)}`);
       }
       if (!cursor.atEnd()) cursor.sp();
-      const done = await command.handle(this, cursor, tag);
+      this.#isBusy = true;
+      const done = await command.handle(this, cursor, tag).finally(() => this.#isBusy = false);
       this.sendUpdates({ mayExpunge: !command.holdsExpunges });
       if (done?.isAnswered) return;
       const code = done?.code ? `[${done.code}] ` : "";
@@ -159,6 +185,7 @@ export class ImapSession {
 
   /** The one place where refusals become wire bytes. */
   #respond(tag: string, error: unknown): void {
+    if (error instanceof KeywordLimitError) error = no(error.message, "LIMIT");
     if (error instanceof ImapError) {
       if (error.status === "BAD" && ++this.#badCount >= MAX_BAD_COMMANDS) {
         this.send("* BYE Too many invalid commands\r\n");

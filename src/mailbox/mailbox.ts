@@ -10,7 +10,8 @@ import type { Logger } from "../log/mod.ts";
 import { syncDir, writeFileDurably } from "../spool/mod.ts";
 import { AsyncLock } from "./async_lock.ts";
 import { maildirName } from "./maildir.ts";
-import { changeLetters, curName, type SystemFlag } from "./message_name.ts";
+import { Keywords } from "./keywords.ts";
+import { changeLetters, curName } from "./message_name.ts";
 import { type Entry, makeEntry, MessageTable } from "./message_table.ts";
 import { readHead } from "./read_head.ts";
 import { dirStamp, type FoundFile, scanMaildir, statFile } from "./scan.ts";
@@ -42,11 +43,15 @@ export class Mailbox {
   readonly #lock = new AsyncLock();
   readonly #index: UidIndex;
   readonly #table = new MessageTable();
+  readonly #keywords: Keywords;
+  readonly #keywordNames = (letters: string) => this.#keywords.namesOf(letters);
   #stamp = "";
   #isDirty = true;
   #listeners = new Set<(change: MailboxChange) => void>();
   #refs = 0;
   #isLeased = false;
+  #isKeywordsLoaded = false;
+  #isGone = false;
 
   /** Use `Mailboxes.openMailbox`. */
   constructor(options: MailboxOptions) {
@@ -55,6 +60,12 @@ export class Mailbox {
     this.dir = options.dir;
     this.#options = options;
     this.#index = new UidIndex(options.dir, options.log);
+    this.#keywords = new Keywords(options.dir);
+  }
+
+  /** The keywords defined in this mailbox (IMAP FLAGS), in letter order. */
+  get keywords(): readonly string[] {
+    return this.#keywords.names();
   }
 
   /** UIDVALIDITY (RFC 9051 2.3.1.1); constant unless the index had to be rebuilt. */
@@ -70,6 +81,11 @@ export class Mailbox {
   /** The messages as of the last `refresh`, in UID order. */
   messages(): readonly MessageInfo[] {
     return this.#table.sorted();
+  }
+
+  /** How many messages the listing holds (no sort, unlike `messages()`). */
+  get messageCount(): number {
+    return this.#table.size;
   }
 
   /** One message by UID (as of the last refresh or change). */
@@ -134,12 +150,14 @@ export class Mailbox {
     options: { origin?: unknown } = {},
   ): Promise<MessageInfo[]> {
     return this.#lock.run(async () => {
+      await this.#keywords.define([...change.add ?? [], ...change.replace ?? []]);
+      const keywordLetter = (name: string) => this.#keywords.letterOf(name);
       const changed: Entry[] = [];
       const current: Entry[] = [];
       for (const uid of uids) {
         const entry = this.#table.get(uid);
         if (entry === undefined) continue;
-        const letters = changeLetters(entry.letters, change);
+        const letters = changeLetters(entry.letters, change, keywordLetter);
         if (!entry.isNew && letters === entry.letters) {
           current.push(entry);
           continue;
@@ -152,7 +170,7 @@ export class Mailbox {
           this.#isDirty = true;
           continue;
         }
-        const updated = makeEntry(entry, { fileName, letters, isNew: false });
+        const updated = makeEntry(entry, { fileName, letters, isNew: false }, this.#keywordNames);
         this.#table.replace(updated);
         current.push(updated);
         if (letters !== entry.letters) changed.push(updated);
@@ -189,11 +207,11 @@ export class Mailbox {
 
   /**
    * Adds a message (IMAP APPEND, COPY): written to `tmp/`, fsynced and
-   * renamed into `cur/` with `flags`; it gets its UID at once.
+   * renamed into `cur/` with `flags` (system flags and keywords); it gets its UID at once.
    */
   append(
     chunks: readonly Uint8Array[],
-    options: { flags?: readonly SystemFlag[]; internalDateMs?: number } = {},
+    options: { flags?: readonly string[]; internalDateMs?: number } = {},
   ): Promise<MessageInfo> {
     return this.#lock.run(async () => {
       let size = 0;
@@ -201,7 +219,12 @@ export class Mailbox {
       // Whole seconds: the name keeps only those, and a reopen must read the same date.
       const dateMs = Math.floor((options.internalDateMs ?? Date.now()) / 1000) * 1000;
       const base = maildirName(this.#options.hostname, size, dateMs);
-      const letters = changeLetters("", { add: options.flags ?? [] });
+      await this.#keywords.define(options.flags ?? []);
+      const letters = changeLetters(
+        "",
+        { add: options.flags ?? [] },
+        (name) => this.#keywords.letterOf(name),
+      );
       const tmp = join(this.dir, "tmp", base);
       await writeFileDurably(tmp, chunks);
       const fileName = curName(base, letters);
@@ -216,7 +239,7 @@ export class Mailbox {
         isNew: false,
         sizeBytes: size,
         internalDateMs: dateMs,
-      });
+      }, this.#keywordNames);
       this.#table.append(entry); // the newest UID sorts last
       this.#emit({ kind: "added", messages: [entry] });
       return entry;
@@ -258,7 +281,23 @@ export class Mailbox {
 
   /** @internal Loads the index (once). */
   async load(): Promise<void> {
-    await this.#lock.run(() => this.#index.load());
+    await this.#lock.run(async () => {
+      await this.#index.load();
+      if (!this.#isKeywordsLoaded) await this.#keywords.load();
+      this.#isKeywordsLoaded = true;
+    });
+  }
+
+  /** True once the folder was deleted or renamed (the registry no longer hands it out). */
+  get isGone(): boolean {
+    return this.#isGone;
+  }
+
+  /** @internal The registry dropped it for a DELETE or RENAME: listeners hear "gone". */
+  markGone(reason: "deleted" | "renamed"): void {
+    if (this.#isGone) return;
+    this.#isGone = true;
+    this.#emit({ kind: "gone", reason });
   }
 
   /** @internal Nobody uses it: the registry may drop it. */
@@ -285,7 +324,7 @@ export class Mailbox {
         this.#table.delete(uid);
       } else if (file.fileName !== entry.fileName) {
         const { fileName, letters, isNew } = file;
-        const updated = makeEntry(entry, { fileName, letters, isNew });
+        const updated = makeEntry(entry, { fileName, letters, isNew }, this.#keywordNames);
         this.#table.set(updated);
         if (updated.letters !== entry.letters) flagged.push(updated);
       }
@@ -315,7 +354,7 @@ export class Mailbox {
   #entryFromFile(uid: number, file: FoundFile): Entry | null {
     const { sizeBytes, internalDateMs } = file;
     if (sizeBytes === null || internalDateMs === 0) return null;
-    return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs });
+    return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs }, this.#keywordNames);
   }
 
   /** The entry for a foreign file name: one stat for what the name does not say. */
@@ -323,7 +362,7 @@ export class Mailbox {
     const info = await statFile(join(this.dir, file.isNew ? "new" : "cur", file.fileName));
     const sizeBytes = file.sizeBytes ?? info?.sizeBytes ?? 0;
     const internalDateMs = file.internalDateMs || (info?.mtimeMs ?? 0);
-    return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs });
+    return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs }, this.#keywordNames);
   }
 
   #path(entry: Entry): string {
@@ -331,7 +370,9 @@ export class Mailbox {
   }
 
   #emit(change: MailboxChange): void {
-    const isEmpty = change.kind === "expunged"
+    const isEmpty = change.kind === "gone"
+      ? false
+      : change.kind === "expunged"
       ? change.uids.length === 0
       : change.messages.length === 0;
     if (isEmpty) return;

@@ -10,23 +10,32 @@ export interface MessageInfo {
   /** Delivery (or APPEND) time in ms: IMAP INTERNALDATE. */
   readonly internalDateMs: number;
   readonly flags: readonly SystemFlag[];
+  /** The keywords ($Forwarded, $Junk, ...) set on the message, in the mailbox's letter order. */
+  readonly keywords: readonly string[];
   /** Every Maildir info letter, system flags and keywords, sorted. */
   readonly letters: string;
   /** Still in `new/`: nobody has looked at it yet (IMAP \Recent). */
   readonly isNew: boolean;
 }
 
-/** What changed in a mailbox; `origin` is whatever the changing caller passed (null for scans). */
+/**
+ * What changed in a mailbox; `origin` is whatever the changing caller passed
+ * (null for scans). "gone": the folder was deleted or renamed; the instance is dead.
+ */
 export type MailboxChange =
   | { kind: "added"; messages: readonly MessageInfo[] }
   | { kind: "flags"; messages: readonly MessageInfo[]; origin: unknown }
-  | { kind: "expunged"; uids: readonly number[]; origin: unknown };
+  | { kind: "expunged"; uids: readonly number[]; origin: unknown }
+  | { kind: "gone"; reason: "deleted" | "renamed" };
 
-/** A flag change: `replace` sets the system flags outright, then `add` and `remove` apply. */
+/**
+ * A flag change: `replace` sets the system flags and keywords outright, then
+ * `add` and `remove` apply. Entries are system flags (`SystemFlag`) or keywords.
+ */
 export interface FlagChange {
-  add?: readonly SystemFlag[];
-  remove?: readonly SystemFlag[];
-  replace?: readonly SystemFlag[];
+  add?: readonly string[];
+  remove?: readonly string[];
+  replace?: readonly string[];
 }
 
 /** The message is no longer in the mailbox (expunged by another session or process). */

@@ -6,10 +6,13 @@
 import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
 import { Mailbox } from "./mailbox.ts";
+import { deleteFolder, renameFolder } from "./folders.ts";
 import { mailboxDir, type MaildirStore } from "./maildir.ts";
 
 /** How many idle mailboxes stay loaded (memory: roughly 300 bytes per message). */
-const MAX_IDLE_MAILBOXES = 16;
+const MAX_IDLE_MAILBOXES = 32;
+/** And how many messages they may hold together (the newest idle one always stays). */
+const MAX_IDLE_MESSAGES = 400_000;
 
 /** The folder name meaning the account's root Maildir. */
 export const INBOX = "INBOX";
@@ -44,10 +47,20 @@ export class Mailboxes {
   readonly #open = new Map<string, Promise<Mailbox>>();
   /** Idle mailboxes kept loaded (oldest first), so the next login skips reading the index. */
   readonly #idle = new Map<string, Mailbox>();
+  readonly #maxIdle: { mailboxes: number; messages: number };
 
   constructor(
-    options: { spoolDir: string; hostname: string; log: Logger; store?: MaildirStore },
+    options: {
+      spoolDir: string;
+      hostname: string;
+      log: Logger;
+      store?: MaildirStore;
+      /** Bounds of the idle cache (defaults: 32 mailboxes, 400,000 messages). */
+      maxIdle?: { mailboxes: number; messages: number };
+    },
   ) {
+    this.#maxIdle = options.maxIdle ??
+      { mailboxes: MAX_IDLE_MAILBOXES, messages: MAX_IDLE_MESSAGES };
     this.#spoolDir = options.spoolDir;
     this.#hostname = options.hostname;
     this.#log = options.log;
@@ -104,13 +117,62 @@ export class Mailboxes {
     this.#open.get(dir)?.then((mailbox) => mailbox.noteDelivery(), () => {});
   }
 
-  /** Keeps an idle mailbox loaded; past `MAX_IDLE_MAILBOXES`, the longest idle one is dropped. */
+  /**
+   * Deletes a folder (see `deleteFolder`). Its shared instance is dropped
+   * first, so every session that has it selected hears "gone" and no one
+   * reopens the old listing; whatever opened meanwhile is dropped again after.
+   */
+  async deleteFolder(account: string, folder: string): Promise<void> {
+    const root = this.accountDir(account);
+    const dir = folderDir(root, folder);
+    this.#retire((other) => other === dir, "deleted");
+    try {
+      await deleteFolder(root, folder);
+    } finally {
+      this.#retire((other) => other === dir, "deleted");
+    }
+  }
+
+  /** Renames a folder and its subfolders (see `renameFolder`); their instances are dropped like `deleteFolder`'s. */
+  async renameFolder(account: string, from: string, to: string): Promise<void> {
+    const root = this.accountDir(account);
+    const dir = folderDir(root, from);
+    const isMoved = (other: string) => other === dir || other.startsWith(dir + ".");
+    this.#retire(isMoved, "renamed");
+    try {
+      await renameFolder(root, from, to);
+    } finally {
+      this.#retire(isMoved, "renamed");
+    }
+  }
+
+  /** Drops the instances of matching directories from the registry and tells their listeners. */
+  #retire(matches: (dir: string) => boolean, reason: "deleted" | "renamed"): void {
+    for (const [dir, opening] of [...this.#open]) {
+      if (!matches(dir)) continue;
+      this.#open.delete(dir);
+      this.#idle.delete(dir);
+      opening.then((mailbox) => mailbox.markGone(reason), () => {});
+    }
+  }
+
+  /**
+   * Keeps an idle mailbox loaded; past `MAX_IDLE_MAILBOXES` or
+   * `MAX_IDLE_MESSAGES`, the longest idle ones are dropped. A kept one is
+   * revalidated on its next `refresh` (mtimes of new/ and cur/; delivery and
+   * every change in this process go through it, so nothing else can be stale).
+   */
   #parkIdle(dir: string, mailbox: Mailbox): void {
-    if (!mailbox.isIdle) return;
+    if (!mailbox.isIdle || mailbox.isGone) return;
     this.#idle.delete(dir);
     this.#idle.set(dir, mailbox);
+    let messageCount = 0;
+    for (const idle of this.#idle.values()) messageCount += idle.messageCount;
     for (const [oldDir, oldest] of this.#idle) {
-      if (this.#idle.size <= MAX_IDLE_MAILBOXES) break;
+      const isOver = this.#idle.size > this.#maxIdle.mailboxes ||
+        messageCount > this.#maxIdle.messages;
+      if (!isOver || oldest === mailbox) break;
+      messageCount -= oldest.messageCount;
       this.#idle.delete(oldDir);
       if (oldest.isIdle) this.#open.delete(oldDir);
     }

@@ -3,7 +3,8 @@
  * base carries the size (`,S=<bytes>`, written by `MaildirStore.deliver`)
  * and starts with the delivery time in seconds; the info part after `:2,`
  * holds the flag letters in ASCII order (D draft, F flagged, R replied,
- * S seen, T trashed). Pure functions, no disk access.
+ * S seen, T trashed; lowercase a-z are keywords, see `keywords.ts`). Pure
+ * functions, no disk access.
  */
 
 /** The IMAP system flags a Maildir file name can carry. */
@@ -68,24 +69,31 @@ export function lettersToFlags(letters: string): SystemFlag[] {
 }
 
 /**
- * Applies a flag change to info letters. `replace` sets the system flags
- * outright; letters that are not system flags (keywords) are always kept.
+ * Applies a flag change to info letters. Entries starting with "\\" are
+ * system flags (others of that form are ignored); the rest are keywords,
+ * turned into letters by `keywordLetter` (null: not stored). `replace` sets
+ * the system flags and keywords outright; letters that are neither are kept.
  */
 export function changeLetters(
   letters: string,
   change: {
-    add?: readonly SystemFlag[];
-    remove?: readonly SystemFlag[];
-    replace?: readonly SystemFlag[];
+    add?: readonly string[];
+    remove?: readonly string[];
+    replace?: readonly string[];
   },
+  keywordLetter: (name: string) => string | null = () => null,
 ): string {
   const set = new Set(letters);
+  const letterOf = (flag: string) =>
+    flag.startsWith("\\") ? FLAG_LETTERS[flag as SystemFlag] ?? null : keywordLetter(flag);
   if (change.replace !== undefined) {
-    for (const letter of Object.values(FLAG_LETTERS)) set.delete(letter);
-    for (const flag of change.replace) set.add(FLAG_LETTERS[flag]);
+    for (const letter of [...set]) {
+      if (LETTER_FLAGS.has(letter) || /^[a-z]$/.test(letter)) set.delete(letter);
+    }
+    for (const flag of change.replace) set.add(letterOf(flag) ?? "");
   }
-  for (const flag of change.add ?? []) set.add(FLAG_LETTERS[flag]);
-  for (const flag of change.remove ?? []) set.delete(FLAG_LETTERS[flag]);
+  for (const flag of change.add ?? []) set.add(letterOf(flag) ?? "");
+  for (const flag of change.remove ?? []) set.delete(letterOf(flag) ?? "");
   return sortLetters([...set].join(""));
 }
 

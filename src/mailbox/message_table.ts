@@ -11,9 +11,16 @@ export interface Entry extends MessageInfo {
   readonly fileName: string;
 }
 
-/** A frozen entry from `previous` (if any) with `fields` laid over it; flags follow the letters. */
-export function makeEntry(previous: Entry | null, fields: Partial<Omit<Entry, "flags">>): Entry {
-  const merged = { ...previous, ...fields } as Omit<Entry, "flags">;
+/**
+ * A frozen entry from `previous` (if any) with `fields` laid over it; flags
+ * and keywords follow the letters (`keywordNames` maps keyword letters to names).
+ */
+export function makeEntry(
+  previous: Entry | null,
+  fields: Partial<Omit<Entry, "flags" | "keywords">>,
+  keywordNames: (letters: string) => readonly string[],
+): Entry {
+  const merged = { ...previous, ...fields } as Omit<Entry, "flags" | "keywords">;
   return Object.freeze({
     uid: merged.uid,
     base: merged.base,
@@ -23,6 +30,7 @@ export function makeEntry(previous: Entry | null, fields: Partial<Omit<Entry, "f
     letters: merged.letters,
     isNew: merged.isNew,
     flags: Object.freeze(lettersToFlags(merged.letters)),
+    keywords: Object.freeze([...keywordNames(merged.letters)]),
   });
 }
 

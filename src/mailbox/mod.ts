@@ -10,4 +10,5 @@ export type { FlagChange, MailboxChange, MessageInfo } from "./mailbox_types.ts"
 export { FLAG_LETTERS, parseMessageName } from "./message_name.ts";
 export type { ParsedMessageName, SystemFlag } from "./message_name.ts";
 export { UID_LIST_FILE } from "./uid_list.ts";
+export { isKeywordName, KeywordLimitError, KEYWORDS_FILE } from "./keywords.ts";
 export { deleteFolder, folderExists, listFolders, renameFolder } from "./folders.ts";

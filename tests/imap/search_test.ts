@@ -25,6 +25,25 @@ const CONTEXT = { messageCount: 3, maxUid: 12 };
 
 const CASES: [string, string, Partial<SearchSubject>, boolean][] = [
   ["ALL matches anything", "ALL", {}, true],
+  [
+    "SUBJECT matches an RFC 2047 encoded subject after decoding, without case",
+    'SUBJECT "GRÜSSE aus"',
+    { header: "Subject: =?UTF-8?Q?Gr=C3=BCsse_aus_K=C3=B6ln?=\r\n\r\n" },
+    true,
+  ],
+  [
+    "FROM matches a B-encoded display name",
+    'FROM "Zoë"',
+    { header: "From: =?utf-8?B?Wm/Dqw==?= <z@remote.test>\r\n\r\n" },
+    true,
+  ],
+  [
+    "TEXT matches a decoded header word",
+    'TEXT "köln"',
+    { header: "Subject: =?UTF-8?Q?K=C3=B6ln?=\r\n\r\n", body: "" },
+    true,
+  ],
+  ["BODY compares decoded text without case", "BODY STRASSE", { body: "die strasse" }, true],
   ["SEEN matches a seen message", "SEEN", { flags: new Set(["\\Seen"]) }, true],
   ["UNSEEN skips a seen message", "UNSEEN", { flags: new Set(["\\Seen"]) }, false],
   ["flag names compare without case", "FLAGGED", { flags: new Set(["\\flagged"]) }, true],

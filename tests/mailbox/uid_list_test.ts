@@ -119,9 +119,63 @@ for (const testCase of NAME_CASES) {
   });
 }
 
-Deno.test("changeLetters() adds, removes and replaces system flags but keeps keywords", () => {
-  assert.equal(changeLetters("a", { add: ["\\Seen", "\\Answered"] }), "RSa");
-  assert.equal(changeLetters("RSa", { remove: ["\\Seen"] }), "Ra");
-  assert.equal(changeLetters("FRSa", { replace: ["\\Deleted"] }), "Ta");
+const LETTER_CASES: {
+  name: string;
+  letters: string;
+  change: Parameters<typeof changeLetters>[1];
+  expect: string;
+}[] = [
+  {
+    name: "changeLetters() adds system flags and keeps keyword letters it cannot name",
+    letters: "a",
+    change: { add: ["\\Seen", "\\Answered"] },
+    expect: "RSa",
+  },
+  {
+    name: "changeLetters() removes a system flag",
+    letters: "RSa",
+    change: { remove: ["\\Seen"] },
+    expect: "Ra",
+  },
+  {
+    name: "changeLetters() replace clears system flags and keywords but keeps other letters",
+    letters: "FPRSa",
+    change: { replace: ["\\Deleted"] },
+    expect: "PT",
+  },
+  {
+    name: "changeLetters() maps keywords to their letters",
+    letters: "S",
+    change: { add: ["$Junk", "$Forwarded"] },
+    expect: "Sab",
+  },
+  {
+    name: "changeLetters() removes a keyword by name",
+    letters: "Sab",
+    change: { remove: ["$forwarded"] },
+    expect: "Sb",
+  },
+  {
+    name: "changeLetters() skips keywords without a letter and unknown system flags",
+    letters: "",
+    change: { add: ["$Unknown", "\\Bogus", "\\Recent"] },
+    expect: "",
+  },
+];
+
+const KEYWORD_LETTER: Record<string, string> = { "$forwarded": "a", "$junk": "b" };
+
+for (const testCase of LETTER_CASES) {
+  Deno.test(testCase.name, () => {
+    const letters = changeLetters(
+      testCase.letters,
+      testCase.change,
+      (name) => KEYWORD_LETTER[name.toLowerCase()] ?? null,
+    );
+    assert.equal(letters, testCase.expect);
+  });
+}
+
+Deno.test("curName() sorts the info letters", () => {
   assert.equal(curName("b", "SD"), "b:2,DS");
 });

@@ -1,6 +1,6 @@
 /** APPEND with flags and a date (RFC 3501 6.3.11), answering APPENDUID (RFC 4315). */
 import { bad, no } from "../errors.ts";
-import { toSystemFlags } from "../flags.ts";
+import { toStoredFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
 import { openDestination } from "./copy_move.ts";
@@ -30,7 +30,7 @@ async function append(session: ImapSession, cursor: CommandCursor): Promise<Done
   const destination = await openDestination(session, folder);
   try {
     const added = await destination.append([message], {
-      flags: toSystemFlags(flags),
+      flags: toStoredFlags(flags),
       internalDateMs,
     });
     session.log.info("imap.append", { folder, bytes: message.length, uid: added.uid });

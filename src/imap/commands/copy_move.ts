@@ -5,6 +5,7 @@
  */
 import { FolderError, type Mailbox, MessageGoneError } from "../../mailbox/mod.ts";
 import { no } from "../errors.ts";
+import { messageFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import { formatNumberSet } from "../sequence_set.ts";
@@ -47,7 +48,7 @@ function copyWith(options: { isUid: boolean; isMove: boolean }) {
           throw error;
         }
         const copy = await destination.append([bytes], {
-          flags: info.flags,
+          flags: messageFlags(info),
           internalDateMs: info.internalDateMs,
         });
         sourceUids.push(target.uid);

@@ -9,7 +9,7 @@ import { bytesToBinary, findBodyStart, parseMimeStructure } from "../../mail/mod
 import { formatBodyStructure } from "../body_structure.ts";
 import { formatEnvelope } from "../envelope.ts";
 import { type FetchItem, formatSection, parseFetchItems, setsSeen } from "../fetch_items.ts";
-import { formatFlags } from "../flags.ts";
+import { formatFlags, messageFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import { applyPartial, extractSection } from "../sections.ts";
 import type { SelectedMailbox } from "../selected.ts";
@@ -72,7 +72,7 @@ function fetchWith(isUid: boolean) {
       }
       const parts = formatItems(items, { info, text, selected });
       if (isFlagChanged && !items.some((item) => item.kind === "simple" && item.name === "FLAGS")) {
-        parts.push(`FLAGS ${formatFlags(info.flags, selected.isRecent(info.uid))}`);
+        parts.push(`FLAGS ${formatFlags(messageFlags(info), selected.isRecent(info.uid))}`);
       }
       session.send(`* ${target.seq} FETCH (${parts.join(" ")})\r\n`);
       if (++count % FLUSH_EVERY === 0) session.connection.flush();
@@ -98,7 +98,7 @@ function formatItems(
     }
     switch (item.name) {
       case "FLAGS":
-        return `FLAGS ${formatFlags(info.flags, selected.isRecent(info.uid))}`;
+        return `FLAGS ${formatFlags(messageFlags(info), selected.isRecent(info.uid))}`;
       case "UID":
         return `UID ${info.uid}`;
       case "INTERNALDATE":

@@ -3,14 +3,7 @@
  * options, SPECIAL-USE and CHILDREN attributes), LSUB, CREATE, DELETE,
  * RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, NAMESPACE.
  */
-import {
-  deleteFolder,
-  FolderError,
-  folderExists,
-  INBOX,
-  listFolders,
-  renameFolder,
-} from "../../mailbox/mod.ts";
+import { FolderError, folderExists, INBOX, listFolders } from "../../mailbox/mod.ts";
 import { readSubscriptions, writeSubscriptions } from "../account_setup.ts";
 import { bad, no } from "../errors.ts";
 import { DELIMITER, patternToRegExp, specialUse, toFolder } from "../folder_names.ts";
@@ -142,8 +135,9 @@ async function remove(session: ImapSession, cursor: CommandCursor): Promise<Done
   const folder = mailboxArg(cursor);
   cursor.end();
   if (folder === INBOX) throw no("INBOX cannot be deleted", "CANNOT");
-  if (session.selected?.mailbox.folder === folder) session.deselect();
-  await folderOp(() => deleteFolder(accountDir(session), folder));
+  // Other sessions with the folder selected hear "* BYE" (RFC 2180 3.2); this one just leaves it.
+  deselectIfInside(session, folder, { isSubtree: false });
+  await folderOp(() => session.options.mailboxes.deleteFolder(session.user as string, folder));
   session.log.info("imap.delete", { folder });
   return {};
 }
@@ -158,7 +152,8 @@ async function rename(session: ImapSession, cursor: CommandCursor): Promise<Done
   if (await folderExists(accountDir(session), to)) {
     throw no("Mailbox already exists", "ALREADYEXISTS");
   }
-  await folderOp(() => renameFolder(accountDir(session), from, to));
+  deselectIfInside(session, from, { isSubtree: true });
+  await folderOp(() => session.options.mailboxes.renameFolder(session.user as string, from, to));
   const subscriptions = await readSubscriptions(accountDir(session));
   const moved = subscriptions.map((name) =>
     name === from || name.startsWith(from + DELIMITER) ? to + name.slice(from.length) : name
@@ -166,6 +161,21 @@ async function rename(session: ImapSession, cursor: CommandCursor): Promise<Done
   await writeSubscriptions(accountDir(session), moved);
   session.log.info("imap.rename", { from, to });
   return {};
+}
+
+/** Leaves the selected folder if DELETE or RENAME is about to take it away, saying so with CLOSED. */
+function deselectIfInside(
+  session: ImapSession,
+  folder: string,
+  options: { isSubtree: boolean },
+): void {
+  const selected = session.selected?.mailbox.folder;
+  if (selected === undefined) return;
+  const isInside = selected === folder ||
+    (options.isSubtree && selected.startsWith(folder + DELIMITER));
+  if (!isInside) return;
+  session.deselect();
+  session.send("* OK [CLOSED] Mailbox deselected\r\n");
 }
 
 async function folderOp(operation: () => Promise<void>): Promise<void> {

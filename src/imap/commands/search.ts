@@ -1,6 +1,8 @@
 /** SEARCH and UID SEARCH: criteria are parsed once, files read only as far as the keys look. */
 import { MessageGoneError } from "../../mailbox/mod.ts";
 import { bytesToBinary, findBodyStart } from "../../mail/mod.ts";
+import { searchableBody } from "../../mail/body_text.ts";
+import { messageFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import { matchesSearch, searchNeeds, type SearchSubject } from "../search_eval.ts";
 import { parseSearch } from "../search_keys.ts";
@@ -24,7 +26,7 @@ function searchWith(isUid: boolean) {
       const subject: SearchSubject = {
         seq: i + 1,
         uid,
-        flags: new Set(info.flags),
+        flags: new Set(messageFlags(info)),
         isRecent: selected.isRecent(uid),
         sizeBytes: info.sizeBytes,
         internalDateMs: info.internalDateMs,
@@ -36,7 +38,7 @@ function searchWith(isUid: boolean) {
           const text = bytesToBinary(await selected.mailbox.readMessage(uid));
           const bodyStart = findBodyStart(text, 0, text.length);
           subject.header = text.slice(0, bodyStart);
-          subject.body = text.slice(bodyStart);
+          subject.body = searchableBody(text);
         }
       } catch (error) {
         if (error instanceof MessageGoneError) continue;

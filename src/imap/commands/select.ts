@@ -4,7 +4,7 @@
  */
 import { FolderError } from "../../mailbox/mod.ts";
 import { bad, ImapError, no } from "../errors.ts";
-import { formatFlags, SYSTEM_FLAGS } from "../flags.ts";
+import { flagsLine, formatFlags, SYSTEM_FLAGS } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import { SelectedMailbox } from "../selected.ts";
 import { setContains } from "../sequence_set.ts";
@@ -35,16 +35,24 @@ function selectWith(isReadOnly: boolean) {
       mailbox.release();
       throw error;
     }
-    const selected = new SelectedMailbox(mailbox, { isReadOnly, messages, origin: session });
+    const selected = new SelectedMailbox(mailbox, {
+      isReadOnly,
+      messages,
+      origin: session,
+      onGone: (reason) => session.endForGoneSelection(`Selected mailbox was ${reason}`),
+    });
     session.selected = selected;
     const firstUnseen = messages.findIndex((message) => !message.flags.includes("\\Seen"));
-    session.send(`* FLAGS ${formatFlags(SYSTEM_FLAGS, false)}\r\n`);
+    session.send(flagsLine(mailbox.keywords));
     session.send(`* ${selected.count} EXISTS\r\n* ${selected.recentCount} RECENT\r\n`);
     if (firstUnseen >= 0) session.send(`* OK [UNSEEN ${firstUnseen + 1}] First unseen\r\n`);
     session.send(`* OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid\r\n`);
     session.send(`* OK [UIDNEXT ${mailbox.uidNext}] Predicted next UID\r\n`);
-    const permanent = isReadOnly ? "()" : formatFlags(SYSTEM_FLAGS, false);
-    session.send(`* OK [PERMANENTFLAGS ${permanent}] Limited\r\n`);
+    // "\*": clients may create keywords (stored per mailbox, see mailbox/keywords.ts).
+    const permanent = isReadOnly
+      ? "()"
+      : formatFlags([...SYSTEM_FLAGS, ...mailbox.keywords, "\\*"], false);
+    session.send(`* OK [PERMANENTFLAGS ${permanent}] Flags and keywords persist\r\n`);
     session.log.debug("imap.select", { folder, messages: selected.count });
     return {
       code: isReadOnly ? "READ-ONLY" : "READ-WRITE",
@@ -108,6 +116,7 @@ async function idle(session: ImapSession, cursor: CommandCursor): Promise<Done> 
   while (true) {
     session.sendUpdates({ mayExpunge: true });
     session.connection.flush();
+    if (session.isLoggingOut) return { isAnswered: true };
     const selected = session.selected;
     const changed = selected === null ? new Promise<never>(() => {}) : selected.waitForChange();
     const winner = await Promise.race([line.then((read) => ({ read })), changed.then(() => null)]);

@@ -1,11 +1,12 @@
 /**
  * STORE and UID STORE: FLAGS, +FLAGS, -FLAGS (and .SILENT). System flags
- * persist in the Maildir name; keywords and \Recent are not stored (they
- * are absent from PERMANENTFLAGS) and are ignored.
+ * and keywords persist in the Maildir name (keywords as letters, see
+ * `mailbox/keywords.ts`); \Recent and unknown `\`-flags are ignored. A new
+ * keyword is announced with `* FLAGS` before the FETCH responses.
  */
 import type { FlagChange } from "../../mailbox/mod.ts";
 import { bad, no } from "../errors.ts";
-import { formatFlags, toSystemFlags } from "../flags.ts";
+import { formatFlags, messageFlags, toStoredFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
@@ -20,7 +21,7 @@ function storeWith(isUid: boolean) {
     const match = /^([+-]?)FLAGS(\.SILENT)?$/.exec(item);
     if (match === null) throw bad(`Unknown STORE item "${item.slice(0, 30)}"`);
     cursor.sp();
-    const flags = toSystemFlags(cursor.flags({ isBareAllowed: true }));
+    const flags = toStoredFlags(cursor.flags({ isBareAllowed: true }));
     cursor.end();
     const selected = session.selected as SelectedMailbox;
     if (selected.isReadOnly) throw no("Mailbox is read-only", "READ-ONLY");
@@ -33,12 +34,14 @@ function storeWith(isUid: boolean) {
     const updated = await selected.mailbox.store(targets.map((target) => target.uid), change, {
       origin: session,
     });
+    const flagsUpdate = selected.takeFlagsUpdate();
+    if (flagsUpdate !== null) session.send(flagsUpdate);
     if (match[2] === undefined) {
       for (const message of updated) {
         const seq = selected.seqOf(message.uid);
         if (seq === 0) continue;
         const uidPart = isUid ? ` UID ${message.uid}` : "";
-        const flagText = formatFlags(message.flags, selected.isRecent(message.uid));
+        const flagText = formatFlags(messageFlags(message), selected.isRecent(message.uid));
         session.send(`* ${seq} FETCH (FLAGS ${flagText}${uidPart})\r\n`);
       }
     }

@@ -1,0 +1,52 @@
+/**
+ * The text of a message as a reader sees it, for searching (IMAP SEARCH
+ * BODY and TEXT): every text/* part with its transfer encoding
+ * (quoted-printable, base64) undone and its charset decoded, embedded
+ * messages included (their header decoded too); attachments of other types
+ * are skipped. Pure; takes the message as a binary string.
+ */
+import { Buffer } from "node:buffer";
+import { decodeCharset, decodeHeaderText, decodeUtf8OrLatin1 } from "./encoded_words.ts";
+import { headerValue, type MimePart, parseMimeStructure } from "./mime_structure.ts";
+
+/** Undoes a Content-Transfer-Encoding; 7bit, 8bit, binary and unknown ones pass through. */
+export function decodeTransferEncoding(binary: string, encoding: string): Uint8Array {
+  const kind = encoding.trim().toLowerCase();
+  if (kind === "base64") {
+    return new Uint8Array(Buffer.from(binary.replace(/[^A-Za-z0-9+/]/g, ""), "base64"));
+  }
+  if (kind === "quoted-printable") {
+    const decoded = binary
+      .replace(/[ \t]+(?=\r?\n)/g, "") // trailing blanks were added in transit
+      .replace(/=\r?\n/g, "") // soft line breaks
+      .replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    return new Uint8Array(Buffer.from(decoded, "latin1"));
+  }
+  return new Uint8Array(Buffer.from(binary, "latin1"));
+}
+
+/** The decoded text of every text part of `message` (a binary string), parts joined by "\n". */
+export function searchableBody(message: string): string {
+  const texts: string[] = [];
+  collect(message, parseMimeStructure(message), texts, false);
+  return texts.join("\n");
+}
+
+function collect(message: string, part: MimePart, texts: string[], withHeader: boolean): void {
+  if (withHeader) texts.push(decodeHeaderText(part.header));
+  if (part.parts.length > 0) {
+    for (const child of part.parts) collect(message, child, texts, false);
+    return;
+  }
+  if (part.message !== null) {
+    collect(message, part.message, texts, true);
+    return;
+  }
+  if (part.type !== "text") return;
+  const encoding = headerValue(part.header, "content-transfer-encoding") ?? "7bit";
+  const bytes = decodeTransferEncoding(message.slice(part.bodyStart, part.bodyEnd), encoding);
+  // Unlabelled or "us-ascii" text with 8-bit bytes is usually UTF-8 in practice.
+  const charset = part.params.find(([name]) => name === "charset")?.[1] ?? "us-ascii";
+  const isAscii = /^\s*(us-)?ascii\s*$/i.test(charset);
+  texts.push(isAscii ? decodeUtf8OrLatin1(bytes) : decodeCharset(bytes, charset));
+}

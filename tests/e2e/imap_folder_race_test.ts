@@ -1,0 +1,80 @@
+/**
+ * DELETE and RENAME of a folder another session has selected: that session
+ * hears `* BYE` (RFC 2180 3.2) without sending anything, whether idle
+ * between commands or in IDLE; the deleting session just leaves the folder
+ * ([CLOSED]); a folder created again under the old name starts empty.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "./harness.ts";
+import { RawClient } from "./raw_client.ts";
+
+const USERS = { "bob@example.test": "pw-bob" };
+const FLAGS = ["--insecure-auth"];
+
+async function untilTagged(client: RawClient, tag: string): Promise<string[]> {
+  const lines: string[] = [];
+  while (true) {
+    const read = await client.line();
+    if (read === null) throw new Error(`connection closed; got ${lines.join(" | ")}`);
+    lines.push(read);
+    if (read.startsWith(tag + " ")) return lines;
+  }
+}
+
+async function command(client: RawClient, tag: string, line: string): Promise<string[]> {
+  await client.send(`${tag} ${line}\r\n`);
+  return await untilTagged(client, tag);
+}
+
+async function loggedIn(port: number): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  assert.match((await client.line())!, /^\* OK /);
+  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
+  return client;
+}
+
+const APPEND = "Subject: in work\r\n\r\nbody\r\n";
+
+Deno.test("DELETE or RENAME of a folder selected elsewhere ends that session with BYE", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const clients: RawClient[] = [];
+  try {
+    const actor = await loggedIn(server.ports.imap!);
+    clients.push(actor);
+    assert.match((await command(actor, "c", "CREATE Work")).at(-1)!, /^c OK/);
+    assert.match((await command(actor, "c2", "CREATE Play")).at(-1)!, /^c2 OK/);
+    await actor.send(`a APPEND Work {${APPEND.length}+}\r\n${APPEND}\r\n`);
+    assert.match((await untilTagged(actor, "a")).at(-1)!, /^a OK \[APPENDUID \d+ 1\]/);
+
+    // Session 1 waits between commands with Work selected; session 2 is in IDLE on Play.
+    const waiting = await loggedIn(server.ports.imap!);
+    const idling = await loggedIn(server.ports.imap!);
+    clients.push(waiting, idling);
+    assert.match((await command(waiting, "s", "SELECT Work")).join("\n"), /\* 1 EXISTS/);
+    assert.match((await command(idling, "s", "SELECT Play")).at(-1)!, /^s OK/);
+    await idling.send("i IDLE\r\n");
+    assert.equal(await idling.line(), "+ idling");
+
+    // The actor has Work selected too: it leaves it without a BYE.
+    assert.match((await command(actor, "s", "SELECT Work")).at(-1)!, /^s OK/);
+    const deleted = await command(actor, "d", "DELETE Work");
+    assert.deepEqual(deleted, ["* OK [CLOSED] Mailbox deselected", "d OK DELETE completed"]);
+    assert.equal(await waiting.line(), "* BYE Selected mailbox was deleted");
+    assert.equal(await waiting.isClosed(), true);
+
+    const renamed = await command(actor, "r", "RENAME Play Games");
+    assert.equal(renamed.at(-1), "r OK RENAME completed");
+    assert.equal(await idling.line(), "* BYE Selected mailbox was renamed");
+    assert.equal(await idling.isClosed(), true);
+
+    // The registry dropped the old instance: a new Work is empty, Games is selectable.
+    assert.match((await command(actor, "c3", "CREATE Work")).at(-1)!, /^c3 OK/);
+    const fresh = await command(actor, "s2", "SELECT Work");
+    assert.ok(fresh.includes("* 0 EXISTS"), fresh.join("\n"));
+    assert.match((await command(actor, "s3", "SELECT Games")).at(-1)!, /^s3 OK/);
+    assert.match((await command(actor, "s4", "SELECT Play")).at(-1)!, /^s4 NO \[NONEXISTENT\]/);
+  } finally {
+    for (const client of clients) client.close();
+    await server.stop();
+  }
+});
