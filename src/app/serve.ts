@@ -19,6 +19,7 @@ import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
 import { type Listener, TlsContextProvider } from "../net/mod.ts";
 import { PickupWatcher } from "../pickup/mod.ts";
 import { startPop3Server } from "../pop3/mod.ts";
+import type { ClientTimeouts } from "../smtp_client/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { Spool } from "../spool/mod.ts";
 
@@ -56,7 +57,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     smarthost: config.smarthost,
     smarthostTls: config.smarthostTls,
     isSmarthostTlsVerified: config.smarthostTlsVerify,
-    smarthostCredentials: await readSmarthostCredentials(config),
+    smarthostCredentials: await readSmarthostCredentials(config, log),
+    isSmarthostInsecureAuthAllowed: config.smarthostInsecureAuth,
+    timeouts: clientTimeouts(config.remoteSmtpTimeoutMs),
     dnsServer: config.dnsServer,
     mxPort: config.remoteSmtpPort,
     log: log.with({ component: "smtp-client" }),
@@ -205,6 +208,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 /** The smarthost login from `--smarthost-user` and the first line of `--smarthost-password-file`. */
 async function readSmarthostCredentials(
   config: Config,
+  log: Logger,
 ): Promise<{ user: string; password: string } | null> {
   if (config.smarthostUser === "") return null;
   if (config.smarthostPasswordFile === "") {
@@ -221,7 +225,29 @@ async function readSmarthostCredentials(
       `Cannot read smarthost password file "${config.smarthostPasswordFile}": ${detail}`,
     );
   }
+  const mode = (await Deno.stat(config.smarthostPasswordFile)).mode;
+  if (mode !== null && (mode & 0o004) !== 0) {
+    log.warn("smarthost.password_file_readable", {
+      file: config.smarthostPasswordFile,
+      mode: (mode & 0o777).toString(8),
+      hint: "chmod 600",
+    });
+  }
   return { user: config.smarthostUser, password: text.split(/\r?\n/)[0] ?? "" };
+}
+
+/** Every outbound SMTP wait capped at `capMs` (`--remote-smtp-timeout`); 0 keeps the RFC's. */
+function clientTimeouts(capMs: number): Partial<ClientTimeouts> | undefined {
+  if (capMs === 0) return undefined;
+  return {
+    connectMs: capMs,
+    greetingMs: capMs,
+    mailMs: capMs,
+    rcptMs: capMs,
+    dataInitMs: capMs,
+    dataBlockMs: capMs,
+    finalDotMs: capMs,
+  };
 }
 
 /**
