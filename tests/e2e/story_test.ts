@@ -10,7 +10,8 @@ import { HAS_OPENSSL, makeTestCertificates } from "./certs.ts";
 import { startFakeDns } from "./fake_dns.ts";
 import { maildirFiles, runCli, type Server, startServer, tempDir, waitUntil } from "./harness.ts";
 import { RawClient } from "./raw_client.ts";
-import { fieldNames, readMailbox, submit } from "./story_helpers.ts";
+import { fieldNames, freePort, readMailbox, submit } from "./story_helpers.ts";
+import { sendWithSmtplib } from "./outbound_helpers.ts";
 
 const ALICE = { user: "alice@alpha.test", password: "alice pw" };
 const BOB = { user: "bob@beta.test", password: "bob pw" };
@@ -139,3 +140,58 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a message looping between A and B through aliases stops at the hop limit with a bounce", async () => {
+  const aPort = freePort();
+  const b = await startServer({
+    aliases: "loop@beta.test: loop@alpha.test\n",
+    flags: [
+      "--domains=beta.test",
+      "--hostname=mx.beta.test",
+      `--route=alpha.test=127.0.0.1:${aPort}`,
+    ],
+  });
+  const a = await startServer({
+    users: { [ALICE.user]: ALICE.password },
+    aliases: "loop@alpha.test: loop@beta.test\n",
+    flags: [
+      "--domains=alpha.test",
+      "--hostname=mx.alpha.test",
+      `--smtp-listen=127.0.0.1:${aPort}`,
+      `--route=beta.test=127.0.0.1:${b.ports.smtp}`,
+    ],
+  });
+  try {
+    await sendWithSmtplib({
+      port: aPort,
+      from: ALICE.user,
+      rcpts: ["loop@alpha.test"],
+      body: "From: alice@alpha.test\r\nTo: loop@alpha.test\r\nSubject: round trip\r\n\r\nhi\r\n",
+      dir: a.spoolDir,
+    });
+    await waitUntil(() => mailCount(a.spoolDir, ALICE.user) === 1, 30_000, "the loop's bounce");
+    const dsn = await Deno.readTextFile(maildirFiles(a.spoolDir, ALICE.user)[0]!);
+    assert.match(dsn, /\r\nStatus: 5\.4\.6\r\n/);
+    assert.match(dsn, /\r\nDiagnostic-Code: smtp; 554 5\.4\.6 Too many Received headers/);
+    const refusals = [a, b].map((s) =>
+      s.log().match(/event=smtp\.data_refused .*code=554 reason=mail-loop received=101/g)?.length ??
+        0
+    );
+    assert.equal(refusals[0]! + refusals[1]!, 1, "refused once, at the hop limit");
+    // Nothing keeps circulating: both queues drain.
+    for (const server of [a, b]) {
+      await waitUntil(() => queueIsEmpty(server.spoolDir), 10_000, "empty queue");
+    }
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
+function queueIsEmpty(spoolDir: string): boolean {
+  try {
+    return [...Deno.readDirSync(`${spoolDir}/queue/msg`)].length === 0;
+  } catch {
+    return true;
+  }
+}
