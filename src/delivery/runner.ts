@@ -44,9 +44,10 @@ export interface RunnerOptions {
   /** Full queue rescan period (default 10 s). */
   scanIntervalMs?: number;
   /**
-   * Messages in flight per remote domain (default 3, the connection pool's
-   * limit per hop). A message whose domain is at the limit waits aside without
-   * a runner slot, so a slow or dead destination cannot starve the others.
+   * Messages in flight per remote domain (default 8, half the runner's
+   * slots; the connection pool still opens at most 3 connections per hop).
+   * A message whose domain is at the limit waits aside without a runner
+   * slot, so a slow or dead destination cannot starve the others.
    */
   perDomainConcurrency?: number;
 }
@@ -231,7 +232,7 @@ export class DeliveryRunner {
 
   /** Sets `qid` aside when one of its domains has its fill of attempts in flight. */
   #parkIfBusy(qid: string, domains: readonly string[]): boolean {
-    const limit = this.#options.perDomainConcurrency ?? 3;
+    const limit = this.#options.perDomainConcurrency ?? 8;
     const busy = domains.find((domain) => (this.#domainActive.get(domain) ?? 0) >= limit);
     if (busy === undefined) return false;
     const parked = this.#parked.get(busy) ?? new Set<string>();
