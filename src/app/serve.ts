@@ -21,6 +21,7 @@ import { type Listener, TlsContextProvider } from "../net/mod.ts";
 import { PickupWatcher } from "../pickup/mod.ts";
 import { VERSION } from "./version.ts";
 import { startPop3Server } from "../pop3/mod.ts";
+import type { ClientTimeouts } from "../smtp_client/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { Spool } from "../spool/mod.ts";
 
@@ -62,7 +63,9 @@ export async function startServer(
     smarthost: config.smarthost,
     smarthostTls: config.smarthostTls,
     isSmarthostTlsVerified: config.smarthostTlsVerify,
-    smarthostCredentials: await readSmarthostCredentials(config),
+    smarthostCredentials: await readSmarthostCredentials(config, log),
+    isSmarthostInsecureAuthAllowed: config.smarthostInsecureAuth,
+    timeouts: clientTimeouts(config.remoteSmtpTimeoutMs),
     dnsServer: config.dnsServer,
     mxPort: config.remoteSmtpPort,
     log: log.with({ component: "smtp-client" }),
@@ -215,6 +218,7 @@ export async function startServer(
 /** The smarthost login from `--smarthost-user` and the first line of `--smarthost-password-file`. */
 async function readSmarthostCredentials(
   config: Config,
+  log: Logger,
 ): Promise<{ user: string; password: string } | null> {
   if (config.smarthostUser === "") return null;
   if (config.smarthostPasswordFile === "") {
@@ -230,6 +234,14 @@ async function readSmarthostCredentials(
     throw new ConfigError(
       `Cannot read smarthost password file "${config.smarthostPasswordFile}": ${detail}`,
     );
+  }
+  const mode = (await Deno.stat(config.smarthostPasswordFile)).mode;
+  if (mode !== null && (mode & 0o004) !== 0) {
+    log.warn("smarthost.password_file_readable", {
+      file: config.smarthostPasswordFile,
+      mode: (mode & 0o777).toString(8),
+      hint: "chmod 600",
+    });
   }
   return { user: config.smarthostUser, password: text.split(/\r?\n/)[0] ?? "" };
 }
@@ -270,6 +282,20 @@ async function startStatus(
     port: status.port,
   });
   return status;
+}
+
+/** Every outbound SMTP wait capped at `capMs` (`--remote-smtp-timeout`); 0 keeps the RFC's. */
+function clientTimeouts(capMs: number): Partial<ClientTimeouts> | undefined {
+  if (capMs === 0) return undefined;
+  return {
+    connectMs: capMs,
+    greetingMs: capMs,
+    mailMs: capMs,
+    rcptMs: capMs,
+    dataInitMs: capMs,
+    dataBlockMs: capMs,
+    finalDotMs: capMs,
+  };
 }
 
 /**

@@ -41,11 +41,15 @@ export interface Config {
   smarthostTlsVerify: boolean;
   smarthostUser: string;
   smarthostPasswordFile: string;
+  /** Send smarthost credentials even over plaintext (`--smarthost-tls=none`). */
+  smarthostInsecureAuth: boolean;
   routes: readonly Route[];
   /** null means the system resolver. */
   dnsServer: HostPort | null;
   /** Port for MX delivery (25; tests point it at a sink). */
   remoteSmtpPort: number;
+  /** Cap on every outbound SMTP wait; 0 means the RFC 5321 timeouts. */
+  remoteSmtpTimeoutMs: number;
   retryIntervalMs: number;
   /** First backoff delay; doubles up to retryIntervalMs. */
   retryMinMs: number;

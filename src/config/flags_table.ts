@@ -228,6 +228,13 @@ export const FLAGS = [
     help: "file whose first line is the smarthost AUTH password",
   }),
   flag({
+    name: "smarthost-insecure-auth",
+    key: "smarthostInsecureAuth",
+    codec: booleanCodec,
+    default: "false",
+    help: "allow sending the smarthost credentials without TLS (with --smarthost-tls=none)",
+  }),
+  flag({
     name: "route",
     key: "routes",
     codec: routeListCodec,
@@ -249,6 +256,13 @@ export const FLAGS = [
     codec: positiveIntegerCodec,
     default: "25",
     help: "port used for MX (and no-MX address) delivery; 25 except in tests against a local sink",
+  }),
+  flag({
+    name: "remote-smtp-timeout",
+    key: "remoteSmtpTimeoutMs",
+    codec: durationCodec({ allowZero: true }),
+    default: "0",
+    help: "cap on every outbound SMTP wait (connect, each reply); 0 means the RFC 5321 timeouts",
   }),
   flag({
     name: "retry-interval",

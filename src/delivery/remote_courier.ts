@@ -36,6 +36,8 @@ export interface RemoteCourierOptions extends NextHopOptions {
   /** Check the smarthost's certificate (MX hosts are never checked: opportunistic TLS). */
   isSmarthostTlsVerified: boolean;
   smarthostCredentials: Credentials | null;
+  /** Send the credentials even without TLS (`--smarthost-insecure-auth`); else such a hop waits. */
+  isSmarthostInsecureAuthAllowed?: boolean;
   log: Logger;
   pool?: ClientPool;
   timeouts?: Partial<ClientTimeouts>;
@@ -82,6 +84,8 @@ export class RemoteCourier implements Courier {
     rcpts: string[],
   ): Promise<Map<string, DeliveryOutcome>> {
     const plan = planHop(domain, this.#options);
+    const refusal = this.#plaintextAuthRefusal(plan);
+    if (refusal) return sameOutcome(rcpts, refusal);
     const resolution = await this.#resolver.resolve(plan);
     if (resolution.kind !== "targets") {
       return sameOutcome(rcpts, {
@@ -150,6 +154,22 @@ export class RemoteCourier implements Courier {
         return sameOutcome(rcpts, failureOutcome(error, client.remoteMta));
       }
     }
+  }
+
+  /**
+   * Credentials never cross the wire in plaintext unless the operator said so:
+   * with `--smarthost-tls=none` and a smarthost login, mail waits (transient)
+   * and an error line tells the operator what to change.
+   */
+  #plaintextAuthRefusal(plan: HopPlan): DeliveryOutcome | null {
+    const options = this.#options;
+    const isPlaintextAuth = plan.kind === "smarthost" && options.smarthostTls === "none" &&
+      options.smarthostCredentials !== null && !options.isSmarthostInsecureAuthAllowed;
+    if (!isPlaintextAuth) return null;
+    const reason = "Refusing to send the smarthost credentials without TLS " +
+      "(--smarthost-tls=none): use starttls or implicit, or allow it with --smarthost-insecure-auth";
+    options.log.error("smtp.auth_refused", { hop: plan.key, reason });
+    return { kind: "transient", reason, status: "4.7.0" };
   }
 
   /** Connects to the first target that greets us properly. */

@@ -43,6 +43,13 @@ export interface RunnerOptions {
   policy: BouncePolicy;
   /** Full queue rescan period (default 10 s). */
   scanIntervalMs?: number;
+  /**
+   * Messages in flight per remote domain (default 8, half the runner's
+   * slots; the connection pool still opens at most 3 connections per hop).
+   * A message whose domain is at the limit waits aside without a runner
+   * slot, so a slow or dead destination cannot starve the others.
+   */
+  perDomainConcurrency?: number;
 }
 
 /** Runs deliveries until stopped. */
@@ -58,6 +65,10 @@ export class DeliveryRunner {
   #isStopped = false;
   #active = 0;
   #idleWaiters: (() => void)[] = [];
+  /** Remote domains -> messages being attempted for them. */
+  readonly #domainActive = new Map<string, number>();
+  /** Remote domains at their limit -> messages waiting for a turn (FIFO). */
+  readonly #parked = new Map<string, Set<string>>();
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -111,6 +122,7 @@ export class DeliveryRunner {
     let found = 0;
     for (const qid of ids) {
       if (this.#scheduled.has(qid) || this.#busy.has(qid) || this.#due.includes(qid)) continue;
+      if (this.#isParked(qid)) continue;
       this.enqueue(qid);
       found++;
     }
@@ -196,17 +208,57 @@ export class DeliveryRunner {
     );
     const local = pending.filter((rcpt) => this.#options.isLocalDomain(domainOf(rcpt)));
     const remote = pending.filter((rcpt) => !this.#options.isLocalDomain(domainOf(rcpt)));
-    const outcomes = new Map<string, DeliveryOutcome>();
-    if (local.length > 0) {
-      for (const [k, v] of await this.#options.local.deliver(message, local)) outcomes.set(k, v);
+    const domains = [...new Set(remote.map(domainOf))];
+    if (local.length === 0 && this.#parkIfBusy(qid, domains)) return;
+    for (const domain of domains) {
+      this.#domainActive.set(domain, (this.#domainActive.get(domain) ?? 0) + 1);
     }
-    if (remote.length > 0) {
-      for (const [k, v] of await this.#options.remote.deliver(message, remote)) {
-        outcomes.set(k, v);
+    try {
+      const outcomes = new Map<string, DeliveryOutcome>();
+      if (local.length > 0) {
+        for (const [k, v] of await this.#options.local.deliver(message, local)) outcomes.set(k, v);
       }
+      if (remote.length > 0) {
+        for (const [k, v] of await this.#options.remote.deliver(message, remote)) {
+          outcomes.set(k, v);
+        }
+      }
+      this.#record(qid, state, outcomes);
+      await this.#finish(qid, message, state);
+    } finally {
+      for (const domain of domains) this.#domainDone(domain);
     }
-    this.#record(qid, state, outcomes);
-    await this.#finish(qid, message, state);
+  }
+
+  /** Sets `qid` aside when one of its domains has its fill of attempts in flight. */
+  #parkIfBusy(qid: string, domains: readonly string[]): boolean {
+    const limit = this.#options.perDomainConcurrency ?? 8;
+    const busy = domains.find((domain) => (this.#domainActive.get(domain) ?? 0) >= limit);
+    if (busy === undefined) return false;
+    const parked = this.#parked.get(busy) ?? new Set<string>();
+    parked.add(qid);
+    this.#parked.set(busy, parked);
+    return true;
+  }
+
+  /** One attempt for `domain` ended: the next message waiting for it gets its turn. */
+  #domainDone(domain: string): void {
+    const active = (this.#domainActive.get(domain) ?? 1) - 1;
+    if (active > 0) this.#domainActive.set(domain, active);
+    else this.#domainActive.delete(domain);
+    const parked = this.#parked.get(domain);
+    if (!parked) return;
+    const next = parked.values().next();
+    if (!next.done) {
+      parked.delete(next.value);
+      this.enqueue(next.value);
+    }
+    if (parked.size === 0) this.#parked.delete(domain);
+  }
+
+  #isParked(qid: string): boolean {
+    for (const parked of this.#parked.values()) if (parked.has(qid)) return true;
+    return false;
   }
 
   #record(qid: string, state: QueueState, outcomes: Map<string, DeliveryOutcome>): void {

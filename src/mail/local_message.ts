@@ -32,6 +32,8 @@ export type LocalMessage =
   | { error: string; kind: "usage" | "data" };
 
 const MAX_LINE_OCTETS = 998;
+/** More Received headers than this is a mail loop (RFC 5321 6.3), as at SMTP DATA. */
+export const MAX_RECEIVED_HEADERS = 100;
 const latin1 = new TextDecoder("latin1");
 const utf8 = new TextDecoder();
 
@@ -102,7 +104,8 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
   if (normalized.length > options.maxMessageBytes) {
     return { error: `The message is larger than ${options.maxMessageBytes} bytes`, kind: "data" };
   }
-  const text = latin1.decode(normalized);
+  // An mbox-style envelope line ("From sender date") written by some programs is not a header.
+  const text = skipMboxFromLine(latin1.decode(normalized));
   const long = text.split("\r\n").findIndex((line) => line.length > MAX_LINE_OCTETS);
   if (long >= 0) {
     return { error: `Line ${long + 1} is longer than ${MAX_LINE_OCTETS} octets`, kind: "data" };
@@ -115,6 +118,10 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     };
   }
   const { fields } = split;
+  const received = fields.filter((field) => field.name === "received").length;
+  if (received > MAX_RECEIVED_HEADERS) {
+    return { error: `Too many Received headers (${received}): mail loop`, kind: "data" };
+  }
   const addressesOf = (names: string[]) => {
     const out: string[] = [];
     for (const field of fields.filter((f) => names.includes(f.name))) {
@@ -172,6 +179,11 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     is8bit: message.some((byte) => byte >= 128),
     isSmtputf8: [from, ...rcpts].some((address) => /[^\x00-\x7f]/.test(address)),
   };
+}
+
+/** `text` without a leading mbox "From " envelope line. */
+function skipMboxFromLine(text: string): string {
+  return text.startsWith("From ") ? text.slice(text.indexOf("\r\n") + 2) : text;
 }
 
 /** Text whose characters are all below 256 back to its bytes. */

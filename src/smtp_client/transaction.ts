@@ -127,6 +127,8 @@ export async function sendMessage(
   await drainWithin(client, t.dataBlockMs);
   const final = await readReply(connection, { stage: "final dot", timeoutMs: t.finalDotMs });
   if (final.code === 421) client.isUsable = false;
+  // The reply to the final dot ends the transaction (RFC 5321 4.1.1.4): no RSET needed.
+  client.isDirty = false;
   const isDelivered = final.code >= 200 && final.code < 300;
   for (const rcpt of accepted) results.set(rcpt, { isAccepted: isDelivered, reply: final });
   return results;

@@ -110,8 +110,10 @@ async function commitOrRefuse(
     throw refusal;
   }
   const headers = headerSection(await buffer.head(HEADER_SCAN_BYTES));
-  if (countReceived(headers) > MAX_RECEIVED_HEADERS) {
+  const received = countReceived(headers);
+  if (received > MAX_RECEIVED_HEADERS) {
     await buffer.discard();
+    session.log.info("smtp.data_refused", { code: 554, reason: "mail-loop", received });
     throw Refusal.mailLoop();
   }
   const { options, connection } = session;

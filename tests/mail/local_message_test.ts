@@ -140,3 +140,32 @@ for (const [what, text, options, kind] of REFUSED) {
     assert.equal(result.kind, kind, result.error);
   });
 }
+
+Deno.test('prepareLocalMessage() skips a leading mbox "From " envelope line', () => {
+  const result = ok(prepare(
+    "From alice@example.test Wed May  6 07:08:09 2026\nFrom: alice@example.test\n" +
+      "To: bob@remote.test\nSubject: mbox\n\nFrom the start\n",
+  ));
+  assert.deepEqual(result.rcpts, ["bob@remote.test"]);
+  assert.equal(result.from, "alice@example.test");
+  assert.ok(result.text.startsWith("From: alice@example.test\r\n"), result.text);
+  assert.ok(result.text.endsWith("\r\n\r\nFrom the start\r\n"), "a body line is kept");
+});
+
+const LOOPS: [string, number, boolean][] = [
+  ["prepareLocalMessage() accepts a message with 100 Received headers", 100, true],
+  ["prepareLocalMessage() refuses a message with 101 Received headers as a mail loop", 101, false],
+];
+for (const [name, count, isAccepted] of LOOPS) {
+  Deno.test(name, () => {
+    const trace = "Received: from a by b; Wed, 6 May 2026 07:08:09 +0000\n".repeat(count);
+    const result = prepare(`${trace}From: alice@example.test\nTo: bob@remote.test\n\nhi\n`);
+    if (isAccepted) ok(result);
+    else {
+      assert.deepEqual(result, {
+        error: `Too many Received headers (${count}): mail loop`,
+        kind: "data",
+      });
+    }
+  });
+}

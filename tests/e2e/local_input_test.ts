@@ -1,0 +1,61 @@
+/** Pickup and sendmail input rules: mail loops refused, an mbox "From " line skipped. */
+import assert from "node:assert/strict";
+import { maildirFiles, runCli, startServer, waitUntil } from "./harness.ts";
+
+const LOOPED =
+  "Received: from relay.test ([127.0.0.2]) by mx.test; Wed, 6 May 2026 07:08:09 +0000\n"
+    .repeat(101);
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("pickup and sendmail refuse a looping message and skip a leading mbox From line", async () => {
+  const server = await startServer({ users: { "bob@example.test": "pw" } });
+  const pickup = `${server.spoolDir}/pickup`;
+  const rejected = `${server.spoolDir}/pickup-rejected`;
+  const flags = [`--spool-dir=${server.spoolDir}`, "--domains=example.test"];
+  try {
+    await Deno.writeTextFile(
+      `${pickup}/loop`,
+      `${LOOPED}From: a@example.test\nTo: bob@example.test\n\nround and round\n`,
+    );
+    await Deno.writeTextFile(
+      `${pickup}/mbox`,
+      "From a@example.test Wed May  6 07:08:09 2026\nFrom: a@example.test\n" +
+        "To: bob@example.test\nSubject: from pickup\n\nmbox body\n",
+    );
+    await waitUntil(() => exists(`${rejected}/loop.reason`), 10_000, "loop moved aside");
+    assert.match(
+      await Deno.readTextFile(`${rejected}/loop.reason`),
+      /Too many Received headers \(101\): mail loop/,
+    );
+    await waitUntil(() => maildirFiles(server.spoolDir, "bob@example.test").length === 1);
+
+    const looped = await runCli(["sendmail", "-t", ...flags], {
+      stdin: `${LOOPED}From: a@example.test\nTo: bob@example.test\n\nagain\n`,
+    });
+    assert.equal(looped.code, 65, looped.stderr);
+    assert.match(looped.stderr, /mail loop/);
+    const mbox = await runCli(["sendmail", "-t", ...flags], {
+      stdin: "From a@example.test Wed May  6 07:08:09 2026\nFrom: a@example.test\n" +
+        "To: bob@example.test\nSubject: from sendmail\n\nmbox body\n",
+    });
+    assert.equal(mbox.code, 0, mbox.stderr);
+    await waitUntil(() => maildirFiles(server.spoolDir, "bob@example.test").length === 2);
+    for (const file of maildirFiles(server.spoolDir, "bob@example.test")) {
+      const text = await Deno.readTextFile(file);
+      assert.doesNotMatch(text, /^From [^:]*\r\n/m, "no envelope line in the stored message");
+      assert.match(text, /\r\nFrom: a@example\.test\r\nTo: bob@example\.test\r\nSubject: from /);
+      assert.ok(text.endsWith("\r\n\r\nmbox body\r\n"));
+      assert.doesNotMatch(text, /round and round|again/);
+    }
+  } finally {
+    await server.stop();
+  }
+});
