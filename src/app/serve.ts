@@ -13,17 +13,17 @@ import {
   RemoteCourier,
   retryDelayMs,
 } from "../delivery/mod.ts";
-import { Metrics, startStatusServer } from "../http/mod.ts";
+import { Metrics } from "../http/mod.ts";
 import { startImapServer } from "../imap/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
 import { type Listener, TlsContextProvider } from "../net/mod.ts";
 import { PickupWatcher } from "../pickup/mod.ts";
-import { VERSION } from "./version.ts";
 import { startPop3Server } from "../pop3/mod.ts";
-import type { ClientTimeouts } from "../smtp_client/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { Spool } from "../spool/mod.ts";
+import { clientTimeouts, readSmarthostCredentials } from "./outbound_options.ts";
+import { startStatus } from "./status.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -212,89 +212,6 @@ export async function startServer(
       await remote.close();
       log.info("server.stopped");
     },
-  };
-}
-
-/** The smarthost login from `--smarthost-user` and the first line of `--smarthost-password-file`. */
-async function readSmarthostCredentials(
-  config: Config,
-  log: Logger,
-): Promise<{ user: string; password: string } | null> {
-  if (config.smarthostUser === "") return null;
-  if (config.smarthostPasswordFile === "") {
-    throw new ConfigError(
-      "Invalid configuration: --smarthost-user needs --smarthost-password-file",
-    );
-  }
-  let text: string;
-  try {
-    text = await Deno.readTextFile(config.smarthostPasswordFile);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(
-      `Cannot read smarthost password file "${config.smarthostPasswordFile}": ${detail}`,
-    );
-  }
-  const mode = (await Deno.stat(config.smarthostPasswordFile)).mode;
-  if (mode !== null && (mode & 0o004) !== 0) {
-    log.warn("smarthost.password_file_readable", {
-      file: config.smarthostPasswordFile,
-      mode: (mode & 0o777).toString(8),
-      hint: "chmod 600",
-    });
-  }
-  return { user: config.smarthostUser, password: text.split(/\r?\n/)[0] ?? "" };
-}
-
-/** Starts the status page with gauges for connections, the queue and memory. */
-async function startStatus(
-  config: Config,
-  parts: { metrics: Metrics; listeners: ReadonlyMap<string, Listener>; spool: Spool; log: Logger },
-) {
-  const { metrics } = parts;
-  for (const [proto, listener] of parts.listeners) {
-    metrics.addGauge({
-      name: "pillarbox_open_connections",
-      help: "Sessions open now, per listener",
-      labels: { listener: proto },
-      read: () => listener.activeConnections,
-    });
-  }
-  metrics.addGauge({
-    name: "pillarbox_queue_messages",
-    help: "Messages waiting in the queue",
-    read: async () => (await parts.spool.list()).length,
-  });
-  metrics.addGauge({
-    name: "pillarbox_resident_memory_bytes",
-    help: "Resident set size",
-    read: () => Deno.memoryUsage().rss,
-  });
-  const status = await startStatusServer(config.httpListen!, {
-    metrics,
-    hostname: config.hostname,
-    version: VERSION,
-    log: parts.log,
-  });
-  parts.log.info("listen", {
-    proto: "http",
-    addr: `${status.hostname}:${status.port}`,
-    port: status.port,
-  });
-  return status;
-}
-
-/** Every outbound SMTP wait capped at `capMs` (`--remote-smtp-timeout`); 0 keeps the RFC's. */
-function clientTimeouts(capMs: number): Partial<ClientTimeouts> | undefined {
-  if (capMs === 0) return undefined;
-  return {
-    connectMs: capMs,
-    greetingMs: capMs,
-    mailMs: capMs,
-    rcptMs: capMs,
-    dataInitMs: capMs,
-    dataBlockMs: capMs,
-    finalDotMs: capMs,
   };
 }
 

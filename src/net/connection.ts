@@ -19,7 +19,7 @@ export interface ByteConsumer {
   push(chunk: Uint8Array): { used: number; done: boolean };
 }
 
-const INITIAL_BUFFER_BYTES = 16 * 1024;
+const INITIAL_BUFFER_BYTES = 4 * 1024;
 const HIGH_WATER_BYTES = 1024 * 1024;
 const LF = 10;
 const CR = 13;
