@@ -13,7 +13,6 @@ const args = [
   "--allow-write",
   "--allow-env",
   "--allow-sys",
-  "--allow-run",
   "--output",
   `${root}dist/pillarbox`,
   `${root}main.ts`,

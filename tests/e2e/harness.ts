@@ -7,6 +7,14 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = ROOT + "main.ts";
+/** The permissions `deno task start` and the compiled binary have: tests prove they suffice. */
+const SERVER_PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys",
+];
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -52,7 +60,7 @@ export async function runCli(
   options: { stdin?: string; cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--quiet", MAIN, ...args],
+    args: ["run", ...SERVER_PERMISSIONS, "--quiet", MAIN, ...args],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -94,7 +102,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     ...(options.flags ?? []),
   ];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "serve", ...flags],
+    args: ["run", ...SERVER_PERMISSIONS, MAIN, "serve", ...flags],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
