@@ -5,11 +5,30 @@
  * part with their boundaries, preamble and epilogue kept; message/rfc822
  * parts are converted inside. Content-Transfer-Encoding is rewritten (and
  * MIME-Version added at the top when missing). Parts already 7-bit, or
- * already encoded, are left byte-for-byte alone. Raw 8-bit bytes in header
- * fields are not touched: they need SMTPUTF8, not a body encoding.
+ * already encoded, are left byte-for-byte alone.
+ *
+ * Header fields with raw 8-bit bytes are left alone unless `headers` asks
+ * for encoding (see `header_encoding.ts`): "top" encodes the message's own
+ * header section, "all" every header section (MIME parts, attached
+ * messages) too. Encoding may throw `HeaderEncodingError`.
  */
 import { fromLatin1, toLatin1 } from "./latin1.ts";
+import { encodeHeaderSection } from "./header_encoding.ts";
 import { encodeQuotedPrintable } from "./quoted_printable.ts";
+
+/** What `downgradeTo7bit` converts. */
+export interface DowngradeOptions {
+  /** Re-encode 8-bit body parts (default true). */
+  isBodyConverted?: boolean;
+  /** Which header sections get RFC 2047 encoding (default "none"). */
+  headers?: "none" | "top" | "all";
+}
+
+interface EntityOptions {
+  isTop: boolean;
+  isBodyConverted: boolean;
+  headers: "none" | "top" | "all";
+}
 
 /** Whether any byte has the high bit set. */
 export function has8bitBytes(bytes: Uint8Array): boolean {
@@ -18,18 +37,26 @@ export function has8bitBytes(bytes: Uint8Array): boolean {
 }
 
 /** The message with every 8-bit body part re-encoded as 7-bit. */
-export function downgradeTo7bit(message: Uint8Array): Uint8Array {
-  return fromLatin1(convertEntity(toLatin1(message), { isTop: true }));
+export function downgradeTo7bit(message: Uint8Array, options: DowngradeOptions = {}): Uint8Array {
+  return fromLatin1(convertEntity(toLatin1(message), {
+    isTop: true,
+    isBodyConverted: options.isBodyConverted ?? true,
+    headers: options.headers ?? "none",
+  }));
 }
 
 const HAS_8BIT = /[\x80-\xff]/;
 
-function convertEntity(entity: string, options: { isTop: boolean }): string {
+function convertEntity(entity: string, options: EntityOptions): string {
+  const isHeaderEncoded = options.headers === "all" || (options.headers === "top" && options.isTop);
   const split = entity.search(/\r\n\r\n/);
-  if (split < 0) return entity;
-  const header = entity.slice(0, split + 2);
+  if (split < 0) return isHeaderEncoded ? encodeHeaderSection(entity) : entity;
+  const header = isHeaderEncoded
+    ? encodeHeaderSection(entity.slice(0, split + 2))
+    : entity.slice(0, split + 2);
   const body = entity.slice(split + 4);
-  if (!HAS_8BIT.test(body)) return entity;
+  if (!HAS_8BIT.test(body)) return header + "\r\n" + body;
+  const inner = { ...options, isTop: false };
   const contentType = headerValue(header, "content-type") ?? "text/plain";
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
   const encoding = (headerValue(header, "content-transfer-encoding") ?? "7bit").trim()
@@ -37,14 +64,15 @@ function convertEntity(entity: string, options: { isTop: boolean }): string {
   if (mediaType.startsWith("multipart/")) {
     const boundary = parameter(contentType, "boundary");
     if (boundary) {
-      return withEncoding(header, "7bit", options) + "\r\n" + convertMultipart(body, boundary);
+      const parts = convertMultipart(body, boundary, inner);
+      return markedHeader(header, options) + "\r\n" + parts;
     }
   }
   if (mediaType === "message/rfc822" || mediaType === "message/global") {
-    return withEncoding(header, "7bit", options) + "\r\n" +
-      convertEntity(body, { isTop: false });
+    return markedHeader(header, options) + "\r\n" + convertEntity(body, inner);
   }
-  if (encoding !== "7bit" && encoding !== "8bit" && encoding !== "binary") return entity;
+  const isEncodable = encoding === "7bit" || encoding === "8bit" || encoding === "binary";
+  if (!isEncodable || !options.isBodyConverted) return header + "\r\n" + body;
   if (mediaType.startsWith("text/")) {
     return withEncoding(header, "quoted-printable", options) + "\r\n" +
       encodeQuotedPrintable(body);
@@ -52,7 +80,12 @@ function convertEntity(entity: string, options: { isTop: boolean }): string {
   return withEncoding(header, "base64", options) + "\r\n" + base64Lines(body);
 }
 
-function convertMultipart(body: string, boundary: string): string {
+/** A container's header: Content-Transfer-Encoding 7bit once its body is converted. */
+function markedHeader(header: string, options: EntityOptions): string {
+  return options.isBodyConverted ? withEncoding(header, "7bit", options) : header;
+}
+
+function convertMultipart(body: string, boundary: string, options: EntityOptions): string {
   const delimiter = "--" + boundary;
   const lines = body.split("\r\n");
   const out: string[] = [];
@@ -64,15 +97,15 @@ function convertMultipart(body: string, boundary: string): string {
     if (!isDelimiter) {
       // 8-bit bytes in a preamble or epilogue are never shown; make them 7-bit.
       if (part) part.push(line);
-      else out.push(line.replace(/[\x80-\xff]/g, "?"));
+      else out.push(options.isBodyConverted ? line.replace(/[\x80-\xff]/g, "?") : line);
       continue;
     }
-    if (part) out.push(convertEntity(part.join("\r\n"), { isTop: false }));
+    if (part) out.push(convertEntity(part.join("\r\n"), options));
     out.push(line);
     isClosed = line.slice(delimiter.length).startsWith("--");
     part = isClosed ? null : [];
   }
-  if (part) out.push(convertEntity(part.join("\r\n"), { isTop: false }));
+  if (part) out.push(convertEntity(part.join("\r\n"), options));
   return out.join("\r\n");
 }
 

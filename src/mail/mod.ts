@@ -20,6 +20,10 @@ export type { LocalMessage, LocalMessageOptions } from "./local_message.ts";
 export { dotStuff, headerAndBodyLines } from "./dot_stuff.ts";
 export type { DotStuffOptions } from "./dot_stuff.ts";
 export { downgradeTo7bit, has8bitBytes } from "./eight_bit.ts";
+export type { DowngradeOptions } from "./eight_bit.ts";
+export { encodeHeaderSection, HeaderEncodingError } from "./header_encoding.ts";
+export { fitMessageToPeer } from "./peer_form.ts";
+export type { PeerAbilities, PeerForm, QueuedForm } from "./peer_form.ts";
 export { encodeQuotedPrintable } from "./quoted_printable.ts";
 export {
   binaryToBytes,

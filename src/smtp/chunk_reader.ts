@@ -18,6 +18,8 @@ export class LineEndingChecker {
     longLine: false,
     tooBig: false,
   };
+  /** Whether any octet had the high bit set. */
+  has8bitBytes = false;
   #isAfterCr = false;
   #lineOctets = 0;
 
@@ -40,6 +42,7 @@ export class LineEndingChecker {
       }
       if (byte === LF) v.bareLf = true;
       else if (byte === 0) v.nul = true;
+      else if (byte > 0x7f) this.has8bitBytes = true;
       // Text octets only, so a last line without CRLF is measured too.
       if (++this.#lineOctets > MAX_LINE_OCTETS) v.longLine = true;
     }

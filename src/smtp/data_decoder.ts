@@ -43,6 +43,8 @@ export class DataDecoder {
   };
   /** Bytes of message passed on so far. */
   messageBytes = 0;
+  /** Whether any octet had the high bit set (8-bit content, with or without BODY=8BITMIME). */
+  has8bitBytes = false;
   #state = State.LineStart;
   #lineOctets = 0;
   readonly #maxMessageBytes: number;
@@ -122,6 +124,7 @@ export class DataDecoder {
         state = State.Middle;
         if (byte === LF) this.violations.bareLf = true;
         else if (byte === 0) this.violations.nul = true;
+        else if (byte > 0x7f) this.has8bitBytes = true;
         if (++this.#lineOctets > MAX_LINE_OCTETS) this.violations.longLine = true;
       }
     }

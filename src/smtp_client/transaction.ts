@@ -5,7 +5,7 @@
  * does not fail the others. Failures that end the whole transaction are
  * thrown as `SmtpClientError`.
  */
-import { downgradeTo7bit, has8bitBytes } from "../mail/mod.ts";
+import { fitMessageToPeer } from "../mail/mod.ts";
 import { encodeDataBody } from "../smtp/mod.ts";
 import type { SmtpClient } from "./client.ts";
 import { SmtpClientError } from "./errors.ts";
@@ -34,14 +34,16 @@ export async function sendMessage(
   message: OutgoingMessage,
 ): Promise<Map<string, RecipientResult>> {
   const ext = client.extensions;
-  if (message.isSmtputf8 && !ext.hasSmtputf8) {
-    throw new SmtpClientError("refused", "The message needs SMTPUTF8, which the server lacks", {
-      status: "5.6.7",
-      isPermanent: true,
-    });
+  // 8-bit and UTF-8 rules (RFC 6152, 6531, 6532, 2047): see mail/peer_form.ts.
+  const form = fitMessageToPeer({
+    message: message.body,
+    addresses: [message.from, ...message.rcpts],
+    isSmtputf8: message.isSmtputf8 ?? false,
+  }, ext);
+  if (form.kind === "refused") {
+    throw new SmtpClientError("refused", form.reason, { status: "5.6.7", isPermanent: true });
   }
-  const is8bit = has8bitBytes(message.body);
-  const body = is8bit && !ext.has8bitMime ? downgradeTo7bit(message.body) : message.body;
+  const body = form.message;
   const wire = encodeDataBody(body);
   if (ext.maxSizeBytes && body.length > ext.maxSizeBytes) {
     throw new SmtpClientError(
@@ -52,8 +54,8 @@ export async function sendMessage(
   }
   const params = [
     ext.maxSizeBytes !== null ? `SIZE=${body.length}` : "",
-    is8bit && ext.has8bitMime ? "BODY=8BITMIME" : "",
-    message.isSmtputf8 ? "SMTPUTF8" : "",
+    form.isBody8bit ? "BODY=8BITMIME" : "",
+    form.isSmtputf8 ? "SMTPUTF8" : "",
   ].filter(Boolean).join(" ");
   const lines = [
     `MAIL FROM:<${message.from}>${params ? " " + params : ""}`,

@@ -35,7 +35,7 @@ export async function handleData(session: SmtpSession, arg: string): Promise<Rep
     session.closeAfterReply();
     return reply(421, "4.4.2", "Connection lost during DATA", { closeAfter: true });
   }
-  return await commitOrRefuse(session, transaction, buffer, decoder.violations);
+  return await commitOrRefuse(session, transaction, buffer, decoder);
 }
 
 /** Parses "BDAT <size> [LAST]". */
@@ -82,7 +82,7 @@ export async function handleBdat(session: SmtpSession, arg: string): Promise<Rep
   if (!parsed.isLast) return reply(250, "2.0.0", `${parsed.sizeBytes} octets received`);
   state.checker.finish();
   session.transaction = null;
-  return await commitOrRefuse(session, transaction, state.buffer, state.checker.violations);
+  return await commitOrRefuse(session, transaction, state.buffer, state.checker);
 }
 
 function newChunkState(session: SmtpSession) {
@@ -93,8 +93,9 @@ async function commitOrRefuse(
   session: SmtpSession,
   transaction: Transaction,
   buffer: MessageBuffer,
-  violations: DataViolations,
+  scan: { violations: DataViolations; has8bitBytes: boolean },
 ): Promise<Reply> {
+  const violations = scan.violations;
   const refusal = violations.tooBig
     ? Refusal.messageTooBig()
     : violations.bareCr || violations.bareLf
@@ -127,7 +128,9 @@ async function commitOrRefuse(
         clientIp: connection.remoteAddress,
         helo: session.helo ?? "",
         authUser: session.authUser ?? undefined,
-        is8bit: transaction.is8bit || undefined,
+        // 8-bit content without BODY=8BITMIME is accepted and marked, so the
+        // way out converts it for a 7-bit peer (RFC 6152 3; see eight_bit.ts).
+        is8bit: transaction.is8bit || scan.has8bitBytes || undefined,
         isSmtputf8: transaction.isSmtputf8 || undefined,
       },
       prefix: (qid) =>

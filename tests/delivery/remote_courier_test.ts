@@ -226,20 +226,30 @@ Deno.test("EHLO refused with 500 falls back to HELO", async () => {
 });
 
 Deno.test("a message needing SMTPUTF8 fails with 5.6.7 where it is not offered", async () => {
+  const rcpt = "j\u00fcrgen@remote.test";
   await withSink({}, async (courier, sink) => {
-    const message = queued(MESSAGE, ["x@remote.test"], { isSmtputf8: true });
-    const outcome = (await courier.deliver(message, ["x@remote.test"])).get("x@remote.test")!;
+    const message = queued(MESSAGE, [rcpt], { isSmtputf8: true });
+    const outcome = (await courier.deliver(message, [rcpt])).get(rcpt)!;
     assert.equal(outcome.kind, "permanent");
     assert.ok(outcome.kind === "permanent" && outcome.status === "5.6.7");
     assert.equal(sink.transactions.length, 0);
   });
   await withSink({ smtputf8: true }, async (courier, sink) => {
+    const message = queued(MESSAGE, [rcpt], { isSmtputf8: true });
+    assert.equal((await courier.deliver(message, [rcpt])).get(rcpt)?.kind, "delivered");
+    assert.match(sink.transactions[0]!.mailParams, /SMTPUTF8/);
+    assert.deepEqual(sink.transactions[0]!.rcpts, [rcpt]);
+  });
+});
+
+Deno.test("a message flagged SMTPUTF8 that is all ASCII goes to a peer without SMTPUTF8", async () => {
+  await withSink({}, async (courier, sink) => {
     const message = queued(MESSAGE, ["x@remote.test"], { isSmtputf8: true });
     assert.equal(
       (await courier.deliver(message, ["x@remote.test"])).get("x@remote.test")?.kind,
       "delivered",
     );
-    assert.match(sink.transactions[0]!.mailParams, /SMTPUTF8/);
+    assert.doesNotMatch(sink.transactions[0]!.mailParams, /SMTPUTF8/);
   });
 });
 

@@ -156,3 +156,16 @@ Deno.test("LineEndingChecker does not flag a CR before finish() when more may fo
   checker.check(encoder.encode("a\r"));
   assert.equal(checker.violations.bareCr, false);
 });
+
+for (
+  const c of [
+    { name: "a 7-bit chunk", text: "Subject: a\r\n\r\nb\r\n", has8bitBytes: false },
+    { name: "a chunk with UTF-8", text: "Subject: \u00e9\r\n\r\nb\r\n", has8bitBytes: true },
+  ]
+) {
+  Deno.test(`LineEndingChecker.has8bitBytes is ${c.has8bitBytes} for ${c.name}`, () => {
+    const checker = new LineEndingChecker();
+    checker.check(new TextEncoder().encode(c.text));
+    assert.equal(checker.has8bitBytes, c.has8bitBytes);
+  });
+}

@@ -270,3 +270,44 @@ Deno.test("DataDecoder reports isRejected only when a violation was seen", () =>
   dataDecoder.push(bytes("bad\n"));
   assert.equal(dataDecoder.isRejected, true);
 });
+
+const eightBitCases: { name: string; chunks: Uint8Array[]; has8bitBytes: boolean }[] = [
+  {
+    name: "a 7-bit message",
+    chunks: [bytes("Subject: hi\r\n\r\nplain\r\n.\r\n")],
+    has8bitBytes: false,
+  },
+  {
+    name: "UTF-8 in the body",
+    chunks: [bytes("Subject: x\r\n\r\ncaf\u00e9\r\n.\r\n")],
+    has8bitBytes: true,
+  },
+  {
+    name: "UTF-8 in a header",
+    chunks: [bytes("Subject: \u00fcber\r\n\r\nx\r\n.\r\n")],
+    has8bitBytes: true,
+  },
+  {
+    name: "an 8-bit octet first on a line",
+    chunks: [new Uint8Array([0x78, 13, 10, 0xe9, 13, 10, 46, 13, 10])],
+    has8bitBytes: true,
+  },
+  {
+    name: "an 8-bit octet right after a stuffed dot, split across chunks",
+    chunks: [bytes("x\r\n."), new Uint8Array([0xff, 13, 10, 46, 13, 10])],
+    has8bitBytes: true,
+  },
+  {
+    name: "8-bit octets only after the end of data (the next command's bytes)",
+    chunks: [bytes("x\r\n.\r\n\u00e9")],
+    has8bitBytes: false,
+  },
+];
+
+for (const c of eightBitCases) {
+  Deno.test(`DataDecoder.has8bitBytes is ${c.has8bitBytes} for ${c.name}`, () => {
+    const dataDecoder = new DataDecoder({ maxMessageBytes: 1000, onBytes: () => {} });
+    for (const chunk of c.chunks) if (dataDecoder.push(chunk).done) break;
+    assert.equal(dataDecoder.has8bitBytes, c.has8bitBytes);
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * The form a queued message takes for one peer, from what the peer offers
+ * (8BITMIME, SMTPUTF8) and what the message holds. Pure. The rules:
+ *
+ * 1. Non-ASCII envelope addresses need SMTPUTF8 (RFC 6531 3.2): without it
+ *    the message is refused (5.6.7): a UTF-8 mailbox has no 7-bit form.
+ * 2. A peer with SMTPUTF8 gets raw UTF-8 header text as is, with the
+ *    SMTPUTF8 parameter, when the message was received with SMTPUTF8 or
+ *    its 8-bit header text is valid UTF-8 (RFC 6532 3).
+ * 3. Otherwise the header may not carry raw 8-bit (RFC 6532 3, RFC 5322
+ *    2.2; with 8BITMIME too, which covers the body only: RFC 6152 3): the
+ *    8-bit header fields become RFC 2047 encoded words, or the message is
+ *    refused (5.6.7) when a field cannot be made 7-bit safely (an 8-bit
+ *    local part, Message-ID, ...). This is the same text in a 7-bit
+ *    form, not a loss, so it is preferred over a bounce.
+ * 4. A peer without 8BITMIME gets 8-bit body parts as quoted-printable or
+ *    base64, and the header sections of MIME parts and attached messages
+ *    encoded as in 3; if any 8-bit byte would still remain, refused (5.6.7).
+ *    A peer with 8BITMIME gets the body as is (with BODY=8BITMIME): the
+ *    header sections inside the body are body content to SMTP.
+ * 5. A message flagged SMTPUTF8 that needs none of it (ASCII addresses and
+ *    header) goes to any peer, without the parameter.
+ */
+import { downgradeTo7bit, has8bitBytes } from "./eight_bit.ts";
+import { isUtf8Binary } from "./encoded_word_writer.ts";
+import { HeaderEncodingError } from "./header_encoding.ts";
+import { toLatin1 } from "./latin1.ts";
+
+/** What the peer said in its EHLO reply. */
+export interface PeerAbilities {
+  has8bitMime: boolean;
+  hasSmtputf8: boolean;
+}
+
+/** The message as queued, with its envelope facts. */
+export interface QueuedForm {
+  /** The message bytes exactly as queued. */
+  message: Uint8Array;
+  /** Envelope addresses of this transaction (sender and recipients). */
+  addresses: readonly string[];
+  /** The message was received with the SMTPUTF8 parameter. */
+  isSmtputf8: boolean;
+}
+
+/** What to send, or why not. */
+export type PeerForm =
+  | { kind: "send"; message: Uint8Array; isBody8bit: boolean; isSmtputf8: boolean }
+  | { kind: "refused"; reason: string };
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Decides how `queued` travels to a peer that offers `peer`. */
+export function fitMessageToPeer(queued: QueuedForm, peer: PeerAbilities): PeerForm {
+  if (queued.addresses.some((address) => NON_ASCII.test(address)) && !peer.hasSmtputf8) {
+    return { kind: "refused", reason: "A non-ASCII address needs SMTPUTF8, which the peer lacks" };
+  }
+  const { message } = queued;
+  if (!has8bitBytes(message)) {
+    const isSmtputf8 = peer.hasSmtputf8 &&
+      (queued.isSmtputf8 || queued.addresses.some((a) => NON_ASCII.test(a)));
+    return { kind: "send", message, isBody8bit: false, isSmtputf8 };
+  }
+  const header = headerOf(message);
+  const isHeader8bit = /[\x80-\xff]/.test(header);
+  const isUtf8Wanted = queued.isSmtputf8 || queued.addresses.some((a) => NON_ASCII.test(a)) ||
+    (isHeader8bit && isUtf8Binary(header));
+  if (peer.hasSmtputf8 && isUtf8Wanted) {
+    const body = peer.has8bitMime ? message : downgradeTo7bit(message);
+    const isBody8bit = peer.has8bitMime && has8bitBytes(body);
+    return { kind: "send", message: body, isBody8bit, isSmtputf8: true };
+  }
+  let out: Uint8Array;
+  try {
+    out = downgradeTo7bit(message, {
+      isBodyConverted: !peer.has8bitMime,
+      headers: peer.has8bitMime ? "top" : "all",
+    });
+  } catch (error) {
+    if (!(error instanceof HeaderEncodingError)) throw error;
+    return { kind: "refused", reason: `Cannot make the header 7-bit: ${error.message}` };
+  }
+  const isBody8bit = has8bitBytes(out);
+  if (isBody8bit && !peer.has8bitMime) {
+    return { kind: "refused", reason: "Cannot make the message 7-bit for a peer without 8BITMIME" };
+  }
+  return { kind: "send", message: out, isBody8bit, isSmtputf8: false };
+}
+
+/** The top header section as a binary string. */
+function headerOf(message: Uint8Array): string {
+  const text = toLatin1(message);
+  const end = text.search(/\r\n\r\n/);
+  return end < 0 ? text : text.slice(0, end + 2);
+}

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { fitMessageToPeer, type PeerAbilities } from "../../src/mail/mod.ts";
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+const latin1 = (bytes: Uint8Array) => new TextDecoder("latin1").decode(bytes);
+const OLD: PeerAbilities = { has8bitMime: false, hasSmtputf8: false };
+const EIGHT: PeerAbilities = { has8bitMime: true, hasSmtputf8: false };
+const MODERN: PeerAbilities = { has8bitMime: true, hasSmtputf8: true };
+const ASCII_ADDRESSES = ["a@example.com", "b@example.net"];
+
+const cases: {
+  name: string;
+  message: string;
+  addresses?: string[];
+  isSmtputf8?: boolean;
+  peer: PeerAbilities;
+  expect: { kind: "refused"; reason: RegExp } | {
+    kind: "send";
+    isBody8bit: boolean;
+    isSmtputf8: boolean;
+    isUnchanged: boolean;
+    is7bit: boolean;
+  };
+}[] = [
+  {
+    name: "sends a 7-bit message unchanged to an old peer",
+    message: "Subject: hi\r\n\r\nhello\r\n",
+    peer: OLD,
+    expect: { kind: "send", isBody8bit: false, isSmtputf8: false, isUnchanged: true, is7bit: true },
+  },
+  {
+    name: "encodes the header and the body for a peer without 8BITMIME",
+    message: "Subject: Grüße\r\n\r\ncafé\r\n",
+    peer: OLD,
+    expect: {
+      kind: "send",
+      isBody8bit: false,
+      isSmtputf8: false,
+      isUnchanged: false,
+      is7bit: true,
+    },
+  },
+  {
+    name: "encodes only the header for an 8BITMIME peer without SMTPUTF8",
+    message: "Subject: Grüße\r\n\r\ncafé\r\n",
+    peer: EIGHT,
+    expect: {
+      kind: "send",
+      isBody8bit: true,
+      isSmtputf8: false,
+      isUnchanged: false,
+      is7bit: false,
+    },
+  },
+  {
+    name: "sends raw UTF-8 headers with SMTPUTF8 to a peer that offers it",
+    message: "Subject: Grüße\r\n\r\ncafé\r\n",
+    peer: MODERN,
+    expect: { kind: "send", isBody8bit: true, isSmtputf8: true, isUnchanged: true, is7bit: false },
+  },
+  {
+    name: "refuses a UTF-8 envelope address to a peer without SMTPUTF8",
+    message: "Subject: x\r\n\r\nx\r\n",
+    addresses: ["jürgen@example.com", "b@example.net"],
+    isSmtputf8: true,
+    peer: EIGHT,
+    expect: { kind: "refused", reason: /SMTPUTF8/ },
+  },
+  {
+    name: "keeps a UTF-8 envelope address for a peer with SMTPUTF8",
+    message: "From: jürgen@example.com\r\n\r\nx\r\n",
+    addresses: ["jürgen@example.com", "b@example.net"],
+    isSmtputf8: true,
+    peer: MODERN,
+    expect: { kind: "send", isBody8bit: true, isSmtputf8: true, isUnchanged: true, is7bit: false },
+  },
+  {
+    name: "refuses an 8-bit local part in a header for a peer without SMTPUTF8",
+    message: "From: jürgen@example.com\r\n\r\nx\r\n",
+    peer: EIGHT,
+    expect: { kind: "refused", reason: /local part/ },
+  },
+  {
+    name: "sends a message flagged SMTPUTF8 that needs none of it to an old peer",
+    message: "Subject: plain\r\n\r\nx\r\n",
+    isSmtputf8: true,
+    peer: OLD,
+    expect: { kind: "send", isBody8bit: false, isSmtputf8: false, isUnchanged: true, is7bit: true },
+  },
+  {
+    name: "refuses a part that claims quoted-printable but holds raw 8-bit, for an old peer",
+    message: "Content-Transfer-Encoding: quoted-printable\r\n\r\ncafé\r\n",
+    peer: OLD,
+    expect: { kind: "refused", reason: /7-bit/ },
+  },
+  {
+    name: "encodes a MIME part's 8-bit Content-Description for an old peer",
+    message: 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' +
+      "--b\r\nContent-Description: Übersicht\r\n\r\nx\r\n--b--\r\n",
+    peer: OLD,
+    expect: {
+      kind: "send",
+      isBody8bit: false,
+      isSmtputf8: false,
+      isUnchanged: false,
+      is7bit: true,
+    },
+  },
+];
+
+for (const c of cases) {
+  Deno.test(`fitMessageToPeer() ${c.name}`, () => {
+    const message = utf8(c.message);
+    const form = fitMessageToPeer({
+      message,
+      addresses: c.addresses ?? ASCII_ADDRESSES,
+      isSmtputf8: c.isSmtputf8 ?? false,
+    }, c.peer);
+    if (c.expect.kind === "refused") {
+      assert.equal(form.kind, "refused");
+      if (form.kind === "refused") assert.match(form.reason, c.expect.reason);
+      return;
+    }
+    assert.equal(form.kind, "send");
+    if (form.kind !== "send") return;
+    assert.equal(form.isBody8bit, c.expect.isBody8bit);
+    assert.equal(form.isSmtputf8, c.expect.isSmtputf8);
+    assert.equal(latin1(form.message) === latin1(message), c.expect.isUnchanged);
+    assert.equal(!/[\x80-\xff]/.test(latin1(form.message)), c.expect.is7bit);
+  });
+}
