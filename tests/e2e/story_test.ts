@@ -115,6 +115,13 @@ Deno.test({
       // 3. One connection carries several messages.
       await submit(alice, { rcpts: [BOB.user], body: original, count: 10 });
       await waitUntil(() => mailCount(b.spoolDir, BOB.user) === 12, 15_000, "ten more at B");
+      // A mailbox file can appear a moment before its msg.queued line is logged. The
+      // restarted B has logged the retried copy and these ten.
+      await waitUntil(
+        () => (b.log().match(/event=msg\.queued .*cid=/g)?.length ?? 0) >= 11,
+        5_000,
+        "B's msg.queued lines",
+      );
       const used = sessionsOfLastMessages(b, 10).size;
       assert.ok(used < 10, `10 messages over ${used} connections`);
 
