@@ -8,6 +8,9 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("../", import.meta.url));
 const args = [
   "compile",
+  // A 2 MB young generation (V8's default grows to 16 MB): about 30 MB less RSS under load,
+  // no measurable CPU cost (see README, Performance).
+  "--v8-flags=--max-semi-space-size=2",
   "--allow-net",
   "--allow-read",
   "--allow-write",

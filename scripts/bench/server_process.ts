@@ -48,6 +48,8 @@ export async function startBenchServer(
     args: [
       "run",
       "-A",
+      // As `deno task start` and the compiled binary run it.
+      "--v8-flags=--max-semi-space-size=2",
       main,
       "serve",
       `--spool-dir=${options.spoolDir}`,

@@ -292,10 +292,19 @@ export class Connection {
   /** Flushes and closes gracefully. */
   close(): void {
     this.flush();
-    this.#socket.end();
+    const socket = this.#socket;
+    socket.off("data", this.#onData);
+    socket.end();
+    // The session is over: let its input buffer go now, not when the socket object does.
+    this.#buffer = new Uint8Array(0);
+    this.#start = this.#end = 0;
+    if (socket.destroyed) return;
     // Linger so the peer reads our last reply before any reset; shorter when the server stops.
+    // The timer goes as soon as the socket closes, so it does not keep a closed socket alive.
     const lingerMs = this.#isShuttingDown ? 200 : 2000;
-    setTimeout(() => this.#socket.destroy(), lingerMs).unref?.();
+    const timer = setTimeout(() => socket.destroy(), lingerMs);
+    timer.unref?.();
+    socket.once("close", () => clearTimeout(timer));
   }
 
   /** Closes at once without flushing. */

@@ -7,8 +7,9 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = ROOT + "main.ts";
-/** The permissions `deno task start` and the compiled binary have: tests prove they suffice. */
+/** The runtime flags `deno task start` and the compiled binary have: tests prove they suffice. */
 const SERVER_PERMISSIONS = [
+  "--v8-flags=--max-semi-space-size=2",
   "--allow-net",
   "--allow-read",
   "--allow-write",
