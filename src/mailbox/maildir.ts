@@ -82,8 +82,8 @@ export class MaildirStore {
     await writeFileDurably(tmpPath, chunks);
     try {
       // Hard links give every other recipient the same bytes; the rename commits the first.
-      for (const dir of dirs.slice(1)) await Deno.link(tmpPath, join(dir, "new", name));
-      await Deno.rename(tmpPath, join(first, "new", name));
+      for (const dir of dirs.slice(1)) Deno.linkSync(tmpPath, join(dir, "new", name));
+      Deno.renameSync(tmpPath, join(first, "new", name));
     } catch (error) {
       await Deno.remove(tmpPath).catch(() => {});
       throw error;
