@@ -34,16 +34,27 @@ export async function startBenchServer(
 ): Promise<ServerProcess> {
   await Deno.mkdir(options.spoolDir, { recursive: true });
   const main = `${options.root}main.ts`;
-  const add = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, "user", "add", "bob@example.test", `--spool-dir=${options.spoolDir}`],
-    stdin: "piped",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-  const writer = add.stdin.getWriter();
-  await writer.write(new TextEncoder().encode("benchpass\n"));
-  await writer.close();
-  await add.status;
+  const hasUsers = await Deno.stat(`${options.spoolDir}/users`).then(() => true, () => false);
+  if (!hasUsers) { // a restart on the same spool (the drain) keeps its account
+    const add = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        main,
+        "user",
+        "add",
+        "bob@example.test",
+        `--spool-dir=${options.spoolDir}`,
+      ],
+      stdin: "piped",
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn();
+    const writer = add.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("benchpass\n"));
+    await writer.close();
+    await add.status;
+  }
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
