@@ -90,3 +90,43 @@ Deno.test("aliases fan out to several users and a catch-all takes unknown local 
     await server.stop();
   }
 });
+
+Deno.test("a 3 MB message (spilled to disk while received) arrives byte-exact for every recipient", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw", "carol@example.test": "pw" },
+    // remote.test's next hop refuses connections: its copy waits in the queue.
+    flags: ["--route=remote.test=127.0.0.1:9"],
+  });
+  try {
+    let body = "";
+    for (let i = 0; body.length < 3_000_000; i++) {
+      body += `line ${i} ${"x".repeat(60)}\r\n${i % 97 === 0 ? ".starts with a dot\r\n" : ""}`;
+    }
+    const message = "Subject: big\r\nMessage-ID: <big@remote.test>\r\n\r\n" + body;
+    const refused = await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "alice@remote.test",
+      rcpts: ["bob@example.test", "carol@example.test", "far@remote.test"],
+      messages: [message],
+    });
+    assert.deepEqual(refused, [[]]);
+    for (const account of ["bob@example.test", "carol@example.test"]) {
+      await waitUntil(() => maildirFiles(server.spoolDir, account).length === 1, 15_000, account);
+      const stored = await Deno.readTextFile(maildirFiles(server.spoolDir, account)[0]!);
+      assert.ok(stored.endsWith(message), `${account}: the message after our trace headers`);
+      assert.match(stored, /^Return-Path: <alice@remote\.test>\r\nReceived: from /);
+    }
+    await server.waitForLog(/event=msg\.deferred .*rcpt=far@remote\.test/);
+    const queued = [...Deno.readDirSync(`${server.spoolDir}/queue/msg`)].map((e) => e.name);
+    assert.equal(queued.length, 1, "the remote copy waits in the queue");
+    const queueFile = await Deno.readTextFile(`${server.spoolDir}/queue/msg/${queued[0]}`);
+    assert.ok(queueFile.endsWith(message), "the queued copy is byte-exact too");
+    assert.deepEqual(
+      [...Deno.readDirSync(`${server.spoolDir}/queue/tmp`)],
+      [],
+      "no spill file left",
+    );
+  } finally {
+    await server.stop();
+  }
+});
