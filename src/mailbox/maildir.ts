@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { syncDir, writeFileDurably } from "../spool/mod.ts";
 
 let deliveryCounter = 0;
+let lastName = { seconds: 0, micros: -1 };
 
 /** The directory of an account's Maildir: `<spool>/mail/<domain>/<local>`. */
 export function mailboxDir(spoolDir: string, account: string): string {
@@ -29,11 +30,15 @@ function isSafeName(part: string): boolean {
  * `nowMs` sets the time it starts with (IMAP APPEND with a date).
  */
 export function maildirName(hostname: string, sizeBytes: number, nowMs = Date.now()): string {
-  const now = nowMs;
-  const seconds = Math.floor(now / 1000);
-  const micros = (now % 1000) * 1000 + Math.floor(Math.random() * 1000);
+  const seconds = Math.floor(nowMs / 1000);
+  // Zero-padded and increasing within this process, so names sort in delivery
+  // order and new messages get their UIDs in the order they arrived.
+  let micros = (nowMs % 1000) * 1000;
+  if (seconds === lastName.seconds && micros <= lastName.micros) micros = lastName.micros + 1;
+  lastName = { seconds, micros: Math.min(micros, 999_999) };
   const host = hostname.replace(/\//g, "\\057").replace(/:/g, "\\072");
-  return `${seconds}.M${micros}P${Deno.pid}Q${++deliveryCounter}.${host},S=${sizeBytes}`;
+  const m = String(lastName.micros).padStart(6, "0");
+  return `${seconds}.M${m}P${Deno.pid}Q${++deliveryCounter}.${host},S=${sizeBytes}`;
 }
 
 /** Delivers messages into account Maildirs under one spool directory. */

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import type { Directory } from "../auth/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { prepareLocalMessage } from "../mail/mod.ts";
-import type { Spool } from "../spool/mod.ts";
+import { type Spool, writeFileAtomic } from "../spool/mod.ts";
 import { submitLocal } from "./submit.ts";
 
 /** What the watcher needs. */
@@ -205,8 +205,9 @@ export class PickupWatcher {
       target = join(this.rejectedDir, `${name}.${n}`);
     }
     try {
+      // The note first, whole (atomic), then the file: never one without the other.
+      await writeFileAtomic(`${target}.reason`, [new TextEncoder().encode(reason + "\n")]);
       await Deno.rename(join(this.dir, name), target);
-      await Deno.writeTextFile(`${target}.reason`, reason + "\n", { mode: 0o600 });
     } catch (error) {
       this.#options.log.error("pickup.reject_failed", { file: name, error: String(error) });
       return;
