@@ -73,8 +73,7 @@ Deno.test("MX delivery follows preference, falls back to the next MX and to A re
     assert.match(line, /relay="?live\.pref\.test/);
     const order = ["dead", "live", "never"].map((h) => dns.questions.indexOf(`A ${h}.pref.test`));
     assert.ok(order[0]! >= 0 && order[0]! < order[1]! && order[1]! < order[2]!, "by preference");
-    assert.match(
-      server.log(),
+    await server.waitForLog(
       /event=smtp\.connect_failed .*remote=dead\.pref\.test\[127\.0\.0\.9\]/,
     );
     assert.ok(dns.questions.includes("A bare.test"), "no MX: the domain's own A record");

@@ -39,7 +39,7 @@ Deno.test({
       await waitUntil(() => sink.transactions.length === 1, 10_000, "delivery");
       assert.equal(sink.transactions[0]!.isTls, true);
       assert.deepEqual(sink.commands[0]!.slice(0, 3), ["EHLO mx.test", "STARTTLS", "EHLO mx.test"]);
-      assert.match(server.log(), /event=smtp\.connected .*tls=TLSv1\.[23]/);
+      await server.waitForLog(/event=smtp\.connected .*tls=TLSv1\.[23]/);
     } finally {
       await server.stop();
       await sink.close();

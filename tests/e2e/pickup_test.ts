@@ -80,7 +80,7 @@ Deno.test("unusable files are moved aside with a reason, dotfiles are left alone
     assert.match(await Deno.readTextFile(`${rejected}/norcpt`), /From: a@example\.test/);
     assert.equal(await Deno.readTextFile(`${pickup}/.being-written`), dotfile);
     assert.equal(maildirFiles(server.spoolDir, "dave@example.test").length, 0);
-    assert.match(server.log(), /event=pickup\.rejected .*file=garbage/);
+    await server.waitForLog(/event=pickup\.rejected .*file=garbage/);
     // The server goes on: a good file after the bad ones still arrives.
     await Deno.rename(`${pickup}/.being-written`, `${pickup}/now-ready`);
     await waitUntil(() => maildirFiles(server.spoolDir, "dave@example.test").length === 1);

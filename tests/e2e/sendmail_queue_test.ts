@@ -36,7 +36,7 @@ Deno.test("sendmail queues into a running server's spool and the server delivers
     assert.match(second, /^Return-Path: <alice@example\.test>\r\n/);
     assert.match(second, /\r\n\r\nkept\r\n$/, "a lone dot ends the message without -i");
     assert.doesNotMatch(second, /^Bcc:/m);
-    assert.match(server.log(), /event=msg\.delivered .*rcpt=bob@example\.test/);
+    await server.waitForLog(/event=msg\.delivered .*rcpt=bob@example\.test/);
   } finally {
     await server.stop();
   }

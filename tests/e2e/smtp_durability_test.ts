@@ -52,7 +52,7 @@ Deno.test("the 250 after DATA names the queue id that the Received header carrie
       text,
       new RegExp(`\\r\\n\\tby mx\\.test \\(Pillarbox\\) with ESMTP id ${qid}\\r\\n`),
     );
-    assert.match(server.log(), new RegExp(`event=msg\\.queued .*qid=${qid}`));
+    await server.waitForLog(new RegExp(`event=msg\\.queued .*qid=${qid}`));
   } finally {
     await server.stop();
   }

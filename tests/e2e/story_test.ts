@@ -99,7 +99,7 @@ Deno.test({
       assert.match(byA!, /\t\(authenticated as alice@alpha\.test\)/);
       const carols = await Deno.readTextFile(maildirFiles(a.spoolDir, "carol@alpha.test")[0]!);
       assert.equal(carols, `Return-Path: <alice@alpha.test>\r\n${byA}${sent}`, "A's trace only");
-      assert.match(a.log(), /event=smtp\.connected .*hop=mx:beta\.test .*tls=TLSv1\.[23]/);
+      await a.waitForLog(/event=smtp\.connected .*hop=mx:beta\.test .*tls=TLSv1\.[23]/);
       assert.deepEqual(dns.questions.filter((q) => q.startsWith("MX")), ["MX beta.test"]);
 
       // 2. B is down: A queues and retries; B comes back on the same spool and port.
@@ -179,6 +179,10 @@ Deno.test("a message looping between A and B through aliases stops at the hop li
     const dsn = await Deno.readTextFile(maildirFiles(a.spoolDir, ALICE.user)[0]!);
     assert.match(dsn, /\r\nStatus: 5\.4\.6\r\n/);
     assert.match(dsn, /\r\nDiagnostic-Code: smtp; 554 5\.4\.6 Too many Received headers/);
+    const refusalCount = () =>
+      [a, b].map((s) => s.log().match(/event=smtp\.data_refused .*reason=mail-loop/g)?.length ?? 0)
+        .reduce((x, y) => x + y, 0);
+    await waitUntil(() => refusalCount() >= 1, 5_000, "the loop refusal's log line");
     const refusals = [a, b].map((s) =>
       s.log().match(/event=smtp\.data_refused .*code=554 reason=mail-loop received=101/g)?.length ??
         0
