@@ -19,28 +19,46 @@ interface DirState {
 const states = new Map<string, DirState>();
 
 /** Open directory handles, reused across syncs (bounded: oldest closed first). */
-const handles = new Map<string, Deno.FsFile>();
+const handles = new Map<string, { file: Deno.FsFile; ino: number | null }>();
 const MAX_OPEN_HANDLES = 128;
 
-async function syncOnce(dir: string): Promise<void> {
-  let handle = handles.get(dir);
-  if (!handle) {
-    handle = await Deno.open(dir, { read: true });
-    handles.set(dir, handle);
-    if (handles.size > MAX_OPEN_HANDLES) {
-      const [oldest, old] = handles.entries().next().value as [string, Deno.FsFile];
-      handles.delete(oldest);
-      if (!states.get(oldest)?.running) old.close();
-    }
+function closeQuietly(file: Deno.FsFile): void {
+  try {
+    file.close();
+  } catch { /* already closed */ }
+}
+
+/**
+ * The handle for `dir`, reopened when the path now names another directory
+ * (a folder deleted and created again): fsyncing the old one would make
+ * nothing in the new one durable. One stat per sync is cheap next to the fsync.
+ */
+async function handleFor(dir: string): Promise<Deno.FsFile> {
+  const current = Deno.statSync(dir).ino;
+  const cached = handles.get(dir);
+  if (cached && cached.ino === current) return cached.file;
+  if (cached) {
+    handles.delete(dir);
+    closeQuietly(cached.file);
   }
+  const file = await Deno.open(dir, { read: true });
+  handles.set(dir, { file, ino: current });
+  if (handles.size > MAX_OPEN_HANDLES) {
+    const [oldest, old] = handles.entries().next().value as [string, { file: Deno.FsFile }];
+    handles.delete(oldest);
+    if (!states.get(oldest)?.running) closeQuietly(old.file);
+  }
+  return file;
+}
+
+async function syncOnce(dir: string): Promise<void> {
+  const handle = await handleFor(dir);
   try {
     await handle.sync();
   } catch (error) {
-    // The directory may have been replaced or removed: forget the handle.
+    // The directory may have been removed: forget the handle.
     handles.delete(dir);
-    try {
-      handle.close();
-    } catch { /* already closed */ }
+    closeQuietly(handle);
     throw error;
   }
 }

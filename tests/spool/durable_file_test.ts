@@ -175,3 +175,22 @@ Deno.test("writeFileAtomic() gives the file exactly the requested mode", {
     assert.equal((await Deno.stat(path)).mode! & 0o777, 0o640);
   });
 });
+
+Deno.test("syncDir() follows a directory that was removed and created again under the same path", async () => {
+  const root = await Deno.makeTempDir();
+  const dir = `${root}/new`;
+  try {
+    await Deno.mkdir(dir);
+    await syncDir(dir);
+    const before = (await Deno.stat(dir)).ino;
+    await Deno.remove(dir);
+    await Deno.mkdir(dir);
+    assert.notEqual((await Deno.stat(dir)).ino, before, "a new directory");
+    await Deno.writeTextFile(`${dir}/m`, "x");
+    await syncDir(dir); // must open the new directory, not fsync the deleted one
+    await Deno.remove(dir, { recursive: true });
+    await assert.rejects(syncDir(dir), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
