@@ -21,6 +21,14 @@ export interface ByteConsumer {
 
 const INITIAL_BUFFER_BYTES = 4 * 1024;
 const HIGH_WATER_BYTES = 1024 * 1024;
+/**
+ * Replies not yet taken by the peer, above which we stop reading its
+ * commands: a client that pipelines without reading cannot make us queue
+ * answers without bound.
+ */
+const OUTPUT_HIGH_WATER_BYTES = 256 * 1024;
+/** Queued replies are flushed early once they pass this size. */
+const PENDING_FLUSH_BYTES = 64 * 1024;
 const LF = 10;
 const CR = 13;
 const decoder = new TextDecoder();
@@ -36,6 +44,7 @@ export class Connection {
   #isShuttingDown = false;
   #wake: (() => void) | null = null;
   #pending: (string | Uint8Array)[] = [];
+  #pendingBytes = 0;
   #isPaused = false;
   #tlsInfo: { protocol: string; cipher: string } | null = null;
   readonly remoteAddress: string;
@@ -131,6 +140,7 @@ export class Connection {
    * "too-long", so the session stays in sync.
    */
   async readLine(maxBytes: number): Promise<LineRead> {
+    await this.#throttleOutput();
     // Counted from #start: #append may move the unread bytes to the front of the buffer.
     let scannedBytes = 0;
     let isDiscarding = false;
@@ -176,16 +186,42 @@ export class Connection {
   /** Queues output; it is sent at the next flush (before any wait for input). */
   write(data: string | Uint8Array): void {
     this.#pending.push(data);
+    this.#pendingBytes += data.length;
+    if (this.#pendingBytes >= PENDING_FLUSH_BYTES) this.flush();
+  }
+
+  /**
+   * Before reading another command: if the peer is not taking our replies
+   * (its socket buffer is over the high-water mark), wait until it drains,
+   * goes away or times out. Reading stops meanwhile, so memory stays bounded.
+   */
+  async #throttleOutput(): Promise<void> {
+    while (
+      this.#socket.writableLength > OUTPUT_HIGH_WATER_BYTES && !this.#isEof &&
+      !this.#isTimedOut && !this.#socket.destroyed
+    ) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.#socket.off("drain", done);
+          this.#wake = null;
+          resolve();
+        };
+        this.#socket.once("drain", done);
+        this.#wake = done; // eof, close and timeout wake us too
+      });
+    }
   }
 
   /** Sends queued output now. */
   flush(): void {
     if (this.#pending.length === 0 || this.#socket.destroyed) {
       this.#pending.length = 0;
+      this.#pendingBytes = 0;
       return;
     }
     const pending = this.#pending;
     this.#pending = [];
+    this.#pendingBytes = 0;
     if (pending.length === 1) this.#socket.write(pending[0] as string | Uint8Array);
     else if (pending.every((item) => typeof item === "string")) {
       this.#socket.write(pending.join(""));
@@ -196,6 +232,7 @@ export class Connection {
   drain(): Promise<void> {
     const pending = this.#pending;
     this.#pending = [];
+    this.#pendingBytes = 0;
     if (this.#socket.destroyed) return Promise.resolve();
     if (pending.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -227,6 +264,7 @@ export class Connection {
       typeof item === "string" ? item : decoder.decode(item)
     );
     this.#pending = [];
+    this.#pendingBytes = 0;
     await new Promise<void>((resolve) => {
       if (pending.length === 0) resolve();
       else raw.write(pending.join(""), () => resolve());
