@@ -2,7 +2,9 @@
 
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 let counter = 0;
-const processTag = randomTag(4);
+// The pid makes ids of processes running at the same time differ (the server and
+// `sendmail` write into one queue); the random part covers a pid reused later.
+const processTag = Deno.pid.toString(36).padStart(5, "0").slice(-5) + randomTag(2);
 
 function randomTag(length: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(length));
@@ -12,8 +14,9 @@ function randomTag(length: number): string {
 }
 
 /**
- * A new id: time in base 36, this process's tag and a counter. Ids sort by
- * creation time, and only use `[0-9a-z]`, so they are safe in file names.
+ * A new id: time in base 36, this process's tag (pid and a random part) and
+ * a counter. Ids sort by creation time, and only use `[0-9a-z]`, so they are
+ * safe in file names.
  */
 export function newId(): string {
   counter = (counter + 1) % 1679616; // 36^4

@@ -38,7 +38,14 @@ export function maildirName(hostname: string, sizeBytes: number, nowMs = Date.no
   lastName = { seconds, micros: Math.min(micros, 999_999) };
   const host = hostname.replace(/\//g, "\\057").replace(/:/g, "\\072");
   const m = String(lastName.micros).padStart(6, "0");
-  return `${seconds}.M${m}P${Deno.pid}Q${++deliveryCounter}.${host},S=${sizeBytes}`;
+  // The random part keeps names unique across restarts of a process with the same pid
+  // (IMAP APPEND names a message by its own date, so the time alone may repeat).
+  const random = Array.from(
+    crypto.getRandomValues(new Uint8Array(4)),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+  return `${seconds}.M${m}P${Deno.pid}Q${++deliveryCounter}R${random}.${host},S=${sizeBytes}`;
 }
 
 /** Delivers messages into account Maildirs under one spool directory. */

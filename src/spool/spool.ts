@@ -121,7 +121,9 @@ export class Spool {
       const head = [encodeEnvelopeLine(envelope), ...prefix];
       if (spillFile === null) await writeFileDurably(tmpPath, [...head, ...tail]);
       else await writeWithSpill(tmpPath, head, spillFile, tail);
-      await Deno.rename(tmpPath, join(this.msgDir, qid));
+      // link, not rename: a name already taken fails (451) instead of replacing a message.
+      await Deno.link(tmpPath, join(this.msgDir, qid));
+      await Deno.remove(tmpPath).catch(() => {}); // a leftover is swept at the next start
       await syncDir(this.msgDir);
     } catch (error) {
       await Deno.remove(tmpPath).catch(() => {});

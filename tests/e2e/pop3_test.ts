@@ -76,7 +76,7 @@ print(json.dumps({"stat": [count, size], "list": [l.decode() for l in listing],
     assert.ok(first.retr.endsWith(MESSAGE), "the message as smtplib sent it");
     assert.equal(first.top.at(-2), "", "TOP ends the header with its blank line");
     assert.equal(first.top.at(-1), "Hi Bob,", "and then one body line");
-    assert.match(first.uidl[0], /^1 \d+\.M\d+P\d+Q\d+\.mx\.test,S=\d+$/);
+    assert.match(first.uidl[0], /^1 \d+\.M\d+P\d+Q\d+R[0-9a-f]{8}\.mx\.test,S=\d+$/);
     const second = JSON.parse(await python(script, [server.ports.pop3!, BOB, PASSWORD]));
     assert.deepEqual(second.uidl, first.uidl, "UIDL unchanged in a second session");
     assert.equal(maildirFiles(server.spoolDir, BOB, "new").length, 0, "read messages left new/");

@@ -16,6 +16,6 @@ Deno.test("maildirName() names sort in the order they were made, within one mill
 
 Deno.test("maildirName() escapes / and : in the host name and records the size", () => {
   const name = maildirName("a/b:c", 5120, 1_700_000_000_000);
-  assert.match(name, /^1700000000\.M\d{6}P\d+Q\d+\.a\\057b\\072c,S=5120$/);
+  assert.match(name, /^1700000000\.M\d{6}P\d+Q\d+R[0-9a-f]{8}\.a\\057b\\072c,S=5120$/);
   assert.equal(parseMessageName(name)?.sizeBytes, 5120);
 });
