@@ -5,7 +5,13 @@
  * for their destination (local Maildir or remote SMTP).
  */
 import type { Logger } from "../log/mod.ts";
-import { type QueuedMessage, type Spool, takeWakeRequests } from "../spool/mod.ts";
+import {
+  moveToFailed,
+  type QueuedMessage,
+  QueueFileError,
+  type Spool,
+  takeWakeRequests,
+} from "../spool/mod.ts";
 import {
   type BouncePolicy,
   delayNoticeRecipients,
@@ -128,7 +134,10 @@ export class DeliveryRunner {
     }
     if (found > 0) this.#options.log.info("queue.rescan", { found });
     for (const qid of await this.#states.list()) {
-      if (!queued.has(qid) && !this.#busy.has(qid)) await this.#states.remove(qid);
+      if (queued.has(qid) || this.#busy.has(qid) || this.#scheduled.has(qid)) continue;
+      // Listed before this message was accepted? Look again before dropping its state.
+      if (await this.#options.spool.exists(qid)) continue;
+      await this.#states.remove(qid);
     }
   }
 
@@ -196,6 +205,7 @@ export class DeliveryRunner {
       message = await this.#options.spool.read(qid);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return; // deleted meanwhile
+      if (error instanceof QueueFileError) return await this.#setAsideDamaged(qid, error);
       throw error;
     }
     const state = await this.#states.load(qid, message.envelope.rcpts);
@@ -228,6 +238,18 @@ export class DeliveryRunner {
     } finally {
       for (const domain of domains) this.#domainDone(domain);
     }
+  }
+
+  /** A queue file that cannot be read as one goes to the failed folder with the reason, once. */
+  async #setAsideDamaged(qid: string, error: Error): Promise<void> {
+    const path = await moveToFailed({
+      spoolDir: this.#options.spoolDir,
+      msgDir: this.#options.spool.msgDir,
+      qid,
+      note: `Queue file ${qid} is damaged and cannot be delivered: ${error.message}\n`,
+    });
+    await this.#states.remove(qid);
+    this.#options.log.error("queue.damaged", { qid, moved: path, reason: error.message });
   }
 
   /** Sets `qid` aside when one of its domains has its fill of attempts in flight. */

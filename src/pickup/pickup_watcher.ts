@@ -185,9 +185,14 @@ export class PickupWatcher {
       return;
     }
     this.#seen.delete(name);
-    await Deno.remove(path).catch((error: unknown) =>
-      log.error("pickup.remove_failed", { file: name, qid, error: String(error) })
-    );
+    // A producer may have renamed a new message into this name meanwhile: remove
+    // only the file we read (same inode); a newcomer stays for the next scan.
+    const now = await Deno.lstat(path).catch(() => null);
+    if (now !== null && now.ino === info.ino) {
+      await Deno.remove(path).catch((error: unknown) =>
+        log.error("pickup.remove_failed", { file: name, qid, error: String(error) })
+      );
+    }
     log.info("msg.queued", {
       qid,
       source: "pickup",

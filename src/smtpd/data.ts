@@ -110,7 +110,16 @@ async function commitOrRefuse(
     session.log.info("smtp.data_refused", { code: refusal.code, reason: refusal.message });
     throw refusal;
   }
-  const headers = headerSection(await buffer.head(HEADER_SCAN_BYTES));
+  let headers: string;
+  try {
+    headers = headerSection(await buffer.head(HEADER_SCAN_BYTES));
+  } catch (error) {
+    await buffer.discard(); // no spill file or handle may outlive a failed read
+    session.log.error("spool.read_failed", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw Refusal.localError(session.cid);
+  }
   const received = countReceived(headers);
   if (received > MAX_RECEIVED_HEADERS) {
     await buffer.discard();

@@ -31,6 +31,14 @@ const MAGIC = "PBQ1 ";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** A queue file that cannot be read as one (damaged, truncated, not ours). */
+export class QueueFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "QueueFileError";
+  }
+}
+
 /** The envelope line that starts a queue file, LF included. */
 export function encodeEnvelopeLine(envelope: Envelope): Uint8Array {
   return encoder.encode(MAGIC + JSON.stringify(envelope) + "\n");
@@ -42,17 +50,24 @@ export function encodeEnvelopeLine(envelope: Envelope): Uint8Array {
  */
 export function decodeQueueFile(bytes: Uint8Array): { envelope: Envelope; messageOffset: number } {
   const lf = bytes.indexOf(10);
-  if (lf < 0) throw new Error("queue file has no envelope line");
+  if (lf < 0) throw new QueueFileError("queue file has no envelope line");
   const line = decoder.decode(bytes.subarray(0, lf));
   if (!line.startsWith(MAGIC)) {
-    throw new Error("queue file does not start with the envelope marker");
+    throw new QueueFileError("queue file does not start with the envelope marker");
   }
-  const value = JSON.parse(line.slice(MAGIC.length)) as Partial<Envelope>;
+  let value: Partial<Envelope> | null;
+  try {
+    value = JSON.parse(line.slice(MAGIC.length)) as Partial<Envelope> | null;
+  } catch (error) {
+    throw new QueueFileError(`queue file envelope is not JSON: ${(error as Error).message}`);
+  }
   if (
+    value === null || typeof value !== "object" ||
     typeof value.qid !== "string" || typeof value.from !== "string" ||
-    !Array.isArray(value.rcpts) || typeof value.arrivalMs !== "number"
+    !Array.isArray(value.rcpts) || !value.rcpts.every((rcpt) => typeof rcpt === "string") ||
+    typeof value.arrivalMs !== "number"
   ) {
-    throw new Error("queue file envelope is incomplete");
+    throw new QueueFileError("queue file envelope is incomplete");
   }
   return { envelope: value as Envelope, messageOffset: lf + 1 };
 }

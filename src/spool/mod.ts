@@ -3,7 +3,7 @@ export { Spool } from "./spool.ts";
 export type { ImmediateDelivery } from "./spool.ts";
 export type { AcceptRequest, EnvelopeDraft, QueuedMessage } from "./spool.ts";
 export { concat, MessageBuffer } from "./message_buffer.ts";
-export { decodeQueueFile, encodeEnvelopeLine } from "./envelope.ts";
+export { decodeQueueFile, encodeEnvelopeLine, QueueFileError } from "./envelope.ts";
 export type { Envelope, MessageSource } from "./envelope.ts";
 export { syncDir, writeFileAtomic, writeFileDurably } from "./durable_file.ts";
 export { failedDir, moveToFailed } from "./failed_folder.ts";

@@ -144,7 +144,21 @@ export class Spool {
     return ids.sort();
   }
 
-  /** Reads a queued message; throws Deno.errors.NotFound if it is gone. */
+  /** Whether `qid` is in the queue now. */
+  async exists(qid: string): Promise<boolean> {
+    try {
+      await Deno.lstat(join(this.msgDir, qid));
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Reads a queued message; throws Deno.errors.NotFound if it is gone and
+   * QueueFileError if the file is damaged.
+   */
   async read(qid: string): Promise<QueuedMessage> {
     const bytes = await Deno.readFile(join(this.msgDir, qid));
     const { envelope, messageOffset } = decodeQueueFile(bytes);

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "../../src/spool/envelope.ts";
+import {
+  decodeQueueFile,
+  encodeEnvelopeLine,
+  type Envelope,
+  QueueFileError,
+} from "../../src/spool/envelope.ts";
 
 const encoder = new TextEncoder();
 
@@ -111,10 +116,14 @@ const damaged: { name: string; text: string }[] = [
     name: "an envelope whose recipients are not a list",
     text: 'PBQ1 {"qid":"Q","from":"","rcpts":"a","arrivalMs":1}\n',
   },
+  {
+    name: "an envelope whose recipients are not text",
+    text: 'PBQ1 {"qid":"Q","from":"","rcpts":[1],"arrivalMs":1}\n',
+  },
 ];
 
 for (const c of damaged) {
-  Deno.test(`decodeQueueFile() throws for ${c.name}`, () => {
-    assert.throws(() => decodeQueueFile(encoder.encode(c.text)));
+  Deno.test(`decodeQueueFile() throws QueueFileError for ${c.name}`, () => {
+    assert.throws(() => decodeQueueFile(encoder.encode(c.text)), QueueFileError);
   });
 }
