@@ -112,6 +112,57 @@ Deno.test("oversized literals are refused without a continuation; the session go
   }
 });
 
+Deno.test("an APPEND literal larger than the first buffer arrives whole", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    const lines = Array.from({ length: 6_000 }, (_, i) => `line ${String(i).padStart(6, "0")}`);
+    const message = `Subject: big\r\n\r\n${lines.join("\r\n")}\r\nEND\r\n`;
+    await client.send(`a APPEND INBOX {${message.length}}\r\n`);
+    assert.equal(await client.line(), "+ Ready for literal data");
+    await client.send(message + "\r\n");
+    assert.match((await untilTagged(client, "a")).at(-1)!, /^a OK \[APPENDUID \d+ 1\]/);
+    const size = await command(client, "f", "FETCH 1 RFC822.SIZE");
+    assert.equal(size[0], `* 1 FETCH (RFC822.SIZE ${message.length})`);
+    const tail = await command(client, "t", `FETCH 1 BODY.PEEK[]<${message.length - 18}.18>`);
+    assert.equal(tail.slice(1, 3).join("|"), "line 005999|END");
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("before login, every literal has the small limit: APPEND gets no continuation for a big one", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await client.line())!, /^\* OK /);
+    await client.send("a APPEND INBOX {20000000}\r\n");
+    assert.equal(await client.line(), "a BAD Literal too large", "no + was sent first");
+    // A literal within the small limit still gets its continuation before login.
+    await client.send("l LOGIN bob@example.test {6}\r\n");
+    assert.equal(await client.line(), "+ Ready for literal data");
+    await client.send("pw-bob\r\n");
+    assert.match((await untilTagged(client, "l")).at(-1)!, /^l OK /);
+    await client.send("b LOGOUT\r\n");
+    assert.match((await untilTagged(client, "b")).at(-1)!, /^b OK /);
+    assert.ok(await client.isClosed());
+  } finally {
+    client.close();
+  }
+  const other = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await other.line())!, /^\* OK /);
+    await other.send("b APPEND INBOX {70000+}\r\n");
+    assert.equal(await other.line(), "b BAD Literal too large");
+    assert.match((await other.line())!, /^\* BYE /);
+    assert.ok(await other.isClosed());
+  } finally {
+    other.close();
+    await server.stop();
+  }
+});
+
 Deno.test("malformed commands get BAD and the session goes on", async () => {
   const server = await startServer({ users: USERS, flags: FLAGS });
   const client = await loggedIn(server.ports.imap!);
