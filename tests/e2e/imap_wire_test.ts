@@ -163,6 +163,37 @@ Deno.test("before login, every literal has the small limit: APPEND gets no conti
   }
 });
 
+Deno.test("LOGIN and AUTHENTICATE PLAIN with spaces and capitals open the same INBOX as the plain name", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  await deliver(server, [MESSAGE]);
+  const plain = btoa("\0 Bob@Example.TEST \0pw-bob");
+  const logins: [string, string][] = [
+    ["LOGIN", 'LOGIN " Bob@EXAMPLE.test " pw-bob'],
+    ["AUTHENTICATE PLAIN", `AUTHENTICATE PLAIN ${plain}`],
+  ];
+  try {
+    for (const [name, line] of logins) {
+      const client = await RawClient.connect(server.ports.imap!);
+      try {
+        assert.match((await client.line())!, /^\* OK /);
+        assert.match((await command(client, "l", line)).at(-1)!, /^l OK /, name);
+        const selected = await command(client, "s", "SELECT INBOX");
+        assert.ok(selected.includes("* 1 EXISTS"), `${name}: ${selected.join(" | ")}`);
+      } finally {
+        client.close();
+      }
+    }
+    const domains = [...Deno.readDirSync(`${server.spoolDir}/mail`)].map((entry) => entry.name);
+    assert.deepEqual(domains, ["example.test"]);
+    const accounts = [...Deno.readDirSync(`${server.spoolDir}/mail/example.test`)].map((e) =>
+      e.name
+    );
+    assert.deepEqual(accounts, ["bob"]);
+  } finally {
+    await server.stop();
+  }
+});
+
 Deno.test("malformed commands get BAD and the session goes on", async () => {
   const server = await startServer({ users: USERS, flags: FLAGS });
   const client = await loggedIn(server.ports.imap!);
