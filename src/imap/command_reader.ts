@@ -9,8 +9,10 @@
  *   already on its way: rather than read and discard up to gigabytes, the
  *   command is refused and the connection closed with BYE.
  *
- * The limit is the maximum message size for APPEND and `MAX_LITERAL_BYTES`
- * for anything else.
+ * The limit is the maximum message size for APPEND by an authenticated
+ * client and `MAX_LITERAL_BYTES` for anything else (before login, every
+ * literal, APPEND's too). A literal's buffer grows as its bytes arrive, so
+ * announcing a large size costs nothing until the bytes are really sent.
  */
 import type { Connection } from "../net/mod.ts";
 import { bad, ImapError, no } from "./errors.ts";
@@ -23,6 +25,8 @@ export const MAX_LINE_BYTES = 256 * 1024;
 export const MAX_LITERAL_BYTES = 64 * 1024;
 /** Literals per command. */
 const MAX_LITERALS = 64;
+/** A literal's buffer starts at most this big and doubles as bytes arrive. */
+const INITIAL_LITERAL_BYTES = 64 * 1024;
 
 /** What `readCommand` found. */
 export type CommandRead =
@@ -34,7 +38,7 @@ export type CommandRead =
 /** Reads the next command, answering `+` to synchronising literals within the limits. */
 export async function readCommand(
   connection: Connection,
-  options: { maxAppendBytes: number },
+  options: { maxAppendBytes: number; isAuthenticated: boolean },
 ): Promise<CommandRead> {
   const raw: RawCommand = { texts: [], literals: [] };
   let tag = "*";
@@ -48,7 +52,8 @@ export async function readCommand(
     }
     const marker = findLiteralMarker(read.text);
     if (raw.texts.length === 0) {
-      ({ tag, limit } = commandLimits(marker?.before ?? read.text, options.maxAppendBytes));
+      const appendLimitBytes = options.isAuthenticated ? options.maxAppendBytes : MAX_LITERAL_BYTES;
+      ({ tag, limit } = commandLimits(marker?.before ?? read.text, appendLimitBytes));
     }
     if (marker === null) {
       raw.texts.push(read.text);
@@ -62,20 +67,38 @@ export async function readCommand(
       return { kind: "refused", tag, error, mustClose: !marker.isSynchronising };
     }
     if (marker.isSynchronising) connection.write("+ Ready for literal data\r\n");
-    const bytes = new Uint8Array(marker.sizeBytes);
-    let filled = 0;
-    const result = marker.sizeBytes === 0 ? "done" : await connection.readInto({
-      push(chunk) {
-        const used = Math.min(chunk.length, bytes.length - filled);
-        bytes.set(chunk.subarray(0, used), filled);
-        filled += used;
-        return { used, done: filled === bytes.length };
-      },
-    });
-    if (result !== "done") return { kind: result };
+    const literal = await readLiteral(connection, marker.sizeBytes);
+    if (literal.kind !== "literal") return literal;
     raw.texts.push(marker.before);
-    raw.literals.push(bytes);
+    raw.literals.push(literal.bytes);
   }
+}
+
+/** Reads a literal of `sizeBytes`, growing its buffer as the bytes come. */
+async function readLiteral(
+  connection: Connection,
+  sizeBytes: number,
+): Promise<{ kind: "literal"; bytes: Uint8Array } | { kind: "eof" | "timeout" }> {
+  let bytes = new Uint8Array(Math.min(sizeBytes, INITIAL_LITERAL_BYTES));
+  let filled = 0;
+  if (sizeBytes === 0) return { kind: "literal", bytes };
+  const result = await connection.readInto({
+    push(chunk) {
+      const used = Math.min(chunk.length, sizeBytes - filled);
+      if (filled + used > bytes.length) {
+        const grown = new Uint8Array(
+          Math.min(sizeBytes, Math.max(bytes.length * 2, filled + used)),
+        );
+        grown.set(bytes.subarray(0, filled));
+        bytes = grown;
+      }
+      bytes.set(chunk.subarray(0, used), filled);
+      filled += used;
+      return { used, done: filled === sizeBytes };
+    },
+  });
+  if (result !== "done") return { kind: result };
+  return { kind: "literal", bytes };
 }
 
 /** The tag (for refusals) and literal limit of a command, from its first line. */

@@ -49,18 +49,57 @@ export function specialUse(folder: string): string | null {
 }
 
 /**
- * A LIST pattern as a regular expression: "*" matches anything, "%"
- * anything but the delimiter; INBOX matches without regard to case.
+ * A LIST pattern as a matcher: "*" matches anything, "%" anything but the
+ * delimiter; INBOX matches without regard to case. No regular expression:
+ * the match walks the name once, carrying the set of pattern positions
+ * reached so far, so its cost is at most name length x pattern length
+ * whatever the wildcards (a backtracking regex took exponential time).
  */
-export function patternToRegExp(pattern: string): RegExp {
+export function patternMatcher(pattern: string): (name: string) => boolean {
   const normalised = pattern.slice(0, 5).toUpperCase() === INBOX
     ? INBOX + pattern.slice(5)
     : pattern;
-  let source = "";
+  // Runs of "*" (or of "%") mean the same as one; "*" in a run of wildcards subsumes "%".
+  let compact = "";
   for (const char of normalised) {
-    if (char === "*") source += ".*";
-    else if (char === "%") source += "[^.]*";
-    else source += char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const last = compact.at(-1);
+    if ((char === "*" || char === "%") && (last === "*" || last === "%")) {
+      if (char === "*") compact = compact.slice(0, -1) + "*";
+    } else {
+      compact += char;
+    }
   }
-  return new RegExp(`^${source}$`);
+  return (name) => matchPattern(compact, name);
+}
+
+function matchPattern(pattern: string, name: string): boolean {
+  const size = pattern.length;
+  const start = new Uint8Array(size + 1);
+  start[0] = 1;
+  let reached = closeOverWildcards(pattern, start);
+  for (let i = 0; i < name.length; i++) {
+    const char = name[i];
+    const next = new Uint8Array(size + 1);
+    let isAlive = false;
+    for (let j = 0; j < size; j++) {
+      if (reached[j] === 0) continue;
+      const token = pattern[j];
+      if (token === "*" || (token === "%" && char !== DELIMITER)) next[j] = 1;
+      else if (token === char) next[j + 1] = 1;
+      else continue;
+      isAlive = true;
+    }
+    if (!isAlive) return false;
+    reached = closeOverWildcards(pattern, next);
+  }
+  return reached[size] === 1;
+}
+
+/** A wildcard may match nothing: a position before one also reaches the position after it. */
+function closeOverWildcards(pattern: string, reached: Uint8Array): Uint8Array {
+  for (let j = 0; j < pattern.length; j++) {
+    const token = pattern[j];
+    if (reached[j] === 1 && (token === "*" || token === "%")) reached[j + 1] = 1;
+  }
+  return reached;
 }

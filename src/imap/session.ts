@@ -119,6 +119,7 @@ export class ImapSession {
       while (!this.#isLoggingOut) {
         const read = await readCommand(this.connection, {
           maxAppendBytes: this.options.maxMessageBytes,
+          isAuthenticated: this.user !== null,
         });
         if (read.kind === "eof") break;
         if (read.kind === "timeout") {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { folderNameProblem, patternToRegExp, toFolder } from "../../src/imap/folder_names.ts";
+import { folderNameProblem, patternMatcher, toFolder } from "../../src/imap/folder_names.ts";
 import { ImapError } from "../../src/imap/errors.ts";
 
 const REFUSED: [string, string][] = [
@@ -38,13 +38,39 @@ for (const [name, folder, expected] of ACCEPTED) {
 
 const PATTERNS: [string, string, string, boolean][] = [
   ["star matches across levels", "*", "a.b.c", true],
+  ["star matches the empty name", "*", "", true],
   ["percent stops at the delimiter", "%", "a.b", false],
   ["percent matches one level", "a.%", "a.b", true],
+  ["percent matches an empty level", "a.%", "a.", true],
+  ["percent does not cross into a deeper level", "a.%", "a.b.c", false],
+  ["star after percent crosses levels", "%.*", "a.b.c", true],
+  ["percent then star in a run behaves as star", "a%*", "ab.c", true],
+  ["a wildcard in the middle matches nothing", "Work*Done", "WorkDone", true],
+  ["a wildcard in the middle matches many characters", "Work*Done", "Work.2024.Done", true],
+  ["percent in the middle stops at a delimiter", "Work%Done", "Work.Done", false],
+  ["a literal suffix must end the name", "*Done", "Done.Old", false],
+  ["a literal prefix must start the name", "Done*", "Old.Done", false],
+  ["a plain name matches only itself", "Work", "Work", true],
+  ["a plain name does not match a longer name", "Work", "Workshop", false],
   ["INBOX patterns ignore case", "inbox", "INBOX", true],
+  ["INBOX children match with a lower-case prefix", "inbox.%", "INBOX.Lists", true],
+  ["other names keep their case", "work", "Work", false],
   ["regex characters are literal", "a+b", "aab", false],
+  ["a dot is literal, not any character", "a.b", "axb", false],
+  ["many stars match when the letters are there", "*a*a*a*b", "xaxaxab", true],
+  ["many stars fail when the last letter is missing", "*a*a*a*b", "aaaaaa", false],
 ];
 for (const [name, pattern, folder, expected] of PATTERNS) {
-  Deno.test(`patternToRegExp(): ${name}`, () => {
-    assert.equal(patternToRegExp(pattern).test(folder), expected);
+  Deno.test(`patternMatcher(): ${name}`, () => {
+    assert.equal(patternMatcher(pattern)(folder), expected);
   });
 }
+
+// A backtracking regex spent exponential time here (40 letters already took over a minute).
+Deno.test("patternMatcher() answers a many-wildcard pattern against a 200-character name", () => {
+  const hostile = "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b";
+  assert.equal(patternMatcher(hostile)("a".repeat(200)), false);
+  assert.equal(patternMatcher(hostile)("a".repeat(199) + "b"), true);
+  assert.equal(patternMatcher(hostile.replaceAll("*", "%"))("a".repeat(200)), false);
+  assert.equal(patternMatcher(hostile.replaceAll("*", "%"))("a.".repeat(100)), false);
+});

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import {
   expandSequenceSet,
   formatNumberSet,
+  MAX_SEQUENCE_RANGES,
+  mergeRanges,
   parseSequenceSet,
+  pickFromAscending,
   setContains,
   setExceeds,
 } from "../../src/imap/sequence_set.ts";
@@ -57,4 +60,61 @@ Deno.test("setExceeds() spots a number above the message count", () => {
 Deno.test("formatNumberSet() joins runs into ranges", () => {
   assert.equal(formatNumberSet([1, 2, 3, 7, 9, 10]), "1:3,7,9:10");
   assert.equal(formatNumberSet([]), "");
+});
+
+const MERGES: [string, string, number, [number, number][]][] = [
+  ["a single number is a range of one", "3", 5, [[3, 3]]],
+  ["a reversed range is put low to high", "4:2", 5, [[2, 4]]],
+  ["star stands for the largest number", "3:*", 7, [[3, 7]]],
+  ["a star below the start is put low to high", "9:*", 7, [[7, 9]]],
+  ["ranges are sorted", "9,1,5", 9, [[1, 1], [5, 5], [9, 9]]],
+  ["overlapping ranges are joined", "1:5,3:8", 9, [[1, 8]]],
+  ["touching ranges are joined", "1:3,4:6,8", 9, [[1, 6], [8, 8]]],
+  ["a range inside another disappears", "1:10,3:4", 10, [[1, 10]]],
+  ["duplicates are joined", "2,2,2", 5, [[2, 2]]],
+  ["the example in the doc comment", "4:2,3,9,5:*", 7, [[2, 7], [9, 9]]],
+];
+for (const [name, text, largest, expected] of MERGES) {
+  Deno.test(`mergeRanges(): ${name}`, () => {
+    assert.deepEqual(mergeRanges(parseSequenceSet(text)!, largest), expected);
+  });
+}
+
+const MEMBERSHIP: [string, string, number[], number, number[]][] = [
+  ["picks the numbers inside the ranges", "2:4,9", [1, 2, 3, 5, 9, 10], 10, [1, 2, 4]],
+  ["star picks the largest", "*", [3, 7, 12], 12, [2]],
+  ["ranges between the numbers pick nothing", "4:6,13:20", [3, 7, 12], 12, []],
+  ["a range past the largest still holds it", "559:*", [50, 100], 100, [1]],
+  ["unsorted overlapping ranges pick each number once", "7:9,1:8,8", [1, 8, 9, 10], 10, [0, 1, 2]],
+  ["an empty list picks nothing", "1:*", [], 0, []],
+];
+for (const [name, text, values, largest, expected] of MEMBERSHIP) {
+  Deno.test(`pickFromAscending() and setContains() agree: ${name}`, () => {
+    const set = parseSequenceSet(text)!;
+    assert.deepEqual(pickFromAscending(set, values, largest), expected);
+    const contained = values.flatMap((value, i) => setContains(set, value, largest) ? [i] : []);
+    assert.deepEqual(contained, expected);
+  });
+}
+
+Deno.test("parseSequenceSet() takes at most MAX_SEQUENCE_RANGES ranges", () => {
+  const ranges = (count: number) => Array.from({ length: count }, (_, i) => `${2 * i + 1}`);
+  assert.equal(
+    parseSequenceSet(ranges(MAX_SEQUENCE_RANGES).join(","))?.length,
+    MAX_SEQUENCE_RANGES,
+  );
+  assert.equal(parseSequenceSet(ranges(MAX_SEQUENCE_RANGES + 1).join(",")), null);
+  assert.equal(parseSequenceSet(ranges(60_000).join(",")), null);
+});
+
+Deno.test("a set of the most ranges picks every other one of 20,000 messages", () => {
+  const text = Array.from({ length: MAX_SEQUENCE_RANGES }, (_, i) => `${2 * i + 1}`).reverse()
+    .join(",");
+  const set = parseSequenceSet(text)!;
+  const uids = Array.from({ length: 20_000 }, (_, i) => i + 1);
+  const picked = pickFromAscending(set, uids, 20_000);
+  assert.equal(picked.length, MAX_SEQUENCE_RANGES);
+  assert.ok(picked.every((index, n) => index === 2 * n));
+  const expanded = expandSequenceSet(set, 20_000);
+  assert.deepEqual(expanded, picked.map((index) => index + 1));
 });

@@ -6,7 +6,7 @@
 import { FolderError, folderExists, INBOX, listFolders } from "../../mailbox/mod.ts";
 import { readSubscriptions, writeSubscriptions } from "../account_setup.ts";
 import { bad, no } from "../errors.ts";
-import { DELIMITER, patternToRegExp, specialUse, toFolder } from "../folder_names.ts";
+import { DELIMITER, patternMatcher, specialUse, toFolder } from "../folder_names.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
 import { astringOut } from "../wire_format.ts";
@@ -98,9 +98,9 @@ async function sendList(
     for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join(DELIMITER));
   }
   if (request.isSubscribedOnly) { for (const name of subscribed) names.add(name); }
-  const regexps = request.patterns.map((pattern) => patternToRegExp(request.reference + pattern));
+  const matchers = request.patterns.map((pattern) => patternMatcher(request.reference + pattern));
   for (const name of [...names].sort()) {
-    if (!regexps.some((regexp) => regexp.test(name))) continue;
+    if (!matchers.some((matches) => matches(name))) continue;
     if (request.isSubscribedOnly && !subscribed.has(name)) continue;
     const special = specialUse(name);
     if (request.isSpecialUseOnly && special === null) continue;

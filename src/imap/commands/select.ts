@@ -7,7 +7,7 @@ import { bad, ImapError, no } from "../errors.ts";
 import { flagsLine, formatFlags, SYSTEM_FLAGS } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import { SelectedMailbox } from "../selected.ts";
-import { setContains } from "../sequence_set.ts";
+import { pickFromAscending } from "../sequence_set.ts";
 import type { ImapSession } from "../session.ts";
 import { mailboxArg } from "./mailboxes.ts";
 import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
@@ -68,11 +68,11 @@ async function expungeDeleted(
 ): Promise<void> {
   const selected = session.selected as SelectedMailbox;
   if (selected.isReadOnly) throw no("Mailbox is read-only", "READ-ONLY");
-  const maxUid = selected.maxUid;
-  const doomed = selected.uids().filter((uid) =>
-    selected.mailbox.get(uid)?.flags.includes("\\Deleted") &&
-    (uidSet === null || setContains(uidSet, uid, maxUid))
-  );
+  const uids = selected.uids();
+  const inSet = uidSet === null
+    ? uids
+    : pickFromAscending(uidSet, uids, selected.maxUid).map((i) => uids[i] as number);
+  const doomed = inSet.filter((uid) => selected.mailbox.get(uid)?.flags.includes("\\Deleted"));
   if (doomed.length > 0) await selected.mailbox.expunge(doomed, { origin: session });
 }
 

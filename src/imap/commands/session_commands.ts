@@ -4,6 +4,7 @@ import {
   formatAuthFailureFields,
   isSaslCancel,
   MAX_SASL_LINE_OCTETS,
+  normalizeAddress,
 } from "../../auth/mod.ts";
 import { bad, ImapError, no } from "../errors.ts";
 import type { CommandCursor } from "../parser.ts";
@@ -112,7 +113,8 @@ async function completeLogin(session: ImapSession, user: string, password: strin
     throw no("Invalid credentials", "AUTHENTICATIONFAILED");
   }
   session.options.limiter.recordSuccess(ip);
-  session.user = user.toLowerCase();
+  // The account is the canonical address: " Bob@localhost" must not name `mail/localhost/ bob/`.
+  session.user = normalizeAddress(user);
   await prepareAccount(session.options.mailboxes, session.user);
   session.log.info("imap.login", { user: session.user, tls: session.isTls });
   return { code: `CAPABILITY ${session.capabilities().join(" ")}`, text: "Logged in" };

@@ -1,7 +1,7 @@
 /** Turning a sequence set or UID set into the messages a command acts on. */
 import { bad } from "../errors.ts";
 import type { SelectedMailbox } from "../selected.ts";
-import { expandSequenceSet, type SequenceSet, setContains } from "../sequence_set.ts";
+import { expandSequenceSet, pickFromAscending, type SequenceSet } from "../sequence_set.ts";
 
 /** A message in view: its sequence number and UID. */
 export interface Target {
@@ -20,14 +20,11 @@ export function resolveTargets(
   isUid: boolean,
 ): Target[] {
   if (isUid) {
-    const maxUid = selected.maxUid;
-    const targets: Target[] = [];
     const uids = selected.uids();
-    for (let i = 0; i < uids.length; i++) {
-      const uid = uids[i] as number;
-      if (setContains(set, uid, maxUid)) targets.push({ seq: i + 1, uid });
-    }
-    return targets;
+    return pickFromAscending(set, uids, selected.maxUid).map((i) => ({
+      seq: i + 1,
+      uid: uids[i] as number,
+    }));
   }
   const count = selected.count;
   const isOutOfRange = set.some((range) =>
