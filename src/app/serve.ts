@@ -44,7 +44,11 @@ export async function startServer(
   const tlsContext = tls ? () => tls.context : null;
   // One brute-force brake for every protocol that takes passwords.
   const loginLimiter = new LoginLimiter();
-  const spool = await Spool.open({ spoolDir: config.spoolDir, log });
+  const spool = await Spool.open({
+    spoolDir: config.spoolDir,
+    log,
+    spareFiles: config.spareFiles,
+  });
   const directory = new Directory({
     usersFile: config.usersFile,
     aliasesFile: config.aliasesFile,
@@ -56,7 +60,11 @@ export async function startServer(
     const verdict = await directory.resolveRecipient(address);
     return verdict.kind === "local" && verdict.mailboxes.includes(normalizeAddress(address));
   };
-  const maildir = new MaildirStore({ spoolDir: config.spoolDir, hostname: config.hostname });
+  const maildir = new MaildirStore({
+    spoolDir: config.spoolDir,
+    hostname: config.hostname,
+    spares: spool.spares,
+  });
   const remote = new RemoteCourier({
     ehloName: config.hostname,
     routes: config.routes,
@@ -142,6 +150,7 @@ export async function startServer(
     hostname: config.hostname,
     log,
     store: maildir,
+    spares: spool.spares,
   });
   const pop3Common = {
     hostname: config.hostname,
@@ -210,6 +219,7 @@ export async function startServer(
       await pickup.stop();
       await runner.stop();
       await remote.close();
+      spool.spares?.close();
       log.info("server.stopped");
     },
   };

@@ -111,6 +111,20 @@ export const positiveIntegerCodec: Codec<number> = {
   format: (value) => [String(value)],
 };
 
+/** A whole number, 0 included (0 usually turns the feature off). */
+export const countCodec: Codec<number> = {
+  metavar: "N",
+  arity: "single",
+  parse(text) {
+    const value = Number(text);
+    if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value)) {
+      throw new Error(`Invalid number "${text}": expected a whole number (0 or more)`);
+    }
+    return value;
+  },
+  format: (value) => [String(value)],
+};
+
 /** A duration in milliseconds; `allowZero` permits `0`. */
 export function durationCodec(options: { allowZero: boolean }): Codec<number> {
   return {

@@ -62,6 +62,8 @@ export interface Config {
   maxMessageBytes: number;
   maxRecipients: number;
   maxConnections: number;
+  /** Spare files kept ready for new messages; 0: none. */
+  spareFiles: number;
   logLevel: typeof LOG_LEVELS[number];
   logFormat: typeof LOG_FORMATS[number];
 }

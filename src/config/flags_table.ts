@@ -10,6 +10,7 @@ import {
   choiceCodec,
   cidrListCodec,
   type Codec,
+  countCodec,
   domainListCodec,
   durationCodec,
   hostPortCodec,
@@ -333,6 +334,14 @@ export const FLAGS = [
     codec: positiveIntegerCodec,
     default: "256",
     help: "simultaneous connections per listener",
+  }),
+  flag({
+    name: "spare-files",
+    key: "spareFiles",
+    codec: countCodec,
+    default: "1024",
+    help:
+      "empty files kept in queue/spare/ so that accepting a message never creates one (up to 4x this many finished files are parked there instead of deleted); 0 turns this off",
   }),
   flag({
     name: "log-level",

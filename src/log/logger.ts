@@ -5,6 +5,8 @@
  * here, in one place, so no caller can leak a password by accident.
  */
 
+import { writeStderrLine } from "./stderr_sink.ts";
+
 export type LogLevel = "error" | "warn" | "info" | "debug" | "trace";
 export type LogFormat = "text" | "json";
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
@@ -18,14 +20,13 @@ export function isLogLevel(value: string): value is LogLevel {
 }
 
 /** A sink for finished log lines; stderr unless a test supplies its own. */
-export type LogSink = (line: string) => void;
+export type LogSink = (line: string, level: LogLevel) => void;
 
 /** Sees every event whatever the level (metrics count events this way). */
 export type LogTap = (event: string, fields: LogFields) => void;
 
-const encoder = new TextEncoder();
-function writeStderr(line: string): void {
-  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+function writeStderr(line: string, level: LogLevel): void {
+  writeStderrLine(line, level === "error");
 }
 
 /** A logger carrying fixed fields (such as `cid`) into every line it writes. */
@@ -99,7 +100,7 @@ export class Logger {
       if (SECRET_FIELD.test(key)) all[key] = "[redacted]";
       if (all[key] === undefined) delete all[key];
     }
-    this.#sink(this.#format === "json" ? JSON.stringify(all) : formatLogfmt(all));
+    this.#sink(this.#format === "json" ? JSON.stringify(all) : formatLogfmt(all), level);
   }
 }
 

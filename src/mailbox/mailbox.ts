@@ -31,6 +31,8 @@ export interface MailboxOptions {
   hostname: string;
   log: Logger;
   onRelease: (mailbox: Mailbox) => void;
+  /** Removes an expunged message's file (rejecting with NotFound if it is gone). */
+  removeFile: (path: string) => Promise<void>;
 }
 
 /** One Maildir with stable UIDs, flags and change events. */
@@ -180,7 +182,7 @@ export class Mailbox {
     });
   }
 
-  /** Deletes messages for good (unlink). Returns the UIDs that were removed. */
+  /** Deletes messages for good (their files are unlinked or recycled). Returns the UIDs removed. */
   expunge(uids: readonly number[], options: { origin?: unknown } = {}): Promise<number[]> {
     return this.#lock.run(async () => {
       const removed: number[] = [];
@@ -188,7 +190,7 @@ export class Mailbox {
         const entry = this.#table.get(uid);
         if (entry === undefined) continue;
         try {
-          await Deno.remove(this.#path(entry));
+          await this.#options.removeFile(this.#path(entry));
         } catch (error) {
           if (!(error instanceof Deno.errors.NotFound)) throw error;
         }

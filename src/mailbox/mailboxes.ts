@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
+import type { SpareFiles } from "../spool/mod.ts";
 import { Mailbox } from "./mailbox.ts";
 import { deleteFolder, renameFolder } from "./folders.ts";
 import { mailboxDir, type MaildirStore } from "./maildir.ts";
@@ -48,6 +49,7 @@ export class Mailboxes {
   /** Idle mailboxes kept loaded (oldest first), so the next login skips reading the index. */
   readonly #idle = new Map<string, Mailbox>();
   readonly #maxIdle: { mailboxes: number; messages: number };
+  readonly #spares: SpareFiles | null;
 
   constructor(
     options: {
@@ -55,6 +57,8 @@ export class Mailboxes {
       hostname: string;
       log: Logger;
       store?: MaildirStore;
+      /** Where expunged messages' files go (see SpareFiles); without it they are deleted. */
+      spares?: SpareFiles | null;
       /** Bounds of the idle cache (defaults: 32 mailboxes, 400,000 messages). */
       maxIdle?: { mailboxes: number; messages: number };
     },
@@ -64,6 +68,7 @@ export class Mailboxes {
     this.#spoolDir = options.spoolDir;
     this.#hostname = options.hostname;
     this.#log = options.log;
+    this.#spares = options.spares ?? null;
     options.store?.onDelivered((account) => this.noteDelivery(account));
   }
 
@@ -196,6 +201,9 @@ export class Mailboxes {
       hostname: this.#hostname,
       log: this.#log.with({ component: "mailbox" }),
       onRelease: (mailbox) => this.#parkIdle(dir, mailbox),
+      removeFile: this.#spares
+        ? (path) => this.#spares!.recycle(path)
+        : (path) => Deno.remove(path),
     });
   }
 }

@@ -5,7 +5,7 @@
  * size (`,S=`) so readers can list a mailbox without opening each message.
  */
 import { join } from "node:path";
-import { syncDir, writeFileDurably } from "../spool/mod.ts";
+import { discardFresh, type SpareFiles, syncDir, writeFreshFileDurably } from "../spool/mod.ts";
 
 let deliveryCounter = 0;
 let lastName = { seconds: 0, micros: -1 };
@@ -54,10 +54,13 @@ export class MaildirStore {
   readonly #hostname: string;
   readonly #knownDirs = new Set<string>();
   readonly #listeners: ((account: string) => void)[] = [];
+  readonly #spares: SpareFiles | null;
 
-  constructor(options: { spoolDir: string; hostname: string }) {
+  /** `spares`: empty files to write messages into (see SpareFiles); null creates each file. */
+  constructor(options: { spoolDir: string; hostname: string; spares?: SpareFiles | null }) {
     this.#spoolDir = options.spoolDir;
     this.#hostname = options.hostname;
+    this.#spares = options.spares ?? null;
   }
 
   /** Calls `listener(account)` after each delivery (IMAP IDLE hears about new mail this way). */
@@ -91,16 +94,42 @@ export class MaildirStore {
     const name = maildirName(this.#hostname, size);
     const first = dirs[0] as string;
     const tmpPath = join(first, "tmp", name);
-    await writeFileDurably(tmpPath, chunks);
-    try {
-      // Hard links give every other recipient the same bytes; the rename commits the first.
-      for (const dir of dirs.slice(1)) Deno.linkSync(tmpPath, join(dir, "new", name));
-      Deno.renameSync(tmpPath, join(first, "new", name));
-    } catch (error) {
-      await Deno.remove(tmpPath).catch(() => {});
-      throw error;
-    }
+    const written = await writeFreshFileDurably(chunks, tmpPath, this.#spares);
+    let failure = this.#commit(written, dirs, name);
+    if (failure !== null && this.#spares?.owns(written)) {
+      // A spare could not be moved into the mailbox (another file system?): write it as before.
+      await discardFresh(written, this.#spares);
+      const again = await writeFreshFileDurably(chunks, tmpPath, null);
+      failure = this.#commit(again, dirs, name);
+      if (failure !== null) await discardFresh(again, null);
+    } else if (failure !== null) await discardFresh(written, null);
+    if (failure !== null) throw failure;
     await Promise.all(dirs.map((dir) => syncDir(join(dir, "new"))));
     for (const account of unique) for (const listener of this.#listeners) listener(account);
+  }
+
+  /**
+   * Puts the written file into every `new/`: hard links for all but the
+   * first mailbox, then a rename that commits the first. On failure, undoes
+   * the links it made and returns the error.
+   */
+  #commit(written: string, dirs: readonly string[], name: string): unknown {
+    const linked: string[] = [];
+    try {
+      for (const dir of dirs.slice(1)) {
+        const target = join(dir, "new", name);
+        Deno.linkSync(written, target);
+        linked.push(target);
+      }
+      Deno.renameSync(written, join(dirs[0] as string, "new", name));
+      return null;
+    } catch (error) {
+      for (const target of linked) {
+        try {
+          Deno.removeSync(target);
+        } catch { /* best effort: a duplicate is better than a loss */ }
+      }
+      return error;
+    }
   }
 }

@@ -10,6 +10,7 @@
 
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
+import type { SpareFiles } from "./spare_files.ts";
 
 interface DirState {
   running: Promise<void> | null;
@@ -112,6 +113,43 @@ export async function writeFileDurably(
   } finally {
     file.close();
   }
+}
+
+/**
+ * Writes `chunks` durably to a file nobody can see yet and returns its path:
+ * a spare from `spares` when one is ready (no inode to allocate), else a new
+ * file at `fallbackPath`. The caller renames or links it into place, or hands
+ * it to `discardFresh` if that fails.
+ */
+export async function writeFreshFileDurably(
+  chunks: readonly Uint8Array[],
+  fallbackPath: string,
+  spares: SpareFiles | null,
+): Promise<string> {
+  const spare = spares?.take() ?? null;
+  if (spare === null) {
+    await writeFileDurably(fallbackPath, chunks);
+    return fallbackPath;
+  }
+  try {
+    for (const chunk of chunks) {
+      let offset = 0;
+      while (offset < chunk.length) offset += spare.file.writeSync(chunk.subarray(offset));
+    }
+    await spare.file.syncData();
+  } catch (error) {
+    spares!.giveBack(spare.path);
+    throw error;
+  } finally {
+    spare.file.close();
+  }
+  return spare.path;
+}
+
+/** Undoes `writeFreshFileDurably` after a failed commit: a spare goes back, a new file goes. */
+export async function discardFresh(path: string, spares: SpareFiles | null): Promise<void> {
+  if (spares?.owns(path)) spares.giveBack(path);
+  else await Deno.remove(path).catch(() => {});
 }
 
 /**

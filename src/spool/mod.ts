@@ -5,6 +5,13 @@ export type { AcceptRequest, EnvelopeDraft, QueuedMessage } from "./spool.ts";
 export { concat, MessageBuffer } from "./message_buffer.ts";
 export { decodeQueueFile, encodeEnvelopeLine, QueueFileError } from "./envelope.ts";
 export type { Envelope, MessageSource } from "./envelope.ts";
-export { syncDir, writeFileAtomic, writeFileDurably } from "./durable_file.ts";
+export {
+  discardFresh,
+  syncDir,
+  writeFileAtomic,
+  writeFileDurably,
+  writeFreshFileDurably,
+} from "./durable_file.ts";
+export { SpareFiles } from "./spare_files.ts";
 export { failedDir, moveToFailed } from "./failed_folder.ts";
 export { requestWake, takeWakeRequests } from "./wake.ts";

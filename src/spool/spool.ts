@@ -7,7 +7,8 @@
 import { join } from "node:path";
 import { newId, newQid } from "../log/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { syncDir, writeFileDurably } from "./durable_file.ts";
+import { discardFresh, syncDir, writeFreshFileDurably } from "./durable_file.ts";
+import { SpareFiles } from "./spare_files.ts";
 import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "./envelope.ts";
 import { MessageBuffer } from "./message_buffer.ts";
 
@@ -52,6 +53,8 @@ export class Spool {
   readonly #log: Logger;
   readonly #listeners: ((qid: string) => void)[] = [];
   #immediate: ImmediateDelivery | null = null;
+  /** Empty files to write new messages into (the server's only); null in other processes. */
+  spares: SpareFiles | null = null;
 
   private constructor(spoolDir: string, log: Logger) {
     this.dir = join(spoolDir, "queue");
@@ -64,9 +67,12 @@ export class Spool {
    * Opens (creating as needed) the queue and sweeps leftovers of interrupted
    * writes. Other processes sharing a server's spool (`sendmail`, `queue`)
    * pass `isSweeping: false`: the server's messages in flight live in tmp/.
+   * `spareFiles` (the server only) keeps that many empty files in
+   * `queue/spare/` for new messages, and parks up to 4 times as many
+   * finished ones there instead of deleting them.
    */
   static async open(
-    options: { spoolDir: string; log: Logger; isSweeping?: boolean },
+    options: { spoolDir: string; log: Logger; isSweeping?: boolean; spareFiles?: number },
   ): Promise<Spool> {
     const spool = new Spool(options.spoolDir, options.log);
     await Deno.mkdir(spool.tmpDir, { recursive: true, mode: 0o700 });
@@ -78,6 +84,12 @@ export class Spool {
       swept++;
     }
     if (swept > 0) options.log.info("spool.swept", { files: swept });
+    if (options.spareFiles) {
+      spool.spares = await SpareFiles.open(join(spool.dir, "spare"), {
+        target: options.spareFiles,
+        max: options.spareFiles * 4,
+      });
+    }
     return spool;
   }
 
@@ -106,6 +118,8 @@ export class Spool {
     let envelope: Envelope = { ...request.envelope, qid, arrivalMs: Date.now() };
     const tmpPath = join(this.tmpDir, qid);
     const prefix = request.prefix ? [encoder.encode(request.prefix(qid))] : [];
+    /** The written file until it is linked into msg/ (then the link owns the message). */
+    let writtenPath: string | null = null;
     try {
       const { spillFile, tail } = request.message instanceof Uint8Array
         ? { spillFile: null, tail: [request.message] }
@@ -119,14 +133,23 @@ export class Spool {
         }
       }
       const head = [encodeEnvelopeLine(envelope), ...prefix];
-      if (spillFile === null) await writeFileDurably(tmpPath, [...head, ...tail]);
-      else await writeWithSpill(tmpPath, head, spillFile, tail);
+      if (spillFile === null) {
+        writtenPath = await writeFreshFileDurably([...head, ...tail], tmpPath, this.spares);
+      } else {
+        writtenPath = tmpPath;
+        await writeWithSpill(tmpPath, head, spillFile, tail);
+      }
       // link, not rename: a name already taken fails (451) instead of replacing a message.
-      await Deno.link(tmpPath, join(this.msgDir, qid));
-      await Deno.remove(tmpPath).catch(() => {}); // a leftover is swept at the next start
+      Deno.linkSync(writtenPath, join(this.msgDir, qid));
+      const linked = writtenPath;
+      writtenPath = null;
+      // A leftover in tmp/ is swept at the next start; one in spare/ is a spare still linked.
+      try {
+        Deno.removeSync(linked);
+      } catch { /* see above */ }
       await syncDir(this.msgDir);
     } catch (error) {
-      await Deno.remove(tmpPath).catch(() => {});
+      if (writtenPath !== null) await discardFresh(writtenPath, this.spares);
       throw error;
     } finally {
       if (!(request.message instanceof Uint8Array)) await request.message.discard();
@@ -165,9 +188,10 @@ export class Spool {
     return { envelope, bytes, messageOffset };
   }
 
-  /** Removes a message whose every recipient is finished. */
+  /** Removes a message whose every recipient is finished (its file becomes a spare). */
   async remove(qid: string): Promise<void> {
-    await Deno.remove(join(this.msgDir, qid)).catch((error: unknown) => {
+    const path = join(this.msgDir, qid);
+    await (this.spares ? this.spares.recycle(path) : Deno.remove(path)).catch((error: unknown) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
     this.#log.debug("spool.removed", { qid });

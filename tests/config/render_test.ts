@@ -47,6 +47,7 @@ const DESIGN_DEFAULTS: Record<string, string | null> = {
   "max-message-size": "25MB",
   "max-recipients": "1000",
   "max-connections": "256",
+  "spare-files": "1024",
   "log-level": "info",
   "log-format": "text",
 };

@@ -1,0 +1,54 @@
+/**
+ * The default log sink: lines are gathered and written to stderr in one
+ * write per event-loop turn, not one write per line. Under load a turn
+ * carries many sessions' events, so this saves a system call per event.
+ *
+ * Errors are written at once (with everything queued before them), and
+ * whatever is queued is written when the process exits, so nothing is lost
+ * on the way out.
+ */
+
+const encoder = new TextEncoder();
+/** A batch this large is written without waiting for the end of the turn. */
+const MAX_BATCH_BYTES = 64 * 1024;
+
+let batch: string[] = [];
+let batchBytes = 0;
+let timer: ReturnType<typeof setTimeout> | null = null;
+
+/** Writes every queued line now. */
+export function flushStderrLog(): void {
+  if (timer !== null) {
+    clearTimeout(timer);
+    timer = null;
+  }
+  if (batch.length === 0) return;
+  const bytes = encoder.encode(batch.join(""));
+  batch = [];
+  batchBytes = 0;
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
+  } catch { /* stderr closed: nowhere left to report it */ }
+}
+
+let isExitHooked = false;
+
+/** Queues `line` for stderr; `isUrgent` writes it (and all before it) at once. */
+export function writeStderrLine(line: string, isUrgent = false): void {
+  if (!isExitHooked) {
+    isExitHooked = true;
+    globalThis.addEventListener("unload", flushStderrLog);
+  }
+  batch.push(line + "\n");
+  batchBytes += line.length + 1;
+  if (isUrgent || batchBytes >= MAX_BATCH_BYTES) {
+    flushStderrLog();
+    return;
+  }
+  if (timer === null) {
+    const pending = setTimeout(flushStderrLog, 0);
+    timer = pending;
+    Deno.unrefTimer(pending); // a pending log line never keeps the process alive
+  }
+}

@@ -1,0 +1,80 @@
+/** The batched stderr log sink, seen from outside: a child process logs, we read its stderr. */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const loggerUrl = new URL("../../src/log/mod.ts", import.meta.url).href;
+
+async function runChild(body: string): Promise<string> {
+  const script = `import { Logger } from ${JSON.stringify(loggerUrl)};\n` +
+    `const log = new Logger({ level: "info" });\n${body}`;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-lock", "-"],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+    cwd: fileURLToPath(new URL(".", import.meta.url)),
+  }).spawn();
+  const writer = output.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(script));
+  await writer.close();
+  const { stderr } = await output.output();
+  return new TextDecoder().decode(stderr);
+}
+
+const events = (text: string) => [...text.matchAll(/event=(\S+)/g)].map((m) => m[1]);
+
+Deno.test("stderr sink: queued lines are written, in order, when the process exits", async (t) => {
+  const cases: [string, string][] = [
+    ["natural end", `log.info("one"); log.info("two"); log.warn("three");`],
+    ["Deno.exit", `log.info("one"); log.info("two"); log.warn("three"); Deno.exit(0);`],
+    [
+      "Deno.exit with a failure",
+      `log.info("one"); log.info("two"); log.warn("three"); Deno.exit(1);`,
+    ],
+  ];
+  for (const [name, body] of cases) {
+    await t.step(name, async () => {
+      assert.deepEqual(events(await runChild(body)), ["one", "two", "three"]);
+    });
+  }
+});
+
+Deno.test("stderr sink: an error is written at once, after the lines queued before it", async () => {
+  // The child logs, then hangs on a timer; only the urgent write can have put the error out.
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { Logger } from ${JSON.stringify(loggerUrl)};
+       const log = new Logger({ level: "info" });
+       log.info("before"); log.error("boom");
+       // Busy for good: no timer can fire, so a batched write would never happen.
+       while (true) {}`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.getReader();
+  // Generous: the write is due at once; this only stops a broken sink from hanging the suite.
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  let text = "";
+  while (!text.includes("event=boom")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  clearTimeout(deadline);
+  try {
+    child.kill("SIGKILL");
+  } catch { /* already killed by the deadline */ }
+  await child.status;
+  await reader.cancel();
+  assert.deepEqual(events(text), ["before", "boom"]);
+});
+
+Deno.test("stderr sink: a burst is batched, not lost", async () => {
+  const text = await runChild(`for (let i = 0; i < 5000; i++) log.info("n" + i);`);
+  const seen = events(text);
+  assert.equal(seen.length, 5000);
+  assert.equal(seen[0], "n0");
+  assert.equal(seen[4999], "n4999");
+});

@@ -1,0 +1,168 @@
+/**
+ * Spare files: the pool hands each spare to one writer, recycles only files
+ * that have no other name, and the spool and Maildir paths that use it keep
+ * every message byte-exact.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Logger } from "../../src/log/mod.ts";
+import { Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
+import { SpareFiles, Spool, writeFreshFileDurably } from "../../src/spool/mod.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const quiet = new Logger({ sink: () => {} });
+
+function tempDir(): string {
+  return Deno.makeTempDirSync({ prefix: "pillarbox-spare-" });
+}
+
+function namesIn(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
+}
+
+/** Waits until `check` holds (the pool fills in the background). */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(check(), what);
+}
+
+Deno.test("the pool fills to its target in the background and reopens with what is there", async () => {
+  const dir = join(tempDir(), "spare");
+  const pool = await SpareFiles.open(dir, { target: 40, max: 100 });
+  await eventually(() => pool.count === 40, "pool reaches its target");
+  assert.equal(namesIn(dir).length, 40);
+  for (const name of namesIn(dir)) assert.equal(Deno.statSync(join(dir, name)).size, 0);
+  pool.close();
+  const again = await SpareFiles.open(dir, { target: 40, max: 100 });
+  assert.equal(again.count, 40);
+  again.close();
+});
+
+Deno.test("take() never hands out one spare twice, and a spare's old bytes are cut", async () => {
+  const dir = join(tempDir(), "spare");
+  Deno.mkdirSync(dir);
+  for (let i = 0; i < 5; i++) Deno.writeTextFileSync(join(dir, `old${i}`), "stale secret text");
+  const pool = await SpareFiles.open(dir, { target: 0, max: 10 });
+  const taken = new Set<string>();
+  for (let i = 0; i < 5; i++) {
+    const spare = pool.take();
+    assert.ok(spare);
+    assert.ok(!taken.has(spare.path));
+    taken.add(spare.path);
+    spare.file.close();
+    assert.equal(Deno.statSync(spare.path).size, 0);
+  }
+  assert.equal(pool.take(), null);
+  pool.close();
+});
+
+Deno.test("recycle() parks a file with one name and empties it; a linked file is only unlinked", async () => {
+  const root = tempDir();
+  const pool = await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 });
+  const single = join(root, "single");
+  Deno.writeTextFileSync(single, "message body");
+  await pool.recycle(single);
+  assert.throws(() => Deno.statSync(single), Deno.errors.NotFound);
+  assert.equal(pool.count, 1);
+  const [parked] = namesIn(join(root, "spare"));
+  assert.equal(Deno.statSync(join(root, "spare", parked!)).size, 0);
+
+  // The same message in two mailboxes: removing one name must leave the other intact.
+  const first = join(root, "first");
+  const second = join(root, "second");
+  Deno.writeTextFileSync(first, "shared body");
+  Deno.linkSync(first, second);
+  await pool.recycle(first);
+  assert.equal(Deno.readTextFileSync(second), "shared body");
+  assert.equal(pool.count, 1);
+  assert.equal(namesIn(join(root, "spare")).length, 1);
+
+  await assert.rejects(() => pool.recycle(join(root, "missing")), Deno.errors.NotFound);
+  pool.close();
+});
+
+Deno.test("recycle() deletes instead of parking once the pool holds its maximum", async () => {
+  const root = tempDir();
+  const pool = await SpareFiles.open(join(root, "spare"), { target: 0, max: 2 });
+  for (let i = 0; i < 5; i++) {
+    Deno.writeTextFileSync(join(root, `m${i}`), "x");
+    await pool.recycle(join(root, `m${i}`));
+  }
+  assert.equal(pool.count, 2);
+  assert.equal(namesIn(join(root, "spare")).length, 2);
+  assert.deepEqual(namesIn(root), ["spare"]);
+  pool.close();
+});
+
+Deno.test("writeFreshFileDurably() uses a spare when there is one, else the fallback path", async () => {
+  const root = tempDir();
+  const pool = await SpareFiles.open(join(root, "spare"), { target: 0, max: 4 });
+  Deno.writeTextFileSync(join(root, "done"), "an old, longer message that must not show through");
+  await pool.recycle(join(root, "done"));
+  const first = await writeFreshFileDurably([encoder.encode("new")], join(root, "a"), pool);
+  assert.ok(pool.owns(first));
+  assert.equal(Deno.readTextFileSync(first), "new");
+  const second = await writeFreshFileDurably([encoder.encode("two")], join(root, "b"), pool);
+  assert.equal(second, join(root, "b"));
+  assert.equal(Deno.readTextFileSync(second), "two");
+  pool.close();
+});
+
+Deno.test("the spool writes into spares and recycles finished messages, byte-exact", async () => {
+  const spoolDir = tempDir();
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 4 });
+  await eventually(() => spool.spares!.count === 4, "pool filled");
+  const qids: string[] = [];
+  for (let i = 0; i < 6; i++) { // more than the pool: the last ones are created as before
+    qids.push(
+      await spool.accept({
+        envelope: { from: "a@x.test", rcpts: [`r${i}@remote.test`], source: "smtp" },
+        message: encoder.encode(`Subject: ${i}\r\n\r\nbody ${i}\r\n`),
+      }),
+    );
+  }
+  assert.equal(spool.spares!.count, 0);
+  assert.deepEqual(namesIn(spool.tmpDir), []);
+  for (const [i, qid] of qids.entries()) {
+    const { bytes, messageOffset } = await spool.read(qid);
+    assert.equal(
+      decoder.decode(bytes.subarray(messageOffset)),
+      `Subject: ${i}\r\n\r\nbody ${i}\r\n`,
+    );
+  }
+  for (const qid of qids) await spool.remove(qid);
+  assert.deepEqual(await spool.list(), []);
+  assert.equal(spool.spares!.count, 6);
+  spool.spares!.close();
+});
+
+Deno.test("Maildir delivery through spares: two recipients, one deletes, the other keeps every byte", async () => {
+  const spoolDir = tempDir();
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 2 });
+  await eventually(() => spool.spares!.count === 2, "pool filled");
+  const store = new MaildirStore({ spoolDir, hostname: "mx.test", spares: spool.spares });
+  const mailboxes = new Mailboxes({
+    spoolDir,
+    hostname: "mx.test",
+    log: quiet,
+    store,
+    spares: spool.spares,
+  });
+  const text = "Subject: shared\r\n\r\nfor both of you\r\n";
+  await store.deliver(["alice@example.test", "bob@example.test"], [encoder.encode(text)]);
+  assert.equal(spool.spares!.count, 1);
+  const alice = await mailboxes.openMailbox("alice@example.test");
+  const [message] = await alice.refresh();
+  await alice.expunge([message!.uid]);
+  alice.release();
+  // Bob's copy is the same inode: it was unlinked from Alice's mailbox, never emptied.
+  const bob = await mailboxes.openMailbox("bob@example.test");
+  const [bobs] = await bob.refresh();
+  assert.equal(decoder.decode(await Deno.readFile(join(bob.dir, "new", bobs!.base))), text);
+  await bob.expunge([bobs!.uid]);
+  bob.release();
+  // The last name went: now the file is a spare again.
+  assert.equal(spool.spares!.count, 2);
+  spool.spares!.close();
+});
