@@ -13,8 +13,11 @@ import { runLoad } from "./bench/load.ts";
 import { type ServerProcess, startBenchServer } from "./bench/server_process.ts";
 import { runSmtpSource } from "./bench/smtp_source.ts";
 import { runDrain } from "./bench/drain.ts";
+import { FLAGS } from "../src/config/mod.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
+/** `--spare-files`' default: the pool the server fills in its first quiet second. */
+const DEFAULT_SPARE_FILES = Number(FLAGS.find((row) => row.name === "spare-files")?.default);
 const args = new Set(Deno.args);
 const isJson = args.has("--json");
 const messagesArg = Deno.args.find((arg) => arg.startsWith("--messages="));
@@ -74,6 +77,8 @@ async function scenario(
 
 const server = await startBenchServer({ root, spoolDir: `${benchRoot}/spool` });
 try {
+  notes.spareFilesReady = await server.settle({ spares: DEFAULT_SPARE_FILES, timeoutMs: 15_000 });
+  say(`server settled: ${notes.spareFilesReady} spare files ready (the default pool)`);
   notes.idleRssMb = (await server.usage()).rssMb;
   await runLoad({
     port: server.smtpPort,

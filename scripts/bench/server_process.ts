@@ -5,6 +5,12 @@ export interface ServerProcess {
   pid: number;
   /** Files in bob@example.test's Maildir new/. */
   countDelivered(): number;
+  /**
+   * Waits (at most `timeoutMs`) until the server has filled its spare files
+   * (`queue/spare/`), the start-up work a server does in its first quiet
+   * second; returns how many there are.
+   */
+  settle(options: { spares: number; timeoutMs: number }): Promise<number>;
   usage(): Promise<{ cpuUs: number; rssMb: number; peakRssMb: number }>;
   stop(): Promise<void>;
 }
@@ -102,6 +108,21 @@ export async function startBenchServer(
       } catch {
         return 0;
       }
+    },
+    settle: async ({ spares, timeoutMs }) => {
+      const spareDir = `${options.spoolDir}/queue/spare`;
+      const count = () => {
+        try {
+          return [...Deno.readDirSync(spareDir)].length;
+        } catch {
+          return 0;
+        }
+      };
+      const deadline = performance.now() + timeoutMs;
+      while (count() < spares && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return count();
     },
     usage: () => processUsage(child.pid),
     stop: async () => {

@@ -16,10 +16,14 @@
  */
 import { join } from "node:path";
 
-/** How long the pool waits after its last use before topping itself up. */
+/** How long the pool waits after its last use (or its opening) before topping itself up. */
 const REFILL_QUIET_MS = 1_000;
-/** Files created per refill step; the loop yields between steps. */
-const REFILL_BATCH = 32;
+/**
+ * Files created per refill step, on the main thread (async creates would
+ * wake a pool thread each, and threads cost memory); the loop yields between
+ * steps so a new connection waits at most one step.
+ */
+const REFILL_BATCH = 8;
 
 /** A spare opened for writing, already emptied. */
 export interface TakenSpare {
@@ -36,7 +40,8 @@ export class SpareFiles {
   /** Names this run gives to parked files: unique against any leftover of an earlier run. */
   readonly #prefix = `${Date.now().toString(36)}-${Deno.pid}-`;
   #counter = 0;
-  #lastTakeMs = 0;
+  /** When a spare was last taken or a file parked: the refill waits for a quiet spell. */
+  #lastUseMs = Date.now();
   #refillTimer: ReturnType<typeof setTimeout> | null = null;
   #isRefilling = false;
   #isClosed = false;
@@ -78,7 +83,7 @@ export class SpareFiles {
    * The caller owns the file until it renames it away or gives it back.
    */
   take(): TakenSpare | null {
-    this.#lastTakeMs = Date.now();
+    this.#lastUseMs = Date.now();
     this.#scheduleRefill();
     while (this.#names.length > 0) {
       const path = join(this.dir, this.#names.pop()!);
@@ -107,6 +112,7 @@ export class SpareFiles {
    * happens off the main thread.
    */
   recycle(path: string): Promise<void> {
+    this.#lastUseMs = Date.now();
     if (this.#isClosed || this.#names.length >= this.#max) return Deno.remove(path);
     const name = this.#prefix + (++this.#counter).toString(36);
     const parked = join(this.dir, name);
@@ -134,32 +140,36 @@ export class SpareFiles {
     this.#refillTimer = null;
   }
 
-  /** Tops the pool up once nobody has taken a spare for a while: never while mail is arriving. */
+  /** Tops the pool up once the spool has been quiet for a while: never while mail is moving. */
   #scheduleRefill(): void {
     if (this.#isClosed || this.#refillTimer !== null || this.#names.length >= this.#target) return;
-    const quietFor = Date.now() - this.#lastTakeMs;
+    const quietFor = Date.now() - this.#lastUseMs;
     const timer = setTimeout(() => {
       this.#refillTimer = null;
-      if (Date.now() - this.#lastTakeMs < REFILL_QUIET_MS) this.#scheduleRefill();
+      if (Date.now() - this.#lastUseMs < REFILL_QUIET_MS) this.#scheduleRefill();
       else void this.#refill();
     }, Math.max(0, REFILL_QUIET_MS - quietFor));
     this.#refillTimer = timer;
     Deno.unrefTimer(timer);
   }
 
-  /** Creates spares until the target is reached, off the main thread, a batch at a time. */
+  /** Creates spares until the target is reached, a few at a time, while the spool stays quiet. */
   async #refill(): Promise<void> {
     if (this.#isRefilling) return;
     this.#isRefilling = true;
     try {
       while (
         !this.#isClosed && this.#names.length < this.#target &&
-        Date.now() - this.#lastTakeMs >= REFILL_QUIET_MS
+        Date.now() - this.#lastUseMs >= REFILL_QUIET_MS
       ) {
-        const batch = Math.min(REFILL_BATCH, this.#target - this.#names.length);
-        const made = await Promise.all(Array.from({ length: batch }, () => this.#createOne()));
-        for (const name of made) if (name !== null) this.#names.push(name);
-        if (made.every((name) => name === null)) break; // disk full or gone: try again later
+        let made = 0;
+        for (let i = 0; i < REFILL_BATCH && this.#names.length < this.#target; i++) {
+          const name = this.#createOne();
+          if (name === null) break;
+          this.#names.push(name);
+          made++;
+        }
+        if (made === 0) break; // disk full or gone: try again after the next quiet spell
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
     } finally {
@@ -168,15 +178,10 @@ export class SpareFiles {
     this.#scheduleRefill(); // interrupted by new mail: carry on when it is quiet again
   }
 
-  async #createOne(): Promise<string | null> {
+  #createOne(): string | null {
     const name = this.#prefix + (++this.#counter).toString(36);
     try {
-      const file = await Deno.open(join(this.dir, name), {
-        write: true,
-        createNew: true,
-        mode: 0o600,
-      });
-      file.close();
+      Deno.openSync(join(this.dir, name), { write: true, createNew: true, mode: 0o600 }).close();
       return name;
     } catch {
       return null;
