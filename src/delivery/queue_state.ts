@@ -4,7 +4,7 @@
  * No state file means no attempt yet: every recipient is pending.
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../spool/mod.ts";
+import { type SpareFiles, writeFileAtomic } from "../spool/mod.ts";
 
 /** Where one recipient stands. */
 export interface RecipientState {
@@ -42,10 +42,26 @@ export function initialState(rcpts: readonly string[]): QueueState {
 export class QueueStateStore {
   readonly dir: string;
   readonly #tmpDir: string;
+  readonly #spares: SpareFiles | null;
+  /**
+   * Messages this process accepted and never saved a state for: they have
+   * no state file, so loading and removing need no file system call (the
+   * common case: a message delivered at its first attempt). A state file
+   * another process (`queue retry`) wrote for one meanwhile says what the
+   * initial state says, and a rescan clears it up once the message is gone.
+   */
+  readonly #fresh = new Set<string>();
 
-  constructor(options: { spoolDir: string }) {
+  /** `spares`: where removed state files go (see SpareFiles); without it they are deleted. */
+  constructor(options: { spoolDir: string; spares?: SpareFiles | null }) {
     this.dir = join(options.spoolDir, "queue", "state");
     this.#tmpDir = join(options.spoolDir, "queue", "tmp");
+    this.#spares = options.spares ?? null;
+  }
+
+  /** Notes that `qid` was just accepted here and has no state file yet. */
+  markFresh(qid: string): void {
+    this.#fresh.add(qid);
   }
 
   async open(): Promise<void> {
@@ -54,6 +70,7 @@ export class QueueStateStore {
 
   /** The saved state, or the initial one if none was saved (or it is unreadable). */
   async load(qid: string, rcpts: readonly string[]): Promise<QueueState> {
+    if (this.#fresh.has(qid)) return initialState(rcpts);
     try {
       const saved = JSON.parse(await Deno.readTextFile(join(this.dir, qid))) as QueueState;
       const state = initialState(rcpts);
@@ -71,13 +88,16 @@ export class QueueStateStore {
 
   /** Replaces the state atomically (tmp, fsync, rename, fsync dir). */
   async save(qid: string, state: QueueState): Promise<void> {
+    this.#fresh.delete(qid);
     await writeFileAtomic(join(this.dir, qid), [new TextEncoder().encode(JSON.stringify(state))], {
       tmpDir: this.#tmpDir,
     });
   }
 
   async remove(qid: string): Promise<void> {
-    await Deno.remove(join(this.dir, qid)).catch(() => {});
+    if (this.#fresh.delete(qid)) return;
+    const path = join(this.dir, qid);
+    await (this.#spares ? this.#spares.recycle(path) : Deno.remove(path)).catch(() => {});
   }
 
   /** Queue ids that have a state file. */

@@ -78,7 +78,10 @@ export class DeliveryRunner {
 
   constructor(options: RunnerOptions) {
     this.#options = options;
-    this.#states = new QueueStateStore({ spoolDir: options.spoolDir });
+    this.#states = new QueueStateStore({
+      spoolDir: options.spoolDir,
+      spares: options.spool.spares,
+    });
     this.#bouncer = new Bouncer({
       spool: options.spool,
       spoolDir: options.spoolDir,
@@ -92,7 +95,10 @@ export class DeliveryRunner {
     await this.#states.open();
     const swept = await sweepMaildirTmp(this.#options.spoolDir);
     if (swept > 0) this.#options.log.info("maildir.swept", { files: swept });
-    this.#options.spool.onAccepted((qid) => this.enqueue(qid));
+    this.#options.spool.onAccepted((qid) => {
+      this.#states.markFresh(qid);
+      this.enqueue(qid);
+    });
     await takeWakeRequests(this.#options.spoolDir);
     const ids = await this.#options.spool.list();
     for (const qid of ids) this.enqueue(qid);

@@ -30,9 +30,18 @@ interface EntityOptions {
   headers: "none" | "top" | "all";
 }
 
-/** Whether any byte has the high bit set. */
+/** Whether any byte has the high bit set (checked four bytes at a time). */
 export function has8bitBytes(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
+  const alignedStart = (4 - (bytes.byteOffset % 4)) % 4;
+  if (bytes.length < alignedStart + 4) {
+    for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
+    return false;
+  }
+  const words = (bytes.length - alignedStart) >> 2;
+  for (let i = 0; i < alignedStart; i++) if (bytes[i]! >= 0x80) return true;
+  const view = new Uint32Array(bytes.buffer, bytes.byteOffset + alignedStart, words);
+  for (let i = 0; i < words; i++) if ((view[i]! & 0x80808080) !== 0) return true;
+  for (let i = alignedStart + words * 4; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
   return false;
 }
 

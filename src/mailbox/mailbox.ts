@@ -54,6 +54,12 @@ export class Mailbox {
   #isLeased = false;
   #isKeywordsLoaded = false;
   #isGone = false;
+  /**
+   * Reads in progress, by base name. A file being read is unlinked at
+   * expunge, never recycled: a spare is written over in place, and the
+   * reader must go on seeing the message it opened.
+   */
+  readonly #readers = new Map<string, number>();
 
   /** Use `Mailboxes.openMailbox`. */
   constructor(options: MailboxOptions) {
@@ -130,12 +136,18 @@ export class Mailbox {
     for (let attempt = 0; attempt < 2; attempt++) {
       const entry = this.#table.get(uid);
       if (entry === undefined) break;
+      const path = this.#path(entry);
+      this.#readers.set(entry.base, (this.#readers.get(entry.base) ?? 0) + 1);
       try {
-        return await read(this.#path(entry));
+        return await read(path);
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
         this.#isDirty = true;
         await this.refresh();
+      } finally {
+        const left = this.#readers.get(entry.base)! - 1;
+        if (left === 0) this.#readers.delete(entry.base);
+        else this.#readers.set(entry.base, left);
       }
     }
     throw new MessageGoneError(uid);
@@ -190,7 +202,9 @@ export class Mailbox {
         const entry = this.#table.get(uid);
         if (entry === undefined) continue;
         try {
-          await this.#options.removeFile(this.#path(entry));
+          const path = this.#path(entry);
+          if (this.#readers.has(entry.base)) await Deno.remove(path);
+          else await this.#options.removeFile(path);
         } catch (error) {
           if (!(error instanceof Deno.errors.NotFound)) throw error;
         }

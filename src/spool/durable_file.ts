@@ -131,14 +131,19 @@ export async function writeFreshFileDurably(
     await writeFileDurably(fallbackPath, chunks);
     return fallbackPath;
   }
+  // Written over the old bytes in place, then cut to length: no block is freed
+  // or allocated unless the sizes differ.
+  let written = 0;
   try {
     for (const chunk of chunks) {
       let offset = 0;
       while (offset < chunk.length) offset += spare.file.writeSync(chunk.subarray(offset));
+      written += chunk.length;
     }
+    if (written < spare.size) spare.file.truncateSync(written);
     await spare.file.syncData();
   } catch (error) {
-    spares!.giveBack(spare.path);
+    spares!.giveBack(spare.path, Math.max(spare.size, written));
     throw error;
   } finally {
     spare.file.close();
@@ -148,8 +153,10 @@ export async function writeFreshFileDurably(
 
 /** Undoes `writeFreshFileDurably` after a failed commit: a spare goes back, a new file goes. */
 export async function discardFresh(path: string, spares: SpareFiles | null): Promise<void> {
-  if (spares?.owns(path)) spares.giveBack(path);
-  else await Deno.remove(path).catch(() => {});
+  if (spares?.owns(path)) {
+    const size = await Deno.lstat(path).then((info) => info.size, () => 0);
+    spares.giveBack(path, size);
+  } else await Deno.remove(path).catch(() => {});
 }
 
 /**

@@ -1,75 +1,94 @@
 /**
- * Spare files: empty files kept in `queue/spare/` so that accepting a
- * message never has to create one.
+ * Spare files: files kept in `queue/spare/` so that accepting a message
+ * never has to create one, and finishing one never has to free one.
  *
- * Creating a file means allocating an inode, and on ext4 that is not cheap:
- * without a journal the allocator steps over every inode freed in the last
- * minutes (`recently_deleted`), so after a burst of deletions each create
- * costs up to a millisecond of CPU, on the thread that asked. A mail server
- * deletes a file for every message it finishes. So finished files are not
- * deleted: they are emptied and parked here, and the next message is written
- * into one of them (PostgreSQL recycles its WAL segments for the same reason).
- * While the server is quiet the pool is topped up to its target.
+ * On these ext4 disks both ends are dear. Creating a file allocates an
+ * inode, and without a journal the allocator steps over every inode freed
+ * in the last minutes (`recently_deleted`): after a burst of deletions each
+ * create costs up to a millisecond of CPU. Freeing a file's blocks (unlink,
+ * truncate) costs some 50 us more with `discard`. A mail server frees a file
+ * for every message it finishes. So a finished file is parked here as it is,
+ * and the next message is written over it in place: no inode allocated, no
+ * block freed or allocated when the new message is no smaller (PostgreSQL
+ * recycles its WAL segments the same way).
  *
- * Only the server process uses the pool; a spare's name means nothing and
- * its contents (after a crash, possibly an old message) are cut at reuse.
+ * While the spool is quiet, parked files are emptied (a deleted message
+ * does not linger) and the pool is topped up to its target.
+ *
+ * Only the server process uses the pool. A spare's name means nothing; what
+ * is in it (an old message, or half of a new one after a crash) is garbage
+ * that the next writer overwrites and cuts to length.
  */
 import { join } from "node:path";
 
-/** How long the pool waits after its last use (or its opening) before topping itself up. */
-const REFILL_QUIET_MS = 1_000;
+/** How long the spool must be quiet (no take, no park) before the pool tidies itself. */
+const QUIET_MS = 1_000;
 /**
- * Files created per refill step, on the main thread (async creates would
- * wake a pool thread each, and threads cost memory); the loop yields between
- * steps so a new connection waits at most one step.
+ * Files emptied or created per tidying step, on the main thread (async calls
+ * would wake a pool thread each, and threads cost memory); the loop yields
+ * between steps so a new connection waits at most one step.
  */
-const REFILL_BATCH = 8;
+const STEP_FILES = 8;
 
-/** A spare opened for writing, already emptied. */
+/** A spare opened for writing at offset 0; `size` bytes of old content may follow. */
 export interface TakenSpare {
   path: string;
   file: Deno.FsFile;
+  size: number;
+}
+
+interface Spare {
+  name: string;
+  size: number;
 }
 
 /** The pool of spare files of one spool. Create with `SpareFiles.open`. */
 export class SpareFiles {
   readonly dir: string;
-  readonly #names: string[];
+  readonly #spares: Spare[];
   readonly #target: number;
   readonly #max: number;
   /** Names this run gives to parked files: unique against any leftover of an earlier run. */
   readonly #prefix = `${Date.now().toString(36)}-${Deno.pid}-`;
   #counter = 0;
-  /** When a spare was last taken or a file parked: the refill waits for a quiet spell. */
+  /** Parked files that still hold bytes (emptied when the spool is quiet). */
+  #unemptied = 0;
+  /** When a spare was last taken or a file parked. */
   #lastUseMs = Date.now();
-  #refillTimer: ReturnType<typeof setTimeout> | null = null;
-  #isRefilling = false;
+  #tidyTimer: ReturnType<typeof setTimeout> | null = null;
+  #isTidying = false;
   #isClosed = false;
 
-  private constructor(dir: string, names: string[], options: { target: number; max: number }) {
+  private constructor(dir: string, spares: Spare[], options: { target: number; max: number }) {
     this.dir = dir;
-    this.#names = names;
+    this.#spares = spares;
+    this.#unemptied = spares.filter((spare) => spare.size > 0).length;
     this.#target = options.target;
     this.#max = Math.max(options.max, options.target);
   }
 
   /**
-   * Opens the pool in `dir` (created if missing) with the spares already
-   * there, and starts topping it up to `target` in the background. At most
-   * `max` files are ever parked; beyond that, finished files are deleted.
+   * Opens the pool in `dir` (created if missing) with the files already
+   * there, and tidies it once the spool is quiet: parked files emptied, the
+   * pool filled to `target`. At most `max` files are parked; beyond that,
+   * finished files are deleted.
    */
   static async open(dir: string, options: { target: number; max: number }): Promise<SpareFiles> {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    const names: string[] = [];
-    for await (const entry of Deno.readDir(dir)) if (entry.isFile) names.push(entry.name);
-    const pool = new SpareFiles(dir, names, options);
-    pool.#scheduleRefill();
+    const spares: Spare[] = [];
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile) continue;
+      const size = await Deno.lstat(join(dir, entry.name)).then((info) => info.size, () => -1);
+      if (size >= 0) spares.push({ name: entry.name, size });
+    }
+    const pool = new SpareFiles(dir, spares, options);
+    pool.#scheduleTidy();
     return pool;
   }
 
-  /** Spares ready now. */
+  /** Files in the pool now. */
   get count(): number {
-    return this.#names.length;
+    return this.#spares.length;
   }
 
   /** Whether `path` names a file of this pool. */
@@ -78,17 +97,20 @@ export class SpareFiles {
   }
 
   /**
-   * Takes a spare and opens it for writing, emptied; null when none is left
-   * (or the one taken has gone: the caller then creates a file as before).
-   * The caller owns the file until it renames it away or gives it back.
+   * Takes a spare and opens it for writing at offset 0; null when none is
+   * left (the caller then creates a file as before). The caller owns it
+   * until it renames it away or gives it back, and must cut it to the
+   * length it wrote (`writeFreshFileDurably` does).
    */
   take(): TakenSpare | null {
     this.#lastUseMs = Date.now();
-    this.#scheduleRefill();
-    while (this.#names.length > 0) {
-      const path = join(this.dir, this.#names.pop()!);
+    this.#scheduleTidy();
+    while (this.#spares.length > 0) {
+      const spare = this.#spares.pop()!;
+      if (spare.size > 0) this.#unemptied--;
+      const path = join(this.dir, spare.name);
       try {
-        return { path, file: Deno.openSync(path, { write: true, truncate: true }) };
+        return { path, file: Deno.openSync(path, { write: true }), size: spare.size };
       } catch {
         // Removed behind our back: try the next one.
       }
@@ -96,24 +118,22 @@ export class SpareFiles {
     return null;
   }
 
-  /** Returns a taken spare that was not used (a failed write); it is emptied at its next use. */
-  giveBack(path: string): void {
+  /** Returns a taken spare that was not used (a failed write), holding at most `size` bytes. */
+  giveBack(path: string, size: number): void {
     if (!this.owns(path)) return;
-    this.#names.push(path.slice(this.dir.length + 1));
+    this.#park(path.slice(this.dir.length + 1), size);
   }
 
   /**
    * Removes `path` from where it is (a finished queue file, an expunged
-   * message) as `Deno.remove` would, but keeps its inode as a spare when
-   * the pool has room and `path` is the file's only name: a file still
-   * linked elsewhere (the same message in another mailbox) is never emptied.
-   * Rejects with NotFound like `Deno.remove` when `path` does not exist. The
-   * name is gone when this returns; emptying the file (freeing its blocks)
-   * happens off the main thread.
+   * message) as `Deno.remove` would, but keeps the file as a spare when the
+   * pool has room and `path` is its only name: a file still linked elsewhere
+   * (the same message in another mailbox) is never reused. Rejects with
+   * NotFound like `Deno.remove` when `path` does not exist.
    */
   recycle(path: string): Promise<void> {
     this.#lastUseMs = Date.now();
-    if (this.#isClosed || this.#names.length >= this.#max) return Deno.remove(path);
+    if (this.#isClosed || this.#spares.length >= this.#max) return Deno.remove(path);
     const name = this.#prefix + (++this.#counter).toString(36);
     const parked = join(this.dir, name);
     try {
@@ -122,69 +142,92 @@ export class SpareFiles {
       if (error instanceof Deno.errors.NotFound) return Promise.reject(error);
       return Deno.remove(path); // another file system, say: delete as before
     }
-    let isOnlyName = false;
+    let info: Deno.FileInfo | null = null;
     try {
-      isOnlyName = Deno.lstatSync(parked).nlink === 1;
+      info = Deno.lstatSync(parked);
     } catch { /* gone already */ }
-    if (!isOnlyName) return Deno.remove(parked).catch(() => {});
-    return Deno.truncate(parked, 0).then(
-      () => void this.#names.push(name),
-      () => Deno.remove(parked).catch(() => {}),
-    );
+    if (info === null || info.nlink !== 1) return Deno.remove(parked).catch(() => {});
+    this.#park(name, info.size);
+    this.#scheduleTidy();
+    return Promise.resolve();
   }
 
-  /** Stops the background refill (the server is stopping). */
+  /** Stops tidying (the server is stopping). */
   close(): void {
     this.#isClosed = true;
-    if (this.#refillTimer !== null) clearTimeout(this.#refillTimer);
-    this.#refillTimer = null;
+    if (this.#tidyTimer !== null) clearTimeout(this.#tidyTimer);
+    this.#tidyTimer = null;
   }
 
-  /** Tops the pool up once the spool has been quiet for a while: never while mail is moving. */
-  #scheduleRefill(): void {
-    if (this.#isClosed || this.#refillTimer !== null || this.#names.length >= this.#target) return;
+  #park(name: string, size: number): void {
+    this.#spares.push({ name, size });
+    if (size > 0) this.#unemptied++;
+  }
+
+  #hasWork(): boolean {
+    return this.#unemptied > 0 || this.#spares.length < this.#target;
+  }
+
+  /** Tidies once the spool has been quiet for a while: never while mail is moving. */
+  #scheduleTidy(): void {
+    if (this.#isClosed || this.#tidyTimer !== null || !this.#hasWork()) return;
     const quietFor = Date.now() - this.#lastUseMs;
     const timer = setTimeout(() => {
-      this.#refillTimer = null;
-      if (Date.now() - this.#lastUseMs < REFILL_QUIET_MS) this.#scheduleRefill();
-      else void this.#refill();
-    }, Math.max(0, REFILL_QUIET_MS - quietFor));
-    this.#refillTimer = timer;
+      this.#tidyTimer = null;
+      if (Date.now() - this.#lastUseMs < QUIET_MS) this.#scheduleTidy();
+      else void this.#tidy();
+    }, Math.max(0, QUIET_MS - quietFor));
+    this.#tidyTimer = timer;
     Deno.unrefTimer(timer);
   }
 
-  /** Creates spares until the target is reached, a few at a time, while the spool stays quiet. */
-  async #refill(): Promise<void> {
-    if (this.#isRefilling) return;
-    this.#isRefilling = true;
+  /** Empties parked files, then creates spares up to the target, a step at a time. */
+  async #tidy(): Promise<void> {
+    if (this.#isTidying) return;
+    this.#isTidying = true;
     try {
-      while (
-        !this.#isClosed && this.#names.length < this.#target &&
-        Date.now() - this.#lastUseMs >= REFILL_QUIET_MS
-      ) {
-        let made = 0;
-        for (let i = 0; i < REFILL_BATCH && this.#names.length < this.#target; i++) {
-          const name = this.#createOne();
-          if (name === null) break;
-          this.#names.push(name);
-          made++;
-        }
-        if (made === 0) break; // disk full or gone: try again after the next quiet spell
+      while (!this.#isClosed && this.#hasWork() && Date.now() - this.#lastUseMs >= QUIET_MS) {
+        const done = this.#unemptied > 0 ? this.#emptySome() : this.#createSome();
+        if (done === 0) break; // disk full or gone: try again after the next quiet spell
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
     } finally {
-      this.#isRefilling = false;
+      this.#isTidying = false;
     }
-    this.#scheduleRefill(); // interrupted by new mail: carry on when it is quiet again
+    this.#scheduleTidy(); // interrupted by new mail: carry on when it is quiet again
   }
 
-  #createOne(): string | null {
-    const name = this.#prefix + (++this.#counter).toString(36);
-    try {
-      Deno.openSync(join(this.dir, name), { write: true, createNew: true, mode: 0o600 }).close();
-      return name;
-    } catch {
-      return null;
+  #emptySome(): number {
+    let done = 0;
+    for (let i = this.#spares.length - 1; i >= 0 && done < STEP_FILES; i--) {
+      const spare = this.#spares[i]!;
+      if (spare.size === 0) continue;
+      try {
+        Deno.truncateSync(join(this.dir, spare.name), 0);
+        spare.size = 0;
+        this.#unemptied--;
+        done++;
+      } catch {
+        this.#spares.splice(i, 1); // gone or unusable: forget it
+        this.#unemptied--;
+        done++;
+      }
     }
+    return done;
+  }
+
+  #createSome(): number {
+    let done = 0;
+    while (done < STEP_FILES && this.#spares.length < this.#target) {
+      const name = this.#prefix + (++this.#counter).toString(36);
+      try {
+        Deno.openSync(join(this.dir, name), { write: true, createNew: true, mode: 0o600 }).close();
+      } catch {
+        break;
+      }
+      this.#spares.push({ name, size: 0 });
+      done++;
+    }
+    return done;
   }
 }

@@ -78,3 +78,45 @@ for (const [name, input, lines, expected] of TOP_CASES) {
     assert.equal(decoder.decode(headerAndBodyLines(encoder.encode(input), lines)), expected);
   });
 }
+
+/** The byte-at-a-time definition dotStuff() must agree with (its first implementation). */
+function referenceDotStuff(bytes: Uint8Array, isBareCrLineEnd: boolean, isTerminated: boolean) {
+  const out: number[] = [];
+  let isLineStart = true;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    const isBareCr = isBareCrLineEnd && byte === 13 && bytes[i + 1] !== 10;
+    if (isLineStart && byte === 46) out.push(46);
+    if (byte === 10 && (i === 0 || bytes[i - 1] !== 13)) out.push(13);
+    out.push(byte);
+    if (isBareCr) out.push(10);
+    isLineStart = byte === 10 || isBareCr;
+  }
+  if (bytes.length > 0 && !isLineStart) out.push(13, 10);
+  if (isTerminated) out.push(46, 13, 10);
+  return new Uint8Array(out);
+}
+
+Deno.test("dotStuff() agrees with the byte-at-a-time definition on 20,000 random inputs", () => {
+  // A small alphabet makes every awkward neighbour (CR CR LF, LF dot, CR at the end) common.
+  const alphabet = [46, 13, 10, 97];
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  for (let n = 0; n < 20_000; n++) {
+    const input = Uint8Array.from(
+      { length: Math.floor(random() * 12) },
+      () => alphabet[Math.floor(random() * alphabet.length)]!,
+    );
+    for (const isBareCrLineEnd of [false, true]) {
+      for (const isTerminated of [false, true]) {
+        const got = dotStuff(input, { isBareCrLineEnd, isTerminated });
+        const want = referenceDotStuff(input, isBareCrLineEnd, isTerminated);
+        assert.deepEqual(
+          got,
+          want,
+          `${JSON.stringify(decoder.decode(input))} bareCr=${isBareCrLineEnd} term=${isTerminated}`,
+        );
+      }
+    }
+  }
+});

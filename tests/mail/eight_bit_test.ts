@@ -108,3 +108,21 @@ Deno.test("downgradeTo7bit() keeps bytes 0x80-0x9F exact", () => {
   const input = new Uint8Array([...encoder.encode("Subject: x\r\n\r\n"), 0x80, 0x9f]);
   assert.equal(latin1(downgradeTo7bit(input)).endsWith("=80=9F"), true);
 });
+
+Deno.test("has8bitBytes() finds a high byte at every position and alignment", () => {
+  const backing = new Uint8Array(64).fill(0x61);
+  for (let offset = 0; offset < 4; offset++) {
+    for (let length = 0; length <= 20; length++) {
+      const view = backing.subarray(offset, offset + length);
+      assert.equal(has8bitBytes(view), false, `clean offset=${offset} length=${length}`);
+      for (let at = 0; at < length; at++) {
+        view[at] = 0x80;
+        assert.equal(has8bitBytes(view), true, `offset=${offset} length=${length} at=${at}`);
+        view[at] = 0x61;
+      }
+    }
+  }
+  // Bytes outside the view do not count.
+  backing[0] = 0xff;
+  assert.equal(has8bitBytes(backing.subarray(1, 9)), false);
+});

@@ -39,7 +39,7 @@ Deno.test("the pool fills to its target in the background and reopens with what 
   again.close();
 });
 
-Deno.test("take() never hands out one spare twice, and a spare's old bytes are cut", async () => {
+Deno.test("take() never hands out one spare twice and says how many old bytes it holds", async () => {
   const dir = join(tempDir(), "spare");
   Deno.mkdirSync(dir);
   for (let i = 0; i < 5; i++) Deno.writeTextFileSync(join(dir, `old${i}`), "stale secret text");
@@ -51,13 +51,13 @@ Deno.test("take() never hands out one spare twice, and a spare's old bytes are c
     assert.ok(!taken.has(spare.path));
     taken.add(spare.path);
     spare.file.close();
-    assert.equal(Deno.statSync(spare.path).size, 0);
+    assert.equal(spare.size, "stale secret text".length);
   }
   assert.equal(pool.take(), null);
   pool.close();
 });
 
-Deno.test("recycle() parks a file with one name and empties it; a linked file is only unlinked", async () => {
+Deno.test("recycle() parks a file with one name (emptied once quiet); a linked file is only unlinked", async () => {
   const root = tempDir();
   const pool = await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 });
   const single = join(root, "single");
@@ -66,7 +66,11 @@ Deno.test("recycle() parks a file with one name and empties it; a linked file is
   assert.throws(() => Deno.statSync(single), Deno.errors.NotFound);
   assert.equal(pool.count, 1);
   const [parked] = namesIn(join(root, "spare"));
-  assert.equal(Deno.statSync(join(root, "spare", parked!)).size, 0);
+  // Kept as it is while mail moves; a quiet second later its bytes are gone.
+  await eventually(
+    () => Deno.statSync(join(root, "spare", parked!)).size === 0,
+    "a parked file is emptied when the spool is quiet",
+  );
 
   // The same message in two mailboxes: removing one name must leave the other intact.
   const first = join(root, "first");
@@ -95,14 +99,27 @@ Deno.test("recycle() deletes instead of parking once the pool holds its maximum"
   pool.close();
 });
 
-Deno.test("writeFreshFileDurably() uses a spare when there is one, else the fallback path", async () => {
+Deno.test("writeFreshFileDurably() writes over a spare and cuts it to length, else creates", async () => {
   const root = tempDir();
   const pool = await SpareFiles.open(join(root, "spare"), { target: 0, max: 4 });
-  Deno.writeTextFileSync(join(root, "done"), "an old, longer message that must not show through");
-  await pool.recycle(join(root, "done"));
-  const first = await writeFreshFileDurably([encoder.encode("new")], join(root, "a"), pool);
-  assert.ok(pool.owns(first));
-  assert.equal(Deno.readTextFileSync(first), "new");
+  const cases: [string, string][] = [
+    ["an old, longer message that must not show through", "new"],
+    ["short", "a new message longer than the old one"],
+    ["same size", "SAME SIZE"],
+    ["", "into an empty spare"],
+  ];
+  for (const [old, text] of cases) {
+    Deno.writeTextFileSync(join(root, "done"), old);
+    await pool.recycle(join(root, "done"));
+    const written = await writeFreshFileDurably(
+      [encoder.encode(text.slice(0, 2)), encoder.encode(text.slice(2))],
+      join(root, "fallback"),
+      pool,
+    );
+    assert.ok(pool.owns(written), `${old} -> ${text}`);
+    assert.equal(Deno.readTextFileSync(written), text);
+    Deno.removeSync(written);
+  }
   const second = await writeFreshFileDurably([encoder.encode("two")], join(root, "b"), pool);
   assert.equal(second, join(root, "b"));
   assert.equal(Deno.readTextFileSync(second), "two");
@@ -164,5 +181,30 @@ Deno.test("Maildir delivery through spares: two recipients, one deletes, the oth
   bob.release();
   // The last name went: now the file is a spare again.
   assert.equal(spool.spares!.count, 2);
+  spool.spares!.close();
+});
+
+Deno.test("a message being read when it is expunged is unlinked, not recycled", async () => {
+  const spoolDir = tempDir();
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 1 });
+  const store = new MaildirStore({ spoolDir, hostname: "mx.test" });
+  const mailboxes = new Mailboxes({
+    spoolDir,
+    hostname: "mx.test",
+    log: quiet,
+    store,
+    spares: spool.spares,
+  });
+  // Big enough that the read is still in flight when the expunge runs.
+  const text = "Subject: big\r\n\r\n" + "x".repeat(8 * 1024 * 1024) + "\r\n";
+  await store.deliver(["bob@example.test"], [encoder.encode(text)]);
+  const before = spool.spares!.count;
+  const mailbox = await mailboxes.openMailbox("bob@example.test");
+  const [message] = await mailbox.refresh();
+  const reading = mailbox.readMessage(message!.uid);
+  await mailbox.expunge([message!.uid]);
+  assert.equal(decoder.decode(await reading), text);
+  assert.equal(spool.spares!.count, before, "the file being read did not become a spare");
+  mailbox.release();
   spool.spares!.close();
 });
