@@ -77,9 +77,10 @@ async function scenario(
 
 const server = await startBenchServer({ root, spoolDir: `${benchRoot}/spool` });
 try {
-  notes.spareFilesReady = await server.settle({ spares: DEFAULT_SPARE_FILES, timeoutMs: 15_000 });
-  say(`server settled: ${notes.spareFilesReady} spare files ready (the default pool)`);
   notes.idleRssMb = (await server.usage()).rssMb;
+  notes.spareFilesReady = await server.settle({ spares: DEFAULT_SPARE_FILES, timeoutMs: 15_000 });
+  notes.settledRssMb = (await server.usage()).rssMb;
+  say(`server settled: ${notes.spareFilesReady} spare files ready (the default pool)`);
   await runLoad({
     port: server.smtpPort,
     sessions: 4,
@@ -111,6 +112,32 @@ try {
   if (source) notes.smtpSource = source;
 } finally {
   await server.stop();
+}
+
+// The same intake with a pool that covers the whole run: a server whose
+// finished messages (queue, POP3 deletions) keep the pool fed never creates
+// a file, however recently other files on the disk were deleted.
+const pooled = await startBenchServer({
+  root,
+  spoolDir: `${benchRoot}/spool-pooled`,
+  extraFlags: [`--spare-files=${totalMessages + 200}`],
+});
+try {
+  notes.pooledSpareFiles = await pooled.settle({ spares: totalMessages + 200, timeoutMs: 60_000 });
+  await runLoad({
+    port: pooled.smtpPort,
+    sessions: 4,
+    messagesPerConnection: 5,
+    messages: 200,
+    countDelivered: pooled.countDelivered,
+  });
+  await scenario("20 sess, 1 msg/conn, all spare", pooled, {
+    sessions: 20,
+    messagesPerConnection: 1,
+    messages: totalMessages,
+  });
+} finally {
+  await pooled.stop();
 }
 
 const drain = await runDrain({ root, benchRoot, messages: totalMessages });
@@ -158,6 +185,11 @@ if (isJson) {
   console.log(line(header));
   console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
   for (const row of table) console.log(line(row));
-  console.log(`idle RSS ${notes.idleRssMb} MB at start, ${notes.idleRssAfterMb} MB after load`);
+  console.log(
+    `idle RSS ${notes.idleRssMb} MB at start, ${notes.settledRssMb} MB once the pool is made, ${notes.idleRssAfterMb} MB after load`,
+  );
+  console.log(
+    `"all spare": a server with ${notes.pooledSpareFiles} spare files ready, one for every message`,
+  );
   if (notes.smtpSource) console.log(`smtp-source: ${JSON.stringify(notes.smtpSource)}`);
 }
