@@ -8,9 +8,11 @@
  * - address fields (From, To, Cc, Reply-To, ...): see
  *   `encodeAddressField` (display names and comments as encoded words,
  *   domains as A-labels, an 8-bit local part refused);
+ * - Content-Type and Content-Disposition: 8-bit parameter values (file
+ *   names) become RFC 2231 extended values (`mime_parameter_encoding.ts`);
  * - fields whose syntax gives the text a meaning encoded words would
- *   change (message identifiers, Date, MIME structure fields, signatures):
- *   refused;
+ *   change (message identifiers, Date, other MIME structure fields,
+ *   signatures): refused;
  * - every other field (Subject, Comments, Content-Description, extension
  *   fields, trace text): unstructured text (RFC 5322 3.6.5, 3.6.8), so its
  *   8-bit words become RFC 2047 encoded words (RFC 2047 5(1)).
@@ -18,6 +20,7 @@
  */
 import { encodeAddressField, HeaderEncodingError } from "./address_field_encoding.ts";
 import { encodeWords, type FieldPiece, foldField } from "./encoded_word_writer.ts";
+import { encodeMimeParameters } from "./mime_parameter_encoding.ts";
 
 export { HeaderEncodingError };
 
@@ -45,6 +48,9 @@ const ADDRESS_FIELDS = new Set([
   "mail-reply-to",
 ]);
 
+/** Fields whose 8-bit parameter values have an RFC 2231 form. */
+const MIME_PARAMETER_FIELDS = new Set(["content-type", "content-disposition"]);
+
 /** Structured fields where encoded words are not allowed or would change the meaning. */
 const REFUSED_FIELDS = new Set([
   "date",
@@ -54,9 +60,7 @@ const REFUSED_FIELDS = new Set([
   "in-reply-to",
   "references",
   "mime-version",
-  "content-type",
   "content-transfer-encoding",
-  "content-disposition",
   "content-id",
   "content-language",
   "content-location",
@@ -101,6 +105,7 @@ function encodeField(field: string): string {
   const key = name.trimEnd().toLowerCase();
   const value = field.slice(colon + 1).replace(/\r\n(?=[ \t])/g, "");
   const label = name.trimEnd();
+  if (MIME_PARAMETER_FIELDS.has(key)) return foldField(name, encodeMimeParameters(value, label));
   if (REFUSED_FIELDS.has(key) || key.startsWith("arc-")) {
     throw new HeaderEncodingError(`${label}: 8-bit text where encoded words are not allowed`);
   }

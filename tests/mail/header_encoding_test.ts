@@ -77,9 +77,9 @@ const refusals: { name: string; input: string; reason: RegExp }[] = [
   },
   { name: "8-bit in Message-ID", input: "Message-ID: <ä@x>\r\n", reason: /Message-ID/ },
   {
-    name: "8-bit in a Content-Type parameter",
-    input: 'Content-Type: text/plain; name="ä.txt"\r\n',
-    reason: /Content-Type/,
+    name: "8-bit in a media type",
+    input: "Content-Type: text/plä; name=a.txt\r\n",
+    reason: /Content-Type: 8-bit text outside a parameter value/,
   },
   { name: "an 8-bit domain literal", input: "To: a@[ä]\r\n", reason: /literal/ },
   { name: "an 8-bit field name", input: "Sübject: x\r\n", reason: /name/ },
@@ -94,3 +94,13 @@ for (const c of refusals) {
     });
   });
 }
+
+Deno.test("encodeHeaderSection() refuses a MIME parameter in an unknown 8-bit charset", () => {
+  // A binary string: 0xE9 is one raw byte here (Latin-1 "é"), not UTF-8.
+  const input = 'Content-Disposition: attachment; filename="caf\xe9.txt"\r\n';
+  assert.throws(() => encodeHeaderSection(input), (error: unknown) => {
+    assert.ok(error instanceof HeaderEncodingError);
+    assert.match(error.message, /parameter filename is 8-bit but not UTF-8/);
+    return true;
+  });
+});

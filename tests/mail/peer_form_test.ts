@@ -129,3 +129,23 @@ for (const c of cases) {
     assert.equal(!/[\x80-\xff]/.test(latin1(form.message)), c.expect.is7bit);
   });
 }
+
+Deno.test("an attachment with a UTF-8 file name reaches a 7-bit peer with an RFC 2231 name", () => {
+  const message = "MIME-Version: 1.0\r\n" +
+    'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' +
+    "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n" +
+    '--b\r\nContent-Type: application/pdf; name="Bücher.pdf"\r\n' +
+    'Content-Disposition: attachment; filename="Bücher.pdf"\r\n' +
+    "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n";
+  const form = fitMessageToPeer(
+    { message: utf8(message), addresses: ASCII_ADDRESSES, isSmtputf8: false },
+    OLD,
+  );
+  assert.equal(form.kind, "send");
+  if (form.kind !== "send") return;
+  const out = latin1(form.message);
+  assert.ok(!/[\x80-\xff]/.test(out), "7-bit");
+  assert.match(out, /Content-Type: application\/pdf; name\*=utf-8''B%C3%BCcher\.pdf\r\n/);
+  assert.match(out, /Content-Disposition: attachment; filename\*=utf-8''B%C3%BCcher\.pdf\r\n/);
+  assert.match(out, /JVBERi0=/);
+});
