@@ -16,10 +16,16 @@ import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
 import { literal } from "../wire_format.ts";
 import type { Done, ImapCommand } from "./types.ts";
-import { resolveTargets } from "./targets.ts";
+import { resolveTargets, type Target } from "./targets.ts";
 import { formatInternalDate } from "./internal_date.ts";
+import { readAhead } from "../read_ahead.ts";
 
 const FLUSH_EVERY = 200;
+/** Reads kept in flight ahead of the message being sent, and their byte budget. */
+const READ_AHEAD_FILES = 16;
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+/** What `readHeader` reads at most (its default). */
+const HEADER_READ_BYTES = 256 * 1024;
 
 /** How much of a message the items need. */
 function readNeeded(items: readonly FetchItem[]): "none" | "header" | "full" {
@@ -51,20 +57,14 @@ function fetchWith(isUid: boolean) {
     const need = readNeeded(items);
     const marksSeen = !selected.isReadOnly && setsSeen(items);
     let count = 0;
-    for (const target of resolveTargets(selected, set, isUid)) {
-      let info = selected.mailbox.get(target.uid);
-      if (info === undefined) continue;
-      let text = "";
-      try {
-        if (need === "full") text = bytesToBinary(await selected.mailbox.readMessage(target.uid));
-        if (need === "header") text = bytesToBinary(await selected.mailbox.readHeader(target.uid));
-      } catch (error) {
-        if (error instanceof MessageGoneError) continue;
-        throw error;
-      }
+    const mailbox = selected.mailbox;
+    const send = async (target: Target, bytes: Uint8Array | null) => {
+      let info = mailbox.get(target.uid);
+      if (info === undefined) return;
+      const text = bytes === null ? "" : bytesToBinary(bytes);
       let isFlagChanged = false;
       if (marksSeen && !info.flags.includes("\\Seen")) {
-        const [updated] = await selected.mailbox.store([target.uid], { add: ["\\Seen"] }, {
+        const [updated] = await mailbox.store([target.uid], { add: ["\\Seen"] }, {
           origin: session,
         });
         if (updated !== undefined) info = updated;
@@ -76,6 +76,25 @@ function fetchWith(isUid: boolean) {
       }
       session.send(`* ${target.seq} FETCH (${parts.join(" ")})\r\n`);
       if (++count % FLUSH_EVERY === 0) session.connection.flush();
+    };
+    const targets = resolveTargets(selected, set, isUid);
+    if (need === "none") {
+      for (const target of targets) await send(target, null);
+      return {};
+    }
+    const reads = readAhead(targets, {
+      read: (target) =>
+        need === "full" ? mailbox.readMessage(target.uid) : mailbox.readHeader(target.uid),
+      sizeOf: (target) => {
+        const size = mailbox.get(target.uid)?.sizeBytes ?? 0;
+        return need === "header" ? Math.min(size, HEADER_READ_BYTES) : size;
+      },
+      maxFiles: READ_AHEAD_FILES,
+      maxBytes: READ_AHEAD_BYTES,
+    });
+    for await (const { item: target, result } of reads) {
+      if (result.ok) await send(target, result.value);
+      else if (!(result.error instanceof MessageGoneError)) throw result.error;
     }
     return {};
   };
