@@ -19,7 +19,8 @@
  * is in it (an old message, or half of a new one after a crash) is garbage
  * that the next writer overwrites and cuts to length.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { syncDir } from "./durable_file.ts";
 
 /** How long the spool must be quiet (no take, no park) before the pool tidies itself. */
 const QUIET_MS = 1_000;
@@ -53,6 +54,8 @@ export class SpareFiles {
   #counter = 0;
   /** Parked files that still hold bytes (emptied when the spool is quiet). */
   #unemptied = 0;
+  /** Recycled files waiting for their old directory's sync before they join the pool. */
+  #pending = 0;
   /** When a spare was last taken or a file parked. */
   #lastUseMs = Date.now();
   #tidyTimer: ReturnType<typeof setTimeout> | null = null;
@@ -78,8 +81,16 @@ export class SpareFiles {
     const spares: Spare[] = [];
     for await (const entry of Deno.readDir(dir)) {
       if (!entry.isFile) continue;
-      const size = await Deno.lstat(join(dir, entry.name)).then((info) => info.size, () => -1);
-      if (size >= 0) spares.push({ name: entry.name, size });
+      const path = join(dir, entry.name);
+      const info = await Deno.lstat(path).catch(() => null);
+      if (info === null) continue;
+      // Only an empty file with no other name is surely a spare. After a crash
+      // (spare/ is never fsynced) a spare/ name can survive next to the name
+      // the file was linked or renamed to (a queued or delivered message), and
+      // a parked file that still holds bytes may be one whose old name's
+      // removal never reached the disk. Either is dropped here, never reused.
+      if (info.size === 0 && info.nlink === 1) spares.push({ name: entry.name, size: 0 });
+      else await Deno.remove(path).catch(() => {});
     }
     const pool = new SpareFiles(dir, spares, options);
     pool.#scheduleTidy();
@@ -130,10 +141,17 @@ export class SpareFiles {
    * pool has room and `path` is its only name: a file still linked elsewhere
    * (the same message in another mailbox) is never reused. Rejects with
    * NotFound like `Deno.remove` when `path` does not exist.
+   *
+   * The file joins the pool only once its old directory is synced: without
+   * a journal, a spare written over before the removal of its old name is
+   * on disk could, after a power cut, show up under that name again with
+   * another message (another user's) in it. The caller does not wait for that.
    */
   recycle(path: string): Promise<void> {
     this.#lastUseMs = Date.now();
-    if (this.#isClosed || this.#spares.length >= this.#max) return Deno.remove(path);
+    if (this.#isClosed || this.#spares.length + this.#pending >= this.#max) {
+      return Deno.remove(path);
+    }
     const name = this.#prefix + (++this.#counter).toString(36);
     const parked = join(this.dir, name);
     try {
@@ -147,8 +165,16 @@ export class SpareFiles {
       info = Deno.lstatSync(parked);
     } catch { /* gone already */ }
     if (info === null || info.nlink !== 1) return Deno.remove(parked).catch(() => {});
-    this.#park(name, info.size);
-    this.#scheduleTidy();
+    const size = info.size;
+    this.#pending++;
+    syncDir(dirname(path) || ".").then(() => {
+      this.#pending--;
+      this.#park(name, size);
+      this.#scheduleTidy();
+    }, () => {
+      this.#pending--;
+      return Deno.remove(parked).catch(() => {}); // the old name may come back: never reuse it
+    });
     return Promise.resolve();
   }
 
