@@ -15,7 +15,9 @@
  * While the spool is quiet, parked files are emptied (a deleted message
  * does not linger) and the pool is topped up to its target.
  *
- * Only the server process uses the pool. A spare's name means nothing; what
+ * Only the server process uses the pool, and only one at a time (it holds
+ * `spare.lock` locked): two processes would hand one spare to two writers. A
+ * spare's name means nothing; what
  * is in it (an old message, or half of a new one after a crash) is garbage
  * that the next writer overwrites and cuts to length.
  */
@@ -30,6 +32,8 @@ const QUIET_MS = 1_000;
  * between steps so a new connection waits at most one step.
  */
 const STEP_FILES = 8;
+/** Next to the folder (`spare.lock`), held locked (flock) by the process that owns the pool. */
+const LOCK_SUFFIX = ".lock";
 
 /** A spare opened for writing at offset 0; `size` bytes of old content may follow. */
 export interface TakenSpare {
@@ -49,6 +53,7 @@ export class SpareFiles {
   readonly #spares: Spare[];
   readonly #target: number;
   readonly #max: number;
+  readonly #lock: Deno.FsFile;
   /** Names this run gives to parked files: unique against any leftover of an earlier run. */
   readonly #prefix = `${Date.now().toString(36)}-${Deno.pid}-`;
   #counter = 0;
@@ -62,8 +67,13 @@ export class SpareFiles {
   #isTidying = false;
   #isClosed = false;
 
-  private constructor(dir: string, spares: Spare[], options: { target: number; max: number }) {
+  private constructor(
+    dir: string,
+    spares: Spare[],
+    options: { target: number; max: number; lock: Deno.FsFile },
+  ) {
     this.dir = dir;
+    this.#lock = options.lock;
     this.#spares = spares;
     this.#unemptied = spares.filter((spare) => spare.size > 0).length;
     this.#target = options.target;
@@ -74,10 +84,19 @@ export class SpareFiles {
    * Opens the pool in `dir` (created if missing) with the files already
    * there, and tidies it once the spool is quiet: parked files emptied, the
    * pool filled to `target`. At most `max` files are parked; beyond that,
-   * finished files are deleted.
+   * finished files are deleted. Null when another process holds the pool
+   * (a second server on the same spool): it must run without one.
    */
-  static async open(dir: string, options: { target: number; max: number }): Promise<SpareFiles> {
+  static async open(
+    dir: string,
+    options: { target: number; max: number },
+  ): Promise<SpareFiles | null> {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    const lock = await Deno.open(dir + LOCK_SUFFIX, { write: true, create: true, mode: 0o600 });
+    if (!lock.tryLockSync(true)) {
+      lock.close();
+      return null;
+    }
     const spares: Spare[] = [];
     for await (const entry of Deno.readDir(dir)) {
       if (!entry.isFile) continue;
@@ -92,7 +111,7 @@ export class SpareFiles {
       if (info.size === 0 && info.nlink === 1) spares.push({ name: entry.name, size: 0 });
       else await Deno.remove(path).catch(() => {});
     }
-    const pool = new SpareFiles(dir, spares, options);
+    const pool = new SpareFiles(dir, spares, { ...options, lock });
     pool.#scheduleTidy();
     return pool;
   }
@@ -114,6 +133,7 @@ export class SpareFiles {
    * length it wrote (`writeFreshFileDurably` does).
    */
   take(): TakenSpare | null {
+    if (this.#isClosed) return null; // the lock is released: another server may own the files
     this.#lastUseMs = Date.now();
     this.#scheduleTidy();
     while (this.#spares.length > 0) {
@@ -178,9 +198,13 @@ export class SpareFiles {
     return Promise.resolve();
   }
 
-  /** Stops tidying (the server is stopping). */
+  /** Stops tidying and lets another process have the pool (the server is stopping). */
   close(): void {
+    if (this.#isClosed) return;
     this.#isClosed = true;
+    try {
+      this.#lock.close(); // closing releases the lock
+    } catch { /* already closed */ }
     if (this.#tidyTimer !== null) clearTimeout(this.#tidyTimer);
     this.#tidyTimer = null;
   }

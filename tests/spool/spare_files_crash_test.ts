@@ -78,7 +78,7 @@ Deno.test("a spare/ name that survived a crash next to a message's name never to
 
 Deno.test("a recycled file is handed out only after the removal of its old name is synced", async () => {
   const root = tempDir();
-  const pool = await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 });
+  const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 }))!;
   const folder = join(root, "cur");
   Deno.mkdirSync(folder);
   Deno.writeTextFileSync(join(folder, "expunged"), "alice's old message");
@@ -89,4 +89,33 @@ Deno.test("a recycled file is handed out only after the removal of its old name 
   await eventually(() => pool.count === 1, "parked once cur/ is synced");
 
   pool.close();
+});
+
+Deno.test("a second server on the same spool runs without spares instead of sharing the pool", async () => {
+  const root = tempDir();
+  const dir = join(root, "spare");
+  const first = (await SpareFiles.open(dir, { target: 0, max: 10 }))!;
+  Deno.writeTextFileSync(join(root, "done"), "finished message");
+  await first.recycle(join(root, "done"));
+  await eventually(() => first.count === 1, "parked");
+  // Both would take the same file and write two messages into it.
+  assert.equal(await SpareFiles.open(dir, { target: 0, max: 10 }), null);
+  const spoolDir = tempDir();
+  const owner = await Spool.open({ spoolDir, log: quiet, spareFiles: 1 });
+  const lines: string[] = [];
+  const second = await Spool.open({
+    spoolDir,
+    log: new Logger({ sink: (l) => lines.push(l) }),
+    spareFiles: 1,
+  });
+  assert.equal(second.spares, null);
+  assert.ok(lines.some((line) => line.includes("event=spool.spares_busy")));
+  owner.spares!.close();
+  // Once the owner stops, the pool is free again (and the stopped owner takes nothing).
+  first.close();
+  assert.equal(first.take(), null);
+  const next = await SpareFiles.open(dir, { target: 0, max: 10 });
+  assert.ok(next);
+  assert.equal(next.count, 0, "a non-empty leftover is not reused");
+  next.close();
 });
