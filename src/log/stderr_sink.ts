@@ -4,8 +4,8 @@
  * carries many sessions' events, so this saves a system call per event.
  *
  * Errors are written at once (with everything queued before them), and
- * whatever is queued is written when the process exits, so nothing is lost
- * on the way out.
+ * whatever is queued is written when the process exits or is about to die
+ * of an uncaught error, so nothing is lost on the way out.
  */
 
 const encoder = new TextEncoder();
@@ -39,6 +39,10 @@ export function writeStderrLine(line: string, isUrgent = false): void {
   if (!isExitHooked) {
     isExitHooked = true;
     globalThis.addEventListener("unload", flushStderrLog);
+    // An uncaught error ends the process without "unload": the lines leading
+    // up to a crash are the ones most worth having. (Listening changes nothing else.)
+    globalThis.addEventListener("error", flushStderrLog);
+    globalThis.addEventListener("unhandledrejection", flushStderrLog);
   }
   batch.push(line + "\n");
   batchBytes += line.length + 1;

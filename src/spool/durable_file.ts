@@ -153,10 +153,10 @@ export async function writeFreshFileDurably(
 
 /** Undoes `writeFreshFileDurably` after a failed commit: a spare goes back, a new file goes. */
 export async function discardFresh(path: string, spares: SpareFiles | null): Promise<void> {
-  if (spares?.owns(path)) {
-    const size = await Deno.lstat(path).then((info) => info.size, () => 0);
-    spares.giveBack(path, size);
-  } else await Deno.remove(path).catch(() => {});
+  const info = spares?.owns(path) ? await Deno.lstat(path).catch(() => null) : null;
+  // A spare still linked elsewhere (a link that could not be undone) is no spare any more.
+  if (info !== null && info.nlink === 1) spares!.giveBack(path, info.size);
+  else await Deno.remove(path).catch(() => {});
 }
 
 /**

@@ -15,11 +15,14 @@
  * While the spool is quiet, parked files are emptied (a deleted message
  * does not linger) and the pool is topped up to its target.
  *
- * Only the server process uses the pool. A spare's name means nothing; what
+ * Only the server process uses the pool, and only one at a time (it holds
+ * `spare.lock` locked): two processes would hand one spare to two writers. A
+ * spare's name means nothing; what
  * is in it (an old message, or half of a new one after a crash) is garbage
  * that the next writer overwrites and cuts to length.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { syncDir } from "./durable_file.ts";
 
 /** How long the spool must be quiet (no take, no park) before the pool tidies itself. */
 const QUIET_MS = 1_000;
@@ -29,6 +32,8 @@ const QUIET_MS = 1_000;
  * between steps so a new connection waits at most one step.
  */
 const STEP_FILES = 8;
+/** Next to the folder (`spare.lock`), held locked (flock) by the process that owns the pool. */
+const LOCK_SUFFIX = ".lock";
 
 /** A spare opened for writing at offset 0; `size` bytes of old content may follow. */
 export interface TakenSpare {
@@ -48,19 +53,27 @@ export class SpareFiles {
   readonly #spares: Spare[];
   readonly #target: number;
   readonly #max: number;
+  readonly #lock: Deno.FsFile;
   /** Names this run gives to parked files: unique against any leftover of an earlier run. */
   readonly #prefix = `${Date.now().toString(36)}-${Deno.pid}-`;
   #counter = 0;
   /** Parked files that still hold bytes (emptied when the spool is quiet). */
   #unemptied = 0;
+  /** Recycled files waiting for their old directory's sync before they join the pool. */
+  #pending = 0;
   /** When a spare was last taken or a file parked. */
   #lastUseMs = Date.now();
   #tidyTimer: ReturnType<typeof setTimeout> | null = null;
   #isTidying = false;
   #isClosed = false;
 
-  private constructor(dir: string, spares: Spare[], options: { target: number; max: number }) {
+  private constructor(
+    dir: string,
+    spares: Spare[],
+    options: { target: number; max: number; lock: Deno.FsFile },
+  ) {
     this.dir = dir;
+    this.#lock = options.lock;
     this.#spares = spares;
     this.#unemptied = spares.filter((spare) => spare.size > 0).length;
     this.#target = options.target;
@@ -71,17 +84,34 @@ export class SpareFiles {
    * Opens the pool in `dir` (created if missing) with the files already
    * there, and tidies it once the spool is quiet: parked files emptied, the
    * pool filled to `target`. At most `max` files are parked; beyond that,
-   * finished files are deleted.
+   * finished files are deleted. Null when another process holds the pool
+   * (a second server on the same spool): it must run without one.
    */
-  static async open(dir: string, options: { target: number; max: number }): Promise<SpareFiles> {
+  static async open(
+    dir: string,
+    options: { target: number; max: number },
+  ): Promise<SpareFiles | null> {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    const lock = await Deno.open(dir + LOCK_SUFFIX, { write: true, create: true, mode: 0o600 });
+    if (!lock.tryLockSync(true)) {
+      lock.close();
+      return null;
+    }
     const spares: Spare[] = [];
     for await (const entry of Deno.readDir(dir)) {
       if (!entry.isFile) continue;
-      const size = await Deno.lstat(join(dir, entry.name)).then((info) => info.size, () => -1);
-      if (size >= 0) spares.push({ name: entry.name, size });
+      const path = join(dir, entry.name);
+      const info = await Deno.lstat(path).catch(() => null);
+      if (info === null) continue;
+      // Only an empty file with no other name is surely a spare. After a crash
+      // (spare/ is never fsynced) a spare/ name can survive next to the name
+      // the file was linked or renamed to (a queued or delivered message), and
+      // a parked file that still holds bytes may be one whose old name's
+      // removal never reached the disk. Either is dropped here, never reused.
+      if (info.size === 0 && info.nlink === 1) spares.push({ name: entry.name, size: 0 });
+      else await Deno.remove(path).catch(() => {});
     }
-    const pool = new SpareFiles(dir, spares, options);
+    const pool = new SpareFiles(dir, spares, { ...options, lock });
     pool.#scheduleTidy();
     return pool;
   }
@@ -103,6 +133,7 @@ export class SpareFiles {
    * length it wrote (`writeFreshFileDurably` does).
    */
   take(): TakenSpare | null {
+    if (this.#isClosed) return null; // the lock is released: another server may own the files
     this.#lastUseMs = Date.now();
     this.#scheduleTidy();
     while (this.#spares.length > 0) {
@@ -130,10 +161,17 @@ export class SpareFiles {
    * pool has room and `path` is its only name: a file still linked elsewhere
    * (the same message in another mailbox) is never reused. Rejects with
    * NotFound like `Deno.remove` when `path` does not exist.
+   *
+   * The file joins the pool only once its old directory is synced: without
+   * a journal, a spare written over before the removal of its old name is
+   * on disk could, after a power cut, show up under that name again with
+   * another message (another user's) in it. The caller does not wait for that.
    */
   recycle(path: string): Promise<void> {
     this.#lastUseMs = Date.now();
-    if (this.#isClosed || this.#spares.length >= this.#max) return Deno.remove(path);
+    if (this.#isClosed || this.#spares.length + this.#pending >= this.#max) {
+      return Deno.remove(path);
+    }
     const name = this.#prefix + (++this.#counter).toString(36);
     const parked = join(this.dir, name);
     try {
@@ -147,14 +185,26 @@ export class SpareFiles {
       info = Deno.lstatSync(parked);
     } catch { /* gone already */ }
     if (info === null || info.nlink !== 1) return Deno.remove(parked).catch(() => {});
-    this.#park(name, info.size);
-    this.#scheduleTidy();
+    const size = info.size;
+    this.#pending++;
+    syncDir(dirname(path) || ".").then(() => {
+      this.#pending--;
+      this.#park(name, size);
+      this.#scheduleTidy();
+    }, () => {
+      this.#pending--;
+      return Deno.remove(parked).catch(() => {}); // the old name may come back: never reuse it
+    });
     return Promise.resolve();
   }
 
-  /** Stops tidying (the server is stopping). */
+  /** Stops tidying and lets another process have the pool (the server is stopping). */
   close(): void {
+    if (this.#isClosed) return;
     this.#isClosed = true;
+    try {
+      this.#lock.close(); // closing releases the lock
+    } catch { /* already closed */ }
     if (this.#tidyTimer !== null) clearTimeout(this.#tidyTimer);
     this.#tidyTimer = null;
   }

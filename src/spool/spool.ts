@@ -89,6 +89,9 @@ export class Spool {
         target: options.spareFiles,
         max: options.spareFiles * 4,
       });
+      if (spool.spares === null) {
+        options.log.warn("spool.spares_busy", { reason: "another process uses queue/spare/" });
+      }
     }
     return spool;
   }

@@ -39,6 +39,27 @@ Deno.test("stderr sink: queued lines are written, in order, when the process exi
   }
 });
 
+Deno.test("stderr sink: the lines before an uncaught error are written before the process dies", async (t) => {
+  const cases: [string, string][] = [
+    [
+      "an exception thrown at the top level",
+      `log.info("one"); log.warn("two"); throw new Error("x");`,
+    ],
+    [
+      "an exception thrown in a timer",
+      `setTimeout(() => { log.info("one"); log.warn("two"); throw new Error("x"); }, 1);`,
+    ],
+    ["an unhandled rejection", `log.info("one"); log.warn("two"); Promise.reject(new Error("x"));`],
+  ];
+  for (const [name, body] of cases) {
+    await t.step(name, async () => {
+      const text = await runChild(body);
+      assert.match(text, /Error: x/, "the child did die of the error");
+      assert.deepEqual(events(text), ["one", "two"]);
+    });
+  }
+});
+
 Deno.test("stderr sink: an error is written at once, after the lines queued before it", async () => {
   // The child logs, then hangs on a timer; only the urgent write can have put the error out.
   const child = new Deno.Command(Deno.execPath(), {

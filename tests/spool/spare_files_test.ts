@@ -29,21 +29,24 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
 
 Deno.test("the pool fills to its target in the background and reopens with what is there", async () => {
   const dir = join(tempDir(), "spare");
-  const pool = await SpareFiles.open(dir, { target: 40, max: 100 });
+  const pool = (await SpareFiles.open(dir, { target: 40, max: 100 }))!;
   await eventually(() => pool.count === 40, "pool reaches its target");
   assert.equal(namesIn(dir).length, 40);
   for (const name of namesIn(dir)) assert.equal(Deno.statSync(join(dir, name)).size, 0);
   pool.close();
-  const again = await SpareFiles.open(dir, { target: 40, max: 100 });
+  const again = (await SpareFiles.open(dir, { target: 40, max: 100 }))!;
   assert.equal(again.count, 40);
   again.close();
 });
 
 Deno.test("take() never hands out one spare twice and says how many old bytes it holds", async () => {
-  const dir = join(tempDir(), "spare");
-  Deno.mkdirSync(dir);
-  for (let i = 0; i < 5; i++) Deno.writeTextFileSync(join(dir, `old${i}`), "stale secret text");
-  const pool = await SpareFiles.open(dir, { target: 0, max: 10 });
+  const root = tempDir();
+  const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 }))!;
+  for (let i = 0; i < 5; i++) {
+    Deno.writeTextFileSync(join(root, `old${i}`), "stale secret text");
+    await pool.recycle(join(root, `old${i}`));
+  }
+  await eventually(() => pool.count === 5, "all five parked");
   const taken = new Set<string>();
   for (let i = 0; i < 5; i++) {
     const spare = pool.take();
@@ -59,12 +62,12 @@ Deno.test("take() never hands out one spare twice and says how many old bytes it
 
 Deno.test("recycle() parks a file with one name (emptied once quiet); a linked file is only unlinked", async () => {
   const root = tempDir();
-  const pool = await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 });
+  const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 }))!;
   const single = join(root, "single");
   Deno.writeTextFileSync(single, "message body");
   await pool.recycle(single);
   assert.throws(() => Deno.statSync(single), Deno.errors.NotFound);
-  assert.equal(pool.count, 1);
+  await eventually(() => pool.count === 1, "parked once its old folder is synced");
   const [parked] = namesIn(join(root, "spare"));
   // Kept as it is while mail moves; a quiet second later its bytes are gone.
   await eventually(
@@ -88,20 +91,20 @@ Deno.test("recycle() parks a file with one name (emptied once quiet); a linked f
 
 Deno.test("recycle() deletes instead of parking once the pool holds its maximum", async () => {
   const root = tempDir();
-  const pool = await SpareFiles.open(join(root, "spare"), { target: 0, max: 2 });
+  const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 2 }))!;
   for (let i = 0; i < 5; i++) {
     Deno.writeTextFileSync(join(root, `m${i}`), "x");
     await pool.recycle(join(root, `m${i}`));
   }
-  assert.equal(pool.count, 2);
+  await eventually(() => pool.count === 2, "two parked");
   assert.equal(namesIn(join(root, "spare")).length, 2);
-  assert.deepEqual(namesIn(root), ["spare"]);
+  assert.deepEqual(namesIn(root), ["spare", "spare.lock"]);
   pool.close();
 });
 
 Deno.test("writeFreshFileDurably() writes over a spare and cuts it to length, else creates", async () => {
   const root = tempDir();
-  const pool = await SpareFiles.open(join(root, "spare"), { target: 0, max: 4 });
+  const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 4 }))!;
   const cases: [string, string][] = [
     ["an old, longer message that must not show through", "new"],
     ["short", "a new message longer than the old one"],
@@ -111,6 +114,7 @@ Deno.test("writeFreshFileDurably() writes over a spare and cuts it to length, el
   for (const [old, text] of cases) {
     Deno.writeTextFileSync(join(root, "done"), old);
     await pool.recycle(join(root, "done"));
+    await eventually(() => pool.count === 1, "parked");
     const written = await writeFreshFileDurably(
       [encoder.encode(text.slice(0, 2)), encoder.encode(text.slice(2))],
       join(root, "fallback"),
@@ -150,7 +154,7 @@ Deno.test("the spool writes into spares and recycles finished messages, byte-exa
   }
   for (const qid of qids) await spool.remove(qid);
   assert.deepEqual(await spool.list(), []);
-  assert.equal(spool.spares!.count, 6);
+  await eventually(() => spool.spares!.count === 6, "all six parked");
   spool.spares!.close();
 });
 
@@ -180,7 +184,7 @@ Deno.test("Maildir delivery through spares: two recipients, one deletes, the oth
   await bob.expunge([bobs!.uid]);
   bob.release();
   // The last name went: now the file is a spare again.
-  assert.equal(spool.spares!.count, 2);
+  await eventually(() => spool.spares!.count === 2, "parked once new/ is synced");
   spool.spares!.close();
 });
 

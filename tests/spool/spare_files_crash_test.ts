@@ -1,0 +1,121 @@
+/**
+ * Spare files across crashes and power cuts (the disks have no journal):
+ * spare/ is never fsynced, so after a crash a spare/ name can outlive the
+ * move of its file into the queue or a mailbox, and a recycled file's old
+ * name can come back unless its directory was synced before the file is
+ * written over. Neither may ever let one message's bytes replace another's.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Logger } from "../../src/log/mod.ts";
+import { MaildirStore } from "../../src/mailbox/mod.ts";
+import { SpareFiles, Spool } from "../../src/spool/mod.ts";
+
+const encoder = new TextEncoder();
+const quiet = new Logger({ sink: () => {} });
+
+function tempDir(): string {
+  return Deno.makeTempDirSync({ prefix: "pillarbox-spare-crash-" });
+}
+
+/** Waits until `check` holds (the pool works in the background). */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(check(), what);
+}
+
+/** Leaves a message in the spool the way the server would have, without spares; returns its path. */
+type Stored = (spoolDir: string) => Promise<string>;
+
+const queued: Stored = async (spoolDir) => {
+  const spool = await Spool.open({ spoolDir, log: quiet });
+  const qid = await spool.accept({
+    envelope: { from: "a@x.test", rcpts: ["r@remote.test"], source: "smtp" },
+    message: encoder.encode("Subject: queued\r\n\r\nstill waiting for delivery\r\n"),
+  });
+  return join(spool.msgDir, qid);
+};
+
+const delivered: Stored = async (spoolDir) => {
+  const store = new MaildirStore({ spoolDir, hostname: "mx.test" });
+  await store.deliver(["bob@example.test"], [
+    encoder.encode("Subject: for bob\r\n\r\nbob's private mail\r\n"),
+  ]);
+  const newDir = join(spoolDir, "mail", "example.test", "bob", "new");
+  const [entry] = [...Deno.readDirSync(newDir)];
+  return join(newDir, entry!.name);
+};
+
+Deno.test("a spare/ name that survived a crash next to a message's name never touches the message", async (t) => {
+  const cases: [string, Stored][] = [
+    ["a queued message (crash between the link into msg/ and the unlink of the spare)", queued],
+    ["a delivered message (power cut before spare/ reached the disk)", delivered],
+  ];
+  for (const [name, store] of cases) {
+    await t.step(name, async () => {
+      const spoolDir = tempDir();
+      const path = await store(spoolDir);
+      const before = Deno.readFileSync(path);
+      const spareDir = join(spoolDir, "queue", "spare");
+      Deno.mkdirSync(spareDir, { recursive: true });
+      Deno.linkSync(path, join(spareDir, "leftover"));
+
+      const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 2 });
+      // The pool tidies itself (empties what it holds, fills up), then two new messages take spares.
+      await eventually(() => spool.spares!.count === 2, "the pool is filled");
+      assert.deepEqual(Deno.readFileSync(path), before, "tidying left the message alone");
+      for (let i = 0; i < 2; i++) {
+        await spool.accept({
+          envelope: { from: "c@x.test", rcpts: [`other${i}@remote.test`], source: "smtp" },
+          message: encoder.encode(`Subject: new ${i}\r\n\r\nsomeone else's mail\r\n`),
+        });
+      }
+      assert.deepEqual(Deno.readFileSync(path), before, "no new message was written over it");
+      spool.spares!.close();
+    });
+  }
+});
+
+Deno.test("a recycled file is handed out only after the removal of its old name is synced", async () => {
+  const root = tempDir();
+  const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 }))!;
+  const folder = join(root, "cur");
+  Deno.mkdirSync(folder);
+  Deno.writeTextFileSync(join(folder, "expunged"), "alice's old message");
+  await pool.recycle(join(folder, "expunged"));
+  // The rename is done but cur/ is not on disk yet: writing over the file now
+  // could bring "expunged" back with someone else's message after a power cut.
+  assert.equal(pool.take(), null);
+  await eventually(() => pool.count === 1, "parked once cur/ is synced");
+
+  pool.close();
+});
+
+Deno.test("a second server on the same spool runs without spares instead of sharing the pool", async () => {
+  const root = tempDir();
+  const dir = join(root, "spare");
+  const first = (await SpareFiles.open(dir, { target: 0, max: 10 }))!;
+  Deno.writeTextFileSync(join(root, "done"), "finished message");
+  await first.recycle(join(root, "done"));
+  await eventually(() => first.count === 1, "parked");
+  // Both would take the same file and write two messages into it.
+  assert.equal(await SpareFiles.open(dir, { target: 0, max: 10 }), null);
+  const spoolDir = tempDir();
+  const owner = await Spool.open({ spoolDir, log: quiet, spareFiles: 1 });
+  const lines: string[] = [];
+  const second = await Spool.open({
+    spoolDir,
+    log: new Logger({ sink: (l) => lines.push(l) }),
+    spareFiles: 1,
+  });
+  assert.equal(second.spares, null);
+  assert.ok(lines.some((line) => line.includes("event=spool.spares_busy")));
+  owner.spares!.close();
+  // Once the owner stops, the pool is free again (and the stopped owner takes nothing).
+  first.close();
+  assert.equal(first.take(), null);
+  const next = await SpareFiles.open(dir, { target: 0, max: 10 });
+  assert.ok(next);
+  assert.equal(next.count, 0, "a non-empty leftover is not reused");
+  next.close();
+});
