@@ -24,6 +24,8 @@
 import { dirname, join } from "node:path";
 import { syncDir } from "./durable_file.ts";
 
+/** Recycled files from one directory gathered this long share one sync of it. */
+const QUARANTINE_MS = 100;
 /** How long the spool must be quiet (no take, no park) before the pool tidies itself. */
 const QUIET_MS = 1_000;
 /**
@@ -61,6 +63,8 @@ export class SpareFiles {
   #unemptied = 0;
   /** Recycled files waiting for their old directory's sync before they join the pool. */
   #pending = 0;
+  readonly #waiting = new Map<string, Spare[]>();
+  #quarantineTimer: ReturnType<typeof setTimeout> | null = null;
   /** When a spare was last taken or a file parked. */
   #lastUseMs = Date.now();
   #tidyTimer: ReturnType<typeof setTimeout> | null = null;
@@ -165,7 +169,9 @@ export class SpareFiles {
    * The file joins the pool only once its old directory is synced: without
    * a journal, a spare written over before the removal of its old name is
    * on disk could, after a power cut, show up under that name again with
-   * another message (another user's) in it. The caller does not wait for that.
+   * another message (another user's) in it. The caller does not wait for
+   * that: the files recycled out of one directory within QUARANTINE_MS share
+   * one sync.
    */
   recycle(path: string): Promise<void> {
     this.#lastUseMs = Date.now();
@@ -186,15 +192,7 @@ export class SpareFiles {
     } catch { /* gone already */ }
     if (info === null || info.nlink !== 1) return Deno.remove(parked).catch(() => {});
     const size = info.size;
-    this.#pending++;
-    syncDir(dirname(path) || ".").then(() => {
-      this.#pending--;
-      this.#park(name, size);
-      this.#scheduleTidy();
-    }, () => {
-      this.#pending--;
-      return Deno.remove(parked).catch(() => {}); // the old name may come back: never reuse it
-    });
+    this.#quarantine(dirname(path) || ".", { name, size });
     return Promise.resolve();
   }
 
@@ -207,6 +205,36 @@ export class SpareFiles {
     } catch { /* already closed */ }
     if (this.#tidyTimer !== null) clearTimeout(this.#tidyTimer);
     this.#tidyTimer = null;
+    // Files still waiting keep their bytes in spare/; the next start deletes them.
+    if (this.#quarantineTimer !== null) clearTimeout(this.#quarantineTimer);
+    this.#quarantineTimer = null;
+  }
+
+  /** Holds a recycled file until `oldDir` (where its old name was) has been synced. */
+  #quarantine(oldDir: string, spare: Spare): void {
+    this.#pending++;
+    const list = this.#waiting.get(oldDir);
+    if (list) list.push(spare);
+    else this.#waiting.set(oldDir, [spare]);
+    if (this.#quarantineTimer !== null) return;
+    const timer = setTimeout(() => {
+      this.#quarantineTimer = null;
+      const batches = [...this.#waiting];
+      this.#waiting.clear();
+      for (const [dir, spares] of batches) {
+        syncDir(dir).then(() => {
+          this.#pending -= spares.length;
+          for (const spare of spares) this.#park(spare.name, spare.size);
+          this.#scheduleTidy();
+        }, () => {
+          this.#pending -= spares.length;
+          // The old names may come back: never reuse these files.
+          for (const spare of spares) Deno.remove(join(this.dir, spare.name)).catch(() => {});
+        });
+      }
+    }, QUARANTINE_MS);
+    this.#quarantineTimer = timer;
+    Deno.unrefTimer(timer);
   }
 
   #park(name: string, size: number): void {
