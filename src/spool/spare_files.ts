@@ -193,7 +193,9 @@ export class SpareFiles {
     try {
       info = Deno.lstatSync(parked);
     } catch { /* gone already */ }
-    if (info === null || info.nlink !== 1) return Deno.remove(parked).catch(() => {});
+    if (info === null || info.nlink !== 1 || !isPrivateToUs(info)) {
+      return Deno.remove(parked).catch(() => {});
+    }
     const size = info.size;
     this.#quarantine(dirname(path) || ".", { name, size });
     return Promise.resolve();
@@ -311,4 +313,23 @@ export class SpareFiles {
     }
     return done;
   }
+}
+
+/** Our uid, or null where it cannot be known (no --allow-sys, Windows). */
+const OWN_UID = (() => {
+  try {
+    return Deno.uid();
+  } catch {
+    return null;
+  }
+})();
+
+/**
+ * Whether a file is ours and unreadable to others: only such a file may
+ * carry the next message. One dropped into a Maildir by another user or
+ * tool (another owner, a looser mode) is deleted, never reused.
+ */
+function isPrivateToUs(info: Deno.FileInfo): boolean {
+  if (OWN_UID !== null && info.uid !== null && info.uid !== OWN_UID) return false;
+  return info.mode === null || (info.mode & 0o077) === 0;
 }

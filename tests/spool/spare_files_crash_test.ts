@@ -11,6 +11,9 @@ import { Logger } from "../../src/log/mod.ts";
 import { MaildirStore } from "../../src/mailbox/mod.ts";
 import { SpareFiles, Spool } from "../../src/spool/mod.ts";
 
+/** How the server writes message files: readable by nobody else (a looser file is never reused). */
+const PRIVATE = { mode: 0o600 };
+
 const encoder = new TextEncoder();
 const quiet = new Logger({ sink: () => {} });
 
@@ -81,7 +84,7 @@ Deno.test("a recycled file is handed out only after the removal of its old name 
   const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 }))!;
   const folder = join(root, "cur");
   Deno.mkdirSync(folder);
-  Deno.writeTextFileSync(join(folder, "expunged"), "alice's old message");
+  Deno.writeTextFileSync(join(folder, "expunged"), "alice's old message", PRIVATE);
   await pool.recycle(join(folder, "expunged"));
   // The rename is done but cur/ is not on disk yet: writing over the file now
   // could bring "expunged" back with someone else's message after a power cut.
@@ -95,7 +98,7 @@ Deno.test("a second server on the same spool runs without spares instead of shar
   const root = tempDir();
   const dir = join(root, "spare");
   const first = (await SpareFiles.open(dir, { target: 0, max: 10 }))!;
-  Deno.writeTextFileSync(join(root, "done"), "finished message");
+  Deno.writeTextFileSync(join(root, "done"), "finished message", PRIVATE);
   await first.recycle(join(root, "done"));
   await eventually(() => first.count === 1, "parked");
   // Both would take the same file and write two messages into it.

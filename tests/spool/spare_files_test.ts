@@ -9,6 +9,9 @@ import { Logger } from "../../src/log/mod.ts";
 import { Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
 import { SpareFiles, Spool, writeFreshFileDurably } from "../../src/spool/mod.ts";
 
+/** How the server writes message files: readable by nobody else (a looser file is never reused). */
+const PRIVATE = { mode: 0o600 };
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const quiet = new Logger({ sink: () => {} });
@@ -43,7 +46,7 @@ Deno.test("take() never hands out one spare twice and says how many old bytes it
   const root = tempDir();
   const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 }))!;
   for (let i = 0; i < 5; i++) {
-    Deno.writeTextFileSync(join(root, `old${i}`), "stale secret text");
+    Deno.writeTextFileSync(join(root, `old${i}`), "stale secret text", PRIVATE);
     await pool.recycle(join(root, `old${i}`));
   }
   await eventually(() => pool.count === 5, "all five parked");
@@ -64,7 +67,7 @@ Deno.test("recycle() parks a file with one name (emptied once quiet); a linked f
   const root = tempDir();
   const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 }))!;
   const single = join(root, "single");
-  Deno.writeTextFileSync(single, "message body");
+  Deno.writeTextFileSync(single, "message body", PRIVATE);
   await pool.recycle(single);
   assert.throws(() => Deno.statSync(single), Deno.errors.NotFound);
   await eventually(() => pool.count === 1, "parked once its old folder is synced");
@@ -78,7 +81,7 @@ Deno.test("recycle() parks a file with one name (emptied once quiet); a linked f
   // The same message in two mailboxes: removing one name must leave the other intact.
   const first = join(root, "first");
   const second = join(root, "second");
-  Deno.writeTextFileSync(first, "shared body");
+  Deno.writeTextFileSync(first, "shared body", PRIVATE);
   Deno.linkSync(first, second);
   await pool.recycle(first);
   assert.equal(Deno.readTextFileSync(second), "shared body");
@@ -93,7 +96,7 @@ Deno.test("recycle() deletes instead of parking once the pool holds its maximum"
   const root = tempDir();
   const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 2 }))!;
   for (let i = 0; i < 5; i++) {
-    Deno.writeTextFileSync(join(root, `m${i}`), "x");
+    Deno.writeTextFileSync(join(root, `m${i}`), "x", PRIVATE);
     await pool.recycle(join(root, `m${i}`));
   }
   await eventually(() => pool.count === 2, "two parked");
@@ -112,7 +115,7 @@ Deno.test("writeFreshFileDurably() writes over a spare and cuts it to length, el
     ["", "into an empty spare"],
   ];
   for (const [old, text] of cases) {
-    Deno.writeTextFileSync(join(root, "done"), old);
+    Deno.writeTextFileSync(join(root, "done"), old, PRIVATE);
     await pool.recycle(join(root, "done"));
     await eventually(() => pool.count === 1, "parked");
     const written = await writeFreshFileDurably(
@@ -211,4 +214,20 @@ Deno.test("a message being read when it is expunged is unlinked, not recycled", 
   assert.equal(spool.spares!.count, before, "the file being read did not become a spare");
   mailbox.release();
   spool.spares!.close();
+});
+
+Deno.test("recycle() deletes a file others may read instead of reusing it", async () => {
+  const root = tempDir();
+  const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 }))!;
+  const loose = join(root, "loose");
+  Deno.writeTextFileSync(loose, "dropped in by another tool");
+  Deno.chmodSync(loose, 0o644);
+  await pool.recycle(loose);
+  const tight = join(root, "tight");
+  Deno.writeTextFileSync(tight, "ours");
+  Deno.chmodSync(tight, 0o600);
+  await pool.recycle(tight);
+  await eventually(() => pool.count === 1, "the private file is parked");
+  assert.equal(namesIn(join(root, "spare")).filter((name) => !name.endsWith(".lock")).length, 1);
+  pool.close();
 });
