@@ -48,7 +48,9 @@ notes.diskFsyncsPerSecond = disk;
 say(
   `disk: ${disk.oneThread.toFixed(0)} file+dir fsyncs/s from 1 writer, ${
     disk.fourThreads.toFixed(0)
-  } from 4`,
+  } from 4 (new files); ${disk.rewriteOneThread.toFixed(0)} and ${
+    disk.rewriteFourThreads.toFixed(0)
+  } rewriting existing files`,
 );
 
 async function scenario(
@@ -120,10 +122,13 @@ try {
 const pooled = await startBenchServer({
   root,
   spoolDir: `${benchRoot}/spool-pooled`,
-  extraFlags: [`--spare-files=${totalMessages + 200}`],
+  extraFlags: [`--spare-files=${2 * totalMessages + 200}`],
 });
 try {
-  notes.pooledSpareFiles = await pooled.settle({ spares: totalMessages + 200, timeoutMs: 60_000 });
+  notes.pooledSpareFiles = await pooled.settle({
+    spares: 2 * totalMessages + 200,
+    timeoutMs: 90_000,
+  });
   await runLoad({
     port: pooled.smtpPort,
     sessions: 4,
@@ -134,6 +139,11 @@ try {
   await scenario("20 sess, 1 msg/conn, all spare", pooled, {
     sessions: 20,
     messagesPerConnection: 1,
+    messages: totalMessages,
+  });
+  await scenario("20 sess, 50 msg/conn, all spare", pooled, {
+    sessions: 20,
+    messagesPerConnection: 50,
     messages: totalMessages,
   });
 } finally {
