@@ -80,6 +80,13 @@ export function dotStuff(bytes: Uint8Array, options: DotStuffOptions = {}): Uint
     else if (lineEnd === LineEnd.None) extra += 2;
   });
   if (extra === 0) return bytes;
+  if (extra === 3 && options.isTerminated) {
+    // Nothing to change but the terminator (the usual case): one copy, not one per line.
+    const out = new Uint8Array(bytes.length + 3);
+    out.set(bytes);
+    out.set([DOT, CR, LF], bytes.length);
+    return out;
+  }
   const out = new Uint8Array(bytes.length + extra);
   let o = 0;
   // Every line goes out with CRLF, however it ended (a CR kept inside a line is content).
