@@ -24,6 +24,13 @@
 import { dirname, join } from "node:path";
 import { syncDir } from "./durable_file.ts";
 
+/**
+ * Only files up to this size are parked, and at most this many bytes of
+ * finished mail are held at once: a big file's blocks are worth freeing now,
+ * and a server that is never quiet must not fill its disk with deleted mail.
+ */
+const MAX_PARKED_FILE_BYTES = 1024 * 1024;
+const MAX_HELD_BYTES = 64 * 1024 * 1024;
 /** Recycled files from one directory gathered this long share one sync of it. */
 const QUARANTINE_MS = 100;
 /** How long the spool must be quiet (no take, no park) before the pool tidies itself. */
@@ -64,6 +71,8 @@ export class SpareFiles {
   #counter = 0;
   /** Parked files that still hold bytes (emptied when the spool is quiet). */
   #unemptied = 0;
+  /** Bytes held by parked and waiting files (deleted mail, until emptied or overwritten). */
+  #heldBytes = 0;
   /** Recycled files waiting for their old directory's sync before they join the pool. */
   #pending = 0;
   readonly #waiting = new Map<string, Spare[]>();
@@ -146,6 +155,7 @@ export class SpareFiles {
     while (this.#spares.length > 0) {
       const spare = this.#spares.pop()!;
       if (spare.size > 0) this.#unemptied--;
+      this.#heldBytes -= spare.size;
       const path = join(this.dir, spare.name);
       try {
         return { path, file: Deno.openSync(path, { write: true }), size: spare.size };
@@ -159,6 +169,7 @@ export class SpareFiles {
   /** Returns a taken spare that was not used (a failed write), holding at most `size` bytes. */
   giveBack(path: string, size: number): void {
     if (!this.owns(path)) return;
+    this.#heldBytes += size;
     this.#park(path.slice(this.dir.length + 1), size);
   }
 
@@ -197,6 +208,11 @@ export class SpareFiles {
       return Deno.remove(parked).catch(() => {});
     }
     const size = info.size;
+    if (size > MAX_PARKED_FILE_BYTES || this.#heldBytes + size > MAX_HELD_BYTES) {
+      // A big file is worth its blocks back now: parked, it would hold disk space until a quiet spell.
+      return Deno.remove(parked).catch(() => {});
+    }
+    this.#heldBytes += size;
     this.#quarantine(dirname(path) || ".", { name, size });
     return Promise.resolve();
   }
@@ -233,6 +249,7 @@ export class SpareFiles {
           this.#scheduleTidy();
         }, () => {
           this.#pending -= spares.length;
+          for (const spare of spares) this.#heldBytes -= spare.size;
           // The old names may come back: never reuse these files.
           for (const spare of spares) Deno.remove(join(this.dir, spare.name)).catch(() => {});
         });
@@ -287,11 +304,13 @@ export class SpareFiles {
       if (spare.size === 0) continue;
       try {
         Deno.truncateSync(join(this.dir, spare.name), 0);
+        this.#heldBytes -= spare.size;
         spare.size = 0;
         this.#unemptied--;
         done++;
       } catch {
         this.#spares.splice(i, 1); // gone or unusable: forget it
+        this.#heldBytes -= spare.size;
         this.#unemptied--;
         done++;
       }

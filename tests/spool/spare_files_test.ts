@@ -231,3 +231,21 @@ Deno.test("recycle() deletes a file others may read instead of reusing it", asyn
   assert.equal(namesIn(join(root, "spare")).filter((name) => !name.endsWith(".lock")).length, 1);
   pool.close();
 });
+
+Deno.test("recycle() deletes a big file instead of holding its blocks", async () => {
+  const root = tempDir();
+  const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 }))!;
+  const big = join(root, "big");
+  Deno.writeFileSync(big, new Uint8Array(2 * 1024 * 1024), PRIVATE);
+  await pool.recycle(big);
+  const small = join(root, "small");
+  Deno.writeFileSync(small, new Uint8Array(1000), PRIVATE);
+  await pool.recycle(small);
+  await eventually(() => pool.count === 1, "the small file is parked");
+  assert.throws(() => Deno.statSync(big), Deno.errors.NotFound);
+  assert.deepEqual(
+    namesIn(join(root, "spare")).filter((name) => !name.endsWith(".lock")).length,
+    1,
+  );
+  pool.close();
+});
