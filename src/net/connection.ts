@@ -49,7 +49,6 @@ export class Connection {
   #tlsInfo: { protocol: string; cipher: string } | null = null;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly localPort: number;
   #idleTimeoutMs: number;
 
   constructor(socket: Socket, options: { idleTimeoutMs: number }) {
@@ -57,7 +56,6 @@ export class Connection {
     this.#idleTimeoutMs = options.idleTimeoutMs;
     this.remoteAddress = normaliseIp(socket.remoteAddress ?? "");
     this.remotePort = socket.remotePort ?? 0;
-    this.localPort = socket.localPort ?? 0;
     socket.setNoDelay(true);
     socket.setTimeout(options.idleTimeoutMs);
     this.#attach(socket);
