@@ -58,9 +58,19 @@ Deno.test("the 250 after DATA names the queue id that the Received header carrie
   }
 });
 
-Deno.test("SIGKILL under load loses no message that got a 250", async () => {
-  const first = await startServer({ users: { "bob@example.test": "pw" } });
+/** Counts files in queue/spare/ (the lock file aside). */
+function spareCount(spoolDir: string): number {
+  return filesIn(`${spoolDir}/queue/spare`).filter((name) => !name.endsWith(".lock")).length;
+}
+
+async function crashUnderLoad(options: { spareFiles: number | null }): Promise<void> {
+  const flags = options.spareFiles === null ? [] : [`--spare-files=${options.spareFiles}`];
+  const first = await startServer({ users: { "bob@example.test": "pw" }, flags });
   const { spoolDir } = first;
+  if (options.spareFiles !== null) {
+    // The pool is made in the server's first quiet second; every message then goes into a spare.
+    await waitUntil(() => spareCount(spoolDir) >= options.spareFiles!, 30_000, "spares made");
+  }
   const senders = new Deno.Command("python3", {
     args: ["-c", SENDERS, String(first.ports.smtp), "20"],
     stdout: "piped",
@@ -75,6 +85,10 @@ Deno.test("SIGKILL under load loses no message that got a 250", async () => {
   const output = await senders.output();
   const acked = JSON.parse(new TextDecoder().decode(output.stdout)) as [string, string][];
   assert.ok(acked.length >= 150, `at least 150 acknowledged, got ${acked.length}`);
+  if (options.spareFiles !== null) {
+    const left = spareCount(spoolDir);
+    assert.ok(left <= options.spareFiles - acked.length, `spares were used (${left} left)`);
+  }
 
   // Leftovers of interrupted writes, as a crash can leave them.
   await Deno.writeTextFile(`${spoolDir}/queue/tmp/leftover-before-start`, "partial");
@@ -105,7 +119,22 @@ Deno.test("SIGKILL under load loses no message that got a 250", async () => {
     }
     const duplicates = [...byTag.values()].filter((texts) => texts.length > 1).length;
     assert.ok(byTag.size >= acked.length, `${byTag.size} delivered, ${duplicates} duplicated`);
+    // No delivered message shares its file with a spare (one a later message could overwrite).
+    for (const file of maildirFiles(spoolDir, "bob@example.test")) {
+      assert.equal(Deno.statSync(file).nlink, 1, `${file} has no other name`);
+    }
+    if (options.spareFiles !== null) {
+      assert.ok(!first.log().includes("spool.spares_busy"), "the first server had the pool");
+    }
   } finally {
     await second.stop();
   }
+}
+
+Deno.test("SIGKILL under load loses no message that got a 250", async () => {
+  await crashUnderLoad({ spareFiles: null });
+});
+
+Deno.test("SIGKILL under load with every message written into a spare loses nothing", async () => {
+  await crashUnderLoad({ spareFiles: 400 });
 });
