@@ -24,6 +24,18 @@ function namesIn(dir: string): string[] {
   return [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
 }
 
+/** Writes `count` private files under `root` and hands each to `pool.recycle`. */
+async function recycleNew(
+  pool: SpareFiles,
+  root: string,
+  options: { count: number; text: string },
+): Promise<void> {
+  for (let i = 0; i < options.count; i++) {
+    Deno.writeTextFileSync(join(root, `m${i}`), options.text, PRIVATE);
+    await pool.recycle(join(root, `m${i}`));
+  }
+}
+
 /** Waits until `check` holds (the pool fills in the background). */
 async function eventually(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -45,10 +57,7 @@ Deno.test("the pool fills to its target in the background and reopens with what 
 Deno.test("take() never hands out one spare twice and says how many old bytes it holds", async () => {
   const root = tempDir();
   const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 }))!;
-  for (let i = 0; i < 5; i++) {
-    Deno.writeTextFileSync(join(root, `old${i}`), "stale secret text", PRIVATE);
-    await pool.recycle(join(root, `old${i}`));
-  }
+  await recycleNew(pool, root, { count: 5, text: "stale secret text" });
   await eventually(() => pool.count === 5, "all five parked");
   const taken = new Set<string>();
   for (let i = 0; i < 5; i++) {
@@ -95,10 +104,7 @@ Deno.test("recycle() parks a file with one name (emptied once quiet); a linked f
 Deno.test("recycle() deletes instead of parking once the pool holds its maximum", async () => {
   const root = tempDir();
   const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 2 }))!;
-  for (let i = 0; i < 5; i++) {
-    Deno.writeTextFileSync(join(root, `m${i}`), "x", PRIVATE);
-    await pool.recycle(join(root, `m${i}`));
-  }
+  await recycleNew(pool, root, { count: 5, text: "x" });
   await eventually(() => pool.count === 2, "two parked");
   assert.equal(namesIn(join(root, "spare")).length, 2);
   assert.deepEqual(namesIn(root), ["spare", "spare.lock"]);
