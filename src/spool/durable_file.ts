@@ -88,6 +88,25 @@ export function syncDir(dir: string): Promise<void> {
   return s.next;
 }
 
+const soonSyncs = new Map<string, Promise<void>>();
+
+/**
+ * Like `syncDir`, for work nobody waits on: every caller within `delayMs`
+ * shares one sync of `dir`, started when the window closes (so it covers
+ * every rename they made before asking).
+ */
+export function syncDirSoon(dir: string, delayMs: number): Promise<void> {
+  let batch = soonSyncs.get(dir);
+  if (!batch) {
+    batch = new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => {
+      soonSyncs.delete(dir); // later callers start a new window
+      return syncDir(dir);
+    });
+    soonSyncs.set(dir, batch);
+  }
+  return batch;
+}
+
 async function writeChunks(file: Deno.FsFile, chunks: readonly Uint8Array[]): Promise<void> {
   for (const chunk of chunks) {
     let offset = 0;

@@ -8,6 +8,7 @@ export type { Envelope, MessageSource } from "./envelope.ts";
 export {
   discardFresh,
   syncDir,
+  syncDirSoon,
   writeFileAtomic,
   writeFileDurably,
   writeFreshFileDurably,

@@ -16,13 +16,13 @@
  * does not linger) and the pool is topped up to its target.
  *
  * Only the server process uses the pool, and only one at a time (it holds
- * `spare.lock` locked): two processes would hand one spare to two writers. A
- * spare's name means nothing; what
- * is in it (an old message, or half of a new one after a crash) is garbage
- * that the next writer overwrites and cuts to length.
+ * `spare.lock` locked): two processes would hand one spare to two writers.
+ * A spare's name means nothing; what is in it (an old message, or half of a
+ * new one after a crash) is garbage that the next writer overwrites and cuts
+ * to length.
  */
 import { dirname, join } from "node:path";
-import { syncDir } from "./durable_file.ts";
+import { syncDirSoon } from "./durable_file.ts";
 
 /**
  * Only files up to this size are parked, and at most this many bytes of
@@ -75,8 +75,6 @@ export class SpareFiles {
   #heldBytes = 0;
   /** Recycled files waiting for their old directory's sync before they join the pool. */
   #pending = 0;
-  readonly #waiting = new Map<string, Spare[]>();
-  #quarantineTimer: ReturnType<typeof setTimeout> | null = null;
   /** When a spare was last taken or a file parked. */
   #lastUseMs = Date.now();
   #tidyTimer: ReturnType<typeof setTimeout> | null = null;
@@ -226,37 +224,23 @@ export class SpareFiles {
     } catch { /* already closed */ }
     if (this.#tidyTimer !== null) clearTimeout(this.#tidyTimer);
     this.#tidyTimer = null;
-    // Files still waiting keep their bytes in spare/; the next start deletes them.
-    if (this.#quarantineTimer !== null) clearTimeout(this.#quarantineTimer);
-    this.#quarantineTimer = null;
   }
 
   /** Holds a recycled file until `oldDir` (where its old name was) has been synced. */
   #quarantine(oldDir: string, spare: Spare): void {
     this.#pending++;
-    const list = this.#waiting.get(oldDir);
-    if (list) list.push(spare);
-    else this.#waiting.set(oldDir, [spare]);
-    if (this.#quarantineTimer !== null) return;
-    const timer = setTimeout(() => {
-      this.#quarantineTimer = null;
-      const batches = [...this.#waiting];
-      this.#waiting.clear();
-      for (const [dir, spares] of batches) {
-        syncDir(dir).then(() => {
-          this.#pending -= spares.length;
-          for (const spare of spares) this.#park(spare.name, spare.size);
-          this.#scheduleTidy();
-        }, () => {
-          this.#pending -= spares.length;
-          for (const spare of spares) this.#heldBytes -= spare.size;
-          // The old names may come back: never reuse these files.
-          for (const spare of spares) Deno.remove(join(this.dir, spare.name)).catch(() => {});
-        });
-      }
-    }, QUARANTINE_MS);
-    this.#quarantineTimer = timer;
-    Deno.unrefTimer(timer);
+    syncDirSoon(oldDir, QUARANTINE_MS).then(() => {
+      this.#pending--;
+      // A closed pool lends nothing: the file keeps its bytes and the next start deletes it.
+      if (this.#isClosed) return;
+      this.#park(spare.name, spare.size);
+      this.#scheduleTidy();
+    }, () => {
+      this.#pending--;
+      this.#heldBytes -= spare.size;
+      // The old name may come back: never reuse this file.
+      Deno.remove(join(this.dir, spare.name)).catch(() => {});
+    });
   }
 
   #park(name: string, size: number): void {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { syncDir, writeFileAtomic, writeFileDurably } from "../../src/spool/mod.ts";
+import { syncDir, syncDirSoon, writeFileAtomic, writeFileDurably } from "../../src/spool/mod.ts";
 
 Deno.test("syncDir() resolves every one of many concurrent calls", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
@@ -193,4 +193,18 @@ Deno.test("syncDir() follows a directory that was removed and created again unde
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("syncDirSoon() gives every caller in one window the same sync, and a later one a new", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "pillarbox-soon-" });
+  const first = syncDirSoon(dir, 30);
+  const second = syncDirSoon(dir, 30);
+  assert.equal(first, second, "one window, one sync");
+  const other = syncDirSoon(Deno.makeTempDirSync({ prefix: "pillarbox-soon-" }), 30);
+  assert.notEqual(first, other, "each directory its own");
+  await first;
+  const later = syncDirSoon(dir, 30);
+  assert.notEqual(later, first, "a caller after the window waits for a sync that starts after it");
+  await Promise.all([later, other]);
+  await assert.rejects(() => syncDirSoon(`${dir}/missing`, 1));
 });
