@@ -100,6 +100,9 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     // every MX lookup fail transiently, so remote mail waits in the queue unless
     // a test gives its own --dns-server or --route.
     "--dns-server=127.0.0.1:9",
+    // A small pool: the default 1,024 would have each test server create a
+    // thousand files in its first quiet second (a test may ask for more).
+    "--spare-files=64",
     ...(options.flags ?? []),
   ];
   const child = new Deno.Command(Deno.execPath(), {
