@@ -11,7 +11,9 @@
  * that cannot be used is moved to `<spool-dir>/pickup-rejected/NAME` with
  * `NAME.reason` next to it: never lost, never retried in a loop. When
  * queueing fails for a passing reason (disk full), the file stays and is
- * tried again at the next periodic scan.
+ * tried again at the next periodic scan. A file is claimed (renamed to a
+ * private name, see claim.ts) before it is read, so the file removed is
+ * always the one the queue took.
  */
 import { join } from "node:path";
 import type { Directory } from "../auth/mod.ts";
@@ -19,6 +21,7 @@ import type { Logger } from "../log/mod.ts";
 import { prepareLocalMessage } from "../mail/mod.ts";
 import { type Spool, writeFileAtomic } from "../spool/mod.ts";
 import { submitLocal } from "./submit.ts";
+import { claimFile, releaseClaim, releaseLeftoverClaims } from "./claim.ts";
 
 /** What the watcher needs. */
 export interface PickupOptions {
@@ -64,6 +67,8 @@ export class PickupWatcher {
   async start(): Promise<void> {
     await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
     await Deno.mkdir(this.rejectedDir, { recursive: true, mode: 0o700 });
+    const released = await releaseLeftoverClaims(this.dir);
+    if (released > 0) this.#options.log.info("pickup.claims_released", { files: released });
     this.#interval = setInterval(() => this.#requestScan(), this.#options.scanIntervalMs ?? 5_000);
     try {
       this.#watcher = Deno.watchFs(this.dir, { recursive: false });
@@ -152,18 +157,27 @@ export class PickupWatcher {
 
   async #take(name: string, info: Deno.FileInfo): Promise<void> {
     const { log, maxMessageBytes } = this.#options;
-    const path = join(this.dir, name);
     if (info.size > maxMessageBytes * 2) {
       await this.#reject(name, `Larger than the message size limit (${maxMessageBytes} bytes)`);
       return;
     }
+    // Renamed to a private name first: whatever happens to `name` from now on,
+    // the file removed at the end is the one read.
+    const claimed = await claimFile(this.dir, name);
+    if (claimed === null) return; // gone meanwhile
+    this.#seen.delete(name);
     let bytes: Uint8Array;
-    const file = await Deno.open(path, { read: true });
     try {
-      if ((await file.stat()).ino !== info.ino) return; // replaced meanwhile: look again later
-      bytes = new Uint8Array(await new Response(file.readable).arrayBuffer());
+      const now = await Deno.lstat(claimed);
+      if (now.ino !== info.ino) {
+        // Replaced after the look (a newcomer may still be being written): back, unread.
+        await releaseClaim(claimed, this.dir, name);
+        return;
+      }
+      bytes = await Deno.readFile(claimed);
     } catch (error) {
       log.warn("pickup.read_failed", { file: name, error: String(error) });
+      await this.#release(claimed, name);
       return;
     }
     const prepared = prepareLocalMessage(bytes, {
@@ -174,7 +188,7 @@ export class PickupWatcher {
       maxMessageBytes,
     });
     if ("error" in prepared) {
-      await this.#reject(name, prepared.error);
+      await this.#reject(name, prepared.error, claimed);
       return;
     }
     let qid: string;
@@ -182,17 +196,12 @@ export class PickupWatcher {
       qid = await submitLocal(prepared, { ...this.#options, source: "pickup" });
     } catch (error) {
       log.warn("pickup.deferred", { file: name, error: String(error) });
+      await this.#release(claimed, name);
       return;
     }
-    this.#seen.delete(name);
-    // A producer may have renamed a new message into this name meanwhile: remove
-    // only the file we read (same inode); a newcomer stays for the next scan.
-    const now = await Deno.lstat(path).catch(() => null);
-    if (now !== null && now.ino === info.ino) {
-      await Deno.remove(path).catch((error: unknown) =>
-        log.error("pickup.remove_failed", { file: name, qid, error: String(error) })
-      );
-    }
+    await Deno.remove(claimed).catch((error: unknown) =>
+      log.error("pickup.remove_failed", { file: name, qid, error: String(error) })
+    );
     log.info("msg.queued", {
       qid,
       source: "pickup",
@@ -203,8 +212,20 @@ export class PickupWatcher {
     });
   }
 
-  /** Moves `name` aside with a note; a name already there gets a numeric suffix. */
-  async #reject(name: string, reason: string): Promise<void> {
+  /** Gives a claimed file back for a later scan; logged if even that fails (it stays claimed). */
+  async #release(claimed: string, name: string): Promise<void> {
+    try {
+      await releaseClaim(claimed, this.dir, name);
+    } catch (error) {
+      this.#options.log.error("pickup.release_failed", { file: name, error: String(error) });
+    }
+  }
+
+  /**
+   * Moves `name` (or the file claimed for it) aside with a note; a name
+   * already there gets a numeric suffix.
+   */
+  async #reject(name: string, reason: string, from = join(this.dir, name)): Promise<void> {
     let target = join(this.rejectedDir, name);
     for (let n = 1; await exists(target) || await exists(`${target}.reason`); n++) {
       target = join(this.rejectedDir, `${name}.${n}`);
@@ -212,7 +233,7 @@ export class PickupWatcher {
     try {
       // The note first, whole (atomic), then the file: never one without the other.
       await writeFileAtomic(`${target}.reason`, [new TextEncoder().encode(reason + "\n")]);
-      await Deno.rename(join(this.dir, name), target);
+      await Deno.rename(from, target);
     } catch (error) {
       this.#options.log.error("pickup.reject_failed", { file: name, error: String(error) });
       return;

@@ -1,6 +1,6 @@
 /** The pickup folder through the real server: files in, mail out, bad files moved aside. */
 import assert from "node:assert/strict";
-import { maildirFiles, startServer, waitUntil } from "./harness.ts";
+import { maildirFiles, startServer, tempDir, waitUntil } from "./harness.ts";
 
 const USERS = {
   "bob@example.test": "pw",
@@ -41,6 +41,7 @@ Deno.test("a dropped LF file is queued as sendmail -t: CRLF, Bcc removed, header
     assert.match(text, /\r\nMessage-ID: <[^>]+@mx\.test>\r\n/);
     assert.ok(text.endsWith("\r\n\r\nall fine\r\nsecond line\r\n"));
     await waitUntil(() => !exists(`${pickup}/msg1`), 5_000, "file removed after queueing");
+    assert.deepEqual([...Deno.readDirSync(pickup)], [], "no claim left behind");
     // The log line may follow the file's removal by a moment: wait for it, same pattern.
     await server.waitForLog(
       /event=msg\.queued .*source=pickup file=msg1 from=alice@example\.test rcpts=2/,
@@ -110,6 +111,31 @@ Deno.test("a file still being written is not taken until it stops changing", asy
     await server.waitForLog(/event=msg\.queued .*source=pickup/);
     assert.equal(server.log().match(/source=pickup/g)?.length, 1, "queued once, whole");
     assert.doesNotMatch(server.log(), /pickup\.rejected/);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a file claimed by a server that then died is taken by the next one", async () => {
+  const spoolDir = tempDir();
+  Deno.mkdirSync(`${spoolDir}/pickup`, { recursive: true });
+  // What a crash between claiming a file and removing it leaves (see src/pickup/claim.ts).
+  await Deno.writeTextFile(
+    `${spoolDir}/pickup/.claimed-0123456789ab.report`,
+    "From: cron@example.test\nTo: dave@example.test\nSubject: left claimed\n\nbody\n",
+  );
+  const server = await startServer({ users: USERS, spoolDir });
+  try {
+    await waitUntil(
+      () => maildirFiles(spoolDir, "dave@example.test").length === 1,
+      15_000,
+      "delivered",
+    );
+    const text = await Deno.readTextFile(maildirFiles(spoolDir, "dave@example.test")[0]!);
+    assert.match(text, /\r\nSubject: left claimed\r\n/);
+    await server.waitForLog(/event=pickup\.claims_released .*files=1/);
+    await server.waitForLog(/event=msg\.queued .*source=pickup file=report /);
+    await waitUntil(() => [...Deno.readDirSync(`${spoolDir}/pickup`)].length === 0, 5_000, "empty");
   } finally {
     await server.stop();
   }

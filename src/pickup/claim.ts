@@ -1,0 +1,70 @@
+/**
+ * Claiming a pickup file before reading it: it is renamed to a private
+ * dotfile name (`.claimed-<random>.<name>`), which the scanner and producers
+ * never touch, so removing it after the queue took it can only ever remove
+ * what was read. A producer that renames a new message into the old name
+ * meanwhile just makes a new file there for the next scan.
+ *
+ * A claim that cannot go on (the spool refused the message for a passing
+ * reason, or the file was replaced between the look and the claim) is
+ * released: renamed back to a visible name without replacing anything. After
+ * a crash, claims left behind are released at the next start (a message that
+ * was queued but not yet removed comes again: a duplicate, never a loss).
+ */
+import { join } from "node:path";
+
+const CLAIM_PREFIX = ".claimed-";
+/** Longest file name most file systems take. */
+const MAX_NAME_BYTES = 255;
+const encoder = new TextEncoder();
+
+/** Renames `dir/name` to a private claim name; returns its path, or null if it is gone. */
+export async function claimFile(dir: string, name: string): Promise<string | null> {
+  const random = Array.from(
+    crypto.getRandomValues(new Uint8Array(6)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  let claimName = `${CLAIM_PREFIX}${random}.${name}`;
+  if (encoder.encode(claimName).length > MAX_NAME_BYTES) claimName = `${CLAIM_PREFIX}${random}`;
+  const claimed = join(dir, claimName);
+  try {
+    await Deno.rename(join(dir, name), claimed);
+    return claimed;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/**
+ * Puts a claimed file back under `name` in `dir`, or under `name.1`,
+ * `name.2`, ... when that is taken: a link never replaces a file.
+ * Returns the name it got.
+ */
+export async function releaseClaim(claimed: string, dir: string, name: string): Promise<string> {
+  for (let n = 0;; n++) {
+    const candidate = n === 0 ? name : `${name}.${n}`;
+    try {
+      await Deno.link(claimed, join(dir, candidate));
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) continue;
+      throw error;
+    }
+    await Deno.remove(claimed);
+    return candidate;
+  }
+}
+
+/** Releases every claim left in `dir` by a process that stopped; returns how many. */
+export async function releaseLeftoverClaims(dir: string): Promise<number> {
+  let released = 0;
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile || !entry.name.startsWith(CLAIM_PREFIX)) continue;
+    const rest = entry.name.slice(CLAIM_PREFIX.length);
+    const dot = rest.indexOf(".");
+    const name = dot >= 0 && dot + 1 < rest.length ? rest.slice(dot + 1) : `recovered-${rest}`;
+    await releaseClaim(join(dir, entry.name), dir, name);
+    released++;
+  }
+  return released;
+}

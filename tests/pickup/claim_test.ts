@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { claimFile, releaseClaim, releaseLeftoverClaims } from "../../src/pickup/claim.ts";
+
+const names = (dir: string) => [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
+
+Deno.test("claimFile() moves a file to a private dotfile name; null when it is gone", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(join(dir, "msg"), "hello");
+  const claimed = await claimFile(dir, "msg");
+  assert.ok(claimed);
+  assert.match(claimed, /\/\.claimed-[0-9a-f]{12}\.msg$/);
+  assert.deepEqual(names(dir), [claimed.slice(dir.length + 1)]);
+  assert.equal(Deno.readTextFileSync(claimed), "hello");
+  assert.equal(await claimFile(dir, "msg"), null);
+});
+
+Deno.test("releaseClaim() never replaces a newcomer: it takes the next free name", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(join(dir, "msg"), "old");
+  const first = (await claimFile(dir, "msg"))!;
+  Deno.writeTextFileSync(join(dir, "msg"), "newcomer");
+  Deno.writeTextFileSync(join(dir, "msg.1"), "another");
+  assert.equal(await releaseClaim(first, dir, "msg"), "msg.2");
+  assert.deepEqual(names(dir), ["msg", "msg.1", "msg.2"]);
+  assert.equal(Deno.readTextFileSync(join(dir, "msg")), "newcomer");
+  assert.equal(Deno.readTextFileSync(join(dir, "msg.2")), "old");
+});
+
+Deno.test("releaseLeftoverClaims() gives every leftover claim a visible name back", async () => {
+  const dir = Deno.makeTempDirSync();
+  const long = "n".repeat(250);
+  Deno.writeTextFileSync(join(dir, long), "long name");
+  Deno.writeTextFileSync(join(dir, "report.eml"), "short name");
+  Deno.writeTextFileSync(join(dir, ".being-written"), "a producer's dotfile");
+  const claims = [await claimFile(dir, long), await claimFile(dir, "report.eml")];
+  assert.ok(claims.every((claim) => claim !== null));
+  assert.equal(await releaseLeftoverClaims(dir), 2);
+  const after = names(dir);
+  assert.ok(after.includes("report.eml"));
+  assert.ok(after.includes(".being-written"), "other dotfiles are not claims");
+  const recovered = after.find((name) => name.startsWith("recovered-"));
+  assert.ok(recovered, "a name too long to keep in the claim comes back as recovered-...");
+  assert.equal(Deno.readTextFileSync(join(dir, recovered)), "long name");
+  assert.equal(after.length, 3);
+});
