@@ -7,6 +7,9 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = ROOT + "main.ts";
+/** The environment `deno task start` gives the server: no update check (an appliance never phones home). */
+export const SERVER_ENV = { DENO_NO_UPDATE_CHECK: "1" };
+
 /** The runtime flags `deno task start` and the compiled binary have: tests prove they suffice. */
 const SERVER_PERMISSIONS = [
   "--v8-flags=--max-semi-space-size=2",
@@ -110,7 +113,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { ...SERVER_ENV, NO_COLOR: "1" },
   }).spawn();
   let logText = "";
   const watchers: { pattern: RegExp; resolve: (line: string) => void }[] = [];
