@@ -67,6 +67,7 @@ export async function startBenchServer(
       "-A",
       // As `deno task start` and the compiled binary run it.
       "--v8-flags=--max-semi-space-size=2",
+      "--no-code-cache",
       main,
       "serve",
       `--spool-dir=${options.spoolDir}`,

@@ -13,6 +13,7 @@ export const SERVER_ENV = { DENO_NO_UPDATE_CHECK: "1" };
 /** The runtime flags `deno task start` and the compiled binary have: tests prove they suffice. */
 const SERVER_PERMISSIONS = [
   "--v8-flags=--max-semi-space-size=2",
+  "--no-code-cache",
   "--allow-net",
   "--allow-read",
   "--allow-write",
