@@ -1,8 +1,9 @@
 /**
- * Maildir delivery (the qmail way): write into `tmp/`, fsync, then link the
- * file into `new/` of every recipient mailbox and fsync those directories.
- * One write serves any number of local recipients. File names carry the
- * size (`,S=`) so readers can list a mailbox without opening each message.
+ * Maildir delivery (the qmail way): write a file no reader sees (a spare
+ * from the spool's pool, or a new one in `tmp/`), fsync, then link it into
+ * `new/` of every recipient mailbox and fsync those directories. One write
+ * serves any number of local recipients. File names carry the size (`,S=`)
+ * so readers can list a mailbox without opening each message.
  */
 import { join } from "node:path";
 import { discardFresh, type SpareFiles, syncDir, writeFreshFileDurably } from "../spool/mod.ts";
