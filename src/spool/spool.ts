@@ -1,8 +1,9 @@
 /**
  * The queue: one file per message under `<spool-dir>/queue/`. `accept` is
  * the one way in for every source (SMTP, pickup, sendmail, bounces):
- * write to `tmp/`, fsync, rename into `msg/`, fsync the directory. Only then
- * does a message exist, and only then may anyone be told it was accepted.
+ * write a file no reader sees (a spare from `spare/`, or a new one in
+ * `tmp/`), fsync, link it into `msg/`, fsync the directory. Only then does a
+ * message exist, and only then may anyone be told it was accepted.
  */
 import { join } from "node:path";
 import { newId, newQid } from "../log/mod.ts";
