@@ -35,7 +35,11 @@ export function encodeMimeParameters(value: string, label: string): FieldPiece[]
 }
 
 /** One `name=value` parameter -> its sections, extended when the value holds 8-bit bytes. */
-function encodeParameter(param: string, label: string): string[] {
+function encodeParameter(original: string, label: string): string[] {
+  if (!HAS_8BIT.test(original)) return original === "" ? [] : [original];
+  // Comments mean nothing (RFC 2045 5.1 allows them around a value): they are
+  // dropped here rather than read as part of the value.
+  const param = withoutComments(original).trim();
   if (!HAS_8BIT.test(param)) return param === "" ? [] : [param];
   const equals = param.indexOf("=");
   const name = equals > 0 ? param.slice(0, equals).trim() : "";
@@ -85,6 +89,31 @@ function unquote(raw: string, label: string): string {
     throw new HeaderEncodingError(`${label}: an unterminated quoted parameter`);
   }
   return raw.slice(1, -1).replace(/\\([\s\S])/g, "$1");
+}
+
+/** `text` without its comments (outside quoted strings, nested, with quoted-pairs). */
+function withoutComments(text: string): string {
+  let out = "";
+  let isQuoted = false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (depth > 0) {
+      if (char === "\\") i++;
+      else if (char === "(") depth++;
+      else if (char === ")") depth--;
+      if (depth === 0) out += " ";
+      continue;
+    }
+    if (char === "(" && !isQuoted) {
+      depth = 1;
+      continue;
+    }
+    out += char;
+    if (char === "\\" && isQuoted) out += text[++i] ?? "";
+    else if (char === '"') isQuoted = !isQuoted;
+  }
+  return out;
 }
 
 /** Splits at ";" outside quoted strings and comments. */

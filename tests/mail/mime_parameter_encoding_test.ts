@@ -51,6 +51,36 @@ for (const c of CASES) {
   });
 }
 
+/** Comments (RFC 2045 5.1) around a value are not part of it. */
+const COMMENT_CASES: { name: string; input: string; output: string }[] = [
+  {
+    name: "an 8-bit comment after a 7-bit value is dropped, the value kept as it was",
+    input: 'Content-Type: text/plain; charset=us-ascii (für Max); name="a.txt"\r\n',
+    output: 'Content-Type: text/plain; charset=us-ascii; name="a.txt"\r\n',
+  },
+  {
+    name: "a comment after an 8-bit token value is not encoded into the name",
+    input: "Content-Type: text/plain; name=résumé.pdf (CV)\r\n",
+    output: "Content-Type: text/plain; name*=utf-8''r%C3%A9sum%C3%A9.pdf\r\n",
+  },
+  {
+    name: "a comment after an 8-bit quoted value does not make it unreadable",
+    input: 'Content-Type: text/plain; name="résumé.pdf" (the (new) CV)\r\n',
+    output: "Content-Type: text/plain; name*=utf-8''r%C3%A9sum%C3%A9.pdf\r\n",
+  },
+  {
+    name: "parentheses inside a quoted value are the value's own",
+    input: 'Content-Type: text/plain; name="ü (1).txt"\r\n',
+    output: "Content-Type: text/plain; name*=utf-8''%C3%BC%20%281%29.txt\r\n",
+  },
+];
+
+for (const c of COMMENT_CASES) {
+  Deno.test(`RFC 2231: ${c.name}`, () => {
+    assert.equal(encodeHeaderSection(bin(c.input)), c.output);
+  });
+}
+
 const ALL_ESCAPES = "日本語のファイル名".repeat(4) + ".txt";
 
 Deno.test("RFC 2231: sections of a name made only of escapes never split one", () => {
