@@ -189,6 +189,14 @@ export class Connection {
   }
 
   /**
+   * For a command that sends a lot (a FETCH of many messages): if the peer is
+   * not taking what was sent, waits as before the next read.
+   */
+  throttle(): Promise<void> {
+    return this.#throttleOutput();
+  }
+
+  /**
    * Before reading another command: if the peer is not taking our replies
    * (its socket buffer is over the high-water mark), wait until it drains,
    * goes away or times out. Reading stops meanwhile, so memory stays bounded.

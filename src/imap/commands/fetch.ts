@@ -76,6 +76,8 @@ function fetchWith(isUid: boolean) {
       }
       session.send(`* ${target.seq} FETCH (${parts.join(" ")})\r\n`);
       if (++count % FLUSH_EVERY === 0) session.connection.flush();
+      // A client that does not read stops us: replies (and reads ahead) stay bounded.
+      await session.connection.throttle();
     };
     const targets = resolveTargets(selected, set, isUid);
     if (need === "none") {
