@@ -55,16 +55,27 @@ export async function releaseClaim(claimed: string, dir: string, name: string): 
   }
 }
 
-/** Releases every claim left in `dir` by a process that stopped; returns how many. */
-export async function releaseLeftoverClaims(dir: string): Promise<number> {
+/**
+ * Releases every claim left in `dir` by a process that stopped. One that
+ * cannot be released stays claimed (nothing is lost) and is reported in
+ * `failed`; it never stops the others, nor the server's start.
+ */
+export async function releaseLeftoverClaims(
+  dir: string,
+): Promise<{ released: number; failed: { file: string; error: string }[] }> {
   let released = 0;
+  const failed: { file: string; error: string }[] = [];
   for await (const entry of Deno.readDir(dir)) {
     if (!entry.isFile || !entry.name.startsWith(CLAIM_PREFIX)) continue;
     const rest = entry.name.slice(CLAIM_PREFIX.length);
     const dot = rest.indexOf(".");
     const name = dot >= 0 && dot + 1 < rest.length ? rest.slice(dot + 1) : `recovered-${rest}`;
-    await releaseClaim(join(dir, entry.name), dir, name);
-    released++;
+    try {
+      await releaseClaim(join(dir, entry.name), dir, name);
+      released++;
+    } catch (error) {
+      failed.push({ file: entry.name, error: String(error) });
+    }
   }
-  return released;
+  return { released, failed };
 }

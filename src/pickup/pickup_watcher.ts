@@ -67,8 +67,11 @@ export class PickupWatcher {
   async start(): Promise<void> {
     await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
     await Deno.mkdir(this.rejectedDir, { recursive: true, mode: 0o700 });
-    const released = await releaseLeftoverClaims(this.dir);
+    const { released, failed } = await releaseLeftoverClaims(this.dir);
     if (released > 0) this.#options.log.info("pickup.claims_released", { files: released });
+    for (const { file, error } of failed) {
+      this.#options.log.error("pickup.release_failed", { file, error });
+    }
     this.#interval = setInterval(() => this.#requestScan(), this.#options.scanIntervalMs ?? 5_000);
     try {
       this.#watcher = Deno.watchFs(this.dir, { recursive: false });

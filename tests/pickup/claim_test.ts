@@ -35,7 +35,7 @@ Deno.test("releaseLeftoverClaims() gives every leftover claim a visible name bac
   Deno.writeTextFileSync(join(dir, ".being-written"), "a producer's dotfile");
   const claims = [await claimFile(dir, long), await claimFile(dir, "report.eml")];
   assert.ok(claims.every((claim) => claim !== null));
-  assert.equal(await releaseLeftoverClaims(dir), 2);
+  assert.deepEqual(await releaseLeftoverClaims(dir), { released: 2, failed: [] });
   const after = names(dir);
   assert.ok(after.includes("report.eml"));
   assert.ok(after.includes(".being-written"), "other dotfiles are not claims");
@@ -43,4 +43,15 @@ Deno.test("releaseLeftoverClaims() gives every leftover claim a visible name bac
   assert.ok(recovered, "a name too long to keep in the claim comes back as recovered-...");
   assert.equal(Deno.readTextFileSync(join(dir, recovered)), "long name");
   assert.equal(after.length, 3);
+});
+
+Deno.test("releaseLeftoverClaims() leaves a claim-named folder alone and releases the rest", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(join(dir, "good"), "fine");
+  await claimFile(dir, "good");
+  // Only files are claims: a folder with such a name is nobody's message.
+  Deno.mkdirSync(join(dir, ".claimed-000000000000.odd"));
+  Deno.writeFileSync(join(dir, ".claimed-000000000000.odd", "x"), new Uint8Array(1));
+  assert.deepEqual(await releaseLeftoverClaims(dir), { released: 1, failed: [] });
+  assert.deepEqual(names(dir), [".claimed-000000000000.odd", "good"]);
 });
