@@ -190,10 +190,12 @@ export class Connection {
 
   /**
    * For a command that sends a lot (a FETCH of many messages): if the peer is
-   * not taking what was sent, waits as before the next read.
+   * not taking what was sent, waits as before the next read. False once the
+   * peer is gone or timed out (or the server stops): stop sending then.
    */
-  throttle(): Promise<void> {
-    return this.#throttleOutput();
+  async throttle(): Promise<boolean> {
+    await this.#throttleOutput();
+    return !this.#isEof && !this.#isTimedOut && !this.#socket.destroyed;
   }
 
   /**

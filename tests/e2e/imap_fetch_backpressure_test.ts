@@ -72,3 +72,34 @@ Deno.test("FETCH to a client that does not read stops sending (and reading) once
     await server.stop();
   }
 });
+
+Deno.test("a FETCH whose client leaves while it is stalled stops there", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
+  try {
+    await deliver(server, Array.from({ length: MESSAGES }, () => BIG));
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.ports.imap! });
+    const encoder = new TextEncoder();
+    const buffer = new Uint8Array(1 << 16);
+    let received = "";
+    await conn.write(encoder.encode("l LOGIN bob@example.test pw-bob\r\ns SELECT INBOX\r\n"));
+    while (!/\r\ns OK /.test(received)) {
+      const n = await conn.read(buffer);
+      if (n === null) throw new Error("closed before SELECT finished");
+      received += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    await conn.write(encoder.encode("f FETCH 1:* BODY[]\r\n"));
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // let the FETCH stall
+    conn.close(); // gone, without reading a byte of it
+    await server.waitForLog(/event=imap\.disconnect/);
+    const seen = seenCount(server.spoolDir);
+    // Had it carried on, every message would have been read and marked \Seen for nobody.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(seenCount(server.spoolDir), seen, "nothing more was sent after the client left");
+    assert.ok(seen < MESSAGES / 2, `${seen} messages sent in all`);
+  } finally {
+    await server.stop();
+  }
+});

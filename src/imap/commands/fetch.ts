@@ -58,9 +58,10 @@ function fetchWith(isUid: boolean) {
     const marksSeen = !selected.isReadOnly && setsSeen(items);
     let count = 0;
     const mailbox = selected.mailbox;
-    const send = async (target: Target, bytes: Uint8Array | null) => {
+    /** Sends one message's response; false when the client is gone and the FETCH should stop. */
+    const send = async (target: Target, bytes: Uint8Array | null): Promise<boolean> => {
       let info = mailbox.get(target.uid);
-      if (info === undefined) return;
+      if (info === undefined) return true;
       const text = bytes === null ? "" : bytesToBinary(bytes);
       let isFlagChanged = false;
       if (marksSeen && !info.flags.includes("\\Seen")) {
@@ -76,12 +77,13 @@ function fetchWith(isUid: boolean) {
       }
       session.send(`* ${target.seq} FETCH (${parts.join(" ")})\r\n`);
       if (++count % FLUSH_EVERY === 0) session.connection.flush();
-      // A client that does not read stops us: replies (and reads ahead) stay bounded.
-      await session.connection.throttle();
+      // A client that does not read stops us: replies (and reads ahead) stay
+      // bounded; one that left or timed out meanwhile ends the FETCH.
+      return await session.connection.throttle();
     };
     const targets = resolveTargets(selected, set, isUid);
     if (need === "none") {
-      for (const target of targets) await send(target, null);
+      for (const target of targets) if (!await send(target, null)) break;
       return {};
     }
     const reads = readAhead(targets, {
@@ -95,8 +97,9 @@ function fetchWith(isUid: boolean) {
       maxBytes: READ_AHEAD_BYTES,
     });
     for await (const { item: target, result } of reads) {
-      if (result.ok) await send(target, result.value);
-      else if (!(result.error instanceof MessageGoneError)) throw result.error;
+      if (result.ok) {
+        if (!await send(target, result.value)) break;
+      } else if (!(result.error instanceof MessageGoneError)) throw result.error;
     }
     return {};
   };
