@@ -28,6 +28,15 @@ export function newCid(): string {
   return "c" + newId();
 }
 
+/** `bytes` random bytes as lowercase hex (a name part nobody can guess or repeat). */
+export function randomHex(bytes: number): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(bytes)),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}
+
 /** A queue id, as seen in logs, the 250 reply and the Received header. */
 export function newQid(): string {
   return newId();

@@ -6,6 +6,7 @@
  * so readers can list a mailbox without opening each message.
  */
 import { join } from "node:path";
+import { randomHex } from "../log/mod.ts";
 import { discardFresh, type SpareFiles, syncDir, writeFreshFileDurably } from "../spool/mod.ts";
 
 let deliveryCounter = 0;
@@ -41,11 +42,7 @@ export function maildirName(hostname: string, sizeBytes: number, nowMs = Date.no
   const m = String(lastName.micros).padStart(6, "0");
   // The random part keeps names unique across restarts of a process with the same pid
   // (IMAP APPEND names a message by its own date, so the time alone may repeat).
-  const random = Array.from(
-    crypto.getRandomValues(new Uint8Array(4)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+  const random = randomHex(4);
   return `${seconds}.M${m}P${Deno.pid}Q${++deliveryCounter}R${random}.${host},S=${sizeBytes}`;
 }
 

@@ -12,6 +12,7 @@
  * was queued but not yet removed comes again: a duplicate, never a loss).
  */
 import { join } from "node:path";
+import { randomHex } from "../log/mod.ts";
 
 const CLAIM_PREFIX = ".claimed-";
 /** Longest file name most file systems take. */
@@ -20,10 +21,7 @@ const encoder = new TextEncoder();
 
 /** Renames `dir/name` to a private claim name; returns its path, or null if it is gone. */
 export async function claimFile(dir: string, name: string): Promise<string | null> {
-  const random = Array.from(
-    crypto.getRandomValues(new Uint8Array(6)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
+  const random = randomHex(6);
   let claimName = `${CLAIM_PREFIX}${random}.${name}`;
   if (encoder.encode(claimName).length > MAX_NAME_BYTES) claimName = `${CLAIM_PREFIX}${random}`;
   const claimed = join(dir, claimName);

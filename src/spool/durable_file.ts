@@ -8,9 +8,9 @@
  * paying for their own. A caller's rename is durable once its promise resolves.
  */
 
-import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import type { SpareFiles } from "./spare_files.ts";
+import { randomHex } from "../log/mod.ts";
 
 interface DirState {
   running: Promise<void> | null;
@@ -193,7 +193,7 @@ export async function writeFileAtomic(
   options: { mode?: number; tmpDir?: string } = {},
 ): Promise<void> {
   const mode = options.mode ?? 0o600;
-  const tmpName = `${basename(path)}.tmp-${randomBytes(6).toString("hex")}`;
+  const tmpName = `${basename(path)}.tmp-${randomHex(6)}`;
   const tmpPath = join(options.tmpDir ?? dirname(path), tmpName);
   const file = await Deno.open(tmpPath, { write: true, createNew: true, mode });
   try {

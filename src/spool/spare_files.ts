@@ -22,6 +22,7 @@
  * to length.
  */
 import { dirname, join } from "node:path";
+import { newId } from "../log/mod.ts";
 import { syncDirSoon } from "./durable_file.ts";
 
 /**
@@ -64,10 +65,7 @@ export class SpareFiles {
   readonly #max: number;
   readonly #lock: Deno.FsFile;
   /** Names this run gives to parked files: unique against any leftover of an earlier run. */
-  readonly #prefix = `${Date.now().toString(36)}-${Deno.pid}-${
-    Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0"))
-      .join("")
-  }-`;
+  readonly #prefix = `${newId()}-`;
   #counter = 0;
   /** Parked files that still hold bytes (emptied when the spool is quiet). */
   #unemptied = 0;
