@@ -9,6 +9,8 @@ import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
 import { syncDir, writeFileDurably } from "../spool/mod.ts";
 import { AsyncLock } from "./async_lock.ts";
+import { ChangeEvents } from "./change_events.ts";
+import { ReadsInProgress } from "./reads_in_progress.ts";
 import { maildirName } from "./maildir.ts";
 import { Keywords } from "./keywords.ts";
 import { changeLetters, curName } from "./message_name.ts";
@@ -49,17 +51,12 @@ export class Mailbox {
   readonly #keywordNames = (letters: string) => this.#keywords.namesOf(letters);
   #stamp = "";
   #isDirty = true;
-  #listeners = new Set<(change: MailboxChange) => void>();
+  readonly #events = new ChangeEvents((error) => this.#logError("mailbox.listener_failed", error));
   #refs = 0;
   #isLeased = false;
   #isKeywordsLoaded = false;
   #isGone = false;
-  /**
-   * Reads in progress, by base name. A file being read is unlinked at
-   * expunge, never recycled: a spare is written over in place, and the
-   * reader must go on seeing the message it opened.
-   */
-  readonly #readers = new Map<string, number>();
+  readonly #reads = new ReadsInProgress();
 
   /** Use `Mailboxes.openMailbox`. */
   constructor(options: MailboxOptions) {
@@ -113,7 +110,7 @@ export class Mailbox {
   /** Marks the listing stale (delivery calls this) and, if anyone listens, refreshes now. */
   noteDelivery(): void {
     this.#isDirty = true;
-    if (this.#listeners.size > 0) {
+    if (this.#events.size > 0) {
       this.refresh().catch((error) => this.#logError("mailbox.refresh_failed", error));
     }
   }
@@ -137,17 +134,12 @@ export class Mailbox {
       const entry = this.#table.get(uid);
       if (entry === undefined) break;
       const path = this.#path(entry);
-      this.#readers.set(entry.base, (this.#readers.get(entry.base) ?? 0) + 1);
       try {
-        return await read(path);
+        return await this.#reads.around(entry.base, () => read(path));
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
         this.#isDirty = true;
         await this.refresh();
-      } finally {
-        const left = this.#readers.get(entry.base)! - 1;
-        if (left === 0) this.#readers.delete(entry.base);
-        else this.#readers.set(entry.base, left);
       }
     }
     throw new MessageGoneError(uid);
@@ -189,7 +181,7 @@ export class Mailbox {
         current.push(updated);
         if (letters !== entry.letters) changed.push(updated);
       }
-      this.#emit({ kind: "flags", messages: changed, origin: options.origin ?? null });
+      this.#events.emit({ kind: "flags", messages: changed, origin: options.origin ?? null });
       return current;
     });
   }
@@ -203,7 +195,8 @@ export class Mailbox {
         if (entry === undefined) continue;
         try {
           const path = this.#path(entry);
-          if (this.#readers.has(entry.base)) await Deno.remove(path);
+          // A file being read is never recycled (a spare is written over in place).
+          if (this.#reads.has(entry.base)) await Deno.remove(path);
           else await this.#options.removeFile(path);
         } catch (error) {
           if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -216,7 +209,7 @@ export class Mailbox {
         await Promise.all([syncDir(join(this.dir, "cur")), syncDir(join(this.dir, "new"))]);
         await this.#index.compactIfNeeded(this.#table.size, () => this.#table.bases());
       }
-      this.#emit({ kind: "expunged", uids: removed, origin: options.origin ?? null });
+      this.#events.emit({ kind: "expunged", uids: removed, origin: options.origin ?? null });
       return removed;
     });
   }
@@ -257,16 +250,16 @@ export class Mailbox {
         internalDateMs: dateMs,
       }, this.#keywordNames);
       this.#table.append(entry); // the newest UID sorts last
-      this.#emit({ kind: "added", messages: [entry] });
+      this.#events.emit({ kind: "added", messages: [entry] });
       return entry;
     });
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
   onChange(listener: (change: MailboxChange) => void): () => void {
-    this.#listeners.add(listener);
+    const remove = this.#events.add(listener);
     return () => {
-      this.#listeners.delete(listener);
+      remove();
       this.#maybeIdle();
     };
   }
@@ -313,12 +306,12 @@ export class Mailbox {
   markGone(reason: "deleted" | "renamed"): void {
     if (this.#isGone) return;
     this.#isGone = true;
-    this.#emit({ kind: "gone", reason });
+    this.#events.emit({ kind: "gone", reason });
   }
 
   /** @internal Nobody uses it: the registry may drop it. */
   get isIdle(): boolean {
-    return this.#refs === 0 && this.#listeners.size === 0 && !this.#isLeased;
+    return this.#refs === 0 && this.#events.size === 0 && !this.#isLeased;
   }
 
   #maybeIdle(): void {
@@ -360,9 +353,9 @@ export class Mailbox {
     if (expunged.length > 0 || known.length > 0) {
       await this.#index.compactIfNeeded(this.#table.size, () => this.#table.bases());
     }
-    this.#emit({ kind: "expunged", uids: expunged, origin: null });
-    this.#emit({ kind: "flags", messages: flagged, origin: null });
-    this.#emit({ kind: "added", messages: added });
+    this.#events.emit({ kind: "expunged", uids: expunged, origin: null });
+    this.#events.emit({ kind: "flags", messages: flagged, origin: null });
+    this.#events.emit({ kind: "added", messages: added });
     return this.messages();
   }
 
@@ -383,22 +376,6 @@ export class Mailbox {
 
   #path(entry: Entry): string {
     return join(this.dir, entry.isNew ? "new" : "cur", entry.fileName);
-  }
-
-  #emit(change: MailboxChange): void {
-    const isEmpty = change.kind === "gone"
-      ? false
-      : change.kind === "expunged"
-      ? change.uids.length === 0
-      : change.messages.length === 0;
-    if (isEmpty) return;
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(change);
-      } catch (error) {
-        this.#logError("mailbox.listener_failed", error);
-      }
-    }
   }
 
   #logError(event: string, error: unknown): void {
