@@ -114,6 +114,17 @@ async function writeChunks(file: Deno.FsFile, chunks: readonly Uint8Array[]): Pr
   }
 }
 
+/** Writes every chunk at the file's position, inline (page-cache work only); returns the bytes. */
+function writeChunksSync(file: Deno.FsFile, chunks: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const chunk of chunks) {
+    let offset = 0;
+    while (offset < chunk.length) offset += file.writeSync(chunk.subarray(offset));
+    total += chunk.length;
+  }
+  return total;
+}
+
 /** Writes `chunks` to a new file at `path` and fsyncs it (data and size). */
 export async function writeFileDurably(
   path: string,
@@ -124,10 +135,7 @@ export async function writeFileDurably(
   // than a trip through the I/O thread pool each. Only the fsync waits for the disk.
   const file = Deno.openSync(path, { write: true, createNew: true, mode: options.mode ?? 0o600 });
   try {
-    for (const chunk of chunks) {
-      let offset = 0;
-      while (offset < chunk.length) offset += file.writeSync(chunk.subarray(offset));
-    }
+    writeChunksSync(file, chunks);
     await file.syncData();
   } finally {
     file.close();
@@ -152,17 +160,14 @@ export async function writeFreshFileDurably(
   }
   // Written over the old bytes in place, then cut to length: no block is freed
   // or allocated unless the sizes differ.
-  let written = 0;
+  const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
   try {
-    for (const chunk of chunks) {
-      let offset = 0;
-      while (offset < chunk.length) offset += spare.file.writeSync(chunk.subarray(offset));
-      written += chunk.length;
-    }
-    if (written < spare.size) spare.file.truncateSync(written);
+    writeChunksSync(spare.file, chunks);
+    if (length < spare.size) spare.file.truncateSync(length);
     await spare.file.syncData();
   } catch (error) {
-    spares!.giveBack(spare.path, Math.max(spare.size, written));
+    // It holds at most the longer of its old bytes and ours (emptied or overwritten later).
+    spares!.giveBack(spare.path, Math.max(spare.size, length));
     throw error;
   } finally {
     spare.file.close();
