@@ -63,6 +63,7 @@ export class SpareFiles {
   readonly #spares: Spare[];
   readonly #target: number;
   readonly #max: number;
+  readonly #quietMs: number;
   readonly #lock: Deno.FsFile;
   /** Names this run gives to parked files: unique against any leftover of an earlier run. */
   readonly #prefix = `${newId()}-`;
@@ -82,7 +83,7 @@ export class SpareFiles {
   private constructor(
     dir: string,
     spares: Spare[],
-    options: { target: number; max: number; lock: Deno.FsFile },
+    options: { target: number; max: number; quietMs?: number; lock: Deno.FsFile },
   ) {
     this.dir = dir;
     this.#lock = options.lock;
@@ -90,18 +91,20 @@ export class SpareFiles {
     this.#unemptied = spares.filter((spare) => spare.size > 0).length;
     this.#target = options.target;
     this.#max = Math.max(options.max, options.target);
+    this.#quietMs = options.quietMs ?? QUIET_MS;
   }
 
   /**
    * Opens the pool in `dir` (created if missing) with the files already
    * there, and tidies it once the spool is quiet: parked files emptied, the
    * pool filled to `target`. At most `max` files are parked; beyond that,
-   * finished files are deleted. Null when another process holds the pool
+   * finished files are deleted. `quietMs` (tests) overrides how long the
+   * spool must be quiet before tidying. Null when another process holds the pool
    * (a second server on the same spool): it must run without one.
    */
   static async open(
     dir: string,
-    options: { target: number; max: number },
+    options: { target: number; max: number; quietMs?: number },
   ): Promise<SpareFiles | null> {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const lock = await Deno.open(dir + LOCK_SUFFIX, { write: true, create: true, mode: 0o600 });
@@ -256,9 +259,9 @@ export class SpareFiles {
     const quietFor = Date.now() - this.#lastUseMs;
     const timer = setTimeout(() => {
       this.#tidyTimer = null;
-      if (Date.now() - this.#lastUseMs < QUIET_MS) this.#scheduleTidy();
+      if (Date.now() - this.#lastUseMs < this.#quietMs) this.#scheduleTidy();
       else void this.#tidy();
-    }, Math.max(0, QUIET_MS - quietFor));
+    }, Math.max(0, this.#quietMs - quietFor));
     this.#tidyTimer = timer;
     Deno.unrefTimer(timer);
   }
@@ -268,7 +271,7 @@ export class SpareFiles {
     if (this.#isTidying) return;
     this.#isTidying = true;
     try {
-      while (!this.#isClosed && this.#hasWork() && Date.now() - this.#lastUseMs >= QUIET_MS) {
+      while (!this.#isClosed && this.#hasWork() && Date.now() - this.#lastUseMs >= this.#quietMs) {
         const done = this.#unemptied > 0 ? this.#emptySome() : this.#createSome();
         if (done === 0) break; // disk full or gone: try again after the next quiet spell
         await new Promise((resolve) => setTimeout(resolve, 0));

@@ -56,7 +56,9 @@ Deno.test("the pool fills to its target in the background and reopens with what 
 
 Deno.test("take() never hands out one spare twice and says how many old bytes it holds", async () => {
   const root = tempDir();
-  const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10 }))!;
+  // Never quiet long enough to empty them, however slow the machine.
+  const pool =
+    (await SpareFiles.open(join(root, "spare"), { target: 0, max: 10, quietMs: 3_600_000 }))!;
   await recycleNew(pool, root, { count: 5, text: "stale secret text" });
   await eventually(() => pool.count === 5, "all five parked");
   const taken = new Set<string>();
@@ -113,7 +115,9 @@ Deno.test("recycle() deletes instead of parking once the pool holds its maximum"
 
 Deno.test("writeFreshFileDurably() writes over a spare and cuts it to length, else creates", async () => {
   const root = tempDir();
-  const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 4 }))!;
+  // Never quiet long enough to empty the old messages, however slow the machine.
+  const pool =
+    (await SpareFiles.open(join(root, "spare"), { target: 0, max: 4, quietMs: 3_600_000 }))!;
   const cases: [string, string][] = [
     ["an old, longer message that must not show through", "new"],
     ["short", "a new message longer than the old one"],
@@ -210,6 +214,8 @@ Deno.test("a message being read when it is expunged is unlinked, not recycled", 
   });
   // Big enough that the read is still in flight when the expunge runs.
   const text = "Subject: big\r\n\r\n" + "x".repeat(8 * 1024 * 1024) + "\r\n";
+  // The pool is full first, so that its own filling cannot change the count below.
+  await eventually(() => spool.spares!.count === 1, "pool filled");
   await store.deliver(["bob@example.test"], [encoder.encode(text)]);
   const before = spool.spares!.count;
   const mailbox = await mailboxes.openMailbox("bob@example.test");
