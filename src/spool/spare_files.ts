@@ -37,6 +37,12 @@ const QUARANTINE_MS = 100;
 /** How long the spool must be quiet (no take, no park) before the pool tidies itself. */
 const QUIET_MS = 1_000;
 /**
+ * A parked file still holding a deleted message is emptied after this long
+ * even if the spool is never quiet (spares are taken newest first, so under
+ * steady load the oldest would otherwise keep their bytes for good).
+ */
+const MAX_LINGER_MS = 60_000;
+/**
  * Files emptied or created per tidying step, on the main thread (async calls
  * would wake a pool thread each, and threads cost memory); the loop yields
  * between steps so a new connection waits at most one step.
@@ -55,6 +61,8 @@ export interface TakenSpare {
 interface Spare {
   name: string;
   size: number;
+  /** When it was parked holding bytes (for MAX_LINGER_MS). */
+  parkedAtMs?: number;
 }
 
 /** The pool of spare files of one spool. Create with `SpareFiles.open`. */
@@ -77,13 +85,21 @@ export class SpareFiles {
   /** When a spare was last taken or a file parked. */
   #lastUseMs = Date.now();
   #tidyTimer: ReturnType<typeof setTimeout> | null = null;
+  #lingerTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #lingerMs: number;
   #isTidying = false;
   #isClosed = false;
 
   private constructor(
     dir: string,
     spares: Spare[],
-    options: { target: number; max: number; quietMs?: number; lock: Deno.FsFile },
+    options: {
+      target: number;
+      max: number;
+      quietMs?: number;
+      lingerMs?: number;
+      lock: Deno.FsFile;
+    },
   ) {
     this.dir = dir;
     this.#lock = options.lock;
@@ -92,19 +108,21 @@ export class SpareFiles {
     this.#target = options.target;
     this.#max = Math.max(options.max, options.target);
     this.#quietMs = options.quietMs ?? QUIET_MS;
+    this.#lingerMs = options.lingerMs ?? MAX_LINGER_MS;
   }
 
   /**
    * Opens the pool in `dir` (created if missing) with the files already
    * there, and tidies it once the spool is quiet: parked files emptied, the
    * pool filled to `target`. At most `max` files are parked; beyond that,
-   * finished files are deleted. `quietMs` (tests) overrides how long the
-   * spool must be quiet before tidying. Null when another process holds the pool
+   * finished files are deleted. `quietMs` and `lingerMs` (tests) override
+   * how long the spool must be quiet before tidying, and how long a parked
+   * file may keep its bytes while it is not. Null when another process holds the pool
    * (a second server on the same spool): it must run without one.
    */
   static async open(
     dir: string,
-    options: { target: number; max: number; quietMs?: number },
+    options: { target: number; max: number; quietMs?: number; lingerMs?: number },
   ): Promise<SpareFiles | null> {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const lock = await Deno.open(dir + LOCK_SUFFIX, { write: true, create: true, mode: 0o600 });
@@ -225,6 +243,8 @@ export class SpareFiles {
     } catch { /* already closed */ }
     if (this.#tidyTimer !== null) clearTimeout(this.#tidyTimer);
     this.#tidyTimer = null;
+    if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = null;
   }
 
   /** Holds a recycled file until `oldDir` (where its old name was) has been synced. */
@@ -245,8 +265,57 @@ export class SpareFiles {
   }
 
   #park(name: string, size: number): void {
-    this.#spares.push({ name, size });
-    if (size > 0) this.#unemptied++;
+    if (size === 0) {
+      this.#spares.push({ name, size });
+      return;
+    }
+    this.#spares.push({ name, size, parkedAtMs: Date.now() });
+    this.#unemptied++;
+    this.#scheduleLingerCheck(this.#lingerMs);
+  }
+
+  #scheduleLingerCheck(delayMs: number): void {
+    if (this.#isClosed || this.#lingerTimer !== null) return;
+    const timer = setTimeout(() => {
+      this.#lingerTimer = null;
+      this.#emptyLingering();
+    }, delayMs);
+    this.#lingerTimer = timer;
+    Deno.unrefTimer(timer);
+  }
+
+  /**
+   * Empties the parked files that have held their bytes for MAX_LINGER_MS,
+   * busy or not, a step at a time (mail keeps flowing between steps).
+   */
+  #emptyLingering(): void {
+    const now = Date.now();
+    let nextDueMs = Infinity;
+    let done = 0;
+    for (let i = this.#spares.length - 1; i >= 0; i--) {
+      const spare = this.#spares[i]!;
+      if (spare.size === 0) continue;
+      const dueMs = (spare.parkedAtMs ?? 0) + this.#lingerMs;
+      if (dueMs > now || done === STEP_FILES) nextDueMs = Math.min(nextDueMs, dueMs);
+      else {
+        this.#empty(i);
+        done++;
+      }
+    }
+    if (nextDueMs !== Infinity) this.#scheduleLingerCheck(Math.max(0, nextDueMs - now));
+  }
+
+  /** Empties the parked file at `index`; one that is gone or unusable is forgotten. */
+  #empty(index: number): void {
+    const spare = this.#spares[index]!;
+    this.#heldBytes -= spare.size;
+    this.#unemptied--;
+    try {
+      Deno.truncateSync(join(this.dir, spare.name), 0);
+      spare.size = 0;
+    } catch {
+      this.#spares.splice(index, 1);
+    }
   }
 
   #hasWork(): boolean {
@@ -285,20 +354,9 @@ export class SpareFiles {
   #emptySome(): number {
     let done = 0;
     for (let i = this.#spares.length - 1; i >= 0 && done < STEP_FILES; i--) {
-      const spare = this.#spares[i]!;
-      if (spare.size === 0) continue;
-      try {
-        Deno.truncateSync(join(this.dir, spare.name), 0);
-        this.#heldBytes -= spare.size;
-        spare.size = 0;
-        this.#unemptied--;
-        done++;
-      } catch {
-        this.#spares.splice(i, 1); // gone or unusable: forget it
-        this.#heldBytes -= spare.size;
-        this.#unemptied--;
-        done++;
-      }
+      if (this.#spares[i]!.size === 0) continue;
+      this.#empty(i);
+      done++;
     }
     return done;
   }

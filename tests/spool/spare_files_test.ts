@@ -103,6 +103,30 @@ Deno.test("recycle() parks a file with one name (emptied once quiet); a linked f
   pool.close();
 });
 
+Deno.test("a parked file is emptied after lingerMs even when the spool is never quiet", async () => {
+  const root = tempDir();
+  const dir = join(root, "spare");
+  // Never quiet enough to tidy: only the linger bound can empty them (20: more than one step).
+  const pool =
+    (await SpareFiles.open(dir, { target: 0, max: 40, quietMs: 3_600_000, lingerMs: 300 }))!;
+  await recycleNew(pool, root, { count: 20, text: "a deleted message" });
+  await eventually(() => pool.count === 20, "all twenty parked");
+  await eventually(
+    () =>
+      namesIn(dir).every((name) =>
+        name.endsWith(".lock") || Deno.statSync(join(dir, name)).size === 0
+      ),
+    "every parked file emptied",
+  );
+  for (let i = 0; i < 20; i++) {
+    const spare = pool.take();
+    assert.ok(spare);
+    assert.equal(spare.size, 0, "the pool knows they are empty");
+    spare.file.close();
+  }
+  pool.close();
+});
+
 Deno.test("recycle() deletes instead of parking once the pool holds its maximum", async () => {
   const root = tempDir();
   const pool = (await SpareFiles.open(join(root, "spare"), { target: 0, max: 2 }))!;
