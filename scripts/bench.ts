@@ -90,7 +90,9 @@ function warmUp(server: ServerProcess): Promise<unknown> {
 
 const server = await startBenchServer({ root, spoolDir: `${benchRoot}/spool` });
 try {
-  notes.idleRssMb = (await server.usage()).rssMb;
+  const idle = await server.usage();
+  notes.idleRssMb = idle.rssMb;
+  notes.idleAnonMb = idle.anonMb;
   notes.spareFilesReady = await server.settle({ spares: DEFAULT_SPARE_FILES, timeoutMs: 15_000 });
   notes.settledRssMb = (await server.usage()).rssMb;
   say(`server settled: ${notes.spareFilesReady} spare files ready (the default pool)`);
@@ -110,7 +112,9 @@ try {
     messagesPerConnection: 1000,
     messages: Math.min(1000, totalMessages),
   });
-  notes.idleRssAfterMb = (await server.usage()).rssMb;
+  const after = await server.usage();
+  notes.idleRssAfterMb = after.rssMb;
+  notes.idleAnonAfterMb = after.anonMb;
   const source = await runSmtpSource({
     port: server.smtpPort,
     messages: totalMessages,
@@ -196,6 +200,9 @@ if (isJson) {
   for (const row of table) console.log(line(row));
   console.log(
     `idle RSS ${notes.idleRssMb} MB at start, ${notes.settledRssMb} MB once the pool is made, ${notes.idleRssAfterMb} MB after load`,
+  );
+  console.log(
+    `  of which private (RssAnon): ${notes.idleAnonMb} MB at start, ${notes.idleAnonAfterMb} MB after load; the rest is the Deno executable's own pages (shared, reclaimable)`,
   );
   console.log(
     `"all spare": a server with ${notes.pooledSpareFiles} spare files ready, one for every message`,

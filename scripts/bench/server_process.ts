@@ -11,17 +11,28 @@ export interface ServerProcess {
    * second; returns how many there are.
    */
   settle(options: { spares: number; timeoutMs: number }): Promise<number>;
-  usage(): Promise<{ cpuUs: number; rssMb: number; peakRssMb: number }>;
+  usage(): Promise<Usage>;
   stop(): Promise<void>;
 }
 
 const decoder = new TextDecoder();
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** CPU time so far and memory now. */
+export interface Usage {
+  cpuUs: number;
+  rssMb: number;
+  /**
+   * The private part of the RSS (RssAnon: heaps, stacks). The rest is pages
+   * of the Deno executable itself, shared with other Deno processes and
+   * dropped by the kernel under memory pressure.
+   */
+  anonMb: number;
+  peakRssMb: number;
+}
+
 /** Reads CPU time (user+system) and memory of `pid` from /proc. */
-export async function processUsage(
-  pid: number,
-): Promise<{ cpuUs: number; rssMb: number; peakRssMb: number }> {
+export async function processUsage(pid: number): Promise<Usage> {
   const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]);
@@ -30,6 +41,7 @@ export async function processUsage(
   return {
     cpuUs: (ticks / CLOCK_TICKS_PER_SECOND) * 1e6,
     rssMb: Math.round(kb("VmRSS") / 1024),
+    anonMb: Math.round(kb("RssAnon") / 1024),
     peakRssMb: Math.round(kb("VmHWM") / 1024),
   };
 }
