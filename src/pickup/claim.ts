@@ -37,7 +37,7 @@ export async function claimFile(dir: string, name: string): Promise<string | nul
 /**
  * Puts a claimed file back under `name` in `dir`, or under `name.1`,
  * `name.2`, ... when that is taken: a link never replaces a file.
- * Returns the name it got.
+ * Returns the name it got. When it fails, the file keeps only its claim name.
  */
 export async function releaseClaim(claimed: string, dir: string, name: string): Promise<string> {
   for (let n = 0;; n++) {
@@ -48,7 +48,14 @@ export async function releaseClaim(claimed: string, dir: string, name: string): 
       if (error instanceof Deno.errors.AlreadyExists) continue;
       throw error;
     }
-    await Deno.remove(claimed);
+    try {
+      await Deno.remove(claimed);
+    } catch (error) {
+      // Two names would make the message come twice (this one, and the claim
+      // released again later): take the new name back, keep the claim.
+      await Deno.remove(join(dir, candidate)).catch(() => {});
+      throw error;
+    }
     return candidate;
   }
 }

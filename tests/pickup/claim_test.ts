@@ -27,6 +27,24 @@ Deno.test("releaseClaim() never replaces a newcomer: it takes the next free name
   assert.equal(Deno.readTextFileSync(join(dir, "msg.2")), "old");
 });
 
+Deno.test("releaseClaim() that cannot remove the claim takes the new name back: one name, no duplicate", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(join(dir, "msg"), "body");
+  const claimed = (await claimFile(dir, "msg"))!;
+  const remove = Deno.remove;
+  // The unlink of the claim fails (say, EIO) after the link was made.
+  Deno.remove = (path, options) =>
+    path === claimed ? Promise.reject(new Error("injected failure")) : remove(path, options);
+  try {
+    await assert.rejects(() => releaseClaim(claimed, dir, "msg"), /injected failure/);
+  } finally {
+    Deno.remove = remove;
+  }
+  assert.deepEqual(names(dir), [claimed.slice(dir.length + 1)], "only the claim is left");
+  assert.deepEqual(await releaseLeftoverClaims(dir), { released: 1, failed: [] });
+  assert.deepEqual(names(dir), ["msg"]);
+});
+
 Deno.test("releaseLeftoverClaims() gives every leftover claim a visible name back", async () => {
   const dir = Deno.makeTempDirSync();
   const long = "n".repeat(250);
