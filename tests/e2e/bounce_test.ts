@@ -96,7 +96,7 @@ Deno.test("a recipient that is no account at delivery time bounces 5.1.1 to the 
     assert.match(dsn.headers, /^Subject: to nobody$/m);
     await waitUntil(
       () => [...Deno.readDirSync(`${spoolDir}/queue/msg`)].length === 0,
-      5_000,
+      15_000,
       "empty queue",
     );
     assert.equal([...Deno.readDirSync(`${spoolDir}/queue/state`)].length, 0);
@@ -176,7 +176,7 @@ Deno.test("mail from <> is never bounced: failed bounces go to failed/ with a re
     await waitUntil(() => messagesIn().length === 2, 15_000, "two messages in failed/");
     await waitUntil(
       () => [...Deno.readDirSync(`${server.spoolDir}/queue/msg`)].length === 0,
-      5_000,
+      15_000,
       "empty queue",
     );
     const kept = messagesIn().map((name) => Deno.readTextFileSync(`${failed}/${name}`));
@@ -220,7 +220,7 @@ Deno.test("one delay notice is sent after --delay-warning, and only one", async 
     await server.waitForLog(/event=msg\.deferred .*attempts=5/, 15_000);
     await waitUntil(
       () => maildirFiles(server.spoolDir, "alice@example.test").length >= 1,
-      5_000,
+      15_000,
       "delay notice delivered",
     );
     const files = maildirFiles(server.spoolDir, "alice@example.test");

@@ -118,11 +118,14 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
   }).spawn();
   let logText = "";
   const watchers: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  // Whole lines only: the server writes its log in batches, and a pipe read can end
+  // in the middle of a line, whose fields a test reads from the matched line.
+  const completeLines = () => logText.slice(0, logText.lastIndexOf("\n") + 1).split("\n");
   const consume = async (stream: ReadableStream<Uint8Array>) => {
     for await (const chunk of stream) {
       logText += decoder.decode(chunk, { stream: true });
       for (const watcher of [...watchers]) {
-        const line = logText.split("\n").find((l) => watcher.pattern.test(l));
+        const line = completeLines().find((l) => watcher.pattern.test(l));
         if (line !== undefined) {
           watchers.splice(watchers.indexOf(watcher), 1);
           watcher.resolve(line);
@@ -134,7 +137,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
   const status = child.status;
   const waitForLog = (pattern: RegExp, timeoutMs = 10_000) =>
     new Promise<string>((resolve, reject) => {
-      const line = logText.split("\n").find((l) => pattern.test(l));
+      const line = completeLines().find((l) => pattern.test(l));
       if (line !== undefined) return resolve(line);
       const timer = setTimeout(() => {
         watchers.splice(watchers.findIndex((w) => w.pattern === pattern), 1);

@@ -13,7 +13,7 @@ export async function deliver(server: Server, messages: string[]): Promise<void>
   });
   await waitUntil(
     () => maildirFiles(server.spoolDir, "bob@example.test").length === before + messages.length,
-    10_000,
+    30_000,
     "delivery",
   );
 }

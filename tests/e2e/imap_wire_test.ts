@@ -48,7 +48,7 @@ Deno.test("IDLE hears EXISTS for an SMTP delivery, and other sessions' flag chan
     const sent = Date.now();
     await deliver(server, [MESSAGE]);
     // No command is sent: the EXISTS is pushed (the read has a deadline, it is not a sleep).
-    assert.equal(await idler.line(5_000), "* 1 EXISTS");
+    assert.equal(await idler.line(15_000), "* 1 EXISTS");
     const latencyMs = Date.now() - sent;
     assert.equal(await idler.line(), "* 1 RECENT");
     console.log(`IDLE: EXISTS ${latencyMs} ms after the SMTP send started`);
@@ -56,9 +56,9 @@ Deno.test("IDLE hears EXISTS for an SMTP delivery, and other sessions' flag chan
     const seen = await command(other, "n", "NOOP");
     assert.ok(seen.includes("* 1 EXISTS"), seen.join("\n"));
     assert.match((await command(other, "f", "STORE 1 +FLAGS (\\Deleted)")).at(-1)!, /^f OK/);
-    assert.equal(await idler.line(5_000), "* 1 FETCH (UID 1 FLAGS (\\Deleted \\Recent))");
+    assert.equal(await idler.line(15_000), "* 1 FETCH (UID 1 FLAGS (\\Deleted \\Recent))");
     assert.match((await command(other, "e", "EXPUNGE")).join("\n"), /^\* 1 EXPUNGE\ne OK/);
-    assert.equal(await idler.line(5_000), "* 1 EXPUNGE");
+    assert.equal(await idler.line(15_000), "* 1 EXPUNGE");
     await idler.send("DONE\r\n");
     assert.match((await untilTagged(idler, "i")).at(-1)!, /^i OK IDLE terminated/);
   } finally {

@@ -40,12 +40,13 @@ Deno.test("a dropped LF file is queued as sendmail -t: CRLF, Bcc removed, header
     assert.match(text, /\r\nDate: \w{3}, \d{2} \w{3} \d{4} [\d:]{8} \+0000\r\n/);
     assert.match(text, /\r\nMessage-ID: <[^>]+@mx\.test>\r\n/);
     assert.ok(text.endsWith("\r\n\r\nall fine\r\nsecond line\r\n"));
-    await waitUntil(() => !exists(`${pickup}/msg1`), 5_000, "file removed after queueing");
-    assert.deepEqual([...Deno.readDirSync(pickup)], [], "no claim left behind");
-    // The log line may follow the file's removal by a moment: wait for it, same pattern.
+    // Delivery can finish before the watcher removes its claimed copy (.claimed-*.msg1); it
+    // logs msg.queued only after that removal, so wait for the line, then nothing may be left.
     await server.waitForLog(
       /event=msg\.queued .*source=pickup file=msg1 from=alice@example\.test rcpts=2/,
     );
+    assert.ok(!exists(`${pickup}/msg1`), "file removed after queueing");
+    assert.deepEqual([...Deno.readDirSync(pickup)], [], "no claim left behind");
   } finally {
     await server.stop();
   }
@@ -64,8 +65,9 @@ Deno.test("unusable files are moved aside with a reason, dotfiles are left alone
       `${pickup}/good`,
       "From: a@example.test\nTo: erin@example.test\n\nok\n",
     );
-    await waitUntil(() => exists(`${rejected}/garbage.reason`), 10_000, "garbage moved aside");
-    await waitUntil(() => exists(`${rejected}/norcpt.reason`), 10_000, "norcpt moved aside");
+    // The reason is written first, the file moved after it: wait for the file, the last step.
+    await waitUntil(() => exists(`${rejected}/garbage`), 10_000, "garbage moved aside");
+    await waitUntil(() => exists(`${rejected}/norcpt`), 10_000, "norcpt moved aside");
     await waitUntil(() => maildirFiles(server.spoolDir, "erin@example.test").length === 1);
     assert.match(await Deno.readTextFile(`${rejected}/garbage.reason`), /NUL/);
     assert.match(await Deno.readTextFile(`${rejected}/norcpt.reason`), /No recipient/);

@@ -110,7 +110,7 @@ Deno.test("queue list, show, retry and delete work on a running server's queue",
 
     const retried = await runCli(["queue", "retry", entry.qid, ...flags]);
     assert.equal(retried.code, 0, retried.stderr);
-    await server.waitForLog(/event=msg\.deferred .*rcpt=far@remote\.test .*attempts=2/, 5_000);
+    await server.waitForLog(/event=msg\.deferred .*rcpt=far@remote\.test .*attempts=2/, 15_000);
 
     const missing = await runCli(["queue", "show", "nosuchqid", ...flags]);
     assert.equal(missing.code, 1);

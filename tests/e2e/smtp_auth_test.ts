@@ -197,7 +197,7 @@ Deno.test("20 wrong passwords from one address are slowed, then refused; another
     const failureLines = () =>
       server.log().split("\n").filter((line) => /event=auth\.failed /.test(line));
     // The log pipe may lag the replies: wait (with a deadline) for the lines to arrive.
-    await waitUntil(() => failureLines().length >= 10, 5_000, "one log line per failure");
+    await waitUntil(() => failureLines().length >= 10, 15_000, "one log line per failure");
     const failures = failureLines();
     assert.ok(failures.some((line) => /delay_ms=[1-9]/.test(line)), "later answers were delayed");
     assert.ok(failures.some((line) => /blocked=true/.test(line)), "the address got blocked");

@@ -119,7 +119,7 @@ Deno.test({
       // restarted B has logged the retried copy and these ten.
       await waitUntil(
         () => (b.log().match(/event=msg\.queued .*cid=/g)?.length ?? 0) >= 11,
-        5_000,
+        15_000,
         "B's msg.queued lines",
       );
       const used = sessionsOfLastMessages(b, 10).size;
@@ -182,7 +182,7 @@ Deno.test("a message looping between A and B through aliases stops at the hop li
     const refusalCount = () =>
       [a, b].map((s) => s.log().match(/event=smtp\.data_refused .*reason=mail-loop/g)?.length ?? 0)
         .reduce((x, y) => x + y, 0);
-    await waitUntil(() => refusalCount() >= 1, 5_000, "the loop refusal's log line");
+    await waitUntil(() => refusalCount() >= 1, 15_000, "the loop refusal's log line");
     const refusals = [a, b].map((s) =>
       s.log().match(/event=smtp\.data_refused .*code=554 reason=mail-loop received=101/g)?.length ??
         0

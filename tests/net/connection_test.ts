@@ -23,7 +23,7 @@ Deno.test("Connection.readLine() finds a line split across a buffer compaction",
       let timer: ReturnType<typeof setTimeout> | undefined;
       const result = await Promise.race([
         read,
-        new Promise((resolve) => timer = setTimeout(() => resolve("line lost"), 2_000)),
+        new Promise((resolve) => timer = setTimeout(() => resolve("line lost"), 10_000)),
       ]);
       clearTimeout(timer);
       assert.deepEqual(result, {

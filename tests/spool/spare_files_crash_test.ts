@@ -23,7 +23,8 @@ function tempDir(): string {
 
 /** Waits until `check` holds (the pool works in the background). */
 async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  const deadline = Date.now() + 15_000; // generous: a busy machine may be slow to sync and fill
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   assert.ok(check(), what);
 }
 
