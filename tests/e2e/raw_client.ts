@@ -3,6 +3,13 @@
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+/** No complete line arrived in time (the connection is closed then). */
+export class LineTimeout extends Error {
+  constructor(timeoutMs: number) {
+    super(`no line within ${timeoutMs} ms`);
+  }
+}
+
 /** A connection that reads complete SMTP/POP3/IMAP lines. */
 export class RawClient {
   #conn: Deno.Conn;
@@ -23,12 +30,20 @@ export class RawClient {
     while (offset < bytes.length) offset += await this.#conn.write(bytes.subarray(offset));
   }
 
-  /** Reads one line (without CRLF); null at EOF. */
+  /**
+   * Reads one line (without CRLF); null at EOF. Throws `LineTimeout` (and
+   * closes the connection) when nothing ends a line within `timeoutMs`: a
+   * silent server is not a closed one.
+   */
   async line(timeoutMs = 10_000): Promise<string | null> {
     const deadline = Date.now() + timeoutMs;
     while (!this.#buffer.includes("\n")) {
       const chunk = new Uint8Array(65536);
-      const timer = setTimeout(() => this.#conn.close(), Math.max(1, deadline - Date.now()));
+      let isTimedOut = false;
+      const timer = setTimeout(() => {
+        isTimedOut = true;
+        this.#conn.close();
+      }, Math.max(1, deadline - Date.now()));
       let n: number | null;
       try {
         n = await this.#conn.read(chunk);
@@ -37,6 +52,7 @@ export class RawClient {
       } finally {
         clearTimeout(timer);
       }
+      if (isTimedOut) throw new LineTimeout(timeoutMs);
       if (n === null) {
         if (this.#buffer === "") return null;
         const rest = this.#buffer;
@@ -72,9 +88,17 @@ export class RawClient {
     return lines[lines.length - 1] as string;
   }
 
-  /** True if the server closed the connection (reads EOF). */
-  async isClosed(timeoutMs = 5_000): Promise<boolean> {
-    return (await this.line(timeoutMs)) === null;
+  /**
+   * True if the server closed the connection (reads EOF) within `timeoutMs`;
+   * false if it sent a line instead, or nothing at all.
+   */
+  async isClosed(timeoutMs = 10_000): Promise<boolean> {
+    try {
+      return (await this.line(timeoutMs)) === null;
+    } catch (error) {
+      if (error instanceof LineTimeout) return false;
+      throw error;
+    }
   }
 
   close(): void {
