@@ -21,7 +21,7 @@ import { type Listener, TlsContextProvider } from "../net/mod.ts";
 import { PickupWatcher } from "../pickup/mod.ts";
 import { startPop3Server } from "../pop3/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
-import { Spool } from "../spool/mod.ts";
+import { flushInlineWhen, Spool } from "../spool/mod.ts";
 import { clientTimeouts, readSmarthostCredentials } from "./outbound_options.ts";
 import { startStatus } from "./status.ts";
 
@@ -209,11 +209,19 @@ export async function startServer(
       port: listener.port,
     });
   }
+  // One client and no delivery in progress: its fsyncs are done inline (see spool/flush.ts).
+  flushInlineWhen(() => {
+    if (runner.activeDeliveries > 0) return false;
+    let clients = 0;
+    for (const listener of listeners.values()) clients += listener.activeConnections;
+    return clients <= 1;
+  });
   log.info("server.ready", { hostname: config.hostname, spool: config.spoolDir });
   return {
     listeners,
     reloadTls: async () => await tls?.reload(),
     async stop() {
+      flushInlineWhen(() => false);
       await Promise.all([...listeners.values()].map((listener) => listener.close()));
       await status?.close();
       await pickup.stop();

@@ -155,6 +155,11 @@ export class DeliveryRunner {
     this.#pump();
   }
 
+  /** Delivery attempts in progress now. */
+  get activeDeliveries(): number {
+    return this.#active;
+  }
+
   /** Stops starting new work and waits for attempts in progress. */
   async stop(): Promise<void> {
     this.#isStopped = true;

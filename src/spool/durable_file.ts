@@ -11,6 +11,7 @@
 import { basename, dirname, join } from "node:path";
 import type { SpareFiles } from "./spare_files.ts";
 import { randomHex } from "../log/mod.ts";
+import { flush } from "./flush.ts";
 
 interface DirState {
   running: Promise<void> | null;
@@ -55,7 +56,7 @@ async function handleFor(dir: string): Promise<Deno.FsFile> {
 async function syncOnce(dir: string): Promise<void> {
   const handle = await handleFor(dir);
   try {
-    await handle.sync();
+    await flush(handle, "all");
   } catch (error) {
     // The directory may have been removed: forget the handle.
     handles.delete(dir);
@@ -152,7 +153,7 @@ export async function writeFileDurably(
   const file = Deno.openSync(path, { write: true, createNew: true, mode: options.mode ?? 0o600 });
   try {
     writeChunksSync(file, chunks);
-    await file.syncData();
+    await flush(file, "data");
   } finally {
     file.close();
   }
@@ -180,7 +181,7 @@ export async function writeFreshFileDurably(
   try {
     writeChunksSync(spare.file, chunks);
     if (length < spare.size) spare.file.truncateSync(length);
-    await spare.file.syncData();
+    await flush(spare.file, "data");
   } catch (error) {
     // It holds at most the longer of its old bytes and ours (emptied or overwritten later).
     spares!.giveBack(spare.path, Math.max(spare.size, length));
@@ -221,7 +222,7 @@ export async function writeFileAtomic(
     try {
       await writeChunks(file, chunks);
       if (Deno.build.os !== "windows") await Deno.chmod(tmpPath, mode);
-      await file.sync();
+      await flush(file, "all");
     } finally {
       file.close();
     }
