@@ -97,16 +97,22 @@ try {
   notes.settledRssMb = (await server.usage()).rssMb;
   say(`server settled: ${notes.spareFilesReady} spare files ready (the default pool)`);
   await warmUp(server);
+  // Each scenario meets the server at rest, its pool full again, as a server with
+  // quiet spells between bursts would be (the pool refills after a quiet second).
+  const atRest = () => server.settle({ spares: DEFAULT_SPARE_FILES, timeoutMs: 30_000 });
+  await atRest();
   await scenario("20 sessions, 1 msg/conn", server, {
     sessions: 20,
     messagesPerConnection: 1,
     messages: totalMessages,
   });
+  await atRest();
   await scenario("20 sessions, 50 msg/conn", server, {
     sessions: 20,
     messagesPerConnection: 50,
     messages: totalMessages,
   });
+  await atRest();
   await scenario("1 session (latency)", server, {
     sessions: 1,
     messagesPerConnection: 1000,
@@ -115,6 +121,7 @@ try {
   const after = await server.usage();
   notes.idleRssAfterMb = after.rssMb;
   notes.idleAnonAfterMb = after.anonMb;
+  await atRest();
   const source = await runSmtpSource({
     port: server.smtpPort,
     messages: totalMessages,
