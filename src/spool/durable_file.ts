@@ -12,6 +12,7 @@ import { basename, dirname, join } from "node:path";
 import type { SpareFiles } from "./spare_files.ts";
 import { randomHex } from "../log/mod.ts";
 import { flush } from "./flush.ts";
+import { concat } from "./message_buffer.ts";
 
 interface DirState {
   running: Promise<void> | null;
@@ -124,22 +125,12 @@ const COALESCE_BYTES = 64 * 1024;
 /** Writes every chunk at the file's position, inline (page-cache work only); returns the bytes. */
 function writeChunksSync(file: Deno.FsFile, chunks: readonly Uint8Array[]): number {
   const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const parts = chunks.length > 1 && total <= COALESCE_BYTES ? [joinChunks(chunks, total)] : chunks;
+  const parts = chunks.length > 1 && total <= COALESCE_BYTES ? [concat(chunks)] : chunks;
   for (const part of parts) {
     let offset = 0;
     while (offset < part.length) offset += file.writeSync(part.subarray(offset));
   }
   return total;
-}
-
-function joinChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const joined = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return joined;
 }
 
 /** Writes `chunks` to a new file at `path` and fsyncs it (data and size). */
