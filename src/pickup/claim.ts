@@ -37,7 +37,8 @@ export async function claimFile(dir: string, name: string): Promise<string | nul
 /**
  * Puts a claimed file back under `name` in `dir`, or under `name.1`,
  * `name.2`, ... when that is taken: a link never replaces a file.
- * Returns the name it got. When it fails, the file keeps only its claim name.
+ * Returns the name it got. When it fails, the file keeps its claim name
+ * (and the new one too when that is not surely a second name of it).
  */
 export async function releaseClaim(claimed: string, dir: string, name: string): Promise<string> {
   for (let n = 0;; n++) {
@@ -51,13 +52,32 @@ export async function releaseClaim(claimed: string, dir: string, name: string): 
     try {
       await Deno.remove(claimed);
     } catch (error) {
+      // The claim is gone already (unlinked by someone else): the new name is its only one.
+      if (error instanceof Deno.errors.NotFound) return candidate;
       // Two names would make the message come twice (this one, and the claim
       // released again later): take the new name back, keep the claim.
-      await Deno.remove(join(dir, candidate)).catch(() => {});
+      unlinkIfSecondName(join(dir, candidate), claimed);
       throw error;
     }
     return candidate;
   }
+}
+
+/**
+ * Unlinks `path` only while it is the same file as `other` and that file has
+ * another name: a producer may have renamed a new message into `path`
+ * meanwhile, and that one must stay. Checked and unlinked back to back on the
+ * main thread, so nothing of ours runs in between; when in doubt, both names
+ * stay (a duplicate, never a loss).
+ */
+function unlinkIfSecondName(path: string, other: string): void {
+  try {
+    const info = Deno.lstatSync(path);
+    const otherInfo = Deno.lstatSync(other);
+    if (info.ino === null || info.ino !== otherInfo.ino || info.dev !== otherInfo.dev) return;
+    if ((info.nlink ?? 0) < 2) return;
+    Deno.removeSync(path);
+  } catch { /* gone, or cannot tell: leave it */ }
 }
 
 /**

@@ -45,6 +45,47 @@ Deno.test("releaseClaim() that cannot remove the claim takes the new name back: 
   assert.deepEqual(names(dir), ["msg"]);
 });
 
+Deno.test("releaseClaim() that cannot remove the claim never deletes a newcomer renamed into the name meanwhile", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(join(dir, "msg"), "body");
+  const claimed = (await claimFile(dir, "msg"))!;
+  const remove = Deno.remove;
+  Deno.remove = (path, options) => {
+    if (path !== claimed) return remove(path, options);
+    // Between the link and the failed unlink, a producer renames a new message into "msg".
+    Deno.writeTextFileSync(join(dir, ".new"), "newcomer");
+    Deno.renameSync(join(dir, ".new"), join(dir, "msg"));
+    return Promise.reject(new Error("injected failure"));
+  };
+  try {
+    await assert.rejects(() => releaseClaim(claimed, dir, "msg"), /injected failure/);
+  } finally {
+    Deno.remove = remove;
+  }
+  assert.equal(Deno.readTextFileSync(join(dir, "msg")), "newcomer", "the newcomer is kept");
+  assert.equal(Deno.readTextFileSync(claimed), "body", "the claimed message is kept");
+});
+
+Deno.test("releaseClaim() whose claim vanished after the link keeps the new name, the message's only one", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(join(dir, "msg"), "body");
+  const claimed = (await claimFile(dir, "msg"))!;
+  const link = Deno.link;
+  Deno.link = async (from, to) => {
+    await link(from, to);
+    Deno.removeSync(claimed); // someone else unlinks the claim meanwhile
+  };
+  let released: string | undefined;
+  try {
+    released = await releaseClaim(claimed, dir, "msg").catch(() => undefined);
+  } finally {
+    Deno.link = link;
+  }
+  assert.deepEqual(names(dir), ["msg"], "the message still has a name");
+  assert.equal(Deno.readTextFileSync(join(dir, "msg")), "body");
+  assert.equal(released, "msg");
+});
+
 Deno.test("releaseLeftoverClaims() gives every leftover claim a visible name back", async () => {
   const dir = Deno.makeTempDirSync();
   const long = "n".repeat(250);
