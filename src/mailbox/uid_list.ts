@@ -11,7 +11,7 @@
  * of expunged messages stay until a compaction rewrites the file atomically
  * (tmp, fsync, rename, fsync of the directory).
  */
-import { writeFileAtomic } from "../spool/mod.ts";
+import { flush, writeFileAtomic } from "../spool/mod.ts";
 
 /** The index file's name inside a Maildir. */
 export const UID_LIST_FILE = "pillarbox-uidlist";
@@ -89,7 +89,7 @@ export async function appendUidList(
     const bytes = encoder.encode(text);
     let offset = 0;
     while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
-    await file.syncData();
+    await flush(file, "data");
   } finally {
     file.close();
   }

@@ -14,6 +14,6 @@ export {
   writeFreshFileDurably,
 } from "./durable_file.ts";
 export { SpareFiles } from "./spare_files.ts";
-export { flushInlineWhen } from "./flush.ts";
+export { flush, flushInlineWhen } from "./flush.ts";
 export { failedDir, moveToFailed } from "./failed_folder.ts";
 export { requestWake, takeWakeRequests } from "./wake.ts";

@@ -10,6 +10,7 @@ import { newId, newQid } from "../log/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { discardFresh, syncDir, writeFreshFileDurably } from "./durable_file.ts";
 import { SpareFiles } from "./spare_files.ts";
+import { flush } from "./flush.ts";
 import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "./envelope.ts";
 import { MessageBuffer } from "./message_buffer.ts";
 
@@ -227,7 +228,7 @@ async function writeWithSpill(
       input.close();
     }
     for (const chunk of tail) await write(chunk);
-    await out.syncData();
+    await flush(out, "data");
   } finally {
     out.close();
   }

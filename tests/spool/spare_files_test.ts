@@ -4,7 +4,7 @@
  * every message byte-exact.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
 import { Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
 import { SpareFiles, Spool, writeFreshFileDurably } from "../../src/spool/mod.ts";
@@ -196,11 +196,14 @@ Deno.test("the spool writes into spares and recycles finished messages, byte-exa
   spool.spares!.close();
 });
 
-Deno.test("Maildir delivery through spares: two recipients, one deletes, the other keeps every byte", async () => {
-  const spoolDir = tempDir();
-  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 2 });
-  await eventually(() => spool.spares!.count === 2, "pool filled");
-  const store = new MaildirStore({ spoolDir, hostname: "mx.test", spares: spool.spares });
+/** A Maildir store and the mailboxes over it, recycling into `spool`'s pool. */
+function mailStack(spool: Spool, options: { storeUsesSpares: boolean }) {
+  const spoolDir = dirname(spool.dir);
+  const store = new MaildirStore({
+    spoolDir,
+    hostname: "mx.test",
+    spares: options.storeUsesSpares ? spool.spares : null,
+  });
   const mailboxes = new Mailboxes({
     spoolDir,
     hostname: "mx.test",
@@ -208,6 +211,14 @@ Deno.test("Maildir delivery through spares: two recipients, one deletes, the oth
     store,
     spares: spool.spares,
   });
+  return { store, mailboxes };
+}
+
+Deno.test("Maildir delivery through spares: two recipients, one deletes, the other keeps every byte", async () => {
+  const spoolDir = tempDir();
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 2 });
+  await eventually(() => spool.spares!.count === 2, "pool filled");
+  const { store, mailboxes } = mailStack(spool, { storeUsesSpares: true });
   const text = "Subject: shared\r\n\r\nfor both of you\r\n";
   await store.deliver(["alice@example.test", "bob@example.test"], [encoder.encode(text)]);
   assert.equal(spool.spares!.count, 1);
@@ -229,14 +240,7 @@ Deno.test("Maildir delivery through spares: two recipients, one deletes, the oth
 Deno.test("a message being read when it is expunged is unlinked, not recycled", async () => {
   const spoolDir = tempDir();
   const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 1 });
-  const store = new MaildirStore({ spoolDir, hostname: "mx.test" });
-  const mailboxes = new Mailboxes({
-    spoolDir,
-    hostname: "mx.test",
-    log: quiet,
-    store,
-    spares: spool.spares,
-  });
+  const { store, mailboxes } = mailStack(spool, { storeUsesSpares: false });
   // Small enough to be parked (a file over 1 MB is deleted, never recycled, so a bigger one
   // would prove nothing); the read counts as in progress from the call on.
   const text = "Subject: big\r\n\r\n" + "x".repeat(512 * 1024) + "\r\n";
