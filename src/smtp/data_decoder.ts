@@ -79,58 +79,86 @@ export class DataDecoder {
   push(chunk: Uint8Array): { used: number; done: boolean } {
     let segmentStart = 0;
     let state = this.#state;
+    let lineOctets = this.#lineOctets;
+    // Seen in this chunk; folded into the fields at the end (locals keep the byte loop tight).
+    let bareCr = false;
+    let bareLf = false;
+    let nul = false;
+    let has8bit = false;
     if (state === State.AfterDotCr && chunk.length > 0 && chunk[0] !== LF) {
       // The CR held back after a lone dot was content after all.
       this.#emit(CR_BYTES);
     }
-    for (let i = 0; i < chunk.length; i++) {
+    const length = chunk.length;
+    let i = 0;
+    while (i < length) {
+      if (state === State.Middle) {
+        // The middle of a line, nearly every byte: run to the next CR, noting
+        // anything unusual. The line's length is where it stops, counted from
+        // where the line began (possibly in an earlier chunk).
+        const lineBase = i - lineOctets;
+        for (; i < length; i++) {
+          const byte = chunk[i] as number;
+          if (byte === CR) break;
+          if (byte < 0x0e || byte > 0x7f) {
+            if (byte === LF) bareLf = true;
+            else if (byte === 0) nul = true;
+            else if (byte > 0x7f) has8bit = true;
+          }
+        }
+        lineOctets = i - lineBase;
+        if (lineOctets > MAX_LINE_OCTETS) this.violations.longLine = true;
+        if (i === length) break;
+        state = State.AfterCr;
+        i++;
+        continue;
+      }
       const byte = chunk[i] as number;
-      switch (state) {
-        case State.LineStart:
-          if (byte === DOT) {
-            this.#emit(chunk.subarray(segmentStart, i));
-            segmentStart = i + 1;
-            this.#lineOctets = 1;
-            state = State.AfterDot;
-            continue;
-          }
-          break;
-        case State.AfterDot:
-          if (byte === CR) {
-            state = State.AfterDotCr;
-            continue;
-          }
-          break;
-        case State.AfterDotCr:
-          if (byte === LF) {
-            this.#emit(chunk.subarray(segmentStart, Math.max(segmentStart, i - 1)));
-            this.#state = State.LineStart;
-            return { used: i + 1, done: true };
-          }
-          this.violations.bareCr = true;
-          break;
-        case State.AfterCr:
-          if (byte === LF) {
-            state = State.LineStart;
-            this.#lineOctets = 0;
-            continue;
-          }
-          this.violations.bareCr = true;
-          break;
-      }
-      // Middle of a line.
-      if (byte === CR) state = State.AfterCr;
-      else {
-        state = State.Middle;
-        if (byte === LF) this.violations.bareLf = true;
-        else if (byte === 0) this.violations.nul = true;
-        else if (byte > 0x7f) this.has8bitBytes = true;
-        if (++this.#lineOctets > MAX_LINE_OCTETS) this.violations.longLine = true;
-      }
+      if (state === State.LineStart) {
+        if (byte === DOT) {
+          this.#emit(chunk.subarray(segmentStart, i));
+          segmentStart = i + 1;
+          lineOctets = 1;
+          state = State.AfterDot;
+          i++;
+          continue;
+        }
+      } else if (state === State.AfterDot) {
+        if (byte === CR) {
+          state = State.AfterDotCr;
+          i++;
+          continue;
+        }
+      } else if (state === State.AfterDotCr) {
+        if (byte === LF) {
+          this.#emit(chunk.subarray(segmentStart, Math.max(segmentStart, i - 1)));
+          this.#fold(bareCr, bareLf, nul, has8bit);
+          this.#state = State.LineStart;
+          this.#lineOctets = 0;
+          return { used: i + 1, done: true };
+        }
+        bareCr = true;
+      } else if (byte === LF) { // AfterCr: the CRLF that ends a line
+        state = State.LineStart;
+        lineOctets = 0;
+        i++;
+        continue;
+      } else bareCr = true;
+      // Any other byte is the middle of a line: the loop above takes it (not consumed here).
+      state = State.Middle;
     }
     const keepCr = state === State.AfterDotCr ? 1 : 0;
     this.#emit(chunk.subarray(segmentStart, chunk.length - keepCr));
+    this.#fold(bareCr, bareLf, nul, has8bit);
     this.#state = state;
+    this.#lineOctets = lineOctets;
     return { used: chunk.length, done: false };
+  }
+
+  #fold(bareCr: boolean, bareLf: boolean, nul: boolean, has8bit: boolean): void {
+    if (bareCr) this.violations.bareCr = true;
+    if (bareLf) this.violations.bareLf = true;
+    if (nul) this.violations.nul = true;
+    if (has8bit) this.has8bitBytes = true;
   }
 }
