@@ -13,6 +13,29 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 
 const LEVEL_RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
 const SECRET_FIELD = /pass|secret|token|credential/i;
+/** Field names seen so far and whether each is redacted: the same few names come by all day. */
+const secretByName = new Map<string, boolean>();
+
+function isSecretField(name: string): boolean {
+  let isSecret = secretByName.get(name);
+  if (isSecret === undefined) {
+    isSecret = SECRET_FIELD.test(name);
+    if (secretByName.size < 1024) secretByName.set(name, isSecret);
+  }
+  return isSecret;
+}
+
+/** The ISO time of the current millisecond, made once for all lines in it. */
+let stampMs = -1;
+let stamp = "";
+function timestamp(): string {
+  const now = Date.now();
+  if (now !== stampMs) {
+    stampMs = now;
+    stamp = new Date(now).toISOString();
+  }
+  return stamp;
+}
 
 /** Returns true when `value` names a log level. */
 export function isLogLevel(value: string): value is LogLevel {
@@ -90,15 +113,15 @@ export class Logger {
     this.#tap?.(event, fields);
     if (LEVEL_RANK[level] > this.#rank) return;
     const all: LogFields = {
-      ts: new Date().toISOString(),
+      ts: timestamp(),
       level,
       event,
       ...this.#fixed,
       ...fields,
     };
-    for (const key of Object.keys(all)) {
-      if (SECRET_FIELD.test(key)) all[key] = "[redacted]";
-      if (all[key] === undefined) delete all[key];
+    // Undefined fields are left in: both formats skip them.
+    for (const key in all) {
+      if (isSecretField(key)) all[key] = "[redacted]";
     }
     this.#sink(this.#format === "json" ? JSON.stringify(all) : formatLogfmt(all), level);
   }

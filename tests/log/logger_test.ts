@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { formatLogfmt, type LogFields, type LogFormat, Logger } from "../../src/log/logger.ts";
+
+/** A logger whose lines land in an array. */
+function capture(format: LogFormat = "text", level: "info" | "debug" = "info") {
+  const lines: string[] = [];
+  const logger = new Logger({ format, level, sink: (line) => lines.push(line) });
+  return { logger, lines };
+}
+
+const logfmtCases: { name: string; fields: LogFields; expected: string }[] = [
+  { name: "bare values", fields: { a: "x", b: 2, c: true }, expected: "a=x b=2 c=true" },
+  { name: "a space quotes", fields: { a: "two words" }, expected: 'a="two words"' },
+  { name: "a quote is escaped", fields: { a: 'say "hi"' }, expected: 'a="say \\"hi\\""' },
+  { name: "an equals sign quotes", fields: { a: "k=v" }, expected: 'a="k=v"' },
+  { name: "a backslash quotes", fields: { a: "a\\b" }, expected: 'a="a\\\\b"' },
+  { name: "control characters are escaped", fields: { a: "x\r\ny" }, expected: 'a="x\\r\\ny"' },
+  { name: "DEL quotes", fields: { a: "x\x7f" }, expected: 'a="x\x7f"' },
+  { name: "the empty string quotes", fields: { a: "" }, expected: 'a=""' },
+  { name: "null is empty", fields: { a: null }, expected: 'a=""' },
+  { name: "undefined is left out", fields: { a: undefined, b: 1 }, expected: "b=1" },
+  { name: "UTF-8 stays bare", fields: { a: "Grüße" }, expected: "a=Grüße" },
+];
+
+for (const c of logfmtCases) {
+  Deno.test(`formatLogfmt: ${c.name}`, () => {
+    assert.equal(formatLogfmt(c.fields), c.expected);
+  });
+}
+
+const secretNames = [
+  "password",
+  "pass",
+  "PASSWORD",
+  "smarthost_pass",
+  "token",
+  "secret",
+  "apiSecret",
+];
+
+for (const format of ["text", "json"] as const) {
+  Deno.test(`Logger (${format}) redacts fields named like secrets, every time`, () => {
+    const { logger, lines } = capture(format);
+    for (const name of secretNames) {
+      logger.info("auth.try", { [name]: "hunter2", user: "bob" });
+      logger.info("auth.try", { [name]: "hunter2", user: "bob" }); // once more: names are cached
+    }
+    assert.equal(lines.length, 2 * secretNames.length);
+    for (const line of lines) {
+      assert.ok(!line.includes("hunter2"), line);
+      assert.ok(line.includes("[redacted]"), line);
+      assert.ok(line.includes("bob"), line);
+    }
+  });
+
+  Deno.test(`Logger (${format}) leaves undefined fields out and keeps fixed fields`, () => {
+    const { logger, lines } = capture(format);
+    logger.with({ cid: "c1" }).info("msg.queued", { qid: "Q1", authUser: undefined, rcpts: 2 });
+    const line = lines[0]!;
+    assert.ok(!line.includes("authUser"), line);
+    if (format === "json") {
+      const parsed = JSON.parse(line);
+      assert.equal(parsed.event, "msg.queued");
+      assert.equal(parsed.cid, "c1");
+      assert.equal(parsed.qid, "Q1");
+      assert.equal(parsed.rcpts, 2);
+      assert.equal(parsed.level, "info");
+      assert.match(parsed.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    } else {
+      assert.match(
+        line,
+        /^ts=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=info event=msg\.queued cid=c1 qid=Q1 rcpts=2$/,
+      );
+    }
+  });
+}
+
+Deno.test("Logger writes nothing below its level, and its tap still sees every event", () => {
+  const tapped: string[] = [];
+  const lines: string[] = [];
+  const logger = new Logger({
+    level: "info",
+    sink: (line) => lines.push(line),
+    tap: (event) => tapped.push(event),
+  });
+  logger.debug("smtp.command", { verb: "NOOP" });
+  logger.info("smtp.connect", {});
+  assert.deepEqual(tapped, ["smtp.command", "smtp.connect"]);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /event=smtp\.connect/);
+});
+
+Deno.test("Logger's timestamps follow the clock (one per millisecond, never a stale one)", async () => {
+  const { logger, lines } = capture();
+  logger.info("a", {});
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  logger.info("b", {});
+  const stamps = lines.map((line) => Date.parse(/ts=(\S+)/.exec(line)![1]!));
+  assert.ok(stamps[1]! - stamps[0]! >= 4, `${stamps}`);
+  assert.ok(Math.abs(Date.now() - stamps[1]!) < 1000);
+});
