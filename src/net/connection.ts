@@ -50,6 +50,13 @@ export class Connection {
   readonly remoteAddress: string;
   readonly remotePort: number;
   #idleTimeoutMs: number;
+  /**
+   * The idle timeout is a timer that only checks the time of the last
+   * activity when it fires, and sets itself again for what is left: the
+   * socket's own timeout re-creates a timer on every read and write.
+   */
+  #idleTimer: ReturnType<typeof setTimeout> | null = null;
+  #lastActivityMs = performance.now();
 
   constructor(socket: Socket, options: { idleTimeoutMs: number }) {
     this.#socket = socket;
@@ -57,11 +64,32 @@ export class Connection {
     this.remoteAddress = normaliseIp(socket.remoteAddress ?? "");
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
-    socket.setTimeout(options.idleTimeoutMs);
+    this.#armIdleTimer(options.idleTimeoutMs);
     this.#attach(socket);
   }
 
+  #armIdleTimer(delayMs: number): void {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    const timer = setTimeout(this.#onIdleCheck, delayMs);
+    this.#idleTimer = timer;
+    Deno.unrefTimer(timer); // like a socket's timeout, it never keeps the process alive
+  }
+
+  #stopIdleTimer(): void {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+
+  #onIdleCheck = () => {
+    this.#idleTimer = null;
+    if (this.#isEof || this.#isTimedOut) return;
+    const idleForMs = performance.now() - this.#lastActivityMs;
+    if (idleForMs >= this.#idleTimeoutMs) this.#onTimeout();
+    else this.#armIdleTimer(this.#idleTimeoutMs - idleForMs);
+  };
+
   #onData = (chunk: Uint8Array) => {
+    this.#lastActivityMs = performance.now();
     this.#append(chunk);
     if (this.#end - this.#start > HIGH_WATER_BYTES && !this.#isPaused) {
       this.#isPaused = true;
@@ -71,6 +99,7 @@ export class Connection {
   };
   #onEnd = () => {
     this.#isEof = true;
+    this.#stopIdleTimer();
     this.#notify();
   };
   #onTimeout = () => {
@@ -83,14 +112,12 @@ export class Connection {
     socket.on("end", this.#onEnd);
     socket.on("close", this.#onEnd);
     socket.on("error", this.#onEnd);
-    socket.on("timeout", this.#onTimeout);
   }
 
   #detach(socket: Socket): void {
     socket.off("data", this.#onData);
     socket.off("end", this.#onEnd);
     socket.off("close", this.#onEnd);
-    socket.off("timeout", this.#onTimeout);
   }
 
   #notify(): void {
@@ -210,6 +237,7 @@ export class Connection {
     ) {
       await new Promise<void>((resolve) => {
         const done = () => {
+          this.#lastActivityMs = performance.now(); // the peer took some output
           this.#socket.off("drain", done);
           this.#wake = null;
           resolve();
@@ -227,6 +255,7 @@ export class Connection {
       this.#pendingBytes = 0;
       return;
     }
+    this.#lastActivityMs = performance.now();
     const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -238,6 +267,7 @@ export class Connection {
 
   /** Sends queued output and waits until the kernel has it. */
   drain(): Promise<void> {
+    this.#lastActivityMs = performance.now();
     const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -308,7 +338,6 @@ export class Connection {
     this.#socket = secure;
     const cipher = secure.getCipher();
     this.#tlsInfo = { protocol: secure.getProtocol() ?? "TLS", cipher: cipher?.name ?? "unknown" };
-    secure.setTimeout(this.#idleTimeoutMs);
     this.#attach(secure);
     return true;
   }
@@ -332,12 +361,14 @@ export class Connection {
   /** Changes the idle timeout (e.g. a longer one while waiting for a DATA line). */
   setIdleTimeout(ms: number): void {
     this.#idleTimeoutMs = ms;
-    this.#socket.setTimeout(ms);
+    this.#lastActivityMs = performance.now();
+    this.#armIdleTimer(ms);
   }
 
   /** Flushes and closes gracefully. */
   close(): void {
     this.flush();
+    this.#stopIdleTimer();
     const socket = this.#socket;
     socket.off("data", this.#onData);
     socket.end();
@@ -355,6 +386,7 @@ export class Connection {
 
   /** Closes at once without flushing. */
   destroy(): void {
+    this.#stopIdleTimer();
     this.#socket.destroy();
   }
 }
