@@ -1,7 +1,8 @@
 /**
- * The default log sink: lines are gathered and written to stderr in one
- * write per event-loop turn, not one write per line. Under load a turn
- * carries many sessions' events, so this saves a system call per event.
+ * The default log sink: lines are gathered and written to stderr at most
+ * BATCH_WINDOW_MS after the first of them, in one write, not one write per
+ * line (nor one per event-loop turn: a lone client's message would cost a
+ * timer, a write and a wake-up of the log reader each).
  *
  * Errors are written at once (with everything queued before them), and
  * whatever is queued is written when the process exits or is about to die
@@ -9,8 +10,10 @@
  */
 
 const encoder = new TextEncoder();
-/** A batch this large is written without waiting for the end of the turn. */
+/** A batch this large is written without waiting for the window to close. */
 const MAX_BATCH_BYTES = 64 * 1024;
+/** How long a line may wait for others to share its write. */
+const BATCH_WINDOW_MS = 20;
 
 let batch: string[] = [];
 let batchBytes = 0;
@@ -51,7 +54,7 @@ export function writeStderrLine(line: string, isUrgent = false): void {
     return;
   }
   if (timer === null) {
-    const pending = setTimeout(flushStderrLog, 0);
+    const pending = setTimeout(flushStderrLog, BATCH_WINDOW_MS);
     timer = pending;
     Deno.unrefTimer(pending); // a pending log line never keeps the process alive
   }

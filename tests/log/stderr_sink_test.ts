@@ -99,3 +99,36 @@ Deno.test("stderr sink: a burst is batched, not lost", async () => {
   assert.equal(seen[0], "n0");
   assert.equal(seen[4999], "n4999");
 });
+
+Deno.test("stderr sink: a quiet process's lines come out soon, without an exit or an error", async () => {
+  // The child logs, then idles for a minute: only the batch window can write the lines.
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { Logger } from ${JSON.stringify(loggerUrl)};
+       const log = new Logger({ level: "info" });
+       log.info("one"); log.warn("two");
+       setTimeout(() => {}, 60_000);`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.getReader();
+  const started = performance.now();
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  let text = "";
+  while (!text.includes("event=two")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  const waited = performance.now() - started;
+  clearTimeout(deadline);
+  try {
+    child.kill("SIGKILL");
+  } catch { /* already killed by the deadline */ }
+  await child.status;
+  await reader.cancel();
+  assert.deepEqual(events(text), ["one", "two"]);
+  assert.ok(waited < 15_000, `the lines took ${waited.toFixed(0)} ms`);
+});
