@@ -4,10 +4,20 @@
  */
 
 const SPILL_BYTES = 512 * 1024;
+/**
+ * Appended bytes are copied into blocks of at least this size: a common
+ * message is then one allocation and one contiguous piece, which the header
+ * check and the final write take as they are instead of copying it again.
+ */
+const BLOCK_BYTES = 16 * 1024;
 
 /** Collects the bytes of one incoming message. */
 export class MessageBuffer {
+  /** Full blocks (and pieces handed over by earlier calls), in order. */
   #chunks: Uint8Array[] = [];
+  /** The block being filled, and how much of it is. */
+  #block: Uint8Array | null = null;
+  #blockUsed = 0;
   #memoryBytes = 0;
   #file: Deno.FsFile | null = null;
   #filePath: string;
@@ -24,14 +34,41 @@ export class MessageBuffer {
   /** Appends a copy of `bytes` (the caller may reuse its buffer). */
   append(bytes: Uint8Array): void {
     this.size += bytes.length;
-    this.#chunks.push(bytes.slice());
     this.#memoryBytes += bytes.length;
+    let rest = bytes;
+    if (this.#block !== null) {
+      const room = Math.min(rest.length, this.#block.length - this.#blockUsed);
+      this.#block.set(rest.subarray(0, room), this.#blockUsed);
+      this.#blockUsed += room;
+      rest = rest.subarray(room);
+    }
+    if (rest.length > 0) {
+      this.#sealBlock();
+      this.#block = new Uint8Array(Math.max(BLOCK_BYTES, rest.length));
+      this.#block.set(rest);
+      this.#blockUsed = rest.length;
+    }
     if (this.#memoryBytes >= SPILL_BYTES) this.#spill();
+  }
+
+  /** Moves the filled part of the current block to the chunk list. */
+  #sealBlock(): void {
+    if (this.#block !== null && this.#blockUsed > 0) {
+      this.#chunks.push(this.#block.subarray(0, this.#blockUsed));
+    }
+    this.#block = null;
+    this.#blockUsed = 0;
+  }
+
+  /** Everything held in memory, in order, as views (nothing copied). */
+  #memoryChunks(): Uint8Array[] {
+    this.#sealBlock();
+    return this.#chunks;
   }
 
   #spill(): void {
     this.#hasSpilled = true;
-    const chunks = this.#chunks;
+    const chunks = this.#memoryChunks();
     this.#chunks = [];
     this.#memoryBytes = 0;
     this.#writing = this.#writing.then(async () => {
@@ -52,7 +89,10 @@ export class MessageBuffer {
     });
   }
 
-  /** The first bytes of the message (for header checks), up to `limit`. */
+  /**
+   * The first bytes of the message (for header checks), up to `limit`: a
+   * view of the buffer's own bytes when they are in one piece (read only).
+   */
   async head(limit: number): Promise<Uint8Array> {
     await this.#writing;
     if (this.#file) {
@@ -70,7 +110,9 @@ export class MessageBuffer {
         file.close();
       }
     }
-    return concat(this.#chunks, limit);
+    const chunks = this.#memoryChunks();
+    if (chunks.length === 1) return chunks[0]!.subarray(0, limit);
+    return concat(chunks, limit);
   }
 
   /**
@@ -83,15 +125,17 @@ export class MessageBuffer {
     if (this.#file) {
       this.#file.close();
       this.#file = null;
-      return { spillFile: this.#filePath, tail: this.#chunks };
+      return { spillFile: this.#filePath, tail: this.#memoryChunks() };
     }
-    return { spillFile: null, tail: this.#chunks };
+    return { spillFile: null, tail: this.#memoryChunks() };
   }
 
   /** Drops the message (refused, connection lost, or stored elsewhere). */
   async discard(): Promise<void> {
     await this.#writing;
     this.#chunks = [];
+    this.#block = null;
+    this.#blockUsed = 0;
     if (this.#file) {
       this.#file.close();
       this.#file = null;
