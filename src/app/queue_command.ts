@@ -104,6 +104,9 @@ async function entryOf(context: Context, qid: string): Promise<QueueEntry | null
   } catch {
     return null;
   }
+  // The server may have finished this message and written another one over
+  // its file meanwhile (finished queue files are reused): that is not ours.
+  if (envelope.qid !== qid) return null;
   const sizeBytes = (await Deno.stat(join(context.spool.msgDir, qid))).size;
   const state = await context.states.load(qid, envelope.rcpts);
   return {
@@ -190,6 +193,8 @@ async function show(context: Context, qid: string): Promise<number> {
     throw error;
   }
   const { envelope, messageOffset } = decodeQueueFile(bytes);
+  // Delivered meanwhile, and its file already reused for another message.
+  if (envelope.qid !== qid) throw new QueueCommandError(`No message ${qid}`);
   const entry = await entryOf(context, qid);
   const { out } = context.options;
   out(`Queue-ID: ${qid}`);

@@ -1,0 +1,58 @@
+/**
+ * `pillarbox queue` reading a queue whose files the server reuses: a name
+ * whose file now holds another message is not shown as that message.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runQueueCommand } from "../../src/app/queue_command.ts";
+import { loadConfig } from "../../src/config/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { Spool } from "../../src/spool/mod.ts";
+
+const encoder = new TextEncoder();
+
+async function queue(spoolDir: string, words: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const config = loadConfig([`--spool-dir=${spoolDir}`, "--hostname=mx.test"]).config;
+  const status = await runQueueCommand(words, {
+    config,
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+  });
+  return { status, out, err };
+}
+
+Deno.test("queue list and show skip a file that was reused for another message", async () => {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  try {
+    const spool = await Spool.open({
+      spoolDir,
+      log: new Logger({ level: "error" }),
+      isSweeping: false,
+    });
+    const accept = (rcpt: string) =>
+      spool.accept({
+        envelope: { from: "a@mx.test", rcpts: [rcpt], source: "smtp" },
+        message: encoder.encode(`Subject: to ${rcpt}\r\n\r\nbody\r\n`),
+      });
+    const first = await accept("one@remote.test");
+    const second = await accept("two@remote.test");
+    const shown = await queue(spoolDir, ["show", first]);
+    assert.equal(shown.status, 0, shown.err.join("\n"));
+    assert.ok(shown.out.includes("Subject: to one@remote.test"), shown.out.join("\n"));
+    // What the server does when `first` is delivered and a new message is written
+    // over its file: the old name now holds another message's envelope.
+    await Deno.copyFile(join(spool.msgDir, second), join(spool.msgDir, first));
+    const reused = await queue(spoolDir, ["show", first]);
+    assert.equal(reused.status, 1);
+    assert.deepEqual(reused.out, []);
+    assert.match(reused.err.join("\n"), new RegExp(`No message ${first}`));
+    const listed = await queue(spoolDir, ["list", "--json"]);
+    assert.equal(listed.status, 0, listed.err.join("\n"));
+    const qids = JSON.parse(listed.out.join("\n")).map((entry: { qid: string }) => entry.qid);
+    assert.deepEqual(qids, [second]);
+  } finally {
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
