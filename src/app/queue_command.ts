@@ -192,7 +192,15 @@ async function show(context: Context, qid: string): Promise<number> {
     if (error instanceof Deno.errors.NotFound) throw new QueueCommandError(`No message ${qid}`);
     throw error;
   }
-  const { envelope, messageOffset } = decodeQueueFile(bytes);
+  let decoded: ReturnType<typeof decodeQueueFile>;
+  try {
+    decoded = decodeQueueFile(bytes);
+  } catch (error) {
+    // Damaged, or delivered meanwhile and its file reused for a message of a mailbox.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new QueueCommandError(`No readable message ${qid}: ${reason}`);
+  }
+  const { envelope, messageOffset } = decoded;
   // Delivered meanwhile, and its file already reused for another message.
   if (envelope.qid !== qid) throw new QueueCommandError(`No message ${qid}`);
   const entry = await entryOf(context, qid);

@@ -31,6 +31,8 @@ const OUTPUT_HIGH_WATER_BYTES = 256 * 1024;
 const PENDING_FLUSH_BYTES = 64 * 1024;
 const LF = 10;
 const CR = 13;
+/** The longest delay setTimeout takes as given (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const decoder = new TextDecoder();
 
 /** A socket plus an input buffer. Owns the socket: callers never touch it directly. */
@@ -70,7 +72,9 @@ export class Connection {
 
   #armIdleTimer(delayMs: number): void {
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
-    const timer = setTimeout(this.#onIdleCheck, delayMs);
+    // A longer delay would be taken as 1 ms (and re-armed every millisecond):
+    // a timeout of weeks simply checks again after 24 days.
+    const timer = setTimeout(this.#onIdleCheck, Math.min(delayMs, MAX_TIMER_MS));
     this.#idleTimer = timer;
     Deno.unrefTimer(timer); // like a socket's timeout, it never keeps the process alive
   }
@@ -296,6 +300,7 @@ export class Connection {
   async startServerTls(context: tls.SecureContext): Promise<boolean> {
     const raw = this.#socket;
     this.#detach(raw);
+    this.#stopIdleTimer(); // the handshake has a deadline of its own
     raw.pause();
     this.#start = this.#end = 0;
     const pending = this.#pending.map((item) =>
@@ -315,6 +320,7 @@ export class Connection {
   async startClientTls(options: tls.ConnectionOptions): Promise<boolean> {
     const raw = this.#socket;
     this.#detach(raw);
+    this.#stopIdleTimer(); // the handshake has a deadline of its own
     this.#start = this.#end = 0;
     const secure = tls.connect({ ...options, socket: raw });
     return await this.#finishTls(secure, "secureConnect");
@@ -327,7 +333,7 @@ export class Connection {
       secure.once("error", () => resolve(false));
       secure.once("close", () => resolve(false));
       // A peer that never completes the handshake must not hold the slot forever.
-      timer = setTimeout(() => resolve(false), this.#idleTimeoutMs);
+      timer = setTimeout(() => resolve(false), Math.min(this.#idleTimeoutMs, MAX_TIMER_MS));
     });
     clearTimeout(timer);
     if (!isUp) {
@@ -336,6 +342,9 @@ export class Connection {
       return false;
     }
     this.#socket = secure;
+    // A fresh idle period from the end of the handshake, as before it.
+    this.#lastActivityMs = performance.now();
+    this.#armIdleTimer(this.#idleTimeoutMs);
     const cipher = secure.getCipher();
     this.#tlsInfo = { protocol: secure.getProtocol() ?? "TLS", cipher: cipher?.name ?? "unknown" };
     this.#attach(secure);
@@ -380,7 +389,7 @@ export class Connection {
     // The timer goes as soon as the socket closes, so it does not keep a closed socket alive.
     const lingerMs = this.#isShuttingDown ? 200 : 2000;
     const timer = setTimeout(() => socket.destroy(), lingerMs);
-    timer.unref?.();
+    Deno.unrefTimer(timer);
     socket.once("close", () => clearTimeout(timer));
   }
 

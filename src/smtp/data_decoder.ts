@@ -12,7 +12,7 @@ export interface DataViolations {
   bareCr: boolean;
   bareLf: boolean;
   nul: boolean;
-  /** A line longer than 1000 octets with its CRLF (RFC 5321 4.5.3.1.6). */
+  /** A line longer than 1000 octets with its CRLF, a stuffed dot not counted (RFC 5321 4.5.3.1.6). */
   longLine: boolean;
   /** More than `maxMessageBytes` after unstuffing; later bytes were not passed on. */
   tooBig: boolean;
@@ -118,7 +118,8 @@ export class DataDecoder {
         if (byte === DOT) {
           this.#emit(chunk.subarray(segmentStart, i));
           segmentStart = i + 1;
-          lineOctets = 1;
+          // RFC 5321 4.5.3.1.6: the dot added for transparency is not counted.
+          lineOctets = 0;
           state = State.AfterDot;
           i++;
           continue;

@@ -48,6 +48,11 @@ Deno.test("queue list and show skip a file that was reused for another message",
     assert.equal(reused.status, 1);
     assert.deepEqual(reused.out, []);
     assert.match(reused.err.join("\n"), new RegExp(`No message ${first}`));
+    // Reused for a mailbox message instead: no envelope line at all.
+    await Deno.writeTextFile(join(spool.msgDir, first), "Subject: for a mailbox\r\n\r\nhi\r\n");
+    const mailboxFile = await queue(spoolDir, ["show", first]);
+    assert.equal(mailboxFile.status, 1);
+    assert.match(mailboxFile.err.join("\n"), new RegExp(`No readable message ${first}: `));
     const listed = await queue(spoolDir, ["list", "--json"]);
     assert.equal(listed.status, 0, listed.err.join("\n"));
     const qids = JSON.parse(listed.out.join("\n")).map((entry: { qid: string }) => entry.qid);

@@ -4,7 +4,9 @@
  */
 import assert from "node:assert/strict";
 import * as net from "node:net";
+import * as tls from "node:tls";
 import { Connection } from "../../src/net/mod.ts";
+import { HAS_OPENSSL, makeTestCertificates } from "../e2e/certs.ts";
 
 /** A connected pair: our Connection on the server side, a raw socket as its peer. */
 async function pair(idleTimeoutMs: number) {
@@ -85,4 +87,66 @@ Deno.test("Connection: setIdleTimeout starts a new idle period of the new length
   } finally {
     await close();
   }
+});
+
+Deno.test({
+  name: "Connection: the idle time starts again when a slow TLS handshake is done",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const certs = await makeTestCertificates(dir);
+    const context = tls.createSecureContext({
+      cert: await Deno.readTextFile(certs.certFile),
+      key: await Deno.readTextFile(certs.keyFile),
+    });
+    const { connection, peer, close } = await pair(600);
+    try {
+      // Implicit TLS: the client starts its handshake late (450 ms of the 600), then
+      // sends its first command 300 ms after the handshake: 750 ms after it connected.
+      const isUp = connection.startServerTls(context);
+      await sleep(450);
+      const secure = tls.connect({ socket: peer, ca: await Deno.readTextFile(certs.caFile) });
+      secure.on("data", () => {});
+      secure.on("error", () => {});
+      assert.equal(await isUp, true);
+      setTimeout(() => secure.write("EHLO client.test\r\n"), 300);
+      assert.deepEqual(await connection.readLine(1000), {
+        kind: "line",
+        text: "EHLO client.test",
+        hasBareLf: false,
+        octets: 16,
+      });
+      secure.destroy();
+    } finally {
+      await close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("Connection: an idle time of weeks neither fires early nor spins", async () => {
+  const calls: number[] = [];
+  const realSetTimeout = globalThis.setTimeout;
+  // Count the timers the connection makes with a delay that setTimeout would take as 1 ms.
+  globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+    calls.push(ms ?? 0);
+    return realSetTimeout(fn, ms);
+  }) as typeof setTimeout;
+  try {
+    const { connection, peer, close } = await pair(30 * 24 * 3600 * 1000);
+    try {
+      const read = connection.readLine(1000);
+      await sleep(100);
+      peer.write("NOOP\r\n");
+      assert.equal((await read).kind, "line");
+    } finally {
+      await close();
+    }
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+  const long = calls.filter((ms) => ms > 1000);
+  assert.ok(long.length >= 1, `the idle timer was set: ${calls}`);
+  assert.ok(long.every((ms) => ms <= 2 ** 31 - 1), `a delay setTimeout cannot take: ${long}`);
+  assert.ok(calls.length < 20, `${calls.length} timers in 100 ms`);
 });

@@ -22,7 +22,8 @@ interface Outcome {
 /**
  * RFC 5321 4.5.2 on a whole input that holds an end: the data ends at the
  * first line (only CRLF ends a line) holding a lone dot; a dot starting any
- * other line is removed. A line is too long with over 998 octets besides CRs.
+ * other line is removed. A line is too long with over 998 octets besides CRs
+ * and the removed dot (RFC 5321 4.5.3.1.6).
  */
 function definition(input: Uint8Array): Outcome {
   let end = -1; // index of the end line's dot
@@ -53,10 +54,10 @@ function definition(input: Uint8Array): Outcome {
     if (byte === LF && content[i - 1] !== CR) outcome.bareLf = true;
     if (byte === 0) outcome.nul = true;
     if (byte > 0x7f) outcome.has8bit = true;
-    if (byte !== CR && !(byte === LF && content[i - 1] === CR) && ++lineOctets > 998) {
-      outcome.longLine = true;
-    }
-    if (!(isLineStart && byte === DOT)) outcome.output.push(byte);
+    const isStuffing = isLineStart && byte === DOT;
+    const isCrlfEnd = byte === LF && content[i - 1] === CR;
+    if (byte !== CR && !isCrlfEnd && !isStuffing && ++lineOctets > 998) outcome.longLine = true;
+    if (!isStuffing) outcome.output.push(byte);
   }
   return outcome;
 }

@@ -185,8 +185,19 @@ const lineLengthCases: { name: string; line: string; isLong: boolean }[] = [
     isLong: false,
   },
   {
-    name: "counts the stuffing dot: a stuffed line of 999 octets on the wire is long",
+    // RFC 5321 4.5.3.1.6: the dot duplicated for transparency is not counted.
+    name: "does not count the stuffing dot: 998 octets of content stuffed to 999 are fine",
     line: "." + ".".repeat(998),
+    isLong: false,
+  },
+  {
+    name: "flags a stuffed line with 999 octets of content",
+    line: "." + ".".repeat(999),
+    isLong: true,
+  },
+  {
+    name: "flags a 999-octet line that starts with a stuffed dot and letters",
+    line: ".." + "x".repeat(998),
     isLong: true,
   },
   {
