@@ -60,35 +60,48 @@ Deno.test("stderr sink: the lines before an uncaught error are written before th
   }
 });
 
-Deno.test("stderr sink: an error is written at once, after the lines queued before it", async () => {
-  // The child logs, then hangs on a timer; only the urgent write can have put the error out.
+/**
+ * Runs `body` in a child that keeps running, reads its stderr until `event`
+ * shows up (or 20 s pass: the child is then killed), and kills it. Returns
+ * the text read and how long it took.
+ */
+async function readUntilEvent(body: string, event: string) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "eval",
       `import { Logger } from ${JSON.stringify(loggerUrl)};
        const log = new Logger({ level: "info" });
-       log.info("before"); log.error("boom");
-       // Busy for good: no timer can fire, so a batched write would never happen.
-       while (true) {}`,
+       ${body}`,
     ],
     stdout: "null",
     stderr: "piped",
   }).spawn();
   const reader = child.stderr.getReader();
-  // Generous: the write is due at once; this only stops a broken sink from hanging the suite.
+  const started = performance.now();
+  // Generous: this only stops a broken sink from hanging the suite.
   const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
   let text = "";
-  while (!text.includes("event=boom")) {
+  while (!text.includes(`event=${event}`)) {
     const { value, done } = await reader.read();
     if (done) break;
     text += new TextDecoder().decode(value);
   }
+  const waitedMs = performance.now() - started;
   clearTimeout(deadline);
   try {
     child.kill("SIGKILL");
   } catch { /* already killed by the deadline */ }
   await child.status;
   await reader.cancel();
+  return { text, waitedMs };
+}
+
+Deno.test("stderr sink: an error is written at once, after the lines queued before it", async () => {
+  // The child logs, then spins: no timer can fire, so only the urgent write can put lines out.
+  const { text } = await readUntilEvent(
+    `log.info("before"); log.error("boom"); while (true) {}`,
+    "boom",
+  );
   assert.deepEqual(events(text), ["before", "boom"]);
 });
 
@@ -102,33 +115,10 @@ Deno.test("stderr sink: a burst is batched, not lost", async () => {
 
 Deno.test("stderr sink: a quiet process's lines come out soon, without an exit or an error", async () => {
   // The child logs, then idles for a minute: only the batch window can write the lines.
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      `import { Logger } from ${JSON.stringify(loggerUrl)};
-       const log = new Logger({ level: "info" });
-       log.info("one"); log.warn("two");
-       setTimeout(() => {}, 60_000);`,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stderr.getReader();
-  const started = performance.now();
-  const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  let text = "";
-  while (!text.includes("event=two")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  const waited = performance.now() - started;
-  clearTimeout(deadline);
-  try {
-    child.kill("SIGKILL");
-  } catch { /* already killed by the deadline */ }
-  await child.status;
-  await reader.cancel();
+  const { text, waitedMs } = await readUntilEvent(
+    `log.info("one"); log.warn("two"); setTimeout(() => {}, 60_000);`,
+    "two",
+  );
   assert.deepEqual(events(text), ["one", "two"]);
-  assert.ok(waited < 15_000, `the lines took ${waited.toFixed(0)} ms`);
+  assert.ok(waitedMs < 15_000, `the lines took ${waitedMs.toFixed(0)} ms`);
 });
