@@ -127,13 +127,18 @@ export class Logger {
   }
 }
 
+/** Values that need no quotes: no space, quote, equals sign, backslash or control character. */
+const BARE_VALUE = /^[^\s"=\\\x00-\x1f\x7f]+$/;
+
 /** Renders fields as logfmt: bare values where safe, quoted and escaped otherwise. */
 export function formatLogfmt(fields: LogFields): string {
-  const parts: string[] = [];
-  for (const [key, raw] of Object.entries(fields)) {
+  let line = "";
+  for (const key in fields) {
+    const raw = fields[key];
     if (raw === undefined) continue;
-    const value = raw === null ? "" : String(raw);
-    parts.push(`${key}=${/^[^\s"=\\\x00-\x1f\x7f]+$/.test(value) ? value : JSON.stringify(value)}`);
+    const value = raw === null ? "" : typeof raw === "string" ? raw : String(raw);
+    const text = BARE_VALUE.test(value) ? value : JSON.stringify(value);
+    line += line === "" ? `${key}=${text}` : ` ${key}=${text}`;
   }
-  return parts.join(" ");
+  return line;
 }

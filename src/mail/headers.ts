@@ -1,14 +1,23 @@
 /** Small, pure views of a message's header section. */
 
 const decoder = new TextDecoder("latin1");
+const LF = 10;
+const CR = 13;
 
 /** The header section of `message` (up to the blank line) as latin1 text, unfolded lines kept. */
 export function headerSection(message: Uint8Array): string {
-  const text = decoder.decode(message);
   // A message may start with the blank line: then every line after it is body.
-  if (/^\r?\n/.test(text)) return "";
-  const end = text.search(/\r?\n\r?\n/);
-  return end < 0 ? text : text.slice(0, end + 2);
+  if (message[0] === LF || (message[0] === CR && message[1] === LF)) return "";
+  // Up to the first line end ("\n" or "\r\n") that is followed by an empty line,
+  // that line end included; found in the bytes, so only the header is decoded.
+  for (let lf = message.indexOf(LF); lf >= 0; lf = message.indexOf(LF, lf + 1)) {
+    const next = message[lf + 1];
+    if (next === LF || (next === CR && message[lf + 2] === LF)) {
+      const start = lf > 0 && message[lf - 1] === CR ? lf - 1 : lf;
+      return decoder.decode(message.subarray(0, start + 2));
+    }
+  }
+  return decoder.decode(message);
 }
 
 /** How many Received headers the header section holds (loop detection, RFC 5321 6.3). */

@@ -14,13 +14,18 @@ let lastName = { seconds: 0, micros: -1 };
 
 /** The directory of an account's Maildir: `<spool>/mail/<domain>/<local>`. */
 export function mailboxDir(spoolDir: string, account: string): string {
+  return mailboxDirUnder(join(spoolDir, "mail"), account);
+}
+
+/** `mailboxDir` below an already normalised `<spool>/mail` (no path.join per message). */
+function mailboxDirUnder(mailRoot: string, account: string): string {
   const at = account.lastIndexOf("@");
   const local = account.slice(0, at).toLowerCase();
   const domain = account.slice(at + 1).toLowerCase();
   if (at <= 0 || !isSafeName(local) || !isSafeName(domain)) {
     throw new Error(`Account "${account}" cannot name a mailbox directory`);
   }
-  return join(spoolDir, "mail", domain, local);
+  return `${mailRoot}/${domain}/${local}`;
 }
 
 function isSafeName(part: string): boolean {
@@ -48,7 +53,7 @@ export function maildirName(hostname: string, sizeBytes: number, nowMs = Date.no
 
 /** Delivers messages into account Maildirs under one spool directory. */
 export class MaildirStore {
-  readonly #spoolDir: string;
+  readonly #mailRoot: string;
   readonly #hostname: string;
   readonly #knownDirs = new Set<string>();
   readonly #listeners: ((account: string) => void)[] = [];
@@ -56,7 +61,7 @@ export class MaildirStore {
 
   /** `spares`: empty files to write messages into (see SpareFiles); null creates each file. */
   constructor(options: { spoolDir: string; hostname: string; spares?: SpareFiles | null }) {
-    this.#spoolDir = options.spoolDir;
+    this.#mailRoot = join(options.spoolDir, "mail");
     this.#hostname = options.hostname;
     this.#spares = options.spares ?? null;
   }
@@ -68,7 +73,7 @@ export class MaildirStore {
 
   /** Creates an account's Maildir (tmp, new, cur) if it does not exist yet. */
   async ensureMailbox(account: string): Promise<string> {
-    const dir = mailboxDir(this.#spoolDir, account);
+    const dir = mailboxDirUnder(this.#mailRoot, account);
     if (!this.#knownDirs.has(dir)) {
       for (const sub of ["tmp", "new", "cur"]) {
         await Deno.mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
@@ -91,7 +96,7 @@ export class MaildirStore {
     const dirs = await Promise.all(unique.map((account) => this.ensureMailbox(account)));
     const name = maildirName(this.#hostname, size);
     const first = dirs[0] as string;
-    const tmpPath = join(first, "tmp", name);
+    const tmpPath = `${first}/tmp/${name}`;
     const written = await writeFreshFileDurably(chunks, tmpPath, this.#spares);
     let failure = this.#commit(written, dirs, name);
     if (failure !== null && this.#spares?.owns(written)) {
@@ -102,7 +107,7 @@ export class MaildirStore {
       if (failure !== null) await discardFresh(again, null);
     } else if (failure !== null) await discardFresh(written, null);
     if (failure !== null) throw failure;
-    await Promise.all(dirs.map((dir) => syncDir(join(dir, "new"))));
+    await Promise.all(dirs.map((dir) => syncDir(`${dir}/new`)));
     for (const account of unique) for (const listener of this.#listeners) listener(account);
   }
 
@@ -115,11 +120,11 @@ export class MaildirStore {
     const linked: string[] = [];
     try {
       for (const dir of dirs.slice(1)) {
-        const target = join(dir, "new", name);
+        const target = `${dir}/new/${name}`;
         Deno.linkSync(written, target);
         linked.push(target);
       }
-      Deno.renameSync(written, join(dirs[0] as string, "new", name));
+      Deno.renameSync(written, `${dirs[0]}/new/${name}`);
       return null;
     } catch (error) {
       for (const target of linked) {

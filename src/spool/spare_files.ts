@@ -173,7 +173,7 @@ export class SpareFiles {
       const spare = this.#spares.pop()!;
       if (spare.size > 0) this.#unemptied--;
       this.#heldBytes -= spare.size;
-      const path = join(this.dir, spare.name);
+      const path = `${this.dir}/${spare.name}`;
       try {
         return { path, file: Deno.openSync(path, { write: true }), size: spare.size };
       } catch {

@@ -100,7 +100,7 @@ export class Spool {
 
   /** A buffer for an incoming message; spills into the queue's tmp folder. */
   newBuffer(): MessageBuffer {
-    return new MessageBuffer(join(this.tmpDir, "in-" + newId()));
+    return new MessageBuffer(`${this.tmpDir}/in-${newId()}`);
   }
 
   /** Calls `listener(qid)` after each successful accept (the delivery runner's wake-up). */
@@ -121,7 +121,9 @@ export class Spool {
   async accept(request: AcceptRequest): Promise<string> {
     const qid = newQid();
     let envelope: Envelope = { ...request.envelope, qid, arrivalMs: Date.now() };
-    const tmpPath = join(this.tmpDir, qid);
+    // Plain concatenation on the hot path: the directories are normalised once,
+    // and a qid is one safe name (path.join's normalising allocates per call).
+    const tmpPath = `${this.tmpDir}/${qid}`;
     const prefix = request.prefix ? [encoder.encode(request.prefix(qid))] : [];
     /** The written file until it is linked into msg/ (then the link owns the message). */
     let writtenPath: string | null = null;
@@ -145,7 +147,7 @@ export class Spool {
         await writeWithSpill(tmpPath, head, spillFile, tail);
       }
       // link, not rename: a name already taken fails (451) instead of replacing a message.
-      Deno.linkSync(writtenPath, join(this.msgDir, qid));
+      Deno.linkSync(writtenPath, `${this.msgDir}/${qid}`);
       const linked = writtenPath;
       writtenPath = null;
       // A leftover in tmp/ is swept at the next start; one in spare/ is a spare still linked.

@@ -32,6 +32,43 @@ const sectionCases: { name: string; message: string; expected: string }[] = [
   },
 ];
 
+sectionCases.push(
+  {
+    name: "stops after a bare-LF blank line (two octets past the line end, as for CRLF)",
+    message: "A: 1\nB: 2\n\nbody",
+    expected: "A: 1\nB: 2\n\n",
+  },
+  {
+    name: "stops at LF then CRLF (what the text search always gave)",
+    message: "A: 1\n\r\nbody",
+    expected: "A: 1\n\r",
+  },
+  { name: "stops at CRLF then LF", message: "A: 1\r\n\nbody", expected: "A: 1\r\n" },
+  { name: "a lone CR is no line end", message: "A: 1\r\r\nB: 2", expected: "A: 1\r\r\nB: 2" },
+  { name: "returns nothing for a message starting with LF", message: "\nA: 1", expected: "" },
+);
+
+/** The definition the byte search must keep: a text search over the whole decoded message. */
+function sectionByTextSearch(message: string): string {
+  if (/^\r?\n/.test(message)) return "";
+  const end = message.search(/\r?\n\r?\n/);
+  return end < 0 ? message : message.slice(0, end + 2);
+}
+
+Deno.test("headerSection() matches a text search on 20,000 random messages", () => {
+  const pieces = ["A: 1", "\r", "\n", "\r\n", "x", "\xe9", " "];
+  let state = 7;
+  const next = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
+  for (let n = 0; n < 20_000; n++) {
+    let message = "";
+    for (let i = Math.floor(next() * 12); i > 0; i--) {
+      message += pieces[Math.floor(next() * pieces.length)];
+    }
+    const bytes = Uint8Array.from(message, (ch) => ch.charCodeAt(0));
+    assert.equal(headerSection(bytes), sectionByTextSearch(message), JSON.stringify(message));
+  }
+});
+
 for (const c of sectionCases) {
   Deno.test(`headerSection() ${c.name}`, () => {
     const bytes = Uint8Array.from(c.message, (ch) => ch.charCodeAt(0));
