@@ -18,19 +18,24 @@ export function reply(
   return { code, enhanced, lines: text.split("\n"), closeAfter: options.closeAfter };
 }
 
+/** What may not appear inside a reply line (it could end it and forge another). */
+const UNSAFE_IN_LINE = /[\r\n\x00]/;
+const UNSAFE_IN_LINE_ALL = /[\r\n\x00]/g;
+
 /**
  * Renders a reply as wire text: "250-first\r\n250 last\r\n", each line
  * carrying the enhanced code. CR and LF inside a line are replaced so a value
  * quoted from the client can never forge an extra reply line.
  */
 export function formatReply(value: Reply): string {
-  const prefix = value.enhanced ? ` ${value.enhanced} ` : " ";
+  const last = value.enhanced ? `${value.code} ${value.enhanced} ` : `${value.code} `;
+  const more = value.enhanced ? `${value.code}-${value.enhanced} ` : `${value.code}-`;
   const lines = value.lines.length > 0 ? value.lines : [""];
   let out = "";
   for (let i = 0; i < lines.length; i++) {
-    const separator = i === lines.length - 1 ? prefix : prefix.replace(/^ /, "-");
-    const text = (lines[i] ?? "").replace(/[\r\n\x00]/g, " ");
-    out += `${value.code}${separator}${text}`.trimEnd() + "\r\n";
+    let text = lines[i] ?? "";
+    if (UNSAFE_IN_LINE.test(text)) text = text.replace(UNSAFE_IN_LINE_ALL, " ");
+    out += ((i === lines.length - 1 ? last : more) + text).trimEnd() + "\r\n";
   }
   return out;
 }
