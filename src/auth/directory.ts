@@ -90,6 +90,8 @@ export class Directory {
     if (parts === null || parts.local === "") return { kind: "unknown" };
     if (!this.isLocalDomain(parts.domain)) return { kind: "remote" };
     const [users, aliases] = await Promise.all([this.#users.get(), this.#aliases.get()]);
+    // The common case, an account: what the expansion below gives for it, without its sets.
+    if (users.has(normalized)) return { kind: "local", mailboxes: [normalized] };
     const mailboxes = new Set<string>();
     const forwards = new Set<string>();
     const seen = new Set<string>();
