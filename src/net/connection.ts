@@ -5,6 +5,7 @@
  */
 import type { Socket } from "node:net";
 import * as tls from "node:tls";
+import { IdleTimer, MAX_TIMER_MS } from "./idle_timer.ts";
 
 /** What `readLine` found. */
 export type LineRead =
@@ -31,8 +32,6 @@ const OUTPUT_HIGH_WATER_BYTES = 256 * 1024;
 const PENDING_FLUSH_BYTES = 64 * 1024;
 const LF = 10;
 const CR = 13;
-/** The longest delay setTimeout takes as given (2^31 - 1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const decoder = new TextDecoder();
 
 /** A socket plus an input buffer. Owns the socket: callers never touch it directly. */
@@ -51,49 +50,21 @@ export class Connection {
   #tlsInfo: { protocol: string; cipher: string } | null = null;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  #idleTimeoutMs: number;
-  /**
-   * The idle timeout is a timer that only checks the time of the last
-   * activity when it fires, and sets itself again for what is left: the
-   * socket's own timeout re-creates a timer on every read and write.
-   */
-  #idleTimer: ReturnType<typeof setTimeout> | null = null;
-  #lastActivityMs = performance.now();
+  readonly #idle: IdleTimer;
 
   constructor(socket: Socket, options: { idleTimeoutMs: number }) {
     this.#socket = socket;
-    this.#idleTimeoutMs = options.idleTimeoutMs;
     this.remoteAddress = normaliseIp(socket.remoteAddress ?? "");
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
-    this.#armIdleTimer(options.idleTimeoutMs);
+    this.#idle = new IdleTimer(options.idleTimeoutMs, () => {
+      if (!this.#isEof && !this.#isTimedOut) this.#onTimeout();
+    });
     this.#attach(socket);
   }
 
-  #armIdleTimer(delayMs: number): void {
-    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
-    // A longer delay would be taken as 1 ms (and re-armed every millisecond):
-    // a timeout of weeks simply checks again after 24 days.
-    const timer = setTimeout(this.#onIdleCheck, Math.min(delayMs, MAX_TIMER_MS));
-    this.#idleTimer = timer;
-    Deno.unrefTimer(timer); // like a socket's timeout, it never keeps the process alive
-  }
-
-  #stopIdleTimer(): void {
-    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
-    this.#idleTimer = null;
-  }
-
-  #onIdleCheck = () => {
-    this.#idleTimer = null;
-    if (this.#isEof || this.#isTimedOut) return;
-    const idleForMs = performance.now() - this.#lastActivityMs;
-    if (idleForMs >= this.#idleTimeoutMs) this.#onTimeout();
-    else this.#armIdleTimer(this.#idleTimeoutMs - idleForMs);
-  };
-
   #onData = (chunk: Uint8Array) => {
-    this.#lastActivityMs = performance.now();
+    this.#idle.touch();
     this.#append(chunk);
     if (this.#end - this.#start > HIGH_WATER_BYTES && !this.#isPaused) {
       this.#isPaused = true;
@@ -103,7 +74,7 @@ export class Connection {
   };
   #onEnd = () => {
     this.#isEof = true;
-    this.#stopIdleTimer();
+    this.#idle.stop();
     this.#notify();
   };
   #onTimeout = () => {
@@ -241,7 +212,7 @@ export class Connection {
     ) {
       await new Promise<void>((resolve) => {
         const done = () => {
-          this.#lastActivityMs = performance.now(); // the peer took some output
+          this.#idle.touch(); // the peer took some output
           this.#socket.off("drain", done);
           this.#wake = null;
           resolve();
@@ -259,7 +230,7 @@ export class Connection {
       this.#pendingBytes = 0;
       return;
     }
-    this.#lastActivityMs = performance.now();
+    this.#idle.touch();
     const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -271,7 +242,7 @@ export class Connection {
 
   /** Sends queued output and waits until the kernel has it. */
   drain(): Promise<void> {
-    this.#lastActivityMs = performance.now();
+    this.#idle.touch();
     const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -300,7 +271,7 @@ export class Connection {
   async startServerTls(context: tls.SecureContext): Promise<boolean> {
     const raw = this.#socket;
     this.#detach(raw);
-    this.#stopIdleTimer(); // the handshake has a deadline of its own
+    this.#idle.stop(); // the handshake has a deadline of its own
     raw.pause();
     this.#start = this.#end = 0;
     const pending = this.#pending.map((item) =>
@@ -320,7 +291,7 @@ export class Connection {
   async startClientTls(options: tls.ConnectionOptions): Promise<boolean> {
     const raw = this.#socket;
     this.#detach(raw);
-    this.#stopIdleTimer(); // the handshake has a deadline of its own
+    this.#idle.stop(); // the handshake has a deadline of its own
     this.#start = this.#end = 0;
     const secure = tls.connect({ ...options, socket: raw });
     return await this.#finishTls(secure, "secureConnect");
@@ -333,7 +304,7 @@ export class Connection {
       secure.once("error", () => resolve(false));
       secure.once("close", () => resolve(false));
       // A peer that never completes the handshake must not hold the slot forever.
-      timer = setTimeout(() => resolve(false), Math.min(this.#idleTimeoutMs, MAX_TIMER_MS));
+      timer = setTimeout(() => resolve(false), Math.min(this.#idle.timeoutMs, MAX_TIMER_MS));
     });
     clearTimeout(timer);
     if (!isUp) {
@@ -342,9 +313,7 @@ export class Connection {
       return false;
     }
     this.#socket = secure;
-    // A fresh idle period from the end of the handshake, as before it.
-    this.#lastActivityMs = performance.now();
-    this.#armIdleTimer(this.#idleTimeoutMs);
+    this.#idle.restart(); // a fresh idle period from the end of the handshake, as before it
     const cipher = secure.getCipher();
     this.#tlsInfo = { protocol: secure.getProtocol() ?? "TLS", cipher: cipher?.name ?? "unknown" };
     this.#attach(secure);
@@ -369,15 +338,13 @@ export class Connection {
 
   /** Changes the idle timeout (e.g. a longer one while waiting for a DATA line). */
   setIdleTimeout(ms: number): void {
-    this.#idleTimeoutMs = ms;
-    this.#lastActivityMs = performance.now();
-    this.#armIdleTimer(ms);
+    this.#idle.restart(ms);
   }
 
   /** Flushes and closes gracefully. */
   close(): void {
     this.flush();
-    this.#stopIdleTimer();
+    this.#idle.stop();
     const socket = this.#socket;
     socket.off("data", this.#onData);
     socket.end();
@@ -395,7 +362,7 @@ export class Connection {
 
   /** Closes at once without flushing. */
   destroy(): void {
-    this.#stopIdleTimer();
+    this.#idle.stop();
     this.#socket.destroy();
   }
 }
