@@ -4,21 +4,13 @@
  * DENORT_BIN points at one; where neither works, say so plainly.
  */
 import { fileURLToPath } from "node:url";
+import { PERMISSIONS, RUNTIME_FLAGS } from "./server_runtime.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const args = [
   "compile",
-  // A 2 MB young generation (V8's default grows to 16 MB): about 30 MB less RSS under load,
-  // no measurable CPU cost (see README, Performance).
-  "--v8-flags=--max-semi-space-size=2",
-  // Functions are compiled when first called instead of all loaded from the
-  // code cache: ~2.5 MB less idle RSS; only start-up pays.
-  "--no-code-cache",
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
+  ...RUNTIME_FLAGS,
+  ...PERMISSIONS,
   "--output",
   `${root}dist/pillarbox`,
   `${root}main.ts`,

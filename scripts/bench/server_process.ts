@@ -1,4 +1,5 @@
 /** The server under test: a subprocess with its own spool, plus /proc readings of it. */
+import { RUNTIME_FLAGS, SERVER_ENV } from "../server_runtime.ts";
 
 export interface ServerProcess {
   smtpPort: number;
@@ -78,8 +79,7 @@ export async function startBenchServer(
       "run",
       "-A",
       // As `deno task start` and the compiled binary run it.
-      "--v8-flags=--max-semi-space-size=2",
-      "--no-code-cache",
+      ...RUNTIME_FLAGS,
       main,
       "serve",
       `--spool-dir=${options.spoolDir}`,
@@ -93,7 +93,7 @@ export async function startBenchServer(
       ...(options.extraFlags ?? []),
     ],
     // As `deno task start` runs it: no update check (about 2 MB of RSS in `deno run`).
-    env: { DENO_NO_UPDATE_CHECK: "1" },
+    env: SERVER_ENV,
     stdout: "null",
     stderr: "piped",
   }).spawn();

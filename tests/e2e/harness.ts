@@ -4,22 +4,15 @@
  * here wrote (Python's smtplib, poplib, imaplib) or raw sockets.
  */
 import { fileURLToPath } from "node:url";
+import { PERMISSIONS, RUNTIME_FLAGS, SERVER_ENV } from "../../scripts/server_runtime.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = ROOT + "main.ts";
-/** The environment `deno task start` gives the server: no update check (an appliance never phones home). */
-export const SERVER_ENV = { DENO_NO_UPDATE_CHECK: "1" };
+/** The environment `deno task start` gives the server. */
+export { SERVER_ENV };
 
 /** The runtime flags `deno task start` and the compiled binary have: tests prove they suffice. */
-const SERVER_PERMISSIONS = [
-  "--v8-flags=--max-semi-space-size=2",
-  "--no-code-cache",
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-];
+const SERVER_PERMISSIONS = [...RUNTIME_FLAGS, ...PERMISSIONS];
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
