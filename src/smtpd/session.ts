@@ -17,7 +17,18 @@ import type { Transaction } from "./transaction.ts";
 
 /** RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF. */
 export const MAX_COMMAND_LINE_OCTETS = 512;
+/**
+ * MAIL may be longer by what the parameters we accept add to it: SIZE 26
+ * (RFC 1870), BODY=8BITMIME 14, SMTPUTF8 10 and AUTH= 500 (RFC 4954 3).
+ */
+export const MAX_MAIL_LINE_OCTETS = MAX_COMMAND_LINE_OCTETS + 26 + 14 + 10 + 500;
 const DEFAULT_MAX_ERRORS = 10;
+
+/** The longest line `verb` may come in (AUTH: the read limit alone, RFC 4954 4). */
+function maxLineOctets(verb: string): number {
+  if (verb === "AUTH") return MAX_SASL_LINE_OCTETS + 2;
+  return verb === "MAIL" ? MAX_MAIL_LINE_OCTETS : MAX_COMMAND_LINE_OCTETS;
+}
 
 /** The state of one connection; handlers read and change it. */
 export class SmtpSession {
@@ -102,9 +113,7 @@ export class SmtpSession {
     try {
       if (read.kind === "too-long") throw Refusal.lineTooLong();
       const { verb, arg } = parseCommand(read.text);
-      if (read.octets + 2 > MAX_COMMAND_LINE_OCTETS && verb !== "AUTH") {
-        throw Refusal.lineTooLong();
-      }
+      if (read.octets + 2 > maxLineOctets(verb)) throw Refusal.lineTooLong();
       if (read.hasBareLf || read.text.includes("\r")) throw Refusal.bareLineFeed();
       if (read.text.includes("\0")) throw Refusal.syntax("NUL in command");
       this.log.debug("smtp.command", { verb: /^[A-Z]{1,12}$/.test(verb) ? verb : "?" });
