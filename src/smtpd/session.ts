@@ -76,6 +76,14 @@ export class SmtpSession {
     this.#isClosing = true;
   }
 
+  /**
+   * The 421 for a read that ended in "timeout": the server stopping (4.3.2)
+   * or the client idle too long (4.4.2). Every read in the session asks here.
+   */
+  timeoutRefusal(): SmtpError {
+    return this.connection.isShuttingDown ? Refusal.shuttingDown() : Refusal.idleTimeout();
+  }
+
   /** Runs `task` once the current reply is queued (STARTTLS: the upgrade after the 220). */
   runAfterReply(task: () => Promise<void>): void {
     this.#afterReply = task;
@@ -93,10 +101,7 @@ export class SmtpSession {
       const read = await this.connection.readLine(MAX_SASL_LINE_OCTETS + 2);
       if (read.kind === "eof") break;
       if (read.kind === "timeout") {
-        const refusal = this.connection.isShuttingDown
-          ? Refusal.shuttingDown()
-          : Refusal.idleTimeout();
-        this.#send(refusal.toReply());
+        this.#send(this.timeoutRefusal().toReply());
         break;
       }
       await this.#handleLine(read);
