@@ -8,7 +8,7 @@ import { MAX_SASL_LINE_OCTETS } from "../auth/mod.ts";
 import { ipInNetworks } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { newCid } from "../log/mod.ts";
-import type { Connection } from "../net/mod.ts";
+import type { Connection, LineRead } from "../net/mod.ts";
 import { formatReply, Refusal, type Reply, SmtpError } from "../smtp/mod.ts";
 import { parseCommand } from "../smtp/mod.ts";
 import { COMMANDS, type SessionStage } from "./commands.ts";
@@ -112,7 +112,7 @@ export class SmtpSession {
   }
 
   async #handleLine(
-    read: { kind: "line"; text: string; hasBareLf: boolean; octets: number } | { kind: "too-long" },
+    read: Exclude<LineRead, { kind: "eof" } | { kind: "timeout" }>,
   ) {
     let reply: Reply;
     try {
@@ -121,6 +121,8 @@ export class SmtpSession {
       if (read.octets + 2 > maxLineOctets(verb)) throw Refusal.lineTooLong();
       if (read.hasBareLf || read.text.includes("\r")) throw Refusal.bareLineFeed();
       if (read.text.includes("\0")) throw Refusal.syntax("NUL in command");
+      // RFC 6531 3.3: UTF-8 or nothing; a U+FFFD in its place would change an address.
+      if (read.hasInvalidUtf8) throw Refusal.syntax("command is not valid UTF-8");
       this.log.debug("smtp.command", { verb: /^[A-Z]{1,12}$/.test(verb) ? verb : "?" });
       const command = COMMANDS.get(verb);
       if (!command) throw Refusal.unknownCommand(verb);
