@@ -99,6 +99,12 @@ Deno.test("the SMTP command set answers with the right codes", async (t) => {
       { name: "HELP helps", setup: [], command: "HELP", expect: /^214 2\.0\.0 / },
       { name: "QUIT says 221", setup: [], command: "QUIT", expect: /^221 2\.0\.0 / },
       {
+        name: "VRFY without an argument is 501 5.5.4 (RFC 5321 4.1.1.6: VRFY SP String)",
+        setup: [],
+        command: "VRFY",
+        expect: /^501 5\.5\.4 /,
+      },
+      {
         name: "an unknown command is 500 5.5.2",
         setup: [],
         command: "FROB x",
