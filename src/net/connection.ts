@@ -9,7 +9,15 @@ import { IdleTimer, MAX_TIMER_MS } from "./idle_timer.ts";
 
 /** What `readLine` found. */
 export type LineRead =
-  | { kind: "line"; text: string; hasBareLf: boolean; octets: number }
+  | {
+    kind: "line";
+    /** The line as UTF-8; bytes that are not UTF-8 read as U+FFFD (see `hasInvalidUtf8`). */
+    text: string;
+    hasBareLf: boolean;
+    octets: number;
+    /** True when the line held bytes that are not UTF-8 (they read as U+FFFD in `text`). */
+    hasInvalidUtf8: boolean;
+  }
   | { kind: "too-long" }
   | { kind: "eof" }
   | { kind: "timeout" };
@@ -33,6 +41,17 @@ const PENDING_FLUSH_BYTES = 64 * 1024;
 const LF = 10;
 const CR = 13;
 const decoder = new TextDecoder();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Whether `bytes`, which decoded with a U+FFFD in them, are not valid UTF-8 (a sent U+FFFD is). */
+function isInvalidUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictDecoder.decode(bytes);
+    return false;
+  } catch {
+    return true;
+  }
+}
 
 /** A socket plus an input buffer. Owns the socket: callers never touch it directly. */
 export class Connection {
@@ -154,8 +173,10 @@ export class Connection {
         const lineStart = this.#start;
         this.#start = at + 1;
         if (isDiscarding || at + 1 - lineStart > maxBytes) return { kind: "too-long" };
-        const text = decoder.decode(this.#buffer.subarray(lineStart, lineEnd));
-        return { kind: "line", text, hasBareLf: !hasCr, octets: lineEnd - lineStart };
+        const bytes = this.#buffer.subarray(lineStart, lineEnd);
+        const text = decoder.decode(bytes);
+        const hasInvalidUtf8 = text.includes("\uFFFD") && isInvalidUtf8(bytes);
+        return { kind: "line", text, hasBareLf: !hasCr, octets: bytes.length, hasInvalidUtf8 };
       }
       if (this.#end - this.#start > maxBytes) {
         // Drop what we have of the overlong line; keep reading to its end.

@@ -47,7 +47,7 @@ async function readResponse(session: SmtpSession, challenge: string): Promise<st
     case "too-long":
       throw Refusal.authLineTooLong();
     case "timeout":
-      throw Refusal.idleTimeout();
+      throw session.timeoutRefusal();
     case "eof":
       session.closeAfterReply();
       throw Refusal.authCancelled();

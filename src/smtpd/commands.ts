@@ -116,8 +116,11 @@ export const COMMANDS = new Map<string, CommandSpec>([
   }],
   ["VRFY", {
     allowedIn: ANY,
-    handle: () =>
-      reply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"),
+    handle: (_s, arg) => {
+      // RFC 5321 4.1.1.6: "VRFY" SP String; without one there is nothing to answer about.
+      if (arg === "") throw Refusal.syntax("VRFY needs a user name or address");
+      return reply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    },
     outOfSequence: sequenceError,
   }],
   ["EXPN", {

@@ -31,7 +31,7 @@ export async function handleData(session: SmtpSession, arg: string): Promise<Rep
   if (outcome !== "done") {
     await buffer.discard();
     session.log.info("smtp.data_aborted", { reason: outcome });
-    if (outcome === "timeout") return Refusal.idleTimeout().toReply();
+    if (outcome === "timeout") return session.timeoutRefusal().toReply();
     session.closeAfterReply();
     return reply(421, "4.4.2", "Connection lost during DATA", { closeAfter: true });
   }
@@ -74,6 +74,7 @@ export async function handleBdat(session: SmtpSession, arg: string): Promise<Rep
     if (state) await state.buffer.discard();
     session.transaction = null;
     session.closeAfterReply();
+    if (outcome === "timeout") return session.timeoutRefusal().toReply();
     return reply(421, "4.4.2", "Connection lost during BDAT", { closeAfter: true });
   }
   if (!state || !transaction) {

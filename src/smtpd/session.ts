@@ -8,7 +8,7 @@ import { MAX_SASL_LINE_OCTETS } from "../auth/mod.ts";
 import { ipInNetworks } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { newCid } from "../log/mod.ts";
-import type { Connection } from "../net/mod.ts";
+import type { Connection, LineRead } from "../net/mod.ts";
 import { formatReply, Refusal, type Reply, SmtpError } from "../smtp/mod.ts";
 import { parseCommand } from "../smtp/mod.ts";
 import { COMMANDS, type SessionStage } from "./commands.ts";
@@ -17,7 +17,18 @@ import type { Transaction } from "./transaction.ts";
 
 /** RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF. */
 export const MAX_COMMAND_LINE_OCTETS = 512;
+/**
+ * MAIL may be longer by what the parameters we accept add to it: SIZE 26
+ * (RFC 1870), BODY=8BITMIME 14, SMTPUTF8 10 and AUTH= 500 (RFC 4954 3).
+ */
+export const MAX_MAIL_LINE_OCTETS = MAX_COMMAND_LINE_OCTETS + 26 + 14 + 10 + 500;
 const DEFAULT_MAX_ERRORS = 10;
+
+/** The longest line `verb` may come in (AUTH: the read limit alone, RFC 4954 4). */
+function maxLineOctets(verb: string): number {
+  if (verb === "AUTH") return MAX_SASL_LINE_OCTETS + 2;
+  return verb === "MAIL" ? MAX_MAIL_LINE_OCTETS : MAX_COMMAND_LINE_OCTETS;
+}
 
 /** The state of one connection; handlers read and change it. */
 export class SmtpSession {
@@ -65,6 +76,14 @@ export class SmtpSession {
     this.#isClosing = true;
   }
 
+  /**
+   * The 421 for a read that ended in "timeout": the server stopping (4.3.2)
+   * or the client idle too long (4.4.2). Every read in the session asks here.
+   */
+  timeoutRefusal(): SmtpError {
+    return this.connection.isShuttingDown ? Refusal.shuttingDown() : Refusal.idleTimeout();
+  }
+
   /** Runs `task` once the current reply is queued (STARTTLS: the upgrade after the 220). */
   runAfterReply(task: () => Promise<void>): void {
     this.#afterReply = task;
@@ -82,10 +101,7 @@ export class SmtpSession {
       const read = await this.connection.readLine(MAX_SASL_LINE_OCTETS + 2);
       if (read.kind === "eof") break;
       if (read.kind === "timeout") {
-        const refusal = this.connection.isShuttingDown
-          ? Refusal.shuttingDown()
-          : Refusal.idleTimeout();
-        this.#send(refusal.toReply());
+        this.#send(this.timeoutRefusal().toReply());
         break;
       }
       await this.#handleLine(read);
@@ -96,17 +112,17 @@ export class SmtpSession {
   }
 
   async #handleLine(
-    read: { kind: "line"; text: string; hasBareLf: boolean; octets: number } | { kind: "too-long" },
+    read: Exclude<LineRead, { kind: "eof" } | { kind: "timeout" }>,
   ) {
     let reply: Reply;
     try {
       if (read.kind === "too-long") throw Refusal.lineTooLong();
       const { verb, arg } = parseCommand(read.text);
-      if (read.octets + 2 > MAX_COMMAND_LINE_OCTETS && verb !== "AUTH") {
-        throw Refusal.lineTooLong();
-      }
+      if (read.octets + 2 > maxLineOctets(verb)) throw Refusal.lineTooLong();
       if (read.hasBareLf || read.text.includes("\r")) throw Refusal.bareLineFeed();
       if (read.text.includes("\0")) throw Refusal.syntax("NUL in command");
+      // RFC 6531 3.3: UTF-8 or nothing; a U+FFFD in its place would change an address.
+      if (read.hasInvalidUtf8) throw Refusal.syntax("command is not valid UTF-8");
       this.log.debug("smtp.command", { verb: /^[A-Z]{1,12}$/.test(verb) ? verb : "?" });
       const command = COMMANDS.get(verb);
       if (!command) throw Refusal.unknownCommand(verb);

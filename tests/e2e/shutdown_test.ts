@@ -23,3 +23,45 @@ Deno.test("SIGTERM tells an idle SMTP client 421 4.3.2 and an IMAP client BYE, t
     await server.stop();
   }
 });
+
+Deno.test("SIGTERM in the middle of DATA, a BDAT chunk or an AUTH exchange is 421 4.3.2, not an idle timeout", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw" },
+    flags: ["--insecure-auth", "--log-level=debug"],
+  });
+  const port = server.ports.smtp!;
+  const clients: RawClient[] = [];
+  const open = async () => {
+    const client = await RawClient.connect(port);
+    clients.push(client);
+    assert.match((await client.reply())[0]!, /^220 /);
+    assert.equal(await client.command("EHLO client.test"), "250 HELP");
+    return client;
+  };
+  try {
+    const inData = await open();
+    assert.match(await inData.command("MAIL FROM:<a@remote.test>"), /^250 /);
+    assert.match(await inData.command("RCPT TO:<bob@example.test>"), /^250 /);
+    assert.match(await inData.command("DATA"), /^354 /);
+    await inData.send("Subject: half\r\n\r\nhalf a mess");
+    const inBdat = await open();
+    assert.match(await inBdat.command("MAIL FROM:<a@remote.test>"), /^250 /);
+    assert.match(await inBdat.command("RCPT TO:<bob@example.test>"), /^250 /);
+    await inBdat.send("BDAT 100 LAST\r\nSubject: half\r\n");
+    await server.waitForLog(/event=smtp\.command .*verb=BDAT/);
+    const inAuth = await open();
+    assert.equal(await inAuth.command("AUTH LOGIN"), "334 VXNlcm5hbWU6");
+    // Every session is now waiting for input inside its command (DATA: after the 354
+    // and the bytes; AUTH: after the 334); the BDAT one is reading its chunk.
+    const stopped = server.stop();
+    for (const [name, client] of [["DATA", inData], ["BDAT", inBdat], ["AUTH", inAuth]] as const) {
+      const reply = await client.reply();
+      assert.match(reply[0]!, /^421 4\.3\.2 /, `${name}: ${reply}`);
+      assert.ok(await client.isClosed(), `${name}: closed after the 421`);
+    }
+    await stopped;
+  } finally {
+    for (const client of clients) client.close();
+    await server.stop();
+  }
+});

@@ -99,6 +99,12 @@ Deno.test("the SMTP command set answers with the right codes", async (t) => {
       { name: "HELP helps", setup: [], command: "HELP", expect: /^214 2\.0\.0 / },
       { name: "QUIT says 221", setup: [], command: "QUIT", expect: /^221 2\.0\.0 / },
       {
+        name: "VRFY without an argument is 501 5.5.4 (RFC 5321 4.1.1.6: VRFY SP String)",
+        setup: [],
+        command: "VRFY",
+        expect: /^501 5\.5\.4 /,
+      },
+      {
         name: "an unknown command is 500 5.5.2",
         setup: [],
         command: "FROB x",
@@ -231,6 +237,41 @@ with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
       assert.match(text, /^Return-Path: <jöran@remote\.test>\r\n/);
       assert.ok(text.endsWith("Subject: utf8-arrives\r\n\r\nHej då\r\n"));
     });
+
+    await t.step(
+      "an address with bytes that are not UTF-8 is refused, never turned into U+FFFD (RFC 6531 3.3)",
+      async () => {
+        const client = await openSession(port);
+        const bytes = (...parts: (string | number[])[]) =>
+          new Uint8Array(
+            parts.flatMap((part) =>
+              typeof part === "string" ? [...new TextEncoder().encode(part)] : part
+            ),
+          );
+        try {
+          const cases: [string, Uint8Array][] = [
+            ["a lone 0xFF", bytes("MAIL FROM:<", [0xff], "@remote.test> SMTPUTF8\r\n")],
+            ["a cut 2-octet sequence", bytes("MAIL FROM:<b", [0xc3], "@remote.test> SMTPUTF8\r\n")],
+            // Three octets that become one U+FFFD of three octets: the length does not tell.
+            [
+              "a cut 4-octet sequence",
+              bytes("MAIL FROM:<c", [0xf0, 0x9f, 0x98], "@r.test> SMTPUTF8\r\n"),
+            ],
+          ];
+          for (const [name, line] of cases) {
+            await client.send(line);
+            await expectNext(client, /^501 5\.5\.\d /, name);
+          }
+          await expectReply(client, "MAIL FROM:<jöran@remote.test> SMTPUTF8", /^250 2\.1\.0 /);
+          await client.send(bytes("RCPT TO:<b", [0xc3], "b@remote.test>\r\n"));
+          await expectNext(client, /^501 5\.5\.\d /, "a recipient with a cut sequence");
+          await expectReply(client, "RCPT TO:<\u{1F600}@remote.test>", /^250 2\.1\.5 /);
+          await expectReply(client, "QUIT", /^221 /);
+        } finally {
+          client.close();
+        }
+      },
+    );
 
     await t.step("a pipelined transaction is answered in order", async () => {
       const client = await openSession(port);

@@ -50,6 +50,35 @@ Deno.test("SMTP limits are enforced with the right codes", async (t) => {
       }
     });
 
+    await t.step(
+      "a MAIL line past 512 octets only through SIZE, BODY and AUTH= is accepted (RFC 1870, 4954 3)",
+      async () => {
+        // The longest sender path (RFC 5321 4.5.3.1.3: 256 octets with its brackets),
+        // and AUTH= naming the same address, as a relay passing it on sends it.
+        const sender = "s".repeat(64) + "@" + ["d".repeat(60), "e".repeat(60), "f".repeat(62)]
+          .join(".") +
+          ".test";
+        assert.equal(sender.length, 254);
+        const mail = `MAIL FROM:<${sender}> SIZE=100 BODY=8BITMIME AUTH=${sender}`;
+        assert.ok(mail.length + 2 > 512, `the line is ${mail.length + 2} octets`);
+        const client = await openSession(port);
+        try {
+          await expectReply(client, mail, /^250 2\.1\.0 /);
+          await expectReply(client, "RSET", /^250 /);
+          // The allowance is for the parameters, not a licence for any length.
+          await expectReply(
+            client,
+            `MAIL FROM:<a@remote.test> AUTH=${"x".repeat(1100)}`,
+            /^500 5\.5\.2 /,
+          );
+          await expectReply(client, `RCPT TO:<${sender}> ${"x".repeat(300)}`, /^500 5\.5\.2 /);
+          await quit(client);
+        } finally {
+          client.close();
+        }
+      },
+    );
+
     await t.step("a command split across reads is found after the input buffer moves", async () => {
       const client = await openSession(port);
       try {

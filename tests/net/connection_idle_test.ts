@@ -115,6 +115,7 @@ Deno.test({
         text: "EHLO client.test",
         hasBareLf: false,
         octets: 16,
+        hasInvalidUtf8: false,
       });
       secure.destroy();
     } finally {

@@ -31,7 +31,39 @@ Deno.test("Connection.readLine() finds a line split across a buffer compaction",
         text: line,
         hasBareLf: false,
         octets: new TextEncoder().encode(line).length,
+        hasInvalidUtf8: false,
       }, `line ${i}`);
+    }
+  } finally {
+    client.destroy();
+    connection.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+Deno.test("Connection.readLine() tells bytes that are not UTF-8 from a U+FFFD the peer sent", async () => {
+  const accepted = Promise.withResolvers<net.Socket>();
+  const server = net.createServer((socket) => accepted.resolve(socket));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const client = net.createConnection({ host: "127.0.0.1", port });
+  const connection = new Connection(await accepted.promise, { idleTimeoutMs: 5_000 });
+  const cases: { name: string; bytes: number[]; hasInvalidUtf8: boolean }[] = [
+    { name: "plain ASCII", bytes: [0x61], hasInvalidUtf8: false },
+    { name: "a two-octet letter", bytes: [0xc3, 0xb6], hasInvalidUtf8: false },
+    { name: "a U+FFFD the peer sent", bytes: [0xef, 0xbf, 0xbd], hasInvalidUtf8: false },
+    { name: "a lone 0xFF", bytes: [0x61, 0xff], hasInvalidUtf8: true },
+    { name: "a cut four-octet sequence", bytes: [0xf0, 0x9f, 0x98, 0x61], hasInvalidUtf8: true },
+    { name: "an overlong encoding", bytes: [0xc0, 0xaf], hasInvalidUtf8: true },
+  ];
+  try {
+    for (const row of cases) {
+      client.write(new Uint8Array([...row.bytes, 13, 10]));
+      const read = await connection.readLine(100);
+      assert.equal(read.kind, "line", row.name);
+      if (read.kind !== "line") continue;
+      assert.equal(read.hasInvalidUtf8, row.hasInvalidUtf8, row.name);
+      assert.equal(read.octets, row.bytes.length, row.name);
     }
   } finally {
     client.destroy();
