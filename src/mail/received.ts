@@ -15,6 +15,8 @@ export interface ReceivedInfo {
   protocol: "SMTP" | "ESMTP" | "local";
   tls?: { protocol: string; cipher: string } | null;
   authUser?: string;
+  /** The transaction used SMTPUTF8 (MAIL ... SMTPUTF8): RFC 6531 3.7.3 names it in "with". */
+  isSmtputf8?: boolean;
   /** Recipient for the "for" clause (only when there is exactly one). */
   forRecipient?: string;
   date?: Date;
@@ -25,10 +27,17 @@ export function sanitizeTraceValue(value: string, maxLength = 100): string {
   return value.replace(/[^\x21-\x7e]|[();\\]/g, "?").slice(0, maxLength);
 }
 
-/** RFC 3848 "with" keyword: ESMTP, ESMTPS, ESMTPA, ESMTPSA, or SMTP. */
-export function withProtocol(info: Pick<ReceivedInfo, "protocol" | "tls" | "authUser">): string {
+/**
+ * The "with" keyword: SMTP, or ESMTP plus S for TLS and A for AUTH (RFC
+ * 3848); UTF8SMTP in place of ESMTP when the transaction used SMTPUTF8
+ * (RFC 6531 3.7.3).
+ */
+export function withProtocol(
+  info: Pick<ReceivedInfo, "protocol" | "tls" | "authUser" | "isSmtputf8">,
+): string {
   if (info.protocol !== "ESMTP") return info.protocol === "SMTP" ? "SMTP" : "local";
-  return "ESMTP" + (info.tls ? "S" : "") + (info.authUser ? "A" : "");
+  return (info.isSmtputf8 ? "UTF8SMTP" : "ESMTP") + (info.tls ? "S" : "") +
+    (info.authUser ? "A" : "");
 }
 
 /** The complete header, folded, CRLF-terminated. */

@@ -152,6 +152,7 @@ async function commitOrRefuse(
           protocol: session.isEsmtp ? "ESMTP" : "SMTP",
           tls: connection.tls,
           authUser: session.authUser ?? undefined,
+          isSmtputf8: transaction.isSmtputf8,
           forRecipient: transaction.rcptCount === 1
             ? transaction.firstRcpt ?? undefined
             : undefined,

@@ -235,6 +235,8 @@ with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
         t.includes("utf8-arrives")
       )!;
       assert.match(text, /^Return-Path: <jöran@remote\.test>\r\n/);
+      // RFC 6531 3.7.3: the trace says the transaction used SMTPUTF8.
+      assert.match(text, /\r\n\tby \S+ \(Pillarbox\) with UTF8SMTP id /);
       assert.ok(text.endsWith("Subject: utf8-arrives\r\n\r\nHej då\r\n"));
     });
 

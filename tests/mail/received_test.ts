@@ -152,6 +152,22 @@ const protocolCases: { info: Parameters<typeof withProtocol>[0]; expected: strin
     expected: "ESMTPSA",
   },
   { info: { protocol: "ESMTP", tls: null }, expected: "ESMTP" },
+  { info: { protocol: "ESMTP", isSmtputf8: true }, expected: "UTF8SMTP" },
+  {
+    info: { protocol: "ESMTP", isSmtputf8: true, tls: { protocol: "TLSv1.3", cipher: "x" } },
+    expected: "UTF8SMTPS",
+  },
+  { info: { protocol: "ESMTP", isSmtputf8: true, authUser: "a" }, expected: "UTF8SMTPA" },
+  {
+    info: {
+      protocol: "ESMTP",
+      isSmtputf8: true,
+      tls: { protocol: "TLSv1.3", cipher: "x" },
+      authUser: "a",
+    },
+    expected: "UTF8SMTPSA",
+  },
+  { info: { protocol: "ESMTP", isSmtputf8: false }, expected: "ESMTP" },
 ];
 
 for (const c of protocolCases) {
