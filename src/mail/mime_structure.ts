@@ -6,6 +6,7 @@
  * left as sent (encoded words are not decoded).
  */
 import { Buffer } from "node:buffer";
+import { withoutComments } from "./mime_parameter_encoding.ts";
 
 /** One MIME entity. Offsets are into the message's binary string. */
 export interface MimePart {
@@ -162,11 +163,12 @@ export function parseContentType(
     ? { type: "message", subtype: "rfc822", params: [] }
     : { type: "text", subtype: "plain", params: [["charset", "us-ascii"]] as [string, string][] };
   if (value === null) return fallback;
+  const text = withoutComments(value);
   const match = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*\/\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*/.exec(
-    value.replace(/\([^)]*\)/g, ""),
+    text,
   );
   if (match === null) return fallback;
-  const rest = value.replace(/\([^)]*\)/g, "").slice(match[0].length);
+  const rest = text.slice(match[0].length);
   return {
     type: (match[1] as string).toLowerCase(),
     subtype: (match[2] as string).toLowerCase(),

@@ -1,0 +1,78 @@
+/**
+ * BODYSTRUCTURE, ENVELOPE and header-based SEARCH of awkward messages, over
+ * raw sockets: each message goes in with APPEND and comes back with FETCH.
+ */
+import assert from "node:assert/strict";
+import { type Server, startServer } from "./harness.ts";
+import { RawClient } from "./raw_client.ts";
+
+const USERS = { "bob@example.test": "pw-bob" };
+const FLAGS = ["--insecure-auth"];
+
+async function untilTagged(client: RawClient, tag: string): Promise<string[]> {
+  const lines: string[] = [];
+  while (true) {
+    const read = await client.line();
+    if (read === null) throw new Error(`connection closed; got ${lines.join(" | ")}`);
+    lines.push(read);
+    if (read.startsWith(tag + " ")) return lines;
+  }
+}
+
+async function command(client: RawClient, tag: string, line: string): Promise<string[]> {
+  await client.send(`${tag} ${line}\r\n`);
+  return await untilTagged(client, tag);
+}
+
+/** A server with bob logged in and INBOX selected, holding `messages` (APPENDed in order). */
+async function mailboxWith(
+  messages: readonly string[],
+): Promise<{ server: Server; client: RawClient }> {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await RawClient.connect(server.ports.imap!);
+  assert.match((await client.line())!, /^\* OK /);
+  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
+  for (const [i, message] of messages.entries()) {
+    const bytes = new TextEncoder().encode(message).length;
+    const reply = await command(client, `a${i}`, `APPEND INBOX {${bytes}+}\r\n${message}`);
+    assert.match(reply.at(-1)!, new RegExp(`^a${i} OK \\[APPENDUID \\d+ ${i + 1}\\]`));
+  }
+  assert.match((await command(client, "s", "SELECT INBOX")).at(-1)!, /^s OK \[READ-WRITE\]/);
+  return { server, client };
+}
+
+Deno.test("a boundary and a file name with parentheses in quotes are not cut as comments", async () => {
+  // RFC 2046 5.1.1 allows "(" and ")" in a boundary; inside a quoted string they are not a comment.
+  const message = [
+    "From: a@remote.test",
+    "Subject: parentheses",
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/mixed; boundary="=_(abc)_="',
+    "",
+    "--=_(abc)_=",
+    "Content-Type: text/plain",
+    "",
+    "part one",
+    "--=_(abc)_=",
+    'Content-Type: application/pdf; name="report (final).pdf"',
+    "",
+    "PDF",
+    "--=_(abc)_=--",
+    "",
+  ].join("\r\n");
+  const { server, client } = await mailboxWith([message]);
+  try {
+    const structure = await command(client, "f", "FETCH 1 BODYSTRUCTURE");
+    assert.equal(
+      structure[0],
+      '* 1 FETCH (BODYSTRUCTURE (("TEXT" "PLAIN" NIL NIL NIL "7BIT" 8 1 NIL NIL NIL NIL)' +
+        '("APPLICATION" "PDF" ("NAME" "report (final).pdf") NIL NIL "7BIT" 3 NIL NIL NIL NIL)' +
+        ' "MIXED" ("BOUNDARY" "=_(abc)_=") NIL NIL NIL))',
+    );
+    const part = await command(client, "p", "FETCH 1 BODY.PEEK[2]");
+    assert.deepEqual(part.slice(0, 3), ["* 1 FETCH (BODY[2] {3}", "PDF)", "p OK FETCH completed"]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
