@@ -79,13 +79,16 @@ function parseEntity(
     parts: [],
     message: null,
   };
-  if (where.depth >= MAX_DEPTH) return part;
   const boundary = contentType.params.find(([name]) => name === "boundary")?.[1];
-  if (part.type === "multipart" && boundary) {
+  if (part.type === "multipart") {
     const isDigest = part.subtype === "digest";
-    for (const range of splitMultipart(text, { start: bodyStart, end: where.end, boundary })) {
-      part.parts.push(parseEntity(text, { ...range, isDigest, depth: where.depth + 1 }));
+    if (boundary && where.depth < MAX_DEPTH) {
+      for (const range of splitMultipart(text, { start: bodyStart, end: where.end, boundary })) {
+        part.parts.push(parseEntity(text, { ...range, isDigest, depth: where.depth + 1 }));
+      }
     }
+    // A multipart has at least one part (IMAP's BODYSTRUCTURE cannot say less): without a
+    // boundary, without delimiter lines or past the depth limit, it is one empty text part.
     if (part.parts.length === 0) {
       part.parts.push(parseEntity(text, {
         start: bodyStart,
@@ -94,7 +97,7 @@ function parseEntity(
         depth: where.depth + 1,
       }));
     }
-  } else if (part.type === "message" && part.subtype === "rfc822") {
+  } else if (where.depth < MAX_DEPTH && part.type === "message" && part.subtype === "rfc822") {
     part.message = parseEntity(text, {
       start: bodyStart,
       end: where.end,

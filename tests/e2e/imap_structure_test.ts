@@ -76,3 +76,29 @@ Deno.test("a boundary and a file name with parentheses in quotes are not cut as 
     await server.stop();
   }
 });
+
+Deno.test("a multipart without a boundary, or nested past the depth limit, still has one body part", async () => {
+  // RFC 3501 9: body-type-mpart = 1*body SP media-subtype; "( "MIXED" ...)" is not a body.
+  const noBoundary = "From: a@remote.test\r\nContent-Type: multipart/mixed\r\n\r\nhello\r\n";
+  let deep = "deepest\r\n";
+  for (let level = 30; level > 0; level--) {
+    deep = `Content-Type: multipart/mixed; boundary="b${level}"\r\n\r\n--b${level}\r\n${deep}` +
+      `\r\n--b${level}--\r\n`;
+  }
+  const { server, client } = await mailboxWith([noBoundary, "Subject: deep\r\n" + deep]);
+  try {
+    const flat = await command(client, "f", "FETCH 1 (BODYSTRUCTURE BODY)");
+    assert.equal(
+      flat[0],
+      '* 1 FETCH (BODYSTRUCTURE (("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0' +
+        ' NIL NIL NIL NIL) "MIXED" NIL NIL NIL NIL) BODY (("TEXT" "PLAIN" ("CHARSET" "us-ascii")' +
+        ' NIL NIL "7BIT" 0 0) "MIXED"))',
+    );
+    const nested = await command(client, "g", "FETCH 2 (BODYSTRUCTURE)");
+    assert.match(nested.at(-1)!, /^g OK /);
+    assert.doesNotMatch(nested[0]!, /\( "MIXED"/, "every multipart lists at least one part");
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
