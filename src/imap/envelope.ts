@@ -41,13 +41,20 @@ export function formatEnvelope(header: string): string {
   ]);
 }
 
+/** What ENVELOPE says for an address without a local part or without a domain. */
+const MISSING_MAILBOX = "MISSING_MAILBOX";
+const MISSING_DOMAIN = "MISSING_DOMAIN";
+
 function formatAddresses(items: AddressItem[] | null): string {
   if (items === null || items.length === 0) return "NIL";
   // RFC 3501 9: "(" 1*address ")", addresses without separators.
   return "(" + items.map((item) => {
     if ("groupStart" in item) return `(NIL NIL ${nstring(item.groupStart)} NIL)`;
     if ("groupEnd" in item) return "(NIL NIL NIL NIL)";
-    return `(${nstring(item.name)} NIL ${nstring(item.mailbox)} ${nstring(item.host)})`;
+    // A NIL host marks a group (RFC 3501 7.4.2): an address missing its parts gets
+    // placeholders instead (Dovecot's spelling, which clients already know).
+    const mailbox = nstring(item.mailbox ?? MISSING_MAILBOX);
+    return `(${nstring(item.name)} NIL ${mailbox} ${nstring(item.host ?? MISSING_DOMAIN)})`;
   }).join("") + ")";
 }
 

@@ -102,3 +102,31 @@ Deno.test("a multipart without a boundary, or nested past the depth limit, still
     await server.stop();
   }
 });
+
+Deno.test("ENVELOPE never gives an address a NIL host, which means a group marker", async () => {
+  // RFC 3501 7.4.2: a NIL host marks group syntax, so "To: undisclosed-recipients" (no
+  // domain) must not read as the start of a group that never ends.
+  const message = [
+    "From: bob",
+    "To: undisclosed-recipients, carol@example.test",
+    "Cc: Friends: dave@remote.test;",
+    "Subject: no domains",
+    "",
+    "body",
+    "",
+  ].join("\r\n");
+  const { server, client } = await mailboxWith([message]);
+  try {
+    const envelope = await command(client, "f", "FETCH 1 ENVELOPE");
+    assert.equal(
+      envelope[0],
+      '* 1 FETCH (ENVELOPE (NIL "no domains" ((NIL NIL "bob" "MISSING_DOMAIN"))' +
+        ' ((NIL NIL "bob" "MISSING_DOMAIN")) ((NIL NIL "bob" "MISSING_DOMAIN"))' +
+        ' ((NIL NIL "undisclosed-recipients" "MISSING_DOMAIN")(NIL NIL "carol" "example.test"))' +
+        ' ((NIL NIL "Friends" NIL)(NIL NIL "dave" "remote.test")(NIL NIL NIL NIL)) NIL NIL NIL))',
+    );
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
