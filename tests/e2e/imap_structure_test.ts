@@ -130,3 +130,30 @@ Deno.test("ENVELOPE never gives an address a NIL host, which means a group marke
     await server.stop();
   }
 });
+
+Deno.test("ENVELOPE gives an empty Sender or Reply-To the From addresses", async () => {
+  // RFC 3501 7.4.2: "absent ... or are present but empty": the server sets them to From.
+  const message = [
+    "From: Alice <alice@remote.test>",
+    "Sender:",
+    "Reply-To: ",
+    "To: bob@example.test",
+    "Subject: empty fields",
+    "",
+    "body",
+    "",
+  ].join("\r\n");
+  const { server, client } = await mailboxWith([message]);
+  try {
+    const envelope = await command(client, "f", "FETCH 1 ENVELOPE");
+    const alice = '(("Alice" NIL "alice" "remote.test"))';
+    assert.equal(
+      envelope[0],
+      `* 1 FETCH (ENVELOPE (NIL "empty fields" ${alice} ${alice} ${alice}` +
+        ' ((NIL NIL "bob" "example.test")) NIL NIL NIL NIL))',
+    );
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
