@@ -157,3 +157,24 @@ Deno.test("ENVELOPE gives an empty Sender or Reply-To the From addresses", async
     await server.stop();
   }
 });
+
+Deno.test("SENTON, SENTBEFORE and SENTSINCE use the Date field's own day, not the UTC day", async () => {
+  // RFC 3501 6.4.4: the Date: header "disregarding time and timezone".
+  const late = "From: a@remote.test\r\nDate: Mon, 01 Jan 2024 23:30:00 -0500\r\n\r\nlate\r\n";
+  const early = "From: a@remote.test\r\nDate: Tue, 2 Jan 2024 00:30:00 +0200\r\n\r\nearly\r\n";
+  const { server, client } = await mailboxWith([late, early]);
+  try {
+    const cases: [string, string][] = [
+      ["SENTON 1-Jan-2024", "* SEARCH 1"],
+      ["SENTON 2-Jan-2024", "* SEARCH 2"],
+      ["SENTBEFORE 2-Jan-2024", "* SEARCH 1"],
+      ["SENTSINCE 2-Jan-2024", "* SEARCH 2"],
+    ];
+    for (const [criteria, expected] of cases) {
+      assert.equal((await command(client, "s", `SEARCH ${criteria}`))[0], expected, criteria);
+    }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
