@@ -93,10 +93,12 @@ async function sendList(
   const subscribed = new Set(await readSubscriptions(dir));
   // Parents that do not exist themselves still show up as \Noselect.
   const names = new Set(existing);
+  const parents = new Set<string>();
   for (const name of existing) {
     const levels = name.split(DELIMITER);
-    for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join(DELIMITER));
+    for (let i = 1; i < levels.length; i++) parents.add(levels.slice(0, i).join(DELIMITER));
   }
+  for (const parent of parents) names.add(parent);
   if (request.isSubscribedOnly) { for (const name of subscribed) names.add(name); }
   const matchers = request.patterns.map((pattern) => patternMatcher(request.reference + pattern));
   for (const name of [...names].sort()) {
@@ -106,7 +108,9 @@ async function sendList(
     if (request.isSpecialUseOnly && special === null) continue;
     const attributes: string[] = [];
     const hasChildren = [...names].some((other) => other.startsWith(name + DELIMITER));
-    if (!existing.has(name)) attributes.push("\\Noselect");
+    // A name listed only for its subscription is \NonExistent in LIST (RFC 5258 3.4).
+    const isGone = !existing.has(name) && !parents.has(name) && request.verb === "LIST";
+    if (!existing.has(name)) attributes.push(isGone ? "\\NonExistent" : "\\Noselect");
     attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (special !== null) attributes.push(special);
     if (request.returnSubscribed && subscribed.has(name)) attributes.push("\\Subscribed");
