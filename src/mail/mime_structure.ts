@@ -97,10 +97,13 @@ function parseEntity(
         depth: where.depth + 1,
       }));
     }
-  } else if (where.depth < MAX_DEPTH && part.type === "message" && part.subtype === "rfc822") {
+  } else if (part.type === "message" && part.subtype === "rfc822") {
+    // Past the depth limit the embedded message is an empty one: IMAP's BODYSTRUCTURE
+    // needs its envelope and body all the same.
+    const isTooDeep = where.depth >= MAX_DEPTH;
     part.message = parseEntity(text, {
       start: bodyStart,
-      end: where.end,
+      end: isTooDeep ? bodyStart : where.end,
       isDigest: false,
       depth: where.depth + 1,
     });

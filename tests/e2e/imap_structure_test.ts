@@ -178,3 +178,21 @@ Deno.test("SENTON, SENTBEFORE and SENTSINCE use the Date field's own day, not th
     await server.stop();
   }
 });
+
+Deno.test("a message/rfc822 nested past the depth limit still carries an envelope, a body and lines", async () => {
+  // RFC 3501 9: body-type-msg = media-message SP body-fields SP envelope SP body SP body-fld-lines.
+  let nested = "Subject: core\r\n\r\nhi\r\n";
+  for (let level = 0; level < 30; level++) {
+    nested = `Content-Type: message/rfc822\r\n\r\n${nested}`;
+  }
+  const { server, client } = await mailboxWith(["From: a@remote.test\r\n" + nested]);
+  try {
+    const reply = await command(client, "f", "FETCH 1 BODYSTRUCTURE");
+    assert.match(reply.at(-1)!, /^f OK /);
+    // After the size of every message/rfc822 part comes its envelope, a parenthesised list.
+    assert.doesNotMatch(reply[0]!, /"MESSAGE" "RFC822" NIL NIL NIL "7BIT" \d+ [^(]/);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
