@@ -1,8 +1,9 @@
 /**
  * ENVELOPE (RFC 3501 7.4.2): date, subject, the address lists, In-Reply-To
  * and Message-ID from a header section, values as sent. Sender and
- * Reply-To default to From. Addresses are split by a small RFC 5322 parser
- * that knows display names, angle addresses, groups and comments.
+ * Reply-To default to From when absent or empty. Addresses are split by a
+ * small RFC 5322 parser that knows display names, angle addresses, groups
+ * and comments.
  */
 import { headerValue } from "../mail/mod.ts";
 import { nstring, parenList } from "./wire_format.ts";
@@ -25,8 +26,11 @@ export function formatEnvelope(header: string): string {
     return raw === null ? null : parseAddressList(raw);
   };
   const from = addresses("from");
-  const sender = addresses("sender") ?? from;
-  const replyTo = addresses("reply-to") ?? from;
+  // "absent ... or present but empty": From stands in (RFC 3501 7.4.2).
+  const orFrom = (items: AddressItem[] | null) =>
+    items === null || items.length === 0 ? from : items;
+  const sender = orFrom(addresses("sender"));
+  const replyTo = orFrom(addresses("reply-to"));
   return parenList([
     nstring(value("date")),
     nstring(value("subject")),
@@ -41,13 +45,20 @@ export function formatEnvelope(header: string): string {
   ]);
 }
 
+/** What ENVELOPE says for an address without a local part or without a domain. */
+const MISSING_MAILBOX = "MISSING_MAILBOX";
+const MISSING_DOMAIN = "MISSING_DOMAIN";
+
 function formatAddresses(items: AddressItem[] | null): string {
   if (items === null || items.length === 0) return "NIL";
   // RFC 3501 9: "(" 1*address ")", addresses without separators.
   return "(" + items.map((item) => {
     if ("groupStart" in item) return `(NIL NIL ${nstring(item.groupStart)} NIL)`;
     if ("groupEnd" in item) return "(NIL NIL NIL NIL)";
-    return `(${nstring(item.name)} NIL ${nstring(item.mailbox)} ${nstring(item.host)})`;
+    // A NIL host marks a group (RFC 3501 7.4.2): an address missing its parts gets
+    // placeholders instead (Dovecot's spelling, which clients already know).
+    const mailbox = nstring(item.mailbox ?? MISSING_MAILBOX);
+    return `(${nstring(item.name)} NIL ${mailbox} ${nstring(item.host ?? MISSING_DOMAIN)})`;
   }).join("") + ")";
 }
 

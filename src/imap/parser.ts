@@ -192,9 +192,14 @@ export class CommandCursor {
 }
 
 /** The tag and verb at the start of a line: `a001 UID FETCH` -> {tag, verb: "UID FETCH"}. */
-export function parseCommandStart(cursor: CommandCursor): { tag: string; verb: string } {
+export function parseCommandStart(
+  cursor: CommandCursor,
+  options: { onTag?: (tag: string) => void } = {},
+): { tag: string; verb: string } {
   const tag = cursor.atom("]");
   if (tag.includes("+")) throw bad("Invalid tag");
+  // The tag is known from here on: a BAD about the rest can be tagged (RFC 3501 7.1.3).
+  options.onTag?.(tag);
   cursor.sp();
   let verb = cursor.atom().toUpperCase();
   if (verb === "UID") {

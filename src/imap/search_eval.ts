@@ -79,9 +79,10 @@ export function matchesSearch(
       return contains(decodeHeaderText(subject.header ?? ""), key.value) ||
         contains(subject.body ?? "", key.value);
     case "date": {
-      const ms = key.isSentDate ? sentDateMs(subject.header ?? "") : subject.internalDateMs;
-      if (ms === null) return false;
-      const day = Math.floor(ms / 86_400_000);
+      const day = key.isSentDate
+        ? sentDay(subject.header ?? "")
+        : Math.floor(subject.internalDateMs / 86_400_000);
+      if (day === null) return false;
       if (key.op === "before") return day < key.day;
       return key.op === "on" ? day === key.day : day >= key.day;
     }
@@ -128,9 +129,28 @@ export function headerValues(header: string, field: string): string[] {
   return values;
 }
 
-function sentDateMs(header: string): number | null {
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+/**
+ * The day of the Date field as written, "disregarding time and timezone"
+ * (RFC 3501 6.4.4): "Mon, 01 Jan 2024 23:30:00 -0500" is 1 January, though
+ * it is 2 January in UTC. A field in another shape falls back to its UTC day.
+ */
+function sentDay(header: string): number | null {
   const value = headerValues(header, "DATE")[0];
   if (value === undefined) return null;
-  const ms = Date.parse(value.replace(/\([^)]*\)/g, "").trim());
-  return Number.isNaN(ms) ? null : ms;
+  const text = value.replace(/\([^)]*\)/g, " ").trim();
+  const match = /^(?:[A-Za-z]+\s*,\s*)?(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{2,4})\b/.exec(
+    text,
+  );
+  const month = MONTHS.indexOf(match?.[2]?.toLowerCase() ?? "");
+  if (match !== null && month >= 0) {
+    let year = Number(match[3]);
+    // RFC 5322 4.3: two-digit years 00-49 are 20xx, 50-99 and three-digit ones 19xx.
+    if ((match[3] as string).length === 2) year += year < 50 ? 2000 : 1900;
+    else if ((match[3] as string).length === 3) year += 1900;
+    return Math.floor(Date.UTC(year, month, Number(match[1])) / 86_400_000);
+  }
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : Math.floor(ms / 86_400_000);
 }

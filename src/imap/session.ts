@@ -162,8 +162,7 @@ export class ImapSession {
   async #dispatch(cursor: CommandCursor): Promise<void> {
     let tag = "*";
     try {
-      const start = parseCommandStart(cursor);
-      tag = start.tag;
+      const start = parseCommandStart(cursor, { onTag: (known) => tag = known });
       const command = COMMANDS.get(start.verb);
       this.log.debug("imap.command", { verb: command ? start.verb : "?" });
       if (command === undefined) throw bad(`Unknown command "${start.verb.slice(0, 30)}"`);

@@ -91,8 +91,12 @@ function unquote(raw: string, label: string): string {
   return raw.slice(1, -1).replace(/\\([\s\S])/g, "$1");
 }
 
-/** `text` without its comments (outside quoted strings, nested, with quoted-pairs). */
-function withoutComments(text: string): string {
+/**
+ * `text` without its comments (outside quoted strings, nested, with
+ * quoted-pairs), each turned into a space: parentheses inside a quoted
+ * string are content (`boundary="=_(1)_="`).
+ */
+export function withoutComments(text: string): string {
   let out = "";
   let isQuoted = false;
   let depth = 0;

@@ -6,6 +6,7 @@
  * left as sent (encoded words are not decoded).
  */
 import { Buffer } from "node:buffer";
+import { withoutComments } from "./mime_parameter_encoding.ts";
 
 /** One MIME entity. Offsets are into the message's binary string. */
 export interface MimePart {
@@ -78,13 +79,16 @@ function parseEntity(
     parts: [],
     message: null,
   };
-  if (where.depth >= MAX_DEPTH) return part;
   const boundary = contentType.params.find(([name]) => name === "boundary")?.[1];
-  if (part.type === "multipart" && boundary) {
+  if (part.type === "multipart") {
     const isDigest = part.subtype === "digest";
-    for (const range of splitMultipart(text, { start: bodyStart, end: where.end, boundary })) {
-      part.parts.push(parseEntity(text, { ...range, isDigest, depth: where.depth + 1 }));
+    if (boundary && where.depth < MAX_DEPTH) {
+      for (const range of splitMultipart(text, { start: bodyStart, end: where.end, boundary })) {
+        part.parts.push(parseEntity(text, { ...range, isDigest, depth: where.depth + 1 }));
+      }
     }
+    // A multipart has at least one part (IMAP's BODYSTRUCTURE cannot say less): without a
+    // boundary, without delimiter lines or past the depth limit, it is one empty text part.
     if (part.parts.length === 0) {
       part.parts.push(parseEntity(text, {
         start: bodyStart,
@@ -94,9 +98,12 @@ function parseEntity(
       }));
     }
   } else if (part.type === "message" && part.subtype === "rfc822") {
+    // Past the depth limit the embedded message is an empty one: IMAP's BODYSTRUCTURE
+    // needs its envelope and body all the same.
+    const isTooDeep = where.depth >= MAX_DEPTH;
     part.message = parseEntity(text, {
       start: bodyStart,
-      end: where.end,
+      end: isTooDeep ? bodyStart : where.end,
       isDigest: false,
       depth: where.depth + 1,
     });
@@ -162,11 +169,12 @@ export function parseContentType(
     ? { type: "message", subtype: "rfc822", params: [] }
     : { type: "text", subtype: "plain", params: [["charset", "us-ascii"]] as [string, string][] };
   if (value === null) return fallback;
+  const text = withoutComments(value);
   const match = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*\/\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*/.exec(
-    value.replace(/\([^)]*\)/g, ""),
+    text,
   );
   if (match === null) return fallback;
-  const rest = value.replace(/\([^)]*\)/g, "").slice(match[0].length);
+  const rest = text.slice(match[0].length);
   return {
     type: (match[1] as string).toLowerCase(),
     subtype: (match[2] as string).toLowerCase(),

@@ -213,6 +213,10 @@ Deno.test("malformed commands get BAD and the session goes on", async () => {
       ["x7 STORE 1 FLAGS", /^x7 BAD /],
       ["x8 LOGIN a b", /^x8 BAD /],
       ["+ NOOP", /^\* BAD /],
+      // A tag that can be read gets its tagged BAD (RFC 3501 7.1.3), even without a verb.
+      ["x11", /^x11 BAD /],
+      ["x12 UID", /^x12 BAD /],
+      ["x13 UID  FETCH 1 FLAGS", /^x13 BAD /],
       [`x9 UID FETCH ${oddNumbers(10_001)} FLAGS`, /^x9 BAD /],
       [`x10 UID FETCH ${oddNumbers(10_000)} FLAGS`, /^x10 OK /],
     ];

@@ -26,6 +26,8 @@ interface ListOptions {
   isSubscribedOnly: boolean;
   isSpecialUseOnly: boolean;
   returnSubscribed: boolean;
+  /** RECURSIVEMATCH: parents of subscribed children are listed with CHILDINFO (RFC 5258 3.5). */
+  isRecursiveMatch: boolean;
 }
 
 async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> {
@@ -33,14 +35,20 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     isSubscribedOnly: false,
     isSpecialUseOnly: false,
     returnSubscribed: false,
+    isRecursiveMatch: false,
   };
   if (cursor.peek() === "(") {
     for (const option of cursor.list((c) => c.atom().toUpperCase())) {
       if (option === "SUBSCRIBED") options.isSubscribedOnly = options.returnSubscribed = true;
       else if (option === "SPECIAL-USE") options.isSpecialUseOnly = true;
-      else if (option !== "RECURSIVEMATCH" && option !== "REMOTE") {
+      else if (option === "RECURSIVEMATCH") options.isRecursiveMatch = true;
+      else if (option !== "REMOTE") {
         throw bad(`Unknown LIST selection option "${option.slice(0, 30)}"`);
       }
+    }
+    // RFC 5258 3: RECURSIVEMATCH alone (or with REMOTE only) MUST get BAD.
+    if (options.isRecursiveMatch && !options.isSubscribedOnly && !options.isSpecialUseOnly) {
+      throw bad("RECURSIVEMATCH needs another selection option");
     }
     cursor.sp();
   }
@@ -80,6 +88,7 @@ async function lsub(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     isSubscribedOnly: true,
     isSpecialUseOnly: false,
     returnSubscribed: false,
+    isRecursiveMatch: false,
   });
   return {};
 }
@@ -93,25 +102,44 @@ async function sendList(
   const subscribed = new Set(await readSubscriptions(dir));
   // Parents that do not exist themselves still show up as \Noselect.
   const names = new Set(existing);
+  const parents = new Set<string>();
   for (const name of existing) {
     const levels = name.split(DELIMITER);
-    for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join(DELIMITER));
+    for (let i = 1; i < levels.length; i++) parents.add(levels.slice(0, i).join(DELIMITER));
   }
+  for (const parent of parents) names.add(parent);
   if (request.isSubscribedOnly) { for (const name of subscribed) names.add(name); }
   const matchers = request.patterns.map((pattern) => patternMatcher(request.reference + pattern));
+  const isMatch = (name: string) => matchers.some((matches) => matches(name));
+  // With RECURSIVEMATCH, a parent whose subscribed descendant the pattern does not reach.
+  const isSubscribedAbove = (name: string) =>
+    request.isRecursiveMatch && request.isSubscribedOnly &&
+    [...subscribed].some((other) => other.startsWith(name + DELIMITER) && !isMatch(other));
+  if (request.isRecursiveMatch) {
+    for (const name of subscribed) {
+      const levels = name.split(DELIMITER);
+      for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join(DELIMITER));
+    }
+  }
   for (const name of [...names].sort()) {
-    if (!matchers.some((matches) => matches(name))) continue;
-    if (request.isSubscribedOnly && !subscribed.has(name)) continue;
+    if (!isMatch(name)) continue;
+    const hasChildInfo = isSubscribedAbove(name);
+    if (request.isSubscribedOnly && !subscribed.has(name) && !hasChildInfo) continue;
     const special = specialUse(name);
     if (request.isSpecialUseOnly && special === null) continue;
     const attributes: string[] = [];
     const hasChildren = [...names].some((other) => other.startsWith(name + DELIMITER));
-    if (!existing.has(name)) attributes.push("\\Noselect");
+    // A name listed only for its subscription is \NonExistent in LIST (RFC 5258 3.4).
+    const isGone = !existing.has(name) && !parents.has(name) && request.verb === "LIST";
+    if (!existing.has(name)) attributes.push(isGone ? "\\NonExistent" : "\\Noselect");
     attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (special !== null) attributes.push(special);
     if (request.returnSubscribed && subscribed.has(name)) attributes.push("\\Subscribed");
+    const extended = hasChildInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : "";
     session.send(
-      `* ${request.verb} (${attributes.join(" ")}) "${DELIMITER}" ${astringOut(name)}\r\n`,
+      `* ${request.verb} (${attributes.join(" ")}) "${DELIMITER}" ${
+        astringOut(name)
+      }${extended}\r\n`,
     );
   }
 }
