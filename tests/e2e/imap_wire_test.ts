@@ -217,6 +217,8 @@ Deno.test("malformed commands get BAD and the session goes on", async () => {
       ["x11", /^x11 BAD /],
       ["x12 UID", /^x12 BAD /],
       ["x13 UID  FETCH 1 FLAGS", /^x13 BAD /],
+      // RFC 5161 3.1: ENABLE only before a mailbox is selected.
+      ["x14 ENABLE CONDSTORE", /^x14 BAD /],
       [`x9 UID FETCH ${oddNumbers(10_001)} FLAGS`, /^x9 BAD /],
       [`x10 UID FETCH ${oddNumbers(10_000)} FLAGS`, /^x10 OK /],
     ];
@@ -225,6 +227,22 @@ Deno.test("malformed commands get BAD and the session goes on", async () => {
       assert.match((await client.line())!, expected, line.slice(0, 80));
     }
     assert.match((await command(client, "ok", "NOOP")).at(-1)!, /^ok OK/);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("ENABLE answers ENABLED in the authenticated state, naming nothing it does not support", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await client.line())!, /^\* OK /);
+    assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
+    assert.deepEqual(await command(client, "e", "ENABLE CONDSTORE"), [
+      "* ENABLED",
+      "e OK ENABLE completed",
+    ]);
   } finally {
     client.close();
     await server.stop();

@@ -11,7 +11,7 @@ import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
 import { nstring } from "../wire_format.ts";
 import { prepareAccount } from "../account_setup.ts";
-import { ANY_STATE, type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
+import { ANY_STATE, type Done, type ImapCommand } from "./types.ts";
 
 const PRE_AUTH = ["not-authenticated"] as const;
 
@@ -126,7 +126,8 @@ export const SESSION_COMMANDS: [string, ImapCommand][] = [
   ["NOOP", { states: ANY_STATE, handle: noop }],
   ["LOGOUT", { states: ANY_STATE, handle: logout }],
   ["ID", { states: ANY_STATE, handle: id }],
-  ["ENABLE", { states: LOGGED_IN, handle: enable }],
+  // RFC 5161 3.1: only in the authenticated state, before any mailbox is selected.
+  ["ENABLE", { states: ["authenticated"], handle: enable }],
   ["STARTTLS", { states: PRE_AUTH, handle: starttls }],
   ["LOGIN", { states: PRE_AUTH, handle: login }],
   ["AUTHENTICATE", { states: PRE_AUTH, handle: authenticate }],
