@@ -410,3 +410,25 @@ for (const { name, zones, kind, status } of DNS_CASES) {
     }
   });
 }
+
+Deno.test("a pooled connection idle for longer than the reply timeout carries the next message", async () => {
+  // --remote-smtp-timeout below the pool's 5 s idle time: the connection waits in the pool
+  // longer than any reply wait, which must not count as the server being silent.
+  const shortWait = {
+    connectMs: 300,
+    greetingMs: 300,
+    mailMs: 300,
+    rcptMs: 300,
+    dataInitMs: 300,
+    dataBlockMs: 300,
+    finalDotMs: 300,
+  };
+  await withSink({}, async (courier, sink) => {
+    const first = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
+    await new Promise((resolve) => setTimeout(resolve, 700)); // idle in the pool, past 300 ms
+    const second = await courier.deliver(queued(MESSAGE, ["y@remote.test"]), ["y@remote.test"]);
+    assert.equal(first.get("x@remote.test")?.kind, "delivered");
+    assert.deepEqual(second.get("y@remote.test"), { kind: "delivered", remoteMta: "127.0.0.1" });
+    assert.equal(sink.transactions.length, 2);
+  }, { timeouts: shortWait });
+});
