@@ -4,7 +4,7 @@
  * random among equals, each host's A then AAAA addresses in turn; no MX means
  * the domain's own addresses; a null MX (RFC 7505) is a permanent failure.
  * NXDOMAIN is permanent; timeouts and server failures are transient. Every
- * lookup has a deadline.
+ * lookup has a deadline. An address literal ("[192.0.2.1]") is its own address.
  */
 import { probeName, systemNameServer } from "./dns_probe.ts";
 
@@ -79,6 +79,7 @@ export class NextHopResolver {
       }
       return await this.#addressesOf([host.hostname], { port: host.port, isImplicit: false });
     }
+    if (plan.domain.startsWith("[")) return literalTarget(plan.domain, this.#options.mxPort);
     const mx = await this.#query(plan.domain, "MX");
     if ("error" in mx && mx.error === "trouble") {
       return {
@@ -180,6 +181,26 @@ export class NextHopResolver {
       return { error: "trouble", detail };
     }
   }
+}
+
+/**
+ * An address literal (RFC 5321 4.1.3) names the host itself: "[192.0.2.1]"
+ * or "[IPv6:2001:db8::1]" is connected to as is, without DNS. Any other
+ * literal cannot be reached.
+ */
+function literalTarget(domain: string, port: number): Resolution {
+  const inner = domain.slice(1, -1);
+  const address = /^ipv6:/i.test(inner) ? inner.slice(5).toLowerCase() : inner;
+  const isIpv4 = /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
+  const isIpv6 = inner !== address && /^[0-9a-f:.]+$/.test(address) && address.includes(":");
+  if (!domain.endsWith("]") || !(isIpv4 || isIpv6)) {
+    return {
+      kind: "permanent",
+      reason: `Address literal ${domain} is not an IPv4 or IPv6 address`,
+      status: "5.1.2",
+    };
+  }
+  return { kind: "targets", targets: [{ name: address, address, port }] };
 }
 
 /** "10 a", "5 b", "10 c" -> ["b", then a and c in random order]. */

@@ -1,6 +1,11 @@
 /** The remote courier and SMTP client in-process, against scriptable sinks and a fake DNS. */
 import assert from "node:assert/strict";
-import { RemoteCourier, type RemoteCourierOptions } from "../../src/delivery/mod.ts";
+import {
+  NextHopResolver,
+  planHop,
+  RemoteCourier,
+  type RemoteCourierOptions,
+} from "../../src/delivery/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { encodeEnvelopeLine, type QueuedMessage } from "../../src/spool/mod.ts";
 import { type FakeZone, startFakeDns } from "../e2e/fake_dns.ts";
@@ -432,3 +437,45 @@ Deno.test("a pooled connection idle for longer than the reply timeout carries th
     assert.equal(sink.transactions.length, 2);
   }, { timeouts: shortWait });
 });
+
+Deno.test("MX: an address literal is delivered to that address, without a DNS lookup", async () => {
+  const sink = await startSink();
+  try {
+    // The fake DNS knows nothing: any lookup would fail (NXDOMAIN).
+    const outcome = await mxOutcome({}, "[127.0.0.1]", sink.port);
+    assert.deepEqual(outcome, { kind: "delivered", remoteMta: "127.0.0.1" });
+    assert.deepEqual(sink.transactions[0]?.rcpts, ["x@[127.0.0.1]"]);
+  } finally {
+    await sink.close();
+  }
+});
+
+const LITERAL_CASES: { domain: string; address: string | null }[] = [
+  { domain: "[192.0.2.1]", address: "192.0.2.1" },
+  { domain: "[IPv6:2001:db8::1]", address: "2001:db8::1" },
+  { domain: "[ipv6:::1]", address: "::1" },
+  { domain: "[x-tag:whatever]", address: null },
+];
+for (const { domain, address } of LITERAL_CASES) {
+  Deno.test(`NextHopResolver.resolve() takes ${domain} as ${address ?? "a permanent failure"}`, async () => {
+    const resolver = new NextHopResolver({
+      routes: [],
+      smarthost: null,
+      dnsServer: null,
+      mxPort: 25,
+    });
+    const resolution = await resolver.resolve(planHop(domain, {
+      routes: [],
+      smarthost: null,
+      dnsServer: null,
+      mxPort: 25,
+    }));
+    if (address === null) assert.equal(resolution.kind, "permanent");
+    else {
+      assert.deepEqual(resolution, {
+        kind: "targets",
+        targets: [{ name: address, address, port: 25 }],
+      });
+    }
+  });
+}
