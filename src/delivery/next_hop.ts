@@ -6,7 +6,7 @@
  * NXDOMAIN is permanent; timeouts and server failures are transient. Every
  * lookup has a deadline. An address literal ("[192.0.2.1]") is its own address.
  */
-import { probeName, systemNameServer } from "./dns_probe.ts";
+import { type NameStatus, probeName, systemNameServer } from "./dns_probe.ts";
 
 /** A fixed next hop (route or smarthost). */
 export interface FixedHop {
@@ -88,6 +88,25 @@ export class NextHopResolver {
         status: "4.4.3",
       };
     }
+    if ("error" in mx) {
+      // "Not found" is also how a failing server (SERVFAIL) surfaces: only a domain that
+      // surely has no MX records is delivered to its own address (RFC 5321 5.1).
+      const status = await this.#probe(plan.domain, "MX");
+      if (status === "servfail") {
+        return {
+          kind: "transient",
+          reason: `MX lookup for ${plan.domain} failed (server failure)`,
+          status: "4.4.3",
+        };
+      }
+      if (status === "nxdomain") {
+        return {
+          kind: "permanent",
+          reason: `Domain ${plan.domain} does not exist (NXDOMAIN)`,
+          status: "5.1.2",
+        };
+      }
+    }
     const records = "records" in mx ? mx.records : [];
     if (records.length > 0 && records.every((r) => r.endsWith(" ."))) {
       return {
@@ -134,12 +153,7 @@ export class NextHopResolver {
       };
     }
     // Every lookup said "not found": was it NXDOMAIN, no data, or a failing server?
-    const server = this.#options.dnsServer
-      ? { ipAddr: this.#options.dnsServer.hostname, port: this.#options.dnsServer.port }
-      : await systemNameServer();
-    const status = server
-      ? await probeName(name, { server, timeoutMs: this.#timeoutMs })
-      : "unknown";
+    const status = await this.#probe(name, "A");
     if (status === "nxdomain") {
       return {
         kind: "permanent",
@@ -159,6 +173,14 @@ export class NextHopResolver {
       reason: `DNS lookup for ${name} failed (server failure)`,
       status: "4.4.3",
     };
+  }
+
+  /** The response code the DNS server gives for `name` and `type` (see dns_probe.ts). */
+  async #probe(name: string, type: "A" | "MX"): Promise<NameStatus> {
+    const server = this.#options.dnsServer
+      ? { ipAddr: this.#options.dnsServer.hostname, port: this.#options.dnsServer.port }
+      : await systemNameServer();
+    return server ? await probeName(name, { server, timeoutMs: this.#timeoutMs, type }) : "unknown";
   }
 
   async #query(name: string, type: "MX" | "A" | "AAAA"): Promise<Lookup> {

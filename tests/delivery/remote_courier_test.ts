@@ -397,6 +397,12 @@ const DNS_CASES: { name: string; zones: Record<string, FakeZone>; kind: string; 
       status: "4.4.3",
     },
     {
+      name: "an MX lookup that fails (SERVFAIL) is transient, not a reason to use the A record",
+      zones: { "plain.test": { a: ["127.0.0.1"], rcodeFor: { MX: "servfail" } } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
       name: "a DNS timeout is transient",
       zones: { "plain.test": { isSilent: true } },
       kind: "transient",
