@@ -11,11 +11,18 @@ import * as dgram from "node:dgram";
 /** What the server said about a name. */
 export type NameStatus = "exists" | "nxdomain" | "servfail" | "unknown";
 
-/** Asks `server` about `name` (type A); "unknown" when no usable answer came in time. */
+/** Query types the probe can ask. */
+const QUERY_TYPES = { A: 1, MX: 15 } as const;
+
+/**
+ * Asks `server` about `name` (type A unless `type` says MX); "unknown" when
+ * no usable answer came in time.
+ */
 export function probeName(
   name: string,
-  options: { server: { ipAddr: string; port: number }; timeoutMs: number },
+  options: { server: { ipAddr: string; port: number }; timeoutMs: number; type?: "A" | "MX" },
 ): Promise<NameStatus> {
+  const qtype = QUERY_TYPES[options.type ?? "A"];
   const id = Math.floor(Math.random() * 0xffff);
   const labels = name.replace(/\.$/, "").split(".").flatMap((label) => {
     const bytes = new TextEncoder().encode(label);
@@ -37,7 +44,7 @@ export function probeName(
     ...labels,
     0,
     0,
-    1,
+    qtype,
     0,
     1,
   ]);

@@ -4,9 +4,9 @@
  * random among equals, each host's A then AAAA addresses in turn; no MX means
  * the domain's own addresses; a null MX (RFC 7505) is a permanent failure.
  * NXDOMAIN is permanent; timeouts and server failures are transient. Every
- * lookup has a deadline.
+ * lookup has a deadline. An address literal ("[192.0.2.1]") is its own address.
  */
-import { probeName, systemNameServer } from "./dns_probe.ts";
+import { type NameStatus, probeName, systemNameServer } from "./dns_probe.ts";
 
 /** A fixed next hop (route or smarthost). */
 export interface FixedHop {
@@ -79,6 +79,7 @@ export class NextHopResolver {
       }
       return await this.#addressesOf([host.hostname], { port: host.port, isImplicit: false });
     }
+    if (plan.domain.startsWith("[")) return literalTarget(plan.domain, this.#options.mxPort);
     const mx = await this.#query(plan.domain, "MX");
     if ("error" in mx && mx.error === "trouble") {
       return {
@@ -86,6 +87,25 @@ export class NextHopResolver {
         reason: `MX lookup for ${plan.domain} failed: ${mx.detail}`,
         status: "4.4.3",
       };
+    }
+    if ("error" in mx) {
+      // "Not found" is also how a failing server (SERVFAIL) surfaces: only a domain that
+      // surely has no MX records is delivered to its own address (RFC 5321 5.1).
+      const status = await this.#probe(plan.domain, "MX");
+      if (status === "servfail") {
+        return {
+          kind: "transient",
+          reason: `MX lookup for ${plan.domain} failed (server failure)`,
+          status: "4.4.3",
+        };
+      }
+      if (status === "nxdomain") {
+        return {
+          kind: "permanent",
+          reason: `Domain ${plan.domain} does not exist (NXDOMAIN)`,
+          status: "5.1.2",
+        };
+      }
     }
     const records = "records" in mx ? mx.records : [];
     if (records.length > 0 && records.every((r) => r.endsWith(" ."))) {
@@ -133,12 +153,7 @@ export class NextHopResolver {
       };
     }
     // Every lookup said "not found": was it NXDOMAIN, no data, or a failing server?
-    const server = this.#options.dnsServer
-      ? { ipAddr: this.#options.dnsServer.hostname, port: this.#options.dnsServer.port }
-      : await systemNameServer();
-    const status = server
-      ? await probeName(name, { server, timeoutMs: this.#timeoutMs })
-      : "unknown";
+    const status = await this.#probe(name, "A");
     if (status === "nxdomain") {
       return {
         kind: "permanent",
@@ -158,6 +173,14 @@ export class NextHopResolver {
       reason: `DNS lookup for ${name} failed (server failure)`,
       status: "4.4.3",
     };
+  }
+
+  /** The response code the DNS server gives for `name` and `type` (see dns_probe.ts). */
+  async #probe(name: string, type: "A" | "MX"): Promise<NameStatus> {
+    const server = this.#options.dnsServer
+      ? { ipAddr: this.#options.dnsServer.hostname, port: this.#options.dnsServer.port }
+      : await systemNameServer();
+    return server ? await probeName(name, { server, timeoutMs: this.#timeoutMs, type }) : "unknown";
   }
 
   async #query(name: string, type: "MX" | "A" | "AAAA"): Promise<Lookup> {
@@ -180,6 +203,26 @@ export class NextHopResolver {
       return { error: "trouble", detail };
     }
   }
+}
+
+/**
+ * An address literal (RFC 5321 4.1.3) names the host itself: "[192.0.2.1]"
+ * or "[IPv6:2001:db8::1]" is connected to as is, without DNS. Any other
+ * literal cannot be reached.
+ */
+function literalTarget(domain: string, port: number): Resolution {
+  const inner = domain.slice(1, -1);
+  const address = /^ipv6:/i.test(inner) ? inner.slice(5).toLowerCase() : inner;
+  const isIpv4 = /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
+  const isIpv6 = inner !== address && /^[0-9a-f:.]+$/.test(address) && address.includes(":");
+  if (!domain.endsWith("]") || !(isIpv4 || isIpv6)) {
+    return {
+      kind: "permanent",
+      reason: `Address literal ${domain} is not an IPv4 or IPv6 address`,
+      status: "5.1.2",
+    };
+  }
+  return { kind: "targets", targets: [{ name: address, address, port }] };
 }
 
 /** "10 a", "5 b", "10 c" -> ["b", then a and c in random order]. */

@@ -89,13 +89,19 @@ export class SmtpClient {
     const wantsTls = options.tlsMode === "opportunistic" || options.tlsMode === "required";
     if (wantsTls && this.extensions.hasStartTls) {
       const timing = { timeoutMs: this.timeouts.mailMs, stage: "STARTTLS" };
-      expectCode(await command(this.connection, "STARTTLS", timing), timing);
-      if (!await this.connection.startClientTls(tlsOptions)) {
-        throw new SmtpClientError("tls", "STARTTLS: the TLS handshake failed", {
-          status: "4.7.5",
-        });
+      const reply = await command(this.connection, "STARTTLS", timing);
+      // Refused (454 "TLS not available"): the session goes on in plaintext (RFC 3207 4),
+      // which is what opportunistic TLS settles for; a hop that requires TLS fails.
+      const isRefusedOpportunity = reply.code >= 300 && options.tlsMode === "opportunistic";
+      if (!isRefusedOpportunity) {
+        expectCode(reply, timing);
+        if (!await this.connection.startClientTls(tlsOptions)) {
+          throw new SmtpClientError("tls", "STARTTLS: the TLS handshake failed", {
+            status: "4.7.5",
+          });
+        }
+        await this.#hello(options.ehloName);
       }
-      await this.#hello(options.ehloName);
     } else if (options.tlsMode === "required") {
       throw new SmtpClientError("tls", "STARTTLS is required but the server does not offer it", {
         status: "4.7.5",

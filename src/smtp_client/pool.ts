@@ -6,6 +6,9 @@
  */
 import type { SmtpClient } from "./client.ts";
 
+/** How much longer than the pool's idle time a parked connection's own idle timer runs. */
+const PARKED_MARGIN_MS = 60_000;
+
 interface Waiter {
   key: string;
   resolve: (client: SmtpClient | null) => void;
@@ -71,6 +74,9 @@ export class ClientPool {
     if (client.isUsable && await client.reset()) {
       const waiter = this.#waiters.findIndex((w) => w.key === key);
       if (waiter >= 0) return this.#waiters.splice(waiter, 1)[0]!.resolve(client);
+      // Waiting here is not the server being silent: the last reply wait's timeout must not
+      // fire meanwhile (a timed-out connection fails its next read). The pool closes it.
+      client.connection.setIdleTimeout(this.#idleMs + PARKED_MARGIN_MS);
       const timer = setTimeout(() => this.#expire(key, client), this.#idleMs);
       const list = this.#idle.get(key) ?? [];
       list.push({ client, timer });

@@ -12,6 +12,12 @@ import { SmtpClientError } from "./errors.ts";
 import type { ServerReply } from "./reply_parser.ts";
 import { expectCode, readReply } from "./wire.ts";
 
+/**
+ * One block of message data: below the size at which `Connection.write`
+ * flushes by itself, so each block is sent (and waited for) by `drain`.
+ */
+const DATA_BLOCK_BYTES = 16 * 1024;
+
 /** What to send. `body` is the message exactly as queued. */
 export interface OutgoingMessage {
   from: string;
@@ -125,8 +131,7 @@ export async function sendMessage(
     return results;
   }
   expectCode(dataReply!, { stage: "DATA", low: 354, high: 354 });
-  connection.write(wire);
-  await drainWithin(client, t.dataBlockMs);
+  await sendBlocks(client, wire);
   const final = await readReply(connection, { stage: "final dot", timeoutMs: t.finalDotMs });
   if (final.code === 421) client.isUsable = false;
   // The reply to the final dot ends the transaction (RFC 5321 4.1.1.4): no RSET needed.
@@ -136,7 +141,22 @@ export async function sendMessage(
   return results;
 }
 
-/** Waits until the kernel took the message bytes, or throws after `timeoutMs`. */
+/**
+ * Sends the message in blocks, each of which must reach the kernel within
+ * the data-block limit (RFC 5321 4.5.3.2.5: a limit per TCP send, not for
+ * the whole message, so a big message to a slow but steady server goes out).
+ * The connection's idle timeout is the same limit meanwhile, so the shorter
+ * 354 wait that came before cannot cut the sending short.
+ */
+async function sendBlocks(client: SmtpClient, wire: Uint8Array): Promise<void> {
+  client.connection.setIdleTimeout(client.timeouts.dataBlockMs);
+  for (let offset = 0; offset < wire.length; offset += DATA_BLOCK_BYTES) {
+    client.connection.write(wire.subarray(offset, offset + DATA_BLOCK_BYTES));
+    await drainWithin(client, client.timeouts.dataBlockMs);
+  }
+}
+
+/** Waits until the kernel took the bytes written so far, or throws after `timeoutMs`. */
 async function drainWithin(client: SmtpClient, timeoutMs: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const isDrained = await Promise.race([

@@ -1,6 +1,11 @@
 /** The remote courier and SMTP client in-process, against scriptable sinks and a fake DNS. */
 import assert from "node:assert/strict";
-import { RemoteCourier, type RemoteCourierOptions } from "../../src/delivery/mod.ts";
+import {
+  NextHopResolver,
+  planHop,
+  RemoteCourier,
+  type RemoteCourierOptions,
+} from "../../src/delivery/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { encodeEnvelopeLine, type QueuedMessage } from "../../src/spool/mod.ts";
 import { type FakeZone, startFakeDns } from "../e2e/fake_dns.ts";
@@ -392,6 +397,12 @@ const DNS_CASES: { name: string; zones: Record<string, FakeZone>; kind: string; 
       status: "4.4.3",
     },
     {
+      name: "an MX lookup that fails (SERVFAIL) is transient, not a reason to use the A record",
+      zones: { "plain.test": { a: ["127.0.0.1"], rcodeFor: { MX: "servfail" } } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
       name: "a DNS timeout is transient",
       zones: { "plain.test": { isSilent: true } },
       kind: "transient",
@@ -407,6 +418,70 @@ for (const { name, zones, kind, status } of DNS_CASES) {
       if (outcome.kind !== "delivered") assert.equal(outcome.status, status);
     } finally {
       await sink.close();
+    }
+  });
+}
+
+Deno.test("a pooled connection idle for longer than the reply timeout carries the next message", async () => {
+  // --remote-smtp-timeout below the pool's 5 s idle time: the connection waits in the pool
+  // longer than any reply wait, which must not count as the server being silent.
+  const shortWait = {
+    connectMs: 300,
+    greetingMs: 300,
+    mailMs: 300,
+    rcptMs: 300,
+    dataInitMs: 300,
+    dataBlockMs: 300,
+    finalDotMs: 300,
+  };
+  await withSink({}, async (courier, sink) => {
+    const first = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
+    await new Promise((resolve) => setTimeout(resolve, 700)); // idle in the pool, past 300 ms
+    const second = await courier.deliver(queued(MESSAGE, ["y@remote.test"]), ["y@remote.test"]);
+    assert.equal(first.get("x@remote.test")?.kind, "delivered");
+    assert.deepEqual(second.get("y@remote.test"), { kind: "delivered", remoteMta: "127.0.0.1" });
+    assert.equal(sink.transactions.length, 2);
+  }, { timeouts: shortWait });
+});
+
+Deno.test("MX: an address literal is delivered to that address, without a DNS lookup", async () => {
+  const sink = await startSink();
+  try {
+    // The fake DNS knows nothing: any lookup would fail (NXDOMAIN).
+    const outcome = await mxOutcome({}, "[127.0.0.1]", sink.port);
+    assert.deepEqual(outcome, { kind: "delivered", remoteMta: "127.0.0.1" });
+    assert.deepEqual(sink.transactions[0]?.rcpts, ["x@[127.0.0.1]"]);
+  } finally {
+    await sink.close();
+  }
+});
+
+const LITERAL_CASES: { domain: string; address: string | null }[] = [
+  { domain: "[192.0.2.1]", address: "192.0.2.1" },
+  { domain: "[IPv6:2001:db8::1]", address: "2001:db8::1" },
+  { domain: "[ipv6:::1]", address: "::1" },
+  { domain: "[x-tag:whatever]", address: null },
+];
+for (const { domain, address } of LITERAL_CASES) {
+  Deno.test(`NextHopResolver.resolve() takes ${domain} as ${address ?? "a permanent failure"}`, async () => {
+    const resolver = new NextHopResolver({
+      routes: [],
+      smarthost: null,
+      dnsServer: null,
+      mxPort: 25,
+    });
+    const resolution = await resolver.resolve(planHop(domain, {
+      routes: [],
+      smarthost: null,
+      dnsServer: null,
+      mxPort: 25,
+    }));
+    if (address === null) assert.equal(resolution.kind, "permanent");
+    else {
+      assert.deepEqual(resolution, {
+        kind: "targets",
+        targets: [{ name: address, address, port: 25 }],
+      });
     }
   });
 }

@@ -14,6 +14,8 @@ export interface FakeZone {
   aaaa?: string[];
   /** Answer every question for this name with this rcode instead. */
   rcode?: "servfail" | "nxdomain";
+  /** Answer only the questions of these types with an rcode (the others as usual). */
+  rcodeFor?: Partial<Record<"MX" | "A" | "AAAA", "servfail" | "nxdomain">>;
   /** Never answer (the resolver times out). */
   isSilent?: boolean;
 }
@@ -144,7 +146,9 @@ function buildResponse(query: Uint8Array, question: Question, zone: FakeZone | u
   let rcode = 0;
   if (!zone) rcode = RCODES.nxdomain;
   else if (zone.rcode) rcode = RCODES[zone.rcode];
-  else if (question.type === 15) {
+  else if (zone.rcodeFor?.[TYPES[question.type] as "MX" | "A" | "AAAA"]) {
+    rcode = RCODES[zone.rcodeFor[TYPES[question.type] as "MX" | "A" | "AAAA"]!];
+  } else if (question.type === 15) {
     for (const mx of zone.mx ?? []) {
       answers.push(record(15, [...u16(mx.preference), ...encodeName(mx.exchange)]));
     }

@@ -48,6 +48,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a next hop that offers STARTTLS but answers it 454 gets the message in plaintext",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const certs = await makeTestCerts();
+    // RFC 3207 4: after a 454 the session goes on without TLS; opportunistic TLS must not
+    // turn a peer's passing TLS trouble into mail that waits until it expires.
+    const sink = await startSink({
+      tls: certs,
+      script: (stage) => stage === "starttls" ? "454 4.7.0 TLS not available now" : undefined,
+    });
+    const server = await startServer({ flags: [`--route=remote.test=127.0.0.1:${sink.port}`] });
+    try {
+      await sendOne(server);
+      await waitUntil(() => sink.transactions.length === 1, 10_000, "delivery");
+      assert.equal(sink.transactions[0]!.isTls, false);
+      await server.waitForLog(/event=msg\.delivered .*rcpt=bob@remote\.test/);
+    } finally {
+      await server.stop();
+      await sink.close();
+    }
+  },
+});
+
+Deno.test({
   name: "a smarthost gets STARTTLS and AUTH with the configured credentials",
   ignore: !HAS_OPENSSL,
   fn: async () => {

@@ -9,7 +9,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 
 /** A stage the script can answer. */
-export type SinkStage = "greeting" | "ehlo" | "mail" | "rcpt" | "data" | "dot";
+export type SinkStage = "greeting" | "ehlo" | "starttls" | "mail" | "rcpt" | "data" | "dot";
 
 /** What the script wants: a reply line(s), "drop" to hang up, "silent" to never answer. */
 export type SinkAnswer = string | "drop" | "silent" | undefined;
@@ -127,6 +127,11 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
       } else if (verb === "HELO") {
         if (!send(undefined, `250 ${host}`)) return;
       } else if (verb === "STARTTLS" && options.tls && !isTls) {
+        const answer = ask("starttls", "");
+        if (answer !== undefined) {
+          if (!send(answer, "")) return;
+          continue;
+        }
         reader.socket.write("220 2.0.0 go ahead\r\n");
         const secure = new tls.TLSSocket(reader.detach(), {
           isServer: true,
