@@ -1,0 +1,62 @@
+/** Shared pieces of the remote courier tests: a queued message and a courier on a scriptable sink. */
+import { RemoteCourier, type RemoteCourierOptions } from "../../src/delivery/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { encodeEnvelopeLine, type QueuedMessage } from "../../src/spool/mod.ts";
+import { type SinkOptions, startSink } from "../e2e/smtp_sink.ts";
+
+const encoder = new TextEncoder();
+export const quiet = new Logger({ level: "error", format: "text", sink: () => {} });
+
+export function queued(body: string | Uint8Array, rcpts: string[], extra = {}): QueuedMessage {
+  const envelope = {
+    qid: "q" + Math.random().toString(36).slice(2, 8),
+    from: "alice@example.test",
+    rcpts,
+    arrivalMs: Date.now(),
+    source: "smtp" as const,
+    ...extra,
+  };
+  const line = encodeEnvelopeLine(envelope);
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  const all = new Uint8Array(line.length + bytes.length);
+  all.set(line);
+  all.set(bytes, line.length);
+  return { envelope, bytes: all, messageOffset: line.length };
+}
+
+export async function withSink(
+  sinkOptions: SinkOptions,
+  run: (courier: RemoteCourier, sink: Awaited<ReturnType<typeof startSink>>) => Promise<void>,
+  courierOptions: Partial<RemoteCourierOptions> = {},
+): Promise<void> {
+  const sink = await startSink(sinkOptions);
+  const courier = new RemoteCourier({
+    ehloName: "out.test",
+    routes: [{ domain: "remote.test", hostname: "127.0.0.1", port: sink.port }],
+    smarthost: null,
+    smarthostTls: "starttls",
+    isSmarthostTlsVerified: true,
+    smarthostCredentials: null,
+    dnsServer: null,
+    mxPort: 25,
+    log: quiet,
+    timeouts: {
+      connectMs: 2000,
+      greetingMs: 2000,
+      mailMs: 2000,
+      rcptMs: 2000,
+      dataInitMs: 2000,
+      dataBlockMs: 2000,
+      finalDotMs: 2000,
+    },
+    ...courierOptions,
+  });
+  try {
+    await run(courier, sink);
+  } finally {
+    await courier.close();
+    await sink.close();
+  }
+}
+
+export const MESSAGE = "Subject: hi\r\n\r\nline\r\n.dot\r\n";

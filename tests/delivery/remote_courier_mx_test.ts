@@ -1,0 +1,137 @@
+/** Next-hop choice through the remote courier: MX order, DNS failures, address literals. */
+import assert from "node:assert/strict";
+import { NextHopResolver, planHop, RemoteCourier } from "../../src/delivery/mod.ts";
+import { type FakeZone, startFakeDns } from "../e2e/fake_dns.ts";
+import { startSink } from "../e2e/smtp_sink.ts";
+import { MESSAGE, queued, quiet } from "./remote_courier_helpers.ts";
+
+async function mxOutcome(zones: Record<string, FakeZone>, domain: string, port: number) {
+  const dns = await startFakeDns(zones);
+  const courier = new RemoteCourier({
+    ehloName: "out.test",
+    routes: [],
+    smarthost: null,
+    smarthostTls: "starttls",
+    isSmarthostTlsVerified: true,
+    smarthostCredentials: null,
+    dnsServer: { hostname: "127.0.0.1", port: dns.port },
+    dnsTimeoutMs: 1500,
+    mxPort: port,
+    log: quiet,
+  });
+  try {
+    const rcpt = `x@${domain}`;
+    return (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
+  } finally {
+    await courier.close();
+    await dns.close();
+  }
+}
+
+Deno.test("MX: the lowest preference that answers wins; a dead first MX falls back to the next", async () => {
+  const sink = await startSink({}, 0);
+  try {
+    const zones = {
+      "mx.test": {
+        mx: [{ preference: 20, exchange: "b.mx.test" }, { preference: 10, exchange: "a.mx.test" }],
+      },
+      "a.mx.test": { a: ["127.0.0.9"] }, // nothing listens on 127.0.0.9
+      "b.mx.test": { a: ["127.0.0.1"] },
+    };
+    const outcome = await mxOutcome(zones, "mx.test", sink.port);
+    assert.equal(outcome.kind, "delivered");
+    assert.ok(outcome.kind === "delivered" && /b\.mx\.test/.test(outcome.remoteMta ?? ""));
+    assert.equal(sink.transactions.length, 1);
+  } finally {
+    await sink.close();
+  }
+});
+
+const DNS_CASES: { name: string; zones: Record<string, FakeZone>; kind: string; status: string }[] =
+  [
+    {
+      name: "a domain without MX is tried at its own A record",
+      zones: { "plain.test": { a: ["127.0.0.1"] } },
+      kind: "delivered",
+      status: "",
+    },
+    {
+      name: "a null MX fails permanently with 5.1.10",
+      zones: { "plain.test": { mx: [{ preference: 0, exchange: "." }] } },
+      kind: "permanent",
+      status: "5.1.10",
+    },
+    { name: "NXDOMAIN fails permanently", zones: {}, kind: "permanent", status: "5.1.2" },
+    {
+      name: "SERVFAIL is transient",
+      zones: { "plain.test": { rcode: "servfail" } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
+      name: "an MX lookup that fails (SERVFAIL) is transient, not a reason to use the A record",
+      zones: { "plain.test": { a: ["127.0.0.1"], rcodeFor: { MX: "servfail" } } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
+      name: "a DNS timeout is transient",
+      zones: { "plain.test": { isSilent: true } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+  ];
+for (const { name, zones, kind, status } of DNS_CASES) {
+  Deno.test(`MX: ${name}`, async () => {
+    const sink = await startSink();
+    try {
+      const outcome = await mxOutcome(zones, "plain.test", sink.port);
+      assert.equal(outcome.kind, kind, JSON.stringify(outcome));
+      if (outcome.kind !== "delivered") assert.equal(outcome.status, status);
+    } finally {
+      await sink.close();
+    }
+  });
+}
+
+Deno.test("MX: an address literal is delivered to that address, without a DNS lookup", async () => {
+  const sink = await startSink();
+  try {
+    // The fake DNS knows nothing: any lookup would fail (NXDOMAIN).
+    const outcome = await mxOutcome({}, "[127.0.0.1]", sink.port);
+    assert.deepEqual(outcome, { kind: "delivered", remoteMta: "127.0.0.1" });
+    assert.deepEqual(sink.transactions[0]?.rcpts, ["x@[127.0.0.1]"]);
+  } finally {
+    await sink.close();
+  }
+});
+
+const LITERAL_CASES: { domain: string; address: string | null }[] = [
+  { domain: "[192.0.2.1]", address: "192.0.2.1" },
+  { domain: "[IPv6:2001:db8::1]", address: "2001:db8::1" },
+  { domain: "[ipv6:::1]", address: "::1" },
+  { domain: "[x-tag:whatever]", address: null },
+];
+for (const { domain, address } of LITERAL_CASES) {
+  Deno.test(`NextHopResolver.resolve() takes ${domain} as ${address ?? "a permanent failure"}`, async () => {
+    const resolver = new NextHopResolver({
+      routes: [],
+      smarthost: null,
+      dnsServer: null,
+      mxPort: 25,
+    });
+    const resolution = await resolver.resolve(planHop(domain, {
+      routes: [],
+      smarthost: null,
+      dnsServer: null,
+      mxPort: 25,
+    }));
+    if (address === null) assert.equal(resolution.kind, "permanent");
+    else {
+      assert.deepEqual(resolution, {
+        kind: "targets",
+        targets: [{ name: address, address, port: 25 }],
+      });
+    }
+  });
+}
