@@ -2,9 +2,11 @@
  * `pillarbox queue list [--json] | show QID | retry [QID|--all] | delete QID`:
  * looks at and acts on the queue on disk, whether or not a server runs.
  *
- * `retry` resets the message's next attempt in its state file (atomic
- * replace) and leaves a wake request that a running server takes within a
- * second. `delete` removes the message and its state without a bounce.
+ * `retry` leaves a wake request: a running server attempts the message
+ * within a second, a stopped one when it starts. It never writes the state
+ * file, which belongs to the server: rewriting it while the server saves a
+ * delivery could set a delivered recipient back to pending.
+ * `delete` removes the message and its state without a bounce.
  * Exit status: 0 done, 1 no such message, 2 usage.
  */
 import { join } from "node:path";
@@ -235,9 +237,6 @@ async function retry(context: Context, target: string): Promise<number> {
       if (target === "--all") continue;
       throw new QueueCommandError(`No message ${qid}`);
     }
-    const state = await context.states.load(qid, entry.rcpts.map((rcpt) => rcpt.address));
-    state.nextAttemptMs = 0;
-    await context.states.save(qid, state);
     await requestWake(context.options.config.spoolDir, qid);
     count++;
   }

@@ -65,6 +65,8 @@ export class DeliveryRunner {
   readonly #due: string[] = [];
   readonly #scheduled = new Map<string, number>();
   readonly #busy = new Set<string>();
+  /** Asked for by `queue retry` (a wake request): attempted now, whatever their next attempt says. */
+  readonly #retryNow = new Set<string>();
   readonly #bouncer: Bouncer;
   readonly #pollers: ReturnType<typeof setInterval>[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -99,7 +101,8 @@ export class DeliveryRunner {
       this.#states.markFresh(qid);
       this.enqueue(qid);
     });
-    await takeWakeRequests(this.#options.spoolDir);
+    // Requests left while no server ran: those messages are due now too.
+    for (const qid of await takeWakeRequests(this.#options.spoolDir)) this.#retryNow.add(qid);
     const ids = await this.#options.spool.list();
     for (const qid of ids) this.enqueue(qid);
     if (ids.length > 0) this.#options.log.info("queue.loaded", { messages: ids.length });
@@ -120,10 +123,16 @@ export class DeliveryRunner {
     }, intervalMs));
   }
 
-  /** Messages another process asked about (sendmail, queue retry): attempt now. */
+  /**
+   * Messages another process asked about (sendmail, queue retry): attempt
+   * now. Only this process writes state files, so `queue retry` cannot undo
+   * a delivery it raced with.
+   */
   async #takeWakeRequests(): Promise<void> {
     for (const qid of await takeWakeRequests(this.#options.spoolDir)) {
-      if (!this.#busy.has(qid)) this.enqueue(qid);
+      if (this.#busy.has(qid)) continue; // being attempted right now
+      this.#retryNow.add(qid);
+      this.enqueue(qid);
     }
   }
 
@@ -211,6 +220,7 @@ export class DeliveryRunner {
   }
 
   async #attempt(qid: string): Promise<void> {
+    const isRetryNow = this.#retryNow.delete(qid);
     let message: QueuedMessage;
     try {
       message = await this.#options.spool.read(qid);
@@ -220,7 +230,7 @@ export class DeliveryRunner {
       throw error;
     }
     const state = await this.#states.load(qid, message.envelope.rcpts);
-    if (state.nextAttemptMs > Date.now()) {
+    if (state.nextAttemptMs > Date.now() && !isRetryNow) {
       this.#schedule(qid, state.nextAttemptMs);
       return;
     }

@@ -132,3 +132,38 @@ Deno.test("queue list, show, retry and delete work on a running server's queue",
     await server.stop();
   }
 });
+
+Deno.test("queue retry leaves the server's state file alone; a server started later attempts the message at once", async () => {
+  const first = await startServer({ users: USERS, flags: ["--route=remote.test=127.0.0.1:9"] });
+  const spoolDir = first.spoolDir;
+  const flags = flagsOf(spoolDir);
+  let qid: string;
+  try {
+    await sendWithSmtplib({
+      port: first.ports.smtp!,
+      from: "alice@example.test",
+      rcpts: ["far@remote.test"],
+      messages: [QUEUED_ONE],
+    });
+    await first.waitForLog(/event=msg\.deferred .*rcpt=far@remote\.test .*attempts=1/);
+    qid = JSON.parse((await runCli(["queue", "list", "--json", ...flags])).stdout)[0].qid;
+  } finally {
+    await first.stop();
+  }
+  const statePath = `${spoolDir}/queue/state/${qid}`;
+  const stateBefore = await Deno.readFile(statePath);
+  const retried = await runCli(["queue", "retry", qid, ...flags]);
+  assert.equal(retried.code, 0, retried.stderr);
+  assert.deepEqual(await Deno.readFile(statePath), stateBefore, "the CLI never writes state");
+  // The next attempt is a minute away (--retry-min); only the request makes it happen now.
+  const second = await startServer({
+    users: {}, // already in the spool
+    flags: ["--route=remote.test=127.0.0.1:9"],
+    spoolDir,
+  });
+  try {
+    await second.waitForLog(/event=msg\.deferred .*rcpt=far@remote\.test .*attempts=2/, 15_000);
+  } finally {
+    await second.stop();
+  }
+});
