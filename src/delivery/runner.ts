@@ -22,6 +22,7 @@ import {
   nextAttemptAtMs,
 } from "./bounce_policy.ts";
 import { Bouncer } from "./bouncer.ts";
+import { DomainTurns } from "./domain_turns.ts";
 import type { Courier, DeliveryOutcome } from "./outcome.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
 import { type QueueState, QueueStateStore } from "./queue_state.ts";
@@ -73,13 +74,11 @@ export class DeliveryRunner {
   #isStopped = false;
   #active = 0;
   #idleWaiters: (() => void)[] = [];
-  /** Remote domains -> messages being attempted for them. */
-  readonly #domainActive = new Map<string, number>();
-  /** Remote domains at their limit -> messages waiting for a turn (FIFO). */
-  readonly #parked = new Map<string, Set<string>>();
+  readonly #turns: DomainTurns;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
+    this.#turns = new DomainTurns(options.perDomainConcurrency ?? 8);
     this.#states = new QueueStateStore({
       spoolDir: options.spoolDir,
       spares: options.spool.spares,
@@ -138,12 +137,13 @@ export class DeliveryRunner {
 
   /** Picks up messages queued by other processes and drops state files of deleted ones. */
   async #rescan(): Promise<void> {
+    for (const qid of this.#turns.takeStranded()) this.enqueue(qid);
     const ids = await this.#options.spool.list();
     const queued = new Set(ids);
     let found = 0;
     for (const qid of ids) {
       if (this.#scheduled.has(qid) || this.#busy.has(qid) || this.#due.includes(qid)) continue;
-      if (this.#isParked(qid)) continue;
+      if (this.#turns.isWaiting(qid)) continue;
       this.enqueue(qid);
       found++;
     }
@@ -240,10 +240,8 @@ export class DeliveryRunner {
     const local = pending.filter((rcpt) => this.#options.isLocalDomain(domainOf(rcpt)));
     const remote = pending.filter((rcpt) => !this.#options.isLocalDomain(domainOf(rcpt)));
     const domains = [...new Set(remote.map(domainOf))];
-    if (local.length === 0 && this.#parkIfBusy(qid, domains)) return;
-    for (const domain of domains) {
-      this.#domainActive.set(domain, (this.#domainActive.get(domain) ?? 0) + 1);
-    }
+    if (local.length === 0 && this.#turns.waitIfBusy(qid, domains)) return;
+    this.#turns.begin(domains);
     try {
       const outcomes = new Map<string, DeliveryOutcome>();
       if (local.length > 0) {
@@ -257,7 +255,10 @@ export class DeliveryRunner {
       this.#record(qid, state, outcomes);
       await this.#finish(qid, message, state);
     } finally {
-      for (const domain of domains) this.#domainDone(domain);
+      for (const domain of domains) {
+        const next = this.#turns.end(domain);
+        if (next !== undefined) this.enqueue(next);
+      }
     }
   }
 
@@ -271,37 +272,6 @@ export class DeliveryRunner {
     });
     await this.#states.remove(qid);
     this.#options.log.error("queue.damaged", { qid, moved: path, reason: error.message });
-  }
-
-  /** Sets `qid` aside when one of its domains has its fill of attempts in flight. */
-  #parkIfBusy(qid: string, domains: readonly string[]): boolean {
-    const limit = this.#options.perDomainConcurrency ?? 8;
-    const busy = domains.find((domain) => (this.#domainActive.get(domain) ?? 0) >= limit);
-    if (busy === undefined) return false;
-    const parked = this.#parked.get(busy) ?? new Set<string>();
-    parked.add(qid);
-    this.#parked.set(busy, parked);
-    return true;
-  }
-
-  /** One attempt for `domain` ended: the next message waiting for it gets its turn. */
-  #domainDone(domain: string): void {
-    const active = (this.#domainActive.get(domain) ?? 1) - 1;
-    if (active > 0) this.#domainActive.set(domain, active);
-    else this.#domainActive.delete(domain);
-    const parked = this.#parked.get(domain);
-    if (!parked) return;
-    const next = parked.values().next();
-    if (!next.done) {
-      parked.delete(next.value);
-      this.enqueue(next.value);
-    }
-    if (parked.size === 0) this.#parked.delete(domain);
-  }
-
-  #isParked(qid: string): boolean {
-    for (const parked of this.#parked.values()) if (parked.has(qid)) return true;
-    return false;
   }
 
   #record(qid: string, state: QueueState, outcomes: Map<string, DeliveryOutcome>): void {

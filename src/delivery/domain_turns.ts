@@ -1,0 +1,65 @@
+/**
+ * Turns per remote domain: at most `limit` attempts in flight for one
+ * domain. A message over the limit waits aside, without a runner slot, so a
+ * slow or dead destination cannot starve the others; each attempt that ends
+ * hands its turn to the longest-waiting message (FIFO).
+ */
+export class DomainTurns {
+  readonly #limit: number;
+  /** Domain -> attempts in flight. */
+  readonly #active = new Map<string, number>();
+  /** Domain at its limit -> messages waiting for a turn, in arrival order. */
+  readonly #waiting = new Map<string, Set<string>>();
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Sets `qid` aside and returns true when one of `domains` is at its limit. */
+  waitIfBusy(qid: string, domains: readonly string[]): boolean {
+    const busy = domains.find((domain) => (this.#active.get(domain) ?? 0) >= this.#limit);
+    if (busy === undefined) return false;
+    const waiting = this.#waiting.get(busy) ?? new Set<string>();
+    waiting.add(qid);
+    this.#waiting.set(busy, waiting);
+    return true;
+  }
+
+  /** An attempt for `domains` starts. */
+  begin(domains: readonly string[]): void {
+    for (const domain of domains) this.#active.set(domain, (this.#active.get(domain) ?? 0) + 1);
+  }
+
+  /** An attempt for `domain` ended; returns the waiting message whose turn it is now. */
+  end(domain: string): string | undefined {
+    const active = (this.#active.get(domain) ?? 1) - 1;
+    if (active > 0) this.#active.set(domain, active);
+    else this.#active.delete(domain);
+    const waiting = this.#waiting.get(domain);
+    if (!waiting) return undefined;
+    const next = waiting.values().next();
+    if (!next.done) waiting.delete(next.value);
+    if (waiting.size === 0) this.#waiting.delete(domain);
+    return next.done ? undefined : next.value;
+  }
+
+  /**
+   * A turn handed to a message that then did not attempt (deleted, or not
+   * due yet) is lost, and once its domain has nothing in flight no attempt
+   * will end to hand out the next. Returns (and forgets) such messages.
+   */
+  takeStranded(): string[] {
+    const stranded: string[] = [];
+    for (const [domain, waiting] of this.#waiting) {
+      if ((this.#active.get(domain) ?? 0) > 0) continue;
+      this.#waiting.delete(domain);
+      stranded.push(...waiting);
+    }
+    return stranded;
+  }
+
+  isWaiting(qid: string): boolean {
+    for (const waiting of this.#waiting.values()) if (waiting.has(qid)) return true;
+    return false;
+  }
+}

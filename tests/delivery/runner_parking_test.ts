@@ -1,0 +1,69 @@
+/** The delivery runner's per-domain limit: messages set aside for a busy domain always get a turn. */
+import assert from "node:assert/strict";
+import { type Courier, type DeliveryOutcome, DeliveryRunner } from "../../src/delivery/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
+import { waitUntil } from "../e2e/harness.ts";
+
+const quiet = new Logger({ level: "error", format: "text", sink: () => {} });
+const encoder = new TextEncoder();
+
+/** A remote courier whose deliveries finish when the test says so. */
+class GatedCourier implements Courier {
+  attempted: string[] = [];
+  #open: (() => void)[] = [];
+  deliver(message: QueuedMessage, rcpts: readonly string[]): Promise<Map<string, DeliveryOutcome>> {
+    this.attempted.push(message.envelope.qid);
+    const done = new Map<string, DeliveryOutcome>(
+      rcpts.map((rcpt) => [rcpt, { kind: "delivered" }]),
+    );
+    return new Promise((resolve) => this.#open.push(() => resolve(done)));
+  }
+  finishAll(): void {
+    for (const finish of this.#open.splice(0)) finish();
+  }
+}
+
+Deno.test("a message deleted while it waited for its busy domain does not leave the next one waiting for ever", async () => {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pb-parking-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const remote = new GatedCourier();
+  const runner = new DeliveryRunner({
+    spool,
+    spoolDir,
+    log: quiet,
+    local: remote,
+    remote,
+    isLocalDomain: () => false,
+    retryDelayMs: () => 60_000,
+    hostname: "mx.example.test",
+    policy: { queueLifetimeMs: 86_400_000, delayWarningMs: 0 },
+    perDomainConcurrency: 1,
+    scanIntervalMs: 50,
+  });
+  try {
+    await runner.start();
+    const qids: string[] = [];
+    for (const tag of ["first", "second", "third"]) {
+      qids.push(
+        await spool.accept({
+          envelope: { from: "a@example.test", rcpts: ["x@far.test"], source: "smtp" },
+          message: encoder.encode(`Subject: ${tag}\r\n\r\nbody\r\n`),
+        }),
+      );
+    }
+    const [first, second, third] = qids as [string, string, string];
+    await waitUntil(() => remote.attempted.length === 1, 5_000, "the first attempt");
+    assert.deepEqual(remote.attempted, [first], "one at a time for far.test");
+    // `pillarbox queue delete` on a message waiting for far.test's turn.
+    await Deno.remove(`${spool.msgDir}/${second}`);
+    remote.finishAll();
+    await waitUntil(() => remote.attempted.includes(third), 5_000, "the third message's turn");
+    remote.finishAll();
+    assert.deepEqual(remote.attempted, [first, third]);
+  } finally {
+    remote.finishAll();
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
