@@ -102,10 +102,16 @@ export class ClientPool {
   }
 
   #takeIdle(key: string): SmtpClient | null {
-    const entry = this.#idle.get(key)?.shift();
-    if (!entry) return null;
-    clearTimeout(entry.timer);
-    return entry.client;
+    while (true) {
+      const entry = this.#idle.get(key)?.shift();
+      if (!entry) return null;
+      clearTimeout(entry.timer);
+      // The server spoke while we were silent: a 421 before it hung up. Read as the reply
+      // to our next command it would fail that message; a fresh connection will not.
+      if (!entry.client.connection.hasBufferedInput()) return entry.client;
+      entry.client.abort();
+      this.#forget(key, { isPumping: false }); // the caller goes on to a fresh slot
+    }
   }
 
   #reserve(key: string): boolean {

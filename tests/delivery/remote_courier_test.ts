@@ -267,7 +267,23 @@ Deno.test("a pooled connection the server closed is replaced without a failure",
   });
 });
 
-/** MX delivery through the fake DNS: MX hosts resolve to 127.0.0.x. */
+Deno.test("a pooled connection the server said 421 on while idle is replaced, not read as the next reply", async () => {
+  await withSink({
+    // In the same write as the 250 that ends the first message: a 421 and the close, so it
+    // is in the client's buffer when the connection goes back to the pool.
+    script: (stage, _arg, state) =>
+      stage === "dot" && state.connection === 0
+        ? "250 2.0.0 queued\r\n421 4.4.2 idle too long, closing"
+        : undefined,
+  }, async (courier, sink) => {
+    const first = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
+    const second = await courier.deliver(queued(MESSAGE, ["y@remote.test"]), ["y@remote.test"]);
+    assert.equal(first.get("x@remote.test")?.kind, "delivered");
+    assert.deepEqual(second.get("y@remote.test"), { kind: "delivered", remoteMta: "127.0.0.1" });
+    assert.equal(sink.connections(), 2);
+  });
+});
+
 Deno.test("a pooled connection idle for longer than the reply timeout carries the next message", async () => {
   // --remote-smtp-timeout below the pool's 5 s idle time: the connection waits in the pool
   // longer than any reply wait, which must not count as the server being silent.

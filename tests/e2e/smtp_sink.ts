@@ -101,7 +101,7 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
       }
       if (text === "silent") return false;
       reader.socket.write(text.replace(/\r?\n/g, "\r\n").replace(/(\r\n)?$/, "\r\n"));
-      if (!/^421/.test(text)) return true;
+      if (!/^421/m.test(text)) return true; // any 421 line closes, as a real server does
       reader.socket.end();
       return false;
     };
