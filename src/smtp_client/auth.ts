@@ -6,7 +6,8 @@ import { encodeBase64Text, encodePlainResponse } from "../auth/mod.ts";
 import type { Connection } from "../net/mod.ts";
 import { SmtpClientError } from "./errors.ts";
 import type { Extensions } from "./extensions.ts";
-import { command, expectCode } from "./wire.ts";
+import type { ServerReply } from "./reply_parser.ts";
+import { command } from "./wire.ts";
 
 /** Login name and password for the smarthost. */
 export interface Credentials {
@@ -14,7 +15,12 @@ export interface Credentials {
   password: string;
 }
 
-/** Authenticates or throws `SmtpClientError` (535 is permanent, 454 transient). */
+/**
+ * Authenticates or throws `SmtpClientError`, always transient: a refused
+ * login (535) means our credentials are wrong, which the operator fixes,
+ * so mail waits in the queue instead of bouncing (as Postfix's
+ * smtp_sasl_auth_soft_bounce does).
+ */
 export async function authenticate(
   connection: Connection,
   options: { credentials: Credentials; extensions: Extensions; timeoutMs: number },
@@ -24,7 +30,7 @@ export async function authenticate(
   const timing = { timeoutMs: options.timeoutMs, stage: "AUTH" };
   if (mechanisms.has("PLAIN")) {
     const token = encodePlainResponse(user, password);
-    expectCode(await command(connection, `AUTH PLAIN ${token}`, timing), timing);
+    accepted(await command(connection, `AUTH PLAIN ${token}`, timing));
     return;
   }
   if (mechanisms.has("LOGIN")) {
@@ -34,12 +40,23 @@ export async function authenticate(
       if (reply.code !== 334) break;
       reply = await command(connection, step, timing);
     }
-    expectCode(reply, timing);
+    accepted(reply);
     return;
   }
   throw new SmtpClientError(
     "refused",
     `AUTH: the server offers no mechanism we can use (${[...mechanisms].join(" ") || "none"})`,
     { status: "5.7.4", isPermanent: false },
+  );
+}
+
+/** A 2xx, or a transient failure that names the flags to check. */
+function accepted(reply: ServerReply): void {
+  if (reply.code >= 200 && reply.code <= 299) return;
+  const refusal = SmtpClientError.fromReply("AUTH", reply);
+  throw new SmtpClientError(
+    "reply",
+    `${refusal.message} (check --smarthost-user and --smarthost-password-file)`,
+    { status: refusal.status.replace(/^5/, "4"), isPermanent: false, reply },
   );
 }
