@@ -71,13 +71,24 @@ export function diagnosticCodeField(diagnostic: string): string {
   return /^[2-5][0-9]{2}[ -]/.test(text) ? `smtp; ${text}` : `X-Pillarbox; ${text}`;
 }
 
+/**
+ * The name for "Remote-MTA: dns;" (RFC 3464 2.3.5): a host name alone, as
+ * "name [address]" (the courier's form for logs) carries one; a bare IP
+ * address as an address literal.
+ */
+function remoteMtaName(remoteMta: string): string {
+  const named = /^(\S+) \[[^\]]*\]$/.exec(remoteMta);
+  if (named) return named[1]!;
+  return /^[0-9.]+$|:/.test(remoteMta) ? `[${remoteMta}]` : remoteMta;
+}
+
 function recipientBlock(rcpt: DsnRecipient): string[] {
   const lines = [
     `Final-Recipient: ${addressField(rcpt.address)}`,
     `Action: ${rcpt.action}`,
     `Status: ${/^[245]\.\d{1,3}\.\d{1,3}$/.test(rcpt.status) ? rcpt.status : "5.0.0"}`,
   ];
-  if (rcpt.remoteMta) lines.push(`Remote-MTA: dns; ${clean(rcpt.remoteMta, 255)}`);
+  if (rcpt.remoteMta) lines.push(`Remote-MTA: dns; ${clean(remoteMtaName(rcpt.remoteMta), 255)}`);
   if (rcpt.diagnostic) lines.push(`Diagnostic-Code: ${diagnosticCodeField(rcpt.diagnostic)}`);
   if (rcpt.lastAttemptMs !== undefined) {
     lines.push(`Last-Attempt-Date: ${formatRfc5322Date(new Date(rcpt.lastAttemptMs))}`);

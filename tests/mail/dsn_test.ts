@@ -66,18 +66,27 @@ Deno.test("buildDsn() writes the per-message and per-recipient fields", () => {
   assert.doesNotMatch(status, /Remote-MTA/);
 });
 
-Deno.test("buildDsn() adds Remote-MTA when a remote host answered", () => {
-  const dsn = buildDsn(input({
-    recipients: [{
-      address: "x@remote.test",
-      action: "failed",
-      status: "5.7.1",
-      remoteMta: "mx1.remote.test",
-      diagnostic: "554 5.7.1 rejected",
-    }],
-  }));
-  assert.match(latin1.decode(dsn), /Remote-MTA: dns; mx1\.remote\.test\r\n/);
-});
+const REMOTE_MTA_CASES: { remoteMta: string; field: string }[] = [
+  { remoteMta: "mx1.remote.test", field: "dns; mx1.remote.test" },
+  { remoteMta: "mx1.remote.test [192.0.2.7]", field: "dns; mx1.remote.test" },
+  { remoteMta: "192.0.2.7", field: "dns; [192.0.2.7]" },
+  { remoteMta: "2001:db8::7", field: "dns; [2001:db8::7]" },
+];
+
+for (const { remoteMta, field } of REMOTE_MTA_CASES) {
+  Deno.test(`buildDsn() says Remote-MTA: ${field} for a host that answered as "${remoteMta}"`, () => {
+    const dsn = buildDsn(input({
+      recipients: [{
+        address: "x@remote.test",
+        action: "failed",
+        status: "5.7.1",
+        remoteMta,
+        diagnostic: "554 5.7.1 rejected",
+      }],
+    }));
+    assert.ok(latin1.decode(dsn).includes(`\r\nRemote-MTA: ${field}\r\n`));
+  });
+}
 
 Deno.test("buildDsn() covers several recipients, one block each", () => {
   const dsn = latin1.decode(buildDsn(input({
