@@ -4,21 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { type Server, startServer } from "./harness.ts";
+import { command } from "./imap_helpers.ts";
 import { RawClient } from "./raw_client.ts";
 
 const USERS = { "bob@example.test": "pw-bob" };
 const FLAGS = ["--insecure-auth"];
-
-async function command(client: RawClient, tag: string, line: string): Promise<string[]> {
-  await client.send(`${tag} ${line}\r\n`);
-  const lines: string[] = [];
-  while (true) {
-    const read = await client.line();
-    if (read === null) throw new Error(`connection closed; got ${lines.join(" | ")}`);
-    lines.push(read);
-    if (read.startsWith(tag + " ")) return lines;
-  }
-}
 
 async function loggedIn(): Promise<{ server: Server; client: RawClient }> {
   const server = await startServer({ users: USERS, flags: FLAGS });

@@ -6,27 +6,11 @@
 import assert from "node:assert/strict";
 import { HAS_OPENSSL, makeTestCertificates } from "./certs.ts";
 import { python, startServer, tempDir } from "./harness.ts";
-import { deliver } from "./imap_helpers.ts";
+import { command, deliver, untilTagged } from "./imap_helpers.ts";
 import { RawClient } from "./raw_client.ts";
 
 const USERS = { "bob@example.test": "pw-bob" };
 const FLAGS = ["--insecure-auth"];
-
-/** Sends `tag line` and returns every line up to and including the tagged one. */
-async function command(client: RawClient, tag: string, line: string): Promise<string[]> {
-  await client.send(`${tag} ${line}\r\n`);
-  return await untilTagged(client, tag);
-}
-
-async function untilTagged(client: RawClient, tag: string): Promise<string[]> {
-  const lines: string[] = [];
-  while (true) {
-    const read = await client.line();
-    if (read === null) throw new Error(`connection closed; got ${lines.join(" | ")}`);
-    lines.push(read);
-    if (read.startsWith(tag + " ")) return lines;
-  }
-}
 
 async function loggedIn(port: number, folder = "INBOX"): Promise<RawClient> {
   const client = await RawClient.connect(port);
