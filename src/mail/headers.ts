@@ -3,6 +3,9 @@
 const decoder = new TextDecoder("latin1");
 const LF = 10;
 const CR = 13;
+const COLON = 58;
+const SPACE = 32;
+const TAB = 9;
 
 /** The header section of `message` (up to the blank line) as latin1 text, unfolded lines kept. */
 export function headerSection(message: Uint8Array): string {
@@ -18,6 +21,24 @@ export function headerSection(message: Uint8Array): string {
     }
   }
   return decoder.decode(message);
+}
+
+/**
+ * True when `message` neither starts with a header field nor with the blank
+ * line that ends an empty header section: its first line is body text. The
+ * trace fields put in front of such a message would make that line read as a
+ * broken header, so a blank line must go between them (RFC 5322 2.1).
+ */
+export function startsWithBodyText(message: Uint8Array): boolean {
+  if (message.length === 0 || message[0] === LF || (message[0] === CR && message[1] === LF)) {
+    return false;
+  }
+  // A field name: printable US-ASCII except ":", then (obsolete) blanks, then ":".
+  let i = 0;
+  while (i < message.length && message[i]! > 32 && message[i]! < 127 && message[i] !== COLON) i++;
+  if (i === 0) return true;
+  while (i < message.length && (message[i] === SPACE || message[i] === TAB)) i++;
+  return message[i] !== COLON;
 }
 
 /** How many Received headers the header section holds (loop detection, RFC 5321 6.3). */

@@ -3,7 +3,7 @@
  * refuse what must be refused once the whole message is in (the session
  * stays in sync), and commit through `spool.accept` before saying 250.
  */
-import { countReceived, formatReceived, headerSection } from "../mail/mod.ts";
+import { countReceived, formatReceived, headerSection, startsWithBodyText } from "../mail/mod.ts";
 import { Refusal, type Reply, reply } from "../smtp/mod.ts";
 import { ChunkReader, DataDecoder, type DataViolations, LineEndingChecker } from "../smtp/mod.ts";
 import type { MessageBuffer } from "../spool/mod.ts";
@@ -112,8 +112,12 @@ async function commitOrRefuse(
     throw refusal;
   }
   let headers: string;
+  let separator = "";
   try {
-    headers = headerSection(await buffer.head(HEADER_SCAN_BYTES));
+    const head = await buffer.head(HEADER_SCAN_BYTES);
+    headers = headerSection(head);
+    // Our trace fields go first: a message with no header section needs the blank line.
+    if (startsWithBodyText(head)) separator = "\r\n";
   } catch (error) {
     await buffer.discard(); // no spill file or handle may outlive a failed read
     session.log.error("spool.read_failed", {
@@ -156,7 +160,7 @@ async function commitOrRefuse(
           forRecipient: transaction.rcptCount === 1
             ? transaction.firstRcpt ?? undefined
             : undefined,
-        }),
+        }) + separator,
       message: buffer,
     });
   } catch (error) {

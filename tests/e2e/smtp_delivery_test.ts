@@ -130,3 +130,34 @@ Deno.test("a 3 MB message (spilled to disk while received) arrives byte-exact fo
     await server.stop();
   }
 });
+
+Deno.test("a message without a header section gets a blank line after our trace fields, so its text stays body", async () => {
+  const server = await startServer({ users: { "bob@example.test": "pw-bob" } });
+  try {
+    const messages = ["no header here\r\njust text\r\n", "Subject: has one\r\n\r\ntext\r\n"];
+    await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "alice@remote.test",
+      rcpts: ["bob@example.test"],
+      messages,
+    });
+    await waitUntil(
+      () => maildirFiles(server.spoolDir, "bob@example.test").length === 2,
+      10_000,
+      "delivery",
+    );
+    const stored = await Promise.all(
+      maildirFiles(server.spoolDir, "bob@example.test").map((file) => Deno.readTextFile(file)),
+    );
+    const bare = stored.find((text) => text.includes("no header here"))!;
+    assert.match(
+      bare,
+      /^Return-Path: <alice@remote\.test>\r\nReceived: [^]*?\r\n\r\nno header here\r\n/,
+    );
+    assert.ok(bare.endsWith("\r\n\r\nno header here\r\njust text\r\n"));
+    const headed = stored.find((text) => text.includes("has one"))!;
+    assert.match(headed, /; [^\r\n]+\r\nSubject: has one\r\n\r\ntext\r\n$/, "no blank line added");
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { countReceived, headerSection } from "../../src/mail/headers.ts";
+import { countReceived, headerSection, startsWithBodyText } from "../../src/mail/headers.ts";
 
 const encoder = new TextEncoder();
 
@@ -109,5 +109,38 @@ const countCases: { name: string; headers: string; expected: number }[] = [
 for (const c of countCases) {
   Deno.test(`countReceived() ${c.name}`, () => {
     assert.equal(countReceived(c.headers), c.expected);
+  });
+}
+
+const bodyTextCases: { name: string; message: string; expected: boolean }[] = [
+  { name: "a header field", message: "Subject: hi\r\n\r\nbody\r\n", expected: false },
+  {
+    name: "a field with blanks before the colon (obsolete syntax)",
+    message: "Subject :hi\r\n",
+    expected: false,
+  },
+  { name: "a field without a line end", message: "X-A:b", expected: false },
+  { name: "the blank line of an empty header section", message: "\r\nbody\r\n", expected: false },
+  { name: "a bare LF blank line", message: "\nbody\n", expected: false },
+  { name: "an empty message", message: "", expected: false },
+  { name: "a line of prose", message: "no header here\r\n", expected: true },
+  { name: "a word without a colon and without a line end", message: "hello", expected: true },
+  {
+    name: "a line starting with a blank (a fold with nothing to fold)",
+    message: " Subject: x\r\n",
+    expected: true,
+  },
+  { name: "a lone colon", message: ": x\r\n", expected: true },
+  {
+    name: "an mbox From_ line",
+    message: "From alice@example.test Mon Jan  1 00:00:00 2024\r\nSubject: x\r\n",
+    expected: true,
+  },
+  { name: "a non-ASCII field name", message: "Sübject: x\r\n", expected: true },
+];
+
+for (const c of bodyTextCases) {
+  Deno.test(`startsWithBodyText() is ${c.expected} for ${c.name}`, () => {
+    assert.equal(startsWithBodyText(encoder.encode(c.message)), c.expected);
   });
 }
