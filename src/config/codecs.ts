@@ -111,6 +111,20 @@ export const positiveIntegerCodec: Codec<number> = {
   format: (value) => [String(value)],
 };
 
+/** A TCP port to connect to: 1 to 65535. */
+export const portCodec: Codec<number> = {
+  metavar: "PORT",
+  arity: "single",
+  parse(text) {
+    const value = Number(text);
+    if (!/^[0-9]{1,5}$/.test(text) || value < 1 || value > 65535) {
+      throw new Error(`Invalid port "${text}": expected a number from 1 to 65535`);
+    }
+    return value;
+  },
+  format: (value) => [String(value)],
+};
+
 /** A whole number, 0 included (0 usually turns the feature off). */
 export const countCodec: Codec<number> = {
   metavar: "N",

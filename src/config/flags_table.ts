@@ -15,6 +15,7 @@ import {
   durationCodec,
   hostPortCodec,
   listenCodec,
+  portCodec,
   positiveIntegerCodec,
   requiredTextCodec,
   routeListCodec,
@@ -254,7 +255,7 @@ export const FLAGS = [
   flag({
     name: "remote-smtp-port",
     key: "remoteSmtpPort",
-    codec: positiveIntegerCodec,
+    codec: portCodec,
     default: "25",
     help: "port used for MX (and no-MX address) delivery; 25 except in tests against a local sink",
   }),
