@@ -44,18 +44,23 @@ export async function startServer(
   const tlsContext = tls ? () => tls.context : null;
   // One brute-force brake for every protocol that takes passwords.
   const loginLimiter = new LoginLimiter();
-  const spool = await Spool.open({
-    spoolDir: config.spoolDir,
-    log,
-    spareFiles: config.spareFiles,
-  });
   const directory = new Directory({
     usersFile: config.usersFile,
     aliasesFile: config.aliasesFile,
     domains: config.domains,
     log: log.with({ component: "directory" }),
   });
-  await directory.load();
+  try {
+    await directory.load();
+  } catch (error) {
+    // A bad users or aliases file is the administrator's to fix, like a bad flag (check says so too).
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
+  const spool = await Spool.open({
+    spoolDir: config.spoolDir,
+    log,
+    spareFiles: config.spareFiles,
+  });
   const hasAccount = async (address: string) => {
     const verdict = await directory.resolveRecipient(address);
     return verdict.kind === "local" && verdict.mailboxes.includes(normalizeAddress(address));
