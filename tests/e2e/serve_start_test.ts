@@ -49,3 +49,24 @@ for (const [name, file, text, message] of badFiles) {
     }
   });
 }
+
+for (const flag of ["smtp-listen", "http-listen"]) {
+  Deno.test(`serve names --${flag} and the reason when its port is taken, without a stack trace`, async () => {
+    const spoolDir = tempDir();
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (taken.addr as Deno.NetAddr).port;
+    try {
+      const result = await runCli(["serve", ...flagsFor(spoolDir), `--${flag}=127.0.0.1:${port}`]);
+      assert.equal(result.code, 1, result.stderr);
+      const last = result.stderr.trimEnd().split("\n").at(-1)!;
+      assert.equal(
+        last,
+        `pillarbox: Cannot listen on 127.0.0.1:${port} (--${flag}): address already in use`,
+      );
+      assert.doesNotMatch(result.stderr, /Uncaught|\n\s+at /);
+    } finally {
+      taken.close();
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  });
+}
