@@ -57,6 +57,22 @@ Deno.test("prepareLocalMessage() takes recipients from To, Cc and Bcc and remove
   assert.ok(result.text.endsWith("\r\n\r\nbody\r\n"));
 });
 
+Deno.test("prepareLocalMessage() removes Resent-Bcc too (RFC 5322 3.6.6: Bcc's semantics)", () => {
+  const result = ok(prepare(
+    "From: alice@example.test\nTo: bob@example.test\nResent-From: carol@example.test\n" +
+      "Resent-To: dave@example.test\nResent-Bcc: hidden@remote.test,\n  blind@remote.test\n" +
+      "Subject: fwd\n\nbody\n",
+  ));
+  assert.doesNotMatch(result.text, /Resent-Bcc|hidden|blind/i);
+  assert.match(result.text, /^From: alice@example\.test\r\nTo: bob@example\.test\r\n/);
+  assert.match(
+    result.text,
+    /\r\nResent-From: carol@example\.test\r\nResent-To: dave@example\.test\r\n/,
+  );
+  assert.match(result.text, /\r\nSubject: fwd\r\n/);
+  assert.ok(result.text.endsWith("\r\n\r\nbody\r\n"));
+});
+
 Deno.test("prepareLocalMessage() prefers Sender over From for the envelope", () => {
   const result = ok(prepare("From: a@example.test\nSender: s@example.test\nTo: b@example.test\n"));
   assert.equal(result.from, "s@example.test");
