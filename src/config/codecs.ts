@@ -68,6 +68,23 @@ export function requiredTextCodec(metavar: string): Codec<string> {
   };
 }
 
+/**
+ * A host name (RFC 5321 Domain: letters, digits, hyphens, dots), as said in
+ * the greeting, in EHLO to other servers and in Received and Message-ID.
+ */
+export const hostnameCodec: Codec<string> = {
+  metavar: "NAME",
+  arity: "single",
+  parse(text) {
+    if (text === "") throw new Error("Invalid value: must not be empty");
+    if (!isHostname(text)) {
+      throw new Error(`Invalid host name "${text}": expected a domain name like mail.example.com`);
+    }
+    return text;
+  },
+  format: (value) => [value],
+};
+
 /** `true` or `false`; a bare flag means true. */
 export const booleanCodec: Codec<boolean> = {
   metavar: "BOOL",

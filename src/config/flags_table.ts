@@ -13,6 +13,7 @@ import {
   countCodec,
   domainListCodec,
   durationCodec,
+  hostnameCodec,
   hostPortCodec,
   listenCodec,
   portCodec,
@@ -75,7 +76,7 @@ export const FLAGS = [
   flag({
     name: "hostname",
     key: "hostname",
-    codec: requiredTextCodec("NAME"),
+    codec: hostnameCodec,
     default: (context) => context.hostname(),
     defaultLabel: "the host's name",
     help: "name in the greeting, EHLO and Received headers",
