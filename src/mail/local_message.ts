@@ -168,7 +168,12 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     .filter((field) => field.name !== "bcc" && field.name !== "resent-bcc")
     .map((field) => field.text);
   const has = (name: string) => fields.some((field) => field.name === name);
-  if (!has("from") && from !== "") kept.push(`From: <${from}>\r\n`);
+  if (!has("from")) {
+    // Every message needs a From (RFC 5322 3.6). With a null envelope sender it names the
+    // submitting user, else the mailer daemon (as Postfix's cleanup does).
+    const author = from || options.fallbackSender || `MAILER-DAEMON@${options.hostname}`;
+    kept.push(`From: <${author}>\r\n`);
+  }
   if (!has("date")) kept.push(`Date: ${formatRfc5322Date(new Date(options.nowMs))}\r\n`);
   if (!has("message-id")) {
     const unique = `${options.nowMs.toString(36)}.${crypto.randomUUID().slice(0, 13)}`;

@@ -90,6 +90,20 @@ Deno.test("prepareLocalMessage() adds Date and Message-ID when missing, not twic
   assert.equal(kept.text.match(/^Message-ID:/gim)?.length, 1);
 });
 
+Deno.test("prepareLocalMessage() adds a From header for a null sender too (RFC 5322 3.6: From is required)", () => {
+  const byUser = ok(prepare("To: b@example.test\n\nx\n", {
+    sender: "",
+    fallbackSender: "cron@example.test",
+  }));
+  assert.equal(byUser.from, "", "the envelope sender stays <>");
+  assert.match(byUser.text, /^To: b@example\.test\r\nFrom: <cron@example\.test>\r\n/);
+  const byNobody = ok(prepare("To: b@example.test\n\nx\n", { sender: "" }));
+  assert.equal(byNobody.from, "");
+  assert.match(byNobody.text, /^To: b@example\.test\r\nFrom: <MAILER-DAEMON@mx\.test>\r\n/);
+  const kept = ok(prepare("From: a@example.test\nTo: b@example.test\n\nx\n", { sender: "" }));
+  assert.equal(kept.text.match(/^From:/gm)?.length, 1);
+});
+
 Deno.test("prepareLocalMessage() adds recipients given besides the headers", () => {
   const result = ok(prepare("To: b@example.test\n\nx\n", {
     rcpts: ["c@remote.test", "b@example.test"],
@@ -108,7 +122,7 @@ Deno.test("prepareLocalMessage() ignores header recipients without -t", () => {
   }));
   assert.deepEqual(result.rcpts, ["root@example.test"]);
   assert.equal(result.from, "");
-  assert.doesNotMatch(result.text, /^From:/m);
+  assert.match(result.text, /^To: b@example\.test\r\nFrom: <MAILER-DAEMON@mx\.test>\r\n/);
 });
 
 Deno.test("prepareLocalMessage() treats input without a header as body", () => {
