@@ -6,6 +6,7 @@ import { Directory } from "../auth/mod.ts";
 import { type Config, ConfigError, loadConfig, renderConfig, renderHelp } from "../config/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { TlsContextProvider } from "../net/mod.ts";
+import { readSmarthostCredentials } from "./outbound_options.ts";
 import { runServe } from "./serve.ts";
 import { VERSION } from "./version.ts";
 import { runUserCommand } from "./user_command.ts";
@@ -30,7 +31,10 @@ async function runCheck(_words: string[], config: Config, io: CliIo): Promise<nu
       aliasesFile: config.aliasesFile,
       domains: config.domains,
     }).load();
-    await TlsContextProvider.fromConfig(config, new Logger({ level: "error" }));
+    const quiet = new Logger({ level: "error" });
+    await TlsContextProvider.fromConfig(config, quiet);
+    // What serve reads at start, so "configuration ok" means serve will start.
+    await readSmarthostCredentials(config, quiet);
   } catch (error) {
     io.err(`pillarbox: ${error instanceof Error ? error.message : String(error)}`);
     return 2;

@@ -40,40 +40,47 @@ export interface SendmailArgs {
   rcpts: string[];
 }
 
-/** Options that take a value (as the next word or glued on), all ignored but -f/-r. */
+/** Letters without a value: -t and -i act, the others are accepted and ignored. */
+const NO_VALUE = new Set(["t", "i", "v", "U", "G", "m", "n", "s"]);
+/** Letters whose value is the rest of the word (`-oi`, `-bm`, `-odi`, `-oem`, `-Am`). */
+const GLUED_VALUE = new Set(["o", "b", "d", "e", "A"]);
+/** Letters that take a value (glued on or the next word), all ignored but -f/-r. */
 const WITH_VALUE = new Set(["f", "r", "F", "B", "N", "R", "V", "X", "L", "h", "C", "O", "p", "q"]);
-/** Flags that are accepted and ignored. */
-const IGNORED = new Set([
-  "-v",
-  "-U",
-  "-G",
-  "-m",
-  "-n",
-  "-s",
-  "-bm",
-  "-Am",
-  "-Ac",
-  "-em",
-  "-ep",
-  "-eq",
-]);
 
-/** Parses sendmail's argv; returns a usage problem as a string. */
+/**
+ * Parses sendmail's argv as sendmail and Postfix do (getopt): letters may be
+ * grouped (`-ti`, `-tfroot`), a letter's value may be glued on or be the next
+ * word. The first word that is not an option starts the recipients. Returns
+ * a usage problem as a string.
+ */
 export function parseSendmailArgs(words: readonly string[]): SendmailArgs | string {
   const args: SendmailArgs = { isExtractingRecipients: false, isDotEnding: true, rcpts: [] };
   let i = 0;
   for (; i < words.length; i++) {
     const word = words[i] as string;
     if (!word.startsWith("-") || word === "-") break;
-    if (word === "-t") args.isExtractingRecipients = true;
-    else if (word === "-i" || word === "-oi") args.isDotEnding = false;
-    else if (word.startsWith("-o") || word.startsWith("-d") || IGNORED.has(word)) continue;
-    else if (/^-b[^m]/.test(word)) return `Unsupported mode "${word}" (only -bm, send mail)`;
-    else if (WITH_VALUE.has(word[1] as string)) {
-      const value = word.length > 2 ? word.slice(2) : words[++i];
-      if (value === undefined) return `Option ${word} needs a value`;
-      if (word[1] === "f" || word[1] === "r") args.sender = value;
-    } else return `Unknown option "${word}"`;
+    for (let j = 1; j < word.length; j++) {
+      const letter = word[j] as string;
+      const rest = word.slice(j + 1);
+      if (NO_VALUE.has(letter)) {
+        if (letter === "t") args.isExtractingRecipients = true;
+        if (letter === "i") args.isDotEnding = false;
+        continue;
+      }
+      if (GLUED_VALUE.has(letter)) {
+        if (letter === "o" && rest === "i") args.isDotEnding = false;
+        if (letter === "b" && rest !== "m") {
+          return `Unsupported mode "-b${rest}" (only -bm, send mail)`;
+        }
+      } else if (WITH_VALUE.has(letter)) {
+        const value = rest !== "" ? rest : words[++i];
+        if (value === undefined) return `Option -${letter} needs a value`;
+        if (letter === "f" || letter === "r") args.sender = value;
+      } else {
+        return `Unknown option "-${letter}"`;
+      }
+      break; // the rest of the word was this letter's value
+    }
   }
   args.rcpts = words.slice(i).filter((word) => word !== "");
   return args;

@@ -23,6 +23,7 @@ import { startPop3Server } from "../pop3/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { flushInlineWhen, Spool } from "../spool/mod.ts";
 import { clientTimeouts, readSmarthostCredentials } from "./outbound_options.ts";
+import { ListenError, listenFor } from "./listen_error.ts";
 import { startStatus } from "./status.ts";
 
 /** A running server. */
@@ -44,18 +45,23 @@ export async function startServer(
   const tlsContext = tls ? () => tls.context : null;
   // One brute-force brake for every protocol that takes passwords.
   const loginLimiter = new LoginLimiter();
-  const spool = await Spool.open({
-    spoolDir: config.spoolDir,
-    log,
-    spareFiles: config.spareFiles,
-  });
   const directory = new Directory({
     usersFile: config.usersFile,
     aliasesFile: config.aliasesFile,
     domains: config.domains,
     log: log.with({ component: "directory" }),
   });
-  await directory.load();
+  try {
+    await directory.load();
+  } catch (error) {
+    // A bad users or aliases file is the administrator's to fix, like a bad flag (check says so too).
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
+  const spool = await Spool.open({
+    spoolDir: config.spoolDir,
+    log,
+    spareFiles: config.spareFiles,
+  });
   const hasAccount = async (address: string) => {
     const verdict = await directory.resolveRecipient(address);
     return verdict.kind === "local" && verdict.mailboxes.includes(normalizeAddress(address));
@@ -130,19 +136,31 @@ export async function startServer(
   if (config.smtpListen) {
     listeners.set(
       "smtp",
-      await startSmtpServer(config.smtpListen, { ...smtpCommon, kind: "smtp" }),
+      await listenFor(
+        "smtp-listen",
+        config.smtpListen,
+        (address) => startSmtpServer(address, { ...smtpCommon, kind: "smtp" }),
+      ),
     );
   }
   if (config.submissionListen) {
     listeners.set(
       "submission",
-      await startSmtpServer(config.submissionListen, { ...smtpCommon, kind: "submission" }),
+      await listenFor(
+        "submission-listen",
+        config.submissionListen,
+        (address) => startSmtpServer(address, { ...smtpCommon, kind: "submission" }),
+      ),
     );
   }
   if (config.submissionsListen) {
     listeners.set(
       "submissions",
-      await startSmtpServer(config.submissionsListen, { ...smtpCommon, kind: "submissions" }),
+      await listenFor(
+        "submissions-listen",
+        config.submissionsListen,
+        (address) => startSmtpServer(address, { ...smtpCommon, kind: "submissions" }),
+      ),
     );
   }
   const mailboxes = new Mailboxes({
@@ -166,13 +184,21 @@ export async function startServer(
   if (config.pop3Listen) {
     listeners.set(
       "pop3",
-      await startPop3Server(config.pop3Listen, { ...pop3Common, kind: "pop3" }),
+      await listenFor(
+        "pop3-listen",
+        config.pop3Listen,
+        (address) => startPop3Server(address, { ...pop3Common, kind: "pop3" }),
+      ),
     );
   }
   if (config.pop3sListen) {
     listeners.set(
       "pop3s",
-      await startPop3Server(config.pop3sListen, { ...pop3Common, kind: "pop3s" }),
+      await listenFor(
+        "pop3s-listen",
+        config.pop3sListen,
+        (address) => startPop3Server(address, { ...pop3Common, kind: "pop3s" }),
+      ),
     );
   }
   const imapCommon = {
@@ -190,17 +216,30 @@ export async function startServer(
   if (config.imapListen) {
     listeners.set(
       "imap",
-      await startImapServer(config.imapListen, { ...imapCommon, isImplicitTls: false }),
+      await listenFor(
+        "imap-listen",
+        config.imapListen,
+        (address) => startImapServer(address, { ...imapCommon, isImplicitTls: false }),
+      ),
     );
   }
   if (config.imapsListen) {
     listeners.set(
       "imaps",
-      await startImapServer(config.imapsListen, { ...imapCommon, isImplicitTls: true }),
+      await listenFor(
+        "imaps-listen",
+        config.imapsListen,
+        (address) => startImapServer(address, { ...imapCommon, isImplicitTls: true }),
+      ),
     );
   }
   const status = config.httpListen && options.metrics
-    ? await startStatus(config, { metrics: options.metrics, listeners, spool, log })
+    ? await listenFor(
+      "http-listen",
+      config.httpListen,
+      (address) =>
+        startStatus(config, address, { metrics: options.metrics!, listeners, spool, log }),
+    )
     : null;
   for (const [name, listener] of listeners) {
     log.info("listen", {
@@ -236,7 +275,7 @@ export async function startServer(
 /**
  * `pillarbox serve`: runs until SIGINT or SIGTERM. A configuration error
  * found while starting (an unusable certificate) is printed with `io.err`
- * and gives status 2.
+ * and gives status 2; a listener that cannot be opened (port taken) gives 1.
  */
 export async function runServe(
   config: Config,
@@ -252,6 +291,10 @@ export async function runServe(
   try {
     server = await startServer(config, log, { metrics });
   } catch (error) {
+    if (error instanceof ListenError) {
+      io.err(`pillarbox: ${error.message}`);
+      return 1;
+    }
     if (!(error instanceof ConfigError)) throw error;
     io.err(`pillarbox: ${error.message}`);
     return 2;

@@ -1,5 +1,5 @@
 /** The status page's gauges (connections, queue, memory) and its listener. */
-import type { Config } from "../config/mod.ts";
+import type { Config, ListenAddress } from "../config/mod.ts";
 import { type Metrics, startStatusServer } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Listener } from "../net/mod.ts";
@@ -9,6 +9,7 @@ import { VERSION } from "./version.ts";
 /** Starts the status page with gauges for connections, the queue and memory. */
 export async function startStatus(
   config: Config,
+  address: ListenAddress,
   parts: { metrics: Metrics; listeners: ReadonlyMap<string, Listener>; spool: Spool; log: Logger },
 ) {
   const { metrics } = parts;
@@ -45,7 +46,7 @@ export async function startStatus(
     help: "Memory held outside the heap (buffers)",
     read: () => Deno.memoryUsage().external,
   });
-  const status = await startStatusServer(config.httpListen!, {
+  const status = await startStatusServer(address, {
     metrics,
     hostname: config.hostname,
     version: VERSION,

@@ -68,6 +68,23 @@ export function requiredTextCodec(metavar: string): Codec<string> {
   };
 }
 
+/**
+ * A host name (RFC 5321 Domain: letters, digits, hyphens, dots), as said in
+ * the greeting, in EHLO to other servers and in Received and Message-ID.
+ */
+export const hostnameCodec: Codec<string> = {
+  metavar: "NAME",
+  arity: "single",
+  parse(text) {
+    if (text === "") throw new Error("Invalid value: must not be empty");
+    if (!isHostname(text)) {
+      throw new Error(`Invalid host name "${text}": expected a domain name like mail.example.com`);
+    }
+    return text;
+  },
+  format: (value) => [value],
+};
+
 /** `true` or `false`; a bare flag means true. */
 export const booleanCodec: Codec<boolean> = {
   metavar: "BOOL",
@@ -105,6 +122,20 @@ export const positiveIntegerCodec: Codec<number> = {
     const value = Number(text);
     if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
       throw new Error(`Invalid number "${text}": expected a whole number of at least 1`);
+    }
+    return value;
+  },
+  format: (value) => [String(value)],
+};
+
+/** A TCP port to connect to: 1 to 65535. */
+export const portCodec: Codec<number> = {
+  metavar: "PORT",
+  arity: "single",
+  parse(text) {
+    const value = Number(text);
+    if (!/^[0-9]{1,5}$/.test(text) || value < 1 || value > 65535) {
+      throw new Error(`Invalid port "${text}": expected a number from 1 to 65535`);
     }
     return value;
   },

@@ -13,8 +13,10 @@ import {
   countCodec,
   domainListCodec,
   durationCodec,
+  hostnameCodec,
   hostPortCodec,
   listenCodec,
+  portCodec,
   positiveIntegerCodec,
   requiredTextCodec,
   routeListCodec,
@@ -74,7 +76,7 @@ export const FLAGS = [
   flag({
     name: "hostname",
     key: "hostname",
-    codec: requiredTextCodec("NAME"),
+    codec: hostnameCodec,
     default: (context) => context.hostname(),
     defaultLabel: "the host's name",
     help: "name in the greeting, EHLO and Received headers",
@@ -254,7 +256,7 @@ export const FLAGS = [
   flag({
     name: "remote-smtp-port",
     key: "remoteSmtpPort",
-    codec: positiveIntegerCodec,
+    codec: portCodec,
     default: "25",
     help: "port used for MX (and no-MX address) delivery; 25 except in tests against a local sink",
   }),

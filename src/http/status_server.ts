@@ -45,10 +45,10 @@ export function startStatusServer(
         });
       }
       const path = new URL(request.url).pathname;
+      // Also for HEAD: Deno.serve sends the headers (Content-Length of the GET body,
+      // RFC 9110 9.3.2 and 8.6) and drops the body itself.
       const text = (body: string, type = "text/plain; charset=utf-8") =>
-        new Response(request.method === "HEAD" ? null : body, {
-          headers: { "content-type": type },
-        });
+        new Response(body, { headers: { "content-type": type } });
       switch (path) {
         case "/healthz":
           return text("ok\n");

@@ -2,8 +2,8 @@
  * Messages from local programs (the pickup folder, `pillarbox sendmail`),
  * made fit to queue: line ends normalised to CRLF (local programs write
  * LF), the envelope taken from the command line and/or the headers as
- * `sendmail -t` does, Bcc removed, and From, Date and Message-ID added
- * when missing. Pure: bytes and facts in, a message or a reason out.
+ * `sendmail -t` does, Bcc and Resent-Bcc removed, and From, Date and
+ * Message-ID added when missing. Pure: bytes and facts in, a message or a reason out.
  */
 import { parseAddressList } from "./address_list.ts";
 import { formatRfc5322Date } from "./date.ts";
@@ -163,9 +163,17 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
       kind: "usage",
     };
   }
-  const kept = fields.filter((field) => field.name !== "bcc").map((field) => field.text);
+  // Blind copies stay blind: Bcc, and Resent-Bcc of a resent message (RFC 5322 3.6.3, 3.6.6).
+  const kept = fields
+    .filter((field) => field.name !== "bcc" && field.name !== "resent-bcc")
+    .map((field) => field.text);
   const has = (name: string) => fields.some((field) => field.name === name);
-  if (!has("from") && from !== "") kept.push(`From: <${from}>\r\n`);
+  if (!has("from")) {
+    // Every message needs a From (RFC 5322 3.6). With a null envelope sender it names the
+    // submitting user, else the mailer daemon (as Postfix's cleanup does).
+    const author = from || options.fallbackSender || `MAILER-DAEMON@${options.hostname}`;
+    kept.push(`From: <${author}>\r\n`);
+  }
   if (!has("date")) kept.push(`Date: ${formatRfc5322Date(new Date(options.nowMs))}\r\n`);
   if (!has("message-id")) {
     const unique = `${options.nowMs.toString(36)}.${crypto.randomUUID().slice(0, 13)}`;

@@ -129,6 +129,21 @@ const errors: Array<[string, string[], string | RegExp]> = [
   ["loadConfig() refuses a DNS server by name", ["--dns-server=dns.test:53"], /not an IP/],
   ["loadConfig() refuses a bad domain", ["--domains=a b.test"], /invalid domain "a b.test"/],
   ["loadConfig() refuses an empty hostname", ["--hostname="], /must not be empty/],
+  [
+    "loadConfig() refuses a hostname with a space (an inline comment is not one)",
+    ["--hostname=mx.example.com # the MX"],
+    /^Invalid flag --hostname="mx.example.com # the MX": invalid host name "mx.example.com # the MX"/,
+  ],
+  [
+    "loadConfig() refuses a quoted hostname",
+    ['--hostname="mx.example.com"'],
+    /invalid host name ""mx\.example\.com""/,
+  ],
+  [
+    "loadConfig() refuses a remote SMTP port above 65535",
+    ["--remote-smtp-port=70000"],
+    /invalid port "70000": expected a number from 1 to 65535/,
+  ],
   ["loadConfig() refuses two flags files", ["--flagfile=a", "--flagfile=b"], /given twice/],
 ];
 for (const [name, argv, message] of errors) {

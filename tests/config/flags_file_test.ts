@@ -83,6 +83,11 @@ const fileErrors: Array<[string, string, string | RegExp]> = [
     /line 1: --log-level needs a value written as --log-level=VALUE/,
   ],
   [
+    "a flags file names the line of a hostname followed by a comment (comments take a line)",
+    "--domains=x.test\n--hostname=mx.x.test   # our MX\n",
+    /^Cannot read flags file "\/etc\/pb.flags": line 2: --hostname: invalid host name "mx.x.test   # our MX"/,
+  ],
+  [
     "a flags file refuses a nested --flagfile",
     "--flagfile=/etc/other.flags\n",
     /line 1: --flagfile is only allowed on the command line/,

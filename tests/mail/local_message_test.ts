@@ -57,6 +57,22 @@ Deno.test("prepareLocalMessage() takes recipients from To, Cc and Bcc and remove
   assert.ok(result.text.endsWith("\r\n\r\nbody\r\n"));
 });
 
+Deno.test("prepareLocalMessage() removes Resent-Bcc too (RFC 5322 3.6.6: Bcc's semantics)", () => {
+  const result = ok(prepare(
+    "From: alice@example.test\nTo: bob@example.test\nResent-From: carol@example.test\n" +
+      "Resent-To: dave@example.test\nResent-Bcc: hidden@remote.test,\n  blind@remote.test\n" +
+      "Subject: fwd\n\nbody\n",
+  ));
+  assert.doesNotMatch(result.text, /Resent-Bcc|hidden|blind/i);
+  assert.match(result.text, /^From: alice@example\.test\r\nTo: bob@example\.test\r\n/);
+  assert.match(
+    result.text,
+    /\r\nResent-From: carol@example\.test\r\nResent-To: dave@example\.test\r\n/,
+  );
+  assert.match(result.text, /\r\nSubject: fwd\r\n/);
+  assert.ok(result.text.endsWith("\r\n\r\nbody\r\n"));
+});
+
 Deno.test("prepareLocalMessage() prefers Sender over From for the envelope", () => {
   const result = ok(prepare("From: a@example.test\nSender: s@example.test\nTo: b@example.test\n"));
   assert.equal(result.from, "s@example.test");
@@ -72,6 +88,20 @@ Deno.test("prepareLocalMessage() adds Date and Message-ID when missing, not twic
   ));
   assert.equal(kept.text.match(/^Date:/gm)?.length, 1);
   assert.equal(kept.text.match(/^Message-ID:/gim)?.length, 1);
+});
+
+Deno.test("prepareLocalMessage() adds a From header for a null sender too (RFC 5322 3.6: From is required)", () => {
+  const byUser = ok(prepare("To: b@example.test\n\nx\n", {
+    sender: "",
+    fallbackSender: "cron@example.test",
+  }));
+  assert.equal(byUser.from, "", "the envelope sender stays <>");
+  assert.match(byUser.text, /^To: b@example\.test\r\nFrom: <cron@example\.test>\r\n/);
+  const byNobody = ok(prepare("To: b@example.test\n\nx\n", { sender: "" }));
+  assert.equal(byNobody.from, "");
+  assert.match(byNobody.text, /^To: b@example\.test\r\nFrom: <MAILER-DAEMON@mx\.test>\r\n/);
+  const kept = ok(prepare("From: a@example.test\nTo: b@example.test\n\nx\n", { sender: "" }));
+  assert.equal(kept.text.match(/^From:/gm)?.length, 1);
 });
 
 Deno.test("prepareLocalMessage() adds recipients given besides the headers", () => {
@@ -92,7 +122,7 @@ Deno.test("prepareLocalMessage() ignores header recipients without -t", () => {
   }));
   assert.deepEqual(result.rcpts, ["root@example.test"]);
   assert.equal(result.from, "");
-  assert.doesNotMatch(result.text, /^From:/m);
+  assert.match(result.text, /^To: b@example\.test\r\nFrom: <MAILER-DAEMON@mx\.test>\r\n/);
 });
 
 Deno.test("prepareLocalMessage() treats input without a header as body", () => {

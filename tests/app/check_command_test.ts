@@ -1,0 +1,57 @@
+/** `pillarbox check` refuses what `serve` would refuse, so "configuration ok" can be trusted. */
+import assert from "node:assert/strict";
+import { runCli } from "../../src/app/cli.ts";
+
+/** Runs the command line in-process; returns the status and what was printed. */
+async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    stdin: new ReadableStream({ start: (controller) => controller.close() }),
+  });
+  return { code, out, err };
+}
+
+Deno.test("check exits 2 naming an unreadable smarthost password file, as serve does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const missing = `${dir}/no-such-password`;
+    const result = await run([
+      "check",
+      `--spool-dir=${dir}`,
+      "--hostname=mx.test",
+      "--smarthost=relay.test:587",
+      "--smarthost-user=mx",
+      `--smarthost-password-file=${missing}`,
+    ]);
+    assert.equal(result.code, 2, result.out.join("\n"));
+    assert.equal(result.err.length, 1);
+    assert.match(result.err[0]!, /^pillarbox: Cannot read smarthost password file "/);
+    assert.ok(result.err[0]!.includes(missing));
+    assert.ok(!result.out.includes("# configuration ok"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("check accepts a readable smarthost password file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/password`, "s3cret\n", { mode: 0o600 });
+    const result = await run([
+      "check",
+      `--spool-dir=${dir}`,
+      "--hostname=mx.test",
+      "--smarthost=relay.test:587",
+      "--smarthost-user=mx",
+      `--smarthost-password-file=${dir}/password`,
+    ]);
+    assert.equal(result.code, 0, result.err.join("\n"));
+    assert.equal(result.out.at(-1), "# configuration ok");
+    assert.ok(!result.out.join("\n").includes("s3cret"), "check never prints the password");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,68 @@
+/** `pillarbox sendmail`'s options, as local programs write them (sendmail and Postfix use getopt). */
+import assert from "node:assert/strict";
+import { parseSendmailArgs, type SendmailArgs } from "../../src/app/sendmail_command.ts";
+
+const parsed: Array<[string, string[], Partial<SendmailArgs>]> = [
+  ["parseSendmailArgs() reads -t and -i apart", ["-t", "-i", "bob"], {
+    isExtractingRecipients: true,
+    isDotEnding: false,
+    rcpts: ["bob"],
+  }],
+  ["parseSendmailArgs() reads -ti as -t -i (getopt clusters, exim's -ti)", ["-ti"], {
+    isExtractingRecipients: true,
+    isDotEnding: false,
+    rcpts: [],
+  }],
+  ["parseSendmailArgs() reads -it as -i -t", ["-it"], {
+    isExtractingRecipients: true,
+    isDotEnding: false,
+  }],
+  ["parseSendmailArgs() reads a value glued after a cluster (-tfroot)", ["-tfroot", "x"], {
+    isExtractingRecipients: true,
+    isDotEnding: true,
+    sender: "root",
+    rcpts: ["x"],
+  }],
+  ["parseSendmailArgs() reads a cluster's value from the next word (-tf root)", ["-tf", "root"], {
+    isExtractingRecipients: true,
+    sender: "root",
+    rcpts: [],
+  }],
+  ["parseSendmailArgs() still reads -oi as -i", ["-oi", "-oem", "bob"], {
+    isExtractingRecipients: false,
+    isDotEnding: false,
+    rcpts: ["bob"],
+  }],
+  ["parseSendmailArgs() ignores -F with its value and -odi", ["-FCron Daemon", "-odi", "bob"], {
+    isDotEnding: true,
+    sender: undefined,
+    rcpts: ["bob"],
+  }],
+  ["parseSendmailArgs() reads -f with the next word", ["-f", "alice@example.test", "bob"], {
+    sender: "alice@example.test",
+    rcpts: ["bob"],
+  }],
+  ["parseSendmailArgs() accepts -bm", ["-bm", "bob"], { rcpts: ["bob"] }],
+];
+for (const [name, words, expected] of parsed) {
+  Deno.test(name, () => {
+    const args = parseSendmailArgs(words);
+    assert.ok(typeof args !== "string", String(args));
+    for (const [key, value] of Object.entries(expected)) {
+      assert.deepEqual(args[key as keyof SendmailArgs], value, key);
+    }
+  });
+}
+
+const refused: Array<[string, string[], RegExp]> = [
+  ["parseSendmailArgs() refuses another mode (-bs)", ["-bs"], /Unsupported mode "-bs"/],
+  ["parseSendmailArgs() refuses an unknown letter in a cluster", ["-tZ"], /Unknown option "-Z"/],
+  ["parseSendmailArgs() refuses -f without a value", ["-f"], /Option -f needs a value/],
+];
+for (const [name, words, message] of refused) {
+  Deno.test(name, () => {
+    const args = parseSendmailArgs(words);
+    assert.equal(typeof args, "string");
+    assert.match(args as string, message);
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * `pillarbox serve` refusing to start: a problem an administrator made is one
+ * `pillarbox: ...` line naming the file (and line) at fault and a non-zero
+ * status, never an uncaught stack trace.
+ */
+import assert from "node:assert/strict";
+import { runCli, tempDir } from "./harness.ts";
+
+/** Flags for a server on free loopback ports in `spoolDir`. */
+function flagsFor(spoolDir: string): string[] {
+  return [
+    `--spool-dir=${spoolDir}`,
+    "--hostname=mx.test",
+    "--domains=example.test",
+    "--smtp-listen=127.0.0.1:0",
+    "--submission-listen=",
+    "--pop3-listen=",
+    "--imap-listen=",
+  ];
+}
+
+const badFiles: Array<[string, string, string, RegExp]> = [
+  [
+    "serve exits 2 naming the line of a duplicate account in the users file",
+    "users",
+    "bob@example.test:scrypt$x\nBob@Example.test:scrypt$y\n",
+    /^pillarbox: Cannot read users file "[^"]*\/users": line 2: duplicate account "bob@example\.test"$/,
+  ],
+  [
+    "serve exits 2 naming the line of a bad aliases line",
+    "aliases",
+    "# team\npostmaster@example.test bob@example.test\n",
+    /^pillarbox: Cannot read aliases file "[^"]*\/aliases": line 2: expected /,
+  ],
+];
+for (const [name, file, text, message] of badFiles) {
+  Deno.test(name, async () => {
+    const spoolDir = tempDir();
+    try {
+      await Deno.writeTextFile(`${spoolDir}/${file}`, text);
+      const result = await runCli(["serve", ...flagsFor(spoolDir)]);
+      assert.equal(result.code, 2, result.stderr);
+      const lines = result.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0]!, message);
+      assert.doesNotMatch(result.stderr, /event=listen/);
+    } finally {
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  });
+}
+
+for (const flag of ["smtp-listen", "http-listen"]) {
+  Deno.test(`serve names --${flag} and the reason when its port is taken, without a stack trace`, async () => {
+    const spoolDir = tempDir();
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (taken.addr as Deno.NetAddr).port;
+    try {
+      const result = await runCli(["serve", ...flagsFor(spoolDir), `--${flag}=127.0.0.1:${port}`]);
+      assert.equal(result.code, 1, result.stderr);
+      const last = result.stderr.trimEnd().split("\n").at(-1)!;
+      assert.equal(
+        last,
+        `pillarbox: Cannot listen on 127.0.0.1:${port} (--${flag}): address already in use`,
+      );
+      assert.doesNotMatch(result.stderr, /Uncaught|\n\s+at /);
+    } finally {
+      taken.close();
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  });
+}
