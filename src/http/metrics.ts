@@ -17,6 +17,10 @@ const COUNTED: Record<string, { name: string; help: string }> = {
     help: "Recipients deferred (transient failure)",
   },
   "msg.failed": { name: "pillarbox_failures_total", help: "Recipients failed permanently" },
+  "msg.expired": {
+    name: "pillarbox_expired_total",
+    help: "Recipients given up after the queue lifetime (bounced)",
+  },
   "smtp.data_refused": {
     name: "pillarbox_messages_refused_total",
     help: "Messages refused at end of data",
