@@ -68,6 +68,32 @@ Deno.test("LoginLimiter resets an address after a success", () => {
   assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
 });
 
+Deno.test("LoginLimiter.begin() counts checks in progress: with ten under way the next is refused", () => {
+  const { limiter } = setup();
+  for (let i = 0; i < 10; i++) assert.equal(limiter.begin("192.0.2.1").allowed, true, `check ${i}`);
+  assert.equal(limiter.begin("192.0.2.1").allowed, false);
+  assert.equal(limiter.check("192.0.2.1").allowed, false);
+  for (let i = 0; i < 10; i++) limiter.recordFailure("192.0.2.1");
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: false, retryAfterMs: 15 * MINUTE });
+});
+
+Deno.test("LoginLimiter.cancel() gives back a check that never finished", () => {
+  const { limiter, fail } = setup();
+  fail("192.0.2.1", 9);
+  assert.equal(limiter.begin("192.0.2.1").allowed, true);
+  assert.equal(limiter.begin("192.0.2.1").allowed, false, "nine failures and one under way");
+  limiter.cancel("192.0.2.1");
+  assert.equal(limiter.begin("192.0.2.1").allowed, true);
+});
+
+Deno.test("LoginLimiter forgets checks that were never settled after a quiet window", () => {
+  const { limiter, clock } = setup();
+  for (let i = 0; i < 10; i++) limiter.begin("192.0.2.1");
+  assert.equal(limiter.check("192.0.2.1").allowed, false);
+  clock.ms += 15 * MINUTE;
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
+});
+
 Deno.test("LoginLimiter does not punish other addresses", () => {
   const { limiter, fail } = setup();
   fail("192.0.2.1", 10);
