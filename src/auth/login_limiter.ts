@@ -4,7 +4,9 @@
  * Per client address: the first `freeFailures` failures cost nothing, then
  * each attempt waits longer (500 ms, doubling, capped), and after
  * `blockAfterFailures` failures the address is refused for `blockMs`.
- * A success or `windowMs` without a failure forgets the address. IPv6
+ * `windowMs` without a failure forgets the address; a successful login
+ * forgives only the failures against that same account, so a guesser with
+ * an account of its own cannot wipe its count by logging in to it. IPv6
  * clients are counted per /64, since one host usually owns a whole /64.
  *
  * A password check takes a while (scrypt), so a guesser could start many at
@@ -46,7 +48,12 @@ type Entry = {
   inFlight: number;
   lastFailureMs: number;
   blockedUntilMs: number;
+  /** The failures by login name (`userKey`), for a success to forgive its own. */
+  failuresByUser: Map<string, number>;
 };
+
+/** Longer login names are counted by their first this many characters. */
+const MAX_USER_KEY_CHARS = 256;
 
 const MINUTE_MS = 60_000;
 
@@ -106,24 +113,33 @@ export class LoginLimiter {
     return verdict;
   }
 
-  /** After a failed login (settles one `begin`). */
-  recordFailure(ip: string): void {
+  /** After a failed login as `user` (settles one `begin`). */
+  recordFailure(ip: string, user = ""): void {
     const entry = this.#touch(limiterKey(ip));
     const now = this.#now();
+    const key = userKey(user);
     entry.inFlight = Math.max(0, entry.inFlight - 1);
+    entry.failuresByUser.set(key, (entry.failuresByUser.get(key) ?? 0) + 1);
     entry.failures++;
     entry.lastFailureMs = now;
     if (entry.failures >= this.#blockAfter) entry.blockedUntilMs = now + this.#blockMs;
   }
 
-  /** After a successful login: forgets the address's failures (settles one `begin`). */
-  recordSuccess(ip: string): void {
+  /**
+   * After a successful login as `user` (settles one `begin`): forgets the
+   * address's failures against that account (the user's own typos); those
+   * against other accounts still count.
+   */
+  recordSuccess(ip: string, user = ""): void {
     const key = limiterKey(ip);
     const entry = this.#current(key);
     if (entry === undefined) return;
+    const own = userKey(user);
     entry.inFlight = Math.max(0, entry.inFlight - 1);
-    if (entry.inFlight === 0) this.#entries.delete(key);
-    else Object.assign(entry, { failures: 0, blockedUntilMs: 0 });
+    entry.failures = Math.max(0, entry.failures - (entry.failuresByUser.get(own) ?? 0));
+    entry.failuresByUser.delete(own);
+    if (entry.failures < this.#blockAfter) entry.blockedUntilMs = 0;
+    if (entry.failures === 0 && entry.inFlight === 0) this.#entries.delete(key);
   }
 
   /** A `begin` whose password check did not finish (an error): it counts neither way. */
@@ -141,7 +157,13 @@ export class LoginLimiter {
   #touch(key: string): Entry {
     const now = this.#now();
     const entry = this.#current(key) ??
-      { failures: 0, inFlight: 0, lastFailureMs: now, blockedUntilMs: 0 };
+      {
+        failures: 0,
+        inFlight: 0,
+        lastFailureMs: now,
+        blockedUntilMs: 0,
+        failuresByUser: new Map(),
+      };
     this.#entries.delete(key);
     this.#entries.set(key, entry);
     while (this.#entries.size > this.#maxTracked) {
@@ -169,6 +191,11 @@ export class LoginLimiter {
     }
     return entry;
   }
+}
+
+/** The key a login name's failures are counted under: as logins compare, and bounded. */
+function userKey(user: string): string {
+  return user.trim().toLowerCase().slice(0, MAX_USER_KEY_CHARS);
 }
 
 /**

@@ -96,11 +96,11 @@ async function login(
     throw error;
   }
   if (!isValid) {
-    limiter.recordFailure(ip);
+    limiter.recordFailure(ip, attempt.user);
     logFailure(session, attempt.user, attempt.method, "bad-credentials");
     throw new Pop3Error("Invalid user name or password", { code: "AUTH" });
   }
-  limiter.recordSuccess(ip);
+  limiter.recordSuccess(ip, attempt.user);
   const account = normalizeAddress(attempt.user);
   const mailbox = await mailboxes.openMailbox(account);
   const releaseLease = mailbox.tryLease();

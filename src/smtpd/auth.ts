@@ -118,12 +118,12 @@ async function handleAuth(session: SmtpSession, arg: string): Promise<Reply> {
     throw error;
   }
   if (isValid) {
-    limiter?.recordSuccess(ip);
+    limiter?.recordSuccess(ip, user);
     session.authUser = normalizeAddress(user);
     session.log.info("auth.ok", { user: session.authUser, mech: mechanism, proto: "smtp" });
     return reply(235, "2.7.0", "Authentication successful");
   }
-  limiter?.recordFailure(ip);
+  limiter?.recordFailure(ip, user);
   const next = limiter?.check(ip) ?? { allowed: true, delayMs: 0 };
   const { event, ...fields } = formatAuthFailureFields(ip, user, "smtp");
   session.options.log.warn(event, {

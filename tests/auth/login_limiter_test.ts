@@ -94,6 +94,26 @@ Deno.test("LoginLimiter forgets checks that were never settled after a quiet win
   assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
 });
 
+Deno.test("LoginLimiter: a success forgives that account's failures only", () => {
+  const { limiter } = setup();
+  for (let i = 0; i < 9; i++) limiter.recordFailure("192.0.2.1", "alice@example.test");
+  limiter.recordSuccess("192.0.2.1", "mallory@example.test");
+  assert.equal(limiter.check("192.0.2.1").allowed, true);
+  limiter.recordFailure("192.0.2.1", "alice@example.test");
+  assert.equal(limiter.check("192.0.2.1").allowed, false, "the tenth failure still blocks");
+});
+
+Deno.test("LoginLimiter: the user's own typos are forgiven, in any case of the name", () => {
+  const { limiter } = setup();
+  for (let i = 0; i < 6; i++) limiter.recordFailure("192.0.2.1", "Alice@Example.test");
+  limiter.recordFailure("192.0.2.1", "bob@example.test");
+  limiter.recordSuccess("192.0.2.1", "alice@example.test");
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
+  assert.equal(limiter.trackedCount, 1, "bob's failure is still counted");
+  for (let i = 0; i < 9; i++) limiter.recordFailure("192.0.2.1", "carol@example.test");
+  assert.equal(limiter.check("192.0.2.1").allowed, false);
+});
+
 Deno.test("LoginLimiter does not punish other addresses", () => {
   const { limiter, fail } = setup();
   fail("192.0.2.1", 10);

@@ -50,11 +50,17 @@ print(" ".join(sorted(words)))
 
 async function storm(
   server: Server,
-  options: { proto: "smtp" | "pop3" | "imap"; source: string; count: number; password: string },
+  options: {
+    proto: "smtp" | "pop3" | "imap";
+    source: string;
+    count: number;
+    password: string;
+    user?: string;
+  },
 ): Promise<string[]> {
   const port = server.ports[options.proto === "smtp" ? "submission" : options.proto]!;
-  const { proto, source, count, password } = options;
-  const out = await python(STORM, [proto, port, source, count, "alice@example.test", password]);
+  const { proto, source, count, password, user = "alice@example.test" } = options;
+  const out = await python(STORM, [proto, port, source, count, user, password]);
   return out.trim().split(" ");
 }
 
@@ -85,6 +91,38 @@ Deno.test("twenty wrong passwords at once get ten checked, on submission, POP3 a
     assert.equal(smtp.length, 20, `${smtp}`);
     assert.ok(smtp.every((word) => word === "failed" || word === "refused"), `${smtp}`);
     assert.equal(await checkedCount(server, "127.0.0.11", 20), 10, "smtp: ten passwords checked");
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a login to an account of one's own does not wipe the failures against another", async () => {
+  const server = await startServer({ users: USERS, flags: ["--insecure-auth"] });
+  try {
+    // Nine guesses at alice's password (at once: the brake's delays start only later) ...
+    const guesses = await storm(server, {
+      proto: "imap",
+      source: "127.0.0.21",
+      count: 9,
+      password: "guess",
+    });
+    assert.deepEqual(guesses, Array(9).fill("failed"));
+    // ... then mallory logs in to her own account from the same address ...
+    const own = { proto: "smtp", source: "127.0.0.21", count: 1 } as const;
+    assert.deepEqual(
+      await storm(server, { ...own, user: "mallory@example.test", password: "mallory-pw" }),
+      ["ok"],
+    );
+    // ... and the tenth guess at alice still blocks the address.
+    assert.deepEqual(await storm(server, { ...own, password: "guess" }), ["refused"]);
+    assert.deepEqual(await storm(server, { ...own, password: "alice-pw" }), ["refused"]);
+
+    // Alice's own mistakes are forgiven when she gets her password right.
+    const alice = { proto: "smtp", source: "127.0.0.22", count: 1 } as const;
+    const typos = await storm(server, { ...alice, proto: "imap", count: 9, password: "typo" });
+    assert.deepEqual(typos, Array(9).fill("failed"));
+    assert.deepEqual(await storm(server, { ...alice, password: "alice-pw" }), ["ok"]);
+    assert.deepEqual(await storm(server, { ...alice, password: "typo" }), ["failed"]);
   } finally {
     await server.stop();
   }

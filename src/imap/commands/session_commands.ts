@@ -114,12 +114,12 @@ async function completeLogin(session: ImapSession, user: string, password: strin
     throw error;
   }
   if (!isValid) {
-    session.options.limiter.recordFailure(ip);
+    session.options.limiter.recordFailure(ip, user);
     const { event, ...fields } = formatAuthFailureFields(ip, user, "imap");
     session.log.warn(event, fields);
     throw no("Invalid credentials", "AUTHENTICATIONFAILED");
   }
-  session.options.limiter.recordSuccess(ip);
+  session.options.limiter.recordSuccess(ip, user);
   // The account is the canonical address: " Bob@localhost" must not name `mail/localhost/ bob/`.
   session.user = normalizeAddress(user);
   await prepareAccount(session.options.mailboxes, session.user);
