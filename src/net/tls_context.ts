@@ -30,6 +30,8 @@ interface Loaded {
   context: tls.SecureContext;
   subject: string;
   validTo: string;
+  validFromMs: number;
+  validToMs: number;
 }
 
 function describe(error: unknown): string {
@@ -123,7 +125,30 @@ async function loadPair(certFile: string, keyFile: string): Promise<Loaded> {
     key: privateKey.pem,
     minVersion: MIN_TLS_VERSION,
   });
-  return { context, subject: x509.subject.replace(/\n/g, ","), validTo: x509.validTo };
+  return {
+    context,
+    subject: x509.subject.replace(/\n/g, ","),
+    validTo: x509.validTo,
+    validFromMs: new Date(x509.validFrom).getTime(),
+    validToMs: new Date(x509.validTo).getTime(),
+  };
+}
+
+/**
+ * An expired or not yet valid certificate still serves (clients that do not
+ * verify, such as most MX senders, keep working), but every verifying client
+ * refuses it: the operator must hear of it at once, naming the file.
+ */
+function reportValidity(loaded: Loaded, certFile: string, log: Logger): void {
+  const nowMs = Date.now();
+  if (loaded.validToMs < nowMs) {
+    log.error("tls.cert_expired", { cert: certFile, until: loaded.validTo });
+  } else if (loaded.validFromMs > nowMs) {
+    log.error("tls.cert_not_yet_valid", {
+      cert: certFile,
+      from: new Date(loaded.validFromMs).toISOString(),
+    });
+  }
 }
 
 /**
@@ -160,6 +185,7 @@ export class TlsContextProvider {
       subject: loaded.subject,
       until: loaded.validTo,
     });
+    reportValidity(loaded, files.certFile, log);
     return new TlsContextProvider(files, loaded, log);
   }
 
@@ -178,6 +204,7 @@ export class TlsContextProvider {
         subject: loaded.subject,
         until: loaded.validTo,
       });
+      reportValidity(loaded, this.#certFile, this.#log);
     } catch (error) {
       this.#log.error("tls.reload_failed", { error: describe(error) });
     }

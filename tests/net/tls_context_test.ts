@@ -199,3 +199,40 @@ Deno.test({
     }
   },
 });
+
+/** Signs the leaf of `makeTestCertificates(dir)` again, with a validity that ended a day ago. */
+async function signExpired(dir: string): Promise<void> {
+  const args = ["x509", "-req", "-in", "test-leaf.csr", "-CA", "test-ca.pem", "-CAkey"];
+  args.push("test-ca.key", "-days", "-1", "-out", "test-leaf.pem");
+  const output = await new Deno.Command("openssl", { args, cwd: dir, stderr: "null" }).output();
+  assert.ok(output.success, "openssl x509 -days -1");
+}
+
+Deno.test({
+  name: "TlsContextProvider logs an error naming an expired certificate, at start and on reload",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    const files = await makeTestCertificates(dir);
+    const good = Deno.readTextFileSync(files.certFile);
+    await signExpired(dir);
+    const { log, lines } = captureLog();
+    const provider = await TlsContextProvider.fromConfig(
+      configWith(files.certFile, files.keyFile),
+      log,
+    );
+    assert.ok(provider, "it still serves: clients that do not verify keep working");
+    assert.match(
+      lines.join("\n"),
+      /level=error event=tls\.cert_expired cert=.*test-leaf\.pem until=/,
+    );
+
+    await Deno.writeTextFile(files.certFile, good);
+    lines.length = 0;
+    await provider.reload();
+    assert.doesNotMatch(lines.join("\n"), /cert_expired/);
+    await signExpired(dir);
+    await provider.reload();
+    assert.match(lines.join("\n"), /level=error event=tls\.cert_expired cert=.*test-leaf\.pem/);
+  },
+});
