@@ -4,8 +4,16 @@
  * Per client address: the first `freeFailures` failures cost nothing, then
  * each attempt waits longer (500 ms, doubling, capped), and after
  * `blockAfterFailures` failures the address is refused for `blockMs`.
- * A success or `windowMs` without a failure forgets the address. IPv6
+ * `windowMs` without a failure forgets the address; a successful login
+ * forgives only the failures against that same account, so a guesser with
+ * an account of its own cannot wipe its count by logging in to it. IPv6
  * clients are counted per /64, since one host usually owns a whole /64.
+ *
+ * A password check takes a while (scrypt), so a guesser could start many at
+ * once on parallel connections, all allowed before the first failure counts.
+ * `begin` therefore counts each check in progress as a failure-to-be until
+ * `recordFailure`, `recordSuccess` or `cancel` settles it: never more than
+ * `blockAfterFailures` passwords are checked before the block.
  */
 
 /** Options for {@link LoginLimiter}; every field has a sensible default. */
@@ -34,7 +42,18 @@ export type LoginCheck = { allowed: true; delayMs: number } | {
   retryAfterMs: number;
 };
 
-type Entry = { failures: number; lastFailureMs: number; blockedUntilMs: number };
+type Entry = {
+  failures: number;
+  /** Password checks begun and not yet settled. */
+  inFlight: number;
+  lastFailureMs: number;
+  blockedUntilMs: number;
+  /** The failures by login name (`userKey`), for a success to forgive its own. */
+  failuresByUser: Map<string, number>;
+};
+
+/** Longer login names are counted by their first this many characters. */
+const MAX_USER_KEY_CHARS = 256;
 
 const MINUTE_MS = 60_000;
 
@@ -62,7 +81,11 @@ export class LoginLimiter {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Before a login attempt: whether to allow it, and how long to wait before answering. */
+  /**
+   * Before a login attempt: whether to allow it, and how long to wait before
+   * answering. Checks in progress count as failures here: with as many under
+   * way as would block the address, the answer is no.
+   */
   check(ip: string): LoginCheck {
     const entry = this.#current(limiterKey(ip));
     if (entry === undefined) return { allowed: true, delayMs: 0 };
@@ -70,32 +93,59 @@ export class LoginLimiter {
     if (entry.blockedUntilMs > now) {
       return { allowed: false, retryAfterMs: entry.blockedUntilMs - now };
     }
+    if (entry.failures + entry.inFlight >= this.#blockAfter) {
+      return { allowed: false, retryAfterMs: this.#maxDelayMs };
+    }
     const excess = entry.failures - this.#free;
     if (excess <= 0) return { allowed: true, delayMs: 0 };
     const delayMs = Math.min(this.#baseDelayMs * 2 ** Math.min(excess - 1, 30), this.#maxDelayMs);
     return { allowed: true, delayMs };
   }
 
-  /** After a failed login. */
-  recordFailure(ip: string): void {
-    const key = limiterKey(ip);
+  /**
+   * Right before checking a password: `check`, and when allowed the check
+   * counts against the address until `recordFailure`, `recordSuccess` or
+   * `cancel` (when the check itself failed) settles it.
+   */
+  begin(ip: string): LoginCheck {
+    const verdict = this.check(ip);
+    if (verdict.allowed) this.#touch(limiterKey(ip)).inFlight++;
+    return verdict;
+  }
+
+  /** After a failed login as `user` (settles one `begin`). */
+  recordFailure(ip: string, user = ""): void {
+    const entry = this.#touch(limiterKey(ip));
     const now = this.#now();
-    const entry = this.#current(key) ?? { failures: 0, lastFailureMs: now, blockedUntilMs: 0 };
+    const key = userKey(user);
+    entry.inFlight = Math.max(0, entry.inFlight - 1);
+    entry.failuresByUser.set(key, (entry.failuresByUser.get(key) ?? 0) + 1);
     entry.failures++;
     entry.lastFailureMs = now;
     if (entry.failures >= this.#blockAfter) entry.blockedUntilMs = now + this.#blockMs;
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    while (this.#entries.size > this.#maxTracked) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done) break;
-      this.#entries.delete(oldest.value);
-    }
   }
 
-  /** After a successful login: forgets the address's failures. */
-  recordSuccess(ip: string): void {
-    this.#entries.delete(limiterKey(ip));
+  /**
+   * After a successful login as `user` (settles one `begin`): forgets the
+   * address's failures against that account (the user's own typos); those
+   * against other accounts still count.
+   */
+  recordSuccess(ip: string, user = ""): void {
+    const key = limiterKey(ip);
+    const entry = this.#current(key);
+    if (entry === undefined) return;
+    const own = userKey(user);
+    entry.inFlight = Math.max(0, entry.inFlight - 1);
+    entry.failures = Math.max(0, entry.failures - (entry.failuresByUser.get(own) ?? 0));
+    entry.failuresByUser.delete(own);
+    if (entry.failures < this.#blockAfter) entry.blockedUntilMs = 0;
+    if (entry.failures === 0 && entry.inFlight === 0) this.#entries.delete(key);
+  }
+
+  /** A `begin` whose password check did not finish (an error): it counts neither way. */
+  cancel(ip: string): void {
+    const entry = this.#current(limiterKey(ip));
+    if (entry !== undefined) entry.inFlight = Math.max(0, entry.inFlight - 1);
   }
 
   /** How many addresses are being tracked (for metrics and tests). */
@@ -103,7 +153,32 @@ export class LoginLimiter {
     return this.#entries.size;
   }
 
-  /** The live entry for `key`, dropping it first if its block or window has passed. */
+  /** The live entry for `key` (a new one if none), made the most recent; evicts the oldest. */
+  #touch(key: string): Entry {
+    const now = this.#now();
+    const entry = this.#current(key) ??
+      {
+        failures: 0,
+        inFlight: 0,
+        lastFailureMs: now,
+        blockedUntilMs: 0,
+        failuresByUser: new Map(),
+      };
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    while (this.#entries.size > this.#maxTracked) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) break;
+      this.#entries.delete(oldest.value);
+    }
+    return entry;
+  }
+
+  /**
+   * The live entry for `key`, dropping it first if its block or window has
+   * passed (also with checks in flight: a check never takes a window, so a
+   * count that was never settled cannot hold an address for ever).
+   */
   #current(key: string): Entry | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
@@ -116,6 +191,11 @@ export class LoginLimiter {
     }
     return entry;
   }
+}
+
+/** The key a login name's failures are counted under: as logins compare, and bounded. */
+function userKey(user: string): string {
+  return user.trim().toLowerCase().slice(0, MAX_USER_KEY_CHARS);
 }
 
 /**

@@ -8,12 +8,18 @@ export function startImapServer(
   address: ListenAddress,
   options: ImapServerOptions & { maxConnections: number },
 ): Promise<Listener> {
+  const tls = options.tls;
+  if (options.isImplicitTls && tls === null) {
+    throw new Error("IMAPS needs --tls-cert and --tls-key");
+  }
   return startListener(address, {
     name: options.isImplicitTls ? "imaps" : "imap",
     maxConnections: options.maxConnections,
     idleTimeoutMs: options.idleTimeoutMs,
     busyLine: "* BYE Too many connections; try again later\r\n",
     log: options.log,
+    // IMAPS: the listener does the handshake, so a client over the limit is just closed.
+    tls: options.isImplicitTls && tls !== null ? () => tls.context : undefined,
     onConnection: (connection) => new ImapSession(connection, options).run(),
   });
 }

@@ -109,10 +109,6 @@ export class ImapSession {
       tls: this.options.isImplicitTls,
     });
     try {
-      if (this.options.isImplicitTls) {
-        if (this.options.tls === null) return;
-        if (!(await this.connection.startServerTls(this.options.tls.context))) return;
-      }
       this.send(
         `* OK [${this.capabilities().join(" ")}] ${this.options.hostname} Pillarbox IMAP ready\r\n`,
       );

@@ -30,6 +30,8 @@ interface Loaded {
   context: tls.SecureContext;
   subject: string;
   validTo: string;
+  validFromMs: number;
+  validToMs: number;
 }
 
 function describe(error: unknown): string {
@@ -49,33 +51,104 @@ async function readPem(path: string, what: string): Promise<string> {
   return text;
 }
 
-/** Reads and checks the pair; throws `TlsConfigError` naming the file at fault. */
-async function loadPair(certFile: string, keyFile: string): Promise<Loaded> {
-  const cert = await readPem(certFile, "certificate");
-  const key = await readPem(keyFile, "key");
-  let x509: crypto.X509Certificate;
-  try {
-    x509 = new crypto.X509Certificate(cert);
-  } catch (error) {
+/** The PEM blocks of `text` in order, each with its label ("CERTIFICATE", "EC PRIVATE KEY"). */
+function pemBlocks(text: string): { label: string; pem: string }[] {
+  const blocks = text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g);
+  return [...blocks].map((match) => ({ label: match[1] ?? "", pem: match[0] + "\n" }));
+}
+
+/**
+ * The certificates of `--tls-cert`, the server's own first, then its chain.
+ * Other blocks are skipped: one file may hold the certificate and the key,
+ * as OpenSSL-based servers accept (Postfix's key file defaults to its cert file).
+ */
+function parseCertificates(text: string, certFile: string): crypto.X509Certificate[] {
+  const blocks = pemBlocks(text).filter((block) => block.label === "CERTIFICATE");
+  if (blocks.length === 0) blocks.push({ label: "CERTIFICATE", pem: text });
+  return blocks.map((block, i) => {
+    try {
+      return new crypto.X509Certificate(block.pem);
+    } catch (error) {
+      const which = blocks.length > 1 ? ` (certificate ${i + 1} of ${blocks.length})` : "";
+      throw new TlsConfigError(
+        `Cannot use TLS certificate "${certFile}": not a valid certificate${which}: ${
+          describe(error)
+        }`,
+      );
+    }
+  });
+}
+
+/** The private key of `--tls-key` (the first key block; other blocks are skipped). */
+function parsePrivateKey(text: string, keyFile: string): { key: crypto.KeyObject; pem: string } {
+  const block = pemBlocks(text).find((candidate) => candidate.label.endsWith("PRIVATE KEY"));
+  if (block === undefined) {
+    throw new TlsConfigError(`Cannot use TLS key "${keyFile}": no private key in it`);
+  }
+  if (block.label === "ENCRYPTED PRIVATE KEY" || block.pem.includes("Proc-Type: 4,ENCRYPTED")) {
     throw new TlsConfigError(
-      `Cannot use TLS certificate "${certFile}": not a valid certificate: ${describe(error)}`,
+      `Cannot use TLS key "${keyFile}": it is protected by a passphrase; the server needs it unencrypted (openssl pkey -in KEY -out NEW_KEY)`,
     );
   }
-  let privateKey: crypto.KeyObject;
   try {
-    privateKey = crypto.createPrivateKey(key);
+    return { key: crypto.createPrivateKey(block.pem), pem: block.pem };
   } catch (error) {
     throw new TlsConfigError(
       `Cannot use TLS key "${keyFile}": not a valid private key: ${describe(error)}`,
     );
   }
-  if (!x509.checkPrivateKey(privateKey)) {
+}
+
+/** Reads and checks the pair; throws `TlsConfigError` naming the file at fault. */
+async function loadPair(certFile: string, keyFile: string): Promise<Loaded> {
+  const certText = await readPem(certFile, "certificate");
+  const keyText = await readPem(keyFile, "key");
+  const chain = parseCertificates(certText, certFile);
+  const privateKey = parsePrivateKey(keyText, keyFile);
+  const x509 = chain[0]!;
+  if (!x509.checkPrivateKey(privateKey.key)) {
+    const at = chain.findIndex((candidate) => candidate.checkPrivateKey(privateKey.key));
+    if (at > 0) {
+      throw new TlsConfigError(
+        `Cannot use TLS certificate "${certFile}": the certificate of the key "${keyFile}" must come first, before its chain (it is certificate ${
+          at + 1
+        } of ${chain.length})`,
+      );
+    }
     throw new TlsConfigError(
       `Cannot use TLS key "${keyFile}": it does not match the certificate "${certFile}"`,
     );
   }
-  const context = tls.createSecureContext({ cert, key, minVersion: MIN_TLS_VERSION });
-  return { context, subject: x509.subject.replace(/\n/g, ","), validTo: x509.validTo };
+  const cert = chain.map((certificate) => certificate.toString()).join("");
+  const context = tls.createSecureContext({
+    cert,
+    key: privateKey.pem,
+    minVersion: MIN_TLS_VERSION,
+  });
+  return {
+    context,
+    subject: x509.subject.replace(/\n/g, ","),
+    validTo: x509.validTo,
+    validFromMs: new Date(x509.validFrom).getTime(),
+    validToMs: new Date(x509.validTo).getTime(),
+  };
+}
+
+/**
+ * An expired or not yet valid certificate still serves (clients that do not
+ * verify, such as most MX senders, keep working), but every verifying client
+ * refuses it: the operator must hear of it at once, naming the file.
+ */
+function reportValidity(loaded: Loaded, certFile: string, log: Logger): void {
+  const nowMs = Date.now();
+  if (loaded.validToMs < nowMs) {
+    log.error("tls.cert_expired", { cert: certFile, until: loaded.validTo });
+  } else if (loaded.validFromMs > nowMs) {
+    log.error("tls.cert_not_yet_valid", {
+      cert: certFile,
+      from: new Date(loaded.validFromMs).toISOString(),
+    });
+  }
 }
 
 /**
@@ -112,6 +185,7 @@ export class TlsContextProvider {
       subject: loaded.subject,
       until: loaded.validTo,
     });
+    reportValidity(loaded, files.certFile, log);
     return new TlsContextProvider(files, loaded, log);
   }
 
@@ -130,6 +204,7 @@ export class TlsContextProvider {
         subject: loaded.subject,
         until: loaded.validTo,
       });
+      reportValidity(loaded, this.#certFile, this.#log);
     } catch (error) {
       this.#log.error("tls.reload_failed", { error: describe(error) });
     }

@@ -55,7 +55,9 @@ export async function handleAuth(session: Pop3Session, arg: string): Promise<Pop
   if (isSaslCancel(response)) throw new Pop3Error("Authentication cancelled");
   const credentials = decodePlainResponse(response);
   if ("error" in credentials) {
-    session.options.limiter.recordFailure(session.connection.remoteAddress);
+    const { limiter } = session.options;
+    const ip = session.connection.remoteAddress;
+    if (limiter.begin(ip).allowed) limiter.recordFailure(ip);
     logFailure(session, "?", "plain", credentials.error);
     throw new Pop3Error(`Invalid PLAIN response: ${credentials.error}`, { code: "AUTH" });
   }
@@ -78,20 +80,27 @@ async function login(
 ): Promise<Pop3Reply> {
   const { limiter, directory, mailboxes } = session.options;
   const ip = session.connection.remoteAddress;
-  const check = limiter.check(ip);
+  const check = limiter.begin(ip);
   if (!check.allowed) {
     logFailure(session, attempt.user, attempt.method, "blocked");
     throw new Pop3Error("Too many failed logins from your address; try again later", {
       code: "SYS/TEMP",
     });
   }
-  if (check.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, check.delayMs));
-  if (!(await directory.verifyLogin(attempt.user, attempt.password))) {
-    limiter.recordFailure(ip);
+  let isValid: boolean;
+  try {
+    if (check.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, check.delayMs));
+    isValid = await directory.verifyLogin(attempt.user, attempt.password);
+  } catch (error) {
+    limiter.cancel(ip);
+    throw error;
+  }
+  if (!isValid) {
+    limiter.recordFailure(ip, attempt.user);
     logFailure(session, attempt.user, attempt.method, "bad-credentials");
     throw new Pop3Error("Invalid user name or password", { code: "AUTH" });
   }
-  limiter.recordSuccess(ip);
+  limiter.recordSuccess(ip, attempt.user);
   const account = normalizeAddress(attempt.user);
   const mailbox = await mailboxes.openMailbox(account);
   const releaseLease = mailbox.tryLease();

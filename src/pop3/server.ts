@@ -8,7 +8,8 @@ export function startPop3Server(
   address: ListenAddress,
   options: Pop3ServerOptions,
 ): Promise<Listener> {
-  if (options.kind === "pop3s" && options.tls === null) {
+  const tls = options.tls;
+  if (options.kind === "pop3s" && tls === null) {
     throw new Error("POP3S needs --tls-cert and --tls-key");
   }
   return startListener(address, {
@@ -17,6 +18,8 @@ export function startPop3Server(
     idleTimeoutMs: options.idleTimeoutMs,
     busyLine: "-ERR [SYS/TEMP] Too many connections, try again later\r\n",
     log: options.log,
+    // POP3S: the listener does the handshake, so a client over the limit is just closed.
+    tls: options.kind === "pop3s" && tls !== null ? () => tls.context : undefined,
     onConnection: (connection) => new Pop3Session(connection, options).run(),
   });
 }

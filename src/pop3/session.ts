@@ -73,7 +73,8 @@ export class Pop3Session {
       port: this.connection.remotePort,
     });
     try {
-      if (this.options.kind === "pop3s" && !(await this.#startTls())) return;
+      // POP3S: the listener has done the handshake.
+      if (this.connection.tls !== null) this.log.info("pop3.tls", { ...this.connection.tls });
       this.#send({ text: `${this.options.hostname} Pillarbox POP3 ready` });
       while (!this.#isClosing) {
         const read = await this.connection.readLine(MAX_SASL_LINE_OCTETS + 2);

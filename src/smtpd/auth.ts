@@ -105,13 +105,25 @@ async function handleAuth(session: SmtpSession, arg: string): Promise<Reply> {
     throw Refusal.authTemporarilyBlocked();
   }
   const { user, password } = await readCredentials(session, mechanism, initial);
-  if (await session.options.directory.verifyLogin(user, password)) {
-    limiter?.recordSuccess(ip);
+  // Checks under way on other connections count too: refused now if they would block.
+  if (limiter && !limiter.begin(ip).allowed) {
+    session.log.info("auth.refused", { ip, proto: "smtp", reason: "too-many-failures" });
+    throw Refusal.authTemporarilyBlocked();
+  }
+  let isValid: boolean;
+  try {
+    isValid = await session.options.directory.verifyLogin(user, password);
+  } catch (error) {
+    limiter?.cancel(ip);
+    throw error;
+  }
+  if (isValid) {
+    limiter?.recordSuccess(ip, user);
     session.authUser = normalizeAddress(user);
     session.log.info("auth.ok", { user: session.authUser, mech: mechanism, proto: "smtp" });
     return reply(235, "2.7.0", "Authentication successful");
   }
-  limiter?.recordFailure(ip);
+  limiter?.recordFailure(ip, user);
   const next = limiter?.check(ip) ?? { allowed: true, delayMs: 0 };
   const { event, ...fields } = formatAuthFailureFields(ip, user, "smtp");
   session.options.log.warn(event, {

@@ -68,6 +68,52 @@ Deno.test("LoginLimiter resets an address after a success", () => {
   assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
 });
 
+Deno.test("LoginLimiter.begin() counts checks in progress: with ten under way the next is refused", () => {
+  const { limiter } = setup();
+  for (let i = 0; i < 10; i++) assert.equal(limiter.begin("192.0.2.1").allowed, true, `check ${i}`);
+  assert.equal(limiter.begin("192.0.2.1").allowed, false);
+  assert.equal(limiter.check("192.0.2.1").allowed, false);
+  for (let i = 0; i < 10; i++) limiter.recordFailure("192.0.2.1");
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: false, retryAfterMs: 15 * MINUTE });
+});
+
+Deno.test("LoginLimiter.cancel() gives back a check that never finished", () => {
+  const { limiter, fail } = setup();
+  fail("192.0.2.1", 9);
+  assert.equal(limiter.begin("192.0.2.1").allowed, true);
+  assert.equal(limiter.begin("192.0.2.1").allowed, false, "nine failures and one under way");
+  limiter.cancel("192.0.2.1");
+  assert.equal(limiter.begin("192.0.2.1").allowed, true);
+});
+
+Deno.test("LoginLimiter forgets checks that were never settled after a quiet window", () => {
+  const { limiter, clock } = setup();
+  for (let i = 0; i < 10; i++) limiter.begin("192.0.2.1");
+  assert.equal(limiter.check("192.0.2.1").allowed, false);
+  clock.ms += 15 * MINUTE;
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
+});
+
+Deno.test("LoginLimiter: a success forgives that account's failures only", () => {
+  const { limiter } = setup();
+  for (let i = 0; i < 9; i++) limiter.recordFailure("192.0.2.1", "alice@example.test");
+  limiter.recordSuccess("192.0.2.1", "mallory@example.test");
+  assert.equal(limiter.check("192.0.2.1").allowed, true);
+  limiter.recordFailure("192.0.2.1", "alice@example.test");
+  assert.equal(limiter.check("192.0.2.1").allowed, false, "the tenth failure still blocks");
+});
+
+Deno.test("LoginLimiter: the user's own typos are forgiven, in any case of the name", () => {
+  const { limiter } = setup();
+  for (let i = 0; i < 6; i++) limiter.recordFailure("192.0.2.1", "Alice@Example.test");
+  limiter.recordFailure("192.0.2.1", "bob@example.test");
+  limiter.recordSuccess("192.0.2.1", "alice@example.test");
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
+  assert.equal(limiter.trackedCount, 1, "bob's failure is still counted");
+  for (let i = 0; i < 9; i++) limiter.recordFailure("192.0.2.1", "carol@example.test");
+  assert.equal(limiter.check("192.0.2.1").allowed, false);
+});
+
 Deno.test("LoginLimiter does not punish other addresses", () => {
   const { limiter, fail } = setup();
   fail("192.0.2.1", 10);

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import * as net from "node:net";
+import * as tls from "node:tls";
 import { loadConfig } from "../../src/config/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { TlsConfigError, TlsContextProvider } from "../../src/net/mod.ts";
@@ -6,6 +8,34 @@ import { HAS_OPENSSL, makeTestCertificates } from "../e2e/certs.ts";
 
 function configWith(cert: string, key: string) {
   return loadConfig([`--tls-cert=${cert}`, `--tls-key=${key}`]).config;
+}
+
+/** Whether a client trusting `caFile` completes a verified handshake with `context`. */
+async function handshakes(context: tls.SecureContext, caFile: string): Promise<boolean> {
+  const server = net.createServer((raw) => {
+    const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+    secure.on("error", () => raw.destroy());
+    secure.on("secure", () => secure.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const client = tls.connect({
+        host: "127.0.0.1",
+        port,
+        servername: "localhost",
+        ca: Deno.readTextFileSync(caFile),
+      });
+      client.once("secureConnect", () => {
+        resolve(client.authorized);
+        client.destroy();
+      });
+      client.once("error", () => resolve(false));
+    });
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 function captureLog(): { log: Logger; lines: string[] } {
@@ -71,7 +101,43 @@ Deno.test({
         key: other.keyFile,
         error: /^Cannot use TLS key ".*test-leaf\.key": it does not match the certificate /,
       },
+      {
+        name: "a chain with the server's certificate after its issuer's",
+        cert: `${dir}/ca-first.pem`,
+        key: good.keyFile,
+        error:
+          /^Cannot use TLS certificate ".*ca-first\.pem": the certificate of the key ".*test-leaf\.key" must come first, before its chain \(it is certificate 2 of 2\)$/,
+      },
+      {
+        name: "a key file that holds only a certificate",
+        cert: good.certFile,
+        key: good.certFile,
+        error: /^Cannot use TLS key ".*test-leaf\.pem": no private key in it$/,
+      },
+      {
+        name: "a key protected by a passphrase",
+        cert: good.certFile,
+        key: `${dir}/locked.key`,
+        error: /^Cannot use TLS key ".*locked\.key": it is protected by a passphrase; /,
+      },
     ];
+    const locked = await new Deno.Command("openssl", {
+      args: [
+        "pkey",
+        "-in",
+        good.keyFile,
+        "-aes128",
+        "-passout",
+        "pass:x",
+        "-out",
+        `${dir}/locked.key`,
+      ],
+    }).output();
+    assert.ok(locked.success);
+    await Deno.writeTextFile(
+      `${dir}/ca-first.pem`,
+      Deno.readTextFileSync(good.caFile) + Deno.readTextFileSync(good.certFile),
+    );
     for (const { name, cert, key, error } of cases) {
       await assert.rejects(
         TlsContextProvider.fromConfig(configWith(cert, key), captureLog().log),
@@ -105,5 +171,68 @@ Deno.test({
     await provider.reload();
     assert.notEqual(provider.context, first);
     assert.match(lines.at(-1)!, /event=tls\.reloaded /);
+  },
+});
+
+Deno.test({
+  name:
+    "TlsContextProvider serves one file holding the certificate and the key (Postfix's default)",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    const files = await makeTestCertificates(dir);
+    const leaf = Deno.readTextFileSync(files.certFile);
+    const key = Deno.readTextFileSync(files.keyFile);
+    const cases = [
+      { name: "certificate then key", text: leaf + key },
+      { name: "key then certificate", text: key + leaf },
+    ];
+    for (const { name, text } of cases) {
+      const both = `${dir}/both.pem`;
+      await Deno.writeTextFile(both, text);
+      const provider = await TlsContextProvider.fromConfig(
+        configWith(both, both),
+        captureLog().log,
+      );
+      assert.ok(provider, name);
+      assert.equal(await handshakes(provider.context, files.caFile), true, name);
+    }
+  },
+});
+
+/** Signs the leaf of `makeTestCertificates(dir)` again, with a validity that ended a day ago. */
+async function signExpired(dir: string): Promise<void> {
+  const args = ["x509", "-req", "-in", "test-leaf.csr", "-CA", "test-ca.pem", "-CAkey"];
+  args.push("test-ca.key", "-days", "-1", "-out", "test-leaf.pem");
+  const output = await new Deno.Command("openssl", { args, cwd: dir, stderr: "null" }).output();
+  assert.ok(output.success, "openssl x509 -days -1");
+}
+
+Deno.test({
+  name: "TlsContextProvider logs an error naming an expired certificate, at start and on reload",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    const files = await makeTestCertificates(dir);
+    const good = Deno.readTextFileSync(files.certFile);
+    await signExpired(dir);
+    const { log, lines } = captureLog();
+    const provider = await TlsContextProvider.fromConfig(
+      configWith(files.certFile, files.keyFile),
+      log,
+    );
+    assert.ok(provider, "it still serves: clients that do not verify keep working");
+    assert.match(
+      lines.join("\n"),
+      /level=error event=tls\.cert_expired cert=.*test-leaf\.pem until=/,
+    );
+
+    await Deno.writeTextFile(files.certFile, good);
+    lines.length = 0;
+    await provider.reload();
+    assert.doesNotMatch(lines.join("\n"), /cert_expired/);
+    await signExpired(dir);
+    await provider.reload();
+    assert.match(lines.join("\n"), /level=error event=tls\.cert_expired cert=.*test-leaf\.pem/);
   },
 });

@@ -101,18 +101,25 @@ async function authenticate(session: ImapSession, cursor: CommandCursor): Promis
 /** Checks the password through the shared limiter and enters the authenticated state. */
 async function completeLogin(session: ImapSession, user: string, password: string): Promise<Done> {
   const ip = session.connection.remoteAddress;
-  const verdict = session.options.limiter.check(ip);
+  const verdict = session.options.limiter.begin(ip);
   if (!verdict.allowed) {
     throw no("Too many failed logins; try again later", "UNAVAILABLE");
   }
-  if (verdict.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
-  if (!(await session.options.directory.verifyLogin(user, password))) {
-    session.options.limiter.recordFailure(ip);
+  let isValid: boolean;
+  try {
+    if (verdict.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
+    isValid = await session.options.directory.verifyLogin(user, password);
+  } catch (error) {
+    session.options.limiter.cancel(ip);
+    throw error;
+  }
+  if (!isValid) {
+    session.options.limiter.recordFailure(ip, user);
     const { event, ...fields } = formatAuthFailureFields(ip, user, "imap");
     session.log.warn(event, fields);
     throw no("Invalid credentials", "AUTHENTICATIONFAILED");
   }
-  session.options.limiter.recordSuccess(ip);
+  session.options.limiter.recordSuccess(ip, user);
   // The account is the canonical address: " Bob@localhost" must not name `mail/localhost/ bob/`.
   session.user = normalizeAddress(user);
   await prepareAccount(session.options.mailboxes, session.user);
