@@ -1,0 +1,37 @@
+/**
+ * "250 only after the message is durable, and nothing accepted is lost or
+ * stored twice", under injected disk faults (see fault_injection.ts): a
+ * client that is told 451 must find nothing of its message anywhere, and a
+ * message that was told 250 is delivered exactly once.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "./harness.ts";
+import { failing, hasStrace, sendOne } from "./fault_injection.ts";
+import { filesIn } from "./smtp_dialog.ts";
+
+const BOB = "bob@example.test";
+
+Deno.test({
+  name: "a failed sync of queue/msg answers 451 and leaves the message out of the queue",
+  ignore: !hasStrace,
+  fn: async () => {
+    const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+    const server = await startServer({
+      spoolDir,
+      users: { [BOB]: "pw" },
+      wrap: failing({ syscalls: ["fsync"], errno: "EIO", paths: [`${spoolDir}/queue/msg`] }),
+    });
+    try {
+      const [code] = await sendOne({
+        port: server.ports.smtp!,
+        rcpts: ["carol@remote.test"],
+        subject: "refused",
+      });
+      assert.equal(code, 451);
+      // Told 451, the client sends it again: a copy left queued would go out twice.
+      assert.deepEqual(filesIn(`${spoolDir}/queue/msg`), []);
+    } finally {
+      await server.stop();
+    }
+  },
+});
