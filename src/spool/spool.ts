@@ -36,7 +36,9 @@ export interface QueuedMessage {
 /**
  * Delivers a just-received message at once where it can (local mailboxes),
  * durably, before the client is told 250. Returns the recipients it
- * finished; the spool queues the rest. `chunks` is the message as it will be
+ * finished; the spool queues the rest. It must finish all or none: if the
+ * queue write for the rest failed, the client would be told 451 for a
+ * message some recipients already have. `chunks` is the message as it will be
  * stored (trace headers included), without the envelope line.
  */
 export type ImmediateDelivery = (

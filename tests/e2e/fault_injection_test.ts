@@ -5,7 +5,7 @@
  * message that was told 250 is delivered exactly once.
  */
 import assert from "node:assert/strict";
-import { startServer } from "./harness.ts";
+import { maildirFiles, startServer } from "./harness.ts";
 import { failing, hasStrace, sendOne } from "./fault_injection.ts";
 import { filesIn } from "./smtp_dialog.ts";
 
@@ -29,6 +29,32 @@ Deno.test({
       });
       assert.equal(code, 451);
       // Told 451, the client sends it again: a copy left queued would go out twice.
+      assert.deepEqual(filesIn(`${spoolDir}/queue/msg`), []);
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "a message for a local and a remote recipient that the queue refuses reaches neither",
+  ignore: !hasStrace,
+  fn: async () => {
+    const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+    const server = await startServer({
+      spoolDir,
+      users: { [BOB]: "pw" },
+      wrap: failing({ syscalls: ["fsync"], errno: "EIO", paths: [`${spoolDir}/queue/msg`] }),
+    });
+    try {
+      const [code] = await sendOne({
+        port: server.ports.smtp!,
+        rcpts: [BOB, "carol@remote.test"],
+        subject: "refused",
+      });
+      assert.equal(code, 451);
+      // The client sends it again later: a copy in Bob's mailbox now would be his second.
+      assert.deepEqual(maildirFiles(spoolDir, BOB), []);
       assert.deepEqual(filesIn(`${spoolDir}/queue/msg`), []);
     } finally {
       await server.stop();
