@@ -5,7 +5,7 @@
  * message that was told 250 is delivered exactly once.
  */
 import assert from "node:assert/strict";
-import { maildirFiles, startServer } from "./harness.ts";
+import { maildirFiles, runCli, startServer, waitUntil } from "./harness.ts";
 import { failing, hasStrace, sendOne } from "./fault_injection.ts";
 import { filesIn } from "./smtp_dialog.ts";
 
@@ -58,6 +58,38 @@ Deno.test({
       assert.deepEqual(filesIn(`${spoolDir}/queue/msg`), []);
     } finally {
       await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "a Maildir whose sync fails keeps no copy, and the message is delivered once afterwards",
+  ignore: !hasStrace,
+  fn: async () => {
+    const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+    const newDir = `${spoolDir}/mail/example.test/bob/new`;
+    const first = await startServer({
+      spoolDir,
+      users: { [BOB]: "pw" },
+      wrap: failing({ syscalls: ["fsync"], errno: "EIO", paths: [newDir] }),
+    });
+    try {
+      const [code] = await sendOne({ port: first.ports.smtp!, rcpts: [BOB], subject: "once" });
+      assert.equal(code, 250); // the queue took it when the mailbox could not
+      await first.waitForLog(/event=msg\.deferred .*status=4\.2\.0/);
+      // Neither the write at accept time nor the queue's attempt is durable: both are retried.
+      assert.deepEqual(maildirFiles(spoolDir, BOB), []);
+    } finally {
+      await first.stop();
+    }
+    const retry = await runCli(["queue", "retry", "--all", `--spool-dir=${spoolDir}`]);
+    assert.equal(retry.code, 0, retry.stderr);
+    const second = await startServer({ spoolDir });
+    try {
+      await waitUntil(() => filesIn(`${spoolDir}/queue/msg`).length === 0, 10_000, "delivery");
+      assert.equal(maildirFiles(spoolDir, BOB).length, 1);
+    } finally {
+      await second.stop();
     }
   },
 });
