@@ -93,3 +93,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a delivery whose state cannot be saved is not made again at the next attempt", async () => {
+  // A closed port: every attempt for carol fails at once.
+  const server = await startServer({
+    users: { [BOB]: "pw" },
+    flags: ["--route=remote.test=127.0.0.1:9"],
+  });
+  const stateDir = `${server.spoolDir}/queue/state`;
+  const deferred =
+    () => (server.log().match(/event=msg\.deferred .*rcpt=carol@remote\.test/g) ?? []);
+  try {
+    // A file where the state folder should be: saving a state fails (ENOTDIR), nothing else does.
+    Deno.removeSync(stateDir, { recursive: true });
+    Deno.writeTextFileSync(stateDir, "");
+    const [code] = await sendOne({
+      port: server.ports.smtp!,
+      rcpts: [BOB, "carol@remote.test"],
+      subject: "state",
+    });
+    assert.equal(code, 250);
+    await server.waitForLog(/event=delivery\.crash .*Not a directory/);
+    assert.equal(maildirFiles(server.spoolDir, BOB).length, 1);
+    Deno.removeSync(stateDir);
+    Deno.mkdirSync(stateDir);
+    const retry = await runCli(["queue", "retry", "--all", `--spool-dir=${server.spoolDir}`]);
+    assert.equal(retry.code, 0, retry.stderr);
+    await waitUntil(() => deferred().length === 2, 10_000, "the second attempt");
+    assert.equal(maildirFiles(server.spoolDir, BOB).length, 1, "Bob has his copy once");
+  } finally {
+    await server.stop();
+  }
+});
