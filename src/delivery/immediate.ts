@@ -4,6 +4,12 @@
  * into new/, fsync), so a local message costs one durable write instead of
  * a queue write plus a mailbox write. Anything that fails here simply stays
  * for the queue, which tries again later.
+ *
+ * Only a message whose every recipient is a local account is delivered here.
+ * With others, the queue write that follows could still fail, and the
+ * client, told 451, would send the message again: the local recipients
+ * would get it twice. Such a message goes to the queue whole (still one
+ * durable write before the 250).
  */
 import type { Logger } from "../log/mod.ts";
 import type { MaildirStore } from "../mailbox/mod.ts";
@@ -20,12 +26,12 @@ export function immediateLocalDelivery(options: {
   log: Logger;
 }): ImmediateDelivery {
   return async (envelope: Envelope, chunks: readonly Uint8Array[]) => {
-    const local: string[] = [];
-    for (const rcpt of envelope.rcpts) {
-      const domain = rcpt.slice(rcpt.lastIndexOf("@") + 1).toLowerCase();
-      if (options.isLocalDomain(domain) && await options.hasAccount(rcpt)) local.push(rcpt);
-    }
+    const local = envelope.rcpts;
     if (local.length === 0) return [];
+    for (const rcpt of local) {
+      const domain = rcpt.slice(rcpt.lastIndexOf("@") + 1).toLowerCase();
+      if (!options.isLocalDomain(domain) || !await options.hasAccount(rcpt)) return [];
+    }
     const returnPath = encoder.encode(`Return-Path: <${envelope.from}>\r\n`);
     try {
       await options.maildir.deliver(local, [returnPath, ...chunks]);

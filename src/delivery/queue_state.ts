@@ -51,6 +51,12 @@ export class QueueStateStore {
    * initial state says, and a rescan clears it up once the message is gone.
    */
   readonly #fresh = new Set<string>();
+  /**
+   * States whose save failed (a disk error): the outcomes of that attempt
+   * are known only here, and the next attempt must go by them, or a
+   * recipient already delivered to would get the message again.
+   */
+  readonly #unsaved = new Map<string, QueueState>();
 
   /** `spares`: where removed state files go (see SpareFiles); without it they are deleted. */
   constructor(options: { spoolDir: string; spares?: SpareFiles | null }) {
@@ -68,8 +74,13 @@ export class QueueStateStore {
     await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
   }
 
-  /** The saved state, or the initial one if none was saved (or it is unreadable). */
+  /**
+   * The saved state (or the last one whose save failed), or the initial one
+   * if none was saved (or it is unreadable).
+   */
   async load(qid: string, rcpts: readonly string[]): Promise<QueueState> {
+    const unsaved = this.#unsaved.get(qid);
+    if (unsaved) return unsaved;
     if (this.#fresh.has(qid)) return initialState(rcpts);
     try {
       const saved = JSON.parse(await Deno.readTextFile(join(this.dir, qid))) as QueueState;
@@ -89,12 +100,23 @@ export class QueueStateStore {
   /** Replaces the state atomically (tmp, fsync, rename, fsync dir). */
   async save(qid: string, state: QueueState): Promise<void> {
     this.#fresh.delete(qid);
-    await writeFileAtomic(join(this.dir, qid), [new TextEncoder().encode(JSON.stringify(state))], {
-      tmpDir: this.#tmpDir,
-    });
+    try {
+      await writeFileAtomic(
+        join(this.dir, qid),
+        [new TextEncoder().encode(JSON.stringify(state))],
+        {
+          tmpDir: this.#tmpDir,
+        },
+      );
+    } catch (error) {
+      this.#unsaved.set(qid, state);
+      throw error;
+    }
+    this.#unsaved.delete(qid);
   }
 
   async remove(qid: string): Promise<void> {
+    this.#unsaved.delete(qid);
     if (this.#fresh.delete(qid)) return;
     const path = join(this.dir, qid);
     await (this.#spares ? this.#spares.recycle(path) : Deno.remove(path)).catch(() => {});

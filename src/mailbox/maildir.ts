@@ -86,7 +86,8 @@ export class MaildirStore {
   /**
    * Delivers one message to every account in `accounts`. Resolves once the
    * message is durable in each `new/`; rejects if any mailbox could not be
-   * written (some may then have it: a retry gives a duplicate, never a loss).
+   * written, and then none keeps it (after a crash some may: a retry gives a
+   * duplicate, never a loss).
    */
   async deliver(accounts: readonly string[], chunks: readonly Uint8Array[]): Promise<void> {
     if (accounts.length === 0) return;
@@ -107,7 +108,17 @@ export class MaildirStore {
       if (failure !== null) await discardFresh(again, null);
     } else if (failure !== null) await discardFresh(written, null);
     if (failure !== null) throw failure;
-    await Promise.all(dirs.map((dir) => syncDir(`${dir}/new`)));
+    try {
+      await Promise.all(dirs.map((dir) => syncDir(`${dir}/new`)));
+    } catch (error) {
+      // Not known to be on disk, and the caller tries again: no copy may stay to be doubled.
+      for (const dir of dirs) {
+        try {
+          Deno.removeSync(`${dir}/new/${name}`);
+        } catch { /* a duplicate at worst */ }
+      }
+      throw error;
+    }
     for (const account of unique) for (const listener of this.#listeners) listener(account);
   }
 

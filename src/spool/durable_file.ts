@@ -49,7 +49,11 @@ async function handleFor(dir: string): Promise<Deno.FsFile> {
   if (handles.size > MAX_OPEN_HANDLES) {
     const [oldest, old] = handles.entries().next().value as [string, { file: Deno.FsFile }];
     handles.delete(oldest);
-    if (!states.get(oldest)?.running) closeQuietly(old.file);
+    // A sync of that folder in progress uses the handle: close it once that is done.
+    const running = states.get(oldest)?.running;
+    const close = () => closeQuietly(old.file);
+    if (running) running.then(close, close);
+    else close();
   }
   return file;
 }

@@ -176,8 +176,13 @@ export class SpareFiles {
       const path = `${this.dir}/${spare.name}`;
       try {
         return { path, file: Deno.openSync(path, { write: true }), size: spare.size };
-      } catch {
+      } catch (error) {
         // Removed behind our back: try the next one.
+        if (error instanceof Deno.errors.NotFound) continue;
+        // Out of descriptors, say: the file is still a spare, and so are the others.
+        this.#park(spare.name, spare.size);
+        this.#heldBytes += spare.size;
+        return null;
       }
     }
     return null;

@@ -36,7 +36,9 @@ export interface QueuedMessage {
 /**
  * Delivers a just-received message at once where it can (local mailboxes),
  * durably, before the client is told 250. Returns the recipients it
- * finished; the spool queues the rest. `chunks` is the message as it will be
+ * finished; the spool queues the rest. It must finish all or none: if the
+ * queue write for the rest failed, the client would be told 451 for a
+ * message some recipients already have. `chunks` is the message as it will be
  * stored (trace headers included), without the envelope line.
  */
 export type ImmediateDelivery = (
@@ -147,14 +149,23 @@ export class Spool {
         await writeWithSpill(tmpPath, head, spillFile, tail);
       }
       // link, not rename: a name already taken fails (451) instead of replacing a message.
-      Deno.linkSync(writtenPath, `${this.msgDir}/${qid}`);
+      const queuedPath = `${this.msgDir}/${qid}`;
+      Deno.linkSync(writtenPath, queuedPath);
       const linked = writtenPath;
       writtenPath = null;
       // A leftover in tmp/ is swept at the next start; one in spare/ is a spare still linked.
       try {
         Deno.removeSync(linked);
       } catch { /* see above */ }
-      await syncDir(this.msgDir);
+      try {
+        await syncDir(this.msgDir);
+      } catch (error) {
+        // Not known to be on disk, and the client, told 451, sends it again: none may stay queued.
+        try {
+          Deno.removeSync(queuedPath);
+        } catch { /* a duplicate at worst */ }
+        throw error;
+      }
     } catch (error) {
       if (writtenPath !== null) await discardFresh(writtenPath, this.spares);
       throw error;

@@ -45,6 +45,12 @@ export interface StartOptions {
   users?: Record<string, string>;
   /** Text of the aliases file. */
   aliases?: string;
+  /**
+   * A command the server runs under, e.g. `["strace", ...options]` (the
+   * server's own command follows). Signals then go to the server itself: a
+   * tracer does not pass them on.
+   */
+  wrap?: string[];
 }
 
 /** A fresh temporary directory owned by one test. */
@@ -102,8 +108,15 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     "--spare-files=64",
     ...(options.flags ?? []),
   ];
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...SERVER_PERMISSIONS, MAIN, "serve", ...flags],
+  let command = [Deno.execPath(), "run", ...SERVER_PERMISSIONS, MAIN, "serve", ...flags];
+  /** Where a wrapped server's pid is written: a shell notes its own, then becomes the server. */
+  const pidFile = options.wrap ? Deno.makeTempFileSync({ prefix: "pillarbox-pid-" }) : null;
+  if (options.wrap && pidFile) {
+    command = [...options.wrap, "sh", "-c", 'echo $$ > "$0" && exec "$@"', pidFile, ...command];
+  }
+  const [program, ...args] = command as [string, ...string[]];
+  const child = new Deno.Command(program, {
+    args,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -158,21 +171,26 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     ports[match[1] as string] = Number(match[2]);
   }
   let isStopped = false;
+  const sendSignal = (signal: Deno.Signal) => {
+    if (pidFile === null) return child.kill(signal);
+    Deno.kill(Number(Deno.readTextFileSync(pidFile)), signal);
+  };
   const finish = async (signal: Deno.Signal) => {
     if (isStopped) return;
     isStopped = true;
     try {
-      child.kill(signal);
+      sendSignal(signal);
     } catch { /* already gone */ }
     await status;
     await pumps;
+    if (pidFile !== null) await Deno.remove(pidFile).catch(() => {});
   };
   return {
     spoolDir,
     ports,
     log: () => logText,
     waitForLog,
-    signal: (signal) => child.kill(signal),
+    signal: sendSignal,
     stop: () => finish("SIGTERM"),
     kill: () => finish("SIGKILL"),
   };

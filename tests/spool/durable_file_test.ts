@@ -208,3 +208,47 @@ Deno.test("syncDirSoon() gives every caller in one window the same sync, and a l
   await Promise.all([later, other]);
   await assert.rejects(() => syncDirSoon(`${dir}/missing`, 1));
 });
+
+const DURABLE_FILE = new URL("../../src/spool/durable_file.ts", import.meta.url).href;
+
+/**
+ * In a process of its own (it reads /proc/self/fd): makes a folder the oldest
+ * of the 128 cached handles, then caches one more while that folder's sync
+ * runs (after a change, so the sync waits for the disk). Prints how many
+ * descriptors are still open on the evicted folder once every sync is done.
+ */
+const EVICT_WHILE_SYNCING = `
+const { syncDir } = await import(${JSON.stringify(DURABLE_FILE)});
+const root = Deno.makeTempDirSync({ prefix: "pillarbox-dir-handles-" });
+let made = 0;
+const fresh = () => { const dir = root + "/d" + made++; Deno.mkdirSync(dir); return dir; };
+for (let i = 0; i < 128; i++) await syncDir(fresh());
+const evicted = fresh();
+await syncDir(evicted);
+for (let i = 0; i < 127; i++) await syncDir(fresh());
+Deno.writeTextFileSync(evicted + "/new-file", "x");
+await Promise.all([syncDir(evicted), syncDir(fresh())]);
+await new Promise((resolve) => setTimeout(resolve, 0));
+let open = 0;
+for (const entry of Deno.readDirSync("/proc/self/fd")) {
+  try { if (Deno.readLinkSync("/proc/self/fd/" + entry.name) === evicted) open++; } catch {}
+}
+Deno.removeSync(root, { recursive: true });
+console.log(open);
+`;
+
+Deno.test({
+  name: "syncDir() closes the handle it evicts from its cache when that folder's sync is done",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", EVICT_WHILE_SYNCING],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(output.success, new TextDecoder().decode(output.stderr));
+    // Left open, one descriptor leaks at each such eviction: with more folders
+    // than handles (many mailboxes), the server would run out of them.
+    assert.equal(new TextDecoder().decode(output.stdout).trim(), "0");
+  },
+});
