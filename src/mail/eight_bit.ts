@@ -28,6 +28,8 @@ interface EntityOptions {
   isTop: boolean;
   isBodyConverted: boolean;
   headers: "none" | "top" | "all";
+  /** The Content-Type of an entity without one: message/rfc822 in a digest (RFC 2046 5.1.5). */
+  defaultType?: string;
 }
 
 /** Whether any byte has the high bit set (checked four bytes at a time). */
@@ -58,22 +60,23 @@ const HAS_8BIT = /[\x80-\xff]/;
 
 function convertEntity(entity: string, options: EntityOptions): string {
   const isHeaderEncoded = options.headers === "all" || (options.headers === "top" && options.isTop);
-  const split = entity.search(/\r\n\r\n/);
-  if (split < 0) return isHeaderEncoded ? encodeHeaderSection(entity) : entity;
-  const header = isHeaderEncoded
-    ? encodeHeaderSection(entity.slice(0, split + 2))
-    : entity.slice(0, split + 2);
+  // An entity opening with a blank line has an empty header section (RFC 2046 5.1.1).
+  const split = entity.startsWith("\r\n") ? -2 : entity.search(/\r\n\r\n/);
+  if (split === -1) return isHeaderEncoded ? encodeHeaderSection(entity) : entity;
+  const rawHeader = entity.slice(0, split + 2);
+  const header = isHeaderEncoded && rawHeader !== "" ? encodeHeaderSection(rawHeader) : rawHeader;
   const body = entity.slice(split + 4);
   if (!HAS_8BIT.test(body)) return header + "\r\n" + body;
-  const inner = { ...options, isTop: false };
-  const contentType = headerValue(header, "content-type") ?? "text/plain";
+  const inner = { ...options, isTop: false, defaultType: undefined };
+  const contentType = headerValue(header, "content-type") ?? options.defaultType ?? "text/plain";
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
   const encoding = (headerValue(header, "content-transfer-encoding") ?? "7bit").trim()
     .toLowerCase();
   if (mediaType.startsWith("multipart/")) {
     const boundary = parameter(contentType, "boundary");
     if (boundary) {
-      const parts = convertMultipart(body, boundary, inner);
+      const defaultType = mediaType === "multipart/digest" ? "message/rfc822" : undefined;
+      const parts = convertMultipart(body, boundary, { ...inner, defaultType });
       return markedHeader(header, options) + "\r\n" + parts;
     }
   }
@@ -120,7 +123,7 @@ function convertMultipart(body: string, boundary: string, options: EntityOptions
 
 /** The header section with Content-Transfer-Encoding set to `encoding`. */
 function withEncoding(header: string, encoding: string, options: { isTop: boolean }): string {
-  const lines = header.slice(0, -2).split("\r\n");
+  const lines = header === "" ? [] : header.slice(0, -2).split("\r\n");
   const kept: string[] = [];
   let isSkipping = false;
   for (const line of lines) {
