@@ -50,6 +50,12 @@ const CASES: { name: string; message: string }[] = [
       "--d\r\n\r\nSubject: one\r\n\r\nfirst \xc3\xa9\r\n--d\r\n\r\nSubject: two\r\n" +
       "Content-Type: text/plain; charset=iso-8859-1\r\n\r\nsecond \xe9\r\n--d--\r\n",
   },
+  {
+    name: "a text line whose soft line break would leave a boundary delimiter on a line",
+    message: MULTI("b1") + "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\xc3\xa9\r\n" +
+      "a".repeat(75) +
+      "--b1\r\nend\r\n--b1\r\nContent-Type: text/plain\r\n\r\nsecond\r\n--b1--\r\n",
+  },
 ];
 
 for (const { name, message } of CASES) {
