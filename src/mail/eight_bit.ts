@@ -14,6 +14,7 @@
  */
 import { fromLatin1, toLatin1 } from "./latin1.ts";
 import { encodeHeaderSection } from "./header_encoding.ts";
+import { parseContentType } from "./mime_structure.ts";
 import { encodeQuotedPrintable } from "./quoted_printable.ts";
 
 /** What `downgradeTo7bit` converts. */
@@ -68,12 +69,16 @@ function convertEntity(entity: string, options: EntityOptions): string {
   const body = entity.slice(split + 4);
   if (!HAS_8BIT.test(body)) return header + "\r\n" + body;
   const inner = { ...options, isTop: false, defaultType: undefined };
-  const contentType = headerValue(header, "content-type") ?? options.defaultType ?? "text/plain";
-  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+  // Parsed as a structured field: comments skipped, a ";" or "boundary=" inside a quoted
+  // value of another parameter taken as that value's text.
+  const contentType = parseContentType(
+    headerValue(header, "content-type") ?? options.defaultType ?? "text/plain",
+  );
+  const mediaType = `${contentType.type}/${contentType.subtype}`;
   const encoding = (headerValue(header, "content-transfer-encoding") ?? "7bit").trim()
     .toLowerCase();
   if (mediaType.startsWith("multipart/")) {
-    const boundary = parameter(contentType, "boundary");
+    const boundary = contentType.params.find(([name]) => name === "boundary")?.[1];
     if (boundary) {
       const defaultType = mediaType === "multipart/digest" ? "message/rfc822" : undefined;
       const parts = convertMultipart(body, boundary, { ...inner, defaultType });
@@ -148,14 +153,6 @@ function headerValue(header: string, name: string): string | null {
     }
   }
   return null;
-}
-
-/** A Content-Type parameter (quoted or not), or null. */
-function parameter(value: string, name: string): string | null {
-  const pattern = new RegExp(`;\\s*${name}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]+))`, "i");
-  const match = pattern.exec(value);
-  if (!match) return null;
-  return match[1] !== undefined ? match[1].replace(/\\(.)/g, "$1") : match[2] ?? null;
 }
 
 function base64Lines(body: string): string {

@@ -56,6 +56,12 @@ const CASES: { name: string; message: string }[] = [
       "a".repeat(75) +
       "--b1\r\nend\r\n--b1\r\nContent-Type: text/plain\r\n\r\nsecond\r\n--b1--\r\n",
   },
+  {
+    name: 'a multipart whose Content-Type quotes "boundary=" in another parameter',
+    message: `${HEAD}MIME-Version: 1.0\r\n` +
+      'Content-Type: multipart/mixed; x-note="see; boundary=zz"; boundary=b1\r\n\r\n' +
+      "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx \xc3\xa9\r\n--b1--\r\n",
+  },
 ];
 
 for (const { name, message } of CASES) {
