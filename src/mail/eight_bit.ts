@@ -14,6 +14,7 @@
  */
 import { fromLatin1, toLatin1 } from "./latin1.ts";
 import { encodeHeaderSection } from "./header_encoding.ts";
+import { parseContentType } from "./mime_structure.ts";
 import { encodeQuotedPrintable } from "./quoted_printable.ts";
 
 /** What `downgradeTo7bit` converts. */
@@ -28,6 +29,8 @@ interface EntityOptions {
   isTop: boolean;
   isBodyConverted: boolean;
   headers: "none" | "top" | "all";
+  /** The Content-Type of an entity without one: message/rfc822 in a digest (RFC 2046 5.1.5). */
+  defaultType?: string;
 }
 
 /** Whether any byte has the high bit set (checked four bytes at a time). */
@@ -58,22 +61,27 @@ const HAS_8BIT = /[\x80-\xff]/;
 
 function convertEntity(entity: string, options: EntityOptions): string {
   const isHeaderEncoded = options.headers === "all" || (options.headers === "top" && options.isTop);
-  const split = entity.search(/\r\n\r\n/);
-  if (split < 0) return isHeaderEncoded ? encodeHeaderSection(entity) : entity;
-  const header = isHeaderEncoded
-    ? encodeHeaderSection(entity.slice(0, split + 2))
-    : entity.slice(0, split + 2);
+  // An entity opening with a blank line has an empty header section (RFC 2046 5.1.1).
+  const split = entity.startsWith("\r\n") ? -2 : entity.search(/\r\n\r\n/);
+  if (split === -1) return isHeaderEncoded ? encodeHeaderSection(entity) : entity;
+  const rawHeader = entity.slice(0, split + 2);
+  const header = isHeaderEncoded && rawHeader !== "" ? encodeHeaderSection(rawHeader) : rawHeader;
   const body = entity.slice(split + 4);
   if (!HAS_8BIT.test(body)) return header + "\r\n" + body;
-  const inner = { ...options, isTop: false };
-  const contentType = headerValue(header, "content-type") ?? "text/plain";
-  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+  const inner = { ...options, isTop: false, defaultType: undefined };
+  // Parsed as a structured field: comments skipped, a ";" or "boundary=" inside a quoted
+  // value of another parameter taken as that value's text.
+  const contentType = parseContentType(
+    headerValue(header, "content-type") ?? options.defaultType ?? "text/plain",
+  );
+  const mediaType = `${contentType.type}/${contentType.subtype}`;
   const encoding = (headerValue(header, "content-transfer-encoding") ?? "7bit").trim()
     .toLowerCase();
   if (mediaType.startsWith("multipart/")) {
-    const boundary = parameter(contentType, "boundary");
+    const boundary = contentType.params.find(([name]) => name === "boundary")?.[1];
     if (boundary) {
-      const parts = convertMultipart(body, boundary, inner);
+      const defaultType = mediaType === "multipart/digest" ? "message/rfc822" : undefined;
+      const parts = convertMultipart(body, boundary, { ...inner, defaultType });
       return markedHeader(header, options) + "\r\n" + parts;
     }
   }
@@ -120,7 +128,7 @@ function convertMultipart(body: string, boundary: string, options: EntityOptions
 
 /** The header section with Content-Transfer-Encoding set to `encoding`. */
 function withEncoding(header: string, encoding: string, options: { isTop: boolean }): string {
-  const lines = header.slice(0, -2).split("\r\n");
+  const lines = header === "" ? [] : header.slice(0, -2).split("\r\n");
   const kept: string[] = [];
   let isSkipping = false;
   for (const line of lines) {
@@ -145,14 +153,6 @@ function headerValue(header: string, name: string): string | null {
     }
   }
   return null;
-}
-
-/** A Content-Type parameter (quoted or not), or null. */
-function parameter(value: string, name: string): string | null {
-  const pattern = new RegExp(`;\\s*${name}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]+))`, "i");
-  const match = pattern.exec(value);
-  if (!match) return null;
-  return match[1] !== undefined ? match[1].replace(/\\(.)/g, "$1") : match[2] ?? null;
 }
 
 function base64Lines(body: string): string {

@@ -16,15 +16,21 @@ function encodeLine(line: string): string {
     const isLast = i === line.length - 1;
     const isLiteral = (code >= 33 && code <= 126 && code !== 61) ||
       ((code === 32 || code === 9) && !isLast);
-    // A dot opening a line is encoded so no encoded line reads as an SMTP terminator.
-    const isLeadingDot = code === 46 && current === "";
-    const token = isLiteral && !isLeadingDot ? line[i]! : "=" + HEX[code >> 4] + HEX[code & 15];
+    let token = isLiteral ? line[i]! : escape(code);
     // Keep room for the soft break "=" (RFC 2045 rule 5).
     if (current.length + token.length > MAX_LINE - 1) {
       out += current + "=\r\n";
       current = "";
     }
+    // A dot opening a line is encoded so no encoded line reads as an SMTP terminator, and
+    // a hyphen so that no line a soft break starts can read as a MIME boundary delimiter
+    // ("--boundary" in mid-line is content; alone on a line it ends the part: RFC 2046 5.1.1).
+    if (current === "" && (code === 46 || (code === 45 && out !== ""))) token = escape(code);
     current += token;
   }
   return out + current;
+}
+
+function escape(code: number): string {
+  return "=" + HEX[code >> 4] + HEX[code & 15];
 }

@@ -22,6 +22,21 @@ const QP: { name: string; input: string; output: string }[] = [
     input: "x".repeat(74) + "\xe9",
     output: "x".repeat(74) + "=\r\n=E9",
   },
+  {
+    name: "a hyphen opening a line after a soft break is encoded (no boundary look-alike)",
+    input: "x".repeat(75) + "--b1",
+    output: "x".repeat(75) + "=\r\n=2D-b1",
+  },
+  {
+    name: "a hyphen opening a line of the text stays as it is",
+    input: "-- sig",
+    output: "-- sig",
+  },
+  {
+    name: "a dot opening a line after a soft break is encoded",
+    input: "x".repeat(75) + ".",
+    output: "x".repeat(75) + "=\r\n=2E",
+  },
 ];
 for (const { name, input, output } of QP) {
   Deno.test(`encodeQuotedPrintable(): ${name}`, () => {
