@@ -201,3 +201,25 @@ Deno.test("a bare CR inside a header line does not start a field for ENVELOPE or
     await server.stop();
   }
 });
+
+Deno.test("an empty Content-Language is NIL in BODYSTRUCTURE, never an empty list", async () => {
+  // RFC 3501 9: body-fld-lang = nstring / "(" string *(SP string) ")": "()" is not allowed.
+  const message = (language: string) =>
+    `From: a@remote.test\r\nContent-Language: ${language}\r\n\r\nbody\r\n`;
+  const { server, client } = await mailboxWith([message(","), message(""), message(" en ,, de")]);
+  try {
+    const structure = await command(client, "f", "FETCH 1:3 BODYSTRUCTURE");
+    const tail = ' "7BIT" 6 1 NIL NIL LANGUAGE NIL))';
+    assert.deepEqual(structure.slice(0, 3), [
+      '* 1 FETCH (BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL' +
+      tail.replace("LANGUAGE", "NIL"),
+      '* 2 FETCH (BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL' +
+      tail.replace("LANGUAGE", "NIL"),
+      '* 3 FETCH (BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL' +
+      tail.replace("LANGUAGE", '("en" "de")'),
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
