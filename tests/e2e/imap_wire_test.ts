@@ -203,6 +203,9 @@ Deno.test("malformed commands get BAD and the session goes on", async () => {
       ["x13 UID  FETCH 1 FLAGS", /^x13 BAD /],
       // RFC 5161 3.1: ENABLE only before a mailbox is selected.
       ["x14 ENABLE CONDSTORE", /^x14 BAD /],
+      // RFC 3501 9: a quoted string holds no NUL (CHAR is %x01-7F).
+      ['x15 STATUS "IN\x00BOX" (MESSAGES)', /^x15 BAD /],
+      ['x16 SEARCH SUBJECT "a\x00b"', /^x16 BAD /],
       [`x9 UID FETCH ${oddNumbers(10_001)} FLAGS`, /^x9 BAD /],
       [`x10 UID FETCH ${oddNumbers(10_000)} FLAGS`, /^x10 OK /],
     ];
