@@ -63,6 +63,8 @@ Deno.test("a FETCH by sequence number holds back another session's EXPUNGE until
     const fetch = await command(one, "f", "FETCH 1:* (UID)");
     assert.ok(!fetch.some((line) => line.includes("EXPUNGE")), fetch.join("\n"));
     assert.ok(fetch.includes("* 2 FETCH (UID 2)"));
+    // RFC 2180 4.1.2: the data of message 1 is gone, and the client is told so.
+    assert.match(fetch.at(-1)!, /^f NO /);
     const noop = await command(one, "n", "NOOP");
     assert.deepEqual(noop.slice(0, 1), ["* 1 EXPUNGE"]);
   } finally {
