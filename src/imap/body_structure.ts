@@ -58,10 +58,9 @@ function extensions(header: string): string[] {
     }
   }
   const language = headerValue(header, "content-language");
-  const languages = language === null ? [] : language.split(",").map((tag) => tag.trim());
-  const languageField = languages.length === 0
-    ? "NIL"
-    : parenList(languages.filter((tag) => tag !== "").map((tag) => nstring(tag)));
+  const languages = (language ?? "").split(",").map((tag) => tag.trim()).filter((tag) => tag);
+  // body-fld-lang (RFC 3501 9) has no empty list: no tag at all is NIL.
+  const languageField = languages.length === 0 ? "NIL" : parenList(languages.map(nstring));
   return [dispositionField, languageField, nstring(headerValue(header, "content-location"))];
 }
 

@@ -107,6 +107,8 @@ export class CommandCursor {
     while (true) {
       const char = this.peek();
       if (char === "") throw bad("Unterminated quoted string");
+      // RFC 3501 9: QUOTED-CHAR is a TEXT-CHAR, a CHAR (%x01-7F) but CR and LF.
+      if (char === "\x00") throw bad("NUL in quoted string");
       this.#pos++;
       if (char === '"') return value;
       if (char === "\\") {

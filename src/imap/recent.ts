@@ -2,7 +2,8 @@
  * \Recent (RFC 3501 2.3.2): a message is recent in exactly one session, the
  * first to select its mailbox read-write after it arrived. Messages still
  * in `new/` are candidates; this process remembers which were claimed, per
- * shared `Mailbox` instance.
+ * shared `Mailbox` instance, until the claiming session has moved them to
+ * `cur/` (`SelectedMailbox`), which every later instance and process sees.
  */
 import type { Mailbox, MessageInfo } from "../mailbox/mod.ts";
 

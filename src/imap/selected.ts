@@ -25,6 +25,7 @@ export class SelectedMailbox {
   #wake: (() => void) | null = null;
   readonly #origin: unknown;
   readonly #onGone: (reason: "deleted" | "renamed") => void;
+  #claimsSaved: Promise<void> = Promise.resolve();
 
   constructor(
     mailbox: Mailbox,
@@ -161,9 +162,23 @@ export class SelectedMailbox {
     this.#wake = null;
   }
 
+  /**
+   * Resolves when this session's claims so far are on disk: the claimed
+   * messages moved from new/ to cur/, so that no later session (after the
+   * mailbox left the idle cache, or a restart) sees them \Recent again.
+   */
+  claimsSaved(): Promise<void> {
+    return this.#claimsSaved;
+  }
+
   #claim(messages: readonly MessageInfo[]): void {
     if (this.isReadOnly) return;
-    for (const uid of claimRecent(this.mailbox, messages)) this.#recent.add(uid);
+    const mine = claimRecent(this.mailbox, messages);
+    for (const uid of mine) this.#recent.add(uid);
+    if (mine.length === 0) return;
+    // A message still in new/ is unclaimed to every process that opens the folder.
+    // A failed move leaves the claim to this process alone (the message stays intact).
+    this.#claimsSaved = this.mailbox.store(mine, {}).then(() => {}, () => {});
   }
 
   #onChange(change: MailboxChange): void {

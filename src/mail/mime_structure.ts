@@ -145,10 +145,19 @@ function delimiterStart(text: string, lineStart: number): number {
 
 /** The unfolded value of the first `name` field in `header` (name lowercased), or null. */
 export function headerValue(header: string, name: string): string | null {
-  const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")}[ \t]*:`, "im");
-  const match = pattern.exec(header);
-  if (match === null) return null;
-  let end = match.index + match[0].length;
+  // Lines start only after LF: a lone CR inside a field (APPEND keeps one) starts no field,
+  // as a multiline regex's "^" would have it.
+  const pattern = new RegExp(`${name.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")}[ \t]*:`, "iy");
+  let start = 0;
+  while (true) {
+    pattern.lastIndex = start;
+    if (pattern.test(header)) break;
+    const lf = header.indexOf("\n", start);
+    if (lf < 0) return null;
+    start = lf + 1;
+  }
+  const valueStart = pattern.lastIndex;
+  let end = valueStart;
   while (true) {
     const lf = header.indexOf("\n", end);
     if (lf < 0 || !/[ \t]/.test(header[lf + 1] ?? "")) {
@@ -157,7 +166,7 @@ export function headerValue(header: string, name: string): string | null {
     }
     end = lf + 1;
   }
-  return header.slice(match.index + match[0].length, end).replace(/\r?\n(?=[ \t])/g, "").trim();
+  return header.slice(valueStart, end).replace(/\r?\n(?=[ \t])/g, "").trim();
 }
 
 /** Parses a Content-Type value; defaults to text/plain (message/rfc822 inside a digest). */

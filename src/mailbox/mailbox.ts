@@ -237,9 +237,17 @@ export class Mailbox {
       const tmp = join(this.dir, "tmp", base);
       await writeFileDurably(tmp, chunks);
       const fileName = curName(base, letters);
-      await Deno.rename(tmp, join(this.dir, "cur", fileName));
-      await syncDir(join(this.dir, "cur"));
-      const [uid] = await this.#index.assign([base]);
+      const path = join(this.dir, "cur", fileName);
+      let uid: number | undefined;
+      try {
+        await Deno.rename(tmp, path);
+        await syncDir(join(this.dir, "cur"));
+        [uid] = await this.#index.assign([base]);
+      } catch (error) {
+        // The caller is told it failed and will try again: no copy may stay behind.
+        await Deno.remove(path).catch(() => Deno.remove(tmp)).catch(() => {});
+        throw error;
+      }
       const entry = makeEntry(null, {
         uid: uid as number,
         base,

@@ -5,7 +5,7 @@
  * message that was told 250 is delivered exactly once.
  */
 import assert from "node:assert/strict";
-import { maildirFiles, runCli, startServer, waitUntil } from "./harness.ts";
+import { maildirFiles, python, runCli, startServer, waitUntil } from "./harness.ts";
 import { failing, hasStrace, sendOne } from "./fault_injection.ts";
 import { filesIn } from "./smtp_dialog.ts";
 
@@ -124,4 +124,42 @@ Deno.test("a delivery whose state cannot be saved is not made again at the next 
   } finally {
     await server.stop();
   }
+});
+
+Deno.test({
+  name:
+    "an IMAP APPEND told NO because cur/ could not be synced leaves no copy for the retry to double",
+  ignore: !hasStrace,
+  fn: async () => {
+    const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+    const cur = `${spoolDir}/mail/example.test/bob/cur`;
+    Deno.mkdirSync(cur, { recursive: true });
+    const server = await startServer({
+      spoolDir,
+      users: { [BOB]: "pw" },
+      flags: ["--insecure-auth"],
+      wrap: failing({ syscalls: ["fsync"], errno: "EIO", paths: [cur] }),
+    });
+    try {
+      const reply = await python(
+        `import imaplib, sys
+c = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+c.login("${BOB}", "pw")
+try:
+    print(c.append("INBOX", None, None, b"Subject: once\\r\\n\\r\\nbody\\r\\n")[0])
+except imaplib.IMAP4.error as e:
+    print("NO", e)
+print(c.select("INBOX")[1][0].decode())
+c.logout()`,
+        [server.ports.imap!],
+      );
+      const [appended, count] = reply.trim().split("\n");
+      assert.match(appended!, /^NO/);
+      // The client was told the message is not stored; it will APPEND it again.
+      assert.equal(count, "0");
+      assert.deepEqual(filesIn(cur), []);
+    } finally {
+      await server.stop();
+    }
+  },
 });

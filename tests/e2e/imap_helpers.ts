@@ -22,7 +22,11 @@ export async function command(client: RawClient, tag: string, line: string): Pro
 
 /** Delivers `messages` to bob and waits until they are in his Maildir. */
 export async function deliver(server: Server, messages: string[]): Promise<void> {
-  const before = maildirFiles(server.spoolDir, "bob@example.test").length;
+  // new/ and cur/: a session with INBOX selected moves what it claims \Recent to cur/.
+  const count = () =>
+    maildirFiles(server.spoolDir, "bob@example.test").length +
+    maildirFiles(server.spoolDir, "bob@example.test", "cur").length;
+  const before = count();
   await sendWithSmtplib({
     port: server.ports.smtp!,
     from: "alice@remote.test",
@@ -30,7 +34,7 @@ export async function deliver(server: Server, messages: string[]): Promise<void>
     messages,
   });
   await waitUntil(
-    () => maildirFiles(server.spoolDir, "bob@example.test").length === before + messages.length,
+    () => count() === before + messages.length,
     30_000,
     "delivery",
   );

@@ -182,3 +182,44 @@ Deno.test("a message/rfc822 nested past the depth limit still carries an envelop
     await server.stop();
   }
 });
+
+Deno.test("a bare CR inside a header line does not start a field for ENVELOPE or BODYSTRUCTURE", async () => {
+  // RFC 5322 2.2: a field ends at CRLF. APPEND stores a lone CR as it came.
+  const message = "From: a@remote.test\r\nX-Note: a\rSubject: fake\r\n" +
+    "X-Other: b\rContent-Type: text/html\r\n\r\nbody\r\n";
+  const { server, client } = await mailboxWith([message]);
+  try {
+    const envelope = await command(client, "f", "FETCH 1 ENVELOPE");
+    assert.match(
+      envelope[0]!,
+      /^\* 1 FETCH \(ENVELOPE \(NIL NIL \(\(NIL NIL "a" "remote.test"\)\)/,
+    );
+    const structure = await command(client, "b", "FETCH 1 BODYSTRUCTURE");
+    assert.match(structure[0]!, /^\* 1 FETCH \(BODYSTRUCTURE \("TEXT" "PLAIN" /);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("an empty Content-Language is NIL in BODYSTRUCTURE, never an empty list", async () => {
+  // RFC 3501 9: body-fld-lang = nstring / "(" string *(SP string) ")": "()" is not allowed.
+  const message = (language: string) =>
+    `From: a@remote.test\r\nContent-Language: ${language}\r\n\r\nbody\r\n`;
+  const { server, client } = await mailboxWith([message(","), message(""), message(" en ,, de")]);
+  try {
+    const structure = await command(client, "f", "FETCH 1:3 BODYSTRUCTURE");
+    const tail = ' "7BIT" 6 1 NIL NIL LANGUAGE NIL))';
+    assert.deepEqual(structure.slice(0, 3), [
+      '* 1 FETCH (BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL' +
+      tail.replace("LANGUAGE", "NIL"),
+      '* 2 FETCH (BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL' +
+      tail.replace("LANGUAGE", "NIL"),
+      '* 3 FETCH (BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL' +
+      tail.replace("LANGUAGE", '("en" "de")'),
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

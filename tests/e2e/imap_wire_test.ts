@@ -63,6 +63,8 @@ Deno.test("a FETCH by sequence number holds back another session's EXPUNGE until
     const fetch = await command(one, "f", "FETCH 1:* (UID)");
     assert.ok(!fetch.some((line) => line.includes("EXPUNGE")), fetch.join("\n"));
     assert.ok(fetch.includes("* 2 FETCH (UID 2)"));
+    // RFC 2180 4.1.2: the data of message 1 is gone, and the client is told so.
+    assert.match(fetch.at(-1)!, /^f NO /);
     const noop = await command(one, "n", "NOOP");
     assert.deepEqual(noop.slice(0, 1), ["* 1 EXPUNGE"]);
   } finally {
@@ -203,6 +205,9 @@ Deno.test("malformed commands get BAD and the session goes on", async () => {
       ["x13 UID  FETCH 1 FLAGS", /^x13 BAD /],
       // RFC 5161 3.1: ENABLE only before a mailbox is selected.
       ["x14 ENABLE CONDSTORE", /^x14 BAD /],
+      // RFC 3501 9: a quoted string holds no NUL (CHAR is %x01-7F).
+      ['x15 STATUS "IN\x00BOX" (MESSAGES)', /^x15 BAD /],
+      ['x16 SEARCH SUBJECT "a\x00b"', /^x16 BAD /],
       [`x9 UID FETCH ${oddNumbers(10_001)} FLAGS`, /^x9 BAD /],
       [`x10 UID FETCH ${oddNumbers(10_000)} FLAGS`, /^x10 OK /],
     ];

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { formatBodyStructure } from "../../src/imap/body_structure.ts";
 import { formatEnvelope, parseAddressList } from "../../src/imap/envelope.ts";
 import { extractSection } from "../../src/imap/sections.ts";
-import { parseMimeStructure } from "../../src/mail/mod.ts";
+import { headerValue, parseMimeStructure } from "../../src/mail/mod.ts";
 
 const SIMPLE = "From: a@x.test\r\nSubject: hi\r\n\r\nline one\r\nline two\r\n";
 
@@ -163,3 +163,16 @@ Deno.test("parseAddressList() reads groups and comments", () => {
     { name: null, mailbox: "d", host: "z.test" },
   ]);
 });
+
+const HEADER_VALUE_CASES: [string, string, string, string | null][] = [
+  ["finds a field at the start", "Subject: hi\r\n", "subject", "hi"],
+  ["finds a field after a CRLF, any case", "X: 1\r\nsUbJeCt : hi\r\n", "subject", "hi"],
+  ["unfolds a folded value", "Subject: a\r\n b\r\n", "subject", "a b"],
+  ["does not start a field after a lone CR", "X: a\rSubject: fake\r\n", "subject", null],
+  ["does not match a longer name", "Subject-X: no\r\n", "subject", null],
+];
+for (const [name, header, field, expected] of HEADER_VALUE_CASES) {
+  Deno.test(`headerValue() ${name}`, () => {
+    assert.equal(headerValue(header, field), expected);
+  });
+}

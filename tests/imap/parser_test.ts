@@ -59,6 +59,14 @@ Deno.test("CommandCursor.astring() refuses an unterminated quoted string", () =>
   assert.throws(() => CommandCursor.of('"abc').astring(), ImapError);
 });
 
+Deno.test("CommandCursor.astring() answers BAD for a NUL in a quoted string", () => {
+  // RFC 3501 9: QUOTED-CHAR is a TEXT-CHAR, and CHAR is %x01-7F.
+  assert.throws(
+    () => CommandCursor.of('"IN\x00BOX"').astring(),
+    (error: unknown) => error instanceof ImapError && error.status === "BAD",
+  );
+});
+
 Deno.test("CommandCursor.flags() reads a parenthesised list and bare flags", () => {
   assert.deepEqual(CommandCursor.of("(\\Seen $Label1)").flags(), ["\\Seen", "$Label1"]);
   assert.deepEqual(CommandCursor.of("\\Deleted \\Seen").flags({ isBareAllowed: true }), [

@@ -10,6 +10,7 @@ import { formatBodyStructure } from "../body_structure.ts";
 import { formatEnvelope } from "../envelope.ts";
 import { type FetchItem, formatSection, parseFetchItems, setsSeen } from "../fetch_items.ts";
 import { formatFlags, messageFlags } from "../flags.ts";
+import { no } from "../errors.ts";
 import type { CommandCursor } from "../parser.ts";
 import { applyPartial, extractSection } from "../sections.ts";
 import type { SelectedMailbox } from "../selected.ts";
@@ -57,11 +58,15 @@ function fetchWith(isUid: boolean) {
     const need = readNeeded(items);
     const marksSeen = !selected.isReadOnly && setsSeen(items);
     let count = 0;
+    let isAnyGone = false;
     const mailbox = selected.mailbox;
     /** Sends one message's response; false when the client is gone and the FETCH should stop. */
     const send = async (target: Target, bytes: Uint8Array | null): Promise<boolean> => {
       let info = mailbox.get(target.uid);
-      if (info === undefined) return true;
+      if (info === undefined) {
+        isAnyGone = true;
+        return true;
+      }
       const text = bytes === null ? "" : bytesToBinary(bytes);
       let isFlagChanged = false;
       if (marksSeen && !info.flags.includes("\\Seen")) {
@@ -82,9 +87,15 @@ function fetchWith(isUid: boolean) {
       return await session.connection.throttle();
     };
     const targets = resolveTargets(selected, set, isUid);
+    // RFC 2180 4.1.2: a message another session expunged gets no data and the FETCH a NO
+    // (a UID FETCH just leaves out UIDs that are gone).
+    const done = (): Done => {
+      if (isAnyGone && !isUid) throw no("Some of the messages were expunged meanwhile");
+      return {};
+    };
     if (need === "none") {
       for (const target of targets) if (!await send(target, null)) break;
-      return {};
+      return done();
     }
     const reads = readAhead(targets, {
       read: (target) =>
@@ -99,9 +110,10 @@ function fetchWith(isUid: boolean) {
     for await (const { item: target, result } of reads) {
       if (result.ok) {
         if (!await send(target, result.value)) break;
-      } else if (!(result.error instanceof MessageGoneError)) throw result.error;
+      } else if (result.error instanceof MessageGoneError) isAnyGone = true;
+      else throw result.error;
     }
-    return {};
+    return done();
   };
 }
 

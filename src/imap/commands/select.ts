@@ -42,6 +42,7 @@ function selectWith(isReadOnly: boolean) {
       onGone: (reason) => session.endForGoneSelection(`Selected mailbox was ${reason}`),
     });
     session.selected = selected;
+    await selected.claimsSaved();
     const firstUnseen = messages.findIndex((message) => !message.flags.includes("\\Seen"));
     session.send(flagsLine(mailbox.keywords));
     session.send(`* ${selected.count} EXISTS\r\n* ${selected.recentCount} RECENT\r\n`);
