@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { fitMessageToPeer } from "../../src/mail/mod.ts";
 import { python } from "../e2e/harness.ts";
 
-const encoder = new TextEncoder();
 const HEAD = "From: a@example.com\r\nTo: b@example.org\r\nSubject: test\r\n";
 const MULTI = (boundary: string) =>
   `${HEAD}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n`;
