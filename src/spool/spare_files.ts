@@ -177,8 +177,7 @@ export class SpareFiles {
       try {
         return { path, file: Deno.openSync(path, { write: true }), size: spare.size };
       } catch (error) {
-        // Removed behind our back: try the next one.
-        if (error instanceof Deno.errors.NotFound) continue;
+        if (error instanceof Deno.errors.NotFound) continue; // removed behind our back
         // Out of descriptors, say: the file is still a spare, and so are the others.
         this.#park(spare.name, spare.size);
         this.#heldBytes += spare.size;
@@ -270,11 +269,8 @@ export class SpareFiles {
   }
 
   #park(name: string, size: number): void {
-    if (size === 0) {
-      this.#spares.push({ name, size });
-      return;
-    }
-    this.#spares.push({ name, size, parkedAtMs: Date.now() });
+    this.#spares.push(size === 0 ? { name, size } : { name, size, parkedAtMs: Date.now() });
+    if (size === 0) return;
     this.#unemptied++;
     this.#scheduleLingerCheck(this.#lingerMs);
   }
