@@ -240,7 +240,10 @@ export class DeliveryRunner {
     const local = pending.filter((rcpt) => this.#options.isLocalDomain(domainOf(rcpt)));
     const remote = pending.filter((rcpt) => !this.#options.isLocalDomain(domainOf(rcpt)));
     const domains = [...new Set(remote.map(domainOf))];
-    if (local.length === 0 && this.#turns.waitIfBusy(qid, domains)) return;
+    if (local.length === 0 && this.#turns.waitIfBusy(qid, domains)) {
+      if (isRetryNow) this.#retryNow.add(qid); // still due at once when its turn comes
+      return;
+    }
     this.#turns.begin(domains);
     try {
       const outcomes = new Map<string, DeliveryOutcome>();

@@ -1,8 +1,14 @@
 /** The delivery runner's per-domain limit: messages set aside for a busy domain always get a turn. */
 import assert from "node:assert/strict";
-import { type Courier, type DeliveryOutcome, DeliveryRunner } from "../../src/delivery/mod.ts";
+import {
+  type Courier,
+  type DeliveryOutcome,
+  DeliveryRunner,
+  initialState,
+  QueueStateStore,
+} from "../../src/delivery/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
-import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
+import { type QueuedMessage, requestWake, Spool } from "../../src/spool/mod.ts";
 import { waitUntil } from "../e2e/harness.ts";
 
 const quiet = new Logger({ level: "error", format: "text", sink: () => {} });
@@ -61,6 +67,51 @@ Deno.test("a message deleted while it waited for its busy domain does not leave 
     await waitUntil(() => remote.attempted.includes(third), 5_000, "the third message's turn");
     remote.finishAll();
     assert.deepEqual(remote.attempted, [first, third]);
+  } finally {
+    remote.finishAll();
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("messages asked for by queue retry stay due when they wait for their domain's turn", async () => {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pb-parking-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const states = new QueueStateStore({ spoolDir });
+  await states.open();
+  const qids: string[] = [];
+  for (const tag of ["first", "second", "third"]) {
+    const qid = await spool.accept({
+      envelope: { from: "a@example.test", rcpts: ["x@far.test"], source: "smtp" },
+      message: encoder.encode(`Subject: ${tag}\r\n\r\nbody\r\n`),
+    });
+    // Deferred an hour ago with the next attempt an hour away, then `queue retry --all`.
+    const state = initialState(["x@far.test"]);
+    state.nextAttemptMs = Date.now() + 3_600_000;
+    await states.save(qid, state);
+    await requestWake(spoolDir, qid);
+    qids.push(qid);
+  }
+  const remote = new GatedCourier();
+  const runner = new DeliveryRunner({
+    spool,
+    spoolDir,
+    log: quiet,
+    local: remote,
+    remote,
+    isLocalDomain: () => false,
+    retryDelayMs: () => 60_000,
+    hostname: "mx.example.test",
+    policy: { queueLifetimeMs: 86_400_000, delayWarningMs: 0 },
+    perDomainConcurrency: 1,
+  });
+  try {
+    await runner.start();
+    for (let turn = 1; turn <= 3; turn++) {
+      await waitUntil(() => remote.attempted.length === turn, 5_000, `attempt ${turn}`);
+      remote.finishAll();
+    }
+    assert.deepEqual([...remote.attempted].sort(), [...qids].sort());
   } finally {
     remote.finishAll();
     await runner.stop();
