@@ -25,6 +25,9 @@ import {
 } from "./mailbox_types.ts";
 import { UidIndex } from "./uid_index.ts";
 
+/** A directory mtime this close to now (or later) may hide a change made in the same tick. */
+const RECENT_MTIME_MS = 1000;
+
 /** Internal options; see `Mailboxes`. */
 export interface MailboxOptions {
   account: string;
@@ -327,9 +330,12 @@ export class Mailbox {
   }
 
   async #refresh(): Promise<readonly MessageInfo[]> {
-    const stamp = await dirStamp(this.dir);
+    const now = Date.now();
+    const { key: stamp, newestMs } = await dirStamp(this.dir);
     if (!this.#isDirty && !this.#index.isStale && stamp === this.#stamp) return this.messages();
-    this.#isDirty = false;
+    // Directory mtimes tick coarsely: a change within the same tick as this
+    // scan would leave them as they are, so a recent mtime rescans next time.
+    this.#isDirty = newestMs >= now - RECENT_MTIME_MS;
     this.#stamp = stamp;
     const found = await scanMaildir(this.dir);
     const expunged: number[] = [];

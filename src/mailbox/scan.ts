@@ -60,11 +60,15 @@ export async function statFile(
   }
 }
 
-/** The modification times of `new/` and `cur/`, as one comparable string. */
-export async function dirStamp(dir: string): Promise<string> {
+/**
+ * The modification times of `new/` and `cur/`: `key` as one comparable
+ * string, and `newestMs` the later of the two (to tell a recent change).
+ */
+export async function dirStamp(dir: string): Promise<{ key: string; newestMs: number }> {
   const [newInfo, curInfo] = await Promise.all([
     stat(join(dir, "new"), { bigint: true }),
     stat(join(dir, "cur"), { bigint: true }),
   ]);
-  return `${newInfo.mtimeNs}/${curInfo.mtimeNs}`;
+  const newestNs = newInfo.mtimeNs > curInfo.mtimeNs ? newInfo.mtimeNs : curInfo.mtimeNs;
+  return { key: `${newInfo.mtimeNs}/${curInfo.mtimeNs}`, newestMs: Number(newestNs / 1_000_000n) };
 }

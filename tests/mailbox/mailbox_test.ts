@@ -258,3 +258,25 @@ Deno.test("a 10,000-message mailbox lists with sizes and UIDs and keeps them on 
   assert.deepEqual(again.map((m) => m.uid), listed.map((m) => m.uid));
   assert.deepEqual(again.map((m) => m.base), listed.map((m) => m.base));
 });
+
+Deno.test("a flag change by another MUA within the same directory mtime tick as the last scan is still seen", async () => {
+  const { store, mailboxes, dir } = setup();
+  await deliver(store, "Subject: a\r\n\r\nbody\r\n");
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  try {
+    const [message] = await mailbox.refresh();
+    const base = message!.base;
+    // Directory mtimes tick coarsely (a few ms on Linux): a scan and a later
+    // rename can see the same value. Pin cur/'s mtime so both do here.
+    const tick = new Date(Date.now() + 3_600_000);
+    await Deno.rename(join(dir, "new", base), join(dir, "cur", `${base}:2,`));
+    await Deno.utime(join(dir, "cur"), tick, tick);
+    assert.deepEqual((await mailbox.refresh()).map((m) => m.flags), [[]]);
+    await Deno.rename(join(dir, "cur", `${base}:2,`), join(dir, "cur", `${base}:2,S`));
+    await Deno.utime(join(dir, "cur"), tick, tick);
+    const after = await mailbox.refresh();
+    assert.deepEqual(after.map((m) => [m.uid, m.flags]), [[message!.uid, ["\\Seen"]]]);
+  } finally {
+    mailbox.release();
+  }
+});

@@ -54,6 +54,15 @@ function copyWith(options: { isUid: boolean; isMove: boolean }) {
         sourceUids.push(target.uid);
         destinationUids.push(copy.uid);
       }
+    } catch (error) {
+      // RFC 9051 6.4.7: a failed COPY must leave the destination as it was.
+      await destination.expunge(destinationUids).catch((rollback) =>
+        session.log.error("imap.copy_rollback_failed", {
+          folder,
+          error: rollback instanceof Error ? rollback.message : String(rollback),
+        })
+      );
+      throw error;
     } finally {
       destination.release();
     }
