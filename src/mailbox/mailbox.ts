@@ -123,10 +123,7 @@ export class Mailbox {
     return this.#readFile(uid, (path) => Deno.readFile(path));
   }
 
-  /**
-   * Reads only the header section of a message (at most `maxBytes`), for
-   * header fetches on large mailboxes. Throws `MessageGoneError` like `readMessage`.
-   */
+  /** The header section only (at most `maxBytes`), for header fetches; throws like `readMessage`. */
   readHeader(uid: number, maxBytes = 256 * 1024): Promise<Uint8Array> {
     return this.#readFile(uid, (path) => readHead(path, maxBytes));
   }
