@@ -30,13 +30,14 @@ class GatedCourier implements Courier {
   }
 }
 
-Deno.test("a message deleted while it waited for its busy domain does not leave the next one waiting for ever", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-parking-" });
-  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
-  const remote = new GatedCourier();
-  const runner = new DeliveryRunner({
+/** A runner with one attempt in flight per domain, delivering everything through `remote`. */
+function oneAtATimeRunner(
+  spool: Spool,
+  remote: GatedCourier,
+  extra: { spoolDir: string; scanIntervalMs?: number },
+): DeliveryRunner {
+  return new DeliveryRunner({
     spool,
-    spoolDir,
     log: quiet,
     local: remote,
     remote,
@@ -45,8 +46,15 @@ Deno.test("a message deleted while it waited for its busy domain does not leave 
     hostname: "mx.example.test",
     policy: { queueLifetimeMs: 86_400_000, delayWarningMs: 0 },
     perDomainConcurrency: 1,
-    scanIntervalMs: 50,
+    ...extra,
   });
+}
+
+Deno.test("a message deleted while it waited for its busy domain does not leave the next one waiting for ever", async () => {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pb-parking-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const remote = new GatedCourier();
+  const runner = oneAtATimeRunner(spool, remote, { spoolDir, scanIntervalMs: 50 });
   try {
     await runner.start();
     const qids: string[] = [];
@@ -93,18 +101,7 @@ Deno.test("messages asked for by queue retry stay due when they wait for their d
     qids.push(qid);
   }
   const remote = new GatedCourier();
-  const runner = new DeliveryRunner({
-    spool,
-    spoolDir,
-    log: quiet,
-    local: remote,
-    remote,
-    isLocalDomain: () => false,
-    retryDelayMs: () => 60_000,
-    hostname: "mx.example.test",
-    policy: { queueLifetimeMs: 86_400_000, delayWarningMs: 0 },
-    perDomainConcurrency: 1,
-  });
+  const runner = oneAtATimeRunner(spool, remote, { spoolDir });
   try {
     await runner.start();
     for (let turn = 1; turn <= 3; turn++) {
