@@ -14,18 +14,23 @@ async function run(argv: string[]): Promise<{ code: number; out: string[]; err: 
   return { code, out, err };
 }
 
+/** `pillarbox check` of a smarthost login whose password is in `passwordFile`. */
+function checkWithPasswordFile(dir: string, passwordFile: string) {
+  return run([
+    "check",
+    `--spool-dir=${dir}`,
+    "--hostname=mx.test",
+    "--smarthost=relay.test:587",
+    "--smarthost-user=mx",
+    `--smarthost-password-file=${passwordFile}`,
+  ]);
+}
+
 Deno.test("check exits 2 naming an unreadable smarthost password file, as serve does", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const missing = `${dir}/no-such-password`;
-    const result = await run([
-      "check",
-      `--spool-dir=${dir}`,
-      "--hostname=mx.test",
-      "--smarthost=relay.test:587",
-      "--smarthost-user=mx",
-      `--smarthost-password-file=${missing}`,
-    ]);
+    const result = await checkWithPasswordFile(dir, missing);
     assert.equal(result.code, 2, result.out.join("\n"));
     assert.equal(result.err.length, 1);
     assert.match(result.err[0]!, /^pillarbox: Cannot read smarthost password file "/);
@@ -40,14 +45,7 @@ Deno.test("check accepts a readable smarthost password file", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/password`, "s3cret\n", { mode: 0o600 });
-    const result = await run([
-      "check",
-      `--spool-dir=${dir}`,
-      "--hostname=mx.test",
-      "--smarthost=relay.test:587",
-      "--smarthost-user=mx",
-      `--smarthost-password-file=${dir}/password`,
-    ]);
+    const result = await checkWithPasswordFile(dir, `${dir}/password`);
     assert.equal(result.code, 0, result.err.join("\n"));
     assert.equal(result.out.at(-1), "# configuration ok");
     assert.ok(!result.out.join("\n").includes("s3cret"), "check never prints the password");

@@ -11,16 +11,22 @@ import { filesIn } from "./smtp_dialog.ts";
 
 const BOB = "bob@example.test";
 
+/** A server (Bob its one user) whose every fsync of queue/msg fails with EIO. */
+async function startWithQueueSyncFailing() {
+  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+  const server = await startServer({
+    spoolDir,
+    users: { [BOB]: "pw" },
+    wrap: failing({ syscalls: ["fsync"], errno: "EIO", paths: [`${spoolDir}/queue/msg`] }),
+  });
+  return { spoolDir, server };
+}
+
 Deno.test({
   name: "a failed sync of queue/msg answers 451 and leaves the message out of the queue",
   ignore: !hasStrace,
   fn: async () => {
-    const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
-    const server = await startServer({
-      spoolDir,
-      users: { [BOB]: "pw" },
-      wrap: failing({ syscalls: ["fsync"], errno: "EIO", paths: [`${spoolDir}/queue/msg`] }),
-    });
+    const { spoolDir, server } = await startWithQueueSyncFailing();
     try {
       const [code] = await sendOne({
         port: server.ports.smtp!,
@@ -40,12 +46,7 @@ Deno.test({
   name: "a message for a local and a remote recipient that the queue refuses reaches neither",
   ignore: !hasStrace,
   fn: async () => {
-    const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
-    const server = await startServer({
-      spoolDir,
-      users: { [BOB]: "pw" },
-      wrap: failing({ syscalls: ["fsync"], errno: "EIO", paths: [`${spoolDir}/queue/msg`] }),
-    });
+    const { spoolDir, server } = await startWithQueueSyncFailing();
     try {
       const [code] = await sendOne({
         port: server.ports.smtp!,
