@@ -110,7 +110,7 @@ async function entryOf(context: Context, qid: string): Promise<QueueEntry | null
   // its file meanwhile (finished queue files are reused): that is not ours.
   if (envelope.qid !== qid) return null;
   const sizeBytes = (await Deno.stat(join(context.spool.msgDir, qid))).size;
-  const state = await context.states.load(qid, envelope.rcpts);
+  const state = context.states.load(qid, envelope.rcpts);
   return {
     qid,
     from: envelope.from,

@@ -44,9 +44,10 @@ export class QueueStateStore {
   readonly #tmpDir: string;
   readonly #spares: SpareFiles | null;
   /**
-   * Messages this process accepted and never saved a state for: they have
-   * no state file, so loading and removing need no file system call (the
-   * common case: a message delivered at its first attempt). A state file
+   * Messages known to have no state file: accepted by this process and never
+   * saved, or found without one. Loading and removing them need no file
+   * system call (the common case: a message delivered at its first attempt;
+   * in a drain after a restart, one that was never tried). A state file
    * another process (`queue retry`) wrote for one meanwhile says what the
    * initial state says, and a rescan clears it up once the message is gone.
    */
@@ -78,12 +79,20 @@ export class QueueStateStore {
    * The saved state (or the last one whose save failed), or the initial one
    * if none was saved (or it is unreadable).
    */
-  async load(qid: string, rcpts: readonly string[]): Promise<QueueState> {
+  load(qid: string, rcpts: readonly string[]): QueueState {
     const unsaved = this.#unsaved.get(qid);
     if (unsaved) return unsaved;
     if (this.#fresh.has(qid)) return initialState(rcpts);
+    let text: string;
     try {
-      const saved = JSON.parse(await Deno.readTextFile(join(this.dir, qid))) as QueueState;
+      // A state file is small and in the page cache: read inline, not through the I/O pool.
+      text = Deno.readTextFileSync(join(this.dir, qid));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) this.#fresh.add(qid);
+      return initialState(rcpts);
+    }
+    try {
+      const saved = JSON.parse(text) as QueueState;
       const state = initialState(rcpts);
       for (const rcpt of rcpts) {
         const entry = saved.rcpts?.[rcpt];

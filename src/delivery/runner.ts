@@ -229,7 +229,7 @@ export class DeliveryRunner {
       if (error instanceof QueueFileError) return await this.#setAsideDamaged(qid, error);
       throw error;
     }
-    const state = await this.#states.load(qid, message.envelope.rcpts);
+    const state = this.#states.load(qid, message.envelope.rcpts);
     if (state.nextAttemptMs > Date.now() && !isRetryNow) {
       this.#schedule(qid, state.nextAttemptMs);
       return;

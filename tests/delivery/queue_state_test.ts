@@ -1,0 +1,97 @@
+/**
+ * QueueStateStore: the per-recipient state files under queue/state/, read
+ * inline and remembered as absent once found missing.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { initialState, type QueueState, QueueStateStore } from "../../src/delivery/mod.ts";
+
+/** Removes the temporary spool under `store`. */
+async function dispose(store: QueueStateStore): Promise<void> {
+  await Deno.remove(join(store.dir, "..", ".."), { recursive: true });
+}
+
+const RCPTS = ["a@remote.test", "b@remote.test"];
+
+async function openStore(): Promise<QueueStateStore> {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pb-state-" });
+  await Deno.mkdir(join(spoolDir, "queue", "tmp"), { recursive: true });
+  const store = new QueueStateStore({ spoolDir });
+  await store.open();
+  return store;
+}
+
+const tried: QueueState = {
+  rcpts: {
+    "a@remote.test": { status: "delivered", attempts: 1 },
+    "b@remote.test": { status: "pending", attempts: 1, lastStatus: "4.4.1" },
+  },
+  nextAttemptMs: 1_800_000,
+};
+
+const cases: { name: string; file: string | null; expected: QueueState }[] = [
+  {
+    name: "no state file means every recipient pending, due now",
+    file: null,
+    expected: initialState(RCPTS),
+  },
+  { name: "a saved state is read back", file: JSON.stringify(tried), expected: tried },
+  {
+    name: "a state file that is not JSON counts as none",
+    file: '{"rcpts": {',
+    expected: initialState(RCPTS),
+  },
+  { name: "an empty state file counts as none", file: "", expected: initialState(RCPTS) },
+  {
+    name: "a recipient the state file does not know is pending; one the envelope lacks is dropped",
+    file: JSON.stringify({
+      rcpts: {
+        "a@remote.test": tried.rcpts["a@remote.test"],
+        "z@remote.test": { status: "failed", attempts: 3 },
+      },
+      nextAttemptMs: 5,
+    }),
+    expected: {
+      rcpts: {
+        "a@remote.test": tried.rcpts["a@remote.test"]!,
+        "b@remote.test": { status: "pending", attempts: 0 },
+      },
+      nextAttemptMs: 5,
+      isDelayNoticeSent: undefined,
+    },
+  },
+];
+
+for (const { name, file, expected } of cases) {
+  Deno.test(`QueueStateStore.load: ${name}`, async () => {
+    const store = await openStore();
+    if (file !== null) await Deno.writeTextFile(join(store.dir, "Q1"), file);
+    const state = store.load("Q1", RCPTS);
+    assert.deepEqual({ ...state, isDelayNoticeSent: state.isDelayNoticeSent }, {
+      ...expected,
+      isDelayNoticeSent: expected.isDelayNoticeSent,
+    });
+    await dispose(store);
+  });
+}
+
+Deno.test("QueueStateStore: a state saved after a load found none is what the next load returns", async () => {
+  const store = await openStore();
+  assert.deepEqual(store.load("Q2", RCPTS), initialState(RCPTS));
+  await store.save("Q2", tried);
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(join(store.dir, "Q2"))), tried);
+  assert.deepEqual(store.load("Q2", RCPTS).rcpts, tried.rcpts);
+  await store.remove("Q2");
+  await assert.rejects(Deno.lstat(join(store.dir, "Q2")), Deno.errors.NotFound);
+  assert.deepEqual(await store.list(), []);
+  await dispose(store);
+});
+
+Deno.test("QueueStateStore: removing a message that never had a state file is quiet", async () => {
+  const store = await openStore();
+  store.load("Q3", RCPTS);
+  await store.remove("Q3");
+  await store.remove("Q4"); // never loaded either
+  assert.deepEqual(await store.list(), []);
+  await dispose(store);
+});
