@@ -63,7 +63,8 @@ export interface RunnerOptions {
 export class DeliveryRunner {
   readonly #options: RunnerOptions;
   readonly #states: QueueStateStore;
-  readonly #due: string[] = [];
+  /** Due now, in order (a set: a rescan of a long backlog asks of each message whether it is here). */
+  readonly #due = new Set<string>();
   readonly #scheduled = new Map<string, number>();
   readonly #busy = new Set<string>();
   /** Asked for by `queue retry` (a wake request): attempted now, whatever their next attempt says. */
@@ -142,7 +143,7 @@ export class DeliveryRunner {
     const queued = new Set(ids);
     let found = 0;
     for (const qid of ids) {
-      if (this.#scheduled.has(qid) || this.#busy.has(qid) || this.#due.includes(qid)) continue;
+      if (this.#scheduled.has(qid) || this.#busy.has(qid) || this.#due.has(qid)) continue;
       if (this.#turns.isWaiting(qid)) continue;
       this.enqueue(qid);
       found++;
@@ -160,7 +161,7 @@ export class DeliveryRunner {
   enqueue(qid: string): void {
     if (this.#isStopped) return;
     this.#scheduled.delete(qid);
-    this.#due.push(qid);
+    this.#due.add(qid);
     this.#pump();
   }
 
@@ -179,8 +180,9 @@ export class DeliveryRunner {
 
   #pump(): void {
     const limit = this.#options.concurrency ?? 16;
-    while (!this.#isStopped && this.#active < limit && this.#due.length > 0) {
-      const qid = this.#due.shift() as string;
+    while (!this.#isStopped && this.#active < limit && this.#due.size > 0) {
+      const qid = this.#due.values().next().value as string;
+      this.#due.delete(qid);
       if (this.#busy.has(qid)) continue;
       this.#busy.add(qid);
       this.#active++;
