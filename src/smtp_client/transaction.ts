@@ -32,6 +32,17 @@ export interface RecipientResult {
   isAccepted: boolean;
   /** The RCPT reply when refused, else the reply to the final dot. */
   reply: ServerReply;
+  /** A refusal that retrying cannot help (see `isPermanentRefusal`). */
+  isPermanent: boolean;
+}
+
+/**
+ * Whether a refusal is permanent: a 5xx, except a 552 to RCPT. RFC 821 listed
+ * 552 for "too many recipients", which is 452 (RFC 5321 4.5.3.1.10: clients
+ * SHOULD treat it as temporary, so the rest go in a later transaction).
+ */
+export function isPermanentRefusal(reply: ServerReply, stage: "rcpt" | "data"): boolean {
+  return reply.code >= 500 && !(stage === "rcpt" && reply.code === 552);
 }
 
 /** Runs one transaction; returns a result for every recipient. */
@@ -118,8 +129,11 @@ export async function sendMessage(
   const accepted: string[] = [];
   message.rcpts.forEach((rcpt, i) => {
     const reply = replies[i + 1]!;
-    if (reply.code >= 200 && reply.code < 300) accepted.push(rcpt);
-    else results.set(rcpt, { isAccepted: false, reply });
+    if (reply.code >= 200 && reply.code < 300) {
+      accepted.push(rcpt);
+      return;
+    }
+    results.set(rcpt, { isAccepted: false, reply, isPermanent: isPermanentRefusal(reply, "rcpt") });
   });
   const dataReply = replies[message.rcpts.length + 1];
   if (accepted.length === 0) {
@@ -137,7 +151,10 @@ export async function sendMessage(
   // The reply to the final dot ends the transaction (RFC 5321 4.1.1.4): no RSET needed.
   client.isDirty = false;
   const isDelivered = final.code >= 200 && final.code < 300;
-  for (const rcpt of accepted) results.set(rcpt, { isAccepted: isDelivered, reply: final });
+  const isPermanent = isPermanentRefusal(final, "data");
+  for (const rcpt of accepted) {
+    results.set(rcpt, { isAccepted: isDelivered, reply: final, isPermanent });
+  }
   return results;
 }
 

@@ -1,0 +1,39 @@
+/** How the remote courier maps a server's replies to each recipient's outcome. */
+import assert from "node:assert/strict";
+import { MESSAGE, queued, withSink } from "./remote_courier_helpers.ts";
+
+for (const pipelining of [true, false]) {
+  const mode = pipelining ? "pipelined" : "one command at a time";
+
+  Deno.test(`RCPT refused with 552 is transient, as RFC 5321 4.5.3.1.10 asks (${mode})`, async () => {
+    await withSink({
+      pipelining,
+      script: (stage, arg) =>
+        stage === "rcpt" && arg.startsWith("many") ? "552 5.5.3 Too many recipients" : undefined,
+    }, async (courier, sink) => {
+      const rcpts = ["ok@remote.test", "many@remote.test"];
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      assert.equal(outcomes.get("ok@remote.test")?.kind, "delivered");
+      const many = outcomes.get("many@remote.test");
+      assert.equal(many?.kind, "transient", JSON.stringify(many));
+      // A delayed recipient's status is of class 4 (RFC 3464 2.3.4 with Action: delayed).
+      assert.ok(many?.kind === "transient" && many.status === "4.5.3", JSON.stringify(many));
+      assert.match(many.reason, /552 5\.5\.3 Too many recipients/);
+      assert.deepEqual(sink.transactions[0]!.rcpts, ["ok@remote.test"]);
+    });
+  });
+
+  Deno.test(`a 552 to the final dot stays permanent (${mode})`, async () => {
+    await withSink({
+      pipelining,
+      script: (stage) => stage === "dot" ? "552 5.3.4 Message too big" : undefined,
+    }, async (courier) => {
+      const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+        .get("x@remote.test");
+      assert.ok(
+        outcome?.kind === "permanent" && outcome.status === "5.3.4",
+        JSON.stringify(outcome),
+      );
+    });
+  });
+}
