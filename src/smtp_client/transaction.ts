@@ -144,6 +144,15 @@ export async function sendMessage(
     }
     return results;
   }
+  if (dataReply && dataReply.code !== 354) {
+    // DATA refused: that is the outcome of the recipients RCPT accepted; the ones it
+    // refused keep their own reply (a 450 stays deferred, not bounced with the DATA's 554).
+    const isPermanent = isPermanentRefusal(dataReply, "data");
+    for (const rcpt of accepted) {
+      results.set(rcpt, { isAccepted: false, reply: dataReply, isPermanent });
+    }
+    return results;
+  }
   expectCode(dataReply!, { stage: "DATA", low: 354, high: 354 });
   await sendBlocks(client, wire);
   const final = await readReply(connection, { stage: "final dot", timeoutMs: t.finalDotMs });

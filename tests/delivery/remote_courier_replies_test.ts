@@ -36,4 +36,34 @@ for (const pipelining of [true, false]) {
       );
     });
   });
+
+  Deno.test(`a DATA refusal leaves a recipient deferred at RCPT deferred (${mode})`, async () => {
+    await withSink({
+      pipelining,
+      script: (stage, arg) =>
+        stage === "rcpt" && arg.startsWith("later")
+          ? "450 4.2.1 Try again later"
+          : stage === "rcpt" && arg.startsWith("gone")
+          ? "550 5.1.1 No such user"
+          : stage === "data"
+          ? "554 5.7.1 Transaction refused"
+          : undefined,
+    }, async (courier, sink) => {
+      const rcpts = ["later@remote.test", "gone@remote.test", "ok@remote.test"];
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      const later = outcomes.get("later@remote.test");
+      assert.ok(later?.kind === "transient" && later.status === "4.2.1", JSON.stringify(later));
+      const gone = outcomes.get("gone@remote.test");
+      assert.ok(
+        gone?.kind === "permanent" && /No such user/.test(gone.reason),
+        JSON.stringify(gone),
+      );
+      const ok = outcomes.get("ok@remote.test");
+      assert.ok(
+        ok?.kind === "permanent" && /Transaction refused/.test(ok.reason),
+        JSON.stringify(ok),
+      );
+      assert.equal(sink.transactions.length, 0);
+    });
+  });
 }
