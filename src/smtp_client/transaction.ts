@@ -113,6 +113,8 @@ export async function sendMessage(
       connection.write(lines[i] + "\r\n");
       const reply = await readReply(connection, stages[i]!);
       replies.push(reply);
+      // A 421 closes the session (RFC 5321 3.8): no more commands, and it is the reason.
+      if (reply.code === 421) break;
       // Without pipelining, stop early: no RCPT after a refused MAIL, no DATA without recipients.
       if (i === 0 && reply.code !== 250) break;
       const isLastRcpt = i === lines.length - 2;

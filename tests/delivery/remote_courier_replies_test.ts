@@ -66,4 +66,27 @@ for (const pipelining of [true, false]) {
       assert.equal(sink.transactions.length, 0);
     });
   });
+
+  Deno.test(`a 421 to a RCPT ends the session at once and is the reason given (${mode})`, async () => {
+    await withSink({
+      pipelining,
+      script: (stage, arg) =>
+        stage === "rcpt" && arg.startsWith("b") ? "421 4.3.2 Shutting down" : undefined,
+    }, async (courier, sink) => {
+      const rcpts = ["a@remote.test", "b@remote.test", "c@remote.test"];
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      for (const rcpt of rcpts) {
+        const outcome = outcomes.get(rcpt);
+        assert.ok(
+          outcome?.kind === "transient" && /421 4\.3\.2 Shutting down/.test(outcome.reason),
+          `${rcpt}: ${JSON.stringify(outcome)}`,
+        );
+      }
+      assert.equal(sink.transactions.length, 0);
+      if (!pipelining) {
+        // Nothing after the 421: the server has closed (RFC 5321 3.8).
+        assert.equal(sink.commands[0]!.at(-1), "RCPT TO:<b@remote.test>");
+      }
+    });
+  });
 }
