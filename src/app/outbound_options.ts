@@ -47,3 +47,40 @@ export function clientTimeouts(capMs: number): Partial<ClientTimeouts> | undefin
     finalDotMs: capMs,
   };
 }
+
+/**
+ * A test for "address:port is our own SMTP listener", so that an MX pointing
+ * here is found to be a loop (RFC 5321 5.1: the names or addresses by which
+ * this host is known). `listener` gives the bound address (port 0 until bound).
+ */
+export function ownListenerTest(
+  listener: () => { hostname: string; port: number },
+): (address: string, port: number) => boolean {
+  return (address, port) => {
+    const own = listener();
+    if (own.port === 0 || port !== own.port) return false;
+    const target = normaliseIp(address);
+    const host = normaliseIp(own.hostname);
+    if (host === "0.0.0.0" || host === "::" || host === "") return isLocalAddress(target);
+    if (host === "localhost") return isLoopback(target);
+    return target === host;
+  };
+}
+
+function isLocalAddress(address: string): boolean {
+  if (isLoopback(address)) return true;
+  try {
+    return Deno.networkInterfaces().some((entry) => normaliseIp(entry.address) === address);
+  } catch {
+    return false; // no permission to list interfaces: only loopback is known to be ours
+  }
+}
+
+function isLoopback(address: string): boolean {
+  return address === "::1" || /^127\./.test(address);
+}
+
+/** Lower case, without brackets or an IPv4-mapped IPv6 prefix. */
+function normaliseIp(address: string): string {
+  return address.toLowerCase().replace(/^\[|\]$/g, "").replace(/^::ffff:(?=\d+\.)/, "");
+}

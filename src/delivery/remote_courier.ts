@@ -52,7 +52,8 @@ export class RemoteCourier implements Courier {
 
   constructor(options: RemoteCourierOptions) {
     this.#options = options;
-    this.#resolver = new NextHopResolver(options);
+    // This host goes by its EHLO name (--hostname) unless told more (RFC 5321 5.1 loops).
+    this.#resolver = new NextHopResolver({ localNames: [options.ehloName], ...options });
     this.pool = options.pool ?? new ClientPool();
   }
 
