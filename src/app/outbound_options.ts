@@ -1,7 +1,7 @@
 /** The outbound courier's settings that need more than a Config field: credentials and timeouts. */
 import { type Config, ConfigError } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import type { ClientTimeouts } from "../smtp_client/mod.ts";
+import { type ClientTimeouts, RFC_TIMEOUTS } from "../smtp_client/mod.ts";
 
 /** The smarthost login from `--smarthost-user` and the first line of `--smarthost-password-file`. */
 export async function readSmarthostCredentials(
@@ -34,18 +34,14 @@ export async function readSmarthostCredentials(
   return { user: config.smarthostUser, password: text.split(/\r?\n/)[0] ?? "" };
 }
 
-/** Every outbound SMTP wait capped at `capMs` (`--remote-smtp-timeout`); 0 keeps the RFC's. */
+/**
+ * Every outbound SMTP wait capped at `capMs` (`--remote-smtp-timeout`); 0 keeps
+ * the RFC's. A cap only shortens: a wait whose RFC 5321 value is shorter keeps it.
+ */
 export function clientTimeouts(capMs: number): Partial<ClientTimeouts> | undefined {
   if (capMs === 0) return undefined;
-  return {
-    connectMs: capMs,
-    greetingMs: capMs,
-    mailMs: capMs,
-    rcptMs: capMs,
-    dataInitMs: capMs,
-    dataBlockMs: capMs,
-    finalDotMs: capMs,
-  };
+  const capped = Object.entries(RFC_TIMEOUTS).map(([key, ms]) => [key, Math.min(ms, capMs)]);
+  return Object.fromEntries(capped) as ClientTimeouts;
 }
 
 /**

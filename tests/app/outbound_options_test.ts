@@ -1,6 +1,21 @@
-/** ownListenerTest: which address:port is this server's own SMTP listener (MX loop detection). */
+/** The outbound courier's settings built in app/: timeouts, and which listener is our own. */
 import assert from "node:assert/strict";
-import { ownListenerTest } from "../../src/app/outbound_options.ts";
+import { clientTimeouts, ownListenerTest } from "../../src/app/outbound_options.ts";
+import { RFC_TIMEOUTS } from "../../src/smtp_client/mod.ts";
+
+Deno.test("--remote-smtp-timeout caps each wait: shorter waits get the cap, longer ones keep the RFC's", () => {
+  assert.equal(clientTimeouts(0), undefined);
+  const short = clientTimeouts(30_000)!;
+  for (const key of Object.keys(RFC_TIMEOUTS) as (keyof typeof RFC_TIMEOUTS)[]) {
+    assert.equal(short[key], 30_000, key);
+  }
+  // 15 minutes is above every RFC 5321 4.5.3.2 value: a cap does not lengthen any of them.
+  assert.deepEqual(clientTimeouts(15 * 60_000), RFC_TIMEOUTS);
+  const fourMinutes = clientTimeouts(4 * 60_000)!;
+  assert.equal(fourMinutes.dataInitMs, 2 * 60_000);
+  assert.equal(fourMinutes.dataBlockMs, 3 * 60_000);
+  assert.equal(fourMinutes.greetingMs, 4 * 60_000);
+});
 
 const CASES: [string, { hostname: string; port: number }, string, number, boolean][] = [
   ["the bound address and port", { hostname: "127.0.0.1", port: 2525 }, "127.0.0.1", 2525, true],
