@@ -1,7 +1,7 @@
 /** The outbound courier's settings that need more than a Config field: credentials and timeouts. */
 import { type Config, ConfigError } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import type { ClientTimeouts } from "../smtp_client/mod.ts";
+import { type ClientTimeouts, RFC_TIMEOUTS } from "../smtp_client/mod.ts";
 
 /** The smarthost login from `--smarthost-user` and the first line of `--smarthost-password-file`. */
 export async function readSmarthostCredentials(
@@ -34,16 +34,49 @@ export async function readSmarthostCredentials(
   return { user: config.smarthostUser, password: text.split(/\r?\n/)[0] ?? "" };
 }
 
-/** Every outbound SMTP wait capped at `capMs` (`--remote-smtp-timeout`); 0 keeps the RFC's. */
+/**
+ * Every outbound SMTP wait capped at `capMs` (`--remote-smtp-timeout`); 0 keeps
+ * the RFC's. A cap only shortens: a wait whose RFC 5321 value is shorter keeps it.
+ */
 export function clientTimeouts(capMs: number): Partial<ClientTimeouts> | undefined {
   if (capMs === 0) return undefined;
-  return {
-    connectMs: capMs,
-    greetingMs: capMs,
-    mailMs: capMs,
-    rcptMs: capMs,
-    dataInitMs: capMs,
-    dataBlockMs: capMs,
-    finalDotMs: capMs,
+  const capped = Object.entries(RFC_TIMEOUTS).map(([key, ms]) => [key, Math.min(ms, capMs)]);
+  return Object.fromEntries(capped) as ClientTimeouts;
+}
+
+/**
+ * A test for "address:port is our own SMTP listener", so that an MX pointing
+ * here is found to be a loop (RFC 5321 5.1: the names or addresses by which
+ * this host is known). `listener` gives the bound address (port 0 until bound).
+ */
+export function ownListenerTest(
+  listener: () => { hostname: string; port: number },
+): (address: string, port: number) => boolean {
+  return (address, port) => {
+    const own = listener();
+    if (own.port === 0 || port !== own.port) return false;
+    const target = normaliseIp(address);
+    const host = normaliseIp(own.hostname);
+    if (host === "0.0.0.0" || host === "::" || host === "") return isLocalAddress(target);
+    if (host === "localhost") return isLoopback(target);
+    return target === host;
   };
+}
+
+function isLocalAddress(address: string): boolean {
+  if (isLoopback(address)) return true;
+  try {
+    return Deno.networkInterfaces().some((entry) => normaliseIp(entry.address) === address);
+  } catch {
+    return false; // no permission to list interfaces: only loopback is known to be ours
+  }
+}
+
+function isLoopback(address: string): boolean {
+  return address === "::1" || /^127\./.test(address);
+}
+
+/** Lower case, without brackets or an IPv4-mapped IPv6 prefix. */
+function normaliseIp(address: string): string {
+  return address.toLowerCase().replace(/^\[|\]$/g, "").replace(/^::ffff:(?=\d+\.)/, "");
 }

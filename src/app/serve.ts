@@ -22,7 +22,7 @@ import { PickupWatcher } from "../pickup/mod.ts";
 import { startPop3Server } from "../pop3/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { flushInlineWhen, Spool } from "../spool/mod.ts";
-import { clientTimeouts, readSmarthostCredentials } from "./outbound_options.ts";
+import { clientTimeouts, ownListenerTest, readSmarthostCredentials } from "./outbound_options.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
 import { startStatus } from "./status.ts";
 
@@ -71,6 +71,8 @@ export async function startServer(
     hostname: config.hostname,
     spares: spool.spares,
   });
+  // Our SMTP listener once bound (port 0 until then): an MX pointing at it is a loop.
+  const ownSmtp = { hostname: config.smtpListen?.hostname ?? "", port: 0 };
   const remote = new RemoteCourier({
     ehloName: config.hostname,
     routes: config.routes,
@@ -83,6 +85,7 @@ export async function startServer(
     dnsServer: config.dnsServer,
     mxPort: config.remoteSmtpPort,
     log: log.with({ component: "smtp-client" }),
+    isOwnListener: ownListenerTest(() => ownSmtp),
   });
   const runner = new DeliveryRunner({
     spool,
@@ -142,6 +145,7 @@ export async function startServer(
         (address) => startSmtpServer(address, { ...smtpCommon, kind: "smtp" }),
       ),
     );
+    ownSmtp.port = listeners.get("smtp")!.port;
   }
   if (config.submissionListen) {
     listeners.set(

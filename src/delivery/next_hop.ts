@@ -7,6 +7,13 @@
  * lookup has a deadline. An address literal ("[192.0.2.1]") is its own address.
  */
 import { type NameStatus, probeName, systemNameServer } from "./dns_probe.ts";
+import {
+  loopFailure,
+  type MxEntry,
+  type SelfIdentity,
+  selfPreferenceByAddress,
+  selfPreferenceByName,
+} from "./mx_loop.ts";
 
 /** A fixed next hop (route or smarthost). */
 export interface FixedHop {
@@ -14,8 +21,8 @@ export interface FixedHop {
   port: number;
 }
 
-/** What the planner needs to know. */
-export interface NextHopOptions {
+/** What the planner needs to know (and how this host is known, to find MX loops). */
+export interface NextHopOptions extends SelfIdentity {
   routes: readonly (FixedHop & { domain: string })[];
   smarthost: FixedHop | null;
   /** null: the system resolver. */
@@ -79,7 +86,12 @@ export class NextHopResolver {
       }
       return await this.#addressesOf([host.hostname], { port: host.port, isImplicit: false });
     }
-    if (plan.domain.startsWith("[")) return literalTarget(plan.domain, this.#options.mxPort);
+    if (plan.domain.startsWith("[")) {
+      const literal = literalTarget(plan.domain, this.#options.mxPort);
+      const isSelf = literal.kind === "targets" &&
+        selfPreferenceByAddress(literal.targets, () => 0, this.#options) !== null;
+      return isSelf ? loopFailure(plan.domain) : literal;
+    }
     const mx = await this.#query(plan.domain, "MX");
     if ("error" in mx && mx.error === "trouble") {
       return {
@@ -115,13 +127,25 @@ export class NextHopResolver {
         status: "5.1.10",
       };
     }
-    const hosts = orderMx(records.filter((r) => !r.endsWith(" .")));
-    const isImplicit = hosts.length === 0;
-    return await this.#addressesOf(isImplicit ? [plan.domain] : hosts, {
+    const sorted = sortMx(records.filter((r) => !r.endsWith(" .")));
+    const isImplicit = sorted.length === 0;
+    // No MX: the domain itself is the implicit MX, at preference 0 (RFC 5321 5.1).
+    const entries = isImplicit ? [{ exchange: plan.domain, preference: 0 }] : sorted;
+    const selfByName = selfPreferenceByName(entries, this.#options);
+    const kept = entries.filter((entry) => selfByName === null || entry.preference < selfByName);
+    if (kept.length === 0) return loopFailure(plan.domain);
+    const resolution = await this.#addressesOf(kept.map((entry) => entry.exchange), {
       port: this.#options.mxPort,
       isImplicit,
       domain: plan.domain,
     });
+    if (resolution.kind !== "targets") return resolution;
+    const preferenceOf = (name: string) =>
+      kept.find((entry) => entry.exchange === name)?.preference ?? 0;
+    const selfByAddress = selfPreferenceByAddress(resolution.targets, preferenceOf, this.#options);
+    if (selfByAddress === null) return resolution;
+    const targets = resolution.targets.filter((t) => preferenceOf(t.name) < selfByAddress);
+    return targets.length > 0 ? { kind: "targets", targets } : loopFailure(plan.domain);
   }
 
   async #addressesOf(
@@ -227,10 +251,17 @@ function literalTarget(domain: string, port: number): Resolution {
 
 /** "10 a", "5 b", "10 c" -> ["b", then a and c in random order]. */
 export function orderMx(records: string[], random: () => number = Math.random): string[] {
+  return sortMx(records, random).map((entry) => entry.exchange);
+}
+
+/** `orderMx` with each host's preference (its lowest, when listed twice). */
+function sortMx(records: string[], random: () => number = Math.random): MxEntry[] {
   const parsed = records.map((record) => {
     const [preference = "0", exchange = ""] = record.split(" ");
     return { preference: Number(preference), exchange, tiebreak: random() };
   });
   parsed.sort((a, b) => a.preference - b.preference || a.tiebreak - b.tiebreak);
-  return [...new Set(parsed.map((entry) => entry.exchange))];
+  const seen = new Set<string>();
+  return parsed.filter((entry) => !seen.has(entry.exchange) && seen.add(entry.exchange))
+    .map(({ exchange, preference }) => ({ exchange, preference }));
 }

@@ -12,6 +12,7 @@ import {
   type ClientTimeouts,
   type Credentials,
   describeReply,
+  type RecipientResult,
   sendMessage,
   SmtpClient,
   SmtpClientError,
@@ -51,7 +52,8 @@ export class RemoteCourier implements Courier {
 
   constructor(options: RemoteCourierOptions) {
     this.#options = options;
-    this.#resolver = new NextHopResolver(options);
+    // This host goes by its EHLO name (--hostname) unless told more (RFC 5321 5.1 loops).
+    this.#resolver = new NextHopResolver({ localNames: [options.ehloName], ...options });
     this.pool = options.pool ?? new ClientPool();
   }
 
@@ -134,9 +136,9 @@ export class RemoteCourier implements Courier {
           if (result.isAccepted) outcomes.set(rcpt, { kind: "delivered", remoteMta });
           else {
             outcomes.set(rcpt, {
-              kind: result.reply.code >= 500 ? "permanent" : "transient",
+              kind: result.isPermanent ? "permanent" : "transient",
               reason: describeReply(result.reply),
-              status: result.reply.enhanced ?? (result.reply.code >= 500 ? "5.0.0" : "4.0.0"),
+              status: statusOf(result),
               remoteMta,
             });
           }
@@ -250,4 +252,15 @@ function failureOutcome(error: unknown, remoteMta: string | null): DeliveryOutco
   }
   const reason = error instanceof Error ? error.message : String(error);
   return { kind: "transient", reason: `Delivery failed: ${reason}`, status: "4.0.0", ...where };
+}
+
+/**
+ * A refusal's enhanced status, of the class its outcome has: a 552 to RCPT is
+ * deferred, so its "5.5.3" is reported as "4.5.3" (RFC 3464 2.3.4: a delayed
+ * recipient's status is 4.x.x).
+ */
+function statusOf(result: RecipientResult): string {
+  const enhanced = result.reply.enhanced;
+  if (!enhanced) return result.isPermanent ? "5.0.0" : "4.0.0";
+  return result.isPermanent ? enhanced : enhanced.replace(/^5\./, "4.");
 }

@@ -32,6 +32,17 @@ export interface RecipientResult {
   isAccepted: boolean;
   /** The RCPT reply when refused, else the reply to the final dot. */
   reply: ServerReply;
+  /** A refusal that retrying cannot help (see `isPermanentRefusal`). */
+  isPermanent: boolean;
+}
+
+/**
+ * Whether a refusal is permanent: a 5xx, except a 552 to RCPT. RFC 821 listed
+ * 552 for "too many recipients", which is 452 (RFC 5321 4.5.3.1.10: clients
+ * SHOULD treat it as temporary, so the rest go in a later transaction).
+ */
+export function isPermanentRefusal(reply: ServerReply, stage: "rcpt" | "data"): boolean {
+  return reply.code >= 500 && !(stage === "rcpt" && reply.code === 552);
 }
 
 /** Runs one transaction; returns a result for every recipient. */
@@ -102,6 +113,8 @@ export async function sendMessage(
       connection.write(lines[i] + "\r\n");
       const reply = await readReply(connection, stages[i]!);
       replies.push(reply);
+      // A 421 closes the session (RFC 5321 3.8): no more commands, and it is the reason.
+      if (reply.code === 421) break;
       // Without pipelining, stop early: no RCPT after a refused MAIL, no DATA without recipients.
       if (i === 0 && reply.code !== 250) break;
       const isLastRcpt = i === lines.length - 2;
@@ -118,8 +131,11 @@ export async function sendMessage(
   const accepted: string[] = [];
   message.rcpts.forEach((rcpt, i) => {
     const reply = replies[i + 1]!;
-    if (reply.code >= 200 && reply.code < 300) accepted.push(rcpt);
-    else results.set(rcpt, { isAccepted: false, reply });
+    if (reply.code >= 200 && reply.code < 300) {
+      accepted.push(rcpt);
+      return;
+    }
+    results.set(rcpt, { isAccepted: false, reply, isPermanent: isPermanentRefusal(reply, "rcpt") });
   });
   const dataReply = replies[message.rcpts.length + 1];
   if (accepted.length === 0) {
@@ -130,6 +146,15 @@ export async function sendMessage(
     }
     return results;
   }
+  if (dataReply && dataReply.code !== 354) {
+    // DATA refused: that is the outcome of the recipients RCPT accepted; the ones it
+    // refused keep their own reply (a 450 stays deferred, not bounced with the DATA's 554).
+    const isPermanent = isPermanentRefusal(dataReply, "data");
+    for (const rcpt of accepted) {
+      results.set(rcpt, { isAccepted: false, reply: dataReply, isPermanent });
+    }
+    return results;
+  }
   expectCode(dataReply!, { stage: "DATA", low: 354, high: 354 });
   await sendBlocks(client, wire);
   const final = await readReply(connection, { stage: "final dot", timeoutMs: t.finalDotMs });
@@ -137,7 +162,10 @@ export async function sendMessage(
   // The reply to the final dot ends the transaction (RFC 5321 4.1.1.4): no RSET needed.
   client.isDirty = false;
   const isDelivered = final.code >= 200 && final.code < 300;
-  for (const rcpt of accepted) results.set(rcpt, { isAccepted: isDelivered, reply: final });
+  const isPermanent = isPermanentRefusal(final, "data");
+  for (const rcpt of accepted) {
+    results.set(rcpt, { isAccepted: isDelivered, reply: final, isPermanent });
+  }
   return results;
 }
 

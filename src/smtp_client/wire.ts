@@ -3,18 +3,39 @@
  * send a command and read its reply. Every peer failure is returned as a
  * `SmtpClientError`, never thrown from deep inside the socket code.
  */
-import type { Connection } from "../net/mod.ts";
+import { type Connection, MAX_TIMER_MS } from "../net/mod.ts";
 import { SmtpClientError } from "./errors.ts";
 import { ReplyAssembler, type ServerReply } from "./reply_parser.ts";
 
 const MAX_REPLY_LINE_BYTES = 4096;
 
-/** Reads one reply; throws `SmtpClientError` (timeout, dropped, malformed). */
+/**
+ * Reads one reply; throws `SmtpClientError` (timeout, dropped, malformed).
+ * `timeoutMs` is a deadline for the whole reply (RFC 5321 4.5.3.2 times each
+ * command's reply), not only for silence: a server that drips its reply a
+ * byte at a time would otherwise hold the delivery for as long as it likes.
+ */
 export async function readReply(
   connection: Connection,
   options: { timeoutMs: number; stage: string },
 ): Promise<ServerReply> {
   connection.setIdleTimeout(options.timeoutMs);
+  // Past the deadline every read reports "timeout"; the connection is not used again.
+  const deadline = setTimeout(
+    () => connection.shutdown(),
+    Math.min(options.timeoutMs, MAX_TIMER_MS), // longer: setTimeout would fire at once
+  );
+  try {
+    return await readReplyLines(connection, options);
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+async function readReplyLines(
+  connection: Connection,
+  options: { timeoutMs: number; stage: string },
+): Promise<ServerReply> {
   const assembler = new ReplyAssembler();
   while (true) {
     const read = await connection.readLine(MAX_REPLY_LINE_BYTES);

@@ -1,0 +1,148 @@
+/**
+ * This host among a domain's MX hosts (RFC 5321 5.1): it and every MX of its
+ * preference or less preferred are discarded; with none left the mail is
+ * undeliverable (a loop), never sent to ourselves.
+ */
+import assert from "node:assert/strict";
+import { RemoteCourier } from "../../src/delivery/mod.ts";
+import { type FakeZone, startFakeDns } from "../e2e/fake_dns.ts";
+import { startSink } from "../e2e/smtp_sink.ts";
+import { MESSAGE, queued, quiet } from "./remote_courier_helpers.ts";
+
+const SELF = "mx.self.test";
+
+interface LoopCase {
+  name: string;
+  zones: Record<string, FakeZone>;
+  domain: string;
+  kind: "delivered" | "transient" | "permanent";
+  /** Whether the sink (which stands for the other hosts at 127.0.0.1) gets the message. */
+  isSinkUsed: boolean;
+}
+
+const CASES: LoopCase[] = [
+  {
+    name: "an MX that is this host's name alone is a loop (5.4.6)",
+    zones: {
+      "far.test": { mx: [{ preference: 10, exchange: SELF }] },
+      [SELF]: { a: ["127.0.0.1"] },
+    },
+    domain: "far.test",
+    kind: "permanent",
+    isSinkUsed: false,
+  },
+  {
+    name: "the name is compared without case",
+    zones: {
+      "far.test": { mx: [{ preference: 10, exchange: "MX.Self.TEST" }] },
+      [SELF]: { a: ["127.0.0.1"] },
+    },
+    domain: "far.test",
+    kind: "permanent",
+    isSinkUsed: false,
+  },
+  {
+    name: "a less preferred backup MX after this host is discarded too",
+    zones: {
+      "far.test": {
+        mx: [{ preference: 10, exchange: SELF }, { preference: 20, exchange: "backup.test" }],
+      },
+      [SELF]: { a: ["127.0.0.1"] },
+      "backup.test": { a: ["127.0.0.1"] },
+    },
+    domain: "far.test",
+    kind: "permanent",
+    isSinkUsed: false,
+  },
+  {
+    name: "an MX of the same preference as this host is discarded too",
+    zones: {
+      "far.test": {
+        mx: [{ preference: 10, exchange: "peer.test" }, { preference: 10, exchange: SELF }],
+      },
+      [SELF]: { a: ["127.0.0.1"] },
+      "peer.test": { a: ["127.0.0.1"] },
+    },
+    domain: "far.test",
+    kind: "permanent",
+    isSinkUsed: false,
+  },
+  {
+    name: "a more preferred MX is still used when this host is a backup MX",
+    zones: {
+      "far.test": {
+        mx: [{ preference: 20, exchange: SELF }, { preference: 10, exchange: "primary.test" }],
+      },
+      [SELF]: { a: ["127.0.0.1"] },
+      "primary.test": { a: ["127.0.0.1"] },
+    },
+    domain: "far.test",
+    kind: "delivered",
+    isSinkUsed: true,
+  },
+  {
+    name: "a domain without MX whose name is this host's is a loop",
+    zones: { [SELF]: { a: ["127.0.0.1"] } },
+    domain: SELF,
+    kind: "permanent",
+    isSinkUsed: false,
+  },
+];
+
+for (const { name, zones, domain, kind, isSinkUsed } of CASES) {
+  Deno.test(`MX loop: ${name}`, async () => {
+    const sink = await startSink();
+    const dns = await startFakeDns(zones);
+    const courier = new RemoteCourier({
+      ehloName: SELF,
+      routes: [],
+      smarthost: null,
+      smarthostTls: "starttls",
+      isSmarthostTlsVerified: true,
+      smarthostCredentials: null,
+      dnsServer: { hostname: "127.0.0.1", port: dns.port },
+      dnsTimeoutMs: 1500,
+      mxPort: sink.port,
+      log: quiet,
+    });
+    try {
+      const rcpt = `x@${domain}`;
+      const outcome = (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
+      assert.equal(outcome.kind, kind, JSON.stringify(outcome));
+      if (outcome.kind === "permanent") {
+        assert.equal(outcome.status, "5.4.6");
+        assert.match(outcome.reason, /loops back to this host/);
+      }
+      assert.equal(sink.connections() > 0, isSinkUsed, `connections: ${sink.connections()}`);
+    } finally {
+      await courier.close();
+      await dns.close();
+      await sink.close();
+    }
+  });
+}
+
+Deno.test("MX loop: an address literal that is our own SMTP listener is a loop", async () => {
+  const sink = await startSink();
+  const courier = new RemoteCourier({
+    ehloName: SELF,
+    routes: [],
+    smarthost: null,
+    smarthostTls: "starttls",
+    isSmarthostTlsVerified: true,
+    smarthostCredentials: null,
+    dnsServer: null,
+    mxPort: sink.port,
+    log: quiet,
+    isOwnListener: (address, port) => address === "127.0.0.1" && port === sink.port,
+  });
+  try {
+    const rcpt = "x@[127.0.0.1]";
+    const outcome = (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
+    assert.ok(outcome.kind === "permanent" && outcome.status === "5.4.6", JSON.stringify(outcome));
+    assert.equal(sink.connections(), 0);
+  } finally {
+    await courier.close();
+    await sink.close();
+  }
+});

@@ -1,0 +1,92 @@
+/** How the remote courier maps a server's replies to each recipient's outcome. */
+import assert from "node:assert/strict";
+import { MESSAGE, queued, withSink } from "./remote_courier_helpers.ts";
+
+for (const pipelining of [true, false]) {
+  const mode = pipelining ? "pipelined" : "one command at a time";
+
+  Deno.test(`RCPT refused with 552 is transient, as RFC 5321 4.5.3.1.10 asks (${mode})`, async () => {
+    await withSink({
+      pipelining,
+      script: (stage, arg) =>
+        stage === "rcpt" && arg.startsWith("many") ? "552 5.5.3 Too many recipients" : undefined,
+    }, async (courier, sink) => {
+      const rcpts = ["ok@remote.test", "many@remote.test"];
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      assert.equal(outcomes.get("ok@remote.test")?.kind, "delivered");
+      const many = outcomes.get("many@remote.test");
+      assert.equal(many?.kind, "transient", JSON.stringify(many));
+      // A delayed recipient's status is of class 4 (RFC 3464 2.3.4 with Action: delayed).
+      assert.ok(many?.kind === "transient" && many.status === "4.5.3", JSON.stringify(many));
+      assert.match(many.reason, /552 5\.5\.3 Too many recipients/);
+      assert.deepEqual(sink.transactions[0]!.rcpts, ["ok@remote.test"]);
+    });
+  });
+
+  Deno.test(`a 552 to the final dot stays permanent (${mode})`, async () => {
+    await withSink({
+      pipelining,
+      script: (stage) => stage === "dot" ? "552 5.3.4 Message too big" : undefined,
+    }, async (courier) => {
+      const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+        .get("x@remote.test");
+      assert.ok(
+        outcome?.kind === "permanent" && outcome.status === "5.3.4",
+        JSON.stringify(outcome),
+      );
+    });
+  });
+
+  Deno.test(`a DATA refusal leaves a recipient deferred at RCPT deferred (${mode})`, async () => {
+    await withSink({
+      pipelining,
+      script: (stage, arg) =>
+        stage === "rcpt" && arg.startsWith("later")
+          ? "450 4.2.1 Try again later"
+          : stage === "rcpt" && arg.startsWith("gone")
+          ? "550 5.1.1 No such user"
+          : stage === "data"
+          ? "554 5.7.1 Transaction refused"
+          : undefined,
+    }, async (courier, sink) => {
+      const rcpts = ["later@remote.test", "gone@remote.test", "ok@remote.test"];
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      const later = outcomes.get("later@remote.test");
+      assert.ok(later?.kind === "transient" && later.status === "4.2.1", JSON.stringify(later));
+      const gone = outcomes.get("gone@remote.test");
+      assert.ok(
+        gone?.kind === "permanent" && /No such user/.test(gone.reason),
+        JSON.stringify(gone),
+      );
+      const ok = outcomes.get("ok@remote.test");
+      assert.ok(
+        ok?.kind === "permanent" && /Transaction refused/.test(ok.reason),
+        JSON.stringify(ok),
+      );
+      assert.equal(sink.transactions.length, 0);
+    });
+  });
+
+  Deno.test(`a 421 to a RCPT ends the session at once and is the reason given (${mode})`, async () => {
+    await withSink({
+      pipelining,
+      script: (stage, arg) =>
+        stage === "rcpt" && arg.startsWith("b") ? "421 4.3.2 Shutting down" : undefined,
+    }, async (courier, sink) => {
+      const rcpts = ["a@remote.test", "b@remote.test", "c@remote.test"];
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      for (const rcpt of rcpts) {
+        const outcome = outcomes.get(rcpt);
+        assert.ok(
+          outcome?.kind === "transient" && /421 4\.3\.2 Shutting down/.test(outcome.reason),
+          `${rcpt}: ${JSON.stringify(outcome)}`,
+        );
+      }
+      assert.equal(sink.transactions.length, 0);
+      if (!pipelining) {
+        // Nothing after the 421: the server has closed (RFC 5321 3.8).
+        assert.equal(sink.commands[0]!.at(-1), "RCPT TO:<b@remote.test>");
+      }
+    });
+  });
+}
