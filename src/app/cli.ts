@@ -24,6 +24,23 @@ export interface CliIo {
 
 type Subcommand = (words: string[], config: Config, io: CliIo) => Promise<number>;
 
+/**
+ * A subcommand that takes flags only: a stray word (`-flagfile=x` with one
+ * dash, the `b.test` of an unquoted `--domains=a.test, b.test`) is a usage
+ * error, status 2, rather than a setting silently left out.
+ */
+function flagsOnly(name: string, run: Subcommand): Subcommand {
+  return async (words, config, io) => {
+    const [word] = words;
+    if (word === undefined) return await run(words, config, io);
+    io.err(
+      `pillarbox: ${name} takes flags only (--name=value), not ${JSON.stringify(word)}` +
+        ' (see "pillarbox help")',
+    );
+    return 2;
+  };
+}
+
 async function runCheck(_words: string[], config: Config, io: CliIo): Promise<number> {
   try {
     await new Directory({
@@ -46,8 +63,8 @@ async function runCheck(_words: string[], config: Config, io: CliIo): Promise<nu
 
 /** Subcommands by first word; "help" and "version" are handled before the table. */
 export const SUBCOMMANDS = new Map<string, Subcommand>([
-  ["serve", (_words, config, io) => runServe(config, { err: io.err })],
-  ["check", runCheck],
+  ["serve", flagsOnly("serve", (_words, config, io) => runServe(config, { err: io.err }))],
+  ["check", flagsOnly("check", runCheck)],
   [
     "user",
     (words, config, io) =>
