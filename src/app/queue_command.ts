@@ -1,5 +1,6 @@
 /**
- * `pillarbox queue list [--json] | show QID | retry [QID|--all] | delete QID`:
+ * `pillarbox queue list [--json] | show QID | retry [QID|--all] | delete QID`
+ * (`retry` alone is `retry --all`):
  * looks at and acts on the queue on disk, whether or not a server runs.
  *
  * `retry` leaves a wake request: a running server attempts the message
@@ -40,7 +41,7 @@ const USAGE = [
   "Usage:",
   "  pillarbox queue list [--json]",
   "  pillarbox queue show QID",
-  "  pillarbox queue retry QID|--all",
+  "  pillarbox queue retry [QID|--all]",
   "  pillarbox queue delete QID",
 ];
 
@@ -75,7 +76,8 @@ export async function runQueueCommand(
       return await list(context, true);
     }
     if (name === "show" && args.length === 1) return await show(context, args[0] as string);
-    if (name === "retry" && args.length === 1) return await retry(context, args[0] as string);
+    // `queue retry [QID|--all]`: without an argument, every message (as postqueue -f).
+    if (name === "retry" && args.length <= 1) return await retry(context, args[0] ?? "--all");
     if (name === "delete" && args.length === 1) return await remove(context, args[0] as string);
   } catch (error) {
     if (!(error instanceof QueueCommandError)) throw error;

@@ -61,3 +61,30 @@ Deno.test("queue list and show skip a file that was reused for another message",
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+Deno.test("queue retry without a queue id makes every message due, as `queue retry [QID|--all]` says", async () => {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  try {
+    const spool = await Spool.open({
+      spoolDir,
+      log: new Logger({ level: "error" }),
+      isSweeping: false,
+    });
+    const qids: string[] = [];
+    for (const rcpt of ["one@remote.test", "two@remote.test"]) {
+      qids.push(
+        await spool.accept({
+          envelope: { from: "a@mx.test", rcpts: [rcpt], source: "smtp" },
+          message: encoder.encode(`Subject: to ${rcpt}\r\n\r\nbody\r\n`),
+        }),
+      );
+    }
+    const retried = await queue(spoolDir, ["retry"]);
+    assert.equal(retried.status, 0, retried.err.join("\n"));
+    assert.deepEqual(retried.out, ["2 messages due for delivery now"]);
+    const woken = [...Deno.readDirSync(join(spoolDir, "queue", "wake"))].map((entry) => entry.name);
+    assert.deepEqual(woken.sort(), [...qids].sort());
+  } finally {
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
