@@ -8,6 +8,7 @@ import { Logger } from "../log/mod.ts";
 import { TlsContextProvider } from "../net/mod.ts";
 import { readSmarthostCredentials } from "./outbound_options.ts";
 import { runServe } from "./serve.ts";
+import { checkSpoolDir } from "./spool_dir.ts";
 import { VERSION } from "./version.ts";
 import { runUserCommand } from "./user_command.ts";
 import { runQueueCommand } from "./queue_command.ts";
@@ -43,6 +44,7 @@ function flagsOnly(name: string, run: Subcommand): Subcommand {
 
 async function runCheck(_words: string[], config: Config, io: CliIo): Promise<number> {
   try {
+    await checkSpoolDir(config.spoolDir);
     await new Directory({
       usersFile: config.usersFile,
       aliasesFile: config.aliasesFile,
