@@ -113,5 +113,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`pillarbox: unknown command "${name}" (see "pillarbox help")`);
     return 2;
   }
-  return await subcommand(rest, config, io);
+  try {
+    return await subcommand(rest, config, io);
+  } catch (error) {
+    // A configuration problem found while running (a --spool-dir that cannot be used).
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`pillarbox: ${error.message}`);
+    return 2;
+  }
 }

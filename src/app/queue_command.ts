@@ -15,6 +15,7 @@ import type { Config } from "../config/mod.ts";
 import { type QueueState, QueueStateStore } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { headerSection } from "../mail/mod.ts";
+import { openSpoolDir } from "./spool_dir.ts";
 import { decodeQueueFile, type Envelope, requestWake, Spool } from "../spool/mod.ts";
 
 /** Output and input for the command. */
@@ -63,11 +64,12 @@ export async function runQueueCommand(
   options: QueueCommandOptions,
 ): Promise<number> {
   const [name = "", ...args] = words;
-  const spool = await Spool.open({
-    spoolDir: options.config.spoolDir,
-    log: new Logger({ level: "warn" }),
-    isSweeping: false,
-  });
+  const spool = await openSpoolDir(options.config.spoolDir, () =>
+    Spool.open({
+      spoolDir: options.config.spoolDir,
+      log: new Logger({ level: "warn" }),
+      isSweeping: false,
+    }));
   const states = new QueueStateStore({ spoolDir: options.config.spoolDir });
   const context: Context = { spool, states, options };
   try {
