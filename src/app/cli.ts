@@ -8,6 +8,7 @@ import { Logger } from "../log/mod.ts";
 import { TlsContextProvider } from "../net/mod.ts";
 import { readSmarthostCredentials } from "./outbound_options.ts";
 import { runServe } from "./serve.ts";
+import { checkSpoolDir } from "./spool_dir.ts";
 import { VERSION } from "./version.ts";
 import { runUserCommand } from "./user_command.ts";
 import { runQueueCommand } from "./queue_command.ts";
@@ -24,8 +25,26 @@ export interface CliIo {
 
 type Subcommand = (words: string[], config: Config, io: CliIo) => Promise<number>;
 
+/**
+ * A subcommand that takes flags only: a stray word (`-flagfile=x` with one
+ * dash, the `b.test` of an unquoted `--domains=a.test, b.test`) is a usage
+ * error, status 2, rather than a setting silently left out.
+ */
+function flagsOnly(name: string, run: Subcommand): Subcommand {
+  return async (words, config, io) => {
+    const [word] = words;
+    if (word === undefined) return await run(words, config, io);
+    io.err(
+      `pillarbox: ${name} takes flags only (--name=value), not ${JSON.stringify(word)}` +
+        ' (see "pillarbox help")',
+    );
+    return 2;
+  };
+}
+
 async function runCheck(_words: string[], config: Config, io: CliIo): Promise<number> {
   try {
+    await checkSpoolDir(config.spoolDir);
     await new Directory({
       usersFile: config.usersFile,
       aliasesFile: config.aliasesFile,
@@ -46,8 +65,8 @@ async function runCheck(_words: string[], config: Config, io: CliIo): Promise<nu
 
 /** Subcommands by first word; "help" and "version" are handled before the table. */
 export const SUBCOMMANDS = new Map<string, Subcommand>([
-  ["serve", (_words, config, io) => runServe(config, { err: io.err })],
-  ["check", runCheck],
+  ["serve", flagsOnly("serve", (_words, config, io) => runServe(config, { err: io.err }))],
+  ["check", flagsOnly("check", runCheck)],
   [
     "user",
     (words, config, io) =>
@@ -94,5 +113,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`pillarbox: unknown command "${name}" (see "pillarbox help")`);
     return 2;
   }
-  return await subcommand(rest, config, io);
+  try {
+    return await subcommand(rest, config, io);
+  } catch (error) {
+    // A configuration problem found while running (a --spool-dir that cannot be used).
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`pillarbox: ${error.message}`);
+    return 2;
+  }
 }

@@ -1,5 +1,6 @@
 /**
- * `pillarbox queue list [--json] | show QID | retry [QID|--all] | delete QID`:
+ * `pillarbox queue list [--json] | show QID | retry [QID|--all] | delete QID`
+ * (`retry` alone is `retry --all`):
  * looks at and acts on the queue on disk, whether or not a server runs.
  *
  * `retry` leaves a wake request: a running server attempts the message
@@ -14,6 +15,7 @@ import type { Config } from "../config/mod.ts";
 import { type QueueState, QueueStateStore } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { headerSection } from "../mail/mod.ts";
+import { openSpoolDir } from "./spool_dir.ts";
 import { decodeQueueFile, type Envelope, requestWake, Spool } from "../spool/mod.ts";
 
 /** Output and input for the command. */
@@ -40,7 +42,7 @@ const USAGE = [
   "Usage:",
   "  pillarbox queue list [--json]",
   "  pillarbox queue show QID",
-  "  pillarbox queue retry QID|--all",
+  "  pillarbox queue retry [QID|--all]",
   "  pillarbox queue delete QID",
 ];
 
@@ -62,11 +64,12 @@ export async function runQueueCommand(
   options: QueueCommandOptions,
 ): Promise<number> {
   const [name = "", ...args] = words;
-  const spool = await Spool.open({
-    spoolDir: options.config.spoolDir,
-    log: new Logger({ level: "warn" }),
-    isSweeping: false,
-  });
+  const spool = await openSpoolDir(options.config.spoolDir, () =>
+    Spool.open({
+      spoolDir: options.config.spoolDir,
+      log: new Logger({ level: "warn" }),
+      isSweeping: false,
+    }));
   const states = new QueueStateStore({ spoolDir: options.config.spoolDir });
   const context: Context = { spool, states, options };
   try {
@@ -75,7 +78,8 @@ export async function runQueueCommand(
       return await list(context, true);
     }
     if (name === "show" && args.length === 1) return await show(context, args[0] as string);
-    if (name === "retry" && args.length === 1) return await retry(context, args[0] as string);
+    // `queue retry [QID|--all]`: without an argument, every message (as postqueue -f).
+    if (name === "retry" && args.length <= 1) return await retry(context, args[0] ?? "--all");
     if (name === "delete" && args.length === 1) return await remove(context, args[0] as string);
   } catch (error) {
     if (!(error instanceof QueueCommandError)) throw error;

@@ -24,6 +24,7 @@ import { startSmtpServer } from "../smtpd/mod.ts";
 import { flushInlineWhen, Spool } from "../spool/mod.ts";
 import { clientTimeouts, ownListenerTest, readSmarthostCredentials } from "./outbound_options.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
+import { openSpoolDir } from "./spool_dir.ts";
 import { startStatus } from "./status.ts";
 
 /** A running server. */
@@ -57,11 +58,12 @@ export async function startServer(
     // A bad users or aliases file is the administrator's to fix, like a bad flag (check says so too).
     throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
-  const spool = await Spool.open({
-    spoolDir: config.spoolDir,
-    log,
-    spareFiles: config.spareFiles,
-  });
+  const spool = await openSpoolDir(config.spoolDir, () =>
+    Spool.open({
+      spoolDir: config.spoolDir,
+      log,
+      spareFiles: config.spareFiles,
+    }));
   const hasAccount = async (address: string) => {
     const verdict = await directory.resolveRecipient(address);
     return verdict.kind === "local" && verdict.mailboxes.includes(normalizeAddress(address));

@@ -5,6 +5,7 @@
 
 import { formatHostPort, type ListenAddress } from "./address.ts";
 import { type Config, ConfigError } from "./config.ts";
+import { formatIp, parseIp } from "./ip.ts";
 
 /** A cross-flag rule: returns a problem, or null if the configuration is fine. */
 type Rule = (config: Config) => string | null;
@@ -23,6 +24,23 @@ const LISTENERS: ReadonlyArray<readonly [string, keyof Config]> = [
 
 /** Listeners that speak TLS from the first byte. */
 const TLS_LISTENERS = ["submissions-listen", "pop3s-listen", "imaps-listen"];
+
+/** A listen host in one spelling per address (`::0001` is `::1`); names as written. */
+function canonicalHost(hostname: string): string {
+  const ip = parseIp(hostname);
+  return ip === null ? hostname.toLowerCase() : formatIp(ip.bytes);
+}
+
+/**
+ * Whether two listeners on the same port would take each other's address:
+ * the same host, or a wildcard that covers the other (`0.0.0.0` every IPv4
+ * address; `::` every address, IPv4 too, as node:net binds it dual-stack).
+ */
+function isOverlap(a: string, b: string): boolean {
+  if (a === b || a === "::" || b === "::") return true;
+  const isIpv4 = (host: string) => parseIp(host)?.family === 4;
+  return (a === "0.0.0.0" && isIpv4(b)) || (b === "0.0.0.0" && isIpv4(a));
+}
 
 /** A rule that `a` and `b` are both set or both empty. */
 function together(a: keyof Config, aName: string, b: keyof Config, bName: string): Rule {
@@ -43,14 +61,21 @@ const RULES: readonly Rule[] = [
     return enabled === undefined ? null : `--${enabled[0]} needs --tls-cert and --tls-key`;
   },
   (config) => {
-    const seen = new Map<string, string>();
+    const seen: { name: string; address: ListenAddress; host: string }[] = [];
     for (const [name, key] of LISTENERS) {
       const address = config[key] as ListenAddress | null;
       if (address === null || address.port === 0) continue;
-      const spelled = formatHostPort(address);
-      const other = seen.get(spelled);
-      if (other !== undefined) return `--${other} and --${name} both listen on ${spelled}`;
-      seen.set(spelled, name);
+      const host = canonicalHost(address.hostname);
+      const other = seen.find((earlier) =>
+        earlier.address.port === address.port && isOverlap(earlier.host, host)
+      );
+      if (other !== undefined) {
+        const where = formatHostPort(other.address) === formatHostPort(address)
+          ? formatHostPort(address)
+          : `${formatHostPort(other.address)} and ${formatHostPort(address)}`;
+        return `--${other.name} and --${name} both listen on ${where}`;
+      }
+      seen.push({ name, address, host });
     }
     return null;
   },

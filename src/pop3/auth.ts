@@ -70,7 +70,9 @@ function logFailure(session: Pop3Session, user: string, method: string, reason: 
     user,
     session.options.kind,
   );
-  session.log.warn(event, { ...fields, method, reason });
+  // Not session.log: its cid would stand between event and ip, where fail2ban's
+  // failregex (README) expects "event=auth.failed ip=".
+  session.options.log.warn(event, { ...fields, method, reason, cid: session.cid });
 }
 
 /** Checks the limiter and the password, then takes the mailbox. */

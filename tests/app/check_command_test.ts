@@ -53,3 +53,32 @@ Deno.test("check accepts a readable smarthost password file", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("check exits 2 naming a --spool-dir that cannot be a directory, as serve does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/file`, "");
+    for (const spoolDir of [`${dir}/file`, `${dir}/file/spool`]) {
+      const result = await run([
+        "check",
+        `--spool-dir=${spoolDir}`,
+        "--hostname=mx.test",
+        `--users-file=${dir}/users`,
+        `--aliases-file=${dir}/aliases`,
+      ]);
+      assert.equal(result.code, 2, result.out.join("\n"));
+      assert.equal(result.err.length, 1);
+      assert.ok(result.err[0]!.startsWith(`pillarbox: Cannot use --spool-dir "${spoolDir}": `));
+      assert.ok(!result.out.includes("# configuration ok"));
+    }
+    const fresh = await run(["check", `--spool-dir=${dir}/not-yet`, "--hostname=mx.test"]);
+    assert.equal(fresh.code, 0, fresh.err.join("\n"));
+    assert.throws(
+      () => Deno.statSync(`${dir}/not-yet`),
+      Deno.errors.NotFound,
+      "check creates nothing",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { runCli } from "../../src/app/cli.ts";
 import { runQueueCommand } from "../../src/app/queue_command.ts";
 import { loadConfig } from "../../src/config/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
@@ -59,5 +60,56 @@ Deno.test("queue list and show skip a file that was reused for another message",
     assert.deepEqual(qids, [second]);
   } finally {
     await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("queue retry without a queue id makes every message due, as `queue retry [QID|--all]` says", async () => {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  try {
+    const spool = await Spool.open({
+      spoolDir,
+      log: new Logger({ level: "error" }),
+      isSweeping: false,
+    });
+    const qids: string[] = [];
+    for (const rcpt of ["one@remote.test", "two@remote.test"]) {
+      qids.push(
+        await spool.accept({
+          envelope: { from: "a@mx.test", rcpts: [rcpt], source: "smtp" },
+          message: encoder.encode(`Subject: to ${rcpt}\r\n\r\nbody\r\n`),
+        }),
+      );
+    }
+    const retried = await queue(spoolDir, ["retry"]);
+    assert.equal(retried.status, 0, retried.err.join("\n"));
+    assert.deepEqual(retried.out, ["2 messages due for delivery now"]);
+    const woken = [...Deno.readDirSync(join(spoolDir, "queue", "wake"))].map((entry) => entry.name);
+    assert.deepEqual(woken.sort(), [...qids].sort());
+  } finally {
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("queue with a --spool-dir it cannot use exits 2 naming it, without a stack trace", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  try {
+    await Deno.writeTextFile(join(dir, "file"), "");
+    const spoolDir = join(dir, "file", "spool");
+    const out: string[] = [];
+    const err: string[] = [];
+    const status = await runCli(
+      ["queue", "list", `--spool-dir=${spoolDir}`, "--hostname=mx.test"],
+      {
+        out: (line) => out.push(line),
+        err: (line) => err.push(line),
+        stdin: new ReadableStream({ start: (controller) => controller.close() }),
+      },
+    );
+    assert.equal(status, 2);
+    assert.deepEqual(out, []);
+    assert.equal(err.length, 1, err.join("\n"));
+    assert.ok(err[0]!.startsWith(`pillarbox: Cannot use --spool-dir "${spoolDir}": `), err[0]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

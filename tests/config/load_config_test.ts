@@ -110,6 +110,21 @@ const invalid: Array<[string, string[], string]> = [
     ["--submission-listen=127.0.0.1:2525"],
     "Invalid configuration: --smtp-listen and --submission-listen both listen on 127.0.0.1:2525",
   ],
+  [
+    "loadConfig() refuses a listener on an address another one's 0.0.0.0 already takes",
+    ["--smtp-listen=:2600", "--pop3-listen=127.0.0.1:2600"],
+    "Invalid configuration: --smtp-listen and --pop3-listen both listen on 0.0.0.0:2600 and 127.0.0.1:2600",
+  ],
+  [
+    "loadConfig() refuses a listener on an address another one's [::] already takes (dual-stack)",
+    ["--smtp-listen=127.0.0.1:2601", "--http-listen=[::]:2601"],
+    "Invalid configuration: --smtp-listen and --http-listen both listen on 127.0.0.1:2601 and [::]:2601",
+  ],
+  [
+    "loadConfig() refuses one IPv6 address spelled two ways on one port",
+    ["--imap-listen=[::1]:2602", "--imaps-listen=[0:0::1]:2602", "--tls-cert=c", "--tls-key=k"],
+    "Invalid configuration: --imap-listen and --imaps-listen both listen on [::1]:2602 and [0:0::1]:2602",
+  ],
 ];
 for (const [name, argv, message] of invalid) {
   Deno.test(name, () => {
@@ -125,6 +140,17 @@ Deno.test("loadConfig() allows several listeners on port 0", () => {
   const config = load(["--smtp-listen=127.0.0.1:0", "--submission-listen=127.0.0.1:0"]);
   assert.equal(config.smtpListen?.port, 0);
   assert.equal(config.submissionListen?.port, 0);
+});
+
+Deno.test("loadConfig() allows one port on distinct addresses of which none covers another", () => {
+  const config = load([
+    "--smtp-listen=127.0.0.1:2525",
+    "--submission-listen=127.0.0.2:2525",
+    "--pop3-listen=[::1]:2525",
+    "--imap-listen=0.0.0.0:2526",
+    "--http-listen=[::1]:2526",
+  ]);
+  assert.equal(config.submissionListen?.hostname, "127.0.0.2");
 });
 
 const roundTrips: Array<[string, string[]]> = [

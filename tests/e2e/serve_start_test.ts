@@ -70,3 +70,26 @@ for (const flag of ["smtp-listen", "http-listen"]) {
     }
   });
 }
+
+Deno.test("serve exits 2 naming --spool-dir when the spool cannot be made there, without a stack trace", async () => {
+  const dir = tempDir();
+  try {
+    // The spool's path runs through a file: mkdir fails as it would for a directory
+    // the service user may not write (root, which runs the tests, may write anywhere).
+    await Deno.writeTextFile(`${dir}/file`, "");
+    const spoolDir = `${dir}/file/spool`;
+    const result = await runCli([
+      "serve",
+      ...flagsFor(spoolDir),
+      `--users-file=${dir}/users`,
+      `--aliases-file=${dir}/aliases`,
+    ]);
+    assert.equal(result.code, 2, result.stderr);
+    const lines = result.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, /^pillarbox: Cannot use --spool-dir "[^"]*\/file\/spool": /);
+    assert.doesNotMatch(result.stderr, /event=listen/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -116,7 +116,9 @@ async function completeLogin(session: ImapSession, user: string, password: strin
   if (!isValid) {
     session.options.limiter.recordFailure(ip, user);
     const { event, ...fields } = formatAuthFailureFields(ip, user, "imap");
-    session.log.warn(event, fields);
+    // Not session.log: its cid would stand between event and ip, where fail2ban's
+    // failregex (README) expects "event=auth.failed ip=".
+    session.options.log.warn(event, { ...fields, cid: session.cid });
     throw no("Invalid credentials", "AUTHENTICATIONFAILED");
   }
   session.options.limiter.recordSuccess(ip, user);
