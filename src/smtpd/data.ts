@@ -57,6 +57,7 @@ export async function handleBdat(session: SmtpSession, arg: string): Promise<Rep
     });
   }
   const transaction = session.transaction;
+  if (transaction) transaction.isChunking = true;
   const state = transaction && transaction.rcptCount > 0
     ? transaction.chunks ??= newChunkState(session)
     : null;

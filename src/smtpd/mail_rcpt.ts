@@ -65,6 +65,7 @@ export async function handleMail(session: SmtpSession, arg: string): Promise<Rep
 /** RCPT TO:<path> */
 export async function handleRcpt(session: SmtpSession, arg: string): Promise<Reply> {
   const transaction = session.transaction as Transaction;
+  if (transaction.isChunking) throw Refusal.badSequence("RCPT after BDAT: send BDAT or RSET");
   transaction.hasRcptAttempt = true;
   const split = splitPathArgument(arg, "TO");
   if ("error" in split) throw Refusal.syntax(split.error);
