@@ -29,7 +29,8 @@ export async function handleMail(session: SmtpSession, arg: string): Promise<Rep
         break;
       }
       case "BODY": {
-        const body = value?.toUpperCase();
+        if (value === null) throw Refusal.syntax("BODY needs 7BIT or 8BITMIME");
+        const body = value.toUpperCase();
         if (body !== "7BIT" && body !== "8BITMIME") {
           throw Refusal.unsupportedParameter(`BODY=${value}`);
         }
