@@ -8,6 +8,7 @@ import { Refusal, type Reply, reply } from "../smtp/mod.ts";
 import { ChunkReader, DataDecoder, type DataViolations, LineEndingChecker } from "../smtp/mod.ts";
 import type { MessageBuffer } from "../spool/mod.ts";
 import type { SmtpSession } from "./session.ts";
+import { missingSubmissionFields } from "./submission_fields.ts";
 import type { Transaction } from "./transaction.ts";
 
 /** RFC 5321 6.3 suggests a limit; 100 hops is the common choice. */
@@ -56,6 +57,7 @@ export async function handleBdat(session: SmtpSession, arg: string): Promise<Rep
     });
   }
   const transaction = session.transaction;
+  if (transaction) transaction.isChunking = true;
   const state = transaction && transaction.rcptCount > 0
     ? transaction.chunks ??= newChunkState(session)
     : null;
@@ -160,7 +162,14 @@ async function commitOrRefuse(
           forRecipient: transaction.rcptCount === 1
             ? transaction.firstRcpt ?? undefined
             : undefined,
-        }) + separator,
+        }) +
+        // RFC 6409 8.2, 8.3: the submission server's fixes, for authenticated senders only.
+        (session.authUser === null ? "" : missingSubmissionFields(separator === "" ? headers : "", {
+          qid,
+          hostname: options.hostname,
+          nowMs: Date.now(),
+        })) +
+        separator,
       message: buffer,
     });
   } catch (error) {

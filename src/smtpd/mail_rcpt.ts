@@ -29,7 +29,8 @@ export async function handleMail(session: SmtpSession, arg: string): Promise<Rep
         break;
       }
       case "BODY": {
-        const body = value?.toUpperCase();
+        if (value === null) throw Refusal.syntax("BODY needs 7BIT or 8BITMIME");
+        const body = value.toUpperCase();
         if (body !== "7BIT" && body !== "8BITMIME") {
           throw Refusal.unsupportedParameter(`BODY=${value}`);
         }
@@ -65,6 +66,7 @@ export async function handleMail(session: SmtpSession, arg: string): Promise<Rep
 /** RCPT TO:<path> */
 export async function handleRcpt(session: SmtpSession, arg: string): Promise<Reply> {
   const transaction = session.transaction as Transaction;
+  if (transaction.isChunking) throw Refusal.badSequence("RCPT after BDAT: send BDAT or RSET");
   transaction.hasRcptAttempt = true;
   const split = splitPathArgument(arg, "TO");
   if ("error" in split) throw Refusal.syntax(split.error);

@@ -20,6 +20,12 @@ export class Transaction {
   readonly #seen = new Set<string>();
   /** The first accepted RCPT address (for the Received "for" clause). */
   firstRcpt: string | null = null;
+  /**
+   * True once any BDAT came in this transaction, taken or refused: recipients are
+   * closed then (RFC 3030 2: MAIL and RCPT first, then the chunks), so a chunk
+   * refused for want of a recipient cannot be left out of a message accepted later.
+   */
+  isChunking = false;
   /** BDAT in progress: the message so far and its line-ending check. */
   chunks: { buffer: MessageBuffer; checker: LineEndingChecker } | null = null;
 

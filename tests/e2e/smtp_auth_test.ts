@@ -4,7 +4,7 @@
  * with RawClient, real logins with Python's smtplib, and the brute-force brake.
  */
 import assert from "node:assert/strict";
-import { python, startServer, waitUntil } from "./harness.ts";
+import { maildirFiles, python, startServer, waitUntil } from "./harness.ts";
 import { RawClient } from "./raw_client.ts";
 
 const USERS = { "alice@example.test": "alice-pw", "bob@example.test": "bob-pw" };
@@ -212,6 +212,59 @@ Deno.test("20 wrong passwords from one address are slowed, then refused; another
     assert.equal(blocked, "454", "even the right password is refused while blocked");
     const other = (await python(LOGIN_STORM, [port, "127.0.0.2", 1, "alice-pw"])).trim();
     assert.equal(other, "235", "another address logs in at once");
+  } finally {
+    await server.stop();
+  }
+});
+
+const SUBMIT = `
+import smtplib, sys
+port, subject, extra = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+    s.login("alice@example.test", "alice-pw")
+    s.sendmail("alice@example.test", ["bob@example.test"],
+               extra.replace("|", "\\r\\n") + "Subject: " + subject + "\\r\\n\\r\\nhello\\r\\n")
+`;
+
+Deno.test("an authenticated submission without Date or Message-ID gets both (RFC 6409 8.2, 8.3); relayed mail is left as sent", async () => {
+  const server = await startServer({ users: USERS, flags: ["--insecure-auth"] });
+  try {
+    const port = server.ports.submission!;
+    await python(SUBMIT, [port, "bare", ""]);
+    await python(SUBMIT, [
+      port,
+      "own",
+      "Date: Mon, 1 Jan 2024 00:00:00 +0000|Message-Id: <own@client.test>|",
+    ]);
+    const mx = await greeted(server.ports.smtp!);
+    assert.match(await mx.command("MAIL FROM:<x@remote.test>"), /^250 /);
+    assert.match(await mx.command("RCPT TO:<bob@example.test>"), /^250 /);
+    assert.match(await mx.command("DATA"), /^354 /);
+    assert.match(await mx.command("Subject: relayed\r\n\r\nhello\r\n."), /^250 /);
+    mx.close();
+    const texts = () =>
+      maildirFiles(server.spoolDir, "bob@example.test").map((f) => Deno.readTextFileSync(f));
+    await waitUntil(() => texts().length === 3, 15_000, "three messages delivered");
+    const bySubject = (subject: string) => {
+      const text = texts().find((t) => t.includes(`\r\nSubject: ${subject}\r\n`));
+      assert.ok(text, `message "${subject}" delivered`);
+      return text.slice(0, text.indexOf("\r\n\r\n") + 2);
+    };
+    const count = (head: string, name: RegExp) =>
+      head.split("\r\n").filter((line) => name.test(line)).length;
+    const bare = bySubject("bare");
+    assert.equal(count(bare, /^Date: \S/), 1, bare);
+    assert.equal(count(bare, /^Message-ID: <[^<>@\s]+@mx\.test>$/), 1, bare);
+    const own = bySubject("own");
+    assert.equal(count(own, /^Date:/i), 1, own);
+    assert.equal(count(own, /^Message-I[Dd]:/i), 1, own);
+    assert.match(own, /^Message-Id: <own@client\.test>$/m);
+    const relayed = bySubject("relayed");
+    assert.equal(
+      count(relayed, /^(Date|Message-ID):/i),
+      0,
+      "an MTA does not repair (RFC 5321 6.4)",
+    );
   } finally {
     await server.stop();
   }

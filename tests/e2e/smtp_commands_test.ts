@@ -165,6 +165,12 @@ Deno.test("the SMTP command set answers with the right codes", async (t) => {
         expect: /^555 5\.5\.4 /,
       },
       {
+        name: "MAIL with BODY but no value is 501 5.5.4, like SIZE and AUTH without one",
+        setup: [],
+        command: "MAIL FROM:<a@remote.test> BODY",
+        expect: /^501 5\.5\.4 .*BODY/,
+      },
+      {
         name: "RCPT with an unknown parameter is 555 5.5.4",
         setup: ["MAIL FROM:<a@remote.test>"],
         command: "RCPT TO:<bob@example.test> NOTIFY=NEVER",

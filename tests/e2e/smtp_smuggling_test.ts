@@ -125,6 +125,30 @@ Deno.test("smuggling, NUL, bare LF and BDAT are handled safely", async (t) => {
       await assertNothingStored(server, { accounts: ACCOUNTS, refusedMarker: "bdat-mixed" });
     });
 
+    await t.step(
+      "RCPT after a BDAT chunk is 503 5.5.1: no message lacking a chunk is taken",
+      async () => {
+        const client = await openSession(port);
+        try {
+          await expectReply(client, "MAIL FROM:<alice@remote.test>", /^250 /);
+          await expectReply(client, "RCPT TO:<nobody@example.test>", /^550 /);
+          // Refused (no recipient yet), so its bytes are read and dropped...
+          const chunk = "Subject: bdat-chunk-dropped\r\n\r\n";
+          await client.send(`BDAT ${chunk.length}\r\n${chunk}`);
+          await expectNext(client, /^554 5\.5\.1 /);
+          // ...and a recipient given now must not make the rest a message of its own.
+          await expectReply(client, "RCPT TO:<carol@example.test>", /^503 5\.5\.1 /);
+          const rest = "bdat-tail-alone\r\n";
+          await client.send(`BDAT ${rest.length} LAST\r\n${rest}`);
+          await expectNext(client, /^5\d\d /);
+          await expectReply(client, "RSET", /^250 /);
+        } finally {
+          client.close();
+        }
+        await assertNothingStored(server, { accounts: ACCOUNTS, refusedMarker: "bdat-tail-alone" });
+      },
+    );
+
     for (const ending of ["QUIT", "EHLO again.test", "a lost connection"]) {
       await t.step(`a large BDAT transaction ended by ${ending} leaves no file`, async () => {
         const tmpDir = `${server.spoolDir}/queue/tmp`;

@@ -73,7 +73,8 @@ Deno.test({
     try {
       // 1. One transaction, two recipients: Carol local at A, Bob relayed to B.
       const original = "From: Alice <alice@alpha.test>\r\nTo: bob@beta.test, carol@alpha.test\r\n" +
-        "Subject: the story #N#\r\nMessage-ID: <story-1@alpha.test>\r\n\r\nHello Bob and Carol,\r\n" +
+        "Subject: the story #N#\r\nDate: Mon, 01 Jan 2024 12:00:00 +0000\r\n" +
+        "Message-ID: <story-1@alpha.test>\r\n\r\nHello Bob and Carol,\r\n" +
         ".a line that starts with a dot\r\n..and one with two\r\n\r\nAlice\r\n";
       await submit(alice, { rcpts: [BOB.user, "carol@alpha.test"], body: original });
       await waitUntil(() => mailCount(b.spoolDir, BOB.user) === 1, 10_000, "Bob's copy at B");
