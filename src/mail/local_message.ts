@@ -152,9 +152,12 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
           : addressesOf(["to", "cc", "bcc"])),
       );
     }
-    headerSender = (resent &&
-      (addressesOf(["resent-sender"], resent)[0] ?? addressesOf(["resent-from"], resent)[0])) ??
-      addressesOf(["sender"])[0] ?? addressesOf(["from"])[0];
+    // With -f the headers do not name the envelope sender: a From we cannot read stays as written.
+    if (options.sender === undefined) {
+      headerSender = (resent &&
+        (addressesOf(["resent-sender"], resent)[0] ?? addressesOf(["resent-from"], resent)[0])) ??
+        addressesOf(["sender"])[0] ?? addressesOf(["from"])[0];
+    }
   } catch (error) {
     return { error: (error as Error).message, kind: "usage" };
   }

@@ -142,6 +142,26 @@ Deno.test("prepareLocalMessage() adds a From header for a null sender too (RFC 5
   assert.equal(kept.text.match(/^From:/gm)?.length, 1);
 });
 
+const UNREAD_SENDERS: [string, string][] = [
+  ["an empty From address", "From: Daemon <>\n"],
+  ["a From domain with a trailing dot", "From: root@host.\n"],
+  ["a broken Sender", "Sender: <<x\nFrom: a@example.test\n"],
+];
+for (const [what, header] of UNREAD_SENDERS) {
+  Deno.test(`prepareLocalMessage() with -f does not need the headers' sender: takes ${what}`, () => {
+    const result = ok(prepare(`${header}Subject: x\n\nbody\n`, {
+      isExtractingRecipients: false,
+      rcpts: ["b@example.test"],
+      sender: "root@example.test",
+    }));
+    assert.equal(result.from, "root@example.test");
+    assert.ok(
+      result.text.startsWith(header.replaceAll("\n", "\r\n")),
+      "the header kept as written",
+    );
+  });
+}
+
 Deno.test("prepareLocalMessage() adds recipients given besides the headers", () => {
   const result = ok(prepare("To: b@example.test\n\nx\n", {
     rcpts: ["c@remote.test", "b@example.test"],
