@@ -229,13 +229,16 @@ export class PickupWatcher {
    * already there gets a numeric suffix.
    */
   async #reject(name: string, reason: string, from = join(this.dir, name)): Promise<void> {
-    let target = join(this.rejectedDir, name);
+    // NAME.N.reason and its temporary name must fit the file system's name limit too.
+    const base = shortened(name);
+    let target = join(this.rejectedDir, base);
     for (let n = 1; await exists(target) || await exists(`${target}.reason`); n++) {
-      target = join(this.rejectedDir, `${name}.${n}`);
+      target = join(this.rejectedDir, `${base}.${n}`);
     }
+    const note = base === name ? `${reason}\n` : `${reason}\nOriginal name: ${name}\n`;
     try {
       // The note first, whole (atomic), then the file: never one without the other.
-      await writeFileAtomic(`${target}.reason`, [new TextEncoder().encode(reason + "\n")]);
+      await writeFileAtomic(`${target}.reason`, [new TextEncoder().encode(note)]);
       await Deno.rename(from, target);
     } catch (error) {
       this.#options.log.error("pickup.reject_failed", { file: name, error: String(error) });
@@ -244,6 +247,26 @@ export class PickupWatcher {
     this.#seen.delete(name);
     this.#options.log.warn("pickup.rejected", { file: name, moved: target, reason });
   }
+}
+
+/**
+ * Longest name kept for a file moved aside: leaves room under the usual
+ * 255-byte limit for ".N", ".reason" and writeFileAtomic's ".tmp-<12 hex>".
+ */
+const MAX_REJECTED_NAME_BYTES = 200;
+const encoder = new TextEncoder();
+
+/** `name`, or its start (whole characters) when longer than {@link MAX_REJECTED_NAME_BYTES}. */
+function shortened(name: string): string {
+  if (encoder.encode(name).length <= MAX_REJECTED_NAME_BYTES) return name;
+  let out = "";
+  let bytes = 0;
+  for (const char of name) {
+    bytes += encoder.encode(char).length;
+    if (bytes > MAX_REJECTED_NAME_BYTES - 1) break;
+    out += char;
+  }
+  return `${out}~`;
 }
 
 async function exists(path: string): Promise<boolean> {
