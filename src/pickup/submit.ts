@@ -37,7 +37,12 @@ export async function resolveLocalRecipients(
   for (const rcpt of rcpts) {
     const verdict = await directory.resolveRecipient(rcpt);
     if (verdict.kind === "local") {
-      for (const target of [...verdict.mailboxes, ...(verdict.forwards ?? [])]) targets.add(target);
+      const all = [
+        ...verdict.mailboxes,
+        ...(verdict.forwards ?? []),
+        ...(verdict.unknownTargets ?? []),
+      ];
+      for (const target of all) targets.add(target);
     } else {
       targets.add(rcpt);
     }

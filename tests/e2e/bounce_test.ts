@@ -279,3 +279,32 @@ Deno.test("a bounce to a sender address that is an alias reaches the alias's acc
     await server.stop();
   }
 });
+
+Deno.test("an alias target that does not exist bounces to the sender; the alias's other targets get the mail", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw", "carol@example.test": "pw" },
+    aliases: "team@example.test: bob@example.test, gone@example.test\n",
+  });
+  try {
+    await send(server.ports.smtp!, {
+      sender: "carol@example.test",
+      rcpt: "team@example.test",
+      subject: "to the team",
+    });
+    await waitUntil(() => maildirFiles(server.spoolDir, "bob@example.test").length === 1);
+    await waitUntil(
+      () => [...Deno.readDirSync(`${server.spoolDir}/queue/msg`)].length === 0,
+      15_000,
+      "empty queue",
+    );
+    const files = maildirFiles(server.spoolDir, "carol@example.test");
+    assert.equal(files.length, 1, "carol is told that gone@ got nothing");
+    const dsn = await parseDsn(files[0]!);
+    assert.equal(dsn.perRecipient.length, 1);
+    assert.equal(dsn.perRecipient[0]!["Final-Recipient"], "rfc822; gone@example.test");
+    assert.equal(dsn.perRecipient[0]!["Status"], "5.1.1");
+    assert.match(dsn.headers, /^Subject: to the team$/m);
+  } finally {
+    await server.stop();
+  }
+});
