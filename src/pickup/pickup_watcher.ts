@@ -4,8 +4,8 @@
  *
  * Producers should write `.name` and rename it to `name` when complete.
  * For those that do not, a file is taken only once its size, mtime and
- * inode are unchanged across two looks at least `stableMs` apart, so a file
- * still being written is never half-read. The folder is watched
+ * inode are unchanged across two looks at least `stableMs` apart (an
+ * empty file: `emptyStableMs`), so a file still being written is never half-read. The folder is watched
  * (`Deno.watchFs`) and also scanned every few seconds, in case events are
  * lost. A file is removed only after `spool.accept` committed it. A file
  * that cannot be used is moved to `<spool-dir>/pickup-rejected/NAME` with
@@ -37,6 +37,12 @@ export interface PickupOptions {
   scanIntervalMs?: number;
   /** How long a file must stay unchanged before it is taken (default 2 s: a busy producer may pause). */
   stableMs?: number;
+  /**
+   * How long an empty file must stay empty before it is moved aside (default
+   * 1 h): `cmd > pickup/file` creates the file at once, and the command may
+   * print nothing for minutes. An empty file is never a message.
+   */
+  emptyStableMs?: number;
 }
 
 interface Sighting {
@@ -139,11 +145,14 @@ export class PickupWatcher {
       const key = `${info.size}:${info.mtime?.getTime()}:${info.ino}`;
       const seen = this.#seen.get(entry.name);
       const nowMs = Date.now();
+      // An empty file waits for the periodic scans (no quick recheck): it changes when written.
+      const isEmpty = info.size === 0;
+      const waitMs = isEmpty ? this.#options.emptyStableMs ?? 3_600_000 : stableMs;
       if (!seen || seen.key !== key) {
         this.#seen.set(entry.name, { key, sinceMs: nowMs });
-        isWaiting = true;
-      } else if (nowMs - seen.sinceMs < stableMs) {
-        isWaiting = true;
+        isWaiting ||= !isEmpty;
+      } else if (nowMs - seen.sinceMs < waitMs) {
+        isWaiting ||= !isEmpty;
       } else {
         await this.#take(entry.name, info);
       }

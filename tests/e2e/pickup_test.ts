@@ -181,3 +181,44 @@ Deno.test("an unusable file with a name near the 255-byte limit is still moved a
     await server.stop();
   }
 });
+
+Deno.test("an empty file is not taken while its producer has yet to write (cmd > pickup/file)", async () => {
+  const server = await startServer({ users: USERS });
+  const pickup = `${server.spoolDir}/pickup`;
+  const drop = async (name: string, rcpt: string) => {
+    await Deno.writeTextFile(
+      `${pickup}/.${name}`,
+      `From: a@example.test\nTo: ${rcpt}\n\n${name}\n`,
+    );
+    await Deno.rename(`${pickup}/.${name}`, `${pickup}/${name}`);
+  };
+  // A shell redirection creates the file at once; the command may print nothing for a while.
+  const file = await Deno.open(`${pickup}/report`, { write: true, createNew: true });
+  try {
+    // Dropped after "report": once it is queued, the scan that took it had seen "report"
+    // empty and unchanged for as long; "last" queued after it means that scan is over.
+    await drop("later", "erin@example.test");
+    await server.waitForLog(/event=msg\.queued .*file=later /, 15_000);
+    await drop("last", "erin@example.test");
+    await server.waitForLog(/event=msg\.queued .*file=last /, 15_000);
+    await file.write(
+      new TextEncoder().encode("From: cron@example.test\nTo: dave@example.test\n\nreport\n"),
+    );
+    file.close();
+    await waitUntil(
+      () =>
+        maildirFiles(server.spoolDir, "dave@example.test").length === 1 ||
+        /event=pickup\.rejected/.test(server.log()),
+      15_000,
+      "report delivered or rejected",
+    );
+    assert.doesNotMatch(server.log(), /event=pickup\.rejected/);
+    const text = await Deno.readTextFile(maildirFiles(server.spoolDir, "dave@example.test")[0]!);
+    assert.ok(text.endsWith("\r\n\r\nreport\r\n"));
+  } finally {
+    try {
+      file.close();
+    } catch { /* closed */ }
+    await server.stop();
+  }
+});
