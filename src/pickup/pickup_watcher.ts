@@ -188,6 +188,12 @@ export class PickupWatcher {
       }
       bytes = await Deno.readFile(claimed);
     } catch (error) {
+      if (error instanceof Deno.errors.PermissionDenied) {
+        // Another user's file we may not read: it stays so until someone acts, so it is
+        // moved aside (a rename needs only the folder's permission), not read again every scan.
+        await this.#reject(name, `Cannot read the file: ${error.message}`, claimed);
+        return;
+      }
       log.warn("pickup.read_failed", { file: name, error: String(error) });
       await this.#release(claimed, name);
       return;
