@@ -18,7 +18,7 @@ import { startImapServer } from "../imap/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
 import { type Listener, TlsContextProvider } from "../net/mod.ts";
-import { PickupWatcher } from "../pickup/mod.ts";
+import { PickupWatcher, resolveLocalRecipients } from "../pickup/mod.ts";
 import { startPop3Server } from "../pop3/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import { flushInlineWhen, Spool } from "../spool/mod.ts";
@@ -103,6 +103,7 @@ export async function startServer(
       }),
     hostname: config.hostname,
     policy: { queueLifetimeMs: config.queueLifetimeMs, delayWarningMs: config.delayWarningMs },
+    resolveNoticeRecipients: (address) => resolveLocalRecipients(directory, [address]),
   });
   await runner.start();
   spool.setImmediateDelivery(immediateLocalDelivery({

@@ -82,9 +82,15 @@ export class Directory {
   /**
    * Resolves a recipient. Aliases expand recursively (loop-safe, at most
    * {@link MAX_ALIAS_DEPTH} levels); targets on other domains come back in
-   * `forwards`. The verdict is "local" when at least one mailbox or forward exists.
+   * `forwards`. The verdict is "local" when at least one mailbox or forward exists;
+   * then alias targets on our domains that are nothing at all (no account,
+   * alias or catch-all) come back in `unknownTargets`: the mail is queued for
+   * them too, so delivery fails them 5.1.1 and the sender hears of it, as
+   * other MTAs do, instead of their copy vanishing without a word.
    */
-  async resolveRecipient(address: string): Promise<RecipientVerdict & { forwards?: string[] }> {
+  async resolveRecipient(
+    address: string,
+  ): Promise<RecipientVerdict & { forwards?: string[]; unknownTargets?: string[] }> {
     const normalized = normalizeAddress(address);
     const parts = splitAddress(normalized);
     if (parts === null || parts.local === "") return { kind: "unknown" };
@@ -94,6 +100,7 @@ export class Directory {
     if (users.has(normalized)) return { kind: "local", mailboxes: [normalized] };
     const mailboxes = new Set<string>();
     const forwards = new Set<string>();
+    const unknown = new Set<string>();
     const seen = new Set<string>();
     const expand = (current: string, depth: number): void => {
       if (seen.has(current) || depth > MAX_ALIAS_DEPTH) return;
@@ -107,8 +114,9 @@ export class Directory {
         mailboxes.add(current);
         return;
       }
-      const targets = aliases.get(current) ?? aliases.get(catchAllKey(domain)) ?? [];
-      for (const target of targets) expand(target, depth + 1);
+      const targets = aliases.get(current) ?? aliases.get(catchAllKey(domain));
+      if (targets === undefined && depth > 0) unknown.add(current);
+      for (const target of targets ?? []) expand(target, depth + 1);
     };
     expand(normalized, 0);
     if (mailboxes.size === 0 && forwards.size === 0) {
@@ -117,11 +125,12 @@ export class Directory {
       if (parts.local !== "postmaster") return { kind: "unknown" };
       mailboxes.add(normalized);
     }
-    const verdict: RecipientVerdict & { forwards?: string[] } = {
+    const verdict: RecipientVerdict & { forwards?: string[]; unknownTargets?: string[] } = {
       kind: "local",
       mailboxes: [...mailboxes],
     };
     if (forwards.size > 0) verdict.forwards = [...forwards];
+    if (unknown.size > 0) verdict.unknownTargets = [...unknown];
     return verdict;
   }
 

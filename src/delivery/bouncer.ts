@@ -14,6 +14,12 @@ export interface BouncerOptions {
   spoolDir: string;
   hostname: string;
   log: Logger;
+  /**
+   * Final recipients for a notice to the sender: a sender address that is an
+   * alias (or catch-all) delivers to what it expands to, as mail to it over
+   * SMTP or sendmail would. The address alone when not given.
+   */
+  resolveRecipients?: (address: string) => Promise<string[]>;
 }
 
 /** The header section of a queued message (without the blank line). */
@@ -91,10 +97,12 @@ export class Bouncer {
         crypto.randomUUID().slice(0, 8)
       }@${this.#options.hostname}`,
     });
+    const resolved = await this.#options.resolveRecipients?.(envelope.from);
     const qid = await this.#options.spool.accept({
       envelope: {
         from: "",
-        rcpts: [envelope.from],
+        // An alias with no targets left is still tried (it fails and is kept in failed/).
+        rcpts: resolved && resolved.length > 0 ? resolved : [envelope.from],
         source: "bounce",
         isBounce: true,
         isSmtputf8: /[^\x00-\x7f]/.test(envelope.from) || undefined,

@@ -57,6 +57,11 @@ export interface RunnerOptions {
    * slot, so a slow or dead destination cannot starve the others.
    */
   perDomainConcurrency?: number;
+  /**
+   * Final recipients of a notice to `address` (alias expansion, as for any
+   * mail queued here); the address alone when not given.
+   */
+  resolveNoticeRecipients?: (address: string) => Promise<string[]>;
 }
 
 /** Runs deliveries until stopped. */
@@ -89,6 +94,7 @@ export class DeliveryRunner {
       spoolDir: options.spoolDir,
       hostname: options.hostname,
       log: options.log,
+      resolveRecipients: options.resolveNoticeRecipients,
     });
   }
 

@@ -10,7 +10,7 @@ import { formatRfc5322Date } from "./date.ts";
 
 /** What the caller knows besides the bytes. */
 export interface LocalMessageOptions {
-  /** Take recipients from To, Cc and Bcc (`-t`; always for the pickup folder). */
+  /** Take recipients from To, Cc and Bcc, or a resent message's Resent- ones (`-t`; always for pickup). */
   isExtractingRecipients: boolean;
   /** Recipients named outside the message (command-line words). */
   rcpts?: readonly string[];
@@ -122,9 +122,9 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
   if (received > MAX_RECEIVED_HEADERS) {
     return { error: `Too many Received headers (${received}): mail loop`, kind: "data" };
   }
-  const addressesOf = (names: string[]) => {
+  const addressesOf = (names: string[], from: readonly Field[] = fields) => {
     const out: string[] = [];
-    for (const field of fields.filter((f) => names.includes(f.name))) {
+    for (const field of from.filter((f) => names.includes(f.name))) {
       const list = parseAddressList(utf8.decode(latin1Bytes(valueOf(field))), {
         defaultDomain: options.defaultDomain,
       });
@@ -142,8 +142,22 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
       if ("error" in list) throw new Error(`Bad recipient address "${word}": ${list.error}`);
       rcpts.push(...list.map((mailbox) => mailbox.address));
     }
-    if (options.isExtractingRecipients) rcpts.push(...addressesOf(["to", "cc", "bcc"]));
-    headerSender = addressesOf(["sender"])[0] ?? addressesOf(["from"])[0];
+    // A resent message goes to the recipients of its newest resending, from its resender
+    // (RFC 5322 3.6.6), as sendmail -t and Postfix take it; not to the original's again.
+    const resent = newestResentBlock(fields);
+    if (options.isExtractingRecipients) {
+      rcpts.push(
+        ...(resent
+          ? addressesOf(["resent-to", "resent-cc", "resent-bcc"], resent)
+          : addressesOf(["to", "cc", "bcc"])),
+      );
+    }
+    // With -f the headers do not name the envelope sender: a From we cannot read stays as written.
+    if (options.sender === undefined) {
+      headerSender = (resent &&
+        (addressesOf(["resent-sender"], resent)[0] ?? addressesOf(["resent-from"], resent)[0])) ??
+        addressesOf(["sender"])[0] ?? addressesOf(["from"])[0];
+    }
   } catch (error) {
     return { error: (error as Error).message, kind: "usage" };
   }
@@ -187,6 +201,19 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     is8bit: message.some((byte) => byte >= 128),
     isSmtputf8: [from, ...rcpts].some((address) => /[^\x00-\x7f]/.test(address)),
   };
+}
+
+/**
+ * The resent fields of the newest resending: the first run of Resent-*
+ * fields (each resending prepends its own block, RFC 5322 3.6.6), or null
+ * when the message was never resent.
+ */
+function newestResentBlock(fields: readonly Field[]): Field[] | null {
+  const start = fields.findIndex((field) => field.name.startsWith("resent-"));
+  if (start < 0) return null;
+  let end = start;
+  while (end < fields.length && fields[end]!.name.startsWith("resent-")) end++;
+  return fields.slice(start, end);
 }
 
 /** `text` without a leading mbox "From " envelope line. */

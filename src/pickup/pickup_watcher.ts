@@ -4,8 +4,8 @@
  *
  * Producers should write `.name` and rename it to `name` when complete.
  * For those that do not, a file is taken only once its size, mtime and
- * inode are unchanged across two looks at least `stableMs` apart, so a file
- * still being written is never half-read. The folder is watched
+ * inode are unchanged across two looks at least `stableMs` apart (an
+ * empty file: `emptyStableMs`), so a file still being written is never half-read. The folder is watched
  * (`Deno.watchFs`) and also scanned every few seconds, in case events are
  * lost. A file is removed only after `spool.accept` committed it. A file
  * that cannot be used is moved to `<spool-dir>/pickup-rejected/NAME` with
@@ -37,6 +37,12 @@ export interface PickupOptions {
   scanIntervalMs?: number;
   /** How long a file must stay unchanged before it is taken (default 2 s: a busy producer may pause). */
   stableMs?: number;
+  /**
+   * How long an empty file must stay empty before it is moved aside (default
+   * 1 h): `cmd > pickup/file` creates the file at once, and the command may
+   * print nothing for minutes. An empty file is never a message.
+   */
+  emptyStableMs?: number;
 }
 
 interface Sighting {
@@ -139,11 +145,14 @@ export class PickupWatcher {
       const key = `${info.size}:${info.mtime?.getTime()}:${info.ino}`;
       const seen = this.#seen.get(entry.name);
       const nowMs = Date.now();
+      // An empty file waits for the periodic scans (no quick recheck): it changes when written.
+      const isEmpty = info.size === 0;
+      const waitMs = isEmpty ? this.#options.emptyStableMs ?? 3_600_000 : stableMs;
       if (!seen || seen.key !== key) {
         this.#seen.set(entry.name, { key, sinceMs: nowMs });
-        isWaiting = true;
-      } else if (nowMs - seen.sinceMs < stableMs) {
-        isWaiting = true;
+        isWaiting ||= !isEmpty;
+      } else if (nowMs - seen.sinceMs < waitMs) {
+        isWaiting ||= !isEmpty;
       } else {
         await this.#take(entry.name, info);
       }
@@ -179,6 +188,12 @@ export class PickupWatcher {
       }
       bytes = await Deno.readFile(claimed);
     } catch (error) {
+      if (error instanceof Deno.errors.PermissionDenied) {
+        // Another user's file we may not read: it stays so until someone acts, so it is
+        // moved aside (a rename needs only the folder's permission), not read again every scan.
+        await this.#reject(name, `Cannot read the file: ${error.message}`, claimed);
+        return;
+      }
       log.warn("pickup.read_failed", { file: name, error: String(error) });
       await this.#release(claimed, name);
       return;
@@ -229,13 +244,16 @@ export class PickupWatcher {
    * already there gets a numeric suffix.
    */
   async #reject(name: string, reason: string, from = join(this.dir, name)): Promise<void> {
-    let target = join(this.rejectedDir, name);
+    // NAME.N.reason and its temporary name must fit the file system's name limit too.
+    const base = shortened(name);
+    let target = join(this.rejectedDir, base);
     for (let n = 1; await exists(target) || await exists(`${target}.reason`); n++) {
-      target = join(this.rejectedDir, `${name}.${n}`);
+      target = join(this.rejectedDir, `${base}.${n}`);
     }
+    const note = base === name ? `${reason}\n` : `${reason}\nOriginal name: ${name}\n`;
     try {
       // The note first, whole (atomic), then the file: never one without the other.
-      await writeFileAtomic(`${target}.reason`, [new TextEncoder().encode(reason + "\n")]);
+      await writeFileAtomic(`${target}.reason`, [new TextEncoder().encode(note)]);
       await Deno.rename(from, target);
     } catch (error) {
       this.#options.log.error("pickup.reject_failed", { file: name, error: String(error) });
@@ -244,6 +262,26 @@ export class PickupWatcher {
     this.#seen.delete(name);
     this.#options.log.warn("pickup.rejected", { file: name, moved: target, reason });
   }
+}
+
+/**
+ * Longest name kept for a file moved aside: leaves room under the usual
+ * 255-byte limit for ".N", ".reason" and writeFileAtomic's ".tmp-<12 hex>".
+ */
+const MAX_REJECTED_NAME_BYTES = 200;
+const encoder = new TextEncoder();
+
+/** `name`, or its start (whole characters) when longer than {@link MAX_REJECTED_NAME_BYTES}. */
+function shortened(name: string): string {
+  if (encoder.encode(name).length <= MAX_REJECTED_NAME_BYTES) return name;
+  let out = "";
+  let bytes = 0;
+  for (const char of name) {
+    bytes += encoder.encode(char).length;
+    if (bytes > MAX_REJECTED_NAME_BYTES - 1) break;
+    out += char;
+  }
+  return `${out}~`;
 }
 
 async function exists(path: string): Promise<boolean> {

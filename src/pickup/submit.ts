@@ -33,16 +33,22 @@ export async function resolveLocalRecipients(
   directory: Directory,
   rcpts: readonly string[],
 ): Promise<string[]> {
-  const targets = new Set<string>();
+  // Keyed in lowercase, as the SMTP transaction dedups: one copy per mailbox however written.
+  const targets = new Map<string, string>();
+  const add = (target: string) => {
+    if (!targets.has(target.toLowerCase())) targets.set(target.toLowerCase(), target);
+  };
   for (const rcpt of rcpts) {
     const verdict = await directory.resolveRecipient(rcpt);
     if (verdict.kind === "local") {
-      for (const target of [...verdict.mailboxes, ...(verdict.forwards ?? [])]) targets.add(target);
+      for (const target of verdict.mailboxes) add(target);
+      for (const target of verdict.forwards ?? []) add(target);
+      for (const target of verdict.unknownTargets ?? []) add(target);
     } else {
-      targets.add(rcpt);
+      add(rcpt);
     }
   }
-  return [...targets];
+  return [...targets.values()];
 }
 
 /** Queues `submission`; resolves with its qid once it is durable. */

@@ -94,7 +94,11 @@ export async function handleRcpt(session: SmtpSession, arg: string): Promise<Rep
       targets = [address];
       break;
     case "local":
-      targets = [...verdict.mailboxes, ...(verdict.forwards ?? [])];
+      targets = [
+        ...verdict.mailboxes,
+        ...(verdict.forwards ?? []),
+        ...(verdict.unknownTargets ?? []),
+      ];
       break;
   }
   transaction.addRecipient(address, targets);

@@ -26,6 +26,8 @@ bob@example.com: carol@example.com
 @example.net: dave@example.net
 # an alias pointing at nobody
 ghost@example.com: nobody@example.com
+# one target that exists, one that does not
+half@example.com: bob@example.com, gone@example.com, pure-loop@example.com
 `;
 
 type Fixture = { dir: string; directory: Directory; clock: { ms: number }; logLines: string[] };
@@ -100,6 +102,15 @@ const resolveCases: { name: string; address: string; expected: unknown }[] = [
     name: "answers unknown for an alias whose targets do not exist",
     address: "ghost@example.com",
     expected: { kind: "unknown" },
+  },
+  {
+    name: "keeps an alias target that does not exist beside one that does (delivery bounces it)",
+    address: "half@example.com",
+    expected: {
+      kind: "local",
+      mailboxes: ["bob@example.com"],
+      unknownTargets: ["gone@example.com"],
+    },
   },
   {
     name: "answers remote for another domain",

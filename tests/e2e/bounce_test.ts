@@ -240,3 +240,71 @@ Deno.test("one delay notice is sent after --delay-warning, and only one", async 
     await server.stop();
   }
 });
+
+Deno.test("a bounce to a sender address that is an alias reaches the alias's account", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw" },
+    aliases: "info@example.test: bob@example.test\n",
+  });
+  const failed = `${server.spoolDir}/failed`;
+  const keptFailed = () => {
+    try {
+      return [...Deno.readDirSync(failed)].filter((e) => !e.name.endsWith(".reason")).length;
+    } catch {
+      return 0;
+    }
+  };
+  try {
+    // Bob sends as his alias (ownsAddress allows it) to an address that is no account.
+    const sent = await runCli([
+      "sendmail",
+      "-f",
+      "info@example.test",
+      "ghost@example.test",
+      `--spool-dir=${server.spoolDir}`,
+      "--domains=example.test,other.test",
+      "--hostname=mx.test",
+    ], { stdin: "Subject: from the alias\n\nhello\n" });
+    assert.equal(sent.code, 0, sent.stderr);
+    await waitUntil(
+      () => maildirFiles(server.spoolDir, "bob@example.test").length + keptFailed() > 0,
+      15_000,
+      "the bounce delivered or kept",
+    );
+    assert.equal(keptFailed(), 0, "the bounce is not kept undeliverable in failed/");
+    const dsn = await parseDsn(maildirFiles(server.spoolDir, "bob@example.test")[0]!);
+    assert.equal(dsn.to, "<info@example.test>");
+    assert.equal(dsn.perRecipient[0]!["Final-Recipient"], "rfc822; ghost@example.test");
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("an alias target that does not exist bounces to the sender; the alias's other targets get the mail", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw", "carol@example.test": "pw" },
+    aliases: "team@example.test: bob@example.test, gone@example.test\n",
+  });
+  try {
+    await send(server.ports.smtp!, {
+      sender: "carol@example.test",
+      rcpt: "team@example.test",
+      subject: "to the team",
+    });
+    await waitUntil(() => maildirFiles(server.spoolDir, "bob@example.test").length === 1);
+    await waitUntil(
+      () => [...Deno.readDirSync(`${server.spoolDir}/queue/msg`)].length === 0,
+      15_000,
+      "empty queue",
+    );
+    const files = maildirFiles(server.spoolDir, "carol@example.test");
+    assert.equal(files.length, 1, "carol is told that gone@ got nothing");
+    const dsn = await parseDsn(files[0]!);
+    assert.equal(dsn.perRecipient.length, 1);
+    assert.equal(dsn.perRecipient[0]!["Final-Recipient"], "rfc822; gone@example.test");
+    assert.equal(dsn.perRecipient[0]!["Status"], "5.1.1");
+    assert.match(dsn.headers, /^Subject: to the team$/m);
+  } finally {
+    await server.stop();
+  }
+});

@@ -59,3 +59,25 @@ Deno.test("pickup and sendmail refuse a looping message and skip a leading mbox 
     await server.stop();
   }
 });
+
+Deno.test("a resent message dropped in pickup goes to its Resent-To, not to its original To again", async () => {
+  const users = { "bob@example.test": "pw", "dave@example.test": "pw" };
+  const server = await startServer({ users });
+  try {
+    await Deno.writeTextFile(
+      `${server.spoolDir}/pickup/resent`,
+      "Resent-From: carol@example.test\nResent-To: dave@example.test\n" +
+        "From: alice@example.test\nTo: bob@example.test\nSubject: have a look\n\nbody\n",
+    );
+    await server.waitForLog(
+      /event=msg\.queued .*source=pickup file=resent from=carol@example\.test rcpts=1 /,
+    );
+    await waitUntil(() => maildirFiles(server.spoolDir, "dave@example.test").length === 1);
+    await waitUntil(() => [...Deno.readDirSync(`${server.spoolDir}/queue/msg`)].length === 0);
+    assert.equal(maildirFiles(server.spoolDir, "bob@example.test").length, 0);
+    const text = await Deno.readTextFile(maildirFiles(server.spoolDir, "dave@example.test")[0]!);
+    assert.match(text, /^Return-Path: <carol@example\.test>\r\n/);
+  } finally {
+    await server.stop();
+  }
+});

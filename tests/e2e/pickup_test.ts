@@ -142,3 +142,83 @@ Deno.test("a file claimed by a server that then died is taken by the next one", 
     await server.stop();
   }
 });
+
+Deno.test("an unusable file with a name near the 255-byte limit is still moved aside", async () => {
+  const server = await startServer({ users: USERS });
+  const pickup = `${server.spoolDir}/pickup`;
+  const rejected = `${server.spoolDir}/pickup-rejected`;
+  const longName = `report-${"x".repeat(240)}`; // 247 bytes: fits, NAME.reason does not
+  const longLink = `link-${"y".repeat(245)}`;
+  try {
+    await Deno.writeTextFile(
+      `${pickup}/${longName}`,
+      "From: a@example.test\nSubject: x\n\nno rcpt\n",
+    );
+    await Deno.symlink("/etc/hostname", `${pickup}/${longLink}`);
+    await waitUntil(
+      () =>
+        /event=pickup\.reject_failed/.test(server.log()) ||
+        (server.log().match(/event=pickup\.rejected /g)?.length ?? 0) === 2,
+      10_000,
+      "both dealt with",
+    );
+    assert.doesNotMatch(server.log(), /pickup\.reject_failed/);
+    const names = [...Deno.readDirSync(rejected)].map((entry) => entry.name).sort();
+    assert.equal(names.length, 4, names.join(" "));
+    const reasons = names.filter((name) => name.endsWith(".reason"));
+    const notes = reasons.map((name) => Deno.readTextFileSync(`${rejected}/${name}`)).join("");
+    assert.match(notes, /No recipient/);
+    assert.match(notes, /Not a regular file/);
+    assert.ok(notes.includes(longName) && notes.includes(longLink), "the notes name the files");
+    const kept = names.filter((name) => !name.endsWith(".reason"));
+    const contents = kept.map((name) => {
+      const info = Deno.lstatSync(`${rejected}/${name}`);
+      return info.isSymlink ? "symlink" : Deno.readTextFileSync(`${rejected}/${name}`);
+    }).sort();
+    assert.deepEqual(contents, ["From: a@example.test\nSubject: x\n\nno rcpt\n", "symlink"]);
+    assert.deepEqual([...Deno.readDirSync(pickup)], [], "nothing left, not even a claim");
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("an empty file is not taken while its producer has yet to write (cmd > pickup/file)", async () => {
+  const server = await startServer({ users: USERS });
+  const pickup = `${server.spoolDir}/pickup`;
+  const drop = async (name: string, rcpt: string) => {
+    await Deno.writeTextFile(
+      `${pickup}/.${name}`,
+      `From: a@example.test\nTo: ${rcpt}\n\n${name}\n`,
+    );
+    await Deno.rename(`${pickup}/.${name}`, `${pickup}/${name}`);
+  };
+  // A shell redirection creates the file at once; the command may print nothing for a while.
+  const file = await Deno.open(`${pickup}/report`, { write: true, createNew: true });
+  try {
+    // Dropped after "report": once it is queued, the scan that took it had seen "report"
+    // empty and unchanged for as long; "last" queued after it means that scan is over.
+    await drop("later", "erin@example.test");
+    await server.waitForLog(/event=msg\.queued .*file=later /, 15_000);
+    await drop("last", "erin@example.test");
+    await server.waitForLog(/event=msg\.queued .*file=last /, 15_000);
+    await file.write(
+      new TextEncoder().encode("From: cron@example.test\nTo: dave@example.test\n\nreport\n"),
+    );
+    file.close();
+    await waitUntil(
+      () =>
+        maildirFiles(server.spoolDir, "dave@example.test").length === 1 ||
+        /event=pickup\.rejected/.test(server.log()),
+      15_000,
+      "report delivered or rejected",
+    );
+    assert.doesNotMatch(server.log(), /event=pickup\.rejected/);
+    const text = await Deno.readTextFile(maildirFiles(server.spoolDir, "dave@example.test")[0]!);
+    assert.ok(text.endsWith("\r\n\r\nreport\r\n"));
+  } finally {
+    try {
+      file.close();
+    } catch { /* closed */ }
+    await server.stop();
+  }
+});

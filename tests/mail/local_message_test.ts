@@ -73,6 +73,44 @@ Deno.test("prepareLocalMessage() removes Resent-Bcc too (RFC 5322 3.6.6: Bcc's s
   assert.ok(result.text.endsWith("\r\n\r\nbody\r\n"));
 });
 
+Deno.test("prepareLocalMessage() sends a resent message to its Resent- recipients, from its resender (RFC 5322 3.6.6)", () => {
+  const result = ok(prepare(
+    "Resent-From: carol@example.test\nResent-To: dave@example.test\n" +
+      "Resent-Cc: erin@remote.test\nResent-Bcc: hidden@remote.test\n" +
+      "From: alice@example.test\nTo: bob@example.test\nCc: old@remote.test\nSubject: fwd\n\nbody\n",
+  ));
+  assert.deepEqual(result.rcpts, ["dave@example.test", "erin@remote.test", "hidden@remote.test"]);
+  assert.equal(result.from, "carol@example.test");
+  assert.doesNotMatch(result.text, /hidden/);
+  const bySender = ok(prepare(
+    "Resent-Sender: sec@example.test\nResent-From: boss@example.test\n" +
+      "Resent-To: dave@example.test\nFrom: alice@example.test\nTo: bob@example.test\n\nx\n",
+  ));
+  assert.equal(bySender.from, "sec@example.test");
+});
+
+Deno.test("prepareLocalMessage() takes only the newest resent block (the first one), not earlier resendings", () => {
+  const result = ok(prepare(
+    "Resent-Date: Thu, 7 May 2026 07:00:00 +0000\nResent-From: carol@example.test\n" +
+      "Resent-To: erin@example.test\n" +
+      "Received: by mx.test; Wed, 6 May 2026 08:00:00 +0000\n" +
+      "Resent-Date: Wed, 6 May 2026 07:30:00 +0000\nResent-From: bob@example.test\n" +
+      "Resent-To: carol@example.test\n" +
+      "From: alice@example.test\nTo: bob@example.test\n\nx\n",
+  ));
+  assert.deepEqual(result.rcpts, ["erin@example.test"]);
+  assert.equal(result.from, "carol@example.test");
+});
+
+Deno.test("prepareLocalMessage() adds command-line recipients to a resent message's", () => {
+  const result = ok(prepare(
+    "Resent-From: carol@example.test\nResent-To: dave@example.test\n" +
+      "From: alice@example.test\nTo: bob@example.test\n\nx\n",
+    { rcpts: ["c@remote.test"] },
+  ));
+  assert.deepEqual(result.rcpts, ["c@remote.test", "dave@example.test"]);
+});
+
 Deno.test("prepareLocalMessage() prefers Sender over From for the envelope", () => {
   const result = ok(prepare("From: a@example.test\nSender: s@example.test\nTo: b@example.test\n"));
   assert.equal(result.from, "s@example.test");
@@ -103,6 +141,26 @@ Deno.test("prepareLocalMessage() adds a From header for a null sender too (RFC 5
   const kept = ok(prepare("From: a@example.test\nTo: b@example.test\n\nx\n", { sender: "" }));
   assert.equal(kept.text.match(/^From:/gm)?.length, 1);
 });
+
+const UNREAD_SENDERS: [string, string][] = [
+  ["an empty From address", "From: Daemon <>\n"],
+  ["a From domain with a trailing dot", "From: root@host.\n"],
+  ["a broken Sender", "Sender: <<x\nFrom: a@example.test\n"],
+];
+for (const [what, header] of UNREAD_SENDERS) {
+  Deno.test(`prepareLocalMessage() with -f does not need the headers' sender: takes ${what}`, () => {
+    const result = ok(prepare(`${header}Subject: x\n\nbody\n`, {
+      isExtractingRecipients: false,
+      rcpts: ["b@example.test"],
+      sender: "root@example.test",
+    }));
+    assert.equal(result.from, "root@example.test");
+    assert.ok(
+      result.text.startsWith(header.replaceAll("\n", "\r\n")),
+      "the header kept as written",
+    );
+  });
+}
 
 Deno.test("prepareLocalMessage() adds recipients given besides the headers", () => {
   const result = ok(prepare("To: b@example.test\n\nx\n", {

@@ -1,0 +1,67 @@
+/** The pickup watcher in-process, where a test can make reading a file fail as it would for another user's file. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Directory } from "../../src/auth/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { PickupWatcher } from "../../src/pickup/mod.ts";
+import { Spool } from "../../src/spool/mod.ts";
+
+async function waitFor(what: string, isDone: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!isDone()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+Deno.test("a pickup file the server may not read is moved aside once, not retried in a loop", async () => {
+  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-pickup-" });
+  const lines: string[] = [];
+  const log = new Logger({ level: "info", sink: (line) => lines.push(line) });
+  const spool = await Spool.open({ spoolDir, log, spareFiles: 0 });
+  const directory = new Directory({
+    usersFile: join(spoolDir, "users"),
+    aliasesFile: join(spoolDir, "aliases"),
+    domains: ["example.test"],
+  });
+  const watcher = new PickupWatcher({
+    spoolDir,
+    spool,
+    directory,
+    hostname: "mx.test",
+    defaultDomain: "example.test",
+    maxMessageBytes: 1_000_000,
+    log,
+    scanIntervalMs: 50,
+    stableMs: 50,
+  });
+  // Another user's file with mode 0600: as root the test cannot make one, so reading fails here.
+  const readFile = Deno.readFile;
+  let reads = 0;
+  Deno.readFile = (path, options) => {
+    if (String(path).includes(".claimed-")) {
+      reads++;
+      return Promise.reject(new Deno.errors.PermissionDenied("Permission denied (os error 13)"));
+    }
+    return readFile(path, options);
+  };
+  try {
+    await watcher.start();
+    const message = "From: a@example.test\nTo: b@example.test\n\nhi\n";
+    Deno.writeTextFileSync(join(spoolDir, "pickup", "theirs"), message);
+    await waitFor(
+      "the file moved aside, or read again",
+      () => lines.some((line) => line.includes("event=pickup.rejected")) || reads >= 3,
+    );
+    assert.equal(reads, 1, "read once");
+    const rejected = join(spoolDir, "pickup-rejected");
+    assert.equal(Deno.readTextFileSync(join(rejected, "theirs")), message);
+    assert.match(Deno.readTextFileSync(join(rejected, "theirs.reason")), /Cannot read.*denied/i);
+    assert.deepEqual([...Deno.readDirSync(join(spoolDir, "pickup"))], []);
+  } finally {
+    Deno.readFile = readFile;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});

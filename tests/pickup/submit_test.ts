@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Directory, hashPassword, writeUsersFile } from "../../src/auth/mod.ts";
+import { resolveLocalRecipients } from "../../src/pickup/mod.ts";
+
+async function directoryWith(aliases: string): Promise<Directory> {
+  const dir = Deno.makeTempDirSync({ prefix: "pillarbox-submit-" });
+  await writeUsersFile(
+    join(dir, "users"),
+    new Map([["bob@example.test", await hashPassword("x")]]),
+  );
+  Deno.writeTextFileSync(join(dir, "aliases"), aliases);
+  return new Directory({
+    usersFile: join(dir, "users"),
+    aliasesFile: join(dir, "aliases"),
+    domains: ["example.test"],
+  });
+}
+
+const CASES: [string, string[], string[]][] = [
+  [
+    "an alias's remote target named again in another case",
+    ["team@example.test", "Friend@elsewhere.test"],
+    ["bob@example.test", "friend@elsewhere.test"],
+  ],
+  [
+    "an unknown local address written twice in two cases",
+    ["Ghost@example.test", "ghost@example.test"],
+    ["Ghost@example.test"],
+  ],
+  [
+    "a remote address written twice in two cases",
+    ["Joe@remote.test", "joe@remote.test"],
+    ["Joe@remote.test"],
+  ],
+];
+for (const [what, rcpts, expected] of CASES) {
+  Deno.test(`resolveLocalRecipients() lists a recipient once, as SMTP RCPT does: ${what}`, async () => {
+    const directory = await directoryWith(
+      "team@example.test: bob@example.test, friend@elsewhere.test\n",
+    );
+    assert.deepEqual(await resolveLocalRecipients(directory, rcpts), expected);
+  });
+}
