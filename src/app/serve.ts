@@ -21,7 +21,13 @@ import { type Listener, TlsContextProvider } from "../net/mod.ts";
 import { PickupWatcher, resolveLocalRecipients } from "../pickup/mod.ts";
 import { startPop3Server } from "../pop3/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
-import { flushInlineWhen, Spool } from "../spool/mod.ts";
+import {
+  flushInlineWhen,
+  lockSpoolForServer,
+  type ServerLock,
+  Spool,
+  SpoolInUseError,
+} from "../spool/mod.ts";
 import { clientTimeouts, ownListenerTest, readSmarthostCredentials } from "./outbound_options.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
 import { openSpoolDir } from "./spool_dir.ts";
@@ -35,11 +41,26 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts everything `config` enables. */
+/** Starts everything `config` enables, holding the spool (see spool/server_lock.ts) until stopped. */
 export async function startServer(
   config: Config,
   log: Logger,
   options: { metrics?: Metrics } = {},
+): Promise<RunningServer> {
+  // Before anything touches the spool: a second server must not sweep the first one's files.
+  const serverLock = await openSpoolDir(config.spoolDir, () => lockSpoolForServer(config.spoolDir));
+  try {
+    return await startHoldingSpool(config, log, { ...options, serverLock });
+  } catch (error) {
+    serverLock.release();
+    throw error;
+  }
+}
+
+async function startHoldingSpool(
+  config: Config,
+  log: Logger,
+  options: { metrics?: Metrics; serverLock: ServerLock },
 ): Promise<RunningServer> {
   // First, so a bad certificate is a configuration error before any socket opens.
   const tls = await TlsContextProvider.fromConfig(config, log.with({ component: "tls" }));
@@ -274,6 +295,7 @@ export async function startServer(
       await runner.stop();
       await remote.close();
       spool.spares?.close();
+      options.serverLock.release();
       log.info("server.stopped");
     },
   };
@@ -282,7 +304,8 @@ export async function startServer(
 /**
  * `pillarbox serve`: runs until SIGINT or SIGTERM. A configuration error
  * found while starting (an unusable certificate) is printed with `io.err`
- * and gives status 2; a listener that cannot be opened (port taken) gives 1.
+ * and gives status 2; a listener that cannot be opened (port taken), or a
+ * spool another server runs on, gives 1.
  */
 export async function runServe(
   config: Config,
@@ -298,7 +321,7 @@ export async function runServe(
   try {
     server = await startServer(config, log, { metrics });
   } catch (error) {
-    if (error instanceof ListenError) {
+    if (error instanceof ListenError || error instanceof SpoolInUseError) {
       io.err(`pillarbox: ${error.message}`);
       return 1;
     }

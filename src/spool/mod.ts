@@ -17,3 +17,5 @@ export { SpareFiles } from "./spare_files.ts";
 export { flush, flushInlineWhen } from "./flush.ts";
 export { failedDir, moveToFailed } from "./failed_folder.ts";
 export { requestWake, takeWakeRequests } from "./wake.ts";
+export { lockSpoolForServer, SERVER_LOCK_NAME, SpoolInUseError } from "./server_lock.ts";
+export type { ServerLock } from "./server_lock.ts";
