@@ -3,7 +3,14 @@
  * error, before a socket opens) and runs the subcommand from the table.
  */
 import { Directory } from "../auth/mod.ts";
-import { type Config, ConfigError, loadConfig, renderConfig, renderHelp } from "../config/mod.ts";
+import {
+  type Config,
+  ConfigError,
+  loadConfig,
+  renderConfig,
+  renderHelp,
+  scanCommandLine,
+} from "../config/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { TlsContextProvider } from "../net/mod.ts";
 import { readSmarthostCredentials } from "./outbound_options.ts";
@@ -86,12 +93,24 @@ export const SUBCOMMANDS = new Map<string, Subcommand>([
 
 /** Runs the command line `argv` (without the program name); returns the exit status. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const passThrough = ["--json", "--all", "--help", "--version"];
   let words: string[];
   let config: Config;
   try {
-    ({ words, config } = loadConfig(argv, {
-      passThrough: ["--json", "--all", "--help", "--version"],
-    }));
+    // Help and version answer before the configuration is built: a flags file that
+    // cannot be read, or a system host name that is no valid --hostname, must not hide them.
+    const [first, ...others] = scanCommandLine(argv, { passThrough }).words;
+    if (
+      first === undefined || first === "help" || first === "--help" || others.includes("--help")
+    ) {
+      io.out(renderHelp().trimEnd());
+      return first === undefined ? 2 : 0;
+    }
+    if (first === "version" || first === "--version") {
+      io.out(`pillarbox ${VERSION}`);
+      return 0;
+    }
+    ({ words, config } = loadConfig(argv, { passThrough }));
   } catch (error) {
     if (error instanceof ConfigError) {
       io.err(`pillarbox: ${error.message}`);
@@ -99,15 +118,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
-  const [name, ...rest] = words;
-  if (name === undefined || name === "help" || name === "--help" || rest.includes("--help")) {
-    io.out(renderHelp().trimEnd());
-    return name === undefined ? 2 : 0;
-  }
-  if (name === "version" || name === "--version") {
-    io.out(`pillarbox ${VERSION}`);
-    return 0;
-  }
+  const [name = "", ...rest] = words;
   const subcommand = SUBCOMMANDS.get(name);
   if (!subcommand) {
     io.err(`pillarbox: unknown command "${name}" (see "pillarbox help")`);

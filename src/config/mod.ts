@@ -20,5 +20,6 @@ export { FLAGS } from "./flags_table.ts";
 export type { FlagRow } from "./flags_table.ts";
 export type { LoadConfigOptions, LoadedCommandLine } from "./load_config.ts";
 export { loadConfig } from "./load_config.ts";
+export { scanCommandLine } from "./command_line.ts";
 export { renderConfig, renderFlagsMarkdown, renderHelp } from "./render.ts";
 export { formatSizeBytes, parseSizeBytes } from "./size.ts";
