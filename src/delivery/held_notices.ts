@@ -20,8 +20,9 @@ export async function settleHeldNotices(
   let dropped = 0;
   for (const heldName of await spool.listHeld()) {
     const parsed = parseHeldNoticeName(heldName);
+    if (parsed === null) continue; // another area's (a pickup file's), settled there
     try {
-      if (parsed !== null && await isRecorded(parsed, { spool, states })) {
+      if (await isRecorded(parsed, { spool, states })) {
         const { qid } = await spool.readHeld(heldName);
         await spool.release(heldName, qid);
         log.info("notice.released", { qid: parsed.originalQid, dsn: qid, kind: parsed.kind });

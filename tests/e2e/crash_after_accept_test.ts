@@ -134,3 +134,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a kill after a pickup file was queued but before it was removed queues it once",
+  ignore: !hasStrace,
+  fn: async () => {
+    const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+    Deno.mkdirSync(`${spoolDir}/pickup`);
+    Deno.writeTextFileSync(
+      `${spoolDir}/pickup/letter`,
+      "From: bob@example.test\nTo: carol@remote.test\nSubject: picked\n\nbody\n",
+    );
+    await runUntilKilled({
+      spoolDir,
+      // carol@remote.test waits in the queue (no DNS): its file is the first made durable there.
+      wrap: killingAt({ syscalls: ["fsync"], paths: [`${spoolDir}/queue/msg`] }),
+    });
+    const server = await startServer({ spoolDir });
+    try {
+      await server.waitForLog(/event=pickup\.claims_released/);
+      await waitUntil(
+        () =>
+          [...Deno.readDirSync(`${spoolDir}/pickup`)].length === 0 &&
+          !queueNames(spoolDir).some((name) => name.startsWith(".")),
+        10_000,
+        "the pickup folder taken",
+      );
+      await waitUntil(() => queueNames(spoolDir).length > 0, 10_000, "the message queued");
+      assert.equal(queueNames(spoolDir).length, 1, "queued once");
+    } finally {
+      await server.stop();
+    }
+  },
+});
