@@ -5,7 +5,7 @@
  */
 import type { Logger } from "../log/mod.ts";
 import { buildDsn, type DsnRecipient } from "../mail/mod.ts";
-import { moveToFailed, type QueuedMessage, type Spool } from "../spool/mod.ts";
+import { HELD_PREFIX, moveToFailed, type QueuedMessage, type Spool } from "../spool/mod.ts";
 import type { QueueState } from "./queue_state.ts";
 
 /** What the bouncer needs. */
@@ -33,7 +33,32 @@ export function originalHeaders(message: QueuedMessage): Uint8Array {
   return body;
 }
 
-/** Sends DSNs and keeps undeliverable bounces. */
+/** A notice queued held: it goes out once the runner has recorded it (`Spool.release`). */
+export interface HeldNotice {
+  qid: string;
+  heldName: string;
+}
+
+/** Which notice a held name is for: `.held-<original qid>-<failed|delayed>`. */
+export function heldNoticeName(originalQid: string, kind: "failed" | "delayed"): string {
+  return `${HELD_PREFIX}${originalQid}-${kind}`;
+}
+
+/** The original's queue id and the kind of notice, from a held name; null for other names. */
+export function parseHeldNoticeName(
+  name: string,
+): { originalQid: string; kind: "failed" | "delayed" } | null {
+  const match = /^\.held-([0-9a-z]+)-(failed|delayed)$/.exec(name);
+  if (match === null) return null;
+  return { originalQid: match[1] as string, kind: match[2] as "failed" | "delayed" };
+}
+
+/**
+ * Sends DSNs and keeps undeliverable bounces. A DSN is queued held, and the
+ * runner releases it once the original's state says it was sent: a crash in
+ * between leaves either no notice recorded (the held one is dropped and the
+ * next pass sends it) or one recorded (the held one goes), never two.
+ */
 export class Bouncer {
   readonly #options: BouncerOptions;
 
@@ -41,8 +66,12 @@ export class Bouncer {
     this.#options = options;
   }
 
-  /** One DSN naming `rcpts` as failed; resolves once it is queued. */
-  async sendFailure(message: QueuedMessage, state: QueueState, rcpts: string[]): Promise<string> {
+  /** One DSN naming `rcpts` as failed; resolves once it is queued held. */
+  async sendFailure(
+    message: QueuedMessage,
+    state: QueueState,
+    rcpts: string[],
+  ): Promise<HeldNotice> {
     const recipients = rcpts.map((rcpt): DsnRecipient => {
       const entry = state.rcpts[rcpt];
       return {
@@ -57,12 +86,12 @@ export class Bouncer {
     return await this.#submit(message, recipients, "failed");
   }
 
-  /** The one "still trying" notice for `rcpts`. */
+  /** The one "still trying" notice for `rcpts`, queued held. */
   async sendDelay(
     message: QueuedMessage,
     state: QueueState,
     options: { rcpts: string[]; willRetryUntilMs: number },
-  ): Promise<string> {
+  ): Promise<HeldNotice> {
     const recipients = options.rcpts.map((rcpt): DsnRecipient => {
       const entry = state.rcpts[rcpt];
       const status = entry?.lastStatus?.startsWith("4.") ? entry.lastStatus : "4.0.0";
@@ -83,7 +112,7 @@ export class Bouncer {
     message: QueuedMessage,
     recipients: DsnRecipient[],
     kind: "failed" | "delayed",
-  ): Promise<string> {
+  ): Promise<HeldNotice> {
     const { envelope } = message;
     const bytes = buildDsn({
       reportingMta: this.#options.hostname,
@@ -98,7 +127,9 @@ export class Bouncer {
       }@${this.#options.hostname}`,
     });
     const resolved = await this.#options.resolveRecipients?.(envelope.from);
+    const heldName = heldNoticeName(envelope.qid, kind);
     const qid = await this.#options.spool.accept({
+      heldName,
       envelope: {
         from: "",
         // An alias with no targets left is still tried (it fails and is kept in failed/).
@@ -115,7 +146,7 @@ export class Bouncer {
       to: envelope.from,
       rcpts: recipients.length,
     });
-    return qid;
+    return { qid, heldName };
   }
 
   /** Files a finished message from `<>` that failed: kept, never bounced. */

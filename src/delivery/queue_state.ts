@@ -106,6 +106,18 @@ export class QueueStateStore {
     }
   }
 
+  /** The state as saved on disk (not the one in memory), or null if none is (or it is unreadable). */
+  readSaved(qid: string): QueueState | null {
+    try {
+      const saved = JSON.parse(Deno.readTextFileSync(join(this.dir, qid))) as QueueState | null;
+      return saved !== null && typeof saved === "object" && typeof saved.rcpts === "object"
+        ? saved
+        : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Replaces the state atomically (tmp, fsync, rename, fsync dir). */
   async save(qid: string, state: QueueState): Promise<void> {
     this.#fresh.delete(qid);

@@ -21,7 +21,8 @@ import {
   isFinished,
   nextAttemptAtMs,
 } from "./bounce_policy.ts";
-import { Bouncer } from "./bouncer.ts";
+import { Bouncer, type HeldNotice } from "./bouncer.ts";
+import { settleHeldNotices } from "./held_notices.ts";
 import { DomainTurns } from "./domain_turns.ts";
 import type { Courier, DeliveryOutcome } from "./outcome.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
@@ -103,6 +104,11 @@ export class DeliveryRunner {
     await this.#states.open();
     const swept = await sweepMaildirTmp(this.#options.spoolDir);
     if (swept > 0) this.#options.log.info("maildir.swept", { files: swept });
+    await settleHeldNotices({
+      spool: this.#options.spool,
+      states: this.#states,
+      log: this.#options.log,
+    });
     this.#options.spool.onAccepted((qid) => {
       this.#states.markFresh(qid);
       this.enqueue(qid);
@@ -319,7 +325,9 @@ export class DeliveryRunner {
    * After an attempt: expire what is too old, tell the sender (failures,
    * delay), then remove a finished message or schedule the next attempt.
    * The state is saved before any notice is queued, and a message is removed
-   * only after its bounce was accepted.
+   * only after its bounce was accepted. Notices are queued held and released
+   * only once the removal or the state save that records them is done (see
+   * held_notices.ts), so a crash can neither send one twice nor lose it.
    */
   async #finish(qid: string, message: QueuedMessage, state: QueueState): Promise<void> {
     const { policy, log } = this.#options;
@@ -331,36 +339,63 @@ export class DeliveryRunner {
     const failures = failuresToBounce(state, sender);
     const delayed = delayNoticeRecipients(state, { ...timing, sender });
     if (failures.length > 0 || delayed.length > 0) await this.#states.save(qid, state);
-    if (failures.length > 0) {
-      await this.#bouncer.sendFailure(message, state, failures);
+    const held: HeldNotice[] = [];
+    const isFinishedNow = isFinished(state);
+    try {
+      if (failures.length > 0) {
+        held.push(await this.#bouncer.sendFailure(message, state, failures));
+        for (const rcpt of failures) {
+          const entry = state.rcpts[rcpt];
+          if (entry) entry.isReported = true;
+        }
+      }
+      if (delayed.length > 0) {
+        held.push(
+          await this.#bouncer.sendDelay(message, state, {
+            rcpts: delayed,
+            willRetryUntilMs: timing.arrivalMs + policy.queueLifetimeMs,
+          }),
+        );
+        state.isDelayNoticeSent = true;
+      }
+      // The commit of the notices: the removal, or the save that records them.
+      if (isFinishedNow) {
+        if (finishedDisposition(state, sender) === "failed-folder") {
+          await this.#bouncer.keepFailed(message, state);
+        } else {
+          await this.#options.spool.remove(qid);
+        }
+      } else {
+        const pending = Object.values(state.rcpts).filter((entry) => entry.status === "pending");
+        const attempts = Math.max(...pending.map((entry) => entry.attempts));
+        state.nextAttemptMs = nextAttemptAtMs({
+          ...timing,
+          backoffMs: this.#options.retryDelayMs(attempts),
+        });
+        await this.#states.save(qid, state);
+      }
+    } catch (error) {
+      // Not recorded: the notices must not go, and the next attempt sends them.
       for (const rcpt of failures) {
         const entry = state.rcpts[rcpt];
-        if (entry) entry.isReported = true;
+        if (entry) entry.isReported = false;
       }
-    }
-    if (delayed.length > 0) {
-      await this.#bouncer.sendDelay(message, state, {
-        rcpts: delayed,
-        willRetryUntilMs: timing.arrivalMs + policy.queueLifetimeMs,
-      });
-      state.isDelayNoticeSent = true;
-    }
-    if (isFinished(state)) {
-      if (finishedDisposition(state, sender) === "failed-folder") {
-        await this.#bouncer.keepFailed(message, state);
-      } else {
-        await this.#options.spool.remove(qid);
+      if (delayed.length > 0) state.isDelayNoticeSent = false;
+      for (const notice of held) {
+        await this.#options.spool.dropHeld(notice.heldName).catch(() => {});
       }
+      throw error;
+    }
+    for (const notice of held) {
+      // Recorded: a failure here leaves it held, and the next start releases it.
+      await this.#options.spool.release(notice.heldName, notice.qid).catch((error: unknown) =>
+        log.error("notice.release_failed", { qid, dsn: notice.qid, error: String(error) })
+      );
+    }
+    if (isFinishedNow) {
       await this.#states.remove(qid);
       return;
     }
-    const pending = Object.values(state.rcpts).filter((entry) => entry.status === "pending");
-    const attempts = Math.max(...pending.map((entry) => entry.attempts));
-    state.nextAttemptMs = nextAttemptAtMs({
-      ...timing,
-      backoffMs: this.#options.retryDelayMs(attempts),
-    });
-    await this.#states.save(qid, state);
     this.#schedule(qid, state.nextAttemptMs);
   }
 }

@@ -8,8 +8,8 @@
  * A claim that cannot go on (the spool refused the message for a passing
  * reason, or the file was replaced between the look and the claim) is
  * released: renamed back to a visible name without replacing anything. After
- * a crash, claims left behind are released at the next start (a message that
- * was queued but not yet removed comes again: a duplicate, never a loss).
+ * a crash, claims left behind are released at the next start (a message
+ * queued held for a claim still there is dropped first: see held_pickups.ts).
  */
 import { join } from "node:path";
 import { randomHex } from "../log/mod.ts";
@@ -18,6 +18,18 @@ const CLAIM_PREFIX = ".claimed-";
 /** Longest file name most file systems take. */
 const MAX_NAME_BYTES = 255;
 const encoder = new TextEncoder();
+
+/**
+ * The random part of a claim's name (`.claimed-<random>.<name>`), which
+ * names the claim uniquely; null for a name that is no claim.
+ */
+export function claimId(claimName: string): string | null {
+  if (!claimName.startsWith(CLAIM_PREFIX)) return null;
+  const rest = claimName.slice(CLAIM_PREFIX.length);
+  const dot = rest.indexOf(".");
+  const id = dot >= 0 ? rest.slice(0, dot) : rest;
+  return /^[0-9a-f]+$/.test(id) ? id : null;
+}
 
 /** Renames `dir/name` to a private claim name; returns its path, or null if it is gone. */
 export async function claimFile(dir: string, name: string): Promise<string | null> {

@@ -22,6 +22,7 @@ import { prepareLocalMessage } from "../mail/mod.ts";
 import { type Spool, writeFileAtomic } from "../spool/mod.ts";
 import { submitLocal } from "./submit.ts";
 import { claimFile, releaseClaim, releaseLeftoverClaims } from "./claim.ts";
+import { heldPickupName, settleHeldPickups } from "./held_pickups.ts";
 
 /** What the watcher needs. */
 export interface PickupOptions {
@@ -73,6 +74,12 @@ export class PickupWatcher {
   async start(): Promise<void> {
     await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
     await Deno.mkdir(this.rejectedDir, { recursive: true, mode: 0o700 });
+    // Messages queued held before a crash first: whether each goes depends on its claim.
+    await settleHeldPickups({
+      spool: this.#options.spool,
+      pickupDir: this.dir,
+      log: this.#options.log,
+    });
     const { released, failed } = await releaseLeftoverClaims(this.dir);
     if (released > 0) this.#options.log.info("pickup.claims_released", { files: released });
     for (const { file, error } of failed) {
@@ -210,15 +217,29 @@ export class PickupWatcher {
       return;
     }
     let qid: string;
+    // Queued held, and let go only once the claim is removed: see held_pickups.ts.
+    const heldName = heldPickupName(claimed);
     try {
-      qid = await submitLocal(prepared, { ...this.#options, source: "pickup" });
+      qid = await submitLocal(prepared, { ...this.#options, source: "pickup", heldName });
     } catch (error) {
       log.warn("pickup.deferred", { file: name, error: String(error) });
       await this.#release(claimed, name);
       return;
     }
-    await Deno.remove(claimed).catch((error: unknown) =>
-      log.error("pickup.remove_failed", { file: name, qid, error: String(error) })
+    try {
+      await Deno.remove(claimed).catch((error: unknown) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error; // gone is as good as removed
+      });
+    } catch (error) {
+      // Not taken after all: the held copy goes, the file comes back for the next scan.
+      log.error("pickup.remove_failed", { file: name, qid, error: String(error) });
+      await this.#options.spool.dropHeld(heldName).catch(() => {});
+      await this.#release(claimed, name);
+      return;
+    }
+    await this.#options.spool.release(heldName, qid).catch((error: unknown) =>
+      // Still held: the next start lets it go (its claim is gone).
+      log.error("pickup.held_release_failed", { file: name, qid, error: String(error) })
     );
     log.info("msg.queued", {
       qid,

@@ -26,6 +26,8 @@ export interface SubmitOptions {
   directory: Directory;
   hostname: string;
   source: Extract<MessageSource, "pickup" | "sendmail">;
+  /** Queue it held under this name (see `AcceptRequest.heldName`). */
+  heldName?: string;
 }
 
 /** Final recipients: local accounts and forwards from aliases, remote and unknown as given. */
@@ -75,5 +77,6 @@ export async function submitLocal(
         forRecipient: rcpts.length === 1 ? rcpts[0] : undefined,
       }),
     message: submission.message,
+    heldName: options.heldName,
   });
 }

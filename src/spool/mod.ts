@@ -1,5 +1,5 @@
 /** The durable queue: the one way in (`Spool.accept`) and what the delivery runner reads. */
-export { Spool } from "./spool.ts";
+export { HELD_PREFIX, Spool } from "./spool.ts";
 export type { ImmediateDelivery } from "./spool.ts";
 export type { AcceptRequest, EnvelopeDraft, QueuedMessage } from "./spool.ts";
 export { concat, MessageBuffer } from "./message_buffer.ts";

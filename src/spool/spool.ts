@@ -23,7 +23,17 @@ export interface AcceptRequest {
   /** Header text to put in front of the message, CRLF-terminated (e.g. Received). */
   prefix?: (qid: string) => string;
   message: MessageBuffer | Uint8Array;
+  /**
+   * Queue the message held: under this hidden name in `msg/` (a dotfile, which
+   * `list` and the runner skip), never delivered at once, until `release`
+   * lets it go. For a notice that must go out exactly when another change
+   * (the original's state saying it was sent) is committed.
+   */
+  heldName?: string;
 }
+
+/** The prefix of held messages' names in `msg/` (see `AcceptRequest.heldName`). */
+export const HELD_PREFIX = ".held-";
 
 /** Queue files up to this size are read on the main thread (see `Spool.read`). */
 const INLINE_READ_MAX_BYTES = 256 * 1024;
@@ -136,7 +146,7 @@ export class Spool {
       const { spillFile, tail } = request.message instanceof Uint8Array
         ? { spillFile: null, tail: [request.message] }
         : await request.message.finish();
-      if (spillFile === null && this.#immediate) {
+      if (spillFile === null && this.#immediate && request.heldName === undefined) {
         const done = new Set(await this.#immediate(envelope, [...prefix, ...tail]));
         if (done.size > 0) {
           const rest = envelope.rcpts.filter((rcpt) => !done.has(rcpt));
@@ -152,7 +162,7 @@ export class Spool {
         await writeWithSpill(tmpPath, head, spillFile, tail);
       }
       // link, not rename: a name already taken fails (451) instead of replacing a message.
-      const queuedPath = `${this.msgDir}/${qid}`;
+      const queuedPath = `${this.msgDir}/${request.heldName ?? qid}`;
       Deno.linkSync(writtenPath, queuedPath);
       const linked = writtenPath;
       writtenPath = null;
@@ -175,8 +185,39 @@ export class Spool {
     } finally {
       if (!(request.message instanceof Uint8Array)) await request.message.discard();
     }
-    for (const listener of this.#listeners) listener(qid);
+    if (request.heldName === undefined) { for (const listener of this.#listeners) listener(qid); }
     return qid;
+  }
+
+  /**
+   * Lets a held message go: renamed from `heldName` to its queue id `qid`
+   * (one atomic step) and handed to delivery; resolves once that is durable.
+   */
+  async release(heldName: string, qid: string): Promise<void> {
+    Deno.renameSync(`${this.msgDir}/${heldName}`, `${this.msgDir}/${qid}`);
+    for (const listener of this.#listeners) listener(qid);
+    await syncDir(this.msgDir);
+  }
+
+  /** Deletes a held message that must not go (what it tells was not committed). */
+  async dropHeld(heldName: string): Promise<void> {
+    await Deno.remove(`${this.msgDir}/${heldName}`).catch((error: unknown) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+
+  /** Names of the held messages (left by a crash between holding and releasing them). */
+  async listHeld(): Promise<string[]> {
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(this.msgDir)) {
+      if (entry.isFile && entry.name.startsWith(HELD_PREFIX)) names.push(entry.name);
+    }
+    return names.sort();
+  }
+
+  /** The envelope of a held message. */
+  async readHeld(heldName: string): Promise<Envelope> {
+    return decodeQueueFile(await Deno.readFile(`${this.msgDir}/${heldName}`)).envelope;
   }
 
   /** Queue ids of every accepted message still in the queue, oldest first. */

@@ -4,7 +4,7 @@
  * kills the server at one of them. Tests that use it skip where strace is
  * missing or cannot trace (`ignore: !hasStrace`); CI installs it.
  */
-import { python } from "./harness.ts";
+import { python, type StartOptions, startServer } from "./harness.ts";
 
 /** Whether strace is installed and may trace a program here. */
 export const hasStrace = (() => {
@@ -39,6 +39,64 @@ export function failing(options: { syscalls: string[]; errno: string; paths: str
     "-e",
     `inject=${set}:error=${options.errno}`,
   ];
+}
+
+/**
+ * A `wrap` for `startServer`: the server is killed (SIGKILL, on entering the
+ * call, so the call itself never runs) at the `when`-th call of `syscalls`
+ * that touches one of `paths` (exact names: a file, or a directory by an
+ * open descriptor). strace counts `when` per thread, and the server makes
+ * most file calls from a pool of threads: only 1 is exact.
+ */
+export function killingAt(
+  options: { syscalls: string[]; paths: string[]; when?: number },
+): string[] {
+  const set = options.syscalls.join(",");
+  // Without --seccomp-bpf: under it the call runs before the signal lands.
+  return [
+    "strace",
+    "-f",
+    "-qq",
+    "-o",
+    "/dev/null",
+    ...options.paths.flatMap((path) => ["-P", path]),
+    "-e",
+    `trace=${set}`,
+    "-e",
+    `inject=${set}:signal=SIGKILL:when=${options.when ?? 1}`,
+  ];
+}
+
+/**
+ * Runs the server under `wrap` (see `killingAt`) until it is killed, before
+ * or after it got ready; throws if it is still running after `timeoutMs`
+ * (the kill point was never reached) or ended any other way.
+ */
+export async function runUntilKilled(
+  options: StartOptions & { wrap: string[] },
+  timeoutMs = 10_000,
+): Promise<void> {
+  let server;
+  try {
+    server = await startServer(options);
+  } catch (error) {
+    if (/exited with 137 before ready/.test(String(error))) return;
+    throw error;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<null>((resolve) =>
+    timer = setTimeout(() => resolve(null), timeoutMs)
+  );
+  const status = await Promise.race([server.exited, expired]);
+  clearTimeout(timer);
+  if (status === null) {
+    await server.stop();
+    throw new Error(`The kill point was never reached. Log:\n${server.log()}`);
+  }
+  if (status.signal !== "SIGKILL" && status.code !== 137) {
+    throw new Error(`The server ended with ${status.code}, not killed. Log:\n${server.log()}`);
+  }
+  await server.kill(); // collects its output
 }
 
 const SEND = `

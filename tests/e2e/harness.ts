@@ -34,6 +34,8 @@ export interface Server {
   stop(): Promise<void>;
   /** SIGKILL and wait. */
   kill(): Promise<void>;
+  /** Resolves when the server process has ended, for whatever reason. */
+  exited: Promise<Deno.CommandStatus>;
 }
 
 /** Options for `startServer`. */
@@ -193,6 +195,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     signal: sendSignal,
     stop: () => finish("SIGTERM"),
     kill: () => finish("SIGKILL"),
+    exited: status,
   };
 }
 
