@@ -317,7 +317,10 @@ export async function runServe(
     format: config.logFormat,
     tap: metrics.observe,
   });
-  let server: RunningServer;
+  let server: RunningServer | null = null;
+  // SIGHUP's default action ends the process: take it before starting, so that a
+  // reload sent while the server starts (log rotation at boot) cannot stop it.
+  Deno.addSignalListener("SIGHUP", () => void server?.reloadTls());
   try {
     server = await startServer(config, log, { metrics });
   } catch (error) {
@@ -329,7 +332,6 @@ export async function runServe(
     io.err(`pillarbox: ${error.message}`);
     return 2;
   }
-  Deno.addSignalListener("SIGHUP", () => void server.reloadTls());
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.addSignalListener(signal, () => resolve());

@@ -1,4 +1,6 @@
 /** Delivery outcomes are data, never guessed from message text. */
+import type { Logger } from "../log/mod.ts";
+import type { QueueState } from "./queue_state.ts";
 
 /** What happened to one recipient on one attempt. */
 export type DeliveryOutcome =
@@ -24,4 +26,39 @@ export function sameOutcome(
   outcome: DeliveryOutcome,
 ): Map<string, DeliveryOutcome> {
   return new Map(rcpts.map((rcpt) => [rcpt, outcome]));
+}
+
+/** Writes one attempt's outcomes into `state` (attempts, status, reason) and logs each. */
+export function recordOutcomes(
+  state: QueueState,
+  outcomes: Map<string, DeliveryOutcome>,
+  context: { qid: string; log: Logger },
+): void {
+  const { qid, log } = context;
+  for (const [rcpt, outcome] of outcomes) {
+    const entry = state.rcpts[rcpt];
+    if (!entry) continue;
+    entry.attempts++;
+    entry.lastAttemptMs = Date.now();
+    entry.remoteMta = outcome.remoteMta;
+    if (outcome.kind === "delivered") {
+      entry.status = "delivered";
+      log.info("msg.delivered", { qid, rcpt, relay: outcome.remoteMta ?? "local" });
+      continue;
+    }
+    entry.lastReason = outcome.reason;
+    entry.lastStatus = outcome.status;
+    if (outcome.kind === "permanent") entry.status = "failed";
+    log.log(
+      outcome.kind === "permanent" ? "info" : "warn",
+      `msg.${outcome.kind === "permanent" ? "failed" : "deferred"}`,
+      {
+        qid,
+        rcpt,
+        status: outcome.status,
+        reason: outcome.reason,
+        attempts: entry.attempts,
+      },
+    );
+  }
 }

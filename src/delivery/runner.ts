@@ -24,7 +24,7 @@ import {
 import { Bouncer, type HeldNotice } from "./bouncer.ts";
 import { settleHeldNotices } from "./held_notices.ts";
 import { DomainTurns } from "./domain_turns.ts";
-import type { Courier, DeliveryOutcome } from "./outcome.ts";
+import { type Courier, type DeliveryOutcome, recordOutcomes } from "./outcome.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
 import { type QueueState, QueueStateStore } from "./queue_state.ts";
 
@@ -269,7 +269,7 @@ export class DeliveryRunner {
           outcomes.set(k, v);
         }
       }
-      this.#record(qid, state, outcomes);
+      recordOutcomes(state, outcomes, { qid, log: this.#options.log });
       await this.#finish(qid, message, state);
     } finally {
       for (const domain of domains) {
@@ -289,36 +289,6 @@ export class DeliveryRunner {
     });
     await this.#states.remove(qid);
     this.#options.log.error("queue.damaged", { qid, moved: path, reason: error.message });
-  }
-
-  #record(qid: string, state: QueueState, outcomes: Map<string, DeliveryOutcome>): void {
-    for (const [rcpt, outcome] of outcomes) {
-      const entry = state.rcpts[rcpt];
-      if (!entry) continue;
-      entry.attempts++;
-      entry.lastAttemptMs = Date.now();
-      entry.remoteMta = outcome.remoteMta;
-      if (outcome.kind === "delivered") {
-        entry.status = "delivered";
-        this.#options.log.info("msg.delivered", { qid, rcpt, relay: outcome.remoteMta ?? "local" });
-      } else {
-        entry.lastReason = outcome.reason;
-        entry.lastStatus = outcome.status;
-        if (outcome.kind === "permanent") entry.status = "failed";
-        const level = outcome.kind === "permanent" ? "info" : "warn";
-        this.#options.log.log(
-          level,
-          `msg.${outcome.kind === "permanent" ? "failed" : "deferred"}`,
-          {
-            qid,
-            rcpt,
-            status: outcome.status,
-            reason: outcome.reason,
-            attempts: entry.attempts,
-          },
-        );
-      }
-    }
   }
 
   /**
