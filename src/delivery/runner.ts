@@ -24,6 +24,7 @@ import {
 import { Bouncer, type HeldNotice } from "./bouncer.ts";
 import { settleHeldNotices } from "./held_notices.ts";
 import { DomainTurns } from "./domain_turns.ts";
+import { RetrySchedule } from "./retry_schedule.ts";
 import { type Courier, type DeliveryOutcome, recordOutcomes } from "./outcome.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
 import { type QueueState, QueueStateStore } from "./queue_state.ts";
@@ -71,13 +72,15 @@ export class DeliveryRunner {
   readonly #states: QueueStateStore;
   /** Due now, in order (a set: a rescan of a long backlog asks of each message whether it is here). */
   readonly #due = new Set<string>();
-  readonly #scheduled = new Map<string, number>();
+  readonly #scheduled = new RetrySchedule();
   readonly #busy = new Set<string>();
   /** Asked for by `queue retry` (a wake request): attempted now, whatever their next attempt says. */
   readonly #retryNow = new Set<string>();
   readonly #bouncer: Bouncer;
   readonly #pollers: ReturnType<typeof setInterval>[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the armed timer is due (re-armed only for an earlier message). */
+  #timerAtMs = 0;
   #isStopped = false;
   #active = 0;
   #idleWaiters: (() => void)[] = [];
@@ -221,14 +224,15 @@ export class DeliveryRunner {
   }
 
   #armTimer(): void {
+    const earliest = this.#scheduled.earliestMs();
+    if (this.#timer !== null && earliest === this.#timerAtMs) return; // armed for it already
     if (this.#timer !== null) clearTimeout(this.#timer);
-    if (this.#scheduled.size === 0 || this.#isStopped) return;
-    let earliest = Infinity;
-    for (const at of this.#scheduled.values()) earliest = Math.min(earliest, at);
+    this.#timer = null;
+    if (earliest === null || this.#isStopped) return;
+    this.#timerAtMs = earliest;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      const now = Date.now();
-      for (const [qid, at] of this.#scheduled) if (at <= now) this.enqueue(qid);
+      for (const qid of this.#scheduled.takeDue(Date.now())) this.enqueue(qid);
       this.#armTimer();
     }, Math.max(0, Math.min(earliest - Date.now(), 2_147_000_000)));
   }

@@ -7,7 +7,7 @@
  */
 import { newCid } from "../log/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import type { Connection } from "../net/mod.ts";
+import { type Connection, LARGE_WRITE_SLICE_BYTES } from "../net/mod.ts";
 import { binaryToBytes } from "../mail/mod.ts";
 import { readCommand } from "./command_reader.ts";
 import { COMMANDS, type SessionState } from "./commands/table.ts";
@@ -80,6 +80,23 @@ export class ImapSession {
   /** Sends an untagged or continuation line now-ish (flushed before the next read). */
   send(text: string): void {
     this.connection.write(/^[\x00-\x7f]*$/.test(text) ? text : binaryToBytes(text));
+  }
+
+  /**
+   * Sends a response that may be large (a FETCH with message data): in
+   * slices, waiting while the client is not taking them, so a slow reader
+   * never makes us queue a whole message. False once the client is gone.
+   */
+  async sendLarge(text: string): Promise<boolean> {
+    if (text.length <= LARGE_WRITE_SLICE_BYTES) {
+      this.send(text);
+      return true;
+    }
+    for (let offset = 0; offset < text.length; offset += LARGE_WRITE_SLICE_BYTES) {
+      const slice = binaryToBytes(text.slice(offset, offset + LARGE_WRITE_SLICE_BYTES));
+      if (!await this.connection.writeLarge(slice)) return false;
+    }
+    return true;
   }
 
   /** Deselects the current mailbox (if any), releasing it. */

@@ -35,9 +35,14 @@ const HIGH_WATER_BYTES = 1024 * 1024;
  * commands: a client that pipelines without reading cannot make us queue
  * answers without bound.
  */
-const OUTPUT_HIGH_WATER_BYTES = 256 * 1024;
+export const OUTPUT_HIGH_WATER_BYTES = 256 * 1024;
 /** Queued replies are flushed early once they pass this size. */
 const PENDING_FLUSH_BYTES = 64 * 1024;
+/**
+ * `writeLarge` hands a big reply (a message body) to the socket in pieces of
+ * this size, so it never holds more than the high-water mark plus one piece.
+ */
+export const LARGE_WRITE_SLICE_BYTES = PENDING_FLUSH_BYTES;
 const LF = 10;
 const CR = 13;
 const decoder = new TextDecoder();
@@ -209,6 +214,26 @@ export class Connection {
     this.#pending.push(data);
     this.#pendingBytes += data.length;
     if (this.#pendingBytes >= PENDING_FLUSH_BYTES) this.flush();
+  }
+
+  /**
+   * Sends a big reply (a message body) in slices, waiting whenever the peer
+   * is not taking what was sent: a slow or stalled reader makes us wait
+   * rather than queue the whole body in memory. False once the peer is gone
+   * or timed out (or the server stops): the rest is not sent and the
+   * connection is closed at once.
+   */
+  async writeLarge(data: Uint8Array): Promise<boolean> {
+    for (let offset = 0; offset < data.length; offset += LARGE_WRITE_SLICE_BYTES) {
+      if (!await this.throttle()) {
+        // Cut short, the reply cannot be resynchronised: nothing more may follow it.
+        this.destroy();
+        return false;
+      }
+      this.write(data.subarray(offset, offset + LARGE_WRITE_SLICE_BYTES));
+      this.flush();
+    }
+    return true;
   }
 
   /**

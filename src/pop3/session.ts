@@ -146,7 +146,8 @@ export class Pop3Session {
       this.#sendError(error);
       return;
     }
-    this.#send(reply);
+    if (reply.body === undefined) this.#send(reply);
+    else if (!await this.#sendLarge(reply)) this.#isClosing = true;
     if (reply.after === "stls" && !(await this.#startTls())) this.#isClosing = true;
   }
 
@@ -166,10 +167,24 @@ export class Pop3Session {
     return true;
   }
 
-  /** The one place where replies become bytes. */
+  /** The one place where replies become bytes (`#sendLarge` for those with a body). */
   #send(reply: Pop3Reply): void {
     for (const chunk of formatPop3Reply(reply)) this.connection.write(chunk);
     if (reply.closeAfter) this.#isClosing = true;
+  }
+
+  /**
+   * A reply with a message body (RETR, TOP): the same bytes as `#send`, but
+   * the body goes out in slices as the client takes them, so a slow reader
+   * never makes us queue a whole message. False once the client is gone.
+   */
+  async #sendLarge(reply: Pop3Reply): Promise<boolean> {
+    for (const chunk of formatPop3Reply(reply)) {
+      if (typeof chunk === "string") this.connection.write(chunk);
+      else if (!await this.connection.writeLarge(chunk)) return false;
+    }
+    if (reply.closeAfter) this.#isClosing = true;
+    return true;
   }
 
   /** The one place where refusals become bytes. */

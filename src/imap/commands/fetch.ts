@@ -80,7 +80,8 @@ function fetchWith(isUid: boolean) {
       if (isFlagChanged && !items.some((item) => item.kind === "simple" && item.name === "FLAGS")) {
         parts.push(`FLAGS ${formatFlags(messageFlags(info), selected.isRecent(info.uid))}`);
       }
-      session.send(`* ${target.seq} FETCH (${parts.join(" ")})\r\n`);
+      // Message data goes out in slices as the client takes them (a slow reader holds us up).
+      if (!await session.sendLarge(`* ${target.seq} FETCH (${parts.join(" ")})\r\n`)) return false;
       if (++count % FLUSH_EVERY === 0) session.connection.flush();
       // A client that does not read stops us: replies (and reads ahead) stay
       // bounded; one that left or timed out meanwhile ends the FETCH.
