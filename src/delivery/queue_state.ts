@@ -58,6 +58,8 @@ export class QueueStateStore {
    * recipient already delivered to would get the message again.
    */
   readonly #unsaved = new Map<string, QueueState>();
+  /** The state file text `dueAtMs` just read, for the `load` of the same message. */
+  #peeked: { qid: string; text: string | null } | null = null;
 
   /** `spares`: where removed state files go (see SpareFiles); without it they are deleted. */
   constructor(options: { spoolDir: string; spares?: SpareFiles | null }) {
@@ -82,15 +84,9 @@ export class QueueStateStore {
   load(qid: string, rcpts: readonly string[]): QueueState {
     const unsaved = this.#unsaved.get(qid);
     if (unsaved) return unsaved;
-    if (this.#fresh.has(qid)) return initialState(rcpts);
-    let text: string;
-    try {
-      // A state file is small and in the page cache: read inline, not through the I/O pool.
-      text = Deno.readTextFileSync(join(this.dir, qid));
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) this.#fresh.add(qid);
-      return initialState(rcpts);
-    }
+    const text = this.#peeked?.qid === qid ? this.#peeked.text : this.#readText(qid);
+    this.#peeked = null;
+    if (text === null) return initialState(rcpts);
     try {
       const saved = JSON.parse(text) as QueueState;
       const state = initialState(rcpts);
@@ -98,7 +94,7 @@ export class QueueStateStore {
         const entry = saved.rcpts?.[rcpt];
         if (entry) state.rcpts[rcpt] = entry;
       }
-      state.nextAttemptMs = saved.nextAttemptMs ?? 0;
+      state.nextAttemptMs = typeof saved.nextAttemptMs === "number" ? saved.nextAttemptMs : 0;
       state.isDelayNoticeSent = saved.isDelayNoticeSent;
       return state;
     } catch {
@@ -118,9 +114,42 @@ export class QueueStateStore {
     }
   }
 
+  /**
+   * When the next attempt of `qid` is due (ms since epoch; 0 when no state
+   * says otherwise), from the state file alone: a message that is not due
+   * need not be read (a restart with a long queue). The text read is kept
+   * for the `load` that follows.
+   */
+  dueAtMs(qid: string): number {
+    const unsaved = this.#unsaved.get(qid);
+    if (unsaved) return unsaved.nextAttemptMs;
+    const text = this.#readText(qid);
+    this.#peeked = { qid, text };
+    if (text === null) return 0;
+    try {
+      const due = (JSON.parse(text) as Partial<QueueState> | null)?.nextAttemptMs;
+      return typeof due === "number" ? due : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** The state file's text, or null if there is none (remembered) or it cannot be read. */
+  #readText(qid: string): string | null {
+    if (this.#fresh.has(qid)) return null;
+    try {
+      // A state file is small and in the page cache: read inline, not through the I/O pool.
+      return Deno.readTextFileSync(join(this.dir, qid));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) this.#fresh.add(qid);
+      return null;
+    }
+  }
+
   /** Replaces the state atomically (tmp, fsync, rename, fsync dir). */
   async save(qid: string, state: QueueState): Promise<void> {
     this.#fresh.delete(qid);
+    if (this.#peeked?.qid === qid) this.#peeked = null;
     try {
       await writeFileAtomic(
         join(this.dir, qid),
@@ -138,6 +167,7 @@ export class QueueStateStore {
 
   async remove(qid: string): Promise<void> {
     this.#unsaved.delete(qid);
+    if (this.#peeked?.qid === qid) this.#peeked = null;
     if (this.#fresh.delete(qid)) return;
     const path = join(this.dir, qid);
     await (this.#spares ? this.#spares.recycle(path) : Deno.remove(path)).catch(() => {});

@@ -239,6 +239,12 @@ export class DeliveryRunner {
 
   async #attempt(qid: string): Promise<void> {
     const isRetryNow = this.#retryNow.delete(qid);
+    // Not due yet: the small state file says so, and the message need not be read.
+    const dueAtMs = this.#states.dueAtMs(qid);
+    if (dueAtMs > Date.now() && !isRetryNow) {
+      this.#schedule(qid, dueAtMs);
+      return;
+    }
     let message: QueuedMessage;
     try {
       message = await this.#options.spool.read(qid);
@@ -248,10 +254,6 @@ export class DeliveryRunner {
       throw error;
     }
     const state = this.#states.load(qid, message.envelope.rcpts);
-    if (state.nextAttemptMs > Date.now() && !isRetryNow) {
-      this.#schedule(qid, state.nextAttemptMs);
-      return;
-    }
     const pending = message.envelope.rcpts.filter((rcpt) =>
       state.rcpts[rcpt]?.status === "pending"
     );

@@ -95,3 +95,34 @@ Deno.test("QueueStateStore: removing a message that never had a state file is qu
   assert.deepEqual(await store.list(), []);
   await dispose(store);
 });
+
+const DUE_CASES: { name: string; file: string | null; expected: number }[] = [
+  { name: "no state file: due now", file: null, expected: 0 },
+  { name: "a saved next attempt", file: JSON.stringify(tried), expected: 1_800_000 },
+  { name: "a state file that is not JSON: due now", file: "{", expected: 0 },
+  { name: "a state without a next attempt: due now", file: '{"rcpts": {}}', expected: 0 },
+  {
+    name: "a next attempt that is no number: due now",
+    file: '{"rcpts": {}, "nextAttemptMs": "soon"}',
+    expected: 0,
+  },
+];
+
+for (const { name, file, expected } of DUE_CASES) {
+  Deno.test(`QueueStateStore.dueAtMs: ${name}, and the load after it agrees`, async () => {
+    const store = await openStore();
+    if (file !== null) await Deno.writeTextFile(join(store.dir, "Q5"), file);
+    assert.equal(store.dueAtMs("Q5"), expected);
+    assert.equal(store.load("Q5", RCPTS).nextAttemptMs, expected === 1_800_000 ? expected : 0);
+    await dispose(store);
+  });
+}
+
+Deno.test("QueueStateStore: a load after a save sees the save, not a text read before it", async () => {
+  const store = await openStore();
+  assert.equal(store.dueAtMs("Q6"), 0);
+  await store.save("Q6", tried);
+  assert.deepEqual(store.load("Q6", RCPTS).rcpts, tried.rcpts);
+  assert.equal(store.dueAtMs("Q6"), 1_800_000);
+  await dispose(store);
+});
