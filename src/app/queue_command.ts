@@ -16,7 +16,7 @@ import { type QueueState, QueueStateStore } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { headerSection } from "../mail/mod.ts";
 import { openSpoolDir } from "./spool_dir.ts";
-import { decodeQueueFile, type Envelope, requestWake, Spool } from "../spool/mod.ts";
+import { decodeQueueFile, type Envelope, requestWake, Spool, WAKE_ALL } from "../spool/mod.ts";
 
 /** Output and input for the command. */
 export interface QueueCommandOptions {
@@ -233,16 +233,16 @@ async function show(context: Context, qid: string): Promise<number> {
 }
 
 async function retry(context: Context, target: string): Promise<number> {
-  const ids = target === "--all" ? await context.spool.list() : [checkQid(target)];
-  let count = 0;
-  for (const qid of ids) {
-    const entry = await entryOf(context, qid);
-    if (!entry) {
-      if (target === "--all") continue;
-      throw new QueueCommandError(`No message ${qid}`);
-    }
-    await requestWake(context.options.config.spoolDir, qid);
-    count++;
+  const spoolDir = context.options.config.spoolDir;
+  let count = 1;
+  if (target === "--all") {
+    // One request for the whole queue, however long (see spool/wake.ts).
+    count = (await context.spool.list()).length;
+    await requestWake(spoolDir, WAKE_ALL);
+  } else {
+    const qid = checkQid(target);
+    if (!await entryOf(context, qid)) throw new QueueCommandError(`No message ${qid}`);
+    await requestWake(spoolDir, qid);
   }
   context.options.out(`${count} message${count === 1 ? "" : "s"} due for delivery now`);
   return 0;

@@ -11,6 +11,7 @@ import {
   QueueFileError,
   type Spool,
   takeWakeRequests,
+  WAKE_ALL,
 } from "../spool/mod.ts";
 import {
   type BouncePolicy,
@@ -117,8 +118,9 @@ export class DeliveryRunner {
       this.enqueue(qid);
     });
     // Requests left while no server ran: those messages are due now too.
-    for (const qid of await takeWakeRequests(this.#options.spoolDir)) this.#retryNow.add(qid);
+    const requested = await takeWakeRequests(this.#options.spoolDir);
     const ids = await this.#options.spool.list();
+    for (const qid of requested.includes(WAKE_ALL) ? ids : requested) this.#retryNow.add(qid);
     for (const qid of ids) this.enqueue(qid);
     if (ids.length > 0) this.#options.log.info("queue.loaded", { messages: ids.length });
     this.#every(WAKE_POLL_MS, () => this.#takeWakeRequests());
@@ -144,7 +146,9 @@ export class DeliveryRunner {
    * a delivery it raced with.
    */
   async #takeWakeRequests(): Promise<void> {
-    for (const qid of await takeWakeRequests(this.#options.spoolDir)) {
+    const requested = await takeWakeRequests(this.#options.spoolDir);
+    const qids = requested.includes(WAKE_ALL) ? await this.#options.spool.list() : requested;
+    for (const qid of qids) {
       if (this.#busy.has(qid)) continue; // being attempted right now
       this.#retryNow.add(qid);
       this.enqueue(qid);

@@ -16,6 +16,6 @@ export {
 export { SpareFiles } from "./spare_files.ts";
 export { flush, flushInlineWhen } from "./flush.ts";
 export { failedDir, moveToFailed } from "./failed_folder.ts";
-export { requestWake, takeWakeRequests } from "./wake.ts";
+export { requestWake, takeWakeRequests, WAKE_ALL } from "./wake.ts";
 export { lockSpoolForServer, SERVER_LOCK_NAME, SpoolInUseError } from "./server_lock.ts";
 export type { ServerLock } from "./server_lock.ts";

@@ -1,9 +1,11 @@
 /**
  * Wake-up requests from other processes: `pillarbox sendmail` and
- * `pillarbox queue retry` write an empty file `queue/wake/<qid>`; a running
- * server's delivery runner polls the folder every second, takes each
- * request (removing the file) and attempts that message at once. A lost
- * request costs nothing but latency: the runner also rescans the queue.
+ * `pillarbox queue retry QID` write an empty file `queue/wake/<qid>`, and
+ * `queue retry --all` one file `queue/wake/all` (one file, not one per
+ * message: a queue of 20,000 took 10 s to ask for); a running server's
+ * delivery runner polls the folder every second, takes each request
+ * (removing the file) and attempts those messages at once. A lost request
+ * costs nothing but latency: the runner also rescans the queue.
  */
 import { join } from "node:path";
 
@@ -12,14 +14,17 @@ function wakeDir(spoolDir: string): string {
   return join(spoolDir, "queue", "wake");
 }
 
-/** Asks a running server to look at `qid` now; harmless when none runs. */
+/** The request that stands for every queued message (never a queue id: those are hex). */
+export const WAKE_ALL = "all";
+
+/** Asks a running server to look at `qid` (or WAKE_ALL) now; harmless when none runs. */
 export async function requestWake(spoolDir: string, qid: string): Promise<void> {
   const dir = wakeDir(spoolDir);
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   await Deno.writeFile(join(dir, qid), new Uint8Array());
 }
 
-/** Takes (and removes) every pending wake request; returns the queue ids. */
+/** Takes (and removes) every pending wake request; returns the queue ids (and WAKE_ALL). */
 export async function takeWakeRequests(spoolDir: string): Promise<string[]> {
   const dir = wakeDir(spoolDir);
   const ids: string[] = [];

@@ -1,0 +1,86 @@
+/**
+ * Wake requests: `queue retry --all` leaves one request, `queue/wake/all`,
+ * and the runner makes every queued message due, whether it was running when
+ * the request came or starts after it.
+ */
+import assert from "node:assert/strict";
+import {
+  type Courier,
+  type DeliveryOutcome,
+  DeliveryRunner,
+  initialState,
+  QueueStateStore,
+} from "../../src/delivery/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { type QueuedMessage, requestWake, Spool, WAKE_ALL } from "../../src/spool/mod.ts";
+import { waitUntil } from "../e2e/harness.ts";
+
+const quiet = new Logger({ level: "error", format: "text", sink: () => {} });
+const encoder = new TextEncoder();
+
+/** Records each attempt and defers it an hour (so nothing is due again by itself). */
+class DeferringCourier implements Courier {
+  attempted: string[] = [];
+  deliver(message: QueuedMessage, rcpts: readonly string[]): Promise<Map<string, DeliveryOutcome>> {
+    this.attempted.push(message.envelope.qid);
+    return Promise.resolve(
+      new Map(rcpts.map((rcpt) => [rcpt, { kind: "transient", reason: "later", status: "4.0.0" }])),
+    );
+  }
+}
+
+/** Three queued messages, each deferred an hour ago with its next attempt an hour away. */
+async function deferredQueue(): Promise<{ spoolDir: string; spool: Spool; qids: string[] }> {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pb-wake-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const states = new QueueStateStore({ spoolDir });
+  await states.open();
+  const qids: string[] = [];
+  for (const tag of ["one", "two", "three"]) {
+    const qid = await spool.accept({
+      envelope: { from: "a@example.test", rcpts: [`${tag}@far.test`], source: "smtp" },
+      message: encoder.encode(`Subject: ${tag}\r\n\r\nbody\r\n`),
+    });
+    const state = initialState([`${tag}@far.test`]);
+    state.nextAttemptMs = Date.now() + 3_600_000;
+    await states.save(qid, state);
+    qids.push(qid);
+  }
+  return { spoolDir, spool, qids };
+}
+
+function runnerFor(spool: Spool, spoolDir: string, courier: Courier): DeliveryRunner {
+  return new DeliveryRunner({
+    spool,
+    spoolDir,
+    log: quiet,
+    local: courier,
+    remote: courier,
+    isLocalDomain: () => false,
+    retryDelayMs: () => 3_600_000,
+    hostname: "mx.example.test",
+    policy: { queueLifetimeMs: 86_400_000, delayWarningMs: 0 },
+  });
+}
+
+for (const when of ["before the runner starts", "while the runner runs"] as const) {
+  Deno.test(`one "all" wake request ${when} makes every deferred message due`, async () => {
+    const { spoolDir, spool, qids } = await deferredQueue();
+    const courier = new DeferringCourier();
+    const runner = runnerFor(spool, spoolDir, courier);
+    try {
+      if (when === "before the runner starts") await requestWake(spoolDir, WAKE_ALL);
+      await runner.start();
+      if (when === "while the runner runs") {
+        assert.deepEqual(courier.attempted, [], "nothing is due by itself");
+        await requestWake(spoolDir, WAKE_ALL);
+      }
+      await waitUntil(() => courier.attempted.length === 3, 5_000, "three attempts");
+      assert.deepEqual([...courier.attempted].sort(), [...qids].sort());
+      assert.deepEqual([...Deno.readDirSync(`${spoolDir}/queue/wake`)], [], "the request is taken");
+    } finally {
+      await runner.stop();
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  });
+}
