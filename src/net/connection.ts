@@ -6,27 +6,9 @@
 import type { Socket } from "node:net";
 import * as tls from "node:tls";
 import { IdleTimer, MAX_TIMER_MS } from "./idle_timer.ts";
+import { type ByteConsumer, isInvalidUtf8, type LineRead } from "./input.ts";
 
-/** What `readLine` found. */
-export type LineRead =
-  | {
-    kind: "line";
-    /** The line as UTF-8; bytes that are not UTF-8 read as U+FFFD (see `hasInvalidUtf8`). */
-    text: string;
-    hasBareLf: boolean;
-    octets: number;
-    /** True when the line held bytes that are not UTF-8 (they read as U+FFFD in `text`). */
-    hasInvalidUtf8: boolean;
-  }
-  | { kind: "too-long" }
-  | { kind: "eof" }
-  | { kind: "timeout" };
-
-/** A consumer of raw bytes (DATA, BDAT) that says how much it took and whether it is done. */
-export interface ByteConsumer {
-  /** Consumes from `chunk`; returns how many bytes it used and whether it wants no more. */
-  push(chunk: Uint8Array): { used: number; done: boolean };
-}
+export type { ByteConsumer, LineRead } from "./input.ts";
 
 const INITIAL_BUFFER_BYTES = 4 * 1024;
 const HIGH_WATER_BYTES = 1024 * 1024;
@@ -46,18 +28,6 @@ export const LARGE_WRITE_SLICE_BYTES = PENDING_FLUSH_BYTES;
 const LF = 10;
 const CR = 13;
 const decoder = new TextDecoder();
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
-
-/** Whether `bytes`, which decoded with a U+FFFD in them, are not valid UTF-8 (a sent U+FFFD is). */
-function isInvalidUtf8(bytes: Uint8Array): boolean {
-  try {
-    strictDecoder.decode(bytes);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 /** A socket plus an input buffer. Owns the socket: callers never touch it directly. */
 export class Connection {
   #socket: Socket;
@@ -202,6 +172,12 @@ export class Connection {
         const { used, done } = consumer.push(this.#buffer.subarray(this.#start, this.#end));
         this.#start += used;
         if (done) return "done";
+      }
+      // The socket stays paused meanwhile once our buffer is past its high-water mark.
+      const backlog = consumer.backlog?.();
+      if (backlog) {
+        await backlog;
+        continue;
       }
       if (this.#isTimedOut) return "timeout";
       if (this.#isEof) return "eof";

@@ -27,7 +27,10 @@ export async function handleData(session: SmtpSession, arg: string): Promise<Rep
     maxMessageBytes: session.options.maxMessageBytes,
     onBytes: (bytes) => buffer.append(bytes),
   });
-  const outcome = await session.connection.readInto(decoder);
+  const outcome = await session.connection.readInto({
+    push: (chunk) => decoder.push(chunk),
+    backlog: () => buffer.backlog(),
+  });
   session.transaction = null;
   if (outcome !== "done") {
     await buffer.discard();
@@ -71,7 +74,10 @@ export async function handleBdat(session: SmtpSession, arg: string): Promise<Rep
       } else if (!state.checker.violations.tooBig) state.buffer.append(bytes);
     },
   });
-  const outcome = parsed.sizeBytes === 0 ? "done" : await session.connection.readInto(reader);
+  const outcome = parsed.sizeBytes === 0 ? "done" : await session.connection.readInto({
+    push: (chunk) => reader.push(chunk),
+    backlog: () => state?.buffer.backlog() ?? null,
+  });
   if (outcome !== "done") {
     if (state) await state.buffer.discard();
     session.transaction = null;

@@ -5,6 +5,12 @@
 
 const SPILL_BYTES = 512 * 1024;
 /**
+ * Spilled bytes handed to the file but not yet written, above which the
+ * reader should wait (`backlog`): a client faster than the disk would
+ * otherwise park the whole message in memory on its way to the file.
+ */
+const MAX_UNWRITTEN_BYTES = 2 * SPILL_BYTES;
+/**
  * Appended bytes are copied into blocks of at least this size: a common
  * message is then one allocation and one contiguous piece, which the header
  * check and the final write take as they are instead of copying it again.
@@ -24,6 +30,7 @@ export class MessageBuffer {
   #writing: Promise<void> = Promise.resolve();
   #error: unknown = null;
   #hasSpilled = false;
+  #unwrittenBytes = 0;
   size = 0;
 
   /** `spillPath` is where the file goes if the message outgrows memory. */
@@ -66,12 +73,29 @@ export class MessageBuffer {
     return this.#chunks;
   }
 
+  /**
+   * Null while the file keeps up; else a promise that settles once it has
+   * caught up to `MAX_UNWRITTEN_BYTES` or less: the reader waits for it
+   * before it takes more from the socket.
+   */
+  backlog(): Promise<void> | null {
+    if (this.#unwrittenBytes <= MAX_UNWRITTEN_BYTES) return null;
+    return this.#writing;
+  }
+
+  /** Bytes given to the spill file that are not written yet. */
+  get unwrittenBytes(): number {
+    return this.#unwrittenBytes;
+  }
+
   #spill(): void {
     this.#hasSpilled = true;
     const chunks = this.#memoryChunks();
+    const bytes = this.#memoryBytes;
     this.#chunks = [];
     this.#memoryBytes = 0;
-    this.#writing = this.#writing.then(async () => {
+    this.#unwrittenBytes += bytes;
+    const written = this.#writing.then(async () => {
       if (this.#error) return;
       try {
         this.#file ??= await Deno.open(this.#filePath, {
@@ -87,6 +111,7 @@ export class MessageBuffer {
         this.#error = error;
       }
     });
+    this.#writing = written.finally(() => this.#unwrittenBytes -= bytes);
   }
 
   /**

@@ -66,3 +66,26 @@ Deno.test("MessageBuffer spills a big message to its file and keeps the rest in 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("MessageBuffer fed faster than its file writes asks the reader to wait, and loses nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/spill`;
+    const buffer = new MessageBuffer(path);
+    assert.equal(buffer.backlog(), null, "nothing spilled, nothing to wait for");
+    const sources = Array.from({ length: 96 }, (_, i) => pattern(64 * 1024, i)); // 6 MB at once
+    for (const source of sources) buffer.append(source);
+    // Appends are synchronous and the file writes are not: most of it is still on its way.
+    assert.ok(buffer.unwrittenBytes > 1024 * 1024, `unwritten: ${buffer.unwrittenBytes}`);
+    const backlog = buffer.backlog();
+    assert.ok(backlog !== null, "a reader must wait");
+    await backlog;
+    assert.equal(buffer.unwrittenBytes, 0);
+    assert.equal(buffer.backlog(), null);
+    const { spillFile, tail } = await buffer.finish();
+    assert.equal(spillFile, path);
+    assert.deepEqual(concat([await Deno.readFile(path), ...tail]), concat(sources));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,36 @@
+/** What a Connection's reader hands out: lines, and raw bytes to a consumer. */
+
+/** What `readLine` found. */
+export type LineRead =
+  | {
+    kind: "line";
+    /** The line as UTF-8; bytes that are not UTF-8 read as U+FFFD (see `hasInvalidUtf8`). */
+    text: string;
+    hasBareLf: boolean;
+    octets: number;
+    /** True when the line held bytes that are not UTF-8 (they read as U+FFFD in `text`). */
+    hasInvalidUtf8: boolean;
+  }
+  | { kind: "too-long" }
+  | { kind: "eof" }
+  | { kind: "timeout" };
+
+/** A consumer of raw bytes (DATA, BDAT) that says how much it took and whether it is done. */
+export interface ByteConsumer {
+  /** Consumes from `chunk`; returns how many bytes it used and whether it wants no more. */
+  push(chunk: Uint8Array): { used: number; done: boolean };
+  /** A wait before more input is taken (the consumer's own output is behind), or null. */
+  backlog?(): Promise<void> | null;
+}
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Whether `bytes`, which decoded with a U+FFFD in them, are not valid UTF-8 (a sent U+FFFD is). */
+export function isInvalidUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictDecoder.decode(bytes);
+    return false;
+  } catch {
+    return true;
+  }
+}
