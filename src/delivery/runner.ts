@@ -13,22 +13,16 @@ import {
   takeWakeRequests,
   WAKE_ALL,
 } from "../spool/mod.ts";
-import {
-  type BouncePolicy,
-  delayNoticeRecipients,
-  expireOverdue,
-  failuresToBounce,
-  finishedDisposition,
-  isFinished,
-  nextAttemptAtMs,
-} from "./bounce_policy.ts";
-import { Bouncer, type HeldNotice } from "./bouncer.ts";
+import type { BouncePolicy } from "./bounce_policy.ts";
+import { Bouncer } from "./bouncer.ts";
+import { finishAttempt } from "./finish_attempt.ts";
 import { settleHeldNotices } from "./held_notices.ts";
 import { DomainTurns } from "./domain_turns.ts";
+import { MemoryBudget } from "./memory_budget.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
 import { type Courier, type DeliveryOutcome, recordOutcomes } from "./outcome.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
-import { type QueueState, QueueStateStore } from "./queue_state.ts";
+import { QueueStateStore } from "./queue_state.ts";
 
 /** How often the whole queue folder is rescanned for messages other processes queued. */
 const DEFAULT_SCAN_INTERVAL_MS = 10_000;
@@ -60,6 +54,8 @@ export interface RunnerOptions {
    * slot, so a slow or dead destination cannot starve the others.
    */
   perDomainConcurrency?: number;
+  /** Bytes of big messages attempts may hold at once (see MemoryBudget); 32 MiB. */
+  maxInFlightMessageBytes?: number;
   /**
    * Final recipients of a notice to `address` (alias expansion, as for any
    * mail queued here); the address alone when not given.
@@ -86,10 +82,18 @@ export class DeliveryRunner {
   #active = 0;
   #idleWaiters: (() => void)[] = [];
   readonly #turns: DomainTurns;
+  readonly #memory: MemoryBudget;
+  /** Big messages that found no room in the memory budget: tried again when room is given back. */
+  readonly #waitingForMemory = new Set<string>();
 
   constructor(options: RunnerOptions) {
     this.#options = options;
     this.#turns = new DomainTurns(options.perDomainConcurrency ?? 8);
+    this.#memory = new MemoryBudget(options.maxInFlightMessageBytes ?? 32 * 1024 * 1024, () => {
+      const waiting = [...this.#waitingForMemory];
+      this.#waitingForMemory.clear();
+      for (const qid of waiting) this.enqueue(qid);
+    });
     this.#states = new QueueStateStore({
       spoolDir: options.spoolDir,
       spares: options.spool.spares,
@@ -163,7 +167,7 @@ export class DeliveryRunner {
     let found = 0;
     for (const qid of ids) {
       if (this.#scheduled.has(qid) || this.#busy.has(qid) || this.#due.has(qid)) continue;
-      if (this.#turns.isWaiting(qid)) continue;
+      if (this.#turns.isWaiting(qid) || this.#waitingForMemory.has(qid)) continue;
       this.enqueue(qid);
       found++;
     }
@@ -249,9 +253,35 @@ export class DeliveryRunner {
       this.#schedule(qid, dueAtMs);
       return;
     }
+    let sizeBytes: number;
+    try {
+      sizeBytes = this.#options.spool.sizeOf(qid);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return; // deleted meanwhile
+      throw error;
+    }
+    const release = this.#memory.tryTake(sizeBytes);
+    if (release === null) {
+      this.#waitingForMemory.add(qid);
+      if (isRetryNow) this.#retryNow.add(qid);
+      return;
+    }
+    try {
+      await this.#attemptRead(qid, { sizeBytes, isRetryNow });
+    } finally {
+      release();
+    }
+  }
+
+  /** The attempt once the message may be read (see `#attempt`). */
+  async #attemptRead(
+    qid: string,
+    options: { sizeBytes: number; isRetryNow: boolean },
+  ): Promise<void> {
+    const { isRetryNow } = options;
     let message: QueuedMessage;
     try {
-      message = await this.#options.spool.read(qid);
+      message = await this.#options.spool.read(qid, { sizeBytes: options.sizeBytes });
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return; // deleted meanwhile
       if (error instanceof QueueFileError) return await this.#setAsideDamaged(qid, error);
@@ -280,7 +310,11 @@ export class DeliveryRunner {
         }
       }
       recordOutcomes(state, outcomes, { qid, log: this.#options.log });
-      await this.#finish(qid, message, state);
+      const nextAttemptMs = await finishAttempt(
+        { ...this.#options, states: this.#states, bouncer: this.#bouncer },
+        { qid, message, state },
+      );
+      if (nextAttemptMs !== null) this.#schedule(qid, nextAttemptMs);
     } finally {
       for (const domain of domains) {
         const next = this.#turns.end(domain);
@@ -299,84 +333,6 @@ export class DeliveryRunner {
     });
     await this.#states.remove(qid);
     this.#options.log.error("queue.damaged", { qid, moved: path, reason: error.message });
-  }
-
-  /**
-   * After an attempt: expire what is too old, tell the sender (failures,
-   * delay), then remove a finished message or schedule the next attempt.
-   * The state is saved before any notice is queued, and a message is removed
-   * only after its bounce was accepted. Notices are queued held and released
-   * only once the removal or the state save that records them is done (see
-   * held_notices.ts), so a crash can neither send one twice nor lose it.
-   */
-  async #finish(qid: string, message: QueuedMessage, state: QueueState): Promise<void> {
-    const { policy, log } = this.#options;
-    const sender = message.envelope.from;
-    const timing = { arrivalMs: message.envelope.arrivalMs, nowMs: Date.now(), policy };
-    for (const rcpt of expireOverdue(state, timing)) {
-      log.info("msg.expired", { qid, rcpt, status: state.rcpts[rcpt]?.lastStatus });
-    }
-    const failures = failuresToBounce(state, sender);
-    const delayed = delayNoticeRecipients(state, { ...timing, sender });
-    if (failures.length > 0 || delayed.length > 0) await this.#states.save(qid, state);
-    const held: HeldNotice[] = [];
-    const isFinishedNow = isFinished(state);
-    try {
-      if (failures.length > 0) {
-        held.push(await this.#bouncer.sendFailure(message, state, failures));
-        for (const rcpt of failures) {
-          const entry = state.rcpts[rcpt];
-          if (entry) entry.isReported = true;
-        }
-      }
-      if (delayed.length > 0) {
-        held.push(
-          await this.#bouncer.sendDelay(message, state, {
-            rcpts: delayed,
-            willRetryUntilMs: timing.arrivalMs + policy.queueLifetimeMs,
-          }),
-        );
-        state.isDelayNoticeSent = true;
-      }
-      // The commit of the notices: the removal, or the save that records them.
-      if (isFinishedNow) {
-        if (finishedDisposition(state, sender) === "failed-folder") {
-          await this.#bouncer.keepFailed(message, state);
-        } else {
-          await this.#options.spool.remove(qid);
-        }
-      } else {
-        const pending = Object.values(state.rcpts).filter((entry) => entry.status === "pending");
-        const attempts = Math.max(...pending.map((entry) => entry.attempts));
-        state.nextAttemptMs = nextAttemptAtMs({
-          ...timing,
-          backoffMs: this.#options.retryDelayMs(attempts),
-        });
-        await this.#states.save(qid, state);
-      }
-    } catch (error) {
-      // Not recorded: the notices must not go, and the next attempt sends them.
-      for (const rcpt of failures) {
-        const entry = state.rcpts[rcpt];
-        if (entry) entry.isReported = false;
-      }
-      if (delayed.length > 0) state.isDelayNoticeSent = false;
-      for (const notice of held) {
-        await this.#options.spool.dropHeld(notice.heldName).catch(() => {});
-      }
-      throw error;
-    }
-    for (const notice of held) {
-      // Recorded: a failure here leaves it held, and the next start releases it.
-      await this.#options.spool.release(notice.heldName, notice.qid).catch((error: unknown) =>
-        log.error("notice.release_failed", { qid, dsn: notice.qid, error: String(error) })
-      );
-    }
-    if (isFinishedNow) {
-      await this.#states.remove(qid);
-      return;
-    }
-    this.#schedule(qid, state.nextAttemptMs);
   }
 }
 

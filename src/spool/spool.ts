@@ -244,17 +244,22 @@ export class Spool {
    * Reads a queued message; throws Deno.errors.NotFound if it is gone and
    * QueueFileError if the file is damaged.
    */
-  async read(qid: string): Promise<QueuedMessage> {
+  async read(qid: string, options: { sizeBytes?: number } = {}): Promise<QueuedMessage> {
     const path = join(this.msgDir, qid);
     // A common message was written moments ago and is in the page cache: read it
     // inline, as intake writes it, for a hand-over to the I/O pool costs more than
     // the read (README, Performance). A big one goes through the pool, so the
     // event loop never waits long on the disk.
-    const bytes = Deno.lstatSync(path).size <= INLINE_READ_MAX_BYTES
+    const bytes = (options.sizeBytes ?? this.sizeOf(qid)) <= INLINE_READ_MAX_BYTES
       ? Deno.readFileSync(path)
       : await Deno.readFile(path);
     const { envelope, messageOffset } = decodeQueueFile(bytes);
     return { envelope, bytes, messageOffset };
+  }
+
+  /** The size of a queued message's file; throws Deno.errors.NotFound if it is gone. */
+  sizeOf(qid: string): number {
+    return Deno.lstatSync(join(this.msgDir, qid)).size;
   }
 
   /** Removes a message whose every recipient is finished (its file becomes a spare). */

@@ -1,0 +1,111 @@
+/**
+ * The end of a delivery attempt: what is too old expires, the sender is told
+ * (failures, delay), then a finished message is removed or the next attempt
+ * is set. Returns when the next attempt is due, or null when the message is
+ * done.
+ */
+import type { Logger } from "../log/mod.ts";
+import type { QueuedMessage, Spool } from "../spool/mod.ts";
+import {
+  type BouncePolicy,
+  delayNoticeRecipients,
+  expireOverdue,
+  failuresToBounce,
+  finishedDisposition,
+  isFinished,
+  nextAttemptAtMs,
+} from "./bounce_policy.ts";
+import type { Bouncer, HeldNotice } from "./bouncer.ts";
+import type { QueueState, QueueStateStore } from "./queue_state.ts";
+
+/** What finishing an attempt works with (the runner's parts). */
+export interface FinishContext {
+  spool: Spool;
+  states: QueueStateStore;
+  bouncer: Bouncer;
+  policy: BouncePolicy;
+  log: Logger;
+  retryDelayMs: (attempts: number) => number;
+}
+
+/**
+ * After an attempt: expire what is too old, tell the sender (failures,
+ * delay), then remove a finished message or schedule the next attempt.
+ * The state is saved before any notice is queued, and a message is removed
+ * only after its bounce was accepted. Notices are queued held and released
+ * only once the removal or the state save that records them is done (see
+ * held_notices.ts), so a crash can neither send one twice nor lose it.
+ */
+export async function finishAttempt(
+  context: FinishContext,
+  attempt: { qid: string; message: QueuedMessage; state: QueueState },
+): Promise<number | null> {
+  const { qid, message, state } = attempt;
+  const { policy, log, states, bouncer, spool } = context;
+  const sender = message.envelope.from;
+  const timing = { arrivalMs: message.envelope.arrivalMs, nowMs: Date.now(), policy };
+  for (const rcpt of expireOverdue(state, timing)) {
+    log.info("msg.expired", { qid, rcpt, status: state.rcpts[rcpt]?.lastStatus });
+  }
+  const failures = failuresToBounce(state, sender);
+  const delayed = delayNoticeRecipients(state, { ...timing, sender });
+  if (failures.length > 0 || delayed.length > 0) await states.save(qid, state);
+  const held: HeldNotice[] = [];
+  const isFinishedNow = isFinished(state);
+  try {
+    if (failures.length > 0) {
+      held.push(await bouncer.sendFailure(message, state, failures));
+      for (const rcpt of failures) {
+        const entry = state.rcpts[rcpt];
+        if (entry) entry.isReported = true;
+      }
+    }
+    if (delayed.length > 0) {
+      held.push(
+        await bouncer.sendDelay(message, state, {
+          rcpts: delayed,
+          willRetryUntilMs: timing.arrivalMs + policy.queueLifetimeMs,
+        }),
+      );
+      state.isDelayNoticeSent = true;
+    }
+    // The commit of the notices: the removal, or the save that records them.
+    if (isFinishedNow) {
+      if (finishedDisposition(state, sender) === "failed-folder") {
+        await bouncer.keepFailed(message, state);
+      } else {
+        await spool.remove(qid);
+      }
+    } else {
+      const pending = Object.values(state.rcpts).filter((entry) => entry.status === "pending");
+      const attempts = Math.max(...pending.map((entry) => entry.attempts));
+      state.nextAttemptMs = nextAttemptAtMs({
+        ...timing,
+        backoffMs: context.retryDelayMs(attempts),
+      });
+      await states.save(qid, state);
+    }
+  } catch (error) {
+    // Not recorded: the notices must not go, and the next attempt sends them.
+    for (const rcpt of failures) {
+      const entry = state.rcpts[rcpt];
+      if (entry) entry.isReported = false;
+    }
+    if (delayed.length > 0) state.isDelayNoticeSent = false;
+    for (const notice of held) {
+      await spool.dropHeld(notice.heldName).catch(() => {});
+    }
+    throw error;
+  }
+  for (const notice of held) {
+    // Recorded: a failure here leaves it held, and the next start releases it.
+    await spool.release(notice.heldName, notice.qid).catch((error: unknown) =>
+      log.error("notice.release_failed", { qid, dsn: notice.qid, error: String(error) })
+    );
+  }
+  if (isFinishedNow) {
+    await states.remove(qid);
+    return null;
+  }
+  return state.nextAttemptMs;
+}
