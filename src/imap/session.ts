@@ -99,6 +99,22 @@ export class ImapSession {
     return true;
   }
 
+  /**
+   * Sends a response in pieces, in order: text as `sendLarge` does, and
+   * message bytes as they are, in slices while the client takes them. False
+   * once the client is gone.
+   */
+  async sendPieces(pieces: readonly (string | Uint8Array)[]): Promise<boolean> {
+    for (const piece of pieces) {
+      if (typeof piece === "string") {
+        if (!await this.sendLarge(piece)) return false;
+      } else if (piece.length <= LARGE_WRITE_SLICE_BYTES) {
+        this.connection.write(piece);
+      } else if (!await this.connection.writeLarge(piece)) return false;
+    }
+    return true;
+  }
+
   /** Deselects the current mailbox (if any), releasing it. */
   deselect(): void {
     if (this.selected === null) return;
