@@ -98,8 +98,9 @@ function checkQid(qid: string): string {
 
 async function entryOf(context: Context, qid: string): Promise<QueueEntry | null> {
   let bytes: Uint8Array;
+  let sizeBytes: number;
   try {
-    bytes = await readHead(join(context.spool.msgDir, qid));
+    ({ bytes, sizeBytes } = readHead(join(context.spool.msgDir, qid)));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
@@ -113,7 +114,6 @@ async function entryOf(context: Context, qid: string): Promise<QueueEntry | null
   // The server may have finished this message and written another one over
   // its file meanwhile (finished queue files are reused): that is not ours.
   if (envelope.qid !== qid) return null;
-  const sizeBytes = (await Deno.stat(join(context.spool.msgDir, qid))).size;
   const state = context.states.load(qid, envelope.rcpts);
   return {
     qid,
@@ -129,24 +129,31 @@ async function entryOf(context: Context, qid: string): Promise<QueueEntry | null
 }
 
 /** The first line of a queue file (the envelope), read without loading the message. */
-async function readHead(path: string): Promise<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
+/**
+ * The first line of a queue file (its envelope) and the file's size. Read
+ * with plain blocking calls: this is a command, with no event loop to keep
+ * free, and each pooled call cost more than the read (`queue list` of 20,000
+ * messages took 5 s).
+ */
+function readHead(path: string): { bytes: Uint8Array; sizeBytes: number } {
+  const file = Deno.openSync(path, { read: true });
   try {
+    const sizeBytes = file.statSync().size;
     const parts: Uint8Array[] = [];
     const buffer = new Uint8Array(64 * 1024);
     while (true) {
-      const n = await file.read(buffer);
+      const n = file.readSync(buffer);
       if (n === null) break;
       parts.push(buffer.slice(0, n));
       if (buffer.subarray(0, n).includes(10)) break;
     }
-    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
     let offset = 0;
     for (const part of parts) {
-      out.set(part, offset);
+      bytes.set(part, offset);
       offset += part.length;
     }
-    return out;
+    return { bytes, sizeBytes };
   } finally {
     file.close();
   }
