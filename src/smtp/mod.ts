@@ -5,7 +5,7 @@ export { SmtpError } from "./smtp_error.ts";
 export { Refusal } from "./catalogue.ts";
 export { parseCommand, parseParameters, splitPathArgument } from "./command.ts";
 export type { Command, EsmtpParameters } from "./command.ts";
-export { encodeDataBody, hasBareLineEnding } from "./dot_stuff.ts";
+export { encodeDataBlocks, encodeDataBody, hasBareLineEnding } from "./dot_stuff.ts";
 export { ChunkReader, LineEndingChecker } from "./chunk_reader.ts";
 export { DataDecoder } from "./data_decoder.ts";
 export type { DataViolations } from "./data_decoder.ts";

@@ -6,15 +6,16 @@
  * thrown as `SmtpClientError`.
  */
 import { fitMessageToPeer } from "../mail/mod.ts";
-import { encodeDataBody } from "../smtp/mod.ts";
+import { encodeDataBlocks, encodeDataBody } from "../smtp/mod.ts";
 import type { SmtpClient } from "./client.ts";
 import { SmtpClientError } from "./errors.ts";
 import type { ServerReply } from "./reply_parser.ts";
 import { expectCode, readReply } from "./wire.ts";
 
 /**
- * One block of message data: below the size at which `Connection.write`
- * flushes by itself, so each block is sent (and waited for) by `drain`.
+ * One block of message data (to the end of the line it reaches): below the
+ * size at which `Connection.write` flushes by itself, so each block is sent
+ * (and waited for) by `drain`.
  */
 const DATA_BLOCK_BYTES = 16 * 1024;
 
@@ -61,7 +62,6 @@ export async function sendMessage(
     throw new SmtpClientError("refused", form.reason, { status: "5.6.7", isPermanent: true });
   }
   const body = form.message;
-  const wire = encodeDataBody(body);
   if (ext.maxSizeBytes && body.length > ext.maxSizeBytes) {
     throw new SmtpClientError(
       "refused",
@@ -156,7 +156,7 @@ export async function sendMessage(
     return results;
   }
   expectCode(dataReply!, { stage: "DATA", low: 354, high: 354 });
-  await sendBlocks(client, wire);
+  await sendBlocks(client, body);
   const final = await readReply(connection, { stage: "final dot", timeoutMs: t.finalDotMs });
   if (final.code === 421) client.isUsable = false;
   // The reply to the final dot ends the transaction (RFC 5321 4.1.1.4): no RSET needed.
@@ -170,16 +170,18 @@ export async function sendMessage(
 }
 
 /**
- * Sends the message in blocks, each of which must reach the kernel within
- * the data-block limit (RFC 5321 4.5.3.2.5: a limit per TCP send, not for
+ * Sends the message (dot-stuffed and terminated) in blocks of whole lines,
+ * each of which must reach the kernel within the data-block limit (RFC 5321
+ * 4.5.3.2.5: a limit per TCP send, not for
  * the whole message, so a big message to a slow but steady server goes out).
  * The connection's idle timeout is the same limit meanwhile, so the shorter
  * 354 wait that came before cannot cut the sending short.
  */
-async function sendBlocks(client: SmtpClient, wire: Uint8Array): Promise<void> {
+async function sendBlocks(client: SmtpClient, body: Uint8Array): Promise<void> {
   client.connection.setIdleTimeout(client.timeouts.dataBlockMs);
-  for (let offset = 0; offset < wire.length; offset += DATA_BLOCK_BYTES) {
-    client.connection.write(wire.subarray(offset, offset + DATA_BLOCK_BYTES));
+  // Stuffed a block at a time: a big message is not copied whole on its way out.
+  for (const block of encodeDataBlocks(body, DATA_BLOCK_BYTES)) {
+    client.connection.write(block);
     await drainWithin(client, client.timeouts.dataBlockMs);
   }
 }

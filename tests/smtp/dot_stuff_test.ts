@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeDataBody, hasBareLineEnding } from "../../src/smtp/mod.ts";
+import { encodeDataBlocks, encodeDataBody, hasBareLineEnding } from "../../src/smtp/mod.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -57,5 +57,38 @@ const BARE: [string, boolean][] = [
 for (const [input, expected] of BARE) {
   Deno.test(`hasBareLineEnding() is ${expected} for ${JSON.stringify(input)}`, () => {
     assert.equal(hasBareLineEnding(encoder.encode(input)), expected);
+  });
+}
+
+/** Messages whose dots, CRs and LFs fall on every side of a block edge. */
+const BLOCK_CASES: string[] = [
+  ...CASES.map((c) => c.input),
+  ".a\r\n.b\r\n..c\r\n.\r\n.",
+  "a\r\r\n\r\n\n\r.\r\n.\n.",
+  "x".repeat(50) + "\r\n." + "y".repeat(50),
+  "line one\r\nline two\rline three\nline four\r\n",
+  "\r\n".repeat(40) + ".",
+  "no line end at all, and longer than a block",
+];
+
+for (const blockBytes of [1, 2, 3, 7, 16, 64, 16 * 1024]) {
+  Deno.test(`encodeDataBlocks() in blocks of ${blockBytes} joins to encodeDataBody()`, () => {
+    for (const input of BLOCK_CASES) {
+      const bytes = encoder.encode(input);
+      const blocks = [...encodeDataBlocks(bytes, blockBytes)];
+      const joined = new Uint8Array(blocks.reduce((sum, block) => sum + block.length, 0));
+      let offset = 0;
+      for (const block of blocks) {
+        joined.set(block, offset);
+        offset += block.length;
+      }
+      assert.equal(
+        decoder.decode(joined),
+        decoder.decode(encodeDataBody(bytes)),
+        JSON.stringify(input),
+      );
+      // Whole lines per block: only the last one ends the data.
+      assert.ok(blocks.slice(0, -1).every((block) => block.length > 0), JSON.stringify(input));
+    }
   });
 }
