@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
-import { syncDir, writeFileDurably } from "../spool/mod.ts";
+import { BIG_FILE_BYTES, readWholeFile, syncDir, writeFileDurably } from "../spool/mod.ts";
 import { AsyncLock } from "./async_lock.ts";
 import { ChangeEvents } from "./change_events.ts";
 import { ReadsInProgress } from "./reads_in_progress.ts";
@@ -120,7 +120,8 @@ export class Mailbox {
 
   /** Reads a message's stored bytes. Throws `MessageGoneError` if it was expunged meanwhile. */
   readMessage(uid: number): Promise<Uint8Array> {
-    return this.#readFile(uid, (path) => Deno.readFile(path));
+    const isBig = (this.get(uid)?.sizeBytes ?? 0) > BIG_FILE_BYTES;
+    return this.#readFile(uid, (path) => isBig ? readWholeFile(path) : Deno.readFile(path));
   }
 
   /** The header section only (at most `maxBytes`), for header fetches; throws like `readMessage`. */

@@ -19,3 +19,4 @@ export { failedDir, moveToFailed } from "./failed_folder.ts";
 export { requestWake, takeWakeRequests, WAKE_ALL } from "./wake.ts";
 export { lockSpoolForServer, SERVER_LOCK_NAME, SpoolInUseError } from "./server_lock.ts";
 export type { ServerLock } from "./server_lock.ts";
+export { BIG_FILE_BYTES, readWholeFile } from "./read_whole_file.ts";

@@ -13,6 +13,7 @@ import { SpareFiles } from "./spare_files.ts";
 import { flush } from "./flush.ts";
 import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "./envelope.ts";
 import { MessageBuffer } from "./message_buffer.ts";
+import { readWholeFile } from "./read_whole_file.ts";
 
 /** The envelope fields a caller supplies; the spool adds `qid` and `arrivalMs`. */
 export type EnvelopeDraft = Omit<Envelope, "qid" | "arrivalMs">;
@@ -37,8 +38,6 @@ export const HELD_PREFIX = ".held-";
 
 /** Queue files up to this size are read on the main thread (see `Spool.read`). */
 const INLINE_READ_MAX_BYTES = 256 * 1024;
-/** A bigger one is read in pieces of this size into one buffer. */
-const READ_PIECE_BYTES = 1024 * 1024;
 
 /** A message read back from the queue. */
 export interface QueuedMessage {
@@ -254,7 +253,7 @@ export class Spool {
     // event loop never waits long on the disk.
     const bytes = (options.sizeBytes ?? this.sizeOf(qid)) <= INLINE_READ_MAX_BYTES
       ? Deno.readFileSync(path)
-      : await readWhole(path);
+      : await readWholeFile(path);
     const { envelope, messageOffset } = decodeQueueFile(bytes);
     return { envelope, bytes, messageOffset };
   }
@@ -302,27 +301,5 @@ async function writeWithSpill(
     await flush(out, "data");
   } finally {
     out.close();
-  }
-}
-
-/**
- * A big file read into one buffer of its size, piece by piece through the
- * I/O pool: `Deno.readFile` holds it twice on the way (the runtime's copy and
- * ours), 80 MB for a 40 MB message.
- */
-async function readWhole(path: string): Promise<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    const size = (await file.stat()).size;
-    const out = new Uint8Array(size);
-    let got = 0;
-    while (got < size) {
-      const n = await file.read(out.subarray(got, Math.min(size, got + READ_PIECE_BYTES)));
-      if (n === null) break; // shorter than it was: what there is
-      got += n;
-    }
-    return got === size ? out : out.subarray(0, got);
-  } finally {
-    file.close();
   }
 }
