@@ -7,7 +7,7 @@
  * takes the message for refused and sends it again (a duplicate).
  */
 import assert from "node:assert/strict";
-import { maildirFiles, python, startServer } from "./harness.ts";
+import { maildirFiles, python, startServer, waitUntil } from "./harness.ts";
 
 /** Sends `data`, half-closes, and prints everything the server sends until it closes. */
 const HALF_CLOSE_CLIENT = `
@@ -22,6 +22,14 @@ while True:
         break
     data += chunk
 sys.stdout.write(data.decode("latin-1"))
+`;
+
+/** Sends bob one message of `argv[2]` lines of 76 "z" with smtplib. */
+const SEND_BIG = `
+import smtplib, sys
+text = "Subject: big\\r\\nFrom: a@remote.test\\r\\n\\r\\n" + ("z" * 76 + "\\r\\n") * int(sys.argv[2])
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as client:
+    client.sendmail("a@remote.test", ["bob@example.test"], text)
 `;
 
 Deno.test("a client that half-closes after its last command still reads every reply", async (t) => {
@@ -50,6 +58,53 @@ Deno.test("a client that half-closes after its last command still reads every re
         `the QUIT is answered last: ${JSON.stringify(out)}`,
       );
     });
+
+    // A message bigger than one write slice (64 KB), so it goes out in pieces.
+    const line = "z".repeat(76) + "\r\n";
+    await python(SEND_BIG, [server.ports.smtp!, 1500]);
+    await waitUntil(() => maildirFiles(server.spoolDir, "bob@example.test").length === 2);
+    const bigEnd = `${line}${line}`;
+
+    await t.step(
+      "POP3: a pipelined RETR sends the whole message, then QUIT is answered",
+      async () => {
+        const commands = "USER bob@example.test|PASS pw|RETR 2|QUIT|";
+        const out = await python(HALF_CLOSE_CLIENT, [server.ports.pop3!, commands]);
+        assert.ok(
+          out.includes(`${bigEnd}.\r\n+OK mx.test signing off`),
+          `replies end: ${JSON.stringify(out.slice(-300))}`,
+        );
+      },
+    );
+
+    await t.step("IMAP: a pipelined FETCH of the message sends all of it", async () => {
+      const commands =
+        "a LOGIN bob@example.test pw|b SELECT INBOX|c FETCH 2 (BODY.PEEK[])|d LOGOUT|";
+      const out = await python(HALF_CLOSE_CLIENT, [server.ports.imap!, commands]);
+      assert.ok(
+        out.includes(`${bigEnd})\r\nc OK `),
+        `replies end: ${JSON.stringify(out.slice(-300))}`,
+      );
+      assert.match(out, /^d OK /m, `replies end: ${JSON.stringify(out.slice(-300))}`);
+    });
+
+    await t.step(
+      "IMAP: a pipelined FETCH of both messages answers each before its OK",
+      async () => {
+        const commands =
+          "a LOGIN bob@example.test pw|b SELECT INBOX|c FETCH 1:2 (BODY.PEEK[])|d LOGOUT|";
+        const out = await python(HALF_CLOSE_CLIENT, [server.ports.imap!, commands]);
+        assert.match(
+          out,
+          /^\* 1 FETCH \(BODY\[\] \{\d+\}\r$/m,
+          `replies: ${JSON.stringify(out.slice(0, 900))}`,
+        );
+        assert.ok(
+          out.includes(`${bigEnd})\r\nc OK `),
+          `replies end: ${JSON.stringify(out.slice(-300))}`,
+        );
+      },
+    );
   } finally {
     await server.stop();
   }
