@@ -52,7 +52,8 @@ export class Connection {
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
     this.#idle = new IdleTimer(options.idleTimeoutMs, () => {
-      if (!this.#isEof && !this.#isTimedOut) this.#onTimeout();
+      // After a half-close too: it bounds how long a peer may take to read our replies.
+      if (!this.#isTimedOut) this.#onTimeout();
     });
     this.#attach(socket);
   }
@@ -66,7 +67,17 @@ export class Connection {
     }
     this.#notify();
   };
+  /**
+   * The peer's FIN. It may only have half-closed (sent its last command) and
+   * still read our replies: the socket stays writable (listeners allow half-open
+   * connections), and the idle timer keeps bounding the wait for it to read.
+   */
   #onEnd = () => {
+    this.#isEof = true;
+    if (!this.#isWritable()) this.#idle.stop();
+    this.#notify();
+  };
+  #onClose = () => {
     this.#isEof = true;
     this.#idle.stop();
     this.#notify();
@@ -79,14 +90,14 @@ export class Connection {
   #attach(socket: Socket): void {
     socket.on("data", this.#onData);
     socket.on("end", this.#onEnd);
-    socket.on("close", this.#onEnd);
-    socket.on("error", this.#onEnd);
+    socket.on("close", this.#onClose);
+    socket.on("error", this.#onClose);
   }
 
   #detach(socket: Socket): void {
     socket.off("data", this.#onData);
     socket.off("end", this.#onEnd);
-    socket.off("close", this.#onEnd);
+    socket.off("close", this.#onClose);
   }
 
   #notify(): void {
@@ -219,7 +230,7 @@ export class Connection {
    */
   async throttle(): Promise<boolean> {
     await this.#throttleOutput();
-    return !this.#isEof && !this.#isTimedOut && !this.#socket.destroyed;
+    return !this.#isTimedOut && this.#isWritable();
   }
 
   /**
@@ -229,8 +240,8 @@ export class Connection {
    */
   async #throttleOutput(): Promise<void> {
     while (
-      this.#socket.writableLength > OUTPUT_HIGH_WATER_BYTES && !this.#isEof &&
-      !this.#isTimedOut && !this.#socket.destroyed
+      this.#socket.writableLength > OUTPUT_HIGH_WATER_BYTES && !this.#isTimedOut &&
+      this.#isWritable()
     ) {
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -243,6 +254,11 @@ export class Connection {
         this.#wake = done; // eof, close and timeout wake us too
       });
     }
+  }
+
+  /** Whether output can still reach the peer (its input may have ended: a half-close). */
+  #isWritable(): boolean {
+    return !this.#socket.destroyed && this.#socket.writable;
   }
 
   /** Sends queued output now. */

@@ -55,7 +55,8 @@ export async function startListener(
 ): Promise<Listener> {
   let active = 0;
   const open = new Set<Connection>();
-  const server = net.createServer((socket) => {
+  // A client may half-close (send FIN) after its last command and still read the replies.
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     if (active >= options.maxConnections) {
       options.log.warn("conn.refused", { proto: options.name, reason: "max-connections" });
       socket.on("error", () => {});
