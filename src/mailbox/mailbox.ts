@@ -305,6 +305,14 @@ export class Mailbox {
     });
   }
 
+  /**
+   * @internal Whether the Maildir was removed on disk since this instance
+   * loaded it (its index file is gone): the registry then opens a new one.
+   */
+  isRemovedOnDisk(): Promise<boolean> {
+    return this.#index.isFileGone();
+  }
+
   /** True once the folder was deleted or renamed (the registry no longer hands it out). */
   get isGone(): boolean {
     return this.#isGone;

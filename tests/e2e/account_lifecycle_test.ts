@@ -4,7 +4,7 @@
  * administrator does to discard a deleted account's mail).
  */
 import assert from "node:assert/strict";
-import { maildirFiles, runCli, type Server, startServer, waitUntil } from "./harness.ts";
+import { maildirFiles, python, runCli, type Server, startServer, waitUntil } from "./harness.ts";
 import { sendWithSmtplib } from "./smtplib_send.ts";
 
 const BOB = "bob@example.test";
@@ -44,6 +44,73 @@ Deno.test("mail to an account whose Maildir was removed while the server ran is 
     );
     const text = await Deno.readTextFile(maildirFiles(server.spoolDir, BOB)[0]!);
     assert.match(text, /Subject: after/);
+  } finally {
+    await server.stop();
+  }
+});
+
+/** Bob's INBOX over IMAP: UIDVALIDITY and `uid subject` per message. */
+async function imapInbox(server: Server, password: string): Promise<string> {
+  return await python(
+    `
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login(sys.argv[2], sys.argv[3])
+m.select("INBOX")
+print(m.response("UIDVALIDITY")[1][0].decode())
+typ, data = m.uid("FETCH", "1:*", "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+for item in data:
+    if isinstance(item, tuple):
+        uid = item[0].decode().split("UID ")[1].split(" ")[0]
+        print(uid, item[1].decode().strip())
+m.logout()
+`,
+    [server.ports.imap!, BOB, password],
+  );
+}
+
+/** Bob's maildrop over POP3: `count size`, then the subjects of TOP 0. */
+async function popSubjects(server: Server, password: string): Promise<string> {
+  return await python(
+    `
+import poplib, sys
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]))
+p.user(sys.argv[2]); p.pass_(sys.argv[3])
+count, _ = p.stat()
+print(count)
+for i in range(1, count + 1):
+    print([l.decode() for l in p.top(i, 0)[1] if l.startswith(b"Subject:")][0])
+p.quit()
+`,
+    [server.ports.pop3!, BOB, password],
+  );
+}
+
+Deno.test("POP3 and IMAP open a Maildir that was removed and made again while the server ran, and IMAP never reuses a UID under the old UIDVALIDITY", async () => {
+  const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
+  try {
+    await sendToBob(server, "before");
+    const [oldValidity, oldMessage] = (await imapInbox(server, PASSWORD)).trim().split("\n");
+    assert.match(oldMessage ?? "", /^1 Subject: before$/);
+    assert.equal((await popSubjects(server, PASSWORD)).trim(), "1\nSubject: before");
+    await recreateBob(server, "new pw");
+    // Logged in again before any new mail (the old password may still be loaded: either works).
+    assert.equal(
+      (await popSubjects(server, "new pw").catch(() => popSubjects(server, PASSWORD))).trim(),
+      "0",
+    );
+    await sendToBob(server, "after");
+    await waitUntil(() => maildirFiles(server.spoolDir, BOB).length === 1, 10_000, "new mail");
+    assert.equal((await popSubjects(server, "new pw")).trim(), "1\nSubject: after");
+    const [validity, ...messages] = (await imapInbox(server, "new pw")).trim().split("\n");
+    assert.equal(messages.length, 1);
+    const [uid, subject] = [
+      messages[0]!.split(" ")[0],
+      messages[0]!.slice(messages[0]!.indexOf(" ") + 1),
+    ];
+    assert.equal(subject, "Subject: after");
+    // RFC 3501 2.3.1.1: UID 1 under the same UIDVALIDITY would name the old message.
+    assert.ok(validity !== oldValidity || Number(uid) > 1, `UIDVALIDITY ${validity}, UID ${uid}`);
   } finally {
     await server.stop();
   }
