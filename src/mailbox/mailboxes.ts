@@ -100,7 +100,7 @@ export class Mailboxes {
       const mailbox = await opening;
       // Removed by hand (a deleted account's Maildir, say) since it was loaded: its UIDs
       // describe nothing on disk any more. Its sessions hear "deleted"; we start afresh.
-      if (isShared && await mailbox.isRemovedOnDisk()) {
+      if (isShared && (mailbox.isGone || await mailbox.isRemovedOnDisk())) {
         if (this.#open.get(dir) === opening) this.#retire((other) => other === dir, "deleted");
         continue;
       }

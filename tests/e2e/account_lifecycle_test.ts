@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { maildirFiles, python, runCli, type Server, startServer, waitUntil } from "./harness.ts";
 import { sendWithSmtplib } from "./smtplib_send.ts";
+import { RawClient } from "./raw_client.ts";
+import { command } from "./imap_helpers.ts";
 
 const BOB = "bob@example.test";
 const PASSWORD = "bob pw";
@@ -112,6 +114,55 @@ Deno.test("POP3 and IMAP open a Maildir that was removed and made again while th
     // RFC 3501 2.3.1.1: UID 1 under the same UIDVALIDITY would name the old message.
     assert.ok(validity !== oldValidity || Number(uid) > 1, `UIDVALIDITY ${validity}, UID ${uid}`);
   } finally {
+    await server.stop();
+  }
+});
+
+/** An IMAP session logged in as Bob with INBOX selected. */
+async function selectedSession(server: Server, password: string): Promise<RawClient> {
+  const client = await RawClient.connect(server.ports.imap!);
+  await client.line();
+  assert.match((await command(client, "l", `LOGIN ${BOB} "${password}"`)).at(-1)!, /^l OK/);
+  assert.match((await command(client, "s", "SELECT INBOX")).at(-1)!, /^s OK/);
+  return client;
+}
+
+/** NOOP's answer, up to the end of the connection or a tagged failure (then `isClosed` is false). */
+async function noopUntilEnd(client: RawClient): Promise<{ lines: string[]; isClosed: boolean }> {
+  await client.send("n NOOP\r\n");
+  const lines: string[] = [];
+  for (let line = await client.line(); line !== null; line = await client.line()) {
+    lines.push(line);
+    if (/^n (NO|BAD)/.test(line)) return { lines, isClosed: false };
+  }
+  return { lines, isClosed: true };
+}
+
+Deno.test("an IMAP session with INBOX selected hears BYE when the Maildir is removed, or removed and made again", async () => {
+  const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
+  const clients: RawClient[] = [];
+  try {
+    await sendToBob(server, "before");
+    const first = await selectedSession(server, PASSWORD);
+    clients.push(first);
+    await Deno.remove(`${server.spoolDir}/mail/example.test/bob`, { recursive: true });
+    const gone = await noopUntilEnd(first);
+    assert.ok(gone.lines.includes("* BYE Selected mailbox was deleted"), gone.lines.join("\n"));
+    assert.equal(gone.isClosed, true);
+
+    const second = await selectedSession(server, PASSWORD);
+    clients.push(second);
+    await recreateBob(server, PASSWORD);
+    await sendToBob(server, "after");
+    await waitUntil(() => maildirFiles(server.spoolDir, BOB).length === 1, 10_000, "new mail");
+    const replaced = await noopUntilEnd(second);
+    assert.ok(
+      replaced.lines.includes("* BYE Selected mailbox was deleted"),
+      replaced.lines.join("\n"),
+    );
+    assert.equal(replaced.isClosed, true);
+  } finally {
+    for (const client of clients) client.close();
     await server.stop();
   }
 });
