@@ -306,6 +306,14 @@ export class Mailbox {
     });
   }
 
+  /**
+   * @internal Whether the Maildir was removed on disk since this instance
+   * loaded it (its index file is gone): the registry then opens a new one.
+   */
+  isRemovedOnDisk(): Promise<boolean> {
+    return this.#index.isFileGone();
+  }
+
   /** True once the folder was deleted or renamed (the registry no longer hands it out). */
   get isGone(): boolean {
     return this.#isGone;
@@ -328,9 +336,19 @@ export class Mailbox {
   }
 
   async #refresh(): Promise<readonly MessageInfo[]> {
+    if (this.#isGone) return this.messages();
     const now = Date.now();
-    const { key: stamp, newestMs } = await dirStamp(this.dir);
+    let stamp: string;
+    let newestMs: number;
+    try {
+      ({ key: stamp, newestMs } = await dirStamp(this.dir));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      return this.#removedOnDisk();
+    }
     if (!this.#isDirty && !this.#index.isStale && stamp === this.#stamp) return this.messages();
+    // Removed and made again (delivery recreates an INBOX): these UIDs describe nothing there.
+    if (await this.#index.isFileGone()) return this.#removedOnDisk();
     // Directory mtimes tick coarsely: a change within the same tick as this
     // scan would leave them as they are, so a recent mtime rescans next time.
     this.#isDirty = newestMs >= now - RECENT_MTIME_MS;
@@ -371,6 +389,17 @@ export class Mailbox {
     return this.messages();
   }
 
+  /**
+   * The Maildir was removed behind our back (an administrator discarding a
+   * deleted account's mail): sessions hear "deleted" (IMAP says BYE, as for
+   * a DELETE by another session) and the registry opens a new instance.
+   */
+  #removedOnDisk(): readonly MessageInfo[] {
+    this.#options.log.warn("mailbox.removed", { dir: this.dir });
+    this.markGone("deleted");
+    return this.messages();
+  }
+
   /** The entry from the name alone; null when the name lacks the size or the time. */
   #entryFromFile(uid: number, file: FoundFile): Entry | null {
     const { sizeBytes, internalDateMs } = file;
@@ -396,4 +425,10 @@ export class Mailbox {
       error: error instanceof Error ? error.message : String(error),
     });
   }
+}
+
+/** node:fs errors carry `code`, Deno's are `Deno.errors.NotFound`. */
+function isNotFound(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound ||
+    (error as { code?: unknown } | null)?.code === "ENOENT";
 }

@@ -91,12 +91,19 @@ export class Mailboxes {
     const isInbox = dir === this.accountDir(account);
     while (true) {
       let opening = this.#open.get(dir);
+      const isShared = opening !== undefined;
       if (opening === undefined) {
         opening = this.#create(account, isInbox ? INBOX : folder, dir, isInbox || !!options.create);
         this.#open.set(dir, opening);
         opening.catch(() => this.#open.delete(dir));
       }
       const mailbox = await opening;
+      // Removed by hand (a deleted account's Maildir, say) since it was loaded: its UIDs
+      // describe nothing on disk any more. Its sessions hear "deleted"; we start afresh.
+      if (isShared && (mailbox.isGone || await mailbox.isRemovedOnDisk())) {
+        if (this.#open.get(dir) === opening) this.#retire((other) => other === dir, "deleted");
+        continue;
+      }
       // Dropped as idle while we waited: open again rather than share a stale instance.
       if (this.#open.get(dir) !== opening) continue;
       mailbox.retain();

@@ -91,9 +91,24 @@ export class MaildirStore {
    */
   async deliver(accounts: readonly string[], chunks: readonly Uint8Array[]): Promise<void> {
     if (accounts.length === 0) return;
+    const unique = [...new Set(accounts.map((account) => account.toLowerCase()))];
+    try {
+      await this.#deliverOnce(unique, chunks);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      // A Maildir removed by hand while we run (say, of a deleted account that was added
+      // again): forget that it existed, so the next attempt creates it, instead of every
+      // delivery failing until a restart.
+      for (const account of unique) {
+        this.#knownDirs.delete(mailboxDirUnder(this.#mailRoot, account));
+      }
+      await this.#deliverOnce(unique, chunks);
+    }
+  }
+
+  async #deliverOnce(unique: readonly string[], chunks: readonly Uint8Array[]): Promise<void> {
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
-    const unique = [...new Set(accounts.map((account) => account.toLowerCase()))];
     const dirs = await Promise.all(unique.map((account) => this.ensureMailbox(account)));
     const name = maildirName(this.#hostname, size);
     const first = dirs[0] as string;

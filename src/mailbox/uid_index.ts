@@ -28,6 +28,8 @@ export class UidIndex {
   #isLoaded = false;
   /** The file must be written in full before the next append (missing, corrupt, torn). */
   #mustRewrite = false;
+  /** A sound file was read or written: from then on it exists unless the Maildir was removed. */
+  #hasFile = false;
 
   constructor(dir: string, log: Logger) {
     this.#path = join(dir, UID_LIST_FILE);
@@ -56,6 +58,7 @@ export class UidIndex {
       this.#uidNext = parsed.data.uidNext;
       for (const entry of parsed.data.entries) this.#uids.set(entry.base, entry.uid);
       this.#mustRewrite = parsed.needsRewrite;
+      this.#hasFile = true;
     } else {
       const previous = parsed.kind === "corrupt" ? parsed.uidValidity : null;
       this.#uidValidity = issueUidValidity(previous);
@@ -99,6 +102,22 @@ export class UidIndex {
     return entries.map((entry) => entry.uid);
   }
 
+  /**
+   * Whether the index file this instance read or wrote has vanished: the
+   * Maildir was removed (and maybe made again) behind our back, so these
+   * UIDs and this UIDVALIDITY no longer describe it.
+   */
+  async isFileGone(): Promise<boolean> {
+    if (!this.#hasFile) return false;
+    try {
+      await Deno.stat(this.#path);
+      return false;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return true;
+      throw error;
+    }
+  }
+
   /** Rewrites the file without expunged lines once they pass the threshold (or a write is due). */
   async compactIfNeeded(liveCount: number, liveBases: () => Iterable<string>): Promise<void> {
     const stale = this.#uids.size - liveCount;
@@ -122,5 +141,6 @@ export class UidIndex {
       entries,
     });
     this.#mustRewrite = false;
+    this.#hasFile = true;
   }
 }
