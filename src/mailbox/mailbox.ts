@@ -16,7 +16,8 @@ import { Keywords } from "./keywords.ts";
 import { changeLetters, curName } from "./message_name.ts";
 import { type Entry, makeEntry, MessageTable } from "./message_table.ts";
 import { readHead } from "./read_head.ts";
-import { dirStamp, type FoundFile, scanMaildir, statFile } from "./scan.ts";
+import { dirStamp, scanMaildir } from "./scan.ts";
+import { applyScan, entryOfFile } from "./scan_apply.ts";
 import {
   type FlagChange,
   type MailboxChange,
@@ -338,14 +339,9 @@ export class Mailbox {
   async #refresh(): Promise<readonly MessageInfo[]> {
     if (this.#isGone) return this.messages();
     const now = Date.now();
-    let stamp: string;
-    let newestMs: number;
-    try {
-      ({ key: stamp, newestMs } = await dirStamp(this.dir));
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      return this.#removedOnDisk();
-    }
+    const dirs = await dirStamp(this.dir);
+    if (dirs === null) return this.#removedOnDisk();
+    const { key: stamp, newestMs } = dirs;
     if (!this.#isDirty && !this.#index.isStale && stamp === this.#stamp) return this.messages();
     // Removed and made again (delivery recreates an INBOX): these UIDs describe nothing there.
     if (await this.#index.isFileGone()) return this.#removedOnDisk();
@@ -354,28 +350,14 @@ export class Mailbox {
     this.#isDirty = newestMs >= now - RECENT_MTIME_MS;
     this.#stamp = stamp;
     const found = await scanMaildir(this.dir);
-    const expunged: number[] = [];
-    const flagged: Entry[] = [];
-    for (const [uid, entry] of this.#table.entries()) {
-      const file = found.get(entry.base);
-      if (file === undefined) {
-        expunged.push(uid);
-        this.#table.delete(uid);
-      } else if (file.fileName !== entry.fileName) {
-        const { fileName, letters, isNew } = file;
-        const updated = makeEntry(entry, { fileName, letters, isNew }, this.#keywordNames);
-        this.#table.set(updated);
-        if (updated.letters !== entry.letters) flagged.push(updated);
-      }
-      found.delete(entry.base);
-    }
+    const { expunged, flagged } = applyScan(this.#table, found, this.#keywordNames);
     const { known, fresh } = await this.#index.match(found);
     const added: Entry[] = [];
     for (const [uid, file] of known) {
-      this.#table.set(this.#entryFromFile(uid, file) ?? await this.#statEntry(uid, file));
+      this.#table.set(await entryOfFile(this.dir, uid, file, this.#keywordNames));
     }
     for (const [uid, file] of fresh) {
-      const entry = this.#entryFromFile(uid, file) ?? await this.#statEntry(uid, file);
+      const entry = await entryOfFile(this.dir, uid, file, this.#keywordNames);
       this.#table.set(entry);
       added.push(entry);
     }
@@ -400,21 +382,6 @@ export class Mailbox {
     return this.messages();
   }
 
-  /** The entry from the name alone; null when the name lacks the size or the time. */
-  #entryFromFile(uid: number, file: FoundFile): Entry | null {
-    const { sizeBytes, internalDateMs } = file;
-    if (sizeBytes === null || internalDateMs === 0) return null;
-    return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs }, this.#keywordNames);
-  }
-
-  /** The entry for a foreign file name: one stat for what the name does not say. */
-  async #statEntry(uid: number, file: FoundFile): Promise<Entry> {
-    const info = await statFile(join(this.dir, file.isNew ? "new" : "cur", file.fileName));
-    const sizeBytes = file.sizeBytes ?? info?.sizeBytes ?? 0;
-    const internalDateMs = file.internalDateMs || (info?.mtimeMs ?? 0);
-    return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs }, this.#keywordNames);
-  }
-
   #path(entry: Entry): string {
     return join(this.dir, entry.isNew ? "new" : "cur", entry.fileName);
   }
@@ -425,10 +392,4 @@ export class Mailbox {
       error: error instanceof Error ? error.message : String(error),
     });
   }
-}
-
-/** node:fs errors carry `code`, Deno's are `Deno.errors.NotFound`. */
-function isNotFound(error: unknown): boolean {
-  return error instanceof Deno.errors.NotFound ||
-    (error as { code?: unknown } | null)?.code === "ENOENT";
 }

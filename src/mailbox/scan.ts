@@ -63,12 +63,25 @@ export async function statFile(
 /**
  * The modification times of `new/` and `cur/`: `key` as one comparable
  * string, and `newestMs` the later of the two (to tell a recent change).
+ * Null when the Maildir is gone (removed on disk).
  */
-export async function dirStamp(dir: string): Promise<{ key: string; newestMs: number }> {
-  const [newInfo, curInfo] = await Promise.all([
-    stat(join(dir, "new"), { bigint: true }),
-    stat(join(dir, "cur"), { bigint: true }),
-  ]);
+export async function dirStamp(dir: string): Promise<{ key: string; newestMs: number } | null> {
+  let newInfo, curInfo;
+  try {
+    [newInfo, curInfo] = await Promise.all([
+      stat(join(dir, "new"), { bigint: true }),
+      stat(join(dir, "cur"), { bigint: true }),
+    ]);
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
   const newestNs = newInfo.mtimeNs > curInfo.mtimeNs ? newInfo.mtimeNs : curInfo.mtimeNs;
   return { key: `${newInfo.mtimeNs}/${curInfo.mtimeNs}`, newestMs: Number(newestNs / 1_000_000n) };
+}
+
+/** node:fs errors carry `code`, Deno's are `Deno.errors.NotFound`. */
+function isNotFound(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound ||
+    (error as { code?: unknown } | null)?.code === "ENOENT";
 }

@@ -1,0 +1,57 @@
+/**
+ * How a directory scan changes a mailbox's table: names that are gone are
+ * expunged, renamed ones (flags changed by any MUA) updated, and files the
+ * table did not know become entries once the UID index has numbered them.
+ */
+import { join } from "node:path";
+import { type Entry, makeEntry, type MessageTable } from "./message_table.ts";
+import { type FoundFile, statFile } from "./scan.ts";
+
+type KeywordNames = (letters: string) => readonly string[];
+
+/**
+ * Applies `found` (by base name) to `table`: returns the UIDs whose files are
+ * gone and the entries whose flags changed. Leaves in `found` only the
+ * files the table does not know.
+ */
+export function applyScan(
+  table: MessageTable,
+  found: Map<string, FoundFile>,
+  keywordNames: KeywordNames,
+): { expunged: number[]; flagged: Entry[] } {
+  const expunged: number[] = [];
+  const flagged: Entry[] = [];
+  for (const [uid, entry] of table.entries()) {
+    const file = found.get(entry.base);
+    if (file === undefined) {
+      expunged.push(uid);
+      table.delete(uid);
+    } else if (file.fileName !== entry.fileName) {
+      const { fileName, letters, isNew } = file;
+      const updated = makeEntry(entry, { fileName, letters, isNew }, keywordNames);
+      table.set(updated);
+      if (updated.letters !== entry.letters) flagged.push(updated);
+    }
+    found.delete(entry.base);
+  }
+  return { expunged, flagged };
+}
+
+/**
+ * The entry for a file in `dir` numbered `uid`: from its name alone when the
+ * name gives the size and time, else with one stat for what it does not say.
+ */
+export async function entryOfFile(
+  dir: string,
+  uid: number,
+  file: FoundFile,
+  keywordNames: KeywordNames,
+): Promise<Entry> {
+  let { sizeBytes, internalDateMs } = file;
+  if (sizeBytes === null || internalDateMs === 0) {
+    const info = await statFile(join(dir, file.isNew ? "new" : "cur", file.fileName));
+    sizeBytes ??= info?.sizeBytes ?? 0;
+    internalDateMs ||= info?.mtimeMs ?? 0;
+  }
+  return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs }, keywordNames);
+}
