@@ -60,6 +60,8 @@ export class Directory {
       path: options.usersFile,
       load: readUsersFile,
       onReloadError: report(options.usersFile),
+      // Every account refused at once over a file moved aside for a moment: never.
+      isKeptWhenRemoved: true,
     });
     this.#aliases = new WatchedFile({
       ...common,

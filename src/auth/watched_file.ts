@@ -18,6 +18,12 @@ export type WatchedFileOptions<T> = {
   now?: () => number;
   /** Called when a changed file fails to load; the previous value stays in use. */
   onReloadError?: (error: unknown) => void;
+  /**
+   * A file that disappears after it was loaded is a mistake (an editor's
+   * rename, a `mv` half done), not an empty file: the previous value stays in
+   * use, reported once through `onReloadError`, until the file is back.
+   */
+  isKeptWhenRemoved?: boolean;
 };
 
 async function statStamp(path: string): Promise<string> {
@@ -75,6 +81,13 @@ export class WatchedFile<T> {
       return previous.data;
     }
     if (previous !== null && previous.stamp === stamp) return previous.data;
+    if (previous !== null && stamp === "missing" && this.#options.isKeptWhenRemoved) {
+      this.#value = { data: previous.data, stamp };
+      this.#options.onReloadError?.(
+        new Deno.errors.NotFound(`${this.#options.path} is gone; what it last held stays in use`),
+      );
+      return previous.data;
+    }
     try {
       const data = await this.#options.load(this.#options.path);
       this.#value = { data, stamp };

@@ -241,3 +241,24 @@ Deno.test("Directory.load() rejects a malformed users file at startup", async ()
     await assert.rejects(directory.load(), /Cannot read users file .*line 1/);
   });
 });
+
+Deno.test("Directory keeps the accounts while the users file is gone for a moment, logs once, and takes it back", async () => {
+  await withDirectory(async ({ dir, directory, clock, logLines }) => {
+    assert.equal((await directory.resolveRecipient("carol@example.com")).kind, "local");
+    // `mv users users.old`, as an editor or a half-done swap does.
+    await Deno.rename(join(dir, "users"), join(dir, "users.old"));
+    for (let i = 0; i < 2; i++) {
+      clock.ms += 1000;
+      assert.equal((await directory.resolveRecipient("carol@example.com")).kind, "local");
+    }
+    assert.equal(logLines.length, 1, logLines.join("\n"));
+    assert.match(logLines[0] ?? "", /level=warn event=auth.reload_failed .*users is gone/);
+    // The file back, with one account fewer: that is what counts now.
+    await writeUsersFile(
+      join(dir, "users"),
+      new Map(BASE_USERS.filter((u) => u !== "carol@example.com").map((u) => [u, bobHash])),
+    );
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("carol@example.com"), { kind: "unknown" });
+  });
+});
