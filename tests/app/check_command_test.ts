@@ -1,18 +1,8 @@
 /** `pillarbox check` refuses what `serve` would refuse, so "configuration ok" can be trusted. */
 import assert from "node:assert/strict";
-import { runCli } from "../../src/app/cli.ts";
+import { runInProcess } from "./run_in_process.ts";
 
-/** Runs the command line in-process; returns the status and what was printed. */
-async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    stdin: new ReadableStream({ start: (controller) => controller.close() }),
-  });
-  return { code, out, err };
-}
+const run = runInProcess;
 
 /** `pillarbox check` of a smarthost login whose password is in `passwordFile`. */
 function checkWithPasswordFile(dir: string, passwordFile: string) {

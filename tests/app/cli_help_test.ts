@@ -4,17 +4,11 @@
  * is no valid --hostname), where the administrator needs them most.
  */
 import assert from "node:assert/strict";
-import { runCli } from "../../src/app/cli.ts";
+import { runInProcess } from "./run_in_process.ts";
 import { VERSION } from "../../src/app/version.ts";
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    stdin: new ReadableStream({ start: (controller) => controller.close() }),
-  });
+  const { code, out, err } = await runInProcess(argv);
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 

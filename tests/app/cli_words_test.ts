@@ -4,20 +4,10 @@
  * with status 2, never silently ignored.
  */
 import assert from "node:assert/strict";
-import { runCli as runCliInProcess } from "../../src/app/cli.ts";
+import { runInProcess } from "./run_in_process.ts";
 import { runCli, tempDir } from "../e2e/harness.ts";
 
-/** Runs the command line in-process; returns the status and what was printed. */
-async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCliInProcess(argv, {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    stdin: new ReadableStream({ start: (controller) => controller.close() }),
-  });
-  return { code, out, err };
-}
+const run = runInProcess;
 
 const STRAY_WORDS: ReadonlyArray<readonly [string, string]> = [
   ["a flag written with one dash", "-flagfile=/etc/pillarbox.flags"],

@@ -4,12 +4,11 @@
  * turn as room is given back.
  */
 import assert from "node:assert/strict";
-import { type Courier, type DeliveryOutcome, DeliveryRunner } from "../../src/delivery/mod.ts";
-import { Logger } from "../../src/log/mod.ts";
+import type { Courier, DeliveryOutcome } from "../../src/delivery/mod.ts";
 import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
 import { waitUntil } from "../e2e/harness.ts";
+import { quiet, testRunner } from "./runner_fixture.ts";
 
-const quiet = new Logger({ level: "error", format: "text", sink: () => {} });
 const MB = 1024 * 1024;
 
 /** Holds every delivery open until the test lets it finish; records the peak of bytes held. */
@@ -60,18 +59,7 @@ Deno.test("big messages wait for memory without holding up small ones, and all g
     });
   }
   const courier = new HoldingCourier();
-  const runner = new DeliveryRunner({
-    spool,
-    spoolDir,
-    log: quiet,
-    local: courier,
-    remote: courier,
-    isLocalDomain: () => false,
-    retryDelayMs: () => 60_000,
-    hostname: "mx.example.test",
-    policy: { queueLifetimeMs: 86_400_000, delayWarningMs: 0 },
-    maxInFlightMessageBytes: 1.5 * MB,
-  });
+  const runner = testRunner(spool, courier, { spoolDir, maxInFlightMessageBytes: 1.5 * MB });
   try {
     await runner.start();
     await waitUntil(() => courier.attempted.length === 2, 5_000, "one big and the small one");

@@ -7,11 +7,10 @@ import {
   initialState,
   QueueStateStore,
 } from "../../src/delivery/mod.ts";
-import { Logger } from "../../src/log/mod.ts";
 import { type QueuedMessage, requestWake, Spool } from "../../src/spool/mod.ts";
 import { waitUntil } from "../e2e/harness.ts";
+import { quiet, testRunner } from "./runner_fixture.ts";
 
-const quiet = new Logger({ level: "error", format: "text", sink: () => {} });
 const encoder = new TextEncoder();
 
 /** A remote courier whose deliveries finish when the test says so. */
@@ -36,18 +35,7 @@ function oneAtATimeRunner(
   remote: GatedCourier,
   extra: { spoolDir: string; scanIntervalMs?: number },
 ): DeliveryRunner {
-  return new DeliveryRunner({
-    spool,
-    log: quiet,
-    local: remote,
-    remote,
-    isLocalDomain: () => false,
-    retryDelayMs: () => 60_000,
-    hostname: "mx.example.test",
-    policy: { queueLifetimeMs: 86_400_000, delayWarningMs: 0 },
-    perDomainConcurrency: 1,
-    ...extra,
-  });
+  return testRunner(spool, remote, { perDomainConcurrency: 1, ...extra });
 }
 
 Deno.test("a message deleted while it waited for its busy domain does not leave the next one waiting for ever", async () => {

@@ -9,11 +9,10 @@
 import assert from "node:assert/strict";
 import { type Courier, type DeliveryOutcome, DeliveryRunner } from "../../src/delivery/mod.ts";
 import { RetrySchedule } from "../../src/delivery/retry_schedule.ts";
-import { Logger } from "../../src/log/mod.ts";
 import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
 import { waitUntil } from "../e2e/harness.ts";
+import { quiet, testRunner } from "./runner_fixture.ts";
 
-const quiet = new Logger({ level: "error", format: "text", sink: () => {} });
 const encoder = new TextEncoder();
 const MESSAGES = 600;
 
@@ -57,16 +56,9 @@ Deno.test("the runner defers a long queue without walking the whole schedule per
   const spoolDir = await Deno.makeTempDir({ prefix: "pb-schedule-" });
   const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
   const remote = new DeferringCourier();
-  const runner = new DeliveryRunner({
-    spool,
+  const runner = testRunner(spool, remote, {
     spoolDir,
-    log: quiet,
-    local: remote,
-    remote,
-    isLocalDomain: () => false,
     retryDelayMs: () => 3_600_000,
-    hostname: "mx.example.test",
-    policy: { queueLifetimeMs: 86_400_000, delayWarningMs: 0 },
     scanIntervalMs: 3_600_000,
   });
   for (let i = 0; i < MESSAGES; i++) {

@@ -11,11 +11,10 @@ import {
   initialState,
   QueueStateStore,
 } from "../../src/delivery/mod.ts";
-import { Logger } from "../../src/log/mod.ts";
 import { type QueuedMessage, requestWake, Spool, WAKE_ALL } from "../../src/spool/mod.ts";
 import { waitUntil } from "../e2e/harness.ts";
+import { quiet, testRunner } from "./runner_fixture.ts";
 
-const quiet = new Logger({ level: "error", format: "text", sink: () => {} });
 const encoder = new TextEncoder();
 
 /** Records each attempt and defers it an hour (so nothing is due again by itself). */
@@ -50,17 +49,7 @@ async function deferredQueue(): Promise<{ spoolDir: string; spool: Spool; qids: 
 }
 
 function runnerFor(spool: Spool, spoolDir: string, courier: Courier): DeliveryRunner {
-  return new DeliveryRunner({
-    spool,
-    spoolDir,
-    log: quiet,
-    local: courier,
-    remote: courier,
-    isLocalDomain: () => false,
-    retryDelayMs: () => 3_600_000,
-    hostname: "mx.example.test",
-    policy: { queueLifetimeMs: 86_400_000, delayWarningMs: 0 },
-  });
+  return testRunner(spool, courier, { spoolDir, retryDelayMs: () => 3_600_000 });
 }
 
 for (const when of ["before the runner starts", "while the runner runs"] as const) {
