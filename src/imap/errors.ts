@@ -19,11 +19,16 @@ export class ImapError extends Error {
     this.code = options.code ?? null;
   }
 
-  /** `tag NO [CODE] text` (or `* BYE ...` for BYE). */
+  /**
+   * `tag NO [CODE] text` (or `* BYE ...` for BYE). The text may quote what the
+   * client sent (a literal can hold CRLF), so anything but printable ASCII
+   * becomes "?": resp-text is TEXT-CHARs (RFC 3501 9), and a quoted CRLF
+   * would let a value forge a response line of its own.
+   */
   format(tag: string): string {
     const code = this.code === null ? "" : `[${this.code}] `;
     const head = this.status === "BYE" ? "*" : tag;
-    return `${head} ${this.status} ${code}${this.message}\r\n`;
+    return `${head} ${this.status} ${code}${this.message.replace(/[^\x20-\x7e]/g, "?")}\r\n`;
   }
 }
 

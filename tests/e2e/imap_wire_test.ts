@@ -222,6 +222,33 @@ Deno.test("malformed commands get BAD and the session goes on", async () => {
   }
 });
 
+Deno.test("a literal quoted back in a NO or BAD cannot forge a response line with its CRLF", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    // The refusal text quotes the client's value; a literal may hold CRLF (RFC 3501 4.3).
+    const cases: [string, string, RegExp][] = [
+      [
+        "c SEARCH CHARSET",
+        "X\r\n* BYE forged",
+        /^c NO \[BADCHARSET .*\] Unsupported charset "X\?\?\* BYE FORGED"$/,
+      ],
+      ["d SEARCH SINCE", "X\r\nd OK forged yes", /^d BAD Invalid date "X\?\?d OK forged yes"$/],
+    ];
+    for (const [head, value, expected] of cases) {
+      await client.send(`${head} {${value.length}}\r\n`);
+      assert.equal(await client.line(), "+ Ready for literal data");
+      await client.send(`${value}\r\n`);
+      assert.match((await client.line())!, expected, head);
+    }
+    // Nothing was left over to read as a line of its own: the next reply is NOOP's.
+    assert.deepEqual(await command(client, "n", "NOOP"), ["n OK NOOP completed"]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
 Deno.test("ENABLE answers ENABLED in the authenticated state, naming nothing it does not support", async () => {
   const server = await startServer({ users: USERS, flags: FLAGS });
   const client = await RawClient.connect(server.ports.imap!);
