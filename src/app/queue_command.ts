@@ -235,7 +235,9 @@ async function show(context: Context, qid: string): Promise<number> {
     out(`Recipient: <${rcpt.address}> ${rcpt.status} attempts=${rcpt.attempts}${reason}`);
   }
   out("");
-  out(headerSection(bytes.subarray(messageOffset)).replace(/\r?\n$/, "").replace(/\r\n/g, "\n"));
+  const header = headerSection(bytes.subarray(messageOffset)).replace(/\r?\n$/, "");
+  // Headers come from outside senders: no control character of theirs reaches the admin's terminal.
+  out(header.replace(/\r\n/g, "\n").replace(/[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]/g, "?"));
   return 0;
 }
 

@@ -115,3 +115,28 @@ Deno.test("queue with a --spool-dir it cannot use exits 2 naming it, without a s
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("queue show prints header control characters as ?, so a sender cannot drive the admin's terminal", async () => {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  try {
+    const spool = await Spool.open({
+      spoolDir,
+      log: new Logger({ level: "error" }),
+      isSweeping: false,
+    });
+    const qid = await spool.accept({
+      envelope: { from: "a@remote.test", rcpts: ["b@far.test"], source: "smtp" },
+      message: encoder.encode(
+        "Subject: \x1b]0;owned\x07\x1b[31mred\x1b[0m\x7f\r\nX-Tab: a\tb\r\n\r\nbody\r\n",
+      ),
+    });
+    const shown = await queue(spoolDir, ["show", qid]);
+    assert.equal(shown.status, 0, shown.err.join("\n"));
+    const text = shown.out.join("\n");
+    assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]/);
+    assert.match(text, /^Subject: \?\]0;owned\?\?\[31mred\?\[0m\?$/m);
+    assert.match(text, /^X-Tab: a\tb$/m);
+  } finally {
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
