@@ -20,7 +20,7 @@ export async function prepareAccount(mailboxes: Mailboxes, account: string): Pro
     mailbox.release();
   }
   await writeSubscriptions(dir, [INBOX, ...SPECIAL_USE.keys()]);
-  await Deno.writeFile(marker, new Uint8Array());
+  await Deno.writeFile(marker, new Uint8Array(), { mode: 0o600 });
 }
 
 /** The subscribed mailbox names, in file order. */

@@ -194,7 +194,9 @@ export class Mailboxes {
     const subs = ["tmp", "new", "cur"];
     if (mayCreate) {
       for (const sub of subs) await Deno.mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
-      if (folder !== INBOX) await Deno.writeFile(join(dir, "maildirfolder"), new Uint8Array());
+      if (folder !== INBOX) {
+        await Deno.writeFile(join(dir, "maildirfolder"), new Uint8Array(), { mode: 0o600 });
+      }
     } else {
       for (const sub of subs) {
         const info = await Deno.stat(join(dir, sub)).catch(() => null);

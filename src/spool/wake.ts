@@ -21,7 +21,7 @@ export const WAKE_ALL = "all";
 export async function requestWake(spoolDir: string, qid: string): Promise<void> {
   const dir = wakeDir(spoolDir);
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  await Deno.writeFile(join(dir, qid), new Uint8Array());
+  await Deno.writeFile(join(dir, qid), new Uint8Array(), { mode: 0o600 });
 }
 
 /** Takes (and removes) every pending wake request; returns the queue ids (and WAKE_ALL). */
