@@ -96,7 +96,7 @@ function checkQid(qid: string): string {
   return qid;
 }
 
-async function entryOf(context: Context, qid: string): Promise<QueueEntry | null> {
+function entryOf(context: Context, qid: string): QueueEntry | null {
   let bytes: Uint8Array;
   let sizeBytes: number;
   try {
@@ -177,7 +177,7 @@ export function formatAge(ms: number): string {
 async function list(context: Context, isJson: boolean): Promise<number> {
   const entries: QueueEntry[] = [];
   for (const qid of await context.spool.list()) {
-    const entry = await entryOf(context, qid);
+    const entry = entryOf(context, qid);
     if (entry) entries.push(entry);
   }
   const { out } = context.options;
@@ -216,7 +216,7 @@ async function show(context: Context, qid: string): Promise<number> {
   const { envelope, messageOffset } = decoded;
   // Delivered meanwhile, and its file already reused for another message.
   if (envelope.qid !== qid) throw new QueueCommandError(`No message ${qid}`);
-  const entry = await entryOf(context, qid);
+  const entry = entryOf(context, qid);
   const { out } = context.options;
   out(`Queue-ID: ${qid}`);
   out(`Sender: <${envelope.from}>`);
@@ -250,7 +250,7 @@ async function retry(context: Context, target: string): Promise<number> {
     await requestWake(spoolDir, WAKE_ALL);
   } else {
     const qid = checkQid(target);
-    if (!await entryOf(context, qid)) throw new QueueCommandError(`No message ${qid}`);
+    if (!entryOf(context, qid)) throw new QueueCommandError(`No message ${qid}`);
     await requestWake(spoolDir, qid);
   }
   context.options.out(`${count} message${count === 1 ? "" : "s"} due for delivery now`);

@@ -7,7 +7,7 @@
  * defers a queue: a walk per message shows as steps growing with the square.
  */
 import assert from "node:assert/strict";
-import { type Courier, type DeliveryOutcome, DeliveryRunner } from "../../src/delivery/mod.ts";
+import type { Courier, DeliveryOutcome } from "../../src/delivery/mod.ts";
 import { RetrySchedule } from "../../src/delivery/retry_schedule.ts";
 import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
 import { waitUntil } from "../e2e/harness.ts";
