@@ -8,9 +8,13 @@ import { normalizeAddress } from "../auth/mod.ts";
 import { Pop3Error } from "./pop3_error.ts";
 import { ok, type Pop3Reply } from "./reply.ts";
 import type { Pop3Session } from "./session.ts";
+import { WireSizeCache } from "./wire_size.ts";
 
 /** The SASL mechanisms offered (CAPA "SASL", bare AUTH). */
 export const SASL_MECHANISMS = ["PLAIN"] as const;
+
+/** The wire sizes of the messages POP3 sessions have listed. */
+const WIRE_SIZES = new WireSizeCache();
 
 function refuseCleartext(session: Pop3Session): void {
   if (session.mayLogin) return;
@@ -116,13 +120,14 @@ async function login(
   }
   try {
     const messages = [...(await mailbox.refresh())];
-    session.maildrop = { account, mailbox, releaseLease, messages, deleted: new Set() };
+    const sizes = await WIRE_SIZES.sizesOf(account, messages, (m) => mailbox.readMessage(m.uid));
+    session.maildrop = { account, mailbox, releaseLease, messages, sizes, deleted: new Set() };
   } catch (error) {
     releaseLease();
     mailbox.release();
     throw error;
   }
-  const octets = session.maildrop.messages.reduce((sum, m) => sum + m.sizeBytes, 0);
+  const octets = session.maildrop.sizes.reduce((sum, size) => sum + size, 0);
   session.log.info("pop3.login", {
     user: account,
     method: attempt.method,

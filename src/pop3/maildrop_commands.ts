@@ -46,20 +46,27 @@ function* live(maildrop: Maildrop): Generator<[number, MessageInfo]> {
   }
 }
 
+/** Message n's octets as RETR sends them. */
+function wireSize(maildrop: Maildrop, number: number): number {
+  return maildrop.sizes[number - 1] ?? 0;
+}
+
 /** STAT: count and total size of the messages not marked deleted. */
 export function handleStat(session: Pop3Session): Pop3Reply {
   let count = 0;
   let octets = 0;
-  for (const [, message] of live(maildropOf(session))) {
+  const maildrop = maildropOf(session);
+  for (const [number] of live(maildrop)) {
     count++;
-    octets += message.sizeBytes;
+    octets += wireSize(maildrop, number);
   }
   return ok(`${count} ${octets}`);
 }
 
-/** LIST [n]: sizes from the Maildir names; no message is opened. */
+/** LIST [n]: the wire sizes counted at login. */
 export function handleList(session: Pop3Session, arg: string): Pop3Reply {
-  return scanListing(session, arg, (message) => String(message.sizeBytes));
+  const maildrop = maildropOf(session);
+  return scanListing(session, arg, (_message, number) => String(wireSize(maildrop, number)));
 }
 
 /** UIDL [n]: stable unique ids. */
@@ -70,17 +77,19 @@ export function handleUidl(session: Pop3Session, arg: string): Pop3Reply {
 function scanListing(
   session: Pop3Session,
   arg: string,
-  column: (message: MessageInfo) => string,
+  column: (message: MessageInfo, number: number) => string,
 ): Pop3Reply {
   const maildrop = maildropOf(session);
   const words = args(arg);
   if (words.length > 1) throw new Pop3Error("Too many arguments");
   if (words.length === 1) {
     const { number, message } = messageAt(maildrop, words[0] as string);
-    return ok(`${number} ${column(message)}`);
+    return ok(`${number} ${column(message, number)}`);
   }
   const lines: string[] = [];
-  for (const [number, message] of live(maildrop)) lines.push(`${number} ${column(message)}`);
+  for (const [number, message] of live(maildrop)) {
+    lines.push(`${number} ${column(message, number)}`);
+  }
   return ok(`${lines.length} messages`, { lines });
 }
 
@@ -113,11 +122,12 @@ async function markRead(session: Pop3Session, message: MessageInfo, isSeen: bool
 export async function handleRetr(session: Pop3Session, arg: string): Promise<Pop3Reply> {
   const words = args(arg);
   if (words.length !== 1) throw new Pop3Error("RETR needs a message number");
-  const { message } = messageAt(maildropOf(session), words[0] as string);
+  const maildrop = maildropOf(session);
+  const { number, message } = messageAt(maildrop, words[0] as string);
   const body = await readStored(session, message);
   await markRead(session, message, true);
   session.retrieved++;
-  return ok(`${body.length} octets`, { body });
+  return ok(`${wireSize(maildrop, number)} octets`, { body });
 }
 
 /** TOP n lines: the header and the first lines of the body; moves to cur/ without \Seen. */

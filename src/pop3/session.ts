@@ -27,6 +27,8 @@ export interface Maildrop {
   releaseLease: () => void;
   /** Message number n is `messages[n - 1]`, fixed for the session (RFC 1939 5). */
   messages: readonly MessageInfo[];
+  /** `sizes[n - 1]`: message n's octets as RETR sends them (CRLF line ends; RFC 1939 11). */
+  sizes: readonly number[];
   /** Message numbers marked by DELE. */
   deleted: Set<number>;
 }

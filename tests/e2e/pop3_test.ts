@@ -117,6 +117,40 @@ Deno.test("RETR puts the stored bytes on the wire dot-stuffed and ends with CRLF
   });
 });
 
+Deno.test("LIST, STAT and RETR count a message stored with bare LFs and no final line end as it goes out with CRLFs", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    // IMAP APPEND stores the client's bytes as they are; RETR sends them with CRLF line ends.
+    const script = `
+import imaplib, json, poplib, sys
+i = imaplib.IMAP4("127.0.0.1", int(sys.argv[2]))
+i.login(sys.argv[3], sys.argv[4])
+i.append("INBOX", None, None, b"Subject: lf\\n\\nline1\\n.dot\\nlast line without an end")
+i.append("INBOX", None, None, b"Subject: crlf\\r\\n\\r\\nbody\\r\\n")
+i.logout()
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+p.user(sys.argv[3])
+p.pass_(sys.argv[4])
+stat = p.stat()
+listing = [l.decode() for l in p.list()[1]]
+retrs = [p.retr(n) for n in (1, 2)]
+p.quit()
+print(json.dumps({"stat": stat, "list": listing,
+  "status": [r[0].decode() for r in retrs], "octets": [r[2] for r in retrs]}))
+`;
+    const result = JSON.parse(
+      await python(script, [server.ports.pop3!, server.ports.imap!, BOB, PASSWORD]),
+    );
+    const sent = [
+      "Subject: lf\r\n\r\nline1\r\n.dot\r\nlast line without an end\r\n".length,
+      "Subject: crlf\r\n\r\nbody\r\n".length,
+    ];
+    assert.deepEqual(result.octets, sent, "poplib counts the unstuffed octets it received");
+    assert.deepEqual(result.list, [`1 ${sent[0]}`, `2 ${sent[1]}`]);
+    assert.deepEqual(result.stat, [2, sent[0]! + sent[1]!]);
+    assert.deepEqual(result.status, [`+OK ${sent[0]} octets`, `+OK ${sent[1]} octets`]);
+  });
+});
+
 Deno.test("UIDL stays the same after a server restart", async () => {
   const first = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
   const script = LOGIN + "print([u.decode() for u in p.uidl()[1]]); p.quit()";
