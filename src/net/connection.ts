@@ -7,10 +7,10 @@ import type { Socket } from "node:net";
 import * as tls from "node:tls";
 import { IdleTimer, MAX_TIMER_MS } from "./idle_timer.ts";
 import { type ByteConsumer, isInvalidUtf8, type LineRead } from "./input.ts";
+import { InputBuffer } from "./input_buffer.ts";
 
 export type { ByteConsumer, LineRead } from "./input.ts";
 
-const INITIAL_BUFFER_BYTES = 4 * 1024;
 const HIGH_WATER_BYTES = 1024 * 1024;
 /**
  * Replies not yet taken by the peer, above which we stop reading its
@@ -31,9 +31,7 @@ const decoder = new TextDecoder();
 /** A socket plus an input buffer. Owns the socket: callers never touch it directly. */
 export class Connection {
   #socket: Socket;
-  #buffer = new Uint8Array(INITIAL_BUFFER_BYTES);
-  #start = 0;
-  #end = 0;
+  readonly #input = new InputBuffer();
   #isEof = false;
   #isTimedOut = false;
   #isShuttingDown = false;
@@ -60,8 +58,8 @@ export class Connection {
 
   #onData = (chunk: Uint8Array) => {
     this.#idle.touch();
-    this.#append(chunk);
-    if (this.#end - this.#start > HIGH_WATER_BYTES && !this.#isPaused) {
+    this.#input.append(chunk);
+    if (this.#input.size > HIGH_WATER_BYTES && !this.#isPaused) {
       this.#isPaused = true;
       this.#socket.pause();
     }
@@ -106,23 +104,6 @@ export class Connection {
     wake?.();
   }
 
-  #append(chunk: Uint8Array): void {
-    const size = this.#end - this.#start;
-    if (this.#end + chunk.length > this.#buffer.length) {
-      if (size + chunk.length <= this.#buffer.length / 2) {
-        this.#buffer.copyWithin(0, this.#start, this.#end);
-      } else {
-        const bigger = new Uint8Array(Math.max(this.#buffer.length * 2, size + chunk.length));
-        bigger.set(this.#buffer.subarray(this.#start, this.#end));
-        this.#buffer = bigger;
-      }
-      this.#start = 0;
-      this.#end = size;
-    }
-    this.#buffer.set(chunk, this.#end);
-    this.#end += chunk.length;
-  }
-
   /** Waits for more input, flushing replies first (the peer may be waiting for them). */
   async #waitForInput(): Promise<void> {
     if (this.#isPaused) {
@@ -136,7 +117,7 @@ export class Connection {
 
   /** True when unread input is waiting (used to detect STARTTLS injection). */
   hasBufferedInput(): boolean {
-    return this.#end > this.#start;
+    return this.#input.size > 0;
   }
 
   /**
@@ -146,30 +127,28 @@ export class Connection {
    */
   async readLine(maxBytes: number): Promise<LineRead> {
     await this.#throttleOutput();
-    // Counted from #start: #append may move the unread bytes to the front of the buffer.
+    // Counted from the first unread byte, as everything here is.
     let scannedBytes = 0;
     let isDiscarding = false;
     while (true) {
-      const scanFrom = this.#start + scannedBytes;
-      const lf = this.#buffer.subarray(scanFrom, this.#end).indexOf(LF);
+      const unread = this.#input.unread();
+      const lf = unread.indexOf(LF, scannedBytes);
       if (lf >= 0) {
-        const at = scanFrom + lf;
-        const hasCr = at > this.#start && this.#buffer[at - 1] === CR;
-        const lineEnd = hasCr ? at - 1 : at;
-        const lineStart = this.#start;
-        this.#start = at + 1;
-        if (isDiscarding || at + 1 - lineStart > maxBytes) return { kind: "too-long" };
-        const bytes = this.#buffer.subarray(lineStart, lineEnd);
+        const hasCr = lf > 0 && unread[lf - 1] === CR;
+        // Decoded before anything is appended: `unread` is a view of the buffer.
+        const bytes = unread.subarray(0, hasCr ? lf - 1 : lf);
+        this.#input.consume(lf + 1);
+        if (isDiscarding || lf + 1 > maxBytes) return { kind: "too-long" };
         const text = decoder.decode(bytes);
         const hasInvalidUtf8 = text.includes("\uFFFD") && isInvalidUtf8(bytes);
         return { kind: "line", text, hasBareLf: !hasCr, octets: bytes.length, hasInvalidUtf8 };
       }
-      if (this.#end - this.#start > maxBytes) {
+      if (this.#input.size > maxBytes) {
         // Drop what we have of the overlong line; keep reading to its end.
         isDiscarding = true;
-        this.#start = this.#end;
+        this.#input.consume(this.#input.size);
       }
-      scannedBytes = this.#end - this.#start;
+      scannedBytes = this.#input.size;
       if (this.#isTimedOut) return { kind: "timeout" };
       if (this.#isEof) return { kind: "eof" };
       await this.#waitForInput();
@@ -179,9 +158,9 @@ export class Connection {
   /** Feeds input to `consumer` until it is done; false if the peer went away first. */
   async readInto(consumer: ByteConsumer): Promise<"done" | "eof" | "timeout"> {
     while (true) {
-      if (this.#end > this.#start) {
-        const { used, done } = consumer.push(this.#buffer.subarray(this.#start, this.#end));
-        this.#start += used;
+      if (this.#input.size > 0) {
+        const { used, done } = consumer.push(this.#input.unread());
+        this.#input.consume(used);
         if (done) return "done";
       }
       // The socket stays paused meanwhile once our buffer is past its high-water mark.
@@ -311,7 +290,7 @@ export class Connection {
     this.#detach(raw);
     this.#idle.stop(); // the handshake has a deadline of its own
     raw.pause();
-    this.#start = this.#end = 0;
+    this.#input.clear();
     const pending = this.#pending.map((item) =>
       typeof item === "string" ? item : decoder.decode(item)
     );
@@ -330,7 +309,7 @@ export class Connection {
     const raw = this.#socket;
     this.#detach(raw);
     this.#idle.stop(); // the handshake has a deadline of its own
-    this.#start = this.#end = 0;
+    this.#input.clear();
     const secure = tls.connect({ ...options, socket: raw });
     return await this.#finishTls(secure, "secureConnect");
   }
@@ -387,8 +366,7 @@ export class Connection {
     socket.off("data", this.#onData);
     socket.end();
     // The session is over: let its input buffer go now, not when the socket object does.
-    this.#buffer = new Uint8Array(0);
-    this.#start = this.#end = 0;
+    this.#input.release();
     if (socket.destroyed) return;
     // Linger so the peer reads our last reply before any reset; shorter when the server stops.
     // The timer goes as soon as the socket closes, so it does not keep a closed socket alive.

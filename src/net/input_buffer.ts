@@ -1,0 +1,58 @@
+/**
+ * The bytes a connection has received and not yet handed out: one growing
+ * array with a read and a write position, compacted in place when that is
+ * enough, so a steady stream of commands allocates nothing.
+ */
+
+const INITIAL_BUFFER_BYTES = 4 * 1024;
+
+/** Unread input, in arrival order. */
+export class InputBuffer {
+  #bytes = new Uint8Array(INITIAL_BUFFER_BYTES);
+  #start = 0;
+  #end = 0;
+
+  /** Bytes waiting to be read. */
+  get size(): number {
+    return this.#end - this.#start;
+  }
+
+  /** The unread bytes: a view, valid until the next `append`. */
+  unread(): Uint8Array {
+    return this.#bytes.subarray(this.#start, this.#end);
+  }
+
+  /** Marks the first `count` unread bytes as read. */
+  consume(count: number): void {
+    this.#start += count;
+  }
+
+  /** Drops everything unread (plaintext sent before a TLS handshake must not count). */
+  clear(): void {
+    this.#start = this.#end = 0;
+  }
+
+  /** Gives the memory back (the connection is closed). */
+  release(): void {
+    this.#bytes = new Uint8Array(0);
+    this.clear();
+  }
+
+  /** Adds a copy of `chunk` after the unread bytes. */
+  append(chunk: Uint8Array): void {
+    const size = this.size;
+    if (this.#end + chunk.length > this.#bytes.length) {
+      if (size + chunk.length <= this.#bytes.length / 2) {
+        this.#bytes.copyWithin(0, this.#start, this.#end);
+      } else {
+        const bigger = new Uint8Array(Math.max(this.#bytes.length * 2, size + chunk.length));
+        bigger.set(this.#bytes.subarray(this.#start, this.#end));
+        this.#bytes = bigger;
+      }
+      this.#start = 0;
+      this.#end = size;
+    }
+    this.#bytes.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+}
