@@ -15,7 +15,7 @@ import {
 } from "../spool/mod.ts";
 import type { BouncePolicy } from "./bounce_policy.ts";
 import { Bouncer } from "./bouncer.ts";
-import { finishAttempt } from "./finish_attempt.ts";
+import { finishAttempt, type FinishContext } from "./finish_attempt.ts";
 import { settleHeldNotices } from "./held_notices.ts";
 import { DomainTurns } from "./domain_turns.ts";
 import { MemoryBudget } from "./memory_budget.ts";
@@ -74,6 +74,8 @@ export class DeliveryRunner {
   /** Asked for by `queue retry` (a wake request): attempted now, whatever their next attempt says. */
   readonly #retryNow = new Set<string>();
   readonly #bouncer: Bouncer;
+  /** What finishing an attempt works with: built once, not per message. */
+  readonly #finishContext: FinishContext;
   readonly #pollers: ReturnType<typeof setInterval>[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
   /** When the armed timer is due (re-armed only for an earlier message). */
@@ -105,6 +107,7 @@ export class DeliveryRunner {
       log: options.log,
       resolveRecipients: options.resolveNoticeRecipients,
     });
+    this.#finishContext = { ...options, states: this.#states, bouncer: this.#bouncer };
   }
 
   /** Sweeps Maildir leftovers of a crash, loads every queued message and starts delivering. */
@@ -310,10 +313,7 @@ export class DeliveryRunner {
         }
       }
       recordOutcomes(state, outcomes, { qid, log: this.#options.log });
-      const nextAttemptMs = await finishAttempt(
-        { ...this.#options, states: this.#states, bouncer: this.#bouncer },
-        { qid, message, state },
-      );
+      const nextAttemptMs = await finishAttempt(this.#finishContext, { qid, message, state });
       if (nextAttemptMs !== null) this.#schedule(qid, nextAttemptMs);
     } finally {
       for (const domain of domains) {

@@ -24,14 +24,15 @@ async function queue(spoolDir: string, words: string[]) {
   return { status, out, err };
 }
 
+/** The spool in `spoolDir` as the queue command opens it (no sweeping). */
+function openSpool(spoolDir: string): Promise<Spool> {
+  return Spool.open({ spoolDir, log: new Logger({ level: "error" }), isSweeping: false });
+}
+
 Deno.test("queue list and show skip a file that was reused for another message", async () => {
   const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
   try {
-    const spool = await Spool.open({
-      spoolDir,
-      log: new Logger({ level: "error" }),
-      isSweeping: false,
-    });
+    const spool = await openSpool(spoolDir);
     const accept = (rcpt: string) =>
       spool.accept({
         envelope: { from: "a@mx.test", rcpts: [rcpt], source: "smtp" },
@@ -66,11 +67,7 @@ Deno.test("queue list and show skip a file that was reused for another message",
 Deno.test("queue retry without a queue id makes every message due, as `queue retry [QID|--all]` says", async () => {
   const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
   try {
-    const spool = await Spool.open({
-      spoolDir,
-      log: new Logger({ level: "error" }),
-      isSweeping: false,
-    });
+    const spool = await openSpool(spoolDir);
     const qids: string[] = [];
     for (const rcpt of ["one@remote.test", "two@remote.test"]) {
       qids.push(
@@ -119,11 +116,7 @@ Deno.test("queue with a --spool-dir it cannot use exits 2 naming it, without a s
 Deno.test("queue show prints header control characters as ?, so a sender cannot drive the admin's terminal", async () => {
   const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
   try {
-    const spool = await Spool.open({
-      spoolDir,
-      log: new Logger({ level: "error" }),
-      isSweeping: false,
-    });
+    const spool = await openSpool(spoolDir);
     const qid = await spool.accept({
       envelope: { from: "a@remote.test", rcpts: ["b@far.test"], source: "smtp" },
       message: encoder.encode(
