@@ -3,11 +3,12 @@
  * reply buffer that is flushed whenever the reader has to wait for the peer:
  * pipelined commands are answered in order with one write per batch.
  */
-import type { Socket } from "node:net";
-import * as tls from "node:tls";
+import type { ConnectionOptions, SecureContext } from "node:tls";
 import { IdleTimer, MAX_TIMER_MS } from "./idle_timer.ts";
 import { type ByteConsumer, isInvalidUtf8, type LineRead } from "./input.ts";
 import { InputBuffer } from "./input_buffer.ts";
+import type { TlsInfo, TlsTransport } from "./tls_transport.ts";
+import type { Transport, TransportEvents } from "./transport.ts";
 
 export type { ByteConsumer, LineRead } from "./input.ts";
 
@@ -28,32 +29,33 @@ export const LARGE_WRITE_SLICE_BYTES = PENDING_FLUSH_BYTES;
 const LF = 10;
 const CR = 13;
 const decoder = new TextDecoder();
-/** A socket plus an input buffer. Owns the socket: callers never touch it directly. */
+/** A transport plus an input buffer. Owns the transport: callers never touch it directly. */
 export class Connection {
-  #socket: Socket;
+  #transport: Transport;
   readonly #input = new InputBuffer();
   #isEof = false;
   #isTimedOut = false;
   #isShuttingDown = false;
   #wake: (() => void) | null = null;
+  /** Set while waiting for the peer to take our output. */
+  #drained: (() => void) | null = null;
   #pending: (string | Uint8Array)[] = [];
   #pendingBytes = 0;
   #isPaused = false;
-  #tlsInfo: { protocol: string; cipher: string } | null = null;
+  #tlsInfo: TlsInfo | null = null;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly #idle: IdleTimer;
 
-  constructor(socket: Socket, options: { idleTimeoutMs: number }) {
-    this.#socket = socket;
-    this.remoteAddress = normaliseIp(socket.remoteAddress ?? "");
-    this.remotePort = socket.remotePort ?? 0;
-    socket.setNoDelay(true);
+  constructor(transport: Transport, options: { idleTimeoutMs: number }) {
+    this.#transport = transport;
+    this.remoteAddress = normaliseIp(transport.remoteAddress);
+    this.remotePort = transport.remotePort;
     this.#idle = new IdleTimer(options.idleTimeoutMs, () => {
       // After a half-close too: it bounds how long a peer may take to read our replies.
       if (!this.#isTimedOut) this.#onTimeout();
     });
-    this.#attach(socket);
+    transport.listen(this.#events);
   }
 
   #onData = (chunk: Uint8Array) => {
@@ -61,7 +63,7 @@ export class Connection {
     this.#input.append(chunk);
     if (this.#input.size > HIGH_WATER_BYTES && !this.#isPaused) {
       this.#isPaused = true;
-      this.#socket.pause();
+      this.#transport.pause();
     }
     this.#notify();
   };
@@ -84,19 +86,17 @@ export class Connection {
     this.#isTimedOut = true;
     this.#notify();
   };
-
-  #attach(socket: Socket): void {
-    socket.on("data", this.#onData);
-    socket.on("end", this.#onEnd);
-    socket.on("close", this.#onClose);
-    socket.on("error", this.#onClose);
-  }
-
-  #detach(socket: Socket): void {
-    socket.off("data", this.#onData);
-    socket.off("end", this.#onEnd);
-    socket.off("close", this.#onClose);
-  }
+  #onDrain = () => {
+    const drained = this.#drained;
+    this.#drained = null;
+    drained?.();
+  };
+  readonly #events: TransportEvents = {
+    data: this.#onData,
+    end: this.#onEnd,
+    close: this.#onClose,
+    drain: this.#onDrain,
+  };
 
   #notify(): void {
     const wake = this.#wake;
@@ -108,7 +108,7 @@ export class Connection {
   async #waitForInput(): Promise<void> {
     if (this.#isPaused) {
       this.#isPaused = false;
-      this.#socket.resume();
+      this.#transport.resume();
     }
     this.flush();
     if (this.#isEof || this.#isTimedOut) return;
@@ -219,17 +219,17 @@ export class Connection {
    */
   async #throttleOutput(): Promise<void> {
     while (
-      this.#socket.writableLength > OUTPUT_HIGH_WATER_BYTES && !this.#isTimedOut &&
+      this.#transport.writableLength > OUTPUT_HIGH_WATER_BYTES && !this.#isTimedOut &&
       this.#isWritable()
     ) {
       await new Promise<void>((resolve) => {
         const done = () => {
           this.#idle.touch(); // the peer took some output
-          this.#socket.off("drain", done);
+          this.#drained = null;
           this.#wake = null;
           resolve();
         };
-        this.#socket.once("drain", done);
+        this.#drained = done;
         this.#wake = done; // eof, close and timeout wake us too
       });
     }
@@ -237,12 +237,12 @@ export class Connection {
 
   /** Whether output can still reach the peer (its input may have ended: a half-close). */
   #isWritable(): boolean {
-    return !this.#socket.destroyed && this.#socket.writable;
+    return this.#transport.isWritable;
   }
 
   /** Sends queued output now. */
   flush(): void {
-    if (this.#pending.length === 0 || this.#socket.destroyed) {
+    if (this.#pending.length === 0 || this.#transport.isDestroyed) {
       this.#pending.length = 0;
       this.#pendingBytes = 0;
       return;
@@ -251,10 +251,10 @@ export class Connection {
     const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
-    if (pending.length === 1) this.#socket.write(pending[0] as string | Uint8Array);
-    else if (pending.every((item) => typeof item === "string")) {
-      this.#socket.write(pending.join(""));
-    } else for (const item of pending) this.#socket.write(item);
+    const transport = this.#transport;
+    if (pending.length === 1) transport.write(pending[0] as string | Uint8Array);
+    else if (pending.every((item) => typeof item === "string")) transport.write(pending.join(""));
+    else for (const item of pending) transport.write(item);
   }
 
   /** Sends queued output and waits until the kernel has it. */
@@ -263,20 +263,21 @@ export class Connection {
     const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
-    if (this.#socket.destroyed) return Promise.resolve();
+    const transport = this.#transport;
+    if (transport.isDestroyed) return Promise.resolve();
     if (pending.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       // Bytes go out as bytes: decoding them as UTF-8 would corrupt 8-bit content.
       const last = pending.length - 1;
       pending.forEach((item, i) => {
-        if (i === last) this.#socket.write(item, () => resolve());
-        else this.#socket.write(item);
+        if (i === last) transport.write(item, () => resolve());
+        else transport.write(item);
       });
     });
   }
 
   /** Version and cipher once TLS is up, else null. */
-  get tls(): { protocol: string; cipher: string } | null {
+  get tls(): TlsInfo | null {
     return this.#tlsInfo;
   }
 
@@ -285,55 +286,43 @@ export class Connection {
    * Any plaintext the client sent ahead of the handshake is discarded
    * (CVE-2011-0411); queued output (the "220 go ahead") is sent in the clear first.
    */
-  async startServerTls(context: tls.SecureContext): Promise<boolean> {
-    const raw = this.#socket;
-    this.#detach(raw);
-    this.#idle.stop(); // the handshake has a deadline of its own
+  async startServerTls(context: SecureContext): Promise<boolean> {
+    const raw = this.#handOver();
     raw.pause();
     this.#input.clear();
-    const pending = this.#pending.map((item) =>
-      typeof item === "string" ? item : decoder.decode(item)
-    );
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    await new Promise<void>((resolve) => {
-      if (pending.length === 0) resolve();
-      else raw.write(pending.join(""), () => resolve());
-    });
-    const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
-    return await this.#finishTls(secure, "secure");
+    await this.drain();
+    const { upgradeAsServer } = await import("./tls_upgrade.ts");
+    return this.#useTls(await upgradeAsServer(raw, context, this.#handshakeDeadlineMs()));
   }
 
   /** Upgrades to TLS as the client (STARTTLS to a remote server). */
-  async startClientTls(options: tls.ConnectionOptions): Promise<boolean> {
-    const raw = this.#socket;
-    this.#detach(raw);
-    this.#idle.stop(); // the handshake has a deadline of its own
+  async startClientTls(options: ConnectionOptions): Promise<boolean> {
+    const raw = this.#handOver();
     this.#input.clear();
-    const secure = tls.connect({ ...options, socket: raw });
-    return await this.#finishTls(secure, "secureConnect");
+    const { upgradeAsClient } = await import("./tls_upgrade.ts");
+    return this.#useTls(await upgradeAsClient(raw, options, this.#handshakeDeadlineMs()));
   }
 
-  async #finishTls(secure: tls.TLSSocket, readyEvent: string): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const isUp = await new Promise<boolean>((resolve) => {
-      secure.once(readyEvent, () => resolve(true));
-      secure.once("error", () => resolve(false));
-      secure.once("close", () => resolve(false));
-      // A peer that never completes the handshake must not hold the slot forever.
-      timer = setTimeout(() => resolve(false), Math.min(this.#idle.timeoutMs, MAX_TIMER_MS));
-    });
-    clearTimeout(timer);
-    if (!isUp) {
-      secure.destroy();
+  /** Lets go of the plain transport's events; the handshake has a deadline of its own. */
+  #handOver(): Transport {
+    this.#transport.listen(null);
+    this.#idle.stop();
+    return this.#transport;
+  }
+
+  #handshakeDeadlineMs(): number {
+    return Math.min(this.#idle.timeoutMs, MAX_TIMER_MS);
+  }
+
+  #useTls(secure: TlsTransport | null): boolean {
+    if (secure === null) {
       this.#isEof = true;
       return false;
     }
-    this.#socket = secure;
+    this.#transport = secure;
     this.#idle.restart(); // a fresh idle period from the end of the handshake, as before it
-    const cipher = secure.getCipher();
-    this.#tlsInfo = { protocol: secure.getProtocol() ?? "TLS", cipher: cipher?.name ?? "unknown" };
-    this.#attach(secure);
+    this.#tlsInfo = secure.info;
+    secure.listen(this.#events);
     return true;
   }
 
@@ -362,24 +351,29 @@ export class Connection {
   close(): void {
     this.flush();
     this.#idle.stop();
-    const socket = this.#socket;
-    socket.off("data", this.#onData);
-    socket.end();
-    // The session is over: let its input buffer go now, not when the socket object does.
+    const transport = this.#transport;
+    // The session is over: let its input buffer go now, not when the connection object does.
     this.#input.release();
-    if (socket.destroyed) return;
+    if (transport.isDestroyed) return;
     // Linger so the peer reads our last reply before any reset; shorter when the server stops.
-    // The timer goes as soon as the socket closes, so it does not keep a closed socket alive.
+    // The timer goes as soon as the transport closes, so it does not keep it alive.
     const lingerMs = this.#isShuttingDown ? 200 : 2000;
-    const timer = setTimeout(() => socket.destroy(), lingerMs);
+    const timer = setTimeout(() => transport.destroy(), lingerMs);
     Deno.unrefTimer(timer);
-    socket.once("close", () => clearTimeout(timer));
+    const ignore = () => {};
+    transport.listen({
+      data: ignore,
+      end: ignore,
+      drain: ignore,
+      close: () => clearTimeout(timer),
+    });
+    transport.end();
   }
 
   /** Closes at once without flushing. */
   destroy(): void {
     this.#idle.stop();
-    this.#socket.destroy();
+    this.#transport.destroy();
   }
 }
 

@@ -4,10 +4,10 @@
  * session. With `tls` set, the listener speaks implicit TLS: the handshake
  * comes first, then the session (ports 465, 995, 993).
  */
-import * as net from "node:net";
 import type { SecureContext } from "node:tls";
 import type { Logger } from "../log/mod.ts";
 import { Connection } from "./connection.ts";
+import { TcpTransport } from "./tcp_transport.ts";
 
 /** Where to listen; port 0 picks a free port (read it back from `Listener.port`). */
 export interface ListenAddress {
@@ -48,25 +48,47 @@ export interface ListenerOptions {
 /** How long open sessions get to finish their current command when the server stops. */
 const SHUTDOWN_GRACE_MS = 3_000;
 
+/** How long a refused connection gets to read the busy line before it is cut off. */
+const BUSY_LINGER_MS = 2_000;
+/** A pause after a failed accept (out of file descriptors), so the loop does not spin. */
+const ACCEPT_RETRY_MS = 100;
+
 /** Binds `address` and serves each connection with `options.onConnection`. */
-export async function startListener(
-  address: ListenAddress,
-  options: ListenerOptions,
-): Promise<Listener> {
-  let active = 0;
+export function startListener(address: ListenAddress, options: ListenerOptions): Promise<Listener> {
+  // A bind error (port taken, no such address) becomes the rejection.
+  return new Promise((resolve) => resolve(listen(address, options)));
+}
+
+function listen(address: ListenAddress, options: ListenerOptions): Listener {
   const open = new Set<Connection>();
-  // A client may half-close (send FIN) after its last command and still read the replies.
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    if (active >= options.maxConnections) {
-      options.log.warn("conn.refused", { proto: options.name, reason: "max-connections" });
-      socket.on("error", () => {});
-      // A TLS client could not read a plaintext line: just close.
-      if (options.tls) socket.destroy();
-      else socket.end(options.busyLine);
-      return;
-    }
-    active++;
-    const connection = new Connection(socket, { idleTimeoutMs: options.idleTimeoutMs });
+  let isClosing = false;
+  let allClosed: (() => void) | null = null;
+  const server = Deno.listen({ hostname: address.hostname, port: address.port });
+
+  const refuse = (conn: Deno.Conn) => {
+    options.log.warn("conn.refused", { proto: options.name, reason: "max-connections" });
+    // A TLS client could not read a plaintext line: just close.
+    if (options.tls) return conn.close();
+    const transport = new TcpTransport(conn);
+    const timer = setTimeout(() => transport.destroy(), BUSY_LINGER_MS);
+    Deno.unrefTimer(timer);
+    const ignore = () => {};
+    transport.listen({
+      data: ignore,
+      end: ignore,
+      drain: ignore,
+      close: () => clearTimeout(timer),
+    });
+    transport.write(options.busyLine);
+    transport.end();
+  };
+
+  const serve = (conn: Deno.Conn) => {
+    if (open.size >= options.maxConnections) return refuse(conn);
+    (conn as Deno.TcpConn).setNoDelay(true);
+    const connection = new Connection(new TcpTransport(conn), {
+      idleTimeoutMs: options.idleTimeoutMs,
+    });
     open.add(connection);
     const tlsContext = options.tls;
     const ready = tlsContext ? connection.startServerTls(tlsContext()) : Promise.resolve(true);
@@ -85,28 +107,44 @@ export async function startListener(
         });
       })
       .finally(() => {
-        active--;
         open.delete(connection);
         connection.close();
+        if (open.size === 0) allClosed?.();
       });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: address.hostname, port: address.port }, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const bound = server.address();
-  const port = typeof bound === "object" && bound ? bound.port : address.port;
+  };
+
+  const accepting = (async () => {
+    while (true) {
+      let conn: Deno.Conn;
+      try {
+        conn = await server.accept();
+      } catch (error) {
+        if (isClosing || error instanceof Deno.errors.BadResource) return;
+        options.log.warn("conn.accept_failed", {
+          proto: options.name,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+        continue;
+      }
+      serve(conn);
+    }
+  })();
+
+  const port = (server.addr as Deno.NetAddr).port;
   return {
     port,
     hostname: address.hostname,
     get activeConnections() {
-      return active;
+      return open.size;
     },
     close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      isClosing = true;
+      server.close();
+      await accepting;
+      const closed = open.size === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => (allClosed = resolve));
       for (const connection of open) connection.shutdown();
       // Sessions say goodbye and end; whoever is still there after the grace period is cut off.
       const grace = new Promise<"late">((resolve) => {

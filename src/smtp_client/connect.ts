@@ -1,7 +1,7 @@
 /** Opening a TCP (or implicit-TLS) connection to a remote server, with a deadline. */
-import * as net from "node:net";
-import * as tls from "node:tls";
+import type { ConnectionOptions } from "node:tls";
 import { Connection } from "../net/mod.ts";
+import { TcpTransport } from "../net/tcp_transport.ts";
 import { SmtpClientError } from "./errors.ts";
 
 /** Where and how to connect. */
@@ -10,38 +10,29 @@ export interface ConnectOptions {
   port: number;
   timeoutMs: number;
   /** Implicit TLS (port 465 style): handshake before the greeting. */
-  tls?: tls.ConnectionOptions;
+  tls?: ConnectionOptions;
 }
 
 /** Connects; a refusal, a timeout or a failed handshake becomes a `SmtpClientError`. */
-export function connectTo(options: ConnectOptions): Promise<Connection> {
-  return new Promise((resolve, reject) => {
-    const target = { host: options.hostname, port: options.port };
-    const socket: net.Socket = options.tls
-      ? tls.connect({ ...options.tls, ...target })
-      : net.createConnection(target);
-    const readyEvent = options.tls ? "secureConnect" : "connect";
-    const where = `${options.hostname}:${options.port}`;
-    const timer = setTimeout(() => {
-      fail(new SmtpClientError("connect", `Connection to ${where} timed out`, { status: "4.4.1" }));
-    }, options.timeoutMs);
-    const fail = (error: SmtpClientError) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(error);
-    };
-    socket.once("error", (error: Error) => {
-      const kind = options.tls && socket.connecting === false ? "tls" : "connect";
-      fail(
-        new SmtpClientError(kind, `Cannot connect to ${where}: ${error.message}`, {
-          status: kind === "tls" ? "4.7.5" : "4.4.1",
-        }),
-      );
+export async function connectTo(options: ConnectOptions): Promise<Connection> {
+  const where = `${options.hostname}:${options.port}`;
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({ hostname: options.hostname, port: options.port, signal: deadline });
+  } catch (error) {
+    const message = deadline.aborted
+      ? `Connection to ${where} timed out`
+      : `Cannot connect to ${where}: ${error instanceof Error ? error.message : String(error)}`;
+    throw new SmtpClientError("connect", message, { status: "4.4.1" });
+  }
+  conn.setNoDelay(true);
+  const connection = new Connection(new TcpTransport(conn), { idleTimeoutMs: options.timeoutMs });
+  if (options.tls && !await connection.startClientTls(options.tls)) {
+    connection.destroy();
+    throw new SmtpClientError("tls", `Cannot connect to ${where}: TLS handshake failed`, {
+      status: "4.7.5",
     });
-    socket.once(readyEvent, () => {
-      clearTimeout(timer);
-      socket.removeAllListeners("error");
-      resolve(new Connection(socket, { idleTimeoutMs: options.timeoutMs }));
-    });
-  });
+  }
+  return connection;
 }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { type ByteConsumer, Connection } from "../../src/net/mod.ts";
+import { listenOnLoopback } from "./loopback_listener.ts";
 
 const TOTAL_BYTES = 8 * 1024 * 1024;
 const BACKLOG_LIMIT_BYTES = 256 * 1024;
@@ -37,12 +38,10 @@ class SlowSink implements ByteConsumer {
 }
 
 Deno.test("Connection.readInto holds back a peer while the consumer's backlog drains", async () => {
-  const accepted = Promise.withResolvers<net.Socket>();
-  const server = net.createServer((socket) => accepted.resolve(socket));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  const server = listenOnLoopback();
+  const port = server.port;
   const client = net.createConnection({ host: "127.0.0.1", port });
-  const connection = new Connection(await accepted.promise, { idleTimeoutMs: 30_000 });
+  const connection = new Connection(await server.accept(), { idleTimeoutMs: 30_000 });
   try {
     client.write(new Uint8Array(TOTAL_BYTES).fill(0x61)); // as fast as loopback takes it
     const sink = new SlowSink();
@@ -56,6 +55,6 @@ Deno.test("Connection.readInto holds back a peer while the consumer's backlog dr
   } finally {
     client.destroy();
     connection.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.close();
   }
 });

@@ -6,21 +6,20 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { Connection } from "../../src/net/mod.ts";
+import { listenOnLoopback } from "./loopback_listener.ts";
 import { HAS_OPENSSL, makeTestCertificates } from "../e2e/certs.ts";
 
 /** A connected pair: our Connection on the server side, a raw socket as its peer. */
 async function pair(idleTimeoutMs: number) {
-  const accepted = Promise.withResolvers<net.Socket>();
-  const server = net.createServer((socket) => accepted.resolve(socket));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  const server = listenOnLoopback();
+  const port = server.port;
   const peer = net.createConnection({ host: "127.0.0.1", port });
   peer.on("data", () => {});
-  const connection = new Connection(await accepted.promise, { idleTimeoutMs });
-  const close = async () => {
+  const connection = new Connection(await server.accept(), { idleTimeoutMs });
+  const close = () => {
     peer.destroy();
     connection.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.close();
   };
   return { connection, peer, close };
 }

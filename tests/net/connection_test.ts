@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { Connection } from "../../src/net/mod.ts";
+import { listenOnLoopback } from "./loopback_listener.ts";
 
 Deno.test("Connection.readLine() finds a line split across a buffer compaction", async () => {
-  const accepted = Promise.withResolvers<net.Socket>();
-  const server = net.createServer((socket) => accepted.resolve(socket));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  const server = listenOnLoopback();
+  const port = server.port;
   const client = net.createConnection({ host: "127.0.0.1", port });
   client.setNoDelay(true);
-  const connection = new Connection(await accepted.promise, { idleTimeoutMs: 5_000 });
+  const connection = new Connection(await server.accept(), { idleTimeoutMs: 5_000 });
   try {
     // 40 lines of ~900 bytes, each sent in two pieces with a read waiting in between, so
     // the 16 KiB input buffer is compacted while a piece of a line is waiting.
@@ -37,17 +36,15 @@ Deno.test("Connection.readLine() finds a line split across a buffer compaction",
   } finally {
     client.destroy();
     connection.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.close();
   }
 });
 
 Deno.test("Connection.readLine() tells bytes that are not UTF-8 from a U+FFFD the peer sent", async () => {
-  const accepted = Promise.withResolvers<net.Socket>();
-  const server = net.createServer((socket) => accepted.resolve(socket));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  const server = listenOnLoopback();
+  const port = server.port;
   const client = net.createConnection({ host: "127.0.0.1", port });
-  const connection = new Connection(await accepted.promise, { idleTimeoutMs: 5_000 });
+  const connection = new Connection(await server.accept(), { idleTimeoutMs: 5_000 });
   const cases: { name: string; bytes: number[]; hasInvalidUtf8: boolean }[] = [
     { name: "plain ASCII", bytes: [0x61], hasInvalidUtf8: false },
     { name: "a two-octet letter", bytes: [0xc3, 0xb6], hasInvalidUtf8: false },
@@ -68,6 +65,6 @@ Deno.test("Connection.readLine() tells bytes that are not UTF-8 from a U+FFFD th
   } finally {
     client.destroy();
     connection.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.close();
   }
 });

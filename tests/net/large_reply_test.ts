@@ -3,12 +3,11 @@
  * as the client takes it: the server never holds more of it in a socket's
  * write buffer than the high-water mark `Connection` stops at, plus one
  * slice. The servers run in this process so the test can watch every
- * socket write (its `writableLength`: bytes handed over and not yet taken
+ * connection's write (its `writableLength`: bytes handed over and not yet taken
  * by the kernel).
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import * as net from "node:net";
 import { join } from "node:path";
 import { Directory, hashPassword, LoginLimiter } from "../../src/auth/mod.ts";
 import { formatUsers } from "../../src/auth/users_file.ts";
@@ -20,6 +19,7 @@ import {
   type Listener,
   OUTPUT_HIGH_WATER_BYTES,
 } from "../../src/net/mod.ts";
+import { TcpTransport } from "../../src/net/tcp_transport.ts";
 import { startPop3Server } from "../../src/pop3/mod.ts";
 
 const ACCOUNT = "bob@example.test";
@@ -29,17 +29,16 @@ const MESSAGE = "From: a@remote.test\r\nSubject: big\r\n\r\n.dot\r\n" +
   ("x".repeat(76) + "\r\n").repeat(52_000);
 const BOUND_BYTES = OUTPUT_HIGH_WATER_BYTES + 2 * LARGE_WRITE_SLICE_BYTES;
 
-/** The largest `writableLength` any socket had right after a write, since the last reset. */
+/** The largest `writableLength` any connection had right after a write, since the last reset. */
 const peak = { bytes: 0 };
-const originalWrite = net.Socket.prototype.write;
+const originalWrite = TcpTransport.prototype.write;
 
 function watchSocketWrites(): () => void {
-  net.Socket.prototype.write = function (this: net.Socket, ...args: unknown[]) {
-    const result = (originalWrite as (...a: unknown[]) => boolean).apply(this, args);
+  TcpTransport.prototype.write = function (this: TcpTransport, ...args) {
+    originalWrite.apply(this, args);
     peak.bytes = Math.max(peak.bytes, this.writableLength);
-    return result;
-  } as typeof originalWrite;
-  return () => net.Socket.prototype.write = originalWrite;
+  };
+  return () => TcpTransport.prototype.write = originalWrite;
 }
 
 interface Setup {

@@ -1,0 +1,213 @@
+/**
+ * Plain TCP on Deno's own sockets. They cost about half the CPU per
+ * connection of node:net's emulation (54 against 117 µs for connect, EHLO,
+ * QUIT, measured with the same client), which is most of what a short SMTP
+ * session costs the server.
+ *
+ * One read is in flight at a time, into one buffer per connection; writes
+ * queue behind the one in flight and go out together.
+ */
+import type { Transport, TransportEvents } from "./transport.ts";
+
+const READ_BUFFER_BYTES = 16 * 1024;
+const encoder = new TextEncoder();
+
+interface QueuedWrite {
+  bytes: Uint8Array;
+  done?: () => void;
+}
+
+/** A `Deno.Conn` as a Transport. */
+export class TcpTransport implements Transport {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly #conn: Deno.Conn;
+  #events: TransportEvents | null = null;
+  #readBuffer: Uint8Array | null = null;
+  #isReading = false;
+  #isPaused = false;
+  /** Input that arrived while paused or with nobody listening, in order. */
+  #held: Uint8Array[] = [];
+  #isEof = false;
+  #isEndDelivered = false;
+  #isClosed = false;
+  #isCloseDelivered = false;
+  #queue: QueuedWrite[] = [];
+  #queuedBytes = 0;
+  #isWriting = false;
+  /** `end()` was called: no more writes, input is discarded. */
+  #isEnding = false;
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+    const address = conn.remoteAddr as Deno.NetAddr;
+    this.remoteAddress = address.hostname;
+    this.remotePort = address.port;
+  }
+
+  get writableLength(): number {
+    return this.#queuedBytes;
+  }
+
+  get isWritable(): boolean {
+    return !this.#isClosed && !this.#isEnding;
+  }
+
+  get isDestroyed(): boolean {
+    return this.#isClosed;
+  }
+
+  listen(events: TransportEvents | null): void {
+    this.#events = events;
+    this.#deliver();
+    this.#read();
+  }
+
+  pause(): void {
+    this.#isPaused = true;
+  }
+
+  resume(): void {
+    this.#isPaused = false;
+    this.#deliver();
+    this.#read();
+  }
+
+  #read(): void {
+    if (this.#isReading || this.#isEof || this.#isClosed) return;
+    // After end() we read on only to see the peer's FIN.
+    if (!this.#isEnding && (this.#isPaused || this.#events === null)) return;
+    this.#isReading = true;
+    const buffer = this.#readBuffer ??= new Uint8Array(READ_BUFFER_BYTES);
+    this.#conn.read(buffer).then(
+      (count) => this.#onRead(buffer, count),
+      () => this.#onReadError(),
+    );
+  }
+
+  #onRead(buffer: Uint8Array, count: number | null): void {
+    this.#isReading = false;
+    if (this.#isClosed) return;
+    if (count === null) this.#isEof = true;
+    else if (this.#isEnding) {
+      // Nobody reads any more: discard.
+    } else if (this.#isPaused || this.#events === null || this.#held.length > 0) {
+      this.#held.push(buffer.slice(0, count));
+    } else this.#events.data(buffer.subarray(0, count));
+    if (this.#isEof && this.#isEnding && !this.#isWriting) {
+      this.destroy(); // both directions are done
+      return;
+    }
+    this.#deliver();
+    this.#read();
+  }
+
+  #onReadError(): void {
+    this.#isReading = false;
+    this.destroy();
+  }
+
+  /**
+   * Hands held input, then a held FIN, to the owner while it is not paused;
+   * a close is told at once, paused or not.
+   */
+  #deliver(): void {
+    const events = this.#events;
+    if (events === null) return;
+    if (this.#isClosed) {
+      if (!this.#isCloseDelivered) {
+        this.#isCloseDelivered = true;
+        events.close();
+      }
+      return;
+    }
+    while (this.#held.length > 0 && !this.#isPaused && this.#events === events) {
+      events.data(this.#held.shift() as Uint8Array);
+    }
+    if (this.#held.length > 0 || this.#isPaused || this.#events !== events) return;
+    if (this.#isEof && !this.#isEndDelivered) {
+      this.#isEndDelivered = true;
+      events.end();
+    }
+  }
+
+  write(data: string | Uint8Array, done?: () => void): void {
+    if (this.#isClosed || this.#isEnding) {
+      if (done) queueMicrotask(done);
+      return;
+    }
+    const bytes = typeof data === "string" ? encoder.encode(data) : data;
+    this.#queue.push({ bytes, done });
+    this.#queuedBytes += bytes.length;
+    if (!this.#isWriting) this.#writeQueued();
+  }
+
+  async #writeQueued(): Promise<void> {
+    this.#isWriting = true;
+    while (this.#queue.length > 0 && !this.#isClosed) {
+      const batch = this.#queue;
+      this.#queue = [];
+      const bytes = batch.length === 1 ? (batch[0] as QueuedWrite).bytes : joined(batch);
+      try {
+        for (let offset = 0; offset < bytes.length;) {
+          offset += await this.#conn.write(bytes.subarray(offset));
+        }
+      } catch {
+        this.#isWriting = false;
+        this.destroy();
+        for (const write of batch) write.done?.();
+        return;
+      }
+      if (!this.#isClosed) this.#queuedBytes -= bytes.length;
+      for (const write of batch) write.done?.();
+    }
+    this.#isWriting = false;
+    if (this.#isClosed) return;
+    if (this.#isEnding) this.#closeWrite();
+    else this.#events?.drain();
+  }
+
+  end(): void {
+    if (this.#isEnding || this.#isClosed) return;
+    this.#isEnding = true;
+    this.#held = [];
+    if (!this.#isWriting) this.#closeWrite();
+  }
+
+  #closeWrite(): void {
+    if (this.#isEof) {
+      this.destroy();
+      return;
+    }
+    this.#conn.closeWrite().then(() => this.#read(), () => this.destroy());
+  }
+
+  destroy(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#held = [];
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the runtime.
+    }
+    const dropped = this.#queue;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    // Writers waiting for their bytes must not wait for ever.
+    for (const write of dropped) write.done?.();
+    this.#deliver();
+  }
+}
+
+function joined(batch: QueuedWrite[]): Uint8Array {
+  let size = 0;
+  for (const write of batch) size += write.bytes.length;
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const write of batch) {
+    bytes.set(write.bytes, offset);
+    offset += write.bytes.length;
+  }
+  return bytes;
+}

@@ -1,0 +1,53 @@
+/**
+ * Starting TLS on an open transport, as the server (STARTTLS, STLS, implicit
+ * TLS) or as the client (STARTTLS to a remote server). Loaded only when TLS
+ * is first used: node:tls and node:net cost a server without TLS ~7 MB.
+ */
+import * as tls from "node:tls";
+import { TlsTransport } from "./tls_transport.ts";
+import type { Transport } from "./transport.ts";
+import { TransportDuplex } from "./transport_duplex.ts";
+
+/** The handshake as the server; null if it fails or takes longer than `deadlineMs`. */
+export function upgradeAsServer(
+  raw: Transport,
+  context: tls.SecureContext,
+  deadlineMs: number,
+): Promise<TlsTransport | null> {
+  const secure = new tls.TLSSocket(new TransportDuplex(raw), {
+    isServer: true,
+    secureContext: context,
+  });
+  return handshake(secure, "secure", raw, deadlineMs);
+}
+
+/** The handshake as the client; null if it fails or takes longer than `deadlineMs`. */
+export function upgradeAsClient(
+  raw: Transport,
+  options: tls.ConnectionOptions,
+  deadlineMs: number,
+): Promise<TlsTransport | null> {
+  const secure = tls.connect({ ...options, socket: new TransportDuplex(raw) });
+  return handshake(secure, "secureConnect", raw, deadlineMs);
+}
+
+async function handshake(
+  secure: tls.TLSSocket,
+  readyEvent: string,
+  raw: Transport,
+  deadlineMs: number,
+): Promise<TlsTransport | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const isUp = await new Promise<boolean>((resolve) => {
+    secure.once(readyEvent, () => resolve(true));
+    secure.once("error", () => resolve(false));
+    secure.once("close", () => resolve(false));
+    // A peer that never completes the handshake must not hold the slot forever.
+    timer = setTimeout(() => resolve(false), deadlineMs);
+  });
+  clearTimeout(timer);
+  if (isUp) return new TlsTransport(secure, raw);
+  secure.on("error", () => {});
+  secure.destroy();
+  return null;
+}

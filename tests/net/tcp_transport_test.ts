@@ -1,0 +1,142 @@
+/**
+ * TcpTransport's promises to its owner: input is never lost or reordered
+ * across a change of owner or a pause, a FIN comes after the data before it,
+ * `end` sends everything queued before the FIN, and no write callback is
+ * left waiting when the connection goes.
+ */
+import assert from "node:assert/strict";
+import type { TcpTransport } from "../../src/net/tcp_transport.ts";
+import type { TransportEvents } from "../../src/net/transport.ts";
+import { listenOnLoopback } from "./loopback_listener.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Records what a transport tells its owner, as one string: data as text, "|end", "|close". */
+function recorder() {
+  const seen: string[] = [];
+  const events: TransportEvents = {
+    data: (chunk) => void seen.push(decoder.decode(chunk)),
+    end: () => void seen.push("|end"),
+    close: () => void seen.push("|close"),
+    drain: () => {},
+  };
+  return { events, text: () => seen.join("") };
+}
+
+async function pair(): Promise<{ transport: TcpTransport; peer: Deno.TcpConn; close(): void }> {
+  const server = listenOnLoopback();
+  const peer = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  const transport = await server.accept();
+  return {
+    transport,
+    peer,
+    close: () => {
+      transport.destroy();
+      try {
+        peer.close();
+      } catch {
+        // closed by the test
+      }
+      server.close();
+    },
+  };
+}
+
+async function readAll(peer: Deno.Conn): Promise<string> {
+  const buffer = new Uint8Array(64 * 1024);
+  let text = "";
+  for (let n = await peer.read(buffer); n !== null; n = await peer.read(buffer)) {
+    text += decoder.decode(buffer.subarray(0, n));
+  }
+  return text;
+}
+
+Deno.test("TcpTransport: input sent while nobody listens reaches the next owner in order", async () => {
+  const { transport, peer, close } = await pair();
+  try {
+    const first = recorder();
+    transport.listen(first.events);
+    await peer.write(encoder.encode("one "));
+    await sleep(50);
+    transport.listen(null);
+    await peer.write(encoder.encode("two "));
+    await sleep(30);
+    await peer.write(encoder.encode("three"));
+    await peer.closeWrite();
+    await sleep(50);
+    const second = recorder();
+    transport.listen(second.events);
+    await sleep(50);
+    assert.equal(first.text(), "one ");
+    assert.equal(second.text(), "two three|end");
+  } finally {
+    close();
+  }
+});
+
+Deno.test("TcpTransport: a paused owner gets nothing; on resume, the held input, then the FIN", async () => {
+  const { transport, peer, close } = await pair();
+  try {
+    const owner = recorder();
+    transport.listen(owner.events);
+    transport.pause();
+    await peer.write(encoder.encode("held"));
+    await peer.closeWrite();
+    await sleep(80);
+    assert.equal(owner.text(), "");
+    transport.resume();
+    await sleep(50);
+    assert.equal(owner.text(), "held|end");
+  } finally {
+    close();
+  }
+});
+
+Deno.test("TcpTransport: end() sends every queued write before the FIN, then closes", async () => {
+  const { transport, peer, close } = await pair();
+  try {
+    const owner = recorder();
+    transport.listen(owner.events);
+    const big = "x".repeat(3 * 1024 * 1024);
+    transport.write("first\r\n");
+    transport.write(encoder.encode(big));
+    transport.write("last\r\n");
+    transport.end();
+    assert.equal(transport.isWritable, false);
+    const received = await readAll(peer); // ends at our FIN
+    assert.equal(received, "first\r\n" + big + "last\r\n");
+    peer.close();
+    for (let i = 0; i < 50 && !transport.isDestroyed; i++) await sleep(10);
+    assert.equal(transport.isDestroyed, true);
+    assert.equal(owner.text(), "|close");
+  } finally {
+    close();
+  }
+});
+
+Deno.test("TcpTransport: destroy() runs the callbacks of writes still queued", async () => {
+  const { transport, peer, close } = await pair();
+  try {
+    transport.listen(recorder().events);
+    // The peer reads nothing: the first write stalls in flight, the second waits behind it.
+    transport.write(new Uint8Array(16 * 1024 * 1024));
+    const done: string[] = [];
+    transport.write("behind", () => done.push("behind"));
+    await sleep(50);
+    assert.equal(done.join(","), "");
+    assert.ok(transport.writableLength > 0);
+    transport.destroy();
+    await sleep(10);
+    assert.equal(done.join(","), "behind");
+    assert.equal(transport.writableLength, 0);
+    // Writes after the end are dropped, and still called back.
+    transport.write("late", () => done.push("late"));
+    await sleep(10);
+    assert.equal(done.join(","), "behind,late");
+  } finally {
+    peer.close();
+    close();
+  }
+});
