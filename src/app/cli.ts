@@ -12,7 +12,7 @@ import {
   scanCommandLine,
 } from "../config/mod.ts";
 import { Logger } from "../log/mod.ts";
-import { TlsContextProvider } from "../net/mod.ts";
+import { loadTlsSettings } from "../net/mod.ts";
 import { readSmarthostCredentials } from "./outbound_options.ts";
 import { runServe } from "./serve.ts";
 import { checkSpoolDir } from "./spool_dir.ts";
@@ -58,7 +58,7 @@ async function runCheck(_words: string[], config: Config, io: CliIo): Promise<nu
       domains: config.domains,
     }).load();
     const quiet = new Logger({ level: "error" });
-    await TlsContextProvider.fromConfig(config, quiet);
+    await loadTlsSettings(config, quiet);
     // What serve reads at start, so "configuration ok" means serve will start.
     await readSmarthostCredentials(config, quiet);
   } catch (error) {

@@ -17,7 +17,7 @@ import { Metrics } from "../http/mod.ts";
 import { startImapServer } from "../imap/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
-import { type Listener, TlsContextProvider } from "../net/mod.ts";
+import { type Listener, loadTlsSettings } from "../net/mod.ts";
 import { PickupWatcher, resolveLocalRecipients } from "../pickup/mod.ts";
 import { startPop3Server } from "../pop3/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
@@ -63,7 +63,7 @@ async function startHoldingSpool(
   options: { metrics?: Metrics; serverLock: ServerLock },
 ): Promise<RunningServer> {
   // First, so a bad certificate is a configuration error before any socket opens.
-  const tls = await TlsContextProvider.fromConfig(config, log.with({ component: "tls" }));
+  const tls = await loadTlsSettings(config, log.with({ component: "tls" }));
   const tlsContext = tls ? () => tls.context : null;
   // One brute-force brake for every protocol that takes passwords.
   const loginLimiter = new LoginLimiter();

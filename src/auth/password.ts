@@ -4,11 +4,14 @@
  *
  * Format: `scrypt$N$r$p$<salt base64>$<key base64>`, for example
  * `scrypt$16384$8$1$3q2+7w...==$Xk...=`. The async `scrypt` runs on the libuv
- * thread pool, so hashing never blocks the event loop.
+ * thread pool, so hashing never blocks the event loop. node:crypto is
+ * loaded at the first hash: a server nobody has logged in to yet does not
+ * carry it (~3 MB).
  */
 
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { decodeStrictBase64, encodeBase64 } from "./base64.ts";
+
+let nodeCrypto: Promise<typeof import("node:crypto")> | null = null;
 
 /** The cost parameters used for new hashes. */
 export const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, saltBytes: 16, keyBytes: 32 } as const;
@@ -18,13 +21,14 @@ const MAX_SCRYPT_MEMORY_BYTES = 256 * 1024 * 1024;
 
 type ScryptHash = { N: number; r: number; p: number; salt: Uint8Array; key: Uint8Array };
 
-function deriveKey(
+async function deriveKey(
   password: string,
   salt: Uint8Array,
   params: { N: number; r: number; p: number; keyBytes: number },
 ): Promise<Uint8Array> {
   const { N, r, p, keyBytes } = params;
   const maxmem = 256 * N * r + 1024 * 1024;
+  const { scrypt } = await (nodeCrypto ??= import("node:crypto"));
   return new Promise((resolve, reject) => {
     scrypt(password.normalize("NFC"), salt, keyBytes, { N, r, p, maxmem }, (error, key) => {
       if (error) reject(error);
@@ -36,7 +40,7 @@ function deriveKey(
 /** Hashes `password` with a fresh random salt; the result is safe to store in the users file. */
 export async function hashPassword(password: string): Promise<string> {
   const { N, r, p, saltBytes, keyBytes } = SCRYPT_PARAMS;
-  const salt = new Uint8Array(randomBytes(saltBytes));
+  const salt = crypto.getRandomValues(new Uint8Array(saltBytes));
   const key = await deriveKey(password, salt, { N, r, p, keyBytes });
   return `scrypt$${N}$${r}$${p}$${encodeBase64(salt)}$${encodeBase64(key)}`;
 }
@@ -72,10 +76,18 @@ export async function verifyPassword(password: string, encoded: string): Promise
   if (hash === null) return false;
   try {
     const key = await deriveKey(password, hash.salt, { ...hash, keyBytes: hash.key.length });
-    return timingSafeEqual(key, hash.key);
+    return isSameInConstantTime(key, hash.key);
   } catch {
     return false;
   }
+}
+
+/** Compares two keys of equal length without stopping at the first difference. */
+function isSameInConstantTime(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i] as number);
+  return difference === 0;
 }
 
 /** Whether `encoded` looks like a hash this module can verify (for file validation). */

@@ -6,7 +6,6 @@
  * plain A query over UDP to the same server and reads the RCODE (RFC 1035
  * 4.1.1). Nothing else is parsed.
  */
-import * as dgram from "node:dgram";
 
 /** What the server said about a name. */
 export type NameStatus = "exists" | "nxdomain" | "servfail" | "unknown";
@@ -18,7 +17,7 @@ const QUERY_TYPES = { A: 1, MX: 15 } as const;
  * Asks `server` about `name` (type A unless `type` says MX); "unknown" when
  * no usable answer came in time.
  */
-export function probeName(
+export async function probeName(
   name: string,
   options: { server: { ipAddr: string; port: number }; timeoutMs: number; type?: "A" | "MX" },
 ): Promise<NameStatus> {
@@ -48,6 +47,7 @@ export function probeName(
     0,
     1,
   ]);
+  const dgram = await import("node:dgram"); // only when a probe is needed
   const socket = dgram.createSocket(options.server.ipAddr.includes(":") ? "udp6" : "udp4");
   return new Promise((resolve) => {
     const finish = (status: NameStatus) => {

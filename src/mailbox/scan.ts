@@ -2,7 +2,6 @@
  * One scan of a Maildir: readdir of `new/` and `cur/` (no message is
  * opened; a name without `,S=` costs one stat), keyed by base name.
  */
-import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseMessageName } from "./message_name.ts";
 
@@ -48,11 +47,19 @@ async function listNames(dir: string): Promise<string[]> {
   return names;
 }
 
+/**
+ * node:fs's stat, for its nanosecond times (Deno's are milliseconds), loaded
+ * when a mailbox is first opened: an idle server does not carry it (~4 MB).
+ */
+let nodeFs: Promise<typeof import("node:fs/promises")> | null = null;
+const loadFs = () => nodeFs ??= import("node:fs/promises");
+
 /** Size and time for a file whose name does not carry them. */
 export async function statFile(
   path: string,
 ): Promise<{ sizeBytes: number; mtimeMs: number } | null> {
   try {
+    const { stat } = await loadFs();
     const info = await stat(path);
     return { sizeBytes: info.size, mtimeMs: info.mtimeMs };
   } catch {
@@ -67,6 +74,7 @@ export async function statFile(
  */
 export async function dirStamp(dir: string): Promise<{ key: string; newestMs: number } | null> {
   let newInfo, curInfo;
+  const { stat } = await loadFs();
   try {
     [newInfo, curInfo] = await Promise.all([
       stat(join(dir, "new"), { bigint: true }),

@@ -9,4 +9,5 @@ export type { ByteConsumer, LineRead } from "./connection.ts";
 export { MAX_TIMER_MS } from "./idle_timer.ts";
 export { startListener } from "./listener.ts";
 export type { ListenAddress, Listener, ListenerOptions } from "./listener.ts";
-export { TlsConfigError, TlsContextProvider } from "./tls_context.ts";
+export type { TlsContextProvider } from "./tls_context.ts";
+export { loadTlsSettings } from "./tls_settings.ts";

@@ -2,7 +2,6 @@
  * TRANSACTION state (RFC 1939 5) over the snapshot taken at login, and
  * the UPDATE state at QUIT: only then are DELE-marked messages expunged.
  */
-import { createHash } from "node:crypto";
 import { headerAndBodyLines } from "../mail/mod.ts";
 import { MessageGoneError, type MessageInfo } from "../mailbox/mod.ts";
 import { Pop3Error } from "./pop3_error.ts";
@@ -14,9 +13,14 @@ import type { Maildrop, Pop3Session } from "./session.ts";
  * base name, which never changes (not even if the UID index is rebuilt);
  * a base name that does not fit is replaced by its SHA-1 in hex.
  */
-export function uidlFor(base: string): string {
-  if (base.length <= 70 && /^[\x21-\x7e]+$/.test(base)) return base;
-  return createHash("sha1").update(base).digest("hex");
+export async function uidlFor(base: string): Promise<string> {
+  if (fitsUidl(base)) return base;
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(base));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function fitsUidl(base: string): boolean {
+  return base.length <= 70 && /^[\x21-\x7e]+$/.test(base);
 }
 
 function maildropOf(session: Pop3Session): Maildrop {
@@ -70,8 +74,13 @@ export function handleList(session: Pop3Session, arg: string): Pop3Reply {
 }
 
 /** UIDL [n]: stable unique ids. */
-export function handleUidl(session: Pop3Session, arg: string): Pop3Reply {
-  return scanListing(session, arg, (message) => uidlFor(message.base));
+export async function handleUidl(session: Pop3Session, arg: string): Promise<Pop3Reply> {
+  // Hashed up front: the listing itself is synchronous.
+  const hashed = new Map<string, string>();
+  for (const [, message] of live(maildropOf(session))) {
+    if (!fitsUidl(message.base)) hashed.set(message.base, await uidlFor(message.base));
+  }
+  return scanListing(session, arg, (message) => hashed.get(message.base) ?? message.base);
 }
 
 function scanListing(

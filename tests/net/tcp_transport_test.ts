@@ -140,3 +140,23 @@ Deno.test("TcpTransport: destroy() runs the callbacks of writes still queued", a
     close();
   }
 });
+
+Deno.test("TcpTransport: strings go out as UTF-8, ASCII or not, short or long", async () => {
+  const { transport, peer, close } = await pair();
+  const cases = [
+    "250 2.0.0 Ok\r\n",
+    "250 Grüße an bücher.example\r\n",
+    "550 ✉ \u{1F4E7}\r\n",
+    "250-" + "y".repeat(600) + "\r\n",
+    "250 " + "ä".repeat(600) + "\r\n",
+    "",
+  ];
+  try {
+    transport.listen(recorder().events);
+    for (const text of cases) transport.write(text);
+    transport.end();
+    assert.equal(await readAll(peer), cases.join(""));
+  } finally {
+    close();
+  }
+});

@@ -3,7 +3,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { loadConfig } from "../../src/config/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
-import { TlsConfigError, TlsContextProvider } from "../../src/net/mod.ts";
+import { TlsConfigError, TlsContextProvider } from "../../src/net/tls_context.ts";
 import { HAS_OPENSSL, makeTestCertificates } from "../e2e/certs.ts";
 
 function configWith(cert: string, key: string) {
