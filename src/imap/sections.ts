@@ -23,30 +23,46 @@ export function findPart(root: MimePart, path: readonly number[]): MimePart | nu
 }
 
 /**
+ * Where a section's data is: a range of the message (a body, sent from the
+ * message's own bytes however big), or text made from a header.
+ */
+export type SectionData = { start: number; end: number } | { text: string };
+
+/**
  * The bytes (binary string) of `section` of `message`; "" for a part that
  * does not exist (RFC 3501 allows an empty string for a missing part).
  * `root` may be passed when already parsed.
  */
 export function extractSection(message: string, section: Section, root?: MimePart): string {
-  if (section.part.length === 0 && section.kind === "") return message;
+  const data = locateSection(message, section, root);
+  return "text" in data ? data.text : message.slice(data.start, data.end);
+}
+
+/** Where `section` of `message` is, or the text it stands for (see `extractSection`). */
+export function locateSection(message: string, section: Section, root?: MimePart): SectionData {
+  if (section.part.length === 0 && section.kind === "") return { start: 0, end: message.length };
   const tree = root ?? parseMimeStructure(message);
   const part = findPart(tree, section.part);
-  if (part === null) return "";
+  if (part === null) return { text: "" };
   // HEADER and TEXT name the header/body of a message: the root or an embedded message/rfc822.
   const container = section.part.length === 0 ? tree : part.message;
   switch (section.kind) {
     case "":
-      return message.slice(part.bodyStart, part.bodyEnd);
+      return { start: part.bodyStart, end: part.bodyEnd };
     case "MIME":
-      return part.header;
+      return { text: part.header };
     case "TEXT":
-      return container === null ? "" : message.slice(container.bodyStart, container.bodyEnd);
+      return container === null
+        ? { text: "" }
+        : { start: container.bodyStart, end: container.bodyEnd };
     case "HEADER":
-      return container === null ? "" : container.header;
+      return { text: container === null ? "" : container.header };
     case "HEADER.FIELDS":
     case "HEADER.FIELDS.NOT":
-      if (container === null) return "";
-      return filterHeader(container.header, section.fields, section.kind === "HEADER.FIELDS");
+      if (container === null) return { text: "" };
+      return {
+        text: filterHeader(container.header, section.fields, section.kind === "HEADER.FIELDS"),
+      };
   }
 }
 
@@ -67,6 +83,16 @@ export function filterHeader(header: string, names: readonly string[], isKeep: b
     if (isKept) out += line;
   }
   return out + "\r\n";
+}
+
+/** Applies `<offset.length>` to a range of the message. */
+export function partialRange(
+  range: { start: number; end: number },
+  partial: { offset: number; length: number } | null,
+): { start: number; end: number } {
+  if (partial === null) return range;
+  const start = Math.min(range.start + partial.offset, range.end);
+  return { start, end: Math.min(start + partial.length, range.end) };
 }
 
 /** Applies `<offset.length>` to data. */

@@ -12,7 +12,7 @@ import { type FetchItem, formatSection, parseFetchItems, setsSeen } from "../fet
 import { formatFlags, messageFlags } from "../flags.ts";
 import { no } from "../errors.ts";
 import type { CommandCursor } from "../parser.ts";
-import { applyPartial, extractSection } from "../sections.ts";
+import { applyPartial, locateSection, partialRange } from "../sections.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
 import { literal } from "../wire_format.ts";
@@ -157,16 +157,14 @@ function formatItems(
     if (item.kind === "section") {
       const origin = item.partial === null ? "" : `<${item.partial.offset}>`;
       const name = `BODY[${formatSection(item.section)}]${origin}`;
-      if (item.section.part.length === 0 && item.section.kind === "") {
-        // The whole message (or a partial of it): its bytes as they are.
-        const { partial } = item;
-        const data = partial === null
-          ? bytes
-          : bytes.subarray(partial.offset, partial.offset + partial.length);
-        return { head: `${name} {${data.length}}\r\n`, data };
-      }
-      const data = applyPartial(extractSection(text(), item.section, root()), item.partial);
-      return `${name} ${literal(data)}`;
+      // A whole message needs no parse; a body section is a range of the file's own bytes.
+      const isWhole = item.section.part.length === 0 && item.section.kind === "";
+      const located = isWhole
+        ? { start: 0, end: bytes.length }
+        : locateSection(text(), item.section, root());
+      if ("text" in located) return `${name} ${literal(applyPartial(located.text, item.partial))}`;
+      const { start, end } = partialRange(located, item.partial);
+      return { head: `${name} {${end - start}}\r\n`, data: bytes.subarray(start, end) };
     }
     switch (item.name) {
       case "FLAGS":
@@ -187,8 +185,10 @@ function formatItems(
         return { head: `RFC822 {${bytes.length}}\r\n`, data: bytes };
       case "RFC822.HEADER":
         return `RFC822.HEADER ${literal(header())}`;
-      case "RFC822.TEXT":
-        return `RFC822.TEXT ${literal(text().slice(header().length))}`;
+      case "RFC822.TEXT": {
+        const data = bytes.subarray(header().length);
+        return { head: `RFC822.TEXT {${data.length}}\r\n`, data };
+      }
     }
   });
 }
