@@ -7,6 +7,7 @@ import type { ConnectionOptions, SecureContext } from "node:tls";
 import { IdleTimer, MAX_TIMER_MS } from "./idle_timer.ts";
 import { type ByteConsumer, isInvalidUtf8, type LineRead } from "./input.ts";
 import { InputBuffer } from "./input_buffer.ts";
+import { endWithLinger } from "./linger.ts";
 import type { TlsInfo, TlsTransport } from "./tls_transport.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
 
@@ -356,18 +357,7 @@ export class Connection {
     this.#input.release();
     if (transport.isDestroyed) return;
     // Linger so the peer reads our last reply before any reset; shorter when the server stops.
-    // The timer goes as soon as the transport closes, so it does not keep it alive.
-    const lingerMs = this.#isShuttingDown ? 200 : 2000;
-    const timer = setTimeout(() => transport.destroy(), lingerMs);
-    Deno.unrefTimer(timer);
-    const ignore = () => {};
-    transport.listen({
-      data: ignore,
-      end: ignore,
-      drain: ignore,
-      close: () => clearTimeout(timer),
-    });
-    transport.end();
+    endWithLinger(transport, this.#isShuttingDown ? 200 : 2000);
   }
 
   /** Closes at once without flushing. */

@@ -7,6 +7,7 @@
 import type { SecureContext } from "node:tls";
 import type { Logger } from "../log/mod.ts";
 import { Connection } from "./connection.ts";
+import { endWithLinger } from "./linger.ts";
 import { TcpTransport } from "./tcp_transport.ts";
 
 /** Where to listen; port 0 picks a free port (read it back from `Listener.port`). */
@@ -70,17 +71,8 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
     // A TLS client could not read a plaintext line: just close.
     if (options.tls) return conn.close();
     const transport = new TcpTransport(conn);
-    const timer = setTimeout(() => transport.destroy(), BUSY_LINGER_MS);
-    Deno.unrefTimer(timer);
-    const ignore = () => {};
-    transport.listen({
-      data: ignore,
-      end: ignore,
-      drain: ignore,
-      close: () => clearTimeout(timer),
-    });
     transport.write(options.busyLine);
-    transport.end();
+    endWithLinger(transport, BUSY_LINGER_MS);
   };
 
   const serve = (conn: Deno.Conn) => {
