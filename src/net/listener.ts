@@ -53,6 +53,7 @@ const SHUTDOWN_GRACE_MS = 3_000;
 const BUSY_LINGER_MS = 2_000;
 /** A pause after a failed accept (out of file descriptors), so the loop does not spin. */
 const ACCEPT_RETRY_MS = 100;
+const ACCEPT_WARN_EVERY_MS = 10_000;
 
 /** Binds `address` and serves each connection with `options.onConnection`. */
 export function startListener(address: ListenAddress, options: ListenerOptions): Promise<Listener> {
@@ -106,18 +107,34 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
   };
 
   const accepting = (async () => {
+    // Out of file descriptors, accepts fail until one is free: a warning at most every
+    // ACCEPT_WARN_EVERY_MS (counting the failures since the last), and a line when one works.
+    let failures = 0;
+    let lastWarningMs = -Infinity;
+    let isWarned = false;
     while (true) {
       let conn: Deno.Conn;
       try {
         conn = await server.accept();
       } catch (error) {
         if (isClosing || error instanceof Deno.errors.BadResource) return;
-        options.log.warn("conn.accept_failed", {
-          proto: options.name,
-          error: error instanceof Error ? error.message : String(error),
-        });
+        failures++;
+        if (performance.now() - lastWarningMs >= ACCEPT_WARN_EVERY_MS) {
+          options.log.warn("conn.accept_failed", {
+            proto: options.name,
+            error: error instanceof Error ? error.message : String(error),
+            failures,
+          });
+          failures = 0;
+          lastWarningMs = performance.now();
+          isWarned = true;
+        }
         await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
         continue;
+      }
+      if (isWarned) {
+        options.log.info("conn.accept_recovered", { proto: options.name });
+        isWarned = false;
       }
       serve(conn);
     }
