@@ -118,6 +118,14 @@ const SECTIONS: [string, string, number[], string, string][] = [
     "From: dave@remote.test\r\nSubject: inner\r\n\r\nforwarded text",
   ],
   ["a part that does not exist is empty", MIXED, [9], "", ""],
+  [
+    "part 1.2 of a message/rfc822 message is part 2 of the message it holds",
+    "Content-Type: message/rfc822\r\n\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+    "--b\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b--\r\n",
+    [1, 2],
+    "",
+    "two",
+  ],
   ["TEXT of a non-message part is empty", MIXED, [3], "TEXT", ""],
 ];
 for (const [name, message, part, kind, expected] of SECTIONS) {

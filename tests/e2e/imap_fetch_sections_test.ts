@@ -1,0 +1,79 @@
+/**
+ * FETCH of awkward sections over raw sockets (RFC 3501 6.4.5, 7.4.2, 9):
+ * each message goes in with APPEND and its sections come back with FETCH,
+ * compared line by line with what the RFC says the server must send.
+ */
+import assert from "node:assert/strict";
+import { type Server, startServer } from "./harness.ts";
+import { command } from "./imap_helpers.ts";
+import { RawClient } from "./raw_client.ts";
+
+const USERS = { "bob@example.test": "pw-bob" };
+const FLAGS = ["--insecure-auth"];
+
+/** A server with bob logged in and INBOX examined, holding `messages` (APPENDed in order). */
+async function mailboxWith(
+  messages: readonly string[],
+): Promise<{ server: Server; client: RawClient }> {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await RawClient.connect(server.ports.imap!);
+  assert.match((await client.line())!, /^\* OK /);
+  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
+  for (const [i, message] of messages.entries()) {
+    const bytes = new TextEncoder().encode(message).length;
+    const reply = await command(client, `a${i}`, `APPEND INBOX {${bytes}+}\r\n${message}`);
+    assert.match(reply.at(-1)!, new RegExp(`^a${i} OK \\[APPENDUID \\d+ ${i + 1}\\]`));
+  }
+  assert.match((await command(client, "s", "EXAMINE INBOX")).at(-1)!, /^s OK \[READ-ONLY\]/);
+  return { server, client };
+}
+
+Deno.test("the parts of a message that is itself message/rfc822 are numbered 1.1, 1.2", async () => {
+  // RFC 3501 6.4.5: a message/rfc822 part's own parts are numbered under it, and for a
+  // non-multipart message part 1 is its body: here 1 is the embedded message, 1.1 and 1.2
+  // the parts of its multipart.
+  const message = [
+    "From: a@remote.test",
+    "Subject: forwarded as the whole body",
+    "MIME-Version: 1.0",
+    "Content-Type: message/rfc822",
+    "",
+    "Subject: inner",
+    "Content-Type: multipart/mixed; boundary=in",
+    "",
+    "--in",
+    "Content-Type: text/plain",
+    "",
+    "plain",
+    "--in",
+    "Content-Type: text/html",
+    "",
+    "<b>html</b>",
+    "--in--",
+    "",
+  ].join("\r\n");
+  const { server, client } = await mailboxWith([message]);
+  try {
+    const reply = await command(
+      client,
+      "f",
+      "FETCH 1 (BODY.PEEK[1.1] BODY.PEEK[1.2] BODY.PEEK[1.2.MIME] BODY.PEEK[1.HEADER])",
+    );
+    assert.deepEqual(reply, [
+      "* 1 FETCH (BODY[1.1] {5}",
+      "plain BODY[1.2] {11}",
+      "<b>html</b> BODY[1.2.MIME] {27}",
+      "Content-Type: text/html",
+      "",
+      " BODY[1.HEADER] {62}",
+      "Subject: inner",
+      "Content-Type: multipart/mixed; boundary=in",
+      "",
+      ")",
+      "f OK FETCH completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
