@@ -77,3 +77,45 @@ Deno.test("the parts of a message that is itself message/rfc822 are numbered 1.1
     await server.stop();
   }
 });
+
+Deno.test("an empty body part is an empty literal, never one of negative size", async () => {
+  // RFC 2046 5.1.1: the CRLF before a delimiter belongs to the delimiter, so part 1 (a blank
+  // line) and part 2 (nothing between two delimiter lines) are empty. RFC 3501 9: a literal
+  // is "{" number "}", and a client reading "{-2}" has lost the connection's framing.
+  const message = [
+    "From: a@remote.test",
+    "Subject: empty parts",
+    "Content-Type: multipart/mixed; boundary=b",
+    "",
+    "--b",
+    "",
+    "--b",
+    "--b",
+    "Content-Type: text/plain",
+    "",
+    "three",
+    "--b--",
+    "",
+  ].join("\r\n");
+  const { server, client } = await mailboxWith([message]);
+  try {
+    const reply = await command(client, "f", "FETCH 1 (BODY.PEEK[1] BODY.PEEK[2] BODY.PEEK[3])");
+    assert.deepEqual(reply, [
+      "* 1 FETCH (BODY[1] {0}",
+      " BODY[2] {0}",
+      " BODY[3] {5}",
+      "three)",
+      "f OK FETCH completed",
+    ]);
+    const structure = await command(client, "s", "FETCH 1 BODY");
+    assert.equal(
+      structure[0],
+      '* 1 FETCH (BODY (("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0)' +
+        '("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0)' +
+        '("TEXT" "PLAIN" NIL NIL NIL "7BIT" 5 1) "MIXED"))',
+    );
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

@@ -184,3 +184,12 @@ for (const [name, header, field, expected] of HEADER_VALUE_CASES) {
     assert.equal(headerValue(header, field), expected);
   });
 }
+
+Deno.test("an empty part's body never starts after it ends", () => {
+  // Part 1 is a blank line (the line end belongs to the next delimiter), part 2 is nothing.
+  const message =
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--b\r\n--b\r\n\r\nx\r\n--b--\r\n";
+  const parts = parseMimeStructure(message).parts;
+  assert.deepEqual(parts.map((part) => part.bodyEnd - part.bodyStart), [0, 0, 1]);
+  assert.ok(parts.every((part) => part.headerStart <= part.bodyStart));
+});
