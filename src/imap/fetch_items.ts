@@ -45,7 +45,12 @@ const MACROS: Record<string, readonly typeof SIMPLE_ITEMS[number][]> = {
 
 /** Parses the FETCH item argument: a macro, one item, or a parenthesised list. */
 export function parseFetchItems(cursor: CommandCursor): FetchItem[] {
-  if (cursor.peek() === "(") return cursor.list(parseFetchItem);
+  if (cursor.peek() === "(") {
+    // RFC 3501 9: "(" fetch-att *(SP fetch-att) ")"; an empty list would answer "* n FETCH ()".
+    const items = cursor.list(parseFetchItem);
+    if (items.length === 0) throw bad("Empty FETCH item list");
+    return items;
+  }
   const start = cursor.word();
   const macro = MACROS[start.toUpperCase()];
   if (macro !== undefined) {

@@ -119,3 +119,20 @@ Deno.test("an empty body part is an empty literal, never one of negative size", 
     await server.stop();
   }
 });
+
+Deno.test("FETCH and UID FETCH with an empty item list answer BAD, not an empty FETCH response", async () => {
+  // RFC 3501 9: fetch = ... "(" fetch-att *(SP fetch-att) ")", and msg-att, the response's
+  // list, has at least one item too: "* 1 FETCH ()" is no valid response.
+  const { server, client } = await mailboxWith(["Subject: one\r\n\r\nbody\r\n"]);
+  try {
+    assert.deepEqual(await command(client, "f", "FETCH 1 ()"), [
+      "f BAD Empty FETCH item list",
+    ]);
+    assert.deepEqual(await command(client, "u", "UID FETCH 1 ()"), [
+      "u BAD Empty FETCH item list",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

@@ -157,6 +157,7 @@ const BAD_FETCHES: [string, string][] = [
   ["a zero-length partial", "BODY[]<0.0>"],
   ["an empty header list", "BODY[HEADER.FIELDS ()]"],
   ["an unclosed list", "(FLAGS UID"],
+  ["an empty item list", "()"],
 ];
 for (const [name, text] of BAD_FETCHES) {
   Deno.test(`parseFetchItems() answers BAD for ${name}`, () => {
