@@ -76,6 +76,9 @@ function itemFromAtom(word: string, cursor: CommandCursor): FetchItem {
   return { kind: "simple", name: simple };
 }
 
+/** The largest number in IMAP's syntax (RFC 3501 9: an unsigned 32-bit integer). */
+const MAX_NUMBER = 4294967295;
+
 /** Parses what follows "[" up to and including "]". */
 export function parseSection(cursor: CommandCursor): Section {
   const part: number[] = [];
@@ -85,7 +88,11 @@ export function parseSection(cursor: CommandCursor): Section {
   const spec = cursor.word().toUpperCase();
   const words = spec.split(".");
   while (words.length > 0 && /^[1-9][0-9]*$/.test(words[0] as string)) {
-    part.push(Number(words.shift()));
+    const index = Number(words.shift());
+    // An nz-number is an unsigned 32-bit number (RFC 3501 9); past that the reply would
+    // name the section as "1e+23".
+    if (index > MAX_NUMBER) throw bad(`Invalid section "${spec.slice(0, 40)}"`);
+    part.push(index);
   }
   const rest = words.join(".");
   if (rest === "HEADER" || rest === "TEXT") kind = rest;

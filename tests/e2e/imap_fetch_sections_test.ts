@@ -136,3 +136,25 @@ Deno.test("FETCH and UID FETCH with an empty item list answer BAD, not an empty 
     await server.stop();
   }
 });
+
+Deno.test("a section part number past 32 bits answers BAD, not a reply naming BODY[1e+23]", async () => {
+  // RFC 3501 9: section-part = nz-number *("." nz-number), a number is an unsigned 32-bit
+  // integer (as in a partial's offset); the largest one is still a part that is not there.
+  const { server, client } = await mailboxWith(["Subject: one\r\n\r\nbody\r\n"]);
+  try {
+    assert.deepEqual(await command(client, "f", "FETCH 1 (BODY.PEEK[99999999999999999999999])"), [
+      'f BAD Invalid section "99999999999999999999999"',
+    ]);
+    assert.deepEqual(await command(client, "g", "FETCH 1 (BODY.PEEK[1.4294967296])"), [
+      'g BAD Invalid section "1.4294967296"',
+    ]);
+    assert.deepEqual(await command(client, "h", "FETCH 1 (BODY.PEEK[4294967295])"), [
+      "* 1 FETCH (BODY[4294967295] {0}",
+      ")",
+      "h OK FETCH completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

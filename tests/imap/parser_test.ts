@@ -158,6 +158,7 @@ const BAD_FETCHES: [string, string][] = [
   ["an empty header list", "BODY[HEADER.FIELDS ()]"],
   ["an unclosed list", "(FLAGS UID"],
   ["an empty item list", "()"],
+  ["a part number past 32 bits", "BODY[1.4294967296]"],
 ];
 for (const [name, text] of BAD_FETCHES) {
   Deno.test(`parseFetchItems() answers BAD for ${name}`, () => {
