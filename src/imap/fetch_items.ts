@@ -4,6 +4,7 @@
  */
 import { bad } from "./errors.ts";
 import type { CommandCursor } from "./parser.ts";
+import { astringOut } from "./wire_format.ts";
 
 /** A body section: part path ([] = the whole message) and what of it. */
 export interface Section {
@@ -121,7 +122,8 @@ export function formatSection(section: Section): string {
   const parts = [...section.part.map(String)];
   if (section.kind !== "") parts.push(section.kind);
   const head = parts.join(".");
-  return section.fields.length > 0 ? `${head} (${section.fields.join(" ")})` : head;
+  // Each name is an astring (RFC 3501 9): "X A" or "" must not come back as two names or none.
+  return section.fields.length > 0 ? `${head} (${section.fields.map(astringOut).join(" ")})` : head;
 }
 
 /** Whether fetching these items sets \Seen (a non-PEEK body, RFC822 or RFC822.TEXT). */

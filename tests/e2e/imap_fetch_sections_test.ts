@@ -158,3 +158,26 @@ Deno.test("a section part number past 32 bits answers BAD, not a reply naming BO
     await server.stop();
   }
 });
+
+Deno.test("header field names that are no atoms are quoted when the reply names the section", async () => {
+  // RFC 3501 9: header-list = "(" header-fld-name *(SP header-fld-name) ")" and a
+  // header-fld-name is an astring: the reply must not turn "X A" into two names or "" into none.
+  const { server, client } = await mailboxWith(["Subject: one\r\nX-A: 1\r\n\r\nbody\r\n"]);
+  try {
+    const reply = await command(
+      client,
+      "f",
+      'FETCH 1 (BODY.PEEK[HEADER.FIELDS ("X A" "" x-a)])',
+    );
+    assert.deepEqual(reply, [
+      '* 1 FETCH (BODY[HEADER.FIELDS ("X A" "" X-A)] {10}',
+      "X-A: 1",
+      "",
+      ")",
+      "f OK FETCH completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

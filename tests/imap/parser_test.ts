@@ -176,3 +176,10 @@ Deno.test("formatSection() names header fields in the reply", () => {
     "1.HEADER.FIELDS (FROM TO)",
   );
 });
+
+Deno.test("formatSection() quotes a header field name that is no atom", () => {
+  assert.equal(
+    formatSection({ part: [], kind: "HEADER.FIELDS.NOT", fields: ["X A", "", 'Q"'] }),
+    'HEADER.FIELDS.NOT ("X A" "" "Q\\"")',
+  );
+});
