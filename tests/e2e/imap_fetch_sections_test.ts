@@ -181,3 +181,18 @@ Deno.test("header field names that are no atoms are quoted when the reply names 
     await server.stop();
   }
 });
+
+Deno.test("BODYSTRUCTURE names a transfer encoding without the comment beside it", async () => {
+  // RFC 2045 3: comments are allowed in MIME's structured fields, Content-Transfer-Encoding
+  // (6.1, a mechanism token) among them; "BASE64 (C)" would leave a client unable to decode.
+  const message = "Subject: c\r\nContent-Type: text/plain\r\n" +
+    "Content-Transfer-Encoding: (encoded) Base64 (for the gateway)\r\n\r\naGk=\r\n";
+  const { server, client } = await mailboxWith([message]);
+  try {
+    const reply = await command(client, "f", "FETCH 1 BODY");
+    assert.equal(reply[0], '* 1 FETCH (BODY ("TEXT" "PLAIN" NIL NIL NIL "BASE64" 6 1))');
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

@@ -193,3 +193,11 @@ Deno.test("an empty part's body never starts after it ends", () => {
   assert.deepEqual(parts.map((part) => part.bodyEnd - part.bodyStart), [0, 0, 1]);
   assert.ok(parts.every((part) => part.headerStart <= part.bodyStart));
 });
+
+Deno.test("BODYSTRUCTURE leaves comments out of the transfer encoding", () => {
+  const message = "Content-Transfer-Encoding: quoted-printable (qp)\r\n\r\nx";
+  assert.match(
+    formatBodyStructure(message, parseMimeStructure(message), false),
+    / NIL NIL "QUOTED-PRINTABLE" 1 1\)$/,
+  );
+});
