@@ -2,7 +2,7 @@
  * BODY and BODYSTRUCTURE (RFC 3501 7.4.2) from a MIME tree. BODYSTRUCTURE
  * adds the extension data (MD5, disposition, language, location).
  */
-import { headerValue, type MimePart, parseParams } from "../mail/mod.ts";
+import { headerValue, type MimePart, parseParams, withoutComments } from "../mail/mod.ts";
 import { formatEnvelope } from "./envelope.ts";
 import { nstring, parenList } from "./wire_format.ts";
 
@@ -16,7 +16,7 @@ export function formatBodyStructure(message: string, part: MimePart, isExtended:
   }
   const header = part.header;
   const body = message.slice(part.bodyStart, part.bodyEnd);
-  const encoding = headerValue(header, "content-transfer-encoding")?.toUpperCase() || "7BIT";
+  const encoding = transferEncoding(header);
   const fields = [
     nstring(part.type.toUpperCase()),
     nstring(part.subtype.toUpperCase()),
@@ -37,6 +37,12 @@ export function formatBodyStructure(message: string, part: MimePart, isExtended:
   }
   if (isExtended) fields.push(nstring(headerValue(header, "content-md5")), ...extensions(header));
   return `(${fields.join(" ")})`;
+}
+
+/** The Content-Transfer-Encoding mechanism, uppercased, comments left out (RFC 2045 3, 6.1). */
+function transferEncoding(header: string): string {
+  const value = headerValue(header, "content-transfer-encoding");
+  return (value === null ? "" : withoutComments(value).trim().toUpperCase()) || "7BIT";
 }
 
 function formatParams(params: readonly [string, string][]): string {

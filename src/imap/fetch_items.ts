@@ -4,6 +4,7 @@
  */
 import { bad } from "./errors.ts";
 import type { CommandCursor } from "./parser.ts";
+import { astringOut } from "./wire_format.ts";
 
 /** A body section: part path ([] = the whole message) and what of it. */
 export interface Section {
@@ -45,7 +46,12 @@ const MACROS: Record<string, readonly typeof SIMPLE_ITEMS[number][]> = {
 
 /** Parses the FETCH item argument: a macro, one item, or a parenthesised list. */
 export function parseFetchItems(cursor: CommandCursor): FetchItem[] {
-  if (cursor.peek() === "(") return cursor.list(parseFetchItem);
+  if (cursor.peek() === "(") {
+    // RFC 3501 9: "(" fetch-att *(SP fetch-att) ")"; an empty list would answer "* n FETCH ()".
+    const items = cursor.list(parseFetchItem);
+    if (items.length === 0) throw bad("Empty FETCH item list");
+    return items;
+  }
   const start = cursor.word();
   const macro = MACROS[start.toUpperCase()];
   if (macro !== undefined) {
@@ -71,6 +77,9 @@ function itemFromAtom(word: string, cursor: CommandCursor): FetchItem {
   return { kind: "simple", name: simple };
 }
 
+/** The largest number in IMAP's syntax (RFC 3501 9: an unsigned 32-bit integer). */
+const MAX_NUMBER = 4294967295;
+
 /** Parses what follows "[" up to and including "]". */
 export function parseSection(cursor: CommandCursor): Section {
   const part: number[] = [];
@@ -80,7 +89,11 @@ export function parseSection(cursor: CommandCursor): Section {
   const spec = cursor.word().toUpperCase();
   const words = spec.split(".");
   while (words.length > 0 && /^[1-9][0-9]*$/.test(words[0] as string)) {
-    part.push(Number(words.shift()));
+    const index = Number(words.shift());
+    // An nz-number is an unsigned 32-bit number (RFC 3501 9); past that the reply would
+    // name the section as "1e+23".
+    if (index > MAX_NUMBER) throw bad(`Invalid section "${spec.slice(0, 40)}"`);
+    part.push(index);
   }
   const rest = words.join(".");
   if (rest === "HEADER" || rest === "TEXT") kind = rest;
@@ -109,7 +122,8 @@ export function formatSection(section: Section): string {
   const parts = [...section.part.map(String)];
   if (section.kind !== "") parts.push(section.kind);
   const head = parts.join(".");
-  return section.fields.length > 0 ? `${head} (${section.fields.join(" ")})` : head;
+  // Each name is an astring (RFC 3501 9): "X A" or "" must not come back as two names or none.
+  return section.fields.length > 0 ? `${head} (${section.fields.map(astringOut).join(" ")})` : head;
 }
 
 /** Whether fetching these items sets \Seen (a non-PEEK body, RFC822 or RFC822.TEXT). */

@@ -9,8 +9,10 @@ import type { Section } from "./fetch_items.ts";
 /** Finds the entity a part path names, or null. */
 export function findPart(root: MimePart, path: readonly number[]): MimePart | null {
   let current = root;
-  for (const index of path) {
-    if (current !== root && current.message !== null) current = current.message;
+  for (const [depth, index] of path.entries()) {
+    // Below a message/rfc822 entity, numbers count the parts of the message it holds; the
+    // first number names a part of the root itself (part 1 of a non-multipart is the root).
+    if (depth > 0 && current.message !== null) current = current.message;
     if (current.type === "multipart") {
       const child = current.parts[index - 1];
       if (child === undefined) return null;

@@ -48,7 +48,9 @@ export function parseMimeStructure(message: string): MimePart {
 
 /** Where the header of the entity starting at `start` ends (the body's first byte). */
 export function findBodyStart(text: string, start: number, end: number): number {
-  if (text.startsWith("\r\n", start)) return start + 2;
+  // Never past `end`: the blank line after an empty part belongs to the next delimiter.
+  if (start >= end) return end;
+  if (text.startsWith("\r\n", start)) return Math.min(start + 2, end);
   if (text[start] === "\n") return start + 1;
   let at = start;
   while (at < end) {
@@ -127,7 +129,11 @@ function splitMultipart(
       const rest = text.slice(lineStart + delimiter.length, lineEnd).replace(/[ \t\r\n]+$/, "");
       const isClose = rest === "--";
       if (rest === "" || isClose) {
-        if (partStart >= 0) ranges.push({ start: partStart, end: delimiterStart(text, lineStart) });
+        if (partStart >= 0) {
+          // Two delimiter lines in a row share the line end between them: the part is empty.
+          const end = Math.max(partStart, delimiterStart(text, lineStart));
+          ranges.push({ start: partStart, end });
+        }
         if (isClose) return ranges;
         partStart = lineEnd;
       }

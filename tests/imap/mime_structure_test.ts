@@ -118,6 +118,14 @@ const SECTIONS: [string, string, number[], string, string][] = [
     "From: dave@remote.test\r\nSubject: inner\r\n\r\nforwarded text",
   ],
   ["a part that does not exist is empty", MIXED, [9], "", ""],
+  [
+    "part 1.2 of a message/rfc822 message is part 2 of the message it holds",
+    "Content-Type: message/rfc822\r\n\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+    "--b\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b--\r\n",
+    [1, 2],
+    "",
+    "two",
+  ],
   ["TEXT of a non-message part is empty", MIXED, [3], "TEXT", ""],
 ];
 for (const [name, message, part, kind, expected] of SECTIONS) {
@@ -176,3 +184,20 @@ for (const [name, header, field, expected] of HEADER_VALUE_CASES) {
     assert.equal(headerValue(header, field), expected);
   });
 }
+
+Deno.test("an empty part's body never starts after it ends", () => {
+  // Part 1 is a blank line (the line end belongs to the next delimiter), part 2 is nothing.
+  const message =
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--b\r\n--b\r\n\r\nx\r\n--b--\r\n";
+  const parts = parseMimeStructure(message).parts;
+  assert.deepEqual(parts.map((part) => part.bodyEnd - part.bodyStart), [0, 0, 1]);
+  assert.ok(parts.every((part) => part.headerStart <= part.bodyStart));
+});
+
+Deno.test("BODYSTRUCTURE leaves comments out of the transfer encoding", () => {
+  const message = "Content-Transfer-Encoding: quoted-printable (qp)\r\n\r\nx";
+  assert.match(
+    formatBodyStructure(message, parseMimeStructure(message), false),
+    / NIL NIL "QUOTED-PRINTABLE" 1 1\)$/,
+  );
+});

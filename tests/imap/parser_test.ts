@@ -157,6 +157,8 @@ const BAD_FETCHES: [string, string][] = [
   ["a zero-length partial", "BODY[]<0.0>"],
   ["an empty header list", "BODY[HEADER.FIELDS ()]"],
   ["an unclosed list", "(FLAGS UID"],
+  ["an empty item list", "()"],
+  ["a part number past 32 bits", "BODY[1.4294967296]"],
 ];
 for (const [name, text] of BAD_FETCHES) {
   Deno.test(`parseFetchItems() answers BAD for ${name}`, () => {
@@ -172,5 +174,12 @@ Deno.test("formatSection() names header fields in the reply", () => {
   assert.equal(
     formatSection({ part: [1], kind: "HEADER.FIELDS", fields: ["FROM", "TO"] }),
     "1.HEADER.FIELDS (FROM TO)",
+  );
+});
+
+Deno.test("formatSection() quotes a header field name that is no atom", () => {
+  assert.equal(
+    formatSection({ part: [], kind: "HEADER.FIELDS.NOT", fields: ["X A", "", 'Q"'] }),
+    'HEADER.FIELDS.NOT ("X A" "" "Q\\"")',
   );
 });
