@@ -55,9 +55,10 @@ export class SmtpClient {
   /** Connects and runs the handshake; throws `SmtpClientError` on any failure. */
   static async open(options: OpenOptions): Promise<SmtpClient> {
     const timeouts = { ...RFC_TIMEOUTS, ...options.timeouts };
-    const servername = options.tlsName ?? options.hostname;
+    const tlsName = options.tlsName ?? options.hostname;
     const tlsOptions = {
-      servername: /^[0-9.:]+$/.test(servername) ? undefined : servername,
+      // SNI carries host names only (RFC 6066 3): node:tls throws on an IP address.
+      servername: isIpAddress(tlsName) ? undefined : tlsName,
       rejectUnauthorized: options.isTlsVerified,
     };
     const connection = await connectTo({
@@ -167,4 +168,9 @@ export class SmtpClient {
     this.isUsable = false;
     this.connection.destroy();
   }
+}
+
+/** An IPv4 or IPv6 address (a host name never holds a colon), as next hops are named. */
+function isIpAddress(name: string): boolean {
+  return /^[0-9.]+$/.test(name) || name.includes(":");
 }
