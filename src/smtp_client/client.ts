@@ -59,6 +59,9 @@ export class SmtpClient {
     const tlsOptions = {
       // SNI carries host names only (RFC 6066 3): node:tls throws on an IP address.
       servername: isIpAddress(tlsName) ? undefined : tlsName,
+      // The name the certificate is checked against (an IP against its IP entries,
+      // RFC 6125 6.2.1); without it node:tls checks an IP hop's certificate for "localhost".
+      host: tlsName,
       rejectUnauthorized: options.isTlsVerified,
     };
     const connection = await connectTo({
@@ -79,7 +82,7 @@ export class SmtpClient {
 
   async #handshake(
     options: OpenOptions,
-    tlsOptions: { servername?: string; rejectUnauthorized: boolean },
+    tlsOptions: { servername?: string; host: string; rejectUnauthorized: boolean },
   ): Promise<void> {
     const greeting = await readReply(this.connection, {
       timeoutMs: this.timeouts.greetingMs,
