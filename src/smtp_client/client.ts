@@ -95,8 +95,10 @@ export class SmtpClient {
       const timing = { timeoutMs: this.timeouts.mailMs, stage: "STARTTLS" };
       const reply = await command(this.connection, "STARTTLS", timing);
       // Refused (454 "TLS not available"): the session goes on in plaintext (RFC 3207 4),
-      // which is what opportunistic TLS settles for; a hop that requires TLS fails.
-      const isRefusedOpportunity = reply.code >= 300 && options.tlsMode === "opportunistic";
+      // which is what opportunistic TLS settles for; a hop that requires TLS fails. A 421
+      // closes the session (RFC 5321 3.8): it fails, so the next MX is tried.
+      const isRefusedOpportunity = reply.code >= 300 && reply.code !== 421 &&
+        options.tlsMode === "opportunistic";
       if (!isRefusedOpportunity) {
         expectCode(reply, timing);
         if (!await this.connection.startClientTls(tlsOptions)) {
