@@ -9,6 +9,7 @@ import { authenticate, type Credentials } from "./auth.ts";
 import { connectTo } from "./connect.ts";
 import { SmtpClientError } from "./errors.ts";
 import { type Extensions, NO_EXTENSIONS, parseEhloLines } from "./extensions.ts";
+import { describeReply } from "./reply_parser.ts";
 import { type ClientTimeouts, RFC_TIMEOUTS } from "./timeouts.ts";
 import { command, expectCode, readReply } from "./wire.ts";
 
@@ -100,6 +101,18 @@ export class SmtpClient {
       const isRefusedOpportunity = reply.code >= 300 && reply.code !== 421 &&
         options.tlsMode === "opportunistic";
       if (!isRefusedOpportunity) {
+        if (reply.code >= 300 && options.tlsMode === "required") {
+          // Our requirement failed, not the message: it waits for the hop to be fixed,
+          // as when STARTTLS is not offered at all.
+          throw new SmtpClientError(
+            "tls",
+            `STARTTLS is required but refused: ${describeReply(reply)}`,
+            {
+              status: "4.7.5",
+              reply,
+            },
+          );
+        }
         expectCode(reply, timing);
         if (!await this.connection.startClientTls(tlsOptions)) {
           throw new SmtpClientError("tls", "STARTTLS: the TLS handshake failed", {

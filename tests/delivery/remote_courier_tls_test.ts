@@ -84,3 +84,22 @@ Deno.test({
     assert.equal(transactions[0]!.isTls, true);
   },
 });
+
+Deno.test({
+  name:
+    "a smarthost that requires STARTTLS and answers it 5xx defers the mail, as one that does not offer it",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const { outcome, transactions } = await deliverVia(
+      {
+        tls: await testCerts(),
+        script: (stage) => stage === "starttls" ? "502 5.5.1 TLS is switched off" : undefined,
+      },
+      (port) => ({ smarthost: { hostname: "127.0.0.1", port }, smarthostTls: "starttls" }),
+    );
+    assert.equal(outcome?.kind, "transient", JSON.stringify(outcome));
+    assert.ok(outcome?.kind === "transient" && outcome.status === "4.7.5");
+    assert.match(outcome.reason, /502 5\.5\.1 TLS is switched off/);
+    assert.equal(transactions.length, 0);
+  },
+});
