@@ -9,6 +9,7 @@ import { authenticate, type Credentials } from "./auth.ts";
 import { connectTo } from "./connect.ts";
 import { SmtpClientError } from "./errors.ts";
 import { type Extensions, NO_EXTENSIONS, parseEhloLines } from "./extensions.ts";
+import { describeReply } from "./reply_parser.ts";
 import { type ClientTimeouts, RFC_TIMEOUTS } from "./timeouts.ts";
 import { command, expectCode, readReply } from "./wire.ts";
 
@@ -55,9 +56,13 @@ export class SmtpClient {
   /** Connects and runs the handshake; throws `SmtpClientError` on any failure. */
   static async open(options: OpenOptions): Promise<SmtpClient> {
     const timeouts = { ...RFC_TIMEOUTS, ...options.timeouts };
-    const servername = options.tlsName ?? options.hostname;
+    const tlsName = options.tlsName ?? options.hostname;
     const tlsOptions = {
-      servername: /^[0-9.:]+$/.test(servername) ? undefined : servername,
+      // SNI carries host names only (RFC 6066 3): node:tls throws on an IP address.
+      servername: isIpAddress(tlsName) ? undefined : tlsName,
+      // The name the certificate is checked against (an IP against its IP entries,
+      // RFC 6125 6.2.1); without it node:tls checks an IP hop's certificate for "localhost".
+      host: tlsName,
       rejectUnauthorized: options.isTlsVerified,
     };
     const connection = await connectTo({
@@ -78,7 +83,7 @@ export class SmtpClient {
 
   async #handshake(
     options: OpenOptions,
-    tlsOptions: { servername?: string; rejectUnauthorized: boolean },
+    tlsOptions: { servername?: string; host: string; rejectUnauthorized: boolean },
   ): Promise<void> {
     const greeting = await readReply(this.connection, {
       timeoutMs: this.timeouts.greetingMs,
@@ -91,9 +96,23 @@ export class SmtpClient {
       const timing = { timeoutMs: this.timeouts.mailMs, stage: "STARTTLS" };
       const reply = await command(this.connection, "STARTTLS", timing);
       // Refused (454 "TLS not available"): the session goes on in plaintext (RFC 3207 4),
-      // which is what opportunistic TLS settles for; a hop that requires TLS fails.
-      const isRefusedOpportunity = reply.code >= 300 && options.tlsMode === "opportunistic";
+      // which is what opportunistic TLS settles for; a hop that requires TLS fails. A 421
+      // closes the session (RFC 5321 3.8): it fails, so the next MX is tried.
+      const isRefusedOpportunity = reply.code >= 300 && reply.code !== 421 &&
+        options.tlsMode === "opportunistic";
       if (!isRefusedOpportunity) {
+        if (reply.code >= 300 && options.tlsMode === "required") {
+          // Our requirement failed, not the message: it waits for the hop to be fixed,
+          // as when STARTTLS is not offered at all.
+          throw new SmtpClientError(
+            "tls",
+            `STARTTLS is required but refused: ${describeReply(reply)}`,
+            {
+              status: "4.7.5",
+              reply,
+            },
+          );
+        }
         expectCode(reply, timing);
         if (!await this.connection.startClientTls(tlsOptions)) {
           throw new SmtpClientError("tls", "STARTTLS: the TLS handshake failed", {
@@ -167,4 +186,9 @@ export class SmtpClient {
     this.isUsable = false;
     this.connection.destroy();
   }
+}
+
+/** An IPv4 or IPv6 address (a host name never holds a colon), as next hops are named. */
+function isIpAddress(name: string): boolean {
+  return /^[0-9.]+$/.test(name) || name.includes(":");
 }

@@ -28,11 +28,20 @@ export async function connectTo(options: ConnectOptions): Promise<Connection> {
   }
   conn.setNoDelay(true);
   const connection = new Connection(new TcpTransport(conn), { idleTimeoutMs: options.timeoutMs });
-  if (options.tls && !await connection.startClientTls(options.tls)) {
+  if (options.tls && !await startTls(connection, options.tls)) {
     connection.destroy();
     throw new SmtpClientError("tls", `Cannot connect to ${where}: TLS handshake failed`, {
       status: "4.7.5",
     });
   }
   return connection;
+}
+
+/** The handshake; false if it fails, also when node:tls throws (the socket is closed then). */
+async function startTls(connection: Connection, options: ConnectionOptions): Promise<boolean> {
+  try {
+    return await connection.startClientTls(options);
+  } catch {
+    return false;
+  }
 }

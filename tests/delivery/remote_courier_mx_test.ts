@@ -135,3 +135,53 @@ for (const { domain, address } of LITERAL_CASES) {
     }
   });
 }
+
+/** A server on 127.0.0.2:`port` that offers STARTTLS and answers it "421 ... closing". */
+function startTlsRefuser(port: number) {
+  const listener = Deno.listen({ hostname: "127.0.0.2", port });
+  const encoder = new TextEncoder();
+  const serve = async (conn: Deno.Conn) => {
+    const say = (text: string) => conn.write(encoder.encode(text));
+    await say("220 busy.test ESMTP\r\n");
+    const buffer = new Uint8Array(4096);
+    let input = "";
+    while (true) {
+      const count = await conn.read(buffer);
+      if (count === null) break;
+      input += new TextDecoder().decode(buffer.subarray(0, count));
+      if (/^EHLO .*\r\n/m.test(input)) {
+        input = "";
+        await say("250-busy.test\r\n250 STARTTLS\r\n");
+      } else if (input.includes("STARTTLS\r\n")) {
+        await say("421 4.3.2 Too busy to start TLS, closing\r\n");
+        break;
+      }
+    }
+    conn.close();
+  };
+  void (async () => {
+    for await (const conn of listener) void serve(conn).catch(() => {});
+  })().catch(() => {});
+  return { close: () => listener.close() };
+}
+
+Deno.test("MX: a 421 to STARTTLS ends that MX's session and the next MX gets the message (RFC 5321 3.8)", async () => {
+  const sink = await startSink({}, 0);
+  const refuser = startTlsRefuser(sink.port);
+  try {
+    const zones = {
+      "mx.test": {
+        mx: [{ preference: 10, exchange: "a.mx.test" }, { preference: 20, exchange: "b.mx.test" }],
+      },
+      "a.mx.test": { a: ["127.0.0.2"] },
+      "b.mx.test": { a: ["127.0.0.1"] },
+    };
+    const outcome = await mxOutcome(zones, "mx.test", sink.port);
+    assert.equal(outcome.kind, "delivered", JSON.stringify(outcome));
+    assert.ok(outcome.kind === "delivered" && /b\.mx\.test/.test(outcome.remoteMta ?? ""));
+    assert.equal(sink.transactions.length, 1);
+  } finally {
+    refuser.close();
+    await sink.close();
+  }
+});

@@ -37,19 +37,25 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-const LEAF_EXTENSIONS = [
-  "basicConstraints = critical, CA:FALSE",
-  "keyUsage = critical, digitalSignature, keyEncipherment",
-  "extendedKeyUsage = serverAuth",
-  "subjectAltName = IP:127.0.0.1, DNS:localhost",
-  "",
-].join("\n");
+function leafExtensions(subjectAltName: string): string {
+  return [
+    "basicConstraints = critical, CA:FALSE",
+    "keyUsage = critical, digitalSignature, keyEncipherment",
+    "extendedKeyUsage = serverAuth",
+    `subjectAltName = ${subjectAltName}`,
+    "",
+  ].join("\n");
+}
 
 /**
- * Writes a fresh CA and a leaf for 127.0.0.1/localhost into `dir` (ECDSA
- * P-256, valid two days) and returns the file paths.
+ * Writes a fresh CA and a leaf for 127.0.0.1/localhost (or `subjectAltName`,
+ * e.g. "IP:127.0.0.1", and `commonName`) into `dir` (ECDSA P-256, valid two
+ * days) and returns the file paths.
  */
-export async function makeTestCertificates(dir: string): Promise<TestCertificates> {
+export async function makeTestCertificates(
+  dir: string,
+  options: { subjectAltName?: string; commonName?: string } = {},
+): Promise<TestCertificates> {
   const files = {
     caFile: `${dir}/test-ca.pem`,
     certFile: `${dir}/test-leaf.pem`,
@@ -82,11 +88,14 @@ export async function makeTestCertificates(dir: string): Promise<TestCertificate
       "-out",
       "test-leaf.csr",
       "-subj",
-      "/CN=localhost",
+      `/CN=${options.commonName ?? "localhost"}`,
     ],
     dir,
   );
-  await Deno.writeTextFile(`${dir}/test-leaf.ext`, LEAF_EXTENSIONS);
+  await Deno.writeTextFile(
+    `${dir}/test-leaf.ext`,
+    leafExtensions(options.subjectAltName ?? "IP:127.0.0.1, DNS:localhost"),
+  );
   await openssl([
     "x509",
     "-req",

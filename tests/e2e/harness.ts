@@ -53,6 +53,8 @@ export interface StartOptions {
    * tracer does not pass them on.
    */
   wrap?: string[];
+  /** Extra environment for the server (e.g. DENO_CERT: a CA to trust). */
+  env?: Record<string, string>;
 }
 
 /** A fresh temporary directory owned by one test. */
@@ -122,7 +124,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { ...SERVER_ENV, NO_COLOR: "1" },
+    env: { ...SERVER_ENV, NO_COLOR: "1", ...options.env },
   }).spawn();
   let logText = "";
   const watchers: { pattern: RegExp; resolve: (line: string) => void }[] = [];

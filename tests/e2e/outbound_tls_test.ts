@@ -159,3 +159,57 @@ Deno.test({
     }
   },
 });
+
+/** A sink whose certificate names only `subjectAltName`, from a CA the server trusts. */
+async function verifiedSmarthost(subjectAltName: string) {
+  const dir = tempDir("pillarbox-certs-");
+  // Not "localhost": a certificate without a DNS name is matched by its CN.
+  const files = await makeTestCertificates(dir, { subjectAltName, commonName: "relay.test" });
+  const sink = await startSink({
+    tls: {
+      cert: await Deno.readTextFile(files.certFile),
+      key: await Deno.readTextFile(files.keyFile),
+    },
+  });
+  const server = await startServer({
+    flags: [`--smarthost=127.0.0.1:${sink.port}`, "--smarthost-tls=starttls"],
+    env: { DENO_CERT: files.caFile },
+  });
+  return { sink, server };
+}
+
+Deno.test({
+  name: "a smarthost named by its IP address is verified against that address (RFC 6125 6.2.1)",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const { sink, server } = await verifiedSmarthost("IP:127.0.0.1");
+    try {
+      await sendOne(server);
+      const line = await server.waitForLog(/event=msg\.(deferred|delivered) /);
+      assert.match(line, /event=msg\.delivered /);
+      assert.equal(sink.transactions.length, 1);
+      assert.equal(sink.transactions[0]!.isTls, true);
+    } finally {
+      await server.stop();
+      await sink.close();
+    }
+  },
+});
+
+Deno.test({
+  name: 'a smarthost named by its IP address with a certificate only for "localhost" is not used',
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const { sink, server } = await verifiedSmarthost("DNS:localhost");
+    try {
+      await sendOne(server);
+      const line = await server.waitForLog(/event=msg\.(deferred|delivered) /);
+      assert.match(line, /event=msg\.deferred .*status=4\.7\.5/);
+      assert.equal(sink.transactions.length, 0);
+      assert.ok(!sink.commands.flat().some((c) => c.startsWith("MAIL")));
+    } finally {
+      await server.stop();
+      await sink.close();
+    }
+  },
+});

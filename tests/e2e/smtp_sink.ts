@@ -205,6 +205,13 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
   const server = options.isImplicitTls && options.tls
     ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, handler)
     : net.createServer(handler);
+  // An implicit-TLS server hands over a socket only once its handshake is done:
+  // close() must also end the connections that never got that far.
+  const raw = new Set<net.Socket>();
+  server.on("connection", (socket: net.Socket) => {
+    raw.add(socket);
+    socket.on("close", () => raw.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
@@ -215,7 +222,7 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
     setScript: (next) => script = next,
     close: () =>
       new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
+        for (const socket of [...sockets, ...raw]) socket.destroy();
         server.close(() => resolve());
       }),
   };
