@@ -30,6 +30,10 @@ export class TlsTransport implements Transport {
     this.info = { protocol: socket.getProtocol() ?? "TLS", cipher: cipher?.name ?? "unknown" };
     // An 'error' with no listener would throw; `close` follows it and tells the owner.
     socket.on("error", () => {});
+    // node:tls does not notice by itself that the socket under it is gone (a write to a
+    // peer that reset): without this it would go on encrypting for nobody, never closing.
+    if (duplex.destroyed) socket.destroy();
+    else duplex.once("close", () => socket.destroy());
   }
 
   get writableLength(): number {
@@ -37,11 +41,11 @@ export class TlsTransport implements Transport {
   }
 
   get isWritable(): boolean {
-    return !this.#socket.destroyed && this.#socket.writable;
+    return !this.isDestroyed && this.#socket.writable;
   }
 
   get isDestroyed(): boolean {
-    return this.#socket.destroyed;
+    return this.#socket.destroyed || this.#duplex.destroyed;
   }
 
   listen(events: TransportEvents | null): void {

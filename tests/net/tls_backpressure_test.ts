@@ -151,3 +151,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "over TLS, a client that goes away in the middle of a large reply stops it",
+  ignore: !HAS_OPENSSL,
+  async fn() {
+    const { connection, client, close } = await setUp();
+    try {
+      client.close(); // gone before it read anything: our writes now fail
+      const body = new Uint8Array(32 * 1024 * 1024).fill(0x78);
+      const slice = 64 * 1024;
+      let handedBytes = 0;
+      for (; handedBytes < body.length; handedBytes += slice) {
+        if (!await connection.throttle()) break;
+        connection.write(body.subarray(handedBytes, handedBytes + slice));
+        connection.flush();
+      }
+      assert.ok(
+        handedBytes < body.length,
+        `all ${body.length} bytes were encrypted for a client that had gone`,
+      );
+      const read = await connection.readLine(1000);
+      assert.equal(read.kind, "eof", "the next read sees the client gone");
+    } finally {
+      close();
+    }
+  },
+});
