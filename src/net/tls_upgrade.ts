@@ -41,6 +41,10 @@ async function handshake(
     secure.once(readyEvent, () => resolve(true));
     secure.once("error", () => resolve(false));
     secure.once("close", () => resolve(false));
+    // The peer half-closed before finishing: it can send nothing more, so the
+    // handshake cannot complete. ("end" follows whatever came before the FIN,
+    // so a handshake finished just before it is already "up".)
+    secure.once("end", () => resolve(false));
     // A peer that never completes the handshake must not hold the slot forever.
     timer = setTimeout(() => resolve(false), deadlineMs);
   });
