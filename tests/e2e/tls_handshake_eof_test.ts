@@ -107,3 +107,67 @@ Deno.test({
     }
   },
 });
+
+/**
+ * argv: port, command, "fin" or "rst". Sends the command that starts TLS
+ * without waiting for its reply, then half-closes (and prints "closed" once
+ * the server closes, "still open" after 10 s) or resets; then prints the first
+ * word a new client is greeted with, trying again for a while as long as it
+ * gets the "too many connections" line (the server may not have seen the
+ * reset yet).
+ */
+const GONE_AFTER_STARTTLS = `
+import socket, struct, sys, time
+port, command, how = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.makefile("rb").readline()
+s.sendall(command.encode() + b"\\r\\n")
+if how == "fin":
+    s.shutdown(socket.SHUT_WR)
+    try:
+        while s.recv(4096):
+            pass
+        print("closed")
+    except socket.timeout:
+        print("still open")
+else:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+for attempt in range(50):
+    line = socket.create_connection(("127.0.0.1", port), timeout=10).makefile("rb").readline().decode()
+    if "oo many connections" not in line:
+        break
+    time.sleep(0.1)
+print(line.split(" ")[0])
+`;
+
+Deno.test({
+  name: "a client gone right after asking for TLS, before the reply, frees its slot",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const certs = await makeTestCertificates(tempDir("pillarbox-certs-"));
+    const server = await startServer({
+      flags: [`--tls-cert=${certs.certFile}`, `--tls-key=${certs.keyFile}`, "--max-connections=1"],
+    });
+    try {
+      const cases = [
+        {
+          name: "SMTP",
+          port: server.ports.smtp!,
+          command: "EHLO client.test\r\nSTARTTLS",
+          first: "220",
+        },
+        { name: "POP3", port: server.ports.pop3!, command: "STLS", first: "+OK" },
+        { name: "IMAP", port: server.ports.imap!, command: "a STARTTLS", first: "*" },
+      ];
+      for (const row of cases) {
+        const halfClosed = await python(GONE_AFTER_STARTTLS, [row.port, row.command, "fin"]);
+        assert.deepEqual(halfClosed.trim().split("\n"), ["closed", row.first], `${row.name} FIN`);
+        const reset = await python(GONE_AFTER_STARTTLS, [row.port, row.command, "rst"]);
+        assert.equal(reset.trim(), row.first, `${row.name} reset`);
+      }
+    } finally {
+      await server.stop();
+    }
+  },
+});
