@@ -291,9 +291,22 @@ export class Connection {
     const raw = this.#handOver();
     raw.pause();
     this.#input.clear();
-    await this.drain();
+    // A peer that reads nothing more would keep the go-ahead from ever leaving.
+    if (!await this.#drainWithin(this.#handshakeDeadlineMs())) return this.#useTls(null);
     const { upgradeAsServer } = await import("./tls_upgrade.ts");
     return this.#useTls(await upgradeAsServer(raw, context, this.#handshakeDeadlineMs()));
+  }
+
+  /** `drain()` with a deadline; past it the connection is closed at once. */
+  async #drainWithin(deadlineMs: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const isDrained = await Promise.race([
+      this.drain().then(() => true),
+      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), deadlineMs)),
+    ]);
+    clearTimeout(timer);
+    if (!isDrained) this.destroy();
+    return isDrained;
   }
 
   /** Upgrades to TLS as the client (STARTTLS to a remote server). */

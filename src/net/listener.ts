@@ -118,6 +118,8 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
         conn = await server.accept();
       } catch (error) {
         if (isClosing || error instanceof Deno.errors.BadResource) return;
+        // The client reset it while it waited in the queue: take the next one at once.
+        if (isGoneBeforeAccept(error)) continue;
         failures++;
         if (performance.now() - lastWarningMs >= ACCEPT_WARN_EVERY_MS) {
           options.log.warn("conn.accept_failed", {
@@ -166,4 +168,14 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
       }
     },
   };
+}
+
+/**
+ * accept() fails for a connection its client reset or aborted while it waited in the
+ * kernel's queue (ENOTCONN, ECONNABORTED): that connection's trouble, not the listener's.
+ */
+function isGoneBeforeAccept(error: unknown): boolean {
+  return error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.ConnectionReset;
 }

@@ -23,6 +23,8 @@ export class TcpTransport implements Transport {
   readonly remotePort: number;
   readonly #conn: Deno.Conn;
   #events: TransportEvents | null = null;
+  /** The last owner that listened (`#events` is null between owners). */
+  #lastOwner: TransportEvents | null = null;
   #readBuffer: Uint8Array | null = null;
   #isReading = false;
   #isPaused = false;
@@ -58,6 +60,13 @@ export class TcpTransport implements Transport {
   }
 
   listen(events: TransportEvents | null): void {
+    if (events !== null && events !== this.#lastOwner) {
+      // A new owner is told of a FIN or close the previous one already saw: the TLS
+      // layer taking over after STARTTLS would otherwise wait for a peer long gone.
+      this.#lastOwner = events;
+      this.#isEndDelivered = false;
+      this.#isCloseDelivered = false;
+    }
     this.#events = events;
     this.#deliver();
     this.#read();

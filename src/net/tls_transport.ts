@@ -1,6 +1,7 @@
 /** A node:tls socket (over a `TransportDuplex`) as a Transport. */
 import type { TLSSocket } from "node:tls";
 import type { Transport, TransportEvents } from "./transport.ts";
+import type { TransportDuplex } from "./transport_duplex.ts";
 
 /** The TLS session's version and cipher, for Received headers and logs. */
 export interface TlsInfo {
@@ -14,19 +15,25 @@ export class TlsTransport implements Transport {
   readonly remotePort: number;
   readonly info: TlsInfo;
   readonly #socket: TLSSocket;
+  readonly #duplex: TransportDuplex;
   #detach: (() => void) | null = null;
   #isPaused = false;
   #hasOwner = false;
 
-  /** `under` is the transport the TLS runs over (it knows the peer's address). */
-  constructor(socket: TLSSocket, under: Transport) {
+  /** `duplex` carries the TLS records over the plain transport (which knows the peer's address). */
+  constructor(socket: TLSSocket, duplex: TransportDuplex) {
     this.#socket = socket;
-    this.remoteAddress = under.remoteAddress;
-    this.remotePort = under.remotePort;
+    this.#duplex = duplex;
+    this.remoteAddress = duplex.transport.remoteAddress;
+    this.remotePort = duplex.transport.remotePort;
     const cipher = socket.getCipher();
     this.info = { protocol: socket.getProtocol() ?? "TLS", cipher: cipher?.name ?? "unknown" };
     // An 'error' with no listener would throw; `close` follows it and tells the owner.
     socket.on("error", () => {});
+    // node:tls does not notice by itself that the socket under it is gone (a write to a
+    // peer that reset): without this it would go on encrypting for nobody, never closing.
+    if (duplex.destroyed) socket.destroy();
+    else duplex.once("close", () => socket.destroy());
   }
 
   get writableLength(): number {
@@ -34,11 +41,11 @@ export class TlsTransport implements Transport {
   }
 
   get isWritable(): boolean {
-    return !this.#socket.destroyed && this.#socket.writable;
+    return !this.isDestroyed && this.#socket.writable;
   }
 
   get isDestroyed(): boolean {
-    return this.#socket.destroyed;
+    return this.#socket.destroyed || this.#duplex.destroyed;
   }
 
   listen(events: TransportEvents | null): void {
@@ -76,9 +83,15 @@ export class TlsTransport implements Transport {
     this.#applyFlow();
   }
 
-  /** Input flows only to an owner that is not paused; otherwise the socket holds it. */
+  /**
+   * Input flows only to an owner that is not paused; otherwise the socket
+   * under TLS is not read either (TLS alone would read and decrypt all the
+   * peer sends, holding it in memory).
+   */
   #applyFlow(): void {
-    if (this.#isPaused || !this.#hasOwner) this.#socket.pause();
+    const isStopped = this.#isPaused || !this.#hasOwner;
+    this.#duplex.hold(isStopped);
+    if (isStopped) this.#socket.pause();
     else this.#socket.resume();
   }
 

@@ -14,11 +14,9 @@ export function upgradeAsServer(
   context: tls.SecureContext,
   deadlineMs: number,
 ): Promise<TlsTransport | null> {
-  const secure = new tls.TLSSocket(new TransportDuplex(raw), {
-    isServer: true,
-    secureContext: context,
-  });
-  return handshake(secure, "secure", raw, deadlineMs);
+  const duplex = new TransportDuplex(raw);
+  const secure = new tls.TLSSocket(duplex, { isServer: true, secureContext: context });
+  return handshake(secure, "secure", duplex, deadlineMs);
 }
 
 /** The handshake as the client; null if it fails or takes longer than `deadlineMs`. */
@@ -27,14 +25,15 @@ export function upgradeAsClient(
   options: tls.ConnectionOptions,
   deadlineMs: number,
 ): Promise<TlsTransport | null> {
-  const secure = tls.connect({ ...options, socket: new TransportDuplex(raw) });
-  return handshake(secure, "secureConnect", raw, deadlineMs);
+  const duplex = new TransportDuplex(raw);
+  const secure = tls.connect({ ...options, socket: duplex });
+  return handshake(secure, "secureConnect", duplex, deadlineMs);
 }
 
 async function handshake(
   secure: tls.TLSSocket,
   readyEvent: string,
-  raw: Transport,
+  duplex: TransportDuplex,
   deadlineMs: number,
 ): Promise<TlsTransport | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -42,11 +41,15 @@ async function handshake(
     secure.once(readyEvent, () => resolve(true));
     secure.once("error", () => resolve(false));
     secure.once("close", () => resolve(false));
+    // The peer half-closed before finishing: it can send nothing more, so the
+    // handshake cannot complete. ("end" follows whatever came before the FIN,
+    // so a handshake finished just before it is already "up".)
+    secure.once("end", () => resolve(false));
     // A peer that never completes the handshake must not hold the slot forever.
     timer = setTimeout(() => resolve(false), deadlineMs);
   });
   clearTimeout(timer);
-  if (isUp) return new TlsTransport(secure, raw);
+  if (isUp) return new TlsTransport(secure, duplex);
   secure.on("error", () => {});
   secure.destroy();
   return null;

@@ -8,11 +8,13 @@ import type { Transport } from "./transport.ts";
 
 /** Takes over `transport`'s events for as long as it lives. */
 export class TransportDuplex extends Duplex {
-  readonly #transport: Transport;
+  readonly transport: Transport;
+  /** Set while the reader above TLS takes no input: the socket is not read, whatever TLS asks. */
+  #isHeld = false;
 
   constructor(transport: Transport) {
     super({ allowHalfOpen: true });
-    this.#transport = transport;
+    this.transport = transport;
     transport.pause();
     transport.listen({
       // The transport reuses its buffer: keep a copy.
@@ -25,21 +27,33 @@ export class TransportDuplex extends Duplex {
     });
   }
 
+  /**
+   * Stops reading from the socket while the decrypted input is not being
+   * taken (node:tls reads its source whether or not its own reader is
+   * paused), and lets it go on again.
+   */
+  hold(isHeld: boolean): void {
+    if (isHeld === this.#isHeld) return;
+    this.#isHeld = isHeld;
+    if (isHeld) this.transport.pause();
+    else this.transport.resume();
+  }
+
   override _read(): void {
-    this.#transport.resume();
+    if (!this.#isHeld) this.transport.resume();
   }
 
   override _write(chunk: Uint8Array, _encoding: string, callback: () => void): void {
-    this.#transport.write(chunk, callback);
+    this.transport.write(chunk, callback);
   }
 
   override _final(callback: () => void): void {
-    this.#transport.end();
+    this.transport.end();
     callback();
   }
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
-    this.#transport.destroy();
+    this.transport.destroy();
     callback(error);
   }
 }

@@ -150,3 +150,46 @@ Deno.test("Connection: an idle time of weeks neither fires early nor spins", asy
   assert.ok(long.every((ms) => ms <= 2 ** 31 - 1), `a delay setTimeout cannot take: ${long}`);
   assert.ok(calls.length < 20, `${calls.length} timers in 100 ms`);
 });
+
+Deno.test({
+  name:
+    "Connection: a peer that stops reading before the TLS go-ahead is let go after the idle time",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const certs = await makeTestCertificates(dir);
+    const context = tls.createSecureContext({
+      cert: await Deno.readTextFile(certs.certFile),
+      key: await Deno.readTextFile(certs.keyFile),
+    });
+    const server = listenOnLoopback();
+    const peer = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const transport = await server.accept();
+    const connection = new Connection(transport, { idleTimeoutMs: 300 });
+    try {
+      // Replies the peer never reads, until the kernel takes no more of them.
+      const reply = new Uint8Array(16 * 1024).fill(0x2e);
+      while (transport.writableLength === 0) {
+        connection.write(reply);
+        connection.flush();
+        await sleep(1);
+      }
+      connection.write("220 2.0.0 Ready to start TLS\r\n");
+      const isUp = connection.startServerTls(context);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const outcome = await Promise.race([
+        isUp,
+        new Promise<string>((resolve) =>
+          timer = setTimeout(() => resolve("still waiting"), 10_000)
+        ),
+      ]);
+      clearTimeout(timer);
+      assert.equal(outcome, false, "the upgrade gives up: the peer took nothing for the idle time");
+    } finally {
+      connection.destroy();
+      peer.close();
+      server.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

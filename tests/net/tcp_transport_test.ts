@@ -160,3 +160,26 @@ Deno.test("TcpTransport: strings go out as UTF-8, ASCII or not, short or long", 
     close();
   }
 });
+
+Deno.test("TcpTransport: a new owner is told of a FIN and a close the previous owner saw", async () => {
+  const { transport, peer, close } = await pair();
+  try {
+    const first = recorder();
+    let isEnded = () => {};
+    const ended = new Promise<void>((resolve) => isEnded = resolve);
+    transport.listen({ ...first.events, end: () => (first.events.end(), isEnded()) });
+    peer.close();
+    await ended;
+    transport.listen(null);
+    const second = recorder();
+    transport.listen(second.events);
+    assert.equal(second.text(), "|end", "the FIN is told again");
+    transport.destroy();
+    assert.equal(second.text(), "|end|close");
+    const third = recorder();
+    transport.listen(third.events);
+    assert.equal(third.text(), "|close", "the close is told again");
+  } finally {
+    close();
+  }
+});
