@@ -138,7 +138,20 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
         options.log.info("conn.accept_recovered", { proto: options.name });
         isWarned = false;
       }
-      serve(conn);
+      try {
+        serve(conn);
+      } catch (error) {
+        // One connection's trouble must not stop the listener.
+        options.log.error("session.crash", {
+          proto: options.name,
+          error: error instanceof Error ? error.stack ?? error.message : String(error),
+        });
+        try {
+          conn.close();
+        } catch {
+          // Already closed.
+        }
+      }
     }
   })();
 
