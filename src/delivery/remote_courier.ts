@@ -12,6 +12,7 @@ import {
   type ClientTimeouts,
   type Credentials,
   describeReply,
+  FINAL_DOT_STAGE,
   type RecipientResult,
   sendMessage,
   SmtpClient,
@@ -150,8 +151,11 @@ export class RemoteCourier implements Courier {
           (error.kind === "refused" || error.kind === "reply");
         if (!isClean) client.abort();
         await this.pool.release(plan.key, client);
-        // A reused connection the server has quietly closed: try once more on a fresh one.
-        const isStale = error instanceof SmtpClientError && error.kind === "dropped" && isReused;
+        // A reused connection the server has quietly closed: try once more on a fresh one,
+        // unless it closed after the final dot. The message may have been taken then
+        // (RFC 5321 6.1): it waits for its next retry, so an attempt sends at most one copy.
+        const isStale = error instanceof SmtpClientError && error.kind === "dropped" && isReused &&
+          error.stage !== FINAL_DOT_STAGE;
         if (isStale && attempt === 0) continue;
         return sameOutcome(rcpts, failureOutcome(error, client.remoteMta));
       }

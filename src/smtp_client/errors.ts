@@ -23,11 +23,13 @@ export class SmtpClientError extends Error {
   readonly status: string;
   readonly isPermanent: boolean;
   readonly reply?: ServerReply;
+  /** The step it happened at, when a reply was awaited ("MAIL", "final dot", ...). */
+  readonly stage?: string;
 
   constructor(
     kind: ClientFailureKind,
     message: string,
-    options: { status: string; isPermanent?: boolean; reply?: ServerReply },
+    options: { status: string; isPermanent?: boolean; reply?: ServerReply; stage?: string },
   ) {
     super(message);
     this.name = "SmtpClientError";
@@ -35,6 +37,7 @@ export class SmtpClientError extends Error {
     this.status = options.status;
     this.isPermanent = options.isPermanent ?? false;
     this.reply = options.reply;
+    this.stage = options.stage;
   }
 
   /** A failure built from an unwanted reply: 5xx permanent, anything else transient. */

@@ -12,6 +12,9 @@ import { SmtpClientError } from "./errors.ts";
 import type { ServerReply } from "./reply_parser.ts";
 import { expectCode, readReply } from "./wire.ts";
 
+/** The wait for the reply to the final dot: a drop there may follow a message taken. */
+export const FINAL_DOT_STAGE = "final dot";
+
 /**
  * One block of message data (to the end of the line it reaches): below the
  * size at which `Connection.write` flushes by itself, so each block is sent
@@ -142,7 +145,7 @@ export async function sendMessage(
     // RFC 2920 3.1: a 354 despite no recipients gets an empty message, then the data is void.
     if (dataReply?.code === 354) {
       connection.write(encodeDataBody(new Uint8Array()));
-      await readReply(connection, { stage: "final dot", timeoutMs: t.finalDotMs });
+      await readReply(connection, { stage: FINAL_DOT_STAGE, timeoutMs: t.finalDotMs });
     }
     return results;
   }
@@ -157,7 +160,7 @@ export async function sendMessage(
   }
   expectCode(dataReply!, { stage: "DATA", low: 354, high: 354 });
   await sendBlocks(client, body);
-  const final = await readReply(connection, { stage: "final dot", timeoutMs: t.finalDotMs });
+  const final = await readReply(connection, { stage: FINAL_DOT_STAGE, timeoutMs: t.finalDotMs });
   if (final.code === 421) client.isUsable = false;
   // The reply to the final dot ends the transaction (RFC 5321 4.1.1.4): no RSET needed.
   client.isDirty = false;

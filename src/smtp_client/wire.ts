@@ -47,6 +47,7 @@ async function readReplyLines(
     if (read.kind === "eof") {
       throw new SmtpClientError("dropped", `${options.stage}: the server closed the connection`, {
         status: "4.4.2",
+        stage: options.stage,
       });
     }
     if (read.kind === "too-long") {

@@ -267,6 +267,22 @@ Deno.test("a pooled connection the server closed is replaced without a failure",
   });
 });
 
+Deno.test("a reused connection dropped after the final dot is not tried again at once (RFC 5321 6.1)", async () => {
+  await withSink({
+    // The second message's data arrives whole, then the line goes without an answer: the
+    // server may have taken it, so a second copy at once would be a duplicate.
+    script: (stage, _arg, state) =>
+      stage === "dot" && state.tx === 1 && state.connection === 0 ? "drop" : undefined,
+  }, async (courier, sink) => {
+    const first = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
+    const second = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
+    assert.equal(first.get("x@remote.test")?.kind, "delivered");
+    assert.equal(second.get("x@remote.test")?.kind, "transient");
+    assert.equal(sink.connections(), 1);
+    assert.equal(sink.commands.flat().filter((line) => line === "DATA").length, 2);
+  });
+});
+
 Deno.test("a pooled connection the server said 421 on while idle is replaced, not read as the next reply", async () => {
   await withSink({
     // In the same write as the 250 that ends the first message: a 421 and the close, so it
