@@ -2,7 +2,7 @@
  * BODY and BODYSTRUCTURE (RFC 3501 7.4.2) from a MIME tree. BODYSTRUCTURE
  * adds the extension data (MD5, disposition, language, location).
  */
-import { headerValue, type MimePart, parseParams, withoutComments } from "../mail/mod.ts";
+import { headerValue, type MimePart, parseParams, transferEncodingOf } from "../mail/mod.ts";
 import { formatEnvelope } from "./envelope.ts";
 import { nstring, parenList } from "./wire_format.ts";
 
@@ -41,8 +41,7 @@ export function formatBodyStructure(message: string, part: MimePart, isExtended:
 
 /** The Content-Transfer-Encoding mechanism, uppercased, comments left out (RFC 2045 3, 6.1). */
 function transferEncoding(header: string): string {
-  const value = headerValue(header, "content-transfer-encoding");
-  return (value === null ? "" : withoutComments(value).trim().toUpperCase()) || "7BIT";
+  return transferEncodingOf(headerValue(header, "content-transfer-encoding")).toUpperCase();
 }
 
 function formatParams(params: readonly [string, string][]): string {

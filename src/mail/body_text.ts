@@ -8,6 +8,7 @@
 import { Buffer } from "node:buffer";
 import { decodeCharset, decodeHeaderText, decodeUtf8OrLatin1 } from "./encoded_words.ts";
 import { headerValue, type MimePart, parseMimeStructure } from "./mime_structure.ts";
+import { transferEncodingOf } from "./transfer_encoding.ts";
 
 /** Undoes a Content-Transfer-Encoding; 7bit, 8bit, binary and unknown ones pass through. */
 export function decodeTransferEncoding(binary: string, encoding: string): Uint8Array {
@@ -43,7 +44,7 @@ function collect(message: string, part: MimePart, texts: string[], withHeader: b
     return;
   }
   if (part.type !== "text") return;
-  const encoding = headerValue(part.header, "content-transfer-encoding") ?? "7bit";
+  const encoding = transferEncodingOf(headerValue(part.header, "content-transfer-encoding"));
   const bytes = decodeTransferEncoding(message.slice(part.bodyStart, part.bodyEnd), encoding);
   // Unlabelled or "us-ascii" text with 8-bit bytes is usually UTF-8 in practice.
   const charset = part.params.find(([name]) => name === "charset")?.[1] ?? "us-ascii";

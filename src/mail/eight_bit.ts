@@ -16,6 +16,7 @@ import { fromLatin1, toLatin1 } from "./latin1.ts";
 import { encodeHeaderSection } from "./header_encoding.ts";
 import { parseContentType } from "./mime_structure.ts";
 import { encodeQuotedPrintable } from "./quoted_printable.ts";
+import { transferEncodingOf } from "./transfer_encoding.ts";
 
 /** What `downgradeTo7bit` converts. */
 export interface DowngradeOptions {
@@ -75,8 +76,7 @@ function convertEntity(entity: string, options: EntityOptions): string {
     headerValue(header, "content-type") ?? options.defaultType ?? "text/plain",
   );
   const mediaType = `${contentType.type}/${contentType.subtype}`;
-  const encoding = (headerValue(header, "content-transfer-encoding") ?? "7bit").trim()
-    .toLowerCase();
+  const encoding = transferEncodingOf(headerValue(header, "content-transfer-encoding"));
   if (mediaType.startsWith("multipart/")) {
     const boundary = contentType.params.find(([name]) => name === "boundary")?.[1];
     if (boundary) {

@@ -34,4 +34,4 @@ export {
   parseParams,
 } from "./mime_structure.ts";
 export type { MimePart } from "./mime_structure.ts";
-export { withoutComments } from "./mime_parameter_encoding.ts";
+export { transferEncodingOf } from "./transfer_encoding.ts";

@@ -103,6 +103,12 @@ const DOWN: { name: string; input: string; expected: string }[] = [
       "Content-Transfer-Encoding: 7bit\r\n\r\n??\r\n--b\r\n\r\nx\r\n--b--\r\n",
   },
   {
+    name: "an 8bit encoding with a comment beside it (RFC 2045 6.1) is still converted",
+    input: "MIME-Version: 1.0\r\nContent-Transfer-Encoding: 8bit (as written)\r\n\r\né\r\n",
+    expected: "MIME-Version: 1.0\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+      "=C3=A9\r\n",
+  },
+  {
     name: "a part already in base64 is left alone",
     input: "MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\n\xe9\r\n",
     expected: "MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\n\xe9\r\n",

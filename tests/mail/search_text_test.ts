@@ -120,6 +120,13 @@ const BODY_CASES: [string, string, string, boolean][] = [
     "Ünïcödé",
     true,
   ],
+  [
+    "searchableBody() decodes base64 named with a comment beside it (RFC 2045 6.1)",
+    "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: (packed) BASE64\r\n\r\n" +
+    Buffer.from("Grüße aus Köln").toString("base64") + "\r\n",
+    "Grüße",
+    true,
+  ],
 ];
 
 for (const [name, message, needle, expect] of BODY_CASES) {
