@@ -115,7 +115,15 @@ function encodeField(field: string): string {
   return foldField(name, pieces);
 }
 
-/** Unstructured text: runs of 8-bit words become encoded words, the rest stays. */
+/** An encoded word the sender wrote itself, kept as it is. */
+const ENCODED_WORD = /^=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=$/;
+
+/**
+ * Unstructured text: runs of 8-bit words become encoded words, the rest
+ * stays. Beside an encoded word already in the text, the space between the
+ * two goes inside ours: a decoder drops whitespace between encoded words
+ * (RFC 2047 6.2).
+ */
 export function encodeUnstructured(value: string): FieldPiece[] {
   const pieces: FieldPiece[] = [];
   const pattern = /([ \t]*)([^ \t]+)/g;
@@ -132,10 +140,13 @@ export function encodeUnstructured(value: string): FieldPiece[] {
     const [, space, word] = match as unknown as [string, string, string];
     last = match.index + match[0].length;
     if (!HAS_8BIT.test(word)) {
+      if (run !== null && ENCODED_WORD.test(word)) (run as { text: string }).text += space;
       flush();
       pieces.push({ space, text: word });
-    } else if (run === null) run = { space, text: word };
-    else (run as { text: string }).text += space + word;
+    } else if (run === null) {
+      const isAfterEncodedWord = ENCODED_WORD.test(pieces.at(-1)?.text ?? "");
+      run = { space, text: isAfterEncodedWord ? space + word : word };
+    } else (run as { text: string }).text += space + word;
   }
   flush();
   const trailing = value.slice(last);

@@ -15,7 +15,9 @@ export interface ConnectOptions {
 
 /** Connects; a refusal, a timeout or a failed handshake becomes a `SmtpClientError`. */
 export async function connectTo(options: ConnectOptions): Promise<Connection> {
-  const where = `${options.hostname}:${options.port}`;
+  // An IPv6 address in brackets, or its port reads as one more group (RFC 5952 6).
+  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
+  const where = `${host}:${options.port}`;
   const deadline = AbortSignal.timeout(options.timeoutMs);
   let conn: Deno.TcpConn;
   try {

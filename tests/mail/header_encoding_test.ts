@@ -33,6 +33,11 @@ const roundTrips: { name: string; input: string; readsAs: string[] }[] = [
     readsAs: ["Subject: " + "日本語のテキスト ".repeat(12) + "end"],
   },
   {
+    name: "keeps the space between an encoded word the sender wrote and 8-bit text, either side",
+    input: "Subject: =?utf-8?q?Re:?= café =?utf-8?q?ok?=\r\n",
+    readsAs: ["Subject: Re: café ok"],
+  },
+  {
     name: "treats an extension field as unstructured text",
     input: "X-Note: café\r\n",
     readsAs: ["X-Note: café"],
