@@ -185,6 +185,7 @@ export class RemoteCourier implements Courier {
     let lastError: unknown = new SmtpClientError("connect", "No address to connect to", {
       status: "4.4.1",
     });
+    let isAnyTransient = false;
     for (const target of targets) {
       const tlsMode = !isSmarthost
         ? "opportunistic"
@@ -231,6 +232,7 @@ export class RemoteCourier implements Courier {
         const isConnectFailure = (e: unknown) =>
           e instanceof SmtpClientError && e.kind === "connect";
         if (!isConnectFailure(error) || isConnectFailure(lastError)) lastError = error;
+        if (!(error instanceof SmtpClientError && error.isPermanent)) isAnyTransient = true;
         options.log.warn("smtp.connect_failed", {
           qid,
           hop: plan.key,
@@ -238,6 +240,14 @@ export class RemoteCourier implements Courier {
           error: error instanceof Error ? error.message : String(error),
         });
       }
+    }
+    // One MX refusing for good (a 554 greeting) is not the domain's last word while another
+    // only failed for now: the mail waits for that one (RFC 5321 5.1 asks to try them all).
+    if (isAnyTransient && lastError instanceof SmtpClientError && lastError.isPermanent) {
+      throw new SmtpClientError(lastError.kind, lastError.message, {
+        status: `4${lastError.status.slice(1)}`,
+        reply: lastError.reply,
+      });
     }
     throw lastError;
   }

@@ -185,3 +185,55 @@ Deno.test("MX: a 421 to STARTTLS ends that MX's session and the next MX gets the
     await sink.close();
   }
 });
+
+/** A server on 127.0.0.2:`port` that greets with 554 and closes after the client's QUIT. */
+function startNoService(port: number) {
+  const listener = Deno.listen({ hostname: "127.0.0.2", port });
+  const encoder = new TextEncoder();
+  const serve = async (conn: Deno.Conn) => {
+    await conn.write(encoder.encode("554 5.3.2 No SMTP service here\r\n"));
+    const buffer = new Uint8Array(4096);
+    while (true) {
+      const count = await conn.read(buffer);
+      if (count === null) break;
+      if (new TextDecoder().decode(buffer.subarray(0, count)).includes("QUIT")) {
+        await conn.write(encoder.encode("221 2.0.0 bye\r\n"));
+        break;
+      }
+    }
+    conn.close();
+  };
+  void (async () => {
+    for await (const conn of listener) void serve(conn).catch(() => {});
+  })().catch(() => {});
+  return { port: listener.addr.port, close: () => listener.close() };
+}
+
+const NO_SERVICE_CASES = [
+  { name: "first, the second MX refusing connections", order: ["a", "dead"], kind: "transient" },
+  { name: "second, the first MX refusing connections", order: ["dead", "a"], kind: "transient" },
+  { name: "at both MX hosts", order: ["a", "a2"], kind: "permanent" },
+];
+for (const { name, order, kind } of NO_SERVICE_CASES) {
+  Deno.test(`MX: a 554 greeting ${name}: the mail is ${kind}`, async () => {
+    const greeter = startNoService(0);
+    try {
+      const address = { a: "127.0.0.2", a2: "127.0.0.2", dead: "127.0.0.9" } as const;
+      const zones: Record<string, FakeZone> = {
+        "mx.test": {
+          mx: order.map((host, i) => ({ preference: 10 * (i + 1), exchange: `${host}.mx.test` })),
+        },
+      };
+      for (const host of order) {
+        zones[`${host}.mx.test`] = { a: [address[host as keyof typeof address]] };
+      }
+      const outcome = await mxOutcome(zones, "mx.test", greeter.port);
+      if (outcome.kind === "delivered") throw new Error("delivered to a 554 greeting");
+      assert.equal(outcome.kind, kind, JSON.stringify(outcome));
+      assert.match(outcome.reason, /554/);
+      assert.equal(outcome.status[0], kind === "transient" ? "4" : "5", outcome.status);
+    } finally {
+      greeter.close();
+    }
+  });
+}
