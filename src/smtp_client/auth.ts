@@ -46,7 +46,7 @@ export async function authenticate(
   throw new SmtpClientError(
     "refused",
     `AUTH: the server offers no mechanism we can use (${[...mechanisms].join(" ") || "none"})`,
-    { status: "5.7.4", isPermanent: false },
+    { status: "4.7.4", isPermanent: false },
   );
 }
 
