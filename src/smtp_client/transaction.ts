@@ -129,7 +129,14 @@ export async function sendMessage(
     const closing = replies.find((reply) => reply.code === 421)!;
     throw SmtpClientError.fromReply("Server closing", closing);
   }
-  expectCode(replies[0]!, { stage: "MAIL" });
+  const mailReply = replies[0]!;
+  if (mailReply.code >= 300 && replies.at(-1)?.code === 354 && replies.length === stages.length) {
+    // A broken pipelining server took DATA after refusing MAIL: end its data mode with an
+    // empty message, or the RSET that follows would be read as message text.
+    connection.write(encodeDataBody(new Uint8Array()));
+    await readReply(connection, { stage: FINAL_DOT_STAGE, timeoutMs: t.finalDotMs });
+  }
+  expectCode(mailReply, { stage: "MAIL" });
   const results = new Map<string, RecipientResult>();
   const accepted: string[] = [];
   message.rcpts.forEach((rcpt, i) => {
