@@ -23,6 +23,12 @@ export const MAX_COMMAND_LINE_OCTETS = 512;
  */
 export const MAX_MAIL_LINE_OCTETS = MAX_COMMAND_LINE_OCTETS + 26 + 14 + 10 + 500;
 const DEFAULT_MAX_ERRORS = 10;
+/**
+ * RCPT commands whose refusals do not count as errors: a server must take 100
+ * recipients (RFC 5321 4.5.3.1.8), so a message to a few unknown addresses
+ * and one good one is not cut off. Past them, guessing addresses counts.
+ */
+const FREE_RCPT_COMMANDS = 100;
 
 /** The longest line `verb` may come in (AUTH: the read limit alone, RFC 4954 4). */
 function maxLineOctets(verb: string): number {
@@ -42,6 +48,9 @@ export class SmtpSession {
   authUser: string | null = null;
   transaction: Transaction | null = null;
   #errors = 0;
+  #rcptCommands = 0;
+  /** Past the error limit: the next command is answered 421 and the session ends. */
+  #isOverErrorLimit = false;
   #isClosing = false;
   #afterReply: (() => Promise<void>) | null = null;
 
@@ -115,22 +124,27 @@ export class SmtpSession {
     read: Exclude<LineRead, { kind: "eof" } | { kind: "timeout" }>,
   ) {
     let reply: Reply;
+    let verb = "";
     try {
+      if (this.#isOverErrorLimit) throw Refusal.tooManyErrors();
       if (read.kind === "too-long") throw Refusal.lineTooLong();
-      const { verb, arg } = parseCommand(read.text);
+      const command = parseCommand(read.text);
+      verb = command.verb;
+      const arg = command.arg;
       if (read.octets + 2 > maxLineOctets(verb)) throw Refusal.lineTooLong();
       if (read.hasBareLf || read.text.includes("\r")) throw Refusal.bareLineFeed();
       if (read.text.includes("\0")) throw Refusal.syntax("NUL in command");
       // RFC 6531 3.3: UTF-8 or nothing; a U+FFFD in its place would change an address.
       if (read.hasInvalidUtf8) throw Refusal.syntax("command is not valid UTF-8");
       this.log.debug("smtp.command", { verb: /^[A-Z]{1,12}$/.test(verb) ? verb : "?" });
-      const command = COMMANDS.get(verb);
-      if (!command) throw Refusal.unknownCommand(verb);
-      if (!command.allowedIn.includes(this.stage)) throw command.outOfSequence(this);
-      reply = await command.handle(this, arg);
+      const handler = COMMANDS.get(verb);
+      if (!handler) throw Refusal.unknownCommand(verb);
+      if (!handler.allowedIn.includes(this.stage)) throw handler.outOfSequence(this);
+      if (verb === "RCPT") this.#rcptCommands++;
+      reply = await handler.handle(this, arg);
     } catch (error) {
       this.#afterReply = null;
-      reply = this.#refusalReply(error);
+      reply = this.#refusalReply(error, verb);
     }
     this.#send(reply);
     const task = this.#afterReply;
@@ -138,12 +152,19 @@ export class SmtpSession {
     if (task) await task();
   }
 
-  /** Turns anything thrown by a handler into the reply to send. */
-  #refusalReply(error: unknown): Reply {
+  /**
+   * Turns anything thrown by a handler into the reply to send. The refusal
+   * that reaches the error limit becomes the 421, except a verdict on a
+   * message (DATA, BDAT): a 552 stays final, and the next command gets the 421.
+   */
+  #refusalReply(error: unknown, verb: string): Reply {
     if (error instanceof SmtpError) {
-      if (error.isClientFault && ++this.#errors >= (this.options.maxErrors ?? DEFAULT_MAX_ERRORS)) {
+      const isFreeRcpt = verb === "RCPT" && this.#rcptCommands <= FREE_RCPT_COMMANDS;
+      const isCounted = error.isClientFault && !isFreeRcpt && !this.#isOverErrorLimit;
+      if (isCounted && ++this.#errors >= (this.options.maxErrors ?? DEFAULT_MAX_ERRORS)) {
         this.log.warn("smtp.too_many_errors", { ip: this.connection.remoteAddress });
-        return Refusal.tooManyErrors().toReply();
+        if (verb !== "DATA" && verb !== "BDAT") return Refusal.tooManyErrors().toReply();
+        this.#isOverErrorLimit = true;
       }
       return error.toReply();
     }
