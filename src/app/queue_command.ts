@@ -91,6 +91,19 @@ export async function runQueueCommand(
   return 2;
 }
 
+/** C0 controls but tab and LF, DEL and C1: what a terminal may obey rather than print. */
+const TERMINAL_CONTROL = /[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]/g;
+
+/**
+ * Text for the admin's terminal: addresses (RFC 6531 lets a quoted local
+ * part hold any non-ASCII character), remote replies and headers all come
+ * from outside, so no control character of theirs gets through. (`--json`
+ * is data for scripts and keeps the exact values.)
+ */
+function printable(text: string): string {
+  return text.replace(TERMINAL_CONTROL, "?");
+}
+
 function checkQid(qid: string): string {
   if (!/^[0-9a-z]{1,64}$/.test(qid)) throw new QueueCommandError(`Not a queue id: "${qid}"`, 2);
   return qid;
@@ -180,11 +193,11 @@ async function list(context: Context, isJson: boolean): Promise<number> {
     const entry = entryOf(context, qid);
     if (entry) entries.push(entry);
   }
-  const { out } = context.options;
   if (isJson) {
-    out(JSON.stringify(entries, null, 2));
+    context.options.out(JSON.stringify(entries, null, 2));
     return 0;
   }
+  const out = (line: string) => context.options.out(printable(line));
   for (const entry of entries) {
     out(`${entry.qid}  ${formatAge(entry.ageMs)}  ${entry.sizeBytes}B  <${entry.from}>`);
     for (const rcpt of entry.rcpts) {
@@ -217,7 +230,7 @@ async function show(context: Context, qid: string): Promise<number> {
   // Delivered meanwhile, and its file already reused for another message.
   if (envelope.qid !== qid) throw new QueueCommandError(`No message ${qid}`);
   const entry = entryOf(context, qid);
-  const { out } = context.options;
+  const out = (line: string) => context.options.out(printable(line));
   out(`Queue-ID: ${qid}`);
   out(`Sender: <${envelope.from}>`);
   out(`Source: ${envelope.source}`);
@@ -236,8 +249,7 @@ async function show(context: Context, qid: string): Promise<number> {
   }
   out("");
   const header = headerSection(bytes.subarray(messageOffset)).replace(/\r?\n$/, "");
-  // Headers come from outside senders: no control character of theirs reaches the admin's terminal.
-  out(header.replace(/\r\n/g, "\n").replace(/[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]/g, "?"));
+  out(header.replace(/\r\n/g, "\n"));
   return 0;
 }
 

@@ -2,10 +2,18 @@
  * The status page (`--http-listen`): `/` a short text summary, `/metrics`
  * Prometheus text, `/healthz` "ok". Read-only and without secrets; bind it
  * to loopback or a management network.
+ *
+ * Served on our own listener, not `Deno.serve`: that one has no connection
+ * limit nor idle timeout, and a failed accept (out of file descriptors)
+ * rejects its accept loop, which ended the whole process. Here a few
+ * connections at a time are served, the rest are told 503, a silent one is
+ * cut off, and each answer ends its connection (`Connection: close`).
  */
 import type { ListenAddress } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
+import { type Connection, startListener } from "../net/mod.ts";
 import type { Metrics } from "./metrics.ts";
+import { parseRequestHead } from "./request_head.ts";
 
 /** A running status server. */
 export interface StatusServer {
@@ -14,63 +22,137 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
+/** A monitor and an operator's curl need a handful; more only hold descriptors. */
+const MAX_CONNECTIONS = 16;
+const IDLE_TIMEOUT_MS = 10_000;
+/** Longest request line or header line, CRLF included. */
+const MAX_LINE_BYTES = 8192;
+const MAX_HEADER_LINES = 100;
+
+const REASONS: Record<number, string> = {
+  200: "OK",
+  400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  431: "Request Header Fields Too Large",
+  414: "URI Too Long",
+  503: "Service Unavailable",
+  505: "HTTP Version Not Supported",
+};
+
+interface Answer {
+  status: number;
+  body: string;
+  type?: string;
+  headers?: Record<string, string>;
+}
+
 /** Serves the status page on `address`. */
-export function startStatusServer(
+export async function startStatusServer(
   address: ListenAddress,
   options: { metrics: Metrics; hostname: string; version: string; log: Logger },
 ): Promise<StatusServer> {
-  const { metrics } = options;
-  return new Promise((resolve) => {
-    const server = Deno.serve({
-      hostname: address.hostname,
-      port: address.port,
-      onListen: ({ port }) => {
-        resolve({
-          port,
-          hostname: address.hostname,
-          close: () => server.shutdown(),
-        });
-      },
-      onError: (error) => {
-        options.log.error("http.error", {
-          error: error instanceof Error ? error.message : String(error),
-        });
-        return new Response("internal error\n", { status: 500 });
-      },
-    }, async (request) => {
-      if (request.method !== "GET" && request.method !== "HEAD") {
-        return new Response("method not allowed\n", {
-          status: 405,
-          headers: { allow: "GET, HEAD" },
-        });
-      }
-      const path = new URL(request.url).pathname;
-      // Also for HEAD: Deno.serve sends the headers (Content-Length of the GET body,
-      // RFC 9110 9.3.2 and 8.6) and drops the body itself.
-      const text = (body: string, type = "text/plain; charset=utf-8") =>
-        new Response(body, { headers: { "content-type": type } });
-      switch (path) {
-        case "/healthz":
-          return text("ok\n");
-        case "/metrics":
-          return text(await metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
-        case "/": {
-          const uptimeS = Math.round((Date.now() - metrics.startedMs) / 1000);
-          return text(
-            `Pillarbox ${options.version} on ${options.hostname}\n` +
-              `uptime ${uptimeS}s\n` +
-              `accepted ${metrics.count("msg.queued")} messages, delivered ${
-                metrics.count("msg.delivered")
-              }` +
-              ` recipients, deferred ${metrics.count("msg.deferred")}, failed ${
-                metrics.count("msg.failed")
-              }\n` +
-              "metrics: /metrics\n",
-          );
-        }
-        default:
-          return new Response("not found\n", { status: 404 });
-      }
-    });
+  const listener = await startListener(address, {
+    name: "http",
+    maxConnections: MAX_CONNECTIONS,
+    idleTimeoutMs: IDLE_TIMEOUT_MS,
+    busyLine: formatResponse({ status: 503, body: "too many connections\n" }, false),
+    log: options.log,
+    onConnection: (connection) => serveOne(connection, options),
   });
+  return { port: listener.port, hostname: listener.hostname, close: () => listener.close() };
+}
+
+/** Reads one request and answers it; the listener closes the connection after. */
+async function serveOne(
+  connection: Connection,
+  options: { metrics: Metrics; hostname: string; version: string; log: Logger },
+): Promise<void> {
+  const first = await connection.readLine(MAX_LINE_BYTES);
+  if (first.kind === "too-long") return send(connection, { status: 414, body: "" }, false);
+  if (first.kind !== "line") return;
+  const fieldLines: string[] = [];
+  while (true) {
+    const read = await connection.readLine(MAX_LINE_BYTES);
+    if (read.kind === "too-long") return send(connection, { status: 431, body: "" }, false);
+    if (read.kind !== "line") return;
+    if (read.text === "") break;
+    if (fieldLines.length >= MAX_HEADER_LINES) {
+      return send(connection, { status: 431, body: "" }, false);
+    }
+    fieldLines.push(read.text);
+  }
+  const head = parseRequestHead(first.text, fieldLines);
+  if (head.kind === "refused") return send(connection, { status: head.status, body: "" }, false);
+  const isHead = head.method === "HEAD";
+  try {
+    send(connection, await answer(head.method, head.path, options), isHead);
+  } catch (error) {
+    options.log.error("http.error", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    send(connection, { status: 500, body: "internal error\n" }, isHead);
+  }
+}
+
+function send(connection: Connection, response: Answer, isHead: boolean): void {
+  connection.write(formatResponse(response, isHead));
+}
+
+/**
+ * Status line, fields and body. A HEAD answer has the fields a GET would
+ * have, Content-Length included, and no body (RFC 9110 9.3.2, 8.6).
+ */
+function formatResponse(response: Answer, isHead: boolean): string {
+  const body = new TextEncoder().encode(response.body);
+  const fields: Record<string, string> = {
+    "Date": new Date().toUTCString(),
+    "Content-Type": response.type ?? "text/plain; charset=utf-8",
+    "Content-Length": String(body.length),
+    "Connection": "close",
+    ...response.headers,
+  };
+  let text = `HTTP/1.1 ${response.status} ${
+    REASONS[response.status] ?? "Internal Server Error"
+  }\r\n`;
+  for (const [name, value] of Object.entries(fields)) text += `${name}: ${value}\r\n`;
+  return text + "\r\n" + (isHead ? "" : response.body);
+}
+
+async function answer(
+  method: string,
+  path: string,
+  options: { metrics: Metrics; hostname: string; version: string },
+): Promise<Answer> {
+  const { metrics } = options;
+  if (method !== "GET" && method !== "HEAD") {
+    return { status: 405, body: "method not allowed\n", headers: { "Allow": "GET, HEAD" } };
+  }
+  switch (path) {
+    case "/healthz":
+      return { status: 200, body: "ok\n" };
+    case "/metrics":
+      return {
+        status: 200,
+        body: await metrics.render(),
+        type: "text/plain; version=0.0.4; charset=utf-8",
+      };
+    case "/": {
+      const uptimeS = Math.round((Date.now() - metrics.startedMs) / 1000);
+      return {
+        status: 200,
+        body: `Pillarbox ${options.version} on ${options.hostname}\n` +
+          `uptime ${uptimeS}s\n` +
+          `accepted ${metrics.count("msg.queued")} messages, delivered ${
+            metrics.count("msg.delivered")
+          }` +
+          ` recipients, deferred ${metrics.count("msg.deferred")}, failed ${
+            metrics.count("msg.failed")
+          }\n` +
+          "metrics: /metrics\n",
+      };
+    }
+    default:
+      return { status: 404, body: "not found\n" };
+  }
 }

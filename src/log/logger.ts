@@ -123,12 +123,34 @@ export class Logger {
     for (const key in all) {
       if (isSecretField(key)) all[key] = "[redacted]";
     }
-    this.#sink(this.#format === "json" ? JSON.stringify(all) : formatLogfmt(all), level);
+    this.#sink(
+      this.#format === "json" ? escapeUnicodeBreaks(JSON.stringify(all)) : formatLogfmt(all),
+      level,
+    );
   }
 }
 
-/** Values that need no quotes: no space, quote, equals sign, backslash or control character. */
-const BARE_VALUE = /^[^\s"=\\\x00-\x1f\x7f]+$/;
+/**
+ * Values that need no quotes: no space, quote, equals sign, backslash or
+ * control character (C0, DEL, C1, and the Unicode line and paragraph separators).
+ */
+const BARE_VALUE = /^[^\s"=\\\x00-\x1f\x7f-\x9f\u2028\u2029]+$/;
+/** What JSON.stringify leaves raw but a reader may split a line on or a terminal obey. */
+const UNESCAPED_BREAK = /[\x7f-\x9f\u2028\u2029]/g;
+const HAS_UNESCAPED_BREAK = /[\x7f-\x9f\u2028\u2029]/;
+
+/**
+ * Escapes DEL, the C1 controls (NEL among them) and U+2028/U+2029 in JSON
+ * text as `\uXXXX`: still the same JSON value, and one line for every reader.
+ * (In JSON output these characters can only stand inside strings.)
+ */
+function escapeUnicodeBreaks(json: string): string {
+  if (!HAS_UNESCAPED_BREAK.test(json)) return json;
+  return json.replace(
+    UNESCAPED_BREAK,
+    (char) => "\\u" + char.charCodeAt(0).toString(16).padStart(4, "0"),
+  );
+}
 
 /** Renders fields as logfmt: bare values where safe, quoted and escaped otherwise. */
 export function formatLogfmt(fields: LogFields): string {
@@ -137,7 +159,7 @@ export function formatLogfmt(fields: LogFields): string {
     const raw = fields[key];
     if (raw === undefined) continue;
     const value = raw === null ? "" : typeof raw === "string" ? raw : String(raw);
-    const text = BARE_VALUE.test(value) ? value : JSON.stringify(value);
+    const text = BARE_VALUE.test(value) ? value : escapeUnicodeBreaks(JSON.stringify(value));
     line += line === "" ? `${key}=${text}` : ` ${key}=${text}`;
   }
   return line;

@@ -133,3 +133,43 @@ Deno.test("queue show prints header control characters as ?, so a sender cannot 
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+Deno.test("queue list and show print C1 controls in addresses and remote replies as ?", async () => {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  try {
+    const spool = await openSpool(spoolDir);
+    // RFC 6531 lets a quoted local part hold any non-ASCII character, U+009B (CSI) too;
+    // a remote server's reply text is stripped of C0 controls only.
+    const from = '"\u009b2J\u009b31mx"@remote.test';
+    const rcpt = '"y\u0085z"@far.test';
+    const qid = await spool.accept({
+      envelope: { from, rcpts: [rcpt], source: "smtp" },
+      message: encoder.encode("Subject: hi\r\n\r\nbody\r\n"),
+    });
+    const state = {
+      rcpts: {
+        [rcpt]: {
+          status: "pending",
+          attempts: 1,
+          lastStatus: "4.2.0",
+          lastReason: "450 4.2.0 busy \u009d0;owned\u009c\u009b31m",
+        },
+      },
+      nextAttemptMs: Date.now() + 60_000,
+    };
+    await Deno.mkdir(join(spoolDir, "queue", "state"), { recursive: true });
+    await Deno.writeTextFile(join(spoolDir, "queue", "state", qid), JSON.stringify(state));
+    for (const words of [["list"], ["show", qid]]) {
+      const result = await queue(spoolDir, words);
+      assert.equal(result.status, 0, result.err.join("\n"));
+      const text = result.out.join("\n");
+      assert.match(text, /busy \?0;owned\?\?31m/, text);
+      assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]/, words.join(" "));
+    }
+    // For scripts, --json keeps the exact values (JSON escapes nothing here, but it is data).
+    const json = await queue(spoolDir, ["list", "--json"]);
+    assert.equal(JSON.parse(json.out.join("\n"))[0].from, from);
+  } finally {
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});

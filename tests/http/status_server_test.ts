@@ -27,3 +27,57 @@ for (const path of ["/", "/metrics", "/healthz"]) {
     }
   });
 }
+
+async function exchange(port: number, request: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode(request));
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(4096);
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    chunks.push(buffer.slice(0, n));
+  }
+  conn.close();
+  return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+}
+
+const WIRE_CASES: [string, string, RegExp][] = [
+  [
+    "a malformed request line gets 400 and the connection closed",
+    "hello\r\n\r\n",
+    /^HTTP\/1\.1 400 /,
+  ],
+  ["an HTTP/1.1 request without Host gets 400", "GET / HTTP/1.1\r\n\r\n", /^HTTP\/1\.1 400 /],
+  [
+    "a request line longer than 8 KB gets 414",
+    `GET /${"a".repeat(9000)} HTTP/1.1\r\n\r\n`,
+    /^HTTP\/1\.1 414 /,
+  ],
+  [
+    "a DELETE gets 405 with Allow",
+    "DELETE / HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 405 [^]*\r\nAllow: GET, HEAD\r\n/,
+  ],
+  [
+    "a GET of /healthz gets ok and Connection: close",
+    "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 200 OK\r\n(?:[^\r\n]+\r\n)*Connection: close\r\n(?:[^\r\n]+\r\n)*\r\nok\n$/,
+  ],
+];
+
+for (const [name, request, expected] of WIRE_CASES) {
+  Deno.test(`the status page: ${name}`, async () => {
+    const server = await startStatusServer({ hostname: "127.0.0.1", port: 0 }, {
+      metrics: new Metrics(),
+      hostname: "mx.test",
+      version: "0.0.0",
+      log: new Logger({ level: "error" }),
+    });
+    try {
+      assert.match(await exchange(server.port, request), expected);
+    } finally {
+      await server.close();
+    }
+  });
+}

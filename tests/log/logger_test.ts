@@ -15,7 +15,17 @@ const logfmtCases: { name: string; fields: LogFields; expected: string }[] = [
   { name: "an equals sign quotes", fields: { a: "k=v" }, expected: 'a="k=v"' },
   { name: "a backslash quotes", fields: { a: "a\\b" }, expected: 'a="a\\\\b"' },
   { name: "control characters are escaped", fields: { a: "x\r\ny" }, expected: 'a="x\\r\\ny"' },
-  { name: "DEL quotes", fields: { a: "x\x7f" }, expected: 'a="x\x7f"' },
+  { name: "DEL is escaped", fields: { a: "x\x7f" }, expected: 'a="x\\u007f"' },
+  {
+    name: "a C1 control (NEL) is escaped, not left bare",
+    fields: { a: "x\u0085y" },
+    expected: 'a="x\\u0085y"',
+  },
+  {
+    name: "the Unicode line and paragraph separators are escaped",
+    fields: { a: "x\u2028y\u2029z" },
+    expected: 'a="x\\u2028y\\u2029z"',
+  },
   { name: "the empty string quotes", fields: { a: "" }, expected: 'a=""' },
   { name: "null is empty", fields: { a: null }, expected: 'a=""' },
   { name: "undefined is left out", fields: { a: undefined, b: 1 }, expected: "b=1" },
@@ -99,3 +109,23 @@ Deno.test("Logger's timestamps follow the clock (one per millisecond, never a st
   assert.ok(stamps[1]! - stamps[0]! >= 4, `${stamps}`);
   assert.ok(Math.abs(Date.now() - stamps[1]!) < 1000);
 });
+
+/** Every line break a reader may split on: Python's str.splitlines(), UAX #14, editors. */
+const LINE_BREAKS = /\r\n|[\n\v\f\r\x1c-\x1e\x85\u2028\u2029]/;
+
+for (const format of ["text", "json"] as const) {
+  Deno.test(`Logger (${format}) keeps a client's Unicode line breaks and C1 controls on one line`, () => {
+    const { logger, lines } = capture(format);
+    // RFC 6531 allows any non-ASCII UTF-8 in a quoted local part: these reach msg.queued's from=.
+    const from = '"a\u0085b\u2028c\u2029d\x9be\x1cf"@remote.test';
+    logger.info("msg.queued", { from });
+    assert.equal(lines.length, 1);
+    const line = lines[0]!;
+    assert.equal(line.split(LINE_BREAKS).length, 1, `split: ${JSON.stringify(line)}`);
+    assert.doesNotMatch(line, /[\x7f-\x9f]/);
+    const parsed = format === "json"
+      ? JSON.parse(line).from
+      : JSON.parse(/ from=("(?:[^"\\]|\\.)*")$/.exec(line)![1]!);
+    assert.equal(parsed, from);
+  });
+}

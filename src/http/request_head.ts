@@ -1,0 +1,55 @@
+/**
+ * The head of an HTTP/1.1 request (RFC 9112 2-5), read strictly: the status
+ * page needs only the method and the path, and refuses the rest with the
+ * status the RFC names.
+ */
+
+/** A request head that can be answered, or the status that refuses it. */
+export type RequestHead =
+  | { kind: "request"; method: string; path: string }
+  | { kind: "refused"; status: 400 | 505 };
+
+/** RFC 9110 5.6.2 token: a method or a field name. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9112 3: method SP request-target SP HTTP-version. */
+const REQUEST_LINE = /^(\S+) (\S+) (HTTP\/\d\.\d)$/;
+
+/**
+ * Reads a request line and its header lines (without line ends). A head
+ * that is not HTTP/1.x, or an HTTP/1.1 request without Host, gets its
+ * refusal (RFC 9112 2.2, 3.2, 5.1, 5.2).
+ */
+export function parseRequestHead(requestLine: string, fieldLines: readonly string[]): RequestHead {
+  const match = REQUEST_LINE.exec(requestLine);
+  if (!match) return { kind: "refused", status: 400 };
+  const [, method = "", target = "", version = ""] = match;
+  if (!TOKEN.test(method)) return { kind: "refused", status: 400 };
+  if (version !== "HTTP/1.1" && version !== "HTTP/1.0") return { kind: "refused", status: 505 };
+  let hosts = 0;
+  for (const line of fieldLines) {
+    const colon = line.indexOf(":");
+    // No name, whitespace before the colon, or a folded line (obs-fold): 400.
+    if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) return { kind: "refused", status: 400 };
+    if (line.slice(0, colon).toLowerCase() === "host") hosts++;
+  }
+  if (hosts > 1 || (version === "HTTP/1.1" && hosts === 0)) {
+    return { kind: "refused", status: 400 };
+  }
+  const path = targetPath(target);
+  return path === null ? { kind: "refused", status: 400 } : { kind: "request", method, path };
+}
+
+/** The path of an origin-form, absolute-form or asterisk-form target (RFC 9112 3.2). */
+function targetPath(target: string): string | null {
+  if (target === "*") return "*";
+  if (target.startsWith("/")) {
+    const end = target.search(/[?#]/);
+    return end < 0 ? target : target.slice(0, end);
+  }
+  try {
+    const url = new URL(target);
+    return url.protocol === "http:" ? url.pathname : null;
+  } catch {
+    return null;
+  }
+}
