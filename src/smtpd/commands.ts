@@ -66,8 +66,10 @@ async function handleHelo(session: SmtpSession, arg: string, isEsmtp: boolean): 
   session.isEsmtp = isEsmtp;
   await session.transaction?.discardChunks();
   session.transaction = null;
+  // Reply text is printable ASCII (RFC 5321 4.2): a client's control characters are not echoed.
+  const shown = session.helo.replace(/[^\x21-\x7e]/gu, "?");
   const greeting =
-    `${session.options.hostname} Hello ${session.helo} [${session.connection.remoteAddress}]`;
+    `${session.options.hostname} Hello ${shown} [${session.connection.remoteAddress}]`;
   if (!isEsmtp) return { code: 250, lines: [greeting] };
   return { code: 250, lines: [greeting, ...ehloKeywords(session)] };
 }

@@ -54,6 +54,16 @@ Deno.test("the SMTP command set answers with the right codes", async (t) => {
       }
     });
 
+    await t.step("HELO echoes a client's name as printable ASCII only (RFC 5321 4.2)", async () => {
+      const client = await openSession(port, { helo: null });
+      try {
+        await client.send("HELO bad\x01na\u2028me\u0085.test\r\n");
+        assert.deepEqual(await client.reply(), ["250 mx.test Hello bad?na?me?.test [127.0.0.1]"]);
+      } finally {
+        client.close();
+      }
+    });
+
     await t.step("every reply of a full session carries an enhanced status code", async () => {
       const client = await openSession(port);
       const replies: string[][] = [];
