@@ -5,8 +5,7 @@
  * message on it goes through instead of its RSET being taken as text.
  */
 import assert from "node:assert/strict";
-import { RemoteCourier } from "../../src/delivery/mod.ts";
-import { MESSAGE, queued, quiet } from "./remote_courier_helpers.ts";
+import { MESSAGE, queued, routedCourier } from "./remote_courier_helpers.ts";
 
 /** Refuses the first MAIL, then behaves; DATA always gets 354. Records each command. */
 function startBrokenServer() {
@@ -61,18 +60,7 @@ function startBrokenServer() {
 
 Deno.test("after a MAIL refused with DATA taken anyway, the next message on the connection is delivered", async () => {
   const server = startBrokenServer();
-  const courier = new RemoteCourier({
-    ehloName: "out.test",
-    routes: [{ domain: "remote.test", hostname: "127.0.0.1", port: server.port }],
-    smarthost: null,
-    smarthostTls: "starttls",
-    isSmarthostTlsVerified: true,
-    smarthostCredentials: null,
-    dnsServer: null,
-    mxPort: 25,
-    log: quiet,
-    timeouts: { mailMs: 2000, rcptMs: 2000, dataInitMs: 2000, finalDotMs: 2000 },
-  });
+  const courier = routedCourier(server.port);
   try {
     const first = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
     const second = await courier.deliver(queued(MESSAGE, ["y@remote.test"]), ["y@remote.test"]);

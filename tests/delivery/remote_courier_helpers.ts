@@ -24,15 +24,17 @@ export function queued(body: string | Uint8Array, rcpts: string[], extra = {}): 
   return { envelope, bytes: all, messageOffset: line.length };
 }
 
-export async function withSink(
-  sinkOptions: SinkOptions,
-  run: (courier: RemoteCourier, sink: Awaited<ReturnType<typeof startSink>>) => Promise<void>,
-  courierOptions: Partial<RemoteCourierOptions> = {},
-): Promise<void> {
-  const sink = await startSink(sinkOptions);
-  const courier = new RemoteCourier({
+/**
+ * A courier whose route for remote.test is 127.0.0.1:`port`, with 2 s for
+ * every wait; `overrides` change any option.
+ */
+export function routedCourier(
+  port: number,
+  overrides: Partial<RemoteCourierOptions> = {},
+): RemoteCourier {
+  return new RemoteCourier({
     ehloName: "out.test",
-    routes: [{ domain: "remote.test", hostname: "127.0.0.1", port: sink.port }],
+    routes: [{ domain: "remote.test", hostname: "127.0.0.1", port }],
     smarthost: null,
     smarthostTls: "starttls",
     isSmarthostTlsVerified: true,
@@ -49,8 +51,17 @@ export async function withSink(
       dataBlockMs: 2000,
       finalDotMs: 2000,
     },
-    ...courierOptions,
+    ...overrides,
   });
+}
+
+export async function withSink(
+  sinkOptions: SinkOptions,
+  run: (courier: RemoteCourier, sink: Awaited<ReturnType<typeof startSink>>) => Promise<void>,
+  courierOptions: Partial<RemoteCourierOptions> = {},
+): Promise<void> {
+  const sink = await startSink(sinkOptions);
+  const courier = routedCourier(sink.port, courierOptions);
   try {
     await run(courier, sink);
   } finally {

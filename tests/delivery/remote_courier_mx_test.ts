@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { NextHopResolver, planHop, RemoteCourier } from "../../src/delivery/mod.ts";
 import { type FakeZone, startFakeDns } from "../e2e/fake_dns.ts";
 import { startSink } from "../e2e/smtp_sink.ts";
+import { startLineServer } from "./line_server.ts";
 import { MESSAGE, queued, quiet } from "./remote_courier_helpers.ts";
 
 async function mxOutcome(zones: Record<string, FakeZone>, domain: string, port: number) {
@@ -138,31 +139,17 @@ for (const { domain, address } of LITERAL_CASES) {
 
 /** A server on 127.0.0.2:`port` that offers STARTTLS and answers it "421 ... closing". */
 function startTlsRefuser(port: number) {
-  const listener = Deno.listen({ hostname: "127.0.0.2", port });
-  const encoder = new TextEncoder();
-  const serve = async (conn: Deno.Conn) => {
-    const say = (text: string) => conn.write(encoder.encode(text));
-    await say("220 busy.test ESMTP\r\n");
-    const buffer = new Uint8Array(4096);
-    let input = "";
-    while (true) {
-      const count = await conn.read(buffer);
-      if (count === null) break;
-      input += new TextDecoder().decode(buffer.subarray(0, count));
-      if (/^EHLO .*\r\n/m.test(input)) {
-        input = "";
-        await say("250-busy.test\r\n250 STARTTLS\r\n");
-      } else if (input.includes("STARTTLS\r\n")) {
-        await say("421 4.3.2 Too busy to start TLS, closing\r\n");
-        break;
-      }
-    }
-    conn.close();
-  };
-  void (async () => {
-    for await (const conn of listener) void serve(conn).catch(() => {});
-  })().catch(() => {});
-  return { close: () => listener.close() };
+  return startLineServer({
+    hostname: "127.0.0.2",
+    port,
+    greeting: "220 busy.test ESMTP",
+    answer: (line) =>
+      /^EHLO /i.test(line)
+        ? { reply: "250-busy.test\n250 STARTTLS" }
+        : /^STARTTLS/i.test(line)
+        ? { reply: "421 4.3.2 Too busy to start TLS, closing", close: true }
+        : {},
+  });
 }
 
 Deno.test("MX: a 421 to STARTTLS ends that MX's session and the next MX gets the message (RFC 5321 3.8)", async () => {
@@ -188,25 +175,12 @@ Deno.test("MX: a 421 to STARTTLS ends that MX's session and the next MX gets the
 
 /** A server on 127.0.0.2:`port` that greets with 554 and closes after the client's QUIT. */
 function startNoService(port: number) {
-  const listener = Deno.listen({ hostname: "127.0.0.2", port });
-  const encoder = new TextEncoder();
-  const serve = async (conn: Deno.Conn) => {
-    await conn.write(encoder.encode("554 5.3.2 No SMTP service here\r\n"));
-    const buffer = new Uint8Array(4096);
-    while (true) {
-      const count = await conn.read(buffer);
-      if (count === null) break;
-      if (new TextDecoder().decode(buffer.subarray(0, count)).includes("QUIT")) {
-        await conn.write(encoder.encode("221 2.0.0 bye\r\n"));
-        break;
-      }
-    }
-    conn.close();
-  };
-  void (async () => {
-    for await (const conn of listener) void serve(conn).catch(() => {});
-  })().catch(() => {});
-  return { port: listener.addr.port, close: () => listener.close() };
+  return startLineServer({
+    hostname: "127.0.0.2",
+    port,
+    greeting: "554 5.3.2 No SMTP service here",
+    answer: (line) => /^QUIT/i.test(line) ? { reply: "221 2.0.0 bye", close: true } : {},
+  });
 }
 
 const NO_SERVICE_CASES = [

@@ -5,25 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { maildirFiles, python, startServer, waitUntil } from "./harness.ts";
+import { HAS_PRLIMIT, withFileLimit } from "./prlimit.ts";
 import { sendWithSmtplib } from "./smtplib_send.ts";
-
-function hasPrlimit(): boolean {
-  try {
-    return new Deno.Command("prlimit", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test({
   name: "a listener out of file descriptors logs once, recovers, and then takes mail",
-  ignore: !hasPrlimit(),
+  ignore: !HAS_PRLIMIT,
   fn: async () => {
     const server = await startServer({
       users: { "bob@example.test": "pw" },
       flags: ["--max-connections=1000"],
-      wrap: ["prlimit", "--nofile=150:150"],
+      wrap: withFileLimit(150),
     });
     try {
       // More connections than descriptors; each is held open for a while, then closed.

@@ -5,23 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { python, startServer } from "./harness.ts";
-
-function hasPrlimit(): boolean {
-  try {
-    return new Deno.Command("prlimit", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
+import { HAS_PRLIMIT, withFileLimit } from "./prlimit.ts";
 
 Deno.test({
   name: "many idle connections to the status page neither kill the server nor starve SMTP",
-  ignore: !hasPrlimit(),
+  ignore: !HAS_PRLIMIT,
   fn: async () => {
     const server = await startServer({
       flags: ["--http-listen=127.0.0.1:0"],
-      wrap: ["prlimit", "--nofile=150:150"],
+      wrap: withFileLimit(150),
     });
     try {
       // More connections than the process has descriptors, all held open and silent.

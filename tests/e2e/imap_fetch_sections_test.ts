@@ -4,29 +4,7 @@
  * compared line by line with what the RFC says the server must send.
  */
 import assert from "node:assert/strict";
-import { type Server, startServer } from "./harness.ts";
-import { command } from "./imap_helpers.ts";
-import { RawClient } from "./raw_client.ts";
-
-const USERS = { "bob@example.test": "pw-bob" };
-const FLAGS = ["--insecure-auth"];
-
-/** A server with bob logged in and INBOX examined, holding `messages` (APPENDed in order). */
-async function mailboxWith(
-  messages: readonly string[],
-): Promise<{ server: Server; client: RawClient }> {
-  const server = await startServer({ users: USERS, flags: FLAGS });
-  const client = await RawClient.connect(server.ports.imap!);
-  assert.match((await client.line())!, /^\* OK /);
-  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
-  for (const [i, message] of messages.entries()) {
-    const bytes = new TextEncoder().encode(message).length;
-    const reply = await command(client, `a${i}`, `APPEND INBOX {${bytes}+}\r\n${message}`);
-    assert.match(reply.at(-1)!, new RegExp(`^a${i} OK \\[APPENDUID \\d+ ${i + 1}\\]`));
-  }
-  assert.match((await command(client, "s", "EXAMINE INBOX")).at(-1)!, /^s OK \[READ-ONLY\]/);
-  return { server, client };
-}
+import { command, mailboxWith } from "./imap_helpers.ts";
 
 Deno.test("the parts of a message that is itself message/rfc822 are numbered 1.1, 1.2", async () => {
   // RFC 3501 6.4.5: a message/rfc822 part's own parts are numbered under it, and for a
@@ -52,7 +30,7 @@ Deno.test("the parts of a message that is itself message/rfc822 are numbered 1.1
     "--in--",
     "",
   ].join("\r\n");
-  const { server, client } = await mailboxWith([message]);
+  const { server, client } = await mailboxWith([message], "EXAMINE");
   try {
     const reply = await command(
       client,
@@ -97,7 +75,7 @@ Deno.test("an empty body part is an empty literal, never one of negative size", 
     "--b--",
     "",
   ].join("\r\n");
-  const { server, client } = await mailboxWith([message]);
+  const { server, client } = await mailboxWith([message], "EXAMINE");
   try {
     const reply = await command(client, "f", "FETCH 1 (BODY.PEEK[1] BODY.PEEK[2] BODY.PEEK[3])");
     assert.deepEqual(reply, [
@@ -123,7 +101,7 @@ Deno.test("an empty body part is an empty literal, never one of negative size", 
 Deno.test("FETCH and UID FETCH with an empty item list answer BAD, not an empty FETCH response", async () => {
   // RFC 3501 9: fetch = ... "(" fetch-att *(SP fetch-att) ")", and msg-att, the response's
   // list, has at least one item too: "* 1 FETCH ()" is no valid response.
-  const { server, client } = await mailboxWith(["Subject: one\r\n\r\nbody\r\n"]);
+  const { server, client } = await mailboxWith(["Subject: one\r\n\r\nbody\r\n"], "EXAMINE");
   try {
     assert.deepEqual(await command(client, "f", "FETCH 1 ()"), [
       "f BAD Empty FETCH item list",
@@ -140,7 +118,7 @@ Deno.test("FETCH and UID FETCH with an empty item list answer BAD, not an empty 
 Deno.test("a section part number past 32 bits answers BAD, not a reply naming BODY[1e+23]", async () => {
   // RFC 3501 9: section-part = nz-number *("." nz-number), a number is an unsigned 32-bit
   // integer (as in a partial's offset); the largest one is still a part that is not there.
-  const { server, client } = await mailboxWith(["Subject: one\r\n\r\nbody\r\n"]);
+  const { server, client } = await mailboxWith(["Subject: one\r\n\r\nbody\r\n"], "EXAMINE");
   try {
     assert.deepEqual(await command(client, "f", "FETCH 1 (BODY.PEEK[99999999999999999999999])"), [
       'f BAD Invalid section "99999999999999999999999"',
@@ -162,7 +140,10 @@ Deno.test("a section part number past 32 bits answers BAD, not a reply naming BO
 Deno.test("header field names that are no atoms are quoted when the reply names the section", async () => {
   // RFC 3501 9: header-list = "(" header-fld-name *(SP header-fld-name) ")" and a
   // header-fld-name is an astring: the reply must not turn "X A" into two names or "" into none.
-  const { server, client } = await mailboxWith(["Subject: one\r\nX-A: 1\r\n\r\nbody\r\n"]);
+  const { server, client } = await mailboxWith(
+    ["Subject: one\r\nX-A: 1\r\n\r\nbody\r\n"],
+    "EXAMINE",
+  );
   try {
     const reply = await command(
       client,
@@ -187,7 +168,7 @@ Deno.test("BODYSTRUCTURE names a transfer encoding without the comment beside it
   // (6.1, a mechanism token) among them; "BASE64 (C)" would leave a client unable to decode.
   const message = "Subject: c\r\nContent-Type: text/plain\r\n" +
     "Content-Transfer-Encoding: (encoded) Base64 (for the gateway)\r\n\r\naGk=\r\n";
-  const { server, client } = await mailboxWith([message]);
+  const { server, client } = await mailboxWith([message], "EXAMINE");
   try {
     const reply = await command(client, "f", "FETCH 1 BODY");
     assert.equal(reply[0], '* 1 FETCH (BODY ("TEXT" "PLAIN" NIL NIL NIL "BASE64" 6 1))');

@@ -1,6 +1,7 @@
 /** Shared helpers for the IMAP end-to-end tests. */
-import { maildirFiles, type Server, waitUntil } from "./harness.ts";
-import type { RawClient } from "./raw_client.ts";
+import assert from "node:assert/strict";
+import { maildirFiles, type Server, startServer, waitUntil } from "./harness.ts";
+import { RawClient } from "./raw_client.ts";
 import { sendWithSmtplib } from "./smtplib_send.ts";
 
 /** Every line up to and including the one tagged `tag`. */
@@ -38,4 +39,30 @@ export async function deliver(server: Server, messages: string[]): Promise<void>
     30_000,
     "delivery",
   );
+}
+
+/**
+ * A server with bob (password "pw-bob") logged in over raw IMAP, holding
+ * `messages` APPENDed to INBOX in order, and INBOX opened with `open`
+ * (SELECT, or EXAMINE for a session that must not set flags).
+ */
+export async function mailboxWith(
+  messages: readonly string[],
+  open: "SELECT" | "EXAMINE" = "SELECT",
+): Promise<{ server: Server; client: RawClient }> {
+  const server = await startServer({
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
+  const client = await RawClient.connect(server.ports.imap!);
+  assert.match((await client.line())!, /^\* OK /);
+  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
+  for (const [i, message] of messages.entries()) {
+    const bytes = new TextEncoder().encode(message).length;
+    const reply = await command(client, `a${i}`, `APPEND INBOX {${bytes}+}\r\n${message}`);
+    assert.match(reply.at(-1)!, new RegExp(`^a${i} OK \\[APPENDUID \\d+ ${i + 1}\\]`));
+  }
+  const mode = open === "SELECT" ? /^s OK \[READ-WRITE\]/ : /^s OK \[READ-ONLY\]/;
+  assert.match((await command(client, "s", `${open} INBOX`)).at(-1)!, mode);
+  return { server, client };
 }

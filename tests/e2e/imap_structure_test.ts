@@ -3,29 +3,7 @@
  * raw sockets: each message goes in with APPEND and comes back with FETCH.
  */
 import assert from "node:assert/strict";
-import { type Server, startServer } from "./harness.ts";
-import { command } from "./imap_helpers.ts";
-import { RawClient } from "./raw_client.ts";
-
-const USERS = { "bob@example.test": "pw-bob" };
-const FLAGS = ["--insecure-auth"];
-
-/** A server with bob logged in and INBOX selected, holding `messages` (APPENDed in order). */
-async function mailboxWith(
-  messages: readonly string[],
-): Promise<{ server: Server; client: RawClient }> {
-  const server = await startServer({ users: USERS, flags: FLAGS });
-  const client = await RawClient.connect(server.ports.imap!);
-  assert.match((await client.line())!, /^\* OK /);
-  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
-  for (const [i, message] of messages.entries()) {
-    const bytes = new TextEncoder().encode(message).length;
-    const reply = await command(client, `a${i}`, `APPEND INBOX {${bytes}+}\r\n${message}`);
-    assert.match(reply.at(-1)!, new RegExp(`^a${i} OK \\[APPENDUID \\d+ ${i + 1}\\]`));
-  }
-  assert.match((await command(client, "s", "SELECT INBOX")).at(-1)!, /^s OK \[READ-WRITE\]/);
-  return { server, client };
-}
+import { command, mailboxWith } from "./imap_helpers.ts";
 
 Deno.test("a boundary and a file name with parentheses in quotes are not cut as comments", async () => {
   // RFC 2046 5.1.1 allows "(" and ")" in a boundary; inside a quoted string they are not a comment.
