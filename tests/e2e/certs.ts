@@ -4,6 +4,7 @@
  * `IP:127.0.0.1, DNS:localhost`), so clients can verify the server for real.
  * TLS tests use `ignore: !HAS_OPENSSL` to skip cleanly where openssl is absent.
  */
+import { createSecureContext, type SecureContext } from "node:tls";
 
 /** Where `makeTestCertificates` wrote the PEM files. */
 export interface TestCertificates {
@@ -115,4 +116,12 @@ export async function makeTestCertificates(
     "test-leaf.ext",
   ], dir);
   return files;
+}
+
+/** A node:tls server context serving the leaf of `certs` (for TLS run inside the test). */
+export function serverContextFor(certs: TestCertificates): SecureContext {
+  return createSecureContext({
+    cert: Deno.readTextFileSync(certs.certFile),
+    key: Deno.readTextFileSync(certs.keyFile),
+  });
 }

@@ -7,7 +7,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { Connection } from "../../src/net/mod.ts";
 import { listenOnLoopback } from "./loopback_listener.ts";
-import { HAS_OPENSSL, makeTestCertificates } from "../e2e/certs.ts";
+import { HAS_OPENSSL, makeTestCertificates, serverContextFor } from "../e2e/certs.ts";
 
 /** A connected pair: our Connection on the server side, a raw socket as its peer. */
 async function pair(idleTimeoutMs: number) {
@@ -94,10 +94,7 @@ Deno.test({
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const certs = await makeTestCertificates(dir);
-    const context = tls.createSecureContext({
-      cert: await Deno.readTextFile(certs.certFile),
-      key: await Deno.readTextFile(certs.keyFile),
-    });
+    const context = serverContextFor(certs);
     const { connection, peer, close } = await pair(600);
     try {
       // Implicit TLS: the client starts its handshake late (450 ms of the 600), then
@@ -158,10 +155,7 @@ Deno.test({
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const certs = await makeTestCertificates(dir);
-    const context = tls.createSecureContext({
-      cert: await Deno.readTextFile(certs.certFile),
-      key: await Deno.readTextFile(certs.keyFile),
-    });
+    const context = serverContextFor(certs);
     const server = listenOnLoopback();
     const peer = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
     const transport = await server.accept();

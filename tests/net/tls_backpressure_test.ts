@@ -8,10 +8,9 @@
  * reads and writes run ahead of or behind the session.
  */
 import assert from "node:assert/strict";
-import { createSecureContext } from "node:tls";
 import { Connection, OUTPUT_HIGH_WATER_BYTES } from "../../src/net/mod.ts";
 import { TcpTransport } from "../../src/net/tcp_transport.ts";
-import { HAS_OPENSSL, makeTestCertificates } from "../e2e/certs.ts";
+import { HAS_OPENSSL, makeTestCertificates, serverContextFor } from "../e2e/certs.ts";
 
 /** The Connection stops reading past 1 MB of unread input; TLS and socket buffers add a little. */
 const INPUT_BOUND_BYTES = 2 * 1024 * 1024;
@@ -47,10 +46,7 @@ function counting(conn: Deno.Conn, counts: Counts): Deno.Conn {
 async function setUp() {
   const dir = Deno.makeTempDirSync({ prefix: "pillarbox-tls-backpressure-" });
   const certs = await makeTestCertificates(dir);
-  const context = createSecureContext({
-    cert: Deno.readTextFileSync(certs.certFile),
-    key: Deno.readTextFileSync(certs.keyFile),
-  });
+  const context = serverContextFor(certs);
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const counts: Counts = { read: 0, written: 0 };
   const accepted = listener.accept();
