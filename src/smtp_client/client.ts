@@ -4,6 +4,7 @@
  * between them, then QUIT. `isUsable` turns false once the conversation
  * can no longer be trusted (a failure, a 421, a timeout).
  */
+import { isIpLiteral } from "../config/mod.ts";
 import type { Connection } from "../net/mod.ts";
 import { authenticate, type Credentials } from "./auth.ts";
 import { connectTo } from "./connect.ts";
@@ -59,7 +60,7 @@ export class SmtpClient {
     const tlsName = options.tlsName ?? options.hostname;
     const tlsOptions = {
       // SNI carries host names only (RFC 6066 3): node:tls throws on an IP address.
-      servername: isIpAddress(tlsName) ? undefined : tlsName,
+      servername: isIpLiteral(tlsName) ? undefined : tlsName,
       // The name the certificate is checked against (an IP against its IP entries,
       // RFC 6125 6.2.1); without it node:tls checks an IP hop's certificate for "localhost".
       host: tlsName,
@@ -186,9 +187,4 @@ export class SmtpClient {
     this.isUsable = false;
     this.connection.destroy();
   }
-}
-
-/** An IPv4 or IPv6 address (a host name never holds a colon), as next hops are named. */
-function isIpAddress(name: string): boolean {
-  return /^[0-9.]+$/.test(name) || name.includes(":");
 }

@@ -1,4 +1,5 @@
 /** Opening a TCP (or implicit-TLS) connection to a remote server, with a deadline. */
+import { formatHostPort } from "../config/mod.ts";
 import type { ConnectionOptions } from "node:tls";
 import { Connection } from "../net/mod.ts";
 import { TcpTransport } from "../net/tcp_transport.ts";
@@ -15,9 +16,7 @@ export interface ConnectOptions {
 
 /** Connects; a refusal, a timeout or a failed handshake becomes a `SmtpClientError`. */
 export async function connectTo(options: ConnectOptions): Promise<Connection> {
-  // An IPv6 address in brackets, or its port reads as one more group (RFC 5952 6).
-  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
-  const where = `${host}:${options.port}`;
+  const where = formatHostPort(options);
   const deadline = AbortSignal.timeout(options.timeoutMs);
   let conn: Deno.TcpConn;
   try {
