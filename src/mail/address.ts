@@ -6,6 +6,8 @@
  * The percent hack and bang paths are just characters in a local part.
  */
 
+import { utf8Length } from "./utf8_length.ts";
+
 /** A parsed mailbox: local part as it must be written on the wire, lower-cased domain. */
 export interface Mailbox {
   /** Local part in canonical form: unquoted when it is a dot-string, quoted otherwise. */
@@ -28,11 +30,6 @@ const MAX_PATH_OCTETS = 256;
 const ATEXT = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\u{10FFFF}]+$/u;
 const SUBDOMAIN =
   /^[A-Za-z0-9\u0080-\u{10FFFF}]([A-Za-z0-9\u0080-\u{10FFFF}-]*[A-Za-z0-9\u0080-\u{10FFFF}])?$/u;
-const encoder = new TextEncoder();
-
-function octets(text: string): number {
-  return encoder.encode(text).length;
-}
 
 /** True for a dot-string local part: atoms joined by single dots. */
 function isDotString(text: string): boolean {
@@ -54,9 +51,9 @@ export function isHostname(text: string): boolean {
 
 /** Parses a domain name (RFC 5321 Domain); returns it lower-cased or null. */
 export function parseDomain(text: string): string | null {
-  if (text === "" || octets(text) > MAX_DOMAIN_OCTETS) return null;
+  if (text === "" || utf8Length(text) > MAX_DOMAIN_OCTETS) return null;
   const labels = text.split(".");
-  if (!labels.every((label) => SUBDOMAIN.test(label) && octets(label) <= 63)) return null;
+  if (!labels.every((label) => SUBDOMAIN.test(label) && utf8Length(label) <= 63)) return null;
   return text.toLowerCase();
 }
 
@@ -145,7 +142,7 @@ export function parseMailbox(text: string): Mailbox | { error: string } {
   if (!parts) return { error: "address must be local@domain" };
   const local = parseLocalPart(parts.local);
   if (typeof local !== "string") return local;
-  if (octets(local) > MAX_LOCAL_OCTETS) return { error: "local part too long" };
+  if (utf8Length(local) > MAX_LOCAL_OCTETS) return { error: "local part too long" };
   const domain = parts.domain.startsWith("[")
     ? parseAddressLiteral(parts.domain)
     : parseDomain(parts.domain);
@@ -163,7 +160,7 @@ export function parsePath(
   options: { allowNull: boolean },
 ): ParsedPath | { error: string } {
   // RFC 5321 4.5.3.1.3: the 256 octets include the angle brackets.
-  if (octets(text) > MAX_PATH_OCTETS) return { error: "path too long" };
+  if (utf8Length(text) > MAX_PATH_OCTETS) return { error: "path too long" };
   if (!text.startsWith("<") || !text.endsWith(">")) return { error: "address must be in <>" };
   let inner = text.slice(1, -1);
   if (inner === "") {
