@@ -61,3 +61,21 @@ Deno.test("a damaged state file is logged and its message still delivered, not d
     await sink.close();
   }
 });
+
+Deno.test("queue list names a damaged queue file on stderr instead of leaving it out unseen", async () => {
+  const spoolDir = tempDir();
+  const flags = [`--spool-dir=${spoolDir}`, "--domains=example.test", "--hostname=mx.test"];
+  const sent = await runCli(["sendmail", "-f", "a@example.test", "b@remote.test", ...flags], {
+    stdin: "Subject: fine\n\nbody\n",
+  });
+  assert.equal(sent.code, 0, sent.stderr);
+  await Deno.writeTextFile(`${spoolDir}/queue/msg/broken2`, 'PBQ1 {"qid":"broken2","fr');
+  for (const format of [[], ["--json"]]) {
+    const listed = await runCli(["queue", "list", ...format, ...flags]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stderr, /broken2: damaged queue file/);
+    assert.doesNotMatch(listed.stdout, /broken2/);
+  }
+  const text = await runCli(["queue", "list", ...flags]);
+  assert.match(text.stdout, /^1 message in the queue$/m);
+});
