@@ -109,11 +109,24 @@ function checkQid(qid: string): string {
   return qid;
 }
 
-function entryOf(context: Context, qid: string): QueueEntry | null {
+/**
+ * A queued message's entry; null when it is gone, or when its file cannot
+ * be read as a queue file. `onDamaged` hears of the latter only when the
+ * file still has its name: a file renamed away meanwhile was finished and
+ * may already hold the next message, while one still in `msg/` is damaged
+ * (the server sets it aside in failed/ at its next attempt).
+ */
+function entryOf(
+  context: Context,
+  qid: string,
+  onDamaged?: (reason: string) => void,
+): QueueEntry | null {
+  const path = join(context.spool.msgDir, qid);
   let bytes: Uint8Array;
   let sizeBytes: number;
+  let ino: number | null;
   try {
-    ({ bytes, sizeBytes } = readHead(join(context.spool.msgDir, qid)));
+    ({ bytes, sizeBytes, ino } = readHead(path));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
@@ -121,7 +134,10 @@ function entryOf(context: Context, qid: string): QueueEntry | null {
   let envelope: Envelope;
   try {
     envelope = decodeQueueFile(bytes).envelope;
-  } catch {
+  } catch (error) {
+    if (onDamaged && ino !== null && inodeOf(path) === ino) {
+      onDamaged(error instanceof Error ? error.message : String(error));
+    }
     return null;
   }
   // The server may have finished this message and written another one over
@@ -148,10 +164,10 @@ function entryOf(context: Context, qid: string): QueueEntry | null {
  * free, and each pooled call cost more than the read (`queue list` of 20,000
  * messages took 5 s).
  */
-function readHead(path: string): { bytes: Uint8Array; sizeBytes: number } {
+function readHead(path: string): { bytes: Uint8Array; sizeBytes: number; ino: number | null } {
   const file = Deno.openSync(path, { read: true });
   try {
-    const sizeBytes = file.statSync().size;
+    const { size: sizeBytes, ino } = file.statSync();
     const parts: Uint8Array[] = [];
     const buffer = new Uint8Array(64 * 1024);
     while (true) {
@@ -166,9 +182,18 @@ function readHead(path: string): { bytes: Uint8Array; sizeBytes: number } {
       bytes.set(part, offset);
       offset += part.length;
     }
-    return { bytes, sizeBytes };
+    return { bytes, sizeBytes, ino };
   } finally {
     file.close();
+  }
+}
+
+/** The inode `path` names now, or null when it names none. */
+function inodeOf(path: string): number | null {
+  try {
+    return Deno.lstatSync(path).ino;
+  } catch {
+    return null;
   }
 }
 
@@ -190,7 +215,10 @@ export function formatAge(ms: number): string {
 async function list(context: Context, isJson: boolean): Promise<number> {
   const entries: QueueEntry[] = [];
   for (const qid of await context.spool.list()) {
-    const entry = entryOf(context, qid);
+    const entry = entryOf(context, qid, (reason) =>
+      context.options.err(
+        printable(`pillarbox queue: ${qid}: damaged queue file, not listed: ${reason}`),
+      ));
     if (entry) entries.push(entry);
   }
   if (isJson) {

@@ -4,7 +4,7 @@
  * (source "bounce"), and files undeliverable bounces in the failed folder.
  */
 import type { Logger } from "../log/mod.ts";
-import { buildDsn, type DsnRecipient } from "../mail/mod.ts";
+import { buildDsn, type DsnRecipient, startsWithBodyText } from "../mail/mod.ts";
 import { HELD_PREFIX, moveToFailed, type QueuedMessage, type Spool } from "../spool/mod.ts";
 import type { QueueState } from "./queue_state.ts";
 
@@ -22,15 +22,43 @@ export interface BouncerOptions {
   resolveRecipients?: (address: string) => Promise<string[]>;
 }
 
-/** The header section of a queued message (without the blank line). */
+/**
+ * The most of the original's header section a notice returns (a header
+ * section may be as big as the message may be; the notice tells, it does
+ * not return the mail).
+ */
+export const MAX_NOTICE_HEADER_BYTES = 128 * 1024;
+
+/**
+ * The header section of a queued message (without the blank line) for a
+ * notice's text/rfc822-headers part (RFC 6522): up to the blank line, or up
+ * to the first line that is neither a header field nor its continuation (a
+ * message that never had the blank line, whose body must not come back as
+ * "headers"), cut at a field boundary once it passes
+ * MAX_NOTICE_HEADER_BYTES.
+ */
 export function originalHeaders(message: QueuedMessage): Uint8Array {
   const body = message.bytes.subarray(message.messageOffset);
-  for (let i = 0; i < body.length - 1; i++) {
-    if (body[i] !== 10) continue;
-    if (body[i + 1] === 10) return body.subarray(0, i + 1);
-    if (body[i + 1] === 13 && body[i + 2] === 10) return body.subarray(0, i + 1);
+  /** Where the last whole field that fits ends. */
+  let kept = 0;
+  let lineStart = 0;
+  while (lineStart < body.length) {
+    const lf = body.indexOf(10, lineStart);
+    const lineEnd = lf < 0 ? body.length : lf + 1;
+    const first = body[lineStart];
+    const isContinuation = lineStart > 0 && (first === 32 || first === 9);
+    if (!isContinuation) {
+      // A field starts here (or the section ends): every field before it is whole.
+      if (lineStart > MAX_NOTICE_HEADER_BYTES) return body.subarray(0, kept);
+      kept = lineStart;
+      if (startsWithBodyText(body.subarray(lineStart, lineEnd))) return body.subarray(0, kept);
+      if (first === 10 || (first === 13 && body[lineStart + 1] === 10)) {
+        return body.subarray(0, kept);
+      }
+    }
+    lineStart = lineEnd;
   }
-  return body;
+  return body.subarray(0, lineStart > MAX_NOTICE_HEADER_BYTES ? kept : lineStart);
 }
 
 /** A notice queued held: it goes out once the runner has recorded it (`Spool.release`). */

@@ -4,6 +4,7 @@
  * No state file means no attempt yet: every recipient is pending.
  */
 import { join } from "node:path";
+import type { Logger } from "../log/mod.ts";
 import { type SpareFiles, writeFileAtomic } from "../spool/mod.ts";
 
 /** Where one recipient stands. */
@@ -38,6 +39,16 @@ export function initialState(rcpts: readonly string[]): QueueState {
   return state;
 }
 
+const STATUSES: readonly string[] = ["pending", "delivered", "failed"];
+
+/** Whether `entry` is a recipient state this server could have written. */
+function isRecipientState(entry: unknown): entry is RecipientState {
+  if (entry === null || typeof entry !== "object") return false;
+  const { status, attempts } = entry as Partial<RecipientState>;
+  return typeof status === "string" && STATUSES.includes(status) &&
+    typeof attempts === "number";
+}
+
 /** Reads and writes state files in one directory. */
 export class QueueStateStore {
   readonly dir: string;
@@ -61,11 +72,17 @@ export class QueueStateStore {
   /** The state file text `dueAtMs` just read, for the `load` of the same message. */
   #peeked: { qid: string; text: string | null } | null = null;
 
-  /** `spares`: where removed state files go (see SpareFiles); without it they are deleted. */
-  constructor(options: { spoolDir: string; spares?: SpareFiles | null }) {
+  readonly #log: Logger | null;
+
+  /**
+   * `spares`: where removed state files go (see SpareFiles); without it they
+   * are deleted. `log`: where a damaged state file is reported.
+   */
+  constructor(options: { spoolDir: string; spares?: SpareFiles | null; log?: Logger }) {
     this.dir = join(options.spoolDir, "queue", "state");
     this.#tmpDir = join(options.spoolDir, "queue", "tmp");
     this.#spares = options.spares ?? null;
+    this.#log = options.log ?? null;
   }
 
   /** Notes that `qid` was just accepted here and has no state file yet. */
@@ -79,7 +96,9 @@ export class QueueStateStore {
 
   /**
    * The saved state (or the last one whose save failed), or the initial one
-   * if none was saved (or it is unreadable).
+   * if none was saved. A damaged file (not JSON, or a recipient entry that
+   * is no state) is logged, and what it cannot say counts as pending: a
+   * recipient may get a second copy, but none is dropped unsent.
    */
   load(qid: string, rcpts: readonly string[]): QueueState {
     const unsaved = this.#unsaved.get(qid);
@@ -87,19 +106,35 @@ export class QueueStateStore {
     const text = this.#peeked?.qid === qid ? this.#peeked.text : this.#readText(qid);
     this.#peeked = null;
     if (text === null) return initialState(rcpts);
+    let saved: Partial<QueueState> | null;
     try {
-      const saved = JSON.parse(text) as QueueState;
-      const state = initialState(rcpts);
-      for (const rcpt of rcpts) {
-        const entry = saved.rcpts?.[rcpt];
-        if (entry) state.rcpts[rcpt] = entry;
-      }
-      state.nextAttemptMs = typeof saved.nextAttemptMs === "number" ? saved.nextAttemptMs : 0;
-      state.isDelayNoticeSent = saved.isDelayNoticeSent;
-      return state;
-    } catch {
+      saved = JSON.parse(text) as Partial<QueueState> | null;
+    } catch (error) {
+      this.#reportDamage(qid, `not JSON: ${(error as Error).message}`);
       return initialState(rcpts);
     }
+    if (saved === null || typeof saved !== "object") {
+      this.#reportDamage(qid, "not a state object");
+      return initialState(rcpts);
+    }
+    const state = initialState(rcpts);
+    const damaged: string[] = [];
+    for (const rcpt of rcpts) {
+      const entry: unknown = saved.rcpts?.[rcpt];
+      if (entry === undefined) continue;
+      if (isRecipientState(entry)) state.rcpts[rcpt] = entry;
+      else damaged.push(rcpt);
+    }
+    if (damaged.length > 0) {
+      this.#reportDamage(qid, `no usable state for ${damaged.join(", ")}: counted as pending`);
+    }
+    state.nextAttemptMs = typeof saved.nextAttemptMs === "number" ? saved.nextAttemptMs : 0;
+    state.isDelayNoticeSent = saved.isDelayNoticeSent;
+    return state;
+  }
+
+  #reportDamage(qid: string, reason: string): void {
+    this.#log?.error("queue.state_damaged", { qid, file: join(this.dir, qid), reason });
   }
 
   /** The state as saved on disk (not the one in memory), or null if none is (or it is unreadable). */

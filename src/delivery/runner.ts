@@ -99,6 +99,7 @@ export class DeliveryRunner {
     this.#states = new QueueStateStore({
       spoolDir: options.spoolDir,
       spares: options.spool.spares,
+      log: options.log,
     });
     this.#bouncer = new Bouncer({
       spool: options.spool,

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { initialState, type QueueState, QueueStateStore } from "../../src/delivery/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
 
 /** Removes the temporary spool under `store`. */
 async function dispose(store: QueueStateStore): Promise<void> {
@@ -126,3 +127,47 @@ Deno.test("QueueStateStore: a load after a save sees the save, not a text read b
   assert.equal(store.dueAtMs("Q6"), 1_800_000);
   await dispose(store);
 });
+
+const DAMAGED: { name: string; file: string; expected: QueueState["rcpts"] }[] = [
+  {
+    name: "a state file cut short counts as none",
+    file: JSON.stringify(tried).slice(0, 40),
+    expected: initialState(RCPTS).rcpts,
+  },
+  {
+    name: "a recipient entry with no known status is pending, the others as saved",
+    file: JSON.stringify({
+      rcpts: {
+        "a@remote.test": { status: "sent", attempts: 1 },
+        "b@remote.test": tried.rcpts["b@remote.test"],
+      },
+      nextAttemptMs: 0,
+    }),
+    expected: {
+      "a@remote.test": { status: "pending", attempts: 0 },
+      "b@remote.test": tried.rcpts["b@remote.test"]!,
+    },
+  },
+  {
+    name: "a recipient entry that is no object is pending",
+    file: '{"rcpts": {"a@remote.test": "delivered"}, "nextAttemptMs": 0}',
+    expected: initialState(RCPTS).rcpts,
+  },
+];
+
+for (const { name, file, expected } of DAMAGED) {
+  Deno.test(`QueueStateStore.load: ${name}, and the damage is logged`, async () => {
+    const lines: string[] = [];
+    const spoolDir = await Deno.makeTempDir({ prefix: "pb-state-" });
+    const store = new QueueStateStore({
+      spoolDir,
+      log: new Logger({ level: "info", format: "text", sink: (line) => lines.push(line) }),
+    });
+    await store.open();
+    await Deno.writeTextFile(join(store.dir, "Q7"), file);
+    assert.deepEqual(store.load("Q7", RCPTS).rcpts, expected);
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(lines[0]!, /level=error event=queue\.state_damaged qid=Q7 /);
+    await Deno.remove(spoolDir, { recursive: true });
+  });
+}

@@ -1,6 +1,10 @@
-/** A damaged queue file is set aside once with its reason, never retried in a loop. */
+/**
+ * A damaged queue file is set aside once with its reason, never retried in a
+ * loop; a damaged state file is said in the log and costs no recipient.
+ */
 import assert from "node:assert/strict";
-import { startServer, tempDir } from "./harness.ts";
+import { runCli, startServer, tempDir, waitUntil } from "./harness.ts";
+import { startSink } from "./smtp_sink.ts";
 
 Deno.test("a queue file that cannot be read goes to failed/ with a reason, and the server goes on", async () => {
   const spoolDir = tempDir();
@@ -23,4 +27,55 @@ Deno.test("a queue file that cannot be read goes to failed/ with a reason, and t
   } finally {
     await server.stop();
   }
+});
+
+Deno.test("a damaged state file is logged and its message still delivered, not dropped", async () => {
+  const spoolDir = tempDir();
+  const sink = await startSink();
+  const flags = [`--spool-dir=${spoolDir}`, "--domains=example.test", "--hostname=mx.test"];
+  const sent = await runCli(["sendmail", "-f", "a@example.test", "b@remote.test", ...flags], {
+    stdin: "Subject: state damaged\n\nbody\n",
+  });
+  assert.equal(sent.code, 0, sent.stderr);
+  const [qid] = [...Deno.readDirSync(`${spoolDir}/queue/msg`)].map((entry) => entry.name);
+  await Deno.mkdir(`${spoolDir}/queue/state`, { recursive: true });
+  // A recipient entry no version of the server writes: its status is no status.
+  await Deno.writeTextFile(
+    `${spoolDir}/queue/state/${qid}`,
+    JSON.stringify({
+      rcpts: { "b@remote.test": { status: "sent", attempts: 1 } },
+      nextAttemptMs: 0,
+    }),
+  );
+  const server = await startServer({
+    spoolDir,
+    flags: [`--route=remote.test=127.0.0.1:${sink.port}`],
+  });
+  try {
+    const line = await server.waitForLog(/event=queue\.state_damaged /);
+    assert.match(line, new RegExp(`level=error .*qid=${qid}`));
+    await waitUntil(() => sink.transactions.length === 1, 10_000, "the message delivered");
+    assert.deepEqual(sink.transactions[0]!.rcpts, ["b@remote.test"]);
+  } finally {
+    await server.stop();
+    await sink.close();
+  }
+});
+
+Deno.test("queue list names a damaged queue file on stderr instead of leaving it out unseen", async () => {
+  const spoolDir = tempDir();
+  const flags = [`--spool-dir=${spoolDir}`, "--domains=example.test", "--hostname=mx.test"];
+  const sent = await runCli(["sendmail", "-f", "a@example.test", "b@remote.test", ...flags], {
+    stdin: "Subject: fine\n\nbody\n",
+  });
+  assert.equal(sent.code, 0, sent.stderr);
+  await Deno.writeTextFile(`${spoolDir}/queue/msg/broken2`, 'PBQ1 {"qid":"broken2","fr');
+  for (const format of [[], ["--json"]]) {
+    const listed = await runCli(["queue", "list", ...format, ...flags]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stderr, /broken2: damaged queue file/);
+    assert.doesNotMatch(listed.stdout, /broken2/);
+  }
+  const text = await runCli(["queue", "list", ...flags]);
+  assert.match(text.stdout, /^1 message in the queue$/m);
 });
