@@ -180,6 +180,7 @@ async function rename(session: ImapSession, cursor: CommandCursor): Promise<Done
   if (await folderExists(accountDir(session), to)) {
     throw no("Mailbox already exists", "ALREADYEXISTS");
   }
+  await checkSubfolderTargets(session, from, to);
   deselectIfInside(session, from, { isSubtree: true });
   await folderOp(() => session.options.mailboxes.renameFolder(session.user as string, from, to));
   const subscriptions = await readSubscriptions(accountDir(session));
@@ -189,6 +190,21 @@ async function rename(session: ImapSession, cursor: CommandCursor): Promise<Done
   await writeSubscriptions(accountDir(session), moved);
   session.log.info("imap.rename", { from, to });
   return {};
+}
+
+/**
+ * RENAME moves the subfolders too, and must not stop half way: each one's
+ * new name must be allowed and free before anything is renamed.
+ */
+async function checkSubfolderTargets(session: ImapSession, from: string, to: string) {
+  const dir = accountDir(session);
+  for (const child of await listFolders(dir)) {
+    if (!child.startsWith(from + DELIMITER)) continue;
+    const target = toFolder(to + child.slice(from.length));
+    if (await folderExists(dir, target)) {
+      throw no(`Mailbox ${target} already exists`, "ALREADYEXISTS");
+    }
+  }
 }
 
 /** Leaves the selected folder if DELETE or RENAME is about to take it away, saying so with CLOSED. */
