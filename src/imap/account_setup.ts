@@ -19,7 +19,7 @@ export async function prepareAccount(mailboxes: Mailboxes, account: string): Pro
     const mailbox = await mailboxes.openMailbox(account, folder, { create: true });
     mailbox.release();
   }
-  await writeSubscriptions(dir, [INBOX, ...SPECIAL_USE.keys()]);
+  await updateSubscriptions(dir, (names) => [INBOX, ...SPECIAL_USE.keys(), ...names]);
   await Deno.writeFile(marker, new Uint8Array(), { mode: 0o600 });
 }
 
@@ -34,8 +34,32 @@ export async function readSubscriptions(accountDir: string): Promise<string[]> {
   }
 }
 
-/** Replaces the subscriptions (atomically). */
-export async function writeSubscriptions(
+/** Subscription changes in progress, by account directory (each waits for the one before). */
+const updates = new Map<string, Promise<void>>();
+
+/**
+ * Changes the subscriptions: `change` gets the current names and returns
+ * the new ones (it may throw to refuse). Changes to one account run one at
+ * a time, so sessions subscribing at once never write over each other.
+ */
+export function updateSubscriptions(
+  accountDir: string,
+  change: (names: string[]) => readonly string[],
+): Promise<void> {
+  const previous = updates.get(accountDir) ?? Promise.resolve();
+  const result = previous.then(async () => {
+    await writeSubscriptions(accountDir, change(await readSubscriptions(accountDir)));
+  });
+  const settled = result.then(() => {}, () => {});
+  updates.set(accountDir, settled);
+  settled.then(() => {
+    if (updates.get(accountDir) === settled) updates.delete(accountDir);
+  });
+  return result;
+}
+
+/** Replaces the subscriptions (atomically); see `updateSubscriptions`. */
+async function writeSubscriptions(
   accountDir: string,
   names: readonly string[],
 ): Promise<void> {

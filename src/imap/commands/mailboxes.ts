@@ -4,7 +4,7 @@
  * RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, NAMESPACE.
  */
 import { FolderError, folderExists, INBOX, listFolders } from "../../mailbox/mod.ts";
-import { readSubscriptions, writeSubscriptions } from "../account_setup.ts";
+import { readSubscriptions, updateSubscriptions } from "../account_setup.ts";
 import { bad, no } from "../errors.ts";
 import { DELIMITER, patternMatcher, specialUse, toFolder } from "../folder_names.ts";
 import type { CommandCursor } from "../parser.ts";
@@ -183,11 +183,13 @@ async function rename(session: ImapSession, cursor: CommandCursor): Promise<Done
   await checkSubfolderTargets(session, from, to);
   deselectIfInside(session, from, { isSubtree: true });
   await folderOp(() => session.options.mailboxes.renameFolder(session.user as string, from, to));
-  const subscriptions = await readSubscriptions(accountDir(session));
-  const moved = subscriptions.map((name) =>
-    name === from || name.startsWith(from + DELIMITER) ? to + name.slice(from.length) : name
+  await updateSubscriptions(
+    accountDir(session),
+    (names) =>
+      names.map((name) =>
+        name === from || name.startsWith(from + DELIMITER) ? to + name.slice(from.length) : name
+      ),
   );
-  await writeSubscriptions(accountDir(session), moved);
   session.log.info("imap.rename", { from, to });
   return {};
 }
@@ -236,7 +238,7 @@ async function subscribe(session: ImapSession, cursor: CommandCursor): Promise<D
   cursor.end();
   const dir = accountDir(session);
   if (!(await folderExists(dir, folder))) throw no("No such mailbox", "NONEXISTENT");
-  await writeSubscriptions(dir, [...(await readSubscriptions(dir)), folder]);
+  await updateSubscriptions(dir, (names) => [...names, folder]);
   return {};
 }
 
@@ -244,10 +246,11 @@ async function unsubscribe(session: ImapSession, cursor: CommandCursor): Promise
   const name = cursor.astring();
   cursor.end();
   const dir = accountDir(session);
-  const subscriptions = await readSubscriptions(dir);
   const folder = name.toUpperCase() === INBOX ? INBOX : name;
-  if (!subscriptions.includes(folder)) throw no("Not subscribed", "NONEXISTENT");
-  await writeSubscriptions(dir, subscriptions.filter((entry) => entry !== folder));
+  await updateSubscriptions(dir, (names) => {
+    if (!names.includes(folder)) throw no("Not subscribed", "NONEXISTENT");
+    return names.filter((entry) => entry !== folder);
+  });
   return {};
 }
 
