@@ -60,3 +60,44 @@ Deno.test("SUBSCRIBE and UNSUBSCRIBE from many sessions at once all take effect"
     await server.stop();
   }
 });
+
+Deno.test("LSUB with % names the unsubscribed parent of a subscribed folder, \\Noselect", async () => {
+  // RFC 3501 6.3.9: "foo/bar" subscribed, "foo" not: LSUB "%" MUST return foo with \Noselect.
+  const server = await startServer({
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    for (
+      const line of [
+        "CREATE Lists",
+        "CREATE Lists.Deno",
+        "SUBSCRIBE Lists.Deno",
+        "CREATE Loose.Ends",
+        "SUBSCRIBE Loose.Ends",
+      ]
+    ) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK/);
+    }
+    const top = await command(client, "a", 'LSUB "" "L%"');
+    assert.deepEqual(top, [
+      '* LSUB (\\Noselect \\HasChildren) "." Lists',
+      '* LSUB (\\Noselect \\HasChildren) "." Loose',
+      "a OK LSUB completed",
+    ]);
+    // "*" reaches the subscribed names themselves: no parent is added.
+    const all = await command(client, "b", 'LSUB "" "L*"');
+    assert.deepEqual(all, [
+      '* LSUB (\\HasNoChildren) "." Lists.Deno',
+      '* LSUB (\\HasNoChildren) "." Loose.Ends',
+      "b OK LSUB completed",
+    ]);
+    // LIST (SUBSCRIBED) without RECURSIVEMATCH lists subscribed names only (RFC 5258 3).
+    const list = await command(client, "d", 'LIST (SUBSCRIBED) "" "L%"');
+    assert.deepEqual(list, ["d OK LIST completed"]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

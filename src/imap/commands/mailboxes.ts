@@ -111,11 +111,12 @@ async function sendList(
   if (request.isSubscribedOnly) { for (const name of subscribed) names.add(name); }
   const matchers = request.patterns.map((pattern) => patternMatcher(request.reference + pattern));
   const isMatch = (name: string) => matchers.some((matches) => matches(name));
-  // With RECURSIVEMATCH, a parent whose subscribed descendant the pattern does not reach.
-  const isSubscribedAbove = (name: string) =>
-    request.isRecursiveMatch && request.isSubscribedOnly &&
+  // A parent whose subscribed descendant the pattern does not reach ("%" stopped short).
+  const hasSubscribedBelow = (name: string) =>
     [...subscribed].some((other) => other.startsWith(name + DELIMITER) && !isMatch(other));
-  if (request.isRecursiveMatch) {
+  // RFC 3501 6.3.9: LSUB "%" MUST name such a parent, unsubscribed, as \Noselect.
+  const isLsub = request.verb === "LSUB";
+  if (request.isRecursiveMatch || isLsub) {
     for (const name of subscribed) {
       const levels = name.split(DELIMITER);
       for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join(DELIMITER));
@@ -123,15 +124,22 @@ async function sendList(
   }
   for (const name of [...names].sort()) {
     if (!isMatch(name)) continue;
-    const hasChildInfo = isSubscribedAbove(name);
-    if (request.isSubscribedOnly && !subscribed.has(name) && !hasChildInfo) continue;
+    // With RECURSIVEMATCH, that parent is listed with CHILDINFO (RFC 5258 3.5).
+    const hasChildInfo = request.isRecursiveMatch && request.isSubscribedOnly &&
+      hasSubscribedBelow(name);
+    const isLsubParent = isLsub && !subscribed.has(name) && hasSubscribedBelow(name);
+    if (request.isSubscribedOnly && !subscribed.has(name) && !hasChildInfo && !isLsubParent) {
+      continue;
+    }
     const special = specialUse(name);
     if (request.isSpecialUseOnly && special === null) continue;
     const attributes: string[] = [];
     const hasChildren = [...names].some((other) => other.startsWith(name + DELIMITER));
     // A name listed only for its subscription is \NonExistent in LIST (RFC 5258 3.4).
     const isGone = !existing.has(name) && !parents.has(name) && request.verb === "LIST";
-    if (!existing.has(name)) attributes.push(isGone ? "\\NonExistent" : "\\Noselect");
+    if (!existing.has(name) || isLsubParent) {
+      attributes.push(isGone ? "\\NonExistent" : "\\Noselect");
+    }
     attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (special !== null) attributes.push(special);
     if (request.returnSubscribed && subscribed.has(name)) attributes.push("\\Subscribed");
