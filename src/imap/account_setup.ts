@@ -34,8 +34,28 @@ export async function readSubscriptions(accountDir: string): Promise<string[]> {
   }
 }
 
-/** Subscription changes in progress, by account directory (each waits for the one before). */
-const updates = new Map<string, Promise<void>>();
+/** Work queued per account directory and kind: each task waits for the one before. */
+const queues = new Map<string, Promise<void>>();
+
+/** Runs `task` after every earlier task queued under `key`. */
+function queued<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const result = (queues.get(key) ?? Promise.resolve()).then(task);
+  const settled = result.then(() => {}, () => {});
+  queues.set(key, settled);
+  settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return result;
+}
+
+/**
+ * Runs a folder change (CREATE, DELETE, RENAME: check, then act) of one
+ * account after the ones before it, so two sessions creating one name are
+ * not both told they did.
+ */
+export function changeFolders<T>(accountDir: string, task: () => Promise<T>): Promise<T> {
+  return queued(`folders:${accountDir}`, task);
+}
 
 /**
  * Changes the subscriptions: `change` gets the current names and returns
@@ -46,16 +66,9 @@ export function updateSubscriptions(
   accountDir: string,
   change: (names: string[]) => readonly string[],
 ): Promise<void> {
-  const previous = updates.get(accountDir) ?? Promise.resolve();
-  const result = previous.then(async () => {
+  return queued(`subscriptions:${accountDir}`, async () => {
     await writeSubscriptions(accountDir, change(await readSubscriptions(accountDir)));
   });
-  const settled = result.then(() => {}, () => {});
-  updates.set(accountDir, settled);
-  settled.then(() => {
-    if (updates.get(accountDir) === settled) updates.delete(accountDir);
-  });
-  return result;
 }
 
 /** Replaces the subscriptions (atomically); see `updateSubscriptions`. */

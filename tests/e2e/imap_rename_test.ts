@@ -1,7 +1,8 @@
 /**
- * RENAME of a folder with subfolders is all or nothing: when a subfolder's
- * new name is taken or not allowed, the command is refused before anything
- * moves (RFC 9051 6.3.6), and every folder keeps its name and messages.
+ * Folder changes: RENAME of a folder with subfolders is all or nothing (when
+ * a subfolder's new name is taken or not allowed, the command is refused
+ * before anything moves, RFC 9051 6.3.6), and of sessions creating one name
+ * at once, only one is told it created it (RFC 9051 6.3.4).
  */
 import assert from "node:assert/strict";
 import { startServer } from "./harness.ts";
@@ -54,6 +55,35 @@ Deno.test("RENAME whose subfolder's new name is taken or too long moves nothing"
     }
   } finally {
     client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("CREATE of one name from many sessions at once succeeds for exactly one", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
+  const clients: RawClient[] = [];
+  try {
+    for (let i = 0; i < 6; i++) {
+      const client = await RawClient.connect(server.ports.imap!);
+      clients.push(client);
+      assert.match((await client.line())!, /^\* OK /);
+      assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK/);
+    }
+    const replies = await Promise.all(clients.map((client) => command(client, "c", "CREATE Same")));
+    const tagged = replies.map((lines) => lines.at(-1)!).sort();
+    assert.deepEqual(tagged, [
+      "c NO [ALREADYEXISTS] Mailbox already exists",
+      "c NO [ALREADYEXISTS] Mailbox already exists",
+      "c NO [ALREADYEXISTS] Mailbox already exists",
+      "c NO [ALREADYEXISTS] Mailbox already exists",
+      "c NO [ALREADYEXISTS] Mailbox already exists",
+      "c OK CREATE completed",
+    ]);
+  } finally {
+    for (const client of clients) client.close();
     await server.stop();
   }
 });

@@ -4,7 +4,7 @@
  * RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, NAMESPACE.
  */
 import { FolderError, folderExists, INBOX, listFolders } from "../../mailbox/mod.ts";
-import { readSubscriptions, updateSubscriptions } from "../account_setup.ts";
+import { changeFolders, readSubscriptions, updateSubscriptions } from "../account_setup.ts";
 import { bad, no } from "../errors.ts";
 import { DELIMITER, patternMatcher, specialUse, toFolder } from "../folder_names.ts";
 import type { CommandCursor } from "../parser.ts";
@@ -156,13 +156,15 @@ async function create(session: ImapSession, cursor: CommandCursor): Promise<Done
   const raw = cursor.astring();
   cursor.end();
   const folder = toFolder(raw.endsWith(DELIMITER) ? raw.slice(0, -1) : raw);
-  if (folder === INBOX || await folderExists(accountDir(session), folder)) {
-    throw no("Mailbox already exists", "ALREADYEXISTS");
-  }
-  const mailbox = await session.options.mailboxes.openMailbox(session.user as string, folder, {
-    create: true,
+  await changeFolders(accountDir(session), async () => {
+    if (folder === INBOX || await folderExists(accountDir(session), folder)) {
+      throw no("Mailbox already exists", "ALREADYEXISTS");
+    }
+    const mailbox = await session.options.mailboxes.openMailbox(session.user as string, folder, {
+      create: true,
+    });
+    mailbox.release();
   });
-  mailbox.release();
   session.log.info("imap.create", { folder });
   return {};
 }
@@ -173,7 +175,10 @@ async function remove(session: ImapSession, cursor: CommandCursor): Promise<Done
   if (folder === INBOX) throw no("INBOX cannot be deleted", "CANNOT");
   // Other sessions with the folder selected hear "* BYE" (RFC 2180 3.2); this one just leaves it.
   deselectIfInside(session, folder, { isSubtree: false });
-  await folderOp(() => session.options.mailboxes.deleteFolder(session.user as string, folder));
+  await changeFolders(
+    accountDir(session),
+    () => folderOp(() => session.options.mailboxes.deleteFolder(session.user as string, folder)),
+  );
   session.log.info("imap.delete", { folder });
   return {};
 }
@@ -185,12 +190,14 @@ async function rename(session: ImapSession, cursor: CommandCursor): Promise<Done
   cursor.end();
   if (from === INBOX) throw no("Renaming INBOX is not supported", "CANNOT");
   if (to === INBOX) throw no("Mailbox already exists", "ALREADYEXISTS");
-  if (await folderExists(accountDir(session), to)) {
-    throw no("Mailbox already exists", "ALREADYEXISTS");
-  }
-  await checkSubfolderTargets(session, from, to);
-  deselectIfInside(session, from, { isSubtree: true });
-  await folderOp(() => session.options.mailboxes.renameFolder(session.user as string, from, to));
+  await changeFolders(accountDir(session), async () => {
+    if (await folderExists(accountDir(session), to)) {
+      throw no("Mailbox already exists", "ALREADYEXISTS");
+    }
+    await checkSubfolderTargets(session, from, to);
+    deselectIfInside(session, from, { isSubtree: true });
+    await folderOp(() => session.options.mailboxes.renameFolder(session.user as string, from, to));
+  });
   await updateSubscriptions(
     accountDir(session),
     (names) =>
