@@ -19,7 +19,7 @@ export async function prepareAccount(mailboxes: Mailboxes, account: string): Pro
     const mailbox = await mailboxes.openMailbox(account, folder, { create: true });
     mailbox.release();
   }
-  await writeSubscriptions(dir, [INBOX, ...SPECIAL_USE.keys()]);
+  await updateSubscriptions(dir, (names) => [INBOX, ...SPECIAL_USE.keys(), ...names]);
   await Deno.writeFile(marker, new Uint8Array(), { mode: 0o600 });
 }
 
@@ -34,8 +34,45 @@ export async function readSubscriptions(accountDir: string): Promise<string[]> {
   }
 }
 
-/** Replaces the subscriptions (atomically). */
-export async function writeSubscriptions(
+/** Work queued per account directory and kind: each task waits for the one before. */
+const queues = new Map<string, Promise<void>>();
+
+/** Runs `task` after every earlier task queued under `key`. */
+function queued<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const result = (queues.get(key) ?? Promise.resolve()).then(task);
+  const settled = result.then(() => {}, () => {});
+  queues.set(key, settled);
+  settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return result;
+}
+
+/**
+ * Runs a folder change (CREATE, DELETE, RENAME: check, then act) of one
+ * account after the ones before it, so two sessions creating one name are
+ * not both told they did.
+ */
+export function changeFolders<T>(accountDir: string, task: () => Promise<T>): Promise<T> {
+  return queued(`folders:${accountDir}`, task);
+}
+
+/**
+ * Changes the subscriptions: `change` gets the current names and returns
+ * the new ones (it may throw to refuse). Changes to one account run one at
+ * a time, so sessions subscribing at once never write over each other.
+ */
+export function updateSubscriptions(
+  accountDir: string,
+  change: (names: string[]) => readonly string[],
+): Promise<void> {
+  return queued(`subscriptions:${accountDir}`, async () => {
+    await writeSubscriptions(accountDir, change(await readSubscriptions(accountDir)));
+  });
+}
+
+/** Replaces the subscriptions (atomically); see `updateSubscriptions`. */
+async function writeSubscriptions(
   accountDir: string,
   names: readonly string[],
 ): Promise<void> {

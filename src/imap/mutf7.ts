@@ -47,7 +47,7 @@ function encodeUnits(units: number[]): string {
 /**
  * Decodes a wire mailbox name; null when it is not valid modified UTF-7
  * (bad base64, an unterminated shift, non-zero padding bits, a shifted
- * printable ASCII character, 8-bit bytes).
+ * printable ASCII character, 8-bit bytes, a run split in two).
  */
 export function decodeMailboxName(wire: string): string | null {
   let out = "";
@@ -73,7 +73,9 @@ export function decodeMailboxName(wire: string): string | null {
     out += decoded;
     i = end + 1;
   }
-  return out;
+  // One spelling per name: "-&" inside base64 (a null shift) is not permitted, so
+  // "&APw-&APw-" is refused rather than become a second folder that reads "üü".
+  return encodeMailboxName(out) === wire ? out : null;
 }
 
 function decodeUnits(base64: string): string | null {

@@ -63,11 +63,15 @@ export async function renameFolder(accountDir: string, from: string, to: string)
   if (await folderExists(accountDir, to)) throw new FolderError(`Folder "${to}" already exists`);
   if (to.startsWith(from + ".")) throw new FolderError("A folder cannot move into itself");
   const children = (await listFolders(accountDir)).filter((name) => name.startsWith(from + "."));
-  await Deno.rename(fromDir, toDir);
+  // Every new name is checked before anything moves, so a refusal leaves the tree as it was.
+  const moves: [string, string][] = [[fromDir, toDir]];
   for (const child of children) {
-    await Deno.rename(
-      folderDir(accountDir, child),
-      folderDir(accountDir, to + child.slice(from.length)),
-    );
+    const target = to + child.slice(from.length);
+    const targetDir = folderDir(accountDir, target);
+    if (await folderExists(accountDir, target)) {
+      throw new FolderError(`Folder "${target}" already exists`);
+    }
+    moves.push([folderDir(accountDir, child), targetDir]);
   }
+  for (const [oldDir, newDir] of moves) await Deno.rename(oldDir, newDir);
 }

@@ -9,7 +9,7 @@
  * message name uses a new letter.
  */
 import { join } from "node:path";
-import { syncDir, writeFileDurably } from "../spool/mod.ts";
+import { writeFileAtomic } from "../spool/mod.ts";
 
 /** The keyword map's file name inside a Maildir. */
 export const KEYWORDS_FILE = "dovecot-keywords";
@@ -110,11 +110,11 @@ export class Keywords {
       added.set(name.toLowerCase(), index);
     }
     const lines = next.flatMap((name, index) => name === undefined ? [] : [`${index} ${name}\n`]);
-    const path = join(this.#dir, KEYWORDS_FILE);
-    const tmp = `${path}.tmp`;
-    await writeFileDurably(tmp, [new TextEncoder().encode(lines.join(""))]);
-    await Deno.rename(tmp, path);
-    await syncDir(this.#dir);
+    // A temporary file of its own each time (removed if the write fails): one a crash
+    // left behind must not stand in the way of every later keyword.
+    await writeFileAtomic(join(this.#dir, KEYWORDS_FILE), [
+      new TextEncoder().encode(lines.join("")),
+    ]);
     this.#names = next;
     for (const [lower, index] of added) this.#byLower.set(lower, index);
   }

@@ -227,8 +227,8 @@ export class Mailbox {
     return this.#lock.run(async () => {
       let size = 0;
       for (const chunk of chunks) size += chunk.length;
-      // Whole seconds: the name keeps only those, and a reopen must read the same date.
-      const dateMs = Math.floor((options.internalDateMs ?? Date.now()) / 1000) * 1000;
+      // Whole seconds since 1970: the name keeps only those, and a reopen must read the same date.
+      const dateMs = Math.max(0, Math.floor((options.internalDateMs ?? Date.now()) / 1000) * 1000);
       const base = maildirName(this.#options.hostname, size, dateMs);
       await this.#keywords.define(options.flags ?? []);
       const letters = changeLetters(

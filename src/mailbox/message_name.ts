@@ -29,8 +29,8 @@ export interface ParsedMessageName {
   base: string;
   /** Size in bytes from `,S=`, or null when the name does not carry it. */
   sizeBytes: number | null;
-  /** Delivery time from the leading seconds, in ms (0 if the name has none). */
-  internalDateMs: number;
+  /** Delivery time from the leading seconds, in ms, or null when the name does not carry it. */
+  internalDateMs: number | null;
   /** Every info letter, system flags and others (keywords), sorted. */
   letters: string;
 }
@@ -48,7 +48,7 @@ export function parseMessageName(fileName: string): ParsedMessageName | null {
   return {
     base,
     sizeBytes: size?.[1] !== undefined ? Number(size[1]) : null,
-    internalDateMs: seconds?.[1] !== undefined ? Number(seconds[1]) * 1000 : 0,
+    internalDateMs: seconds?.[1] !== undefined ? Number(seconds[1]) * 1000 : null,
     letters,
   };
 }

@@ -13,7 +13,7 @@ export interface FoundFile {
   isNew: boolean;
   letters: string;
   sizeBytes: number | null;
-  internalDateMs: number;
+  internalDateMs: number | null;
 }
 
 /** Lists a Maildir's messages by base name (a base in both folders counts once, from `cur/`). */

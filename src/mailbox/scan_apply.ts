@@ -48,10 +48,10 @@ export async function entryOfFile(
   keywordNames: KeywordNames,
 ): Promise<Entry> {
   let { sizeBytes, internalDateMs } = file;
-  if (sizeBytes === null || internalDateMs === 0) {
+  if (sizeBytes === null || internalDateMs === null) {
     const info = await statFile(join(dir, file.isNew ? "new" : "cur", file.fileName));
     sizeBytes ??= info?.sizeBytes ?? 0;
-    internalDateMs ||= info?.mtimeMs ?? 0;
+    internalDateMs ??= info?.mtimeMs ?? 0;
   }
   return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs }, keywordNames);
 }

@@ -31,6 +31,9 @@ const INVALID: [string, string][] = [
   ["an 8-bit character", "Entwürfe"],
   ["a control character", "a\tb"],
   ["a lone high surrogate", "&2D0-"],
+  // RFC 3501 5.1.3: null shifts ("-&" in base64) are not permitted; "üü" is "&APwA,A-" only.
+  ["a null shift between two base64 runs", "&APw-&APw-"],
+  ["a surrogate pair split over two runs", "&2D0-&3gA-"],
 ];
 
 for (const [name, wire] of INVALID) {

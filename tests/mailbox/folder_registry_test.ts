@@ -73,3 +73,19 @@ Deno.test("Mailboxes keeps idle mailboxes loaded until their messages pass the b
   assert.equal((await a.refresh()).length, 2);
   a.release();
 });
+
+Deno.test("Mailboxes.renameFolder() refuses before moving anything when a subfolder's new name is taken", async () => {
+  const mailboxes = setup();
+  for (const folder of ["Old", "Old.Kids", "New.Kids"]) {
+    const mailbox = await mailboxes.openMailbox(ACCOUNT, folder, { create: true });
+    await mailbox.append(body(folder));
+    mailbox.release();
+  }
+  await assert.rejects(mailboxes.renameFolder(ACCOUNT, "Old", "New"), FolderError);
+  for (const folder of ["Old", "Old.Kids", "New.Kids"]) {
+    const mailbox = await mailboxes.openMailbox(ACCOUNT, folder);
+    assert.equal((await mailbox.refresh()).length, 1, folder);
+    mailbox.release();
+  }
+  await assert.rejects(mailboxes.openMailbox(ACCOUNT, "New"), FolderError);
+});

@@ -76,6 +76,20 @@ Deno.test("Keywords.define() hands out letters in order, case-insensitively, and
   assert.deepEqual(reloaded.names(), keywords.names());
 });
 
+Deno.test("Keywords.define() works after a crash left a half-written temporary file behind", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "pillarbox-keywords-" });
+  const keywords = new Keywords(dir);
+  await keywords.load();
+  await keywords.define(["$Junk"]);
+  // Killed between writing the new table and renaming it into place.
+  await Deno.writeTextFile(join(dir, `${KEYWORDS_FILE}.tmp`), "0 $Junk\n1 $Half");
+  const restarted = new Keywords(dir);
+  await restarted.load();
+  await restarted.define(["$Forwarded"]);
+  assert.equal(await Deno.readTextFile(join(dir, KEYWORDS_FILE)), "0 $Junk\n1 $Forwarded\n");
+  assert.equal(restarted.letterOf("$Forwarded"), "b");
+});
+
 Deno.test("Keywords.define() refuses a 27th keyword and keeps the file as it was", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "pillarbox-keywords-" });
   const keywords = new Keywords(dir);

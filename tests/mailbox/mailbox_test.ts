@@ -225,6 +225,23 @@ Deno.test("append() stores the bytes in cur/ with flags and gives the next UID a
   assert.equal((await inbox.refresh()).length, 1, "the folder is separate from INBOX");
 });
 
+Deno.test("append() gives a date before 1970 an internal date that stays the same after a reopen", async () => {
+  const { spoolDir, mailboxes } = setup();
+  const sent = await mailboxes.openMailbox(ACCOUNT, "Sent", { create: true });
+  const dates = [Date.UTC(1969, 0, 1, 10), Date.UTC(1900, 0, 1), 0, Date.UTC(2024, 0, 2)];
+  const told: number[] = [];
+  for (const internalDateMs of dates) {
+    told.push(
+      (await sent.append([encoder.encode("Subject: old\r\n\r\n")], { internalDateMs }))
+        .internalDateMs,
+    );
+  }
+  // A Maildir name starts with the date in seconds since 1970: earlier dates are kept as 1970.
+  assert.deepEqual(told, [0, 0, 0, Date.UTC(2024, 0, 2)]);
+  const reopened = await setup(spoolDir).mailboxes.openMailbox(ACCOUNT, "Sent");
+  assert.deepEqual((await reopened.refresh()).map((message) => message.internalDateMs), told);
+});
+
 Deno.test("folders are Maildir++ subfolders and unsafe names are refused", async () => {
   const root = "/m/example.test/bob";
   assert.equal(folderDir(root, "INBOX"), root);

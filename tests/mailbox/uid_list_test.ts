@@ -107,7 +107,12 @@ const NAME_CASES = [
   {
     name: "parseMessageName() accepts a name without size or time",
     file: "foreign-name:2,",
-    expect: { base: "foreign-name", sizeBytes: null, internalDateMs: 0, letters: "" },
+    expect: { base: "foreign-name", sizeBytes: null, internalDateMs: null, letters: "" },
+  },
+  {
+    name: "parseMessageName() reads a name dated 1970-01-01 00:00:00 as that date, not as none",
+    file: "0.M1P2Q3.mx,S=3:2,",
+    expect: { base: "0.M1P2Q3.mx,S=3", sizeBytes: 3, internalDateMs: 0, letters: "" },
   },
   { name: "parseMessageName() skips dotfiles", file: ".nfs123", expect: null },
   { name: "parseMessageName() skips names with a newline", file: "a\nb", expect: null },

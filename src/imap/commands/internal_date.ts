@@ -19,7 +19,12 @@ export function parseInternalDate(text: string): number | null {
   const month = MONTHS.findIndex((name) => name.toLowerCase() === match[2]?.toLowerCase());
   if (month < 0) return null;
   const [day, year, hour, minute, second] = [1, 3, 4, 5, 6].map((i) => Number(match[i]?.trim()));
-  const utc = Date.UTC(year!, month, day!, hour!, minute!, second!);
+  // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear takes the year as written.
+  const utc = new Date(Date.UTC(2000, 0, 1, hour!, minute!, second!)).setUTCFullYear(
+    year!,
+    month,
+    day!,
+  );
   if (new Date(utc).getUTCDate() !== day || hour! > 23 || minute! > 59 || second! > 60) return null;
   const offsetMinutes = (Number(match[8]) * 60 + Number(match[9])) * (match[7] === "-" ? -1 : 1);
   return utc - offsetMinutes * 60_000;

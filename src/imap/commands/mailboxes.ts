@@ -4,7 +4,7 @@
  * RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, NAMESPACE.
  */
 import { FolderError, folderExists, INBOX, listFolders } from "../../mailbox/mod.ts";
-import { readSubscriptions, writeSubscriptions } from "../account_setup.ts";
+import { changeFolders, readSubscriptions, updateSubscriptions } from "../account_setup.ts";
 import { bad, no } from "../errors.ts";
 import { DELIMITER, patternMatcher, specialUse, toFolder } from "../folder_names.ts";
 import type { CommandCursor } from "../parser.ts";
@@ -111,11 +111,12 @@ async function sendList(
   if (request.isSubscribedOnly) { for (const name of subscribed) names.add(name); }
   const matchers = request.patterns.map((pattern) => patternMatcher(request.reference + pattern));
   const isMatch = (name: string) => matchers.some((matches) => matches(name));
-  // With RECURSIVEMATCH, a parent whose subscribed descendant the pattern does not reach.
-  const isSubscribedAbove = (name: string) =>
-    request.isRecursiveMatch && request.isSubscribedOnly &&
+  // A parent whose subscribed descendant the pattern does not reach ("%" stopped short).
+  const hasSubscribedBelow = (name: string) =>
     [...subscribed].some((other) => other.startsWith(name + DELIMITER) && !isMatch(other));
-  if (request.isRecursiveMatch) {
+  // RFC 3501 6.3.9: LSUB "%" MUST name such a parent, unsubscribed, as \Noselect.
+  const isLsub = request.verb === "LSUB";
+  if (request.isRecursiveMatch || isLsub) {
     for (const name of subscribed) {
       const levels = name.split(DELIMITER);
       for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join(DELIMITER));
@@ -123,15 +124,22 @@ async function sendList(
   }
   for (const name of [...names].sort()) {
     if (!isMatch(name)) continue;
-    const hasChildInfo = isSubscribedAbove(name);
-    if (request.isSubscribedOnly && !subscribed.has(name) && !hasChildInfo) continue;
+    // With RECURSIVEMATCH, that parent is listed with CHILDINFO (RFC 5258 3.5).
+    const hasChildInfo = request.isRecursiveMatch && request.isSubscribedOnly &&
+      hasSubscribedBelow(name);
+    const isLsubParent = isLsub && !subscribed.has(name) && hasSubscribedBelow(name);
+    if (request.isSubscribedOnly && !subscribed.has(name) && !hasChildInfo && !isLsubParent) {
+      continue;
+    }
     const special = specialUse(name);
     if (request.isSpecialUseOnly && special === null) continue;
     const attributes: string[] = [];
     const hasChildren = [...names].some((other) => other.startsWith(name + DELIMITER));
     // A name listed only for its subscription is \NonExistent in LIST (RFC 5258 3.4).
     const isGone = !existing.has(name) && !parents.has(name) && request.verb === "LIST";
-    if (!existing.has(name)) attributes.push(isGone ? "\\NonExistent" : "\\Noselect");
+    if (!existing.has(name) || isLsubParent) {
+      attributes.push(isGone ? "\\NonExistent" : "\\Noselect");
+    }
     attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (special !== null) attributes.push(special);
     if (request.returnSubscribed && subscribed.has(name)) attributes.push("\\Subscribed");
@@ -148,13 +156,15 @@ async function create(session: ImapSession, cursor: CommandCursor): Promise<Done
   const raw = cursor.astring();
   cursor.end();
   const folder = toFolder(raw.endsWith(DELIMITER) ? raw.slice(0, -1) : raw);
-  if (folder === INBOX || await folderExists(accountDir(session), folder)) {
-    throw no("Mailbox already exists", "ALREADYEXISTS");
-  }
-  const mailbox = await session.options.mailboxes.openMailbox(session.user as string, folder, {
-    create: true,
+  await changeFolders(accountDir(session), async () => {
+    if (folder === INBOX || await folderExists(accountDir(session), folder)) {
+      throw no("Mailbox already exists", "ALREADYEXISTS");
+    }
+    const mailbox = await session.options.mailboxes.openMailbox(session.user as string, folder, {
+      create: true,
+    });
+    mailbox.release();
   });
-  mailbox.release();
   session.log.info("imap.create", { folder });
   return {};
 }
@@ -165,7 +175,10 @@ async function remove(session: ImapSession, cursor: CommandCursor): Promise<Done
   if (folder === INBOX) throw no("INBOX cannot be deleted", "CANNOT");
   // Other sessions with the folder selected hear "* BYE" (RFC 2180 3.2); this one just leaves it.
   deselectIfInside(session, folder, { isSubtree: false });
-  await folderOp(() => session.options.mailboxes.deleteFolder(session.user as string, folder));
+  await changeFolders(
+    accountDir(session),
+    () => folderOp(() => session.options.mailboxes.deleteFolder(session.user as string, folder)),
+  );
   session.log.info("imap.delete", { folder });
   return {};
 }
@@ -177,18 +190,38 @@ async function rename(session: ImapSession, cursor: CommandCursor): Promise<Done
   cursor.end();
   if (from === INBOX) throw no("Renaming INBOX is not supported", "CANNOT");
   if (to === INBOX) throw no("Mailbox already exists", "ALREADYEXISTS");
-  if (await folderExists(accountDir(session), to)) {
-    throw no("Mailbox already exists", "ALREADYEXISTS");
-  }
-  deselectIfInside(session, from, { isSubtree: true });
-  await folderOp(() => session.options.mailboxes.renameFolder(session.user as string, from, to));
-  const subscriptions = await readSubscriptions(accountDir(session));
-  const moved = subscriptions.map((name) =>
-    name === from || name.startsWith(from + DELIMITER) ? to + name.slice(from.length) : name
+  await changeFolders(accountDir(session), async () => {
+    if (await folderExists(accountDir(session), to)) {
+      throw no("Mailbox already exists", "ALREADYEXISTS");
+    }
+    await checkSubfolderTargets(session, from, to);
+    deselectIfInside(session, from, { isSubtree: true });
+    await folderOp(() => session.options.mailboxes.renameFolder(session.user as string, from, to));
+  });
+  await updateSubscriptions(
+    accountDir(session),
+    (names) =>
+      names.map((name) =>
+        name === from || name.startsWith(from + DELIMITER) ? to + name.slice(from.length) : name
+      ),
   );
-  await writeSubscriptions(accountDir(session), moved);
   session.log.info("imap.rename", { from, to });
   return {};
+}
+
+/**
+ * RENAME moves the subfolders too, and must not stop half way: each one's
+ * new name must be allowed and free before anything is renamed.
+ */
+async function checkSubfolderTargets(session: ImapSession, from: string, to: string) {
+  const dir = accountDir(session);
+  for (const child of await listFolders(dir)) {
+    if (!child.startsWith(from + DELIMITER)) continue;
+    const target = toFolder(to + child.slice(from.length));
+    if (await folderExists(dir, target)) {
+      throw no(`Mailbox ${target} already exists`, "ALREADYEXISTS");
+    }
+  }
 }
 
 /** Leaves the selected folder if DELETE or RENAME is about to take it away, saying so with CLOSED. */
@@ -220,7 +253,7 @@ async function subscribe(session: ImapSession, cursor: CommandCursor): Promise<D
   cursor.end();
   const dir = accountDir(session);
   if (!(await folderExists(dir, folder))) throw no("No such mailbox", "NONEXISTENT");
-  await writeSubscriptions(dir, [...(await readSubscriptions(dir)), folder]);
+  await updateSubscriptions(dir, (names) => [...names, folder]);
   return {};
 }
 
@@ -228,10 +261,11 @@ async function unsubscribe(session: ImapSession, cursor: CommandCursor): Promise
   const name = cursor.astring();
   cursor.end();
   const dir = accountDir(session);
-  const subscriptions = await readSubscriptions(dir);
   const folder = name.toUpperCase() === INBOX ? INBOX : name;
-  if (!subscriptions.includes(folder)) throw no("Not subscribed", "NONEXISTENT");
-  await writeSubscriptions(dir, subscriptions.filter((entry) => entry !== folder));
+  await updateSubscriptions(dir, (names) => {
+    if (!names.includes(folder)) throw no("Not subscribed", "NONEXISTENT");
+    return names.filter((entry) => entry !== folder);
+  });
   return {};
 }
 

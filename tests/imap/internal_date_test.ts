@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { parseInternalDate } from "../../src/imap/commands/internal_date.ts";
+
+const CASES: { name: string; text: string; expect: number | null }[] = [
+  {
+    name: "a date-time with a zone is moved to UTC",
+    text: "05-Mar-2024 10:00:00 +0200",
+    expect: Date.UTC(2024, 2, 5, 8),
+  },
+  {
+    name: "a space-padded day is read",
+    text: " 5-Mar-2024 10:00:00 +0000",
+    expect: Date.UTC(2024, 2, 5, 10),
+  },
+  {
+    name: "a year below 100 is that year, not 19xx",
+    text: "01-Jan-0099 00:00:00 +0000",
+    expect: new Date(0).setUTCFullYear(99, 0, 1),
+  },
+  {
+    name: "a day the month does not have is refused",
+    text: "31-Feb-2020 10:00:00 +0000",
+    expect: null,
+  },
+  { name: "an hour past 23 is refused", text: "01-Jan-2020 24:00:00 +0000", expect: null },
+];
+
+for (const { name, text, expect } of CASES) {
+  Deno.test(`parseInternalDate(): ${name}`, () => {
+    assert.equal(parseInternalDate(text), expect);
+  });
+}
