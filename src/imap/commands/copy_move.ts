@@ -1,7 +1,9 @@
 /**
- * COPY, MOVE (RFC 6851) and their UID forms, with COPYUID (RFC 4315). Each
- * message is appended to the destination with its flags and internal date;
- * MOVE then expunges the originals.
+ * COPY, MOVE (RFC 6851) and their UID forms, with COPYUID (RFC 4315). COPY
+ * appends each message to the destination with its flags and internal date.
+ * MOVE renames each message's file into the destination (`Mailbox.moveTo`),
+ * so a message is never in both mailboxes, not even after a crash (RFC 6851
+ * 3.3); a MOVE into the selected mailbox itself copies, then expunges.
  */
 import { FolderError, type Mailbox, MessageGoneError } from "../../mailbox/mod.ts";
 import { no } from "../errors.ts";
@@ -34,6 +36,9 @@ function copyWith(options: { isUid: boolean; isMove: boolean }) {
     if (options.isMove && selected.isReadOnly) throw no("Mailbox is read-only", "READ-ONLY");
     const targets = resolveTargets(selected, set, options.isUid);
     const destination = await openDestination(session, folder);
+    if (options.isMove && destination !== selected.mailbox) {
+      return await moveElsewhere(session, { destination, uids: targets.map((t) => t.uid) });
+    }
     const sourceUids: number[] = [];
     const destinationUids: number[] = [];
     try {
@@ -74,6 +79,32 @@ function copyWith(options: { isUid: boolean; isMove: boolean }) {
     if (sourceUids.length > 0) await selected.mailbox.expunge(sourceUids, { origin: session });
     return {};
   };
+}
+
+/** MOVE into another mailbox: the files move; COPYUID, then the EXPUNGEs (RFC 6851 4.3, 4.4). */
+async function moveElsewhere(
+  session: ImapSession,
+  move: { destination: Mailbox; uids: readonly number[] },
+): Promise<Done> {
+  const selected = session.selected as SelectedMailbox;
+  let result;
+  try {
+    result = await selected.mailbox.moveTo(move.destination, move.uids, { origin: session });
+  } finally {
+    move.destination.release();
+  }
+  const { sourceUids, destinationUids } = result;
+  session.log.debug("imap.copy", {
+    folder: move.destination.folder,
+    messages: sourceUids.length,
+    move: true,
+  });
+  if (sourceUids.length > 0) {
+    const code = `COPYUID ${move.destination.uidValidity} ${formatNumberSet(sourceUids)} ` +
+      formatNumberSet(destinationUids);
+    session.send(`* OK [${code}] Moved\r\n`);
+  }
+  return {};
 }
 
 /** COPY and MOVE commands. */
