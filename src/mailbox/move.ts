@@ -11,7 +11,7 @@
  * scan finds names it does not know and gives them new UIDs, and the
  * source's finds its files gone and drops them: still one copy of each.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { syncDir } from "../spool/mod.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { maildirName } from "./maildir.ts";
@@ -84,17 +84,28 @@ export async function moveMessages(
   return commit(source, destination, { moved, uids, origin: options.origin });
 }
 
-/** Renames one message file; false when it is gone. A name that is no regular file is refused. */
+/**
+ * Renames one message file; false when it is gone (expunged or renamed by
+ * another process). A name that is no regular file is refused, and a
+ * destination folder removed meanwhile fails the move.
+ */
 async function renameMessage(from: string, to: string): Promise<boolean> {
+  let info: Deno.FileInfo;
   try {
-    // rename(2) would move a directory too, and into another user's view of the folder.
-    const info = await Deno.lstat(from);
-    if (!info.isFile) throw new Error(`Cannot move "${from}": not a regular file`);
-    await Deno.rename(from, to);
-    return true;
+    info = await Deno.lstat(from);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
+  }
+  // rename(2) would move a directory too, into a folder where it is no message.
+  if (!info.isFile) throw new Error(`Cannot move "${from}": not a regular file`);
+  try {
+    await Deno.rename(from, to);
+    return true;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    await Deno.lstat(dirname(to)); // throws NotFound when the destination is what went
+    return false;
   }
 }
 

@@ -36,7 +36,7 @@ function copyWith(options: { isUid: boolean; isMove: boolean }) {
     if (options.isMove && selected.isReadOnly) throw no("Mailbox is read-only", "READ-ONLY");
     const targets = resolveTargets(selected, set, options.isUid);
     const destination = await openDestination(session, folder);
-    if (options.isMove && destination !== selected.mailbox) {
+    if (options.isMove && destination.dir !== selected.mailbox.dir) {
       return await moveElsewhere(session, { destination, uids: targets.map((t) => t.uid) });
     }
     const sourceUids: number[] = [];
