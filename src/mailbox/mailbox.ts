@@ -378,6 +378,7 @@ export class Mailbox {
       keywords: this.#keywords,
       keywordNames: this.#keywordNames,
       events: this.#events,
+      reads: this.#reads,
       markDirty: () => this.#isDirty = true,
     };
   }

@@ -7,6 +7,7 @@ import type { Logger } from "../log/mod.ts";
 import type { ChangeEvents } from "./change_events.ts";
 import type { Keywords } from "./keywords.ts";
 import type { MessageTable } from "./message_table.ts";
+import type { ReadsInProgress } from "./reads_in_progress.ts";
 import type { UidIndex } from "./uid_index.ts";
 
 /** A locked mailbox's state; valid only while its lock is held. */
@@ -22,6 +23,8 @@ export interface MailboxParts {
   /** The keyword names that info letters stand for. */
   readonly keywordNames: (letters: string) => readonly string[];
   readonly events: ChangeEvents;
+  /** The files being read now (never recycled as spares meanwhile). */
+  readonly reads: ReadsInProgress;
   /** A file was not where the table said: the next refresh must rescan. */
   markDirty(): void;
 }

@@ -14,6 +14,7 @@
 import { dirname, join } from "node:path";
 import { syncDir } from "../spool/mod.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
+import { CrossDeviceError } from "./mailbox_types.ts";
 import { maildirName } from "./maildir.ts";
 import { changeLetters, curName } from "./message_name.ts";
 import { type Entry, makeEntry } from "./message_table.ts";
@@ -103,6 +104,7 @@ async function renameMessage(from: string, to: string): Promise<boolean> {
     await Deno.rename(from, to);
     return true;
   } catch (error) {
+    if ((error as { code?: unknown }).code === "EXDEV") throw new CrossDeviceError(from, to);
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     await Deno.lstat(dirname(to)); // throws NotFound when the destination is what went
     return false;
@@ -142,6 +144,12 @@ async function commit(
       isNew: false,
     }, destination.keywordNames);
     destination.table.append(entry); // new UIDs are the highest: they sort last
+    if (source.reads.has(file.entry.base)) {
+      // A reader of the old name still has the file open: the destination must not
+      // recycle it (write a spare over it) before that reader is done.
+      const readDone = source.reads.whenIdle(file.entry.base);
+      void destination.reads.around(file.base, () => readDone);
+    }
     added.push(entry);
     source.table.delete(file.entry.uid);
     sourceUids.push(file.entry.uid);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
 import {
+  CrossDeviceError,
   KeywordLimitError,
   KEYWORDS_FILE,
   type Mailbox,
@@ -155,6 +156,38 @@ Deno.test("moveTo() into a folder removed meanwhile fails and the messages stay 
   await assert.rejects(inbox.moveTo(archive, [1, 2]), Deno.errors.NotFound);
   assert.equal(names(inbox.dir).length, 2);
   assert.deepEqual((await inbox.refresh()).map((m) => m.uid), [1, 2]);
+});
+
+/** Whether /dev/shm is another file system than the one temporary directories are on. */
+const hasOtherDevice = (() => {
+  try {
+    const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+    return Deno.statSync("/dev/shm").dev !== Deno.statSync(tmp).dev;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "moveTo() into a folder on another file system throws CrossDeviceError with nothing moved",
+  ignore: !hasOtherDevice,
+  fn: async () => {
+    const { inbox, mailboxes, dir } = await twoFolders(2);
+    const elsewhere = Deno.makeTempDirSync({ dir: "/dev/shm", prefix: "pillarbox-move-" });
+    try {
+      for (const sub of ["tmp", "new", "cur"]) Deno.mkdirSync(join(elsewhere, sub));
+      Deno.writeFileSync(join(elsewhere, "maildirfolder"), new Uint8Array());
+      Deno.symlinkSync(elsewhere, join(dir, ".Far"));
+      const far = await mailboxes.openMailbox(ACCOUNT, "Far");
+      await far.refresh();
+      await assert.rejects(inbox.moveTo(far, [1, 2]), CrossDeviceError);
+      assert.equal(names(inbox.dir).length, 2);
+      assert.equal(inbox.messageCount, 2);
+      assert.deepEqual(names(far.dir), []);
+    } finally {
+      Deno.removeSync(elsewhere, { recursive: true });
+    }
+  },
 });
 
 Deno.test("moveTo() into a destination without a free keyword letter fails with nothing moved", async () => {
