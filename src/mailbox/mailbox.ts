@@ -1,21 +1,23 @@
 /**
  * One mailbox (INBOX or a Maildir++ folder) as the server process sees it:
  * UIDs from the index, sizes and flags from file names, and every change
- * (scan, flag change, expunge, append) serialised by one in-process lock.
+ * (scan, flag change, expunge, append, move) serialised by one in-process lock.
  * Obtain instances from `Mailboxes.openMailbox`, which shares one per
  * directory so that every session sees the same state and events.
  */
 import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
-import { BIG_FILE_BYTES, readWholeFile, syncDir, writeFileDurably } from "../spool/mod.ts";
+import { BIG_FILE_BYTES, readWholeFile, syncDir } from "../spool/mod.ts";
 import { AsyncLock } from "./async_lock.ts";
 import { ChangeEvents } from "./change_events.ts";
 import { ReadsInProgress } from "./reads_in_progress.ts";
-import { maildirName } from "./maildir.ts";
 import { Keywords } from "./keywords.ts";
 import { changeLetters, curName } from "./message_name.ts";
 import { type Entry, makeEntry, MessageTable } from "./message_table.ts";
 import { readHead } from "./read_head.ts";
+import { appendMessage } from "./append_message.ts";
+import type { MailboxParts } from "./mailbox_parts.ts";
+import { moveMessages, type MoveResult } from "./move.ts";
 import { dirStamp, scanMaildir } from "./scan.ts";
 import { applyScan, entryOfFile } from "./scan_apply.ts";
 import {
@@ -224,45 +226,29 @@ export class Mailbox {
     chunks: readonly Uint8Array[],
     options: { flags?: readonly string[]; internalDateMs?: number } = {},
   ): Promise<MessageInfo> {
-    return this.#lock.run(async () => {
-      let size = 0;
-      for (const chunk of chunks) size += chunk.length;
-      // Whole seconds since 1970: the name keeps only those, and a reopen must read the same date.
-      const dateMs = Math.max(0, Math.floor((options.internalDateMs ?? Date.now()) / 1000) * 1000);
-      const base = maildirName(this.#options.hostname, size, dateMs);
-      await this.#keywords.define(options.flags ?? []);
-      const letters = changeLetters(
-        "",
-        { add: options.flags ?? [] },
-        (name) => this.#keywords.letterOf(name),
-      );
-      const tmp = join(this.dir, "tmp", base);
-      await writeFileDurably(tmp, chunks);
-      const fileName = curName(base, letters);
-      const path = join(this.dir, "cur", fileName);
-      let uid: number | undefined;
-      try {
-        await Deno.rename(tmp, path);
-        await syncDir(join(this.dir, "cur"));
-        [uid] = await this.#index.assign([base]);
-      } catch (error) {
-        // The caller is told it failed and will try again: no copy may stay behind.
-        await Deno.remove(path).catch(() => Deno.remove(tmp)).catch(() => {});
-        throw error;
-      }
-      const entry = makeEntry(null, {
-        uid: uid as number,
-        base,
-        fileName,
-        letters,
-        isNew: false,
-        sizeBytes: size,
-        internalDateMs: dateMs,
-      }, this.#keywordNames);
-      this.#table.append(entry); // the newest UID sorts last
-      this.#events.emit({ kind: "added", messages: [entry] });
-      return entry;
-    });
+    return this.#lock.run(() => appendMessage(this.#parts(), chunks, options));
+  }
+
+  /**
+   * Moves messages into `destination`, another folder on the same file
+   * system (IMAP MOVE): each file with one rename, so it is in exactly one
+   * of the two at every instant (see move.ts). Both locks are taken in
+   * directory order, so two opposite moves cannot deadlock.
+   */
+  moveTo(
+    destination: Mailbox,
+    uids: readonly number[],
+    options: { origin?: unknown } = {},
+  ): Promise<MoveResult> {
+    if (destination.dir === this.dir) {
+      return Promise.reject(new Error(`Cannot move messages of "${this.dir}" into itself`));
+    }
+    const [first, second] = this.dir < destination.dir ? [this, destination] : [destination, this];
+    return first.#lock.run(() =>
+      second.#lock.run(() =>
+        moveMessages(this.#parts(), destination.#parts(), { uids, origin: options.origin ?? null })
+      )
+    );
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -380,6 +366,21 @@ export class Mailbox {
     this.#options.log.warn("mailbox.removed", { dir: this.dir });
     this.markGone("deleted");
     return this.messages();
+  }
+
+  #parts(): MailboxParts {
+    return {
+      dir: this.dir,
+      hostname: this.#options.hostname,
+      log: this.#options.log,
+      table: this.#table,
+      index: this.#index,
+      keywords: this.#keywords,
+      keywordNames: this.#keywordNames,
+      events: this.#events,
+      reads: this.#reads,
+      markDirty: () => this.#isDirty = true,
+    };
   }
 
   #path(entry: Entry): string {

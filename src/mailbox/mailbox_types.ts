@@ -45,3 +45,11 @@ export class MessageGoneError extends Error {
     this.name = "MessageGoneError";
   }
 }
+
+/** A move between folders on different file systems: no rename can do it (nothing was moved). */
+export class CrossDeviceError extends Error {
+  constructor(from: string, to: string) {
+    super(`Cannot rename "${from}" to "${to}": they are on different file systems`);
+    this.name = "CrossDeviceError";
+  }
+}

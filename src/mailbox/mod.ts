@@ -5,7 +5,8 @@
 export { mailboxDir, maildirName, MaildirStore } from "./maildir.ts";
 export { folderDir, FolderError, INBOX, Mailboxes } from "./mailboxes.ts";
 export { Mailbox } from "./mailbox.ts";
-export { MessageGoneError } from "./mailbox_types.ts";
+export type { MoveResult } from "./move.ts";
+export { CrossDeviceError, MessageGoneError } from "./mailbox_types.ts";
 export type { FlagChange, MailboxChange, MessageInfo } from "./mailbox_types.ts";
 export { FLAG_LETTERS, parseMessageName } from "./message_name.ts";
 export type { ParsedMessageName, SystemFlag } from "./message_name.ts";

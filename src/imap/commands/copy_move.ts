@@ -1,9 +1,18 @@
 /**
- * COPY, MOVE (RFC 6851) and their UID forms, with COPYUID (RFC 4315). Each
- * message is appended to the destination with its flags and internal date;
- * MOVE then expunges the originals.
+ * COPY, MOVE (RFC 6851) and their UID forms, with COPYUID (RFC 4315). COPY
+ * appends each message to the destination with its flags and internal date.
+ * MOVE renames each message's file into the destination (`Mailbox.moveTo`),
+ * so a message is never in both mailboxes, not even after a crash (RFC 6851
+ * 3.3). A MOVE into the selected mailbox itself, or into a folder on another
+ * file system, copies, then expunges.
  */
-import { FolderError, type Mailbox, MessageGoneError } from "../../mailbox/mod.ts";
+import {
+  CrossDeviceError,
+  FolderError,
+  type Mailbox,
+  MessageGoneError,
+  type MoveResult,
+} from "../../mailbox/mod.ts";
 import { no } from "../errors.ts";
 import { messageFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
@@ -34,46 +43,93 @@ function copyWith(options: { isUid: boolean; isMove: boolean }) {
     if (options.isMove && selected.isReadOnly) throw no("Mailbox is read-only", "READ-ONLY");
     const targets = resolveTargets(selected, set, options.isUid);
     const destination = await openDestination(session, folder);
-    const sourceUids: number[] = [];
-    const destinationUids: number[] = [];
+    const uids = targets.map((target) => target.uid);
+    let moved: MoveResult | null = null;
+    let done: MoveResult;
     try {
-      for (const target of targets) {
-        const info = selected.mailbox.get(target.uid);
-        if (info === undefined) continue;
-        let bytes: Uint8Array;
-        try {
-          bytes = await selected.mailbox.readMessage(target.uid);
-        } catch (error) {
-          if (error instanceof MessageGoneError) continue;
-          throw error;
-        }
-        const copy = await destination.append([bytes], {
-          flags: messageFlags(info),
-          internalDateMs: info.internalDateMs,
-        });
-        sourceUids.push(target.uid);
-        destinationUids.push(copy.uid);
+      if (options.isMove && destination.dir !== selected.mailbox.dir) {
+        moved = await moveOrNull(session, { destination, uids });
       }
-    } catch (error) {
-      // RFC 9051 6.4.7: a failed COPY must leave the destination as it was.
-      await destination.expunge(destinationUids).catch((rollback) =>
-        session.log.error("imap.copy_rollback_failed", {
-          folder,
-          error: rollback instanceof Error ? rollback.message : String(rollback),
-        })
-      );
-      throw error;
+      done = moved ?? await copyMessages(session, { destination, uids });
     } finally {
       destination.release();
     }
+    const { sourceUids, destinationUids } = done;
     const code = sourceUids.length === 0 ? undefined : `COPYUID ${destination.uidValidity} ` +
       `${formatNumberSet(sourceUids)} ${formatNumberSet(destinationUids)}`;
     session.log.debug("imap.copy", { folder, messages: sourceUids.length, move: options.isMove });
     if (!options.isMove) return { code };
+    // RFC 6851 4.3, 4.4: COPYUID in an untagged OK before the EXPUNGEs.
     if (code !== undefined) session.send(`* OK [${code}] Moved\r\n`);
-    if (sourceUids.length > 0) await selected.mailbox.expunge(sourceUids, { origin: session });
+    if (moved === null && sourceUids.length > 0) {
+      await selected.mailbox.expunge(sourceUids, { origin: session });
+    }
     return {};
   };
+}
+
+/**
+ * MOVE into another folder by renaming the files (the source hears the
+ * expunges); null when the folders are on different file systems and
+ * nothing moved, so the caller copies and then expunges instead.
+ */
+async function moveOrNull(
+  session: ImapSession,
+  move: { destination: Mailbox; uids: readonly number[] },
+): Promise<MoveResult | null> {
+  const selected = session.selected as SelectedMailbox;
+  try {
+    return await selected.mailbox.moveTo(move.destination, move.uids, { origin: session });
+  } catch (error) {
+    if (!(error instanceof CrossDeviceError)) throw error;
+    session.log.warn("imap.move_copies", {
+      folder: move.destination.folder,
+      reason: error.message,
+    });
+    return null;
+  }
+}
+
+/**
+ * Appends each message to the destination with its flags and internal date
+ * (gone ones are skipped). A failure takes the copies made out again.
+ */
+async function copyMessages(
+  session: ImapSession,
+  copy: { destination: Mailbox; uids: readonly number[] },
+): Promise<MoveResult> {
+  const source = (session.selected as SelectedMailbox).mailbox;
+  const sourceUids: number[] = [];
+  const destinationUids: number[] = [];
+  try {
+    for (const uid of copy.uids) {
+      const info = source.get(uid);
+      if (info === undefined) continue;
+      let bytes: Uint8Array;
+      try {
+        bytes = await source.readMessage(uid);
+      } catch (error) {
+        if (error instanceof MessageGoneError) continue;
+        throw error;
+      }
+      const added = await copy.destination.append([bytes], {
+        flags: messageFlags(info),
+        internalDateMs: info.internalDateMs,
+      });
+      sourceUids.push(uid);
+      destinationUids.push(added.uid);
+    }
+  } catch (error) {
+    // RFC 9051 6.4.7: a failed COPY must leave the destination as it was.
+    await copy.destination.expunge(destinationUids).catch((rollback) =>
+      session.log.error("imap.copy_rollback_failed", {
+        folder: copy.destination.folder,
+        error: rollback instanceof Error ? rollback.message : String(rollback),
+      })
+    );
+    throw error;
+  }
+  return { sourceUids, destinationUids };
 }
 
 /** COPY and MOVE commands. */

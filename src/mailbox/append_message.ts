@@ -1,0 +1,57 @@
+/**
+ * Adding a message to a mailbox (IMAP APPEND, COPY): written to `tmp/`,
+ * fsynced and renamed into `cur/` under a name carrying its flags, `cur/`
+ * fsynced, and only then numbered in the UID index. A failure leaves no copy.
+ */
+import { join } from "node:path";
+import { syncDir, writeFileDurably } from "../spool/mod.ts";
+import type { MailboxParts } from "./mailbox_parts.ts";
+import type { MessageInfo } from "./mailbox_types.ts";
+import { maildirName } from "./maildir.ts";
+import { changeLetters, curName } from "./message_name.ts";
+import { makeEntry } from "./message_table.ts";
+
+/** Appends one message with `flags` (system flags and keywords); the caller holds the lock. */
+export async function appendMessage(
+  mailbox: MailboxParts,
+  chunks: readonly Uint8Array[],
+  options: { flags?: readonly string[]; internalDateMs?: number },
+): Promise<MessageInfo> {
+  let size = 0;
+  for (const chunk of chunks) size += chunk.length;
+  // Whole seconds since 1970: the name keeps only those, and a reopen must read the same date.
+  const dateMs = Math.max(0, Math.floor((options.internalDateMs ?? Date.now()) / 1000) * 1000);
+  const base = maildirName(mailbox.hostname, size, dateMs);
+  await mailbox.keywords.define(options.flags ?? []);
+  const letters = changeLetters(
+    "",
+    { add: options.flags ?? [] },
+    (name) => mailbox.keywords.letterOf(name),
+  );
+  const tmp = join(mailbox.dir, "tmp", base);
+  await writeFileDurably(tmp, chunks);
+  const fileName = curName(base, letters);
+  const path = join(mailbox.dir, "cur", fileName);
+  let uid: number | undefined;
+  try {
+    await Deno.rename(tmp, path);
+    await syncDir(join(mailbox.dir, "cur"));
+    [uid] = await mailbox.index.assign([base]);
+  } catch (error) {
+    // The caller is told it failed and will try again: no copy may stay behind.
+    await Deno.remove(path).catch(() => Deno.remove(tmp)).catch(() => {});
+    throw error;
+  }
+  const entry = makeEntry(null, {
+    uid: uid as number,
+    base,
+    fileName,
+    letters,
+    isNew: false,
+    sizeBytes: size,
+    internalDateMs: dateMs,
+  }, mailbox.keywordNames);
+  mailbox.table.append(entry); // the newest UID sorts last
+  mailbox.events.emit({ kind: "added", messages: [entry] });
+  return entry;
+}

@@ -1,0 +1,172 @@
+/**
+ * Moving messages between two Maildirs of one account (IMAP MOVE, RFC 6851)
+ * without a moment in which a message is in both or in neither: each file
+ * goes with one rename(2) from the source's `new/` or `cur/` into the
+ * destination's `cur/`, under a fresh base name that carries its flags and
+ * keywords (as the destination numbers them). Then the destination's `cur/`
+ * (and the source folders) are fsynced once, the destination's UID list
+ * records the new names, and the source forgets the old UIDs.
+ *
+ * After a crash between the renames and the UID list, the destination's next
+ * scan finds names it does not know and gives them new UIDs, and the
+ * source's finds its files gone and drops them: still one copy of each.
+ */
+import { dirname, join } from "node:path";
+import { syncDir } from "../spool/mod.ts";
+import type { MailboxParts } from "./mailbox_parts.ts";
+import { CrossDeviceError } from "./mailbox_types.ts";
+import { maildirName } from "./maildir.ts";
+import { changeLetters, curName } from "./message_name.ts";
+import { type Entry, makeEntry } from "./message_table.ts";
+
+/** What a move did: `sourceUids[i]` became `destinationUids[i]` (COPYUID, RFC 4315). */
+export interface MoveResult {
+  sourceUids: number[];
+  destinationUids: number[];
+}
+
+/** A file moved by this command: where it was, where it is and under which names. */
+interface Moved {
+  entry: Entry;
+  from: string;
+  to: string;
+  base: string;
+  fileName: string;
+  letters: string;
+}
+
+/**
+ * Moves the messages `uids` (in that order; gone ones are skipped) from
+ * `source` to `destination`. The caller holds both locks. On failure every
+ * file is put back where it was and the error is thrown: nothing moved.
+ */
+export async function moveMessages(
+  source: MailboxParts,
+  destination: MailboxParts,
+  options: { uids: readonly number[]; origin: unknown },
+): Promise<MoveResult> {
+  const entries: Entry[] = [];
+  for (const uid of options.uids) {
+    const entry = source.table.get(uid);
+    if (entry !== undefined) entries.push(entry);
+  }
+  // Throws KeywordLimitError, with nothing moved, when the destination has no letter left.
+  await destination.keywords.define(entries.flatMap((entry) => entry.keywords));
+  const letterOf = (name: string) => destination.keywords.letterOf(name);
+  const moved: Moved[] = [];
+  let uids: number[];
+  try {
+    for (const entry of entries) {
+      const from = join(source.dir, entry.isNew ? "new" : "cur", entry.fileName);
+      const base = maildirName(destination.hostname, entry.sizeBytes, entry.internalDateMs);
+      const letters = changeLetters(
+        entry.letters,
+        { replace: [...entry.flags, ...entry.keywords] },
+        letterOf,
+      );
+      const fileName = curName(base, letters);
+      const to = join(destination.dir, "cur", fileName);
+      if (!await renameMessage(from, to)) {
+        source.markDirty();
+        continue;
+      }
+      moved.push({ entry, from, to, base, fileName, letters });
+    }
+    if (moved.length > 0) {
+      const dirs = new Set([join(destination.dir, "cur")]);
+      for (const { entry } of moved) dirs.add(join(source.dir, entry.isNew ? "new" : "cur"));
+      await Promise.all([...dirs].map((dir) => syncDir(dir)));
+    }
+    uids = await destination.index.assign(moved.map((file) => file.base));
+  } catch (error) {
+    await putBack(moved, source);
+    throw error;
+  }
+  return commit(source, destination, { moved, uids, origin: options.origin });
+}
+
+/**
+ * Renames one message file; false when it is gone (expunged or renamed by
+ * another process). A name that is no regular file is refused, and a
+ * destination folder removed meanwhile fails the move.
+ */
+async function renameMessage(from: string, to: string): Promise<boolean> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(from);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  // rename(2) would move a directory too, into a folder where it is no message.
+  if (!info.isFile) throw new Error(`Cannot move "${from}": not a regular file`);
+  try {
+    await Deno.rename(from, to);
+    return true;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "EXDEV") throw new CrossDeviceError(from, to);
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    await Deno.lstat(dirname(to)); // throws NotFound when the destination is what went
+    return false;
+  }
+}
+
+/** Undoes the renames of a failed move (a file that cannot go back is adopted by the destination). */
+async function putBack(moved: readonly Moved[], source: MailboxParts): Promise<void> {
+  for (const file of moved) {
+    try {
+      await Deno.rename(file.to, file.from);
+    } catch (error) {
+      source.markDirty();
+      source.log.error("mailbox.move_undo_failed", {
+        from: file.to,
+        to: file.from,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+}
+
+/** The files are moved and recorded: the listings and listeners catch up. */
+async function commit(
+  source: MailboxParts,
+  destination: MailboxParts,
+  done: { moved: readonly Moved[]; uids: readonly number[]; origin: unknown },
+): Promise<MoveResult> {
+  const added: Entry[] = [];
+  const sourceUids: number[] = [];
+  for (const [i, file] of done.moved.entries()) {
+    const entry = makeEntry(file.entry, {
+      uid: done.uids[i] as number,
+      base: file.base,
+      fileName: file.fileName,
+      letters: file.letters,
+      isNew: false,
+    }, destination.keywordNames);
+    destination.table.append(entry); // new UIDs are the highest: they sort last
+    if (source.reads.has(file.entry.base)) {
+      // A reader of the old name still has the file open: the destination must not
+      // recycle it (write a spare over it) before that reader is done.
+      const readDone = source.reads.whenIdle(file.entry.base);
+      void destination.reads.around(file.base, () => readDone);
+    }
+    added.push(entry);
+    source.table.delete(file.entry.uid);
+    sourceUids.push(file.entry.uid);
+  }
+  if (sourceUids.length > 0) {
+    source.table.invalidateOrder();
+    try {
+      await source.index.compactIfNeeded(source.table.size, () => source.table.bases());
+    } catch (error) {
+      // The move stands: the lines of moved messages stay until a later compaction.
+      source.log.warn("mailbox.compact_failed", {
+        dir: source.dir,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  destination.events.emit({ kind: "added", messages: added });
+  source.events.emit({ kind: "expunged", uids: sourceUids, origin: done.origin });
+  return { sourceUids, destinationUids: [...done.uids] };
+}
