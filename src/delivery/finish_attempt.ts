@@ -42,6 +42,8 @@ export async function finishAttempt(
 ): Promise<number | null> {
   const { qid, message, state } = attempt;
   const { policy, log, states, bouncer, spool } = context;
+  // Deleted (`queue delete`) while it was attempted: no notice, no state file.
+  if (!await spool.exists(qid)) return await forgetDeleted(context, { qid, held: [] });
   const sender = message.envelope.from;
   const timing = { arrivalMs: message.envelope.arrivalMs, nowMs: Date.now(), policy };
   for (const rcpt of expireOverdue(state, timing)) {
@@ -52,6 +54,8 @@ export async function finishAttempt(
   if (failures.length > 0 || delayed.length > 0) await states.save(qid, state);
   const held: HeldNotice[] = [];
   const isFinishedNow = isFinished(state);
+  /** Deleted after the check above: what this attempt queued and saved goes too. */
+  let isDeleted = false;
   try {
     if (failures.length > 0) {
       held.push(await bouncer.sendFailure(message, state, failures));
@@ -74,7 +78,7 @@ export async function finishAttempt(
       if (finishedDisposition(state, sender) === "failed-folder") {
         await bouncer.keepFailed(message, state);
       } else {
-        await spool.remove(qid);
+        isDeleted = !await spool.remove(qid);
       }
     } else {
       const pending = Object.values(state.rcpts).filter((entry) => entry.status === "pending");
@@ -84,6 +88,8 @@ export async function finishAttempt(
         backoffMs: context.retryDelayMs(attempts),
       });
       await states.save(qid, state);
+      // A deletion after this check is one after the attempt ended (its notices were committed).
+      isDeleted = !await spool.exists(qid);
     }
   } catch (error) {
     // Not recorded: the notices must not go, and the next attempt sends them.
@@ -97,6 +103,7 @@ export async function finishAttempt(
     }
     throw error;
   }
+  if (isDeleted) return await forgetDeleted(context, { qid, held });
   for (const notice of held) {
     // Recorded: a failure here leaves it held, and the next start releases it.
     await spool.release(notice.heldName, notice.qid).catch((error: unknown) =>
@@ -108,4 +115,25 @@ export async function finishAttempt(
     return null;
   }
   return state.nextAttemptMs;
+}
+
+/**
+ * A message deleted by `queue delete` during its attempt: the command
+ * promised no notice, so the ones this attempt queued are dropped unsent,
+ * and a state file the attempt saved goes (the command removed the one
+ * before). Returns null: nothing is left to attempt.
+ */
+async function forgetDeleted(
+  context: FinishContext,
+  options: { qid: string; held: readonly HeldNotice[] },
+): Promise<null> {
+  const { qid, held } = options;
+  for (const notice of held) {
+    await context.spool.dropHeld(notice.heldName).catch((error: unknown) =>
+      context.log.error("notice.drop_failed", { qid, dsn: notice.qid, error: String(error) })
+    );
+  }
+  await context.states.remove(qid);
+  context.log.info("msg.deleted_during_attempt", { qid, dropped: held.length });
+  return null;
 }

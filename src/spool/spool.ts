@@ -263,13 +263,20 @@ export class Spool {
     return Deno.lstatSync(join(this.msgDir, qid)).size;
   }
 
-  /** Removes a message whose every recipient is finished (its file becomes a spare). */
-  async remove(qid: string): Promise<void> {
+  /**
+   * Removes a message whose every recipient is finished (its file becomes a
+   * spare). Resolves false when it was gone already (`queue delete`).
+   */
+  async remove(qid: string): Promise<boolean> {
     const path = join(this.msgDir, qid);
-    await (this.spares ? this.spares.recycle(path) : Deno.remove(path)).catch((error: unknown) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
+    try {
+      await (this.spares ? this.spares.recycle(path) : Deno.remove(path));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
     this.#log.debug("spool.removed", { qid });
+    return true;
   }
 }
 
