@@ -7,7 +7,8 @@
  * next pass sends it again. Either way the sender hears once.
  */
 import type { Logger } from "../log/mod.ts";
-import type { Spool } from "../spool/mod.ts";
+import { type Envelope, QueueFileError, type Spool } from "../spool/mod.ts";
+import { failuresToBounce } from "./bounce_policy.ts";
 import { parseHeldNoticeName } from "./bouncer.ts";
 import type { QueueStateStore } from "./queue_state.ts";
 
@@ -40,16 +41,27 @@ export async function settleHeldNotices(
   return { released, dropped };
 }
 
+/**
+ * Whether the original's saved state records the notice: whether the runner,
+ * going by that state as it reads it (`load`), would not send it again.
+ */
 async function isRecorded(
   notice: { originalQid: string; kind: "failed" | "delayed" },
   options: { spool: Spool; states: QueueStateStore },
 ): Promise<boolean> {
   // Removed (every recipient finished) only after its notice was queued.
   if (!await options.spool.exists(notice.originalQid)) return true;
-  const saved = options.states.readSaved(notice.originalQid);
-  if (saved === null) return false;
-  if (notice.kind === "delayed") return saved.isDelayNoticeSent === true;
-  return !Object.values(saved.rcpts).some((entry) =>
-    entry.status === "failed" && entry.isReported !== true
-  );
+  let envelope: Envelope;
+  try {
+    envelope = (await options.spool.read(notice.originalQid)).envelope;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return true; // finished meanwhile
+    // Set aside unread at its attempt, never bounced: this notice is all its sender will hear.
+    if (error instanceof QueueFileError) return true;
+    throw error;
+  }
+  const saved = options.states.loadSaved(notice.originalQid, envelope.rcpts);
+  if (saved === null) return false; // every recipient is tried (and reported) afresh
+  if (notice.kind === "delayed") return Boolean(saved.isDelayNoticeSent);
+  return failuresToBounce(saved, envelope.from).length === 0;
 }
