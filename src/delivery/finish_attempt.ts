@@ -16,6 +16,7 @@ import {
   nextAttemptAtMs,
 } from "./bounce_policy.ts";
 import type { Bouncer, HeldNotice } from "./bouncer.ts";
+import type { LeftoverNotices } from "./held_notices.ts";
 import type { QueueState, QueueStateStore } from "./queue_state.ts";
 
 /** What finishing an attempt works with (the runner's parts). */
@@ -26,6 +27,8 @@ export interface FinishContext {
   policy: BouncePolicy;
   log: Logger;
   retryDelayMs: (attempts: number) => number;
+  /** Where a notice that could not be released or dropped goes (finished before the next attempt). */
+  leftovers: LeftoverNotices;
 }
 
 /**
@@ -99,16 +102,27 @@ export async function finishAttempt(
     }
     if (delayed.length > 0) state.isDelayNoticeSent = false;
     for (const notice of held) {
-      await spool.dropHeld(notice.heldName).catch(() => {});
+      await spool.dropHeld(notice.heldName).catch(() =>
+        context.leftovers.add(qid, {
+          heldName: notice.heldName,
+          dsnQid: notice.qid,
+          action: "drop",
+        })
+      );
     }
     throw error;
   }
   if (isDeleted) return await forgetDeleted(context, { qid, held });
   for (const notice of held) {
-    // Recorded: a failure here leaves it held, and the next start releases it.
-    await spool.release(notice.heldName, notice.qid).catch((error: unknown) =>
-      log.error("notice.release_failed", { qid, dsn: notice.qid, error: String(error) })
-    );
+    // Recorded: a failure here leaves it held, released before the message's next attempt.
+    await spool.release(notice.heldName, notice.qid).catch((error: unknown) => {
+      log.error("notice.release_failed", { qid, dsn: notice.qid, error: String(error) });
+      context.leftovers.add(qid, {
+        heldName: notice.heldName,
+        dsnQid: notice.qid,
+        action: "release",
+      });
+    });
   }
   if (isFinishedNow) {
     await states.remove(qid);
@@ -129,9 +143,10 @@ async function forgetDeleted(
 ): Promise<null> {
   const { qid, held } = options;
   for (const notice of held) {
-    await context.spool.dropHeld(notice.heldName).catch((error: unknown) =>
-      context.log.error("notice.drop_failed", { qid, dsn: notice.qid, error: String(error) })
-    );
+    await context.spool.dropHeld(notice.heldName).catch((error: unknown) => {
+      context.log.error("notice.drop_failed", { qid, dsn: notice.qid, error: String(error) });
+      context.leftovers.add(qid, { heldName: notice.heldName, dsnQid: notice.qid, action: "drop" });
+    });
   }
   await context.states.remove(qid);
   context.log.info("msg.deleted_during_attempt", { qid, dropped: held.length });
