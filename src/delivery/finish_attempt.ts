@@ -45,8 +45,6 @@ export async function finishAttempt(
 ): Promise<number | null> {
   const { qid, message, state } = attempt;
   const { policy, log, states, bouncer, spool } = context;
-  // Deleted (`queue delete`) while it was attempted: no notice, no state file.
-  if (!await spool.exists(qid)) return await forgetDeleted(context, { qid, held: [] });
   const sender = message.envelope.from;
   const timing = { arrivalMs: message.envelope.arrivalMs, nowMs: Date.now(), policy };
   for (const rcpt of expireOverdue(state, timing)) {
@@ -54,10 +52,14 @@ export async function finishAttempt(
   }
   const failures = failuresToBounce(state, sender);
   const delayed = delayNoticeRecipients(state, { ...timing, sender });
-  if (failures.length > 0 || delayed.length > 0) await states.save(qid, state);
+  if (failures.length > 0 || delayed.length > 0) {
+    // Deleted (`queue delete`) while it was attempted: no notice, no state file.
+    if (!await spool.exists(qid)) return await forgetDeleted(context, { qid, held: [] });
+    await states.save(qid, state);
+  }
   const held: HeldNotice[] = [];
   const isFinishedNow = isFinished(state);
-  /** Deleted after the check above: what this attempt queued and saved goes too. */
+  /** Deleted meanwhile (seen at the commit): what this attempt queued and saved goes too. */
   let isDeleted = false;
   try {
     if (failures.length > 0) {
