@@ -290,7 +290,12 @@ async function retry(context: Context, target: string): Promise<number> {
     await requestWake(spoolDir, WAKE_ALL);
   } else {
     const qid = checkQid(target);
-    if (!entryOf(context, qid)) throw new QueueCommandError(`No message ${qid}`);
+    const entry = entryOf(context, qid, (reason) => {
+      // Still in msg/ under its name: there is a message, and it is damaged (set aside in failed/
+      // at the server's next attempt), which "No message" would hide.
+      throw new QueueCommandError(printable(`${qid}: damaged queue file, not retried: ${reason}`));
+    });
+    if (!entry) throw new QueueCommandError(`No message ${qid}`);
     await requestWake(spoolDir, qid);
   }
   context.options.out(`${count} message${count === 1 ? "" : "s"} due for delivery now`);

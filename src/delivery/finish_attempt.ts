@@ -16,6 +16,7 @@ import {
   nextAttemptAtMs,
 } from "./bounce_policy.ts";
 import type { Bouncer, HeldNotice } from "./bouncer.ts";
+import type { LeftoverNotices } from "./held_notices.ts";
 import type { QueueState, QueueStateStore } from "./queue_state.ts";
 
 /** What finishing an attempt works with (the runner's parts). */
@@ -26,6 +27,8 @@ export interface FinishContext {
   policy: BouncePolicy;
   log: Logger;
   retryDelayMs: (attempts: number) => number;
+  /** Where a notice that could not be released or dropped goes (finished before the next attempt). */
+  leftovers: LeftoverNotices;
 }
 
 /**
@@ -49,9 +52,15 @@ export async function finishAttempt(
   }
   const failures = failuresToBounce(state, sender);
   const delayed = delayNoticeRecipients(state, { ...timing, sender });
-  if (failures.length > 0 || delayed.length > 0) await states.save(qid, state);
+  if (failures.length > 0 || delayed.length > 0) {
+    // Deleted (`queue delete`) while it was attempted: no notice, no state file.
+    if (!await spool.exists(qid)) return await forgetDeleted(context, { qid, held: [] });
+    await states.save(qid, state);
+  }
   const held: HeldNotice[] = [];
   const isFinishedNow = isFinished(state);
+  /** Deleted meanwhile (seen at the commit): what this attempt queued and saved goes too. */
+  let isDeleted = false;
   try {
     if (failures.length > 0) {
       held.push(await bouncer.sendFailure(message, state, failures));
@@ -74,7 +83,7 @@ export async function finishAttempt(
       if (finishedDisposition(state, sender) === "failed-folder") {
         await bouncer.keepFailed(message, state);
       } else {
-        await spool.remove(qid);
+        isDeleted = !await spool.remove(qid);
       }
     } else {
       const pending = Object.values(state.rcpts).filter((entry) => entry.status === "pending");
@@ -84,6 +93,8 @@ export async function finishAttempt(
         backoffMs: context.retryDelayMs(attempts),
       });
       await states.save(qid, state);
+      // A deletion after this check is one after the attempt ended (its notices were committed).
+      isDeleted = !await spool.exists(qid);
     }
   } catch (error) {
     // Not recorded: the notices must not go, and the next attempt sends them.
@@ -93,19 +104,53 @@ export async function finishAttempt(
     }
     if (delayed.length > 0) state.isDelayNoticeSent = false;
     for (const notice of held) {
-      await spool.dropHeld(notice.heldName).catch(() => {});
+      await spool.dropHeld(notice.heldName).catch(() =>
+        context.leftovers.add(qid, {
+          heldName: notice.heldName,
+          dsnQid: notice.qid,
+          action: "drop",
+        })
+      );
     }
     throw error;
   }
+  if (isDeleted) return await forgetDeleted(context, { qid, held });
   for (const notice of held) {
-    // Recorded: a failure here leaves it held, and the next start releases it.
-    await spool.release(notice.heldName, notice.qid).catch((error: unknown) =>
-      log.error("notice.release_failed", { qid, dsn: notice.qid, error: String(error) })
-    );
+    // Recorded: a failure here leaves it held, released before the message's next attempt.
+    await spool.release(notice.heldName, notice.qid).catch((error: unknown) => {
+      log.error("notice.release_failed", { qid, dsn: notice.qid, error: String(error) });
+      context.leftovers.add(qid, {
+        heldName: notice.heldName,
+        dsnQid: notice.qid,
+        action: "release",
+      });
+    });
   }
   if (isFinishedNow) {
     await states.remove(qid);
     return null;
   }
   return state.nextAttemptMs;
+}
+
+/**
+ * A message deleted by `queue delete` during its attempt: the command
+ * promised no notice, so the ones this attempt queued are dropped unsent,
+ * and a state file the attempt saved goes (the command removed the one
+ * before). Returns null: nothing is left to attempt.
+ */
+async function forgetDeleted(
+  context: FinishContext,
+  options: { qid: string; held: readonly HeldNotice[] },
+): Promise<null> {
+  const { qid, held } = options;
+  for (const notice of held) {
+    await context.spool.dropHeld(notice.heldName).catch((error: unknown) => {
+      context.log.error("notice.drop_failed", { qid, dsn: notice.qid, error: String(error) });
+      context.leftovers.add(qid, { heldName: notice.heldName, dsnQid: notice.qid, action: "drop" });
+    });
+  }
+  await context.states.remove(qid);
+  context.log.info("msg.deleted_during_attempt", { qid, dropped: held.length });
+  return null;
 }

@@ -105,17 +105,43 @@ export class QueueStateStore {
     if (unsaved) return unsaved;
     const text = this.#peeked?.qid === qid ? this.#peeked.text : this.#readText(qid);
     this.#peeked = null;
-    if (text === null) return initialState(rcpts);
+    return this.#parse(qid, text, rcpts)?.state ?? initialState(rcpts);
+  }
+
+  /**
+   * The state on disk (not one in memory), read as `load` reads it, or null
+   * when none is there to go by: no file, not JSON, or no recipients (then
+   * `load` starts every recipient afresh). For settling held notices by
+   * what the runner will make of the file.
+   */
+  loadSaved(qid: string, rcpts: readonly string[]): QueueState | null {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(join(this.dir, qid));
+    } catch {
+      return null;
+    }
+    const parsed = this.#parse(qid, text, rcpts);
+    return parsed?.hasRcpts ? parsed.state : null;
+  }
+
+  /** A state file's text read for `rcpts`; null when there is none or it is no state at all. */
+  #parse(
+    qid: string,
+    text: string | null,
+    rcpts: readonly string[],
+  ): { state: QueueState; hasRcpts: boolean } | null {
+    if (text === null) return null;
     let saved: Partial<QueueState> | null;
     try {
       saved = JSON.parse(text) as Partial<QueueState> | null;
     } catch (error) {
       this.#reportDamage(qid, `not JSON: ${(error as Error).message}`);
-      return initialState(rcpts);
+      return null;
     }
     if (saved === null || typeof saved !== "object") {
       this.#reportDamage(qid, "not a state object");
-      return initialState(rcpts);
+      return null;
     }
     const state = initialState(rcpts);
     const damaged: string[] = [];
@@ -130,23 +156,12 @@ export class QueueStateStore {
     }
     state.nextAttemptMs = typeof saved.nextAttemptMs === "number" ? saved.nextAttemptMs : 0;
     state.isDelayNoticeSent = saved.isDelayNoticeSent;
-    return state;
+    const hasRcpts = saved.rcpts !== null && typeof saved.rcpts === "object";
+    return { state, hasRcpts };
   }
 
   #reportDamage(qid: string, reason: string): void {
     this.#log?.error("queue.state_damaged", { qid, file: join(this.dir, qid), reason });
-  }
-
-  /** The state as saved on disk (not the one in memory), or null if none is (or it is unreadable). */
-  readSaved(qid: string): QueueState | null {
-    try {
-      const saved = JSON.parse(Deno.readTextFileSync(join(this.dir, qid))) as QueueState | null;
-      return saved !== null && typeof saved === "object" && typeof saved.rcpts === "object"
-        ? saved
-        : null;
-    } catch {
-      return null;
-    }
   }
 
   /**

@@ -16,7 +16,7 @@ import {
 import type { BouncePolicy } from "./bounce_policy.ts";
 import { Bouncer } from "./bouncer.ts";
 import { finishAttempt, type FinishContext } from "./finish_attempt.ts";
-import { settleHeldNotices } from "./held_notices.ts";
+import { LeftoverNotices, settleHeldNotices } from "./held_notices.ts";
 import { DomainTurns } from "./domain_turns.ts";
 import { MemoryBudget } from "./memory_budget.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
@@ -87,6 +87,8 @@ export class DeliveryRunner {
   readonly #memory: MemoryBudget;
   /** Big messages that found no room in the memory budget: tried again when room is given back. */
   readonly #waitingForMemory = new Set<string>();
+  /** Held notices that could not be released or dropped: finished before their message's next attempt. */
+  readonly #leftovers = new LeftoverNotices();
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -108,7 +110,12 @@ export class DeliveryRunner {
       log: options.log,
       resolveRecipients: options.resolveNoticeRecipients,
     });
-    this.#finishContext = { ...options, states: this.#states, bouncer: this.#bouncer };
+    this.#finishContext = {
+      ...options,
+      states: this.#states,
+      bouncer: this.#bouncer,
+      leftovers: this.#leftovers,
+    };
   }
 
   /** Sweeps Maildir leftovers of a crash, loads every queued message and starts delivering. */
@@ -120,6 +127,7 @@ export class DeliveryRunner {
       spool: this.#options.spool,
       states: this.#states,
       log: this.#options.log,
+      leftovers: this.#leftovers,
     });
     this.#options.spool.onAccepted((qid) => {
       this.#states.markFresh(qid);
@@ -166,6 +174,13 @@ export class DeliveryRunner {
   /** Picks up messages queued by other processes and drops state files of deleted ones. */
   async #rescan(): Promise<void> {
     for (const qid of this.#turns.takeStranded()) this.enqueue(qid);
+    // Their attempt finishes them first, also for a message that is done (or gone).
+    for (const qid of this.#leftovers.qids()) {
+      if (this.#busy.has(qid) || this.#turns.isWaiting(qid) || this.#waitingForMemory.has(qid)) {
+        continue;
+      }
+      this.enqueue(qid);
+    }
     const ids = await this.#options.spool.list();
     const queued = new Set(ids);
     let found = 0;
@@ -251,6 +266,14 @@ export class DeliveryRunner {
 
   async #attempt(qid: string): Promise<void> {
     const isRetryNow = this.#retryNow.delete(qid);
+    // A notice left held under a name this attempt may need again; throws while it still cannot go.
+    if (this.#leftovers.has(qid)) {
+      await this.#leftovers.finish(qid, {
+        spool: this.#options.spool,
+        states: this.#states,
+        log: this.#options.log,
+      });
+    }
     // Not due yet: the small state file says so, and the message need not be read.
     const dueAtMs = this.#states.dueAtMs(qid);
     if (dueAtMs > Date.now() && !isRetryNow) {

@@ -192,12 +192,16 @@ export class Spool {
 
   /**
    * Lets a held message go: renamed from `heldName` to its queue id `qid`
-   * (one atomic step) and handed to delivery; resolves once that is durable.
+   * (one atomic step) and, once the rename is durable, handed to delivery.
+   * Not before: a delivery done before a power cut undid the rename would be
+   * done again once the held message is released at the next start. (If the
+   * fsync fails, the message is under its queue id, and the runner's rescan
+   * finds it.)
    */
   async release(heldName: string, qid: string): Promise<void> {
     Deno.renameSync(`${this.msgDir}/${heldName}`, `${this.msgDir}/${qid}`);
-    for (const listener of this.#listeners) listener(qid);
     await syncDir(this.msgDir);
+    for (const listener of this.#listeners) listener(qid);
   }
 
   /** Deletes a held message that must not go (what it tells was not committed). */
@@ -263,13 +267,20 @@ export class Spool {
     return Deno.lstatSync(join(this.msgDir, qid)).size;
   }
 
-  /** Removes a message whose every recipient is finished (its file becomes a spare). */
-  async remove(qid: string): Promise<void> {
+  /**
+   * Removes a message whose every recipient is finished (its file becomes a
+   * spare). Resolves false when it was gone already (`queue delete`).
+   */
+  async remove(qid: string): Promise<boolean> {
     const path = join(this.msgDir, qid);
-    await (this.spares ? this.spares.recycle(path) : Deno.remove(path)).catch((error: unknown) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
+    try {
+      await (this.spares ? this.spares.recycle(path) : Deno.remove(path));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
     this.#log.debug("spool.removed", { qid });
+    return true;
   }
 }
 

@@ -173,3 +173,24 @@ Deno.test("queue list and show print C1 controls in addresses and remote replies
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+Deno.test("queue retry of a damaged queue file names the damage instead of saying there is no such message", async () => {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  try {
+    const spool = await openSpool(spoolDir);
+    await Deno.writeTextFile(join(spool.msgDir, "broken3"), 'PBQ1 {"qid":"broken3","fr');
+    const retried = await queue(spoolDir, ["retry", "broken3"]);
+    assert.equal(retried.status, 1);
+    assert.deepEqual(retried.out, []);
+    assert.match(
+      retried.err.join("\n"),
+      /^pillarbox queue: broken3: damaged queue file, not retried: /,
+    );
+    assert.doesNotMatch(retried.err.join("\n"), /No message/);
+    const missing = await queue(spoolDir, ["retry", "gone4"]);
+    assert.equal(missing.status, 1);
+    assert.deepEqual(missing.err, ["pillarbox queue: No message gone4"]);
+  } finally {
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});

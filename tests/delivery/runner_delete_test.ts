@@ -1,0 +1,141 @@
+/**
+ * `pillarbox queue delete QID` while the server is attempting that message:
+ * the command's contract is "removes the message and its state without a
+ * bounce", so however the attempt ends, no notice goes out for it and no
+ * state file is left for a message that no longer exists.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runQueueCommand } from "../../src/app/queue_command.ts";
+import { loadConfig } from "../../src/config/mod.ts";
+import type { Courier, DeliveryOutcome } from "../../src/delivery/mod.ts";
+import { encodeEnvelopeLine, type QueuedMessage, Spool } from "../../src/spool/mod.ts";
+import { quiet, testRunner } from "./runner_fixture.ts";
+
+const HOUR_MS = 3_600_000;
+
+/** A courier that holds its first attempt until `finish` is called (a slow remote server). */
+class SlowCourier implements Courier {
+  readonly #started = Promise.withResolvers<void>();
+  readonly #finished = Promise.withResolvers<void>();
+  constructor(readonly outcome: DeliveryOutcome) {}
+  get started(): Promise<void> {
+    return this.#started.promise;
+  }
+  finish(): void {
+    this.#finished.resolve();
+  }
+  async deliver(_message: QueuedMessage, rcpts: readonly string[]) {
+    this.#started.resolve();
+    await this.#finished.promise;
+    return new Map(rcpts.map((rcpt) => [rcpt, this.outcome]));
+  }
+}
+
+const cases: { name: string; outcome: DeliveryOutcome; delayWarningMs: number }[] = [
+  {
+    name: "ends in a permanent failure: no bounce goes out",
+    outcome: { kind: "permanent", reason: "550 5.1.1 no such user", status: "5.1.1" },
+    delayWarningMs: 0,
+  },
+  {
+    name: "ends in a deferral past the delay warning: no delay notice goes out",
+    outcome: { kind: "transient", reason: "451 4.3.0 try later", status: "4.3.0" },
+    delayWarningMs: HOUR_MS,
+  },
+  {
+    name: "ends in a deferral: no state file is left",
+    outcome: { kind: "transient", reason: "451 4.3.0 try later", status: "4.3.0" },
+    delayWarningMs: 0,
+  },
+];
+
+/** Queued two hours ago, so an hour's delay warning is due at its attempt. */
+async function queueOld(spool: Spool, qid: string): Promise<void> {
+  const envelope = {
+    qid,
+    from: "alice@example.test",
+    rcpts: ["bob@far.test"],
+    arrivalMs: Date.now() - 2 * HOUR_MS,
+    source: "smtp" as const,
+  };
+  const body = new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n");
+  await Deno.writeFile(
+    join(spool.msgDir, qid),
+    new Uint8Array([...encodeEnvelopeLine(envelope), ...body]),
+  );
+}
+
+async function deleteCommand(spoolDir: string, qid: string): Promise<void> {
+  const err: string[] = [];
+  const out: string[] = [];
+  const status = await runQueueCommand(["delete", qid], {
+    config: loadConfig([`--spool-dir=${spoolDir}`, "--hostname=mx.test"]).config,
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+  });
+  assert.equal(status, 0, err.join("\n"));
+  assert.deepEqual(out, [`${qid} deleted`]);
+}
+
+function assertNothingLeft(spoolDir: string): void {
+  const left = (dir: string) =>
+    [...Deno.readDirSync(join(spoolDir, "queue", dir))].map((entry) => entry.name);
+  assert.deepEqual(left("msg"), [], "no notice, held or released, for a deleted message");
+  assert.deepEqual(left("state"), [], "no state file for a deleted message");
+}
+
+for (const { name, outcome, delayWarningMs } of cases) {
+  Deno.test(`queue delete during a delivery attempt that ${name}`, async () => {
+    const spoolDir = await Deno.makeTempDir({ prefix: "pb-delete-" });
+    const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+    const qid = "q0deleted";
+    await queueOld(spool, qid);
+    const courier = new SlowCourier(outcome);
+    const runner = testRunner(spool, courier, {
+      spoolDir,
+      policy: { queueLifetimeMs: 5 * 24 * HOUR_MS, delayWarningMs },
+    });
+    try {
+      await runner.start();
+      await courier.started;
+      await deleteCommand(spoolDir, qid);
+      courier.finish();
+      await runner.stop(); // waits for the attempt to end
+      assertNothingLeft(spoolDir);
+    } finally {
+      await runner.stop();
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  });
+
+  if (delayWarningMs === 0 && outcome.kind === "transient") continue; // no notice to write
+  Deno.test(`queue delete, while the notice is being written, of an attempt that ${name}`, async () => {
+    const spoolDir = await Deno.makeTempDir({ prefix: "pb-delete-" });
+    const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+    const qid = "q1deleted";
+    await queueOld(spool, qid);
+    const courier = new SlowCourier(outcome);
+    courier.finish();
+    const deleted = Promise.withResolvers<void>();
+    const runner = testRunner(spool, courier, {
+      spoolDir,
+      policy: { queueLifetimeMs: 5 * 24 * HOUR_MS, delayWarningMs },
+      // Called while the notice is built, after the attempt checked that its message is there.
+      resolveNoticeRecipients: async (address) => {
+        await deleteCommand(spoolDir, qid);
+        deleted.resolve();
+        return [address];
+      },
+    });
+    try {
+      await runner.start();
+      await deleted.promise;
+      await runner.stop(); // waits for the attempt to end
+      assertNothingLeft(spoolDir);
+    } finally {
+      await runner.stop();
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  });
+}
