@@ -6,6 +6,7 @@
  * plain A query over UDP to the same server and reads the RCODE (RFC 1035
  * 4.1.1). Nothing else is parsed.
  */
+import { domainToASCII } from "node:url";
 
 /** What the server said about a name. */
 export type NameStatus = "exists" | "nxdomain" | "servfail" | "unknown";
@@ -23,7 +24,10 @@ export async function probeName(
 ): Promise<NameStatus> {
   const qtype = QUERY_TYPES[options.type ?? "A"];
   const id = Math.floor(Math.random() * 0xffff);
-  const labels = name.replace(/\.$/, "").split(".").flatMap((label) => {
+  // Deno.resolveDns asks for a U-label name by its A-labels (IDNA, RFC 5890): the probe
+  // must ask the same name, or "bücher.test" is a name no server knows (NXDOMAIN).
+  const asked = domainToASCII(name) || name;
+  const labels = asked.replace(/\.$/, "").split(".").flatMap((label) => {
     const bytes = new TextEncoder().encode(label);
     return [bytes.length, ...bytes];
   });

@@ -95,6 +95,35 @@ for (const { name, zones, kind, status } of DNS_CASES) {
   });
 }
 
+// The resolver asks for a U-label domain by its A-labels (IDNA): so must every other question.
+const IDN_CASES: { name: string; zone: FakeZone; kind: string; status: string }[] = [
+  {
+    name: "without MX is tried at the A record of its A-label form",
+    zone: { a: ["127.0.0.1"] },
+    kind: "delivered",
+    status: "",
+  },
+  {
+    name: "whose server fails (SERVFAIL) waits, it is not bounced as nonexistent",
+    zone: { rcode: "servfail" },
+    kind: "transient",
+    status: "4.4.3",
+  },
+];
+for (const { name, zone, kind, status } of IDN_CASES) {
+  Deno.test(`MX: a domain in U-labels (bücher.test) ${name}`, async () => {
+    const sink = await startSink({ smtputf8: true });
+    try {
+      const outcome = await mxOutcome({ "xn--bcher-kva.test": zone }, "bücher.test", sink.port);
+      assert.equal(outcome.kind, kind, JSON.stringify(outcome));
+      if (outcome.kind !== "delivered") assert.equal(outcome.status, status);
+      else assert.equal(sink.transactions.length, 1);
+    } finally {
+      await sink.close();
+    }
+  });
+}
+
 Deno.test("MX: an address literal is delivered to that address, without a DNS lookup", async () => {
   const sink = await startSink();
   try {
