@@ -8,7 +8,10 @@
  */
 import { domainToASCII } from "node:url";
 
-/** What the server said about a name. */
+/**
+ * What the server said about a name: "servfail" stands for every refusal to
+ * answer (SERVFAIL, REFUSED, NOTIMP, FORMERR), "unknown" for no answer.
+ */
 export type NameStatus = "exists" | "nxdomain" | "servfail" | "unknown";
 
 /** Query types the probe can ask. */
@@ -64,9 +67,7 @@ export async function probeName(
     socket.on("message", (message: Uint8Array) => {
       if (message.length < 4 || ((message[0]! << 8) | message[1]!) !== id) return;
       const rcode = message[3]! & 0x0f;
-      finish(
-        rcode === 0 ? "exists" : rcode === 3 ? "nxdomain" : rcode === 2 ? "servfail" : "unknown",
-      );
+      finish(rcode === 0 ? "exists" : rcode === 3 ? "nxdomain" : "servfail");
     });
     socket.send(query, options.server.port, options.server.ipAddr);
   });

@@ -101,13 +101,15 @@ export class NextHopResolver {
       };
     }
     if ("error" in mx) {
-      // "Not found" is also how a failing server (SERVFAIL) surfaces: only a domain that
-      // surely has no MX records is delivered to its own address (RFC 5321 5.1).
+      // "Not found" is also how a failing server (SERVFAIL, REFUSED) surfaces: only a domain
+      // that surely has no MX records (an answer without any) is delivered to its own address
+      // (RFC 5321 5.1). A probe without an answer proves nothing: the mail waits.
       const status = await this.#probe(plan.domain, "MX");
-      if (status === "servfail") {
+      if (status === "servfail" || status === "unknown") {
+        const why = status === "servfail" ? "server failure" : "no answer from the DNS server";
         return {
           kind: "transient",
-          reason: `MX lookup for ${plan.domain} failed (server failure)`,
+          reason: `MX lookup for ${plan.domain} failed (${why})`,
           status: "4.4.3",
         };
       }

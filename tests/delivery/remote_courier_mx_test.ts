@@ -76,6 +76,20 @@ const DNS_CASES: { name: string; zones: Record<string, FakeZone>; kind: string; 
       status: "4.4.3",
     },
     {
+      name:
+        "an MX lookup the server refuses (REFUSED) is transient, not a reason to use the A record",
+      zones: { "plain.test": { a: ["127.0.0.1"], rcodeFor: { MX: "refused" } } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
+      name:
+        "an MX lookup that fails (SERVFAIL) and whose second asking gets no answer is transient, not a reason to use the A record",
+      zones: { "plain.test": { a: ["127.0.0.1"], rcodeFor: { MX: "servfail" }, answerLimit: 1 } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
       name: "a DNS timeout is transient",
       zones: { "plain.test": { isSilent: true } },
       kind: "transient",
