@@ -6,6 +6,7 @@
  * NXDOMAIN is permanent; timeouts and server failures are transient. Every
  * lookup has a deadline. An address literal ("[192.0.2.1]") is its own address.
  */
+import { domainToASCII } from "node:url";
 import { type NameStatus, probeName, systemNameServer } from "./dns_probe.ts";
 import {
   loopFailure,
@@ -51,7 +52,9 @@ export type Resolution =
 
 /** Picks the plan for `domain` (no I/O). */
 export function planHop(domain: string, options: NextHopOptions): HopPlan {
-  const route = options.routes.find((r) => r.domain === domain.toLowerCase());
+  // Routes are written in A-labels; "bücher.test" is the same domain as "xn--bcher-kva.test".
+  const ascii = (domainToASCII(domain) || domain).toLowerCase();
+  const route = options.routes.find((r) => r.domain === ascii);
   if (route) {
     return { kind: "route", key: `route:${route.hostname}:${route.port}`, host: route };
   }

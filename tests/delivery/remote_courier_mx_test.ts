@@ -254,3 +254,36 @@ for (const { name, order, kind } of NO_SERVICE_CASES) {
     }
   });
 }
+
+// A domain has two spellings (RFC 5890): the --route, written in A-labels (flags take
+// LDH names only), is the next hop for mail written to either, and DNS is never asked.
+const ROUTE_SPELLINGS = ["bücher.test", "BÜCHER.test", "xn--bcher-kva.test", "XN--BCHER-KVA.TEST"];
+for (const domain of ROUTE_SPELLINGS) {
+  Deno.test(`a --route for xn--bcher-kva.test carries mail for x@${domain}`, async () => {
+    const sink = await startSink({ smtputf8: true });
+    const dns = await startFakeDns({}); // every name is NXDOMAIN: a DNS answer would bounce
+    const courier = new RemoteCourier({
+      ehloName: "out.test",
+      routes: [{ domain: "xn--bcher-kva.test", hostname: "127.0.0.1", port: sink.port }],
+      smarthost: null,
+      smarthostTls: "starttls",
+      isSmarthostTlsVerified: true,
+      smarthostCredentials: null,
+      dnsServer: { hostname: "127.0.0.1", port: dns.port },
+      dnsTimeoutMs: 1500,
+      mxPort: 25,
+      log: quiet,
+    });
+    try {
+      const rcpt = `x@${domain}`;
+      const outcome = (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
+      assert.equal(outcome.kind, "delivered", JSON.stringify(outcome));
+      assert.deepEqual(sink.transactions.map((tx) => tx.rcpts), [[rcpt]]);
+      assert.deepEqual(dns.questions, []);
+    } finally {
+      await courier.close();
+      await dns.close();
+      await sink.close();
+    }
+  });
+}
