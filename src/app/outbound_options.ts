@@ -55,12 +55,21 @@ export function ownListenerTest(
   return (address, port) => {
     const own = listener();
     if (own.port === 0 || port !== own.port) return false;
-    const target = normaliseIp(address);
+    const target = connectedAddress(normaliseIp(address));
     const host = normaliseIp(own.hostname);
     if (host === "0.0.0.0" || host === "::" || host === "") return isLocalAddress(target);
     if (host === "localhost") return isLoopback(target);
     return target === host;
   };
+}
+
+/**
+ * Where a connection to `address` lands: the unspecified address ("0.0.0.0",
+ * "::") names this host (RFC 1122 3.2.1.3, RFC 4291 2.5.2), and connecting
+ * to it reaches the loopback address.
+ */
+function connectedAddress(address: string): string {
+  return address === "0.0.0.0" ? "127.0.0.1" : /^[0:]+$/.test(address) ? "::1" : address;
 }
 
 function isLocalAddress(address: string): boolean {

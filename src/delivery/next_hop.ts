@@ -6,6 +6,7 @@
  * NXDOMAIN is permanent; timeouts and server failures are transient. Every
  * lookup has a deadline. An address literal ("[192.0.2.1]") is its own address.
  */
+import { domainToASCII } from "node:url";
 import { type NameStatus, probeName, systemNameServer } from "./dns_probe.ts";
 import {
   loopFailure,
@@ -51,7 +52,9 @@ export type Resolution =
 
 /** Picks the plan for `domain` (no I/O). */
 export function planHop(domain: string, options: NextHopOptions): HopPlan {
-  const route = options.routes.find((r) => r.domain === domain.toLowerCase());
+  // Routes are written in A-labels; "bücher.test" is the same domain as "xn--bcher-kva.test".
+  const ascii = (domainToASCII(domain) || domain).toLowerCase();
+  const route = options.routes.find((r) => r.domain === ascii);
   if (route) {
     return { kind: "route", key: `route:${route.hostname}:${route.port}`, host: route };
   }
@@ -101,13 +104,15 @@ export class NextHopResolver {
       };
     }
     if ("error" in mx) {
-      // "Not found" is also how a failing server (SERVFAIL) surfaces: only a domain that
-      // surely has no MX records is delivered to its own address (RFC 5321 5.1).
+      // "Not found" is also how a failing server (SERVFAIL, REFUSED) surfaces: only a domain
+      // that surely has no MX records (an answer without any) is delivered to its own address
+      // (RFC 5321 5.1). A probe without an answer proves nothing: the mail waits.
       const status = await this.#probe(plan.domain, "MX");
-      if (status === "servfail") {
+      if (status === "servfail" || status === "unknown") {
+        const why = status === "servfail" ? "server failure" : "no answer from the DNS server";
         return {
           kind: "transient",
-          reason: `MX lookup for ${plan.domain} failed (server failure)`,
+          reason: `MX lookup for ${plan.domain} failed (${why})`,
           status: "4.4.3",
         };
       }

@@ -25,6 +25,11 @@ const CASES: [string, { hostname: string; port: number }, string, number, boolea
   ["::1 under ::", { hostname: "::", port: 25 }, "::1", 25, true],
   ["an IPv4-mapped address", { hostname: "127.0.0.1", port: 25 }, "::ffff:127.0.0.1", 25, true],
   ["a far address under 0.0.0.0", { hostname: "0.0.0.0", port: 25 }, "192.0.2.1", 25, false],
+  ["0.0.0.0 (it reaches loopback)", { hostname: "127.0.0.1", port: 25 }, "0.0.0.0", 25, true],
+  ["0.0.0.0 under 0.0.0.0", { hostname: "0.0.0.0", port: 25 }, "0.0.0.0", 25, true],
+  [":: (it reaches ::1)", { hostname: "::1", port: 25 }, "::", 25, true],
+  ["0:0:0:0:0:0:0:0 under ::", { hostname: "::", port: 25 }, "0:0:0:0:0:0:0:0", 25, true],
+  ["0.0.0.0 on another port", { hostname: "127.0.0.1", port: 25 }, "0.0.0.0", 26, false],
   [
     "anything before the listener is bound",
     { hostname: "0.0.0.0", port: 0 },

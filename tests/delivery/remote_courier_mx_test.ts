@@ -76,6 +76,20 @@ const DNS_CASES: { name: string; zones: Record<string, FakeZone>; kind: string; 
       status: "4.4.3",
     },
     {
+      name:
+        "an MX lookup the server refuses (REFUSED) is transient, not a reason to use the A record",
+      zones: { "plain.test": { a: ["127.0.0.1"], rcodeFor: { MX: "refused" } } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
+      name:
+        "an MX lookup that fails (SERVFAIL) and whose second asking gets no answer is transient, not a reason to use the A record",
+      zones: { "plain.test": { a: ["127.0.0.1"], rcodeFor: { MX: "servfail" }, answerLimit: 1 } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
       name: "a DNS timeout is transient",
       zones: { "plain.test": { isSilent: true } },
       kind: "transient",
@@ -89,6 +103,35 @@ for (const { name, zones, kind, status } of DNS_CASES) {
       const outcome = await mxOutcome(zones, "plain.test", sink.port);
       assert.equal(outcome.kind, kind, JSON.stringify(outcome));
       if (outcome.kind !== "delivered") assert.equal(outcome.status, status);
+    } finally {
+      await sink.close();
+    }
+  });
+}
+
+// The resolver asks for a U-label domain by its A-labels (IDNA): so must every other question.
+const IDN_CASES: { name: string; zone: FakeZone; kind: string; status: string }[] = [
+  {
+    name: "without MX is tried at the A record of its A-label form",
+    zone: { a: ["127.0.0.1"] },
+    kind: "delivered",
+    status: "",
+  },
+  {
+    name: "whose server fails (SERVFAIL) waits, it is not bounced as nonexistent",
+    zone: { rcode: "servfail" },
+    kind: "transient",
+    status: "4.4.3",
+  },
+];
+for (const { name, zone, kind, status } of IDN_CASES) {
+  Deno.test(`MX: a domain in U-labels (bücher.test) ${name}`, async () => {
+    const sink = await startSink({ smtputf8: true });
+    try {
+      const outcome = await mxOutcome({ "xn--bcher-kva.test": zone }, "bücher.test", sink.port);
+      assert.equal(outcome.kind, kind, JSON.stringify(outcome));
+      if (outcome.kind !== "delivered") assert.equal(outcome.status, status);
+      else assert.equal(sink.transactions.length, 1);
     } finally {
       await sink.close();
     }
@@ -208,6 +251,39 @@ for (const { name, order, kind } of NO_SERVICE_CASES) {
       assert.equal(outcome.status[0], kind === "transient" ? "4" : "5", outcome.status);
     } finally {
       greeter.close();
+    }
+  });
+}
+
+// A domain has two spellings (RFC 5890): the --route, written in A-labels (flags take
+// LDH names only), is the next hop for mail written to either, and DNS is never asked.
+const ROUTE_SPELLINGS = ["bücher.test", "BÜCHER.test", "xn--bcher-kva.test", "XN--BCHER-KVA.TEST"];
+for (const domain of ROUTE_SPELLINGS) {
+  Deno.test(`a --route for xn--bcher-kva.test carries mail for x@${domain}`, async () => {
+    const sink = await startSink({ smtputf8: true });
+    const dns = await startFakeDns({}); // every name is NXDOMAIN: a DNS answer would bounce
+    const courier = new RemoteCourier({
+      ehloName: "out.test",
+      routes: [{ domain: "xn--bcher-kva.test", hostname: "127.0.0.1", port: sink.port }],
+      smarthost: null,
+      smarthostTls: "starttls",
+      isSmarthostTlsVerified: true,
+      smarthostCredentials: null,
+      dnsServer: { hostname: "127.0.0.1", port: dns.port },
+      dnsTimeoutMs: 1500,
+      mxPort: 25,
+      log: quiet,
+    });
+    try {
+      const rcpt = `x@${domain}`;
+      const outcome = (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
+      assert.equal(outcome.kind, "delivered", JSON.stringify(outcome));
+      assert.deepEqual(sink.transactions.map((tx) => tx.rcpts), [[rcpt]]);
+      assert.deepEqual(dns.questions, []);
+    } finally {
+      await courier.close();
+      await dns.close();
+      await sink.close();
     }
   });
 }

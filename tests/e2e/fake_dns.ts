@@ -1,7 +1,7 @@
 /**
  * A fake DNS server for outbound tests: UDP (and TCP) on 127.0.0.1, answering
  * MX, A and AAAA questions from a table. A name can be made to answer
- * SERVFAIL or NXDOMAIN, or to stay silent (a timeout); a null MX is simply
+ * SERVFAIL, NXDOMAIN or REFUSED, or to stay silent (a timeout); a null MX is simply
  * the record `{ preference: 0, exchange: "." }`.
  */
 import * as dgram from "node:dgram";
@@ -13,11 +13,13 @@ export interface FakeZone {
   a?: string[];
   aaaa?: string[];
   /** Answer every question for this name with this rcode instead. */
-  rcode?: "servfail" | "nxdomain";
+  rcode?: Rcode;
   /** Answer only the questions of these types with an rcode (the others as usual). */
-  rcodeFor?: Partial<Record<"MX" | "A" | "AAAA", "servfail" | "nxdomain">>;
+  rcodeFor?: Partial<Record<"MX" | "A" | "AAAA", Rcode>>;
   /** Never answer (the resolver times out). */
   isSilent?: boolean;
+  /** Answer only this many questions of each type for the name, then none (lost packets). */
+  answerLimit?: number;
 }
 
 /** A running fake DNS server. */
@@ -31,19 +33,26 @@ export interface FakeDns {
 }
 
 const TYPES: Record<number, string> = { 1: "A", 15: "MX", 28: "AAAA" };
-const RCODES = { servfail: 2, nxdomain: 3 } as const;
+const RCODES = { servfail: 2, nxdomain: 3, refused: 5 } as const;
+type Rcode = keyof typeof RCODES;
 
 /** Starts the server on 127.0.0.1 with the same port for UDP and TCP. */
 export async function startFakeDns(zones: Record<string, FakeZone> = {}): Promise<FakeDns> {
   const table = new Map<string, FakeZone>();
   for (const [name, zone] of Object.entries(zones)) table.set(name.toLowerCase(), zone);
   const questions: string[] = [];
+  const answeredCount = new Map<string, number>();
   const answer = (query: Uint8Array): Uint8Array | null => {
     const parsed = parseQuestion(query);
     if (!parsed) return null;
     questions.push(`${TYPES[parsed.type] ?? parsed.type} ${parsed.name}`);
-    const zone = table.get(parsed.name.toLowerCase().replace(/\.$/, ""));
+    const key = parsed.name.toLowerCase().replace(/\.$/, "");
+    const zone = table.get(key);
     if (zone?.isSilent) return null;
+    const asked = `${parsed.type} ${key}`;
+    const answered = (answeredCount.get(asked) ?? 0) + 1;
+    answeredCount.set(asked, answered);
+    if (zone?.answerLimit !== undefined && answered > zone.answerLimit) return null;
     return buildResponse(query, parsed, zone);
   };
   // UDP and TCP on the same port: retry with a new port if TCP's is taken.
