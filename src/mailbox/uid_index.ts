@@ -93,12 +93,25 @@ export class UidIndex {
     return { known, fresh: unknown.map((file, i) => [uids[i] as number, file]) };
   }
 
-  /** Gives `bases` the next UIDs and records them (append, or a full write if due). */
+  /**
+   * Gives `bases` the next UIDs and records them (append, or a full write if
+   * due). If recording fails (a full disk), the bases stay unknown, so the
+   * next scan gives them new UIDs and records those: a UID kept only in
+   * memory would be shown to clients and given to another message after a
+   * restart. The failed UIDs are skipped (never shown), and the next write is
+   * a full one, for the failed append may have left half a line.
+   */
   async assign(bases: readonly string[]): Promise<number[]> {
     const entries = bases.map((base) => ({ uid: this.#uidNext++, base }));
     for (const entry of entries) this.#uids.set(entry.base, entry.uid);
-    if (this.#mustRewrite) await this.#writeAll();
-    else await appendUidList(this.#path, entries);
+    try {
+      if (this.#mustRewrite) await this.#writeAll();
+      else await appendUidList(this.#path, entries);
+    } catch (error) {
+      for (const entry of entries) this.#uids.delete(entry.base);
+      this.#mustRewrite = true;
+      throw error;
+    }
     return entries.map((entry) => entry.uid);
   }
 

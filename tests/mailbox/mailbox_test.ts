@@ -297,3 +297,28 @@ Deno.test("a flag change by another MUA within the same directory mtime tick as 
     mailbox.release();
   }
 });
+
+Deno.test("UIDs given while the index could not be written are never shown, and survive a restart once it can", async () => {
+  const first = setup();
+  await deliver(first.store, "Subject: kept\r\n\r\n");
+  const mailbox = await first.mailboxes.openMailbox(ACCOUNT);
+  await mailbox.refresh(); // the index file now exists: later UIDs are appended to it
+  const path = join(first.dir, UID_LIST_FILE);
+  await deliver(first.store, "Subject: x\r\n\r\n");
+  await deliver(first.store, "Subject: y\r\n\r\n");
+  // The append fails (as on a full disk): a directory stands where the file was.
+  Deno.renameSync(path, path + ".saved");
+  Deno.mkdirSync(path);
+  await assert.rejects(() => mailbox.refresh());
+  Deno.removeSync(path);
+  Deno.renameSync(path + ".saved", path);
+  const shown = (await mailbox.refresh()).map((m) => [m.uid, m.base]);
+  await deliver(first.store, "Subject: z\r\n\r\n");
+  const later = (await mailbox.refresh()).map((m) => [m.uid, m.base]);
+  mailbox.release();
+  const second = setup(first.spoolDir);
+  const reopened = await second.mailboxes.openMailbox(ACCOUNT);
+  assert.equal(shown.length, 3);
+  assert.deepEqual((await reopened.refresh()).map((m) => [m.uid, m.base]), later);
+  assert.equal(reopened.uidNext, mailbox.uidNext);
+});
