@@ -126,7 +126,8 @@ async function startHoldingSpool(
     policy: { queueLifetimeMs: config.queueLifetimeMs, delayWarningMs: config.delayWarningMs },
     resolveNoticeRecipients: (address) => resolveLocalRecipients(directory, [address]),
   });
-  await runner.start();
+  // A file where one of its folders belongs is a spool the administrator must fix.
+  await openSpoolDir(config.spoolDir, () => runner.start());
   spool.setImmediateDelivery(immediateLocalDelivery({
     maildir,
     isLocalDomain: (domain) => directory.isLocalDomain(domain),
@@ -142,7 +143,7 @@ async function startHoldingSpool(
     maxMessageBytes: config.maxMessageBytes,
     log: log.with({ component: "pickup" }),
   });
-  await pickup.start();
+  await openSpoolDir(config.spoolDir, () => pickup.start());
 
   const listeners = new Map<string, Listener>();
   const smtpCommon = {

@@ -93,3 +93,26 @@ Deno.test("serve exits 2 naming --spool-dir when the spool cannot be made there,
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// Each of the spool's folders that serve makes or reads at start; a file stands in its place.
+for (const folder of ["queue/state", "queue/wake", "pickup", "pickup-rejected", "mail"]) {
+  Deno.test(`serve exits 2 naming --spool-dir when a file stands where ${folder}/ belongs, and keeps the file`, async () => {
+    const spoolDir = tempDir();
+    try {
+      await Deno.mkdir(`${spoolDir}/queue`);
+      await Deno.writeTextFile(`${spoolDir}/${folder}`, "not a folder\n");
+      const result = await runCli(["serve", ...flagsFor(spoolDir)]);
+      assert.equal(result.code, 2, result.stderr);
+      const lines = result.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(
+        lines[0]!,
+        /^pillarbox: Cannot use --spool-dir "[^"]*": (Not a directory|File exists) /,
+      );
+      assert.ok(lines[0]!.includes(`${spoolDir}/${folder}`), lines[0]);
+      assert.equal(await Deno.readTextFile(`${spoolDir}/${folder}`), "not a folder\n");
+    } finally {
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  });
+}
