@@ -37,6 +37,9 @@ async function fileNames(dir: string): Promise<string[]> {
   try {
     for await (const entry of Deno.readDir(dir)) if (entry.isFile) out.push(entry.name);
   } catch (error) {
+    // A file where one mailbox's tmp/ belongs has nothing to sweep: that mailbox's
+    // deliveries fail (and say why) until it is mended; nobody else's mail waits.
+    if (error instanceof Deno.errors.NotADirectory) return out;
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   return out;

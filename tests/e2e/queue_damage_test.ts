@@ -3,7 +3,8 @@
  * loop; a damaged state file is said in the log and costs no recipient.
  */
 import assert from "node:assert/strict";
-import { runCli, startServer, tempDir, waitUntil } from "./harness.ts";
+import { maildirFiles, runCli, startServer, tempDir, waitUntil } from "./harness.ts";
+import { sendWithSmtplib } from "./smtplib_send.ts";
 import { startSink } from "./smtp_sink.ts";
 
 Deno.test("a queue file that cannot be read goes to failed/ with a reason, and the server goes on", async () => {
@@ -78,4 +79,32 @@ Deno.test("queue list names a damaged queue file on stderr instead of leaving it
   }
   const text = await runCli(["queue", "list", ...flags]);
   assert.match(text.stdout, /^1 message in the queue$/m);
+});
+
+Deno.test("one damaged mailbox (a file where its tmp/ belongs) does not keep the server from starting", async () => {
+  const spoolDir = tempDir();
+  const carolDir = `${spoolDir}/mail/example.test/carol`;
+  await Deno.mkdir(carolDir, { recursive: true });
+  await Deno.writeTextFile(`${carolDir}/tmp`, "not a folder\n");
+  const server = await startServer({ spoolDir, users: { "bob@example.test": "pw" } });
+  try {
+    await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "alice@remote.test",
+      rcpts: ["bob@example.test"],
+      messages: ["Subject: hi\r\n\r\nbody\r\n"],
+    });
+    await waitUntil(
+      () => maildirFiles(spoolDir, "bob@example.test").length === 1,
+      10_000,
+      "bob's mail",
+    );
+    assert.equal(
+      await Deno.readTextFile(`${carolDir}/tmp`),
+      "not a folder\n",
+      "left for the administrator",
+    );
+  } finally {
+    await server.stop();
+  }
 });
