@@ -306,7 +306,8 @@ async function startHoldingSpool(
  * `pillarbox serve`: runs until SIGINT or SIGTERM. A configuration error
  * found while starting (an unusable certificate) is printed with `io.err`
  * and gives status 2; a listener that cannot be opened (port taken), or a
- * spool another server runs on, gives 1.
+ * spool another server runs on, gives 1. A stop that had to be forced
+ * (still busy after its grace period) exits 1 as well.
  */
 export async function runServe(
   config: Config,
@@ -339,8 +340,16 @@ export async function runServe(
     }
   });
   log.info("server.stopping");
-  const forced = setTimeout(() => Deno.exit(0), 10_000);
+  // Work still running after the grace period is cut off: that is no clean stop, and
+  // whoever stopped the server (an init system, an operator) is told so by the status.
+  const forced = setTimeout(() => {
+    log.error("server.stop_forced", { graceMs: STOP_GRACE_MS });
+    Deno.exit(1);
+  }, STOP_GRACE_MS);
   await server.stop();
   clearTimeout(forced);
   return 0;
 }
+
+/** How long a stop may take (sessions saying goodbye, deliveries ending) before it is forced. */
+const STOP_GRACE_MS = 10_000;

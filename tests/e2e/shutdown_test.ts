@@ -1,7 +1,9 @@
 /** Stopping the server: open sessions are told why and the process ends. */
 import assert from "node:assert/strict";
-import { startServer } from "./harness.ts";
+import { startServer, waitUntil } from "./harness.ts";
 import { RawClient } from "./raw_client.ts";
+import { sendWithSmtplib } from "./smtplib_send.ts";
+import { startSink } from "./smtp_sink.ts";
 
 Deno.test("SIGTERM tells an idle SMTP client 421 4.3.2 and an IMAP client BYE, then the server exits", async () => {
   const server = await startServer({ flags: ["--insecure-auth"] });
@@ -63,5 +65,28 @@ Deno.test("SIGTERM in the middle of DATA, a BDAT chunk or an AUTH exchange is 42
   } finally {
     for (const client of clients) client.close();
     await server.stop();
+  }
+});
+
+Deno.test("a stop cut short after its grace period (a delivery that would not end) is logged and exits non-zero", async () => {
+  // The next hop takes the connection and never says a word: the attempt outlives the grace period.
+  const sink = await startSink({ script: (stage) => stage === "greeting" ? "silent" : undefined });
+  const server = await startServer({ flags: [`--route=remote.test=127.0.0.1:${sink.port}`] });
+  try {
+    await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "alice@example.test",
+      rcpts: ["carol@remote.test"],
+      messages: ["Subject: stuck\r\n\r\nbody\r\n"],
+    });
+    await waitUntil(() => sink.connections() === 1, 10_000, "the delivery attempt");
+    server.signal("SIGTERM");
+    const status = await server.exited;
+    assert.match(server.log(), /level=error event=server\.stop_forced /);
+    assert.doesNotMatch(server.log(), /event=server\.stopped/);
+    assert.notEqual(status.code, 0, "a forced stop is not a clean one");
+  } finally {
+    await server.stop();
+    await sink.close();
   }
 });
