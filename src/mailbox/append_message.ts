@@ -29,13 +29,7 @@ export async function appendMessage(
     (name) => mailbox.keywords.letterOf(name),
   );
   const tmp = join(mailbox.dir, "tmp", base);
-  try {
-    await writeFileDurably(tmp, chunks);
-  } catch (error) {
-    // A full disk stops the write part way: the part must not keep the space.
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
+  await writeFileDurably(tmp, chunks); // removes its part if a full disk stops it
   const fileName = curName(base, letters);
   const path = join(mailbox.dir, "cur", fileName);
   let uid: number | undefined;

@@ -113,12 +113,12 @@ export class MaildirStore {
     const name = maildirName(this.#hostname, size);
     const first = dirs[0] as string;
     const tmpPath = `${first}/tmp/${name}`;
-    const written = await writeFresh(chunks, tmpPath, this.#spares);
+    const written = await writeFreshFileDurably(chunks, tmpPath, this.#spares);
     let failure = this.#commit(written, dirs, name);
     if (failure !== null && this.#spares?.owns(written)) {
       // A spare could not be moved into the mailbox (another file system?): write it as before.
       await discardFresh(written, this.#spares);
-      const again = await writeFresh(chunks, tmpPath, null);
+      const again = await writeFreshFileDurably(chunks, tmpPath, null);
       failure = this.#commit(again, dirs, name);
       if (failure !== null) await discardFresh(again, null);
     } else if (failure !== null) await discardFresh(written, null);
@@ -160,22 +160,5 @@ export class MaildirStore {
       }
       return error;
     }
-  }
-}
-
-/**
- * `writeFreshFileDurably`, but a write that fails part way (a full disk)
- * leaves no part of the message in `tmp/` to keep the space taken.
- */
-async function writeFresh(
-  chunks: readonly Uint8Array[],
-  tmpPath: string,
-  spares: SpareFiles | null,
-): Promise<string> {
-  try {
-    return await writeFreshFileDurably(chunks, tmpPath, spares);
-  } catch (error) {
-    await Deno.remove(tmpPath).catch(() => {}); // a spare that failed went back to its pool
-    throw error;
   }
 }

@@ -137,7 +137,10 @@ function writeChunksSync(file: Deno.FsFile, chunks: readonly Uint8Array[]): numb
   return total;
 }
 
-/** Writes `chunks` to a new file at `path` and fsyncs it (data and size). */
+/**
+ * Writes `chunks` to a new file at `path` and fsyncs it (data and size); if
+ * that fails, the file is removed again.
+ */
 export async function writeFileDurably(
   path: string,
   chunks: readonly Uint8Array[],
@@ -146,11 +149,15 @@ export async function writeFileDurably(
   // Creating and writing only touch the page cache: done inline, they cost less
   // than a trip through the I/O thread pool each. Only the fsync waits for the disk.
   const file = Deno.openSync(path, { write: true, createNew: true, mode: options.mode ?? 0o600 });
+  let isWritten = false;
   try {
     writeChunksSync(file, chunks);
     await flush(file, "data");
+    isWritten = true;
   } finally {
     file.close();
+    // A write cut short (a full disk) must not leave its part behind, keeping the space.
+    if (!isWritten) await Deno.remove(path).catch(() => {});
   }
 }
 

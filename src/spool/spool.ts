@@ -157,9 +157,6 @@ export class Spool {
       }
       const head = [encodeEnvelopeLine(envelope), ...prefix];
       if (spillFile === null) {
-        // Until it returns, a failed write's part (a full disk) is at tmpPath, if anywhere
-        // (a spare that failed went back to its pool): discarded below like a written file.
-        writtenPath = tmpPath;
         writtenPath = await writeFreshFileDurably([...head, ...tail], tmpPath, this.spares);
       } else {
         writtenPath = tmpPath;
