@@ -44,6 +44,11 @@ export const Refusal = {
   // RFC 6531
   utf8NeedsSmtputf8: () =>
     new SmtpError(553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter"),
+  // RFC 5321 4.2.2 452, RFC 3463 4.3.1: the disk (or a quota) is full; worth trying later.
+  storageFull: (cid: string) =>
+    new SmtpError(452, "4.3.1", `Insufficient system storage, try again later (${cid})`, {
+      isClientFault: false,
+    }),
   localError: (cid: string) =>
     new SmtpError(451, "4.3.0", `Local error in processing, try again later (${cid})`, {
       isClientFault: false,

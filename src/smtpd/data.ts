@@ -6,7 +6,7 @@
 import { countReceived, formatReceived, headerSection, startsWithBodyText } from "../mail/mod.ts";
 import { Refusal, type Reply, reply } from "../smtp/mod.ts";
 import { ChunkReader, DataDecoder, type DataViolations, LineEndingChecker } from "../smtp/mod.ts";
-import type { MessageBuffer } from "../spool/mod.ts";
+import { isStorageFull, type MessageBuffer } from "../spool/mod.ts";
 import type { SmtpSession } from "./session.ts";
 import { missingSubmissionFields } from "./submission_fields.ts";
 import type { Transaction } from "./transaction.ts";
@@ -182,7 +182,7 @@ async function commitOrRefuse(
     session.log.error("spool.accept_failed", {
       error: error instanceof Error ? error.message : String(error),
     });
-    throw Refusal.localError(session.cid);
+    throw isStorageFull(error) ? Refusal.storageFull(session.cid) : Refusal.localError(session.cid);
   }
   session.log.info("msg.queued", {
     qid,

@@ -20,3 +20,4 @@ export { requestWake, takeWakeRequests, WAKE_ALL } from "./wake.ts";
 export { lockSpoolForServer, SERVER_LOCK_NAME, SpoolInUseError } from "./server_lock.ts";
 export type { ServerLock } from "./server_lock.ts";
 export { BIG_FILE_BYTES, readWholeFile } from "./read_whole_file.ts";
+export { isStorageFull } from "./storage_full.ts";

@@ -61,7 +61,8 @@ Deno.test({
       disk.fill(64 * 1024); // room for part of a message (~210 KB), not all of it
       const freeBefore = disk.freeBytes();
       assert.equal(await python(APPEND, [server.ports.imap!, BOB]), "NO\n");
-      assert.match(await python(SEND, [server.ports.smtp!, BOB]), /^45[12] 4\.3\.[01] /);
+      // RFC 5321 4.2.2, RFC 3463 3.4: a full disk is "insufficient system storage".
+      assert.match(await python(SEND, [server.ports.smtp!, BOB]), /^452 4\.3\.1 /);
       assert.deepEqual(tmpLeftovers(disk.dir), [], "no partial copy kept");
       assert.equal(disk.freeBytes(), freeBefore, "the space is free again");
       assert.equal(maildirFiles(disk.dir, BOB).length, 0);
