@@ -1,0 +1,42 @@
+/**
+ * Internationalised domains end to end (RFC 5890, RFC 6531): a domain written
+ * in U-labels (`bücher.test`) and in A-labels (`xn--bcher-kva.test`) is one
+ * domain, for local mail, accounts and logins, driven by Python's clients.
+ */
+import assert from "node:assert/strict";
+import { maildirFiles, python, startServer, waitUntil } from "./harness.ts";
+
+const ACCOUNT = "joerg@xn--bcher-kva.test";
+const DOMAIN_FLAGS = [
+  "--domains=example.test,xn--bcher-kva.test",
+  "--relay-networks=",
+  "--insecure-auth",
+];
+
+Deno.test("mail to the U-label spelling of a local A-label domain reaches the account, which logs in by either spelling", async () => {
+  const server = await startServer({ users: { [ACCOUNT]: "secret" }, flags: DOMAIN_FLAGS });
+  try {
+    const out = await python(
+      `
+import poplib, smtplib, sys
+smtp = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+smtp.ehlo("client.test")
+refused = smtp.sendmail("alice@elsewhere.test", ["joerg@BÜCHER.test"],
+    b"Subject: hallo\\r\\n\\r\\nhallo\\r\\n", mail_options=["SMTPUTF8"])
+print(refused)
+smtp.quit()
+pop = poplib.POP3("127.0.0.1", int(sys.argv[2]))
+pop.user("joerg@bücher.test")
+print(pop.pass_("secret").decode())
+pop.quit()
+`,
+      [server.ports.smtp!, server.ports.pop3!],
+    );
+    const [refused, login] = out.trim().split("\n");
+    assert.equal(refused, "{}");
+    assert.match(login ?? "", /^\+OK/);
+    await waitUntil(() => maildirFiles(server.spoolDir, ACCOUNT).length === 1, 10_000, "delivery");
+  } finally {
+    await server.stop();
+  }
+});
