@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { maildirFiles, python, startServer, waitUntil } from "./harness.ts";
+import { startSink } from "./smtp_sink.ts";
 
 const ACCOUNT = "joerg@xn--bcher-kva.test";
 const DOMAIN_FLAGS = [
@@ -38,5 +39,32 @@ pop.quit()
     await waitUntil(() => maildirFiles(server.spoolDir, ACCOUNT).length === 1, 10_000, "delivery");
   } finally {
     await server.stop();
+  }
+});
+
+Deno.test("mail to a U-label domain goes to a peer without SMTPUTF8 with the domain in A-labels, not bounced 5.6.7", async () => {
+  const sink = await startSink({ smtputf8: false });
+  const server = await startServer({
+    flags: [`--route=xn--bcher-kva.example=127.0.0.1:${sink.port}`],
+  });
+  try {
+    await python(
+      `
+import smtplib, sys
+smtp = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+smtp.sendmail("alice@example.test", ["bob@bücher.example"], b"Subject: hi\\r\\n\\r\\nhi\\r\\n",
+    mail_options=["SMTPUTF8"])
+smtp.quit()
+`,
+      [server.ports.smtp!],
+    );
+    // Delivered or bounced, whichever comes: a bounce would name the sender's domain.
+    await server.waitForLog(/event=msg\.(delivered|bounced) /);
+    assert.equal(sink.transactions.length, 1);
+    assert.deepEqual(sink.transactions[0]!.rcpts, ["bob@xn--bcher-kva.example"]);
+    assert.doesNotMatch(sink.transactions[0]!.mailParams, /SMTPUTF8/);
+  } finally {
+    await server.stop();
+    await sink.close();
   }
 });
