@@ -68,3 +68,24 @@ smtp.quit()
     await sink.close();
   }
 });
+
+Deno.test("RCPT to a domain with no valid A-label form is refused at once (RFC 5891 4.2), not queued to wait on DNS", async () => {
+  const server = await startServer();
+  try {
+    const out = await python(
+      `
+import smtplib, sys
+smtp = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+smtp.ehlo("client.test")
+smtp.mail("alice@example.test", ["SMTPUTF8"])
+code, text = smtp.rcpt(sys.argv[2])
+print(code, text.decode())
+smtp.quit()
+`,
+      [server.ports.smtp!, "bob@한中ψżあ€żłğøहşż中şşşџжア한ψжაçџö.example"],
+    );
+    assert.match(out, /^553 5\.1\.3 /);
+  } finally {
+    await server.stop();
+  }
+});
