@@ -4,7 +4,7 @@
  * domain, for local mail, accounts and logins, driven by Python's clients.
  */
 import assert from "node:assert/strict";
-import { maildirFiles, python, startServer, waitUntil } from "./harness.ts";
+import { maildirFiles, python, runCli, startServer, waitUntil } from "./harness.ts";
 import { startSink } from "./smtp_sink.ts";
 
 const ACCOUNT = "joerg@xn--bcher-kva.test";
@@ -85,6 +85,27 @@ smtp.quit()
       [server.ports.smtp!, "bob@한中ψżあ€żłğøहşż中şşşџжア한ψжაçџö.example"],
     );
     assert.match(out, /^553 5\.1\.3 /);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("pillarbox sendmail delivers UTF-8 text byte for byte (ß, €: bytes 0x80..0x9F), to a U-label address", async () => {
+  const server = await startServer({ users: { [ACCOUNT]: "secret" }, flags: DOMAIN_FLAGS });
+  try {
+    const subject = "Subject: Grüße aus Köln, 5 €\n";
+    const body = "Straße — Ärger ½ €\n";
+    const result = await runCli(
+      ["sendmail", `--spool-dir=${server.spoolDir}`, ...DOMAIN_FLAGS, "-t"],
+      { stdin: `From: alice@example.test\nTo: Jörg <joerg@BÜCHER.test>\n${subject}\n${body}` },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    await waitUntil(() => maildirFiles(server.spoolDir, ACCOUNT).length === 1, 10_000, "delivery");
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(
+      Deno.readFileSync(maildirFiles(server.spoolDir, ACCOUNT)[0]!),
+    );
+    assert.ok(text.includes(subject.replace("\n", "\r\n")), text);
+    assert.ok(text.endsWith(`\r\n\r\n${body.replace("\n", "\r\n")}`), text);
   } finally {
     await server.stop();
   }
