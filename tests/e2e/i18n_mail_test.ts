@@ -110,3 +110,28 @@ Deno.test("pillarbox sendmail delivers UTF-8 text byte for byte (ß, €: bytes 
     await server.stop();
   }
 });
+
+Deno.test("a remote recipient named in U-labels and again in A-labels gets one copy, as two cases of one address do", async () => {
+  const sink = await startSink({ smtputf8: true });
+  const server = await startServer({
+    flags: [`--route=xn--bcher-kva.example=127.0.0.1:${sink.port}`],
+  });
+  try {
+    await python(
+      `
+import smtplib, sys
+smtp = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+smtp.sendmail("alice@example.test", ["bob@bücher.example", "bob@xn--bcher-kva.example"],
+    b"Subject: hi\\r\\n\\r\\nhi\\r\\n", mail_options=["SMTPUTF8"])
+smtp.quit()
+`,
+      [server.ports.smtp!],
+    );
+    await server.waitForLog(/event=msg\.(delivered|bounced) /);
+    assert.equal(sink.transactions.length, 1);
+    assert.deepEqual(sink.transactions[0]!.rcpts, ["bob@bücher.example"]);
+  } finally {
+    await server.stop();
+    await sink.close();
+  }
+});
