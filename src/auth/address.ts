@@ -6,6 +6,7 @@
  * form, so validation also guarantees that both halves are safe directory
  * names: no `/`, no NUL, never `.` or `..`, never empty.
  */
+import { domainToASCII } from "node:url";
 import { isHostname } from "../mail/mod.ts";
 
 const LOCAL_PART = /^[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*$/;
@@ -15,9 +16,27 @@ const REMOTE_LOCAL_PART = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^
 const MAX_LOCAL_PART = 64;
 const MAX_ADDRESS = 254;
 
-/** Trims and lowercases an address (both halves); lookups compare normalized addresses. */
+/**
+ * Trims and lowercases an address (both halves), its domain in A-labels:
+ * `Jörg@BÜCHER.test` and `jörg@xn--bcher-kva.test` are one address (IDNA,
+ * RFC 5890 2.3.2.1). Lookups compare normalized addresses.
+ */
 export function normalizeAddress(address: string): string {
-  return address.trim().toLowerCase();
+  const trimmed = address.trim();
+  const at = trimmed.lastIndexOf("@");
+  if (at < 0) return trimmed.toLowerCase();
+  return `${trimmed.slice(0, at).toLowerCase()}@${normalizeDomain(trimmed.slice(at + 1))}`;
+}
+
+/**
+ * A domain lowercased and in A-labels (`BÜCHER.test` -> `xn--bcher-kva.test`),
+ * the one spelling domains are compared in. A name IDNA cannot convert is
+ * only lowercased (it then matches nothing of ours).
+ */
+export function normalizeDomain(domain: string): string {
+  const lower = domain.trim().toLowerCase();
+  if (!/[^\x00-\x7f]/.test(lower)) return lower;
+  return domainToASCII(lower) || lower;
 }
 
 /** Splits at the last `@`; null when there is none. */

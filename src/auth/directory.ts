@@ -8,7 +8,7 @@
  */
 
 import type { Logger } from "../log/mod.ts";
-import { normalizeAddress, splitAddress } from "./address.ts";
+import { normalizeAddress, normalizeDomain, splitAddress } from "./address.ts";
 import { type AliasTable, catchAllKey, readAliasesFile } from "./aliases_file.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
 import { readUsersFile } from "./users_file.ts";
@@ -48,7 +48,7 @@ export class Directory {
   #dummyHash: Promise<string> | null = null;
 
   constructor(options: DirectoryOptions) {
-    this.#domains = new Set(options.domains.map((domain) => normalizeAddress(domain)));
+    this.#domains = new Set(options.domains.map((domain) => normalizeDomain(domain)));
     const common = { checkIntervalMs: options.checkIntervalMs, now: options.now };
     const report = (path: string) => (error: unknown) =>
       options.log?.warn("auth.reload_failed", {
@@ -76,9 +76,9 @@ export class Directory {
     await Promise.all([this.#users.get(), this.#aliases.get()]);
   }
 
-  /** Whether mail for `domain` is delivered to mailboxes here. */
+  /** Whether mail for `domain` is delivered to mailboxes here (in U-labels or A-labels, any case). */
   isLocalDomain(domain: string): boolean {
-    return this.#domains.has(normalizeAddress(domain));
+    return this.#domains.has(normalizeDomain(domain));
   }
 
   /**

@@ -12,6 +12,7 @@ export {
   isValidDomain,
   isValidTargetAddress,
   normalizeAddress,
+  normalizeDomain,
   splitAddress,
 } from "./address.ts";
 export {

@@ -7,6 +7,7 @@
  * lookup has a deadline. An address literal ("[192.0.2.1]") is its own address.
  */
 import { domainToASCII } from "node:url";
+import { hasALabelForm } from "../mail/mod.ts";
 import { type NameStatus, probeName, systemNameServer } from "./dns_probe.ts";
 import {
   loopFailure,
@@ -94,6 +95,14 @@ export class NextHopResolver {
       const isSelf = literal.kind === "targets" &&
         selfPreferenceByAddress(literal.targets, () => 0, this.#options) !== null;
       return isSelf ? loopFailure(plan.domain) : literal;
+    }
+    if (/[^\x00-\x7f]/.test(plan.domain) && !hasALabelForm(plan.domain)) {
+      // No name DNS can be asked for (RFC 5891 4.2): no retry will find one.
+      return {
+        kind: "permanent",
+        reason: `Domain ${plan.domain} has no valid A-label form (IDNA)`,
+        status: "5.1.2",
+      };
     }
     const mx = await this.#query(plan.domain, "MX");
     if ("error" in mx && mx.error === "trouble") {

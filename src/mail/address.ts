@@ -6,6 +6,7 @@
  * The percent hack and bang paths are just characters in a local part.
  */
 
+import { domainToASCII } from "node:url";
 import { utf8Length } from "./utf8_length.ts";
 
 /** A parsed mailbox: local part as it must be written on the wire, lower-cased domain. */
@@ -49,12 +50,25 @@ export function isHostname(text: string): boolean {
   return text.split(".").every((label) => HOSTNAME_LABEL.test(label));
 }
 
-/** Parses a domain name (RFC 5321 Domain); returns it lower-cased or null. */
+/**
+ * Parses a domain name (RFC 5321 Domain); returns it lower-cased or null. A
+ * domain with U-labels must have an A-label form (RFC 5890 2.3.2.1, RFC 5891
+ * 4.2): one IDNA converts, whose labels fit in 63 octets, since that is the
+ * name DNS is asked for.
+ */
 export function parseDomain(text: string): string | null {
   if (text === "" || utf8Length(text) > MAX_DOMAIN_OCTETS) return null;
   const labels = text.split(".");
   if (!labels.every((label) => SUBDOMAIN.test(label) && utf8Length(label) <= 63)) return null;
+  if (/[^\x00-\x7f]/.test(text) && !hasALabelForm(text)) return null;
   return text.toLowerCase();
+}
+
+/** Whether IDNA turns `domain` into an ASCII name of labels up to 63 octets, 253 in all. */
+export function hasALabelForm(domain: string): boolean {
+  const ascii = domainToASCII(domain);
+  if (ascii === "" || ascii.length > 253 || /[^\x00-\x7f]/.test(ascii)) return false;
+  return ascii.split(".").every((label) => label.length > 0 && label.length <= 63);
 }
 
 /** Parses an address literal "[1.2.3.4]" or "[IPv6:...]"; returns it normalised or null. */

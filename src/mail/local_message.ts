@@ -7,6 +7,7 @@
  */
 import { parseAddressList } from "./address_list.ts";
 import { formatRfc5322Date } from "./date.ts";
+import { fromLatin1, toLatin1 } from "./latin1.ts";
 
 /** What the caller knows besides the bytes. */
 export interface LocalMessageOptions {
@@ -34,7 +35,6 @@ export type LocalMessage =
 const MAX_LINE_OCTETS = 998;
 /** More Received headers than this is a mail loop (RFC 5321 6.3), as at SMTP DATA. */
 export const MAX_RECEIVED_HEADERS = 100;
-const latin1 = new TextDecoder("latin1");
 const utf8 = new TextDecoder();
 
 /** CRLF for every line end (CRLF, bare LF or bare CR), with a final CRLF. */
@@ -105,7 +105,9 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     return { error: `The message is larger than ${options.maxMessageBytes} bytes`, kind: "data" };
   }
   // An mbox-style envelope line ("From sender date") written by some programs is not a header.
-  const text = skipMboxFromLine(latin1.decode(normalized));
+  // One char per byte, every byte kept: TextDecoder("latin1") is windows-1252, which would
+  // turn 0x80..0x9F (in "ß", "€" and most UTF-8) into other characters.
+  const text = skipMboxFromLine(toLatin1(normalized));
   const long = text.split("\r\n").findIndex((line) => line.length > MAX_LINE_OCTETS);
   if (long >= 0) {
     return { error: `Line ${long + 1} is longer than ${MAX_LINE_OCTETS} octets`, kind: "data" };
@@ -125,7 +127,7 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
   const addressesOf = (names: string[], from: readonly Field[] = fields) => {
     const out: string[] = [];
     for (const field of from.filter((f) => names.includes(f.name))) {
-      const list = parseAddressList(utf8.decode(latin1Bytes(valueOf(field))), {
+      const list = parseAddressList(utf8.decode(fromLatin1(valueOf(field))), {
         defaultDomain: options.defaultDomain,
       });
       if ("error" in list) throw new Error(`Cannot parse the ${field.name} header: ${list.error}`);
@@ -193,7 +195,7 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     const unique = `${options.nowMs.toString(36)}.${crypto.randomUUID().slice(0, 13)}`;
     kept.push(`Message-ID: <${unique}@${options.hostname}>\r\n`);
   }
-  const message = latin1Bytes(kept.join("") + "\r\n" + split.body);
+  const message = fromLatin1(kept.join("") + "\r\n" + split.body);
   return {
     from,
     rcpts,
@@ -219,11 +221,4 @@ function newestResentBlock(fields: readonly Field[]): Field[] | null {
 /** `text` without a leading mbox "From " envelope line. */
 function skipMboxFromLine(text: string): string {
   return text.startsWith("From ") ? text.slice(text.indexOf("\r\n") + 2) : text;
-}
-
-/** Text whose characters are all below 256 back to its bytes. */
-function latin1Bytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
 }

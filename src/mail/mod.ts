@@ -1,5 +1,6 @@
 /** Protocol-neutral mail primitives: addresses, headers, trace fields. */
 export {
+  hasALabelForm,
   isHostname,
   parseAddressLiteral,
   parseDomain,

@@ -2,8 +2,10 @@
  * The form a queued message takes for one peer, from what the peer offers
  * (8BITMIME, SMTPUTF8) and what the message holds. Pure. The rules:
  *
- * 1. Non-ASCII envelope addresses need SMTPUTF8 (RFC 6531 3.2): without it
- *    the message is refused (5.6.7): a UTF-8 mailbox has no 7-bit form.
+ * 1. Non-ASCII envelope addresses need SMTPUTF8 (RFC 6531 3.2), unless
+ *    only their domains are non-ASCII: a peer without it gets those domains
+ *    in A-labels (`bob@xn--bcher-kva.test` is `bob@bücher.test`, RFC 5890).
+ *    A UTF-8 local part has no 7-bit form: then the message is refused (5.6.7).
  * 2. A peer with SMTPUTF8 gets raw UTF-8 header text as is, with the
  *    SMTPUTF8 parameter, when the message was received with SMTPUTF8 or
  *    its 8-bit header text is valid UTF-8 (RFC 6532 3).
@@ -21,6 +23,7 @@
  * 5. A message flagged SMTPUTF8 that needs none of it (ASCII addresses and
  *    header) goes to any peer, without the parameter.
  */
+import { domainToASCII } from "node:url";
 import { downgradeTo7bit, has8bitBytes } from "./eight_bit.ts";
 import { isUtf8Binary } from "./encoded_word_writer.ts";
 import { HeaderEncodingError } from "./header_encoding.ts";
@@ -44,16 +47,56 @@ export interface QueuedForm {
 
 /** What to send, or why not. */
 export type PeerForm =
-  | { kind: "send"; message: Uint8Array; isBody8bit: boolean; isSmtputf8: boolean }
+  | {
+    kind: "send";
+    message: Uint8Array;
+    isBody8bit: boolean;
+    isSmtputf8: boolean;
+    /** The envelope addresses as they go on the wire, in the order given. */
+    addresses: string[];
+  }
   | { kind: "refused"; reason: string };
 
 const NON_ASCII = /[^\x00-\x7f]/;
+const MAX_LABEL_OCTETS = 63;
+
+/**
+ * An envelope address in ASCII: its domain in A-labels (IDNA, RFC 5891 4).
+ * Null when the local part is not ASCII or the domain has no valid A-label
+ * form (a label over 63 octets once converted).
+ */
+export function asciiEnvelopeAddress(address: string): string | null {
+  if (!NON_ASCII.test(address)) return address;
+  const at = address.lastIndexOf("@");
+  const local = address.slice(0, at);
+  if (at < 0 || NON_ASCII.test(local)) return null;
+  const domain = domainToASCII(address.slice(at + 1));
+  if (domain === "" || NON_ASCII.test(domain)) return null;
+  if (domain.split(".").some((label) => label.length > MAX_LABEL_OCTETS)) return null;
+  return `${local}@${domain}`;
+}
 
 /** Decides how `queued` travels to a peer that offers `peer`. */
 export function fitMessageToPeer(queued: QueuedForm, peer: PeerAbilities): PeerForm {
-  if (queued.addresses.some((address) => NON_ASCII.test(address)) && !peer.hasSmtputf8) {
+  const ascii = queued.addresses.map(asciiEnvelopeAddress);
+  if (!peer.hasSmtputf8 && ascii.some((address) => address === null)) {
     return { kind: "refused", reason: "A non-ASCII address needs SMTPUTF8, which the peer lacks" };
   }
+  const form = fitContent(queued, peer);
+  if (form.kind === "refused") return form;
+  // Without SMTPUTF8 every address has its ASCII form (else refused above, or the peer has it
+  // and then any non-ASCII address made the form SMTPUTF8).
+  const addresses = form.isSmtputf8
+    ? [...queued.addresses]
+    : ascii.map((a, i) => a ?? queued.addresses[i]!);
+  return { ...form, addresses };
+}
+
+/** The message part of {@link fitMessageToPeer}. */
+function fitContent(
+  queued: QueuedForm,
+  peer: PeerAbilities,
+): Exclude<PeerForm, { kind: "send" }> | Omit<Extract<PeerForm, { kind: "send" }>, "addresses"> {
   const { message } = queued;
   if (!has8bitBytes(message)) {
     const isSmtputf8 = peer.hasSmtputf8 &&

@@ -7,7 +7,7 @@
  * An unknown local recipient is kept: delivery fails it with 5.1.1 and the
  * sender gets a bounce, as sendmail does for local submissions.
  */
-import type { Directory } from "../auth/mod.ts";
+import { type Directory, normalizeAddress } from "../auth/mod.ts";
 import { formatReceived } from "../mail/mod.ts";
 import type { MessageSource, Spool } from "../spool/mod.ts";
 
@@ -35,10 +35,12 @@ export async function resolveLocalRecipients(
   directory: Directory,
   rcpts: readonly string[],
 ): Promise<string[]> {
-  // Keyed in lowercase, as the SMTP transaction dedups: one copy per mailbox however written.
+  // Keyed normalized, as the SMTP transaction dedups: one copy per mailbox however written
+  // (any case, the domain in U-labels or A-labels).
   const targets = new Map<string, string>();
   const add = (target: string) => {
-    if (!targets.has(target.toLowerCase())) targets.set(target.toLowerCase(), target);
+    const key = normalizeAddress(target);
+    if (!targets.has(key)) targets.set(key, target);
   };
   for (const rcpt of rcpts) {
     const verdict = await directory.resolveRecipient(rcpt);

@@ -65,6 +65,8 @@ export async function sendMessage(
     throw new SmtpClientError("refused", form.reason, { status: "5.6.7", isPermanent: true });
   }
   const body = form.message;
+  // The wire form of each address (domains in A-labels for a peer without SMTPUTF8).
+  const [from = message.from, ...rcptsOnWire] = form.addresses;
   if (ext.maxSizeBytes && body.length > ext.maxSizeBytes) {
     throw new SmtpClientError(
       "refused",
@@ -78,8 +80,8 @@ export async function sendMessage(
     form.isSmtputf8 ? "SMTPUTF8" : "",
   ].filter(Boolean).join(" ");
   const lines = [
-    `MAIL FROM:<${message.from}>${params ? " " + params : ""}`,
-    ...message.rcpts.map((rcpt) => `RCPT TO:<${rcpt}>`),
+    `MAIL FROM:<${from}>${params ? " " + params : ""}`,
+    ...rcptsOnWire.map((rcpt) => `RCPT TO:<${rcpt}>`),
     "DATA",
   ];
   for (const line of lines) {

@@ -1,3 +1,4 @@
+import { normalizeAddress } from "../auth/mod.ts";
 import type { LineEndingChecker } from "../smtp/mod.ts";
 import type { MessageBuffer } from "../spool/mod.ts";
 
@@ -47,7 +48,8 @@ export class Transaction {
     this.rcptCount++;
     this.firstRcpt ??= rcpt;
     for (const target of targets) {
-      const key = target.toLowerCase();
+      // One copy per mailbox however written: any case, domain in U-labels or A-labels.
+      const key = normalizeAddress(target);
       if (this.#seen.has(key)) continue;
       this.#seen.add(key);
       this.targets.push(target);

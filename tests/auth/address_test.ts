@@ -18,6 +18,21 @@ const normalizeCases: { name: string; input: string; expected: string }[] = [
     input: "a.b+c@d.example",
     expected: "a.b+c@d.example",
   },
+  {
+    name: "writes a U-label domain in A-labels (RFC 5890: one domain)",
+    input: "joerg@bücher.test",
+    expected: "joerg@xn--bcher-kva.test",
+  },
+  {
+    name: "maps upper-case non-ASCII domain letters as IDNA does, keeping the local part's letters",
+    input: "Jörg@BÜCHER.Test",
+    expected: "jörg@xn--bcher-kva.test",
+  },
+  {
+    name: "lowercases an A-label domain",
+    input: "joerg@XN--BCHER-KVA.test",
+    expected: "joerg@xn--bcher-kva.test",
+  },
 ];
 for (const c of normalizeCases) {
   Deno.test(`normalizeAddress() ${c.name}`, () => {

@@ -193,6 +193,34 @@ Deno.test("Directory.isLocalDomain() is case-insensitive", async () => {
   });
 });
 
+Deno.test("Directory takes a domain in U-labels and in A-labels as the same domain (RFC 5890)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-directory-" });
+  try {
+    await writeUsersFile(join(dir, "users"), new Map([["joerg@xn--bcher-kva.test", bobHash]]));
+    await Deno.writeTextFile(
+      join(dir, "aliases"),
+      "@xn--bcher-kva.test: joerg@xn--bcher-kva.test\n",
+    );
+    const directory = new Directory({
+      usersFile: join(dir, "users"),
+      aliasesFile: join(dir, "aliases"),
+      domains: ["xn--bcher-kva.test"],
+    });
+    assert.equal(directory.isLocalDomain("bücher.test"), true);
+    assert.equal(directory.isLocalDomain("BÜCHER.test"), true);
+    const account = { kind: "local", mailboxes: ["joerg@xn--bcher-kva.test"] };
+    assert.deepEqual(await directory.resolveRecipient("joerg@bücher.test"), account);
+    assert.deepEqual(await directory.resolveRecipient("jörg@BÜCHER.test"), account);
+    assert.equal(await directory.verifyLogin("joerg@bücher.test", "bob-secret"), true);
+    assert.equal(
+      await directory.ownsAddress("joerg@xn--bcher-kva.test", "joerg@bücher.test"),
+      true,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("Directory notices a new user, but stats the file at most once per second", async () => {
   await withDirectory(async ({ dir, directory, clock }) => {
     assert.deepEqual(await directory.resolveRecipient("eve@example.com"), { kind: "unknown" });

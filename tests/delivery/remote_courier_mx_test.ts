@@ -138,6 +138,12 @@ for (const { name, zone, kind, status } of IDN_CASES) {
   });
 }
 
+Deno.test("MX: a domain whose A-label form has a label over 63 octets fails 5.1.2, not 4.4.3 until it expires", async () => {
+  const outcome = await mxOutcome({}, "한中ψżあ€żłğøहşż中şşşџжア한ψжაçџö.example", 9);
+  assert.equal(outcome.kind, "permanent", JSON.stringify(outcome));
+  if (outcome.kind === "permanent") assert.equal(outcome.status, "5.1.2");
+});
+
 Deno.test("MX: an address literal is delivered to that address, without a DNS lookup", async () => {
   const sink = await startSink();
   try {

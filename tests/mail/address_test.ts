@@ -221,6 +221,17 @@ const domainCases: { name: string; text: string; expected: string | null }[] = [
   { name: "refuses a leading hyphen", text: "-a.example", expected: null },
   { name: "refuses an underscore", text: "a_b.example", expected: null },
   { name: "refuses an address literal", text: "[192.0.2.1]", expected: null },
+  {
+    name: "accepts and lower-cases a U-label domain",
+    text: "BÜCHER.example",
+    expected: "bücher.example",
+  },
+  {
+    name: "refuses a 63-octet UTF-8 label whose A-label is longer than 63 octets (RFC 5891 4.2)",
+    text: "한中ψżあ€żłğøहşż中şşşџжア한ψжაçџö.example",
+    expected: null,
+  },
+  { name: "refuses a U-label domain IDNA cannot convert", text: "bücher.xn--zz", expected: null },
 ];
 
 for (const c of domainCases) {

@@ -38,6 +38,17 @@ for (const [name, input, expected] of LINE_ENDS) {
   });
 }
 
+Deno.test("prepareLocalMessage() keeps every byte of UTF-8 text, 0x80..0x9F too (ß is C3 9F, € is E2 82 AC)", () => {
+  const header = "From: zoë@bücher.test\r\nTo: jörg@bücher.test\r\nSubject: Grüße, 5 €\r\n";
+  const body = "Straße — Ärger ½ €\r\n";
+  const result = prepare(`${header}Date: x\r\nMessage-ID: <a@b>\r\n\r\n${body}`);
+  assert.ok(!("error" in result), JSON.stringify(result));
+  const text = new TextDecoder("utf-8", { fatal: true }).decode(result.message);
+  assert.ok(text.startsWith(header), text);
+  assert.ok(text.endsWith(`\r\n\r\n${body}`), text);
+  assert.deepEqual(result.rcpts, ["jörg@bücher.test"]);
+});
+
 Deno.test("prepareLocalMessage() takes recipients from To, Cc and Bcc and removes Bcc", () => {
   const result = ok(prepare(
     "From: Alice <alice@example.test>\nTo: bob@example.test, Carol <carol@remote.test>\n" +

@@ -108,6 +108,53 @@ const cases: {
   },
 ];
 
+const wireCases: {
+  name: string;
+  addresses: string[];
+  peer: PeerAbilities;
+  wire: string[] | null;
+}[] = [
+  {
+    name:
+      "writes a U-label domain in A-labels for a peer without SMTPUTF8 (RFC 5890: the same domain)",
+    addresses: ["a@example.com", "bob@bücher.example"],
+    peer: EIGHT,
+    wire: ["a@example.com", "bob@xn--bcher-kva.example"],
+  },
+  {
+    name: "keeps a U-label domain as written for a peer with SMTPUTF8",
+    addresses: ["a@example.com", "bob@bücher.example"],
+    peer: MODERN,
+    wire: ["a@example.com", "bob@bücher.example"],
+  },
+  {
+    name: "refuses a UTF-8 local part on a U-label domain for a peer without SMTPUTF8",
+    addresses: ["a@example.com", "jörg@bücher.example"],
+    peer: OLD,
+    wire: null,
+  },
+  {
+    name: "refuses a domain whose A-label is longer than 63 octets for a peer without SMTPUTF8",
+    addresses: ["a@example.com", "bob@한中ψżあ€żłğøहşż中şşşџжア한ψжაçџö.example"],
+    peer: EIGHT,
+    wire: null,
+  },
+];
+for (const c of wireCases) {
+  Deno.test(`fitMessageToPeer() ${c.name}`, () => {
+    const form = fitMessageToPeer(
+      { message: utf8("Subject: x\r\n\r\nx\r\n"), addresses: c.addresses, isSmtputf8: true },
+      c.peer,
+    );
+    if (c.wire === null) {
+      assert.equal(form.kind, "refused");
+      return;
+    }
+    assert.equal(form.kind, "send");
+    if (form.kind === "send") assert.deepEqual(form.addresses, c.wire);
+  });
+}
+
 for (const c of cases) {
   Deno.test(`fitMessageToPeer() ${c.name}`, () => {
     const message = utf8(c.message);

@@ -33,6 +33,11 @@ const CASES: [string, string[], string[]][] = [
     ["Joe@remote.test", "joe@remote.test"],
     ["Joe@remote.test"],
   ],
+  [
+    "a remote address written with its domain in U-labels and in A-labels (RFC 5890: one domain)",
+    ["joe@bücher.example", "joe@xn--bcher-kva.example"],
+    ["joe@bücher.example"],
+  ],
 ];
 for (const [what, rcpts, expected] of CASES) {
   Deno.test(`resolveLocalRecipients() lists a recipient once, as SMTP RCPT does: ${what}`, async () => {
