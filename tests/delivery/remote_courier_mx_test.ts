@@ -4,7 +4,7 @@ import { NextHopResolver, planHop, RemoteCourier } from "../../src/delivery/mod.
 import { type FakeZone, startFakeDns } from "../e2e/fake_dns.ts";
 import { startSink } from "../e2e/smtp_sink.ts";
 import { startLineServer } from "./line_server.ts";
-import { MESSAGE, queued, quiet } from "./remote_courier_helpers.ts";
+import { MESSAGE, queued, quiet, routedCourier } from "./remote_courier_helpers.ts";
 
 async function mxOutcome(zones: Record<string, FakeZone>, domain: string, port: number) {
   const dns = await startFakeDns(zones);
@@ -268,17 +268,10 @@ for (const domain of ROUTE_SPELLINGS) {
   Deno.test(`a --route for xn--bcher-kva.test carries mail for x@${domain}`, async () => {
     const sink = await startSink({ smtputf8: true });
     const dns = await startFakeDns({}); // every name is NXDOMAIN: a DNS answer would bounce
-    const courier = new RemoteCourier({
-      ehloName: "out.test",
+    const courier = routedCourier(sink.port, {
       routes: [{ domain: "xn--bcher-kva.test", hostname: "127.0.0.1", port: sink.port }],
-      smarthost: null,
-      smarthostTls: "starttls",
-      isSmarthostTlsVerified: true,
-      smarthostCredentials: null,
       dnsServer: { hostname: "127.0.0.1", port: dns.port },
       dnsTimeoutMs: 1500,
-      mxPort: 25,
-      log: quiet,
     });
     try {
       const rcpt = `x@${domain}`;
