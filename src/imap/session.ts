@@ -12,6 +12,7 @@ import { binaryToBytes } from "../mail/mod.ts";
 import { readCommand } from "./command_reader.ts";
 import { COMMANDS, type SessionState } from "./commands/table.ts";
 import { KeywordLimitError } from "../mailbox/mod.ts";
+import { isStorageFull } from "../spool/mod.ts";
 import { bad, ImapError, no } from "./errors.ts";
 import type { ImapServerOptions } from "./options.ts";
 import { CommandCursor, parseCommandStart } from "./parser.ts";
@@ -215,6 +216,11 @@ export class ImapSession {
   /** The one place where refusals become wire bytes. */
   #respond(tag: string, error: unknown): void {
     if (error instanceof KeywordLimitError) error = no(error.message, "LIMIT");
+    if (isStorageFull(error)) {
+      // A full disk is the administrator's to clear, not a bug; clients know OVERQUOTA (RFC 5530).
+      this.log.error("imap.storage_full", { error: (error as Error).message });
+      error = no("Not enough disk space, try again later", "OVERQUOTA");
+    }
     if (error instanceof ImapError) {
       if (error.status === "BAD" && ++this.#badCount >= MAX_BAD_COMMANDS) {
         this.send("* BYE Too many invalid commands\r\n");
