@@ -73,3 +73,57 @@ Deno.test({
     }
   },
 });
+
+const POP_STAT = `
+import poplib, sys
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]))
+p.user(sys.argv[2])
+p.pass_("pw")
+print(p.stat()[0])
+p.quit()
+`;
+
+const FIRST_IMAP_LOGIN = `
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login(sys.argv[2], "pw")
+typ, data = m.select("INBOX")
+print(typ, data[0].decode())
+typ, data = m.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+print(data[0][1].decode().strip())
+m.logout()
+`;
+
+Deno.test({
+  name: "on a full disk a first IMAP login still gets in and reads the mail that is there",
+  ignore: !canMountDisk,
+  fn: async () => {
+    const disk = mountSmallDisk(4 * 1024 * 1024);
+    const server = await startServer({
+      spoolDir: disk.dir,
+      users: { [BOB]: "pw" },
+      flags: ["--insecure-auth"],
+    });
+    try {
+      const send = `
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+s.sendmail("alice@remote.test", [sys.argv[2]], "Subject: " + sys.argv[3] + "\\r\\n\\r\\nhi\\r\\n")
+s.quit()
+`;
+      await python(send, [server.ports.smtp!, BOB, "first"]);
+      assert.equal(await python(POP_STAT, [server.ports.pop3!, BOB]), "1\n");
+      await python(send, [server.ports.smtp!, BOB, "second"]);
+      disk.fill();
+      assert.equal(disk.freeBytes(), 0);
+      // The first IMAP login makes the special folders and the subscriptions file: no room.
+      assert.equal(
+        await python(FIRST_IMAP_LOGIN, [server.ports.imap!, BOB]),
+        "OK 2\nSubject: first\n",
+      );
+    } finally {
+      await server.stop();
+      disk.unmount();
+    }
+  },
+});

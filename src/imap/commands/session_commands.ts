@@ -11,6 +11,7 @@ import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
 import { nstring } from "../wire_format.ts";
 import { prepareAccount } from "../account_setup.ts";
+import { isStorageFull } from "../../spool/mod.ts";
 import { ANY_STATE, type Done, type ImapCommand } from "./types.ts";
 
 const PRE_AUTH = ["not-authenticated"] as const;
@@ -124,7 +125,14 @@ async function completeLogin(session: ImapSession, user: string, password: strin
   session.options.limiter.recordSuccess(ip, user);
   // The account is the canonical address: " Bob@localhost" must not name `mail/localhost/ bob/`.
   session.user = normalizeAddress(user);
-  await prepareAccount(session.options.mailboxes, session.user);
+  try {
+    await prepareAccount(session.options.mailboxes, session.user);
+  } catch (error) {
+    // On a full disk the user must still get in, to read and delete mail; the
+    // special folders are made at a later login (the ready marker was not written).
+    if (!isStorageFull(error)) throw error;
+    session.log.warn("imap.account_setup_deferred", { user: session.user, error: String(error) });
+  }
   session.log.info("imap.login", { user: session.user, tls: session.isTls });
   return { code: `CAPABILITY ${session.capabilities().join(" ")}`, text: "Logged in" };
 }
