@@ -6,7 +6,7 @@
  * NXDOMAIN is permanent; timeouts and server failures are transient. Every
  * lookup has a deadline. An address literal ("[192.0.2.1]") is its own address.
  */
-import { domainToASCII } from "node:url";
+import { normalizeDomain } from "../auth/mod.ts";
 import { hasALabelForm } from "../mail/mod.ts";
 import { type NameStatus, probeName, systemNameServer } from "./dns_probe.ts";
 import {
@@ -54,7 +54,7 @@ export type Resolution =
 /** Picks the plan for `domain` (no I/O). */
 export function planHop(domain: string, options: NextHopOptions): HopPlan {
   // Routes are written in A-labels; "bücher.test" is the same domain as "xn--bcher-kva.test".
-  const ascii = (domainToASCII(domain) || domain).toLowerCase();
+  const ascii = normalizeDomain(domain); // no IDNA pass for an ASCII name: once per message
   const route = options.routes.find((r) => r.domain === ascii);
   if (route) {
     return { kind: "route", key: `route:${route.hostname}:${route.port}`, host: route };

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { maildirFiles, python, startServer } from "./harness.ts";
-import { canMountDisk, mountSmallDisk } from "./small_disk.ts";
+import { canMountDisk, mountSmallDisk, type SmallDisk } from "./small_disk.ts";
 
 const BOB = "bob@example.test";
 
@@ -33,45 +33,54 @@ print(typ if typ == "OK" else typ + " " + data[0].decode())
 m.logout()
 `;
 
+/** argv: port, recipient, subject, body lines of 72 octets. */
 const SEND = `
 import smtplib, sys
 s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
-body = ("y" * 70 + "\\r\\n") * 3000
+body = ("y" * 70 + "\\r\\n") * int(sys.argv[4])
 try:
-    s.sendmail("alice@remote.test", [sys.argv[2]], "Subject: big\\r\\n\\r\\n" + body)
+    s.sendmail("alice@remote.test", [sys.argv[2]], "Subject: " + sys.argv[3] + "\\r\\n\\r\\n" + body)
     print(250)
 except smtplib.SMTPDataError as e:
     print(e.smtp_code, e.smtp_error.decode())
 s.quit()
 `;
 
+/** Runs `fn` against a server whose spool is on a 4 MB disk of its own, then cleans up. */
+async function withSmallDisk(
+  flags: string[],
+  fn: (disk: SmallDisk, server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
+): Promise<void> {
+  const disk = mountSmallDisk(4 * 1024 * 1024);
+  const server = await startServer({ spoolDir: disk.dir, users: { [BOB]: "pw" }, flags });
+  try {
+    await fn(disk, server);
+  } finally {
+    await server.stop();
+    disk.unmount();
+  }
+}
+
 Deno.test({
   name: "an IMAP APPEND and an SMTP message the full disk cannot hold leave no partial file behind",
   ignore: !canMountDisk,
-  fn: async () => {
-    const disk = mountSmallDisk(4 * 1024 * 1024);
-    // No spare files: every write makes its file where the message belongs (tmp/).
-    const server = await startServer({
-      spoolDir: disk.dir,
-      users: { [BOB]: "pw" },
-      flags: ["--spare-files=0", "--insecure-auth"],
-    });
-    try {
+  // No spare files: every write makes its file where the message belongs (tmp/).
+  fn: () =>
+    withSmallDisk(["--spare-files=0", "--insecure-auth"], async (disk, server) => {
       assert.equal(await python(APPEND, [server.ports.imap!, BOB]), "OK\n", "room for one");
       disk.fill(64 * 1024); // room for part of a message (~210 KB), not all of it
       const freeBefore = disk.freeBytes();
       // RFC 5530: what clients know a full mailbox store by (Dovecot says so for ENOSPC too).
       assert.match(await python(APPEND, [server.ports.imap!, BOB]), /^NO \[OVERQUOTA\] /);
       // RFC 5321 4.2.2, RFC 3463 3.4: a full disk is "insufficient system storage".
-      assert.match(await python(SEND, [server.ports.smtp!, BOB]), /^452 4\.3\.1 /);
+      assert.match(
+        await python(SEND, [server.ports.smtp!, BOB, "big", "3000"]),
+        /^452 4\.3\.1 /,
+      );
       assert.deepEqual(tmpLeftovers(disk.dir), [], "no partial copy kept");
       assert.equal(disk.freeBytes(), freeBefore, "the space is free again");
       assert.equal(maildirFiles(disk.dir, BOB).length, 0);
-    } finally {
-      await server.stop();
-      disk.unmount();
-    }
-  },
+    }),
 });
 
 const POP_STAT = `
@@ -97,23 +106,11 @@ m.logout()
 Deno.test({
   name: "on a full disk a first IMAP login still gets in and reads the mail that is there",
   ignore: !canMountDisk,
-  fn: async () => {
-    const disk = mountSmallDisk(4 * 1024 * 1024);
-    const server = await startServer({
-      spoolDir: disk.dir,
-      users: { [BOB]: "pw" },
-      flags: ["--insecure-auth"],
-    });
-    try {
-      const send = `
-import smtplib, sys
-s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
-s.sendmail("alice@remote.test", [sys.argv[2]], "Subject: " + sys.argv[3] + "\\r\\n\\r\\nhi\\r\\n")
-s.quit()
-`;
-      await python(send, [server.ports.smtp!, BOB, "first"]);
+  fn: () =>
+    withSmallDisk(["--insecure-auth"], async (disk, server) => {
+      assert.equal(await python(SEND, [server.ports.smtp!, BOB, "first", "1"]), "250\n");
       assert.equal(await python(POP_STAT, [server.ports.pop3!, BOB]), "1\n");
-      await python(send, [server.ports.smtp!, BOB, "second"]);
+      assert.equal(await python(SEND, [server.ports.smtp!, BOB, "second", "1"]), "250\n");
       disk.fill();
       assert.equal(disk.freeBytes(), 0);
       // The first IMAP login makes the special folders and the subscriptions file: no room.
@@ -121,9 +118,5 @@ s.quit()
         await python(FIRST_IMAP_LOGIN, [server.ports.imap!, BOB]),
         "OK 2\nSubject: first\n",
       );
-    } finally {
-      await server.stop();
-      disk.unmount();
-    }
-  },
+    }),
 });
