@@ -4,6 +4,7 @@
  * hostile HELO cannot fold in extra header lines or comments.
  */
 import { formatRfc5322Date } from "./date.ts";
+import { asciiEnvelopeAddress } from "./peer_form.ts";
 
 /** What the server knows about how a message arrived. */
 export interface ReceivedInfo {
@@ -25,6 +26,20 @@ export interface ReceivedInfo {
 /** Keeps printable ASCII that cannot end a comment or a header. */
 export function sanitizeTraceValue(value: string, maxLength = 100): string {
   return value.replace(/[^\x21-\x7e]|[();\\]/g, "?").slice(0, maxLength);
+}
+
+/**
+ * An address for the trace: its domain in A-labels, so the header stays
+ * ASCII wherever it can go on to a peer without SMTPUTF8; a UTF-8 local part
+ * (which only an SMTPUTF8 transaction carries, RFC 6531 3.2) kept as
+ * letters, digits, marks, punctuation and symbols (RFC 6532 3.2), never as
+ * controls or line separators.
+ */
+export function sanitizeTraceAddress(address: string, maxLength = 256): string {
+  const ascii = asciiEnvelopeAddress(address) ?? address;
+  if (!/[^\x00-\x7f]/.test(ascii)) return sanitizeTraceValue(ascii, maxLength);
+  const kept = ascii.replace(/[^\x21-\x7e\p{L}\p{M}\p{N}\p{P}\p{S}]|[();\\]/gu, "?");
+  return Array.from(kept).slice(0, maxLength).join("");
 }
 
 /**
@@ -64,9 +79,7 @@ export function formatReceived(info: ReceivedInfo): string {
     }
     if (info.authUser) lines.push(`\t(authenticated as ${sanitizeTraceValue(info.authUser, 254)})`);
   }
-  const forClause = info.forRecipient
-    ? `\tfor <${sanitizeTraceValue(info.forRecipient, 256)}>`
-    : "";
+  const forClause = info.forRecipient ? `\tfor <${sanitizeTraceAddress(info.forRecipient)}>` : "";
   if (forClause) lines.push(forClause);
   const last = lines.length - 1;
   lines[last] = `${lines[last]}; ${date}`;

@@ -94,6 +94,33 @@ const cases: { name: string; info: ReceivedInfo; expected: string[] }[] = [
     ],
   },
   {
+    name: "writes a Unicode domain in the for clause in A-labels",
+    info: { ...base, forRecipient: "joerg@bücher.test" },
+    expected: [
+      "Received: from client.example ([192.0.2.1])",
+      "\tby mx.example (Pillarbox) with ESMTP id Q1",
+      `\tfor <joerg@xn--bcher-kva.test>; ${dateText}`,
+    ],
+  },
+  {
+    name: "keeps a UTF-8 local part, which only an SMTPUTF8 transaction carries",
+    info: { ...base, isSmtputf8: true, forRecipient: "jörg@bücher.test" },
+    expected: [
+      "Received: from client.example ([192.0.2.1])",
+      "\tby mx.example (Pillarbox) with UTF8SMTP id Q1",
+      `\tfor <jörg@bücher.test>; ${dateText}`,
+    ],
+  },
+  {
+    name: "replaces C1 controls and line separators in a UTF-8 address",
+    info: { ...base, isSmtputf8: true, forRecipient: "j\u0085ö\u2028r(g)@bücher.test" },
+    expected: [
+      "Received: from client.example ([192.0.2.1])",
+      "\tby mx.example (Pillarbox) with UTF8SMTP id Q1",
+      `\tfor <j?ö?r?g?@bücher.test>; ${dateText}`,
+    ],
+  },
+  {
     name: "writes a short header for locally submitted mail",
     info: { ...base, protocol: "local", forRecipient: "bob@example.org" },
     expected: ["Received: by mx.example (Pillarbox) id Q1", `\tfor <bob@example.org>; ${dateText}`],
