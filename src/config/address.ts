@@ -3,7 +3,7 @@
  * `:25`, `[::1]:25`), next hops (`host:port`) and routes (`domain=host:port`).
  */
 
-import { isHostname } from "../mail/mod.ts";
+import { asciiHostname } from "../mail/mod.ts";
 import { isIpLiteral } from "./ip.ts";
 
 /** Where a listener binds; port 0 asks the system for a free port. */
@@ -41,8 +41,12 @@ function splitHostPort(text: string, minPort: number): { hostname: string; port:
     }
   } else if (hostname.includes(":")) {
     throw new Error(`Invalid address "${text}": write an IPv6 address in brackets, like [::1]:25`);
-  } else if (hostname !== "" && !isIpLiteral(hostname) && !isHostname(hostname)) {
-    throw new Error(`Invalid address "${text}": "${hostname}" is not a host name or IP address`);
+  } else if (hostname !== "" && !isIpLiteral(hostname)) {
+    const name = asciiHostname(hostname);
+    if (name === null) {
+      throw new Error(`Invalid address "${text}": "${hostname}" is not a host name or IP address`);
+    }
+    hostname = name;
   }
   if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535 || Number(portText) < minPort) {
     throw new Error(`Invalid address "${text}": port must be a number from ${minPort} to 65535`);
@@ -83,9 +87,10 @@ export function formatHostPort(address: { hostname: string; port: number }): str
 export function parseRoute(text: string): Route {
   const equals = text.indexOf("=");
   if (equals < 0) throw new Error(`Invalid route "${text}": expected domain=host:port`);
-  const domain = text.slice(0, equals).toLowerCase();
-  if (!isHostname(domain)) {
-    throw new Error(`Invalid route "${text}": "${domain}" is not a domain name`);
+  const written = text.slice(0, equals).toLowerCase();
+  const domain = asciiHostname(written);
+  if (domain === null) {
+    throw new Error(`Invalid route "${text}": "${written}" is not a domain name`);
   }
   const next = parseHostPort(text.slice(equals + 1));
   return { domain, hostname: next.hostname, port: next.port };

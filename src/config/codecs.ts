@@ -15,7 +15,7 @@ import {
   parseRoute,
   type Route,
 } from "./address.ts";
-import { isHostname } from "../mail/mod.ts";
+import { asciiHostname } from "../mail/mod.ts";
 import { type Cidr, formatCidr, parseCidr } from "./cidr.ts";
 import { formatDurationMs, parseDurationMs } from "./duration.ts";
 import { formatSizeBytes, parseSizeBytes } from "./size.ts";
@@ -77,10 +77,11 @@ export const hostnameCodec: Codec<string> = {
   arity: "single",
   parse(text) {
     if (text === "") throw new Error("Invalid value: must not be empty");
-    if (!isHostname(text)) {
+    const name = asciiHostname(text);
+    if (name === null) {
       throw new Error(`Invalid host name "${text}": expected a domain name like mail.example.com`);
     }
-    return text;
+    return name;
   },
   format: (value) => [value],
 };
@@ -208,8 +209,8 @@ export const domainListCodec: Codec<readonly string[]> = {
   arity: "list",
   parse: (text) =>
     splitList(text).map((item) => {
-      const domain = item.toLowerCase();
-      if (!isHostname(domain)) throw new Error(`Invalid domain "${item}"`);
+      const domain = asciiHostname(item.toLowerCase());
+      if (domain === null) throw new Error(`Invalid domain "${item}"`);
       return domain;
     }),
   format: (value) => [value.join(",")],

@@ -86,7 +86,8 @@ export const FLAGS = [
     key: "domains",
     codec: domainListCodec,
     default: "localhost",
-    help: "comma list of local domains: mail to them goes to mailboxes",
+    help:
+      "comma list of local domains: mail to them goes to mailboxes (Unicode names are kept in A-labels)",
   }),
   flag({
     name: "spool-dir",

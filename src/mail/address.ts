@@ -51,6 +51,17 @@ export function isHostname(text: string): boolean {
 }
 
 /**
+ * A configured host name as DNS and the wire know it: Unicode labels turned
+ * into A-labels (`mx.bücher.test` -> `mx.xn--bcher-kva.test`, RFC 5891 4),
+ * ASCII names as written. Null when the result is not a valid
+ * {@link isHostname} name.
+ */
+export function asciiHostname(text: string): string | null {
+  const ascii = /[^\x00-\x7f]/.test(text) ? domainToASCII(text) : text;
+  return isHostname(ascii) ? ascii : null;
+}
+
+/**
  * Parses a domain name (RFC 5321 Domain); returns it lower-cased or null. A
  * domain with U-labels must have an A-label form (RFC 5890 2.3.2.1, RFC 5891
  * 4.2): one IDNA converts, whose labels fit in 63 octets, since that is the

@@ -1,5 +1,6 @@
 /** Protocol-neutral mail primitives: addresses, headers, trace fields. */
 export {
+  asciiHostname,
   hasALabelForm,
   isHostname,
   parseAddressLiteral,

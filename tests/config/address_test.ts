@@ -57,7 +57,24 @@ Deno.test("parseRoute() lowercases the domain and reads the next hop", () => {
   assert.deepEqual(parseRoute("x.test=[::1]:25"), { domain: "x.test", hostname: "::1", port: 25 });
 });
 
+Deno.test("parseRoute() and parseHostPort() keep Unicode names in A-labels (RFC 5891 4)", () => {
+  assert.deepEqual(parseRoute("Bücher.test=relay.bücher.test:25"), {
+    domain: "xn--bcher-kva.test",
+    hostname: "relay.xn--bcher-kva.test",
+    port: 25,
+  });
+  assert.deepEqual(parseHostPort("smart.bücher.test:587"), {
+    hostname: "smart.xn--bcher-kva.test",
+    port: 587,
+  });
+});
+
 const badRoutes: Array<[string, string, RegExp]> = [
+  [
+    "parseRoute() rejects a Unicode domain without an A-label form",
+    "a\u0300\u0301..x=mx:25",
+    /is not a domain name/,
+  ],
   ["parseRoute() rejects a missing =", "example.com", /expected domain=host:port/],
   ["parseRoute() rejects an empty domain", "=mx:25", /is not a domain name/],
   ["parseRoute() rejects a next hop without port", "example.com=mx", /expected host:port/],

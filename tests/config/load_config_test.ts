@@ -153,6 +153,14 @@ Deno.test("loadConfig() allows one port on distinct addresses of which none cove
   assert.equal(config.submissionListen?.hostname, "127.0.0.2");
 });
 
+Deno.test("loadConfig() keeps Unicode domains and host names in A-labels (RFC 5891 4)", () => {
+  const config = load(["--domains=Bücher.test,example.test", "--hostname=mx.bücher.test"]);
+  assert.deepEqual(config.domains, ["xn--bcher-kva.test", "example.test"]);
+  assert.equal(config.hostname, "mx.xn--bcher-kva.test");
+  assert.throws(() => load(["--domains=bad\u0300\u0301..test"]), /invalid domain "bad/i);
+  assert.throws(() => load(["--hostname=ü..test"]), /invalid host name/i);
+});
+
 const roundTrips: Array<[string, string[]]> = [
   ["renderConfig() of the defaults re-parses to an equal Config", []],
   ["renderConfig() of a production setup re-parses to an equal Config", [
