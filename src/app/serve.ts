@@ -307,7 +307,8 @@ async function startHoldingSpool(
  * found while starting (an unusable certificate) is printed with `io.err`
  * and gives status 2; a listener that cannot be opened (port taken), or a
  * spool another server runs on, gives 1. A stop that had to be forced
- * (still busy after its grace period) exits 1 as well.
+ * (still busy after its grace period, or a second SIGINT/SIGTERM) exits 1
+ * as well.
  */
 export async function runServe(
   config: Config,
@@ -334,9 +335,19 @@ export async function runServe(
     io.err(`pillarbox: ${error.message}`);
     return 2;
   }
+  let stopping = false;
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      Deno.addSignalListener(signal, () => resolve());
+      Deno.addSignalListener(signal, () => {
+        // A second signal during the stop is someone who will not wait (Ctrl-C twice): every
+        // accepted message is already on disk, and an unfinished delivery is retried later.
+        if (stopping) {
+          log.error("server.stop_forced", { signal });
+          Deno.exit(1);
+        }
+        stopping = true;
+        resolve();
+      });
     }
   });
   log.info("server.stopping");

@@ -90,3 +90,28 @@ Deno.test("a stop cut short after its grace period (a delivery that would not en
     await sink.close();
   }
 });
+
+Deno.test("a second SIGTERM during a stop that waits for a delivery ends the server at once, logged, non-zero", async () => {
+  const sink = await startSink({ script: (stage) => stage === "greeting" ? "silent" : undefined });
+  const server = await startServer({ flags: [`--route=remote.test=127.0.0.1:${sink.port}`] });
+  try {
+    await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "alice@example.test",
+      rcpts: ["carol@remote.test"],
+      messages: ["Subject: stuck\r\n\r\nbody\r\n"],
+    });
+    await waitUntil(() => sink.connections() === 1, 10_000, "the delivery attempt");
+    server.signal("SIGTERM");
+    await server.waitForLog(/event=server\.stopping/);
+    server.signal("SIGTERM");
+    const status = await server.exited;
+    assert.match(server.log(), /level=error event=server\.stop_forced signal=SIGTERM/);
+    assert.notEqual(status.code, 0, "a forced stop is not a clean one");
+    // Forced or not, the message was on disk before its 250: it is still queued.
+    assert.equal((await Array.fromAsync(Deno.readDir(`${server.spoolDir}/queue/msg`))).length, 1);
+  } finally {
+    await server.stop();
+    await sink.close();
+  }
+});
