@@ -53,6 +53,17 @@ function clean(text: string, maxChars = MAX_DIAGNOSTIC_CHARS): string {
     .trim().slice(0, maxChars);
 }
 
+/**
+ * An address for the readable part, in the spelling its owner knows
+ * (`jörg@bücher.test`): letters, marks, digits, punctuation and symbols of any
+ * script kept, controls and line separators replaced.
+ */
+function readableAddress(address: string): string {
+  if (/^[\x21-\x7e]*$/.test(address)) return clean(address, 256);
+  const kept = address.replace(/[^\x21-\x7e\p{L}\p{M}\p{N}\p{P}\p{S}]/gu, "?");
+  return Array.from(kept).slice(0, 256).join("");
+}
+
 /** RFC 3464 address field: `rfc822; a@b`, or RFC 6533 `utf-8;` xtext for non-ASCII. */
 function addressField(address: string): string {
   if (/^[\x21-\x7e]+$/.test(address)) return `rfc822; ${address}`;
@@ -120,7 +131,7 @@ function explanation(input: DsnInput, isDelay: boolean): string[] {
       : rcpt.diagnostic
       ? clean(rcpt.diagnostic, 400)
       : `status ${rcpt.status}`;
-    lines.push(`<${clean(rcpt.address, 256)}>: ${why}`);
+    lines.push(`<${readableAddress(rcpt.address)}>: ${why}`);
     if (rcpt.status === "4.4.7" && rcpt.diagnostic) {
       lines.push(`    last error: ${clean(rcpt.diagnostic, 400)}`);
     }
@@ -143,6 +154,22 @@ function headersPart(headers: Uint8Array): { encoding: string; body: string } {
   }
   text = text.replace(/\r?\n/g, "\r\n");
   return { encoding: "7bit", body: text };
+}
+
+/**
+ * The readable part: US-ASCII as it is; with a Unicode address in it, UTF-8
+ * sent quoted-printable, so the notice stays 7-bit for any server on the way.
+ */
+function notificationPart(lines: string[]): string[] {
+  const text = lines.join("\r\n");
+  const isAscii = !/[^\x00-\x7f]/.test(text);
+  return [
+    `Content-Type: text/plain; charset=${isAscii ? "us-ascii" : "utf-8"}`,
+    "Content-Description: Notification",
+    ...(isAscii ? [] : ["Content-Transfer-Encoding: quoted-printable"]),
+    "",
+    isAscii ? text : encodeQuotedPrintable(toLatin1(encoder.encode(text))),
+  ];
 }
 
 /** Builds the whole notice, ready for `spool.accept` (from `<>` to `input.to`). */
@@ -174,10 +201,7 @@ export function buildDsn(input: DsnInput): Uint8Array {
     "This is a MIME-encapsulated delivery status notification.",
     "",
     `--${boundary}`,
-    "Content-Type: text/plain; charset=us-ascii",
-    "Content-Description: Notification",
-    "",
-    ...explanation(input, isDelay),
+    ...notificationPart(explanation(input, isDelay)),
     "",
     `--${boundary}`,
     "Content-Type: message/delivery-status",

@@ -141,6 +141,38 @@ Deno.test("buildDsn() quotes each C1 byte (0x80..0x9F) of the original headers a
   assert.match(third, /\r\n\r\nSubject: x=80=9F\r\n/);
 });
 
+Deno.test("buildDsn() names a Unicode recipient as written, in UTF-8 quoted-printable, still 7-bit", () => {
+  const dsn = buildDsn(input({
+    recipients: [{ address: "jörg@bücher.test", action: "failed", status: "5.1.1" }],
+  }));
+  assertSevenBitCrlf(dsn);
+  const first = part(latin1.decode(dsn), 0);
+  assert.match(
+    first,
+    /Content-Type: text\/plain; charset=utf-8\r\n.*\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n/,
+  );
+  const body = first.slice(first.indexOf("\r\n\r\n") + 4).replace(/=\r\n/g, "");
+  const bytes = body.replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  const decoded = new TextDecoder().decode(Uint8Array.from(bytes, (ch) => ch.charCodeAt(0)));
+  assert.match(decoded, /\r\n<jörg@bücher\.test>: status 5\.1\.1\r\n/);
+  assert.match(
+    part(latin1.decode(dsn), 1),
+    /Final-Recipient: utf-8; j\\x\{F6\}rg@b\\x\{FC\}cher\.test/,
+  );
+});
+
+Deno.test("buildDsn() keeps an ASCII notification plain US-ASCII, and replaces controls in a Unicode address", () => {
+  assert.match(
+    part(latin1.decode(buildDsn(input())), 0),
+    /charset=us-ascii\r\nContent-Description: Notification\r\n\r\n/,
+  );
+  const dsn = buildDsn(input({
+    recipients: [{ address: "j\u0085ö\u2028r@x.test", action: "failed", status: "5.1.1" }],
+  }));
+  const first = part(latin1.decode(dsn), 0);
+  assert.match(first, /<j\?=C3=B6\?r@x\.test>/);
+});
+
 Deno.test("buildDsn() reduces hostile diagnostics to one printable line", () => {
   const text = latin1.decode(buildDsn(input({
     recipients: [{
