@@ -25,7 +25,7 @@ export function immediateLocalDelivery(options: {
   hasAccount: (address: string) => Promise<boolean>;
   log: Logger;
 }): ImmediateDelivery {
-  return async (envelope: Envelope, chunks: readonly Uint8Array[]) => {
+  return async (envelope: Envelope, chunks: readonly Uint8Array[], accepted: () => void) => {
     const local = envelope.rcpts;
     if (local.length === 0) return [];
     for (const rcpt of local) {
@@ -42,6 +42,7 @@ export function immediateLocalDelivery(options: {
       });
       return [];
     }
+    accepted();
     for (const rcpt of local) {
       options.log.info("msg.delivered", { qid: envelope.qid, rcpt, relay: "local" });
     }

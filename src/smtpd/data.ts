@@ -177,6 +177,13 @@ async function commitOrRefuse(
         })) +
         separator,
       message: buffer,
+      onAccepted: (qid) =>
+        session.log.info("msg.queued", {
+          qid,
+          from: transaction.from,
+          rcpts: transaction.targets.length,
+          bytes: buffer.size,
+        }),
     });
   } catch (error) {
     session.log.error("spool.accept_failed", {
@@ -184,11 +191,5 @@ async function commitOrRefuse(
     });
     throw isStorageFull(error) ? Refusal.storageFull(session.cid) : Refusal.localError(session.cid);
   }
-  session.log.info("msg.queued", {
-    qid,
-    from: transaction.from,
-    rcpts: transaction.targets.length,
-    bytes: buffer.size,
-  });
   return reply(250, "2.0.0", `Ok: queued as ${qid}`);
 }

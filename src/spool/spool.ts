@@ -31,6 +31,12 @@ export interface AcceptRequest {
    * (the original's state saying it was sent) is committed.
    */
   heldName?: string;
+  /**
+   * Called once, as soon as the message is safe on disk: before `accept`
+   * resolves, and before anything about its delivery is logged (so a log
+   * reads "queued" before "delivered" even for an immediate delivery).
+   */
+  onAccepted?: (qid: string) => void;
 }
 
 /** The prefix of held messages' names in `msg/` (see `AcceptRequest.heldName`). */
@@ -53,11 +59,13 @@ export interface QueuedMessage {
  * finished; the spool queues the rest. It must finish all or none: if the
  * queue write for the rest failed, the client would be told 451 for a
  * message some recipients already have. `chunks` is the message as it will be
- * stored (trace headers included), without the envelope line.
+ * stored (trace headers included), without the envelope line. `accepted` is
+ * to be called once the delivery is durable, before it is logged.
  */
 export type ImmediateDelivery = (
   envelope: Envelope,
   chunks: readonly Uint8Array[],
+  accepted: () => void,
 ) => Promise<readonly string[]>;
 
 const encoder = new TextEncoder();
@@ -148,7 +156,9 @@ export class Spool {
         ? { spillFile: null, tail: [request.message] }
         : await request.message.finish();
       if (spillFile === null && this.#immediate && request.heldName === undefined) {
-        const done = new Set(await this.#immediate(envelope, [...prefix, ...tail]));
+        const done = new Set(
+          await this.#immediate(envelope, [...prefix, ...tail], () => request.onAccepted?.(qid)),
+        );
         if (done.size > 0) {
           const rest = envelope.rcpts.filter((rcpt) => !done.has(rcpt));
           if (rest.length === 0) return qid;
@@ -186,6 +196,7 @@ export class Spool {
     } finally {
       if (!(request.message instanceof Uint8Array)) await request.message.discard();
     }
+    request.onAccepted?.(qid);
     if (request.heldName === undefined) { for (const listener of this.#listeners) listener(qid); }
     return qid;
   }

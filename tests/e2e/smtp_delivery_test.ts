@@ -43,6 +43,25 @@ Deno.test("a message sent with smtplib arrives byte-exact in the right Maildir",
   }
 });
 
+Deno.test("the log says a message was queued before it says it was delivered, also when delivered at once", async () => {
+  const server = await startServer({ users: { "bob@example.test": "pw-bob" } });
+  try {
+    await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "alice@remote.test",
+      rcpts: ["bob@example.test"],
+      messages: [MESSAGE],
+    });
+    const delivered = await server.waitForLog(/event=msg\.delivered .*qid=\S+/);
+    const qid = /qid=(\S+)/.exec(delivered)![1]!;
+    const events = server.log().split("\n").filter((line) => line.includes(`qid=${qid} `))
+      .map((line) => /event=(\S+)/.exec(line)?.[1]);
+    assert.deepEqual(events, ["msg.queued", "msg.delivered"]);
+  } finally {
+    await server.stop();
+  }
+});
+
 Deno.test("100 messages over one connection all arrive", async () => {
   const server = await startServer({ users: { "bob@example.test": "pw" } });
   try {
