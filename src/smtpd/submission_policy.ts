@@ -4,8 +4,9 @@
  * On the submission ports (587, 465) MAIL needs AUTH first: local programs
  * without a password use port 25 from --relay-networks, or sendmail/pickup.
  * On every port, an authenticated user may send only as an address they own
- * (their account, or an alias that delivers to them), and not as `<>`:
- * bounces are the server's business, never a user's.
+ * (their account, or an alias that delivers to them), or as `<>`: read
+ * receipts must have the null sender (RFC 8098 2.1), and so should automatic
+ * replies (RFC 3834 3.3); Postfix's sender-login check lets it pass too.
  */
 import { Refusal } from "../smtp/mod.ts";
 import type { SmtpSession } from "./session.ts";
@@ -17,9 +18,10 @@ export async function checkSubmissionSender(session: SmtpSession, from: string):
     if (session.options.kind !== "smtp") throw Refusal.authRequired();
     return;
   }
-  const isOwned = from !== "" && await session.options.directory.ownsAddress(user, from);
+  if (from === "") return;
+  const isOwned = await session.options.directory.ownsAddress(user, from);
   if (!isOwned) {
-    session.log.info("smtp.sender_refused", { user, from: from || "<>", reason: "not-owned" });
+    session.log.info("smtp.sender_refused", { user, from, reason: "not-owned" });
     throw Refusal.senderNotOwned();
   }
 }

@@ -122,7 +122,7 @@ Deno.test("AUTH PLAIN and LOGIN speak the RFC 4954 exchange byte for byte", asyn
   }
 });
 
-Deno.test("submission needs AUTH for MAIL and refuses senders the user does not own", async () => {
+Deno.test("submission needs AUTH for MAIL and refuses senders the user does not own, but not <>", async () => {
   const server = await startServer({
     users: USERS,
     aliases: ALIASES,
@@ -146,7 +146,7 @@ Deno.test("submission needs AUTH for MAIL and refuses senders the user does not 
       ["<bob@example.test>", /^553 5\.7\.1 /],
       ["<team@example.test>", /^553 5\.7\.1 /],
       ["<alice@remote.test>", /^553 5\.7\.1 /],
-      ["<>", /^553 5\.7\.1 /],
+      ["<>", /^250 /], // read receipts must use the null sender (RFC 8098 2.1)
       ["<sales@example.test>", /^250 /],
     ];
     for (const [sender, expected] of senders) {
