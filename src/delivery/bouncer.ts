@@ -177,8 +177,11 @@ export class Bouncer {
     return { qid, heldName };
   }
 
-  /** Files a finished message from `<>` that failed: kept, never bounced. */
-  async keepFailed(message: QueuedMessage, state: QueueState): Promise<void> {
+  /**
+   * Files a finished message from `<>` that failed: kept, never bounced.
+   * False when the message was deleted (`queue delete`) meanwhile.
+   */
+  async keepFailed(message: QueuedMessage, state: QueueState): Promise<boolean> {
     const { envelope } = message;
     const lines = [
       `Message ${envelope.qid} has the null sender <> (it is a bounce or similar), so it`,
@@ -195,6 +198,8 @@ export class Bouncer {
       qid: envelope.qid,
       note: lines.join("\n"),
     });
+    if (path === null) return false;
     this.#options.log.warn("msg.kept_failed", { qid: envelope.qid, path });
+    return true;
   }
 }

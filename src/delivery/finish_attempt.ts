@@ -81,7 +81,7 @@ export async function finishAttempt(
     // The commit of the notices: the removal, or the save that records them.
     if (isFinishedNow) {
       if (finishedDisposition(state, sender) === "failed-folder") {
-        await bouncer.keepFailed(message, state);
+        isDeleted = !await bouncer.keepFailed(message, state);
       } else {
         isDeleted = !await spool.remove(qid);
       }

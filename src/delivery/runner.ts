@@ -356,6 +356,7 @@ export class DeliveryRunner {
       note: `Queue file ${qid} is damaged and cannot be delivered: ${error.message}\n`,
     });
     await this.#states.remove(qid);
+    if (path === null) return; // deleted meanwhile: nothing left to set aside
     this.#options.log.error("queue.damaged", { qid, moved: path, reason: error.message });
   }
 }

@@ -13,18 +13,26 @@ export function failedDir(spoolDir: string): string {
 
 /**
  * Moves queue file `msgDir/<qid>` into the failed folder, writing the note
- * first, so the message is never without its reason and never lost.
+ * first, so the message is never without its reason and never lost. Null
+ * when there was no queue file (`queue delete` took it meanwhile): then no
+ * note is left either.
  */
 export async function moveToFailed(
   options: { spoolDir: string; msgDir: string; qid: string; note: string },
-): Promise<string> {
+): Promise<string | null> {
   const dir = failedDir(options.spoolDir);
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const target = join(dir, options.qid);
   const notePath = `${target}.reason`;
   await Deno.remove(notePath).catch(() => {});
   await writeFileDurably(notePath, [new TextEncoder().encode(options.note)]);
-  await Deno.rename(join(options.msgDir, options.qid), target);
+  try {
+    await Deno.rename(join(options.msgDir, options.qid), target);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    await Deno.remove(notePath).catch(() => {});
+    return null;
+  }
   await syncDir(dir);
   await syncDir(options.msgDir);
   return target;

@@ -32,7 +32,13 @@ class SlowCourier implements Courier {
   }
 }
 
-const cases: { name: string; outcome: DeliveryOutcome; delayWarningMs: number }[] = [
+const cases: { name: string; outcome: DeliveryOutcome; delayWarningMs: number; from?: string }[] = [
+  {
+    name: "ends in a permanent failure of a message from <>: nothing is set aside in failed/",
+    outcome: { kind: "permanent", reason: "550 5.1.1 no such user", status: "5.1.1" },
+    delayWarningMs: 0,
+    from: "",
+  },
   {
     name: "ends in a permanent failure: no bounce goes out",
     outcome: { kind: "permanent", reason: "550 5.1.1 no such user", status: "5.1.1" },
@@ -51,10 +57,10 @@ const cases: { name: string; outcome: DeliveryOutcome; delayWarningMs: number }[
 ];
 
 /** Queued two hours ago, so an hour's delay warning is due at its attempt. */
-async function queueOld(spool: Spool, qid: string): Promise<void> {
+async function queueOld(spool: Spool, qid: string, from = "alice@example.test"): Promise<void> {
   const envelope = {
     qid,
-    from: "alice@example.test",
+    from,
     rcpts: ["bob@far.test"],
     arrivalMs: Date.now() - 2 * HOUR_MS,
     source: "smtp" as const,
@@ -83,14 +89,21 @@ function assertNothingLeft(spoolDir: string): void {
     [...Deno.readDirSync(join(spoolDir, "queue", dir))].map((entry) => entry.name);
   assert.deepEqual(left("msg"), [], "no notice, held or released, for a deleted message");
   assert.deepEqual(left("state"), [], "no state file for a deleted message");
+  let failed: string[] = [];
+  try {
+    failed = [...Deno.readDirSync(join(spoolDir, "failed"))].map((entry) => entry.name);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  assert.deepEqual(failed, [], "nothing set aside (not even a reason) for a deleted message");
 }
 
-for (const { name, outcome, delayWarningMs } of cases) {
+for (const { name, outcome, delayWarningMs, from } of cases) {
   Deno.test(`queue delete during a delivery attempt that ${name}`, async () => {
     const spoolDir = await Deno.makeTempDir({ prefix: "pb-delete-" });
     const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
     const qid = "q0deleted";
-    await queueOld(spool, qid);
+    await queueOld(spool, qid, from);
     const courier = new SlowCourier(outcome);
     const runner = testRunner(spool, courier, {
       spoolDir,
@@ -110,6 +123,7 @@ for (const { name, outcome, delayWarningMs } of cases) {
   });
 
   if (delayWarningMs === 0 && outcome.kind === "transient") continue; // no notice to write
+  if (from === "") continue; // no notice for a message from <>
   Deno.test(`queue delete, while the notice is being written, of an attempt that ${name}`, async () => {
     const spoolDir = await Deno.makeTempDir({ prefix: "pb-delete-" });
     const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
