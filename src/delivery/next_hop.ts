@@ -3,7 +3,8 @@
  * `--smarthost`, else the domain's MX hosts (RFC 5321 5.1): by preference,
  * random among equals, each host's A then AAAA addresses in turn; no MX means
  * the domain's own addresses; a null MX (RFC 7505) is a permanent failure.
- * NXDOMAIN is permanent; timeouts and server failures are transient. Every
+ * NXDOMAIN is permanent (for the domain, or for every one of its MX hosts);
+ * timeouts and server failures are transient. Every
  * lookup has a deadline. An address literal ("[192.0.2.1]") is its own address.
  */
 import { normalizeDomain } from "../auth/mod.ts";
@@ -184,6 +185,15 @@ export class NextHopResolver {
     if (trouble) return { kind: "transient", reason: trouble, status: "4.4.3" };
     const name = options.domain ?? hosts[0] ?? "";
     if (!options.isImplicit) {
+      // MX hosts that surely do not exist will not appear by retrying for days (Postfix
+      // bounces them at once too); a host that exists, or a server in trouble, might.
+      if (await this.#allNonexistent(hosts)) {
+        return {
+          kind: "permanent",
+          reason: `MX host ${hosts.join(", ")} does not exist (NXDOMAIN)`,
+          status: "5.4.4",
+        };
+      }
       return {
         kind: "transient",
         reason: `No address found for ${hosts.join(", ")}`,
@@ -211,6 +221,14 @@ export class NextHopResolver {
       reason: `DNS lookup for ${name} failed (server failure)`,
       status: "4.4.3",
     };
+  }
+
+  /** Whether the DNS server says NXDOMAIN for every one of `hosts` (stops at the first that is not). */
+  async #allNonexistent(hosts: string[]): Promise<boolean> {
+    for (const host of hosts) {
+      if (await this.#probe(host, "A") !== "nxdomain") return false;
+    }
+    return true;
   }
 
   /** The response code the DNS server gives for `name` and `type` (see dns_probe.ts). */

@@ -90,6 +90,42 @@ const DNS_CASES: { name: string; zones: Record<string, FakeZone>; kind: string; 
       status: "4.4.3",
     },
     {
+      name: "MX hosts that all do not exist (NXDOMAIN) fail permanently with 5.4.4",
+      zones: {
+        "plain.test": {
+          mx: [{ preference: 10, exchange: "gone1.test" }, {
+            preference: 20,
+            exchange: "gone2.test",
+          }],
+        },
+      },
+      kind: "permanent",
+      status: "5.4.4",
+    },
+    {
+      name: "an MX host that does not exist next to one that exists without addresses is transient",
+      zones: {
+        "plain.test": {
+          mx: [{ preference: 10, exchange: "gone.test" }, {
+            preference: 20,
+            exchange: "bare.test",
+          }],
+        },
+        "bare.test": { mx: [{ preference: 0, exchange: "elsewhere.test" }] },
+      },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
+      name: "an MX host the DNS server fails on (SERVFAIL) keeps the mail waiting",
+      zones: {
+        "plain.test": { mx: [{ preference: 10, exchange: "sick.test" }] },
+        "sick.test": { rcode: "servfail" },
+      },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
       name: "a DNS timeout is transient",
       zones: { "plain.test": { isSilent: true } },
       kind: "transient",
