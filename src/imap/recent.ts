@@ -1,6 +1,7 @@
 /**
  * \Recent (RFC 3501 2.3.2): a message is recent in exactly one session, the
- * first to select its mailbox read-write after it arrived. Messages still
+ * first to select its mailbox read-write after it arrived (read-only sessions
+ * see it \Recent too, without claiming it: RFC 3501 6.3.2). Messages still
  * in `new/` are candidates; this process remembers which were claimed, per
  * shared `Mailbox` instance, until the claiming session has moved them to
  * `cur/` (`SelectedMailbox`), which every later instance and process sees.
@@ -20,4 +21,11 @@ export function claimRecent(mailbox: Mailbox, messages: readonly MessageInfo[]):
     mine.push(message.uid);
   }
   return mine;
+}
+
+/** The unclaimed new messages among `messages`, left unclaimed (a read-only session's view). */
+export function peekRecent(mailbox: Mailbox, messages: readonly MessageInfo[]): number[] {
+  const seen = claimed.get(mailbox);
+  return messages.filter((message) => message.isNew && !seen?.has(message.uid))
+    .map((message) => message.uid);
 }

@@ -7,7 +7,7 @@
  */
 import type { Mailbox, MailboxChange, MessageInfo } from "../mailbox/mod.ts";
 import { flagsLine, formatFlags, messageFlags } from "./flags.ts";
-import { claimRecent } from "./recent.ts";
+import { claimRecent, peekRecent } from "./recent.ts";
 
 /** The selected mailbox of one session. */
 export class SelectedMailbox {
@@ -172,7 +172,11 @@ export class SelectedMailbox {
   }
 
   #claim(messages: readonly MessageInfo[]): void {
-    if (this.isReadOnly) return;
+    if (this.isReadOnly) {
+      // EXAMINE must not take \Recent away from anyone, but shows it (RFC 3501 2.3.2, 6.3.2).
+      for (const uid of peekRecent(this.mailbox, messages)) this.#recent.add(uid);
+      return;
+    }
     const mine = claimRecent(this.mailbox, messages);
     for (const uid of mine) this.#recent.add(uid);
     if (mine.length === 0) return;

@@ -251,6 +251,11 @@ export class Mailbox {
     );
   }
 
+  /** @internal Runs `task` holding this mailbox's lock (the registry's DELETE and RENAME). */
+  whileLocked<T>(task: () => Promise<T>): Promise<T> {
+    return this.#lock.run(task);
+  }
+
   /** Subscribes to changes; returns the unsubscribe function. */
   onChange(listener: (change: MailboxChange) => void): () => void {
     const remove = this.#events.add(listener);

@@ -50,6 +50,8 @@ export class Mailboxes {
   readonly #idle = new Map<string, Mailbox>();
   readonly #maxIdle: { mailboxes: number; messages: number };
   readonly #spares: SpareFiles | null;
+  /** DELETE and RENAME under way, per account directory (`#takeAway`): opening waits for them. */
+  readonly #folderChanges = new Map<string, Promise<void>>();
 
   constructor(
     options: {
@@ -88,8 +90,14 @@ export class Mailboxes {
     options: { create?: boolean } = {},
   ): Promise<Mailbox> {
     const dir = folderDir(this.accountDir(account), folder);
-    const isInbox = dir === this.accountDir(account);
+    const root = this.accountDir(account);
+    const isInbox = dir === root;
     while (true) {
+      const change = this.#folderChanges.get(root);
+      if (change !== undefined) {
+        await change;
+        continue;
+      }
       let opening = this.#open.get(dir);
       const isShared = opening !== undefined;
       if (opening === undefined) {
@@ -114,6 +122,11 @@ export class Mailboxes {
         mailbox.release();
         throw error;
       }
+      // Deleted or renamed while it loaded: its "gone" was told before this caller listened.
+      if (mailbox.isGone) {
+        mailbox.release();
+        continue;
+      }
       return mailbox;
     }
   }
@@ -130,31 +143,74 @@ export class Mailboxes {
   }
 
   /**
-   * Deletes a folder (see `deleteFolder`). Its shared instance is dropped
-   * first, so every session that has it selected hears "gone" and no one
-   * reopens the old listing; whatever opened meanwhile is dropped again after.
+   * Deletes a folder (see `deleteFolder`) while its open instance is locked
+   * (see `#takeAway`); then every session that has it selected hears "gone"
+   * and no one is handed the old listing again.
    */
   async deleteFolder(account: string, folder: string): Promise<void> {
     const root = this.accountDir(account);
     const dir = folderDir(root, folder);
-    this.#retire((other) => other === dir, "deleted");
-    try {
-      await deleteFolder(root, folder);
-    } finally {
-      this.#retire((other) => other === dir, "deleted");
-    }
+    await this.#takeAway(root, {
+      matches: (other) => other === dir,
+      reason: "deleted",
+      operation: () => deleteFolder(root, folder),
+    });
   }
 
-  /** Renames a folder and its subfolders (see `renameFolder`); their instances are dropped like `deleteFolder`'s. */
+  /** Renames a folder and its subfolders (see `renameFolder`), their instances locked and dropped like `deleteFolder`'s. */
   async renameFolder(account: string, from: string, to: string): Promise<void> {
     const root = this.accountDir(account);
     const dir = folderDir(root, from);
-    const isMoved = (other: string) => other === dir || other.startsWith(dir + ".");
-    this.#retire(isMoved, "renamed");
+    await this.#takeAway(root, {
+      matches: (other) => other === dir || other.startsWith(dir + "."),
+      reason: "renamed",
+      operation: () => renameFolder(root, from, to),
+    });
+  }
+
+  /**
+   * Runs a DELETE or RENAME while every open instance of the directories it
+   * takes away is locked, so a MOVE, COPY or APPEND into one of them finishes
+   * first (files moved into a folder that is renamed aside and removed
+   * half way through a MOVE could not be put back: they were lost). Opening
+   * any mailbox of the account waits meanwhile, so no unlocked instance
+   * appears. The instances are retired (their listeners hear "gone") before
+   * their locks are let go.
+   */
+  async #takeAway(
+    root: string,
+    change: {
+      matches: (dir: string) => boolean;
+      reason: "deleted" | "renamed";
+      operation: () => Promise<void>;
+    },
+  ): Promise<void> {
+    const earlier = this.#folderChanges.get(root) ?? Promise.resolve();
+    let finish = () => {};
+    const gate = new Promise<void>((resolve) => finish = resolve);
+    const mine = earlier.then(() => gate);
+    this.#folderChanges.set(root, mine);
     try {
-      await renameFolder(root, from, to);
+      await earlier;
+      const opened = [...this.#open].filter(([dir]) => change.matches(dir));
+      const instances = (await Promise.all(opened.map(([, opening]) => opening.catch(() => null))))
+        .filter((mailbox) => mailbox !== null)
+        .sort((a, b) => a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0);
+      // Locks in directory order, as `Mailbox.moveTo` takes them: no deadlock.
+      const locked = instances.reduceRight<() => Promise<void>>(
+        (inner, mailbox) => () => mailbox.whileLocked(inner),
+        async () => {
+          try {
+            await change.operation();
+          } finally {
+            this.#retire(change.matches, change.reason);
+          }
+        },
+      );
+      await locked();
     } finally {
-      this.#retire(isMoved, "renamed");
+      finish();
+      if (this.#folderChanges.get(root) === mine) this.#folderChanges.delete(root);
     }
   }
 

@@ -84,3 +84,27 @@ Deno.test("STATUS RECENT does not count messages a selected session has claimed"
     await server.stop();
   }
 });
+
+Deno.test("EXAMINE shows unclaimed messages \\Recent, also ones arriving meanwhile, and leaves them to the next SELECT", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const examiner = await login(server.ports.imap!);
+  try {
+    await deliver(server, [MESSAGE, MESSAGE]);
+    const examined = await command(examiner, "e", "EXAMINE INBOX");
+    assert.match(examined.at(-1)!, /^e OK \[READ-ONLY\]/);
+    assert.ok(examined.includes("* 2 RECENT"), examined.join("\n"));
+    const fetched = await command(examiner, "f", "FETCH 1:2 (FLAGS)");
+    assert.deepEqual(fetched.slice(0, 2), [
+      "* 1 FETCH (FLAGS (\\Recent))",
+      "* 2 FETCH (FLAGS (\\Recent))",
+    ]);
+    await deliver(server, [MESSAGE]);
+    const noop = await command(examiner, "n", "NOOP");
+    assert.deepEqual(noop, ["* 3 EXISTS", "* 3 RECENT", "n OK NOOP completed"]);
+    assert.equal((await command(examiner, "r", "SEARCH RECENT"))[0], "* SEARCH 1 2 3");
+    assert.equal(await recentOnSelect(server.ports.imap!), "* 3 RECENT");
+  } finally {
+    examiner.close();
+    await server.stop();
+  }
+});
