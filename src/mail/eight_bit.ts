@@ -11,6 +11,10 @@
  * for encoding (see `header_encoding.ts`): "top" encodes the message's own
  * header section, "all" every header section (MIME parts, attached
  * messages) too. Encoding may throw `HeaderEncodingError`.
+ *
+ * Multiparts and attached messages nested deeper than `MAX_MIME_NESTING`
+ * throw `MimeNestingError` when 8-bit content lies below the limit (the
+ * walk is recursive and copies each level: Postfix's mime_nesting_limit).
  */
 import { fromLatin1, toLatin1 } from "./latin1.ts";
 import { encodeHeaderSection } from "./header_encoding.ts";
@@ -26,8 +30,24 @@ export interface DowngradeOptions {
   headers?: "none" | "top" | "all";
 }
 
+/**
+ * How deep multiparts and attached messages may nest in a message that is
+ * converted (the IMAP parser stops at 20; real mail rarely passes 10).
+ */
+export const MAX_MIME_NESTING = 50;
+
+/** Thrown when a message nests deeper than `MAX_MIME_NESTING` where it needs converting. */
+export class MimeNestingError extends Error {
+  constructor() {
+    super(`MIME parts nest deeper than ${MAX_MIME_NESTING} levels`);
+    this.name = "MimeNestingError";
+  }
+}
+
 interface EntityOptions {
   isTop: boolean;
+  /** How many multiparts and attached messages enclose this entity. */
+  depth: number;
   isBodyConverted: boolean;
   headers: "none" | "top" | "all";
   /** The Content-Type of an entity without one: message/rfc822 in a digest (RFC 2046 5.1.5). */
@@ -53,6 +73,7 @@ export function has8bitBytes(bytes: Uint8Array): boolean {
 export function downgradeTo7bit(message: Uint8Array, options: DowngradeOptions = {}): Uint8Array {
   return fromLatin1(convertEntity(toLatin1(message), {
     isTop: true,
+    depth: 0,
     isBodyConverted: options.isBodyConverted ?? true,
     headers: options.headers ?? "none",
   }));
@@ -69,7 +90,9 @@ function convertEntity(entity: string, options: EntityOptions): string {
   const header = isHeaderEncoded && rawHeader !== "" ? encodeHeaderSection(rawHeader) : rawHeader;
   const body = entity.slice(split + 4);
   if (!HAS_8BIT.test(body)) return header + "\r\n" + body;
-  const inner = { ...options, isTop: false, defaultType: undefined };
+  // Below the top, only body conversion or "all" header encoding change anything.
+  if (!options.isBodyConverted && options.headers !== "all") return header + "\r\n" + body;
+  const inner = { ...options, isTop: false, depth: options.depth + 1, defaultType: undefined };
   // Parsed as a structured field: comments skipped, a ";" or "boundary=" inside a quoted
   // value of another parameter taken as that value's text.
   const contentType = parseContentType(
@@ -77,6 +100,9 @@ function convertEntity(entity: string, options: EntityOptions): string {
   );
   const mediaType = `${contentType.type}/${contentType.subtype}`;
   const encoding = transferEncodingOf(headerValue(header, "content-transfer-encoding"));
+  const isContainer = mediaType.startsWith("multipart/") || mediaType === "message/rfc822" ||
+    mediaType === "message/global";
+  if (isContainer && options.depth >= MAX_MIME_NESTING) throw new MimeNestingError();
   if (mediaType.startsWith("multipart/")) {
     const boundary = contentType.params.find(([name]) => name === "boundary")?.[1];
     if (boundary) {

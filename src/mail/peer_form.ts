@@ -20,11 +20,13 @@
  *    encoded as in 3; if any 8-bit byte would still remain, refused (5.6.7).
  *    A peer with 8BITMIME gets the body as is (with BODY=8BITMIME): the
  *    header sections inside the body are body content to SMTP.
+ * 4a. Parts nested deeper than MAX_MIME_NESTING cannot be converted: refused
+ *    (5.6.7) when they would need it, sent as is to an 8BITMIME peer.
  * 5. A message flagged SMTPUTF8 that needs none of it (ASCII addresses and
  *    header) goes to any peer, without the parameter.
  */
 import { domainToASCII } from "node:url";
-import { downgradeTo7bit, has8bitBytes } from "./eight_bit.ts";
+import { downgradeTo7bit, has8bitBytes, MimeNestingError } from "./eight_bit.ts";
 import { isUtf8Binary } from "./encoded_word_writer.ts";
 import { HeaderEncodingError } from "./header_encoding.ts";
 import { toLatin1 } from "./latin1.ts";
@@ -108,7 +110,13 @@ function fitContent(
   const isUtf8Wanted = queued.isSmtputf8 || queued.addresses.some((a) => NON_ASCII.test(a)) ||
     (isHeader8bit && isUtf8Binary(header));
   if (peer.hasSmtputf8 && isUtf8Wanted) {
-    const body = peer.has8bitMime ? message : downgradeTo7bit(message);
+    let body = message;
+    try {
+      if (!peer.has8bitMime) body = downgradeTo7bit(message);
+    } catch (error) {
+      if (!(error instanceof MimeNestingError)) throw error;
+      return { kind: "refused", reason: `Cannot make the message 7-bit: ${error.message}` };
+    }
     const isBody8bit = peer.has8bitMime && has8bitBytes(body);
     return { kind: "send", message: body, isBody8bit, isSmtputf8: true };
   }
@@ -119,6 +127,9 @@ function fitContent(
       headers: peer.has8bitMime ? "top" : "all",
     });
   } catch (error) {
+    if (error instanceof MimeNestingError) {
+      return { kind: "refused", reason: `Cannot make the message 7-bit: ${error.message}` };
+    }
     if (!(error instanceof HeaderEncodingError)) throw error;
     return { kind: "refused", reason: `Cannot make the header 7-bit: ${error.message}` };
   }

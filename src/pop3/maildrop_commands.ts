@@ -30,7 +30,8 @@ function maildropOf(session: Pop3Session): Maildrop {
 
 /** Parses a message number and finds the message; deleted or unknown numbers are refused. */
 function messageAt(maildrop: Maildrop, arg: string): { number: number; message: MessageInfo } {
-  if (!/^\d{1,10}$/.test(arg)) throw new Pop3Error("Message number expected");
+  // Any number of digits (RFC 1939 3: the line limit bounds it); leading zeros are allowed.
+  if (!/^\d+$/.test(arg)) throw new Pop3Error("Message number expected");
   const number = Number(arg);
   const message = maildrop.messages[number - 1];
   if (message === undefined || number < 1) throw new Pop3Error("No such message");
@@ -142,7 +143,8 @@ export async function handleRetr(session: Pop3Session, arg: string): Promise<Pop
 /** TOP n lines: the header and the first lines of the body; moves to cur/ without \Seen. */
 export async function handleTop(session: Pop3Session, arg: string): Promise<Pop3Reply> {
   const words = args(arg);
-  if (words.length !== 2 || !/^\d{1,9}$/.test(words[1] as string)) {
+  // A count past the body's lines sends the whole message (RFC 1939 7), however many digits.
+  if (words.length !== 2 || !/^\d+$/.test(words[1] as string)) {
     throw new Pop3Error("TOP needs a message number and a line count");
   }
   const { message } = messageAt(maildropOf(session), words[0] as string);

@@ -117,6 +117,33 @@ Deno.test("RETR puts the stored bytes on the wire dot-stuffed and ends with CRLF
   });
 });
 
+Deno.test("TOP with a line count past 32 bits sends the whole message, and a message number may have leading zeros (RFC 1939 7)", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    await sendMessages(server, 1);
+    const script = LOGIN + `
+import json
+retr = p.retr(1)[1]
+out = {}
+for n in ["4294967296", "1" + "0" * 30]:
+    try:
+        out[n] = p.top(1, n)[1] == retr
+    except poplib.error_proto as e:
+        out[n] = e.args[0].decode()
+try:
+    out["RETR 000000000001"] = p.retr("000000000001")[1] == retr
+except poplib.error_proto as e:
+    out["RETR 000000000001"] = e.args[0].decode()
+p.quit()
+print(json.dumps(out))`;
+    const result = JSON.parse(await python(script, [String(server.ports.pop3), BOB, PASSWORD]));
+    assert.deepEqual(result, {
+      "4294967296": true,
+      ["1" + "0".repeat(30)]: true,
+      "RETR 000000000001": true,
+    });
+  });
+});
+
 Deno.test("LIST, STAT and RETR count a message stored with bare LFs and no final line end as it goes out with CRLFs", async () => {
   await withServer(["--insecure-auth"], async (server) => {
     // IMAP APPEND stores the client's bytes as they are; RETR sends them with CRLF line ends.

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { fitMessageToPeer, type PeerAbilities } from "../../src/mail/mod.ts";
+import { MAX_MIME_NESTING } from "../../src/mail/eight_bit.ts";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const latin1 = (bytes: Uint8Array) => new TextDecoder("latin1").decode(bytes);
@@ -196,3 +197,71 @@ Deno.test("an attachment with a UTF-8 file name reaches a 7-bit peer with an RFC
   assert.match(out, /Content-Disposition: attachment; filename\*=utf-8''B%C3%BCcher\.pdf\r\n/);
   assert.match(out, /JVBERi0=/);
 });
+
+/** A message whose 8-bit text lies under `levels` attached messages (binary string). */
+function nestedMessage(levels: number, header = "Subject: deep\r\n"): string {
+  return header + "Content-Type: message/rfc822\r\n\r\n".repeat(levels) +
+    "Content-Type: text/plain; charset=utf-8\r\n\r\ncaf\xc3\xa9\r\n";
+}
+const binary = (text: string) => Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+
+const nestingCases: {
+  name: string;
+  levels: number;
+  header?: string;
+  peer: PeerAbilities;
+  expect: "refused" | "unchanged" | "converted";
+}[] = [
+  {
+    name: "sends a message nested 20,000 levels deep as it is to a peer with 8BITMIME",
+    levels: 20_000,
+    peer: EIGHT,
+    expect: "unchanged",
+  },
+  {
+    name: "refuses a message nested 20,000 levels deep for a peer without 8BITMIME",
+    levels: 20_000,
+    peer: OLD,
+    expect: "refused",
+  },
+  {
+    name: "refuses a message nested 20,000 levels deep for a SMTPUTF8 peer without 8BITMIME",
+    levels: 20_000,
+    header: "Subject: caf\xc3\xa9\r\n",
+    peer: { has8bitMime: false, hasSmtputf8: true },
+    expect: "refused",
+  },
+  {
+    name: "refuses a message nested one level past the limit for a peer without 8BITMIME",
+    levels: MAX_MIME_NESTING + 1,
+    peer: OLD,
+    expect: "refused",
+  },
+  {
+    name: "converts a message nested as deep as the limit for a peer without 8BITMIME",
+    levels: MAX_MIME_NESTING,
+    peer: OLD,
+    expect: "converted",
+  },
+];
+for (const c of nestingCases) {
+  Deno.test(`fitMessageToPeer() ${c.name}`, () => {
+    const message = binary(nestedMessage(c.levels, c.header));
+    const form = fitMessageToPeer(
+      { message, addresses: ASCII_ADDRESSES, isSmtputf8: false },
+      c.peer,
+    );
+    if (c.expect === "refused") {
+      assert.equal(form.kind, "refused");
+      if (form.kind === "refused") assert.match(form.reason, /nest deeper than/);
+      return;
+    }
+    assert.equal(form.kind, "send", form.kind === "refused" ? form.reason : "");
+    if (form.kind !== "send") return;
+    if (c.expect === "unchanged") assert.equal(latin1(form.message), latin1(message));
+    else {
+      assert.ok(!/[\x80-\xff]/.test(latin1(form.message)), "7-bit");
+      assert.match(latin1(form.message), /caf=C3=A9/);
+    }
+  });
+}
