@@ -1,0 +1,49 @@
+/**
+ * IMAP command grammar at its edges (RFC 3501 9, RFC 7888): overlong
+ * command lines, literals the reader refuses, and the tags of refusals.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "./harness.ts";
+import { command } from "./imap_helpers.ts";
+import { RawClient } from "./raw_client.ts";
+
+const USERS = { "bob@example.test": "pw-bob" };
+const FLAGS = ["--insecure-auth"];
+
+async function loggedIn(port: number): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  assert.match((await client.line())!, /^\* OK /);
+  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
+  return client;
+}
+
+/** More than the 256 KiB a command line may hold. */
+const OVERLONG = 300 * 1024;
+
+Deno.test("an overlong command line gets a BAD with its tag; ending in {n+}, the connection closes before the literal runs as commands", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    // The tag is readable: the client waits for it (RFC 3501 7.1.3), an untagged BAD hangs it.
+    await client.send(`a SEARCH ${"ALL ".repeat(OVERLONG / 4)}ALL\r\n`);
+    assert.equal(await client.line(), "a BAD Command line too long");
+    assert.deepEqual(await command(client, "b", "NOOP"), ["b OK NOOP completed"]);
+    // The literal's bytes follow the line at once (RFC 7888): read as commands, they would
+    // create a folder.
+    const injected = "x1 CREATE Injected\r\n";
+    const flags = "\\Seen ".repeat(OVERLONG / 6);
+    await client.send(`c APPEND INBOX (${flags}\\Seen) {${injected.length}+}\r\n${injected}\r\n`);
+    assert.equal(await client.line(), "c BAD Command line too long");
+    assert.match((await client.line())!, /^\* BYE /);
+    assert.ok(await client.isClosed(), "nothing after the BYE");
+  } finally {
+    client.close();
+  }
+  const other = await loggedIn(server.ports.imap!);
+  try {
+    assert.deepEqual(await command(other, "l", 'LIST "" Injected'), ["l OK LIST completed"]);
+  } finally {
+    other.close();
+    await server.stop();
+  }
+});
