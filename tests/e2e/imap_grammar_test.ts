@@ -47,3 +47,25 @@ Deno.test("an overlong command line gets a BAD with its tag; ending in {n+}, the
     await server.stop();
   }
 });
+
+Deno.test("a refused literal's BAD never echoes a tag that is not one (RFC 3501 9: a tag holds no CTL)", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    const cases: [string, string][] = [
+      ["a\x01b APPEND INBOX {99999999}", "* BAD Literal too large"],
+      ["c\rd LOGIN {99999999}", "* BAD Literal too large"],
+      ["e%f LOGIN {99999999}", "* BAD Literal too large"],
+      // A valid tag with an unknown verb still gets its tagged refusal.
+      ["g FROB {99999999}", "g BAD Literal too large"],
+    ];
+    for (const [line, expected] of cases) {
+      await client.send(`${line}\r\n`);
+      assert.equal(await client.line(), expected, JSON.stringify(line));
+    }
+    assert.deepEqual(await command(client, "n", "NOOP"), ["n OK NOOP completed"]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
