@@ -69,3 +69,30 @@ Deno.test("a refused literal's BAD never echoes a tag that is not one (RFC 3501 
     await server.stop();
   }
 });
+
+Deno.test("a literal's size may have leading zeros: {000...5+} is a literal, never a line whose bytes run as commands", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    // RFC 3501 9: literal = "{" number "}", number = 1*DIGIT, so any count of leading zeros.
+    const zeros = "0".repeat(30);
+    const message = "Subject: z\r\n\r\nb1 CREATE Injected\r\n";
+    await client.send(`a APPEND INBOX {${zeros}${message.length}+}\r\n${message}\r\n`);
+    const reply = await client.line();
+    assert.match(reply!, /^a OK \[APPENDUID \d+ 1\]/);
+    // Past any size we take: refused, and closed, as the bytes are on their way.
+    await client.send(`c APPEND INBOX {1${zeros}+}\r\nc1 CREATE Injected\r\n\r\n`);
+    assert.equal(await client.line(), "c NO [TOOBIG] Message too large");
+    assert.match((await client.line())!, /^\* BYE /);
+    assert.ok(await client.isClosed());
+  } finally {
+    client.close();
+  }
+  const other = await loggedIn(server.ports.imap!);
+  try {
+    assert.deepEqual(await command(other, "l", 'LIST "" Injected'), ["l OK LIST completed"]);
+  } finally {
+    other.close();
+    await server.stop();
+  }
+});
