@@ -48,7 +48,17 @@ export async function readCommand(
     const read = await connection.readLine(MAX_LINE_BYTES);
     if (read.kind === "eof" || read.kind === "timeout") return read;
     if (read.kind === "too-long") {
-      return { kind: "refused", tag, error: bad("Command line too long"), mustClose: false };
+      // The tag is known from the line's start (RFC 3501 7.1.3: a client waits for it).
+      if (raw.texts.length === 0) tag = tagOf(read.head);
+      // A LITERAL+ marker ends the line: its bytes are on their way and must not be
+      // read as commands; as for a refused `{n+}`, the connection is closed.
+      const isLiteralComing = /\+\}$/.test(read.tail);
+      return {
+        kind: "refused",
+        tag,
+        error: bad("Command line too long"),
+        mustClose: isLiteralComing,
+      };
     }
     const marker = findLiteralMarker(read.text);
     if (raw.texts.length === 0) {
@@ -107,7 +117,20 @@ function commandLimits(line: string, maxAppendBytes: number): { tag: string; lim
     const { tag, verb } = parseCommandStart(CommandCursor.of(line));
     return { tag, limit: verb === "APPEND" ? maxAppendBytes : MAX_LITERAL_BYTES };
   } catch {
-    const tag = /^[^\s{]+/.exec(line)?.[0] ?? "*";
-    return { tag, limit: MAX_LITERAL_BYTES };
+    return { tag: tagOf(line), limit: MAX_LITERAL_BYTES };
   }
+}
+
+/**
+ * The tag at the start of `line` (which may be only the start of an overlong line) when
+ * a valid tag and a space begin it, else "*" (an untagged BAD).
+ */
+function tagOf(line: string): string {
+  let tag = "*";
+  try {
+    parseCommandStart(CommandCursor.of(line), { onTag: (known) => tag = known });
+  } catch {
+    // The tag, if it was read, is in `tag` already.
+  }
+  return line[tag.length] === " " ? tag : "*";
 }

@@ -11,7 +11,9 @@ export interface LiteralMarker {
   before: string;
 }
 
-const MARKER = /\{([0-9]{1,20})(\+?)\}$/;
+// Any number of digits (leading zeros too): a size past any limit is refused, never
+// mistaken for text while its bytes follow (LITERAL+).
+const MARKER = /\{([0-9]+)(\+?)\}$/;
 
 /** Finds a literal marker ending `line`, or null. */
 export function findLiteralMarker(line: string): LiteralMarker | null {

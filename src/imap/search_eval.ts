@@ -149,7 +149,8 @@ function sentDay(header: string): number | null {
     // RFC 5322 4.3: two-digit years 00-49 are 20xx, 50-99 and three-digit ones 19xx.
     if ((match[3] as string).length === 2) year += year < 50 ? 2000 : 1900;
     else if ((match[3] as string).length === 3) year += 1900;
-    return Math.floor(Date.UTC(year, month, Number(match[1])) / 86_400_000);
+    // setUTCFullYear, as Date.UTC would read a year 0-99 ("0024") as 19xx.
+    return Math.floor(new Date(0).setUTCFullYear(year, month, Number(match[1])) / 86_400_000);
   }
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : Math.floor(ms / 86_400_000);

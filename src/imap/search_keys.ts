@@ -166,7 +166,8 @@ export function parseDateText(text: string): number | null {
   const month = MONTHS.indexOf((match[2] as string).toUpperCase());
   const dayOfMonth = Number(match[1]);
   if (month < 0 || dayOfMonth < 1 || dayOfMonth > 31) return null;
-  const ms = Date.UTC(Number(match[3]), month, dayOfMonth);
+  // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear takes the year as written.
+  const ms = new Date(0).setUTCFullYear(Number(match[3]), month, dayOfMonth);
   if (new Date(ms).getUTCDate() !== dayOfMonth) return null;
   return Math.floor(ms / 86_400_000);
 }

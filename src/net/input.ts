@@ -11,9 +11,21 @@ export type LineRead =
     /** True when the line held bytes that are not UTF-8 (they read as U+FFFD in `text`). */
     hasInvalidUtf8: boolean;
   }
-  | { kind: "too-long" }
+  | {
+    kind: "too-long";
+    /**
+     * The line's first bytes and its last bytes (up to `LINE_EDGE_BYTES` each, without
+     * the line end), as UTF-8: enough to tell the tag of an overlong IMAP command and
+     * whether it ended in a literal marker whose bytes are on their way.
+     */
+    head: string;
+    tail: string;
+  }
   | { kind: "eof" }
   | { kind: "timeout" };
+
+/** How much of each end of an overlong line `readLine` keeps (see the "too-long" read). */
+export const LINE_EDGE_BYTES = 64;
 
 /** A consumer of raw bytes (DATA, BDAT) that says how much it took and whether it is done. */
 export interface ByteConsumer {

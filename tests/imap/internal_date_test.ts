@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseInternalDate } from "../../src/imap/commands/internal_date.ts";
+import { formatInternalDate, parseInternalDate } from "../../src/imap/commands/internal_date.ts";
 
 const CASES: { name: string; text: string; expect: number | null }[] = [
   {
@@ -28,5 +28,29 @@ const CASES: { name: string; text: string; expect: number | null }[] = [
 for (const { name, text, expect } of CASES) {
   Deno.test(`parseInternalDate(): ${name}`, () => {
     assert.equal(parseInternalDate(text), expect);
+  });
+}
+
+const FORMAT_CASES: { name: string; ms: number; expect: string }[] = [
+  {
+    name: "a time is given in UTC",
+    ms: Date.UTC(2024, 2, 5, 8, 1, 2),
+    expect: "05-Mar-2024 08:01:02 +0000",
+  },
+  {
+    name: "a time past year 9999 in UTC keeps a four-digit year (RFC 3501 9 date-year)",
+    ms: parseInternalDate("31-Dec-9999 23:59:59 -2359")!,
+    expect: "31-Dec-9999 23:59:59 +0000",
+  },
+  {
+    name: "a time that is no number is the epoch",
+    ms: Number.NaN,
+    expect: "01-Jan-1970 00:00:00 +0000",
+  },
+];
+
+for (const { name, ms, expect } of FORMAT_CASES) {
+  Deno.test(`formatInternalDate(): ${name}`, () => {
+    assert.equal(formatInternalDate(ms), expect);
   });
 }

@@ -79,6 +79,18 @@ const CASES: [string, string, Partial<SearchSubject>, boolean][] = [
   ["CHARSET UTF-8 is accepted", "CHARSET UTF-8 FROM alice", {}, true],
   ["CC as the first key is not taken for CHARSET", "CC bob", {}, false],
   ["NEW needs recent and unseen", "NEW", { isRecent: true }, true],
+  [
+    "SENTBEFORE a year below 100 is that year, not 19xx",
+    "SENTBEFORE 1-Jan-0099",
+    { header: "Date: Mon, 1 Jan 1990 10:00:00 +0000\r\n\r\n" },
+    false,
+  ],
+  [
+    "SENTON reads a four-digit Date year below 100 as written",
+    "SENTON 5-Mar-0024",
+    { header: "Date: 5 Mar 0024 10:00:00 +0000\r\n\r\n" },
+    true,
+  ],
 ];
 
 for (const [name, criteria, overrides, expected] of CASES) {
@@ -125,4 +137,13 @@ Deno.test("parseDateText() reads d-Mon-yyyy as a UTC day", () => {
   assert.equal(parseDateText("1-Jan-1970"), 0);
   assert.equal(parseDateText("02-jan-1970"), 1);
   assert.equal(parseDateText("1-Jan-70"), null);
+});
+
+Deno.test("parseDateText() reads a year below 100 as that year, not 19xx", () => {
+  // Read as 1999, SENTBEFORE 1-Jan-0099 matched mail sent in 1990.
+  const day = (year: number, month: number, date: number) =>
+    Math.floor(new Date(0).setUTCFullYear(year, month, date) / 86_400_000);
+  assert.equal(parseDateText("1-Jan-0099"), day(99, 0, 1));
+  assert.equal(parseDateText("29-Feb-0004"), day(4, 1, 29));
+  assert.equal(parseDateText("29-Feb-0100"), null, "0100 is no leap year");
 });

@@ -68,3 +68,39 @@ Deno.test("Connection.readLine() tells bytes that are not UTF-8 from a U+FFFD th
     server.close();
   }
 });
+
+Deno.test("Connection.readLine() reports the first and last bytes of an overlong line it dropped", async () => {
+  const server = listenOnLoopback();
+  const client = net.createConnection({ host: "127.0.0.1", port: server.port });
+  client.setNoDelay(true);
+  const connection = new Connection(await server.accept(), { idleTimeoutMs: 5_000 });
+  try {
+    const line = "a APPEND INBOX (" + "x".repeat(5_000) + ") {12+}";
+    const cases = [
+      { name: "sent at once", pieces: [line + "\r\n"] },
+      // The CR is dropped with the line's bytes; its LF comes with the next piece.
+      {
+        name: "with the CR and LF apart",
+        pieces: [line.slice(0, 1_500), line.slice(1_500) + "\r", "\n"],
+      },
+    ];
+    for (const { name, pieces } of cases) {
+      const read = connection.readLine(1_000);
+      for (const piece of pieces) {
+        client.write(piece);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.deepEqual(await read, {
+        kind: "too-long",
+        head: line.slice(0, 64),
+        tail: line.slice(-64),
+      }, name);
+    }
+    client.write("b NOOP\r\n");
+    assert.equal((await connection.readLine(1_000) as { text: string }).text, "b NOOP");
+  } finally {
+    client.destroy();
+    connection.destroy();
+    server.close();
+  }
+});

@@ -2,9 +2,16 @@
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/** Formats a time in UTC. */
+/** The last moment a date-time can name: its year is 4DIGIT (RFC 3501 9). */
+const LAST_INTERNAL_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/**
+ * Formats a time in UTC. A time past year 9999 (APPEND's "31-Dec-9999 23:59:59 -2359"
+ * is in year 10000 in UTC) is given as the last moment of 9999: a five-digit year is
+ * no date-time, and strict parsers (Python's imaplib) fail on it.
+ */
 export function formatInternalDate(ms: number): string {
-  const date = new Date(ms);
+  const date = new Date(Number.isFinite(ms) ? Math.min(Math.max(ms, 0), LAST_INTERNAL_DATE_MS) : 0);
   const pad = (value: number) => String(value).padStart(2, "0");
   return `${pad(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ` +
     `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;

@@ -1,0 +1,98 @@
+/**
+ * IMAP command grammar at its edges (RFC 3501 9, RFC 7888): overlong
+ * command lines, literals the reader refuses, and the tags of refusals.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "./harness.ts";
+import { command } from "./imap_helpers.ts";
+import { RawClient } from "./raw_client.ts";
+
+const USERS = { "bob@example.test": "pw-bob" };
+const FLAGS = ["--insecure-auth"];
+
+async function loggedIn(port: number): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  assert.match((await client.line())!, /^\* OK /);
+  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
+  return client;
+}
+
+/** More than the 256 KiB a command line may hold. */
+const OVERLONG = 300 * 1024;
+
+Deno.test("an overlong command line gets a BAD with its tag; ending in {n+}, the connection closes before the literal runs as commands", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    // The tag is readable: the client waits for it (RFC 3501 7.1.3), an untagged BAD hangs it.
+    await client.send(`a SEARCH ${"ALL ".repeat(OVERLONG / 4)}ALL\r\n`);
+    assert.equal(await client.line(), "a BAD Command line too long");
+    assert.deepEqual(await command(client, "b", "NOOP"), ["b OK NOOP completed"]);
+    // The literal's bytes follow the line at once (RFC 7888): read as commands, they would
+    // create a folder.
+    const injected = "x1 CREATE Injected\r\n";
+    const flags = "\\Seen ".repeat(OVERLONG / 6);
+    await client.send(`c APPEND INBOX (${flags}\\Seen) {${injected.length}+}\r\n${injected}\r\n`);
+    assert.equal(await client.line(), "c BAD Command line too long");
+    assert.match((await client.line())!, /^\* BYE /);
+    assert.ok(await client.isClosed(), "nothing after the BYE");
+  } finally {
+    client.close();
+  }
+  const other = await loggedIn(server.ports.imap!);
+  try {
+    assert.deepEqual(await command(other, "l", 'LIST "" Injected'), ["l OK LIST completed"]);
+  } finally {
+    other.close();
+    await server.stop();
+  }
+});
+
+Deno.test("a refused literal's BAD never echoes a tag that is not one (RFC 3501 9: a tag holds no CTL)", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    const cases: [string, string][] = [
+      ["a\x01b APPEND INBOX {99999999}", "* BAD Literal too large"],
+      ["c\rd LOGIN {99999999}", "* BAD Literal too large"],
+      ["e%f LOGIN {99999999}", "* BAD Literal too large"],
+      // A valid tag with an unknown verb still gets its tagged refusal.
+      ["g FROB {99999999}", "g BAD Literal too large"],
+    ];
+    for (const [line, expected] of cases) {
+      await client.send(`${line}\r\n`);
+      assert.equal(await client.line(), expected, JSON.stringify(line));
+    }
+    assert.deepEqual(await command(client, "n", "NOOP"), ["n OK NOOP completed"]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("a literal's size may have leading zeros: {000...5+} is a literal, never a line whose bytes run as commands", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    // RFC 3501 9: literal = "{" number "}", number = 1*DIGIT, so any count of leading zeros.
+    const zeros = "0".repeat(30);
+    const message = "Subject: z\r\n\r\nb1 CREATE Injected\r\n";
+    await client.send(`a APPEND INBOX {${zeros}${message.length}+}\r\n${message}\r\n`);
+    const reply = await client.line();
+    assert.match(reply!, /^a OK \[APPENDUID \d+ 1\]/);
+    // Past any size we take: refused, and closed, as the bytes are on their way.
+    await client.send(`c APPEND INBOX {1${zeros}+}\r\nc1 CREATE Injected\r\n\r\n`);
+    assert.equal(await client.line(), "c NO [TOOBIG] Message too large");
+    assert.match((await client.line())!, /^\* BYE /);
+    assert.ok(await client.isClosed());
+  } finally {
+    client.close();
+  }
+  const other = await loggedIn(server.ports.imap!);
+  try {
+    assert.deepEqual(await command(other, "l", 'LIST "" Injected'), ["l OK LIST completed"]);
+  } finally {
+    other.close();
+    await server.stop();
+  }
+});
