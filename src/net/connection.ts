@@ -133,7 +133,7 @@ export class Connection {
     let isDiscarding = false;
     // The ends of an overlong line, kept as its bytes are dropped.
     let head: Uint8Array | null = null;
-    let tail: Uint8Array = new Uint8Array(0);
+    let tail: Uint8Array = NO_BYTES;
     while (true) {
       const unread = this.#input.unread();
       const lf = unread.indexOf(LF, scannedBytes);
@@ -399,6 +399,9 @@ export class Connection {
 export function normaliseIp(ip: string): string {
   return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
 }
+
+/** Shared, so a line read allocates nothing for the overlong case it rarely meets. */
+const NO_BYTES = new Uint8Array(0);
 
 /** The last `keepBytes` of `before` followed by `more` (a copy). */
 function lastBytes(before: Uint8Array, more: Uint8Array, keepBytes: number): Uint8Array {
