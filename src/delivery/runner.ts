@@ -22,7 +22,7 @@ import { MemoryBudget } from "./memory_budget.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
 import { type Courier, type DeliveryOutcome, recordOutcomes } from "./outcome.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
-import { QueueStateStore } from "./queue_state.ts";
+import { type QueueState, QueueStateStore } from "./queue_state.ts";
 
 /** How often the whole queue folder is rescanned for messages other processes queued. */
 const DEFAULT_SCAN_INTERVAL_MS = 10_000;
@@ -327,16 +327,15 @@ export class DeliveryRunner {
     }
     this.#turns.begin(domains);
     try {
-      const outcomes = new Map<string, DeliveryOutcome>();
+      const context = { qid, log: this.#options.log };
       if (local.length > 0) {
-        for (const [k, v] of await this.#options.local.deliver(message, local)) outcomes.set(k, v);
+        const outcomes = await this.#options.local.deliver(message, local);
+        recordOutcomes(state, outcomes, context);
+        if (remote.length > 0) await this.#saveBeforeRemote(qid, { state, outcomes });
       }
       if (remote.length > 0) {
-        for (const [k, v] of await this.#options.remote.deliver(message, remote)) {
-          outcomes.set(k, v);
-        }
+        recordOutcomes(state, await this.#options.remote.deliver(message, remote), context);
       }
-      recordOutcomes(state, outcomes, { qid, log: this.#options.log });
       const nextAttemptMs = await finishAttempt(this.#finishContext, { qid, message, state });
       if (nextAttemptMs !== null) this.#schedule(qid, nextAttemptMs);
     } finally {
@@ -344,6 +343,27 @@ export class DeliveryRunner {
         const next = this.#turns.end(domain);
         if (next !== undefined) this.enqueue(next);
       }
+    }
+  }
+
+  /**
+   * Local copies just written are recorded before a remote attempt that may
+   * take minutes: a server that dies meanwhile (or whose stop is forced)
+   * must not write them again at the next attempt. A failed save is left to
+   * the one at the end of the attempt (the state store keeps it meanwhile).
+   */
+  async #saveBeforeRemote(
+    qid: string,
+    attempt: { state: QueueState; outcomes: Map<string, DeliveryOutcome> },
+  ): Promise<void> {
+    if (![...attempt.outcomes.values()].some((outcome) => outcome.kind === "delivered")) return;
+    try {
+      await this.#states.save(qid, attempt.state);
+    } catch (error) {
+      this.#options.log.error("queue.state_save_failed", {
+        qid,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 

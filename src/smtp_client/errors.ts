@@ -40,11 +40,16 @@ export class SmtpClientError extends Error {
     this.stage = options.stage;
   }
 
-  /** A failure built from an unwanted reply: 5xx permanent, anything else transient. */
+  /**
+   * A failure built from an unwanted reply: 5xx permanent, anything else
+   * transient. The message starts with the reply itself, so a DSN gives it
+   * as the server's words (`Diagnostic-Code: smtp; ...`, RFC 3464 2.3.6),
+   * and names the stage after it.
+   */
   static fromReply(stage: string, reply: ServerReply): SmtpClientError {
     const isPermanent = reply.code >= 500;
     const status = reply.enhanced ?? (isPermanent ? "5.0.0" : "4.0.0");
-    return new SmtpClientError("reply", `${stage}: ${describeReply(reply)}`, {
+    return new SmtpClientError("reply", `${describeReply(reply)} (in reply to ${stage})`, {
       status,
       isPermanent,
       reply,

@@ -126,10 +126,10 @@ export async function sendMessage(
       if (isLastRcpt && !replies.slice(1).some((r) => r.code >= 200 && r.code < 300)) break;
     }
   }
-  if (replies.some((reply) => reply.code === 421)) {
+  const closingAt = replies.findIndex((reply) => reply.code === 421);
+  if (closingAt >= 0) {
     client.isUsable = false;
-    const closing = replies.find((reply) => reply.code === 421)!;
-    throw SmtpClientError.fromReply("Server closing", closing);
+    throw SmtpClientError.fromReply(stages[closingAt]!.stage, replies[closingAt]!);
   }
   const mailReply = replies[0]!;
   if (mailReply.code >= 300 && replies.at(-1)?.code === 354 && replies.length === stages.length) {

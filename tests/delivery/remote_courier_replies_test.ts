@@ -1,5 +1,7 @@
 /** How the remote courier maps a server's replies to each recipient's outcome. */
 import assert from "node:assert/strict";
+import { diagnosticCodeField } from "../../src/mail/mod.ts";
+import type { SinkStage } from "../e2e/smtp_sink.ts";
 import { MESSAGE, queued, withSink } from "./remote_courier_helpers.ts";
 
 for (const pipelining of [true, false]) {
@@ -87,6 +89,31 @@ for (const pipelining of [true, false]) {
         // Nothing after the 421: the server has closed (RFC 5321 3.8).
         assert.equal(sink.commands[0]!.at(-1), "RCPT TO:<b@remote.test>");
       }
+    });
+  });
+}
+
+/**
+ * A reply that ends the whole transaction is still the server's reply: a DSN
+ * types it `smtp` (RFC 3464 2.3.6), as it does a refused RCPT, and the stage
+ * it answered follows it.
+ */
+const WHOLE_TRANSACTION_REPLIES: { name: string; stage: SinkStage; reply: string }[] = [
+  { name: "a 550 to MAIL", stage: "mail", reply: "550 5.7.1 Sender refused" },
+  { name: "a 554 greeting", stage: "greeting", reply: "554 5.7.1 Go away" },
+  { name: "a 451 to EHLO", stage: "ehlo", reply: "451 4.3.0 Try later" },
+  { name: "a 421 to MAIL", stage: "mail", reply: "421 4.3.2 Shutting down" },
+];
+for (const { name, stage, reply } of WHOLE_TRANSACTION_REPLIES) {
+  Deno.test(`${name} is a DSN's smtp Diagnostic-Code, with the stage after it`, async () => {
+    await withSink({ script: (at) => at === stage ? reply : undefined }, async (courier) => {
+      const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+        .get("x@remote.test");
+      if (outcome === undefined || outcome.kind === "delivered") throw new Error("no failure");
+      assert.match(
+        diagnosticCodeField(outcome.reason),
+        new RegExp(`^smtp; ${reply} \\(in reply to `),
+      );
     });
   });
 }
