@@ -38,6 +38,16 @@ Deno.test("a flags file appends repeated list flags", () => {
   assert.deepEqual(config.domains, ["a", "b"]);
 });
 
+Deno.test("a flags file keeps a # inside a value and quotes inside a value", () => {
+  const { config } = loadWithFile(
+    '--spool-dir=/srv/mail#2\n--users-file=/etc/it\'s/users\n--smarthost-user="bob"@relay\n' +
+      "--smarthost-password-file=/etc/pw\n",
+  );
+  assert.equal(config.spoolDir, "/srv/mail#2");
+  assert.equal(config.usersFile, "/etc/it's/users");
+  assert.equal(config.smarthostUser, '"bob"@relay');
+});
+
 Deno.test("a flags file reads a bare boolean", () => {
   assert.equal(loadWithFile("--insecure-auth\n").config.insecureAuth, true);
 });
@@ -86,6 +96,28 @@ const fileErrors: Array<[string, string, string | RegExp]> = [
     "a flags file names the line of a hostname followed by a comment (comments take a line)",
     "--domains=x.test\n--hostname=mx.x.test   # our MX\n",
     /^Cannot read flags file "\/etc\/pb.flags": line 2: --hostname: invalid host name "mx.x.test {3}# our MX"/,
+  ],
+  [
+    "a flags file names the line of a path followed by a comment, which would name another file",
+    "--spool-dir=/var/spool/pillarbox\n--users-file=/etc/pillarbox/users   # the accounts\n",
+    'Cannot read flags file "/etc/pb.flags": line 2: --users-file: "/etc/pillarbox/users   # the accounts"' +
+    " holds a comment; a comment takes a line of its own",
+  ],
+  [
+    "a flags file names the line of a name followed by a comment",
+    "--smarthost-user=relay-user # from the provider\n",
+    /^Cannot read flags file "\/etc\/pb.flags": line 1: --smarthost-user: .* holds a comment/,
+  ],
+  [
+    "a flags file names the line of a value in double quotes (no shell takes them off)",
+    '--spool-dir="/var/spool/pillarbox"\n',
+    'Cannot read flags file "/etc/pb.flags": line 1: --spool-dir: "\\"/var/spool/pillarbox\\""' +
+    " is in quotes; write the value without them (no shell reads this file)",
+  ],
+  [
+    "a flags file names the line of a value in single quotes",
+    "--aliases-file='/etc/pillarbox/aliases'\n",
+    /^Cannot read flags file "\/etc\/pb.flags": line 1: --aliases-file: .* is in quotes/,
   ],
   [
     "a flags file refuses a nested --flagfile",
