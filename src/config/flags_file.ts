@@ -60,9 +60,13 @@ export function parseFlagsFile(path: string, text: string): Settings {
   for (const [index, rawLine] of lines.entries()) {
     const line = rawLine.trim();
     if (line === "" || line.startsWith("#")) continue;
-    parseLine(settings, line, (detail) => {
+    const fail = (detail: string): never => {
       throw lineError(path, index + 1, detail);
-    });
+    };
+    // What the text decoder made of bytes that are no UTF-8 (a file saved in Latin-1): the value
+    // would name a path or account nobody wrote.
+    if (line.includes("\uFFFD")) fail("not valid UTF-8 (save the file as UTF-8)");
+    parseLine(settings, line, fail);
   }
   return settings;
 }

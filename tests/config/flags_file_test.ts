@@ -166,3 +166,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a flags file on disk that is not UTF-8 (Latin-1) names the line, not a path with U+FFFD",
+  ignore: !canUseDisk,
+  fn: () => {
+    const dir = Deno.makeTempDirSync({ prefix: "pillarbox_config_" });
+    try {
+      const path = `${dir}/pb.flags`;
+      // "--spool-dir=/srv/mäil" saved in Latin-1: the ä is the one byte 0xE4.
+      const latin1 = Uint8Array.from("# mail\n--spool-dir=/srv/m\xe4il\n", (c) => c.charCodeAt(0));
+      Deno.writeFileSync(path, latin1);
+      assertConfigError(
+        () => loadConfig([`--flagfile=${path}`], { hostname: "mx.test" }),
+        `Cannot read flags file "${path}": line 2: not valid UTF-8 (save the file as UTF-8)`,
+      );
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
