@@ -8,14 +8,15 @@
  * file, which belongs to the server: rewriting it while the server saves a
  * delivery could set a delivered recipient back to pending.
  * `delete` removes the message and its state without a bounce.
- * Exit status: 0 done, 1 no such message, 2 usage.
+ * Exit status: 0 done, 1 no such message, 2 usage or a --spool-dir that does
+ * not exist (it is never made here).
  */
 import { join } from "node:path";
 import type { Config } from "../config/mod.ts";
 import { type QueueState, QueueStateStore } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { headerSection } from "../mail/mod.ts";
-import { openSpoolDir } from "./spool_dir.ts";
+import { openSpoolDir, requireSpoolDir } from "./spool_dir.ts";
 import { decodeQueueFile, type Envelope, requestWake, Spool, WAKE_ALL } from "../spool/mod.ts";
 
 /** Output and input for the command. */
@@ -64,6 +65,7 @@ export async function runQueueCommand(
   options: QueueCommandOptions,
 ): Promise<number> {
   const [name = "", ...args] = words;
+  await requireSpoolDir(options.config.spoolDir);
   const spool = await openSpoolDir(options.config.spoolDir, () =>
     Spool.open({
       spoolDir: options.config.spoolDir,

@@ -45,3 +45,19 @@ export async function checkSpoolDir(spoolDir: string): Promise<void> {
   }
   if (!info.isDirectory) throw spoolDirError(spoolDir, new Error("not a directory"));
 }
+
+/**
+ * For commands that read a server's spool (`queue`): one that does not exist
+ * is a mistyped --spool-dir (no server has run there), not an empty queue to
+ * make and report.
+ */
+export async function requireSpoolDir(spoolDir: string): Promise<void> {
+  try {
+    await Deno.stat(spoolDir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw spoolDirError(spoolDir, new Error("no such directory"));
+    }
+    // Anything else is for openSpoolDir to name, as for any other spool problem.
+  }
+}

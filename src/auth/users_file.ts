@@ -6,12 +6,14 @@
  * bob@example.com:scrypt$16384$8$1$...$...
  * ```
  *
- * Blank lines and lines starting with `#` are ignored. The server reads it;
+ * Blank lines and lines starting with `#` are ignored; a hash must be one
+ * {@link isPasswordHash} accepts (scrypt). The server reads it;
  * `pillarbox user` rewrites it atomically (the server notices the change).
  */
 
 import { isValidAccountAddress, normalizeAddress } from "./address.ts";
 import { dirname } from "node:path";
+import { isPasswordHash } from "./password.ts";
 import { writeFileAtomic } from "../spool/mod.ts";
 
 const HEADER = "# Pillarbox accounts: address:password-hash. Edit with `pillarbox user`.\n";
@@ -37,6 +39,14 @@ export function parseUsers(text: string, fileName: string): Map<string, string> 
       throw fail(`invalid account address "${line.slice(0, colon)}"`);
     }
     if (!HASH_TOKEN.test(hash)) throw fail(`missing or malformed password hash for "${address}"`);
+    // A hash that cannot be verified (another scheme, a plain password, a cost out of
+    // bounds) would refuse every login of the account without a word to anyone.
+    if (!isPasswordHash(hash)) {
+      throw fail(
+        `unsupported or malformed password hash for "${address}" ` +
+          `(expected scrypt$N$r$p$SALT$KEY, as "pillarbox user" writes)`,
+      );
+    }
     if (users.has(address)) throw fail(`duplicate account "${address}"`);
     users.set(address, hash);
   }

@@ -28,11 +28,29 @@ function parseLine(settings: Settings, line: string, fail: (detail: string) => n
     fail(`--${name} needs a value written as --${name}=VALUE`);
   }
   const text = equals < 0 ? "true" : line.slice(equals + 1);
+  let value: unknown;
   try {
-    setFlag(settings, row, parseFlagValue(row, text));
+    value = parseFlagValue(row, text);
   } catch (error) {
     fail(`--${name}: ${detailOf(error)}`);
   }
+  // What a codec for free text (a path, a user name) takes as written, though the
+  // writer meant something else: the file or account named would silently not be it.
+  const problem = shellHabit(text.trim());
+  if (problem !== null) fail(`--${name}: ${JSON.stringify(text.trim())} ${problem}`);
+  setFlag(settings, row, value);
+}
+
+/**
+ * A trailing `# comment` (after whitespace), or a value wrapped in quotes as
+ * for a shell: nothing in a flags file takes either off. Null when neither.
+ */
+function shellHabit(value: string): string | null {
+  if (/\s#/.test(value)) return "holds a comment; a comment takes a line of its own";
+  if (/^(["']).*\1$/s.test(value)) {
+    return "is in quotes; write the value without them (no shell reads this file)";
+  }
+  return null;
 }
 
 /** Parses the text of the flags file at `path` (the path is only used in messages). */
@@ -42,9 +60,13 @@ export function parseFlagsFile(path: string, text: string): Settings {
   for (const [index, rawLine] of lines.entries()) {
     const line = rawLine.trim();
     if (line === "" || line.startsWith("#")) continue;
-    parseLine(settings, line, (detail) => {
+    const fail = (detail: string): never => {
       throw lineError(path, index + 1, detail);
-    });
+    };
+    // What the text decoder made of bytes that are no UTF-8 (a file saved in Latin-1): the value
+    // would name a path or account nobody wrote.
+    if (line.includes("\uFFFD")) fail("not valid UTF-8 (save the file as UTF-8)");
+    parseLine(settings, line, fail);
   }
   return settings;
 }

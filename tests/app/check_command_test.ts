@@ -72,3 +72,23 @@ Deno.test("check exits 2 naming a --spool-dir that cannot be a directory, as ser
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("check exits 2 naming the users file and line of a password hash the server cannot verify", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // A hash from another server (bcrypt): every login of bob would fail, and nothing would say why.
+    await Deno.writeTextFile(
+      `${dir}/users`,
+      "# accounts\nbob@example.com:$2y$05$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui\n",
+    );
+    const result = await run(["check", `--spool-dir=${dir}`, "--hostname=mx.test"]);
+    assert.equal(result.code, 2, result.out.join("\n"));
+    assert.deepEqual(result.err, [
+      `pillarbox: Cannot read users file "${dir}/users": line 2: unsupported or malformed ` +
+      `password hash for "bob@example.com" (expected scrypt$N$r$p$SALT$KEY, as "pillarbox user" writes)`,
+    ]);
+    assert.ok(!result.out.includes("# configuration ok"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

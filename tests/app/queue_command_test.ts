@@ -194,3 +194,33 @@ Deno.test("queue retry of a damaged queue file names the damage instead of sayin
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+Deno.test("queue on a --spool-dir that does not exist says so (status 2) and makes nothing there", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  try {
+    // A typo in --spool-dir: "0 messages in the queue" would tell the admin a lie.
+    const spoolDir = join(dir, "spoool");
+    for (
+      const words of [["list"], ["list", "--json"], ["show", "abc"], ["retry"], ["delete", "abc"]]
+    ) {
+      const out: string[] = [];
+      const err: string[] = [];
+      const status = await runCli([
+        "queue",
+        ...words,
+        `--spool-dir=${spoolDir}`,
+        "--hostname=mx.test",
+      ], {
+        out: (line) => out.push(line),
+        err: (line) => err.push(line),
+        stdin: new ReadableStream({ start: (controller) => controller.close() }),
+      });
+      assert.equal(status, 2, `queue ${words.join(" ")}: ${out.join("\n")}`);
+      assert.deepEqual(out, []);
+      assert.deepEqual(err, [`pillarbox: Cannot use --spool-dir "${spoolDir}": no such directory`]);
+      assert.equal(await Deno.stat(spoolDir).catch(() => null), null, "the spool was made");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -43,6 +43,27 @@ const badLines: { name: string; text: string; message: RegExp }[] = [
     message: /line 1: missing or malformed/,
   },
   {
+    name: "a bcrypt hash (only scrypt hashes can be verified)",
+    text:
+      `# migrated from dovecot\nbob@example.com:$2y$05$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui`,
+    message: /line 2: unsupported or malformed password hash for "bob@example.com"/,
+  },
+  {
+    name: "a password in plain text",
+    text: "bob@example.com:secret",
+    message: /line 1: unsupported or malformed password hash for "bob@example.com"/,
+  },
+  {
+    name: "an scrypt hash whose salt is not base64",
+    text: "bob@example.com:scrypt$16384$8$1$not*base64$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=",
+    message: /line 1: unsupported or malformed password hash/,
+  },
+  {
+    name: "an scrypt hash whose cost is beyond what the server will compute",
+    text: `bob@example.com:${HASH.replace("$16384$8$", "$1048576$8$")}`,
+    message: /line 1: unsupported or malformed password hash/,
+  },
+  {
     name: "a duplicate account",
     text: `a@d:${HASH}\n\nA@D:${HASH}`,
     message: /line 3: duplicate account "a@d"/,

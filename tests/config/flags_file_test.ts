@@ -38,6 +38,16 @@ Deno.test("a flags file appends repeated list flags", () => {
   assert.deepEqual(config.domains, ["a", "b"]);
 });
 
+Deno.test("a flags file keeps a # inside a value and quotes inside a value", () => {
+  const { config } = loadWithFile(
+    '--spool-dir=/srv/mail#2\n--users-file=/etc/it\'s/users\n--smarthost-user="bob"@relay\n' +
+      "--smarthost-password-file=/etc/pw\n",
+  );
+  assert.equal(config.spoolDir, "/srv/mail#2");
+  assert.equal(config.usersFile, "/etc/it's/users");
+  assert.equal(config.smarthostUser, '"bob"@relay');
+});
+
 Deno.test("a flags file reads a bare boolean", () => {
   assert.equal(loadWithFile("--insecure-auth\n").config.insecureAuth, true);
 });
@@ -88,6 +98,28 @@ const fileErrors: Array<[string, string, string | RegExp]> = [
     /^Cannot read flags file "\/etc\/pb.flags": line 2: --hostname: invalid host name "mx.x.test {3}# our MX"/,
   ],
   [
+    "a flags file names the line of a path followed by a comment, which would name another file",
+    "--spool-dir=/var/spool/pillarbox\n--users-file=/etc/pillarbox/users   # the accounts\n",
+    'Cannot read flags file "/etc/pb.flags": line 2: --users-file: "/etc/pillarbox/users   # the accounts"' +
+    " holds a comment; a comment takes a line of its own",
+  ],
+  [
+    "a flags file names the line of a name followed by a comment",
+    "--smarthost-user=relay-user # from the provider\n",
+    /^Cannot read flags file "\/etc\/pb.flags": line 1: --smarthost-user: .* holds a comment/,
+  ],
+  [
+    "a flags file names the line of a value in double quotes (no shell takes them off)",
+    '--spool-dir="/var/spool/pillarbox"\n',
+    'Cannot read flags file "/etc/pb.flags": line 1: --spool-dir: "\\"/var/spool/pillarbox\\""' +
+    " is in quotes; write the value without them (no shell reads this file)",
+  ],
+  [
+    "a flags file names the line of a value in single quotes",
+    "--aliases-file='/etc/pillarbox/aliases'\n",
+    /^Cannot read flags file "\/etc\/pb.flags": line 1: --aliases-file: .* is in quotes/,
+  ],
+  [
     "a flags file refuses a nested --flagfile",
     "--flagfile=/etc/other.flags\n",
     /line 1: --flagfile is only allowed on the command line/,
@@ -128,6 +160,26 @@ Deno.test({
       assertConfigError(
         () => loadConfig([`--flagfile=${dir}/missing.flags`], { hostname: "mx.test" }),
         new RegExp(`^Cannot read flags file "${dir}/missing.flags": `),
+      );
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a flags file on disk that is not UTF-8 (Latin-1) names the line, not a path with U+FFFD",
+  ignore: !canUseDisk,
+  fn: () => {
+    const dir = Deno.makeTempDirSync({ prefix: "pillarbox_config_" });
+    try {
+      const path = `${dir}/pb.flags`;
+      // "--spool-dir=/srv/mäil" saved in Latin-1: the ä is the one byte 0xE4.
+      const latin1 = Uint8Array.from("# mail\n--spool-dir=/srv/m\xe4il\n", (c) => c.charCodeAt(0));
+      Deno.writeFileSync(path, latin1);
+      assertConfigError(
+        () => loadConfig([`--flagfile=${path}`], { hostname: "mx.test" }),
+        `Cannot read flags file "${path}": line 2: not valid UTF-8 (save the file as UTF-8)`,
       );
     } finally {
       Deno.removeSync(dir, { recursive: true });
