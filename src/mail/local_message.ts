@@ -218,7 +218,12 @@ function newestResentBlock(fields: readonly Field[]): Field[] | null {
   return fields.slice(start, end);
 }
 
-/** `text` without a leading mbox "From " envelope line. */
+/**
+ * `text` without a leading mbox "From " envelope line. "From : a@b" is no
+ * such line but a From field in the obsolete syntax (RFC 5322 4.5.2 allows
+ * white space before the colon), which must be kept.
+ */
 function skipMboxFromLine(text: string): string {
-  return text.startsWith("From ") ? text.slice(text.indexOf("\r\n") + 2) : text;
+  if (!text.startsWith("From ") || /^From[ \t]*:/.test(text)) return text;
+  return text.slice(text.indexOf("\r\n") + 2);
 }

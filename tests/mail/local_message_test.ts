@@ -251,6 +251,18 @@ Deno.test('prepareLocalMessage() skips a leading mbox "From " envelope line', ()
   assert.ok(result.text.endsWith("\r\n\r\nFrom the start\r\n"), "a body line is kept");
 });
 
+Deno.test('prepareLocalMessage() keeps a first "From :" field (obsolete space before the colon, RFC 5322 4.5.2 obs-from) as the From header, not an mbox line', () => {
+  for (const gap of [" ", "  ", " \t"]) {
+    const result = ok(prepare(
+      `From${gap}: alice@example.test\nTo: bob@remote.test\nSubject: obs\n\nhi\n`,
+      { fallbackSender: "login@example.test" },
+    ));
+    assert.equal(result.from, "alice@example.test", JSON.stringify(gap));
+    assert.ok(result.text.startsWith(`From${gap}: alice@example.test\r\n`), result.text);
+    assert.ok(!result.text.includes("login@example.test"), result.text);
+  }
+});
+
 const LOOPS: [string, number, boolean][] = [
   ["prepareLocalMessage() accepts a message with 100 Received headers", 100, true],
   ["prepareLocalMessage() refuses a message with 101 Received headers as a mail loop", 101, false],
