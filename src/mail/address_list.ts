@@ -152,11 +152,13 @@ class ListParser {
 
   #addrSpec(localTokens: Token[]): string {
     if (localTokens.length === 0) throw new Error("missing local part");
-    const local = localTokens.map((token) =>
-      token.kind === "word" && token.isQuoted
-        ? `"${token.text.replace(/(["\\])/g, "\\$1")}"`
-        : token.text
-    ).join("");
+    if (!isDotted(localTokens)) throw new Error("words without a dot between them in an address");
+    // Quoted words joined by dots (obsolete, RFC 5322 4.4) mean their contents so joined:
+    // '"bob".smith' is bob.smith, one quoted string when it needs quotes (parseMailbox
+    // unquotes what does not).
+    const isQuoted = localTokens.some((token) => token.kind === "word" && token.isQuoted);
+    const text = localTokens.map((token) => token.text).join("");
+    const local = isQuoted ? `"${text.replace(/(["\\])/g, "\\$1")}"` : text;
     if (!this.#isSpecial("@")) {
       if (this.defaultDomain === undefined) throw new Error(`"${local}" has no domain`);
       return `${local}@${this.defaultDomain}`;
@@ -168,7 +170,10 @@ class ListParser {
       return `${local}@${literal.text}`;
     }
     const domain = this.#phrase();
-    if (domain.length === 0 || domain.some((token) => token.kind === "word" && token.isQuoted)) {
+    if (
+      domain.length === 0 || !isDotted(domain) ||
+      domain.some((token) => token.kind === "word" && token.isQuoted)
+    ) {
       throw new Error(`bad domain after "${local}@"`);
     }
     return `${local}@${domain.map((token) => token.text).join("")}`;
@@ -179,6 +184,18 @@ class ListParser {
     if ("error" in mailbox) throw new Error(`"${text}": ${mailbox.error}`);
     this.out.push({ name, address: mailbox.address });
   }
+}
+
+/**
+ * Whether `tokens` are words with one dot between each two: a local part or
+ * domain, comments and white space around the dots allowed (obsolete syntax,
+ * RFC 5322 4.4). Two words side by side ("Bob Smith bob@x") are no address.
+ */
+function isDotted(tokens: readonly Token[]): boolean {
+  for (let i = 1; i < tokens.length; i++) {
+    if ((tokens[i - 1]!.kind === "word") === (tokens[i]!.kind === "word")) return false;
+  }
+  return true;
 }
 
 function displayName(phrase: Token[]): string {
