@@ -2,7 +2,7 @@
  * Messages from local programs (the pickup folder, `pillarbox sendmail`),
  * made fit to queue: line ends normalised to CRLF (local programs write
  * LF), the envelope taken from the command line and/or the headers as
- * `sendmail -t` does, Bcc and Resent-Bcc removed, and From, Date and
+ * `sendmail -t` does, Bcc, Resent-Bcc and Return-Path removed, and From, Date and
  * Message-ID added when missing. Pure: bytes and facts in, a message or a reason out.
  */
 import { parseAddressList } from "./address_list.ts";
@@ -36,6 +36,8 @@ const MAX_LINE_OCTETS = 998;
 /** More Received headers than this is a mail loop (RFC 5321 6.3), as at SMTP DATA. */
 export const MAX_RECEIVED_HEADERS = 100;
 const utf8 = new TextDecoder();
+/** Header fields a locally submitted message loses (see prepareLocalMessage). */
+const DROPPED_FIELDS = new Set(["bcc", "resent-bcc", "return-path"]);
 
 /** CRLF for every line end (CRLF, bare LF or bare CR), with a final CRLF. */
 export function normalizeLineEnds(bytes: Uint8Array): Uint8Array {
@@ -180,8 +182,10 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     };
   }
   // Blind copies stay blind: Bcc, and Resent-Bcc of a resent message (RFC 5322 3.6.3, 3.6.6).
+  // A Return-Path (a saved message sent again) is the final delivery's to write: an
+  // originating system SHOULD NOT send one (RFC 5321 4.4; Postfix drops it too).
   const kept = fields
-    .filter((field) => field.name !== "bcc" && field.name !== "resent-bcc")
+    .filter((field) => !DROPPED_FIELDS.has(field.name))
     .map((field) => field.text);
   const has = (name: string) => fields.some((field) => field.name === name);
   if (!has("from")) {

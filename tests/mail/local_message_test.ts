@@ -263,6 +263,19 @@ Deno.test('prepareLocalMessage() keeps a first "From :" field (obsolete space be
   }
 });
 
+Deno.test("prepareLocalMessage() drops a Return-Path the message came with (RFC 5321 4.4: the final delivery writes it)", () => {
+  const result = ok(prepare(
+    "Return-Path: <old@far.test>\nReceived: from a by b; Wed, 6 May 2026 07:08:09 +0000\n" +
+      "From: alice@example.test\nTo: bob@remote.test\nreturn-path : <x@y.test>\n\n" +
+      "Return-Path: <body@line.test>\n",
+  ));
+  assert.equal(result.from, "alice@example.test");
+  assert.doesNotMatch(result.text, /^return-path *:.*\r\n(?=[\s\S]*\r\n\r\n)/im);
+  assert.doesNotMatch(result.text, /old@far\.test|x@y\.test/);
+  assert.match(result.text, /^Received: from a by b;/, "other trace fields stay");
+  assert.ok(result.text.endsWith("\r\n\r\nReturn-Path: <body@line.test>\r\n"), "the body is kept");
+});
+
 const LOOPS: [string, number, boolean][] = [
   ["prepareLocalMessage() accepts a message with 100 Received headers", 100, true],
   ["prepareLocalMessage() refuses a message with 101 Received headers as a mail loop", 101, false],
