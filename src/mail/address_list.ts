@@ -16,10 +16,11 @@ export interface ListedMailbox {
   readonly address: string;
 }
 
+/** A token and the offset just after it in the text (where a missing "@domain" goes). */
 type Token =
-  | { kind: "word"; text: string; isQuoted: boolean }
-  | { kind: "literal"; text: string }
-  | { kind: "special"; text: string };
+  | { kind: "word"; text: string; isQuoted: boolean; end: number }
+  | { kind: "literal"; text: string; end: number }
+  | { kind: "special"; text: string; end: number };
 
 const SPECIALS = '()<>[]:;@\\,."';
 
@@ -51,14 +52,18 @@ function tokenize(text: string): Token[] | { error: string } {
       }
       if (i >= text.length) return { error: "unterminated quoted string" };
       i++;
-      tokens.push({ kind: "word", text: value, isQuoted: true });
+      tokens.push({ kind: "word", text: value, isQuoted: true, end: i });
     } else if (ch === "[") {
       const end = text.indexOf("]", i);
       if (end < 0) return { error: "unterminated domain literal" };
-      tokens.push({ kind: "literal", text: text.slice(i, end + 1).replace(/\s+/g, "") });
+      tokens.push({
+        kind: "literal",
+        text: text.slice(i, end + 1).replace(/\s+/g, ""),
+        end: end + 1,
+      });
       i = end + 1;
     } else if (SPECIALS.includes(ch)) {
-      tokens.push({ kind: "special", text: ch });
+      tokens.push({ kind: "special", text: ch, end: i + 1 });
       i++;
     } else {
       let end = i;
@@ -66,7 +71,7 @@ function tokenize(text: string): Token[] | { error: string } {
         if (SPECIALS.includes(text[end] as string)) break;
         end++;
       }
-      tokens.push({ kind: "word", text: text.slice(i, end), isQuoted: false });
+      tokens.push({ kind: "word", text: text.slice(i, end), isQuoted: false, end });
       i = end;
     }
   }
@@ -76,6 +81,8 @@ function tokenize(text: string): Token[] | { error: string } {
 class ListParser {
   #pos = 0;
   readonly out: ListedMailbox[] = [];
+  /** Offsets where a local part without a domain ends (see qualifyAddressList). */
+  readonly unqualifiedEnds: number[] = [];
 
   constructor(readonly tokens: Token[], readonly defaultDomain: string | undefined) {}
 
@@ -161,6 +168,7 @@ class ListParser {
     const local = isQuoted ? `"${text.replace(/(["\\])/g, "\\$1")}"` : text;
     if (!this.#isSpecial("@")) {
       if (this.defaultDomain === undefined) throw new Error(`"${local}" has no domain`);
+      this.unqualifiedEnds.push(localTokens[localTokens.length - 1]!.end);
       return `${local}@${this.defaultDomain}`;
     }
     this.#pos++;
@@ -220,4 +228,31 @@ export function parseAddressList(
     return { error: error instanceof Error ? error.message : String(error) };
   }
   return parser.out;
+}
+
+/**
+ * `text` (an address list header's value) with `@defaultDomain` written
+ * after each address that has no domain ("root (Cron Daemon)" becomes
+ * "root@example.com (Cron Daemon)"), as the envelope takes them: RFC 5322
+ * 3.4.1 has no address without a domain. Everything else stays as written,
+ * byte for byte (a latin1 view works: every special is ASCII). Null when
+ * nothing is to be written or the list cannot be parsed.
+ */
+export function qualifyAddressList(text: string, defaultDomain: string): string | null {
+  const tokens = tokenize(text);
+  if ("error" in tokens) return null;
+  const parser = new ListParser(tokens, defaultDomain);
+  try {
+    parser.parseList(false);
+  } catch {
+    return null;
+  }
+  if (parser.unqualifiedEnds.length === 0) return null;
+  let out = "";
+  let from = 0;
+  for (const end of parser.unqualifiedEnds) {
+    out += `${text.slice(from, end)}@${defaultDomain}`;
+    from = end;
+  }
+  return out + text.slice(from);
 }

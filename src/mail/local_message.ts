@@ -5,7 +5,7 @@
  * `sendmail -t` does, Bcc, Resent-Bcc and Return-Path removed, and From, Date and
  * Message-ID added when missing. Pure: bytes and facts in, a message or a reason out.
  */
-import { parseAddressList } from "./address_list.ts";
+import { parseAddressList, qualifyAddressList } from "./address_list.ts";
 import { formatRfc5322Date } from "./date.ts";
 import { fromLatin1, toLatin1 } from "./latin1.ts";
 
@@ -38,6 +38,18 @@ export const MAX_RECEIVED_HEADERS = 100;
 const utf8 = new TextDecoder();
 /** Header fields a locally submitted message loses (see prepareLocalMessage). */
 const DROPPED_FIELDS = new Set(["bcc", "resent-bcc", "return-path"]);
+/** Fields of addresses (RFC 5322 3.6.2, 3.6.3, 3.6.6) whose bare local parts get the default domain. */
+const ADDRESS_FIELDS = new Set([
+  "from",
+  "sender",
+  "reply-to",
+  "to",
+  "cc",
+  "resent-from",
+  "resent-sender",
+  "resent-to",
+  "resent-cc",
+]);
 
 /** CRLF for every line end (CRLF, bare LF or bare CR), with a final CRLF. */
 export function normalizeLineEnds(bytes: Uint8Array): Uint8Array {
@@ -186,7 +198,7 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
   // originating system SHOULD NOT send one (RFC 5321 4.4; Postfix drops it too).
   const kept = fields
     .filter((field) => !DROPPED_FIELDS.has(field.name))
-    .map((field) => field.text);
+    .map((field) => withDomains(field, options.defaultDomain));
   const has = (name: string) => fields.some((field) => field.name === name);
   if (!has("from")) {
     // Every message needs a From (RFC 5322 3.6). With a null envelope sender it names the
@@ -207,6 +219,22 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     is8bit: message.some((byte) => byte >= 128),
     isSmtputf8: [from, ...rcpts].some((address) => /[^\x00-\x7f]/.test(address)),
   };
+}
+
+/**
+ * A field's text with the default domain written into its addresses that
+ * have none (`From: root (Cron Daemon)`, as cron writes it), the way the
+ * envelope already took them: mail leaving with `From: root` names no one
+ * (RFC 5322 3.4.1), and receivers refuse it. Other fields, and any field
+ * that would then pass the line limit, stay as written.
+ */
+function withDomains(field: Field, defaultDomain: string): string {
+  if (!ADDRESS_FIELDS.has(field.name)) return field.text;
+  const colon = field.text.indexOf(":") + 1;
+  const value = qualifyAddressList(field.text.slice(colon), defaultDomain);
+  if (value === null) return field.text;
+  const text = field.text.slice(0, colon) + value;
+  return text.split("\r\n").some((line) => line.length > MAX_LINE_OCTETS) ? field.text : text;
 }
 
 /**

@@ -276,6 +276,41 @@ Deno.test("prepareLocalMessage() drops a Return-Path the message came with (RFC 
   assert.ok(result.text.endsWith("\r\n\r\nReturn-Path: <body@line.test>\r\n"), "the body is kept");
 });
 
+Deno.test("prepareLocalMessage() writes the domain into header addresses written without one (cron's From: root), as in the envelope", () => {
+  const result = ok(prepare(
+    'From: root (Cron Daemon)\nTo: root, Ops <ops>, "Smith, Bob" <bob@remote.test>\n' +
+      "Cc: team: carol;\nReply-To: admin\nSubject: Cron <root@host> backup\n" +
+      "X-Cron-Env: <SHELL=/bin/sh>\n\nTo: body text\n",
+  ));
+  assert.equal(result.from, "root@example.test");
+  assert.match(result.text, /^From: root@example\.test \(Cron Daemon\)\r\n/);
+  assert.match(
+    result.text,
+    /\r\nTo: root@example\.test, Ops <ops@example\.test>, "Smith, Bob" <bob@remote\.test>\r\n/,
+  );
+  assert.match(result.text, /\r\nCc: team: carol@example\.test;\r\n/);
+  assert.match(result.text, /\r\nReply-To: admin@example\.test\r\n/);
+  assert.match(result.text, /\r\nSubject: Cron <root@host> backup\r\n/, "other fields as written");
+  assert.match(result.text, /\r\nX-Cron-Env: <SHELL=\/bin\/sh>\r\n/);
+  assert.ok(result.text.endsWith("\r\n\r\nTo: body text\r\n"), "the body as written");
+});
+
+Deno.test("prepareLocalMessage() leaves header fields with full addresses byte for byte, 8-bit ones too", () => {
+  const header = "From: J\xf6rg <j@example.test>\r\nTo: (x) a@b.test ,\r\n  c@d.test\r\n";
+  const result = prepareLocalMessage(
+    Uint8Array.from(header + "\r\nhi\r\n", (c) => c.charCodeAt(0)),
+    {
+      isExtractingRecipients: true,
+      defaultDomain: "example.test",
+      hostname: "mx.test",
+      nowMs: NOW,
+      maxMessageBytes: 10_000,
+    },
+  );
+  const text = ok(result).text;
+  assert.ok(text.startsWith(header), text);
+});
+
 const LOOPS: [string, number, boolean][] = [
   ["prepareLocalMessage() accepts a message with 100 Received headers", 100, true],
   ["prepareLocalMessage() refuses a message with 101 Received headers as a mail loop", 101, false],
