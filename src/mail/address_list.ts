@@ -16,10 +16,11 @@ export interface ListedMailbox {
   readonly address: string;
 }
 
+/** A token and the offset just after it in the text (where a missing "@domain" goes). */
 type Token =
-  | { kind: "word"; text: string; isQuoted: boolean }
-  | { kind: "literal"; text: string }
-  | { kind: "special"; text: string };
+  | { kind: "word"; text: string; isQuoted: boolean; end: number }
+  | { kind: "literal"; text: string; end: number }
+  | { kind: "special"; text: string; end: number };
 
 const SPECIALS = '()<>[]:;@\\,."';
 
@@ -51,14 +52,18 @@ function tokenize(text: string): Token[] | { error: string } {
       }
       if (i >= text.length) return { error: "unterminated quoted string" };
       i++;
-      tokens.push({ kind: "word", text: value, isQuoted: true });
+      tokens.push({ kind: "word", text: value, isQuoted: true, end: i });
     } else if (ch === "[") {
       const end = text.indexOf("]", i);
       if (end < 0) return { error: "unterminated domain literal" };
-      tokens.push({ kind: "literal", text: text.slice(i, end + 1).replace(/\s+/g, "") });
+      tokens.push({
+        kind: "literal",
+        text: text.slice(i, end + 1).replace(/\s+/g, ""),
+        end: end + 1,
+      });
       i = end + 1;
     } else if (SPECIALS.includes(ch)) {
-      tokens.push({ kind: "special", text: ch });
+      tokens.push({ kind: "special", text: ch, end: i + 1 });
       i++;
     } else {
       let end = i;
@@ -66,7 +71,7 @@ function tokenize(text: string): Token[] | { error: string } {
         if (SPECIALS.includes(text[end] as string)) break;
         end++;
       }
-      tokens.push({ kind: "word", text: text.slice(i, end), isQuoted: false });
+      tokens.push({ kind: "word", text: text.slice(i, end), isQuoted: false, end });
       i = end;
     }
   }
@@ -76,6 +81,8 @@ function tokenize(text: string): Token[] | { error: string } {
 class ListParser {
   #pos = 0;
   readonly out: ListedMailbox[] = [];
+  /** Offsets where a local part without a domain ends (see qualifyAddressList). */
+  readonly unqualifiedEnds: number[] = [];
 
   constructor(readonly tokens: Token[], readonly defaultDomain: string | undefined) {}
 
@@ -152,13 +159,16 @@ class ListParser {
 
   #addrSpec(localTokens: Token[]): string {
     if (localTokens.length === 0) throw new Error("missing local part");
-    const local = localTokens.map((token) =>
-      token.kind === "word" && token.isQuoted
-        ? `"${token.text.replace(/(["\\])/g, "\\$1")}"`
-        : token.text
-    ).join("");
+    if (!isDotted(localTokens)) throw new Error("words without a dot between them in an address");
+    // Quoted words joined by dots (obsolete, RFC 5322 4.4) mean their contents so joined:
+    // '"bob".smith' is bob.smith, one quoted string when it needs quotes (parseMailbox
+    // unquotes what does not).
+    const isQuoted = localTokens.some((token) => token.kind === "word" && token.isQuoted);
+    const text = localTokens.map((token) => token.text).join("");
+    const local = isQuoted ? `"${text.replace(/(["\\])/g, "\\$1")}"` : text;
     if (!this.#isSpecial("@")) {
       if (this.defaultDomain === undefined) throw new Error(`"${local}" has no domain`);
+      this.unqualifiedEnds.push(localTokens[localTokens.length - 1]!.end);
       return `${local}@${this.defaultDomain}`;
     }
     this.#pos++;
@@ -168,7 +178,10 @@ class ListParser {
       return `${local}@${literal.text}`;
     }
     const domain = this.#phrase();
-    if (domain.length === 0 || domain.some((token) => token.kind === "word" && token.isQuoted)) {
+    if (
+      domain.length === 0 || !isDotted(domain) ||
+      domain.some((token) => token.kind === "word" && token.isQuoted)
+    ) {
       throw new Error(`bad domain after "${local}@"`);
     }
     return `${local}@${domain.map((token) => token.text).join("")}`;
@@ -179,6 +192,18 @@ class ListParser {
     if ("error" in mailbox) throw new Error(`"${text}": ${mailbox.error}`);
     this.out.push({ name, address: mailbox.address });
   }
+}
+
+/**
+ * Whether `tokens` are words with one dot between each two: a local part or
+ * domain, comments and white space around the dots allowed (obsolete syntax,
+ * RFC 5322 4.4). Two words side by side ("Bob Smith bob@x") are no address.
+ */
+function isDotted(tokens: readonly Token[]): boolean {
+  for (let i = 1; i < tokens.length; i++) {
+    if ((tokens[i - 1]!.kind === "word") === (tokens[i]!.kind === "word")) return false;
+  }
+  return true;
 }
 
 function displayName(phrase: Token[]): string {
@@ -203,4 +228,31 @@ export function parseAddressList(
     return { error: error instanceof Error ? error.message : String(error) };
   }
   return parser.out;
+}
+
+/**
+ * `text` (an address list header's value) with `@defaultDomain` written
+ * after each address that has no domain ("root (Cron Daemon)" becomes
+ * "root@example.com (Cron Daemon)"), as the envelope takes them: RFC 5322
+ * 3.4.1 has no address without a domain. Everything else stays as written,
+ * byte for byte (a latin1 view works: every special is ASCII). Null when
+ * nothing is to be written or the list cannot be parsed.
+ */
+export function qualifyAddressList(text: string, defaultDomain: string): string | null {
+  const tokens = tokenize(text);
+  if ("error" in tokens) return null;
+  const parser = new ListParser(tokens, defaultDomain);
+  try {
+    parser.parseList(false);
+  } catch {
+    return null;
+  }
+  if (parser.unqualifiedEnds.length === 0) return null;
+  let out = "";
+  let from = 0;
+  for (const end of parser.unqualifiedEnds) {
+    out += `${text.slice(from, end)}@${defaultDomain}`;
+    from = end;
+  }
+  return out + text.slice(from);
 }

@@ -2,10 +2,10 @@
  * Messages from local programs (the pickup folder, `pillarbox sendmail`),
  * made fit to queue: line ends normalised to CRLF (local programs write
  * LF), the envelope taken from the command line and/or the headers as
- * `sendmail -t` does, Bcc and Resent-Bcc removed, and From, Date and
+ * `sendmail -t` does, Bcc, Resent-Bcc and Return-Path removed, and From, Date and
  * Message-ID added when missing. Pure: bytes and facts in, a message or a reason out.
  */
-import { parseAddressList } from "./address_list.ts";
+import { parseAddressList, qualifyAddressList } from "./address_list.ts";
 import { formatRfc5322Date } from "./date.ts";
 import { fromLatin1, toLatin1 } from "./latin1.ts";
 
@@ -36,6 +36,20 @@ const MAX_LINE_OCTETS = 998;
 /** More Received headers than this is a mail loop (RFC 5321 6.3), as at SMTP DATA. */
 export const MAX_RECEIVED_HEADERS = 100;
 const utf8 = new TextDecoder();
+/** Header fields a locally submitted message loses (see prepareLocalMessage). */
+const DROPPED_FIELDS = new Set(["bcc", "resent-bcc", "return-path"]);
+/** Fields of addresses (RFC 5322 3.6.2, 3.6.3, 3.6.6) whose bare local parts get the default domain. */
+const ADDRESS_FIELDS = new Set([
+  "from",
+  "sender",
+  "reply-to",
+  "to",
+  "cc",
+  "resent-from",
+  "resent-sender",
+  "resent-to",
+  "resent-cc",
+]);
 
 /** CRLF for every line end (CRLF, bare LF or bare CR), with a final CRLF. */
 export function normalizeLineEnds(bytes: Uint8Array): Uint8Array {
@@ -180,9 +194,11 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     };
   }
   // Blind copies stay blind: Bcc, and Resent-Bcc of a resent message (RFC 5322 3.6.3, 3.6.6).
+  // A Return-Path (a saved message sent again) is the final delivery's to write: an
+  // originating system SHOULD NOT send one (RFC 5321 4.4; Postfix drops it too).
   const kept = fields
-    .filter((field) => field.name !== "bcc" && field.name !== "resent-bcc")
-    .map((field) => field.text);
+    .filter((field) => !DROPPED_FIELDS.has(field.name))
+    .map((field) => withDomains(field, options.defaultDomain));
   const has = (name: string) => fields.some((field) => field.name === name);
   if (!has("from")) {
     // Every message needs a From (RFC 5322 3.6). With a null envelope sender it names the
@@ -206,6 +222,22 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
 }
 
 /**
+ * A field's text with the default domain written into its addresses that
+ * have none (`From: root (Cron Daemon)`, as cron writes it), the way the
+ * envelope already took them: mail leaving with `From: root` names no one
+ * (RFC 5322 3.4.1), and receivers refuse it. Other fields, and any field
+ * that would then pass the line limit, stay as written.
+ */
+function withDomains(field: Field, defaultDomain: string): string {
+  if (!ADDRESS_FIELDS.has(field.name)) return field.text;
+  const colon = field.text.indexOf(":") + 1;
+  const value = qualifyAddressList(field.text.slice(colon), defaultDomain);
+  if (value === null) return field.text;
+  const text = field.text.slice(0, colon) + value;
+  return text.split("\r\n").some((line) => line.length > MAX_LINE_OCTETS) ? field.text : text;
+}
+
+/**
  * The resent fields of the newest resending: the first run of Resent-*
  * fields (each resending prepends its own block, RFC 5322 3.6.6), or null
  * when the message was never resent.
@@ -218,7 +250,12 @@ function newestResentBlock(fields: readonly Field[]): Field[] | null {
   return fields.slice(start, end);
 }
 
-/** `text` without a leading mbox "From " envelope line. */
+/**
+ * `text` without a leading mbox "From " envelope line. "From : a@b" is no
+ * such line but a From field in the obsolete syntax (RFC 5322 4.5.2 allows
+ * white space before the colon), which must be kept.
+ */
 function skipMboxFromLine(text: string): string {
-  return text.startsWith("From ") ? text.slice(text.indexOf("\r\n") + 2) : text;
+  if (!text.startsWith("From ") || /^From[ \t]*:/.test(text)) return text;
+  return text.slice(text.indexOf("\r\n") + 2);
 }

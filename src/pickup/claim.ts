@@ -58,8 +58,10 @@ export async function releaseClaim(claimed: string, dir: string, name: string): 
     try {
       await Deno.link(claimed, join(dir, candidate));
     } catch (error) {
-      if (error instanceof Deno.errors.AlreadyExists) continue;
-      throw error;
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      // Already a name of this very file (a release that died between its link and its
+      // unlink): finish that release, or the message would come back twice (name, name.1).
+      if (!await isSameFile(join(dir, candidate), claimed)) continue;
     }
     try {
       await Deno.remove(claimed);
@@ -72,6 +74,16 @@ export async function releaseClaim(claimed: string, dir: string, name: string): 
       throw error;
     }
     return candidate;
+  }
+}
+
+/** Whether `a` and `b` are names of one file (false when either is gone). */
+async function isSameFile(a: string, b: string): Promise<boolean> {
+  try {
+    const [infoA, infoB] = [await Deno.lstat(a), await Deno.lstat(b)];
+    return infoA.ino !== null && infoA.ino === infoB.ino && infoA.dev === infoB.dev;
+  } catch {
+    return false;
   }
 }
 

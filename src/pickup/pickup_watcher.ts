@@ -57,6 +57,8 @@ export class PickupWatcher {
   readonly rejectedDir: string;
   readonly #options: PickupOptions;
   readonly #seen = new Map<string, Sighting>();
+  /** Names reported as unusable (not UTF-8), so each is reported once. */
+  readonly #reportedNames = new Set<string>();
   #watcher: Deno.FsWatcher | null = null;
   #interval: ReturnType<typeof setInterval> | null = null;
   #recheck: ReturnType<typeof setTimeout> | null = null;
@@ -142,7 +144,8 @@ export class PickupWatcher {
       let info: Deno.FileInfo;
       try {
         info = await Deno.lstat(path);
-      } catch {
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) this.#reportName(entry.name);
         continue; // gone meanwhile
       }
       if (!info.isFile) {
@@ -165,6 +168,9 @@ export class PickupWatcher {
       }
     }
     for (const name of this.#seen.keys()) if (!present.has(name)) this.#seen.delete(name);
+    for (const name of this.#reportedNames) {
+      if (!present.has(name)) this.#reportedNames.delete(name);
+    }
     if (isWaiting && !this.#isStopped) {
       if (this.#recheck !== null) clearTimeout(this.#recheck);
       this.#recheck = setTimeout(() => {
@@ -248,6 +254,20 @@ export class PickupWatcher {
       from: prepared.from,
       rcpts: prepared.rcpts.length,
       bytes: prepared.message.length,
+    });
+  }
+
+  /**
+   * A name listed but not found: gone meanwhile, or a name that is not UTF-8
+   * (Deno shows its bad bytes as U+FFFD and can open it under no name, nor
+   * move it aside). That file would wait unseen for ever: say so, once.
+   */
+  #reportName(name: string): void {
+    if (!name.includes("\uFFFD") || this.#reportedNames.has(name)) return;
+    this.#reportedNames.add(name);
+    this.#options.log.warn("pickup.unusable_name", {
+      file: name,
+      reason: "The file name is not UTF-8: the server cannot open it; rename it",
     });
   }
 

@@ -61,6 +61,16 @@ const OK: [string, string, string[]][] = [
     "J. Smith <j@example.com>",
     ["j@example.com"],
   ],
+  [
+    "parseAddressList() reads an obsolete local part of quoted and plain words (RFC 5322 4.4)",
+    '"bob".smith@example.com, Bob <"bob" . "smith"@example.com>',
+    ["bob.smith@example.com", "bob.smith@example.com"],
+  ],
+  [
+    "parseAddressList() quotes an obsolete local part whose words need quotes, as one string",
+    '"john doe".smith@example.com',
+    ['"john doe.smith"@example.com'],
+  ],
 ];
 
 for (const [name, input, expected] of OK) {
@@ -80,6 +90,11 @@ const BAD: [string, string][] = [
   ["parseAddressList() refuses a group without its semicolon", "a: c@example.com"],
   ["parseAddressList() refuses an invalid domain", "bob@exa_mple..com"],
   ["parseAddressList() refuses two addresses without a comma", "a@example.com b@example.com"],
+  [
+    "parseAddressList() refuses a display name without angle brackets, not glued to the local part",
+    "Bob Smith bob@example.com",
+  ],
+  ["parseAddressList() refuses a domain of two words", "bob@exa mple.com"],
 ];
 
 for (const [name, input] of BAD) {
@@ -88,6 +103,11 @@ for (const [name, input] of BAD) {
     assert.ok(!Array.isArray(result), `expected an error, got ${JSON.stringify(result)}`);
   });
 }
+
+Deno.test("parseAddressList() refuses a bare phrase of two words even with a default domain", () => {
+  const result = parseAddressList("Bob Smith", { defaultDomain: "example.com" });
+  assert.ok(!Array.isArray(result), `expected an error, got ${JSON.stringify(result)}`);
+});
 
 Deno.test("parseAddressList() qualifies a bare name with the default domain", () => {
   assert.deepEqual(parseAddressList("root, Ops <ops>", { defaultDomain: "example.com" }), [

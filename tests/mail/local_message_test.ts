@@ -251,6 +251,66 @@ Deno.test('prepareLocalMessage() skips a leading mbox "From " envelope line', ()
   assert.ok(result.text.endsWith("\r\n\r\nFrom the start\r\n"), "a body line is kept");
 });
 
+Deno.test('prepareLocalMessage() keeps a first "From :" field (obsolete space before the colon, RFC 5322 4.5.2 obs-from) as the From header, not an mbox line', () => {
+  for (const gap of [" ", "  ", " \t"]) {
+    const result = ok(prepare(
+      `From${gap}: alice@example.test\nTo: bob@remote.test\nSubject: obs\n\nhi\n`,
+      { fallbackSender: "login@example.test" },
+    ));
+    assert.equal(result.from, "alice@example.test", JSON.stringify(gap));
+    assert.ok(result.text.startsWith(`From${gap}: alice@example.test\r\n`), result.text);
+    assert.ok(!result.text.includes("login@example.test"), result.text);
+  }
+});
+
+Deno.test("prepareLocalMessage() drops a Return-Path the message came with (RFC 5321 4.4: the final delivery writes it)", () => {
+  const result = ok(prepare(
+    "Return-Path: <old@far.test>\nReceived: from a by b; Wed, 6 May 2026 07:08:09 +0000\n" +
+      "From: alice@example.test\nTo: bob@remote.test\nreturn-path : <x@y.test>\n\n" +
+      "Return-Path: <body@line.test>\n",
+  ));
+  assert.equal(result.from, "alice@example.test");
+  assert.doesNotMatch(result.text, /^return-path *:.*\r\n(?=[\s\S]*\r\n\r\n)/im);
+  assert.doesNotMatch(result.text, /old@far\.test|x@y\.test/);
+  assert.match(result.text, /^Received: from a by b;/, "other trace fields stay");
+  assert.ok(result.text.endsWith("\r\n\r\nReturn-Path: <body@line.test>\r\n"), "the body is kept");
+});
+
+Deno.test("prepareLocalMessage() writes the domain into header addresses written without one (cron's From: root), as in the envelope", () => {
+  const result = ok(prepare(
+    'From: root (Cron Daemon)\nTo: root, Ops <ops>, "Smith, Bob" <bob@remote.test>\n' +
+      "Cc: team: carol;\nReply-To: admin\nSubject: Cron <root@host> backup\n" +
+      "X-Cron-Env: <SHELL=/bin/sh>\n\nTo: body text\n",
+  ));
+  assert.equal(result.from, "root@example.test");
+  assert.match(result.text, /^From: root@example\.test \(Cron Daemon\)\r\n/);
+  assert.match(
+    result.text,
+    /\r\nTo: root@example\.test, Ops <ops@example\.test>, "Smith, Bob" <bob@remote\.test>\r\n/,
+  );
+  assert.match(result.text, /\r\nCc: team: carol@example\.test;\r\n/);
+  assert.match(result.text, /\r\nReply-To: admin@example\.test\r\n/);
+  assert.match(result.text, /\r\nSubject: Cron <root@host> backup\r\n/, "other fields as written");
+  assert.match(result.text, /\r\nX-Cron-Env: <SHELL=\/bin\/sh>\r\n/);
+  assert.ok(result.text.endsWith("\r\n\r\nTo: body text\r\n"), "the body as written");
+});
+
+Deno.test("prepareLocalMessage() leaves header fields with full addresses byte for byte, 8-bit ones too", () => {
+  const header = "From: J\xf6rg <j@example.test>\r\nTo: (x) a@b.test ,\r\n  c@d.test\r\n";
+  const result = prepareLocalMessage(
+    Uint8Array.from(header + "\r\nhi\r\n", (c) => c.charCodeAt(0)),
+    {
+      isExtractingRecipients: true,
+      defaultDomain: "example.test",
+      hostname: "mx.test",
+      nowMs: NOW,
+      maxMessageBytes: 10_000,
+    },
+  );
+  const text = ok(result).text;
+  assert.ok(text.startsWith(header), text);
+});
+
 const LOOPS: [string, number, boolean][] = [
   ["prepareLocalMessage() accepts a message with 100 Received headers", 100, true],
   ["prepareLocalMessage() refuses a message with 101 Received headers as a mail loop", 101, false],

@@ -114,3 +114,24 @@ Deno.test("releaseLeftoverClaims() leaves a claim-named folder alone and release
   assert.deepEqual(await releaseLeftoverClaims(dir), { released: 1, failed: [] });
   assert.deepEqual(names(dir), [".claimed-000000000000.odd", "good"]);
 });
+
+Deno.test("releaseLeftoverClaims() after a crash between a release's link and unlink leaves one name, not two", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(join(dir, "msg"), "once");
+  const claimed = (await claimFile(dir, "msg"))!;
+  // What releaseClaim() leaves when the process dies after Deno.link, before Deno.remove.
+  Deno.linkSync(claimed, join(dir, "msg"));
+  assert.deepEqual(await releaseLeftoverClaims(dir), { released: 1, failed: [] });
+  assert.deepEqual(names(dir), ["msg"], "msg.1 would be the same message a second time");
+  assert.equal(Deno.readTextFileSync(join(dir, "msg")), "once");
+});
+
+Deno.test("releaseClaim() still gives a different file under the name its own next name", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(join(dir, "msg"), "old");
+  const claimed = (await claimFile(dir, "msg"))!;
+  Deno.writeTextFileSync(join(dir, "msg"), "newcomer");
+  Deno.linkSync(join(dir, "msg"), join(dir, "msg.1")); // a second name of the newcomer
+  assert.equal(await releaseClaim(claimed, dir, "msg"), "msg.2");
+  assert.equal(Deno.readTextFileSync(join(dir, "msg.2")), "old");
+});

@@ -65,3 +65,53 @@ Deno.test("a pickup file the server may not read is moved aside once, not retrie
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+Deno.test("a pickup file whose name is not UTF-8 (which Deno cannot open) is reported once, not passed over in silence", async () => {
+  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-pickup-" });
+  const lines: string[] = [];
+  const log = new Logger({ level: "info", sink: (line) => lines.push(line) });
+  const spool = await Spool.open({ spoolDir, log, spareFiles: 0 });
+  const directory = new Directory({
+    usersFile: join(spoolDir, "users"),
+    aliasesFile: join(spoolDir, "aliases"),
+    domains: ["example.test"],
+  });
+  const watcher = new PickupWatcher({
+    spoolDir,
+    spool,
+    directory,
+    hostname: "mx.test",
+    defaultDomain: "example.test",
+    maxMessageBytes: 1_000_000,
+    log,
+    scanIntervalMs: 50,
+    stableMs: 50,
+  });
+  const pickup = join(spoolDir, "pickup");
+  const queued = (name: string) =>
+    lines.some((line) => line.includes("event=msg.queued") && line.includes(`file=${name}`));
+  try {
+    await watcher.start();
+    // A Latin-1 name ("café" as E9): Deno lists it with U+FFFD and cannot open it by any name.
+    const made = await new Deno.Command("python3", {
+      args: ["-c", "import sys; open(sys.argv[1].encode() + b'/caf\\xe9', 'w').write('x')", pickup],
+    }).output();
+    assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+    await waitFor("a warning about the name", () => lines.some((line) => line.includes("caf")));
+    // Two more scans at least: each takes a good file dropped after the one before is queued.
+    for (const name of ["good1", "good2"]) {
+      Deno.writeTextFileSync(
+        join(pickup, name),
+        "From: a@example.test\nTo: b@example.test\n\nhi\n",
+      );
+      await waitFor(`${name} queued`, () => queued(name));
+    }
+    const warnings = lines.filter((line) => line.includes("caf"));
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0]!, /level=warn event=pickup\.unusable_name .*UTF-8/);
+  } finally {
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
