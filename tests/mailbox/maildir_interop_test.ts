@@ -1,0 +1,42 @@
+/**
+ * Maildirs shared with other programs (maildir(5), Maildir++): what they put
+ * in new/ and cur/ — odd entries, odd names — must not break the listing,
+ * the UID index or the sessions reading it.
+ */
+import assert from "node:assert/strict";
+import { Logger } from "../../src/log/mod.ts";
+import { Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
+
+const ACCOUNT = "bob@example.test";
+const encoder = new TextEncoder();
+
+/** A spool with a store and a registry; `warnings` collects what the mailbox logged at warn. */
+function setup(spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-interop-" })) {
+  const warnings: string[] = [];
+  const log = new Logger({ sink: (line) => line.includes("level=warn") && warnings.push(line) });
+  const store = new MaildirStore({ spoolDir, hostname: "mx.test" });
+  const mailboxes = new Mailboxes({ spoolDir, hostname: "mx.test", log, store });
+  return { spoolDir, store, mailboxes, dir: mailboxes.accountDir(ACCOUNT), warnings };
+}
+
+Deno.test("a directory or a FIFO inside new/ or cur/ is not listed as a message, so every message stays readable", async () => {
+  const { store, mailboxes, dir } = setup();
+  await store.deliver([ACCOUNT], [encoder.encode("Subject: real\r\n\r\nbody\r\n")]);
+  Deno.mkdirSync(`${dir}/cur/1700000000.M1P1.other:2,S`);
+  Deno.mkdirSync(`${dir}/new/1700000001.M1P1.other`);
+  const fifo = await new Deno.Command("mkfifo", { args: [`${dir}/new/1700000002.M1P1.other`] })
+    .output();
+  assert.ok(fifo.success, "mkfifo");
+  // A symlink to a message file is a message (some tools link rather than copy).
+  Deno.writeTextFileSync(`${dir}/linked`, "Subject: linked\n\nbody\n");
+  Deno.symlinkSync(`${dir}/linked`, `${dir}/cur/1700000003.M1P1.other:2,S`);
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  const messages = await mailbox.refresh();
+  assert.deepEqual(messages.map((m) => m.base.replace(/^\d+\.M\d+P\d+Q\d+R\w+\./, "")), [
+    "1700000003.M1P1.other",
+    "mx.test,S=23",
+  ]);
+  for (const message of messages) {
+    assert.equal((await mailbox.readMessage(message.uid)).length, message.sizeBytes);
+  }
+});
