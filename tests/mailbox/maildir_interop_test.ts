@@ -40,3 +40,22 @@ Deno.test("a directory or a FIFO inside new/ or cur/ is not listed as a message,
     assert.equal((await mailbox.readMessage(message.uid)).length, message.sizeBytes);
   }
 });
+
+Deno.test("message names with a space, tab or no-break space are listed and keep their UIDs and UIDVALIDITY after a restart", async () => {
+  const first = setup();
+  await first.store.deliver([ACCOUNT], [encoder.encode("Subject: real\r\n\r\nbody\r\n")]);
+  const names = [
+    "1700000000.M1 P1.other",
+    "1700000001.M1\tP1.other",
+    "1700000002.M1\u00a0P1.other",
+  ];
+  for (const name of names) Deno.writeTextFileSync(`${first.dir}/new/${name}`, "Subject: x\n\n");
+  const mailbox = await first.mailboxes.openMailbox(ACCOUNT);
+  const listed = (await mailbox.refresh()).map((m) => [m.uid, m.base]);
+  assert.deepEqual(listed.slice(0, 3), names.map((name, i) => [i + 1, name]));
+  const second = setup(first.spoolDir);
+  const reopened = await second.mailboxes.openMailbox(ACCOUNT);
+  assert.deepEqual((await reopened.refresh()).map((m) => [m.uid, m.base]), listed);
+  assert.equal(reopened.uidValidity, mailbox.uidValidity);
+  assert.deepEqual(second.warnings, []);
+});
