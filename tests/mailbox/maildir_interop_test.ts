@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Logger } from "../../src/log/mod.ts";
-import { Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
+import { folderExists, listFolders, Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
 
 const ACCOUNT = "bob@example.test";
 const encoder = new TextEncoder();
@@ -58,4 +58,16 @@ Deno.test("message names with a space, tab or no-break space are listed and keep
   assert.deepEqual((await reopened.refresh()).map((m) => [m.uid, m.base]), listed);
   assert.equal(reopened.uidValidity, mailbox.uidValidity);
   assert.deepEqual(second.warnings, []);
+});
+
+Deno.test("a folder whose tmp/ and new/ are missing (a backup that skips empty directories) opens, as LIST shows it", async () => {
+  const { mailboxes, dir } = setup();
+  Deno.mkdirSync(`${dir}/.Restored/cur`, { recursive: true });
+  Deno.writeTextFileSync(`${dir}/.Restored/cur/1700000000.M1P1.other:2,S`, "Subject: x\n\nbody\n");
+  assert.deepEqual(await listFolders(dir), ["Restored"]);
+  assert.equal(await folderExists(dir, "Restored"), true);
+  const mailbox = await mailboxes.openMailbox(ACCOUNT, "Restored");
+  assert.deepEqual((await mailbox.refresh()).map((m) => [m.uid, m.flags]), [[1, ["\\Seen"]]]);
+  await mailbox.append([encoder.encode("Subject: y\r\n\r\n")]);
+  assert.equal(mailbox.messageCount, 2);
 });
