@@ -71,3 +71,54 @@ Deno.test("a folder whose tmp/ and new/ are missing (a backup that skips empty d
   await mailbox.append([encoder.encode("Subject: y\r\n\r\n")]);
   assert.equal(mailbox.messageCount, 2);
 });
+
+/** A mailbox with `count` delivered messages (UIDs 1..count), listed. */
+async function newMessages(count = 1) {
+  const parts = setup();
+  for (let i = 0; i < count; i++) {
+    await parts.store.deliver([ACCOUNT], [encoder.encode(`Subject: ${i}\r\n\r\nbody\r\n`)]);
+  }
+  const mailbox = await parts.mailboxes.openMailbox(ACCOUNT);
+  const messages = await mailbox.refresh();
+  return { ...parts, mailbox, messages };
+}
+
+/** What mutt does when it reads a message: rename new/<base> to cur/<base>:2,S. */
+function readByMutt(dir: string, base: string): void {
+  Deno.renameSync(`${dir}/new/${base}`, `${dir}/cur/${base}:2,S`);
+}
+
+Deno.test("store() on messages another MUA just moved to cur/ and marked seen applies the change to them, keeping its flag", async () => {
+  const { mailbox, dir, messages } = await newMessages(2);
+  for (const message of messages) readByMutt(dir, message.base); // no refresh in between
+  const updated = await mailbox.store([1, 2], { add: ["\\Flagged"] });
+  assert.deepEqual(updated.map((m) => [m.uid, m.flags]), [
+    [1, ["\\Flagged", "\\Seen"]],
+    [2, ["\\Flagged", "\\Seen"]],
+  ]);
+  const names = [...Deno.readDirSync(`${dir}/cur`)].map((e) => e.name).sort();
+  assert.deepEqual(names, messages.map((m) => `${m.base}:2,FS`));
+});
+
+Deno.test("expunge() of messages another MUA just renamed removes their files, so they do not come back", async () => {
+  const { mailbox, dir, messages, spoolDir } = await newMessages(2);
+  for (const message of messages) readByMutt(dir, message.base);
+  assert.deepEqual(await mailbox.expunge([1, 2]), [1, 2]);
+  assert.deepEqual([...Deno.readDirSync(`${dir}/cur`)].map((e) => e.name), []);
+  assert.deepEqual(await mailbox.refresh(), []);
+  mailbox.release();
+  const again = await setup(spoolDir).mailboxes.openMailbox(ACCOUNT);
+  assert.deepEqual(await again.refresh(), []);
+});
+
+Deno.test("moveTo() of messages another MUA just renamed moves them, with that MUA's flag", async () => {
+  const { mailbox, mailboxes, dir, messages } = await newMessages(2);
+  const archive = await mailboxes.openMailbox(ACCOUNT, "Archive", { create: true });
+  await archive.refresh();
+  for (const message of messages) readByMutt(dir, message.base);
+  const result = await mailbox.moveTo(archive, [1, 2]);
+  assert.deepEqual(result, { sourceUids: [1, 2], destinationUids: [1, 2] });
+  assert.deepEqual(archive.messages().map((m) => m.flags), [["\\Seen"], ["\\Seen"]]);
+  assert.deepEqual([...Deno.readDirSync(`${dir}/cur`)], []);
+  assert.deepEqual(await mailbox.refresh(), []);
+});
