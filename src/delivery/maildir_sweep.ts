@@ -7,27 +7,36 @@
  * renames it into `new/`), and one may be writing now: their files go only
  * once they have not been touched for 36 hours (maildir(5)).
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { isOwnMaildirName } from "../mailbox/mod.ts";
 
 /** maildir(5): "delete any files that haven't been accessed in 36 hours". */
 const STALE_TMP_MS = 36 * 3600 * 1000;
 
 /**
- * Removes our leftovers in `<spoolDir>/mail/<domain>/<local>/tmp/`, and
- * other programs' files there that are stale; returns how many.
+ * Removes our leftovers in `<spoolDir>/mail/<domain>/<local>/tmp/` and in
+ * the `tmp/` of its Maildir++ folders (`.<folder>/tmp/`, where IMAP APPEND
+ * writes), and other programs' files there that are stale; returns how many.
  */
 export async function sweepMaildirTmp(spoolDir: string, nowMs = Date.now()): Promise<number> {
   let removed = 0;
   for (const domain of await subdirectories(join(spoolDir, "mail"))) {
     for (const local of await subdirectories(domain)) {
-      const tmp = join(local, "tmp");
-      for (const name of await fileNames(tmp)) {
-        const path = join(tmp, name);
-        if (!isOwnMaildirName(name) && !(await isStale(path, nowMs))) continue;
-        await Deno.remove(path).then(() => removed++, () => {});
+      const folders = (await subdirectories(local)).filter((dir) => basename(dir).startsWith("."));
+      for (const tmp of [local, ...folders].map((dir) => join(dir, "tmp"))) {
+        removed += await sweepTmp(tmp, nowMs);
       }
     }
+  }
+  return removed;
+}
+
+async function sweepTmp(tmp: string, nowMs: number): Promise<number> {
+  let removed = 0;
+  for (const name of await fileNames(tmp)) {
+    const path = join(tmp, name);
+    if (!isOwnMaildirName(name) && !(await isStale(path, nowMs))) continue;
+    await Deno.remove(path).then(() => removed++, () => {});
   }
   return removed;
 }

@@ -37,3 +37,18 @@ Deno.test("the sweep leaves another program's fresh file in tmp/ alone and remov
     "1700000001.12345_2.other.host",
   ]);
 });
+
+Deno.test("the sweep also clears the tmp/ of Maildir++ folders, where an APPEND cut short by a crash leaves its file", async () => {
+  const { spoolDir, tmp } = spoolWithTmp();
+  const sentTmp = `${tmp}/../.Sent/tmp`;
+  const deepTmp = `${tmp}/../.Archive.2024/tmp`;
+  for (const dir of [sentTmp, deepTmp]) Deno.mkdirSync(dir, { recursive: true });
+  touch(`${sentTmp}/${maildirName("mx.test", 7)}`, 0);
+  touch(`${deepTmp}/1700000002.12345_3.other.host`, 37 * HOUR_MS);
+  touch(`${deepTmp}/1700000003.12345_4.other.host`, 0);
+  assert.equal(await sweepMaildirTmp(spoolDir), 2);
+  assert.deepEqual([...Deno.readDirSync(sentTmp)], []);
+  assert.deepEqual([...Deno.readDirSync(deepTmp)].map((entry) => entry.name), [
+    "1700000003.12345_4.other.host",
+  ]);
+});
