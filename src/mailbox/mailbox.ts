@@ -63,6 +63,8 @@ export class Mailbox {
   #isKeywordsLoaded = false;
   #isGone = false;
   readonly #reads = new ReadsInProgress();
+  /** Files another program named in bytes that are not UTF-8 (logged once each). */
+  readonly #unreachable = new Set<string>();
 
   /** Use `Mailboxes.openMailbox`. */
   constructor(options: MailboxOptions) {
@@ -365,7 +367,7 @@ export class Mailbox {
     // scan would leave them as they are, so a recent mtime rescans next time.
     this.#isDirty = newestMs >= now - RECENT_MTIME_MS;
     this.#stamp = stamp;
-    const found = await scanMaildir(this.dir);
+    const found = await scanMaildir(this.dir, (path) => this.#warnUnreachable(path));
     const { expunged, flagged } = applyScan(this.#table, found, this.#keywordNames);
     const { known, fresh } = await this.#index.match(found);
     const added: Entry[] = [];
@@ -416,6 +418,13 @@ export class Mailbox {
 
   #path(entry: Entry): string {
     return join(this.dir, entry.isNew ? "new" : "cur", entry.fileName);
+  }
+
+  /** A message file no read can reach (its name is not UTF-8): the administrator must rename it. */
+  #warnUnreachable(path: string): void {
+    if (this.#unreachable.has(path)) return;
+    this.#unreachable.add(path);
+    this.#options.log.warn("mailbox.unreadable_name", { path });
   }
 
   #logError(event: string, error: unknown): void {

@@ -122,3 +122,22 @@ Deno.test("moveTo() of messages another MUA just renamed moves them, with that M
   assert.deepEqual([...Deno.readDirSync(`${dir}/cur`)], []);
   assert.deepEqual(await mailbox.refresh(), []);
 });
+
+Deno.test("a message file whose name is not UTF-8 (which cannot be opened by name here) is left out with a warning, not listed as a message no read can reach", async () => {
+  const { store, mailboxes, dir, warnings } = setup();
+  await store.deliver([ACCOUNT], [encoder.encode("Subject: real\r\n\r\nbody\r\n")]);
+  const made = await new Deno.Command("python3", {
+    args: [
+      "-c",
+      "import sys; open(sys.argv[1].encode() + b'/1700000000.M1P1.h\\xe9te', 'w').write('x')",
+      `${dir}/new`,
+    ],
+  }).output();
+  assert.ok(made.success, "python wrote the file");
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  const messages = await mailbox.refresh();
+  assert.deepEqual(messages.map((m) => m.base.endsWith(".mx.test,S=23")), [true]);
+  for (const message of messages) await mailbox.readMessage(message.uid);
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.match(warnings[0]!, /event=mailbox\.unreadable_name /);
+});
