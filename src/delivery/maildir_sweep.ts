@@ -2,22 +2,51 @@
  * Start-up clean-up of Maildir `tmp/` folders. A delivery interrupted by a
  * crash leaves its half-done file in `tmp/`; the message itself is still in
  * the queue and is delivered again, so the leftover is garbage. Run before
- * any delivery or mailbox session starts: nothing can be writing then.
+ * any delivery or mailbox session starts: nothing of ours can be writing then.
+ * Other programs share these Maildirs (an MDA writes its file in `tmp/`, then
+ * renames it into `new/`), and one may be writing now: their files go only
+ * once they have not been touched for 36 hours (maildir(5)).
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { isOwnMaildirName } from "../mailbox/mod.ts";
 
-/** Removes every file in `<spoolDir>/mail/<domain>/<local>/tmp/`; returns how many. */
-export async function sweepMaildirTmp(spoolDir: string): Promise<number> {
+/** maildir(5): "delete any files that haven't been accessed in 36 hours". */
+const STALE_TMP_MS = 36 * 3600 * 1000;
+
+/**
+ * Removes our leftovers in `<spoolDir>/mail/<domain>/<local>/tmp/` and in
+ * the `tmp/` of its Maildir++ folders (`.<folder>/tmp/`, where IMAP APPEND
+ * writes), and other programs' files there that are stale; returns how many.
+ */
+export async function sweepMaildirTmp(spoolDir: string, nowMs = Date.now()): Promise<number> {
   let removed = 0;
   for (const domain of await subdirectories(join(spoolDir, "mail"))) {
     for (const local of await subdirectories(domain)) {
-      const tmp = join(local, "tmp");
-      for (const name of await fileNames(tmp)) {
-        await Deno.remove(join(tmp, name)).then(() => removed++, () => {});
+      const folders = (await subdirectories(local)).filter((dir) => basename(dir).startsWith("."));
+      for (const tmp of [local, ...folders].map((dir) => join(dir, "tmp"))) {
+        removed += await sweepTmp(tmp, nowMs);
       }
     }
   }
   return removed;
+}
+
+async function sweepTmp(tmp: string, nowMs: number): Promise<number> {
+  let removed = 0;
+  for (const name of await fileNames(tmp)) {
+    const path = join(tmp, name);
+    if (!isOwnMaildirName(name) && !(await isStale(path, nowMs))) continue;
+    await Deno.remove(path).then(() => removed++, () => {});
+  }
+  return removed;
+}
+
+/** Whether the file was neither read nor written for 36 hours (false if it is gone). */
+async function isStale(path: string, nowMs: number): Promise<boolean> {
+  const info = await Deno.stat(path).catch(() => null);
+  if (info === null) return false;
+  const touchedMs = Math.max(info.atime?.getTime() ?? 0, info.mtime?.getTime() ?? 0);
+  return nowMs - touchedMs > STALE_TMP_MS;
 }
 
 async function subdirectories(dir: string): Promise<string[]> {

@@ -63,6 +63,8 @@ export class Mailbox {
   #isKeywordsLoaded = false;
   #isGone = false;
   readonly #reads = new ReadsInProgress();
+  /** Files another program named in bytes that are not UTF-8 (logged once each). */
+  readonly #unreachable = new Set<string>();
 
   /** Use `Mailboxes.openMailbox`. */
   constructor(options: MailboxOptions) {
@@ -164,20 +166,27 @@ export class Mailbox {
       const keywordLetter = (name: string) => this.#keywords.letterOf(name);
       const changed: Entry[] = [];
       const current: Entry[] = [];
+      const found = this.#findAgain();
       for (const uid of uids) {
-        const entry = this.#table.get(uid);
+        let entry = this.#table.get(uid);
+        let letters = "";
+        let fileName = "";
+        while (entry !== undefined) {
+          letters = changeLetters(entry.letters, change, keywordLetter);
+          fileName = curName(entry.base, letters);
+          if (!entry.isNew && letters === entry.letters) break;
+          try {
+            await Deno.rename(this.#path(entry), join(this.dir, "cur", fileName));
+            break;
+          } catch (error) {
+            if (!(error instanceof Deno.errors.NotFound)) throw error;
+            // Renamed by another MUA (its own flag change) since our last scan.
+            entry = await found(uid);
+          }
+        }
         if (entry === undefined) continue;
-        const letters = changeLetters(entry.letters, change, keywordLetter);
         if (!entry.isNew && letters === entry.letters) {
           current.push(entry);
-          continue;
-        }
-        const fileName = curName(entry.base, letters);
-        try {
-          await Deno.rename(this.#path(entry), join(this.dir, "cur", fileName));
-        } catch (error) {
-          if (!(error instanceof Deno.errors.NotFound)) throw error;
-          this.#isDirty = true;
           continue;
         }
         const updated = makeEntry(entry, { fileName, letters, isNew: false }, this.#keywordNames);
@@ -194,16 +203,22 @@ export class Mailbox {
   expunge(uids: readonly number[], options: { origin?: unknown } = {}): Promise<number[]> {
     return this.#lock.run(async () => {
       const removed: number[] = [];
+      const found = this.#findAgain();
       for (const uid of uids) {
-        const entry = this.#table.get(uid);
+        let entry = this.#table.get(uid);
         if (entry === undefined) continue;
-        try {
-          const path = this.#path(entry);
-          // A file being read is never recycled (a spare is written over in place).
-          if (this.#reads.has(entry.base)) await Deno.remove(path);
-          else await this.#options.removeFile(path);
-        } catch (error) {
-          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        while (entry !== undefined) {
+          try {
+            const path = this.#path(entry);
+            // A file being read is never recycled (a spare is written over in place).
+            if (this.#reads.has(entry.base)) await Deno.remove(path);
+            else await this.#options.removeFile(path);
+            break;
+          } catch (error) {
+            if (!(error instanceof Deno.errors.NotFound)) throw error;
+            // Gone, or renamed by another MUA since our last scan: then it must go too.
+            entry = await found(uid);
+          }
         }
         this.#table.delete(uid);
         removed.push(uid);
@@ -327,6 +342,23 @@ export class Mailbox {
     if (this.isIdle) this.#options.onRelease(this);
   }
 
+  /**
+   * For a change (lock held) that finds a file not where the listing says:
+   * the entry of `uid` after one rescan (another MUA renamed the file to
+   * change its flags), or undefined once it is really gone. One rescan per
+   * change at most: after it, every other entry is as fresh as can be.
+   */
+  #findAgain(): (uid: number) => Promise<Entry | undefined> {
+    let isRescanned = false;
+    return async (uid) => {
+      this.#isDirty = true;
+      if (isRescanned) return undefined;
+      isRescanned = true;
+      await this.#refresh();
+      return this.#table.get(uid);
+    };
+  }
+
   async #refresh(): Promise<readonly MessageInfo[]> {
     if (this.#isGone) return this.messages();
     const now = Date.now();
@@ -340,7 +372,7 @@ export class Mailbox {
     // scan would leave them as they are, so a recent mtime rescans next time.
     this.#isDirty = newestMs >= now - RECENT_MTIME_MS;
     this.#stamp = stamp;
-    const found = await scanMaildir(this.dir);
+    const found = await scanMaildir(this.dir, (path) => this.#warnUnreachable(path));
     const { expunged, flagged } = applyScan(this.#table, found, this.#keywordNames);
     const { known, fresh } = await this.#index.match(found);
     const added: Entry[] = [];
@@ -384,12 +416,20 @@ export class Mailbox {
       keywordNames: this.#keywordNames,
       events: this.#events,
       reads: this.#reads,
+      findAgain: () => this.#findAgain(),
       markDirty: () => this.#isDirty = true,
     };
   }
 
   #path(entry: Entry): string {
     return join(this.dir, entry.isNew ? "new" : "cur", entry.fileName);
+  }
+
+  /** A message file no read can reach (its name is not UTF-8): the administrator must rename it. */
+  #warnUnreachable(path: string): void {
+    if (this.#unreachable.has(path)) return;
+    this.#unreachable.add(path);
+    this.#options.log.warn("mailbox.unreadable_name", { path });
   }
 
   #logError(event: string, error: unknown): void {

@@ -6,7 +6,7 @@
 import type { Logger } from "../log/mod.ts";
 import type { ChangeEvents } from "./change_events.ts";
 import type { Keywords } from "./keywords.ts";
-import type { MessageTable } from "./message_table.ts";
+import type { Entry, MessageTable } from "./message_table.ts";
 import type { ReadsInProgress } from "./reads_in_progress.ts";
 import type { UidIndex } from "./uid_index.ts";
 
@@ -25,6 +25,11 @@ export interface MailboxParts {
   readonly events: ChangeEvents;
   /** The files being read now (never recycled as spares meanwhile). */
   readonly reads: ReadsInProgress;
+  /**
+   * For one change: a lookup of a UID whose file was not where the table
+   * said, after one rescan (at most one per lookup function); undefined when gone.
+   */
+  findAgain(): (uid: number) => Promise<Entry | undefined>;
   /** A file was not where the table said: the next refresh must rescan. */
   markDirty(): void;
 }

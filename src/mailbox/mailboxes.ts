@@ -254,9 +254,19 @@ export class Mailboxes {
         await Deno.writeFile(join(dir, "maildirfolder"), new Uint8Array(), { mode: 0o600 });
       }
     } else {
-      for (const sub of subs) {
-        const info = await Deno.stat(join(dir, sub)).catch(() => null);
-        if (!info?.isDirectory) throw new FolderError(`Folder "${folder}" does not exist`);
+      // A folder exists when its cur/ does (as LIST sees it); a missing tmp/ or new/ (a
+      // backup that skips empty directories) is made, not refused.
+      const info = await Deno.stat(join(dir, "cur")).catch(() => null);
+      if (!info?.isDirectory) throw new FolderError(`Folder "${folder}" does not exist`);
+      for (const sub of ["tmp", "new"]) {
+        try {
+          await Deno.mkdir(join(dir, sub), { mode: 0o700 });
+        } catch (error) {
+          if (error instanceof Deno.errors.NotFound) {
+            throw new FolderError(`Folder "${folder}" does not exist`);
+          }
+          if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+        }
       }
     }
     return new Mailbox({

@@ -51,6 +51,11 @@ export function maildirName(hostname: string, sizeBytes: number, nowMs = Date.no
   return `${seconds}.M${m}P${Deno.pid}Q${++deliveryCounter}R${random}.${host},S=${sizeBytes}`;
 }
 
+/** Whether `fileName` is one `maildirName` makes (a leftover of ours, not another program's file). */
+export function isOwnMaildirName(fileName: string): boolean {
+  return /^\d+\.M\d{6}P\d+Q\d+R[0-9a-f]{8}\./.test(fileName);
+}
+
 /** Delivers messages into account Maildirs under one spool directory. */
 export class MaildirStore {
   readonly #mailRoot: string;

@@ -40,7 +40,7 @@ export function parseMessageName(fileName: string): ParsedMessageName | null {
   if (fileName === "" || fileName.startsWith(".") || /[\n\r\/]/.test(fileName)) return null;
   const colon = fileName.indexOf(":");
   const base = colon >= 0 ? fileName.slice(0, colon) : fileName;
-  if (base === "" || base.includes(" ")) return null;
+  if (base === "") return null;
   const info = colon >= 0 ? fileName.slice(colon + 1) : "";
   const letters = info.startsWith("2,") ? sortLetters(info.slice(2)) : "";
   const size = /,S=(\d+)(?:,|$)/.exec(base);

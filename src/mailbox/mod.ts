@@ -2,7 +2,7 @@
  * Mailboxes: Maildir delivery, and reading for POP3 and IMAP with stable
  * UIDs (a per-mailbox index), flags in Maildir names and change events.
  */
-export { mailboxDir, maildirName, MaildirStore } from "./maildir.ts";
+export { isOwnMaildirName, mailboxDir, maildirName, MaildirStore } from "./maildir.ts";
 export { folderDir, FolderError, INBOX, Mailboxes } from "./mailboxes.ts";
 export { Mailbox } from "./mailbox.ts";
 export type { MoveResult } from "./move.ts";

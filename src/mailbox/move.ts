@@ -55,22 +55,28 @@ export async function moveMessages(
   const letterOf = (name: string) => destination.keywords.letterOf(name);
   const moved: Moved[] = [];
   let uids: number[];
+  const findAgain = source.findAgain();
   try {
-    for (const entry of entries) {
-      const from = join(source.dir, entry.isNew ? "new" : "cur", entry.fileName);
-      const base = maildirName(destination.hostname, entry.sizeBytes, entry.internalDateMs);
-      const letters = changeLetters(
-        entry.letters,
-        { replace: [...entry.flags, ...entry.keywords] },
-        letterOf,
-      );
-      const fileName = curName(base, letters);
-      const to = join(destination.dir, "cur", fileName);
-      if (!await renameMessage(from, to)) {
-        source.markDirty();
-        continue;
+    for (const listed of entries) {
+      // The table's entry: a rescan for an earlier message may have found this one renamed.
+      let entry = source.table.get(listed.uid);
+      while (entry !== undefined) {
+        const from = join(source.dir, entry.isNew ? "new" : "cur", entry.fileName);
+        const base = maildirName(destination.hostname, entry.sizeBytes, entry.internalDateMs);
+        const letters = changeLetters(
+          entry.letters,
+          { replace: [...entry.flags, ...entry.keywords] },
+          letterOf,
+        );
+        const fileName = curName(base, letters);
+        const to = join(destination.dir, "cur", fileName);
+        if (await renameMessage(from, to)) {
+          moved.push({ entry, from, to, base, fileName, letters });
+          break;
+        }
+        // Gone, or renamed by another MUA (a flag change) since the source's last scan.
+        entry = await findAgain(entry.uid);
       }
-      moved.push({ entry, from, to, base, fileName, letters });
     }
     if (moved.length > 0) {
       const dirs = new Set([join(destination.dir, "cur")]);

@@ -16,11 +16,19 @@ export interface FoundFile {
   internalDateMs: number | null;
 }
 
-/** Lists a Maildir's messages by base name (a base in both folders counts once, from `cur/`). */
-export async function scanMaildir(dir: string): Promise<Map<string, FoundFile>> {
+/**
+ * Lists a Maildir's messages by base name (a base in both folders counts
+ * once, from `cur/`). `onUnreachable` hears the paths of files whose names
+ * are not UTF-8: Deno reads such a name with U+FFFD for the bad bytes, and no
+ * file can be opened under that, so they are not listed as messages.
+ */
+export async function scanMaildir(
+  dir: string,
+  onUnreachable: (path: string) => void = () => {},
+): Promise<Map<string, FoundFile>> {
   const [newNames, curNames] = await Promise.all([
-    listNames(join(dir, "new")),
-    listNames(join(dir, "cur")),
+    listNames(join(dir, "new"), onUnreachable),
+    listNames(join(dir, "cur"), onUnreachable),
   ]);
   const found = new Map<string, FoundFile>();
   const add = (fileName: string, isNew: boolean) => {
@@ -40,11 +48,33 @@ export async function scanMaildir(dir: string): Promise<Map<string, FoundFile>> 
   return found;
 }
 
-/** The entry names of a directory (Deno.readDir: about twice as fast as node's readdir on 100k). */
-async function listNames(dir: string): Promise<string[]> {
+/**
+ * The names of the files (and symlinks) in a directory (Deno.readDir: about
+ * twice as fast as node's readdir on 100k). A directory or FIFO another
+ * program left there is no message: reading it fails or blocks for ever.
+ */
+async function listNames(dir: string, onUnreachable: (path: string) => void): Promise<string[]> {
   const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile && !entry.isSymlink) continue;
+    // U+FFFD may also be spelled out in a UTF-8 name: only a name that is not there is lost.
+    if (entry.name.includes("\uFFFD") && !(await exists(join(dir, entry.name)))) {
+      onUnreachable(join(dir, entry.name));
+      continue;
+    }
+    names.push(entry.name);
+  }
   return names;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }
 
 /**

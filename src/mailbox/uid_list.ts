@@ -46,7 +46,8 @@ export function parseUidList(text: string): UidListParse {
   const entries: { uid: number; base: string }[] = [];
   let lastUid = 0;
   for (let i = 1; i < lines.length; i++) {
-    const match = /^(\d{1,10}) (\S+)$/.exec(lines[i] as string);
+    // The base is the rest of the line: other programs' names may hold spaces or tabs.
+    const match = /^(\d{1,10}) ([^\n]+)$/.exec(lines[i] as string);
     const uid = Number(match?.[1]);
     if (match === null || uid <= lastUid || uid > MAX_UID) {
       return { kind: "corrupt", reason: `bad line ${i + 1}`, uidValidity };

@@ -16,9 +16,9 @@ M.login("bob@example.test", "pw-bob")
 out = {}
 assert M.create("Saved")[0] == "OK"
 assert M.select("INBOX")[0] == "OK"
-# A message that cannot be read (a directory where its file should be) arrives third.
+# A message that cannot be read (a symlink to a directory where its file should be) arrives third.
 import os
-os.mkdir(bad_file)
+os.symlink("/", bad_file)
 M.noop()
 out["exists"] = int(M.select("INBOX")[1][0])
 typ, data = M._simple_command(verb, "1:3", "Saved")

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { maildirFiles, startServer, waitUntil } from "./harness.ts";
+import { maildirName } from "../../src/mailbox/mod.ts";
 import { filesIn, mailboxTexts, openSession, queuedIds, sendMessage } from "./smtp_dialog.ts";
 
 const SENDERS = `
@@ -92,7 +93,11 @@ async function crashUnderLoad(options: { spareFiles: number | null }): Promise<v
 
   // Leftovers of interrupted writes, as a crash can leave them.
   await Deno.writeTextFile(`${spoolDir}/queue/tmp/leftover-before-start`, "partial");
-  await Deno.writeTextFile(`${spoolDir}/mail/example.test/bob/tmp/leftover-delivery`, "partial");
+  // (A Maildir tmp/ leftover has our name: another program's fresh file there is left alone.)
+  await Deno.writeTextFile(
+    `${spoolDir}/mail/example.test/bob/tmp/${maildirName("mx.test", 7)}`,
+    "partial",
+  );
 
   const second = await startServer({ spoolDir });
   try {

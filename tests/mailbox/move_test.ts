@@ -138,8 +138,12 @@ Deno.test("moveTo() skips a message whose file is gone and moves the rest", asyn
 
 Deno.test("moveTo() that fails midway puts every file back and changes neither listing", async () => {
   const { inbox, archive } = await twoFolders(2);
-  // A directory where message 3's file should be: rename(2) would move it, moveTo refuses.
-  Deno.mkdirSync(join(inbox.dir, "cur", maildirName("mx.test", 10) + ":2,"));
+  // A symlink as message 3 (directories are not listed): moveTo refuses what is no regular file.
+  Deno.writeTextFileSync(join(inbox.dir, "elsewhere"), "Subject: 3\r\n\r\n");
+  Deno.symlinkSync(
+    join(inbox.dir, "elsewhere"),
+    join(inbox.dir, "cur", maildirName("mx.test", 10) + ":2,"),
+  );
   await inbox.refresh();
   assert.equal(inbox.messageCount, 3);
   const before = names(inbox.dir);

@@ -41,6 +41,19 @@ const PARSE_CASES: { name: string; text: string; expect: unknown }[] = [
     },
   },
   {
+    name: "parseUidList() reads the rest of a line as the base, spaces and tabs included",
+    text: HEADER + "1 a b\n2 c\td \n",
+    expect: {
+      kind: "ok",
+      needsRewrite: false,
+      data: {
+        uidValidity: 1700000000,
+        uidNext: 5,
+        entries: [{ uid: 1, base: "a b" }, { uid: 2, base: "c\td " }],
+      },
+    },
+  },
+  {
     name: "parseUidList() refuses a file without the header",
     text: "1 a\n",
     expect: { kind: "corrupt", reason: "bad header", uidValidity: null },

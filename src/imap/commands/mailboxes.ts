@@ -6,7 +6,13 @@
 import { FolderError, folderExists, INBOX, listFolders } from "../../mailbox/mod.ts";
 import { changeFolders, readSubscriptions, updateSubscriptions } from "../account_setup.ts";
 import { bad, no } from "../errors.ts";
-import { DELIMITER, patternMatcher, specialUse, toFolder } from "../folder_names.ts";
+import {
+  DELIMITER,
+  folderNameProblem,
+  patternMatcher,
+  specialUse,
+  toFolder,
+} from "../folder_names.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
 import { astringOut } from "../wire_format.ts";
@@ -98,7 +104,10 @@ async function sendList(
   request: ListOptions & { verb: string; reference: string; patterns: string[] },
 ): Promise<void> {
   const dir = accountDir(session);
-  const existing = new Set([INBOX, ...(await listFolders(dir))]);
+  // A folder another tool named outside IMAP's names (raw UTF-8, wildcards) could be
+  // neither sent (RFC 3501 5.1.3: 7-bit modified UTF-7) nor selected: it is not listed.
+  const folders = (await listFolders(dir)).filter((name) => folderNameProblem(name) === null);
+  const existing = new Set([INBOX, ...folders]);
   const subscribed = new Set(await readSubscriptions(dir));
   // Parents that do not exist themselves still show up as \Noselect.
   const names = new Set(existing);

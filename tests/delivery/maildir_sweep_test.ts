@@ -1,0 +1,54 @@
+/**
+ * The start-up sweep of Maildir tmp/ folders: our own crash leftovers go at
+ * once; another program's files only once maildir(5) says they are stale
+ * (not touched for 36 hours), for that program may be delivering right now.
+ */
+import assert from "node:assert/strict";
+import { sweepMaildirTmp } from "../../src/delivery/maildir_sweep.ts";
+import { maildirName } from "../../src/mailbox/mod.ts";
+
+const HOUR_MS = 3600 * 1000;
+
+/** A spool with bob's Maildir; returns the spool and bob's tmp/ folder. */
+function spoolWithTmp(): { spoolDir: string; tmp: string } {
+  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-sweep-" });
+  const tmp = `${spoolDir}/mail/example.test/bob/tmp`;
+  Deno.mkdirSync(tmp, { recursive: true });
+  return { spoolDir, tmp };
+}
+
+function touch(path: string, ageMs: number): void {
+  Deno.writeTextFileSync(path, "partial");
+  const when = new Date(Date.now() - ageMs);
+  Deno.utimeSync(path, when, when);
+}
+
+Deno.test("the sweep leaves another program's fresh file in tmp/ alone and removes its stale ones and our leftovers", async () => {
+  const { spoolDir, tmp } = spoolWithTmp();
+  const ours = maildirName("mx.test", 7);
+  touch(`${tmp}/${ours}`, 0);
+  // procmail/maildrop name their files time.pid_n.host: one is being delivered now.
+  touch(`${tmp}/1700000000.12345_1.other.host`, 0);
+  touch(`${tmp}/1700000001.12345_2.other.host`, 35 * HOUR_MS);
+  touch(`${tmp}/1700000002.12345_3.other.host`, 37 * HOUR_MS);
+  assert.equal(await sweepMaildirTmp(spoolDir), 2);
+  assert.deepEqual([...Deno.readDirSync(tmp)].map((entry) => entry.name).sort(), [
+    "1700000000.12345_1.other.host",
+    "1700000001.12345_2.other.host",
+  ]);
+});
+
+Deno.test("the sweep also clears the tmp/ of Maildir++ folders, where an APPEND cut short by a crash leaves its file", async () => {
+  const { spoolDir, tmp } = spoolWithTmp();
+  const sentTmp = `${tmp}/../.Sent/tmp`;
+  const deepTmp = `${tmp}/../.Archive.2024/tmp`;
+  for (const dir of [sentTmp, deepTmp]) Deno.mkdirSync(dir, { recursive: true });
+  touch(`${sentTmp}/${maildirName("mx.test", 7)}`, 0);
+  touch(`${deepTmp}/1700000002.12345_3.other.host`, 37 * HOUR_MS);
+  touch(`${deepTmp}/1700000003.12345_4.other.host`, 0);
+  assert.equal(await sweepMaildirTmp(spoolDir), 2);
+  assert.deepEqual([...Deno.readDirSync(sentTmp)], []);
+  assert.deepEqual([...Deno.readDirSync(deepTmp)].map((entry) => entry.name), [
+    "1700000003.12345_4.other.host",
+  ]);
+});

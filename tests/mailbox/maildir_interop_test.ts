@@ -1,0 +1,143 @@
+/**
+ * Maildirs shared with other programs (maildir(5), Maildir++): what they put
+ * in new/ and cur/ — odd entries, odd names — must not break the listing,
+ * the UID index or the sessions reading it.
+ */
+import assert from "node:assert/strict";
+import { Logger } from "../../src/log/mod.ts";
+import { folderExists, listFolders, Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
+
+const ACCOUNT = "bob@example.test";
+const encoder = new TextEncoder();
+
+/** A spool with a store and a registry; `warnings` collects what the mailbox logged at warn. */
+function setup(spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-interop-" })) {
+  const warnings: string[] = [];
+  const log = new Logger({ sink: (line) => line.includes("level=warn") && warnings.push(line) });
+  const store = new MaildirStore({ spoolDir, hostname: "mx.test" });
+  const mailboxes = new Mailboxes({ spoolDir, hostname: "mx.test", log, store });
+  return { spoolDir, store, mailboxes, dir: mailboxes.accountDir(ACCOUNT), warnings };
+}
+
+Deno.test("a directory or a FIFO inside new/ or cur/ is not listed as a message, so every message stays readable", async () => {
+  const { store, mailboxes, dir } = setup();
+  await store.deliver([ACCOUNT], [encoder.encode("Subject: real\r\n\r\nbody\r\n")]);
+  Deno.mkdirSync(`${dir}/cur/1700000000.M1P1.other:2,S`);
+  Deno.mkdirSync(`${dir}/new/1700000001.M1P1.other`);
+  const fifo = await new Deno.Command("mkfifo", { args: [`${dir}/new/1700000002.M1P1.other`] })
+    .output();
+  assert.ok(fifo.success, "mkfifo");
+  // A symlink to a message file is a message (some tools link rather than copy).
+  Deno.writeTextFileSync(`${dir}/linked`, "Subject: linked\n\nbody\n");
+  Deno.symlinkSync(`${dir}/linked`, `${dir}/cur/1700000003.M1P1.other:2,S`);
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  const messages = await mailbox.refresh();
+  assert.deepEqual(messages.map((m) => m.base.replace(/^\d+\.M\d+P\d+Q\d+R\w+\./, "")), [
+    "1700000003.M1P1.other",
+    "mx.test,S=23",
+  ]);
+  for (const message of messages) {
+    assert.equal((await mailbox.readMessage(message.uid)).length, message.sizeBytes);
+  }
+});
+
+Deno.test("message names with a space, tab or no-break space are listed and keep their UIDs and UIDVALIDITY after a restart", async () => {
+  const first = setup();
+  await first.store.deliver([ACCOUNT], [encoder.encode("Subject: real\r\n\r\nbody\r\n")]);
+  const names = [
+    "1700000000.M1 P1.other",
+    "1700000001.M1\tP1.other",
+    "1700000002.M1\u00a0P1.other",
+  ];
+  for (const name of names) Deno.writeTextFileSync(`${first.dir}/new/${name}`, "Subject: x\n\n");
+  const mailbox = await first.mailboxes.openMailbox(ACCOUNT);
+  const listed = (await mailbox.refresh()).map((m) => [m.uid, m.base]);
+  assert.deepEqual(listed.slice(0, 3), names.map((name, i) => [i + 1, name]));
+  const second = setup(first.spoolDir);
+  const reopened = await second.mailboxes.openMailbox(ACCOUNT);
+  assert.deepEqual((await reopened.refresh()).map((m) => [m.uid, m.base]), listed);
+  assert.equal(reopened.uidValidity, mailbox.uidValidity);
+  assert.deepEqual(second.warnings, []);
+});
+
+Deno.test("a folder whose tmp/ and new/ are missing (a backup that skips empty directories) opens, as LIST shows it", async () => {
+  const { mailboxes, dir } = setup();
+  Deno.mkdirSync(`${dir}/.Restored/cur`, { recursive: true });
+  Deno.writeTextFileSync(`${dir}/.Restored/cur/1700000000.M1P1.other:2,S`, "Subject: x\n\nbody\n");
+  assert.deepEqual(await listFolders(dir), ["Restored"]);
+  assert.equal(await folderExists(dir, "Restored"), true);
+  const mailbox = await mailboxes.openMailbox(ACCOUNT, "Restored");
+  assert.deepEqual((await mailbox.refresh()).map((m) => [m.uid, m.flags]), [[1, ["\\Seen"]]]);
+  await mailbox.append([encoder.encode("Subject: y\r\n\r\n")]);
+  assert.equal(mailbox.messageCount, 2);
+});
+
+/** A mailbox with `count` delivered messages (UIDs 1..count), listed. */
+async function newMessages(count = 1) {
+  const parts = setup();
+  for (let i = 0; i < count; i++) {
+    await parts.store.deliver([ACCOUNT], [encoder.encode(`Subject: ${i}\r\n\r\nbody\r\n`)]);
+  }
+  const mailbox = await parts.mailboxes.openMailbox(ACCOUNT);
+  const messages = await mailbox.refresh();
+  return { ...parts, mailbox, messages };
+}
+
+/** What mutt does when it reads a message: rename new/<base> to cur/<base>:2,S. */
+function readByMutt(dir: string, base: string): void {
+  Deno.renameSync(`${dir}/new/${base}`, `${dir}/cur/${base}:2,S`);
+}
+
+Deno.test("store() on messages another MUA just moved to cur/ and marked seen applies the change to them, keeping its flag", async () => {
+  const { mailbox, dir, messages } = await newMessages(2);
+  for (const message of messages) readByMutt(dir, message.base); // no refresh in between
+  const updated = await mailbox.store([1, 2], { add: ["\\Flagged"] });
+  assert.deepEqual(updated.map((m) => [m.uid, m.flags]), [
+    [1, ["\\Flagged", "\\Seen"]],
+    [2, ["\\Flagged", "\\Seen"]],
+  ]);
+  const names = [...Deno.readDirSync(`${dir}/cur`)].map((e) => e.name).sort();
+  assert.deepEqual(names, messages.map((m) => `${m.base}:2,FS`));
+});
+
+Deno.test("expunge() of messages another MUA just renamed removes their files, so they do not come back", async () => {
+  const { mailbox, dir, messages, spoolDir } = await newMessages(2);
+  for (const message of messages) readByMutt(dir, message.base);
+  assert.deepEqual(await mailbox.expunge([1, 2]), [1, 2]);
+  assert.deepEqual([...Deno.readDirSync(`${dir}/cur`)].map((e) => e.name), []);
+  assert.deepEqual(await mailbox.refresh(), []);
+  mailbox.release();
+  const again = await setup(spoolDir).mailboxes.openMailbox(ACCOUNT);
+  assert.deepEqual(await again.refresh(), []);
+});
+
+Deno.test("moveTo() of messages another MUA just renamed moves them, with that MUA's flag", async () => {
+  const { mailbox, mailboxes, dir, messages } = await newMessages(2);
+  const archive = await mailboxes.openMailbox(ACCOUNT, "Archive", { create: true });
+  await archive.refresh();
+  for (const message of messages) readByMutt(dir, message.base);
+  const result = await mailbox.moveTo(archive, [1, 2]);
+  assert.deepEqual(result, { sourceUids: [1, 2], destinationUids: [1, 2] });
+  assert.deepEqual(archive.messages().map((m) => m.flags), [["\\Seen"], ["\\Seen"]]);
+  assert.deepEqual([...Deno.readDirSync(`${dir}/cur`)], []);
+  assert.deepEqual(await mailbox.refresh(), []);
+});
+
+Deno.test("a message file whose name is not UTF-8 (which cannot be opened by name here) is left out with a warning, not listed as a message no read can reach", async () => {
+  const { store, mailboxes, dir, warnings } = setup();
+  await store.deliver([ACCOUNT], [encoder.encode("Subject: real\r\n\r\nbody\r\n")]);
+  const made = await new Deno.Command("python3", {
+    args: [
+      "-c",
+      "import sys; open(sys.argv[1].encode() + b'/1700000000.M1P1.h\\xe9te', 'w').write('x')",
+      `${dir}/new`,
+    ],
+  }).output();
+  assert.ok(made.success, "python wrote the file");
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  const messages = await mailbox.refresh();
+  assert.deepEqual(messages.map((m) => m.base.endsWith(".mx.test,S=23")), [true]);
+  for (const message of messages) await mailbox.readMessage(message.uid);
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.match(warnings[0]!, /event=mailbox\.unreadable_name /);
+});
