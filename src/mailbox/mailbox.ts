@@ -7,17 +7,18 @@
  */
 import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
-import { BIG_FILE_BYTES, readWholeFile, syncDir } from "../spool/mod.ts";
+import { BIG_FILE_BYTES, readWholeFile } from "../spool/mod.ts";
 import { AsyncLock } from "./async_lock.ts";
 import { ChangeEvents } from "./change_events.ts";
 import { ReadsInProgress } from "./reads_in_progress.ts";
 import { Keywords } from "./keywords.ts";
-import { changeLetters, curName } from "./message_name.ts";
-import { type Entry, makeEntry, MessageTable } from "./message_table.ts";
+import { type Entry, MessageTable } from "./message_table.ts";
 import { readHead } from "./read_head.ts";
 import { appendMessage } from "./append_message.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { moveMessages, type MoveResult } from "./move.ts";
+import { storeFlags } from "./store_flags.ts";
+import { expungeMessages } from "./expunge.ts";
 import { dirStamp, scanMaildir } from "./scan.ts";
 import { applyScan, entryOfFile } from "./scan_apply.ts";
 import {
@@ -161,76 +162,16 @@ export class Mailbox {
     change: FlagChange,
     options: { origin?: unknown } = {},
   ): Promise<MessageInfo[]> {
-    return this.#lock.run(async () => {
-      await this.#keywords.define([...change.add ?? [], ...change.replace ?? []]);
-      const keywordLetter = (name: string) => this.#keywords.letterOf(name);
-      const changed: Entry[] = [];
-      const current: Entry[] = [];
-      const found = this.#findAgain();
-      for (const uid of uids) {
-        let entry = this.#table.get(uid);
-        let letters = "";
-        let fileName = "";
-        while (entry !== undefined) {
-          letters = changeLetters(entry.letters, change, keywordLetter);
-          fileName = curName(entry.base, letters);
-          if (!entry.isNew && letters === entry.letters) break;
-          try {
-            await Deno.rename(this.#path(entry), join(this.dir, "cur", fileName));
-            break;
-          } catch (error) {
-            if (!(error instanceof Deno.errors.NotFound)) throw error;
-            // Renamed by another MUA (its own flag change) since our last scan.
-            entry = await found(uid);
-          }
-        }
-        if (entry === undefined) continue;
-        if (!entry.isNew && letters === entry.letters) {
-          current.push(entry);
-          continue;
-        }
-        const updated = makeEntry(entry, { fileName, letters, isNew: false }, this.#keywordNames);
-        this.#table.replace(updated);
-        current.push(updated);
-        if (letters !== entry.letters) changed.push(updated);
-      }
-      this.#events.emit({ kind: "flags", messages: changed, origin: options.origin ?? null });
-      return current;
-    });
+    return this.#lock.run(() =>
+      storeFlags(this.#parts(), { uids, change, origin: options.origin ?? null })
+    );
   }
 
   /** Deletes messages for good (their files are unlinked or recycled). Returns the UIDs removed. */
   expunge(uids: readonly number[], options: { origin?: unknown } = {}): Promise<number[]> {
-    return this.#lock.run(async () => {
-      const removed: number[] = [];
-      const found = this.#findAgain();
-      for (const uid of uids) {
-        let entry = this.#table.get(uid);
-        if (entry === undefined) continue;
-        while (entry !== undefined) {
-          try {
-            const path = this.#path(entry);
-            // A file being read is never recycled (a spare is written over in place).
-            if (this.#reads.has(entry.base)) await Deno.remove(path);
-            else await this.#options.removeFile(path);
-            break;
-          } catch (error) {
-            if (!(error instanceof Deno.errors.NotFound)) throw error;
-            // Gone, or renamed by another MUA since our last scan: then it must go too.
-            entry = await found(uid);
-          }
-        }
-        this.#table.delete(uid);
-        removed.push(uid);
-      }
-      if (removed.length > 0) {
-        this.#table.invalidateOrder();
-        await Promise.all([syncDir(join(this.dir, "cur")), syncDir(join(this.dir, "new"))]);
-        await this.#index.compactIfNeeded(this.#table.size, () => this.#table.bases());
-      }
-      this.#events.emit({ kind: "expunged", uids: removed, origin: options.origin ?? null });
-      return removed;
-    });
+    return this.#lock.run(() =>
+      expungeMessages(this.#parts(), { uids, origin: options.origin ?? null })
+    );
   }
 
   /**
@@ -418,6 +359,7 @@ export class Mailbox {
       reads: this.#reads,
       findAgain: () => this.#findAgain(),
       markDirty: () => this.#isDirty = true,
+      removeFile: this.#options.removeFile,
     };
   }
 

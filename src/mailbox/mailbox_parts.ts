@@ -1,6 +1,6 @@
 /**
  * One mailbox's state as the operations that change it work on it (append,
- * move): the listing, the UID index, the keyword table and the listeners.
+ * move, store, expunge): the listing, the UID index, the keyword table and the listeners.
  * `Mailbox` owns them and hands them out only while its lock is held.
  */
 import type { Logger } from "../log/mod.ts";
@@ -32,4 +32,6 @@ export interface MailboxParts {
   findAgain(): (uid: number) => Promise<Entry | undefined>;
   /** A file was not where the table said: the next refresh must rescan. */
   markDirty(): void;
+  /** Removes an expunged message's file (rejecting with NotFound if it is gone). */
+  readonly removeFile: (path: string) => Promise<void>;
 }

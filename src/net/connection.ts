@@ -5,9 +5,10 @@
  */
 import type { ConnectionOptions, SecureContext } from "node:tls";
 import { IdleTimer, MAX_TIMER_MS } from "./idle_timer.ts";
-import { type ByteConsumer, isInvalidUtf8, LINE_EDGE_BYTES, type LineRead } from "./input.ts";
+import { type ByteConsumer, isInvalidUtf8, type LineRead } from "./input.ts";
 import { InputBuffer } from "./input_buffer.ts";
 import { endWithLinger } from "./linger.ts";
+import { OverlongLine } from "./overlong_line.ts";
 import type { TlsInfo, TlsTransport } from "./tls_transport.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
 
@@ -130,10 +131,8 @@ export class Connection {
     await this.#throttleOutput();
     // Counted from the first unread byte, as everything here is.
     let scannedBytes = 0;
-    let isDiscarding = false;
-    // The ends of an overlong line, kept as its bytes are dropped.
-    let head: Uint8Array | null = null;
-    let tail: Uint8Array = NO_BYTES;
+    /** Set once the line is known to be too long: its bytes are dropped to its end. */
+    let overlong: OverlongLine | null = null;
     while (true) {
       const unread = this.#input.unread();
       const lf = unread.indexOf(LF, scannedBytes);
@@ -142,15 +141,8 @@ export class Connection {
         // Decoded before anything is appended: `unread` is a view of the buffer.
         const bytes = unread.subarray(0, hasCr ? lf - 1 : lf);
         this.#input.consume(lf + 1);
-        if (isDiscarding || lf + 1 > maxBytes) {
-          let end = lastBytes(tail, bytes, LINE_EDGE_BYTES + 1);
-          // A CR dropped with the bytes before, its LF arriving only now.
-          if (bytes.length === 0 && end.at(-1) === CR) end = end.subarray(0, -1);
-          return {
-            kind: "too-long",
-            head: decoder.decode((head ?? bytes).subarray(0, LINE_EDGE_BYTES)),
-            tail: decoder.decode(end.subarray(Math.max(0, end.length - LINE_EDGE_BYTES))),
-          };
+        if (overlong !== null || lf + 1 > maxBytes) {
+          return { kind: "too-long", ...(overlong ?? new OverlongLine()).edges(bytes) };
         }
         const text = decoder.decode(bytes);
         const hasInvalidUtf8 = text.includes("\uFFFD") && isInvalidUtf8(bytes);
@@ -158,10 +150,8 @@ export class Connection {
       }
       if (this.#input.size > maxBytes) {
         // Drop what we have of the overlong line; keep reading to its end.
-        isDiscarding = true;
-        const dropped = this.#input.unread();
-        head ??= dropped.slice(0, LINE_EDGE_BYTES);
-        tail = lastBytes(tail, dropped, LINE_EDGE_BYTES + 1);
+        overlong ??= new OverlongLine();
+        overlong.drop(this.#input.unread());
         this.#input.consume(this.#input.size);
       }
       scannedBytes = this.#input.size;
@@ -398,15 +388,4 @@ export class Connection {
 /** "::ffff:127.0.0.1" -> "127.0.0.1". */
 export function normaliseIp(ip: string): string {
   return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
-}
-
-/** Shared, so a line read allocates nothing for the overlong case it rarely meets. */
-const NO_BYTES = new Uint8Array(0);
-
-/** The last `keepBytes` of `before` followed by `more` (a copy). */
-function lastBytes(before: Uint8Array, more: Uint8Array, keepBytes: number): Uint8Array {
-  const joined = new Uint8Array(before.length + Math.min(more.length, keepBytes));
-  joined.set(before);
-  joined.set(more.subarray(more.length - (joined.length - before.length)), before.length);
-  return joined.slice(Math.max(0, joined.length - keepBytes));
 }
