@@ -18,6 +18,7 @@
  *   8-bit words become RFC 2047 encoded words (RFC 2047 5(1)).
  * Rewritten fields are folded at 78 characters where whitespace allows.
  */
+import { ADDRESS_FIELDS } from "./address_fields.ts";
 import { encodeAddressField, HeaderEncodingError } from "./address_field_encoding.ts";
 import { encodeWords, type FieldPiece, foldField } from "./encoded_word_writer.ts";
 import { encodeMimeParameters } from "./mime_parameter_encoding.ts";
@@ -26,19 +27,10 @@ export { HeaderEncodingError };
 
 const HAS_8BIT = /[\x80-\xff]/;
 
-const ADDRESS_FIELDS = new Set([
-  "from",
-  "sender",
-  "reply-to",
-  "to",
-  "cc",
-  "bcc",
-  "resent-from",
-  "resent-sender",
+/** Address fields, and others that hold addresses by custom (encoded as addresses). */
+const ENCODED_AS_ADDRESSES = new Set([
+  ...ADDRESS_FIELDS,
   "resent-reply-to",
-  "resent-to",
-  "resent-cc",
-  "resent-bcc",
   "return-path",
   "delivered-to",
   "disposition-notification-to",
@@ -109,7 +101,7 @@ function encodeField(field: string): string {
   if (REFUSED_FIELDS.has(key) || key.startsWith("arc-")) {
     throw new HeaderEncodingError(`${label}: 8-bit text where encoded words are not allowed`);
   }
-  const pieces = ADDRESS_FIELDS.has(key)
+  const pieces = ENCODED_AS_ADDRESSES.has(key)
     ? encodeAddressField(value, label)
     : encodeUnstructured(value);
   return foldField(name, pieces);

@@ -5,6 +5,7 @@
  * `sendmail -t` does, Bcc, Resent-Bcc and Return-Path removed, and From, Date and
  * Message-ID added when missing. Pure: bytes and facts in, a message or a reason out.
  */
+import { ADDRESS_FIELDS } from "./address_fields.ts";
 import { parseAddressList, qualifyAddressList } from "./address_list.ts";
 import { formatRfc5322Date } from "./date.ts";
 import { fromLatin1, toLatin1 } from "./latin1.ts";
@@ -38,18 +39,6 @@ export const MAX_RECEIVED_HEADERS = 100;
 const utf8 = new TextDecoder();
 /** Header fields a locally submitted message loses (see prepareLocalMessage). */
 const DROPPED_FIELDS = new Set(["bcc", "resent-bcc", "return-path"]);
-/** Fields of addresses (RFC 5322 3.6.2, 3.6.3, 3.6.6) whose bare local parts get the default domain. */
-const ADDRESS_FIELDS = new Set([
-  "from",
-  "sender",
-  "reply-to",
-  "to",
-  "cc",
-  "resent-from",
-  "resent-sender",
-  "resent-to",
-  "resent-cc",
-]);
 
 /** CRLF for every line end (CRLF, bare LF or bare CR), with a final CRLF. */
 export function normalizeLineEnds(bytes: Uint8Array): Uint8Array {

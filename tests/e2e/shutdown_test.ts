@@ -1,6 +1,6 @@
 /** Stopping the server: open sessions are told why and the process ends. */
 import assert from "node:assert/strict";
-import { startServer, waitUntil } from "./harness.ts";
+import { type Server, startServer, waitUntil } from "./harness.ts";
 import { RawClient } from "./raw_client.ts";
 import { sendWithSmtplib } from "./smtplib_send.ts";
 import { startSink } from "./smtp_sink.ts";
@@ -68,8 +68,13 @@ Deno.test("SIGTERM in the middle of DATA, a BDAT chunk or an AUTH exchange is 42
   }
 });
 
-Deno.test("a stop cut short after its grace period (a delivery that would not end) is logged and exits non-zero", async () => {
-  // The next hop takes the connection and never says a word: the attempt outlives the grace period.
+/**
+ * Runs `check` on a server whose one delivery attempt would never end: the next hop
+ * takes the connection and never says a word, so the attempt outlives any grace period.
+ */
+async function withStuckDelivery(
+  check: (server: Server) => Promise<void>,
+): Promise<void> {
   const sink = await startSink({ script: (stage) => stage === "greeting" ? "silent" : undefined });
   const server = await startServer({ flags: [`--route=remote.test=127.0.0.1:${sink.port}`] });
   try {
@@ -80,28 +85,25 @@ Deno.test("a stop cut short after its grace period (a delivery that would not en
       messages: ["Subject: stuck\r\n\r\nbody\r\n"],
     });
     await waitUntil(() => sink.connections() === 1, 10_000, "the delivery attempt");
+    await check(server);
+  } finally {
+    await server.stop();
+    await sink.close();
+  }
+}
+
+Deno.test("a stop cut short after its grace period (a delivery that would not end) is logged and exits non-zero", async () => {
+  await withStuckDelivery(async (server) => {
     server.signal("SIGTERM");
     const status = await server.exited;
     assert.match(server.log(), /level=error event=server\.stop_forced /);
     assert.doesNotMatch(server.log(), /event=server\.stopped/);
     assert.notEqual(status.code, 0, "a forced stop is not a clean one");
-  } finally {
-    await server.stop();
-    await sink.close();
-  }
+  });
 });
 
 Deno.test("a second SIGTERM during a stop that waits for a delivery ends the server at once, logged, non-zero", async () => {
-  const sink = await startSink({ script: (stage) => stage === "greeting" ? "silent" : undefined });
-  const server = await startServer({ flags: [`--route=remote.test=127.0.0.1:${sink.port}`] });
-  try {
-    await sendWithSmtplib({
-      port: server.ports.smtp!,
-      from: "alice@example.test",
-      rcpts: ["carol@remote.test"],
-      messages: ["Subject: stuck\r\n\r\nbody\r\n"],
-    });
-    await waitUntil(() => sink.connections() === 1, 10_000, "the delivery attempt");
+  await withStuckDelivery(async (server) => {
     server.signal("SIGTERM");
     await server.waitForLog(/event=server\.stopping/);
     server.signal("SIGTERM");
@@ -110,8 +112,5 @@ Deno.test("a second SIGTERM during a stop that waits for a delivery ends the ser
     assert.notEqual(status.code, 0, "a forced stop is not a clean one");
     // Forced or not, the message was on disk before its 250: it is still queued.
     assert.equal((await Array.fromAsync(Deno.readDir(`${server.spoolDir}/queue/msg`))).length, 1);
-  } finally {
-    await server.stop();
-    await sink.close();
-  }
+  });
 });
