@@ -8,29 +8,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runQueueCommand } from "../../src/app/queue_command.ts";
 import { loadConfig } from "../../src/config/mod.ts";
-import type { Courier, DeliveryOutcome } from "../../src/delivery/mod.ts";
-import { encodeEnvelopeLine, type QueuedMessage, Spool } from "../../src/spool/mod.ts";
-import { quiet, testRunner } from "./runner_fixture.ts";
+import type { DeliveryOutcome } from "../../src/delivery/mod.ts";
+import { encodeEnvelopeLine, Spool } from "../../src/spool/mod.ts";
+import { quiet, SlowCourier, testRunner } from "./runner_fixture.ts";
 
 const HOUR_MS = 3_600_000;
-
-/** A courier that holds its first attempt until `finish` is called (a slow remote server). */
-class SlowCourier implements Courier {
-  readonly #started = Promise.withResolvers<void>();
-  readonly #finished = Promise.withResolvers<void>();
-  constructor(readonly outcome: DeliveryOutcome) {}
-  get started(): Promise<void> {
-    return this.#started.promise;
-  }
-  finish(): void {
-    this.#finished.resolve();
-  }
-  async deliver(_message: QueuedMessage, rcpts: readonly string[]) {
-    this.#started.resolve();
-    await this.#finished.promise;
-    return new Map(rcpts.map((rcpt) => [rcpt, this.outcome]));
-  }
-}
 
 const cases: { name: string; outcome: DeliveryOutcome; delayWarningMs: number; from?: string }[] = [
   {

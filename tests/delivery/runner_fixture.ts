@@ -1,7 +1,12 @@
 /** A delivery runner for tests: one courier for every recipient, remote domains only, quiet. */
-import { type Courier, DeliveryRunner, type RunnerOptions } from "../../src/delivery/mod.ts";
+import {
+  type Courier,
+  type DeliveryOutcome,
+  DeliveryRunner,
+  type RunnerOptions,
+} from "../../src/delivery/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
-import type { Spool } from "../../src/spool/mod.ts";
+import type { QueuedMessage, Spool } from "../../src/spool/mod.ts";
 
 export const quiet = new Logger({ level: "error", format: "text", sink: () => {} });
 
@@ -22,4 +27,28 @@ export function testRunner(
     policy: { queueLifetimeMs: 86_400_000, delayWarningMs: 0 },
     ...options,
   });
+}
+
+/** A courier that holds its attempts until `finish` is called (a slow remote server). */
+export class SlowCourier implements Courier {
+  readonly #started = Promise.withResolvers<void>();
+  readonly #finished = Promise.withResolvers<void>();
+  constructor(
+    readonly outcome: DeliveryOutcome = {
+      kind: "transient",
+      reason: "451 4.3.0 later",
+      status: "4.3.0",
+    },
+  ) {}
+  get started(): Promise<void> {
+    return this.#started.promise;
+  }
+  finish(): void {
+    this.#finished.resolve();
+  }
+  async deliver(_message: QueuedMessage, rcpts: readonly string[]) {
+    this.#started.resolve();
+    await this.#finished.promise;
+    return new Map(rcpts.map((rcpt) => [rcpt, this.outcome]));
+  }
 }

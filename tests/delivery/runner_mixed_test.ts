@@ -14,7 +14,7 @@ import {
   type RecipientState,
 } from "../../src/delivery/mod.ts";
 import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
-import { quiet, testRunner } from "./runner_fixture.ts";
+import { quiet, SlowCourier, testRunner } from "./runner_fixture.ts";
 
 const encoder = new TextEncoder();
 
@@ -25,27 +25,6 @@ class CountingCourier implements Courier {
     for (const rcpt of rcpts) this.copies.set(rcpt, (this.copies.get(rcpt) ?? 0) + 1);
     return Promise.resolve(
       new Map<string, DeliveryOutcome>(rcpts.map((rcpt) => [rcpt, { kind: "delivered" }])),
-    );
-  }
-}
-
-/** A remote server that holds the attempt until `finish` (never, when the server dies first). */
-class SlowCourier implements Courier {
-  readonly #started = Promise.withResolvers<void>();
-  readonly #finished = Promise.withResolvers<void>();
-  get started(): Promise<void> {
-    return this.#started.promise;
-  }
-  finish(): void {
-    this.#finished.resolve();
-  }
-  async deliver(_message: QueuedMessage, rcpts: readonly string[]) {
-    this.#started.resolve();
-    await this.#finished.promise;
-    return new Map<string, DeliveryOutcome>(
-      rcpts.map((
-        rcpt,
-      ) => [rcpt, { kind: "transient", reason: "451 4.3.0 later", status: "4.3.0" }]),
     );
   }
 }

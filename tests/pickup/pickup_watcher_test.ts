@@ -14,7 +14,8 @@ async function waitFor(what: string, isDone: () => boolean): Promise<void> {
   }
 }
 
-Deno.test("a pickup file the server may not read is moved aside once, not retried in a loop", async () => {
+/** A watcher on a fresh spool that scans every 50 ms, its log lines kept in `lines`. */
+async function newWatcher() {
   const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-pickup-" });
   const lines: string[] = [];
   const log = new Logger({ level: "info", sink: (line) => lines.push(line) });
@@ -35,6 +36,11 @@ Deno.test("a pickup file the server may not read is moved aside once, not retrie
     scanIntervalMs: 50,
     stableMs: 50,
   });
+  return { spoolDir, lines, spool, watcher };
+}
+
+Deno.test("a pickup file the server may not read is moved aside once, not retried in a loop", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
   // Another user's file with mode 0600: as root the test cannot make one, so reading fails here.
   const readFile = Deno.readFile;
   let reads = 0;
@@ -67,26 +73,7 @@ Deno.test("a pickup file the server may not read is moved aside once, not retrie
 });
 
 Deno.test("a pickup file whose name is not UTF-8 (which Deno cannot open) is reported once, not passed over in silence", async () => {
-  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-pickup-" });
-  const lines: string[] = [];
-  const log = new Logger({ level: "info", sink: (line) => lines.push(line) });
-  const spool = await Spool.open({ spoolDir, log, spareFiles: 0 });
-  const directory = new Directory({
-    usersFile: join(spoolDir, "users"),
-    aliasesFile: join(spoolDir, "aliases"),
-    domains: ["example.test"],
-  });
-  const watcher = new PickupWatcher({
-    spoolDir,
-    spool,
-    directory,
-    hostname: "mx.test",
-    defaultDomain: "example.test",
-    maxMessageBytes: 1_000_000,
-    log,
-    scanIntervalMs: 50,
-    stableMs: 50,
-  });
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
   const pickup = join(spoolDir, "pickup");
   const queued = (name: string) =>
     lines.some((line) => line.includes("event=msg.queued") && line.includes(`file=${name}`));
