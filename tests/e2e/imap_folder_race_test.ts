@@ -6,18 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { startServer } from "./harness.ts";
-import { command, untilTagged } from "./imap_helpers.ts";
+import { command, loginAsBob, untilTagged } from "./imap_helpers.ts";
 import { RawClient } from "./raw_client.ts";
 
 const USERS = { "bob@example.test": "pw-bob" };
 const FLAGS = ["--insecure-auth"];
-
-async function loggedIn(port: number): Promise<RawClient> {
-  const client = await RawClient.connect(port);
-  assert.match((await client.line())!, /^\* OK /);
-  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
-  return client;
-}
 
 const APPEND = "Subject: in work\r\n\r\nbody\r\n";
 
@@ -25,7 +18,7 @@ Deno.test("DELETE or RENAME of a folder selected elsewhere ends that session wit
   const server = await startServer({ users: USERS, flags: FLAGS });
   const clients: RawClient[] = [];
   try {
-    const actor = await loggedIn(server.ports.imap!);
+    const actor = await loginAsBob(server.ports.imap!);
     clients.push(actor);
     assert.match((await command(actor, "c", "CREATE Work")).at(-1)!, /^c OK/);
     assert.match((await command(actor, "c2", "CREATE Play")).at(-1)!, /^c2 OK/);
@@ -33,8 +26,8 @@ Deno.test("DELETE or RENAME of a folder selected elsewhere ends that session wit
     assert.match((await untilTagged(actor, "a")).at(-1)!, /^a OK \[APPENDUID \d+ 1\]/);
 
     // Session 1 waits between commands with Work selected; session 2 is in IDLE on Play.
-    const waiting = await loggedIn(server.ports.imap!);
-    const idling = await loggedIn(server.ports.imap!);
+    const waiting = await loginAsBob(server.ports.imap!);
+    const idling = await loginAsBob(server.ports.imap!);
     clients.push(waiting, idling);
     assert.match((await command(waiting, "s", "SELECT Work")).join("\n"), /\* 1 EXISTS/);
     assert.match((await command(idling, "s", "SELECT Play")).at(-1)!, /^s OK/);

@@ -4,25 +4,17 @@
  */
 import assert from "node:assert/strict";
 import { startServer } from "./harness.ts";
-import { command } from "./imap_helpers.ts";
-import { RawClient } from "./raw_client.ts";
+import { command, loginAsBob } from "./imap_helpers.ts";
 
 const USERS = { "bob@example.test": "pw-bob" };
 const FLAGS = ["--insecure-auth"];
-
-async function loggedIn(port: number): Promise<RawClient> {
-  const client = await RawClient.connect(port);
-  assert.match((await client.line())!, /^\* OK /);
-  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
-  return client;
-}
 
 /** More than the 256 KiB a command line may hold. */
 const OVERLONG = 300 * 1024;
 
 Deno.test("an overlong command line gets a BAD with its tag; ending in {n+}, the connection closes before the literal runs as commands", async () => {
   const server = await startServer({ users: USERS, flags: FLAGS });
-  const client = await loggedIn(server.ports.imap!);
+  const client = await loginAsBob(server.ports.imap!);
   try {
     // The tag is readable: the client waits for it (RFC 3501 7.1.3), an untagged BAD hangs it.
     await client.send(`a SEARCH ${"ALL ".repeat(OVERLONG / 4)}ALL\r\n`);
@@ -39,7 +31,7 @@ Deno.test("an overlong command line gets a BAD with its tag; ending in {n+}, the
   } finally {
     client.close();
   }
-  const other = await loggedIn(server.ports.imap!);
+  const other = await loginAsBob(server.ports.imap!);
   try {
     assert.deepEqual(await command(other, "l", 'LIST "" Injected'), ["l OK LIST completed"]);
   } finally {
@@ -50,7 +42,7 @@ Deno.test("an overlong command line gets a BAD with its tag; ending in {n+}, the
 
 Deno.test("a refused literal's BAD never echoes a tag that is not one (RFC 3501 9: a tag holds no CTL)", async () => {
   const server = await startServer({ users: USERS, flags: FLAGS });
-  const client = await loggedIn(server.ports.imap!);
+  const client = await loginAsBob(server.ports.imap!);
   try {
     const cases: [string, string][] = [
       ["a\x01b APPEND INBOX {99999999}", "* BAD Literal too large"],
@@ -72,7 +64,7 @@ Deno.test("a refused literal's BAD never echoes a tag that is not one (RFC 3501 
 
 Deno.test("a literal's size may have leading zeros: {000...5+} is a literal, never a line whose bytes run as commands", async () => {
   const server = await startServer({ users: USERS, flags: FLAGS });
-  const client = await loggedIn(server.ports.imap!);
+  const client = await loginAsBob(server.ports.imap!);
   try {
     // RFC 3501 9: literal = "{" number "}", number = 1*DIGIT, so any count of leading zeros.
     const zeros = "0".repeat(30);
@@ -88,7 +80,7 @@ Deno.test("a literal's size may have leading zeros: {000...5+} is a literal, nev
   } finally {
     client.close();
   }
-  const other = await loggedIn(server.ports.imap!);
+  const other = await loginAsBob(server.ports.imap!);
   try {
     assert.deepEqual(await command(other, "l", 'LIST "" Injected'), ["l OK LIST completed"]);
   } finally {

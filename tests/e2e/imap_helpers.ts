@@ -21,6 +21,14 @@ export async function command(client: RawClient, tag: string, line: string): Pro
   return await untilTagged(client, tag);
 }
 
+/** A raw IMAP client on `port`, greeted and logged in as bob@example.test (password pw-bob). */
+export async function loginAsBob(port: number): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  assert.match((await client.line())!, /^\* OK /);
+  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
+  return client;
+}
+
 /** Delivers `messages` to bob and waits until they are in his Maildir. */
 export async function deliver(server: Server, messages: string[]): Promise<void> {
   // new/ and cur/: a session with INBOX selected moves what it claims \Recent to cur/.

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { type Server, startServer } from "./harness.ts";
-import { command } from "./imap_helpers.ts";
+import { command, loginAsBob } from "./imap_helpers.ts";
 import { RawClient } from "./raw_client.ts";
 
 const USERS = { "bob@example.test": "pw-bob" };
@@ -12,9 +12,7 @@ const FLAGS = ["--insecure-auth"];
 
 async function loggedIn(): Promise<{ server: Server; client: RawClient }> {
   const server = await startServer({ users: USERS, flags: FLAGS });
-  const client = await RawClient.connect(server.ports.imap!);
-  assert.match((await client.line())!, /^\* OK /);
-  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
+  const client = await loginAsBob(server.ports.imap!);
   return { server, client };
 }
 

@@ -5,15 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { startServer } from "./harness.ts";
-import { command } from "./imap_helpers.ts";
+import { command, loginAsBob } from "./imap_helpers.ts";
 import { RawClient } from "./raw_client.ts";
-
-async function loggedIn(port: number): Promise<RawClient> {
-  const client = await RawClient.connect(port);
-  assert.match((await client.line())!, /^\* OK /);
-  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK/);
-  return client;
-}
 
 Deno.test("SUBSCRIBE and UNSUBSCRIBE from many sessions at once all take effect", async () => {
   const server = await startServer({
@@ -23,7 +16,7 @@ Deno.test("SUBSCRIBE and UNSUBSCRIBE from many sessions at once all take effect"
   const clients: RawClient[] = [];
   try {
     const count = 8;
-    for (let i = 0; i < count; i++) clients.push(await loggedIn(server.ports.imap!));
+    for (let i = 0; i < count; i++) clients.push(await loginAsBob(server.ports.imap!));
     const first = clients[0]!;
     for (let i = 0; i < count; i++) {
       assert.match((await command(first, "c", `CREATE f${i}`)).at(-1)!, /^c OK/);
@@ -67,7 +60,7 @@ Deno.test("LSUB with % names the unsubscribed parent of a subscribed folder, \\N
     users: { "bob@example.test": "pw-bob" },
     flags: ["--insecure-auth"],
   });
-  const client = await loggedIn(server.ports.imap!);
+  const client = await loginAsBob(server.ports.imap!);
   try {
     for (
       const line of [

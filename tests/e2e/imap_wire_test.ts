@@ -6,16 +6,14 @@
 import assert from "node:assert/strict";
 import { HAS_OPENSSL, makeTestCertificates } from "./certs.ts";
 import { python, startServer, tempDir } from "./harness.ts";
-import { command, deliver, untilTagged } from "./imap_helpers.ts";
+import { command, deliver, loginAsBob, untilTagged } from "./imap_helpers.ts";
 import { RawClient } from "./raw_client.ts";
 
 const USERS = { "bob@example.test": "pw-bob" };
 const FLAGS = ["--insecure-auth"];
 
 async function loggedIn(port: number, folder = "INBOX"): Promise<RawClient> {
-  const client = await RawClient.connect(port);
-  assert.match((await client.line())!, /^\* OK /);
-  assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK /);
+  const client = await loginAsBob(port);
   assert.match((await command(client, "s", `SELECT ${folder}`)).at(-1)!, /^s OK \[READ-WRITE\]/);
   return client;
 }
