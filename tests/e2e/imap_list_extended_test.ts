@@ -63,3 +63,28 @@ Deno.test("RECURSIVEMATCH is BAD alone, and with SUBSCRIBED names a parent of su
     await server.stop();
   }
 });
+
+Deno.test("LIST (SUBSCRIBED) says \\HasNoChildren for a mailbox whose only child was deleted while subscribed", async () => {
+  // RFC 5258 3.2: with SUBSCRIBED "all mailbox flags MUST be accurately computed", and
+  // \HasChildren (4) means child mailboxes: a subscription to a deleted one is none.
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ["CREATE Top", "CREATE Top.Child", "SUBSCRIBE Top", "SUBSCRIBE Top.Child"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    assert.match((await command(client, "d", "DELETE Top.Child")).at(-1)!, /^d OK /);
+    const plain = await command(client, "p", 'LIST "" "Top" RETURN (CHILDREN)');
+    assert.deepEqual(plain, ['* LIST (\\HasNoChildren) "." Top', "p OK LIST completed"]);
+    const subscribed = await command(client, "s", 'LIST (SUBSCRIBED) "" "Top" RETURN (CHILDREN)');
+    assert.deepEqual(subscribed, [
+      '* LIST (\\HasNoChildren \\Subscribed) "." Top',
+      "s OK LIST completed",
+    ]);
+    const recursive = await command(client, "r", 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"');
+    const top = recursive.find((line) => line.endsWith(' "." Top ("CHILDINFO" ("SUBSCRIBED"))'));
+    assert.equal(top, '* LIST (\\HasNoChildren \\Subscribed) "." Top ("CHILDINFO" ("SUBSCRIBED"))');
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

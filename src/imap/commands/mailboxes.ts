@@ -117,6 +117,9 @@ async function sendList(
     for (let i = 1; i < levels.length; i++) parents.add(levels.slice(0, i).join(DELIMITER));
   }
   for (const parent of parents) names.add(parent);
+  // \HasChildren counts mailboxes only (RFC 5258 3.2: flags MUST be accurate with
+  // SUBSCRIBED), not the names of subscribed folders that no longer exist.
+  const mailboxNames = [...names];
   if (request.isSubscribedOnly) { for (const name of subscribed) names.add(name); }
   const matchers = request.patterns.map((pattern) => patternMatcher(request.reference + pattern));
   const isMatch = (name: string) => matchers.some((matches) => matches(name));
@@ -143,7 +146,7 @@ async function sendList(
     const special = specialUse(name);
     if (request.isSpecialUseOnly && special === null) continue;
     const attributes: string[] = [];
-    const hasChildren = [...names].some((other) => other.startsWith(name + DELIMITER));
+    const hasChildren = mailboxNames.some((other) => other.startsWith(name + DELIMITER));
     // A name listed only for its subscription is \NonExistent in LIST (RFC 5258 3.4).
     const isGone = !existing.has(name) && !parents.has(name) && request.verb === "LIST";
     if (!existing.has(name) || isLsubParent) {
