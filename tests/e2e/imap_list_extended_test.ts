@@ -88,3 +88,31 @@ Deno.test("LIST (SUBSCRIBED) says \\HasNoChildren for a mailbox whose only child
     await server.stop();
   }
 });
+
+Deno.test("an extended LIST does not treat the empty pattern as the request for the delimiter", async () => {
+  // RFC 5258 3: ANY extended LIST MUST NOT treat "" as that special request, and an empty
+  // name among several MUST be ignored for matching; the plain LIST still answers it.
+  const { server, client } = await loggedIn();
+  try {
+    assert.deepEqual(await command(client, "p", 'LIST "" ""'), [
+      '* LIST (\\Noselect) "." ""',
+      "p OK LIST completed",
+    ]);
+    const cases = [
+      'LIST (SUBSCRIBED) "" ""',
+      'LIST "" ("")',
+      'LIST "" "" RETURN (CHILDREN)',
+      'LIST (SUBSCRIBED) "INBOX" ""',
+    ];
+    for (const line of cases) {
+      assert.deepEqual(await command(client, "e", line), ["e OK LIST completed"], line);
+    }
+    assert.deepEqual(await command(client, "m", 'LIST "" ("" "INBOX")'), [
+      '* LIST (\\HasNoChildren) "." INBOX',
+      "m OK LIST completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

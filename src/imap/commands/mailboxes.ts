@@ -43,6 +43,8 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     returnSubscribed: false,
     isRecursiveMatch: false,
   };
+  // RFC 5258 3: selection options, a list of patterns or RETURN make a LIST extended.
+  let isExtended = cursor.peek() === "(";
   if (cursor.peek() === "(") {
     for (const option of cursor.list((c) => c.atom().toUpperCase())) {
       if (option === "SUBSCRIBED") options.isSubscribedOnly = options.returnSubscribed = true;
@@ -60,10 +62,12 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
   }
   const reference = cursor.astring();
   cursor.sp();
+  if (cursor.peek() === "(") isExtended = true;
   const patterns = cursor.peek() === "("
     ? cursor.list((c) => c.listPattern())
     : [cursor.listPattern()];
   if (cursor.accept(" ")) {
+    isExtended = true;
     if (cursor.atom().toUpperCase() !== "RETURN") throw bad("Expected RETURN");
     cursor.sp();
     for (const option of cursor.list((c) => c.atom().toUpperCase())) {
@@ -74,11 +78,14 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     }
   }
   cursor.end();
-  if (patterns.length === 1 && patterns[0] === "") {
+  // Only a plain LIST treats "" as the request for the delimiter; an extended one MUST NOT
+  // (RFC 5258 3), where "" simply matches no mailbox.
+  if (!isExtended && patterns.length === 1 && patterns[0] === "") {
     session.send(`* LIST (\\Noselect) "${DELIMITER}" ""\r\n`);
     return {};
   }
-  await sendList(session, { verb: "LIST", reference, patterns, ...options });
+  const matching = isExtended ? patterns.filter((pattern) => pattern !== "") : patterns;
+  await sendList(session, { verb: "LIST", reference, patterns: matching, ...options });
   return {};
 }
 
