@@ -116,3 +116,34 @@ Deno.test("an extended LIST does not treat the empty pattern as the request for 
     await server.stop();
   }
 });
+
+Deno.test("a child of INBOX created in lower case is INBOX's child: listed by inbox patterns, \\HasChildren on INBOX", async () => {
+  // RFC 3501 5.1: INBOX is case-insensitive, and LIST "inbox.%" lists INBOX's children;
+  // "inbox.Lists" was made as a second hierarchy "inbox" that no INBOX pattern reached.
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ["CREATE inbox.Lists", "CREATE inboxold"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    assert.deepEqual(await command(client, "l", 'LIST "" "inbox*"'), [
+      '* LIST (\\HasChildren) "." INBOX',
+      '* LIST (\\HasNoChildren) "." INBOX.Lists',
+      '* LIST (\\HasNoChildren) "." inboxold',
+      "l OK LIST completed",
+    ]);
+    assert.deepEqual(await command(client, "o", 'LIST "" "inboxold"'), [
+      '* LIST (\\HasNoChildren) "." inboxold',
+      "o OK LIST completed",
+    ]);
+    const all = await command(client, "a", 'LIST "" "*"');
+    assert.ok(!all.some((line) => line.endsWith(' "." inbox')), all.join("\n"));
+    for (const line of ["SUBSCRIBE inbox.lists", "SUBSCRIBE INBOX.Lists"]) {
+      await command(client, "s", line);
+    }
+    assert.match((await command(client, "u", "UNSUBSCRIBE Inbox.Lists")).at(-1)!, /^u OK /);
+    assert.match((await command(client, "d", "DELETE inbox.Lists")).at(-1)!, /^d OK /);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

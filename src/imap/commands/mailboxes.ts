@@ -7,6 +7,7 @@ import { FolderError, folderExists, INBOX, listFolders } from "../../mailbox/mod
 import { changeFolders, readSubscriptions, updateSubscriptions } from "../account_setup.ts";
 import { bad, no } from "../errors.ts";
 import {
+  canonicalName,
   DELIMITER,
   folderNameProblem,
   patternMatcher,
@@ -280,7 +281,7 @@ async function unsubscribe(session: ImapSession, cursor: CommandCursor): Promise
   const name = cursor.astring();
   cursor.end();
   const dir = accountDir(session);
-  const folder = name.toUpperCase() === INBOX ? INBOX : name;
+  const folder = canonicalName(name);
   await updateSubscriptions(dir, (names) => {
     if (!names.includes(folder)) throw no("Not subscribed", "NONEXISTENT");
     return names.filter((entry) => entry !== folder);
