@@ -33,14 +33,25 @@ export function folderNameProblem(name: string): string | null {
 }
 
 /**
- * The folder a client's mailbox name means: "INBOX" in any case is INBOX;
- * anything else must pass `folderNameProblem` (else NO [CANNOT]).
+ * A mailbox name with its INBOX level spelt "INBOX": "INBOX" in any case is
+ * INBOX (RFC 3501 5.1), also as the first level of its children ("inbox.Lists"
+ * is "INBOX.Lists", as LIST patterns match it); other names keep their case.
+ */
+export function canonicalName(name: string): string {
+  const first = name.split(DELIMITER, 1)[0] as string;
+  return first.toUpperCase() === INBOX ? INBOX + name.slice(INBOX.length) : name;
+}
+
+/**
+ * The folder a client's mailbox name means (`canonicalName`); anything but
+ * INBOX must pass `folderNameProblem` (else NO [CANNOT]).
  */
 export function toFolder(name: string): string {
-  if (name.toUpperCase() === INBOX) return INBOX;
-  const problem = folderNameProblem(name);
+  const folder = canonicalName(name);
+  if (folder === INBOX) return INBOX;
+  const problem = folderNameProblem(folder);
   if (problem !== null) throw no(`Invalid mailbox name: ${problem}`, "CANNOT");
-  return name;
+  return folder;
 }
 
 /** The special-use attribute of a top-level folder, or null. */
@@ -56,12 +67,9 @@ export function specialUse(folder: string): string | null {
  * whatever the wildcards (a backtracking regex took exponential time).
  */
 export function patternMatcher(pattern: string): (name: string) => boolean {
-  const normalised = pattern.slice(0, 5).toUpperCase() === INBOX
-    ? INBOX + pattern.slice(5)
-    : pattern;
   // Runs of "*" (or of "%") mean the same as one; "*" in a run of wildcards subsumes "%".
   let compact = "";
-  for (const char of normalised) {
+  for (const char of pattern) {
     const last = compact.at(-1);
     if ((char === "*" || char === "%") && (last === "*" || last === "%")) {
       if (char === "*") compact = compact.slice(0, -1) + "*";
@@ -69,10 +77,16 @@ export function patternMatcher(pattern: string): (name: string) => boolean {
       compact += char;
     }
   }
-  return (name) => matchPattern(compact, name);
+  // The INBOX level of a name matches without regard to case ("inbox.%" lists INBOX.Lists);
+  // "inboxold" is another name, matched as it is spelt.
+  return (name) => {
+    const isInInbox = name === INBOX || name.startsWith(INBOX + DELIMITER);
+    return matchPattern(compact, name, isInInbox ? INBOX.length : 0);
+  };
 }
 
-function matchPattern(pattern: string, name: string): boolean {
+/** Matches `name`; its first `foldedChars` characters (upper case) match either case. */
+function matchPattern(pattern: string, name: string, foldedChars: number): boolean {
   const size = pattern.length;
   const start = new Uint8Array(size + 1);
   start[0] = 1;
@@ -85,8 +99,9 @@ function matchPattern(pattern: string, name: string): boolean {
       if (reached[j] === 0) continue;
       const token = pattern[j];
       if (token === "*" || (token === "%" && char !== DELIMITER)) next[j] = 1;
-      else if (token === char) next[j + 1] = 1;
-      else continue;
+      else if (token === char || (i < foldedChars && token?.toUpperCase() === char)) {
+        next[j + 1] = 1;
+      } else continue;
       isAlive = true;
     }
     if (!isAlive) return false;

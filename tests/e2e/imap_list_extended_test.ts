@@ -61,3 +61,87 @@ Deno.test("RECURSIVEMATCH is BAD alone, and with SUBSCRIBED names a parent of su
     await server.stop();
   }
 });
+
+Deno.test("LIST (SUBSCRIBED) says \\HasNoChildren for a mailbox whose only child was deleted while subscribed", async () => {
+  // RFC 5258 3.2: with SUBSCRIBED "all mailbox flags MUST be accurately computed", and
+  // \HasChildren (4) means child mailboxes: a subscription to a deleted one is none.
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ["CREATE Top", "CREATE Top.Child", "SUBSCRIBE Top", "SUBSCRIBE Top.Child"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    assert.match((await command(client, "d", "DELETE Top.Child")).at(-1)!, /^d OK /);
+    const plain = await command(client, "p", 'LIST "" "Top" RETURN (CHILDREN)');
+    assert.deepEqual(plain, ['* LIST (\\HasNoChildren) "." Top', "p OK LIST completed"]);
+    const subscribed = await command(client, "s", 'LIST (SUBSCRIBED) "" "Top" RETURN (CHILDREN)');
+    assert.deepEqual(subscribed, [
+      '* LIST (\\HasNoChildren \\Subscribed) "." Top',
+      "s OK LIST completed",
+    ]);
+    const recursive = await command(client, "r", 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"');
+    const top = recursive.find((line) => line.endsWith(' "." Top ("CHILDINFO" ("SUBSCRIBED"))'));
+    assert.equal(top, '* LIST (\\HasNoChildren \\Subscribed) "." Top ("CHILDINFO" ("SUBSCRIBED"))');
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("an extended LIST does not treat the empty pattern as the request for the delimiter", async () => {
+  // RFC 5258 3: ANY extended LIST MUST NOT treat "" as that special request, and an empty
+  // name among several MUST be ignored for matching; the plain LIST still answers it.
+  const { server, client } = await loggedIn();
+  try {
+    assert.deepEqual(await command(client, "p", 'LIST "" ""'), [
+      '* LIST (\\Noselect) "." ""',
+      "p OK LIST completed",
+    ]);
+    const cases = [
+      'LIST (SUBSCRIBED) "" ""',
+      'LIST "" ("")',
+      'LIST "" "" RETURN (CHILDREN)',
+      'LIST (SUBSCRIBED) "INBOX" ""',
+    ];
+    for (const line of cases) {
+      assert.deepEqual(await command(client, "e", line), ["e OK LIST completed"], line);
+    }
+    assert.deepEqual(await command(client, "m", 'LIST "" ("" "INBOX")'), [
+      '* LIST (\\HasNoChildren) "." INBOX',
+      "m OK LIST completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("a child of INBOX created in lower case is INBOX's child: listed by inbox patterns, \\HasChildren on INBOX", async () => {
+  // RFC 3501 5.1: INBOX is case-insensitive, and LIST "inbox.%" lists INBOX's children;
+  // "inbox.Lists" was made as a second hierarchy "inbox" that no INBOX pattern reached.
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ["CREATE inbox.Lists", "CREATE inboxold"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    assert.deepEqual(await command(client, "l", 'LIST "" "inbox*"'), [
+      '* LIST (\\HasChildren) "." INBOX',
+      '* LIST (\\HasNoChildren) "." INBOX.Lists',
+      '* LIST (\\HasNoChildren) "." inboxold',
+      "l OK LIST completed",
+    ]);
+    assert.deepEqual(await command(client, "o", 'LIST "" "inboxold"'), [
+      '* LIST (\\HasNoChildren) "." inboxold',
+      "o OK LIST completed",
+    ]);
+    const all = await command(client, "a", 'LIST "" "*"');
+    assert.ok(!all.some((line) => line.endsWith(' "." inbox')), all.join("\n"));
+    for (const line of ["SUBSCRIBE inbox.lists", "SUBSCRIBE INBOX.Lists"]) {
+      await command(client, "s", line);
+    }
+    assert.match((await command(client, "u", "UNSUBSCRIBE Inbox.Lists")).at(-1)!, /^u OK /);
+    assert.match((await command(client, "d", "DELETE inbox.Lists")).at(-1)!, /^d OK /);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

@@ -263,6 +263,33 @@ Deno.test("ENABLE answers ENABLED in the authenticated state, naming nothing it 
   }
 });
 
+Deno.test("ID answers field and value pairs, and BAD for a list that is not pairs of a string and an nstring", async () => {
+  // RFC 2971 4: id_params_list ::= "(" #(string SPACE nstring) ")" / nil.
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await client.line())!, /^\* OK /);
+    const cases: [string, RegExp][] = [
+      ['ID ("name" "x" "version" NIL)', /^i OK /],
+      ["ID NIL", /^i OK /],
+      ["ID ()", /^i OK /],
+      ['ID ("name")', /^i BAD /],
+      ['ID ("name" "x" "os")', /^i BAD /],
+      ['ID (NIL "x")', /^i BAD /],
+    ];
+    for (const [line, expected] of cases) {
+      const answer = await command(client, "i", line);
+      assert.match(answer.at(-1)!, expected, line);
+      if (expected.source.includes("OK")) {
+        assert.deepEqual(answer.slice(0, -1), ['* ID ("name" "Pillarbox")'], line);
+      } else assert.equal(answer.length, 1, line);
+    }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
 Deno.test("mailbox names that could leave the user's directory are refused", async () => {
   const server = await startServer({ users: USERS, flags: FLAGS });
   const client = await loggedIn(server.ports.imap!);

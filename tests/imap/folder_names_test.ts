@@ -29,6 +29,8 @@ const ACCEPTED: [string, string, string][] = [
   ["a nested name", "Projects.2024", "Projects.2024"],
   ["modified UTF-7", "Entw&APw-rfe", "Entw&APw-rfe"],
   ["INBOX in any case", "inbox", "INBOX"],
+  ["a child of INBOX in any case, as INBOX's child", "inbox.Lists", "INBOX.Lists"],
+  ["a name that only begins with inbox, as it is spelt", "inboxold", "inboxold"],
 ];
 for (const [name, folder, expected] of ACCEPTED) {
   Deno.test(`toFolder() accepts ${name}`, () => {
@@ -54,6 +56,11 @@ const PATTERNS: [string, string, string, boolean][] = [
   ["a plain name does not match a longer name", "Work", "Workshop", false],
   ["INBOX patterns ignore case", "inbox", "INBOX", true],
   ["INBOX children match with a lower-case prefix", "inbox.%", "INBOX.Lists", true],
+  ["a name that only begins with inbox matches as spelt", "inboxold", "inboxold", true],
+  ["a star after inbox reaches such a name", "inbox*", "inboxold", true],
+  ["a star after inbox reaches INBOX too", "inbox*", "INBOX", true],
+  ["a name that only begins with inbox keeps its case", "INBOXOLD", "inboxold", false],
+  ["below INBOX the case counts", "INBOX.lists", "INBOX.Lists", false],
   ["other names keep their case", "work", "Work", false],
   ["regex characters are literal", "a+b", "aab", false],
   ["a dot is literal, not any character", "a.b", "axb", false],

@@ -7,6 +7,7 @@ import { FolderError, folderExists, INBOX, listFolders } from "../../mailbox/mod
 import { changeFolders, readSubscriptions, updateSubscriptions } from "../account_setup.ts";
 import { bad, no } from "../errors.ts";
 import {
+  canonicalName,
   DELIMITER,
   folderNameProblem,
   patternMatcher,
@@ -43,6 +44,8 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     returnSubscribed: false,
     isRecursiveMatch: false,
   };
+  // RFC 5258 3: selection options, a list of patterns or RETURN make a LIST extended.
+  let isExtended = cursor.peek() === "(";
   if (cursor.peek() === "(") {
     for (const option of cursor.list((c) => c.atom().toUpperCase())) {
       if (option === "SUBSCRIBED") options.isSubscribedOnly = options.returnSubscribed = true;
@@ -60,10 +63,12 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
   }
   const reference = cursor.astring();
   cursor.sp();
+  if (cursor.peek() === "(") isExtended = true;
   const patterns = cursor.peek() === "("
     ? cursor.list((c) => c.listPattern())
     : [cursor.listPattern()];
   if (cursor.accept(" ")) {
+    isExtended = true;
     if (cursor.atom().toUpperCase() !== "RETURN") throw bad("Expected RETURN");
     cursor.sp();
     for (const option of cursor.list((c) => c.atom().toUpperCase())) {
@@ -74,11 +79,14 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     }
   }
   cursor.end();
-  if (patterns.length === 1 && patterns[0] === "") {
+  // Only a plain LIST treats "" as the request for the delimiter; an extended one MUST NOT
+  // (RFC 5258 3), where "" simply matches no mailbox.
+  if (!isExtended && patterns.length === 1 && patterns[0] === "") {
     session.send(`* LIST (\\Noselect) "${DELIMITER}" ""\r\n`);
     return {};
   }
-  await sendList(session, { verb: "LIST", reference, patterns, ...options });
+  const matching = isExtended ? patterns.filter((pattern) => pattern !== "") : patterns;
+  await sendList(session, { verb: "LIST", reference, patterns: matching, ...options });
   return {};
 }
 
@@ -117,6 +125,9 @@ async function sendList(
     for (let i = 1; i < levels.length; i++) parents.add(levels.slice(0, i).join(DELIMITER));
   }
   for (const parent of parents) names.add(parent);
+  // \HasChildren counts mailboxes only (RFC 5258 3.2: flags MUST be accurate with
+  // SUBSCRIBED), not the names of subscribed folders that no longer exist.
+  const mailboxNames = [...names];
   if (request.isSubscribedOnly) { for (const name of subscribed) names.add(name); }
   const matchers = request.patterns.map((pattern) => patternMatcher(request.reference + pattern));
   const isMatch = (name: string) => matchers.some((matches) => matches(name));
@@ -143,7 +154,7 @@ async function sendList(
     const special = specialUse(name);
     if (request.isSpecialUseOnly && special === null) continue;
     const attributes: string[] = [];
-    const hasChildren = [...names].some((other) => other.startsWith(name + DELIMITER));
+    const hasChildren = mailboxNames.some((other) => other.startsWith(name + DELIMITER));
     // A name listed only for its subscription is \NonExistent in LIST (RFC 5258 3.4).
     const isGone = !existing.has(name) && !parents.has(name) && request.verb === "LIST";
     if (!existing.has(name) || isLsubParent) {
@@ -270,7 +281,7 @@ async function unsubscribe(session: ImapSession, cursor: CommandCursor): Promise
   const name = cursor.astring();
   cursor.end();
   const dir = accountDir(session);
-  const folder = name.toUpperCase() === INBOX ? INBOX : name;
+  const folder = canonicalName(name);
   await updateSubscriptions(dir, (names) => {
     if (!names.includes(folder)) throw no("Not subscribed", "NONEXISTENT");
     return names.filter((entry) => entry !== folder);

@@ -36,8 +36,15 @@ async function logout(session: ImapSession, cursor: CommandCursor): Promise<Done
 }
 
 async function id(session: ImapSession, cursor: CommandCursor): Promise<Done> {
-  if (cursor.peek() === "(") cursor.list((c) => c.peek() === "N" ? c.atom() : c.astring());
-  else if (cursor.atom().toUpperCase() !== "NIL") throw bad("Expected a list or NIL");
+  if (cursor.peek() === "(") {
+    // RFC 2971 4: "(" field SP value ... ")": a field is a string, its value a string or NIL.
+    let count = 0;
+    cursor.list((c) => {
+      if (count++ % 2 === 0) return c.stringBytes();
+      return c.peek().toUpperCase() === "N" ? c.atom() : c.astring();
+    });
+    if (count % 2 !== 0) throw bad("ID parameters come in field and value pairs");
+  } else if (cursor.atom().toUpperCase() !== "NIL") throw bad("Expected a list or NIL");
   cursor.end();
   session.send(`* ID (${nstring("name")} ${nstring("Pillarbox")})\r\n`);
   return await Promise.resolve({});
