@@ -11,6 +11,8 @@ import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
 import { nstring } from "../wire_format.ts";
 import { prepareAccount } from "../account_setup.ts";
+import { adoptInboxChildren } from "../inbox_children.ts";
+import { canonicalName } from "../folder_names.ts";
 import { isStorageFull } from "../../spool/mod.ts";
 import { ANY_STATE, type Done, type ImapCommand } from "./types.ts";
 
@@ -134,6 +136,21 @@ async function completeLogin(session: ImapSession, user: string, password: strin
   session.user = normalizeAddress(user);
   try {
     await prepareAccount(session.options.mailboxes, session.user);
+    const adopted = await adoptInboxChildren(session.options.mailboxes.accountDir(session.user));
+    for (const name of adopted.renamed) {
+      session.log.info("imap.folder_renamed", {
+        user: session.user,
+        from: name,
+        to: canonicalName(name),
+      });
+    }
+    for (const name of adopted.taken) {
+      session.log.warn("imap.folder_unreachable", {
+        user: session.user,
+        folder: name,
+        reason: "name-taken",
+      });
+    }
   } catch (error) {
     // On a full disk the user must still get in, to read and delete mail; the
     // special folders are made at a later login (the ready marker was not written).
