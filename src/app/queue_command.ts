@@ -113,15 +113,17 @@ function checkQid(qid: string): string {
 
 /**
  * A queued message's entry; null when it is gone, or when its file cannot
- * be read as a queue file. `onDamaged` hears of the latter only when the
- * file still has its name: a file renamed away meanwhile was finished and
- * may already hold the next message, while one still in `msg/` is damaged
- * (the server sets it aside in failed/ at its next attempt).
+ * be read, or read as a queue file. `onUnusable` hears of a file this
+ * process may not read (another user's: see README, Users and
+ * permissions), and of a damaged one only when the file still has its name:
+ * a file renamed away meanwhile was finished and may already hold the next
+ * message, while one still in `msg/` is damaged (the server sets it aside in
+ * failed/ at its next attempt).
  */
 function entryOf(
   context: Context,
   qid: string,
-  onDamaged?: (reason: string) => void,
+  onUnusable?: (problem: "damaged queue file" | "unreadable queue file", reason: string) => void,
 ): QueueEntry | null {
   const path = join(context.spool.msgDir, qid);
   let bytes: Uint8Array;
@@ -131,14 +133,16 @@ function entryOf(
     ({ bytes, sizeBytes, ino } = readHead(path));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    onUnusable?.("unreadable queue file", error.message);
+    return null;
   }
   let envelope: Envelope;
   try {
     envelope = decodeQueueFile(bytes).envelope;
   } catch (error) {
-    if (onDamaged && ino !== null && inodeOf(path) === ino) {
-      onDamaged(error instanceof Error ? error.message : String(error));
+    if (onUnusable && ino !== null && inodeOf(path) === ino) {
+      onUnusable("damaged queue file", error instanceof Error ? error.message : String(error));
     }
     return null;
   }
@@ -217,9 +221,9 @@ export function formatAge(ms: number): string {
 async function list(context: Context, isJson: boolean): Promise<number> {
   const entries: QueueEntry[] = [];
   for (const qid of await context.spool.list()) {
-    const entry = entryOf(context, qid, (reason) =>
+    const entry = entryOf(context, qid, (problem, reason) =>
       context.options.err(
-        printable(`pillarbox queue: ${qid}: damaged queue file, not listed: ${reason}`),
+        printable(`pillarbox queue: ${qid}: ${problem}, not listed: ${reason}`),
       ));
     if (entry) entries.push(entry);
   }
@@ -246,6 +250,9 @@ async function show(context: Context, qid: string): Promise<number> {
     bytes = await Deno.readFile(join(context.spool.msgDir, qid));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) throw new QueueCommandError(`No message ${qid}`);
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new QueueCommandError(printable(`${qid}: unreadable queue file: ${error.message}`));
+    }
     throw error;
   }
   let decoded: ReturnType<typeof decodeQueueFile>;
@@ -292,10 +299,10 @@ async function retry(context: Context, target: string): Promise<number> {
     await requestWake(spoolDir, WAKE_ALL);
   } else {
     const qid = checkQid(target);
-    const entry = entryOf(context, qid, (reason) => {
+    const entry = entryOf(context, qid, (problem, reason) => {
       // Still in msg/ under its name: there is a message, and it is damaged (set aside in failed/
-      // at the server's next attempt), which "No message" would hide.
-      throw new QueueCommandError(printable(`${qid}: damaged queue file, not retried: ${reason}`));
+      // at the server's next attempt) or unreadable, which "No message" would hide.
+      throw new QueueCommandError(printable(`${qid}: ${problem}, not retried: ${reason}`));
     });
     if (!entry) throw new QueueCommandError(`No message ${qid}`);
     await requestWake(spoolDir, qid);

@@ -15,7 +15,7 @@ import type { Config } from "../config/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { parseAddressList, prepareLocalMessage } from "../mail/mod.ts";
 import { submitLocal } from "../pickup/mod.ts";
-import { requestWake, Spool } from "../spool/mod.ts";
+import { ownerToGive, requestWake, Spool } from "../spool/mod.ts";
 
 /** sysexits.h codes sendmail callers understand. */
 export const EX_OK = 0;
@@ -180,7 +180,9 @@ export async function runSendmailCommand(
   }
   try {
     const log = new Logger({ level: "warn" });
-    const spool = await Spool.open({ spoolDir: config.spoolDir, log, isSweeping: false });
+    // Run as root (cron) on the service user's spool: the message must be that user's.
+    const owner = await ownerToGive(config.spoolDir);
+    const spool = await Spool.open({ spoolDir: config.spoolDir, log, isSweeping: false, owner });
     const directory = new Directory({
       usersFile: config.usersFile,
       aliasesFile: config.aliasesFile,

@@ -14,7 +14,8 @@
 import { isValidAccountAddress, normalizeAddress } from "./address.ts";
 import { dirname } from "node:path";
 import { isPasswordHash } from "./password.ts";
-import { writeFileAtomic } from "../spool/mod.ts";
+import { type FileOwner, giveTo, ownerToGive, syncDir, writeFileAtomic } from "../spool/mod.ts";
+import { randomHex } from "../log/mod.ts";
 
 const HEADER = "# Pillarbox accounts: address:password-hash. Edit with `pillarbox user`.\n";
 const HASH_TOKEN = /^[^\s:]+$/;
@@ -88,13 +89,42 @@ export async function readUsersFile(path: string): Promise<Map<string, string>> 
 /**
  * Replaces the users file atomically (temporary file, fsync, rename, fsync of
  * the directory), mode 0600. Addresses must be canonical account addresses.
+ * Run as root (`sudo pillarbox user add`), the file keeps its owner (a new
+ * one gets its folder's): the server, running as the spool's user, must go on
+ * reading it.
  */
 export async function writeUsersFile(
   path: string,
   users: ReadonlyMap<string, string>,
 ): Promise<void> {
-  const text = formatUsers(users);
-  await writeFileAtomic(path, [new TextEncoder().encode(text)], { mode: 0o600 });
+  const chunks = [new TextEncoder().encode(formatUsers(users))];
+  const owner = await usersFileOwner(path);
+  if (owner === null) {
+    await writeFileAtomic(path, chunks, { mode: 0o600 });
+    return;
+  }
+  // Given away before it takes the name: the server never sees a users file it cannot read.
+  const staged = `${path}.new-${randomHex(6)}`;
+  try {
+    await writeFileAtomic(staged, chunks, { mode: 0o600 });
+    await giveTo(staged, owner);
+    await Deno.rename(staged, path);
+  } catch (error) {
+    await Deno.remove(staged).catch(() => {});
+    throw error;
+  }
+  await syncDir(dirname(path) || ".");
+}
+
+/** Whom a rewritten users file must belong to: the file's owner, or for a new one its folder's. */
+async function usersFileOwner(path: string): Promise<FileOwner | null> {
+  try {
+    await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return await ownerToGive(dirname(path) || ".");
+    throw error;
+  }
+  return await ownerToGive(path);
 }
 
 /**

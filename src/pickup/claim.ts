@@ -48,7 +48,8 @@ export async function claimFile(dir: string, name: string): Promise<string | nul
 
 /**
  * Puts a claimed file back under `name` in `dir`, or under `name.1`,
- * `name.2`, ... when that is taken: a link never replaces a file.
+ * `name.2`, ... when that is taken: a link never replaces a file. Another
+ * user's file, which may not be linked, gets `name.<random>` instead.
  * Returns the name it got. When it fails, the file keeps its claim name
  * (and the new one too when that is not surely a second name of it).
  */
@@ -58,6 +59,12 @@ export async function releaseClaim(claimed: string, dir: string, name: string): 
     try {
       await Deno.link(claimed, join(dir, candidate));
     } catch (error) {
+      // Linux (fs.protected_hardlinks=1, Debian's default) lets nobody link another user's
+      // file they may not also write: a web app's pickup file. (A folder the server may not
+      // write fails the rename too.)
+      if (error instanceof Deno.errors.PermissionDenied) {
+        return await renameToUnusedName(claimed, dir, name);
+      }
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       // Already a name of this very file (a release that died between its link and its
       // unlink): finish that release, or the message would come back twice (name, name.1).
@@ -73,6 +80,26 @@ export async function releaseClaim(claimed: string, dir: string, name: string): 
       unlinkIfSecondName(join(dir, candidate), claimed);
       throw error;
     }
+    return candidate;
+  }
+}
+
+/**
+ * Releases a claim that may not be linked (another user's file) by a rename, which would replace a file of that name: so the name is one no
+ * producer writes, `name.<random>`, and only while nothing has it.
+ */
+async function renameToUnusedName(claimed: string, dir: string, name: string): Promise<string> {
+  while (true) {
+    const random = randomHex(4);
+    let candidate = `${name}.${random}`;
+    if (encoder.encode(candidate).length > MAX_NAME_BYTES) candidate = `released-${random}`;
+    try {
+      await Deno.lstat(join(dir, candidate));
+      continue; // taken (by chance): another
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    await Deno.rename(claimed, join(dir, candidate));
     return candidate;
   }
 }

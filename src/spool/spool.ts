@@ -14,6 +14,7 @@ import { flush } from "./flush.ts";
 import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "./envelope.ts";
 import { MessageBuffer } from "./message_buffer.ts";
 import { readWholeFile } from "./read_whole_file.ts";
+import { type FileOwner, giveTo, giveToSync } from "./ownership.ts";
 
 /** The envelope fields a caller supplies; the spool adds `qid` and `arrivalMs`. */
 export type EnvelopeDraft = Omit<Envelope, "qid" | "arrivalMs">;
@@ -78,6 +79,8 @@ export class Spool {
   readonly msgDir: string;
   readonly #log: Logger;
   readonly #listeners: ((qid: string) => void)[] = [];
+  /** Who gets each message this process writes (see `open`'s `owner`); null: this process. */
+  #owner: FileOwner | null = null;
   #immediate: ImmediateDelivery | null = null;
   /** Empty files to write new messages into (the server's only); null in other processes. */
   spares: SpareFiles | null = null;
@@ -95,14 +98,24 @@ export class Spool {
    * pass `isSweeping: false`: the server's messages in flight live in tmp/.
    * `spareFiles` (the server only) keeps that many empty files in
    * `queue/spare/` for new messages, and parks up to 4 times as many
-   * finished ones there instead of deleting them.
+   * finished ones there instead of deleting them. `owner` (a command run as
+   * root on a spool another user owns: see ownership.ts) gets the queue's
+   * folders and every message this process queues, so the server can read them.
    */
   static async open(
-    options: { spoolDir: string; log: Logger; isSweeping?: boolean; spareFiles?: number },
+    options: {
+      spoolDir: string;
+      log: Logger;
+      isSweeping?: boolean;
+      spareFiles?: number;
+      owner?: FileOwner | null;
+    },
   ): Promise<Spool> {
     const spool = new Spool(options.spoolDir, options.log);
     await Deno.mkdir(spool.tmpDir, { recursive: true, mode: 0o700 });
     await Deno.mkdir(spool.msgDir, { recursive: true, mode: 0o700 });
+    spool.#owner = options.owner ?? null;
+    for (const dir of [spool.dir, spool.tmpDir, spool.msgDir]) await giveTo(dir, spool.#owner);
     if (options.isSweeping === false) return spool;
     let swept = 0;
     for await (const entry of Deno.readDir(spool.tmpDir)) {
@@ -172,6 +185,7 @@ export class Spool {
         writtenPath = tmpPath;
         await writeWithSpill(tmpPath, head, spillFile, tail);
       }
+      giveToSync(writtenPath, this.#owner);
       // link, not rename: a name already taken fails (451) instead of replacing a message.
       const queuedPath = `${this.msgDir}/${request.heldName ?? qid}`;
       Deno.linkSync(writtenPath, queuedPath);

@@ -7,7 +7,8 @@
  * (removing the file) and attempts those messages at once. A lost request
  * costs nothing but latency: the runner also rescans the queue.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { giveTo, ownerToGive } from "./ownership.ts";
 
 /** The wake folder of a spool directory. */
 function wakeDir(spoolDir: string): string {
@@ -21,7 +22,12 @@ export const WAKE_ALL = "all";
 export async function requestWake(spoolDir: string, qid: string): Promise<void> {
   const dir = wakeDir(spoolDir);
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  // Run as root on the service user's spool: the folder and the request are that user's, or
+  // the server could not read (nor empty) the folder ever again.
+  const owner = await ownerToGive(dirname(dir));
+  await giveTo(dir, owner);
   await Deno.writeFile(join(dir, qid), new Uint8Array(), { mode: 0o600 });
+  await giveTo(join(dir, qid), owner);
 }
 
 /** Takes (and removes) every pending wake request; returns the queue ids (and WAKE_ALL). */

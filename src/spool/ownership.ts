@@ -1,0 +1,55 @@
+/**
+ * Who owns what a command writes into a spool it does not own.
+ *
+ * The server runs as a service user (`pillarbox`) on a spool that user owns,
+ * files mode 0600. The administrator (and cron, which mails a job's output
+ * through `pillarbox sendmail`) runs the other commands as root: a file root
+ * writes there would be root's, 0600, and the server could never read it (a
+ * queued message never delivered, a users file that stops the next start).
+ * So a process running as root gives what it writes to the owner of the place
+ * it writes into. Anyone else can only write where they may, as themselves.
+ */
+
+/** A file's owner and group. */
+export interface FileOwner {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** Whether this process runs as root (false where uids do not exist, or may not be asked). */
+function isRoot(): boolean {
+  try {
+    return Deno.uid() === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The owner to give what this process writes at or into `path`: `path`'s
+ * owner when this process runs as root and `path` is not root's; null when
+ * nothing is to be changed (not root, root's own, or `path` does not exist).
+ */
+export async function ownerToGive(path: string): Promise<FileOwner | null> {
+  if (!isRoot()) return null;
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  if (info.uid === null || info.gid === null) return null;
+  if (info.uid === 0 && info.gid === 0) return null;
+  return { uid: info.uid, gid: info.gid };
+}
+
+/** Gives `path` (a file or folder this process made) to `owner`; nothing when null. */
+export async function giveTo(path: string, owner: FileOwner | null): Promise<void> {
+  if (owner !== null) await Deno.chown(path, owner.uid, owner.gid);
+}
+
+/** {@link giveTo}, synchronously (for a step that must not yield). */
+export function giveToSync(path: string, owner: FileOwner | null): void {
+  if (owner !== null) Deno.chownSync(path, owner.uid, owner.gid);
+}
