@@ -1,13 +1,21 @@
 /**
  * IMAP command grammar at its edges (RFC 3501 9, RFC 7888): overlong
- * command lines, literals the reader refuses, and the tags of refusals.
+ * command lines, literals the reader refuses or takes, and the tags of refusals.
  */
 import assert from "node:assert/strict";
 import { startServer } from "./harness.ts";
-import { command, loginAsBob } from "./imap_helpers.ts";
+import { command, loginAsBob, untilTagged } from "./imap_helpers.ts";
+import { RawClient } from "./raw_client.ts";
 
 const USERS = { "bob@example.test": "pw-bob" };
 const FLAGS = ["--insecure-auth"];
+
+/** Bob logged in with INBOX selected. */
+async function selectedInbox(port: number): Promise<RawClient> {
+  const client = await loginAsBob(port);
+  assert.match((await command(client, "s", "SELECT INBOX")).at(-1)!, /^s OK \[READ-WRITE\]/);
+  return client;
+}
 
 /** More than the 256 KiB a command line may hold. */
 const OVERLONG = 300 * 1024;
@@ -83,6 +91,81 @@ Deno.test("a literal's size may have leading zeros: {000...5+} is a literal, nev
   const other = await loginAsBob(server.ports.imap!);
   try {
     assert.deepEqual(await command(other, "l", 'LIST "" Injected'), ["l OK LIST completed"]);
+  } finally {
+    other.close();
+    await server.stop();
+  }
+});
+
+Deno.test("oversized literals are refused without a continuation; the session goes on or closes", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await selectedInbox(server.ports.imap!);
+  try {
+    await client.send("a APPEND INBOX {999999999}\r\n");
+    assert.equal(await client.line(), "a NO [TOOBIG] Message too large", "no + was sent first");
+    assert.match((await command(client, "b", "NOOP")).at(-1)!, /^b OK/);
+    await client.send("c LOGIN {99999999}\r\n");
+    assert.equal(await client.line(), "c BAD Literal too large");
+    assert.match((await command(client, "d", "NOOP")).at(-1)!, /^d OK/);
+    await client.send("e APPEND INBOX {4}\r\n");
+    assert.equal(await client.line(), "+ Ready for literal data", "a synchronising literal waits");
+    await client.send("ab\r\n\r\n");
+    assert.match((await untilTagged(client, "e")).at(-1)!, /^e OK \[APPENDUID \d+ 1\]/);
+    await client.send("f APPEND INBOX {999999999+}\r\nxxxx");
+    assert.equal(await client.line(), "f NO [TOOBIG] Message too large");
+    assert.match((await client.line())!, /^\* BYE /);
+    assert.ok(await client.isClosed());
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("an APPEND literal larger than the first buffer arrives whole", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await selectedInbox(server.ports.imap!);
+  try {
+    const lines = Array.from({ length: 6_000 }, (_, i) => `line ${String(i).padStart(6, "0")}`);
+    const message = `Subject: big\r\n\r\n${lines.join("\r\n")}\r\nEND\r\n`;
+    await client.send(`a APPEND INBOX {${message.length}}\r\n`);
+    assert.equal(await client.line(), "+ Ready for literal data");
+    await client.send(message + "\r\n");
+    assert.match((await untilTagged(client, "a")).at(-1)!, /^a OK \[APPENDUID \d+ 1\]/);
+    const size = await command(client, "f", "FETCH 1 RFC822.SIZE");
+    assert.equal(size[0], `* 1 FETCH (RFC822.SIZE ${message.length})`);
+    const tail = await command(client, "t", `FETCH 1 BODY.PEEK[]<${message.length - 18}.18>`);
+    assert.equal(tail.slice(1, 3).join("|"), "line 005999|END");
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("before login, every literal has the small limit: APPEND gets no continuation for a big one", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await client.line())!, /^\* OK /);
+    await client.send("a APPEND INBOX {20000000}\r\n");
+    assert.equal(await client.line(), "a BAD Literal too large", "no + was sent first");
+    // A literal within the small limit still gets its continuation before login.
+    await client.send("l LOGIN bob@example.test {6}\r\n");
+    assert.equal(await client.line(), "+ Ready for literal data");
+    await client.send("pw-bob\r\n");
+    assert.match((await untilTagged(client, "l")).at(-1)!, /^l OK /);
+    await client.send("b LOGOUT\r\n");
+    assert.match((await untilTagged(client, "b")).at(-1)!, /^b OK /);
+    assert.ok(await client.isClosed());
+  } finally {
+    client.close();
+  }
+  const other = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await other.line())!, /^\* OK /);
+    await other.send("b APPEND INBOX {70000+}\r\n");
+    assert.equal(await other.line(), "b BAD Literal too large");
+    assert.match((await other.line())!, /^\* BYE /);
+    assert.ok(await other.isClosed());
   } finally {
     other.close();
     await server.stop();
