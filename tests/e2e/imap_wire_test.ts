@@ -1,7 +1,8 @@
 /**
  * IMAP over raw sockets: IDLE push on delivery, changes shared between
- * sessions, hostile literals, malformed commands, folder names that try to
- * escape, LOGINDISABLED, and the STARTTLS injection probe.
+ * sessions, literals quoted back, malformed commands, folder names that try
+ * to escape, LOGINDISABLED, and the STARTTLS injection probe (the literal
+ * limits are in imap_grammar_test.ts).
  */
 import assert from "node:assert/strict";
 import { HAS_OPENSSL, makeTestCertificates } from "./certs.ts";
