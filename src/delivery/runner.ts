@@ -312,6 +312,12 @@ export class DeliveryRunner {
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return; // deleted meanwhile
       if (error instanceof QueueFileError) return await this.#setAsideDamaged(qid, error);
+      if (error instanceof Deno.errors.PermissionDenied) {
+        // Written by another user (a command run as root): kept, and tried again at the
+        // retry interval, until an administrator gives it to the server's user.
+        this.#options.log.error("queue.unreadable", { qid, error: error.message });
+        return this.#schedule(qid, Date.now() + this.#options.retryDelayMs(1));
+      }
       throw error;
     }
     const state = this.#states.load(qid, message.envelope.rcpts);
