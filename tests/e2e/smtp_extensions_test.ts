@@ -1,0 +1,76 @@
+/**
+ * SMTP extensions on the wire, the corners the command-set test does not
+ * reach: BDAT lines refused before their chunk is read (RFC 3030 2).
+ * One server for every case.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "./harness.ts";
+import {
+  assertNothingStored,
+  expectNext,
+  expectReply,
+  openSession,
+  queuedIds,
+} from "./smtp_dialog.ts";
+
+const ACCOUNTS = ["bob@example.test"];
+
+Deno.test("SMTP extensions keep the session in step", async (t) => {
+  const server = await startServer({ users: { "bob@example.test": "pw" } });
+  const port = server.ports.smtp!;
+  try {
+    for (
+      const [name, line] of [
+        ["a bare LF", (size: number) => `BDAT ${size}\n`],
+        ["a line over 512 octets", (size: number) => `BDAT ${size}${" ".repeat(520)}\r\n`],
+      ] as const
+    ) {
+      await t.step(
+        `a BDAT line refused for ${name} has its chunk dropped, not run, and ends the message`,
+        async () => {
+          const client = await openSession(port);
+          try {
+            await expectReply(client, "MAIL FROM:<alice@remote.test>", /^250 /);
+            await expectReply(client, "RCPT TO:<bob@example.test>", /^250 /);
+            const first = "Subject: bdat-line-refused\r\n\r\n";
+            const second = "RSET\r\nMAIL FROM:<evil@remote.test>\r\nNOOP\r\n";
+            const last = "tail\r\n";
+            // One write, as a pipelining client sends it (RFC 3030 4.2).
+            await client.send(
+              `BDAT ${first.length}\r\n${first}` + line(second.length) + second +
+                `BDAT ${last.length} LAST\r\n${last}NOOP\r\n`,
+            );
+            await expectNext(client, /^250 2\.0\.0 /, "the first chunk");
+            await expectNext(client, /^500 5\.5\.2 /, "the refused BDAT line");
+            // Its bytes were data, not commands; the message cannot be whole any more.
+            await expectNext(client, /^503 5\.5\.1 /, "the LAST chunk of a dropped message");
+            await expectNext(client, /^250 2\.0\.0 Ok$/, "NOOP");
+            await expectReply(client, "QUIT", /^221 /);
+          } finally {
+            client.close();
+          }
+          await assertNothingStored(server, {
+            accounts: ACCOUNTS,
+            refusedMarker: "bdat-line-refused",
+          });
+        },
+      );
+    }
+
+    await t.step("a BDAT line whose size cannot be read closes the session", async () => {
+      const client = await openSession(port);
+      try {
+        await expectReply(client, "MAIL FROM:<alice@remote.test>", /^250 /);
+        await expectReply(client, "RCPT TO:<bob@example.test>", /^250 /);
+        await client.send("BDAT 6\0\r\nNOOP\r\n");
+        await expectNext(client, /^501 5\.5\.4 /, "the refused BDAT line");
+        assert.ok(await client.isClosed(), "closed: where the chunk ends is unknown");
+      } finally {
+        client.close();
+      }
+      assert.deepEqual(queuedIds(server), []);
+    });
+  } finally {
+    await server.stop();
+  }
+});
