@@ -1,6 +1,7 @@
 /**
  * SMTP extensions on the wire, the corners the command-set test does not
- * reach: BDAT lines refused before their chunk is read (RFC 3030 2).
+ * reach: BDAT lines refused before their chunk is read (RFC 3030 2), MAIL
+ * parameters in a session greeted with HELO.
  * One server for every case.
  */
 import assert from "node:assert/strict";
@@ -70,6 +71,26 @@ Deno.test("SMTP extensions keep the session in step", async (t) => {
       }
       assert.deepEqual(queuedIds(server), []);
     });
+
+    await t.step(
+      "MAIL parameters after HELO are 555 5.5.4: no extension was negotiated (RFC 5321 4.1.1.2)",
+      async () => {
+        const client = await openSession(port, { helo: null });
+        try {
+          await expectReply(client, "HELO client.test", /^250 /);
+          for (const param of ["SIZE=100", "BODY=8BITMIME", "SMTPUTF8", "AUTH=<>", "body=7bit"]) {
+            await expectReply(client, `MAIL FROM:<alice@remote.test> ${param}`, /^555 5\.5\.4 /);
+          }
+          await expectReply(client, "MAIL FROM:<alice@remote.test>", /^250 2\.1\.0 /);
+          await expectReply(client, "RSET", /^250 /);
+          // EHLO negotiates them.
+          await expectReply(client, "EHLO client.test", /^250 /);
+          await expectReply(client, "MAIL FROM:<alice@remote.test> SIZE=100", /^250 2\.1\.0 /);
+        } finally {
+          client.close();
+        }
+      },
+    );
   } finally {
     await server.stop();
   }
