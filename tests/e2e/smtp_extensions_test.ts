@@ -1,7 +1,7 @@
 /**
  * SMTP extensions on the wire, the corners the command-set test does not
  * reach: BDAT lines refused before their chunk is read (RFC 3030 2), MAIL
- * parameters in a session greeted with HELO.
+ * parameters in a session greeted with HELO, reply text quoting the client.
  * One server for every case.
  */
 import assert from "node:assert/strict";
@@ -91,6 +91,18 @@ Deno.test("SMTP extensions keep the session in step", async (t) => {
         }
       },
     );
+
+    await t.step("a reply quoting the client is printable ASCII (RFC 5321 4.2)", async () => {
+      const client = await openSession(port);
+      try {
+        for (const line of ["BOG\x1b[2JUS", "\u00c9HLO x", "MAIL FROM:<a@remote.test> \x01x=1"]) {
+          const reply = await expectReply(client, line, /^50\d 5\.5\.\d /);
+          assert.match(reply, /^[\t\x20-\x7e]*$/, `reply to ${JSON.stringify(line)}`);
+        }
+      } finally {
+        client.close();
+      }
+    });
   } finally {
     await server.stop();
   }
