@@ -1,7 +1,8 @@
 /**
  * SMTP extensions on the wire, the corners the command-set test does not
  * reach: BDAT lines refused before their chunk is read (RFC 3030 2), MAIL
- * parameters in a session greeted with HELO, reply text quoting the client.
+ * parameters in a session greeted with HELO, reply text quoting the client,
+ * arguments to commands that take none.
  * One server for every case.
  */
 import assert from "node:assert/strict";
@@ -103,6 +104,24 @@ Deno.test("SMTP extensions keep the session in step", async (t) => {
         client.close();
       }
     });
+
+    await t.step(
+      "RSET and QUIT with an argument are 501 5.5.4 and change nothing (RFC 5321 4.1.1)",
+      async () => {
+        const client = await openSession(port);
+        try {
+          await expectReply(client, "MAIL FROM:<alice@remote.test>", /^250 /);
+          await expectReply(client, "RSET now", /^501 5\.5\.4 /);
+          await expectReply(client, "MAIL FROM:<alice@remote.test>", /^503 5\.5\.1 /);
+          await expectReply(client, "QUIT please", /^501 5\.5\.4 /);
+          await expectReply(client, "NOOP with words", /^250 2\.0\.0 /); // NOOP [SP String]
+          await expectReply(client, "RSET ", /^250 2\.0\.0 /); // trailing white space is tolerated
+          await expectReply(client, "QUIT", /^221 2\.0\.0 /);
+        } finally {
+          client.close();
+        }
+      },
+    );
   } finally {
     await server.stop();
   }
