@@ -131,7 +131,12 @@ export class SmtpSession {
     let isChunkUnread = false;
     try {
       if (this.#isOverErrorLimit) throw Refusal.tooManyErrors();
-      if (read.kind === "too-long") throw Refusal.lineTooLong();
+      if (read.kind === "too-long") {
+        // Its chunk follows all the same: the size is read from the line's first bytes.
+        const head = parseCommand(read.head);
+        if (head.verb === "BDAT") [verb, arg, isChunkUnread] = ["BDAT", head.arg, true];
+        throw Refusal.lineTooLong();
+      }
       const command = parseCommand(read.text);
       verb = command.verb;
       arg = command.arg;

@@ -25,6 +25,7 @@ Deno.test("SMTP extensions keep the session in step", async (t) => {
       const [name, line] of [
         ["a bare LF", (size: number) => `BDAT ${size}\n`],
         ["a line over 512 octets", (size: number) => `BDAT ${size}${" ".repeat(520)}\r\n`],
+        ["a line past the read limit", (size: number) => `BDAT ${size}${" ".repeat(13_000)}\r\n`],
       ] as const
     ) {
       await t.step(
