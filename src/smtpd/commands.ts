@@ -36,6 +36,7 @@ function sequenceError(session: SmtpSession): SmtpError {
 }
 
 const ok = () => reply(250, "2.0.0", "Ok");
+// RFC 5321 4.1.1: RSET, DATA and QUIT take no parameters; servers SHOULD refuse them as syntax.
 
 /** Extension keywords advertised after EHLO, in order. */
 export function ehloKeywords(session: SmtpSession): string[] {
@@ -102,7 +103,8 @@ export const COMMANDS = new Map<string, CommandSpec>([
   ["BDAT", { allowedIn: ANY, handle: handleBdat, outOfSequence: sequenceError }],
   ["RSET", {
     allowedIn: ANY,
-    handle: async (s) => {
+    handle: async (s, arg) => {
+      if (arg !== "") throw Refusal.syntax("RSET takes no argument");
       await s.transaction?.discardChunks();
       s.transaction = null;
       return ok();
@@ -112,8 +114,10 @@ export const COMMANDS = new Map<string, CommandSpec>([
   ["NOOP", { allowedIn: ANY, handle: ok, outOfSequence: sequenceError }],
   ["QUIT", {
     allowedIn: ANY,
-    handle: (s) =>
-      reply(221, "2.0.0", `${s.options.hostname} closing connection`, { closeAfter: true }),
+    handle: (s, arg) => {
+      if (arg !== "") throw Refusal.syntax("QUIT takes no argument");
+      return reply(221, "2.0.0", `${s.options.hostname} closing connection`, { closeAfter: true });
+    },
     outOfSequence: sequenceError,
   }],
   ["VRFY", {

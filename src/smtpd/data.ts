@@ -94,6 +94,32 @@ export async function handleBdat(session: SmtpSession, arg: string): Promise<Rep
   return await commitOrRefuse(session, transaction, state.buffer, state.checker);
 }
 
+/**
+ * A BDAT line refused before its handler ran (bare LF, over 512 octets, NUL):
+ * its chunk follows all the same, so its bytes are read and dropped rather
+ * than run as commands; where its size cannot be read, the session closes
+ * after the refusal. The transaction ends either way: a message missing a
+ * chunk must not be accepted by a later BDAT LAST. Returns the reply to send
+ * instead of the refusal when the connection was lost meanwhile.
+ */
+export async function skipRefusedChunk(session: SmtpSession, arg: string): Promise<Reply | null> {
+  await session.transaction?.discardChunks();
+  session.transaction = null;
+  const parsed = parseBdatArgument(arg);
+  if (!parsed) {
+    session.closeAfterReply();
+    return null;
+  }
+  const reader = new ChunkReader({ sizeBytes: parsed.sizeBytes, onBytes: () => {} });
+  const outcome = parsed.sizeBytes === 0
+    ? "done"
+    : await session.connection.readInto({ push: (chunk) => reader.push(chunk) });
+  if (outcome === "done") return null;
+  session.closeAfterReply();
+  if (outcome === "timeout") return session.timeoutRefusal().toReply();
+  return reply(421, "4.4.2", "Connection lost during BDAT", { closeAfter: true });
+}
+
 function newChunkState(session: SmtpSession) {
   return { buffer: session.options.spool.newBuffer(), checker: new LineEndingChecker() };
 }

@@ -17,6 +17,9 @@ export async function handleMail(session: SmtpSession, arg: string): Promise<Rep
   if ("error" in split) throw Refusal.syntax(split.error);
   const params = parseParameters(split.params);
   if ("error" in params) throw Refusal.syntax(params.error);
+  // RFC 5321 4.1.1.2: parameters belong to extensions negotiated by EHLO; HELO offers none.
+  const firstParam = params.keys().next();
+  if (!session.isEsmtp && !firstParam.done) throw Refusal.unsupportedParameter(firstParam.value);
   let is8bit = false;
   let isSmtputf8 = false;
   for (const [name, value] of params) {

@@ -12,6 +12,7 @@ import type { Connection, LineRead } from "../net/mod.ts";
 import { formatReply, Refusal, type Reply, SmtpError } from "../smtp/mod.ts";
 import { parseCommand } from "../smtp/mod.ts";
 import { COMMANDS, type SessionStage } from "./commands.ts";
+import { skipRefusedChunk } from "./data.ts";
 import type { SmtpServerOptions } from "./options.ts";
 import type { Transaction } from "./transaction.ts";
 
@@ -125,12 +126,21 @@ export class SmtpSession {
   ) {
     let reply: Reply;
     let verb = "";
+    let arg = "";
+    /** A BDAT line refused before its handler reads the chunk that follows it. */
+    let isChunkUnread = false;
     try {
       if (this.#isOverErrorLimit) throw Refusal.tooManyErrors();
-      if (read.kind === "too-long") throw Refusal.lineTooLong();
+      if (read.kind === "too-long") {
+        // Its chunk follows all the same: the size is read from the line's first bytes.
+        const head = parseCommand(read.head);
+        if (head.verb === "BDAT") [verb, arg, isChunkUnread] = ["BDAT", head.arg, true];
+        throw Refusal.lineTooLong();
+      }
       const command = parseCommand(read.text);
       verb = command.verb;
-      const arg = command.arg;
+      arg = command.arg;
+      isChunkUnread = verb === "BDAT";
       if (read.octets + 2 > maxLineOctets(verb)) throw Refusal.lineTooLong();
       if (read.hasBareLf || read.text.includes("\r")) throw Refusal.bareLineFeed();
       if (read.text.includes("\0")) throw Refusal.syntax("NUL in command");
@@ -141,10 +151,12 @@ export class SmtpSession {
       if (!handler) throw Refusal.unknownCommand(verb);
       if (!handler.allowedIn.includes(this.stage)) throw handler.outOfSequence(this);
       if (verb === "RCPT") this.#rcptCommands++;
+      isChunkUnread = false;
       reply = await handler.handle(this, arg);
     } catch (error) {
       this.#afterReply = null;
-      reply = this.#refusalReply(error, verb);
+      const lost = isChunkUnread ? await skipRefusedChunk(this, arg) : null;
+      reply = lost ?? this.#refusalReply(error, verb);
     }
     this.#send(reply);
     const task = this.#afterReply;

@@ -33,6 +33,11 @@ const cases: { name: string; value: ReturnType<typeof reply>; wire: string }[] =
     wire: "501 5.5.4 a b c d\r\n",
   },
   {
+    name: "shows control characters and non-ASCII quoted from a client as ? (RFC 5321 4.2)",
+    value: reply(500, "5.5.2", 'Command not recognized: "B\x1b[2JO\x7fG\u00c9\ud83d\u0085"\ttab'),
+    wire: '500 5.5.2 Command not recognized: "B?[2JO?G???"\ttab\r\n',
+  },
+  {
     name: "renders an empty reply as one line",
     value: { code: 354, lines: [] },
     wire: "354\r\n",
