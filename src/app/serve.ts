@@ -105,6 +105,7 @@ async function startHoldingSpool(
     smarthostCredentials: await readSmarthostCredentials(config, log),
     isSmarthostInsecureAuthAllowed: config.smarthostInsecureAuth,
     timeouts: clientTimeouts(config.remoteSmtpTimeoutMs),
+    hopRestMs: config.retryMinMs,
     dnsServer: config.dnsServer,
     mxPort: config.remoteSmtpPort,
     log: log.with({ component: "smtp-client" }),

@@ -163,7 +163,9 @@ export class DeliveryRunner {
    */
   async #takeWakeRequests(): Promise<void> {
     const requested = await takeWakeRequests(this.#options.spoolDir);
-    const qids = requested.includes(WAKE_ALL) ? await this.#options.spool.list() : requested;
+    const isAll = requested.includes(WAKE_ALL);
+    if (isAll) this.#options.remote.wake?.();
+    const qids = isAll ? await this.#options.spool.list() : requested;
     for (const qid of qids) {
       if (this.#busy.has(qid)) continue; // being attempted right now
       this.#retryNow.add(qid);
