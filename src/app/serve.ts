@@ -10,6 +10,7 @@ import {
   DeliveryRunner,
   immediateLocalDelivery,
   LocalCourier,
+  longestRetryDelayMs,
   RemoteCourier,
   retryDelayMs,
 } from "../delivery/mod.ts";
@@ -105,6 +106,7 @@ async function startHoldingSpool(
     smarthostCredentials: await readSmarthostCredentials(config, log),
     isSmarthostInsecureAuthAllowed: config.smarthostInsecureAuth,
     timeouts: clientTimeouts(config.remoteSmtpTimeoutMs),
+    hopRestMs: config.retryMinMs,
     dnsServer: config.dnsServer,
     mxPort: config.remoteSmtpPort,
     log: log.with({ component: "smtp-client" }),
@@ -122,6 +124,7 @@ async function startHoldingSpool(
         retryIntervalMs: config.retryIntervalMs,
         retryMinMs: config.retryMinMs,
       }),
+    longestRetryDelayMs: longestRetryDelayMs({ retryIntervalMs: config.retryIntervalMs }),
     hostname: config.hostname,
     policy: { queueLifetimeMs: config.queueLifetimeMs, delayWarningMs: config.delayWarningMs },
     resolveNoticeRecipients: (address) => resolveLocalRecipients(directory, [address]),

@@ -12,3 +12,8 @@ export function retryDelayMs(
   const jitter = 0.9 + 0.2 * (options.random ?? Math.random)();
   return Math.round(base * jitter);
 }
+
+/** The longest delay `retryDelayMs` gives with these options: the steady interval plus its jitter. */
+export function longestRetryDelayMs(options: { retryIntervalMs: number }): number {
+  return Math.round(options.retryIntervalMs * 1.1);
+}

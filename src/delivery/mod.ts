@@ -6,7 +6,7 @@ export { sameOutcome } from "./outcome.ts";
 export type { Courier, DeliveryOutcome } from "./outcome.ts";
 export { initialState, QueueStateStore } from "./queue_state.ts";
 export type { QueueState, RecipientState } from "./queue_state.ts";
-export { retryDelayMs } from "./backoff.ts";
+export { longestRetryDelayMs, retryDelayMs } from "./backoff.ts";
 export { immediateLocalDelivery } from "./immediate.ts";
 export { RemoteCourier } from "./remote_courier.ts";
 export type { RemoteCourierOptions } from "./remote_courier.ts";

@@ -18,6 +18,8 @@ export interface Courier {
     message: import("../spool/mod.ts").QueuedMessage,
     rcpts: readonly string[],
   ): Promise<Map<string, DeliveryOutcome>>;
+  /** Forgets what makes it hold back (hops resting after a failure): `queue retry --all`. */
+  wake?(): void;
 }
 
 /** The same outcome for every recipient. */

@@ -26,6 +26,7 @@ import {
   planHop,
   type Target,
 } from "./next_hop.ts";
+import { HopRests } from "./hop_rests.ts";
 import { type Courier, type DeliveryOutcome, sameOutcome } from "./outcome.ts";
 
 const MAX_RCPTS_PER_TRANSACTION = 100;
@@ -43,12 +44,18 @@ export interface RemoteCourierOptions extends NextHopOptions {
   log: Logger;
   pool?: ClientPool;
   timeouts?: Partial<ClientTimeouts>;
+  /**
+   * How long a hop that would not take a session rests before the next
+   * connection to it (see HopRests); `--retry-min`, default 1 minute.
+   */
+  hopRestMs?: number;
 }
 
 /** The SMTP side of delivery. */
 export class RemoteCourier implements Courier {
   readonly #options: RemoteCourierOptions;
   readonly #resolver: NextHopResolver;
+  readonly #rests: HopRests;
   readonly pool: ClientPool;
 
   constructor(options: RemoteCourierOptions) {
@@ -56,6 +63,12 @@ export class RemoteCourier implements Courier {
     // This host goes by its EHLO name (--hostname) unless told more (RFC 5321 5.1 loops).
     this.#resolver = new NextHopResolver({ localNames: [options.ehloName], ...options });
     this.pool = options.pool ?? new ClientPool();
+    this.#rests = new HopRests(options.hopRestMs ?? 60_000);
+  }
+
+  /** Ends every hop's rest: `queue retry --all` asks for every message to be tried now. */
+  wake(): void {
+    this.#rests.clearAll();
   }
 
   async deliver(
@@ -182,6 +195,9 @@ export class RemoteCourier implements Courier {
   async #open(plan: HopPlan, targets: Target[], qid: string): Promise<SmtpClient> {
     const isSmarthost = plan.kind === "smarthost";
     const options = this.#options;
+    // Failed moments ago (RFC 5321 4.5.4.1): deferred with that failure, no connection.
+    const resting = this.#rests.check(plan.key, Date.now());
+    if (resting) throw resting;
     let lastError: unknown = new SmtpClientError("connect", "No address to connect to", {
       status: "4.4.1",
     });
@@ -226,6 +242,7 @@ export class RemoteCourier implements Courier {
           remote: `${target.name}[${target.address}]:${target.port}`,
           tls: client.tls?.protocol ?? "none",
         });
+        this.#rests.clear(plan.key);
         return client;
       } catch (error) {
         // Report the most telling failure: one past the TCP connect beats a refused connect.
@@ -244,10 +261,13 @@ export class RemoteCourier implements Courier {
     // One MX refusing for good (a 554 greeting) is not the domain's last word while another
     // only failed for now: the mail waits for that one (RFC 5321 5.1 asks to try them all).
     if (isAnyTransient && lastError instanceof SmtpClientError && lastError.isPermanent) {
-      throw new SmtpClientError(lastError.kind, lastError.message, {
+      lastError = new SmtpClientError(lastError.kind, lastError.message, {
         status: `4${lastError.status.slice(1)}`,
         reply: lastError.reply,
       });
+    }
+    if (lastError instanceof SmtpClientError && !lastError.isPermanent) {
+      this.#rests.note(plan.key, lastError, Date.now());
     }
     throw lastError;
   }

@@ -41,6 +41,13 @@ export interface RunnerOptions {
   concurrency?: number;
   /** Delay before the next attempt after `attempts` transient failures. */
   retryDelayMs: (attempts: number) => number;
+  /**
+   * The longest delay `retryDelayMs` gives (jitter included). A next attempt
+   * further away than that was set by a clock that was ahead and has been set
+   * right since: the message is due now, or it would wait for the wrong
+   * clock's day, past its queue lifetime. Unbounded when not given.
+   */
+  longestRetryDelayMs?: number;
   /** Our name, for DSNs (Reporting-MTA). */
   hostname: string;
   /** Queue lifetime and delay warning (`--queue-lifetime`, `--delay-warning`). */
@@ -163,7 +170,9 @@ export class DeliveryRunner {
    */
   async #takeWakeRequests(): Promise<void> {
     const requested = await takeWakeRequests(this.#options.spoolDir);
-    const qids = requested.includes(WAKE_ALL) ? await this.#options.spool.list() : requested;
+    const isAll = requested.includes(WAKE_ALL);
+    if (isAll) this.#options.remote.wake?.();
+    const qids = isAll ? await this.#options.spool.list() : requested;
     for (const qid of qids) {
       if (this.#busy.has(qid)) continue; // being attempted right now
       this.#retryNow.add(qid);
@@ -274,9 +283,11 @@ export class DeliveryRunner {
         log: this.#options.log,
       });
     }
-    // Not due yet: the small state file says so, and the message need not be read.
+    // Not due yet: the small state file says so, and the message need not be read. Due
+    // further away than any backoff: set by a clock that was ahead, so due now.
     const dueAtMs = this.#states.dueAtMs(qid);
-    if (dueAtMs > Date.now() && !isRetryNow) {
+    const waitMs = dueAtMs - Date.now();
+    if (waitMs > 0 && waitMs <= (this.#options.longestRetryDelayMs ?? Infinity) && !isRetryNow) {
       this.#schedule(qid, dueAtMs);
       return;
     }

@@ -1,0 +1,69 @@
+/**
+ * A next attempt further away than any backoff was set by a clock that was
+ * ahead (set right since, by hand or NTP): the message is due within the
+ * longest backoff, not when the wrong clock said. Otherwise it waits for that
+ * day, past its queue lifetime, and its sender is never told.
+ */
+import assert from "node:assert/strict";
+import {
+  type Courier,
+  type DeliveryOutcome,
+  initialState,
+  longestRetryDelayMs,
+  QueueStateStore,
+  retryDelayMs,
+} from "../../src/delivery/mod.ts";
+import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
+import { waitUntil } from "../e2e/harness.ts";
+import { quiet, testRunner } from "./runner_fixture.ts";
+
+const encoder = new TextEncoder();
+const YEAR_MS = 365 * 86_400_000;
+
+class RecordingCourier implements Courier {
+  attempted: string[] = [];
+  deliver(message: QueuedMessage, rcpts: readonly string[]): Promise<Map<string, DeliveryOutcome>> {
+    this.attempted.push(message.envelope.qid);
+    return Promise.resolve(new Map(rcpts.map((rcpt) => [rcpt, { kind: "delivered" }])));
+  }
+}
+
+Deno.test("a message whose next attempt a clock a year ahead set is attempted within the longest backoff", async () => {
+  const spoolDir = await Deno.makeTempDir({ prefix: "pb-clock-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const states = new QueueStateStore({ spoolDir });
+  await states.open();
+  const qid = await spool.accept({
+    envelope: { from: "a@example.test", rcpts: ["b@far.test"], source: "smtp" },
+    message: encoder.encode("Subject: late\r\n\r\nbody\r\n"),
+  });
+  const state = initialState(["b@far.test"]);
+  state.rcpts["b@far.test"]!.attempts = 3;
+  state.nextAttemptMs = Date.now() + YEAR_MS;
+  await states.save(qid, state);
+  const courier = new RecordingCourier();
+  const runner = testRunner(spool, courier, {
+    spoolDir,
+    retryDelayMs: () => 100,
+    longestRetryDelayMs: 200,
+  });
+  try {
+    await runner.start();
+    await waitUntil(() => courier.attempted.length === 1, 5_000, "the attempt");
+    assert.deepEqual(courier.attempted, [qid]);
+  } finally {
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("the longest retry delay bounds every delay the backoff gives", () => {
+  for (const retryIntervalMs of [1_000, 1_800_000]) {
+    for (const random of [() => 0, () => 0.5, () => 0.999999]) {
+      for (const attempts of [1, 5, 40]) {
+        const delayMs = retryDelayMs(attempts, { retryIntervalMs, retryMinMs: 60_000, random });
+        assert.ok(delayMs <= longestRetryDelayMs({ retryIntervalMs }), `${delayMs}`);
+      }
+    }
+  }
+});
