@@ -55,10 +55,11 @@ export interface RunnerOptions {
   /** Full queue rescan period (default 10 s). */
   scanIntervalMs?: number;
   /**
-   * Messages in flight per remote domain (default 8, half the runner's
-   * slots; the connection pool still opens at most 3 connections per hop).
-   * A message whose domain is at the limit waits aside without a runner
-   * slot, so a slow or dead destination cannot starve the others.
+   * Messages in flight per remote domain (default 4: the pool's 3
+   * connections per hop and one message read and ready for the first that
+   * frees). A message whose domain is at the limit waits aside without a
+   * runner slot, so it takes four slow or dead destinations at once to fill
+   * the runner's 16 slots (at 8, two did).
    */
   perDomainConcurrency?: number;
   /** Bytes of big messages attempts may hold at once (see MemoryBudget); 32 MiB. */
@@ -99,7 +100,7 @@ export class DeliveryRunner {
 
   constructor(options: RunnerOptions) {
     this.#options = options;
-    this.#turns = new DomainTurns(options.perDomainConcurrency ?? 8);
+    this.#turns = new DomainTurns(options.perDomainConcurrency ?? 4);
     this.#memory = new MemoryBudget(options.maxInFlightMessageBytes ?? 32 * 1024 * 1024, () => {
       const waiting = [...this.#waitingForMemory];
       this.#waitingForMemory.clear();
