@@ -10,6 +10,7 @@ import { InputBuffer } from "./input_buffer.ts";
 import { endWithLinger } from "./linger.ts";
 import { OverlongLine } from "./overlong_line.ts";
 import type { TlsInfo, TlsTransport } from "./tls_transport.ts";
+import type { TlsFailure } from "./tls_upgrade.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
 
 export type { ByteConsumer, LineRead } from "./input.ts";
@@ -45,6 +46,7 @@ export class Connection {
   #pendingBytes = 0;
   #isPaused = false;
   #tlsInfo: TlsInfo | null = null;
+  #tlsFailure: string | null = null;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly #idle: IdleTimer;
@@ -287,6 +289,11 @@ export class Connection {
     return this.#tlsInfo;
   }
 
+  /** Why the TLS handshake failed (e.g. "self-signed certificate"), once it has; else null. */
+  get tlsFailure(): string | null {
+    return this.#tlsFailure;
+  }
+
   /**
    * Upgrades to TLS as the server (STARTTLS/STLS, or implicit TLS at once).
    * Any plaintext the client sent ahead of the handshake is discarded
@@ -297,7 +304,9 @@ export class Connection {
     raw.pause();
     this.#input.clear();
     // A peer that reads nothing more would keep the go-ahead from ever leaving.
-    if (!await this.#drainWithin(this.#handshakeDeadlineMs())) return this.#useTls(null);
+    if (!await this.#drainWithin(this.#handshakeDeadlineMs())) {
+      return this.#useTls({ reason: "the client did not read the go-ahead" });
+    }
     const { upgradeAsServer } = await import("./tls_upgrade.ts");
     return this.#useTls(await upgradeAsServer(raw, context, this.#handshakeDeadlineMs()));
   }
@@ -333,8 +342,9 @@ export class Connection {
     return Math.min(this.#idle.timeoutMs, MAX_TIMER_MS);
   }
 
-  #useTls(secure: TlsTransport | null): boolean {
-    if (secure === null) {
+  #useTls(secure: TlsTransport | TlsFailure): boolean {
+    if ("reason" in secure) {
+      this.#tlsFailure = secure.reason;
       this.#isEof = true;
       return false;
     }

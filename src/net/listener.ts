@@ -91,6 +91,7 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
         options.log.debug("tls.handshake_failed", {
           proto: options.name,
           ip: connection.remoteAddress,
+          error: connection.tlsFailure ?? "unknown",
         });
       })
       .catch((error: unknown) => {

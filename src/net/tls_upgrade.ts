@@ -8,23 +8,31 @@ import { TlsTransport } from "./tls_transport.ts";
 import type { Transport } from "./transport.ts";
 import { TransportDuplex } from "./transport_duplex.ts";
 
-/** The handshake as the server; null if it fails or takes longer than `deadlineMs`. */
+/** Why a handshake failed, for logs and the delivery reason ("self-signed certificate"). */
+export interface TlsFailure {
+  reason: string;
+}
+
+/** The handshake as the server; a `TlsFailure` if it fails or takes longer than `deadlineMs`. */
 export function upgradeAsServer(
   raw: Transport,
   context: tls.SecureContext,
   deadlineMs: number,
-): Promise<TlsTransport | null> {
+): Promise<TlsTransport | TlsFailure> {
   const duplex = new TransportDuplex(raw);
   const secure = new tls.TLSSocket(duplex, { isServer: true, secureContext: context });
   return handshake(secure, "secure", duplex, deadlineMs);
 }
 
-/** The handshake as the client; null if it fails or takes longer than `deadlineMs`. */
+/**
+ * The handshake as the client; a `TlsFailure` if it fails (a certificate that
+ * does not verify, too) or takes longer than `deadlineMs`.
+ */
 export function upgradeAsClient(
   raw: Transport,
   options: tls.ConnectionOptions,
   deadlineMs: number,
-): Promise<TlsTransport | null> {
+): Promise<TlsTransport | TlsFailure> {
   const duplex = new TransportDuplex(raw);
   const secure = tls.connect({ ...options, socket: duplex });
   return handshake(secure, "secureConnect", duplex, deadlineMs);
@@ -35,22 +43,23 @@ async function handshake(
   readyEvent: string,
   duplex: TransportDuplex,
   deadlineMs: number,
-): Promise<TlsTransport | null> {
+): Promise<TlsTransport | TlsFailure> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const isUp = await new Promise<boolean>((resolve) => {
-    secure.once(readyEvent, () => resolve(true));
-    secure.once("error", () => resolve(false));
-    secure.once("close", () => resolve(false));
+  // null: up. The first answer wins (a "close" follows every "error").
+  const failure = await new Promise<string | null>((resolve) => {
+    secure.once(readyEvent, () => resolve(null));
+    secure.once("error", (error: Error) => resolve(error.message));
+    secure.once("close", () => resolve("the connection was closed"));
     // The peer half-closed before finishing: it can send nothing more, so the
     // handshake cannot complete. ("end" follows whatever came before the FIN,
     // so a handshake finished just before it is already "up".)
-    secure.once("end", () => resolve(false));
+    secure.once("end", () => resolve("the peer ended the connection"));
     // A peer that never completes the handshake must not hold the slot forever.
-    timer = setTimeout(() => resolve(false), deadlineMs);
+    timer = setTimeout(() => resolve(`not done within ${deadlineMs} ms`), deadlineMs);
   });
   clearTimeout(timer);
-  if (isUp) return new TlsTransport(secure, duplex);
+  if (failure === null) return new TlsTransport(secure, duplex);
   secure.on("error", () => {});
   secure.destroy();
-  return null;
+  return { reason: failure };
 }

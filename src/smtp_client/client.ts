@@ -116,7 +116,10 @@ export class SmtpClient {
         }
         expectCode(reply, timing);
         if (!await this.connection.startClientTls(tlsOptions)) {
-          throw new SmtpClientError("tls", "STARTTLS: the TLS handshake failed", {
+          // Say why (a certificate that does not verify, and how): the operator must know
+          // whether to fix the CA, the name, or the peer.
+          const why = this.connection.tlsFailure === null ? "" : `: ${this.connection.tlsFailure}`;
+          throw new SmtpClientError("tls", `STARTTLS: the TLS handshake failed${why}`, {
             status: "4.7.5",
           });
         }

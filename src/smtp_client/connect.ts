@@ -31,7 +31,8 @@ export async function connectTo(options: ConnectOptions): Promise<Connection> {
   const connection = new Connection(new TcpTransport(conn), { idleTimeoutMs: options.timeoutMs });
   if (options.tls && !await startTls(connection, options.tls)) {
     connection.destroy();
-    throw new SmtpClientError("tls", `Cannot connect to ${where}: TLS handshake failed`, {
+    const why = connection.tlsFailure === null ? "" : `: ${connection.tlsFailure}`;
+    throw new SmtpClientError("tls", `Cannot connect to ${where}: TLS handshake failed${why}`, {
       status: "4.7.5",
     });
   }

@@ -116,6 +116,9 @@ Deno.test({
       await sendOne(server);
       const line = await server.waitForLog(/event=msg\.deferred /);
       assert.match(line, /status=4\.7\.5/);
+      // Why, so the operator knows what to fix (the CA, or --smarthost-tls-verify).
+      assert.match(line, /reason="STARTTLS: the TLS handshake failed: [^"]*certificate/);
+      assert.match(server.log(), /event=smtp\.connect_failed .*error="[^"]*certificate/);
       assert.equal(sink.transactions.length, 0);
       assert.ok(!sink.commands.flat().some((c) => c.startsWith("MAIL")));
     } finally {
@@ -205,6 +208,7 @@ Deno.test({
       await sendOne(server);
       const line = await server.waitForLog(/event=msg\.(deferred|delivered) /);
       assert.match(line, /event=msg\.deferred .*status=4\.7\.5/);
+      assert.match(line, /reason="STARTTLS: the TLS handshake failed: [^"]*does not match/);
       assert.equal(sink.transactions.length, 0);
       assert.ok(!sink.commands.flat().some((c) => c.startsWith("MAIL")));
     } finally {
