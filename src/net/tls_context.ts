@@ -48,7 +48,33 @@ async function readPem(path: string, what: string): Promise<string> {
   if (!text.includes("-----BEGIN ")) {
     throw new TlsConfigError(`Cannot use TLS ${what} "${path}": not a PEM file`);
   }
+  const unclosed = findUnclosedBlock(text);
+  if (unclosed !== null) {
+    throw new TlsConfigError(
+      `Cannot use TLS ${what} "${path}": a PEM block has no END line (${unclosed}): the file is cut short, or was read while being written`,
+    );
+  }
   return text;
+}
+
+/**
+ * The first BEGIN without its END before the next BEGIN, as "certificate 2";
+ * null when every block is whole. Skipping such a block would serve a chain
+ * without its intermediate (a reload during `cat leaf int > cert.pem`), which
+ * OpenSSL-based servers refuse too.
+ */
+function findUnclosedBlock(text: string): string | null {
+  const begins = [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----/g)];
+  const counts = new Map<string, number>();
+  for (const [i, begin] of begins.entries()) {
+    const label = begin[1] ?? "";
+    const count = (counts.get(label) ?? 0) + 1;
+    counts.set(label, count);
+    const end = text.indexOf(`-----END ${label}-----`, begin.index + begin[0].length);
+    const next = begins[i + 1]?.index ?? text.length;
+    if (end === -1 || end > next) return `${label.toLowerCase()} ${count}`;
+  }
+  return null;
 }
 
 /** The PEM blocks of `text` in order, each with its label ("CERTIFICATE", "EC PRIVATE KEY"). */

@@ -109,6 +109,19 @@ Deno.test({
           /^Cannot use TLS certificate ".*ca-first\.pem": the certificate of the key ".*test-leaf\.key" must come first, before its chain \(it is certificate 2 of 2\)$/,
       },
       {
+        name: "a chain whose last certificate is cut short (read while being written)",
+        cert: `${dir}/cut-chain.pem`,
+        key: good.keyFile,
+        error:
+          /^Cannot use TLS certificate ".*cut-chain\.pem": a PEM block has no END line \(certificate 2\): /,
+      },
+      {
+        name: "a key cut short",
+        cert: good.certFile,
+        key: `${dir}/cut.key`,
+        error: /^Cannot use TLS key ".*cut\.key": a PEM block has no END line \(private key 1\): /,
+      },
+      {
         name: "a key file that holds only a certificate",
         cert: good.certFile,
         key: good.certFile,
@@ -138,6 +151,14 @@ Deno.test({
       `${dir}/ca-first.pem`,
       Deno.readTextFileSync(good.caFile) + Deno.readTextFileSync(good.certFile),
     );
+    // What a reload reads while `cat leaf.pem intermediate.pem > cert.pem` is half done.
+    const caPem = Deno.readTextFileSync(good.caFile);
+    await Deno.writeTextFile(
+      `${dir}/cut-chain.pem`,
+      Deno.readTextFileSync(good.certFile) + caPem.slice(0, caPem.length / 2),
+    );
+    const keyPem = Deno.readTextFileSync(good.keyFile);
+    await Deno.writeTextFile(`${dir}/cut.key`, keyPem.slice(0, keyPem.length - 30));
     for (const { name, cert, key, error } of cases) {
       await assert.rejects(
         TlsContextProvider.fromConfig(configWith(cert, key), captureLog().log),
