@@ -1,6 +1,7 @@
 /** The outbound courier's settings that need more than a Config field: credentials and timeouts. */
 import { type Config, ConfigError } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
+import { normaliseIp } from "../net/mod.ts";
 import { type ClientTimeouts, RFC_TIMEOUTS } from "../smtp_client/mod.ts";
 
 /** The smarthost login from `--smarthost-user` and the first line of `--smarthost-password-file`. */
@@ -83,9 +84,4 @@ function isLocalAddress(address: string): boolean {
 
 function isLoopback(address: string): boolean {
   return address === "::1" || /^127\./.test(address);
-}
-
-/** Lower case, without brackets or an IPv4-mapped IPv6 prefix. */
-function normaliseIp(address: string): string {
-  return address.toLowerCase().replace(/^\[|\]$/g, "").replace(/^::ffff:(?=\d+\.)/, "");
 }

@@ -8,6 +8,7 @@ import { IdleTimer, MAX_TIMER_MS } from "./idle_timer.ts";
 import { type ByteConsumer, isInvalidUtf8, type LineRead } from "./input.ts";
 import { InputBuffer } from "./input_buffer.ts";
 import { endWithLinger } from "./linger.ts";
+import { normaliseIp } from "./ip_text.ts";
 import { OverlongLine } from "./overlong_line.ts";
 import type { TlsInfo, TlsTransport } from "./tls_transport.ts";
 import type { TlsFailure } from "./tls_upgrade.ts";
@@ -393,9 +394,4 @@ export class Connection {
     this.#idle.stop();
     this.#transport.destroy();
   }
-}
-
-/** "::ffff:127.0.0.1" -> "127.0.0.1". */
-export function normaliseIp(ip: string): string {
-  return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
 }

@@ -1,10 +1,6 @@
 /** Sockets: listeners with limits, a buffered CRLF line reader, TLS upgrade. */
-export {
-  Connection,
-  LARGE_WRITE_SLICE_BYTES,
-  normaliseIp,
-  OUTPUT_HIGH_WATER_BYTES,
-} from "./connection.ts";
+export { Connection, LARGE_WRITE_SLICE_BYTES, OUTPUT_HIGH_WATER_BYTES } from "./connection.ts";
+export { normaliseIp } from "./ip_text.ts";
 export type { ByteConsumer, LineRead } from "./connection.ts";
 export { MAX_TIMER_MS } from "./idle_timer.ts";
 export { startListener } from "./listener.ts";
