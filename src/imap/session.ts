@@ -152,6 +152,11 @@ export class ImapSession {
           isAuthenticated: this.user !== null,
         });
         if (read.kind === "eof") break;
+        // A client that reset the connection hears no more answers: what it had
+        // pipelined is not run, so nothing (an APPEND, an EXPUNGE) takes effect
+        // after it has gone, behind the back of its next session (mbsync killed
+        // mid-upload then appends again what it never saw answered).
+        if (this.connection.isClosed) break;
         if (read.kind === "timeout") {
           const text = this.#goneText ??
             (this.connection.isShuttingDown

@@ -367,6 +367,14 @@ export class Connection {
     this.#notify();
   }
 
+  /**
+   * True once the connection is gone for good (the peer reset it, an error, or
+   * we closed it), not merely half-closed: no reply can reach the peer any more.
+   */
+  get isClosed(): boolean {
+    return this.#transport.isDestroyed;
+  }
+
   /** True once `shutdown` was called (the "timeout" is the server stopping). */
   get isShuttingDown(): boolean {
     return this.#isShuttingDown;
