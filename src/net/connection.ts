@@ -10,26 +10,18 @@ import { InputBuffer } from "./input_buffer.ts";
 import { endWithLinger } from "./linger.ts";
 import { normaliseIp } from "./ip_text.ts";
 import { OverlongLine } from "./overlong_line.ts";
+import {
+  HIGH_WATER_BYTES,
+  LARGE_WRITE_SLICE_BYTES,
+  OUTPUT_HIGH_WATER_BYTES,
+  PENDING_FLUSH_BYTES,
+} from "./buffer_limits.ts";
 import type { TlsInfo, TlsTransport } from "./tls_transport.ts";
 import type { TlsFailure } from "./tls_upgrade.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
 
 export type { ByteConsumer, LineRead } from "./input.ts";
 
-const HIGH_WATER_BYTES = 1024 * 1024;
-/**
- * Replies not yet taken by the peer, above which we stop reading its
- * commands: a client that pipelines without reading cannot make us queue
- * answers without bound.
- */
-export const OUTPUT_HIGH_WATER_BYTES = 256 * 1024;
-/** Queued replies are flushed early once they pass this size. */
-const PENDING_FLUSH_BYTES = 64 * 1024;
-/**
- * `writeLarge` hands a big reply (a message body) to the socket in pieces of
- * this size, so it never holds more than the high-water mark plus one piece.
- */
-export const LARGE_WRITE_SLICE_BYTES = PENDING_FLUSH_BYTES;
 const LF = 10;
 const CR = 13;
 const decoder = new TextDecoder();

@@ -1,5 +1,6 @@
 /** Sockets: listeners with limits, a buffered CRLF line reader, TLS upgrade. */
-export { Connection, LARGE_WRITE_SLICE_BYTES, OUTPUT_HIGH_WATER_BYTES } from "./connection.ts";
+export { Connection } from "./connection.ts";
+export { LARGE_WRITE_SLICE_BYTES, OUTPUT_HIGH_WATER_BYTES } from "./buffer_limits.ts";
 export { normaliseIp } from "./ip_text.ts";
 export type { ByteConsumer, LineRead } from "./connection.ts";
 export { MAX_TIMER_MS } from "./idle_timer.ts";

@@ -20,6 +20,7 @@ export const Refusal = {
     new SmtpError(421, "4.7.0", "Too many errors, closing connection", { closeAfter: true }),
   idleTimeout: () =>
     new SmtpError(421, "4.4.2", "Idle timeout, closing connection", { closeAfter: true }),
+  connectionLost: () => new SmtpError(421, "4.4.2", "Connection lost", { closeAfter: true }),
   tooManyConnections: () =>
     new SmtpError(421, "4.7.0", "Too many connections, try again later", { closeAfter: true }),
   shuttingDown: () =>

@@ -165,6 +165,13 @@ async function commitOrRefuse(
     session.log.info("smtp.data_refused", { code: 554, reason: "mail-loop", received });
     throw Refusal.mailLoop();
   }
+  if (session.connection.isClosed) {
+    // Reset before its 250 could reach the client, which will send the message again:
+    // keeping this copy as well would deliver it twice.
+    await buffer.discard();
+    session.log.info("smtp.data_refused", { reason: "connection-reset" });
+    throw Refusal.connectionLost();
+  }
   const { options, connection } = session;
   let qid: string;
   try {
