@@ -16,7 +16,7 @@ import {
 } from "../delivery/mod.ts";
 import { Metrics } from "../http/mod.ts";
 import { startImapServer } from "../imap/mod.ts";
-import { Logger } from "../log/mod.ts";
+import { drainStderrLog, Logger } from "../log/mod.ts";
 import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
 import { type Listener, loadTlsSettings } from "../net/mod.ts";
 import { PickupWatcher, resolveLocalRecipients } from "../pickup/mod.ts";
@@ -339,6 +339,12 @@ export async function runServe(
     return 2;
   }
   let stopping = false;
+  // A forced stop exits 1 once its line is written, even if the stop ends meanwhile.
+  let isForced = false;
+  const exitForced = () => {
+    isForced = true;
+    void drainStderrLog().then(() => Deno.exit(1));
+  };
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.addSignalListener(signal, () => {
@@ -346,7 +352,8 @@ export async function runServe(
         // accepted message is already on disk, and an unfinished delivery is retried later.
         if (stopping) {
           log.error("server.stop_forced", { signal });
-          Deno.exit(1);
+          exitForced();
+          return;
         }
         stopping = true;
         resolve();
@@ -358,11 +365,11 @@ export async function runServe(
   // whoever stopped the server (an init system, an operator) is told so by the status.
   const forced = setTimeout(() => {
     log.error("server.stop_forced", { graceMs: STOP_GRACE_MS });
-    Deno.exit(1);
+    exitForced();
   }, STOP_GRACE_MS);
   await server.stop();
   clearTimeout(forced);
-  return 0;
+  return isForced ? 1 : 0;
 }
 
 /** How long a stop may take (sessions saying goodbye, deliveries ending) before it is forced. */

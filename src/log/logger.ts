@@ -48,8 +48,11 @@ export type LogSink = (line: string, level: LogLevel) => void;
 /** Sees every event whatever the level (metrics count events this way). */
 export type LogTap = (event: string, fields: LogFields) => void;
 
-function writeStderr(line: string, level: LogLevel): void {
-  writeStderrLine(line, level === "error");
+/** The stderr sink for `format`: errors are urgent, and a gap the reader caused is told in `format`. */
+function stderrSink(format: LogFormat): LogSink {
+  const droppedNote = (count: number) =>
+    formatLine(format, { ts: timestamp(), level: "warn", event: "log.dropped", lines: count });
+  return (line, level) => writeStderrLine(line, { isUrgent: level === "error", droppedNote });
 }
 
 /** A logger carrying fixed fields (such as `cid`) into every line it writes. */
@@ -71,7 +74,7 @@ export class Logger {
   ) {
     this.#rank = LEVEL_RANK[options.level ?? "info"];
     this.#format = options.format ?? "text";
-    this.#sink = options.sink ?? writeStderr;
+    this.#sink = options.sink ?? stderrSink(this.#format);
     this.#fixed = options.fields ?? {};
     this.#tap = options.tap;
   }
@@ -123,11 +126,12 @@ export class Logger {
     for (const key in all) {
       if (isSecretField(key)) all[key] = "[redacted]";
     }
-    this.#sink(
-      this.#format === "json" ? escapeUnicodeBreaks(JSON.stringify(all)) : formatLogfmt(all),
-      level,
-    );
+    this.#sink(formatLine(this.#format, all), level);
   }
+}
+
+function formatLine(format: LogFormat, fields: LogFields): string {
+  return format === "json" ? escapeUnicodeBreaks(JSON.stringify(fields)) : formatLogfmt(fields);
 }
 
 /**

@@ -122,3 +122,50 @@ Deno.test("stderr sink: a quiet process's lines come out soon, without an exit o
   assert.deepEqual(events(text), ["one", "two"]);
   assert.ok(waitedMs < 15_000, `the lines took ${waitedMs.toFixed(0)} ms`);
 });
+
+Deno.test("stderr sink: a reader that stops reading stops no logger; the gap is counted, the lines kept stay whole", async () => {
+  const total = 20_000; // ~2.4 MB of log: past the pipe and past what the sink holds
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { Logger } from ${JSON.stringify(loggerUrl)};
+       const log = new Logger({ level: "info" });
+       for (let i = 0; i < ${total}; i++) log.info("n" + i, { pad: "x".repeat(100) });
+       console.log("done");
+       setTimeout(() => {}, 60_000);`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Generous: this only stops a logger blocked on the full pipe from hanging the suite.
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const decoder = new TextDecoder();
+  let printed = "";
+  for await (const chunk of child.stdout) {
+    printed += decoder.decode(chunk);
+    if (printed.includes("done")) break;
+  }
+  // Only now is stderr read: the logger ran its loop to the end without a reader.
+  let text = "";
+  const reader = child.stderr.getReader();
+  while (!text.includes("event=log.dropped")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value);
+  }
+  clearTimeout(deadline);
+  try {
+    child.kill("SIGKILL");
+  } catch { /* already killed by the deadline */ }
+  await child.status;
+  await reader.cancel();
+  assert.equal(printed, "done\n", "the logger finished its loop while nobody read stderr");
+  const lines = text.slice(0, text.lastIndexOf("\n")).split("\n");
+  const note = lines.pop() ?? "";
+  const dropped = Number(/^ts=\S+ level=warn event=log\.dropped lines=(\d+)$/.exec(note)?.[1]);
+  assert.ok(dropped > 0, note);
+  lines.forEach((line, i) =>
+    assert.match(line, new RegExp(`^ts=\\S+ level=info event=n${i} pad=x{100}$`))
+  );
+  assert.equal(lines.length + dropped, total);
+});
