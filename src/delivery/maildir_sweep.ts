@@ -5,10 +5,18 @@
  * any delivery or mailbox session starts: nothing of ours can be writing then.
  * Other programs share these Maildirs (an MDA writes its file in `tmp/`, then
  * renames it into `new/`), and one may be writing now: their files go only
- * once they have not been touched for 36 hours (maildir(5)).
+ * once they have not been touched for 36 hours (maildir(5)). Our own files
+ * beside the folders (the UID index, the keywords and subscriptions files)
+ * are replaced by writing `<name>.tmp-<hex>` and renaming it over: a crash
+ * in between leaves that copy, which nothing else would ever remove.
  */
 import { basename, join } from "node:path";
-import { isOwnMaildirName } from "../mailbox/mod.ts";
+import { isOwnMaildirName, KEYWORDS_FILE, UID_LIST_FILE } from "../mailbox/mod.ts";
+
+/** A replacement of one of our files cut short (writeFileAtomic's `.tmp-` + 12 hex digits). */
+const OUR_HALF_REPLACED = new RegExp(
+  `^(?:${UID_LIST_FILE}|${KEYWORDS_FILE}|pillarbox-subscriptions)\\.tmp-[0-9a-f]{12}$`,
+);
 
 /** maildir(5): "delete any files that haven't been accessed in 36 hours". */
 const STALE_TMP_MS = 36 * 3600 * 1000;
@@ -16,15 +24,17 @@ const STALE_TMP_MS = 36 * 3600 * 1000;
 /**
  * Removes our leftovers in `<spoolDir>/mail/<domain>/<local>/tmp/` and in
  * the `tmp/` of its Maildir++ folders (`.<folder>/tmp/`, where IMAP APPEND
- * writes), and other programs' files there that are stale; returns how many.
+ * writes), and other programs' files there that are stale, and half-replaced
+ * copies of our own files beside them; returns how many.
  */
 export async function sweepMaildirTmp(spoolDir: string, nowMs = Date.now()): Promise<number> {
   let removed = 0;
   for (const domain of await subdirectories(join(spoolDir, "mail"))) {
     for (const local of await subdirectories(domain)) {
       const folders = (await subdirectories(local)).filter((dir) => basename(dir).startsWith("."));
-      for (const tmp of [local, ...folders].map((dir) => join(dir, "tmp"))) {
-        removed += await sweepTmp(tmp, nowMs);
+      for (const dir of [local, ...folders]) {
+        removed += await sweepTmp(join(dir, "tmp"), nowMs);
+        removed += await sweepHalfReplaced(dir);
       }
     }
   }
@@ -37,6 +47,15 @@ async function sweepTmp(tmp: string, nowMs: number): Promise<number> {
     const path = join(tmp, name);
     if (!isOwnMaildirName(name) && !(await isStale(path, nowMs))) continue;
     await Deno.remove(path).then(() => removed++, () => {});
+  }
+  return removed;
+}
+
+async function sweepHalfReplaced(dir: string): Promise<number> {
+  let removed = 0;
+  for (const name of await fileNames(dir)) {
+    if (!OUR_HALF_REPLACED.test(name)) continue;
+    await Deno.remove(join(dir, name)).then(() => removed++, () => {});
   }
   return removed;
 }

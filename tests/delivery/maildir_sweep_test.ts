@@ -52,3 +52,32 @@ Deno.test("the sweep also clears the tmp/ of Maildir++ folders, where an APPEND 
     "1700000003.12345_4.other.host",
   ]);
 });
+
+Deno.test("the sweep removes what a crash left of our index, keywords and subscriptions files while replacing them", async () => {
+  const { spoolDir, tmp } = spoolWithTmp();
+  const root = `${tmp}/..`;
+  const sent = `${root}/.Sent`;
+  Deno.mkdirSync(sent);
+  // writeFileAtomic writes `<name>.tmp-<12 hex>` beside the file, then renames it over.
+  for (const name of ["pillarbox-uidlist", "dovecot-keywords", "pillarbox-subscriptions"]) {
+    touch(`${root}/${name}`, 0);
+    touch(`${root}/${name}.tmp-0123456789ab`, 0);
+  }
+  touch(`${sent}/pillarbox-uidlist.tmp-ba9876543210`, 0);
+  // Not ours: another program's files in the Maildir root stay.
+  touch(`${root}/dovecot-uidlist`, 0);
+  touch(`${root}/notes.tmp-0123456789ab`, 0);
+  touch(`${root}/pillarbox-uidlist.tmp-draft`, 0);
+  assert.equal(await sweepMaildirTmp(spoolDir), 4);
+  const names = (dir: string) =>
+    [...Deno.readDirSync(dir)].filter((entry) => entry.isFile).map((entry) => entry.name).sort();
+  assert.deepEqual(names(root), [
+    "dovecot-keywords",
+    "dovecot-uidlist",
+    "notes.tmp-0123456789ab",
+    "pillarbox-subscriptions",
+    "pillarbox-uidlist",
+    "pillarbox-uidlist.tmp-draft",
+  ]);
+  assert.deepEqual(names(sent), []);
+});
