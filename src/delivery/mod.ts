@@ -1,6 +1,6 @@
 /** The way out: the runner, its couriers and their outcomes. */
 export { DeliveryRunner } from "./runner.ts";
-export type { RunnerOptions } from "./runner.ts";
+export type { RunnerOptions } from "./runner_options.ts";
 export { LocalCourier } from "./local_courier.ts";
 export { sameOutcome } from "./outcome.ts";
 export type { Courier, DeliveryOutcome } from "./outcome.ts";

@@ -4,72 +4,28 @@
  * start, and hands each due message's pending recipients to the courier
  * for their destination (local Maildir or remote SMTP).
  */
-import type { Logger } from "../log/mod.ts";
 import {
   moveToFailed,
   type QueuedMessage,
   QueueFileError,
-  type Spool,
   takeWakeRequests,
   WAKE_ALL,
 } from "../spool/mod.ts";
-import type { BouncePolicy } from "./bounce_policy.ts";
 import { Bouncer } from "./bouncer.ts";
 import { finishAttempt, type FinishContext } from "./finish_attempt.ts";
 import { LeftoverNotices, settleHeldNotices } from "./held_notices.ts";
 import { DomainTurns } from "./domain_turns.ts";
 import { MemoryBudget } from "./memory_budget.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
-import { type Courier, type DeliveryOutcome, recordOutcomes } from "./outcome.ts";
+import { type DeliveryOutcome, recordOutcomes } from "./outcome.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
 import { type QueueState, QueueStateStore } from "./queue_state.ts";
+import type { RunnerOptions } from "./runner_options.ts";
 
 /** How often the whole queue folder is rescanned for messages other processes queued. */
 const DEFAULT_SCAN_INTERVAL_MS = 10_000;
 /** How often wake requests (`queue/wake/`) from `sendmail` and `queue retry` are taken. */
 const WAKE_POLL_MS = 1_000;
-
-/** What the runner needs from the composition root. */
-export interface RunnerOptions {
-  spool: Spool;
-  spoolDir: string;
-  log: Logger;
-  local: Courier;
-  remote: Courier;
-  isLocalDomain: (domain: string) => boolean;
-  /** Messages processed at once. */
-  concurrency?: number;
-  /** Delay before the next attempt after `attempts` transient failures. */
-  retryDelayMs: (attempts: number) => number;
-  /**
-   * The longest delay `retryDelayMs` gives (jitter included). A next attempt
-   * further away than that was set by a clock that was ahead and has been set
-   * right since: the message is due now, or it would wait for the wrong
-   * clock's day, past its queue lifetime. Unbounded when not given.
-   */
-  longestRetryDelayMs?: number;
-  /** Our name, for DSNs (Reporting-MTA). */
-  hostname: string;
-  /** Queue lifetime and delay warning (`--queue-lifetime`, `--delay-warning`). */
-  policy: BouncePolicy;
-  /** Full queue rescan period (default 10 s). */
-  scanIntervalMs?: number;
-  /**
-   * Messages in flight per remote domain (default 4: the pool's 3
-   * connections per hop and one message read and ready for the first that
-   * frees). A message whose domain is at the limit waits aside without a
-   * runner slot, so it takes four slow or dead destinations at once to fill
-   * the runner's 16 slots (at 8, two did).
-   */
-  perDomainConcurrency?: number;
-  /** Bytes of big messages attempts may hold at once (see MemoryBudget); 32 MiB. */
-  maxInFlightMessageBytes?: number;
-  /**
-   * Final recipients of a notice to `address` (alias expansion, as for any
-   * mail queued here); the address alone when not given.
-   */
-  resolveNoticeRecipients?: (address: string) => Promise<string[]>;
-}
 
 /** Runs deliveries until stopped. */
 export class DeliveryRunner {
