@@ -121,7 +121,11 @@ export function headerValues(header: string, field: string): string[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     const colon = line.indexOf(":");
-    if (colon <= 0 || line.slice(0, colon).trim().toUpperCase() !== field) continue;
+    // A line starting with a blank continues the field before it (RFC 5322 2.2.3): its
+    // text is no field name, however it reads. Blanks before the colon are obsolete
+    // syntax (4.5) and still name the field.
+    if (colon <= 0 || /^[ \t]/.test(line)) continue;
+    if (line.slice(0, colon).trimEnd().toUpperCase() !== field) continue;
     let value = line.slice(colon + 1);
     while (i + 1 < lines.length && /^[ \t]/.test(lines[i + 1] as string)) value += lines[++i];
     values.push(value.trim());

@@ -86,6 +86,27 @@ const CASES: [string, string, Partial<SearchSubject>, boolean][] = [
     false,
   ],
   [
+    "FROM does not take a folded line of another field for a From field",
+    "FROM mallory",
+    { header: "From: alice@remote.test\r\nSubject: see below\r\n From: mallory\r\n\r\n" },
+    false,
+  ],
+  [
+    "SENTON does not take a folded Subject line for the Date field",
+    "SENTON 1-Jan-2024",
+    {
+      header: "Subject: old news\r\n Date: 1 Jan 1990 00:00:00 +0000\r\n" +
+        "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n",
+    },
+    true,
+  ],
+  [
+    "HEADER still finds a field written with blanks before the colon (RFC 5322 4.5)",
+    "HEADER X-Old value",
+    { header: "X-Old : value\r\n\r\n" },
+    true,
+  ],
+  [
     "SENTON reads a four-digit Date year below 100 as written",
     "SENTON 5-Mar-0024",
     { header: "Date: 5 Mar 0024 10:00:00 +0000\r\n\r\n" },
