@@ -8,6 +8,7 @@
  */
 import { decodeHeaderText } from "../mail/encoded_words.ts";
 import type { SearchKey } from "./search_keys.ts";
+import { sentDay } from "./sent_day.ts";
 import { setContains } from "./sequence_set.ts";
 
 /** What a key can look at for one message. */
@@ -80,7 +81,7 @@ export function matchesSearch(
         contains(subject.body ?? "", key.value);
     case "date": {
       const day = key.isSentDate
-        ? sentDay(subject.header ?? "")
+        ? sentDayOf(subject.header ?? "")
         : Math.floor(subject.internalDateMs / 86_400_000);
       if (day === null) return false;
       if (key.op === "before") return day < key.day;
@@ -133,29 +134,8 @@ export function headerValues(header: string, field: string): string[] {
   return values;
 }
 
-const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-
-/**
- * The day of the Date field as written, "disregarding time and timezone"
- * (RFC 3501 6.4.4): "Mon, 01 Jan 2024 23:30:00 -0500" is 1 January, though
- * it is 2 January in UTC. A field in another shape falls back to its UTC day.
- */
-function sentDay(header: string): number | null {
+/** The day the first Date field names (see `sentDay`), or null. */
+function sentDayOf(header: string): number | null {
   const value = headerValues(header, "DATE")[0];
-  if (value === undefined) return null;
-  const text = value.replace(/\([^)]*\)/g, " ").trim();
-  const match = /^(?:[A-Za-z]+\s*,\s*)?(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{2,4})\b/.exec(
-    text,
-  );
-  const month = MONTHS.indexOf(match?.[2]?.toLowerCase() ?? "");
-  if (match !== null && month >= 0) {
-    let year = Number(match[3]);
-    // RFC 5322 4.3: two-digit years 00-49 are 20xx, 50-99 and three-digit ones 19xx.
-    if ((match[3] as string).length === 2) year += year < 50 ? 2000 : 1900;
-    else if ((match[3] as string).length === 3) year += 1900;
-    // setUTCFullYear, as Date.UTC would read a year 0-99 ("0024") as 19xx.
-    return Math.floor(new Date(0).setUTCFullYear(year, month, Number(match[1])) / 86_400_000);
-  }
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : Math.floor(ms / 86_400_000);
+  return value === undefined ? null : sentDay(value);
 }

@@ -86,6 +86,36 @@ const CASES: [string, string, Partial<SearchSubject>, boolean][] = [
     false,
   ],
   [
+    "SENTON reads the day past a nested comment, not the UTC day",
+    "SENTON 1-Jan-2024",
+    { header: "Date: (sent (by hand)) Mon, 1 Jan 2024 23:00:00 -0500\r\n\r\n" },
+    true,
+  ],
+  [
+    "SENTON reads the day past a comment holding a quoted parenthesis",
+    "SENTON 1-Jan-2024",
+    { header: "Date: (a\\) b) Mon, 1 Jan 2024 23:00:00 -0500\r\n\r\n" },
+    true,
+  ],
+  [
+    "SENTON reads the day date(1) writes as written, not the UTC day",
+    "SENTON 1-Jan-2024",
+    { header: "Date: Mon Jan  1 23:30:00 EST 2024\r\n\r\n" },
+    true,
+  ],
+  [
+    "SENTON reads a two-digit year, a military zone and no seconds as RFC 5322 4.3 says",
+    "SENTON 1-Jan-2024",
+    { header: "Date: 1 Jan 24 23:30 Z\r\n\r\n" },
+    true,
+  ],
+  [
+    "SENTON does not take a Date field naming 32 December for 1 January",
+    "SENTON 1-Jan-2024",
+    { header: "Date: Sun, 32 Dec 2023 10:00:00 +0000\r\n\r\n" },
+    false,
+  ],
+  [
     "FROM does not take a folded line of another field for a From field",
     "FROM mallory",
     { header: "From: alice@remote.test\r\nSubject: see below\r\n From: mallory\r\n\r\n" },

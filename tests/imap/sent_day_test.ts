@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { sentDay, withoutComments } from "../../src/imap/sent_day.ts";
+
+const day = (year: number, month: number, date: number) =>
+  Math.floor(new Date(0).setUTCFullYear(year, month, date) / 86_400_000);
+
+Deno.test("withoutComments() removes nested comments and quoted parentheses", () => {
+  assert.equal(withoutComments("a (b (c) \\) d) e").replace(/ +/g, " "), "a e");
+});
+
+const FORMS: [string, string, number | null][] = [
+  ["the RFC 5322 form", "Mon, 01 Jan 2024 23:30:00 -0500", day(2024, 0, 1)],
+  ["no day name and a named zone", "1 Jan 2024 23:30 PDT", day(2024, 0, 1)],
+  ["a three-digit year", "1 Jan 124 10:00 +0000", day(2024, 0, 1)],
+  ["a year 50-99", "1 Jan 99 10:00 +0000", day(1999, 0, 1)],
+  ["asctime without a zone", "Mon Jan  1 00:30:00 2024", day(2024, 0, 1)],
+  ["ISO 8601 without a zone", "2024-01-01T00:30:00", day(2024, 0, 1)],
+  ["garbage", "garbage", null],
+  ["a day that does not exist", "30 Feb 2024 10:00 +0000", null],
+];
+for (const [name, value, expected] of FORMS) {
+  Deno.test(`sentDay() reads ${name}`, () => assert.equal(sentDay(value), expected));
+}
+
+Deno.test("sentDay() gives the written day whatever the server's time zone", async () => {
+  const url = new URL("../../src/imap/sent_day.ts", import.meta.url).href;
+  const script = `import { sentDay } from "${url}";\n` +
+    `console.log(JSON.stringify(${JSON.stringify(FORMS.map((form) => form[1]))}.map(sentDay)));`;
+  for (const zone of ["Pacific/Chatham", "Asia/Kolkata", "America/St_Johns"]) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-config", script],
+      env: { TZ: zone },
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assert.equal(output.code, 0);
+    const days = JSON.parse(new TextDecoder().decode(output.stdout));
+    assert.deepEqual(days, FORMS.map((form) => form[2]), zone);
+  }
+});
