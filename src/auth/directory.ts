@@ -103,24 +103,33 @@ export class Directory {
     const mailboxes = new Set<string>();
     const forwards = new Set<string>();
     const unknown = new Set<string>();
-    const seen = new Set<string>();
-    const expand = (current: string, depth: number): void => {
-      if (seen.has(current) || depth > MAX_ALIAS_DEPTH) return;
-      seen.add(current);
-      const domain = splitAddress(current)?.domain ?? "";
-      if (!this.isLocalDomain(domain)) {
-        forwards.add(current);
-        return;
+    // Breadth first, so every address is met first at its shortest distance: depth first, an
+    // address met at the end of a long chain would be "seen" there, past the depth limit, and
+    // lost also for a short path to it.
+    const seen = new Set<string>([normalized]);
+    let level = [normalized];
+    for (let depth = 0; depth <= MAX_ALIAS_DEPTH && level.length > 0; depth++) {
+      const next: string[] = [];
+      for (const current of level) {
+        const domain = splitAddress(current)?.domain ?? "";
+        if (!this.isLocalDomain(domain)) {
+          forwards.add(current);
+          continue;
+        }
+        if (users.has(current)) {
+          mailboxes.add(current);
+          continue;
+        }
+        const targets = aliases.get(current) ?? aliases.get(catchAllKey(domain));
+        if (targets === undefined && depth > 0) unknown.add(current);
+        for (const target of targets ?? []) {
+          if (seen.has(target)) continue;
+          seen.add(target);
+          next.push(target);
+        }
       }
-      if (users.has(current)) {
-        mailboxes.add(current);
-        return;
-      }
-      const targets = aliases.get(current) ?? aliases.get(catchAllKey(domain));
-      if (targets === undefined && depth > 0) unknown.add(current);
-      for (const target of targets ?? []) expand(target, depth + 1);
-    };
-    expand(normalized, 0);
+      level = next;
+    }
     if (mailboxes.size === 0 && forwards.size === 0) {
       // RFC 5321 4.5.1: postmaster must always be accepted. Without an account or
       // alias it gets a mailbox of its own, readable on disk under mail/<domain>/postmaster.

@@ -166,6 +166,29 @@ Deno.test("Directory.resolveRecipient() stops an alias chain deeper than 10 leve
   });
 });
 
+Deno.test("Directory.resolveRecipient() follows a short path to an address that a chain of 10 also reaches", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    // x1 -> ... -> x9 -> y makes y 10 levels down, its target 11; y is also a's own target.
+    const chain = Array.from(
+      { length: 8 },
+      (_, i) => `x${i + 1}@example.com: x${i + 2}@example.com`,
+    );
+    await Deno.writeTextFile(
+      join(dir, "aliases"),
+      [
+        "a@example.com: x1@example.com, y@example.com",
+        ...chain,
+        "x9@example.com: y@example.com",
+        "y@example.com: bob@example.com",
+      ].join("\n"),
+    );
+    assert.deepEqual(await directory.resolveRecipient("a@example.com"), {
+      kind: "local",
+      mailboxes: ["bob@example.com"],
+    });
+  });
+});
+
 Deno.test("Directory.verifyLogin() accepts the right password, case-insensitively in the user", async () => {
   await withDirectory(async ({ directory }) => {
     assert.equal(await directory.verifyLogin("Bob@Example.com", "bob-secret"), true);
