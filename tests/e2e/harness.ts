@@ -197,7 +197,12 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     signal: sendSignal,
     stop: () => finish("SIGTERM"),
     kill: () => finish("SIGKILL"),
-    exited: status,
+    // Resolved once the log is read to its end too: the last lines (a forced stop's) can
+    // still be in the pipe when the process has already exited.
+    exited: status.then(async (result) => {
+      await pumps;
+      return result;
+    }),
   };
 }
 
