@@ -4,7 +4,8 @@
  * server took is never counted as failed (it would be sent again).
  */
 import assert from "node:assert/strict";
-import { MESSAGE, queued, withSink } from "./remote_courier_helpers.ts";
+import { startLineServer } from "./line_server.ts";
+import { MESSAGE, queued, routedCourier, withSink } from "./remote_courier_helpers.ts";
 
 const LONG_TEXT = "x".repeat(5000);
 
@@ -44,3 +45,33 @@ Deno.test("an overlong reply line without a reply code stays malformed: deferred
     assert.equal(sink.transactions.filter((tx) => tx.data.length > 0).length, 0);
   });
 });
+
+for (const pipelining of [true, false]) {
+  const mode = pipelining ? "pipelined" : "one command at a time";
+  Deno.test(`a 550 to MAIL followed by a hang-up bounces with the server's words (${mode})`, async () => {
+    const server = startLineServer({
+      greeting: "220 odd.test",
+      answer: (line) => {
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO") {
+          return { reply: pipelining ? "250-odd.test\n250 PIPELINING" : "250 odd.test" };
+        }
+        if (verb === "MAIL") return { reply: "550 5.7.1 Sender blocked", close: true };
+        return { reply: "250 ok" };
+      },
+    });
+    const courier = routedCourier(server.port, { smarthostTls: "none" });
+    try {
+      const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+        .get("x@remote.test");
+      assert.ok(
+        outcome?.kind === "permanent" && outcome.status === "5.7.1",
+        JSON.stringify(outcome),
+      );
+      assert.match(outcome.reason, /^550 5\.7\.1 Sender blocked \(in reply to MAIL\)$/);
+    } finally {
+      await courier.close();
+      server.close();
+    }
+  });
+}
