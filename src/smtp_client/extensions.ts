@@ -28,8 +28,14 @@ export const NO_EXTENSIONS: Extensions = {
 export function parseEhloLines(lines: readonly string[]): Extensions {
   const result = { ...NO_EXTENSIONS, isEsmtp: true, authMechanisms: new Set<string>() };
   for (const line of lines.slice(1)) {
-    const [keyword = "", ...params] = line.trim().split(/\s+/);
-    switch (keyword.toUpperCase()) {
+    const [word = "", ...params] = line.trim().split(/\s+/);
+    let keyword = word.toUpperCase();
+    // "AUTH=LOGIN PLAIN": the pre-RFC 2554 form some servers still send (alone, at times).
+    if (keyword.startsWith("AUTH=")) {
+      params.unshift(keyword.slice("AUTH=".length));
+      keyword = "AUTH";
+    }
+    switch (keyword) {
       case "PIPELINING":
         result.hasPipelining = true;
         break;
@@ -48,7 +54,9 @@ export function parseEhloLines(lines: readonly string[]): Extensions {
         break;
       }
       case "AUTH":
-        for (const mechanism of params) result.authMechanisms.add(mechanism.toUpperCase());
+        for (const mechanism of params) {
+          if (mechanism) result.authMechanisms.add(mechanism.toUpperCase());
+        }
         break;
     }
   }

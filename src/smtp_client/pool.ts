@@ -71,7 +71,9 @@ export class ClientPool {
 
   /** Gives a client back: kept for reuse if still usable (after RSET), else closed. */
   async release(key: string, client: SmtpClient): Promise<void> {
-    if (client.isUsable && await client.reset()) {
+    // Input already waiting (a 421 before a hang-up) would be read as the reply to the
+    // next command: the connection is closed here, not handed on (as #takeIdle does).
+    if (client.isUsable && await client.reset() && !client.connection.hasBufferedInput()) {
       const waiter = this.#waiters.findIndex((w) => w.key === key);
       if (waiter >= 0) return this.#waiters.splice(waiter, 1)[0]!.resolve(client);
       // Waiting here is not the server being silent: the last reply wait's timeout must not

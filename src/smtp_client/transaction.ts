@@ -107,8 +107,11 @@ export async function sendMessage(
       try {
         replies.push(await readReply(connection, stage));
       } catch (error) {
-        // A server that said 421 and hung up: report its words, not the hang-up.
-        if (!replies.some((reply) => reply.code === 421)) throw error;
+        // A server that said 421, or refused MAIL, and hung up: report its words, not the
+        // hang-up (as one read a command at a time would; a refused MAIL ends the transaction).
+        const isMailRefused = (replies[0]?.code ?? 0) >= 400;
+        if (!isMailRefused && !replies.some((reply) => reply.code === 421)) throw error;
+        client.isUsable = false;
         break;
       }
       if (replies.at(-1)!.code === 421) break;

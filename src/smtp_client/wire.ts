@@ -50,12 +50,16 @@ async function readReplyLines(
         stage: options.stage,
       });
     }
-    if (read.kind === "too-long") {
+    // A line past the limit still counts by its code (RFC 5321 4.2: the client acts on the
+    // code, not the text; 4.5.3.1 asks for no length limits where possible). Refused whole, a
+    // 250 to the final dot with a long text would have the message sent again.
+    const text = read.kind === "too-long" ? overlongReplyLine(read.head) : read.text;
+    if (text === null) {
       throw new SmtpClientError("malformed", `${options.stage}: reply line too long`, {
         status: "4.5.0",
       });
     }
-    const result = assembler.push(read.text);
+    const result = assembler.push(text);
     if (result === null) continue;
     if ("malformed" in result) {
       throw new SmtpClientError("malformed", `${options.stage}: ${result.malformed}`, {
@@ -64,6 +68,14 @@ async function readReplyLines(
     }
     return result;
   }
+}
+
+/**
+ * The start of an overlong reply line, marked as cut, when it opens with a
+ * reply code and separator; null when it does not (it stays malformed).
+ */
+function overlongReplyLine(head: string): string | null {
+  return /^[2-5][0-9][0-9][ -]/.test(head) ? `${head}...` : null;
 }
 
 /** Sends `line` (CRLF added) and reads the reply. */

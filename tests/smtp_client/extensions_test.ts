@@ -36,3 +36,15 @@ Deno.test("parseEhloLines() ignores the greeting line and offers nothing by defa
   assert.equal(ext.hasPipelining, false);
   assert.equal(ext.maxSizeBytes, null);
 });
+
+const OLD_AUTH_SYNTAX: [string[], string[]][] = [
+  [["AUTH=LOGIN"], ["LOGIN"]],
+  [["AUTH=LOGIN PLAIN"], ["LOGIN", "PLAIN"]],
+  [["AUTH LOGIN", "AUTH=LOGIN"], ["LOGIN"]],
+  [["auth=plain"], ["PLAIN"]],
+];
+for (const [lines, expected] of OLD_AUTH_SYNTAX) {
+  Deno.test(`parseEhloLines() reads the old "AUTH=" form in ${JSON.stringify(lines)}`, () => {
+    assert.deepEqual([...parseEhloLines(["host", ...lines]).authMechanisms].sort(), expected);
+  });
+}
