@@ -161,7 +161,10 @@ export class Pop3Session {
     }
     const isUp = await this.connection.startServerTls(tls.context);
     if (!isUp) {
-      this.log.info("pop3.tls_failed", { ip: this.connection.remoteAddress });
+      this.log.info("pop3.tls_failed", {
+        ip: this.connection.remoteAddress,
+        reason: this.connection.tlsFailure ?? "unknown",
+      });
       return false;
     }
     this.pendingUser = null;

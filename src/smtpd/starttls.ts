@@ -37,7 +37,10 @@ function handleStarttls(session: SmtpSession, arg: string): Reply {
     if (isUp && tls) {
       session.log.info("smtp.tls", { version: tls.protocol, cipher: tls.cipher });
     } else {
-      session.log.info("smtp.tls_failed", { ip: session.connection.remoteAddress });
+      session.log.info("smtp.tls_failed", {
+        ip: session.connection.remoteAddress,
+        reason: session.connection.tlsFailure ?? "unknown",
+      });
       session.closeAfterReply();
     }
   });

@@ -335,3 +335,35 @@ Deno.test({
     assert.equal(good.code, 0, good.stderr);
   },
 });
+
+Deno.test({
+  name:
+    "a STARTTLS handshake that fails is logged with its reason (a plaintext client after the 220)",
+  ignore,
+  fn: async () => {
+    const { server } = await startTlsServer();
+    try {
+      await python(
+        `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"EHLO client.test\\r\\n")
+while not f.readline().startswith(b"250 "): pass
+s.sendall(b"STARTTLS\\r\\n")
+f.readline()
+s.sendall(b"MAIL FROM:<plain@text.test>\\r\\n" * 4)
+s.recv(100)
+s.close()
+`,
+        [server.ports.smtp!],
+      );
+      const line = await server.waitForLog(/event=smtp\.tls_failed /);
+      assert.match(line, / reason=/);
+      assert.doesNotMatch(line, /reason=unknown/);
+    } finally {
+      await server.stop();
+    }
+  },
+});
