@@ -69,7 +69,7 @@ export async function runQueueCommand(
   const spool = await openSpoolDir(options.config.spoolDir, () =>
     Spool.open({
       spoolDir: options.config.spoolDir,
-      log: new Logger({ level: "warn" }),
+      log: new Logger({ level: "warn", format: options.config.logFormat }),
       isSweeping: false,
     }));
   const states = new QueueStateStore({ spoolDir: options.config.spoolDir });

@@ -179,7 +179,7 @@ export async function runSendmailCommand(
     return fail(prepared.kind === "usage" ? EX_USAGE : EX_DATAERR, prepared.error);
   }
   try {
-    const log = new Logger({ level: "warn" });
+    const log = new Logger({ level: "warn", format: config.logFormat });
     // Run as root (cron) on the service user's spool: the message must be that user's.
     const owner = await ownerToGive(config.spoolDir);
     const spool = await Spool.open({ spoolDir: config.spoolDir, log, isSweeping: false, owner });
