@@ -57,14 +57,21 @@ async function writeAll(bytes: Uint8Array): Promise<void> {
   } catch { /* stderr closed: nowhere left to report it */ }
 }
 
-/** Starts writing the queued lines unless a write is under way (its end starts the next). */
-export function flushStderrLog(): void {
+/**
+ * The queued lines to write now, the batch window ended; null when a write
+ * is under way (its end takes them) or nothing is queued.
+ */
+function takeBatchNow(): Uint8Array | null {
   if (timer !== null) {
     clearTimeout(timer);
     timer = null;
   }
-  if (writing !== null) return;
-  const bytes = takeBatch();
+  return writing === null ? takeBatch() : null;
+}
+
+/** Starts writing the queued lines unless a write is under way (its end starts the next). */
+export function flushStderrLog(): void {
+  const bytes = takeBatchNow();
   if (bytes === null) return;
   writingBytes = bytes.length;
   writing = writeAll(bytes).then(() => {
@@ -83,12 +90,7 @@ export function flushStderrLog(): void {
  * before a deliberate exit, waits for it).
  */
 function flushNow(): void {
-  if (timer !== null) {
-    clearTimeout(timer);
-    timer = null;
-  }
-  if (writing !== null) return;
-  const bytes = takeBatch();
+  const bytes = takeBatchNow();
   if (bytes === null) return;
   let offset = 0;
   try {
