@@ -18,7 +18,8 @@ function deferrals(log: string): number {
   return (log.match(/event=msg\.deferred /g) ?? []).length;
 }
 
-Deno.test("after a connection to a hop fails, other messages for it are deferred without connecting", async () => {
+/** A server routing remote.test to a sink that greets with 421, and `count` messages queued for it. */
+async function startWithHopDown(count: number) {
   const sink = await startSink({
     script: (stage) => stage === "greeting" ? "421 4.3.2 down for maintenance" : undefined,
   });
@@ -29,8 +30,19 @@ Deno.test("after a connection to a hop fails, other messages for it are deferred
       from: "alice@example.test",
       rcpts: ["bob@remote.test"],
       body: MESSAGE,
-      count: 20,
+      count,
     });
+  } catch (error) {
+    await server.stop();
+    await sink.close();
+    throw error;
+  }
+  return { sink, server };
+}
+
+Deno.test("after a connection to a hop fails, other messages for it are deferred without connecting", async () => {
+  const { sink, server } = await startWithHopDown(20);
+  try {
     await waitUntil(() => deferrals(server.log()) === 20, 15_000, "20 deferrals");
     // The pool opens at most 3 connections to a hop at once: those may all be under way
     // before the first failure is known. None after it.
@@ -46,18 +58,8 @@ Deno.test("after a connection to a hop fails, other messages for it are deferred
 });
 
 Deno.test("queue retry --all ends a hop's rest: its messages are tried at once", async () => {
-  const sink = await startSink({
-    script: (stage) => stage === "greeting" ? "421 4.3.2 down for maintenance" : undefined,
-  });
-  const server = await startServer({ flags: [`--route=remote.test=127.0.0.1:${sink.port}`] });
+  const { sink, server } = await startWithHopDown(2);
   try {
-    await sendCopies({
-      port: server.ports.smtp!,
-      from: "alice@example.test",
-      rcpts: ["bob@remote.test"],
-      body: MESSAGE,
-      count: 2,
-    });
     await waitUntil(() => deferrals(server.log()) === 2, 10_000, "2 deferrals");
     sink.setScript(undefined);
     // The next attempts are a minute away (--retry-min), and so is the end of the rest.
