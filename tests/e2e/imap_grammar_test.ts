@@ -3,7 +3,7 @@
  * command lines, literals the reader refuses or takes, and the tags of refusals.
  */
 import assert from "node:assert/strict";
-import { startServer } from "./harness.ts";
+import { type Server, startServer } from "./harness.ts";
 import { command, loginAsBob, untilTagged } from "./imap_helpers.ts";
 import { RawClient } from "./raw_client.ts";
 
@@ -15,6 +15,17 @@ async function selectedInbox(port: number): Promise<RawClient> {
   const client = await loginAsBob(port);
   assert.match((await command(client, "s", "SELECT INBOX")).at(-1)!, /^s OK \[READ-WRITE\]/);
   return client;
+}
+
+/** Checks, in a new session, that no bytes ran as "CREATE Injected"; then stops the server. */
+async function assertNoInjectedFolderThenStop(server: Server): Promise<void> {
+  const other = await loginAsBob(server.ports.imap!);
+  try {
+    assert.deepEqual(await command(other, "l", 'LIST "" Injected'), ["l OK LIST completed"]);
+  } finally {
+    other.close();
+    await server.stop();
+  }
 }
 
 /** More than the 256 KiB a command line may hold. */
@@ -39,13 +50,7 @@ Deno.test("an overlong command line gets a BAD with its tag; ending in {n+}, the
   } finally {
     client.close();
   }
-  const other = await loginAsBob(server.ports.imap!);
-  try {
-    assert.deepEqual(await command(other, "l", 'LIST "" Injected'), ["l OK LIST completed"]);
-  } finally {
-    other.close();
-    await server.stop();
-  }
+  await assertNoInjectedFolderThenStop(server);
 });
 
 Deno.test("a refused literal's BAD never echoes a tag that is not one (RFC 3501 9: a tag holds no CTL)", async () => {
@@ -88,13 +93,7 @@ Deno.test("a literal's size may have leading zeros: {000...5+} is a literal, nev
   } finally {
     client.close();
   }
-  const other = await loginAsBob(server.ports.imap!);
-  try {
-    assert.deepEqual(await command(other, "l", 'LIST "" Injected'), ["l OK LIST completed"]);
-  } finally {
-    other.close();
-    await server.stop();
-  }
+  await assertNoInjectedFolderThenStop(server);
 });
 
 Deno.test("oversized literals are refused without a continuation; the session goes on or closes", async () => {
