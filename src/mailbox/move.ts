@@ -162,15 +162,8 @@ async function commit(
   }
   if (sourceUids.length > 0) {
     source.table.invalidateOrder();
-    try {
-      await source.index.compactIfNeeded(source.table.size, () => source.table.bases());
-    } catch (error) {
-      // The move stands: the lines of moved messages stay until a later compaction.
-      source.log.warn("mailbox.compact_failed", {
-        dir: source.dir,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
+    // The move stands even if this fails: the moved lines stay until a later compaction.
+    await source.index.compactIfNeeded(source.table.size, () => source.table.bases());
   }
   destination.events.emit({ kind: "added", messages: added });
   source.events.emit({ kind: "expunged", uids: sourceUids, origin: done.origin });

@@ -131,7 +131,12 @@ export class UidIndex {
     }
   }
 
-  /** Rewrites the file without expunged lines once they pass the threshold (or a write is due). */
+  /**
+   * Rewrites the file without expunged lines once they pass the threshold (or
+   * a write is due). Never throws: a compaction that fails (a full disk)
+   * leaves lines naming no file, which are harmless until a later one drops
+   * them, while what the caller did (an expunge, a move) stands.
+   */
   async compactIfNeeded(liveCount: number, liveBases: () => Iterable<string>): Promise<void> {
     const stale = this.#uids.size - liveCount;
     const isDue = stale > MIN_STALE_LINES && stale > liveCount / 8;
@@ -142,7 +147,14 @@ export class UidIndex {
       if (uid !== undefined) live.set(base, uid);
     }
     this.#uids = live;
-    await this.#writeAll();
+    try {
+      await this.#writeAll();
+    } catch (error) {
+      this.#log.warn("mailbox.compact_failed", {
+        path: this.#path,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   async #writeAll(): Promise<void> {
