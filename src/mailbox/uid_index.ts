@@ -89,7 +89,19 @@ export class UidIndex {
       else known.push([uid, file]);
     }
     unknown.sort((a, b) => a.base < b.base ? -1 : a.base > b.base ? 1 : 0);
-    const uids = await this.assign(unknown.map((file) => file.base));
+    let uids: number[];
+    try {
+      uids = await this.assign(unknown.map((file) => file.base));
+    } catch (error) {
+      // No UID without its line on disk (see `assign`): they wait, unlisted, for the next
+      // scan. The rest stays readable, so a user on a full disk can delete mail to make room.
+      this.#log.error("mailbox.index_write_failed", {
+        path: this.#path,
+        unlisted: unknown.length,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return { known, fresh: [] };
+    }
     return { known, fresh: unknown.map((file, i) => [uids[i] as number, file]) };
   }
 

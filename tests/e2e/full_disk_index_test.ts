@@ -77,6 +77,27 @@ async function withFullDisk(
 
 Deno.test({
   name:
+    "on a full disk new mail the UID index has no room for yet waits unlisted, POP3 and IMAP still log in, and it shows once there is room",
+  ignore: !canMountDisk,
+  fn: () =>
+    withFullDisk(async (disk, server) => {
+      const pop = (...deletions: number[]) => python(POP, [server.ports.pop3!, BOB, ...deletions]);
+      assert.match(await pop(), /^0\n\+OK/);
+      assert.equal(await python(SEND, [server.ports.smtp!, BOB, 1, 2]), "sent\n");
+      assert.match(await pop(), /^2\n\+OK/, "two messages in the index");
+      // Their index lines (some 60 bytes each) need another page of the file.
+      assert.equal(await python(SEND, [server.ports.smtp!, BOB, 3, 120]), "sent\n");
+      disk.fill();
+      assert.match(await pop(), /^2\n\+OK/, "the indexed mail is there to read and delete");
+      assert.equal(await python(IMAP, [server.ports.imap!, BOB, ""]), "OK 2\n");
+      disk.unfill();
+      assert.match(await pop(), /^122\n\+OK/, "recorded now, without a restart");
+      assert.equal(await python(IMAP, [server.ports.imap!, BOB, ""]), "OK 122\n");
+    }),
+});
+
+Deno.test({
+  name:
     "on a full disk IMAP EXPUNGE and POP3 QUIT delete what they were asked to and say so, though the UID index cannot be compacted",
   ignore: !canMountDisk,
   fn: () =>
