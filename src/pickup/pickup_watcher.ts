@@ -282,7 +282,8 @@ export class PickupWatcher {
 
   /**
    * Moves `name` (or the file claimed for it) aside with a note; a name
-   * already there gets a numeric suffix.
+   * already there gets a numeric suffix. If that fails, a claimed file is
+   * released (given its name back) for the next scan.
    */
   async #reject(name: string, reason: string, from = join(this.dir, name)): Promise<void> {
     // NAME.N.reason and its temporary name must fit the file system's name limit too.
@@ -298,6 +299,9 @@ export class PickupWatcher {
       await Deno.rename(from, target);
     } catch (error) {
       this.#options.log.error("pickup.reject_failed", { file: name, error: String(error) });
+      // A claimed file gets its name back (a full disk): under its claim name no scan
+      // would see it again before a restart. The next scan tries once more.
+      if (from !== join(this.dir, name)) await this.#release(from, name);
       return;
     }
     this.#seen.delete(name);
