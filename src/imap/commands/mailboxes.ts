@@ -218,13 +218,23 @@ async function rename(session: ImapSession, cursor: CommandCursor): Promise<Done
     deselectIfInside(session, from, { isSubtree: true });
     await folderOp(() => session.options.mailboxes.renameFolder(session.user as string, from, to));
   });
-  await updateSubscriptions(
-    accountDir(session),
-    (names) =>
-      names.map((name) =>
-        name === from || name.startsWith(from + DELIMITER) ? to + name.slice(from.length) : name
-      ),
-  );
+  try {
+    await updateSubscriptions(
+      accountDir(session),
+      (names) =>
+        names.map((name) =>
+          name === from || name.startsWith(from + DELIMITER) ? to + name.slice(from.length) : name
+        ),
+    );
+  } catch (error) {
+    // The folder is renamed: a NO would tell the client it was not. The old name stays
+    // subscribed (LSUB shows it \Noselect) until the client subscribes the new one.
+    session.log.warn("imap.subscriptions_not_renamed", {
+      from,
+      to,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
   session.log.info("imap.rename", { from, to });
   return {};
 }
