@@ -185,8 +185,15 @@ export async function writeFreshFileDurably(
     if (length < spare.size) spare.file.truncateSync(length);
     await flush(spare.file, "data");
   } catch (error) {
-    // It holds at most the longer of its old bytes and ours (emptied or overwritten later).
-    spares!.giveBack(spare.path, Math.max(spare.size, length));
+    // Its bytes are garbage now; emptied at once, they free their blocks for other writes
+    // (a full disk) instead of holding them until the pool's next quiet second.
+    let heldBytes = 0;
+    try {
+      spare.file.truncateSync(0);
+    } catch {
+      heldBytes = Math.max(spare.size, length);
+    }
+    spares!.giveBack(spare.path, heldBytes);
     throw error;
   } finally {
     spare.file.close();

@@ -4,7 +4,7 @@
  * reply, and a refused write leaves nothing behind to keep the space taken.
  */
 import assert from "node:assert/strict";
-import { maildirFiles, python, startServer } from "./harness.ts";
+import { maildirFiles, python, startServer, waitUntil } from "./harness.ts";
 import { canMountDisk, mountSmallDisk, type SmallDisk } from "./small_disk.ts";
 
 const BOB = "bob@example.test";
@@ -118,5 +118,26 @@ Deno.test({
         await python(FIRST_IMAP_LOGIN, [server.ports.imap!, BOB]),
         "OK 2\nSubject: first\n",
       );
+    }),
+});
+
+Deno.test({
+  name: "a message the full disk cannot hold leaves its spare file empty, its blocks free at once",
+  ignore: !canMountDisk,
+  fn: () =>
+    withSmallDisk(["--spare-files=4"], async (disk, server) => {
+      const spareDir = `${disk.dir}/queue/spare`;
+      const spares = () =>
+        [...Deno.readDirSync(spareDir)].filter((entry) => !entry.name.endsWith(".lock"));
+      await waitUntil(() => spares().length === 4, 10_000, "the pool of 4 spare files");
+      disk.fill(64 * 1024); // room for part of a message (~210 KB), not all of it
+      const freeBefore = disk.freeBytes();
+      assert.match(
+        await python(SEND, [server.ports.smtp!, BOB, "big", "3000"]),
+        /^452 4\.3\.1 /,
+      );
+      const sizes = spares().map((entry) => Deno.statSync(`${spareDir}/${entry.name}`).size);
+      assert.deepEqual(sizes, [0, 0, 0, 0], "the spare written into holds nothing");
+      assert.equal(disk.freeBytes(), freeBefore, "the space is free again");
     }),
 });
