@@ -1,5 +1,5 @@
 /** One spelling of an IP address for comparing and logging. */
-import { formatIp, parseIp } from "../config/mod.ts";
+import { canonicalIp } from "../config/mod.ts";
 
 /**
  * Lower case, without brackets, a zone or an IPv4-mapped IPv6 prefix, IPv6 in
@@ -8,9 +8,5 @@ import { formatIp, parseIp } from "../config/mod.ts";
  * only lower-cased and unbracketed.
  */
 export function normaliseIp(address: string): string {
-  const ip = parseIp(address);
-  if (ip === null) return address.toLowerCase().replace(/^\[|\]$/g, "");
-  const isMapped = ip.family === 6 && ip.bytes.subarray(0, 10).every((byte) => byte === 0) &&
-    ip.bytes[10] === 0xff && ip.bytes[11] === 0xff;
-  return formatIp(isMapped ? ip.bytes.subarray(12) : ip.bytes);
+  return canonicalIp(address) ?? address.toLowerCase().replace(/^\[|\]$/g, "");
 }
