@@ -5,7 +5,7 @@
  * certificate and key.
  */
 import { Directory, LoginLimiter, normalizeAddress } from "../auth/mod.ts";
-import { type Config, ConfigError } from "../config/mod.ts";
+import { type Config, ConfigError, formatHostPort } from "../config/mod.ts";
 import {
   DeliveryRunner,
   immediateLocalDelivery,
@@ -276,7 +276,7 @@ async function startHoldingSpool(
   for (const [name, listener] of listeners) {
     log.info("listen", {
       proto: name,
-      addr: `${listener.hostname}:${listener.port}`,
+      addr: formatHostPort(listener), // [::1]:2525, as the flags write it
       port: listener.port,
     });
   }

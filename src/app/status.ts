@@ -1,5 +1,5 @@
 /** The status page's gauges (connections, queue, memory) and its listener. */
-import type { Config, ListenAddress } from "../config/mod.ts";
+import { type Config, formatHostPort, type ListenAddress } from "../config/mod.ts";
 import { type Metrics, startStatusServer } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Listener } from "../net/mod.ts";
@@ -54,7 +54,7 @@ export async function startStatus(
   });
   parts.log.info("listen", {
     proto: "http",
-    addr: `${status.hostname}:${status.port}`,
+    addr: formatHostPort(status),
     port: status.port,
   });
   return status;

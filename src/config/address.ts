@@ -46,6 +46,14 @@ function splitHostPort(text: string, minPort: number): { hostname: string; port:
     if (name === null) {
       throw new Error(`Invalid address "${text}": "${hostname}" is not a host name or IP address`);
     }
+    // A name's last label is never all digits (RFC 1123 2.1): "127.0.0.010" or "127.1" would
+    // go to the system resolver, which reads them as IPv4 in its own way (010 is octal 8).
+    if (/^[0-9]+$/.test(name.slice(name.lastIndexOf(".") + 1))) {
+      throw new Error(
+        `Invalid address "${text}": "${hostname}" is not an IP address ` +
+          "(four decimal numbers from 0 to 255, without leading zeros) nor a host name",
+      );
+    }
     hostname = name;
   }
   if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535 || Number(portText) < minPort) {

@@ -100,3 +100,17 @@ export function formatIp(bytes: Uint8Array): string {
   const tail = hex.slice(bestStart + bestLength).join(":");
   return `${head}::${tail}`;
 }
+
+/**
+ * One spelling per address, for comparing: an IPv4-mapped IPv6 address
+ * (`::ffff:127.0.0.1`, `::ffff:7f00:1`) as its IPv4 address, since a socket
+ * bound or connected to it is that IPv4 address; IPv6 in RFC 5952 form.
+ * Null when `text` is no IP address.
+ */
+export function canonicalIp(text: string): string | null {
+  const ip = parseIp(text);
+  if (ip === null) return null;
+  const isMapped = ip.family === 6 && ip.bytes.subarray(0, 10).every((byte) => byte === 0) &&
+    ip.bytes[10] === 0xff && ip.bytes[11] === 0xff;
+  return formatIp(isMapped ? ip.bytes.subarray(12) : ip.bytes);
+}

@@ -15,7 +15,7 @@ export { formatCidr, ipInNetworks, parseCidr } from "./cidr.ts";
 export type { Config } from "./config.ts";
 export { ConfigError, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS_MODES } from "./config.ts";
 export { formatDurationMs, parseDurationMs } from "./duration.ts";
-export { isIpLiteral } from "./ip.ts";
+export { canonicalIp, isIpLiteral } from "./ip.ts";
 export type { ReadTextFile } from "./flags_file.ts";
 export { FLAGS } from "./flags_table.ts";
 export type { FlagRow } from "./flags_table.ts";

@@ -5,7 +5,7 @@
 
 import { formatHostPort, type ListenAddress } from "./address.ts";
 import { type Config, ConfigError } from "./config.ts";
-import { formatIp, parseIp } from "./ip.ts";
+import { canonicalIp, parseIp } from "./ip.ts";
 
 /** A cross-flag rule: returns a problem, or null if the configuration is fine. */
 type Rule = (config: Config) => string | null;
@@ -25,10 +25,12 @@ const LISTENERS: ReadonlyArray<readonly [string, keyof Config]> = [
 /** Listeners that speak TLS from the first byte. */
 const TLS_LISTENERS = ["submissions-listen", "pop3s-listen", "imaps-listen"];
 
-/** A listen host in one spelling per address (`::0001` is `::1`); names as written. */
+/**
+ * A listen host in one spelling per address (`::0001` is `::1`, `::ffff:127.0.0.1`
+ * is `127.0.0.1`: binding one takes the other); names as written.
+ */
 function canonicalHost(hostname: string): string {
-  const ip = parseIp(hostname);
-  return ip === null ? hostname.toLowerCase() : formatIp(ip.bytes);
+  return canonicalIp(hostname) ?? hostname.toLowerCase();
 }
 
 /**

@@ -263,14 +263,20 @@ export class NextHopResolver {
 
 /**
  * An address literal (RFC 5321 4.1.3) names the host itself: "[192.0.2.1]"
- * or "[IPv6:2001:db8::1]" is connected to as is, without DNS. Any other
- * literal cannot be reached.
+ * or "[IPv6:2001:db8::1]" is connected to without DNS. Each Snum of an IPv4
+ * part is a decimal number: "[127.0.0.010]" is 127.0.0.10, written without
+ * the leading zeros that the system resolver would read as octal (127.0.0.8).
+ * Any other literal cannot be reached.
  */
 function literalTarget(domain: string, port: number): Resolution {
   const inner = domain.slice(1, -1);
-  const address = /^ipv6:/i.test(inner) ? inner.slice(5).toLowerCase() : inner;
+  const written = /^ipv6:/i.test(inner) ? inner.slice(5).toLowerCase() : inner;
+  const address = written.replace(
+    /(^|:)(\d{1,3}(?:\.\d{1,3}){3})$/,
+    (_, lead: string, quad: string) => lead + quad.split(".").map(Number).join("."),
+  );
   const isIpv4 = /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
-  const isIpv6 = inner !== address && /^[0-9a-f:.]+$/.test(address) && address.includes(":");
+  const isIpv6 = inner !== written && /^[0-9a-f:.]+$/.test(address) && address.includes(":");
   if (!domain.endsWith("]") || !(isIpv4 || isIpv6)) {
     return {
       kind: "permanent",

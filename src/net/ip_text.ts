@@ -1,6 +1,12 @@
 /** One spelling of an IP address for comparing and logging. */
+import { canonicalIp } from "../config/mod.ts";
 
-/** Lower case, without brackets or an IPv4-mapped IPv6 prefix: "[::FFFF:127.0.0.1]" -> "127.0.0.1". */
+/**
+ * Lower case, without brackets, a zone or an IPv4-mapped IPv6 prefix, IPv6 in
+ * RFC 5952 form: "[::FFFF:127.0.0.1]", "::ffff:7f00:1" -> "127.0.0.1",
+ * "0:0:0:0:0:0:0:1" -> "::1". Text that is no IP address (a host name) is
+ * only lower-cased and unbracketed.
+ */
 export function normaliseIp(address: string): string {
-  return address.toLowerCase().replace(/^\[|\]$/g, "").replace(/^::ffff:(?=\d+\.)/, "");
+  return canonicalIp(address) ?? address.toLowerCase().replace(/^\[|\]$/g, "");
 }

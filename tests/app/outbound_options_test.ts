@@ -30,6 +30,18 @@ const CASES: [string, { hostname: string; port: number }, string, number, boolea
   [":: (it reaches ::1)", { hostname: "::1", port: 25 }, "::", 25, true],
   ["0:0:0:0:0:0:0:0 under ::", { hostname: "::", port: 25 }, "0:0:0:0:0:0:0:0", 25, true],
   ["0.0.0.0 on another port", { hostname: "127.0.0.1", port: 25 }, "0.0.0.0", 26, false],
+  ["::1 with every zero written", { hostname: "::1", port: 25 }, "0:0:0:0:0:0:0:1", 25, true],
+  ["::1 written [0::0:1]", { hostname: "::1", port: 25 }, "[0::0:1]", 25, true],
+  ["::1 under a listener written [0::1]", { hostname: "0::1", port: 25 }, "::1", 25, true],
+  ["127.0.0.1 IPv4-mapped in hex", { hostname: "127.0.0.1", port: 25 }, "::ffff:7f00:1", 25, true],
+  [
+    "127.0.0.1 IPv4-mapped with every zero written",
+    { hostname: "127.0.0.1", port: 25 },
+    "0:0:0:0:0:ffff:127.0.0.1",
+    25,
+    true,
+  ],
+  ["::2 under ::1", { hostname: "::1", port: 25 }, "0:0:0:0:0:0:0:2", 25, false],
   [
     "anything before the listener is bound",
     { hostname: "0.0.0.0", port: 0 },

@@ -28,10 +28,22 @@ const badListens: Array<[string, string, RegExp]> = [
   ["parseListenAddress() rejects brackets without a port", "[::1]", /\[IPv6 address\]:port/],
   ["parseListenAddress() rejects IPv4 in brackets", "[127.0.0.1]:25", /brackets must hold/],
   ["parseListenAddress() rejects a bad host", "bad host:25", /not a host name/],
+  // The system resolver would read these as 127.0.0.8 and 127.0.0.1 (RFC 1123 2.1: no name).
+  ["parseListenAddress() rejects IPv4 with a leading zero", "127.0.0.010:25", /not an IP address/],
+  ["parseListenAddress() rejects a short IPv4 form", "127.1:25", /not an IP address/],
+  ["parseListenAddress() rejects an IPv4 number above 255", "127.0.0.256:25", /not an IP/],
 ];
 for (const [name, text, message] of badListens) {
   Deno.test(name, () => assert.throws(() => parseListenAddress(text), message));
 }
+
+Deno.test("parseHostPort() and parseRoute() reject IPv4 with leading zeros, not only for --dns-server", () => {
+  assert.throws(() => parseHostPort("127.0.0.010:25"), /not an IP address/);
+  assert.throws(() => parseHostPort("0x7f.1:25"), /not an IP address/);
+  assert.throws(() => parseRoute("example.com=010.0.0.1:25"), /not an IP address/);
+  assert.deepEqual(parseHostPort("mx1.example.com:25"), { hostname: "mx1.example.com", port: 25 });
+  assert.deepEqual(parseHostPort("10.example:25"), { hostname: "10.example", port: 25 });
+});
 
 Deno.test("parseHostPort() rejects port 0 and a missing host", () => {
   assert.throws(() => parseHostPort("mail.example.com:0"), /port must be a number from 1/);

@@ -125,6 +125,16 @@ const invalid: Array<[string, string[], string]> = [
     ["--imap-listen=[::1]:2602", "--imaps-listen=[0:0::1]:2602", "--tls-cert=c", "--tls-key=k"],
     "Invalid configuration: --imap-listen and --imaps-listen both listen on [::1]:2602 and [0:0::1]:2602",
   ],
+  [
+    "loadConfig() refuses an IPv4 address and its IPv4-mapped IPv6 spelling on one port",
+    ["--smtp-listen=127.0.0.1:2603", "--submission-listen=[::ffff:127.0.0.1]:2603"],
+    "Invalid configuration: --smtp-listen and --submission-listen both listen on 127.0.0.1:2603 and [::ffff:127.0.0.1]:2603",
+  ],
+  [
+    "loadConfig() refuses an IPv4-mapped address on a port another one's 0.0.0.0 already takes",
+    ["--smtp-listen=:2604", "--pop3-listen=[::FFFF:7f00:1]:2604"],
+    "Invalid configuration: --smtp-listen and --pop3-listen both listen on 0.0.0.0:2604 and [::FFFF:7f00:1]:2604",
+  ],
 ];
 for (const [name, argv, message] of invalid) {
   Deno.test(name, () => {

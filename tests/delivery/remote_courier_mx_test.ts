@@ -196,6 +196,10 @@ const LITERAL_CASES: { domain: string; address: string | null }[] = [
   { domain: "[192.0.2.1]", address: "192.0.2.1" },
   { domain: "[IPv6:2001:db8::1]", address: "2001:db8::1" },
   { domain: "[ipv6:::1]", address: "::1" },
+  // RFC 5321 4.1.3: Snum is a decimal number ("010" is ten); the system resolver reads octal.
+  { domain: "[127.0.0.010]", address: "127.0.0.10" },
+  { domain: "[127.000.000.001]", address: "127.0.0.1" },
+  { domain: "[IPv6:::ffff:127.0.0.010]", address: "::ffff:127.0.0.10" },
   { domain: "[x-tag:whatever]", address: null },
 ];
 for (const { domain, address } of LITERAL_CASES) {

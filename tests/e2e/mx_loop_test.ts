@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { startFakeDns } from "./fake_dns.ts";
 import { startServer, waitUntil } from "./harness.ts";
 import { sendCopies } from "./outbound_helpers.ts";
-import { freePort } from "./story_helpers.ts";
+import { sendWithSmtplib } from "./smtplib_send.ts";
+import { freePort, hasIpv6Loopback } from "./story_helpers.ts";
 
 // 0.0.0.0 names "this host" (RFC 1122 3.2.1.3): a connection to it reaches the loopback
 // listener.
@@ -51,6 +52,43 @@ for (const { address, listen, how } of OWN_ADDRESSES) {
     } finally {
       await server.stop();
       await dns.close();
+    }
+  });
+}
+
+// An address literal names its host without DNS; spelled any way RFC 5321 4.1.3 allows, it is
+// still this host's listener (RFC 5321 5.1: "any of the names or addresses by which it might be
+// known"), not a hop to relay to ourselves until the Received count stops it.
+const OWN_LITERALS = [
+  { listen: "[::1]", rcpt: "bob@[IPv6:0:0:0:0:0:0:0:1]", how: "::1 with every zero written" },
+  { listen: "127.0.0.1", rcpt: "bob@[IPv6:::ffff:7f00:1]", how: "127.0.0.1 IPv4-mapped in hex" },
+];
+for (const { listen, rcpt, how } of OWN_LITERALS) {
+  Deno.test({
+    name: `an address literal naming our own SMTP listener (${how}) is a loop: 5.4.6 at once`,
+    ignore: listen.includes(":") && !hasIpv6Loopback(),
+  }, async () => {
+    const port = freePort(listen.replace(/^\[|\]$/g, ""));
+    const server = await startServer({
+      users: { "alice@example.test": "pw" },
+      flags: [`--smtp-listen=${listen}:${port}`, `--remote-smtp-port=${port}`],
+    });
+    try {
+      await sendWithSmtplib({
+        host: listen.replace(/^\[|\]$/g, ""),
+        port,
+        from: "alice@example.test",
+        rcpts: [rcpt],
+        messages: ["From: alice@example.test\r\nSubject: loop?\r\n\r\nhi\r\n"],
+      });
+      const failed = await server.waitForLog(/event=msg\.failed .*rcpt=bob@/);
+      assert.match(failed, /status=5\.4\.6 .*loops back to this host/);
+      await server.waitForLog(/event=msg\.bounced /);
+      const queued = server.log().split("\n").filter((line) => /event=msg\.queued /.test(line));
+      assert.equal(queued.length, 1, queued.join("\n"));
+      assert.ok(!/event=smtp\.connected/.test(server.log()), "no connection to ourselves");
+    } finally {
+      await server.stop();
     }
   });
 }

@@ -29,6 +29,8 @@ export interface SinkTransaction {
 /** Sink options; defaults offer PIPELINING, 8BITMIME, SIZE 10MB. */
 export interface SinkOptions {
   hostname?: string;
+  /** The loopback address to listen on (default 127.0.0.1; "::1" for IPv6 tests). */
+  listenAddress?: string;
   pipelining?: boolean;
   eightBitMime?: boolean;
   smtputf8?: boolean;
@@ -62,7 +64,7 @@ export interface Sink {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Starts a sink on 127.0.0.1:0 (or `port`). */
+/** Starts a sink on 127.0.0.1:0 (or `options.listenAddress`, or `port`). */
 export async function startSink(options: SinkOptions = {}, port = 0): Promise<Sink> {
   const transactions: SinkTransaction[] = [];
   const commands: string[][] = [];
@@ -212,7 +214,9 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
     raw.add(socket);
     socket.on("close", () => raw.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(port, options.listenAddress ?? "127.0.0.1", resolve)
+  );
   return {
     port: (server.address() as net.AddressInfo).port,
     transactions,

@@ -8,7 +8,7 @@ const SEND = `
 import base64, json, smtplib, sys
 job = json.load(open(sys.argv[1]))
 results = []
-with smtplib.SMTP("127.0.0.1", job["port"], timeout=30) as s:
+with smtplib.SMTP(job["host"], job["port"], timeout=30) as s:
     if job["ehloName"] is not None:
         s.ehlo(job["ehloName"])
     for body in job["messages"]:
@@ -20,6 +20,8 @@ print(json.dumps(results))
 /** What to send, and how. */
 export interface SmtplibSend {
   port: number;
+  /** The server's address: 127.0.0.1 unless given (e.g. "::1"). */
+  host?: string;
   /** The envelope sender; "" is the null path `<>`. */
   from: string;
   rcpts: string[];
@@ -38,6 +40,7 @@ export interface SmtplibSend {
 export async function sendWithSmtplib(send: SmtplibSend): Promise<string[][]> {
   const encoder = new TextEncoder();
   const job = {
+    host: send.host ?? "127.0.0.1",
     port: send.port,
     from: send.from,
     rcpts: send.rcpts,

@@ -87,11 +87,21 @@ export function fieldNames(headerText: string): string[] {
 }
 
 /** A free loopback port (closed again at once) for a server that must know its peer's port. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+export function freePort(hostname = "127.0.0.1"): number {
+  const listener = Deno.listen({ hostname, port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return port;
+}
+
+/** Whether this machine has the IPv6 loopback ::1 (a container may not): IPv6 tests skip without. */
+export function hasIpv6Loopback(): boolean {
+  try {
+    freePort("::1");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function latin1Bytes(text: string): Uint8Array {
