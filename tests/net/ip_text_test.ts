@@ -4,6 +4,8 @@ import { normaliseIp } from "../../src/net/mod.ts";
 
 const CASES: [string, string, string][] = [
   ["keeps an IPv4 address", "127.0.0.1", "127.0.0.1"],
+  ["keeps the highest IPv4 address", "255.255.255.255", "255.255.255.255"],
+  ["leaves text with a leading zero as written (no address)", "127.0.0.010", "127.0.0.010"],
   ["keeps ::1", "::1", "::1"],
   ["compresses every zero written out", "0:0:0:0:0:0:0:1", "::1"],
   ["lower-cases and compresses IPv6", "2001:DB8:0:0:0:0:0:A", "2001:db8::a"],
