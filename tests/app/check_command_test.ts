@@ -1,4 +1,5 @@
 /** `pillarbox check` refuses what `serve` would refuse, so "configuration ok" can be trusted. */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { runInProcess } from "./run_in_process.ts";
 
@@ -17,7 +18,7 @@ function checkWithPasswordFile(dir: string, passwordFile: string) {
 }
 
 Deno.test("check exits 2 naming an unreadable smarthost password file, as serve does", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = makeTestDir();
   try {
     const missing = `${dir}/no-such-password`;
     const result = await checkWithPasswordFile(dir, missing);
@@ -32,7 +33,7 @@ Deno.test("check exits 2 naming an unreadable smarthost password file, as serve 
 });
 
 Deno.test("check accepts a readable smarthost password file", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = makeTestDir();
   try {
     await Deno.writeTextFile(`${dir}/password`, "s3cret\n", { mode: 0o600 });
     const result = await checkWithPasswordFile(dir, `${dir}/password`);
@@ -45,7 +46,7 @@ Deno.test("check accepts a readable smarthost password file", async () => {
 });
 
 Deno.test("check exits 2 naming a --spool-dir that cannot be a directory, as serve does", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = makeTestDir();
   try {
     await Deno.writeTextFile(`${dir}/file`, "");
     for (const spoolDir of [`${dir}/file`, `${dir}/file/spool`]) {
@@ -74,7 +75,7 @@ Deno.test("check exits 2 naming a --spool-dir that cannot be a directory, as ser
 });
 
 Deno.test("check exits 2 naming the users file and line of a password hash the server cannot verify", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = makeTestDir();
   try {
     // A hash from another server (bcrypt): every login of bob would fail, and nothing would say why.
     await Deno.writeTextFile(

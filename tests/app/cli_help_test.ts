@@ -3,6 +3,7 @@
  * work on a host whose flags file is missing or broken (or whose system name
  * is no valid --hostname), where the administrator needs them most.
  */
+import { makeTestFile } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { runInProcess } from "./run_in_process.ts";
 import { VERSION } from "../../src/app/version.ts";
@@ -12,7 +13,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
-const brokenFlagsFile = Deno.makeTempFileSync({ prefix: "pb-flags-" });
+const brokenFlagsFile = makeTestFile({ prefix: "pb-flags-" });
 Deno.writeTextFileSync(brokenFlagsFile, "--smtp-listen=:25\nnot a flag line\n");
 
 const BROKEN: ReadonlyArray<readonly [string, string]> = [

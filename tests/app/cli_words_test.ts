@@ -3,6 +3,7 @@
  * stray word (a flag typed with one dash, a misplaced value) is a usage error
  * with status 2, never silently ignored.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { runInProcess } from "./run_in_process.ts";
 import { runCli, tempDir } from "../e2e/harness.ts";
@@ -17,7 +18,7 @@ const STRAY_WORDS: ReadonlyArray<readonly [string, string]> = [
 
 for (const [what, word] of STRAY_WORDS) {
   Deno.test(`check refuses ${what} with status 2 instead of saying "configuration ok"`, async () => {
-    const dir = await Deno.makeTempDir();
+    const dir = makeTestDir();
     try {
       const result = await run(["check", `--spool-dir=${dir}`, "--hostname=mx.test", word]);
       assert.equal(result.code, 2, result.out.join("\n"));

@@ -2,6 +2,7 @@
  * `pillarbox queue` reading a queue whose files the server reuses: a name
  * whose file now holds another message is not shown as that message.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../../src/app/cli.ts";
@@ -30,7 +31,7 @@ function openSpool(spoolDir: string): Promise<Spool> {
 }
 
 Deno.test("queue list and show skip a file that was reused for another message", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-queue-" });
   try {
     const spool = await openSpool(spoolDir);
     const accept = (rcpt: string) =>
@@ -65,7 +66,7 @@ Deno.test("queue list and show skip a file that was reused for another message",
 });
 
 Deno.test("queue retry without a queue id makes every message due, as `queue retry [QID|--all]` says", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-queue-" });
   try {
     const spool = await openSpool(spoolDir);
     const qids: string[] = [];
@@ -90,7 +91,7 @@ Deno.test("queue retry without a queue id makes every message due, as `queue ret
 });
 
 Deno.test("queue with a --spool-dir it cannot use exits 2 naming it, without a stack trace", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  const dir = makeTestDir({ prefix: "pillarbox-queue-" });
   try {
     await Deno.writeTextFile(join(dir, "file"), "");
     const spoolDir = join(dir, "file", "spool");
@@ -114,7 +115,7 @@ Deno.test("queue with a --spool-dir it cannot use exits 2 naming it, without a s
 });
 
 Deno.test("queue show prints header control characters as ?, so a sender cannot drive the admin's terminal", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-queue-" });
   try {
     const spool = await openSpool(spoolDir);
     const qid = await spool.accept({
@@ -135,7 +136,7 @@ Deno.test("queue show prints header control characters as ?, so a sender cannot 
 });
 
 Deno.test("queue list and show print C1 controls in addresses and remote replies as ?", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-queue-" });
   try {
     const spool = await openSpool(spoolDir);
     // RFC 6531 lets a quoted local part hold any non-ASCII character, U+009B (CSI) too;
@@ -175,7 +176,7 @@ Deno.test("queue list and show print C1 controls in addresses and remote replies
 });
 
 Deno.test("queue retry of a damaged queue file names the damage instead of saying there is no such message", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-queue-" });
   try {
     const spool = await openSpool(spoolDir);
     await Deno.writeTextFile(join(spool.msgDir, "broken3"), 'PBQ1 {"qid":"broken3","fr');
@@ -196,7 +197,7 @@ Deno.test("queue retry of a damaged queue file names the damage instead of sayin
 });
 
 Deno.test("queue on a --spool-dir that does not exist says so (status 2) and makes nothing there", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+  const dir = makeTestDir({ prefix: "pillarbox-queue-" });
   try {
     // A typo in --spool-dir: "0 messages in the queue" would tell the admin a lie.
     const spoolDir = join(dir, "spoool");

@@ -4,6 +4,7 @@
  * goes on, instead of dying with an uncaught PermissionDenied that hid
  * every other message from `queue list`.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
@@ -17,7 +18,7 @@ Deno.test({
   name: "queue list names a queue file it cannot read and lists the others; show says why",
   ignore: !await canDropOverrides(),
   fn: async () => {
-    const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-queue-" });
+    const spoolDir = makeTestDir({ prefix: "pillarbox-queue-" });
     try {
       const spool = await Spool.open({
         spoolDir,

@@ -5,6 +5,7 @@
  * message queued with status 0 and never delivered; a root-owned wake/
  * folder that fails every poll and stops the next start).
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../../src/app/cli.ts";
@@ -39,7 +40,7 @@ async function ownerOf(path: string): Promise<{ uid: number | null; gid: number 
 
 /** A spool the service user made (as `serve` leaves it), in a temp dir. */
 async function serviceSpool(): Promise<string> {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-owner-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-owner-" });
   for (const dir of ["queue/tmp", "queue/msg", "queue/state"]) {
     await Deno.mkdir(join(spoolDir, dir), { recursive: true, mode: 0o700 });
   }
@@ -81,7 +82,7 @@ Deno.test({
   ignore: !isRoot,
   fn: async () => {
     // The administrator made the spool for the service user; cron mails before `serve` ran.
-    const spoolDir = await Deno.makeTempDir({ prefix: "pillarbox-owner-" });
+    const spoolDir = makeTestDir({ prefix: "pillarbox-owner-" });
     try {
       await Deno.chown(spoolDir, SERVICE.uid, SERVICE.gid);
       const flags = [`--spool-dir=${spoolDir}`, "--domains=example.test"];

@@ -1,3 +1,4 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runUserCommand } from "../../src/app/user_command.ts";
@@ -10,7 +11,7 @@ function stdinOf(text: string): ReadableStream<Uint8Array> {
 }
 
 async function withSpool(body: (usersFile: string, dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-user-" });
+  const dir = makeTestDir({ prefix: "pillarbox-user-" });
   try {
     await body(join(dir, "spool", "users"), dir);
   } finally {

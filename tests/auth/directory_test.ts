@@ -1,3 +1,4 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Directory, hashPassword, writeUsersFile } from "../../src/auth/mod.ts";
@@ -33,7 +34,7 @@ half@example.com: bob@example.com, gone@example.com, pure-loop@example.com
 type Fixture = { dir: string; directory: Directory; clock: { ms: number }; logLines: string[] };
 
 async function withDirectory(body: (f: Fixture) => void | Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-directory-" });
+  const dir = makeTestDir({ prefix: "pillarbox-directory-" });
   try {
     await writeUsersFile(join(dir, "users"), new Map(BASE_USERS.map((u) => [u, bobHash])));
     await Deno.writeTextFile(join(dir, "aliases"), ALIASES);
@@ -217,7 +218,7 @@ Deno.test("Directory.isLocalDomain() is case-insensitive", async () => {
 });
 
 Deno.test("Directory takes a domain in U-labels and in A-labels as the same domain (RFC 5890)", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-directory-" });
+  const dir = makeTestDir({ prefix: "pillarbox-directory-" });
   try {
     await writeUsersFile(join(dir, "users"), new Map([["joerg@xn--bcher-kva.test", bobHash]]));
     await Deno.writeTextFile(

@@ -3,6 +3,7 @@
  * file must stay the service user's (mode 0600), or the server, which runs as
  * that user, can no longer read it and does not start again.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readUsersFile, updateUsersFile } from "../../src/auth/mod.ts";
@@ -13,7 +14,7 @@ const SERVICE = { uid: 65534, gid: 65534 };
 const isRoot = Deno.build.os !== "windows" && Deno.uid() === 0;
 
 async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-owner-" });
+  const dir = makeTestDir({ prefix: "pillarbox-owner-" });
   try {
     await body(dir);
   } finally {

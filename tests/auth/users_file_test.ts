@@ -1,3 +1,4 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseUsers, readUsersFile, writeUsersFile } from "../../src/auth/mod.ts";
@@ -5,7 +6,7 @@ import { parseUsers, readUsersFile, writeUsersFile } from "../../src/auth/mod.ts
 const HASH = "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=";
 
 async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-users-" });
+  const dir = makeTestDir({ prefix: "pillarbox-users-" });
   try {
     await body(dir);
   } finally {

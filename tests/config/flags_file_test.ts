@@ -1,3 +1,4 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "../../src/config/mod.ts";
 
@@ -149,7 +150,7 @@ Deno.test({
   name: "a real flags file on disk is read with --flagfile FILE",
   ignore: !canUseDisk,
   fn: () => {
-    const dir = Deno.makeTempDirSync({ prefix: "pillarbox_config_" });
+    const dir = makeTestDir({ prefix: "pillarbox_config_" });
     try {
       const path = `${dir}/pb.flags`;
       Deno.writeTextFileSync(path, "--spool-dir=/srv/mail\n--imap-listen=\n");
@@ -171,7 +172,7 @@ Deno.test({
   name: "a flags file on disk that is not UTF-8 (Latin-1) names the line, not a path with U+FFFD",
   ignore: !canUseDisk,
   fn: () => {
-    const dir = Deno.makeTempDirSync({ prefix: "pillarbox_config_" });
+    const dir = makeTestDir({ prefix: "pillarbox_config_" });
     try {
       const path = `${dir}/pb.flags`;
       // "--spool-dir=/srv/mäil" saved in Latin-1: the ä is the one byte 0xE4.

@@ -5,6 +5,7 @@
  * damaged state file can make a notice neither vanish nor come twice, and
  * never leaves it held (where the next notice of its kind collides with it).
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { QueueStateStore } from "../../src/delivery/mod.ts";
@@ -77,7 +78,7 @@ const cases: {
 
 for (const { name, kind, state, expected } of cases) {
   Deno.test(`settling held notices at start: ${name}`, async () => {
-    const spoolDir = await Deno.makeTempDir({ prefix: "pb-held-" });
+    const spoolDir = makeTestDir({ prefix: "pb-held-" });
     try {
       const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
       const states = new QueueStateStore({ spoolDir });

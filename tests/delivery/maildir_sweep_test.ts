@@ -3,6 +3,7 @@
  * once; another program's files only once maildir(5) says they are stale
  * (not touched for 36 hours), for that program may be delivering right now.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { sweepMaildirTmp } from "../../src/delivery/maildir_sweep.ts";
 import { maildirName } from "../../src/mailbox/mod.ts";
@@ -11,7 +12,7 @@ const HOUR_MS = 3600 * 1000;
 
 /** A spool with bob's Maildir; returns the spool and bob's tmp/ folder. */
 function spoolWithTmp(): { spoolDir: string; tmp: string } {
-  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-sweep-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-sweep-" });
   const tmp = `${spoolDir}/mail/example.test/bob/tmp`;
   Deno.mkdirSync(tmp, { recursive: true });
   return { spoolDir, tmp };

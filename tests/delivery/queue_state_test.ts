@@ -2,6 +2,7 @@
  * QueueStateStore: the per-recipient state files under queue/state/, read
  * inline and remembered as absent once found missing.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { initialState, type QueueState, QueueStateStore } from "../../src/delivery/mod.ts";
@@ -15,7 +16,7 @@ async function dispose(store: QueueStateStore): Promise<void> {
 const RCPTS = ["a@remote.test", "b@remote.test"];
 
 async function openStore(): Promise<QueueStateStore> {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-state-" });
+  const spoolDir = makeTestDir({ prefix: "pb-state-" });
   await Deno.mkdir(join(spoolDir, "queue", "tmp"), { recursive: true });
   const store = new QueueStateStore({ spoolDir });
   await store.open();
@@ -158,7 +159,7 @@ const DAMAGED: { name: string; file: string; expected: QueueState["rcpts"] }[] =
 for (const { name, file, expected } of DAMAGED) {
   Deno.test(`QueueStateStore.load: ${name}, and the damage is logged`, async () => {
     const lines: string[] = [];
-    const spoolDir = await Deno.makeTempDir({ prefix: "pb-state-" });
+    const spoolDir = makeTestDir({ prefix: "pb-state-" });
     const store = new QueueStateStore({
       spoolDir,
       log: new Logger({ level: "info", format: "text", sink: (line) => lines.push(line) }),

@@ -4,6 +4,7 @@
  * longest backoff, not when the wrong clock said. Otherwise it waits for that
  * day, past its queue lifetime, and its sender is never told.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import {
   type Courier,
@@ -29,7 +30,7 @@ class RecordingCourier implements Courier {
 }
 
 Deno.test("a message whose next attempt a clock a year ahead set is attempted within the longest backoff", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-clock-" });
+  const spoolDir = makeTestDir({ prefix: "pb-clock-" });
   const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
   const states = new QueueStateStore({ spoolDir });
   await states.open();

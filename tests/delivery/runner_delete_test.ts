@@ -4,6 +4,7 @@
  * bounce", so however the attempt ends, no notice goes out for it and no
  * state file is left for a message that no longer exists.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runQueueCommand } from "../../src/app/queue_command.ts";
@@ -82,7 +83,7 @@ function assertNothingLeft(spoolDir: string): void {
 
 for (const { name, outcome, delayWarningMs, from } of cases) {
   Deno.test(`queue delete during a delivery attempt that ${name}`, async () => {
-    const spoolDir = await Deno.makeTempDir({ prefix: "pb-delete-" });
+    const spoolDir = makeTestDir({ prefix: "pb-delete-" });
     const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
     const qid = "q0deleted";
     await queueOld(spool, qid, from);
@@ -107,7 +108,7 @@ for (const { name, outcome, delayWarningMs, from } of cases) {
   if (delayWarningMs === 0 && outcome.kind === "transient") continue; // no notice to write
   if (from === "") continue; // no notice for a message from <>
   Deno.test(`queue delete, while the notice is being written, of an attempt that ${name}`, async () => {
-    const spoolDir = await Deno.makeTempDir({ prefix: "pb-delete-" });
+    const spoolDir = makeTestDir({ prefix: "pb-delete-" });
     const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
     const qid = "q1deleted";
     await queueOld(spool, qid);

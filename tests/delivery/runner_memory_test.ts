@@ -3,6 +3,7 @@
  * others wait without a runner slot (small mail goes on), and each gets its
  * turn as room is given back.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import type { Courier, DeliveryOutcome } from "../../src/delivery/mod.ts";
 import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
@@ -48,7 +49,7 @@ function messageOf(tag: string, bytes: number): Uint8Array {
 }
 
 Deno.test("big messages wait for memory without holding up small ones, and all get delivered", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-memory-" });
+  const spoolDir = makeTestDir({ prefix: "pb-memory-" });
   const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
   for (
     const [tag, bytes] of [["big-1", MB], ["big-2", MB], ["big-3", MB], ["small", 2000]] as const

@@ -5,6 +5,7 @@
  * a server stopped meanwhile (a stop forced after its grace period, a crash)
  * must not deliver the local copies a second time at the next attempt.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -30,7 +31,7 @@ class CountingCourier implements Courier {
 }
 
 Deno.test("local recipients delivered before a slow remote attempt are recorded before it starts", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-mixed-" });
+  const spoolDir = makeTestDir({ prefix: "pb-mixed-" });
   const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
   const local = new CountingCourier();
   const remote = new SlowCourier();

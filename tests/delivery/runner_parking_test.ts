@@ -1,4 +1,5 @@
 /** The delivery runner's per-domain limit: messages set aside for a busy domain always get a turn. */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import {
   type Courier,
@@ -39,7 +40,7 @@ function oneAtATimeRunner(
 }
 
 Deno.test("a message deleted while it waited for its busy domain does not leave the next one waiting for ever", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-parking-" });
+  const spoolDir = makeTestDir({ prefix: "pb-parking-" });
   const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
   const remote = new GatedCourier();
   const runner = oneAtATimeRunner(spool, remote, { spoolDir, scanIntervalMs: 50 });
@@ -71,7 +72,7 @@ Deno.test("a message deleted while it waited for its busy domain does not leave 
 });
 
 Deno.test("messages asked for by queue retry stay due when they wait for their domain's turn", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-parking-" });
+  const spoolDir = makeTestDir({ prefix: "pb-parking-" });
   const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
   const states = new QueueStateStore({ spoolDir });
   await states.open();

@@ -4,6 +4,7 @@
  * does not collide with it on the held name (which made every later attempt
  * end in delivery.crash until a restart), and neither notice is lost.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Courier, DeliveryOutcome } from "../../src/delivery/mod.ts";
@@ -43,7 +44,7 @@ class TwoPassCourier implements Courier {
 }
 
 Deno.test("a notice whose release failed goes before its message's next notice of that kind, which no longer collides with it", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-release-" });
+  const spoolDir = makeTestDir({ prefix: "pb-release-" });
   const events: string[] = [];
   const log = new Logger({
     level: "info",

@@ -6,6 +6,7 @@
  * The test counts the steps of every Map iteration while the runner
  * defers a queue: a walk per message shows as steps growing with the square.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import type { Courier, DeliveryOutcome } from "../../src/delivery/mod.ts";
 import { RetrySchedule } from "../../src/delivery/retry_schedule.ts";
@@ -53,7 +54,7 @@ function countMapSteps(): { steps: () => number; restore: () => void } {
 }
 
 Deno.test("the runner defers a long queue without walking the whole schedule per message", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-schedule-" });
+  const spoolDir = makeTestDir({ prefix: "pb-schedule-" });
   const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
   const remote = new DeferringCourier();
   const runner = testRunner(spool, remote, {

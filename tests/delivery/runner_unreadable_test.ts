@@ -3,6 +3,7 @@
  * one clear log line and a retry at the retry interval, not a crash with a
  * stack trace every minute.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
@@ -11,7 +12,7 @@ import { waitUntil } from "../e2e/harness.ts";
 import { SlowCourier, testRunner } from "./runner_fixture.ts";
 
 Deno.test("an unreadable queue file is logged queue.unreadable and kept for the retry interval", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-unreadable-" });
+  const spoolDir = makeTestDir({ prefix: "pb-unreadable-" });
   const lines: string[] = [];
   const log = new Logger({ level: "info", format: "text", sink: (line) => lines.push(line) });
   const spool = await Spool.open({ spoolDir, log, spareFiles: 0 });

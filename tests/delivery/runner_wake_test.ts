@@ -3,6 +3,7 @@
  * and the runner makes every queued message due, whether it was running when
  * the request came or starts after it.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import {
   type Courier,
@@ -30,7 +31,7 @@ class DeferringCourier implements Courier {
 
 /** Three queued messages, each deferred an hour ago with its next attempt an hour away. */
 async function deferredQueue(): Promise<{ spoolDir: string; spool: Spool; qids: string[] }> {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-wake-" });
+  const spoolDir = makeTestDir({ prefix: "pb-wake-" });
   const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
   const states = new QueueStateStore({ spoolDir });
   await states.open();

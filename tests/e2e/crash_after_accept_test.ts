@@ -5,6 +5,7 @@
  * no notice may reach the sender twice: a notice is queued held (a hidden
  * name) and goes out only once the original's state records it.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { maildirFiles, runCli, startServer, waitUntil } from "./harness.ts";
 import { hasStrace, killingAt, runUntilKilled } from "./fault_injection.ts";
@@ -22,7 +23,7 @@ async function spoolWithOneMessage(
   rcpt: string,
   sender = BOB,
 ): Promise<{ spoolDir: string; qid: string }> {
-  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-test-" });
   const add = await runCli(["user", "add", BOB, `--spool-dir=${spoolDir}`], { stdin: "pw\n" });
   assert.equal(add.code, 0, add.stderr);
   const sent = await runCli(["sendmail", `--spool-dir=${spoolDir}`, DOMAINS, "-f", sender, rcpt], {
@@ -139,7 +140,7 @@ Deno.test({
   name: "a kill after a pickup file was queued but before it was removed queues it once",
   ignore: !hasStrace,
   fn: async () => {
-    const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+    const spoolDir = makeTestDir({ prefix: "pillarbox-test-" });
     Deno.mkdirSync(`${spoolDir}/pickup`);
     Deno.writeTextFileSync(
       `${spoolDir}/pickup/letter`,

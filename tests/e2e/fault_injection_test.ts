@@ -4,6 +4,7 @@
  * client that is told 451 must find nothing of its message anywhere, and a
  * message that was told 250 is delivered exactly once.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { maildirFiles, python, runCli, startServer, waitUntil } from "./harness.ts";
 import { failing, hasStrace, sendOne } from "./fault_injection.ts";
@@ -13,7 +14,7 @@ const BOB = "bob@example.test";
 
 /** A server (Bob its one user) whose every fsync of queue/msg fails with EIO. */
 async function startWithQueueSyncFailing() {
-  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-test-" });
   const server = await startServer({
     spoolDir,
     users: { [BOB]: "pw" },
@@ -67,7 +68,7 @@ Deno.test({
   name: "a Maildir whose sync fails keeps no copy, and the message is delivered once afterwards",
   ignore: !hasStrace,
   fn: async () => {
-    const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+    const spoolDir = makeTestDir({ prefix: "pillarbox-test-" });
     const newDir = `${spoolDir}/mail/example.test/bob/new`;
     const first = await startServer({
       spoolDir,
@@ -132,7 +133,7 @@ Deno.test({
     "an IMAP APPEND told NO because cur/ could not be synced leaves no copy for the retry to double",
   ignore: !hasStrace,
   fn: async () => {
-    const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+    const spoolDir = makeTestDir({ prefix: "pillarbox-test-" });
     const cur = `${spoolDir}/mail/example.test/bob/cur`;
     Deno.mkdirSync(cur, { recursive: true });
     const server = await startServer({

@@ -3,6 +3,7 @@
  * reads the bound ports from its log, and drives it with clients nobody
  * here wrote (Python's smtplib, poplib, imaplib) or raw sockets.
  */
+import { makeTestDir, makeTestFile } from "../temp_dirs.ts";
 import { fileURLToPath } from "node:url";
 import { PERMISSIONS, RUNTIME_FLAGS, SERVER_ENV } from "../../scripts/server_runtime.ts";
 
@@ -59,7 +60,7 @@ export interface StartOptions {
 
 /** A fresh temporary directory owned by one test. */
 export function tempDir(prefix = "pillarbox-test-"): string {
-  return Deno.makeTempDirSync({ prefix });
+  return makeTestDir({ prefix });
 }
 
 /** Runs `main.ts` with `args` to completion (CLI tests). */
@@ -114,7 +115,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
   ];
   let command = [Deno.execPath(), "run", ...SERVER_PERMISSIONS, MAIN, "serve", ...flags];
   /** Where a wrapped server's pid is written: a shell notes its own, then becomes the server. */
-  const pidFile = options.wrap ? Deno.makeTempFileSync({ prefix: "pillarbox-pid-" }) : null;
+  const pidFile = options.wrap ? makeTestFile({ prefix: "pillarbox-pid-" }) : null;
   if (options.wrap && pidFile) {
     command = [...options.wrap, "sh", "-c", 'echo $$ > "$0" && exec "$@"', pidFile, ...command];
   }

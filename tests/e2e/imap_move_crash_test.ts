@@ -4,6 +4,7 @@
  * fault_injection.ts) in the middle of a `UID MOVE` of 300 messages. After
  * the restart every message is in exactly one of INBOX and Archive.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { python, runCli, startServer } from "./harness.ts";
@@ -15,7 +16,7 @@ const COUNT = 300;
 
 /** A spool with Bob's account, `COUNT` seen messages in his INBOX's cur/ and an empty Archive. */
 async function spoolWithMessages(): Promise<{ spoolDir: string; inbox: string; archive: string }> {
-  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-test-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-test-" });
   const add = await runCli(["user", "add", BOB, `--spool-dir=${spoolDir}`], { stdin: "pw\n" });
   assert.equal(add.code, 0, add.stderr);
   const inbox = mailboxDir(spoolDir, BOB);

@@ -4,6 +4,7 @@
  * MOVE's answer says it is. Before, the folder went away half way through:
  * the files already moved could not be put back, and the MOVE failed.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
@@ -35,7 +36,7 @@ async function firstFileIn(dir: string): Promise<void> {
 async function inboxAndArchive(): Promise<
   { mailboxes: Mailboxes; inbox: Mailbox; archive: Mailbox }
 > {
-  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-folder-race-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-folder-race-" });
   const mailboxes = new Mailboxes({
     spoolDir,
     hostname: "mx.test",

@@ -1,3 +1,4 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { Logger } from "../../src/log/mod.ts";
 import { FolderError, type MailboxChange, Mailboxes } from "../../src/mailbox/mod.ts";
@@ -5,7 +6,7 @@ import { FolderError, type MailboxChange, Mailboxes } from "../../src/mailbox/mo
 const ACCOUNT = "bob@example.test";
 
 function setup() {
-  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-registry-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-registry-" });
   return new Mailboxes({ spoolDir, hostname: "mx.test", log: new Logger({ sink: () => {} }) });
 }
 
@@ -50,7 +51,7 @@ Deno.test("Mailboxes.renameFolder() drops idle cached instances of the folder an
 });
 
 Deno.test("Mailboxes keeps idle mailboxes loaded until their messages pass the bound, oldest dropped first", async () => {
-  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-registry-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-registry-" });
   const mailboxes = new Mailboxes({
     spoolDir,
     hostname: "mx.test",

@@ -1,3 +1,4 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
@@ -12,7 +13,7 @@ import { isKeywordName, Keywords, parseKeywordsFile } from "../../src/mailbox/ke
 const ACCOUNT = "bob@example.test";
 const quietLog = () => new Logger({ sink: () => {} });
 
-function setup(spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-keywords-" })) {
+function setup(spoolDir = makeTestDir({ prefix: "pillarbox-keywords-" })) {
   const store = new MaildirStore({ spoolDir, hostname: "mx.test" });
   const mailboxes = new Mailboxes({ spoolDir, hostname: "mx.test", log: quietLog(), store });
   return { spoolDir, store, mailboxes, dir: mailboxes.accountDir(ACCOUNT) };
@@ -59,7 +60,7 @@ Deno.test("isKeywordName() accepts atoms and refuses system flags, spaces and no
 });
 
 Deno.test("Keywords.define() hands out letters in order, case-insensitively, and writes the file", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "pillarbox-keywords-" });
+  const dir = makeTestDir({ prefix: "pillarbox-keywords-" });
   const keywords = new Keywords(dir);
   await keywords.load();
   await keywords.define(["$Junk", "$Forwarded", "$junk"]);
@@ -77,7 +78,7 @@ Deno.test("Keywords.define() hands out letters in order, case-insensitively, and
 });
 
 Deno.test("Keywords.define() works after a crash left a half-written temporary file behind", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "pillarbox-keywords-" });
+  const dir = makeTestDir({ prefix: "pillarbox-keywords-" });
   const keywords = new Keywords(dir);
   await keywords.load();
   await keywords.define(["$Junk"]);
@@ -91,7 +92,7 @@ Deno.test("Keywords.define() works after a crash left a half-written temporary f
 });
 
 Deno.test("Keywords.define() refuses a 27th keyword and keeps the file as it was", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "pillarbox-keywords-" });
+  const dir = makeTestDir({ prefix: "pillarbox-keywords-" });
   const keywords = new Keywords(dir);
   await keywords.load();
   await keywords.define(Array.from({ length: 26 }, (_, i) => `k${i}`));

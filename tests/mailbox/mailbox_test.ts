@@ -1,3 +1,4 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
@@ -16,7 +17,7 @@ const encoder = new TextEncoder();
 const quietLog = () => new Logger({ sink: () => {} });
 
 /** A spool with a store and a registry, as the server process has them. */
-function setup(spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-mailbox-" })) {
+function setup(spoolDir = makeTestDir({ prefix: "pillarbox-mailbox-" })) {
   const store = new MaildirStore({ spoolDir, hostname: "mx.test" });
   const mailboxes = new Mailboxes({ spoolDir, hostname: "mx.test", log: quietLog(), store });
   return { spoolDir, store, mailboxes, dir: mailboxes.accountDir(ACCOUNT) };

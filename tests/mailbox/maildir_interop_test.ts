@@ -3,6 +3,7 @@
  * in new/ and cur/ — odd entries, odd names — must not break the listing,
  * the UID index or the sessions reading it.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { Logger } from "../../src/log/mod.ts";
 import { folderExists, listFolders, Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
@@ -11,7 +12,7 @@ const ACCOUNT = "bob@example.test";
 const encoder = new TextEncoder();
 
 /** A spool with a store and a registry; `warnings` collects what the mailbox logged at warn. */
-function setup(spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-interop-" })) {
+function setup(spoolDir = makeTestDir({ prefix: "pillarbox-interop-" })) {
   const warnings: string[] = [];
   const log = new Logger({ sink: (line) => line.includes("level=warn") && warnings.push(line) });
   const store = new MaildirStore({ spoolDir, hostname: "mx.test" });

@@ -1,3 +1,4 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
@@ -17,7 +18,7 @@ const encoder = new TextEncoder();
 const quietLog = () => new Logger({ sink: () => {} });
 
 /** A spool with a store and a registry, as the server process has them. */
-function setup(spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-move-" })) {
+function setup(spoolDir = makeTestDir({ prefix: "pillarbox-move-" })) {
   const store = new MaildirStore({ spoolDir, hostname: "mx.test" });
   const mailboxes = new Mailboxes({ spoolDir, hostname: "mx.test", log: quietLog(), store });
   return { spoolDir, store, mailboxes, dir: mailboxes.accountDir(ACCOUNT) };
@@ -177,7 +178,7 @@ Deno.test({
   ignore: !hasOtherDevice,
   fn: async () => {
     const { inbox, mailboxes, dir } = await twoFolders(2);
-    const elsewhere = Deno.makeTempDirSync({ dir: "/dev/shm", prefix: "pillarbox-move-" });
+    const elsewhere = makeTestDir({ dir: "/dev/shm", prefix: "pillarbox-move-" });
     try {
       for (const sub of ["tmp", "new", "cur"]) Deno.mkdirSync(join(elsewhere, sub));
       Deno.writeFileSync(join(elsewhere, "maildirfolder"), new Uint8Array());

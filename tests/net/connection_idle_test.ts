@@ -2,6 +2,7 @@
  * The idle timeout: a timer that checks the last activity when it fires.
  * Reads and writes both count as activity; silence ends the session on time.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import * as tls from "node:tls";
@@ -92,7 +93,7 @@ Deno.test({
   name: "Connection: the idle time starts again when a slow TLS handshake is done",
   ignore: !HAS_OPENSSL,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
+    const dir = makeTestDir();
     const certs = await makeTestCertificates(dir);
     const context = serverContextFor(certs);
     const { connection, peer, close } = await pair(600);
@@ -153,7 +154,7 @@ Deno.test({
     "Connection: a peer that stops reading before the TLS go-ahead is let go after the idle time",
   ignore: !HAS_OPENSSL,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
+    const dir = makeTestDir();
     const certs = await makeTestCertificates(dir);
     const context = serverContextFor(certs);
     const server = listenOnLoopback();

@@ -6,6 +6,7 @@
  * connection's write (its `writableLength`: bytes handed over and not yet taken
  * by the kernel).
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
@@ -48,7 +49,7 @@ interface Setup {
 }
 
 async function startServers(): Promise<Setup> {
-  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-large-reply-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-large-reply-" });
   const usersFile = join(spoolDir, "users");
   Deno.writeTextFileSync(
     usersFile,

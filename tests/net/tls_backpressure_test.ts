@@ -7,6 +7,7 @@
  * process on a counting socket, so the test sees how far the kernel's
  * reads and writes run ahead of or behind the session.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { Connection, OUTPUT_HIGH_WATER_BYTES } from "../../src/net/mod.ts";
 import { TcpTransport } from "../../src/net/tcp_transport.ts";
@@ -44,7 +45,7 @@ function counting(conn: Deno.Conn, counts: Counts): Deno.Conn {
 }
 
 async function setUp() {
-  const dir = Deno.makeTempDirSync({ prefix: "pillarbox-tls-backpressure-" });
+  const dir = makeTestDir({ prefix: "pillarbox-tls-backpressure-" });
   const certs = await makeTestCertificates(dir);
   const context = serverContextFor(certs);
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

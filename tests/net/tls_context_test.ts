@@ -1,3 +1,4 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import * as tls from "node:tls";
@@ -52,9 +53,9 @@ Deno.test({
   name: "TlsContextProvider.fromConfig() names the file at fault",
   ignore: !HAS_OPENSSL,
   fn: async () => {
-    const dir = Deno.makeTempDirSync();
+    const dir = makeTestDir();
     const good = await makeTestCertificates(dir);
-    const other = await makeTestCertificates(Deno.makeTempDirSync());
+    const other = await makeTestCertificates(makeTestDir());
     await Deno.writeTextFile(`${dir}/text.pem`, "hello\n");
     await Deno.writeTextFile(
       `${dir}/junk.pem`,
@@ -173,7 +174,7 @@ Deno.test({
   name: "TlsContextProvider.reload() swaps in new files and keeps the old context on error",
   ignore: !HAS_OPENSSL,
   fn: async () => {
-    const dir = Deno.makeTempDirSync();
+    const dir = makeTestDir();
     const files = await makeTestCertificates(dir);
     const { log, lines } = captureLog();
     const provider = await TlsContextProvider.fromConfig(
@@ -186,7 +187,7 @@ Deno.test({
     await provider.reload();
     assert.equal(provider.context, first, "a failed reload keeps the old context");
     assert.match(lines.at(-1)!, /level=error event=tls\.reload_failed .*test-leaf\.key/);
-    const next = await makeTestCertificates(Deno.makeTempDirSync());
+    const next = await makeTestCertificates(makeTestDir());
     await Deno.copyFile(next.keyFile, files.keyFile);
     await Deno.copyFile(next.certFile, files.certFile);
     await provider.reload();
@@ -200,7 +201,7 @@ Deno.test({
     "TlsContextProvider serves one file holding the certificate and the key (Postfix's default)",
   ignore: !HAS_OPENSSL,
   fn: async () => {
-    const dir = Deno.makeTempDirSync();
+    const dir = makeTestDir();
     const files = await makeTestCertificates(dir);
     const leaf = Deno.readTextFileSync(files.certFile);
     const key = Deno.readTextFileSync(files.keyFile);
@@ -233,7 +234,7 @@ Deno.test({
   name: "TlsContextProvider logs an error naming an expired certificate, at start and on reload",
   ignore: !HAS_OPENSSL,
   fn: async () => {
-    const dir = Deno.makeTempDirSync();
+    const dir = makeTestDir();
     const files = await makeTestCertificates(dir);
     const good = Deno.readTextFileSync(files.certFile);
     await signExpired(dir);

@@ -7,6 +7,7 @@
  * hidden as `.claimed-*` for good. Run as root without the capabilities that
  * override the protection (setpriv), the way the service user meets it.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { canDropOverrides, denoWithoutOverrides } from "../app/without_overrides.ts";
@@ -29,7 +30,7 @@ Deno.test({
   name: "a claim of another user's pickup file left by a crash is released under a visible name",
   ignore: !await canMeetProtectedLinks(),
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "pillarbox-claim-" });
+    const dir = makeTestDir({ prefix: "pillarbox-claim-" });
     try {
       const claim = join(dir, ".claimed-0123456789ab.msg");
       await Deno.writeTextFile(claim, "To: bob@example.test\n\nhi\n", { mode: 0o644 });

@@ -1,3 +1,4 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { claimFile, releaseClaim, releaseLeftoverClaims } from "../../src/pickup/claim.ts";
@@ -5,7 +6,7 @@ import { claimFile, releaseClaim, releaseLeftoverClaims } from "../../src/pickup
 const names = (dir: string) => [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
 
 Deno.test("claimFile() moves a file to a private dotfile name; null when it is gone", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = makeTestDir();
   Deno.writeTextFileSync(join(dir, "msg"), "hello");
   const claimed = await claimFile(dir, "msg");
   assert.ok(claimed);
@@ -16,7 +17,7 @@ Deno.test("claimFile() moves a file to a private dotfile name; null when it is g
 });
 
 Deno.test("releaseClaim() never replaces a newcomer: it takes the next free name", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = makeTestDir();
   Deno.writeTextFileSync(join(dir, "msg"), "old");
   const first = (await claimFile(dir, "msg"))!;
   Deno.writeTextFileSync(join(dir, "msg"), "newcomer");
@@ -28,7 +29,7 @@ Deno.test("releaseClaim() never replaces a newcomer: it takes the next free name
 });
 
 Deno.test("releaseClaim() that cannot remove the claim takes the new name back: one name, no duplicate", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = makeTestDir();
   Deno.writeTextFileSync(join(dir, "msg"), "body");
   const claimed = (await claimFile(dir, "msg"))!;
   const remove = Deno.remove;
@@ -46,7 +47,7 @@ Deno.test("releaseClaim() that cannot remove the claim takes the new name back: 
 });
 
 Deno.test("releaseClaim() that cannot remove the claim never deletes a newcomer renamed into the name meanwhile", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = makeTestDir();
   Deno.writeTextFileSync(join(dir, "msg"), "body");
   const claimed = (await claimFile(dir, "msg"))!;
   const remove = Deno.remove;
@@ -67,7 +68,7 @@ Deno.test("releaseClaim() that cannot remove the claim never deletes a newcomer 
 });
 
 Deno.test("releaseClaim() whose claim vanished after the link keeps the new name, the message's only one", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = makeTestDir();
   Deno.writeTextFileSync(join(dir, "msg"), "body");
   const claimed = (await claimFile(dir, "msg"))!;
   const link = Deno.link;
@@ -87,7 +88,7 @@ Deno.test("releaseClaim() whose claim vanished after the link keeps the new name
 });
 
 Deno.test("releaseLeftoverClaims() gives every leftover claim a visible name back", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = makeTestDir();
   const long = "n".repeat(250);
   Deno.writeTextFileSync(join(dir, long), "long name");
   Deno.writeTextFileSync(join(dir, "report.eml"), "short name");
@@ -105,7 +106,7 @@ Deno.test("releaseLeftoverClaims() gives every leftover claim a visible name bac
 });
 
 Deno.test("releaseLeftoverClaims() leaves a claim-named folder alone and releases the rest", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = makeTestDir();
   Deno.writeTextFileSync(join(dir, "good"), "fine");
   await claimFile(dir, "good");
   // Only files are claims: a folder with such a name is nobody's message.
@@ -116,7 +117,7 @@ Deno.test("releaseLeftoverClaims() leaves a claim-named folder alone and release
 });
 
 Deno.test("releaseLeftoverClaims() after a crash between a release's link and unlink leaves one name, not two", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = makeTestDir();
   Deno.writeTextFileSync(join(dir, "msg"), "once");
   const claimed = (await claimFile(dir, "msg"))!;
   // What releaseClaim() leaves when the process dies after Deno.link, before Deno.remove.
@@ -127,7 +128,7 @@ Deno.test("releaseLeftoverClaims() after a crash between a release's link and un
 });
 
 Deno.test("releaseClaim() still gives a different file under the name its own next name", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = makeTestDir();
   Deno.writeTextFileSync(join(dir, "msg"), "old");
   const claimed = (await claimFile(dir, "msg"))!;
   Deno.writeTextFileSync(join(dir, "msg"), "newcomer");

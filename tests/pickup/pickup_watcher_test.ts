@@ -1,4 +1,5 @@
 /** The pickup watcher in-process, where a test can make reading a file fail as it would for another user's file. */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Directory } from "../../src/auth/mod.ts";
@@ -16,7 +17,7 @@ async function waitFor(what: string, isDone: () => boolean): Promise<void> {
 
 /** A watcher on a fresh spool that scans every 50 ms, its log lines kept in `lines`. */
 async function newWatcher() {
-  const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-pickup-" });
+  const spoolDir = makeTestDir({ prefix: "pillarbox-pickup-" });
   const lines: string[] = [];
   const log = new Logger({ level: "info", sink: (line) => lines.push(line) });
   const spool = await Spool.open({ spoolDir, log, spareFiles: 0 });

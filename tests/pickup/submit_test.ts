@@ -1,10 +1,11 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Directory, hashPassword, writeUsersFile } from "../../src/auth/mod.ts";
 import { resolveLocalRecipients } from "../../src/pickup/mod.ts";
 
 async function directoryWith(aliases: string): Promise<Directory> {
-  const dir = Deno.makeTempDirSync({ prefix: "pillarbox-submit-" });
+  const dir = makeTestDir({ prefix: "pillarbox-submit-" });
   await writeUsersFile(
     join(dir, "users"),
     new Map([["bob@example.test", await hashPassword("x")]]),

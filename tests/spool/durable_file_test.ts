@@ -1,9 +1,10 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { syncDir, syncDirSoon, writeFileAtomic, writeFileDurably } from "../../src/spool/mod.ts";
 
 Deno.test("syncDir() resolves every one of many concurrent calls", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  const dir = makeTestDir({ prefix: "pillarbox-dir-sync-" });
   try {
     const calls: Promise<void>[] = [];
     for (let i = 0; i < 50; i++) {
@@ -24,7 +25,7 @@ Deno.test("syncDir() resolves every one of many concurrent calls", async () => {
 });
 
 Deno.test("syncDir() resolves a burst of calls made at the same instant", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  const dir = makeTestDir({ prefix: "pillarbox-dir-sync-" });
   try {
     const calls = Array.from({ length: 200 }, () => syncDir(dir));
     await Promise.all(calls);
@@ -36,7 +37,7 @@ Deno.test("syncDir() resolves a burst of calls made at the same instant", async 
 
 Deno.test("syncDir() keeps separate directories apart", async () => {
   const dirs = await Promise.all(
-    [1, 2, 3].map(() => Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" })),
+    [1, 2, 3].map(() => makeTestDir({ prefix: "pillarbox-dir-sync-" })),
   );
   try {
     await Promise.all(dirs.flatMap((dir) => [syncDir(dir), syncDir(dir), syncDir(dir)]));
@@ -46,7 +47,7 @@ Deno.test("syncDir() keeps separate directories apart", async () => {
 });
 
 Deno.test("syncDir() rejects for a missing directory and recovers afterwards", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  const dir = makeTestDir({ prefix: "pillarbox-dir-sync-" });
   const missing = `${dir}/missing`;
   try {
     const first = syncDir(missing);
@@ -61,7 +62,7 @@ Deno.test("syncDir() rejects for a missing directory and recovers afterwards", a
 });
 
 Deno.test("writeFileDurably() writes the exact bytes of all chunks", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  const dir = makeTestDir({ prefix: "pillarbox-dir-sync-" });
   try {
     const big = new Uint8Array(300_000).map((_, i) => (i * 7) & 0xff);
     const chunks = [
@@ -89,7 +90,7 @@ Deno.test("writeFileDurably() writes the exact bytes of all chunks", async () =>
 });
 
 Deno.test("writeFileDurably() writes an empty file for no chunks", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  const dir = makeTestDir({ prefix: "pillarbox-dir-sync-" });
   try {
     await writeFileDurably(`${dir}/empty`, []);
     assert.equal((await Deno.readFile(`${dir}/empty`)).length, 0);
@@ -99,7 +100,7 @@ Deno.test("writeFileDurably() writes an empty file for no chunks", async () => {
 });
 
 Deno.test("writeFileDurably() refuses to overwrite an existing file", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-dir-sync-" });
+  const dir = makeTestDir({ prefix: "pillarbox-dir-sync-" });
   try {
     await Deno.writeTextFile(`${dir}/taken`, "old");
     await assert.rejects(
@@ -113,7 +114,7 @@ Deno.test("writeFileDurably() refuses to overwrite an existing file", async () =
 });
 
 async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "pillarbox-atomic-" });
+  const dir = makeTestDir({ prefix: "pillarbox-atomic-" });
   try {
     await body(dir);
   } finally {
@@ -177,7 +178,7 @@ Deno.test("writeFileAtomic() gives the file exactly the requested mode", {
 });
 
 Deno.test("syncDir() follows a directory that was removed and created again under the same path", async () => {
-  const root = await Deno.makeTempDir();
+  const root = makeTestDir();
   const dir = `${root}/new`;
   try {
     await Deno.mkdir(dir);
@@ -196,11 +197,11 @@ Deno.test("syncDir() follows a directory that was removed and created again unde
 });
 
 Deno.test("syncDirSoon() gives every caller in one window the same sync, and a later one a new", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "pillarbox-soon-" });
+  const dir = makeTestDir({ prefix: "pillarbox-soon-" });
   const first = syncDirSoon(dir, 30);
   const second = syncDirSoon(dir, 30);
   assert.equal(first, second, "one window, one sync");
-  const other = syncDirSoon(Deno.makeTempDirSync({ prefix: "pillarbox-soon-" }), 30);
+  const other = syncDirSoon(makeTestDir({ prefix: "pillarbox-soon-" }), 30);
   assert.notEqual(first, other, "each directory its own");
   await first;
   const later = syncDirSoon(dir, 30);

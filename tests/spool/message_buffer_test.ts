@@ -1,3 +1,4 @@
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { concat, MessageBuffer } from "../../src/spool/message_buffer.ts";
 
@@ -49,7 +50,7 @@ Deno.test("MessageBuffer appends after a head() do not change what head() return
 });
 
 Deno.test("MessageBuffer spills a big message to its file and keeps the rest in memory", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = makeTestDir();
   try {
     const path = `${dir}/spill`;
     const buffer = new MessageBuffer(path);
@@ -68,7 +69,7 @@ Deno.test("MessageBuffer spills a big message to its file and keeps the rest in 
 });
 
 Deno.test("MessageBuffer fed faster than its file writes asks the reader to wait, and loses nothing", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = makeTestDir();
   try {
     const path = `${dir}/spill`;
     const buffer = new MessageBuffer(path);

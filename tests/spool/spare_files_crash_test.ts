@@ -5,6 +5,7 @@
  * name can come back unless its directory was synced before the file is
  * written over. Neither may ever let one message's bytes replace another's.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
@@ -18,7 +19,7 @@ const encoder = new TextEncoder();
 const quiet = new Logger({ sink: () => {} });
 
 function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "pillarbox-spare-crash-" });
+  return makeTestDir({ prefix: "pillarbox-spare-crash-" });
 }
 
 /** Waits until `check` holds (the pool works in the background). */

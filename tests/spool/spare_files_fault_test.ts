@@ -2,6 +2,7 @@
  * Spare files under injected faults (strace, see tests/e2e/fault_injection.ts):
  * a spare that cannot be opened for a passing reason stays in the pool.
  */
+import { makeTestDir, makeTestFile } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { hasStrace } from "../e2e/fault_injection.ts";
 
@@ -20,7 +21,8 @@ Deno.test({
   name: "take() that runs out of file descriptors keeps its spares in the pool",
   ignore: !hasStrace,
   fn: async () => {
-    const dir = Deno.makeTempDirSync({ prefix: "pillarbox-spare-fault-" });
+    const dir = makeTestDir({ prefix: "pillarbox-spare-fault-" });
+    makeTestFile(`${dir}.lock`); // the pool's lock, beside its folder
     const spares = ["a", "b", "c"].map((name) => `${dir}/${name}`);
     for (const path of spares) Deno.writeFileSync(path, new Uint8Array(0), { mode: 0o600 });
     const output = await new Deno.Command("strace", {

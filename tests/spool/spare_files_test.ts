@@ -3,6 +3,7 @@
  * that have no other name, and the spool and Maildir paths that use it keep
  * every message byte-exact.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
@@ -17,7 +18,7 @@ const decoder = new TextDecoder();
 const quiet = new Logger({ sink: () => {} });
 
 function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "pillarbox-spare-" });
+  return makeTestDir({ prefix: "pillarbox-spare-" });
 }
 
 function namesIn(dir: string): string[] {

@@ -2,6 +2,7 @@
  * Spool.read: a queued message comes back byte-exact whether it is read
  * inline (up to 256 KiB) or through the I/O pool (bigger).
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
@@ -19,7 +20,7 @@ function messageOf(bytes: number): Uint8Array {
 
 for (const bytes of [0, 5 * 1024, 256 * 1024 - 200, 256 * 1024, 300 * 1024, 3 * 1024 * 1024]) {
   Deno.test(`Spool.read returns a ${bytes}-byte message byte-exact`, async () => {
-    const spoolDir = await Deno.makeTempDir({ prefix: "pb-read-" });
+    const spoolDir = makeTestDir({ prefix: "pb-read-" });
     const spool = await Spool.open({ spoolDir, log: quiet });
     const message = messageOf(bytes);
     const qid = await spool.accept({
@@ -35,7 +36,7 @@ for (const bytes of [0, 5 * 1024, 256 * 1024 - 200, 256 * 1024, 300 * 1024, 3 * 
 }
 
 Deno.test("Spool.read rejects a missing message with NotFound and a damaged one with QueueFileError", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-read-" });
+  const spoolDir = makeTestDir({ prefix: "pb-read-" });
   const spool = await Spool.open({ spoolDir, log: quiet });
   await assert.rejects(spool.read("NOSUCHQID"), Deno.errors.NotFound);
   await Deno.writeTextFile(join(spool.msgDir, "DAMAGED"), "not an envelope line\r\n");

@@ -6,12 +6,13 @@
  * (which lets a recorded notice go) would deliver it a second time. So the
  * runner hears of it only once the rename is on disk.
  */
+import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { Logger } from "../../src/log/mod.ts";
 import { Spool } from "../../src/spool/mod.ts";
 
 Deno.test("a released message is handed to delivery only after the queue folder's fsync", async () => {
-  const spoolDir = await Deno.makeTempDir({ prefix: "pb-release-" });
+  const spoolDir = makeTestDir({ prefix: "pb-release-" });
   const proto = Deno.FsFile.prototype;
   const { sync, syncSync } = proto;
   try {
