@@ -19,7 +19,8 @@ import type { MailboxParts } from "./mailbox_parts.ts";
 import { moveMessages, type MoveResult } from "./move.ts";
 import { storeFlags } from "./store_flags.ts";
 import { expungeMessages } from "./expunge.ts";
-import { dirStamp, scanMaildir } from "./scan.ts";
+import { dirStamp } from "./scan.ts";
+import { scanSettled } from "./scan_settle.ts";
 import { applyScan, entryOfFile } from "./scan_apply.ts";
 import {
   type FlagChange,
@@ -313,7 +314,12 @@ export class Mailbox {
     // scan would leave them as they are, so a recent mtime rescans next time.
     this.#isDirty = newestMs >= now - RECENT_MTIME_MS;
     this.#stamp = stamp;
-    const found = await scanMaildir(this.dir, (path) => this.#warnUnreachable(path));
+    const { found, isSettled } = await scanSettled(this.dir, {
+      known: () => this.#table.values(),
+      stampKey: stamp,
+      onUnreachable: (path) => this.#warnUnreachable(path),
+    });
+    if (!isSettled) this.#isDirty = true;
     const { expunged, flagged } = applyScan(this.#table, found, this.#keywordNames);
     const { known, fresh } = await this.#index.match(found);
     const added: Entry[] = [];
