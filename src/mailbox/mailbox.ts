@@ -53,6 +53,8 @@ export class Mailbox {
   readonly dir: string;
   readonly #options: MailboxOptions;
   readonly #lock = new AsyncLock();
+  /** A refresh waiting for the lock with nothing queued after it: later callers share it. */
+  #queuedRefresh: Promise<readonly MessageInfo[]> | null = null;
   readonly #index: UidIndex;
   readonly #table = new MessageTable();
   readonly #keywords: Keywords;
@@ -112,9 +114,25 @@ export class Mailbox {
    * Brings the listing up to date with the disk: new messages get UIDs
    * (appended to the index), vanished ones are reported expunged, renamed
    * ones report their flags. Cheap when nothing changed (two stats).
+   * A call while another refresh waits for the lock, with no other change
+   * queued after it, shares that one: its listing starts after both calls.
+   * So deliveries that arrive faster than a big mailbox is listed queue one
+   * listing between them, not one each that a session's NOOP waits behind.
    */
   refresh(): Promise<readonly MessageInfo[]> {
-    return this.#lock.run(() => this.#refresh());
+    if (this.#queuedRefresh !== null) return this.#queuedRefresh;
+    const queued = this.#locked(() => {
+      if (this.#queuedRefresh === queued) this.#queuedRefresh = null;
+      return this.#refresh();
+    });
+    this.#queuedRefresh = queued;
+    return queued;
+  }
+
+  /** Runs `task` under the lock; a refresh queued before it is no longer shared. */
+  #locked<T>(task: () => Promise<T>): Promise<T> {
+    this.#queuedRefresh = null;
+    return this.#lock.run(task);
   }
 
   /** Marks the listing stale (delivery calls this) and, if anyone listens, refreshes now. */
@@ -163,14 +181,14 @@ export class Mailbox {
     change: FlagChange,
     options: { origin?: unknown } = {},
   ): Promise<MessageInfo[]> {
-    return this.#lock.run(() =>
+    return this.#locked(() =>
       storeFlags(this.#parts(), { uids, change, origin: options.origin ?? null })
     );
   }
 
   /** Deletes messages for good (their files are unlinked or recycled). Returns the UIDs removed. */
   expunge(uids: readonly number[], options: { origin?: unknown } = {}): Promise<number[]> {
-    return this.#lock.run(() =>
+    return this.#locked(() =>
       expungeMessages(this.#parts(), { uids, origin: options.origin ?? null })
     );
   }
@@ -183,7 +201,7 @@ export class Mailbox {
     chunks: readonly Uint8Array[],
     options: { flags?: readonly string[]; internalDateMs?: number } = {},
   ): Promise<MessageInfo> {
-    return this.#lock.run(() => appendMessage(this.#parts(), chunks, options));
+    return this.#locked(() => appendMessage(this.#parts(), chunks, options));
   }
 
   /**
@@ -201,8 +219,8 @@ export class Mailbox {
       return Promise.reject(new Error(`Cannot move messages of "${this.dir}" into itself`));
     }
     const [first, second] = this.dir < destination.dir ? [this, destination] : [destination, this];
-    return first.#lock.run(() =>
-      second.#lock.run(() =>
+    return first.#locked(() =>
+      second.#locked(() =>
         moveMessages(this.#parts(), destination.#parts(), { uids, origin: options.origin ?? null })
       )
     );
@@ -210,7 +228,7 @@ export class Mailbox {
 
   /** @internal Runs `task` holding this mailbox's lock (the registry's DELETE and RENAME). */
   whileLocked<T>(task: () => Promise<T>): Promise<T> {
-    return this.#lock.run(task);
+    return this.#locked(task);
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -248,7 +266,7 @@ export class Mailbox {
 
   /** @internal Loads the index (once). */
   async load(): Promise<void> {
-    await this.#lock.run(async () => {
+    await this.#locked(async () => {
       await this.#index.load();
       if (!this.#isKeywordsLoaded) await this.#keywords.load();
       this.#isKeywordsLoaded = true;
