@@ -61,6 +61,8 @@ export class Mailbox {
   readonly #keywordNames = (letters: string) => this.#keywords.namesOf(letters);
   #stamp = "";
   #isDirty = true;
+  /** The table holds a listing: a file it lacks is new, even if the index knew its name. */
+  #isListed = false;
   readonly #events = new ChangeEvents((error) => this.#logError("mailbox.listener_failed", error));
   #refs = 0;
   #isLeased = false;
@@ -339,7 +341,8 @@ export class Mailbox {
     });
     if (!isSettled) this.#isDirty = true;
     const { expunged, flagged } = applyScan(this.#table, found, this.#keywordNames);
-    const { known, fresh } = await this.#index.match(found);
+    const { known, fresh } = await this.#index.match(found, { isListedBefore: this.#isListed });
+    this.#isListed = true;
     const added: Entry[] = [];
     for (const [uid, file] of known) {
       this.#table.set(await entryOfFile(this.dir, uid, file, this.#keywordNames));

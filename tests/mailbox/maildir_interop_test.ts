@@ -184,3 +184,28 @@ for r in range(rounds):
         letters = letters.replace("F", "") if "F" in letters else "F" + letters
         os.rename(os.path.join(cur, name), os.path.join(cur, base + ":2," + letters))
 `;
+
+Deno.test("a message another program takes out of the folder and puts back comes back as new, with a UID above every earlier one", async () => {
+  const { mailbox, dir, messages, spoolDir } = await newMessages(2);
+  const [first] = messages;
+  const added: number[][] = [];
+  mailbox.onChange((change) =>
+    change.kind === "added" && added.push(change.messages.map((m) => m.uid))
+  );
+  const aside = Deno.makeTempDirSync({ prefix: "pillarbox-aside-" });
+  Deno.renameSync(`${dir}/new/${first!.base}`, `${aside}/${first!.base}`);
+  assert.deepEqual((await mailbox.refresh()).map((m) => m.uid), [2]);
+  // Put back (a backup restored, mutt moving it back from another folder).
+  Deno.renameSync(`${aside}/${first!.base}`, `${dir}/cur/${first!.base}:2,S`);
+  const listed = await mailbox.refresh();
+  // Clients that were told UID 1 is expunged, and that fetch above the last UID they
+  // saw, must hear of it as a new message: it cannot be UID 1 again.
+  assert.deepEqual(listed.map((m) => [m.uid, m.base, m.flags]), [
+    [2, messages[1]!.base, []],
+    [3, first!.base, ["\\Seen"]],
+  ]);
+  assert.deepEqual(added, [[3]]);
+  assert.equal(mailbox.uidNext, 4);
+  const reopened = await setup(spoolDir).mailboxes.openMailbox(ACCOUNT);
+  assert.deepEqual((await reopened.refresh()).map((m) => m.uid), [2, 3]);
+});
