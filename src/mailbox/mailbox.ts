@@ -19,7 +19,8 @@ import type { MailboxParts } from "./mailbox_parts.ts";
 import { moveMessages, type MoveResult } from "./move.ts";
 import { storeFlags } from "./store_flags.ts";
 import { expungeMessages } from "./expunge.ts";
-import { dirStamp, scanMaildir } from "./scan.ts";
+import { dirStamp } from "./scan.ts";
+import { scanSettled } from "./scan_settle.ts";
 import { applyScan, entryOfFile } from "./scan_apply.ts";
 import {
   type FlagChange,
@@ -52,12 +53,16 @@ export class Mailbox {
   readonly dir: string;
   readonly #options: MailboxOptions;
   readonly #lock = new AsyncLock();
+  /** A refresh waiting for the lock with nothing queued after it: later callers share it. */
+  #queuedRefresh: Promise<readonly MessageInfo[]> | null = null;
   readonly #index: UidIndex;
   readonly #table = new MessageTable();
   readonly #keywords: Keywords;
   readonly #keywordNames = (letters: string) => this.#keywords.namesOf(letters);
   #stamp = "";
   #isDirty = true;
+  /** The table holds a listing: a file it lacks is new, even if the index knew its name. */
+  #isListed = false;
   readonly #events = new ChangeEvents((error) => this.#logError("mailbox.listener_failed", error));
   #refs = 0;
   #isLeased = false;
@@ -111,9 +116,25 @@ export class Mailbox {
    * Brings the listing up to date with the disk: new messages get UIDs
    * (appended to the index), vanished ones are reported expunged, renamed
    * ones report their flags. Cheap when nothing changed (two stats).
+   * A call while another refresh waits for the lock, with no other change
+   * queued after it, shares that one: its listing starts after both calls.
+   * So deliveries that arrive faster than a big mailbox is listed queue one
+   * listing between them, not one each that a session's NOOP waits behind.
    */
   refresh(): Promise<readonly MessageInfo[]> {
-    return this.#lock.run(() => this.#refresh());
+    if (this.#queuedRefresh !== null) return this.#queuedRefresh;
+    const queued = this.#locked(() => {
+      if (this.#queuedRefresh === queued) this.#queuedRefresh = null;
+      return this.#refresh();
+    });
+    this.#queuedRefresh = queued;
+    return queued;
+  }
+
+  /** Runs `task` under the lock; a refresh queued before it is no longer shared. */
+  #locked<T>(task: () => Promise<T>): Promise<T> {
+    this.#queuedRefresh = null;
+    return this.#lock.run(task);
   }
 
   /** Marks the listing stale (delivery calls this) and, if anyone listens, refreshes now. */
@@ -162,14 +183,14 @@ export class Mailbox {
     change: FlagChange,
     options: { origin?: unknown } = {},
   ): Promise<MessageInfo[]> {
-    return this.#lock.run(() =>
+    return this.#locked(() =>
       storeFlags(this.#parts(), { uids, change, origin: options.origin ?? null })
     );
   }
 
   /** Deletes messages for good (their files are unlinked or recycled). Returns the UIDs removed. */
   expunge(uids: readonly number[], options: { origin?: unknown } = {}): Promise<number[]> {
-    return this.#lock.run(() =>
+    return this.#locked(() =>
       expungeMessages(this.#parts(), { uids, origin: options.origin ?? null })
     );
   }
@@ -182,7 +203,7 @@ export class Mailbox {
     chunks: readonly Uint8Array[],
     options: { flags?: readonly string[]; internalDateMs?: number } = {},
   ): Promise<MessageInfo> {
-    return this.#lock.run(() => appendMessage(this.#parts(), chunks, options));
+    return this.#locked(() => appendMessage(this.#parts(), chunks, options));
   }
 
   /**
@@ -200,8 +221,8 @@ export class Mailbox {
       return Promise.reject(new Error(`Cannot move messages of "${this.dir}" into itself`));
     }
     const [first, second] = this.dir < destination.dir ? [this, destination] : [destination, this];
-    return first.#lock.run(() =>
-      second.#lock.run(() =>
+    return first.#locked(() =>
+      second.#locked(() =>
         moveMessages(this.#parts(), destination.#parts(), { uids, origin: options.origin ?? null })
       )
     );
@@ -209,7 +230,7 @@ export class Mailbox {
 
   /** @internal Runs `task` holding this mailbox's lock (the registry's DELETE and RENAME). */
   whileLocked<T>(task: () => Promise<T>): Promise<T> {
-    return this.#lock.run(task);
+    return this.#locked(task);
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -247,7 +268,7 @@ export class Mailbox {
 
   /** @internal Loads the index (once). */
   async load(): Promise<void> {
-    await this.#lock.run(async () => {
+    await this.#locked(async () => {
       await this.#index.load();
       if (!this.#isKeywordsLoaded) await this.#keywords.load();
       this.#isKeywordsLoaded = true;
@@ -313,9 +334,15 @@ export class Mailbox {
     // scan would leave them as they are, so a recent mtime rescans next time.
     this.#isDirty = newestMs >= now - RECENT_MTIME_MS;
     this.#stamp = stamp;
-    const found = await scanMaildir(this.dir, (path) => this.#warnUnreachable(path));
+    const { found, isSettled } = await scanSettled(this.dir, {
+      known: () => this.#table.values(),
+      stampKey: stamp,
+      onUnreachable: (path) => this.#warnUnreachable(path),
+    });
+    if (!isSettled) this.#isDirty = true;
     const { expunged, flagged } = applyScan(this.#table, found, this.#keywordNames);
-    const { known, fresh } = await this.#index.match(found);
+    const { known, fresh } = await this.#index.match(found, { isListedBefore: this.#isListed });
+    this.#isListed = true;
     const added: Entry[] = [];
     for (const [uid, file] of known) {
       this.#table.set(await entryOfFile(this.dir, uid, file, this.#keywordNames));

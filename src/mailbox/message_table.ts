@@ -59,6 +59,11 @@ export class MessageTable {
     return this.#entries.entries();
   }
 
+  /** Every entry, in insertion order. */
+  values(): IterableIterator<Entry> {
+    return this.#entries.values();
+  }
+
   /** Sets an entry without touching the sorted listing: call `invalidateOrder` after a batch. */
   set(entry: Entry): void {
     this.#entries.set(entry.uid, entry);

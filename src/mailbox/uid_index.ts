@@ -76,15 +76,22 @@ export class UidIndex {
 
   /**
    * Splits found files into those the index knows and new ones, which get
-   * UIDs in name (delivery time) order and are recorded durably.
+   * UIDs in name (delivery time) order and are recorded durably. With
+   * `isListedBefore` (`found` then holds only files the listing lacks), a
+   * file the index knows is new all the same: it was listed gone since
+   * (another program took it out and put it back), and
+   * clients that heard its UID expunged, or fetch above the last UID they
+   * saw, must hear of it as a new message (RFC 9051 2.3.1.1: UIDs ascend
+   * as messages are added). Its new line overrides the old one.
    */
   async match(
     found: ReadonlyMap<string, FoundFile>,
+    options: { isListedBefore?: boolean } = {},
   ): Promise<{ known: [number, FoundFile][]; fresh: [number, FoundFile][] }> {
     const known: [number, FoundFile][] = [];
     const unknown: FoundFile[] = [];
     for (const file of found.values()) {
-      const uid = this.#uids.get(file.base);
+      const uid = options.isListedBefore ? undefined : this.#uids.get(file.base);
       if (uid === undefined) unknown.push(file);
       else known.push([uid, file]);
     }

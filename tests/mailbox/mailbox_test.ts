@@ -324,3 +324,35 @@ Deno.test("UIDs given while the index could not be written are never shown, and 
   assert.deepEqual((await reopened.refresh()).map((m) => [m.uid, m.base]), later);
   assert.equal(reopened.uidNext, mailbox.uidNext);
 });
+
+Deno.test("deliveries that arrive while the mailbox is busy queue one listing, not one each, so a session's NOOP is not held up behind them", async () => {
+  const { store, mailboxes, dir } = setup();
+  await deliver(store, "Subject: first\r\n\r\n");
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  await mailbox.refresh();
+  const stopListening = mailbox.onChange(() => {}); // a session has it selected
+  let release = () => {};
+  const busy = mailbox.whileLocked(() => new Promise<void>((resolve) => release = resolve));
+  const deliveries = 50;
+  for (let i = 0; i < deliveries; i++) await deliver(store, `Subject: ${i}\r\n\r\n`);
+  // The listings see a recent change each time (so each would really list).
+  const soon = new Date(Date.now() + 3_600_000);
+  await Deno.utime(join(dir, "new"), soon, soon);
+  const readDir = Deno.readDir;
+  let listings = 0;
+  Deno.readDir = (path) => {
+    if (String(path) === join(dir, "new")) listings++;
+    return readDir(path);
+  };
+  try {
+    release();
+    await busy;
+    const listed = await mailbox.refresh(); // NOOP
+    assert.equal(listed.length, deliveries + 1);
+    assert.ok(listings <= 2, `${listings} listings for ${deliveries} deliveries`);
+  } finally {
+    Deno.readDir = readDir;
+    stopListening();
+    mailbox.release();
+  }
+});

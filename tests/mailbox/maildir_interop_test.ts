@@ -142,3 +142,71 @@ Deno.test("a message file whose name is not UTF-8 (which cannot be opened by nam
   assert.equal(warnings.length, 1, warnings.join("\n"));
   assert.match(warnings[0]!, /event=mailbox\.unreadable_name /);
 });
+
+Deno.test("messages another MUA renames while the folder is being listed are never reported expunged", async () => {
+  // readdir may skip an entry renamed while it lists the directory (past one
+  // getdents batch: a few hundred names), so the listing alone cannot tell
+  // a flag change by another MUA from an expunge.
+  const count = 1_500;
+  const { store, mailboxes, dir } = setup();
+  await store.ensureMailbox(ACCOUNT);
+  for (let i = 0; i < count; i++) {
+    const name = `${1_700_000_000 + i}.M${i}P1Q${i}.other.example,S=20:2,S`;
+    Deno.writeFileSync(`${dir}/cur/${name}`, encoder.encode("Subject: x\r\n\r\nbody\r\n"));
+  }
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  assert.equal((await mailbox.refresh()).length, count);
+  const expunged: number[] = [];
+  mailbox.onChange((change) => change.kind === "expunged" && expunged.push(...change.uids));
+  // The other MUA flags and unflags every message, ten times over.
+  const renamer = new Deno.Command("python3", {
+    args: ["-c", RENAMER, `${dir}/cur`, "10"],
+  }).spawn();
+  let isDone = false;
+  const status = renamer.status.then((status) => (isDone = true, status));
+  let refreshes = 0;
+  while (!isDone) {
+    await mailbox.refresh();
+    refreshes++;
+  }
+  assert.ok((await status).success, "the renamer ran");
+  assert.equal((await mailbox.refresh()).length, count);
+  assert.ok(refreshes > 1, "the folder was listed while it changed");
+  assert.deepEqual(expunged, []);
+});
+
+/** Python: toggles \Flagged (F) on every message of a cur/ folder, `rounds` times. */
+const RENAMER = `
+import os, sys
+cur, rounds = sys.argv[1], int(sys.argv[2])
+for r in range(rounds):
+    for name in sorted(os.listdir(cur)):
+        base, _, letters = name.partition(":2,")
+        letters = letters.replace("F", "") if "F" in letters else "F" + letters
+        os.rename(os.path.join(cur, name), os.path.join(cur, base + ":2," + letters))
+`;
+
+Deno.test("a message another program takes out of the folder and puts back comes back as new, with a UID above every earlier one", async () => {
+  const { mailbox, dir, messages, spoolDir } = await newMessages(2);
+  const [first] = messages;
+  const added: number[][] = [];
+  mailbox.onChange((change) =>
+    change.kind === "added" && added.push(change.messages.map((m) => m.uid))
+  );
+  const aside = Deno.makeTempDirSync({ prefix: "pillarbox-aside-" });
+  Deno.renameSync(`${dir}/new/${first!.base}`, `${aside}/${first!.base}`);
+  assert.deepEqual((await mailbox.refresh()).map((m) => m.uid), [2]);
+  // Put back (a backup restored, mutt moving it back from another folder).
+  Deno.renameSync(`${aside}/${first!.base}`, `${dir}/cur/${first!.base}:2,S`);
+  const listed = await mailbox.refresh();
+  // Clients that were told UID 1 is expunged, and that fetch above the last UID they
+  // saw, must hear of it as a new message: it cannot be UID 1 again.
+  assert.deepEqual(listed.map((m) => [m.uid, m.base, m.flags]), [
+    [2, messages[1]!.base, []],
+    [3, first!.base, ["\\Seen"]],
+  ]);
+  assert.deepEqual(added, [[3]]);
+  assert.equal(mailbox.uidNext, 4);
+  const reopened = await setup(spoolDir).mailboxes.openMailbox(ACCOUNT);
+  assert.deepEqual((await reopened.refresh()).map((m) => m.uid), [2, 3]);
+});
