@@ -193,7 +193,7 @@ Deno.test("a message another program takes out of the folder and puts back comes
   mailbox.onChange((change) =>
     change.kind === "added" && added.push(change.messages.map((m) => m.uid))
   );
-  const aside = Deno.makeTempDirSync({ prefix: "pillarbox-aside-" });
+  const aside = makeTestDir({ prefix: "pillarbox-aside-" });
   Deno.renameSync(`${dir}/new/${first!.base}`, `${aside}/${first!.base}`);
   assert.deepEqual((await mailbox.refresh()).map((m) => m.uid), [2]);
   // Put back (a backup restored, mutt moving it back from another folder).
