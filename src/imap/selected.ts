@@ -112,15 +112,18 @@ export class SelectedMailbox {
     const flags = this.takeFlagsUpdate();
     if (flags !== null) lines.push(flags);
     if (options.mayExpunge && this.#pendingExpunged.size > 0) {
+      const gone = this.#pendingExpunged;
+      // Highest first, so each number is right once the ones above it are gone.
       for (let i = this.#uids.length - 1; i >= 0; i--) {
         const uid = this.#uids[i] as number;
-        if (!this.#pendingExpunged.has(uid)) continue;
-        this.#uids.splice(i, 1);
+        if (!gone.has(uid)) continue;
         this.#recent.delete(uid);
         this.#pendingFlags.delete(uid);
         lines.push(`* ${i + 1} EXPUNGE\r\n`);
       }
-      this.#pendingExpunged.clear();
+      // One pass, not a splice each: thousands expunged at once cost O(n) instead of O(n^2).
+      this.#uids = this.#uids.filter((uid) => !gone.has(uid));
+      this.#pendingExpunged = new Set();
     }
     for (const uid of this.#pendingFlags) {
       const seq = this.seqOf(uid);
@@ -135,7 +138,7 @@ export class SelectedMailbox {
       const fresh = this.#pendingAdded.filter((uid) => !known.has(uid) && this.mailbox.get(uid));
       this.#pendingAdded = [];
       if (fresh.length > 0) {
-        this.#uids.push(...fresh);
+        for (const uid of fresh) this.#uids.push(uid); // no spread: fresh may be huge
         this.#uids.sort((a, b) => a - b);
         this.#claim(fresh.map((uid) => this.mailbox.get(uid) as MessageInfo));
         lines.push(`* ${this.#uids.length} EXISTS\r\n`, `* ${this.#recent.size} RECENT\r\n`);
@@ -194,7 +197,10 @@ export class SelectedMailbox {
       for (const uid of change.uids) {
         if (this.seqOf(uid) > 0) this.#pendingExpunged.add(uid);
       }
-      this.#pendingAdded = this.#pendingAdded.filter((uid) => !change.uids.includes(uid));
+      if (this.#pendingAdded.length > 0) {
+        const gone = new Set(change.uids);
+        this.#pendingAdded = this.#pendingAdded.filter((uid) => !gone.has(uid));
+      }
     } else if (change.origin !== this.#origin) {
       for (const message of change.messages) this.#pendingFlags.add(message.uid);
     }
