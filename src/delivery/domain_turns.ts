@@ -53,7 +53,7 @@ export class DomainTurns {
     for (const [domain, waiting] of this.#waiting) {
       if ((this.#active.get(domain) ?? 0) > 0) continue;
       this.#waiting.delete(domain);
-      stranded.push(...waiting);
+      for (const qid of waiting) stranded.push(qid); // no spread: an outage strands thousands
     }
     return stranded;
   }

@@ -39,3 +39,14 @@ Deno.test("waiting messages are stranded only when their domain has nothing in f
   assert.equal(turns.isWaiting("c"), false);
   assert.deepEqual(turns.takeStranded(), []);
 });
+
+Deno.test("200,000 messages stranded behind one domain come back, none lost (a queue after a long outage)", () => {
+  const turns = new DomainTurns(1);
+  turns.begin(["far.test"]);
+  for (let i = 0; i < 200_001; i++) turns.waitIfBusy(`q${i}`, ["far.test"]);
+  assert.equal(turns.end("far.test"), "q0");
+  const stranded = turns.takeStranded();
+  assert.equal(stranded.length, 200_000);
+  assert.equal(stranded[0], "q1");
+  assert.equal(stranded.at(-1), "q200000");
+});
