@@ -132,7 +132,17 @@ export async function sendMessage(
   const closingAt = replies.findIndex((reply) => reply.code === 421);
   if (closingAt >= 0) {
     client.isUsable = false;
-    throw SmtpClientError.fromReply(stages[closingAt]!.stage, replies[closingAt]!);
+    // A RCPT refused before the 421 keeps its own reply (RFC 5321 4.1.1.3): Postfix says 421
+    // after smtpd_hard_error_limit refusals, and a retry that met the same 421 again would
+    // never reach the recipients after them.
+    const refusedRcpts = new Map<string, ServerReply>();
+    message.rcpts.slice(0, Math.max(0, closingAt - 1)).forEach((rcpt, i) => {
+      const reply = replies[i + 1]!;
+      if (reply.code >= 400) refusedRcpts.set(rcpt, reply);
+    });
+    throw SmtpClientError.fromReply(stages[closingAt]!.stage, replies[closingAt]!, {
+      refusedRcpts,
+    });
   }
   const mailReply = replies[0]!;
   if (mailReply.code >= 300 && replies.at(-1)?.code === 354 && replies.length === stages.length) {
