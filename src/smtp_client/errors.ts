@@ -27,8 +27,8 @@ export class SmtpClientError extends Error {
   readonly stage?: string;
   /**
    * Recipients the server had already refused when the transaction ended
-   * (a 421 after some RCPTs), each with its own reply: the failure is not
-   * theirs to share.
+   * (a 421 or a hang-up after some RCPTs), each with its own reply: the
+   * failure is not theirs to share.
    */
   readonly refusedRcpts: ReadonlyMap<string, ServerReply>;
 
@@ -51,6 +51,17 @@ export class SmtpClientError extends Error {
     this.reply = options.reply;
     this.stage = options.stage;
     this.refusedRcpts = options.refusedRcpts ?? new Map();
+  }
+
+  /** This failure, with the recipients the server had refused before it. */
+  withRefusedRcpts(refusedRcpts: ReadonlyMap<string, ServerReply>): SmtpClientError {
+    return new SmtpClientError(this.kind, this.message, {
+      status: this.status,
+      isPermanent: this.isPermanent,
+      reply: this.reply,
+      stage: this.stage,
+      refusedRcpts,
+    });
   }
 
   /**

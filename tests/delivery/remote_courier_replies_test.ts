@@ -141,6 +141,43 @@ for (const pipelining of [true, false]) {
       }
     });
   });
+
+  Deno.test(`RCPT refusals before the server hangs up stand too (${mode})`, async () => {
+    // Exim's `drop` ACL verb (its docs' answer to dictionary attacks: drop after a few
+    // unknown recipients) sends its 550 and closes, with no 421 at all.
+    await withSink({
+      pipelining,
+      script: (stage, arg) =>
+        stage === "rcpt" && arg.startsWith("gone")
+          ? "550 5.1.1 No such user"
+          : stage === "rcpt" && arg.startsWith("drop")
+          ? { replyThenDrop: "550 5.7.1 Too many unknown recipients" }
+          : undefined,
+    }, async (courier) => {
+      const rcpts = [
+        "gone1@remote.test",
+        "ok@remote.test",
+        "gone2@remote.test",
+        "drop@remote.test",
+        "after@remote.test",
+      ];
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      for (const gone of ["gone1@remote.test", "gone2@remote.test", "drop@remote.test"]) {
+        const outcome = outcomes.get(gone);
+        assert.ok(
+          outcome?.kind === "permanent" && /^550 5\.[17]\.1 /.test(outcome.reason),
+          `${gone}: ${JSON.stringify(outcome)}`,
+        );
+      }
+      for (const waiting of ["ok@remote.test", "after@remote.test"]) {
+        const outcome = outcomes.get(waiting);
+        assert.ok(
+          outcome?.kind === "transient" && /closed the connection/.test(outcome.reason),
+          `${waiting}: ${JSON.stringify(outcome)}`,
+        );
+      }
+    });
+  });
 }
 
 /**
