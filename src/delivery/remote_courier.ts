@@ -13,6 +13,7 @@ import {
   type Credentials,
   describeReply,
   FINAL_DOT_STAGE,
+  isPermanentRefusal,
   type RecipientResult,
   sendMessage,
   SmtpClient,
@@ -146,16 +147,7 @@ export class RemoteCourier implements Courier {
         });
         const outcomes = new Map<string, DeliveryOutcome>();
         for (const [rcpt, result] of results) {
-          const remoteMta = client.remoteMta;
-          if (result.isAccepted) outcomes.set(rcpt, { kind: "delivered", remoteMta });
-          else {
-            outcomes.set(rcpt, {
-              kind: result.isPermanent ? "permanent" : "transient",
-              reason: describeReply(result.reply),
-              status: statusOf(result),
-              remoteMta,
-            });
-          }
+          outcomes.set(rcpt, resultOutcome(result, client.remoteMta));
         }
         await this.pool.release(plan.key, client);
         return outcomes;
@@ -170,7 +162,18 @@ export class RemoteCourier implements Courier {
         const isStale = error instanceof SmtpClientError && error.kind === "dropped" && isReused &&
           error.stage !== FINAL_DOT_STAGE;
         if (isStale && attempt === 0) continue;
-        return sameOutcome(rcpts, failureOutcome(error, client.remoteMta));
+        const outcomes = sameOutcome(rcpts, failureOutcome(error, client.remoteMta));
+        // Recipients refused before the session ended have their own answer.
+        const refused = error instanceof SmtpClientError ? error.refusedRcpts : new Map();
+        for (const [rcpt, reply] of refused) {
+          const result = {
+            isAccepted: false,
+            reply,
+            isPermanent: isPermanentRefusal(reply, "rcpt"),
+          };
+          outcomes.set(rcpt, resultOutcome(result, client.remoteMta));
+        }
+        return outcomes;
       }
     }
   }
@@ -286,6 +289,17 @@ function failureOutcome(error: unknown, remoteMta: string | null): DeliveryOutco
   }
   const reason = error instanceof Error ? error.message : String(error);
   return { kind: "transient", reason: `Delivery failed: ${reason}`, status: "4.0.0", ...where };
+}
+
+/** One recipient's result in a transaction as its outcome. */
+function resultOutcome(result: RecipientResult, remoteMta: string): DeliveryOutcome {
+  if (result.isAccepted) return { kind: "delivered", remoteMta };
+  return {
+    kind: result.isPermanent ? "permanent" : "transient",
+    reason: describeReply(result.reply),
+    status: statusOf(result),
+    remoteMta,
+  };
 }
 
 /**

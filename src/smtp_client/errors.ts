@@ -25,11 +25,23 @@ export class SmtpClientError extends Error {
   readonly reply?: ServerReply;
   /** The step it happened at, when a reply was awaited ("MAIL", "final dot", ...). */
   readonly stage?: string;
+  /**
+   * Recipients the server had already refused when the transaction ended
+   * (a 421 or a hang-up after some RCPTs), each with its own reply: the
+   * failure is not theirs to share.
+   */
+  readonly refusedRcpts: ReadonlyMap<string, ServerReply>;
 
   constructor(
     kind: ClientFailureKind,
     message: string,
-    options: { status: string; isPermanent?: boolean; reply?: ServerReply; stage?: string },
+    options: {
+      status: string;
+      isPermanent?: boolean;
+      reply?: ServerReply;
+      stage?: string;
+      refusedRcpts?: ReadonlyMap<string, ServerReply>;
+    },
   ) {
     super(message);
     this.name = "SmtpClientError";
@@ -38,6 +50,18 @@ export class SmtpClientError extends Error {
     this.isPermanent = options.isPermanent ?? false;
     this.reply = options.reply;
     this.stage = options.stage;
+    this.refusedRcpts = options.refusedRcpts ?? new Map();
+  }
+
+  /** This failure, with the recipients the server had refused before it. */
+  withRefusedRcpts(refusedRcpts: ReadonlyMap<string, ServerReply>): SmtpClientError {
+    return new SmtpClientError(this.kind, this.message, {
+      status: this.status,
+      isPermanent: this.isPermanent,
+      reply: this.reply,
+      stage: this.stage,
+      refusedRcpts,
+    });
   }
 
   /**
@@ -46,13 +70,18 @@ export class SmtpClientError extends Error {
    * as the server's words (`Diagnostic-Code: smtp; ...`, RFC 3464 2.3.6),
    * and names the stage after it.
    */
-  static fromReply(stage: string, reply: ServerReply): SmtpClientError {
+  static fromReply(
+    stage: string,
+    reply: ServerReply,
+    options: { refusedRcpts?: ReadonlyMap<string, ServerReply> } = {},
+  ): SmtpClientError {
     const isPermanent = reply.code >= 500;
     const status = reply.enhanced ?? (isPermanent ? "5.0.0" : "4.0.0");
     return new SmtpClientError("reply", `${describeReply(reply)} (in reply to ${stage})`, {
       status,
       isPermanent,
       reply,
+      refusedRcpts: options.refusedRcpts,
     });
   }
 }

@@ -1,7 +1,7 @@
 /** The outbound SMTP client (also usable from tests). */
 export { SmtpClient } from "./client.ts";
 export type { OpenOptions } from "./client.ts";
-export { FINAL_DOT_STAGE, sendMessage } from "./transaction.ts";
+export { FINAL_DOT_STAGE, isPermanentRefusal, sendMessage } from "./transaction.ts";
 export type { OutgoingMessage, RecipientResult } from "./transaction.ts";
 export { SmtpClientError } from "./errors.ts";
 export type { ClientFailureKind } from "./errors.ts";

@@ -110,7 +110,9 @@ export async function sendMessage(
         // A server that said 421, or refused MAIL, and hung up: report its words, not the
         // hang-up (as one read a command at a time would; a refused MAIL ends the transaction).
         const isMailRefused = (replies[0]?.code ?? 0) >= 400;
-        if (!isMailRefused && !replies.some((reply) => reply.code === 421)) throw error;
+        if (!isMailRefused && !replies.some((reply) => reply.code === 421)) {
+          throw withRcptRefusals(error, message.rcpts, replies);
+        }
         client.isUsable = false;
         break;
       }
@@ -119,7 +121,12 @@ export async function sendMessage(
   } else {
     for (let i = 0; i < lines.length; i++) {
       connection.write(lines[i] + "\r\n");
-      const reply = await readReply(connection, stages[i]!);
+      let reply: ServerReply;
+      try {
+        reply = await readReply(connection, stages[i]!);
+      } catch (error) {
+        throw withRcptRefusals(error, message.rcpts, replies);
+      }
       replies.push(reply);
       // A 421 closes the session (RFC 5321 3.8): no more commands, and it is the reason.
       if (reply.code === 421) break;
@@ -132,7 +139,9 @@ export async function sendMessage(
   const closingAt = replies.findIndex((reply) => reply.code === 421);
   if (closingAt >= 0) {
     client.isUsable = false;
-    throw SmtpClientError.fromReply(stages[closingAt]!.stage, replies[closingAt]!);
+    throw SmtpClientError.fromReply(stages[closingAt]!.stage, replies[closingAt]!, {
+      refusedRcpts: rcptRefusals(message.rcpts, replies),
+    });
   }
   const mailReply = replies[0]!;
   if (mailReply.code >= 300 && replies.at(-1)?.code === 354 && replies.length === stages.length) {
@@ -182,6 +191,37 @@ export async function sendMessage(
     results.set(rcpt, { isAccepted: isDelivered, reply: final, isPermanent });
   }
   return results;
+}
+
+/**
+ * The recipients refused so far (`replies` starts with MAIL's), each with its
+ * reply. When the session ends early (Postfix's 421 after
+ * smtpd_hard_error_limit refusals, Exim's `drop` after its 550), these are
+ * still those recipients' answers (RFC 5321 4.1.1.3); the others wait. Were
+ * they thrown away, every retry would meet the same refusals and the same end,
+ * and the recipients after them would never get the message.
+ */
+function rcptRefusals(
+  rcpts: readonly string[],
+  replies: readonly ServerReply[],
+): Map<string, ServerReply> {
+  const refused = new Map<string, ServerReply>();
+  rcpts.forEach((rcpt, i) => {
+    const reply = replies[i + 1];
+    if (reply && reply.code >= 400 && reply.code !== 421) refused.set(rcpt, reply);
+  });
+  return refused;
+}
+
+/** A failure that ended the transaction, with the RCPT refusals that came before it. */
+function withRcptRefusals(
+  error: unknown,
+  rcpts: readonly string[],
+  replies: readonly ServerReply[],
+): unknown {
+  if (!(error instanceof SmtpClientError)) return error;
+  const refused = rcptRefusals(rcpts, replies);
+  return refused.size === 0 ? error : error.withRefusedRcpts(refused);
 }
 
 /**

@@ -91,6 +91,93 @@ for (const pipelining of [true, false]) {
       }
     });
   });
+
+  Deno.test(`RCPT refusals before a 421 stand, so the next attempt gets further (${mode})`, async () => {
+    // Postfix's smtpd_hard_error_limit: after N refused RCPTs the next command gets
+    // "421 Error: too many errors" and the server hangs up. Were the 550s before it thrown
+    // away, every retry would meet the same 421 and the good recipients would never get
+    // the message: each refusal is that recipient's answer (RFC 5321 4.1.1.3, 3.8).
+    await withSink({
+      pipelining,
+      script: (stage, arg) =>
+        stage === "rcpt" && arg.startsWith("gone")
+          ? "550 5.1.1 No such user"
+          : stage === "rcpt" && arg.startsWith("later")
+          ? "450 4.2.1 Mailbox busy"
+          : stage === "rcpt" && arg.startsWith("cut")
+          ? "421 4.7.0 Error: too many errors"
+          : undefined,
+    }, async (courier) => {
+      const rcpts = [
+        "gone1@remote.test",
+        "ok@remote.test",
+        "later@remote.test",
+        "gone2@remote.test",
+        "cut@remote.test",
+        "after@remote.test",
+      ];
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      for (const gone of ["gone1@remote.test", "gone2@remote.test"]) {
+        const outcome = outcomes.get(gone);
+        assert.ok(
+          outcome?.kind === "permanent" && outcome.status === "5.1.1" &&
+            /550 5\.1\.1 No such user/.test(outcome.reason),
+          `${gone}: ${JSON.stringify(outcome)}`,
+        );
+      }
+      const later = outcomes.get("later@remote.test");
+      assert.ok(
+        later?.kind === "transient" && /450 4\.2\.1 Mailbox busy/.test(later.reason),
+        JSON.stringify(later),
+      );
+      // Accepted, at the 421 or never asked: the transaction did not happen, they wait.
+      for (const waiting of ["ok@remote.test", "cut@remote.test", "after@remote.test"]) {
+        const outcome = outcomes.get(waiting);
+        assert.ok(
+          outcome?.kind === "transient" &&
+            /421 4\.7\.0 Error: too many errors/.test(outcome.reason),
+          `${waiting}: ${JSON.stringify(outcome)}`,
+        );
+      }
+    });
+  });
+
+  Deno.test(`RCPT refusals before the server hangs up stand too (${mode})`, async () => {
+    // Exim's `drop` ACL verb (its docs' answer to dictionary attacks: drop after a few
+    // unknown recipients) sends its 550 and closes, with no 421 at all.
+    await withSink({
+      pipelining,
+      script: (stage, arg) =>
+        stage === "rcpt" && arg.startsWith("gone")
+          ? "550 5.1.1 No such user"
+          : stage === "rcpt" && arg.startsWith("drop")
+          ? { replyThenDrop: "550 5.7.1 Too many unknown recipients" }
+          : undefined,
+    }, async (courier) => {
+      const rcpts = [
+        "gone1@remote.test",
+        "ok@remote.test",
+        "gone2@remote.test",
+        "drop@remote.test",
+        "after@remote.test",
+      ];
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      for (const gone of ["gone1@remote.test", "gone2@remote.test", "drop@remote.test"]) {
+        const outcome = outcomes.get(gone);
+        assert.ok(
+          outcome?.kind === "permanent" && /^550 5\.[17]\.1 /.test(outcome.reason),
+          `${gone}: ${JSON.stringify(outcome)}`,
+        );
+      }
+      for (const waiting of ["ok@remote.test", "after@remote.test"]) {
+        const outcome = outcomes.get(waiting);
+        assert.ok(
+          outcome?.kind === "transient" && /closed the connection/.test(outcome.reason),
+          `${waiting}: ${JSON.stringify(outcome)}`,
+        );
+      }
+    });
+  });
 }
 
 /**

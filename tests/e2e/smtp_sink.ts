@@ -11,8 +11,11 @@ import * as tls from "node:tls";
 /** A stage the script can answer. */
 export type SinkStage = "greeting" | "ehlo" | "starttls" | "mail" | "rcpt" | "data" | "dot";
 
-/** What the script wants: a reply line(s), "drop" to hang up, "silent" to never answer. */
-export type SinkAnswer = string | "drop" | "silent" | undefined;
+/**
+ * What the script wants: a reply line(s), "drop" to hang up, "silent" to never
+ * answer, or `{ replyThenDrop }` to answer and then hang up (as Exim's `drop` ACL verb does).
+ */
+export type SinkAnswer = string | "drop" | "silent" | { replyThenDrop: string } | undefined;
 
 /** A completed (or attempted) transaction. */
 export interface SinkTransaction {
@@ -96,6 +99,12 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
     const ask = (stage: SinkStage, arg: string) =>
       script?.(stage, arg, { connection: id, tx: txCount });
     const send = (answer: SinkAnswer, fallback: string): boolean => {
+      if (typeof answer === "object") {
+        reader.socket.end(
+          answer.replyThenDrop.replace(/\r?\n/g, "\r\n").replace(/(\r\n)?$/, "\r\n"),
+        );
+        return false;
+      }
       const text = answer ?? fallback;
       if (text === "drop") {
         reader.socket.destroy();
@@ -167,14 +176,14 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
         if (!send(ask("mail", arg), "250 2.1.0 ok")) return;
       } else if (verb === "RCPT") {
         const answer = ask("rcpt", /<([^>]*)>/.exec(arg)?.[1] ?? "");
-        const text = answer ?? "250 2.1.5 ok";
+        const text = typeof answer === "object" ? answer.replyThenDrop : answer ?? "250 2.1.5 ok";
         if (tx && /^2/.test(text)) tx.rcpts!.push(/<([^>]*)>/.exec(arg)?.[1] ?? "");
         if (!send(answer, text)) return;
       } else if (verb === "DATA") {
         const isReady = tx && tx.rcpts!.length > 0;
         const answer = ask("data", "");
         if (!send(answer, isReady ? "354 go ahead" : "554 5.5.1 no valid recipients")) return;
-        if (!isReady || (answer !== undefined && !/^354/.test(answer))) continue;
+        if (!isReady || (typeof answer === "string" && !/^354/.test(answer))) continue;
         const data = await reader.dataBlock();
         if (data === null) return;
         const done = {
@@ -186,7 +195,9 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
         } as SinkTransaction;
         if (options.dotDelayMs) await new Promise((r) => setTimeout(r, options.dotDelayMs));
         const dot = ask("dot", "");
-        if (dot === undefined || /^2/.test(dot)) transactions.push(done);
+        if (dot === undefined || (typeof dot === "string" && /^2/.test(dot))) {
+          transactions.push(done);
+        }
         txCount++;
         tx = null;
         if (!send(dot, "250 2.0.0 queued")) return;

@@ -1,0 +1,164 @@
+/**
+ * A throwaway Postfix on loopback, for tests that need a real MTA on the other
+ * side: its own main.cf, master.cf and queue in a temporary directory, its
+ * master run in the foreground as our child (`master -d`), so stopping it is
+ * one signal to a process we started. It never touches the system's Postfix
+ * (its configuration, queue or service). Postfix's master must start as root:
+ * tests use `ignore: !HAS_POSTFIX` and skip where it cannot run.
+ */
+import { tempDir } from "./harness.ts";
+
+const decoder = new TextDecoder();
+
+function commandOutput(program: string, args: string[]): string | null {
+  try {
+    const output = new Deno.Command(program, { args, stdout: "piped", stderr: "null" })
+      .outputSync();
+    return output.success ? decoder.decode(output.stdout).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where Postfix keeps its daemons (master, smtpd, ...), or null without Postfix. */
+const DAEMON_DIRECTORY = commandOutput("postconf", ["-h", "-d", "daemon_directory"]);
+const POSTFIX_UID = commandOutput("id", ["-u", "postfix"]);
+
+/** True where a private Postfix can run: installed, a `postfix` user, and we are root. */
+export const HAS_POSTFIX: boolean = DAEMON_DIRECTORY !== null && POSTFIX_UID !== null &&
+  Deno.uid() === 0 && commandOutput("sh", ["-c", `test -x ${DAEMON_DIRECTORY}/master`]) !== null;
+
+/** What the instance is told. */
+export interface PostfixOptions {
+  /** main.cf lines added after the defaults (they win). */
+  main?: Record<string, string>;
+  /** `-o name=value` options of the SMTP listener. */
+  smtpd?: Record<string, string>;
+  /** Files written into the instance's directory first (name -> text), e.g. access maps. */
+  files?: Record<string, string>;
+}
+
+/** A running instance. */
+export interface Postfix {
+  /** The port its SMTP listener has on 127.0.0.1. */
+  port: number;
+  /** The instance's directory (its files are at `${dir}/<name>`). */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** The services an smtpd that receives and discards mail needs (master.cf, after the listener). */
+const SERVICES = [
+  "cleanup unix n - n - 0 cleanup",
+  "qmgr unix n - n 300 1 qmgr",
+  "rewrite unix - - n - - trivial-rewrite",
+  "bounce unix - - n - 0 bounce",
+  "defer unix - - n - 0 bounce",
+  "trace unix - - n - 0 bounce",
+  "verify unix - - n - 1 verify",
+  "flush unix n - n 1000? 0 flush",
+  "proxymap unix - - n - - proxymap",
+  "showq unix n - n - - showq",
+  "error unix - - n - - error",
+  "retry unix - - n - - error",
+  "discard unix - - n - - discard",
+  "anvil unix - - n - 1 anvil",
+  "scache unix - - n - 1 scache",
+];
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/**
+ * Starts a Postfix whose smtpd listens on 127.0.0.1 and discards what it
+ * accepts (relay_domains and access maps decide what that is).
+ */
+export async function startPostfix(options: PostfixOptions = {}): Promise<Postfix> {
+  const dir = tempDir("pillarbox-postfix-");
+  // The postfix user reaches its queue through here.
+  await Deno.chmod(dir, 0o755);
+  await Deno.mkdir(`${dir}/queue`);
+  await Deno.mkdir(`${dir}/data`);
+  await Deno.chown(`${dir}/data`, Number(POSTFIX_UID), null);
+  for (const [name, text] of Object.entries(options.files ?? {})) {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
+  const port = freePort();
+  const main: Record<string, string> = {
+    compatibility_level: "3.6",
+    queue_directory: `${dir}/queue`,
+    data_directory: `${dir}/data`,
+    daemon_directory: DAEMON_DIRECTORY!,
+    myhostname: "postfix.test",
+    mydestination: "",
+    inet_interfaces: "127.0.0.1",
+    inet_protocols: "ipv4",
+    mynetworks: "127.0.0.0/8",
+    relay_transport: "discard:",
+    default_transport: "discard:",
+    local_recipient_maps: "",
+    alias_maps: "",
+    alias_database: "",
+    smtputf8_enable: "yes",
+    ...options.main,
+  };
+  await Deno.writeTextFile(
+    `${dir}/main.cf`,
+    Object.entries(main).map(([name, value]) => `${name} = ${value}\n`).join(""),
+  );
+  const smtpdOptions = Object.entries(options.smtpd ?? {}).map(([name, value]) =>
+    ` -o ${name}=${value}`
+  ).join("");
+  await Deno.writeTextFile(
+    `${dir}/master.cf`,
+    [`127.0.0.1:${port} inet n - n - - smtpd${smtpdOptions}`, ...SERVICES].join("\n") + "\n",
+  );
+  // Makes the queue's folders with their owners and modes (warnings go to stderr).
+  const check = await new Deno.Command("postfix", {
+    args: ["-c", dir, "check"],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!check.success) throw new Error(`postfix check failed: ${decoder.decode(check.stderr)}`);
+  const master = new Deno.Command(`${DAEMON_DIRECTORY}/master`, {
+    args: ["-c", dir, "-d"],
+    env: { MAIL_CONFIG: dir },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await waitForListener(port, master.status);
+  return {
+    port,
+    dir,
+    stop: async () => {
+      try {
+        master.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await master.status;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Resolves once the listener takes a connection (deadline 10 s), or throws if master exited. */
+async function waitForListener(port: number, exited: Promise<Deno.CommandStatus>): Promise<void> {
+  let hasExited = false;
+  void exited.then(() => hasExited = true);
+  const deadline = Date.now() + 10_000;
+  while (true) {
+    if (hasExited) throw new Error("postfix master exited at start");
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.close();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`postfix did not listen on ${port}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
