@@ -253,7 +253,9 @@ export class Connection {
       this.#pendingBytes = 0;
       return;
     }
-    this.#idle.touch();
+    // Output the peer is not taking (past the high-water mark) is no sign of life: a client
+    // that stopped reading must time out even while we queue untagged updates for it (IDLE).
+    if (this.#transport.writableLength <= OUTPUT_HIGH_WATER_BYTES) this.#idle.touch();
     const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
