@@ -69,6 +69,16 @@ export class ImapSession {
   }
 
   /**
+   * Why a read ended in "timeout", for the `* BYE`: the selected folder gone,
+   * the server stopping, or the client idle too long (RFC 9051 5.4). Every
+   * read asks here (IDLE and AUTHENTICATE read on their own).
+   */
+  timeoutText(): string {
+    return this.#goneText ??
+      (this.connection.isShuttingDown ? "Server shutting down" : "Autologout; idle for too long");
+  }
+
+  /**
    * The selected folder was deleted or renamed by another session: this
    * session says `* BYE <text>` and ends (RFC 2180 3.2), after the command
    * in progress or at once when it is waiting for the client.
@@ -158,11 +168,7 @@ export class ImapSession {
         // mid-upload then appends again what it never saw answered).
         if (this.connection.isClosed) break;
         if (read.kind === "timeout") {
-          const text = this.#goneText ??
-            (this.connection.isShuttingDown
-              ? "Server shutting down"
-              : "Autologout; idle for too long");
-          this.send(`* BYE ${text}\r\n`);
+          this.send(`* BYE ${this.timeoutText()}\r\n`);
           break;
         }
         if (read.kind === "refused") {

@@ -49,8 +49,13 @@ export class Connection {
     this.remoteAddress = normaliseIp(transport.remoteAddress);
     this.remotePort = transport.remotePort;
     this.#idle = new IdleTimer(options.idleTimeoutMs, () => {
+      if (this.#isTimedOut) return;
+      // Nobody is waiting for the peer: we are the slow one (a command still running, a login
+      // delay, the disk). The peer is not idle; its idle period starts again, and the reply
+      // we are about to send (flushed before the next wait) starts it once more.
+      if (this.#wake === null) return this.#idle.restart();
       // After a half-close too: it bounds how long a peer may take to read our replies.
-      if (!this.#isTimedOut) this.#onTimeout();
+      this.#onTimeout();
     });
     transport.listen(this.#events);
   }
@@ -248,7 +253,9 @@ export class Connection {
       this.#pendingBytes = 0;
       return;
     }
-    this.#idle.touch();
+    // Output the peer is not taking (past the high-water mark) is no sign of life: a client
+    // that stopped reading must time out even while we queue untagged updates for it (IDLE).
+    if (this.#transport.writableLength <= OUTPUT_HIGH_WATER_BYTES) this.#idle.touch();
     const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;

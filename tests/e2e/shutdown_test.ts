@@ -68,6 +68,40 @@ Deno.test("SIGTERM in the middle of DATA, a BDAT chunk or an AUTH exchange is 42
   }
 });
 
+Deno.test("SIGTERM tells an IMAP client in IDLE or AUTHENTICATE, and a POP3 client in AUTH, that the server is stopping", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
+  const open = async () => {
+    const client = await RawClient.connect(server.ports.imap!);
+    assert.match((await client.line())!, /^\* OK /);
+    return client;
+  };
+  const idling = await open();
+  const authenticating = await open();
+  const pop3 = await RawClient.connect(server.ports.pop3!);
+  try {
+    assert.match((await pop3.line())!, /^\+OK /);
+    await pop3.send("AUTH PLAIN\r\n");
+    assert.equal(await pop3.line(), "+ ");
+    await idling.send("l LOGIN bob@example.test pw-bob\r\ns SELECT INBOX\r\ni IDLE\r\n");
+    while ((await idling.line()) !== "+ idling");
+    await authenticating.send("a AUTHENTICATE PLAIN\r\n");
+    assert.equal(await authenticating.line(), "+ ");
+    const stopped = server.stop();
+    assert.equal(await idling.line(), "* BYE Server shutting down");
+    assert.equal(await authenticating.line(), "* BYE Server shutting down");
+    assert.equal(await pop3.line(), "-ERR [SYS/TEMP] Server shutting down");
+    await stopped;
+  } finally {
+    idling.close();
+    authenticating.close();
+    pop3.close();
+    await server.stop();
+  }
+});
+
 /**
  * Runs `check` on a server whose one delivery attempt would never end: the next hop
  * takes the connection and never says a word, so the attempt outlives any grace period.
