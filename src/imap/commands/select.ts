@@ -9,6 +9,7 @@ import type { CommandCursor } from "../parser.ts";
 import { SelectedMailbox } from "../selected.ts";
 import { pickFromAscending } from "../sequence_set.ts";
 import type { ImapSession } from "../session.ts";
+import type { LineRead } from "../../net/mod.ts";
 import { mailboxArg } from "./mailboxes.ts";
 import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
 
@@ -113,22 +114,39 @@ async function idle(session: ImapSession, cursor: CommandCursor): Promise<Done> 
   cursor.end();
   session.send("+ idling\r\n");
   await session.selected?.mailbox.refresh();
-  const line = session.connection.readLine(64);
+  // One reaction on the pending read for the whole IDLE: a Promise.race on it per wake-up
+  // would add one each time, kept until DONE (a busy mailbox wakes us thousands of times).
+  let read: LineRead | null = null;
+  let readError: unknown = null;
+  let wakeOnLine: (() => void) | null = null;
+  session.connection.readLine(64).then((result) => {
+    read = result;
+    wakeOnLine?.();
+  }, (error) => {
+    readError = error ?? new Error("IDLE: the read failed");
+    wakeOnLine?.();
+  });
   while (true) {
     session.sendUpdates({ mayExpunge: true });
     session.connection.flush();
     if (session.isLoggingOut) return { isAnswered: true };
-    const selected = session.selected;
-    const changed = selected === null ? new Promise<never>(() => {}) : selected.waitForChange();
-    const winner = await Promise.race([line.then((read) => ({ read })), changed.then(() => null)]);
-    if (winner === null) continue;
-    const { read } = winner;
-    if (read.kind === "eof") {
+    if (read === null && readError === null) {
+      const selected = session.selected;
+      await new Promise<void>((resolve) => {
+        wakeOnLine = resolve;
+        selected?.waitForChange().then(resolve);
+      });
+      wakeOnLine = null;
+    }
+    if (readError !== null) throw readError;
+    const line = read as LineRead | null;
+    if (line === null) continue; // a change to announce
+    if (line.kind === "eof") {
       session.logout();
       return { isAnswered: true };
     }
-    if (read.kind === "timeout") throw new ImapError("BYE", session.timeoutText());
-    if (read.kind === "line" && read.text.toUpperCase() === "DONE") {
+    if (line.kind === "timeout") throw new ImapError("BYE", session.timeoutText());
+    if (line.kind === "line" && line.text.toUpperCase() === "DONE") {
       return { text: "IDLE terminated" };
     }
     throw bad("Expected DONE");
