@@ -18,7 +18,7 @@
  */
 import { fromLatin1, toLatin1 } from "./latin1.ts";
 import { encodeHeaderSection } from "./header_encoding.ts";
-import { parseContentType } from "./mime_structure.ts";
+import { paramValue, parseContentType } from "./mime_structure.ts";
 import { encodeQuotedPrintable } from "./quoted_printable.ts";
 import { transferEncodingOf } from "./transfer_encoding.ts";
 
@@ -104,7 +104,7 @@ function convertEntity(entity: string, options: EntityOptions): string {
     mediaType === "message/global";
   if (isContainer && options.depth >= MAX_MIME_NESTING) throw new MimeNestingError();
   if (mediaType.startsWith("multipart/")) {
-    const boundary = contentType.params.find(([name]) => name === "boundary")?.[1];
+    const boundary = paramValue(contentType.params, "boundary");
     if (boundary) {
       const defaultType = mediaType === "multipart/digest" ? "message/rfc822" : undefined;
       const parts = convertMultipart(body, boundary, { ...inner, defaultType });

@@ -81,7 +81,7 @@ function parseEntity(
     parts: [],
     message: null,
   };
-  const boundary = contentType.params.find(([name]) => name === "boundary")?.[1];
+  const boundary = paramValue(contentType.params, "boundary");
   if (part.type === "multipart") {
     const isDigest = part.subtype === "digest";
     if (boundary && where.depth < MAX_DEPTH) {
@@ -195,6 +195,45 @@ export function parseContentType(
     subtype: (match[2] as string).toLowerCase(),
     params: parseParams(rest),
   };
+}
+
+/**
+ * The value of parameter `name` (lowercase), also when written in RFC 2231
+ * form: `name*=charset'lang'a%20b`, or split into sections `name*0`,
+ * `name*1*`, ... (RFC 2231 3, 4). A binary string with percent escapes
+ * undone; charset and language are dropped (a boundary is ASCII anyway).
+ * A plain `name=` wins when both are given.
+ */
+export function paramValue(params: readonly [string, string][], name: string): string | undefined {
+  const plain = params.find(([key]) => key === name);
+  if (plain !== undefined) return plain[1];
+  const extended = params.find(([key]) => key === `${name}*`);
+  if (extended !== undefined) return undoPercent(withoutCharset(extended[1]));
+  let value: string | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const section = params.find(([key]) => key === `${name}*${i}` || key === `${name}*${i}*`);
+    if (section === undefined) break;
+    const isEncoded = section[0].endsWith("*");
+    const text = isEncoded
+      ? undoPercent(i === 0 ? withoutCharset(section[1]) : section[1])
+      : section[1];
+    value = (value ?? "") + text;
+  }
+  return value;
+}
+
+/** `charset'language'value` -> `value` (RFC 2231 4). */
+function withoutCharset(text: string): string {
+  const first = text.indexOf("'");
+  const second = first < 0 ? -1 : text.indexOf("'", first + 1);
+  return second < 0 ? text : text.slice(second + 1);
+}
+
+function undoPercent(text: string): string {
+  return text.replace(
+    /%([0-9A-Fa-f]{2})/g,
+    (_, hex: string) => String.fromCharCode(parseInt(hex, 16)),
+  );
 }
 
 /** `; name=value; name="quoted value"` -> pairs (names lowercased). */

@@ -127,6 +127,22 @@ const SECTIONS: [string, string, number[], string, string][] = [
     "two",
   ],
   ["TEXT of a non-message part is empty", MIXED, [3], "TEXT", ""],
+  [
+    "part 2 of a multipart whose boundary is an RFC 2231 extended value",
+    "Content-Type: multipart/mixed; boundary*=us-ascii'en'b%3D1\r\n\r\n" +
+    "--b=1\r\n\r\none\r\n--b=1\r\n\r\ntwo\r\n--b=1--\r\n",
+    [2],
+    "",
+    "two",
+  ],
+  [
+    "part 1 of a multipart whose boundary is split into RFC 2231 sections",
+    'Content-Type: multipart/mixed; boundary*0="a b"; boundary*1*=%2Dc\r\n\r\n' +
+    "--a b-c\r\n\r\none\r\n--a b-c--\r\n",
+    [1],
+    "",
+    "one",
+  ],
 ];
 for (const [name, message, part, kind, expected] of SECTIONS) {
   Deno.test(`extractSection(): ${name}`, () => {

@@ -61,6 +61,20 @@ const CASES: { name: string; message: string }[] = [
       'Content-Type: multipart/mixed; x-note="see; boundary=zz"; boundary=b1\r\n\r\n' +
       "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx \xc3\xa9\r\n--b1--\r\n",
   },
+  {
+    name: "a multipart whose boundary is an RFC 2231 extended value",
+    message: `${HEAD}MIME-Version: 1.0\r\n` +
+      "Content-Type: multipart/mixed; boundary*=us-ascii'en'b%3D1\r\n\r\n" +
+      "--b=1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx \xc3\xa9\r\n" +
+      "--b=1\r\nContent-Type: application/octet-stream\r\n\r\n\xff\r\n--b=1--\r\n",
+  },
+  {
+    name: "a multipart whose boundary is split into RFC 2231 sections",
+    message: `${HEAD}MIME-Version: 1.0\r\n` +
+      'Content-Type: multipart/mixed;\r\n boundary*0="first-half";\r\n boundary*1*=%2Dsecond\r\n\r\n' +
+      "--first-half-second\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx \xc3\xa9\r\n" +
+      "--first-half-second--\r\n",
+  },
 ];
 
 for (const { name, message } of CASES) {

@@ -27,6 +27,8 @@ async function append(session: ImapSession, cursor: CommandCursor): Promise<Done
   const message = cursor.stringBytes();
   cursor.end();
   if (message.length === 0) throw no("Empty message");
+  // A literal is CHAR8, %x01-ff (RFC 3501 9): a NUL could never be sent back in a FETCH.
+  if (message.includes(0)) throw bad("The message contains a NUL octet");
   const destination = await openDestination(session, folder);
   try {
     const added = await destination.append([message], {
