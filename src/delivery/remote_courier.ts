@@ -112,13 +112,20 @@ export class RemoteCourier implements Courier {
       });
     }
     const outcomes = new Map<string, DeliveryOutcome>();
-    for (let i = 0; i < rcpts.length; i += MAX_RCPTS_PER_TRANSACTION) {
-      const chunk = rcpts.slice(i, i + MAX_RCPTS_PER_TRANSACTION);
-      for (
-        const [rcpt, outcome] of await this.#transaction(message, plan, resolution.targets, chunk)
-      ) {
-        outcomes.set(rcpt, outcome);
+    let pending = rcpts;
+    while (pending.length > 0) {
+      const chunk = pending.slice(0, MAX_RCPTS_PER_TRANSACTION);
+      pending = pending.slice(MAX_RCPTS_PER_TRANSACTION);
+      const results = await this.#transaction(message, plan, resolution.targets, chunk);
+      const isProgress = [...results.values()].some((outcome) => outcome.kind === "delivered");
+      const overLimit: string[] = [];
+      for (const [rcpt, outcome] of results) {
+        // A server with a lower recipient limit than ours says so per RCPT (RFC 5321
+        // 4.5.3.1.10): the rest go in the next transaction now, not at the next retry.
+        if (isProgress && isTooManyRecipients(outcome)) overLimit.push(rcpt);
+        else outcomes.set(rcpt, outcome);
       }
+      pending = [...overLimit, ...pending];
     }
     return outcomes;
   }
@@ -289,6 +296,12 @@ function failureOutcome(error: unknown, remoteMta: string | null): DeliveryOutco
   }
   const reason = error instanceof Error ? error.message : String(error);
   return { kind: "transient", reason: `Delivery failed: ${reason}`, status: "4.0.0", ...where };
+}
+
+/** A RCPT deferred for the transaction's recipient count (452, or 552 of old; 4.5.3). */
+function isTooManyRecipients(outcome: DeliveryOutcome): boolean {
+  return outcome.kind === "transient" &&
+    (outcome.status === "4.5.3" || /^[45]52 .*too many recipients/i.test(outcome.reason));
 }
 
 /** One recipient's result in a transaction as its outcome. */

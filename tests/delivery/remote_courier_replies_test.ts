@@ -204,3 +204,47 @@ for (const { name, stage, reply } of WHOLE_TRANSACTION_REPLIES) {
     });
   });
 }
+
+for (const pipelining of [true, false]) {
+  const mode = pipelining ? "pipelined" : "one command at a time";
+
+  Deno.test(`recipients over the server's own limit go in another transaction at once, not at the next retry (${mode})`, async () => {
+    let rcptsInTransaction = 0;
+    await withSink({
+      pipelining,
+      script: (stage) => {
+        if (stage === "mail") rcptsInTransaction = 0;
+        if (stage !== "rcpt") return undefined;
+        rcptsInTransaction++;
+        return rcptsInTransaction > 2 ? "452 4.5.3 Too many recipients" : undefined;
+      },
+    }, async (courier, sink) => {
+      const rcpts = ["a", "b", "c", "d", "e"].map((name) => `${name}@remote.test`);
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      for (const rcpt of rcpts) assert.equal(outcomes.get(rcpt)?.kind, "delivered", rcpt);
+      assert.deepEqual(sink.transactions.map((transaction) => transaction.rcpts), [
+        ["a@remote.test", "b@remote.test"],
+        ["c@remote.test", "d@remote.test"],
+        ["e@remote.test"],
+      ]);
+    });
+  });
+
+  Deno.test(`a 452 to every recipient of a transaction is not retried at once (${mode})`, async () => {
+    let rcptCommands = 0;
+    await withSink({
+      pipelining,
+      script: (stage) => {
+        if (stage !== "rcpt") return undefined;
+        rcptCommands++;
+        return "452 4.5.3 Too many recipients";
+      },
+    }, async (courier, sink) => {
+      const rcpts = ["a@remote.test", "b@remote.test"];
+      const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+      for (const rcpt of rcpts) assert.equal(outcomes.get(rcpt)?.kind, "transient", rcpt);
+      assert.equal(sink.transactions.length, 0);
+      assert.equal(rcptCommands, 2, "each was asked once: no progress, no second transaction");
+    });
+  });
+}
