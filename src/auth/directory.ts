@@ -147,10 +147,13 @@ export class Directory {
 
   /**
    * Checks a login (`user` is a full address). An unknown user still costs
-   * one scrypt, so timing does not reveal which accounts exist.
+   * one scrypt, so timing does not reveal which accounts exist. The users
+   * file is looked at anew for every login (a stat, next to the scrypt): once
+   * `pillarbox user passwd` or `user del` has returned, the old password or
+   * the deleted account no longer logs in, and an account just added does.
    */
   async verifyLogin(user: string, password: string): Promise<boolean> {
-    const users = await this.#users.get();
+    const users = await this.#users.get({ isFresh: true });
     const hash = users.get(normalizeAddress(user));
     if (hash === undefined) {
       this.#dummyHash ??= hashPassword(crypto.randomUUID());

@@ -56,17 +56,29 @@ export class WatchedFile<T> {
   /**
    * The current parsed value. Throws only when the file has never loaded
    * successfully (the caller should answer with a temporary failure).
+   * `isFresh` stats the file now, whatever the interval, so a change made
+   * before the call is seen (a password changed or an account deleted must
+   * refuse the next login, not one a second later).
    */
-  get(): Promise<T> {
+  get(options: { isFresh?: boolean } = {}): Promise<T> {
+    if (options.isFresh) {
+      // After any refresh under way: its stat may have come before the change.
+      const after = this.#pending?.catch(() => {}) ?? Promise.resolve();
+      return this.#track(after.then(() => this.#refresh()));
+    }
     if (this.#value !== null && this.#now() - this.#lastCheckMs < this.#checkIntervalMs) {
       return Promise.resolve(this.#value.data);
     }
-    if (this.#pending === null) {
-      this.#pending = this.#refresh().finally(() => {
-        this.#pending = null;
-      });
-    }
-    return this.#pending;
+    return this.#pending ?? this.#track(this.#refresh());
+  }
+
+  /** Makes `run` the refresh under way (the one later callers join) until it settles. */
+  #track(run: Promise<T>): Promise<T> {
+    const tracked: Promise<T> = run.finally(() => {
+      if (this.#pending === tracked) this.#pending = null;
+    });
+    this.#pending = tracked;
+    return tracked;
   }
 
   async #refresh(): Promise<T> {

@@ -261,6 +261,43 @@ Deno.test("Directory notices a new user, but stats the file at most once per sec
   });
 });
 
+Deno.test("Directory.verifyLogin() sees a changed password, a deleted account and a new one at once, with no time passed", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret"), true);
+    // `pillarbox user passwd bob`, `user del carol` and `user add eve`, all within the second.
+    const newHash = await hashPassword("bob-new");
+    const users = new Map(
+      [...BASE_USERS, "eve@example.com"].filter((u) => u !== "carol@example.com").map((u) => [
+        u,
+        u === "bob@example.com" ? newHash : bobHash,
+      ]),
+    );
+    await writeUsersFile(join(dir, "users"), users);
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret"), false);
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-new"), true);
+    assert.equal(await directory.verifyLogin("carol@example.com", "bob-secret"), false);
+    assert.equal(await directory.verifyLogin("eve@example.com", "bob-secret"), true);
+  });
+});
+
+Deno.test("Directory.verifyLogin() calls at once all see a password changed before them", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    // A lookup under way (its stat may come before the change) must not answer the logins after it.
+    const earlier = directory.resolveRecipient("bob@example.com");
+    await writeUsersFile(
+      join(dir, "users"),
+      new Map([["bob@example.com", await hashPassword("x")]]),
+    );
+    const logins = await Promise.all([
+      directory.verifyLogin("bob@example.com", "bob-secret"),
+      directory.verifyLogin("bob@example.com", "x"),
+      directory.verifyLogin("carol@example.com", "bob-secret"),
+    ]);
+    assert.deepEqual(logins, [false, true, false]);
+    assert.equal((await earlier).kind, "local");
+  });
+});
+
 Deno.test("Directory notices a changed aliases file and a deleted one", async () => {
   await withDirectory(async ({ dir, directory, clock }) => {
     assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
