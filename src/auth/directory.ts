@@ -68,6 +68,8 @@ export class Directory {
       path: options.aliasesFile,
       load: readAliasesFile,
       onReloadError: report(options.aliasesFile),
+      // Nor every alias (and its senders' mail refused 550, for good) over the same `mv`.
+      isKeptWhenRemoved: true,
     });
   }
 

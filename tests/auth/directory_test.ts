@@ -298,16 +298,54 @@ Deno.test("Directory.verifyLogin() calls at once all see a password changed befo
   });
 });
 
-Deno.test("Directory notices a changed aliases file and a deleted one", async () => {
+Deno.test("Directory notices a changed aliases file and one emptied", async () => {
   await withDirectory(async ({ dir, directory, clock }) => {
     assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
     await Deno.writeTextFile(join(dir, "aliases"), "sales@example.com: carol@example.com\n");
     clock.ms += 1000;
     assert.deepEqual(await directory.resolveRecipient("team@example.com"), { kind: "unknown" });
     assert.equal((await directory.resolveRecipient("sales@example.com")).kind, "local");
-    await Deno.remove(join(dir, "aliases"));
+    await Deno.writeTextFile(join(dir, "aliases"), "# no aliases\n");
     clock.ms += 1000;
     assert.deepEqual(await directory.resolveRecipient("sales@example.com"), { kind: "unknown" });
+  });
+});
+
+Deno.test("Directory keeps the aliases while the aliases file is gone for a moment, logs once, and takes it back", async () => {
+  await withDirectory(async ({ dir, directory, clock, logLines }) => {
+    assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    // `mv aliases aliases.old; mv aliases.new aliases`, caught between the two.
+    await Deno.rename(join(dir, "aliases"), join(dir, "aliases.old"));
+    for (let i = 0; i < 2; i++) {
+      clock.ms += 1000;
+      assert.deepEqual(await directory.resolveRecipient("team@example.com"), {
+        kind: "local",
+        mailboxes: ["bob@example.com", "carol@example.com"],
+      });
+    }
+    assert.equal(logLines.length, 1, logLines.join("\n"));
+    assert.match(logLines[0] ?? "", /level=warn event=auth.reload_failed .*aliases is gone/);
+    await Deno.writeTextFile(join(dir, "aliases"), "sales@example.com: carol@example.com\n");
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("team@example.com"), { kind: "unknown" });
+    assert.equal((await directory.resolveRecipient("sales@example.com")).kind, "local");
+  });
+});
+
+Deno.test("Directory without an aliases file at start has no aliases, and takes one made later", async () => {
+  await withDirectory(async ({ dir, clock }) => {
+    await Deno.remove(join(dir, "aliases"));
+    const directory = new Directory({
+      usersFile: join(dir, "users"),
+      aliasesFile: join(dir, "aliases"),
+      domains: ["example.com"],
+      now: () => clock.ms,
+    });
+    await directory.load();
+    assert.deepEqual(await directory.resolveRecipient("sales@example.com"), { kind: "unknown" });
+    await Deno.writeTextFile(join(dir, "aliases"), "sales@example.com: carol@example.com\n");
+    clock.ms += 1000;
+    assert.equal((await directory.resolveRecipient("sales@example.com")).kind, "local");
   });
 });
 

@@ -224,3 +224,29 @@ Deno.test("once user passwd or user del has returned, the old password and the d
     await server.stop();
   }
 });
+
+Deno.test("an aliases file moved away for a moment (a mv half done) keeps its aliases: RCPT is never refused 550 meanwhile", async () => {
+  const server = await startServer({
+    users: { [BOB]: PASSWORD },
+    aliases: "team@example.test: bob@example.test\n",
+  });
+  const client = await RawClient.connect(server.ports.smtp!);
+  try {
+    await client.reply();
+    assert.match(await client.command("EHLO client.test"), /^250 /);
+    assert.match(await client.command("MAIL FROM:<alice@remote.test>"), /^250 /);
+    assert.match(await client.command("RCPT TO:<team@example.test>"), /^250 /);
+    const aliasesFile = `${server.spoolDir}/aliases`;
+    await Deno.rename(aliasesFile, `${aliasesFile}.old`);
+    // Until the server has looked at the missing file (at most a second after the last look).
+    while (!/event=auth\.reload_failed .*aliases is gone/.test(server.log())) {
+      assert.match(await client.command("RCPT TO:<team@example.test>"), /^250 /);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.match(await client.command("RCPT TO:<team@example.test>"), /^250 /);
+    assert.match(await client.command("RSET"), /^250 /);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
