@@ -389,3 +389,34 @@ Deno.test("Directory keeps the accounts while the users file is gone for a momen
     assert.deepEqual(await directory.resolveRecipient("carol@example.com"), { kind: "unknown" });
   });
 });
+
+Deno.test("Directory keeps the accounts and aliases while their files are truncated to be written in place, logs once each, and takes the new text", async () => {
+  await withDirectory(async ({ dir, directory, clock, logLines }) => {
+    await directory.load();
+    const usersText = await Deno.readTextFile(join(dir, "users"));
+    // `cat users.new > users`, caught between the truncate and the write.
+    await Deno.truncate(join(dir, "users"));
+    await Deno.truncate(join(dir, "aliases"));
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret"), true);
+    for (let i = 0; i < 2; i++) {
+      clock.ms += 1000;
+      assert.deepEqual(await directory.resolveRecipient("carol@example.com"), {
+        kind: "local",
+        mailboxes: ["carol@example.com"],
+      });
+      assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    }
+    assert.equal(logLines.length, 2, logLines.join("\n"));
+    assert.match(logLines.join("\n"), /event=auth.reload_failed .*users is empty/);
+    assert.match(logLines.join("\n"), /event=auth.reload_failed .*aliases is empty/);
+    await Deno.writeTextFile(
+      join(dir, "users"),
+      usersText.split("\n").filter((line) => !line.startsWith("carol@")).join("\n"),
+    );
+    await Deno.writeTextFile(join(dir, "aliases"), "# none\n");
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("carol@example.com"), { kind: "unknown" });
+    assert.deepEqual(await directory.resolveRecipient("team@example.com"), { kind: "unknown" });
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret"), true);
+  });
+});

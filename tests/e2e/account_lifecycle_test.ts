@@ -250,3 +250,20 @@ Deno.test("an aliases file moved away for a moment (a mv half done) keeps its al
     await server.stop();
   }
 });
+
+Deno.test("a users file truncated to be written in place (cat new > users) keeps its accounts meanwhile: logins and RCPT still work", async () => {
+  const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
+  try {
+    const usersFile = `${server.spoolDir}/users`;
+    const text = await Deno.readTextFile(usersFile);
+    await Deno.truncate(usersFile);
+    // Each login looks at the file: the first sees it empty.
+    assert.equal(await tryLogins(server, BOB, PASSWORD), "imap ok\npop3 ok\nsubmission ok\n");
+    await server.waitForLog(/event=auth\.reload_failed .*users is empty/);
+    await sendToBob(server, "while the users file was empty");
+    await Deno.writeTextFile(usersFile, text);
+    assert.equal(await tryLogins(server, BOB, PASSWORD), "imap ok\npop3 ok\nsubmission ok\n");
+  } finally {
+    await server.stop();
+  }
+});
