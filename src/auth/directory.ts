@@ -84,6 +84,26 @@ export class Directory {
   }
 
   /**
+   * The accounts and aliases (catch-alls too) of the files whose domain is
+   * none of the local domains: mail to them is never delivered here (it is
+   * relayed, or refused), so they are a mistake to report (`check`, `serve`).
+   */
+  async offDomainEntries(): Promise<{ kind: "account" | "alias"; address: string }[]> {
+    const [users, aliases] = await Promise.all([this.#users.get(), this.#aliases.get()]);
+    const isOff = (address: string) => !this.isLocalDomain(splitAddress(address)?.domain ?? "");
+    return [
+      ...[...users.keys()].filter(isOff).sort().map((address) => ({
+        kind: "account" as const,
+        address,
+      })),
+      ...[...aliases.keys()].filter(isOff).sort().map((address) => ({
+        kind: "alias" as const,
+        address,
+      })),
+    ];
+  }
+
+  /**
    * Resolves a recipient. Aliases expand recursively (loop-safe, at most
    * {@link MAX_ALIAS_DEPTH} levels); targets on other domains come back in
    * `forwards`. The verdict is "local" when at least one mailbox or forward exists;
