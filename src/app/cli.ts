@@ -52,11 +52,15 @@ function flagsOnly(name: string, run: Subcommand): Subcommand {
 async function runCheck(_words: string[], config: Config, io: CliIo): Promise<number> {
   try {
     await checkSpoolDir(config.spoolDir);
-    await new Directory({
+    const directory = new Directory({
       usersFile: config.usersFile,
       aliasesFile: config.aliasesFile,
       domains: config.domains,
-    }).load();
+    });
+    await directory.load();
+    for (const line of offDomainWarnings(await directory.offDomainEntries(), config.domains)) {
+      io.err(`pillarbox: warning: ${line}`);
+    }
     const quiet = new Logger({ level: "error" });
     await loadTlsSettings(config, quiet);
     // What serve reads at start, so "configuration ok" means serve will start.
@@ -70,6 +74,20 @@ async function runCheck(_words: string[], config: Config, io: CliIo): Promise<nu
   return 0;
 }
 
+/**
+ * One line per account or alias on a domain that is not local: it logs in (an
+ * account) but mail to it is relayed away or refused, never delivered here.
+ */
+export function offDomainWarnings(
+  entries: readonly { kind: "account" | "alias"; address: string }[],
+  domains: readonly string[],
+): string[] {
+  return entries.map(({ kind, address }) =>
+    `${kind} "${address}" is on no domain of --domains=${domains.join(",")}: ` +
+    "mail to it is not delivered here"
+  );
+}
+
 /** Subcommands by first word; "help" and "version" are handled before the table. */
 export const SUBCOMMANDS = new Map<string, Subcommand>([
   ["serve", flagsOnly("serve", (_words, config, io) => runServe(config, { err: io.err }))],
@@ -79,6 +97,7 @@ export const SUBCOMMANDS = new Map<string, Subcommand>([
     (words, config, io) =>
       runUserCommand(words, {
         usersFile: config.usersFile,
+        domains: config.domains,
         stdin: io.stdin,
         out: io.out,
         err: io.err,

@@ -80,6 +80,10 @@ async function startHoldingSpool(
     // A bad users or aliases file is the administrator's to fix, like a bad flag (check says so too).
     throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
+  // An account or alias no mail can reach (its domain is not local), as check says too.
+  for (const { kind, address } of await directory.offDomainEntries()) {
+    log.warn("auth.off_domain", { kind, address, domains: config.domains.join(",") });
+  }
   const spool = await openSpoolDir(config.spoolDir, () =>
     Spool.open({
       spoolDir: config.spoolDir,

@@ -11,13 +11,17 @@ import {
   hashPassword,
   isValidAccountAddress,
   normalizeAddress,
+  normalizeDomain,
   readUsersFile,
+  splitAddress,
   updateUsersFile,
 } from "../auth/mod.ts";
 
 /** Options for {@link runUserCommand}. */
 export type UserCommandOptions = {
   usersFile: string;
+  /** The local domains (`--domains`): `add` warns of an account on none of them. */
+  domains?: readonly string[];
   stdin: ReadableStream<Uint8Array>;
   out: (line: string) => void;
   err: (line: string) => void;
@@ -142,6 +146,14 @@ async function addUser(args: string[], options: UserCommandOptions): Promise<Out
     users.set(address, hash);
     return true;
   });
+  const domain = splitAddress(address)?.domain ?? "";
+  const domains = options.domains?.map((name) => normalizeDomain(name));
+  if (domains !== undefined && !domains.includes(domain)) {
+    options.err(
+      `Warning: ${domain} is not in --domains=${domains.join(",")}: ${address} can log in, ` +
+        "but mail to it is not delivered here (add the domain to --domains)",
+    );
+  }
   return { status: 0, message: `Added user ${address}` };
 }
 

@@ -68,6 +68,8 @@ export class Directory {
       path: options.aliasesFile,
       load: readAliasesFile,
       onReloadError: report(options.aliasesFile),
+      // Nor every alias (and its senders' mail refused 550, for good) over the same `mv`.
+      isKeptWhenRemoved: true,
     });
   }
 
@@ -79,6 +81,26 @@ export class Directory {
   /** Whether mail for `domain` is delivered to mailboxes here (in U-labels or A-labels, any case). */
   isLocalDomain(domain: string): boolean {
     return this.#domains.has(normalizeDomain(domain));
+  }
+
+  /**
+   * The accounts and aliases (catch-alls too) of the files whose domain is
+   * none of the local domains: mail to them is never delivered here (it is
+   * relayed, or refused), so they are a mistake to report (`check`, `serve`).
+   */
+  async offDomainEntries(): Promise<{ kind: "account" | "alias"; address: string }[]> {
+    const [users, aliases] = await Promise.all([this.#users.get(), this.#aliases.get()]);
+    const isOff = (address: string) => !this.isLocalDomain(splitAddress(address)?.domain ?? "");
+    return [
+      ...[...users.keys()].filter(isOff).sort().map((address) => ({
+        kind: "account" as const,
+        address,
+      })),
+      ...[...aliases.keys()].filter(isOff).sort().map((address) => ({
+        kind: "alias" as const,
+        address,
+      })),
+    ];
   }
 
   /**
@@ -147,10 +169,13 @@ export class Directory {
 
   /**
    * Checks a login (`user` is a full address). An unknown user still costs
-   * one scrypt, so timing does not reveal which accounts exist.
+   * one scrypt, so timing does not reveal which accounts exist. The users
+   * file is looked at anew for every login (a stat, next to the scrypt): once
+   * `pillarbox user passwd` or `user del` has returned, the old password or
+   * the deleted account no longer logs in, and an account just added does.
    */
   async verifyLogin(user: string, password: string): Promise<boolean> {
-    const users = await this.#users.get();
+    const users = await this.#users.get({ isFresh: true });
     const hash = users.get(normalizeAddress(user));
     if (hash === undefined) {
       this.#dummyHash ??= hashPassword(crypto.randomUUID());

@@ -20,20 +20,23 @@ export type WatchedFileOptions<T> = {
   onReloadError?: (error: unknown) => void;
   /**
    * A file that disappears after it was loaded is a mistake (an editor's
-   * rename, a `mv` half done), not an empty file: the previous value stays in
-   * use, reported once through `onReloadError`, until the file is back.
+   * rename, a `mv` half done), not an empty file; so is one of 0 bytes (a
+   * truncate-then-write caught between the two: `cat new > users`, an editor
+   * that saves in place): the previous value stays in use, reported once
+   * through `onReloadError`, until the file is back with something in it.
    */
   isKeptWhenRemoved?: boolean;
 };
 
-async function statStamp(path: string): Promise<string> {
+/** The file's identity, or "missing"; `isEmpty` for an existing file of 0 bytes. */
+async function statStamp(path: string): Promise<{ stamp: string; isEmpty: boolean }> {
   try {
     const info = await Deno.stat(path);
     const mtime = info.mtime?.getTime() ?? 0;
     const ctime = info.ctime?.getTime() ?? 0;
-    return `${info.ino ?? 0}:${info.size}:${mtime}:${ctime}`;
+    return { stamp: `${info.ino ?? 0}:${info.size}:${mtime}:${ctime}`, isEmpty: info.size === 0 };
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "missing";
+    if (error instanceof Deno.errors.NotFound) return { stamp: "missing", isEmpty: false };
     throw error;
   }
 }
@@ -56,35 +59,50 @@ export class WatchedFile<T> {
   /**
    * The current parsed value. Throws only when the file has never loaded
    * successfully (the caller should answer with a temporary failure).
+   * `isFresh` stats the file now, whatever the interval, so a change made
+   * before the call is seen (a password changed or an account deleted must
+   * refuse the next login, not one a second later).
    */
-  get(): Promise<T> {
+  get(options: { isFresh?: boolean } = {}): Promise<T> {
+    if (options.isFresh) {
+      // After any refresh under way: its stat may have come before the change.
+      const after = this.#pending?.catch(() => {}) ?? Promise.resolve();
+      return this.#track(after.then(() => this.#refresh()));
+    }
     if (this.#value !== null && this.#now() - this.#lastCheckMs < this.#checkIntervalMs) {
       return Promise.resolve(this.#value.data);
     }
-    if (this.#pending === null) {
-      this.#pending = this.#refresh().finally(() => {
-        this.#pending = null;
-      });
-    }
-    return this.#pending;
+    return this.#pending ?? this.#track(this.#refresh());
+  }
+
+  /** Makes `run` the refresh under way (the one later callers join) until it settles. */
+  #track(run: Promise<T>): Promise<T> {
+    const tracked: Promise<T> = run.finally(() => {
+      if (this.#pending === tracked) this.#pending = null;
+    });
+    this.#pending = tracked;
+    return tracked;
   }
 
   async #refresh(): Promise<T> {
     this.#lastCheckMs = this.#now();
     const previous = this.#value;
     let stamp: string;
+    let isEmpty: boolean;
     try {
-      stamp = await statStamp(this.#options.path);
+      ({ stamp, isEmpty } = await statStamp(this.#options.path));
     } catch (error) {
       if (previous === null) throw error;
       this.#options.onReloadError?.(error);
       return previous.data;
     }
     if (previous !== null && previous.stamp === stamp) return previous.data;
-    if (previous !== null && stamp === "missing" && this.#options.isKeptWhenRemoved) {
+    const isGone = stamp === "missing" || isEmpty;
+    if (previous !== null && isGone && this.#options.isKeptWhenRemoved) {
       this.#value = { data: previous.data, stamp };
+      const what = stamp === "missing" ? "is gone" : "is empty";
       this.#options.onReloadError?.(
-        new Deno.errors.NotFound(`${this.#options.path} is gone; what it last held stays in use`),
+        new Error(`${this.#options.path} ${what}; what it last held stays in use`),
       );
       return previous.data;
     }

@@ -93,3 +93,43 @@ Deno.test("check exits 2 naming the users file and line of a password hash the s
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("check warns of an account and an alias on a domain not in --domains, and still exits 0", async () => {
+  const dir = makeTestDir();
+  try {
+    const users = `${dir}/users`;
+    const added = await run(
+      ["user", "add", "eve@other.test", `--spool-dir=${dir}`, "--domains=example.test"],
+      { stdin: "pw\n" },
+    );
+    assert.equal(added.code, 0, added.err.join("\n"));
+    assert.deepEqual(added.out, ["Added user eve@other.test"]);
+    assert.equal(added.err.length, 1);
+    assert.match(added.err[0]!, /other\.test is not in --domains=example\.test: eve@other\.test/);
+    const inDomain = await run(
+      ["user", "add", "bob@Example.TEST", `--spool-dir=${dir}`, "--domains=example.test"],
+      { stdin: "pw\n" },
+    );
+    assert.deepEqual(inDomain.err, []);
+    await Deno.writeTextFile(
+      `${dir}/aliases`,
+      "sales@other.test: bob@example.test\n@other.test: bob@example.test\nteam@example.test: eve@other.test\n",
+    );
+    const result = await run([
+      "check",
+      `--spool-dir=${dir}`,
+      "--hostname=mx.test",
+      "--domains=example.test",
+      `--users-file=${users}`,
+    ]);
+    assert.equal(result.code, 0, result.err.join("\n"));
+    assert.equal(result.out.at(-1), "# configuration ok");
+    assert.deepEqual(result.err, [
+      'pillarbox: warning: account "eve@other.test" is on no domain of --domains=example.test: mail to it is not delivered here',
+      'pillarbox: warning: alias "@other.test" is on no domain of --domains=example.test: mail to it is not delivered here',
+      'pillarbox: warning: alias "sales@other.test" is on no domain of --domains=example.test: mail to it is not delivered here',
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -166,3 +166,104 @@ Deno.test("an IMAP session with INBOX selected hears BYE when the Maildir is rem
     await server.stop();
   }
 });
+
+/** Tries `password` for `user` on IMAP, POP3 and submission: one "proto ok|refused" line each. */
+async function tryLogins(server: Server, user: string, password: string): Promise<string> {
+  return await python(
+    `
+import imaplib, poplib, smtplib, sys
+imap, pop, sub, user, password = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+m = imaplib.IMAP4("127.0.0.1", imap)
+try:
+    m.login(user, password); print("imap ok"); m.logout()
+except imaplib.IMAP4.error:
+    print("imap refused")
+p = poplib.POP3("127.0.0.1", pop)
+p.user(user)
+try:
+    p.pass_(password); print("pop3 ok"); p.quit()
+except poplib.error_proto:
+    print("pop3 refused")
+s = smtplib.SMTP("127.0.0.1", sub)
+s.ehlo("client.test")
+try:
+    s.login(user, password); print("submission ok")
+except smtplib.SMTPAuthenticationError:
+    print("submission refused")
+s.quit()
+`,
+    [server.ports.imap!, server.ports.pop3!, server.ports.submission!, user, password],
+  );
+}
+
+Deno.test("once user passwd or user del has returned, the old password and the deleted account log in nowhere, and a new account does at once", async () => {
+  const CAROL = "carol@example.test";
+  const server = await startServer({
+    users: { [BOB]: PASSWORD, [CAROL]: "carol pw" },
+    flags: ["--insecure-auth"],
+  });
+  const spool = `--spool-dir=${server.spoolDir}`;
+  const allOk = "imap ok\npop3 ok\nsubmission ok\n";
+  const allRefused = "imap refused\npop3 refused\nsubmission refused\n";
+  try {
+    // Logins just before each change: the server has read the users file a moment ago.
+    assert.equal(await tryLogins(server, BOB, PASSWORD), allOk);
+    const changed = await runCli(["user", "passwd", BOB, spool], { stdin: "bob new pw\n" });
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.equal(await tryLogins(server, BOB, PASSWORD), allRefused);
+    assert.equal(await tryLogins(server, BOB, "bob new pw"), allOk);
+
+    assert.equal(await tryLogins(server, CAROL, "carol pw"), allOk);
+    const deleted = await runCli(["user", "del", CAROL, spool]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(await tryLogins(server, CAROL, "carol pw"), allRefused);
+    const added = await runCli(["user", "add", "dave@example.test", spool], { stdin: "dave pw\n" });
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(await tryLogins(server, "dave@example.test", "dave pw"), allOk);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("an aliases file moved away for a moment (a mv half done) keeps its aliases: RCPT is never refused 550 meanwhile", async () => {
+  const server = await startServer({
+    users: { [BOB]: PASSWORD },
+    aliases: "team@example.test: bob@example.test\n",
+  });
+  const client = await RawClient.connect(server.ports.smtp!);
+  try {
+    await client.reply();
+    assert.match(await client.command("EHLO client.test"), /^250 /);
+    assert.match(await client.command("MAIL FROM:<alice@remote.test>"), /^250 /);
+    assert.match(await client.command("RCPT TO:<team@example.test>"), /^250 /);
+    const aliasesFile = `${server.spoolDir}/aliases`;
+    await Deno.rename(aliasesFile, `${aliasesFile}.old`);
+    // Until the server has looked at the missing file (at most a second after the last look).
+    while (!/event=auth\.reload_failed .*aliases is gone/.test(server.log())) {
+      assert.match(await client.command("RCPT TO:<team@example.test>"), /^250 /);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.match(await client.command("RCPT TO:<team@example.test>"), /^250 /);
+    assert.match(await client.command("RSET"), /^250 /);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("a users file truncated to be written in place (cat new > users) keeps its accounts meanwhile: logins and RCPT still work", async () => {
+  const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
+  try {
+    const usersFile = `${server.spoolDir}/users`;
+    const text = await Deno.readTextFile(usersFile);
+    await Deno.truncate(usersFile);
+    // Each login looks at the file: the first sees it empty.
+    assert.equal(await tryLogins(server, BOB, PASSWORD), "imap ok\npop3 ok\nsubmission ok\n");
+    await server.waitForLog(/event=auth\.reload_failed .*users is empty/);
+    await sendToBob(server, "while the users file was empty");
+    await Deno.writeTextFile(usersFile, text);
+    assert.equal(await tryLogins(server, BOB, PASSWORD), "imap ok\npop3 ok\nsubmission ok\n");
+  } finally {
+    await server.stop();
+  }
+});
