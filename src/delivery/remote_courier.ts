@@ -244,6 +244,13 @@ export class RemoteCourier implements Courier {
           ) {
             throw error;
           }
+          // Said, so that a hop whose TLS keeps failing (or an attacker in the path) is seen.
+          options.log.warn("smtp.tls_fallback", {
+            qid,
+            hop: plan.key,
+            remote: `${target.name}[${target.address}]:${target.port}`,
+            error: error.message,
+          });
           client = await open("none");
         }
         options.log.info("smtp.connected", {

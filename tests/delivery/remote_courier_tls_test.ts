@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { RemoteCourier } from "../../src/delivery/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
 import { tempDir } from "../e2e/harness.ts";
 import { HAS_OPENSSL, makeTestCertificates } from "../e2e/certs.ts";
 import { type SinkOptions, startSink } from "../e2e/smtp_sink.ts";
@@ -101,5 +102,33 @@ Deno.test({
     assert.ok(outcome?.kind === "transient" && outcome.status === "4.7.5");
     assert.match(outcome.reason, /502 5\.5\.1 TLS is switched off/);
     assert.equal(transactions.length, 0);
+  },
+});
+
+Deno.test({
+  name: "a route whose TLS handshake fails gets the message in plaintext, and the log says so",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    const lines: string[] = [];
+    const { outcome, transactions } = await deliverVia(
+      {
+        tls: await testCerts(),
+        // The first connection's handshake is cut off; the plaintext retry does not ask.
+        script: (stage, _arg, state) =>
+          stage === "starttls" && state.connection === 0
+            ? { replyThenDrop: "220 2.0.0 Ready to start TLS" }
+            : undefined,
+      },
+      (port) => ({
+        routes: [{ domain: "remote.test", hostname: "127.0.0.1", port }],
+        log: new Logger({ sink: (line) => lines.push(line) }),
+      }),
+    );
+    assert.equal(outcome?.kind, "delivered", JSON.stringify(outcome));
+    assert.equal(transactions.length, 1);
+    assert.equal(transactions[0]!.isTls, false);
+    const fallback = lines.find((line) => line.includes("event=smtp.tls_fallback"));
+    assert.ok(fallback, lines.join("\n"));
+    assert.match(fallback, /remote=127\.0\.0\.1\[127\.0\.0\.1\]:\d+ error=/);
   },
 });
