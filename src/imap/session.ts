@@ -78,6 +78,17 @@ export class ImapSession {
     if (!this.#isBusy) this.connection.shutdown();
   }
 
+  /**
+   * The BYE for a read that ended in "timeout": the selected folder gone, the
+   * server stopping, or the client idle too long (also in IDLE or AUTHENTICATE).
+   */
+  get timeoutByeText(): string {
+    if (this.#goneText !== null) return this.#goneText;
+    return this.connection.isShuttingDown
+      ? "Server shutting down"
+      : "Autologout; idle for too long";
+  }
+
   /** Sends an untagged or continuation line now-ish (flushed before the next read). */
   send(text: string): void {
     this.connection.write(/^[\x00-\x7f]*$/.test(text) ? text : binaryToBytes(text));
@@ -158,11 +169,7 @@ export class ImapSession {
         // mid-upload then appends again what it never saw answered).
         if (this.connection.isClosed) break;
         if (read.kind === "timeout") {
-          const text = this.#goneText ??
-            (this.connection.isShuttingDown
-              ? "Server shutting down"
-              : "Autologout; idle for too long");
-          this.send(`* BYE ${text}\r\n`);
+          this.send(`* BYE ${this.timeoutByeText}\r\n`);
           break;
         }
         if (read.kind === "refused") {

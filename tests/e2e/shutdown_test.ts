@@ -68,6 +68,37 @@ Deno.test("SIGTERM in the middle of DATA, a BDAT chunk or an AUTH exchange is 42
   }
 });
 
+Deno.test("SIGTERM tells an IMAP client in IDLE or in the middle of AUTHENTICATE that the server is shutting down, not an autologout", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw" },
+    flags: ["--insecure-auth"],
+  });
+  const idling = await RawClient.connect(server.ports.imap!);
+  const authenticating = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await idling.line())!, /^\* OK/);
+    await idling.send("a LOGIN bob@example.test pw\r\n");
+    while (!(await idling.line())!.startsWith("a OK")) { /* the capability line */ }
+    await idling.send("b SELECT INBOX\r\n");
+    while (!(await idling.line())!.startsWith("b OK")) { /* the untagged answers */ }
+    await idling.send("c IDLE\r\n");
+    assert.equal(await idling.line(), "+ idling");
+    assert.match((await authenticating.line())!, /^\* OK/);
+    await authenticating.send("a AUTHENTICATE PLAIN\r\n");
+    assert.equal(await authenticating.line(), "+ ");
+    const stopped = server.stop();
+    for (const [name, client] of [["IDLE", idling], ["AUTHENTICATE", authenticating]] as const) {
+      assert.equal(await client.line(), "* BYE Server shutting down", name);
+      assert.ok(await client.isClosed(), `${name}: closed after the BYE`);
+    }
+    await stopped;
+  } finally {
+    idling.close();
+    authenticating.close();
+    await server.stop();
+  }
+});
+
 /**
  * Runs `check` on a server whose one delivery attempt would never end: the next hop
  * takes the connection and never says a word, so the attempt outlives any grace period.

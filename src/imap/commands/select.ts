@@ -127,7 +127,7 @@ async function idle(session: ImapSession, cursor: CommandCursor): Promise<Done> 
       session.logout();
       return { isAnswered: true };
     }
-    if (read.kind === "timeout") throw new ImapError("BYE", "Autologout; idle for too long");
+    if (read.kind === "timeout") throw new ImapError("BYE", session.timeoutByeText);
     if (read.kind === "line" && read.text.toUpperCase() === "DONE") {
       return { text: "IDLE terminated" };
     }

@@ -97,7 +97,10 @@ async function authenticate(session: ImapSession, cursor: CommandCursor): Promis
     const read = await session.connection.readLine(MAX_SASL_LINE_OCTETS + 2);
     if (read.kind === "eof" || read.kind === "timeout") {
       session.logout();
-      throw new ImapError("BYE", "Connection ended during authentication");
+      const text = read.kind === "eof"
+        ? "Connection ended during authentication"
+        : session.timeoutByeText;
+      throw new ImapError("BYE", text);
     }
     if (read.kind === "too-long") throw bad("Authentication response too long");
     if (isSaslCancel(read.text)) throw bad("Authentication cancelled");
