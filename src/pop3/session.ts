@@ -82,10 +82,7 @@ export class Pop3Session {
         const read = await this.connection.readLine(MAX_SASL_LINE_OCTETS + 2);
         if (read.kind === "eof") break;
         if (read.kind === "timeout") {
-          const text = this.connection.isShuttingDown
-            ? "[SYS/TEMP] Server shutting down"
-            : "Idle timeout, closing connection";
-          this.#sendError(new Pop3Error(text, { closeAfter: true }));
+          this.#sendError(this.#timeoutError());
           break;
         }
         await this.#handleLine(read.kind === "line" ? read.text : null);
@@ -97,12 +94,25 @@ export class Pop3Session {
     }
   }
 
-  /** Reads one more line for a SASL exchange (after a `+ ` challenge); null at EOF/timeout. */
+  /**
+   * Reads one more line for a SASL exchange (after a `+ ` challenge); null at
+   * EOF. A timeout (the server stopping, or idleness) throws what the command
+   * loop would have said.
+   */
   async readAuthLine(): Promise<string | null> {
     this.connection.flush();
     const read = await this.connection.readLine(MAX_SASL_LINE_OCTETS + 2);
     if (read.kind === "too-long") throw new Pop3Error("Line too long");
+    if (read.kind === "timeout") throw this.#timeoutError();
     return read.kind === "line" ? read.text : null;
+  }
+
+  /** The closing error for a read that ended in "timeout": the server stopping, or idleness. */
+  #timeoutError(): Pop3Error {
+    const text = this.connection.isShuttingDown
+      ? "[SYS/TEMP] Server shutting down"
+      : "Idle timeout, closing connection";
+    return new Pop3Error(text, { closeAfter: true });
   }
 
   /** Sends a continuation (`+ challenge`) now. */

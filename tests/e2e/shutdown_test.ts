@@ -99,6 +99,22 @@ Deno.test("SIGTERM tells an IMAP client in IDLE or in the middle of AUTHENTICATE
   }
 });
 
+Deno.test("SIGTERM in the middle of a POP3 AUTH exchange is -ERR [SYS/TEMP], not a failed authentication", async () => {
+  const server = await startServer({ flags: ["--insecure-auth"] });
+  const client = await RawClient.connect(server.ports.pop3!);
+  try {
+    assert.match((await client.line())!, /^\+OK /);
+    assert.equal(await client.command("AUTH PLAIN"), "+ ");
+    const stopped = server.stop();
+    assert.equal(await client.line(), "-ERR [SYS/TEMP] Server shutting down");
+    assert.ok(await client.isClosed(), "closed after the -ERR");
+    await stopped;
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
 /**
  * Runs `check` on a server whose one delivery attempt would never end: the next hop
  * takes the connection and never says a word, so the attempt outlives any grace period.
