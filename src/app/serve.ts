@@ -2,7 +2,7 @@
  * The composition root of `pillarbox serve`: builds each module from its
  * slice of the frozen Config, starts the listeners and the delivery runner,
  * and stops them in order on SIGINT/SIGTERM. SIGHUP reloads the TLS
- * certificate and key.
+ * certificate and key; SIGUSR1 closes the inspector Deno opens for it.
  */
 import { Directory, LoginLimiter, normalizeAddress } from "../auth/mod.ts";
 import { type Config, ConfigError, formatHostPort } from "../config/mod.ts";
@@ -30,6 +30,7 @@ import {
   SpoolInUseError,
 } from "../spool/mod.ts";
 import { clientTimeouts, ownListenerTest, readSmarthostCredentials } from "./outbound_options.ts";
+import { closeInspectorOnSignal } from "./inspector_signal.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
 import { openSpoolDir } from "./spool_dir.ts";
 import { startStatus } from "./status.ts";
@@ -331,6 +332,8 @@ export async function runServe(
   // SIGHUP's default action ends the process: take it before starting, so that a
   // reload sent while the server starts (log rotation at boot) cannot stop it.
   Deno.addSignalListener("SIGHUP", () => void server?.reloadTls());
+  // SIGUSR1 would open Deno's inspector to everyone on the host (see inspector_signal.ts).
+  closeInspectorOnSignal(log);
   try {
     server = await startServer(config, log, { metrics });
   } catch (error) {

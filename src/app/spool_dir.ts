@@ -3,6 +3,7 @@
  * it may not write, a read-only file system) is the administrator's to fix,
  * like a bad flag: one line naming the flag and the path, status 2.
  */
+import { join } from "node:path";
 import { ConfigError } from "../config/mod.ts";
 
 /** What a failed mkdir/open in the spool says about the path, not about a passing state. */
@@ -31,19 +32,38 @@ export async function openSpoolDir<T>(spoolDir: string, open: () => Promise<T>):
   }
 }
 
+/** The folders `serve` makes in the spool at start (a file in the place of one stops it). */
+const SPOOL_FOLDERS = [
+  "queue",
+  "queue/tmp",
+  "queue/msg",
+  "queue/state",
+  "queue/wake",
+  "queue/spare",
+  "pickup",
+  "pickup-rejected",
+  "mail",
+];
+
 /**
  * For `check`, which creates nothing: a spool directory that exists must be
- * a directory, and one that does not must be makeable (no file on its path).
+ * a directory, and one that does not must be makeable (no file on its path);
+ * so must each folder `serve` makes in it.
  */
 export async function checkSpoolDir(spoolDir: string): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(spoolDir);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw spoolDirError(spoolDir, error);
+  for (const path of [spoolDir, ...SPOOL_FOLDERS.map((folder) => join(spoolDir, folder))]) {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue; // made at start
+      throw spoolDirError(spoolDir, error);
+    }
+    if (!info.isDirectory) {
+      const what = path === spoolDir ? "not a directory" : `"${path}" is not a directory`;
+      throw spoolDirError(spoolDir, new Error(what));
+    }
   }
-  if (!info.isDirectory) throw spoolDirError(spoolDir, new Error("not a directory"));
 }
 
 /**

@@ -15,6 +15,7 @@ import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "./envelope.t
 import { MessageBuffer } from "./message_buffer.ts";
 import { readWholeFile } from "./read_whole_file.ts";
 import { type FileOwner, giveTo, giveToSync } from "./ownership.ts";
+import { COMMAND_TMP_PREFIX, sweepQueueTmp } from "./tmp_sweep.ts";
 
 /** The envelope fields a caller supplies; the spool adds `qid` and `arrivalMs`. */
 export type EnvelopeDraft = Omit<Envelope, "qid" | "arrivalMs">;
@@ -82,6 +83,8 @@ export class Spool {
   /** Who gets each message this process writes (see `open`'s `owner`); null: this process. */
   #owner: FileOwner | null = null;
   #immediate: ImmediateDelivery | null = null;
+  /** Put in front of this process's names in `tmp/`: a command's, not the server's (tmp_sweep.ts). */
+  #tmpPrefix = "";
   /** Empty files to write new messages into (the server's only); null in other processes. */
   spares: SpareFiles | null = null;
 
@@ -95,7 +98,8 @@ export class Spool {
   /**
    * Opens (creating as needed) the queue and sweeps leftovers of interrupted
    * writes. Other processes sharing a server's spool (`sendmail`, `queue`)
-   * pass `isSweeping: false`: the server's messages in flight live in tmp/.
+   * pass `isSweeping: false`: the server's messages in flight live in tmp/
+   * (and theirs are named so that a server starting meanwhile leaves them).
    * `spareFiles` (the server only) keeps that many empty files in
    * `queue/spare/` for new messages, and parks up to 4 times as many
    * finished ones there instead of deleting them. `owner` (a command run as
@@ -116,12 +120,11 @@ export class Spool {
     await Deno.mkdir(spool.msgDir, { recursive: true, mode: 0o700 });
     spool.#owner = options.owner ?? null;
     for (const dir of [spool.dir, spool.tmpDir, spool.msgDir]) await giveTo(dir, spool.#owner);
-    if (options.isSweeping === false) return spool;
-    let swept = 0;
-    for await (const entry of Deno.readDir(spool.tmpDir)) {
-      await Deno.remove(join(spool.tmpDir, entry.name)).catch(() => {});
-      swept++;
+    if (options.isSweeping === false) {
+      spool.#tmpPrefix = COMMAND_TMP_PREFIX;
+      return spool;
     }
+    const swept = await sweepQueueTmp(spool.tmpDir);
     if (swept > 0) options.log.info("spool.swept", { files: swept });
     if (options.spareFiles) {
       spool.spares = await SpareFiles.open(join(spool.dir, "spare"), {
@@ -137,7 +140,7 @@ export class Spool {
 
   /** A buffer for an incoming message; spills into the queue's tmp folder. */
   newBuffer(): MessageBuffer {
-    return new MessageBuffer(`${this.tmpDir}/in-${newId()}`);
+    return new MessageBuffer(`${this.tmpDir}/${this.#tmpPrefix}in-${newId()}`);
   }
 
   /** Calls `listener(qid)` after each successful accept (the delivery runner's wake-up). */
@@ -160,7 +163,7 @@ export class Spool {
     let envelope: Envelope = { ...request.envelope, qid, arrivalMs: Date.now() };
     // Plain concatenation on the hot path: the directories are normalised once,
     // and a qid is one safe name (path.join's normalising allocates per call).
-    const tmpPath = `${this.tmpDir}/${qid}`;
+    const tmpPath = `${this.tmpDir}/${this.#tmpPrefix}${qid}`;
     const prefix = request.prefix ? [encoder.encode(request.prefix(qid))] : [];
     /** The written file until it is linked into msg/ (then the link owns the message). */
     let writtenPath: string | null = null;

@@ -133,3 +133,33 @@ Deno.test("check warns of an account and an alias on a domain not in --domains, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// The folders serve makes in the spool at start, and refuses to start on when a file stands there.
+const SPOOL_FOLDERS = [
+  "queue",
+  "queue/tmp",
+  "queue/msg",
+  "queue/state",
+  "queue/wake",
+  "queue/spare",
+  "pickup",
+  "pickup-rejected",
+  "mail",
+];
+for (const folder of SPOOL_FOLDERS) {
+  Deno.test(`check exits 2 naming a file where the spool's ${folder}/ belongs, as serve does`, async () => {
+    const spoolDir = makeTestDir();
+    try {
+      if (folder.startsWith("queue/")) await Deno.mkdir(`${spoolDir}/queue`);
+      await Deno.writeTextFile(`${spoolDir}/${folder}`, "not a folder\n");
+      const result = await run(["check", `--spool-dir=${spoolDir}`, "--hostname=mx.test"]);
+      assert.equal(result.code, 2, result.out.join("\n"));
+      assert.equal(result.err.length, 1);
+      assert.ok(result.err[0]!.startsWith(`pillarbox: Cannot use --spool-dir "${spoolDir}": `));
+      assert.ok(result.err[0]!.includes(`${spoolDir}/${folder}`), result.err[0]);
+      assert.ok(!result.out.includes("# configuration ok"));
+    } finally {
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  });
+}
