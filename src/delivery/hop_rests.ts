@@ -58,6 +58,7 @@ export class HopRests {
       status: error.status,
       reply: error.reply,
       stage: error.stage,
+      remoteMta: error.remoteMta,
     });
   }
 }

@@ -281,6 +281,7 @@ export class RemoteCourier implements Courier {
       lastError = new SmtpClientError(lastError.kind, lastError.message, {
         status: `4${lastError.status.slice(1)}`,
         reply: lastError.reply,
+        remoteMta: lastError.remoteMta,
       });
     }
     if (lastError instanceof SmtpClientError && !lastError.isPermanent) {
@@ -292,16 +293,18 @@ export class RemoteCourier implements Courier {
 
 /** A whole-transaction failure as an outcome. */
 function failureOutcome(error: unknown, remoteMta: string | null): DeliveryOutcome {
-  const where = remoteMta ? { remoteMta } : {};
   if (error instanceof SmtpClientError) {
+    // A session that could not be opened names the server that refused it, if one did.
+    const from = remoteMta ?? error.remoteMta;
     return {
       kind: error.isPermanent ? "permanent" : "transient",
       reason: error.message,
       status: error.status,
-      ...where,
+      ...(from ? { remoteMta: from } : {}),
     };
   }
   const reason = error instanceof Error ? error.message : String(error);
+  const where = remoteMta ? { remoteMta } : {};
   return { kind: "transient", reason: `Delivery failed: ${reason}`, status: "4.0.0", ...where };
 }
 

@@ -78,6 +78,10 @@ export class SmtpClient {
       return client;
     } catch (error) {
       client.abort();
+      // A server answered (or at least took the connection): the DSN names it.
+      if (error instanceof SmtpClientError && error.remoteMta === undefined) {
+        throw error.withRemoteMta(client.remoteMta);
+      }
       throw error;
     }
   }

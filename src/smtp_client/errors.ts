@@ -31,6 +31,11 @@ export class SmtpClientError extends Error {
    * failure is not theirs to share.
    */
   readonly refusedRcpts: ReadonlyMap<string, ServerReply>;
+  /**
+   * The server the failure came from once a connection was open ("host [ip]"),
+   * for the DSN's Remote-MTA; absent when no server was reached.
+   */
+  readonly remoteMta?: string;
 
   constructor(
     kind: ClientFailureKind,
@@ -41,6 +46,7 @@ export class SmtpClientError extends Error {
       reply?: ServerReply;
       stage?: string;
       refusedRcpts?: ReadonlyMap<string, ServerReply>;
+      remoteMta?: string;
     },
   ) {
     super(message);
@@ -51,17 +57,28 @@ export class SmtpClientError extends Error {
     this.reply = options.reply;
     this.stage = options.stage;
     this.refusedRcpts = options.refusedRcpts ?? new Map();
+    this.remoteMta = options.remoteMta;
   }
 
-  /** This failure, with the recipients the server had refused before it. */
-  withRefusedRcpts(refusedRcpts: ReadonlyMap<string, ServerReply>): SmtpClientError {
-    return new SmtpClientError(this.kind, this.message, {
+  /** This failure, as one that came from the server `remoteMta`. */
+  withRemoteMta(remoteMta: string): SmtpClientError {
+    return new SmtpClientError(this.kind, this.message, { ...this.#fields(), remoteMta });
+  }
+
+  #fields() {
+    return {
       status: this.status,
       isPermanent: this.isPermanent,
       reply: this.reply,
       stage: this.stage,
-      refusedRcpts,
-    });
+      refusedRcpts: this.refusedRcpts,
+      remoteMta: this.remoteMta,
+    };
+  }
+
+  /** This failure, with the recipients the server had refused before it. */
+  withRefusedRcpts(refusedRcpts: ReadonlyMap<string, ServerReply>): SmtpClientError {
+    return new SmtpClientError(this.kind, this.message, { ...this.#fields(), refusedRcpts });
   }
 
   /**

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { diagnosticCodeField } from "../../src/mail/mod.ts";
 import type { SinkStage } from "../e2e/smtp_sink.ts";
-import { MESSAGE, queued, withSink } from "./remote_courier_helpers.ts";
+import { freePort } from "../e2e/story_helpers.ts";
+import { MESSAGE, queued, routedCourier, withSink } from "./remote_courier_helpers.ts";
 
 for (const pipelining of [true, false]) {
   const mode = pipelining ? "pipelined" : "one command at a time";
@@ -248,3 +249,33 @@ for (const pipelining of [true, false]) {
     });
   });
 }
+
+/**
+ * RFC 3464 2.3.5/2.3.6: with no Remote-MTA a DSN says its Diagnostic-Code came
+ * from the reporting MTA itself. A reply that refused the whole session (the
+ * greeting, EHLO) is the remote server's words, so the outcome names that
+ * server; a connection nobody answered names none ("MUST NOT be included if no
+ * remote MTA was involved").
+ */
+for (const { name, stage, reply } of WHOLE_TRANSACTION_REPLIES) {
+  Deno.test(`${name} names the server that said it as the DSN's Remote-MTA`, async () => {
+    await withSink({ script: (at) => at === stage ? reply : undefined }, async (courier) => {
+      const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+        .get("x@remote.test");
+      if (outcome === undefined || outcome.kind === "delivered") throw new Error("no failure");
+      assert.equal(outcome.remoteMta, "127.0.0.1", JSON.stringify(outcome));
+    });
+  });
+}
+
+Deno.test("a refused connection names no Remote-MTA: no server was involved", async () => {
+  const courier = routedCourier(freePort());
+  try {
+    const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+      .get("x@remote.test");
+    assert.ok(outcome?.kind === "transient", JSON.stringify(outcome));
+    assert.equal(outcome.remoteMta, undefined, JSON.stringify(outcome));
+  } finally {
+    await courier.close();
+  }
+});
