@@ -166,7 +166,9 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     });
   const ready = await Promise.race([
     waitForLog(/event=server\.ready/, 15_000),
-    status.then((s) => {
+    status.then(async (s) => {
+      // Its last words may still be in the pipe when the exit is seen: read them first.
+      await pumps;
       throw new Error(`server exited with ${s.code} before ready:\n${logText}`);
     }),
   ]);
