@@ -19,7 +19,7 @@ import { join } from "node:path";
 import type { Directory } from "../auth/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { prepareLocalMessage } from "../mail/mod.ts";
-import { type Spool, writeFileAtomic } from "../spool/mod.ts";
+import { readSameFile, type Spool, writeFileAtomic } from "../spool/mod.ts";
 import { submitLocal } from "./submit.ts";
 import { claimFile, releaseClaim, releaseLeftoverClaims } from "./claim.ts";
 import { heldPickupName, settleHeldPickups } from "./held_pickups.ts";
@@ -199,7 +199,14 @@ export class PickupWatcher {
         await releaseClaim(claimed, this.dir, name);
         return;
       }
-      bytes = await Deno.readFile(claimed);
+      // Checked again on the open file: a symlink swapped in after the look is followed by
+      // the open, and would have us read (and send) a file its writer may not read.
+      const read = await readSameFile(claimed, info.ino);
+      if (read === null) {
+        await releaseClaim(claimed, this.dir, name);
+        return;
+      }
+      bytes = read;
     } catch (error) {
       if (error instanceof Deno.errors.PermissionDenied) {
         // Another user's file we may not read: it stays so until someone acts, so it is

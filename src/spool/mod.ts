@@ -19,7 +19,7 @@ export { failedDir, moveToFailed } from "./failed_folder.ts";
 export { requestWake, takeWakeRequests, WAKE_ALL } from "./wake.ts";
 export { lockSpoolForServer, SERVER_LOCK_NAME, SpoolInUseError } from "./server_lock.ts";
 export type { ServerLock } from "./server_lock.ts";
-export { BIG_FILE_BYTES, readWholeFile } from "./read_whole_file.ts";
+export { BIG_FILE_BYTES, readSameFile, readWholeFile } from "./read_whole_file.ts";
 export { isStorageFull } from "./storage_full.ts";
 export { giveTo, giveToSync, ownerToGive } from "./ownership.ts";
 export type { FileOwner } from "./ownership.ts";

@@ -15,16 +15,35 @@ const READ_PIECE_BYTES = 1024 * 1024;
 export async function readWholeFile(path: string): Promise<Uint8Array> {
   const file = await Deno.open(path, { read: true });
   try {
-    const size = (await file.stat()).size;
-    const out = new Uint8Array(size);
-    let got = 0;
-    while (got < size) {
-      const n = await file.read(out.subarray(got, Math.min(size, got + READ_PIECE_BYTES)));
-      if (n === null) break; // shorter than it was: what there is
-      got += n;
-    }
-    return got === size ? out : out.subarray(0, got);
+    return await readOpenFile(file, (await file.stat()).size);
   } finally {
     file.close();
   }
+}
+
+/**
+ * `readWholeFile`, but only if what `path` opens is the file `ino` (a
+ * regular file): null if it was replaced meanwhile, a symlink put in its
+ * place included (the open follows it; the check of the open file does not).
+ */
+export async function readSameFile(path: string, ino: number | null): Promise<Uint8Array | null> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const info = await file.stat();
+    if (!info.isFile || info.ino !== ino) return null;
+    return await readOpenFile(file, info.size);
+  } finally {
+    file.close();
+  }
+}
+
+async function readOpenFile(file: Deno.FsFile, size: number): Promise<Uint8Array> {
+  const out = new Uint8Array(size);
+  let got = 0;
+  while (got < size) {
+    const n = await file.read(out.subarray(got, Math.min(size, got + READ_PIECE_BYTES)));
+    if (n === null) break; // shorter than it was: what there is
+    got += n;
+  }
+  return got === size ? out : out.subarray(0, got);
 }

@@ -43,14 +43,14 @@ async function newWatcher() {
 Deno.test("a pickup file the server may not read is moved aside once, not retried in a loop", async () => {
   const { spoolDir, lines, spool, watcher } = await newWatcher();
   // Another user's file with mode 0600: as root the test cannot make one, so reading fails here.
-  const readFile = Deno.readFile;
+  const open = Deno.open;
   let reads = 0;
-  Deno.readFile = (path, options) => {
+  Deno.open = (path, options) => {
     if (String(path).includes(".claimed-")) {
       reads++;
       return Promise.reject(new Deno.errors.PermissionDenied("Permission denied (os error 13)"));
     }
-    return readFile(path, options);
+    return open(path, options);
   };
   try {
     await watcher.start();
@@ -66,7 +66,7 @@ Deno.test("a pickup file the server may not read is moved aside once, not retrie
     assert.match(Deno.readTextFileSync(join(rejected, "theirs.reason")), /Cannot read.*denied/i);
     assert.deepEqual([...Deno.readDirSync(join(spoolDir, "pickup"))], []);
   } finally {
-    Deno.readFile = readFile;
+    Deno.open = open;
     await watcher.stop();
     spool.spares?.close();
     await Deno.remove(spoolDir, { recursive: true });
