@@ -114,8 +114,17 @@ function recipientAddress(session: SmtpSession, pathText: string): string {
     return `postmaster@${session.options.postmasterDomain}`;
   }
   const path = parsePath(pathText, { allowNull: false });
-  if ("error" in path) throw Refusal.badRecipientSyntax(path.error);
-  if (path.kind !== "mailbox") throw Refusal.badRecipientSyntax("null path");
+  if ("error" in path || path.kind !== "mailbox") {
+    const error = "error" in path ? path.error : "null path";
+    // Forms that try to smuggle a relay through a local domain end here: logged like a relay refusal.
+    session.log.info("smtp.rcpt_refused", {
+      rcpt: pathText,
+      reason: "bad-address",
+      error,
+      ip: session.connection.remoteAddress,
+    });
+    throw Refusal.badRecipientSyntax(error);
+  }
   if (path.mailbox.isUtf8 && !session.transaction?.isSmtputf8) throw Refusal.utf8NeedsSmtputf8();
   return path.mailbox.address;
 }

@@ -15,8 +15,14 @@ import type { SmtpSession } from "./session.ts";
 export async function checkSubmissionSender(session: SmtpSession, from: string): Promise<void> {
   const user = session.authUser;
   if (user === null) {
-    if (session.options.kind !== "smtp") throw Refusal.authRequired();
-    return;
+    if (session.options.kind === "smtp") return;
+    // Logged as a relay refusal is: on a submission port this is the relay attempt.
+    session.log.info("smtp.sender_refused", {
+      from,
+      reason: "auth-required",
+      ip: session.connection.remoteAddress,
+    });
+    throw Refusal.authRequired();
   }
   if (from === "") return;
   const isOwned = await session.options.directory.ownsAddress(user, from);

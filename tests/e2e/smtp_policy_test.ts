@@ -242,3 +242,40 @@ Deno.test("a trusted client may relay; held mail keeps a clean envelope", async 
     await server.stop();
   }
 });
+
+Deno.test("every refused relay attempt is logged: a smuggling address refused as bad syntax, MAIL without AUTH on submission", async () => {
+  const server = await startServer({
+    users: USERS,
+    aliases: ALIASES,
+    flags: ["--relay-networks="],
+  });
+  try {
+    const sub = await openSession(server.ports.submission!);
+    try {
+      await expectReply(sub, "MAIL FROM:<spammer@remote.test>", /^530 5\.7\.0 /);
+    } finally {
+      sub.close();
+    }
+    const mx = await openSession(server.ports.smtp!);
+    try {
+      await expectReply(mx, "MAIL FROM:<spammer@remote.test>", /^250 /);
+      await expectReply(mx, "RCPT TO:<victim@remote.test@example.test>", /^553 5\.1\.3 /);
+      // A logged refusal after the others: once it is in the log, so are they (one stream).
+      await expectReply(mx, "RCPT TO:<marker@remote.test>", /^554 5\.7\.1 /);
+    } finally {
+      mx.close();
+    }
+    await server.waitForLog(/event=smtp\.rcpt_refused .*rcpt=marker@remote\.test/);
+    const log = server.log();
+    assert.match(
+      log,
+      /event=smtp\.sender_refused .*from=spammer@remote\.test .*reason=auth-required .*ip=127\.0\.0\.1/,
+    );
+    assert.match(
+      log,
+      /event=smtp\.rcpt_refused .*rcpt="?<victim@remote\.test@example\.test>"? .*reason=bad-address .*ip=127\.0\.0\.1/,
+    );
+  } finally {
+    await server.stop();
+  }
+});
