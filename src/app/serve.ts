@@ -334,6 +334,31 @@ export async function runServe(
   Deno.addSignalListener("SIGHUP", () => void server?.reloadTls());
   // SIGUSR1 would open Deno's inspector to everyone on the host (see inspector_signal.ts).
   closeInspectorOnSignal(log);
+  let stopping = false;
+  // A forced stop exits 1 once its line is written, even if the stop ends meanwhile.
+  let isForced = false;
+  const exitForced = () => {
+    isForced = true;
+    void drainStderrLog().then(() => Deno.exit(1));
+  };
+  let requestStop = () => {};
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  // Taken before starting too: deliveries begin before the listeners are up, and a stop's
+  // default action (the process killed at once) could cut one off after its message went.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      // A second signal during the stop is someone who will not wait (Ctrl-C twice): every
+      // accepted message is already on disk, and an unfinished delivery is retried later.
+      if (stopping) {
+        log.error("server.stop_forced", { signal });
+        exitForced();
+        return;
+      }
+      stopping = true;
+      if (server === null) log.info("server.stop_requested", { signal, during: "start" });
+      requestStop();
+    });
+  }
   try {
     server = await startServer(config, log, { metrics });
   } catch (error) {
@@ -345,28 +370,7 @@ export async function runServe(
     io.err(`pillarbox: ${error.message}`);
     return 2;
   }
-  let stopping = false;
-  // A forced stop exits 1 once its line is written, even if the stop ends meanwhile.
-  let isForced = false;
-  const exitForced = () => {
-    isForced = true;
-    void drainStderrLog().then(() => Deno.exit(1));
-  };
-  await new Promise<void>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      Deno.addSignalListener(signal, () => {
-        // A second signal during the stop is someone who will not wait (Ctrl-C twice): every
-        // accepted message is already on disk, and an unfinished delivery is retried later.
-        if (stopping) {
-          log.error("server.stop_forced", { signal });
-          exitForced();
-          return;
-        }
-        stopping = true;
-        resolve();
-      });
-    }
-  });
+  await stopRequested;
   log.info("server.stopping");
   // Work still running after the grace period is cut off: that is no clean stop, and
   // whoever stopped the server (an init system, an operator) is told so by the status.
