@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startServer } from "./harness.ts";
-import { command } from "./imap_helpers.ts";
+import { command, loginAsBob } from "./imap_helpers.ts";
 import { RawClient } from "./raw_client.ts";
 
 const USERS = { "bob@example.test": "pw-bob" };
@@ -22,6 +22,46 @@ Deno.test("the greeting's response code is CAPABILITY with the same list the CAP
     const asked = await command(client, "c", "CAPABILITY");
     assert.equal(asked[0], `* CAPABILITY ${match[1]}`);
     assert.match(match[1]!, /^IMAP4rev1 .*AUTH=PLAIN/);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("once a folder holds all 26 keywords, SELECT no longer offers \\* in PERMANENTFLAGS (RFC 3501 7.1), as STORE of a new one gets NO [LIMIT]", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loginAsBob(server.ports.imap!);
+  try {
+    const message = "Subject: tags\r\n\r\nbody\r\n";
+    await command(client, "a", `APPEND INBOX {${message.length}+}\r\n${message}`);
+    const first = await command(client, "s1", "SELECT INBOX");
+    assert.ok(
+      first.some((line) => /^\* OK \[PERMANENTFLAGS \(.*\\\*\)\]/.test(line)),
+      first.join("\n"),
+    );
+    // Thunderbird's tags are keywords: $label1..$label5, then one per tag the user makes.
+    const tags = Array.from({ length: 25 }, (_, i) => `$label${i + 1}`).join(" ");
+    assert.match(
+      (await command(client, "t1", `STORE 1 +FLAGS.SILENT (${tags})`)).at(-1)!,
+      /^t1 OK/,
+    );
+    // One letter left: \* is still true.
+    const still = await command(client, "s2", "SELECT INBOX");
+    assert.ok(
+      still.some((line) => /^\* OK \[PERMANENTFLAGS \(.*\\\*\)\]/.test(line)),
+      still.join("\n"),
+    );
+    assert.match((await command(client, "t2", "STORE 1 +FLAGS.SILENT (Work)")).at(-1)!, /^t2 OK/);
+    const full = await command(client, "s3", "SELECT INBOX");
+    const permanent = full.find((line) => line.startsWith("* OK [PERMANENTFLAGS "));
+    assert.ok(permanent, full.join("\n"));
+    assert.ok(!permanent.includes("\\*"), permanent);
+    assert.ok(permanent.includes("$label25 Work)"), permanent);
+    // What the missing \* announces: a new keyword cannot be made.
+    assert.match(
+      (await command(client, "t3", "STORE 1 +FLAGS (Home)")).at(-1)!,
+      /^t3 NO \[LIMIT\]/,
+    );
   } finally {
     client.close();
     await server.stop();
