@@ -67,3 +67,27 @@ Deno.test("once a folder holds all 26 keywords, SELECT no longer offers \\* in P
     await server.stop();
   }
 });
+
+Deno.test("a folder named NIL (any case) is sent quoted in LIST, LSUB and STATUS, never as the atom NIL that parsers read as nil", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loginAsBob(server.ports.imap!);
+  try {
+    for (const [i, name] of ["NIL", "nil.x", "Nil Folder"].entries()) {
+      assert.match((await command(client, `c${i}`, `CREATE "${name}"`)).at(-1)!, /^c\d OK/);
+    }
+    assert.match((await command(client, "u", "SUBSCRIBE NIL")).at(-1)!, /^u OK/);
+    // imapflow (npm) showed both "NIL" and "nil" as a folder with the path "".
+    const listed = await command(client, "l", 'LIST "" "*"');
+    assert.ok(listed.includes('* LIST (\\HasNoChildren) "." "NIL"'), listed.join("\n"));
+    assert.ok(listed.includes('* LIST (\\Noselect \\HasChildren) "." "nil"'), listed.join("\n"));
+    assert.ok(listed.includes('* LIST (\\HasNoChildren) "." nil.x'), listed.join("\n"));
+    assert.ok(listed.includes('* LIST (\\HasNoChildren) "." "Nil Folder"'), listed.join("\n"));
+    const subscribed = await command(client, "s", 'LSUB "" "N*"');
+    assert.deepEqual(subscribed.slice(0, -1), ['* LSUB (\\HasNoChildren) "." "NIL"']);
+    const status = await command(client, "t", "STATUS NIL (MESSAGES)");
+    assert.equal(status[0], '* STATUS "NIL" (MESSAGES 0)');
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
