@@ -153,8 +153,10 @@ export class ImapSession {
       tls: this.options.isImplicitTls,
     });
     try {
+      // RFC 3501 7.1: the code is capability-data, "CAPABILITY" then the list.
+      const capabilities = this.capabilities().join(" ");
       this.send(
-        `* OK [${this.capabilities().join(" ")}] ${this.options.hostname} Pillarbox IMAP ready\r\n`,
+        `* OK [CAPABILITY ${capabilities}] ${this.options.hostname} Pillarbox IMAP ready\r\n`,
       );
       while (!this.#isLoggingOut) {
         const read = await readCommand(this.connection, {

@@ -17,9 +17,15 @@ export function literal(value: string): string {
   return `{${value.length}}\r\n${value}`;
 }
 
-/** An astring for mailbox names and similar: an atom when safe, else quoted or literal. */
+/**
+ * An astring for mailbox names and similar: an atom when safe, else quoted or
+ * literal. "NIL" is quoted: as an atom, parsers that read NIL as nil wherever
+ * it stands (imapflow) lose the name.
+ */
 export function astringOut(value: string): string {
-  if (/^[^(){ \x00-\x1f\x7f%*"\\\]\x80-\uffff]+$/.test(value)) return value;
+  if (/^[^(){ \x00-\x1f\x7f%*"\\\]\x80-\uffff]+$/.test(value) && value.toUpperCase() !== "NIL") {
+    return value;
+  }
   return nstring(value);
 }
 

@@ -76,6 +76,11 @@ export class Keywords {
     return this.#names.filter((name): name is string => name !== undefined);
   }
 
+  /** True while a letter is left for a new keyword (`define` hands them out in order). */
+  hasFreeLetter(): boolean {
+    return this.#names.length < KEYWORD_LETTERS.length;
+  }
+
   /** The info letter of a defined keyword, or null. */
   letterOf(name: string): string | null {
     const index = this.#byLower.get(name.toLowerCase());

@@ -87,6 +87,11 @@ export class Mailbox {
     return this.#keywords.names();
   }
 
+  /** True while a new keyword can still be defined here (IMAP's \* in PERMANENTFLAGS). */
+  get mayAddKeywords(): boolean {
+    return this.#keywords.hasFreeLetter();
+  }
+
   /** UIDVALIDITY (RFC 9051 2.3.1.1); constant unless the index had to be rebuilt. */
   get uidValidity(): number {
     return this.#index.uidValidity;

@@ -50,10 +50,12 @@ function selectWith(isReadOnly: boolean) {
     if (firstUnseen >= 0) session.send(`* OK [UNSEEN ${firstUnseen + 1}] First unseen\r\n`);
     session.send(`* OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid\r\n`);
     session.send(`* OK [UIDNEXT ${mailbox.uidNext}] Predicted next UID\r\n`);
-    // "\*": clients may create keywords (stored per mailbox, see mailbox/keywords.ts).
+    // "\*": clients may create keywords (stored per mailbox, see mailbox/keywords.ts),
+    // until its 26 letters are taken (RFC 3501 7.1: \* promises that a new one can be made).
+    const mayCreate = mailbox.mayAddKeywords ? ["\\*"] : [];
     const permanent = isReadOnly
       ? "()"
-      : formatFlags([...SYSTEM_FLAGS, ...mailbox.keywords, "\\*"], false);
+      : formatFlags([...SYSTEM_FLAGS, ...mailbox.keywords, ...mayCreate], false);
     session.send(`* OK [PERMANENTFLAGS ${permanent}] Flags and keywords persist\r\n`);
     session.log.debug("imap.select", { folder, messages: selected.count });
     return {
