@@ -85,6 +85,11 @@ export class QueueStateStore {
     this.#log = options.log ?? null;
   }
 
+  /** How many messages the store remembers something about in memory (for tests). */
+  get rememberedCount(): number {
+    return this.#fresh.size + this.#unsaved.size;
+  }
+
   /** Notes that `qid` was just accepted here and has no state file yet. */
   markFresh(qid: string): void {
     this.#fresh.add(qid);
@@ -213,6 +218,17 @@ export class QueueStateStore {
       throw error;
     }
     this.#unsaved.delete(qid);
+  }
+
+  /**
+   * The message is gone (deleted before its attempt): what memory holds of
+   * it goes, the disk is left alone (a state file still there is the
+   * rescan's to remove, once it sees no message for it).
+   */
+  forget(qid: string): void {
+    this.#fresh.delete(qid);
+    this.#unsaved.delete(qid);
+    if (this.#peeked?.qid === qid) this.#peeked = null;
   }
 
   async remove(qid: string): Promise<void> {

@@ -173,6 +173,11 @@ export class DeliveryRunner {
     this.#pump();
   }
 
+  /** Messages whose state the runner keeps in memory (see QueueStateStore.rememberedCount); for tests. */
+  get rememberedStates(): number {
+    return this.#states.rememberedCount;
+  }
+
   /** Delivery attempts in progress now. */
   get activeDeliveries(): number {
     return this.#active;
@@ -252,7 +257,7 @@ export class DeliveryRunner {
     try {
       sizeBytes = this.#options.spool.sizeOf(qid);
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return; // deleted meanwhile
+      if (error instanceof Deno.errors.NotFound) return this.#states.forget(qid); // deleted meanwhile
       throw error;
     }
     const release = this.#memory.tryTake(sizeBytes);
@@ -278,7 +283,7 @@ export class DeliveryRunner {
     try {
       message = await this.#options.spool.read(qid, { sizeBytes: options.sizeBytes });
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return; // deleted meanwhile
+      if (error instanceof Deno.errors.NotFound) return this.#states.forget(qid); // deleted meanwhile
       if (error instanceof QueueFileError) return await this.#setAsideDamaged(qid, error);
       if (error instanceof Deno.errors.PermissionDenied) {
         // Written by another user (a command run as root): kept, and tried again at the

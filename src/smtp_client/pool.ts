@@ -48,6 +48,11 @@ export class ClientPool {
     this.#idleMs = options.idleMs ?? 5_000;
   }
 
+  /** How many hops the pool keeps books for (connections open or idle); for tests. */
+  get hopCount(): number {
+    return new Set([...this.#counts.keys(), ...this.#idle.keys()]).size;
+  }
+
   /** An idle client for `key`, or a new one from `open` when the limits allow; else waits. */
   async acquire(key: string, open: () => Promise<SmtpClient>): Promise<Lease> {
     let client = this.#takeIdle(key);
@@ -105,7 +110,7 @@ export class ClientPool {
 
   #takeIdle(key: string): SmtpClient | null {
     while (true) {
-      const entry = this.#idle.get(key)?.shift();
+      const entry = this.#shiftIdle(key);
       if (!entry) return null;
       clearTimeout(entry.timer);
       // The server spoke while we were silent: a 421 before it hung up. Read as the reply
@@ -127,8 +132,8 @@ export class ClientPool {
 
   /** Closes one idle client of any hop to make room; false if none. */
   #evictIdle(): boolean {
-    for (const [key, list] of this.#idle) {
-      const entry = list.shift();
+    for (const key of this.#idle.keys()) {
+      const entry = this.#shiftIdle(key);
       if (!entry) continue;
       clearTimeout(entry.timer);
       void entry.client.quit();
@@ -143,12 +148,24 @@ export class ClientPool {
     const at = list.findIndex((entry) => entry.client === client);
     if (at < 0) return;
     list.splice(at, 1);
+    if (list.length === 0) this.#idle.delete(key);
     void client.quit();
     this.#forget(key);
   }
 
+  /** The oldest idle client of `key`, taken off its list (a list left empty goes too). */
+  #shiftIdle(key: string): { client: SmtpClient; timer: ReturnType<typeof setTimeout> } | null {
+    const list = this.#idle.get(key);
+    const entry = list?.shift();
+    if (list?.length === 0) this.#idle.delete(key);
+    return entry ?? null;
+  }
+
+  /** A connection of `key` is gone; a hop with none left is forgotten (one per domain mailed). */
   #forget(key: string, options = { isPumping: true }): void {
-    this.#counts.set(key, Math.max(0, (this.#counts.get(key) ?? 1) - 1));
+    const count = (this.#counts.get(key) ?? 1) - 1;
+    if (count > 0) this.#counts.set(key, count);
+    else this.#counts.delete(key);
     this.#total = Math.max(0, this.#total - 1);
     if (options.isPumping) this.#pump();
   }
