@@ -70,6 +70,11 @@ async function syncOnce(dir: string): Promise<void> {
   }
 }
 
+/** How many folders have a sync running or waiting (for tests: none once all are done). */
+export function dirSyncsInFlight(): number {
+  return states.size;
+}
+
 /** Makes every rename already done in `dir` durable. */
 export function syncDir(dir: string): Promise<void> {
   let state = states.get(dir);
@@ -81,6 +86,9 @@ export function syncDir(dir: string): Promise<void> {
   if (!s.running) {
     s.running = syncOnce(dir).finally(() => {
       s.running = null;
+      // Forgotten once nothing waits: a folder synced once (one made and deleted) must not
+      // keep its entry for as long as the server runs.
+      if (!s.next && states.get(dir) === s) states.delete(dir);
     });
     return s.running;
   }

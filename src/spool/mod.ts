@@ -6,6 +6,7 @@ export { concat, MessageBuffer } from "./message_buffer.ts";
 export { decodeQueueFile, encodeEnvelopeLine, QueueFileError } from "./envelope.ts";
 export type { Envelope, MessageSource } from "./envelope.ts";
 export {
+  dirSyncsInFlight,
   discardFresh,
   syncDir,
   syncDirSoon,

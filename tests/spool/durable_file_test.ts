@@ -1,7 +1,13 @@
 import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { syncDir, syncDirSoon, writeFileAtomic, writeFileDurably } from "../../src/spool/mod.ts";
+import {
+  dirSyncsInFlight,
+  syncDir,
+  syncDirSoon,
+  writeFileAtomic,
+  writeFileDurably,
+} from "../../src/spool/mod.ts";
 
 Deno.test("syncDir() resolves every one of many concurrent calls", async () => {
   const dir = makeTestDir({ prefix: "pillarbox-dir-sync-" });
@@ -252,4 +258,17 @@ Deno.test({
     // than handles (many mailboxes), the server would run out of them.
     assert.equal(new TextDecoder().decode(output.stdout).trim(), "0");
   },
+});
+
+Deno.test("syncDir() keeps nothing for a folder once its syncs are done (folders made and deleted)", async () => {
+  const root = makeTestDir({ prefix: "pillarbox-dir-states-" });
+  const dirs = Array.from({ length: 300 }, (_, i) => {
+    Deno.mkdirSync(`${root}/d${i}`);
+    return `${root}/d${i}`;
+  });
+  // Twice each at once: a running sync and a next one, both done.
+  await Promise.all(dirs.flatMap((dir) => [syncDir(dir), syncDir(dir)]));
+  assert.equal(dirSyncsInFlight(), 0);
+  await syncDir(dirs[0]!); // and a folder synced again after that works as before
+  assert.equal(dirSyncsInFlight(), 0);
 });
