@@ -64,6 +64,7 @@ export async function startBenchServer(
         "add",
         "bob@example.test",
         `--spool-dir=${options.spoolDir}`,
+        "--domains=example.test", // as the server is started below (else user add warns)
       ],
       stdin: "piped",
       stdout: "null",
