@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
 import { BIG_FILE_BYTES, readWholeFile } from "../spool/mod.ts";
-import { AsyncLock } from "./async_lock.ts";
+import { MailboxLock } from "./mailbox_lock.ts";
 import { ChangeEvents } from "./change_events.ts";
 import { ReadsInProgress } from "./reads_in_progress.ts";
 import { Keywords } from "./keywords.ts";
@@ -52,9 +52,7 @@ export class Mailbox {
   /** The Maildir directory (holding tmp/, new/, cur/ and the index). */
   readonly dir: string;
   readonly #options: MailboxOptions;
-  readonly #lock = new AsyncLock();
-  /** A refresh waiting for the lock with nothing queued after it: later callers share it. */
-  #queuedRefresh: Promise<readonly MessageInfo[]> | null = null;
+  readonly #lock = new MailboxLock();
   readonly #index: UidIndex;
   readonly #table = new MessageTable();
   readonly #keywords: Keywords;
@@ -122,24 +120,10 @@ export class Mailbox {
    * (appended to the index), vanished ones are reported expunged, renamed
    * ones report their flags. Cheap when nothing changed (two stats).
    * A call while another refresh waits for the lock, with no other change
-   * queued after it, shares that one: its listing starts after both calls.
-   * So deliveries that arrive faster than a big mailbox is listed queue one
-   * listing between them, not one each that a session's NOOP waits behind.
+   * queued after it, shares that one (see `MailboxLock`).
    */
   refresh(): Promise<readonly MessageInfo[]> {
-    if (this.#queuedRefresh !== null) return this.#queuedRefresh;
-    const queued = this.#locked(() => {
-      if (this.#queuedRefresh === queued) this.#queuedRefresh = null;
-      return this.#refresh();
-    });
-    this.#queuedRefresh = queued;
-    return queued;
-  }
-
-  /** Runs `task` under the lock; a refresh queued before it is no longer shared. */
-  #locked<T>(task: () => Promise<T>): Promise<T> {
-    this.#queuedRefresh = null;
-    return this.#lock.run(task);
+    return this.#lock.refresh(() => this.#refresh());
   }
 
   /** Marks the listing stale (delivery calls this) and, if anyone listens, refreshes now. */
@@ -188,14 +172,14 @@ export class Mailbox {
     change: FlagChange,
     options: { origin?: unknown } = {},
   ): Promise<MessageInfo[]> {
-    return this.#locked(() =>
+    return this.#lock.run(() =>
       storeFlags(this.#parts(), { uids, change, origin: options.origin ?? null })
     );
   }
 
   /** Deletes messages for good (their files are unlinked or recycled). Returns the UIDs removed. */
   expunge(uids: readonly number[], options: { origin?: unknown } = {}): Promise<number[]> {
-    return this.#locked(() =>
+    return this.#lock.run(() =>
       expungeMessages(this.#parts(), { uids, origin: options.origin ?? null })
     );
   }
@@ -208,7 +192,7 @@ export class Mailbox {
     chunks: readonly Uint8Array[],
     options: { flags?: readonly string[]; internalDateMs?: number } = {},
   ): Promise<MessageInfo> {
-    return this.#locked(() => appendMessage(this.#parts(), chunks, options));
+    return this.#lock.run(() => appendMessage(this.#parts(), chunks, options));
   }
 
   /**
@@ -226,8 +210,8 @@ export class Mailbox {
       return Promise.reject(new Error(`Cannot move messages of "${this.dir}" into itself`));
     }
     const [first, second] = this.dir < destination.dir ? [this, destination] : [destination, this];
-    return first.#locked(() =>
-      second.#locked(() =>
+    return first.#lock.run(() =>
+      second.#lock.run(() =>
         moveMessages(this.#parts(), destination.#parts(), { uids, origin: options.origin ?? null })
       )
     );
@@ -235,7 +219,7 @@ export class Mailbox {
 
   /** @internal Runs `task` holding this mailbox's lock (the registry's DELETE and RENAME). */
   whileLocked<T>(task: () => Promise<T>): Promise<T> {
-    return this.#locked(task);
+    return this.#lock.run(task);
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -273,7 +257,7 @@ export class Mailbox {
 
   /** @internal Loads the index (once). */
   async load(): Promise<void> {
-    await this.#locked(async () => {
+    await this.#lock.run(async () => {
       await this.#index.load();
       if (!this.#isKeywordsLoaded) await this.#keywords.load();
       this.#isKeywordsLoaded = true;

@@ -19,6 +19,7 @@ import {
 import type { TlsInfo, TlsTransport } from "./tls_transport.ts";
 import type { TlsFailure } from "./tls_upgrade.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
+import { writeOut, writeOutAndWait } from "./write_out.ts";
 
 export type { ByteConsumer, LineRead } from "./input.ts";
 
@@ -259,10 +260,7 @@ export class Connection {
     const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
-    const transport = this.#transport;
-    if (pending.length === 1) transport.write(pending[0] as string | Uint8Array);
-    else if (pending.every((item) => typeof item === "string")) transport.write(pending.join(""));
-    else for (const item of pending) transport.write(item);
+    writeOut(this.#transport, pending);
   }
 
   /** Sends queued output and waits until the kernel has it. */
@@ -271,17 +269,7 @@ export class Connection {
     const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
-    const transport = this.#transport;
-    if (transport.isDestroyed) return Promise.resolve();
-    if (pending.length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      // Bytes go out as bytes: decoding them as UTF-8 would corrupt 8-bit content.
-      const last = pending.length - 1;
-      pending.forEach((item, i) => {
-        if (i === last) transport.write(item, () => resolve());
-        else transport.write(item);
-      });
-    });
+    return writeOutAndWait(this.#transport, pending);
   }
 
   /** Version and cipher once TLS is up, else null. */

@@ -1,0 +1,181 @@
+/** Directory: users and aliases files changed while it runs. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Directory, hashPassword, writeUsersFile } from "../../src/auth/mod.ts";
+import { BASE_USERS, bobHash, withDirectory } from "./directory_fixture.ts";
+
+Deno.test("Directory notices a new user, but stats the file at most once per second", async () => {
+  await withDirectory(async ({ dir, directory, clock }) => {
+    assert.deepEqual(await directory.resolveRecipient("eve@example.com"), { kind: "unknown" });
+    const users = new Map([...BASE_USERS, "eve@example.com"].map((u) => [u, bobHash]));
+    await writeUsersFile(join(dir, "users"), users);
+    clock.ms += 500;
+    assert.deepEqual(await directory.resolveRecipient("eve@example.com"), { kind: "unknown" });
+    clock.ms += 600;
+    assert.deepEqual(await directory.resolveRecipient("eve@example.com"), {
+      kind: "local",
+      mailboxes: ["eve@example.com"],
+    });
+    assert.equal(await directory.verifyLogin("eve@example.com", "bob-secret"), true);
+  });
+});
+
+Deno.test("Directory.verifyLogin() sees a changed password, a deleted account and a new one at once, with no time passed", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret"), true);
+    // `pillarbox user passwd bob`, `user del carol` and `user add eve`, all within the second.
+    const newHash = await hashPassword("bob-new");
+    const users = new Map(
+      [...BASE_USERS, "eve@example.com"].filter((u) => u !== "carol@example.com").map((u) => [
+        u,
+        u === "bob@example.com" ? newHash : bobHash,
+      ]),
+    );
+    await writeUsersFile(join(dir, "users"), users);
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret"), false);
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-new"), true);
+    assert.equal(await directory.verifyLogin("carol@example.com", "bob-secret"), false);
+    assert.equal(await directory.verifyLogin("eve@example.com", "bob-secret"), true);
+  });
+});
+
+Deno.test("Directory.verifyLogin() calls at once all see a password changed before them", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    // A lookup under way (its stat may come before the change) must not answer the logins after it.
+    const earlier = directory.resolveRecipient("bob@example.com");
+    await writeUsersFile(
+      join(dir, "users"),
+      new Map([["bob@example.com", await hashPassword("x")]]),
+    );
+    const logins = await Promise.all([
+      directory.verifyLogin("bob@example.com", "bob-secret"),
+      directory.verifyLogin("bob@example.com", "x"),
+      directory.verifyLogin("carol@example.com", "bob-secret"),
+    ]);
+    assert.deepEqual(logins, [false, true, false]);
+    assert.equal((await earlier).kind, "local");
+  });
+});
+
+Deno.test("Directory notices a changed aliases file and one emptied", async () => {
+  await withDirectory(async ({ dir, directory, clock }) => {
+    assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    await Deno.writeTextFile(join(dir, "aliases"), "sales@example.com: carol@example.com\n");
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("team@example.com"), { kind: "unknown" });
+    assert.equal((await directory.resolveRecipient("sales@example.com")).kind, "local");
+    await Deno.writeTextFile(join(dir, "aliases"), "# no aliases\n");
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("sales@example.com"), { kind: "unknown" });
+  });
+});
+
+Deno.test("Directory keeps the aliases while the aliases file is gone for a moment, logs once, and takes it back", async () => {
+  await withDirectory(async ({ dir, directory, clock, logLines }) => {
+    assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    // `mv aliases aliases.old; mv aliases.new aliases`, caught between the two.
+    await Deno.rename(join(dir, "aliases"), join(dir, "aliases.old"));
+    for (let i = 0; i < 2; i++) {
+      clock.ms += 1000;
+      assert.deepEqual(await directory.resolveRecipient("team@example.com"), {
+        kind: "local",
+        mailboxes: ["bob@example.com", "carol@example.com"],
+      });
+    }
+    assert.equal(logLines.length, 1, logLines.join("\n"));
+    assert.match(logLines[0] ?? "", /level=warn event=auth.reload_failed .*aliases is gone/);
+    await Deno.writeTextFile(join(dir, "aliases"), "sales@example.com: carol@example.com\n");
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("team@example.com"), { kind: "unknown" });
+    assert.equal((await directory.resolveRecipient("sales@example.com")).kind, "local");
+  });
+});
+
+Deno.test("Directory without an aliases file at start has no aliases, and takes one made later", async () => {
+  await withDirectory(async ({ dir, clock }) => {
+    await Deno.remove(join(dir, "aliases"));
+    const directory = new Directory({
+      usersFile: join(dir, "users"),
+      aliasesFile: join(dir, "aliases"),
+      domains: ["example.com"],
+      now: () => clock.ms,
+    });
+    await directory.load();
+    assert.deepEqual(await directory.resolveRecipient("sales@example.com"), { kind: "unknown" });
+    await Deno.writeTextFile(join(dir, "aliases"), "sales@example.com: carol@example.com\n");
+    clock.ms += 1000;
+    assert.equal((await directory.resolveRecipient("sales@example.com")).kind, "local");
+  });
+});
+
+Deno.test("Directory keeps the last good aliases when the file turns malformed, and logs once", async () => {
+  await withDirectory(async ({ dir, directory, clock, logLines }) => {
+    assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    await Deno.writeTextFile(join(dir, "aliases"), "team@example.com bob@example.com\n");
+    clock.ms += 1000;
+    assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    clock.ms += 1000;
+    assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    assert.equal(logLines.length, 1);
+    assert.match(logLines[0] ?? "", /level=warn event=auth.reload_failed .*line 1/);
+  });
+});
+
+Deno.test("Directory.load() rejects a malformed users file at startup", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    await Deno.writeTextFile(join(dir, "users"), "garbage\n");
+    await assert.rejects(directory.load(), /Cannot read users file .*line 1/);
+  });
+});
+
+Deno.test("Directory keeps the accounts while the users file is gone for a moment, logs once, and takes it back", async () => {
+  await withDirectory(async ({ dir, directory, clock, logLines }) => {
+    assert.equal((await directory.resolveRecipient("carol@example.com")).kind, "local");
+    // `mv users users.old`, as an editor or a half-done swap does.
+    await Deno.rename(join(dir, "users"), join(dir, "users.old"));
+    for (let i = 0; i < 2; i++) {
+      clock.ms += 1000;
+      assert.equal((await directory.resolveRecipient("carol@example.com")).kind, "local");
+    }
+    assert.equal(logLines.length, 1, logLines.join("\n"));
+    assert.match(logLines[0] ?? "", /level=warn event=auth.reload_failed .*users is gone/);
+    // The file back, with one account fewer: that is what counts now.
+    await writeUsersFile(
+      join(dir, "users"),
+      new Map(BASE_USERS.filter((u) => u !== "carol@example.com").map((u) => [u, bobHash])),
+    );
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("carol@example.com"), { kind: "unknown" });
+  });
+});
+
+Deno.test("Directory keeps the accounts and aliases while their files are truncated to be written in place, logs once each, and takes the new text", async () => {
+  await withDirectory(async ({ dir, directory, clock, logLines }) => {
+    await directory.load();
+    const usersText = await Deno.readTextFile(join(dir, "users"));
+    // `cat users.new > users`, caught between the truncate and the write.
+    await Deno.truncate(join(dir, "users"));
+    await Deno.truncate(join(dir, "aliases"));
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret"), true);
+    for (let i = 0; i < 2; i++) {
+      clock.ms += 1000;
+      assert.deepEqual(await directory.resolveRecipient("carol@example.com"), {
+        kind: "local",
+        mailboxes: ["carol@example.com"],
+      });
+      assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    }
+    assert.equal(logLines.length, 2, logLines.join("\n"));
+    assert.match(logLines.join("\n"), /event=auth.reload_failed .*users is empty/);
+    assert.match(logLines.join("\n"), /event=auth.reload_failed .*aliases is empty/);
+    await Deno.writeTextFile(
+      join(dir, "users"),
+      usersText.split("\n").filter((line) => !line.startsWith("carol@")).join("\n"),
+    );
+    await Deno.writeTextFile(join(dir, "aliases"), "# none\n");
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("carol@example.com"), { kind: "unknown" });
+    assert.deepEqual(await directory.resolveRecipient("team@example.com"), { kind: "unknown" });
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret"), true);
+  });
+});
