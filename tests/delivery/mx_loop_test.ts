@@ -4,10 +4,9 @@
  * undeliverable (a loop), never sent to ourselves.
  */
 import assert from "node:assert/strict";
-import { RemoteCourier } from "../../src/delivery/mod.ts";
 import { type FakeZone, startFakeDns } from "../e2e/fake_dns.ts";
 import { startSink } from "../e2e/smtp_sink.ts";
-import { MESSAGE, queued, quiet } from "./remote_courier_helpers.ts";
+import { MESSAGE, mxCourier, queued } from "./remote_courier_helpers.ts";
 
 const SELF = "mx.self.test";
 
@@ -93,18 +92,7 @@ for (const { name, zones, domain, kind, isSinkUsed } of CASES) {
   Deno.test(`MX loop: ${name}`, async () => {
     const sink = await startSink();
     const dns = await startFakeDns(zones);
-    const courier = new RemoteCourier({
-      ehloName: SELF,
-      routes: [],
-      smarthost: null,
-      smarthostTls: "starttls",
-      isSmarthostTlsVerified: true,
-      smarthostCredentials: null,
-      dnsServer: { hostname: "127.0.0.1", port: dns.port },
-      dnsTimeoutMs: 1500,
-      mxPort: sink.port,
-      log: quiet,
-    });
+    const courier = mxCourier({ dnsPort: dns.port, mxPort: sink.port }, { ehloName: SELF });
     try {
       const rcpt = `x@${domain}`;
       const outcome = (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
@@ -124,16 +112,8 @@ for (const { name, zones, domain, kind, isSinkUsed } of CASES) {
 
 Deno.test("MX loop: an address literal that is our own SMTP listener is a loop", async () => {
   const sink = await startSink();
-  const courier = new RemoteCourier({
+  const courier = mxCourier({ dnsPort: null, mxPort: sink.port }, {
     ehloName: SELF,
-    routes: [],
-    smarthost: null,
-    smarthostTls: "starttls",
-    isSmarthostTlsVerified: true,
-    smarthostCredentials: null,
-    dnsServer: null,
-    mxPort: sink.port,
-    log: quiet,
     isOwnListener: (address, port) => address === "127.0.0.1" && port === sink.port,
   });
   try {

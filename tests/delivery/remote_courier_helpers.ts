@@ -55,6 +55,29 @@ export function routedCourier(
   });
 }
 
+/**
+ * A courier that finds next hops by MX through the DNS server on `dnsPort`
+ * (a fake one) and connects to them on `mxPort`.
+ */
+export function mxCourier(
+  ports: { dnsPort: number | null; mxPort: number },
+  overrides: Partial<RemoteCourierOptions> = {},
+): RemoteCourier {
+  return new RemoteCourier({
+    ehloName: "out.test",
+    routes: [],
+    smarthost: null,
+    smarthostTls: "starttls",
+    isSmarthostTlsVerified: true,
+    smarthostCredentials: null,
+    dnsServer: ports.dnsPort === null ? null : { hostname: "127.0.0.1", port: ports.dnsPort },
+    dnsTimeoutMs: 1500,
+    mxPort: ports.mxPort,
+    log: quiet,
+    ...overrides,
+  });
+}
+
 export async function withSink(
   sinkOptions: SinkOptions,
   run: (courier: RemoteCourier, sink: Awaited<ReturnType<typeof startSink>>) => Promise<void>,

@@ -1,25 +1,14 @@
 /** Next-hop choice through the remote courier: MX order, DNS failures, address literals. */
 import assert from "node:assert/strict";
-import { NextHopResolver, planHop, RemoteCourier } from "../../src/delivery/mod.ts";
+import { NextHopResolver, planHop } from "../../src/delivery/mod.ts";
 import { type FakeZone, startFakeDns } from "../e2e/fake_dns.ts";
 import { startSink } from "../e2e/smtp_sink.ts";
 import { startLineServer } from "./line_server.ts";
-import { MESSAGE, queued, quiet, routedCourier } from "./remote_courier_helpers.ts";
+import { MESSAGE, mxCourier, queued, routedCourier } from "./remote_courier_helpers.ts";
 
 async function mxOutcome(zones: Record<string, FakeZone>, domain: string, port: number) {
   const dns = await startFakeDns(zones);
-  const courier = new RemoteCourier({
-    ehloName: "out.test",
-    routes: [],
-    smarthost: null,
-    smarthostTls: "starttls",
-    isSmarthostTlsVerified: true,
-    smarthostCredentials: null,
-    dnsServer: { hostname: "127.0.0.1", port: dns.port },
-    dnsTimeoutMs: 1500,
-    mxPort: port,
-    log: quiet,
-  });
+  const courier = mxCourier({ dnsPort: dns.port, mxPort: port });
   try {
     const rcpt = `x@${domain}`;
     return (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;

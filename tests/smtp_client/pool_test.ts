@@ -4,12 +4,11 @@
  * server that mails a new domain now and then grows for as long as it runs.
  */
 import assert from "node:assert/strict";
-import { RemoteCourier } from "../../src/delivery/mod.ts";
 import { ClientPool, type SmtpClient } from "../../src/smtp_client/mod.ts";
 import { startFakeDns } from "../e2e/fake_dns.ts";
 import { waitUntil } from "../e2e/harness.ts";
 import { startSink } from "../e2e/smtp_sink.ts";
-import { MESSAGE, queued, quiet } from "../delivery/remote_courier_helpers.ts";
+import { MESSAGE, mxCourier, queued } from "../delivery/remote_courier_helpers.ts";
 
 const HOPS = 40;
 
@@ -31,19 +30,7 @@ Deno.test("hops whose idle connections closed leave nothing in the pool, and it 
   );
   const dns = await startFakeDns(zones);
   const pool = new ClientPool({ idleMs: 10 });
-  const courier = new RemoteCourier({
-    ehloName: "out.test",
-    routes: [],
-    smarthost: null,
-    smarthostTls: "starttls",
-    isSmarthostTlsVerified: true,
-    smarthostCredentials: null,
-    dnsServer: { hostname: "127.0.0.1", port: dns.port },
-    dnsTimeoutMs: 1500,
-    mxPort: sink.port,
-    log: quiet,
-    pool,
-  });
+  const courier = mxCourier({ dnsPort: dns.port, mxPort: sink.port }, { pool });
   try {
     for (let i = 0; i < HOPS; i++) {
       const rcpt = `x@d${i}.test`;
