@@ -63,6 +63,24 @@ export function tempDir(prefix = "pillarbox-test-"): string {
   return makeTestDir({ prefix });
 }
 
+/** `serve` flags for a server in `spoolDir` with an SMTP listener only, on a free loopback port. */
+export function smtpOnlyFlags(spoolDir: string): string[] {
+  return [
+    `--spool-dir=${spoolDir}`,
+    "--hostname=mx.test",
+    "--domains=example.test",
+    "--smtp-listen=127.0.0.1:0",
+    "--submission-listen=",
+    "--pop3-listen=",
+    "--imap-listen=",
+  ];
+}
+
+/** Arguments for `deno` that run `main.ts serve` with `flags`, as `deno task start` runs it. */
+export function serveArgs(flags: string[]): string[] {
+  return ["run", ...SERVER_PERMISSIONS, MAIN, "serve", ...flags];
+}
+
 /** Runs `main.ts` with `args` to completion (CLI tests). */
 export async function runCli(
   args: string[],

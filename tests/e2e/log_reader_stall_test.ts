@@ -5,30 +5,18 @@
  * reader reads again.
  */
 import assert from "node:assert/strict";
-import { PERMISSIONS, RUNTIME_FLAGS, SERVER_ENV } from "../../scripts/server_runtime.ts";
-import { python, tempDir } from "./harness.ts";
+import { python, serveArgs, SERVER_ENV, smtpOnlyFlags, tempDir } from "./harness.ts";
 
 const MESSAGES = 100; // at debug level ~140 KB of log: twice what the pipe holds
 
 Deno.test("the server keeps taking mail while nobody reads its log, and the lines come out after", async () => {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...RUNTIME_FLAGS,
-      ...PERMISSIONS,
-      new URL("../../main.ts", import.meta.url).pathname,
-      "serve",
-      `--spool-dir=${tempDir()}`,
-      "--hostname=mx.test",
-      "--domains=example.test",
-      "--smtp-listen=127.0.0.1:0",
-      "--submission-listen=",
-      "--pop3-listen=",
-      "--imap-listen=",
+    args: serveArgs([
+      ...smtpOnlyFlags(tempDir()),
       "--dns-server=127.0.0.1:9",
       "--spare-files=16",
       "--log-level=debug",
-    ],
+    ]),
     stdin: "null",
     stdout: "null",
     stderr: "piped",

@@ -4,20 +4,7 @@
  * status, never an uncaught stack trace.
  */
 import assert from "node:assert/strict";
-import { runCli, tempDir } from "./harness.ts";
-
-/** Flags for a server on free loopback ports in `spoolDir`. */
-function flagsFor(spoolDir: string): string[] {
-  return [
-    `--spool-dir=${spoolDir}`,
-    "--hostname=mx.test",
-    "--domains=example.test",
-    "--smtp-listen=127.0.0.1:0",
-    "--submission-listen=",
-    "--pop3-listen=",
-    "--imap-listen=",
-  ];
-}
+import { runCli, smtpOnlyFlags, tempDir } from "./harness.ts";
 
 /** A well-formed scrypt hash (salt "saltsaltsaltsalt"), so the line fails only for its address. */
 const HASH = "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=";
@@ -41,7 +28,7 @@ for (const [name, file, text, message] of badFiles) {
     const spoolDir = tempDir();
     try {
       await Deno.writeTextFile(`${spoolDir}/${file}`, text);
-      const result = await runCli(["serve", ...flagsFor(spoolDir)]);
+      const result = await runCli(["serve", ...smtpOnlyFlags(spoolDir)]);
       assert.equal(result.code, 2, result.stderr);
       const lines = result.stderr.trimEnd().split("\n");
       assert.equal(lines.length, 1, result.stderr);
@@ -59,7 +46,11 @@ for (const flag of ["smtp-listen", "http-listen"]) {
     const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (taken.addr as Deno.NetAddr).port;
     try {
-      const result = await runCli(["serve", ...flagsFor(spoolDir), `--${flag}=127.0.0.1:${port}`]);
+      const result = await runCli([
+        "serve",
+        ...smtpOnlyFlags(spoolDir),
+        `--${flag}=127.0.0.1:${port}`,
+      ]);
       assert.equal(result.code, 1, result.stderr);
       const last = result.stderr.trimEnd().split("\n").at(-1)!;
       assert.equal(
@@ -83,7 +74,7 @@ Deno.test("serve exits 2 naming --spool-dir when the spool cannot be made there,
     const spoolDir = `${dir}/file/spool`;
     const result = await runCli([
       "serve",
-      ...flagsFor(spoolDir),
+      ...smtpOnlyFlags(spoolDir),
       `--users-file=${dir}/users`,
       `--aliases-file=${dir}/aliases`,
     ]);
@@ -104,7 +95,7 @@ for (const folder of ["queue/state", "queue/wake", "pickup", "pickup-rejected", 
     try {
       await Deno.mkdir(`${spoolDir}/queue`);
       await Deno.writeTextFile(`${spoolDir}/${folder}`, "not a folder\n");
-      const result = await runCli(["serve", ...flagsFor(spoolDir)]);
+      const result = await runCli(["serve", ...smtpOnlyFlags(spoolDir)]);
       assert.equal(result.code, 2, result.stderr);
       const lines = result.stderr.trimEnd().split("\n");
       assert.equal(lines.length, 1, result.stderr);

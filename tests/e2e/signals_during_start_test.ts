@@ -7,28 +7,12 @@
  * could cut off a delivery the start had already begun.
  */
 import assert from "node:assert/strict";
-import { PERMISSIONS, RUNTIME_FLAGS, SERVER_ENV } from "../../scripts/server_runtime.ts";
-import { ROOT, tempDir } from "./harness.ts";
+import { serveArgs, SERVER_ENV, smtpOnlyFlags, tempDir } from "./harness.ts";
 
 /** `serve` on `spoolDir` with an SMTP listener only, its log collected in `stderr()`. */
 function spawnServe(spoolDir: string, flags: string[] = []) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...RUNTIME_FLAGS,
-      ...PERMISSIONS,
-      `${ROOT}main.ts`,
-      "serve",
-      `--spool-dir=${spoolDir}`,
-      "--hostname=mx.test",
-      "--domains=example.test",
-      "--smtp-listen=127.0.0.1:0",
-      "--submission-listen=",
-      "--pop3-listen=",
-      "--imap-listen=",
-      "--spare-files=64",
-      ...flags,
-    ],
+    args: serveArgs([...smtpOnlyFlags(spoolDir), "--spare-files=64", ...flags]),
     env: SERVER_ENV,
     stdout: "null",
     stderr: "piped",
