@@ -3,8 +3,8 @@
  * skipped where it cannot be mounted): a command's reply says what was done.
  */
 import assert from "node:assert/strict";
-import { python, startServer } from "./harness.ts";
-import { canMountDisk, mountSmallDisk } from "./small_disk.ts";
+import { python } from "./harness.ts";
+import { canMountDisk, withServerOnSmallDisk } from "./small_disk.ts";
 
 const BOB = "bob@example.test";
 
@@ -25,26 +25,20 @@ m.logout()
 Deno.test({
   name: "on a full disk IMAP RENAME that moved the folder says OK, though its subscription stays",
   ignore: !canMountDisk,
-  fn: async () => {
-    const disk = mountSmallDisk(1024 * 1024);
-    const server = await startServer({
-      spoolDir: disk.dir,
-      users: { [BOB]: "pw" },
-      flags: ["--insecure-auth"],
-    });
-    const imap = (...commands: string[]) => python(IMAP, [server.ports.imap!, BOB, ...commands]);
-    try {
-      // The first login makes the special folders, subscribed.
-      assert.equal(await imap(), "Archive Drafts INBOX Junk Sent Trash\n");
-      disk.fill();
-      // The subscriptions file cannot be rewritten; the folder was renamed all the same.
-      assert.equal(
-        await imap("RENAME Junk Spam"),
-        "RENAME OK RENAME completed\nArchive Drafts INBOX Sent Spam Trash\n",
-      );
-    } finally {
-      await server.stop();
-      disk.unmount();
-    }
-  },
+  fn: () =>
+    withServerOnSmallDisk(
+      { sizeBytes: 1024 * 1024, users: { [BOB]: "pw" }, flags: ["--insecure-auth"] },
+      async (disk, server) => {
+        const imap = (...commands: string[]) =>
+          python(IMAP, [server.ports.imap!, BOB, ...commands]);
+        // The first login makes the special folders, subscribed.
+        assert.equal(await imap(), "Archive Drafts INBOX Junk Sent Trash\n");
+        disk.fill();
+        // The subscriptions file cannot be rewritten; the folder was renamed all the same.
+        assert.equal(
+          await imap("RENAME Junk Spam"),
+          "RENAME OK RENAME completed\nArchive Drafts INBOX Sent Spam Trash\n",
+        );
+      },
+    ),
 });

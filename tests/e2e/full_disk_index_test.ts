@@ -5,8 +5,8 @@
  * user does to make room, and catches up once there is room again.
  */
 import assert from "node:assert/strict";
-import { python, startServer } from "./harness.ts";
-import { canMountDisk, mountSmallDisk, type SmallDisk } from "./small_disk.ts";
+import { python, type Server } from "./harness.ts";
+import { canMountDisk, type SmallDisk, withServerOnSmallDisk } from "./small_disk.ts";
 
 const BOB = "bob@example.test";
 
@@ -58,22 +58,11 @@ if sys.argv[3]:
 m.logout()
 `;
 
-async function withFullDisk(
-  fn: (disk: SmallDisk, server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
-): Promise<void> {
-  const disk = mountSmallDisk(2 * 1024 * 1024);
-  const server = await startServer({
-    spoolDir: disk.dir,
-    users: { [BOB]: "pw" },
-    flags: ["--insecure-auth"],
-  });
-  try {
-    await fn(disk, server);
-  } finally {
-    await server.stop();
-    disk.unmount();
-  }
-}
+const withFullDisk = (fn: (disk: SmallDisk, server: Server) => Promise<void>) =>
+  withServerOnSmallDisk(
+    { sizeBytes: 2 * 1024 * 1024, users: { [BOB]: "pw" }, flags: ["--insecure-auth"] },
+    fn,
+  );
 
 Deno.test({
   name:

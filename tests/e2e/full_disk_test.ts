@@ -4,8 +4,8 @@
  * reply, and a refused write leaves nothing behind to keep the space taken.
  */
 import assert from "node:assert/strict";
-import { maildirFiles, python, startServer, waitUntil } from "./harness.ts";
-import { canMountDisk, mountSmallDisk, type SmallDisk } from "./small_disk.ts";
+import { maildirFiles, python, type Server, waitUntil } from "./harness.ts";
+import { canMountDisk, type SmallDisk, withServerOnSmallDisk } from "./small_disk.ts";
 
 const BOB = "bob@example.test";
 
@@ -46,20 +46,11 @@ except smtplib.SMTPDataError as e:
 s.quit()
 `;
 
-/** Runs `fn` against a server whose spool is on a 4 MB disk of its own, then cleans up. */
-async function withSmallDisk(
+/** A server whose spool is on a 4 MB disk of its own, with `flags`. */
+const withSmallDisk = (
   flags: string[],
-  fn: (disk: SmallDisk, server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
-): Promise<void> {
-  const disk = mountSmallDisk(4 * 1024 * 1024);
-  const server = await startServer({ spoolDir: disk.dir, users: { [BOB]: "pw" }, flags });
-  try {
-    await fn(disk, server);
-  } finally {
-    await server.stop();
-    disk.unmount();
-  }
-}
+  fn: (disk: SmallDisk, server: Server) => Promise<void>,
+) => withServerOnSmallDisk({ sizeBytes: 4 * 1024 * 1024, users: { [BOB]: "pw" }, flags }, fn);
 
 Deno.test({
   name: "an IMAP APPEND and an SMTP message the full disk cannot hold leave no partial file behind",

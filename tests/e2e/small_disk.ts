@@ -4,7 +4,7 @@
  * CAP_SYS_ADMIN); tests that need it skip where it is not allowed.
  */
 import { statfsSync } from "node:fs";
-import { tempDir } from "./harness.ts";
+import { type Server, startServer, tempDir } from "./harness.ts";
 
 function run(program: string, args: string[]): boolean {
   try {
@@ -73,4 +73,26 @@ export function mountSmallDisk(sizeBytes: number): SmallDisk {
       Deno.removeSync(dir, { recursive: true });
     },
   };
+}
+
+/**
+ * Runs `fn` against a server whose spool is on a disk of `sizeBytes` of its
+ * own (with the users and flags given), then stops it and unmounts the disk.
+ */
+export async function withServerOnSmallDisk(
+  options: { sizeBytes: number; users: Record<string, string>; flags?: string[] },
+  fn: (disk: SmallDisk, server: Server) => Promise<void>,
+): Promise<void> {
+  const disk = mountSmallDisk(options.sizeBytes);
+  const server = await startServer({
+    spoolDir: disk.dir,
+    users: options.users,
+    flags: options.flags,
+  });
+  try {
+    await fn(disk, server);
+  } finally {
+    await server.stop();
+    disk.unmount();
+  }
 }
