@@ -11,18 +11,28 @@ import { maildirName } from "./maildir.ts";
 import { changeLetters, curName } from "./message_name.ts";
 import { makeEntry } from "./message_table.ts";
 
+/** How a message is added (see `Mailbox.append`). */
+export interface AppendOptions {
+  flags?: readonly string[];
+  internalDateMs?: number;
+  /** A keyword without a free letter is left off rather than refused (COPY). */
+  keepKeywordsThatFit?: boolean;
+}
+
 /** Appends one message with `flags` (system flags and keywords); the caller holds the lock. */
 export async function appendMessage(
   mailbox: MailboxParts,
   chunks: readonly Uint8Array[],
-  options: { flags?: readonly string[]; internalDateMs?: number },
+  options: AppendOptions,
 ): Promise<MessageInfo> {
   let size = 0;
   for (const chunk of chunks) size += chunk.length;
   // Whole seconds since 1970: the name keeps only those, and a reopen must read the same date.
   const dateMs = Math.max(0, Math.floor((options.internalDateMs ?? Date.now()) / 1000) * 1000);
   const base = maildirName(mailbox.hostname, size, dateMs);
-  await mailbox.keywords.define(options.flags ?? []);
+  await mailbox.keywords.define(options.flags ?? [], {
+    keepWhatFits: options.keepKeywordsThatFit,
+  });
   const letters = changeLetters(
     "",
     { add: options.flags ?? [] },

@@ -100,20 +100,32 @@ export class Keywords {
 
   /**
    * Gives every new keyword among `names` a letter and writes the file
-   * durably. Throws `KeywordLimitError` when the letters run out.
+   * durably. Throws `KeywordLimitError` when the letters run out, unless
+   * `keepWhatFits`: then the names left without a letter are returned (a
+   * COPY or MOVE keeps the message and drops what cannot be stored).
    */
-  async define(names: readonly string[]): Promise<void> {
+  async define(
+    names: readonly string[],
+    options: { keepWhatFits?: boolean } = {},
+  ): Promise<string[]> {
     const fresh = names.filter((name) => isKeywordName(name) && this.letterOf(name) === null);
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return [];
     const next = [...this.#names];
     const added = new Map<string, number>();
+    const dropped = new Map<string, string>();
     for (const name of fresh) {
-      if (added.has(name.toLowerCase())) continue;
+      const lower = name.toLowerCase();
+      if (added.has(lower) || dropped.has(lower)) continue;
       const index = next.length;
-      if (index >= KEYWORD_LETTERS.length) throw new KeywordLimitError(name);
+      if (index >= KEYWORD_LETTERS.length) {
+        if (!options.keepWhatFits) throw new KeywordLimitError(name);
+        dropped.set(lower, name);
+        continue;
+      }
       next[index] = name;
-      added.set(name.toLowerCase(), index);
+      added.set(lower, index);
     }
+    if (added.size === 0) return [...dropped.values()];
     const lines = next.flatMap((name, index) => name === undefined ? [] : [`${index} ${name}\n`]);
     // A temporary file of its own each time (removed if the write fails): one a crash
     // left behind must not stand in the way of every later keyword.
@@ -122,5 +134,6 @@ export class Keywords {
     ]);
     this.#names = next;
     for (const [lower, index] of added) this.#byLower.set(lower, index);
+    return [...dropped.values()];
   }
 }

@@ -14,7 +14,7 @@ import { ReadsInProgress } from "./reads_in_progress.ts";
 import { Keywords } from "./keywords.ts";
 import { type Entry, MessageTable } from "./message_table.ts";
 import { readHead } from "./read_head.ts";
-import { appendMessage } from "./append_message.ts";
+import { appendMessage, type AppendOptions } from "./append_message.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { moveMessages, type MoveResult } from "./move.ts";
 import { storeFlags } from "./store_flags.ts";
@@ -188,10 +188,7 @@ export class Mailbox {
    * Adds a message (IMAP APPEND, COPY): written to `tmp/`, fsynced and
    * renamed into `cur/` with `flags` (system flags and keywords); it gets its UID at once.
    */
-  append(
-    chunks: readonly Uint8Array[],
-    options: { flags?: readonly string[]; internalDateMs?: number } = {},
-  ): Promise<MessageInfo> {
+  append(chunks: readonly Uint8Array[], options: AppendOptions = {}): Promise<MessageInfo> {
     return this.#lock.run(() => appendMessage(this.#parts(), chunks, options));
   }
 

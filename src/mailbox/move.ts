@@ -19,10 +19,14 @@ import { maildirName } from "./maildir.ts";
 import { changeLetters, curName } from "./message_name.ts";
 import { type Entry, makeEntry } from "./message_table.ts";
 
-/** What a move did: `sourceUids[i]` became `destinationUids[i]` (COPYUID, RFC 4315). */
+/**
+ * What a move did: `sourceUids[i]` became `destinationUids[i]` (COPYUID, RFC
+ * 4315); `droppedKeywords` found no free letter in the destination.
+ */
 export interface MoveResult {
   sourceUids: number[];
   destinationUids: number[];
+  droppedKeywords: string[];
 }
 
 /** A file moved by this command: where it was, where it is and under which names. */
@@ -50,8 +54,12 @@ export async function moveMessages(
     const entry = source.table.get(uid);
     if (entry !== undefined) entries.push(entry);
   }
-  // Throws KeywordLimitError, with nothing moved, when the destination has no letter left.
-  await destination.keywords.define(entries.flatMap((entry) => entry.keywords));
+  // A keyword the destination has no letter left for stays behind, not the message: a
+  // MUA deletes by moving to Trash (RFC 3501 6.4.7 asks flags to be kept only as a SHOULD).
+  const droppedKeywords = await destination.keywords.define(
+    entries.flatMap((entry) => entry.keywords),
+    { keepWhatFits: true },
+  );
   const letterOf = (name: string) => destination.keywords.letterOf(name);
   const moved: Moved[] = [];
   let uids: number[];
@@ -88,7 +96,8 @@ export async function moveMessages(
     await putBack(moved, source);
     throw error;
   }
-  return commit(source, destination, { moved, uids, origin: options.origin });
+  const result = await commit(source, destination, { moved, uids, origin: options.origin });
+  return { ...result, droppedKeywords };
 }
 
 /**
@@ -138,7 +147,7 @@ async function commit(
   source: MailboxParts,
   destination: MailboxParts,
   done: { moved: readonly Moved[]; uids: readonly number[]; origin: unknown },
-): Promise<MoveResult> {
+): Promise<Omit<MoveResult, "droppedKeywords">> {
   const added: Entry[] = [];
   const sourceUids: number[] = [];
   for (const [i, file] of done.moved.entries()) {

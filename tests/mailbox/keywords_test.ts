@@ -102,6 +102,27 @@ Deno.test("Keywords.define() refuses a 27th keyword and keeps the file as it was
   assert.equal(keywords.letterOf("k25"), "z");
 });
 
+Deno.test("Keywords.define() with keepWhatFits gives out the last letters and returns the names left over, once each", async () => {
+  const dir = makeTestDir({ prefix: "pillarbox-keywords-" });
+  const keywords = new Keywords(dir);
+  await keywords.load();
+  await keywords.define(Array.from({ length: 24 }, (_, i) => `k${i}`));
+  const dropped = await keywords.define(["k3", "y1", "z1", "Late", "late", "LATE2"], {
+    keepWhatFits: true,
+  });
+  assert.deepEqual(dropped, ["Late", "LATE2"]);
+  assert.equal(keywords.letterOf("y1"), "y");
+  assert.equal(keywords.letterOf("z1"), "z");
+  assert.equal(keywords.letterOf("late"), null);
+  const reloaded = new Keywords(dir);
+  await reloaded.load();
+  assert.equal(reloaded.letterOf("z1"), "z");
+  // With every letter taken, nothing is written and every new name comes back.
+  const before = await Deno.readTextFile(join(dir, KEYWORDS_FILE));
+  assert.deepEqual(await keywords.define(["k0", "Other"], { keepWhatFits: true }), ["Other"]);
+  assert.equal(await Deno.readTextFile(join(dir, KEYWORDS_FILE)), before);
+});
+
 Deno.test("Mailbox.store() keeps keywords in the Maildir name and they survive a reopen", async () => {
   const first = setup();
   await first.store.deliver([ACCOUNT], [new TextEncoder().encode("Subject: k\r\n\r\nbody\r\n")]);

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
 import {
   CrossDeviceError,
-  KeywordLimitError,
   KEYWORDS_FILE,
   type Mailbox,
   type MailboxChange,
@@ -61,7 +60,7 @@ Deno.test("moveTo() renames each file into the destination's cur/ and numbers it
   const { inbox, archive } = await twoFolders(3);
   const inboxFiles = names(inbox.dir);
   const result = await inbox.moveTo(archive, [3, 1]);
-  assert.deepEqual(result, { sourceUids: [3, 1], destinationUids: [1, 2] });
+  assert.deepEqual(result, { sourceUids: [3, 1], destinationUids: [1, 2], droppedKeywords: [] });
   assert.deepEqual(inbox.messages().map((m) => m.uid), [2]);
   assert.deepEqual(await subjects(archive), ["3", "1"], "UIDs follow the order of the set");
   assert.equal(names(inbox.dir).length, 1);
@@ -132,7 +131,7 @@ Deno.test("moveTo() skips a message whose file is gone and moves the rest", asyn
   const { inbox, archive } = await twoFolders(3);
   Deno.removeSync(join(inbox.dir, "cur", fileOf(inbox.get(2)!)));
   const result = await inbox.moveTo(archive, [1, 2, 3]);
-  assert.deepEqual(result, { sourceUids: [1, 3], destinationUids: [1, 2] });
+  assert.deepEqual(result, { sourceUids: [1, 3], destinationUids: [1, 2], droppedKeywords: [] });
   assert.deepEqual(await subjects(archive), ["1", "3"]);
   assert.deepEqual((await inbox.refresh()).map((m) => m.uid), [], "the gone one is dropped");
 });
@@ -195,16 +194,22 @@ Deno.test({
   },
 });
 
-Deno.test("moveTo() into a destination without a free keyword letter fails with nothing moved", async () => {
+Deno.test("moveTo() into a destination without a free keyword letter moves the message and reports the keywords left off", async () => {
   const { inbox, archive } = await twoFolders(0);
   const filler = await archive.append([encoder.encode("Subject: f\r\n\r\n")]);
   const letters = Array.from({ length: 26 }, (_, i) => `Word${i}`);
   await archive.store([filler.uid], { add: letters });
-  const message = await inbox.append([encoder.encode("Subject: k\r\n\r\n")], { flags: ["$New"] });
-  await assert.rejects(inbox.moveTo(archive, [message.uid]), KeywordLimitError);
-  assert.equal(inbox.messageCount, 1);
-  assert.equal(archive.messageCount, 1);
-  assert.equal(names(inbox.dir).length, 1);
+  const message = await inbox.append([encoder.encode("Subject: k\r\n\r\n")], {
+    flags: ["$New", "\\Seen", "Word7"],
+  });
+  const result = await inbox.moveTo(archive, [message.uid]);
+  assert.deepEqual(result.sourceUids, [message.uid]);
+  assert.deepEqual(result.droppedKeywords, ["$New"]);
+  assert.equal(inbox.messageCount, 0);
+  assert.equal(archive.messageCount, 2);
+  const moved = archive.get(result.destinationUids[0]!);
+  assert.deepEqual(moved?.keywords, ["Word7"]);
+  assert.deepEqual(moved?.flags, ["\\Seen"]);
 });
 
 Deno.test("moves in opposite directions at once both finish (the locks are taken in one order)", async () => {

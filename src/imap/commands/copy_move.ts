@@ -54,7 +54,10 @@ function copyWith(options: { isUid: boolean; isMove: boolean }) {
     } finally {
       destination.release();
     }
-    const { sourceUids, destinationUids } = done;
+    const { sourceUids, destinationUids, droppedKeywords } = done;
+    if (droppedKeywords.length > 0) {
+      session.log.warn("imap.keywords_dropped", { folder, keywords: droppedKeywords.join(" ") });
+    }
     const code = sourceUids.length === 0 ? undefined : `COPYUID ${destination.uidValidity} ` +
       `${formatNumberSet(sourceUids)} ${formatNumberSet(destinationUids)}`;
     session.log.debug("imap.copy", { folder, messages: sourceUids.length, move: options.isMove });
@@ -101,6 +104,7 @@ async function copyMessages(
   const source = (session.selected as SelectedMailbox).mailbox;
   const sourceUids: number[] = [];
   const destinationUids: number[] = [];
+  const dropped = new Set<string>();
   try {
     for (const uid of copy.uids) {
       const info = source.get(uid);
@@ -115,7 +119,10 @@ async function copyMessages(
       const added = await copy.destination.append([bytes], {
         flags: messageFlags(info),
         internalDateMs: info.internalDateMs,
+        keepKeywordsThatFit: true,
       });
+      const kept = new Set(added.keywords.map((name) => name.toLowerCase()));
+      for (const name of info.keywords) if (!kept.has(name.toLowerCase())) dropped.add(name);
       sourceUids.push(uid);
       destinationUids.push(added.uid);
     }
@@ -129,7 +136,7 @@ async function copyMessages(
     );
     throw error;
   }
-  return { sourceUids, destinationUids };
+  return { sourceUids, destinationUids, droppedKeywords: [...dropped] };
 }
 
 /** COPY and MOVE commands. */
