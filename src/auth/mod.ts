@@ -31,6 +31,7 @@ export {
   decodePlainResponse,
   encodeBase64Text,
   encodePlainResponse,
+  isForeignAuthzid,
   isSaslCancel,
   MAX_SASL_LINE_OCTETS,
 } from "./sasl.ts";

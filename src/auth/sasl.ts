@@ -45,10 +45,15 @@ export function encodeBase64Text(text: string): string {
  * Decodes a PLAIN response: `authzid NUL authcid NUL passwd`, base64. Requires
  * strict base64, valid UTF-8, exactly two NULs, a non-empty user and password,
  * and an authzid that is empty or the same as the user (case-insensitively,
- * since logins are addresses). Error texts are safe to log: they never
+ * since logins are addresses) unless `keepForeignAuthzid`: then the caller
+ * checks the password first and refuses the authzid after (IMAP's
+ * [AUTHORIZATIONFAILED], RFC 5530). Error texts are safe to log: they never
  * contain the password.
  */
-export function decodePlainResponse(base64: string): SaslCredentials | { error: string } {
+export function decodePlainResponse(
+  base64: string,
+  options: { keepForeignAuthzid?: boolean } = {},
+): SaslCredentials | { error: string } {
   if (base64 === "" || base64 === "=") return { error: "empty response" };
   if (base64.length > MAX_SASL_LINE_OCTETS) return { error: "response too long" };
   const bytes = decodeStrictBase64(base64);
@@ -60,10 +65,16 @@ export function decodePlainResponse(base64: string): SaslCredentials | { error: 
   const [authzid = "", user = "", password = ""] = fields;
   if (user === "") return { error: "empty user" };
   if (password === "") return { error: "empty password" };
-  if (authzid !== "" && authzid.toLowerCase() !== user.toLowerCase()) {
+  if (!options.keepForeignAuthzid && isForeignAuthzid({ authzid, user })) {
     return { error: "authorization identity differs from the user" };
   }
   return { authzid, user, password };
+}
+
+/** Whether a PLAIN login asks to act as someone other than its user. */
+export function isForeignAuthzid(credentials: { authzid: string; user: string }): boolean {
+  const { authzid, user } = credentials;
+  return authzid !== "" && authzid.toLowerCase() !== user.toLowerCase();
 }
 
 /**

@@ -4,7 +4,9 @@ import {
   decodePlainResponse,
   encodeBase64Text,
   encodePlainResponse,
+  isForeignAuthzid,
   isSaslCancel,
+  type SaslCredentials,
 } from "../../src/auth/mod.ts";
 
 const b64 = (text: string) => encodeBase64Text(text);
@@ -118,6 +120,23 @@ for (const c of plainCases) {
     assert.deepEqual(decodePlainResponse(c.input), c.expected);
   });
 }
+
+Deno.test("decodePlainResponse() with keepForeignAuthzid returns the authzid for the caller to refuse after the password check", () => {
+  const response = b64("admin@example.com\0bob@example.com\0pw");
+  const decoded = decodePlainResponse(response, { keepForeignAuthzid: true });
+  assert.deepEqual(decoded, {
+    authzid: "admin@example.com",
+    user: "bob@example.com",
+    password: "pw",
+  });
+  assert.equal(isForeignAuthzid(decoded as SaslCredentials), true);
+  assert.equal(isForeignAuthzid({ authzid: "", user: "bob@example.com" }), false);
+  assert.equal(isForeignAuthzid({ authzid: "BOB@example.com", user: "bob@example.com" }), false);
+  // The other checks still apply.
+  assert.deepEqual(decodePlainResponse(b64("admin\0bob\0"), { keepForeignAuthzid: true }), {
+    error: "empty password",
+  });
+});
 
 Deno.test("decodePlainResponse() never puts the password in an error", () => {
   const result = decodePlainResponse(b64("eve@example.com\0bob@example.com\0hunter2"));

@@ -104,6 +104,34 @@ Deno.test("LOGIN and AUTHENTICATE PLAIN with spaces and capitals open the same I
   }
 });
 
+Deno.test("AUTHENTICATE PLAIN asking to act as another user: NO [AUTHORIZATIONFAILED] with the right password, NO [AUTHENTICATIONFAILED] with a wrong one, never BAD (RFC 5530)", async () => {
+  const server = await startServer({
+    users: { ...USERS, "carol@example.test": "pw-carol" },
+    flags: FLAGS,
+  });
+  const client = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await client.line())!, /^\* OK /);
+    const asCarol = (password: string) => btoa(`carol@example.test\0bob@example.test\0${password}`);
+    assert.match(
+      (await command(client, "a", `AUTHENTICATE PLAIN ${asCarol("pw-bob")}`)).at(-1)!,
+      /^a NO \[AUTHORIZATIONFAILED\] /,
+    );
+    assert.match(
+      (await command(client, "b", `AUTHENTICATE PLAIN ${asCarol("wrong")}`)).at(-1)!,
+      /^b NO \[AUTHENTICATIONFAILED\] /,
+    );
+    // Still not logged in; the same user as authzid is fine.
+    assert.match((await command(client, "c", "SELECT INBOX")).at(-1)!, /^c BAD /);
+    const own = btoa("bob@example.test\0bob@example.test\0pw-bob");
+    assert.match((await command(client, "d", `AUTHENTICATE PLAIN ${own}`)).at(-1)!, /^d OK /);
+    await server.waitForLog(/event=imap\.authz_refused .*authzid=carol@example\.test/);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
 /** "1,3,5,..." with `count` ranges. */
 function oddNumbers(count: number): string {
   return Array.from({ length: count }, (_, i) => `${2 * i + 1}`).join(",");

@@ -2,6 +2,7 @@
 import {
   decodePlainResponse,
   formatAuthFailureFields,
+  isForeignAuthzid,
   isSaslCancel,
   MAX_SASL_LINE_OCTETS,
   normalizeAddress,
@@ -106,13 +107,24 @@ async function authenticate(session: ImapSession, cursor: CommandCursor): Promis
     if (isSaslCancel(read.text)) throw bad("Authentication cancelled");
     response = read.text;
   }
-  const credentials = decodePlainResponse(response === "=" ? "" : response);
+  const credentials = decodePlainResponse(response === "=" ? "" : response, {
+    keepForeignAuthzid: true,
+  });
   if ("error" in credentials) throw bad(`Invalid PLAIN response: ${credentials.error}`);
-  return await completeLogin(session, credentials.user, credentials.password);
+  return await completeLogin(session, credentials.user, credentials.password, credentials);
 }
 
-/** Checks the password through the shared limiter and enters the authenticated state. */
-async function completeLogin(session: ImapSession, user: string, password: string): Promise<Done> {
+/**
+ * Checks the password through the shared limiter and enters the
+ * authenticated state. Right credentials with a SASL authzid naming someone
+ * else get NO [AUTHORIZATIONFAILED] (RFC 5530): no account acts as another.
+ */
+async function completeLogin(
+  session: ImapSession,
+  user: string,
+  password: string,
+  sasl: { authzid: string } = { authzid: "" },
+): Promise<Done> {
   const ip = session.connection.remoteAddress;
   const verdict = session.options.limiter.begin(ip);
   if (!verdict.allowed) {
@@ -135,6 +147,10 @@ async function completeLogin(session: ImapSession, user: string, password: strin
     throw no("Invalid credentials", "AUTHENTICATIONFAILED");
   }
   session.options.limiter.recordSuccess(ip, user);
+  if (isForeignAuthzid({ authzid: sasl.authzid, user })) {
+    session.log.warn("imap.authz_refused", { user, authzid: sasl.authzid });
+    throw no("Not authorized to act as that user", "AUTHORIZATIONFAILED");
+  }
   // The account is the canonical address: " Bob@localhost" must not name `mail/localhost/ bob/`.
   session.user = normalizeAddress(user);
   try {
