@@ -40,7 +40,7 @@ export async function folderExists(accountDir: string, folder: string): Promise<
  * readers), then removed. Its subfolders stay.
  */
 export async function deleteFolder(accountDir: string, folder: string): Promise<void> {
-  if (folder.toUpperCase() === INBOX) throw new FolderError("INBOX cannot be deleted");
+  if (folder.toUpperCase() === INBOX) throw new FolderError("INBOX cannot be deleted", "refused");
   const dir = folderDir(accountDir, folder);
   if (!(await folderExists(accountDir, folder))) {
     throw new FolderError(`Folder "${folder}" does not exist`);
@@ -53,15 +53,19 @@ export async function deleteFolder(accountDir: string, folder: string): Promise<
 /** Renames a folder and its subfolders ("a" -> "b" moves "a.x" to "b.x" too). */
 export async function renameFolder(accountDir: string, from: string, to: string): Promise<void> {
   if (from.toUpperCase() === INBOX || to.toUpperCase() === INBOX) {
-    throw new FolderError("INBOX cannot be renamed");
+    throw new FolderError("INBOX cannot be renamed", "refused");
   }
   const fromDir = folderDir(accountDir, from);
   const toDir = folderDir(accountDir, to);
   if (!(await folderExists(accountDir, from))) {
     throw new FolderError(`Folder "${from}" does not exist`);
   }
-  if (await folderExists(accountDir, to)) throw new FolderError(`Folder "${to}" already exists`);
-  if (to.startsWith(from + ".")) throw new FolderError("A folder cannot move into itself");
+  if (await folderExists(accountDir, to)) {
+    throw new FolderError(`Folder "${to}" already exists`, "exists");
+  }
+  if (to.startsWith(from + ".")) {
+    throw new FolderError("A folder cannot move into itself", "refused");
+  }
   const children = (await listFolders(accountDir)).filter((name) => name.startsWith(from + "."));
   // Every new name is checked before anything moves, so a refusal leaves the tree as it was.
   const moves: [string, string][] = [[fromDir, toDir]];
@@ -69,7 +73,7 @@ export async function renameFolder(accountDir: string, from: string, to: string)
     const target = to + child.slice(from.length);
     const targetDir = folderDir(accountDir, target);
     if (await folderExists(accountDir, target)) {
-      throw new FolderError(`Folder "${target}" already exists`);
+      throw new FolderError(`Folder "${target}" already exists`, "exists");
     }
     moves.push([folderDir(accountDir, child), targetDir]);
   }

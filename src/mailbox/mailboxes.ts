@@ -18,11 +18,21 @@ const MAX_IDLE_MESSAGES = 400_000;
 /** The folder name meaning the account's root Maildir. */
 export const INBOX = "INBOX";
 
-/** The folder does not exist (and `create` was not asked for) or its name is not allowed. */
+/**
+ * Why a folder operation was refused: the folder does not exist (and
+ * `create` was not asked for), the target name is taken, or the operation
+ * or name is not allowed.
+ */
+export type FolderProblem = "missing" | "exists" | "refused";
+
+/** A folder operation refused; `problem` says why (IMAP's NONEXISTENT, ALREADYEXISTS, CANNOT). */
 export class FolderError extends Error {
-  constructor(message: string) {
+  readonly problem: FolderProblem;
+
+  constructor(message: string, problem: FolderProblem = "missing") {
     super(message);
     this.name = "FolderError";
+    this.problem = problem;
   }
 }
 
@@ -36,7 +46,7 @@ export function folderDir(root: string, folder: string): string {
   if (folder.toUpperCase() === INBOX) return root;
   const isSafe = folder.length <= 255 && !/[\/\\\x00-\x1f\x7f]/.test(folder) &&
     folder.split(".").every((level) => level !== "");
-  if (!isSafe) throw new FolderError(`Folder name "${folder}" is not allowed`);
+  if (!isSafe) throw new FolderError(`Folder name "${folder}" is not allowed`, "refused");
   return join(root, "." + folder);
 }
 

@@ -3,7 +3,7 @@
  * UIDs (a per-mailbox index), flags in Maildir names and change events.
  */
 export { isOwnMaildirName, mailboxDir, maildirName, MaildirStore } from "./maildir.ts";
-export { folderDir, FolderError, INBOX, Mailboxes } from "./mailboxes.ts";
+export { folderDir, FolderError, type FolderProblem, INBOX, Mailboxes } from "./mailboxes.ts";
 export { Mailbox } from "./mailbox.ts";
 export type { MoveResult } from "./move.ts";
 export { CrossDeviceError, MessageGoneError } from "./mailbox_types.ts";

@@ -20,7 +20,7 @@ async function folders(client: RawClient): Promise<string[]> {
   );
 }
 
-Deno.test("RENAME whose subfolder's new name is taken or too long moves nothing", async () => {
+Deno.test("RENAME whose subfolder's new name is taken or too long, or into its own subfolder, moves nothing", async () => {
   const server = await startServer({
     users: { "bob@example.test": "pw-bob" },
     flags: ["--insecure-auth"],
@@ -47,6 +47,9 @@ Deno.test("RENAME whose subfolder's new name is taken or too long moves nothing"
     // "s" -> 150 T's would make its subfolder's name longer than a name may be.
     const tooLong = await command(client, "r2", `RENAME s ${"T".repeat(150)}`);
     assert.match(tooLong.at(-1)!, /^r2 NO \[CANNOT\] Invalid mailbox name: name too long/);
+    // A folder cannot become its own subfolder: the folder exists, so not NONEXISTENT.
+    const intoItself = await command(client, "r3", "RENAME a a.inner");
+    assert.deepEqual(intoItself, ["r3 NO [CANNOT] A folder cannot move into itself"]);
 
     assert.deepEqual(await folders(client), before);
     for (const name of ["a", "a.c", "b.c", "s", `s.${long}`]) {

@@ -1,7 +1,12 @@
 import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { Logger } from "../../src/log/mod.ts";
-import { FolderError, type MailboxChange, Mailboxes } from "../../src/mailbox/mod.ts";
+import {
+  FolderError,
+  type FolderProblem,
+  type MailboxChange,
+  Mailboxes,
+} from "../../src/mailbox/mod.ts";
 
 const ACCOUNT = "bob@example.test";
 
@@ -90,3 +95,53 @@ Deno.test("Mailboxes.renameFolder() refuses before moving anything when a subfol
   }
   await assert.rejects(mailboxes.openMailbox(ACCOUNT, "New"), FolderError);
 });
+
+const refusals: {
+  name: string;
+  act: (mailboxes: Mailboxes) => Promise<unknown>;
+  problem: FolderProblem;
+}[] = [
+  {
+    name: "renaming a folder that does not exist",
+    act: (m) => m.renameFolder(ACCOUNT, "Nope", "Other"),
+    problem: "missing",
+  },
+  {
+    name: "renaming onto a folder that exists",
+    act: (m) => m.renameFolder(ACCOUNT, "Work", "Home"),
+    problem: "exists",
+  },
+  {
+    name: "renaming a folder into its own subfolder",
+    act: (m) => m.renameFolder(ACCOUNT, "Work", "Work.Inner"),
+    problem: "refused",
+  },
+  {
+    name: "renaming INBOX",
+    act: (m) => m.renameFolder(ACCOUNT, "INBOX", "Old"),
+    problem: "refused",
+  },
+  { name: "deleting INBOX", act: (m) => m.deleteFolder(ACCOUNT, "INBOX"), problem: "refused" },
+  {
+    name: "deleting a folder that does not exist",
+    act: (m) => m.deleteFolder(ACCOUNT, "Nope"),
+    problem: "missing",
+  },
+  {
+    name: "opening a name that could leave the account",
+    act: (m) => m.openMailbox(ACCOUNT, "../x"),
+    problem: "refused",
+  },
+];
+
+for (const c of refusals) {
+  Deno.test(`a FolderError says why: ${c.name} is "${c.problem}"`, async () => {
+    const mailboxes = setup();
+    for (const folder of ["Work", "Home"]) {
+      (await mailboxes.openMailbox(ACCOUNT, folder, { create: true })).release();
+    }
+    const error = await c.act(mailboxes).then(() => null, (caught) => caught);
+    assert.ok(error instanceof FolderError, String(error));
+    assert.equal(error.problem, c.problem);
+  });
+}

@@ -3,7 +3,13 @@
  * options, SPECIAL-USE and CHILDREN attributes), LSUB, CREATE, DELETE,
  * RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, NAMESPACE.
  */
-import { FolderError, folderExists, INBOX, listFolders } from "../../mailbox/mod.ts";
+import {
+  FolderError,
+  folderExists,
+  type FolderProblem,
+  INBOX,
+  listFolders,
+} from "../../mailbox/mod.ts";
 import { changeFolders, readSubscriptions, updateSubscriptions } from "../account_setup.ts";
 import { bad, no } from "../errors.ts";
 import {
@@ -273,10 +279,17 @@ async function folderOp(operation: () => Promise<void>): Promise<void> {
   try {
     await operation();
   } catch (error) {
-    if (error instanceof FolderError) throw no(error.message, "NONEXISTENT");
+    if (error instanceof FolderError) throw no(error.message, FOLDER_CODES[error.problem]);
     throw error;
   }
 }
+
+/** RFC 5530's response code for each reason a folder operation is refused. */
+const FOLDER_CODES: Record<FolderProblem, string> = {
+  missing: "NONEXISTENT",
+  exists: "ALREADYEXISTS",
+  refused: "CANNOT",
+};
 
 async function subscribe(session: ImapSession, cursor: CommandCursor): Promise<Done> {
   const folder = mailboxArg(cursor);
