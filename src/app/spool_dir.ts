@@ -3,7 +3,7 @@
  * it may not write, a read-only file system) is the administrator's to fix,
  * like a bad flag: one line naming the flag and the path, status 2.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ConfigError } from "../config/mod.ts";
 
 /** What a failed mkdir/open in the spool says about the path, not about a passing state. */
@@ -46,11 +46,15 @@ const SPOOL_FOLDERS = [
 ];
 
 /**
- * For `check`, which creates nothing: a spool directory that exists must be
- * a directory, and one that does not must be makeable (no file on its path);
- * so must each folder `serve` makes in it.
+ * For `check`: a spool directory that exists must be a directory, and one
+ * that does not must be makeable (no file on its path); so must each folder
+ * `serve` makes in it. Each one that exists (or, for a spool not made yet,
+ * its nearest parent) must take a new file (a probe, removed at once): a
+ * read-only mount or another user's directory would stop `serve` at its
+ * first message, not at start.
  */
 export async function checkSpoolDir(spoolDir: string): Promise<void> {
+  const existing: string[] = [];
   for (const path of [spoolDir, ...SPOOL_FOLDERS.map((folder) => join(spoolDir, folder))]) {
     let info: Deno.FileInfo;
     try {
@@ -62,6 +66,35 @@ export async function checkSpoolDir(spoolDir: string): Promise<void> {
     if (!info.isDirectory) {
       const what = path === spoolDir ? "not a directory" : `"${path}" is not a directory`;
       throw spoolDirError(spoolDir, new Error(what));
+    }
+    existing.push(path);
+  }
+  if (existing.length === 0) existing.push(await nearestExisting(spoolDir));
+  for (const dir of existing) await probeWrite(dir, spoolDir);
+}
+
+/** Creates and removes one file in `dir`; a refusal names --spool-dir. */
+async function probeWrite(dir: string, spoolDir: string): Promise<void> {
+  let probe: string;
+  try {
+    probe = await Deno.makeTempFile({ dir, prefix: ".pillarbox-check-" });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw spoolDirError(spoolDir, new Error(`cannot write in "${dir}": ${reason}`));
+  }
+  await Deno.remove(probe);
+}
+
+/** The closest ancestor of a spool directory that does not exist yet (serve makes the rest). */
+async function nearestExisting(path: string): Promise<string> {
+  let dir = dirname(path);
+  for (;;) {
+    try {
+      await Deno.stat(dir);
+      return dir;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound) || dirname(dir) === dir) throw error;
+      dir = dirname(dir);
     }
   }
 }

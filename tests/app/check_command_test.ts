@@ -1,6 +1,7 @@
 /** `pillarbox check` refuses what `serve` would refuse, so "configuration ok" can be trusted. */
 import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
+import { canMountDisk, mountSmallDisk } from "../e2e/small_disk.ts";
 import { runInProcess } from "./run_in_process.ts";
 
 const run = runInProcess;
@@ -163,3 +164,30 @@ for (const folder of SPOOL_FOLDERS) {
     }
   });
 }
+
+Deno.test({
+  name:
+    "check exits 2 naming a spool on a read-only file system, which serve could not write a message to",
+  ignore: !canMountDisk,
+}, async () => {
+  const disk = mountSmallDisk(1024 * 1024);
+  try {
+    for (const folder of ["queue", "mail"]) Deno.mkdirSync(`${disk.dir}/${folder}`);
+    const spoolDir = disk.dir;
+    assert.equal((await run(["check", `--spool-dir=${spoolDir}`, "--hostname=mx.test"])).code, 0);
+    const remounted = new Deno.Command("mount", {
+      args: ["-o", "remount,ro", disk.dir],
+      stderr: "null",
+    }).outputSync();
+    assert.ok(remounted.success, "remount read-only");
+    for (const dir of [spoolDir, `${spoolDir}/not-yet`]) {
+      const result = await run(["check", `--spool-dir=${dir}`, "--hostname=mx.test"]);
+      assert.equal(result.code, 2, result.err.join("\n"));
+      assert.match(result.err[0]!, /^pillarbox: Cannot use --spool-dir ".*": cannot write in "/);
+      assert.match(result.err[0]!, /Read-only file system/);
+    }
+    assert.deepEqual([...Deno.readDirSync(spoolDir)].map((e) => e.name).sort(), ["mail", "queue"]);
+  } finally {
+    disk.unmount();
+  }
+});
