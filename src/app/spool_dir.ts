@@ -49,9 +49,9 @@ const SPOOL_FOLDERS = [
  * For `check`: a spool directory that exists must be a directory, and one
  * that does not must be makeable (no file on its path); so must each folder
  * `serve` makes in it. Each one that exists (or, for a spool not made yet,
- * its nearest parent) must take a new file (a probe, removed at once): a
- * read-only mount or another user's directory would stop `serve` at its
- * first message, not at start.
+ * its nearest parent) must take a new file (a probe, removed at once), as
+ * `serve` refuses a spool it cannot write its lock file in, and cannot take
+ * mail into a folder it cannot write.
  */
 export async function checkSpoolDir(spoolDir: string): Promise<void> {
   const existing: string[] = [];

@@ -166,8 +166,7 @@ for (const folder of SPOOL_FOLDERS) {
 }
 
 Deno.test({
-  name:
-    "check exits 2 naming a spool on a read-only file system, which serve could not write a message to",
+  name: "check exits 2 naming a spool on a read-only file system, as serve does",
   ignore: !canMountDisk,
 }, async () => {
   const disk = mountSmallDisk(1024 * 1024);
