@@ -118,7 +118,7 @@ Deno.test("moveTo() of messages another MUA just renamed moves them, with that M
   await archive.refresh();
   for (const message of messages) readByMutt(dir, message.base);
   const result = await mailbox.moveTo(archive, [1, 2]);
-  assert.deepEqual(result, { sourceUids: [1, 2], destinationUids: [1, 2] });
+  assert.deepEqual(result, { sourceUids: [1, 2], destinationUids: [1, 2], droppedKeywords: [] });
   assert.deepEqual(archive.messages().map((m) => m.flags), [["\\Seen"], ["\\Seen"]]);
   assert.deepEqual([...Deno.readDirSync(`${dir}/cur`)], []);
   assert.deepEqual(await mailbox.refresh(), []);
