@@ -1,0 +1,46 @@
+/**
+ * A mailbox whose disk fails part-way through a change or a listing: what
+ * was done is announced, and what failed is tried again once the disk is
+ * back. Faults are made with the file system itself (a directory where a
+ * file should be), so these run everywhere.
+ */
+import { makeTestDir } from "../temp_dirs.ts";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Logger } from "../../src/log/mod.ts";
+import { type MailboxChange, Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
+
+const ACCOUNT = "bob@example.test";
+const encoder = new TextEncoder();
+
+function setup() {
+  const spoolDir = makeTestDir({ prefix: "pillarbox-mailbox-io-" });
+  const store = new MaildirStore({ spoolDir, hostname: "mx.test" });
+  const mailboxes = new Mailboxes({
+    spoolDir,
+    hostname: "mx.test",
+    log: new Logger({ sink: () => {} }),
+    store,
+  });
+  return { store, mailboxes, dir: mailboxes.accountDir(ACCOUNT) };
+}
+
+Deno.test("an expunge that fails on its second message still announces the first, whose file is gone", async () => {
+  const { store, mailboxes, dir } = setup();
+  for (const n of [1, 2, 3]) {
+    await store.deliver([ACCOUNT], [encoder.encode(`Subject: ${n}\r\n\r\n`)]);
+  }
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  const [, second] = await mailbox.refresh();
+  const changes: MailboxChange[] = [];
+  mailbox.onChange((change) => changes.push(change));
+  // Its removal fails (a directory that is not empty cannot be unlinked), as EIO would.
+  const path = join(dir, "new", second!.base); // delivered: in new/ under its base name
+  Deno.removeSync(path);
+  Deno.mkdirSync(join(path, "stuck"), { recursive: true });
+  await assert.rejects(mailbox.expunge([1, 2, 3], { origin: "s1" }), /not empty/i);
+  assert.equal(mailbox.get(1), undefined, "message 1 is gone");
+  // Every session viewing the mailbox must hear it, or it keeps numbering a message that is not there.
+  assert.deepEqual(changes, [{ kind: "expunged", uids: [1], origin: "s1" }]);
+  assert.deepEqual(mailbox.messages().map((m) => m.uid), [2, 3]);
+});
