@@ -44,3 +44,27 @@ Deno.test("an expunge that fails on its second message still announces the first
   assert.deepEqual(changes, [{ kind: "expunged", uids: [1], origin: "s1" }]);
   assert.deepEqual(mailbox.messages().map((m) => m.uid), [2, 3]);
 });
+
+Deno.test("a listing that fails is made again at the next refresh, even when the folders have not changed since", async () => {
+  const { mailboxes, dir } = setup();
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  assert.equal((await mailbox.refresh()).length, 0);
+  // Another program delivers; the next listing comes more than a second later and fails.
+  Deno.writeTextFileSync(
+    join(dir, "new", "1000000001.M1P1Q1.other,S=16"),
+    "Subject: x\r\n\r\nx\r\n",
+  );
+  const pastSeconds = Math.floor(Date.now() / 1000) - 60;
+  const age = (path: string) => Deno.utimeSync(path, pastSeconds, pastSeconds);
+  age(join(dir, "new"));
+  age(join(dir, "cur"));
+  // cur/ cannot be listed (a file where the folder was, with the folder's time), as on EIO.
+  Deno.renameSync(join(dir, "cur"), join(dir, "cur.aside"));
+  Deno.writeTextFileSync(join(dir, "cur"), "");
+  age(join(dir, "cur"));
+  await assert.rejects(mailbox.refresh());
+  Deno.removeSync(join(dir, "cur"));
+  Deno.renameSync(join(dir, "cur.aside"), join(dir, "cur"));
+  age(join(dir, "cur"));
+  assert.deepEqual((await mailbox.refresh()).map((m) => m.base), ["1000000001.M1P1Q1.other,S=16"]);
+});
