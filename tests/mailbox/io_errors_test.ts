@@ -68,3 +68,23 @@ Deno.test("a listing that fails is made again at the next refresh, even when the
   age(join(dir, "cur"));
   assert.deepEqual((await mailbox.refresh()).map((m) => m.base), ["1000000001.M1P1Q1.other,S=16"]);
 });
+
+Deno.test("a flag change that fails on its second message still announces the first, renamed already, to every session", async () => {
+  const { store, mailboxes, dir } = setup();
+  for (const n of [1, 2, 3]) {
+    await store.deliver([ACCOUNT], [encoder.encode(`Subject: ${n}\r\n\r\n`)]);
+  }
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  const [, second] = await mailbox.refresh();
+  const changes: MailboxChange[] = [];
+  mailbox.onChange((change) => changes.push(change));
+  // Its rename fails (a folder that is not empty stands where it would go), as EIO would.
+  Deno.mkdirSync(join(dir, "cur", `${second!.base}:2,S`, "stuck"), { recursive: true });
+  await assert.rejects(mailbox.store([1, 2, 3], { add: ["\\Seen"] }, { origin: "s1" }));
+  assert.deepEqual(mailbox.get(1)?.flags, ["\\Seen"]);
+  // Session s1 is told NO; it must hear which message did change, as must every other one.
+  assert.deepEqual(
+    changes.map((c) => c.kind === "flags" ? [c.origin, c.messages.map((m) => m.uid)] : c.kind),
+    [[null, [1]]],
+  );
+});
