@@ -19,6 +19,7 @@ import {
   isValidTargetAddress,
   normalizeAddress,
 } from "./address.ts";
+import { UnreadableFileError } from "./watched_file.ts";
 
 /**
  * Normalized alias -> normalized targets. Keys are `alias@domain`, or
@@ -87,7 +88,9 @@ export async function readAliasesFile(path: string): Promise<AliasTable> {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return new Map();
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`Cannot read aliases file "${path}": ${reason}`);
+    throw new UnreadableFileError(`Cannot read aliases file "${path}": ${reason}`, {
+      cause: error,
+    });
   }
   return parseAliases(text, path);
 }

@@ -16,6 +16,7 @@ import { dirname } from "node:path";
 import { isPasswordHash } from "./password.ts";
 import { type FileOwner, giveTo, ownerToGive, syncDir, writeFileAtomic } from "../spool/mod.ts";
 import { randomHex } from "../log/mod.ts";
+import { UnreadableFileError } from "./watched_file.ts";
 
 const HEADER = "# Pillarbox accounts: address:password-hash. Edit with `pillarbox user`.\n";
 const HASH_TOKEN = /^[^\s:]+$/;
@@ -81,7 +82,7 @@ export async function readUsersFile(path: string): Promise<Map<string, string>> 
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return new Map();
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`Cannot read users file "${path}": ${reason}`);
+    throw new UnreadableFileError(`Cannot read users file "${path}": ${reason}`, { cause: error });
   }
   return parseUsers(text, path);
 }

@@ -41,6 +41,17 @@ async function statStamp(path: string): Promise<{ stamp: string; isEmpty: boolea
   }
 }
 
+/**
+ * Thrown by a `load` whose file is there but could not be read (EIO, out of
+ * descriptors): not its text's fault, so it is read again at the next check.
+ */
+export class UnreadableFileError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = "UnreadableFileError";
+  }
+}
+
 /** A cached, self-refreshing view of one file. */
 export class WatchedFile<T> {
   readonly #options: WatchedFileOptions<T>;
@@ -49,6 +60,8 @@ export class WatchedFile<T> {
   #value: { data: T; stamp: string } | null = null;
   #lastCheckMs = -Infinity;
   #pending: Promise<T> | null = null;
+  /** An unreadable file was reported and has not been read since (reported once, not each check). */
+  #isUnreadableReported = false;
 
   constructor(options: WatchedFileOptions<T>) {
     this.#options = options;
@@ -93,10 +106,13 @@ export class WatchedFile<T> {
       ({ stamp, isEmpty } = await statStamp(this.#options.path));
     } catch (error) {
       if (previous === null) throw error;
-      this.#options.onReloadError?.(error);
+      this.#reportUnreadable(error);
       return previous.data;
     }
-    if (previous !== null && previous.stamp === stamp) return previous.data;
+    if (previous !== null && previous.stamp === stamp) {
+      this.#isUnreadableReported = false;
+      return previous.data;
+    }
     const isGone = stamp === "missing" || isEmpty;
     if (previous !== null && isGone && this.#options.isKeptWhenRemoved) {
       this.#value = { data: previous.data, stamp };
@@ -109,13 +125,26 @@ export class WatchedFile<T> {
     try {
       const data = await this.#options.load(this.#options.path);
       this.#value = { data, stamp };
+      this.#isUnreadableReported = false;
       return data;
     } catch (error) {
       if (previous === null) throw error;
+      if (error instanceof UnreadableFileError) {
+        // Its stamp is not remembered: the next check reads it again, for the text may be fine.
+        this.#reportUnreadable(error);
+        return previous.data;
+      }
       // Remember the broken version's stamp so it is reported once, not every second.
       this.#value = { data: previous.data, stamp };
       this.#options.onReloadError?.(error);
       return previous.data;
     }
+  }
+
+  /** Reports a file that could not be stat'ed or read, once until it is read again. */
+  #reportUnreadable(error: unknown): void {
+    if (this.#isUnreadableReported) return;
+    this.#isUnreadableReported = true;
+    this.#options.onReloadError?.(error);
   }
 }

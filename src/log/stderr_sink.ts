@@ -50,11 +50,26 @@ function takeBatch(): Uint8Array | null {
   return bytes;
 }
 
+/** How long a write to a full non-blocking stderr waits before it is tried again. */
+const FULL_PIPE_RETRY_MS = 10;
+
+/**
+ * Writes `bytes` to stderr. A non-blocking pipe (its flag shared with
+ * whoever else holds it: a supervisor, a parent) answers EAGAIN when full,
+ * a signal may interrupt a write: both are tried again, the lines kept, as a
+ * blocking pipe would have waited for its reader.
+ */
 async function writeAll(bytes: Uint8Array): Promise<void> {
   let offset = 0;
-  try {
-    while (offset < bytes.length) offset += await Deno.stderr.write(bytes.subarray(offset));
-  } catch { /* stderr closed: nowhere left to report it */ }
+  while (offset < bytes.length) {
+    try {
+      offset += await Deno.stderr.write(bytes.subarray(offset));
+    } catch (error) {
+      if (error instanceof Deno.errors.Interrupted) continue;
+      if (!(error instanceof Deno.errors.WouldBlock)) return; // stderr closed: nowhere left to report it
+      await new Promise((resolve) => setTimeout(resolve, FULL_PIPE_RETRY_MS));
+    }
+  }
 }
 
 /**

@@ -8,14 +8,41 @@ import { join } from "node:path";
 import { syncDir } from "../spool/mod.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
 
-/** Removes `uids`; returns the UIDs removed. */
+/**
+ * Removes `uids`; returns the UIDs removed. If a removal (or the folders'
+ * sync) fails, the error is thrown, but only after the messages already
+ * removed are announced: their files are gone, and a session that never
+ * heard their EXPUNGE would go on numbering them (a FETCH of one answered
+ * NO for as long as it stays selected).
+ */
 export async function expungeMessages(
   parts: MailboxParts,
   request: { uids: readonly number[]; origin: unknown },
 ): Promise<number[]> {
   const removed: number[] = [];
+  try {
+    await removeEach(parts, request.uids, removed);
+    if (removed.length > 0) {
+      await Promise.all([syncDir(join(parts.dir, "cur")), syncDir(join(parts.dir, "new"))]);
+    }
+  } finally {
+    if (removed.length > 0) parts.table.invalidateOrder();
+    parts.events.emit({ kind: "expunged", uids: removed, origin: request.origin });
+  }
+  if (removed.length > 0) {
+    await parts.index.compactIfNeeded(parts.table.size, () => parts.table.bases());
+  }
+  return removed;
+}
+
+/** Removes each message's file, noting every UID whose file is gone in `removed`. */
+async function removeEach(
+  parts: MailboxParts,
+  uids: readonly number[],
+  removed: number[],
+): Promise<void> {
   const found = parts.findAgain();
-  for (const uid of request.uids) {
+  for (const uid of uids) {
     let entry = parts.table.get(uid);
     if (entry === undefined) continue;
     while (entry !== undefined) {
@@ -34,11 +61,4 @@ export async function expungeMessages(
     parts.table.delete(uid);
     removed.push(uid);
   }
-  if (removed.length > 0) {
-    parts.table.invalidateOrder();
-    await Promise.all([syncDir(join(parts.dir, "cur")), syncDir(join(parts.dir, "new"))]);
-    await parts.index.compactIfNeeded(parts.table.size, () => parts.table.bases());
-  }
-  parts.events.emit({ kind: "expunged", uids: removed, origin: request.origin });
-  return removed;
 }

@@ -320,11 +320,20 @@ export class Mailbox {
     // scan would leave them as they are, so a recent mtime rescans next time.
     this.#isDirty = newestMs >= now - RECENT_MTIME_MS;
     this.#stamp = stamp;
-    const { found, isSettled } = await scanSettled(this.dir, {
-      known: () => this.#table.values(),
-      stampKey: stamp,
-      onUnreachable: (path) => this.#warnUnreachable(path),
-    });
+    let scan;
+    try {
+      scan = await scanSettled(this.dir, {
+        known: () => this.#table.values(),
+        stampKey: stamp,
+        onUnreachable: (path) => this.#warnUnreachable(path),
+      });
+    } catch (error) {
+      // Not listed after all (EIO, out of descriptors): the next refresh must list again, or
+      // what changed before this one stays unseen until the folder changes once more.
+      this.#isDirty = true;
+      throw error;
+    }
+    const { found, isSettled } = scan;
     if (!isSettled) this.#isDirty = true;
     const { expunged, flagged } = applyScan(this.#table, found, this.#keywordNames);
     const { known, fresh } = await this.#index.match(found, { isListedBefore: this.#isListed });

@@ -21,7 +21,32 @@ export async function storeFlags(
   const changed: Entry[] = [];
   const current: Entry[] = [];
   const found = parts.findAgain();
-  for (const uid of request.uids) {
+  try {
+    await renameEach(parts, { ...request, keywordLetter, changed, current, found });
+  } catch (error) {
+    // Those renamed are changed on disk: every session hears so, the one whose STORE
+    // fails too (its NO does not say which messages changed before the failure).
+    parts.events.emit({ kind: "flags", messages: changed, origin: null });
+    throw error;
+  }
+  parts.events.emit({ kind: "flags", messages: changed, origin: request.origin });
+  return current;
+}
+
+/** Renames each message's file for its new letters, noting the entries changed and current. */
+async function renameEach(
+  parts: MailboxParts,
+  work: {
+    uids: readonly number[];
+    change: FlagChange;
+    keywordLetter: (name: string) => string | null;
+    changed: Entry[];
+    current: Entry[];
+    found: (uid: number) => Promise<Entry | undefined>;
+  },
+): Promise<void> {
+  const { change, keywordLetter, changed, current, found } = work;
+  for (const uid of work.uids) {
     let entry = parts.table.get(uid);
     let letters = "";
     let fileName = "";
@@ -51,6 +76,4 @@ export async function storeFlags(
     current.push(updated);
     if (letters !== entry.letters) changed.push(updated);
   }
-  parts.events.emit({ kind: "flags", messages: changed, origin: request.origin });
-  return current;
 }

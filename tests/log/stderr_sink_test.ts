@@ -169,3 +169,50 @@ Deno.test("stderr sink: a reader that stops reading stops no logger; the gap is 
   );
   assert.equal(lines.length + dropped, total);
 });
+
+Deno.test("stderr sink: a full non-blocking stderr (EAGAIN) loses no line; they wait for the reader", async () => {
+  const total = 200;
+  // The child's stderr is a pipe whose non-blocking flag another holder set (as a supervisor
+  // may). The child fills it first, so every write of its log finds it full until we read.
+  const child = `
+import { drainStderrLog, Logger } from ${JSON.stringify(loggerUrl)};
+const log = new Logger({ level: "info" });
+const filler = new TextEncoder().encode("f\\n");
+try {
+  while (true) Deno.stderr.writeSync(filler);
+} catch (error) {
+  if (!(error instanceof Deno.errors.WouldBlock)) throw error;
+}
+for (let i = 0; i < ${total}; i++) log.info("n" + i, { pad: "x".repeat(1000) });
+// Time for the sink's first writes to meet the full pipe (the reader waits for "logged").
+await new Promise((resolve) => setTimeout(resolve, 100));
+console.log("logged");
+await drainStderrLog();
+`;
+  const script = `
+import json, os, subprocess, sys
+r, w = os.pipe()
+os.set_blocking(w, False)
+child = subprocess.Popen([sys.argv[1], "eval", sys.argv[2]], stderr=w, stdout=subprocess.PIPE)
+os.close(w)
+printed = child.stdout.readline().decode()
+data = b""
+while True:
+    chunk = os.read(r, 65536)
+    if not chunk:
+        break
+    data += chunk
+child.wait()
+print(json.dumps([printed, data.decode()]))
+`;
+  const output = await new Deno.Command("python3", {
+    args: ["-c", script, Deno.execPath(), child],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const [printed, text] = JSON.parse(new TextDecoder().decode(output.stdout)) as [string, string];
+  assert.equal(printed, "logged\n");
+  const lines = text.split("\n").filter((line) => line !== "" && line !== "f");
+  assert.equal(lines.length, total, lines.filter((line) => !/event=n\d/.test(line)).join("\n"));
+  lines.forEach((line, i) => assert.match(line, new RegExp(`^ts=\\S+ level=info event=n${i} `)));
+});
