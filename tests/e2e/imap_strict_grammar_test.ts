@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { type Server, startServer } from "./harness.ts";
 import { binaryBytes, type Checked, StrictImapClient } from "./strict_imap_client.ts";
 import { FETCH_ITEMS, FOLDER_ARGUMENTS, NASTY_MESSAGES } from "./grammar_corpus.ts";
-import type { Body } from "../imap/grammar/responses.ts";
+import type { Body, Envelope } from "../imap/grammar/responses.ts";
+import { mailboxDir } from "../../src/mailbox/mod.ts";
 
 const BOB = "bob@example.test";
 
@@ -157,6 +158,36 @@ Deno.test("BODYSTRUCTURE's octet and line counts are those of each part's BODY[s
       await checkPart(seq, response.atts[0]!.value as Body, []);
     }
     assert.deepEqual(client.violations, []);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("a message another program put in the Maildir with NUL octets is fetched without them (RFC 3501 9: a literal is CHAR8, %x01-ff)", async () => {
+  const server = await startServer({ users: { [BOB]: "pw-bob" }, flags: ["--insecure-auth"] });
+  const { client } = await StrictImapClient.connect(server.ports.imap!);
+  try {
+    assert.equal(tagged(await client.command("l", `LOGIN ${BOB} pw-bob`)), "OK");
+    const message = "From: a@example.test\r\nSubject: nul\x00here\r\n\r\nA\x00B\r\n";
+    const dir = mailboxDir(server.spoolDir, BOB);
+    Deno.writeFileSync(`${dir}/new/1700000000.M1P1.other`, binaryBytes(message));
+    assert.equal(tagged(await client.command("s", "SELECT INBOX")), "OK");
+    const items = "(RFC822.SIZE ENVELOPE BODY.PEEK[] BODY.PEEK[HEADER] BODY.PEEK[TEXT]<1.2> " +
+      "BODY.PEEK[HEADER.FIELDS (SUBJECT)] RFC822.HEADER BODYSTRUCTURE)";
+    const [first] = await client.command("f", `FETCH 1 ${items}`);
+    assert.deepEqual(client.violations, []);
+    const response = first!.response;
+    assert.ok(response.kind === "fetch");
+    const value = (name: string) => response.atts.find((att) => att.name === name)?.value;
+    // Each NUL is one 0x80 octet (as Dovecot sends it): every count stays what it was.
+    const shown = message.replaceAll("\x00", "\x80");
+    assert.equal(value("RFC822.SIZE"), message.length);
+    assert.equal(value("BODY[]"), shown);
+    assert.equal(value("BODY[HEADER]"), shown.slice(0, shown.indexOf("\r\n\r\n") + 4));
+    assert.equal(value("BODY[TEXT]<1>"), "\x80B");
+    assert.equal(value("BODY[HEADER.FIELDS (SUBJECT)]"), "Subject: nul\x80here\r\n\r\n");
+    assert.equal((value("ENVELOPE") as Envelope).subject, "nul\x80here");
   } finally {
     client.close();
     await server.stop();

@@ -11,7 +11,13 @@ import {
   type Response,
 } from "../imap/grammar/responses.ts";
 
-const latin1 = new TextDecoder("latin1");
+import { Buffer } from "node:buffer";
+
+/** Bytes as a binary string, one char per byte (TextDecoder's "latin1" is windows-1252). */
+const latin1 = {
+  decode: (bytes: Uint8Array) =>
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1"),
+};
 
 /** A response as parsed (or "invalid", with the violation), with its exact bytes (binary string). */
 export interface Checked {
