@@ -34,3 +34,20 @@ export function parenList(items: readonly string[], isNilWhenEmpty = false): str
   if (items.length === 0 && isNilWhenEmpty) return "NIL";
   return `(${items.join(" ")})`;
 }
+
+/** What a NUL octet is sent as: Dovecot's choice, which clients already know. */
+const NUL_STANDIN = 0x80;
+
+/**
+ * `bytes` with each NUL octet as 0x80: a literal is CHAR8, %x01-ff (RFC 3501
+ * 9), and a message another program put in the Maildir may hold NULs (we take
+ * none in). One octet for one keeps every count (RFC822.SIZE, BODYSTRUCTURE,
+ * partial origins) true. `bytes` itself when it holds no NUL.
+ */
+export function withoutNul(bytes: Uint8Array): Uint8Array {
+  let at = bytes.indexOf(0);
+  if (at < 0) return bytes;
+  const copy = bytes.slice();
+  for (; at >= 0; at = copy.indexOf(0, at + 1)) copy[at] = NUL_STANDIN;
+  return copy;
+}

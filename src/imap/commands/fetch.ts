@@ -15,7 +15,7 @@ import type { CommandCursor } from "../parser.ts";
 import { applyPartial, locateSection, partialRange } from "../sections.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
-import { literal } from "../wire_format.ts";
+import { literal, withoutNul } from "../wire_format.ts";
 import type { Done, ImapCommand } from "./types.ts";
 import { resolveTargets, type Target } from "./targets.ts";
 import { formatInternalDate } from "./internal_date.ts";
@@ -147,7 +147,8 @@ function formatItems(
   items: readonly FetchItem[],
   message: { info: MessageInfo; bytes: Uint8Array; selected: SelectedMailbox },
 ): ItemOut[] {
-  const { info, bytes, selected } = message;
+  const { info, selected } = message;
+  const bytes = withoutNul(message.bytes);
   let binary: string | undefined;
   const text = () => binary ??= bytesToBinary(bytes);
   let tree: ReturnType<typeof parseMimeStructure> | undefined;
