@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { folderDir, FolderError, INBOX } from "./mailboxes.ts";
+import { raiseUidValidityFloor } from "./uid_validity_floor.ts";
 
 /** The names of every folder of the account (without INBOX), sorted. */
 export async function listFolders(accountDir: string): Promise<string[]> {
@@ -45,6 +46,8 @@ export async function deleteFolder(accountDir: string, folder: string): Promise<
   if (!(await folderExists(accountDir, folder))) {
     throw new FolderError(`Folder "${folder}" does not exist`);
   }
+  // Its UIDVALIDITY is kept: a folder made again under this name must get a greater one.
+  await raiseUidValidityFloor(accountDir, [dir]);
   const aside = join(accountDir, `pillarbox-deleted-${Date.now()}-${crypto.randomUUID()}`);
   await Deno.rename(dir, aside);
   await Deno.remove(aside, { recursive: true });
@@ -73,5 +76,7 @@ export async function renameFolder(accountDir: string, from: string, to: string)
     }
     moves.push([folderDir(accountDir, child), targetDir]);
   }
+  // The names left free may be made again: each needs a greater UIDVALIDITY than its old one.
+  await raiseUidValidityFloor(accountDir, moves.map(([oldDir]) => oldDir));
   for (const [oldDir, newDir] of moves) await Deno.rename(oldDir, newDir);
 }

@@ -273,6 +273,7 @@ export class Mailboxes {
       account,
       folder,
       dir,
+      accountDir: this.accountDir(account),
       hostname: this.#hostname,
       log: this.#log.with({ component: "mailbox" }),
       onRelease: (mailbox) => this.#parkIdle(dir, mailbox),
