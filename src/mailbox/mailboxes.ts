@@ -153,7 +153,7 @@ export class Mailboxes {
     await this.#takeAway(root, {
       matches: (other) => other === dir,
       reason: "deleted",
-      operation: () => deleteFolder(root, folder),
+      operation: () => deleteFolder(root, folder, { log: this.#log }),
     });
   }
 
@@ -164,7 +164,7 @@ export class Mailboxes {
     await this.#takeAway(root, {
       matches: (other) => other === dir || other.startsWith(dir + "."),
       reason: "renamed",
-      operation: () => renameFolder(root, from, to),
+      operation: () => renameFolder(root, { from, to }, { log: this.#log }),
     });
   }
 
