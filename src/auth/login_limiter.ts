@@ -183,6 +183,11 @@ export class LoginLimiter {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     const now = this.#now();
+    // Times ahead of the clock: it was set back since (NTP, by hand). Waiting for them would
+    // hold the address for as long as the step (a day set back, a day blocked): they count
+    // as if they had just happened.
+    if (entry.lastFailureMs > now) entry.lastFailureMs = now;
+    if (entry.blockedUntilMs > now + this.#blockMs) entry.blockedUntilMs = now + this.#blockMs;
     const blockOver = entry.blockedUntilMs > 0 && entry.blockedUntilMs <= now;
     const quiet = entry.blockedUntilMs <= now && now - entry.lastFailureMs >= this.#windowMs;
     if (blockOver || quiet) {

@@ -82,7 +82,9 @@ export class WatchedFile<T> {
       const after = this.#pending?.catch(() => {}) ?? Promise.resolve();
       return this.#track(after.then(() => this.#refresh()));
     }
-    if (this.#value !== null && this.#now() - this.#lastCheckMs < this.#checkIntervalMs) {
+    // A negative age: the clock was set back since the last check, which is then no guide.
+    const sinceCheckMs = this.#now() - this.#lastCheckMs;
+    if (this.#value !== null && sinceCheckMs >= 0 && sinceCheckMs < this.#checkIntervalMs) {
       return Promise.resolve(this.#value.data);
     }
     return this.#pending ?? this.#track(this.#refresh());

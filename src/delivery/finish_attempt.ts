@@ -29,6 +29,8 @@ export interface FinishContext {
   retryDelayMs: (attempts: number) => number;
   /** Where a notice that could not be released or dropped goes (finished before the next attempt). */
   leftovers: LeftoverNotices;
+  /** The wall clock in ms; Date.now when not given. */
+  now?: () => number;
 }
 
 /**
@@ -46,7 +48,11 @@ export async function finishAttempt(
   const { qid, message, state } = attempt;
   const { policy, log, states, bouncer, spool } = context;
   const sender = message.envelope.from;
-  const timing = { arrivalMs: message.envelope.arrivalMs, nowMs: Date.now(), policy };
+  const timing = {
+    arrivalMs: message.envelope.arrivalMs,
+    nowMs: (context.now ?? Date.now)(),
+    policy,
+  };
   for (const rcpt of expireOverdue(state, timing)) {
     log.info("msg.expired", { qid, rcpt, status: state.rcpts[rcpt]?.lastStatus });
   }

@@ -6,16 +6,21 @@
  * Other programs share these Maildirs (an MDA writes its file in `tmp/`, then
  * renames it into `new/`), and one may be writing now: their files go only
  * once they have not been touched for 36 hours (maildir(5)). Our own files
- * beside the folders (the UID index, the keywords and subscriptions files)
+ * beside the folders (the UID index, the keywords, subscriptions and UIDVALIDITY floor files)
  * are replaced by writing `<name>.tmp-<hex>` and renaming it over: a crash
  * in between leaves that copy, which nothing else would ever remove.
  */
 import { basename, join } from "node:path";
-import { isOwnMaildirName, KEYWORDS_FILE, UID_LIST_FILE } from "../mailbox/mod.ts";
+import {
+  isOwnMaildirName,
+  KEYWORDS_FILE,
+  UID_LIST_FILE,
+  UID_VALIDITY_FLOOR_FILE,
+} from "../mailbox/mod.ts";
 
 /** A replacement of one of our files cut short (writeFileAtomic's `.tmp-` + 12 hex digits). */
 const OUR_HALF_REPLACED = new RegExp(
-  `^(?:${UID_LIST_FILE}|${KEYWORDS_FILE}|pillarbox-subscriptions)\\.tmp-[0-9a-f]{12}$`,
+  `^(?:${UID_LIST_FILE}|${KEYWORDS_FILE}|pillarbox-subscriptions|${UID_VALIDITY_FLOOR_FILE})\\.tmp-[0-9a-f]{12}$`,
 );
 
 /** maildir(5): "delete any files that haven't been accessed in 36 hours". */

@@ -33,6 +33,7 @@ export class DeliveryRunner {
   readonly #states: QueueStateStore;
   /** Due now, in order (a set: a rescan of a long backlog asks of each message whether it is here). */
   readonly #due = new Set<string>();
+  /** Waiting for a later attempt, due on the monotonic clock (performance.now). */
   readonly #scheduled = new RetrySchedule();
   readonly #busy = new Set<string>();
   /** Asked for by `queue retry` (a wake request): attempted now, whatever their next attempt says. */
@@ -42,7 +43,7 @@ export class DeliveryRunner {
   readonly #finishContext: FinishContext;
   readonly #pollers: ReturnType<typeof setInterval>[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
-  /** When the armed timer is due (re-armed only for an earlier message). */
+  /** When the armed timer is due, on the monotonic clock (re-armed only for an earlier message). */
   #timerAtMs = 0;
   #isStopped = false;
   #active = 0;
@@ -53,9 +54,12 @@ export class DeliveryRunner {
   readonly #waitingForMemory = new Set<string>();
   /** Held notices that could not be released or dropped: finished before their message's next attempt. */
   readonly #leftovers = new LeftoverNotices();
+  /** The wall clock (see RunnerOptions.now). */
+  readonly #now: () => number;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
     this.#turns = new DomainTurns(options.perDomainConcurrency ?? 4);
     this.#memory = new MemoryBudget(options.maxInFlightMessageBytes ?? 32 * 1024 * 1024, () => {
       const waiting = [...this.#waitingForMemory];
@@ -173,6 +177,11 @@ export class DeliveryRunner {
     this.#pump();
   }
 
+  /** Messages waiting in memory for a later attempt; for tests. */
+  get scheduledCount(): number {
+    return this.#scheduled.size;
+  }
+
   /** Messages whose state the runner keeps in memory (see QueueStateStore.rememberedCount); for tests. */
   get rememberedStates(): number {
     return this.#states.rememberedCount;
@@ -205,7 +214,7 @@ export class DeliveryRunner {
             qid,
             error: error instanceof Error ? error.stack ?? error.message : String(error),
           });
-          this.#schedule(qid, Date.now() + 60_000);
+          this.#schedule(qid, this.#now() + 60_000);
         })
         .finally(() => {
           this.#busy.delete(qid);
@@ -216,8 +225,13 @@ export class DeliveryRunner {
     }
   }
 
+  /**
+   * Schedules `qid` at `atMs` on the wall clock. The wait in memory runs on
+   * the monotonic clock: a wall clock set back a day meanwhile (NTP, by
+   * hand) would otherwise hold every waiting retry for that day.
+   */
   #schedule(qid: string, atMs: number): void {
-    this.#scheduled.set(qid, atMs);
+    this.#scheduled.set(qid, performance.now() + (atMs - this.#now()));
     this.#armTimer();
   }
 
@@ -230,9 +244,9 @@ export class DeliveryRunner {
     this.#timerAtMs = earliest;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      for (const qid of this.#scheduled.takeDue(Date.now())) this.enqueue(qid);
+      for (const qid of this.#scheduled.takeDue(performance.now())) this.enqueue(qid);
       this.#armTimer();
-    }, Math.max(0, Math.min(earliest - Date.now(), 2_147_000_000)));
+    }, Math.max(0, Math.min(earliest - performance.now(), 2_147_000_000)));
   }
 
   async #attempt(qid: string): Promise<void> {
@@ -248,7 +262,7 @@ export class DeliveryRunner {
     // Not due yet: the small state file says so, and the message need not be read. Due
     // further away than any backoff: set by a clock that was ahead, so due now.
     const dueAtMs = this.#states.dueAtMs(qid);
-    const waitMs = dueAtMs - Date.now();
+    const waitMs = dueAtMs - this.#now();
     if (waitMs > 0 && waitMs <= (this.#options.longestRetryDelayMs ?? Infinity) && !isRetryNow) {
       this.#schedule(qid, dueAtMs);
       return;
@@ -289,7 +303,7 @@ export class DeliveryRunner {
         // Written by another user (a command run as root): kept, and tried again at the
         // retry interval, until an administrator gives it to the server's user.
         this.#options.log.error("queue.unreadable", { qid, error: error.message });
-        return this.#schedule(qid, Date.now() + this.#options.retryDelayMs(1));
+        return this.#schedule(qid, this.#now() + this.#options.retryDelayMs(1));
       }
       throw error;
     }

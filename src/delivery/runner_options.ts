@@ -23,6 +23,8 @@ export interface RunnerOptions {
    * clock's day, past its queue lifetime. Unbounded when not given.
    */
   longestRetryDelayMs?: number;
+  /** The wall clock in ms (what queue files and state files record); tests set one back. */
+  now?: () => number;
   /** Our name, for DSNs (Reporting-MTA). */
   hostname: string;
   /** Queue lifetime and delay warning (`--queue-lifetime`, `--delay-warning`). */

@@ -5,7 +5,9 @@
  * leave the account's directory.
  */
 import { join } from "node:path";
+import type { Logger } from "../log/mod.ts";
 import { folderDir, FolderError, INBOX } from "./mailboxes.ts";
+import { raiseUidValidityFloor } from "./uid_validity_floor.ts";
 
 /** The names of every folder of the account (without INBOX), sorted. */
 export async function listFolders(accountDir: string): Promise<string[]> {
@@ -39,19 +41,30 @@ export async function folderExists(accountDir: string, folder: string): Promise<
  * Deletes a folder and its messages. It is first renamed aside (atomic for
  * readers), then removed. Its subfolders stay.
  */
-export async function deleteFolder(accountDir: string, folder: string): Promise<void> {
+export async function deleteFolder(
+  accountDir: string,
+  folder: string,
+  options: { log?: Logger } = {},
+): Promise<void> {
   if (folder.toUpperCase() === INBOX) throw new FolderError("INBOX cannot be deleted", "refused");
   const dir = folderDir(accountDir, folder);
   if (!(await folderExists(accountDir, folder))) {
     throw new FolderError(`Folder "${folder}" does not exist`);
   }
+  // Its UIDVALIDITY is kept: a folder made again under this name must get a greater one.
+  await keepUidValidities(accountDir, [dir], options.log);
   const aside = join(accountDir, `pillarbox-deleted-${Date.now()}-${crypto.randomUUID()}`);
   await Deno.rename(dir, aside);
   await Deno.remove(aside, { recursive: true });
 }
 
 /** Renames a folder and its subfolders ("a" -> "b" moves "a.x" to "b.x" too). */
-export async function renameFolder(accountDir: string, from: string, to: string): Promise<void> {
+export async function renameFolder(
+  accountDir: string,
+  names: { from: string; to: string },
+  options: { log?: Logger } = {},
+): Promise<void> {
+  const { from, to } = names;
   if (from.toUpperCase() === INBOX || to.toUpperCase() === INBOX) {
     throw new FolderError("INBOX cannot be renamed", "refused");
   }
@@ -77,5 +90,28 @@ export async function renameFolder(accountDir: string, from: string, to: string)
     }
     moves.push([folderDir(accountDir, child), targetDir]);
   }
+  // The names left free may be made again: each needs a greater UIDVALIDITY than its old one.
+  await keepUidValidities(accountDir, moves.map(([oldDir]) => oldDir), options.log);
   for (const [oldDir, newDir] of moves) await Deno.rename(oldDir, newDir);
+}
+
+/**
+ * Raises the account's UIDVALIDITY floor to the folders' (see
+ * uid_validity_floor.ts). A failure (a full disk) is logged, not thrown:
+ * DELETE is how a user on a full disk makes room, and the floor only
+ * guards a folder made again under the same name later.
+ */
+async function keepUidValidities(
+  accountDir: string,
+  dirs: readonly string[],
+  log: Logger | undefined,
+): Promise<void> {
+  try {
+    await raiseUidValidityFloor(accountDir, dirs);
+  } catch (error) {
+    log?.warn("mailbox.uidvalidity_floor_failed", {
+      dir: accountDir,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }

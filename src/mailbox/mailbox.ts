@@ -38,6 +38,7 @@ export interface MailboxOptions {
   account: string;
   folder: string;
   dir: string;
+  accountDir?: string; // the account's root Maildir (INBOX): its UIDVALIDITY floor is there
   hostname: string;
   log: Logger;
   onRelease: (mailbox: Mailbox) => void;
@@ -76,7 +77,7 @@ export class Mailbox {
     this.folder = options.folder;
     this.dir = options.dir;
     this.#options = options;
-    this.#index = new UidIndex(options.dir, options.log);
+    this.#index = new UidIndex(options.dir, options.log, { accountDir: options.accountDir });
     this.#keywords = new Keywords(options.dir);
   }
 

@@ -163,7 +163,7 @@ export class Mailboxes {
     await this.#takeAway(root, {
       matches: (other) => other === dir,
       reason: "deleted",
-      operation: () => deleteFolder(root, folder),
+      operation: () => deleteFolder(root, folder, { log: this.#log }),
     });
   }
 
@@ -174,7 +174,7 @@ export class Mailboxes {
     await this.#takeAway(root, {
       matches: (other) => other === dir || other.startsWith(dir + "."),
       reason: "renamed",
-      operation: () => renameFolder(root, from, to),
+      operation: () => renameFolder(root, { from, to }, { log: this.#log }),
     });
   }
 
@@ -283,6 +283,7 @@ export class Mailboxes {
       account,
       folder,
       dir,
+      accountDir: this.accountDir(account),
       hostname: this.#hostname,
       log: this.#log.with({ component: "mailbox" }),
       onRelease: (mailbox) => this.#parkIdle(dir, mailbox),

@@ -14,6 +14,7 @@ import {
   UID_LIST_FILE,
   writeUidList,
 } from "./uid_list.ts";
+import { readUidValidityFloor } from "./uid_validity_floor.ts";
 
 /** Expunged lines allowed before a compaction: this many, or an eighth of the live ones. */
 const MIN_STALE_LINES = 32;
@@ -22,6 +23,7 @@ const MIN_STALE_LINES = 32;
 export class UidIndex {
   readonly #path: string;
   readonly #log: Logger;
+  readonly #accountDir: string | null;
   #uids = new Map<string, number>();
   #uidValidity = 0;
   #uidNext = 1;
@@ -31,9 +33,11 @@ export class UidIndex {
   /** A sound file was read or written: from then on it exists unless the Maildir was removed. */
   #hasFile = false;
 
-  constructor(dir: string, log: Logger) {
+  /** `accountDir`: the account's root Maildir, whose UIDVALIDITY floor a new index starts above. */
+  constructor(dir: string, log: Logger, options: { accountDir?: string } = {}) {
     this.#path = join(dir, UID_LIST_FILE);
     this.#log = log;
+    this.#accountDir = options.accountDir ?? null;
   }
 
   get uidValidity(): number {
@@ -61,7 +65,8 @@ export class UidIndex {
       this.#hasFile = true;
     } else {
       const previous = parsed.kind === "corrupt" ? parsed.uidValidity : null;
-      this.#uidValidity = issueUidValidity(previous);
+      const floor = this.#accountDir === null ? null : await readUidValidityFloor(this.#accountDir);
+      this.#uidValidity = issueUidValidity(Math.max(previous ?? 0, floor ?? 0) || null);
       this.#mustRewrite = true;
       if (parsed.kind === "corrupt") {
         this.#log.warn("mailbox.index_rebuilt", {

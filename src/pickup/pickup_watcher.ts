@@ -48,6 +48,7 @@ export interface PickupOptions {
 
 interface Sighting {
   key: string;
+  /** When it was first seen so, on the monotonic clock (performance.now). */
   sinceMs: number;
 }
 
@@ -154,7 +155,9 @@ export class PickupWatcher {
       }
       const key = `${info.size}:${info.mtime?.getTime()}:${info.ino}`;
       const seen = this.#seen.get(entry.name);
-      const nowMs = Date.now();
+      // A duration, on the monotonic clock: a wall clock set back would hold the file for as
+      // long as the step, one set forward could take a file whose writer only paused.
+      const nowMs = performance.now();
       // An empty file waits for the periodic scans (no quick recheck): it changes when written.
       const isEmpty = info.size === 0;
       const waitMs = isEmpty ? this.#options.emptyStableMs ?? 3_600_000 : stableMs;

@@ -179,3 +179,18 @@ Deno.test("Directory keeps the accounts and aliases while their files are trunca
     assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret"), true);
   });
 });
+
+Deno.test("Directory notices a new user after the clock was set back an hour", async () => {
+  await withDirectory(async ({ dir, directory, clock }) => {
+    assert.deepEqual(await directory.resolveRecipient("eve@example.com"), { kind: "unknown" });
+    // NTP steps the clock back; then `pillarbox user add eve`.
+    clock.ms -= 3_600_000;
+    const users = new Map([...BASE_USERS, "eve@example.com"].map((u) => [u, bobHash]));
+    await writeUsersFile(join(dir, "users"), users);
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("eve@example.com"), {
+      kind: "local",
+      mailboxes: ["eve@example.com"],
+    });
+  });
+});

@@ -59,6 +59,26 @@ Deno.test("LoginLimiter forgets failures after a quiet window", () => {
   assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
 });
 
+Deno.test("LoginLimiter ends a block within its length after the clock was set back a day", () => {
+  const { limiter, fail, clock } = setup();
+  clock.ms = Date.UTC(2024, 0, 1);
+  fail("192.0.2.1", 10);
+  clock.ms -= 24 * 60 * MINUTE; // NTP steps the clock back
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: false, retryAfterMs: 15 * MINUTE });
+  clock.ms += 15 * MINUTE;
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
+});
+
+Deno.test("LoginLimiter forgets failures a quiet window after the clock was set back a day", () => {
+  const { limiter, fail, clock } = setup();
+  clock.ms = Date.UTC(2024, 0, 1);
+  fail("192.0.2.1", 6);
+  clock.ms -= 24 * 60 * MINUTE;
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 2000 });
+  clock.ms += 15 * MINUTE;
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
+});
+
 Deno.test("LoginLimiter resets an address after a success", () => {
   const { limiter, fail } = setup();
   fail("192.0.2.1", 8);

@@ -54,13 +54,19 @@ Deno.test("the sweep also clears the tmp/ of Maildir++ folders, where an APPEND 
   ]);
 });
 
-Deno.test("the sweep removes what a crash left of our index, keywords and subscriptions files while replacing them", async () => {
+Deno.test("the sweep removes what a crash left of our index, keywords, subscriptions and UIDVALIDITY floor files while replacing them", async () => {
   const { spoolDir, tmp } = spoolWithTmp();
   const root = `${tmp}/..`;
   const sent = `${root}/.Sent`;
   Deno.mkdirSync(sent);
   // writeFileAtomic writes `<name>.tmp-<12 hex>` beside the file, then renames it over.
-  for (const name of ["pillarbox-uidlist", "dovecot-keywords", "pillarbox-subscriptions"]) {
+  const ours = [
+    "pillarbox-uidlist",
+    "dovecot-keywords",
+    "pillarbox-subscriptions",
+    "pillarbox-uidvalidity",
+  ];
+  for (const name of ours) {
     touch(`${root}/${name}`, 0);
     touch(`${root}/${name}.tmp-0123456789ab`, 0);
   }
@@ -69,7 +75,7 @@ Deno.test("the sweep removes what a crash left of our index, keywords and subscr
   touch(`${root}/dovecot-uidlist`, 0);
   touch(`${root}/notes.tmp-0123456789ab`, 0);
   touch(`${root}/pillarbox-uidlist.tmp-draft`, 0);
-  assert.equal(await sweepMaildirTmp(spoolDir), 4);
+  assert.equal(await sweepMaildirTmp(spoolDir), 5);
   const names = (dir: string) =>
     [...Deno.readDirSync(dir)].filter((entry) => entry.isFile).map((entry) => entry.name).sort();
   assert.deepEqual(names(root), [
@@ -79,6 +85,7 @@ Deno.test("the sweep removes what a crash left of our index, keywords and subscr
     "pillarbox-subscriptions",
     "pillarbox-uidlist",
     "pillarbox-uidlist.tmp-draft",
+    "pillarbox-uidvalidity",
   ]);
   assert.deepEqual(names(sent), []);
 });

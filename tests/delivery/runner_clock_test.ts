@@ -68,3 +68,42 @@ Deno.test("the longest retry delay bounds every delay the backoff gives", () => 
     }
   }
 });
+
+/** Transient on the first attempt, delivered after: the attempts it saw, in order. */
+class FailsOnceCourier implements Courier {
+  attempted: string[] = [];
+  deliver(message: QueuedMessage, rcpts: readonly string[]): Promise<Map<string, DeliveryOutcome>> {
+    this.attempted.push(message.envelope.qid);
+    const outcome: DeliveryOutcome = this.attempted.length === 1
+      ? { kind: "transient", reason: "451 4.3.0 later", status: "4.3.0" }
+      : { kind: "delivered" };
+    return Promise.resolve(new Map(rcpts.map((rcpt) => [rcpt, outcome])));
+  }
+}
+
+Deno.test("a retry waiting in memory comes after its backoff although the clock was set back a year meanwhile", async () => {
+  const spoolDir = makeTestDir({ prefix: "pb-clock-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const courier = new FailsOnceCourier();
+  let offsetMs = 0;
+  const runner = testRunner(spool, courier, {
+    spoolDir,
+    now: () => Date.now() + offsetMs,
+    retryDelayMs: () => 1_000,
+    longestRetryDelayMs: 1_100,
+  });
+  try {
+    await runner.start();
+    const qid = await spool.accept({
+      envelope: { from: "a@example.test", rcpts: ["b@far.test"], source: "smtp" },
+      message: encoder.encode("Subject: stepped\r\n\r\nbody\r\n"),
+    });
+    await waitUntil(() => runner.scheduledCount === 1, 5_000, "the retry to be scheduled");
+    offsetMs = -YEAR_MS; // NTP steps the clock back while the retry waits
+    await waitUntil(() => courier.attempted.length === 2, 5_000, "the retry");
+    assert.deepEqual(courier.attempted, [qid, qid]);
+  } finally {
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});

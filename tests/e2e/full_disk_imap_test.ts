@@ -42,3 +42,24 @@ Deno.test({
       },
     ),
 });
+
+Deno.test({
+  name:
+    "on a full disk IMAP DELETE and RENAME of folders that were selected (they have a UID index) say OK",
+  ignore: !canMountDisk,
+  fn: () =>
+    withServerOnSmallDisk(
+      { sizeBytes: 1024 * 1024, users: { [BOB]: "pw" }, flags: ["--insecure-auth"] },
+      async (disk, server) => {
+        const imap = (...commands: string[]) =>
+          python(IMAP, [server.ports.imap!, BOB, ...commands]);
+        assert.match(await imap("SELECT Junk", "SELECT Archive"), /^SELECT OK .*\nSELECT OK /);
+        disk.fill();
+        // Deleting a folder is how a user on a full disk makes room: it must not need room.
+        assert.equal(
+          (await imap("DELETE Junk", "RENAME Archive Old")).split("\n").slice(0, 2).join("\n"),
+          "DELETE OK DELETE completed\nRENAME OK RENAME completed",
+        );
+      },
+    ),
+});

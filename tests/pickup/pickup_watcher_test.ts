@@ -103,3 +103,29 @@ Deno.test("a pickup file whose name is not UTF-8 (which Deno cannot open) is rep
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+Deno.test("a pickup file is taken once it stayed unchanged, also while the clock is being set back", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const wallNow = Date.now;
+  // A wall clock set back a minute between any two readings (NTP stepping it, many times over).
+  let stepsBack = 0;
+  Date.now = () => wallNow() - 60_000 * ++stepsBack;
+  try {
+    await watcher.start();
+    Deno.writeTextFileSync(
+      join(spoolDir, "pickup", "late"),
+      "From: a@example.test\nTo: b@example.test\n\nhi\n",
+    );
+    // Timed by the monotonic clock: the one under test runs backwards.
+    const deadline = performance.now() + 5_000;
+    while (!lines.some((line) => line.includes("event=msg.queued"))) {
+      if (performance.now() > deadline) throw new Error("Timed out waiting for the file queued");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    Date.now = wallNow;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
