@@ -41,45 +41,56 @@ export function capabilities(session: Pop3Session): string[] {
   return lines;
 }
 
+/**
+ * A row for a command defined with no arguments (RFC 1939 STAT, RSET, NOOP,
+ * QUIT; RFC 2449 CAPA; RFC 2595 STLS): anything after the verb is -ERR,
+ * before the handler changes a thing.
+ */
+function withoutArgs(verb: string, spec: Pop3CommandSpec): Pop3CommandSpec {
+  return {
+    allowedIn: spec.allowedIn,
+    handle: (session, arg) => {
+      if (arg.trim() !== "") throw new Pop3Error(`${verb} takes no arguments`);
+      return spec.handle(session, arg);
+    },
+  };
+}
+
 function handleStls(session: Pop3Session): Pop3Reply {
   if (session.connection.tls !== null) throw new Pop3Error("TLS is already active");
   if (!session.mayStartTls) throw new Pop3Error("STLS is not available");
   return ok("Begin TLS negotiation", { after: "stls" });
 }
 
-function noArgs(arg: string, verb: string): void {
-  if (arg.trim() !== "") throw new Pop3Error(`${verb} takes no arguments`);
-}
-
 /** Every command Pillarbox's POP3 server knows. */
 export const COMMANDS = new Map<string, Pop3CommandSpec>([
-  ["CAPA", {
-    allowedIn: ANY,
-    handle: (s) => ok("Capability list follows", { lines: capabilities(s) }),
-  }],
-  ["STLS", { allowedIn: AUTHORIZATION, handle: handleStls }],
+  [
+    "CAPA",
+    withoutArgs("CAPA", {
+      allowedIn: ANY,
+      handle: (s) => ok("Capability list follows", { lines: capabilities(s) }),
+    }),
+  ],
+  ["STLS", withoutArgs("STLS", { allowedIn: AUTHORIZATION, handle: handleStls })],
   ["USER", { allowedIn: AUTHORIZATION, handle: handleUser }],
   ["PASS", { allowedIn: AUTHORIZATION, handle: handlePass }],
   ["AUTH", { allowedIn: AUTHORIZATION, handle: handleAuth }],
-  ["STAT", { allowedIn: TRANSACTION, handle: handleStat }],
+  ["STAT", withoutArgs("STAT", { allowedIn: TRANSACTION, handle: handleStat })],
   ["LIST", { allowedIn: TRANSACTION, handle: handleList }],
   ["UIDL", { allowedIn: TRANSACTION, handle: handleUidl }],
   ["RETR", { allowedIn: TRANSACTION, handle: handleRetr }],
   ["TOP", { allowedIn: TRANSACTION, handle: handleTop }],
   ["DELE", { allowedIn: TRANSACTION, handle: handleDele }],
-  ["RSET", { allowedIn: TRANSACTION, handle: handleRset }],
-  ["NOOP", {
-    allowedIn: TRANSACTION,
-    handle: (_s, arg) => {
-      noArgs(arg, "NOOP");
-      return ok("");
-    },
-  }],
-  ["QUIT", {
-    allowedIn: ANY,
-    handle: (s) =>
-      s.state === "transaction"
-        ? handleUpdate(s)
-        : ok(`${s.options.hostname} signing off`, { closeAfter: true }),
-  }],
+  ["RSET", withoutArgs("RSET", { allowedIn: TRANSACTION, handle: handleRset })],
+  ["NOOP", withoutArgs("NOOP", { allowedIn: TRANSACTION, handle: () => ok("") })],
+  [
+    "QUIT",
+    withoutArgs("QUIT", {
+      allowedIn: ANY,
+      handle: (s) =>
+        s.state === "transaction"
+          ? handleUpdate(s)
+          : ok(`${s.options.hostname} signing off`, { closeAfter: true }),
+    }),
+  ],
 ]);
