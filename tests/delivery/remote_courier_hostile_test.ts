@@ -1,0 +1,59 @@
+/**
+ * The remote courier against receivers that misbehave in ways real ones do:
+ * a 421 to MAIL on a connection kept from an earlier message, a STARTTLS
+ * refused with a hang-up, replies that bend the grammar. Each case ends as
+ * RFC 5321 says: delivered, deferred or bounced, never lost and never sent
+ * again and again.
+ */
+import assert from "node:assert/strict";
+import { Logger } from "../../src/log/mod.ts";
+import { MESSAGE, queued, withSink } from "./remote_courier_helpers.ts";
+
+/** A logger that keeps its lines, for tests that check what the log says. */
+function recordingLog(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return {
+    log: new Logger({ level: "info", format: "text", sink: (line) => lines.push(line) }),
+    lines,
+  };
+}
+
+for (const pipelining of [true, false]) {
+  const mode = pipelining ? "pipelined" : "one command at a time";
+  Deno.test(`a 421 to MAIL on a reused connection sends the message at once on a fresh one (${mode})`, async () => {
+    const { log, lines } = recordingLog();
+    await withSink({
+      pipelining,
+      // The first connection takes one message, then closes on the next MAIL (Exim's
+      // smtp_accept_max_per_connection, a server shutting down while the connection idled).
+      script: (stage, _arg, state) =>
+        stage === "mail" && state.connection === 0 && state.tx === 1
+          ? "421 4.3.2 too many messages on this connection"
+          : undefined,
+    }, async (courier, sink) => {
+      const first = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
+      const second = await courier.deliver(queued(MESSAGE, ["y@remote.test"]), ["y@remote.test"]);
+      assert.equal(first.get("x@remote.test")?.kind, "delivered");
+      assert.deepEqual(second.get("y@remote.test"), { kind: "delivered", remoteMta: "127.0.0.1" });
+      assert.equal(sink.connections(), 2);
+      assert.deepEqual(sink.transactions.map((tx) => tx.rcpts), [["x@remote.test"], [
+        "y@remote.test",
+      ]]);
+      assert.ok(
+        lines.some((line) => /event=smtp\.reconnect .*421 4\.3\.2/.test(line)),
+        lines.join("\n"),
+      );
+    }, { log });
+  });
+}
+
+Deno.test("a 421 to MAIL on a fresh connection defers the message: no second try at once", async () => {
+  await withSink({
+    script: (stage) => stage === "mail" ? "421 4.3.2 closing" : undefined,
+  }, async (courier, sink) => {
+    const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+      .get("x@remote.test");
+    assert.ok(outcome?.kind === "transient" && outcome.status === "4.3.2", JSON.stringify(outcome));
+    assert.equal(sink.connections(), 1);
+  });
+});
