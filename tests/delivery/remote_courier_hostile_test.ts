@@ -57,3 +57,43 @@ Deno.test("a 421 to MAIL on a fresh connection defers the message: no second try
     assert.equal(sink.connections(), 1);
   });
 });
+
+/** STARTTLS offered: the sink never starts TLS in these tests (its script answers STARTTLS). */
+const OFFERS_STARTTLS = { cert: "unused", key: "unused" };
+
+Deno.test("a STARTTLS answered 454 and a hang-up: the message goes in plaintext on a new connection, logged", async () => {
+  const { log, lines } = recordingLog();
+  await withSink({
+    tls: OFFERS_STARTTLS,
+    // RFC 3207 4: after a 454 the client may go on without TLS; this server hangs up instead.
+    script: (stage) =>
+      stage === "starttls"
+        ? { replyThenDrop: "454 4.7.0 TLS not available due to local problem" }
+        : undefined,
+  }, async (courier, sink) => {
+    const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+      .get("x@remote.test");
+    assert.deepEqual(outcome, { kind: "delivered", remoteMta: "127.0.0.1" });
+    assert.equal(sink.connections(), 2);
+    assert.equal(sink.transactions.length, 1);
+    assert.equal(sink.transactions[0]!.isTls, false);
+    assert.ok(!sink.commands[1]!.includes("STARTTLS"), JSON.stringify(sink.commands));
+    assert.ok(
+      lines.some((line) => /event=smtp\.tls_fallback .*454 4\.7\.0 TLS not available/.test(line)),
+      lines.join("\n"),
+    );
+  }, { log });
+});
+
+Deno.test("a STARTTLS answered 454 on a session that stays open carries the message on it", async () => {
+  await withSink({
+    tls: OFFERS_STARTTLS,
+    script: (stage) => stage === "starttls" ? "454 4.7.0 TLS not available now" : undefined,
+  }, async (courier, sink) => {
+    const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+      .get("x@remote.test");
+    assert.deepEqual(outcome, { kind: "delivered", remoteMta: "127.0.0.1" });
+    assert.equal(sink.connections(), 1);
+    assert.equal(sink.transactions.length, 1);
+  });
+});
