@@ -97,3 +97,32 @@ Deno.test("a STARTTLS answered 454 on a session that stays open carries the mess
     assert.equal(sink.transactions.length, 1);
   });
 });
+
+for (const pipelining of [true, false]) {
+  const mode = pipelining ? "pipelined" : "one command at a time";
+  Deno.test(`a 250 to the final dot with text but no space counts as delivered, once (${mode})`, async () => {
+    // Read as malformed it was deferred, and each retry sent the taken message again.
+    await withSink({
+      pipelining,
+      script: (stage) => stage === "dot" ? "250OK id=1x" : undefined,
+    }, async (courier, sink) => {
+      const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+        .get("x@remote.test");
+      assert.deepEqual(outcome, { kind: "delivered", remoteMta: "127.0.0.1" });
+      assert.equal(sink.transactions.length, 1);
+    });
+  });
+
+  Deno.test(`a 550 to RCPT with text but no space bounces with its words (${mode})`, async () => {
+    await withSink({
+      pipelining,
+      script: (stage) => stage === "rcpt" ? "550No such user here" : undefined,
+    }, async (courier, sink) => {
+      const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+        .get("x@remote.test");
+      assert.ok(outcome?.kind === "permanent", JSON.stringify(outcome));
+      assert.equal(outcome.reason, "550 No such user here");
+      assert.equal(sink.transactions.length, 0);
+    });
+  });
+}
