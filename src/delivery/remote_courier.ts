@@ -163,8 +163,10 @@ export class RemoteCourier implements Courier {
           (error.kind === "refused" || error.kind === "reply");
         if (!isClean) client.abort();
         await this.pool.release(plan.key, client);
-        // A reused connection the server has closed meanwhile: try once more on a fresh one.
+        // A reused connection the server has closed meanwhile: try once more on a fresh one
+        // (the hop's other idle ones are likely closed too: a server restarted).
         if (isReused && attempt === 0 && isStaleConnection(error)) {
+          this.pool.closeIdle(plan.key);
           this.#options.log.info("smtp.reconnect", {
             qid,
             hop: plan.key,

@@ -126,3 +126,26 @@ for (const pipelining of [true, false]) {
     });
   });
 }
+
+for (const [name, answer] of [["says 421 to MAIL", "421 4.3.2 restarting"], ["hangs up", "drop"]]) {
+  Deno.test(`when every pooled connection of a hop ${name}, the message goes at once on a fresh one`, async () => {
+    await withSink({
+      // Two connections carry a message each and wait in the pool; then the server restarts:
+      // both are dead to it, and each answers the next MAIL as a restarted server would.
+      script: (stage, _arg, state) =>
+        stage === "mail" && state.connection < 2 && state.tx >= 2 ? answer : undefined,
+    }, async (courier, sink) => {
+      const [first, second] = await Promise.all([
+        courier.deliver(queued(MESSAGE, ["a@remote.test"]), ["a@remote.test"]),
+        courier.deliver(queued(MESSAGE, ["b@remote.test"]), ["b@remote.test"]),
+      ]);
+      assert.equal(first.get("a@remote.test")?.kind, "delivered");
+      assert.equal(second.get("b@remote.test")?.kind, "delivered");
+      assert.equal(sink.connections(), 2);
+      const third = await courier.deliver(queued(MESSAGE, ["c@remote.test"]), ["c@remote.test"]);
+      assert.deepEqual(third.get("c@remote.test"), { kind: "delivered", remoteMta: "127.0.0.1" });
+      assert.equal(sink.connections(), 3);
+      assert.equal(sink.transactions.length, 3);
+    });
+  });
+}
