@@ -163,7 +163,7 @@ export class SmtpClient {
     }
     throw new SmtpClientError(
       "tls",
-      `STARTTLS refused with "${describeReply(refusal)}" and the session closed`,
+      `STARTTLS refused (${describeReply(refusal)}) and the session closed`,
       { status: "4.7.5", reply: refusal },
     );
   }
