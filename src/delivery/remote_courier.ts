@@ -163,12 +163,18 @@ export class RemoteCourier implements Courier {
           (error.kind === "refused" || error.kind === "reply");
         if (!isClean) client.abort();
         await this.pool.release(plan.key, client);
-        // A reused connection the server has quietly closed: try once more on a fresh one,
-        // unless it closed after the final dot. The message may have been taken then
-        // (RFC 5321 6.1): it waits for its next retry, so an attempt sends at most one copy.
-        const isStale = error instanceof SmtpClientError && error.kind === "dropped" && isReused &&
-          error.stage !== FINAL_DOT_STAGE;
-        if (isStale && attempt === 0) continue;
+        // A reused connection the server has closed meanwhile: try once more on a fresh one
+        // (the hop's other idle ones are likely closed too: a server restarted).
+        if (isReused && attempt === 0 && isStaleConnection(error)) {
+          this.pool.closeIdle(plan.key);
+          this.#options.log.info("smtp.reconnect", {
+            qid,
+            hop: plan.key,
+            remote: client.remoteMta,
+            reason: error instanceof Error ? error.message : String(error),
+          });
+          continue;
+        }
         const outcomes = sameOutcome(rcpts, failureOutcome(error, client.remoteMta));
         // Recipients refused before the session ended have their own answer.
         const refused = error instanceof SmtpClientError ? error.refusedRcpts : new Map();
@@ -306,6 +312,21 @@ function failureOutcome(error: unknown, remoteMta: string | null): DeliveryOutco
   const reason = error instanceof Error ? error.message : String(error);
   const where = remoteMta ? { remoteMta } : {};
   return { kind: "transient", reason: `Delivery failed: ${reason}`, status: "4.0.0", ...where };
+}
+
+/**
+ * Whether a failure on a reused connection says only that the server is done
+ * with that connection, not with the message: it closed it quietly (but not
+ * after the final dot: the message may have been taken then, RFC 5321 6.1,
+ * and waits for its next retry, so an attempt sends at most one copy), or it
+ * answered the transaction's first command with 421 (RFC 5321 3.8: a server
+ * that limits messages per connection, or timed out the idle one). Nothing of
+ * this message was taken, so a fresh connection may carry it at once.
+ */
+function isStaleConnection(error: unknown): boolean {
+  if (!(error instanceof SmtpClientError)) return false;
+  if (error.kind === "dropped") return error.stage !== FINAL_DOT_STAGE;
+  return error.kind === "reply" && error.reply?.code === 421 && error.stage === "MAIL";
 }
 
 /** A RCPT deferred for the transaction's recipient count (452, or 552 of old; 4.5.3). */

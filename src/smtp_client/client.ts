@@ -10,7 +10,7 @@ import { authenticate, type Credentials } from "./auth.ts";
 import { connectTo } from "./connect.ts";
 import { SmtpClientError } from "./errors.ts";
 import { type Extensions, NO_EXTENSIONS, parseEhloLines } from "./extensions.ts";
-import { describeReply } from "./reply_parser.ts";
+import { describeReply, type ServerReply } from "./reply_parser.ts";
 import { type ClientTimeouts, RFC_TIMEOUTS } from "./timeouts.ts";
 import { command, expectCode, readReply } from "./wire.ts";
 
@@ -105,7 +105,8 @@ export class SmtpClient {
       // closes the session (RFC 5321 3.8): it fails, so the next MX is tried.
       const isRefusedOpportunity = reply.code >= 300 && reply.code !== 421 &&
         options.tlsMode === "opportunistic";
-      if (!isRefusedOpportunity) {
+      if (isRefusedOpportunity) await this.#checkOpenAfterRefusedTls(reply);
+      else {
         if (reply.code >= 300 && options.tlsMode === "required") {
           // Our requirement failed, not the message: it waits for the hop to be fixed,
           // as when STARTTLS is not offered at all.
@@ -141,6 +142,30 @@ export class SmtpClient {
         timeoutMs: this.timeouts.mailMs,
       });
     }
+  }
+
+  /**
+   * After a refused STARTTLS the session should go on in plaintext (RFC 3207
+   * 4), but some servers hang up with their 454. A NOOP tells: a session
+   * that is gone (or says 421) fails as a TLS failure, which the courier
+   * answers with a new connection that does not ask for TLS. Unchecked, every
+   * attempt would meet the same hang-up at MAIL and the mail would never go.
+   */
+  async #checkOpenAfterRefusedTls(refusal: ServerReply): Promise<void> {
+    try {
+      const reply = await command(this.connection, "NOOP", {
+        timeoutMs: this.timeouts.mailMs,
+        stage: "NOOP",
+      });
+      if (reply.code !== 421) return;
+    } catch (error) {
+      if (!(error instanceof SmtpClientError && error.kind === "dropped")) throw error;
+    }
+    throw new SmtpClientError(
+      "tls",
+      `STARTTLS refused (${describeReply(refusal)}) and the session closed`,
+      { status: "4.7.5", reply: refusal },
+    );
   }
 
   /** EHLO, and HELO when EHLO is refused with 5xx (RFC 5321 4.1.4). */

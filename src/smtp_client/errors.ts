@@ -98,6 +98,7 @@ export class SmtpClientError extends Error {
       status,
       isPermanent,
       reply,
+      stage,
       refusedRcpts: options.refusedRcpts,
     });
   }

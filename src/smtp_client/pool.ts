@@ -95,6 +95,22 @@ export class ClientPool {
     this.#forget(key);
   }
 
+  /**
+   * Closes the idle clients of `key`: one of them turned out closed by the
+   * server (restarted, or done with the connection), and the others, as old
+   * or older, would most likely fail the same way. The next `acquire` opens
+   * a fresh connection (or waits for one in use).
+   */
+  closeIdle(key: string): void {
+    const entries = this.#idle.get(key) ?? [];
+    this.#idle.delete(key); // first: a waiter let in below must not be handed one of these
+    for (const { client, timer } of entries) {
+      clearTimeout(timer);
+      void client.quit();
+      this.#forget(key);
+    }
+  }
+
   /** Closes every idle client (shutdown). */
   async closeAll(): Promise<void> {
     const all = [...this.#idle.entries()];

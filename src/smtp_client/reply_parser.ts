@@ -19,18 +19,26 @@ export type ReplyLine =
   | { kind: "line"; code: number; isLast: boolean; text: string }
   | { kind: "malformed"; text: string };
 
-const LINE = /^([2-5][0-9][0-9])(?:([ -])(.*))?$/s;
+/**
+ * A code, then "-" for a line that is not the last, then the text. The space
+ * after a last line's code is part of the text (RFC 5321 4.2), and any text
+ * must be acceptable: "250ok" is a 250 with the text "ok". Read as malformed,
+ * such a 250 to the final dot had a taken message sent again at every retry.
+ */
+const LINE = /^([2-5][0-9][0-9])(?![0-9])(-?)(.*)$/s;
 const ENHANCED = /^([245]\.[0-9]{1,3}\.[0-9]{1,3})(?: |$)/;
 
 /** Splits one line. "250" alone is a last line with empty text (RFC 5321 4.2 allows it). */
 export function parseReplyLine(text: string): ReplyLine {
   const match = LINE.exec(text);
   if (!match) return { kind: "malformed", text };
+  const isLast = match[2] !== "-";
+  const rest = match[3] ?? "";
   return {
     kind: "line",
     code: Number(match[1]),
-    isLast: match[2] !== "-",
-    text: match[3] ?? "",
+    isLast,
+    text: isLast && rest.startsWith(" ") ? rest.slice(1) : rest,
   };
 }
 

@@ -75,7 +75,7 @@ async function readReplyLines(
  * reply code and separator; null when it does not (it stays malformed).
  */
 function overlongReplyLine(head: string): string | null {
-  return /^[2-5][0-9][0-9][ -]/.test(head) ? `${head}...` : null;
+  return /^[2-5][0-9][0-9](?![0-9])/.test(head) ? `${head}...` : null;
 }
 
 /** Sends `line` (CRLF added) and reads the reply. */

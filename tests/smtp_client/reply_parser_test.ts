@@ -24,7 +24,16 @@ const CASES: { name: string; lines: string[]; expect: Expect }[] = [
   },
   { name: "a short line is malformed", lines: ["25"], expect: "malformed" },
   { name: "a non-numeric code is malformed", lines: ["2x0 OK"], expect: "malformed" },
-  { name: "a code with a bad separator is malformed", lines: ["250_OK"], expect: "malformed" },
+  {
+    name: "a code with its text but no space is a last line (RFC 5321 4.2: the space is text)",
+    lines: ["250ok"],
+    expect: { code: 250, lines: ["ok"] },
+  },
+  {
+    name: "a code followed by another character keeps that character as text",
+    lines: ["250_OK"],
+    expect: { code: 250, lines: ["_OK"] },
+  },
   { name: "a 1xx code is malformed", lines: ["199 hi"], expect: "malformed" },
   { name: "an empty line is malformed", lines: [""], expect: "malformed" },
   { name: "a code change mid-reply is malformed", lines: ["250-a", "251 b"], expect: "malformed" },
