@@ -36,6 +36,13 @@ export async function folderExists(accountDir: string, folder: string): Promise<
 }
 
 /**
+ * The name prefix of a folder being deleted (renamed aside, beside the
+ * folders; never a folder name, which starts with "."). One a crash left is
+ * removed at the next start (delivery/maildir_sweep.ts).
+ */
+export const DELETED_FOLDER_PREFIX = "pillarbox-deleted-";
+
+/**
  * Deletes a folder and its messages. It is first renamed aside (atomic for
  * readers), then removed. Its subfolders stay.
  */
@@ -45,7 +52,7 @@ export async function deleteFolder(accountDir: string, folder: string): Promise<
   if (!(await folderExists(accountDir, folder))) {
     throw new FolderError(`Folder "${folder}" does not exist`);
   }
-  const aside = join(accountDir, `pillarbox-deleted-${Date.now()}-${crypto.randomUUID()}`);
+  const aside = join(accountDir, `${DELETED_FOLDER_PREFIX}${Date.now()}-${crypto.randomUUID()}`);
   await Deno.rename(dir, aside);
   await Deno.remove(aside, { recursive: true });
 }

@@ -12,4 +12,10 @@ export { FLAG_LETTERS, parseMessageName } from "./message_name.ts";
 export type { ParsedMessageName, SystemFlag } from "./message_name.ts";
 export { UID_LIST_FILE } from "./uid_list.ts";
 export { isKeywordName, KeywordLimitError, KEYWORDS_FILE } from "./keywords.ts";
-export { deleteFolder, folderExists, listFolders, renameFolder } from "./folders.ts";
+export {
+  DELETED_FOLDER_PREFIX,
+  deleteFolder,
+  folderExists,
+  listFolders,
+  renameFolder,
+} from "./folders.ts";
