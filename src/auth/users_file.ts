@@ -12,7 +12,7 @@
  */
 
 import { isValidAccountAddress, normalizeAddress } from "./address.ts";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { isPasswordHash } from "./password.ts";
 import { type FileOwner, giveTo, ownerToGive, syncDir, writeFileAtomic } from "../spool/mod.ts";
 import { randomHex } from "../log/mod.ts";
@@ -141,9 +141,35 @@ export async function updateUsersFile(
   const lock = Deno.build.os === "windows" ? null : await Deno.open(dirname(path) || ".");
   try {
     await lock?.lock(true);
+    await removeHalfWritten(path);
     const users = await readUsersFile(path);
     if (await change(users)) await writeUsersFile(path, users);
   } finally {
     lock?.close();
+  }
+}
+
+/**
+ * Removes the copies a `pillarbox user` command killed half-way through
+ * `writeUsersFile` left beside the users file (`users.tmp-<hex>`, and when
+ * staged for another owner `users.new-<hex>` and `users.new-<hex>.tmp-<hex>`):
+ * each holds every account's password hash, and nothing else would ever
+ * remove it. Only under the lock of `updateUsersFile`, when no other command
+ * can be writing one.
+ */
+async function removeHalfWritten(path: string): Promise<void> {
+  const dir = dirname(path) || ".";
+  const name = basename(path).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const ours = new RegExp(
+    `^${name}\\.(?:tmp-[0-9a-f]{12}|new-[0-9a-f]{12}(?:\\.tmp-[0-9a-f]{12})?)$`,
+  );
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && ours.test(entry.name)) {
+        await Deno.remove(join(dir, entry.name)).catch(() => {});
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }

@@ -8,10 +8,14 @@
  * once they have not been touched for 36 hours (maildir(5)). Our own files
  * beside the folders (the UID index, the keywords, subscriptions and UIDVALIDITY floor files)
  * are replaced by writing `<name>.tmp-<hex>` and renaming it over: a crash
- * in between leaves that copy, which nothing else would ever remove.
+ * in between leaves that copy, which nothing else would ever remove. So
+ * does a folder whose IMAP DELETE was cut short after renaming it aside
+ * (`pillarbox-deleted-...`): nobody sees it any more, but its messages would
+ * stay on disk for good.
  */
 import { basename, join } from "node:path";
 import {
+  DELETED_FOLDER_PREFIX,
   isOwnMaildirName,
   KEYWORDS_FILE,
   UID_LIST_FILE,
@@ -29,14 +33,17 @@ const STALE_TMP_MS = 36 * 3600 * 1000;
 /**
  * Removes our leftovers in `<spoolDir>/mail/<domain>/<local>/tmp/` and in
  * the `tmp/` of its Maildir++ folders (`.<folder>/tmp/`, where IMAP APPEND
- * writes), and other programs' files there that are stale, and half-replaced
- * copies of our own files beside them; returns how many.
+ * writes), and other programs' files there that are stale, half-replaced
+ * copies of our own files beside them, and folders a DELETE left renamed
+ * aside; returns how many.
  */
 export async function sweepMaildirTmp(spoolDir: string, nowMs = Date.now()): Promise<number> {
   let removed = 0;
   for (const domain of await subdirectories(join(spoolDir, "mail"))) {
     for (const local of await subdirectories(domain)) {
-      const folders = (await subdirectories(local)).filter((dir) => basename(dir).startsWith("."));
+      const subdirs = await subdirectories(local);
+      removed += await sweepDeletedFolders(subdirs);
+      const folders = subdirs.filter((dir) => basename(dir).startsWith("."));
       for (const dir of [local, ...folders]) {
         removed += await sweepTmp(join(dir, "tmp"), nowMs);
         removed += await sweepHalfReplaced(dir);
@@ -52,6 +59,16 @@ async function sweepTmp(tmp: string, nowMs: number): Promise<number> {
     const path = join(tmp, name);
     if (!isOwnMaildirName(name) && !(await isStale(path, nowMs))) continue;
     await Deno.remove(path).then(() => removed++, () => {});
+  }
+  return removed;
+}
+
+/** Finishes deletes a crash cut short: a folder renamed aside goes with all it holds. */
+async function sweepDeletedFolders(subdirs: readonly string[]): Promise<number> {
+  let removed = 0;
+  for (const dir of subdirs) {
+    if (!basename(dir).startsWith(DELETED_FOLDER_PREFIX)) continue;
+    await Deno.remove(dir, { recursive: true }).then(() => removed++, () => {});
   }
   return removed;
 }

@@ -38,6 +38,13 @@ export async function folderExists(accountDir: string, folder: string): Promise<
 }
 
 /**
+ * The name prefix of a folder being deleted (renamed aside, beside the
+ * folders; never a folder name, which starts with "."). One a crash left is
+ * removed at the next start (delivery/maildir_sweep.ts).
+ */
+export const DELETED_FOLDER_PREFIX = "pillarbox-deleted-";
+
+/**
  * Deletes a folder and its messages. It is first renamed aside (atomic for
  * readers), then removed. Its subfolders stay.
  */
@@ -53,7 +60,7 @@ export async function deleteFolder(
   }
   // Its UIDVALIDITY is kept: a folder made again under this name must get a greater one.
   await keepUidValidities(accountDir, [dir], options.log);
-  const aside = join(accountDir, `pillarbox-deleted-${Date.now()}-${crypto.randomUUID()}`);
+  const aside = join(accountDir, `${DELETED_FOLDER_PREFIX}${Date.now()}-${crypto.randomUUID()}`);
   await Deno.rename(dir, aside);
   await Deno.remove(aside, { recursive: true });
 }

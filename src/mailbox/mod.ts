@@ -13,4 +13,10 @@ export type { ParsedMessageName, SystemFlag } from "./message_name.ts";
 export { UID_LIST_FILE } from "./uid_list.ts";
 export { UID_VALIDITY_FLOOR_FILE } from "./uid_validity_floor.ts";
 export { isKeywordName, KeywordLimitError, KEYWORDS_FILE } from "./keywords.ts";
-export { deleteFolder, folderExists, listFolders, renameFolder } from "./folders.ts";
+export {
+  DELETED_FOLDER_PREFIX,
+  deleteFolder,
+  folderExists,
+  listFolders,
+  renameFolder,
+} from "./folders.ts";

@@ -1,7 +1,7 @@
 import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseUsers, readUsersFile, writeUsersFile } from "../../src/auth/mod.ts";
+import { parseUsers, readUsersFile, updateUsersFile, writeUsersFile } from "../../src/auth/mod.ts";
 
 const HASH = "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=";
 
@@ -133,5 +133,33 @@ Deno.test("readUsersFile() reports a malformed file with its path", async () => 
     const path = join(dir, "users");
     await Deno.writeTextFile(path, `bob@example.com:${HASH}\nnonsense\n`);
     await assert.rejects(readUsersFile(path), new RegExp(`users file "${path}": line 2:`));
+  });
+});
+
+Deno.test("updateUsersFile() removes the copies a killed command left half-written, and nothing else", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "users");
+    await writeUsersFile(path, new Map([["bob@example.com", HASH]]));
+    // writeFileAtomic's `<name>.tmp-<12 hex>`; for another owner, staged as `<name>.new-<12 hex>`.
+    const leftovers = [
+      "users.tmp-0123456789ab",
+      "users.new-ba9876543210",
+      "users.new-ba9876543210.tmp-00ff00ff00ff",
+    ];
+    const others = ["users.tmp-notes", "users.bak", "aliases.tmp-0123456789ab"];
+    for (const name of [...leftovers, ...others]) {
+      await Deno.writeTextFile(join(dir, name), "bob@example.com:x\n");
+    }
+    await updateUsersFile(path, (users) => {
+      users.set("eve@example.com", HASH);
+      return true;
+    });
+    const names = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    assert.deepEqual(names.sort(), [...others, "users"].sort());
+    assert.deepEqual([...(await readUsersFile(path)).keys()].sort(), [
+      "bob@example.com",
+      "eve@example.com",
+    ]);
   });
 });

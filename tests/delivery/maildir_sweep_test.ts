@@ -89,3 +89,22 @@ Deno.test("the sweep removes what a crash left of our index, keywords, subscript
   ]);
   assert.deepEqual(names(sent), []);
 });
+
+Deno.test("the sweep removes a folder a DELETE cut short left renamed aside, and no real folder", async () => {
+  const { spoolDir, tmp } = spoolWithTmp();
+  const root = `${tmp}/..`;
+  // deleteFolder renames the folder to `pillarbox-deleted-<ms>-<uuid>`, then removes it.
+  const aside = `${root}/pillarbox-deleted-1700000000000-0b0e1f4c-5d2a-4a39-9d1e-3f4b2a1c0d9e`;
+  Deno.mkdirSync(`${aside}/cur`, { recursive: true });
+  touch(`${aside}/cur/${maildirName("mx.test", 7)}:2,S`, 0);
+  touch(`${aside}/pillarbox-uidlist`, 0);
+  // A folder named so by its user is `.pillarbox-deleted-x`: mail the user keeps.
+  const folder = `${root}/.pillarbox-deleted-x`;
+  Deno.mkdirSync(`${folder}/cur`, { recursive: true });
+  touch(`${folder}/cur/${maildirName("mx.test", 7)}:2,S`, 0);
+  assert.equal(await sweepMaildirTmp(spoolDir), 1);
+  const dirs = [...Deno.readDirSync(root)].filter((entry) => entry.isDirectory)
+    .map((entry) => entry.name).sort();
+  assert.deepEqual(dirs, [".pillarbox-deleted-x", "tmp"]);
+  assert.equal([...Deno.readDirSync(`${folder}/cur`)].length, 1);
+});
