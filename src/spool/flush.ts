@@ -29,12 +29,14 @@ export function flushInlineWhen(predicate: () => boolean): void {
 
 /** fdatasync (`"data"`: contents and size) or fsync (`"all"`) of `file`. */
 export async function flush(file: Deno.FsFile, what: "data" | "all"): Promise<void> {
-  if (!isServingOne() || Date.now() < poolUntilMs) {
+  if (!isServingOne() || performance.now() < poolUntilMs) {
     await (what === "data" ? file.syncData() : file.sync());
     return;
   }
   const started = performance.now();
   if (what === "data") file.syncDataSync();
   else file.syncSync();
-  if (performance.now() - started > SLOW_INLINE_MS) poolUntilMs = Date.now() + POOL_AFTER_SLOW_MS;
+  if (performance.now() - started > SLOW_INLINE_MS) {
+    poolUntilMs = performance.now() + POOL_AFTER_SLOW_MS;
+  }
 }

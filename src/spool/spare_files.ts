@@ -61,7 +61,7 @@ export interface TakenSpare {
 interface Spare {
   name: string;
   size: number;
-  /** When it was parked holding bytes (for MAX_LINGER_MS). */
+  /** When it was parked holding bytes (for MAX_LINGER_MS), by performance.now(). */
   parkedAtMs?: number;
 }
 
@@ -82,8 +82,8 @@ export class SpareFiles {
   #heldBytes = 0;
   /** Recycled files waiting for their old directory's sync before they join the pool. */
   #pending = 0;
-  /** When a spare was last taken or a file parked. */
-  #lastUseMs = Date.now();
+  /** When a spare was last taken or a file parked; monotonic, or a clock set back keeps mail. */
+  #lastUseMs = performance.now();
   #tidyTimer: ReturnType<typeof setTimeout> | null = null;
   #lingerTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #lingerMs: number;
@@ -167,7 +167,7 @@ export class SpareFiles {
    */
   take(): TakenSpare | null {
     if (this.#isClosed) return null; // the lock is released: another server may own the files
-    this.#lastUseMs = Date.now();
+    this.#lastUseMs = performance.now();
     this.#scheduleTidy();
     while (this.#spares.length > 0) {
       const spare = this.#spares.pop()!;
@@ -209,7 +209,7 @@ export class SpareFiles {
    * one sync.
    */
   recycle(path: string): Promise<void> {
-    this.#lastUseMs = Date.now();
+    this.#lastUseMs = performance.now();
     if (this.#isClosed || this.#spares.length + this.#pending >= this.#max) {
       return Deno.remove(path);
     }
@@ -269,7 +269,7 @@ export class SpareFiles {
   }
 
   #park(name: string, size: number): void {
-    this.#spares.push(size === 0 ? { name, size } : { name, size, parkedAtMs: Date.now() });
+    this.#spares.push(size === 0 ? { name, size } : { name, size, parkedAtMs: performance.now() });
     if (size === 0) return;
     this.#unemptied++;
     this.#scheduleLingerCheck(this.#lingerMs);
@@ -290,7 +290,7 @@ export class SpareFiles {
    * busy or not, a step at a time (mail keeps flowing between steps).
    */
   #emptyLingering(): void {
-    const now = Date.now();
+    const now = performance.now();
     let nextDueMs = Infinity;
     let done = 0;
     for (let i = this.#spares.length - 1; i >= 0; i--) {
@@ -326,10 +326,10 @@ export class SpareFiles {
   /** Tidies once the spool has been quiet for a while: never while mail is moving. */
   #scheduleTidy(): void {
     if (this.#isClosed || this.#tidyTimer !== null || !this.#hasWork()) return;
-    const quietFor = Date.now() - this.#lastUseMs;
+    const quietFor = performance.now() - this.#lastUseMs;
     const timer = setTimeout(() => {
       this.#tidyTimer = null;
-      if (Date.now() - this.#lastUseMs < this.#quietMs) this.#scheduleTidy();
+      if (performance.now() - this.#lastUseMs < this.#quietMs) this.#scheduleTidy();
       else void this.#tidy();
     }, Math.max(0, this.#quietMs - quietFor));
     this.#tidyTimer = timer;
@@ -341,7 +341,9 @@ export class SpareFiles {
     if (this.#isTidying) return;
     this.#isTidying = true;
     try {
-      while (!this.#isClosed && this.#hasWork() && Date.now() - this.#lastUseMs >= this.#quietMs) {
+      while (
+        !this.#isClosed && this.#hasWork() && performance.now() - this.#lastUseMs >= this.#quietMs
+      ) {
         const done = this.#unemptied > 0 ? this.#emptySome() : this.#createSome();
         if (done === 0) break; // disk full or gone: try again after the next quiet spell
         await new Promise((resolve) => setTimeout(resolve, 0));
