@@ -115,7 +115,16 @@ async function check(session: ImapSession, cursor: CommandCursor): Promise<Done>
 async function idle(session: ImapSession, cursor: CommandCursor): Promise<Done> {
   cursor.end();
   session.send("+ idling\r\n");
-  await session.selected?.mailbox.refresh();
+  try {
+    await session.selected?.mailbox.refresh();
+  } catch (error) {
+    // The client has its "+" and will send DONE: a NO now would answer IDLE before it, and
+    // DONE would then be read as a command. The changes come at a later wake-up instead.
+    session.log.warn("imap.refresh_failed", {
+      folder: session.selected?.mailbox.folder,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
   // One reaction on the pending read for the whole IDLE: a Promise.race on it per wake-up
   // would add one each time, kept until DONE (a busy mailbox wakes us thousands of times).
   let read: LineRead | null = null;
