@@ -41,7 +41,8 @@ export interface Gauge {
 export class Metrics {
   readonly #counts = new Map<string, number>();
   readonly #gauges: Gauge[] = [];
-  readonly startedMs = Date.now();
+  /** When the process started counting, by performance.now() (a clock set back stays out of uptime). */
+  readonly startedMs = performance.now();
 
   /** The log tap: counts the events listed in `COUNTED`. */
   readonly observe = (event: string, _fields: LogFields): void => {

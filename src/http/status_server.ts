@@ -138,7 +138,7 @@ async function answer(
         type: "text/plain; version=0.0.4; charset=utf-8",
       };
     case "/": {
-      const uptimeS = Math.round((Date.now() - metrics.startedMs) / 1000);
+      const uptimeS = Math.round((performance.now() - metrics.startedMs) / 1000);
       return {
         status: 200,
         body: `Pillarbox ${options.version} on ${options.hostname}\n` +

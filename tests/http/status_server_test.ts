@@ -81,3 +81,22 @@ for (const [name, request, expected] of WIRE_CASES) {
     }
   });
 }
+
+Deno.test("the status page's uptime stays true when the wall clock is set back a day", async () => {
+  const metrics = new Metrics();
+  const server = await startStatusServer({ hostname: "127.0.0.1", port: 0 }, {
+    metrics,
+    hostname: "mx.test",
+    version: "0.0.0",
+    log: new Logger({ level: "error" }),
+  });
+  const wallNow = Date.now;
+  try {
+    Date.now = () => wallNow() - 86_400_000;
+    const page = await (await fetch(`http://127.0.0.1:${server.port}/`)).text();
+    assert.match(page, /\nuptime [0-9]s\n/);
+  } finally {
+    Date.now = wallNow;
+    await server.close();
+  }
+});
