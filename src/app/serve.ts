@@ -16,7 +16,7 @@ import {
 } from "../delivery/mod.ts";
 import { Metrics } from "../http/mod.ts";
 import { startImapServer } from "../imap/mod.ts";
-import { drainStderrLog, Logger } from "../log/mod.ts";
+import { drainStderrLog, holdStackReserve, Logger } from "../log/mod.ts";
 import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
 import { type Listener, loadTlsSettings } from "../net/mod.ts";
 import { PickupWatcher, resolveLocalRecipients } from "../pickup/mod.ts";
@@ -334,6 +334,8 @@ export async function runServe(
   Deno.addSignalListener("SIGHUP", () => void server?.reloadTls());
   // SIGUSR1 would open Deno's inspector to everyone on the host (see inspector_signal.ts).
   closeInspectorOnSignal(log);
+  // Out of file descriptors, logging an internal error's stack must not end the process.
+  holdStackReserve();
   let stopping = false;
   // A forced stop exits 1 once its line is written, even if the stop ends meanwhile.
   let isForced = false;
