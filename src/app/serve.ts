@@ -31,6 +31,7 @@ import {
 } from "../spool/mod.ts";
 import { clientTimeouts, ownListenerTest, readSmarthostCredentials } from "./outbound_options.ts";
 import { closeInspectorOnSignal } from "./inspector_signal.ts";
+import { logDescriptorShortfall } from "./descriptor_budget.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
 import { openSpoolDir } from "./spool_dir.ts";
 import { startStatus } from "./status.ts";
@@ -336,6 +337,8 @@ export async function runServe(
   closeInspectorOnSignal(log);
   // Out of file descriptors, logging an internal error's stack must not end the process.
   holdStackReserve();
+  // Connections that cannot all have a descriptor, as check says too (probed before any work starts).
+  logDescriptorShortfall(config, log);
   let stopping = false;
   // A forced stop exits 1 once its line is written, even if the stop ends meanwhile.
   let isForced = false;
