@@ -13,6 +13,7 @@ import {
 } from "../config/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { loadTlsSettings } from "../net/mod.ts";
+import { descriptorWarningFor } from "./descriptor_budget.ts";
 import { readSmarthostCredentials } from "./outbound_options.ts";
 import { runServe } from "./serve.ts";
 import { checkSpoolDir } from "./spool_dir.ts";
@@ -65,6 +66,8 @@ async function runCheck(_words: string[], config: Config, io: CliIo): Promise<nu
     await loadTlsSettings(config, quiet);
     // What serve reads at start, so "configuration ok" means serve will start.
     await readSmarthostCredentials(config, quiet);
+    const descriptors = descriptorWarningFor(config);
+    if (descriptors !== null) io.err(`pillarbox: warning: ${descriptors}`);
   } catch (error) {
     io.err(`pillarbox: ${error instanceof Error ? error.message : String(error)}`);
     return 2;

@@ -16,7 +16,7 @@ import {
 } from "../delivery/mod.ts";
 import { Metrics } from "../http/mod.ts";
 import { startImapServer } from "../imap/mod.ts";
-import { drainStderrLog, Logger } from "../log/mod.ts";
+import { drainStderrLog, holdStackReserve, Logger } from "../log/mod.ts";
 import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
 import { type Listener, loadTlsSettings } from "../net/mod.ts";
 import { PickupWatcher, resolveLocalRecipients } from "../pickup/mod.ts";
@@ -31,6 +31,7 @@ import {
 } from "../spool/mod.ts";
 import { clientTimeouts, ownListenerTest, readSmarthostCredentials } from "./outbound_options.ts";
 import { closeInspectorOnSignal } from "./inspector_signal.ts";
+import { logDescriptorShortfall } from "./descriptor_budget.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
 import { openSpoolDir } from "./spool_dir.ts";
 import { startStatus } from "./status.ts";
@@ -334,6 +335,10 @@ export async function runServe(
   Deno.addSignalListener("SIGHUP", () => void server?.reloadTls());
   // SIGUSR1 would open Deno's inspector to everyone on the host (see inspector_signal.ts).
   closeInspectorOnSignal(log);
+  // Out of file descriptors, logging an internal error's stack must not end the process.
+  holdStackReserve();
+  // Connections that cannot all have a descriptor, as check says too (probed before any work starts).
+  logDescriptorShortfall(config, log);
   let stopping = false;
   // A forced stop exits 1 once its line is written, even if the stop ends meanwhile.
   let isForced = false;

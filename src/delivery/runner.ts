@@ -4,6 +4,7 @@
  * start, and hands each due message's pending recipients to the courier
  * for their destination (local Maildir or remote SMTP).
  */
+import { errorText } from "../log/mod.ts";
 import {
   moveToFailed,
   type QueuedMessage,
@@ -212,7 +213,7 @@ export class DeliveryRunner {
         .catch((error: unknown) => {
           this.#options.log.error("delivery.crash", {
             qid,
-            error: error instanceof Error ? error.stack ?? error.message : String(error),
+            error: errorText(error),
           });
           this.#schedule(qid, this.#now() + 60_000);
         })

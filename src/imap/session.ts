@@ -5,7 +5,7 @@
  * `#respond`. An unexpected exception becomes `NO [SERVERBUG]` with the
  * connection id and a logged stack; the session goes on.
  */
-import { newCid } from "../log/mod.ts";
+import { errorText, newCid } from "../log/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type Connection, LARGE_WRITE_SLICE_BYTES } from "../net/mod.ts";
 import { binaryToBytes } from "../mail/mod.ts";
@@ -245,7 +245,7 @@ export class ImapSession {
       return;
     }
     this.log.error("imap.internal_error", {
-      error: error instanceof Error ? error.stack ?? error.message : String(error),
+      error: errorText(error),
     });
     this.send(`${tag} NO [SERVERBUG] Internal error (${this.cid})\r\n`);
   }

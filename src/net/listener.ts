@@ -5,7 +5,7 @@
  * comes first, then the session (ports 465, 995, 993).
  */
 import type { SecureContext } from "node:tls";
-import type { Logger } from "../log/mod.ts";
+import { errorText, type Logger } from "../log/mod.ts";
 import { Connection } from "./connection.ts";
 import { endWithLinger } from "./linger.ts";
 import { TcpTransport } from "./tcp_transport.ts";
@@ -97,7 +97,7 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
       .catch((error: unknown) => {
         options.log.error("session.crash", {
           proto: options.name,
-          error: error instanceof Error ? error.stack ?? error.message : String(error),
+          error: errorText(error),
         });
       })
       .finally(() => {
@@ -145,7 +145,7 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
         // One connection's trouble must not stop the listener.
         options.log.error("session.crash", {
           proto: options.name,
-          error: error instanceof Error ? error.stack ?? error.message : String(error),
+          error: errorText(error),
         });
         try {
           conn.close();

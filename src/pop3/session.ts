@@ -8,7 +8,7 @@
  */
 import { MAX_SASL_LINE_OCTETS } from "../auth/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { newCid } from "../log/mod.ts";
+import { errorText, newCid } from "../log/mod.ts";
 import type { Mailbox, MessageInfo } from "../mailbox/mod.ts";
 import type { Connection } from "../net/mod.ts";
 import { COMMANDS, type Pop3State } from "./commands.ts";
@@ -207,7 +207,7 @@ export class Pop3Session {
     if (error instanceof Pop3Error) refusal = error;
     else {
       this.log.error("pop3.internal_error", {
-        error: error instanceof Error ? error.stack ?? error.message : String(error),
+        error: errorText(error),
       });
       refusal = new Pop3Error(`Local error, try again later (${this.cid})`, {
         code: "SYS/TEMP",

@@ -7,7 +7,7 @@
 import { MAX_SASL_LINE_OCTETS } from "../auth/mod.ts";
 import { ipInNetworks } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { newCid } from "../log/mod.ts";
+import { errorText, newCid } from "../log/mod.ts";
 import type { Connection, LineRead } from "../net/mod.ts";
 import { formatReply, Refusal, type Reply, SmtpError } from "../smtp/mod.ts";
 import { parseCommand } from "../smtp/mod.ts";
@@ -181,7 +181,7 @@ export class SmtpSession {
       return error.toReply();
     }
     this.log.error("smtp.internal_error", {
-      error: error instanceof Error ? error.stack ?? error.message : String(error),
+      error: errorText(error),
     });
     return Refusal.localError(this.cid).toReply();
   }

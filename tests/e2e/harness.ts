@@ -25,6 +25,8 @@ export interface Server {
   spoolDir: string;
   /** Bound ports by listener name ("smtp", "submission", ...). */
   ports: Record<string, number>;
+  /** The server process's id (not a wrapper's). */
+  readonly pid: number;
   /** Everything the server logged so far. */
   log(): string;
   /** Resolves with the first log line matching `pattern` (deadline `timeoutMs`). */
@@ -213,6 +215,8 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
   return {
     spoolDir,
     ports,
+    // A wrapper's shell noted its own id before it became the server.
+    pid: pidFile === null ? child.pid : Number(Deno.readTextFileSync(pidFile)),
     log: () => logText,
     waitForLog,
     signal: sendSignal,
