@@ -21,7 +21,7 @@ import { storeFlags } from "./store_flags.ts";
 import { expungeMessages } from "./expunge.ts";
 import { dirStamp } from "./scan.ts";
 import { scanSettled } from "./scan_settle.ts";
-import { applyScan, entryOfFile } from "./scan_apply.ts";
+import { takeListing } from "./scan_apply.ts";
 import {
   type FlagChange,
   type MailboxChange,
@@ -336,25 +336,11 @@ export class Mailbox {
     }
     const { found, isSettled } = scan;
     if (!isSettled) this.#isDirty = true;
-    const { expunged, flagged } = applyScan(this.#table, found, this.#keywordNames);
-    const { known, fresh } = await this.#index.match(found, { isListedBefore: this.#isListed });
-    this.#isListed = true;
-    const added: Entry[] = [];
-    for (const [uid, file] of known) {
-      this.#table.set(await entryOfFile(this.dir, uid, file, this.#keywordNames));
-    }
-    for (const [uid, file] of fresh) {
-      const entry = await entryOfFile(this.dir, uid, file, this.#keywordNames);
-      this.#table.set(entry);
-      added.push(entry);
-    }
-    this.#table.invalidateOrder();
-    if (expunged.length > 0 || known.length > 0) {
-      await this.#index.compactIfNeeded(this.#table.size, () => this.#table.bases());
-    }
-    this.#events.emit({ kind: "expunged", uids: expunged, origin: null });
-    this.#events.emit({ kind: "flags", messages: flagged, origin: null });
-    this.#events.emit({ kind: "added", messages: added });
+    await takeListing(this.#parts(), {
+      found,
+      isListedBefore: this.#isListed,
+      onMatched: () => this.#isListed = true,
+    });
     return this.messages();
   }
 

@@ -4,6 +4,7 @@
  * table did not know become entries once the UID index has numbered them.
  */
 import { join } from "node:path";
+import type { MailboxParts } from "./mailbox_parts.ts";
 import { type Entry, makeEntry, type MessageTable } from "./message_table.ts";
 import { type FoundFile, statFile } from "./scan.ts";
 
@@ -54,4 +55,35 @@ export async function entryOfFile(
     internalDateMs ??= info?.mtimeMs ?? 0;
   }
   return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs }, keywordNames);
+}
+
+/**
+ * Brings a locked mailbox up to a listing (`found`, by base name): gone
+ * files are expunged, renamed ones updated, unknown ones numbered by the
+ * UID index (`onMatched` once it has) and added; then the listeners hear it all.
+ */
+export async function takeListing(
+  parts: MailboxParts,
+  listing: { found: Map<string, FoundFile>; isListedBefore: boolean; onMatched: () => void },
+): Promise<void> {
+  const { dir, table, index, keywordNames, events } = parts;
+  const { expunged, flagged } = applyScan(table, listing.found, keywordNames);
+  const { known, fresh } = await index.match(listing.found, {
+    isListedBefore: listing.isListedBefore,
+  });
+  listing.onMatched();
+  const added: Entry[] = [];
+  for (const [uid, file] of known) table.set(await entryOfFile(dir, uid, file, keywordNames));
+  for (const [uid, file] of fresh) {
+    const entry = await entryOfFile(dir, uid, file, keywordNames);
+    table.set(entry);
+    added.push(entry);
+  }
+  table.invalidateOrder();
+  if (expunged.length > 0 || known.length > 0) {
+    await index.compactIfNeeded(table.size, () => table.bases());
+  }
+  events.emit({ kind: "expunged", uids: expunged, origin: null });
+  events.emit({ kind: "flags", messages: flagged, origin: null });
+  events.emit({ kind: "added", messages: added });
 }
