@@ -4,6 +4,7 @@
  */
 import { Directory } from "../auth/mod.ts";
 import {
+  checkListenHosts,
   type Config,
   ConfigError,
   loadConfig,
@@ -51,6 +52,7 @@ function flagsOnly(name: string, run: Subcommand): Subcommand {
 
 async function runCheck(_words: string[], config: Config, io: CliIo): Promise<number> {
   try {
+    await checkListenHosts(config);
     await checkSpoolDir(config.spoolDir);
     const directory = new Directory({
       usersFile: config.usersFile,
