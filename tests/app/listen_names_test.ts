@@ -38,3 +38,32 @@ Deno.test("check and serve exit 2 for localhost and its address on one port", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("check and serve exit 2 for a listen address that is not this host's", async () => {
+  const dir = makeTestDir();
+  try {
+    const foreign = "198.51.100.77"; // TEST-NET-2 (RFC 5737): no host's own address
+    assert.ok(!Deno.networkInterfaces().some((entry) => entry.address === foreign));
+    const flags = [
+      `--spool-dir=${dir}/spool`,
+      "--hostname=mx.test",
+      `--smtp-listen=${foreign}:2525`,
+      "--submission-listen=",
+      "--pop3-listen=",
+      "--imap-listen=",
+    ];
+    const expected = new RegExp(
+      `^pillarbox: Invalid flag --smtp-listen=${foreign}:2525: ${foreign} is no address of this host; its addresses: .*127\\.0\\.0\\.1`,
+    );
+    const checked = await runInProcess(["check", ...flags]);
+    assert.equal(checked.code, 2, checked.out.join("\n"));
+    assert.equal(checked.err.length, 1);
+    assert.match(checked.err[0]!, expected);
+    const served = await runCli(["serve", ...flags]);
+    assert.equal(served.code, 2, served.stderr);
+    assert.match(served.stderr, expected);
+    assert.throws(() => Deno.statSync(`${dir}/spool`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
