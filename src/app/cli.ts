@@ -4,6 +4,7 @@
  */
 import { Directory } from "../auth/mod.ts";
 import {
+  checkListenHosts,
   type Config,
   ConfigError,
   loadConfig,
@@ -52,6 +53,7 @@ function flagsOnly(name: string, run: Subcommand): Subcommand {
 
 async function runCheck(_words: string[], config: Config, io: CliIo): Promise<number> {
   try {
+    await checkListenHosts(config);
     await checkSpoolDir(config.spoolDir);
     const directory = new Directory({
       usersFile: config.usersFile,

@@ -5,7 +5,7 @@
  * certificate and key; SIGUSR1 closes the inspector Deno opens for it.
  */
 import { Directory, LoginLimiter, normalizeAddress } from "../auth/mod.ts";
-import { type Config, ConfigError, formatHostPort } from "../config/mod.ts";
+import { checkListenHosts, type Config, ConfigError, formatHostPort } from "../config/mod.ts";
 import {
   DeliveryRunner,
   immediateLocalDelivery,
@@ -50,6 +50,9 @@ export async function startServer(
   log: Logger,
   options: { metrics?: Metrics } = {},
 ): Promise<RunningServer> {
+  // A listen name that does not resolve, or lands on another listener's address, is a
+  // configuration error (status 2), found before the spool is touched and deliveries begin.
+  await checkListenHosts(config);
   // Before anything touches the spool: a second server must not sweep the first one's files.
   const serverLock = await openSpoolDir(config.spoolDir, () => lockSpoolForServer(config.spoolDir));
   try {

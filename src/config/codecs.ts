@@ -40,6 +40,16 @@ function splitList(text: string): string[] {
   return text.split(",").map((item) => item.trim()).filter((item) => item !== "");
 }
 
+/**
+ * Why a valid-looking host name is none: its last label is all digits, as no
+ * name's is (RFC 1123 2.1), so it is an IP address (`192.0.2.1`) or a number.
+ * Null when it may be a name.
+ */
+function numericNameProblem(name: string): string | null {
+  if (!/^[0-9]+$/.test(name.slice(name.lastIndexOf(".") + 1))) return null;
+  return "a name's last label is never all digits (RFC 1123 2.1), so this is an address or a number, not a domain name";
+}
+
 /** Free text (a name or a path); "" allowed. Control characters are refused. */
 export function textCodec(metavar: string): Codec<string> {
   return {
@@ -81,6 +91,10 @@ export const hostnameCodec: Codec<string> = {
     if (name === null) {
       throw new Error(`Invalid host name "${text}": expected a domain name like mail.example.com`);
     }
+    // SMTP names the host by a resolvable domain name (RFC 5321 2.3.5, 4.1.4): said in EHLO to
+    // other servers and in Message-IDs, an address in dotted form is no such name.
+    const problem = numericNameProblem(name);
+    if (problem !== null) throw new Error(`Invalid host name "${text}": ${problem}`);
     return name;
   },
   format: (value) => [value],
@@ -211,6 +225,8 @@ export const domainListCodec: Codec<readonly string[]> = {
     splitList(text).map((item) => {
       const domain = asciiHostname(item.toLowerCase());
       if (domain === null) throw new Error(`Invalid domain "${item}"`);
+      const problem = numericNameProblem(domain);
+      if (problem !== null) throw new Error(`Invalid domain "${item}": ${problem}`);
       return domain;
     }),
   format: (value) => [value.join(",")],

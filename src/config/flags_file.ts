@@ -4,7 +4,7 @@
  */
 
 import { ConfigError } from "./config.ts";
-import { findFlag } from "./flags_table.ts";
+import { findFlag, type FlagRow } from "./flags_table.ts";
 import { detailOf, parseFlagValue, setFlag, type Settings } from "./settings.ts";
 
 /** Reads a file's text; throws on failure. */
@@ -15,8 +15,17 @@ function lineError(path: string, line: number, detail: string): ConfigError {
   return new ConfigError(`Cannot read flags file "${path}": line ${line}: ${detail}`);
 }
 
-/** Parses one non-blank, non-comment line into `settings`. */
-function parseLine(settings: Settings, line: string, fail: (detail: string) => never): void {
+/**
+ * Parses one non-blank, non-comment line into `settings`. `lines` holds the
+ * line each flag was first given on: a flag that takes one value, given again,
+ * is an error naming both lines (which one did the writer mean?).
+ */
+function parseLine(
+  settings: Settings,
+  line: string,
+  place: { lineNumber: number; lines: Map<FlagRow, number> },
+  fail: (detail: string) => never,
+): void {
   if (!line.startsWith("--")) fail(`expected --name=value, got ${JSON.stringify(line)}`);
   const equals = line.indexOf("=");
   const head = equals < 0 ? line.slice(2) : line.slice(2, equals);
@@ -38,6 +47,11 @@ function parseLine(settings: Settings, line: string, fail: (detail: string) => n
   // writer meant something else: the file or account named would silently not be it.
   const problem = shellHabit(text.trim());
   if (problem !== null) fail(`--${name}: ${JSON.stringify(text.trim())} ${problem}`);
+  const earlier = place.lines.get(row);
+  if (earlier !== undefined && row.codec.arity !== "list") {
+    fail(`--${name} is given again (first on line ${earlier}); it takes one value`);
+  }
+  place.lines.set(row, earlier ?? place.lineNumber);
   setFlag(settings, row, value);
 }
 
@@ -56,6 +70,7 @@ function shellHabit(value: string): string | null {
 /** Parses the text of the flags file at `path` (the path is only used in messages). */
 export function parseFlagsFile(path: string, text: string): Settings {
   const settings: Settings = new Map();
+  const firstLines = new Map<FlagRow, number>();
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   for (const [index, rawLine] of lines.entries()) {
     const line = rawLine.trim();
@@ -66,7 +81,7 @@ export function parseFlagsFile(path: string, text: string): Settings {
     // What the text decoder made of bytes that are no UTF-8 (a file saved in Latin-1): the value
     // would name a path or account nobody wrote.
     if (line.includes("\uFFFD")) fail("not valid UTF-8 (save the file as UTF-8)");
-    parseLine(settings, line, fail);
+    parseLine(settings, line, { lineNumber: index + 1, lines: firstLines }, fail);
   }
   return settings;
 }

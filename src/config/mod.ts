@@ -21,6 +21,8 @@ export { FLAGS } from "./flags_table.ts";
 export type { FlagRow } from "./flags_table.ts";
 export type { LoadConfigOptions, LoadedCommandLine } from "./load_config.ts";
 export { loadConfig } from "./load_config.ts";
+export type { LookupHost } from "./listen_hosts.ts";
+export { checkListenHosts } from "./listen_hosts.ts";
 export { scanCommandLine } from "./command_line.ts";
 export { renderConfig, renderFlagsMarkdown, renderHelp } from "./render.ts";
 export { formatSizeBytes, parseSizeBytes } from "./size.ts";

@@ -11,7 +11,7 @@ import { canonicalIp, parseIp } from "./ip.ts";
 type Rule = (config: Config) => string | null;
 
 /** Listener flags and the Config fields they set. */
-const LISTENERS: ReadonlyArray<readonly [string, keyof Config]> = [
+export const LISTENERS: ReadonlyArray<readonly [string, keyof Config]> = [
   ["smtp-listen", "smtpListen"],
   ["submission-listen", "submissionListen"],
   ["submissions-listen", "submissionsListen"],
@@ -29,7 +29,7 @@ const TLS_LISTENERS = ["submissions-listen", "pop3s-listen", "imaps-listen"];
  * A listen host in one spelling per address (`::0001` is `::1`, `::ffff:127.0.0.1`
  * is `127.0.0.1`: binding one takes the other); names as written.
  */
-function canonicalHost(hostname: string): string {
+export function canonicalHost(hostname: string): string {
   return canonicalIp(hostname) ?? hostname.toLowerCase();
 }
 
@@ -42,6 +42,34 @@ function isOverlap(a: string, b: string): boolean {
   if (a === b || a === "::" || b === "::") return true;
   const isIpv4 = (host: string) => parseIp(host)?.family === 4;
   return (a === "0.0.0.0" && isIpv4(b)) || (b === "0.0.0.0" && isIpv4(a));
+}
+
+/**
+ * The first two listeners on one port whose hosts overlap, as a problem, or
+ * null. `hostOf` gives each listen host's address to compare (its canonical
+ * spelling; the address a name resolves to).
+ */
+export function listenOverlap(
+  config: Config,
+  hostOf: (hostname: string) => string,
+): string | null {
+  const seen: { name: string; address: ListenAddress; host: string }[] = [];
+  for (const [name, key] of LISTENERS) {
+    const address = config[key] as ListenAddress | null;
+    if (address === null || address.port === 0) continue;
+    const host = hostOf(address.hostname);
+    const other = seen.find((earlier) =>
+      earlier.address.port === address.port && isOverlap(earlier.host, host)
+    );
+    if (other !== undefined) {
+      const where = formatHostPort(other.address) === formatHostPort(address)
+        ? formatHostPort(address)
+        : `${formatHostPort(other.address)} and ${formatHostPort(address)}`;
+      return `--${other.name} and --${name} both listen on ${where}`;
+    }
+    seen.push({ name, address, host });
+  }
+  return null;
 }
 
 /** A rule that `a` and `b` are both set or both empty. */
@@ -62,25 +90,7 @@ const RULES: readonly Rule[] = [
     );
     return enabled === undefined ? null : `--${enabled[0]} needs --tls-cert and --tls-key`;
   },
-  (config) => {
-    const seen: { name: string; address: ListenAddress; host: string }[] = [];
-    for (const [name, key] of LISTENERS) {
-      const address = config[key] as ListenAddress | null;
-      if (address === null || address.port === 0) continue;
-      const host = canonicalHost(address.hostname);
-      const other = seen.find((earlier) =>
-        earlier.address.port === address.port && isOverlap(earlier.host, host)
-      );
-      if (other !== undefined) {
-        const where = formatHostPort(other.address) === formatHostPort(address)
-          ? formatHostPort(address)
-          : `${formatHostPort(other.address)} and ${formatHostPort(address)}`;
-        return `--${other.name} and --${name} both listen on ${where}`;
-      }
-      seen.push({ name, address, host });
-    }
-    return null;
-  },
+  (config) => listenOverlap(config, canonicalHost),
 ];
 
 /** Throws a ConfigError for the first cross-flag problem found. */

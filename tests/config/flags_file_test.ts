@@ -121,6 +121,16 @@ const fileErrors: Array<[string, string, string | RegExp]> = [
     /^Cannot read flags file "\/etc\/pb.flags": line 1: --aliases-file: .* is in quotes/,
   ],
   [
+    "a flags file names both lines of a flag that takes one value, given twice",
+    "--spool-dir=/var/spool/pillarbox\n--hostname=mx.example.test\n\n--spool-dir=/srv/mail\n",
+    'Cannot read flags file "/etc/pb.flags": line 4: --spool-dir is given again (first on line 1); it takes one value',
+  ],
+  [
+    "a flags file refuses a boolean given twice, even with the same value",
+    "--insecure-auth\n# again\n--insecure-auth=true\n",
+    'Cannot read flags file "/etc/pb.flags": line 3: --insecure-auth is given again (first on line 1); it takes one value',
+  ],
+  [
     "a flags file refuses a nested --flagfile",
     "--flagfile=/etc/other.flags\n",
     /line 1: --flagfile is only allowed on the command line/,

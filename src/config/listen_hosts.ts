@@ -1,0 +1,102 @@
+/**
+ * Listen addresses checked against this host before any socket opens, as
+ * `check` and `serve` both do: a name (`localhost:2525`) is looked up as the
+ * bind would (its first address), so whether it exists and whether it lands
+ * on another listener's address is known; and an address must be one of the
+ * host's own, or the bind fails ("no such address on this host").
+ */
+
+import { lookup } from "node:dns/promises";
+import type { ListenAddress } from "./address.ts";
+import { type Config, ConfigError } from "./config.ts";
+import { formatHostPort } from "./address.ts";
+import { canonicalIp, isIpLiteral, parseIp } from "./ip.ts";
+import { canonicalHost, LISTENERS, listenOverlap } from "./validate.ts";
+
+/** The first address a host name resolves to, as binding it would pick; throws when there is none. */
+export type LookupHost = (hostname: string) => Promise<string>;
+
+/**
+ * The addresses a socket may bind on this host, in any spelling, for IPv4 or
+ * IPv6; null when any address may be bound (the kernel allows non-local
+ * binds) or the host's addresses cannot be listed.
+ */
+export type LocalAddresses = (family: 4 | 6) => readonly string[] | null;
+
+/** The system resolver (getaddrinfo: /etc/hosts, then DNS), as `Deno.listen` asks it. */
+async function systemLookup(hostname: string): Promise<string> {
+  return (await lookup(hostname)).address;
+}
+
+/** The interfaces' addresses, unless `net.ipv{4,6}.ip_nonlocal_bind` lets any address bind. */
+function systemLocalAddresses(family: 4 | 6): readonly string[] | null {
+  try {
+    const sysctl = `/proc/sys/net/ipv${family}/ip_nonlocal_bind`;
+    if (Deno.readTextFileSync(sysctl).trim() !== "0") return null;
+  } catch {
+    // No such setting (not Linux, no permission): the interfaces decide.
+  }
+  try {
+    return Deno.networkInterfaces().map((entry) => entry.address);
+  } catch {
+    return null; // no permission to list them: the bind will tell
+  }
+}
+
+/** Whether `address` (canonical) binds everywhere, or on the loopback net all of which is local. */
+function isAlwaysLocal(address: string): boolean {
+  return address === "0.0.0.0" || address === "::" || /^127\./.test(address);
+}
+
+/**
+ * Looks up every listen host that is a name and checks every address. A name
+ * that does not resolve, an address that is not this host's, or two
+ * listeners on one address after the lookup (`localhost:2525` with
+ * `127.0.0.1:2525`) is a ConfigError naming the flags.
+ */
+export async function checkListenHosts(
+  config: Config,
+  options: { lookup?: LookupHost; localAddresses?: LocalAddresses } = {},
+): Promise<void> {
+  const resolve = options.lookup ?? systemLookup;
+  const localAddresses = options.localAddresses ?? systemLocalAddresses;
+  const resolved = new Map<string, string>();
+  for (const [name, key] of LISTENERS) {
+    const address = config[key] as ListenAddress | null;
+    if (address === null) continue;
+    const host = address.hostname.toLowerCase();
+    if (!isIpLiteral(host) && !resolved.has(host)) {
+      try {
+        resolved.set(host, await resolve(host));
+      } catch (error) {
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new ConfigError(
+          `Invalid flag --${name}=${formatHostPort(address)}: ` +
+            `cannot resolve "${address.hostname}" (${detail})`,
+        );
+      }
+    }
+    const ip = resolved.get(host) ?? host;
+    const canonical = canonicalIp(ip) ?? ip;
+    const family = parseIp(canonical)?.family ?? 4;
+    // A zone (fe80::1%eth0) names a link, not an address the interfaces list spells.
+    if (isAlwaysLocal(canonical) || ip.includes("%")) continue;
+    const local = localAddresses(family);
+    if (local === null || local.some((other) => canonicalIp(other) === canonical)) continue;
+    const via = resolved.has(host) ? ` (${address.hostname} is ${ip})` : "";
+    throw new ConfigError(
+      `Invalid flag --${name}=${formatHostPort(address)}: ${canonical} is no address of ` +
+        `this host${via}; its addresses: ${local.join(", ")}`,
+    );
+  }
+  if (resolved.size === 0) return;
+  const problem = listenOverlap(config, (hostname) => {
+    const address = resolved.get(hostname.toLowerCase());
+    return canonicalHost(address ?? hostname);
+  });
+  if (problem === null) return;
+  const names = [...resolved].filter(([host]) => problem.toLowerCase().includes(`${host}:`))
+    .map(([host, address]) => `${host} is ${address}`);
+  const note = names.length === 0 ? "" : ` (${names.join(", ")})`;
+  throw new ConfigError(`Invalid configuration: ${problem}${note}`);
+}

@@ -1,0 +1,103 @@
+/** Listen addresses given by name: looked up before any socket opens, as the bind would. */
+import assert from "node:assert/strict";
+import { checkListenHosts, ConfigError, loadConfig } from "../../src/config/mod.ts";
+
+/** A resolver that knows only these names. */
+function hosts(table: Record<string, string>) {
+  return (name: string) => {
+    const address = table[name];
+    if (address === undefined) return Promise.reject(new Error(`getaddrinfo ENOTFOUND ${name}`));
+    return Promise.resolve(address);
+  };
+}
+
+const HOSTS = hosts({
+  localhost: "127.0.0.1",
+  "mx.test": "192.0.2.1",
+  "alias.test": "192.0.2.1",
+  "elsewhere.test": "198.51.100.7",
+});
+/** This host's addresses, as its interfaces list them. */
+const LOCAL = (family: 4 | 6) => family === 4 ? ["127.0.0.1", "192.0.2.1"] : ["::1", "2001:db8::1"];
+const QUIET = ["--hostname=mx.test", "--submission-listen=", "--pop3-listen=", "--imap-listen="];
+
+const refused: [string, string[], string][] = [
+  [
+    "a name that resolves to another listener's address on the same port is refused",
+    ["--smtp-listen=localhost:2700", "--pop3-listen=127.0.0.1:2700"],
+    "Invalid configuration: --smtp-listen and --pop3-listen both listen on localhost:2700 and 127.0.0.1:2700 (localhost is 127.0.0.1)",
+  ],
+  [
+    "a name that resolves to an address another listener's 0.0.0.0 takes is refused",
+    ["--smtp-listen=:2701", "--imap-listen=LocalHost:2701"],
+    "Invalid configuration: --smtp-listen and --imap-listen both listen on 0.0.0.0:2701 and LocalHost:2701 (localhost is 127.0.0.1)",
+  ],
+  [
+    "two names that resolve to one address are refused on one port",
+    ["--smtp-listen=mx.test:2702", "--http-listen=alias.test:2702"],
+    "Invalid configuration: --smtp-listen and --http-listen both listen on mx.test:2702 and alias.test:2702 (mx.test is 192.0.2.1, alias.test is 192.0.2.1)",
+  ],
+  [
+    "a name that does not resolve is refused naming the flag and value",
+    ["--smtp-listen=mx.tset:25"],
+    'Invalid flag --smtp-listen=mx.tset:25: cannot resolve "mx.tset" (getaddrinfo ENOTFOUND mx.tset)',
+  ],
+  [
+    "an address that is not this host's is refused naming the flag and the host's addresses",
+    ["--smtp-listen=198.51.100.7:25"],
+    "Invalid flag --smtp-listen=198.51.100.7:25: 198.51.100.7 is no address of this host; its addresses: 127.0.0.1, 192.0.2.1",
+  ],
+  [
+    "a name that resolves to an address that is not this host's is refused",
+    ["--imap-listen=elsewhere.test:143"],
+    "Invalid flag --imap-listen=elsewhere.test:143: 198.51.100.7 is no address of this host (elsewhere.test is 198.51.100.7); its addresses: 127.0.0.1, 192.0.2.1",
+  ],
+  [
+    "an IPv6 address that is not this host's is refused",
+    ["--pop3-listen=[2001:DB8::2]:110"],
+    "Invalid flag --pop3-listen=[2001:DB8::2]:110: 2001:db8::2 is no address of this host; its addresses: ::1, 2001:db8::1",
+  ],
+];
+for (const [name, argv, message] of refused) {
+  Deno.test(name, async () => {
+    const { config } = loadConfig([...QUIET, ...argv]);
+    const options = { lookup: HOSTS, localAddresses: LOCAL };
+    await assert.rejects(checkListenHosts(config, options), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.message, message);
+      return true;
+    });
+  });
+}
+
+const accepted: [string, string[]][] = [
+  ["a name on its own port is accepted", ["--smtp-listen=localhost:2710", "--pop3-listen=:2711"]],
+  [
+    "names that resolve to different addresses may share a port",
+    ["--smtp-listen=localhost:2712", "--pop3-listen=mx.test:2712"],
+  ],
+  ["address literals are not looked up", ["--smtp-listen=127.0.0.1:2713"]],
+  ["port 0 never collides", ["--smtp-listen=localhost:0", "--pop3-listen=127.0.0.1:0"]],
+  [
+    "the host's own addresses, in any spelling, and the wildcards are accepted",
+    [
+      "--smtp-listen=192.0.2.1:25",
+      "--submission-listen=[::ffff:c000:201]:587",
+      "--pop3-listen=[2001:db8:0::1]:110",
+      "--imap-listen=[::]:143",
+      "--http-listen=:80",
+    ],
+  ],
+  ["the whole loopback net is the host's", ["--smtp-listen=127.0.0.2:25"]],
+];
+for (const [name, argv] of accepted) {
+  Deno.test(name, async () => {
+    const { config } = loadConfig([...QUIET, ...argv]);
+    await checkListenHosts(config, { lookup: HOSTS, localAddresses: LOCAL });
+  });
+}
+
+Deno.test("any address is accepted where the kernel binds addresses that are not local", async () => {
+  const { config } = loadConfig([...QUIET, "--smtp-listen=198.51.100.7:25"]);
+  await checkListenHosts(config, { lookup: HOSTS, localAddresses: () => null });
+});
