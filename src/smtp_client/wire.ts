@@ -17,7 +17,7 @@ const MAX_REPLY_LINE_BYTES = 4096;
  */
 export async function readReply(
   connection: Connection,
-  options: { timeoutMs: number; stage: string },
+  options: { timeoutMs: number; stage: string; isMixedCodeAllowed?: boolean },
 ): Promise<ServerReply> {
   connection.setIdleTimeout(options.timeoutMs);
   // Past the deadline every read reports "timeout"; the connection is not used again.
@@ -34,9 +34,9 @@ export async function readReply(
 
 async function readReplyLines(
   connection: Connection,
-  options: { timeoutMs: number; stage: string },
+  options: { timeoutMs: number; stage: string; isMixedCodeAllowed?: boolean },
 ): Promise<ServerReply> {
-  const assembler = new ReplyAssembler();
+  const assembler = new ReplyAssembler({ isMixedCodeAllowed: options.isMixedCodeAllowed });
   while (true) {
     const read = await connection.readLine(MAX_REPLY_LINE_BYTES);
     if (read.kind === "timeout") {
