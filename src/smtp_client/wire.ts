@@ -42,6 +42,7 @@ async function readReplyLines(
     if (read.kind === "timeout") {
       throw new SmtpClientError("timeout", `${options.stage}: no reply within the time limit`, {
         status: "4.4.2",
+        stage: options.stage,
       });
     }
     if (read.kind === "eof") {
@@ -57,6 +58,7 @@ async function readReplyLines(
     if (text === null) {
       throw new SmtpClientError("malformed", `${options.stage}: reply line too long`, {
         status: "4.5.0",
+        stage: options.stage,
       });
     }
     const result = assembler.push(text);
@@ -64,6 +66,7 @@ async function readReplyLines(
     if ("malformed" in result) {
       throw new SmtpClientError("malformed", `${options.stage}: ${result.malformed}`, {
         status: "4.5.0",
+        stage: options.stage,
       });
     }
     return result;
