@@ -80,6 +80,13 @@ const CASES: {
     backupRcpts: ["y@mx.test"],
   },
   {
+    name: "a 421 to the second RCPT sends the message to the next MX, the first recipient too",
+    script: (stage, arg) =>
+      stage === "rcpt" && arg === "y@mx.test" ? "421 4.7.0 too many errors" : undefined,
+    expect: { "x@mx.test": BY_B, "y@mx.test": BY_B },
+    backupRcpts: ["x@mx.test", "y@mx.test"],
+  },
+  {
     name: "a hang-up after RCPT sends the message to the next MX",
     script: (stage) => stage === "data" ? "drop" : undefined,
     expect: { "x@mx.test": BY_B, "y@mx.test": BY_B },
