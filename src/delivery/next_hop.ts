@@ -160,7 +160,22 @@ export class NextHopResolver {
     const selfByAddress = selfPreferenceByAddress(resolution.targets, preferenceOf, this.#options);
     if (selfByAddress === null) return resolution;
     const targets = resolution.targets.filter((t) => preferenceOf(t.name) < selfByAddress);
-    return targets.length > 0 ? { kind: "targets", targets } : loopFailure(plan.domain);
+    if (targets.length > 0) return { kind: "targets", targets };
+    // A better MX without an address for now (its lookup failed) is no loop yet: bounced as
+    // one, the mail would be lost to a passing DNS failure while this host is only a backup.
+    const unresolved = kept.filter((entry) =>
+      entry.preference < selfByAddress &&
+      !resolution.targets.some((target) => target.name === entry.exchange)
+    ).map((entry) => entry.exchange);
+    if (unresolved.length > 0 && !await this.#allNonexistent(unresolved)) {
+      return {
+        kind: "transient",
+        reason: `No address found for ${unresolved.join(", ")}, ` +
+          `the MX preferred to this host for ${plan.domain}`,
+        status: "4.4.3",
+      };
+    }
+    return loopFailure(plan.domain);
   }
 
   async #addressesOf(

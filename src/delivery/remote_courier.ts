@@ -28,6 +28,7 @@ import {
   type Target,
 } from "./next_hop.ts";
 import { HopRests } from "./hop_rests.ts";
+import { isResultWorthNextTarget, isWorthNextTarget, targetIndex } from "./hop_fallback.ts";
 import { type Courier, type DeliveryOutcome, sameOutcome } from "./outcome.ts";
 
 const MAX_RCPTS_PER_TRANSACTION = 100;
@@ -57,6 +58,8 @@ export class RemoteCourier implements Courier {
   readonly #options: RemoteCourierOptions;
   readonly #resolver: NextHopResolver;
   readonly #rests: HopRests;
+  /** The address each client was opened to (for the next one after a deferral). */
+  readonly #targetOf = new WeakMap<SmtpClient, Target>();
   readonly pool: ClientPool;
 
   constructor(options: RemoteCourierOptions) {
@@ -130,21 +133,81 @@ export class RemoteCourier implements Courier {
     return outcomes;
   }
 
+  /**
+   * One transaction for `rcpts`, then, for the recipients it deferred in a way
+   * that another address may help with, one on each next address in turn
+   * (see hop_fallback.ts). An address that cannot be reached leaves the
+   * previous answer standing.
+   */
   async #transaction(
     message: QueuedMessage,
     plan: HopPlan,
     targets: Target[],
     rcpts: string[],
   ): Promise<Map<string, DeliveryOutcome>> {
+    const first = await this.#transactionOn(message, { plan, key: plan.key, targets, rcpts });
+    const outcomes = first.outcomes;
+    let nextRcpts = first.nextRcpts;
+    let from = first.target;
+    // Forward only, one address at a time: each fallback key holds connections to one address.
+    const at = first.target ? targetIndex(targets, first.target) : -1;
+    for (
+      let i = at < 0 ? targets.length : at + 1;
+      i < targets.length && nextRcpts.length > 0;
+      i++
+    ) {
+      const next = targets[i]!;
+      const deferred = outcomes.get(nextRcpts[0]!);
+      this.#options.log.info("smtp.next_target", {
+        qid: message.envelope.qid,
+        hop: plan.key,
+        remote: from ? `${from.name}[${from.address}]:${from.port}` : "",
+        next: `${next.name}[${next.address}]:${next.port}`,
+        rcpts: nextRcpts.length,
+        reason: deferred && deferred.kind !== "delivered" ? deferred.reason : "",
+      });
+      // Its own pool key: the hop's idle connections lead to the address that deferred.
+      const later = await this.#transactionOn(message, {
+        plan,
+        key: `${plan.key} via ${next.address}:${next.port}`,
+        targets: [next],
+        rcpts: nextRcpts,
+        isFallback: true,
+      });
+      if (!later.target) continue; // not reached: the earlier words stand, the next is asked
+      for (const [rcpt, outcome] of later.outcomes) outcomes.set(rcpt, outcome);
+      ({ target: from, nextRcpts } = later);
+    }
+    return outcomes;
+  }
+
+  /**
+   * One transaction on a connection of `key` (opened to the first of
+   * `targets` that greets us). `target` is where it ran (null: no connection),
+   * `nextRcpts` the recipients the next address may take instead.
+   */
+  async #transactionOn(
+    message: QueuedMessage,
+    run: { plan: HopPlan; key: string; targets: Target[]; rcpts: string[]; isFallback?: boolean },
+  ): Promise<
+    { outcomes: Map<string, DeliveryOutcome>; target: Target | null; nextRcpts: string[] }
+  > {
+    const { plan, key, targets, rcpts } = run;
     const qid = message.envelope.qid;
+    const isFallback = run.isFallback ?? false;
     for (let attempt = 0;; attempt++) {
       let lease;
       try {
-        lease = await this.pool.acquire(plan.key, () => this.#open(plan, targets, qid));
+        lease = await this.pool.acquire(key, () => this.#open(plan, { targets, qid, isFallback }));
       } catch (error) {
-        return sameOutcome(rcpts, failureOutcome(error, null));
+        return {
+          outcomes: sameOutcome(rcpts, failureOutcome(error, null)),
+          target: null,
+          nextRcpts: [],
+        };
       }
       const { client, isReused } = lease;
+      const target = this.#targetOf.get(client) ?? null;
       try {
         const results = await sendMessage(client, {
           from: message.envelope.from,
@@ -153,20 +216,22 @@ export class RemoteCourier implements Courier {
           isSmtputf8: message.envelope.isSmtputf8,
         });
         const outcomes = new Map<string, DeliveryOutcome>();
+        const nextRcpts: string[] = [];
         for (const [rcpt, result] of results) {
           outcomes.set(rcpt, resultOutcome(result, client.remoteMta));
+          if (isResultWorthNextTarget(result)) nextRcpts.push(rcpt);
         }
-        await this.pool.release(plan.key, client);
-        return outcomes;
+        await this.pool.release(key, client);
+        return { outcomes, target, nextRcpts };
       } catch (error) {
         const isClean = error instanceof SmtpClientError &&
           (error.kind === "refused" || error.kind === "reply");
         if (!isClean) client.abort();
-        await this.pool.release(plan.key, client);
+        await this.pool.release(key, client);
         // A reused connection the server has closed meanwhile: try once more on a fresh one
         // (the hop's other idle ones are likely closed too: a server restarted).
         if (isReused && attempt === 0 && isStaleConnection(error)) {
-          this.pool.closeIdle(plan.key);
+          this.pool.closeIdle(key);
           this.#options.log.info("smtp.reconnect", {
             qid,
             hop: plan.key,
@@ -176,6 +241,8 @@ export class RemoteCourier implements Courier {
           continue;
         }
         const outcomes = sameOutcome(rcpts, failureOutcome(error, client.remoteMta));
+        const isWorthNext = isWorthNextTarget(error);
+        const nextRcpts = isWorthNext ? [...rcpts] : [];
         // Recipients refused before the session ended have their own answer.
         const refused = error instanceof SmtpClientError ? error.refusedRcpts : new Map();
         for (const [rcpt, reply] of refused) {
@@ -185,8 +252,11 @@ export class RemoteCourier implements Courier {
             isPermanent: isPermanentRefusal(reply, "rcpt"),
           };
           outcomes.set(rcpt, resultOutcome(result, client.remoteMta));
+          if (!isWorthNext || !isResultWorthNextTarget(result)) {
+            nextRcpts.splice(nextRcpts.indexOf(rcpt), 1);
+          }
         }
-        return outcomes;
+        return { outcomes, target, nextRcpts };
       }
     }
   }
@@ -207,12 +277,20 @@ export class RemoteCourier implements Courier {
     return { kind: "transient", reason, status: "4.7.0" };
   }
 
-  /** Connects to the first target that greets us properly. */
-  async #open(plan: HopPlan, targets: Target[], qid: string): Promise<SmtpClient> {
+  /**
+   * Connects to the first target that greets us properly. A fallback (the
+   * hop's earlier address took a session but deferred the mail) neither
+   * waits for the hop's rest nor starts one: the hop is up.
+   */
+  async #open(
+    plan: HopPlan,
+    run: { targets: Target[]; qid: string; isFallback: boolean },
+  ): Promise<SmtpClient> {
+    const { targets, qid } = run;
     const isSmarthost = plan.kind === "smarthost";
     const options = this.#options;
     // Failed moments ago (RFC 5321 4.5.4.1): deferred with that failure, no connection.
-    const resting = this.#rests.check(plan.key, Date.now());
+    const resting = run.isFallback ? null : this.#rests.check(plan.key, Date.now());
     if (resting) throw resting;
     let lastError: unknown = new SmtpClientError("connect", "No address to connect to", {
       status: "4.4.1",
@@ -266,6 +344,7 @@ export class RemoteCourier implements Courier {
           tls: client.tls?.protocol ?? "none",
         });
         this.#rests.clear(plan.key);
+        this.#targetOf.set(client, target);
         return client;
       } catch (error) {
         // Report the most telling failure: one past the TCP connect beats a refused connect.
@@ -290,7 +369,7 @@ export class RemoteCourier implements Courier {
         remoteMta: lastError.remoteMta,
       });
     }
-    if (lastError instanceof SmtpClientError && !lastError.isPermanent) {
+    if (lastError instanceof SmtpClientError && !lastError.isPermanent && !run.isFallback) {
       this.#rests.note(plan.key, lastError, Date.now());
     }
     throw lastError;

@@ -14,6 +14,9 @@ import { describeReply, type ServerReply } from "./reply_parser.ts";
 import { type ClientTimeouts, RFC_TIMEOUTS } from "./timeouts.ts";
 import { command, expectCode, readReply } from "./wire.ts";
 
+/** The wait for the reply to HELO after a refused EHLO (a hang-up there calls again). */
+const HELO_AFTER_EHLO_STAGE = "HELO";
+
 /** How to reach the server and what to insist on. */
 export interface OpenOptions {
   /** Address to connect to (an IP, or a name for a route/smarthost). */
@@ -47,6 +50,8 @@ export class SmtpClient {
   isUsable = true;
   /** Whether a transaction has run since the last RSET. */
   isDirty = false;
+  /** Greet with HELO, not EHLO: this server refused EHLO and hung up before. */
+  #isHeloOnly = false;
 
   private constructor(connection: Connection, options: OpenOptions, timeouts: ClientTimeouts) {
     this.connection = connection;
@@ -54,8 +59,25 @@ export class SmtpClient {
     this.remoteMta = options.remoteName ?? options.hostname;
   }
 
-  /** Connects and runs the handshake; throws `SmtpClientError` on any failure. */
+  /**
+   * Connects and runs the handshake; throws `SmtpClientError` on any failure.
+   * A server that refuses EHLO with 5xx and hangs up before our HELO (as some
+   * old or stripped-down ones do) is called again and greeted with HELO at
+   * once (RFC 5321 3.2, 4.1.4): HELO on the closed connection could only fail,
+   * and every retry would meet the same end.
+   */
   static async open(options: OpenOptions): Promise<SmtpClient> {
+    try {
+      return await SmtpClient.#open(options, { isHeloOnly: false });
+    } catch (error) {
+      const isHangUpAfterEhlo = error instanceof SmtpClientError && error.kind === "dropped" &&
+        error.stage === HELO_AFTER_EHLO_STAGE;
+      if (!isHangUpAfterEhlo) throw error;
+      return await SmtpClient.#open(options, { isHeloOnly: true });
+    }
+  }
+
+  static async #open(options: OpenOptions, mode: { isHeloOnly: boolean }): Promise<SmtpClient> {
     const timeouts = { ...RFC_TIMEOUTS, ...options.timeouts };
     const tlsName = options.tlsName ?? options.hostname;
     const tlsOptions = {
@@ -73,6 +95,7 @@ export class SmtpClient {
       tls: options.tlsMode === "implicit" ? tlsOptions : undefined,
     });
     const client = new SmtpClient(connection, options, timeouts);
+    client.#isHeloOnly = mode.isHeloOnly;
     try {
       await client.#handshake(options, tlsOptions);
       return client;
@@ -171,13 +194,20 @@ export class SmtpClient {
   /** EHLO, and HELO when EHLO is refused with 5xx (RFC 5321 4.1.4). */
   async #hello(name: string): Promise<void> {
     const timing = { timeoutMs: this.timeouts.mailMs, stage: "EHLO" };
+    if (this.#isHeloOnly) {
+      const heloTiming = { ...timing, stage: "HELO" };
+      expectCode(await command(this.connection, `HELO ${name}`, heloTiming), heloTiming);
+      this.extensions = NO_EXTENSIONS;
+      return;
+    }
     const ehlo = await command(this.connection, `EHLO ${name}`, timing);
     if (ehlo.code === 250) {
       this.extensions = parseEhloLines(ehlo.lines);
       return;
     }
     if (ehlo.code < 500) throw SmtpClientError.fromReply("EHLO", ehlo);
-    const heloTiming = { ...timing, stage: "HELO" };
+    // Its own stage: a hang-up here (the server closed after refusing EHLO) calls again.
+    const heloTiming = { ...timing, stage: HELO_AFTER_EHLO_STAGE };
     expectCode(await command(this.connection, `HELO ${name}`, heloTiming), heloTiming);
     this.extensions = NO_EXTENSIONS;
   }

@@ -12,6 +12,17 @@ export interface ServerReply {
   enhanced?: string;
   /** Text of every line, without the code and separator. */
   lines: string[];
+  /**
+   * Each line's code, only where they differ (read with `isMixedCodeAllowed`);
+   * `code` is then the last line's.
+   */
+  lineCodes?: number[];
+}
+
+/** Whether a reply's lines carry codes of different classes (2xx and 5xx, ...): it says two things. */
+export function isContradictory(reply: ServerReply): boolean {
+  const classes = new Set((reply.lineCodes ?? []).map((code) => Math.floor(code / 100)));
+  return classes.size > 1;
 }
 
 /** One reply line, split. */
@@ -46,30 +57,40 @@ export function parseReplyLine(text: string): ReplyLine {
  * Collects parsed lines into replies. Feed lines with `push`; it returns a
  * reply when the last line arrives, null while more lines are needed, or a
  * malformed marker (bad line, code changing mid-reply, too many lines).
+ * With `isMixedCodeAllowed`, a code changing mid-reply is read instead: the
+ * reply has the last line's code and `lineCodes` (see `isContradictory`).
  */
 export class ReplyAssembler {
   readonly #maxLines: number;
-  #code = 0;
+  readonly #isMixedCodeAllowed: boolean;
+  #codes: number[] = [];
   #lines: string[] = [];
 
-  constructor(options: { maxLines?: number } = {}) {
+  constructor(options: { maxLines?: number; isMixedCodeAllowed?: boolean } = {}) {
     this.#maxLines = options.maxLines ?? 100;
+    this.#isMixedCodeAllowed = options.isMixedCodeAllowed ?? false;
   }
 
   /** Adds one raw line. */
   push(raw: string): ServerReply | { malformed: string } | null {
     const line = parseReplyLine(raw);
     if (line.kind === "malformed") return { malformed: `Malformed reply line "${clip(raw)}"` };
-    if (this.#lines.length > 0 && line.code !== this.#code) {
-      return { malformed: `Reply code changed from ${this.#code} to ${line.code} mid-reply` };
+    const code = this.#codes[0];
+    if (code !== undefined && line.code !== code && !this.#isMixedCodeAllowed) {
+      return { malformed: `Reply code changed from ${code} to ${line.code} mid-reply` };
     }
-    this.#code = line.code;
+    this.#codes.push(line.code);
     this.#lines.push(line.text);
     if (this.#lines.length > this.#maxLines) return { malformed: "Reply has too many lines" };
     if (!line.isLast) return null;
     const lines = this.#lines;
+    const codes = this.#codes;
     this.#lines = [];
-    return withEnhanced(this.#code, lines);
+    this.#codes = [];
+    if (codes.every((each) => each === line.code)) return withEnhanced(line.code, lines);
+    const reply = { code: line.code, lines, lineCodes: codes };
+    // An enhanced code is pulled off only where every line is of one class.
+    return isContradictory(reply) ? reply : { ...withEnhanced(line.code, lines), lineCodes: codes };
   }
 }
 
@@ -86,6 +107,13 @@ function withEnhanced(code: number, lines: string[]): ServerReply {
 
 /** A reply as one readable line for logs and DSNs: "550 5.1.1 No such user". */
 export function describeReply(reply: ServerReply): string {
+  if (reply.lineCodes && isContradictory(reply)) {
+    // Every line with its own code: "250-2.0.0 queued / 451 4.3.0 try later".
+    const lineCodes = reply.lineCodes;
+    const last = reply.lines.length - 1;
+    const each = reply.lines.map((line, i) => `${lineCodes[i]}${i < last ? "-" : " "}${line}`);
+    return clip(each.join(" / ").replace(/[\x00-\x1f\x7f]/g, " ").trim(), 300);
+  }
   const text = reply.lines.join(" ").replace(/[\x00-\x1f\x7f]/g, " ").trim();
   return [String(reply.code), reply.enhanced, clip(text, 300)].filter(Boolean).join(" ");
 }

@@ -9,7 +9,7 @@ import { fitMessageToPeer } from "../mail/mod.ts";
 import { encodeDataBlocks, encodeDataBody } from "../smtp/mod.ts";
 import type { SmtpClient } from "./client.ts";
 import { SmtpClientError } from "./errors.ts";
-import type { ServerReply } from "./reply_parser.ts";
+import { isContradictory, type ServerReply } from "./reply_parser.ts";
 import { expectCode, readReply } from "./wire.ts";
 
 /** The wait for the reply to the final dot: a drop there may follow a message taken. */
@@ -181,12 +181,23 @@ export async function sendMessage(
   }
   expectCode(dataReply!, { stage: "DATA", low: 354, high: 354 });
   await sendBlocks(client, body);
-  const final = await readReply(connection, { stage: FINAL_DOT_STAGE, timeoutMs: t.finalDotMs });
-  if (final.code === 421) client.isUsable = false;
+  // Lines whose codes differ break RFC 5321 4.2.1. Codes of one class (250 then 251) agree
+  // on the outcome. Classes that differ ("250-queued" then "451 try later") say two things:
+  // read as "try again" (malformed), a receiver that took the message would get a copy at
+  // every retry; read by the last line (Postfix), a 550 then 250 would be a refused message
+  // lost without a word. A bounce quoting every line is neither: at most one copy, and the
+  // sender is told exactly what the server said.
+  const final = await readReply(connection, {
+    stage: FINAL_DOT_STAGE,
+    timeoutMs: t.finalDotMs,
+    isMixedCodeAllowed: true,
+  });
+  const isContradicted = isContradictory(final);
+  if (final.code === 421 || isContradicted) client.isUsable = false;
   // The reply to the final dot ends the transaction (RFC 5321 4.1.1.4): no RSET needed.
   client.isDirty = false;
-  const isDelivered = final.code >= 200 && final.code < 300;
-  const isPermanent = isPermanentRefusal(final, "data");
+  const isDelivered = !isContradicted && final.code >= 200 && final.code < 300;
+  const isPermanent = isContradicted || isPermanentRefusal(final, "data");
   for (const rcpt of accepted) {
     results.set(rcpt, { isAccepted: isDelivered, reply: final, isPermanent });
   }

@@ -17,7 +17,7 @@ const MAX_REPLY_LINE_BYTES = 4096;
  */
 export async function readReply(
   connection: Connection,
-  options: { timeoutMs: number; stage: string },
+  options: { timeoutMs: number; stage: string; isMixedCodeAllowed?: boolean },
 ): Promise<ServerReply> {
   connection.setIdleTimeout(options.timeoutMs);
   // Past the deadline every read reports "timeout"; the connection is not used again.
@@ -34,14 +34,15 @@ export async function readReply(
 
 async function readReplyLines(
   connection: Connection,
-  options: { timeoutMs: number; stage: string },
+  options: { timeoutMs: number; stage: string; isMixedCodeAllowed?: boolean },
 ): Promise<ServerReply> {
-  const assembler = new ReplyAssembler();
+  const assembler = new ReplyAssembler({ isMixedCodeAllowed: options.isMixedCodeAllowed });
   while (true) {
     const read = await connection.readLine(MAX_REPLY_LINE_BYTES);
     if (read.kind === "timeout") {
       throw new SmtpClientError("timeout", `${options.stage}: no reply within the time limit`, {
         status: "4.4.2",
+        stage: options.stage,
       });
     }
     if (read.kind === "eof") {
@@ -57,6 +58,7 @@ async function readReplyLines(
     if (text === null) {
       throw new SmtpClientError("malformed", `${options.stage}: reply line too long`, {
         status: "4.5.0",
+        stage: options.stage,
       });
     }
     const result = assembler.push(text);
@@ -64,6 +66,7 @@ async function readReplyLines(
     if ("malformed" in result) {
       throw new SmtpClientError("malformed", `${options.stage}: ${result.malformed}`, {
         status: "4.5.0",
+        stage: options.stage,
       });
     }
     return result;

@@ -126,3 +126,55 @@ Deno.test("MX loop: an address literal that is our own SMTP listener is a loop",
     await sink.close();
   }
 });
+
+// This host is the backup MX by address (its name is not the MX's): a better MX whose
+// addresses cannot be looked up for now is no loop yet, the mail waits for it.
+const BACKUP_CASES = [
+  {
+    name: "answers SERVFAIL, the mail waits (4.4.3)",
+    primary: { rcode: "servfail" },
+    kind: "transient",
+    status: "4.4.3",
+  },
+  {
+    name: "answers REFUSED, the mail waits (4.4.3)",
+    primary: { rcode: "refused" },
+    kind: "transient",
+    status: "4.4.3",
+  },
+  {
+    name: "does not exist (NXDOMAIN), it is a loop (5.4.6)",
+    primary: { rcode: "nxdomain" },
+    kind: "permanent",
+    status: "5.4.6",
+  },
+] as const;
+for (const { name, primary, kind, status } of BACKUP_CASES) {
+  Deno.test(`MX loop: this host a backup MX by address, when the primary's name ${name}`, async () => {
+    const sink = await startSink();
+    const dns = await startFakeDns({
+      "far.test": {
+        mx: [{ preference: 10, exchange: "primary.test" }, {
+          preference: 20,
+          exchange: "mx2.far.test",
+        }],
+      },
+      "primary.test": primary,
+      "mx2.far.test": { a: ["127.0.0.1"] },
+    });
+    const courier = mxCourier({ dnsPort: dns.port, mxPort: sink.port }, {
+      ehloName: "other-name.test",
+      isOwnListener: (address, port) => address === "127.0.0.1" && port === sink.port,
+    });
+    try {
+      const outcome = (await courier.deliver(queued(MESSAGE, ["x@far.test"]), ["x@far.test"]))
+        .get("x@far.test")!;
+      assert.ok(outcome.kind === kind && outcome.status === status, JSON.stringify(outcome));
+      assert.equal(sink.connections(), 0, "never sent to ourselves");
+    } finally {
+      await courier.close();
+      await dns.close();
+      await sink.close();
+    }
+  });
+}

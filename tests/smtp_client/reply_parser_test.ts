@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { describeReply, ReplyAssembler } from "../../src/smtp_client/reply_parser.ts";
+import {
+  describeReply,
+  isContradictory,
+  ReplyAssembler,
+  type ServerReply,
+} from "../../src/smtp_client/reply_parser.ts";
 
 type Expect = { code: number; enhanced?: string; lines: string[] } | "malformed" | "more";
 
@@ -75,4 +80,33 @@ Deno.test("describeReply() joins lines and strips control characters", () => {
     describeReply({ code: 550, enhanced: "5.1.1", lines: ["No such", "user\x07"] }),
     "550 5.1.1 No such user",
   );
+});
+
+const MIXED_CASES = [
+  {
+    name: "codes of one class are read by the last line's, with the enhanced code pulled off",
+    lines: ["250-2.0.0 queued", "251 2.0.0 ok"],
+    expect: { code: 251, enhanced: "2.0.0", lines: ["queued", "ok"], lineCodes: [250, 251] },
+    isContradictory: false,
+  },
+  {
+    name: "codes of two classes are contradictory, the text kept whole",
+    lines: ["250-2.0.0 queued", "451 4.3.0 later"],
+    expect: { code: 451, lines: ["2.0.0 queued", "4.3.0 later"], lineCodes: [250, 451] },
+    isContradictory: true,
+  },
+];
+for (const { name, lines, expect, isContradictory: contradictory } of MIXED_CASES) {
+  Deno.test(`ReplyAssembler with isMixedCodeAllowed: ${name}`, () => {
+    const assembler = new ReplyAssembler({ isMixedCodeAllowed: true });
+    assert.equal(assembler.push(lines[0]!), null);
+    const reply = assembler.push(lines[1]!);
+    assert.deepEqual(reply, expect);
+    assert.equal(isContradictory(reply as ServerReply), contradictory);
+  });
+}
+
+Deno.test("describeReply() gives every line's code of a contradictory reply", () => {
+  const reply = { code: 451, lines: ["2.0.0 queued", "4.3.0 later"], lineCodes: [250, 451] };
+  assert.equal(describeReply(reply), "250-2.0.0 queued / 451 4.3.0 later");
 });
