@@ -11,10 +11,7 @@ import {
   ClientPool,
   type ClientTimeouts,
   type Credentials,
-  describeReply,
-  FINAL_DOT_STAGE,
   isPermanentRefusal,
-  type RecipientResult,
   sendMessage,
   SmtpClient,
   SmtpClientError,
@@ -30,6 +27,12 @@ import {
 import { HopRests } from "./hop_rests.ts";
 import { isResultWorthNextTarget, isWorthNextTarget, targetIndex } from "./hop_fallback.ts";
 import { type Courier, type DeliveryOutcome, sameOutcome } from "./outcome.ts";
+import {
+  failureOutcome,
+  isStaleConnection,
+  isTooManyRecipients,
+  resultOutcome,
+} from "./remote_outcomes.ts";
 
 const MAX_RCPTS_PER_TRANSACTION = 100;
 
@@ -374,64 +377,4 @@ export class RemoteCourier implements Courier {
     }
     throw lastError;
   }
-}
-
-/** A whole-transaction failure as an outcome. */
-function failureOutcome(error: unknown, remoteMta: string | null): DeliveryOutcome {
-  if (error instanceof SmtpClientError) {
-    // A session that could not be opened names the server that refused it, if one did.
-    const from = remoteMta ?? error.remoteMta;
-    return {
-      kind: error.isPermanent ? "permanent" : "transient",
-      reason: error.message,
-      status: error.status,
-      ...(from ? { remoteMta: from } : {}),
-    };
-  }
-  const reason = error instanceof Error ? error.message : String(error);
-  const where = remoteMta ? { remoteMta } : {};
-  return { kind: "transient", reason: `Delivery failed: ${reason}`, status: "4.0.0", ...where };
-}
-
-/**
- * Whether a failure on a reused connection says only that the server is done
- * with that connection, not with the message: it closed it quietly (but not
- * after the final dot: the message may have been taken then, RFC 5321 6.1,
- * and waits for its next retry, so an attempt sends at most one copy), or it
- * answered the transaction's first command with 421 (RFC 5321 3.8: a server
- * that limits messages per connection, or timed out the idle one). Nothing of
- * this message was taken, so a fresh connection may carry it at once.
- */
-function isStaleConnection(error: unknown): boolean {
-  if (!(error instanceof SmtpClientError)) return false;
-  if (error.kind === "dropped") return error.stage !== FINAL_DOT_STAGE;
-  return error.kind === "reply" && error.reply?.code === 421 && error.stage === "MAIL";
-}
-
-/** A RCPT deferred for the transaction's recipient count (452, or 552 of old; 4.5.3). */
-function isTooManyRecipients(outcome: DeliveryOutcome): boolean {
-  return outcome.kind === "transient" &&
-    (outcome.status === "4.5.3" || /^[45]52 .*too many recipients/i.test(outcome.reason));
-}
-
-/** One recipient's result in a transaction as its outcome. */
-function resultOutcome(result: RecipientResult, remoteMta: string): DeliveryOutcome {
-  if (result.isAccepted) return { kind: "delivered", remoteMta };
-  return {
-    kind: result.isPermanent ? "permanent" : "transient",
-    reason: describeReply(result.reply),
-    status: statusOf(result),
-    remoteMta,
-  };
-}
-
-/**
- * A refusal's enhanced status, of the class its outcome has: a 552 to RCPT is
- * deferred, so its "5.5.3" is reported as "4.5.3" (RFC 3464 2.3.4: a delayed
- * recipient's status is 4.x.x).
- */
-function statusOf(result: RecipientResult): string {
-  const enhanced = result.reply.enhanced;
-  if (!enhanced) return result.isPermanent ? "5.0.0" : "4.0.0";
-  return result.isPermanent ? enhanced : enhanced.replace(/^5\./, "4.");
 }
