@@ -6,6 +6,7 @@
  * body as `searchableBody` gives it (text parts, transfer encodings and
  * charsets undone).
  */
+import { searchableHeader } from "../mail/body_text.ts";
 import { decodeHeaderText } from "../mail/encoded_words.ts";
 import type { SearchKey } from "./search_keys.ts";
 import { sentDay } from "./sent_day.ts";
@@ -77,7 +78,7 @@ export function matchesSearch(
     case "body":
       return contains(subject.body ?? "", key.value);
     case "text":
-      return contains(decodeHeaderText(subject.header ?? ""), key.value) ||
+      return contains(searchableHeader(subject.header ?? ""), key.value) ||
         contains(subject.body ?? "", key.value);
     case "date": {
       const day = key.isSentDate

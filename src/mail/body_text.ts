@@ -26,6 +26,17 @@ export function decodeTransferEncoding(binary: string, encoding: string): Uint8A
   return new Uint8Array(Buffer.from(binary, "latin1"));
 }
 
+/**
+ * A header section as text to search: each field unfolded (RFC 5322 2.2.3:
+ * a line break before a blank is dropped, so a folded value reads as the
+ * one line it is) and decoded on its own (8-bit bytes, encoded words), so
+ * one Latin-1 field does not turn another field's UTF-8 into mojibake.
+ * Fields come one a line.
+ */
+export function searchableHeader(header: string): string {
+  return header.replace(/\r?\n(?=[ \t])/g, "").split(/\r?\n/).map(decodeHeaderText).join("\n");
+}
+
 /** The decoded text of every text part of `message` (a binary string), parts joined by "\n". */
 export function searchableBody(message: string): string {
   const texts: string[] = [];
@@ -34,7 +45,7 @@ export function searchableBody(message: string): string {
 }
 
 function collect(message: string, part: MimePart, texts: string[], withHeader: boolean): void {
-  if (withHeader) texts.push(decodeHeaderText(part.header));
+  if (withHeader) texts.push(searchableHeader(part.header));
   if (part.parts.length > 0) {
     for (const child of part.parts) collect(message, child, texts, false);
     return;

@@ -127,6 +127,19 @@ const BODY_CASES: [string, string, string, boolean][] = [
     "Grüße",
     true,
   ],
+  [
+    "searchableBody() unfolds an embedded message's header: a folded field reads as one line",
+    "Content-Type: message/rfc822\r\n\r\nSubject: quarterly\r\n report\r\n\r\nbody\r\n",
+    "quarterly report",
+    true,
+  ],
+  [
+    "searchableBody() decodes each embedded header field on its own: Latin-1 in one spares UTF-8 in another",
+    "Content-Type: message/rfc822\r\n\r\n" + "X-Old: caf\xe9\r\n" + binary("Subject: Grüße\r\n") +
+    "\r\nbody\r\n",
+    "Subject: Grüße",
+    true,
+  ],
 ];
 
 for (const [name, message, needle, expect] of BODY_CASES) {
