@@ -14,7 +14,11 @@ import { transferEncodingOf } from "./transfer_encoding.ts";
 export function decodeTransferEncoding(binary: string, encoding: string): Uint8Array {
   const kind = encoding.trim().toLowerCase();
   if (kind === "base64") {
-    return new Uint8Array(Buffer.from(binary.replace(/[^A-Za-z0-9+/]/g, ""), "base64"));
+    // "=" pads the last quantum (RFC 2045 6.8). Text encoded in pieces, each padded, is
+    // decoded piece by piece: dropping the "=" and decoding the rest as one would shift
+    // every later bit and turn the text after the first piece into noise.
+    const pieces = binary.replace(/[^A-Za-z0-9+/=]/g, "").split(/=+/);
+    return new Uint8Array(Buffer.concat(pieces.map((piece) => Buffer.from(piece, "base64"))));
   }
   if (kind === "quoted-printable") {
     const decoded = binary

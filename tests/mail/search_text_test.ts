@@ -65,6 +65,18 @@ const TRANSFER_CASES: [string, string, string, string][] = [
     "Grüße",
   ],
   ["decodeTransferEncoding() passes 8bit through", binary("Grüße"), "8bit", "Grüße"],
+  [
+    "decodeTransferEncoding() decodes base64 chunks padded one by one without shifting the bits",
+    "SGVsbG8=\r\nV29ybGQ=\r\n",
+    "base64",
+    "HelloWorld",
+  ],
+  [
+    "decodeTransferEncoding() decodes base64 with a chunk ending in two pad characters",
+    "R3LDvMOfZQ==\r\nIGF1cw==\r\n",
+    "base64",
+    "Grüße aus",
+  ],
 ];
 
 for (const [name, input, encoding, expect] of TRANSFER_CASES) {
