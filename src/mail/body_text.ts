@@ -2,12 +2,13 @@
  * The text of a message as a reader sees it, for searching (IMAP SEARCH
  * BODY and TEXT): every text/* part with its transfer encoding
  * (quoted-printable, base64) undone and its charset decoded, embedded
- * messages included (their header decoded too); attachments of other types
+ * messages (message/rfc822, message/global) included (their header decoded
+ * too); attachments of other types
  * are skipped. Pure; takes the message as a binary string.
  */
 import { Buffer } from "node:buffer";
 import { decodeCharset, decodeHeaderText, decodeUtf8OrLatin1 } from "./encoded_words.ts";
-import { headerValue, type MimePart, parseMimeStructure } from "./mime_structure.ts";
+import { bytesToBinary, headerValue, type MimePart, parseMimeStructure } from "./mime_structure.ts";
 import { transferEncodingOf } from "./transfer_encoding.ts";
 
 /** Undoes a Content-Transfer-Encoding; 7bit, 8bit, binary and unknown ones pass through. */
@@ -44,22 +45,40 @@ export function searchableHeader(header: string): string {
 /** The decoded text of every text part of `message` (a binary string), parts joined by "\n". */
 export function searchableBody(message: string): string {
   const texts: string[] = [];
-  collect(message, parseMimeStructure(message), texts, false);
+  collect(message, parseMimeStructure(message), { texts, withHeader: false, depth: 0 });
   return texts.join("\n");
 }
 
-function collect(message: string, part: MimePart, texts: string[], withHeader: boolean): void {
-  if (withHeader) texts.push(searchableHeader(part.header));
+/** How many message/global parts, one inside the other, are read; deeper ones are skipped. */
+const MAX_GLOBAL_DEPTH = 8;
+
+function collect(
+  message: string,
+  part: MimePart,
+  where: { texts: string[]; withHeader: boolean; depth: number },
+): void {
+  const { texts, depth } = where;
+  if (where.withHeader) texts.push(searchableHeader(part.header));
   if (part.parts.length > 0) {
-    for (const child of part.parts) collect(message, child, texts, false);
+    for (const child of part.parts) collect(message, child, { texts, withHeader: false, depth });
     return;
   }
   if (part.message !== null) {
-    collect(message, part.message, texts, true);
+    collect(message, part.message, { texts, withHeader: true, depth });
+    return;
+  }
+  const encoding = transferEncodingOf(headerValue(part.header, "content-transfer-encoding"));
+  if (part.type === "message" && part.subtype === "global") {
+    // An embedded message with UTF-8 in its header (RFC 6532 3.5), which unlike
+    // message/rfc822 may come base64 or quoted-printable encoded: decoded, then read.
+    if (depth >= MAX_GLOBAL_DEPTH) return;
+    const inner = bytesToBinary(
+      decodeTransferEncoding(message.slice(part.bodyStart, part.bodyEnd), encoding),
+    );
+    collect(inner, parseMimeStructure(inner), { texts, withHeader: true, depth: depth + 1 });
     return;
   }
   if (part.type !== "text") return;
-  const encoding = transferEncodingOf(headerValue(part.header, "content-transfer-encoding"));
   const bytes = decodeTransferEncoding(message.slice(part.bodyStart, part.bodyEnd), encoding);
   // Unlabelled or "us-ascii" text with 8-bit bytes is usually UTF-8 in practice.
   const charset = part.params.find(([name]) => name === "charset")?.[1] ?? "us-ascii";

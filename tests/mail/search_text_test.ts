@@ -152,8 +152,34 @@ const BODY_CASES: [string, string, string, boolean][] = [
     "Subject: Grüße",
     true,
   ],
+  [
+    "searchableBody() reads an embedded message/global (RFC 6532): its UTF-8 header",
+    binary("Content-Type: message/global\r\n\r\nSubject: Grüße\r\n\r\nHallo Welt\r\n"),
+    "Subject: Grüße",
+    true,
+  ],
+  [
+    "searchableBody() reads an embedded message/global: its body",
+    binary("Content-Type: message/global\r\n\r\nSubject: Grüße\r\n\r\nHallo Welt\r\n"),
+    "Hallo Welt",
+    true,
+  ],
+  [
+    "searchableBody() undoes base64 on a message/global part (RFC 6532 3.5) before reading it",
+    "Content-Type: message/global\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+    Buffer.from("Subject: Grüße\r\n\r\nHallo Welt\r\n").toString("base64") + "\r\n",
+    "Hallo Welt",
+    true,
+  ],
 ];
 
 for (const [name, message, needle, expect] of BODY_CASES) {
   Deno.test(name, () => assert.equal(searchableBody(message).includes(needle), expect));
 }
+
+Deno.test("searchableBody() stops reading message/global parts nested deeper than eight", () => {
+  const nested = (depth: number) =>
+    "Content-Type: message/global\r\n\r\n".repeat(depth) + "Subject: x\r\n\r\ndeep text\r\n";
+  assert.equal(searchableBody(nested(8)).includes("deep text"), true);
+  assert.equal(searchableBody(nested(50_000)).includes("deep text"), false);
+});
