@@ -44,9 +44,24 @@ export function searchableHeader(header: string): string {
 
 /** The decoded text of every text part of `message` (a binary string), parts joined by "\n". */
 export function searchableBody(message: string): string {
+  return searchableText(message).body;
+}
+
+/** What SEARCH reads of a message below its header. */
+export interface SearchableText {
+  /** The text parts, decoded, with embedded messages' headers (`searchableBody`). */
+  body: string;
+  /** The MIME headers of the parts of multiparts (`searchableHeader` of each), one a line. */
+  partHeaders: string;
+}
+
+/** `searchableBody` and the parts' MIME headers of `message` (a binary string). */
+export function searchableText(message: string): SearchableText {
   const texts: string[] = [];
-  collect(message, parseMimeStructure(message), { texts, withHeader: false, depth: 0 });
-  return texts.join("\n");
+  const partHeaders: string[] = [];
+  const where = { texts, partHeaders, withHeader: false, depth: 0 };
+  collect(message, parseMimeStructure(message), where);
+  return { body: texts.join("\n"), partHeaders: partHeaders.join("\n") };
 }
 
 /** How many message/global parts, one inside the other, are read; deeper ones are skipped. */
@@ -55,16 +70,19 @@ const MAX_GLOBAL_DEPTH = 8;
 function collect(
   message: string,
   part: MimePart,
-  where: { texts: string[]; withHeader: boolean; depth: number },
+  where: { texts: string[]; partHeaders: string[]; withHeader: boolean; depth: number },
 ): void {
-  const { texts, depth } = where;
+  const { texts, partHeaders, depth } = where;
   if (where.withHeader) texts.push(searchableHeader(part.header));
   if (part.parts.length > 0) {
-    for (const child of part.parts) collect(message, child, { texts, withHeader: false, depth });
+    for (const child of part.parts) {
+      partHeaders.push(searchableHeader(child.header));
+      collect(message, child, { texts, partHeaders, withHeader: false, depth });
+    }
     return;
   }
   if (part.message !== null) {
-    collect(message, part.message, { texts, withHeader: true, depth });
+    collect(message, part.message, { texts, partHeaders, withHeader: true, depth });
     return;
   }
   const encoding = transferEncodingOf(headerValue(part.header, "content-transfer-encoding"));
@@ -75,7 +93,8 @@ function collect(
     const inner = bytesToBinary(
       decodeTransferEncoding(message.slice(part.bodyStart, part.bodyEnd), encoding),
     );
-    collect(inner, parseMimeStructure(inner), { texts, withHeader: true, depth: depth + 1 });
+    const innerWhere = { texts, partHeaders, withHeader: true, depth: depth + 1 };
+    collect(inner, parseMimeStructure(inner), innerWhere);
     return;
   }
   if (part.type !== "text") return;

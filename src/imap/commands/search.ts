@@ -1,7 +1,7 @@
 /** SEARCH and UID SEARCH: criteria are parsed once, files read only as far as the keys look. */
 import { MessageGoneError } from "../../mailbox/mod.ts";
 import { bytesToBinary, findBodyStart } from "../../mail/mod.ts";
-import { searchableBody } from "../../mail/body_text.ts";
+import { searchableText } from "../../mail/body_text.ts";
 import { messageFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import { matchesSearch, searchNeeds, type SearchSubject } from "../search_eval.ts";
@@ -45,7 +45,9 @@ function searchWith(isUid: boolean) {
           const text = bytesToBinary(await selected.mailbox.readMessage(uid));
           const bodyStart = findBodyStart(text, 0, text.length);
           subject.header = text.slice(0, bodyStart);
-          if (need === "full") subject.body = searchableBody(text);
+          if (need === "full") {
+            ({ body: subject.body, partHeaders: subject.partHeaders } = searchableText(text));
+          }
         }
       } catch (error) {
         if (error instanceof MessageGoneError) continue;
