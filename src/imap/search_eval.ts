@@ -6,6 +6,7 @@
  * body as `searchableBody` gives it (text parts, transfer encodings and
  * charsets undone).
  */
+import { searchableHeader } from "../mail/body_text.ts";
 import { decodeHeaderText } from "../mail/encoded_words.ts";
 import type { SearchKey } from "./search_keys.ts";
 import { sentDay } from "./sent_day.ts";
@@ -23,6 +24,8 @@ export interface SearchSubject {
   header?: string;
   /** The decoded body text (`searchableBody`), when `searchNeeds` said "full". */
   body?: string;
+  /** The MIME headers of the message's parts (`searchableText`), when "full": TEXT reads them. */
+  partHeaders?: string;
 }
 
 /** The mailbox-wide values `*` stands for. */
@@ -77,7 +80,10 @@ export function matchesSearch(
     case "body":
       return contains(subject.body ?? "", key.value);
     case "text":
-      return contains(decodeHeaderText(subject.header ?? ""), key.value) ||
+      // "Header or body" (RFC 3501 6.4.4): the parts' MIME headers (an attachment's name)
+      // are header text written in the body; BODY keeps to the text the parts hold.
+      return contains(searchableHeader(subject.header ?? ""), key.value) ||
+        contains(subject.partHeaders ?? "", key.value) ||
         contains(subject.body ?? "", key.value);
     case "date": {
       const day = key.isSentDate

@@ -2,19 +2,24 @@
  * The text of a message as a reader sees it, for searching (IMAP SEARCH
  * BODY and TEXT): every text/* part with its transfer encoding
  * (quoted-printable, base64) undone and its charset decoded, embedded
- * messages included (their header decoded too); attachments of other types
+ * messages (message/rfc822, message/global) included (their header decoded
+ * too); attachments of other types
  * are skipped. Pure; takes the message as a binary string.
  */
 import { Buffer } from "node:buffer";
 import { decodeCharset, decodeHeaderText, decodeUtf8OrLatin1 } from "./encoded_words.ts";
-import { headerValue, type MimePart, parseMimeStructure } from "./mime_structure.ts";
+import { bytesToBinary, headerValue, type MimePart, parseMimeStructure } from "./mime_structure.ts";
 import { transferEncodingOf } from "./transfer_encoding.ts";
 
 /** Undoes a Content-Transfer-Encoding; 7bit, 8bit, binary and unknown ones pass through. */
 export function decodeTransferEncoding(binary: string, encoding: string): Uint8Array {
   const kind = encoding.trim().toLowerCase();
   if (kind === "base64") {
-    return new Uint8Array(Buffer.from(binary.replace(/[^A-Za-z0-9+/]/g, ""), "base64"));
+    // "=" pads the last quantum (RFC 2045 6.8). Text encoded in pieces, each padded, is
+    // decoded piece by piece: dropping the "=" and decoding the rest as one would shift
+    // every later bit and turn the text after the first piece into noise.
+    const pieces = binary.replace(/[^A-Za-z0-9+/=]/g, "").split(/=+/);
+    return new Uint8Array(Buffer.concat(pieces.map((piece) => Buffer.from(piece, "base64"))));
   }
   if (kind === "quoted-printable") {
     const decoded = binary
@@ -26,25 +31,73 @@ export function decodeTransferEncoding(binary: string, encoding: string): Uint8A
   return new Uint8Array(Buffer.from(binary, "latin1"));
 }
 
-/** The decoded text of every text part of `message` (a binary string), parts joined by "\n". */
-export function searchableBody(message: string): string {
-  const texts: string[] = [];
-  collect(message, parseMimeStructure(message), texts, false);
-  return texts.join("\n");
+/**
+ * A header section as text to search: each field unfolded (RFC 5322 2.2.3:
+ * a line break before a blank is dropped, so a folded value reads as the
+ * one line it is) and decoded on its own (8-bit bytes, encoded words), so
+ * one Latin-1 field does not turn another field's UTF-8 into mojibake.
+ * Fields come one a line.
+ */
+export function searchableHeader(header: string): string {
+  return header.replace(/\r?\n(?=[ \t])/g, "").split(/\r?\n/).map(decodeHeaderText).join("\n");
 }
 
-function collect(message: string, part: MimePart, texts: string[], withHeader: boolean): void {
-  if (withHeader) texts.push(decodeHeaderText(part.header));
+/** The decoded text of every text part of `message` (a binary string), parts joined by "\n". */
+export function searchableBody(message: string): string {
+  return searchableText(message).body;
+}
+
+/** What SEARCH reads of a message below its header. */
+export interface SearchableText {
+  /** The text parts, decoded, with embedded messages' headers (`searchableBody`). */
+  body: string;
+  /** The MIME headers of the parts of multiparts (`searchableHeader` of each), one a line. */
+  partHeaders: string;
+}
+
+/** `searchableBody` and the parts' MIME headers of `message` (a binary string). */
+export function searchableText(message: string): SearchableText {
+  const texts: string[] = [];
+  const partHeaders: string[] = [];
+  const where = { texts, partHeaders, withHeader: false, depth: 0 };
+  collect(message, parseMimeStructure(message), where);
+  return { body: texts.join("\n"), partHeaders: partHeaders.join("\n") };
+}
+
+/** How many message/global parts, one inside the other, are read; deeper ones are skipped. */
+const MAX_GLOBAL_DEPTH = 8;
+
+function collect(
+  message: string,
+  part: MimePart,
+  where: { texts: string[]; partHeaders: string[]; withHeader: boolean; depth: number },
+): void {
+  const { texts, partHeaders, depth } = where;
+  if (where.withHeader) texts.push(searchableHeader(part.header));
   if (part.parts.length > 0) {
-    for (const child of part.parts) collect(message, child, texts, false);
+    for (const child of part.parts) {
+      partHeaders.push(searchableHeader(child.header));
+      collect(message, child, { texts, partHeaders, withHeader: false, depth });
+    }
     return;
   }
   if (part.message !== null) {
-    collect(message, part.message, texts, true);
+    collect(message, part.message, { texts, partHeaders, withHeader: true, depth });
+    return;
+  }
+  const encoding = transferEncodingOf(headerValue(part.header, "content-transfer-encoding"));
+  if (part.type === "message" && part.subtype === "global") {
+    // An embedded message with UTF-8 in its header (RFC 6532 3.5), which unlike
+    // message/rfc822 may come base64 or quoted-printable encoded: decoded, then read.
+    if (depth >= MAX_GLOBAL_DEPTH) return;
+    const inner = bytesToBinary(
+      decodeTransferEncoding(message.slice(part.bodyStart, part.bodyEnd), encoding),
+    );
+    const innerWhere = { texts, partHeaders, withHeader: true, depth: depth + 1 };
+    collect(inner, parseMimeStructure(inner), innerWhere);
     return;
   }
   if (part.type !== "text") return;
-  const encoding = transferEncodingOf(headerValue(part.header, "content-transfer-encoding"));
   const bytes = decodeTransferEncoding(message.slice(part.bodyStart, part.bodyEnd), encoding);
   // Unlabelled or "us-ascii" text with 8-bit bytes is usually UTF-8 in practice.
   const charset = part.params.find(([name]) => name === "charset")?.[1] ?? "us-ascii";

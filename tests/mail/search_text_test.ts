@@ -65,6 +65,18 @@ const TRANSFER_CASES: [string, string, string, string][] = [
     "Grüße",
   ],
   ["decodeTransferEncoding() passes 8bit through", binary("Grüße"), "8bit", "Grüße"],
+  [
+    "decodeTransferEncoding() decodes base64 chunks padded one by one without shifting the bits",
+    "SGVsbG8=\r\nV29ybGQ=\r\n",
+    "base64",
+    "HelloWorld",
+  ],
+  [
+    "decodeTransferEncoding() decodes base64 with a chunk ending in two pad characters",
+    "R3LDvMOfZQ==\r\nIGF1cw==\r\n",
+    "base64",
+    "Grüße aus",
+  ],
 ];
 
 for (const [name, input, encoding, expect] of TRANSFER_CASES) {
@@ -127,8 +139,47 @@ const BODY_CASES: [string, string, string, boolean][] = [
     "Grüße",
     true,
   ],
+  [
+    "searchableBody() unfolds an embedded message's header: a folded field reads as one line",
+    "Content-Type: message/rfc822\r\n\r\nSubject: quarterly\r\n report\r\n\r\nbody\r\n",
+    "quarterly report",
+    true,
+  ],
+  [
+    "searchableBody() decodes each embedded header field on its own: Latin-1 in one spares UTF-8 in another",
+    "Content-Type: message/rfc822\r\n\r\n" + "X-Old: caf\xe9\r\n" + binary("Subject: Grüße\r\n") +
+    "\r\nbody\r\n",
+    "Subject: Grüße",
+    true,
+  ],
+  [
+    "searchableBody() reads an embedded message/global (RFC 6532): its UTF-8 header",
+    binary("Content-Type: message/global\r\n\r\nSubject: Grüße\r\n\r\nHallo Welt\r\n"),
+    "Subject: Grüße",
+    true,
+  ],
+  [
+    "searchableBody() reads an embedded message/global: its body",
+    binary("Content-Type: message/global\r\n\r\nSubject: Grüße\r\n\r\nHallo Welt\r\n"),
+    "Hallo Welt",
+    true,
+  ],
+  [
+    "searchableBody() undoes base64 on a message/global part (RFC 6532 3.5) before reading it",
+    "Content-Type: message/global\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+    Buffer.from("Subject: Grüße\r\n\r\nHallo Welt\r\n").toString("base64") + "\r\n",
+    "Hallo Welt",
+    true,
+  ],
 ];
 
 for (const [name, message, needle, expect] of BODY_CASES) {
   Deno.test(name, () => assert.equal(searchableBody(message).includes(needle), expect));
 }
+
+Deno.test("searchableBody() stops reading message/global parts nested deeper than eight", () => {
+  const nested = (depth: number) =>
+    "Content-Type: message/global\r\n\r\n".repeat(depth) + "Subject: x\r\n\r\ndeep text\r\n";
+  assert.equal(searchableBody(nested(8)).includes("deep text"), true);
+  assert.equal(searchableBody(nested(50_000)).includes("deep text"), false);
+});

@@ -1,7 +1,7 @@
 /** SEARCH and UID SEARCH: criteria are parsed once, files read only as far as the keys look. */
 import { MessageGoneError } from "../../mailbox/mod.ts";
 import { bytesToBinary, findBodyStart } from "../../mail/mod.ts";
-import { searchableBody } from "../../mail/body_text.ts";
+import { searchableText } from "../../mail/body_text.ts";
 import { messageFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import { matchesSearch, searchNeeds, type SearchSubject } from "../search_eval.ts";
@@ -9,6 +9,9 @@ import { parseSearch } from "../search_keys.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
 import type { Done, ImapCommand } from "./types.ts";
+
+/** What a header-only search reads first; a header this long or longer is read whole. */
+const HEADER_READ_BYTES = 256 * 1024;
 
 function searchWith(isUid: boolean) {
   return async (session: ImapSession, cursor: CommandCursor): Promise<Done> => {
@@ -32,13 +35,19 @@ function searchWith(isUid: boolean) {
         internalDateMs: info.internalDateMs,
       };
       try {
-        if (need === "header") {
-          subject.header = bytesToBinary(await selected.mailbox.readHeader(uid));
-        } else if (need === "full") {
+        const head = need === "header"
+          ? await selected.mailbox.readHeader(uid, HEADER_READ_BYTES)
+          : null;
+        if (head !== null && head.length < HEADER_READ_BYTES) {
+          subject.header = bytesToBinary(head);
+        } else if (need !== "meta") {
+          // A header as big as the read may go on past it: its fields are read in full.
           const text = bytesToBinary(await selected.mailbox.readMessage(uid));
           const bodyStart = findBodyStart(text, 0, text.length);
           subject.header = text.slice(0, bodyStart);
-          subject.body = searchableBody(text);
+          if (need === "full") {
+            ({ body: subject.body, partHeaders: subject.partHeaders } = searchableText(text));
+          }
         }
       } catch (error) {
         if (error instanceof MessageGoneError) continue;

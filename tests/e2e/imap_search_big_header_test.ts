@@ -1,0 +1,31 @@
+/** SEARCH on header fields of a message whose header is larger than one header read. */
+import assert from "node:assert/strict";
+import { command, mailboxWith } from "./imap_helpers.ts";
+
+/** 300 KB of fields before the Subject: more than the 256 KB a header read takes. */
+const BIG_HEADER = "From: alice@remote.test\r\n" +
+  Array.from({ length: 4000 }, (_, i) => `X-Pad-${i}: ${"p".repeat(60)}\r\n`).join("") +
+  "Subject: needle in the haystack\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nbody\r\n";
+const SMALL = "From: alice@remote.test\r\nSubject: hay\r\n\r\nbody\r\n";
+
+const CASES: [string, string, string][] = [
+  ["SUBJECT finds a field past the first 256 KB of the header", "SUBJECT needle", "1"],
+  ["HEADER with an empty value finds a late field", 'HEADER Subject ""', "1 2"],
+  ["SENTON reads a Date field past the first 256 KB", "SENTON 1-Jan-2024", "1"],
+  ["NOT SUBJECT agrees with SUBJECT", "NOT SUBJECT needle", "2"],
+  ["SUBJECT with a BODY key agrees with SUBJECT alone", 'SUBJECT needle BODY ""', "1"],
+];
+
+Deno.test("SEARCH on header fields reads past the first 256 KB of a big header", async () => {
+  const { server, client } = await mailboxWith([BIG_HEADER, SMALL]);
+  try {
+    for (const [name, criteria, expected] of CASES) {
+      const reply = await command(client, "t", `SEARCH ${criteria}`);
+      assert.equal(reply.at(-1), "t OK SEARCH completed", name);
+      assert.equal(reply[0], `* SEARCH ${expected}`.trimEnd(), name);
+    }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

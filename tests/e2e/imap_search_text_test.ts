@@ -1,0 +1,47 @@
+/** SEARCH TEXT over a multipart message: the MIME headers of its parts are header text too. */
+import assert from "node:assert/strict";
+import { command, mailboxWith } from "./imap_helpers.ts";
+
+const WITH_ATTACHMENT = [
+  "From: alice@remote.test",
+  "Subject: the figures",
+  "MIME-Version: 1.0",
+  'Content-Type: multipart/mixed; boundary="XX"',
+  "",
+  "--XX",
+  "Content-Type: text/plain; charset=us-ascii",
+  "",
+  "See the attached file.",
+  "--XX",
+  'Content-Type: application/pdf; name="q3-report.pdf"',
+  "Content-Disposition: attachment;",
+  ' filename="=?UTF-8?Q?Bericht_f=C3=BCr_Q3.pdf?="',
+  "Content-Transfer-Encoding: base64",
+  "",
+  "JVBERi0xLjQK",
+  "--XX--",
+  "",
+].join("\r\n");
+const PLAIN = "From: bob@remote.test\r\nSubject: lunch\r\n\r\nNo attachment here.\r\n";
+
+const CASES: [string, string, string][] = [
+  ["TEXT finds an attachment's name in its part's Content-Type", "TEXT q3-report.pdf", "1"],
+  ["TEXT finds a part's media type", "TEXT application/pdf", "1"],
+  ["TEXT finds an encoded filename decoded and across the fold", 'TEXT "filename=\\"Bericht"', "1"],
+  ["TEXT still finds the text part's words", 'TEXT "attached file"', "1"],
+  ["BODY keeps to the text the parts hold", "BODY q3-report.pdf", ""],
+];
+
+Deno.test("SEARCH TEXT reads the MIME headers of a message's parts (RFC 3501 6.4.4)", async () => {
+  const { server, client } = await mailboxWith([WITH_ATTACHMENT, PLAIN]);
+  try {
+    for (const [name, criteria, expected] of CASES) {
+      const reply = await command(client, "t", `SEARCH ${criteria}`);
+      assert.equal(reply.at(-1), "t OK SEARCH completed", name);
+      assert.equal(reply[0], `* SEARCH ${expected}`.trimEnd(), name);
+    }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
