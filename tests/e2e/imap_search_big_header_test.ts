@@ -1,4 +1,4 @@
-/** SEARCH on header fields of a message whose header is larger than one header read. */
+/** SEARCH and FETCH on header fields of a message whose header is larger than one header read. */
 import assert from "node:assert/strict";
 import { command, mailboxWith } from "./imap_helpers.ts";
 
@@ -24,6 +24,28 @@ Deno.test("SEARCH on header fields reads past the first 256 KB of a big header",
       assert.equal(reply.at(-1), "t OK SEARCH completed", name);
       assert.equal(reply[0], `* SEARCH ${expected}`.trimEnd(), name);
     }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("FETCH of header fields and ENVELOPE reads past the first 256 KB of a big header", async () => {
+  const { server, client } = await mailboxWith([BIG_HEADER, SMALL]);
+  try {
+    const fields = await command(client, "f", "FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    assert.equal(fields.at(-1), "f OK FETCH completed");
+    assert.ok(fields.includes("Subject: needle in the haystack"), fields.join("\n"));
+    const envelope = await command(client, "e", "FETCH 1 (ENVELOPE)");
+    assert.equal(envelope.at(-1), "e OK FETCH completed");
+    assert.match(
+      envelope[0]!,
+      /ENVELOPE \("Mon, 1 Jan 2024 10:00:00 \+0000" "needle in the haystack" /,
+    );
+    // The whole header, counted to the byte.
+    const header = await command(client, "h", "FETCH 1 (BODY.PEEK[HEADER])");
+    const size = BIG_HEADER.indexOf("\r\n\r\n") + 4;
+    assert.match(header[0]!, new RegExp(`BODY\\[HEADER\\] \\{${size}\\}$`));
   } finally {
     client.close();
     await server.stop();

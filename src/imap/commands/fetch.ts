@@ -4,7 +4,7 @@
  * for ENVELOPE and header sections, the whole file otherwise. A non-PEEK
  * body fetch sets \Seen (read-write sessions) and reports the new FLAGS.
  */
-import { MessageGoneError, type MessageInfo } from "../../mailbox/mod.ts";
+import { type Mailbox, MessageGoneError, type MessageInfo } from "../../mailbox/mod.ts";
 import { bytesToBinary, findBodyStart, parseMimeStructure } from "../../mail/mod.ts";
 import { formatBodyStructure } from "../body_structure.ts";
 import { formatEnvelope } from "../envelope.ts";
@@ -27,6 +27,16 @@ const READ_AHEAD_FILES = 16;
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /** What `readHeader` reads at most (its default). */
 const HEADER_READ_BYTES = 256 * 1024;
+
+/**
+ * A message's header section for header-only items: one capped read, and
+ * the whole message when the header fills it (its late fields, a Subject
+ * after 300 KB of others, must not go missing from ENVELOPE or HEADER.FIELDS).
+ */
+async function readWholeHeader(mailbox: Mailbox, uid: number): Promise<Uint8Array> {
+  const head = await mailbox.readHeader(uid, HEADER_READ_BYTES);
+  return head.length < HEADER_READ_BYTES ? head : await mailbox.readMessage(uid);
+}
 
 /** How much of a message the items need. */
 function readNeeded(items: readonly FetchItem[]): "none" | "header" | "full" {
@@ -99,7 +109,7 @@ function fetchWith(isUid: boolean) {
     }
     const reads = readAhead(targets, {
       read: (target) =>
-        need === "full" ? mailbox.readMessage(target.uid) : mailbox.readHeader(target.uid),
+        need === "full" ? mailbox.readMessage(target.uid) : readWholeHeader(mailbox, target.uid),
       sizeOf: (target) => {
         const size = mailbox.get(target.uid)?.sizeBytes ?? 0;
         return need === "header" ? Math.min(size, HEADER_READ_BYTES) : size;
