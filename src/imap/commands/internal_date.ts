@@ -34,6 +34,8 @@ export function parseInternalDate(text: string): number | null {
   // Added to the day's midnight, so a leap second (23:59:60) is the next day's first
   // moment, not a carry lost when the date was set after the time.
   const utc = midnight + ((hour! * 60 + minute!) * 60 + second!) * 1000;
+  // The zone is hhmm (RFC 3501 9 zone; RFC 5322 3.3: its minutes are 00-59).
+  if (Number(match[9]) > 59) return null;
   const offsetMinutes = (Number(match[8]) * 60 + Number(match[9])) * (match[7] === "-" ? -1 : 1);
   return utc - offsetMinutes * 60_000;
 }
