@@ -19,7 +19,11 @@ import { bad, ImapError, no } from "./errors.ts";
 import { findLiteralMarker } from "./literal.ts";
 import { CommandCursor, parseCommandStart, type RawCommand } from "./parser.ts";
 
-/** A command line (without literals) may be this long. */
+/**
+ * A command line (without literals) may be this long; so may all the lines
+ * of one command together (between its literals): 64 lines of 256 KiB each
+ * held 16 MB per connection, before login too.
+ */
 export const MAX_LINE_BYTES = 256 * 1024;
 /** Literals of commands other than APPEND (LOGIN passwords, SEARCH strings). */
 export const MAX_LITERAL_BYTES = 64 * 1024;
@@ -44,6 +48,7 @@ export async function readCommand(
   let tag = "*";
   let limit = MAX_LITERAL_BYTES;
   let totalBytes = 0;
+  let textBytes = 0;
   while (true) {
     const read = await connection.readLine(MAX_LINE_BYTES);
     if (read.kind === "eof" || read.kind === "timeout") return read;
@@ -64,6 +69,12 @@ export async function readCommand(
     if (raw.texts.length === 0) {
       const appendLimitBytes = options.isAuthenticated ? options.maxAppendBytes : MAX_LITERAL_BYTES;
       ({ tag, limit } = commandLimits(marker?.before ?? read.text, appendLimitBytes));
+    }
+    textBytes += read.octets;
+    if (textBytes > MAX_LINE_BYTES) {
+      // As for one overlong line: a LITERAL+ marker's bytes are on their way; close.
+      const mustClose = marker !== null && !marker.isSynchronising;
+      return { kind: "refused", tag, error: bad("Command line too long"), mustClose };
     }
     if (marker === null) {
       raw.texts.push(read.text);

@@ -24,6 +24,7 @@ import { scanSettled } from "./scan_settle.ts";
 import { takeListing } from "./scan_apply.ts";
 import {
   type FlagChange,
+  FolderError,
   type MailboxChange,
   MessageGoneError,
   type MessageInfo,
@@ -190,7 +191,10 @@ export class Mailbox {
    * renamed into `cur/` with `flags` (system flags and keywords); it gets its UID at once.
    */
   append(chunks: readonly Uint8Array[], options: AppendOptions = {}): Promise<MessageInfo> {
-    return this.#lock.run(() => appendMessage(this.#parts(), chunks, options));
+    return this.#lock.run(() => {
+      this.#assertNotGone();
+      return appendMessage(this.#parts(), chunks, options);
+    });
   }
 
   /**
@@ -209,10 +213,26 @@ export class Mailbox {
     }
     const [first, second] = this.dir < destination.dir ? [this, destination] : [destination, this];
     return first.#lock.run(() =>
-      second.#lock.run(() =>
-        moveMessages(this.#parts(), destination.#parts(), { uids, origin: options.origin ?? null })
-      )
+      second.#lock.run(() => {
+        destination.#assertNotGone();
+        return moveMessages(this.#parts(), destination.#parts(), {
+          uids,
+          origin: options.origin ?? null,
+        });
+      })
     );
+  }
+
+  /**
+   * Refuses to add messages through an instance whose folder was deleted or
+   * renamed (checked with the lock held, which DELETE and RENAME take): an
+   * APPEND, COPY or MOVE that opened the folder just before would write into
+   * a directory that is gone, or one of the same name made since, numbered
+   * by this dead instance's UID list (a wrong APPENDUID). `FolderError`
+   * "missing", as if the folder had been gone when it was opened.
+   */
+  #assertNotGone(): void {
+    if (this.#isGone) throw new FolderError(`Folder "${this.folder}" does not exist`);
   }
 
   /** @internal Runs `task` holding this mailbox's lock (the registry's DELETE and RENAME). */

@@ -53,3 +53,21 @@ export class CrossDeviceError extends Error {
     this.name = "CrossDeviceError";
   }
 }
+
+/**
+ * Why a folder operation was refused: the folder does not exist (and
+ * `create` was not asked for), the target name is taken, or the operation
+ * or name is not allowed.
+ */
+export type FolderProblem = "missing" | "exists" | "refused";
+
+/** A folder operation refused; `problem` says why (IMAP's NONEXISTENT, ALREADYEXISTS, CANNOT). */
+export class FolderError extends Error {
+  readonly problem: FolderProblem;
+
+  constructor(message: string, problem: FolderProblem = "missing") {
+    super(message);
+    this.name = "FolderError";
+    this.problem = problem;
+  }
+}

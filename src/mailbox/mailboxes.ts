@@ -9,6 +9,9 @@ import type { SpareFiles } from "../spool/mod.ts";
 import { Mailbox } from "./mailbox.ts";
 import { deleteFolder, renameFolder } from "./folders.ts";
 import { mailboxDir, type MaildirStore } from "./maildir.ts";
+import { FolderError } from "./mailbox_types.ts";
+
+export { FolderError, type FolderProblem } from "./mailbox_types.ts";
 
 /** How many idle mailboxes stay loaded (memory: roughly 300 bytes per message). */
 const MAX_IDLE_MAILBOXES = 32;
@@ -17,24 +20,6 @@ const MAX_IDLE_MESSAGES = 400_000;
 
 /** The folder name meaning the account's root Maildir. */
 export const INBOX = "INBOX";
-
-/**
- * Why a folder operation was refused: the folder does not exist (and
- * `create` was not asked for), the target name is taken, or the operation
- * or name is not allowed.
- */
-export type FolderProblem = "missing" | "exists" | "refused";
-
-/** A folder operation refused; `problem` says why (IMAP's NONEXISTENT, ALREADYEXISTS, CANNOT). */
-export class FolderError extends Error {
-  readonly problem: FolderProblem;
-
-  constructor(message: string, problem: FolderProblem = "missing") {
-    super(message);
-    this.name = "FolderError";
-    this.problem = problem;
-  }
-}
 
 /**
  * The directory of `folder` under an account's Maildir: INBOX is the root,

@@ -53,6 +53,36 @@ Deno.test("an overlong command line gets a BAD with its tag; ending in {n+}, the
   await assertNoInjectedFolderThenStop(server);
 });
 
+Deno.test("the lines of one command between its literals may hold 256 KiB together, not 256 KiB each", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await client.line())!, /^\* OK /);
+    // Before login: 64 such lines held 16 MB per connection until the command ended.
+    const part = "x".repeat(60 * 1024);
+    await client.send(`a LOGIN ${part} {0}\r\n`);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(await client.line(), "+ Ready for literal data");
+      await client.send(`${part} {0}\r\n`);
+    }
+    assert.equal(await client.line(), "+ Ready for literal data", "240 KiB so far");
+    await client.send(`${part} {0}\r\n`);
+    assert.equal(await client.line(), "a BAD Command line too long", "no + past 256 KiB");
+    // No literal was asked for: the session goes on in step.
+    assert.deepEqual(await command(client, "b", "NOOP"), ["b OK NOOP completed"]);
+    // A LITERAL+ marker's bytes are on their way: they must not run as commands.
+    const injected = "x1 CREATE Injected\r\n";
+    const lines = Array.from({ length: 5 }, () => `${part} {0+}\r\n`).join("");
+    await client.send(`c LOGIN ${lines}${part} {${injected.length}+}\r\n${injected}\r\n`);
+    assert.equal(await client.line(), "c BAD Command line too long");
+    assert.match((await client.line())!, /^\* BYE /);
+    assert.ok(await client.isClosed(), "nothing after the BYE");
+  } finally {
+    client.close();
+  }
+  await assertNoInjectedFolderThenStop(server);
+});
+
 Deno.test("a refused literal's BAD never echoes a tag that is not one (RFC 3501 9: a tag holds no CTL)", async () => {
   const server = await startServer({ users: USERS, flags: FLAGS });
   const client = await loginAsBob(server.ports.imap!);

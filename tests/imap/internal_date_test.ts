@@ -23,6 +23,26 @@ const CASES: { name: string; text: string; expect: number | null }[] = [
     expect: null,
   },
   { name: "an hour past 23 is refused", text: "01-Jan-2020 24:00:00 +0000", expect: null },
+  {
+    name: "a zone whose minutes pass 59 is refused (hhmm)",
+    text: "01-Jan-2020 10:00:00 +0099",
+    expect: null,
+  },
+  {
+    name: "the zones at the ends of the world are read",
+    text: "01-Jan-2020 10:00:00 +1400",
+    expect: Date.UTC(2019, 11, 31, 20),
+  },
+  {
+    name: "a leap second at the end of a day is the next day's first moment, not that day's",
+    text: "31-Dec-2016 23:59:60 +0000",
+    expect: Date.UTC(2017, 0, 1, 0, 0, 0),
+  },
+  {
+    name: "a leap second within its zone keeps the day",
+    text: "01-Jan-2017 00:59:60 +0100",
+    expect: Date.UTC(2017, 0, 1, 0, 0, 0),
+  },
 ];
 
 for (const { name, text, expect } of CASES) {

@@ -3,7 +3,7 @@ import { bad, no } from "../errors.ts";
 import { toStoredFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
-import { openDestination } from "./copy_move.ts";
+import { missingAsTryCreate, openDestination } from "./copy_move.ts";
 import { parseInternalDate } from "./internal_date.ts";
 import { mailboxArg } from "./mailboxes.ts";
 import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
@@ -37,6 +37,8 @@ async function append(session: ImapSession, cursor: CommandCursor): Promise<Done
     });
     session.log.info("imap.append", { folder, bytes: message.length, uid: added.uid });
     return { code: `APPENDUID ${destination.uidValidity} ${added.uid}` };
+  } catch (error) {
+    throw missingAsTryCreate(error);
   } finally {
     destination.release();
   }

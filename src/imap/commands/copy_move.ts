@@ -28,9 +28,16 @@ export async function openDestination(session: ImapSession, folder: string): Pro
   try {
     return await session.options.mailboxes.openMailbox(session.user as string, folder);
   } catch (error) {
-    if (error instanceof FolderError) throw no("No such mailbox", "TRYCREATE");
-    throw error;
+    throw missingAsTryCreate(error);
   }
+}
+
+/**
+ * A destination that does not exist, also one deleted or renamed after it
+ * was opened (the mailbox refuses to add to it), as NO [TRYCREATE]; other errors as they are.
+ */
+export function missingAsTryCreate(error: unknown): unknown {
+  return error instanceof FolderError ? no("No such mailbox", "TRYCREATE") : error;
 }
 
 function copyWith(options: { isUid: boolean; isMove: boolean }) {
@@ -51,6 +58,8 @@ function copyWith(options: { isUid: boolean; isMove: boolean }) {
         moved = await moveOrNull(session, { destination, uids });
       }
       done = moved ?? await copyMessages(session, { destination, uids });
+    } catch (error) {
+      throw missingAsTryCreate(error);
     } finally {
       destination.release();
     }

@@ -27,12 +27,15 @@ export function parseInternalDate(text: string): number | null {
   if (month < 0) return null;
   const [day, year, hour, minute, second] = [1, 3, 4, 5, 6].map((i) => Number(match[i]?.trim()));
   // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear takes the year as written.
-  const utc = new Date(Date.UTC(2000, 0, 1, hour!, minute!, second!)).setUTCFullYear(
-    year!,
-    month,
-    day!,
-  );
-  if (new Date(utc).getUTCDate() !== day || hour! > 23 || minute! > 59 || second! > 60) return null;
+  const midnight = new Date(0).setUTCFullYear(year!, month, day!);
+  if (new Date(midnight).getUTCDate() !== day || hour! > 23 || minute! > 59 || second! > 60) {
+    return null;
+  }
+  // Added to the day's midnight, so a leap second (23:59:60) is the next day's first
+  // moment, not a carry lost when the date was set after the time.
+  const utc = midnight + ((hour! * 60 + minute!) * 60 + second!) * 1000;
+  // The zone is hhmm (RFC 3501 9 zone; RFC 5322 3.3: its minutes are 00-59).
+  if (Number(match[9]) > 59) return null;
   const offsetMinutes = (Number(match[8]) * 60 + Number(match[9])) * (match[7] === "-" ? -1 : 1);
   return utc - offsetMinutes * 60_000;
 }
