@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
 import { BIG_FILE_BYTES, readWholeFile } from "../spool/mod.ts";
 import { MailboxLock } from "./mailbox_lock.ts";
+import { MailboxHolders } from "./mailbox_holders.ts";
 import { ChangeEvents } from "./change_events.ts";
 import { ReadsInProgress } from "./reads_in_progress.ts";
 import { Keywords } from "./keywords.ts";
@@ -64,8 +65,10 @@ export class Mailbox {
   /** The table holds a listing: a file it lacks is new, even if the index knew its name. */
   #isListed = false;
   readonly #events = new ChangeEvents((error) => this.#logError("mailbox.listener_failed", error));
-  #refs = 0;
-  #isLeased = false;
+  readonly #holders = new MailboxHolders({
+    listenerCount: () => this.#events.size,
+    onIdle: () => this.#options.onRelease(this),
+  });
   #isKeywordsLoaded = false;
   #isGone = false;
   readonly #reads = new ReadsInProgress();
@@ -224,12 +227,10 @@ export class Mailbox {
   }
 
   /**
-   * Refuses to add messages through an instance whose folder was deleted or
-   * renamed (checked with the lock held, which DELETE and RENAME take): an
-   * APPEND, COPY or MOVE that opened the folder just before would write into
-   * a directory that is gone, or one of the same name made since, numbered
-   * by this dead instance's UID list (a wrong APPENDUID). `FolderError`
-   * "missing", as if the folder had been gone when it was opened.
+   * With the lock held (DELETE and RENAME take it): an APPEND, COPY or MOVE
+   * through an instance whose folder went meanwhile would write into a gone
+   * directory, or a new one numbered by this dead UID list (a wrong
+   * APPENDUID). `FolderError` "missing", as if gone when it was opened.
    */
   #assertNotGone(): void {
     if (this.#isGone) throw new FolderError(`Folder "${this.folder}" does not exist`);
@@ -245,32 +246,23 @@ export class Mailbox {
     const remove = this.#events.add(listener);
     return () => {
       remove();
-      this.#maybeIdle();
+      this.#holders.maybeIdle();
     };
   }
 
   /** Takes the mailbox's exclusive lease (one POP3 session at a time); null if taken. */
   tryLease(): (() => void) | null {
-    if (this.#isLeased) return null;
-    this.#isLeased = true;
-    let isReleased = false;
-    return () => {
-      if (isReleased) return;
-      isReleased = true;
-      this.#isLeased = false;
-      this.#maybeIdle();
-    };
+    return this.#holders.tryLease();
   }
 
   /** Says the caller is done with this instance (pairs with `openMailbox`). */
   release(): void {
-    this.#refs = Math.max(0, this.#refs - 1);
-    this.#maybeIdle();
+    this.#holders.release();
   }
 
   /** @internal Counts an `openMailbox` caller. */
   retain(): void {
-    this.#refs++;
+    this.#holders.retain();
   }
 
   /** @internal Loads the index (once). */
@@ -304,11 +296,7 @@ export class Mailbox {
 
   /** @internal Nobody uses it: the registry may drop it. */
   get isIdle(): boolean {
-    return this.#refs === 0 && this.#events.size === 0 && !this.#isLeased;
-  }
-
-  #maybeIdle(): void {
-    if (this.isIdle) this.#options.onRelease(this);
+    return this.#holders.isIdle;
   }
 
   /**
