@@ -17,7 +17,14 @@ import { type QueueState, QueueStateStore } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { headerSection } from "../mail/mod.ts";
 import { openSpoolDir, requireSpoolDir } from "./spool_dir.ts";
-import { decodeQueueFile, type Envelope, requestWake, Spool, WAKE_ALL } from "../spool/mod.ts";
+import {
+  decodeQueueFile,
+  type Envelope,
+  ownerToGive,
+  requestWake,
+  Spool,
+  WAKE_ALL,
+} from "../spool/mod.ts";
 
 /** Output and input for the command. */
 export interface QueueCommandOptions {
@@ -66,11 +73,14 @@ export async function runQueueCommand(
 ): Promise<number> {
   const [name = "", ...args] = words;
   await requireSpoolDir(options.config.spoolDir);
-  const spool = await openSpoolDir(options.config.spoolDir, () =>
-    Spool.open({
+  const spool = await openSpoolDir(options.config.spoolDir, async () =>
+    await Spool.open({
       spoolDir: options.config.spoolDir,
       log: new Logger({ level: "warn", format: options.config.logFormat }),
       isSweeping: false,
+      // Run as root on the service user's spool before its server's first start: the queue
+      // folders this makes are that user's, or that server could not start (README, Users).
+      owner: await ownerToGive(options.config.spoolDir),
     }));
   const states = new QueueStateStore({ spoolDir: options.config.spoolDir });
   const context: Context = { spool, states, options };
