@@ -7,7 +7,9 @@
  * within a second, a stopped one when it starts. It never writes the state
  * file, which belongs to the server: rewriting it while the server saves a
  * delivery could set a delivered recipient back to pending.
- * `delete` removes the message and its state without a bounce.
+ * `delete` removes the message and its state without a bounce; during a
+ * delivery attempt of it (the server holds its file locked) it says so, as
+ * that attempt may still reach recipients (see spool/attempt_lock.ts).
  * Exit status: 0 done, 1 no such message, 2 usage or a --spool-dir that does
  * not exist (it is never made here).
  */
@@ -19,6 +21,7 @@ import { headerSection } from "../mail/mod.ts";
 import { openSpoolDir, requireSpoolDir } from "./spool_dir.ts";
 import {
   decodeQueueFile,
+  deleteQueueFile,
   type Envelope,
   ownerToGive,
   requestWake,
@@ -323,13 +326,17 @@ async function retry(context: Context, target: string): Promise<number> {
 
 async function remove(context: Context, qid: string): Promise<number> {
   checkQid(qid);
-  try {
-    await Deno.remove(join(context.spool.msgDir, qid));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new QueueCommandError(`No message ${qid}`);
-    throw error;
-  }
+  const deletion = deleteQueueFile(join(context.spool.msgDir, qid));
+  if (deletion === "missing") throw new QueueCommandError(`No message ${qid}`);
   await context.states.remove(qid);
+  if (deletion === "deleted-in-flight") {
+    // Too late to stop that attempt: a remote server may have the message already.
+    context.options.out(
+      `${qid} deleted, during a delivery attempt: recipients that attempt reaches keep their ` +
+        "copy; no notice goes to the sender",
+    );
+    return 0;
+  }
   context.options.out(`${qid} deleted`);
   return 0;
 }

@@ -5,6 +5,7 @@
  * for their destination (local Maildir or remote SMTP).
  */
 import {
+  holdForAttempt,
   moveToFailed,
   type QueuedMessage,
   QueueFileError,
@@ -293,10 +294,15 @@ export class DeliveryRunner {
     options: { sizeBytes: number; isRetryNow: boolean },
   ): Promise<void> {
     const { isRetryNow } = options;
+    // Locked for the whole attempt: `queue delete` can tell it is in flight (attempt_lock.ts).
+    let hold: Deno.FsFile | null = null;
     let message: QueuedMessage;
     try {
+      hold = await holdForAttempt(`${this.#options.spool.msgDir}/${qid}`);
+      if (hold === null) return this.#states.forget(qid); // deleted meanwhile
       message = await this.#options.spool.read(qid, { sizeBytes: options.sizeBytes });
     } catch (error) {
+      hold?.close();
       if (error instanceof Deno.errors.NotFound) return this.#states.forget(qid); // deleted meanwhile
       if (error instanceof QueueFileError) return await this.#setAsideDamaged(qid, error);
       if (error instanceof Deno.errors.PermissionDenied) {
@@ -307,6 +313,19 @@ export class DeliveryRunner {
       }
       throw error;
     }
+    try {
+      await this.#attemptHeld(qid, { message, isRetryNow });
+    } finally {
+      hold.close();
+    }
+  }
+
+  /** The attempt once its message is read and held (see `#attemptRead`). */
+  async #attemptHeld(
+    qid: string,
+    options: { message: QueuedMessage; isRetryNow: boolean },
+  ): Promise<void> {
+    const { message, isRetryNow } = options;
     const state = this.#states.load(qid, message.envelope.rcpts);
     const pending = message.envelope.rcpts.filter((rcpt) =>
       state.rcpts[rcpt]?.status === "pending"
