@@ -39,6 +39,8 @@ export class DeliveryRunner {
   readonly #busy = new Set<string>();
   /** Asked for by `queue retry` (a wake request): attempted now, whatever their next attempt says. */
   readonly #retryNow = new Set<string>();
+  /** Asked for by a wake request during an attempt of them: attempted again once it ends. */
+  readonly #retryAfterAttempt = new Set<string>();
   readonly #bouncer: Bouncer;
   /** What finishing an attempt works with: built once, not per message. */
   readonly #finishContext: FinishContext;
@@ -136,9 +138,9 @@ export class DeliveryRunner {
     if (isAll) this.#options.remote.wake?.();
     const qids = isAll ? await this.#options.spool.list() : requested;
     for (const qid of qids) {
-      if (this.#busy.has(qid)) continue; // being attempted right now
-      this.#retryNow.add(qid);
-      this.enqueue(qid);
+      // Being attempted: that attempt began before the request, so another follows it at once.
+      if (this.#busy.has(qid)) this.#retryAfterAttempt.add(qid);
+      else this.#wakeNow(qid);
     }
   }
 
@@ -168,6 +170,12 @@ export class DeliveryRunner {
       if (await this.#options.spool.exists(qid)) continue;
       await this.#states.remove(qid);
     }
+  }
+
+  /** Marks `qid` due now, whatever its next attempt says (a wake request). */
+  #wakeNow(qid: string): void {
+    this.#retryNow.add(qid);
+    this.enqueue(qid);
   }
 
   /** Marks `qid` due now. */
@@ -221,6 +229,7 @@ export class DeliveryRunner {
           this.#busy.delete(qid);
           this.#active--;
           if (this.#active === 0) { for (const wake of this.#idleWaiters.splice(0)) wake(); }
+          if (this.#retryAfterAttempt.delete(qid)) this.#wakeNow(qid); // (finished: found gone)
           this.#pump();
         });
     }
