@@ -326,7 +326,7 @@ async function retry(context: Context, target: string): Promise<number> {
 
 async function remove(context: Context, qid: string): Promise<number> {
   checkQid(qid);
-  const deletion = deleteQueueFile(join(context.spool.msgDir, qid));
+  const deletion = await deleteQueueFile(join(context.spool.msgDir, qid));
   if (deletion === "missing") throw new QueueCommandError(`No message ${qid}`);
   await context.states.remove(qid);
   if (deletion === "deleted-in-flight") {

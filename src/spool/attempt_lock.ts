@@ -47,9 +47,10 @@ export async function holdForAttempt(path: string): Promise<Deno.FsFile | null> 
 /**
  * Deletes the queue file at `path` (for `queue delete`), saying whether a
  * delivery attempt held it at that moment. An attempt about to start waits
- * until the file is gone, and then does not deliver it.
+ * until the file is gone, and then does not deliver it. A second `queue
+ * delete` of it at the same time waits for the first, and finds it missing.
  */
-export function deleteQueueFile(path: string): QueueFileDeletion {
+export async function deleteQueueFile(path: string): Promise<QueueFileDeletion> {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
@@ -58,7 +59,12 @@ export function deleteQueueFile(path: string): QueueFileDeletion {
     throw error;
   }
   try {
-    const isIdle = file.tryLockSync(true);
+    let isIdle = file.tryLockSync(true);
+    // Not even a shared lock: another command holds it exclusively, deleting it right now.
+    if (!isIdle && !file.tryLockSync(false)) {
+      await file.lock(true);
+      isIdle = true;
+    }
     try {
       Deno.removeSync(path);
     } catch (error) {

@@ -27,7 +27,7 @@ Deno.test(
     const hold = await holdForAttempt(path);
     assert.ok(hold !== null);
     try {
-      assert.equal(deleteQueueFile(path), "deleted-in-flight");
+      assert.equal(await deleteQueueFile(path), "deleted-in-flight");
     } finally {
       hold.close();
     }
@@ -40,12 +40,12 @@ Deno.test(
   withDir(async (dir) => {
     const path = join(dir, "q2");
     Deno.writeTextFileSync(path, "message");
-    assert.equal(deleteQueueFile(path), "deleted");
-    assert.equal(deleteQueueFile(path), "missing");
+    assert.equal(await deleteQueueFile(path), "deleted");
+    assert.equal(await deleteQueueFile(path), "missing");
     // A finished attempt leaves no lock behind.
     Deno.writeTextFileSync(path, "message");
     (await holdForAttempt(path))?.close();
-    assert.equal(deleteQueueFile(path), "deleted");
+    assert.equal(await deleteQueueFile(path), "deleted");
   }),
 );
 
@@ -61,5 +61,19 @@ Deno.test(
     command.close();
     assert.equal(await held, null);
     assert.equal(await holdForAttempt(path), null, "a message already gone");
+  }),
+);
+
+Deno.test(
+  "deleteQueueFile() run while another deletes the file waits for it and says missing",
+  withDir(async (dir) => {
+    const path = join(dir, "q4");
+    Deno.writeTextFileSync(path, "message");
+    const first = Deno.openSync(path, { read: true }); // the first `queue delete`, mid-way
+    assert.ok(first.tryLockSync(true));
+    const second = deleteQueueFile(path);
+    Deno.removeSync(path);
+    first.close();
+    assert.equal(await second, "missing", "one deletion, and no attempt was in flight");
   }),
 );
