@@ -56,7 +56,10 @@ export async function deleteQueueFile(path: string): Promise<QueueFileDeletion> 
     file = Deno.openSync(path, { read: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return "missing";
-    throw error;
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    // Another user's file (README, Users and permissions): no attempt can hold what this
+    // user, the server's, may not open, and removing it needs only the folder.
+    return unlinkQueueFile(path);
   }
   try {
     let isIdle = file.tryLockSync(true);
@@ -65,15 +68,20 @@ export async function deleteQueueFile(path: string): Promise<QueueFileDeletion> 
       await file.lock(true);
       isIdle = true;
     }
-    try {
-      Deno.removeSync(path);
-    } catch (error) {
-      // Finished (and removed, or parked as a spare) by the server since the open.
-      if (error instanceof Deno.errors.NotFound) return "missing";
-      throw error;
-    }
-    return isIdle ? "deleted" : "deleted-in-flight";
+    const deletion = unlinkQueueFile(path);
+    return deletion === "deleted" && !isIdle ? "deleted-in-flight" : deletion;
   } finally {
     file.close();
+  }
+}
+
+function unlinkQueueFile(path: string): "deleted" | "missing" {
+  try {
+    Deno.removeSync(path);
+    return "deleted";
+  } catch (error) {
+    // Finished (and removed, or parked as a spare) by the server since the open.
+    if (error instanceof Deno.errors.NotFound) return "missing";
+    throw error;
   }
 }
