@@ -7,7 +7,9 @@
  * within a second, a stopped one when it starts. It never writes the state
  * file, which belongs to the server: rewriting it while the server saves a
  * delivery could set a delivered recipient back to pending.
- * `delete` removes the message and its state without a bounce.
+ * `delete` removes the message and its state without a bounce; during a
+ * delivery attempt of it (the server holds its file locked) it says so, as
+ * that attempt may still reach recipients (see spool/attempt_lock.ts).
  * Exit status: 0 done, 1 no such message, 2 usage or a --spool-dir that does
  * not exist (it is never made here).
  */
@@ -17,7 +19,15 @@ import { type QueueState, QueueStateStore } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { headerSection } from "../mail/mod.ts";
 import { openSpoolDir, requireSpoolDir } from "./spool_dir.ts";
-import { decodeQueueFile, type Envelope, requestWake, Spool, WAKE_ALL } from "../spool/mod.ts";
+import {
+  decodeQueueFile,
+  deleteQueueFile,
+  type Envelope,
+  ownerToGive,
+  requestWake,
+  Spool,
+  WAKE_ALL,
+} from "../spool/mod.ts";
 
 /** Output and input for the command. */
 export interface QueueCommandOptions {
@@ -66,11 +76,14 @@ export async function runQueueCommand(
 ): Promise<number> {
   const [name = "", ...args] = words;
   await requireSpoolDir(options.config.spoolDir);
-  const spool = await openSpoolDir(options.config.spoolDir, () =>
-    Spool.open({
+  const spool = await openSpoolDir(options.config.spoolDir, async () =>
+    await Spool.open({
       spoolDir: options.config.spoolDir,
       log: new Logger({ level: "warn", format: options.config.logFormat }),
       isSweeping: false,
+      // Run as root on the service user's spool before its server's first start: the queue
+      // folders this makes are that user's, or that server could not start (README, Users).
+      owner: await ownerToGive(options.config.spoolDir),
     }));
   const states = new QueueStateStore({ spoolDir: options.config.spoolDir });
   const context: Context = { spool, states, options };
@@ -313,13 +326,17 @@ async function retry(context: Context, target: string): Promise<number> {
 
 async function remove(context: Context, qid: string): Promise<number> {
   checkQid(qid);
-  try {
-    await Deno.remove(join(context.spool.msgDir, qid));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new QueueCommandError(`No message ${qid}`);
-    throw error;
-  }
+  const deletion = await deleteQueueFile(join(context.spool.msgDir, qid));
+  if (deletion === "missing") throw new QueueCommandError(`No message ${qid}`);
   await context.states.remove(qid);
+  if (deletion === "deleted-in-flight") {
+    // Too late to stop that attempt: a remote server may have the message already.
+    context.options.out(
+      `${qid} deleted, during a delivery attempt: recipients that attempt reaches keep their ` +
+        "copy; no notice goes to the sender",
+    );
+    return 0;
+  }
   context.options.out(`${qid} deleted`);
   return 0;
 }

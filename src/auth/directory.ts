@@ -120,6 +120,27 @@ export class Directory {
     if (parts === null || parts.local === "") return { kind: "unknown" };
     if (!this.isLocalDomain(parts.domain)) return { kind: "remote" };
     const [users, aliases] = await Promise.all([this.#users.get(), this.#aliases.get()]);
+    const verdict = this.#resolveIn(normalized, { users, aliases });
+    if (verdict.kind === "local" && verdict.unknownTargets === undefined) return verdict;
+    // "No such address" is final for the sender (550 at RCPT, a 5.1.1 bounce at delivery): given
+    // only after a look at the files now, not as they were up to a second ago (an account that
+    // `pillarbox user add` made just before a message for it came, or was queued by sendmail).
+    const [nowUsers, nowAliases] = await Promise.all([
+      this.#users.get({ isFresh: true }),
+      this.#aliases.get({ isFresh: true }),
+    ]);
+    if (nowUsers === users && nowAliases === aliases) return verdict;
+    return this.#resolveIn(normalized, { users: nowUsers, aliases: nowAliases });
+  }
+
+  /** `resolveRecipient` of a normalized address on a local domain, by these files' contents. */
+  #resolveIn(
+    normalized: string,
+    files: { users: Map<string, string>; aliases: AliasTable },
+  ): RecipientVerdict & { forwards?: string[]; unknownTargets?: string[] } {
+    const { users, aliases } = files;
+    const parts = splitAddress(normalized);
+    if (parts === null) return { kind: "unknown" };
     // The common case, an account: what the expansion below gives for it, without its sets.
     if (users.has(normalized)) return { kind: "local", mailboxes: [normalized] };
     const mailboxes = new Set<string>();

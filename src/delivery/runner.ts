@@ -6,6 +6,7 @@
  */
 import { errorText } from "../log/mod.ts";
 import {
+  holdForAttempt,
   moveToFailed,
   type QueuedMessage,
   QueueFileError,
@@ -39,6 +40,8 @@ export class DeliveryRunner {
   readonly #busy = new Set<string>();
   /** Asked for by `queue retry` (a wake request): attempted now, whatever their next attempt says. */
   readonly #retryNow = new Set<string>();
+  /** Asked for by a wake request during an attempt of them: attempted again once it ends. */
+  readonly #retryAfterAttempt = new Set<string>();
   readonly #bouncer: Bouncer;
   /** What finishing an attempt works with: built once, not per message. */
   readonly #finishContext: FinishContext;
@@ -136,9 +139,9 @@ export class DeliveryRunner {
     if (isAll) this.#options.remote.wake?.();
     const qids = isAll ? await this.#options.spool.list() : requested;
     for (const qid of qids) {
-      if (this.#busy.has(qid)) continue; // being attempted right now
-      this.#retryNow.add(qid);
-      this.enqueue(qid);
+      // Being attempted: that attempt began before the request, so another follows it at once.
+      if (this.#busy.has(qid)) this.#retryAfterAttempt.add(qid);
+      else this.#wakeNow(qid);
     }
   }
 
@@ -168,6 +171,12 @@ export class DeliveryRunner {
       if (await this.#options.spool.exists(qid)) continue;
       await this.#states.remove(qid);
     }
+  }
+
+  /** Marks `qid` due now, whatever its next attempt says (a wake request). */
+  #wakeNow(qid: string): void {
+    this.#retryNow.add(qid);
+    this.enqueue(qid);
   }
 
   /** Marks `qid` due now. */
@@ -221,6 +230,7 @@ export class DeliveryRunner {
           this.#busy.delete(qid);
           this.#active--;
           if (this.#active === 0) { for (const wake of this.#idleWaiters.splice(0)) wake(); }
+          if (this.#retryAfterAttempt.delete(qid)) this.#wakeNow(qid); // (finished: found gone)
           this.#pump();
         });
     }
@@ -294,10 +304,15 @@ export class DeliveryRunner {
     options: { sizeBytes: number; isRetryNow: boolean },
   ): Promise<void> {
     const { isRetryNow } = options;
+    // Locked for the whole attempt: `queue delete` can tell it is in flight (attempt_lock.ts).
+    let hold: Deno.FsFile | null = null;
     let message: QueuedMessage;
     try {
+      hold = await holdForAttempt(`${this.#options.spool.msgDir}/${qid}`);
+      if (hold === null) return this.#states.forget(qid); // deleted meanwhile
       message = await this.#options.spool.read(qid, { sizeBytes: options.sizeBytes });
     } catch (error) {
+      hold?.close();
       if (error instanceof Deno.errors.NotFound) return this.#states.forget(qid); // deleted meanwhile
       if (error instanceof QueueFileError) return await this.#setAsideDamaged(qid, error);
       if (error instanceof Deno.errors.PermissionDenied) {
@@ -308,6 +323,19 @@ export class DeliveryRunner {
       }
       throw error;
     }
+    try {
+      await this.#attemptHeld(qid, { message, isRetryNow });
+    } finally {
+      hold.close();
+    }
+  }
+
+  /** The attempt once its message is read and held (see `#attemptRead`). */
+  async #attemptHeld(
+    qid: string,
+    options: { message: QueuedMessage; isRetryNow: boolean },
+  ): Promise<void> {
+    const { message, isRetryNow } = options;
     const state = this.#states.load(qid, message.envelope.rcpts);
     const pending = message.envelope.rcpts.filter((rcpt) =>
       state.rcpts[rcpt]?.status === "pending"

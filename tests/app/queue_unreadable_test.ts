@@ -52,6 +52,12 @@ Deno.test({
         assert.match(refused.stderr, new RegExp(`^pillarbox queue: ${unreadable}: unreadable `));
         assert.doesNotMatch(refused.stderr, /Uncaught/);
       }
+
+      // Deleting it needs the folder, not the file: the administrator's way to be rid of it.
+      const deleted = await run(["queue", "delete", unreadable]);
+      assert.equal(deleted.code, 0, deleted.stderr);
+      assert.equal(deleted.stdout, `${unreadable} deleted\n`);
+      assert.deepEqual(await spool.list(), [readable]);
     } finally {
       await Deno.remove(spoolDir, { recursive: true });
     }

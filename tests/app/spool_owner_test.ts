@@ -96,3 +96,25 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "queue run as root before the server's first start makes the queue folders the spool owner's",
+  ignore: !isRoot,
+  fn: async () => {
+    // The administrator looks at the queue of a spool made for the service user, before `serve`
+    // ever ran there: root-owned queue folders (0700) would stop that server at its start.
+    const spoolDir = makeTestDir({ prefix: "pillarbox-owner-" });
+    try {
+      await Deno.chown(spoolDir, SERVICE.uid, SERVICE.gid);
+      const flags = [`--spool-dir=${spoolDir}`];
+      const listed = await run(["queue", "list", ...flags]);
+      assert.equal(listed.code, 0, listed.err.join("\n"));
+      for (const dir of ["queue", "queue/tmp", "queue/msg"]) {
+        assert.deepEqual(await ownerOf(join(spoolDir, dir)), SERVICE, dir);
+      }
+    } finally {
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  },
+});

@@ -4,19 +4,44 @@ import { join } from "node:path";
 import { Directory, hashPassword, writeUsersFile } from "../../src/auth/mod.ts";
 import { BASE_USERS, bobHash, withDirectory } from "./directory_fixture.ts";
 
-Deno.test("Directory notices a new user, but stats the file at most once per second", async () => {
+Deno.test("Directory notices a deleted user, but stats the file at most once per second", async () => {
   await withDirectory(async ({ dir, directory, clock }) => {
+    assert.equal((await directory.resolveRecipient("carol@example.com")).kind, "local");
+    const users = new Map(
+      BASE_USERS.filter((u) => u !== "carol@example.com").map((u) => [u, bobHash]),
+    );
+    await writeUsersFile(join(dir, "users"), users);
+    clock.ms += 500;
+    assert.equal((await directory.resolveRecipient("carol@example.com")).kind, "local");
+    clock.ms += 600;
+    assert.deepEqual(await directory.resolveRecipient("carol@example.com"), { kind: "unknown" });
+  });
+});
+
+Deno.test("Directory says a recipient is unknown only after looking at the files now: an account or alias added within the second gets its mail", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    // No time passes: `user add eve` returned, then a message for eve came (or sendmail queued
+    // one, which the server delivers within its wake poll). A 550 or a 5.1.1 bounce is final.
     assert.deepEqual(await directory.resolveRecipient("eve@example.com"), { kind: "unknown" });
     const users = new Map([...BASE_USERS, "eve@example.com"].map((u) => [u, bobHash]));
     await writeUsersFile(join(dir, "users"), users);
-    clock.ms += 500;
-    assert.deepEqual(await directory.resolveRecipient("eve@example.com"), { kind: "unknown" });
-    clock.ms += 600;
     assert.deepEqual(await directory.resolveRecipient("eve@example.com"), {
       kind: "local",
       mailboxes: ["eve@example.com"],
     });
     assert.equal(await directory.verifyLogin("eve@example.com", "bob-secret"), true);
+    // An alias whose target did not exist a moment ago, and a new alias.
+    assert.deepEqual((await directory.resolveRecipient("ghost@example.com")).kind, "unknown");
+    await Deno.writeTextFile(
+      join(dir, "aliases"),
+      "ghost@example.com: eve@example.com\nsales@example.com: eve@example.com\n",
+    );
+    for (const alias of ["ghost@example.com", "sales@example.com"]) {
+      assert.deepEqual(await directory.resolveRecipient(alias), {
+        kind: "local",
+        mailboxes: ["eve@example.com"],
+      });
+    }
   });
 });
 

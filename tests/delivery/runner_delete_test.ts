@@ -55,7 +55,14 @@ async function queueOld(spool: Spool, qid: string, from = "alice@example.test"):
   );
 }
 
-async function deleteCommand(spoolDir: string, qid: string): Promise<void> {
+/** What `queue delete` prints for a message an attempt holds: too late to stop its delivery. */
+function inFlightLine(qid: string): string {
+  return `${qid} deleted, during a delivery attempt: recipients that attempt reaches keep their ` +
+    "copy; no notice goes to the sender";
+}
+
+/** Runs `queue delete qid` and returns what it printed (it must succeed). */
+async function deleteCommand(spoolDir: string, qid: string): Promise<string[]> {
   const err: string[] = [];
   const out: string[] = [];
   const status = await runQueueCommand(["delete", qid], {
@@ -64,7 +71,7 @@ async function deleteCommand(spoolDir: string, qid: string): Promise<void> {
     err: (line) => err.push(line),
   });
   assert.equal(status, 0, err.join("\n"));
-  assert.deepEqual(out, [`${qid} deleted`]);
+  return out;
 }
 
 function assertNothingLeft(spoolDir: string): void {
@@ -95,11 +102,13 @@ for (const { name, outcome, delayWarningMs, from } of cases) {
     try {
       await runner.start();
       await courier.started;
-      await deleteCommand(spoolDir, qid);
+      // The remote may have the message by now: the administrator is told so.
+      assert.deepEqual(await deleteCommand(spoolDir, qid), [inFlightLine(qid)]);
       courier.finish();
       await runner.stop(); // waits for the attempt to end
       assertNothingLeft(spoolDir);
     } finally {
+      courier.finish(); // a failed assertion must not leave the attempt waiting for ever
       await runner.stop();
       await Deno.remove(spoolDir, { recursive: true });
     }
@@ -115,13 +124,13 @@ for (const { name, outcome, delayWarningMs, from } of cases) {
     const courier = new SlowCourier(outcome);
     courier.finish();
     const deleted = Promise.withResolvers<void>();
+    let printed: string[] = [];
     const runner = testRunner(spool, courier, {
       spoolDir,
       policy: { queueLifetimeMs: 5 * 24 * HOUR_MS, delayWarningMs },
       // Called while the notice is built, after the attempt checked that its message is there.
       resolveNoticeRecipients: async (address) => {
-        await deleteCommand(spoolDir, qid);
-        deleted.resolve();
+        printed = await deleteCommand(spoolDir, qid).finally(() => deleted.resolve());
         return [address];
       },
     });
@@ -129,6 +138,7 @@ for (const { name, outcome, delayWarningMs, from } of cases) {
       await runner.start();
       await deleted.promise;
       await runner.stop(); // waits for the attempt to end
+      assert.deepEqual(printed, [inFlightLine(qid)]);
       assertNothingLeft(spoolDir);
     } finally {
       await runner.stop();
@@ -136,3 +146,47 @@ for (const { name, outcome, delayWarningMs, from } of cases) {
     }
   });
 }
+
+Deno.test("queue delete of a message no attempt holds says only that it is deleted", async () => {
+  const spoolDir = makeTestDir({ prefix: "pb-delete-" });
+  try {
+    const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+    await queueOld(spool, "q2deleted");
+    Deno.mkdirSync(join(spoolDir, "queue", "state")); // as the server makes it
+    assert.deepEqual(await deleteCommand(spoolDir, "q2deleted"), ["q2deleted deleted"]);
+    assertNothingLeft(spoolDir);
+  } finally {
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("an attempt that starts while queue delete unlinks the message does not deliver it", async () => {
+  const spoolDir = makeTestDir({ prefix: "pb-delete-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const qid = "q3deleted";
+  await queueOld(spool, qid);
+  const delivered: string[] = [];
+  const runner = testRunner(spool, {
+    deliver: (_message, rcpts) => {
+      delivered.push(...rcpts);
+      return Promise.resolve(new Map(rcpts.map((rcpt) => [rcpt, { kind: "delivered" as const }])));
+    },
+  }, { spoolDir });
+  // The command's side of `queue delete`, caught between its lock and its unlink.
+  const path = join(spool.msgDir, qid);
+  let command: Deno.FsFile | null = Deno.openSync(path, { read: true });
+  try {
+    assert.ok(command.tryLockSync(true));
+    await runner.start(); // its attempt of the message starts now
+    Deno.removeSync(path);
+    command.close();
+    command = null;
+    await runner.stop(); // waits for the attempt to end
+    assert.deepEqual(delivered, [], "reported deleted, and then delivered");
+    assertNothingLeft(spoolDir);
+  } finally {
+    command?.close();
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});

@@ -74,3 +74,51 @@ for (const when of ["before the runner starts", "while the runner runs"] as cons
     }
   });
 }
+
+Deno.test("a wake request that comes during an attempt of the message is answered by another attempt when it ends", async () => {
+  // The administrator fixed the remote side and runs `queue retry QID` while an attempt that
+  // began before the fix is still waiting (a connect timeout): that attempt's deferral must not
+  // put the message off for the whole retry interval.
+  const spoolDir = makeTestDir({ prefix: "pb-wake-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const attempted: string[] = [];
+  const release = Promise.withResolvers<void>();
+  const started = [Promise.withResolvers<void>(), Promise.withResolvers<void>()];
+  const courier: Courier = {
+    deliver: async (message, rcpts) => {
+      started[attempted.length]?.resolve();
+      attempted.push(message.envelope.qid);
+      await release.promise;
+      const outcome: DeliveryOutcome = { kind: "transient", reason: "later", status: "4.0.0" };
+      return new Map(rcpts.map((rcpt) => [rcpt, outcome]));
+    },
+  };
+  const runner = runnerFor(spool, spoolDir, courier);
+  try {
+    await runner.start();
+    const qid = await spool.accept({
+      envelope: { from: "a@example.test", rcpts: ["bob@far.test"], source: "smtp" },
+      message: encoder.encode("Subject: hi\r\n\r\nbody\r\n"),
+    });
+    await started[0]!.promise;
+    await requestWake(spoolDir, qid);
+    const request = `${spoolDir}/queue/wake/${qid}`;
+    await waitUntil(() => !existsSync(request), 5_000, "the runner to take the request");
+    release.resolve(); // the first attempt ends in a deferral of an hour
+    await waitUntil(() => attempted.length === 2, 5_000, "the attempt the request asked for");
+    assert.deepEqual(attempted, [qid, qid]);
+  } finally {
+    release.resolve();
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
