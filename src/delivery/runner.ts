@@ -7,7 +7,6 @@
 import { errorText } from "../log/mod.ts";
 import {
   holdForAttempt,
-  moveToFailed,
   type QueuedMessage,
   QueueFileError,
   takeWakeRequests,
@@ -21,7 +20,8 @@ import { MemoryBudget } from "./memory_budget.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
 import { type DeliveryOutcome, recordOutcomes } from "./outcome.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
-import { type QueueState, QueueStateStore } from "./queue_state.ts";
+import { QueueStateStore } from "./queue_state.ts";
+import { saveBeforeRemote, setAsideDamaged } from "./attempt_records.ts";
 import type { RunnerOptions } from "./runner_options.ts";
 
 /** How often the whole queue folder is rescanned for messages other processes queued. */
@@ -314,7 +314,9 @@ export class DeliveryRunner {
     } catch (error) {
       hold?.close();
       if (error instanceof Deno.errors.NotFound) return this.#states.forget(qid); // deleted meanwhile
-      if (error instanceof QueueFileError) return await this.#setAsideDamaged(qid, error);
+      if (error instanceof QueueFileError) {
+        return await setAsideDamaged(this.#states, { qid, error, ...this.#options });
+      }
       if (error instanceof Deno.errors.PermissionDenied) {
         // Written by another user (a command run as root): kept, and tried again at the
         // retry interval, until an administrator gives it to the server's user.
@@ -353,7 +355,9 @@ export class DeliveryRunner {
       if (local.length > 0) {
         const outcomes = await this.#options.local.deliver(message, local);
         recordOutcomes(state, outcomes, context);
-        if (remote.length > 0) await this.#saveBeforeRemote(qid, { state, outcomes });
+        if (remote.length > 0) {
+          await saveBeforeRemote(this.#states, { qid, state, outcomes, log: this.#options.log });
+        }
       }
       if (remote.length > 0) {
         recordOutcomes(state, await this.#options.remote.deliver(message, remote), context);
@@ -366,40 +370,6 @@ export class DeliveryRunner {
         if (next !== undefined) this.enqueue(next);
       }
     }
-  }
-
-  /**
-   * Local copies just written are recorded before a remote attempt that may
-   * take minutes: a server that dies meanwhile (or whose stop is forced)
-   * must not write them again at the next attempt. A failed save is left to
-   * the one at the end of the attempt (the state store keeps it meanwhile).
-   */
-  async #saveBeforeRemote(
-    qid: string,
-    attempt: { state: QueueState; outcomes: Map<string, DeliveryOutcome> },
-  ): Promise<void> {
-    if (![...attempt.outcomes.values()].some((outcome) => outcome.kind === "delivered")) return;
-    try {
-      await this.#states.save(qid, attempt.state);
-    } catch (error) {
-      this.#options.log.error("queue.state_save_failed", {
-        qid,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-  }
-
-  /** A queue file that cannot be read as one goes to the failed folder with the reason, once. */
-  async #setAsideDamaged(qid: string, error: Error): Promise<void> {
-    const path = await moveToFailed({
-      spoolDir: this.#options.spoolDir,
-      msgDir: this.#options.spool.msgDir,
-      qid,
-      note: `Queue file ${qid} is damaged and cannot be delivered: ${error.message}\n`,
-    });
-    await this.#states.remove(qid);
-    if (path === null) return; // deleted meanwhile: nothing left to set aside
-    this.#options.log.error("queue.damaged", { qid, moved: path, reason: error.message });
   }
 }
 
