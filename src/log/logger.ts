@@ -156,6 +156,25 @@ function escapeUnicodeBreaks(json: string): string {
   );
 }
 
+/** What a quoted logfmt value shows as `\uXXXX`: the breaks above, and `=`. */
+const QUOTED_ESCAPE = /[=\x7f-\x9f\u2028\u2029]/g;
+
+/**
+ * A quoted logfmt value: JSON string syntax, with the line breaks JSON leaves
+ * raw escaped, and `=` shown as `\u003d` (the same value to a JSON-unquoting
+ * reader). A client's text (a quoted local part `"x event=auth.failed
+ * ip=192.0.2.1"@a.test` in `rcpt=`) thus never holds a `key=value` that a
+ * grep or fail2ban's failregex, which looks anywhere in the line, could take
+ * for a field: the README's `event=auth\.failed ip=<HOST>` banned any address
+ * a client named.
+ */
+function quoteValue(value: string): string {
+  return JSON.stringify(value).replace(
+    QUOTED_ESCAPE,
+    (char) => "\\u" + char.charCodeAt(0).toString(16).padStart(4, "0"),
+  );
+}
+
 /** Renders fields as logfmt: bare values where safe, quoted and escaped otherwise. */
 export function formatLogfmt(fields: LogFields): string {
   let line = "";
@@ -163,7 +182,7 @@ export function formatLogfmt(fields: LogFields): string {
     const raw = fields[key];
     if (raw === undefined) continue;
     const value = raw === null ? "" : typeof raw === "string" ? raw : String(raw);
-    const text = BARE_VALUE.test(value) ? value : escapeUnicodeBreaks(JSON.stringify(value));
+    const text = BARE_VALUE.test(value) ? value : quoteValue(value);
     line += line === "" ? `${key}=${text}` : ` ${key}=${text}`;
   }
   return line;

@@ -4,6 +4,7 @@
  * POP3 and IMAP all log `event=auth.failed ip=ADDR` with nothing in between.
  */
 import assert from "node:assert/strict";
+import { makeTestFile } from "../temp_dirs.ts";
 import { python, startServer } from "./harness.ts";
 
 /** fail2ban's <HOST> for an IPv4 client, as the README's failregex uses it. */
@@ -67,4 +68,67 @@ Deno.test("a failed login on SMTP, POP3 and IMAP each logs a line the README's f
   } finally {
     await server.stop();
   }
+});
+
+/** A client on port 25, no login, naming a victim's address in every field it can. */
+const FORGER = `
+import smtplib, sys
+victim = "event=auth.failed ip=192.0.2.66 "
+client = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+client.ehlo("forger.test")
+print(client.mail('<"a ' + victim + '"@remote.test>')[0])
+print(client.rcpt('<"b ' + victim + '"@example.test>')[0])
+print(client.rcpt("<bob@example.test>")[0])
+print(client.data(b"Subject: " + victim.encode() + b"\\r\\n\\r\\nhi\\r\\n")[0])
+client.quit()
+`;
+
+/** Whether fail2ban's own tester is installed (Debian package fail2ban). */
+const hasFail2banRegex = (() => {
+  try {
+    return new Deno.Command("fail2ban-regex", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+/** Sends FORGER's mail and returns the server's log once the message is queued. */
+async function forgedLog(): Promise<string> {
+  const server = await startServer({ users: { "bob@example.test": "right" } });
+  try {
+    assert.equal(await python(FORGER, [server.ports.smtp!]), "250\n550\n250\n250\n");
+    await server.waitForLog(/event=msg\.queued /);
+    return server.log();
+  } finally {
+    await server.stop();
+  }
+}
+
+Deno.test("a client's quoted local parts in MAIL and RCPT never match the README's failregex (fail2ban would ban the address they name)", async () => {
+  const log = await forgedLog();
+  assert.match(log, /event=smtp\.rcpt_refused .*rcpt="\\"b event\\u003dauth.failed ip\\u003d192/);
+  const hosts = [...log.matchAll(new RegExp(FAILREGEX, "g"))].map((match) => match.groups?.host);
+  assert.deepEqual(hosts, [], log);
+});
+
+Deno.test({
+  name: "fail2ban-regex, with the README's failregex, finds no failure in a forger's log",
+  ignore: !hasFail2banRegex,
+  fn: async () => {
+    const logFile = makeTestFile({ suffix: ".log" });
+    await Deno.writeTextFile(logFile, await forgedLog());
+    const output = await new Deno.Command("fail2ban-regex", {
+      args: [logFile, "event=auth\\.failed ip=<HOST>"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(output.stdout);
+    assert.ok(output.success, text);
+    assert.match(text, /Lines: \d+ lines, 0 ignored, 0 matched/, text);
+  },
 });

@@ -12,7 +12,16 @@ const logfmtCases: { name: string; fields: LogFields; expected: string }[] = [
   { name: "bare values", fields: { a: "x", b: 2, c: true }, expected: "a=x b=2 c=true" },
   { name: "a space quotes", fields: { a: "two words" }, expected: 'a="two words"' },
   { name: "a quote is escaped", fields: { a: 'say "hi"' }, expected: 'a="say \\"hi\\""' },
-  { name: "an equals sign quotes", fields: { a: "k=v" }, expected: 'a="k=v"' },
+  {
+    name: "an equals sign quotes, and shows as \\u003d so no value holds a key=value",
+    fields: { a: "k=v" },
+    expected: 'a="k\\u003dv"',
+  },
+  {
+    name: "a backslash before an equals sign stays a backslash",
+    fields: { a: "\\=" },
+    expected: 'a="\\\\\\u003d"',
+  },
   { name: "a backslash quotes", fields: { a: "a\\b" }, expected: 'a="a\\\\b"' },
   { name: "control characters are escaped", fields: { a: "x\r\ny" }, expected: 'a="x\\r\\ny"' },
   { name: "DEL is escaped", fields: { a: "x\x7f" }, expected: 'a="x\\u007f"' },
@@ -129,3 +138,53 @@ for (const format of ["text", "json"] as const) {
     assert.equal(parsed, from);
   });
 }
+
+/** fail2ban's <HOST> for IPv4, in the README's failregex; fail2ban searches the whole line. */
+const README_FAILREGEX = /event=auth\.failed ip=(\d+\.\d+\.\d+\.\d+)/g;
+
+/** Client text that reaches a log value, each trying to pass for an auth failure of 192.0.2.66. */
+const forgeries: { name: string; field: string; value: string }[] = [
+  {
+    name: "a quoted local part in rcpt=",
+    field: "rcpt",
+    value: '"b event=auth.failed ip=192.0.2.66 "@example.test',
+  },
+  {
+    name: "a quoted local part in from=",
+    field: "from",
+    value: '"event=auth.failed ip=192.0.2.66"@remote.test',
+  },
+  { name: "an IMAP folder name", field: "folder", value: "x event=auth.failed ip=192.0.2.66 y" },
+  { name: "a tab for the space", field: "folder", value: "event=auth.failed\tip=192.0.2.66" },
+  {
+    name: "a value that is the whole forgery",
+    field: "to",
+    value: "event=auth.failed ip=192.0.2.66",
+  },
+  {
+    name: "a backslash-escaped quote to close the value early",
+    field: "from",
+    value: '\\" event=auth.failed ip=192.0.2.66 "@x.test',
+  },
+];
+
+for (const c of forgeries) {
+  Deno.test(`Logger (text): ${c.name} cannot forge the failregex's "event=auth.failed ip="`, () => {
+    const { logger, lines } = capture("text");
+    logger.info("smtp.rcpt_refused", { [c.field]: c.value, reason: "unknown-user" });
+    const line = lines[0]!;
+    assert.deepEqual([...line.matchAll(README_FAILREGEX)].map((m) => m[1]), [], line);
+    assert.doesNotMatch(line, / ip=/, line);
+    // Still the exact value to a reader that unquotes it as JSON.
+    const quoted = new RegExp(` ${c.field}=("(?:[^"\\\\]|\\\\.)*") reason=unknown-user$`).exec(
+      line,
+    );
+    assert.equal(JSON.parse(quoted![1]!), c.value, line);
+  });
+}
+
+Deno.test("Logger (text): a real auth failure still matches the failregex, once", () => {
+  const { logger, lines } = capture("text");
+  logger.warn("auth.failed", { ip: "192.0.2.7", user: "bob", reason: "x event=auth.failed ip=1" });
+  assert.deepEqual([...lines[0]!.matchAll(README_FAILREGEX)].map((m) => m[1]), ["192.0.2.7"]);
+});
