@@ -80,3 +80,24 @@ Deno.test("FETCH of ENVELOPE and header fields reads a big header, not the body 
     await server.stop();
   }
 });
+
+Deno.test("SEARCH on header fields reads a big header, not the body after it", async () => {
+  // As above: a big header, then a body too large to hold (9 TiB, sparse). Every SEARCH on a
+  // header key over the mailbox failed (NO [SERVERBUG]) for it; a 25 MB one was read whole.
+  const { server, client } = await mailboxWith([SMALL]);
+  try {
+    const path = join(mailboxDir(server.spoolDir, "bob@example.test"), "new", "1700000000.M1P1.x");
+    Deno.writeFileSync(path, new TextEncoder().encode(BIG_HEADER));
+    Deno.truncateSync(path, 9 * 2 ** 40);
+    const noop = await command(client, "n", "NOOP");
+    assert.ok(noop.includes("* 2 EXISTS"), noop.join("\n"));
+    for (const [criteria, expected] of [["SUBJECT needle", "2"], ["FROM alice", "1 2"]]) {
+      const reply = await command(client, "t", `SEARCH ${criteria}`);
+      assert.equal(reply.at(-1), "t OK SEARCH completed", `${criteria}: ${reply.join("\n")}`);
+      assert.equal(reply[0], `* SEARCH ${expected}`, criteria);
+    }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
