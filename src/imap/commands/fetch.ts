@@ -29,13 +29,20 @@ const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 const HEADER_READ_BYTES = 256 * 1024;
 
 /**
- * A message's header section for header-only items: one capped read, and
- * the whole message when the header fills it (its late fields, a Subject
- * after 300 KB of others, must not go missing from ENVELOPE or HEADER.FIELDS).
+ * A message's header section for header-only items, given its capped read
+ * (`head`, read ahead): a header that filled that read goes on past it, and
+ * its late fields (a Subject after 300 KB of others) must not go missing from
+ * ENVELOPE or HEADER.FIELDS. The rest is read now, at the message's turn, and
+ * only up to the blank line: the read-ahead counted one capped read for it,
+ * and the body behind may be as large as the message limit (or larger, put
+ * there by another program).
  */
-async function readWholeHeader(mailbox: Mailbox, uid: number): Promise<Uint8Array> {
-  const head = await mailbox.readHeader(uid, HEADER_READ_BYTES);
-  return head.length < HEADER_READ_BYTES ? head : await mailbox.readMessage(uid);
+async function wholeHeader(
+  mailbox: Mailbox,
+  read: { uid: number; head: Uint8Array },
+): Promise<Uint8Array> {
+  if (read.head.length < HEADER_READ_BYTES) return read.head;
+  return await mailbox.readHeader(read.uid, Number.MAX_SAFE_INTEGER);
 }
 
 /** How much of a message the items need. */
@@ -109,7 +116,9 @@ function fetchWith(isUid: boolean) {
     }
     const reads = readAhead(targets, {
       read: (target) =>
-        need === "full" ? mailbox.readMessage(target.uid) : readWholeHeader(mailbox, target.uid),
+        need === "full"
+          ? mailbox.readMessage(target.uid)
+          : mailbox.readHeader(target.uid, HEADER_READ_BYTES),
       sizeOf: (target) => {
         const size = mailbox.get(target.uid)?.sizeBytes ?? 0;
         return need === "header" ? Math.min(size, HEADER_READ_BYTES) : size;
@@ -118,10 +127,18 @@ function fetchWith(isUid: boolean) {
       maxBytes: READ_AHEAD_BYTES,
     });
     for await (const { item: target, result } of reads) {
-      if (result.ok) {
-        if (!await send(target, result.value)) break;
-      } else if (result.error instanceof MessageGoneError) isAnyGone = true;
-      else throw result.error;
+      let bytes: Uint8Array;
+      try {
+        if (!result.ok) throw result.error;
+        bytes = need === "full"
+          ? result.value
+          : await wholeHeader(mailbox, { uid: target.uid, head: result.value });
+      } catch (error) {
+        if (!(error instanceof MessageGoneError)) throw error;
+        isAnyGone = true;
+        continue;
+      }
+      if (!await send(target, bytes)) break;
     }
     return done();
   };

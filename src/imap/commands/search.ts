@@ -38,16 +38,19 @@ function searchWith(isUid: boolean) {
         const head = need === "header"
           ? await selected.mailbox.readHeader(uid, HEADER_READ_BYTES)
           : null;
-        if (head !== null && head.length < HEADER_READ_BYTES) {
-          subject.header = bytesToBinary(head);
-        } else if (need !== "meta") {
-          // A header as big as the read may go on past it: its fields are read in full.
+        if (head !== null) {
+          // A header as big as the read may go on past it: its fields are read in full, but
+          // only up to the blank line (the body may be as large as the message limit, or more).
+          subject.header = bytesToBinary(
+            head.length < HEADER_READ_BYTES
+              ? head
+              : await selected.mailbox.readHeader(uid, Number.MAX_SAFE_INTEGER),
+          );
+        } else if (need === "full") {
           const text = bytesToBinary(await selected.mailbox.readMessage(uid));
           const bodyStart = findBodyStart(text, 0, text.length);
           subject.header = text.slice(0, bodyStart);
-          if (need === "full") {
-            ({ body: subject.body, partHeaders: subject.partHeaders } = searchableText(text));
-          }
+          ({ body: subject.body, partHeaders: subject.partHeaders } = searchableText(text));
         }
       } catch (error) {
         if (error instanceof MessageGoneError) continue;
