@@ -18,7 +18,7 @@ import { LeftoverNotices, settleHeldNotices } from "./held_notices.ts";
 import { DomainTurns } from "./domain_turns.ts";
 import { MemoryBudget } from "./memory_budget.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
-import { type DeliveryOutcome, recordOutcomes } from "./outcome.ts";
+import { recordOutcomes } from "./outcome.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
 import { QueueStateStore } from "./queue_state.ts";
 import { saveBeforeRemote, setAsideDamaged } from "./attempt_records.ts";
