@@ -10,7 +10,6 @@
  * counted by opening /dev/null until `needed` are open or none is left.
  */
 import type { Config } from "../config/mod.ts";
-import type { Logger } from "../log/mod.ts";
 
 /**
  * Free descriptors the server needs besides its sessions: the folder handles
@@ -82,18 +81,4 @@ export function descriptorWarningFor(config: Config): string | null {
   const sessions = sessionCeiling(config);
   const free = freeDescriptors(sessions + DESCRIPTORS_BESIDES_SESSIONS);
   return descriptorWarning({ sessions, maxConnections: config.maxConnections, free });
-}
-
-/** `serve`'s side of `descriptorWarning`: one warning line at start when the limit is short. */
-export function logDescriptorShortfall(config: Config, log: Logger): void {
-  const sessions = sessionCeiling(config);
-  const needed = sessions + DESCRIPTORS_BESIDES_SESSIONS;
-  const free = freeDescriptors(needed);
-  if (descriptorWarning({ sessions, maxConnections: config.maxConnections, free }) === null) return;
-  log.warn("server.descriptors_short", {
-    sessions,
-    needed,
-    free,
-    hint: "lower --max-connections or raise RLIMIT_NOFILE (ulimit -n, LimitNOFILE=)",
-  });
 }

@@ -31,7 +31,7 @@ import {
 } from "../spool/mod.ts";
 import { clientTimeouts, ownListenerTest, readSmarthostCredentials } from "./outbound_options.ts";
 import { closeInspectorOnSignal } from "./inspector_signal.ts";
-import { logDescriptorShortfall } from "./descriptor_budget.ts";
+import { budgetConnections, type ConnectionBudget, outboundPool } from "./connection_budget.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
 import { openSpoolDir } from "./spool_dir.ts";
 import { startStatus } from "./status.ts";
@@ -48,7 +48,7 @@ export interface RunningServer {
 export async function startServer(
   config: Config,
   log: Logger,
-  options: { metrics?: Metrics } = {},
+  options: { metrics?: Metrics; connections?: ConnectionBudget } = {},
 ): Promise<RunningServer> {
   // A listen name that does not resolve, or lands on another listener's address, is a
   // configuration error (status 2), found before the spool is touched and deliveries begin.
@@ -66,7 +66,7 @@ export async function startServer(
 async function startHoldingSpool(
   config: Config,
   log: Logger,
-  options: { metrics?: Metrics; serverLock: ServerLock },
+  options: { metrics?: Metrics; connections?: ConnectionBudget; serverLock: ServerLock },
 ): Promise<RunningServer> {
   // First, so a bad certificate is a configuration error before any socket opens.
   const tls = await loadTlsSettings(config, log.with({ component: "tls" }));
@@ -119,6 +119,7 @@ async function startHoldingSpool(
     dnsServer: config.dnsServer,
     mxPort: config.remoteSmtpPort,
     log: log.with({ component: "smtp-client" }),
+    pool: outboundPool(options.connections),
     isOwnListener: ownListenerTest(() => ownSmtp),
   });
   const runner = new DeliveryRunner({
@@ -137,6 +138,7 @@ async function startHoldingSpool(
     hostname: config.hostname,
     policy: { queueLifetimeMs: config.queueLifetimeMs, delayWarningMs: config.delayWarningMs },
     resolveNoticeRecipients: (address) => resolveLocalRecipients(directory, [address]),
+    concurrency: options.connections?.deliveries,
   });
   // A file where one of its folders belongs is a spool the administrator must fix.
   await openSpoolDir(config.spoolDir, () => runner.start());
@@ -156,13 +158,14 @@ async function startHoldingSpool(
     log: log.with({ component: "pickup" }),
   });
   await openSpoolDir(config.spoolDir, () => pickup.start());
-
+  const slots = options.connections?.slots; // one process-wide connection limit for every listener
   const listeners = new Map<string, Listener>();
   const smtpCommon = {
     hostname: config.hostname,
     maxMessageBytes: config.maxMessageBytes,
     maxRecipients: config.maxRecipients,
     maxConnections: config.maxConnections,
+    slots,
     relayNetworks: config.relayNetworks,
     directory,
     spool,
@@ -220,6 +223,7 @@ async function startHoldingSpool(
     insecureAuth: config.insecureAuth,
     idleTimeoutMs: config.pop3IdleTimeoutMs,
     maxConnections: config.maxConnections,
+    slots,
     log,
   };
   if (config.pop3Listen) {
@@ -252,6 +256,7 @@ async function startHoldingSpool(
     maxMessageBytes: config.maxMessageBytes,
     idleTimeoutMs: config.imapIdleTimeoutMs,
     maxConnections: config.maxConnections,
+    slots,
     log,
   };
   if (config.imapListen) {
@@ -279,7 +284,7 @@ async function startHoldingSpool(
       "http-listen",
       config.httpListen,
       (address) =>
-        startStatus(config, address, { metrics: options.metrics!, listeners, spool, log }),
+        startStatus(config, address, { metrics: options.metrics!, listeners, spool, log, slots }),
     )
     : null;
   for (const [name, listener] of listeners) {
@@ -340,8 +345,7 @@ export async function runServe(
   closeInspectorOnSignal(log);
   // Out of file descriptors, logging an internal error's stack must not end the process.
   holdStackReserve();
-  // Connections that cannot all have a descriptor, as check says too (probed before any work starts).
-  logDescriptorShortfall(config, log);
+  const connections = budgetConnections(config, log); // probed before any work starts
   let stopping = false;
   // A forced stop exits 1 once its line is written, even if the stop ends meanwhile.
   let isForced = false;
@@ -368,7 +372,8 @@ export async function runServe(
     });
   }
   try {
-    server = await startServer(config, log, { metrics });
+    server = await startServer(config, log, { metrics, connections });
+    connections.logLimit(log);
   } catch (error) {
     if (error instanceof ListenError || error instanceof SpoolInUseError) {
       io.err(`pillarbox: ${error.message}`);

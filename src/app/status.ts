@@ -2,7 +2,7 @@
 import { type Config, formatHostPort, type ListenAddress } from "../config/mod.ts";
 import { type Metrics, startStatusServer } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import type { Listener } from "../net/mod.ts";
+import type { ConnectionSlots, Listener } from "../net/mod.ts";
 import type { Spool } from "../spool/mod.ts";
 import { VERSION } from "./version.ts";
 
@@ -10,7 +10,13 @@ import { VERSION } from "./version.ts";
 export async function startStatus(
   config: Config,
   address: ListenAddress,
-  parts: { metrics: Metrics; listeners: ReadonlyMap<string, Listener>; spool: Spool; log: Logger },
+  parts: {
+    metrics: Metrics;
+    listeners: ReadonlyMap<string, Listener>;
+    spool: Spool;
+    log: Logger;
+    slots?: ConnectionSlots;
+  },
 ) {
   const { metrics } = parts;
   for (const [proto, listener] of parts.listeners) {
@@ -51,6 +57,7 @@ export async function startStatus(
     hostname: config.hostname,
     version: VERSION,
     log: parts.log,
+    slots: parts.slots,
   });
   parts.log.info("listen", {
     proto: "http",

@@ -11,7 +11,7 @@
  */
 import type { ListenAddress } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { type Connection, startListener } from "../net/mod.ts";
+import { type Connection, type ConnectionSlots, startListener } from "../net/mod.ts";
 import type { Metrics } from "./metrics.ts";
 import { parseRequestHead } from "./request_head.ts";
 
@@ -50,11 +50,19 @@ interface Answer {
 /** Serves the status page on `address`. */
 export async function startStatusServer(
   address: ListenAddress,
-  options: { metrics: Metrics; hostname: string; version: string; log: Logger },
+  options: {
+    metrics: Metrics;
+    hostname: string;
+    version: string;
+    log: Logger;
+    /** The process-wide connection limit the mail listeners share too. */
+    slots?: ConnectionSlots;
+  },
 ): Promise<StatusServer> {
   const listener = await startListener(address, {
     name: "http",
     maxConnections: MAX_CONNECTIONS,
+    slots: options.slots,
     idleTimeoutMs: IDLE_TIMEOUT_MS,
     busyLine: formatResponse({ status: 503, body: "too many connections\n" }, false),
     log: options.log,

@@ -1,12 +1,17 @@
 /** Starts an IMAP (or IMAPS) listener running `ImapSession`s. */
-import { type ListenAddress, type Listener, startListener } from "../net/mod.ts";
+import {
+  type ConnectionSlots,
+  type ListenAddress,
+  type Listener,
+  startListener,
+} from "../net/mod.ts";
 import type { ImapServerOptions } from "./options.ts";
 import { ImapSession } from "./session.ts";
 
 /** Binds `address` and serves IMAP on it. */
 export function startImapServer(
   address: ListenAddress,
-  options: ImapServerOptions & { maxConnections: number },
+  options: ImapServerOptions & { maxConnections: number; slots?: ConnectionSlots },
 ): Promise<Listener> {
   const tls = options.tls;
   if (options.isImplicitTls && tls === null) {
@@ -15,10 +20,11 @@ export function startImapServer(
   return startListener(address, {
     name: options.isImplicitTls ? "imaps" : "imap",
     maxConnections: options.maxConnections,
+    slots: options.slots,
     idleTimeoutMs: options.idleTimeoutMs,
     busyLine: "* BYE Too many connections; try again later\r\n",
     log: options.log,
-    // IMAPS: the listener does the handshake, so a client over the limit is just closed.
+    // IMAPS: the listener does the handshake (a client over the limit gets BYE after it).
     tls: options.isImplicitTls && tls !== null ? () => tls.context : undefined,
     onConnection: (connection) => new ImapSession(connection, options).run(),
   });

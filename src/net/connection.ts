@@ -372,16 +372,16 @@ export class Connection {
     this.#idle.restart(ms);
   }
 
-  /** Flushes and closes gracefully. */
-  close(): void {
+  /** Flushes and closes gracefully; resolves once the socket is closed. */
+  close(): Promise<void> {
     this.flush();
     this.#idle.stop();
     const transport = this.#transport;
     // The session is over: let its input buffer go now, not when the connection object does.
     this.#input.release();
-    if (transport.isDestroyed) return;
+    if (transport.isDestroyed) return Promise.resolve();
     // Linger so the peer reads our last reply before any reset; shorter when the server stops.
-    endWithLinger(transport, this.#isShuttingDown ? 200 : 2000);
+    return endWithLinger(transport, this.#isShuttingDown ? 200 : 2000);
   }
 
   /** Closes at once without flushing. */

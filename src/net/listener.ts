@@ -1,12 +1,15 @@
 /**
- * TCP listeners with a per-listener connection limit. A connection over the
- * limit gets the protocol's "busy" line and is closed; it never reaches a
- * session. With `tls` set, the listener speaks implicit TLS: the handshake
- * comes first, then the session (ports 465, 995, 993).
+ * TCP listeners with a per-listener connection limit and a process-wide one
+ * (`slots`, shared by every listener). A connection over either limit gets
+ * the protocol's "busy" line and is closed; it never reaches a session. With
+ * `tls` set, the listener speaks implicit TLS: the handshake comes first,
+ * then the session (ports 465, 995, 993), and a busy line goes after a
+ * handshake too.
  */
 import type { SecureContext } from "node:tls";
 import { errorText, type Logger } from "../log/mod.ts";
 import { Connection } from "./connection.ts";
+import { ConnectionSlots } from "./connection_slots.ts";
 import { endWithLinger } from "./linger.ts";
 import { TcpTransport } from "./tcp_transport.ts";
 
@@ -42,6 +45,11 @@ export interface ListenerOptions {
    * `onConnection`. A failed handshake is logged at debug and closed.
    */
   tls?: () => SecureContext;
+  /**
+   * The process-wide count of descriptors and sessions every listener shares
+   * (see connection_slots.ts); none (unlimited) when absent.
+   */
+  slots?: ConnectionSlots;
   /** Runs one session; the connection is closed when it settles. */
   onConnection: (connection: Connection) => Promise<void>;
 }
@@ -51,6 +59,8 @@ const SHUTDOWN_GRACE_MS = 3_000;
 
 /** How long a refused connection gets to read the busy line before it is cut off. */
 const BUSY_LINGER_MS = 2_000;
+/** How long a refused implicit-TLS client gets for its handshake before it is cut off. */
+const BUSY_HANDSHAKE_MS = 5_000;
 /** A pause after a failed accept (out of file descriptors), so the loop does not spin. */
 const ACCEPT_RETRY_MS = 100;
 const ACCEPT_WARN_EVERY_MS = 10_000;
@@ -63,22 +73,37 @@ export function startListener(address: ListenAddress, options: ListenerOptions):
 
 function listen(address: ListenAddress, options: ListenerOptions): Listener {
   const open = new Set<Connection>();
+  const slots = options.slots ?? ConnectionSlots.unlimited();
+  const closing = new AbortController();
   let isClosing = false;
   let allClosed: (() => void) | null = null;
   const server = Deno.listen({ hostname: address.hostname, port: address.port });
 
-  const refuse = (conn: Deno.Conn) => {
-    options.log.warn("conn.refused", { proto: options.name, reason: "max-connections" });
-    // A TLS client could not read a plaintext line: just close.
-    if (options.tls) return conn.close();
-    const transport = new TcpTransport(conn);
-    transport.write(options.busyLine);
-    endWithLinger(transport, BUSY_LINGER_MS);
+  // The refused connection's descriptor (taken before its accept) is given back once it is closed.
+  const refuse = (conn: Deno.Conn, reason: string) => {
+    options.log.warn("conn.refused", { proto: options.name, reason });
+    const tlsContext = options.tls;
+    if (!tlsContext) {
+      const transport = new TcpTransport(conn);
+      transport.write(options.busyLine);
+      return void endWithLinger(transport, BUSY_LINGER_MS).then(() => slots.give());
+    }
+    // A TLS client cannot read a plaintext line: the busy line goes after a (short) handshake.
+    const connection = new Connection(new TcpTransport(conn), {
+      idleTimeoutMs: BUSY_HANDSHAKE_MS,
+    });
+    connection.startServerTls(tlsContext())
+      .then((isUp) => {
+        if (isUp) connection.write(options.busyLine);
+      }, () => {})
+      .then(() => connection.close())
+      .finally(() => slots.give());
   };
 
   const serve = (conn: Deno.Conn) => {
-    if (open.size >= options.maxConnections) return refuse(conn);
     (conn as Deno.TcpConn).setNoDelay(true);
+    if (open.size >= options.maxConnections) return refuse(conn, "max-connections");
+    if (!slots.claimSession()) return refuse(conn, "server-connections");
     const connection = new Connection(new TcpTransport(conn), {
       idleTimeoutMs: options.idleTimeoutMs,
     });
@@ -102,23 +127,29 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
       })
       .finally(() => {
         open.delete(connection);
-        connection.close();
+        slots.endSession();
+        void connection.close().then(() => slots.give());
         if (open.size === 0) allClosed?.();
       });
   };
 
-  const accepting = (async () => {
-    // Out of file descriptors, accepts fail until one is free: a warning at most every
-    // ACCEPT_WARN_EVERY_MS (counting the failures since the last), and a line when one works.
-    let failures = 0;
-    let lastWarningMs = -Infinity;
-    let isWarned = false;
+  // Out of file descriptors (used elsewhere), accepts fail until one is free: a warning at most
+  // every ACCEPT_WARN_EVERY_MS (counting the failures since the last), and a line when one works.
+  let failures = 0;
+  let lastWarningMs = -Infinity;
+  let isWarned = false;
+  /** The next connection; null once the listener is closed. */
+  const acceptWithRetry = async (): Promise<Deno.Conn | null> => {
     while (true) {
-      let conn: Deno.Conn;
       try {
-        conn = await server.accept();
+        const conn = await server.accept();
+        if (isWarned) {
+          options.log.info("conn.accept_recovered", { proto: options.name });
+          isWarned = false;
+        }
+        return conn;
       } catch (error) {
-        if (isClosing || error instanceof Deno.errors.BadResource) return;
+        if (isClosing || error instanceof Deno.errors.BadResource) return null;
         // The client reset it while it waited in the queue: take the next one at once.
         if (isGoneBeforeAccept(error)) continue;
         failures++;
@@ -133,12 +164,17 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
           isWarned = true;
         }
         await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
-        continue;
       }
-      if (isWarned) {
-        options.log.info("conn.accept_recovered", { proto: options.name });
-        isWarned = false;
-      }
+    }
+  };
+
+  const accepting = (async () => {
+    while (true) {
+      // A descriptor for the next connection first: past the process-wide limit, clients
+      // wait in the kernel's queue, and the server never runs itself out of descriptors.
+      if (!await slots.take(closing.signal)) return;
+      const conn = await acceptWithRetry();
+      if (conn === null) return slots.give();
       try {
         serve(conn);
       } catch (error) {
@@ -152,6 +188,7 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
         } catch {
           // Already closed.
         }
+        slots.give();
       }
     }
   })();
@@ -165,6 +202,7 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
     },
     close: async () => {
       isClosing = true;
+      closing.abort();
       server.close();
       await accepting;
       const closed = open.size === 0

@@ -5,6 +5,8 @@ export { normaliseIp } from "./ip_text.ts";
 export type { ByteConsumer, LineRead } from "./connection.ts";
 export { MAX_TIMER_MS } from "./idle_timer.ts";
 export { startListener } from "./listener.ts";
+export { ConnectionSlots } from "./connection_slots.ts";
+export type { ConnectionSlotsOptions } from "./connection_slots.ts";
 export type { ListenAddress, Listener, ListenerOptions } from "./listener.ts";
 export type { TlsContextProvider } from "./tls_context.ts";
 export { loadTlsSettings } from "./tls_settings.ts";

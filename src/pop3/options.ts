@@ -2,7 +2,7 @@
 import type { Directory, LoginLimiter } from "../auth/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Mailboxes } from "../mailbox/mod.ts";
-import type { TlsContextProvider } from "../net/mod.ts";
+import type { ConnectionSlots, TlsContextProvider } from "../net/mod.ts";
 
 /** Options for `startPop3Server`. */
 export interface Pop3ServerOptions {
@@ -20,6 +20,8 @@ export interface Pop3ServerOptions {
   /** RFC 1939 3: at least 10 minutes. */
   idleTimeoutMs: number;
   maxConnections: number;
+  /** The process-wide connection limit every listener shares (none when absent). */
+  slots?: ConnectionSlots;
   log: Logger;
   /** Client errors before the session is closed (default 10). */
   maxErrors?: number;

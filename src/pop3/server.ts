@@ -15,10 +15,11 @@ export function startPop3Server(
   return startListener(address, {
     name: options.kind,
     maxConnections: options.maxConnections,
+    slots: options.slots,
     idleTimeoutMs: options.idleTimeoutMs,
     busyLine: "-ERR [SYS/TEMP] Too many connections, try again later\r\n",
     log: options.log,
-    // POP3S: the listener does the handshake, so a client over the limit is just closed.
+    // POP3S: the listener does the handshake (a client over the limit gets -ERR after it).
     tls: options.kind === "pop3s" && tls !== null ? () => tls.context : undefined,
     onConnection: (connection) => new Pop3Session(connection, options).run(),
   });

@@ -1,5 +1,10 @@
 /** Starts an SMTP listener (port 25 MX, 587 submission, 465 submissions) running `SmtpSession`s. */
-import { type ListenAddress, type Listener, startListener } from "../net/mod.ts";
+import {
+  type ConnectionSlots,
+  type ListenAddress,
+  type Listener,
+  startListener,
+} from "../net/mod.ts";
 import { formatReply, Refusal } from "../smtp/mod.ts";
 import { authEhloKeywords } from "./auth.ts";
 import type { SmtpServerOptions } from "./options.ts";
@@ -15,7 +20,7 @@ import { checkSubmissionSender } from "./submission_policy.ts";
  */
 export function startSmtpServer(
   address: ListenAddress,
-  options: SmtpServerOptions & { maxConnections: number },
+  options: SmtpServerOptions & { maxConnections: number; slots?: ConnectionSlots },
 ): Promise<Listener> {
   const { extraEhloKeywords, checkSender, tlsContext } = options;
   if (options.kind === "submissions" && !tlsContext) {
@@ -36,6 +41,7 @@ export function startSmtpServer(
   return startListener(address, {
     name: options.kind,
     maxConnections: options.maxConnections,
+    slots: options.slots,
     idleTimeoutMs: options.idleTimeoutMs,
     busyLine: formatReply(Refusal.tooManyConnections().toReply()),
     log: options.log,
