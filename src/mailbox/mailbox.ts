@@ -18,6 +18,7 @@ import { readHead } from "./read_head.ts";
 import { appendMessage, type AppendOptions } from "./append_message.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { moveMessages, type MoveResult } from "./move.ts";
+import { copyMessages } from "./copy.ts";
 import { storeFlags } from "./store_flags.ts";
 import { expungeMessages } from "./expunge.ts";
 import { dirStamp } from "./scan.ts";
@@ -190,7 +191,7 @@ export class Mailbox {
   }
 
   /**
-   * Adds a message (IMAP APPEND, COPY): written to `tmp/`, fsynced and
+   * Adds a message (IMAP APPEND): written to `tmp/`, fsynced and
    * renamed into `cur/` with `flags` (system flags and keywords); it gets its UID at once.
    */
   append(chunks: readonly Uint8Array[], options: AppendOptions = {}): Promise<MessageInfo> {
@@ -214,16 +215,32 @@ export class Mailbox {
     if (destination.dir === this.dir) {
       return Promise.reject(new Error(`Cannot move messages of "${this.dir}" into itself`));
     }
-    const [first, second] = this.dir < destination.dir ? [this, destination] : [destination, this];
-    return first.#lock.run(() =>
-      second.#lock.run(() => {
-        destination.#assertNotGone();
-        return moveMessages(this.#parts(), destination.#parts(), {
-          uids,
-          origin: options.origin ?? null,
-        });
-      })
-    );
+    return this.#withBothLocks(destination, () => {
+      destination.#assertNotGone();
+      return moveMessages(this.#parts(), destination.#parts(), {
+        uids,
+        origin: options.origin ?? null,
+      });
+    });
+  }
+
+  /**
+   * Copies messages, all or none, into `destination` (IMAP COPY; may be this
+   * one) under both locks for the whole copy, taken like `moveTo`'s: a
+   * DELETE or RENAME of the destination waits rather than cutting it in two.
+   */
+  copyTo(destination: Mailbox, uids: readonly number[]): Promise<MoveResult> {
+    return this.#withBothLocks(destination, () => {
+      destination.#assertNotGone();
+      return copyMessages(this.#parts(), destination.#parts(), { uids });
+    });
+  }
+
+  /** Runs `task` holding this lock and `other`'s, taken in directory order: no deadlock. */
+  #withBothLocks<T>(other: Mailbox, task: () => Promise<T>): Promise<T> {
+    if (other.dir === this.dir) return this.#lock.run(task);
+    const [first, second] = this.dir < other.dir ? [this, other] : [other, this];
+    return first.#lock.run(() => second.#lock.run(task));
   }
 
   /**
