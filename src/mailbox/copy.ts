@@ -86,6 +86,7 @@ export async function copyMessages(
     }, destination.keywordNames)
   );
   for (const entry of added) destination.table.append(entry); // the newest UIDs sort last
+  destination.arrivals.note(uids);
   if (added.length > 0) destination.events.emit({ kind: "added", messages: added });
   return {
     sourceUids: made.map((copy) => copy.entry.uid),

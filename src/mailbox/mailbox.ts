@@ -11,6 +11,7 @@ import { BIG_FILE_BYTES, readWholeFile } from "../spool/mod.ts";
 import { MailboxLock } from "./mailbox_lock.ts";
 import { MailboxHolders } from "./mailbox_holders.ts";
 import { ChangeEvents } from "./change_events.ts";
+import { Arrivals } from "./arrivals.ts";
 import { ReadsInProgress } from "./reads_in_progress.ts";
 import { Keywords } from "./keywords.ts";
 import { type Entry, MessageTable } from "./message_table.ts";
@@ -70,6 +71,8 @@ export class Mailbox {
     listenerCount: () => this.#events.size,
     onIdle: () => this.#options.onRelease(this),
   });
+  /** Messages added by APPEND, COPY or MOVE and not yet claimed \Recent (see arrivals.ts). */
+  readonly arrivals = new Arrivals((uid) => this.#table.get(uid) !== undefined);
   #isKeywordsLoaded = false;
   #isGone = false;
   readonly #reads = new ReadsInProgress();
@@ -390,6 +393,7 @@ export class Mailbox {
       keywords: this.#keywords,
       keywordNames: this.#keywordNames,
       events: this.#events,
+      arrivals: this.arrivals,
       reads: this.#reads,
       findAgain: () => this.#findAgain(),
       markDirty: () => this.#isDirty = true,
