@@ -2,8 +2,9 @@
  * \Recent (RFC 3501 2.3.2): a message is recent in exactly one session, the
  * first to select its mailbox read-write after it arrived (read-only sessions
  * see it \Recent too, without claiming it: RFC 3501 6.3.2). Messages still
- * in `new/` are candidates; this process remembers which were claimed, per
- * shared `Mailbox` instance, until the claiming session has moved them to
+ * in `new/` are candidates, and so are those added by APPEND, COPY and MOVE
+ * that the mailbox remembers (`Mailbox.arrivals`, claimed there). Of those
+ * in `new/`, this process remembers which were claimed, per shared `Mailbox` instance, until the claiming session has moved them to
  * `cur/` (`SelectedMailbox`), which every later instance and process sees.
  * A claim is forgotten once its message has left `new/` or is expunged (UIDs
  * are never reused), so a mailbox that stays selected for weeks while mail
@@ -35,14 +36,17 @@ export function claimRecent(mailbox: Mailbox, messages: readonly MessageInfo[]):
     mine.push(message.uid);
   }
   if (claims.uids.size >= claims.pruneAt) prune(mailbox, claims);
-  return mine;
+  const arrived = mailbox.arrivals.among(messages.map((message) => message.uid), { take: true });
+  return arrived.length === 0 ? mine : [...mine, ...arrived];
 }
 
 /** The unclaimed new messages among `messages`, left unclaimed (a read-only session's view). */
 export function peekRecent(mailbox: Mailbox, messages: readonly MessageInfo[]): number[] {
   const seen = claimed.get(mailbox)?.uids;
-  return messages.filter((message) => message.isNew && !seen?.has(message.uid))
+  const fresh = messages.filter((message) => message.isNew && !seen?.has(message.uid))
     .map((message) => message.uid);
+  const arrived = mailbox.arrivals.among(messages.map((message) => message.uid), { take: false });
+  return arrived.length === 0 ? fresh : [...fresh, ...arrived];
 }
 
 /** How many claims this process holds for `mailbox` (for tests: it must not grow without bound). */

@@ -182,10 +182,11 @@ export class SelectedMailbox {
     }
     const mine = claimRecent(this.mailbox, messages);
     for (const uid of mine) this.#recent.add(uid);
-    if (mine.length === 0) return;
+    const waiting = mine.filter((uid) => this.mailbox.get(uid)?.isNew);
+    if (waiting.length === 0) return;
     // A message still in new/ is unclaimed to every process that opens the folder.
     // A failed move leaves the claim to this process alone (the message stays intact).
-    this.#claimsSaved = this.mailbox.store(mine, {}).then(() => {}, () => {});
+    this.#claimsSaved = this.mailbox.store(waiting, {}).then(() => {}, () => {});
   }
 
   #onChange(change: MailboxChange): void {

@@ -62,6 +62,7 @@ export async function appendMessage(
     internalDateMs: dateMs,
   }, mailbox.keywordNames);
   mailbox.table.append(entry); // the newest UID sorts last
+  mailbox.arrivals.note([entry.uid]);
   mailbox.events.emit({ kind: "added", messages: [entry] });
   return entry;
 }

@@ -11,6 +11,7 @@ import { BIG_FILE_BYTES, readWholeFile } from "../spool/mod.ts";
 import { MailboxLock } from "./mailbox_lock.ts";
 import { MailboxHolders } from "./mailbox_holders.ts";
 import { ChangeEvents } from "./change_events.ts";
+import { Arrivals } from "./arrivals.ts";
 import { ReadsInProgress } from "./reads_in_progress.ts";
 import { Keywords } from "./keywords.ts";
 import { type Entry, MessageTable } from "./message_table.ts";
@@ -18,6 +19,7 @@ import { readHead } from "./read_head.ts";
 import { appendMessage, type AppendOptions } from "./append_message.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { moveMessages, type MoveResult } from "./move.ts";
+import { copyMessages } from "./copy.ts";
 import { storeFlags } from "./store_flags.ts";
 import { expungeMessages } from "./expunge.ts";
 import { dirStamp } from "./scan.ts";
@@ -69,6 +71,8 @@ export class Mailbox {
     listenerCount: () => this.#events.size,
     onIdle: () => this.#options.onRelease(this),
   });
+  /** Messages added by APPEND, COPY or MOVE and not yet claimed \Recent (see arrivals.ts). */
+  readonly arrivals = new Arrivals((uid) => this.#table.get(uid) !== undefined);
   #isKeywordsLoaded = false;
   #isGone = false;
   readonly #reads = new ReadsInProgress();
@@ -190,7 +194,7 @@ export class Mailbox {
   }
 
   /**
-   * Adds a message (IMAP APPEND, COPY): written to `tmp/`, fsynced and
+   * Adds a message (IMAP APPEND): written to `tmp/`, fsynced and
    * renamed into `cur/` with `flags` (system flags and keywords); it gets its UID at once.
    */
   append(chunks: readonly Uint8Array[], options: AppendOptions = {}): Promise<MessageInfo> {
@@ -214,16 +218,32 @@ export class Mailbox {
     if (destination.dir === this.dir) {
       return Promise.reject(new Error(`Cannot move messages of "${this.dir}" into itself`));
     }
-    const [first, second] = this.dir < destination.dir ? [this, destination] : [destination, this];
-    return first.#lock.run(() =>
-      second.#lock.run(() => {
-        destination.#assertNotGone();
-        return moveMessages(this.#parts(), destination.#parts(), {
-          uids,
-          origin: options.origin ?? null,
-        });
-      })
-    );
+    return this.#withBothLocks(destination, () => {
+      destination.#assertNotGone();
+      return moveMessages(this.#parts(), destination.#parts(), {
+        uids,
+        origin: options.origin ?? null,
+      });
+    });
+  }
+
+  /**
+   * Copies messages, all or none, into `destination` (IMAP COPY; may be this
+   * one) under both locks for the whole copy, taken like `moveTo`'s: a
+   * DELETE or RENAME of the destination waits rather than cutting it in two.
+   */
+  copyTo(destination: Mailbox, uids: readonly number[]): Promise<MoveResult> {
+    return this.#withBothLocks(destination, () => {
+      destination.#assertNotGone();
+      return copyMessages(this.#parts(), destination.#parts(), { uids });
+    });
+  }
+
+  /** Runs `task` holding this lock and `other`'s, taken in directory order: no deadlock. */
+  #withBothLocks<T>(other: Mailbox, task: () => Promise<T>): Promise<T> {
+    if (other.dir === this.dir) return this.#lock.run(task);
+    const [first, second] = this.dir < other.dir ? [this, other] : [other, this];
+    return first.#lock.run(() => second.#lock.run(task));
   }
 
   /**
@@ -373,6 +393,7 @@ export class Mailbox {
       keywords: this.#keywords,
       keywordNames: this.#keywordNames,
       events: this.#events,
+      arrivals: this.arrivals,
       reads: this.#reads,
       findAgain: () => this.#findAgain(),
       markDirty: () => this.#isDirty = true,

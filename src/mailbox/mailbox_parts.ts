@@ -4,6 +4,7 @@
  * `Mailbox` owns them and hands them out only while its lock is held.
  */
 import type { Logger } from "../log/mod.ts";
+import type { Arrivals } from "./arrivals.ts";
 import type { ChangeEvents } from "./change_events.ts";
 import type { Keywords } from "./keywords.ts";
 import type { Entry, MessageTable } from "./message_table.ts";
@@ -23,6 +24,8 @@ export interface MailboxParts {
   /** The keyword names that info letters stand for. */
   readonly keywordNames: (letters: string) => readonly string[];
   readonly events: ChangeEvents;
+  /** Messages added by APPEND, COPY or MOVE that no session has claimed \Recent yet. */
+  readonly arrivals: Arrivals;
   /** The files being read now (never recycled as spares meanwhile). */
   readonly reads: ReadsInProgress;
   /**

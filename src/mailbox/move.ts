@@ -174,6 +174,7 @@ async function commit(
     // The move stands even if this fails: the moved lines stay until a later compaction.
     await source.index.compactIfNeeded(source.table.size, () => source.table.bases());
   }
+  destination.arrivals.note(done.uids);
   destination.events.emit({ kind: "added", messages: added });
   source.events.emit({ kind: "expunged", uids: sourceUids, origin: done.origin });
   return { sourceUids, destinationUids: [...done.uids] };

@@ -43,11 +43,12 @@ Deno.test("MOVE and COPY into a folder with no keyword letter left succeed and l
     assert.equal(out.copy[0], "OK", JSON.stringify(out.copy));
     // The moved message left the inbox; the copied one stayed.
     assert.equal(out.inbox.length, 1, JSON.stringify(out.inbox));
-    assert.match(out.inbox[0], /UID 2 FLAGS \(\\Seen Tag3 \$Fresh2\)/);
+    // Appended, then first selected by this session: \Recent (RFC 3501 6.3.11), as in Trash.
+    assert.match(out.inbox[0], /UID 2 FLAGS \(\\Seen Tag3 \$Fresh2 \\Recent\)/);
     const trash = out.trash.join("\n");
     // \Seen and Tag3 (a letter the folder has) came along; $Fresh1/$Fresh2 had no letter.
-    assert.match(trash, /2 \(FLAGS \(\\Seen Tag3\) BODY\[HEADER.FIELDS \(SUBJECT\)\]/);
-    assert.match(trash, /3 \(FLAGS \(\\Seen Tag3\) BODY\[HEADER.FIELDS \(SUBJECT\)\]/);
+    assert.match(trash, /2 \(FLAGS \(\\Seen Tag3 \\Recent\) BODY\[HEADER.FIELDS \(SUBJECT\)\]/);
+    assert.match(trash, /3 \(FLAGS \(\\Seen Tag3 \\Recent\) BODY\[HEADER.FIELDS \(SUBJECT\)\]/);
     assert.match(trash, /Subject: m1/);
     assert.match(trash, /Subject: m2/);
     assert.doesNotMatch(trash, /\$Fresh/);

@@ -110,8 +110,9 @@ Deno.test("a FETCH mixing whole-message bytes, partials and other items is exact
       `* 1 FETCH (UID 1 BODY[] {${message.length}}\r\n${message} RFC822.SIZE ${message.length}` +
       ` BODY[]<9> {5}\r\n${message.slice(9, 14)} BODY[]<999999> {0}\r\n` +
       ` RFC822 {${message.length}}\r\n${message} BODY[HEADER] {18}\r\nSubject: mixed\r\n\r\n` +
-      // RFC822 is BODY[] without PEEK: it sets \\Seen, and the new flags come along.
-      " FLAGS (\\Seen))\r\n" +
+      // RFC822 is BODY[] without PEEK: it sets \\Seen, and the new flags come along
+      // (\\Recent too: appended to the folder this session has selected, RFC 3501 6.3.11).
+      " FLAGS (\\Seen \\Recent))\r\n" +
       "f OK FETCH completed";
     assert.equal(reply.join("\r\n"), expected.replace(/\r\n$/, ""));
   } finally {

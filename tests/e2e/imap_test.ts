@@ -123,13 +123,15 @@ Deno.test("imaplib: login, LIST, SELECT, FETCH, SEARCH, STORE, COPY, MOVE, APPEN
     assert.equal(projects.length, 2);
     assert.equal(
       projects[0],
-      '1 (FLAGS (\\Draft \\Seen) INTERNALDATE "05-Mar-2024 09:00:00 +0000" ' +
+      // The first session to select the folder after the APPEND and the COPY: \Recent (RFC 3501
+      // 6.3.11, 6.4.7).
+      '1 (FLAGS (\\Draft \\Seen \\Recent) INTERNALDATE "05-Mar-2024 09:00:00 +0000" ' +
         "BODY[HEADER.FIELDS (SUBJECT)] {21} Subject: appended\r\n\r\n",
       "APPEND kept flags and date",
     );
     assert.match(
       projects[1]!,
-      /^2 \(FLAGS \(\) INTERNALDATE ".*" BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{\d+\} Subject: note 1\r\n\r\n$/,
+      /^2 \(FLAGS \(\\Recent\) INTERNALDATE ".*" BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{\d+\} Subject: note 1\r\n\r\n$/,
     );
     assert.match(second.trash as string, /Trash \(MESSAGES 1\)/);
     assert.ok((second.list_special as string[]).includes('(\\HasNoChildren \\Junk) "." Junk'));

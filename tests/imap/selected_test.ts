@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { SelectedMailbox } from "../../src/imap/selected.ts";
 import type { Mailbox, MailboxChange, MessageInfo } from "../../src/mailbox/mod.ts";
+import { Arrivals } from "../../src/mailbox/arrivals.ts";
 
 /** A stand-in for a shared Mailbox: messages by UID, and a way to send it changes. */
 function fakeMailbox(uids: number[]) {
@@ -18,6 +19,7 @@ function fakeMailbox(uids: number[]) {
       return () => {};
     },
     store: () => Promise.resolve([]),
+    arrivals: new Arrivals((uid) => messages.has(uid)),
   } as unknown as Mailbox;
   const emit = (change: MailboxChange) => listener(change);
   return { mailbox, messages, add, emit };

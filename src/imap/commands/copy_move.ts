@@ -1,20 +1,14 @@
 /**
  * COPY, MOVE (RFC 6851) and their UID forms, with COPYUID (RFC 4315). COPY
- * appends each message to the destination with its flags and internal date.
+ * copies the messages with their flags and internal dates, all or none, with
+ * the destination locked throughout (`Mailbox.copyTo`).
  * MOVE renames each message's file into the destination (`Mailbox.moveTo`),
  * so a message is never in both mailboxes, not even after a crash (RFC 6851
  * 3.3). A MOVE into the selected mailbox itself, or into a folder on another
  * file system, copies, then expunges.
  */
-import {
-  CrossDeviceError,
-  FolderError,
-  type Mailbox,
-  MessageGoneError,
-  type MoveResult,
-} from "../../mailbox/mod.ts";
+import { CrossDeviceError, FolderError, type Mailbox, type MoveResult } from "../../mailbox/mod.ts";
 import { no } from "../errors.ts";
-import { messageFlags } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import { formatNumberSet } from "../sequence_set.ts";
@@ -102,50 +96,12 @@ async function moveOrNull(
   }
 }
 
-/**
- * Appends each message to the destination with its flags and internal date
- * (gone ones are skipped). A failure takes the copies made out again.
- */
-async function copyMessages(
+/** Copies the messages into the destination, all or none (see `Mailbox.copyTo`). */
+function copyMessages(
   session: ImapSession,
   copy: { destination: Mailbox; uids: readonly number[] },
 ): Promise<MoveResult> {
-  const source = (session.selected as SelectedMailbox).mailbox;
-  const sourceUids: number[] = [];
-  const destinationUids: number[] = [];
-  const dropped = new Set<string>();
-  try {
-    for (const uid of copy.uids) {
-      const info = source.get(uid);
-      if (info === undefined) continue;
-      let bytes: Uint8Array;
-      try {
-        bytes = await source.readMessage(uid);
-      } catch (error) {
-        if (error instanceof MessageGoneError) continue;
-        throw error;
-      }
-      const added = await copy.destination.append([bytes], {
-        flags: messageFlags(info),
-        internalDateMs: info.internalDateMs,
-        keepKeywordsThatFit: true,
-      });
-      const kept = new Set(added.keywords.map((name) => name.toLowerCase()));
-      for (const name of info.keywords) if (!kept.has(name.toLowerCase())) dropped.add(name);
-      sourceUids.push(uid);
-      destinationUids.push(added.uid);
-    }
-  } catch (error) {
-    // RFC 9051 6.4.7: a failed COPY must leave the destination as it was.
-    await copy.destination.expunge(destinationUids).catch((rollback) =>
-      session.log.error("imap.copy_rollback_failed", {
-        folder: copy.destination.folder,
-        error: rollback instanceof Error ? rollback.message : String(rollback),
-      })
-    );
-    throw error;
-  }
-  return { sourceUids, destinationUids, droppedKeywords: [...dropped] };
+  return (session.selected as SelectedMailbox).mailbox.copyTo(copy.destination, copy.uids);
 }
 
 /** COPY and MOVE commands. */

@@ -22,6 +22,7 @@ import {
 } from "../folder_names.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
+import { peekRecent } from "../recent.ts";
 import { astringOut } from "../wire_format.ts";
 import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
 
@@ -334,7 +335,7 @@ async function status(session: ImapSession, cursor: CommandCursor): Promise<Done
     const messages = await mailbox.refresh();
     const values: Record<string, number> = {
       MESSAGES: messages.length,
-      RECENT: messages.filter((message) => message.isNew).length,
+      RECENT: peekRecent(mailbox, messages).length,
       UIDNEXT: mailbox.uidNext,
       UIDVALIDITY: mailbox.uidValidity,
       UNSEEN: messages.filter((message) => !message.flags.includes("\\Seen")).length,
