@@ -22,9 +22,7 @@ import { moveMessages, type MoveResult } from "./move.ts";
 import { copyMessages } from "./copy.ts";
 import { storeFlags } from "./store_flags.ts";
 import { expungeMessages } from "./expunge.ts";
-import { dirStamp } from "./scan.ts";
-import { scanSettled } from "./scan_settle.ts";
-import { takeListing } from "./scan_apply.ts";
+import { type ListingState, refreshListing } from "./listing_refresh.ts";
 import {
   type FlagChange,
   FolderError,
@@ -33,9 +31,6 @@ import {
   type MessageInfo,
 } from "./mailbox_types.ts";
 import { UidIndex } from "./uid_index.ts";
-
-/** A directory mtime this close to now (or later) may hide a change made in the same tick. */
-const RECENT_MTIME_MS = 1000;
 
 /** Internal options; see `Mailboxes`. */
 export interface MailboxOptions {
@@ -62,10 +57,7 @@ export class Mailbox {
   readonly #table = new MessageTable();
   readonly #keywords: Keywords;
   readonly #keywordNames = (letters: string) => this.#keywords.namesOf(letters);
-  #stamp = "";
-  #isDirty = true;
-  /** The table holds a listing: a file it lacks is new, even if the index knew its name. */
-  #isListed = false;
+  readonly #listing: ListingState = { stamp: "", isDirty: true, isListed: false };
   readonly #events = new ChangeEvents((error) => this.#logError("mailbox.listener_failed", error));
   readonly #holders = new MailboxHolders({
     listenerCount: () => this.#events.size,
@@ -137,7 +129,7 @@ export class Mailbox {
 
   /** Marks the listing stale (delivery calls this) and, if anyone listens, refreshes now. */
   noteDelivery(): void {
-    this.#isDirty = true;
+    this.#listing.isDirty = true;
     if (this.#events.size > 0) {
       this.refresh().catch((error) => this.#logError("mailbox.refresh_failed", error));
     }
@@ -164,7 +156,7 @@ export class Mailbox {
         return await this.#reads.around(entry.base, () => read(path));
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
-        this.#isDirty = true;
+        this.#listing.isDirty = true;
         await this.refresh();
       }
     }
@@ -328,7 +320,7 @@ export class Mailbox {
   #findAgain(): (uid: number) => Promise<Entry | undefined> {
     let isRescanned = false;
     return async (uid) => {
-      this.#isDirty = true;
+      this.#listing.isDirty = true;
       if (isRescanned) return undefined;
       isRescanned = true;
       await this.#refresh();
@@ -338,38 +330,10 @@ export class Mailbox {
 
   async #refresh(): Promise<readonly MessageInfo[]> {
     if (this.#isGone) return this.messages();
-    const now = Date.now();
-    const dirs = await dirStamp(this.dir);
-    if (dirs === null) return this.#removedOnDisk();
-    const { key: stamp, newestMs } = dirs;
-    if (!this.#isDirty && !this.#index.isStale && stamp === this.#stamp) return this.messages();
-    // Removed and made again (delivery recreates an INBOX): these UIDs describe nothing there.
-    if (await this.#index.isFileGone()) return this.#removedOnDisk();
-    // Directory mtimes tick coarsely: a change within the same tick as this
-    // scan would leave them as they are, so a recent mtime rescans next time.
-    this.#isDirty = newestMs >= now - RECENT_MTIME_MS;
-    this.#stamp = stamp;
-    let scan;
-    try {
-      scan = await scanSettled(this.dir, {
-        known: () => this.#table.values(),
-        stampKey: stamp,
-        onUnreachable: (path) => this.#warnUnreachable(path),
-      });
-    } catch (error) {
-      // Not listed after all (EIO, out of descriptors): the next refresh must list again, or
-      // what changed before this one stays unseen until the folder changes once more.
-      this.#isDirty = true;
-      throw error;
-    }
-    const { found, isSettled } = scan;
-    if (!isSettled) this.#isDirty = true;
-    await takeListing(this.#parts(), {
-      found,
-      isListedBefore: this.#isListed,
-      onMatched: () => this.#isListed = true,
+    const result = await refreshListing(this.#parts(), this.#listing, {
+      onUnreachable: (path) => this.#warnUnreachable(path),
     });
-    return this.messages();
+    return result === "removed" ? this.#removedOnDisk() : this.messages();
   }
 
   /**
@@ -396,7 +360,7 @@ export class Mailbox {
       arrivals: this.arrivals,
       reads: this.#reads,
       findAgain: () => this.#findAgain(),
-      markDirty: () => this.#isDirty = true,
+      markDirty: () => this.#listing.isDirty = true,
       removeFile: this.#options.removeFile,
     };
   }
