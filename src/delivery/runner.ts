@@ -325,17 +325,22 @@ export class DeliveryRunner {
       }
       throw error;
     }
+    let isHeld = true;
+    const letGo = () => {
+      if (isHeld) hold.close();
+      isHeld = false;
+    };
     try {
-      await this.#attemptHeld(qid, { message, isRetryNow });
+      await this.#attemptHeld(qid, { message, isRetryNow, letGo });
     } finally {
-      hold.close();
+      letGo();
     }
   }
 
   /** The attempt once its message is read and held (see `#attemptRead`). */
   async #attemptHeld(
     qid: string,
-    options: { message: QueuedMessage; isRetryNow: boolean },
+    options: { message: QueuedMessage; isRetryNow: boolean; letGo: () => void },
   ): Promise<void> {
     const { message, isRetryNow } = options;
     const state = this.#states.load(qid, message.envelope.rcpts);
@@ -362,7 +367,12 @@ export class DeliveryRunner {
       if (remote.length > 0) {
         recordOutcomes(state, await this.#options.remote.deliver(message, remote), context);
       }
-      const nextAttemptMs = await finishAttempt(this.#finishContext, { qid, message, state });
+      const nextAttemptMs = await finishAttempt(this.#finishContext, {
+        qid,
+        message,
+        state,
+        beforeRemove: options.letGo,
+      });
       if (nextAttemptMs !== null) this.#schedule(qid, nextAttemptMs);
     } finally {
       for (const domain of domains) {
