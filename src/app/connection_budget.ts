@@ -18,6 +18,7 @@ import {
   DESCRIPTORS_BESIDES_SESSIONS,
   descriptorWarning,
   freeDescriptors,
+  mailListenerCount,
   sessionCeiling,
 } from "./descriptor_budget.ts";
 
@@ -87,16 +88,7 @@ export interface ConnectionBudget {
 
 /** Listeners `config` enables, the status page included. */
 function listenerCount(config: Config): number {
-  return [
-    config.smtpListen,
-    config.submissionListen,
-    config.submissionsListen,
-    config.pop3Listen,
-    config.pop3sListen,
-    config.imapListen,
-    config.imapsListen,
-    config.httpListen,
-  ].filter((address) => address !== null).length;
+  return mailListenerCount(config) + (config.httpListen ? 1 : 0);
 }
 
 /**

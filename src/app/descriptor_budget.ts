@@ -48,9 +48,9 @@ function isOutOfDescriptors(error: unknown): boolean {
   return error instanceof Error && /\(os error 24\)|EMFILE/.test(error.message);
 }
 
-/** Sessions the enabled listeners may hold at once. */
-export function sessionCeiling(config: Config): number {
-  const mail = [
+/** The mail listeners `config` enables (the status page aside). */
+export function mailListenerCount(config: Config): number {
+  return [
     config.smtpListen,
     config.submissionListen,
     config.submissionsListen,
@@ -59,7 +59,12 @@ export function sessionCeiling(config: Config): number {
     config.imapListen,
     config.imapsListen,
   ].filter((address) => address !== null).length;
-  return mail * config.maxConnections + (config.httpListen ? HTTP_CONNECTIONS : 0);
+}
+
+/** Sessions the enabled listeners may hold at once. */
+export function sessionCeiling(config: Config): number {
+  return mailListenerCount(config) * config.maxConnections +
+    (config.httpListen ? HTTP_CONNECTIONS : 0);
 }
 
 /** A warning when `sessions` plus the rest need more than the `free` descriptors; null when they fit or it is unknown. */

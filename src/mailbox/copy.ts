@@ -21,7 +21,7 @@ import type { MailboxParts } from "./mailbox_parts.ts";
 import { maildirName } from "./maildir.ts";
 import { changeLetters, curName } from "./message_name.ts";
 import { type Entry, makeEntry } from "./message_table.ts";
-import type { MoveResult } from "./move.ts";
+import { type MoveResult, prepareTransfer } from "./move.ts";
 
 /** One copy made by this command: its source entry, its file in `tmp/` and its name in `cur/`. */
 interface Made {
@@ -45,17 +45,11 @@ export async function copyMessages(
   destination: MailboxParts,
   options: { uids: readonly number[] },
 ): Promise<MoveResult> {
-  const entries: Entry[] = [];
-  for (const uid of options.uids) {
-    const entry = source.table.get(uid);
-    if (entry !== undefined) entries.push(entry);
-  }
-  // As for MOVE: a keyword the destination has no letter left for stays behind, not the message.
-  const droppedKeywords = await destination.keywords.define(
-    entries.flatMap((entry) => entry.keywords),
-    { keepWhatFits: true },
+  const { entries, droppedKeywords, letterOf } = await prepareTransfer(
+    source,
+    destination,
+    options.uids,
   );
-  const letterOf = (name: string) => destination.keywords.letterOf(name);
   const made: Made[] = [];
   let uids: number[];
   const findAgain = source.findAgain();

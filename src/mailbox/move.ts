@@ -49,18 +49,11 @@ export async function moveMessages(
   destination: MailboxParts,
   options: { uids: readonly number[]; origin: unknown },
 ): Promise<MoveResult> {
-  const entries: Entry[] = [];
-  for (const uid of options.uids) {
-    const entry = source.table.get(uid);
-    if (entry !== undefined) entries.push(entry);
-  }
-  // A keyword the destination has no letter left for stays behind, not the message: a
-  // MUA deletes by moving to Trash (RFC 3501 6.4.7 asks flags to be kept only as a SHOULD).
-  const droppedKeywords = await destination.keywords.define(
-    entries.flatMap((entry) => entry.keywords),
-    { keepWhatFits: true },
+  const { entries, droppedKeywords, letterOf } = await prepareTransfer(
+    source,
+    destination,
+    options.uids,
   );
-  const letterOf = (name: string) => destination.keywords.letterOf(name);
   const moved: Moved[] = [];
   let uids: number[];
   const findAgain = source.findAgain();
@@ -98,6 +91,34 @@ export async function moveMessages(
   }
   const result = await commit(source, destination, { moved, uids, origin: options.origin });
   return { ...result, droppedKeywords };
+}
+
+/**
+ * For a MOVE or COPY: the entries of `uids` the source still lists, their
+ * keywords given letters in the destination first. A keyword the
+ * destination has no letter left for stays behind, not the message: a MUA
+ * deletes by moving to Trash (RFC 3501 6.4.7 asks flags to be kept only as
+ * a SHOULD); `droppedKeywords` names them.
+ */
+export async function prepareTransfer(
+  source: MailboxParts,
+  destination: MailboxParts,
+  uids: readonly number[],
+): Promise<{
+  entries: Entry[];
+  droppedKeywords: string[];
+  letterOf: (name: string) => string | null;
+}> {
+  const entries: Entry[] = [];
+  for (const uid of uids) {
+    const entry = source.table.get(uid);
+    if (entry !== undefined) entries.push(entry);
+  }
+  const droppedKeywords = await destination.keywords.define(
+    entries.flatMap((entry) => entry.keywords),
+    { keepWhatFits: true },
+  );
+  return { entries, droppedKeywords, letterOf: (name) => destination.keywords.letterOf(name) };
 }
 
 /**
