@@ -74,3 +74,18 @@ export async function mailboxWith(
   assert.match((await command(client, "s", `${open} INBOX`)).at(-1)!, mode);
   return { server, client };
 }
+
+/**
+ * Runs each `[name, criteria, expected]` as SEARCH on `client` (a folder
+ * selected) and asserts its tagged OK and its `* SEARCH` hits.
+ */
+export async function assertSearches(
+  client: RawClient,
+  cases: readonly (readonly [string, string, string])[],
+): Promise<void> {
+  for (const [name, criteria, expected] of cases) {
+    const reply = await command(client, "t", `SEARCH ${criteria}`);
+    assert.equal(reply.at(-1), "t OK SEARCH completed", name);
+    assert.equal(reply[0], `* SEARCH ${expected}`.trimEnd(), name);
+  }
+}
