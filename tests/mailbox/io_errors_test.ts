@@ -25,7 +25,8 @@ function setup() {
   return { store, mailboxes, dir: mailboxes.accountDir(ACCOUNT) };
 }
 
-Deno.test("an expunge that fails on its second message still announces the first, whose file is gone", async () => {
+/** A mailbox of three delivered messages, its second, and the changes its listener hears. */
+async function threeMessagesHeard() {
   const { store, mailboxes, dir } = setup();
   for (const n of [1, 2, 3]) {
     await store.deliver([ACCOUNT], [encoder.encode(`Subject: ${n}\r\n\r\n`)]);
@@ -34,8 +35,13 @@ Deno.test("an expunge that fails on its second message still announces the first
   const [, second] = await mailbox.refresh();
   const changes: MailboxChange[] = [];
   mailbox.onChange((change) => changes.push(change));
+  return { mailbox, dir, second: second!, changes };
+}
+
+Deno.test("an expunge that fails on its second message still announces the first, whose file is gone", async () => {
+  const { mailbox, dir, second, changes } = await threeMessagesHeard();
   // Its removal fails (a directory that is not empty cannot be unlinked), as EIO would.
-  const path = join(dir, "new", second!.base); // delivered: in new/ under its base name
+  const path = join(dir, "new", second.base); // delivered: in new/ under its base name
   Deno.removeSync(path);
   Deno.mkdirSync(join(path, "stuck"), { recursive: true });
   await assert.rejects(mailbox.expunge([1, 2, 3], { origin: "s1" }), /not empty/i);
@@ -70,16 +76,9 @@ Deno.test("a listing that fails is made again at the next refresh, even when the
 });
 
 Deno.test("a flag change that fails on its second message still announces the first, renamed already, to every session", async () => {
-  const { store, mailboxes, dir } = setup();
-  for (const n of [1, 2, 3]) {
-    await store.deliver([ACCOUNT], [encoder.encode(`Subject: ${n}\r\n\r\n`)]);
-  }
-  const mailbox = await mailboxes.openMailbox(ACCOUNT);
-  const [, second] = await mailbox.refresh();
-  const changes: MailboxChange[] = [];
-  mailbox.onChange((change) => changes.push(change));
+  const { mailbox, dir, second, changes } = await threeMessagesHeard();
   // Its rename fails (a folder that is not empty stands where it would go), as EIO would.
-  Deno.mkdirSync(join(dir, "cur", `${second!.base}:2,S`, "stuck"), { recursive: true });
+  Deno.mkdirSync(join(dir, "cur", `${second.base}:2,S`, "stuck"), { recursive: true });
   await assert.rejects(mailbox.store([1, 2, 3], { add: ["\\Seen"] }, { origin: "s1" }));
   assert.deepEqual(mailbox.get(1)?.flags, ["\\Seen"]);
   // Session s1 is told NO; it must hear which message did change, as must every other one.
