@@ -10,9 +10,6 @@ import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
 import type { Done, ImapCommand } from "./types.ts";
 
-/** What a header-only search reads first; a header this long or longer is read whole. */
-const HEADER_READ_BYTES = 256 * 1024;
-
 function searchWith(isUid: boolean) {
   return async (session: ImapSession, cursor: CommandCursor): Promise<Done> => {
     const key = parseSearch(cursor);
@@ -35,17 +32,11 @@ function searchWith(isUid: boolean) {
         internalDateMs: info.internalDateMs,
       };
       try {
-        const head = need === "header"
-          ? await selected.mailbox.readHeader(uid, HEADER_READ_BYTES)
-          : null;
-        if (head !== null) {
-          // A header as big as the read may go on past it: its fields are read in full, but
-          // only up to the blank line (the body may be as large as the message limit, or more).
-          subject.header = bytesToBinary(
-            head.length < HEADER_READ_BYTES
-              ? head
-              : await selected.mailbox.readHeader(uid, Number.MAX_SAFE_INTEGER),
-          );
+        if (need === "header") {
+          // The whole header, however long, but only up to the blank line: the body may be
+          // as large as the message limit, or more.
+          const head = await selected.mailbox.readHeader(uid, Number.MAX_SAFE_INTEGER);
+          subject.header = bytesToBinary(head);
         } else if (need === "full") {
           const text = bytesToBinary(await selected.mailbox.readMessage(uid));
           const bodyStart = findBodyStart(text, 0, text.length);
