@@ -25,6 +25,20 @@ export class DomainTurns {
     return true;
   }
 
+  /**
+   * Sets `qid` aside, as `waitIfBusy`, when `rcpts` are all remote and one
+   * of their domains is at its limit (a message with a local recipient
+   * never waits: that part goes at once).
+   */
+  waitIfRemoteBusy(
+    qid: string,
+    rcpts: readonly string[],
+    isLocalDomain: (domain: string) => boolean,
+  ): boolean {
+    if (rcpts.some((rcpt) => isLocalDomain(domainOf(rcpt)))) return false;
+    return this.waitIfBusy(qid, [...new Set(rcpts.map(domainOf))]);
+  }
+
   /** An attempt for `domains` starts. */
   begin(domains: readonly string[]): void {
     for (const domain of domains) this.#active.set(domain, (this.#active.get(domain) ?? 0) + 1);
@@ -62,4 +76,9 @@ export class DomainTurns {
     for (const waiting of this.#waiting.values()) if (waiting.has(qid)) return true;
     return false;
   }
+}
+
+/** The domain of an address, lower-cased. */
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
 }

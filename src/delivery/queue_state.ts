@@ -69,8 +69,8 @@ export class QueueStateStore {
    * recipient already delivered to would get the message again.
    */
   readonly #unsaved = new Map<string, QueueState>();
-  /** The state file text `dueAtMs` just read, for the `load` of the same message. */
-  #peeked: { qid: string; text: string | null } | null = null;
+  /** The state file text `dueAtMs` just read (and what it parsed to), for the `load` of the same message. */
+  #peeked: { qid: string; text: string | null; saved?: unknown } | null = null;
 
   readonly #log: Logger | null;
 
@@ -182,11 +182,29 @@ export class QueueStateStore {
     this.#peeked = { qid, text };
     if (text === null) return 0;
     try {
-      const due = (JSON.parse(text) as Partial<QueueState> | null)?.nextAttemptMs;
+      const saved = JSON.parse(text) as Partial<QueueState> | null;
+      this.#peeked.saved = saved;
+      const due = saved?.nextAttemptMs;
       return typeof due === "number" ? due : 0;
     } catch {
       return 0;
     }
+  }
+
+  /**
+   * The recipients still pending by what `dueAtMs` just read of `qid` (or a
+   * state in memory), without reading the message; null when that says
+   * nothing. A hint, so that the runner can set a message aside unread
+   * while its domains are busy (a drain's backlog); the attempt itself goes
+   * by the message's envelope.
+   */
+  pendingHint(qid: string): string[] | null {
+    const saved = this.#unsaved.get(qid) ??
+      (this.#peeked?.qid === qid ? this.#peeked.saved as Partial<QueueState> | null : null);
+    const rcpts = saved?.rcpts;
+    if (rcpts === null || typeof rcpts !== "object") return null;
+    const pending = Object.keys(rcpts).filter((rcpt) => rcpts[rcpt]?.status === "pending");
+    return pending.length > 0 ? pending : null;
   }
 
   /** The state file's text, or null if there is none (remembered) or it cannot be read. */

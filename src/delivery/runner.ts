@@ -15,7 +15,7 @@ import {
 import { Bouncer } from "./bouncer.ts";
 import { finishAttempt, type FinishContext } from "./finish_attempt.ts";
 import { LeftoverNotices, settleHeldNotices } from "./held_notices.ts";
-import { DomainTurns } from "./domain_turns.ts";
+import { domainOf, DomainTurns } from "./domain_turns.ts";
 import { MemoryBudget } from "./memory_budget.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
 import { recordOutcomes } from "./outcome.ts";
@@ -197,6 +197,11 @@ export class DeliveryRunner {
     return this.#states.rememberedCount;
   }
 
+  /** Whether `qid` waits for a turn of a busy domain (for tests). */
+  isWaitingForTurn(qid: string): boolean {
+    return this.#turns.isWaiting(qid);
+  }
+
   /** Delivery attempts in progress now. */
   get activeDeliveries(): number {
     return this.#active;
@@ -278,6 +283,13 @@ export class DeliveryRunner {
       this.#schedule(qid, dueAtMs);
       return;
     }
+    // Its state file says where it goes: when all those domains' turns are taken, it waits
+    // unread (a backlog after an outage would otherwise be read twice). The attempt checks again.
+    const hinted = this.#states.pendingHint(qid);
+    if (hinted && this.#turns.waitIfRemoteBusy(qid, hinted, this.#options.isLocalDomain)) {
+      if (isRetryNow) this.#retryNow.add(qid); // still due at once when its turn comes
+      return;
+    }
     let sizeBytes: number;
     try {
       sizeBytes = this.#options.spool.sizeOf(qid);
@@ -303,16 +315,10 @@ export class DeliveryRunner {
     qid: string,
     options: { sizeBytes: number; isRetryNow: boolean },
   ): Promise<void> {
-    const { isRetryNow } = options;
-    // Locked for the whole attempt: `queue delete` can tell it is in flight (attempt_lock.ts).
-    let hold: Deno.FsFile | null = null;
     let message: QueuedMessage;
     try {
-      hold = await holdForAttempt(`${this.#options.spool.msgDir}/${qid}`);
-      if (hold === null) return this.#states.forget(qid); // deleted meanwhile
       message = await this.#options.spool.read(qid, { sizeBytes: options.sizeBytes });
     } catch (error) {
-      hold?.close();
       if (error instanceof Deno.errors.NotFound) return this.#states.forget(qid); // deleted meanwhile
       if (error instanceof QueueFileError) {
         return await setAsideDamaged(this.#states, { qid, error, ...this.#options });
@@ -325,22 +331,13 @@ export class DeliveryRunner {
       }
       throw error;
     }
-    let isHeld = true;
-    const letGo = () => {
-      if (isHeld) hold.close();
-      isHeld = false;
-    };
-    try {
-      await this.#attemptHeld(qid, { message, isRetryNow, letGo });
-    } finally {
-      letGo();
-    }
+    await this.#attemptRecipients(qid, { message, isRetryNow: options.isRetryNow });
   }
 
-  /** The attempt once its message is read and held (see `#attemptRead`). */
-  async #attemptHeld(
+  /** The attempt once its message is read (see `#attemptRead`). */
+  async #attemptRecipients(
     qid: string,
-    options: { message: QueuedMessage; isRetryNow: boolean; letGo: () => void },
+    options: { message: QueuedMessage; isRetryNow: boolean },
   ): Promise<void> {
     const { message, isRetryNow } = options;
     const state = this.#states.load(qid, message.envelope.rcpts);
@@ -355,7 +352,16 @@ export class DeliveryRunner {
       return;
     }
     this.#turns.begin(domains);
+    // Locked for the whole attempt, so that `queue delete` can tell it is in flight
+    // (attempt_lock.ts); only now, so that a message set aside for its turn costs no lock.
+    let hold: Deno.FsFile | null = null;
+    const letGo = () => {
+      hold?.close();
+      hold = null;
+    };
     try {
+      hold = await holdForAttempt(`${this.#options.spool.msgDir}/${qid}`);
+      if (hold === null) return this.#states.forget(qid); // deleted since it was read
       const context = { qid, log: this.#options.log };
       if (local.length > 0) {
         const outcomes = await this.#options.local.deliver(message, local);
@@ -371,18 +377,15 @@ export class DeliveryRunner {
         qid,
         message,
         state,
-        beforeRemove: options.letGo,
+        beforeRemove: letGo,
       });
       if (nextAttemptMs !== null) this.#schedule(qid, nextAttemptMs);
     } finally {
+      letGo();
       for (const domain of domains) {
         const next = this.#turns.end(domain);
         if (next !== undefined) this.enqueue(next);
       }
     }
   }
-}
-
-function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
 }

@@ -8,7 +8,7 @@ import {
   initialState,
   QueueStateStore,
 } from "../../src/delivery/mod.ts";
-import { type QueuedMessage, requestWake, Spool } from "../../src/spool/mod.ts";
+import { encodeEnvelopeLine, type QueuedMessage, requestWake, Spool } from "../../src/spool/mod.ts";
 import { waitUntil } from "../e2e/harness.ts";
 import { quiet, testRunner } from "./runner_fixture.ts";
 
@@ -98,6 +98,61 @@ Deno.test("messages asked for by queue retry stay due when they wait for their d
       remote.finishAll();
     }
     assert.deepEqual([...remote.attempted].sort(), [...qids].sort());
+  } finally {
+    remote.finishAll();
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("a deferred message waiting for its busy domain is read only when its turn comes", async () => {
+  const spoolDir = makeTestDir({ prefix: "pb-parking-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const states = new QueueStateStore({ spoolDir });
+  await states.open();
+  const reads: string[] = [];
+  const read = spool.read.bind(spool);
+  spool.read = (qid, options) => {
+    reads.push(qid);
+    return read(qid, options);
+  };
+  const remote = new GatedCourier();
+  const runner = oneAtATimeRunner(spool, remote, { spoolDir, scanIntervalMs: 50 });
+  try {
+    await runner.start();
+    const first = await spool.accept({
+      envelope: { from: "a@example.test", rcpts: ["x@far.test"], source: "smtp" },
+      message: encoder.encode("Subject: first\r\n\r\nbody\r\n"),
+    });
+    await waitUntil(() => remote.attempted.length === 1, 5_000, "the first attempt");
+    // Two more, deferred once by an earlier run and due now, found by the rescan
+    // while far.test's one turn is taken.
+    const later: string[] = [];
+    for (const tag of ["second", "third"]) {
+      const qid = `later${tag}`;
+      const envelope = {
+        qid,
+        from: "a@example.test",
+        rcpts: ["x@far.test"],
+        arrivalMs: Date.now(),
+        source: "smtp" as const,
+      };
+      const body = encoder.encode(`Subject: ${tag}\r\n\r\nbody\r\n`);
+      await Deno.writeFile(
+        `${spool.msgDir}/${qid}`,
+        new Uint8Array([...encodeEnvelopeLine(envelope), ...body]),
+      );
+      await states.save(qid, initialState(["x@far.test"]));
+      later.push(qid);
+    }
+    await waitUntil(() => later.every((qid) => runner.isWaitingForTurn(qid)), 5_000, "the rescan");
+    for (let turn = 1; turn <= 3; turn++) {
+      await waitUntil(() => remote.attempted.length === turn, 5_000, `attempt ${turn}`);
+      remote.finishAll();
+    }
+    await runner.stop(); // and its attempts ended
+    assert.deepEqual(remote.attempted, [first, ...later]);
+    assert.deepEqual(reads, [first, ...later], "each message read once");
   } finally {
     remote.finishAll();
     await runner.stop();
