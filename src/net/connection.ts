@@ -372,6 +372,20 @@ export class Connection {
     this.#idle.restart(ms);
   }
 
+  /**
+   * Calls `onExpired` after `ms` whatever the peer does meanwhile, unless
+   * `clearDeadline` comes first (e.g. a limit for a whole reply that a peer
+   * could otherwise drip out a byte at a time). One at a time; it shares the
+   * idle timeout's timer, so setting one costs no timer of its own.
+   */
+  setDeadline(ms: number, onExpired: () => void): void {
+    this.#idle.setDeadline(ms, onExpired);
+  }
+
+  clearDeadline(): void {
+    this.#idle.clearDeadline();
+  }
+
   /** Flushes and closes gracefully; resolves once the socket is closed. */
   close(): Promise<void> {
     this.flush();

@@ -2,7 +2,10 @@
  * An idle timeout that costs nothing per read or write: activity only
  * records the time, and the one timer checks it when it fires, setting
  * itself again for what is left. (A socket's own timeout re-creates a timer
- * on every read and write.)
+ * on every read and write.) The same timer keeps one deadline, a limit that
+ * activity does not push back (a whole reply's time), so that setting a new
+ * idle period or deadline costs no new timer while the armed one fires soon
+ * enough: an SMTP client sets both for every reply it waits for.
  */
 
 /** The longest delay setTimeout takes as given (2^31 - 1 ms, about 24.8 days); a longer one means 1 ms. */
@@ -12,8 +15,13 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 export class IdleTimer {
   #timeoutMs: number;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the armed timer fires (performance.now), Infinity when none is armed. */
+  #firesAtMs = Infinity;
   #lastActivityMs = performance.now();
   readonly #onIdle: () => void;
+  #deadline: { atMs: number; onExpired: () => void } | null = null;
+  /** Stopped: no idle timeout until `restart` (a deadline may still be set). */
+  #isStopped = false;
 
   /** Started at once. */
   constructor(timeoutMs: number, onIdle: () => void) {
@@ -34,27 +42,72 @@ export class IdleTimer {
   /** A full idle period from now (of `timeoutMs`, when given, from now on). */
   restart(timeoutMs = this.#timeoutMs): void {
     this.#timeoutMs = timeoutMs;
+    this.#isStopped = false;
     this.touch();
-    this.#arm(timeoutMs);
+    this.#armBy(this.#lastActivityMs + timeoutMs);
   }
 
+  /**
+   * Calls `onExpired` once `inMs` have passed, whatever happens meanwhile,
+   * unless `clearDeadline` comes first. One deadline at a time: a new one
+   * replaces the last.
+   */
+  setDeadline(inMs: number, onExpired: () => void): void {
+    const atMs = performance.now() + inMs;
+    this.#deadline = { atMs, onExpired };
+    this.#armBy(atMs);
+  }
+
+  clearDeadline(): void {
+    this.#deadline = null;
+  }
+
+  /** Stops the idle timeout (and any deadline) until `restart`. */
   stop(): void {
+    this.#isStopped = true;
+    this.#deadline = null;
+    this.#disarm();
+  }
+
+  #disarm(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
+    this.#firesAtMs = Infinity;
+  }
+
+  /** Makes sure the timer fires by `atMs`; one armed for sooner stays (its check arms again). */
+  #armBy(atMs: number): void {
+    if (this.#timer !== null && this.#firesAtMs <= atMs) return;
+    this.#arm(atMs - performance.now());
   }
 
   #arm(delayMs: number): void {
-    this.stop();
+    this.#disarm();
     // Capped: a timeout of weeks simply checks again after 24 days.
-    const timer = setTimeout(this.#check, Math.min(delayMs, MAX_TIMER_MS));
+    const cappedMs = Math.min(Math.max(0, delayMs), MAX_TIMER_MS);
+    const timer = setTimeout(this.#check, cappedMs);
     this.#timer = timer;
+    this.#firesAtMs = performance.now() + cappedMs;
     Deno.unrefTimer(timer); // like a socket's timeout, it never keeps the process alive
   }
 
   #check = () => {
     this.#timer = null;
-    const idleForMs = performance.now() - this.#lastActivityMs;
-    if (idleForMs >= this.#timeoutMs) this.#onIdle();
-    else this.#arm(this.#timeoutMs - idleForMs);
+    this.#firesAtMs = Infinity;
+    const nowMs = performance.now();
+    const deadline = this.#deadline;
+    if (deadline !== null && nowMs >= deadline.atMs) {
+      this.#deadline = null;
+      deadline.onExpired();
+    }
+    if (this.#timer !== null) return; // armed again by the callback
+    const deadlineInMs = this.#deadline === null ? Infinity : this.#deadline.atMs - nowMs;
+    if (this.#isStopped) {
+      if (deadlineInMs !== Infinity) this.#arm(deadlineInMs);
+      return;
+    }
+    const idleForMs = nowMs - this.#lastActivityMs;
+    if (idleForMs >= this.#timeoutMs) return this.#onIdle();
+    this.#arm(Math.min(this.#timeoutMs - idleForMs, deadlineInMs));
   };
 }

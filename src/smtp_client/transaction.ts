@@ -254,12 +254,13 @@ async function sendBlocks(client: SmtpClient, body: Uint8Array): Promise<void> {
 
 /** Waits until the kernel took the bytes written so far, or throws after `timeoutMs`. */
 async function drainWithin(client: SmtpClient, timeoutMs: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = Promise.withResolvers<boolean>();
+  client.connection.setDeadline(timeoutMs, () => expired.resolve(false));
   const isDrained = await Promise.race([
     client.connection.drain().then(() => true),
-    new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), timeoutMs)),
+    expired.promise,
   ]);
-  clearTimeout(timer);
+  client.connection.clearDeadline();
   if (!isDrained) {
     client.isUsable = false;
     throw new SmtpClientError("timeout", "DATA: the server stopped reading the message", {

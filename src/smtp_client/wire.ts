@@ -3,7 +3,7 @@
  * send a command and read its reply. Every peer failure is returned as a
  * `SmtpClientError`, never thrown from deep inside the socket code.
  */
-import { type Connection, MAX_TIMER_MS } from "../net/mod.ts";
+import type { Connection } from "../net/mod.ts";
 import { SmtpClientError } from "./errors.ts";
 import { ReplyAssembler, type ServerReply } from "./reply_parser.ts";
 
@@ -21,14 +21,11 @@ export async function readReply(
 ): Promise<ServerReply> {
   connection.setIdleTimeout(options.timeoutMs);
   // Past the deadline every read reports "timeout"; the connection is not used again.
-  const deadline = setTimeout(
-    () => connection.shutdown(),
-    Math.min(options.timeoutMs, MAX_TIMER_MS), // longer: setTimeout would fire at once
-  );
+  connection.setDeadline(options.timeoutMs, () => connection.shutdown());
   try {
     return await readReplyLines(connection, options);
   } finally {
-    clearTimeout(deadline);
+    connection.clearDeadline();
   }
 }
 

@@ -1,0 +1,91 @@
+/**
+ * IdleTimer: one timer for a connection's idle timeout and its deadline.
+ * Setting either again must not cost a new timer while the armed one fires
+ * soon enough (an SMTP client sets both for every reply it waits for).
+ */
+import assert from "node:assert/strict";
+import { IdleTimer } from "../../src/net/idle_timer.ts";
+import { waitUntil } from "../e2e/harness.ts";
+
+/** Runs `body` counting the timers it creates. */
+async function countingTimers(body: () => Promise<void> | void): Promise<number> {
+  const original = globalThis.setTimeout;
+  let created = 0;
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+    created++;
+    return original(...args);
+  }) as typeof setTimeout;
+  try {
+    await body();
+  } finally {
+    globalThis.setTimeout = original;
+  }
+  return created;
+}
+
+Deno.test("the same idle timeout and deadline set again and again arm no new timer", async () => {
+  let timer: IdleTimer | null = null;
+  const created = await countingTimers(() => {
+    timer = new IdleTimer(60_000, () => {});
+    for (let i = 0; i < 100; i++) {
+      timer.restart(60_000);
+      timer.setDeadline(60_000, () => {});
+      timer.clearDeadline();
+    }
+  });
+  (timer as IdleTimer | null)?.stop();
+  assert.equal(created, 1, "only the first");
+});
+
+Deno.test("a shorter idle timeout than the armed one takes effect", async () => {
+  let idle = false;
+  const timer = new IdleTimer(60_000, () => idle = true);
+  try {
+    timer.restart(5);
+    await waitUntil(() => idle, 5_000, "the idle timeout");
+  } finally {
+    timer.stop();
+  }
+});
+
+Deno.test("a deadline fires while activity keeps the idle timeout away", async () => {
+  let idle = false;
+  let expired = false;
+  const timer = new IdleTimer(10_000, () => idle = true);
+  const busy = setInterval(() => timer.touch(), 2);
+  try {
+    timer.setDeadline(30, () => expired = true);
+    await waitUntil(() => expired, 5_000, "the deadline");
+    assert.equal(idle, false);
+  } finally {
+    clearInterval(busy);
+    timer.stop();
+  }
+});
+
+Deno.test("a cleared deadline does not fire, and the next one does", async () => {
+  const fired: string[] = [];
+  const timer = new IdleTimer(10_000, () => fired.push("idle"));
+  try {
+    timer.setDeadline(10, () => fired.push("first"));
+    timer.clearDeadline();
+    timer.setDeadline(40, () => fired.push("second"));
+    await waitUntil(() => fired.length > 0, 5_000, "a deadline");
+    assert.deepEqual(fired, ["second"]);
+  } finally {
+    timer.stop();
+  }
+});
+
+Deno.test("a stopped idle timeout stays stopped, but a deadline set after it fires", async () => {
+  const fired: string[] = [];
+  const timer = new IdleTimer(5, () => fired.push("idle"));
+  try {
+    timer.stop();
+    timer.setDeadline(30, () => fired.push("deadline"));
+    await waitUntil(() => fired.length > 0, 5_000, "the deadline");
+    assert.deepEqual(fired, ["deadline"]);
+  } finally {
+    timer.stop();
+  }
+});
