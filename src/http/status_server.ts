@@ -7,7 +7,9 @@
  * limit nor idle timeout, and a failed accept (out of file descriptors)
  * rejects its accept loop, which ended the whole process. Here a few
  * connections at a time are served, the rest are told 503, a silent one is
- * cut off, and each answer ends its connection (`Connection: close`).
+ * cut off, one that trickles its request head (slowloris) is told 408 when
+ * the head's deadline passes, and each answer ends its connection
+ * (`Connection: close`).
  */
 import type { ListenAddress } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -25,6 +27,11 @@ export interface StatusServer {
 /** A monitor and an operator's curl need a handful; more only hold descriptors. */
 const MAX_CONNECTIONS = 16;
 const IDLE_TIMEOUT_MS = 10_000;
+/**
+ * The whole request head must arrive within this: a client that sends a
+ * byte now and then is never idle, and would hold its connection for ever.
+ */
+const HEAD_TIMEOUT_MS = 10_000;
 /** Longest request line or header line, CRLF included. */
 const MAX_LINE_BYTES = 8192;
 const MAX_HEADER_LINES = 100;
@@ -34,6 +41,7 @@ const REASONS: Record<number, string> = {
   400: "Bad Request",
   404: "Not Found",
   405: "Method Not Allowed",
+  408: "Request Timeout",
   431: "Request Header Fields Too Large",
   414: "URI Too Long",
   503: "Service Unavailable",
@@ -57,8 +65,11 @@ export async function startStatusServer(
     log: Logger;
     /** The process-wide connection limit the mail listeners share too. */
     slots?: ConnectionSlots;
+    /** The deadline for a request head (tests shorten it); 10 s by default. */
+    headTimeoutMs?: number;
   },
 ): Promise<StatusServer> {
+  const headTimeoutMs = options.headTimeoutMs ?? HEAD_TIMEOUT_MS;
   const listener = await startListener(address, {
     name: "http",
     maxConnections: MAX_CONNECTIONS,
@@ -66,7 +77,7 @@ export async function startStatusServer(
     idleTimeoutMs: IDLE_TIMEOUT_MS,
     busyLine: formatResponse({ status: 503, body: "too many connections\n" }, false),
     log: options.log,
-    onConnection: (connection) => serveOne(connection, options),
+    onConnection: (connection) => serveOne(connection, { ...options, headTimeoutMs }),
   });
   return { port: listener.port, hostname: listener.hostname, close: () => listener.close() };
 }
@@ -74,23 +85,31 @@ export async function startStatusServer(
 /** Reads one request and answers it; the listener closes the connection after. */
 async function serveOne(
   connection: Connection,
-  options: { metrics: Metrics; hostname: string; version: string; log: Logger },
+  options: {
+    metrics: Metrics;
+    hostname: string;
+    version: string;
+    log: Logger;
+    headTimeoutMs: number;
+  },
 ): Promise<void> {
-  const first = await connection.readLine(MAX_LINE_BYTES);
-  if (first.kind === "too-long") return send(connection, { status: 414, body: "" }, false);
-  if (first.kind !== "line") return;
-  const fieldLines: string[] = [];
-  while (true) {
-    const read = await connection.readLine(MAX_LINE_BYTES);
-    if (read.kind === "too-long") return send(connection, { status: 431, body: "" }, false);
-    if (read.kind !== "line") return;
-    if (read.text === "") break;
-    if (fieldLines.length >= MAX_HEADER_LINES) {
-      return send(connection, { status: 431, body: "" }, false);
-    }
-    fieldLines.push(read.text);
+  let isLate = false;
+  // Past the deadline the pending read reports "timeout" (as when the server stops).
+  const deadline = setTimeout(() => {
+    isLate = true;
+    connection.shutdown();
+  }, options.headTimeoutMs);
+  let lines: RawHead | number | null;
+  try {
+    lines = await readHead(connection);
+  } finally {
+    clearTimeout(deadline);
   }
-  const head = parseRequestHead(first.text, fieldLines);
+  if (lines === null) {
+    return isLate ? send(connection, { status: 408, body: "" }, false) : undefined;
+  }
+  if (typeof lines === "number") return send(connection, { status: lines, body: "" }, false);
+  const head = parseRequestHead(lines.requestLine, lines.fieldLines);
   if (head.kind === "refused") return send(connection, { status: head.status, body: "" }, false);
   const isHead = head.method === "HEAD";
   try {
@@ -100,6 +119,32 @@ async function serveOne(
       error: error instanceof Error ? error.message : String(error),
     });
     send(connection, { status: 500, body: "internal error\n" }, isHead);
+  }
+}
+
+/** A request line and its field lines, as read. */
+interface RawHead {
+  requestLine: string;
+  fieldLines: string[];
+}
+
+/**
+ * The request line and field lines up to the empty line; a status for a
+ * head too large (414, 431); null when the peer went away, fell silent or
+ * the deadline passed.
+ */
+async function readHead(connection: Connection): Promise<RawHead | number | null> {
+  const first = await connection.readLine(MAX_LINE_BYTES);
+  if (first.kind === "too-long") return 414;
+  if (first.kind !== "line") return null;
+  const fieldLines: string[] = [];
+  while (true) {
+    const read = await connection.readLine(MAX_LINE_BYTES);
+    if (read.kind === "too-long") return 431;
+    if (read.kind !== "line") return null;
+    if (read.text === "") return { requestLine: first.text, fieldLines };
+    if (fieldLines.length >= MAX_HEADER_LINES) return 431;
+    fieldLines.push(read.text);
   }
 }
 
