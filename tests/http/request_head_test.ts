@@ -55,6 +55,60 @@ const CASES: [string, string, string[], RequestHead][] = [
     status: 400,
   }],
   ["answers HTTP/2.0 with 505", "GET / HTTP/2.0", HOST, { kind: "refused", status: 505 }],
+  [
+    "refuses a Content-Length that is not a number (RFC 9112 6.3 item 5)",
+    "GET / HTTP/1.1",
+    [...HOST, "Content-Length: abc"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "refuses a negative Content-Length (RFC 9112 6.3 item 5)",
+    "POST / HTTP/1.1",
+    [...HOST, "Content-Length: -1"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "refuses two different Content-Lengths (RFC 9112 6.3 item 5)",
+    "POST / HTTP/1.1",
+    [...HOST, "Content-Length: 5", "Content-Length: 6"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "refuses a Content-Length list of different numbers (RFC 9112 6.3 item 5)",
+    "POST / HTTP/1.1",
+    [...HOST, "Content-Length: 5, 6"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "reads a Content-Length list of the same number (RFC 9112 6.3 item 5)",
+    "POST / HTTP/1.1",
+    [...HOST, "Content-Length: 5, 5", "content-length:5"],
+    { kind: "request", method: "POST", path: "/" },
+  ],
+  [
+    "refuses an empty Content-Length (RFC 9112 6.3 item 5)",
+    "POST / HTTP/1.1",
+    [...HOST, "Content-Length: "],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "refuses a Transfer-Encoding whose last coding is not chunked (RFC 9112 6.3 item 4)",
+    "POST / HTTP/1.1",
+    [...HOST, "Transfer-Encoding: chunked, gzip"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "refuses a Transfer-Encoding of gzip alone (RFC 9112 6.3 item 4)",
+    "POST / HTTP/1.1",
+    [...HOST, "Transfer-Encoding: gzip"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "reads a chunked Transfer-Encoding, any Content-Length aside (RFC 9112 6.3 item 3)",
+    "POST / HTTP/1.1",
+    [...HOST, "Transfer-Encoding: Chunked", "Content-Length: x"],
+    { kind: "request", method: "POST", path: "/" },
+  ],
 ];
 
 for (const [name, line, fields, expected] of CASES) {
