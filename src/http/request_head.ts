@@ -11,12 +11,18 @@ export type RequestHead =
 
 /** RFC 9110 5.6.2 token: a method or a field name. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * RFC 9112 3.2 (RFC 3986 3.2.2, 3.2.3): Host = uri-host [ ":" port ], where
+ * uri-host is an IP-literal in brackets or a reg-name (which covers IPv4).
+ */
+const HOST =
+  /^(?:\[[0-9A-Za-z._~!$&'()*+,;=:-]+\]|(?:[0-9A-Za-z._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)(?::[0-9]*)?$/;
 /** RFC 9112 3: method SP request-target SP HTTP-version. */
 const REQUEST_LINE = /^(\S+) (\S+) (HTTP\/\d\.\d)$/;
 
 /**
  * Reads a request line and its header lines (without line ends). A head
- * that is not HTTP/1.x, or an HTTP/1.1 request without Host, gets its
+ * that is not HTTP/1.x, or an HTTP/1.1 request without a valid Host, gets its
  * refusal (RFC 9112 2.2, 3.2, 5.1, 5.2), as does one whose body length
  * cannot be told (6.3).
  */
@@ -33,12 +39,16 @@ export function parseRequestHead(requestLine: string, fieldLines: readonly strin
     // No name, whitespace before the colon, or a folded line (obs-fold): 400.
     if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) return { kind: "refused", status: 400 };
     const name = line.slice(0, colon).toLowerCase();
-    fields.set(name, [...fields.get(name) ?? [], line.slice(colon + 1).trim()]);
+    // Without its optional whitespace (RFC 9112 5.1): SP and HTAB only.
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+    fields.set(name, [...fields.get(name) ?? [], value]);
   }
-  const hosts = fields.get("host")?.length ?? 0;
-  if (hosts > 1 || (version === "HTTP/1.1" && hosts === 0)) {
+  const hosts = fields.get("host") ?? [];
+  // No Host in HTTP/1.1, more than one, or one with an invalid value: 400 (RFC 9112 3.2).
+  if (hosts.length > 1 || (version === "HTTP/1.1" && hosts.length === 0)) {
     return { kind: "refused", status: 400 };
   }
+  if (hosts.some((host) => !HOST.test(host))) return { kind: "refused", status: 400 };
   if (!hasValidFraming(fields)) return { kind: "refused", status: 400 };
   const path = targetPath(target);
   return path === null ? { kind: "refused", status: 400 } : { kind: "request", method, path };

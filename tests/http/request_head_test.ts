@@ -55,6 +55,27 @@ const CASES: [string, string, string[], RequestHead][] = [
     status: 400,
   }],
   ["answers HTTP/2.0 with 505", "GET / HTTP/2.0", HOST, { kind: "refused", status: 505 }],
+  ...[
+    "Host: a b",
+    "Host: x\rY: z",
+    "Host: user@mx.test",
+    "Host: mx.test/path",
+    "Host: mx.test:80x",
+    "Host: [::1",
+  ].map((host): [string, string, string[], RequestHead] => [
+    `refuses an invalid Host value ${JSON.stringify(host)} (RFC 9112 3.2)`,
+    "GET / HTTP/1.1",
+    [host],
+    { kind: "refused", status: 400 },
+  ]),
+  ...["Host: mx.test", "Host: 127.0.0.1:8025", "Host: [::1]:8025", "Host:", "Host: mx.test:"].map((
+    host,
+  ): [string, string, string[], RequestHead] => [
+    `reads a valid Host value ${JSON.stringify(host)} (RFC 9112 3.2)`,
+    "GET / HTTP/1.1",
+    [host],
+    { kind: "request", method: "GET", path: "/" },
+  ]),
   [
     "refuses a Content-Length that is not a number (RFC 9112 6.3 item 5)",
     "GET / HTTP/1.1",
