@@ -45,8 +45,22 @@ const REASONS: Record<number, string> = {
   431: "Request Header Fields Too Large",
   414: "URI Too Long",
   503: "Service Unavailable",
+  501: "Not Implemented",
   505: "HTTP Version Not Supported",
 };
+
+/** The methods of RFC 9110 9.3 and PATCH (RFC 5789); method names are case-sensitive. */
+const KNOWN_METHODS = new Set([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "CONNECT",
+  "OPTIONS",
+  "TRACE",
+  "PATCH",
+]);
 
 interface Answer {
   status: number;
@@ -179,7 +193,11 @@ async function answer(
 ): Promise<Answer> {
   const { metrics } = options;
   if (method !== "GET" && method !== "HEAD") {
-    return { status: 405, body: "method not allowed\n", headers: { "Allow": "GET, HEAD" } };
+    // 405 is for a method the server knows but the page does not take; 501 for any other
+    // (RFC 9110 9.1, 15.5.6, 15.6.2).
+    return KNOWN_METHODS.has(method)
+      ? { status: 405, body: "method not allowed\n", headers: { "Allow": "GET, HEAD" } }
+      : { status: 501, body: "method not implemented\n" };
   }
   switch (path) {
     case "/healthz":

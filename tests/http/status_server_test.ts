@@ -60,6 +60,21 @@ const WIRE_CASES: [string, string, RegExp][] = [
     /^HTTP\/1\.1 405 [^]*\r\nAllow: GET, HEAD\r\n/,
   ],
   [
+    "a method it does not know gets 501 (RFC 9110 9.1)",
+    "BREW / HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 501 Not Implemented\r\n/,
+  ],
+  [
+    "a method in lower case, which is another method, gets 501 (RFC 9110 9.1)",
+    "get / HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 501 Not Implemented\r\n/,
+  ],
+  [
+    "an OPTIONS, a method it knows, gets 405 with Allow (RFC 9110 15.5.6)",
+    "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 405 [^]*\r\nAllow: GET, HEAD\r\n/,
+  ],
+  [
     "a GET of /healthz gets ok and Connection: close",
     "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
     /^HTTP\/1\.1 200 OK\r\n(?:[^\r\n]+\r\n)*Connection: close\r\n(?:[^\r\n]+\r\n)*\r\nok\n$/,
