@@ -31,7 +31,8 @@ export function parseRequestHead(requestLine: string, fieldLines: readonly strin
   if (!match) return { kind: "refused", status: 400 };
   const [, method = "", target = "", version = ""] = match;
   if (!TOKEN.test(method)) return { kind: "refused", status: 400 };
-  if (version !== "HTTP/1.1" && version !== "HTTP/1.0") return { kind: "refused", status: 505 };
+  // A later HTTP/1.x is read as HTTP/1.1, the highest minor version known here (RFC 9110 2.5).
+  if (!version.startsWith("HTTP/1.")) return { kind: "refused", status: 505 };
   /** Field values by lower-case name, one per field line. */
   const fields = new Map<string, string[]>();
   for (const line of fieldLines) {
@@ -45,7 +46,7 @@ export function parseRequestHead(requestLine: string, fieldLines: readonly strin
   }
   const hosts = fields.get("host") ?? [];
   // No Host in HTTP/1.1, more than one, or one with an invalid value: 400 (RFC 9112 3.2).
-  if (hosts.length > 1 || (version === "HTTP/1.1" && hosts.length === 0)) {
+  if (hosts.length > 1 || (version !== "HTTP/1.0" && hosts.length === 0)) {
     return { kind: "refused", status: 400 };
   }
   if (hosts.some((host) => !HOST.test(host))) return { kind: "refused", status: 400 };

@@ -55,6 +55,16 @@ const CASES: [string, string, string[], RequestHead][] = [
     status: 400,
   }],
   ["answers HTTP/2.0 with 505", "GET / HTTP/2.0", HOST, { kind: "refused", status: 505 }],
+  [
+    "reads HTTP/1.2 as HTTP/1.1, the highest minor version it knows (RFC 9110 2.5)",
+    "GET /metrics HTTP/1.2",
+    HOST,
+    { kind: "request", method: "GET", path: "/metrics" },
+  ],
+  ["reads HTTP/1.9 as HTTP/1.1, Host required", "GET / HTTP/1.9", [], {
+    kind: "refused",
+    status: 400,
+  }],
   ...[
     "Host: a b",
     "Host: x\rY: z",
