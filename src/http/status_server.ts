@@ -148,7 +148,11 @@ interface RawHead {
  * the deadline passed.
  */
 async function readHead(connection: Connection): Promise<RawHead | number | null> {
-  const first = await connection.readLine(MAX_LINE_BYTES);
+  let first = await connection.readLine(MAX_LINE_BYTES);
+  // Empty lines before the request line are skipped, a few of them (RFC 9112 2.2).
+  for (let skipped = 0; first.kind === "line" && first.text === "" && skipped < 8; skipped++) {
+    first = await connection.readLine(MAX_LINE_BYTES);
+  }
   if (first.kind === "too-long") return 414;
   if (first.kind !== "line") return null;
   const fieldLines: string[] = [];

@@ -75,6 +75,11 @@ const WIRE_CASES: [string, string, RegExp][] = [
     /^HTTP\/1\.1 405 [^]*\r\nAllow: GET, HEAD\r\n/,
   ],
   [
+    "an empty line before the request line is skipped (RFC 9112 2.2)",
+    "\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nok\n$/,
+  ],
+  [
     "a GET of /healthz gets ok and Connection: close",
     "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
     /^HTTP\/1\.1 200 OK\r\n(?:[^\r\n]+\r\n)*Connection: close\r\n(?:[^\r\n]+\r\n)*\r\nok\n$/,
