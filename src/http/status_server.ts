@@ -89,7 +89,11 @@ export async function startStatusServer(
     maxConnections: MAX_CONNECTIONS,
     slots: options.slots,
     idleTimeoutMs: IDLE_TIMEOUT_MS,
-    busyLine: formatResponse({ status: 503, body: "too many connections\n" }, false),
+    // Made once, at start: a Date in it would be that moment's, so it has none (a 5xx may
+    // go without, RFC 9110 6.6.1).
+    busyLine: formatResponse({ status: 503, body: "too many connections\n" }, false, {
+      isDated: false,
+    }),
     log: options.log,
     onConnection: (connection) => serveOne(connection, { ...options, headTimeoutMs }),
   });
@@ -172,12 +176,17 @@ function send(connection: Connection, response: Answer, isHead: boolean): void {
 
 /**
  * Status line, fields and body. A HEAD answer has the fields a GET would
- * have, Content-Length included, and no body (RFC 9110 9.3.2, 8.6).
+ * have, Content-Length included, and no body (RFC 9110 9.3.2, 8.6). The
+ * Date is now, unless `isDated` is false.
  */
-function formatResponse(response: Answer, isHead: boolean): string {
+function formatResponse(
+  response: Answer,
+  isHead: boolean,
+  options: { isDated?: boolean } = {},
+): string {
   const body = new TextEncoder().encode(response.body);
   const fields: Record<string, string> = {
-    "Date": new Date().toUTCString(),
+    ...(options.isDated === false ? {} : { "Date": new Date().toUTCString() }),
     "Content-Type": response.type ?? "text/plain; charset=utf-8",
     "Content-Length": String(body.length),
     "Connection": "close",
