@@ -51,7 +51,8 @@ export function parseRequestHead(requestLine: string, fieldLines: readonly strin
   }
   if (hosts.some((host) => !HOST.test(host))) return { kind: "refused", status: 400 };
   if (!hasValidFraming(fields)) return { kind: "refused", status: 400 };
-  const path = targetPath(target);
+  // The asterisk-form is for a server-wide OPTIONS only (RFC 9112 3.2.4).
+  const path = target === "*" && method !== "OPTIONS" ? null : targetPath(target);
   return path === null ? { kind: "refused", status: 400 } : { kind: "request", method, path };
 }
 

@@ -54,6 +54,15 @@ const CASES: [string, string, string[], RequestHead][] = [
     kind: "refused",
     status: 400,
   }],
+  ["refuses an asterisk-form target but for OPTIONS (RFC 9112 3.2.4)", "GET * HTTP/1.1", HOST, {
+    kind: "refused",
+    status: 400,
+  }],
+  ["reads an OPTIONS with an asterisk-form target", "OPTIONS * HTTP/1.1", HOST, {
+    kind: "request",
+    method: "OPTIONS",
+    path: "*",
+  }],
   ["answers HTTP/2.0 with 505", "GET / HTTP/2.0", HOST, { kind: "refused", status: 505 }],
   [
     "reads HTTP/1.2 as HTTP/1.1, the highest minor version it knows (RFC 9110 2.5)",
