@@ -63,7 +63,7 @@ export class Metrics {
     const lines: string[] = [];
     for (const [event, { name, help }] of Object.entries(COUNTED)) {
       lines.push(
-        `# HELP ${name} ${help}`,
+        `# HELP ${name} ${escapeHelp(help)}`,
         `# TYPE ${name} counter`,
         `${name} ${this.count(event)}`,
       );
@@ -72,11 +72,21 @@ export class Metrics {
     for (const gauge of this.#gauges) {
       if (!seen.has(gauge.name)) {
         seen.add(gauge.name);
-        lines.push(`# HELP ${gauge.name} ${gauge.help}`, `# TYPE ${gauge.name} gauge`);
+        lines.push(`# HELP ${gauge.name} ${escapeHelp(gauge.help)}`, `# TYPE ${gauge.name} gauge`);
       }
-      const labels = Object.entries(gauge.labels ?? {}).map(([k, v]) => `${k}="${v}"`).join(",");
+      const labels = Object.entries(gauge.labels ?? {})
+        .map(([k, v]) => `${k}="${escapeHelp(v).replaceAll('"', '\\"')}"`)
+        .join(",");
       lines.push(`${gauge.name}${labels ? `{${labels}}` : ""} ${await gauge.read()}`);
     }
     return lines.join("\n") + "\n";
   }
+}
+
+/**
+ * HELP text as the text format 0.0.4 writes it: backslash and line feed
+ * escaped (a label value escapes its double quotes too).
+ */
+function escapeHelp(text: string): string {
+  return text.replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
 }

@@ -54,7 +54,101 @@ const CASES: [string, string, string[], RequestHead][] = [
     kind: "refused",
     status: 400,
   }],
+  ["refuses an asterisk-form target but for OPTIONS (RFC 9112 3.2.4)", "GET * HTTP/1.1", HOST, {
+    kind: "refused",
+    status: 400,
+  }],
+  ["reads an OPTIONS with an asterisk-form target", "OPTIONS * HTTP/1.1", HOST, {
+    kind: "request",
+    method: "OPTIONS",
+    path: "*",
+  }],
   ["answers HTTP/2.0 with 505", "GET / HTTP/2.0", HOST, { kind: "refused", status: 505 }],
+  [
+    "reads HTTP/1.2 as HTTP/1.1, the highest minor version it knows (RFC 9110 2.5)",
+    "GET /metrics HTTP/1.2",
+    HOST,
+    { kind: "request", method: "GET", path: "/metrics" },
+  ],
+  ["reads HTTP/1.9 as HTTP/1.1, Host required", "GET / HTTP/1.9", [], {
+    kind: "refused",
+    status: 400,
+  }],
+  ...[
+    "Host: a b",
+    "Host: x\rY: z",
+    "Host: user@mx.test",
+    "Host: mx.test/path",
+    "Host: mx.test:80x",
+    "Host: [::1",
+  ].map((host): [string, string, string[], RequestHead] => [
+    `refuses an invalid Host value ${JSON.stringify(host)} (RFC 9112 3.2)`,
+    "GET / HTTP/1.1",
+    [host],
+    { kind: "refused", status: 400 },
+  ]),
+  ...["Host: mx.test", "Host: 127.0.0.1:8025", "Host: [::1]:8025", "Host:", "Host: mx.test:"].map((
+    host,
+  ): [string, string, string[], RequestHead] => [
+    `reads a valid Host value ${JSON.stringify(host)} (RFC 9112 3.2)`,
+    "GET / HTTP/1.1",
+    [host],
+    { kind: "request", method: "GET", path: "/" },
+  ]),
+  [
+    "refuses a Content-Length that is not a number (RFC 9112 6.3 item 5)",
+    "GET / HTTP/1.1",
+    [...HOST, "Content-Length: abc"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "refuses a negative Content-Length (RFC 9112 6.3 item 5)",
+    "POST / HTTP/1.1",
+    [...HOST, "Content-Length: -1"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "refuses two different Content-Lengths (RFC 9112 6.3 item 5)",
+    "POST / HTTP/1.1",
+    [...HOST, "Content-Length: 5", "Content-Length: 6"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "refuses a Content-Length list of different numbers (RFC 9112 6.3 item 5)",
+    "POST / HTTP/1.1",
+    [...HOST, "Content-Length: 5, 6"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "reads a Content-Length list of the same number (RFC 9112 6.3 item 5)",
+    "POST / HTTP/1.1",
+    [...HOST, "Content-Length: 5, 5", "content-length:5"],
+    { kind: "request", method: "POST", path: "/" },
+  ],
+  [
+    "refuses an empty Content-Length (RFC 9112 6.3 item 5)",
+    "POST / HTTP/1.1",
+    [...HOST, "Content-Length: "],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "refuses a Transfer-Encoding whose last coding is not chunked (RFC 9112 6.3 item 4)",
+    "POST / HTTP/1.1",
+    [...HOST, "Transfer-Encoding: chunked, gzip"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "refuses a Transfer-Encoding of gzip alone (RFC 9112 6.3 item 4)",
+    "POST / HTTP/1.1",
+    [...HOST, "Transfer-Encoding: gzip"],
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "reads a chunked Transfer-Encoding, any Content-Length aside (RFC 9112 6.3 item 3)",
+    "POST / HTTP/1.1",
+    [...HOST, "Transfer-Encoding: Chunked", "Content-Length: x"],
+    { kind: "request", method: "POST", path: "/" },
+  ],
 ];
 
 for (const [name, line, fields, expected] of CASES) {

@@ -60,6 +60,26 @@ const WIRE_CASES: [string, string, RegExp][] = [
     /^HTTP\/1\.1 405 [^]*\r\nAllow: GET, HEAD\r\n/,
   ],
   [
+    "a method it does not know gets 501 (RFC 9110 9.1)",
+    "BREW / HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 501 Not Implemented\r\n/,
+  ],
+  [
+    "a method in lower case, which is another method, gets 501 (RFC 9110 9.1)",
+    "get / HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 501 Not Implemented\r\n/,
+  ],
+  [
+    "an OPTIONS, a method it knows, gets 405 with Allow (RFC 9110 15.5.6)",
+    "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 405 [^]*\r\nAllow: GET, HEAD\r\n/,
+  ],
+  [
+    "an empty line before the request line is skipped (RFC 9112 2.2)",
+    "\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nok\n$/,
+  ],
+  [
     "a GET of /healthz gets ok and Connection: close",
     "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
     /^HTTP\/1\.1 200 OK\r\n(?:[^\r\n]+\r\n)*Connection: close\r\n(?:[^\r\n]+\r\n)*\r\nok\n$/,
@@ -97,6 +117,45 @@ Deno.test("the status page's uptime stays true when the wall clock is set back a
     assert.match(page, /\nuptime [0-9]s\n/);
   } finally {
     Date.now = wallNow;
+    await server.close();
+  }
+});
+
+Deno.test("the 503 for a connection over the limit has no Date from when the server started", async () => {
+  const RealDate = globalThis.Date;
+  // The server starts "a day ago": anything it formats then carries that day.
+  globalThis.Date = class extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(RealDate.now() - 86_400_000);
+      else super(...(args as [string]));
+    }
+  } as unknown as DateConstructor;
+  let server;
+  try {
+    server = await startStatusServer({ hostname: "127.0.0.1", port: 0 }, {
+      metrics: new Metrics(),
+      hostname: "mx.test",
+      version: "0.0.0",
+      log: new Logger({ level: "error" }),
+    });
+  } finally {
+    globalThis.Date = RealDate;
+  }
+  const held: Deno.Conn[] = [];
+  try {
+    // The page's 16 connections, each served (it answers once its request arrives).
+    for (let i = 0; i < 16; i++) {
+      held.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
+    }
+    const busy = await exchange(server.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.match(busy, /^HTTP\/1\.1 503 /);
+    const date = /\r\nDate: ([^\r]+)\r\n/.exec(busy)?.[1];
+    if (date !== undefined) {
+      const ageMs = Math.abs(RealDate.now() - RealDate.parse(date));
+      assert.ok(ageMs < 3_600_000, `the 503 says Date: ${date}`);
+    }
+  } finally {
+    for (const conn of held) conn.close();
     await server.close();
   }
 });
