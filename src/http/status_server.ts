@@ -113,15 +113,15 @@ async function serveOne(
 ): Promise<void> {
   let isLate = false;
   // Past the deadline the pending read reports "timeout" (as when the server stops).
-  const deadline = setTimeout(() => {
+  connection.setDeadline(options.headTimeoutMs, () => {
     isLate = true;
     connection.shutdown();
-  }, options.headTimeoutMs);
+  });
   let lines: RawHead | number | null;
   try {
     lines = await readHead(connection);
   } finally {
-    clearTimeout(deadline);
+    connection.clearDeadline();
   }
   if (lines === null) {
     return isLate ? send(connection, { status: 408, body: "" }, false) : undefined;
