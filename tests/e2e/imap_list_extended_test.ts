@@ -145,3 +145,46 @@ Deno.test("a child of INBOX created in lower case is INBOX's child: listed by in
     await server.stop();
   }
 });
+
+Deno.test("an extended LIST names a parent that is no mailbox \\NonExistent, as LIST (SUBSCRIBED) names a deleted one", async () => {
+  // RFC 5258 3: \NonExistent MUST be accurately computed; 3.5: a server where "a.b" exists
+  // without "a" SHOULD say "\NonExistent \HasChildren" (example 11: LIST () "" %). The plain
+  // LIST and LSUB keep RFC 3501's \Noselect (6.3.8, 6.3.9).
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ["CREATE Kept", "SUBSCRIBE Kept", "CREATE Kept.Child", "DELETE Kept"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    for (const line of ["CREATE Deep.Sub.Leaf", "SUBSCRIBE Deep.Sub.Leaf"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    const cases: [string, string[]][] = [
+      ['LIST () "" "Deep"', ['* LIST (\\NonExistent \\HasChildren) "." Deep']],
+      ['LIST "" "Deep" RETURN (CHILDREN)', ['* LIST (\\NonExistent \\HasChildren) "." Deep']],
+      ['LIST (SUBSCRIBED) "" "Kept"', [
+        '* LIST (\\NonExistent \\HasChildren \\Subscribed) "." Kept',
+      ]],
+      [
+        'LIST (SUBSCRIBED RECURSIVEMATCH) "" "Deep.%"',
+        ['* LIST (\\NonExistent \\HasChildren) "." Deep.Sub ("CHILDINFO" ("SUBSCRIBED"))'],
+      ],
+      ['LIST "" "Deep"', ['* LIST (\\Noselect \\HasChildren) "." Deep']],
+      ['LSUB "" "Kept"', ['* LSUB (\\Noselect \\HasChildren) "." Kept']],
+    ];
+    for (const [line, expected] of cases) {
+      const tag = line.startsWith("LSUB") ? "u" : "l";
+      const verb = line.startsWith("LSUB") ? "LSUB" : "LIST";
+      assert.deepEqual(await command(client, tag, line), [
+        ...expected,
+        `${tag} OK ${verb} completed`,
+      ], line);
+    }
+    // Neither name is a mailbox: each can be created.
+    for (const line of ["CREATE Deep", "CREATE Kept"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

@@ -93,7 +93,7 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     return {};
   }
   const matching = isExtended ? patterns.filter((pattern) => pattern !== "") : patterns;
-  await sendList(session, { verb: "LIST", reference, patterns: matching, ...options });
+  await sendList(session, { verb: "LIST", reference, patterns: matching, ...options, isExtended });
   return {};
 }
 
@@ -110,13 +110,20 @@ async function lsub(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     isSpecialUseOnly: false,
     returnSubscribed: false,
     isRecursiveMatch: false,
+    isExtended: false,
   });
   return {};
 }
 
 async function sendList(
   session: ImapSession,
-  request: ListOptions & { verb: string; reference: string; patterns: string[] },
+  request: ListOptions & {
+    verb: string;
+    reference: string;
+    patterns: string[];
+    /** A LIST-EXTENDED LIST (RFC 5258 3): a name that is no mailbox is \NonExistent there. */
+    isExtended: boolean;
+  },
 ): Promise<void> {
   const dir = accountDir(session);
   // A folder another tool named outside IMAP's names (raw UTF-8, wildcards) could be
@@ -162,10 +169,11 @@ async function sendList(
     if (request.isSpecialUseOnly && special === null) continue;
     const attributes: string[] = [];
     const hasChildren = mailboxNames.some((other) => other.startsWith(name + DELIMITER));
-    // A name listed only for its subscription is \NonExistent in LIST (RFC 5258 3.4).
-    const isGone = !existing.has(name) && !parents.has(name) && request.verb === "LIST";
+    // A name that is no mailbox (a parent of one, or listed for its subscription) is
+    // \NonExistent in an extended LIST (RFC 5258 3, 3.5: "\NonExistent \HasChildren"), and
+    // \Noselect in the plain LIST and LSUB (RFC 3501 6.3.8, 6.3.9).
     if (!existing.has(name) || isLsubParent) {
-      attributes.push(isGone ? "\\NonExistent" : "\\Noselect");
+      attributes.push(request.isExtended && !existing.has(name) ? "\\NonExistent" : "\\Noselect");
     }
     attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (special !== null) attributes.push(special);
