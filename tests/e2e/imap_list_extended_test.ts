@@ -188,3 +188,22 @@ Deno.test("an extended LIST names a parent that is no mailbox \\NonExistent, as 
     await server.stop();
   }
 });
+
+Deno.test("an extended LIST with an empty list of patterns is BAD", async () => {
+  // RFC 5258 6: patterns = "(" list-mailbox *(SP list-mailbox) ")": at least one pattern.
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ['LIST "" ()', 'LIST () "" () RETURN (CHILDREN)', 'LIST "" ( )']) {
+      const answer = await command(client, "b", line);
+      assert.equal(answer.length, 1, line);
+      assert.match(answer[0]!, /^b BAD /, line);
+    }
+    assert.deepEqual(await command(client, "o", 'LIST () "" (INBOX) RETURN ()'), [
+      '* LIST (\\HasNoChildren) "." INBOX',
+      "o OK LIST completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

@@ -74,6 +74,8 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
   const patterns = cursor.peek() === "("
     ? cursor.list((c) => c.listPattern())
     : [cursor.listPattern()];
+  // RFC 5258 6: patterns = "(" list-mailbox *(SP list-mailbox) ")".
+  if (patterns.length === 0) throw bad("Expected at least one mailbox pattern");
   if (cursor.accept(" ")) {
     isExtended = true;
     if (cursor.atom().toUpperCase() !== "RETURN") throw bad("Expected RETURN");
