@@ -207,3 +207,40 @@ Deno.test("an extended LIST with an empty list of patterns is BAD", async () => 
     await server.stop();
   }
 });
+
+Deno.test("a special-use name that is no mailbox carries no special-use attribute and is not selected by SPECIAL-USE", async () => {
+  // RFC 6154 2: \Sent marks a mailbox "used to hold copies of messages that have been sent";
+  // 3: the SPECIAL-USE selection option returns only mailboxes with such an attribute. A
+  // deleted Sent (kept as the parent of Sent.Old) or Drafts (kept by its subscription) is none.
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ["CREATE Sent.Old", "DELETE Sent", "DELETE Drafts"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    const selected = await command(client, "s", 'LIST (SPECIAL-USE) "" *');
+    assert.deepEqual(selected, [
+      '* LIST (\\HasNoChildren \\Archive) "." Archive',
+      '* LIST (\\HasNoChildren \\Junk) "." Junk',
+      '* LIST (\\HasNoChildren \\Trash) "." Trash',
+      "s OK LIST completed",
+    ]);
+    const subscribed = await command(client, "u", 'LIST (SUBSCRIBED SPECIAL-USE) "" "*"');
+    assert.ok(!subscribed.some((line) => / (Drafts|Sent)$/.test(line)), subscribed.join("\n"));
+    assert.deepEqual(await command(client, "r", 'LIST "" (Sent Drafts) RETURN (SPECIAL-USE)'), [
+      '* LIST (\\NonExistent \\HasChildren) "." Sent',
+      "r OK LIST completed",
+    ]);
+    // Made again, each is the special mailbox once more.
+    for (const line of ["CREATE Sent", "CREATE Drafts"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    assert.deepEqual(await command(client, "a", 'LIST "" (Sent Drafts) RETURN (SPECIAL-USE)'), [
+      '* LIST (\\HasNoChildren \\Drafts) "." Drafts',
+      '* LIST (\\HasChildren \\Sent) "." Sent',
+      "a OK LIST completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

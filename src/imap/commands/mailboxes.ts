@@ -167,7 +167,9 @@ async function sendList(
     if (request.isSubscribedOnly && !subscribed.has(name) && !hasChildInfo && !isLsubParent) {
       continue;
     }
-    const special = specialUse(name);
+    // A special-use attribute names what a mailbox holds (RFC 6154 2): a name that is no
+    // mailbox (Sent deleted, left as the parent of Sent.Old) holds nothing and has none.
+    const special = existing.has(name) ? specialUse(name) : null;
     if (request.isSpecialUseOnly && special === null) continue;
     const attributes: string[] = [];
     const hasChildren = mailboxNames.some((other) => other.startsWith(name + DELIMITER));
