@@ -244,3 +244,31 @@ Deno.test("a special-use name that is no mailbox carries no special-use attribut
     await server.stop();
   }
 });
+
+Deno.test("RECURSIVEMATCH with SUBSCRIBED and SPECIAL-USE lists a parent only for a descendant that meets both", async () => {
+  // RFC 5258 3: with several selection options, names that satisfy every one; 3.5: CHILDINFO
+  // says a descendant "matches the selection criteria". Trash.x is subscribed, not special.
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ["CREATE Trash.x", "SUBSCRIBE Trash.x", "UNSUBSCRIBE Trash"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    for (const options of ["SUBSCRIBED SPECIAL-USE RECURSIVEMATCH", "SPECIAL-USE RECURSIVEMATCH"]) {
+      const list = await command(client, "r", `LIST (${options}) "" "%"`);
+      assert.ok(
+        !list.some((line) => line.includes("CHILDINFO")),
+        `${options}:\n${list.join("\n")}`,
+      );
+      assert.equal(list.some((line) => line.endsWith(" Trash")), !options.includes("SUBSCRIBED"));
+    }
+    // SUBSCRIBED alone: Trash.x meets it, so the unsubscribed Trash comes with CHILDINFO.
+    const subscribed = await command(client, "s", 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "Trash"');
+    assert.deepEqual(subscribed, [
+      '* LIST (\\HasChildren \\Trash) "." Trash ("CHILDINFO" ("SUBSCRIBED"))',
+      "s OK LIST completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

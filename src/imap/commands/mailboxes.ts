@@ -133,7 +133,7 @@ async function sendList(
   const folders = (await listFolders(dir)).filter((name) => folderNameProblem(name) === null);
   const existing = new Set([INBOX, ...folders]);
   const subscribed = new Set(await readSubscriptions(dir));
-  // Parents that do not exist themselves still show up as \Noselect.
+  // Parents that do not exist themselves still show up (\Noselect; extended: \NonExistent).
   const names = new Set(existing);
   const parents = new Set<string>();
   for (const name of existing) {
@@ -150,6 +150,22 @@ async function sendList(
   // A parent whose subscribed descendant the pattern does not reach ("%" stopped short).
   const hasSubscribedBelow = (name: string) =>
     [...subscribed].some((other) => other.startsWith(name + DELIMITER) && !isMatch(other));
+  // A special-use attribute names what a mailbox holds (RFC 6154 2): a name that is no
+  // mailbox (Sent deleted, left as the parent of Sent.Old) holds nothing and has none.
+  const specialOf = (name: string) => existing.has(name) ? specialUse(name) : null;
+  // The selection criteria: every selection option given (RFC 5258 3).
+  const meetsCriteria = (name: string) =>
+    (!request.isSubscribedOnly || subscribed.has(name)) &&
+    (!request.isSpecialUseOnly || specialOf(name) !== null);
+  // RECURSIVEMATCH: a descendant meets the criteria where the pattern does not reach (3.5).
+  const hasMatchBelow = (name: string) =>
+    [...names].some((other) =>
+      other.startsWith(name + DELIMITER) && meetsCriteria(other) && !isMatch(other)
+    );
+  const criteria = [
+    ...(request.isSubscribedOnly ? ['"SUBSCRIBED"'] : []),
+    ...(request.isSpecialUseOnly ? ['"SPECIAL-USE"'] : []),
+  ];
   // RFC 3501 6.3.9: LSUB "%" MUST name such a parent, unsubscribed, as \Noselect.
   const isLsub = request.verb === "LSUB";
   if (request.isRecursiveMatch || isLsub) {
@@ -161,16 +177,10 @@ async function sendList(
   for (const name of [...names].sort()) {
     if (!isMatch(name)) continue;
     // With RECURSIVEMATCH, that parent is listed with CHILDINFO (RFC 5258 3.5).
-    const hasChildInfo = request.isRecursiveMatch && request.isSubscribedOnly &&
-      hasSubscribedBelow(name);
+    const hasChildInfo = request.isRecursiveMatch && hasMatchBelow(name);
     const isLsubParent = isLsub && !subscribed.has(name) && hasSubscribedBelow(name);
-    if (request.isSubscribedOnly && !subscribed.has(name) && !hasChildInfo && !isLsubParent) {
-      continue;
-    }
-    // A special-use attribute names what a mailbox holds (RFC 6154 2): a name that is no
-    // mailbox (Sent deleted, left as the parent of Sent.Old) holds nothing and has none.
-    const special = existing.has(name) ? specialUse(name) : null;
-    if (request.isSpecialUseOnly && special === null) continue;
+    if (!meetsCriteria(name) && !hasChildInfo && !isLsubParent) continue;
+    const special = specialOf(name);
     const attributes: string[] = [];
     const hasChildren = mailboxNames.some((other) => other.startsWith(name + DELIMITER));
     // A name that is no mailbox (a parent of one, or listed for its subscription) is
@@ -182,7 +192,7 @@ async function sendList(
     attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (special !== null) attributes.push(special);
     if (request.returnSubscribed && subscribed.has(name)) attributes.push("\\Subscribed");
-    const extended = hasChildInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : "";
+    const extended = hasChildInfo ? ` ("CHILDINFO" (${criteria.join(" ")}))` : "";
     session.send(
       `* ${request.verb} (${attributes.join(" ")}) "${DELIMITER}" ${
         astringOut(name)
