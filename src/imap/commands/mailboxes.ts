@@ -162,10 +162,6 @@ async function sendList(
     [...names].some((other) =>
       other.startsWith(name + DELIMITER) && meetsCriteria(other) && !isMatch(other)
     );
-  const criteria = [
-    ...(request.isSubscribedOnly ? ['"SUBSCRIBED"'] : []),
-    ...(request.isSpecialUseOnly ? ['"SPECIAL-USE"'] : []),
-  ];
   // RFC 3501 6.3.9: LSUB "%" MUST name such a parent, unsubscribed, as \Noselect.
   const isLsub = request.verb === "LSUB";
   if (request.isRecursiveMatch || isLsub) {
@@ -176,8 +172,10 @@ async function sendList(
   }
   for (const name of [...names].sort()) {
     if (!isMatch(name)) continue;
-    // With RECURSIVEMATCH, that parent is listed with CHILDINFO (RFC 5258 3.5).
-    const hasChildInfo = request.isRecursiveMatch && hasMatchBelow(name);
+    // With RECURSIVEMATCH, that parent is listed with CHILDINFO (RFC 5258 3.5), which names
+    // SUBSCRIBED, the one base selection option here (6: list-select-base-opt-quoted).
+    const hasChildInfo = request.isRecursiveMatch && request.isSubscribedOnly &&
+      hasMatchBelow(name);
     const isLsubParent = isLsub && !subscribed.has(name) && hasSubscribedBelow(name);
     if (!meetsCriteria(name) && !hasChildInfo && !isLsubParent) continue;
     const special = specialOf(name);
@@ -192,7 +190,7 @@ async function sendList(
     attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (special !== null) attributes.push(special);
     if (request.returnSubscribed && subscribed.has(name)) attributes.push("\\Subscribed");
-    const extended = hasChildInfo ? ` ("CHILDINFO" (${criteria.join(" ")}))` : "";
+    const extended = hasChildInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : "";
     session.send(
       `* ${request.verb} (${attributes.join(" ")}) "${DELIMITER}" ${
         astringOut(name)
