@@ -145,3 +145,130 @@ Deno.test("a child of INBOX created in lower case is INBOX's child: listed by in
     await server.stop();
   }
 });
+
+Deno.test("an extended LIST names a parent that is no mailbox \\NonExistent, as LIST (SUBSCRIBED) names a deleted one", async () => {
+  // RFC 5258 3: \NonExistent MUST be accurately computed; 3.5: a server where "a.b" exists
+  // without "a" SHOULD say "\NonExistent \HasChildren" (example 11: LIST () "" %). The plain
+  // LIST and LSUB keep RFC 3501's \Noselect (6.3.8, 6.3.9).
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ["CREATE Kept", "SUBSCRIBE Kept", "CREATE Kept.Child", "DELETE Kept"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    for (const line of ["CREATE Deep.Sub.Leaf", "SUBSCRIBE Deep.Sub.Leaf"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    const cases: [string, string[]][] = [
+      ['LIST () "" "Deep"', ['* LIST (\\NonExistent \\HasChildren) "." Deep']],
+      ['LIST "" "Deep" RETURN (CHILDREN)', ['* LIST (\\NonExistent \\HasChildren) "." Deep']],
+      ['LIST (SUBSCRIBED) "" "Kept"', [
+        '* LIST (\\NonExistent \\HasChildren \\Subscribed) "." Kept',
+      ]],
+      [
+        'LIST (SUBSCRIBED RECURSIVEMATCH) "" "Deep.%"',
+        ['* LIST (\\NonExistent \\HasChildren) "." Deep.Sub ("CHILDINFO" ("SUBSCRIBED"))'],
+      ],
+      ['LIST "" "Deep"', ['* LIST (\\Noselect \\HasChildren) "." Deep']],
+      ['LSUB "" "Kept"', ['* LSUB (\\Noselect \\HasChildren) "." Kept']],
+    ];
+    for (const [line, expected] of cases) {
+      const tag = line.startsWith("LSUB") ? "u" : "l";
+      const verb = line.startsWith("LSUB") ? "LSUB" : "LIST";
+      assert.deepEqual(await command(client, tag, line), [
+        ...expected,
+        `${tag} OK ${verb} completed`,
+      ], line);
+    }
+    // Neither name is a mailbox: each can be created.
+    for (const line of ["CREATE Deep", "CREATE Kept"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("an extended LIST with an empty list of patterns is BAD", async () => {
+  // RFC 5258 6: patterns = "(" list-mailbox *(SP list-mailbox) ")": at least one pattern.
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ['LIST "" ()', 'LIST () "" () RETURN (CHILDREN)', 'LIST "" ( )']) {
+      const answer = await command(client, "b", line);
+      assert.equal(answer.length, 1, line);
+      assert.match(answer[0]!, /^b BAD /, line);
+    }
+    assert.deepEqual(await command(client, "o", 'LIST () "" (INBOX) RETURN ()'), [
+      '* LIST (\\HasNoChildren) "." INBOX',
+      "o OK LIST completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("a special-use name that is no mailbox carries no special-use attribute and is not selected by SPECIAL-USE", async () => {
+  // RFC 6154 2: \Sent marks a mailbox "used to hold copies of messages that have been sent";
+  // 3: the SPECIAL-USE selection option returns only mailboxes with such an attribute. A
+  // deleted Sent (kept as the parent of Sent.Old) or Drafts (kept by its subscription) is none.
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ["CREATE Sent.Old", "DELETE Sent", "DELETE Drafts"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    const selected = await command(client, "s", 'LIST (SPECIAL-USE) "" *');
+    assert.deepEqual(selected, [
+      '* LIST (\\HasNoChildren \\Archive) "." Archive',
+      '* LIST (\\HasNoChildren \\Junk) "." Junk',
+      '* LIST (\\HasNoChildren \\Trash) "." Trash',
+      "s OK LIST completed",
+    ]);
+    const subscribed = await command(client, "u", 'LIST (SUBSCRIBED SPECIAL-USE) "" "*"');
+    assert.ok(!subscribed.some((line) => / (Drafts|Sent)$/.test(line)), subscribed.join("\n"));
+    assert.deepEqual(await command(client, "r", 'LIST "" (Sent Drafts) RETURN (SPECIAL-USE)'), [
+      '* LIST (\\NonExistent \\HasChildren) "." Sent',
+      "r OK LIST completed",
+    ]);
+    // Made again, each is the special mailbox once more.
+    for (const line of ["CREATE Sent", "CREATE Drafts"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    assert.deepEqual(await command(client, "a", 'LIST "" (Sent Drafts) RETURN (SPECIAL-USE)'), [
+      '* LIST (\\HasNoChildren \\Drafts) "." Drafts',
+      '* LIST (\\HasChildren \\Sent) "." Sent',
+      "a OK LIST completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("RECURSIVEMATCH with SUBSCRIBED and SPECIAL-USE lists a parent only for a descendant that meets both", async () => {
+  // RFC 5258 3: with several selection options, names that satisfy every one; 3.5: CHILDINFO
+  // says a descendant "matches the selection criteria". Trash.x is subscribed, not special.
+  const { server, client } = await loggedIn();
+  try {
+    for (const line of ["CREATE Trash.x", "SUBSCRIBE Trash.x", "UNSUBSCRIBE Trash"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK /, line);
+    }
+    for (const options of ["SUBSCRIBED SPECIAL-USE RECURSIVEMATCH", "SPECIAL-USE RECURSIVEMATCH"]) {
+      const list = await command(client, "r", `LIST (${options}) "" "%"`);
+      assert.ok(
+        !list.some((line) => line.includes("CHILDINFO")),
+        `${options}:\n${list.join("\n")}`,
+      );
+      assert.equal(list.some((line) => line.endsWith(" Trash")), !options.includes("SUBSCRIBED"));
+    }
+    // SUBSCRIBED alone: Trash.x meets it, so the unsubscribed Trash comes with CHILDINFO.
+    const subscribed = await command(client, "s", 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "Trash"');
+    assert.deepEqual(subscribed, [
+      '* LIST (\\HasChildren \\Trash) "." Trash ("CHILDINFO" ("SUBSCRIBED"))',
+      "s OK LIST completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

@@ -230,6 +230,11 @@ Deno.test("ID answers field and value pairs, and BAD for a list that is not pair
       ['ID ("name")', /^i BAD /],
       ['ID ("name" "x" "os")', /^i BAD /],
       ['ID (NIL "x")', /^i BAD /],
+      ['ID ("name" {1+}\r\nx "os" nil)', /^i OK /],
+      // An atom is no nstring: only a quoted string, a literal or NIL.
+      ['ID ("name" Thunderbird)', /^i BAD /],
+      ['ID ("name" NILS)', /^i BAD /],
+      ['ID ("name" "x" "os" Nix)', /^i BAD /],
     ];
     for (const [line, expected] of cases) {
       const answer = await command(client, "i", line);

@@ -39,6 +39,13 @@ const VALID: [string, string][] = [
   ],
   ["NAMESPACE", '* NAMESPACE (("" ".")) NIL NIL\r\n'],
   ["ID", '* ID ("name" "Pillarbox" "version" NIL)\r\n'],
+  ["ID NIL", "* ID NIL\r\n"],
+  ["ENABLED with nothing enabled", "* ENABLED\r\n"],
+  [
+    "LIST-EXTENDED's \\NonExistent with \\HasChildren",
+    '* LIST (\\NonExistent \\HasChildren) "." x\r\n',
+  ],
+  ["a CHILDINFO of two options", '* LIST () "." x ("CHILDINFO" ("SUBSCRIBED" "SPECIAL-USE"))\r\n'],
 ];
 
 const INVALID: [string, string, RegExp][] = [
@@ -89,6 +96,16 @@ const INVALID: [string, string, RegExp][] = [
   ["COPYUID sets of different sizes", "a OK [COPYUID 7 1:3 4] Done\r\n", /different sizes/],
   ["a raw UTF-8 mailbox name", '* LIST () "." {5}\r\ncaf\xc3\xa9\r\n', /modified UTF-7/],
   ["two sflags in LIST", '* LIST (\\Noselect \\Marked) "." x\r\n', /sflag/],
+  ["\\NonExistent with \\Noselect", '* LIST (\\NonExistent \\Noselect) "." x\r\n', /sflag/],
+  ["both child flags", '* LIST (\\HasChildren \\HasNoChildren) "." x\r\n', /HasNoChildren/],
+  [
+    "\\HasChildren with \\NoInferiors",
+    '* LIST (\\NoInferiors \\HasChildren) "." x\r\n',
+    /NoInferiors/,
+  ],
+  ["an empty CHILDINFO", '* LIST () "." x ("CHILDINFO" ())\r\n', /CHILDINFO/],
+  ["an unquoted CHILDINFO option", '* LIST () "." x ("CHILDINFO" (SUBSCRIBED))\r\n', /quoted/],
+  ["an ID field that is NIL", '* ID (NIL "x")\r\n', /id field/],
   ["CAPABILITY without IMAP4rev1", "* CAPABILITY IDLE\r\n", /IMAP4rev1/],
   ["a keyword holding ']'", "* FLAGS (a]b)\r\n", /flag-list/],
 ];

@@ -74,6 +74,8 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
   const patterns = cursor.peek() === "("
     ? cursor.list((c) => c.listPattern())
     : [cursor.listPattern()];
+  // RFC 5258 6: patterns = "(" list-mailbox *(SP list-mailbox) ")".
+  if (patterns.length === 0) throw bad("Expected at least one mailbox pattern");
   if (cursor.accept(" ")) {
     isExtended = true;
     if (cursor.atom().toUpperCase() !== "RETURN") throw bad("Expected RETURN");
@@ -93,7 +95,7 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     return {};
   }
   const matching = isExtended ? patterns.filter((pattern) => pattern !== "") : patterns;
-  await sendList(session, { verb: "LIST", reference, patterns: matching, ...options });
+  await sendList(session, { verb: "LIST", reference, patterns: matching, ...options, isExtended });
   return {};
 }
 
@@ -110,13 +112,20 @@ async function lsub(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     isSpecialUseOnly: false,
     returnSubscribed: false,
     isRecursiveMatch: false,
+    isExtended: false,
   });
   return {};
 }
 
 async function sendList(
   session: ImapSession,
-  request: ListOptions & { verb: string; reference: string; patterns: string[] },
+  request: ListOptions & {
+    verb: string;
+    reference: string;
+    patterns: string[];
+    /** A LIST-EXTENDED LIST (RFC 5258 3): a name that is no mailbox is \NonExistent there. */
+    isExtended: boolean;
+  },
 ): Promise<void> {
   const dir = accountDir(session);
   // A folder another tool named outside IMAP's names (raw UTF-8, wildcards) could be
@@ -124,7 +133,7 @@ async function sendList(
   const folders = (await listFolders(dir)).filter((name) => folderNameProblem(name) === null);
   const existing = new Set([INBOX, ...folders]);
   const subscribed = new Set(await readSubscriptions(dir));
-  // Parents that do not exist themselves still show up as \Noselect.
+  // Parents that do not exist themselves still show up (\Noselect; extended: \NonExistent).
   const names = new Set(existing);
   const parents = new Set<string>();
   for (const name of existing) {
@@ -141,6 +150,18 @@ async function sendList(
   // A parent whose subscribed descendant the pattern does not reach ("%" stopped short).
   const hasSubscribedBelow = (name: string) =>
     [...subscribed].some((other) => other.startsWith(name + DELIMITER) && !isMatch(other));
+  // A special-use attribute names what a mailbox holds (RFC 6154 2): a name that is no
+  // mailbox (Sent deleted, left as the parent of Sent.Old) holds nothing and has none.
+  const specialOf = (name: string) => existing.has(name) ? specialUse(name) : null;
+  // The selection criteria: every selection option given (RFC 5258 3).
+  const meetsCriteria = (name: string) =>
+    (!request.isSubscribedOnly || subscribed.has(name)) &&
+    (!request.isSpecialUseOnly || specialOf(name) !== null);
+  // RECURSIVEMATCH: a descendant meets the criteria where the pattern does not reach (3.5).
+  const hasMatchBelow = (name: string) =>
+    [...names].some((other) =>
+      other.startsWith(name + DELIMITER) && meetsCriteria(other) && !isMatch(other)
+    );
   // RFC 3501 6.3.9: LSUB "%" MUST name such a parent, unsubscribed, as \Noselect.
   const isLsub = request.verb === "LSUB";
   if (request.isRecursiveMatch || isLsub) {
@@ -151,21 +172,20 @@ async function sendList(
   }
   for (const name of [...names].sort()) {
     if (!isMatch(name)) continue;
-    // With RECURSIVEMATCH, that parent is listed with CHILDINFO (RFC 5258 3.5).
+    // With RECURSIVEMATCH, that parent is listed with CHILDINFO (RFC 5258 3.5), which names
+    // SUBSCRIBED, the one base selection option here (6: list-select-base-opt-quoted).
     const hasChildInfo = request.isRecursiveMatch && request.isSubscribedOnly &&
-      hasSubscribedBelow(name);
+      hasMatchBelow(name);
     const isLsubParent = isLsub && !subscribed.has(name) && hasSubscribedBelow(name);
-    if (request.isSubscribedOnly && !subscribed.has(name) && !hasChildInfo && !isLsubParent) {
-      continue;
-    }
-    const special = specialUse(name);
-    if (request.isSpecialUseOnly && special === null) continue;
+    if (!meetsCriteria(name) && !hasChildInfo && !isLsubParent) continue;
+    const special = specialOf(name);
     const attributes: string[] = [];
     const hasChildren = mailboxNames.some((other) => other.startsWith(name + DELIMITER));
-    // A name listed only for its subscription is \NonExistent in LIST (RFC 5258 3.4).
-    const isGone = !existing.has(name) && !parents.has(name) && request.verb === "LIST";
+    // A name that is no mailbox (a parent of one, or listed for its subscription) is
+    // \NonExistent in an extended LIST (RFC 5258 3, 3.5: "\NonExistent \HasChildren"), and
+    // \Noselect in the plain LIST and LSUB (RFC 3501 6.3.8, 6.3.9).
     if (!existing.has(name) || isLsubParent) {
-      attributes.push(isGone ? "\\NonExistent" : "\\Noselect");
+      attributes.push(request.isExtended && !existing.has(name) ? "\\NonExistent" : "\\Noselect");
     }
     attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (special !== null) attributes.push(special);

@@ -42,15 +42,19 @@ async function id(session: ImapSession, cursor: CommandCursor): Promise<Done> {
   if (cursor.peek() === "(") {
     // RFC 2971 4: "(" field SP value ... ")": a field is a string, its value a string or NIL.
     let count = 0;
-    cursor.list((c) => {
-      if (count++ % 2 === 0) return c.stringBytes();
-      return c.peek().toUpperCase() === "N" ? c.atom() : c.astring();
-    });
+    cursor.list((c) => count++ % 2 === 0 ? c.stringBytes() : idValue(c));
     if (count % 2 !== 0) throw bad("ID parameters come in field and value pairs");
   } else if (cursor.atom().toUpperCase() !== "NIL") throw bad("Expected a list or NIL");
   cursor.end();
   session.send(`* ID (${nstring("name")} ${nstring("Pillarbox")})\r\n`);
   return await Promise.resolve({});
+}
+
+/** An nstring: a quoted string or a literal (`peek` is "" at one), or NIL; no other atom. */
+function idValue(cursor: CommandCursor): Uint8Array | null {
+  if (cursor.peek() === '"' || cursor.peek() === "") return cursor.stringBytes();
+  if (cursor.atom().toUpperCase() !== "NIL") throw bad("Expected a string or NIL");
+  return null;
 }
 
 async function enable(session: ImapSession, cursor: CommandCursor): Promise<Done> {

@@ -2,7 +2,7 @@
  * A strict checker of IMAP server responses: the formal syntax of RFC 3501
  * section 9 for greeting, continuation requests, untagged and tagged
  * responses, plus the extensions Pillarbox advertises (UIDPLUS codes, ID,
- * ENABLE, NAMESPACE, LIST-EXTENDED). Real clients are lenient; this is not:
+ * ENABLE, NAMESPACE, LIST-EXTENDED with CHILDREN and CHILDINFO). Real clients are lenient; this is not:
  * every response must parse whole, or `GrammarError` says where it did not.
  */
 import { decodeModifiedUtf7 } from "./mutf7_check.ts";
@@ -220,10 +220,17 @@ function mailboxList(s: Scanner, kind: "list" | "lsub"): Response {
     mayBeEmpty: true,
     rule: "mbx-list-flags",
   });
-  const selectFlags = attributes.filter((name) =>
-    ["\\NOSELECT", "\\MARKED", "\\UNMARKED"].includes(name.toUpperCase())
+  const upper = attributes.map((name) => name.toUpperCase());
+  // RFC 5258 6: mbx-list-sflag =/ "\NonExistent"; at most one sflag (RFC 3501 9).
+  const selectFlags = upper.filter((name) =>
+    ["\\NOSELECT", "\\MARKED", "\\UNMARKED", "\\NONEXISTENT"].includes(name)
   );
   if (selectFlags.length > 1) s.fail("mbx-list-flags with more than one mbx-list-sflag");
+  // RFC 5258 4: both child flags is an error; \NoInferiors implies \HasNoChildren.
+  if (upper.includes("\\HASCHILDREN")) {
+    if (upper.includes("\\HASNOCHILDREN")) s.fail("both \\HasChildren and \\HasNoChildren");
+    if (upper.includes("\\NOINFERIORS")) s.fail("\\HasChildren with \\NoInferiors");
+  }
   s.sp();
   let delimiter: string | null = null;
   if (!s.isNil()) {
@@ -237,13 +244,26 @@ function mailboxList(s: Scanner, kind: "list" | "lsub"): Response {
     // mbox-list-extended (RFC 5258): "(" [item *(SP item)] ")", item = tag SP tagged-ext-val.
     const start = s.pos;
     s.list(() => {
-      s.astring("mbox-list-extended-item-tag");
+      const tag = s.astring("mbox-list-extended-item-tag");
       s.sp();
-      taggedExtVal(s);
+      if (tag.toUpperCase() === "CHILDINFO") childInfo(s);
+      else taggedExtVal(s);
     }, { mayBeEmpty: true, rule: "mbox-list-extended" });
     extended = s.input.slice(start, s.pos);
   }
   return { kind, attributes, delimiter, ...name, extended };
+}
+
+/**
+ * childinfo-extended-item's value (RFC 5258 6): "(" list-select-base-opt-quoted
+ * *(SP list-select-base-opt-quoted) ")", each a quoted "SUBSCRIBED" or other option name.
+ */
+function childInfo(s: Scanner): void {
+  s.list(() => {
+    if (s.peek() !== '"') s.fail("list-select-base-opt-quoted");
+    const option = s.quoted();
+    if (!/^[A-Za-z0-9.-]+$/.test(option)) s.fail("CHILDINFO selection option");
+  }, { mayBeEmpty: false, rule: "CHILDINFO" });
 }
 
 /** tagged-ext-val = tagged-ext-simple / "(" [tagged-ext-comp] ")" (RFC 4466). */
@@ -294,8 +314,13 @@ function namespaceData(s: Scanner): string {
 function idData(s: Scanner): string {
   const start = s.pos;
   if (!s.isNil()) {
-    const values = s.list(() => s.nstring("id value"), { mayBeEmpty: true, rule: "id params" });
-    if (values.length % 2 !== 0) s.fail("id-params-list pairs");
+    // A field is a string, its value an nstring.
+    let count = 0;
+    s.list(() => count++ % 2 === 0 ? s.string("id field") : s.nstring("id value"), {
+      mayBeEmpty: true,
+      rule: "id params",
+    });
+    if (count % 2 !== 0) s.fail("id-params-list pairs");
   }
   return s.input.slice(start, s.pos);
 }
