@@ -37,9 +37,25 @@ export function sanitizeTraceValue(value: string, maxLength = 100): string {
  */
 export function sanitizeTraceAddress(address: string, maxLength = 256): string {
   const ascii = asciiEnvelopeAddress(address) ?? address;
-  if (!/[^\x00-\x7f]/.test(ascii)) return sanitizeTraceValue(ascii, maxLength);
+  if (!/[^\x00-\x7f]/.test(ascii)) return withBalancedQuotes(sanitizeTraceValue(ascii, maxLength));
   const kept = ascii.replace(/[^\x21-\x7e\p{L}\p{M}\p{N}\p{P}\p{S}]|[();\\]/gu, "?");
-  return Array.from(kept).slice(0, maxLength).join("");
+  return withBalancedQuotes(Array.from(kept).slice(0, maxLength).join(""));
+}
+
+/**
+ * A sanitised address whose quoted local part stays one quoted string: the
+ * backslash of a quoted pair (`"a\"b"`) is gone by now, so every quote
+ * inside the local part becomes "?" too. Left alone, the freed quote would
+ * open a quoted string that runs over the ";" and the date (RFC 5321 4.4:
+ * the "for" clause is one Path).
+ */
+function withBalancedQuotes(address: string): string {
+  const at = address.lastIndexOf("@");
+  const local = at < 0 ? address : address.slice(0, at);
+  const domain = at < 0 ? "" : address.slice(at);
+  const isQuoted = local.length >= 2 && local.startsWith('"') && local.endsWith('"');
+  const inner = (isQuoted ? local.slice(1, -1) : local).replaceAll('"', "?");
+  return (isQuoted ? `"${inner}"` : inner) + domain;
 }
 
 /**

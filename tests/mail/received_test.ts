@@ -94,6 +94,15 @@ const cases: { name: string; info: ReceivedInfo; expected: string[] }[] = [
     ],
   },
   {
+    name: "keeps the quotes of a recipient with an escaped quote balanced in the for clause",
+    info: { ...base, forRecipient: '"a\\"b;c"@example.org' },
+    expected: [
+      "Received: from client.example ([192.0.2.1])",
+      "\tby mx.example (Pillarbox) with ESMTP id Q1",
+      `\tfor <"a??b?c"@example.org>; ${dateText}`,
+    ],
+  },
+  {
     name: "writes a Unicode domain in the for clause in A-labels",
     info: { ...base, forRecipient: "joerg@bücher.test" },
     expected: [
