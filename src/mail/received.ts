@@ -23,6 +23,12 @@ export interface ReceivedInfo {
   date?: Date;
 }
 
+/**
+ * The longest name a HELO or `--hostname` can be (RFC 5321 4.5.3.1.2): the
+ * trace names it whole, as presented (4.4), never cut to a name it is not.
+ */
+const MAX_NAME_OCTETS = 255;
+
 /** Keeps printable ASCII that cannot end a comment or a header. */
 export function sanitizeTraceValue(value: string, maxLength = 100): string {
   return value.replace(/[^\x21-\x7e]|[();\\]/g, "?").slice(0, maxLength);
@@ -76,13 +82,14 @@ export function formatReceived(info: ReceivedInfo): string {
   const date = formatRfc5322Date(info.date ?? new Date());
   const lines: string[] = [];
   if (info.protocol === "local") {
-    lines.push(`Received: by ${sanitizeTraceValue(info.hostname)} (Pillarbox) id ${info.qid}`);
+    const by = sanitizeTraceValue(info.hostname, MAX_NAME_OCTETS);
+    lines.push(`Received: by ${by} (Pillarbox) id ${info.qid}`);
   } else {
-    const helo = sanitizeTraceValue(info.helo || "unknown");
+    const helo = sanitizeTraceValue(info.helo || "unknown", MAX_NAME_OCTETS);
     const ip = info.clientIp.includes(":") ? `IPv6:${info.clientIp}` : info.clientIp;
     lines.push(`Received: from ${helo} ([${sanitizeTraceValue(ip, 60)}])`);
     lines.push(
-      `\tby ${sanitizeTraceValue(info.hostname)} (Pillarbox) with ${
+      `\tby ${sanitizeTraceValue(info.hostname, MAX_NAME_OCTETS)} (Pillarbox) with ${
         withProtocol(info)
       } id ${info.qid}`,
     );

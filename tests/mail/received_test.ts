@@ -136,6 +136,21 @@ const cases: { name: string; info: ReceivedInfo; expected: string[] }[] = [
   },
 ];
 
+Deno.test("formatReceived() keeps a HELO name and a hostname of 253 octets whole (RFC 5321 4.4: the name as presented)", () => {
+  const longName = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(56), "test"].join(
+    ".",
+  );
+  assert.equal(longName.length, 253);
+  const header = formatReceived({ ...base, helo: longName, hostname: longName });
+  assert.equal(
+    header,
+    `Received: from ${longName} ([192.0.2.1])\r\n` +
+      `\tby ${longName} (Pillarbox) with ESMTP id Q1; ${dateText}\r\n`,
+  );
+  const local = formatReceived({ ...base, protocol: "local", hostname: longName });
+  assert.equal(local, `Received: by ${longName} (Pillarbox) id Q1; ${dateText}\r\n`);
+});
+
 for (const c of cases) {
   Deno.test(`formatReceived() ${c.name}`, () => {
     const header = formatReceived(c.info);
