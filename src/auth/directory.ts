@@ -10,6 +10,7 @@
 import type { Logger } from "../log/mod.ts";
 import { normalizeAddress, normalizeDomain, splitAddress } from "./address.ts";
 import { type AliasTable, catchAllKey, readAliasesFile } from "./aliases_file.ts";
+import { deadBranches } from "./dead_branches.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
 import { readUsersFile } from "./users_file.ts";
 import { WatchedFile } from "./watched_file.ts";
@@ -146,6 +147,7 @@ export class Directory {
     const mailboxes = new Set<string>();
     const forwards = new Set<string>();
     const unknown = new Set<string>();
+    const targetsOf = new Map<string, readonly string[]>();
     // Breadth first, so every address is met first at its shortest distance: depth first, an
     // address met at the end of a long chain would be "seen" there, past the depth limit, and
     // lost also for a short path to it.
@@ -165,6 +167,7 @@ export class Directory {
         }
         const targets = aliases.get(current) ?? aliases.get(catchAllKey(domain));
         if (targets === undefined && depth > 0) unknown.add(current);
+        if (targets !== undefined) targetsOf.set(current, targets);
         for (const target of targets ?? []) {
           if (seen.has(target)) continue;
           seen.add(target);
@@ -173,6 +176,9 @@ export class Directory {
       }
       level = next;
     }
+    // A target whose aliases loop or nest past the limit: named, so the sender is told.
+    const ends = new Set([...mailboxes, ...forwards, ...unknown]);
+    for (const dead of deadBranches({ root: normalized, targetsOf, ends })) unknown.add(dead);
     if (mailboxes.size === 0 && forwards.size === 0) {
       // RFC 5321 4.5.1: postmaster must always be accepted. Without an account or
       // alias it gets a mailbox of its own, readable on disk under mail/<domain>/postmaster.

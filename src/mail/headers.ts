@@ -24,6 +24,20 @@ export function headerSection(message: Uint8Array): string {
 }
 
 /**
+ * True when `message` holds the blank line that ends its header section (or
+ * starts with it): every field of the header is then in these bytes. False
+ * for the first bytes of a message whose header section goes on past them.
+ */
+export function holdsHeaderEnd(message: Uint8Array): boolean {
+  if (message[0] === LF || (message[0] === CR && message[1] === LF)) return true;
+  for (let lf = message.indexOf(LF); lf >= 0; lf = message.indexOf(LF, lf + 1)) {
+    const next = message[lf + 1];
+    if (next === LF || (next === CR && message[lf + 2] === LF)) return true;
+  }
+  return false;
+}
+
+/**
  * True when `message` neither starts with a header field nor with the blank
  * line that ends an empty header section: its first line is body text. The
  * trace fields put in front of such a message would make that line read as a

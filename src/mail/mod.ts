@@ -12,7 +12,7 @@ export type { Mailbox, ParsedPath } from "./address.ts";
 export { formatRfc5322Date } from "./date.ts";
 export { formatReceived, sanitizeTraceValue, withProtocol } from "./received.ts";
 export type { ReceivedInfo } from "./received.ts";
-export { countReceived, headerSection, startsWithBodyText } from "./headers.ts";
+export { countReceived, headerSection, holdsHeaderEnd, startsWithBodyText } from "./headers.ts";
 export { parseAddressList } from "./address_list.ts";
 export type { ListedMailbox } from "./address_list.ts";
 export { buildDsn, diagnosticCodeField } from "./dsn.ts";

@@ -23,6 +23,12 @@ export interface ReceivedInfo {
   date?: Date;
 }
 
+/**
+ * The longest name a HELO or `--hostname` can be (RFC 5321 4.5.3.1.2): the
+ * trace names it whole, as presented (4.4), never cut to a name it is not.
+ */
+const MAX_NAME_OCTETS = 255;
+
 /** Keeps printable ASCII that cannot end a comment or a header. */
 export function sanitizeTraceValue(value: string, maxLength = 100): string {
   return value.replace(/[^\x21-\x7e]|[();\\]/g, "?").slice(0, maxLength);
@@ -37,9 +43,25 @@ export function sanitizeTraceValue(value: string, maxLength = 100): string {
  */
 export function sanitizeTraceAddress(address: string, maxLength = 256): string {
   const ascii = asciiEnvelopeAddress(address) ?? address;
-  if (!/[^\x00-\x7f]/.test(ascii)) return sanitizeTraceValue(ascii, maxLength);
+  if (!/[^\x00-\x7f]/.test(ascii)) return withBalancedQuotes(sanitizeTraceValue(ascii, maxLength));
   const kept = ascii.replace(/[^\x21-\x7e\p{L}\p{M}\p{N}\p{P}\p{S}]|[();\\]/gu, "?");
-  return Array.from(kept).slice(0, maxLength).join("");
+  return withBalancedQuotes(Array.from(kept).slice(0, maxLength).join(""));
+}
+
+/**
+ * A sanitised address whose quoted local part stays one quoted string: the
+ * backslash of a quoted pair (`"a\"b"`) is gone by now, so every quote
+ * inside the local part becomes "?" too. Left alone, the freed quote would
+ * open a quoted string that runs over the ";" and the date (RFC 5321 4.4:
+ * the "for" clause is one Path).
+ */
+function withBalancedQuotes(address: string): string {
+  const at = address.lastIndexOf("@");
+  const local = at < 0 ? address : address.slice(0, at);
+  const domain = at < 0 ? "" : address.slice(at);
+  const isQuoted = local.length >= 2 && local.startsWith('"') && local.endsWith('"');
+  const inner = (isQuoted ? local.slice(1, -1) : local).replaceAll('"', "?");
+  return (isQuoted ? `"${inner}"` : inner) + domain;
 }
 
 /**
@@ -60,13 +82,14 @@ export function formatReceived(info: ReceivedInfo): string {
   const date = formatRfc5322Date(info.date ?? new Date());
   const lines: string[] = [];
   if (info.protocol === "local") {
-    lines.push(`Received: by ${sanitizeTraceValue(info.hostname)} (Pillarbox) id ${info.qid}`);
+    const by = sanitizeTraceValue(info.hostname, MAX_NAME_OCTETS);
+    lines.push(`Received: by ${by} (Pillarbox) id ${info.qid}`);
   } else {
-    const helo = sanitizeTraceValue(info.helo || "unknown");
+    const helo = sanitizeTraceValue(info.helo || "unknown", MAX_NAME_OCTETS);
     const ip = info.clientIp.includes(":") ? `IPv6:${info.clientIp}` : info.clientIp;
     lines.push(`Received: from ${helo} ([${sanitizeTraceValue(ip, 60)}])`);
     lines.push(
-      `\tby ${sanitizeTraceValue(info.hostname)} (Pillarbox) with ${
+      `\tby ${sanitizeTraceValue(info.hostname, MAX_NAME_OCTETS)} (Pillarbox) with ${
         withProtocol(info)
       } id ${info.qid}`,
     );

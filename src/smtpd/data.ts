@@ -3,7 +3,13 @@
  * refuse what must be refused once the whole message is in (the session
  * stays in sync), and commit through `spool.accept` before saying 250.
  */
-import { countReceived, formatReceived, headerSection, startsWithBodyText } from "../mail/mod.ts";
+import {
+  countReceived,
+  formatReceived,
+  headerSection,
+  holdsHeaderEnd,
+  startsWithBodyText,
+} from "../mail/mod.ts";
 import { Refusal, type Reply, reply } from "../smtp/mod.ts";
 import { ChunkReader, DataDecoder, type DataViolations, LineEndingChecker } from "../smtp/mod.ts";
 import { isStorageFull, type MessageBuffer } from "../spool/mod.ts";
@@ -147,11 +153,14 @@ async function commitOrRefuse(
   }
   let headers: string;
   let separator = "";
+  let isHeaderSeen = true;
   try {
     const head = await buffer.head(HEADER_SCAN_BYTES);
     headers = headerSection(head);
     // Our trace fields go first: a message with no header section needs the blank line.
     if (startsWithBodyText(head)) separator = "\r\n";
+    // A header section longer than the scan may hold a Date or Message-ID past it.
+    isHeaderSeen = head.length === buffer.size || holdsHeaderEnd(head);
   } catch (error) {
     await buffer.discard(); // no spill file or handle may outlive a failed read
     session.log.error("spool.read_failed", {
@@ -202,12 +211,16 @@ async function commitOrRefuse(
             ? transaction.firstRcpt ?? undefined
             : undefined,
         }) +
-        // RFC 6409 8.2, 8.3: the submission server's fixes, for authenticated senders only.
-        (session.authUser === null ? "" : missingSubmissionFields(separator === "" ? headers : "", {
-          qid,
-          hostname: options.hostname,
-          nowMs: Date.now(),
-        })) +
+        // RFC 6409 8.2, 8.3: the submission server's fixes, for authenticated senders only,
+        // and only where the whole header section was seen: a second Date or Message-ID
+        // would break the message (RFC 5322 3.6), a missing one is merely not repaired.
+        (session.authUser === null || (separator === "" && !isHeaderSeen)
+          ? ""
+          : missingSubmissionFields(separator === "" ? headers : "", {
+            qid,
+            hostname: options.hostname,
+            nowMs: Date.now(),
+          })) +
         separator,
       message: buffer,
       onAccepted: (qid) =>

@@ -62,7 +62,7 @@ const resolveCases: { name: string; address: string; expected: unknown }[] = [
     expected: {
       kind: "local",
       mailboxes: ["bob@example.com"],
-      unknownTargets: ["gone@example.com"],
+      unknownTargets: ["gone@example.com", "pure-loop@example.com"],
     },
   },
   {
@@ -115,6 +115,46 @@ Deno.test("Directory.resolveRecipient() stops an alias chain deeper than 10 leve
     assert.deepEqual(await directory.resolveRecipient("d4@example.com"), {
       kind: "local",
       mailboxes: ["bob@example.com"],
+    });
+  });
+});
+
+Deno.test("Directory.resolveRecipient() names a target whose aliases loop or nest too deep, beside one that works (delivery bounces it)", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    const chain = Array.from({ length: 12 }, (_, i) => `d${i}@example.com: d${i + 1}@example.com`);
+    await Deno.writeTextFile(
+      join(dir, "aliases"),
+      [
+        "list@example.com: carol@example.com, x1@example.com",
+        "x1@example.com: x2@example.com",
+        "x2@example.com: x1@example.com",
+        "deep@example.com: carol@example.com, d0@example.com",
+        ...chain,
+        "d12@example.com: bob@example.com",
+        "keep@example.com: keep@example.com, carol@example.com",
+        "both@example.com: y@example.com, z@example.com",
+        "y@example.com: carol@example.com",
+        "z@example.com: carol@example.com",
+      ].join("\n"),
+    );
+    assert.deepEqual(await directory.resolveRecipient("list@example.com"), {
+      kind: "local",
+      mailboxes: ["carol@example.com"],
+      unknownTargets: ["x1@example.com"],
+    });
+    assert.deepEqual(await directory.resolveRecipient("deep@example.com"), {
+      kind: "local",
+      mailboxes: ["carol@example.com"],
+      unknownTargets: ["d0@example.com"],
+    });
+    // An alias naming itself beside a mailbox, and two aliases reaching one mailbox: nothing lost.
+    assert.deepEqual(await directory.resolveRecipient("keep@example.com"), {
+      kind: "local",
+      mailboxes: ["carol@example.com"],
+    });
+    assert.deepEqual(await directory.resolveRecipient("both@example.com"), {
+      kind: "local",
+      mailboxes: ["carol@example.com"],
     });
   });
 });

@@ -308,3 +308,31 @@ Deno.test("an alias target that does not exist bounces to the sender; the alias'
     await server.stop();
   }
 });
+
+Deno.test("an alias target whose aliases only loop back bounces to the sender; the alias's other targets get the mail", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw", "carol@example.test": "pw" },
+    aliases: "team@example.test: bob@example.test, ring1@example.test\n" +
+      "ring1@example.test: ring2@example.test\nring2@example.test: ring1@example.test\n",
+  });
+  try {
+    await send(server.ports.smtp!, {
+      sender: "carol@example.test",
+      rcpt: "team@example.test",
+      subject: "to the team",
+    });
+    await waitUntil(() => maildirFiles(server.spoolDir, "bob@example.test").length === 1);
+    await waitUntil(
+      () => maildirFiles(server.spoolDir, "carol@example.test").length === 1,
+      15_000,
+      "carol is told that the ring got nothing",
+    );
+    const dsn = await parseDsn(maildirFiles(server.spoolDir, "carol@example.test")[0]!);
+    assert.deepEqual(
+      dsn.perRecipient.map((block) => [block["Final-Recipient"], block["Status"]]),
+      [["rfc822; ring1@example.test", "5.1.1"]],
+    );
+  } finally {
+    await server.stop();
+  }
+});

@@ -269,3 +269,33 @@ Deno.test("an authenticated submission without Date or Message-ID gets both (RFC
     await server.stop();
   }
 });
+
+const SUBMIT_BIG_HEADER = `
+import smtplib, sys
+port = int(sys.argv[1])
+filler = "".join("X-Filler-%d: %s\\r\\n" % (i, "y" * 900) for i in range(300))
+with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+    s.login("alice@example.test", "alice-pw")
+    s.sendmail("alice@example.test", ["bob@example.test"], "Subject: big\\r\\n" + filler +
+               "Date: Mon, 1 Jan 2024 00:00:00 +0000\\r\\nMessage-ID: <big@client.test>\\r\\n\\r\\nhi\\r\\n")
+`;
+
+Deno.test("a submission whose Date and Message-ID come after 256 KiB of header fields gets no second one", async () => {
+  const server = await startServer({ users: USERS, flags: ["--insecure-auth"] });
+  try {
+    await python(SUBMIT_BIG_HEADER, [server.ports.submission!]);
+    await waitUntil(
+      () => maildirFiles(server.spoolDir, "bob@example.test").length === 1,
+      15_000,
+      "delivered",
+    );
+    const text = Deno.readTextFileSync(maildirFiles(server.spoolDir, "bob@example.test")[0]!);
+    const head = text.slice(0, text.indexOf("\r\n\r\n") + 2).split("\r\n");
+    assert.deepEqual(head.filter((line) => /^(Date|Message-ID):/i.test(line)), [
+      "Date: Mon, 1 Jan 2024 00:00:00 +0000",
+      "Message-ID: <big@client.test>",
+    ]);
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { countReceived, headerSection, startsWithBodyText } from "../../src/mail/headers.ts";
+import {
+  countReceived,
+  headerSection,
+  holdsHeaderEnd,
+  startsWithBodyText,
+} from "../../src/mail/headers.ts";
 
 const encoder = new TextEncoder();
 
@@ -142,5 +147,23 @@ const bodyTextCases: { name: string; message: string; expected: boolean }[] = [
 for (const c of bodyTextCases) {
   Deno.test(`startsWithBodyText() is ${c.expected} for ${c.name}`, () => {
     assert.equal(startsWithBodyText(encoder.encode(c.message)), c.expected);
+  });
+}
+
+const headerEndCases: { name: string; text: string; expected: boolean }[] = [
+  { name: "a header and a body", text: "Subject: a\r\n\r\nbody\r\n", expected: true },
+  { name: "a message that starts with the blank line", text: "\r\nbody", expected: true },
+  {
+    name: "a header cut before its blank line",
+    text: "Subject: a\r\nDate: x\r\n",
+    expected: false,
+  },
+  { name: "a header cut inside its blank line", text: "Subject: a\r\n\r", expected: false },
+  { name: "no bytes at all", text: "", expected: false },
+];
+
+for (const c of headerEndCases) {
+  Deno.test(`holdsHeaderEnd() is ${c.expected} for ${c.name}`, () => {
+    assert.equal(holdsHeaderEnd(new TextEncoder().encode(c.text)), c.expected);
   });
 }

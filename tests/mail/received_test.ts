@@ -94,6 +94,15 @@ const cases: { name: string; info: ReceivedInfo; expected: string[] }[] = [
     ],
   },
   {
+    name: "keeps the quotes of a recipient with an escaped quote balanced in the for clause",
+    info: { ...base, forRecipient: '"a\\"b;c"@example.org' },
+    expected: [
+      "Received: from client.example ([192.0.2.1])",
+      "\tby mx.example (Pillarbox) with ESMTP id Q1",
+      `\tfor <"a??b?c"@example.org>; ${dateText}`,
+    ],
+  },
+  {
     name: "writes a Unicode domain in the for clause in A-labels",
     info: { ...base, forRecipient: "joerg@bücher.test" },
     expected: [
@@ -126,6 +135,21 @@ const cases: { name: string; info: ReceivedInfo; expected: string[] }[] = [
     expected: ["Received: by mx.example (Pillarbox) id Q1", `\tfor <bob@example.org>; ${dateText}`],
   },
 ];
+
+Deno.test("formatReceived() keeps a HELO name and a hostname of 253 octets whole (RFC 5321 4.4: the name as presented)", () => {
+  const longName = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(56), "test"].join(
+    ".",
+  );
+  assert.equal(longName.length, 253);
+  const header = formatReceived({ ...base, helo: longName, hostname: longName });
+  assert.equal(
+    header,
+    `Received: from ${longName} ([192.0.2.1])\r\n` +
+      `\tby ${longName} (Pillarbox) with ESMTP id Q1; ${dateText}\r\n`,
+  );
+  const local = formatReceived({ ...base, protocol: "local", hostname: longName });
+  assert.equal(local, `Received: by ${longName} (Pillarbox) id Q1; ${dateText}\r\n`);
+});
 
 for (const c of cases) {
   Deno.test(`formatReceived() ${c.name}`, () => {
