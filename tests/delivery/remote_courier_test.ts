@@ -212,6 +212,20 @@ Deno.test("8-bit goes as BODY=8BITMIME where offered and as 7-bit quoted-printab
   });
 });
 
+Deno.test("8-bit content that cannot be made 7-bit for a peer without 8BITMIME fails 5.6.3, not 5.6.7", async () => {
+  // Raw 8-bit under a transfer encoding that claims 7-bit text: nothing to re-encode it with.
+  const body =
+    "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nAA\u00e9\r\n";
+  await withSink({ eightBitMime: false }, async (courier, sink) => {
+    const outcome = (await courier.deliver(queued(body, ["x@remote.test"]), ["x@remote.test"]))
+      .get("x@remote.test")!;
+    assert.equal(outcome.kind, "permanent");
+    // RFC 3463 X.6.3 "conversion required but not supported"; X.6.7 is for non-ASCII addresses.
+    assert.ok(outcome.kind === "permanent" && outcome.status === "5.6.3", JSON.stringify(outcome));
+    assert.equal(sink.transactions.length, 0);
+  });
+});
+
 Deno.test("20 messages to one domain share at most 3 connections, MAIL following the final dot", async () => {
   await withSink({}, async (courier, sink) => {
     const results = await Promise.all(

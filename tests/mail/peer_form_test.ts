@@ -15,7 +15,7 @@ const cases: {
   addresses?: string[];
   isSmtputf8?: boolean;
   peer: PeerAbilities;
-  expect: { kind: "refused"; reason: RegExp } | {
+  expect: { kind: "refused"; reason: RegExp; status: string } | {
     kind: "send";
     isBody8bit: boolean;
     isSmtputf8: boolean;
@@ -65,7 +65,7 @@ const cases: {
     addresses: ["jürgen@example.com", "b@example.net"],
     isSmtputf8: true,
     peer: EIGHT,
-    expect: { kind: "refused", reason: /SMTPUTF8/ },
+    expect: { kind: "refused", reason: /SMTPUTF8/, status: "5.6.7" },
   },
   {
     name: "keeps a UTF-8 envelope address for a peer with SMTPUTF8",
@@ -79,7 +79,7 @@ const cases: {
     name: "refuses an 8-bit local part in a header for a peer without SMTPUTF8",
     message: "From: jürgen@example.com\r\n\r\nx\r\n",
     peer: EIGHT,
-    expect: { kind: "refused", reason: /local part/ },
+    expect: { kind: "refused", reason: /local part/, status: "5.6.7" },
   },
   {
     name: "sends a message flagged SMTPUTF8 that needs none of it to an old peer",
@@ -89,10 +89,11 @@ const cases: {
     expect: { kind: "send", isBody8bit: false, isSmtputf8: false, isUnchanged: true, is7bit: true },
   },
   {
-    name: "refuses a part that claims quoted-printable but holds raw 8-bit, for an old peer",
+    name:
+      "refuses a part that claims quoted-printable but holds raw 8-bit, for an old peer, as a conversion it cannot make (5.6.3)",
     message: "Content-Transfer-Encoding: quoted-printable\r\n\r\ncafé\r\n",
     peer: OLD,
-    expect: { kind: "refused", reason: /7-bit/ },
+    expect: { kind: "refused", reason: /7-bit/, status: "5.6.3" },
   },
   {
     name: "encodes a MIME part's 8-bit Content-Description for an old peer",
@@ -166,7 +167,10 @@ for (const c of cases) {
     }, c.peer);
     if (c.expect.kind === "refused") {
       assert.equal(form.kind, "refused");
-      if (form.kind === "refused") assert.match(form.reason, c.expect.reason);
+      if (form.kind === "refused") {
+        assert.match(form.reason, c.expect.reason);
+        assert.equal(form.status, c.expect.status);
+      }
       return;
     }
     assert.equal(form.kind, "send");
@@ -253,7 +257,10 @@ for (const c of nestingCases) {
     );
     if (c.expect === "refused") {
       assert.equal(form.kind, "refused");
-      if (form.kind === "refused") assert.match(form.reason, /nest deeper than/);
+      if (form.kind === "refused") {
+        assert.match(form.reason, /nest deeper than/);
+        assert.equal(form.status, "5.6.3", "conversion required but not supported");
+      }
       return;
     }
     assert.equal(form.kind, "send", form.kind === "refused" ? form.reason : "");
