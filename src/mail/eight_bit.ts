@@ -4,7 +4,8 @@
  * quoted-printable, other leaf parts base64; multiparts are walked part by
  * part with their boundaries, preamble and epilogue kept; message/rfc822
  * parts are converted inside. Content-Transfer-Encoding is rewritten (and
- * MIME-Version added at the top when missing). Parts already 7-bit, or
+ * MIME-Version added when missing, at the top and in each attached
+ * message whose header gains a transfer encoding). Parts already 7-bit, or
  * already encoded, are left byte-for-byte alone.
  *
  * Header fields with raw 8-bit bytes are left alone unless `headers` asks
@@ -46,6 +47,13 @@ export class MimeNestingError extends Error {
 
 interface EntityOptions {
   isTop: boolean;
+  /**
+   * The entity is a whole message: the top, or the body of an attached
+   * message/rfc822 or message/global. Its header needs MIME-Version once a
+   * transfer encoding is written into it (RFC 2045 4: required in the
+   * embedded message too, or its Content-Transfer-Encoding is no MIME field).
+   */
+  isMessage: boolean;
   /** How many multiparts and attached messages enclose this entity. */
   depth: number;
   isBodyConverted: boolean;
@@ -73,6 +81,7 @@ export function has8bitBytes(bytes: Uint8Array): boolean {
 export function downgradeTo7bit(message: Uint8Array, options: DowngradeOptions = {}): Uint8Array {
   return fromLatin1(convertEntity(toLatin1(message), {
     isTop: true,
+    isMessage: true,
     depth: 0,
     isBodyConverted: options.isBodyConverted ?? true,
     headers: options.headers ?? "none",
@@ -92,7 +101,13 @@ function convertEntity(entity: string, options: EntityOptions): string {
   if (!HAS_8BIT.test(body)) return header + "\r\n" + body;
   // Below the top, only body conversion or "all" header encoding change anything.
   if (!options.isBodyConverted && options.headers !== "all") return header + "\r\n" + body;
-  const inner = { ...options, isTop: false, depth: options.depth + 1, defaultType: undefined };
+  const inner = {
+    ...options,
+    isTop: false,
+    isMessage: false,
+    depth: options.depth + 1,
+    defaultType: undefined,
+  };
   // Parsed as a structured field: comments skipped, a ";" or "boundary=" inside a quoted
   // value of another parameter taken as that value's text.
   const contentType = parseContentType(
@@ -112,7 +127,8 @@ function convertEntity(entity: string, options: EntityOptions): string {
     }
   }
   if (mediaType === "message/rfc822" || mediaType === "message/global") {
-    return markedHeader(header, options) + "\r\n" + convertEntity(body, inner);
+    return markedHeader(header, options) + "\r\n" +
+      convertEntity(body, { ...inner, isMessage: true });
   }
   const isEncodable = encoding === "7bit" || encoding === "8bit" || encoding === "binary";
   if (!isEncodable || !options.isBodyConverted) return header + "\r\n" + body;
@@ -153,7 +169,7 @@ function convertMultipart(body: string, boundary: string, options: EntityOptions
 }
 
 /** The header section with Content-Transfer-Encoding set to `encoding`. */
-function withEncoding(header: string, encoding: string, options: { isTop: boolean }): string {
+function withEncoding(header: string, encoding: string, options: { isMessage: boolean }): string {
   const lines = header === "" ? [] : header.slice(0, -2).split("\r\n");
   const kept: string[] = [];
   let isSkipping = false;
@@ -162,7 +178,7 @@ function withEncoding(header: string, encoding: string, options: { isTop: boolea
     isSkipping = /^content-transfer-encoding[ \t]*:/i.test(line);
     if (!isSkipping) kept.push(line);
   }
-  if (options.isTop && !kept.some((line) => /^mime-version[ \t]*:/i.test(line))) {
+  if (options.isMessage && !kept.some((line) => /^mime-version[ \t]*:/i.test(line))) {
     kept.push("MIME-Version: 1.0");
   }
   kept.push(`Content-Transfer-Encoding: ${encoding}`);
