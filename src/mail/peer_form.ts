@@ -17,7 +17,9 @@
  *    form, not a loss, so it is preferred over a bounce.
  * 4. A peer without 8BITMIME gets 8-bit body parts as quoted-printable or
  *    base64, and the header sections of MIME parts and attached messages
- *    encoded as in 3; if any 8-bit byte would still remain, refused (5.6.3,
+ *    encoded as in 3 (an attached message/global that cannot be made 7-bit
+ *    inside goes whole in quoted-printable: RFC 6532 3.7); if any 8-bit
+ *    byte would still remain, refused (5.6.3,
  *    "conversion required but not supported": RFC 3463, RFC 6152 3).
  *    A peer with 8BITMIME gets the body as is (with BODY=8BITMIME): the
  *    header sections inside the body are body content to SMTP.

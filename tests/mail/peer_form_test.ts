@@ -272,3 +272,49 @@ for (const c of nestingCases) {
     }
   });
 }
+
+/** Quoted-printable decoded to a binary string (soft breaks removed, =XX to its byte). */
+function decodeQuotedPrintable(text: string): string {
+  return text.replace(/=\r\n/g, "").replace(
+    /=([0-9A-F]{2})/g,
+    (_, hex: string) => String.fromCharCode(parseInt(hex, 16)),
+  );
+}
+
+Deno.test("a forwarded message/global whose header has a UTF-8 address reaches a 7-bit peer whole in quoted-printable (RFC 6532 3.7)", () => {
+  const inner = "From: j\xc3\xb6rg@b\xc3\xbccher.test\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\n" +
+    "Message-ID: <x@b\xc3\xbccher.test>\r\n\r\nHallo \xc3\xa9\r\n";
+  const message = "From: a@example.com\r\nMIME-Version: 1.0\r\n" +
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n" +
+    "see attached\r\n--b\r\nContent-Type: message/global\r\n\r\n" + inner + "--b--\r\n";
+  const form = fitMessageToPeer(
+    { message: binary(message), addresses: ASCII_ADDRESSES, isSmtputf8: false },
+    OLD,
+  );
+  assert.equal(form.kind, "send", form.kind === "refused" ? form.reason : "");
+  if (form.kind !== "send") return;
+  const out = latin1(form.message);
+  assert.ok(!/[\x80-\xff]/.test(out), "7-bit");
+  const part = out.split("\r\n--b")[2]!;
+  const [partHeader = "", encoded = ""] = part.split(/\r\n\r\n(.*)/s);
+  assert.match(
+    partHeader,
+    /Content-Type: message\/global\r\nContent-Transfer-Encoding: quoted-printable$/,
+  );
+  assert.equal(decodeQuotedPrintable(encoded), inner.slice(0, -2), "the message byte for byte");
+});
+
+Deno.test("a forwarded message/global whose header has a 7-bit form is still converted inside", () => {
+  const message = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+    "--b\r\nContent-Type: message/global\r\n\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\n\r\nHallo\r\n--b--\r\n";
+  const form = fitMessageToPeer(
+    { message: binary(message), addresses: ASCII_ADDRESSES, isSmtputf8: false },
+    OLD,
+  );
+  assert.equal(form.kind, "send");
+  if (form.kind !== "send") return;
+  assert.match(
+    latin1(form.message),
+    /Content-Type: message\/global\r\nContent-Transfer-Encoding: 7bit\r\n\r\nSubject: =\?UTF-8\?/,
+  );
+});
