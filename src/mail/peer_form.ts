@@ -26,7 +26,9 @@
  * 4a. Parts nested deeper than MAX_MIME_NESTING cannot be converted: refused
  *    (5.6.3) when they would need it, sent as is to an 8BITMIME peer.
  * 5. A message flagged SMTPUTF8 that needs none of it (ASCII addresses and
- *    header) goes to any peer, without the parameter.
+ *    header) goes to any peer, without the parameter; one that is all ASCII
+ *    goes without it to a peer with SMTPUTF8 too (RFC 6531 3.4: SHOULD NOT
+ *    be supplied when neither envelope nor message needs it).
  */
 import { domainToASCII } from "node:url";
 import { downgradeTo7bit, has8bitBytes, MimeNestingError } from "./eight_bit.ts";
@@ -122,8 +124,10 @@ function fitContent(
 ): Exclude<PeerForm, { kind: "send" }> | Omit<Extract<PeerForm, { kind: "send" }>, "addresses"> {
   const { message } = queued;
   if (!has8bitBytes(message)) {
-    const isSmtputf8 = peer.hasSmtputf8 &&
-      (queued.isSmtputf8 || queued.addresses.some((a) => NON_ASCII.test(a)));
+    // All ASCII: only a non-ASCII address can need SMTPUTF8. The flag the message came in
+    // with is not a need: RFC 6531 3.4 says a client that knows nothing needs it SHOULD NOT
+    // send the parameter (rule 5).
+    const isSmtputf8 = peer.hasSmtputf8 && queued.addresses.some((a) => NON_ASCII.test(a));
     return { kind: "send", message, isBody8bit: false, isSmtputf8 };
   }
   const header = headerOf(message);

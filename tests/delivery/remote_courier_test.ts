@@ -182,15 +182,23 @@ Deno.test("a message needing SMTPUTF8 fails with 5.6.7 where it is not offered",
   });
 });
 
-Deno.test("a message flagged SMTPUTF8 that is all ASCII goes to a peer without SMTPUTF8", async () => {
-  await withSink({}, async (courier, sink) => {
-    const message = queued(MESSAGE, ["x@remote.test"], { isSmtputf8: true });
-    assert.equal(
-      (await courier.deliver(message, ["x@remote.test"])).get("x@remote.test")?.kind,
-      "delivered",
-    );
-    assert.doesNotMatch(sink.transactions[0]!.mailParams, /SMTPUTF8/);
-  });
+Deno.test("a message flagged SMTPUTF8 that is all ASCII goes without the parameter, to a peer with SMTPUTF8 or without", async () => {
+  // RFC 6531 3.4: a client that knows neither envelope nor message needs SMTPUTF8
+  // SHOULD NOT supply the parameter.
+  for (const smtputf8 of [false, true]) {
+    await withSink({ smtputf8 }, async (courier, sink) => {
+      const message = queued(MESSAGE, ["x@remote.test"], { isSmtputf8: true });
+      assert.equal(
+        (await courier.deliver(message, ["x@remote.test"])).get("x@remote.test")?.kind,
+        "delivered",
+      );
+      assert.doesNotMatch(
+        sink.transactions[0]!.mailParams,
+        /SMTPUTF8/,
+        `peer smtputf8=${smtputf8}`,
+      );
+    });
+  }
 });
 
 Deno.test("8-bit goes as BODY=8BITMIME where offered and as 7-bit quoted-printable where not", async () => {

@@ -96,6 +96,14 @@ const cases: {
     expect: { kind: "refused", reason: /7-bit/, status: "5.6.3" },
   },
   {
+    name:
+      "sends an all-ASCII message flagged SMTPUTF8 without the parameter to a peer that offers it (RFC 6531 3.4: SHOULD NOT)",
+    message: "Subject: plain\r\n\r\nx\r\n",
+    isSmtputf8: true,
+    peer: MODERN,
+    expect: { kind: "send", isBody8bit: false, isSmtputf8: false, isUnchanged: true, is7bit: true },
+  },
+  {
     name: "encodes a MIME part's 8-bit Content-Description for an old peer",
     message: 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' +
       "--b\r\nContent-Description: Übersicht\r\n\r\nx\r\n--b--\r\n",
