@@ -2,7 +2,8 @@
  * Delivery status notifications (RFC 3464) in a multipart/report
  * (RFC 6522): a readable explanation, the machine-readable
  * message/delivery-status part, and the original message's headers as
- * text/rfc822-headers. Pure: the caller supplies every fact and the clock.
+ * text/rfc822-headers (message/global-headers when they hold UTF-8).
+ * Pure: the caller supplies every fact and the clock.
  *
  * The result is 7-bit with CRLF line ends whatever the original held: its
  * headers are sent quoted-printable when they contain 8-bit bytes or overlong
@@ -10,6 +11,7 @@
  */
 import { formatRfc5322Date } from "./date.ts";
 import { toLatin1 } from "./latin1.ts";
+import { isUtf8Binary } from "./encoded_word_writer.ts";
 import { encodeQuotedPrintable } from "./quoted_printable.ts";
 
 /** One recipient the notice reports on. */
@@ -143,17 +145,25 @@ function explanation(input: DsnInput, isDelay: boolean): string[] {
   return lines;
 }
 
-/** The original headers as a MIME part body and its transfer encoding. */
-function headersPart(headers: Uint8Array): { encoding: string; body: string } {
+/**
+ * The original headers as a MIME part: its media type, transfer encoding and
+ * body. UTF-8 header text (an internationalized message, RFC 6532) goes as
+ * message/global-headers (RFC 6533 6.3), quoted-printable so the notice stays
+ * 7-bit (its registration allows that): text/rfc822-headers has no charset,
+ * so it is US-ASCII (RFC 2046 4.1.2) and readers showed the UTF-8 as mojibake.
+ */
+function headersPart(headers: Uint8Array): { type: string; encoding: string; body: string } {
   let text = toLatin1(headers).replace(/(\r?\n)+$/, "");
-  const needsEncoding = /[^\x01-\x7f]|\x00/.test(text) ||
+  const isEightBit = /[\x80-\xff]/.test(text);
+  const type = isEightBit && isUtf8Binary(text) ? "message/global-headers" : "text/rfc822-headers";
+  const needsEncoding = isEightBit || /\x00/.test(text) ||
     text.split(/\r?\n/).some((line) => line.length > 998) || /\r(?!\n)/.test(text);
   if (needsEncoding) {
     const lines = toLatin1(headers).replace(/\r?\n/g, "\r\n");
-    return { encoding: "quoted-printable", body: encodeQuotedPrintable(lines) };
+    return { type, encoding: "quoted-printable", body: encodeQuotedPrintable(lines) };
   }
   text = text.replace(/\r?\n/g, "\r\n");
-  return { encoding: "7bit", body: text };
+  return { type, encoding: "7bit", body: text };
 }
 
 /**
@@ -210,7 +220,7 @@ export function buildDsn(input: DsnInput): Uint8Array {
     ...status,
     "",
     `--${boundary}`,
-    "Content-Type: text/rfc822-headers",
+    `Content-Type: ${headers.type}`,
     "Content-Description: Undelivered message headers",
     `Content-Transfer-Encoding: ${headers.encoding}`,
     "",

@@ -3,9 +3,11 @@
  * RFC 2045). Pure: bytes in, bytes out. Text parts with 8-bit bytes become
  * quoted-printable, other leaf parts base64; multiparts are walked part by
  * part with their boundaries, preamble and epilogue kept; message/rfc822
- * parts are converted inside. Content-Transfer-Encoding is rewritten (and
- * MIME-Version added at the top when missing). Parts already 7-bit, or
- * already encoded, are left byte-for-byte alone.
+ * parts are converted inside (a message/global that cannot be is sent
+ * whole in quoted-printable, RFC 6532 3.7). Content-Transfer-Encoding is
+ * rewritten (and MIME-Version added when missing, at the top and in each
+ * attached message whose header gains a transfer encoding). Parts already
+ * 7-bit, or already encoded, are left byte-for-byte alone.
  *
  * Header fields with raw 8-bit bytes are left alone unless `headers` asks
  * for encoding (see `header_encoding.ts`): "top" encodes the message's own
@@ -17,7 +19,7 @@
  * walk is recursive and copies each level: Postfix's mime_nesting_limit).
  */
 import { fromLatin1, toLatin1 } from "./latin1.ts";
-import { encodeHeaderSection } from "./header_encoding.ts";
+import { encodeHeaderSection, HeaderEncodingError } from "./header_encoding.ts";
 import { paramValue, parseContentType } from "./mime_structure.ts";
 import { encodeQuotedPrintable } from "./quoted_printable.ts";
 import { transferEncodingOf } from "./transfer_encoding.ts";
@@ -46,6 +48,13 @@ export class MimeNestingError extends Error {
 
 interface EntityOptions {
   isTop: boolean;
+  /**
+   * The entity is a whole message: the top, or the body of an attached
+   * message/rfc822 or message/global. Its header needs MIME-Version once a
+   * transfer encoding is written into it (RFC 2045 4: required in the
+   * embedded message too, or its Content-Transfer-Encoding is no MIME field).
+   */
+  isMessage: boolean;
   /** How many multiparts and attached messages enclose this entity. */
   depth: number;
   isBodyConverted: boolean;
@@ -73,6 +82,7 @@ export function has8bitBytes(bytes: Uint8Array): boolean {
 export function downgradeTo7bit(message: Uint8Array, options: DowngradeOptions = {}): Uint8Array {
   return fromLatin1(convertEntity(toLatin1(message), {
     isTop: true,
+    isMessage: true,
     depth: 0,
     isBodyConverted: options.isBodyConverted ?? true,
     headers: options.headers ?? "none",
@@ -92,7 +102,13 @@ function convertEntity(entity: string, options: EntityOptions): string {
   if (!HAS_8BIT.test(body)) return header + "\r\n" + body;
   // Below the top, only body conversion or "all" header encoding change anything.
   if (!options.isBodyConverted && options.headers !== "all") return header + "\r\n" + body;
-  const inner = { ...options, isTop: false, depth: options.depth + 1, defaultType: undefined };
+  const inner = {
+    ...options,
+    isTop: false,
+    isMessage: false,
+    depth: options.depth + 1,
+    defaultType: undefined,
+  };
   // Parsed as a structured field: comments skipped, a ";" or "boundary=" inside a quoted
   // value of another parameter taken as that value's text.
   const contentType = parseContentType(
@@ -111,16 +127,44 @@ function convertEntity(entity: string, options: EntityOptions): string {
       return markedHeader(header, options) + "\r\n" + parts;
     }
   }
-  if (mediaType === "message/rfc822" || mediaType === "message/global") {
-    return markedHeader(header, options) + "\r\n" + convertEntity(body, inner);
-  }
   const isEncodable = encoding === "7bit" || encoding === "8bit" || encoding === "binary";
+  if (mediaType === "message/global" && options.isBodyConverted && isEncodable) {
+    return convertGlobalMessage(header, body, { ...inner, isMessage: true }, options);
+  }
+  if (mediaType === "message/rfc822" || mediaType === "message/global") {
+    return markedHeader(header, options) + "\r\n" +
+      convertEntity(body, { ...inner, isMessage: true });
+  }
   if (!isEncodable || !options.isBodyConverted) return header + "\r\n" + body;
   if (mediaType.startsWith("text/")) {
     return withEncoding(header, "quoted-printable", options) + "\r\n" +
       encodeQuotedPrintable(body);
   }
   return withEncoding(header, "base64", options) + "\r\n" + base64Lines(body);
+}
+
+/**
+ * An attached message/global (RFC 6532 3.7): converted inside, as a
+ * message/rfc822 is, when that makes it 7-bit; else (a UTF-8 address in its
+ * header has no 7-bit form, or its parts cannot be converted) sent whole in
+ * quoted-printable, which RFC 6532 3.7 permits for it ("any
+ * content-transfer-encoding") and asks for on the way to a 7-bit system. It
+ * arrives byte for byte, where refusing it bounced every forwarded
+ * internationalized message to a peer without 8BITMIME.
+ */
+function convertGlobalMessage(
+  header: string,
+  body: string,
+  inner: EntityOptions,
+  options: EntityOptions,
+): string {
+  try {
+    const converted = convertEntity(body, inner);
+    if (!HAS_8BIT.test(converted)) return markedHeader(header, options) + "\r\n" + converted;
+  } catch (error) {
+    if (!(error instanceof HeaderEncodingError || error instanceof MimeNestingError)) throw error;
+  }
+  return withEncoding(header, "quoted-printable", options) + "\r\n" + encodeQuotedPrintable(body);
 }
 
 /** A container's header: Content-Transfer-Encoding 7bit once its body is converted. */
@@ -153,7 +197,7 @@ function convertMultipart(body: string, boundary: string, options: EntityOptions
 }
 
 /** The header section with Content-Transfer-Encoding set to `encoding`. */
-function withEncoding(header: string, encoding: string, options: { isTop: boolean }): string {
+function withEncoding(header: string, encoding: string, options: { isMessage: boolean }): string {
   const lines = header === "" ? [] : header.slice(0, -2).split("\r\n");
   const kept: string[] = [];
   let isSkipping = false;
@@ -162,7 +206,7 @@ function withEncoding(header: string, encoding: string, options: { isTop: boolea
     isSkipping = /^content-transfer-encoding[ \t]*:/i.test(line);
     if (!isSkipping) kept.push(line);
   }
-  if (options.isTop && !kept.some((line) => /^mime-version[ \t]*:/i.test(line))) {
+  if (options.isMessage && !kept.some((line) => /^mime-version[ \t]*:/i.test(line))) {
     kept.push("MIME-Version: 1.0");
   }
   kept.push(`Content-Transfer-Encoding: ${encoding}`);

@@ -17,13 +17,18 @@
  *    form, not a loss, so it is preferred over a bounce.
  * 4. A peer without 8BITMIME gets 8-bit body parts as quoted-printable or
  *    base64, and the header sections of MIME parts and attached messages
- *    encoded as in 3; if any 8-bit byte would still remain, refused (5.6.7).
+ *    encoded as in 3 (an attached message/global that cannot be made 7-bit
+ *    inside goes whole in quoted-printable: RFC 6532 3.7); if any 8-bit
+ *    byte would still remain, refused (5.6.3,
+ *    "conversion required but not supported": RFC 3463, RFC 6152 3).
  *    A peer with 8BITMIME gets the body as is (with BODY=8BITMIME): the
  *    header sections inside the body are body content to SMTP.
  * 4a. Parts nested deeper than MAX_MIME_NESTING cannot be converted: refused
- *    (5.6.7) when they would need it, sent as is to an 8BITMIME peer.
+ *    (5.6.3) when they would need it, sent as is to an 8BITMIME peer.
  * 5. A message flagged SMTPUTF8 that needs none of it (ASCII addresses and
- *    header) goes to any peer, without the parameter.
+ *    header) goes to any peer, without the parameter; one that is all ASCII
+ *    goes without it to a peer with SMTPUTF8 too (RFC 6531 3.4: SHOULD NOT
+ *    be supplied when neither envelope nor message needs it).
  */
 import { domainToASCII } from "node:url";
 import { downgradeTo7bit, has8bitBytes, MimeNestingError } from "./eight_bit.ts";
@@ -57,7 +62,21 @@ export type PeerForm =
     /** The envelope addresses as they go on the wire, in the order given. */
     addresses: string[];
   }
-  | { kind: "refused"; reason: string };
+  | {
+    kind: "refused";
+    reason: string;
+    /**
+     * The enhanced status (RFC 3463): 5.6.7 for an address or header text
+     * that has no 7-bit form (RFC 6531 3.2), 5.6.3 "conversion required but
+     * not supported" for a body that cannot be made 7-bit (RFC 6152 3).
+     */
+    status: string;
+  };
+
+/** An address or header that needs SMTPUTF8 (RFC 6531 3.2, the README's contract). */
+const NEEDS_SMTPUTF8 = "5.6.7";
+/** 8-bit body content the downgrade cannot convert (RFC 3463 X.6.3). */
+const CANNOT_CONVERT = "5.6.3";
 
 const NON_ASCII = /[^\x00-\x7f]/;
 const MAX_LABEL_OCTETS = 63;
@@ -82,7 +101,11 @@ export function asciiEnvelopeAddress(address: string): string | null {
 export function fitMessageToPeer(queued: QueuedForm, peer: PeerAbilities): PeerForm {
   const ascii = queued.addresses.map(asciiEnvelopeAddress);
   if (!peer.hasSmtputf8 && ascii.some((address) => address === null)) {
-    return { kind: "refused", reason: "A non-ASCII address needs SMTPUTF8, which the peer lacks" };
+    return {
+      kind: "refused",
+      reason: "A non-ASCII address needs SMTPUTF8, which the peer lacks",
+      status: NEEDS_SMTPUTF8,
+    };
   }
   const form = fitContent(queued, peer);
   if (form.kind === "refused") return form;
@@ -101,8 +124,10 @@ function fitContent(
 ): Exclude<PeerForm, { kind: "send" }> | Omit<Extract<PeerForm, { kind: "send" }>, "addresses"> {
   const { message } = queued;
   if (!has8bitBytes(message)) {
-    const isSmtputf8 = peer.hasSmtputf8 &&
-      (queued.isSmtputf8 || queued.addresses.some((a) => NON_ASCII.test(a)));
+    // All ASCII: only a non-ASCII address can need SMTPUTF8. The flag the message came in
+    // with is not a need: RFC 6531 3.4 says a client that knows nothing needs it SHOULD NOT
+    // send the parameter (rule 5).
+    const isSmtputf8 = peer.hasSmtputf8 && queued.addresses.some((a) => NON_ASCII.test(a));
     return { kind: "send", message, isBody8bit: false, isSmtputf8 };
   }
   const header = headerOf(message);
@@ -115,7 +140,11 @@ function fitContent(
       if (!peer.has8bitMime) body = downgradeTo7bit(message);
     } catch (error) {
       if (!(error instanceof MimeNestingError)) throw error;
-      return { kind: "refused", reason: `Cannot make the message 7-bit: ${error.message}` };
+      return {
+        kind: "refused",
+        reason: `Cannot make the message 7-bit: ${error.message}`,
+        status: CANNOT_CONVERT,
+      };
     }
     const isBody8bit = peer.has8bitMime && has8bitBytes(body);
     return { kind: "send", message: body, isBody8bit, isSmtputf8: true };
@@ -128,14 +157,26 @@ function fitContent(
     });
   } catch (error) {
     if (error instanceof MimeNestingError) {
-      return { kind: "refused", reason: `Cannot make the message 7-bit: ${error.message}` };
+      return {
+        kind: "refused",
+        reason: `Cannot make the message 7-bit: ${error.message}`,
+        status: CANNOT_CONVERT,
+      };
     }
     if (!(error instanceof HeaderEncodingError)) throw error;
-    return { kind: "refused", reason: `Cannot make the header 7-bit: ${error.message}` };
+    return {
+      kind: "refused",
+      reason: `Cannot make the header 7-bit: ${error.message}`,
+      status: NEEDS_SMTPUTF8,
+    };
   }
   const isBody8bit = has8bitBytes(out);
   if (isBody8bit && !peer.has8bitMime) {
-    return { kind: "refused", reason: "Cannot make the message 7-bit for a peer without 8BITMIME" };
+    return {
+      kind: "refused",
+      reason: "Cannot make the message 7-bit for a peer without 8BITMIME",
+      status: CANNOT_CONVERT,
+    };
   }
   return { kind: "send", message: out, isBody8bit, isSmtputf8: false };
 }

@@ -62,7 +62,7 @@ export async function sendMessage(
     isSmtputf8: message.isSmtputf8 ?? false,
   }, ext);
   if (form.kind === "refused") {
-    throw new SmtpClientError("refused", form.reason, { status: "5.6.7", isPermanent: true });
+    throw new SmtpClientError("refused", form.reason, { status: form.status, isPermanent: true });
   }
   const body = form.message;
   // The wire form of each address (domains in A-labels for a peer without SMTPUTF8).

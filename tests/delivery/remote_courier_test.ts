@@ -182,15 +182,23 @@ Deno.test("a message needing SMTPUTF8 fails with 5.6.7 where it is not offered",
   });
 });
 
-Deno.test("a message flagged SMTPUTF8 that is all ASCII goes to a peer without SMTPUTF8", async () => {
-  await withSink({}, async (courier, sink) => {
-    const message = queued(MESSAGE, ["x@remote.test"], { isSmtputf8: true });
-    assert.equal(
-      (await courier.deliver(message, ["x@remote.test"])).get("x@remote.test")?.kind,
-      "delivered",
-    );
-    assert.doesNotMatch(sink.transactions[0]!.mailParams, /SMTPUTF8/);
-  });
+Deno.test("a message flagged SMTPUTF8 that is all ASCII goes without the parameter, to a peer with SMTPUTF8 or without", async () => {
+  // RFC 6531 3.4: a client that knows neither envelope nor message needs SMTPUTF8
+  // SHOULD NOT supply the parameter.
+  for (const smtputf8 of [false, true]) {
+    await withSink({ smtputf8 }, async (courier, sink) => {
+      const message = queued(MESSAGE, ["x@remote.test"], { isSmtputf8: true });
+      assert.equal(
+        (await courier.deliver(message, ["x@remote.test"])).get("x@remote.test")?.kind,
+        "delivered",
+      );
+      assert.doesNotMatch(
+        sink.transactions[0]!.mailParams,
+        /SMTPUTF8/,
+        `peer smtputf8=${smtputf8}`,
+      );
+    });
+  }
 });
 
 Deno.test("8-bit goes as BODY=8BITMIME where offered and as 7-bit quoted-printable where not", async () => {
@@ -209,6 +217,20 @@ Deno.test("8-bit goes as BODY=8BITMIME where offered and as 7-bit quoted-printab
       new TextDecoder().decode(data),
       /Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9\r\n$/,
     );
+  });
+});
+
+Deno.test("8-bit content that cannot be made 7-bit for a peer without 8BITMIME fails 5.6.3, not 5.6.7", async () => {
+  // Raw 8-bit under a transfer encoding that claims 7-bit text: nothing to re-encode it with.
+  const body =
+    "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nAA\u00e9\r\n";
+  await withSink({ eightBitMime: false }, async (courier, sink) => {
+    const outcome = (await courier.deliver(queued(body, ["x@remote.test"]), ["x@remote.test"]))
+      .get("x@remote.test")!;
+    assert.equal(outcome.kind, "permanent");
+    // RFC 3463 X.6.3 "conversion required but not supported"; X.6.7 is for non-ASCII addresses.
+    assert.ok(outcome.kind === "permanent" && outcome.status === "5.6.3", JSON.stringify(outcome));
+    assert.equal(sink.transactions.length, 0);
   });
 });
 

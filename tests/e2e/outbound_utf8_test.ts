@@ -163,3 +163,58 @@ Deno.test("8-bit data sent without BODY=8BITMIME is accepted and queued as 8-bit
     await server.stop();
   }
 });
+
+const binaryBytes = (text: string) => Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+
+Deno.test("through a sink without 8BITMIME: a forwarded message/global arrives whole, unconvertible 8-bit bounces 5.6.3", async () => {
+  const sink = await startSink({ eightBitMime: false });
+  const server = await startServer({
+    users: { "alice@example.test": "pw" },
+    flags: [`--route=remote.test=127.0.0.1:${sink.port}`],
+  });
+  const inner =
+    "From: j\xc3\xb6rg@b\xc3\xbccher.test\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\n\r\nHallo\r\n";
+  const forwarded = "Subject: fwd\r\nMIME-Version: 1.0\r\n" +
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/global\r\n\r\n" +
+    inner + "--b--\r\n";
+  const unconvertible = "Subject: pdf\r\nMIME-Version: 1.0\r\nContent-Type: application/pdf\r\n" +
+    "Content-Transfer-Encoding: base64\r\n\r\nAA\xe9\r\n";
+  try {
+    await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "alice@example.test",
+      rcpts: ["zoe@remote.test"],
+      messages: [binaryBytes(forwarded), binaryBytes(unconvertible)],
+      ehloName: "client.test",
+      mailOptions: ["BODY=8BITMIME"],
+    });
+    const dsns = () => maildirFiles(server.spoolDir, "alice@example.test");
+    await waitUntil(
+      () => sink.transactions.length === 1 && dsns().length === 1,
+      10_000,
+      "one delivery and one DSN",
+    );
+    const data = sink.transactions[0]!.data;
+    assert.ok(data.every((byte) => byte < 128), "7-bit");
+    // Python's email reads message/global as a container and will not undo its encoding:
+    // the part is cut out here and decoded by quopri.
+    const text = new TextDecoder().decode(data);
+    const part = text.slice(text.indexOf("\r\n--b\r\n") + 7, text.lastIndexOf("\r\n--b--"));
+    const [partHeader = "", encoded = ""] = part.split(/\r\n\r\n(.*)/s);
+    assert.match(
+      partHeader,
+      /^Content-Type: message\/global\r\nContent-Transfer-Encoding: quoted-printable$/,
+    );
+    const decoded = await python(
+      "import quopri, sys; sys.stdout.buffer.write(quopri.decodestring(sys.argv[1].encode()))",
+      [encoded],
+    );
+    assert.equal(decoded, new TextDecoder().decode(binaryBytes(inner.slice(0, -2))));
+    const dsn = await Deno.readTextFile(dsns()[0]!);
+    assert.match(dsn, /^Status: 5\.6\.3\r?$/m, "conversion required but not supported");
+    assert.match(dsn, /^Subject: pdf\r?$/m);
+  } finally {
+    await server.stop();
+    await sink.close();
+  }
+});

@@ -135,6 +135,31 @@ Deno.test("buildDsn() sends 8-bit original headers quoted-printable, decodable",
   assert.match(third, /Content-Transfer-Encoding: quoted-printable\r\n\r\nSubject: caf=E9\r\n/);
 });
 
+Deno.test("buildDsn() returns UTF-8 original headers as message/global-headers, not as US-ASCII text", () => {
+  // A text/* part without charset is US-ASCII (RFC 2046 4.1.2): UTF-8 headers in
+  // text/rfc822-headers read back as mojibake. RFC 6533 6.3 has message/global-headers for them.
+  const headers = encoder.encode("Subject: Grüße\r\nFrom: Jörg <jorg@example.test>\r\n");
+  const dsn = buildDsn(input({ originalHeaders: headers }));
+  assertSevenBitCrlf(dsn);
+  const third = part(latin1.decode(dsn), 2);
+  assert.match(third, /^\r\nContent-Type: message\/global-headers\r\n/);
+  assert.match(
+    third,
+    /Content-Transfer-Encoding: quoted-printable\r\n\r\nSubject: Gr=C3=BC=C3=9Fe\r\n/,
+  );
+});
+
+Deno.test("buildDsn() keeps text/rfc822-headers for ASCII and for 8-bit headers that are not UTF-8", () => {
+  for (const headers of [encoder.encode("Subject: hi\r\n"), latin1Bytes("Subject: caf\xe9\r\n")]) {
+    const third = part(latin1.decode(buildDsn(input({ originalHeaders: headers }))), 2);
+    assert.match(third, /^\r\nContent-Type: text\/rfc822-headers\r\n/);
+  }
+});
+
+function latin1Bytes(text: string): Uint8Array {
+  return Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+}
+
 Deno.test("buildDsn() quotes each C1 byte (0x80..0x9F) of the original headers as one =XX", () => {
   const headers = new Uint8Array([...encoder.encode("Subject: x"), 0x80, 0x9f, 13, 10]);
   const third = part(latin1.decode(buildDsn(input({ originalHeaders: headers }))), 2);

@@ -96,6 +96,36 @@ const DOWN: { name: string; input: string; expected: string }[] = [
       "=C3=B1\r\n--inner--\r\n--outer--\r\n",
   },
   {
+    name:
+      "an attached message without MIME-Version gets one with its new encoding (RFC 2045 4: an embedded message needs it for its MIME fields to count)",
+    input: "MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n" +
+      "Subject: inner\r\n\r\ncafé\r\n",
+    expected: "MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n" +
+      "Content-Transfer-Encoding: 7bit\r\n\r\n" +
+      "Subject: inner\r\nMIME-Version: 1.0\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+      "caf=C3=A9\r\n",
+  },
+  {
+    name: "a digest's attached messages (message/rfc822 by default) get MIME-Version too",
+    input: "MIME-Version: 1.0\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n" +
+      "--d\r\n\r\nSubject: one\r\n\r\nñ\r\n--d--\r\n",
+    expected: "MIME-Version: 1.0\r\nContent-Type: multipart/digest; boundary=d\r\n" +
+      "Content-Transfer-Encoding: 7bit\r\n\r\n" +
+      "--d\r\nContent-Transfer-Encoding: 7bit\r\n\r\n" +
+      "Subject: one\r\nMIME-Version: 1.0\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+      "=C3=B1\r\n--d--\r\n",
+  },
+  {
+    name:
+      "a MIME part of a multipart gets no MIME-Version (RFC 2045 4: not required in a body part)",
+    input: "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+      "--b\r\nContent-Type: text/plain\r\n\r\nñ\r\n--b--\r\n",
+    expected: "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n" +
+      "Content-Transfer-Encoding: 7bit\r\n\r\n" +
+      "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+      "=C3=B1\r\n--b--\r\n",
+  },
+  {
     name: "8-bit bytes in a preamble become question marks",
     input: "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
       "é\r\n--b\r\n\r\nx\r\n--b--\r\n",

@@ -15,7 +15,7 @@ const cases: {
   addresses?: string[];
   isSmtputf8?: boolean;
   peer: PeerAbilities;
-  expect: { kind: "refused"; reason: RegExp } | {
+  expect: { kind: "refused"; reason: RegExp; status: string } | {
     kind: "send";
     isBody8bit: boolean;
     isSmtputf8: boolean;
@@ -65,7 +65,7 @@ const cases: {
     addresses: ["jürgen@example.com", "b@example.net"],
     isSmtputf8: true,
     peer: EIGHT,
-    expect: { kind: "refused", reason: /SMTPUTF8/ },
+    expect: { kind: "refused", reason: /SMTPUTF8/, status: "5.6.7" },
   },
   {
     name: "keeps a UTF-8 envelope address for a peer with SMTPUTF8",
@@ -79,7 +79,7 @@ const cases: {
     name: "refuses an 8-bit local part in a header for a peer without SMTPUTF8",
     message: "From: jürgen@example.com\r\n\r\nx\r\n",
     peer: EIGHT,
-    expect: { kind: "refused", reason: /local part/ },
+    expect: { kind: "refused", reason: /local part/, status: "5.6.7" },
   },
   {
     name: "sends a message flagged SMTPUTF8 that needs none of it to an old peer",
@@ -89,10 +89,19 @@ const cases: {
     expect: { kind: "send", isBody8bit: false, isSmtputf8: false, isUnchanged: true, is7bit: true },
   },
   {
-    name: "refuses a part that claims quoted-printable but holds raw 8-bit, for an old peer",
+    name:
+      "refuses a part that claims quoted-printable but holds raw 8-bit, for an old peer, as a conversion it cannot make (5.6.3)",
     message: "Content-Transfer-Encoding: quoted-printable\r\n\r\ncafé\r\n",
     peer: OLD,
-    expect: { kind: "refused", reason: /7-bit/ },
+    expect: { kind: "refused", reason: /7-bit/, status: "5.6.3" },
+  },
+  {
+    name:
+      "sends an all-ASCII message flagged SMTPUTF8 without the parameter to a peer that offers it (RFC 6531 3.4: SHOULD NOT)",
+    message: "Subject: plain\r\n\r\nx\r\n",
+    isSmtputf8: true,
+    peer: MODERN,
+    expect: { kind: "send", isBody8bit: false, isSmtputf8: false, isUnchanged: true, is7bit: true },
   },
   {
     name: "encodes a MIME part's 8-bit Content-Description for an old peer",
@@ -166,7 +175,10 @@ for (const c of cases) {
     }, c.peer);
     if (c.expect.kind === "refused") {
       assert.equal(form.kind, "refused");
-      if (form.kind === "refused") assert.match(form.reason, c.expect.reason);
+      if (form.kind === "refused") {
+        assert.match(form.reason, c.expect.reason);
+        assert.equal(form.status, c.expect.status);
+      }
       return;
     }
     assert.equal(form.kind, "send");
@@ -253,7 +265,10 @@ for (const c of nestingCases) {
     );
     if (c.expect === "refused") {
       assert.equal(form.kind, "refused");
-      if (form.kind === "refused") assert.match(form.reason, /nest deeper than/);
+      if (form.kind === "refused") {
+        assert.match(form.reason, /nest deeper than/);
+        assert.equal(form.status, "5.6.3", "conversion required but not supported");
+      }
       return;
     }
     assert.equal(form.kind, "send", form.kind === "refused" ? form.reason : "");
@@ -265,3 +280,49 @@ for (const c of nestingCases) {
     }
   });
 }
+
+/** Quoted-printable decoded to a binary string (soft breaks removed, =XX to its byte). */
+function decodeQuotedPrintable(text: string): string {
+  return text.replace(/=\r\n/g, "").replace(
+    /=([0-9A-F]{2})/g,
+    (_, hex: string) => String.fromCharCode(parseInt(hex, 16)),
+  );
+}
+
+Deno.test("a forwarded message/global whose header has a UTF-8 address reaches a 7-bit peer whole in quoted-printable (RFC 6532 3.7)", () => {
+  const inner = "From: j\xc3\xb6rg@b\xc3\xbccher.test\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\n" +
+    "Message-ID: <x@b\xc3\xbccher.test>\r\n\r\nHallo \xc3\xa9\r\n";
+  const message = "From: a@example.com\r\nMIME-Version: 1.0\r\n" +
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n" +
+    "see attached\r\n--b\r\nContent-Type: message/global\r\n\r\n" + inner + "--b--\r\n";
+  const form = fitMessageToPeer(
+    { message: binary(message), addresses: ASCII_ADDRESSES, isSmtputf8: false },
+    OLD,
+  );
+  assert.equal(form.kind, "send", form.kind === "refused" ? form.reason : "");
+  if (form.kind !== "send") return;
+  const out = latin1(form.message);
+  assert.ok(!/[\x80-\xff]/.test(out), "7-bit");
+  const part = out.split("\r\n--b")[2]!;
+  const [partHeader = "", encoded = ""] = part.split(/\r\n\r\n(.*)/s);
+  assert.match(
+    partHeader,
+    /Content-Type: message\/global\r\nContent-Transfer-Encoding: quoted-printable$/,
+  );
+  assert.equal(decodeQuotedPrintable(encoded), inner.slice(0, -2), "the message byte for byte");
+});
+
+Deno.test("a forwarded message/global whose header has a 7-bit form is still converted inside", () => {
+  const message = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+    "--b\r\nContent-Type: message/global\r\n\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\n\r\nHallo\r\n--b--\r\n";
+  const form = fitMessageToPeer(
+    { message: binary(message), addresses: ASCII_ADDRESSES, isSmtputf8: false },
+    OLD,
+  );
+  assert.equal(form.kind, "send");
+  if (form.kind !== "send") return;
+  assert.match(
+    latin1(form.message),
+    /Content-Type: message\/global\r\nContent-Transfer-Encoding: 7bit\r\n\r\nSubject: =\?UTF-8\?/,
+  );
+});
