@@ -303,6 +303,7 @@ export class Mailbox {
   markGone(reason: "deleted" | "renamed"): void {
     if (this.#isGone) return;
     this.#isGone = true;
+    this.#index.retire();
     this.#events.emit({ kind: "gone", reason });
   }
 
