@@ -41,6 +41,8 @@ export interface MailboxOptions {
   hostname: string;
   log: Logger;
   onRelease: (mailbox: Mailbox) => void;
+  /** The directories leased in the registry (see `LeaseRegistry`); this instance's own without it. */
+  leasedDirs?: Set<string>;
   /** Removes an expunged message's file (rejecting with NotFound if it is gone). */
   removeFile: (path: string) => Promise<void>;
 }
@@ -59,10 +61,7 @@ export class Mailbox {
   readonly #keywordNames = (letters: string) => this.#keywords.namesOf(letters);
   readonly #listing: ListingState = { stamp: "", isDirty: true, isListed: false };
   readonly #events = new ChangeEvents((error) => this.#logError("mailbox.listener_failed", error));
-  readonly #holders = new MailboxHolders({
-    listenerCount: () => this.#events.size,
-    onIdle: () => this.#options.onRelease(this),
-  });
+  readonly #holders: MailboxHolders;
   /** Messages added by APPEND, COPY or MOVE and not yet claimed \Recent (see arrivals.ts). */
   readonly arrivals = new Arrivals((uid) => this.#table.get(uid) !== undefined);
   #isKeywordsLoaded = false;
@@ -77,6 +76,11 @@ export class Mailbox {
     this.folder = options.folder;
     this.dir = options.dir;
     this.#options = options;
+    this.#holders = new MailboxHolders({
+      listenerCount: () => this.#events.size,
+      onIdle: () => this.#options.onRelease(this),
+      lease: { taken: options.leasedDirs ?? new Set(), key: options.dir },
+    });
     this.#index = new UidIndex(options.dir, options.log, { accountDir: options.accountDir });
     this.#keywords = new Keywords(options.dir);
   }
@@ -262,7 +266,10 @@ export class Mailbox {
     };
   }
 
-  /** Takes the mailbox's exclusive lease (one POP3 session at a time); null if taken. */
+  /**
+   * Takes the mailbox's exclusive lease (one POP3 session at a time); null if
+   * taken, here or through another instance of this directory.
+   */
   tryLease(): (() => void) | null {
     return this.#holders.tryLease();
   }

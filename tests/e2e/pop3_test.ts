@@ -268,6 +268,47 @@ r.quit()
   });
 });
 
+Deno.test("the maildrop stays locked while its UID index is rebuilt: a second POP3 session gets -ERR [IN-USE] until the first has quit", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    await sendMessages(server, 2);
+    const index = `${server.spoolDir}/mail/example.test/bob/pillarbox-uidlist`;
+    const out = await python(
+      LOGIN + `
+import os
+print(p.stat()[0])
+# An administrator removes the index to have it rebuilt (README: a new UIDVALIDITY).
+os.remove(sys.argv[4])
+q = poplib.POP3("127.0.0.1", port, timeout=10)
+q.user(sys.argv[2])
+try:
+    q.pass_(sys.argv[3])
+    print("second login worked")
+    q.dele(1)
+    q.quit()
+except poplib.error_proto as e:
+    print(e.args[0].decode())
+try:
+    print(len(p.retr(1)[1]) > 0)
+except poplib.error_proto as e:
+    print(e.args[0].decode())
+p.quit()
+r = poplib.POP3("127.0.0.1", port, timeout=10)
+r.user(sys.argv[2])
+print(r.pass_(sys.argv[3]).decode())
+print(r.stat()[0])
+r.quit()
+`,
+      [server.ports.pop3!, BOB, PASSWORD, index],
+    );
+    const [count, second, retrieved, third, countAfter] = out.trim().split("\n");
+    assert.equal(count, "2");
+    assert.match(second!, /^-ERR \[IN-USE\] /);
+    assert.equal(retrieved, "True", "the first session still reads its maildrop");
+    assert.match(third!, /^\+OK Logged in/, "free again after the first QUIT");
+    assert.equal(countAfter, "2");
+  });
+});
+
 Deno.test("login without TLS is refused when --insecure-auth is off", async () => {
   await withServer([], async (server) => {
     const client = await RawClient.connect(server.ports.pop3!);
