@@ -22,7 +22,7 @@ import { moveMessages, type MoveResult } from "./move.ts";
 import { copyMessages } from "./copy.ts";
 import { storeFlags } from "./store_flags.ts";
 import { expungeMessages } from "./expunge.ts";
-import { type ListingState, refreshListing } from "./listing_refresh.ts";
+import { type ListingState, refreshListing, relistReplaced } from "./listing_refresh.ts";
 import {
   type FlagChange,
   FolderError,
@@ -337,10 +337,12 @@ export class Mailbox {
   }
 
   async #refresh(): Promise<readonly MessageInfo[]> {
-    if (this.#isGone) return this.messages();
-    const result = await refreshListing(this.#parts(), this.#listing, {
-      onUnreachable: (path) => this.#warnUnreachable(path),
-    });
+    const onUnreachable = (path: string) => this.#warnUnreachable(path);
+    if (this.#isGone) {
+      await relistReplaced(this.#parts(), { onUnreachable });
+      return this.messages();
+    }
+    const result = await refreshListing(this.#parts(), this.#listing, { onUnreachable });
     return result === "removed" ? this.#removedOnDisk() : this.messages();
   }
 
