@@ -3,8 +3,8 @@
  * folders' stamp (their mtimes) is unchanged, a settled scan otherwise.
  */
 import type { MailboxParts } from "./mailbox_parts.ts";
-import { dirStamp } from "./scan.ts";
-import { takeListing } from "./scan_apply.ts";
+import { dirStamp, type FoundFile, scanMaildir } from "./scan.ts";
+import { applyScan, takeListing } from "./scan_apply.ts";
 import { scanSettled } from "./scan_settle.ts";
 
 /** A directory mtime this close to now (or later) may hide a change made in the same tick. */
@@ -60,4 +60,26 @@ export async function refreshListing(
     onMatched: () => state.isListed = true,
   });
   return "current";
+}
+
+/**
+ * For an instance the registry replaced (its Maildir or UID index removed by
+ * hand, its folder deleted or renamed), which a POP3 session may still hold:
+ * finds its messages again by base name, where another session renamed them
+ * (IMAP moved them to cur/ or changed their flags), and drops those gone. It
+ * numbers nothing: the index at this path is the new instance's.
+ */
+export async function relistReplaced(
+  parts: MailboxParts,
+  options: { onUnreachable: (path: string) => void },
+): Promise<void> {
+  let found: Map<string, FoundFile>;
+  try {
+    found = await scanMaildir(parts.dir, options.onUnreachable);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    found = new Map(); // the folder itself is gone
+  }
+  applyScan(parts.table, found, parts.keywordNames);
+  parts.table.invalidateOrder();
 }

@@ -22,7 +22,7 @@ import { moveMessages, type MoveResult } from "./move.ts";
 import { copyMessages } from "./copy.ts";
 import { storeFlags } from "./store_flags.ts";
 import { expungeMessages } from "./expunge.ts";
-import { type ListingState, refreshListing } from "./listing_refresh.ts";
+import { type ListingState, refreshListing, relistReplaced } from "./listing_refresh.ts";
 import {
   type FlagChange,
   FolderError,
@@ -41,6 +41,8 @@ export interface MailboxOptions {
   hostname: string;
   log: Logger;
   onRelease: (mailbox: Mailbox) => void;
+  /** The directories leased in the registry (see `LeaseRegistry`); this instance's own without it. */
+  leasedDirs?: Set<string>;
   /** Removes an expunged message's file (rejecting with NotFound if it is gone). */
   removeFile: (path: string) => Promise<void>;
 }
@@ -59,10 +61,7 @@ export class Mailbox {
   readonly #keywordNames = (letters: string) => this.#keywords.namesOf(letters);
   readonly #listing: ListingState = { stamp: "", isDirty: true, isListed: false };
   readonly #events = new ChangeEvents((error) => this.#logError("mailbox.listener_failed", error));
-  readonly #holders = new MailboxHolders({
-    listenerCount: () => this.#events.size,
-    onIdle: () => this.#options.onRelease(this),
-  });
+  readonly #holders: MailboxHolders;
   /** Messages added by APPEND, COPY or MOVE and not yet claimed \Recent (see arrivals.ts). */
   readonly arrivals = new Arrivals((uid) => this.#table.get(uid) !== undefined);
   #isKeywordsLoaded = false;
@@ -77,6 +76,11 @@ export class Mailbox {
     this.folder = options.folder;
     this.dir = options.dir;
     this.#options = options;
+    this.#holders = new MailboxHolders({
+      listenerCount: () => this.#events.size,
+      onIdle: () => this.#options.onRelease(this),
+      lease: { taken: options.leasedDirs ?? new Set(), key: options.dir },
+    });
     this.#index = new UidIndex(options.dir, options.log, { accountDir: options.accountDir });
     this.#keywords = new Keywords(options.dir);
   }
@@ -262,7 +266,10 @@ export class Mailbox {
     };
   }
 
-  /** Takes the mailbox's exclusive lease (one POP3 session at a time); null if taken. */
+  /**
+   * Takes the mailbox's exclusive lease (one POP3 session at a time); null if
+   * taken, here or through another instance of this directory.
+   */
   tryLease(): (() => void) | null {
     return this.#holders.tryLease();
   }
@@ -303,6 +310,7 @@ export class Mailbox {
   markGone(reason: "deleted" | "renamed"): void {
     if (this.#isGone) return;
     this.#isGone = true;
+    this.#index.retire();
     this.#events.emit({ kind: "gone", reason });
   }
 
@@ -329,10 +337,12 @@ export class Mailbox {
   }
 
   async #refresh(): Promise<readonly MessageInfo[]> {
-    if (this.#isGone) return this.messages();
-    const result = await refreshListing(this.#parts(), this.#listing, {
-      onUnreachable: (path) => this.#warnUnreachable(path),
-    });
+    const onUnreachable = (path: string) => this.#warnUnreachable(path);
+    if (this.#isGone) {
+      await relistReplaced(this.#parts(), { onUnreachable });
+      return this.messages();
+    }
+    const result = await refreshListing(this.#parts(), this.#listing, { onUnreachable });
     return result === "removed" ? this.#removedOnDisk() : this.messages();
   }
 

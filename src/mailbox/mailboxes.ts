@@ -45,6 +45,8 @@ export class Mailboxes {
   readonly #idle = new Map<string, Mailbox>();
   readonly #maxIdle: { mailboxes: number; messages: number };
   readonly #spares: SpareFiles | null;
+  /** The directories a POP3 session has leased, whichever instance it holds (see `LeaseRegistry`). */
+  readonly #leasedDirs = new Set<string>();
   /** DELETE and RENAME under way, per account directory (`#takeAway`): opening waits for them. */
   readonly #folderChanges = new Map<string, Promise<void>>();
 
@@ -272,6 +274,7 @@ export class Mailboxes {
       hostname: this.#hostname,
       log: this.#log.with({ component: "mailbox" }),
       onRelease: (mailbox) => this.#parkIdle(dir, mailbox),
+      leasedDirs: this.#leasedDirs,
       removeFile: this.#spares
         ? (path) => this.#spares!.recycle(path)
         : (path) => Deno.remove(path),

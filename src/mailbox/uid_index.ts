@@ -32,6 +32,8 @@ export class UidIndex {
   #mustRewrite = false;
   /** A sound file was read or written: from then on it exists unless the Maildir was removed. */
   #hasFile = false;
+  /** The Maildir went (removed, deleted or renamed): the file at our path is no longer ours. */
+  #isRetired = false;
 
   /** `accountDir`: the account's root Maildir, whose UIDVALIDITY floor a new index starts above. */
   constructor(dir: string, log: Logger, options: { accountDir?: string } = {}) {
@@ -156,12 +158,23 @@ export class UidIndex {
   }
 
   /**
+   * Never writes the file again: the Maildir was removed (and maybe made
+   * again, with an index of its own at our path), deleted or renamed. A
+   * compaction after that would put this UIDVALIDITY and these UIDs over the
+   * new index, which then hands out UIDs the old UIDVALIDITY already used.
+   */
+  retire(): void {
+    this.#isRetired = true;
+  }
+
+  /**
    * Rewrites the file without expunged lines once they pass the threshold (or
-   * a write is due). Never throws: a compaction that fails (a full disk)
-   * leaves lines naming no file, which are harmless until a later one drops
-   * them, while what the caller did (an expunge, a move) stands.
+   * a write is due); never once retired. Never throws: a compaction that
+   * fails (a full disk) leaves lines naming no file, which are harmless until
+   * a later one drops them, while what the caller did (an expunge, a move) stands.
    */
   async compactIfNeeded(liveCount: number, liveBases: () => Iterable<string>): Promise<void> {
+    if (this.#isRetired) return;
     const stale = this.#uids.size - liveCount;
     const isDue = stale > MIN_STALE_LINES && stale > liveCount / 8;
     if (!isDue && !this.#mustRewrite) return;

@@ -267,3 +267,62 @@ Deno.test("a users file truncated to be written in place (cat new > users) keeps
     await server.stop();
   }
 });
+
+/** A POP3 session (RawClient) logged in as Bob. */
+async function popSession(server: Server, password: string): Promise<RawClient> {
+  const client = await RawClient.connect(server.ports.pop3!);
+  assert.match((await client.line())!, /^\+OK/);
+  await client.send(`USER ${BOB}\r\nPASS ${password}\r\n`);
+  assert.match((await client.line())!, /^\+OK/);
+  assert.match((await client.line())!, /^\+OK Logged in/);
+  return client;
+}
+
+Deno.test("a POP3 session logged in before the Maildir was removed and made again leaves the new Maildir's UIDVALIDITY and UIDs alone at QUIT", async () => {
+  // More DELEs than the UID index lets pile up before it compacts (see uid_index.ts).
+  const oldCount = 40;
+  const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
+  let restarted: Server | null = null;
+  try {
+    await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "alice@remote.test",
+      rcpts: [BOB],
+      messages: Array.from({ length: oldCount }, (_, i) => `Subject: old ${i}\r\n\r\nHi\r\n`),
+    });
+    await waitUntil(
+      () => maildirFiles(server.spoolDir, BOB).length === oldCount,
+      10_000,
+      "old mail",
+    );
+    const [oldValidity] = (await imapInbox(server, PASSWORD)).trim().split("\n");
+    const pop = await popSession(server, PASSWORD);
+    for (let n = 1; n <= oldCount; n++) {
+      await pop.send(`DELE ${n}\r\n`);
+      assert.match((await pop.line())!, /^\+OK/);
+    }
+    await recreateBob(server);
+    await sendToBob(server, "after");
+    await waitUntil(() => maildirFiles(server.spoolDir, BOB).length === 1, 10_000, "new mail");
+    const before = (await imapInbox(server, PASSWORD)).trim();
+    const [newValidity] = before.split("\n");
+    assert.notEqual(newValidity, oldValidity);
+    assert.equal(before, `${newValidity}\n1 Subject: after`);
+    // The old session's UPDATE: its messages went with the old Maildir.
+    await pop.send("QUIT\r\n");
+    assert.match((await pop.line())!, /^\+OK/);
+    pop.close();
+    await sendToBob(server, "later");
+    await waitUntil(() => maildirFiles(server.spoolDir, BOB).length === 1, 10_000, "more mail");
+    const expected = `${newValidity}\n1 Subject: after\n2 Subject: later`;
+    assert.equal((await imapInbox(server, PASSWORD)).trim(), expected);
+    await server.stop();
+    // RFC 3501 2.3.1.1: the UIDs persist (or UIDVALIDITY grows); never the old UIDVALIDITY
+    // back, under which UID 2 named an old message.
+    restarted = await startServer({ spoolDir: server.spoolDir, flags: ["--insecure-auth"] });
+    assert.equal((await imapInbox(restarted, PASSWORD)).trim(), expected);
+  } finally {
+    await server.stop();
+    await restarted?.stop();
+  }
+});

@@ -268,6 +268,95 @@ r.quit()
   });
 });
 
+Deno.test("the maildrop stays locked while its UID index is rebuilt: a second POP3 session gets -ERR [IN-USE] until the first has quit", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    await sendMessages(server, 2);
+    const index = `${server.spoolDir}/mail/example.test/bob/pillarbox-uidlist`;
+    const out = await python(
+      LOGIN + `
+import os
+print(p.stat()[0])
+# An administrator removes the index to have it rebuilt (README: a new UIDVALIDITY).
+os.remove(sys.argv[4])
+q = poplib.POP3("127.0.0.1", port, timeout=10)
+q.user(sys.argv[2])
+try:
+    q.pass_(sys.argv[3])
+    print("second login worked")
+    q.dele(1)
+    q.quit()
+except poplib.error_proto as e:
+    print(e.args[0].decode())
+try:
+    print(len(p.retr(1)[1]) > 0)
+except poplib.error_proto as e:
+    print(e.args[0].decode())
+p.quit()
+r = poplib.POP3("127.0.0.1", port, timeout=10)
+r.user(sys.argv[2])
+print(r.pass_(sys.argv[3]).decode())
+print(r.stat()[0])
+r.quit()
+`,
+      [server.ports.pop3!, BOB, PASSWORD, index],
+    );
+    const [count, second, retrieved, third, countAfter] = out.trim().split("\n");
+    assert.equal(count, "2");
+    assert.match(second!, /^-ERR \[IN-USE\] /);
+    assert.equal(retrieved, "True", "the first session still reads its maildrop");
+    assert.match(third!, /^\+OK Logged in/, "free again after the first QUIT");
+    assert.equal(countAfter, "2");
+  });
+});
+
+Deno.test("a POP3 session whose maildrop's UID index was rebuilt under it still reads and deletes the messages an IMAP session moved to cur/ meanwhile", async () => {
+  await withServer(["--insecure-auth"], async (server) => {
+    await sendMessages(server, 3);
+    const client = await RawClient.connect(server.ports.pop3!);
+    try {
+      await client.line();
+      await client.send(`USER ${BOB}\r\nPASS ${PASSWORD}\r\n`);
+      await client.line();
+      assert.match((await client.line())!, /^\+OK Logged in: 3 messages/);
+      // The index removed by hand: the next login gets a new instance and UIDVALIDITY,
+      // and IMAP's SELECT moves the messages from new/ to cur/ (claiming \Recent).
+      await Deno.remove(`${server.spoolDir}/mail/example.test/bob/pillarbox-uidlist`);
+      await python(
+        `
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login(sys.argv[2], sys.argv[3])
+m.select("INBOX")
+m.logout()
+`,
+        [server.ports.imap!, BOB, PASSWORD],
+      );
+      await waitUntil(
+        () => maildirFiles(server.spoolDir, BOB, "cur").length === 3,
+        10_000,
+        "the messages in cur/",
+      );
+      await client.send("RETR 2\r\n");
+      assert.match((await client.line())!, /^\+OK \d+ octets/);
+      while ((await client.line()) !== ".") { /* the message */ }
+      await client.send("DELE 2\r\nQUIT\r\n");
+      assert.match((await client.line())!, /^\+OK/);
+      assert.match((await client.line())!, /^\+OK .*\(1 messages deleted\)/);
+    } finally {
+      client.close();
+    }
+    assert.equal(maildirFiles(server.spoolDir, BOB, "cur").length, 2, "message 2 is gone");
+    const stat = await python(
+      LOGIN + `
+print(p.stat()[0])
+p.quit()
+`,
+      [server.ports.pop3!, BOB, PASSWORD],
+    );
+    assert.equal(stat.trim(), "2");
+  });
+});
+
 Deno.test("login without TLS is refused when --insecure-auth is off", async () => {
   await withServer([], async (server) => {
     const client = await RawClient.connect(server.ports.pop3!);
