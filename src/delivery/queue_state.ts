@@ -196,14 +196,19 @@ export class QueueStateStore {
    * state in memory), without reading the message; null when that says
    * nothing. A hint, so that the runner can set a message aside unread
    * while its domains are busy (a drain's backlog); the attempt itself goes
-   * by the message's envelope.
+   * by the message's envelope. None from a damaged entry: `load` counts its
+   * recipient as pending, and that may be a local one, which never waits.
    */
   pendingHint(qid: string): string[] | null {
     const saved = this.#unsaved.get(qid) ??
       (this.#peeked?.qid === qid ? this.#peeked.saved as Partial<QueueState> | null : null);
-    const rcpts = saved?.rcpts;
+    const rcpts: unknown = saved?.rcpts;
     if (rcpts === null || typeof rcpts !== "object") return null;
-    const pending = Object.keys(rcpts).filter((rcpt) => rcpts[rcpt]?.status === "pending");
+    const pending: string[] = [];
+    for (const [rcpt, entry] of Object.entries(rcpts)) {
+      if (!isRecipientState(entry)) return null;
+      if (entry.status === "pending") pending.push(rcpt);
+    }
     return pending.length > 0 ? pending : null;
   }
 

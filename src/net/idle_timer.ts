@@ -107,7 +107,12 @@ export class IdleTimer {
       return;
     }
     const idleForMs = nowMs - this.#lastActivityMs;
-    if (idleForMs >= this.#timeoutMs) return this.#onIdle();
-    this.#arm(Math.min(this.#timeoutMs - idleForMs, deadlineInMs));
+    if (idleForMs < this.#timeoutMs) {
+      return this.#arm(Math.min(this.#timeoutMs - idleForMs, deadlineInMs));
+    }
+    this.#onIdle();
+    // Its timer went with it, or was armed for a new idle period (onIdle may restart it):
+    // a deadline still set fires when it is due, not at the end of that period.
+    if (this.#deadline !== null) this.#armBy(this.#deadline.atMs);
   };
 }

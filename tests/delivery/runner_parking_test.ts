@@ -159,3 +159,69 @@ Deno.test("a deferred message waiting for its busy domain is read only when its 
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+/** A local courier that delivers at once, and says to whom. */
+class InstantCourier implements Courier {
+  delivered: string[] = [];
+  deliver(message: QueuedMessage, rcpts: readonly string[]): Promise<Map<string, DeliveryOutcome>> {
+    for (const rcpt of rcpts) this.delivered.push(`${message.envelope.qid} ${rcpt}`);
+    return Promise.resolve(new Map(rcpts.map((rcpt) => [rcpt, { kind: "delivered" }])));
+  }
+}
+
+Deno.test("a message whose state file has a damaged entry for its local recipient is not set aside for its busy remote domain", async () => {
+  const spoolDir = makeTestDir({ prefix: "pb-parking-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  await new QueueStateStore({ spoolDir }).open();
+  const remote = new GatedCourier();
+  const local = new InstantCourier();
+  const runner = testRunner(spool, remote, {
+    spoolDir,
+    scanIntervalMs: 50,
+    perDomainConcurrency: 1,
+    local,
+    isLocalDomain: (domain) => domain === "here.test",
+  });
+  try {
+    await runner.start();
+    await spool.accept({
+      envelope: { from: "a@example.test", rcpts: ["x@far.test"], source: "smtp" },
+      message: encoder.encode("Subject: first\r\n\r\nbody\r\n"),
+    });
+    await waitUntil(() => remote.attempted.length === 1, 5_000, "far.test's one turn taken");
+    // Deferred once for far.test by an earlier run; the local recipient's entry is damaged,
+    // which counts as pending: that part goes at once, whatever far.test is doing.
+    const qid = "damagedlocal";
+    const rcpts = ["x@far.test", "u@here.test"];
+    const envelope = { qid, from: "a@example.test", rcpts, arrivalMs: Date.now(), source: "smtp" };
+    await Deno.writeTextFile(
+      `${spoolDir}/queue/state/${qid}`,
+      JSON.stringify({
+        rcpts: { "x@far.test": { status: "pending", attempts: 1 }, "u@here.test": { status: "?" } },
+        nextAttemptMs: 0,
+      }),
+    );
+    await Deno.writeFile(
+      `${spool.msgDir}/${qid}`,
+      new Uint8Array([
+        ...encodeEnvelopeLine(envelope as Parameters<typeof encodeEnvelopeLine>[0]),
+        ...encoder.encode("Subject: both\r\n\r\nbody\r\n"),
+      ]),
+    );
+    await waitUntil(() => local.delivered.length > 0, 5_000, "the local recipient's copy");
+    assert.deepEqual(local.delivered, [`${qid} u@here.test`]);
+  } finally {
+    // Attempts may still start meanwhile (far.test's next turn): let each go as it comes.
+    let isStopped = false;
+    void runner.stop().then(() => isStopped = true);
+    await waitUntil(
+      () => {
+        remote.finishAll();
+        return isStopped;
+      },
+      5_000,
+      "the runner's stop",
+    );
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});

@@ -89,3 +89,80 @@ Deno.test("a stopped idle timeout stays stopped, but a deadline set after it fir
     timer.stop();
   }
 });
+
+/**
+ * Runs `body` on a fake clock (performance.now and setTimeout): timers fire
+ * only as `advance(ms)` moves the time on, each at its own time, in order.
+ */
+function onFakeClock(body: (advance: (ms: number) => void) => void): void {
+  const real = {
+    setTimeout: globalThis.setTimeout,
+    clearTimeout: globalThis.clearTimeout,
+    unrefTimer: Deno.unrefTimer,
+  };
+  const fakeDeno = Deno as { unrefTimer: (id: number) => void };
+  let nowMs = 0;
+  let nextId = 1;
+  const timers = new Map<number, { atMs: number; fire: () => void }>();
+  globalThis.setTimeout = ((fire: () => void, delayMs = 0) => {
+    timers.set(nextId, { atMs: nowMs + Math.max(0, delayMs), fire });
+    return nextId++;
+  }) as unknown as typeof setTimeout;
+  globalThis.clearTimeout = ((id: number) => timers.delete(id)) as typeof clearTimeout;
+  fakeDeno.unrefTimer = () => {};
+  Object.defineProperty(performance, "now", { value: () => nowMs, configurable: true });
+  const advance = (ms: number) => {
+    const untilMs = nowMs + ms;
+    while (true) {
+      const due = [...timers].filter(([, timer]) => timer.atMs <= untilMs)
+        .sort(([a, x], [b, y]) => x.atMs - y.atMs || a - b)[0];
+      if (due === undefined) break;
+      timers.delete(due[0]);
+      nowMs = Math.max(nowMs, due[1].atMs);
+      due[1].fire();
+    }
+    nowMs = untilMs;
+  };
+  try {
+    body(advance);
+  } finally {
+    globalThis.setTimeout = real.setTimeout;
+    globalThis.clearTimeout = real.clearTimeout;
+    fakeDeno.unrefTimer = real.unrefTimer;
+    delete (performance as { now?: unknown }).now; // the prototype's again
+  }
+}
+
+Deno.test("a deadline fires when it is due even when the idle timeout fires first and starts again", () => {
+  onFakeClock((advance) => {
+    const fired: string[] = [];
+    // As a connection's timer does when nobody waits for input (the peer is not the slow one).
+    const timer: IdleTimer = new IdleTimer(50, () => {
+      fired.push(`idle at ${performance.now()}`);
+      timer.restart();
+    });
+    try {
+      timer.setDeadline(60, () => fired.push(`deadline at ${performance.now()}`));
+      advance(70);
+      assert.deepEqual(fired, ["idle at 50", "deadline at 60"]);
+    } finally {
+      timer.stop();
+    }
+  });
+});
+
+Deno.test("a deadline fires when it is due after the idle timeout fired and was not started again", () => {
+  onFakeClock((advance) => {
+    const fired: string[] = [];
+    const timer = new IdleTimer(50, () => fired.push(`idle at ${performance.now()}`));
+    try {
+      timer.setDeadline(60, () => fired.push(`deadline at ${performance.now()}`));
+      advance(70);
+      assert.equal(fired[0], "idle at 50");
+      // (The idle callback may be told again: a timed-out connection ignores it.)
+      assert.deepEqual(fired.filter((event) => event.startsWith("deadline")), ["deadline at 60"]);
+    } finally {
+      timer.stop();
+    }
+  });
+});
