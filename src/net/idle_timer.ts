@@ -62,11 +62,14 @@ export class IdleTimer {
     this.#deadline = null;
   }
 
-  /** Stops the idle timeout (and any deadline) until `restart`. */
+  /**
+   * Stops the idle timeout until `restart`. A deadline stays: whoever set it
+   * may be waiting on it (a write that never drains on a closed socket).
+   */
   stop(): void {
     this.#isStopped = true;
-    this.#deadline = null;
     this.#disarm();
+    if (this.#deadline !== null) this.#arm(this.#deadline.atMs - performance.now());
   }
 
   #disarm(): void {

@@ -166,3 +166,17 @@ Deno.test("a deadline fires when it is due after the idle timeout fired and was 
     }
   });
 });
+
+Deno.test("a deadline set before the idle timeout is stopped still fires (its setter may wait on it)", async () => {
+  const fired: string[] = [];
+  const timer = new IdleTimer(5, () => fired.push("idle"));
+  try {
+    timer.setDeadline(30, () => fired.push("deadline"));
+    timer.stop();
+    await waitUntil(() => fired.length > 0, 5_000, "the deadline");
+    assert.deepEqual(fired, ["deadline"]);
+  } finally {
+    timer.clearDeadline();
+    timer.stop();
+  }
+});
