@@ -6,7 +6,7 @@
  */
 import { errorText } from "../log/mod.ts";
 import {
-  holdForAttempt,
+  type HeldQueueFile,
   type QueuedMessage,
   QueueFileError,
   takeWakeRequests,
@@ -290,54 +290,66 @@ export class DeliveryRunner {
       if (isRetryNow) this.#retryNow.add(qid); // still due at once when its turn comes
       return;
     }
-    let sizeBytes: number;
+    let held: HeldQueueFile | null;
     try {
-      sizeBytes = this.#options.spool.sizeOf(qid);
+      // Locked for the whole attempt, so that `queue delete` can tell it is in flight
+      // (attempt_lock.ts), and read through that same open file.
+      held = await this.#options.spool.holdForAttempt(qid);
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return this.#states.forget(qid); // deleted meanwhile
-      throw error;
+      return this.#unreadable(qid, error);
     }
-    const release = this.#memory.tryTake(sizeBytes);
+    if (held === null) return this.#states.forget(qid); // deleted meanwhile
+    const release = this.#memory.tryTake(held.sizeBytes);
     if (release === null) {
+      held.file.close();
       this.#waitingForMemory.add(qid);
       if (isRetryNow) this.#retryNow.add(qid);
       return;
     }
     try {
-      await this.#attemptRead(qid, { sizeBytes, isRetryNow });
+      await this.#attemptRead(qid, { held, isRetryNow });
     } finally {
       release();
     }
   }
 
-  /** The attempt once the message may be read (see `#attempt`). */
-  async #attemptRead(
-    qid: string,
-    options: { sizeBytes: number; isRetryNow: boolean },
-  ): Promise<void> {
-    let message: QueuedMessage;
-    try {
-      message = await this.#options.spool.read(qid, { sizeBytes: options.sizeBytes });
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return this.#states.forget(qid); // deleted meanwhile
-      if (error instanceof QueueFileError) {
-        return await setAsideDamaged(this.#states, { qid, error, ...this.#options });
-      }
-      if (error instanceof Deno.errors.PermissionDenied) {
-        // Written by another user (a command run as root): kept, and tried again at the
-        // retry interval, until an administrator gives it to the server's user.
-        this.#options.log.error("queue.unreadable", { qid, error: error.message });
-        return this.#schedule(qid, this.#now() + this.#options.retryDelayMs(1));
-      }
-      throw error;
-    }
-    await this.#attemptRecipients(qid, { message, isRetryNow: options.isRetryNow });
+  /** A message that could not be opened or read: gone, another user's, or an error thrown on. */
+  #unreadable(qid: string, error: unknown): void {
+    if (error instanceof Deno.errors.NotFound) return this.#states.forget(qid); // deleted meanwhile
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    // Written by another user (a command run as root): kept, and tried again at the
+    // retry interval, until an administrator gives it to the server's user.
+    this.#options.log.error("queue.unreadable", { qid, error: error.message });
+    this.#schedule(qid, this.#now() + this.#options.retryDelayMs(1));
   }
 
-  /** The attempt once its message is read (see `#attemptRead`). */
+  /** The attempt once the message is held and may be read (see `#attempt`). */
+  async #attemptRead(qid: string, options: { held: HeldQueueFile; isRetryNow: boolean }) {
+    const { held } = options;
+    let isHeld = true;
+    const letGo = () => {
+      if (isHeld) held.file.close();
+      isHeld = false;
+    };
+    try {
+      let message: QueuedMessage;
+      try {
+        message = await this.#options.spool.readForAttempt(held);
+      } catch (error) {
+        letGo();
+        if (!(error instanceof QueueFileError)) return this.#unreadable(qid, error);
+        return await setAsideDamaged(this.#states, { qid, error, ...this.#options });
+      }
+      await this.#attemptRecipients(qid, { message, isRetryNow: options.isRetryNow, letGo });
+    } finally {
+      letGo();
+    }
+  }
+
+  /** The attempt once its message is read (see `#attemptRead`); a message set aside lets go. */
   async #attemptRecipients(
     qid: string,
-    options: { message: QueuedMessage; isRetryNow: boolean },
+    options: { message: QueuedMessage; isRetryNow: boolean; letGo: () => void },
   ): Promise<void> {
     const { message, isRetryNow } = options;
     const state = this.#states.load(qid, message.envelope.rcpts);
@@ -352,16 +364,7 @@ export class DeliveryRunner {
       return;
     }
     this.#turns.begin(domains);
-    // Locked for the whole attempt, so that `queue delete` can tell it is in flight
-    // (attempt_lock.ts); only now, so that a message set aside for its turn costs no lock.
-    let hold: Deno.FsFile | null = null;
-    const letGo = () => {
-      hold?.close();
-      hold = null;
-    };
     try {
-      hold = await holdForAttempt(`${this.#options.spool.msgDir}/${qid}`);
-      if (hold === null) return this.#states.forget(qid); // deleted since it was read
       const context = { qid, log: this.#options.log };
       if (local.length > 0) {
         const outcomes = await this.#options.local.deliver(message, local);
@@ -377,11 +380,10 @@ export class DeliveryRunner {
         qid,
         message,
         state,
-        beforeRemove: letGo,
+        beforeRemove: options.letGo,
       });
       if (nextAttemptMs !== null) this.#schedule(qid, nextAttemptMs);
     } finally {
-      letGo();
       for (const domain of domains) {
         const next = this.#turns.end(domain);
         if (next !== undefined) this.enqueue(next);

@@ -1,7 +1,7 @@
 /**
  * Who is using a queue file: the server's delivery runner holds a shared
- * lock (flock) on a message's file for the whole of an attempt, from when
- * its turn comes (after it reads the message) until the attempt is recorded; `pillarbox queue
+ * lock (flock) on a message's file for the whole of an attempt, from before
+ * it reads the message until the attempt is recorded; `pillarbox queue
  * delete` takes an exclusive one while it unlinks the file. So the command
  * knows, and says, when an attempt was in flight (its recipients may get the
  * message), and an attempt that starts while the command deletes waits for
@@ -17,15 +17,20 @@
 /** What {@link deleteQueueFile} did. */
 export type QueueFileDeletion = "deleted" | "deleted-in-flight" | "missing";
 
+/** A queue file held for a delivery attempt: open, locked, and its size once locked. */
+export interface HeldQueueFile {
+  file: Deno.FsFile;
+  sizeBytes: number;
+}
+
 /**
  * The queue file at `path`, open and locked (shared) for a delivery
- * attempt: close it when the attempt is recorded. Null when the message is
- * gone: deleted before this, while this waited for a `queue delete` to
- * finish, or between this open and this lock. So the caller may read the
- * message before it takes the hold (a message set aside for its turn is
- * read but never held).
+ * attempt: read the message through it (no second open), and close it when
+ * the attempt is recorded. Null when the message is gone: deleted before
+ * this, while this waited for a `queue delete` to finish, or between this
+ * open and this lock.
  */
-export async function holdForAttempt(path: string): Promise<Deno.FsFile | null> {
+export async function holdForAttempt(path: string): Promise<HeldQueueFile | null> {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
@@ -37,11 +42,12 @@ export async function holdForAttempt(path: string): Promise<Deno.FsFile | null> 
     // Only `queue delete` locks exclusively, and only while it unlinks the file.
     if (!file.tryLockSync(false)) await file.lock(false);
     // Unlinked by the command whose lock this waited for, or by one between the open and the lock.
-    if (file.statSync().nlink === 0) {
+    const info = file.statSync();
+    if (info.nlink === 0) {
       file.close();
       return null;
     }
-    return file;
+    return { file, sizeBytes: info.size };
   } catch (error) {
     file.close();
     throw error;

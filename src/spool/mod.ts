@@ -18,7 +18,7 @@ export { SpareFiles } from "./spare_files.ts";
 export { flush, flushInlineWhen } from "./flush.ts";
 export { failedDir, moveToFailed } from "./failed_folder.ts";
 export { deleteQueueFile, holdForAttempt } from "./attempt_lock.ts";
-export type { QueueFileDeletion } from "./attempt_lock.ts";
+export type { HeldQueueFile, QueueFileDeletion } from "./attempt_lock.ts";
 export { requestWake, takeWakeRequests, WAKE_ALL } from "./wake.ts";
 export { lockSpoolForServer, SERVER_LOCK_NAME, SpoolInUseError } from "./server_lock.ts";
 export type { ServerLock } from "./server_lock.ts";

@@ -37,7 +37,20 @@ export async function readSameFile(path: string, ino: number | null): Promise<Ui
   }
 }
 
-async function readOpenFile(file: Deno.FsFile, size: number): Promise<Uint8Array> {
+/** The `size` bytes of an open file from its position, read inline (a small file in the page cache). */
+export function readOpenFileSync(file: Deno.FsFile, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let got = 0;
+  while (got < size) {
+    const n = file.readSync(out.subarray(got));
+    if (n === null || n === 0) break; // shorter than it was: what there is
+    got += n;
+  }
+  return got === size ? out : out.subarray(0, got);
+}
+
+/** The `size` bytes of an open file from its position, piece by piece through the I/O pool. */
+export async function readOpenFile(file: Deno.FsFile, size: number): Promise<Uint8Array> {
   const out = new Uint8Array(size);
   let got = 0;
   while (got < size) {

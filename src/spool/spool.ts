@@ -13,7 +13,8 @@ import { SpareFiles } from "./spare_files.ts";
 import { flush } from "./flush.ts";
 import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "./envelope.ts";
 import { MessageBuffer } from "./message_buffer.ts";
-import { readWholeFile } from "./read_whole_file.ts";
+import { readOpenFile, readOpenFileSync, readWholeFile } from "./read_whole_file.ts";
+import { type HeldQueueFile, holdForAttempt } from "./attempt_lock.ts";
 import { type FileOwner, giveTo, giveToSync } from "./ownership.ts";
 import { COMMAND_TMP_PREFIX, sweepQueueTmp } from "./tmp_sweep.ts";
 
@@ -286,6 +287,23 @@ export class Spool {
     const bytes = (options.sizeBytes ?? this.sizeOf(qid)) <= INLINE_READ_MAX_BYTES
       ? Deno.readFileSync(path)
       : await readWholeFile(path);
+    const { envelope, messageOffset } = decodeQueueFile(bytes);
+    return { envelope, bytes, messageOffset };
+  }
+
+  /**
+   * Opens and locks `qid`'s queue file for a delivery attempt (see
+   * attempt_lock.ts); null when the message is gone.
+   */
+  holdForAttempt(qid: string): Promise<HeldQueueFile | null> {
+    return holdForAttempt(join(this.msgDir, qid));
+  }
+
+  /** Reads a message held for its attempt through the open file, as `read` reads by name. */
+  async readForAttempt(held: HeldQueueFile): Promise<QueuedMessage> {
+    const bytes = held.sizeBytes <= INLINE_READ_MAX_BYTES
+      ? readOpenFileSync(held.file, held.sizeBytes)
+      : await readOpenFile(held.file, held.sizeBytes);
     const { envelope, messageOffset } = decodeQueueFile(bytes);
     return { envelope, bytes, messageOffset };
   }

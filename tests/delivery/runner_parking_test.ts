@@ -111,10 +111,11 @@ Deno.test("a deferred message waiting for its busy domain is read only when its 
   const states = new QueueStateStore({ spoolDir });
   await states.open();
   const reads: string[] = [];
-  const read = spool.read.bind(spool);
-  spool.read = (qid, options) => {
-    reads.push(qid);
-    return read(qid, options);
+  const read = spool.readForAttempt.bind(spool);
+  spool.readForAttempt = (held) => {
+    const message = read(held);
+    message.then((read) => reads.push(read.envelope.qid), () => {});
+    return message;
   };
   const remote = new GatedCourier();
   const runner = oneAtATimeRunner(spool, remote, { spoolDir, scanIntervalMs: 50 });

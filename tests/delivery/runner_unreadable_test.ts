@@ -31,7 +31,7 @@ Deno.test("an unreadable queue file is logged queue.unreadable and kept for the 
     ]),
   );
   // As root the test cannot make a file unreadable: the read fails as it would for the server.
-  spool.read = () =>
+  spool.readForAttempt = () =>
     Promise.reject(new Deno.errors.PermissionDenied("Permission denied (os error 13)"));
   const asked: number[] = [];
   const retryDelayMs = (attempts: number) => {

@@ -29,7 +29,7 @@ Deno.test(
     try {
       assert.equal(await deleteQueueFile(path), "deleted-in-flight");
     } finally {
-      hold.close();
+      hold.file.close();
     }
     assert.throws(() => Deno.lstatSync(path), Deno.errors.NotFound);
   }),
@@ -44,7 +44,7 @@ Deno.test(
     assert.equal(await deleteQueueFile(path), "missing");
     // A finished attempt leaves no lock behind.
     Deno.writeTextFileSync(path, "message");
-    (await holdForAttempt(path))?.close();
+    (await holdForAttempt(path))?.file.close();
     assert.equal(await deleteQueueFile(path), "deleted");
   }),
 );
