@@ -209,9 +209,21 @@ export function paramValue(params: readonly [string, string][], name: string): s
   if (plain !== undefined) return plain[1];
   const extended = params.find(([key]) => key === `${name}*`);
   if (extended !== undefined) return undoPercent(withoutCharset(extended[1]));
+  // Where each section key first appears, found in one pass: a lookup per section
+  // would cost sections x params, and a header can hold tens of thousands.
+  const firstAt = new Map<string, number>();
+  const prefix = `${name}*`;
+  params.forEach(([key], at) => {
+    if (key.startsWith(prefix) && !firstAt.has(key)) firstAt.set(key, at);
+  });
   let value: string | undefined;
   for (let i = 0; i < params.length; i++) {
-    const section = params.find(([key]) => key === `${name}*${i}` || key === `${name}*${i}*`);
+    // The first of `name*i` and `name*i*` is the section.
+    const at = Math.min(
+      firstAt.get(`${prefix}${i}`) ?? Infinity,
+      firstAt.get(`${prefix}${i}*`) ?? Infinity,
+    );
+    const section = params[at];
     if (section === undefined) break;
     const isEncoded = section[0].endsWith("*");
     const text = isEncoded
