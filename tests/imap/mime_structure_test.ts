@@ -245,3 +245,28 @@ Deno.test("of two spellings of one RFC 2231 section, the first one written count
   ];
   assert.equal(paramValue(params, "boundary"), "xA");
 });
+
+const STRAY_PARENTHESES: [string, string, ReturnType<typeof parseAddressList>][] = [
+  ["a stray ) before an address", "x) a@b.test", [{ name: null, mailbox: "xa", host: "b.test" }]],
+  ["a stray ) alone", ")", []],
+  ["a stray ) inside angle brackets", "Bob <b)ob@c.test>", [{
+    name: "Bob",
+    mailbox: "bob",
+    host: "c.test",
+  }]],
+  ["a stray ) after a comment", "(c)) d@e.test", [{ name: null, mailbox: "d", host: "e.test" }]],
+];
+for (const [name, text, expected] of STRAY_PARENTHESES) {
+  // The tokenizer took ")" for the start of a word that stops at ")": an empty word, again
+  // and again, until the heap was full and the server died (FETCH ENVELOPE of such a message).
+  Deno.test(`parseAddressList() skips ${name}`, () => {
+    assert.deepEqual(parseAddressList(text), expected);
+  });
+}
+
+Deno.test("ENVELOPE of a message whose To has a stray parenthesis", () => {
+  assert.equal(
+    formatEnvelope("To: x) a@b.test, c@d.test\r\n\r\n"),
+    '(NIL NIL NIL NIL NIL ((NIL NIL "xa" "b.test")(NIL NIL "c" "d.test")) NIL NIL NIL NIL)',
+  );
+});
