@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { formatBodyStructure } from "../../src/imap/body_structure.ts";
 import { formatEnvelope, parseAddressList } from "../../src/imap/envelope.ts";
 import { extractSection } from "../../src/imap/sections.ts";
-import { headerValue, parseMimeStructure } from "../../src/mail/mod.ts";
+import { headerValue, type MimePart, parseMimeStructure } from "../../src/mail/mod.ts";
 import { paramValue } from "../../src/mail/mime_structure.ts";
 
 const SIMPLE = "From: a@x.test\r\nSubject: hi\r\n\r\nline one\r\nline two\r\n";
@@ -269,4 +269,17 @@ Deno.test("ENVELOPE of a message whose To has a stray parenthesis", () => {
     formatEnvelope("To: x) a@b.test, c@d.test\r\n\r\n"),
     '(NIL NIL NIL NIL NIL ((NIL NIL "xa" "b.test")(NIL NIL "c" "d.test")) NIL NIL NIL NIL)',
   );
+});
+
+// The blanks after a delimiter were cut by a regex anchored at the line's end, which tried
+// every start in a run of spaces followed by a letter: 200 KB took 20 s, this one many minutes.
+Deno.test("a line that starts like a delimiter and goes on for a megabyte of spaces is one part's text", () => {
+  const line = "--b" + " ".repeat(1_000_000) + "x";
+  const message = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n" + line +
+    "\r\n--b \t\r\n\r\ntwo\r\n--b--\r\n";
+  const root = parseMimeStructure(message);
+  assert.equal(root.parts.length, 2);
+  const [first, second] = root.parts as [MimePart, MimePart];
+  assert.equal(message.slice(first.bodyStart, first.bodyEnd), "one\r\n" + line);
+  assert.equal(message.slice(second.bodyStart, second.bodyEnd), "two");
 });
