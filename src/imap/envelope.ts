@@ -91,6 +91,11 @@ function tokenize(text: string): Token[] {
     } else if ("<>@,;:".includes(char)) {
       tokens.push({ kind: "special", text: char });
       i++;
+    } else if (char === ")") {
+      // A ")" without its "(" ends no comment and starts no word: skipped, as a word stops
+      // at it and an empty word here never moved on (the loop filled the heap and the
+      // process died).
+      i++;
     } else {
       const start = i;
       while (i < text.length && !/[\s()<>@,;:"]/.test(text[i] as string)) i++;

@@ -88,14 +88,17 @@ export function parseSection(cursor: CommandCursor): Section {
   if (cursor.accept("]")) return { part, kind, fields };
   const spec = cursor.word().toUpperCase();
   const words = spec.split(".");
-  while (words.length > 0 && /^[1-9][0-9]*$/.test(words[0] as string)) {
-    const index = Number(words.shift());
+  // Walked with an index: taking each number off the front of the array moved all the
+  // others, and "1.1.1..." as long as a command line took most of a second.
+  let at = 0;
+  while (at < words.length && /^[1-9][0-9]*$/.test(words[at] as string)) {
+    const index = Number(words[at++]);
     // An nz-number is an unsigned 32-bit number (RFC 3501 9); past that the reply would
     // name the section as "1e+23".
     if (index > MAX_NUMBER) throw bad(`Invalid section "${spec.slice(0, 40)}"`);
     part.push(index);
   }
-  const rest = words.join(".");
+  const rest = words.slice(at).join(".");
   if (rest === "HEADER" || rest === "TEXT") kind = rest;
   else if (rest === "MIME" && part.length > 0) kind = rest;
   else if (rest === "HEADER.FIELDS" || rest === "HEADER.FIELDS.NOT") {

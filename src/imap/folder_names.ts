@@ -68,15 +68,18 @@ export function specialUse(folder: string): string | null {
  */
 export function patternMatcher(pattern: string): (name: string) => boolean {
   // Runs of "*" (or of "%") mean the same as one; "*" in a run of wildcards subsumes "%".
-  let compact = "";
+  // Built in an array: reading the last character of a string grown one character at a
+  // time copies it whole each time, and a command line's 256 KB pattern took 20 s.
+  const chars: string[] = [];
   for (const char of pattern) {
-    const last = compact.at(-1);
+    const last = chars.at(-1);
     if ((char === "*" || char === "%") && (last === "*" || last === "%")) {
-      if (char === "*") compact = compact.slice(0, -1) + "*";
+      if (char === "*") chars[chars.length - 1] = "*";
     } else {
-      compact += char;
+      chars.push(char);
     }
   }
+  const compact = chars.join("");
   // The INBOX level of a name matches without regard to case ("inbox.%" lists INBOX.Lists);
   // "inboxold" is another name, matched as it is spelt.
   return (name) => {

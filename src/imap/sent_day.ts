@@ -10,17 +10,24 @@ const DAY_MS = 86_400_000;
 
 /** `text` with its comments (nested, with quoted-pairs: RFC 5322 3.2.2) turned into blanks. */
 export function withoutComments(text: string): string {
-  let out = "";
+  // The last character is remembered, not read back: asking a string grown a character at
+  // a time how it ends copies it whole, and a Date field of 100 KB of ")" took 5 s.
+  const out: string[] = [];
+  let last = "";
+  const add = (char: string) => {
+    out.push(char);
+    last = char;
+  };
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const char = text[i] as string;
     if (depth > 0 && char === "\\") i++;
     else if (char === "(") depth++;
     else if (char === ")" && depth > 0) depth--;
-    else if (depth === 0) out += char;
-    if (depth > 0 || char === ")") out += out.endsWith(" ") ? "" : " ";
+    else if (depth === 0) add(char);
+    if ((depth > 0 || char === ")") && last !== " ") add(" ");
   }
-  return out;
+  return out.join("");
 }
 
 /** The UTC day number of year/month/day as written; null when no such date exists. */

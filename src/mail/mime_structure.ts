@@ -126,7 +126,7 @@ function splitMultipart(
     const lf = text.indexOf("\n", lineStart);
     const lineEnd = lf < 0 || lf >= where.end ? where.end : lf + 1;
     if (text.startsWith(delimiter, lineStart)) {
-      const rest = text.slice(lineStart + delimiter.length, lineEnd).replace(/[ \t\r\n]+$/, "");
+      const rest = withoutTrailingBlanks(text.slice(lineStart + delimiter.length, lineEnd));
       const isClose = rest === "--";
       if (rest === "" || isClose) {
         if (partStart >= 0) {
@@ -142,6 +142,17 @@ function splitMultipart(
   }
   if (partStart >= 0) ranges.push({ start: partStart, end: where.end });
   return ranges;
+}
+
+/**
+ * `line` without the blanks and line end after it. By hand: a regex anchored at the end
+ * tries each start of a run of blanks that something else follows, so a delimiter line
+ * with 200 KB of spaces before a letter took 20 s.
+ */
+function withoutTrailingBlanks(line: string): string {
+  let end = line.length;
+  while (end > 0 && " \t\r\n".includes(line[end - 1] as string)) end--;
+  return line.slice(0, end);
 }
 
 function delimiterStart(text: string, lineStart: number): number {
@@ -209,9 +220,21 @@ export function paramValue(params: readonly [string, string][], name: string): s
   if (plain !== undefined) return plain[1];
   const extended = params.find(([key]) => key === `${name}*`);
   if (extended !== undefined) return undoPercent(withoutCharset(extended[1]));
+  // Where each section key first appears, found in one pass: a lookup per section
+  // would cost sections x params, and a header can hold tens of thousands.
+  const firstAt = new Map<string, number>();
+  const prefix = `${name}*`;
+  params.forEach(([key], at) => {
+    if (key.startsWith(prefix) && !firstAt.has(key)) firstAt.set(key, at);
+  });
   let value: string | undefined;
   for (let i = 0; i < params.length; i++) {
-    const section = params.find(([key]) => key === `${name}*${i}` || key === `${name}*${i}*`);
+    // The first of `name*i` and `name*i*` is the section.
+    const at = Math.min(
+      firstAt.get(`${prefix}${i}`) ?? Infinity,
+      firstAt.get(`${prefix}${i}*`) ?? Infinity,
+    );
+    const section = params[at];
     if (section === undefined) break;
     const isEncoded = section[0].endsWith("*");
     const text = isEncoded

@@ -3,7 +3,9 @@
  * raw sockets: each message goes in with APPEND and comes back with FETCH.
  */
 import assert from "node:assert/strict";
-import { command, mailboxWith } from "./imap_helpers.ts";
+import { command, deliver, loginAsBob, mailboxWith } from "./imap_helpers.ts";
+import { startServer } from "./harness.ts";
+import type { RawClient } from "./raw_client.ts";
 
 Deno.test("a boundary and a file name with parentheses in quotes are not cut as comments", async () => {
   // RFC 2046 5.1.1 allows "(" and ")" in a boundary; inside a quoted string they are not a comment.
@@ -198,6 +200,34 @@ Deno.test("an empty Content-Language is NIL in BODYSTRUCTURE, never an empty lis
     ]);
   } finally {
     client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("a received message with a stray ')' in To does not take the server down on FETCH ENVELOPE", async () => {
+  // The ENVELOPE tokenizer read a ")" without its "(" as an empty word, forever: the heap
+  // filled and the process died, for every user, each time a client looked at the message.
+  const server = await startServer({
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
+  let client: RawClient | undefined;
+  try {
+    await deliver(server, [
+      "From: a@remote.test\r\nTo: x) bob@example.test\r\nSubject: s\r\n\r\nhi\r\n",
+    ]);
+    client = await loginAsBob(server.ports.imap!);
+    assert.match((await command(client, "s", "SELECT INBOX")).at(-1)!, /^s OK /);
+    const reply = await command(client, "f", "FETCH 1 ENVELOPE");
+    assert.equal(
+      reply[0],
+      '* 1 FETCH (ENVELOPE (NIL "s" ((NIL NIL "a" "remote.test")) ((NIL NIL "a" "remote.test"))' +
+        ' ((NIL NIL "a" "remote.test")) ((NIL NIL "xbob" "example.test")) NIL NIL NIL NIL))',
+    );
+    assert.match(reply.at(-1)!, /^f OK /);
+    assert.match((await command(client, "n", "NOOP")).at(-1)!, /^n OK /);
+  } finally {
+    client?.close();
     await server.stop();
   }
 });

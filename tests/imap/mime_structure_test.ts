@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { formatBodyStructure } from "../../src/imap/body_structure.ts";
 import { formatEnvelope, parseAddressList } from "../../src/imap/envelope.ts";
 import { extractSection } from "../../src/imap/sections.ts";
-import { headerValue, parseMimeStructure } from "../../src/mail/mod.ts";
+import { headerValue, type MimePart, parseMimeStructure } from "../../src/mail/mod.ts";
+import { paramValue } from "../../src/mail/mime_structure.ts";
 
 const SIMPLE = "From: a@x.test\r\nSubject: hi\r\n\r\nline one\r\nline two\r\n";
 
@@ -216,4 +217,69 @@ Deno.test("BODYSTRUCTURE leaves comments out of the transfer encoding", () => {
     formatBodyStructure(message, parseMimeStructure(message), false),
     / NIL NIL "QUOTED-PRINTABLE" 1 1\)$/,
   );
+});
+
+Deno.test("an RFC 2231 value in thousands of sections is read in one pass over the parameters", () => {
+  // A message can carry a Content-Type of 50,000 sections (one 1 MB header); a lookup per
+  // section (sections x parameters) held the server's one thread for tens of seconds.
+  const count = 5_000;
+  const params: [string, string][] = [];
+  for (let i = 0; i < count; i++) params.push([`boundary*${i}`, "a"]);
+  let reads = 0;
+  const counted = new Proxy(params, {
+    get(target, key, receiver) {
+      if (typeof key === "string" && /^[0-9]+$/.test(key)) reads++;
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  assert.equal(paramValue(counted, "boundary"), "a".repeat(count));
+  assert.ok(reads <= 10 * count, `${reads} reads of ${count} parameters`);
+});
+
+Deno.test("of two spellings of one RFC 2231 section, the first one written counts", () => {
+  const params: [string, string][] = [
+    ["boundary*1*", "%41"],
+    ["boundary*0", "x"],
+    ["boundary*1", "B"],
+    ["boundary*0*", "us-ascii''y"],
+  ];
+  assert.equal(paramValue(params, "boundary"), "xA");
+});
+
+const STRAY_PARENTHESES: [string, string, ReturnType<typeof parseAddressList>][] = [
+  ["a stray ) before an address", "x) a@b.test", [{ name: null, mailbox: "xa", host: "b.test" }]],
+  ["a stray ) alone", ")", []],
+  ["a stray ) inside angle brackets", "Bob <b)ob@c.test>", [{
+    name: "Bob",
+    mailbox: "bob",
+    host: "c.test",
+  }]],
+  ["a stray ) after a comment", "(c)) d@e.test", [{ name: null, mailbox: "d", host: "e.test" }]],
+];
+for (const [name, text, expected] of STRAY_PARENTHESES) {
+  // The tokenizer took ")" for the start of a word that stops at ")": an empty word, again
+  // and again, until the heap was full and the server died (FETCH ENVELOPE of such a message).
+  Deno.test(`parseAddressList() skips ${name}`, () => {
+    assert.deepEqual(parseAddressList(text), expected);
+  });
+}
+
+Deno.test("ENVELOPE of a message whose To has a stray parenthesis", () => {
+  assert.equal(
+    formatEnvelope("To: x) a@b.test, c@d.test\r\n\r\n"),
+    '(NIL NIL NIL NIL NIL ((NIL NIL "xa" "b.test")(NIL NIL "c" "d.test")) NIL NIL NIL NIL)',
+  );
+});
+
+// The blanks after a delimiter were cut by a regex anchored at the line's end, which tried
+// every start in a run of spaces followed by a letter: 200 KB took 20 s, this one many minutes.
+Deno.test("a line that starts like a delimiter and goes on for a megabyte of spaces is one part's text", () => {
+  const line = "--b" + " ".repeat(1_000_000) + "x";
+  const message = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n" + line +
+    "\r\n--b \t\r\n\r\ntwo\r\n--b--\r\n";
+  const root = parseMimeStructure(message);
+  assert.equal(root.parts.length, 2);
+  const [first, second] = root.parts as [MimePart, MimePart];
+  assert.equal(message.slice(first.bodyStart, first.bodyEnd), "one\r\n" + line);
+  assert.equal(message.slice(second.bodyStart, second.bodyEnd), "two");
 });

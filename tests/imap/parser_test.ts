@@ -183,3 +183,14 @@ Deno.test("formatSection() quotes a header field name that is no atom", () => {
     'HEADER.FIELDS.NOT ("X A" "" "Q\\"")',
   );
 });
+
+// Each number was shifted off the front of the list of words, moving all the others: a
+// command line's 256 KB of "1." took 0.7 s of the server's one thread, this one 10 s.
+Deno.test("parseFetchItems() reads a section path of half a million numbers in one pass", () => {
+  const items = parseFetchItems(CommandCursor.of(`BODY[${"1.".repeat(500_000)}MIME]`));
+  assert.equal(items.length, 1);
+  const item = items[0] as Extract<FetchItem, { kind: "section" }>;
+  assert.equal(item.section.part.length, 500_000);
+  assert.ok(item.section.part.every((index) => index === 1));
+  assert.equal(item.section.kind, "MIME");
+});
