@@ -41,6 +41,9 @@ export function initialState(rcpts: readonly string[]): QueueState {
 
 const STATUSES: readonly string[] = ["pending", "delivered", "failed"];
 
+/** State texts kept for messages waiting for a turn (see `QueueStateStore.keepAside`). */
+const MAX_KEPT_ASIDE = 10_000;
+
 /** Whether `entry` is a recipient state this server could have written. */
 function isRecipientState(entry: unknown): entry is RecipientState {
   if (entry === null || typeof entry !== "object") return false;
@@ -71,6 +74,13 @@ export class QueueStateStore {
   readonly #unsaved = new Map<string, QueueState>();
   /** The state file text `dueAtMs` just read (and what it parsed to), for the `load` of the same message. */
   #peeked: { qid: string; text: string | null; saved?: unknown } | null = null;
+  /**
+   * State file texts of messages set aside unread for a busy domain (see
+   * `keepAside`), for when their turn comes: a backlog's would be read twice.
+   * Only this process writes state files; a `queue delete` meanwhile removes
+   * the message too, which its attempt then finds gone.
+   */
+  readonly #aside = new Map<string, string>();
 
   readonly #log: Logger | null;
 
@@ -87,7 +97,7 @@ export class QueueStateStore {
 
   /** How many messages the store remembers something about in memory (for tests). */
   get rememberedCount(): number {
-    return this.#fresh.size + this.#unsaved.size;
+    return this.#fresh.size + this.#unsaved.size + this.#aside.size;
   }
 
   /** Notes that `qid` was just accepted here and has no state file yet. */
@@ -212,9 +222,24 @@ export class QueueStateStore {
     return pending.length > 0 ? pending : null;
   }
 
+  /**
+   * Keeps the text `dueAtMs` just read of `qid` until its next read: the
+   * message waits for a turn and is due again when it comes. At most
+   * MAX_KEPT_ASIDE texts (a few hundred bytes each); past that, read again.
+   */
+  keepAside(qid: string): void {
+    const text = this.#peeked?.qid === qid ? this.#peeked.text : null;
+    if (text !== null && this.#aside.size < MAX_KEPT_ASIDE) this.#aside.set(qid, text);
+  }
+
   /** The state file's text, or null if there is none (remembered) or it cannot be read. */
   #readText(qid: string): string | null {
     if (this.#fresh.has(qid)) return null;
+    const kept = this.#aside.get(qid);
+    if (kept !== undefined) {
+      this.#aside.delete(qid);
+      return kept;
+    }
     try {
       // A state file is small and in the page cache: read inline, not through the I/O pool.
       return Deno.readTextFileSync(join(this.dir, qid));
@@ -227,6 +252,7 @@ export class QueueStateStore {
   /** Replaces the state atomically (tmp, fsync, rename, fsync dir). */
   async save(qid: string, state: QueueState): Promise<void> {
     this.#fresh.delete(qid);
+    this.#aside.delete(qid);
     if (this.#peeked?.qid === qid) this.#peeked = null;
     try {
       await writeFileAtomic(
@@ -250,12 +276,14 @@ export class QueueStateStore {
    */
   forget(qid: string): void {
     this.#fresh.delete(qid);
+    this.#aside.delete(qid);
     this.#unsaved.delete(qid);
     if (this.#peeked?.qid === qid) this.#peeked = null;
   }
 
   async remove(qid: string): Promise<void> {
     this.#unsaved.delete(qid);
+    this.#aside.delete(qid);
     if (this.#peeked?.qid === qid) this.#peeked = null;
     if (this.#fresh.delete(qid)) return;
     const path = join(this.dir, qid);

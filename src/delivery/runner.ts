@@ -287,6 +287,7 @@ export class DeliveryRunner {
     // unread (a backlog after an outage would otherwise be read twice). The attempt checks again.
     const hinted = this.#states.pendingHint(qid);
     if (hinted && this.#turns.waitIfRemoteBusy(qid, hinted, this.#options.isLocalDomain)) {
+      this.#states.keepAside(qid);
       if (isRetryNow) this.#retryNow.add(qid); // still due at once when its turn comes
       return;
     }

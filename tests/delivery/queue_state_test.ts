@@ -129,6 +129,37 @@ Deno.test("QueueStateStore: a load after a save sees the save, not a text read b
   await dispose(store);
 });
 
+Deno.test("QueueStateStore: a state kept aside for a waiting message is not read again when its turn comes, once", async () => {
+  const store = await openStore();
+  await store.save("Q7", tried);
+  assert.equal(store.dueAtMs("Q7"), 1_800_000);
+  assert.deepEqual(store.pendingHint("Q7"), ["b@remote.test"]);
+  store.keepAside("Q7");
+  assert.equal(store.rememberedCount, 1);
+  // The file is not read again for the turn: gone from disk, its state is still known.
+  await Deno.remove(join(store.dir, "Q7"));
+  assert.equal(store.dueAtMs("Q7"), 1_800_000);
+  assert.deepEqual(store.load("Q7", RCPTS).rcpts, tried.rcpts);
+  assert.equal(store.rememberedCount, 0, "kept for one read only");
+  assert.equal(store.dueAtMs("Q7"), 0, "then read from disk: none");
+  await dispose(store);
+});
+
+Deno.test("QueueStateStore: a save or a forget drops a state kept aside", async () => {
+  const store = await openStore();
+  for (const drop of ["save", "forget"] as const) {
+    const qid = `Q8${drop}`;
+    await store.save(qid, initialState(RCPTS));
+    store.dueAtMs(qid);
+    store.keepAside(qid);
+    if (drop === "save") await store.save(qid, tried);
+    else store.forget(qid);
+    assert.equal(store.rememberedCount, 0);
+    if (drop === "save") assert.deepEqual(store.load(qid, RCPTS).rcpts, tried.rcpts);
+  }
+  await dispose(store);
+});
+
 const DAMAGED: { name: string; file: string; expected: QueueState["rcpts"] }[] = [
   {
     name: "a state file cut short counts as none",
