@@ -126,7 +126,7 @@ Deno.test("the 503 for a connection over the limit has no Date from when the ser
   // The server starts "a day ago": anything it formats then carries that day.
   globalThis.Date = class extends RealDate {
     constructor(...args: unknown[]) {
-      super(...(args.length === 0 ? [RealDate.now() - 86_400_000] : args as [string]));
+      super(...((args.length === 0 ? [RealDate.now() - 86_400_000] : args) as [number]));
     }
   } as unknown as DateConstructor;
   let server;
