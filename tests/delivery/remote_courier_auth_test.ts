@@ -47,3 +47,104 @@ Deno.test("a smarthost with no AUTH mechanism we speak defers the mail with 4.7.
     server.close();
   }
 });
+
+/** The lines a strict smarthost saw, and what it made of the login. */
+interface StrictRecord {
+  lines: string[];
+  logins: { user: string; password: string }[];
+}
+
+/**
+ * A smarthost that holds every command line to RFC 5321's 512 octets
+ * (4.5.3.1.4, CRLF included; RFC 4954 4 keeps AUTH under that limit, though a
+ * response to a 334 may be longer) and takes AUTH PLAIN with or without an
+ * initial response, decoding it as UTF-8.
+ */
+function startStrictServer(record: StrictRecord) {
+  let isAwaitingPlain = false;
+  const decodePlain = (token: string) => {
+    const bytes = Uint8Array.from(atob(token), (c) => c.charCodeAt(0));
+    const [, user = "", password = ""] = new TextDecoder().decode(bytes).split("\0");
+    record.logins.push({ user, password });
+    return { reply: "235 2.7.0 ok" };
+  };
+  return startLineServer({
+    greeting: "220 relay.test ESMTP",
+    answer: (line) => {
+      record.lines.push(line);
+      if (isAwaitingPlain) {
+        isAwaitingPlain = false;
+        return decodePlain(line);
+      }
+      if (line.length + 2 > 512) return { reply: "500 5.5.2 line too long" };
+      if (/^EHLO /i.test(line)) return { reply: "250-relay.test\n250 AUTH PLAIN" };
+      if (/^AUTH PLAIN$/i.test(line)) {
+        isAwaitingPlain = true;
+        return { reply: "334 " };
+      }
+      if (/^AUTH PLAIN /i.test(line)) return decodePlain(line.slice("AUTH PLAIN ".length));
+      if (/^(MAIL|RCPT)/i.test(line)) return { reply: "250 ok" };
+      if (/^DATA/i.test(line)) return { reply: "354 go" };
+      if (line === ".") return { reply: "250 queued" };
+      if (/^QUIT/i.test(line)) return { reply: "221 bye", close: true };
+      return {};
+    },
+  });
+}
+
+Deno.test("a login too long for an AUTH PLAIN line goes after a 334 instead (RFC 4954 4: no initial response past the line limit)", async () => {
+  const record: StrictRecord = { lines: [], logins: [] };
+  const server = startStrictServer(record);
+  // 2 + 20 + 400 octets: 564 characters of base64, an AUTH line of 577 octets.
+  const credentials = { user: "relay@isp.example.t", password: "p".repeat(400) };
+  const courier = new RemoteCourier({
+    ehloName: "out.test",
+    routes: [],
+    smarthost: { hostname: "127.0.0.1", port: server.port },
+    smarthostTls: "none",
+    isSmarthostTlsVerified: false,
+    smarthostCredentials: credentials,
+    isSmarthostInsecureAuthAllowed: true,
+    dnsServer: null,
+    mxPort: 25,
+    log: quiet,
+  });
+  try {
+    const outcome = (await courier.deliver(queued(MESSAGE, ["x@far.test"]), ["x@far.test"]))
+      .get("x@far.test")!;
+    assert.equal(outcome.kind, "delivered", JSON.stringify(outcome));
+    assert.deepEqual(record.logins, [credentials]);
+    assert.ok(record.lines.includes("AUTH PLAIN"), record.lines.join("\n"));
+  } finally {
+    await courier.close();
+    server.close();
+  }
+});
+
+Deno.test("a short login still goes in the AUTH PLAIN line, and a UTF-8 user and password arrive as UTF-8 (RFC 4616 2)", async () => {
+  const record: StrictRecord = { lines: [], logins: [] };
+  const server = startStrictServer(record);
+  const credentials = { user: "jürgen@bücher.test", password: "Pässwörd €" };
+  const courier = new RemoteCourier({
+    ehloName: "out.test",
+    routes: [],
+    smarthost: { hostname: "127.0.0.1", port: server.port },
+    smarthostTls: "none",
+    isSmarthostTlsVerified: false,
+    smarthostCredentials: credentials,
+    isSmarthostInsecureAuthAllowed: true,
+    dnsServer: null,
+    mxPort: 25,
+    log: quiet,
+  });
+  try {
+    const outcome = (await courier.deliver(queued(MESSAGE, ["x@far.test"]), ["x@far.test"]))
+      .get("x@far.test")!;
+    assert.equal(outcome.kind, "delivered", JSON.stringify(outcome));
+    assert.deepEqual(record.logins, [credentials]);
+    assert.ok(record.lines.some((line) => /^AUTH PLAIN \S+$/.test(line)), record.lines.join("\n"));
+  } finally {
+    await courier.close();
+    server.close();
+  }
+});
