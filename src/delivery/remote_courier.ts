@@ -117,12 +117,14 @@ export class RemoteCourier implements Courier {
         status: resolution.status,
       });
     }
+    const targets = this.#withoutOwnListener(plan, resolution.targets);
+    if (targets.length === 0) return sameOutcome(rcpts, this.#hopLoop(plan));
     const outcomes = new Map<string, DeliveryOutcome>();
     let pending = rcpts;
     while (pending.length > 0) {
       const chunk = pending.slice(0, MAX_RCPTS_PER_TRANSACTION);
       pending = pending.slice(MAX_RCPTS_PER_TRANSACTION);
-      const results = await this.#transaction(message, plan, resolution.targets, chunk);
+      const results = await this.#transaction(message, plan, targets, chunk);
       const isProgress = [...results.values()].some((outcome) => outcome.kind === "delivered");
       const overLimit: string[] = [];
       for (const [rcpt, outcome] of results) {
@@ -278,6 +280,31 @@ export class RemoteCourier implements Courier {
       "(--smarthost-tls=none): use starttls or implicit, or allow it with --smarthost-insecure-auth";
     options.log.error("smtp.auth_refused", { hop: plan.key, reason });
     return { kind: "transient", reason, status: "4.7.0" };
+  }
+
+  /**
+   * A route's or the smarthost's addresses, less those that are our own SMTP
+   * listener: mail sent there would come back to be sent there again, until
+   * the Received count bounced it. (MX hosts are checked as RFC 5321 5.1 says,
+   * in next_hop.ts.)
+   */
+  #withoutOwnListener(plan: HopPlan, targets: Target[]): Target[] {
+    const isOwn = this.#options.isOwnListener;
+    if (plan.kind === "mx" || !isOwn) return targets;
+    return targets.filter((target) => !isOwn(target.address, target.port));
+  }
+
+  /**
+   * A route or smarthost that is this server is our configuration's mistake,
+   * not the message's: it waits (4.4.6, a routing loop) and an error line
+   * names the flag to fix.
+   */
+  #hopLoop(plan: HopPlan): DeliveryOutcome {
+    const flag = plan.kind === "smarthost" ? "--smarthost" : "--route";
+    const reason = `${flag} ${plan.key.replace(/^[a-z]+:/, "")} is this server's own ` +
+      `SMTP listener: mail sent there would loop back here`;
+    this.#options.log.error("smtp.hop_loop", { hop: plan.key, reason });
+    return { kind: "transient", reason, status: "4.4.6" };
   }
 
   /**
