@@ -15,15 +15,16 @@ export async function readSmarthostCredentials(
       "Invalid configuration: --smarthost-user needs --smarthost-password-file",
     );
   }
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(config.smarthostPasswordFile);
+    bytes = await Deno.readFile(config.smarthostPasswordFile);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new ConfigError(
       `Cannot read smarthost password file "${config.smarthostPasswordFile}": ${detail}`,
     );
   }
+  const password = firstLine(bytes, config.smarthostPasswordFile);
   const mode = (await Deno.stat(config.smarthostPasswordFile)).mode;
   if (mode !== null && (mode & 0o004) !== 0) {
     log.warn("smarthost.password_file_readable", {
@@ -32,7 +33,29 @@ export async function readSmarthostCredentials(
       hint: "chmod 600",
     });
   }
-  return { user: config.smarthostUser, password: text.split(/\r?\n/)[0] ?? "" };
+  return { user: config.smarthostUser, password };
+}
+
+/**
+ * The password: the file's first line, without its CRLF or LF. PLAIN sends it
+ * as UTF-8 and wants at least one octet (RFC 4616 2), so an empty line or
+ * bytes that are not UTF-8 are refused at start: sent, they would only earn a
+ * 535 at every attempt (non-UTF-8 bytes would go as U+FFFD).
+ */
+function firstLine(bytes: Uint8Array, file: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigError(`Smarthost password file "${file}" is not UTF-8 text`);
+  }
+  const password = text.split(/\r?\n/)[0] ?? "";
+  if (password === "") {
+    throw new ConfigError(
+      `Smarthost password file "${file}" is empty: its first line must be the password`,
+    );
+  }
+  return password;
 }
 
 /**
