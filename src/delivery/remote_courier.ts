@@ -28,6 +28,7 @@ import { HopRests } from "./hop_rests.ts";
 import { isResultWorthNextTarget, isWorthNextTarget, targetIndex } from "./hop_fallback.ts";
 import { type Courier, type DeliveryOutcome, sameOutcome } from "./outcome.ts";
 import {
+  asLoginWanted,
   failureOutcome,
   isStaleConnection,
   isTooManyRecipients,
@@ -125,6 +126,9 @@ export class RemoteCourier implements Courier {
       const chunk = pending.slice(0, MAX_RCPTS_PER_TRANSACTION);
       pending = pending.slice(MAX_RCPTS_PER_TRANSACTION);
       const results = await this.#transaction(message, plan, targets, chunk);
+      if (plan.kind === "smarthost") {
+        for (const [rcpt, outcome] of results) results.set(rcpt, asLoginWanted(outcome));
+      }
       const isProgress = [...results.values()].some((outcome) => outcome.kind === "delivered");
       const overLimit: string[] = [];
       for (const [rcpt, outcome] of results) {

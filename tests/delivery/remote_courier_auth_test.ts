@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { RemoteCourier } from "../../src/delivery/mod.ts";
 import { startLineServer } from "./line_server.ts";
-import { MESSAGE, queued, quiet } from "./remote_courier_helpers.ts";
+import { MESSAGE, queued, quiet, routedCourier } from "./remote_courier_helpers.ts";
 
 /** A smarthost offering only CRAM-MD5; it answers QUIT and closes. */
 function startCramOnlyServer() {
@@ -143,6 +143,63 @@ Deno.test("a short login still goes in the AUTH PLAIN line, and a UTF-8 user and
     assert.equal(outcome.kind, "delivered", JSON.stringify(outcome));
     assert.deepEqual(record.logins, [credentials]);
     assert.ok(record.lines.some((line) => /^AUTH PLAIN \S+$/.test(line)), record.lines.join("\n"));
+  } finally {
+    await courier.close();
+    server.close();
+  }
+});
+
+/** A smarthost that wants a login before mail: MAIL (or RCPT) gets 530 (RFC 4954 6). */
+function startLoginRequiredServer(stage: "MAIL" | "RCPT") {
+  return startLineServer({
+    greeting: "220 relay.test ESMTP",
+    answer: (line) => {
+      if (/^EHLO /i.test(line)) return { reply: "250-relay.test\n250 AUTH PLAIN LOGIN" };
+      if (line.toUpperCase().startsWith(stage)) {
+        return { reply: "530 5.7.0 Authentication required" };
+      }
+      if (/^(MAIL|RCPT|RSET)/i.test(line)) return { reply: "250 ok" };
+      if (/^QUIT/i.test(line)) return { reply: "221 bye", close: true };
+      return { reply: "502 5.5.2 what" };
+    },
+  });
+}
+
+for (const stage of ["MAIL", "RCPT"] as const) {
+  Deno.test(`a smarthost that answers ${stage} with 530 (no login configured) defers the mail: our configuration's mistake bounces nothing`, async () => {
+    const server = startLoginRequiredServer(stage);
+    const courier = new RemoteCourier({
+      ehloName: "out.test",
+      routes: [],
+      smarthost: { hostname: "127.0.0.1", port: server.port },
+      smarthostTls: "none",
+      isSmarthostTlsVerified: false,
+      smarthostCredentials: null,
+      dnsServer: null,
+      mxPort: 25,
+      log: quiet,
+    });
+    try {
+      const outcome = (await courier.deliver(queued(MESSAGE, ["x@far.test"]), ["x@far.test"]))
+        .get("x@far.test")!;
+      assert.equal(outcome.kind, "transient", JSON.stringify(outcome));
+      if (outcome.kind !== "transient") return;
+      assert.equal(outcome.status, "4.7.0");
+      assert.match(outcome.reason, /^530 5\.7\.0 Authentication required .*--smarthost-user/);
+    } finally {
+      await courier.close();
+      server.close();
+    }
+  });
+}
+
+Deno.test("a route (not the smarthost) that answers MAIL with 530 still fails the mail for good", async () => {
+  const server = startLoginRequiredServer("MAIL");
+  const courier = routedCourier(server.port);
+  try {
+    const outcome = (await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]))
+      .get("x@remote.test")!;
+    assert.equal(outcome.kind, "permanent", JSON.stringify(outcome));
   } finally {
     await courier.close();
     server.close();
