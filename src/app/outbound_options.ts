@@ -1,8 +1,9 @@
 /** The outbound courier's settings that need more than a Config field: credentials and timeouts. */
+import { WatchedFile } from "../auth/mod.ts";
 import { type Config, ConfigError } from "../config/mod.ts";
-import type { Logger } from "../log/mod.ts";
+import { errorText, type Logger } from "../log/mod.ts";
 import { normaliseIp } from "../net/mod.ts";
-import { type ClientTimeouts, RFC_TIMEOUTS } from "../smtp_client/mod.ts";
+import { type ClientTimeouts, type Credentials, RFC_TIMEOUTS } from "../smtp_client/mod.ts";
 
 /** The smarthost login from `--smarthost-user` and the first line of `--smarthost-password-file`. */
 export async function readSmarthostCredentials(
@@ -34,6 +35,39 @@ export async function readSmarthostCredentials(
     });
   }
   return { user: config.smarthostUser, password };
+}
+
+/**
+ * The smarthost login as the password file says now, for each new connection:
+ * the file is read again when it changed, so a password fixed after a 535 (as
+ * the log line asks) is used at the next attempt without a restart. A file
+ * that turns unusable (gone, empty, not UTF-8, unreadable) leaves the last
+ * good password in use, with one warning.
+ */
+export async function smarthostLoginSource(
+  config: Config,
+  options: { initial: Credentials; log: Logger },
+): Promise<() => Promise<Credentials>> {
+  const path = config.smarthostPasswordFile;
+  const file = new WatchedFile<string>({
+    path,
+    load: async (at) => firstLine(await Deno.readFile(at), at),
+    isKeptWhenRemoved: true,
+    onReloadError: (error) =>
+      options.log.warn("smarthost.password_file_reload_failed", {
+        file: path,
+        error: errorText(error),
+      }),
+  });
+  // Loaded now, so that a change from here on is a change (the start's read checked it).
+  await file.get().catch(() => {});
+  let last = options.initial;
+  return async () => {
+    try {
+      last = { user: last.user, password: await file.get({ isFresh: true }) };
+    } catch { /* never loaded here (gone since the start): the start's password stands */ }
+    return last;
+  };
 }
 
 /**

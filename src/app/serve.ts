@@ -29,7 +29,12 @@ import {
   Spool,
   SpoolInUseError,
 } from "../spool/mod.ts";
-import { clientTimeouts, ownListenerTest, readSmarthostCredentials } from "./outbound_options.ts";
+import {
+  clientTimeouts,
+  ownListenerTest,
+  readSmarthostCredentials,
+  smarthostLoginSource,
+} from "./outbound_options.ts";
 import { closeInspectorOnSignal } from "./inspector_signal.ts";
 import { budgetConnections, type ConnectionBudget, outboundPool } from "./connection_budget.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
@@ -112,13 +117,19 @@ async function startHoldingSpool(
   const ownListenerTests = [ownSmtp, ownSubmission, ownSubmissions].map((own) =>
     ownListenerTest(() => own)
   );
+  const smarthostCredentials = await readSmarthostCredentials(config, log);
   const remote = new RemoteCourier({
     ehloName: config.hostname,
     routes: config.routes,
     smarthost: config.smarthost,
     smarthostTls: config.smarthostTls,
     isSmarthostTlsVerified: config.smarthostTlsVerify,
-    smarthostCredentials: await readSmarthostCredentials(config, log),
+    smarthostCredentials,
+    ...(smarthostCredentials
+      ? {
+        smarthostLogin: await smarthostLoginSource(config, { initial: smarthostCredentials, log }),
+      }
+      : {}),
     isSmarthostInsecureAuthAllowed: config.smarthostInsecureAuth,
     timeouts: clientTimeouts(config.remoteSmtpTimeoutMs),
     hopRestMs: config.retryMinMs,

@@ -45,6 +45,11 @@ export interface RemoteCourierOptions extends NextHopOptions {
   /** Check the smarthost's certificate (MX hosts are never checked: opportunistic TLS). */
   isSmarthostTlsVerified: boolean;
   smarthostCredentials: Credentials | null;
+  /**
+   * The smarthost login as it stands now (the password file may have changed),
+   * asked for each new connection; without it `smarthostCredentials` is used.
+   */
+  smarthostLogin?: () => Promise<Credentials>;
   /** Send the credentials even without TLS (`--smarthost-insecure-auth`); else such a hop waits. */
   isSmarthostInsecureAuthAllowed?: boolean;
   log: Logger;
@@ -330,6 +335,9 @@ export class RemoteCourier implements Courier {
       status: "4.4.1",
     });
     let isAnyTransient = false;
+    const credentials = !isSmarthost || options.smarthostCredentials === null
+      ? undefined
+      : await options.smarthostLogin?.() ?? options.smarthostCredentials;
     for (const target of targets) {
       const tlsMode = !isSmarthost
         ? "opportunistic"
@@ -347,7 +355,7 @@ export class RemoteCourier implements Courier {
           remoteName: target.name === target.address
             ? target.address
             : `${target.name} [${target.address}]`,
-          credentials: isSmarthost ? options.smarthostCredentials ?? undefined : undefined,
+          credentials,
           timeouts: options.timeouts,
         });
       try {
