@@ -37,6 +37,12 @@ import {
 
 const MAX_RCPTS_PER_TRANSACTION = 100;
 
+/** A 5xx to AUTH: the credentials (or the mechanism) were refused, not the connection. */
+function isLoginRefusal(error: unknown): boolean {
+  return error instanceof SmtpClientError && error.stage === "AUTH" &&
+    (error.reply?.code ?? 0) >= 500;
+}
+
 /** What the remote courier is built from. */
 export interface RemoteCourierOptions extends NextHopOptions {
   /** Our name in EHLO. */
@@ -400,6 +406,9 @@ export class RemoteCourier implements Courier {
           remote: `${target.name}[${target.address}]:${target.port}`,
           error: error instanceof Error ? error.message : String(error),
         });
+        // A login refused (5xx to AUTH) is refused by the smarthost, not by this address:
+        // its other addresses would refuse it too, each refusal counting against the account.
+        if (isLoginRefusal(error)) break;
       }
     }
     // One MX refusing for good (a 554 greeting) is not the domain's last word while another

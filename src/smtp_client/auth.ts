@@ -71,6 +71,6 @@ function accepted(reply: ServerReply): void {
   throw new SmtpClientError(
     "reply",
     `${refusal.message} (check --smarthost-user and --smarthost-password-file)`,
-    { status: refusal.status.replace(/^5/, "4"), isPermanent: false, reply },
+    { status: refusal.status.replace(/^5/, "4"), isPermanent: false, reply, stage: "AUTH" },
   );
 }

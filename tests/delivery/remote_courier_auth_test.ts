@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { RemoteCourier } from "../../src/delivery/mod.ts";
+import { startFakeDns } from "../e2e/fake_dns.ts";
 import { startLineServer } from "./line_server.ts";
 import { MESSAGE, queued, quiet, routedCourier } from "./remote_courier_helpers.ts";
 
@@ -203,5 +204,51 @@ Deno.test("a route (not the smarthost) that answers MAIL with 530 still fails th
   } finally {
     await courier.close();
     server.close();
+  }
+});
+
+Deno.test("a login the smarthost refuses (535) is not tried again at once on its other addresses", async () => {
+  const authLines: string[] = [];
+  const refusing = (line: string) => {
+    if (/^EHLO /i.test(line)) return { reply: "250-relay.test\n250 AUTH PLAIN" };
+    if (/^AUTH /i.test(line)) {
+      authLines.push(line);
+      return { reply: "535 5.7.8 Authentication credentials invalid" };
+    }
+    if (/^QUIT/i.test(line)) return { reply: "221 bye", close: true };
+    return { reply: "503 5.5.1 log in first" };
+  };
+  const first = startLineServer({ greeting: "220 relay.test ESMTP", answer: refusing });
+  // Its second address: another loopback address, the same port.
+  const second = startLineServer({
+    hostname: "127.0.0.2",
+    port: first.port,
+    greeting: "220 relay.test ESMTP",
+    answer: refusing,
+  });
+  const dns = await startFakeDns({ "relay.test": { a: ["127.0.0.1", "127.0.0.2"] } });
+  const courier = new RemoteCourier({
+    ehloName: "out.test",
+    routes: [],
+    smarthost: { hostname: "relay.test", port: first.port },
+    smarthostTls: "none",
+    isSmarthostTlsVerified: false,
+    smarthostCredentials: { user: "u", password: "wrong" },
+    isSmarthostInsecureAuthAllowed: true,
+    dnsServer: { hostname: "127.0.0.1", port: dns.port },
+    mxPort: 25,
+    log: quiet,
+  });
+  try {
+    const outcome = (await courier.deliver(queued(MESSAGE, ["x@far.test"]), ["x@far.test"]))
+      .get("x@far.test")!;
+    assert.equal(outcome.kind, "transient", JSON.stringify(outcome));
+    assert.ok(outcome.kind === "transient" && outcome.status === "4.7.8");
+    assert.equal(authLines.length, 1, "one refused login per attempt, not one per address");
+  } finally {
+    await courier.close();
+    first.close();
+    second.close();
+    await dns.close();
   }
 });
