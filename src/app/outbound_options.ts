@@ -1,8 +1,9 @@
 /** The outbound courier's settings that need more than a Config field: credentials and timeouts. */
+import { WatchedFile } from "../auth/mod.ts";
 import { type Config, ConfigError } from "../config/mod.ts";
-import type { Logger } from "../log/mod.ts";
+import { errorText, type Logger } from "../log/mod.ts";
 import { normaliseIp } from "../net/mod.ts";
-import { type ClientTimeouts, RFC_TIMEOUTS } from "../smtp_client/mod.ts";
+import { type ClientTimeouts, type Credentials, RFC_TIMEOUTS } from "../smtp_client/mod.ts";
 
 /** The smarthost login from `--smarthost-user` and the first line of `--smarthost-password-file`. */
 export async function readSmarthostCredentials(
@@ -15,15 +16,16 @@ export async function readSmarthostCredentials(
       "Invalid configuration: --smarthost-user needs --smarthost-password-file",
     );
   }
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(config.smarthostPasswordFile);
+    bytes = await Deno.readFile(config.smarthostPasswordFile);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new ConfigError(
       `Cannot read smarthost password file "${config.smarthostPasswordFile}": ${detail}`,
     );
   }
+  const password = firstLine(bytes, config.smarthostPasswordFile);
   const mode = (await Deno.stat(config.smarthostPasswordFile)).mode;
   if (mode !== null && (mode & 0o004) !== 0) {
     log.warn("smarthost.password_file_readable", {
@@ -32,7 +34,62 @@ export async function readSmarthostCredentials(
       hint: "chmod 600",
     });
   }
-  return { user: config.smarthostUser, password: text.split(/\r?\n/)[0] ?? "" };
+  return { user: config.smarthostUser, password };
+}
+
+/**
+ * The smarthost login as the password file says now, for each new connection:
+ * the file is read again when it changed, so a password fixed after a 535 (as
+ * the log line asks) is used at the next attempt without a restart. A file
+ * that turns unusable (gone, empty, not UTF-8, unreadable) leaves the last
+ * good password in use, with one warning.
+ */
+export async function smarthostLoginSource(
+  config: Config,
+  options: { initial: Credentials; log: Logger },
+): Promise<() => Promise<Credentials>> {
+  const path = config.smarthostPasswordFile;
+  const file = new WatchedFile<string>({
+    path,
+    load: async (at) => firstLine(await Deno.readFile(at), at),
+    isKeptWhenRemoved: true,
+    onReloadError: (error) =>
+      options.log.warn("smarthost.password_file_reload_failed", {
+        file: path,
+        error: errorText(error),
+      }),
+  });
+  // Loaded now, so that a change from here on is a change (the start's read checked it).
+  await file.get().catch(() => {});
+  let last = options.initial;
+  return async () => {
+    try {
+      last = { user: last.user, password: await file.get({ isFresh: true }) };
+    } catch { /* never loaded here (gone since the start): the start's password stands */ }
+    return last;
+  };
+}
+
+/**
+ * The password: the file's first line, without its CRLF or LF. PLAIN sends it
+ * as UTF-8 and wants at least one octet (RFC 4616 2), so an empty line or
+ * bytes that are not UTF-8 are refused at start: sent, they would only earn a
+ * 535 at every attempt (non-UTF-8 bytes would go as U+FFFD).
+ */
+function firstLine(bytes: Uint8Array, file: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigError(`Smarthost password file "${file}" is not UTF-8 text`);
+  }
+  const password = text.split(/\r?\n/)[0] ?? "";
+  if (password === "") {
+    throw new ConfigError(
+      `Smarthost password file "${file}" is empty: its first line must be the password`,
+    );
+  }
+  return password;
 }
 
 /**

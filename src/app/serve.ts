@@ -29,7 +29,12 @@ import {
   Spool,
   SpoolInUseError,
 } from "../spool/mod.ts";
-import { clientTimeouts, ownListenerTest, readSmarthostCredentials } from "./outbound_options.ts";
+import {
+  clientTimeouts,
+  ownListenerTest,
+  readSmarthostCredentials,
+  smarthostLoginSource,
+} from "./outbound_options.ts";
 import { closeInspectorOnSignal } from "./inspector_signal.ts";
 import { budgetConnections, type ConnectionBudget, outboundPool } from "./connection_budget.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
@@ -104,15 +109,27 @@ async function startHoldingSpool(
     hostname: config.hostname,
     spares: spool.spares,
   });
-  // Our SMTP listener once bound (port 0 until then): an MX pointing at it is a loop.
+  // Our SMTP listener once bound (port 0 until then): an MX pointing at it is a loop; so is
+  // a route or smarthost reaching it or our submission listeners.
   const ownSmtp = { hostname: config.smtpListen?.hostname ?? "", port: 0 };
+  const ownSubmission = { hostname: config.submissionListen?.hostname ?? "", port: 0 };
+  const ownSubmissions = { hostname: config.submissionsListen?.hostname ?? "", port: 0 };
+  const ownListenerTests = [ownSmtp, ownSubmission, ownSubmissions].map((own) =>
+    ownListenerTest(() => own)
+  );
+  const smarthostCredentials = await readSmarthostCredentials(config, log);
   const remote = new RemoteCourier({
     ehloName: config.hostname,
     routes: config.routes,
     smarthost: config.smarthost,
     smarthostTls: config.smarthostTls,
     isSmarthostTlsVerified: config.smarthostTlsVerify,
-    smarthostCredentials: await readSmarthostCredentials(config, log),
+    smarthostCredentials,
+    ...(smarthostCredentials
+      ? {
+        smarthostLogin: await smarthostLoginSource(config, { initial: smarthostCredentials, log }),
+      }
+      : {}),
     isSmarthostInsecureAuthAllowed: config.smarthostInsecureAuth,
     timeouts: clientTimeouts(config.remoteSmtpTimeoutMs),
     hopRestMs: config.retryMinMs,
@@ -120,7 +137,7 @@ async function startHoldingSpool(
     mxPort: config.remoteSmtpPort,
     log: log.with({ component: "smtp-client" }),
     pool: outboundPool(options.connections),
-    isOwnListener: ownListenerTest(() => ownSmtp),
+    isOwnListener: (address, port) => ownListenerTests.some((isOwn) => isOwn(address, port)),
   });
   const runner = new DeliveryRunner({
     spool,
@@ -196,6 +213,7 @@ async function startHoldingSpool(
         (address) => startSmtpServer(address, { ...smtpCommon, kind: "submission" }),
       ),
     );
+    ownSubmission.port = listeners.get("submission")!.port;
   }
   if (config.submissionsListen) {
     listeners.set(
@@ -206,6 +224,7 @@ async function startHoldingSpool(
         (address) => startSmtpServer(address, { ...smtpCommon, kind: "submissions" }),
       ),
     );
+    ownSubmissions.port = listeners.get("submissions")!.port;
   }
   const mailboxes = new Mailboxes({
     spoolDir: config.spoolDir,

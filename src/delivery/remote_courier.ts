@@ -28,6 +28,7 @@ import { HopRests } from "./hop_rests.ts";
 import { isResultWorthNextTarget, isWorthNextTarget, targetIndex } from "./hop_fallback.ts";
 import { type Courier, type DeliveryOutcome, sameOutcome } from "./outcome.ts";
 import {
+  asLoginWanted,
   failureOutcome,
   isStaleConnection,
   isTooManyRecipients,
@@ -35,6 +36,12 @@ import {
 } from "./remote_outcomes.ts";
 
 const MAX_RCPTS_PER_TRANSACTION = 100;
+
+/** A 5xx to AUTH: the credentials (or the mechanism) were refused, not the connection. */
+function isLoginRefusal(error: unknown): boolean {
+  return error instanceof SmtpClientError && error.stage === "AUTH" &&
+    (error.reply?.code ?? 0) >= 500;
+}
 
 /** What the remote courier is built from. */
 export interface RemoteCourierOptions extends NextHopOptions {
@@ -44,6 +51,11 @@ export interface RemoteCourierOptions extends NextHopOptions {
   /** Check the smarthost's certificate (MX hosts are never checked: opportunistic TLS). */
   isSmarthostTlsVerified: boolean;
   smarthostCredentials: Credentials | null;
+  /**
+   * The smarthost login as it stands now (the password file may have changed),
+   * asked for each new connection; without it `smarthostCredentials` is used.
+   */
+  smarthostLogin?: () => Promise<Credentials>;
   /** Send the credentials even without TLS (`--smarthost-insecure-auth`); else such a hop waits. */
   isSmarthostInsecureAuthAllowed?: boolean;
   log: Logger;
@@ -117,12 +129,17 @@ export class RemoteCourier implements Courier {
         status: resolution.status,
       });
     }
+    const targets = this.#withoutOwnListener(plan, resolution.targets);
+    if (targets.length === 0) return sameOutcome(rcpts, this.#hopLoop(plan));
     const outcomes = new Map<string, DeliveryOutcome>();
     let pending = rcpts;
     while (pending.length > 0) {
       const chunk = pending.slice(0, MAX_RCPTS_PER_TRANSACTION);
       pending = pending.slice(MAX_RCPTS_PER_TRANSACTION);
-      const results = await this.#transaction(message, plan, resolution.targets, chunk);
+      const results = await this.#transaction(message, plan, targets, chunk);
+      if (plan.kind === "smarthost") {
+        for (const [rcpt, outcome] of results) results.set(rcpt, asLoginWanted(outcome));
+      }
       const isProgress = [...results.values()].some((outcome) => outcome.kind === "delivered");
       const overLimit: string[] = [];
       for (const [rcpt, outcome] of results) {
@@ -281,6 +298,31 @@ export class RemoteCourier implements Courier {
   }
 
   /**
+   * A route's or the smarthost's addresses, less those that are our own SMTP
+   * listener: mail sent there would come back to be sent there again, until
+   * the Received count bounced it. (MX hosts are checked as RFC 5321 5.1 says,
+   * in next_hop.ts.)
+   */
+  #withoutOwnListener(plan: HopPlan, targets: Target[]): Target[] {
+    const isOwn = this.#options.isOwnListener;
+    if (plan.kind === "mx" || !isOwn) return targets;
+    return targets.filter((target) => !isOwn(target.address, target.port));
+  }
+
+  /**
+   * A route or smarthost that is this server is our configuration's mistake,
+   * not the message's: it waits (4.4.6, a routing loop) and an error line
+   * names the flag to fix.
+   */
+  #hopLoop(plan: HopPlan): DeliveryOutcome {
+    const flag = plan.kind === "smarthost" ? "--smarthost" : "--route";
+    const reason = `${flag} ${plan.key.replace(/^[a-z]+:/, "")} is this server's own ` +
+      `SMTP listener: mail sent there would loop back here`;
+    this.#options.log.error("smtp.hop_loop", { hop: plan.key, reason });
+    return { kind: "transient", reason, status: "4.4.6" };
+  }
+
+  /**
    * Connects to the first target that greets us properly. A fallback (the
    * hop's earlier address took a session but deferred the mail) neither
    * waits for the hop's rest nor starts one: the hop is up.
@@ -299,6 +341,9 @@ export class RemoteCourier implements Courier {
       status: "4.4.1",
     });
     let isAnyTransient = false;
+    const credentials = !isSmarthost || options.smarthostCredentials === null
+      ? undefined
+      : await options.smarthostLogin?.() ?? options.smarthostCredentials;
     for (const target of targets) {
       const tlsMode = !isSmarthost
         ? "opportunistic"
@@ -316,7 +361,7 @@ export class RemoteCourier implements Courier {
           remoteName: target.name === target.address
             ? target.address
             : `${target.name} [${target.address}]`,
-          credentials: isSmarthost ? options.smarthostCredentials ?? undefined : undefined,
+          credentials,
           timeouts: options.timeouts,
         });
       try {
@@ -361,6 +406,9 @@ export class RemoteCourier implements Courier {
           remote: `${target.name}[${target.address}]:${target.port}`,
           error: error instanceof Error ? error.message : String(error),
         });
+        // A login refused (5xx to AUTH) is refused by the smarthost, not by this address:
+        // its other addresses would refuse it too, each refusal counting against the account.
+        if (isLoginRefusal(error)) break;
       }
     }
     // One MX refusing for good (a 554 greeting) is not the domain's last word while another

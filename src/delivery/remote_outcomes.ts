@@ -44,6 +44,23 @@ export function isStaleConnection(error: unknown): boolean {
   return error.kind === "reply" && error.reply?.code === 421 && error.stage === "MAIL";
 }
 
+/**
+ * A smarthost's 530 (RFC 4954 6: authentication required) to MAIL, RCPT or
+ * DATA says our configuration lacks the login it wants, not that the mail is
+ * bad: the mail waits for the operator (as after a refused login) instead of
+ * bouncing. Other outcomes pass unchanged.
+ */
+export function asLoginWanted(outcome: DeliveryOutcome): DeliveryOutcome {
+  if (outcome.kind !== "permanent" || !/^530(?![0-9])/.test(outcome.reason)) return outcome;
+  return {
+    ...outcome,
+    kind: "transient",
+    reason: `${outcome.reason} (the smarthost wants a login: check --smarthost-user and ` +
+      "--smarthost-password-file)",
+    status: outcome.status.replace(/^5\./, "4."),
+  };
+}
+
 /** A RCPT deferred for the transaction's recipient count (452, or 552 of old; 4.5.3). */
 export function isTooManyRecipients(outcome: DeliveryOutcome): boolean {
   return outcome.kind === "transient" &&

@@ -9,6 +9,13 @@ import type { Extensions } from "./extensions.ts";
 import type { ServerReply } from "./reply_parser.ts";
 import { command } from "./wire.ts";
 
+/**
+ * RFC 5321 4.5.3.1.4: a command line is at most 512 octets, CRLF included.
+ * RFC 4954 4 keeps AUTH under that limit: a longer initial response goes after
+ * the server's empty 334 challenge instead (those lines may be longer).
+ */
+const MAX_COMMAND_LINE_OCTETS = 512;
+
 /** Login name and password for the smarthost. */
 export interface Credentials {
   user: string;
@@ -30,7 +37,14 @@ export async function authenticate(
   const timing = { timeoutMs: options.timeoutMs, stage: "AUTH" };
   if (mechanisms.has("PLAIN")) {
     const token = encodePlainResponse(user, password);
-    accepted(await command(connection, `AUTH PLAIN ${token}`, timing));
+    const line = `AUTH PLAIN ${token}`;
+    // base64 is ASCII: its length in characters is its length in octets.
+    if (line.length + 2 <= MAX_COMMAND_LINE_OCTETS) {
+      accepted(await command(connection, line, timing));
+      return;
+    }
+    const challenge = await command(connection, "AUTH PLAIN", timing);
+    accepted(challenge.code === 334 ? await command(connection, token, timing) : challenge);
     return;
   }
   if (mechanisms.has("LOGIN")) {
@@ -57,6 +71,6 @@ function accepted(reply: ServerReply): void {
   throw new SmtpClientError(
     "reply",
     `${refusal.message} (check --smarthost-user and --smarthost-password-file)`,
-    { status: refusal.status.replace(/^5/, "4"), isPermanent: false, reply },
+    { status: refusal.status.replace(/^5/, "4"), isPermanent: false, reply, stage: "AUTH" },
   );
 }

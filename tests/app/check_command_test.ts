@@ -33,6 +33,51 @@ Deno.test("check exits 2 naming an unreadable smarthost password file, as serve 
   }
 });
 
+// RFC 4616 2: PLAIN's passwd is 1*SAFE in UTF-8. An empty first line would send a login every
+// server refuses; bytes that are not UTF-8 would be sent as U+FFFD: either way the mail waits
+// behind a 535 until someone finds the file, so serve and check refuse it at start.
+const UNUSABLE_PASSWORD_FILES = [
+  { why: "that is empty", bytes: new Uint8Array(), error: /is empty/ },
+  {
+    why: "with an empty first line",
+    bytes: new TextEncoder().encode("\nsecond\n"),
+    error: /is empty/,
+  },
+  { why: "with CRLF only", bytes: new TextEncoder().encode("\r\n"), error: /is empty/ },
+  {
+    why: "in Latin-1, not UTF-8",
+    bytes: Uint8Array.of(0x70, 0xe4, 0x73, 0x73, 0x0a),
+    error: /not UTF-8/,
+  },
+];
+for (const { why, bytes, error } of UNUSABLE_PASSWORD_FILES) {
+  Deno.test(`check exits 2 naming a smarthost password file ${why}, as serve does`, async () => {
+    const dir = makeTestDir();
+    try {
+      await Deno.writeFile(`${dir}/password`, bytes, { mode: 0o600 });
+      const result = await checkWithPasswordFile(dir, `${dir}/password`);
+      assert.equal(result.code, 2, result.out.join("\n"));
+      assert.equal(result.err.length, 1, result.err.join("\n"));
+      assert.match(result.err[0]!, /^pillarbox: Smarthost password file "/);
+      assert.match(result.err[0]!, error);
+      assert.ok(result.err[0]!.includes(`${dir}/password`));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("a smarthost password file's first line is the password: CRLF and what follows are not part of it", async () => {
+  const dir = makeTestDir();
+  try {
+    await Deno.writeTextFile(`${dir}/password`, "s3cret pw \r\nnext\n", { mode: 0o600 });
+    const result = await checkWithPasswordFile(dir, `${dir}/password`);
+    assert.equal(result.code, 0, result.err.join("\n"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("check accepts a readable smarthost password file", async () => {
   const dir = makeTestDir();
   try {

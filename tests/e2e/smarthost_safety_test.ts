@@ -1,6 +1,6 @@
 /** Smarthost credentials never go out in plaintext unless allowed; a readable password file warns. */
 import assert from "node:assert/strict";
-import { startServer, tempDir, waitUntil } from "./harness.ts";
+import { runCli, startServer, tempDir, waitUntil } from "./harness.ts";
 import { sendCopies } from "./outbound_helpers.ts";
 import { startSink } from "./smtp_sink.ts";
 
@@ -64,6 +64,79 @@ Deno.test("--smarthost-insecure-auth allows AUTH over plaintext; a 0600 password
     assert.equal(sink.transactions[0]!.authUser, LOGIN.user);
     assert.equal(sink.transactions[0]!.isTls, false);
     assert.doesNotMatch(server.log(), /password_file_readable|auth_refused/);
+  } finally {
+    await server.stop();
+    await sink.close();
+  }
+});
+
+Deno.test("a password fixed in --smarthost-password-file after a 535 is used at the next attempt, without a restart", async () => {
+  const sink = await startSink({ auth: LOGIN });
+  const dir = tempDir("pillarbox-smarthost-");
+  const passwordFile = `${dir}/password`;
+  await Deno.writeTextFile(passwordFile, "an old password\n", { mode: 0o600 });
+  const server = await startServer({
+    flags: [
+      `--smarthost=127.0.0.1:${sink.port}`,
+      "--smarthost-tls=none",
+      "--smarthost-insecure-auth",
+      `--smarthost-user=${LOGIN.user}`,
+      `--smarthost-password-file=${passwordFile}`,
+    ],
+  });
+  try {
+    await sendCopies({
+      port: server.ports.smtp!,
+      from: "alice@example.test",
+      rcpts: ["bob@remote.test"],
+      body: MESSAGE,
+    });
+    await server.waitForLog(/event=msg\.deferred .*status=4\.7\.8/);
+    // The operator does what the log line says: fixes the file (replaced, as editors do).
+    await Deno.writeTextFile(`${passwordFile}.new`, LOGIN.password + "\n", { mode: 0o600 });
+    await Deno.rename(`${passwordFile}.new`, passwordFile);
+    const retried = await runCli(["queue", "retry", "--all", `--spool-dir=${server.spoolDir}`]);
+    assert.equal(retried.code, 0, retried.stderr);
+    await waitUntil(() => sink.transactions.length === 1, 10_000, "delivery with the new password");
+    assert.equal(sink.transactions[0]!.authUser, LOGIN.user);
+    assert.ok(!server.log().includes(LOGIN.password));
+  } finally {
+    await server.stop();
+    await sink.close();
+  }
+});
+
+Deno.test("a password file that turns empty while the server runs leaves the last password in use, with a warning", async () => {
+  const sink = await startSink({ auth: LOGIN });
+  const dir = tempDir("pillarbox-smarthost-");
+  const passwordFile = `${dir}/password`;
+  await Deno.writeTextFile(passwordFile, LOGIN.password + "\n", { mode: 0o600 });
+  const server = await startServer({
+    flags: [
+      `--smarthost=127.0.0.1:${sink.port}`,
+      "--smarthost-tls=none",
+      "--smarthost-insecure-auth",
+      `--smarthost-user=${LOGIN.user}`,
+      `--smarthost-password-file=${passwordFile}`,
+    ],
+  });
+  try {
+    await Deno.writeTextFile(passwordFile, "\n");
+    await sendCopies({
+      port: server.ports.smtp!,
+      from: "alice@example.test",
+      rcpts: ["bob@remote.test"],
+      body: MESSAGE,
+    });
+    await waitUntil(
+      () => sink.transactions.length === 1,
+      10_000,
+      "delivery with the last password",
+    );
+    assert.match(
+      server.log(),
+      /level=warn event=smarthost\.password_file_reload_failed .*is empty/,
+    );
   } finally {
     await server.stop();
     await sink.close();
