@@ -11,7 +11,6 @@ import {
   immediateLocalDelivery,
   LocalCourier,
   longestRetryDelayMs,
-  RemoteCourier,
   retryDelayMs,
 } from "../delivery/mod.ts";
 import { Metrics } from "../http/mod.ts";
@@ -29,14 +28,9 @@ import {
   Spool,
   SpoolInUseError,
 } from "../spool/mod.ts";
-import {
-  clientTimeouts,
-  ownListenerTest,
-  readSmarthostCredentials,
-  smarthostLoginSource,
-} from "./outbound_options.ts";
+import { remoteCourierFor } from "./remote_setup.ts";
 import { closeInspectorOnSignal } from "./inspector_signal.ts";
-import { budgetConnections, type ConnectionBudget, outboundPool } from "./connection_budget.ts";
+import { budgetConnections, type ConnectionBudget } from "./connection_budget.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
 import { openSpoolDir } from "./spool_dir.ts";
 import { startStatus } from "./status.ts";
@@ -109,36 +103,7 @@ async function startHoldingSpool(
     hostname: config.hostname,
     spares: spool.spares,
   });
-  // Our SMTP listener once bound (port 0 until then): an MX pointing at it is a loop; so is
-  // a route or smarthost reaching it or our submission listeners.
-  const ownSmtp = { hostname: config.smtpListen?.hostname ?? "", port: 0 };
-  const ownSubmission = { hostname: config.submissionListen?.hostname ?? "", port: 0 };
-  const ownSubmissions = { hostname: config.submissionsListen?.hostname ?? "", port: 0 };
-  const ownListenerTests = [ownSmtp, ownSubmission, ownSubmissions].map((own) =>
-    ownListenerTest(() => own)
-  );
-  const smarthostCredentials = await readSmarthostCredentials(config, log);
-  const remote = new RemoteCourier({
-    ehloName: config.hostname,
-    routes: config.routes,
-    smarthost: config.smarthost,
-    smarthostTls: config.smarthostTls,
-    isSmarthostTlsVerified: config.smarthostTlsVerify,
-    smarthostCredentials,
-    ...(smarthostCredentials
-      ? {
-        smarthostLogin: await smarthostLoginSource(config, { initial: smarthostCredentials, log }),
-      }
-      : {}),
-    isSmarthostInsecureAuthAllowed: config.smarthostInsecureAuth,
-    timeouts: clientTimeouts(config.remoteSmtpTimeoutMs),
-    hopRestMs: config.retryMinMs,
-    dnsServer: config.dnsServer,
-    mxPort: config.remoteSmtpPort,
-    log: log.with({ component: "smtp-client" }),
-    pool: outboundPool(options.connections),
-    isOwnListener: (address, port) => ownListenerTests.some((isOwn) => isOwn(address, port)),
-  });
+  const { remote, own } = await remoteCourierFor(config, { log, connections: options.connections });
   const runner = new DeliveryRunner({
     spool,
     spoolDir: config.spoolDir,
@@ -202,7 +167,7 @@ async function startHoldingSpool(
         (address) => startSmtpServer(address, { ...smtpCommon, kind: "smtp" }),
       ),
     );
-    ownSmtp.port = listeners.get("smtp")!.port;
+    own.smtp.port = listeners.get("smtp")!.port;
   }
   if (config.submissionListen) {
     listeners.set(
@@ -213,7 +178,7 @@ async function startHoldingSpool(
         (address) => startSmtpServer(address, { ...smtpCommon, kind: "submission" }),
       ),
     );
-    ownSubmission.port = listeners.get("submission")!.port;
+    own.submission.port = listeners.get("submission")!.port;
   }
   if (config.submissionsListen) {
     listeners.set(
@@ -224,7 +189,7 @@ async function startHoldingSpool(
         (address) => startSmtpServer(address, { ...smtpCommon, kind: "submissions" }),
       ),
     );
-    ownSubmissions.port = listeners.get("submissions")!.port;
+    own.submissions.port = listeners.get("submissions")!.port;
   }
   const mailboxes = new Mailboxes({
     spoolDir: config.spoolDir,

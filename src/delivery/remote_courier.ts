@@ -27,6 +27,7 @@ import {
 import { HopRests } from "./hop_rests.ts";
 import { isResultWorthNextTarget, isWorthNextTarget, targetIndex } from "./hop_fallback.ts";
 import { type Courier, type DeliveryOutcome, sameOutcome } from "./outcome.ts";
+import { hopLoop, isLoginRefusal, withoutOwnListener } from "./hop_loop.ts";
 import {
   asLoginWanted,
   failureOutcome,
@@ -36,12 +37,6 @@ import {
 } from "./remote_outcomes.ts";
 
 const MAX_RCPTS_PER_TRANSACTION = 100;
-
-/** A 5xx to AUTH: the credentials (or the mechanism) were refused, not the connection. */
-function isLoginRefusal(error: unknown): boolean {
-  return error instanceof SmtpClientError && error.stage === "AUTH" &&
-    (error.reply?.code ?? 0) >= 500;
-}
 
 /** What the remote courier is built from. */
 export interface RemoteCourierOptions extends NextHopOptions {
@@ -129,8 +124,8 @@ export class RemoteCourier implements Courier {
         status: resolution.status,
       });
     }
-    const targets = this.#withoutOwnListener(plan, resolution.targets);
-    if (targets.length === 0) return sameOutcome(rcpts, this.#hopLoop(plan));
+    const targets = withoutOwnListener(plan, resolution.targets, this.#options.isOwnListener);
+    if (targets.length === 0) return sameOutcome(rcpts, hopLoop(plan, this.#options.log));
     const outcomes = new Map<string, DeliveryOutcome>();
     let pending = rcpts;
     while (pending.length > 0) {
@@ -295,31 +290,6 @@ export class RemoteCourier implements Courier {
       "(--smarthost-tls=none): use starttls or implicit, or allow it with --smarthost-insecure-auth";
     options.log.error("smtp.auth_refused", { hop: plan.key, reason });
     return { kind: "transient", reason, status: "4.7.0" };
-  }
-
-  /**
-   * A route's or the smarthost's addresses, less those that are our own SMTP
-   * listener: mail sent there would come back to be sent there again, until
-   * the Received count bounced it. (MX hosts are checked as RFC 5321 5.1 says,
-   * in next_hop.ts.)
-   */
-  #withoutOwnListener(plan: HopPlan, targets: Target[]): Target[] {
-    const isOwn = this.#options.isOwnListener;
-    if (plan.kind === "mx" || !isOwn) return targets;
-    return targets.filter((target) => !isOwn(target.address, target.port));
-  }
-
-  /**
-   * A route or smarthost that is this server is our configuration's mistake,
-   * not the message's: it waits (4.4.6, a routing loop) and an error line
-   * names the flag to fix.
-   */
-  #hopLoop(plan: HopPlan): DeliveryOutcome {
-    const flag = plan.kind === "smarthost" ? "--smarthost" : "--route";
-    const reason = `${flag} ${plan.key.replace(/^[a-z]+:/, "")} is this server's own ` +
-      `SMTP listener: mail sent there would loop back here`;
-    this.#options.log.error("smtp.hop_loop", { hop: plan.key, reason });
-    return { kind: "transient", reason, status: "4.4.6" };
   }
 
   /**
