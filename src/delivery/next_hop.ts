@@ -6,6 +6,9 @@
  * NXDOMAIN is permanent (for the domain, or for every one of its MX hosts);
  * timeouts and server failures are transient. Every
  * lookup has a deadline. An address literal ("[192.0.2.1]") is its own address.
+ * A recipient's domain and its MX hosts are fully qualified (RFC 5321 5.1):
+ * asked for as such, never with the system resolver's search domains appended
+ * (RFC 1535); a configured route or smarthost name may rely on them.
  */
 import { normalizeDomain } from "../auth/mod.ts";
 import { hasALabelForm } from "../mail/mod.ts";
@@ -89,7 +92,11 @@ export class NextHopResolver {
           targets: [{ name: host.hostname, address: host.hostname, port: host.port }],
         };
       }
-      return await this.#addressesOf([host.hostname], { port: host.port, isImplicit: false });
+      return await this.#addressesOf([host.hostname], {
+        port: host.port,
+        isImplicit: false,
+        isQualified: false,
+      });
     }
     if (plan.domain.startsWith("[")) {
       const literal = literalTarget(plan.domain, this.#options.mxPort);
@@ -105,7 +112,7 @@ export class NextHopResolver {
         status: "5.1.2",
       };
     }
-    const mx = await this.#query(plan.domain, "MX");
+    const mx = await this.#query(plan.domain, "MX", true);
     if ("error" in mx && mx.error === "trouble") {
       return {
         kind: "transient",
@@ -152,6 +159,7 @@ export class NextHopResolver {
     const resolution = await this.#addressesOf(kept.map((entry) => entry.exchange), {
       port: this.#options.mxPort,
       isImplicit,
+      isQualified: true,
       domain: plan.domain,
     });
     if (resolution.kind !== "targets") return resolution;
@@ -180,13 +188,13 @@ export class NextHopResolver {
 
   async #addressesOf(
     hosts: string[],
-    options: { port: number; isImplicit: boolean; domain?: string },
+    options: { port: number; isImplicit: boolean; isQualified: boolean; domain?: string },
   ): Promise<Resolution> {
     const targets: Target[] = [];
     let trouble = "";
     for (const host of hosts) {
       for (const type of ["A", "AAAA"] as const) {
-        const found = await this.#query(host, type);
+        const found = await this.#query(host, type, options.isQualified);
         if ("records" in found) {
           for (const address of found.records) {
             targets.push({ name: host, address, port: options.port });
@@ -254,20 +262,22 @@ export class NextHopResolver {
     return server ? await probeName(name, { server, timeoutMs: this.#timeoutMs, type }) : "unknown";
   }
 
-  async #query(name: string, type: "MX" | "A" | "AAAA"): Promise<Lookup> {
+  /** `isQualified`: `name` is a fully qualified name, asked for without any search domain. */
+  async #query(name: string, type: "MX" | "A" | "AAAA", isQualified: boolean): Promise<Lookup> {
     const server = this.#options.dnsServer;
+    const asked = isQualified && !name.endsWith(".") ? `${name}.` : name;
     try {
       const options = {
         signal: AbortSignal.timeout(this.#timeoutMs),
         ...(server ? { nameServer: { ipAddr: server.hostname, port: server.port } } : {}),
       };
       if (type === "MX") {
-        const records = await Deno.resolveDns(name, "MX", options);
+        const records = await Deno.resolveDns(asked, "MX", options);
         return {
           records: records.map((r) => `${r.preference} ${r.exchange.replace(/\.$/, "") || "."}`),
         };
       }
-      return { records: await Deno.resolveDns(name, type, options) };
+      return { records: await Deno.resolveDns(asked, type, options) };
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return { error: "notfound", detail: "not found" };
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
