@@ -104,7 +104,7 @@ export class NextHopResolver {
         selfPreferenceByAddress(literal.targets, () => 0, this.#options) !== null;
       return isSelf ? loopFailure(plan.domain) : literal;
     }
-    if (/[^\x00-\x7f]/.test(plan.domain) && !hasALabelForm(plan.domain)) {
+    if (!isAskable(plan.domain)) {
       // No name DNS can be asked for (RFC 5891 4.2): no retry will find one.
       return {
         kind: "permanent",
@@ -284,6 +284,16 @@ export class NextHopResolver {
       return { error: "trouble", detail };
     }
   }
+}
+
+/**
+ * Whether DNS can be asked for `name`: an ASCII name can, unless a label is a
+ * fake A-label ("xn--zz": "xn--" and no valid IDNA decoding, RFC 5890
+ * 2.3.2.1), which the resolver refuses on every try; a name with U-labels
+ * can when it has an A-label form.
+ */
+function isAskable(name: string): boolean {
+  return !/[^\x00-\x7f]|(^|\.)xn--/i.test(name) || hasALabelForm(name);
 }
 
 /**
