@@ -174,7 +174,7 @@ export class NextHopResolver {
     const unresolved = kept.filter((entry) =>
       entry.preference < selfByAddress &&
       !resolution.targets.some((target) => target.name === entry.exchange)
-    ).map((entry) => entry.exchange);
+    ).map((entry) => entry.exchange).filter(isAskable);
     if (unresolved.length > 0 && !await this.#allNonexistent(unresolved)) {
       return {
         kind: "transient",
@@ -192,7 +192,10 @@ export class NextHopResolver {
   ): Promise<Resolution> {
     const targets: Target[] = [];
     let trouble = "";
-    for (const host of hosts) {
+    // An MX host with a fake A-label is never asked for (the resolver refuses it): unusable
+    // for good, like one that does not exist, not a DNS failure to wait out.
+    const askable = options.isQualified ? hosts.filter(isAskable) : hosts;
+    for (const host of askable) {
       for (const type of ["A", "AAAA"] as const) {
         const found = await this.#query(host, type, options.isQualified);
         if ("records" in found) {
@@ -210,7 +213,7 @@ export class NextHopResolver {
     if (!options.isImplicit) {
       // MX hosts that surely do not exist will not appear by retrying for days (Postfix
       // bounces them at once too); a host that exists, or a server in trouble, might.
-      if (await this.#allNonexistent(hosts)) {
+      if (await this.#allNonexistent(askable)) {
         return {
           kind: "permanent",
           reason: `MX host ${hosts.join(", ")} does not exist (NXDOMAIN)`,

@@ -106,6 +106,49 @@ const DNS_CASES: { name: string; zones: Record<string, FakeZone>; kind: string; 
       status: "4.4.3",
     },
     {
+      name:
+        "an MX host with a fake A-label (xn--zz, which no resolver asks for) next to one that does not exist fails permanently with 5.4.4",
+      zones: {
+        "plain.test": {
+          mx: [{ preference: 10, exchange: "xn--zz.plain.test" }, {
+            preference: 20,
+            exchange: "gone.test",
+          }],
+        },
+        "xn--zz.plain.test": { a: ["127.0.0.1"] },
+      },
+      kind: "permanent",
+      status: "5.4.4",
+    },
+    {
+      name: "an MX host with a fake A-label is passed over for the next MX host",
+      zones: {
+        "plain.test": {
+          mx: [{ preference: 10, exchange: "xn--zz.plain.test" }, {
+            preference: 20,
+            exchange: "good.test",
+          }],
+        },
+        "good.test": { a: ["127.0.0.1"] },
+      },
+      kind: "delivered",
+      status: "",
+    },
+    {
+      name: "an MX host with a fake A-label next to one the DNS server fails on (SERVFAIL) waits",
+      zones: {
+        "plain.test": {
+          mx: [{ preference: 10, exchange: "xn--zz.plain.test" }, {
+            preference: 20,
+            exchange: "sick.test",
+          }],
+        },
+        "sick.test": { rcode: "servfail" },
+      },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
       name: "an MX host the DNS server fails on (SERVFAIL) keeps the mail waiting",
       zones: {
         "plain.test": { mx: [{ preference: 10, exchange: "sick.test" }] },
