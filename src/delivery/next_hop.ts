@@ -226,8 +226,10 @@ export class NextHopResolver {
         status: "4.4.3",
       };
     }
-    // Every lookup said "not found": was it NXDOMAIN, no data, or a failing server?
-    const status = await this.#probe(name, "A");
+    // Every lookup said "not found": was it NXDOMAIN, no data, or a failing server? A name
+    // with no A record may still have an AAAA one its server failed to give (IPv6 only).
+    let status = await this.#probe(name, "A");
+    if (status === "exists") status = await this.#probe(name, "AAAA");
     if (status === "nxdomain") {
       return {
         kind: "permanent",
@@ -258,7 +260,7 @@ export class NextHopResolver {
   }
 
   /** The response code the DNS server gives for `name` and `type` (see dns_probe.ts). */
-  async #probe(name: string, type: "A" | "MX"): Promise<NameStatus> {
+  async #probe(name: string, type: "A" | "AAAA" | "MX"): Promise<NameStatus> {
     const server = this.#options.dnsServer
       ? { ipAddr: this.#options.dnsServer.hostname, port: this.#options.dnsServer.port }
       : await systemNameServer();

@@ -79,6 +79,26 @@ const DNS_CASES: { name: string; zones: Record<string, FakeZone>; kind: string; 
       status: "4.4.3",
     },
     {
+      name:
+        "a domain without MX and without A whose AAAA lookup fails (SERVFAIL) waits: it may have an IPv6 address",
+      zones: { "plain.test": { aaaa: ["::1"], rcodeFor: { AAAA: "servfail" } } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
+      name:
+        "a domain without MX and without A whose AAAA lookup the server refuses (REFUSED) waits",
+      zones: { "plain.test": { aaaa: ["::1"], rcodeFor: { AAAA: "refused" } } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
+      name: "a domain without MX, A or AAAA records fails permanently with 5.1.2",
+      zones: { "plain.test": {} },
+      kind: "permanent",
+      status: "5.1.2",
+    },
+    {
       name: "MX hosts that all do not exist (NXDOMAIN) fail permanently with 5.4.4",
       zones: {
         "plain.test": {
