@@ -216,7 +216,9 @@ export class NextHopResolver {
       if (await this.#allNonexistent(askable)) {
         return {
           kind: "permanent",
-          reason: `MX host ${hosts.join(", ")} does not exist (NXDOMAIN)`,
+          reason: askable.length === hosts.length
+            ? `MX host ${hosts.join(", ")} does not exist (NXDOMAIN)`
+            : `MX host ${hosts.join(", ")} does not exist (NXDOMAIN) or has a fake A-label`,
           status: "5.4.4",
         };
       }
