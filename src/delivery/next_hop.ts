@@ -95,7 +95,7 @@ export class NextHopResolver {
       return await this.#addressesOf([host.hostname], {
         port: host.port,
         isImplicit: false,
-        isQualified: false,
+        isConfigured: true,
       });
     }
     if (plan.domain.startsWith("[")) {
@@ -159,7 +159,7 @@ export class NextHopResolver {
     const resolution = await this.#addressesOf(kept.map((entry) => entry.exchange), {
       port: this.#options.mxPort,
       isImplicit,
-      isQualified: true,
+      isConfigured: false,
       domain: plan.domain,
     });
     if (resolution.kind !== "targets") return resolution;
@@ -186,18 +186,23 @@ export class NextHopResolver {
     return loopFailure(plan.domain);
   }
 
+  /**
+   * The addresses of `hosts`: MX hosts (or the domain itself, `isImplicit`),
+   * or the configured route or smarthost (`isConfigured`: asked for with the
+   * system resolver's search domains, and never a reason to bounce).
+   */
   async #addressesOf(
     hosts: string[],
-    options: { port: number; isImplicit: boolean; isQualified: boolean; domain?: string },
+    options: { port: number; isImplicit: boolean; isConfigured: boolean; domain?: string },
   ): Promise<Resolution> {
     const targets: Target[] = [];
     let trouble = "";
     // An MX host with a fake A-label is never asked for (the resolver refuses it): unusable
     // for good, like one that does not exist, not a DNS failure to wait out.
-    const askable = options.isQualified ? hosts.filter(isAskable) : hosts;
+    const askable = options.isConfigured ? hosts : hosts.filter(isAskable);
     for (const host of askable) {
       for (const type of ["A", "AAAA"] as const) {
-        const found = await this.#query(host, type, options.isQualified);
+        const found = await this.#query(host, type, !options.isConfigured);
         if ("records" in found) {
           for (const address of found.records) {
             targets.push({ name: host, address, port: options.port });
@@ -209,6 +214,15 @@ export class NextHopResolver {
     }
     if (targets.length > 0) return { kind: "targets", targets };
     if (trouble) return { kind: "transient", reason: trouble, status: "4.4.3" };
+    if (options.isConfigured) {
+      // A route or smarthost is our own configuration: a name of it DNS does not know (a
+      // typo, a zone being reloaded) is no fault of the recipient's, and no reason to bounce.
+      return {
+        kind: "transient",
+        reason: `No address found for the configured next hop ${hosts.join(", ")}`,
+        status: "4.3.5",
+      };
+    }
     const name = options.domain ?? hosts[0] ?? "";
     if (!options.isImplicit) {
       // MX hosts that surely do not exist will not appear by retrying for days (Postfix

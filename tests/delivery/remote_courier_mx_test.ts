@@ -388,3 +388,41 @@ for (const domain of ROUTE_SPELLINGS) {
     }
   });
 }
+
+// A route or smarthost is this host's own configuration, not the recipient's domain: a name
+// of it that DNS does not know (a typo, or a zone being reloaded) says nothing about the
+// recipient, so every message waits for it to be fixed instead of bouncing at once.
+const CONFIGURED_HOPS: { name: string; overrides: (port: number) => object }[] = [
+  {
+    name: "smarthost",
+    overrides: (port) => ({ routes: [], smarthost: { hostname: "relay.test", port } }),
+  },
+  {
+    name: "--route",
+    overrides: (port) => ({ routes: [{ domain: "remote.test", hostname: "relay.test", port }] }),
+  },
+];
+for (const { name, overrides } of CONFIGURED_HOPS) {
+  Deno.test(`a ${name} whose host name does not exist (NXDOMAIN) keeps the mail waiting, then delivers it once the name exists`, async () => {
+    const sink = await startSink();
+    const dns = await startFakeDns({});
+    const courier = routedCourier(sink.port, {
+      smarthostTls: "none",
+      ...overrides(sink.port),
+      dnsServer: { hostname: "127.0.0.1", port: dns.port },
+      dnsTimeoutMs: 1500,
+    });
+    try {
+      const rcpt = "x@remote.test";
+      const first = (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
+      assert.equal(first.kind, "transient", JSON.stringify(first));
+      dns.set("relay.test", { a: ["127.0.0.1"] });
+      const second = (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
+      assert.equal(second.kind, "delivered", JSON.stringify(second));
+    } finally {
+      await courier.close();
+      await dns.close();
+      await sink.close();
+    }
+  });
+}
