@@ -10,6 +10,7 @@
  * asked for as such, never with the system resolver's search domains appended
  * (RFC 1535); a configured route or smarthost name may rely on them.
  */
+import { domainToASCII } from "node:url";
 import { normalizeDomain } from "../auth/mod.ts";
 import { hasALabelForm } from "../mail/mod.ts";
 import { type NameStatus, probeName, systemNameServer } from "./dns_probe.ts";
@@ -152,7 +153,7 @@ export class NextHopResolver {
     const sorted = sortMx(records.filter((r) => !r.endsWith(" .")));
     const isImplicit = sorted.length === 0;
     // No MX: the domain itself is the implicit MX, at preference 0 (RFC 5321 5.1).
-    const entries = isImplicit ? [{ exchange: plan.domain, preference: 0 }] : sorted;
+    const entries = isImplicit ? [{ exchange: aLabels(plan.domain), preference: 0 }] : sorted;
     const selfByName = selfPreferenceByName(entries, this.#options);
     const kept = entries.filter((entry) => selfByName === null || entry.preference < selfByName);
     if (kept.length === 0) return loopFailure(plan.domain);
@@ -294,8 +295,12 @@ export class NextHopResolver {
       };
       if (type === "MX") {
         const records = await Deno.resolveDns(asked, "MX", options);
+        // The resolver spells an IDN exchange in U-labels ("mx.bücher.test"): its name on the
+        // wire (SNI, RFC 6066 3), in a DSN and against this host's own names is the A-labels.
         return {
-          records: records.map((r) => `${r.preference} ${r.exchange.replace(/\.$/, "") || "."}`),
+          records: records.map((r) =>
+            `${r.preference} ${aLabels(r.exchange.replace(/\.$/, "")) || "."}`
+          ),
         };
       }
       return { records: await Deno.resolveDns(asked, type, options) };
@@ -305,6 +310,11 @@ export class NextHopResolver {
       return { error: "trouble", detail };
     }
   }
+}
+
+/** `name` with its U-labels turned into A-labels ("mx.bücher.test" -> "mx.xn--bcher-kva.test"). */
+function aLabels(name: string): string {
+  return /[^\x00-\x7f]/.test(name) ? domainToASCII(name) || name : name;
 }
 
 /**

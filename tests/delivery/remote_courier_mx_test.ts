@@ -219,12 +219,33 @@ for (const { name, zone, kind, status } of IDN_CASES) {
       const outcome = await mxOutcome({ "xn--bcher-kva.test": zone }, "bücher.test", sink.port);
       assert.equal(outcome.kind, kind, JSON.stringify(outcome));
       if (outcome.kind !== "delivered") assert.equal(outcome.status, status);
-      else assert.equal(sink.transactions.length, 1);
+      else {
+        assert.equal(sink.transactions.length, 1);
+        // The hop's name for SNI and the DSN's Remote-MTA (both ASCII) is the A-labels.
+        assert.equal(outcome.remoteMta, "xn--bcher-kva.test [127.0.0.1]");
+      }
     } finally {
       await sink.close();
     }
   });
 }
+
+Deno.test("MX: an IDN MX host is named by its A-labels (SNI, Remote-MTA), as DNS spells it", async () => {
+  const sink = await startSink();
+  try {
+    const zones = {
+      "mx.test": { mx: [{ preference: 10, exchange: "mx.xn--bcher-kva.test" }] },
+      "mx.xn--bcher-kva.test": { a: ["127.0.0.1"] },
+    };
+    const outcome = await mxOutcome(zones, "mx.test", sink.port);
+    assert.deepEqual(outcome, {
+      kind: "delivered",
+      remoteMta: "mx.xn--bcher-kva.test [127.0.0.1]",
+    });
+  } finally {
+    await sink.close();
+  }
+});
 
 Deno.test("MX: a domain whose A-label form has a label over 63 octets fails 5.1.2, not 4.4.3 until it expires", async () => {
   const outcome = await mxOutcome({}, "한中ψżあ€żłğøहşż中şşşџжア한ψжაçџö.example", 9);
