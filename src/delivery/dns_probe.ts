@@ -16,15 +16,19 @@ import { domainToASCII } from "node:url";
 export type NameStatus = "exists" | "nxdomain" | "servfail" | "unknown";
 
 /** Query types the probe can ask. */
-const QUERY_TYPES = { A: 1, MX: 15 } as const;
+const QUERY_TYPES = { A: 1, MX: 15, AAAA: 28 } as const;
 
 /**
- * Asks `server` about `name` (type A unless `type` says MX); "unknown" when
+ * Asks `server` about `name` (type A unless `type` says MX or AAAA); "unknown" when
  * no usable answer came in time.
  */
 export async function probeName(
   name: string,
-  options: { server: { ipAddr: string; port: number }; timeoutMs: number; type?: "A" | "MX" },
+  options: {
+    server: { ipAddr: string; port: number };
+    timeoutMs: number;
+    type?: keyof typeof QUERY_TYPES;
+  },
 ): Promise<NameStatus> {
   const qtype = QUERY_TYPES[options.type ?? "A"];
   const id = Math.floor(Math.random() * 0xffff);

@@ -8,6 +8,7 @@
  * Without this, mail for a domain whose MX points here (and that is not one of
  * `--domains`) is relayed to ourselves, again and again.
  */
+import { domainToASCII } from "node:url";
 
 /** One MX host (or the implicit MX: the domain itself at preference 0). */
 export interface MxEntry {
@@ -59,6 +60,8 @@ export function loopFailure(domain: string): {
   };
 }
 
+/** A name in one spelling: lower case, no trailing dot, A-labels (RFC 5890: "bücher" is "xn--bcher-kva"). */
 function normaliseName(name: string): string {
-  return name.toLowerCase().replace(/\.$/, "");
+  const lower = name.toLowerCase().replace(/\.$/, "");
+  return /[^\x00-\x7f]/.test(lower) ? domainToASCII(lower) || lower : lower;
 }

@@ -6,7 +6,11 @@
  * NXDOMAIN is permanent (for the domain, or for every one of its MX hosts);
  * timeouts and server failures are transient. Every
  * lookup has a deadline. An address literal ("[192.0.2.1]") is its own address.
+ * A recipient's domain and its MX hosts are fully qualified (RFC 5321 5.1):
+ * asked for as such, never with the system resolver's search domains appended
+ * (RFC 1535); a configured route or smarthost name may rely on them.
  */
+import { domainToASCII } from "node:url";
 import { normalizeDomain } from "../auth/mod.ts";
 import { hasALabelForm } from "../mail/mod.ts";
 import { type NameStatus, probeName, systemNameServer } from "./dns_probe.ts";
@@ -89,7 +93,11 @@ export class NextHopResolver {
           targets: [{ name: host.hostname, address: host.hostname, port: host.port }],
         };
       }
-      return await this.#addressesOf([host.hostname], { port: host.port, isImplicit: false });
+      return await this.#addressesOf([host.hostname], {
+        port: host.port,
+        isImplicit: false,
+        isConfigured: true,
+      });
     }
     if (plan.domain.startsWith("[")) {
       const literal = literalTarget(plan.domain, this.#options.mxPort);
@@ -97,7 +105,7 @@ export class NextHopResolver {
         selfPreferenceByAddress(literal.targets, () => 0, this.#options) !== null;
       return isSelf ? loopFailure(plan.domain) : literal;
     }
-    if (/[^\x00-\x7f]/.test(plan.domain) && !hasALabelForm(plan.domain)) {
+    if (!isAskable(plan.domain)) {
       // No name DNS can be asked for (RFC 5891 4.2): no retry will find one.
       return {
         kind: "permanent",
@@ -105,7 +113,7 @@ export class NextHopResolver {
         status: "5.1.2",
       };
     }
-    const mx = await this.#query(plan.domain, "MX");
+    const mx = await this.#query(plan.domain, "MX", true);
     if ("error" in mx && mx.error === "trouble") {
       return {
         kind: "transient",
@@ -145,13 +153,14 @@ export class NextHopResolver {
     const sorted = sortMx(records.filter((r) => !r.endsWith(" .")));
     const isImplicit = sorted.length === 0;
     // No MX: the domain itself is the implicit MX, at preference 0 (RFC 5321 5.1).
-    const entries = isImplicit ? [{ exchange: plan.domain, preference: 0 }] : sorted;
+    const entries = isImplicit ? [{ exchange: aLabels(plan.domain), preference: 0 }] : sorted;
     const selfByName = selfPreferenceByName(entries, this.#options);
     const kept = entries.filter((entry) => selfByName === null || entry.preference < selfByName);
     if (kept.length === 0) return loopFailure(plan.domain);
     const resolution = await this.#addressesOf(kept.map((entry) => entry.exchange), {
       port: this.#options.mxPort,
       isImplicit,
+      isConfigured: false,
       domain: plan.domain,
     });
     if (resolution.kind !== "targets") return resolution;
@@ -166,7 +175,7 @@ export class NextHopResolver {
     const unresolved = kept.filter((entry) =>
       entry.preference < selfByAddress &&
       !resolution.targets.some((target) => target.name === entry.exchange)
-    ).map((entry) => entry.exchange);
+    ).map((entry) => entry.exchange).filter(isAskable);
     if (unresolved.length > 0 && !await this.#allNonexistent(unresolved)) {
       return {
         kind: "transient",
@@ -178,15 +187,23 @@ export class NextHopResolver {
     return loopFailure(plan.domain);
   }
 
+  /**
+   * The addresses of `hosts`: MX hosts (or the domain itself, `isImplicit`),
+   * or the configured route or smarthost (`isConfigured`: asked for with the
+   * system resolver's search domains, and never a reason to bounce).
+   */
   async #addressesOf(
     hosts: string[],
-    options: { port: number; isImplicit: boolean; domain?: string },
+    options: { port: number; isImplicit: boolean; isConfigured: boolean; domain?: string },
   ): Promise<Resolution> {
     const targets: Target[] = [];
     let trouble = "";
-    for (const host of hosts) {
+    // An MX host with a fake A-label is never asked for (the resolver refuses it): unusable
+    // for good, like one that does not exist, not a DNS failure to wait out.
+    const askable = options.isConfigured ? hosts : hosts.filter(isAskable);
+    for (const host of askable) {
       for (const type of ["A", "AAAA"] as const) {
-        const found = await this.#query(host, type);
+        const found = await this.#query(host, type, !options.isConfigured);
         if ("records" in found) {
           for (const address of found.records) {
             targets.push({ name: host, address, port: options.port });
@@ -198,14 +215,25 @@ export class NextHopResolver {
     }
     if (targets.length > 0) return { kind: "targets", targets };
     if (trouble) return { kind: "transient", reason: trouble, status: "4.4.3" };
+    if (options.isConfigured) {
+      // A route or smarthost is our own configuration: a name of it DNS does not know (a
+      // typo, a zone being reloaded) is no fault of the recipient's, and no reason to bounce.
+      return {
+        kind: "transient",
+        reason: `No address found for the configured next hop ${hosts.join(", ")}`,
+        status: "4.3.5",
+      };
+    }
     const name = options.domain ?? hosts[0] ?? "";
     if (!options.isImplicit) {
       // MX hosts that surely do not exist will not appear by retrying for days (Postfix
       // bounces them at once too); a host that exists, or a server in trouble, might.
-      if (await this.#allNonexistent(hosts)) {
+      if (await this.#allNonexistent(askable)) {
         return {
           kind: "permanent",
-          reason: `MX host ${hosts.join(", ")} does not exist (NXDOMAIN)`,
+          reason: askable.length === hosts.length
+            ? `MX host ${hosts.join(", ")} does not exist (NXDOMAIN)`
+            : `MX host ${hosts.join(", ")} does not exist (NXDOMAIN) or has a fake A-label`,
           status: "5.4.4",
         };
       }
@@ -215,8 +243,10 @@ export class NextHopResolver {
         status: "4.4.3",
       };
     }
-    // Every lookup said "not found": was it NXDOMAIN, no data, or a failing server?
-    const status = await this.#probe(name, "A");
+    // Every lookup said "not found": was it NXDOMAIN, no data, or a failing server? A name
+    // with no A record may still have an AAAA one its server failed to give (IPv6 only).
+    let status = await this.#probe(name, "A");
+    if (status === "exists") status = await this.#probe(name, "AAAA");
     if (status === "nxdomain") {
       return {
         kind: "permanent",
@@ -247,33 +277,54 @@ export class NextHopResolver {
   }
 
   /** The response code the DNS server gives for `name` and `type` (see dns_probe.ts). */
-  async #probe(name: string, type: "A" | "MX"): Promise<NameStatus> {
+  async #probe(name: string, type: "A" | "AAAA" | "MX"): Promise<NameStatus> {
     const server = this.#options.dnsServer
       ? { ipAddr: this.#options.dnsServer.hostname, port: this.#options.dnsServer.port }
       : await systemNameServer();
     return server ? await probeName(name, { server, timeoutMs: this.#timeoutMs, type }) : "unknown";
   }
 
-  async #query(name: string, type: "MX" | "A" | "AAAA"): Promise<Lookup> {
+  /** `isQualified`: `name` is a fully qualified name, asked for without any search domain. */
+  async #query(name: string, type: "MX" | "A" | "AAAA", isQualified: boolean): Promise<Lookup> {
     const server = this.#options.dnsServer;
+    const asked = isQualified && !name.endsWith(".") ? `${name}.` : name;
     try {
       const options = {
         signal: AbortSignal.timeout(this.#timeoutMs),
         ...(server ? { nameServer: { ipAddr: server.hostname, port: server.port } } : {}),
       };
       if (type === "MX") {
-        const records = await Deno.resolveDns(name, "MX", options);
+        const records = await Deno.resolveDns(asked, "MX", options);
+        // The resolver spells an IDN exchange in U-labels ("mx.bücher.test"): its name on the
+        // wire (SNI, RFC 6066 3), in a DSN and against this host's own names is the A-labels.
         return {
-          records: records.map((r) => `${r.preference} ${r.exchange.replace(/\.$/, "") || "."}`),
+          records: records.map((r) =>
+            `${r.preference} ${aLabels(r.exchange.replace(/\.$/, "")) || "."}`
+          ),
         };
       }
-      return { records: await Deno.resolveDns(name, type, options) };
+      return { records: await Deno.resolveDns(asked, type, options) };
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return { error: "notfound", detail: "not found" };
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return { error: "trouble", detail };
     }
   }
+}
+
+/** `name` with its U-labels turned into A-labels ("mx.bücher.test" -> "mx.xn--bcher-kva.test"). */
+function aLabels(name: string): string {
+  return /[^\x00-\x7f]/.test(name) ? domainToASCII(name) || name : name;
+}
+
+/**
+ * Whether DNS can be asked for `name`: an ASCII name can, unless a label is a
+ * fake A-label ("xn--zz": "xn--" and no valid IDNA decoding, RFC 5890
+ * 2.3.2.1), which the resolver refuses on every try; a name with U-labels
+ * can when it has an A-label form.
+ */
+function isAskable(name: string): boolean {
+  return !/[^\x00-\x7f]|(^|\.)xn--/i.test(name) || hasALabelForm(name);
 }
 
 /**

@@ -75,11 +75,14 @@ export function parseDomain(text: string): string | null {
   return text.toLowerCase();
 }
 
-/** Whether IDNA turns `domain` into an ASCII name of labels up to 63 octets, 253 in all. */
+/**
+ * Whether IDNA turns `domain` into an LDH name ({@link isHostname}: labels up
+ * to 63 octets, 253 in all). UTS 46 maps some characters to ASCII that is not
+ * LDH (U+00A0 to a space, U+203C to "!!"): no U-label has them (RFC 5891
+ * 4.2.3), and DNS cannot be asked for the result.
+ */
 export function hasALabelForm(domain: string): boolean {
-  const ascii = domainToASCII(domain);
-  if (ascii === "" || ascii.length > 253 || /[^\x00-\x7f]/.test(ascii)) return false;
-  return ascii.split(".").every((label) => label.length > 0 && label.length <= 63);
+  return isHostname(domainToASCII(domain));
 }
 
 /** Parses an address literal "[1.2.3.4]" or "[IPv6:...]"; returns it normalised or null. */

@@ -17,7 +17,12 @@ interface LoopCase {
   kind: "delivered" | "transient" | "permanent";
   /** Whether the sink (which stands for the other hosts at 127.0.0.1) gets the message. */
   isSinkUsed: boolean;
+  /** This host's name (--hostname) when not SELF. */
+  self?: string;
 }
+
+/** This host's name in A-labels (flags take LDH names); DNS answers spell it in A-labels too. */
+const IDN_SELF = "mx.xn--bcher-kva.test";
 
 const CASES: LoopCase[] = [
   {
@@ -86,13 +91,48 @@ const CASES: LoopCase[] = [
     kind: "permanent",
     isSinkUsed: false,
   },
+  {
+    name: "an MX naming this host by an IDN (A-labels in DNS) is a loop",
+    zones: {
+      "far.test": { mx: [{ preference: 10, exchange: IDN_SELF }] },
+      [IDN_SELF]: { a: ["127.0.0.1"] },
+    },
+    domain: "far.test",
+    kind: "permanent",
+    isSinkUsed: false,
+    self: IDN_SELF,
+  },
+  {
+    name: "an MX naming this host by an IDN discards the less preferred backup MX too",
+    zones: {
+      "far.test": {
+        mx: [{ preference: 10, exchange: IDN_SELF }, { preference: 20, exchange: "backup.test" }],
+      },
+      [IDN_SELF]: { a: ["127.0.0.1"] },
+      "backup.test": { a: ["127.0.0.1"] },
+    },
+    domain: "far.test",
+    kind: "permanent",
+    isSinkUsed: false,
+    self: IDN_SELF,
+  },
+  {
+    name: "a domain without MX written in U-labels whose A-labels are this host's name is a loop",
+    zones: { [IDN_SELF]: { a: ["127.0.0.1"] } },
+    domain: "mx.bücher.test",
+    kind: "permanent",
+    isSinkUsed: false,
+    self: IDN_SELF,
+  },
 ];
 
-for (const { name, zones, domain, kind, isSinkUsed } of CASES) {
+for (const { name, zones, domain, kind, isSinkUsed, self } of CASES) {
   Deno.test(`MX loop: ${name}`, async () => {
-    const sink = await startSink();
+    const sink = await startSink({ smtputf8: true });
     const dns = await startFakeDns(zones);
-    const courier = mxCourier({ dnsPort: dns.port, mxPort: sink.port }, { ehloName: SELF });
+    const courier = mxCourier({ dnsPort: dns.port, mxPort: sink.port }, {
+      ehloName: self ?? SELF,
+    });
     try {
       const rcpt = `x@${domain}`;
       const outcome = (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;

@@ -79,6 +79,26 @@ const DNS_CASES: { name: string; zones: Record<string, FakeZone>; kind: string; 
       status: "4.4.3",
     },
     {
+      name:
+        "a domain without MX and without A whose AAAA lookup fails (SERVFAIL) waits: it may have an IPv6 address",
+      zones: { "plain.test": { aaaa: ["::1"], rcodeFor: { AAAA: "servfail" } } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
+      name:
+        "a domain without MX and without A whose AAAA lookup the server refuses (REFUSED) waits",
+      zones: { "plain.test": { aaaa: ["::1"], rcodeFor: { AAAA: "refused" } } },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
+      name: "a domain without MX, A or AAAA records fails permanently with 5.1.2",
+      zones: { "plain.test": {} },
+      kind: "permanent",
+      status: "5.1.2",
+    },
+    {
       name: "MX hosts that all do not exist (NXDOMAIN) fail permanently with 5.4.4",
       zones: {
         "plain.test": {
@@ -101,6 +121,49 @@ const DNS_CASES: { name: string; zones: Record<string, FakeZone>; kind: string; 
           }],
         },
         "bare.test": { mx: [{ preference: 0, exchange: "elsewhere.test" }] },
+      },
+      kind: "transient",
+      status: "4.4.3",
+    },
+    {
+      name:
+        "an MX host with a fake A-label (xn--zz, which no resolver asks for) next to one that does not exist fails permanently with 5.4.4",
+      zones: {
+        "plain.test": {
+          mx: [{ preference: 10, exchange: "xn--zz.plain.test" }, {
+            preference: 20,
+            exchange: "gone.test",
+          }],
+        },
+        "xn--zz.plain.test": { a: ["127.0.0.1"] },
+      },
+      kind: "permanent",
+      status: "5.4.4",
+    },
+    {
+      name: "an MX host with a fake A-label is passed over for the next MX host",
+      zones: {
+        "plain.test": {
+          mx: [{ preference: 10, exchange: "xn--zz.plain.test" }, {
+            preference: 20,
+            exchange: "good.test",
+          }],
+        },
+        "good.test": { a: ["127.0.0.1"] },
+      },
+      kind: "delivered",
+      status: "",
+    },
+    {
+      name: "an MX host with a fake A-label next to one the DNS server fails on (SERVFAIL) waits",
+      zones: {
+        "plain.test": {
+          mx: [{ preference: 10, exchange: "xn--zz.plain.test" }, {
+            preference: 20,
+            exchange: "sick.test",
+          }],
+        },
+        "sick.test": { rcode: "servfail" },
       },
       kind: "transient",
       status: "4.4.3",
@@ -156,18 +219,51 @@ for (const { name, zone, kind, status } of IDN_CASES) {
       const outcome = await mxOutcome({ "xn--bcher-kva.test": zone }, "bücher.test", sink.port);
       assert.equal(outcome.kind, kind, JSON.stringify(outcome));
       if (outcome.kind !== "delivered") assert.equal(outcome.status, status);
-      else assert.equal(sink.transactions.length, 1);
+      else {
+        assert.equal(sink.transactions.length, 1);
+        // The hop's name for SNI and the DSN's Remote-MTA (both ASCII) is the A-labels.
+        assert.equal(outcome.remoteMta, "xn--bcher-kva.test [127.0.0.1]");
+      }
     } finally {
       await sink.close();
     }
   });
 }
 
+Deno.test("MX: an IDN MX host is named by its A-labels (SNI, Remote-MTA), as DNS spells it", async () => {
+  const sink = await startSink();
+  try {
+    const zones = {
+      "mx.test": { mx: [{ preference: 10, exchange: "mx.xn--bcher-kva.test" }] },
+      "mx.xn--bcher-kva.test": { a: ["127.0.0.1"] },
+    };
+    const outcome = await mxOutcome(zones, "mx.test", sink.port);
+    assert.deepEqual(outcome, {
+      kind: "delivered",
+      remoteMta: "mx.xn--bcher-kva.test [127.0.0.1]",
+    });
+  } finally {
+    await sink.close();
+  }
+});
+
 Deno.test("MX: a domain whose A-label form has a label over 63 octets fails 5.1.2, not 4.4.3 until it expires", async () => {
   const outcome = await mxOutcome({}, "한中ψżあ€żłğøहşż中şşşџжア한ψжაçџö.example", 9);
   assert.equal(outcome.kind, "permanent", JSON.stringify(outcome));
   if (outcome.kind === "permanent") assert.equal(outcome.status, "5.1.2");
 });
+
+// "xn--zz" is an LDH label but no A-label (RFC 5890 2.3.2.1: it decodes to nothing valid):
+// the resolver refuses to ask DNS for it, on every retry, so the mail can only ever bounce.
+// Nor is a U-label name whose IDNA mapping is no LDH name ("a\u00a0b" -> "a b"), queued
+// before the parser refused such domains.
+for (const domain of ["xn--zz.test", "mail.XN--A.test", "xn--bcher-kva9.test", "a\u00a0b.test"]) {
+  Deno.test(`MX: a domain DNS cannot be asked for (${domain}) fails 5.1.2 at once, not 4.4.3 until it expires`, async () => {
+    const outcome = await mxOutcome({ [domain]: { a: ["127.0.0.1"] } }, domain, 9);
+    assert.equal(outcome.kind, "permanent", JSON.stringify(outcome));
+    if (outcome.kind === "permanent") assert.equal(outcome.status, "5.1.2");
+  });
+}
 
 Deno.test("MX: an address literal is delivered to that address, without a DNS lookup", async () => {
   const sink = await startSink();
@@ -308,6 +404,44 @@ for (const domain of ROUTE_SPELLINGS) {
       assert.equal(outcome.kind, "delivered", JSON.stringify(outcome));
       assert.deepEqual(sink.transactions.map((tx) => tx.rcpts), [[rcpt]]);
       assert.deepEqual(dns.questions, []);
+    } finally {
+      await courier.close();
+      await dns.close();
+      await sink.close();
+    }
+  });
+}
+
+// A route or smarthost is this host's own configuration, not the recipient's domain: a name
+// of it that DNS does not know (a typo, or a zone being reloaded) says nothing about the
+// recipient, so every message waits for it to be fixed instead of bouncing at once.
+const CONFIGURED_HOPS: { name: string; overrides: (port: number) => object }[] = [
+  {
+    name: "smarthost",
+    overrides: (port) => ({ routes: [], smarthost: { hostname: "relay.test", port } }),
+  },
+  {
+    name: "--route",
+    overrides: (port) => ({ routes: [{ domain: "remote.test", hostname: "relay.test", port }] }),
+  },
+];
+for (const { name, overrides } of CONFIGURED_HOPS) {
+  Deno.test(`a ${name} whose host name does not exist (NXDOMAIN) keeps the mail waiting, then delivers it once the name exists`, async () => {
+    const sink = await startSink();
+    const dns = await startFakeDns({});
+    const courier = routedCourier(sink.port, {
+      smarthostTls: "none",
+      ...overrides(sink.port),
+      dnsServer: { hostname: "127.0.0.1", port: dns.port },
+      dnsTimeoutMs: 1500,
+    });
+    try {
+      const rcpt = "x@remote.test";
+      const first = (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
+      assert.equal(first.kind, "transient", JSON.stringify(first));
+      dns.set("relay.test", { a: ["127.0.0.1"] });
+      const second = (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
+      assert.equal(second.kind, "delivered", JSON.stringify(second));
     } finally {
       await courier.close();
       await dns.close();

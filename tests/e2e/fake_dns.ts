@@ -36,8 +36,14 @@ const TYPES: Record<number, string> = { 1: "A", 15: "MX", 28: "AAAA" };
 const RCODES = { servfail: 2, nxdomain: 3, refused: 5 } as const;
 type Rcode = keyof typeof RCODES;
 
-/** Starts the server on 127.0.0.1 with the same port for UDP and TCP. */
-export async function startFakeDns(zones: Record<string, FakeZone> = {}): Promise<FakeDns> {
+/**
+ * Starts the server on 127.0.0.1 with the same port for UDP and TCP: `port`
+ * when given (53 inside a network namespace of one's own), else a free one.
+ */
+export async function startFakeDns(
+  zones: Record<string, FakeZone> = {},
+  options: { port?: number } = {},
+): Promise<FakeDns> {
   const table = new Map<string, FakeZone>();
   for (const [name, zone] of Object.entries(zones)) table.set(name.toLowerCase(), zone);
   const questions: string[] = [];
@@ -62,7 +68,7 @@ export async function startFakeDns(zones: Record<string, FakeZone> = {}): Promis
       const response = answer(new Uint8Array(message));
       if (response) udp.send(response, remote.port, remote.address);
     });
-    await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => udp.bind(options.port ?? 0, "127.0.0.1", resolve));
     const port = udp.address().port;
     const tcp = net.createServer((socket) => serveTcp(socket, answer));
     const isListening = await new Promise<boolean>((resolve) => {
@@ -71,7 +77,7 @@ export async function startFakeDns(zones: Record<string, FakeZone> = {}): Promis
     });
     if (!isListening) {
       udp.close();
-      if (tries > 20) throw new Error("fake DNS: no free port pair");
+      if (tries > 20 || options.port) throw new Error("fake DNS: no free port pair");
       continue;
     }
     return {

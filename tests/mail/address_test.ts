@@ -232,6 +232,21 @@ const domainCases: { name: string; text: string; expected: string | null }[] = [
     expected: null,
   },
   { name: "refuses a U-label domain IDNA cannot convert", text: "bücher.xn--zz", expected: null },
+  // UTS 46 maps these to ASCII that is no LDH name ("a b", "a!!b", "a(1)b"): no U-label
+  // (RFC 5891 4.2.3), and a name the resolver refuses to ask DNS for, on every retry.
+  { name: "refuses a label with a no-break space", text: "a\u00a0b.example", expected: null },
+  { name: "refuses a label with an ideographic space", text: "a\u3000b.example", expected: null },
+  {
+    name: "refuses a label with a double exclamation mark",
+    text: "a\u203cb.example",
+    expected: null,
+  },
+  { name: "refuses a label with a parenthesized digit", text: "a\u2474b.example", expected: null },
+  {
+    name: "refuses a label with a non-spacing acute accent",
+    text: "a\u1ffdb.example",
+    expected: null,
+  },
 ];
 
 for (const c of domainCases) {
