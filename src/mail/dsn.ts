@@ -13,6 +13,7 @@ import { formatRfc5322Date } from "./date.ts";
 import { toLatin1 } from "./latin1.ts";
 import { isUtf8Binary } from "./encoded_word_writer.ts";
 import { encodeQuotedPrintable } from "./quoted_printable.ts";
+import { replyFields } from "./reply_fields.ts";
 
 /** One recipient the notice reports on. */
 export interface DsnRecipient {
@@ -203,6 +204,8 @@ export function buildDsn(input: DsnInput): Uint8Array {
     }`,
     `Date: ${formatRfc5322Date(new Date(input.nowMs))}`,
     `Message-ID: <${input.messageId}>`,
+    // A response to the original (RFC 3834 3.1.6): readers thread it with that message.
+    ...replyFields(toLatin1(input.originalHeaders)),
     "Auto-Submitted: auto-replied",
     "MIME-Version: 1.0",
     "Content-Type: multipart/report; report-type=delivery-status;",

@@ -105,6 +105,46 @@ Deno.test("a recipient that is no account at delivery time bounces 5.1.1 to the 
   }
 });
 
+Deno.test("a notice names the original in In-Reply-To and References (RFC 3834 3.1.6)", async () => {
+  const spoolDir = tempDir();
+  const common = [`--spool-dir=${spoolDir}`, "--domains=example.test", "--hostname=mx.test"];
+  const added = await runCli(["user", "add", "alice@example.test", ...common], { stdin: "pw\n" });
+  assert.equal(added.code, 0, added.stderr);
+  const sent = await runCli([
+    "sendmail",
+    "-f",
+    "alice@example.test",
+    "ghost@example.test",
+    ...common,
+  ], {
+    stdin: "Subject: a reply to a thread\nMessage-ID: <orig-2@example.test>\n" +
+      "In-Reply-To: <parent@example.test>\n" +
+      "References: <root@example.test>\n <parent@example.test>\n\nhello\n",
+  });
+  assert.equal(sent.code, 0, sent.stderr);
+  const server = await startServer({ spoolDir });
+  try {
+    await waitUntil(() => maildirFiles(spoolDir, "alice@example.test").length === 1, 10_000, "DSN");
+    const fields = JSON.parse(
+      await python(
+        `
+import email, json, sys
+msg = email.message_from_bytes(open(sys.argv[1], "rb").read())
+print(json.dumps({"inReplyTo": msg["In-Reply-To"], "references": " ".join((msg["References"] or "").split())}))
+`,
+        [maildirFiles(spoolDir, "alice@example.test")[0]!],
+      ),
+    ) as { inReplyTo: string | null; references: string };
+    assert.equal(fields.inReplyTo, "<orig-2@example.test>");
+    assert.equal(
+      fields.references,
+      "<root@example.test> <parent@example.test> <orig-2@example.test>",
+    );
+  } finally {
+    await server.stop();
+  }
+});
+
 /** remote.test's only next hop refuses connections: its mail stays queued (transient). */
 const HOLD_REMOTE = "--route=remote.test=127.0.0.1:9";
 
