@@ -16,6 +16,7 @@ import {
 } from "../../src/delivery/mod.ts";
 import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
 import { waitUntil } from "../e2e/harness.ts";
+import { existsSync } from "node:fs";
 import { quiet, testRunner } from "./runner_fixture.ts";
 
 const encoder = new TextEncoder();
@@ -102,6 +103,52 @@ Deno.test("a retry waiting in memory comes after its backoff although the clock 
     offsetMs = -YEAR_MS; // NTP steps the clock back while the retry waits
     await waitUntil(() => courier.attempted.length === 2, 5_000, "the retry");
     assert.deepEqual(courier.attempted, [qid, qid]);
+  } finally {
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+/** Always deferred: what it saw, and the notices (messages from <>) it was given. */
+class DeferringCourier implements Courier {
+  notices: QueuedMessage[] = [];
+  deliver(message: QueuedMessage, rcpts: readonly string[]): Promise<Map<string, DeliveryOutcome>> {
+    if (message.envelope.from === "") {
+      this.notices.push(message);
+      return Promise.resolve(new Map(rcpts.map((rcpt) => [rcpt, { kind: "delivered" }])));
+    }
+    const outcome: DeliveryOutcome = {
+      kind: "transient",
+      reason: "451 4.3.0 later",
+      status: "4.3.0",
+    };
+    return Promise.resolve(new Map(rcpts.map((rcpt) => [rcpt, outcome])));
+  }
+}
+
+Deno.test("a message that arrived while the clock was a year ahead still expires after its queue lifetime", async () => {
+  const spoolDir = makeTestDir({ prefix: "pb-clock-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const courier = new DeferringCourier();
+  // Accepted with the wrong clock (a year ahead); the runner runs after it was set right.
+  const qid = await spool.accept({
+    envelope: { from: "a@example.test", rcpts: ["b@far.test"], source: "smtp" },
+    message: encoder.encode("Subject: stamped ahead\r\n\r\nbody\r\n"),
+  });
+  const runner = testRunner(spool, courier, {
+    spoolDir,
+    now: () => Date.now() - YEAR_MS,
+    retryDelayMs: () => 50,
+    longestRetryDelayMs: 60,
+    policy: { queueLifetimeMs: 300, delayWarningMs: 100 },
+  });
+  try {
+    await runner.start();
+    await waitUntil(() => courier.notices.length === 2, 5_000, "the delay notice and the bounce");
+    const text = courier.notices.map((notice) => new TextDecoder().decode(notice.bytes));
+    assert.match(text[0]!, /Action: delayed/);
+    assert.match(text[1]!, /Action: failed\r\nStatus: 4\.4\.7/);
+    await waitUntil(() => !existsSync(`${spool.msgDir}/${qid}`), 5_000, "the message removed");
   } finally {
     await runner.stop();
     await Deno.remove(spoolDir, { recursive: true });
