@@ -28,6 +28,24 @@ function pendingOf(state: QueueState): string[] {
 }
 
 /**
+ * When a message's age counts from (for its delay warning and its queue
+ * lifetime): its arrival, unless that lies in the future. Then the arrival
+ * was stamped by a clock that was ahead and has been set right since, and
+ * counting from it would hold the message a year past its lifetime for a
+ * clock a year ahead, its sender never told; it counts from the first
+ * attempt that sees it so instead, kept in `state` (saved with it).
+ */
+export function ageStartMs(
+  state: QueueState,
+  options: { arrivalMs: number; nowMs: number },
+): number {
+  if (state.agedFromMs !== undefined) return state.agedFromMs;
+  if (options.arrivalMs <= options.nowMs) return options.arrivalMs;
+  state.agedFromMs = options.nowMs;
+  return options.nowMs;
+}
+
+/**
  * Marks every pending recipient failed (4.4.7) when the message is older
  * than the lifetime; returns those recipients. The last error is kept for the DSN.
  */

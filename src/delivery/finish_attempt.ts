@@ -7,6 +7,7 @@
 import type { Logger } from "../log/mod.ts";
 import type { QueuedMessage, Spool } from "../spool/mod.ts";
 import {
+  ageStartMs,
   type BouncePolicy,
   delayNoticeRecipients,
   expireOverdue,
@@ -58,9 +59,10 @@ export async function finishAttempt(
   const { qid, message, state } = attempt;
   const { policy, log, states, bouncer, spool } = context;
   const sender = message.envelope.from;
+  const nowMs = (context.now ?? Date.now)();
   const timing = {
-    arrivalMs: message.envelope.arrivalMs,
-    nowMs: (context.now ?? Date.now)(),
+    arrivalMs: ageStartMs(state, { arrivalMs: message.envelope.arrivalMs, nowMs }),
+    nowMs,
     policy,
   };
   for (const rcpt of expireOverdue(state, timing)) {

@@ -30,6 +30,11 @@ export interface QueueState {
   nextAttemptMs: number;
   /** Whether the "delayed" DSN was already sent. */
   isDelayNoticeSent?: boolean;
+  /**
+   * When the message's age counts from, when its arrival was stamped by a
+   * clock that was ahead (see `ageStartMs` in bounce_policy.ts).
+   */
+  agedFromMs?: number;
 }
 
 /** Fresh state: every recipient pending, due now. */
@@ -171,6 +176,7 @@ export class QueueStateStore {
     }
     state.nextAttemptMs = typeof saved.nextAttemptMs === "number" ? saved.nextAttemptMs : 0;
     state.isDelayNoticeSent = saved.isDelayNoticeSent;
+    if (typeof saved.agedFromMs === "number") state.agedFromMs = saved.agedFromMs;
     const hasRcpts = saved.rcpts !== null && typeof saved.rcpts === "object";
     return { state, hasRcpts };
   }

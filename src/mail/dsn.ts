@@ -13,6 +13,7 @@ import { formatRfc5322Date } from "./date.ts";
 import { toLatin1 } from "./latin1.ts";
 import { isUtf8Binary } from "./encoded_word_writer.ts";
 import { encodeQuotedPrintable } from "./quoted_printable.ts";
+import { replyFields } from "./reply_fields.ts";
 
 /** One recipient the notice reports on. */
 export interface DsnRecipient {
@@ -31,8 +32,14 @@ export interface DsnRecipient {
 
 /** What a notice is about. */
 export interface DsnInput {
-  /** Our hostname: Reporting-MTA and the From address. */
+  /** Our hostname: Reporting-MTA (and the From address when `from` is not given). */
   reportingMta: string;
+  /**
+   * The From address: where a reader's reply goes, so someone responsible
+   * (RFC 3464 2.1: "e.g., Postmaster"). MAILER-DAEMON@reportingMta when not
+   * given or not plain ASCII.
+   */
+  from?: string;
   /** The envelope sender of the original message, who receives the notice. */
   to: string;
   originalQid: string;
@@ -182,6 +189,14 @@ function notificationPart(lines: string[]): string[] {
   ];
 }
 
+/** The From address: `input.from` when it is a plain ASCII address, else MAILER-DAEMON@host. */
+function fromAddress(input: DsnInput, host: string): string {
+  const from = input.from ?? "";
+  const isPlain = /^[^@\s]+@[^@\s]+$/.test(from) && /^[\x21-\x7e]{3,254}$/.test(from) &&
+    !/[<>()[\]\\,;:"]/.test(from);
+  return isPlain ? from : `MAILER-DAEMON@${host}`;
+}
+
 /** Builds the whole notice, ready for `spool.accept` (from `<>` to `input.to`). */
 export function buildDsn(input: DsnInput): Uint8Array {
   const isDelay = input.recipients.every((rcpt) => rcpt.action === "delayed");
@@ -196,13 +211,15 @@ export function buildDsn(input: DsnInput): Uint8Array {
   for (const rcpt of input.recipients) status.push("", ...recipientBlock(rcpt));
   const headers = headersPart(input.originalHeaders);
   const lines = [
-    `From: Mail Delivery System <MAILER-DAEMON@${host}>`,
+    `From: Mail Delivery System <${fromAddress(input, host)}>`,
     `To: <${input.to}>`,
     `Subject: ${
       isDelay ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender"
     }`,
     `Date: ${formatRfc5322Date(new Date(input.nowMs))}`,
     `Message-ID: <${input.messageId}>`,
+    // A response to the original (RFC 3834 3.1.6): readers thread it with that message.
+    ...replyFields(toLatin1(input.originalHeaders)),
     "Auto-Submitted: auto-replied",
     "MIME-Version: 1.0",
     "Content-Type: multipart/report; report-type=delivery-status;",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  ageStartMs,
   delayNoticeRecipients,
   expireOverdue,
   failuresToBounce,
@@ -130,3 +131,32 @@ Deno.test("nextAttemptAtMs() never schedules past the expiry moment", () => {
     policy.queueLifetimeMs,
   );
 });
+
+const AGE_CASES: { name: string; state: QueueState; arrivalMs: number; expected: number }[] = [
+  {
+    name: "ageStartMs() counts from the arrival when it is in the past",
+    state: stateOf({ a: {} }),
+    arrivalMs: 1_000,
+    expected: 1_000,
+  },
+  {
+    name:
+      "ageStartMs() counts from now when the arrival lies in the future (a clock that was ahead)",
+    state: stateOf({ a: {} }),
+    arrivalMs: 10_000 + 365 * 24 * HOUR,
+    expected: 10_000,
+  },
+  {
+    name: "ageStartMs() keeps counting from the moment it recorded",
+    state: stateOf({ a: {} }, { agedFromMs: 5_000 }),
+    arrivalMs: 10_000 + 365 * 24 * HOUR,
+    expected: 5_000,
+  },
+];
+
+for (const { name, state, arrivalMs, expected } of AGE_CASES) {
+  Deno.test(name, () => {
+    assert.equal(ageStartMs(state, { arrivalMs, nowMs: 10_000 }), expected);
+    assert.equal(ageStartMs(state, { arrivalMs, nowMs: 20_000 }), expected, "the same later");
+  });
+}

@@ -16,6 +16,7 @@ import {
 } from "../../src/delivery/mod.ts";
 import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
 import { waitUntil } from "../e2e/harness.ts";
+import { existsSync } from "node:fs";
 import { quiet, testRunner } from "./runner_fixture.ts";
 
 const encoder = new TextEncoder();
@@ -107,3 +108,72 @@ Deno.test("a retry waiting in memory comes after its backoff although the clock 
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+/** Always deferred: what it saw, and the notices (messages from <>) it was given. */
+class DeferringCourier implements Courier {
+  notices: QueuedMessage[] = [];
+  deliver(message: QueuedMessage, rcpts: readonly string[]): Promise<Map<string, DeliveryOutcome>> {
+    if (message.envelope.from === "") {
+      this.notices.push(message);
+      return Promise.resolve(new Map(rcpts.map((rcpt) => [rcpt, { kind: "delivered" }])));
+    }
+    const outcome: DeliveryOutcome = {
+      kind: "transient",
+      reason: "451 4.3.0 later",
+      status: "4.3.0",
+    };
+    return Promise.resolve(new Map(rcpts.map((rcpt) => [rcpt, outcome])));
+  }
+}
+
+/** A message accepted by a clock a year ahead, attempted by a runner whose clock was set right. */
+const AHEAD_CASES: {
+  name: string;
+  policy: { queueLifetimeMs: number; delayWarningMs: number };
+  notice: RegExp;
+  isRemoved: boolean;
+}[] = [
+  {
+    name: "still expires after its queue lifetime",
+    policy: { queueLifetimeMs: 300, delayWarningMs: 0 },
+    notice: /Action: failed\r\nStatus: 4\.4\.7/,
+    isRemoved: true,
+  },
+  {
+    name: "still gets its delay notice after the delay warning",
+    policy: { queueLifetimeMs: 3_600_000, delayWarningMs: 100 },
+    notice: /Action: delayed\r\n/,
+    isRemoved: false,
+  },
+];
+
+for (const { name, policy, notice, isRemoved } of AHEAD_CASES) {
+  Deno.test(`a message that arrived while the clock was a year ahead ${name}`, async () => {
+    const spoolDir = makeTestDir({ prefix: "pb-clock-" });
+    const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+    const courier = new DeferringCourier();
+    // Accepted with the wrong clock (a year ahead); the runner runs after it was set right.
+    const qid = await spool.accept({
+      envelope: { from: "a@example.test", rcpts: ["b@far.test"], source: "smtp" },
+      message: encoder.encode("Subject: stamped ahead\r\n\r\nbody\r\n"),
+    });
+    const runner = testRunner(spool, courier, {
+      spoolDir,
+      now: () => Date.now() - YEAR_MS,
+      retryDelayMs: () => 50,
+      longestRetryDelayMs: 60,
+      policy,
+    });
+    try {
+      await runner.start();
+      await waitUntil(() => courier.notices.length === 1, 5_000, "the notice");
+      assert.match(new TextDecoder().decode(courier.notices[0]!.bytes), notice);
+      if (isRemoved) {
+        await waitUntil(() => !existsSync(`${spool.msgDir}/${qid}`), 5_000, "the message removed");
+      }
+    } finally {
+      await runner.stop();
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  });
+}
