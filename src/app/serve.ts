@@ -120,8 +120,6 @@ async function startHoldingSpool(
     hostname: config.hostname,
     policy: { queueLifetimeMs: config.queueLifetimeMs, delayWarningMs: config.delayWarningMs },
     resolveNoticeRecipients: (address) => resolveLocalRecipients(directory, [address]),
-    // Replies to a notice reach someone (RFC 3464 2.1): postmaster@ is always accepted (RFC 5321 4.5.1).
-    noticeFromAddress: config.domains[0] ? `postmaster@${config.domains[0]}` : undefined,
     concurrency: options.connections?.deliveries,
   });
   // A file where one of its folders belongs is a spool the administrator must fix.

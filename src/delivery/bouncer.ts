@@ -13,8 +13,6 @@ export interface BouncerOptions {
   spool: Spool;
   spoolDir: string;
   hostname: string;
-  /** The notices' From address, where replies go (see DsnInput.from); MAILER-DAEMON@hostname if not given. */
-  fromAddress?: string;
   log: Logger;
   /**
    * Final recipients for a notice to the sender: a sender address that is an
@@ -146,7 +144,6 @@ export class Bouncer {
     const { envelope } = message;
     const bytes = buildDsn({
       reportingMta: this.#options.hostname,
-      from: this.#options.fromAddress,
       to: envelope.from,
       originalQid: envelope.qid,
       arrivalMs: envelope.arrivalMs,

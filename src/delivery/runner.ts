@@ -79,7 +79,6 @@ export class DeliveryRunner {
       spool: options.spool,
       spoolDir: options.spoolDir,
       hostname: options.hostname,
-      fromAddress: options.noticeFromAddress,
       log: options.log,
       resolveRecipients: options.resolveNoticeRecipients,
     });

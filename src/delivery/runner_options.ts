@@ -27,11 +27,6 @@ export interface RunnerOptions {
   now?: () => number;
   /** Our name, for DSNs (Reporting-MTA). */
   hostname: string;
-  /**
-   * The From address of DSNs, where a reply to one goes: the postmaster
-   * (RFC 3464 2.1). MAILER-DAEMON@hostname when not given.
-   */
-  noticeFromAddress?: string;
   /** Queue lifetime and delay warning (`--queue-lifetime`, `--delay-warning`). */
   policy: BouncePolicy;
   /** Full queue rescan period (default 10 s). */

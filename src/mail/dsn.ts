@@ -32,14 +32,8 @@ export interface DsnRecipient {
 
 /** What a notice is about. */
 export interface DsnInput {
-  /** Our hostname: Reporting-MTA (and the From address when `from` is not given). */
+  /** Our hostname: Reporting-MTA and the From address. */
   reportingMta: string;
-  /**
-   * The From address: where a reader's reply goes, so someone responsible
-   * (RFC 3464 2.1: "e.g., Postmaster"). MAILER-DAEMON@reportingMta when not
-   * given or not plain ASCII.
-   */
-  from?: string;
   /** The envelope sender of the original message, who receives the notice. */
   to: string;
   originalQid: string;
@@ -189,14 +183,6 @@ function notificationPart(lines: string[]): string[] {
   ];
 }
 
-/** The From address: `input.from` when it is a plain ASCII address, else MAILER-DAEMON@host. */
-function fromAddress(input: DsnInput, host: string): string {
-  const from = input.from ?? "";
-  const isPlain = /^[^@\s]+@[^@\s]+$/.test(from) && /^[\x21-\x7e]{3,254}$/.test(from) &&
-    !/[<>()[\]\\,;:"]/.test(from);
-  return isPlain ? from : `MAILER-DAEMON@${host}`;
-}
-
 /** Builds the whole notice, ready for `spool.accept` (from `<>` to `input.to`). */
 export function buildDsn(input: DsnInput): Uint8Array {
   const isDelay = input.recipients.every((rcpt) => rcpt.action === "delayed");
@@ -211,7 +197,7 @@ export function buildDsn(input: DsnInput): Uint8Array {
   for (const rcpt of input.recipients) status.push("", ...recipientBlock(rcpt));
   const headers = headersPart(input.originalHeaders);
   const lines = [
-    `From: Mail Delivery System <${fromAddress(input, host)}>`,
+    `From: Mail Delivery System <MAILER-DAEMON@${host}>`,
     `To: <${input.to}>`,
     `Subject: ${
       isDelay ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender"

@@ -222,36 +222,3 @@ for (const [name, given, expected] of DIAGNOSTICS) {
     assert.equal(diagnosticCodeField(given), expected);
   });
 }
-
-const FROM_CASES: { name: string; from: string | undefined; expected: string }[] = [
-  {
-    name: "is the address given (the postmaster)",
-    from: "postmaster@example.test",
-    expected: "postmaster@example.test",
-  },
-  {
-    name: "is MAILER-DAEMON at our hostname without one",
-    from: undefined,
-    expected: "MAILER-DAEMON@mx.test",
-  },
-  {
-    name: "is MAILER-DAEMON at our hostname for one that is no plain address",
-    from: "a>b@x.test",
-    expected: "MAILER-DAEMON@mx.test",
-  },
-  {
-    name: "is MAILER-DAEMON at our hostname for a non-ASCII one",
-    from: "postmaster@bücher.test",
-    expected: "MAILER-DAEMON@mx.test",
-  },
-];
-
-for (const { name, from, expected } of FROM_CASES) {
-  Deno.test(`buildDsn() From ${name}`, () => {
-    const text = latin1.decode(buildDsn(input({ from })));
-    assert.match(
-      text,
-      new RegExp(`^From: Mail Delivery System <${expected.replaceAll(".", "\\.")}>\r\n`),
-    );
-  });
-}
