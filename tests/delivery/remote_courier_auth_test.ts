@@ -93,11 +93,10 @@ function startStrictServer(record: StrictRecord) {
   });
 }
 
-Deno.test("a login too long for an AUTH PLAIN line goes after a 334 instead (RFC 4954 4: no initial response past the line limit)", async () => {
+/** One message through the strict smarthost with `credentials`: its outcome and what the server saw. */
+async function deliverWithLogin(credentials: { user: string; password: string }) {
   const record: StrictRecord = { lines: [], logins: [] };
   const server = startStrictServer(record);
-  // 2 + 20 + 400 octets: 564 characters of base64, an AUTH line of 577 octets.
-  const credentials = { user: "relay@isp.example.t", password: "p".repeat(400) };
   const courier = new RemoteCourier({
     ehloName: "out.test",
     routes: [],
@@ -113,41 +112,28 @@ Deno.test("a login too long for an AUTH PLAIN line goes after a 334 instead (RFC
   try {
     const outcome = (await courier.deliver(queued(MESSAGE, ["x@far.test"]), ["x@far.test"]))
       .get("x@far.test")!;
-    assert.equal(outcome.kind, "delivered", JSON.stringify(outcome));
-    assert.deepEqual(record.logins, [credentials]);
-    assert.ok(record.lines.includes("AUTH PLAIN"), record.lines.join("\n"));
+    return { outcome, record };
   } finally {
     await courier.close();
     server.close();
   }
+}
+
+Deno.test("a login too long for an AUTH PLAIN line goes after a 334 instead (RFC 4954 4: no initial response past the line limit)", async () => {
+  // 2 + 20 + 400 octets: 564 characters of base64, an AUTH line of 577 octets.
+  const credentials = { user: "relay@isp.example.t", password: "p".repeat(400) };
+  const { outcome, record } = await deliverWithLogin(credentials);
+  assert.equal(outcome.kind, "delivered", JSON.stringify(outcome));
+  assert.deepEqual(record.logins, [credentials]);
+  assert.ok(record.lines.includes("AUTH PLAIN"), record.lines.join("\n"));
 });
 
 Deno.test("a short login still goes in the AUTH PLAIN line, and a UTF-8 user and password arrive as UTF-8 (RFC 4616 2)", async () => {
-  const record: StrictRecord = { lines: [], logins: [] };
-  const server = startStrictServer(record);
   const credentials = { user: "jürgen@bücher.test", password: "Pässwörd €" };
-  const courier = new RemoteCourier({
-    ehloName: "out.test",
-    routes: [],
-    smarthost: { hostname: "127.0.0.1", port: server.port },
-    smarthostTls: "none",
-    isSmarthostTlsVerified: false,
-    smarthostCredentials: credentials,
-    isSmarthostInsecureAuthAllowed: true,
-    dnsServer: null,
-    mxPort: 25,
-    log: quiet,
-  });
-  try {
-    const outcome = (await courier.deliver(queued(MESSAGE, ["x@far.test"]), ["x@far.test"]))
-      .get("x@far.test")!;
-    assert.equal(outcome.kind, "delivered", JSON.stringify(outcome));
-    assert.deepEqual(record.logins, [credentials]);
-    assert.ok(record.lines.some((line) => /^AUTH PLAIN \S+$/.test(line)), record.lines.join("\n"));
-  } finally {
-    await courier.close();
-    server.close();
-  }
+  const { outcome, record } = await deliverWithLogin(credentials);
+  assert.equal(outcome.kind, "delivered", JSON.stringify(outcome));
+  assert.deepEqual(record.logins, [credentials]);
+  assert.ok(record.lines.some((line) => /^AUTH PLAIN \S+$/.test(line)), record.lines.join("\n"));
 });
 
 /** A smarthost that wants a login before mail: MAIL (or RCPT) gets 530 (RFC 4954 6). */
