@@ -102,20 +102,49 @@ export function clientTimeouts(capMs: number): Partial<ClientTimeouts> | undefin
   return Object.fromEntries(capped) as ClientTimeouts;
 }
 
+/** How long a listing of this host's interface addresses is used before it is made again. */
+const INTERFACES_TTL_MS = 1_000;
+
 /**
  * A test for "address:port is our own SMTP listener", so that an MX pointing
  * here is found to be a loop (RFC 5321 5.1: the names or addresses by which
  * this host is known). `listener` gives the bound address (port 0 until bound).
+ * It runs for every target of every message (MX hosts on port 25 under a
+ * listener on `:25`, a smarthost on 587 under `--submission-listen :587`), so
+ * the interfaces of a listener on every address are listed at most once a
+ * second (`now` and `interfaces` are for tests).
  */
 export function ownListenerTest(
   listener: () => { hostname: string; port: number },
+  options: {
+    now?: () => number;
+    interfaces?: () => readonly { address: string }[];
+  } = {},
 ): (address: string, port: number) => boolean {
+  const now = options.now ?? (() => performance.now());
+  const interfaces = options.interfaces ?? (() => Deno.networkInterfaces());
+  let listed: { atMs: number; addresses: Set<string> } | null = null;
+  const localAddresses = (): Set<string> => {
+    const nowMs = now();
+    if (listed === null || nowMs - listed.atMs >= INTERFACES_TTL_MS || nowMs < listed.atMs) {
+      let addresses: Set<string>;
+      try {
+        addresses = new Set(interfaces().map((entry) => normaliseIp(entry.address)));
+      } catch {
+        addresses = new Set(); // no permission to list interfaces: only loopback is known to be ours
+      }
+      listed = { atMs: nowMs, addresses };
+    }
+    return listed.addresses;
+  };
   return (address, port) => {
     const own = listener();
     if (own.port === 0 || port !== own.port) return false;
     const target = connectedAddress(normaliseIp(address));
     const host = normaliseIp(own.hostname);
-    if (host === "0.0.0.0" || host === "::" || host === "") return isLocalAddress(target);
+    if (host === "0.0.0.0" || host === "::" || host === "") {
+      return isLoopback(target) || localAddresses().has(target);
+    }
     if (host === "localhost") return isLoopback(target);
     return target === host;
   };
@@ -128,15 +157,6 @@ export function ownListenerTest(
  */
 function connectedAddress(address: string): string {
   return address === "0.0.0.0" ? "127.0.0.1" : /^[0:]+$/.test(address) ? "::1" : address;
-}
-
-function isLocalAddress(address: string): boolean {
-  if (isLoopback(address)) return true;
-  try {
-    return Deno.networkInterfaces().some((entry) => normaliseIp(entry.address) === address);
-  } catch {
-    return false; // no permission to list interfaces: only loopback is known to be ours
-  }
 }
 
 function isLoopback(address: string): boolean {
