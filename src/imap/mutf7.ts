@@ -50,6 +50,25 @@ function encodeUnits(units: number[]): string {
  * printable ASCII character, 8-bit bytes, a run split in two).
  */
 export function decodeMailboxName(wire: string): string | null {
+  const out = decodeRuns(wire);
+  // One spelling per name: "-&" inside base64 (a null shift) is not permitted, so
+  // "&APw-&APw-" is refused rather than become a second folder that reads "üü".
+  return out !== null && encodeMailboxName(out) === wire ? out : null;
+}
+
+/**
+ * The one spelling of a name that is modified UTF-7 but for a run split in
+ * two (`Gr&APw-&APw-e` -> `Gr&APwA,A-e`), which versions before the check in
+ * `decodeMailboxName` took and made folders under; null when it is no
+ * modified UTF-7 even so. A valid name is its own spelling.
+ */
+export function canonicalSpelling(wire: string): string | null {
+  const out = decodeRuns(wire);
+  return out === null ? null : encodeMailboxName(out);
+}
+
+/** Decodes each run of a wire name, whether or not two runs follow each other. */
+function decodeRuns(wire: string): string | null {
   let out = "";
   let i = 0;
   while (i < wire.length) {
@@ -73,9 +92,7 @@ export function decodeMailboxName(wire: string): string | null {
     out += decoded;
     i = end + 1;
   }
-  // One spelling per name: "-&" inside base64 (a null shift) is not permitted, so
-  // "&APw-&APw-" is refused rather than become a second folder that reads "üü".
-  return encodeMailboxName(out) === wire ? out : null;
+  return out;
 }
 
 function decodeUnits(base64: string): string | null {

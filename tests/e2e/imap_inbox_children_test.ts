@@ -43,3 +43,38 @@ Deno.test("a folder left as .inbox.X is renamed at login to INBOX.X, with its ma
     await server.stop();
   }
 });
+
+Deno.test("a folder an earlier version made under a name whose modified UTF-7 splits a run in two is renamed at login to its one spelling, with its mail, UIDs and subscription", async () => {
+  const server = await startServer({ users: { [BOB]: "pw-bob" }, flags: ["--insecure-auth"] });
+  const dir = mailboxDir(server.spoolDir, BOB);
+  // "Grüüe" and "Café.Subéé" as CREATE took them before such names were refused
+  // (RFC 3501 5.1.3); today they are "Gr&APwA,A-e" and "Caf&AOk-.Sub&AOkA6Q-".
+  makeFolder(dir, "Gr&APw-&APw-e", "Subject: kept\r\n\r\nbody\r\n");
+  Deno.writeTextFileSync(
+    `${dir}/.Gr&APw-&APw-e/pillarbox-uidlist`,
+    "pillarbox-uidlist 1 1700000000 8\n7 1.old.host\n",
+  );
+  makeFolder(dir, "Caf&AOk-");
+  makeFolder(dir, "Caf&AOk-.Sub&AOk-&AOk-", "Subject: nested\r\n\r\nbody\r\n");
+  Deno.writeTextFileSync(`${dir}/pillarbox-subscriptions`, "Gr&APw-&APw-e\n");
+  const client = await loginAsBob(server.ports.imap!);
+  try {
+    const lines = await command(client, "a", 'LIST "" "*"');
+    const names = lines.slice(0, -1).map((line) => line.replace(/^\* LIST \([^)]*\) "\." /, ""));
+    assert.ok(names.includes("Gr&APwA,A-e"), names.join());
+    assert.ok(names.includes("Caf&AOk-.Sub&AOkA6Q-"), names.join());
+    const selected = await command(client, "s", 'SELECT "Gr&APwA,A-e"');
+    assert.ok(selected.includes("* 1 EXISTS"), selected.join(" | "));
+    assert.ok(selected.some((line) => line.includes("[UIDVALIDITY 1700000000]")), selected.join());
+    const fetched = await command(client, "f", "UID FETCH 7 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    assert.ok(fetched.some((line) => line.startsWith("Subject: kept")), fetched.join(" | "));
+    const nested = await command(client, "n", 'SELECT "Caf&AOk-.Sub&AOkA6Q-"');
+    assert.ok(nested.includes("* 1 EXISTS"), nested.join(" | "));
+    const subscribed = await command(client, "b", 'LSUB "" "*"');
+    assert.ok(subscribed.some((line) => line.endsWith(' "." Gr&APwA,A-e')), subscribed.join(" | "));
+    await server.waitForLog(/event=imap\.folder_renamed .*from=Gr&APw-&APw-e /);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

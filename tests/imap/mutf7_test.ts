@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeMailboxName, encodeMailboxName } from "../../src/imap/mutf7.ts";
+import { canonicalSpelling, decodeMailboxName, encodeMailboxName } from "../../src/imap/mutf7.ts";
 
 const PAIRS: [string, string, string][] = [
   ["plain ASCII is unchanged", "Sent Items", "Sent Items"],
@@ -39,5 +39,19 @@ const INVALID: [string, string][] = [
 for (const [name, wire] of INVALID) {
   Deno.test(`decodeMailboxName() refuses ${name}`, () => {
     assert.equal(decodeMailboxName(wire), null);
+  });
+}
+
+const SPELLINGS: [string, string, string | null][] = [
+  ["a valid name is its own spelling", "Entw&APw-rfe", "Entw&APw-rfe"],
+  ["a run split in two is joined", "Gr&APw-&APw-e", "Gr&APwA,A-e"],
+  ["each level is joined on its own", "Caf&AOk-.Sub&AOk-&AOk-", "Caf&AOk-.Sub&AOkA6Q-"],
+  ["an 8-bit name has none", "Entwürfe", null],
+  ["a surrogate pair split over two runs has none", "&2D0-&3gA-", null],
+];
+
+for (const [name, wire, expected] of SPELLINGS) {
+  Deno.test(`canonicalSpelling(): ${name}`, () => {
+    assert.equal(canonicalSpelling(wire), expected);
   });
 }

@@ -12,8 +12,7 @@ import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
 import { nstring } from "../wire_format.ts";
 import { prepareAccount } from "../account_setup.ts";
-import { adoptInboxChildren } from "../inbox_children.ts";
-import { canonicalName } from "../folder_names.ts";
+import { adoptOldFolderSpellings } from "../inbox_children.ts";
 import { isStorageFull } from "../../spool/mod.ts";
 import { ANY_STATE, type Done, type ImapCommand } from "./types.ts";
 
@@ -159,13 +158,11 @@ async function completeLogin(
   session.user = normalizeAddress(user);
   try {
     await prepareAccount(session.options.mailboxes, session.user);
-    const adopted = await adoptInboxChildren(session.options.mailboxes.accountDir(session.user));
-    for (const name of adopted.renamed) {
-      session.log.info("imap.folder_renamed", {
-        user: session.user,
-        from: name,
-        to: canonicalName(name),
-      });
+    const adopted = await adoptOldFolderSpellings(
+      session.options.mailboxes.accountDir(session.user),
+    );
+    for (const { from, to } of adopted.renamed) {
+      session.log.info("imap.folder_renamed", { user: session.user, from, to });
     }
     for (const name of adopted.taken) {
       session.log.warn("imap.folder_unreachable", {
