@@ -148,8 +148,6 @@ async function sendList(
   if (request.isSubscribedOnly) { for (const name of subscribed) names.add(name); }
   const matchers = request.patterns.map((pattern) => patternMatcher(request.reference + pattern));
   const isMatch = (name: string) => matchers.some((matches) => matches(name));
-  // A parent whose subscribed descendant the pattern does not reach ("%" stopped short).
-  const withSubscribedBelow = ancestorsOfKept(subscribed, (other) => !isMatch(other));
   // A special-use attribute names what a mailbox holds (RFC 6154 2): a name that is no
   // mailbox (Sent deleted, left as the parent of Sent.Old) holds nothing and has none.
   const specialOf = (name: string) => existing.has(name) ? specialUse(name) : null;
@@ -159,6 +157,10 @@ async function sendList(
     (!request.isSpecialUseOnly || specialOf(name) !== null);
   // RFC 3501 6.3.9: LSUB "%" MUST name such a parent, unsubscribed, as \Noselect.
   const isLsub = request.verb === "LSUB";
+  // A parent whose subscribed descendant the pattern does not reach ("%" stopped short).
+  const withSubscribedBelow = isLsub
+    ? ancestorsOfKept(subscribed, (other) => !isMatch(other))
+    : new Set<string>();
   if (request.isRecursiveMatch || isLsub) {
     for (const name of subscribed) {
       const levels = name.split(DELIMITER);
