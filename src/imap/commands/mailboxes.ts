@@ -45,6 +45,9 @@ interface ListOptions {
   isRecursiveMatch: boolean;
 }
 
+/** The most distinct patterns one LIST may give (RFC 5530 LIMIT beyond). */
+export const MAX_LIST_PATTERNS = 100;
+
 async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> {
   const options: ListOptions = {
     isSubscribedOnly: false,
@@ -89,6 +92,9 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     }
   }
   cursor.end();
+  // Every name is matched against every pattern: a command line of 16,000 patterns held
+  // the event loop for a minute over 2,000 folders. Clients send a handful.
+  if (new Set(patterns).size > MAX_LIST_PATTERNS) throw no("Too many mailbox patterns", "LIMIT");
   // Only a plain LIST treats "" as the request for the delimiter; an extended one MUST NOT
   // (RFC 5258 3), where "" simply matches no mailbox.
   if (!isExtended && patterns.length === 1 && patterns[0] === "") {
