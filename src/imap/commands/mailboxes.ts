@@ -20,6 +20,7 @@ import {
   specialUse,
   toFolder,
 } from "../folder_names.ts";
+import { ancestorsOf, ancestorsOfKept } from "../folder_ancestors.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
 import { peekRecent } from "../recent.ts";
@@ -43,6 +44,9 @@ interface ListOptions {
   /** RECURSIVEMATCH: parents of subscribed children are listed with CHILDINFO (RFC 5258 3.5). */
   isRecursiveMatch: boolean;
 }
+
+/** The most distinct patterns one LIST may give (RFC 5530 LIMIT beyond). */
+export const MAX_LIST_PATTERNS = 100;
 
 async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> {
   const options: ListOptions = {
@@ -88,6 +92,9 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     }
   }
   cursor.end();
+  // Every name is matched against every pattern: a command line of 16,000 patterns held
+  // the event loop for a minute over 2,000 folders. Clients send a handful.
+  if (new Set(patterns).size > MAX_LIST_PATTERNS) throw no("Too many mailbox patterns", "LIMIT");
   // Only a plain LIST treats "" as the request for the delimiter; an extended one MUST NOT
   // (RFC 5258 3), where "" simply matches no mailbox.
   if (!isExtended && patterns.length === 1 && patterns[0] === "") {
@@ -147,9 +154,6 @@ async function sendList(
   if (request.isSubscribedOnly) { for (const name of subscribed) names.add(name); }
   const matchers = request.patterns.map((pattern) => patternMatcher(request.reference + pattern));
   const isMatch = (name: string) => matchers.some((matches) => matches(name));
-  // A parent whose subscribed descendant the pattern does not reach ("%" stopped short).
-  const hasSubscribedBelow = (name: string) =>
-    [...subscribed].some((other) => other.startsWith(name + DELIMITER) && !isMatch(other));
   // A special-use attribute names what a mailbox holds (RFC 6154 2): a name that is no
   // mailbox (Sent deleted, left as the parent of Sent.Old) holds nothing and has none.
   const specialOf = (name: string) => existing.has(name) ? specialUse(name) : null;
@@ -157,30 +161,34 @@ async function sendList(
   const meetsCriteria = (name: string) =>
     (!request.isSubscribedOnly || subscribed.has(name)) &&
     (!request.isSpecialUseOnly || specialOf(name) !== null);
-  // RECURSIVEMATCH: a descendant meets the criteria where the pattern does not reach (3.5).
-  const hasMatchBelow = (name: string) =>
-    [...names].some((other) =>
-      other.startsWith(name + DELIMITER) && meetsCriteria(other) && !isMatch(other)
-    );
   // RFC 3501 6.3.9: LSUB "%" MUST name such a parent, unsubscribed, as \Noselect.
   const isLsub = request.verb === "LSUB";
+  // A parent whose subscribed descendant the pattern does not reach ("%" stopped short).
+  const withSubscribedBelow = isLsub
+    ? ancestorsOfKept(subscribed, (other) => !isMatch(other))
+    : new Set<string>();
   if (request.isRecursiveMatch || isLsub) {
     for (const name of subscribed) {
       const levels = name.split(DELIMITER);
       for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join(DELIMITER));
     }
   }
+  // RECURSIVEMATCH: a descendant meets the criteria where the pattern does not reach (3.5).
+  const withMatchBelow = request.isRecursiveMatch
+    ? ancestorsOfKept(names, (other) => meetsCriteria(other) && !isMatch(other))
+    : new Set<string>();
+  const withChildren = ancestorsOf(mailboxNames);
   for (const name of [...names].sort()) {
     if (!isMatch(name)) continue;
     // With RECURSIVEMATCH, that parent is listed with CHILDINFO (RFC 5258 3.5), which names
     // SUBSCRIBED, the one base selection option here (6: list-select-base-opt-quoted).
     const hasChildInfo = request.isRecursiveMatch && request.isSubscribedOnly &&
-      hasMatchBelow(name);
-    const isLsubParent = isLsub && !subscribed.has(name) && hasSubscribedBelow(name);
+      withMatchBelow.has(name);
+    const isLsubParent = isLsub && !subscribed.has(name) && withSubscribedBelow.has(name);
     if (!meetsCriteria(name) && !hasChildInfo && !isLsubParent) continue;
     const special = specialOf(name);
     const attributes: string[] = [];
-    const hasChildren = mailboxNames.some((other) => other.startsWith(name + DELIMITER));
+    const hasChildren = withChildren.has(name);
     // A name that is no mailbox (a parent of one, or listed for its subscription) is
     // \NonExistent in an extended LIST (RFC 5258 3, 3.5: "\NonExistent \HasChildren"), and
     // \Noselect in the plain LIST and LSUB (RFC 3501 6.3.8, 6.3.9).
