@@ -56,7 +56,8 @@ export class Connection {
       // we are about to send (flushed before the next wait) starts it once more.
       if (this.#wake === null) return this.#idle.restart();
       // After a half-close too: it bounds how long a peer may take to read our replies.
-      this.#onTimeout();
+      this.#isTimedOut = true;
+      this.#notify();
     });
     transport.listen(this.#events);
   }
@@ -83,10 +84,6 @@ export class Connection {
   #onClose = () => {
     this.#isEof = true;
     this.#idle.stop();
-    this.#notify();
-  };
-  #onTimeout = () => {
-    this.#isTimedOut = true;
     this.#notify();
   };
   #onDrain = () => {
@@ -292,22 +289,20 @@ export class Connection {
     raw.pause();
     this.#input.clear();
     // A peer that reads nothing more would keep the go-ahead from ever leaving.
-    if (!await this.#drainWithin(this.#handshakeDeadlineMs())) {
+    if (!await this.drainWithin(this.#handshakeDeadlineMs())) {
+      this.destroy();
       return this.#useTls({ reason: "the client did not read the go-ahead" });
     }
     const { upgradeAsServer } = await import("./tls_upgrade.ts");
     return this.#useTls(await upgradeAsServer(raw, context, this.#handshakeDeadlineMs()));
   }
 
-  /** `drain()` with a deadline; past it the connection is closed at once. */
-  async #drainWithin(deadlineMs: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const isDrained = await Promise.race([
-      this.drain().then(() => true),
-      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), deadlineMs)),
-    ]);
-    clearTimeout(timer);
-    if (!isDrained) this.destroy();
+  /** `drain()` with a deadline: false when the peer has not taken the output within `ms`. */
+  async drainWithin(ms: number): Promise<boolean> {
+    const expired = Promise.withResolvers<boolean>();
+    this.setDeadline(ms, () => expired.resolve(false));
+    const isDrained = await Promise.race([this.drain().then(() => true), expired.promise]);
+    this.clearDeadline();
     return isDrained;
   }
 
@@ -373,10 +368,8 @@ export class Connection {
   }
 
   /**
-   * Calls `onExpired` after `ms` whatever the peer does meanwhile, unless
-   * `clearDeadline` comes first (e.g. a limit for a whole reply that a peer
-   * could otherwise drip out a byte at a time). One at a time; it shares the
-   * idle timeout's timer, so setting one costs no timer of its own.
+   * Calls `onExpired` after `ms` whatever the peer does, unless `clearDeadline`
+   * comes first. One at a time, on the idle timeout's timer (no timer of its own).
    */
   setDeadline(ms: number, onExpired: () => void): void {
     this.#idle.setDeadline(ms, onExpired);

@@ -254,14 +254,7 @@ async function sendBlocks(client: SmtpClient, body: Uint8Array): Promise<void> {
 
 /** Waits until the kernel took the bytes written so far, or throws after `timeoutMs`. */
 async function drainWithin(client: SmtpClient, timeoutMs: number): Promise<void> {
-  const expired = Promise.withResolvers<boolean>();
-  client.connection.setDeadline(timeoutMs, () => expired.resolve(false));
-  const isDrained = await Promise.race([
-    client.connection.drain().then(() => true),
-    expired.promise,
-  ]);
-  client.connection.clearDeadline();
-  if (!isDrained) {
+  if (!await client.connection.drainWithin(timeoutMs)) {
     client.isUsable = false;
     throw new SmtpClientError("timeout", "DATA: the server stopped reading the message", {
       status: "4.4.2",
