@@ -4,10 +4,9 @@
  * (RFC 3464 2.3.4: 4.x.x), so delay notices and `queue list` agree.
  */
 import assert from "node:assert/strict";
-import { RemoteCourier } from "../../src/delivery/mod.ts";
 import { startFakeDns } from "../e2e/fake_dns.ts";
 import { startLineServer } from "./line_server.ts";
-import { MESSAGE, queued, quiet, routedCourier } from "./remote_courier_helpers.ts";
+import { MESSAGE, plainSmarthostCourier, queued, routedCourier } from "./remote_courier_helpers.ts";
 
 /** A smarthost offering only CRAM-MD5; it answers QUIT and closes. */
 function startCramOnlyServer() {
@@ -24,17 +23,9 @@ function startCramOnlyServer() {
 
 Deno.test("a smarthost with no AUTH mechanism we speak defers the mail with 4.7.4", async () => {
   const server = startCramOnlyServer();
-  const courier = new RemoteCourier({
-    ehloName: "out.test",
-    routes: [],
-    smarthost: { hostname: "127.0.0.1", port: server.port },
-    smarthostTls: "none",
-    isSmarthostTlsVerified: false,
-    smarthostCredentials: { user: "u", password: "p" },
-    isSmarthostInsecureAuthAllowed: true,
-    dnsServer: null,
-    mxPort: 25,
-    log: quiet,
+  const courier = plainSmarthostCourier({ hostname: "127.0.0.1", port: server.port }, {
+    user: "u",
+    password: "p",
   });
   try {
     const outcome = (await courier.deliver(queued(MESSAGE, ["x@far.test"]), ["x@far.test"]))
@@ -97,18 +88,7 @@ function startStrictServer(record: StrictRecord) {
 async function deliverWithLogin(credentials: { user: string; password: string }) {
   const record: StrictRecord = { lines: [], logins: [] };
   const server = startStrictServer(record);
-  const courier = new RemoteCourier({
-    ehloName: "out.test",
-    routes: [],
-    smarthost: { hostname: "127.0.0.1", port: server.port },
-    smarthostTls: "none",
-    isSmarthostTlsVerified: false,
-    smarthostCredentials: credentials,
-    isSmarthostInsecureAuthAllowed: true,
-    dnsServer: null,
-    mxPort: 25,
-    log: quiet,
-  });
+  const courier = plainSmarthostCourier({ hostname: "127.0.0.1", port: server.port }, credentials);
   try {
     const outcome = (await courier.deliver(queued(MESSAGE, ["x@far.test"]), ["x@far.test"]))
       .get("x@far.test")!;
@@ -155,17 +135,7 @@ function startLoginRequiredServer(stage: "MAIL" | "RCPT") {
 for (const stage of ["MAIL", "RCPT"] as const) {
   Deno.test(`a smarthost that answers ${stage} with 530 (no login configured) defers the mail: our configuration's mistake bounces nothing`, async () => {
     const server = startLoginRequiredServer(stage);
-    const courier = new RemoteCourier({
-      ehloName: "out.test",
-      routes: [],
-      smarthost: { hostname: "127.0.0.1", port: server.port },
-      smarthostTls: "none",
-      isSmarthostTlsVerified: false,
-      smarthostCredentials: null,
-      dnsServer: null,
-      mxPort: 25,
-      log: quiet,
-    });
+    const courier = plainSmarthostCourier({ hostname: "127.0.0.1", port: server.port }, null);
     try {
       const outcome = (await courier.deliver(queued(MESSAGE, ["x@far.test"]), ["x@far.test"]))
         .get("x@far.test")!;
@@ -213,18 +183,10 @@ Deno.test("a login the smarthost refuses (535) is not tried again at once on its
     answer: refusing,
   });
   const dns = await startFakeDns({ "relay.test": { a: ["127.0.0.1", "127.0.0.2"] } });
-  const courier = new RemoteCourier({
-    ehloName: "out.test",
-    routes: [],
-    smarthost: { hostname: "relay.test", port: first.port },
-    smarthostTls: "none",
-    isSmarthostTlsVerified: false,
-    smarthostCredentials: { user: "u", password: "wrong" },
-    isSmarthostInsecureAuthAllowed: true,
-    dnsServer: { hostname: "127.0.0.1", port: dns.port },
-    mxPort: 25,
-    log: quiet,
-  });
+  const courier = plainSmarthostCourier({ hostname: "relay.test", port: first.port }, {
+    user: "u",
+    password: "wrong",
+  }, { dnsServer: { hostname: "127.0.0.1", port: dns.port } });
   try {
     const outcome = (await courier.deliver(queued(MESSAGE, ["x@far.test"]), ["x@far.test"]))
       .get("x@far.test")!;

@@ -56,6 +56,30 @@ export function routedCourier(
 }
 
 /**
+ * A courier whose every message goes to the smarthost `hostname:port`
+ * without TLS, logging in with `credentials` (allowed in plaintext).
+ */
+export function plainSmarthostCourier(
+  smarthost: { hostname: string; port: number },
+  credentials: { user: string; password: string } | null,
+  overrides: Partial<RemoteCourierOptions> = {},
+): RemoteCourier {
+  return new RemoteCourier({
+    ehloName: "out.test",
+    routes: [],
+    smarthost,
+    smarthostTls: "none",
+    isSmarthostTlsVerified: false,
+    smarthostCredentials: credentials,
+    isSmarthostInsecureAuthAllowed: credentials !== null,
+    dnsServer: null,
+    mxPort: 25,
+    log: quiet,
+    ...overrides,
+  });
+}
+
+/**
  * A courier that finds next hops by MX through the DNS server on `dnsPort`
  * (a fake one) and connects to them on `mxPort`.
  */
