@@ -35,16 +35,26 @@ async function subscribeParents(server: Server): Promise<void> {
   await Deno.writeTextFile(file, (await Deno.readTextFile(file)) + names.join(""));
 }
 
+/** Runs `body` with bob logged in over IMAP to a server of his own, stopped after. */
+async function asBob(body: (client: RawClient, server: Server) => Promise<void>): Promise<void> {
+  const server = await startServer({
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
+  const client = await loginAsBob(server.ports.imap!);
+  try {
+    await body(client, server);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
+
 Deno.test({
   name:
     "LSUB and LIST RECURSIVEMATCH name 100,000 parents of subscribed children without comparing every pair",
   fn: async () => {
-    const server = await startServer({
-      users: { "bob@example.test": "pw-bob" },
-      flags: ["--insecure-auth"],
-    });
-    const client = await loginAsBob(server.ports.imap!);
-    try {
+    await asBob(async (client, server) => {
       await subscribeParents(server);
       // RFC 3501 6.3.9: a parent of a subscribed name "%" does not reach is \Noselect.
       const lsub = await slowCommand(client, "u", 'LSUB "" "P%"');
@@ -59,10 +69,7 @@ Deno.test({
         list[0],
         '* LIST (\\NonExistent \\HasNoChildren) "." P0 ("CHILDINFO" ("SUBSCRIBED"))',
       );
-    } finally {
-      client.close();
-      await server.stop();
-    }
+    });
   },
 });
 
@@ -70,12 +77,7 @@ Deno.test({
 // character: this 200 KB pattern cost each of the 100,000 names seconds (hours in all). No name
 // is as long as its 100,000 literal characters, so none is walked.
 Deno.test("LIST (SUBSCRIBED) with a 200 KB pattern over 100,000 subscriptions answers at once", async () => {
-  const server = await startServer({
-    users: { "bob@example.test": "pw-bob" },
-    flags: ["--insecure-auth"],
-  });
-  const client = await loginAsBob(server.ports.imap!);
-  try {
+  await asBob(async (client, server) => {
     await subscribeParents(server);
     const pattern = "*a".repeat(100_000);
     const list = await slowCommand(client, "l", `LIST (SUBSCRIBED) "" ${pattern}`);
@@ -84,22 +86,14 @@ Deno.test("LIST (SUBSCRIBED) with a 200 KB pattern over 100,000 subscriptions an
     const some = await command(client, "s", 'LIST (SUBSCRIBED) "" *1234*x');
     assert.deepEqual(some.at(-1), "s OK LIST completed");
     assert.equal(some.length, 21, some.slice(0, 3).join("\n"));
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  });
 });
 
 // Every name is matched against every pattern: 16,384 patterns over 2,000 folders held the
 // event loop for 54 s, every other user waiting. Clients send a handful; past 100, NO [LIMIT]
 // (RFC 5530), after the whole command is read.
 Deno.test("LIST with more than 100 distinct patterns is refused NO [LIMIT]", async () => {
-  const server = await startServer({
-    users: { "bob@example.test": "pw-bob" },
-    flags: ["--insecure-auth"],
-  });
-  const client = await loginAsBob(server.ports.imap!);
-  try {
+  await asBob(async (client) => {
     const many = Array.from({ length: 16_384 }, (_, i) => `z${i}%`).join(" ");
     const refused = await command(client, "m", `LIST "" (${many})`);
     assert.deepEqual(refused.length, 1, refused.slice(0, 3).join("\n"));
@@ -110,8 +104,5 @@ Deno.test("LIST with more than 100 distinct patterns is refused NO [LIMIT]", asy
     assert.deepEqual(allowed.at(-1), "h OK LIST completed");
     const bad = await command(client, "b", `LIST "" (${many}) RETURN (NONSENSE)`);
     assert.match(bad.at(-1)!, /^b BAD /, "a syntax error is still BAD");
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  });
 });
