@@ -54,24 +54,29 @@ async function send(
   await sendWithSmtplib({ port, from: sender, rcpts: [rcpt], messages: [message] });
 }
 
-const RFC5322_DATE = /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
-
-Deno.test("a recipient that is no account at delivery time bounces 5.1.1 to the sender", async () => {
+/**
+ * A spool where alice@example.test has an account and, queued by `sendmail`
+ * while no server runs, `message` from her to ghost@example.test, no account.
+ */
+async function queuedForGhost(message: string): Promise<string> {
   const spoolDir = tempDir();
   const common = [`--spool-dir=${spoolDir}`, "--domains=example.test", "--hostname=mx.test"];
   const added = await runCli(["user", "add", "alice@example.test", ...common], { stdin: "pw\n" });
   assert.equal(added.code, 0, added.stderr);
-  // Queued while no server runs, to an address that is not an account.
-  const sent = await runCli([
-    "sendmail",
-    "-f",
-    "alice@example.test",
-    "ghost@example.test",
-    ...common,
-  ], {
-    stdin: "Subject: to nobody\nMessage-ID: <orig-1@example.test>\n\nhello\n",
-  });
+  const sent = await runCli(
+    ["sendmail", "-f", "alice@example.test", "ghost@example.test", ...common],
+    { stdin: message },
+  );
   assert.equal(sent.code, 0, sent.stderr);
+  return spoolDir;
+}
+
+const RFC5322_DATE = /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
+
+Deno.test("a recipient that is no account at delivery time bounces 5.1.1 to the sender", async () => {
+  const spoolDir = await queuedForGhost(
+    "Subject: to nobody\nMessage-ID: <orig-1@example.test>\n\nhello\n",
+  );
   const server = await startServer({ spoolDir });
   try {
     await waitUntil(() => maildirFiles(spoolDir, "alice@example.test").length === 1, 10_000, "DSN");
@@ -106,22 +111,11 @@ Deno.test("a recipient that is no account at delivery time bounces 5.1.1 to the 
 });
 
 Deno.test("a notice names the original in In-Reply-To and References (RFC 3834 3.1.6)", async () => {
-  const spoolDir = tempDir();
-  const common = [`--spool-dir=${spoolDir}`, "--domains=example.test", "--hostname=mx.test"];
-  const added = await runCli(["user", "add", "alice@example.test", ...common], { stdin: "pw\n" });
-  assert.equal(added.code, 0, added.stderr);
-  const sent = await runCli([
-    "sendmail",
-    "-f",
-    "alice@example.test",
-    "ghost@example.test",
-    ...common,
-  ], {
-    stdin: "Subject: a reply to a thread\nMessage-ID: <orig-2@example.test>\n" +
+  const spoolDir = await queuedForGhost(
+    "Subject: a reply to a thread\nMessage-ID: <orig-2@example.test>\n" +
       "In-Reply-To: <parent@example.test>\n" +
       "References: <root@example.test>\n <parent@example.test>\n\nhello\n",
-  });
-  assert.equal(sent.code, 0, sent.stderr);
+  );
   const server = await startServer({ spoolDir });
   try {
     await waitUntil(() => maildirFiles(spoolDir, "alice@example.test").length === 1, 10_000, "DSN");
