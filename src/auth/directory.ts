@@ -177,8 +177,11 @@ export class Directory {
       level = next;
     }
     // A target whose aliases loop or nest past the limit: named, so the sender is told.
-    const ends = new Set([...mailboxes, ...forwards, ...unknown]);
-    for (const dead of deadBranches({ root: normalized, targetsOf, ends })) unknown.add(dead);
+    // Only an expansion through aliases can have one (a plain account, every RCPT: none).
+    if (targetsOf.size > 0) {
+      const ends = new Set([...mailboxes, ...forwards, ...unknown]);
+      for (const dead of deadBranches({ root: normalized, targetsOf, ends })) unknown.add(dead);
+    }
     if (mailboxes.size === 0 && forwards.size === 0) {
       // RFC 5321 4.5.1: postmaster must always be accepted. Without an account or
       // alias it gets a mailbox of its own, readable on disk under mail/<domain>/postmaster.
