@@ -22,6 +22,14 @@ import {
   selfPreferenceByName,
 } from "./mx_loop.ts";
 
+/**
+ * The addresses one attempt tries at most, best first (RFC 5321 5.1 allows a limit and asks
+ * for at least two; Postfix and Exim try five). Without one, a domain listing hundreds of
+ * MX hosts that never answer holds a delivery slot for hours of connect timeouts, and costs
+ * two DNS questions per host, every retry.
+ */
+export const MAX_ADDRESSES_PER_ATTEMPT = 10;
+
 /** A fixed next hop (route or smarthost). */
 export interface FixedHop {
   hostname: string;
@@ -202,6 +210,7 @@ export class NextHopResolver {
     // for good, like one that does not exist, not a DNS failure to wait out.
     const askable = options.isConfigured ? hosts : hosts.filter(isAskable);
     for (const host of askable) {
+      if (targets.length >= MAX_ADDRESSES_PER_ATTEMPT) break;
       for (const type of ["A", "AAAA"] as const) {
         const found = await this.#query(host, type, !options.isConfigured);
         if ("records" in found) {
@@ -213,7 +222,9 @@ export class NextHopResolver {
         }
       }
     }
-    if (targets.length > 0) return { kind: "targets", targets };
+    if (targets.length > 0) {
+      return { kind: "targets", targets: targets.slice(0, MAX_ADDRESSES_PER_ATTEMPT) };
+    }
     if (trouble) return { kind: "transient", reason: trouble, status: "4.4.3" };
     if (options.isConfigured) {
       // A route or smarthost is our own configuration: a name of it DNS does not know (a

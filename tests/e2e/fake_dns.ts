@@ -65,8 +65,9 @@ export async function startFakeDns(
   for (let tries = 0;; tries++) {
     const udp = dgram.createSocket("udp4");
     udp.on("message", (message, remote) => {
-      const response = answer(new Uint8Array(message));
-      if (response) udp.send(response, remote.port, remote.address);
+      const query = new Uint8Array(message);
+      const response = answer(query);
+      if (response) udp.send(overUdp(query, response), remote.port, remote.address);
     });
     await new Promise<void>((resolve) => udp.bind(options.port ?? 0, "127.0.0.1", resolve));
     const port = udp.address().port;
@@ -91,6 +92,19 @@ export async function startFakeDns(
         }),
     };
   }
+}
+
+/**
+ * A response too big for a plain UDP datagram (512 octets, RFC 1035 4.2.1) goes as its
+ * header and question with TC set and no answers: the resolver asks again over TCP.
+ */
+function overUdp(query: Uint8Array, response: Uint8Array): Uint8Array {
+  if (response.length <= 512) return response;
+  const end = parseQuestion(query)?.end ?? 12;
+  const truncated = response.slice(0, end);
+  truncated[2] = truncated[2]! | 0x02;
+  truncated.set(u16(0), 6);
+  return truncated;
 }
 
 /** DNS over TCP: two-byte length prefix (RFC 1035 4.2.2). */
