@@ -107,7 +107,11 @@ const SMTP_SESSION = session(
   "ect: b\r\n",
   { tricky: "BDAT 9 LAST\r\n\r\nch" },
   "unk\r\n",
-  { tricky: "NOOP\r\nQUIT\r\n" },
+  // At the 512-octet limit and one past it (RFC 5321 4.5.3.1.4).
+  `NOOP ${"x".repeat(505)}`,
+  { tricky: "\r\nNOOP " },
+  `${"y".repeat(506)}`,
+  { tricky: "\r\nNOOP\r\nQUIT\r\n" },
 );
 
 Deno.test({
@@ -120,6 +124,7 @@ Deno.test({
         return replies + "\n---\n" + (await takeCarolsMail(server, 2)).join("\n---\n");
       });
       assert.equal(smtp.match(/^250 2\.0\.0 Ok: queued as QID\r$/gm)?.length, 2, smtp);
+      assert.match(smtp, /^250 2\.0\.0 Ok\r\n500 5\.5\.2 Line too long\r\n250 2\.0\.0 Ok\r\n221 /m);
       assert.ok(smtp.includes(MESSAGE_A.replaceAll("\r\n..", "\r\n.")), smtp);
 
       const submission = session(
