@@ -40,6 +40,12 @@ export function session(...parts: (string | { tricky: string })[]): Session {
   return { bytes, tricky };
 }
 
+/** `text` as session parts whose first and last `n` characters are tricky spans. */
+export function edges(text: string, n = 6): (string | { tricky: string })[] {
+  if (text.length <= 2 * n) return [{ tricky: text }];
+  return [{ tricky: text.slice(0, n) }, text.slice(n, -n), { tricky: text.slice(-n) }];
+}
+
 /**
  * The segmentations tried for `s`: all at once, one write per line, one byte
  * per write, and for each offset j into the tricky spans one run that cuts

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { maildirFiles, type Server, startServer, waitUntil } from "./harness.ts";
 import { deliver } from "./imap_helpers.ts";
 import {
+  edges,
   octets,
   plainResponse,
   play,
@@ -107,6 +108,10 @@ const SMTP_SESSION = session(
   "ect: b\r\n",
   { tricky: "BDAT 9 LAST\r\n\r\nch" },
   "unk\r\n",
+  // An SMTPUTF8 sender cut inside its UTF-8 sequences (RFC 6531).
+  "MAIL FROM:<",
+  { tricky: "ärö𝄞@" },
+  "remote.test> SMTPUTF8\r\nRSET\r\n",
   // At the 512-octet limit and one past it (RFC 5321 4.5.3.1.4).
   `NOOP ${"x".repeat(505)}`,
   { tricky: "\r\nNOOP " },
@@ -124,7 +129,10 @@ Deno.test({
         return replies + "\n---\n" + (await takeCarolsMail(server, 2)).join("\n---\n");
       });
       assert.equal(smtp.match(/^250 2\.0\.0 Ok: queued as QID\r$/gm)?.length, 2, smtp);
-      assert.match(smtp, /^250 2\.0\.0 Ok\r\n500 5\.5\.2 Line too long\r\n250 2\.0\.0 Ok\r\n221 /m);
+      assert.match(
+        smtp,
+        /^250 2\.1\.0 Sender ok\r\n250 2\.0\.0 Ok\r\n250 2\.0\.0 Ok\r\n500 5\.5\.2 Line too long\r\n250 2\.0\.0 Ok\r\n221 /m,
+      );
       assert.ok(smtp.includes(MESSAGE_A.replaceAll("\r\n..", "\r\n.")), smtp);
 
       const submission = session(
@@ -132,16 +140,31 @@ Deno.test({
         { tricky: `AUTH PLAIN ${plainResponse("carol@example.test", "pw-carol").slice(0, 6)}` },
         `${plainResponse("carol@example.test", "pw-carol").slice(6)}\r\n`,
         "MAIL FROM:<carol@example.test>\r\nRCPT TO:<carol@example.test>\r\nDATA\r\n",
-        "Subject: submitted\r\n\r\nbody\r\n.\r\n",
-        "RSET\r\n",
-        { tricky: "AUTH PLAIN\r\n" },
-        { tricky: `${plainResponse("carol@example.test", "pw-carol").slice(0, 8)}` },
-        `${plainResponse("carol@example.test", "pw-carol").slice(8)}\r\nQUIT\r\n`,
+        "Subject: submitted\r\n\r\nbody\r\n.\r\nQUIT\r\n",
       );
       await assertSameEverySplit("submission", submission, async (cuts) => {
         const replies = normalise(await play(server.ports.submission!, submission, cuts));
         return replies + "\n---\n" + (await takeCarolsMail(server, 1)).join("\n---\n");
       });
+      // AUTH PLAIN answering the empty challenge, and AUTH LOGIN's two lines (RFC 4954 4).
+      const challenged = [
+        session(
+          "EHLO client.test\r\n",
+          ...edges("AUTH PLAIN\r\n", 4),
+          ...edges(`${plainResponse("carol@example.test", "pw-carol")}\r\nNOOP\r\nQUIT\r\n`),
+        ),
+        session(
+          "EHLO client.test\r\n",
+          ...edges(`AUTH LOGIN ${btoa("carol@example.test")}\r\n`),
+          ...edges(`${btoa("pw-carol")}\r\nNOOP\r\nQUIT\r\n`),
+        ),
+      ];
+      for (const s of challenged) {
+        const out = await assertSameEverySplit("submission AUTH", s, async (cuts) => {
+          return normalise(await play(server.ports.submission!, s, cuts));
+        }, { bytewise: false });
+        assert.match(out, /^235 2\.7\.0 .*\r\n250 2\.0\.0 Ok\r\n221 /m);
+      }
     } finally {
       await server.stop();
     }
@@ -204,6 +227,22 @@ Deno.test({
         "b1 UNSELECT\r\n",
         { tricky: "b2 DELETE T\r\nb3 LOGOUT\r\n" },
       );
+      const authenticate = session(
+        ...edges("c1 AUTHENTICATE PLAIN\r\n"),
+        ...edges(`${plainResponse("bob@example.test", "pw-bob")}\r\n`),
+        "c2 SELECT INBOX\r\n",
+        "c3 SEARCH CHARSET UTF-8 SUBJECT ",
+        { tricky: `"ünï"\r\n` },
+        "c4 LOGOUT\r\n",
+      );
+      const authenticated = await assertSameEverySplit(
+        "IMAP AUTHENTICATE",
+        authenticate,
+        async (cuts) => {
+          return normalise(await play(server.ports.imap!, authenticate, cuts));
+        },
+      );
+      assert.match(authenticated, /^c1 OK /m);
       const out = await assertSameEverySplit("IMAP", imap, async (cuts) => {
         return normalise(await play(server.ports.imap!, imap, cuts));
       });
