@@ -1,7 +1,8 @@
 /**
  * The remote courier reads a peer's replies the same however TCP cuts them:
  * each reply written whole, one byte per write, or cut right after every CR
- * (inside the CRLF) and inside the multiline separators. The outcome of every
+ * (inside the CRLF) and inside the multiline separators, or the replies to a
+ * pipelined group coalesced into one write. The outcome of every
  * recipient and the message the peer received must not change.
  */
 import assert from "node:assert/strict";
@@ -31,11 +32,16 @@ const CUTTERS: Record<string, Cutter> = {
   "before CR": (reply) => [...reply.matchAll(/\r/g)].map((m) => m.index),
 };
 
-/** A peer that writes each reply cut by `cut`, with a pause after each piece. */
-function startCuttingPeer(cut: Cutter) {
+/**
+ * A peer that writes each reply cut by `cut`, with a pause after each piece;
+ * or with `coalesced`, the replies to all the lines of one read in one write.
+ */
+function startCuttingPeer(cut: Cutter, coalesced = false) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const received: string[] = [];
+  let pending = "";
   const say = async (conn: Deno.Conn, reply: string) => {
+    if (coalesced) return void (pending += reply);
     let start = 0;
     for (const end of [...cut(reply), reply.length]) {
       await conn.write(encoder.encode(reply.slice(start, end)));
@@ -72,11 +78,14 @@ function startCuttingPeer(cut: Cutter) {
             await say(conn, REPLIES.data);
           } else if (verb === "QUIT") {
             await say(conn, REPLIES.quit);
+            if (pending !== "") await conn.write(encoder.encode(pending));
             return conn.close();
           } else await say(conn, verb === "EHLO" ? REPLIES.ehlo : REPLIES.mail);
           continue;
         }
       }
+      if (pending !== "") await conn.write(encoder.encode(pending));
+      pending = "";
       const count = await conn.read(buffer);
       if (count === null) break;
       input += decoder.decode(buffer.subarray(0, count));
@@ -91,8 +100,8 @@ function startCuttingPeer(cut: Cutter) {
 
 Deno.test("the courier reads multiline replies the same however the peer's writes are cut", async () => {
   const outcomes: Record<string, string> = {};
-  for (const [name, cut] of Object.entries(CUTTERS)) {
-    const peer = startCuttingPeer(cut);
+  for (const [name, cut] of [...Object.entries(CUTTERS), ["coalesced", null] as const]) {
+    const peer = cut === null ? startCuttingPeer(() => [], true) : startCuttingPeer(cut);
     const courier = routedCourier(peer.port, { smarthostTls: "none" });
     try {
       const rcpts = ["good@remote.test", "bad@remote.test"];
