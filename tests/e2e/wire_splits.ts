@@ -69,7 +69,7 @@ export function segmentations(s: Session, options: { bytewise?: boolean } = {}):
 }
 
 /**
- * Connects to `port`, writes `s` cut at `cuts` (a short pause after each
+ * Connects to `port` (over TLS with `caCerts`), writes `s` cut at `cuts` (a short pause after each
  * write so the server reads them apart), and returns all it received until
  * the server closed the connection.
  */
@@ -77,10 +77,13 @@ export async function play(
   port: number,
   s: Session,
   cuts: number[],
-  options: { beforeWrite?: (conn: Deno.TcpConn) => Promise<void> } = {},
+  options: { caCerts?: string[] } = {},
 ): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  conn.setNoDelay(true);
+  // With `caCerts`, implicit TLS: each write is a TLS record of its own.
+  const conn = options.caCerts
+    ? await Deno.connectTls({ hostname: "localhost", port, caCerts: options.caCerts })
+    : await Deno.connect({ hostname: "127.0.0.1", port });
+  if (!options.caCerts) (conn as Deno.TcpConn).setNoDelay(true);
   const received: Uint8Array[] = [];
   const reading = (async () => {
     const buffer = new Uint8Array(64 * 1024);
@@ -92,7 +95,6 @@ export async function play(
   })();
   const timer = setTimeout(() => conn.close(), 15_000);
   try {
-    await options.beforeWrite?.(conn);
     const ends = [...new Set(cuts)].filter((c) => c > 0 && c < s.bytes.length).sort((a, b) =>
       a - b
     );
