@@ -104,14 +104,15 @@ export class Connection {
     wake?.();
   }
 
-  /** Waits for more input, flushing replies first (the peer may be waiting for them). */
+  /** Waits for input, flushing replies first; not if resume() handed held input over at once. */
   async #waitForInput(): Promise<void> {
+    const sizeBefore = this.#input.size;
     if (this.#isPaused) {
       this.#isPaused = false;
       this.#transport.resume();
     }
     this.flush();
-    if (this.#isEof || this.#isTimedOut) return;
+    if (this.#isEof || this.#isTimedOut || this.#input.size !== sizeBefore) return;
     await new Promise<void>((resolve) => (this.#wake = resolve));
   }
 

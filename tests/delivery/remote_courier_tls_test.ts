@@ -132,3 +132,20 @@ Deno.test({
     assert.match(fallback, /remote=127\.0\.0\.1\[127\.0\.0\.1\]:\d+ error=/);
   },
 });
+
+Deno.test({
+  name: "plaintext a server sends behind its 220 to STARTTLS is discarded, never read as a reply",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    // RFC 3207 5: what came before the handshake cannot be trusted; read as the reply to
+    // EHLO inside TLS, this 550 would refuse the message and every reply after it would
+    // answer the command before.
+    const { outcome, transactions } = await deliverVia(
+      { tls: await testCerts(), afterGoAhead: "550 5.7.1 injected\r\n" },
+      (port) => ({ routes: [{ domain: "remote.test", hostname: "127.0.0.1", port }] }),
+    );
+    assert.equal(outcome?.kind, "delivered", JSON.stringify(outcome));
+    assert.equal(transactions.length, 1);
+    assert.equal(transactions[0]!.isTls, true);
+  },
+});

@@ -42,6 +42,8 @@ export interface SinkOptions {
   /** PEM cert and key: offer STARTTLS (or run implicit TLS with `isImplicitTls`). */
   tls?: { cert: string; key: string };
   isImplicitTls?: boolean;
+  /** Plaintext sent right behind the 220 to STARTTLS, in the same write (an injection probe). */
+  afterGoAhead?: string;
   /** Offer AUTH PLAIN LOGIN and accept these credentials. */
   auth?: { user: string; password: string };
   /** Wait this long before answering the final dot (to catch a delivery in flight). */
@@ -143,7 +145,7 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
           if (!send(answer, "")) return;
           continue;
         }
-        reader.socket.write("220 2.0.0 go ahead\r\n");
+        reader.socket.write("220 2.0.0 go ahead\r\n" + (options.afterGoAhead ?? ""));
         const secure = new tls.TLSSocket(reader.detach(), {
           isServer: true,
           secureContext: tls.createSecureContext(options.tls),
