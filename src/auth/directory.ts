@@ -18,6 +18,11 @@ import { WatchedFile } from "./watched_file.ts";
 /** Alias expansion stops following chains deeper than this. */
 export const MAX_ALIAS_DEPTH = 10;
 
+/** Whether a normalized address is the reserved postmaster mailbox of its domain. */
+function isPostmaster(normalized: string): boolean {
+  return splitAddress(normalized)?.local === "postmaster";
+}
+
 /** What a recipient address means to this server. */
 export type RecipientVerdict =
   /** Final local accounts (normalized, deduplicated) after alias expansion. */
@@ -166,6 +171,11 @@ export class Directory {
           continue;
         }
         const targets = aliases.get(current) ?? aliases.get(catchAllKey(domain));
+        if (targets === undefined && isPostmaster(current)) {
+          // RFC 5321 4.5.1: postmaster is always there, as an alias's target too (`abuse: postmaster`).
+          mailboxes.add(current);
+          continue;
+        }
         if (targets === undefined && depth > 0) unknown.add(current);
         if (targets !== undefined) targetsOf.set(current, targets);
         for (const target of targets ?? []) {
@@ -185,7 +195,7 @@ export class Directory {
     if (mailboxes.size === 0 && forwards.size === 0) {
       // RFC 5321 4.5.1: postmaster must always be accepted. Without an account or
       // alias it gets a mailbox of its own, readable on disk under mail/<domain>/postmaster.
-      if (parts.local !== "postmaster") return { kind: "unknown" };
+      if (!isPostmaster(normalized)) return { kind: "unknown" };
       mailboxes.add(normalized);
     }
     const verdict: RecipientVerdict & { forwards?: string[]; unknownTargets?: string[] } = {

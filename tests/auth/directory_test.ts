@@ -159,6 +159,27 @@ Deno.test("Directory.resolveRecipient() names a target whose aliases loop or nes
   });
 });
 
+Deno.test("Directory.resolveRecipient() takes postmaster as an alias target like a recipient (abuse: postmaster)", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    await Deno.writeTextFile(
+      join(dir, "aliases"),
+      [
+        "abuse@example.com: postmaster@example.com",
+        "ops@example.com: bob@example.com, PostMaster@Example.com",
+      ].join("\n"),
+    );
+    // RCPT TO:<postmaster@example.com> is taken (RFC 5321 4.5.1): so is an alias that names it.
+    assert.deepEqual(await directory.resolveRecipient("abuse@example.com"), {
+      kind: "local",
+      mailboxes: ["postmaster@example.com"],
+    });
+    assert.deepEqual(await directory.resolveRecipient("ops@example.com"), {
+      kind: "local",
+      mailboxes: ["bob@example.com", "postmaster@example.com"],
+    });
+  });
+});
+
 Deno.test("Directory.resolveRecipient() follows a short path to an address that a chain of 10 also reaches", async () => {
   await withDirectory(async ({ dir, directory }) => {
     // x1 -> ... -> x9 -> y makes y 10 levels down, its target 11; y is also a's own target.
