@@ -202,7 +202,10 @@ export class Directory {
       kind: "local",
       mailboxes: [...mailboxes],
     };
-    if (forwards.size > 0) verdict.forwards = [...forwards];
+    // A forward as the aliases file spells it: its local part's case is the other server's.
+    if (forwards.size > 0) {
+      verdict.forwards = [...forwards].map((f) => aliases.spellings.get(f) ?? f);
+    }
     if (unknown.size > 0) verdict.unknownTargets = [...unknown];
     return verdict;
   }

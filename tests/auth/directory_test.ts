@@ -180,6 +180,30 @@ Deno.test("Directory.resolveRecipient() takes postmaster as an alias target like
   });
 });
 
+Deno.test("Directory.resolveRecipient() forwards to a remote target with its local part as written (RFC 5321 2.4)", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    await Deno.writeTextFile(
+      join(dir, "aliases"),
+      [
+        "ext@example.com: John.Smith@Elsewhere.ORG, Carol@Example.com",
+        "twice@example.com: JOHN.SMITH@elsewhere.org, ext@example.com",
+      ].join("\n"),
+    );
+    // The other server decides what its local parts' case means; ours is ours to lowercase.
+    assert.deepEqual(await directory.resolveRecipient("ext@example.com"), {
+      kind: "local",
+      mailboxes: ["carol@example.com"],
+      forwards: ["John.Smith@elsewhere.org"],
+    });
+    // One forward however many spellings reach it (the first line to name it gives its spelling).
+    assert.deepEqual(await directory.resolveRecipient("twice@example.com"), {
+      kind: "local",
+      mailboxes: ["carol@example.com"],
+      forwards: ["John.Smith@elsewhere.org"],
+    });
+  });
+});
+
 Deno.test("Directory.resolveRecipient() follows a short path to an address that a chain of 10 also reaches", async () => {
   await withDirectory(async ({ dir, directory }) => {
     // x1 -> ... -> x9 -> y makes y 10 levels down, its target 11; y is also a's own target.
