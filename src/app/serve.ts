@@ -108,7 +108,7 @@ async function startHoldingSpool(
     spool,
     spoolDir: config.spoolDir,
     log: log.with({ component: "delivery" }),
-    local: new LocalCourier({ maildir, hasAccount }),
+    local: new LocalCourier({ maildir, hasAccount, isDirectoryStale: () => directory.isStale() }),
     remote,
     isLocalDomain: (domain) => directory.isLocalDomain(domain),
     retryDelayMs: (attempts) =>

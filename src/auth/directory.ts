@@ -29,8 +29,13 @@ export type RecipientVerdict =
   | { kind: "local"; mailboxes: string[] }
   /** The domain is not one of ours: a relaying question for the caller. */
   | { kind: "remote" }
-  /** A local domain with no such account, alias or catch-all. */
-  | { kind: "unknown" };
+  /**
+   * A local domain with no such account, alias or catch-all. `isStale`: by the
+   * accounts and aliases kept from before, for a file changed since could not
+   * be read (malformed, gone, empty): the address may be new there, so this is
+   * no final answer (RCPT says 451, delivery tries again).
+   */
+  | { kind: "unknown"; isStale?: true };
 
 /** Options for {@link Directory}. */
 export type DirectoryOptions = {
@@ -135,8 +140,15 @@ export class Directory {
       this.#users.get({ isFresh: true }),
       this.#aliases.get({ isFresh: true }),
     ]);
-    if (nowUsers === users && nowAliases === aliases) return verdict;
-    return this.#resolveIn(normalized, { users: nowUsers, aliases: nowAliases });
+    const now = nowUsers === users && nowAliases === aliases
+      ? verdict
+      : this.#resolveIn(normalized, { users: nowUsers, aliases: nowAliases });
+    return now.kind === "unknown" && this.isStale() ? { kind: "unknown", isStale: true } : now;
+  }
+
+  /** Whether either file changed in a way that could not be loaded (what it held before is used). */
+  isStale(): boolean {
+    return this.#users.isStale || this.#aliases.isStale;
   }
 
   /** `resolveRecipient` of a normalized address on a local domain, by these files' contents. */
