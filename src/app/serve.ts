@@ -88,6 +88,10 @@ async function startHoldingSpool(
   for (const { kind, address } of await directory.offDomainEntries()) {
     log.warn("auth.off_domain", { kind, address, domains: config.domains.join(",") });
   }
+  // An account beats an alias of its own address: the alias never forwards a thing (check says too).
+  for (const alias of await directory.shadowedAliases()) {
+    log.warn("auth.alias_shadowed", { alias, reason: "an account too: the account gets its mail" });
+  }
   const spool = await openSpoolDir(config.spoolDir, () =>
     Spool.open({
       spoolDir: config.spoolDir,

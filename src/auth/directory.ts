@@ -115,6 +115,16 @@ export class Directory {
   }
 
   /**
+   * The aliases that are accounts too: the account gets their mail, so the alias is never
+   * used (`bob@example.com: bob@example.com, bob@elsewhere.org` forwards nothing), a mistake
+   * to report (`check`, `serve`).
+   */
+  async shadowedAliases(): Promise<string[]> {
+    const [users, aliases] = await Promise.all([this.#users.get(), this.#aliases.get()]);
+    return [...aliases.keys()].filter((alias) => users.has(alias)).sort();
+  }
+
+  /**
    * Resolves a recipient. Aliases expand recursively (loop-safe, at most
    * {@link MAX_ALIAS_DEPTH} levels); targets on other domains come back in
    * `forwards`. The verdict is "local" when at least one mailbox or forward exists;
