@@ -64,6 +64,9 @@ async function runCheck(_words: string[], config: Config, io: CliIo): Promise<nu
     for (const line of offDomainWarnings(await directory.offDomainEntries(), config.domains)) {
       io.err(`pillarbox: warning: ${line}`);
     }
+    for (const alias of await directory.shadowedAliases()) {
+      io.err(`pillarbox: warning: ${shadowedAliasWarning(alias)}`);
+    }
     const quiet = new Logger({ level: "error" });
     await loadTlsSettings(config, quiet);
     // What serve reads at start, so "configuration ok" means serve will start.
@@ -91,6 +94,11 @@ export function offDomainWarnings(
     `${kind} "${address}" is on no domain of --domains=${domains.join(",")}: ` +
     "mail to it is not delivered here"
   );
+}
+
+/** Why the alias `address`, an account too, is never used. */
+function shadowedAliasWarning(address: string): string {
+  return `alias "${address}" is an account too: the account gets its mail, the alias is never used`;
 }
 
 /** Subcommands by first word; "help" and "version" are handled before the table. */

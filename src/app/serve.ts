@@ -88,6 +88,10 @@ async function startHoldingSpool(
   for (const { kind, address } of await directory.offDomainEntries()) {
     log.warn("auth.off_domain", { kind, address, domains: config.domains.join(",") });
   }
+  // An account beats an alias of its own address: the alias never forwards a thing (check says too).
+  for (const alias of await directory.shadowedAliases()) {
+    log.warn("auth.alias_shadowed", { alias, reason: "an account too: the account gets its mail" });
+  }
   const spool = await openSpoolDir(config.spoolDir, () =>
     Spool.open({
       spoolDir: config.spoolDir,
@@ -108,7 +112,7 @@ async function startHoldingSpool(
     spool,
     spoolDir: config.spoolDir,
     log: log.with({ component: "delivery" }),
-    local: new LocalCourier({ maildir, hasAccount }),
+    local: new LocalCourier({ maildir, hasAccount, isDirectoryStale: () => directory.isStale() }),
     remote,
     isLocalDomain: (domain) => directory.isLocalDomain(domain),
     retryDelayMs: (attempts) =>

@@ -10,7 +10,8 @@
  *
  * The left side is an account-style address, or `@domain` for a catch-all of
  * that domain. Targets are full addresses, local or on other servers (mail to
- * those is relayed). Everything is normalized to lowercase.
+ * those is relayed). Everything is normalized to lowercase; a target's
+ * spelling is kept beside, for forwards (see {@link AliasTable}).
  */
 
 import {
@@ -23,9 +24,14 @@ import { UnreadableFileError } from "./watched_file.ts";
 
 /**
  * Normalized alias -> normalized targets. Keys are `alias@domain`, or
- * `@domain` for a catch-all.
+ * `@domain` for a catch-all. `spellings` holds, for a target written with
+ * capitals in its local part (`John.Smith@elsewhere.org`), that spelling:
+ * RFC 5321 2.4 leaves a local part's case to the server it belongs to, so a
+ * forward goes out as written, not lowercased.
  */
-export type AliasTable = ReadonlyMap<string, readonly string[]>;
+export type AliasTable = ReadonlyMap<string, readonly string[]> & {
+  readonly spellings: ReadonlyMap<string, string>;
+};
 
 /** The table key of the catch-all for `domain`. */
 export function catchAllKey(domain: string): string {
@@ -40,7 +46,7 @@ function parseAliasName(raw: string): string | { error: string } {
   return isValidAccountAddress(name) ? name : { error: `invalid alias address "${raw}"` };
 }
 
-function parseTargets(raw: string): string[] | { error: string } {
+function parseTargets(raw: string, spellings: Map<string, string>): string[] | { error: string } {
   // A set, not a search of the list so far: a list of 20,000 targets took seconds (quadratic).
   const targets = new Set<string>();
   for (const piece of raw.split(",")) {
@@ -48,6 +54,9 @@ function parseTargets(raw: string): string[] | { error: string } {
     if (target === "") return { error: "empty target" };
     if (!isValidTargetAddress(target)) return { error: `invalid target address "${piece.trim()}"` };
     targets.add(target);
+    const at = piece.lastIndexOf("@");
+    const spelled = `${piece.slice(0, at).trim()}${target.slice(target.lastIndexOf("@"))}`;
+    if (spelled !== target && !spellings.has(target)) spellings.set(target, spelled);
   }
   return [...targets];
 }
@@ -57,7 +66,8 @@ function parseTargets(raw: string): string[] | { error: string } {
  * `Cannot read aliases file "X": line N: ...` on the first bad line.
  */
 export function parseAliases(text: string, fileName: string): AliasTable {
-  const table = new Map<string, readonly string[]>();
+  const spellings = new Map<string, string>();
+  const table = Object.assign(new Map<string, readonly string[]>(), { spellings });
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? "").replace(/\r$/, "").trim();
@@ -70,7 +80,7 @@ export function parseAliases(text: string, fileName: string): AliasTable {
     if (typeof name !== "string") throw fail(name.error);
     const rest = line.slice(colon + 1).trim();
     if (rest === "") throw fail(`no targets for "${name}"`);
-    const targets = parseTargets(rest);
+    const targets = parseTargets(rest, spellings);
     if (!Array.isArray(targets)) throw fail(targets.error);
     if (table.has(name)) throw fail(`duplicate alias "${name}"`);
     table.set(name, targets);
@@ -87,7 +97,7 @@ export async function readAliasesFile(path: string): Promise<AliasTable> {
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return new Map();
+    if (error instanceof Deno.errors.NotFound) return parseAliases("", path);
     const reason = error instanceof Error ? error.message : String(error);
     throw new UnreadableFileError(`Cannot read aliases file "${path}": ${reason}`, {
       cause: error,

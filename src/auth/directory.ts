@@ -18,14 +18,24 @@ import { WatchedFile } from "./watched_file.ts";
 /** Alias expansion stops following chains deeper than this. */
 export const MAX_ALIAS_DEPTH = 10;
 
+/** Whether a normalized address is the reserved postmaster mailbox of its domain. */
+function isPostmaster(normalized: string): boolean {
+  return splitAddress(normalized)?.local === "postmaster";
+}
+
 /** What a recipient address means to this server. */
 export type RecipientVerdict =
   /** Final local accounts (normalized, deduplicated) after alias expansion. */
   | { kind: "local"; mailboxes: string[] }
   /** The domain is not one of ours: a relaying question for the caller. */
   | { kind: "remote" }
-  /** A local domain with no such account, alias or catch-all. */
-  | { kind: "unknown" };
+  /**
+   * A local domain with no such account, alias or catch-all. `isStale`: by the
+   * accounts and aliases kept from before, for a file changed since could not
+   * be read (malformed, gone, empty): the address may be new there, so this is
+   * no final answer (RCPT says 451, delivery tries again).
+   */
+  | { kind: "unknown"; isStale?: true };
 
 /** Options for {@link Directory}. */
 export type DirectoryOptions = {
@@ -105,6 +115,16 @@ export class Directory {
   }
 
   /**
+   * The aliases that are accounts too: the account gets their mail, so the alias is never
+   * used (`bob@example.com: bob@example.com, bob@elsewhere.org` forwards nothing), a mistake
+   * to report (`check`, `serve`).
+   */
+  async shadowedAliases(): Promise<string[]> {
+    const [users, aliases] = await Promise.all([this.#users.get(), this.#aliases.get()]);
+    return [...aliases.keys()].filter((alias) => users.has(alias)).sort();
+  }
+
+  /**
    * Resolves a recipient. Aliases expand recursively (loop-safe, at most
    * {@link MAX_ALIAS_DEPTH} levels); targets on other domains come back in
    * `forwards`. The verdict is "local" when at least one mailbox or forward exists;
@@ -130,8 +150,15 @@ export class Directory {
       this.#users.get({ isFresh: true }),
       this.#aliases.get({ isFresh: true }),
     ]);
-    if (nowUsers === users && nowAliases === aliases) return verdict;
-    return this.#resolveIn(normalized, { users: nowUsers, aliases: nowAliases });
+    const now = nowUsers === users && nowAliases === aliases
+      ? verdict
+      : this.#resolveIn(normalized, { users: nowUsers, aliases: nowAliases });
+    return now.kind === "unknown" && this.isStale() ? { kind: "unknown", isStale: true } : now;
+  }
+
+  /** Whether either file changed in a way that could not be loaded (what it held before is used). */
+  isStale(): boolean {
+    return this.#users.isStale || this.#aliases.isStale;
   }
 
   /** `resolveRecipient` of a normalized address on a local domain, by these files' contents. */
@@ -166,6 +193,11 @@ export class Directory {
           continue;
         }
         const targets = aliases.get(current) ?? aliases.get(catchAllKey(domain));
+        if (targets === undefined && isPostmaster(current)) {
+          // RFC 5321 4.5.1: postmaster is always there, as an alias's target too (`abuse: postmaster`).
+          mailboxes.add(current);
+          continue;
+        }
         if (targets === undefined && depth > 0) unknown.add(current);
         if (targets !== undefined) targetsOf.set(current, targets);
         for (const target of targets ?? []) {
@@ -185,14 +217,17 @@ export class Directory {
     if (mailboxes.size === 0 && forwards.size === 0) {
       // RFC 5321 4.5.1: postmaster must always be accepted. Without an account or
       // alias it gets a mailbox of its own, readable on disk under mail/<domain>/postmaster.
-      if (parts.local !== "postmaster") return { kind: "unknown" };
+      if (!isPostmaster(normalized)) return { kind: "unknown" };
       mailboxes.add(normalized);
     }
     const verdict: RecipientVerdict & { forwards?: string[]; unknownTargets?: string[] } = {
       kind: "local",
       mailboxes: [...mailboxes],
     };
-    if (forwards.size > 0) verdict.forwards = [...forwards];
+    // A forward as the aliases file spells it: its local part's case is the other server's.
+    if (forwards.size > 0) {
+      verdict.forwards = [...forwards].map((f) => aliases.spellings.get(f) ?? f);
+    }
     if (unknown.size > 0) verdict.unknownTargets = [...unknown];
     return verdict;
   }

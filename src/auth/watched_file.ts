@@ -58,6 +58,9 @@ export class WatchedFile<T> {
   readonly #checkIntervalMs: number;
   readonly #now: () => number;
   #value: { data: T; stamp: string } | null = null;
+  /** The stamp of the file that `#value.data` was read from. */
+  #dataStamp: string | null = null;
+  #isStale = false;
   #lastCheckMs = -Infinity;
   #pending: Promise<T> | null = null;
   /** An unreadable file was reported and has not been read since (reported once, not each check). */
@@ -67,6 +70,14 @@ export class WatchedFile<T> {
     this.#options = options;
     this.#checkIntervalMs = options.checkIntervalMs ?? 1000;
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Whether the value in use is not what the file holds now (the file changed and turned
+   * malformed, is gone or empty, or could not be read): as of the last `get`.
+   */
+  get isStale(): boolean {
+    return this.#isStale;
   }
 
   /**
@@ -108,16 +119,19 @@ export class WatchedFile<T> {
       ({ stamp, isEmpty } = await statStamp(this.#options.path));
     } catch (error) {
       if (previous === null) throw error;
+      this.#isStale = true;
       this.#reportUnreadable(error);
       return previous.data;
     }
     if (previous !== null && previous.stamp === stamp) {
       this.#isUnreadableReported = false;
+      this.#isStale = stamp !== this.#dataStamp;
       return previous.data;
     }
     const isGone = stamp === "missing" || isEmpty;
     if (previous !== null && isGone && this.#options.isKeptWhenRemoved) {
       this.#value = { data: previous.data, stamp };
+      this.#isStale = true;
       const what = stamp === "missing" ? "is gone" : "is empty";
       this.#options.onReloadError?.(
         new Error(`${this.#options.path} ${what}; what it last held stays in use`),
@@ -127,10 +141,13 @@ export class WatchedFile<T> {
     try {
       const data = await this.#options.load(this.#options.path);
       this.#value = { data, stamp };
+      this.#dataStamp = stamp;
+      this.#isStale = false;
       this.#isUnreadableReported = false;
       return data;
     } catch (error) {
       if (previous === null) throw error;
+      this.#isStale = true;
       if (error instanceof UnreadableFileError) {
         // Its stamp is not remembered: the next check reads it again, for the text may be fine.
         this.#reportUnreadable(error);

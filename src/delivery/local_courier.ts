@@ -16,6 +16,11 @@ export interface LocalCourierOptions {
   maildir: MaildirStore;
   /** Whether `address` is an existing account now; every recipient is when not given. */
   hasAccount?: (address: string) => Promise<boolean>;
+  /**
+   * Whether the accounts and aliases in use are older than their files (a changed file that
+   * could not be read): then "no account" is no final answer, and the recipient waits.
+   */
+  isDirectoryStale?: () => boolean;
 }
 
 /** The Maildir side of delivery. */
@@ -35,6 +40,15 @@ export class LocalCourier implements Courier {
     for (const rcpt of rcpts) {
       if (!this.#options.hasAccount || await this.#options.hasAccount(rcpt)) {
         accounts.push(rcpt);
+        continue;
+      }
+      if (this.#options.isDirectoryStale?.()) {
+        outcomes.set(rcpt, {
+          kind: "transient",
+          reason: `No account <${rcpt}> in the accounts and aliases in use; their files ` +
+            "changed and could not be read",
+          status: "4.3.0",
+        });
         continue;
       }
       outcomes.set(rcpt, {

@@ -30,10 +30,15 @@ export interface SubmitOptions {
   heldName?: string;
 }
 
-/** Final recipients: local accounts and forwards from aliases, remote and unknown as given. */
+/**
+ * Final recipients: local accounts and forwards from aliases, remote and unknown as given.
+ * `isStaleRefused`: throw for an unknown local recipient while the users or aliases file
+ * could not be read as it is now (the address may be new there): the caller tries later.
+ */
 export async function resolveLocalRecipients(
   directory: Directory,
   rcpts: readonly string[],
+  options: { isStaleRefused?: boolean } = {},
 ): Promise<string[]> {
   // Keyed normalized, as the SMTP transaction dedups: one copy per mailbox however written
   // (any case, the domain in U-labels or A-labels).
@@ -49,6 +54,12 @@ export async function resolveLocalRecipients(
       for (const target of verdict.forwards ?? []) add(target);
       for (const target of verdict.unknownTargets ?? []) add(target);
     } else {
+      if (verdict.kind === "unknown" && verdict.isStale && options.isStaleRefused) {
+        throw new Error(
+          `No account or alias <${rcpt}> in what was loaded before; the users or aliases ` +
+            "file changed and could not be read (see auth.reload_failed)",
+        );
+      }
       add(rcpt);
     }
   }
@@ -60,7 +71,10 @@ export async function submitLocal(
   submission: LocalSubmission,
   options: SubmitOptions,
 ): Promise<string> {
-  const rcpts = await resolveLocalRecipients(options.directory, submission.rcpts);
+  // A message for an address that the file being fixed may hold waits (a pickup file stays).
+  const rcpts = await resolveLocalRecipients(options.directory, submission.rcpts, {
+    isStaleRefused: true,
+  });
   return await options.spool.accept({
     envelope: {
       from: submission.from,

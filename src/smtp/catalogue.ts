@@ -31,6 +31,11 @@ export const Refusal = {
   tooManyRecipients: () => new SmtpError(452, "4.5.3", "Too many recipients"),
   noRecipients: () => new SmtpError(554, "5.5.1", "No valid recipients"),
   unknownUser: () => new SmtpError(550, "5.1.1", "No such user here"),
+  // RFC 5321 4.2.1: 5yz says "do not try again"; an account list we cannot read now cannot say it.
+  recipientLookupFailed: () =>
+    new SmtpError(451, "4.3.0", "Cannot look up this recipient now, try again later", {
+      isClientFault: false,
+    }),
   // RFC 5321 4.3.2 lists no 554 for RCPT; 550 is "command rejected for policy reasons" (4.2.2).
   relayDenied: () => new SmtpError(550, "5.7.1", "Relay access denied"),
   badSenderSyntax: (detail: string) => new SmtpError(553, "5.1.7", `Bad sender address: ${detail}`),

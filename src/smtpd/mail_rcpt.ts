@@ -83,6 +83,10 @@ export async function handleRcpt(session: SmtpSession, arg: string): Promise<Rep
   let targets: string[];
   switch (verdict.kind) {
     case "unknown":
+      if (verdict.isStale) {
+        session.log.info("smtp.rcpt_deferred", { rcpt: address, reason: "directory-stale" });
+        throw Refusal.recipientLookupFailed();
+      }
       session.log.info("smtp.rcpt_refused", { rcpt: address, reason: "unknown-user" });
       throw Refusal.unknownUser();
     case "remote":

@@ -180,6 +180,35 @@ Deno.test("check warns of an account and an alias on a domain not in --domains, 
   }
 });
 
+Deno.test("check warns of an alias that is an account too (the alias never forwards), and still exits 0", async () => {
+  const dir = makeTestDir();
+  try {
+    const added = await run(
+      ["user", "add", "bob@example.test", `--spool-dir=${dir}`, "--domains=example.test"],
+      { stdin: "pw\n" },
+    );
+    assert.equal(added.code, 0, added.err.join("\n"));
+    // "Keep a copy and forward", as sendmail's `bob: \\bob, bob@elsewhere.org` would: not here.
+    await Deno.writeTextFile(
+      `${dir}/aliases`,
+      "Bob@example.test: bob@example.test, bob@elsewhere.test\nteam@example.test: bob@example.test\n",
+    );
+    const result = await run([
+      "check",
+      `--spool-dir=${dir}`,
+      "--hostname=mx.test",
+      "--domains=example.test",
+    ]);
+    assert.equal(result.code, 0, result.err.join("\n"));
+    assert.equal(result.out.at(-1), "# configuration ok");
+    assert.deepEqual(result.err, [
+      'pillarbox: warning: alias "bob@example.test" is an account too: the account gets its mail, the alias is never used',
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 // The folders serve makes in the spool at start, and refuses to start on when a file stands there.
 const SPOOL_FOLDERS = [
   "queue",

@@ -146,6 +146,37 @@ Deno.test("Directory keeps the last good aliases when the file turns malformed, 
   });
 });
 
+Deno.test("Directory calls an address unknown for sure only while both files load: a new alias in a malformed file is no final 'no such user'", async () => {
+  await withDirectory(async ({ dir, directory, clock }) => {
+    await directory.load();
+    const broken = "team@example.com: bob@example.com\nsales@example.com: bob@example.com\noops\n";
+    await Deno.writeTextFile(join(dir, "aliases"), broken);
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("sales@example.com"), {
+      kind: "unknown",
+      isStale: true,
+    });
+    assert.equal(directory.isStale(), true);
+    // What was loaded before still answers for the addresses it knows.
+    assert.equal((await directory.resolveRecipient("team@example.com")).kind, "local");
+    await Deno.writeTextFile(join(dir, "aliases"), broken.replace("oops\n", ""));
+    clock.ms += 1000;
+    assert.equal((await directory.resolveRecipient("sales@example.com")).kind, "local");
+    assert.deepEqual(await directory.resolveRecipient("nobody@example.com"), { kind: "unknown" });
+    assert.equal(directory.isStale(), false);
+    // A users file gone for a moment: the same.
+    await Deno.rename(join(dir, "users"), join(dir, "users.old"));
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("nobody@example.com"), {
+      kind: "unknown",
+      isStale: true,
+    });
+    await Deno.rename(join(dir, "users.old"), join(dir, "users"));
+    clock.ms += 1000;
+    assert.deepEqual(await directory.resolveRecipient("nobody@example.com"), { kind: "unknown" });
+  });
+});
+
 Deno.test("Directory.load() rejects a malformed users file at startup", async () => {
   await withDirectory(async ({ dir, directory }) => {
     await Deno.writeTextFile(join(dir, "users"), "garbage\n");

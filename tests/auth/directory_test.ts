@@ -159,6 +159,51 @@ Deno.test("Directory.resolveRecipient() names a target whose aliases loop or nes
   });
 });
 
+Deno.test("Directory.resolveRecipient() takes postmaster as an alias target like a recipient (abuse: postmaster)", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    await Deno.writeTextFile(
+      join(dir, "aliases"),
+      [
+        "abuse@example.com: postmaster@example.com",
+        "ops@example.com: bob@example.com, PostMaster@Example.com",
+      ].join("\n"),
+    );
+    // RCPT TO:<postmaster@example.com> is taken (RFC 5321 4.5.1): so is an alias that names it.
+    assert.deepEqual(await directory.resolveRecipient("abuse@example.com"), {
+      kind: "local",
+      mailboxes: ["postmaster@example.com"],
+    });
+    assert.deepEqual(await directory.resolveRecipient("ops@example.com"), {
+      kind: "local",
+      mailboxes: ["bob@example.com", "postmaster@example.com"],
+    });
+  });
+});
+
+Deno.test("Directory.resolveRecipient() forwards to a remote target with its local part as written (RFC 5321 2.4)", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    await Deno.writeTextFile(
+      join(dir, "aliases"),
+      [
+        "ext@example.com: John.Smith@Elsewhere.ORG, Carol@Example.com",
+        "twice@example.com: JOHN.SMITH@elsewhere.org, ext@example.com",
+      ].join("\n"),
+    );
+    // The other server decides what its local parts' case means; ours is ours to lowercase.
+    assert.deepEqual(await directory.resolveRecipient("ext@example.com"), {
+      kind: "local",
+      mailboxes: ["carol@example.com"],
+      forwards: ["John.Smith@elsewhere.org"],
+    });
+    // One forward however many spellings reach it (the first line to name it gives its spelling).
+    assert.deepEqual(await directory.resolveRecipient("twice@example.com"), {
+      kind: "local",
+      mailboxes: ["carol@example.com"],
+      forwards: ["John.Smith@elsewhere.org"],
+    });
+  });
+});
+
 Deno.test("Directory.resolveRecipient() follows a short path to an address that a chain of 10 also reaches", async () => {
   await withDirectory(async ({ dir, directory }) => {
     // x1 -> ... -> x9 -> y makes y 10 levels down, its target 11; y is also a's own target.
