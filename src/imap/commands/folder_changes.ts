@@ -61,6 +61,12 @@ async function rename(session: ImapSession, cursor: CommandCursor): Promise<Done
       throw no("Mailbox already exists", "ALREADYEXISTS");
     }
     await checkSubfolderTargets(session, from, to);
+    // renameFolder's own refusals, made before the deselect: a refused RENAME must leave
+    // the session's selected folder selected (RFC 9051 6.3.6: NO means nothing was renamed).
+    if (!(await folderExists(accountDir(session), from))) {
+      throw no(`Folder "${from}" does not exist`, "NONEXISTENT");
+    }
+    if (to.startsWith(from + DELIMITER)) throw no("A folder cannot move into itself", "CANNOT");
     deselectIfInside(session, from, { isSubtree: true });
     await folderOp(() => session.options.mailboxes.renameFolder(session.user as string, from, to));
   });
