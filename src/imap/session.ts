@@ -33,8 +33,8 @@ export class ImapSession {
   #badCount = 0;
   /** A command is being handled (the next read is not waiting for the client). */
   #isBusy = false;
-  /** Set when the selected folder was deleted or renamed elsewhere: the BYE text. */
-  #goneText: string | null = null;
+  /** Set when the selected folder was deleted or renamed elsewhere: that selection, the BYE text. */
+  #gone: { selection: SelectedMailbox; text: string } | null = null;
 
   constructor(connection: Connection, options: ImapServerOptions) {
     this.connection = connection;
@@ -74,17 +74,20 @@ export class ImapSession {
    * read asks here (IDLE and AUTHENTICATE read on their own).
    */
   timeoutText(): string {
-    return this.#goneText ??
+    return this.#gone?.text ??
       (this.connection.isShuttingDown ? "Server shutting down" : "Autologout; idle for too long");
   }
 
   /**
-   * The selected folder was deleted or renamed by another session: this
-   * session says `* BYE <text>` and ends (RFC 2180 3.2), after the command
-   * in progress or at once when it is waiting for the client.
+   * The selected folder (`selection`) was deleted or renamed by another
+   * session: this session says `* BYE <text>` and ends (RFC 2180 3.2), after
+   * the command in progress or at once when it is waiting for the client.
+   * A command that leaves the folder meanwhile (a SELECT of another, CLOSE)
+   * owes no BYE for it.
    */
-  endForGoneSelection(text: string): void {
-    this.#goneText = text;
+  endForGoneSelection(selection: SelectedMailbox, text: string): void {
+    if (selection !== this.selected) return;
+    this.#gone = { selection, text };
     if (!this.#isBusy) this.connection.shutdown();
   }
 
@@ -136,8 +139,9 @@ export class ImapSession {
 
   /** Sends the waiting mailbox changes (expunges only when `mayExpunge`). */
   sendUpdates(options: { mayExpunge: boolean }): void {
-    if (this.#goneText !== null) {
-      if (!this.#isLoggingOut) this.send(`* BYE ${this.#goneText}\r\n`);
+    if (this.#gone !== null && this.#gone.selection !== this.selected) this.#gone = null;
+    if (this.#gone !== null) {
+      if (!this.#isLoggingOut) this.send(`* BYE ${this.#gone.text}\r\n`);
       this.logout();
       return;
     }

@@ -2,10 +2,14 @@
  * DELETE and RENAME of a folder another session has selected: that session
  * hears `* BYE` (RFC 2180 3.2) without sending anything, whether idle
  * between commands or in IDLE; the deleting session just leaves the folder
- * ([CLOSED]); a folder created again under the old name starts empty.
+ * ([CLOSED]); a folder created again under the old name starts empty. A
+ * session whose command leaves the folder while it goes (a SELECT of
+ * another) hears no BYE for it.
  */
 import assert from "node:assert/strict";
-import { startServer } from "./harness.ts";
+import { join } from "node:path";
+import { mailboxDir } from "../../src/mailbox/mod.ts";
+import { startServer, waitUntil } from "./harness.ts";
 import { command, loginAsBob, untilTagged } from "./imap_helpers.ts";
 import { RawClient } from "./raw_client.ts";
 
@@ -52,6 +56,52 @@ Deno.test("DELETE or RENAME of a folder selected elsewhere ends that session wit
     assert.ok(fresh.includes("* 0 EXISTS"), fresh.join("\n"));
     assert.match((await command(actor, "s3", "SELECT Games")).at(-1)!, /^s3 OK/);
     assert.match((await command(actor, "s4", "SELECT Play")).at(-1)!, /^s4 NO \[NONEXISTENT\]/);
+  } finally {
+    for (const client of clients) client.close();
+    await server.stop();
+  }
+});
+
+/** Messages in the folder whose COPY holds its lock while the test lines the others up. */
+const COPY_COUNT = 1000;
+
+Deno.test("a session that SELECTs another folder while its own is deleted hears no BYE", async () => {
+  const server = await startServer({ users: USERS, flags: [...FLAGS, "--log-level=debug"] });
+  const clients: RawClient[] = [];
+  try {
+    const actor = await loginAsBob(server.ports.imap!);
+    clients.push(actor);
+    for (const name of ["Old", "Other", "Copies"]) {
+      assert.match((await command(actor, "c", `CREATE ${name}`)).at(-1)!, /^c OK/);
+    }
+    const old = join(mailboxDir(server.spoolDir, "bob@example.test"), ".Old");
+    for (let i = 1; i <= COPY_COUNT; i++) {
+      const text = `Subject: number ${i}\r\n\r\nbody\r\n`;
+      const name = `${1_700_000_000 + i}.M0P1Q${i}.race.test,S=${text.length}:2,S`;
+      Deno.writeTextFileSync(join(old, "cur", name), text);
+    }
+    const copier = await loginAsBob(server.ports.imap!);
+    const leaver = await loginAsBob(server.ports.imap!);
+    clients.push(copier, leaver);
+    for (const client of [copier, leaver]) {
+      const selected = await command(client, "s", "SELECT Old");
+      assert.ok(selected.includes(`* ${COPY_COUNT} EXISTS`), selected.join("\n"));
+    }
+    // The COPY holds Old's lock while it writes its copies into Copies' tmp/: the DELETE
+    // waits for it, and any folder of the account opened meanwhile waits for the DELETE.
+    await copier.send("c COPY 1:* Copies\r\n");
+    const copiesTmp = join(mailboxDir(server.spoolDir, "bob@example.test"), ".Copies", "tmp");
+    await waitUntil(() => [...Deno.readDirSync(copiesTmp)].length > 0, 30_000, "copying");
+    await actor.send("d DELETE Old\r\n");
+    await server.waitForLog(/event=imap\.command .*verb=DELETE/);
+    // So this SELECT is under way when Old goes: it leaves Old, and owes no BYE for it.
+    await leaver.send("s2 SELECT Other\r\n");
+    assert.match((await untilTagged(copier, "c")).at(-1)!, /^c OK \[COPYUID /);
+    assert.equal((await untilTagged(actor, "d")).at(-1), "d OK DELETE completed");
+    const reselected = await untilTagged(leaver, "s2");
+    assert.equal(reselected.find((line) => line.startsWith("* BYE")), undefined);
+    assert.match(reselected.at(-1)!, /^s2 OK \[READ-WRITE\]/);
+    assert.deepEqual(await command(leaver, "n", "NOOP"), ["n OK NOOP completed"]);
   } finally {
     for (const client of clients) client.close();
     await server.stop();

@@ -2,7 +2,8 @@
  * Folder changes: RENAME of a folder with subfolders is all or nothing (when
  * a subfolder's new name is taken or not allowed, the command is refused
  * before anything moves, RFC 9051 6.3.6), and of sessions creating one name
- * at once, only one is told it created it (RFC 9051 6.3.4).
+ * at once, only one is told it created it (RFC 9051 6.3.4). A refused
+ * RENAME leaves the session's selected folder selected.
  */
 import assert from "node:assert/strict";
 import { startServer } from "./harness.ts";
@@ -87,6 +88,38 @@ Deno.test("CREATE of one name from many sessions at once succeeds for exactly on
     ]);
   } finally {
     for (const client of clients) client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("a refused RENAME of the selected folder or its parent leaves the folder selected", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
+  const client = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await client.line())!, /^\* OK /);
+    assert.match((await command(client, "l", "LOGIN bob@example.test pw-bob")).at(-1)!, /^l OK/);
+    // "p" is only the parent of "p.kid" (\Noselect): renaming it is NONEXISTENT.
+    for (const name of ["f", "p.kid"]) {
+      assert.match((await command(client, "c", `CREATE ${name}`)).at(-1)!, /^c OK/);
+    }
+    const refusals: [string, string, string][] = [
+      ["f", "RENAME f f.inner", "r NO [CANNOT] A folder cannot move into itself"],
+      ["p.kid", "RENAME p q", 'r NO [NONEXISTENT] Folder "p" does not exist'],
+    ];
+    for (const [folder, rename, refusal] of refusals) {
+      assert.match(
+        (await command(client, "s", `SELECT ${folder}`)).at(-1)!,
+        /^s OK \[READ-WRITE\]/,
+      );
+      assert.deepEqual(await command(client, "r", rename), [refusal], rename);
+      // Still selected: no "* OK [CLOSED]" above, and a FETCH is answered rather than BAD.
+      assert.deepEqual(await command(client, "n", "FETCH 1:* (FLAGS)"), ["n OK FETCH completed"]);
+    }
+  } finally {
+    client.close();
     await server.stop();
   }
 });

@@ -40,7 +40,7 @@ function selectWith(isReadOnly: boolean) {
       isReadOnly,
       messages,
       origin: session,
-      onGone: (reason) => session.endForGoneSelection(`Selected mailbox was ${reason}`),
+      onGone: (reason) => session.endForGoneSelection(selected, `Selected mailbox was ${reason}`),
     });
     session.selected = selected;
     await selected.claimsSaved();

@@ -7,6 +7,7 @@
 import { APPEND_COMMANDS } from "./append.ts";
 import { COPY_COMMANDS } from "./copy_move.ts";
 import { FETCH_COMMANDS } from "./fetch.ts";
+import { FOLDER_CHANGE_COMMANDS } from "./folder_changes.ts";
 import { MAILBOX_COMMANDS } from "./mailboxes.ts";
 import { SEARCH_COMMANDS } from "./search.ts";
 import { SELECT_COMMANDS } from "./select.ts";
@@ -20,6 +21,7 @@ export type { Done, ImapCommand, SessionState } from "./types.ts";
 export const COMMANDS: ReadonlyMap<string, ImapCommand> = new Map([
   ...SESSION_COMMANDS,
   ...MAILBOX_COMMANDS,
+  ...FOLDER_CHANGE_COMMANDS,
   ...SELECT_COMMANDS,
   ...FETCH_COMMANDS,
   ...STORE_COMMANDS,
