@@ -98,8 +98,13 @@ function accountArgument(raw: string | undefined, action: string): string {
   return address;
 }
 
-/** Reads the first line of stdin (without its line ending); stops early and cancels the rest. */
-async function readFirstLine(stdin: ReadableStream<Uint8Array>): Promise<string> {
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Reads the first line of stdin (without its line ending); stops early and
+ * cancels the rest. Null when the line is not UTF-8.
+ */
+async function readFirstLine(stdin: ReadableStream<Uint8Array>): Promise<string | null> {
   const reader = stdin.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -122,11 +127,22 @@ async function readFirstLine(stdin: ReadableStream<Uint8Array>): Promise<string>
     bytes.set(chunk, offset);
     offset += chunk.length;
   }
-  return new TextDecoder().decode(bytes).replace(/\r$/, "");
+  // Logins decode strictly too (auth/sasl.ts): a byte replaced by U+FFFD would store a password
+  // other than the one typed, which that one never matches. Null: not UTF-8.
+  try {
+    return STRICT_UTF8.decode(bytes).replace(/\r$/, "");
+  } catch {
+    return null;
+  }
 }
 
 async function readNewPassword(stdin: ReadableStream<Uint8Array>, action: string): Promise<string> {
   const password = await readFirstLine(stdin);
+  if (password === null) {
+    throw new UserCommandError(
+      `Cannot ${action}: the password is not UTF-8 (set the terminal or the file to UTF-8)`,
+    );
+  }
   if (password === "") {
     throw new UserCommandError(
       `Cannot ${action}: empty password (give it as the first line of stdin)`,

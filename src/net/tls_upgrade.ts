@@ -20,7 +20,13 @@ export function upgradeAsServer(
   deadlineMs: number,
 ): Promise<TlsTransport | TlsFailure> {
   const duplex = new TransportDuplex(raw);
+  // node:tls (Deno 2.9) starts a server socket on the next tick and takes input that reached it
+  // before then as part of the start; a handshake that fails right there (a client that sent
+  // plaintext or TLS 1.0 after STARTTLS, held by the transport) throws an uncaught TypeError
+  // that ends the process. So the socket gets no input until a timer, after that tick.
+  duplex.hold(true);
   const secure = new tls.TLSSocket(duplex, { isServer: true, secureContext: context });
+  setTimeout(() => duplex.hold(false), 0);
   return handshake(secure, "secure", duplex, deadlineMs);
 }
 

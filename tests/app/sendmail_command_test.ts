@@ -43,6 +43,14 @@ const parsed: Array<[string, string[], Partial<SendmailArgs>]> = [
     rcpts: ["bob"],
   }],
   ["parseSendmailArgs() accepts -bm", ["-bm", "bob"], { rcpts: ["bob"] }],
+  // The README's /usr/sbin/sendmail script passes these on as they come.
+  ["parseSendmailArgs() takes what cron passes (Debian's cron: -FCronDaemon -i -B8BITMIME -oem)", [
+    "-FCronDaemon",
+    "-i",
+    "-B8BITMIME",
+    "-oem",
+    "root",
+  ], { isExtractingRecipients: false, isDotEnding: false, sender: undefined, rcpts: ["root"] }],
 ];
 for (const [name, words, expected] of parsed) {
   Deno.test(name, () => {

@@ -237,3 +237,21 @@ Deno.test("user list reports a malformed users file with its path and line", asy
     assert.match(result.err[0] ?? "", /Cannot read users file ".*users": line 2:/);
   });
 });
+
+Deno.test("user add refuses a password that is not UTF-8 rather than storing another one", async () => {
+  await withSpool(async (usersFile) => {
+    const err: string[] = [];
+    // "été" typed on a Latin-1 terminal. Logins decode UTF-8 strictly (auth/sasl.ts), so a
+    // password stored with U+FFFD for each such byte would never match the one typed.
+    const latin1 = new Uint8Array([0xe9, 0x74, 0xe9, 0x0a]);
+    const status = await runUserCommand(["add", "bob@example.com"], {
+      usersFile,
+      stdin: ReadableStream.from([latin1]),
+      out: () => {},
+      err: (line) => err.push(line),
+    });
+    assert.equal(status, 1, err.join("\n"));
+    assert.match(err[0] ?? "", /password is not UTF-8/);
+    assert.deepEqual([...(await readUsersFile(usersFile)).keys()], []);
+  });
+});
