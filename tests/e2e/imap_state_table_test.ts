@@ -57,7 +57,7 @@ async function open(c: RawClient, verb: "SELECT" | "EXAMINE") {
   const status = await expectStatus(c, "STATUS INBOX (MESSAGES)", "OK");
   const count = Number(/MESSAGES (\d+)/.exec(status.join(" "))![1]);
   for (let i = count; i < IN_INBOX; i++) {
-    await expectStatus(c, "APPEND INBOX {13+}\r\nSubject: x\r\n\r\n", "OK");
+    await expectStatus(c, "APPEND INBOX {14+}\r\nSubject: x\r\n\r\n", "OK");
   }
   await expectStatus(c, `${verb} INBOX`, "OK");
 }
@@ -153,8 +153,8 @@ const COMMANDS: Record<string, Rule> = {
   "NAMESPACE": loggedIn(() => OK),
   "STATUS INBOX (MESSAGES UIDNEXT UNSEEN)": loggedIn(() => OK),
   "STATUS Nosuch (MESSAGES)": loggedIn(() => NO),
-  "APPEND Drafts {13+}\r\nSubject: x\r\n\r\n": loggedIn(() => OK),
-  "APPEND Nosuch {13+}\r\nSubject: x\r\n\r\n": loggedIn(() => NO),
+  "APPEND Drafts {14+}\r\nSubject: x\r\n\r\n": loggedIn(() => OK),
+  "APPEND Nosuch {14+}\r\nSubject: x\r\n\r\n": loggedIn(() => NO),
   "IDLE": loggedIn(() => ({ ...OK, continuation: "DONE" })),
   "CHECK": selected(() => OK),
   "CLOSE": selected(() => ({ ...OK, after: { stage: "authenticated" } })),
@@ -212,6 +212,10 @@ async function playAll(server: Server, caCert: string): Promise<string[]> {
         await state.prelude(client, caCert);
         const lines = await run(client, line, outcome.continuation);
         const status = statusOf(lines);
+        // Every refusal of a tagged command is tagged (RFC 9051 7.1.3).
+        if (lines.some((l) => l.startsWith("* BAD"))) {
+          failures.push(`${where}: an untagged BAD: ${lines.join(" | ")}`);
+        }
         if (!outcome.status.includes(status)) {
           failures.push(`${where}: got ${lines.at(-1)}, want ${outcome.status.join("|")}`);
           continue;
@@ -270,6 +274,36 @@ Deno.test("IMAP: nothing sent after LOGOUT is answered", async () => {
     assert.ok(!lines.some((line) => /^[cd] /.test(line)), lines.join(" | "));
   } finally {
     client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("IMAP: after LOGOUT's BYE only the tagged OK follows, no mailbox updates", async () => {
+  const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
+  const leaving = await RawClient.connect(server.ports.imap!);
+  const other = await RawClient.connect(server.ports.imap!);
+  try {
+    for (const client of [leaving, other]) {
+      assert.match((await client.line())!, /^\* OK /);
+      await logIn(client);
+    }
+    await expectStatus(leaving, "APPEND INBOX {14+}\r\nSubject: x\r\n\r\n", "OK");
+    await expectStatus(leaving, "SELECT INBOX", "OK");
+    // Changes the leaving session has not heard of yet: an expunge and a new message.
+    await expectStatus(other, "SELECT INBOX", "OK");
+    await expectStatus(other, "STORE 1 +FLAGS (\\Deleted)", "OK");
+    await expectStatus(other, "EXPUNGE", "OK");
+    await expectStatus(other, "APPEND INBOX {14+}\r\nSubject: y\r\n\r\n", "OK");
+    await leaving.send("z LOGOUT\r\n");
+    const lines: string[] = [];
+    for (let line = await leaving.line(); line !== null; line = await leaving.line()) {
+      lines.push(line);
+    }
+    // RFC 9051 6.1.3 and 7.1.5: the BYE, then the tagged OK, then the connection closes.
+    assert.deepEqual(lines, ["* BYE Logging out", "z OK LOGOUT completed"]);
+  } finally {
+    leaving.close();
+    other.close();
     await server.stop();
   }
 });
