@@ -153,6 +153,8 @@ const COMMANDS: Record<string, Rule> = {
   "NAMESPACE": loggedIn(() => OK),
   "STATUS INBOX (MESSAGES UIDNEXT UNSEEN)": loggedIn(() => OK),
   "STATUS Nosuch (MESSAGES)": loggedIn(() => NO),
+  // RFC 9051 9: "(" status-att *(SP status-att) ")", at least one item.
+  "STATUS INBOX ()": loggedIn(() => BAD),
   "APPEND Drafts {14+}\r\nSubject: x\r\n\r\n": loggedIn(() => OK),
   "APPEND Nosuch {14+}\r\nSubject: x\r\n\r\n": loggedIn(() => NO),
   "IDLE": loggedIn(() => ({ ...OK, continuation: "DONE" })),
