@@ -195,10 +195,11 @@ async function probe(client: RawClient): Promise<Situation> {
     const expunge = statusOf(await run(client, "EXPUNGE"));
     return { stage: expunge === "OK" ? "read-write" : "read-only", isTls: false };
   }
-  const list = statusOf(await run(client, 'LIST "" INBOX'));
+  // BAD before login (RFC 9051 6); after it OK, or NO if the folders cannot be read.
+  const isLoggedIn = statusOf(await run(client, 'LIST "" INBOX')) !== "BAD";
   return {
-    stage: list === "OK" ? "authenticated" : "not-authenticated",
-    isTls: list === "OK" ? false : isTls,
+    stage: isLoggedIn ? "authenticated" : "not-authenticated",
+    isTls: isLoggedIn ? false : isTls,
   };
 }
 
@@ -306,6 +307,25 @@ Deno.test("IMAP: after LOGOUT's BYE only the tagged OK follows, no mailbox updat
   } finally {
     leaving.close();
     other.close();
+    await server.stop();
+  }
+});
+
+Deno.test("IMAP: a LOGIN answered NO leaves the session not authenticated, even when setup failed after the password", async () => {
+  const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
+  // The first login's account setup cannot read the subscriptions (a directory in the
+  // file's place: EISDIR, as an I/O error or a lack of descriptors would fail it).
+  const accountDir = `${server.spoolDir}/mail/example.test/bob`;
+  await Deno.mkdir(`${accountDir}/pillarbox-subscriptions`, { recursive: true });
+  const client = await RawClient.connect(server.ports.imap!);
+  try {
+    assert.match((await client.line())!, /^\* OK /);
+    const login = await run(client, `LOGIN ${BOB} ${PASSWORD}`);
+    assert.equal(statusOf(login), "NO", login.join(" | "));
+    // RFC 9051 6.2.3: NO is a failed login; the client is where it was before it.
+    assert.equal((await probe(client)).stage, "not-authenticated");
+  } finally {
+    client.close();
     await server.stop();
   }
 });
