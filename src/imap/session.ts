@@ -137,7 +137,10 @@ export class ImapSession {
     this.selected = null;
   }
 
-  /** Sends the waiting mailbox changes (expunges only when `mayExpunge`). */
+  /**
+   * Sends the waiting mailbox changes (expunges only when `mayExpunge`);
+   * none once the BYE is out: only the tagged OK follows it (RFC 9051 6.1.3).
+   */
   sendUpdates(options: { mayExpunge: boolean }): void {
     if (this.#gone !== null && this.#gone.selection !== this.selected) this.#gone = null;
     if (this.#gone !== null) {
@@ -145,7 +148,7 @@ export class ImapSession {
       this.logout();
       return;
     }
-    if (this.selected === null) return;
+    if (this.selected === null || this.#isLoggingOut) return;
     for (const line of this.selected.takeUpdates(options)) this.send(line);
   }
 

@@ -13,10 +13,13 @@ export class LineTimeout extends Error {
 /** A connection that reads complete SMTP/POP3/IMAP lines. */
 export class RawClient {
   #conn: Deno.Conn;
+  /** The plain connection, until TLS starts. */
+  #tcp: Deno.TcpConn | null;
   #buffer = "";
 
-  private constructor(conn: Deno.Conn) {
+  private constructor(conn: Deno.TcpConn) {
     this.#conn = conn;
+    this.#tcp = conn;
   }
 
   static async connect(port: number): Promise<RawClient> {
@@ -99,6 +102,18 @@ export class RawClient {
       if (error instanceof LineTimeout) return false;
       throw error;
     }
+  }
+
+  /**
+   * Upgrades the connection to TLS after a STARTTLS/STLS go-ahead, trusting
+   * `caCert` (PEM text) for "localhost". Nothing may be buffered unread then.
+   */
+  async startTls(caCert: string): Promise<void> {
+    if (this.#tcp === null || this.#buffer !== "") throw new Error("cannot start TLS now");
+    const secure = await Deno.startTls(this.#tcp, { hostname: "localhost", caCerts: [caCert] });
+    await secure.handshake();
+    this.#conn = secure;
+    this.#tcp = null;
   }
 
   close(): void {

@@ -230,6 +230,8 @@ async function status(session: ImapSession, cursor: CommandCursor): Promise<Done
   cursor.sp();
   const items = cursor.list((c) => c.atom().toUpperCase());
   cursor.end();
+  // RFC 9051 9: "(" status-att *(SP status-att) ")": one item at least.
+  if (items.length === 0) throw bad("STATUS needs at least one item");
   for (const item of items) {
     if (!STATUS_ITEMS.includes(item)) throw bad(`Unknown STATUS item "${item.slice(0, 30)}"`);
   }

@@ -155,18 +155,16 @@ async function completeLogin(
     throw no("Not authorized to act as that user", "AUTHORIZATIONFAILED");
   }
   // The account is the canonical address: " Bob@localhost" must not name `mail/localhost/ bob/`.
-  session.user = normalizeAddress(user);
+  const account = normalizeAddress(user);
   try {
-    await prepareAccount(session.options.mailboxes, session.user);
-    const adopted = await adoptOldFolderSpellings(
-      session.options.mailboxes.accountDir(session.user),
-    );
+    await prepareAccount(session.options.mailboxes, account);
+    const adopted = await adoptOldFolderSpellings(session.options.mailboxes.accountDir(account));
     for (const { from, to } of adopted.renamed) {
-      session.log.info("imap.folder_renamed", { user: session.user, from, to });
+      session.log.info("imap.folder_renamed", { user: account, from, to });
     }
     for (const name of adopted.taken) {
       session.log.warn("imap.folder_unreachable", {
-        user: session.user,
+        user: account,
         folder: name,
         reason: "name-taken",
       });
@@ -174,9 +172,12 @@ async function completeLogin(
   } catch (error) {
     // On a full disk the user must still get in, to read and delete mail; the
     // special folders are made at a later login (the ready marker was not written).
+    // Any other failure answers the LOGIN NO, so the session stays unauthenticated
+    // (RFC 9051 6.2.3: a NO is a failed login; a client never learns it got in).
     if (!isStorageFull(error)) throw error;
-    session.log.warn("imap.account_setup_deferred", { user: session.user, error: String(error) });
+    session.log.warn("imap.account_setup_deferred", { user: account, error: String(error) });
   }
+  session.user = account;
   session.log.info("imap.login", { user: session.user, tls: session.isTls });
   return { code: `CAPABILITY ${session.capabilities().join(" ")}`, text: "Logged in" };
 }
