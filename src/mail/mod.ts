@@ -19,7 +19,7 @@ export { buildDsn, diagnosticCodeField } from "./dsn.ts";
 export type { DsnInput, DsnRecipient } from "./dsn.ts";
 export { normalizeLineEnds, prepareLocalMessage } from "./local_message.ts";
 export type { LocalMessage, LocalMessageOptions } from "./local_message.ts";
-export { dotStuff, headerAndBodyLines } from "./dot_stuff.ts";
+export { dotStuff, DotStuffStream, headerAndBodyLines } from "./dot_stuff.ts";
 export type { DotStuffOptions } from "./dot_stuff.ts";
 export { downgradeTo7bit, has8bitBytes } from "./eight_bit.ts";
 export type { DowngradeOptions } from "./eight_bit.ts";

@@ -2,7 +2,7 @@
  * TRANSACTION state (RFC 1939 5) over the snapshot taken at login, and
  * the UPDATE state at QUIT: only then are DELE-marked messages expunged.
  */
-import { headerAndBodyLines } from "../mail/mod.ts";
+import { DotStuffStream, headerAndBodyLines } from "../mail/mod.ts";
 import { MessageGoneError, type MessageInfo } from "../mailbox/mod.ts";
 import { Pop3Error } from "./pop3_error.ts";
 import { ok, type Pop3Reply } from "./reply.ts";
@@ -104,8 +104,13 @@ function scanListing(
 }
 
 async function readStored(session: Pop3Session, message: MessageInfo): Promise<Uint8Array> {
+  return await whileStored(() => maildropOf(session).mailbox.readMessage(message.uid));
+}
+
+/** Runs a read of a message; one removed meanwhile becomes a refusal. */
+async function whileStored<T>(read: () => Promise<T>): Promise<T> {
   try {
-    return await maildropOf(session).mailbox.readMessage(message.uid);
+    return await read();
   } catch (error) {
     if (error instanceof MessageGoneError) {
       throw new Pop3Error("Message was removed by another session", { isClientFault: false });
@@ -128,16 +133,33 @@ async function markRead(session: Pop3Session, message: MessageInfo, isSeen: bool
   }
 }
 
-/** RETR n: the stored bytes, dot-stuffed; the message becomes \Seen in cur/. */
-export async function handleRetr(session: Pop3Session, arg: string): Promise<Pop3Reply> {
+/**
+ * RETR n: the stored bytes, dot-stuffed, read and sent piece by piece (a
+ * 25 MB message is not held whole for each client that reads it); the
+ * message becomes \Seen in cur/.
+ */
+export function handleRetr(session: Pop3Session, arg: string): Pop3Reply {
   const words = args(arg);
   if (words.length !== 1) throw new Pop3Error("RETR needs a message number");
   const maildrop = maildropOf(session);
   const { number, message } = messageAt(maildrop, words[0] as string);
-  const body = await readStored(session, message);
-  await markRead(session, message, true);
-  session.retrieved++;
-  return ok(`${wireSize(maildrop, number)} octets`, { body });
+  return ok(`${wireSize(maildrop, number)} octets`, {
+    stream: async (send) => {
+      const stuffing = new DotStuffStream();
+      let isSent = true;
+      await whileStored(() =>
+        maildrop.mailbox.readMessagePieces(message.uid, async (piece) => {
+          isSent = await send(stuffing.push(piece));
+          return isSent;
+        })
+      );
+      if (!isSent) return false;
+      await markRead(session, message, true);
+      session.retrieved++;
+      const end = stuffing.finish();
+      return end.length === 0 || await send(end);
+    },
+  });
 }
 
 /** TOP n lines: the header and the first lines of the body; moves to cur/ without \Seen. */

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { dotStuff } from "../../src/mail/mod.ts";
 import { PIECE_BYTES } from "../../src/mailbox/read_pieces.ts";
 import { maildirFiles, python, startServer } from "./harness.ts";
+import { RawClient } from "./raw_client.ts";
 
 const BOB = "bob@example.test";
 const PASSWORD = "pw bob 1";
@@ -56,12 +57,10 @@ print(json.dumps({"list": listing, "status": status, "length": len(body),
 Deno.test("a message read in pieces: LIST and RETR count and send it as the whole message would go", async () => {
   const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
   try {
-    // Delivered once so that the Maildir exists; the awkward message is put beside it.
+    // Put in the Maildir by hand, as another writer would leave it.
     const message = awkwardMessage();
     const dir = `${server.spoolDir}/mail/example.test/bob`;
-    Deno.mkdirSync(`${dir}/new`, { recursive: true });
-    Deno.mkdirSync(`${dir}/cur`, { recursive: true });
-    Deno.mkdirSync(`${dir}/tmp`, { recursive: true });
+    for (const sub of ["new", "cur", "tmp"]) Deno.mkdirSync(`${dir}/${sub}`, { recursive: true });
     Deno.writeFileSync(`${dir}/new/1700000000.M1P1.test,S=${message.length}`, message);
     assert.equal(maildirFiles(server.spoolDir, BOB).length, 1);
     const result = JSON.parse(await python(RETR_SCRIPT, [server.ports.pop3!, BOB, PASSWORD]));
@@ -73,6 +72,31 @@ Deno.test("a message read in pieces: LIST and RETR count and send it as the whol
     const expected = new Uint8Array([...wire, ...new TextEncoder().encode(".\r\n")]);
     assert.equal(result.length, expected.length);
     assert.equal(result.sha256, await sha256Hex(expected));
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("RETR of a message removed after the login is refused before any of it is sent, and the session goes on", async () => {
+  const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
+  try {
+    const dir = `${server.spoolDir}/mail/example.test/bob`;
+    for (const sub of ["new", "cur", "tmp"]) Deno.mkdirSync(`${dir}/${sub}`, { recursive: true });
+    const path = `${dir}/new/1700000000.M1P1.test,S=12`;
+    Deno.writeFileSync(path, new TextEncoder().encode("Subject: x\r\n"));
+    const client = await RawClient.connect(server.ports.pop3!);
+    try {
+      assert.match((await client.line())!, /^\+OK /);
+      await client.send(`USER ${BOB}\r\nPASS ${PASSWORD}\r\n`);
+      assert.match((await client.line())!, /^\+OK/);
+      assert.match((await client.line())!, /^\+OK Logged in: 1 messages/);
+      Deno.removeSync(path);
+      await client.send("RETR 1\r\nNOOP\r\n");
+      assert.equal(await client.line(), "-ERR Message was removed by another session");
+      assert.equal(await client.line(), "+OK");
+    } finally {
+      client.close();
+    }
   } finally {
     await server.stop();
   }

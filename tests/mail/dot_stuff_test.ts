@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dotStuff, headerAndBodyLines } from "../../src/mail/mod.ts";
+import { dotStuff, DotStuffStream, headerAndBodyLines } from "../../src/mail/mod.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -119,4 +119,37 @@ Deno.test("dotStuff() agrees with the byte-at-a-time definition on 20,000 random
       }
     }
   }
+});
+
+/** `DotStuffStream` over `bytes` cut at `cuts`, joined. */
+function streamed(bytes: Uint8Array, cuts: number[]): string {
+  const stream = new DotStuffStream();
+  let out = "";
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    out += decoder.decode(stream.push(bytes.subarray(from, cut)));
+    from = cut;
+  }
+  return out + decoder.decode(stream.finish());
+}
+
+for (const [name, input] of [...STUFF_CASES, ["a CR kept inside a line", "a\rb\r\n.\r\r\n", ""]]) {
+  Deno.test(`DotStuffStream: ${name}, cut in up to three pieces anywhere, as dotStuff()`, () => {
+    const bytes = encoder.encode(input);
+    const whole = decoder.decode(dotStuff(bytes));
+    for (let first = 0; first <= bytes.length; first++) {
+      for (let second = first; second <= bytes.length; second++) {
+        assert.equal(streamed(bytes, [first, second]), whole, `cuts at ${first}, ${second}`);
+      }
+    }
+  });
+}
+
+Deno.test("DotStuffStream hands out fresh arrays: the piece may be read into again", () => {
+  const piece = encoder.encode("abc\n");
+  const out = new DotStuffStream().push(piece);
+  piece.fill(0x78);
+  assert.equal(decoder.decode(out), "abc\r\n");
+  const unchanged = encoder.encode("abc");
+  assert.notEqual(new DotStuffStream().push(unchanged).buffer, unchanged.buffer);
 });
