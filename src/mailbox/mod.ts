@@ -5,6 +5,7 @@
 export { isOwnMaildirName, mailboxDir, maildirName, MaildirStore } from "./maildir.ts";
 export { folderDir, FolderError, type FolderProblem, INBOX, Mailboxes } from "./mailboxes.ts";
 export { Mailbox } from "./mailbox.ts";
+export { AsyncLock } from "./async_lock.ts";
 export type { MoveResult } from "./move.ts";
 export { CrossDeviceError, MessageGoneError } from "./mailbox_types.ts";
 export type { FlagChange, MailboxChange, MessageInfo } from "./mailbox_types.ts";
