@@ -146,29 +146,3 @@ export class DotStuffStream {
       : Uint8Array.of(CR, LF);
   }
 }
-
-/**
- * The header section (with the blank line that ends it) and the first
- * `bodyLines` lines of the body: what POP3 TOP sends. A message without a
- * blank line is all header.
- */
-export function headerAndBodyLines(bytes: Uint8Array, bodyLines: number): Uint8Array {
-  let i = 0;
-  let isLineStart = true;
-  while (i < bytes.length) {
-    const byte = bytes[i];
-    if (isLineStart && (byte === LF || (byte === CR && bytes[i + 1] === LF))) {
-      i += byte === CR ? 2 : 1;
-      break;
-    }
-    isLineStart = byte === LF;
-    i++;
-  }
-  let lines = 0;
-  while (i < bytes.length && lines < bodyLines) {
-    const lf = bytes.indexOf(LF, i);
-    i = lf < 0 ? bytes.length : lf + 1;
-    lines++;
-  }
-  return bytes.subarray(0, i);
-}

@@ -2,7 +2,7 @@
  * TRANSACTION state (RFC 1939 5) over the snapshot taken at login, and
  * the UPDATE state at QUIT: only then are DELE-marked messages expunged.
  */
-import { DotStuffStream, headerAndBodyLines } from "../mail/mod.ts";
+import { DotStuffStream, TopLines } from "../mail/mod.ts";
 import { MessageGoneError, type MessageInfo } from "../mailbox/mod.ts";
 import { Pop3Error } from "./pop3_error.ts";
 import { ok, type Pop3Reply } from "./reply.ts";
@@ -103,10 +103,6 @@ function scanListing(
   return ok(`${lines.length} messages`, { lines });
 }
 
-async function readStored(session: Pop3Session, message: MessageInfo): Promise<Uint8Array> {
-  return await whileStored(() => maildropOf(session).mailbox.readMessage(message.uid));
-}
-
 /** Runs a read of a message; one removed meanwhile becomes a refusal. */
 async function whileStored<T>(read: () => Promise<T>): Promise<T> {
   try {
@@ -144,35 +140,52 @@ export function handleRetr(session: Pop3Session, arg: string): Pop3Reply {
   const maildrop = maildropOf(session);
   const { number, message } = messageAt(maildrop, words[0] as string);
   return ok(`${wireSize(maildrop, number)} octets`, {
-    stream: async (send) => {
-      const stuffing = new DotStuffStream();
-      let isSent = true;
-      await whileStored(() =>
-        maildrop.mailbox.readMessagePieces(message.uid, async (piece) => {
-          isSent = await send(stuffing.push(piece));
-          return isSent;
-        })
-      );
-      if (!isSent) return false;
-      await markRead(session, message, true);
-      session.retrieved++;
-      const end = stuffing.finish();
-      return end.length === 0 || await send(end);
-    },
+    stream: (send) => sendStored(session, message, { send, isRetr: true }),
   });
 }
 
-/** TOP n lines: the header and the first lines of the body; moves to cur/ without \Seen. */
-export async function handleTop(session: Pop3Session, arg: string): Promise<Pop3Reply> {
+/**
+ * TOP n lines: the header and the first lines of the body, read only as
+ * far as they go; moves to cur/ without \Seen.
+ */
+export function handleTop(session: Pop3Session, arg: string): Pop3Reply {
   const words = args(arg);
   // A count past the body's lines sends the whole message (RFC 1939 7), however many digits.
   if (words.length !== 2 || !/^\d+$/.test(words[1] as string)) {
     throw new Pop3Error("TOP needs a message number and a line count");
   }
   const { message } = messageAt(maildropOf(session), words[0] as string);
-  const body = headerAndBodyLines(await readStored(session, message), Number(words[1]));
-  await markRead(session, message, false);
-  return ok("Top of message follows", { body });
+  const top = new TopLines(Number(words[1]));
+  return ok("Top of message follows", {
+    stream: (send) => sendStored(session, message, { send, top, isRetr: false }),
+  });
+}
+
+/**
+ * Reads `message` piece by piece and sends it dot-stuffed, all of it or as
+ * far as `top` takes; then marks it (\Seen for RETR). False once the
+ * client is gone.
+ */
+async function sendStored(
+  session: Pop3Session,
+  message: MessageInfo,
+  options: { send: (bytes: Uint8Array) => Promise<boolean>; top?: TopLines; isRetr: boolean },
+): Promise<boolean> {
+  const { send, top } = options;
+  const stuffing = new DotStuffStream();
+  let isSent = true;
+  await whileStored(() =>
+    maildropOf(session).mailbox.readMessagePieces(message.uid, async (piece) => {
+      const taken = top === undefined ? piece : piece.subarray(0, top.take(piece));
+      isSent = await send(stuffing.push(taken));
+      return isSent && top?.isDone !== true;
+    })
+  );
+  if (!isSent) return false;
+  await markRead(session, message, options.isRetr);
+  if (options.isRetr) session.retrieved++;
+  const end = stuffing.finish();
+  return end.length === 0 || await send(end);
 }
 
 /** DELE n: marks the message; it is removed only at QUIT. */

@@ -4,7 +4,7 @@
  * cut between two pieces must come out as from the whole message.
  */
 import assert from "node:assert/strict";
-import { dotStuff } from "../../src/mail/mod.ts";
+import { dotStuff, headerAndBodyLines } from "../../src/mail/mod.ts";
 import { PIECE_BYTES } from "../../src/mailbox/read_pieces.ts";
 import { maildirFiles, python, startServer } from "./harness.ts";
 import { RawClient } from "./raw_client.ts";
@@ -34,7 +34,10 @@ async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** Logs in with raw sockets, then prints LIST 1 and RETR 1's status line, length and digest. */
+/**
+ * Logs in with raw sockets, then prints LIST 1, RETR 1's status line, its
+ * length and digest, and the length and digest of TOP 1 with each count given.
+ */
 const RETR_SCRIPT = `
 import hashlib, json, socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
@@ -49,12 +52,22 @@ while not body.endswith(b"\\r\\n.\\r\\n"):
     line = f.readline()
     if not line: break
     body += line
+tops = {}
+for lines in sys.argv[4:]:
+    s.sendall(("TOP 1 %s\\r\\n" % lines).encode())
+    f.readline()
+    top = b""
+    while not top.endswith(b"\\r\\n.\\r\\n"):
+        line = f.readline()
+        if not line: break
+        top += line
+    tops[lines] = [len(top), hashlib.sha256(top).hexdigest()]
 s.sendall(b"QUIT\\r\\n")
 print(json.dumps({"list": listing, "status": status, "length": len(body),
-  "sha256": hashlib.sha256(body).hexdigest()}))
+  "sha256": hashlib.sha256(body).hexdigest(), "tops": tops}))
 `;
 
-Deno.test("a message read in pieces: LIST and RETR count and send it as the whole message would go", async () => {
+Deno.test("a message read in pieces: LIST, RETR and TOP count and send it as the whole message would go", async () => {
   const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
   try {
     // Put in the Maildir by hand, as another writer would leave it.
@@ -63,7 +76,10 @@ Deno.test("a message read in pieces: LIST and RETR count and send it as the whol
     for (const sub of ["new", "cur", "tmp"]) Deno.mkdirSync(`${dir}/${sub}`, { recursive: true });
     Deno.writeFileSync(`${dir}/new/1700000000.M1P1.test,S=${message.length}`, message);
     assert.equal(maildirFiles(server.spoolDir, BOB).length, 1);
-    const result = JSON.parse(await python(RETR_SCRIPT, [server.ports.pop3!, BOB, PASSWORD]));
+    const counts = [0, 2700, 5300, 99999];
+    const result = JSON.parse(
+      await python(RETR_SCRIPT, [server.ports.pop3!, BOB, PASSWORD, ...counts]),
+    );
     // The size is counted with CRLF line ends, before dot-stuffing (RFC 1939 11).
     const crlfSize = new TextDecoder().decode(message).replace(/\r?\n/g, "\r\n").length + 2;
     assert.equal(result.list, `+OK 1 ${crlfSize}`);
@@ -72,6 +88,10 @@ Deno.test("a message read in pieces: LIST and RETR count and send it as the whol
     const expected = new Uint8Array([...wire, ...new TextEncoder().encode(".\r\n")]);
     assert.equal(result.length, expected.length);
     assert.equal(result.sha256, await sha256Hex(expected));
+    for (const count of counts) {
+      const top = dotStuff(headerAndBodyLines(message, count), { isTerminated: true }).slice();
+      assert.deepEqual(result.tops[count], [top.length, await sha256Hex(top)], `TOP 1 ${count}`);
+    }
   } finally {
     await server.stop();
   }

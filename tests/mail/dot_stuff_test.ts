@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dotStuff, DotStuffStream, headerAndBodyLines } from "../../src/mail/mod.ts";
+import { dotStuff, DotStuffStream, headerAndBodyLines, TopLines } from "../../src/mail/mod.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -71,11 +71,43 @@ const TOP_CASES: [string, string, number, string][] = [
     "A: 1\r\n",
   ],
   ["headerAndBodyLines() understands bare LF messages", "A: 1\n\nx\ny\n", 1, "A: 1\n\nx\n"],
+  [
+    "headerAndBodyLines() reads a CR at a line start before text as header",
+    "A\r\n\rB\r\n\r\nx\r\ny",
+    0,
+    "A\r\n\rB\r\n\r\n",
+  ],
+  [
+    "headerAndBodyLines() counts a last line without its end",
+    "A\r\n\r\nx\r\ny",
+    5,
+    "A\r\n\r\nx\r\ny",
+  ],
 ];
 
 for (const [name, input, lines, expected] of TOP_CASES) {
   Deno.test(name, () => {
     assert.equal(decoder.decode(headerAndBodyLines(encoder.encode(input), lines)), expected);
+  });
+}
+
+for (const [name, input, lines, expected] of TOP_CASES) {
+  Deno.test(`TopLines cut in up to three pieces anywhere: ${name}`, () => {
+    const bytes = encoder.encode(input);
+    for (let first = 0; first <= bytes.length; first++) {
+      for (let second = first; second <= bytes.length; second++) {
+        const top = new TopLines(lines);
+        let out = "";
+        let from = 0;
+        for (const cut of [first, second, bytes.length]) {
+          if (top.isDone) break;
+          const piece = bytes.subarray(from, cut);
+          out += decoder.decode(piece.subarray(0, top.take(piece)));
+          from = cut;
+        }
+        assert.equal(out, expected, `cuts at ${first}, ${second}`);
+      }
+    }
   });
 }
 
