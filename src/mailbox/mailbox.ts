@@ -146,9 +146,9 @@ export class Mailbox {
     return this.#readFile(uid, (path) => isBig ? readWholeFile(path) : Deno.readFile(path));
   }
 
-  /** A message's stored bytes piece by piece (see `readPieces`); throws like `readMessage`. */
-  readMessagePieces(uid: number, visit: PieceVisitor): Promise<void> {
-    return this.#readFile(uid, (path) => readPieces(path, visit));
+  /** A message's bytes piece by piece from `fromByte` (`readPieces`); throws like `readMessage`. */
+  readMessagePieces(uid: number, visit: PieceVisitor, fromByte = 0): Promise<void> {
+    return this.#readFile(uid, (path) => readPieces(path, visit, fromByte));
   }
 
   /** The header section only (at most `maxBytes`), for header fetches; throws like `readMessage`. */
