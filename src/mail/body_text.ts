@@ -8,7 +8,14 @@
  */
 import { Buffer } from "node:buffer";
 import { decodeCharset, decodeHeaderText, decodeUtf8OrLatin1 } from "./encoded_words.ts";
-import { bytesToBinary, headerValue, type MimePart, parseMimeStructure } from "./mime_structure.ts";
+import {
+  asPlainBytes,
+  binaryToBytes,
+  bytesToBinary,
+  headerValue,
+  type MimePart,
+  parseMimeStructure,
+} from "./mime_structure.ts";
 import { transferEncodingOf } from "./transfer_encoding.ts";
 
 /** Undoes a Content-Transfer-Encoding; 7bit, 8bit, binary and unknown ones pass through. */
@@ -19,16 +26,16 @@ export function decodeTransferEncoding(binary: string, encoding: string): Uint8A
     // decoded piece by piece: dropping the "=" and decoding the rest as one would shift
     // every later bit and turn the text after the first piece into noise.
     const pieces = binary.replace(/[^A-Za-z0-9+/=]/g, "").split(/=+/);
-    return new Uint8Array(Buffer.concat(pieces.map((piece) => Buffer.from(piece, "base64"))));
+    return asPlainBytes(Buffer.concat(pieces.map((piece) => Buffer.from(piece, "base64"))));
   }
   if (kind === "quoted-printable") {
     const decoded = binary
       .replace(/[ \t]+(?=\r?\n)/g, "") // trailing blanks were added in transit
       .replace(/=\r?\n/g, "") // soft line breaks
       .replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-    return new Uint8Array(Buffer.from(decoded, "latin1"));
+    return binaryToBytes(decoded);
   }
-  return new Uint8Array(Buffer.from(binary, "latin1"));
+  return binaryToBytes(binary);
 }
 
 /**
@@ -55,34 +62,46 @@ export interface SearchableText {
   partHeaders: string;
 }
 
-/** `searchableBody` and the parts' MIME headers of `message` (a binary string). */
-export function searchableText(message: string): SearchableText {
+/**
+ * `searchableBody` and the parts' MIME headers of `message` (a binary
+ * string); `bytes`, the same message as bytes when the caller has them,
+ * spares a copy of each part sent as it is (7bit, 8bit, binary).
+ */
+export function searchableText(message: string, bytes?: Uint8Array): SearchableText {
   const texts: string[] = [];
   const partHeaders: string[] = [];
-  const where = { texts, partHeaders, withHeader: false, depth: 0 };
+  const where = { texts, partHeaders, withHeader: false, depth: 0, bytes };
   collect(message, parseMimeStructure(message), where);
   return { body: texts.join("\n"), partHeaders: partHeaders.join("\n") };
 }
 
+/** Transfer encodings that leave the bytes as they are (RFC 2045 6.2). */
+const IDENTITY_ENCODINGS = new Set(["7bit", "8bit", "binary"]);
+
 /** How many message/global parts, one inside the other, are read; deeper ones are skipped. */
 const MAX_GLOBAL_DEPTH = 8;
 
-function collect(
-  message: string,
-  part: MimePart,
-  where: { texts: string[]; partHeaders: string[]; withHeader: boolean; depth: number },
-): void {
-  const { texts, partHeaders, depth } = where;
+interface Collected {
+  texts: string[];
+  partHeaders: string[];
+  withHeader: boolean;
+  depth: number;
+  /** `message` as bytes, when the caller has them. */
+  bytes?: Uint8Array;
+}
+
+function collect(message: string, part: MimePart, where: Collected): void {
+  const { texts, partHeaders, depth, bytes } = where;
   if (where.withHeader) texts.push(searchableHeader(part.header));
   if (part.parts.length > 0) {
     for (const child of part.parts) {
       partHeaders.push(searchableHeader(child.header));
-      collect(message, child, { texts, partHeaders, withHeader: false, depth });
+      collect(message, child, { texts, partHeaders, withHeader: false, depth, bytes });
     }
     return;
   }
   if (part.message !== null) {
-    collect(message, part.message, { texts, partHeaders, withHeader: true, depth });
+    collect(message, part.message, { texts, partHeaders, withHeader: true, depth, bytes });
     return;
   }
   const encoding = transferEncodingOf(headerValue(part.header, "content-transfer-encoding"));
@@ -98,9 +117,11 @@ function collect(
     return;
   }
   if (part.type !== "text") return;
-  const bytes = decodeTransferEncoding(message.slice(part.bodyStart, part.bodyEnd), encoding);
+  const content = bytes !== undefined && IDENTITY_ENCODINGS.has(encoding)
+    ? bytes.subarray(part.bodyStart, part.bodyEnd)
+    : decodeTransferEncoding(message.slice(part.bodyStart, part.bodyEnd), encoding);
   // Unlabelled or "us-ascii" text with 8-bit bytes is usually UTF-8 in practice.
   const charset = part.params.find(([name]) => name === "charset")?.[1] ?? "us-ascii";
   const isAscii = /^\s*(us-)?ascii\s*$/i.test(charset);
-  texts.push(isAscii ? decodeUtf8OrLatin1(bytes) : decodeCharset(bytes, charset));
+  texts.push(isAscii ? decodeUtf8OrLatin1(content) : decodeCharset(content, charset));
 }

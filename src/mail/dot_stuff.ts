@@ -102,27 +102,47 @@ export function dotStuff(bytes: Uint8Array, options: DotStuffOptions = {}): Uint
 }
 
 /**
- * The header section (with the blank line that ends it) and the first
- * `bodyLines` lines of the body: what POP3 TOP sends. A message without a
- * blank line is all header.
+ * `dotStuff` as POP3 sends a stored message (bare CRs kept), over a message
+ * that comes in pieces: a line cut between two pieces, or a CR at the end
+ * of one and its LF at the start of the next, comes out as from the whole
+ * message. Each piece's output is a fresh array (the piece may be reused).
  */
-export function headerAndBodyLines(bytes: Uint8Array, bodyLines: number): Uint8Array {
-  let i = 0;
-  let isLineStart = true;
-  while (i < bytes.length) {
-    const byte = bytes[i];
-    if (isLineStart && (byte === LF || (byte === CR && bytes[i + 1] === LF))) {
-      i += byte === CR ? 2 : 1;
-      break;
+export class DotStuffStream {
+  #isLineStart = true;
+  #lastByte = -1;
+
+  /** The next piece, dot-stuffed, with CRLF line ends. */
+  push(piece: Uint8Array): Uint8Array {
+    const length = piece.length;
+    if (length === 0) return piece.slice();
+    const isBareAt = (lf: number) => (lf === 0 ? this.#lastByte : piece[lf - 1]) !== CR;
+    let extra = this.#isLineStart && piece[0] === DOT ? 1 : 0;
+    for (let lf = piece.indexOf(LF); lf >= 0; lf = piece.indexOf(LF, lf + 1)) {
+      if (isBareAt(lf)) extra++;
+      if (piece[lf + 1] === DOT) extra++;
     }
-    isLineStart = byte === LF;
-    i++;
+    const out = new Uint8Array(length + extra);
+    let o = 0;
+    if (this.#isLineStart && piece[0] === DOT) out[o++] = DOT;
+    let start = 0;
+    for (let lf = piece.indexOf(LF); lf >= 0; lf = piece.indexOf(LF, lf + 1)) {
+      out.set(piece.subarray(start, lf), o);
+      o += lf - start;
+      if (isBareAt(lf)) out[o++] = CR;
+      out[o++] = LF;
+      start = lf + 1;
+      if (piece[start] === DOT) out[o++] = DOT;
+    }
+    out.set(piece.subarray(start), o);
+    this.#lastByte = piece[length - 1] as number;
+    this.#isLineStart = this.#lastByte === LF;
+    return out;
   }
-  let lines = 0;
-  while (i < bytes.length && lines < bodyLines) {
-    const lf = bytes.indexOf(LF, i);
-    i = lf < 0 ? bytes.length : lf + 1;
-    lines++;
+
+  /** What follows the last piece: a CRLF when the last line had no end. */
+  finish(): Uint8Array {
+    return this.#lastByte === -1 || this.#lastByte === LF
+      ? new Uint8Array(0)
+      : Uint8Array.of(CR, LF);
   }
-  return bytes.subarray(0, i);
 }

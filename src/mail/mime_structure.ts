@@ -38,7 +38,16 @@ export function bytesToBinary(bytes: Uint8Array): string {
 
 /** Binary string -> bytes. */
 export function binaryToBytes(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text, "latin1"));
+  return asPlainBytes(Buffer.from(text, "latin1"));
+}
+
+/**
+ * A Buffer's bytes as a plain Uint8Array over the same memory: wrapping it
+ * with `new Uint8Array(buffer)` would copy it, and for a 20 MB text part
+ * searched with SEARCH BODY that is 20 MB more for each message.
+ */
+export function asPlainBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /** Parses a whole message. */

@@ -16,6 +16,7 @@ import { ReadsInProgress } from "./reads_in_progress.ts";
 import { Keywords } from "./keywords.ts";
 import { type Entry, MessageTable } from "./message_table.ts";
 import { readHead } from "./read_head.ts";
+import { type PieceVisitor, readPieces } from "./read_pieces.ts";
 import { appendMessage, type AppendOptions } from "./append_message.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { moveMessages, type MoveResult } from "./move.ts";
@@ -145,13 +146,18 @@ export class Mailbox {
     return this.#readFile(uid, (path) => isBig ? readWholeFile(path) : Deno.readFile(path));
   }
 
+  /** A message's bytes piece by piece from `fromByte` (`readPieces`); throws like `readMessage`. */
+  readMessagePieces(uid: number, visit: PieceVisitor, fromByte = 0): Promise<void> {
+    return this.#readFile(uid, (path) => readPieces(path, visit, fromByte));
+  }
+
   /** The header section only (at most `maxBytes`), for header fetches; throws like `readMessage`. */
   readHeader(uid: number, maxBytes = 256 * 1024): Promise<Uint8Array> {
     return this.#readFile(uid, (path) => readHead(path, maxBytes));
   }
 
   /** Reads a message's file; a file renamed meanwhile is found again after one refresh. */
-  async #readFile(uid: number, read: (path: string) => Promise<Uint8Array>): Promise<Uint8Array> {
+  async #readFile<T>(uid: number, read: (path: string) => Promise<T>): Promise<T> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const entry = this.#table.get(uid);
       if (entry === undefined) break;
@@ -387,9 +393,7 @@ export class Mailbox {
   }
 
   #logError(event: string, error: unknown): void {
-    this.#options.log.error(event, {
-      dir: this.dir,
-      error: error instanceof Error ? error.message : String(error),
-    });
+    const text = error instanceof Error ? error.message : String(error);
+    this.#options.log.error(event, { dir: this.dir, error: text });
   }
 }

@@ -5,11 +5,13 @@
 export { isOwnMaildirName, mailboxDir, maildirName, MaildirStore } from "./maildir.ts";
 export { folderDir, FolderError, type FolderProblem, INBOX, Mailboxes } from "./mailboxes.ts";
 export { Mailbox } from "./mailbox.ts";
+export { AsyncLock } from "./async_lock.ts";
 export type { MoveResult } from "./move.ts";
 export { CrossDeviceError, MessageGoneError } from "./mailbox_types.ts";
 export type { FlagChange, MailboxChange, MessageInfo } from "./mailbox_types.ts";
 export { FLAG_LETTERS, parseMessageName } from "./message_name.ts";
 export type { ParsedMessageName, SystemFlag } from "./message_name.ts";
+export { type PieceVisitor, readRange } from "./read_pieces.ts";
 export { UID_LIST_FILE } from "./uid_list.ts";
 export { UID_VALIDITY_FLOOR_FILE } from "./uid_validity_floor.ts";
 export { isKeywordName, KeywordLimitError, KEYWORDS_FILE } from "./keywords.ts";

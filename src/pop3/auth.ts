@@ -120,7 +120,11 @@ async function login(
   }
   try {
     const messages = [...(await mailbox.refresh())];
-    const sizes = await WIRE_SIZES.sizesOf(account, messages, (m) => mailbox.readMessage(m.uid));
+    const sizes = await WIRE_SIZES.sizesOf(
+      account,
+      messages,
+      (m, visit) => mailbox.readMessagePieces(m.uid, visit),
+    );
     session.maildrop = { account, mailbox, releaseLease, messages, sizes, deleted: new Set() };
   } catch (error) {
     releaseLease();

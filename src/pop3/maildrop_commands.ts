@@ -2,7 +2,7 @@
  * TRANSACTION state (RFC 1939 5) over the snapshot taken at login, and
  * the UPDATE state at QUIT: only then are DELE-marked messages expunged.
  */
-import { headerAndBodyLines } from "../mail/mod.ts";
+import { DotStuffStream, TopLines } from "../mail/mod.ts";
 import { MessageGoneError, type MessageInfo } from "../mailbox/mod.ts";
 import { Pop3Error } from "./pop3_error.ts";
 import { ok, type Pop3Reply } from "./reply.ts";
@@ -103,9 +103,10 @@ function scanListing(
   return ok(`${lines.length} messages`, { lines });
 }
 
-async function readStored(session: Pop3Session, message: MessageInfo): Promise<Uint8Array> {
+/** Runs a read of a message; one removed meanwhile becomes a refusal. */
+async function whileStored<T>(read: () => Promise<T>): Promise<T> {
   try {
-    return await maildropOf(session).mailbox.readMessage(message.uid);
+    return await read();
   } catch (error) {
     if (error instanceof MessageGoneError) {
       throw new Pop3Error("Message was removed by another session", { isClientFault: false });
@@ -128,29 +129,63 @@ async function markRead(session: Pop3Session, message: MessageInfo, isSeen: bool
   }
 }
 
-/** RETR n: the stored bytes, dot-stuffed; the message becomes \Seen in cur/. */
-export async function handleRetr(session: Pop3Session, arg: string): Promise<Pop3Reply> {
+/**
+ * RETR n: the stored bytes, dot-stuffed, read and sent piece by piece (a
+ * 25 MB message is not held whole for each client that reads it); the
+ * message becomes \Seen in cur/.
+ */
+export function handleRetr(session: Pop3Session, arg: string): Pop3Reply {
   const words = args(arg);
   if (words.length !== 1) throw new Pop3Error("RETR needs a message number");
   const maildrop = maildropOf(session);
   const { number, message } = messageAt(maildrop, words[0] as string);
-  const body = await readStored(session, message);
-  await markRead(session, message, true);
-  session.retrieved++;
-  return ok(`${wireSize(maildrop, number)} octets`, { body });
+  return ok(`${wireSize(maildrop, number)} octets`, {
+    stream: (send) => sendStored(session, message, { send, isRetr: true }),
+  });
 }
 
-/** TOP n lines: the header and the first lines of the body; moves to cur/ without \Seen. */
-export async function handleTop(session: Pop3Session, arg: string): Promise<Pop3Reply> {
+/**
+ * TOP n lines: the header and the first lines of the body, read only as
+ * far as they go; moves to cur/ without \Seen.
+ */
+export function handleTop(session: Pop3Session, arg: string): Pop3Reply {
   const words = args(arg);
   // A count past the body's lines sends the whole message (RFC 1939 7), however many digits.
   if (words.length !== 2 || !/^\d+$/.test(words[1] as string)) {
     throw new Pop3Error("TOP needs a message number and a line count");
   }
   const { message } = messageAt(maildropOf(session), words[0] as string);
-  const body = headerAndBodyLines(await readStored(session, message), Number(words[1]));
-  await markRead(session, message, false);
-  return ok("Top of message follows", { body });
+  const top = new TopLines(Number(words[1]));
+  return ok("Top of message follows", {
+    stream: (send) => sendStored(session, message, { send, top, isRetr: false }),
+  });
+}
+
+/**
+ * Reads `message` piece by piece and sends it dot-stuffed, all of it or as
+ * far as `top` takes; then marks it (\Seen for RETR). False once the
+ * client is gone.
+ */
+async function sendStored(
+  session: Pop3Session,
+  message: MessageInfo,
+  options: { send: (bytes: Uint8Array) => Promise<boolean>; top?: TopLines; isRetr: boolean },
+): Promise<boolean> {
+  const { send, top } = options;
+  const stuffing = new DotStuffStream();
+  let isSent = true;
+  await whileStored(() =>
+    maildropOf(session).mailbox.readMessagePieces(message.uid, async (piece) => {
+      const taken = top === undefined ? piece : piece.subarray(0, top.take(piece));
+      isSent = await send(stuffing.push(taken));
+      return isSent && top?.isDone !== true;
+    })
+  );
+  if (!isSent) return false;
+  await markRead(session, message, options.isRetr);
+  if (options.isRetr) session.retrieved++;
+  const end = stuffing.finish();
+  return end.length === 0 || await send(end);
 }
 
 /** DELE n: marks the message; it is removed only at QUIT. */

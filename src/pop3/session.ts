@@ -14,7 +14,7 @@ import type { Connection } from "../net/mod.ts";
 import { COMMANDS, type Pop3State } from "./commands.ts";
 import type { Pop3ServerOptions } from "./options.ts";
 import { Pop3Error } from "./pop3_error.ts";
-import { formatPop3Reply, type Pop3Reply } from "./reply.ts";
+import { DOT_LINE, formatPop3Reply, type Pop3Reply } from "./reply.ts";
 
 /** RFC 2449 4: a command line is at most 255 octets with its CRLF. */
 export const MAX_COMMAND_LINE_OCTETS = 255;
@@ -157,7 +157,9 @@ export class Pop3Session {
       this.#sendError(error);
       return;
     }
-    if (reply.body === undefined) this.#send(reply);
+    if (reply.stream !== undefined) {
+      if (!await this.#sendStream(reply, reply.stream)) this.#isClosing = true;
+    } else if (reply.body === undefined) this.#send(reply);
     else if (!await this.#sendLarge(reply)) this.#isClosing = true;
     if (reply.after === "stls" && !(await this.#startTls())) this.#isClosing = true;
   }
@@ -198,6 +200,37 @@ export class Pop3Session {
       else if (!await this.connection.writeLarge(chunk)) return false;
     }
     if (reply.closeAfter) this.#isClosing = true;
+    return true;
+  }
+
+  /**
+   * A reply whose body is read as it is sent (`Pop3Reply.stream`): the
+   * status line goes with its first bytes. A failure before them is sent as
+   * a refusal; after them the reply cannot be finished, and false closes the
+   * session.
+   */
+  async #sendStream(reply: Pop3Reply, stream: NonNullable<Pop3Reply["stream"]>) {
+    let isStarted = false;
+    const start = () => {
+      if (!isStarted) this.connection.write(formatPop3Reply({ text: reply.text })[0]!);
+      isStarted = true;
+    };
+    try {
+      const isWhole = await stream((bytes) => {
+        start();
+        return this.connection.writeLarge(bytes);
+      });
+      if (!isWhole) return false;
+    } catch (error) {
+      if (isStarted) {
+        this.log.error("pop3.internal_error", { error: errorText(error) });
+        return false;
+      }
+      this.#sendError(error);
+      return true;
+    }
+    start();
+    this.connection.write(DOT_LINE);
     return true;
   }
 

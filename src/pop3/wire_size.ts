@@ -6,7 +6,7 @@
  * wire, so its size is counted from its bytes once and remembered: Maildir
  * files never change under their base name.
  */
-import { MessageGoneError, type MessageInfo } from "../mailbox/mod.ts";
+import { MessageGoneError, type MessageInfo, type PieceVisitor } from "../mailbox/mod.ts";
 
 const CR = 13;
 const LF = 10;
@@ -15,12 +15,34 @@ const MAX_CACHED_SIZES = 100_000;
 
 /** The octets of `bytes` with every line ended by CRLF, before dot-stuffing. */
 export function wireSizeOf(bytes: Uint8Array): number {
-  let size = bytes.length;
-  for (let lf = bytes.indexOf(LF); lf >= 0; lf = bytes.indexOf(LF, lf + 1)) {
-    if (lf === 0 || bytes[lf - 1] !== CR) size++;
+  const count = new WireSizeCount();
+  count.add(bytes);
+  return count.total;
+}
+
+/**
+ * `wireSizeOf` over a message read in pieces (a 25 MB message need not be
+ * in memory to be counted): a CR at the end of one piece pairs with an LF
+ * at the start of the next.
+ */
+export class WireSizeCount {
+  #size = 0;
+  #lastByte = -1;
+
+  /** Counts the next piece. */
+  add(bytes: Uint8Array): void {
+    this.#size += bytes.length;
+    for (let lf = bytes.indexOf(LF); lf >= 0; lf = bytes.indexOf(LF, lf + 1)) {
+      const before = lf === 0 ? this.#lastByte : bytes[lf - 1];
+      if (before !== CR) this.#size++;
+    }
+    if (bytes.length > 0) this.#lastByte = bytes[bytes.length - 1] as number;
   }
-  if (bytes.length > 0 && bytes[bytes.length - 1] !== LF) size += 2;
-  return size;
+
+  /** The size so far, with the CRLF a last line without one is sent with. */
+  get total(): number {
+    return this.#lastByte === -1 || this.#lastByte === LF ? this.#size : this.#size + 2;
+  }
 }
 
 /** Wire sizes by account and Maildir base name, shared by the sessions of one server. */
@@ -28,13 +50,14 @@ export class WireSizeCache {
   readonly #sizes = new Map<string, number>();
 
   /**
-   * The wire size of each message, reading the ones not seen before with
-   * `read`; a message removed meanwhile keeps its stored size (RETR refuses it).
+   * The wire size of each message, reading the ones not seen before in
+   * pieces with `read`; a message removed meanwhile keeps its stored size
+   * (RETR refuses it).
    */
   async sizesOf(
     account: string,
     messages: readonly MessageInfo[],
-    read: (message: MessageInfo) => Promise<Uint8Array>,
+    read: (message: MessageInfo, visit: PieceVisitor) => Promise<void>,
   ): Promise<number[]> {
     const sizes: number[] = [];
     for (const message of messages) {
@@ -42,7 +65,9 @@ export class WireSizeCache {
       let size = this.#sizes.get(key);
       if (size === undefined) {
         try {
-          size = wireSizeOf(await read(message));
+          const count = new WireSizeCount();
+          await read(message, (piece) => count.add(piece));
+          size = count.total;
         } catch (error) {
           if (!(error instanceof MessageGoneError)) throw error;
           sizes.push(message.sizeBytes);

@@ -120,3 +120,44 @@ Deno.test("a FETCH mixing whole-message bytes, partials and other items is exact
     await server.stop();
   }
 });
+
+Deno.test("FETCH of whole-message ranges alone reads only them, and sends each as the stored bytes", async () => {
+  const { server, client } = await mailboxWith([]);
+  try {
+    // Past the 256 KB pieces the ranges are read in, so that some cross from one to the next.
+    const lines = Array.from({ length: 40_000 }, (_, i) => `row ${String(i).padStart(6, "0")} .`);
+    const message = `Subject: ranges\r\n\r\n${lines.join("\r\n")}\r\n`;
+    await client.send(`a APPEND INBOX {${message.length}}\r\n`);
+    assert.equal(await client.line(), "+ Ready for literal data");
+    await client.send(message + "\r\n");
+    assert.match((await untilTagged(client, "a")).at(-1)!, /^a OK /);
+    const piece = 256 * 1024;
+    const ranges: [number, number][] = [
+      [piece - 10, 20],
+      [2 * piece + 3, 5],
+      [0, 1],
+      [message.length - 4, 100],
+      [message.length + 7, 5],
+      [4294967295, 4294967295],
+    ];
+    const items = ranges.map(([offset, length]) => `BODY.PEEK[]<${offset}.${length}>`);
+    const reply = await command(client, "f", `FETCH 1 (UID ${items.join(" ")} FLAGS)`);
+    const sent = ranges.map(([offset, length]) => {
+      const data = message.slice(offset, offset + length);
+      return `BODY[]<${offset}> {${data.length}}\r\n${data}`;
+    });
+    assert.equal(
+      reply.join("\r\n"),
+      `* 1 FETCH (UID 1 ${sent.join(" ")} FLAGS (\\Recent))\r\nf OK FETCH completed`,
+    );
+    const second = await command(client, "g", `FETCH 1 BODY.PEEK[]<${piece + 1}.3>`);
+    assert.deepEqual(second, [
+      `* 1 FETCH (BODY[]<${piece + 1}> {3}`,
+      `${message.slice(piece + 1, piece + 4)})`,
+      "g OK FETCH completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dotStuff, headerAndBodyLines } from "../../src/mail/mod.ts";
+import { dotStuff, DotStuffStream, headerAndBodyLines, TopLines } from "../../src/mail/mod.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -71,11 +71,43 @@ const TOP_CASES: [string, string, number, string][] = [
     "A: 1\r\n",
   ],
   ["headerAndBodyLines() understands bare LF messages", "A: 1\n\nx\ny\n", 1, "A: 1\n\nx\n"],
+  [
+    "headerAndBodyLines() reads a CR at a line start before text as header",
+    "A\r\n\rB\r\n\r\nx\r\ny",
+    0,
+    "A\r\n\rB\r\n\r\n",
+  ],
+  [
+    "headerAndBodyLines() counts a last line without its end",
+    "A\r\n\r\nx\r\ny",
+    5,
+    "A\r\n\r\nx\r\ny",
+  ],
 ];
 
 for (const [name, input, lines, expected] of TOP_CASES) {
   Deno.test(name, () => {
     assert.equal(decoder.decode(headerAndBodyLines(encoder.encode(input), lines)), expected);
+  });
+}
+
+for (const [name, input, lines, expected] of TOP_CASES) {
+  Deno.test(`TopLines cut in up to three pieces anywhere: ${name}`, () => {
+    const bytes = encoder.encode(input);
+    for (let first = 0; first <= bytes.length; first++) {
+      for (let second = first; second <= bytes.length; second++) {
+        const top = new TopLines(lines);
+        let out = "";
+        let from = 0;
+        for (const cut of [first, second, bytes.length]) {
+          if (top.isDone) break;
+          const piece = bytes.subarray(from, cut);
+          out += decoder.decode(piece.subarray(0, top.take(piece)));
+          from = cut;
+        }
+        assert.equal(out, expected, `cuts at ${first}, ${second}`);
+      }
+    }
   });
 }
 
@@ -119,4 +151,37 @@ Deno.test("dotStuff() agrees with the byte-at-a-time definition on 20,000 random
       }
     }
   }
+});
+
+/** `DotStuffStream` over `bytes` cut at `cuts`, joined. */
+function streamed(bytes: Uint8Array, cuts: number[]): string {
+  const stream = new DotStuffStream();
+  let out = "";
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    out += decoder.decode(stream.push(bytes.subarray(from, cut)));
+    from = cut;
+  }
+  return out + decoder.decode(stream.finish());
+}
+
+for (const [name, input] of [...STUFF_CASES, ["a CR kept inside a line", "a\rb\r\n.\r\r\n", ""]]) {
+  Deno.test(`DotStuffStream: ${name}, cut in up to three pieces anywhere, as dotStuff()`, () => {
+    const bytes = encoder.encode(input);
+    const whole = decoder.decode(dotStuff(bytes));
+    for (let first = 0; first <= bytes.length; first++) {
+      for (let second = first; second <= bytes.length; second++) {
+        assert.equal(streamed(bytes, [first, second]), whole, `cuts at ${first}, ${second}`);
+      }
+    }
+  });
+}
+
+Deno.test("DotStuffStream hands out fresh arrays: the piece may be read into again", () => {
+  const piece = encoder.encode("abc\n");
+  const out = new DotStuffStream().push(piece);
+  piece.fill(0x78);
+  assert.equal(decoder.decode(out), "abc\r\n");
+  const unchanged = encoder.encode("abc");
+  assert.notEqual(new DotStuffStream().push(unchanged).buffer, unchanged.buffer);
 });

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { decodeTransferEncoding, searchableBody } from "../../src/mail/body_text.ts";
+import {
+  decodeTransferEncoding,
+  searchableBody,
+  searchableText,
+} from "../../src/mail/body_text.ts";
 import { decodeHeaderText } from "../../src/mail/encoded_words.ts";
 
 /** UTF-8 text -> binary string (one char per byte), as messages are read from disk. */
@@ -182,4 +186,19 @@ Deno.test("searchableBody() stops reading message/global parts nested deeper tha
     "Content-Type: message/global\r\n\r\n".repeat(depth) + "Subject: x\r\n\r\ndeep text\r\n";
   assert.equal(searchableBody(nested(8)).includes("deep text"), true);
   assert.equal(searchableBody(nested(50_000)).includes("deep text"), false);
+});
+
+Deno.test("searchableText() given the message's bytes as well reads the same text from them", () => {
+  const messages = [
+    ...new Set(BODY_CASES.map(([, message]) => message)),
+    binary(
+      "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+    ) +
+    "Caf\xe9 8bit\r\n",
+    binary("Subject: binary\r\nContent-Transfer-Encoding: binary\r\n\r\nZürich\r\n"),
+  ];
+  for (const message of messages) {
+    const bytes = new Uint8Array(Buffer.from(message, "latin1"));
+    assert.deepEqual(searchableText(message, bytes), searchableText(message), message);
+  }
 });

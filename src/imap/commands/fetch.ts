@@ -4,7 +4,7 @@
  * for ENVELOPE and header sections, the whole file otherwise. A non-PEEK
  * body fetch sets \Seen (read-write sessions) and reports the new FLAGS.
  */
-import { type Mailbox, MessageGoneError, type MessageInfo } from "../../mailbox/mod.ts";
+import { type Mailbox, MessageGoneError, type MessageInfo, readRange } from "../../mailbox/mod.ts";
 import { bytesToBinary, findBodyStart, parseMimeStructure } from "../../mail/mod.ts";
 import { formatBodyStructure } from "../body_structure.ts";
 import { formatEnvelope } from "../envelope.ts";
@@ -45,6 +45,30 @@ async function wholeHeader(
   return await mailbox.readHeader(read.uid, Number.MAX_SAFE_INTEGER);
 }
 
+/**
+ * The bytes a FETCH needs of each message when its only content items are
+ * ranges of the whole message (`BODY[]<0.2048>`, a preview, or a big
+ * message fetched in chunks): from the first range's start to the last
+ * one's end. Null when any item needs more.
+ */
+function wholeMessageSpan(
+  items: readonly FetchItem[],
+): { fromByte: number; maxBytes: number } | null {
+  let fromByte = Infinity;
+  let toByte = 0;
+  for (const item of items) {
+    if (item.kind !== "section") {
+      if (!["FLAGS", "UID", "INTERNALDATE", "RFC822.SIZE"].includes(item.name)) return null;
+      continue;
+    }
+    const isWhole = item.section.part.length === 0 && item.section.kind === "";
+    if (!isWhole || item.partial === null) return null;
+    fromByte = Math.min(fromByte, item.partial.offset);
+    toByte = Math.max(toByte, item.partial.offset + item.partial.length);
+  }
+  return fromByte === Infinity ? null : { fromByte, maxBytes: Math.max(0, toByte - fromByte) };
+}
+
 /** How much of a message the items need. */
 function readNeeded(items: readonly FetchItem[]): "none" | "header" | "full" {
   let need: "none" | "header" | "full" = "none";
@@ -72,7 +96,8 @@ function fetchWith(isUid: boolean) {
     if (isUid && !items.some((item) => item.kind === "simple" && item.name === "UID")) {
       items.unshift({ kind: "simple", name: "UID" });
     }
-    const need = readNeeded(items);
+    const span = wholeMessageSpan(items);
+    const need = span === null ? readNeeded(items) : "range";
     const marksSeen = !selected.isReadOnly && setsSeen(items);
     let count = 0;
     let isAnyGone = false;
@@ -92,7 +117,12 @@ function fetchWith(isUid: boolean) {
         if (updated !== undefined) info = updated;
         isFlagChanged = true;
       }
-      const parts = formatItems(items, { info, bytes: bytes ?? new Uint8Array(), selected });
+      const parts = formatItems(items, {
+        info,
+        bytes: bytes ?? new Uint8Array(),
+        selected,
+        rangeStart: span?.fromByte,
+      });
       if (isFlagChanged && !items.some((item) => item.kind === "simple" && item.name === "FLAGS")) {
         parts.push(`FLAGS ${formatFlags(messageFlags(info), selected.isRecent(info.uid))}`);
       }
@@ -116,11 +146,14 @@ function fetchWith(isUid: boolean) {
     }
     const reads = readAhead(targets, {
       read: (target) =>
-        need === "full"
+        span !== null
+          ? readRange((visit, from) => mailbox.readMessagePieces(target.uid, visit, from), span)
+          : need === "full"
           ? mailbox.readMessage(target.uid)
           : mailbox.readHeader(target.uid, HEADER_READ_BYTES),
       sizeOf: (target) => {
         const size = mailbox.get(target.uid)?.sizeBytes ?? 0;
+        if (span !== null) return Math.min(size, span.maxBytes);
         return need === "header" ? Math.min(size, HEADER_READ_BYTES) : size;
       },
       maxFiles: READ_AHEAD_FILES,
@@ -130,7 +163,7 @@ function fetchWith(isUid: boolean) {
       let bytes: Uint8Array;
       try {
         if (!result.ok) throw result.error;
-        bytes = need === "full"
+        bytes = need !== "header"
           ? result.value
           : await wholeHeader(mailbox, { uid: target.uid, head: result.value });
       } catch (error) {
@@ -169,10 +202,13 @@ function responsePieces(seq: number, parts: readonly ItemOut[]): (string | Uint8
   return pieces;
 }
 
-/** Formats each item for one message; `bytes` is its header or whole file as needed. */
+/**
+ * Formats each item for one message; `bytes` is its header or whole file as
+ * needed, or the bytes from `rangeStart` on (see `wholeMessageSpan`).
+ */
 function formatItems(
   items: readonly FetchItem[],
-  message: { info: MessageInfo; bytes: Uint8Array; selected: SelectedMailbox },
+  message: { info: MessageInfo; bytes: Uint8Array; selected: SelectedMailbox; rangeStart?: number },
 ): ItemOut[] {
   const { info, selected } = message;
   const bytes = withoutNul(message.bytes);
@@ -187,6 +223,12 @@ function formatItems(
       const name = `BODY[${formatSection(item.section)}]${origin}`;
       // A whole message needs no parse; a body section is a range of the file's own bytes.
       const isWhole = item.section.part.length === 0 && item.section.kind === "";
+      if (message.rangeStart !== undefined && item.partial !== null) {
+        // Only the range was read: the message's own offsets, less where the read began.
+        const start = Math.min(item.partial.offset - message.rangeStart, bytes.length);
+        const end = Math.min(start + item.partial.length, bytes.length);
+        return { head: `${name} {${end - start}}\r\n`, data: bytes.subarray(start, end) };
+      }
       const located = isWhole
         ? { start: 0, end: bytes.length }
         : locateSection(text(), item.section, root());
