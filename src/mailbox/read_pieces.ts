@@ -23,7 +23,10 @@ export async function readPieces(path: string, visit: PieceVisitor, fromByte = 0
   const file = await Deno.open(path, { read: true });
   try {
     if (fromByte > 0) await file.seek(fromByte, Deno.SeekMode.Start);
-    const buffer = new Uint8Array(PIECE_BYTES);
+    // No bigger than the file: a POP3 login counts thousands of small messages, each with a
+    // buffer of its own (a file that grows meanwhile is read on in pieces of that size).
+    const left = (await file.stat()).size - fromByte;
+    const buffer = new Uint8Array(Math.max(1, Math.min(PIECE_BYTES, left)));
     while (true) {
       const n = await file.read(buffer);
       if (n === null) return;
