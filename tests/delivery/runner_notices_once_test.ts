@@ -35,8 +35,18 @@ class AlwaysDeferringCourier implements Courier {
       outcomes.set(
         rcpt,
         rcpt.startsWith("a@")
-          ? { kind: "permanent", reason: "550 5.1.1 no such user", status: "5.1.1" }
-          : { kind: "transient", reason: "451 4.3.0 try later", status: "4.3.0" },
+          ? {
+            kind: "permanent",
+            reason: "550 5.1.1 no such user",
+            status: "5.1.1",
+            remoteMta: "mx.far.test",
+          }
+          : {
+            kind: "transient",
+            reason: "451 4.3.0 try later",
+            status: "4.3.0",
+            remoteMta: "mx.far.test",
+          },
       );
     }
     return Promise.resolve(outcomes);
@@ -87,8 +97,12 @@ Deno.test("a recipient that failed for good is in one failure notice, not one pe
     delayWarningMs: 0,
   });
   assert.equal(notices.length, 1, notices.join("\n----\n"));
-  assert.match(notices[0]!, /Final-Recipient: rfc822; ?a@far\.test/);
-  assert.match(notices[0]!, /Action: failed/);
+  // What the server said, where (RFC 3464 2.3.4 to 2.3.6), for the one recipient it refused.
+  assert.match(
+    notices[0]!,
+    /Final-Recipient: rfc822; ?a@far\.test\r\nAction: failed\r\nStatus: 5\.1\.1\r\nRemote-MTA: dns; mx\.far\.test\r\nDiagnostic-Code: smtp; 550 5\.1\.1 no such user\r\n/,
+  );
+  assert.doesNotMatch(notices[0]!, /b@far\.test/);
 });
 
 Deno.test("the delay notice goes once, not at every retry after the delay warning, and says until when", async () => {
@@ -96,7 +110,10 @@ Deno.test("the delay notice goes once, not at every retry after the delay warnin
     delayWarningMs: HOUR_MS,
   });
   assert.equal(notices.length, 1, notices.join("\n----\n"));
-  assert.match(notices[0]!, /Action: delayed/);
+  assert.match(
+    notices[0]!,
+    /Final-Recipient: rfc822; ?b@far\.test\r\nAction: delayed\r\nStatus: 4\.3\.0\r\nRemote-MTA: dns; mx\.far\.test\r\nDiagnostic-Code: smtp; 451 4\.3\.0 try later\r\n/,
+  );
   // RFC 3464 2.3.9: Will-Retry-Until is when the queue gives up: the arrival plus the lifetime.
   const until = /Will-Retry-Until: ([^\r\n]+)/.exec(notices[0]!)?.[1] ?? "";
   const expected = Math.floor((arrivalMs + LIFETIME_MS) / 1000) * 1000;

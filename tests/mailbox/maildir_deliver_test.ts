@@ -31,9 +31,10 @@ async function withStore(run: (store: MaildirStore, spoolDir: string) => Promise
   }
 }
 
-Deno.test("one account named twice, in two cases, gets one copy", async () => {
+Deno.test("one account named twice, in two cases, gets one copy and no stray file in tmp/", async () => {
   // A mailbox is found whatever the case of its address (RFC 5321 2.4 lets us fold it), and
-  // the envelope may name it twice: it is one mailbox, so one copy.
+  // the envelope may name it twice: it is one mailbox, so one link. Linked twice, the second
+  // link is the file itself, the rename that commits it does nothing, and the file stays in tmp/.
   await withStore(async (store, spoolDir) => {
     await store.deliver(["bob@example.test", "Bob@Example.test"], MESSAGE);
     assert.equal(newFiles(spoolDir, "bob@example.test").length, 1);
