@@ -1,6 +1,7 @@
 /** The delivery runner's per-domain limit: messages set aside for a busy domain always get a turn. */
 import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import {
   type Courier,
   type DeliveryOutcome,
@@ -139,11 +140,14 @@ Deno.test("a deferred message waiting for its busy domain is read only when its 
         source: "smtp" as const,
       };
       const body = encoder.encode(`Subject: ${tag}\r\n\r\nbody\r\n`);
-      await Deno.writeFile(
-        `${spool.msgDir}/${qid}`,
-        new Uint8Array([...encodeEnvelopeLine(envelope), ...body]),
-      );
-      await states.save(qid, initialState(["x@far.test"]));
+      // Both files staged, then put in place back to back: a rescan must neither find the
+      // message without its state (it would be read to learn where it goes, then again at its
+      // turn) nor the state without its message (it would drop it as a deleted message's).
+      const staged = join(spoolDir, "queue", "tmp", qid);
+      await Deno.writeFile(staged, new Uint8Array([...encodeEnvelopeLine(envelope), ...body]));
+      await Deno.writeTextFile(`${staged}.state`, JSON.stringify(initialState(["x@far.test"])));
+      Deno.renameSync(`${staged}.state`, join(states.dir, qid));
+      Deno.renameSync(staged, `${spool.msgDir}/${qid}`);
       later.push(qid);
     }
     await waitUntil(() => later.every((qid) => runner.isWaitingForTurn(qid)), 5_000, "the rescan");
