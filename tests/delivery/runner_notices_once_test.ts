@@ -103,6 +103,8 @@ Deno.test("a recipient that failed for good is in one failure notice, not one pe
     /Final-Recipient: rfc822; ?a@far\.test\r\nAction: failed\r\nStatus: 5\.1\.1\r\nRemote-MTA: dns; mx\.far\.test\r\nDiagnostic-Code: smtp; 550 5\.1\.1 no such user\r\n/,
   );
   assert.doesNotMatch(notices[0]!, /b@far\.test/);
+  // RFC 3464 2.3.7: when that attempt was.
+  assert.match(notices[0]!, /\r\nLast-Attempt-Date: [^\r\n]+\r\n/);
 });
 
 Deno.test("the delay notice goes once, not at every retry after the delay warning, and says until when", async () => {
