@@ -203,3 +203,22 @@ for (const { name, file, expected } of DAMAGED) {
     await Deno.remove(spoolDir, { recursive: true });
   });
 }
+
+Deno.test("QueueStateStore: a state whose save failed is what the next attempt goes by, until a save works", async () => {
+  const store = await openStore();
+  await store.save("Q9", initialState(RCPTS));
+  // A directory where the file goes: the save's rename fails, as on a disk error.
+  const path = join(store.dir, "Q9");
+  await Deno.remove(path);
+  await Deno.mkdir(join(path, "in-the-way"), { recursive: true });
+  await assert.rejects(store.save("Q9", tried));
+  // a@ was delivered to: the next attempt must not deliver to it again (RFC 5321 6.1, 4.5.4.1).
+  assert.deepEqual(store.load("Q9", RCPTS).rcpts, tried.rcpts);
+  assert.equal(store.dueAtMs("Q9"), 1_800_000);
+  assert.equal(store.rememberedCount, 1, "kept in memory while the disk refuses it");
+  await Deno.remove(path, { recursive: true });
+  await store.save("Q9", { ...tried, nextAttemptMs: 3_600_000 });
+  assert.equal(store.rememberedCount, 0, "forgotten once saved");
+  assert.equal(store.dueAtMs("Q9"), 3_600_000);
+  await dispose(store);
+});

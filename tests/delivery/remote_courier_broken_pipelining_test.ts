@@ -1,14 +1,15 @@
 /**
- * A pipelining server that refuses MAIL but still answers the pipelined DATA
- * with 354 (RFC 2920 says it should not): the client ends that data mode
- * with an empty message, so the connection stays in step and the next
- * message on it goes through instead of its RSET being taken as text.
+ * A pipelining server that refuses MAIL, or every RCPT, but still answers
+ * the pipelined DATA with 354 (RFC 2920 3.1 says it should not): the client
+ * ends that data mode with an empty message, so the connection stays in
+ * step and the next message on it goes through instead of its RSET being
+ * taken as text.
  */
 import assert from "node:assert/strict";
 import { MESSAGE, queued, routedCourier } from "./remote_courier_helpers.ts";
 
-/** Refuses the first MAIL, then behaves; DATA always gets 354. Records each command. */
-function startBrokenServer() {
+/** Refuses the first MAIL (or every RCPT of it), then behaves; DATA always gets 354. Records each command. */
+function startBrokenServer(refused: "MAIL" | "RCPT") {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const encoder = new TextEncoder();
   const commands: string[] = [];
@@ -38,7 +39,9 @@ function startBrokenServer() {
         if (verb === "EHLO") await say("250-broken.test\r\n250 PIPELINING\r\n");
         else if (verb === "MAIL") {
           isMailOk = mails++ > 0;
-          await say(isMailOk ? "250 2.1.0 ok\r\n" : "550 5.7.1 Not now\r\n");
+          await say(isMailOk || refused !== "MAIL" ? "250 2.1.0 ok\r\n" : "550 5.7.1 Not now\r\n");
+        } else if (verb === "RCPT" && !isMailOk && refused === "RCPT") {
+          await say("550 5.1.1 No such user\r\n");
         } else if (verb === "RCPT" || verb === "RSET") await say("250 2.1.5 ok\r\n");
         else if (verb === "DATA") {
           isInData = true;
@@ -58,17 +61,19 @@ function startBrokenServer() {
   return { port: listener.addr.port, commands, close: () => listener.close() };
 }
 
-Deno.test("after a MAIL refused with DATA taken anyway, the next message on the connection is delivered", async () => {
-  const server = startBrokenServer();
-  const courier = routedCourier(server.port);
-  try {
-    const first = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
-    const second = await courier.deliver(queued(MESSAGE, ["y@remote.test"]), ["y@remote.test"]);
-    assert.equal(first.get("x@remote.test")?.kind, "permanent");
-    assert.equal(second.get("y@remote.test")?.kind, "delivered");
-    assert.deepEqual(server.commands.filter((verb) => verb === "EHLO").length, 1);
-  } finally {
-    await courier.close();
-    server.close();
-  }
-});
+for (const refused of ["MAIL", "RCPT"] as const) {
+  Deno.test(`after ${refused === "MAIL" ? "a MAIL" : "every RCPT"} refused with DATA taken anyway, the next message on the connection is delivered`, async () => {
+    const server = startBrokenServer(refused);
+    const courier = routedCourier(server.port);
+    try {
+      const first = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
+      const second = await courier.deliver(queued(MESSAGE, ["y@remote.test"]), ["y@remote.test"]);
+      assert.equal(first.get("x@remote.test")?.kind, "permanent");
+      assert.equal(second.get("y@remote.test")?.kind, "delivered");
+      assert.deepEqual(server.commands.filter((verb) => verb === "EHLO").length, 1);
+    } finally {
+      await courier.close();
+      server.close();
+    }
+  });
+}

@@ -46,3 +46,33 @@ for (const { name, reply, kind } of CASES) {
     );
   });
 }
+
+const RETIRING = [
+  // RFC 5321 3.8: a 421 means the server is closing the channel; the client does not reuse it.
+  { name: "a 421", reply: "421 4.3.2 shutting down", kind: "transient" },
+  {
+    name: "lines of different classes",
+    reply: "250-2.0.0 queued\n451 4.3.0 later",
+    kind: "permanent",
+  },
+];
+for (const { name, reply, kind } of RETIRING) {
+  Deno.test(`remote courier: after ${name} to the final dot, the next message goes on a new connection`, async () => {
+    await withSink(
+      {
+        script: (stage, _arg, state) =>
+          stage === "dot" && state.connection === 0 ? reply : undefined,
+      },
+      async (courier, sink) => {
+        const first = await courier.deliver(queued(MESSAGE, ["x@remote.test"]), ["x@remote.test"]);
+        const second = await courier.deliver(queued(MESSAGE, ["y@remote.test"]), [
+          "y@remote.test",
+        ]);
+        assert.equal(first.get("x@remote.test")?.kind, kind);
+        assert.equal(second.get("y@remote.test")?.kind, "delivered");
+        assert.equal(sink.connections(), 2);
+        assert.equal(sink.commands[0]!.filter((c) => c.startsWith("MAIL")).length, 1, "not reused");
+      },
+    );
+  });
+}

@@ -5,8 +5,13 @@
  */
 import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
-import type { Courier, DeliveryOutcome } from "../../src/delivery/mod.ts";
-import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
+import {
+  type Courier,
+  type DeliveryOutcome,
+  initialState,
+  QueueStateStore,
+} from "../../src/delivery/mod.ts";
+import { type QueuedMessage, requestWake, Spool } from "../../src/spool/mod.ts";
 import { waitUntil } from "../e2e/harness.ts";
 import { quiet, testRunner } from "./runner_fixture.ts";
 
@@ -73,6 +78,41 @@ Deno.test("big messages wait for memory without holding up small ones, and all g
     courier.finishAll();
     await waitUntil(() => [...Deno.readDirSync(spool.msgDir)].length === 0, 5_000, "all delivered");
     assert.ok(courier.maxHeldBytes < 1.5 * MB, `held ${courier.maxHeldBytes} bytes at once`);
+  } finally {
+    courier.finishAll();
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("big messages asked for by queue retry stay due while they wait for memory", async () => {
+  // Found by mutation testing of src/delivery/runner.ts: without the line that keeps the
+  // request of a message set aside for memory, the second waited for its next attempt
+  // (an hour) although `queue retry` asked for it now.
+  const spoolDir = makeTestDir({ prefix: "pb-memory-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const states = new QueueStateStore({ spoolDir });
+  await states.open();
+  for (const tag of ["big-1", "big-2"]) {
+    const qid = await spool.accept({
+      envelope: { from: "a@example.test", rcpts: [`x@${tag}.test`], source: "smtp" },
+      message: messageOf(tag, MB),
+    });
+    // Deferred before, the next attempt an hour away, then `queue retry --all`.
+    const state = initialState([`x@${tag}.test`]);
+    state.nextAttemptMs = Date.now() + 3_600_000;
+    await states.save(qid, state);
+    await requestWake(spoolDir, qid);
+  }
+  const courier = new HoldingCourier();
+  const runner = testRunner(spool, courier, { spoolDir, maxInFlightMessageBytes: 1.5 * MB });
+  try {
+    await runner.start();
+    await waitUntil(() => courier.attempted.length === 1, 5_000, "the first big one");
+    courier.finishAll();
+    await waitUntil(() => courier.attempted.length === 2, 5_000, "the second, once room is back");
+    courier.finishAll();
+    assert.deepEqual(courier.attempted.map((tag) => tag.slice(9, 14)).sort(), ["big-1", "big-2"]);
   } finally {
     courier.finishAll();
     await runner.stop();

@@ -1,6 +1,7 @@
 /** The delivery runner's per-domain limit: messages set aside for a busy domain always get a turn. */
 import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import {
   type Courier,
   type DeliveryOutcome,
@@ -139,11 +140,14 @@ Deno.test("a deferred message waiting for its busy domain is read only when its 
         source: "smtp" as const,
       };
       const body = encoder.encode(`Subject: ${tag}\r\n\r\nbody\r\n`);
-      await Deno.writeFile(
-        `${spool.msgDir}/${qid}`,
-        new Uint8Array([...encodeEnvelopeLine(envelope), ...body]),
-      );
-      await states.save(qid, initialState(["x@far.test"]));
+      // Both files staged, then put in place back to back: a rescan must neither find the
+      // message without its state (it would be read to learn where it goes, then again at its
+      // turn) nor the state without its message (it would drop it as a deleted message's).
+      const staged = join(spoolDir, "queue", "tmp", qid);
+      await Deno.writeFile(staged, new Uint8Array([...encodeEnvelopeLine(envelope), ...body]));
+      await Deno.writeTextFile(`${staged}.state`, JSON.stringify(initialState(["x@far.test"])));
+      Deno.renameSync(`${staged}.state`, join(states.dir, qid));
+      Deno.renameSync(staged, `${spool.msgDir}/${qid}`);
       later.push(qid);
     }
     await waitUntil(() => later.every((qid) => runner.isWaitingForTurn(qid)), 5_000, "the rescan");
@@ -223,6 +227,53 @@ Deno.test("a message whose state file has a damaged entry for its local recipien
       5_000,
       "the runner's stop",
     );
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("a message queue retry asks for while another holds its domain's turn goes when the turn comes", async () => {
+  // Found by mutation testing: without the line that keeps the request of a message set aside
+  // unread (by its state file) for a busy domain, it waited for its next attempt, an hour.
+  const spoolDir = makeTestDir({ prefix: "pb-parking-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const states = new QueueStateStore({ spoolDir });
+  await states.open();
+  const remote = new GatedCourier();
+  const runner = oneAtATimeRunner(spool, remote, { spoolDir });
+  try {
+    await runner.start();
+    const first = await spool.accept({
+      envelope: { from: "a@example.test", rcpts: ["x@far.test"], source: "smtp" },
+      message: encoder.encode("Subject: first\r\n\r\nbody\r\n"),
+    });
+    await waitUntil(() => remote.attempted.length === 1, 5_000, "the first attempt");
+    // Deferred by an earlier run, its next attempt an hour away; then `queue retry` asks for it.
+    const qid = "deferred";
+    const envelope = {
+      qid,
+      from: "a@example.test",
+      rcpts: ["x@far.test"],
+      arrivalMs: Date.now(),
+      source: "smtp" as const,
+    };
+    const state = initialState(["x@far.test"]);
+    state.nextAttemptMs = Date.now() + 3_600_000;
+    const staged = join(spoolDir, "queue", "tmp", qid);
+    await Deno.writeFile(
+      staged,
+      new Uint8Array([...encodeEnvelopeLine(envelope), ...encoder.encode("Subject: x\r\n\r\n")]),
+    );
+    await Deno.writeTextFile(`${staged}.state`, JSON.stringify(state));
+    Deno.renameSync(`${staged}.state`, join(states.dir, qid));
+    Deno.renameSync(staged, `${spool.msgDir}/${qid}`);
+    await requestWake(spoolDir, qid);
+    await waitUntil(() => runner.isWaitingForTurn(qid), 5_000, "the request, set aside");
+    remote.finishAll();
+    await waitUntil(() => remote.attempted.length === 2, 5_000, "its attempt at its turn");
+    assert.deepEqual(remote.attempted, [first, qid]);
+  } finally {
+    remote.finishAll();
+    await runner.stop();
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
