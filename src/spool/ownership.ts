@@ -9,6 +9,8 @@
  * So a process running as root gives what it writes to the owner of the place
  * it writes into. Anyone else can only write where they may, as themselves.
  */
+import { lchownSync } from "node:fs";
+import { lchown } from "node:fs/promises";
 
 /** A file's owner and group. */
 export interface FileOwner {
@@ -44,12 +46,18 @@ export async function ownerToGive(path: string): Promise<FileOwner | null> {
   return { uid: info.uid, gid: info.gid };
 }
 
-/** Gives `path` (a file or folder this process made) to `owner`; nothing when null. */
+/**
+ * Gives `path` (a file or folder this process made) to `owner`; nothing when
+ * null. A symlink is given itself, never followed (lchown): everything under
+ * the spool is its owner's to replace, and a root that followed a link that
+ * owner put in place of `queue/tmp` (or of a file it just wrote there) would
+ * hand over `/etc` or `/etc/shadow`.
+ */
 export async function giveTo(path: string, owner: FileOwner | null): Promise<void> {
-  if (owner !== null) await Deno.chown(path, owner.uid, owner.gid);
+  if (owner !== null) await lchown(path, owner.uid, owner.gid);
 }
 
 /** {@link giveTo}, synchronously (for a step that must not yield). */
 export function giveToSync(path: string, owner: FileOwner | null): void {
-  if (owner !== null) Deno.chownSync(path, owner.uid, owner.gid);
+  if (owner !== null) lchownSync(path, owner.uid, owner.gid);
 }

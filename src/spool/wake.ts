@@ -26,7 +26,14 @@ export async function requestWake(spoolDir: string, qid: string): Promise<void> 
   // the server could not read (nor empty) the folder ever again.
   const owner = await ownerToGive(dirname(dir));
   await giveTo(dir, owner);
-  await Deno.writeFile(join(dir, qid), new Uint8Array(), { mode: 0o600 });
+  // A new file only (O_EXCL): a symlink the spool's owner left under that name is never
+  // written through (run as root, to /etc/shadow). One already there is the same request.
+  try {
+    await Deno.writeFile(join(dir, qid), new Uint8Array(), { mode: 0o600, createNew: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return;
+    throw error;
+  }
   await giveTo(join(dir, qid), owner);
 }
 
