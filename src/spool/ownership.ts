@@ -61,3 +61,26 @@ export async function giveTo(path: string, owner: FileOwner | null): Promise<voi
 export function giveToSync(path: string, owner: FileOwner | null): void {
   if (owner !== null) lchownSync(path, owner.uid, owner.gid);
 }
+
+/**
+ * Throws unless root may write into `dir` for `owner` (nothing to check when
+ * `owner` is null): a symlink there that is not root's was put by the
+ * spool's owner, and root writing through it would make a file of that
+ * owner's in any folder (`queue/wake` -> `/etc/apt/apt.conf.d`: its commands
+ * run as root at the next update). A link root made (an administrator's
+ * `queue -> /srv/queue`) is followed. lstat, then use: the owner could still
+ * swap a folder between the two; running the command as the spool's owner
+ * (`sudo -u`) leaves nothing to swap.
+ */
+export function checkFolderToWrite(dir: string, owner: FileOwner | null): void {
+  if (owner === null) return;
+  const info = Deno.lstatSync(dir);
+  if (info.isSymlink && info.uid !== 0) throw new LinkedFolderError(dir);
+}
+
+/** A folder root refused to write through (see `checkFolderToWrite`): a permission problem. */
+export class LinkedFolderError extends Deno.errors.PermissionDenied {
+  constructor(dir: string) {
+    super(`${dir} is another user's symlink: run as root, nothing is written through it`);
+  }
+}

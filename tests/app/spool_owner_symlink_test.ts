@@ -7,6 +7,7 @@
  */
 import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
+import { lchownSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../../src/app/cli.ts";
 
@@ -54,7 +55,8 @@ async function ownerOf(path: string): Promise<{ uid: number | null; gid: number 
 async function plantLink(path: string, target: string): Promise<void> {
   await Deno.remove(path, { recursive: true }).catch(() => {});
   await Deno.symlink(target, path);
-  await Deno.lstat(path);
+  // The owner's own link, as it would be had that user made it.
+  lchownSync(path, SERVICE.uid, SERVICE.gid);
 }
 
 Deno.test({
@@ -76,8 +78,10 @@ Deno.test({
   fn: () =>
     withSpoolAndVictim(async (spoolDir, victimDir) => {
       await plantLink(join(spoolDir, "queue", "tmp"), victimDir);
-      await run(["queue", "list", `--spool-dir=${spoolDir}`]);
+      const listed = await run(["queue", "list", `--spool-dir=${spoolDir}`]);
       assert.deepEqual(await ownerOf(victimDir), { uid: 0, gid: 0 });
+      assert.equal(listed.code, 2);
+      assert.match(listed.err.join("\n"), /queue\/tmp is another user's symlink/);
     }),
 });
 
@@ -93,3 +97,49 @@ Deno.test({
       assert.equal(await Deno.readTextFile(join(victimDir, "shadow")), "root:secret\n");
     }),
 });
+
+/** The names in `dir`, sorted. */
+function namesIn(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
+}
+
+Deno.test({
+  name:
+    "sendmail as root writes nothing into a folder wake/ links to (apt.conf.d: root for the owner)",
+  ignore: !isRoot,
+  fn: () =>
+    withSpoolAndVictim(async (spoolDir, victimDir) => {
+      await plantLink(join(spoolDir, "queue", "wake"), victimDir);
+      const flags = [`--spool-dir=${spoolDir}`, "--domains=example.test"];
+      await run(["sendmail", "bob@example.test", ...flags], "Subject: cron\n\nout\n");
+      assert.deepEqual(namesIn(victimDir), ["shadow"]);
+    }),
+});
+
+Deno.test({
+  name: "queue retry --all as root writes nothing into a folder wake/ links to",
+  ignore: !isRoot,
+  fn: () =>
+    withSpoolAndVictim(async (spoolDir, victimDir) => {
+      await plantLink(join(spoolDir, "queue", "wake"), victimDir);
+      const retried = await run(["queue", "retry", "--all", `--spool-dir=${spoolDir}`]);
+      assert.deepEqual(namesIn(victimDir), ["shadow"]);
+      assert.equal(retried.code, 1);
+      assert.match(retried.err.join("\n"), /queue\/wake is another user's symlink/);
+    }),
+});
+
+for (const folder of ["msg", "tmp"]) {
+  Deno.test({
+    name: `sendmail as root queues nothing through a ${folder}/ its owner made a symlink`,
+    ignore: !isRoot,
+    fn: () =>
+      withSpoolAndVictim(async (spoolDir, victimDir) => {
+        await plantLink(join(spoolDir, "queue", folder), victimDir);
+        const flags = [`--spool-dir=${spoolDir}`, "--domains=example.test"];
+        const sent = await run(["sendmail", "bob@example.test", ...flags], "Subject: x\n\nout\n");
+        assert.deepEqual(namesIn(victimDir), ["shadow"]);
+        assert.equal(sent.code, 75, "a temporary failure: cron's mail is not lost, only refused");
+      }),
+  });
+}
