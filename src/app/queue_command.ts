@@ -23,6 +23,7 @@ import {
   decodeQueueFile,
   deleteQueueFile,
   type Envelope,
+  LinkedFolderError,
   ownerToGive,
   requestWake,
   Spool,
@@ -309,7 +310,7 @@ async function retry(context: Context, target: string): Promise<number> {
   if (target === "--all") {
     // One request for the whole queue, however long (see spool/wake.ts).
     count = (await context.spool.list()).length;
-    await requestWake(spoolDir, WAKE_ALL);
+    await wake(spoolDir, WAKE_ALL);
   } else {
     const qid = checkQid(target);
     const entry = entryOf(context, qid, (problem, reason) => {
@@ -318,10 +319,20 @@ async function retry(context: Context, target: string): Promise<number> {
       throw new QueueCommandError(printable(`${qid}: ${problem}, not retried: ${reason}`));
     });
     if (!entry) throw new QueueCommandError(`No message ${qid}`);
-    await requestWake(spoolDir, qid);
+    await wake(spoolDir, qid);
   }
   context.options.out(`${count} message${count === 1 ? "" : "s"} due for delivery now`);
   return 0;
+}
+
+/** `requestWake`; a wake/ folder root must not write through is the administrator's to see. */
+async function wake(spoolDir: string, qid: string): Promise<void> {
+  try {
+    await requestWake(spoolDir, qid);
+  } catch (error) {
+    if (error instanceof LinkedFolderError) throw new QueueCommandError(printable(error.message));
+    throw error;
+  }
 }
 
 async function remove(context: Context, qid: string): Promise<number> {

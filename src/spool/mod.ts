@@ -24,5 +24,5 @@ export { lockSpoolForServer, SERVER_LOCK_NAME, SpoolInUseError } from "./server_
 export type { ServerLock } from "./server_lock.ts";
 export { BIG_FILE_BYTES, readSameFile, readWholeFile } from "./read_whole_file.ts";
 export { isStorageFull } from "./storage_full.ts";
-export { giveTo, giveToSync, ownerToGive } from "./ownership.ts";
+export { giveTo, giveToSync, LinkedFolderError, ownerToGive } from "./ownership.ts";
 export type { FileOwner } from "./ownership.ts";

@@ -9,6 +9,8 @@
  * So a process running as root gives what it writes to the owner of the place
  * it writes into. Anyone else can only write where they may, as themselves.
  */
+import { lchownSync } from "node:fs";
+import { lchown } from "node:fs/promises";
 
 /** A file's owner and group. */
 export interface FileOwner {
@@ -44,12 +46,41 @@ export async function ownerToGive(path: string): Promise<FileOwner | null> {
   return { uid: info.uid, gid: info.gid };
 }
 
-/** Gives `path` (a file or folder this process made) to `owner`; nothing when null. */
+/**
+ * Gives `path` (a file or folder this process made) to `owner`; nothing when
+ * null. A symlink is given itself, never followed (lchown): everything under
+ * the spool is its owner's to replace, and a root that followed a link that
+ * owner put in place of `queue/tmp` (or of a file it just wrote there) would
+ * hand over `/etc` or `/etc/shadow`.
+ */
 export async function giveTo(path: string, owner: FileOwner | null): Promise<void> {
-  if (owner !== null) await Deno.chown(path, owner.uid, owner.gid);
+  if (owner !== null) await lchown(path, owner.uid, owner.gid);
 }
 
 /** {@link giveTo}, synchronously (for a step that must not yield). */
 export function giveToSync(path: string, owner: FileOwner | null): void {
-  if (owner !== null) Deno.chownSync(path, owner.uid, owner.gid);
+  if (owner !== null) lchownSync(path, owner.uid, owner.gid);
+}
+
+/**
+ * Throws unless root may write into `dir` for `owner` (nothing to check when
+ * `owner` is null): a symlink there that is not root's was put by the
+ * spool's owner, and root writing through it would make a file of that
+ * owner's in any folder (`queue/wake` -> `/etc/apt/apt.conf.d`: its commands
+ * run as root at the next update). A link root made (an administrator's
+ * `queue -> /srv/queue`) is followed. lstat, then use: the owner could still
+ * swap a folder between the two; running the command as the spool's owner
+ * (`sudo -u`) leaves nothing to swap.
+ */
+export function checkFolderToWrite(dir: string, owner: FileOwner | null): void {
+  if (owner === null) return;
+  const info = Deno.lstatSync(dir);
+  if (info.isSymlink && info.uid !== 0) throw new LinkedFolderError(dir);
+}
+
+/** A folder root refused to write through (see `checkFolderToWrite`): a permission problem. */
+export class LinkedFolderError extends Deno.errors.PermissionDenied {
+  constructor(dir: string) {
+    super(`${dir} is another user's symlink: run as root, nothing is written through it`);
+  }
 }

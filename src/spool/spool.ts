@@ -15,7 +15,7 @@ import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "./envelope.t
 import { MessageBuffer } from "./message_buffer.ts";
 import { readOpenFile, readOpenFileSync, readWholeFile } from "./read_whole_file.ts";
 import { type HeldQueueFile, holdForAttempt } from "./attempt_lock.ts";
-import { type FileOwner, giveTo, giveToSync } from "./ownership.ts";
+import { checkFolderToWrite, type FileOwner, giveTo, giveToSync } from "./ownership.ts";
 import { COMMAND_TMP_PREFIX, sweepQueueTmp } from "./tmp_sweep.ts";
 
 /** The envelope fields a caller supplies; the spool adds `qid` and `arrivalMs`. */
@@ -120,7 +120,10 @@ export class Spool {
     await Deno.mkdir(spool.tmpDir, { recursive: true, mode: 0o700 });
     await Deno.mkdir(spool.msgDir, { recursive: true, mode: 0o700 });
     spool.#owner = options.owner ?? null;
-    for (const dir of [spool.dir, spool.tmpDir, spool.msgDir]) await giveTo(dir, spool.#owner);
+    for (const dir of [spool.dir, spool.tmpDir, spool.msgDir]) {
+      checkFolderToWrite(dir, spool.#owner);
+      await giveTo(dir, spool.#owner);
+    }
     if (options.isSweeping === false) {
       spool.#tmpPrefix = COMMAND_TMP_PREFIX;
       return spool;
@@ -182,6 +185,8 @@ export class Spool {
           envelope = { ...envelope, rcpts: rest };
         }
       }
+      // Run as root: checked again right before the write (the owner may have swapped one since).
+      for (const dir of [this.dir, this.tmpDir, this.msgDir]) checkFolderToWrite(dir, this.#owner);
       const head = [encodeEnvelopeLine(envelope), ...prefix];
       if (spillFile === null) {
         writtenPath = await writeFreshFileDurably([...head, ...tail], tmpPath, this.spares);

@@ -8,7 +8,7 @@
  * costs nothing but latency: the runner also rescans the queue.
  */
 import { dirname, join } from "node:path";
-import { giveTo, ownerToGive } from "./ownership.ts";
+import { checkFolderToWrite, giveTo, ownerToGive } from "./ownership.ts";
 
 /** The wake folder of a spool directory. */
 function wakeDir(spoolDir: string): string {
@@ -25,8 +25,17 @@ export async function requestWake(spoolDir: string, qid: string): Promise<void> 
   // Run as root on the service user's spool: the folder and the request are that user's, or
   // the server could not read (nor empty) the folder ever again.
   const owner = await ownerToGive(dirname(dir));
+  checkFolderToWrite(dirname(dir), owner);
+  checkFolderToWrite(dir, owner);
   await giveTo(dir, owner);
-  await Deno.writeFile(join(dir, qid), new Uint8Array(), { mode: 0o600 });
+  // A new file only (O_EXCL): a symlink the spool's owner left under that name is never
+  // written through (run as root, to /etc/shadow). One already there is the same request.
+  try {
+    await Deno.writeFile(join(dir, qid), new Uint8Array(), { mode: 0o600, createNew: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return;
+    throw error;
+  }
   await giveTo(join(dir, qid), owner);
 }
 
