@@ -240,14 +240,33 @@ export class Directory {
    * the deleted account no longer logs in, and an account just added does.
    */
   async verifyLogin(user: string, password: string): Promise<boolean> {
+    return await this.verifyLoginGrant(user, password) !== null;
+  }
+
+  /**
+   * `verifyLogin`, giving for a right password what it was checked against
+   * (the stored hash), null otherwise: a session that keeps it can ask
+   * `isGrantCurrent` later whether the login still stands.
+   */
+  async verifyLoginGrant(user: string, password: string): Promise<string | null> {
     const users = await this.#users.get({ isFresh: true });
     const hash = users.get(normalizeAddress(user));
     if (hash === undefined) {
       this.#dummyHash ??= hashPassword(crypto.randomUUID());
       await verifyPassword(password, await this.#dummyHash);
-      return false;
+      return null;
     }
-    return await verifyPassword(password, hash);
+    return await verifyPassword(password, hash) ? hash : null;
+  }
+
+  /**
+   * Whether `user` still has the password its login was checked against
+   * (`grant`, from `verifyLoginGrant`): false once `user passwd` or `user del`
+   * has returned. A stat of the users file, no hashing.
+   */
+  async isGrantCurrent(user: string, grant: string): Promise<boolean> {
+    const users = await this.#users.get({ isFresh: true });
+    return users.get(normalizeAddress(user)) === grant;
   }
 
   /**

@@ -62,6 +62,9 @@ export const Refusal = {
     }),
   // RFC 4954
   authRequired: () => new SmtpError(530, "5.7.0", "Authentication required"),
+  // RFC 4954 6: 530 asks for AUTH; the login this session had no longer stands.
+  authRevoked: () =>
+    new SmtpError(530, "5.7.0", "Authentication required: the account's password has changed"),
   authFailed: () => new SmtpError(535, "5.7.8", "Authentication credentials invalid"),
   authNeedsTls: () =>
     new SmtpError(538, "5.7.11", "Encryption required for requested authentication mechanism"),

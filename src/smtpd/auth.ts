@@ -110,16 +110,17 @@ async function handleAuth(session: SmtpSession, arg: string): Promise<Reply> {
     session.log.info("auth.refused", { ip, proto: "smtp", reason: "too-many-failures" });
     throw Refusal.authTemporarilyBlocked();
   }
-  let isValid: boolean;
+  let grant: string | null;
   try {
-    isValid = await session.options.directory.verifyLogin(user, password);
+    grant = await session.options.directory.verifyLoginGrant(user, password);
   } catch (error) {
     limiter?.cancel(ip);
     throw error;
   }
-  if (isValid) {
+  if (grant !== null) {
     limiter?.recordSuccess(ip, user);
     session.authUser = normalizeAddress(user);
+    session.authGrant = grant;
     session.log.info("auth.ok", { user: session.authUser, mech: mechanism, proto: "smtp" });
     return reply(235, "2.7.0", "Authentication successful");
   }

@@ -47,6 +47,8 @@ export class SmtpSession {
   helo: string | null = null;
   isEsmtp = false;
   authUser: string | null = null;
+  /** What `authUser`'s password was checked against (see `Directory.isGrantCurrent`). */
+  authGrant: string | null = null;
   transaction: Transaction | null = null;
   #errors = 0;
   #rcptCommands = 0;

@@ -32,6 +32,7 @@ function handleStarttls(session: SmtpSession, arg: string): Reply {
     session.helo = null;
     session.isEsmtp = false;
     session.authUser = null;
+    session.authGrant = null;
     session.transaction = null;
     const tls = session.connection.tls;
     if (isUp && tls) {

@@ -24,6 +24,16 @@ export async function checkSubmissionSender(session: SmtpSession, from: string):
     });
     throw Refusal.authRequired();
   }
+  // A login stands only while its password does: once `user passwd` or `user del` has
+  // returned, a session opened with the old password (a stolen one, being sent spam
+  // through) sends nothing more until it logs in again.
+  const directory = session.options.directory;
+  if (session.authGrant !== null && !await directory.isGrantCurrent(user, session.authGrant)) {
+    session.log.warn("smtp.auth_revoked", { user, reason: "password-changed-or-account-deleted" });
+    session.authUser = null;
+    session.authGrant = null;
+    throw Refusal.authRevoked();
+  }
   if (from === "") return;
   const isOwned = await session.options.directory.ownsAddress(user, from);
   if (!isOwned) {
