@@ -274,8 +274,12 @@ def header_bytes(part):
 
 
 def header_fields(raw, names):
-    """BODY[HEADER.FIELDS (names)] computed from the bytes: the fields as sent, then a blank line."""
+    """
+    BODY[HEADER.FIELDS (names)] computed from the bytes: the fields as sent, then a blank
+    line unless the message has none (RFC 3501 6.4.5).
+    """
     head = b"" if re.match(rb"\r?\n", raw) else re.split(rb"(?<=\n)\r?\n", raw, 1)[0]
+    has_blank_line = re.match(rb"\r?\n", raw) or re.search(rb"\n\r?\n", raw)
     out, is_kept = b"", False
     for line in re.split(rb"(?<=\n)", head):
         if line[:1] in (b" ", b"\t"):
@@ -283,7 +287,7 @@ def header_fields(raw, names):
             continue
         is_kept = line.split(b":", 1)[0].strip().lower().decode("latin1") in names
         out += line if is_kept else b""
-    return out + b"\r\n"
+    return out + b"\r\n" if has_blank_line else out
 
 
 def basic(structure):

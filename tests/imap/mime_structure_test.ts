@@ -305,3 +305,23 @@ Deno.test("comments in Content-Disposition and Content-Language are not taken fo
     /\("ATTACHMENT" \("FILENAME" "x\.pdf"\)\)/,
   );
 });
+
+Deno.test("a header subset of a message without a blank line gets none added", () => {
+  // RFC 3501 6.4.5: the blank line is in every header fetch "except in the case of a
+  // message which has no body and no blank line".
+  const fields = (kind: "HEADER.FIELDS" | "HEADER.FIELDS.NOT") => ({
+    part: [],
+    kind,
+    fields: ["SUBJECT"],
+  });
+  const bodiless = "From: a\r\nSubject: x\r\n";
+  assert.equal(extractSection(bodiless, fields("HEADER.FIELDS")), "Subject: x\r\n");
+  assert.equal(extractSection(bodiless, fields("HEADER.FIELDS.NOT")), "From: a\r\n");
+  assert.equal(extractSection("Subject: x", fields("HEADER.FIELDS")), "Subject: x");
+  assert.equal(extractSection("\r\nbody", fields("HEADER.FIELDS")), "\r\n");
+  const attached = "Content-Type: message/rfc822\r\n\r\nSubject: in\r\n";
+  assert.equal(
+    extractSection(attached, { ...fields("HEADER.FIELDS"), part: [1] }),
+    "Subject: in\r\n",
+  );
+});
