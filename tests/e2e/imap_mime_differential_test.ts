@@ -1,9 +1,10 @@
 /**
  * The server's view of each message's structure (ENVELOPE, BODYSTRUCTURE,
  * BODY, RFC822.SIZE, BODY[n], BODY[n.MIME], BODY[n.HEADER], BODY[n.TEXT],
- * BODY[HEADER.FIELDS]) against an independent parser, Python's email
- * package, reading the same bytes (mime_differential.py). Messages go in
- * with APPEND, byte for byte, and the 7-bit CRLF ones over SMTP as well.
+ * BODY[HEADER], BODY[TEXT], BODY[HEADER.FIELDS]) against an independent
+ * parser, Python's email package, reading the same bytes
+ * (mime_differential.py). Messages go in with APPEND, byte for byte, and the
+ * 7-bit CRLF ones over SMTP as well.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";

@@ -8,8 +8,8 @@ number of messages already in INBOX (delivered over SMTP; their names are
 folder of its own, byte for byte (imaplib would turn bare LFs into CRLF).
 For every message the bytes the server holds (BODY.PEEK[]) are parsed by
 Python and compared with ENVELOPE, BODYSTRUCTURE, BODY, RFC822.SIZE and the
-sections BODY[n], BODY[n.MIME], BODY[n.HEADER], BODY[n.TEXT] and
-BODY[HEADER.FIELDS (...)]. Prints a JSON list of differences.
+sections BODY[n], BODY[n.MIME], BODY[n.HEADER], BODY[n.TEXT], BODY[HEADER],
+BODY[TEXT] and BODY[HEADER.FIELDS (...)]. Prints a JSON list of differences.
 """
 import email
 import email.policy
@@ -311,6 +311,11 @@ def check_message(name, client, sent):
     compare_envelope(name, "envelope", items["ENVELOPE"], message)
     walk(name, client, items["BODYSTRUCTURE"], message, [])
     check(name, "BODY", items["BODY"], basic(items["BODYSTRUCTURE"]))
+    header, body = section(client, "HEADER"), section(client, "TEXT")
+    check(name, "HEADER then TEXT", header + body, raw)
+    # The header section ends after the first empty line, or with the message (RFC 5322 2.1).
+    blank = re.search(rb"(?:^|\n)\r?\n", raw)
+    check(name, "HEADER", header, raw[:blank.end()] if blank else raw)
     for names in ["SUBJECT FROM", "TO"]:
         got = section(client, f"HEADER.FIELDS ({names})")
         check(name, f"HEADER.FIELDS ({names})", got, header_fields(raw, names.lower().split()))
