@@ -2,7 +2,13 @@
  * BODY and BODYSTRUCTURE (RFC 3501 7.4.2) from a MIME tree. BODYSTRUCTURE
  * adds the extension data (MD5, disposition, language, location).
  */
-import { headerValue, type MimePart, parseParams, transferEncodingOf } from "../mail/mod.ts";
+import {
+  headerValue,
+  type MimePart,
+  parseParams,
+  transferEncodingOf,
+  withoutComments,
+} from "../mail/mod.ts";
 import { formatEnvelope } from "./envelope.ts";
 import { nstring, parenList } from "./wire_format.ts";
 
@@ -53,7 +59,9 @@ function formatParams(params: readonly [string, string][]): string {
 
 /** Disposition, language and location. */
 function extensions(header: string): string[] {
-  const disposition = headerValue(header, "content-disposition");
+  // Both are structured fields: comments may stand between any two tokens (RFC 2183 2,
+  // RFC 3282 2), and "attachment (c); filename=a.pdf" must not lose its file name.
+  const disposition = withoutCommentsOrNull(headerValue(header, "content-disposition"));
   let dispositionField = "NIL";
   if (disposition !== null) {
     const match = /^\s*([^\s;]+)/.exec(disposition);
@@ -62,11 +70,15 @@ function extensions(header: string): string[] {
       dispositionField = `(${nstring((match[1] as string).toUpperCase())} ${formatParams(params)})`;
     }
   }
-  const language = headerValue(header, "content-language");
+  const language = withoutCommentsOrNull(headerValue(header, "content-language"));
   const languages = (language ?? "").split(",").map((tag) => tag.trim()).filter((tag) => tag);
   // body-fld-lang (RFC 3501 9) has no empty list: no tag at all is NIL.
   const languageField = languages.length === 0 ? "NIL" : parenList(languages.map(nstring));
   return [dispositionField, languageField, nstring(headerValue(header, "content-location"))];
+}
+
+function withoutCommentsOrNull(value: string | null): string | null {
+  return value === null ? null : withoutComments(value);
 }
 
 function countLines(body: string): number {

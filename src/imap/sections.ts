@@ -68,13 +68,17 @@ export function locateSection(message: string, section: Section, root?: MimePart
   }
 }
 
-/** The header fields whose names are (or with `isKeep` false, are not) in `names`, plus CRLF. */
+/**
+ * The header fields whose names are (or with `isKeep` false, are not) in `names`, then the
+ * blank line: a header section without one (a message with no body) gets none (RFC 3501
+ * 6.4.5, "except in the case of a message which has no body and no blank line").
+ */
 export function filterHeader(header: string, names: readonly string[], isKeep: boolean): string {
   const wanted = new Set(names.map((name) => name.toUpperCase()));
   let out = "";
   let isKept = false;
   for (const line of header.split(/(?<=\n)/)) {
-    if (line === "\r\n" || line === "\n") break;
+    if (line === "\r\n" || line === "\n") return out + "\r\n";
     if (/^[ \t]/.test(line)) {
       if (isKept) out += line;
       continue;
@@ -84,7 +88,7 @@ export function filterHeader(header: string, names: readonly string[], isKeep: b
     isKept = name !== "" && wanted.has(name) === isKeep;
     if (isKept) out += line;
   }
-  return out + "\r\n";
+  return out;
 }
 
 /** Applies `<offset.length>` to a range of the message. */

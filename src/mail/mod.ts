@@ -38,3 +38,4 @@ export {
 } from "./mime_structure.ts";
 export type { MimePart } from "./mime_structure.ts";
 export { transferEncodingOf } from "./transfer_encoding.ts";
+export { withoutComments } from "./mime_parameter_encoding.ts";

@@ -283,3 +283,45 @@ Deno.test("a line that starts like a delimiter and goes on for a megabyte of spa
   assert.equal(message.slice(first.bodyStart, first.bodyEnd), "one\r\n" + line);
   assert.equal(message.slice(second.bodyStart, second.bodyEnd), "two");
 });
+
+Deno.test("comments in Content-Disposition and Content-Language are not taken for values", () => {
+  // RFC 2183 2 and RFC 3282 2: structured fields, comments may stand between tokens.
+  const message = [
+    "Content-Type: application/pdf",
+    'Content-Disposition: attachment (the file);(c) filename="x.pdf"',
+    "Content-Language: en (English), de",
+    "",
+    "PDF",
+  ].join("\r\n");
+  const structure = formatBodyStructure(message, parseMimeStructure(message), true);
+  assert.equal(
+    structure,
+    '("APPLICATION" "PDF" NIL NIL NIL "7BIT" 3 NIL ("ATTACHMENT" ("FILENAME" "x.pdf"))' +
+      ' ("en" "de") NIL)',
+  );
+  const glued = message.replace("attachment (the file);(c)", "attachment(c);");
+  assert.match(
+    formatBodyStructure(glued, parseMimeStructure(glued), true),
+    /\("ATTACHMENT" \("FILENAME" "x\.pdf"\)\)/,
+  );
+});
+
+Deno.test("a header subset of a message without a blank line gets none added", () => {
+  // RFC 3501 6.4.5: the blank line is in every header fetch "except in the case of a
+  // message which has no body and no blank line".
+  const fields = (kind: "HEADER.FIELDS" | "HEADER.FIELDS.NOT") => ({
+    part: [],
+    kind,
+    fields: ["SUBJECT"],
+  });
+  const bodiless = "From: a\r\nSubject: x\r\n";
+  assert.equal(extractSection(bodiless, fields("HEADER.FIELDS")), "Subject: x\r\n");
+  assert.equal(extractSection(bodiless, fields("HEADER.FIELDS.NOT")), "From: a\r\n");
+  assert.equal(extractSection("Subject: x", fields("HEADER.FIELDS")), "Subject: x");
+  assert.equal(extractSection("\r\nbody", fields("HEADER.FIELDS")), "\r\n");
+  const attached = "Content-Type: message/rfc822\r\n\r\nSubject: in\r\n";
+  assert.equal(
+    extractSection(attached, { ...fields("HEADER.FIELDS"), part: [1] }),
+    "Subject: in\r\n",
+  );
+});
