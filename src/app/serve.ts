@@ -5,7 +5,13 @@
  * certificate and key; SIGUSR1 closes the inspector Deno opens for it.
  */
 import { Directory, LoginLimiter, normalizeAddress } from "../auth/mod.ts";
-import { checkListenHosts, type Config, ConfigError, formatHostPort } from "../config/mod.ts";
+import {
+  checkListenHosts,
+  type Config,
+  ConfigError,
+  formatHostPort,
+  ipInNetworks,
+} from "../config/mod.ts";
 import {
   DeliveryRunner,
   immediateLocalDelivery,
@@ -14,12 +20,10 @@ import {
   retryDelayMs,
 } from "../delivery/mod.ts";
 import { Metrics } from "../http/mod.ts";
-import { startImapServer } from "../imap/mod.ts";
 import { drainStderrLog, holdStackReserve, Logger } from "../log/mod.ts";
 import { Mailboxes, MaildirStore } from "../mailbox/mod.ts";
-import { type Listener, loadTlsSettings } from "../net/mod.ts";
+import { AddressCounts, type Listener, loadTlsSettings, perAddressLimit } from "../net/mod.ts";
 import { PickupWatcher, resolveLocalRecipients } from "../pickup/mod.ts";
-import { startPop3Server } from "../pop3/mod.ts";
 import { startSmtpServer } from "../smtpd/mod.ts";
 import {
   flushInlineWhen,
@@ -33,6 +37,7 @@ import { closeInspectorOnSignal } from "./inspector_signal.ts";
 import { budgetConnections, type ConnectionBudget } from "./connection_budget.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
 import { openSpoolDir } from "./spool_dir.ts";
+import { startMailboxListeners } from "./mailbox_listeners.ts";
 import { startStatus } from "./status.ts";
 
 /** A running server. */
@@ -146,6 +151,12 @@ async function startHoldingSpool(
   await openSpoolDir(config.spoolDir, () => pickup.start());
   const slots = options.connections?.slots; // one process-wide connection limit for every listener
   const listeners = new Map<string, Listener>();
+  // Each mail listener counts its own connections per client address (see net/address_counts.ts).
+  const perAddress = () =>
+    new AddressCounts({
+      limit: perAddressLimit(config.maxConnections),
+      isExempt: (ip) => ipInNetworks(ip, config.relayNetworks),
+    });
   const smtpCommon = {
     hostname: config.hostname,
     maxMessageBytes: config.maxMessageBytes,
@@ -168,7 +179,8 @@ async function startHoldingSpool(
       await listenFor(
         "smtp-listen",
         config.smtpListen,
-        (address) => startSmtpServer(address, { ...smtpCommon, kind: "smtp" }),
+        (address) =>
+          startSmtpServer(address, { ...smtpCommon, kind: "smtp", perAddress: perAddress() }),
       ),
     );
     own.smtp.port = listeners.get("smtp")!.port;
@@ -179,7 +191,8 @@ async function startHoldingSpool(
       await listenFor(
         "submission-listen",
         config.submissionListen,
-        (address) => startSmtpServer(address, { ...smtpCommon, kind: "submission" }),
+        (address) =>
+          startSmtpServer(address, { ...smtpCommon, kind: "submission", perAddress: perAddress() }),
       ),
     );
     own.submission.port = listeners.get("submission")!.port;
@@ -190,7 +203,12 @@ async function startHoldingSpool(
       await listenFor(
         "submissions-listen",
         config.submissionsListen,
-        (address) => startSmtpServer(address, { ...smtpCommon, kind: "submissions" }),
+        (address) =>
+          startSmtpServer(address, {
+            ...smtpCommon,
+            kind: "submissions",
+            perAddress: perAddress(),
+          }),
       ),
     );
     own.submissions.port = listeners.get("submissions")!.port;
@@ -202,71 +220,16 @@ async function startHoldingSpool(
     store: maildir,
     spares: spool.spares,
   });
-  const pop3Common = {
-    hostname: config.hostname,
+  await startMailboxListeners(listeners, {
+    config,
     directory,
     mailboxes,
-    limiter: loginLimiter,
+    loginLimiter,
     tls,
-    insecureAuth: config.insecureAuth,
-    idleTimeoutMs: config.pop3IdleTimeoutMs,
-    maxConnections: config.maxConnections,
     slots,
     log,
-  };
-  if (config.pop3Listen) {
-    listeners.set(
-      "pop3",
-      await listenFor(
-        "pop3-listen",
-        config.pop3Listen,
-        (address) => startPop3Server(address, { ...pop3Common, kind: "pop3" }),
-      ),
-    );
-  }
-  if (config.pop3sListen) {
-    listeners.set(
-      "pop3s",
-      await listenFor(
-        "pop3s-listen",
-        config.pop3sListen,
-        (address) => startPop3Server(address, { ...pop3Common, kind: "pop3s" }),
-      ),
-    );
-  }
-  const imapCommon = {
-    hostname: config.hostname,
-    mailboxes,
-    directory,
-    limiter: loginLimiter,
-    tls,
-    isInsecureAuthAllowed: config.insecureAuth,
-    maxMessageBytes: config.maxMessageBytes,
-    idleTimeoutMs: config.imapIdleTimeoutMs,
-    maxConnections: config.maxConnections,
-    slots,
-    log,
-  };
-  if (config.imapListen) {
-    listeners.set(
-      "imap",
-      await listenFor(
-        "imap-listen",
-        config.imapListen,
-        (address) => startImapServer(address, { ...imapCommon, isImplicitTls: false }),
-      ),
-    );
-  }
-  if (config.imapsListen) {
-    listeners.set(
-      "imaps",
-      await listenFor(
-        "imaps-listen",
-        config.imapsListen,
-        (address) => startImapServer(address, { ...imapCommon, isImplicitTls: true }),
-      ),
-    );
-  }
+    perAddress,
+  });
   const status = config.httpListen && options.metrics
     ? await listenFor(
       "http-listen",

@@ -336,7 +336,7 @@ export const FLAGS = [
     key: "maxConnections",
     codec: positiveIntegerCodec,
     default: "256",
-    help: "simultaneous connections per listener",
+    help: "simultaneous connections per listener (a quarter of them per client address)",
   }),
   flag({
     name: "spare-files",

@@ -1,5 +1,6 @@
 /** Starts an IMAP (or IMAPS) listener running `ImapSession`s. */
 import {
+  type AddressCounts,
   type ConnectionSlots,
   type ListenAddress,
   type Listener,
@@ -11,7 +12,11 @@ import { ImapSession } from "./session.ts";
 /** Binds `address` and serves IMAP on it. */
 export function startImapServer(
   address: ListenAddress,
-  options: ImapServerOptions & { maxConnections: number; slots?: ConnectionSlots },
+  options: ImapServerOptions & {
+    maxConnections: number;
+    slots?: ConnectionSlots;
+    perAddress?: AddressCounts;
+  },
 ): Promise<Listener> {
   const tls = options.tls;
   if (options.isImplicitTls && tls === null) {
@@ -21,6 +26,7 @@ export function startImapServer(
     name: options.isImplicitTls ? "imaps" : "imap",
     maxConnections: options.maxConnections,
     slots: options.slots,
+    perAddress: options.perAddress,
     idleTimeoutMs: options.idleTimeoutMs,
     busyLine: "* BYE Too many connections; try again later\r\n",
     log: options.log,

@@ -10,6 +10,7 @@ import type { SecureContext } from "node:tls";
 import { errorText, type Logger } from "../log/mod.ts";
 import { Connection } from "./connection.ts";
 import { ConnectionSlots } from "./connection_slots.ts";
+import type { AddressCounts } from "./address_counts.ts";
 import { endWithLinger } from "./linger.ts";
 import { TcpTransport } from "./tcp_transport.ts";
 
@@ -50,6 +51,8 @@ export interface ListenerOptions {
    * (see connection_slots.ts); none (unlimited) when absent.
    */
   slots?: ConnectionSlots;
+  /** Connections per client address (see address_counts.ts); none (unlimited) when absent. */
+  perAddress?: AddressCounts;
   /** Runs one session; the connection is closed when it settles. */
   onConnection: (connection: Connection) => Promise<void>;
 }
@@ -80,8 +83,8 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
   const server = Deno.listen({ hostname: address.hostname, port: address.port });
 
   // The refused connection's descriptor (taken before its accept) is given back once it is closed.
-  const refuse = (conn: Deno.Conn, reason: string) => {
-    options.log.warn("conn.refused", { proto: options.name, reason });
+  const refuse = (conn: Deno.Conn, reason: string, ip?: string) => {
+    options.log.warn("conn.refused", { proto: options.name, reason, ...(ip ? { ip } : {}) });
     const tlsContext = options.tls;
     if (!tlsContext) {
       const transport = new TcpTransport(conn);
@@ -103,7 +106,13 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
   const serve = (conn: Deno.Conn) => {
     (conn as Deno.TcpConn).setNoDelay(true);
     if (open.size >= options.maxConnections) return refuse(conn, "max-connections");
-    if (!slots.claimSession()) return refuse(conn, "server-connections");
+    const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
+    const addressKey = options.perAddress ? options.perAddress.claim(ip) : "";
+    if (addressKey === null) return refuse(conn, "per-address", ip);
+    if (!slots.claimSession()) {
+      options.perAddress?.release(addressKey);
+      return refuse(conn, "server-connections");
+    }
     const connection = new Connection(new TcpTransport(conn), {
       idleTimeoutMs: options.idleTimeoutMs,
     });
@@ -127,6 +136,7 @@ function listen(address: ListenAddress, options: ListenerOptions): Listener {
       })
       .finally(() => {
         open.delete(connection);
+        options.perAddress?.release(addressKey);
         slots.endSession();
         void connection.close().then(() => slots.give());
         if (open.size === 0) allClosed?.();

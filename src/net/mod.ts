@@ -1,7 +1,8 @@
 /** Sockets: listeners with limits, a buffered CRLF line reader, TLS upgrade. */
 export { Connection } from "./connection.ts";
 export { LARGE_WRITE_SLICE_BYTES, OUTPUT_HIGH_WATER_BYTES } from "./buffer_limits.ts";
-export { normaliseIp } from "./ip_text.ts";
+export { clientKey, normaliseIp } from "./ip_text.ts";
+export { AddressCounts, perAddressLimit } from "./address_counts.ts";
 export type { ByteConsumer, LineRead } from "./connection.ts";
 export { MAX_TIMER_MS } from "./idle_timer.ts";
 export { startListener } from "./listener.ts";

@@ -2,7 +2,7 @@
 import type { Directory, LoginLimiter } from "../auth/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Mailboxes } from "../mailbox/mod.ts";
-import type { ConnectionSlots, TlsContextProvider } from "../net/mod.ts";
+import type { AddressCounts, ConnectionSlots, TlsContextProvider } from "../net/mod.ts";
 
 /** Options for `startPop3Server`. */
 export interface Pop3ServerOptions {
@@ -22,6 +22,8 @@ export interface Pop3ServerOptions {
   maxConnections: number;
   /** The process-wide connection limit every listener shares (none when absent). */
   slots?: ConnectionSlots;
+  /** Connections per client address (see net/address_counts.ts); unlimited when absent. */
+  perAddress?: AddressCounts;
   log: Logger;
   /** Client errors before the session is closed (default 10). */
   maxErrors?: number;

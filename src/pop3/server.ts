@@ -16,6 +16,7 @@ export function startPop3Server(
     name: options.kind,
     maxConnections: options.maxConnections,
     slots: options.slots,
+    perAddress: options.perAddress,
     idleTimeoutMs: options.idleTimeoutMs,
     busyLine: "-ERR [SYS/TEMP] Too many connections, try again later\r\n",
     log: options.log,

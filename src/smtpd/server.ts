@@ -1,5 +1,6 @@
 /** Starts an SMTP listener (port 25 MX, 587 submission, 465 submissions) running `SmtpSession`s. */
 import {
+  type AddressCounts,
   type ConnectionSlots,
   type ListenAddress,
   type Listener,
@@ -20,7 +21,11 @@ import { checkSubmissionSender } from "./submission_policy.ts";
  */
 export function startSmtpServer(
   address: ListenAddress,
-  options: SmtpServerOptions & { maxConnections: number; slots?: ConnectionSlots },
+  options: SmtpServerOptions & {
+    maxConnections: number;
+    slots?: ConnectionSlots;
+    perAddress?: AddressCounts;
+  },
 ): Promise<Listener> {
   const { extraEhloKeywords, checkSender, tlsContext } = options;
   if (options.kind === "submissions" && !tlsContext) {
@@ -42,6 +47,7 @@ export function startSmtpServer(
     name: options.kind,
     maxConnections: options.maxConnections,
     slots: options.slots,
+    perAddress: options.perAddress,
     idleTimeoutMs: options.idleTimeoutMs,
     busyLine: formatReply(Refusal.tooManyConnections().toReply()),
     log: options.log,
