@@ -136,3 +136,18 @@ Deno.test("releaseClaim() still gives a different file under the name its own ne
   assert.equal(await releaseClaim(claimed, dir, "msg"), "msg.2");
   assert.equal(Deno.readTextFileSync(join(dir, "msg.2")), "old");
 });
+
+Deno.test("claimFile() keeps the file's name in the claim up to 255 bytes, the file-name limit, and drops it beyond", async () => {
+  const dir = makeTestDir();
+  // ".claimed-" and 12 hex digits and "." take 22 bytes.
+  for (const [length, isKept] of [[233, true], [234, false]] as const) {
+    const name = "n".repeat(length);
+    Deno.writeTextFileSync(join(dir, name), "hello");
+    const claimed = await claimFile(dir, name);
+    assert.ok(claimed);
+    const claimName = claimed.slice(dir.length + 1);
+    assert.match(claimName, isKept ? /^\.claimed-[0-9a-f]{12}\.n+$/ : /^\.claimed-[0-9a-f]{12}$/);
+    assert.ok(new TextEncoder().encode(claimName).length <= 255);
+    Deno.removeSync(claimed);
+  }
+});
