@@ -128,6 +128,9 @@ Deno.test("SMTP limits are enforced with the right codes", async (t) => {
       try {
         await expectReply(client, "MAIL FROM:<a@remote.test> SIZE=10001", /^552 5\.3\.4 /);
         await expectReply(client, "MAIL FROM:<a@remote.test> SIZE=9000", /^250 2\.1\.0 /);
+        await expectReply(client, "RSET", /^250 /);
+        // RFC 1870 4: only a message larger than the fixed limit fails; one of the limit fits.
+        await expectReply(client, "MAIL FROM:<a@remote.test> SIZE=10000", /^250 2\.1\.0 /);
         await quit(client);
       } finally {
         client.close();
