@@ -105,6 +105,14 @@ Deno.test("releaseLeftoverClaims() gives every leftover claim a visible name bac
   assert.equal(after.length, 3);
 });
 
+Deno.test("releaseLeftoverClaims() gives a one-character name back as it was", async () => {
+  const dir = makeTestDir();
+  Deno.writeTextFileSync(join(dir, "7"), "short");
+  await claimFile(dir, "7");
+  assert.deepEqual(await releaseLeftoverClaims(dir), { released: 1, failed: [] });
+  assert.deepEqual(names(dir), ["7"]);
+});
+
 Deno.test("releaseLeftoverClaims() leaves a claim-named folder alone and releases the rest", async () => {
   const dir = makeTestDir();
   Deno.writeTextFileSync(join(dir, "good"), "fine");
