@@ -200,6 +200,13 @@ Deno.test("the SMTP command set answers with the right codes", async (t) => {
         expect: /^503 5\.5\.1 /,
       },
       {
+        // RFC 5321 2.4: verbs and argument keywords are case-insensitive; "last" ends it too.
+        name: "BDAT with a lowercase last ends the message",
+        setup: ["MAIL FROM:<a@remote.test>", "RCPT TO:<bob@example.test>"],
+        command: "BDAT 5 last\r\nabc",
+        expect: /^250 2\.0\.0 Ok: queued as /,
+      },
+      {
         name: "RCPT with an unknown parameter is 555 5.5.4",
         setup: ["MAIL FROM:<a@remote.test>"],
         command: "RCPT TO:<bob@example.test> NOTIFY=NEVER",
