@@ -40,6 +40,20 @@ for (const c of normalizeCases) {
   });
 }
 
+/** An address of exactly `length` characters: a 64-character local part and labels of 63 or less. */
+function addressOfLength(length: number): string {
+  const labels: string[] = [];
+  let domainLength = length - 65;
+  while (domainLength > 0) {
+    const label = Math.min(63, domainLength);
+    labels.push("b".repeat(label));
+    domainLength -= label + 1;
+  }
+  const address = `${"a".repeat(64)}@${labels.join(".")}`;
+  assert.equal(address.length, length);
+  return address;
+}
+
 const accountCases: { name: string; input: string; expected: boolean }[] = [
   { name: "accepts a plain address", input: "bob@example.com", expected: true },
   {
@@ -86,6 +100,11 @@ const accountCases: { name: string; input: string; expected: boolean }[] = [
     input: `${"a".repeat(65)}@d`,
     expected: false,
   },
+  // RFC 5321 4.5.3.1.1: a local part may have 64 octets; 4.5.3.1.3: a path 256 with its
+  // brackets, so an address 254.
+  { name: "accepts a local part of 64 characters", input: `${"a".repeat(64)}@d`, expected: true },
+  { name: "accepts an address of 254 characters", input: addressOfLength(254), expected: true },
+  { name: "rejects an address of 255 characters", input: addressOfLength(255), expected: false },
   {
     name: "rejects a label over 63 characters",
     input: `bob@${"a".repeat(64)}.com`,
@@ -108,6 +127,14 @@ const targetCases: { name: string; input: string; expected: boolean }[] = [
   { name: "rejects a doubled dot", input: "a..b@example.org", expected: false },
   { name: "rejects a slash-free traversal domain", input: "a@..", expected: false },
   { name: "rejects a missing domain", input: "a@", expected: false },
+  { name: "accepts a local part of 64 characters", input: `${"a".repeat(64)}@d`, expected: true },
+  {
+    name: "rejects a local part over 64 characters",
+    input: `${"a".repeat(65)}@d`,
+    expected: false,
+  },
+  { name: "accepts an address of 254 characters", input: addressOfLength(254), expected: true },
+  { name: "rejects an address of 255 characters", input: addressOfLength(255), expected: false },
 ];
 for (const c of targetCases) {
   Deno.test(`isValidTargetAddress() ${c.name}`, () => {

@@ -114,6 +114,23 @@ const plainCases: { name: string; input: string; expected: unknown }[] = [
     input: new Uint8Array([0, 0x62, 0, 0xff]).toBase64(),
     expected: { error: "invalid UTF-8" },
   },
+  // RFC 4954 4: a response line may have 12288 octets; 9216 bytes encode to exactly that.
+  {
+    name: "decodes a response of exactly 12288 octets",
+    input: b64("\0bob@example.com\0" + "p".repeat(9216 - 17)),
+    expected: { authzid: "", user: "bob@example.com", password: "p".repeat(9216 - 17) },
+  },
+  {
+    name: "rejects a response over 12288 octets",
+    input: b64("\0bob@example.com\0" + "p".repeat(9219 - 17)),
+    expected: { error: "response too long" },
+  },
+  {
+    // A byte order mark is a character like any other (RFC 4616 2: UTF-8), not one to drop.
+    name: "keeps a byte order mark at the start of the authzid",
+    input: b64("\ufeff\0bob@example.com\0pw"),
+    expected: { error: "authorization identity differs from the user" },
+  },
 ];
 for (const c of plainCases) {
   Deno.test(`decodePlainResponse() ${c.name}`, () => {
@@ -153,6 +170,17 @@ const textCases: { name: string; input: string; expected: string | null }[] = [
   { name: "rejects missing padding", input: "Ym9iQA", expected: null },
   { name: "rejects a trailing space", input: "Ym9iQGV4YW1wbGUuY29t ", expected: null },
   { name: "rejects invalid UTF-8", input: "/w==", expected: null },
+  {
+    name: "keeps a byte order mark at the start (a password's first character)",
+    input: b64("\ufeffpw"),
+    expected: "\ufeffpw",
+  },
+  {
+    name: "decodes a response of exactly 12288 octets",
+    input: b64("a".repeat(9216)),
+    expected: "a".repeat(9216),
+  },
+  { name: "rejects a response over 12288 octets", input: b64("a".repeat(9219)), expected: null },
 ];
 for (const c of textCases) {
   Deno.test(`decodeBase64Text() ${c.name}`, () => {

@@ -181,6 +181,32 @@ Deno.test("the SMTP command set answers with the right codes", async (t) => {
         expect: /^501 5\.5\.4 .*BODY/,
       },
       {
+        name: "MAIL with a SIZE of 21 digits is 501 5.5.4 (RFC 1870 3: size-value is 1*20DIGIT)",
+        setup: [],
+        command: `MAIL FROM:<a@remote.test> SIZE=${"9".repeat(21)}`,
+        expect: /^501 5\.5\.4 /,
+      },
+      {
+        name: "MAIL with an AUTH= value that is not xtext is 501 5.5.4 (RFC 4954 5, RFC 3461 4)",
+        setup: [],
+        command: "MAIL FROM:<a@remote.test> AUTH=a+zz",
+        expect: /^501 5\.5\.4 /,
+      },
+      {
+        // The recipients are settled once the message is under way (RFC 3030 2: MAIL, RCPT, then BDAT).
+        name: "RCPT after a BDAT chunk is 503 5.5.1",
+        setup: ["MAIL FROM:<a@remote.test>", "RCPT TO:<bob@example.test>", "BDAT 5\r\nabc"],
+        command: "RCPT TO:<bob@example.test>",
+        expect: /^503 5\.5\.1 /,
+      },
+      {
+        // RFC 5321 2.4: verbs and argument keywords are case-insensitive; "last" ends it too.
+        name: "BDAT with a lowercase last ends the message",
+        setup: ["MAIL FROM:<a@remote.test>", "RCPT TO:<bob@example.test>"],
+        command: "BDAT 5 last\r\nabc",
+        expect: /^250 2\.0\.0 Ok: queued as /,
+      },
+      {
         name: "RCPT with an unknown parameter is 555 5.5.4",
         setup: ["MAIL FROM:<a@remote.test>"],
         command: "RCPT TO:<bob@example.test> NOTIFY=NEVER",

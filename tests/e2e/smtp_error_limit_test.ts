@@ -60,3 +60,43 @@ Deno.test("a message refused as too big as the tenth error keeps its 552", async
     await server.stop();
   }
 });
+
+Deno.test("a message refused as too big by BDAT as the tenth error keeps its 552", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw" },
+    flags: ["--max-message-size=1000B"],
+  });
+  const client = await greeted(server.ports.smtp!);
+  try {
+    for (let i = 1; i <= 9; i++) assert.match(await client.command(`FOO${i}`), /^500 /);
+    assert.match(await client.command("MAIL FROM:<alice@remote.test>"), /^250 /);
+    assert.match(await client.command("RCPT TO:<bob@example.test>"), /^250 /);
+    const chunk = "x".repeat(1498) + "\r\n";
+    assert.match(
+      await client.command(`BDAT ${chunk.length + 2} LAST\r\n${chunk}`),
+      /^552 5\.3\.4 /,
+    );
+    assert.match(await client.command("RSET"), /^421 4\.7\.0 /);
+    assert.equal(await client.isClosed(), true);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("unknown recipients start to count as errors at the 101st RCPT, not before", async () => {
+  const server = await startServer({ users: { "bob@example.test": "pw" } });
+  const client = await greeted(server.ports.smtp!);
+  try {
+    assert.match(await client.command("MAIL FROM:<alice@remote.test>"), /^250 /);
+    // RFC 5321 4.5.3.1.8: 100 recipients must be taken, so the first 100 refusals are free;
+    // then the tenth counted one (the 110th RCPT) reaches the limit of 10.
+    for (let i = 1; i <= 109; i++) {
+      assert.match(await client.command(`RCPT TO:<nobody${i}@example.test>`), /^550 /, `RCPT ${i}`);
+    }
+    assert.match(await client.command("RCPT TO:<nobody110@example.test>"), /^421 4\.7\.0 /);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

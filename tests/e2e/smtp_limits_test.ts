@@ -128,6 +128,9 @@ Deno.test("SMTP limits are enforced with the right codes", async (t) => {
       try {
         await expectReply(client, "MAIL FROM:<a@remote.test> SIZE=10001", /^552 5\.3\.4 /);
         await expectReply(client, "MAIL FROM:<a@remote.test> SIZE=9000", /^250 2\.1\.0 /);
+        await expectReply(client, "RSET", /^250 /);
+        // RFC 1870 4: only a message larger than the fixed limit fails; one of the limit fits.
+        await expectReply(client, "MAIL FROM:<a@remote.test> SIZE=10000", /^250 2\.1\.0 /);
         await quit(client);
       } finally {
         client.close();
@@ -149,6 +152,23 @@ Deno.test("SMTP limits are enforced with the right codes", async (t) => {
           accounts: ACCOUNTS,
           refusedMarker: "oversize-refused",
         });
+      } finally {
+        client.close();
+      }
+    });
+
+    await t.step("a BDAT message of exactly the limit is accepted", async () => {
+      const client = await openSession(port);
+      try {
+        await expectReply(client, "MAIL FROM:<a@remote.test>", /^250 /);
+        await expectReply(client, "RCPT TO:<bob@example.test>", /^250 /);
+        // 23 + 99 * 100 + 77 = 10,000 octets: the limit fits (RFC 1870 4: only larger fails).
+        const message = "Subject: bdat-limit\r\n\r\n" + ("b".repeat(98) + "\r\n").repeat(99) +
+          "b".repeat(75) + "\r\n";
+        assert.equal(message.length, 10_000);
+        await client.send(`BDAT ${message.length} LAST\r\n${message}`);
+        await expectNext(client, /^250 2\.0\.0 /);
+        await quit(client);
       } finally {
         client.close();
       }

@@ -105,6 +105,14 @@ Deno.test("releaseLeftoverClaims() gives every leftover claim a visible name bac
   assert.equal(after.length, 3);
 });
 
+Deno.test("releaseLeftoverClaims() gives a one-character name back as it was", async () => {
+  const dir = makeTestDir();
+  Deno.writeTextFileSync(join(dir, "7"), "short");
+  await claimFile(dir, "7");
+  assert.deepEqual(await releaseLeftoverClaims(dir), { released: 1, failed: [] });
+  assert.deepEqual(names(dir), ["7"]);
+});
+
 Deno.test("releaseLeftoverClaims() leaves a claim-named folder alone and releases the rest", async () => {
   const dir = makeTestDir();
   Deno.writeTextFileSync(join(dir, "good"), "fine");
@@ -135,4 +143,19 @@ Deno.test("releaseClaim() still gives a different file under the name its own ne
   Deno.linkSync(join(dir, "msg"), join(dir, "msg.1")); // a second name of the newcomer
   assert.equal(await releaseClaim(claimed, dir, "msg"), "msg.2");
   assert.equal(Deno.readTextFileSync(join(dir, "msg.2")), "old");
+});
+
+Deno.test("claimFile() keeps the file's name in the claim up to 255 bytes, the file-name limit, and drops it beyond", async () => {
+  const dir = makeTestDir();
+  // ".claimed-" and 12 hex digits and "." take 22 bytes.
+  for (const [length, isKept] of [[233, true], [234, false]] as const) {
+    const name = "n".repeat(length);
+    Deno.writeTextFileSync(join(dir, name), "hello");
+    const claimed = await claimFile(dir, name);
+    assert.ok(claimed);
+    const claimName = claimed.slice(dir.length + 1);
+    assert.match(claimName, isKept ? /^\.claimed-[0-9a-f]{12}\.n+$/ : /^\.claimed-[0-9a-f]{12}$/);
+    assert.ok(new TextEncoder().encode(claimName).length <= 255);
+    Deno.removeSync(claimed);
+  }
 });

@@ -2,7 +2,9 @@ import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Directory, hashPassword, writeUsersFile } from "../../src/auth/mod.ts";
-import { resolveLocalRecipients } from "../../src/pickup/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { resolveLocalRecipients, submitLocal } from "../../src/pickup/mod.ts";
+import { Spool } from "../../src/spool/mod.ts";
 
 async function directoryWith(aliases: string): Promise<Directory> {
   const dir = makeTestDir({ prefix: "pillarbox-submit-" });
@@ -48,3 +50,49 @@ for (const [what, rcpts, expected] of CASES) {
     assert.deepEqual(await resolveLocalRecipients(directory, rcpts), expected);
   });
 }
+
+/** Submits one message for `rcpts` as sendmail would; returns its envelope and its text as queued. */
+async function submitted(rcpts: string[], flags: { is8bit: boolean; isSmtputf8: boolean }) {
+  const spool = await Spool.open({
+    spoolDir: makeTestDir({ prefix: "pillarbox-submit-" }),
+    log: new Logger({ sink: () => {} }),
+  });
+  const qid = await submitLocal(
+    {
+      from: "alice@example.test",
+      rcpts,
+      message: new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n"),
+      ...flags,
+    },
+    {
+      spool,
+      directory: await directoryWith(""),
+      hostname: "mx.test",
+      source: "sendmail",
+    },
+  );
+  const { envelope, bytes, messageOffset } = await spool.read(qid);
+  return { envelope, text: new TextDecoder().decode(bytes.subarray(messageOffset)) };
+}
+
+Deno.test("submitLocal() records 8-bit and SMTPUTF8 content in the envelope, for the relay to honour", async () => {
+  // Without them delivery would send 8-bit octets to a peer that never offered
+  // 8BITMIME (RFC 6152 3) or SMTPUTF8 (RFC 6531 3.4) instead of converting or bouncing.
+  const eightBit = await submitted(["joe@remote.test"], { is8bit: true, isSmtputf8: true });
+  assert.equal(eightBit.envelope.is8bit, true);
+  assert.equal(eightBit.envelope.isSmtputf8, true);
+  const plain = await submitted(["joe@remote.test"], { is8bit: false, isSmtputf8: false });
+  assert.ok(!plain.envelope.is8bit && !plain.envelope.isSmtputf8);
+});
+
+Deno.test("submitLocal() names the recipient in Received only when there is one", async () => {
+  const one = await submitted(["joe@remote.test"], { is8bit: false, isSmtputf8: false });
+  assert.match(one.text, /^Received: [^]*?\r\n\tfor <joe@remote\.test>;/);
+  // RFC 5321 7.2: "for" with several recipients would show each one the others (Bcc too).
+  const two = await submitted(["joe@remote.test", "ann@remote.test"], {
+    is8bit: false,
+    isSmtputf8: false,
+  });
+  assert.match(two.text, /^Received: /);
+  assert.doesNotMatch(two.text, /\bfor </);
+});

@@ -46,6 +46,15 @@ const readerCases: {
     passed: "\r\n.\r\n.",
   },
   {
+    // A client's last byte can arrive in a TCP segment of its own.
+    name: "passes on pieces of one byte each",
+    sizeBytes: 3,
+    chunks: ["a", "b", "cQUIT\r\n"],
+    used: [1, 1, 1],
+    doneAt: 2,
+    passed: "abc",
+  },
+  {
     name: "uses nothing from an empty piece",
     sizeBytes: 3,
     chunks: ["", "abc"],
@@ -130,6 +139,12 @@ const checkerCases: { name: string; calls: string[]; expected: Partial<DataViola
     expected: {},
   },
   {
+    // The count starts again after each CRLF (RFC 5321 4.5.3.1.6: 1000 octets with the CRLF).
+    name: "accepts a 998-octet line after a shorter one",
+    calls: ["a\r\n" + "x".repeat(998) + "\r\n"],
+    expected: {},
+  },
+  {
     name: "flags a 999-octet line",
     calls: ["x".repeat(999) + "\r\n"],
     expected: { longLine: true },
@@ -160,6 +175,8 @@ Deno.test("LineEndingChecker does not flag a CR before finish() when more may fo
 for (
   const c of [
     { name: "a 7-bit chunk", text: "Subject: a\r\n\r\nb\r\n", has8bitBytes: false },
+    // DEL is the last US-ASCII octet: 7bit data (RFC 2045 2.7: octets 1 to 127).
+    { name: "a chunk with DEL (0x7f)", text: "Subject: a\x7f\r\n\r\nb\r\n", has8bitBytes: false },
     { name: "a chunk with UTF-8", text: "Subject: \u00e9\r\n\r\nb\r\n", has8bitBytes: true },
   ]
 ) {

@@ -92,3 +92,14 @@ for (const blockBytes of [1, 2, 3, 7, 16, 64, 16 * 1024]) {
     }
   });
 }
+
+Deno.test("encodeDataBlocks() cuts after the first LF once a block holds blockBytes", () => {
+  // 40 lines of 5 octets: a big message must go out in blocks, never copied whole.
+  const bytes = encoder.encode("abc\r\n".repeat(40));
+  const lengths = (blockBytes: number) =>
+    [...encodeDataBlocks(bytes, blockBytes)].map((block) => block.length);
+  // An LF at the block's last octet ends it there; the last block carries ".\r\n".
+  assert.deepEqual(lengths(10), [...Array(19).fill(10), 10 + 3]);
+  // Else the block runs on to the next LF.
+  assert.deepEqual(lengths(11), [...Array(13).fill(15), 5 + 3]);
+});

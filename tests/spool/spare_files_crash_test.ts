@@ -124,3 +124,19 @@ Deno.test("a second server on the same spool runs without spares instead of shar
   assert.equal(next.count, 0, "a non-empty leftover is not reused");
   next.close();
 });
+
+Deno.test("an empty file left in spare/ with a second name elsewhere is never handed out", async () => {
+  const root = tempDir();
+  const spareDir = join(root, "spare");
+  Deno.mkdirSync(spareDir);
+  // Some other name of the file (whatever made it): writing into the spare would change it.
+  Deno.writeFileSync(join(root, "other-name"), new Uint8Array(0), PRIVATE);
+  Deno.linkSync(join(root, "other-name"), join(spareDir, "leftover"));
+  const pool = (await SpareFiles.open(spareDir, { target: 0, max: 10 }))!;
+  try {
+    assert.equal(pool.take(), null, "only an empty file with no other name is a spare");
+    assert.equal(Deno.lstatSync(join(root, "other-name")).nlink, 1, "the spare/ name is gone");
+  } finally {
+    pool.close();
+  }
+});

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { makeTestDir } from "../temp_dirs.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { Spool } from "../../src/spool/mod.ts";
 import { COMMAND_TMP_PREFIX, sweepQueueTmp } from "../../src/spool/tmp_sweep.ts";
 
 const HOUR_MS = 3600 * 1000;
@@ -39,3 +42,18 @@ for (const [name, file, ageMs, isKept] of cases) {
     }
   });
 }
+
+Deno.test("Spool.open() of a command (isSweeping: false) leaves a running server's files in tmp/", async () => {
+  const spoolDir = makeTestDir();
+  const tmpDir = `${spoolDir}/queue/tmp`;
+  Deno.mkdirSync(tmpDir, { recursive: true });
+  // What a running server has in flight: a spilled DATA it is still receiving.
+  Deno.writeTextFileSync(`${tmpDir}/in-abc`, "half a message");
+  const log = new Logger({ sink: () => {} });
+  const command = await Spool.open({ spoolDir, log, isSweeping: false });
+  assert.deepEqual([...Deno.readDirSync(tmpDir)].map((entry) => entry.name), ["in-abc"]);
+  assert.equal(command.spares, null);
+  // The server's own start sweeps it.
+  await Spool.open({ spoolDir, log });
+  assert.deepEqual([...Deno.readDirSync(tmpDir)], []);
+});
