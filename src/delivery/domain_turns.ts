@@ -44,6 +44,22 @@ export class DomainTurns {
     for (const domain of domains) this.#active.set(domain, (this.#active.get(domain) ?? 0) + 1);
   }
 
+  /**
+   * An attempt for `domains` starts; returns what ends its turn of one of
+   * them (once each), handing that turn to `handOn`'s message. A part that
+   * ends early (its domain's delivery is over) gives its turn back then, not
+   * when the slowest of the message's domains is done.
+   */
+  take(domains: readonly string[], handOn: (qid: string) => void): (domain: string) => void {
+    this.begin(domains);
+    const held = new Set(domains);
+    return (domain) => {
+      if (!held.delete(domain)) return;
+      const next = this.end(domain);
+      if (next !== undefined) handOn(next);
+    };
+  }
+
   /** An attempt for `domain` ended; returns the waiting message whose turn it is now. */
   end(domain: string): string | undefined {
     const active = (this.#active.get(domain) ?? 1) - 1;

@@ -16,6 +16,7 @@ import { Bouncer } from "./bouncer.ts";
 import { finishAttempt, type FinishContext } from "./finish_attempt.ts";
 import { LeftoverNotices, settleHeldNotices } from "./held_notices.ts";
 import { domainOf, DomainTurns } from "./domain_turns.ts";
+import { deliverPerDomain } from "./domain_parts.ts";
 import { MemoryBudget } from "./memory_budget.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
 import { recordOutcomes } from "./outcome.ts";
@@ -359,12 +360,13 @@ export class DeliveryRunner {
     );
     const local = pending.filter((rcpt) => this.#options.isLocalDomain(domainOf(rcpt)));
     const remote = pending.filter((rcpt) => !this.#options.isLocalDomain(domainOf(rcpt)));
-    const domains = [...new Set(remote.map(domainOf))];
+    const byDomain = Map.groupBy(remote, domainOf);
+    const domains = [...byDomain.keys()];
     if (local.length === 0 && this.#turns.waitIfBusy(qid, domains)) {
       if (isRetryNow) this.#retryNow.add(qid); // still due at once when its turn comes
       return;
     }
-    this.#turns.begin(domains);
+    const endTurn = this.#turns.take(domains, (next) => this.enqueue(next));
     try {
       const context = { qid, log: this.#options.log };
       if (local.length > 0) {
@@ -374,9 +376,11 @@ export class DeliveryRunner {
           await saveBeforeRemote(this.#states, { qid, state, outcomes, log: this.#options.log });
         }
       }
-      if (remote.length > 0) {
-        recordOutcomes(state, await this.#options.remote.deliver(message, remote), context);
-      }
+      const parts = await deliverPerDomain(this.#options.remote, message, {
+        byDomain,
+        onDomainDone: endTurn,
+      });
+      for (const outcomes of parts) recordOutcomes(state, outcomes, context);
       const nextAttemptMs = await finishAttempt(this.#finishContext, {
         qid,
         message,
@@ -385,10 +389,7 @@ export class DeliveryRunner {
       });
       if (nextAttemptMs !== null) this.#schedule(qid, nextAttemptMs);
     } finally {
-      for (const domain of domains) {
-        const next = this.#turns.end(domain);
-        if (next !== undefined) this.enqueue(next);
-      }
+      for (const domain of domains) endTurn(domain);
     }
   }
 }
