@@ -9,9 +9,10 @@ import type { DeliveryOutcome } from "./outcome.ts";
 import type { QueueState, QueueStateStore } from "./queue_state.ts";
 
 /**
- * Records local copies just written before a remote attempt: a server that
- * dies meanwhile (or whose stop is forced) must not write them again at the
- * next attempt. A failed save is left to the one at the end of the attempt
+ * Records local copies just written before a remote attempt (or one
+ * domain's remote part while others are in flight): a server that dies
+ * meanwhile (or whose stop is forced) must not send them again at the next
+ * attempt. A failed save is left to the one at the end of the attempt
  * (the state store keeps it meanwhile).
  */
 export async function saveBeforeRemote(
@@ -19,11 +20,12 @@ export async function saveBeforeRemote(
   attempt: {
     qid: string;
     state: QueueState;
-    outcomes: Map<string, DeliveryOutcome>;
     log: Logger;
-  },
+  } & ({ outcomes: Map<string, DeliveryOutcome> } | { isAnyDelivered: true }),
 ): Promise<void> {
-  if (![...attempt.outcomes.values()].some((outcome) => outcome.kind === "delivered")) return;
+  const isAnyDelivered = "isAnyDelivered" in attempt ||
+    [...attempt.outcomes.values()].some((outcome) => outcome.kind === "delivered");
+  if (!isAnyDelivered) return;
   try {
     await states.save(attempt.qid, attempt.state);
   } catch (error) {

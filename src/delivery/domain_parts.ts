@@ -2,20 +2,69 @@
  * A message's remote part, one delivery per domain side by side: a domain
  * whose server stalls for minutes (a tarpit, a DATA that never ends) holds
  * its own turn, not the turns of the message's other domains, which go to
- * the next message as soon as their part is over.
+ * the next message as soon as their part is over. What a finished part
+ * delivered is saved while the others are still in flight: a server stopped
+ * meanwhile (a restart whose grace period ran out, a crash) must not send
+ * those recipients a second copy at the next attempt.
  */
+import type { Logger } from "../log/mod.ts";
 import type { QueuedMessage } from "../spool/mod.ts";
-import type { Courier, DeliveryOutcome } from "./outcome.ts";
+import { saveBeforeRemote } from "./attempt_records.ts";
+import { type Courier, recordOutcomes } from "./outcome.ts";
+import type { QueueState, QueueStateStore } from "./queue_state.ts";
 
-/** Delivers each domain's recipients through `remote`, calling `onDomainDone` as each part ends. */
-export function deliverPerDomain(
+/** What delivering a message's remote part per domain works with. */
+export interface DomainParts {
+  qid: string;
+  state: QueueState;
+  states: QueueStateStore;
+  log: Logger;
+  /** Recipients by domain. */
+  byDomain: Map<string, string[]>;
+  /** A domain's part is over (delivered, failed or thrown): its turn may go on. */
+  onDomainDone: (domain: string) => void;
+}
+
+/**
+ * Delivers each domain's recipients through `remote` and records their
+ * outcomes in `parts.state` as each part ends; returns once every part is
+ * over and what was saved early is on disk.
+ */
+export async function deliverPerDomain(
   remote: Courier,
   message: QueuedMessage,
-  parts: { byDomain: Map<string, string[]>; onDomainDone: (domain: string) => void },
-): Promise<Map<string, DeliveryOutcome>[]> {
-  return Promise.all(
-    [...parts.byDomain].map(([domain, rcpts]) =>
-      remote.deliver(message, rcpts).finally(() => parts.onDomainDone(domain))
-    ),
-  );
+  parts: DomainParts,
+): Promise<void> {
+  const { qid, state, states, log } = parts;
+  let inFlight = parts.byDomain.size;
+  let saving: Promise<void> | null = null;
+  let isStale = false;
+  /** Saves the state now, or once the save under way ends (one save for the parts finished meanwhile). */
+  const saveSoon = () => {
+    isStale = true;
+    saving ??= (async () => {
+      while (isStale) {
+        isStale = false;
+        await saveBeforeRemote(states, { qid, state, log, isAnyDelivered: true });
+      }
+      saving = null;
+    })();
+  };
+  try {
+    await Promise.all(
+      [...parts.byDomain].map(async ([domain, rcpts]) => {
+        try {
+          const outcomes = await remote.deliver(message, rcpts);
+          recordOutcomes(state, outcomes, { qid, log });
+          const isAnyDelivered = [...outcomes.values()].some((o) => o.kind === "delivered");
+          if (inFlight > 1 && isAnyDelivered) saveSoon();
+        } finally {
+          inFlight--;
+          parts.onDomainDone(domain);
+        }
+      }),
+    );
+  } finally {
+    await saving;
+  }
 }

@@ -376,11 +376,13 @@ export class DeliveryRunner {
           await saveBeforeRemote(this.#states, { qid, state, outcomes, log: this.#options.log });
         }
       }
-      const parts = await deliverPerDomain(this.#options.remote, message, {
+      await deliverPerDomain(this.#options.remote, message, {
+        ...context,
+        state,
+        states: this.#states,
         byDomain,
         onDomainDone: endTurn,
       });
-      for (const outcomes of parts) recordOutcomes(state, outcomes, context);
       const nextAttemptMs = await finishAttempt(this.#finishContext, {
         qid,
         message,

@@ -6,7 +6,8 @@
  */
 import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
-import type { Courier, DeliveryOutcome } from "../../src/delivery/mod.ts";
+import { join } from "node:path";
+import type { Courier, DeliveryOutcome, RecipientState } from "../../src/delivery/mod.ts";
 import { type QueuedMessage, Spool } from "../../src/spool/mod.ts";
 import { waitUntil } from "../e2e/harness.ts";
 import { quiet, testRunner } from "./runner_fixture.ts";
@@ -65,6 +66,56 @@ Deno.test("messages stuck on a slow domain do not hold the turns of their other 
       );
     }
     assert.equal(remote.slowStarted, 4);
+  } finally {
+    remote.releaseSlow();
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("recipients a fast domain took are on disk while a slow domain of the same message stalls", async () => {
+  const spoolDir = makeTestDir({ prefix: "pb-turns-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const remote = new TwoSpeedCourier();
+  const runner = testRunner(spool, remote, { spoolDir });
+  try {
+    const qid = await spool.accept({
+      envelope: {
+        from: "list@here.test",
+        rcpts: ["a@fast.test", "b@slow.test", "c@other.test"],
+        source: "smtp",
+      },
+      message: encoder.encode("Subject: t\r\n\r\nbody\r\n"),
+    });
+    await runner.start();
+    await waitUntil(() => remote.delivered.length === 2, 5_000, "the fast domains' parts");
+    // The server is stopped here (a restart whose grace period ran out): the next one
+    // goes by the state file, and must not send a@fast.test and c@other.test a second copy.
+    const path = join(spoolDir, "queue", "state", qid);
+    let saved: Record<string, RecipientState> = {};
+    await waitUntil(
+      () => {
+        try {
+          saved = (JSON.parse(Deno.readTextFileSync(path)) as {
+            rcpts: Record<string, RecipientState>;
+          }).rcpts;
+        } catch {
+          return false;
+        }
+        return saved["a@fast.test"]?.status !== "pending" &&
+          saved["c@other.test"]?.status !== "pending";
+      },
+      5_000,
+      "a state file recording the fast domains",
+    ).catch(() => {});
+    assert.equal(saved["a@fast.test"]?.status, "delivered");
+    assert.equal(saved["c@other.test"]?.status, "delivered");
+    assert.equal(saved["b@slow.test"]?.status ?? "pending", "pending");
+    remote.releaseSlow();
+    await runner.stop();
+    const after = JSON.parse(await Deno.readTextFile(path).catch(() => "null"));
+    assert.equal(after, null, "the message is done and its state gone");
+    assert.equal(remote.delivered.length, 3, "one copy each");
   } finally {
     remote.releaseSlow();
     await runner.stop();
