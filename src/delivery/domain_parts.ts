@@ -1,8 +1,9 @@
 /**
- * A message's remote part, one delivery per domain side by side: a domain
- * whose server stalls for minutes (a tarpit, a DATA that never ends) holds
- * its own turn, not the turns of the message's other domains, which go to
- * the next message as soon as their part is over. What a finished part
+ * A message's remote part, one delivery per destination (see DomainTurns)
+ * side by side: a destination whose server stalls for minutes (a tarpit, a
+ * DATA that never ends) holds its own turn, not the turns of the message's
+ * other destinations, which go to the next message as soon as their part is
+ * over. What a finished part
  * delivered is saved while the others are still in flight: a server stopped
  * meanwhile (a restart whose grace period ran out, a crash) must not send
  * those recipients a second copy at the next attempt.
@@ -19,24 +20,24 @@ export interface DomainParts {
   state: QueueState;
   states: QueueStateStore;
   log: Logger;
-  /** Recipients by domain. */
-  byDomain: Map<string, string[]>;
-  /** A domain's part is over (delivered, failed or thrown): its turn may go on. */
-  onDomainDone: (domain: string) => void;
+  /** Recipients by destination. */
+  byDestination: Map<string, string[]>;
+  /** A destination's part is over (delivered, failed or thrown): its turn may go on. */
+  onDestinationDone: (destination: string) => void;
 }
 
 /**
- * Delivers each domain's recipients through `remote` and records their
+ * Delivers each destination's recipients through `remote` and records their
  * outcomes in `parts.state` as each part ends; returns once every part is
  * over and what was saved early is on disk.
  */
-export async function deliverPerDomain(
+export async function deliverPerDestination(
   remote: Courier,
   message: QueuedMessage,
   parts: DomainParts,
 ): Promise<void> {
   const { qid, state, states, log } = parts;
-  let inFlight = parts.byDomain.size;
+  let inFlight = parts.byDestination.size;
   let saving: Promise<void> | null = null;
   let isStale = false;
   /** Saves the state now, or once the save under way ends (one save for the parts finished meanwhile). */
@@ -52,7 +53,7 @@ export async function deliverPerDomain(
   };
   try {
     await Promise.all(
-      [...parts.byDomain].map(async ([domain, rcpts]) => {
+      [...parts.byDestination].map(async ([destination, rcpts]) => {
         try {
           const outcomes = await remote.deliver(message, rcpts);
           recordOutcomes(state, outcomes, { qid, log });
@@ -60,7 +61,7 @@ export async function deliverPerDomain(
           if (inFlight > 1 && isAnyDelivered) saveSoon();
         } finally {
           inFlight--;
-          parts.onDomainDone(domain);
+          parts.onDestinationDone(destination);
         }
       }),
     );

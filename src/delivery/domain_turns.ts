@@ -1,18 +1,29 @@
 /**
- * Turns per remote domain: at most `limit` attempts in flight for one
- * domain. A message over the limit waits aside, without a runner slot, so a
- * slow or dead destination cannot starve the others; each attempt that ends
- * hands its turn to the longest-waiting message (FIFO).
+ * Turns per destination: at most `limit` attempts in flight for one. A
+ * destination is what the remote courier's connection pool limits: a
+ * domain's MX hosts, or the one host that a route or the smarthost names for
+ * many domains (whose 3 connections those domains share). A message over the
+ * limit waits aside, without a runner slot, so a slow or dead destination
+ * cannot starve the others; each attempt that ends hands its turn to the
+ * longest-waiting message (FIFO).
  */
 export class DomainTurns {
   readonly #limit: number;
+  readonly #destinationOf: (domain: string) => string;
   /** Domain -> attempts in flight. */
   readonly #active = new Map<string, number>();
   /** Domain at its limit -> messages waiting for a turn, in arrival order. */
   readonly #waiting = new Map<string, Set<string>>();
 
-  constructor(limit: number) {
+  /** `destinationOf`: the destination of a remote domain's mail (the domain itself when not given). */
+  constructor(limit: number, destinationOf: (domain: string) => string = (domain) => domain) {
     this.#limit = limit;
+    this.#destinationOf = destinationOf;
+  }
+
+  /** The destination whose turns mail for `rcpt` takes. */
+  destinationOf(rcpt: string): string {
+    return this.#destinationOf(domainOf(rcpt));
   }
 
   /** Sets `qid` aside and returns true when one of `domains` is at its limit. */
@@ -27,7 +38,7 @@ export class DomainTurns {
 
   /**
    * Sets `qid` aside, as `waitIfBusy`, when `rcpts` are all remote and one
-   * of their domains is at its limit (a message with a local recipient
+   * of their destinations is at its limit (a message with a local recipient
    * never waits: that part goes at once).
    */
   waitIfRemoteBusy(
@@ -36,7 +47,7 @@ export class DomainTurns {
     isLocalDomain: (domain: string) => boolean,
   ): boolean {
     if (rcpts.some((rcpt) => isLocalDomain(domainOf(rcpt)))) return false;
-    return this.waitIfBusy(qid, [...new Set(rcpts.map(domainOf))]);
+    return this.waitIfBusy(qid, [...new Set(rcpts.map((rcpt) => this.destinationOf(rcpt)))]);
   }
 
   /** An attempt for `domains` starts. */

@@ -18,6 +18,12 @@ export interface Courier {
     message: import("../spool/mod.ts").QueuedMessage,
     rcpts: readonly string[],
   ): Promise<Map<string, DeliveryOutcome>>;
+  /**
+   * The destination whose turns mail for `domain` takes in the runner: what
+   * the courier's connections are limited by (one host a route or smarthost
+   * names for many domains is one destination). The domain when not given.
+   */
+  destinationOf?(domain: string): string;
   /** Forgets what makes it hold back (hops resting after a failure): `queue retry --all`. */
   wake?(): void;
 }

@@ -25,6 +25,7 @@ import {
   type Target,
 } from "./next_hop.ts";
 import { HopRests } from "./hop_rests.ts";
+import { domainOf } from "./domain_turns.ts";
 import { isResultWorthNextTarget, isWorthNextTarget, targetIndex } from "./hop_fallback.ts";
 import { type Courier, type DeliveryOutcome, sameOutcome } from "./outcome.ts";
 import { hopLoop, isLoginRefusal, withoutOwnListener } from "./hop_loop.ts";
@@ -80,6 +81,11 @@ export class RemoteCourier implements Courier {
     this.#rests = new HopRests(options.hopRestMs ?? 60_000);
   }
 
+  /** A domain's next hop, by its pool key: domains routed to one host share its connections. */
+  destinationOf(domain: string): string {
+    return planHop(domain, this.#options).key;
+  }
+
   /** Ends every hop's rest: `queue retry --all` asks for every message to be tried now. */
   wake(): void {
     this.#rests.clearAll();
@@ -89,11 +95,7 @@ export class RemoteCourier implements Courier {
     message: QueuedMessage,
     rcpts: readonly string[],
   ): Promise<Map<string, DeliveryOutcome>> {
-    const byDomain = new Map<string, string[]>();
-    for (const rcpt of rcpts) {
-      const domain = rcpt.slice(rcpt.lastIndexOf("@") + 1).toLowerCase();
-      byDomain.set(domain, [...byDomain.get(domain) ?? [], rcpt]);
-    }
+    const byDomain = Map.groupBy(rcpts, domainOf);
     const outcomes = new Map<string, DeliveryOutcome>();
     await Promise.all([...byDomain].map(async ([domain, group]) => {
       for (const [rcpt, outcome] of await this.#deliverToDomain(message, domain, group)) {

@@ -16,7 +16,7 @@ import { Bouncer } from "./bouncer.ts";
 import { finishAttempt, type FinishContext } from "./finish_attempt.ts";
 import { LeftoverNotices, settleHeldNotices } from "./held_notices.ts";
 import { domainOf, DomainTurns } from "./domain_turns.ts";
-import { deliverPerDomain } from "./domain_parts.ts";
+import { deliverPerDestination } from "./domain_parts.ts";
 import { MemoryBudget } from "./memory_budget.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
 import { recordOutcomes } from "./outcome.ts";
@@ -65,7 +65,10 @@ export class DeliveryRunner {
   constructor(options: RunnerOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#turns = new DomainTurns(options.perDomainConcurrency ?? 4);
+    this.#turns = new DomainTurns(
+      options.perDomainConcurrency ?? 4,
+      (domain) => options.remote.destinationOf?.(domain) ?? domain,
+    );
     this.#memory = new MemoryBudget(options.maxInFlightMessageBytes ?? 32 * 1024 * 1024, () => {
       const waiting = [...this.#waitingForMemory];
       this.#waitingForMemory.clear();
@@ -360,13 +363,13 @@ export class DeliveryRunner {
     );
     const local = pending.filter((rcpt) => this.#options.isLocalDomain(domainOf(rcpt)));
     const remote = pending.filter((rcpt) => !this.#options.isLocalDomain(domainOf(rcpt)));
-    const byDomain = Map.groupBy(remote, domainOf);
-    const domains = [...byDomain.keys()];
-    if (local.length === 0 && this.#turns.waitIfBusy(qid, domains)) {
+    const byDestination = Map.groupBy(remote, (rcpt) => this.#turns.destinationOf(rcpt));
+    const destinations = [...byDestination.keys()];
+    if (local.length === 0 && this.#turns.waitIfBusy(qid, destinations)) {
       if (isRetryNow) this.#retryNow.add(qid); // still due at once when its turn comes
       return;
     }
-    const endTurn = this.#turns.take(domains, (next) => this.enqueue(next));
+    const endTurn = this.#turns.take(destinations, (next) => this.enqueue(next));
     try {
       const context = { qid, log: this.#options.log };
       if (local.length > 0) {
@@ -376,12 +379,12 @@ export class DeliveryRunner {
           await saveBeforeRemote(this.#states, { qid, state, outcomes, log: this.#options.log });
         }
       }
-      await deliverPerDomain(this.#options.remote, message, {
+      await deliverPerDestination(this.#options.remote, message, {
         ...context,
         state,
         states: this.#states,
-        byDomain,
-        onDomainDone: endTurn,
+        byDestination,
+        onDestinationDone: endTurn,
       });
       const nextAttemptMs = await finishAttempt(this.#finishContext, {
         qid,
@@ -391,7 +394,7 @@ export class DeliveryRunner {
       });
       if (nextAttemptMs !== null) this.#schedule(qid, nextAttemptMs);
     } finally {
-      for (const domain of domains) endTurn(domain);
+      for (const destination of destinations) endTurn(destination);
     }
   }
 }

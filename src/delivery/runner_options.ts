@@ -32,7 +32,7 @@ export interface RunnerOptions {
   /** Full queue rescan period (default 10 s). */
   scanIntervalMs?: number;
   /**
-   * Messages in flight per remote domain (default 4: the pool's 3
+   * Messages in flight per destination (see DomainTurns; default 4: the pool's 3
    * connections per hop and one message read and ready for the first that
    * frees). A message whose domain is at the limit waits aside without a
    * runner slot, so it takes four slow or dead destinations at once to fill

@@ -70,3 +70,52 @@ for (const deadCount of [1, 2]) {
     }
   });
 }
+
+Deno.test("20 domains routed to one silent host do not hold back a healthy domain or local mail", async () => {
+  // A hosting provider's host behind many domains (or a smarthost): the 3 connections it
+  // may have are the limit, whatever the domains, so its mail must not take every slot.
+  const hole = await startBlackHole();
+  const sink = await startSink();
+  const server = await startServer({
+    users: { "alice@example.test": "pw" },
+    flags: [
+      ...Array.from({ length: 20 }, (_, i) => `--route=hosted${i}.test=127.0.0.1:${hole.port}`),
+      `--route=live.test=127.0.0.1:${sink.port}`,
+      "--remote-smtp-timeout=10s",
+    ],
+  });
+  try {
+    for (let i = 0; i < 20; i++) {
+      await sendCopies({
+        port: server.ports.smtp!,
+        from: "bob@example.test",
+        rcpts: [`bob@hosted${i}.test`],
+        body: `Subject: hosted ${i}\r\n\r\nhi\r\n`,
+      });
+    }
+    await waitUntil(() => hole.accepted() === 3, 10_000, "the silent host's 3 connections");
+    await sendCopies({
+      port: server.ports.smtp!,
+      from: "bob@example.test",
+      rcpts: ["carol@live.test", "alice@example.test"],
+      body: "Subject: healthy\r\n\r\nhi\r\n",
+    });
+    await waitUntil(
+      () => sink.transactions.length === 1 || /event=msg\.deferred/.test(server.log()),
+      20_000,
+      "the healthy message, or the first timeout",
+    );
+    assert.equal(sink.transactions.length, 1, "live.test got its message");
+    assert.doesNotMatch(
+      server.log(),
+      /event=msg\.deferred .*rcpt=bob@hosted/,
+      "the healthy one went out while the silent host was still being waited on",
+    );
+    assert.match(server.log(), /event=msg\.delivered .*rcpt=alice@example\.test relay=local/);
+    assert.equal(hole.accepted(), 3, "at most 3 connections to one host");
+  } finally {
+    await server.kill();
+    await sink.close();
+    hole.close();
+  }
+});
