@@ -11,12 +11,15 @@
 import type { Logger } from "../log/mod.ts";
 import type { QueuedMessage } from "../spool/mod.ts";
 import { saveBeforeRemote } from "./attempt_records.ts";
+import { domainOf, type DomainTurns } from "./domain_turns.ts";
 import { type Courier, recordOutcomes } from "./outcome.ts";
 import type { QueueState, QueueStateStore } from "./queue_state.ts";
 
-/** What delivering a message's remote part per domain works with. */
+/** What delivering a message's parts works with. */
 export interface DomainParts {
   qid: string;
+  /** Local recipients: delivered first. */
+  local: string[];
   state: QueueState;
   states: QueueStateStore;
   log: Logger;
@@ -24,6 +27,39 @@ export interface DomainParts {
   byDestination: Map<string, string[]>;
   /** A destination's part is over (delivered, failed or thrown): its turn may go on. */
   onDestinationDone: (destination: string) => void;
+}
+
+/** A message's pending recipients: the local ones, and the remote ones by destination. */
+export function splitPending(
+  message: QueuedMessage,
+  state: QueueState,
+  options: { isLocalDomain: (domain: string) => boolean; turns: DomainTurns },
+): { local: string[]; byDestination: Map<string, string[]> } {
+  const pending = message.envelope.rcpts.filter((rcpt) => state.rcpts[rcpt]?.status === "pending");
+  const isLocal = (rcpt: string) => options.isLocalDomain(domainOf(rcpt));
+  const remote = pending.filter((rcpt) => !isLocal(rcpt));
+  return {
+    local: pending.filter(isLocal),
+    byDestination: Map.groupBy(remote, (rcpt) => options.turns.destinationOf(rcpt)),
+  };
+}
+
+/**
+ * The local recipients first, saved before a remote part that may take
+ * minutes, then each destination's (see `deliverPerDestination`).
+ */
+export async function deliverParts(
+  couriers: { local: Courier; remote: Courier },
+  message: QueuedMessage,
+  parts: DomainParts,
+): Promise<void> {
+  const { qid, state, states, log } = parts;
+  if (parts.local.length > 0) {
+    const outcomes = await couriers.local.deliver(message, parts.local);
+    recordOutcomes(state, outcomes, { qid, log });
+    if (parts.byDestination.size > 0) await saveBeforeRemote(states, { qid, state, outcomes, log });
+  }
+  await deliverPerDestination(couriers.remote, message, parts);
 }
 
 /**

@@ -26,19 +26,31 @@ export class DomainTurns {
     return this.#destinationOf(domainOf(rcpt));
   }
 
-  /** Sets `qid` aside and returns true when one of `domains` is at its limit. */
-  waitIfBusy(qid: string, domains: readonly string[]): boolean {
-    const busy = domains.find((domain) => (this.#active.get(domain) ?? 0) >= this.#limit);
-    if (busy === undefined) return false;
-    const waiting = this.#waiting.get(busy) ?? new Set<string>();
+  /** Those of `destinations` at their limit. */
+  busyOf(destinations: readonly string[]): string[] {
+    return destinations.filter((destination) =>
+      (this.#active.get(destination) ?? 0) >= this.#limit
+    );
+  }
+
+  /**
+   * Sets `qid` aside and returns true when every one of `destinations` is
+   * at its limit (it waits for the first's turn). A message with a free one
+   * goes now, to that one: its recipients there do not wait for another
+   * destination's backlog.
+   */
+  waitIfBusy(qid: string, destinations: readonly string[]): boolean {
+    const busy = this.busyOf(destinations);
+    if (busy.length === 0 || busy.length < destinations.length) return false;
+    const waiting = this.#waiting.get(busy[0]!) ?? new Set<string>();
     waiting.add(qid);
-    this.#waiting.set(busy, waiting);
+    this.#waiting.set(busy[0]!, waiting);
     return true;
   }
 
   /**
-   * Sets `qid` aside, as `waitIfBusy`, when `rcpts` are all remote and one
-   * of their destinations is at its limit (a message with a local recipient
+   * Sets `qid` aside, as `waitIfBusy`, when `rcpts` are all remote and all
+   * of their destinations are at their limit (a message with a local recipient
    * never waits: that part goes at once).
    */
   waitIfRemoteBusy(

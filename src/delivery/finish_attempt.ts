@@ -54,6 +54,8 @@ export async function finishAttempt(
      * would be what frees the file's blocks (~25 us a message in the drain).
      */
     beforeRemove?: () => void;
+    /** Recipients were left for a busy destination's turn: due again as soon as it comes. */
+    isDueAgain?: boolean;
   },
 ): Promise<number | null> {
   const { qid, message, state } = attempt;
@@ -107,7 +109,7 @@ export async function finishAttempt(
     } else {
       const pending = Object.values(state.rcpts).filter((entry) => entry.status === "pending");
       const attempts = Math.max(...pending.map((entry) => entry.attempts));
-      state.nextAttemptMs = nextAttemptAtMs({
+      state.nextAttemptMs = attempt.isDueAgain ? nowMs : nextAttemptAtMs({
         ...timing,
         backoffMs: context.retryDelayMs(attempts),
       });

@@ -15,14 +15,13 @@ import {
 import { Bouncer } from "./bouncer.ts";
 import { finishAttempt, type FinishContext } from "./finish_attempt.ts";
 import { LeftoverNotices, settleHeldNotices } from "./held_notices.ts";
-import { domainOf, DomainTurns } from "./domain_turns.ts";
-import { deliverPerDestination } from "./domain_parts.ts";
+import { DomainTurns } from "./domain_turns.ts";
+import { deliverParts, splitPending } from "./domain_parts.ts";
 import { MemoryBudget } from "./memory_budget.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
-import { recordOutcomes } from "./outcome.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
 import { QueueStateStore } from "./queue_state.ts";
-import { saveBeforeRemote, setAsideDamaged } from "./attempt_records.ts";
+import { setAsideDamaged } from "./attempt_records.ts";
 import type { RunnerOptions } from "./runner_options.ts";
 
 /** How often the whole queue folder is rescanned for messages other processes queued. */
@@ -43,6 +42,8 @@ export class DeliveryRunner {
   readonly #retryNow = new Set<string>();
   /** Asked for by a wake request during an attempt of them: attempted again once it ends. */
   readonly #retryAfterAttempt = new Set<string>();
+  /** Handed a destination's turn during an attempt of them: attempted again once it ends. */
+  readonly #turnAfterAttempt = new Set<string>();
   readonly #bouncer: Bouncer;
   /** What finishing an attempt works with: built once, not per message. */
   readonly #finishContext: FinishContext;
@@ -239,7 +240,9 @@ export class DeliveryRunner {
           this.#busy.delete(qid);
           this.#active--;
           if (this.#active === 0) { for (const wake of this.#idleWaiters.splice(0)) wake(); }
+          const isTurnWaiting = this.#turnAfterAttempt.delete(qid);
           if (this.#retryAfterAttempt.delete(qid)) this.#wakeNow(qid); // (finished: found gone)
+          else if (isTurnWaiting) this.enqueue(qid);
           this.#pump();
         });
     }
@@ -358,41 +361,37 @@ export class DeliveryRunner {
   ): Promise<void> {
     const { message, isRetryNow } = options;
     const state = this.#states.load(qid, message.envelope.rcpts);
-    const pending = message.envelope.rcpts.filter((rcpt) =>
-      state.rcpts[rcpt]?.status === "pending"
-    );
-    const local = pending.filter((rcpt) => this.#options.isLocalDomain(domainOf(rcpt)));
-    const remote = pending.filter((rcpt) => !this.#options.isLocalDomain(domainOf(rcpt)));
-    const byDestination = Map.groupBy(remote, (rcpt) => this.#turns.destinationOf(rcpt));
+    const { local, byDestination } = splitPending(message, state, {
+      isLocalDomain: this.#options.isLocalDomain,
+      turns: this.#turns,
+    });
     const destinations = [...byDestination.keys()];
     if (local.length === 0 && this.#turns.waitIfBusy(qid, destinations)) {
       if (isRetryNow) this.#retryNow.add(qid); // still due at once when its turn comes
       return;
     }
-    const endTurn = this.#turns.take(destinations, (next) => this.enqueue(next));
+    // A busy destination's recipients wait for its turn, the others go now. (A turn handed
+    // to a message whose attempt is still ending is taken right after it.)
+    const busy = this.#turns.busyOf(destinations);
+    for (const destination of busy) byDestination.delete(destination);
+    const endTurn = this.#turns.take([...byDestination.keys()], (next) => {
+      if (this.#busy.has(next)) this.#turnAfterAttempt.add(next);
+      else this.enqueue(next);
+    });
     try {
-      const context = { qid, log: this.#options.log };
-      if (local.length > 0) {
-        const outcomes = await this.#options.local.deliver(message, local);
-        recordOutcomes(state, outcomes, context);
-        if (remote.length > 0) {
-          await saveBeforeRemote(this.#states, { qid, state, outcomes, log: this.#options.log });
-        }
-      }
-      await deliverPerDestination(this.#options.remote, message, {
-        ...context,
-        state,
-        states: this.#states,
-        byDestination,
-        onDestinationDone: endTurn,
-      });
+      const parts = { qid, state, local, byDestination, onDestinationDone: endTurn };
+      const { log } = this.#options;
+      await deliverParts(this.#options, message, { ...parts, log, states: this.#states });
       const nextAttemptMs = await finishAttempt(this.#finishContext, {
         qid,
         message,
         state,
         beforeRemove: options.letGo,
+        isDueAgain: busy.length > 0,
       });
-      if (nextAttemptMs !== null) this.#schedule(qid, nextAttemptMs);
+      if (nextAttemptMs === null) return;
+      if (busy.length === 0) this.#schedule(qid, nextAttemptMs);
+      else if (!this.#turns.waitIfBusy(qid, busy)) this.#turnAfterAttempt.add(qid); // freed meanwhile
     } finally {
       for (const destination of destinations) endTurn(destination);
     }

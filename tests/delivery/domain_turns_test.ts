@@ -17,14 +17,17 @@ Deno.test("a domain at its limit sets messages aside; each ended attempt hands i
   assert.equal(turns.isWaiting("d"), false);
 });
 
-Deno.test("a message for two domains waits when either is at its limit; other domains go on", () => {
+Deno.test("a message for two domains waits only when both are at their limit; the free one goes on", () => {
   const turns = new DomainTurns(1);
   turns.begin(["busy.test"]);
-  assert.equal(turns.waitIfBusy("m", ["free.test", "busy.test"]), true);
+  // Its free.test recipients go now; the runner leaves the busy.test ones for that turn.
+  assert.equal(turns.waitIfBusy("m", ["free.test", "busy.test"]), false);
+  assert.deepEqual(turns.busyOf(["free.test", "busy.test"]), ["busy.test"]);
   assert.equal(turns.waitIfBusy("n", ["free.test"]), false);
   turns.begin(["free.test"]);
-  assert.equal(turns.end("free.test"), undefined, "nothing waits for free.test");
-  assert.equal(turns.end("busy.test"), "m");
+  assert.equal(turns.waitIfBusy("o", ["free.test", "busy.test"]), true, "both busy: it waits");
+  assert.equal(turns.end("free.test"), "o", "for the first busy one's turn");
+  assert.equal(turns.end("busy.test"), undefined);
 });
 
 Deno.test("waiting messages are stranded only when their domain has nothing in flight", () => {

@@ -122,3 +122,90 @@ Deno.test("recipients a fast domain took are on disk while a slow domain of the 
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+Deno.test("a message for a busy domain and a free one delivers to the free one now and waits only for the busy one's turn", async () => {
+  const spoolDir = makeTestDir({ prefix: "pb-turns-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const remote = new TwoSpeedCourier();
+  const runner = testRunner(spool, remote, { spoolDir, perDomainConcurrency: 2 });
+  const accept = (rcpts: string[]) =>
+    spool.accept({
+      envelope: { from: "list@here.test", rcpts, source: "smtp" },
+      message: encoder.encode("Subject: t\r\n\r\nbody\r\n"),
+    });
+  try {
+    await runner.start();
+    // A backlog for slow.test: two in flight (its limit), three waiting for a turn.
+    const backlog: string[] = [];
+    for (let i = 0; i < 5; i++) backlog.push(await accept([`b${i}@slow.test`]));
+    await waitUntil(() => remote.slowStarted === 2, 5_000, "slow.test's two turns taken");
+    const list = await accept(["a@fast.test", "z@slow.test"]);
+    await waitUntil(
+      () => remote.delivered.includes(`${list} a@fast.test`) || runner.isWaitingForTurn(list),
+      5_000,
+      "the list message delivered to fast.test or set aside",
+    );
+    await waitUntil(() => runner.isWaitingForTurn(list), 5_000, "the list message set aside");
+    assert.ok(
+      remote.delivered.includes(`${list} a@fast.test`),
+      "fast.test got the list message without waiting for slow.test's backlog",
+    );
+    remote.releaseSlow();
+    await waitUntil(() => remote.delivered.length === 7, 5_000, "everything delivered");
+    await runner.stop();
+    const copies = remote.delivered.filter((line) => line.startsWith(`${list} `));
+    assert.deepEqual(copies.sort(), [`${list} a@fast.test`, `${list} z@slow.test`], "once each");
+    // slow.test's turns still go in arrival order: the list message came after the backlog.
+    const slowOrder = remote.delivered.filter((line) => line.includes("@slow.test"))
+      .map((line) => line.split(" ")[0]);
+    assert.equal(slowOrder.indexOf(list), 5, "after the five backlog messages");
+    assert.equal(
+      await Deno.readTextFile(`${spoolDir}/queue/state/${list}`).catch(() => null),
+      null,
+    );
+  } finally {
+    remote.releaseSlow();
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("a message for a local mailbox and a busy domain delivers locally and waits for the busy domain's turn, not beyond its limit", async () => {
+  const spoolDir = makeTestDir({ prefix: "pb-turns-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const remote = new TwoSpeedCourier();
+  const runner = testRunner(spool, remote, {
+    spoolDir,
+    perDomainConcurrency: 2,
+    isLocalDomain: (domain) => domain === "here.test",
+  });
+  const accept = (rcpts: string[]) =>
+    spool.accept({
+      envelope: { from: "list@here.test", rcpts, source: "smtp" },
+      message: encoder.encode("Subject: t\r\n\r\nbody\r\n"),
+    });
+  try {
+    await runner.start();
+    for (let i = 0; i < 2; i++) await accept([`b${i}@slow.test`]);
+    await waitUntil(() => remote.slowStarted === 2, 5_000, "slow.test's two turns taken");
+    const mixed = await accept(["alice@here.test", "z@slow.test"]);
+    await waitUntil(() => remote.delivered.includes(`${mixed} alice@here.test`), 5_000, "local");
+    await waitUntil(
+      () => runner.isWaitingForTurn(mixed) || remote.slowStarted > 2,
+      5_000,
+      "the slow part set aside or started",
+    );
+    assert.equal(remote.slowStarted, 2, "slow.test stays at its limit");
+    remote.releaseSlow();
+    await waitUntil(() => remote.delivered.length === 4, 5_000, "everything delivered");
+    assert.deepEqual(
+      remote.delivered.filter((line) => line.startsWith(`${mixed} `)).sort(),
+      [`${mixed} alice@here.test`, `${mixed} z@slow.test`],
+      "once each",
+    );
+  } finally {
+    remote.releaseSlow();
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
