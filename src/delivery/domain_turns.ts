@@ -10,9 +10,9 @@
 export class DomainTurns {
   readonly #limit: number;
   readonly #destinationOf: (domain: string) => string;
-  /** Domain -> attempts in flight. */
+  /** Destination -> attempts in flight. */
   readonly #active = new Map<string, number>();
-  /** Domain at its limit -> messages waiting for a turn, in arrival order. */
+  /** Destination at its limit -> messages waiting for a turn, in arrival order. */
   readonly #waiting = new Map<string, Set<string>>();
 
   /** `destinationOf`: the destination of a remote domain's mail (the domain itself when not given). */
@@ -68,10 +68,10 @@ export class DomainTurns {
   }
 
   /**
-   * An attempt for `domains` starts; returns what ends its turn of one of
-   * them (once each), handing that turn to `handOn`'s message. A part that
-   * ends early (its domain's delivery is over) gives its turn back then, not
-   * when the slowest of the message's domains is done.
+   * An attempt for `domains` (destinations) starts; returns what ends its
+   * turn of one of them (once each), handing that turn to `handOn`'s
+   * message. A part that ends early gives its turn back then, not when the
+   * slowest of the message's destinations is done.
    */
   take(domains: readonly string[], handOn: (qid: string) => void): (domain: string) => void {
     this.begin(domains);
