@@ -64,8 +64,8 @@ export async function deliverParts(
 
 /**
  * Delivers each destination's recipients through `remote` and records their
- * outcomes in `parts.state` as each part ends; returns once every part is
- * over and what was saved early is on disk.
+ * outcomes in `parts.state` as each part ends; returns (or throws the
+ * first part's error) once every part is over and what was saved early is on disk.
  */
 export async function deliverPerDestination(
   remote: Courier,
@@ -88,7 +88,9 @@ export async function deliverPerDestination(
     })();
   };
   try {
-    await Promise.all(
+    // Settled, not Promise.all: a part that throws must not end the attempt while another is
+    // still sending (the message would be free for a second attempt, a second copy).
+    const settled = await Promise.allSettled(
       [...parts.byDestination].map(async ([destination, rcpts]) => {
         try {
           const outcomes = await remote.deliver(message, rcpts);
@@ -101,6 +103,14 @@ export async function deliverPerDestination(
         }
       }),
     );
+    const thrown = settled.find((result) => result.status === "rejected");
+    if (thrown) {
+      // The attempt ends here without finishAttempt's save: what the other parts delivered
+      // is saved now, or the crash retry would send it again.
+      if (parts.byDestination.size > 1) saveSoon();
+      await saving;
+      throw thrown.reason;
+    }
   } finally {
     await saving;
   }
