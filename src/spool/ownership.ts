@@ -74,8 +74,30 @@ export function giveToSync(path: string, owner: FileOwner | null): void {
  */
 export function checkFolderToWrite(dir: string, owner: FileOwner | null): void {
   if (owner === null) return;
-  const info = Deno.lstatSync(dir);
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return; // nothing there to write through (yet)
+    throw error;
+  }
   if (info.isSymlink && info.uid !== 0) throw new LinkedFolderError(dir);
+}
+
+/**
+ * Makes `dirs` (each inside the one before, the first inside a folder that
+ * is there), each checked before it is made: a `mkdir -p` of `queue/tmp`
+ * through a `queue` that is the owner's symlink would make root's folders
+ * wherever it leads.
+ */
+export async function makeFoldersToWrite(
+  dirs: readonly string[],
+  owner: FileOwner | null,
+): Promise<void> {
+  for (const dir of dirs) {
+    checkFolderToWrite(dir, owner);
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  }
 }
 
 /** A folder root refused to write through (see `checkFolderToWrite`): a permission problem. */

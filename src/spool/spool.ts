@@ -15,7 +15,13 @@ import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "./envelope.t
 import { MessageBuffer } from "./message_buffer.ts";
 import { readOpenFile, readOpenFileSync, readWholeFile } from "./read_whole_file.ts";
 import { type HeldQueueFile, holdForAttempt } from "./attempt_lock.ts";
-import { checkFolderToWrite, type FileOwner, giveTo, giveToSync } from "./ownership.ts";
+import {
+  checkFolderToWrite,
+  type FileOwner,
+  giveTo,
+  giveToSync,
+  makeFoldersToWrite,
+} from "./ownership.ts";
 import { COMMAND_TMP_PREFIX, sweepQueueTmp } from "./tmp_sweep.ts";
 
 /** The envelope fields a caller supplies; the spool adds `qid` and `arrivalMs`. */
@@ -117,9 +123,8 @@ export class Spool {
     },
   ): Promise<Spool> {
     const spool = new Spool(options.spoolDir, options.log);
-    await Deno.mkdir(spool.tmpDir, { recursive: true, mode: 0o700 });
-    await Deno.mkdir(spool.msgDir, { recursive: true, mode: 0o700 });
     spool.#owner = options.owner ?? null;
+    await makeFoldersToWrite([spool.dir, spool.tmpDir, spool.msgDir], spool.#owner);
     for (const dir of [spool.dir, spool.tmpDir, spool.msgDir]) {
       checkFolderToWrite(dir, spool.#owner);
       await giveTo(dir, spool.#owner);

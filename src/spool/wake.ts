@@ -8,7 +8,7 @@
  * costs nothing but latency: the runner also rescans the queue.
  */
 import { dirname, join } from "node:path";
-import { checkFolderToWrite, giveTo, ownerToGive } from "./ownership.ts";
+import { checkFolderToWrite, giveTo, makeFoldersToWrite, ownerToGive } from "./ownership.ts";
 
 /** The wake folder of a spool directory. */
 function wakeDir(spoolDir: string): string {
@@ -21,10 +21,10 @@ export const WAKE_ALL = "all";
 /** Asks a running server to look at `qid` (or WAKE_ALL) now; harmless when none runs. */
 export async function requestWake(spoolDir: string, qid: string): Promise<void> {
   const dir = wakeDir(spoolDir);
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   // Run as root on the service user's spool: the folder and the request are that user's, or
   // the server could not read (nor empty) the folder ever again.
-  const owner = await ownerToGive(dirname(dir));
+  const owner = await ownerToGive(dirname(dir)) ?? await ownerToGive(spoolDir);
+  await makeFoldersToWrite([dirname(dir), dir], owner);
   checkFolderToWrite(dirname(dir), owner);
   checkFolderToWrite(dir, owner);
   await giveTo(dir, owner);

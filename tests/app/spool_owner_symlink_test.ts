@@ -143,3 +143,23 @@ for (const folder of ["msg", "tmp"]) {
       }),
   });
 }
+
+for (
+  const [command, words] of [
+    ["queue retry --all", ["queue", "retry", "--all"]],
+    ["sendmail", ["sendmail", "bob@example.test", "--domains=example.test"]],
+  ] as const
+) {
+  Deno.test({
+    name: `${command} as root makes no folder where a queue/ its owner made a symlink leads`,
+    ignore: !isRoot,
+    fn: () =>
+      withSpoolAndVictim(async (spoolDir, victimDir) => {
+        await plantLink(join(spoolDir, "queue"), victimDir);
+        const ran = await run([...words, `--spool-dir=${spoolDir}`], "Subject: x\n\nout\n");
+        assert.deepEqual(namesIn(victimDir), ["shadow"]);
+        assert.notEqual(ran.code, 0);
+        assert.match(ran.err.join("\n"), /queue is another user's symlink/);
+      }),
+  });
+}
