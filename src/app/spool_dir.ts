@@ -82,7 +82,10 @@ async function probeWrite(dir: string, spoolDir: string): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error);
     throw spoolDirError(spoolDir, new Error(`cannot write in "${dir}": ${reason}`));
   }
-  await Deno.remove(probe);
+  // Gone already: a running server took it (its start-up sweep of queue/tmp/); it was written.
+  await Deno.remove(probe).catch((error: unknown) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
 }
 
 /** The closest ancestor of a spool directory that does not exist yet (serve makes the rest). */

@@ -97,9 +97,30 @@ export class DomainTurns {
   }
 
   /**
-   * A turn handed to a message that then did not attempt (deleted, or not
-   * due yet) is lost, and once its domain has nothing in flight no attempt
-   * will end to hand out the next. Returns (and forgets) such messages.
+   * Waiting messages whose destination has turns free now, as many as it
+   * has free (FIFO): a turn handed to a message that then found itself
+   * deleted (`queue delete` while it waited) goes on to the next one,
+   * instead of leaving the destination an attempt short.
+   */
+  takeFreed(): string[] {
+    const freed: string[] = [];
+    for (const [destination, waiting] of this.#waiting) {
+      let free = this.#limit - (this.#active.get(destination) ?? 0);
+      for (const qid of waiting) {
+        if (free-- <= 0) break;
+        waiting.delete(qid);
+        freed.push(qid);
+      }
+      if (waiting.size === 0) this.#waiting.delete(destination);
+    }
+    return freed;
+  }
+
+  /**
+   * A turn handed to a message that then did not attempt (not due yet, or
+   * deleted in the instant between) is lost, and once its domain has nothing
+   * in flight no attempt will end to hand out the next. Returns (and
+   * forgets) such messages.
    */
   takeStranded(): string[] {
     const stranded: string[] = [];

@@ -296,10 +296,15 @@ export class QueueStateStore {
     await (this.#spares ? this.#spares.recycle(path) : Deno.remove(path)).catch(() => {});
   }
 
-  /** Queue ids that have a state file. */
+  /**
+   * Queue ids that have a state file. A hidden name is no queue id: another
+   * program's (the probe `pillarbox check` makes and removes at once).
+   */
   async list(): Promise<string[]> {
     const ids: string[] = [];
-    for await (const entry of Deno.readDir(this.dir)) if (entry.isFile) ids.push(entry.name);
+    for await (const entry of Deno.readDir(this.dir)) {
+      if (entry.isFile && !entry.name.startsWith(".")) ids.push(entry.name);
+    }
     return ids;
   }
 }

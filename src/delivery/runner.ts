@@ -18,6 +18,7 @@ import { LeftoverNotices, settleHeldNotices } from "./held_notices.ts";
 import { DomainTurns } from "./domain_turns.ts";
 import { deliverParts, splitPending } from "./domain_parts.ts";
 import { MemoryBudget } from "./memory_budget.ts";
+import { pollWithoutOverlap } from "./queue_pollers.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
 import { QueueStateStore } from "./queue_state.ts";
@@ -121,16 +122,8 @@ export class DeliveryRunner {
   }
 
   #every(intervalMs: number, task: () => Promise<void>): void {
-    let isRunning = false;
-    this.#pollers.push(setInterval(() => {
-      if (isRunning || this.#isStopped) return;
-      isRunning = true;
-      task().catch((error: unknown) =>
-        this.#options.log.error("queue.scan_failed", {
-          error: error instanceof Error ? error.message : String(error),
-        })
-      ).finally(() => isRunning = false);
-    }, intervalMs));
+    const options = { isStopped: () => this.#isStopped, log: this.#options.log };
+    this.#pollers.push(pollWithoutOverlap(intervalMs, task, options));
   }
 
   /**
@@ -306,7 +299,7 @@ export class DeliveryRunner {
     } catch (error) {
       return this.#unreadable(qid, error);
     }
-    if (held === null) return this.#states.forget(qid); // deleted meanwhile
+    if (held === null) return this.#forgetDeleted(qid);
     const release = this.#memory.tryTake(held.sizeBytes);
     if (release === null) {
       held.file.close();
@@ -321,9 +314,15 @@ export class DeliveryRunner {
     }
   }
 
+  /** Deleted meanwhile (`queue delete`): a turn it was handed goes on to the next one waiting. */
+  #forgetDeleted(qid: string): void {
+    this.#states.forget(qid);
+    for (const next of this.#turns.takeFreed()) this.enqueue(next);
+  }
+
   /** A message that could not be opened or read: gone, another user's, or an error thrown on. */
   #unreadable(qid: string, error: unknown): void {
-    if (error instanceof Deno.errors.NotFound) return this.#states.forget(qid); // deleted meanwhile
+    if (error instanceof Deno.errors.NotFound) return this.#forgetDeleted(qid);
     if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
     // Written by another user (a command run as root): kept, and tried again at the
     // retry interval, until an administrator gives it to the server's user.

@@ -36,7 +36,10 @@ export async function requestWake(spoolDir: string, qid: string): Promise<void> 
     if (error instanceof Deno.errors.AlreadyExists) return;
     throw error;
   }
-  await giveTo(join(dir, qid), owner);
+  // A running server may have taken (removed) the request already: that is what it was for.
+  await giveTo(join(dir, qid), owner).catch((error: unknown) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
 }
 
 /** Takes (and removes) every pending wake request; returns the queue ids (and WAKE_ALL). */

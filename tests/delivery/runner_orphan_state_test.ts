@@ -41,3 +41,31 @@ Deno.test("the queue rescan removes a state file whose message is gone, and keep
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+Deno.test("the queue rescan leaves a hidden file in state/ alone: pillarbox check's probe", async () => {
+  // `check` beside a running server creates `.pillarbox-check-*` in state/ and removes it at
+  // once; a rescan in between took it for an orphan state file and moved it into spare/, so
+  // check's own removal failed ("No such file", status 2) and, run as root, the pool got a file
+  // the server may not open.
+  const spoolDir = makeTestDir({ prefix: "pb-orphan-state-" });
+  const spool = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
+  const courier = new SlowCourier();
+  const runner = testRunner(spool, courier, { spoolDir, scanIntervalMs: 20 });
+  const stateDir = join(spoolDir, "queue", "state");
+  try {
+    await Deno.mkdir(stateDir, { recursive: true });
+    await Deno.writeTextFile(join(stateDir, "GONE123"), "{}");
+    await Deno.writeTextFile(join(stateDir, ".pillarbox-check-abc123"), "");
+    await runner.start();
+    await waitUntil(
+      () => ![...Deno.readDirSync(stateDir)].some((entry) => entry.name === "GONE123"),
+      5_000,
+      "a rescan (the orphan state file removed)",
+    );
+    assert.ok(Deno.statSync(join(stateDir, ".pillarbox-check-abc123")).isFile, "the probe stays");
+  } finally {
+    courier.finish();
+    await runner.stop();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
