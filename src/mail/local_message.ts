@@ -70,25 +70,25 @@ interface Field {
   text: string;
 }
 
-/** Splits CRLF text into header fields and the body; null when a line is not a field. */
-function splitHeader(text: string): { fields: Field[]; body: string } | { badLine: number } {
+/**
+ * Splits CRLF text into header fields and the body. The header ends at the
+ * blank line, or at the first line that is not a field: that line starts the
+ * body (the caller writes the blank line that RFC 5322 2.1 puts between
+ * them), as sendmail, Postfix and Exim read `printf 'Subject: x\n%s' "$out"`.
+ */
+function splitHeader(text: string): { fields: Field[]; body: string } {
   const fields: Field[] = [];
   let offset = 0;
-  let lineNumber = 0;
   while (offset < text.length) {
     const end = text.indexOf("\r\n", offset);
     const line = text.slice(offset, end);
-    lineNumber++;
     if (line === "") return { fields, body: text.slice(end + 2) };
     const last = fields[fields.length - 1];
     if (/^[ \t]/.test(line) && last) {
       last.text += line + "\r\n";
     } else {
       const match = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/.exec(line);
-      if (!match) {
-        if (fields.length === 0) return { fields, body: text }; // no header at all: all body
-        return { badLine: lineNumber };
-      }
+      if (!match) return { fields, body: text.slice(offset) };
       fields.push({ name: (match[1] as string).toLowerCase(), text: line + "\r\n" });
     }
     offset = end + 2;
@@ -116,12 +116,6 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     return { error: `Line ${long + 1} is longer than ${MAX_LINE_OCTETS} octets`, kind: "data" };
   }
   const split = splitHeader(text);
-  if ("badLine" in split) {
-    return {
-      error: `Line ${split.badLine} is not a header field (a blank line must end the header)`,
-      kind: "data",
-    };
-  }
   const { fields } = split;
   const received = fields.filter((field) => field.name === "received").length;
   if (received > MAX_RECEIVED_HEADERS) {

@@ -206,6 +206,28 @@ Deno.test("prepareLocalMessage() treats input without a header as body", () => {
   );
 });
 
+// `printf 'Subject: disk\n%s' "$(df -h)" | sendmail root` (no blank line) is queued, not
+// refused: sendmail 8, Postfix and Exim start the body at the first line that is not a field.
+Deno.test("prepareLocalMessage() starts the body at a header line that is not a field, adding the blank line", () => {
+  const result = ok(prepare("Subject: disk\nFilesystem Size Used\n/dev/sda1 10G 5G\n", {
+    isExtractingRecipients: false,
+    rcpts: ["root"],
+    sender: "",
+  }));
+  assert.deepEqual(result.rcpts, ["root@example.test"]);
+  assert.match(
+    result.text,
+    /^Subject: disk\r\nFrom: .*\r\nDate: .*\r\nMessage-ID: .*\r\n\r\nFilesystem Size Used\r\n\/dev\/sda1 10G 5G\r\n$/,
+  );
+});
+
+Deno.test("prepareLocalMessage() keeps what follows a non-field line in the body, a later blank line too", () => {
+  const result = ok(prepare("From: a@example.test\nTo: b@example.test\ngarbage here\n\nx\n"));
+  assert.deepEqual(result.rcpts, ["b@example.test"]);
+  assert.match(result.text, /\r\n\r\ngarbage here\r\n\r\nx\r\n$/);
+  assert.doesNotMatch(result.text, /garbage here[^]*Date:/);
+});
+
 Deno.test("prepareLocalMessage() reports 8-bit content", () => {
   const result = ok(prepare("From: a@example.test\nTo: b@example.test\nSubject: Grüße\n\nx\n"));
   assert.equal(result.is8bit, true);
@@ -226,7 +248,6 @@ const REFUSED: [string, string, Partial<LocalMessageOptions>, "usage" | "data"][
   ["a message over the size limit", "From: a@example.test\nTo: b@example.test\n\nxxxx\n", {
     maxMessageBytes: 20,
   }, "data"],
-  ["a header line that is not a field", "From: a@example.test\ngarbage here\n\nx\n", {}, "data"],
   ["a bad command-line recipient", "From: a@example.test\n\nx\n", {
     rcpts: ["b@@x"],
     isExtractingRecipients: false,
