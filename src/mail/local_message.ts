@@ -2,13 +2,15 @@
  * Messages from local programs (the pickup folder, `pillarbox sendmail`),
  * made fit to queue: line ends normalised to CRLF (local programs write
  * LF), the envelope taken from the command line and/or the headers as
- * `sendmail -t` does, Bcc, Resent-Bcc and Return-Path removed, and From, Date and
- * Message-ID added when missing. Pure: bytes and facts in, a message or a reason out.
+ * `sendmail -t` does, Bcc, Resent-Bcc and Return-Path removed, lines over 998
+ * octets broken, and From, Date and Message-ID added when missing. Pure:
+ * bytes and facts in, a message or a reason out.
  */
 import { ADDRESS_FIELDS } from "./address_fields.ts";
 import { parseAddressList, qualifyAddressList } from "./address_list.ts";
 import { formatRfc5322Date } from "./date.ts";
 import { fromLatin1, toLatin1 } from "./latin1.ts";
+import { breakLongLines, MAX_LINE_OCTETS } from "./long_lines.ts";
 
 /** What the caller knows besides the bytes. */
 export interface LocalMessageOptions {
@@ -33,7 +35,6 @@ export type LocalMessage =
   | { from: string; rcpts: string[]; message: Uint8Array; is8bit: boolean; isSmtputf8: boolean }
   | { error: string; kind: "usage" | "data" };
 
-const MAX_LINE_OCTETS = 998;
 /** More Received headers than this is a mail loop (RFC 5321 6.3), as at SMTP DATA. */
 export const MAX_RECEIVED_HEADERS = 100;
 const utf8 = new TextDecoder();
@@ -110,11 +111,7 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
   // An mbox-style envelope line ("From sender date") written by some programs is not a header.
   // One char per byte, every byte kept: TextDecoder("latin1") is windows-1252, which would
   // turn 0x80..0x9F (in "ß", "€" and most UTF-8) into other characters.
-  const text = skipMboxFromLine(toLatin1(normalized));
-  const long = text.split("\r\n").findIndex((line) => line.length > MAX_LINE_OCTETS);
-  if (long >= 0) {
-    return { error: `Line ${long + 1} is longer than ${MAX_LINE_OCTETS} octets`, kind: "data" };
-  }
+  const text = breakLongLines(skipMboxFromLine(toLatin1(normalized)));
   const split = splitHeader(text);
   const { fields } = split;
   const received = fields.filter((field) => field.name === "received").length;
