@@ -42,7 +42,9 @@ const parsed: Array<[string, string[], Partial<SendmailArgs>]> = [
     sender: "alice@example.test",
     rcpts: ["bob"],
   }],
-  ["parseSendmailArgs() accepts -bm", ["-bm", "bob"], { rcpts: ["bob"] }],
+  ["parseSendmailArgs() accepts -bm", ["-bm", "bob"], { rcpts: ["bob"], isSmtpMode: false }],
+  // Symfony Mailer's and Laravel's default command: `/usr/sbin/sendmail -bs` (Laravel adds -i).
+  ["parseSendmailArgs() reads -bs as SMTP on stdin", ["-bs", "-i"], { isSmtpMode: true }],
   // The README's /usr/sbin/sendmail script passes these on as they come.
   ["parseSendmailArgs() takes what cron passes (Debian's cron: -FCronDaemon -i -B8BITMIME -oem)", [
     "-FCronDaemon",
@@ -63,7 +65,7 @@ for (const [name, words, expected] of parsed) {
 }
 
 const refused: Array<[string, string[], RegExp]> = [
-  ["parseSendmailArgs() refuses another mode (-bs)", ["-bs"], /Unsupported mode "-bs"/],
+  ["parseSendmailArgs() refuses another mode (-bp)", ["-bp"], /Unsupported mode "-bp"/],
   ["parseSendmailArgs() refuses an unknown letter in a cluster", ["-tZ"], /Unknown option "-Z"/],
   ["parseSendmailArgs() refuses -f without a value", ["-f"], /Option -f needs a value/],
 ];
