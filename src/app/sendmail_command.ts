@@ -8,7 +8,8 @@
  * and stdout instead (see sendmail_smtp_mode.ts).
  *
  * Exit status as sendmail (sysexits.h): 0 queued, 64 usage (bad option, no
- * or bad recipients), 65 unusable data, 75 temporary failure (try again).
+ * or bad recipients), 65 unusable data, 74 unreadable stdin,
+ * 75 temporary failure (try again).
  */
 import { userInfo } from "node:os";
 import { Directory } from "../auth/mod.ts";
@@ -23,6 +24,8 @@ import { runSmtpMode } from "./sendmail_smtp_mode.ts";
 export const EX_OK = 0;
 export const EX_USAGE = 64;
 export const EX_DATAERR = 65;
+/** Input/output error: stdin could not be read (a directory, a failing pipe). */
+export const EX_IOERR = 74;
 export const EX_TEMPFAIL = 75;
 
 /** What `sendmail` needs from the command line. */
@@ -165,19 +168,23 @@ export async function runSendmailCommand(
   });
   if (args.isSmtpMode) {
     const out = options.out ?? ((line: string) => console.log(line));
-    return await runSmtpMode({
-      stdin: options.stdin,
-      reply: (line) => out(`${line}\r`), // the caller's line break follows: CRLF
-      hostname: config.hostname,
-      defaultDomain,
-      maxMessageBytes: config.maxMessageBytes,
-      queue: (bytes, envelope) =>
-        queue(bytes, { ...envelope, isExtractingRecipients: false }).then((result) =>
-          "qid" in result
-            ? result
-            : { error: result.error, isTemporary: result.status === EX_TEMPFAIL }
-        ),
-    });
+    try {
+      return await runSmtpMode({
+        stdin: options.stdin,
+        reply: (line) => out(`${line}\r`), // the caller's line break follows: CRLF
+        hostname: config.hostname,
+        defaultDomain,
+        maxMessageBytes: config.maxMessageBytes,
+        queue: (bytes, envelope) =>
+          queue(bytes, { ...envelope, isExtractingRecipients: false }).then((result) =>
+            "qid" in result
+              ? result
+              : { error: result.error, isTemporary: result.status === EX_TEMPFAIL }
+          ),
+      });
+    } catch (error) {
+      return fail(EX_IOERR, `Cannot read the message: ${detailOf(error)}`);
+    }
   }
   let sender: string | undefined;
   if (args.sender !== undefined) {
@@ -191,10 +198,15 @@ export async function runSendmailCommand(
       sender = list[0]!.address;
     }
   }
-  const bytes = await readMessage(options.stdin, {
-    isDotEnding: args.isDotEnding,
-    maxBytes: config.maxMessageBytes * 2,
-  });
+  let bytes: Uint8Array | null;
+  try {
+    bytes = await readMessage(options.stdin, {
+      isDotEnding: args.isDotEnding,
+      maxBytes: config.maxMessageBytes * 2,
+    });
+  } catch (error) {
+    return fail(EX_IOERR, `Cannot read the message: ${detailOf(error)}`);
+  }
   if (bytes === null) return fail(EX_DATAERR, "The message is larger than the size limit");
   const result = await queue(bytes, {
     isExtractingRecipients: args.isExtractingRecipients,
@@ -260,8 +272,11 @@ function queueFor(
       await requestWake(config.spoolDir, qid).catch(() => {});
       return { qid };
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      return { status: EX_TEMPFAIL, error: `Cannot queue the message: ${detail}` };
+      return { status: EX_TEMPFAIL, error: `Cannot queue the message: ${detailOf(error)}` };
     }
   };
+}
+
+function detailOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
