@@ -9,6 +9,8 @@
 import { parseAddressList } from "../mail/mod.ts";
 import { fromLatin1, toLatin1 } from "../mail/latin1.ts";
 
+const utf8 = new TextDecoder();
+
 /** What a DATA transaction queues; resolves with the qid or a refusal. */
 export type QueueMessage = (
   bytes: Uint8Array,
@@ -86,11 +88,13 @@ export async function runSmtpMode(options: SmtpModeOptions): Promise<number> {
       continue;
     }
     const verb = line.split(" ", 1)[0]!.toUpperCase();
-    const rest = line.slice(verb.length).trim();
+    // Commands are read as UTF-8: an address may hold it (RFC 6531 3.3).
+    const rest = utf8.decode(fromLatin1(line.slice(verb.length).trim()));
     if (verb === "EHLO") {
       reply(`250-${options.hostname}`);
       reply(`250-SIZE ${options.maxMessageBytes}`);
-      reply("250 8BITMIME");
+      reply("250-8BITMIME");
+      reply("250 SMTPUTF8");
     } else if (verb === "HELO") {
       reply(`250 ${options.hostname}`);
     } else if (verb === "MAIL") {

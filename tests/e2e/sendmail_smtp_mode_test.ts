@@ -43,6 +43,7 @@ Deno.test("sendmail -bs takes an SMTP dialogue on stdin and queues each message"
       "220 ",
       "250-",
       "250-",
+      "250-",
       "250 ",
       "250 ",
       "250 ",
