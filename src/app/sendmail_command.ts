@@ -17,7 +17,7 @@ import type { Config } from "../config/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { parseAddressList, prepareLocalMessage } from "../mail/mod.ts";
 import { submitLocal } from "../pickup/mod.ts";
-import { ownerToGive, requestWake, Spool } from "../spool/mod.ts";
+import { ownerToGive, requestWake, Spool, WAKE_ALL } from "../spool/mod.ts";
 import { runSmtpMode } from "./sendmail_smtp_mode.ts";
 
 /** sysexits.h codes sendmail callers understand. */
@@ -43,6 +43,8 @@ export interface SendmailOptions {
 export interface SendmailArgs {
   /** `-bs`: an SMTP dialogue on stdin and stdout instead of one message. */
   isSmtpMode: boolean;
+  /** `-q` (with any glued interval or selector): try every queued message now. */
+  isQueueRun: boolean;
   isExtractingRecipients: boolean;
   isDotEnding: boolean;
   sender?: string;
@@ -51,10 +53,10 @@ export interface SendmailArgs {
 
 /** Letters without a value: -t and -i act, the others are accepted and ignored. */
 const NO_VALUE = new Set(["t", "i", "v", "U", "G", "m", "n", "s"]);
-/** Letters whose value is the rest of the word (`-oi`, `-bm`, `-odi`, `-oem`, `-Am`). */
-const GLUED_VALUE = new Set(["o", "b", "d", "e", "A"]);
+/** Letters whose value is the rest of the word (`-oi`, `-bm`, `-odi`, `-oem`, `-Am`, `-q30m`). */
+const GLUED_VALUE = new Set(["o", "b", "d", "e", "A", "q"]);
 /** Letters that take a value (glued on or the next word), all ignored but -f/-r. */
-const WITH_VALUE = new Set(["f", "r", "F", "B", "N", "R", "V", "X", "L", "h", "C", "O", "p", "q"]);
+const WITH_VALUE = new Set(["f", "r", "F", "B", "N", "R", "V", "X", "L", "h", "C", "O", "p"]);
 
 /**
  * Parses sendmail's argv as sendmail and Postfix do (getopt): letters may be
@@ -65,6 +67,7 @@ const WITH_VALUE = new Set(["f", "r", "F", "B", "N", "R", "V", "X", "L", "h", "C
 export function parseSendmailArgs(words: readonly string[]): SendmailArgs | string {
   const args: SendmailArgs = {
     isSmtpMode: false,
+    isQueueRun: false,
     isExtractingRecipients: false,
     isDotEnding: true,
     rcpts: [],
@@ -83,6 +86,7 @@ export function parseSendmailArgs(words: readonly string[]): SendmailArgs | stri
       }
       if (GLUED_VALUE.has(letter)) {
         if (letter === "o" && rest === "i") args.isDotEnding = false;
+        if (letter === "q") args.isQueueRun = true;
         if (letter === "b" && rest === "s") args.isSmtpMode = true;
         else if (letter === "b" && rest !== "m") {
           return `Unsupported mode "-b${rest}" (only -bm, send mail, and -bs, SMTP on stdin)`;
@@ -160,6 +164,13 @@ export async function runSendmailCommand(
     err(`pillarbox sendmail: ${args}`);
     err("Usage: pillarbox sendmail [-t] [-i] [-f SENDER] [RCPT ...]");
     return EX_USAGE;
+  }
+  if (args.isQueueRun) {
+    // As Postfix's `sendmail -q` (postqueue -f): a running server tries every message now.
+    return await requestWake(config.spoolDir, WAKE_ALL).then(
+      () => EX_OK,
+      (error) => fail(EX_TEMPFAIL, `Cannot ask for a queue run: ${detailOf(error)}`),
+    );
   }
   const defaultDomain = config.domains[0] ?? "localhost";
   const loginName = (options.loginName ?? systemLoginName()).toLowerCase();

@@ -45,6 +45,14 @@ const parsed: Array<[string, string[], Partial<SendmailArgs>]> = [
   ["parseSendmailArgs() accepts -bm", ["-bm", "bob"], { rcpts: ["bob"], isSmtpMode: false }],
   // Symfony Mailer's and Laravel's default command: `/usr/sbin/sendmail -bs` (Laravel adds -i).
   ["parseSendmailArgs() reads -bs as SMTP on stdin", ["-bs", "-i"], { isSmtpMode: true }],
+  // ppp's ip-up and admins' scripts run `sendmail -q` to flush the queue (Postfix: postqueue -f).
+  ["parseSendmailArgs() reads -q as a queue run, taking no next word", ["-q"], {
+    isQueueRun: true,
+    rcpts: [],
+  }],
+  ["parseSendmailArgs() reads -q with a glued interval as a queue run", ["-q30m"], {
+    isQueueRun: true,
+  }],
   // The README's /usr/sbin/sendmail script passes these on as they come.
   ["parseSendmailArgs() takes what cron passes (Debian's cron: -FCronDaemon -i -B8BITMIME -oem)", [
     "-FCronDaemon",

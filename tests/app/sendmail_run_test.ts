@@ -1,4 +1,4 @@
-/** `pillarbox sendmail` when its stdin cannot be read (a directory, a broken pipe): a sysexits status. */
+/** `pillarbox sendmail` run in-process: a stdin it cannot read, the -q queue run. */
 import assert from "node:assert/strict";
 import { runCli } from "../../src/app/cli.ts";
 import { makeTestDir } from "../temp_dirs.ts";
@@ -33,3 +33,15 @@ for (const mode of [["root"], ["-bs"]]) {
     assert.match(err.join("\n"), /^pillarbox sendmail: Cannot read the message: .*directory/);
   });
 }
+
+Deno.test("sendmail -q asks a running server to try every queued message now, exits 0", async () => {
+  const spoolDir = makeTestDir();
+  const err: string[] = [];
+  const status = await runCli(["sendmail", `--spool-dir=${spoolDir}`, "--hostname=mx.test", "-q"], {
+    out: () => {},
+    err: (line) => err.push(line),
+    stdin: ReadableStream.from([]),
+  });
+  assert.equal(status, 0, err.join("\n"));
+  assert.ok(Deno.statSync(`${spoolDir}/queue/wake/all`).isFile);
+});
