@@ -48,6 +48,8 @@ export interface SendmailArgs {
   isExtractingRecipients: boolean;
   isDotEnding: boolean;
   sender?: string;
+  /** `-F NAME`: the sender's full name, for a From header the command adds. */
+  fullName?: string;
   rcpts: string[];
 }
 
@@ -55,7 +57,7 @@ export interface SendmailArgs {
 const NO_VALUE = new Set(["t", "i", "v", "U", "G", "m", "n", "s"]);
 /** Letters whose value is the rest of the word (`-oi`, `-bm`, `-odi`, `-oem`, `-Am`, `-q30m`). */
 const GLUED_VALUE = new Set(["o", "b", "d", "e", "A", "q"]);
-/** Letters that take a value (glued on or the next word), all ignored but -f/-r. */
+/** Letters that take a value (glued on or the next word), all ignored but -f/-r and -F. */
 const WITH_VALUE = new Set(["f", "r", "F", "B", "N", "R", "V", "X", "L", "h", "C", "O", "p"]);
 
 /**
@@ -95,6 +97,7 @@ export function parseSendmailArgs(words: readonly string[]): SendmailArgs | stri
         const value = rest !== "" ? rest : words[++i];
         if (value === undefined) return `Option -${letter} needs a value`;
         if (letter === "f" || letter === "r") args.sender = value;
+        if (letter === "F") args.fullName = value;
       } else {
         return `Unknown option "-${letter}"`;
       }
@@ -187,7 +190,11 @@ export async function runSendmailCommand(
         defaultDomain,
         maxMessageBytes: config.maxMessageBytes,
         queue: (bytes, envelope) =>
-          queue(bytes, { ...envelope, isExtractingRecipients: false }).then((result) =>
+          queue(bytes, {
+            ...envelope,
+            isExtractingRecipients: false,
+            senderFullName: args.fullName,
+          }).then((result) =>
             "qid" in result
               ? result
               : { error: result.error, isTemporary: result.status === EX_TEMPFAIL }
@@ -223,6 +230,7 @@ export async function runSendmailCommand(
     isExtractingRecipients: args.isExtractingRecipients,
     rcpts: args.rcpts,
     sender,
+    senderFullName: args.fullName,
   });
   return "qid" in result ? EX_OK : fail(result.status, result.error);
 }
@@ -232,6 +240,7 @@ interface LocalEnvelope {
   isExtractingRecipients: boolean;
   rcpts: string[];
   sender: string | undefined;
+  senderFullName?: string;
 }
 
 type Queued = { qid: string } | { status: number; error: string };

@@ -9,6 +9,7 @@
 import { ADDRESS_FIELDS } from "./address_fields.ts";
 import { parseAddressList, qualifyAddressList } from "./address_list.ts";
 import { formatRfc5322Date } from "./date.ts";
+import { formatDisplayName } from "./display_name.ts";
 import { fromLatin1, toLatin1 } from "./latin1.ts";
 import { breakLongLines, MAX_LINE_OCTETS } from "./long_lines.ts";
 
@@ -20,6 +21,8 @@ export interface LocalMessageOptions {
   rcpts?: readonly string[];
   /** Envelope sender named outside the message (`-f`); "" is `<>`. */
   sender?: string;
+  /** The sender's name for a From header added here (`sendmail -F`). */
+  senderFullName?: string;
   /** Sender when neither `sender` nor a Sender/From header gives one. */
   fallbackSender?: string;
   /** Domain for addresses written without one ("root"). */
@@ -184,7 +187,8 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     // Every message needs a From (RFC 5322 3.6). With a null envelope sender it names the
     // submitting user, else the mailer daemon (as Postfix's cleanup does).
     const author = from || options.fallbackSender || `MAILER-DAEMON@${options.hostname}`;
-    kept.push(`From: <${author}>\r\n`);
+    const name = formatDisplayName(options.senderFullName ?? "");
+    kept.push(`From: ${name === "" ? "" : `${name} `}<${author}>\r\n`);
   }
   if (!has("date")) kept.push(`Date: ${formatRfc5322Date(new Date(options.nowMs))}\r\n`);
   if (!has("message-id")) {

@@ -33,9 +33,10 @@ const parsed: Array<[string, string[], Partial<SendmailArgs>]> = [
     isDotEnding: false,
     rcpts: ["bob"],
   }],
-  ["parseSendmailArgs() ignores -F with its value and -odi", ["-FCron Daemon", "-odi", "bob"], {
+  ["parseSendmailArgs() reads -F's full name and ignores -odi", ["-FCron Daemon", "-odi", "bob"], {
     isDotEnding: true,
     sender: undefined,
+    fullName: "Cron Daemon",
     rcpts: ["bob"],
   }],
   ["parseSendmailArgs() reads -f with the next word", ["-f", "alice@example.test", "bob"], {

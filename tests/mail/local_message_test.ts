@@ -266,6 +266,36 @@ Deno.test("prepareLocalMessage() never cuts a long line inside a UTF-8 character
   assert.equal(pieces.join("").replaceAll(" ", ""), long);
 });
 
+// sendmail -F "Name" (Postfix, sendmail 8): the name in the From header the command adds.
+const FULL_NAMES: [string, string, string][] = [
+  ["an atom phrase", "Job Runner", "From: Job Runner <a@example.test>"],
+  [
+    "a quoted string for specials",
+    'Backup (nightly), "db"',
+    'From: "Backup (nightly), \\"db\\"" <a@example.test>',
+  ],
+  ["an encoded word for UTF-8 (RFC 2047)", "Jörg", "From: =?UTF-8?B?SsO2cmc=?= <a@example.test>"],
+];
+for (const [what, name, field] of FULL_NAMES) {
+  Deno.test(`prepareLocalMessage() writes sendmail -F's full name into the added From: ${what}`, () => {
+    const result = ok(prepare("Subject: x\n\nbody\n", {
+      isExtractingRecipients: false,
+      rcpts: ["b@example.test"],
+      sender: "a@example.test",
+      senderFullName: name,
+    }));
+    assert.ok(result.text.includes(`\r\n${field}\r\n`), result.text);
+  });
+}
+
+Deno.test("prepareLocalMessage() leaves a From the message has alone, whatever -F says", () => {
+  const result = ok(prepare("From: Real <r@example.test>\nTo: b@example.test\n\nx\n", {
+    senderFullName: "Other",
+  }));
+  assert.match(result.text, /^From: Real <r@example\.test>\r\n/);
+  assert.doesNotMatch(result.text, /Other/);
+});
+
 Deno.test("prepareLocalMessage() reports 8-bit content", () => {
   const result = ok(prepare("From: a@example.test\nTo: b@example.test\nSubject: Grüße\n\nx\n"));
   assert.equal(result.is8bit, true);
