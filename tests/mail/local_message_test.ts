@@ -246,7 +246,18 @@ Deno.test("prepareLocalMessage() folds a header field over 998 octets into conti
   );
   assert.ok(result.text.split("\r\n").every((line) => line.length <= 998));
   const folded = /\r\nSubject: ([^]*?)\r\n(?! )/.exec(result.text)?.[1] ?? "";
-  assert.equal(folded.replaceAll("\r\n ", ""), subject);
+  // Folded before a space (RFC 5322 2.2.3): unfolding, taking the CRLFs out, gives it back.
+  assert.equal(folded.replaceAll("\r\n", ""), subject);
+});
+
+// PHP's mail() writes its $to on one line: 80 recipients make a To field of ~1,900 octets.
+Deno.test("prepareLocalMessage() folds a long To field at white space, so -t still reads every address", () => {
+  const addresses = Array.from({ length: 80 }, (_, i) => `recipient${i}@example.test`);
+  const result = ok(prepare(`From: a@example.test\nTo: ${addresses.join(", ")}\n\nx\n`));
+  assert.deepEqual(result.rcpts, addresses);
+  assert.ok(result.text.split("\r\n").every((line) => line.length <= 998));
+  const to = /\r\nTo: ([^]*?)\r\n(?![ \t])/.exec(result.text)?.[1] ?? "";
+  assert.equal(to.replaceAll("\r\n", ""), addresses.join(", "), "folded, nothing added");
 });
 
 Deno.test("prepareLocalMessage() never cuts a long line inside a UTF-8 character", () => {
