@@ -119,7 +119,8 @@ export const SUBCOMMANDS = new Map<string, Subcommand>([
   ["queue", (words, config, io) => runQueueCommand(words, { config, out: io.out, err: io.err })],
   [
     "sendmail",
-    (words, config, io) => runSendmailCommand(words, { config, stdin: io.stdin, err: io.err }),
+    (words, config, io) =>
+      runSendmailCommand(words, { config, stdin: io.stdin, out: io.out, err: io.err }),
   ],
 ]);
 

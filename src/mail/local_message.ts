@@ -2,13 +2,16 @@
  * Messages from local programs (the pickup folder, `pillarbox sendmail`),
  * made fit to queue: line ends normalised to CRLF (local programs write
  * LF), the envelope taken from the command line and/or the headers as
- * `sendmail -t` does, Bcc, Resent-Bcc and Return-Path removed, and From, Date and
- * Message-ID added when missing. Pure: bytes and facts in, a message or a reason out.
+ * `sendmail -t` does, Bcc, Resent-Bcc and Return-Path removed, lines over 998
+ * octets broken, and From, Date and Message-ID added when missing. Pure:
+ * bytes and facts in, a message or a reason out.
  */
 import { ADDRESS_FIELDS } from "./address_fields.ts";
 import { parseAddressList, qualifyAddressList } from "./address_list.ts";
 import { formatRfc5322Date } from "./date.ts";
+import { formatDisplayName } from "./display_name.ts";
 import { fromLatin1, toLatin1 } from "./latin1.ts";
+import { breakLongLines, MAX_LINE_OCTETS } from "./long_lines.ts";
 
 /** What the caller knows besides the bytes. */
 export interface LocalMessageOptions {
@@ -18,6 +21,8 @@ export interface LocalMessageOptions {
   rcpts?: readonly string[];
   /** Envelope sender named outside the message (`-f`); "" is `<>`. */
   sender?: string;
+  /** The sender's name for a From header added here (`sendmail -F`). */
+  senderFullName?: string;
   /** Sender when neither `sender` nor a Sender/From header gives one. */
   fallbackSender?: string;
   /** Domain for addresses written without one ("root"). */
@@ -33,7 +38,6 @@ export type LocalMessage =
   | { from: string; rcpts: string[]; message: Uint8Array; is8bit: boolean; isSmtputf8: boolean }
   | { error: string; kind: "usage" | "data" };
 
-const MAX_LINE_OCTETS = 998;
 /** More Received headers than this is a mail loop (RFC 5321 6.3), as at SMTP DATA. */
 export const MAX_RECEIVED_HEADERS = 100;
 const utf8 = new TextDecoder();
@@ -70,25 +74,25 @@ interface Field {
   text: string;
 }
 
-/** Splits CRLF text into header fields and the body; null when a line is not a field. */
-function splitHeader(text: string): { fields: Field[]; body: string } | { badLine: number } {
+/**
+ * Splits CRLF text into header fields and the body. The header ends at the
+ * blank line, or at the first line that is not a field: that line starts the
+ * body (the caller writes the blank line that RFC 5322 2.1 puts between
+ * them), as sendmail, Postfix and Exim read `printf 'Subject: x\n%s' "$out"`.
+ */
+function splitHeader(text: string): { fields: Field[]; body: string } {
   const fields: Field[] = [];
   let offset = 0;
-  let lineNumber = 0;
   while (offset < text.length) {
     const end = text.indexOf("\r\n", offset);
     const line = text.slice(offset, end);
-    lineNumber++;
     if (line === "") return { fields, body: text.slice(end + 2) };
     const last = fields[fields.length - 1];
     if (/^[ \t]/.test(line) && last) {
       last.text += line + "\r\n";
     } else {
       const match = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/.exec(line);
-      if (!match) {
-        if (fields.length === 0) return { fields, body: text }; // no header at all: all body
-        return { badLine: lineNumber };
-      }
+      if (!match) return { fields, body: text.slice(offset) };
       fields.push({ name: (match[1] as string).toLowerCase(), text: line + "\r\n" });
     }
     offset = end + 2;
@@ -110,18 +114,8 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
   // An mbox-style envelope line ("From sender date") written by some programs is not a header.
   // One char per byte, every byte kept: TextDecoder("latin1") is windows-1252, which would
   // turn 0x80..0x9F (in "ß", "€" and most UTF-8) into other characters.
-  const text = skipMboxFromLine(toLatin1(normalized));
-  const long = text.split("\r\n").findIndex((line) => line.length > MAX_LINE_OCTETS);
-  if (long >= 0) {
-    return { error: `Line ${long + 1} is longer than ${MAX_LINE_OCTETS} octets`, kind: "data" };
-  }
+  const text = breakLongLines(skipMboxFromLine(toLatin1(normalized)));
   const split = splitHeader(text);
-  if ("badLine" in split) {
-    return {
-      error: `Line ${split.badLine} is not a header field (a blank line must end the header)`,
-      kind: "data",
-    };
-  }
   const { fields } = split;
   const received = fields.filter((field) => field.name === "received").length;
   if (received > MAX_RECEIVED_HEADERS) {
@@ -193,7 +187,8 @@ export function prepareLocalMessage(bytes: Uint8Array, options: LocalMessageOpti
     // Every message needs a From (RFC 5322 3.6). With a null envelope sender it names the
     // submitting user, else the mailer daemon (as Postfix's cleanup does).
     const author = from || options.fallbackSender || `MAILER-DAEMON@${options.hostname}`;
-    kept.push(`From: <${author}>\r\n`);
+    const name = formatDisplayName(options.senderFullName ?? "");
+    kept.push(`From: ${name === "" ? "" : `${name} `}<${author}>\r\n`);
   }
   if (!has("date")) kept.push(`Date: ${formatRfc5322Date(new Date(options.nowMs))}\r\n`);
   if (!has("message-id")) {

@@ -33,16 +33,27 @@ const parsed: Array<[string, string[], Partial<SendmailArgs>]> = [
     isDotEnding: false,
     rcpts: ["bob"],
   }],
-  ["parseSendmailArgs() ignores -F with its value and -odi", ["-FCron Daemon", "-odi", "bob"], {
+  ["parseSendmailArgs() reads -F's full name and ignores -odi", ["-FCron Daemon", "-odi", "bob"], {
     isDotEnding: true,
     sender: undefined,
+    fullName: "Cron Daemon",
     rcpts: ["bob"],
   }],
   ["parseSendmailArgs() reads -f with the next word", ["-f", "alice@example.test", "bob"], {
     sender: "alice@example.test",
     rcpts: ["bob"],
   }],
-  ["parseSendmailArgs() accepts -bm", ["-bm", "bob"], { rcpts: ["bob"] }],
+  ["parseSendmailArgs() accepts -bm", ["-bm", "bob"], { rcpts: ["bob"], isSmtpMode: false }],
+  // Symfony Mailer's and Laravel's default command: `/usr/sbin/sendmail -bs` (Laravel adds -i).
+  ["parseSendmailArgs() reads -bs as SMTP on stdin", ["-bs", "-i"], { isSmtpMode: true }],
+  // ppp's ip-up and admins' scripts run `sendmail -q` to flush the queue (Postfix: postqueue -f).
+  ["parseSendmailArgs() reads -q as a queue run, taking no next word", ["-q"], {
+    isQueueRun: true,
+    rcpts: [],
+  }],
+  ["parseSendmailArgs() reads -q with a glued interval as a queue run", ["-q30m"], {
+    isQueueRun: true,
+  }],
   // The README's /usr/sbin/sendmail script passes these on as they come.
   ["parseSendmailArgs() takes what cron passes (Debian's cron: -FCronDaemon -i -B8BITMIME -oem)", [
     "-FCronDaemon",
@@ -63,7 +74,7 @@ for (const [name, words, expected] of parsed) {
 }
 
 const refused: Array<[string, string[], RegExp]> = [
-  ["parseSendmailArgs() refuses another mode (-bs)", ["-bs"], /Unsupported mode "-bs"/],
+  ["parseSendmailArgs() refuses another mode (-bp)", ["-bp"], /Unsupported mode "-bp"/],
   ["parseSendmailArgs() refuses an unknown letter in a cluster", ["-tZ"], /Unknown option "-Z"/],
   ["parseSendmailArgs() refuses -f without a value", ["-f"], /Option -f needs a value/],
 ];

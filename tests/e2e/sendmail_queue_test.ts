@@ -49,7 +49,7 @@ Deno.test("sendmail exits 64 for usage problems and queues nothing", async () =>
     const cases: [string[], string][] = [
       [["sendmail", ...flags], "Subject: x\n\nno recipients\n"],
       [["sendmail", "-t", ...flags], "Subject: x\n\nno To header\n"],
-      [["sendmail", "-bs", ...flags], ""],
+      [["sendmail", "-bp", ...flags], ""],
       [["sendmail", "-f", "bad@@x", "bob@example.test", ...flags], "x\n"],
     ];
     for (const [args, stdin] of cases) {

@@ -1,0 +1,75 @@
+/** `sendmail -bs`'s dialogue, with a stand-in for the queue. */
+import assert from "node:assert/strict";
+import { runSmtpMode } from "../../src/app/sendmail_smtp_mode.ts";
+
+async function converse(lines: string[]) {
+  const replies: string[] = [];
+  const queued: { text: string; sender: string; rcpts: string[] }[] = [];
+  const status = await runSmtpMode({
+    stdin: ReadableStream.from([new TextEncoder().encode(lines.join("\r\n") + "\r\n")]),
+    reply: (line) => replies.push(line),
+    hostname: "mx.test",
+    defaultDomain: "example.test",
+    maxMessageBytes: 1000,
+    queue: (bytes, envelope) => {
+      queued.push({ text: new TextDecoder().decode(bytes), ...envelope });
+      return Promise.resolve({ qid: `q${queued.length}` });
+    },
+  });
+  return { status, replies, queued };
+}
+
+Deno.test("sendmail -bs reads UTF-8 addresses in MAIL and RCPT as UTF-8 (RFC 6531)", async () => {
+  const { queued, replies } = await converse([
+    "EHLO x",
+    "MAIL FROM:<jörg@example.test>",
+    "RCPT TO:<müller@example.test>",
+    "DATA",
+    "Subject: ü",
+    "",
+    "ü",
+    ".",
+    "QUIT",
+  ]);
+  assert.deepEqual(queued.map((q) => [q.sender, q.rcpts]), [
+    ["jörg@example.test", ["müller@example.test"]],
+  ], replies.join("\n"));
+  assert.ok(replies.includes("250 SMTPUTF8"), "SMTPUTF8 offered, so clients send such addresses");
+  assert.equal(queued[0]!.text, "Subject: ü\r\n\r\nü\r\n");
+});
+
+Deno.test("sendmail -bs answers out-of-order commands and takes bare names in the default domain", async () => {
+  const { queued, replies, status } = await converse([
+    "RCPT TO:<bob@example.test>",
+    "DATA",
+    "MAIL FROM:<>",
+    "RCPT TO:<root>",
+    "DATA",
+    "x",
+    ".",
+  ]);
+  assert.equal(status, 0);
+  assert.deepEqual(replies.map((r) => r.slice(0, 3)), [
+    "220",
+    "503",
+    "503",
+    "250",
+    "250",
+    "354",
+    "250",
+  ]);
+  assert.deepEqual(queued.map((q) => [q.sender, q.rcpts]), [["", ["root@example.test"]]]);
+});
+
+Deno.test("sendmail -bs refuses a message over the size limit and queues nothing", async () => {
+  const { queued, replies } = await converse([
+    "MAIL FROM:<a@example.test>",
+    "RCPT TO:<b@example.test>",
+    "DATA",
+    "x".repeat(600),
+    "y".repeat(600),
+    ".",
+  ]);
+  assert.equal(queued.length, 0);
+  assert.match(replies.at(-1)!, /^552 5\.3\.4 /);
+});
