@@ -33,16 +33,34 @@ function pendingOf(state: QueueState): string[] {
  * was stamped by a clock that was ahead and has been set right since, and
  * counting from it would hold the message a year past its lifetime for a
  * clock a year ahead, its sender never told; it counts from the first
- * attempt that sees it so instead, kept in `state` (saved with it).
+ * attempt that sees it so instead. Either is kept in `state` (saved with it).
  */
 export function ageStartMs(
   state: QueueState,
   options: { arrivalMs: number; nowMs: number },
 ): number {
   if (state.agedFromMs !== undefined) return state.agedFromMs;
-  if (options.arrivalMs <= options.nowMs) return options.arrivalMs;
-  state.agedFromMs = options.nowMs;
-  return options.nowMs;
+  // Kept in the state file in every case: a message set aside unread for a busy
+  // destination's turn is told of (delay, expiry) by that alone (see `noticeDueAtMs`).
+  state.agedFromMs = Math.min(options.arrivalMs, options.nowMs);
+  return state.agedFromMs;
+}
+
+/**
+ * When the sender of a message whose age counts from `agedFromMs` is next
+ * due a word from us: its delay notice (unless sent, or the sender is `<>`),
+ * else its expiry. For a message waiting for a busy destination's turn,
+ * which must not wait for that turn to be told (RFC 5321 4.5.4.1).
+ */
+export function noticeDueAtMs(
+  state: Pick<QueueState, "isDelayNoticeSent">,
+  options: { agedFromMs: number; policy: BouncePolicy; sender?: string },
+): number {
+  const { policy, agedFromMs } = options;
+  const expiresAtMs = agedFromMs + policy.queueLifetimeMs;
+  const isDelayDue = !state.isDelayNoticeSent && policy.delayWarningMs > 0 &&
+    options.sender !== "";
+  return isDelayDue ? Math.min(agedFromMs + policy.delayWarningMs, expiresAtMs) : expiresAtMs;
 }
 
 /**

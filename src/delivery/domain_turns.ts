@@ -12,8 +12,11 @@ export class DomainTurns {
   readonly #destinationOf: (domain: string) => string;
   /** Destination -> attempts in flight. */
   readonly #active = new Map<string, number>();
-  /** Destination at its limit -> messages waiting for a turn, in arrival order. */
-  readonly #waiting = new Map<string, Set<string>>();
+  /**
+   * Destination at its limit -> messages waiting for a turn, in arrival
+   * order, each with when its sender is due a notice (see `takeNoticeDue`).
+   */
+  readonly #waiting = new Map<string, Map<string, number>>();
 
   /** `destinationOf`: the destination of a remote domain's mail (the domain itself when not given). */
   constructor(limit: number, destinationOf: (domain: string) => string = (domain) => domain) {
@@ -37,13 +40,14 @@ export class DomainTurns {
    * Sets `qid` aside and returns true when every one of `destinations` is
    * at its limit (it waits for the first's turn). A message with a free one
    * goes now, to that one: its recipients there do not wait for another
-   * destination's backlog.
+   * destination's backlog. `noticeDueAtMs`: when its sender is due a delay
+   * notice or its expiry (on the wall clock); one waiting already keeps its place.
    */
-  waitIfBusy(qid: string, destinations: readonly string[]): boolean {
+  waitIfBusy(qid: string, destinations: readonly string[], noticeDueAtMs = Infinity): boolean {
     const busy = this.busyOf(destinations);
     if (busy.length === 0 || busy.length < destinations.length) return false;
-    const waiting = this.#waiting.get(busy[0]!) ?? new Set<string>();
-    waiting.add(qid);
+    const waiting = this.#waiting.get(busy[0]!) ?? new Map<string, number>();
+    waiting.set(qid, noticeDueAtMs);
     this.#waiting.set(busy[0]!, waiting);
     return true;
   }
@@ -57,9 +61,11 @@ export class DomainTurns {
     qid: string,
     rcpts: readonly string[],
     isLocalDomain: (domain: string) => boolean,
+    noticeDueAtMs = Infinity,
   ): boolean {
     if (rcpts.some((rcpt) => isLocalDomain(domainOf(rcpt)))) return false;
-    return this.waitIfBusy(qid, [...new Set(rcpts.map((rcpt) => this.destinationOf(rcpt)))]);
+    const destinations = [...new Set(rcpts.map((rcpt) => this.destinationOf(rcpt)))];
+    return this.waitIfBusy(qid, destinations, noticeDueAtMs);
   }
 
   /** An attempt for `domains` starts. */
@@ -90,7 +96,7 @@ export class DomainTurns {
     else this.#active.delete(domain);
     const waiting = this.#waiting.get(domain);
     if (!waiting) return undefined;
-    const next = waiting.values().next();
+    const next = waiting.keys().next();
     if (!next.done) waiting.delete(next.value);
     if (waiting.size === 0) this.#waiting.delete(domain);
     return next.done ? undefined : next.value;
@@ -106,7 +112,7 @@ export class DomainTurns {
     const freed: string[] = [];
     for (const [destination, waiting] of this.#waiting) {
       let free = this.#limit - (this.#active.get(destination) ?? 0);
-      for (const qid of waiting) {
+      for (const qid of waiting.keys()) {
         if (free-- <= 0) break;
         waiting.delete(qid);
         freed.push(qid);
@@ -127,7 +133,7 @@ export class DomainTurns {
     for (const [domain, waiting] of this.#waiting) {
       if ((this.#active.get(domain) ?? 0) > 0) continue;
       this.#waiting.delete(domain);
-      for (const qid of waiting) stranded.push(qid); // no spread: an outage strands thousands
+      for (const qid of waiting.keys()) stranded.push(qid); // no spread: an outage strands thousands
     }
     return stranded;
   }
@@ -135,6 +141,31 @@ export class DomainTurns {
   isWaiting(qid: string): boolean {
     for (const waiting of this.#waiting.values()) if (waiting.has(qid)) return true;
     return false;
+  }
+
+  /**
+   * Waiting messages whose sender is due a notice by `nowMs` (delay, expiry):
+   * they stay in their place in line, and are not returned again until set
+   * aside anew with their next notice time. A backlog behind a tarpit waits
+   * for hours, and its senders must not hear of it only when its turn comes.
+   */
+  takeNoticeDue(nowMs: number): string[] {
+    const due: string[] = [];
+    for (const waiting of this.#waiting.values()) {
+      for (const [qid, atMs] of waiting) {
+        if (atMs > nowMs) continue;
+        waiting.set(qid, Infinity);
+        due.push(qid);
+      }
+    }
+    return due;
+  }
+
+  /** `qid` waits no more (finished, or deleted): a turn is never handed to it. */
+  forget(qid: string): void {
+    for (const [destination, waiting] of this.#waiting) {
+      if (waiting.delete(qid) && waiting.size === 0) this.#waiting.delete(destination);
+    }
   }
 }
 

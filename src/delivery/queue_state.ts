@@ -229,6 +229,19 @@ export class QueueStateStore {
   }
 
   /**
+   * What `dueAtMs` just read of `qid` (or a state in memory) says of its age
+   * and delay notice, for a message set aside unread; null when it read no
+   * state. (A file an older version wrote has no `agedFromMs`.)
+   */
+  agingHint(qid: string): Pick<QueueState, "agedFromMs" | "isDelayNoticeSent"> | null {
+    const saved = this.#unsaved.get(qid) ??
+      (this.#peeked?.qid === qid ? this.#peeked.saved as Partial<QueueState> | null : null);
+    if (saved === null || typeof saved !== "object") return null;
+    const agedFromMs = typeof saved.agedFromMs === "number" ? saved.agedFromMs : undefined;
+    return { agedFromMs, isDelayNoticeSent: saved.isDelayNoticeSent === true };
+  }
+
+  /**
    * Keeps the text `dueAtMs` just read of `qid` until its next read: the
    * message waits for a turn and is due again when it comes. At most
    * MAX_KEPT_ASIDE texts (a few hundred bytes each); past that, read again.

@@ -20,15 +20,20 @@ import { deliverParts, splitPending } from "./domain_parts.ts";
 import { MemoryBudget } from "./memory_budget.ts";
 import { pollWithoutOverlap } from "./queue_pollers.ts";
 import { RetrySchedule } from "./retry_schedule.ts";
+import { RetryTimer } from "./retry_timer.ts";
 import { sweepMaildirTmp } from "./maildir_sweep.ts";
 import { QueueStateStore } from "./queue_state.ts";
 import { setAsideDamaged } from "./attempt_records.ts";
+import { readNoticeDueAtMs, setAsideUnread } from "./waiting_notices.ts";
 import type { RunnerOptions } from "./runner_options.ts";
 
 /** How often the whole queue folder is rescanned for messages other processes queued. */
 const DEFAULT_SCAN_INTERVAL_MS = 10_000;
 /** How often wake requests (`queue/wake/`) from `sendmail` and `queue retry` are taken. */
 const WAKE_POLL_MS = 1_000;
+
+/** How an attempt came: asked for by `queue retry`, or a notice pass of a message waiting for a turn. */
+type AttemptFlags = { isRetryNow: boolean; isNoticeOnly: boolean };
 
 /** Runs deliveries until stopped. */
 export class DeliveryRunner {
@@ -43,15 +48,15 @@ export class DeliveryRunner {
   readonly #retryNow = new Set<string>();
   /** Asked for by a wake request during an attempt of them: attempted again once it ends. */
   readonly #retryAfterAttempt = new Set<string>();
+  /** Waiting for a turn, due a notice: a pass without an attempt to a busy destination. */
+  readonly #noticeOnly = new Set<string>();
   /** Handed a destination's turn during an attempt of them: attempted again once it ends. */
   readonly #turnAfterAttempt = new Set<string>();
   readonly #bouncer: Bouncer;
   /** What finishing an attempt works with: built once, not per message. */
   readonly #finishContext: FinishContext;
   readonly #pollers: ReturnType<typeof setInterval>[] = [];
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  /** When the armed timer is due, on the monotonic clock (re-armed only for an earlier message). */
-  #timerAtMs = 0;
+  readonly #retryTimer = new RetryTimer(this.#scheduled, (qid) => this.enqueue(qid));
   #isStopped = false;
   #active = 0;
   #idleWaiters: (() => void)[] = [];
@@ -146,6 +151,11 @@ export class DeliveryRunner {
   /** Picks up messages queued by other processes and drops state files of deleted ones. */
   async #rescan(): Promise<void> {
     for (const qid of this.#turns.takeStranded()) this.enqueue(qid);
+    // Told of a delay or an expiry on time, not when the turn comes (waiting_notices.ts).
+    for (const qid of this.#turns.takeNoticeDue(this.#now())) {
+      this.#noticeOnly.add(qid);
+      this.enqueue(qid);
+    }
     // Their attempt finishes them first, also for a message that is done (or gone).
     for (const qid of this.#leftovers.qids()) {
       if (this.#busy.has(qid) || this.#turns.isWaiting(qid) || this.#waitingForMemory.has(qid)) {
@@ -208,7 +218,7 @@ export class DeliveryRunner {
   /** Stops starting new work and waits for attempts in progress. */
   async stop(): Promise<void> {
     this.#isStopped = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#retryTimer.stop();
     for (const poller of this.#pollers.splice(0)) clearInterval(poller);
     if (this.#active > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
@@ -227,7 +237,7 @@ export class DeliveryRunner {
             qid,
             error: errorText(error),
           });
-          this.#schedule(qid, this.#now() + 60_000);
+          this.#retryTimer.schedule(qid, this.#now() + 60_000, this.#now());
         })
         .finally(() => {
           this.#busy.delete(qid);
@@ -241,32 +251,9 @@ export class DeliveryRunner {
     }
   }
 
-  /**
-   * Schedules `qid` at `atMs` on the wall clock. The wait in memory runs on
-   * the monotonic clock: a wall clock set back a day meanwhile (NTP, by
-   * hand) would otherwise hold every waiting retry for that day.
-   */
-  #schedule(qid: string, atMs: number): void {
-    this.#scheduled.set(qid, performance.now() + (atMs - this.#now()));
-    this.#armTimer();
-  }
-
-  #armTimer(): void {
-    const earliest = this.#scheduled.earliestMs();
-    if (this.#timer !== null && earliest === this.#timerAtMs) return; // armed for it already
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    if (earliest === null || this.#isStopped) return;
-    this.#timerAtMs = earliest;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      for (const qid of this.#scheduled.takeDue(performance.now())) this.enqueue(qid);
-      this.#armTimer();
-    }, Math.max(0, Math.min(earliest - performance.now(), 2_147_000_000)));
-  }
-
   async #attempt(qid: string): Promise<void> {
     const isRetryNow = this.#retryNow.delete(qid);
+    const isNoticeOnly = this.#noticeOnly.delete(qid) && this.#turns.isWaiting(qid);
     // A notice left held under a name this attempt may need again; throws while it still cannot go.
     if (this.#leftovers.has(qid)) {
       await this.#leftovers.finish(qid, {
@@ -279,15 +266,14 @@ export class DeliveryRunner {
     // further away than any backoff: set by a clock that was ahead, so due now.
     const dueAtMs = this.#states.dueAtMs(qid);
     const waitMs = dueAtMs - this.#now();
-    if (waitMs > 0 && waitMs <= (this.#options.longestRetryDelayMs ?? Infinity) && !isRetryNow) {
-      this.#schedule(qid, dueAtMs);
+    const isDue = isRetryNow || isNoticeOnly;
+    if (waitMs > 0 && waitMs <= (this.#options.longestRetryDelayMs ?? Infinity) && !isDue) {
+      this.#retryTimer.schedule(qid, dueAtMs, this.#now());
       return;
     }
-    // Its state file says where it goes: when all those domains' turns are taken, it waits
-    // unread (a backlog after an outage would otherwise be read twice). The attempt checks again.
-    const hinted = this.#states.pendingHint(qid);
-    if (hinted && this.#turns.waitIfRemoteBusy(qid, hinted, this.#options.isLocalDomain)) {
-      this.#states.keepAside(qid);
+    const { spool, policy, isLocalDomain: isLocal } = this.#options;
+    const aside = { states: this.#states, spool, policy, turns: this.#turns, isLocal };
+    if (!isNoticeOnly && setAsideUnread(qid, { ...aside, nowMs: this.#now() })) {
       if (isRetryNow) this.#retryNow.add(qid); // still due at once when its turn comes
       return;
     }
@@ -308,7 +294,7 @@ export class DeliveryRunner {
       return;
     }
     try {
-      await this.#attemptRead(qid, { held, isRetryNow });
+      await this.#attemptRead(qid, { held, isRetryNow, isNoticeOnly });
     } finally {
       release();
     }
@@ -317,6 +303,7 @@ export class DeliveryRunner {
   /** Deleted meanwhile (`queue delete`): a turn it was handed goes on to the next one waiting. */
   #forgetDeleted(qid: string): void {
     this.#states.forget(qid);
+    this.#turns.forget(qid);
     for (const next of this.#turns.takeFreed()) this.enqueue(next);
   }
 
@@ -327,11 +314,11 @@ export class DeliveryRunner {
     // Written by another user (a command run as root): kept, and tried again at the
     // retry interval, until an administrator gives it to the server's user.
     this.#options.log.error("queue.unreadable", { qid, error: error.message });
-    this.#schedule(qid, this.#now() + this.#options.retryDelayMs(1));
+    this.#retryTimer.schedule(qid, this.#now() + this.#options.retryDelayMs(1), this.#now());
   }
 
   /** The attempt once the message is held and may be read (see `#attempt`). */
-  async #attemptRead(qid: string, options: { held: HeldQueueFile; isRetryNow: boolean }) {
+  async #attemptRead(qid: string, options: AttemptFlags & { held: HeldQueueFile }) {
     const { held } = options;
     let isHeld = true;
     const letGo = () => {
@@ -347,7 +334,7 @@ export class DeliveryRunner {
         if (!(error instanceof QueueFileError)) return this.#unreadable(qid, error);
         return await setAsideDamaged(this.#states, { qid, error, ...this.#options });
       }
-      await this.#attemptRecipients(qid, { message, isRetryNow: options.isRetryNow, letGo });
+      await this.#attemptRecipients(qid, { ...options, message, letGo });
     } finally {
       letGo();
     }
@@ -356,16 +343,22 @@ export class DeliveryRunner {
   /** The attempt once its message is read (see `#attemptRead`); a message set aside lets go. */
   async #attemptRecipients(
     qid: string,
-    options: { message: QueuedMessage; isRetryNow: boolean; letGo: () => void },
+    options: AttemptFlags & { message: QueuedMessage; letGo: () => void },
   ): Promise<void> {
     const { message, isRetryNow } = options;
     const state = this.#states.load(qid, message.envelope.rcpts);
+    const noticeAtMs = () =>
+      readNoticeDueAtMs(state, { ...this.#options, message, nowMs: this.#now() });
     const { local, byDestination } = splitPending(message, state, {
       isLocalDomain: this.#options.isLocalDomain,
       turns: this.#turns,
     });
     const destinations = [...byDestination.keys()];
-    if (local.length === 0 && this.#turns.waitIfBusy(qid, destinations)) {
+    // A notice pass goes on with every destination busy: it only expires and tells.
+    if (
+      local.length === 0 && !options.isNoticeOnly &&
+      this.#turns.waitIfBusy(qid, destinations, noticeAtMs())
+    ) {
       if (isRetryNow) this.#retryNow.add(qid); // still due at once when its turn comes
       return;
     }
@@ -388,9 +381,12 @@ export class DeliveryRunner {
         beforeRemove: options.letGo,
         isDueAgain: busy.length > 0,
       });
-      if (nextAttemptMs === null) return;
-      if (busy.length === 0) this.#schedule(qid, nextAttemptMs);
-      else if (!this.#turns.waitIfBusy(qid, busy)) this.#turnAfterAttempt.add(qid); // freed meanwhile
+      if (nextAttemptMs === null) return this.#turns.forget(qid); // (a notice pass expired it)
+      if (busy.length === 0) this.#retryTimer.schedule(qid, nextAttemptMs, this.#now());
+      else if (!this.#turns.waitIfBusy(qid, busy, noticeAtMs())) {
+        this.#turns.forget(qid); // freed meanwhile (a notice pass waited in line)
+        this.#turnAfterAttempt.add(qid);
+      }
     } finally {
       for (const destination of destinations) endTurn(destination);
     }

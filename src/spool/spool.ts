@@ -53,6 +53,8 @@ export const HELD_PREFIX = ".held-";
 
 /** Queue files up to this size are read on the main thread (see `Spool.read`). */
 const INLINE_READ_MAX_BYTES = 256 * 1024;
+/** The head of a queue file read for its envelope alone (a line of a few hundred recipients). */
+const ENVELOPE_HEAD_BYTES = 64 * 1024;
 
 /** A message read back from the queue. */
 export interface QueuedMessage {
@@ -316,6 +318,27 @@ export class Spool {
       : await readOpenFile(held.file, held.sizeBytes);
     const { envelope, messageOffset } = decodeQueueFile(bytes);
     return { envelope, bytes, messageOffset };
+  }
+
+  /**
+   * The envelope of `qid` from the head of its file, the message unread;
+   * null when it is gone, damaged, or its envelope line is longer than that.
+   */
+  readEnvelopeHead(qid: string): Envelope | null {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(join(this.msgDir, qid));
+    } catch {
+      return null;
+    }
+    try {
+      const head = new Uint8Array(ENVELOPE_HEAD_BYTES);
+      return decodeQueueFile(head.subarray(0, file.readSync(head) ?? 0)).envelope;
+    } catch {
+      return null;
+    } finally {
+      file.close();
+    }
   }
 
   /** The size of a queued message's file; throws Deno.errors.NotFound if it is gone. */
