@@ -53,3 +53,22 @@ Deno.test("200,000 messages stranded behind one domain come back, none lost (a q
   assert.equal(stranded[0], "q1");
   assert.equal(stranded.at(-1), "q200000");
 });
+
+Deno.test("waiting messages due a notice are taken once each and keep their place in line", () => {
+  const turns = new DomainTurns(1);
+  turns.begin(["far.test"]);
+  assert.equal(turns.waitIfBusy("a", ["far.test"], 500), true);
+  assert.equal(turns.waitIfBusy("b", ["far.test"], 100), true);
+  assert.equal(turns.waitIfBusy("c", ["far.test"]), true, "no notice due ever");
+  assert.deepEqual(turns.takeNoticeDue(50), []);
+  assert.deepEqual(turns.takeNoticeDue(200), ["b"]);
+  assert.deepEqual(turns.takeNoticeDue(200), [], "not taken twice");
+  // Its notice pass sets it aside again with its next notice time: same place in line.
+  assert.equal(turns.waitIfBusy("b", ["far.test"], 900), true);
+  assert.deepEqual(turns.takeNoticeDue(600), ["a"]);
+  turns.forget("a"); // its pass expired it
+  assert.equal(turns.isWaiting("a"), false);
+  assert.equal(turns.end("far.test"), "b", "b still before c");
+  turns.begin(["far.test"]);
+  assert.equal(turns.end("far.test"), "c");
+});
