@@ -90,6 +90,11 @@ export async function runSmtpMode(options: SmtpModeOptions): Promise<number> {
     const verb = line.split(" ", 1)[0]!.toUpperCase();
     // Commands are read as UTF-8: an address may hold it (RFC 6531 3.3).
     const rest = utf8.decode(fromLatin1(line.slice(verb.length).trim()));
+    if (verb === "EHLO" || verb === "HELO") {
+      // RFC 5321 4.1.4: a later EHLO or HELO clears the transaction as RSET does.
+      sender = null;
+      rcpts = [];
+    }
     if (verb === "EHLO") {
       reply(`250-${options.hostname}`);
       reply(`250-SIZE ${options.maxMessageBytes}`);

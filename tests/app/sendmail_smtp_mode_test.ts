@@ -73,3 +73,22 @@ Deno.test("sendmail -bs refuses a message over the size limit and queues nothing
   assert.equal(queued.length, 0);
   assert.match(replies.at(-1)!, /^552 5\.3\.4 /);
 });
+
+// RFC 5321 4.1.4: an EHLO (or HELO) later in the session resets the state as RSET does.
+Deno.test("sendmail -bs starts a new transaction after a second EHLO", async () => {
+  const { queued, replies } = await converse([
+    "EHLO x",
+    "MAIL FROM:<old@example.test>",
+    "RCPT TO:<stale@example.test>",
+    "EHLO x",
+    "MAIL FROM:<new@example.test>",
+    "RCPT TO:<b@example.test>",
+    "DATA",
+    "x",
+    ".",
+    "QUIT",
+  ]);
+  assert.deepEqual(queued.map((q) => [q.sender, q.rcpts]), [
+    ["new@example.test", ["b@example.test"]],
+  ], replies.join("\n"));
+});
