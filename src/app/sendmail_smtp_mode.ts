@@ -104,9 +104,13 @@ export async function runSmtpMode(options: SmtpModeOptions): Promise<number> {
       reply(`250 ${options.hostname}`);
     } else if (verb === "MAIL") {
       const address = pathArgument(rest, "FROM", options.defaultDomain);
+      // RFC 1870 6.1: a declared size over the limit is refused now, not after it is sent.
+      const size = Number(/\sSIZE=(\d+)/i.exec(rest)?.[1] ?? 0);
       if (sender !== null) reply("503 5.5.1 Sender already given");
       else if (address === null) reply("501 5.1.7 Bad sender address syntax");
-      else {
+      else if (size > options.maxMessageBytes) {
+        reply(`552 5.3.4 The message is larger than ${options.maxMessageBytes} bytes`);
+      } else {
         sender = address;
         reply("250 2.1.0 Ok");
       }

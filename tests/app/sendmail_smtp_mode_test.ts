@@ -92,3 +92,14 @@ Deno.test("sendmail -bs starts a new transaction after a second EHLO", async () 
     ["new@example.test", ["b@example.test"]],
   ], replies.join("\n"));
 });
+
+// RFC 1870 6.1: a declared SIZE over the limit is refused at MAIL, before the client sends it.
+Deno.test("sendmail -bs refuses MAIL whose SIZE is over the limit, and takes one within it", async () => {
+  const { replies } = await converse([
+    "EHLO x",
+    "MAIL FROM:<a@example.test> SIZE=5000 BODY=8BITMIME",
+    "MAIL FROM:<a@example.test> SIZE=900 BODY=8BITMIME",
+  ]);
+  assert.match(replies.at(-2)!, /^552 5\.3\.4 /);
+  assert.match(replies.at(-1)!, /^250 /);
+});
