@@ -28,18 +28,37 @@ export interface SmtpModeOptions {
   queue: QueueMessage;
 }
 
-/** Lines of `stdin`, one char per byte, without their LF (a CR before it is kept). */
-async function* linesOf(stdin: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let pending = "";
+/**
+ * Lines of `stdin`, one char per byte, without their LF (a CR before it is
+ * kept). A line keeps at most `maxOctets` octets, the rest is read and
+ * dropped: held whole, a line without an end grew without bound (and was
+ * searched again from its start at each chunk).
+ */
+async function* linesOf(
+  stdin: ReadableStream<Uint8Array>,
+  maxOctets: number,
+): AsyncGenerator<string> {
+  let parts: string[] = [];
+  let kept = 0;
+  const keep = (bytes: Uint8Array) => {
+    const piece = bytes.subarray(0, Math.max(0, maxOctets - kept));
+    if (piece.length === 0) return;
+    parts.push(toLatin1(piece));
+    kept += piece.length;
+  };
   for await (const chunk of stdin) {
-    pending += toLatin1(chunk);
+    let start = 0;
     let end: number;
-    while ((end = pending.indexOf("\n")) >= 0) {
-      yield pending.slice(0, end);
-      pending = pending.slice(end + 1);
+    while ((end = chunk.indexOf(0x0a, start)) >= 0) {
+      keep(chunk.subarray(start, end));
+      yield parts.join("");
+      parts = [];
+      kept = 0;
+      start = end + 1;
     }
+    keep(chunk.subarray(start));
   }
-  if (pending !== "") yield pending;
+  if (parts.length > 0) yield parts.join("");
 }
 
 /** The address in a MAIL FROM:<...> or RCPT TO:<...> argument ("" for <>), or null. */
@@ -60,7 +79,8 @@ export async function runSmtpMode(options: SmtpModeOptions): Promise<number> {
   let data: string[] | null = null;
   let dataOctets = 0;
   reply(`220 ${options.hostname} ESMTP Pillarbox (sendmail -bs)`);
-  for await (const raw of linesOf(options.stdin)) {
+  // A line longer than the size limit makes its message too large however it ends.
+  for await (const raw of linesOf(options.stdin, options.maxMessageBytes + 1)) {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (data !== null) {
       if (line !== ".") {

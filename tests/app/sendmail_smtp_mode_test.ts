@@ -103,3 +103,43 @@ Deno.test("sendmail -bs refuses MAIL whose SIZE is over the limit, and takes one
   assert.match(replies.at(-2)!, /^552 5\.3\.4 /);
   assert.match(replies.at(-1)!, /^250 /);
 });
+
+// A line is held only up to the size limit: past it the message is too large however the line
+// ends. Held whole, 600 MB without a line break passed V8's longest string and the dialogue
+// died (RangeError) instead of refusing that message and going on.
+Deno.test("sendmail -bs refuses a message whose line never ends within the limit, and goes on", async () => {
+  const piece = new Uint8Array(64 * 1024 * 1024).fill(0x78);
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const replies: string[] = [];
+  const queued: string[] = [];
+  const status = await runSmtpMode({
+    stdin: ReadableStream.from([
+      encode("MAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n"),
+      ...Array.from({ length: 9 }, () => piece),
+      encode("\r\n.\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n"),
+      encode("small\r\n.\r\nQUIT\r\n"),
+    ]),
+    reply: (line) => replies.push(line),
+    hostname: "mx.test",
+    defaultDomain: "example.test",
+    maxMessageBytes: 1000,
+    queue: (bytes) => {
+      queued.push(new TextDecoder().decode(bytes));
+      return Promise.resolve({ qid: `q${queued.length}` });
+    },
+  });
+  assert.equal(status, 0);
+  assert.deepEqual(replies.map((reply) => reply.slice(0, 3)), [
+    "220",
+    "250",
+    "250",
+    "354",
+    "552",
+    "250",
+    "250",
+    "354",
+    "250",
+    "221",
+  ]);
+  assert.deepEqual(queued, ["small\r\n"]);
+});
