@@ -28,18 +28,37 @@ export interface SmtpModeOptions {
   queue: QueueMessage;
 }
 
-/** Lines of `stdin`, one char per byte, without their LF (a CR before it is kept). */
-async function* linesOf(stdin: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let pending = "";
+/**
+ * Lines of `stdin`, one char per byte, without their LF (a CR before it is
+ * kept). A line keeps at most `maxOctets` octets, the rest is read and
+ * dropped: held whole, a line without an end grew without bound (and was
+ * searched again from its start at each chunk).
+ */
+async function* linesOf(
+  stdin: ReadableStream<Uint8Array>,
+  maxOctets: number,
+): AsyncGenerator<string> {
+  let parts: string[] = [];
+  let kept = 0;
+  const keep = (bytes: Uint8Array) => {
+    const piece = bytes.subarray(0, Math.max(0, maxOctets - kept));
+    if (piece.length === 0) return;
+    parts.push(toLatin1(piece));
+    kept += piece.length;
+  };
   for await (const chunk of stdin) {
-    pending += toLatin1(chunk);
+    let start = 0;
     let end: number;
-    while ((end = pending.indexOf("\n")) >= 0) {
-      yield pending.slice(0, end);
-      pending = pending.slice(end + 1);
+    while ((end = chunk.indexOf(0x0a, start)) >= 0) {
+      keep(chunk.subarray(start, end));
+      yield parts.join("");
+      parts = [];
+      kept = 0;
+      start = end + 1;
     }
+    keep(chunk.subarray(start));
   }
-  if (pending !== "") yield pending;
+  if (parts.length > 0) yield parts.join("");
 }
 
 /** The address in a MAIL FROM:<...> or RCPT TO:<...> argument ("" for <>), or null. */
@@ -60,7 +79,8 @@ export async function runSmtpMode(options: SmtpModeOptions): Promise<number> {
   let data: string[] | null = null;
   let dataOctets = 0;
   reply(`220 ${options.hostname} ESMTP Pillarbox (sendmail -bs)`);
-  for await (const raw of linesOf(options.stdin)) {
+  // A line longer than the size limit makes its message too large however it ends.
+  for await (const raw of linesOf(options.stdin, options.maxMessageBytes + 1)) {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (data !== null) {
       if (line !== ".") {
@@ -90,6 +110,11 @@ export async function runSmtpMode(options: SmtpModeOptions): Promise<number> {
     const verb = line.split(" ", 1)[0]!.toUpperCase();
     // Commands are read as UTF-8: an address may hold it (RFC 6531 3.3).
     const rest = utf8.decode(fromLatin1(line.slice(verb.length).trim()));
+    if (verb === "EHLO" || verb === "HELO") {
+      // RFC 5321 4.1.4: a later EHLO or HELO clears the transaction as RSET does.
+      sender = null;
+      rcpts = [];
+    }
     if (verb === "EHLO") {
       reply(`250-${options.hostname}`);
       reply(`250-SIZE ${options.maxMessageBytes}`);
@@ -99,9 +124,13 @@ export async function runSmtpMode(options: SmtpModeOptions): Promise<number> {
       reply(`250 ${options.hostname}`);
     } else if (verb === "MAIL") {
       const address = pathArgument(rest, "FROM", options.defaultDomain);
+      // RFC 1870 6.1: a declared size over the limit is refused now, not after it is sent.
+      const size = Number(/\sSIZE=(\d+)/i.exec(rest)?.[1] ?? 0);
       if (sender !== null) reply("503 5.5.1 Sender already given");
       else if (address === null) reply("501 5.1.7 Bad sender address syntax");
-      else {
+      else if (size > options.maxMessageBytes) {
+        reply(`552 5.3.4 The message is larger than ${options.maxMessageBytes} bytes`);
+      } else {
         sender = address;
         reply("250 2.1.0 Ok");
       }

@@ -17,8 +17,9 @@ export const MAX_LINE_OCTETS = 998;
  * {@link MAX_LINE_OCTETS} cut into pieces of at most that length. In the
  * header a field is folded before its last white space that fits (RFC 5322
  * 2.2.3: nothing added, so `To: a@x, b@y, ...` still reads as the same
- * addresses); a header line without such a space, and a body line, are cut
- * where they fit and each further piece is led by a space. A cut never falls
+ * addresses); a header line without such a space breaks after its last comma
+ * that fits (a list joined by "," alone), else it is cut where it fits, as a
+ * body line is, and each further piece is led by a space. A cut never falls
  * inside a UTF-8 sequence.
  */
 export function breakLongLines(text: string): string {
@@ -44,7 +45,10 @@ function breakLine(line: string, isHeader: boolean): string {
       room = MAX_LINE_OCTETS;
       continue;
     }
-    let cut = room;
+    // No white space: after a comma, where a list written without spaces (`",".join(...)`)
+    // may take CFWS (RFC 5322 3.4): a cut inside an address made -t refuse the message.
+    const comma = isHeader ? rest.lastIndexOf(",", room - 1) : -1;
+    let cut = comma > 0 ? comma + 1 : room;
     // Step back over UTF-8 continuation octets (10xxxxxx) so a character stays whole.
     for (let back = 0; back < 3 && isContinuation(rest.charCodeAt(cut)); back++) cut--;
     if (isContinuation(rest.charCodeAt(cut))) cut = room; // not UTF-8: cut where it fits

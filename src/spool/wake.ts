@@ -24,9 +24,12 @@ export async function requestWake(spoolDir: string, qid: string): Promise<void> 
   // Run as root on the service user's spool: the folder and the request are that user's, or
   // the server could not read (nor empty) the folder ever again.
   const owner = await ownerToGive(dirname(dir)) ?? await ownerToGive(spoolDir);
+  const isQueueMade = !(await exists(dirname(dir)));
   await makeFoldersToWrite([dirname(dir), dir], owner);
   checkFolderToWrite(dirname(dir), owner);
   checkFolderToWrite(dir, owner);
+  // queue/ too when made here, before any server started (a root cron's `sendmail -q`).
+  if (isQueueMade) await giveTo(dirname(dir), owner);
   await giveTo(dir, owner);
   // A new file only (O_EXCL): a symlink the spool's owner left under that name is never
   // written through (run as root, to /etc/shadow). One already there is the same request.
@@ -56,4 +59,14 @@ export async function takeWakeRequests(spoolDir: string): Promise<string[]> {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   return ids;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }

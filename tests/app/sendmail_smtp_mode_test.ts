@@ -73,3 +73,73 @@ Deno.test("sendmail -bs refuses a message over the size limit and queues nothing
   assert.equal(queued.length, 0);
   assert.match(replies.at(-1)!, /^552 5\.3\.4 /);
 });
+
+// RFC 5321 4.1.4: an EHLO (or HELO) later in the session resets the state as RSET does.
+Deno.test("sendmail -bs starts a new transaction after a second EHLO", async () => {
+  const { queued, replies } = await converse([
+    "EHLO x",
+    "MAIL FROM:<old@example.test>",
+    "RCPT TO:<stale@example.test>",
+    "EHLO x",
+    "MAIL FROM:<new@example.test>",
+    "RCPT TO:<b@example.test>",
+    "DATA",
+    "x",
+    ".",
+    "QUIT",
+  ]);
+  assert.deepEqual(queued.map((q) => [q.sender, q.rcpts]), [
+    ["new@example.test", ["b@example.test"]],
+  ], replies.join("\n"));
+});
+
+// RFC 1870 6.1: a declared SIZE over the limit is refused at MAIL, before the client sends it.
+Deno.test("sendmail -bs refuses MAIL whose SIZE is over the limit, and takes one within it", async () => {
+  const { replies } = await converse([
+    "EHLO x",
+    "MAIL FROM:<a@example.test> SIZE=5000 BODY=8BITMIME",
+    "MAIL FROM:<a@example.test> SIZE=900 BODY=8BITMIME",
+  ]);
+  assert.match(replies.at(-2)!, /^552 5\.3\.4 /);
+  assert.match(replies.at(-1)!, /^250 /);
+});
+
+// A line is held only up to the size limit: past it the message is too large however the line
+// ends. Held whole, 600 MB without a line break passed V8's longest string and the dialogue
+// died (RangeError) instead of refusing that message and going on.
+Deno.test("sendmail -bs refuses a message whose line never ends within the limit, and goes on", async () => {
+  const piece = new Uint8Array(64 * 1024 * 1024).fill(0x78);
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const replies: string[] = [];
+  const queued: string[] = [];
+  const status = await runSmtpMode({
+    stdin: ReadableStream.from([
+      encode("MAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n"),
+      ...Array.from({ length: 9 }, () => piece),
+      encode("\r\n.\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n"),
+      encode("small\r\n.\r\nQUIT\r\n"),
+    ]),
+    reply: (line) => replies.push(line),
+    hostname: "mx.test",
+    defaultDomain: "example.test",
+    maxMessageBytes: 1000,
+    queue: (bytes) => {
+      queued.push(new TextDecoder().decode(bytes));
+      return Promise.resolve({ qid: `q${queued.length}` });
+    },
+  });
+  assert.equal(status, 0);
+  assert.deepEqual(replies.map((reply) => reply.slice(0, 3)), [
+    "220",
+    "250",
+    "250",
+    "354",
+    "552",
+    "250",
+    "250",
+    "354",
+    "250",
+    "221",
+  ]);
+  assert.deepEqual(queued, ["small\r\n"]);
+});

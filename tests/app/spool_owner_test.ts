@@ -121,6 +121,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "sendmail -q run as root before the server's first start makes queue/ the spool owner's",
+  ignore: !isRoot,
+  fn: async () => {
+    // A root cron job's `sendmail -q` (kept from the MTA Pillarbox replaced) on a spool made
+    // for the service user: a root-owned queue/ (0700) would stop that server at its start.
+    const spoolDir = makeTestDir({ prefix: "pillarbox-owner-" });
+    try {
+      await Deno.chown(spoolDir, SERVICE.uid, SERVICE.gid);
+      const ran = await run(["sendmail", "-q", `--spool-dir=${spoolDir}`]);
+      assert.equal(ran.code, 0, ran.err.join("\n"));
+      for (const dir of ["queue", "queue/wake", "queue/wake/all"]) {
+        assert.deepEqual(await ownerOf(join(spoolDir, dir)), SERVICE, dir);
+      }
+    } finally {
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "queue retry run as root beside a server that takes its request at once still succeeds",
   ignore: !isRoot,
   fn: async () => {
