@@ -55,17 +55,20 @@ export class DomainTurns {
   /**
    * Sets `qid` aside, as `waitIfBusy`, when `rcpts` are all remote and all
    * of their destinations are at their limit (a message with a local recipient
-   * never waits: that part goes at once).
+   * never waits: that part goes at once). `noticeDueAtMs` is asked only then
+   * (it may read the queue file's head); null from it: no waiting aside.
    */
   waitIfRemoteBusy(
     qid: string,
     rcpts: readonly string[],
     isLocalDomain: (domain: string) => boolean,
-    noticeDueAtMs = Infinity,
+    noticeDueAtMs: () => number | null = () => Infinity,
   ): boolean {
     if (rcpts.some((rcpt) => isLocalDomain(domainOf(rcpt)))) return false;
     const destinations = [...new Set(rcpts.map((rcpt) => this.destinationOf(rcpt)))];
-    return this.waitIfBusy(qid, destinations, noticeDueAtMs);
+    if (this.busyOf(destinations).length < destinations.length) return false;
+    const atMs = noticeDueAtMs();
+    return atMs !== null && this.waitIfBusy(qid, destinations, atMs);
   }
 
   /** An attempt for `domains` starts. */

@@ -26,8 +26,8 @@ export function setAsideUnread(
 ): boolean {
   const hinted = options.states.pendingHint(qid);
   if (hinted === null) return false;
-  const noticeAtMs = unreadNoticeDueAtMs(qid, options);
-  if (noticeAtMs === null) return false;
+  // Its notice time only once it will wait: a message that goes now reads nothing more.
+  const noticeAtMs = () => unreadNoticeDueAtMs(qid, options);
   if (!options.turns.waitIfRemoteBusy(qid, hinted, options.isLocal, noticeAtMs)) return false;
   options.states.keepAside(qid);
   return true;
