@@ -49,6 +49,19 @@ const STATUSES: readonly string[] = ["pending", "delivered", "failed"];
 /** State texts kept for messages waiting for a turn (see `QueueStateStore.keepAside`). */
 const MAX_KEPT_ASIDE = 10_000;
 
+/**
+ * What `dueAtMs` read is kept for this many messages, the latest: more than
+ * the attempts that run at once (16 by default), each of which reads its
+ * state between `dueAtMs` and `load` while the others read theirs.
+ */
+const MAX_PEEKED = 64;
+
+/** A state file's text as `dueAtMs` read it, and what it parsed to (undefined: not parsed). */
+interface Peek {
+  text: string | null;
+  saved?: Partial<QueueState> | null;
+}
+
 /** Whether `entry` is a recipient state this server could have written. */
 function isRecipientState(entry: unknown): entry is RecipientState {
   if (entry === null || typeof entry !== "object") return false;
@@ -77,8 +90,13 @@ export class QueueStateStore {
    * recipient already delivered to would get the message again.
    */
   readonly #unsaved = new Map<string, QueueState>();
-  /** The state file text `dueAtMs` just read (and what it parsed to), for the `load` of the same message. */
-  #peeked: { qid: string; text: string | null; saved?: unknown } | null = null;
+  /**
+   * The state files `dueAtMs` read, by message, for the `load` of the same
+   * attempt: attempts run side by side, and one slot was taken by the next
+   * attempt's read before the first one's `load` (each state read twice in
+   * a drain). At most MAX_PEEKED, the oldest dropped first (read again).
+   */
+  readonly #peeked = new Map<string, Peek>();
   /**
    * State file texts of messages set aside unread for a busy domain (see
    * `keepAside`), for when their turn comes: a backlog's would be read twice.
@@ -123,9 +141,10 @@ export class QueueStateStore {
   load(qid: string, rcpts: readonly string[]): QueueState {
     const unsaved = this.#unsaved.get(qid);
     if (unsaved) return unsaved;
-    const text = this.#peeked?.qid === qid ? this.#peeked.text : this.#readText(qid);
-    this.#peeked = null;
-    return this.#parse(qid, text, rcpts)?.state ?? initialState(rcpts);
+    const peek = this.#peeked.get(qid);
+    this.#peeked.delete(qid);
+    const text = peek ? peek.text : this.#readText(qid);
+    return this.#parse(qid, text, rcpts, peek?.saved)?.state ?? initialState(rcpts);
   }
 
   /**
@@ -145,16 +164,20 @@ export class QueueStateStore {
     return parsed?.hasRcpts ? parsed.state : null;
   }
 
-  /** A state file's text read for `rcpts`; null when there is none or it is no state at all. */
+  /**
+   * A state file's text read for `rcpts` (`parsed`: what `dueAtMs` made of
+   * it, when it did); null when there is none or it is no state at all.
+   */
   #parse(
     qid: string,
     text: string | null,
     rcpts: readonly string[],
+    parsed?: Partial<QueueState> | null,
   ): { state: QueueState; hasRcpts: boolean } | null {
     if (text === null) return null;
     let saved: Partial<QueueState> | null;
     try {
-      saved = JSON.parse(text) as Partial<QueueState> | null;
+      saved = parsed !== undefined ? parsed : JSON.parse(text) as Partial<QueueState> | null;
     } catch (error) {
       this.#reportDamage(qid, `not JSON: ${(error as Error).message}`);
       return null;
@@ -195,11 +218,14 @@ export class QueueStateStore {
     const unsaved = this.#unsaved.get(qid);
     if (unsaved) return unsaved.nextAttemptMs;
     const text = this.#readText(qid);
-    this.#peeked = { qid, text };
+    const peek: Peek = { text };
+    this.#peeked.delete(qid); // (the newest goes last)
+    this.#peeked.set(qid, peek);
+    if (this.#peeked.size > MAX_PEEKED) this.#peeked.delete(this.#peeked.keys().next().value!);
     if (text === null) return 0;
     try {
       const saved = JSON.parse(text) as Partial<QueueState> | null;
-      this.#peeked.saved = saved;
+      peek.saved = saved;
       const due = saved?.nextAttemptMs;
       return typeof due === "number" ? due : 0;
     } catch {
@@ -217,7 +243,7 @@ export class QueueStateStore {
    */
   pendingHint(qid: string): string[] | null {
     const saved = this.#unsaved.get(qid) ??
-      (this.#peeked?.qid === qid ? this.#peeked.saved as Partial<QueueState> | null : null);
+      (this.#peeked.get(qid)?.saved ?? null);
     const rcpts: unknown = saved?.rcpts;
     if (rcpts === null || typeof rcpts !== "object") return null;
     const pending: string[] = [];
@@ -235,7 +261,7 @@ export class QueueStateStore {
    */
   agingHint(qid: string): Pick<QueueState, "agedFromMs" | "isDelayNoticeSent"> | null {
     const saved = this.#unsaved.get(qid) ??
-      (this.#peeked?.qid === qid ? this.#peeked.saved as Partial<QueueState> | null : null);
+      (this.#peeked.get(qid)?.saved ?? null);
     if (saved === null || typeof saved !== "object") return null;
     const agedFromMs = typeof saved.agedFromMs === "number" ? saved.agedFromMs : undefined;
     return { agedFromMs, isDelayNoticeSent: saved.isDelayNoticeSent === true };
@@ -247,7 +273,8 @@ export class QueueStateStore {
    * MAX_KEPT_ASIDE texts (a few hundred bytes each); past that, read again.
    */
   keepAside(qid: string): void {
-    const text = this.#peeked?.qid === qid ? this.#peeked.text : null;
+    const text = this.#peeked.get(qid)?.text ?? null;
+    this.#peeked.delete(qid);
     if (text !== null && this.#aside.size < MAX_KEPT_ASIDE) this.#aside.set(qid, text);
   }
 
@@ -272,7 +299,7 @@ export class QueueStateStore {
   async save(qid: string, state: QueueState): Promise<void> {
     this.#fresh.delete(qid);
     this.#aside.delete(qid);
-    if (this.#peeked?.qid === qid) this.#peeked = null;
+    this.#peeked.delete(qid);
     try {
       await writeFileAtomic(
         join(this.dir, qid),
@@ -297,13 +324,13 @@ export class QueueStateStore {
     this.#fresh.delete(qid);
     this.#aside.delete(qid);
     this.#unsaved.delete(qid);
-    if (this.#peeked?.qid === qid) this.#peeked = null;
+    this.#peeked.delete(qid);
   }
 
   async remove(qid: string): Promise<void> {
     this.#unsaved.delete(qid);
     this.#aside.delete(qid);
-    if (this.#peeked?.qid === qid) this.#peeked = null;
+    this.#peeked.delete(qid);
     if (this.#fresh.delete(qid)) return;
     const path = join(this.dir, qid);
     await (this.#spares ? this.#spares.recycle(path) : Deno.remove(path)).catch(() => {});

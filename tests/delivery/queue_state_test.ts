@@ -129,6 +129,35 @@ Deno.test("QueueStateStore: a load after a save sees the save, not a text read b
   await dispose(store);
 });
 
+Deno.test("QueueStateStore: attempts side by side each load what their own dueAtMs read, without reading it again", async () => {
+  const store = await openStore();
+  for (const qid of ["QA", "QB", "QC"]) await store.save(qid, tried);
+  // Three attempts start (each reads its state), then load in another order, as awaits interleave.
+  for (const qid of ["QA", "QB", "QC"]) assert.equal(store.dueAtMs(qid), 1_800_000);
+  for (const qid of ["QA", "QB", "QC"]) await Deno.remove(join(store.dir, qid));
+  for (const qid of ["QB", "QA", "QC"]) {
+    assert.deepEqual(
+      store.load(qid, RCPTS).rcpts,
+      tried.rcpts,
+      `${qid}: the text its dueAtMs read`,
+    );
+  }
+  // Kept for that one load: the next attempt reads the disk (nothing there now).
+  assert.equal(store.dueAtMs("QA"), 0);
+  await dispose(store);
+});
+
+Deno.test("QueueStateStore: what dueAtMs read is kept for a bounded number of attempts, the oldest read again", async () => {
+  const store = await openStore();
+  await store.save("QOLD", tried);
+  assert.equal(store.dueAtMs("QOLD"), 1_800_000);
+  // Many more attempts start before that one loads (a restart: not due, left for later).
+  for (let i = 0; i < 200; i++) store.dueAtMs(`QN${i}`);
+  await Deno.remove(join(store.dir, "QOLD"));
+  assert.deepEqual(store.load("QOLD", RCPTS), initialState(RCPTS), "read again: the file is gone");
+  await dispose(store);
+});
+
 Deno.test("QueueStateStore: a state kept aside for a waiting message is not read again when its turn comes, once", async () => {
   const store = await openStore();
   await store.save("Q7", tried);
