@@ -107,3 +107,31 @@ Deno.test("an IMAP session in IDLE hears BYE once its account is removed", async
     await server.stop();
   }
 });
+
+Deno.test("a users file replaced by another tool with the same accounts, or turned malformed, cuts no IMAP session", async () => {
+  const server = await serverWithMail();
+  const usersFile = `${server.spoolDir}/users`;
+  try {
+    await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "alice@remote.test",
+      rcpts: [BOB],
+      messages: ["Subject: two\r\n\r\nHello again\r\n"],
+    });
+    const text = await Deno.readTextFile(usersFile);
+    const args = [server.ports.imap!, BOB, PASSWORD];
+    const replaced = await runPausedPython(SESSION, args, async () => {
+      await Deno.writeTextFile(`${usersFile}.new`, `# kept by another tool\n${text}`);
+      await Deno.rename(`${usersFile}.new`, usersFile);
+    });
+    assert.deepEqual(replaced, ["expunge OK"]);
+    const broken = await runPausedPython(SESSION, args, async () => {
+      await Deno.writeTextFile(usersFile, "bob@example.test has no hash\n", { append: true });
+    });
+    assert.deepEqual(broken, ["expunge OK"]);
+    assert.equal(bobsFiles(server).length, 0);
+    await server.waitForLog(/event=auth\.reload_failed .*line/);
+  } finally {
+    await server.stop();
+  }
+});
