@@ -135,3 +135,28 @@ Deno.test("a users file replaced by another tool with the same accounts, or turn
     await server.stop();
   }
 });
+
+Deno.test("an IMAP session of an account removed and added again under the same name (its Maildir kept) hears BYE [EXPIRED]; the new account logs in to the old mail", async () => {
+  const server = await serverWithMail();
+  try {
+    const spool = `--spool-dir=${server.spoolDir}`;
+    const said = await runPausedPython(SESSION, [server.ports.imap!, BOB, PASSWORD], async () => {
+      const deleted = await runCli(["user", "del", BOB, spool]);
+      assert.equal(deleted.code, 0, deleted.stderr);
+      const added = await runCli(["user", "add", BOB, spool], { stdin: `${PASSWORD}\n` });
+      assert.equal(added.code, 0, added.stderr);
+    });
+    // Even with the same password: a new account, whose owner may be someone else.
+    assert.deepEqual(said, ["aborted", "BYE [EXPIRED] Password changed; log in again"]);
+    // README: adding the address again gives the old mail to whoever gets it.
+    const again = await runPausedPython(
+      SESSION,
+      [server.ports.imap!, BOB, PASSWORD],
+      () => Promise.resolve(),
+    );
+    assert.deepEqual(again, ["expunge OK"]);
+    assert.equal(bobsFiles(server).length, 0);
+  } finally {
+    await server.stop();
+  }
+});
