@@ -37,6 +37,9 @@ export type RecipientVerdict =
    */
   | { kind: "unknown"; isStale?: true };
 
+/** Whether a login still stands: see `Directory.loginStanding`. */
+export type LoginStanding = "current" | "changed" | "removed";
+
 /** Options for {@link Directory}. */
 export type DirectoryOptions = {
   usersFile: string;
@@ -265,8 +268,24 @@ export class Directory {
    * has returned. A stat of the users file, no hashing.
    */
   async isGrantCurrent(user: string, grant: string): Promise<boolean> {
-    const users = await this.#users.get({ isFresh: true });
-    return users.get(normalizeAddress(user)) === grant;
+    return await this.loginStanding(user, grant) === "current";
+  }
+
+  /**
+   * `isGrantCurrent`, telling why a login no longer stands: its account is
+   * gone (`user del`), or has another password (`user passwd`, or deleted and
+   * added again). `isFresh: false` takes the users file as looked at up to a
+   * second ago (a check that repeats on a timer, not one owed to a command).
+   */
+  async loginStanding(
+    user: string,
+    grant: string,
+    options: { isFresh?: boolean } = {},
+  ): Promise<LoginStanding> {
+    const users = await this.#users.get({ isFresh: options.isFresh ?? true });
+    const hash = users.get(normalizeAddress(user));
+    if (hash === grant) return "current";
+    return hash === undefined ? "removed" : "changed";
   }
 
   /**

@@ -25,7 +25,7 @@ export {
 export { catchAllKey, parseAliases, readAliasesFile } from "./aliases_file.ts";
 export type { AliasTable } from "./aliases_file.ts";
 export { Directory, MAX_ALIAS_DEPTH } from "./directory.ts";
-export type { DirectoryOptions, RecipientVerdict } from "./directory.ts";
+export type { DirectoryOptions, LoginStanding, RecipientVerdict } from "./directory.ts";
 export { WatchedFile } from "./watched_file.ts";
 export {
   decodeBase64Text,

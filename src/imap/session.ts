@@ -16,6 +16,7 @@ import { isStorageFull } from "../spool/mod.ts";
 import { bad, ImapError, no } from "./errors.ts";
 import type { ImapServerOptions } from "./options.ts";
 import { CommandCursor, parseCommandStart } from "./parser.ts";
+import { revokedLogin } from "./revoked_login.ts";
 import type { SelectedMailbox } from "./selected.ts";
 
 const MAX_BAD_COMMANDS = 20;
@@ -28,6 +29,8 @@ export class ImapSession {
   readonly log: Logger;
   /** The logged-in account, or null. */
   user: string | null = null;
+  /** What `user`'s password was checked against at login (see `revoked_login.ts`). */
+  grant: string | null = null;
   selected: SelectedMailbox | null = null;
   #isLoggingOut = false;
   #badCount = 0;
@@ -187,6 +190,11 @@ export class ImapSession {
             break;
           }
           continue;
+        }
+        const revoked = await revokedLogin(this);
+        if (revoked !== null) {
+          this.#respond("*", revoked);
+          break;
         }
         await this.#dispatch(new CommandCursor(read.raw));
       }

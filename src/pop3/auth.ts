@@ -93,15 +93,15 @@ async function login(
       code: "SYS/TEMP",
     });
   }
-  let isValid: boolean;
+  let grant: string | null;
   try {
     if (check.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, check.delayMs));
-    isValid = await directory.verifyLogin(attempt.user, attempt.password);
+    grant = await directory.verifyLoginGrant(attempt.user, attempt.password);
   } catch (error) {
     limiter.cancel(ip);
     throw error;
   }
-  if (!isValid) {
+  if (grant === null) {
     limiter.recordFailure(ip, attempt.user);
     logFailure(session, attempt.user, attempt.method, "bad-credentials");
     throw new Pop3Error("Invalid user name or password", { code: "AUTH" });
@@ -125,7 +125,15 @@ async function login(
       messages,
       (m, visit) => mailbox.readMessagePieces(m.uid, visit),
     );
-    session.maildrop = { account, mailbox, releaseLease, messages, sizes, deleted: new Set() };
+    session.maildrop = {
+      account,
+      grant,
+      mailbox,
+      releaseLease,
+      messages,
+      sizes,
+      deleted: new Set(),
+    };
   } catch (error) {
     releaseLease();
     mailbox.release();
@@ -139,4 +147,24 @@ async function login(
     messages: session.maildrop.messages.length,
   });
   return ok(`Logged in: ${session.maildrop.messages.length} messages (${octets} octets)`);
+}
+
+/**
+ * A login stands only while its account and password do: once `pillarbox
+ * user del` or `user passwd` has returned, the next command of a session
+ * logged in before gets `-ERR [AUTH]` (RFC 3206 5: a problem with the
+ * user's credentials) and the session ends. Not by QUIT, so without the
+ * UPDATE state: its DELE marks are dropped (RFC 1939 6).
+ */
+export async function refuseRevokedLogin(session: Pop3Session): Promise<void> {
+  const maildrop = session.maildrop;
+  if (maildrop === null) return;
+  const standing = await session.options.directory.loginStanding(maildrop.account, maildrop.grant);
+  if (standing === "current") return;
+  const reason = standing === "removed" ? "account-removed" : "password-changed";
+  session.log.warn("pop3.auth_revoked", { user: maildrop.account, reason });
+  const text = standing === "removed"
+    ? "Account removed, closing connection"
+    : "Password changed, closing connection; log in again";
+  throw new Pop3Error(text, { code: "AUTH", closeAfter: true, isClientFault: false });
 }

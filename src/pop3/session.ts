@@ -11,6 +11,7 @@ import type { Logger } from "../log/mod.ts";
 import { errorText, newCid } from "../log/mod.ts";
 import type { Mailbox, MessageInfo } from "../mailbox/mod.ts";
 import type { Connection } from "../net/mod.ts";
+import { refuseRevokedLogin } from "./auth.ts";
 import { COMMANDS, type Pop3State } from "./commands.ts";
 import type { Pop3ServerOptions } from "./options.ts";
 import { Pop3Error } from "./pop3_error.ts";
@@ -23,6 +24,8 @@ const DEFAULT_MAX_ERRORS = 10;
 /** The mailbox a logged-in session holds: the lease, the snapshot and the deletion marks. */
 export interface Maildrop {
   account: string;
+  /** What the password was checked against at login (see `refuseRevokedLogin`). */
+  grant: string;
   mailbox: Mailbox;
   releaseLease: () => void;
   /** Message number n is `messages[n - 1]`, fixed for the session (RFC 1939 5). */
@@ -152,6 +155,7 @@ export class Pop3Session {
       if (!command.allowedIn.includes(this.state)) {
         throw new Pop3Error(`${verb} is not valid in the ${this.state.toUpperCase()} state`);
       }
+      await refuseRevokedLogin(this);
       reply = await command.handle(this, arg);
     } catch (error) {
       this.#sendError(error);

@@ -250,3 +250,27 @@ Deno.test("Directory notices a new user after the clock was set back an hour", a
     });
   });
 });
+
+Deno.test("Directory.loginStanding() tells a login current, its password changed (or the account made again) and its account removed, with no time passed", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    const grant = await directory.verifyLoginGrant("Carol@Example.com", "bob-secret");
+    assert.ok(grant !== null);
+    assert.equal(await directory.loginStanding("carol@example.com", grant), "current");
+    const otherHash = await hashPassword("carol-new");
+    const changed = new Map(
+      BASE_USERS.map((u) => [u, u === "carol@example.com" ? otherHash : bobHash]),
+    );
+    await writeUsersFile(join(dir, "users"), changed);
+    assert.equal(await directory.loginStanding("carol@example.com", grant), "changed");
+    const removed = new Map(
+      BASE_USERS.filter((u) => u !== "carol@example.com").map((u) => [u, bobHash]),
+    );
+    await writeUsersFile(join(dir, "users"), removed);
+    // The users file as looked at a moment ago (IDLE's timer), then as it is now.
+    assert.equal(
+      await directory.loginStanding("carol@example.com", grant, { isFresh: false }),
+      "changed",
+    );
+    assert.equal(await directory.loginStanding("carol@example.com", grant), "removed");
+  });
+});

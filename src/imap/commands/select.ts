@@ -11,6 +11,7 @@ import { pickFromAscending } from "../sequence_set.ts";
 import type { ImapSession } from "../session.ts";
 import type { LineRead } from "../../net/mod.ts";
 import { mailboxArg } from "./mailboxes.ts";
+import { IDLE_LOGIN_CHECK_MS, revokedLogin } from "../revoked_login.ts";
 import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
 
 const SELECTED = ["selected"] as const;
@@ -143,11 +144,16 @@ async function idle(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     if (session.isLoggingOut) return { isAnswered: true };
     if (read === null && readError === null) {
       const selected = session.selected;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         wakeOnLine = resolve;
         selected?.waitForChange().then(resolve);
+        timer = setTimeout(resolve, IDLE_LOGIN_CHECK_MS);
       });
+      clearTimeout(timer);
       wakeOnLine = null;
+      const revoked = await revokedLogin(session, { isFresh: false });
+      if (revoked !== null) throw revoked;
     }
     if (readError !== null) throw readError;
     const line = read as LineRead | null;

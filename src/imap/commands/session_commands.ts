@@ -133,15 +133,15 @@ async function completeLogin(
   if (!verdict.allowed) {
     throw no("Too many failed logins; try again later", "UNAVAILABLE");
   }
-  let isValid: boolean;
+  let grant: string | null;
   try {
     if (verdict.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
-    isValid = await session.options.directory.verifyLogin(user, password);
+    grant = await session.options.directory.verifyLoginGrant(user, password);
   } catch (error) {
     session.options.limiter.cancel(ip);
     throw error;
   }
-  if (!isValid) {
+  if (grant === null) {
     session.options.limiter.recordFailure(ip, user);
     const { event, ...fields } = formatAuthFailureFields(ip, user, "imap");
     // Not session.log: its cid would stand between event and ip, where fail2ban's
@@ -178,6 +178,7 @@ async function completeLogin(
     session.log.warn("imap.account_setup_deferred", { user: account, error: String(error) });
   }
   session.user = account;
+  session.grant = grant;
   session.log.info("imap.login", { user: session.user, tls: session.isTls });
   return { code: `CAPABILITY ${session.capabilities().join(" ")}`, text: "Logged in" };
 }
