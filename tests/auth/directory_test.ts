@@ -231,6 +231,8 @@ Deno.test("Directory.verifyLogin() accepts the right password, case-insensitivel
   await withDirectory(async ({ directory }) => {
     assert.equal(await directory.verifyLogin("Bob@Example.com", "bob-secret"), true);
     assert.equal(await directory.verifyLogin("bob@example.com", "wrong"), false);
+    assert.equal(await directory.verifyLogin("bob@example.com", ""), false, "empty password");
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret "), false);
     assert.equal(await directory.verifyLogin("nobody@example.com", "bob-secret"), false);
     assert.equal(await directory.verifyLogin("team@example.com", "bob-secret"), false);
   });
