@@ -145,6 +145,7 @@ const errors: Array<[string, string[], string | RegExp]> = [
     /invalid port "70000": expected a number from 1 to 65535/,
   ],
   ["loadConfig() refuses two flags files", ["--flagfile=a", "--flagfile=b"], /given twice/],
+  ["loadConfig() refuses an empty flags file path", ["--flagfile= "], /the path is empty/],
 ];
 for (const [name, argv, message] of errors) {
   Deno.test(name, () => {

@@ -89,6 +89,17 @@ const fileErrors: Array<[string, string, string | RegExp]> = [
     'Cannot read flags file "/etc/pb.flags": line 1: --spool-dir needs a value written as --spool-dir=VALUE',
   ],
   [
+    // Read as the bare flag, "false" would turn insecure-auth on.
+    "a flags file refuses a boolean followed by a space and a value",
+    "--domains=x.test\n--insecure-auth false\n",
+    /line 2: --insecure-auth needs a value written as --insecure-auth=VALUE/,
+  ],
+  [
+    "a flags file refuses --name value=x with a space before an =",
+    "--hostname mx.x.test=x\n",
+    /line 1: --hostname needs a value written as --hostname=VALUE/,
+  ],
+  [
     "a flags file refuses a non-boolean flag without a value",
     "--log-level\n",
     /line 1: --log-level needs a value written as --log-level=VALUE/,
