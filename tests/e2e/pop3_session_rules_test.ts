@@ -12,6 +12,9 @@ import { RawClient } from "./raw_client.ts";
 
 const BOB = "bob@example.test";
 const PASSWORD = "bob-pw";
+/** A second account whose AUTH PLAIN line is longer than 255 octets. */
+const CAROL = "carol@example.test";
+const LONG_PASSWORD = "p".repeat(300);
 const BODY = "Subject: hi\r\n\r\nline one\r\nline two\r\n";
 /** Base names of 70 and 71 characters (RFC 1939 7: a unique-id is 1 to 70 characters). */
 const BASE_70 = "1700000002." + "a".repeat(59);
@@ -20,7 +23,10 @@ const BASE_71 = "1700000003." + "b".repeat(60);
 const MESSAGES = ["1700000000.first", "1700000001.second", BASE_70, BASE_71];
 
 async function withServer(test: (server: Server) => Promise<void>): Promise<void> {
-  const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
+  const server = await startServer({
+    users: { [BOB]: PASSWORD, [CAROL]: LONG_PASSWORD },
+    flags: ["--insecure-auth"],
+  });
   try {
     const maildir = `${server.spoolDir}/mail/example.test/bob`;
     for (const sub of ["new", "cur", "tmp"]) {
@@ -95,6 +101,7 @@ Deno.test("POP3 maildrop rules: the login name's case, LIST and UIDL after DELE,
       ]);
       assert.match(await client.command("STAT"), /^\+OK 3 \d+$/);
       // TOP reads without marking seen; RETR marks seen (README, "Mailboxes and POP3").
+      assert.match(await client.command("TOP 2 0 5"), /^-ERR /, "TOP takes two arguments");
       await multi(client, "TOP 2 0");
       await multi(client, "RETR 3");
       assert.match(await client.command("RSET"), /^\+OK/);
@@ -134,6 +141,19 @@ Deno.test("POP3 AUTHORIZATION arguments: USER takes one name, AUTH one response,
       assert.match(await client.command(`AUTH PLAIN ${wrong}`), /^-ERR \[AUTH\]/);
       assert.match(await client.command(`PASS ${PASSWORD}`), /^-ERR Send USER first/);
       assert.match(await client.command("STAT"), /^-ERR /, "still not logged in");
+      // A continuation line over RFC 4954's 12288 octets is refused, and the session goes on.
+      await client.send("AUTH PLAIN\r\n");
+      assert.equal(await client.line(), "+ ");
+      assert.match(await client.command("A".repeat(13_000)), /^-ERR Line too long/);
+      assert.match(await client.command("CAPA"), /^\+OK/, "still open");
+      while (await client.line() !== ".");
+      assert.match(await client.command("QUIT"), /^\+OK/);
+    });
+    await session(server, async (client) => {
+      // RFC 5034 4 tells clients to keep AUTH within 255 octets; one that does not still logs in.
+      const line = `AUTH PLAIN ${btoa(`\0${CAROL}\0${LONG_PASSWORD}`)}`;
+      assert.ok(line.length > 255);
+      assert.match(await client.command(line), /^\+OK Logged in/);
       assert.match(await client.command("QUIT"), /^\+OK/);
     });
   });
