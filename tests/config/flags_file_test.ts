@@ -31,6 +31,14 @@ Deno.test("a flags file skips comments and blank lines and trims whitespace", ()
   assert.deepEqual(config.smtpListen, { hostname: "0.0.0.0", port: 25 });
 });
 
+Deno.test("a flags file takes a value with spaces after the = as the value without them", () => {
+  const { config } = loadWithFile(
+    "--domains=example.com\n--hostname=  mx.example.com\n--max-message-size=\t10MB\n",
+  );
+  assert.equal(config.hostname, "mx.example.com");
+  assert.equal(config.maxMessageBytes, 10_000_000);
+});
+
 Deno.test("a flags file appends repeated list flags", () => {
   const { config } = loadWithFile(
     "--route=a.test=mx:25\n--route=b.test=mx:26\n--domains=a\n--domains=b",
