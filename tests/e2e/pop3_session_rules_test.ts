@@ -113,6 +113,19 @@ Deno.test("POP3 maildrop rules: the login name's case, LIST and UIDL after DELE,
   });
 });
 
+Deno.test("POP3 UPDATE removes exactly the messages marked, by number, and no other (RFC 1939 6)", async () => {
+  await withServer(async (server) => {
+    await session(server, async (client) => {
+      await logIn(client);
+      assert.match(await client.command("DELE 2"), /^\+OK/);
+      assert.match(await client.command("DELE 4"), /^\+OK/);
+      assert.match(await client.command("QUIT"), /^\+OK .*\(2 messages deleted\)$/);
+    });
+    const left = maildirFiles(server.spoolDir, BOB).map((path) => path.split("/").pop());
+    assert.deepEqual(left.sort(), [MESSAGES[0], MESSAGES[2]].sort());
+  });
+});
+
 Deno.test("POP3 command lines: 255 octets with the CRLF are read, 256 are too long; NUL and CR are refused", async () => {
   await withServer(async (server) => {
     await session(server, async (client) => {
