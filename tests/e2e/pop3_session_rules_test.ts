@@ -144,6 +144,8 @@ Deno.test("POP3 command lines: 255 octets with the CRLF are read, 256 are too lo
 Deno.test("POP3 AUTHORIZATION arguments: USER takes one name, AUTH one response, and PASS follows only USER", async () => {
   await withServer(async (server) => {
     await session(server, async (client) => {
+      // No certificate configured: STLS is refused, and the session stays in plain text.
+      assert.match(await client.command("STLS"), /^-ERR STLS is not available/);
       assert.match(await client.command(`USER ${BOB} extra`), /^-ERR USER needs one name/);
       const token = btoa(`\0${BOB}\0${PASSWORD}`);
       assert.match(await client.command(`AUTH PLAIN ${token} extra`), /^-ERR /);
