@@ -70,6 +70,9 @@ function parseHash(encoded: string): ScryptHash | null {
   const p = parseCount(parts[3]);
   if (N === null || r === null || p === null) return null;
   if (N < 2 || (N & (N - 1)) !== 0 || p > 16) return null;
+  // RFC 7914 2: N is less than 2^(128 * r / 8); OpenSSL refuses a larger one, so
+  // such a hash could never verify (every login of its account refused).
+  if (N >= 2 ** (16 * r)) return null;
   if (128 * N * r > MAX_SCRYPT_MEMORY_BYTES) return null;
   const salt = decodeStrictBase64(parts[4] ?? "");
   const key = decodeStrictBase64(parts[5] ?? "");

@@ -45,6 +45,21 @@ Deno.test("Directory says a recipient is unknown only after looking at the files
   });
 });
 
+Deno.test("Directory looks at the files now for an alias target it does not know: an account added within the second gets its copy", async () => {
+  await withDirectory(async ({ dir, directory }) => {
+    const before = await directory.resolveRecipient("half@example.com");
+    assert.deepEqual(before.unknownTargets, ["gone@example.com", "pure-loop@example.com"]);
+    const users = new Map([...BASE_USERS, "gone@example.com"].map((u) => [u, bobHash]));
+    await writeUsersFile(join(dir, "users"), users);
+    // No time passes: the unknown target would otherwise be bounced 5.1.1 though it exists.
+    assert.deepEqual(await directory.resolveRecipient("half@example.com"), {
+      kind: "local",
+      mailboxes: ["bob@example.com", "gone@example.com"],
+      unknownTargets: ["pure-loop@example.com"],
+    });
+  });
+});
+
 Deno.test("Directory.verifyLogin() sees a changed password, a deleted account and a new one at once, with no time passed", async () => {
   await withDirectory(async ({ dir, directory }) => {
     assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret"), true);

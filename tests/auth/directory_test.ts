@@ -116,6 +116,22 @@ Deno.test("Directory.resolveRecipient() stops an alias chain deeper than 10 leve
       kind: "local",
       mailboxes: ["bob@example.com"],
     });
+    // The edge: d3 reaches bob through ten aliases (d3 ... d12), d2 would take eleven.
+    assert.deepEqual(await directory.resolveRecipient("d3@example.com"), {
+      kind: "local",
+      mailboxes: ["bob@example.com"],
+    });
+    assert.deepEqual(await directory.resolveRecipient("d2@example.com"), { kind: "unknown" });
+  });
+});
+
+Deno.test("Directory.resolveRecipient() gives an empty local part nothing, not the catch-all (whose key it spells)", async () => {
+  await withDirectory(async ({ directory }) => {
+    assert.deepEqual(await directory.resolveRecipient("@example.net"), { kind: "unknown" });
+    assert.deepEqual(await directory.resolveRecipient("anyone@example.net"), {
+      kind: "local",
+      mailboxes: ["dave@example.net"],
+    });
   });
 });
 
@@ -231,6 +247,8 @@ Deno.test("Directory.verifyLogin() accepts the right password, case-insensitivel
   await withDirectory(async ({ directory }) => {
     assert.equal(await directory.verifyLogin("Bob@Example.com", "bob-secret"), true);
     assert.equal(await directory.verifyLogin("bob@example.com", "wrong"), false);
+    assert.equal(await directory.verifyLogin("bob@example.com", ""), false, "empty password");
+    assert.equal(await directory.verifyLogin("bob@example.com", "bob-secret "), false);
     assert.equal(await directory.verifyLogin("nobody@example.com", "bob-secret"), false);
     assert.equal(await directory.verifyLogin("team@example.com", "bob-secret"), false);
   });

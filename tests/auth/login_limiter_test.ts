@@ -114,6 +114,37 @@ Deno.test("LoginLimiter forgets checks that were never settled after a quiet win
   assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
 });
 
+Deno.test("LoginLimiter: failures settled through begin() block at the tenth, not before", () => {
+  // Each settled check stops counting as one in progress: counted twice, five would block.
+  const { limiter } = setup({ baseDelayMs: 0 });
+  for (let i = 0; i < 9; i++) {
+    assert.equal(limiter.begin("192.0.2.1").allowed, true, `attempt ${i + 1}`);
+    limiter.recordFailure("192.0.2.1", "alice@example.com");
+  }
+  assert.equal(limiter.begin("192.0.2.1").allowed, true, "the tenth attempt");
+  limiter.recordFailure("192.0.2.1", "alice@example.com");
+  assert.equal(limiter.check("192.0.2.1").allowed, false);
+});
+
+Deno.test("LoginLimiter: a success while other checks are under way keeps counting them", () => {
+  const { limiter } = setup();
+  for (let i = 0; i < 10; i++) assert.equal(limiter.begin("192.0.2.1").allowed, true);
+  assert.equal(limiter.begin("192.0.2.1").allowed, false, "ten under way");
+  // One of the ten was the guesser's own account: nine are still under way.
+  limiter.recordSuccess("192.0.2.1", "mallory@example.com");
+  assert.equal(limiter.begin("192.0.2.1").allowed, true, "one more may start");
+  assert.equal(limiter.begin("192.0.2.1").allowed, false, "ten under way again");
+});
+
+Deno.test("LoginLimiter ends a block exactly at its length", () => {
+  const { limiter, fail, clock } = setup();
+  fail("192.0.2.1", 10);
+  clock.ms += 15 * MINUTE - 1;
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: false, retryAfterMs: 1 });
+  clock.ms += 1;
+  assert.deepEqual(limiter.check("192.0.2.1"), { allowed: true, delayMs: 0 });
+});
+
 Deno.test("LoginLimiter: a success forgives that account's failures only", () => {
   const { limiter } = setup();
   for (let i = 0; i < 9; i++) limiter.recordFailure("192.0.2.1", "alice@example.test");

@@ -108,3 +108,69 @@ Deno.test("hashPassword() does not block the event loop", async () => {
   clearInterval(timer);
   assert.ok(ticks > 0, "timers ran while scrypt was computing");
 });
+
+/**
+ * The cases above verify a wrong password, so they pass whatever the parser
+ * accepts. Here the parser alone is asked (`isPasswordHash`, what the users
+ * file is checked with), and the right password is tried against encodings
+ * that must still be refused.
+ */
+const goodKeyBytes = Uint8Array.fromBase64(goodKey);
+const unverifiable: { name: string; encoded: string }[] = [
+  { name: "an extra field", encoded: `${stored}$x` },
+  { name: "a missing field", encoded: `scrypt$16384$8$${goodSalt}$${goodKey}` },
+  { name: "N not a power of two", encoded: `scrypt$16000$8$1$${goodSalt}$${goodKey}` },
+  { name: "N of 1", encoded: `scrypt$1$8$1$${goodSalt}$${goodKey}` },
+  // RFC 7914 2: N must be less than 2^(128 * r / 8); OpenSSL refuses the rest.
+  { name: "N of 2^16 with r = 1", encoded: `scrypt$65536$1$1$${goodSalt}$${goodKey}` },
+  { name: "r of 0", encoded: `scrypt$16384$0$1$${goodSalt}$${goodKey}` },
+  { name: "p of 0", encoded: `scrypt$16384$8$0$${goodSalt}$${goodKey}` },
+  { name: "a leading zero in a parameter", encoded: `scrypt$016384$8$1$${goodSalt}$${goodKey}` },
+  { name: "p over 16", encoded: `scrypt$16384$8$17$${goodSalt}$${goodKey}` },
+  { name: "128 * N * r over 256 MB", encoded: `scrypt$131072$17$1$${goodSalt}$${goodKey}` },
+  {
+    name: "a salt of 7 bytes",
+    encoded: `scrypt$16384$8$1$${new Uint8Array(7).toBase64()}$${goodKey}`,
+  },
+  {
+    name: "a key of 15 bytes (the stored key's start)",
+    encoded: `scrypt$16384$8$1$${goodSalt}$${goodKeyBytes.subarray(0, 15).toBase64()}`,
+  },
+  {
+    name: "a key of 65 bytes",
+    encoded: `scrypt$16384$8$1$${goodSalt}$${new Uint8Array(65).toBase64()}`,
+  },
+];
+
+for (const c of unverifiable) {
+  Deno.test(`isPasswordHash() refuses ${c.name}`, () => {
+    assert.equal(isPasswordHash(c.encoded), false, c.encoded);
+  });
+}
+
+Deno.test("isPasswordHash() accepts the bounds: p of 16, 128 * N * r of 256 MB, 8-byte salt, 16- and 64-byte keys", () => {
+  const salt8 = new Uint8Array(8).toBase64();
+  const key = (n: number) => new Uint8Array(n).toBase64();
+  for (
+    const encoded of [
+      `scrypt$16384$8$16$${goodSalt}$${goodKey}`,
+      `scrypt$131072$16$1$${goodSalt}$${goodKey}`,
+      `scrypt$32768$1$1$${salt8}$${key(16)}`,
+      `scrypt$2$1$1$${salt8}$${key(64)}`,
+    ]
+  ) assert.equal(isPasswordHash(encoded), true, encoded);
+});
+
+Deno.test("verifyPassword() refuses the right password against a hash with an extra field or a shortened key", async () => {
+  const right = "correct horse battery staple";
+  assert.equal(await verifyPassword(right, `${stored}$x`), false, "extra field");
+  const short = `scrypt$16384$8$1$${goodSalt}$${goodKeyBytes.subarray(0, 15).toBase64()}`;
+  assert.equal(await verifyPassword(right, short), false, "a key of 15 bytes");
+});
+
+Deno.test("verifyPassword() refuses any password for a hash whose N is past RFC 7914's bound", async () => {
+  // N = 2^16 with r = 1: refused by the parser, and OpenSSL would throw; either means "no".
+  const encoded = `scrypt$65536$1$1$${goodSalt}$${goodKey}`;
+  assert.equal(await verifyPassword("correct horse battery staple", encoded), false);
+  assert.equal(await verifyPassword("anything", encoded), false);
+});

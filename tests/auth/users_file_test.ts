@@ -146,7 +146,13 @@ Deno.test("updateUsersFile() removes the copies a killed command left half-writt
       "users.new-ba9876543210",
       "users.new-ba9876543210.tmp-00ff00ff00ff",
     ];
-    const others = ["users.tmp-notes", "users.bak", "aliases.tmp-0123456789ab"];
+    const others = [
+      "users.tmp-notes",
+      "users.bak",
+      "aliases.tmp-0123456789ab",
+      "users.tmp-0123456789abc",
+      "users.tmp-0123456789ab.bak",
+    ];
     for (const name of [...leftovers, ...others]) {
       await Deno.writeTextFile(join(dir, name), "bob@example.com:x\n");
     }
@@ -161,5 +167,29 @@ Deno.test("updateUsersFile() removes the copies a killed command left half-writt
       "bob@example.com",
       "eve@example.com",
     ]);
+  });
+});
+
+Deno.test("updateUsersFile() leaves alone a name that only matches with its dot read as any character", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "users.db");
+    await writeUsersFile(path, new Map([["bob@example.com", HASH]]));
+    await Deno.writeTextFile(join(dir, "usersXdb.tmp-0123456789ab"), "kept\n");
+    await updateUsersFile(path, () => true);
+    assert.equal(await Deno.readTextFile(join(dir, "usersXdb.tmp-0123456789ab")), "kept\n");
+  });
+});
+
+Deno.test("updateUsersFile() writes nothing when the change says so (the server sees no new file)", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "users");
+    await writeUsersFile(path, new Map([["bob@example.com", HASH]]));
+    const before = await Deno.stat(path);
+    await updateUsersFile(path, (users) => {
+      users.delete("nobody@example.com");
+      return false;
+    });
+    const after = await Deno.stat(path);
+    assert.equal(after.ino, before.ino, "the same file, not a rewritten one");
   });
 });

@@ -1,4 +1,4 @@
-/** WatchedFile: a file that changed but could not be read (an I/O error) is read again. */
+/** WatchedFile: when a changed file is read again (I/O errors, reports, a clock set back). */
 import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -33,4 +33,46 @@ Deno.test("a changed users file whose read fails (EIO, out of descriptors) is re
   assert.match(reports[0]!, /Cannot read users file .*: Is a directory/);
   clock.ms += 1_000;
   assert.deepEqual([...(await watched.get()).keys()], ["bob@example.com", "carol@example.com"]);
+});
+
+Deno.test("a read that fails again after a good one is reported again", async () => {
+  const dir = makeTestDir({ prefix: "pillarbox-watched-" });
+  const path = join(dir, "users");
+  await writeUsersFile(path, new Map([["bob@example.com", HASH]]));
+  const clock = { ms: 1_000_000 };
+  let isFailing = false;
+  const reports: string[] = [];
+  const watched = new WatchedFile({
+    path,
+    load: (file) => readUsersFile(isFailing ? dir : file),
+    now: () => clock.ms,
+    onReloadError: (error) => reports.push(String(error)),
+  });
+  await watched.get();
+  for (const accounts of [["carol@example.com"], ["dave@example.com"]]) {
+    await writeUsersFile(
+      path,
+      new Map([["bob@example.com", HASH], ...accounts.map((a) => [a, HASH] as [string, string])]),
+    );
+    isFailing = true;
+    clock.ms += 1_000;
+    await watched.get();
+    isFailing = false;
+    clock.ms += 1_000;
+    assert.ok((await watched.get()).has(accounts[0]!), `${accounts[0]} read once the file reads`);
+  }
+  assert.equal(reports.length, 2, "each episode reported: " + reports.join("\n"));
+});
+
+Deno.test("a clock set back does not keep an old value: the file is checked again at once", async () => {
+  const dir = makeTestDir({ prefix: "pillarbox-watched-" });
+  const path = join(dir, "users");
+  await writeUsersFile(path, new Map([["bob@example.com", HASH]]));
+  const clock = { ms: 1_000_000 };
+  const watched = new WatchedFile({ path, load: readUsersFile, now: () => clock.ms });
+  await watched.get();
+  await writeUsersFile(path, new Map([["carol@example.com", HASH]]));
+  // Set back an hour (NTP, by hand): "checked less than a second ago" would hold for an hour.
+  clock.ms -= 60 * 60_000;
+  assert.deepEqual([...(await watched.get()).keys()], ["carol@example.com"]);
 });

@@ -26,6 +26,9 @@ const badCidrs: Array<[string, string, RegExp]> = [
   ["parseCidr() rejects three octets", "10.0.0/8", /not an IP address/],
   ["parseCidr() rejects octal-looking octets", "010.0.0.1", /not an IP address/],
   ["parseCidr() rejects two :: in IPv6", "1::2::3/64", /not an IP address/],
+  // RFC 4291 2.2: "::" stands for at least one group of zeros, so eight groups leave it none.
+  ["parseCidr() rejects :: with eight groups", "1:2:3:4::5:6:7:8", /not an IP address/],
+  ["parseCidr() rejects an address in brackets", "[127.0.0.1]/8", /not an IP address/],
   ["parseCidr() rejects nine IPv6 groups", "1:2:3:4:5:6:7:8:9", /not an IP address/],
   ["parseCidr() rejects a host name", "localhost/8", /not an IP address/],
   ["parseCidr() rejects an empty string", "", /not an IP address/],
@@ -58,6 +61,28 @@ const membership: Array<[string, string, string[], boolean]> = [
   ["ipInNetworks() ignores brackets and zones", "[fe80::1%eth0]", ["fe80::/10"], true],
   ["ipInNetworks() matches inside a /20", "192.168.241.1", ["192.168.240.0/20"], true],
   ["ipInNetworks() refuses just outside a /20", "192.168.239.255", ["192.168.240.0/20"], false],
+  [
+    "ipInNetworks() matches the last address of a /20",
+    "192.168.255.255",
+    ["192.168.240.0/20"],
+    true,
+  ],
+  ["ipInNetworks() matches the last address of a /25", "192.0.2.127", ["192.0.2.0/25"], true],
+  ["ipInNetworks() refuses the first address past a /25", "192.0.2.128", ["192.0.2.0/25"], false],
+  // Mapped only with all of ::ffff:0:0/96: other IPv6 addresses ending in ffff:7f00:1 are not 127.0.0.1.
+  [
+    "ipInNetworks() refuses an IPv6 address that only ends like a mapped one",
+    "2001:db8::ffff:7f00:1",
+    ["127.0.0.0/8"],
+    false,
+  ],
+  ["ipInNetworks() refuses ::ff00:7f00:1 (not ::ffff:)", "::ff00:7f00:1", ["127.0.0.0/8"], false],
+  [
+    "ipInNetworks() refuses ::7f00:1 (IPv4-compatible, not mapped)",
+    "::7f00:1",
+    ["127.0.0.0/8"],
+    false,
+  ],
   ["ipInNetworks() matches nothing with no networks", "127.0.0.1", [], false],
   ["ipInNetworks() matches nothing for a non-address", "localhost", ["0.0.0.0/0"], false],
 ];

@@ -140,11 +140,32 @@ const errors: Array<[string, string[], string | RegExp]> = [
     /invalid host name ""mx\.example\.com""/,
   ],
   [
+    "loadConfig() refuses remote SMTP port 0",
+    ["--remote-smtp-port=0"],
+    /invalid port "0": expected a number from 1 to 65535/,
+  ],
+  [
+    "loadConfig() refuses remote SMTP port 65536",
+    ["--remote-smtp-port=65536"],
+    /invalid port "65536": expected a number from 1 to 65535/,
+  ],
+  [
+    "loadConfig() refuses a zero message size limit",
+    ["--max-message-size=0"],
+    /must be more than zero/,
+  ],
+  [
+    "loadConfig() refuses a DEL character in a file name",
+    ["--users-file=/etc/users\x7f"],
+    /control character/,
+  ],
+  [
     "loadConfig() refuses a remote SMTP port above 65535",
     ["--remote-smtp-port=70000"],
     /invalid port "70000": expected a number from 1 to 65535/,
   ],
   ["loadConfig() refuses two flags files", ["--flagfile=a", "--flagfile=b"], /given twice/],
+  ["loadConfig() refuses an empty flags file path", ["--flagfile= "], /the path is empty/],
 ];
 for (const [name, argv, message] of errors) {
   Deno.test(name, () => {

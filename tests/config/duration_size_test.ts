@@ -76,4 +76,8 @@ Deno.test("formatSizeBytes() output parses back to the same number of bytes", ()
   }
   assert.equal(formatSizeBytes(25_000_000), "25MB");
   assert.equal(formatSizeBytes(26_214_400), "25MiB");
+  assert.equal(formatSizeBytes(2_000_000_000), "2GB");
+  assert.equal(formatSizeBytes(2 * 1024 ** 3), "2GiB");
+  assert.equal(formatSizeBytes(3_000), "3KB");
+  assert.equal(formatSizeBytes(3 * 1024), "3KiB");
 });

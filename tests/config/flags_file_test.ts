@@ -31,6 +31,14 @@ Deno.test("a flags file skips comments and blank lines and trims whitespace", ()
   assert.deepEqual(config.smtpListen, { hostname: "0.0.0.0", port: 25 });
 });
 
+Deno.test("a flags file takes a value with spaces after the = as the value without them", () => {
+  const { config } = loadWithFile(
+    "--domains=example.com\n--hostname=  mx.example.com\n--max-message-size=\t10MB\n",
+  );
+  assert.equal(config.hostname, "mx.example.com");
+  assert.equal(config.maxMessageBytes, 10_000_000);
+});
+
 Deno.test("a flags file appends repeated list flags", () => {
   const { config } = loadWithFile(
     "--route=a.test=mx:25\n--route=b.test=mx:26\n--domains=a\n--domains=b",
@@ -87,6 +95,17 @@ const fileErrors: Array<[string, string, string | RegExp]> = [
     "a flags file refuses --name value with a space",
     "--spool-dir /x\n",
     'Cannot read flags file "/etc/pb.flags": line 1: --spool-dir needs a value written as --spool-dir=VALUE',
+  ],
+  [
+    // Read as the bare flag, "false" would turn insecure-auth on.
+    "a flags file refuses a boolean followed by a space and a value",
+    "--domains=x.test\n--insecure-auth false\n",
+    /line 2: --insecure-auth needs a value written as --insecure-auth=VALUE/,
+  ],
+  [
+    "a flags file refuses --name value=x with a space before an =",
+    "--hostname mx.x.test=x\n",
+    /line 1: --hostname needs a value written as --hostname=VALUE/,
   ],
   [
     "a flags file refuses a non-boolean flag without a value",

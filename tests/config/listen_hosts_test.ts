@@ -57,6 +57,11 @@ const refused: [string, string[], string][] = [
     ["--pop3-listen=[2001:DB8::2]:110"],
     "Invalid flag --pop3-listen=[2001:DB8::2]:110: 2001:db8::2 is no address of this host; its addresses: ::1, 2001:db8::1",
   ],
+  [
+    "an IPv6 address that starts like the IPv4 loopback net is no loopback",
+    ["--pop3-listen=[127::1]:110"],
+    "Invalid flag --pop3-listen=[127::1]:110: 127::1 is no address of this host; its addresses: ::1, 2001:db8::1",
+  ],
 ];
 for (const [name, argv, message] of refused) {
   Deno.test(name, async () => {
@@ -89,6 +94,8 @@ const accepted: [string, string[]][] = [
     ],
   ],
   ["the whole loopback net is the host's", ["--smtp-listen=127.0.0.2:25"]],
+  // A zone (fe80::1%eth0) names a link; the interfaces list spells the address without it.
+  ["a link-local address with a zone is left to the bind", ["--smtp-listen=[fe80::1%eth0]:25"]],
 ];
 for (const [name, argv] of accepted) {
   Deno.test(name, async () => {

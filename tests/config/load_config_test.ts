@@ -116,6 +116,11 @@ const invalid: Array<[string, string[], string]> = [
     "Invalid configuration: --smtp-listen and --pop3-listen both listen on 0.0.0.0:2600 and 127.0.0.1:2600",
   ],
   [
+    "loadConfig() refuses a 0.0.0.0 listener on a port an IPv4 listener before it already has",
+    ["--smtp-listen=127.0.0.1:2605", "--pop3-listen=0.0.0.0:2605"],
+    "Invalid configuration: --smtp-listen and --pop3-listen both listen on 127.0.0.1:2605 and 0.0.0.0:2605",
+  ],
+  [
     "loadConfig() refuses a listener on an address another one's [::] already takes (dual-stack)",
     ["--smtp-listen=127.0.0.1:2601", "--http-listen=[::]:2601"],
     "Invalid configuration: --smtp-listen and --http-listen both listen on 127.0.0.1:2601 and [::]:2601",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { dotStuff } from "../../src/mail/mod.ts";
-import { WireSizeCount, wireSizeOf } from "../../src/pop3/wire_size.ts";
+import { MessageGoneError, type MessageInfo } from "../../src/mailbox/mod.ts";
+import { WireSizeCache, WireSizeCount, wireSizeOf } from "../../src/pop3/wire_size.ts";
 
 const CASES: [string, string][] = [
   ["an empty message stays empty", ""],
@@ -30,3 +31,64 @@ for (const [name, text] of [...CASES, ["a CRLF split between pieces", "a\r\nb\nc
     }
   });
 }
+
+function message(uid: number, base: string, sizeBytes = 0): MessageInfo {
+  return {
+    uid,
+    base,
+    sizeBytes,
+    internalDateMs: 0,
+    flags: [],
+    keywords: [],
+    letters: "",
+    isNew: true,
+  };
+}
+
+Deno.test("WireSizeCache: a message removed while counted keeps its stored size, and the rest keep their places", async () => {
+  const cache = new WireSizeCache();
+  const messages = [message(1, "a", 10), message(2, "gone", 77), message(3, "c", 10)];
+  const sizes = await cache.sizesOf("bob@example.com", messages, (m, visit) => {
+    if (m.base === "gone") throw new MessageGoneError(m.uid);
+    visit(new TextEncoder().encode(m.base === "a" ? "x\n" : "yy\n"));
+    return Promise.resolve();
+  });
+  // Message n's size is sizes[n - 1]: a gap would give message 3 another's size.
+  assert.deepEqual(sizes, [3, 77, 4]);
+});
+
+Deno.test("WireSizeCache: one base name in two accounts is counted for each", async () => {
+  const cache = new WireSizeCache();
+  const read = (text: string) => (_m: MessageInfo, visit: (piece: Uint8Array) => void) => {
+    visit(new TextEncoder().encode(text));
+    return Promise.resolve();
+  };
+  const same = [message(1, "1700000000.same")];
+  assert.deepEqual(await cache.sizesOf("bob@example.com", same, read("short\r\n")), [7]);
+  assert.deepEqual(await cache.sizesOf("carol@example.com", same, read("longer one\r\n")), [12]);
+});
+
+Deno.test("WireSizeCache forgets the oldest size past 100,000, and only that one", async () => {
+  const cache = new WireSizeCache();
+  const reads: string[] = [];
+  const read = (m: MessageInfo, visit: (piece: Uint8Array) => void) => {
+    reads.push(m.base);
+    visit(new Uint8Array([65, 13, 10]));
+    return Promise.resolve();
+  };
+  const many = Array.from({ length: 100_001 }, (_, i) => message(i + 1, `m${i}`));
+  await cache.sizesOf("bob@example.com", many, read);
+  reads.length = 0;
+  await cache.sizesOf("bob@example.com", [many[1]!, many[100_000]!, many[0]!], read);
+  assert.deepEqual(reads, ["m0"], "only the first one counted was forgotten");
+});
+
+Deno.test("WireSizeCache: a read that fails for another reason (EIO) fails the count", async () => {
+  const cache = new WireSizeCache();
+  await assert.rejects(
+    cache.sizesOf("bob@example.com", [message(1, "a", 10)], () => {
+      throw new Deno.errors.Interrupted("read failed");
+    }),
+    Deno.errors.Interrupted,
+  );
+});
