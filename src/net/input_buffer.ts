@@ -5,6 +5,14 @@
  */
 
 const INITIAL_BUFFER_BYTES = 4 * 1024;
+/**
+ * An array grown past this for a burst (a message body pipelined ahead of
+ * its 354, commands sent faster than they are answered) is let go once
+ * everything in it is read: a session that goes on idling for minutes kept
+ * it (100 such SMTP sessions held 54 MB). Steady input (16 KB reads taken
+ * as they come) never grows the array this far, so it is not reallocated.
+ */
+const KEPT_BUFFER_BYTES = 64 * 1024;
 
 /** Unread input, in arrival order. */
 export class InputBuffer {
@@ -25,6 +33,11 @@ export class InputBuffer {
   /** Marks the first `count` unread bytes as read. */
   consume(count: number): void {
     this.#start += count;
+    if (this.#start === this.#end && this.#bytes.length > KEPT_BUFFER_BYTES) {
+      // Views handed out before stay valid: the old array is dropped, not reused.
+      this.#bytes = new Uint8Array(INITIAL_BUFFER_BYTES);
+      this.#start = this.#end = 0;
+    }
   }
 
   /** Drops everything unread (plaintext sent before a TLS handshake must not count). */
