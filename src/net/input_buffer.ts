@@ -61,7 +61,12 @@ export class InputBuffer {
       if (size + chunk.length <= this.#bytes.length * 3 / 4) {
         this.#bytes.copyWithin(0, this.#start, this.#end);
       } else {
-        const bigger = new Uint8Array(Math.max(this.#bytes.length * 2, size + chunk.length));
+        // Doubled until it fits, so it stays a power of two: grown from an odd size (a
+        // command line, then 16 KB reads) it could pass 128 KB by a few bytes and be
+        // let go, and made again, each time it was emptied.
+        let capacity = this.#bytes.length * 2;
+        while (capacity < size + chunk.length) capacity *= 2;
+        const bigger = new Uint8Array(capacity);
         bigger.set(this.#bytes.subarray(this.#start, this.#end));
         this.#bytes = bigger;
       }

@@ -75,3 +75,11 @@ Deno.test("InputBuffer: steady reads taken as they come keep one array", () => {
   }
   assert.equal(buffer.unread().buffer, array, "no array made per read");
 });
+
+Deno.test("InputBuffer: input held at the pause mark fits 128 KB, however the array started", () => {
+  const buffer = new InputBuffer();
+  buffer.append(bytes(27, 0)); // a command line, then its literal's bytes in socket reads
+  while (buffer.size < 80 * 1024) buffer.append(bytes(16 * 1024, buffer.size));
+  const held = buffer.unread().buffer.byteLength;
+  assert.ok(held <= 128 * 1024, `${buffer.size} unread bytes held in an array of ${held}`);
+});
