@@ -43,13 +43,20 @@ async function serverWith(message: Uint8Array): Promise<{ server: Server; conn: 
   return { server, conn };
 }
 
-/** Reads from `conn` into `received` until `pattern` matches its text. */
+/**
+ * Reads from `conn` into `received` until `pattern` matches the text of the
+ * last read (with the end of the one before: a match may straddle two).
+ */
 async function readUntil(conn: Deno.Conn, received: number[], pattern: RegExp): Promise<void> {
   const buffer = new Uint8Array(1 << 16);
-  while (!pattern.test(decoder.decode(Uint8Array.from(received.slice(-512))))) {
+  let carry = "";
+  while (true) {
     const n = await conn.read(buffer);
     if (n === null) throw new Error("connection closed");
     for (const byte of buffer.subarray(0, n)) received.push(byte);
+    const text = carry + decoder.decode(buffer.subarray(0, n));
+    if (pattern.test(text)) return;
+    carry = text.slice(-512);
   }
 }
 
