@@ -2,11 +2,13 @@
  * The MIME structure of a message (RFC 2045, 2046): a tree of parts with
  * byte offsets into the message, for IMAP BODYSTRUCTURE and section
  * fetches. Pure: works on a "binary string" (one char per byte, see
- * `bytesToBinary`), so string offsets are byte offsets. Header values are
- * left as sent (encoded words are not decoded).
+ * `bytesToBinary`), so string offsets are byte offsets, or on the bytes
+ * themselves (the same offsets, no text copy of the message: mime_text.ts).
+ * Header values are left as sent (encoded words are not decoded).
  */
 import { Buffer } from "node:buffer";
 import { withoutComments } from "./mime_parameter_encoding.ts";
+import { type MimeText, mimeTextOf } from "./mime_text.ts";
 
 /** One MIME entity. Offsets are into the message's binary string. */
 export interface MimePart {
@@ -30,6 +32,7 @@ export interface MimePart {
 }
 
 const MAX_DEPTH = 20;
+const LF = 10;
 
 /** Bytes -> binary string (ISO-8859-1, byte for byte). */
 export function bytesToBinary(bytes: Uint8Array): string {
@@ -50,30 +53,38 @@ export function asPlainBytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-/** Parses a whole message. */
-export function parseMimeStructure(message: string): MimePart {
-  return parseEntity(message, { start: 0, end: message.length, isDigest: false, depth: 0 });
+/** Parses a whole message (a binary string, or its bytes). */
+export function parseMimeStructure(message: string | Uint8Array): MimePart {
+  const text = mimeTextOf(message);
+  return parseEntity(text, { start: 0, end: text.length, isDigest: false, depth: 0 });
 }
 
 /** Where the header of the entity starting at `start` ends (the body's first byte). */
-export function findBodyStart(text: string, start: number, end: number): number {
+export function findBodyStart(
+  message: string | Uint8Array | MimeText,
+  start: number,
+  end: number,
+): number {
+  const text = typeof message === "string" || message instanceof Uint8Array
+    ? mimeTextOf(message)
+    : message;
   // Never past `end`: the blank line after an empty part belongs to the next delimiter.
   if (start >= end) return end;
   if (text.startsWith("\r\n", start)) return Math.min(start + 2, end);
-  if (text[start] === "\n") return start + 1;
+  if (text.codeAt(start) === LF) return start + 1;
   let at = start;
   while (at < end) {
-    const lf = text.indexOf("\n", at);
+    const lf = text.indexOfLf(at);
     if (lf < 0 || lf >= end) return end;
     if (text.startsWith("\r\n", lf + 1)) return Math.min(lf + 3, end);
-    if (text[lf + 1] === "\n") return Math.min(lf + 2, end);
+    if (text.codeAt(lf + 1) === LF) return Math.min(lf + 2, end);
     at = lf + 1;
   }
   return end;
 }
 
 function parseEntity(
-  text: string,
+  text: MimeText,
   where: { start: number; end: number; isDigest: boolean; depth: number },
 ): MimePart {
   const bodyStart = findBodyStart(text, where.start, where.end);
@@ -124,7 +135,7 @@ function parseEntity(
 
 /** The body ranges between `--boundary` delimiter lines (the CRLF before a delimiter is its own). */
 function splitMultipart(
-  text: string,
+  text: MimeText,
   where: { start: number; end: number; boundary: string },
 ): { start: number; end: number }[] {
   const delimiter = "--" + where.boundary;
@@ -132,7 +143,7 @@ function splitMultipart(
   let partStart = -1;
   let lineStart = where.start;
   while (lineStart < where.end) {
-    const lf = text.indexOf("\n", lineStart);
+    const lf = text.indexOfLf(lineStart);
     const lineEnd = lf < 0 || lf >= where.end ? where.end : lf + 1;
     if (text.startsWith(delimiter, lineStart)) {
       const rest = withoutTrailingBlanks(text.slice(lineStart + delimiter.length, lineEnd));
@@ -164,9 +175,9 @@ function withoutTrailingBlanks(line: string): string {
   return line.slice(0, end);
 }
 
-function delimiterStart(text: string, lineStart: number): number {
-  if (text.startsWith("\r\n", lineStart - 2)) return lineStart - 2;
-  return text[lineStart - 1] === "\n" ? lineStart - 1 : lineStart;
+function delimiterStart(text: MimeText, lineStart: number): number {
+  if (lineStart >= 2 && text.startsWith("\r\n", lineStart - 2)) return lineStart - 2;
+  return text.codeAt(lineStart - 1) === LF ? lineStart - 1 : lineStart;
 }
 
 /** The unfolded value of the first `name` field in `header` (name lowercased), or null. */
