@@ -32,6 +32,14 @@ export interface MimePart {
 }
 
 const MAX_DEPTH = 20;
+/**
+ * Entities parsed in one message at most; past that, a multipart's last
+ * part holds the rest of its body (delimiters and all), as Dovecot's parser
+ * caps the parts of a message too. A 2.4 MB message of 200,000 empty parts,
+ * which anyone may send, made one BODYSTRUCTURE take the server from 60 to
+ * 192 MB; a 25 MB one would have taken gigabytes. RFC 2046 sets no limit.
+ */
+export const MAX_MIME_PARTS = 10_000;
 const LF = 10;
 
 /** Bytes -> binary string (ISO-8859-1, byte for byte). */
@@ -56,7 +64,17 @@ export function asPlainBytes(buffer: Buffer): Uint8Array {
 /** Parses a whole message (a binary string, or its bytes). */
 export function parseMimeStructure(message: string | Uint8Array): MimePart {
   const text = mimeTextOf(message);
-  return parseEntity(text, { start: 0, end: text.length, isDigest: false, depth: 0 });
+  const budget = { parts: MAX_MIME_PARTS };
+  return parseEntity(text, { start: 0, end: text.length, isDigest: false, depth: 0, budget });
+}
+
+/** Where an entity is, and the parts the whole message may still have (shared by all). */
+interface EntityWhere {
+  start: number;
+  end: number;
+  isDigest: boolean;
+  depth: number;
+  budget: { parts: number };
 }
 
 /** Where the header of the entity starting at `start` ends (the body's first byte). */
@@ -83,10 +101,8 @@ export function findBodyStart(
   return end;
 }
 
-function parseEntity(
-  text: MimeText,
-  where: { start: number; end: number; isDigest: boolean; depth: number },
-): MimePart {
+function parseEntity(text: MimeText, where: EntityWhere): MimePart {
+  where.budget.parts--;
   const bodyStart = findBodyStart(text, where.start, where.end);
   const header = text.slice(where.start, bodyStart);
   const contentType = parseContentType(headerValue(header, "content-type"), where.isDigest);
@@ -105,8 +121,18 @@ function parseEntity(
   if (part.type === "multipart") {
     const isDigest = part.subtype === "digest";
     if (boundary && where.depth < MAX_DEPTH) {
-      for (const range of splitMultipart(text, { start: bodyStart, end: where.end, boundary })) {
-        part.parts.push(parseEntity(text, { ...range, isDigest, depth: where.depth + 1 }));
+      const maxParts = Math.max(1, where.budget.parts);
+      for (
+        const range of splitMultipart(text, {
+          start: bodyStart,
+          end: where.end,
+          boundary,
+          maxParts,
+        })
+      ) {
+        part.parts.push(
+          parseEntity(text, { ...range, isDigest, depth: where.depth + 1, budget: where.budget }),
+        );
       }
     }
     // A multipart has at least one part (IMAP's BODYSTRUCTURE cannot say less): without a
@@ -117,6 +143,7 @@ function parseEntity(
         end: bodyStart,
         isDigest: false,
         depth: where.depth + 1,
+        budget: where.budget,
       }));
     }
   } else if (part.type === "message" && part.subtype === "rfc822") {
@@ -128,15 +155,20 @@ function parseEntity(
       end: isTooDeep ? bodyStart : where.end,
       isDigest: false,
       depth: where.depth + 1,
+      budget: where.budget,
     });
   }
   return part;
 }
 
-/** The body ranges between `--boundary` delimiter lines (the CRLF before a delimiter is its own). */
+/**
+ * The body ranges between `--boundary` delimiter lines (the CRLF before a
+ * delimiter is its own), `maxParts` of them at most: the last one then runs
+ * to the end of the body.
+ */
 function splitMultipart(
   text: MimeText,
-  where: { start: number; end: number; boundary: string },
+  where: { start: number; end: number; boundary: string; maxParts: number },
 ): { start: number; end: number }[] {
   const delimiter = "--" + where.boundary;
   const ranges: { start: number; end: number }[] = [];
@@ -149,6 +181,10 @@ function splitMultipart(
       const rest = withoutTrailingBlanks(text.slice(lineStart + delimiter.length, lineEnd));
       const isClose = rest === "--";
       if (rest === "" || isClose) {
+        if (partStart >= 0 && !isClose && ranges.length + 1 >= where.maxParts) {
+          ranges.push({ start: partStart, end: where.end });
+          return ranges;
+        }
         if (partStart >= 0) {
           // Two delimiter lines in a row share the line end between them: the part is empty.
           const end = Math.max(partStart, delimiterStart(text, lineStart));
