@@ -5,6 +5,8 @@
 import {
   headerValue,
   type MimePart,
+  type MimeText,
+  mimeTextOf,
   parseParams,
   transferEncodingOf,
   withoutComments,
@@ -12,16 +14,27 @@ import {
 import { formatEnvelope } from "./envelope.ts";
 import { nstring, parenList } from "./wire_format.ts";
 
-/** Formats `part` (and its children) as BODY, or BODYSTRUCTURE when `isExtended`. */
-export function formatBodyStructure(message: string, part: MimePart, isExtended: boolean): string {
+/**
+ * Formats `part` (and its children) of `message` (a binary string, or its
+ * bytes) as BODY, or BODYSTRUCTURE when `isExtended`.
+ */
+export function formatBodyStructure(
+  message: string | Uint8Array,
+  part: MimePart,
+  isExtended: boolean,
+): string {
+  return formatPart(mimeTextOf(message), part, isExtended);
+}
+
+function formatPart(message: MimeText, part: MimePart, isExtended: boolean): string {
   if (part.type === "multipart") {
-    const children = part.parts.map((child) => formatBodyStructure(message, child, isExtended));
+    const children = part.parts.map((child) => formatPart(message, child, isExtended));
     const fields = [children.join(""), nstring(part.subtype.toUpperCase())];
     if (isExtended) fields.push(formatParams(part.params), ...extensions(part.header));
     return `(${fields.join(" ")})`;
   }
   const header = part.header;
-  const body = message.slice(part.bodyStart, part.bodyEnd);
+  const body = { start: part.bodyStart, end: Math.max(part.bodyStart, part.bodyEnd) };
   const encoding = transferEncoding(header);
   const fields = [
     nstring(part.type.toUpperCase()),
@@ -30,16 +43,16 @@ export function formatBodyStructure(message: string, part: MimePart, isExtended:
     nstring(headerValue(header, "content-id")),
     nstring(headerValue(header, "content-description")),
     nstring(encoding),
-    String(body.length),
+    String(body.end - body.start),
   ];
   if (part.type === "message" && part.subtype === "rfc822" && part.message !== null) {
     fields.push(
       formatEnvelope(part.message.header),
-      formatBodyStructure(message, part.message, isExtended),
-      String(countLines(body)),
+      formatPart(message, part.message, isExtended),
+      String(countLines(message, body)),
     );
   } else if (part.type === "text") {
-    fields.push(String(countLines(body)));
+    fields.push(String(countLines(message, body)));
   }
   if (isExtended) fields.push(nstring(headerValue(header, "content-md5")), ...extensions(header));
   return `(${fields.join(" ")})`;
@@ -81,9 +94,16 @@ function withoutCommentsOrNull(value: string | null): string | null {
   return value === null ? null : withoutComments(value);
 }
 
-function countLines(body: string): number {
+/** Lines of the body from `start` to `end`; a last line without its LF counts too. */
+function countLines(message: MimeText, body: { start: number; end: number }): number {
   let count = 0;
-  for (let i = body.indexOf("\n"); i >= 0; i = body.indexOf("\n", i + 1)) count++;
-  if (body.length > 0 && !body.endsWith("\n")) count++;
+  for (
+    let i = message.indexOfLf(body.start);
+    i >= 0 && i < body.end;
+    i = message.indexOfLf(i + 1)
+  ) {
+    count++;
+  }
+  if (body.end > body.start && message.codeAt(body.end - 1) !== 10) count++;
   return count;
 }

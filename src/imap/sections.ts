@@ -40,8 +40,15 @@ export function extractSection(message: string, section: Section, root?: MimePar
   return "text" in data ? data.text : message.slice(data.start, data.end);
 }
 
-/** Where `section` of `message` is, or the text it stands for (see `extractSection`). */
-export function locateSection(message: string, section: Section, root?: MimePart): SectionData {
+/**
+ * Where `section` of `message` (a binary string, or its bytes) is, or the
+ * text it stands for (see `extractSection`).
+ */
+export function locateSection(
+  message: string | Uint8Array,
+  section: Section,
+  root?: MimePart,
+): SectionData {
   if (section.part.length === 0 && section.kind === "") return { start: 0, end: message.length };
   const tree = root ?? parseMimeStructure(message);
   const part = findPart(tree, section.part);

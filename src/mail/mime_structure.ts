@@ -2,11 +2,13 @@
  * The MIME structure of a message (RFC 2045, 2046): a tree of parts with
  * byte offsets into the message, for IMAP BODYSTRUCTURE and section
  * fetches. Pure: works on a "binary string" (one char per byte, see
- * `bytesToBinary`), so string offsets are byte offsets. Header values are
- * left as sent (encoded words are not decoded).
+ * `bytesToBinary`), so string offsets are byte offsets, or on the bytes
+ * themselves (the same offsets, no text copy of the message: mime_text.ts).
+ * Header values are left as sent (encoded words are not decoded).
  */
 import { Buffer } from "node:buffer";
 import { withoutComments } from "./mime_parameter_encoding.ts";
+import { type MimeText, mimeTextOf } from "./mime_text.ts";
 
 /** One MIME entity. Offsets are into the message's binary string. */
 export interface MimePart {
@@ -30,6 +32,15 @@ export interface MimePart {
 }
 
 const MAX_DEPTH = 20;
+/**
+ * Entities parsed in one message at most; past that, a multipart's last
+ * part holds the rest of its body (delimiters and all), as Dovecot's parser
+ * caps the parts of a message too. A 2.4 MB message of 200,000 empty parts,
+ * which anyone may send, made one BODYSTRUCTURE take the server from 60 to
+ * 192 MB; a 25 MB one would have taken gigabytes. RFC 2046 sets no limit.
+ */
+export const MAX_MIME_PARTS = 10_000;
+const LF = 10;
 
 /** Bytes -> binary string (ISO-8859-1, byte for byte). */
 export function bytesToBinary(bytes: Uint8Array): string {
@@ -50,32 +61,48 @@ export function asPlainBytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-/** Parses a whole message. */
-export function parseMimeStructure(message: string): MimePart {
-  return parseEntity(message, { start: 0, end: message.length, isDigest: false, depth: 0 });
+/** Parses a whole message (a binary string, or its bytes). */
+export function parseMimeStructure(message: string | Uint8Array): MimePart {
+  const text = mimeTextOf(message);
+  const budget = { parts: MAX_MIME_PARTS };
+  return parseEntity(text, { start: 0, end: text.length, isDigest: false, depth: 0, budget });
+}
+
+/** Where an entity is, and the parts the whole message may still have (shared by all). */
+interface EntityWhere {
+  start: number;
+  end: number;
+  isDigest: boolean;
+  depth: number;
+  budget: { parts: number };
 }
 
 /** Where the header of the entity starting at `start` ends (the body's first byte). */
-export function findBodyStart(text: string, start: number, end: number): number {
+export function findBodyStart(
+  message: string | Uint8Array | MimeText,
+  start: number,
+  end: number,
+): number {
+  const text = typeof message === "string" || message instanceof Uint8Array
+    ? mimeTextOf(message)
+    : message;
   // Never past `end`: the blank line after an empty part belongs to the next delimiter.
   if (start >= end) return end;
   if (text.startsWith("\r\n", start)) return Math.min(start + 2, end);
-  if (text[start] === "\n") return start + 1;
+  if (text.codeAt(start) === LF) return start + 1;
   let at = start;
   while (at < end) {
-    const lf = text.indexOf("\n", at);
+    const lf = text.indexOfLf(at);
     if (lf < 0 || lf >= end) return end;
     if (text.startsWith("\r\n", lf + 1)) return Math.min(lf + 3, end);
-    if (text[lf + 1] === "\n") return Math.min(lf + 2, end);
+    if (text.codeAt(lf + 1) === LF) return Math.min(lf + 2, end);
     at = lf + 1;
   }
   return end;
 }
 
-function parseEntity(
-  text: string,
-  where: { start: number; end: number; isDigest: boolean; depth: number },
-): MimePart {
+function parseEntity(text: MimeText, where: EntityWhere): MimePart {
+  where.budget.parts--;
   const bodyStart = findBodyStart(text, where.start, where.end);
   const header = text.slice(where.start, bodyStart);
   const contentType = parseContentType(headerValue(header, "content-type"), where.isDigest);
@@ -94,8 +121,18 @@ function parseEntity(
   if (part.type === "multipart") {
     const isDigest = part.subtype === "digest";
     if (boundary && where.depth < MAX_DEPTH) {
-      for (const range of splitMultipart(text, { start: bodyStart, end: where.end, boundary })) {
-        part.parts.push(parseEntity(text, { ...range, isDigest, depth: where.depth + 1 }));
+      const maxParts = Math.max(1, where.budget.parts);
+      for (
+        const range of splitMultipart(text, {
+          start: bodyStart,
+          end: where.end,
+          boundary,
+          maxParts,
+        })
+      ) {
+        part.parts.push(
+          parseEntity(text, { ...range, isDigest, depth: where.depth + 1, budget: where.budget }),
+        );
       }
     }
     // A multipart has at least one part (IMAP's BODYSTRUCTURE cannot say less): without a
@@ -106,6 +143,7 @@ function parseEntity(
         end: bodyStart,
         isDigest: false,
         depth: where.depth + 1,
+        budget: where.budget,
       }));
     }
   } else if (part.type === "message" && part.subtype === "rfc822") {
@@ -117,27 +155,36 @@ function parseEntity(
       end: isTooDeep ? bodyStart : where.end,
       isDigest: false,
       depth: where.depth + 1,
+      budget: where.budget,
     });
   }
   return part;
 }
 
-/** The body ranges between `--boundary` delimiter lines (the CRLF before a delimiter is its own). */
+/**
+ * The body ranges between `--boundary` delimiter lines (the CRLF before a
+ * delimiter is its own), `maxParts` of them at most: the last one then runs
+ * to the end of the body.
+ */
 function splitMultipart(
-  text: string,
-  where: { start: number; end: number; boundary: string },
+  text: MimeText,
+  where: { start: number; end: number; boundary: string; maxParts: number },
 ): { start: number; end: number }[] {
   const delimiter = "--" + where.boundary;
   const ranges: { start: number; end: number }[] = [];
   let partStart = -1;
   let lineStart = where.start;
   while (lineStart < where.end) {
-    const lf = text.indexOf("\n", lineStart);
+    const lf = text.indexOfLf(lineStart);
     const lineEnd = lf < 0 || lf >= where.end ? where.end : lf + 1;
     if (text.startsWith(delimiter, lineStart)) {
       const rest = withoutTrailingBlanks(text.slice(lineStart + delimiter.length, lineEnd));
       const isClose = rest === "--";
       if (rest === "" || isClose) {
+        if (partStart >= 0 && !isClose && ranges.length + 1 >= where.maxParts) {
+          ranges.push({ start: partStart, end: where.end });
+          return ranges;
+        }
         if (partStart >= 0) {
           // Two delimiter lines in a row share the line end between them: the part is empty.
           const end = Math.max(partStart, delimiterStart(text, lineStart));
@@ -164,9 +211,9 @@ function withoutTrailingBlanks(line: string): string {
   return line.slice(0, end);
 }
 
-function delimiterStart(text: string, lineStart: number): number {
-  if (text.startsWith("\r\n", lineStart - 2)) return lineStart - 2;
-  return text[lineStart - 1] === "\n" ? lineStart - 1 : lineStart;
+function delimiterStart(text: MimeText, lineStart: number): number {
+  if (lineStart >= 2 && text.startsWith("\r\n", lineStart - 2)) return lineStart - 2;
+  return text.codeAt(lineStart - 1) === LF ? lineStart - 1 : lineStart;
 }
 
 /** The unfolded value of the first `name` field in `header` (name lowercased), or null. */

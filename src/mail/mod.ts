@@ -37,5 +37,6 @@ export {
   parseParams,
 } from "./mime_structure.ts";
 export type { MimePart } from "./mime_structure.ts";
+export { type MimeText, mimeTextOf } from "./mime_text.ts";
 export { transferEncodingOf } from "./transfer_encoding.ts";
 export { withoutComments } from "./mime_parameter_encoding.ts";

@@ -1,7 +1,12 @@
 /** How much a connection holds in each direction before it waits for the peer. */
 
-/** Unread input above which the socket is paused (a client pipelining faster than we answer). */
-export const HIGH_WATER_BYTES = 1024 * 1024;
+/**
+ * Unread input above which the socket is paused (a client pipelining faster
+ * than we answer, a message while its file catches up): the rest waits in
+ * the kernel. A reader that needs more (a long line) resumes it. At 1 MB a
+ * lagging reader made the input array grow to 2 MB per connection.
+ */
+export const HIGH_WATER_BYTES = 64 * 1024;
 /**
  * Replies not yet taken by the peer, above which we stop reading its
  * commands: a client that pipelines without reading cannot make us queue

@@ -5,6 +5,14 @@
  */
 
 const INITIAL_BUFFER_BYTES = 4 * 1024;
+/**
+ * An array grown past this (a long IMAP line, up to 256 KB) is let go once
+ * everything in it is read: a session that goes on idling for minutes kept
+ * it. Input held at the pause mark (64 KB) plus one socket read grows the
+ * array to 128 KB at most, which is kept: a reader that lags again and again
+ * would otherwise make it anew each time.
+ */
+const KEPT_BUFFER_BYTES = 128 * 1024;
 
 /** Unread input, in arrival order. */
 export class InputBuffer {
@@ -25,6 +33,11 @@ export class InputBuffer {
   /** Marks the first `count` unread bytes as read. */
   consume(count: number): void {
     this.#start += count;
+    if (this.#start === this.#end && this.#bytes.length > KEPT_BUFFER_BYTES) {
+      // Views handed out before stay valid: the old array is dropped, not reused.
+      this.#bytes = new Uint8Array(INITIAL_BUFFER_BYTES);
+      this.#start = this.#end = 0;
+    }
   }
 
   /** Drops everything unread (plaintext sent before a TLS handshake must not count). */
@@ -42,10 +55,18 @@ export class InputBuffer {
   append(chunk: Uint8Array): void {
     const size = this.size;
     if (this.#end + chunk.length > this.#bytes.length) {
-      if (size + chunk.length <= this.#bytes.length / 2) {
+      // In place while that leaves a quarter free (copies stay amortised): input held at
+      // the pause mark plus a read (80 KB) then fits the 128 KB array, which only halving
+      // would have grown to 256 KB.
+      if (size + chunk.length <= this.#bytes.length * 3 / 4) {
         this.#bytes.copyWithin(0, this.#start, this.#end);
       } else {
-        const bigger = new Uint8Array(Math.max(this.#bytes.length * 2, size + chunk.length));
+        // Doubled until it fits, so it stays a power of two: grown from an odd size (a
+        // command line, then 16 KB reads) it could pass 128 KB by a few bytes and be
+        // let go, and made again, each time it was emptied.
+        let capacity = this.#bytes.length * 2;
+        while (capacity < size + chunk.length) capacity *= 2;
+        const bigger = new Uint8Array(capacity);
         bigger.set(this.#bytes.subarray(this.#start, this.#end));
         this.#bytes = bigger;
       }

@@ -1,7 +1,10 @@
 /**
  * Holds a message while it is being received: in memory while small, in a
- * temporary file once it grows, so a 25 MB message does not sit in memory.
+ * temporary file once it grows, so a 25 MB message does not sit in memory;
+ * and sooner when all messages being received together hold too much (see
+ * incoming_memory.ts).
  */
+import { incomingMemory } from "./incoming_memory.ts";
 
 const SPILL_BYTES = 512 * 1024;
 /**
@@ -42,6 +45,7 @@ export class MessageBuffer {
   append(bytes: Uint8Array): void {
     this.size += bytes.length;
     this.#memoryBytes += bytes.length;
+    incomingMemory.take(bytes.length);
     let rest = bytes;
     if (this.#block !== null) {
       const room = Math.min(rest.length, this.#block.length - this.#blockUsed);
@@ -55,7 +59,16 @@ export class MessageBuffer {
       this.#block.set(rest);
       this.#blockUsed = rest.length;
     }
-    if (this.#memoryBytes >= SPILL_BYTES) this.#spill();
+    if (
+      this.#memoryBytes >= SPILL_BYTES ||
+      (this.#memoryBytes >= BLOCK_BYTES && incomingMemory.isPressed)
+    ) this.#spill();
+  }
+
+  /** Lets go of the account of what is held in memory (spilled or dropped). */
+  #forgetMemory(): void {
+    incomingMemory.give(this.#memoryBytes);
+    this.#memoryBytes = 0;
   }
 
   /** Moves the filled part of the current block to the chunk list. */
@@ -93,7 +106,8 @@ export class MessageBuffer {
     const chunks = this.#memoryChunks();
     const bytes = this.#memoryBytes;
     this.#chunks = [];
-    this.#memoryBytes = 0;
+    // Unwritten bytes are bounded on their own (`backlog`), per message.
+    this.#forgetMemory();
     this.#unwrittenBytes += bytes;
     const written = this.#writing.then(async () => {
       if (this.#error) return;
@@ -161,6 +175,7 @@ export class MessageBuffer {
     this.#chunks = [];
     this.#block = null;
     this.#blockUsed = 0;
+    this.#forgetMemory();
     if (this.#file) {
       this.#file.close();
       this.#file = null;

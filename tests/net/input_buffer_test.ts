@@ -44,3 +44,42 @@ for (const { name, steps } of cases) {
     assert.equal(buffer.size, 0);
   });
 }
+
+Deno.test("InputBuffer: an array grown for a burst is let go once the burst is read", () => {
+  const buffer = new InputBuffer();
+  // A 400 KB body pipelined ahead of its 354, arriving in socket reads while RCPT is checked.
+  const reads = Array.from({ length: 25 }, (_, i) => bytes(16 * 1024, i));
+  for (const read of reads) buffer.append(read);
+  const burst = buffer.unread();
+  assert.ok(burst.buffer.byteLength >= 400 * 1024, "the burst is held while unread");
+  const kept = burst.slice(0, 100);
+  buffer.consume(buffer.size);
+  // The session now idles: it must not keep 400 KB for its lifetime.
+  const held = buffer.unread().buffer.byteLength;
+  assert.ok(held <= 64 * 1024, `an emptied buffer holds ${held} bytes`);
+  assert.deepEqual(burst.subarray(0, 100), kept, "a view handed out before still reads the same");
+  buffer.append(bytes(10, 99));
+  assert.deepEqual([...buffer.unread()], [...bytes(10, 99)]);
+});
+
+Deno.test("InputBuffer: steady reads taken as they come keep one array", () => {
+  const buffer = new InputBuffer();
+  for (let i = 0; i < 3; i++) { // the first reads size the array
+    buffer.append(bytes(16 * 1024, i));
+    buffer.consume(buffer.size);
+  }
+  const array = buffer.unread().buffer;
+  for (let i = 3; i < 100; i++) {
+    buffer.append(bytes(16 * 1024, i));
+    buffer.consume(buffer.size);
+  }
+  assert.equal(buffer.unread().buffer, array, "no array made per read");
+});
+
+Deno.test("InputBuffer: input held at the pause mark fits 128 KB, however the array started", () => {
+  const buffer = new InputBuffer();
+  buffer.append(bytes(27, 0)); // a command line, then its literal's bytes in socket reads
+  while (buffer.size < 80 * 1024) buffer.append(bytes(16 * 1024, buffer.size));
+  const held = buffer.unread().buffer.byteLength;
+  assert.ok(held <= 128 * 1024, `${buffer.size} unread bytes held in an array of ${held}`);
+});

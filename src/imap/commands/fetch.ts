@@ -20,6 +20,7 @@ import type { Done, ImapCommand } from "./types.ts";
 import { resolveTargets, type Target } from "./targets.ts";
 import { formatInternalDate } from "./internal_date.ts";
 import { readAhead } from "../read_ahead.ts";
+import { canStream, isWholeBody, sendStreamed, STREAMED_MESSAGE_BYTES } from "./fetch_stream.ts";
 
 const FLUSH_EVERY = 200;
 /** Reads kept in flight ahead of the message being sent, and their byte budget. */
@@ -27,6 +28,8 @@ const READ_AHEAD_FILES = 16;
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /** What `readHeader` reads at most (its default). */
 const HEADER_READ_BYTES = 256 * 1024;
+/** What the read-ahead gives for a message that is sent from its file as it goes (fetch_stream.ts). */
+const STREAMED = new Uint8Array(0);
 
 /**
  * A message's header section for header-only items, given its capped read
@@ -98,12 +101,16 @@ function fetchWith(isUid: boolean) {
     }
     const span = wholeMessageSpan(items);
     const need = span === null ? readNeeded(items) : "range";
+    const isStreamable = span === null && canStream(items);
+    const isStreamed = (target: Target) =>
+      isStreamable && (mailbox.get(target.uid)?.sizeBytes ?? 0) > STREAMED_MESSAGE_BYTES;
     const marksSeen = !selected.isReadOnly && setsSeen(items);
     let count = 0;
     let isAnyGone = false;
     const mailbox = selected.mailbox;
     /** Sends one message's response; false when the client is gone and the FETCH should stop. */
     const send = async (target: Target, bytes: Uint8Array | null): Promise<boolean> => {
+      const isFromFile = bytes === STREAMED;
       let info = mailbox.get(target.uid);
       if (info === undefined) {
         isAnyGone = true;
@@ -122,12 +129,23 @@ function fetchWith(isUid: boolean) {
         bytes: bytes ?? new Uint8Array(),
         selected,
         rangeStart: span?.fromByte,
+        isStreamed: isFromFile,
       });
       if (isFlagChanged && !items.some((item) => item.kind === "simple" && item.name === "FLAGS")) {
         parts.push(`FLAGS ${formatFlags(messageFlags(info), selected.isRecent(info.uid))}`);
       }
       // Message data goes out in slices as the client takes them (a slow reader holds us up).
-      if (!await session.sendPieces(responsePieces(target.seq, parts))) return false;
+      const pieces = responsePieces(target.seq, parts);
+      if (isFromFile) {
+        try {
+          const message = { mailbox, uid: info.uid, sizeBytes: info.sizeBytes };
+          if (!await sendStreamed(session, message, pieces)) return false;
+        } catch (error) {
+          if (!(error instanceof MessageGoneError)) throw error;
+          isAnyGone = true;
+          return true;
+        }
+      } else if (!await session.sendPieces(pieces as (string | Uint8Array)[])) return false;
       if (++count % FLUSH_EVERY === 0) session.connection.flush();
       // A client that does not read stops us: replies (and reads ahead) stay
       // bounded; one that left or timed out meanwhile ends the FETCH.
@@ -146,13 +164,15 @@ function fetchWith(isUid: boolean) {
     }
     const reads = readAhead(targets, {
       read: (target) =>
-        span !== null
+        isStreamed(target)
+          ? Promise.resolve(STREAMED)
+          : span !== null
           ? readRange((visit, from) => mailbox.readMessagePieces(target.uid, visit, from), span)
           : need === "full"
           ? mailbox.readMessage(target.uid)
           : mailbox.readHeader(target.uid, HEADER_READ_BYTES),
       sizeOf: (target) => {
-        const size = mailbox.get(target.uid)?.sizeBytes ?? 0;
+        const size = isStreamed(target) ? 0 : mailbox.get(target.uid)?.sizeBytes ?? 0;
         if (span !== null) return Math.min(size, span.maxBytes);
         return need === "header" ? Math.min(size, HEADER_READ_BYTES) : size;
       },
@@ -183,11 +203,11 @@ function fetchWith(isUid: boolean) {
  * fetch needs no text copy of the message (a 25 MB message was held four
  * times over on its way out).
  */
-type ItemOut = string | { head: string; data: Uint8Array };
+type ItemOut = string | { head: string; data: Uint8Array | null };
 
-/** `* SEQ FETCH (item item ...)` as pieces to send in order. */
-function responsePieces(seq: number, parts: readonly ItemOut[]): (string | Uint8Array)[] {
-  const pieces: (string | Uint8Array)[] = [];
+/** `* SEQ FETCH (item item ...)` as pieces to send in order; null: the message's file. */
+function responsePieces(seq: number, parts: readonly ItemOut[]): (string | Uint8Array | null)[] {
+  const pieces: (string | Uint8Array | null)[] = [];
   let text = `* ${seq} FETCH (`;
   parts.forEach((part, i) => {
     if (i > 0) text += " ";
@@ -204,20 +224,34 @@ function responsePieces(seq: number, parts: readonly ItemOut[]): (string | Uint8
 
 /**
  * Formats each item for one message; `bytes` is its header or whole file as
- * needed, or the bytes from `rangeStart` on (see `wholeMessageSpan`).
+ * needed, or the bytes from `rangeStart` on (see `wholeMessageSpan`). When
+ * `isStreamed`, nothing was read: the whole-message body is its file, sent
+ * as it goes (data null).
  */
 function formatItems(
   items: readonly FetchItem[],
-  message: { info: MessageInfo; bytes: Uint8Array; selected: SelectedMailbox; rangeStart?: number },
+  message: {
+    info: MessageInfo;
+    bytes: Uint8Array;
+    selected: SelectedMailbox;
+    rangeStart?: number;
+    isStreamed?: boolean;
+  },
 ): ItemOut[] {
   const { info, selected } = message;
   const bytes = withoutNul(message.bytes);
-  let binary: string | undefined;
-  const text = () => binary ??= bytesToBinary(bytes);
+  // The structure is parsed from the bytes, and only header text is made: a text copy of
+  // a 20 MB message for its BODYSTRUCTURE held 40 MB.
   let tree: ReturnType<typeof parseMimeStructure> | undefined;
-  const root = () => tree ??= parseMimeStructure(text());
-  const header = () => text().slice(0, findBodyStart(text(), 0, text().length));
+  const root = () => tree ??= parseMimeStructure(bytes);
+  let bodyStart: number | undefined;
+  const headerEnd = () => bodyStart ??= findBodyStart(bytes, 0, bytes.length);
+  const header = () => bytesToBinary(bytes.subarray(0, headerEnd()));
   return items.map((item): ItemOut => {
+    if (message.isStreamed && isWholeBody(item)) {
+      const name = item.kind === "section" ? `BODY[${formatSection(item.section)}]` : "RFC822";
+      return { head: `${name} {${info.sizeBytes}}\r\n`, data: null };
+    }
     if (item.kind === "section") {
       const origin = item.partial === null ? "" : `<${item.partial.offset}>`;
       const name = `BODY[${formatSection(item.section)}]${origin}`;
@@ -231,7 +265,7 @@ function formatItems(
       }
       const located = isWhole
         ? { start: 0, end: bytes.length }
-        : locateSection(text(), item.section, root());
+        : locateSection(bytes, item.section, root());
       if ("text" in located) return `${name} ${literal(applyPartial(located.text, item.partial))}`;
       const { start, end } = partialRange(located, item.partial);
       return { head: `${name} {${end - start}}\r\n`, data: bytes.subarray(start, end) };
@@ -248,15 +282,15 @@ function formatItems(
       case "ENVELOPE":
         return `ENVELOPE ${formatEnvelope(header())}`;
       case "BODYSTRUCTURE":
-        return `BODYSTRUCTURE ${formatBodyStructure(text(), root(), true)}`;
+        return `BODYSTRUCTURE ${formatBodyStructure(bytes, root(), true)}`;
       case "BODY":
-        return `BODY ${formatBodyStructure(text(), root(), false)}`;
+        return `BODY ${formatBodyStructure(bytes, root(), false)}`;
       case "RFC822":
         return { head: `RFC822 {${bytes.length}}\r\n`, data: bytes };
       case "RFC822.HEADER":
         return `RFC822.HEADER ${literal(header())}`;
       case "RFC822.TEXT": {
-        const data = bytes.subarray(header().length);
+        const data = bytes.subarray(headerEnd());
         return { head: `RFC822.TEXT {${data.length}}\r\n`, data };
       }
     }
