@@ -1,0 +1,67 @@
+/**
+ * The untagged responses STORE and COPY owe a client, byte for byte: UID in
+ * every FETCH a UID STORE causes, none for .SILENT nor again for the
+ * session's own change, and COPYUID naming the destination's UIDVALIDITY.
+ * (Found by mutation testing: each mutant of these lines passed every test.)
+ */
+import assert from "node:assert/strict";
+import { command, mailboxWith } from "./imap_helpers.ts";
+
+const MESSAGE = "From: a@remote.test\r\nSubject: one\r\n\r\nbody\r\n";
+
+Deno.test("UID STORE answers each FETCH with its UID, .SILENT answers none, and the session's own change is not told again", async () => {
+  const { server, client } = await mailboxWith([MESSAGE, MESSAGE]);
+  try {
+    // RFC 3501 6.4.8: a FETCH response caused by a UID command MUST include the UID.
+    const uidStore = await command(client, "u", "UID STORE 1:2 +FLAGS (\\Flagged)");
+    assert.equal(uidStore.at(-1), "u OK UID STORE completed");
+    const fetches = uidStore.slice(0, -1);
+    assert.equal(fetches.length, 2, uidStore.join("\n"));
+    for (const [i, line] of fetches.entries()) {
+      assert.match(line, new RegExp(`^\\* ${i + 1} FETCH \\(.*\\bUID ${i + 1}\\b`), line);
+      assert.match(line, /FLAGS \([^)]*\\Flagged/, line);
+    }
+    // RFC 3501 6.4.6: FLAGS.SILENT is FLAGS "but without returning a new value".
+    assert.deepEqual(await command(client, "s", "STORE 1 +FLAGS.SILENT (\\Seen)"), [
+      "s OK STORE completed",
+    ]);
+    assert.deepEqual(await command(client, "t", "UID STORE 2 -FLAGS.SILENT (\\Flagged)"), [
+      "t OK UID STORE completed",
+    ]);
+    // The client made these changes and knows them: nothing is owed on the next command.
+    assert.deepEqual(await command(client, "n", "NOOP"), ["n OK NOOP completed"]);
+    const flags = await command(client, "f", "FETCH 1:2 (FLAGS)");
+    assert.match(flags[0]!, /^\* 1 FETCH \(FLAGS \(\\Flagged \\Seen( \\Recent)?\)\)$/);
+    assert.match(flags[1]!, /^\* 2 FETCH \(FLAGS \((\\Recent)?\)\)$/);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("COPY and MOVE answer COPYUID with the destination's UIDVALIDITY, not the source's", async () => {
+  const { server, client } = await mailboxWith([MESSAGE, MESSAGE]);
+  try {
+    // Made again after a DELETE, the folder's UIDVALIDITY is above its old one (RFC 3501
+    // 2.3.1.1), so it differs from INBOX's even when both were made in the same second.
+    for (const line of ["CREATE Dest", "DELETE Dest", "CREATE Dest"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK/);
+    }
+    const status = (await command(client, "t", "STATUS Dest (UIDVALIDITY)"))[0]!;
+    const destination = /UIDVALIDITY (\d+)/.exec(status)?.[1];
+    const select = (await command(client, "s", "SELECT INBOX")).join("\n");
+    const source = /\[UIDVALIDITY (\d+)\]/.exec(select)?.[1];
+    assert.ok(destination !== undefined && source !== undefined, `${status}\n${select}`);
+    assert.notEqual(destination, source, "the test needs two different UIDVALIDITY values");
+    // RFC 4315 3: COPYUID's first value is the destination mailbox's UIDVALIDITY.
+    assert.equal(
+      (await command(client, "k", "COPY 1 Dest")).at(-1),
+      `k OK [COPYUID ${destination} 1 1] COPY completed`,
+    );
+    const moved = await command(client, "m", "UID MOVE 2 Dest");
+    assert.equal(moved[0], `* OK [COPYUID ${destination} 2 2] Moved`);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
