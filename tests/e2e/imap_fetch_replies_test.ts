@@ -86,3 +86,25 @@ Deno.test("a partial of a header section is exactly the bytes asked for", async 
     await server.stop();
   }
 });
+
+Deno.test("in a UID set, * is the highest UID, not the message count", async () => {
+  const { server, client } = await mailboxWith([MESSAGE, MESSAGE, MESSAGE]);
+  try {
+    await command(client, "d", "STORE 1 +FLAGS.SILENT (\\Deleted)");
+    assert.match((await command(client, "e", "EXPUNGE")).at(-1)!, /^e OK/);
+    // UIDs 2 and 3 are left, at numbers 1 and 2. RFC 3501 6.4.8: "*" in a UID set is the
+    // largest UID in use; "3:*" is what a client asks for to get what came after UID 2.
+    assert.deepEqual(await command(client, "f", "UID FETCH 3:* (UID)"), [
+      "* 2 FETCH (UID 3)",
+      "f OK UID FETCH completed",
+    ]);
+    // RFC 9051 6.4.9: "n:*" with n above every UID still names the highest one.
+    assert.deepEqual(await command(client, "g", "UID FETCH 9:* (UID)"), [
+      "* 2 FETCH (UID 3)",
+      "g OK UID FETCH completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
