@@ -48,3 +48,21 @@ Deno.test("UID EXPUNGE removes only the \\Deleted messages in its set", async ()
     await server.stop();
   }
 });
+
+Deno.test("STATUS counts the unseen messages and adds up their sizes", async () => {
+  const messages = [MESSAGE, MESSAGE + "more\r\n", MESSAGE + "and more again\r\n"];
+  const { server, client } = await mailboxWith(messages);
+  try {
+    await command(client, "d", "STORE 2 +FLAGS.SILENT (\\Seen)");
+    assert.match((await command(client, "u", "UNSELECT")).at(-1)!, /^u OK/);
+    // RFC 3501 6.3.10: UNSEEN is the number without \Seen; RFC 8438 3: SIZE the total octets.
+    const size = messages.reduce((sum, message) => sum + message.length, 0);
+    assert.deepEqual(await command(client, "t", "STATUS INBOX (MESSAGES UNSEEN SIZE)"), [
+      `* STATUS INBOX (MESSAGES 3 UNSEEN 2 SIZE ${size})`,
+      "t OK STATUS completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
