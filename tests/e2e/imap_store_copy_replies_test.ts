@@ -65,3 +65,30 @@ Deno.test("COPY and MOVE answer COPYUID with the destination's UIDVALIDITY, not 
     await server.stop();
   }
 });
+
+Deno.test("STORE cannot set or clear \\Recent, nor keep it for the next session", async () => {
+  const { server, client } = await mailboxWith([MESSAGE, MESSAGE]);
+  try {
+    // RFC 3501 2.3.2: \Recent "cannot be altered by the client"; the store goes on for the rest.
+    assert.deepEqual(await command(client, "a", "STORE 1 -FLAGS (\\Recent \\Seen)"), [
+      "* 1 FETCH (FLAGS (\\Recent))",
+      "a OK STORE completed",
+    ]);
+    assert.deepEqual(await command(client, "b", "STORE 2 FLAGS (\\Recent \\Flagged)"), [
+      "* 2 FETCH (FLAGS (\\Flagged \\Recent))",
+      "b OK STORE completed",
+    ]);
+    // This session claimed both \Recent: the next one sees neither, and no flag named \Recent.
+    const select = await command(client, "s", "SELECT INBOX");
+    assert.ok(select.includes("* 0 RECENT"), select.join("\n"));
+    assert.ok(!select.some((line) => /FLAGS.*\\Recent/.test(line)), select.join("\n"));
+    assert.deepEqual(await command(client, "f", "FETCH 1:2 (FLAGS)"), [
+      "* 1 FETCH (FLAGS ())",
+      "* 2 FETCH (FLAGS (\\Flagged))",
+      "f OK FETCH completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
