@@ -5,7 +5,7 @@
  * and RECENT matching every message, both passed every test.)
  */
 import assert from "node:assert/strict";
-import { assertSearches, command, mailboxWith } from "./imap_helpers.ts";
+import { assertSearches, command, loginAsBob, mailboxWith } from "./imap_helpers.ts";
 
 const MESSAGE = "Subject: one\r\nFrom: a@remote.test\r\n\r\nbody\r\n";
 
@@ -50,6 +50,26 @@ Deno.test("SEARCH RECENT, NEW and OLD tell the session's \\Recent messages from 
       ["old and unseen", "OLD UNSEEN", "1"],
     ]);
   } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("SEARCH holds back another session's EXPUNGE and answers in the numbers the client knows", async () => {
+  const { server, client } = await mailboxWith([MESSAGE, MESSAGE, MESSAGE]);
+  const other = await loginAsBob(server.ports.imap!);
+  try {
+    assert.match((await command(other, "s", "SELECT INBOX")).at(-1)!, /^s OK/);
+    await command(other, "d", "STORE 2 +FLAGS.SILENT (\\Deleted)");
+    assert.match((await command(other, "e", "EXPUNGE")).at(-1)!, /^e OK/);
+    // RFC 3501 7.4.1: no EXPUNGE while responding to SEARCH; message 3 is still number 3.
+    assert.deepEqual(await command(client, "t", "SEARCH ALL"), [
+      "* SEARCH 1 3",
+      "t OK SEARCH completed",
+    ]);
+    assert.deepEqual(await command(client, "n", "NOOP"), ["* 2 EXPUNGE", "n OK NOOP completed"]);
+  } finally {
+    other.close();
     client.close();
     await server.stop();
   }

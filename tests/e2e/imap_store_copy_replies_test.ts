@@ -5,7 +5,7 @@
  * (Found by mutation testing: each mutant of these lines passed every test.)
  */
 import assert from "node:assert/strict";
-import { command, mailboxWith } from "./imap_helpers.ts";
+import { command, loginAsBob, mailboxWith } from "./imap_helpers.ts";
 
 const MESSAGE = "From: a@remote.test\r\nSubject: one\r\n\r\nbody\r\n";
 
@@ -88,6 +88,32 @@ Deno.test("STORE cannot set or clear \\Recent, nor keep it for the next session"
       "f OK FETCH completed",
     ]);
   } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("STORE holds back another session's EXPUNGE until a later command", async () => {
+  const { server, client } = await mailboxWith([MESSAGE, MESSAGE, MESSAGE]);
+  const other = await loginAsBob(server.ports.imap!);
+  try {
+    assert.match((await command(other, "s", "SELECT INBOX")).at(-1)!, /^s OK/);
+    await command(other, "d", "STORE 1 +FLAGS.SILENT (\\Deleted)");
+    assert.match((await command(other, "e", "EXPUNGE")).at(-1)!, /^e OK/);
+    // RFC 3501 7.4.1: no EXPUNGE "while responding to a FETCH, STORE, or SEARCH command";
+    // numbers stay as the client knows them (message 2 is still number 2).
+    assert.deepEqual(await command(client, "a", "STORE 2 +FLAGS (\\Flagged)"), [
+      "* 2 FETCH (FLAGS (\\Flagged \\Recent))",
+      "a OK STORE completed",
+    ]);
+    // A UID command may be told (7.4.1), now or at the next command; told once either way.
+    const uidStore = await command(client, "b", "UID STORE 3 +FLAGS (\\Flagged)");
+    assert.equal(uidStore[0], "* 3 FETCH (FLAGS (\\Flagged \\Recent) UID 3)");
+    assert.equal(uidStore.at(-1), "b OK UID STORE completed");
+    const both = [...uidStore, ...await command(client, "n", "NOOP")];
+    assert.deepEqual(both.filter((line) => line.includes("EXPUNGE")), ["* 1 EXPUNGE"]);
+  } finally {
+    other.close();
     client.close();
     await server.stop();
   }
