@@ -118,3 +118,25 @@ Deno.test("STORE holds back another session's EXPUNGE until a later command", as
     await server.stop();
   }
 });
+
+Deno.test("COPY, MOVE and APPEND into a folder that does not exist answer NO [TRYCREATE]", async () => {
+  const { server, client } = await mailboxWith([MESSAGE]);
+  try {
+    // RFC 3501 6.3.11, 6.4.7: the client may CREATE and try again; nothing is made for it.
+    assert.deepEqual(await command(client, "c", "COPY 1 Nowhere"), [
+      "c NO [TRYCREATE] No such mailbox",
+    ]);
+    assert.deepEqual(await command(client, "m", "UID MOVE 1 Nowhere"), [
+      "m NO [TRYCREATE] No such mailbox",
+    ]);
+    const bytes = new TextEncoder().encode(MESSAGE).length;
+    assert.deepEqual(await command(client, "a", `APPEND Nowhere {${bytes}+}\r\n${MESSAGE}`), [
+      "a NO [TRYCREATE] No such mailbox",
+    ]);
+    const list = await command(client, "l", 'LIST "" "Nowhere"');
+    assert.deepEqual(list, ["l OK LIST completed"]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
