@@ -200,3 +200,30 @@ Deno.test("before login, every literal has the small limit: APPEND gets no conti
     await server.stop();
   }
 });
+
+Deno.test("a literal of exactly the limit is taken, one octet more is refused", async () => {
+  const server = await startServer({ users: USERS, flags: [...FLAGS, "--max-message-size=1000B"] });
+  const client = await loginAsBob(server.ports.imap!);
+  try {
+    // The limit is the largest size allowed, as SMTP's SIZE (RFC 1870 4: "the maximum
+    // message size ... that would be accepted"): a message of exactly 1000 octets goes in.
+    const head = "Subject: at the limit\r\n\r\n";
+    const message = head + "x".repeat(1000 - head.length - 2) + "\r\n";
+    await client.send(`a APPEND INBOX {${message.length}}\r\n`);
+    assert.equal(await client.line(), "+ Ready for literal data");
+    await client.send(`${message}\r\n`);
+    assert.match((await untilTagged(client, "a")).at(-1)!, /^a OK \[APPENDUID \d+ 1\]/);
+    await client.send(`b APPEND INBOX {${message.length + 1}}\r\n`);
+    assert.equal(await client.line(), "b NO [TOOBIG] Message too large");
+    // Other commands' literals: 64 KiB at most (a password, a SEARCH string).
+    await client.send(`c SEARCH TEXT {${64 * 1024}}\r\n`);
+    assert.equal(await client.line(), "+ Ready for literal data");
+    await client.send(`${"y".repeat(64 * 1024)}\r\n`);
+    assert.match((await untilTagged(client, "c")).at(-1)!, /^c (BAD|NO) /); // nothing selected
+    await client.send(`d SEARCH TEXT {${64 * 1024 + 1}}\r\n`);
+    assert.equal(await client.line(), "d BAD Literal too large");
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

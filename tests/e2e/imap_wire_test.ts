@@ -51,6 +51,23 @@ Deno.test("IDLE hears EXISTS for an SMTP delivery, and other sessions' flag chan
   }
 });
 
+Deno.test("IDLE ends on DONE in any case", async () => {
+  const server = await startServer({ users: USERS, flags: FLAGS });
+  const client = await loggedIn(server.ports.imap!);
+  try {
+    // RFC 2177 3 and RFC 3501 9: the grammar's literal strings, "DONE" too, ignore case.
+    for (const done of ["done", "Done"]) {
+      await client.send("i IDLE\r\n");
+      assert.equal(await client.line(), "+ idling");
+      await client.send(`${done}\r\n`);
+      assert.deepEqual(await untilTagged(client, "i"), ["i OK IDLE terminated"]);
+    }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
 Deno.test("a FETCH by sequence number holds back another session's EXPUNGE until a later command", async () => {
   const server = await startServer({ users: USERS, flags: FLAGS });
   await deliver(server, [MESSAGE, MESSAGE]);

@@ -93,3 +93,29 @@ Deno.test("SelectedMailbox forgets new messages expunged before it told of them"
   ]);
   assert.deepEqual(selected.uids(), [1, 2, 4]);
 });
+
+Deno.test("SelectedMailbox counts an expunged \\Recent message out of the next RECENT", () => {
+  const { selected, emit, add, messages } = select([]);
+  // Messages in new/ are \Recent to the first session that sees them (RFC 3501 2.3.2).
+  for (const uid of [1, 2]) {
+    add(uid);
+    (messages.get(uid) as { isNew: boolean }).isNew = true;
+  }
+  emit({ kind: "added", messages: [1, 2].map((uid) => messages.get(uid)!) } as MailboxChange);
+  assert.deepEqual(selected.takeUpdates({ mayExpunge: true }), [
+    "* 2 EXISTS\r\n",
+    "* 2 RECENT\r\n",
+  ]);
+  messages.delete(1);
+  emit({ kind: "expunged", uids: [1], origin: null } as MailboxChange);
+  add(3);
+  (messages.get(3) as { isNew: boolean }).isNew = true;
+  emit({ kind: "added", messages: [messages.get(3)!] } as MailboxChange);
+  // RFC 3501 7.3.2: RECENT is how many messages have \Recent now; the expunged one has gone.
+  assert.deepEqual(selected.takeUpdates({ mayExpunge: true }), [
+    "* 1 EXPUNGE\r\n",
+    "* 2 EXISTS\r\n",
+    "* 2 RECENT\r\n",
+  ]);
+  assert.equal(selected.recentCount, 2);
+});
