@@ -109,3 +109,36 @@ Deno.test("a 3xx to RCPT is no acceptance of the recipient (RFC 5321 4.3.2: RCPT
     },
   );
 });
+
+Deno.test("a connection whose RSET is not answered 250 is not used again (RFC 5321 4.1.1.5)", async () => {
+  // Without its 250 the server's state is unknown: the next MAIL could meet a transaction
+  // still open, so the next message goes on a new connection.
+  const lines: string[] = [];
+  const server = startLineServer({
+    greeting: "220 line.test ESMTP",
+    answer: (line) => {
+      lines.push(line);
+      const verb = line.split(/[ :]/)[0]!.toUpperCase();
+      if (verb === "EHLO") return { reply: "250 line.test" };
+      if (verb === "RCPT") {
+        return { reply: line.includes("<a@") ? "550 5.1.1 No such user" : "250 2.1.5 ok" };
+      }
+      if (verb === "RSET") return { reply: "502 5.5.1 Not now" };
+      if (verb === "DATA") return { reply: "354 go ahead" };
+      if (verb === "QUIT") return { reply: "221 bye", close: true };
+      if (verb === "MAIL" || line === ".") return { reply: "250 2.0.0 ok" };
+      return {};
+    },
+  });
+  const courier = routedCourier(server.port);
+  try {
+    const first = await courier.deliver(queued(MESSAGE, ["a@remote.test"]), ["a@remote.test"]);
+    assert.equal(first.get("a@remote.test")?.kind, "permanent");
+    const second = await courier.deliver(queued(MESSAGE, ["b@remote.test"]), ["b@remote.test"]);
+    assert.equal(second.get("b@remote.test")?.kind, "delivered");
+    assert.equal(lines.filter((line) => line.startsWith("EHLO")).length, 2, lines.join(" | "));
+  } finally {
+    await courier.close();
+    server.close();
+  }
+});
