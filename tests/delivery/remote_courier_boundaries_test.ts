@@ -142,3 +142,27 @@ Deno.test("a connection whose RSET is not answered 250 is not used again (RFC 53
     server.close();
   }
 });
+
+Deno.test("101 recipients go in two transactions: 100, the number every server must take (RFC 5321 4.5.3.1.8), then 1", async () => {
+  await withSink({}, async (courier, sink) => {
+    const rcpts = Array.from({ length: 101 }, (_, i) => `r${i}@remote.test`);
+    const outcomes = await courier.deliver(queued(MESSAGE, rcpts), rcpts);
+    assert.equal([...outcomes.values()].filter((o) => o.kind === "delivered").length, 101);
+    assert.deepEqual(sink.transactions.map((tx) => tx.rcpts.length), [100, 1]);
+  });
+});
+
+Deno.test("an envelope address holding a line break is refused before any command, never sent as two lines", async () => {
+  await withSink({}, async (courier, sink) => {
+    const message = queued(MESSAGE, ["x@remote.test"], {
+      from: "alice@example.test>\r\nRCPT TO:<evil@remote.test",
+    });
+    const outcome = (await courier.deliver(message, ["x@remote.test"])).get("x@remote.test");
+    assert.ok(
+      outcome?.kind === "permanent" && outcome.status === "5.1.3",
+      JSON.stringify(outcome),
+    );
+    const commands = sink.commands.flat();
+    assert.ok(!commands.some((line) => line.includes("evil")), commands.join(" | "));
+  });
+});
