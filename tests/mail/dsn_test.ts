@@ -222,3 +222,13 @@ for (const [name, given, expected] of DIAGNOSTICS) {
     assert.equal(diagnosticCodeField(given), expected);
   });
 }
+
+Deno.test("buildDsn() escapes '+', '=' and '\\' in a utf-8 address field (RFC 6533 3: QCHAR leaves them out)", () => {
+  const dsn = buildDsn(input({
+    recipients: [{ address: "jö+a=b\\c@x.test", action: "failed", status: "5.1.1" }],
+  }));
+  assert.match(
+    part(latin1.decode(dsn), 1),
+    /Final-Recipient: utf-8; j\\x\{F6\}\\x\{2B\}a\\x\{3D\}b\\x\{5C\}c@x\.test\r\n/,
+  );
+});

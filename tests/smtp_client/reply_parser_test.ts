@@ -48,6 +48,12 @@ const CASES: { name: string; lines: string[]; expect: Expect }[] = [
     expect: { code: 421, enhanced: "4.3.2", lines: ["bye"] },
   },
   { name: "four digits are malformed", lines: ["2500 x"], expect: "malformed" },
+  {
+    // RFC 5321 4.2: Reply-code "-" [ textstring ]: only the last line has a space of grammar.
+    name: "a space after a continuation's hyphen is text, kept",
+    lines: ["250- a", "250 b"],
+    expect: { code: 250, lines: [" a", "b"] },
+  },
 ];
 
 for (const { name, lines, expect } of CASES) {
@@ -73,6 +79,13 @@ Deno.test("ReplyAssembler: too many lines is malformed", () => {
   assert.equal(assembler.push("250-a"), null);
   assert.equal(assembler.push("250-a"), null);
   assert.ok("malformed" in (assembler.push("250-a") ?? {}));
+});
+
+Deno.test("ReplyAssembler: a reply after the first on one assembler starts afresh", () => {
+  const assembler = new ReplyAssembler();
+  assert.deepEqual(assembler.push("250 first"), { code: 250, lines: ["first"] });
+  assert.equal(assembler.push("354-go"), null);
+  assert.deepEqual(assembler.push("354 ahead"), { code: 354, lines: ["go", "ahead"] });
 });
 
 Deno.test("describeReply() joins lines and strips control characters", () => {
