@@ -5,14 +5,12 @@
  * hears the BYE too. Python's imaplib against the real server.
  */
 import assert from "node:assert/strict";
-import { maildirFiles, runCli, type Server, startServer } from "./harness.ts";
+import { runCli } from "./harness.ts";
 import { command } from "./imap_helpers.ts";
 import { runPausedPython } from "./paused_python.ts";
 import { RawClient } from "./raw_client.ts";
+import { BOB, bobsFiles, PASSWORD, serverWithMail } from "./bob_with_mail.ts";
 import { sendWithSmtplib } from "./smtplib_send.ts";
-
-const BOB = "bob@example.test";
-const PASSWORD = "bob pw";
 
 /**
  * imaplib logs in, selects INBOX and marks message 1 \Deleted; after the pause it tries
@@ -33,23 +31,6 @@ except imaplib.IMAP4.abort:
 for bye in m.untagged_responses.get("BYE", []):
     print("BYE", bye.decode())
 `;
-
-async function serverWithMail(): Promise<Server> {
-  const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
-  const refused = await sendWithSmtplib({
-    port: server.ports.smtp!,
-    from: "alice@remote.test",
-    rcpts: [BOB],
-    messages: ["Subject: one\r\n\r\nHello Bob\r\n"],
-  });
-  assert.deepEqual(refused, [[]]);
-  return server;
-}
-
-/** Bob's messages on disk, new/ and cur/. */
-function bobsFiles(server: Server): string[] {
-  return [...maildirFiles(server.spoolDir, BOB), ...maildirFiles(server.spoolDir, BOB, "cur")];
-}
 
 Deno.test("an IMAP session of an account removed by user del hears BYE at its next command, which is not run", async () => {
   const server = await serverWithMail();

@@ -5,12 +5,9 @@
  * (RFC 1939 6). Python's poplib against the real server.
  */
 import assert from "node:assert/strict";
-import { maildirFiles, runCli, type Server, startServer } from "./harness.ts";
+import { runCli } from "./harness.ts";
 import { runPausedPython } from "./paused_python.ts";
-import { sendWithSmtplib } from "./smtplib_send.ts";
-
-const BOB = "bob@example.test";
-const PASSWORD = "bob pw";
+import { BOB, bobsFiles, PASSWORD, serverWithMail } from "./bob_with_mail.ts";
 
 /** poplib logs in and marks message 1 deleted; after the pause it says QUIT. */
 const SESSION = `
@@ -25,23 +22,6 @@ try:
 except poplib.error_proto as e:
     print(e.args[0].decode())
 `;
-
-async function serverWithMail(): Promise<Server> {
-  const server = await startServer({ users: { [BOB]: PASSWORD }, flags: ["--insecure-auth"] });
-  const refused = await sendWithSmtplib({
-    port: server.ports.smtp!,
-    from: "alice@remote.test",
-    rcpts: [BOB],
-    messages: ["Subject: one\r\n\r\nHello Bob\r\n"],
-  });
-  assert.deepEqual(refused, [[]]);
-  return server;
-}
-
-/** Bob's messages on disk, new/ and cur/. */
-function bobsFiles(server: Server): string[] {
-  return [...maildirFiles(server.spoolDir, BOB), ...maildirFiles(server.spoolDir, BOB, "cur")];
-}
 
 Deno.test("a POP3 session of an account removed by user del gets -ERR [AUTH] at QUIT, and its DELE is not applied", async () => {
   const server = await serverWithMail();
