@@ -4,12 +4,13 @@
  * QUIT, measured with the same client), which is most of what a short SMTP
  * session costs the server.
  *
- * One read is in flight at a time, into one buffer per connection; writes
- * queue behind the one in flight and go out together.
+ * One read is in flight at a time, into one buffer per connection (handed on
+ * to the next connection once this one is closed and no read is in flight);
+ * writes queue behind the one in flight and go out together.
  */
 import type { Transport, TransportEvents } from "./transport.ts";
+import { giveBackReadBuffer, takeReadBuffer } from "./read_buffers.ts";
 
-const READ_BUFFER_BYTES = 16 * 1024;
 const encoder = new TextEncoder();
 
 interface QueuedWrite {
@@ -87,7 +88,7 @@ export class TcpTransport implements Transport {
     // After end() we read on only to see the peer's FIN.
     if (!this.#isEnding && (this.#isPaused || this.#events === null)) return;
     this.#isReading = true;
-    const buffer = this.#readBuffer ??= new Uint8Array(READ_BUFFER_BYTES);
+    const buffer = this.#readBuffer ??= takeReadBuffer();
     this.#conn.read(buffer).then(
       (count) => this.#onRead(buffer, count),
       () => this.#onReadError(),
@@ -96,7 +97,7 @@ export class TcpTransport implements Transport {
 
   #onRead(buffer: Uint8Array, count: number | null): void {
     this.#isReading = false;
-    if (this.#isClosed) return;
+    if (this.#isClosed) return this.#releaseReadBuffer();
     if (count === null) this.#isEof = true;
     else if (this.#isEnding) {
       // Nobody reads any more: discard.
@@ -114,6 +115,7 @@ export class TcpTransport implements Transport {
   #onReadError(): void {
     this.#isReading = false;
     this.destroy();
+    this.#releaseReadBuffer();
   }
 
   /**
@@ -138,6 +140,13 @@ export class TcpTransport implements Transport {
       this.#isEndDelivered = true;
       events.end();
     }
+  }
+
+  /** Closed, and no read in flight: owners copied what they were given, so it can go. */
+  #releaseReadBuffer(): void {
+    if (this.#readBuffer === null) return;
+    giveBackReadBuffer(this.#readBuffer);
+    this.#readBuffer = null;
   }
 
   write(data: string | Uint8Array, done?: () => void): void {
@@ -195,6 +204,8 @@ export class TcpTransport implements Transport {
     if (this.#isClosed) return;
     this.#isClosed = true;
     this.#held = [];
+    // A read still in flight gives the buffer back when it settles (#onRead, #onReadError).
+    if (!this.#isReading) this.#releaseReadBuffer();
     try {
       this.#conn.close();
     } catch {
