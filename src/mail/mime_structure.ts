@@ -33,11 +33,14 @@ export interface MimePart {
 
 const MAX_DEPTH = 20;
 /**
- * Entities parsed in one message at most; past that, a multipart's last
- * part holds the rest of its body (delimiters and all), as Dovecot's parser
- * caps the parts of a message too. A 2.4 MB message of 200,000 empty parts,
- * which anyone may send, made one BODYSTRUCTURE take the server from 60 to
- * 192 MB; a 25 MB one would have taken gigabytes. RFC 2046 sets no limit.
+ * Entities parsed in one message at most, counted across the whole tree;
+ * past that, a multipart's last part holds the rest of its body (delimiters
+ * and all), and an entity met after that is not looked into (a multipart
+ * gets one empty part, a message/rfc822 an empty message, as past
+ * MAX_DEPTH), as Dovecot's parser caps the parts of a message too. A 2.4 MB
+ * message of 200,000 empty parts, which anyone may send, made one
+ * BODYSTRUCTURE take the server from 60 to 192 MB; a 25 MB one would have
+ * taken gigabytes. RFC 2046 sets no limit.
  */
 export const MAX_MIME_PARTS = 10_000;
 const LF = 10;
@@ -102,6 +105,8 @@ export function findBodyStart(
 }
 
 function parseEntity(text: MimeText, where: EntityWhere): MimePart {
+  // Checked here, not only when a multipart is split: the parts of each part count too.
+  const isSpent = where.budget.parts <= 0;
   where.budget.parts--;
   const bodyStart = findBodyStart(text, where.start, where.end);
   const header = text.slice(where.start, bodyStart);
@@ -120,23 +125,20 @@ function parseEntity(text: MimeText, where: EntityWhere): MimePart {
   const boundary = paramValue(contentType.params, "boundary");
   if (part.type === "multipart") {
     const isDigest = part.subtype === "digest";
-    if (boundary && where.depth < MAX_DEPTH) {
-      const maxParts = Math.max(1, where.budget.parts);
-      for (
-        const range of splitMultipart(text, {
-          start: bodyStart,
-          end: where.end,
-          boundary,
-          maxParts,
-        })
-      ) {
-        part.parts.push(
-          parseEntity(text, { ...range, isDigest, depth: where.depth + 1, budget: where.budget }),
-        );
+    if (boundary && where.depth < MAX_DEPTH && !isSpent) {
+      const child = { isDigest, depth: where.depth + 1, budget: where.budget };
+      for (const range of delimitedParts(text, { start: bodyStart, end: where.end, boundary })) {
+        if (part.parts.length > 0 && where.budget.parts <= 0) {
+          // Out of parts: this one holds the rest of the body, and is not looked into.
+          part.parts.push(parseEntity(text, { ...child, start: range.start, end: where.end }));
+          break;
+        }
+        part.parts.push(parseEntity(text, { ...child, ...range }));
       }
     }
     // A multipart has at least one part (IMAP's BODYSTRUCTURE cannot say less): without a
-    // boundary, without delimiter lines or past the depth limit, it is one empty text part.
+    // boundary, without delimiter lines, past the depth limit or out of parts, it is one
+    // empty text part.
     if (part.parts.length === 0) {
       part.parts.push(parseEntity(text, {
         start: bodyStart,
@@ -147,9 +149,9 @@ function parseEntity(text: MimeText, where: EntityWhere): MimePart {
       }));
     }
   } else if (part.type === "message" && part.subtype === "rfc822") {
-    // Past the depth limit the embedded message is an empty one: IMAP's BODYSTRUCTURE
-    // needs its envelope and body all the same.
-    const isTooDeep = where.depth >= MAX_DEPTH;
+    // Past the depth limit (or out of parts) the embedded message is an empty one: IMAP's
+    // BODYSTRUCTURE needs its envelope and body all the same.
+    const isTooDeep = where.depth >= MAX_DEPTH || isSpent;
     part.message = parseEntity(text, {
       start: bodyStart,
       end: isTooDeep ? bodyStart : where.end,
@@ -163,15 +165,14 @@ function parseEntity(text: MimeText, where: EntityWhere): MimePart {
 
 /**
  * The body ranges between `--boundary` delimiter lines (the CRLF before a
- * delimiter is its own), `maxParts` of them at most: the last one then runs
- * to the end of the body.
+ * delimiter is its own), found one at a time: the caller stops when it has
+ * parsed as many parts as it may.
  */
-function splitMultipart(
+function* delimitedParts(
   text: MimeText,
-  where: { start: number; end: number; boundary: string; maxParts: number },
-): { start: number; end: number }[] {
+  where: { start: number; end: number; boundary: string },
+): Generator<{ start: number; end: number }> {
   const delimiter = "--" + where.boundary;
-  const ranges: { start: number; end: number }[] = [];
   let partStart = -1;
   let lineStart = where.start;
   while (lineStart < where.end) {
@@ -181,23 +182,18 @@ function splitMultipart(
       const rest = withoutTrailingBlanks(text.slice(lineStart + delimiter.length, lineEnd));
       const isClose = rest === "--";
       if (rest === "" || isClose) {
-        if (partStart >= 0 && !isClose && ranges.length + 1 >= where.maxParts) {
-          ranges.push({ start: partStart, end: where.end });
-          return ranges;
-        }
         if (partStart >= 0) {
           // Two delimiter lines in a row share the line end between them: the part is empty.
           const end = Math.max(partStart, delimiterStart(text, lineStart));
-          ranges.push({ start: partStart, end });
+          yield { start: partStart, end };
         }
-        if (isClose) return ranges;
+        if (isClose) return;
         partStart = lineEnd;
       }
     }
     lineStart = lineEnd;
   }
-  if (partStart >= 0) ranges.push({ start: partStart, end: where.end });
-  return ranges;
+  if (partStart >= 0) yield { start: partStart, end: where.end };
 }
 
 /**

@@ -136,18 +136,26 @@ export class MessageBuffer {
     await this.#writing;
     if (this.#file) {
       const file = await Deno.open(this.#filePath, { read: true });
+      const out = new Uint8Array(Math.min(limit, this.size));
+      let got = 0;
       try {
-        const out = new Uint8Array(Math.min(limit, this.size));
-        let got = 0;
         while (got < out.length) {
           const n = await file.read(out.subarray(got));
           if (n === null) break;
           got += n;
         }
-        return out.subarray(0, got);
       } finally {
         file.close();
       }
+      // Spilled early (all messages together held too much), the file may end before
+      // `limit`: the rest of the head is the part still in memory.
+      for (const chunk of this.#memoryChunks()) {
+        if (got >= out.length) break;
+        const piece = chunk.subarray(0, out.length - got);
+        out.set(piece, got);
+        got += piece.length;
+      }
+      return out.subarray(0, got);
     }
     const chunks = this.#memoryChunks();
     if (chunks.length === 1) return chunks[0]!.subarray(0, limit);

@@ -53,3 +53,32 @@ Deno.test("a message of 9,000 parts keeps every one", () => {
   assert.equal(root.parts.length, 9_000);
   assert.ok(root.parts.every((part) => part.bodyEnd - part.bodyStart === 1), "each body is x");
 });
+
+Deno.test("parts nested inside each of 10,000 parts count toward the same 10,000", () => {
+  // Each top-level part is a chain of embedded messages: 6 MB, some 200,000 entities
+  // and a 20 MB BODYSTRUCTURE when only the parts of one multipart were counted.
+  const chain = "Content-Type: message/rfc822\r\n\r\n".repeat(19) + "x\r\n";
+  const message =
+    "Subject: chains\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+    `--b\r\n${chain}`.repeat(10_000) + "--b--\r\n";
+  const root = parseMimeStructure(message);
+  const count = entities(root);
+  assert.ok(count <= LIMIT + 100, `${count} entities parsed`);
+  const structure = formatBodyStructure(message, root, true);
+  assert.ok(structure.length < 200 * LIMIT, `BODYSTRUCTURE of ${structure.length} bytes`);
+  // The first chains are whole; the part where the count ran out holds the rest of the body.
+  assert.equal(root.parts[0]!.message!.message!.type, "message");
+  assert.equal(root.parts.at(-1)!.bodyEnd, message.length);
+});
+
+Deno.test("multiparts nested in each part stop at the same 10,000", () => {
+  // Two levels of 2,000 parts each: split with what was left when each multipart began,
+  // the inner ones made 13,990 entities.
+  const inner = "Content-Type: multipart/mixed; boundary=c\r\n\r\n" +
+    "--c\r\n\r\n".repeat(2_000) + "--c--\r\n";
+  const message =
+    "Subject: nested\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+    `--b\r\n${inner}`.repeat(2_000) + "--b--\r\n";
+  const count = entities(parseMimeStructure(message));
+  assert.ok(count <= LIMIT + 100, `${count} entities parsed`);
+});

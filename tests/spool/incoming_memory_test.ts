@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { makeTestDir } from "../temp_dirs.ts";
 import { concat, MessageBuffer } from "../../src/spool/message_buffer.ts";
+import { incomingMemory, SHARED_MEMORY_BYTES } from "../../src/spool/incoming_memory.ts";
 
 /** Bytes that differ from position to position, so a misplaced piece shows. */
 function pattern(length: number, seed: number): Uint8Array {
@@ -67,6 +68,31 @@ Deno.test("once the stalled messages are gone, a lone message keeps its bytes in
     assert.equal(spillFile, null, "what the discarded messages held is no longer counted");
     assert.deepEqual(concat(tail), pattern(MESSAGE_BYTES, 2));
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a message spilled early under pressure still shows its whole head", async () => {
+  // Other sessions' messages hold the shared limit: this one spills each 16 KB read, so its
+  // file holds 32 KB and the rest of a 40 KB header stays in memory. The header checks (a
+  // mail loop's 101 Received fields, the submission's Date) read that head.
+  const dir = makeTestDir();
+  const buffer = new MessageBuffer(`${dir}/in`);
+  incomingMemory.take(SHARED_MEMORY_BYTES);
+  try {
+    const source = pattern(40 * 1024, 4);
+    for (let at = 0; at < source.length; at += READ_BYTES) {
+      buffer.append(source.subarray(at, at + READ_BYTES));
+    }
+    const head = await buffer.head(256 * 1024);
+    assert.equal(head.length, source.length, `head of ${head.length} bytes`);
+    assert.deepEqual(head, source);
+    assert.deepEqual(await buffer.head(20_000), source.subarray(0, 20_000), "cut at the limit");
+    const { spillFile } = await buffer.finish();
+    assert.notEqual(spillFile, null, "spilled, as under pressure it should");
+  } finally {
+    incomingMemory.give(SHARED_MEMORY_BYTES);
+    await buffer.discard();
     await Deno.remove(dir, { recursive: true });
   }
 });
