@@ -64,7 +64,7 @@ export class InputBuffer {
         // Doubled until it fits, so it stays a power of two: grown from an odd size (a
         // command line, then 16 KB reads) it could pass 128 KB by a few bytes and be
         // let go, and made again, each time it was emptied.
-        let capacity = this.#bytes.length * 2;
+        let capacity = Math.max(this.#bytes.length * 2, INITIAL_BUFFER_BYTES); // 0 once released
         while (capacity < size + chunk.length) capacity *= 2;
         const bigger = new Uint8Array(capacity);
         bigger.set(this.#bytes.subarray(this.#start, this.#end));

@@ -83,3 +83,14 @@ Deno.test("InputBuffer: input held at the pause mark fits 128 KB, however the ar
   const held = buffer.unread().buffer.byteLength;
   assert.ok(held <= 128 * 1024, `${buffer.size} unread bytes held in an array of ${held}`);
 });
+
+Deno.test("InputBuffer: input appended after release is kept, not a hang", () => {
+  // Nothing appends after a close today; a late read that did would have looped for ever
+  // doubling a zero-length array.
+  const buffer = new InputBuffer();
+  buffer.append(bytes(10, 1));
+  buffer.release();
+  assert.equal(buffer.size, 0);
+  buffer.append(bytes(5000, 2));
+  assert.deepEqual([...buffer.unread()], [...bytes(5000, 2)]);
+});
