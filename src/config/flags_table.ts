@@ -344,7 +344,7 @@ export const FLAGS = [
     codec: countCodec,
     default: "1024",
     help:
-      "empty files kept in queue/spare/ so that accepting a message never creates one (up to 4x this many finished files are parked there instead of deleted); 0 turns this off",
+      "empty files kept in queue/spare/ so that accepting a message never creates one (finished files are parked there instead of deleted: up to 16x this many while mail moves, 4x once it is quiet); 0 turns this off",
   }),
   flag({
     name: "log-level",

@@ -1,7 +1,8 @@
 /** The durable queue: the one way in (`Spool.accept`) and what the delivery runner reads. */
-export { HELD_PREFIX, Spool } from "./spool.ts";
-export type { ImmediateDelivery } from "./spool.ts";
-export type { AcceptRequest, EnvelopeDraft, QueuedMessage } from "./spool.ts";
+export { Spool } from "./spool.ts";
+export { HELD_PREFIX } from "./spool_types.ts";
+export type { ImmediateDelivery } from "./spool_types.ts";
+export type { AcceptRequest, EnvelopeDraft, QueuedMessage } from "./spool_types.ts";
 export { concat, MessageBuffer } from "./message_buffer.ts";
 export { decodeQueueFile, encodeEnvelopeLine, QueueFileError } from "./envelope.ts";
 export type { Envelope, MessageSource } from "./envelope.ts";

@@ -13,7 +13,8 @@
  * recycles its WAL segments the same way).
  *
  * While the spool is quiet, parked files are emptied (a deleted message
- * does not linger) and the pool is topped up to its target.
+ * does not linger), files beyond what the pool keeps are deleted, and the
+ * pool is topped up to its target.
  *
  * Only the server process uses the pool, and only one at a time (it holds
  * `spare.lock` locked): two processes would hand one spare to two writers.
@@ -24,6 +25,7 @@
 import { dirname, join } from "node:path";
 import { newId } from "../log/mod.ts";
 import { syncDirSoon } from "./durable_file.ts";
+import { isPrivateToUs, scanSpares, type Spare } from "./spare_eligibility.ts";
 
 /**
  * Only files up to this size are parked, and at most this many bytes of
@@ -58,19 +60,13 @@ export interface TakenSpare {
   size: number;
 }
 
-interface Spare {
-  name: string;
-  size: number;
-  /** When it was parked holding bytes (for MAX_LINGER_MS), by performance.now(). */
-  parkedAtMs?: number;
-}
-
 /** The pool of spare files of one spool. Create with `SpareFiles.open`. */
 export class SpareFiles {
   readonly dir: string;
   readonly #spares: Spare[];
   readonly #target: number;
   readonly #max: number;
+  readonly #keep: number;
   readonly #quietMs: number;
   readonly #lock: Deno.FsFile;
   /** Names this run gives to parked files: unique against any leftover of an earlier run. */
@@ -96,6 +92,7 @@ export class SpareFiles {
     options: {
       target: number;
       max: number;
+      keep?: number;
       quietMs?: number;
       lingerMs?: number;
       lock: Deno.FsFile;
@@ -107,6 +104,7 @@ export class SpareFiles {
     this.#unemptied = spares.filter((spare) => spare.size > 0).length;
     this.#target = options.target;
     this.#max = Math.max(options.max, options.target);
+    this.#keep = Math.min(this.#max, Math.max(options.keep ?? this.#max, options.target));
     this.#quietMs = options.quietMs ?? QUIET_MS;
     this.#lingerMs = options.lingerMs ?? MAX_LINGER_MS;
   }
@@ -115,14 +113,17 @@ export class SpareFiles {
    * Opens the pool in `dir` (created if missing) with the files already
    * there, and tidies it once the spool is quiet: parked files emptied, the
    * pool filled to `target`. At most `max` files are parked; beyond that,
-   * finished files are deleted. `quietMs` and `lingerMs` (tests) override
+   * finished files are deleted. Once quiet, the pool deletes what it holds
+   * beyond `keep` (default `max`): a backlog's finished files are parked
+   * while mail moves, and their inodes given back when it has stopped.
+   * `quietMs` and `lingerMs` (tests) override
    * how long the spool must be quiet before tidying, and how long a parked
    * file may keep its bytes while it is not. Null when another process holds the pool
    * (a second server on the same spool): it must run without one.
    */
   static async open(
     dir: string,
-    options: { target: number; max: number; quietMs?: number; lingerMs?: number },
+    options: { target: number; max: number; keep?: number; quietMs?: number; lingerMs?: number },
   ): Promise<SpareFiles | null> {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const lock = await Deno.open(dir + LOCK_SUFFIX, { write: true, create: true, mode: 0o600 });
@@ -130,20 +131,7 @@ export class SpareFiles {
       lock.close();
       return null;
     }
-    const spares: Spare[] = [];
-    for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isFile) continue;
-      const path = join(dir, entry.name);
-      const info = await Deno.lstat(path).catch(() => null);
-      if (info === null) continue;
-      // Only an empty file with no other name is surely a spare. After a crash
-      // (spare/ is never fsynced) a spare/ name can survive next to the name
-      // the file was linked or renamed to (a queued or delivered message), and
-      // a parked file that still holds bytes may be one whose old name's
-      // removal never reached the disk. Either is dropped here, never reused.
-      if (info.size === 0 && info.nlink === 1) spares.push({ name: entry.name, size: 0 });
-      else await Deno.remove(path).catch(() => {});
-    }
+    const spares = await scanSpares(dir);
     const pool = new SpareFiles(dir, spares, { ...options, lock });
     pool.#scheduleTidy();
     return pool;
@@ -320,7 +308,8 @@ export class SpareFiles {
   }
 
   #hasWork(): boolean {
-    return this.#unemptied > 0 || this.#spares.length < this.#target;
+    return this.#unemptied > 0 || this.#spares.length < this.#target ||
+      this.#spares.length > this.#keep;
   }
 
   /** Tidies once the spool has been quiet for a while: never while mail is moving. */
@@ -344,7 +333,11 @@ export class SpareFiles {
       while (
         !this.#isClosed && this.#hasWork() && performance.now() - this.#lastUseMs >= this.#quietMs
       ) {
-        const done = this.#unemptied > 0 ? this.#emptySome() : this.#createSome();
+        const done = this.#spares.length > this.#keep
+          ? this.#trimSome()
+          : this.#unemptied > 0
+          ? this.#emptySome()
+          : this.#createSome();
         if (done === 0) break; // disk full or gone: try again after the next quiet spell
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
@@ -352,6 +345,25 @@ export class SpareFiles {
       this.#isTidying = false;
     }
     this.#scheduleTidy(); // interrupted by new mail: carry on when it is quiet again
+  }
+
+  /**
+   * Deletes parked files beyond what the pool keeps once quiet, newest first:
+   * those are the likeliest to still hold a message's bytes, which deleting
+   * frees as emptying would.
+   */
+  #trimSome(): number {
+    let done = 0;
+    while (done < STEP_FILES && this.#spares.length > this.#keep) {
+      const spare = this.#spares.pop()!;
+      this.#heldBytes -= spare.size;
+      if (spare.size > 0) this.#unemptied--;
+      try {
+        Deno.removeSync(join(this.dir, spare.name));
+      } catch { /* gone already */ }
+      done++;
+    }
+    return done;
   }
 
   #emptySome(): number {
@@ -378,23 +390,4 @@ export class SpareFiles {
     }
     return done;
   }
-}
-
-/** Our uid, or null where it cannot be known (no --allow-sys, Windows). */
-const OWN_UID = (() => {
-  try {
-    return Deno.uid();
-  } catch {
-    return null;
-  }
-})();
-
-/**
- * Whether a file is ours and unreadable to others: only such a file may
- * carry the next message. One dropped into a Maildir by another user or
- * tool (another owner, a looser mode) is deleted, never reused.
- */
-function isPrivateToUs(info: Deno.FileInfo): boolean {
-  if (OWN_UID !== null && info.uid !== null && info.uid !== OWN_UID) return false;
-  return info.mode === null || (info.mode & 0o077) === 0;
 }
