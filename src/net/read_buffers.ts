@@ -11,7 +11,7 @@ const MAX_KEPT = 32;
 
 const kept: Uint8Array[] = [];
 
-/** A read buffer, reused or new; its contents are whatever the last reader left. */
+/** A read buffer, reused (zeroed) or new. */
 export function takeReadBuffer(): Uint8Array {
   return kept.pop() ?? new Uint8Array(READ_BUFFER_BYTES);
 }
@@ -24,7 +24,10 @@ export function giveBackReadBuffer(buffer: Uint8Array): void {
   if (buffer.byteLength !== READ_BUFFER_BYTES || buffer.buffer.byteLength !== READ_BUFFER_BYTES) {
     return;
   }
-  if (kept.length < MAX_KEPT && !kept.includes(buffer)) kept.push(buffer);
+  if (kept.length >= MAX_KEPT || kept.includes(buffer)) return;
+  // What the last client sent (a password, say) must not be there for a bug to show the next.
+  buffer.fill(0);
+  kept.push(buffer);
 }
 
 /** How many buffers are kept now (for tests). */

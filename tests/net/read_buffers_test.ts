@@ -130,3 +130,13 @@ Deno.test("read buffers: at most 32 are kept, and only whole 16 KB buffers", () 
   giveBackReadBuffer(taken[0] as Uint8Array);
   assert.equal(keptReadBufferCount(), 1, "a buffer given back twice would go to two connections");
 });
+
+Deno.test("read buffers: a buffer handed on holds nothing of what the last connection read", () => {
+  emptyPool();
+  const buffer = takeReadBuffer();
+  buffer.set(encoder.encode("AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n"));
+  giveBackReadBuffer(buffer);
+  const next = takeReadBuffer();
+  assert.equal(next, buffer, "the same buffer is reused");
+  assert.ok(next.every((byte) => byte === 0), "the last client's bytes are still there");
+});
