@@ -28,13 +28,27 @@ export function newCid(): string {
   return "c" + newId();
 }
 
+/**
+ * Random bytes are drawn from the system in blocks and handed out a few at a
+ * time: one `getRandomValues` call (an op into the runtime) per Maildir name
+ * cost ~8 us of a message's ~400.
+ */
+const RANDOM_BLOCK_BYTES = 4096;
+const randomBlock = new Uint8Array(RANDOM_BLOCK_BYTES);
+let randomUsed = RANDOM_BLOCK_BYTES;
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
 /** `bytes` random bytes as lowercase hex (a name part nobody can guess or repeat). */
 export function randomHex(bytes: number): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(bytes)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+  let out = "";
+  for (let i = 0; i < bytes; i++) {
+    if (randomUsed === RANDOM_BLOCK_BYTES) {
+      crypto.getRandomValues(randomBlock);
+      randomUsed = 0;
+    }
+    out += HEX[randomBlock[randomUsed++]!]; // each byte is handed out once
+  }
+  return out;
 }
 
 /** A queue id, as seen in logs, the 250 reply and the Received header. */
