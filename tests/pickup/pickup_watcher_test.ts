@@ -129,3 +129,65 @@ Deno.test("a pickup file is taken once it stayed unchanged, also while the clock
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+const NO_RECIPIENT = "From: a@example.test\nSubject: x\n\nbody\n";
+
+Deno.test("a pickup file moved aside never replaces an earlier one of its name, nor a note left alone", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const rejected = join(spoolDir, "pickup-rejected");
+  try {
+    await watcher.start();
+    // What the administrator left there: a file whose note was deleted, a note whose file was.
+    Deno.writeTextFileSync(join(rejected, "first"), "kept, without its note");
+    Deno.writeTextFileSync(join(rejected, "second.reason"), "an old note\n");
+    for (const name of ["first", "second"]) {
+      Deno.writeTextFileSync(join(spoolDir, "pickup", name), NO_RECIPIENT);
+      await waitFor(
+        `${name} moved aside`,
+        () =>
+          lines.some((line) =>
+            line.includes("event=pickup.rejected") && line.includes(`file=${name} `)
+          ),
+      );
+    }
+    assert.equal(Deno.readTextFileSync(join(rejected, "first")), "kept, without its note");
+    assert.equal(Deno.readTextFileSync(join(rejected, "first.1")), NO_RECIPIENT);
+    assert.match(Deno.readTextFileSync(join(rejected, "first.1.reason")), /No recipient/);
+    assert.equal(Deno.readTextFileSync(join(rejected, "second.reason")), "an old note\n");
+    assert.equal(Deno.readTextFileSync(join(rejected, "second.1")), NO_RECIPIENT);
+    assert.match(Deno.readTextFileSync(join(rejected, "second.1.reason")), /No recipient/);
+  } finally {
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("a pickup file whose note cannot be written is not moved aside without it: it stays in pickup/", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const open = Deno.open;
+  // The disk fills up as the note is written.
+  Deno.open = (path, options) =>
+    String(path).includes(".reason.tmp-")
+      ? Promise.reject(new Error("No space left on device (os error 28)"))
+      : open(path, options);
+  try {
+    await watcher.start();
+    const pickup = join(spoolDir, "pickup");
+    Deno.writeTextFileSync(join(pickup, "norcpt"), NO_RECIPIENT);
+    await waitFor(
+      "the failure to move it aside",
+      () => lines.filter((line) => line.includes("event=pickup.reject_failed")).length >= 2,
+    );
+    await watcher.stop();
+    const names = [...Deno.readDirSync(join(spoolDir, "pickup-rejected"))].map((e) => e.name);
+    assert.deepEqual(names, [], "no file moved aside without its reason");
+    assert.deepEqual([...Deno.readDirSync(pickup)].map((e) => e.name), ["norcpt"]);
+    assert.equal(Deno.readTextFileSync(join(pickup, "norcpt")), NO_RECIPIENT);
+  } finally {
+    Deno.open = open;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
