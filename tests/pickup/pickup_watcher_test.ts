@@ -16,7 +16,7 @@ async function waitFor(what: string, isDone: () => boolean): Promise<void> {
 }
 
 /** A watcher on a fresh spool that scans every 50 ms, its log lines kept in `lines`. */
-async function newWatcher() {
+async function newWatcher(options: { maxMessageBytes?: number } = {}) {
   const spoolDir = makeTestDir({ prefix: "pillarbox-pickup-" });
   const lines: string[] = [];
   const log = new Logger({ level: "info", sink: (line) => lines.push(line) });
@@ -32,7 +32,7 @@ async function newWatcher() {
     directory,
     hostname: "mx.test",
     defaultDomain: "example.test",
-    maxMessageBytes: 1_000_000,
+    maxMessageBytes: options.maxMessageBytes ?? 1_000_000,
     log,
     scanIntervalMs: 50,
     stableMs: 50,
@@ -184,6 +184,34 @@ Deno.test("a pickup file whose note cannot be written is not moved aside without
     assert.deepEqual(names, [], "no file moved aside without its reason");
     assert.deepEqual([...Deno.readDirSync(pickup)].map((e) => e.name), ["norcpt"]);
     assert.equal(Deno.readTextFileSync(join(pickup, "norcpt")), NO_RECIPIENT);
+  } finally {
+    Deno.open = open;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("a pickup file far over the size limit is moved aside unread (a stray disk image is never loaded whole)", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher({ maxMessageBytes: 1_000 });
+  const open = Deno.open;
+  let reads = 0;
+  Deno.open = (path, options) => {
+    if (String(path).includes(".claimed-")) reads++;
+    return open(path, options);
+  };
+  try {
+    await watcher.start();
+    const huge = "To: b@example.test\n\n" + "x".repeat(5_000) + "\n";
+    Deno.writeTextFileSync(join(spoolDir, "pickup", "huge"), huge);
+    await waitFor(
+      "the file moved aside",
+      () => lines.some((line) => line.includes("event=pickup.rejected")),
+    );
+    assert.equal(reads, 0, "not read");
+    const rejected = join(spoolDir, "pickup-rejected");
+    assert.equal(Deno.readTextFileSync(join(rejected, "huge")), huge);
+    assert.match(Deno.readTextFileSync(join(rejected, "huge.reason")), /size limit \(1000 bytes\)/);
   } finally {
     Deno.open = open;
     await watcher.stop();
