@@ -1,6 +1,11 @@
 /** Maildir names: unique, carrying the size, and sorting in delivery order (UIDs follow it). */
 import assert from "node:assert/strict";
-import { mailboxDir, maildirName, parseMessageName } from "../../src/mailbox/mod.ts";
+import {
+  isOwnMaildirName,
+  mailboxDir,
+  maildirName,
+  parseMessageName,
+} from "../../src/mailbox/mod.ts";
 
 Deno.test("maildirName() names sort in the order they were made, within one millisecond too", () => {
   const names: string[] = [];
@@ -47,5 +52,14 @@ Deno.test("mailboxDir() keeps every account below mail/<domain>/: no dot, slash 
     ]
   ) {
     assert.throws(() => mailboxDir("/spool", account), /cannot name a mailbox/, account);
+  }
+});
+
+Deno.test("maildirName() keeps its own form when a second's last millisecond takes many names", () => {
+  // Leftovers in tmp/ are swept only when isOwnMaildirName() knows them: six digits after M.
+  for (let i = 0; i < 1_500; i++) {
+    const name = maildirName("mx.test", 100, 1_700_000_002_999);
+    assert.ok(isOwnMaildirName(name), name);
+    assert.equal(parseMessageName(name)?.internalDateMs, 1_700_000_002_000);
   }
 });
