@@ -16,7 +16,7 @@ async function waitFor(what: string, isDone: () => boolean): Promise<void> {
 }
 
 /** A watcher on a fresh spool that scans every 50 ms, its log lines kept in `lines`. */
-async function newWatcher(options: { maxMessageBytes?: number } = {}) {
+async function newWatcher(options: { maxMessageBytes?: number; stableMs?: number } = {}) {
   const spoolDir = makeTestDir({ prefix: "pillarbox-pickup-" });
   const lines: string[] = [];
   const log = new Logger({ level: "info", sink: (line) => lines.push(line) });
@@ -35,7 +35,7 @@ async function newWatcher(options: { maxMessageBytes?: number } = {}) {
     maxMessageBytes: options.maxMessageBytes ?? 1_000_000,
     log,
     scanIntervalMs: 50,
-    stableMs: 50,
+    stableMs: options.stableMs ?? 50,
   });
   return { spoolDir, lines, spool, watcher };
 }
@@ -219,3 +219,70 @@ Deno.test("a pickup file far over the size limit is moved aside unread (a stray 
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+/**
+ * Changes a file keeps its mtime through (`cp -p`, `touch -r`, a writer that sets it) or its
+ * size through (a rewrite in place), or both (another file renamed over it): each must start
+ * the wait for a stable file again, as the README says (size, mtime and inode, two looks).
+ */
+const CHANGES: [string, (path: string, mtime: Date) => void][] = [
+  ["grows with its mtime put back", (path, mtime) => {
+    Deno.writeTextFileSync(path, "more\n", { append: true });
+    Deno.utimeSync(path, mtime, mtime);
+  }],
+  ["is rewritten in place to the same size", (path, mtime) => {
+    const text = Deno.readTextFileSync(path);
+    Deno.writeTextFileSync(path, text.replace("one", "two"));
+    const later = new Date(mtime.getTime() + 1_000);
+    Deno.utimeSync(path, later, later);
+  }],
+  ["is replaced by another of the same size and mtime", (path, mtime) => {
+    const text = Deno.readTextFileSync(path);
+    Deno.writeTextFileSync(`${path}.new`, text.replace("one", "two"));
+    Deno.utimeSync(`${path}.new`, mtime, mtime);
+    Deno.renameSync(`${path}.new`, path);
+  }],
+];
+for (const [what, change] of CHANGES) {
+  Deno.test(`a pickup file that ${what} waits for a stable look again before it is taken`, async () => {
+    const { spoolDir, lines, spool, watcher } = await newWatcher({ stableMs: 1_000 });
+    const pickup = join(spoolDir, "pickup");
+    // The monotonic clock moves only when the test says so; scans are counted, not timed.
+    const monotonic = performance.now;
+    let nowMs = 0;
+    performance.now = () => nowMs;
+    const readDir = Deno.readDir;
+    let scans = 0;
+    Deno.readDir = (path) => {
+      if (path === pickup) scans++;
+      return readDir(path);
+    };
+    const twoMoreScans = async () => {
+      const target = scans + 2;
+      await waitFor("two more scans", () => scans >= target);
+    };
+    const isQueued = () => lines.some((line) => line.includes("event=msg.queued"));
+    try {
+      await watcher.start();
+      const path = join(pickup, "msg");
+      const mtime = new Date(1_700_000_000_000);
+      Deno.writeTextFileSync(path, "From: a@example.test\nTo: b@example.test\n\none\n");
+      Deno.utimeSync(path, mtime, mtime);
+      await twoMoreScans(); // first seen at 0
+      // Changed, and only then does the clock pass the wait: all in one turn, no scan between.
+      change(path, mtime);
+      nowMs = 5_000;
+      await twoMoreScans();
+      assert.ok(!isQueued(), "taken although it changed since the last look");
+      assert.ok(Deno.statSync(path).isFile);
+      nowMs = 10_000;
+      await waitFor("the file queued", isQueued);
+    } finally {
+      performance.now = monotonic;
+      Deno.readDir = readDir;
+      await watcher.stop();
+      spool.spares?.close();
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  });
+}
