@@ -1,0 +1,87 @@
+/**
+ * `pillarbox sendmail` in-process: where the message on stdin ends, which
+ * words are recipients, and the exit status when the queue cannot take it.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCli } from "../../src/app/cli.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { Spool } from "../../src/spool/mod.ts";
+import { makeTestDir } from "../temp_dirs.ts";
+
+/** Runs sendmail with stdin read in `chunks`; the status, stderr and what was queued. */
+async function sendmail(args: string[], chunks: string[], spoolDir = makeTestDir()) {
+  const err: string[] = [];
+  const status = await runCli(
+    [
+      "sendmail",
+      `--spool-dir=${spoolDir}`,
+      "--hostname=mx.test",
+      "--domains=example.test",
+      ...args,
+    ],
+    {
+      out: () => {},
+      err: (line) => err.push(line),
+      stdin: ReadableStream.from(chunks.map((chunk) => new TextEncoder().encode(chunk))),
+    },
+  );
+  const queued: { rcpts: string[]; from: string; text: string }[] = [];
+  if (status === 0) {
+    const spool = await Spool.open({ spoolDir, log: new Logger({ sink: () => {} }) });
+    for (const qid of await spool.list()) {
+      const { envelope, bytes, messageOffset } = await spool.read(qid);
+      const text = new TextDecoder().decode(bytes.subarray(messageOffset));
+      queued.push({ rcpts: [...envelope.rcpts], from: envelope.from, text });
+    }
+    spool.spares?.close();
+  }
+  return { status, err: err.join("\n"), queued };
+}
+
+/** The body of a queued message: what follows the header's blank line. */
+const bodyOf = (text: string) => text.slice(text.indexOf("\r\n\r\n") + 4);
+
+const DOT_CASES: [string, string[]][] = [
+  ["LF lines", ["Subject: a\n\nhi\n.\nafter\n"]],
+  ["CRLF lines", ["Subject: a\r\n\r\nhi\r\n.\r\nafter\r\n"]],
+  ["the dot line split after its CR", ["Subject: a\n\nhi\n.\r", "\nafter\n"]],
+  ["the dot alone in one read", ["Subject: a\n\nhi\n", ".", "\nafter\n"]],
+  ["the dot line's LF in the next read", ["Subject: a\n\nhi\n.", "\nafter\n"]],
+];
+for (const [what, chunks] of DOT_CASES) {
+  Deno.test(`sendmail without -i ends the message at a line of one dot: ${what}`, async () => {
+    const { status, err, queued } = await sendmail(["bob@example.test"], chunks);
+    assert.equal(status, 0, err);
+    assert.equal(queued.length, 1);
+    assert.equal(bodyOf(queued[0]!.text), "hi\r\n");
+  });
+}
+
+Deno.test("sendmail without -i ends the message at a dot that is the input's last line, with no line end", async () => {
+  const { status, err, queued } = await sendmail(["bob@example.test"], ["Subject: a\n\nhi\n."]);
+  assert.equal(status, 0, err);
+  assert.equal(bodyOf(queued[0]!.text), "hi\r\n");
+});
+
+Deno.test("sendmail -i keeps a line of one dot and what follows it", async () => {
+  const { status, err, queued } = await sendmail(["-i", "bob@example.test"], [
+    "Subject: a\n\nhi\n.\nafter\n",
+  ]);
+  assert.equal(status, 0, err);
+  assert.equal(bodyOf(queued[0]!.text), "hi\r\n.\r\nafter\r\n");
+});
+
+Deno.test("sendmail skips an empty word among the recipients (a script's unset variable)", async () => {
+  const { status, err, queued } = await sendmail(["bob@example.test", ""], ["Subject: a\n\nhi\n"]);
+  assert.equal(status, 0, err);
+  assert.deepEqual(queued[0]!.rcpts, ["bob@example.test"]);
+});
+
+Deno.test("sendmail exits 75 (EX_TEMPFAIL, try again) when the queue cannot be opened", async () => {
+  const spoolDir = join(makeTestDir(), "spool");
+  Deno.writeTextFileSync(spoolDir, "a file where the spool should be");
+  const { status, err } = await sendmail(["bob@example.test"], ["Subject: a\n\nhi\n"], spoolDir);
+  assert.equal(status, 75, err);
+  assert.match(err, /^pillarbox sendmail: Cannot queue the message: /);
+});
