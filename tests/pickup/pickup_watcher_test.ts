@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Directory } from "../../src/auth/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { PickupWatcher } from "../../src/pickup/mod.ts";
+import { settleHeldPickups } from "../../src/pickup/held_pickups.ts";
 import { Spool } from "../../src/spool/mod.ts";
 
 async function waitFor(what: string, isDone: () => boolean): Promise<void> {
@@ -247,15 +248,25 @@ for (const [what, change] of CHANGES) {
   Deno.test(`a pickup file that ${what} waits for a stable look again before it is taken`, async () => {
     const { spoolDir, lines, spool, watcher } = await newWatcher({ stableMs: 1_000 });
     const pickup = join(spoolDir, "pickup");
-    // The monotonic clock moves only when the test says so; scans are counted, not timed.
+    // The monotonic clock moves only when the test says so; scans are counted, not timed, and
+    // held at their start (their readDir) while the test changes the file: none is midway.
     const monotonic = performance.now;
     let nowMs = 0;
     performance.now = () => nowMs;
     const readDir = Deno.readDir;
     let scans = 0;
+    let held = 0;
+    let gate: Promise<void> = Promise.resolve();
     Deno.readDir = (path) => {
-      if (path === pickup) scans++;
-      return readDir(path);
+      if (path !== pickup) return readDir(path);
+      scans++;
+      const opened = gate;
+      return (async function* () {
+        held++;
+        await opened;
+        held--;
+        yield* readDir(path);
+      })();
     };
     const twoMoreScans = async () => {
       const target = scans + 2;
@@ -269,9 +280,14 @@ for (const [what, change] of CHANGES) {
       Deno.writeTextFileSync(path, "From: a@example.test\nTo: b@example.test\n\none\n");
       Deno.utimeSync(path, mtime, mtime);
       await twoMoreScans(); // first seen at 0
-      // Changed, and only then does the clock pass the wait: all in one turn, no scan between.
+      let open = () => {};
+      gate = new Promise((resolve) => open = resolve);
+      await waitFor("a scan held at its start", () => held > 0);
+      // Changed, and only then does the clock pass the wait: the next look sees both.
       change(path, mtime);
       nowMs = 5_000;
+      gate = Promise.resolve();
+      open();
       await twoMoreScans();
       assert.ok(!isQueued(), "taken although it changed since the last look");
       assert.ok(Deno.statSync(path).isFile);
@@ -286,3 +302,61 @@ for (const [what, change] of CHANGES) {
     }
   });
 }
+
+Deno.test("a pickup file whose claim cannot be removed after queueing is queued once, also after a restart", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const remove = Deno.remove;
+  let failures = 0;
+  // The first removal of a claim fails (EIO): that message was not taken after all.
+  Deno.remove = (path, options) => {
+    if (String(path).includes(".claimed-") && failures++ === 0) {
+      return Promise.reject(new Error("Input/output error (os error 5)"));
+    }
+    return remove(path, options);
+  };
+  try {
+    await watcher.start();
+    Deno.writeTextFileSync(
+      join(spoolDir, "pickup", "once"),
+      "From: a@example.test\nTo: b@example.test\n\nhi\n",
+    );
+    await waitFor("the file queued", () => lines.some((line) => line.includes("event=msg.queued")));
+    await watcher.stop();
+    assert.ok(lines.some((line) => line.includes("event=pickup.remove_failed")));
+    // What the next start does first: held pickups whose claim is gone are let go.
+    await settleHeldPickups({ spool, pickupDir: join(spoolDir, "pickup"), log: new Logger({}) });
+    assert.equal((await spool.list()).length, 1, "one message in the queue");
+    assert.deepEqual(await spool.listHeld(), []);
+  } finally {
+    Deno.remove = remove;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("a pickup file whose claim someone else removed once it was queued is still sent", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const remove = Deno.remove;
+  // Another program (a cleanup of dotfiles) unlinks the claim just before the server does.
+  Deno.remove = async (path, options) => {
+    await remove(path, options);
+    if (String(path).includes(".claimed-")) throw new Deno.errors.NotFound("No such file");
+  };
+  try {
+    await watcher.start();
+    Deno.writeTextFileSync(
+      join(spoolDir, "pickup", "msg"),
+      "From: a@example.test\nTo: b@example.test\n\nhi\n",
+    );
+    await waitFor("the file queued", () => lines.some((line) => line.includes("event=msg.queued")));
+    await watcher.stop();
+    assert.equal((await spool.list()).length, 1, "one message in the queue");
+    assert.deepEqual(await spool.listHeld(), []);
+  } finally {
+    Deno.remove = remove;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
