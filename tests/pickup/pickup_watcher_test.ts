@@ -360,3 +360,31 @@ Deno.test("a pickup file whose claim someone else removed once it was queued is 
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+Deno.test("a pickup file whose read fails once (EIO) is given back and queued at a later scan", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const open = Deno.open;
+  let failures = 0;
+  Deno.open = (path, options) => {
+    if (String(path).includes(".claimed-") && failures++ === 0) {
+      return Promise.reject(new Error("Input/output error (os error 5)"));
+    }
+    return open(path, options);
+  };
+  try {
+    await watcher.start();
+    Deno.writeTextFileSync(
+      join(spoolDir, "pickup", "msg"),
+      "From: a@example.test\nTo: b@example.test\n\nhi\n",
+    );
+    await waitFor("the file queued", () => lines.some((line) => line.includes("event=msg.queued")));
+    assert.ok(lines.some((line) => line.includes("event=pickup.read_failed")));
+    assert.equal((await spool.list()).length, 1);
+    assert.deepEqual([...Deno.readDirSync(join(spoolDir, "pickup"))], []);
+  } finally {
+    Deno.open = open;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
