@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../../src/app/cli.ts";
+import { runSendmailCommand } from "../../src/app/sendmail_command.ts";
+import { loadConfig } from "../../src/config/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { Spool } from "../../src/spool/mod.ts";
 import { makeTestDir } from "../temp_dirs.ts";
@@ -85,3 +87,50 @@ Deno.test("sendmail exits 75 (EX_TEMPFAIL, try again) when the queue cannot be o
   assert.equal(status, 75, err);
   assert.match(err, /^pillarbox sendmail: Cannot queue the message: /);
 });
+
+/** Runs sendmail as the given login (the envelope sender when no -f and no From names one). */
+async function sendmailAs(loginName: string, args: string[], message: string) {
+  const spoolDir = makeTestDir();
+  const err: string[] = [];
+  const config = loadConfig([
+    `--spool-dir=${spoolDir}`,
+    "--hostname=mx.test",
+    "--domains=example.test",
+  ]).config;
+  const status = await runSendmailCommand(args, {
+    config,
+    loginName,
+    err: (line) => err.push(line),
+    stdin: ReadableStream.from([new TextEncoder().encode(message)]),
+  });
+  const spool = await Spool.open({ spoolDir, log: new Logger({ sink: () => {} }) });
+  const froms: string[] = [];
+  for (const qid of await spool.list()) froms.push((await spool.read(qid)).envelope.from);
+  spool.spares?.close();
+  return { status, err: err.join("\n"), froms };
+}
+
+const SENDER_CASES: [string, string, string[], number, string[]][] = [
+  ["-f '<>' sends with the null sender (a vacation reply, a bounce)", "cron", ["-f", "<>"], 0, [
+    "",
+  ]],
+  ["-f '' sends with the null sender too", "cron", ["-f", ""], 0, [""]],
+  [
+    "-f with two addresses is a usage error",
+    "cron",
+    ["-f", "a@example.test, b@example.test"],
+    64,
+    [],
+  ],
+  ["the login name, lowercased, is the sender when nothing else names one", "Alice", [], 0, [
+    "alice@example.test",
+  ]],
+  ["a login name that is no address's local part gives no made-up sender", "a b", [], 0, [""]],
+];
+for (const [what, login, args, status, froms] of SENDER_CASES) {
+  Deno.test(`sendmail: ${what}`, async () => {
+    const result = await sendmailAs(login, [...args, "bob@example.test"], "Subject: a\n\nhi\n");
+    assert.equal(result.status, status, result.err);
+    assert.deepEqual(result.froms, froms);
+  });
+}
