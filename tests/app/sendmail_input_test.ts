@@ -134,3 +134,30 @@ for (const [what, login, args, status, froms] of SENDER_CASES) {
     assert.deepEqual(result.froms, froms);
   });
 }
+
+Deno.test("sendmail asks a running server to deliver what it queued now (queue/wake/<qid>)", async () => {
+  const spoolDir = makeTestDir();
+  const { status, err } = await sendmail(["bob@example.test"], ["Subject: a\n\nhi\n"], spoolDir);
+  assert.equal(status, 0, err);
+  const spool = await Spool.open({ spoolDir, log: new Logger({ sink: () => {} }) });
+  const [qid] = await spool.list();
+  spool.spares?.close();
+  assert.ok(Deno.statSync(join(spoolDir, "queue", "wake", qid!)).isFile);
+});
+
+Deno.test("sendmail exits 65 (EX_DATAERR) for a message far over the size limit", async () => {
+  const { status, err } = await sendmail(
+    ["--max-message-size=1000B", "-i", "bob@example.test"],
+    ["Subject: a\n\n" + "x".repeat(3_000) + "\n"],
+  );
+  assert.equal(status, 65, err);
+  assert.match(err, /larger than the size limit/);
+});
+
+Deno.test("sendmail -q exits 75 (EX_TEMPFAIL) when it cannot leave the request", async () => {
+  const spoolDir = join(makeTestDir(), "spool");
+  Deno.writeTextFileSync(spoolDir, "a file where the spool should be");
+  const { status, err } = await sendmail(["-q"], [], spoolDir);
+  assert.equal(status, 75, err);
+  assert.match(err, /Cannot ask for a queue run/);
+});
