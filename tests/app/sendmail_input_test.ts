@@ -161,3 +161,27 @@ Deno.test("sendmail -q exits 75 (EX_TEMPFAIL) when it cannot leave the request",
   assert.equal(status, 75, err);
   assert.match(err, /Cannot ask for a queue run/);
 });
+
+Deno.test("sendmail -bs answers 4xx, not 5xx, when the queue cannot be opened (the client tries again)", async () => {
+  const spoolDir = join(makeTestDir(), "spool");
+  Deno.writeTextFileSync(spoolDir, "a file where the spool should be");
+  const replies: string[] = [];
+  const config = loadConfig([
+    `--spool-dir=${spoolDir}`,
+    "--hostname=mx.test",
+    "--domains=example.test",
+  ]).config;
+  const dialogue = ["HELO x", "MAIL FROM:<a@example.test>", "RCPT TO:<bob@example.test>", "DATA"];
+  await runSendmailCommand(["-bs"], {
+    config,
+    loginName: "cron",
+    err: () => {},
+    out: (line) => replies.push(line),
+    stdin: ReadableStream.from([
+      new TextEncoder().encode([...dialogue, "Subject: a", "", "hi", ".", "QUIT", ""].join("\r\n")),
+    ]),
+  });
+  const afterData = replies[replies.findIndex((line) => line.startsWith("354")) + 1] ?? "";
+  // RFC 5321 4.2.5: a failure that may pass is a 4yz reply to the end of DATA.
+  assert.match(afterData, /^4\d\d /, replies.join("\n"));
+});
