@@ -153,6 +153,17 @@ const NAME_CASES = [
     file: "host.1700000000.x:2,",
     expect: { base: "host.1700000000.x", sizeBytes: null, internalDateMs: null, letters: "" },
   },
+  {
+    name: "parseMessageName() leaves commas out of the flag letters (a name another program wrote)",
+    file: "1700000000.M1P2Q3.mx,S=3:2,S,F",
+    expect: {
+      base: "1700000000.M1P2Q3.mx,S=3",
+      sizeBytes: 3,
+      internalDateMs: 1700000000000,
+      letters: "FS",
+    },
+  },
+  { name: "parseMessageName() skips a name that is all info", file: ":2,S", expect: null },
   { name: "parseMessageName() skips dotfiles", file: ".nfs123", expect: null },
   { name: "parseMessageName() skips names with a newline", file: "a\nb", expect: null },
 ];
