@@ -225,3 +225,14 @@ Deno.test("a message another MUA renamed since the last listing is still read (f
     /^Subject: renamed/,
   );
 });
+
+Deno.test("a message in both new/ and cur/ (a copy another program left) is listed once, from cur/ with its flags", async () => {
+  const { store, mailboxes, dir } = setup();
+  await store.deliver([ACCOUNT], [encoder.encode("Subject: twice\r\n\r\nbody\r\n")]);
+  const [base] = [...Deno.readDirSync(`${dir}/new`)].map((entry) => entry.name);
+  Deno.copyFileSync(`${dir}/new/${base}`, `${dir}/cur/${base}:2,S`);
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  const messages = await mailbox.refresh();
+  assert.equal(messages.length, 1);
+  assert.deepEqual(messages[0]!.flags, ["\\Seen"]);
+});
