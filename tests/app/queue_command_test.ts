@@ -51,6 +51,11 @@ Deno.test("queue list and show skip a file that was reused for another message",
     assert.equal(reused.status, 1);
     assert.deepEqual(reused.out, []);
     assert.match(reused.err.join("\n"), new RegExp(`No message ${first}`));
+    // Nor listed, nor retried, as that other message under the old name.
+    const reusedList = await queue(spoolDir, ["list", "--json"]);
+    const reusedQids = JSON.parse(reusedList.out.join("\n")).map((e: { qid: string }) => e.qid);
+    assert.deepEqual(reusedQids, [second]);
+    assert.equal((await queue(spoolDir, ["retry", first])).status, 1);
     // Reused for a mailbox message instead: no envelope line at all.
     await Deno.writeTextFile(join(spool.msgDir, first), "Subject: for a mailbox\r\n\r\nhi\r\n");
     const mailboxFile = await queue(spoolDir, ["show", first]);
@@ -223,5 +228,25 @@ Deno.test("queue on a --spool-dir that does not exist says so (status 2) and mak
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("queue show gives no Next-Attempt line for a message not yet tried", async () => {
+  const spoolDir = makeTestDir({ prefix: "pillarbox-queue-" });
+  try {
+    const spool = await openSpool(spoolDir);
+    const qid = await spool.accept({
+      envelope: { from: "a@mx.test", rcpts: ["r@remote.test"], source: "smtp" },
+      message: encoder.encode("Subject: new\r\n\r\nbody\r\n"),
+    });
+    const shown = await queue(spoolDir, ["show", qid]);
+    assert.equal(shown.status, 0, shown.err.join("\n"));
+    assert.ok(
+      shown.out.includes("Recipient: <r@remote.test> pending attempts=0"),
+      shown.out.join("\n"),
+    );
+    assert.ok(!shown.out.some((line) => line.startsWith("Next-Attempt:")), shown.out.join("\n"));
+  } finally {
+    await Deno.remove(spoolDir, { recursive: true });
   }
 });

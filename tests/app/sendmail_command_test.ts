@@ -43,6 +43,17 @@ const parsed: Array<[string, string[], Partial<SendmailArgs>]> = [
     sender: "alice@example.test",
     rcpts: ["bob"],
   }],
+  ["parseSendmailArgs() reads -r as -f (the older name of the sender option)", [
+    "-r",
+    "alice@example.test",
+    "bob",
+  ], {
+    sender: "alice@example.test",
+    rcpts: ["bob"],
+  }],
+  ["parseSendmailArgs() reads a lone '-' as the first recipient word", ["-", "bob"], {
+    rcpts: ["-", "bob"],
+  }],
   ["parseSendmailArgs() accepts -bm", ["-bm", "bob"], { rcpts: ["bob"], isSmtpMode: false }],
   // Symfony Mailer's and Laravel's default command: `/usr/sbin/sendmail -bs` (Laravel adds -i).
   ["parseSendmailArgs() reads -bs as SMTP on stdin", ["-bs", "-i"], { isSmtpMode: true }],

@@ -255,3 +255,20 @@ Deno.test("user add refuses a password that is not UTF-8 rather than storing ano
     assert.deepEqual([...(await readUsersFile(usersFile)).keys()], []);
   });
 });
+
+Deno.test("user add takes only the first line of a stdin that comes in several reads", async () => {
+  await withSpool(async (usersFile) => {
+    // A pipe may hand over the password's line and what follows it in separate reads.
+    const status = await runUserCommand(["add", "bob@example.com"], {
+      usersFile,
+      stdin: ReadableStream.from(
+        ["s3cret\n", "not part of it\n"].map((text) => new TextEncoder().encode(text)),
+      ),
+      out: () => {},
+      err: () => {},
+    });
+    assert.equal(status, 0);
+    const hash = (await readUsersFile(usersFile)).get("bob@example.com") ?? "";
+    assert.equal(await verifyPassword("s3cret", hash), true);
+  });
+});

@@ -32,10 +32,15 @@ Deno.test("the sweep leaves another program's fresh file in tmp/ alone and remov
   touch(`${tmp}/1700000000.12345_1.other.host`, 0);
   touch(`${tmp}/1700000001.12345_2.other.host`, 35 * HOUR_MS);
   touch(`${tmp}/1700000002.12345_3.other.host`, 37 * HOUR_MS);
+  // Dovecot's names start as ours do (time.M<usec>P<pid>): its deliveries in progress stay too.
+  touch(`${tmp}/1700000003.M123456P789.other.host`, 0);
+  touch(`${tmp}/1700000004.M654321P789V0000000000000803I0000000000001234.other.host`, 0);
   assert.equal(await sweepMaildirTmp(spoolDir), 2);
   assert.deepEqual([...Deno.readDirSync(tmp)].map((entry) => entry.name).sort(), [
     "1700000000.12345_1.other.host",
     "1700000001.12345_2.other.host",
+    "1700000003.M123456P789.other.host",
+    "1700000004.M654321P789V0000000000000803I0000000000001234.other.host",
   ]);
 });
 

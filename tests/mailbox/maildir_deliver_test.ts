@@ -9,6 +9,7 @@ import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { mailboxDir, MaildirStore } from "../../src/mailbox/mod.ts";
+import { SpareFiles } from "../../src/spool/mod.ts";
 
 const MESSAGE = [new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n")];
 
@@ -62,4 +63,42 @@ Deno.test("a Maildir removed by hand while the server runs is made again at the 
     await store.deliver(["bob@example.test"], MESSAGE);
     assert.equal(newFiles(spoolDir, "bob@example.test").length, 1);
   });
+});
+
+Deno.test("a delivery that fails leaves nothing behind in tmp/ either", async () => {
+  // Nothing sweeps tmp/ while the server runs: each retry would leave one more whole copy.
+  await withStore(async (store, spoolDir) => {
+    await store.ensureMailbox("bob@example.test");
+    const bobNew = join(mailboxDir(spoolDir, "bob@example.test"), "new");
+    await Deno.remove(bobNew);
+    await Deno.writeTextFile(bobNew, "not a directory");
+    await assert.rejects(store.deliver(["bob@example.test"], MESSAGE));
+    assert.deepEqual(newFiles(spoolDir, "bob@example.test", "tmp"), []);
+  });
+});
+
+Deno.test("a spare that cannot be renamed into the mailbox (another file system) is written again, and delivered once", async () => {
+  const spoolDir = makeTestDir({ prefix: "pb-maildir-deliver-" });
+  const spares = (await SpareFiles.open(join(spoolDir, "spare"), { target: 2, max: 4 }))!;
+  const renameSync = Deno.renameSync;
+  try {
+    const deadline = Date.now() + 15_000;
+    while (spares.count < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(spares.count, 2, "the pool filled");
+    Deno.renameSync = (from, to) => {
+      if (spares.owns(String(from))) throw new Error("Invalid cross-device link (os error 18)");
+      renameSync(from, to);
+    };
+    const store = new MaildirStore({ spoolDir, hostname: "mx.test", spares });
+    await store.deliver(["bob@example.test"], MESSAGE);
+    const delivered = newFiles(spoolDir, "bob@example.test");
+    assert.equal(delivered.length, 1);
+    const path = join(mailboxDir(spoolDir, "bob@example.test"), "new", delivered[0]!);
+    assert.deepEqual(Deno.readFileSync(path), MESSAGE[0]);
+    assert.deepEqual(newFiles(spoolDir, "bob@example.test", "tmp"), []);
+  } finally {
+    Deno.renameSync = renameSync;
+    spares.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
 });

@@ -210,3 +210,29 @@ Deno.test("a message another program takes out of the folder and puts back comes
   const reopened = await setup(spoolDir).mailboxes.openMailbox(ACCOUNT);
   assert.deepEqual((await reopened.refresh()).map((m) => m.uid), [2, 3]);
 });
+
+Deno.test("a message another MUA renamed since the last listing is still read (found again under its new name)", async () => {
+  const { store, mailboxes, dir } = setup();
+  const body = "Subject: renamed\r\n\r\nbody\r\n";
+  await store.deliver([ACCOUNT], [encoder.encode(body)]);
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  const [message] = await mailbox.refresh();
+  // Another MUA reads it and marks it seen: new/<base> becomes cur/<base>:2,S.
+  Deno.renameSync(`${dir}/new/${message!.base}`, `${dir}/cur/${message!.base}:2,S`);
+  assert.equal(new TextDecoder().decode(await mailbox.readMessage(message!.uid)), body);
+  assert.match(
+    new TextDecoder().decode(await mailbox.readHeader(message!.uid)),
+    /^Subject: renamed/,
+  );
+});
+
+Deno.test("a message in both new/ and cur/ (a copy another program left) is listed once, from cur/ with its flags", async () => {
+  const { store, mailboxes, dir } = setup();
+  await store.deliver([ACCOUNT], [encoder.encode("Subject: twice\r\n\r\nbody\r\n")]);
+  const [base] = [...Deno.readDirSync(`${dir}/new`)].map((entry) => entry.name);
+  Deno.copyFileSync(`${dir}/new/${base}`, `${dir}/cur/${base}:2,S`);
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  const messages = await mailbox.refresh();
+  assert.equal(messages.length, 1);
+  assert.deepEqual(messages[0]!.flags, ["\\Seen"]);
+});

@@ -194,6 +194,28 @@ Deno.test({
   },
 });
 
+Deno.test("moveTo() whose second rename meets another file system (EXDEV) throws CrossDeviceError and puts the first back", async () => {
+  // The same as above wherever no second file system is at hand (/dev/shm needs --allow-all).
+  const { inbox, archive } = await twoFolders(2);
+  const rename = Deno.rename;
+  let calls = 0;
+  Deno.rename = (from, to) => {
+    if (String(to).startsWith(archive.dir) && ++calls === 2) {
+      const error = new Error("Invalid cross-device link (os error 18)");
+      return Promise.reject(Object.assign(error, { code: "EXDEV" }));
+    }
+    return rename(from, to);
+  };
+  try {
+    await assert.rejects(inbox.moveTo(archive, [1, 2]), CrossDeviceError);
+  } finally {
+    Deno.rename = rename;
+  }
+  assert.equal(names(inbox.dir).length, 2);
+  assert.equal(inbox.messageCount, 2);
+  assert.deepEqual(names(archive.dir), []);
+});
+
 Deno.test("moveTo() into a destination without a free keyword letter moves the message and reports the keywords left off", async () => {
   const { inbox, archive } = await twoFolders(0);
   const filler = await archive.append([encoder.encode("Subject: f\r\n\r\n")]);

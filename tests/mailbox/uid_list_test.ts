@@ -127,6 +127,43 @@ const NAME_CASES = [
     file: "0.M1P2Q3.mx,S=3:2,",
     expect: { base: "0.M1P2Q3.mx,S=3", sizeBytes: 3, internalDateMs: 0, letters: "" },
   },
+  {
+    // The Maildir spec gives "1," info experimental meaning: its letters are no flags.
+    name: "parseMessageName() reads flags only from info that starts with 2,",
+    file: "1700000000.M1P2Q3.mx,S=3:1,S",
+    expect: {
+      base: "1700000000.M1P2Q3.mx,S=3",
+      sizeBytes: 3,
+      internalDateMs: 1700000000000,
+      letters: "",
+    },
+  },
+  {
+    name: "parseMessageName() reads a size only from a whole ,S= field",
+    file: "1700000000.M1P2Q3.mx,S=12abc:2,S",
+    expect: {
+      base: "1700000000.M1P2Q3.mx,S=12abc",
+      sizeBytes: null,
+      internalDateMs: 1700000000000,
+      letters: "S",
+    },
+  },
+  {
+    name: "parseMessageName() reads a date only from the digits the name starts with",
+    file: "host.1700000000.x:2,",
+    expect: { base: "host.1700000000.x", sizeBytes: null, internalDateMs: null, letters: "" },
+  },
+  {
+    name: "parseMessageName() leaves commas out of the flag letters (a name another program wrote)",
+    file: "1700000000.M1P2Q3.mx,S=3:2,S,F",
+    expect: {
+      base: "1700000000.M1P2Q3.mx,S=3",
+      sizeBytes: 3,
+      internalDateMs: 1700000000000,
+      letters: "FS",
+    },
+  },
+  { name: "parseMessageName() skips a name that is all info", file: ":2,S", expect: null },
   { name: "parseMessageName() skips dotfiles", file: ".nfs123", expect: null },
   { name: "parseMessageName() skips names with a newline", file: "a\nb", expect: null },
 ];

@@ -159,3 +159,58 @@ Deno.test("claimFile() keeps the file's name in the claim up to 255 bytes, the f
     Deno.removeSync(claimed);
   }
 });
+
+Deno.test("releaseClaim() that cannot remove the claim never deletes a newcomer that a producer linked into the name", async () => {
+  const dir = makeTestDir();
+  Deno.writeTextFileSync(join(dir, "msg"), "body");
+  const claimed = (await claimFile(dir, "msg"))!;
+  const remove = Deno.remove;
+  Deno.remove = (path, options) => {
+    if (path !== claimed) return remove(path, options);
+    // Between the link and the failed unlink, a producer links its own new message into
+    // "msg" (link, then unlink of its temporary name): a file with two names, not ours.
+    Deno.writeTextFileSync(join(dir, ".new"), "newcomer");
+    Deno.removeSync(join(dir, "msg"));
+    Deno.linkSync(join(dir, ".new"), join(dir, "msg"));
+    return Promise.reject(new Error("injected failure"));
+  };
+  try {
+    await assert.rejects(() => releaseClaim(claimed, dir, "msg"), /injected failure/);
+  } finally {
+    Deno.remove = remove;
+  }
+  assert.equal(Deno.readTextFileSync(join(dir, "msg")), "newcomer", "the newcomer is kept");
+  assert.equal(Deno.readTextFileSync(claimed), "body", "the claimed message is kept");
+});
+
+Deno.test("releaseLeftoverClaims() releases the others when one claim cannot be released, and names it", async () => {
+  const dir = makeTestDir();
+  Deno.writeTextFileSync(join(dir, "stuck"), "cannot come back");
+  Deno.writeTextFileSync(join(dir, "fine"), "comes back");
+  const stuck = (await claimFile(dir, "stuck"))!;
+  await claimFile(dir, "fine");
+  const link = Deno.link;
+  Deno.link = (from, to) =>
+    from === stuck ? Promise.reject(new Error("injected failure")) : link(from, to);
+  let outcome: Awaited<ReturnType<typeof releaseLeftoverClaims>>;
+  try {
+    outcome = await releaseLeftoverClaims(dir);
+  } finally {
+    Deno.link = link;
+  }
+  assert.equal(outcome.released, 1);
+  assert.deepEqual(outcome.failed.map((failure) => failure.file), [stuck.slice(dir.length + 1)]);
+  assert.match(outcome.failed[0]!.error, /injected failure/);
+  assert.deepEqual(names(dir), [stuck.slice(dir.length + 1), "fine"].sort());
+  assert.equal(Deno.readTextFileSync(join(dir, "fine")), "comes back");
+});
+
+Deno.test("releaseLeftoverClaims() gives a claim with nothing after its dot a visible name", async () => {
+  const dir = makeTestDir();
+  Deno.writeTextFileSync(join(dir, ".claimed-0123456789ab."), "body");
+  assert.deepEqual(await releaseLeftoverClaims(dir), { released: 1, failed: [] });
+  const after = names(dir);
+  assert.equal(after.length, 1);
+  assert.ok(!after[0]!.startsWith("."), `visible: ${after[0]}`);
+  assert.equal(Deno.readTextFileSync(join(dir, after[0]!)), "body");
+});

@@ -56,3 +56,26 @@ Deno.test("settleHeldPickups() drops a held message whose claim is still there a
   assert.deepEqual(await spool.listHeld(), []);
   assert.deepEqual(await spool.list(), [qid]);
 });
+
+Deno.test("settleHeldPickups() leaves other held messages alone and goes on past one it cannot read", async () => {
+  const spoolDir = makeTestDir();
+  const pickupDir = join(spoolDir, "pickup");
+  Deno.mkdirSync(pickupDir);
+  const spool = await Spool.open({ spoolDir, log: quiet });
+  const message = new TextEncoder().encode("Subject: held\r\n\r\nbody\r\n");
+  const envelope = { from: "a@example.test", rcpts: ["r@remote.test"], source: "pickup" as const };
+  // A bounce held by the delivery side (its own rule lets it go, not the pickup's).
+  await spool.accept({ envelope, message, heldName: ".held-bounce-0123456789ab" });
+  // A held pickup whose file was damaged meanwhile, then one to let go.
+  await spool.accept({ envelope, message, heldName: ".held-pickup-00000000000a" });
+  Deno.writeTextFileSync(join(spool.msgDir, ".held-pickup-00000000000a"), "damaged");
+  const qid = await spool.accept({ envelope, message, heldName: ".held-pickup-00000000000b" });
+  const lines: string[] = [];
+  await settleHeldPickups({ spool, pickupDir, log: new Logger({ sink: (l) => lines.push(l) }) });
+  assert.deepEqual(await spool.list(), [qid], "the good one let go");
+  assert.deepEqual(
+    (await spool.listHeld()).sort(),
+    [".held-bounce-0123456789ab", ".held-pickup-00000000000a"],
+  );
+  assert.ok(lines.some((line) => /event=pickup\.settle_failed .*00000000000a/.test(line)));
+});

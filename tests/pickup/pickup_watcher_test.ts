@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Directory } from "../../src/auth/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { PickupWatcher } from "../../src/pickup/mod.ts";
+import { settleHeldPickups } from "../../src/pickup/held_pickups.ts";
 import { Spool } from "../../src/spool/mod.ts";
 
 async function waitFor(what: string, isDone: () => boolean): Promise<void> {
@@ -16,7 +17,7 @@ async function waitFor(what: string, isDone: () => boolean): Promise<void> {
 }
 
 /** A watcher on a fresh spool that scans every 50 ms, its log lines kept in `lines`. */
-async function newWatcher() {
+async function newWatcher(options: { maxMessageBytes?: number; stableMs?: number } = {}) {
   const spoolDir = makeTestDir({ prefix: "pillarbox-pickup-" });
   const lines: string[] = [];
   const log = new Logger({ level: "info", sink: (line) => lines.push(line) });
@@ -32,10 +33,10 @@ async function newWatcher() {
     directory,
     hostname: "mx.test",
     defaultDomain: "example.test",
-    maxMessageBytes: 1_000_000,
+    maxMessageBytes: options.maxMessageBytes ?? 1_000_000,
     log,
     scanIntervalMs: 50,
-    stableMs: 50,
+    stableMs: options.stableMs ?? 50,
   });
   return { spoolDir, lines, spool, watcher };
 }
@@ -124,6 +125,264 @@ Deno.test("a pickup file is taken once it stayed unchanged, also while the clock
     }
   } finally {
     Date.now = wallNow;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+const NO_RECIPIENT = "From: a@example.test\nSubject: x\n\nbody\n";
+
+Deno.test("a pickup file moved aside never replaces an earlier one of its name, nor a note left alone", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const rejected = join(spoolDir, "pickup-rejected");
+  try {
+    await watcher.start();
+    // What the administrator left there: a file whose note was deleted, a note whose file was.
+    Deno.writeTextFileSync(join(rejected, "first"), "kept, without its note");
+    Deno.writeTextFileSync(join(rejected, "second.reason"), "an old note\n");
+    for (const name of ["first", "second"]) {
+      Deno.writeTextFileSync(join(spoolDir, "pickup", name), NO_RECIPIENT);
+      await waitFor(
+        `${name} moved aside`,
+        () =>
+          lines.some((line) =>
+            line.includes("event=pickup.rejected") && line.includes(`file=${name} `)
+          ),
+      );
+    }
+    assert.equal(Deno.readTextFileSync(join(rejected, "first")), "kept, without its note");
+    assert.equal(Deno.readTextFileSync(join(rejected, "first.1")), NO_RECIPIENT);
+    assert.match(Deno.readTextFileSync(join(rejected, "first.1.reason")), /No recipient/);
+    assert.equal(Deno.readTextFileSync(join(rejected, "second.reason")), "an old note\n");
+    assert.equal(Deno.readTextFileSync(join(rejected, "second.1")), NO_RECIPIENT);
+    assert.match(Deno.readTextFileSync(join(rejected, "second.1.reason")), /No recipient/);
+  } finally {
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("a pickup file whose note cannot be written is not moved aside without it: it stays in pickup/", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const open = Deno.open;
+  // The disk fills up as the note is written.
+  Deno.open = (path, options) =>
+    String(path).includes(".reason.tmp-")
+      ? Promise.reject(new Error("No space left on device (os error 28)"))
+      : open(path, options);
+  try {
+    await watcher.start();
+    const pickup = join(spoolDir, "pickup");
+    Deno.writeTextFileSync(join(pickup, "norcpt"), NO_RECIPIENT);
+    await waitFor(
+      "the failure to move it aside",
+      () => lines.filter((line) => line.includes("event=pickup.reject_failed")).length >= 2,
+    );
+    await watcher.stop();
+    const names = [...Deno.readDirSync(join(spoolDir, "pickup-rejected"))].map((e) => e.name);
+    assert.deepEqual(names, [], "no file moved aside without its reason");
+    assert.deepEqual([...Deno.readDirSync(pickup)].map((e) => e.name), ["norcpt"]);
+    assert.equal(Deno.readTextFileSync(join(pickup, "norcpt")), NO_RECIPIENT);
+  } finally {
+    Deno.open = open;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("a pickup file far over the size limit is moved aside unread (a stray disk image is never loaded whole)", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher({ maxMessageBytes: 1_000 });
+  const open = Deno.open;
+  let reads = 0;
+  Deno.open = (path, options) => {
+    if (String(path).includes(".claimed-")) reads++;
+    return open(path, options);
+  };
+  try {
+    await watcher.start();
+    const huge = "To: b@example.test\n\n" + "x".repeat(5_000) + "\n";
+    Deno.writeTextFileSync(join(spoolDir, "pickup", "huge"), huge);
+    await waitFor(
+      "the file moved aside",
+      () => lines.some((line) => line.includes("event=pickup.rejected")),
+    );
+    assert.equal(reads, 0, "not read");
+    const rejected = join(spoolDir, "pickup-rejected");
+    assert.equal(Deno.readTextFileSync(join(rejected, "huge")), huge);
+    assert.match(Deno.readTextFileSync(join(rejected, "huge.reason")), /size limit \(1000 bytes\)/);
+  } finally {
+    Deno.open = open;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+/**
+ * Changes a file keeps its mtime through (`cp -p`, `touch -r`, a writer that sets it) or its
+ * size through (a rewrite in place), or both (another file renamed over it): each must start
+ * the wait for a stable file again, as the README says (size, mtime and inode, two looks).
+ */
+const CHANGES: [string, (path: string, mtime: Date) => void][] = [
+  ["grows with its mtime put back", (path, mtime) => {
+    Deno.writeTextFileSync(path, "more\n", { append: true });
+    Deno.utimeSync(path, mtime, mtime);
+  }],
+  ["is rewritten in place to the same size", (path, mtime) => {
+    const text = Deno.readTextFileSync(path);
+    Deno.writeTextFileSync(path, text.replace("one", "two"));
+    const later = new Date(mtime.getTime() + 1_000);
+    Deno.utimeSync(path, later, later);
+  }],
+  ["is replaced by another of the same size and mtime", (path, mtime) => {
+    const text = Deno.readTextFileSync(path);
+    Deno.writeTextFileSync(`${path}.new`, text.replace("one", "two"));
+    Deno.utimeSync(`${path}.new`, mtime, mtime);
+    Deno.renameSync(`${path}.new`, path);
+  }],
+];
+for (const [what, change] of CHANGES) {
+  Deno.test(`a pickup file that ${what} waits for a stable look again before it is taken`, async () => {
+    const { spoolDir, lines, spool, watcher } = await newWatcher({ stableMs: 1_000 });
+    const pickup = join(spoolDir, "pickup");
+    // The monotonic clock moves only when the test says so; scans are counted, not timed, and
+    // held at their start (their readDir) while the test changes the file: none is midway.
+    const monotonic = performance.now;
+    let nowMs = 0;
+    performance.now = () => nowMs;
+    const readDir = Deno.readDir;
+    let scans = 0;
+    let held = 0;
+    let gate: Promise<void> = Promise.resolve();
+    Deno.readDir = (path) => {
+      if (path !== pickup) return readDir(path);
+      scans++;
+      const opened = gate;
+      return (async function* () {
+        held++;
+        await opened;
+        held--;
+        yield* readDir(path);
+      })();
+    };
+    const twoMoreScans = async () => {
+      const target = scans + 2;
+      await waitFor("two more scans", () => scans >= target);
+    };
+    const isQueued = () => lines.some((line) => line.includes("event=msg.queued"));
+    try {
+      await watcher.start();
+      const path = join(pickup, "msg");
+      const mtime = new Date(1_700_000_000_000);
+      Deno.writeTextFileSync(path, "From: a@example.test\nTo: b@example.test\n\none\n");
+      Deno.utimeSync(path, mtime, mtime);
+      await twoMoreScans(); // first seen at 0
+      let open = () => {};
+      gate = new Promise((resolve) => open = resolve);
+      await waitFor("a scan held at its start", () => held > 0);
+      // Changed, and only then does the clock pass the wait: the next look sees both.
+      change(path, mtime);
+      nowMs = 5_000;
+      gate = Promise.resolve();
+      open();
+      await twoMoreScans();
+      assert.ok(!isQueued(), "taken although it changed since the last look");
+      assert.ok(Deno.statSync(path).isFile);
+      nowMs = 10_000;
+      await waitFor("the file queued", isQueued);
+    } finally {
+      performance.now = monotonic;
+      Deno.readDir = readDir;
+      await watcher.stop();
+      spool.spares?.close();
+      await Deno.remove(spoolDir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("a pickup file whose claim cannot be removed after queueing is queued once, also after a restart", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const remove = Deno.remove;
+  let failures = 0;
+  // The first removal of a claim fails (EIO): that message was not taken after all.
+  Deno.remove = (path, options) => {
+    if (String(path).includes(".claimed-") && failures++ === 0) {
+      return Promise.reject(new Error("Input/output error (os error 5)"));
+    }
+    return remove(path, options);
+  };
+  try {
+    await watcher.start();
+    Deno.writeTextFileSync(
+      join(spoolDir, "pickup", "once"),
+      "From: a@example.test\nTo: b@example.test\n\nhi\n",
+    );
+    await waitFor("the file queued", () => lines.some((line) => line.includes("event=msg.queued")));
+    await watcher.stop();
+    assert.ok(lines.some((line) => line.includes("event=pickup.remove_failed")));
+    // What the next start does first: held pickups whose claim is gone are let go.
+    await settleHeldPickups({ spool, pickupDir: join(spoolDir, "pickup"), log: new Logger({}) });
+    assert.equal((await spool.list()).length, 1, "one message in the queue");
+    assert.deepEqual(await spool.listHeld(), []);
+  } finally {
+    Deno.remove = remove;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("a pickup file whose claim someone else removed once it was queued is still sent", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const remove = Deno.remove;
+  // Another program (a cleanup of dotfiles) unlinks the claim just before the server does.
+  Deno.remove = async (path, options) => {
+    await remove(path, options);
+    if (String(path).includes(".claimed-")) throw new Deno.errors.NotFound("No such file");
+  };
+  try {
+    await watcher.start();
+    Deno.writeTextFileSync(
+      join(spoolDir, "pickup", "msg"),
+      "From: a@example.test\nTo: b@example.test\n\nhi\n",
+    );
+    await waitFor("the file queued", () => lines.some((line) => line.includes("event=msg.queued")));
+    await watcher.stop();
+    assert.equal((await spool.list()).length, 1, "one message in the queue");
+    assert.deepEqual(await spool.listHeld(), []);
+  } finally {
+    Deno.remove = remove;
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});
+
+Deno.test("a pickup file whose read fails once (EIO) is given back and queued at a later scan", async () => {
+  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const open = Deno.open;
+  let failures = 0;
+  Deno.open = (path, options) => {
+    if (String(path).includes(".claimed-") && failures++ === 0) {
+      return Promise.reject(new Error("Input/output error (os error 5)"));
+    }
+    return open(path, options);
+  };
+  try {
+    await watcher.start();
+    Deno.writeTextFileSync(
+      join(spoolDir, "pickup", "msg"),
+      "From: a@example.test\nTo: b@example.test\n\nhi\n",
+    );
+    await waitFor("the file queued", () => lines.some((line) => line.includes("event=msg.queued")));
+    assert.ok(lines.some((line) => line.includes("event=pickup.read_failed")));
+    assert.equal((await spool.list()).length, 1);
+    assert.deepEqual([...Deno.readDirSync(join(spoolDir, "pickup"))], []);
+  } finally {
+    Deno.open = open;
     await watcher.stop();
     spool.spares?.close();
     await Deno.remove(spoolDir, { recursive: true });

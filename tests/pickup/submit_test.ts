@@ -51,6 +51,16 @@ for (const [what, rcpts, expected] of CASES) {
   });
 }
 
+Deno.test("resolveLocalRecipients() keeps an alias's target that is no account, so its sender gets a bounce for it", async () => {
+  // As at SMTP RCPT: the copy for a target that went away is failed 5.1.1 at delivery and the
+  // sender hears of it, rather than vanishing without a word.
+  const directory = await directoryWith("team@example.test: bob@example.test, gone@example.test\n");
+  assert.deepEqual(
+    (await resolveLocalRecipients(directory, ["team@example.test"])).sort(),
+    ["bob@example.test", "gone@example.test"],
+  );
+});
+
 /** Submits one message for `rcpts` as sendmail would; returns its envelope and its text as queued. */
 async function submitted(rcpts: string[], flags: { is8bit: boolean; isSmtputf8: boolean }) {
   const spool = await Spool.open({
