@@ -17,9 +17,8 @@ import { canonicalHost, LISTENERS, listenOverlap } from "./validate.ts";
 export type LookupHost = (hostname: string) => Promise<string>;
 
 /**
- * The addresses a socket may bind on this host, in any spelling, for IPv4 or
- * IPv6; null when any address may be bound (the kernel allows non-local
- * binds) or the host's addresses cannot be listed.
+ * The host's own addresses, in any spelling, for IPv4 or IPv6; null when
+ * they cannot be listed.
  */
 export type LocalAddresses = (family: 4 | 6) => readonly string[] | null;
 
@@ -28,18 +27,31 @@ async function systemLookup(hostname: string): Promise<string> {
   return (await lookup(hostname)).address;
 }
 
-/** The interfaces' addresses, unless `net.ipv{4,6}.ip_nonlocal_bind` lets any address bind. */
-function systemLocalAddresses(family: 4 | 6): readonly string[] | null {
-  try {
-    const sysctl = `/proc/sys/net/ipv${family}/ip_nonlocal_bind`;
-    if (Deno.readTextFileSync(sysctl).trim() !== "0") return null;
-  } catch {
-    // No such setting (not Linux, no permission): the interfaces decide.
-  }
+/**
+ * The interfaces' addresses. Whether the kernel would also bind others
+ * (`net.ipv4.ip_nonlocal_bind`, for a floating address) is not read from
+ * /proc, which Deno lets only `--allow-all` read: `systemCanBind` asks the
+ * kernel instead.
+ */
+function systemLocalAddresses(_family: 4 | 6): readonly string[] | null {
   try {
     return Deno.networkInterfaces().map((entry) => entry.address);
   } catch {
     return null; // no permission to list them: the bind will tell
+  }
+}
+
+/**
+ * Whether a socket can bind `address` (on a port of the kernel's choosing,
+ * closed at once): false only when the kernel says it is no address of this
+ * host; any other failure leaves it to the real bind to say.
+ */
+export function systemCanBind(address: string): boolean {
+  try {
+    Deno.listen({ hostname: address, port: 0 }).close();
+    return true;
+  } catch (error) {
+    return !(error instanceof Deno.errors.AddrNotAvailable);
   }
 }
 
@@ -56,10 +68,15 @@ function isAlwaysLocal(address: string): boolean {
  */
 export async function checkListenHosts(
   config: Config,
-  options: { lookup?: LookupHost; localAddresses?: LocalAddresses } = {},
+  options: {
+    lookup?: LookupHost;
+    localAddresses?: LocalAddresses;
+    canBind?: (address: string) => boolean;
+  } = {},
 ): Promise<void> {
   const resolve = options.lookup ?? systemLookup;
   const localAddresses = options.localAddresses ?? systemLocalAddresses;
+  const canBind = options.canBind ?? systemCanBind;
   const resolved = new Map<string, string>();
   for (const [name, key] of LISTENERS) {
     const address = config[key] as ListenAddress | null;
@@ -83,6 +100,8 @@ export async function checkListenHosts(
     if (isAlwaysLocal(canonical) || ip.includes("%")) continue;
     const local = localAddresses(family);
     if (local === null || local.some((other) => canonicalIp(other) === canonical)) continue;
+    // Not an interface's: a floating address the kernel binds all the same (ip_nonlocal_bind).
+    if (canBind(canonical)) continue;
     const via = resolved.has(host) ? ` (${address.hostname} is ${ip})` : "";
     throw new ConfigError(
       `Invalid flag --${name}=${formatHostPort(address)}: ${canonical} is no address of ` +

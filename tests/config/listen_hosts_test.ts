@@ -1,6 +1,7 @@
 /** Listen addresses given by name: looked up before any socket opens, as the bind would. */
 import assert from "node:assert/strict";
 import { checkListenHosts, ConfigError, loadConfig } from "../../src/config/mod.ts";
+import { systemCanBind } from "../../src/config/listen_hosts.ts";
 
 /** A resolver that knows only these names. */
 function hosts(table: Record<string, string>) {
@@ -19,6 +20,8 @@ const HOSTS = hosts({
 });
 /** This host's addresses, as its interfaces list them. */
 const LOCAL = (family: 4 | 6) => family === 4 ? ["127.0.0.1", "192.0.2.1"] : ["::1", "2001:db8::1"];
+/** A kernel that binds no address but the interfaces' (ip_nonlocal_bind=0). */
+const NOWHERE_ELSE = () => false;
 const QUIET = ["--hostname=mx.test", "--submission-listen=", "--pop3-listen=", "--imap-listen="];
 
 const refused: [string, string[], string][] = [
@@ -66,7 +69,7 @@ const refused: [string, string[], string][] = [
 for (const [name, argv, message] of refused) {
   Deno.test(name, async () => {
     const { config } = loadConfig([...QUIET, ...argv]);
-    const options = { lookup: HOSTS, localAddresses: LOCAL };
+    const options = { lookup: HOSTS, localAddresses: LOCAL, canBind: NOWHERE_ELSE };
     await assert.rejects(checkListenHosts(config, options), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       assert.equal(error.message, message);
@@ -100,11 +103,36 @@ const accepted: [string, string[]][] = [
 for (const [name, argv] of accepted) {
   Deno.test(name, async () => {
     const { config } = loadConfig([...QUIET, ...argv]);
-    await checkListenHosts(config, { lookup: HOSTS, localAddresses: LOCAL });
+    await checkListenHosts(config, {
+      lookup: HOSTS,
+      localAddresses: LOCAL,
+      canBind: NOWHERE_ELSE,
+    });
   });
 }
 
-Deno.test("any address is accepted where the kernel binds addresses that are not local", async () => {
+Deno.test("any address is accepted where the host's addresses cannot be listed", async () => {
   const { config } = loadConfig([...QUIET, "--smtp-listen=198.51.100.7:25"]);
   await checkListenHosts(config, { lookup: HOSTS, localAddresses: () => null });
+});
+
+Deno.test("an address no interface has is accepted when the kernel binds it (a floating address)", async () => {
+  const { config } = loadConfig([...QUIET, "--smtp-listen=198.51.100.7:25"]);
+  const asked: string[] = [];
+  const canBind = (address: string) => (asked.push(address), address === "198.51.100.7");
+  await checkListenHosts(config, { lookup: HOSTS, localAddresses: LOCAL, canBind });
+  assert.deepEqual(asked, ["198.51.100.7"]);
+});
+
+Deno.test("systemCanBind asks the kernel: the loopback binds, a TEST-NET address only with ip_nonlocal_bind", async () => {
+  assert.equal(systemCanBind("127.0.0.1"), true);
+  // Read through cat: Deno lets only --allow-all read /proc (and serve has no --allow-run).
+  const sysctl = await new Deno.Command("cat", {
+    args: ["/proc/sys/net/ipv4/ip_nonlocal_bind"],
+    stdout: "piped",
+    stderr: "null",
+  }).output().catch(() => null);
+  if (sysctl === null || !sysctl.success) return; // not Linux: nothing more to compare
+  const isNonlocalBind = new TextDecoder().decode(sysctl.stdout).trim() !== "0";
+  assert.equal(systemCanBind("198.51.100.7"), isNonlocalBind);
 });
