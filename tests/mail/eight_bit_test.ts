@@ -11,6 +11,12 @@ const QP: { name: string; input: string; output: string }[] = [
   { name: "a trailing space is encoded", input: "a \r\nb", output: "a=20\r\nb" },
   { name: "a trailing tab is encoded", input: "a\t", output: "a=09" },
   { name: "a leading dot is encoded", input: ".x", output: "=2Ex" },
+  {
+    name: "a tab inside a line stays as it is (RFC 2045 6.7 rule 3)",
+    input: "a\tb",
+    output: "a\tb",
+  },
+  { name: "a DEL is encoded (RFC 2045 6.7 rule 2)", input: "a\x7fb", output: "a=7Fb" },
   { name: "high bytes become hex", input: "\xc3\xa9", output: "=C3=A9" },
   {
     name: "a long line gets soft breaks at 76",
