@@ -43,13 +43,21 @@ function forEachLine(
   visit: (start: number, end: number, lineEnd: LineEnd) => void,
 ): void {
   let start = 0;
-  let nextCr = -1; // the first CR at or after `start`, when isBareCrLineEnd
+  // The first LF and (when isBareCrLineEnd) CR at or after `start`, bytes.length when there
+  // is none: a search that found nothing is not repeated for every line.
+  let lf = -1;
+  let nextCr = -1;
   while (start < bytes.length) {
-    let lf = bytes.indexOf(LF, start);
-    if (lf < 0) lf = bytes.length;
+    if (lf < start) {
+      lf = bytes.indexOf(LF, start);
+      if (lf < 0) lf = bytes.length;
+    }
     if (isBareCrLineEnd) {
-      if (nextCr < start) nextCr = bytes.indexOf(CR, start);
-      if (nextCr >= 0 && nextCr < lf - 1) { // a CR with something other than LF after it
+      if (nextCr < start) {
+        nextCr = bytes.indexOf(CR, start);
+        if (nextCr < 0) nextCr = bytes.length;
+      }
+      if (nextCr < lf - 1) { // a CR with something other than LF after it
         visit(start, nextCr, LineEnd.BareCr);
         start = nextCr + 1;
         continue;

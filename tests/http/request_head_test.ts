@@ -149,6 +149,37 @@ const CASES: [string, string, string[], RequestHead][] = [
     [...HOST, "Transfer-Encoding: Chunked", "Content-Length: x"],
     { kind: "request", method: "POST", path: "/" },
   ],
+  ["answers HTTP/3.0 with 505 (RFC 9110 2.5)", "GET / HTTP/3.0", HOST, {
+    kind: "refused",
+    status: 505,
+  }],
+  ["refuses a version with text after it", "GET / HTTP/1.1x", HOST, {
+    kind: "refused",
+    status: 400,
+  }],
+  [
+    "refuses a method that is not a token (RFC 9110 9.1)",
+    "G(T / HTTP/1.1",
+    HOST,
+    { kind: "refused", status: 400 },
+  ],
+  [
+    "reads a Host with blanks after its value (RFC 9112 5.1)",
+    "GET / HTTP/1.1",
+    ["Host: 127.0.0.1 \t"],
+    { kind: "request", method: "GET", path: "/" },
+  ],
+  ["drops a fragment from the path", "GET /healthz#top HTTP/1.1", HOST, {
+    kind: "request",
+    method: "GET",
+    path: "/healthz",
+  }],
+  [
+    "ignores an empty member of a Content-Length list (RFC 9110 5.6.1.2)",
+    "GET / HTTP/1.1",
+    [...HOST, "Content-Length: 5, , 5"],
+    { kind: "request", method: "GET", path: "/" },
+  ],
 ];
 
 for (const [name, line, fields, expected] of CASES) {

@@ -80,6 +80,31 @@ const WIRE_CASES: [string, string, RegExp][] = [
     /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nok\n$/,
   ],
   [
+    "a header line longer than 8 KB gets 431 (RFC 6585 5)",
+    `GET / HTTP/1.1\r\nHost: x\r\nX-Long: ${"a".repeat(9000)}\r\n\r\n`,
+    /^HTTP\/1\.1 431 /,
+  ],
+  [
+    "a head of 100 field lines is answered",
+    "GET /healthz HTTP/1.1\r\nHost: x\r\n" + "X-F: 1\r\n".repeat(99) + "\r\n",
+    /^HTTP\/1\.1 200 OK\r\n/,
+  ],
+  [
+    "a head of 101 field lines gets 431 (RFC 6585 5)",
+    "GET /healthz HTTP/1.1\r\nHost: x\r\n" + "X-F: 1\r\n".repeat(100) + "\r\n",
+    /^HTTP\/1\.1 431 /,
+  ],
+  [
+    "nine empty lines before the request line are one too many (RFC 9112 2.2)",
+    "\r\n".repeat(9) + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 400 /,
+  ],
+  [
+    "a HEAD gets the fields and no body (RFC 9110 9.3.2)",
+    "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+    /^HTTP\/1\.1 200 OK\r\n(?:[^\r\n]+\r\n)*Content-Length: 3\r\n(?:[^\r\n]+\r\n)*\r\n$/,
+  ],
+  [
     "a GET of /healthz gets ok and Connection: close",
     "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
     /^HTTP\/1\.1 200 OK\r\n(?:[^\r\n]+\r\n)*Connection: close\r\n(?:[^\r\n]+\r\n)*\r\nok\n$/,

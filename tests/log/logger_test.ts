@@ -25,6 +25,17 @@ const logfmtCases: { name: string; fields: LogFields; expected: string }[] = [
   { name: "a backslash quotes", fields: { a: "a\\b" }, expected: 'a="a\\\\b"' },
   { name: "control characters are escaped", fields: { a: "x\r\ny" }, expected: 'a="x\\r\\ny"' },
   { name: "DEL is escaped", fields: { a: "x\x7f" }, expected: 'a="x\\u007f"' },
+  { name: "a quote alone quotes", fields: { a: 'a"b' }, expected: 'a="a\\"b"' },
+  {
+    name: "an escape (ESC) is escaped, so no terminal reads it",
+    fields: { a: "x\x1b[31m" },
+    expected: 'a="x\\u001b[31m"',
+  },
+  {
+    name: "the paragraph separator alone is escaped",
+    fields: { a: "x\u2029y" },
+    expected: 'a="x\\u2029y"',
+  },
   {
     name: "a C1 control (NEL) is escaped, not left bare",
     fields: { a: "x\u0085y" },
@@ -55,6 +66,7 @@ const secretNames = [
   "token",
   "secret",
   "apiSecret",
+  "smarthost_credential",
 ];
 
 for (const format of ["text", "json"] as const) {
@@ -107,6 +119,19 @@ Deno.test("Logger writes nothing below its level, and its tap still sees every e
   assert.deepEqual(tapped, ["smtp.command", "smtp.connect"]);
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /event=smtp\.connect/);
+});
+
+Deno.test("Logger.enabled() is true at its own level and above, false below", () => {
+  const logger = new Logger({ level: "info", sink: () => {} });
+  const levels = ["error", "warn", "info", "debug", "trace"] as const;
+  assert.deepEqual(levels.map((level) => logger.enabled(level)), [true, true, true, false, false]);
+});
+
+Deno.test("Logger (json) escapes a DEL, as the text format does", () => {
+  const { logger, lines } = capture("json");
+  logger.info("msg.queued", { from: "a\x7fb" });
+  assert.ok(lines[0]!.includes("a\\u007fb"), lines[0]);
+  assert.equal(JSON.parse(lines[0]!).from, "a\x7fb");
 });
 
 Deno.test("Logger's timestamps follow the clock (one per millisecond, never a stale one)", async () => {

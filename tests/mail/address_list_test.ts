@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseAddressList } from "../../src/mail/address_list.ts";
+import { parseAddressList, qualifyAddressList } from "../../src/mail/address_list.ts";
 
 const OK: [string, string, string[]][] = [
   ["parseAddressList() reads a bare addr-spec", "bob@example.com", ["bob@example.com"]],
@@ -73,6 +73,29 @@ const OK: [string, string, string[]][] = [
   ],
 ];
 
+OK.push(
+  [
+    "parseAddressList() undoes a quoted pair in a quoted local part",
+    '"a\\"b"@example.com',
+    ['"a\\"b"@example.com'],
+  ],
+  [
+    "parseAddressList() keeps an escaped backslash escaped",
+    '"a\\\\b"@example.com',
+    ['"a\\\\b"@example.com'],
+  ],
+  [
+    "parseAddressList() unfolds a quoted local part folded over two lines (RFC 5322 3.2.4)",
+    '"john\r\n doe"@example.com',
+    ['"john doe"@example.com'],
+  ],
+  [
+    "parseAddressList() drops folding whitespace inside a domain literal (RFC 5322 3.4.1)",
+    "bob@[ 192.0.2.1 ]",
+    ["bob@[192.0.2.1]"],
+  ],
+);
+
 for (const [name, input, expected] of OK) {
   Deno.test(name, () => {
     const result = parseAddressList(input);
@@ -95,6 +118,8 @@ const BAD: [string, string][] = [
     "Bob Smith bob@example.com",
   ],
   ["parseAddressList() refuses a domain of two words", "bob@exa mple.com"],
+  ["parseAddressList() refuses a quoted word in a domain", 'bob@"example".com'],
+  ["parseAddressList() refuses two dots in a row between quoted words", '"a"..b@example.com'],
 ];
 
 for (const [name, input] of BAD) {
@@ -121,3 +146,27 @@ Deno.test("parseAddressList() keeps the display name as written", () => {
     { name: "Smith, Bob", address: "bob@example.com" },
   ]);
 });
+
+Deno.test("parseAddressList() refuses an unterminated quoted string even with a default domain", () => {
+  const result = parseAddressList('bob@example.com, "carol', { defaultDomain: "example.com" });
+  assert.ok(!Array.isArray(result), `expected an error, got ${JSON.stringify(result)}`);
+});
+
+const QUALIFY: [string, string, string | null][] = [
+  [
+    "qualifyAddressList() adds the domain after a dotted local part",
+    "bob.smith",
+    "bob.smith@example.com",
+  ],
+  [
+    "qualifyAddressList() adds it inside angle brackets",
+    "Bob <bob>, c@x.test",
+    "Bob <bob@example.com>, c@x.test",
+  ],
+  ["qualifyAddressList() gives null when every address has a domain", "bob@x.test", null],
+];
+for (const [name, input, expected] of QUALIFY) {
+  Deno.test(name, () => {
+    assert.equal(qualifyAddressList(input, "example.com"), expected);
+  });
+}

@@ -165,6 +165,32 @@ const pathCases: {
   { name: "refuses a leading dot in the local part", text: "<.a@x.example>", expected: "error" },
   { name: "refuses a space in an unquoted local part", text: "<a b@x.example>", expected: "error" },
   { name: "refuses missing brackets", text: "u@x.example", expected: "error" },
+  { name: "refuses a path without its closing bracket", text: "<u@x.example", expected: "error" },
+  {
+    name: "refuses a source route hop without its @",
+    text: "<@a.example,bb.example:u@c.example>",
+    expected: "error",
+  },
+  {
+    name: "refuses a source route hop that is not a domain",
+    text: "<@a.example,@-b.example:u@c.example>",
+    expected: "error",
+  },
+  {
+    name: "refuses an unescaped quote inside a quoted local part (RFC 5321 4.1.2 qtextSMTP)",
+    text: '<"a"b"c"@x.example>',
+    expected: "error",
+  },
+  {
+    name: "keeps an escaped backslash escaped in a quoted local part",
+    text: '<"a\\\\b"@x.example>',
+    expected: { local: '"a\\\\b"', domain: "x.example" },
+  },
+  {
+    name: "accepts UTF-8 in a quoted local part (RFC 6531 3.3)",
+    text: '<"jörg x"@x.example>',
+    expected: { local: '"jörg x"', domain: "x.example", isUtf8: true },
+  },
 ];
 
 for (const c of pathCases) {
@@ -192,6 +218,12 @@ Deno.test("parseMailbox() parses a bare mailbox without brackets", () => {
     address: "Bob@example.org",
     isUtf8: false,
   });
+});
+
+Deno.test("parseMailbox() quotes at most 64 characters of a bad domain in its error", () => {
+  const result = parseMailbox(`u@${"d".repeat(300)}_`);
+  assert.ok("error" in result);
+  assert.equal(result.error, `invalid domain "${"d".repeat(64)}"`);
 });
 
 Deno.test("parseMailbox() refuses a mailbox with brackets", () => {
@@ -299,6 +331,28 @@ const literalCases: { name: string; text: string; expected: string | null }[] = 
   { name: "refuses an IPv4 address behind the IPv6 tag", text: "[IPv6:192.0.2.1]", expected: null },
   { name: "refuses an IPv4 tail that is not last", text: "[IPv6:192.0.2.1::1]", expected: null },
   { name: "refuses a leading single colon", text: "[IPv6::1::]", expected: null },
+  {
+    name: "refuses an IPv4 literal without its closing bracket",
+    text: "[192.0.2.1x",
+    expected: null,
+  },
+  {
+    name: "refuses an IPv6 literal without its closing bracket",
+    text: "[IPv6:::1x",
+    expected: null,
+  },
+  { name: "refuses 256 in a part", text: "[256.0.0.1]", expected: null },
+  {
+    name: "refuses a part of four digits (RFC 5321 4.1.3 Snum)",
+    text: "[0001.2.3.4]",
+    expected: null,
+  },
+  {
+    name: "refuses an IPv4 tail followed by another group",
+    text: "[IPv6:::192.0.2.1:1]",
+    expected: null,
+  },
+  { name: "refuses eight groups beside a '::'", text: "[IPv6:1:2:3:4:5:6:7::8]", expected: null },
 ];
 
 for (const c of literalCases) {

@@ -185,3 +185,29 @@ Deno.test("DotStuffStream hands out fresh arrays: the piece may be read into aga
   const unchanged = encoder.encode("abc");
   assert.notEqual(new DotStuffStream().push(unchanged).buffer, unchanged.buffer);
 });
+
+/** Bytes that count how far their `indexOf` calls look. */
+class ScanCountingBytes extends Uint8Array {
+  scanned = 0;
+  override indexOf(value: number, fromIndex = 0): number {
+    const found = super.indexOf(value, fromIndex);
+    this.scanned += (found < 0 ? this.length : found + 1) - fromIndex;
+    return found;
+  }
+}
+
+Deno.test("dotStuff() with isBareCrLineEnd looks at each byte a few times, not once per line, when there is no CR", () => {
+  // Bare LFs and no CR, or bare CRs and no LF: a search for the next CR (or LF) that finds
+  // none must be remembered, not repeated to the end of the data for every line (10,000
+  // lines made 2 * 10^8 byte looks).
+  const lines = 10_000;
+  for (const text of ["a\n".repeat(lines), "a\r\n".repeat(lines), "a\r".repeat(lines)]) {
+    const bytes = new ScanCountingBytes(encoder.encode(text));
+    const out = dotStuff(bytes, { isBareCrLineEnd: true, isTerminated: true });
+    assert.equal(decoder.decode(out), "a\r\n".repeat(lines) + ".\r\n");
+    assert.ok(
+      bytes.scanned <= 4 * bytes.length,
+      `${JSON.stringify(text.slice(0, 3))}: ${bytes.scanned} bytes looked at for ${bytes.length}`,
+    );
+  }
+});

@@ -216,6 +216,9 @@ const DIAGNOSTICS: [string, string, string][] = [
   ["a multi-line reply joined by hyphen is typed smtp", "550-5.1.1 no", "smtp; 550-5.1.1 no"],
   ["our own text is typed X-Pillarbox", "DNS timeout", "X-Pillarbox; DNS timeout"],
   ["a number without a space is not an SMTP reply", "5501 x", "X-Pillarbox; 5501 x"],
+  ["a tab becomes a space", "550\tbad", "smtp; 550 bad"],
+  ["runs of spaces become one", "550  5.1.1   no", "smtp; 550 5.1.1 no"],
+  ["blanks around the text go, so a reply is still typed smtp", "  550 x  ", "smtp; 550 x"],
 ];
 for (const [name, given, expected] of DIAGNOSTICS) {
   Deno.test(`diagnosticCodeField(): ${name}`, () => {
@@ -231,4 +234,52 @@ Deno.test("buildDsn() escapes '+', '=' and '\\' in a utf-8 address field (RFC 65
     part(latin1.decode(dsn), 1),
     /Final-Recipient: utf-8; j\\x\{F6\}\\x\{2B\}a\\x\{3D\}b\\x\{5C\}c@x\.test\r\n/,
   );
+});
+
+Deno.test("buildDsn() escapes a space in a utf-8 address field (RFC 6533 3: QCHAR has no SP)", () => {
+  const dsn = buildDsn(input({
+    recipients: [{ address: '"jö b"@x.test', action: "failed", status: "5.1.1" }],
+  }));
+  assert.match(
+    part(latin1.decode(dsn), 1),
+    /Final-Recipient: utf-8; "j\\x\{F6\}\\x\{20\}b"@x\.test\r\n/,
+  );
+});
+
+Deno.test("buildDsn() writes 5.0.0 for a status with text after it (RFC 3464 2.3.4)", () => {
+  const dsn = buildDsn(input({
+    recipients: [{ address: "a@x.test", action: "failed", status: "5.1.1 extra" }],
+  }));
+  assert.match(part(latin1.decode(dsn), 1), /\r\nStatus: 5\.0\.0\r\n/);
+});
+
+Deno.test("buildDsn() calls a report of failed and delayed recipients undelivered", () => {
+  const dsn = latin1.decode(buildDsn(input({
+    recipients: [
+      { address: "a@x.test", action: "failed", status: "5.1.1" },
+      { address: "b@x.test", action: "delayed", status: "4.4.1" },
+    ],
+  })));
+  assert.match(dsn, /\r\nSubject: Undelivered Mail Returned to Sender\r\n/);
+});
+
+const HEADERS_ENCODING_CASES: [string, Uint8Array, string][] = [
+  ["a NUL", encoder.encode("Subject: a\0b\r\n"), "quoted-printable"],
+  ["a line of 998 octets", encoder.encode(`X-L: ${"a".repeat(993)}\r\n`), "7bit"],
+  [
+    "a line of 999 octets (RFC 5322 2.1.1)",
+    encoder.encode(`X-L: ${"a".repeat(994)}\r\n`),
+    "quoted-printable",
+  ],
+];
+for (const [what, headers, encoding] of HEADERS_ENCODING_CASES) {
+  Deno.test(`buildDsn() sends original headers with ${what} as ${encoding}`, () => {
+    const headersPart = part(latin1.decode(buildDsn(input({ originalHeaders: headers }))), 2);
+    assert.match(headersPart, new RegExp(`\\r\\nContent-Transfer-Encoding: ${encoding}\\r\\n`));
+  });
+}
+
+Deno.test("buildDsn() ends the original headers with one line end, however many they had", () => {
+  const dsn = buildDsn(input({ originalHeaders: encoder.encode("Subject: hello\r\n\r\n\r\n") }));
+  assert.ok(part(latin1.decode(dsn), 2).endsWith("\r\n\r\nSubject: hello\r\n"));
 });

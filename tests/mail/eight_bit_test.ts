@@ -11,6 +11,12 @@ const QP: { name: string; input: string; output: string }[] = [
   { name: "a trailing space is encoded", input: "a \r\nb", output: "a=20\r\nb" },
   { name: "a trailing tab is encoded", input: "a\t", output: "a=09" },
   { name: "a leading dot is encoded", input: ".x", output: "=2Ex" },
+  {
+    name: "a tab inside a line stays as it is (RFC 2045 6.7 rule 3)",
+    input: "a\tb",
+    output: "a\tb",
+  },
+  { name: "a DEL is encoded (RFC 2045 6.7 rule 2)", input: "a\x7fb", output: "a=7Fb" },
   { name: "high bytes become hex", input: "\xc3\xa9", output: "=C3=A9" },
   {
     name: "a long line gets soft breaks at 76",
@@ -46,7 +52,37 @@ for (const { name, input, output } of QP) {
   });
 }
 
+const MP_HEAD = 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n';
+
 const DOWN: { name: string; input: string; expected: string }[] = [
+  {
+    name:
+      "a binary text body becomes quoted-printable too: only BINARYMIME carries binary (RFC 3030 3)",
+    input: "MIME-Version: 1.0\r\nContent-Transfer-Encoding: binary\r\n\r\né\r\n",
+    expected: "MIME-Version: 1.0\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=C3=A9\r\n",
+  },
+  {
+    name: "delimiter lines with transport padding still delimit (RFC 2046 5.1.1)",
+    input: MP_HEAD + "\r\n--b1  \r\n\r\nü\r\n--b1--\t\r\n",
+    expected: MP_HEAD + "Content-Transfer-Encoding: 7bit\r\n\r\n--b1  \r\n" +
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\n=C3=BC\r\n--b1--\t\r\n",
+  },
+  {
+    name: "a delimiter line in the epilogue is epilogue text, made 7-bit as such",
+    input: MP_HEAD + "\r\n--b1\r\n\r\nü\r\n--b1--\r\n--b1\r\n\r\nü\r\n",
+    expected: MP_HEAD + "Content-Transfer-Encoding: 7bit\r\n\r\n--b1\r\n" +
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\n=C3=BC\r\n--b1--\r\n--b1\r\n\r\n??\r\n",
+  },
+  {
+    // Its inner body claims quoted-printable yet holds 8-bit bytes: only encoding the whole
+    // message/global makes it 7-bit (RFC 6532 3.5 allows that encoding).
+    name: "a message/global that stays 8-bit inside is encoded as a whole",
+    input: "MIME-Version: 1.0\r\nContent-Type: message/global\r\n\r\n" +
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\né\r\n",
+    expected: "MIME-Version: 1.0\r\nContent-Type: message/global\r\n" +
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\n=C3=A9\r\n",
+  },
   {
     name: "a 7-bit message is returned unchanged",
     input: "Subject: a\r\n\r\nplain\r\n",
@@ -176,4 +212,17 @@ Deno.test("has8bitBytes() finds a high byte at every position and alignment", ()
   // Bytes outside the view do not count.
   backing[0] = 0xff;
   assert.equal(has8bitBytes(backing.subarray(1, 9)), false);
+});
+
+Deno.test("downgradeTo7bit() reads a Content-Type with a blank before its colon and cuts base64 into 76-character lines", () => {
+  // Obsolete field syntax (RFC 5322 4.5) still names the type; base64 lines are at most 76
+  // characters (RFC 2045 6.8).
+  const input = "MIME-Version: 1.0\r\nContent-Type : application/octet-stream\r\n\r\n" +
+    "\xff".repeat(60);
+  const output = latin1(downgradeTo7bit(Uint8Array.from(input, (char) => char.charCodeAt(0))));
+  assert.equal(
+    output,
+    "MIME-Version: 1.0\r\nContent-Type : application/octet-stream\r\n" +
+      "Content-Transfer-Encoding: base64\r\n\r\n" + "/".repeat(76) + "\r\n////\r\n",
+  );
 });

@@ -142,6 +142,12 @@ const bodyTextCases: { name: string; message: string; expected: boolean }[] = [
     expected: true,
   },
   { name: "a non-ASCII field name", message: "Sübject: x\r\n", expected: true },
+  { name: "a DEL in the field name (RFC 5322 2.2 ftext)", message: "X\x7f: x\r\n", expected: true },
+  {
+    name: "a tab before the colon (obsolete syntax)",
+    message: "Subject\t: hi\r\n",
+    expected: false,
+  },
 ];
 
 for (const c of bodyTextCases) {
@@ -160,6 +166,8 @@ const headerEndCases: { name: string; text: string; expected: boolean }[] = [
   },
   { name: "a header cut inside its blank line", text: "Subject: a\r\n\r", expected: false },
   { name: "no bytes at all", text: "", expected: false },
+  { name: "a header and a bare LF blank line", text: "Subject: a\n\nbody\n", expected: true },
+  { name: "a message that starts with a bare LF blank line", text: "\nbody", expected: true },
 ];
 
 for (const c of headerEndCases) {

@@ -31,6 +31,7 @@ const LINE_ENDS: [string, string, string][] = [
   ["normalizeLineEnds() turns a bare CR into CRLF", "a\rb", "a\r\nb\r\n"],
   ["normalizeLineEnds() adds a missing final line end", "a", "a\r\n"],
   ["normalizeLineEnds() keeps blank lines", "a\n\n\nb\n", "a\r\n\r\n\r\nb\r\n"],
+  ["normalizeLineEnds() keeps an empty message empty", "", ""],
 ];
 for (const [name, input, expected] of LINE_ENDS) {
   Deno.test(name, () => {
@@ -422,3 +423,25 @@ for (const [name, count, isAccepted] of LOOPS) {
     }
   });
 }
+
+Deno.test("prepareLocalMessage() takes a message of maxMessageBytes and refuses one octet more", () => {
+  const head = "To: a@example.test\r\nFrom: b@example.test\r\n\r\n";
+  const fill = (length: number) => head + "x".repeat(length - head.length - 2) + "\r\n";
+  ok(prepare(fill(10_000)));
+  const result = prepare(fill(10_001));
+  assert.ok("error" in result && result.kind === "data", JSON.stringify(result));
+});
+
+Deno.test("prepareLocalMessage() needs SMTPUTF8 for a UTF-8 sender even with ASCII recipients", () => {
+  const result = ok(prepare("To: a@example.test\r\n\r\nhi\r\n", { sender: "jörg@example.test" }));
+  assert.equal(result.isSmtputf8, true);
+});
+
+Deno.test("prepareLocalMessage() leaves a To line unqualified when the domain would make it over 998 octets", () => {
+  // RFC 5322 2.1.1: the added "@example.test" would take this 988-octet line to 1,001.
+  const line = "To:      " + "a@example.test, ".repeat(61) + "bob";
+  assert.equal(line.length, 988);
+  const result = ok(prepare(`${line}\r\nFrom: c@example.test\r\n\r\nhi\r\n`));
+  assert.ok(result.text.includes(`${line}\r\n`), "the line as written");
+  assert.ok(result.rcpts.includes("bob@example.test"));
+});

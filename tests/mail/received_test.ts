@@ -103,6 +103,25 @@ const cases: { name: string; info: ReceivedInfo; expected: string[] }[] = [
     ],
   },
   {
+    name: "keeps a quoted local part with an @ whole in the for clause",
+    info: { ...base, forRecipient: '"a@b"@example.org' },
+    expected: [
+      "Received: from client.example ([192.0.2.1])",
+      "\tby mx.example (Pillarbox) with ESMTP id Q1",
+      `\tfor <"a@b"@example.org>; ${dateText}`,
+    ],
+  },
+  {
+    // Cut at 256 characters, the closing quote is gone: no lone quote may open a string.
+    name: "leaves no lone quote when a long quoted local part is cut",
+    info: { ...base, forRecipient: `"${"x".repeat(300)}"@example.org` },
+    expected: [
+      "Received: from client.example ([192.0.2.1])",
+      "\tby mx.example (Pillarbox) with ESMTP id Q1",
+      `\tfor <?${"x".repeat(255)}>; ${dateText}`,
+    ],
+  },
+  {
     name: "writes a Unicode domain in the for clause in A-labels",
     info: { ...base, forRecipient: "joerg@bücher.test" },
     expected: [

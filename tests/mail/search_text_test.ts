@@ -43,6 +43,23 @@ const HEADER_CASES: [string, string, string][] = [
     "plain",
   ],
   ["decodeHeaderText() leaves a malformed word as is", "=?UTF-8?X?abc?=", "=?UTF-8?X?abc?="],
+  // RFC 2047 2: charset is a token, at least one character.
+  ["decodeHeaderText() leaves a word without a charset as is", "=??Q?abc?=", "=??Q?abc?="],
+  // RFC 2047 2: the encoding letter may be written in either case.
+  ["decodeHeaderText() decodes a lower-case b word", "=?utf-8?b?Y2Fmw6k=?=", "café"],
+  // RFC 2047 4.2 and RFC 2045 6.7: a robust decoder takes lower-case hex digits too.
+  ["decodeHeaderText() decodes lower-case hex in a Q word", "=?utf-8?q?caf=c3=a9?=", "café"],
+  [
+    "decodeHeaderText() takes a language on a charset other than UTF-8 (RFC 2231 5)",
+    "=?ISO-8859-2*pl?Q?=B1?=",
+    "ą",
+  ],
+  ["decodeHeaderText() keeps blanks before the first encoded word", "  =?utf-8?Q?x?=", "  x"],
+  [
+    "decodeHeaderText() joins a split character across words whose charset differs in case",
+    "=?UTF-8?Q?=C3?= =?utf-8?Q?=A9?=",
+    "é",
+  ],
 ];
 
 for (const [name, input, expect] of HEADER_CASES) {

@@ -44,3 +44,22 @@ Deno.test("slots: unlimited never waits", async () => {
   for (let i = 0; i < 1000; i++) assert.equal(await slots.take(never), true);
   assert.equal(slots.claimSession(), true);
 });
+
+Deno.test("slots: a take whose signal is already aborted takes nothing, even with slots free", async () => {
+  const slots = new ConnectionSlots({ sessionLimit: 2, spare: 0 });
+  const aborted = new AbortController();
+  aborted.abort();
+  assert.equal(await slots.take(aborted.signal), false);
+  assert.equal(slots.held, 0);
+});
+
+Deno.test("slots: a give or an end with nothing taken never counts below zero", async () => {
+  const slots = new ConnectionSlots({ sessionLimit: 1, spare: 0 });
+  slots.give();
+  slots.endSession();
+  assert.deepEqual([slots.held, slots.sessions], [0, 0]);
+  // So the limit still holds: one take, then the next waits.
+  assert.equal(await slots.take(new AbortController().signal), true);
+  assert.equal(slots.claimSession(), true);
+  assert.equal(slots.claimSession(), false);
+});

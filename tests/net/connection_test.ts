@@ -104,3 +104,32 @@ Deno.test("Connection.readLine() reports the first and last bytes of an overlong
     server.close();
   }
 });
+
+Deno.test("Connection.readLine() takes a line of maxBytes with its line end, and not one octet more", async () => {
+  const server = listenOnLoopback();
+  const client = net.createConnection({ host: "127.0.0.1", port: server.port });
+  const connection = new Connection(await server.accept(), { idleTimeoutMs: 5_000 });
+  const cases: { name: string; line: string; kind: "line" | "too-long"; hasBareLf?: boolean }[] = [
+    { name: "100 octets with CRLF", line: "a".repeat(98) + "\r\n", kind: "line", hasBareLf: false },
+    { name: "101 octets with CRLF", line: "b".repeat(99) + "\r\n", kind: "too-long" },
+    {
+      name: "100 octets with a bare LF",
+      line: "c".repeat(99) + "\n",
+      kind: "line",
+      hasBareLf: true,
+    },
+    { name: "101 octets with a bare LF", line: "d".repeat(100) + "\n", kind: "too-long" },
+  ];
+  try {
+    for (const row of cases) {
+      client.write(row.line);
+      const read = await connection.readLine(100);
+      assert.equal(read.kind, row.kind, row.name);
+      if (read.kind === "line") assert.equal(read.hasBareLf, row.hasBareLf, row.name);
+    }
+  } finally {
+    client.destroy();
+    connection.destroy();
+    server.close();
+  }
+});

@@ -90,6 +90,21 @@ Deno.test("a stopped idle timeout stays stopped, but a deadline set after it fir
   }
 });
 
+Deno.test("a stopped idle timeout started again fires (as after a STARTTLS handshake)", async () => {
+  // The connection stops its idle timer while the TLS handshake runs and restarts it after:
+  // a client silent inside TLS must still be cut off.
+  const fired: string[] = [];
+  const timer = new IdleTimer(5, () => fired.push("idle"));
+  try {
+    timer.stop();
+    timer.restart();
+    await waitUntil(() => fired.length > 0, 5_000, "the idle timeout");
+    assert.deepEqual(fired, ["idle"]);
+  } finally {
+    timer.stop();
+  }
+});
+
 /**
  * Runs `body` on a fake clock (performance.now and setTimeout): timers fire
  * only as `advance(ms)` moves the time on, each at its own time, in order.

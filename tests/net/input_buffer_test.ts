@@ -21,6 +21,11 @@ const cases: { name: string; steps: ({ append: number } | { consume: number })[]
     steps: [{ append: 100_000 }, { consume: 99_999 }, { append: 5 }],
   },
   { name: "everything read, then more", steps: [{ append: 50 }, { consume: 50 }, { append: 7 }] },
+  {
+    // Only an emptied array is let go: what is still unread of a big burst stays.
+    name: "a burst past the kept size read a line at a time",
+    steps: [{ append: 200_000 }, { consume: 10 }, { consume: 100 }, { append: 3 }],
+  },
 ];
 
 for (const { name, steps } of cases) {

@@ -1,6 +1,6 @@
 /** normaliseIp(): one spelling per address, so that comparing two spellings compares addresses. */
 import assert from "node:assert/strict";
-import { normaliseIp } from "../../src/net/mod.ts";
+import { clientKey, normaliseIp } from "../../src/net/mod.ts";
 
 const CASES: [string, string, string][] = [
   ["keeps an IPv4 address", "127.0.0.1", "127.0.0.1"],
@@ -20,5 +20,21 @@ const CASES: [string, string, string][] = [
 for (const [name, input, expected] of CASES) {
   Deno.test(`normaliseIp() ${name}: "${input}" -> "${expected}"`, () => {
     assert.equal(normaliseIp(input), expected);
+  });
+}
+
+const KEY_CASES: [string, string, string][] = [
+  ["counts IPv4 as is", "192.0.2.1", "192.0.2.1"],
+  ["counts IPv6 by its /64", "2001:DB8:0:0:1::1", "2001:db8:0:0::/64"],
+  ["spells the /64 without leading zeros", "2001:0db8:0000:0001::1", "2001:db8:0:1::/64"],
+  ["drops a zone", "fe80::1%eth0", "fe80:0:0:0::/64"],
+  ["keeps text with two '::' as given", "2001:db8::1::2", "2001:db8::1::2"],
+  ["keeps three groups without '::' as given", "1:2:3", "1:2:3"],
+  ["keeps eight groups beside '::' as given", "1:2:3:4::5:6:7:8", "1:2:3:4::5:6:7:8"],
+  ["keeps a group of five hex digits as given", "12345::1", "12345::1"],
+];
+for (const [name, input, expected] of KEY_CASES) {
+  Deno.test(`clientKey() ${name}: "${input}" -> "${expected}"`, () => {
+    assert.equal(clientKey(input), expected);
   });
 }
