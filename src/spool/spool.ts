@@ -38,10 +38,10 @@ const ENVELOPE_HEAD_BYTES = 64 * 1024;
 /**
  * Finished files parked per spare the pool aims for, while mail moves: a
  * backlog drained to another server frees two files a message (queue and
- * state), and past the parking limit each was deleted on the spot, which
- * with `discard` kept pool threads waiting on the disk and the event loop
- * starting new ones (a 4,000-message drain at 4x: 699-920 msg/s at 445-532
- * us a message; at 16x: 1,178-1,590 at 302-450, three interleaved pairs).
+ * state), and past the parking limit each was deleted on the spot, a pool
+ * thread's wait on the disk with `discard`. With the disk and cores busy (a
+ * 4,000-message drain beside three test suites) that took 699-920 msg/s
+ * where parking took 1,178-1,590; on a quiet machine the two are even.
  */
 const PARKED_WHILE_BUSY = 16;
 /** What the pool keeps once the spool is quiet; the rest of the parked files are deleted then. */
