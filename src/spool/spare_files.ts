@@ -116,10 +116,10 @@ export class SpareFiles {
    * finished files are deleted. Once quiet, the pool deletes what it holds
    * beyond `keep` (default `max`): a backlog's finished files are parked
    * while mail moves, and their inodes given back when it has stopped.
-   * `quietMs` and `lingerMs` (tests) override
-   * how long the spool must be quiet before tidying, and how long a parked
-   * file may keep its bytes while it is not. Null when another process holds the pool
-   * (a second server on the same spool): it must run without one.
+   * `quietMs` and `lingerMs` (tests) override how long the spool must be
+   * quiet before tidying, and how long a parked file may keep its bytes
+   * while it is not. Null when another process holds the pool (a second
+   * server on the same spool): it must run without one.
    */
   static async open(
     dir: string,
