@@ -9,6 +9,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { measureFsyncRate } from "./bench/disk.ts";
+import { measureCpuSpeed } from "./bench/cpu.ts";
 import { runLoad } from "./bench/load.ts";
 import { type ServerProcess, startBenchServer } from "./bench/server_process.ts";
 import { runSmtpSource } from "./bench/smtp_source.ts";
@@ -51,6 +52,13 @@ say(
   } from 4 (new files); ${disk.rewriteOneThread.toFixed(0)} and ${
     disk.rewriteFourThreads.toFixed(0)
   } rewriting existing files`,
+);
+
+const cpu = measureCpuSpeed();
+notes.cpuSpeed = cpu;
+say(
+  `cpu: ${cpu.jsLoopMs} ms for the fixed JavaScript loop, ${cpu.syscallUs} us a stat() ` +
+    `(this machine's speed now: compare two runs' figures only where these agree)`,
 );
 
 async function scenario(
