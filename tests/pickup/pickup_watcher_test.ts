@@ -38,11 +38,25 @@ async function newWatcher(options: { maxMessageBytes?: number; stableMs?: number
     scanIntervalMs: 50,
     stableMs: options.stableMs ?? 50,
   });
-  return { spoolDir, lines, spool, watcher };
+  /** Stops the watcher and removes the spool (after any stubbed Deno call is restored). */
+  const close = async () => {
+    await watcher.stop();
+    spool.spares?.close();
+    await Deno.remove(spoolDir, { recursive: true });
+  };
+  return { spoolDir, lines, spool, watcher, close };
+}
+
+/** A message dropped into pickup/ as a local program would. */
+function dropMessage(spoolDir: string, name: string): void {
+  Deno.writeTextFileSync(
+    join(spoolDir, "pickup", name),
+    "From: a@example.test\nTo: b@example.test\n\nhi\n",
+  );
 }
 
 Deno.test("a pickup file the server may not read is moved aside once, not retried in a loop", async () => {
-  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const { spoolDir, lines, watcher, close } = await newWatcher();
   // Another user's file with mode 0600: as root the test cannot make one, so reading fails here.
   const open = Deno.open;
   let reads = 0;
@@ -68,14 +82,12 @@ Deno.test("a pickup file the server may not read is moved aside once, not retrie
     assert.deepEqual([...Deno.readDirSync(join(spoolDir, "pickup"))], []);
   } finally {
     Deno.open = open;
-    await watcher.stop();
-    spool.spares?.close();
-    await Deno.remove(spoolDir, { recursive: true });
+    await close();
   }
 });
 
 Deno.test("a pickup file whose name is not UTF-8 (which Deno cannot open) is reported once, not passed over in silence", async () => {
-  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const { spoolDir, lines, watcher, close } = await newWatcher();
   const pickup = join(spoolDir, "pickup");
   const queued = (name: string) =>
     lines.some((line) => line.includes("event=msg.queued") && line.includes(`file=${name}`));
@@ -99,24 +111,19 @@ Deno.test("a pickup file whose name is not UTF-8 (which Deno cannot open) is rep
     assert.equal(warnings.length, 1, warnings.join("\n"));
     assert.match(warnings[0]!, /level=warn event=pickup\.unusable_name .*UTF-8/);
   } finally {
-    await watcher.stop();
-    spool.spares?.close();
-    await Deno.remove(spoolDir, { recursive: true });
+    await close();
   }
 });
 
 Deno.test("a pickup file is taken once it stayed unchanged, also while the clock is being set back", async () => {
-  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const { spoolDir, lines, watcher, close } = await newWatcher();
   const wallNow = Date.now;
   // A wall clock set back a minute between any two readings (NTP stepping it, many times over).
   let stepsBack = 0;
   Date.now = () => wallNow() - 60_000 * ++stepsBack;
   try {
     await watcher.start();
-    Deno.writeTextFileSync(
-      join(spoolDir, "pickup", "late"),
-      "From: a@example.test\nTo: b@example.test\n\nhi\n",
-    );
+    dropMessage(spoolDir, "late");
     // Timed by the monotonic clock: the one under test runs backwards.
     const deadline = performance.now() + 5_000;
     while (!lines.some((line) => line.includes("event=msg.queued"))) {
@@ -125,16 +132,14 @@ Deno.test("a pickup file is taken once it stayed unchanged, also while the clock
     }
   } finally {
     Date.now = wallNow;
-    await watcher.stop();
-    spool.spares?.close();
-    await Deno.remove(spoolDir, { recursive: true });
+    await close();
   }
 });
 
 const NO_RECIPIENT = "From: a@example.test\nSubject: x\n\nbody\n";
 
 Deno.test("a pickup file moved aside never replaces an earlier one of its name, nor a note left alone", async () => {
-  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const { spoolDir, lines, watcher, close } = await newWatcher();
   const rejected = join(spoolDir, "pickup-rejected");
   try {
     await watcher.start();
@@ -158,14 +163,12 @@ Deno.test("a pickup file moved aside never replaces an earlier one of its name, 
     assert.equal(Deno.readTextFileSync(join(rejected, "second.1")), NO_RECIPIENT);
     assert.match(Deno.readTextFileSync(join(rejected, "second.1.reason")), /No recipient/);
   } finally {
-    await watcher.stop();
-    spool.spares?.close();
-    await Deno.remove(spoolDir, { recursive: true });
+    await close();
   }
 });
 
 Deno.test("a pickup file whose note cannot be written is not moved aside without it: it stays in pickup/", async () => {
-  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const { spoolDir, lines, watcher, close } = await newWatcher();
   const open = Deno.open;
   // The disk fills up as the note is written.
   Deno.open = (path, options) =>
@@ -187,14 +190,12 @@ Deno.test("a pickup file whose note cannot be written is not moved aside without
     assert.equal(Deno.readTextFileSync(join(pickup, "norcpt")), NO_RECIPIENT);
   } finally {
     Deno.open = open;
-    await watcher.stop();
-    spool.spares?.close();
-    await Deno.remove(spoolDir, { recursive: true });
+    await close();
   }
 });
 
 Deno.test("a pickup file far over the size limit is moved aside unread (a stray disk image is never loaded whole)", async () => {
-  const { spoolDir, lines, spool, watcher } = await newWatcher({ maxMessageBytes: 1_000 });
+  const { spoolDir, lines, watcher, close } = await newWatcher({ maxMessageBytes: 1_000 });
   const open = Deno.open;
   let reads = 0;
   Deno.open = (path, options) => {
@@ -215,9 +216,7 @@ Deno.test("a pickup file far over the size limit is moved aside unread (a stray 
     assert.match(Deno.readTextFileSync(join(rejected, "huge.reason")), /size limit \(1000 bytes\)/);
   } finally {
     Deno.open = open;
-    await watcher.stop();
-    spool.spares?.close();
-    await Deno.remove(spoolDir, { recursive: true });
+    await close();
   }
 });
 
@@ -246,7 +245,7 @@ const CHANGES: [string, (path: string, mtime: Date) => void][] = [
 ];
 for (const [what, change] of CHANGES) {
   Deno.test(`a pickup file that ${what} waits for a stable look again before it is taken`, async () => {
-    const { spoolDir, lines, spool, watcher } = await newWatcher({ stableMs: 1_000 });
+    const { spoolDir, lines, watcher, close } = await newWatcher({ stableMs: 1_000 });
     const pickup = join(spoolDir, "pickup");
     // The monotonic clock moves only when the test says so; scans are counted, not timed, and
     // held at their start (their readDir) while the test changes the file: none is midway.
@@ -296,15 +295,13 @@ for (const [what, change] of CHANGES) {
     } finally {
       performance.now = monotonic;
       Deno.readDir = readDir;
-      await watcher.stop();
-      spool.spares?.close();
-      await Deno.remove(spoolDir, { recursive: true });
+      await close();
     }
   });
 }
 
 Deno.test("a pickup file whose claim cannot be removed after queueing is queued once, also after a restart", async () => {
-  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const { spoolDir, lines, spool, watcher, close } = await newWatcher();
   const remove = Deno.remove;
   let failures = 0;
   // The first removal of a claim fails (EIO): that message was not taken after all.
@@ -316,10 +313,7 @@ Deno.test("a pickup file whose claim cannot be removed after queueing is queued 
   };
   try {
     await watcher.start();
-    Deno.writeTextFileSync(
-      join(spoolDir, "pickup", "once"),
-      "From: a@example.test\nTo: b@example.test\n\nhi\n",
-    );
+    dropMessage(spoolDir, "once");
     await waitFor("the file queued", () => lines.some((line) => line.includes("event=msg.queued")));
     await watcher.stop();
     assert.ok(lines.some((line) => line.includes("event=pickup.remove_failed")));
@@ -329,14 +323,12 @@ Deno.test("a pickup file whose claim cannot be removed after queueing is queued 
     assert.deepEqual(await spool.listHeld(), []);
   } finally {
     Deno.remove = remove;
-    await watcher.stop();
-    spool.spares?.close();
-    await Deno.remove(spoolDir, { recursive: true });
+    await close();
   }
 });
 
 Deno.test("a pickup file whose claim someone else removed once it was queued is still sent", async () => {
-  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const { spoolDir, lines, spool, watcher, close } = await newWatcher();
   const remove = Deno.remove;
   // Another program (a cleanup of dotfiles) unlinks the claim just before the server does.
   Deno.remove = async (path, options) => {
@@ -345,24 +337,19 @@ Deno.test("a pickup file whose claim someone else removed once it was queued is 
   };
   try {
     await watcher.start();
-    Deno.writeTextFileSync(
-      join(spoolDir, "pickup", "msg"),
-      "From: a@example.test\nTo: b@example.test\n\nhi\n",
-    );
+    dropMessage(spoolDir, "msg");
     await waitFor("the file queued", () => lines.some((line) => line.includes("event=msg.queued")));
     await watcher.stop();
     assert.equal((await spool.list()).length, 1, "one message in the queue");
     assert.deepEqual(await spool.listHeld(), []);
   } finally {
     Deno.remove = remove;
-    await watcher.stop();
-    spool.spares?.close();
-    await Deno.remove(spoolDir, { recursive: true });
+    await close();
   }
 });
 
 Deno.test("a pickup file whose read fails once (EIO) is given back and queued at a later scan", async () => {
-  const { spoolDir, lines, spool, watcher } = await newWatcher();
+  const { spoolDir, lines, spool, watcher, close } = await newWatcher();
   const open = Deno.open;
   let failures = 0;
   Deno.open = (path, options) => {
@@ -373,18 +360,13 @@ Deno.test("a pickup file whose read fails once (EIO) is given back and queued at
   };
   try {
     await watcher.start();
-    Deno.writeTextFileSync(
-      join(spoolDir, "pickup", "msg"),
-      "From: a@example.test\nTo: b@example.test\n\nhi\n",
-    );
+    dropMessage(spoolDir, "msg");
     await waitFor("the file queued", () => lines.some((line) => line.includes("event=msg.queued")));
     assert.ok(lines.some((line) => line.includes("event=pickup.read_failed")));
     assert.equal((await spool.list()).length, 1);
     assert.deepEqual([...Deno.readDirSync(join(spoolDir, "pickup"))], []);
   } finally {
     Deno.open = open;
-    await watcher.stop();
-    spool.spares?.close();
-    await Deno.remove(spoolDir, { recursive: true });
+    await close();
   }
 });
