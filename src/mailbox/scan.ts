@@ -3,6 +3,7 @@
  * opened; a name without `,S=` costs one stat), keyed by base name.
  */
 import { join } from "node:path";
+import { pathExists } from "../spool/mod.ts";
 import { parseMessageName } from "./message_name.ts";
 
 /** A message file as found on disk. */
@@ -58,23 +59,13 @@ async function listNames(dir: string, onUnreachable: (path: string) => void): Pr
   for await (const entry of Deno.readDir(dir)) {
     if (!entry.isFile && !entry.isSymlink) continue;
     // U+FFFD may also be spelled out in a UTF-8 name: only a name that is not there is lost.
-    if (entry.name.includes("\uFFFD") && !(await exists(join(dir, entry.name)))) {
+    if (entry.name.includes("\uFFFD") && !(await pathExists(join(dir, entry.name)))) {
       onUnreachable(join(dir, entry.name));
       continue;
     }
     names.push(entry.name);
   }
   return names;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /**

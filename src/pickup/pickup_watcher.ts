@@ -19,7 +19,7 @@ import { join } from "node:path";
 import type { Directory } from "../auth/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { prepareLocalMessage } from "../mail/mod.ts";
-import { readSameFile, type Spool, writeFileAtomic } from "../spool/mod.ts";
+import { pathExists, readSameFile, type Spool, writeFileAtomic } from "../spool/mod.ts";
 import { submitLocal } from "./submit.ts";
 import { claimFile, releaseClaim, releaseLeftoverClaims } from "./claim.ts";
 import { heldPickupName, settleHeldPickups } from "./held_pickups.ts";
@@ -299,11 +299,11 @@ export class PickupWatcher {
     // NAME.N.reason and its temporary name must fit the file system's name limit too.
     const base = shortened(name);
     let target = join(this.rejectedDir, base);
-    for (let n = 1; await exists(target) || await exists(`${target}.reason`); n++) {
-      target = join(this.rejectedDir, `${base}.${n}`);
-    }
     const note = base === name ? `${reason}\n` : `${reason}\nOriginal name: ${name}\n`;
     try {
+      for (let n = 1; await pathExists(target) || await pathExists(`${target}.reason`); n++) {
+        target = join(this.rejectedDir, `${base}.${n}`);
+      }
       // The note first, whole (atomic), then the file: never one without the other.
       await writeFileAtomic(`${target}.reason`, [new TextEncoder().encode(note)]);
       await Deno.rename(from, target);
@@ -337,13 +337,4 @@ function shortened(name: string): string {
     out += char;
   }
   return `${out}~`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -25,5 +25,6 @@ export { lockSpoolForServer, SERVER_LOCK_NAME, SpoolInUseError } from "./server_
 export type { ServerLock } from "./server_lock.ts";
 export { BIG_FILE_BYTES, readSameFile, readWholeFile } from "./read_whole_file.ts";
 export { isStorageFull } from "./storage_full.ts";
+export { pathExists } from "./path_exists.ts";
 export { giveTo, giveToSync, LinkedFolderError, ownerToGive } from "./ownership.ts";
 export type { FileOwner } from "./ownership.ts";

@@ -8,6 +8,7 @@
  * costs nothing but latency: the runner also rescans the queue.
  */
 import { dirname, join } from "node:path";
+import { pathExists } from "./path_exists.ts";
 import { checkFolderToWrite, giveTo, makeFoldersToWrite, ownerToGive } from "./ownership.ts";
 
 /** The wake folder of a spool directory. */
@@ -24,7 +25,7 @@ export async function requestWake(spoolDir: string, qid: string): Promise<void> 
   // Run as root on the service user's spool: the folder and the request are that user's, or
   // the server could not read (nor empty) the folder ever again.
   const owner = await ownerToGive(dirname(dir)) ?? await ownerToGive(spoolDir);
-  const isQueueMade = !(await exists(dirname(dir)));
+  const isQueueMade = !(await pathExists(dirname(dir)));
   await makeFoldersToWrite([dirname(dir), dir], owner);
   checkFolderToWrite(dirname(dir), owner);
   checkFolderToWrite(dir, owner);
@@ -59,14 +60,4 @@ export async function takeWakeRequests(spoolDir: string): Promise<string[]> {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   return ids;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
