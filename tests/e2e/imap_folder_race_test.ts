@@ -56,6 +56,10 @@ Deno.test("DELETE or RENAME of a folder selected elsewhere ends that session wit
     assert.ok(fresh.includes("* 0 EXISTS"), fresh.join("\n"));
     assert.match((await command(actor, "s3", "SELECT Games")).at(-1)!, /^s3 OK/);
     assert.match((await command(actor, "s4", "SELECT Play")).at(-1)!, /^s4 NO \[NONEXISTENT\]/);
+    // RFC 5530 3: the same code for every command that needs the old name to exist.
+    assert.match((await command(actor, "e4", "EXAMINE Play")).at(-1)!, /^e4 NO \[NONEXISTENT\]/);
+    const status = await command(actor, "t4", "STATUS Play (MESSAGES)");
+    assert.match(status.at(-1)!, /^t4 NO \[NONEXISTENT\]/);
   } finally {
     for (const client of clients) client.close();
     await server.stop();

@@ -3,7 +3,7 @@
  * options, SPECIAL-USE and CHILDREN attributes), LSUB, SUBSCRIBE,
  * UNSUBSCRIBE, STATUS, NAMESPACE. CREATE, DELETE and RENAME are in folder_changes.ts.
  */
-import { FolderError, folderExists, INBOX, listFolders } from "../../mailbox/mod.ts";
+import { FolderError, folderExists, INBOX, listFolders, type Mailbox } from "../../mailbox/mod.ts";
 import { readSubscriptions, updateSubscriptions } from "../account_setup.ts";
 import { bad, no } from "../errors.ts";
 import {
@@ -222,6 +222,16 @@ async function unsubscribe(session: ImapSession, cursor: CommandCursor): Promise
   return {};
 }
 
+/** Opens a mailbox that must exist (SELECT, EXAMINE, STATUS), or NO [NONEXISTENT] (RFC 5530). */
+export async function openExisting(session: ImapSession, folder: string): Promise<Mailbox> {
+  try {
+    return await session.options.mailboxes.openMailbox(session.user as string, folder);
+  } catch (error) {
+    if (error instanceof FolderError) throw no("No such mailbox", "NONEXISTENT");
+    throw error;
+  }
+}
+
 const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE"];
 
 async function status(session: ImapSession, cursor: CommandCursor): Promise<Done> {
@@ -235,13 +245,7 @@ async function status(session: ImapSession, cursor: CommandCursor): Promise<Done
   for (const item of items) {
     if (!STATUS_ITEMS.includes(item)) throw bad(`Unknown STATUS item "${item.slice(0, 30)}"`);
   }
-  let mailbox;
-  try {
-    mailbox = await session.options.mailboxes.openMailbox(session.user as string, folder);
-  } catch (error) {
-    if (error instanceof FolderError) throw no("No such mailbox", "NONEXISTENT");
-    throw error;
-  }
+  const mailbox = await openExisting(session, folder);
   try {
     const messages = await mailbox.refresh();
     const values: Record<string, number> = {

@@ -2,7 +2,6 @@
  * Selecting and leaving a mailbox: SELECT, EXAMINE, CLOSE, UNSELECT, CHECK,
  * EXPUNGE, UID EXPUNGE, and IDLE (RFC 2177), which pushes changes as they happen.
  */
-import { FolderError } from "../../mailbox/mod.ts";
 import { bad, ImapError, no } from "../errors.ts";
 import { flagsLine, formatFlags, SYSTEM_FLAGS } from "../flags.ts";
 import type { CommandCursor } from "../parser.ts";
@@ -10,7 +9,7 @@ import { SelectedMailbox } from "../selected.ts";
 import { pickFromAscending } from "../sequence_set.ts";
 import type { ImapSession } from "../session.ts";
 import type { LineRead } from "../../net/mod.ts";
-import { mailboxArg } from "./mailboxes.ts";
+import { mailboxArg, openExisting } from "./mailboxes.ts";
 import { IDLE_LOGIN_CHECK_MS, revokedLogin } from "../revoked_login.ts";
 import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
 
@@ -23,10 +22,7 @@ function selectWith(isReadOnly: boolean) {
     let mailbox;
     try {
       // Opened before the old one is released, so reselecting reuses the loaded listing.
-      mailbox = await session.options.mailboxes.openMailbox(session.user as string, folder);
-    } catch (error) {
-      if (error instanceof FolderError) throw no("No such mailbox", "NONEXISTENT");
-      throw error;
+      mailbox = await openExisting(session, folder);
     } finally {
       session.deselect();
     }
