@@ -102,7 +102,12 @@ function isIpv4(text: string): boolean {
     text.split(".").every((part) => Number(part) <= 255);
 }
 
-/** RFC 5321 4.1.3 IPv6-addr: 8 groups, or fewer around one "::"; an IPv4 tail counts as 2. */
+/**
+ * RFC 5321 4.1.3 IPv6-addr: 8 groups, or at most 6 around one "::" ("no more than
+ * 6 groups in addition to the '::'"); an IPv4 tail counts as 2, which leaves the
+ * IPv6v4-comp form its "no more than 4 groups". Stricter than RFC 4291, where "::"
+ * may stand for a single zero group: the SMTP grammar says at least two.
+ */
 function isIpv6(text: string): boolean {
   const halves = text.split("::");
   if (halves.length > 2) return false;
@@ -117,7 +122,7 @@ function isIpv6(text: string): boolean {
       else return false;
     }
   }
-  return halves.length === 1 ? groups === 8 : groups <= 7;
+  return halves.length === 1 ? groups === 8 : groups <= 6;
 }
 
 /** Splits a mailbox at its last "@" outside quotes. */

@@ -4,14 +4,13 @@
  * domain literals and obsolete routes. Pure: text in, mailboxes out.
  *
  * Only the addresses matter to us (the envelope of a locally submitted
- * message); display names are kept as written, without decoding.
+ * message): display names are read past and not kept. (IMAP's ENVELOPE
+ * reads names with its own parser, `imap/envelope.ts`.)
  */
 import { parseMailbox } from "./address.ts";
 
 /** One mailbox of an address list. */
 export interface ListedMailbox {
-  /** The display name as written (quotes removed), or "" when none. */
-  readonly name: string;
   /** `local@domain`, canonical as RFC 5321 writes it (see `parseMailbox`). */
   readonly address: string;
 }
@@ -137,7 +136,7 @@ class ListParser {
       const local = this.#phrase();
       const address = this.#addrSpec(local);
       this.#expect(">");
-      this.#push(displayName(phrase), address);
+      this.#push(address);
     } else if (next?.kind === "special" && next.text === ":") {
       if (inGroup) throw new Error("group inside a group");
       this.#pos++;
@@ -146,7 +145,7 @@ class ListParser {
     } else if (phrase.length === 0) {
       throw new Error(`unexpected "${next?.text ?? "end"}"`);
     } else {
-      this.#push("", this.#addrSpec(phrase));
+      this.#push(this.#addrSpec(phrase));
     }
   }
 
@@ -187,10 +186,10 @@ class ListParser {
     return `${local}@${domain.map((token) => token.text).join("")}`;
   }
 
-  #push(name: string, text: string): void {
+  #push(text: string): void {
     const mailbox = parseMailbox(text);
     if ("error" in mailbox) throw new Error(`"${text}": ${mailbox.error}`);
-    this.out.push({ name, address: mailbox.address });
+    this.out.push({ address: mailbox.address });
   }
 }
 
@@ -204,10 +203,6 @@ function isDotted(tokens: readonly Token[]): boolean {
     if ((tokens[i - 1]!.kind === "word") === (tokens[i]!.kind === "word")) return false;
   }
   return true;
-}
-
-function displayName(phrase: Token[]): string {
-  return phrase.map((token) => token.text).join(" ").replace(/ \. /g, ".").trim();
 }
 
 /**

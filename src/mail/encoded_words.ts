@@ -7,7 +7,10 @@
  */
 import { Buffer } from "node:buffer";
 
-const ENCODED_WORD = /=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=/g;
+// RFC 2047 2: charset and encoded-text are printable ASCII without "?" or SPACE, and
+// encoded-text has at least one character. Anything else ("=?utf-8?q??=", 8-bit text)
+// is not an encoded word and is shown as written (RFC 2047 6.1, 6.3).
+const ENCODED_WORD = /=\?([\x21-\x3e\x40-\x7e]+)\?([QqBb])\?([\x21-\x3e\x40-\x7e]+)\?=/g;
 
 /** Bytes in `charset` -> text; unknown charsets fall back to UTF-8 if valid, else Latin-1. */
 export function decodeCharset(bytes: Uint8Array, charset: string): string {

@@ -2,6 +2,7 @@
 import { RemoteCourier, type RemoteCourierOptions } from "../../src/delivery/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { encodeEnvelopeLine, type QueuedMessage } from "../../src/spool/mod.ts";
+import { type FakeZone, startFakeDns } from "../e2e/fake_dns.ts";
 import { type SinkOptions, startSink } from "../e2e/smtp_sink.ts";
 
 const encoder = new TextEncoder();
@@ -118,3 +119,16 @@ export async function withSink(
 }
 
 export const MESSAGE = "Subject: hi\r\n\r\nline\r\n.dot\r\n";
+
+/** What `mxCourier`, asking a fake DNS serving `zones`, makes of one message to x@`domain`. */
+export async function mxOutcome(zones: Record<string, FakeZone>, domain: string, port: number) {
+  const dns = await startFakeDns(zones);
+  const courier = mxCourier({ dnsPort: dns.port, mxPort: port });
+  try {
+    const rcpt = `x@${domain}`;
+    return (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt)!;
+  } finally {
+    await courier.close();
+    await dns.close();
+  }
+}

