@@ -10,7 +10,7 @@ import { lookup } from "node:dns/promises";
 import type { ListenAddress } from "./address.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { formatHostPort } from "./address.ts";
-import { canonicalIp, isIpLiteral, parseIp } from "./ip.ts";
+import { canonicalIp, isIpLiteral, parseIp, parseIpv4 } from "./ip.ts";
 import { canonicalHost, LISTENERS, listenOverlap } from "./validate.ts";
 
 /** The first address a host name resolves to, as binding it would pick; throws when there is none. */
@@ -42,17 +42,62 @@ function systemLocalAddresses(_family: 4 | 6): readonly string[] | null {
 }
 
 /**
- * Whether a socket can bind `address` (on a port of the kernel's choosing,
- * closed at once): false only when the kernel says it is no address of this
- * host; any other failure leaves it to the real bind to say.
+ * Whether a listener on `address` could be reached: a socket binds it (on a
+ * port of the kernel's choosing, closed at once) and it is no broadcast
+ * address of this host's networks, which the kernel binds too (for
+ * datagrams) though TCP never connects to one (RFC 1122 4.2.3.10). False
+ * when the kernel says it is no address of this host, or refuses it as given
+ * (EINVAL: a link-local address without its zone, a multicast one); any
+ * other failure (no permission to probe, no descriptor left) leaves it to
+ * the real bind to say.
  */
 export function systemCanBind(address: string): boolean {
+  if (isInterfaceBroadcast(address)) return false;
   try {
     Deno.listen({ hostname: address, port: 0 }).close();
     return true;
   } catch (error) {
-    return !(error instanceof Deno.errors.AddrNotAvailable);
+    // Deno reports EINVAL from bind(2) as a TypeError ("Invalid argument (os error 22)").
+    return !(error instanceof Deno.errors.AddrNotAvailable || error instanceof TypeError);
   }
+}
+
+/** Whether `address` is the broadcast address of one of the interfaces' IPv4 networks. */
+function isInterfaceBroadcast(address: string): boolean {
+  const target = parseIpv4(address);
+  if (target === null) return false;
+  let interfaces: Deno.NetworkInterfaceInfo[];
+  try {
+    interfaces = Deno.networkInterfaces();
+  } catch {
+    return false; // cannot be listed: the probe decides alone
+  }
+  const value = ipv4Value(target);
+  return interfaces.some((entry) => {
+    const own = entry.family === "IPv4" ? parseIpv4(entry.address) : null;
+    const prefix = Number(entry.cidr.split("/")[1]);
+    // A /31 or /32 has no broadcast address (RFC 3021).
+    if (own === null || !(prefix >= 0 && prefix <= 30)) return false;
+    const hostBits = 2 ** (32 - prefix) - 1;
+    return ((ipv4Value(own) | hostBits) >>> 0) === value;
+  });
+}
+
+function ipv4Value(bytes: Uint8Array): number {
+  return ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+}
+
+/**
+ * Whether `address` (canonical) is a multicast address (224.0.0.0/4,
+ * ff00::/8) or the limited broadcast: no TCP connection ever comes to one
+ * (RFC 1122 4.2.3.10), though a socket may bind it.
+ */
+function isGroupAddress(address: string): boolean {
+  const ip = parseIp(address);
+  if (ip === null) return false;
+  const first = ip.bytes[0]!;
+  if (ip.family === 6) return first === 0xff;
+  return (first & 0xf0) === 0xe0 || address === "255.255.255.255";
 }
 
 /** Whether `address` (canonical) binds everywhere, or on the loopback net all of which is local. */
@@ -101,7 +146,7 @@ export async function checkListenHosts(
     const local = localAddresses(family);
     if (local === null || local.some((other) => canonicalIp(other) === canonical)) continue;
     // Not an interface's: a floating address the kernel binds all the same (ip_nonlocal_bind).
-    if (canBind(canonical)) continue;
+    if (!isGroupAddress(canonical) && canBind(canonical)) continue;
     const via = resolved.has(host) ? ` (${address.hostname} is ${ip})` : "";
     throw new ConfigError(
       `Invalid flag --${name}=${formatHostPort(address)}: ${canonical} is no address of ` +

@@ -136,3 +136,53 @@ Deno.test("systemCanBind asks the kernel: the loopback binds, a TEST-NET address
   const isNonlocalBind = new TextDecoder().decode(sysctl.stdout).trim() !== "0";
   assert.equal(systemCanBind("198.51.100.7"), isNonlocalBind);
 });
+
+// RFC 1122 4.2.3.10: TCP silently drops a SYN sent to a broadcast or multicast address. The
+// kernel binds a socket to one all the same (for datagrams), so a bind probe cannot tell: a
+// listener there would be up and reached by nobody.
+const groupAddresses: [string, string, string][] = [
+  ["an IPv4 multicast address", "--smtp-listen=224.0.0.1:25", "224.0.0.1"],
+  ["the IPv4 limited broadcast address", "--smtp-listen=255.255.255.255:25", "255.255.255.255"],
+  [
+    "an IPv4 multicast address spelt as IPv4-mapped IPv6",
+    "--smtp-listen=[::ffff:239.1.2.3]:25",
+    "239.1.2.3",
+  ],
+  ["an IPv6 multicast address", "--pop3-listen=[ff02::1]:110", "ff02::1"],
+];
+for (const [what, flag, canonical] of groupAddresses) {
+  Deno.test(`${what} is refused though the kernel lets a socket bind it`, async () => {
+    const { config } = loadConfig([...QUIET, flag]);
+    const options = { lookup: HOSTS, localAddresses: LOCAL }; // the real bind probe
+    await assert.rejects(checkListenHosts(config, options), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, new RegExp(`: ${canonical} is no address of this host`));
+      return true;
+    });
+  });
+}
+
+Deno.test("systemCanBind: a broadcast address of this host's IPv4 networks is no address to listen on", () => {
+  let interfaces: Deno.NetworkInterfaceInfo[];
+  try {
+    interfaces = Deno.networkInterfaces();
+  } catch {
+    return; // cannot be listed here: nothing to compare
+  }
+  for (const entry of interfaces) {
+    const prefix = Number(entry.cidr.split("/")[1]);
+    if (entry.family !== "IPv4" || !(prefix <= 30) || entry.address.startsWith("127.")) continue;
+    const bytes = entry.address.split(".").map(Number);
+    const host = 32 - prefix;
+    const value = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+    const broadcast = (value | (2 ** host - 1)) >>> 0;
+    const text = [24, 16, 8, 0].map((shift) => (broadcast >>> shift) & 255).join(".");
+    assert.equal(systemCanBind(text), false, `${text} (${entry.cidr} on ${entry.name})`);
+  }
+});
+
+Deno.test("systemCanBind: an address the kernel refuses as given (EINVAL: link-local without its zone) is not bindable", () => {
+  if (!systemCanBind("::1")) return; // no IPv6 here
+  assert.equal(systemCanBind("fe80::1"), false);
+  assert.equal(systemCanBind("ff02::1"), false);
+});
