@@ -62,6 +62,20 @@ Deno.test("once a folder holds all 26 keywords, SELECT no longer offers \\* in P
       (await command(client, "t3", "STORE 1 +FLAGS (Home)")).at(-1)!,
       /^t3 NO \[LIMIT\]/,
     );
+    // APPEND with that keyword is refused the same way, and saves nothing (RFC 3501 6.3.11).
+    const more = "Subject: more\r\n\r\nbody\r\n";
+    assert.match(
+      (await command(client, "a2", `APPEND INBOX (Home) {${more.length}+}\r\n${more}`)).at(-1)!,
+      /^a2 NO \[LIMIT\]/,
+    );
+    // With keywords the folder already has, it is taken.
+    assert.match(
+      (await command(client, "a3", `APPEND INBOX (Work $label1) {${more.length}+}\r\n${more}`))
+        .at(-1)!,
+      /^a3 OK/,
+    );
+    const status = await command(client, "st", "STATUS INBOX (MESSAGES)");
+    assert.ok(status.includes("* STATUS INBOX (MESSAGES 2)"), status.join("\n"));
   } finally {
     client.close();
     await server.stop();
