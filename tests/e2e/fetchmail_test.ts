@@ -17,6 +17,7 @@ import {
   BOB,
   bobsFiles,
   canRun,
+  CLIENT_DEADLINE_MS,
   deliverMessages,
   filesIn,
   MESSAGES,
@@ -65,6 +66,7 @@ async function fetchmail(dir: string, rc: string, extra: string[] = []): Promise
   const output = await new Deno.Command("fetchmail", {
     args: ["-f", rcFile, "--nodetach", "-v", ...extra],
     env: { HOME: dir, FETCHMAILHOME: dir },
+    signal: AbortSignal.timeout(CLIENT_DEADLINE_MS),
     stdout: "piped",
     stderr: "piped",
   }).output();

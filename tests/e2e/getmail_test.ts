@@ -14,6 +14,7 @@ import {
   BOB,
   bobsFiles,
   canRun,
+  CLIENT_DEADLINE_MS,
   deliverMessages,
   filesIn,
   MESSAGES,
@@ -76,6 +77,7 @@ async function getmail(dir: string, rc: string): Promise<string> {
   const output = await new Deno.Command("getmail", {
     args: [`--getmaildir=${dir}`, "--rcfile=getmailrc"],
     env: { HOME: dir },
+    signal: AbortSignal.timeout(CLIENT_DEADLINE_MS),
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -15,6 +15,7 @@ import {
   BOB,
   bobsFiles,
   canRun,
+  CLIENT_DEADLINE_MS,
   deliverMessages,
   filesIn,
   MESSAGES,
@@ -60,6 +61,7 @@ async function mpop(
   const output = await new Deno.Command("mpop", {
     args: [`--file=${config}`, "--debug"],
     env: { HOME: dir },
+    signal: AbortSignal.timeout(CLIENT_DEADLINE_MS),
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -14,6 +14,8 @@ import { hasProgram } from "./tmux.ts";
 
 const HAS_MSMTP = HAS_OPENSSL && hasProgram("msmtp", ["--version"]);
 const decoder = new TextDecoder();
+/** A client still running after this has hung: it is ended, and the test fails. */
+const CLIENT_DEADLINE_MS = 30_000;
 const USERS = {
   "bob@example.test": "pw-bob",
   "alice@other.test": "pw-alice",
@@ -65,6 +67,7 @@ async function msmtp(
   const child = new Deno.Command("msmtp", {
     args: [`--file=${config}`, ...args],
     env: { HOME: dir },
+    signal: AbortSignal.timeout(CLIENT_DEADLINE_MS),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

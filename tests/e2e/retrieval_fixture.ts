@@ -14,6 +14,8 @@ import { hasProgram } from "./tmux.ts";
 
 export const BOB = "bob@example.test";
 export const PASSWORD = "pw-bob";
+/** A client still running after this has hung: it is ended (SIGTERM), and the test fails. */
+export const CLIENT_DEADLINE_MS = 30_000;
 
 /** True when `program` runs with `args` and openssl is there to make the certificates. */
 export function canRun(program: string, args: string[]): boolean {
