@@ -72,6 +72,11 @@ async function starttls(session: ImapSession, cursor: CommandCursor, tag: string
   session.send(`${tag} OK Begin TLS negotiation now\r\n`);
   const isUp = await session.connection.startServerTls(session.options.tls.context);
   if (!isUp) {
+    // As smtp.tls_failed and pop3.tls_failed: why a client cannot get in (say, TLS 1.0 only).
+    session.log.info("imap.tls_failed", {
+      ip: session.connection.remoteAddress,
+      reason: session.connection.tlsFailure ?? "unknown",
+    });
     session.logout();
     throw new ImapError("BYE", "TLS negotiation failed");
   }
