@@ -1,59 +1,9 @@
 /** The pickup watcher in-process, where a test can make reading a file fail as it would for another user's file. */
-import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Directory } from "../../src/auth/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
-import { PickupWatcher } from "../../src/pickup/mod.ts";
 import { settleHeldPickups } from "../../src/pickup/held_pickups.ts";
-import { Spool } from "../../src/spool/mod.ts";
-
-async function waitFor(what: string, isDone: () => boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!isDone()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** A watcher on a fresh spool that scans every 50 ms, its log lines kept in `lines`. */
-async function newWatcher(options: { maxMessageBytes?: number; stableMs?: number } = {}) {
-  const spoolDir = makeTestDir({ prefix: "pillarbox-pickup-" });
-  const lines: string[] = [];
-  const log = new Logger({ level: "info", sink: (line) => lines.push(line) });
-  const spool = await Spool.open({ spoolDir, log, spareFiles: 0 });
-  const directory = new Directory({
-    usersFile: join(spoolDir, "users"),
-    aliasesFile: join(spoolDir, "aliases"),
-    domains: ["example.test"],
-  });
-  const watcher = new PickupWatcher({
-    spoolDir,
-    spool,
-    directory,
-    hostname: "mx.test",
-    defaultDomain: "example.test",
-    maxMessageBytes: options.maxMessageBytes ?? 1_000_000,
-    log,
-    scanIntervalMs: 50,
-    stableMs: options.stableMs ?? 50,
-  });
-  /** Stops the watcher and removes the spool (after any stubbed Deno call is restored). */
-  const close = async () => {
-    await watcher.stop();
-    spool.spares?.close();
-    await Deno.remove(spoolDir, { recursive: true });
-  };
-  return { spoolDir, lines, spool, watcher, close };
-}
-
-/** A message dropped into pickup/ as a local program would. */
-function dropMessage(spoolDir: string, name: string): void {
-  Deno.writeTextFileSync(
-    join(spoolDir, "pickup", name),
-    "From: a@example.test\nTo: b@example.test\n\nhi\n",
-  );
-}
+import { dropMessage, newWatcher, NO_RECIPIENT, waitFor } from "./pickup_watcher_fixture.ts";
 
 Deno.test("a pickup file the server may not read is moved aside once, not retried in a loop", async () => {
   const { spoolDir, lines, watcher, close } = await newWatcher();
@@ -135,8 +85,6 @@ Deno.test("a pickup file is taken once it stayed unchanged, also while the clock
     await close();
   }
 });
-
-const NO_RECIPIENT = "From: a@example.test\nSubject: x\n\nbody\n";
 
 Deno.test("a pickup file moved aside never replaces an earlier one of its name, nor a note left alone", async () => {
   const { spoolDir, lines, watcher, close } = await newWatcher();
