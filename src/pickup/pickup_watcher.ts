@@ -60,6 +60,12 @@ export class PickupWatcher {
   readonly #seen = new Map<string, Sighting>();
   /** Names reported as unusable (not UTF-8), so each is reported once. */
   readonly #reportedNames = new Set<string>();
+  /**
+   * Entries that are no file and could not be moved aside (another user's
+   * folder: only its owner may move it), by name, with the inode and ctime
+   * they had: tried again only once changed, not at every scan.
+   */
+  readonly #unmovable = new Map<string, string>();
   #watcher: Deno.FsWatcher | null = null;
   #interval: ReturnType<typeof setInterval> | null = null;
   #recheck: ReturnType<typeof setTimeout> | null = null;
@@ -150,7 +156,10 @@ export class PickupWatcher {
         continue; // gone meanwhile
       }
       if (!info.isFile) {
-        await this.#reject(entry.name, "Not a regular file (symlinks and folders are not taken)");
+        const key = `${info.ino}:${info.ctime?.getTime()}`;
+        if (this.#unmovable.get(entry.name) === key) continue; // reported once already
+        const reason = "Not a regular file (symlinks and folders are not taken)";
+        if (!await this.#reject(entry.name, reason)) this.#unmovable.set(entry.name, key);
         continue;
       }
       const key = `${info.size}:${info.mtime?.getTime()}:${info.ino}`;
@@ -174,6 +183,7 @@ export class PickupWatcher {
     for (const name of this.#reportedNames) {
       if (!present.has(name)) this.#reportedNames.delete(name);
     }
+    for (const name of this.#unmovable.keys()) if (!present.has(name)) this.#unmovable.delete(name);
     if (isWaiting && !this.#isStopped) {
       if (this.#recheck !== null) clearTimeout(this.#recheck);
       this.#recheck = setTimeout(() => {
@@ -292,10 +302,11 @@ export class PickupWatcher {
 
   /**
    * Moves `name` (or the file claimed for it) aside with a note; a name
-   * already there gets a numeric suffix. If that fails, a claimed file is
-   * released (given its name back) for the next scan.
+   * already there gets a numeric suffix. If that fails, the note goes again
+   * and a claimed file is released (given its name back) for the next scan.
+   * Whether it was moved.
    */
-  async #reject(name: string, reason: string, from = join(this.dir, name)): Promise<void> {
+  async #reject(name: string, reason: string, from = join(this.dir, name)): Promise<boolean> {
     // NAME.N.reason and its temporary name must fit the file system's name limit too.
     const base = shortened(name);
     let target = join(this.rejectedDir, base);
@@ -303,19 +314,24 @@ export class PickupWatcher {
       target = join(this.rejectedDir, `${base}.${n}`);
     }
     const note = base === name ? `${reason}\n` : `${reason}\nOriginal name: ${name}\n`;
+    let isNoted = false;
     try {
       // The note first, whole (atomic), then the file: never one without the other.
       await writeFileAtomic(`${target}.reason`, [new TextEncoder().encode(note)]);
+      isNoted = true;
       await Deno.rename(from, target);
     } catch (error) {
+      // A note of nothing would stay for good, and the next try writes another beside it.
+      if (isNoted) await Deno.remove(`${target}.reason`).catch(() => {});
       this.#options.log.error("pickup.reject_failed", { file: name, error: String(error) });
       // A claimed file gets its name back (a full disk): under its claim name no scan
       // would see it again before a restart. The next scan tries once more.
       if (from !== join(this.dir, name)) await this.#release(from, name);
-      return;
+      return false;
     }
     this.#seen.delete(name);
     this.#options.log.warn("pickup.rejected", { file: name, moved: target, reason });
+    return true;
   }
 }
 
