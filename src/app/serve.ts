@@ -272,9 +272,10 @@ async function startHoldingSpool(
 
 /**
  * `pillarbox serve`: runs until SIGINT or SIGTERM. A configuration error
- * found while starting (an unusable certificate) is printed with `io.err`
- * and gives status 2; a listener that cannot be opened (port taken), or a
- * spool another server runs on, gives 1. A stop that had to be forced
+ * found while starting (an unusable certificate) is thrown, a ConfigError
+ * for the command line to print with the flags file's line (status 2); a
+ * listener that cannot be opened (port taken), or a spool another server runs
+ * on, is printed with `io.err` and gives 1. A stop that had to be forced
  * (still busy after its grace period, or a second SIGINT/SIGTERM) exits 1
  * as well.
  */
@@ -330,9 +331,7 @@ export async function runServe(
       io.err(`pillarbox: ${error.message}`);
       return 1;
     }
-    if (!(error instanceof ConfigError)) throw error;
-    io.err(`pillarbox: ${error.message}`);
-    return 2;
+    throw error;
   }
   await stopRequested;
   log.info("server.stopping");

@@ -20,7 +20,9 @@ function isPathProblem(error: unknown): boolean {
 /** The ConfigError for `spoolDir` and `error`. */
 function spoolDirError(spoolDir: string, error: unknown): ConfigError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new ConfigError(`Cannot use --spool-dir "${spoolDir}": ${reason}`);
+  return new ConfigError(`Cannot use --spool-dir "${spoolDir}": ${reason}`, {
+    flags: ["spool-dir"],
+  });
 }
 
 /** Runs `open` (the server's spool); a path problem becomes a ConfigError naming --spool-dir. */
