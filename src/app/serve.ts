@@ -36,7 +36,7 @@ import { remoteCourierFor } from "./remote_setup.ts";
 import { closeInspectorOnSignal } from "./inspector_signal.ts";
 import { budgetConnections, type ConnectionBudget } from "./connection_budget.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
-import { openSpoolDir } from "./spool_dir.ts";
+import { openSpoolDir, refuseRootOnOthersSpool } from "./spool_dir.ts";
 import { startMailboxListeners } from "./mailbox_listeners.ts";
 import { startStatus } from "./status.ts";
 
@@ -57,6 +57,7 @@ export async function startServer(
   // A listen name that does not resolve, or lands on another listener's address, is a
   // configuration error (status 2), found before the spool is touched and deliveries begin.
   await checkListenHosts(config);
+  await refuseRootOnOthersSpool(config.spoolDir);
   // Before anything touches the spool: a second server must not sweep the first one's files.
   const serverLock = await openSpoolDir(config.spoolDir, () => lockSpoolForServer(config.spoolDir));
   try {
