@@ -1,5 +1,6 @@
 /** A pickup watcher on a fresh spool, for the tests that drive one in-process. */
 import { makeTestDir } from "../temp_dirs.ts";
+import { promises as fsPromises } from "node:fs";
 import { join } from "node:path";
 import { Directory } from "../../src/auth/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
@@ -55,4 +56,26 @@ export function dropMessage(spoolDir: string, name: string): void {
     join(spoolDir, "pickup", name),
     "From: a@example.test\nTo: b@example.test\n\nhi\n",
   );
+}
+
+/**
+ * Stands in for the server's open of a claimed pickup file (readSameFile opens it with
+ * node:fs, which takes O_NONBLOCK): `onOpen` runs first and may throw, as the open would.
+ * Returns the undo.
+ */
+export function stubClaimOpens(onOpen: (path: string) => void): () => void {
+  const open = fsPromises.open;
+  fsPromises.open = ((path: Parameters<typeof open>[0], ...rest: unknown[]) => {
+    if (String(path).includes(".claimed-")) {
+      try {
+        onOpen(String(path));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return (open as (...args: unknown[]) => ReturnType<typeof open>)(path, ...rest);
+  }) as typeof open;
+  return () => {
+    fsPromises.open = open;
+  };
 }

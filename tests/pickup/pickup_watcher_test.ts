@@ -3,20 +3,23 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger } from "../../src/log/mod.ts";
 import { settleHeldPickups } from "../../src/pickup/held_pickups.ts";
-import { dropMessage, newWatcher, NO_RECIPIENT, waitFor } from "./pickup_watcher_fixture.ts";
+import {
+  dropMessage,
+  newWatcher,
+  NO_RECIPIENT,
+  stubClaimOpens,
+  waitFor,
+} from "./pickup_watcher_fixture.ts";
 
 Deno.test("a pickup file the server may not read is moved aside once, not retried in a loop", async () => {
   const { spoolDir, lines, watcher, close } = await newWatcher();
-  // Another user's file with mode 0600: as root the test cannot make one, so reading fails here.
-  const open = Deno.open;
+  // Another user's file with mode 0600: as root the test cannot make one, so reading fails here
+  // as node:fs fails it.
   let reads = 0;
-  Deno.open = (path, options) => {
-    if (String(path).includes(".claimed-")) {
-      reads++;
-      return Promise.reject(new Deno.errors.PermissionDenied("Permission denied (os error 13)"));
-    }
-    return open(path, options);
-  };
+  const restore = stubClaimOpens((path) => {
+    reads++;
+    throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: "EACCES" });
+  });
   try {
     await watcher.start();
     const message = "From: a@example.test\nTo: b@example.test\n\nhi\n";
@@ -31,7 +34,7 @@ Deno.test("a pickup file the server may not read is moved aside once, not retrie
     assert.match(Deno.readTextFileSync(join(rejected, "theirs.reason")), /Cannot read.*denied/i);
     assert.deepEqual([...Deno.readDirSync(join(spoolDir, "pickup"))], []);
   } finally {
-    Deno.open = open;
+    restore();
     await close();
   }
 });
@@ -144,12 +147,8 @@ Deno.test("a pickup file whose note cannot be written is not moved aside without
 
 Deno.test("a pickup file far over the size limit is moved aside unread (a stray disk image is never loaded whole)", async () => {
   const { spoolDir, lines, watcher, close } = await newWatcher({ maxMessageBytes: 1_000 });
-  const open = Deno.open;
   let reads = 0;
-  Deno.open = (path, options) => {
-    if (String(path).includes(".claimed-")) reads++;
-    return open(path, options);
-  };
+  const restore = stubClaimOpens(() => reads++);
   try {
     await watcher.start();
     const huge = "To: b@example.test\n\n" + "x".repeat(5_000) + "\n";
@@ -163,7 +162,7 @@ Deno.test("a pickup file far over the size limit is moved aside unread (a stray 
     assert.equal(Deno.readTextFileSync(join(rejected, "huge")), huge);
     assert.match(Deno.readTextFileSync(join(rejected, "huge.reason")), /size limit \(1000 bytes\)/);
   } finally {
-    Deno.open = open;
+    restore();
     await close();
   }
 });
@@ -298,14 +297,12 @@ Deno.test("a pickup file whose claim someone else removed once it was queued is 
 
 Deno.test("a pickup file whose read fails once (EIO) is given back and queued at a later scan", async () => {
   const { spoolDir, lines, spool, watcher, close } = await newWatcher();
-  const open = Deno.open;
   let failures = 0;
-  Deno.open = (path, options) => {
-    if (String(path).includes(".claimed-") && failures++ === 0) {
-      return Promise.reject(new Error("Input/output error (os error 5)"));
+  const restore = stubClaimOpens(() => {
+    if (failures++ === 0) {
+      throw Object.assign(new Error("EIO: i/o error, open"), { code: "EIO" });
     }
-    return open(path, options);
-  };
+  });
   try {
     await watcher.start();
     dropMessage(spoolDir, "msg");
@@ -314,7 +311,7 @@ Deno.test("a pickup file whose read fails once (EIO) is given back and queued at
     assert.equal((await spool.list()).length, 1);
     assert.deepEqual([...Deno.readDirSync(join(spoolDir, "pickup"))], []);
   } finally {
-    Deno.open = open;
+    restore();
     await close();
   }
 });
