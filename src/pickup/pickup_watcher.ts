@@ -4,11 +4,14 @@
  *
  * Producers should write `.name` and rename it to `name` when complete.
  * For those that do not, a file is taken only once its size, mtime and
- * inode are unchanged across two looks at least `stableMs` apart (an
- * empty file: `emptyStableMs`), so a file still being written is never half-read. The folder is watched
- * (`Deno.watchFs`) and also scanned every few seconds, in case events are
- * lost. A file is removed only after `spool.accept` committed it. A file
- * that cannot be used is moved to `<spool-dir>/pickup-rejected/NAME` with
+ * inode are unchanged across two looks at least `stableMs` apart (an empty
+ * file: `emptyStableMs`), so a file still being written is never half-read.
+ * The folder is scanned every second, not watched: Deno.watchFs's thread
+ * opens what appears in the folder, and a FIFO any producer may make there
+ * (`mkfifo`) blocks that open for good, and with it the process's exit at
+ * SIGTERM. A file waits `stableMs` (2 s) anyway: the scans add at most 1 s.
+ * A file is removed only after `spool.accept` committed it. A file that
+ * cannot be used is moved to `<spool-dir>/pickup-rejected/NAME` with
  * `NAME.reason` next to it: never lost, never retried in a loop. When
  * queueing fails for a passing reason (disk full), the file stays and is
  * tried again at the next periodic scan. A file is claimed (renamed to a
@@ -34,7 +37,7 @@ export interface PickupOptions {
   defaultDomain: string;
   maxMessageBytes: number;
   log: Logger;
-  /** Periodic scan (default 5 s). */
+  /** Periodic scan (default 1 s). */
   scanIntervalMs?: number;
   /** How long a file must stay unchanged before it is taken (default 2 s: a busy producer may pause). */
   stableMs?: number;
@@ -66,7 +69,6 @@ export class PickupWatcher {
    * they had: tried again only once changed, not at every scan.
    */
   readonly #unmovable = new Map<string, string>();
-  #watcher: Deno.FsWatcher | null = null;
   #interval: ReturnType<typeof setInterval> | null = null;
   #recheck: ReturnType<typeof setTimeout> | null = null;
   #scanning: Promise<void> | null = null;
@@ -79,7 +81,7 @@ export class PickupWatcher {
     this.rejectedDir = join(options.spoolDir, "pickup-rejected");
   }
 
-  /** Creates the folders, scans once and starts watching. */
+  /** Creates the folders, scans once and then every `scanIntervalMs`. */
   async start(): Promise<void> {
     await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
     await Deno.mkdir(this.rejectedDir, { recursive: true, mode: 0o700 });
@@ -94,13 +96,7 @@ export class PickupWatcher {
     for (const { file, error } of failed) {
       this.#options.log.error("pickup.release_failed", { file, error });
     }
-    this.#interval = setInterval(() => this.#requestScan(), this.#options.scanIntervalMs ?? 5_000);
-    try {
-      this.#watcher = Deno.watchFs(this.dir, { recursive: false });
-      void this.#watch(this.#watcher);
-    } catch (error) {
-      this.#options.log.warn("pickup.watch_unavailable", { error: String(error) });
-    }
+    this.#interval = setInterval(() => this.#requestScan(), this.#options.scanIntervalMs ?? 1_000);
     this.#requestScan();
   }
 
@@ -108,16 +104,7 @@ export class PickupWatcher {
     this.#isStopped = true;
     if (this.#interval !== null) clearInterval(this.#interval);
     if (this.#recheck !== null) clearTimeout(this.#recheck);
-    this.#watcher?.close();
     await this.#scanning;
-  }
-
-  async #watch(watcher: Deno.FsWatcher): Promise<void> {
-    try {
-      for await (const _event of watcher) this.#requestScan();
-    } catch (error) {
-      if (!this.#isStopped) this.#options.log.warn("pickup.watch_failed", { error: String(error) });
-    }
   }
 
   #requestScan(): void {

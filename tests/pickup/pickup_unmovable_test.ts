@@ -37,7 +37,7 @@ Deno.test("a folder in pickup/ that cannot be moved aside is reported once, and 
     assert.equal(failures.length, 1, failures.join("\n"));
     assert.match(failures[0]!, /level=error event=pickup\.reject_failed .*denied/i);
     // Each failed try used to leave its note (uploads.reason, uploads.1.reason, ...): one
-    // more file every 5 s for as long as the folder stays.
+    // more file at every scan for as long as the folder stays.
     const rejected = [...Deno.readDirSync(join(spoolDir, "pickup-rejected"))].map((e) => e.name);
     assert.deepEqual(rejected, []);
     assert.ok(Deno.statSync(folder).isDirectory, "the folder stays where it was");
