@@ -7,7 +7,9 @@ import {
   checkListenHosts,
   type Config,
   ConfigError,
+  type FlagOrigins,
   loadConfig,
+  locateConfigError,
   renderConfig,
   renderHelp,
   scanCommandLine,
@@ -74,6 +76,8 @@ async function runCheck(_words: string[], config: Config, io: CliIo): Promise<nu
     const descriptors = descriptorWarningFor(config);
     if (descriptors !== null) io.err(`pillarbox: warning: ${descriptors}`);
   } catch (error) {
+    // Printed by runCli, which knows where each flag was given.
+    if (error instanceof ConfigError) throw error;
     io.err(`pillarbox: ${error instanceof Error ? error.message : String(error)}`);
     return 2;
   }
@@ -129,6 +133,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const passThrough = ["--json", "--all", "--help", "--version"];
   let words: string[];
   let config: Config;
+  let origins: FlagOrigins;
   try {
     // Help and version answer before the configuration is built: a flags file that
     // cannot be read, or a system host name that is no valid --hostname, must not hide them.
@@ -143,7 +148,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.out(`pillarbox ${VERSION}`);
       return 0;
     }
-    ({ words, config } = loadConfig(argv, { passThrough }));
+    ({ words, config, origins } = loadConfig(argv, { passThrough }));
   } catch (error) {
     if (error instanceof ConfigError) {
       io.err(`pillarbox: ${error.message}`);
@@ -160,9 +165,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await subcommand(rest, config, io);
   } catch (error) {
-    // A configuration problem found while running (a --spool-dir that cannot be used).
+    // A configuration problem found while running (a --spool-dir that cannot be used),
+    // with the flags file's line for each flag it is about.
     if (!(error instanceof ConfigError)) throw error;
-    io.err(`pillarbox: ${error.message}`);
+    io.err(`pillarbox: ${locateConfigError(error, origins)}`);
     return 2;
   }
 }

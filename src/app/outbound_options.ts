@@ -5,6 +5,9 @@ import { errorText, type Logger } from "../log/mod.ts";
 import { normaliseIp } from "../net/mod.ts";
 import { type ClientTimeouts, type Credentials, RFC_TIMEOUTS } from "../smtp_client/mod.ts";
 
+/** The flag a problem with the smarthost password file is about. */
+const PASSWORD_FILE_FLAG = { flags: ["smarthost-password-file"] };
+
 /** The smarthost login from `--smarthost-user` and the first line of `--smarthost-password-file`. */
 export async function readSmarthostCredentials(
   config: Config,
@@ -14,6 +17,7 @@ export async function readSmarthostCredentials(
   if (config.smarthostPasswordFile === "") {
     throw new ConfigError(
       "Invalid configuration: --smarthost-user needs --smarthost-password-file",
+      { flags: ["smarthost-user"] },
     );
   }
   let bytes: Uint8Array;
@@ -23,6 +27,7 @@ export async function readSmarthostCredentials(
     const detail = error instanceof Error ? error.message : String(error);
     throw new ConfigError(
       `Cannot read smarthost password file "${config.smarthostPasswordFile}": ${detail}`,
+      PASSWORD_FILE_FLAG,
     );
   }
   const password = firstLine(bytes, config.smarthostPasswordFile);
@@ -81,12 +86,16 @@ function firstLine(bytes: Uint8Array, file: string): string {
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new ConfigError(`Smarthost password file "${file}" is not UTF-8 text`);
+    throw new ConfigError(
+      `Smarthost password file "${file}" is not UTF-8 text`,
+      PASSWORD_FILE_FLAG,
+    );
   }
   const password = text.split(/\r?\n/)[0] ?? "";
   if (password === "") {
     throw new ConfigError(
       `Smarthost password file "${file}" is empty: its first line must be the password`,
+      PASSWORD_FILE_FLAG,
     );
   }
   return password;

@@ -36,7 +36,7 @@ import { remoteCourierFor } from "./remote_setup.ts";
 import { closeInspectorOnSignal } from "./inspector_signal.ts";
 import { budgetConnections, type ConnectionBudget } from "./connection_budget.ts";
 import { ListenError, listenFor } from "./listen_error.ts";
-import { openSpoolDir } from "./spool_dir.ts";
+import { openSpoolDir, refuseRootOnOthersSpool } from "./spool_dir.ts";
 import { startMailboxListeners } from "./mailbox_listeners.ts";
 import { startStatus } from "./status.ts";
 
@@ -57,6 +57,7 @@ export async function startServer(
   // A listen name that does not resolve, or lands on another listener's address, is a
   // configuration error (status 2), found before the spool is touched and deliveries begin.
   await checkListenHosts(config);
+  await refuseRootOnOthersSpool(config.spoolDir);
   // Before anything touches the spool: a second server must not sweep the first one's files.
   const serverLock = await openSpoolDir(config.spoolDir, () => lockSpoolForServer(config.spoolDir));
   try {
@@ -272,9 +273,10 @@ async function startHoldingSpool(
 
 /**
  * `pillarbox serve`: runs until SIGINT or SIGTERM. A configuration error
- * found while starting (an unusable certificate) is printed with `io.err`
- * and gives status 2; a listener that cannot be opened (port taken), or a
- * spool another server runs on, gives 1. A stop that had to be forced
+ * found while starting (an unusable certificate) is thrown, a ConfigError
+ * for the command line to print with the flags file's line (status 2); a
+ * listener that cannot be opened (port taken), or a spool another server runs
+ * on, is printed with `io.err` and gives 1. A stop that had to be forced
  * (still busy after its grace period, or a second SIGINT/SIGTERM) exits 1
  * as well.
  */
@@ -330,9 +332,7 @@ export async function runServe(
       io.err(`pillarbox: ${error.message}`);
       return 1;
     }
-    if (!(error instanceof ConfigError)) throw error;
-    io.err(`pillarbox: ${error.message}`);
-    return 2;
+    throw error;
   }
   await stopRequested;
   log.info("server.stopping");

@@ -20,7 +20,9 @@ function isPathProblem(error: unknown): boolean {
 /** The ConfigError for `spoolDir` and `error`. */
 function spoolDirError(spoolDir: string, error: unknown): ConfigError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new ConfigError(`Cannot use --spool-dir "${spoolDir}": ${reason}`);
+  return new ConfigError(`Cannot use --spool-dir "${spoolDir}": ${reason}`, {
+    flags: ["spool-dir"],
+  });
 }
 
 /** Runs `open` (the server's spool); a path problem becomes a ConfigError naming --spool-dir. */
@@ -54,6 +56,7 @@ const SPOOL_FOLDERS = [
  * mail into a folder it cannot write.
  */
 export async function checkSpoolDir(spoolDir: string): Promise<void> {
+  await refuseRootOnOthersSpool(spoolDir);
   const existing: string[] = [];
   for (const path of [spoolDir, ...SPOOL_FOLDERS.map((folder) => join(spoolDir, folder))]) {
     let info: Deno.FileInfo;
@@ -99,6 +102,42 @@ async function nearestExisting(path: string): Promise<string> {
       if (!(error instanceof Deno.errors.NotFound) || dirname(dir) === dir) throw error;
       dir = dirname(dir);
     }
+  }
+}
+
+/**
+ * `serve` (and `check`, which says what serve would) run as root on a spool
+ * another user owns, the service user of README "Users and permissions":
+ * refused. Every Maildir, queue and spare file a root server made there would
+ * be root's, mode 0600, and the server run later as that user could not read
+ * them: a POP3 login to such a mailbox failed, IMAP SEARCH met an internal
+ * error, and a folder root made stopped the next start. (The commands `user`,
+ * `queue` and `sendmail` give what they write to the spool's owner instead.)
+ */
+export async function refuseRootOnOthersSpool(spoolDir: string): Promise<void> {
+  if (!isRoot()) return;
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(spoolDir);
+  } catch {
+    return; // made at start, as root's; or a problem the spool checks name
+  }
+  if (info.uid === null || info.uid === 0) return;
+  throw spoolDirError(
+    spoolDir,
+    new Error(
+      `it belongs to uid ${info.uid}, and this runs as root: run the server as that user ` +
+        "(systemd User=, sudo -u), which could not read the files root would make there",
+    ),
+  );
+}
+
+/** Whether this process runs as root (false where uids do not exist). */
+function isRoot(): boolean {
+  try {
+    return Deno.uid() === 0;
+  } catch {
+    return false;
   }
 }
 

@@ -74,9 +74,17 @@ export interface Config {
  * print the message and exit with status 2.
  */
 export class ConfigError extends Error {
+  /**
+   * The flags the problem is about (names without dashes): a problem found once
+   * the flags were read (a certificate that cannot be read) is told where each
+   * was given (see flag_origins.ts).
+   */
+  readonly flags: readonly string[];
+
   /** Creates the error; `message` is shown to the user as is. */
-  constructor(message: string) {
+  constructor(message: string, options: { flags?: readonly string[] } = {}) {
     super(message);
     this.name = "ConfigError";
+    this.flags = options.flags ?? [];
   }
 }

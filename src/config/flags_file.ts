@@ -10,6 +10,12 @@ import { detailOf, parseFlagValue, setFlag, type Settings } from "./settings.ts"
 /** Reads a file's text; throws on failure. */
 export type ReadTextFile = (path: string) => string;
 
+/** What a flags file gave, and the line each flag was (first) given on. */
+export interface FlagsFile {
+  settings: Settings;
+  lines: ReadonlyMap<FlagRow, number>;
+}
+
 /** The error for a problem on one line of a flags file. */
 function lineError(path: string, line: number, detail: string): ConfigError {
   return new ConfigError(`Cannot read flags file "${path}": line ${line}: ${detail}`);
@@ -68,7 +74,7 @@ function shellHabit(value: string): string | null {
 }
 
 /** Parses the text of the flags file at `path` (the path is only used in messages). */
-export function parseFlagsFile(path: string, text: string): Settings {
+export function parseFlagsFile(path: string, text: string): FlagsFile {
   const settings: Settings = new Map();
   const firstLines = new Map<FlagRow, number>();
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
@@ -83,11 +89,11 @@ export function parseFlagsFile(path: string, text: string): Settings {
     if (line.includes("\uFFFD")) fail("not valid UTF-8 (save the file as UTF-8)");
     parseLine(settings, line, { lineNumber: index + 1, lines: firstLines }, fail);
   }
-  return settings;
+  return { settings, lines: firstLines };
 }
 
 /** Reads and parses a flags file; an unreadable file is a ConfigError naming it. */
-export function readFlagsFile(path: string, readTextFile: ReadTextFile): Settings {
+export function readFlagsFile(path: string, readTextFile: ReadTextFile): FlagsFile {
   let text: string;
   try {
     text = readTextFile(path);

@@ -135,6 +135,7 @@ export async function checkListenHosts(
         throw new ConfigError(
           `Invalid flag --${name}=${formatHostPort(address)}: ` +
             `cannot resolve "${address.hostname}" (${detail})`,
+          { flags: [name] },
         );
       }
     }
@@ -151,6 +152,7 @@ export async function checkListenHosts(
     throw new ConfigError(
       `Invalid flag --${name}=${formatHostPort(address)}: ${canonical} is no address of ` +
         `this host${via}; its addresses: ${local.join(", ")}`,
+      { flags: [name] },
     );
   }
   if (resolved.size === 0) return;
@@ -159,8 +161,8 @@ export async function checkListenHosts(
     return canonicalHost(address ?? hostname);
   });
   if (problem === null) return;
-  const names = [...resolved].filter(([host]) => problem.toLowerCase().includes(`${host}:`))
+  const names = [...resolved].filter(([host]) => problem.text.toLowerCase().includes(`${host}:`))
     .map(([host, address]) => `${host} is ${address}`);
   const note = names.length === 0 ? "" : ` (${names.join(", ")})`;
-  throw new ConfigError(`Invalid configuration: ${problem}${note}`);
+  throw new ConfigError(`Invalid configuration: ${problem.text}${note}`, { flags: problem.flags });
 }

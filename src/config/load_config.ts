@@ -6,15 +6,18 @@
 
 import { scanCommandLine } from "./command_line.ts";
 import { type Config, ConfigError } from "./config.ts";
-import { readFlagsFile, type ReadTextFile } from "./flags_file.ts";
+import { type FlagsFile, readFlagsFile, type ReadTextFile } from "./flags_file.ts";
+import { type FlagOrigins, locateConfigError, NO_FLAGFILE } from "./flag_origins.ts";
 import { type DefaultContext, FLAGS } from "./flags_table.ts";
 import { detailOf, overrideSettings, type Settings } from "./settings.ts";
 import { validateConfig } from "./validate.ts";
 
-/** The configuration and the command-line words that were not flags. */
+/** The configuration, the command-line words that were not flags, and where flags came from. */
 export interface LoadedCommandLine {
   config: Config;
   words: string[];
+  /** For a configuration error found later: see {@link locateConfigError}. */
+  origins: FlagOrigins;
 }
 
 /** Seams for tests and for subcommands with their own `--x` options. */
@@ -81,10 +84,27 @@ export function buildConfig(settings: Settings, options: { hostname?: string } =
  */
 export function loadConfig(argv: string[], options: LoadConfigOptions = {}): LoadedCommandLine {
   const scanned = scanCommandLine(argv, options);
-  const fromFile: Settings = scanned.flagfile === null
-    ? new Map()
+  const file = scanned.flagfile === null
+    ? null
     : readFlagsFile(scanned.flagfile, options.readTextFile ?? Deno.readTextFileSync);
-  const config = buildConfig(overrideSettings(fromFile, scanned.settings), options);
-  validateConfig(config);
-  return { config: deepFreeze(config), words: scanned.words };
+  const origins = file === null || scanned.flagfile === null
+    ? NO_FLAGFILE
+    : originsOf(scanned.flagfile, file, scanned.settings);
+  try {
+    const config = buildConfig(overrideSettings(file?.settings ?? new Map(), scanned.settings), {
+      hostname: options.hostname,
+    });
+    validateConfig(config);
+    return { config: deepFreeze(config), words: scanned.words, origins };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(locateConfigError(error, origins));
+  }
+}
+
+/** The lines of the flags file's values that the command line left standing. */
+function originsOf(flagfile: string, file: FlagsFile, commandLine: Settings): FlagOrigins {
+  const lines = new Map<string, number>();
+  for (const [row, line] of file.lines) if (!commandLine.has(row)) lines.set(row.name, line);
+  return { flagfile, lines };
 }

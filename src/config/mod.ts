@@ -23,6 +23,8 @@ export type { LoadConfigOptions, LoadedCommandLine } from "./load_config.ts";
 export { loadConfig } from "./load_config.ts";
 export type { LookupHost } from "./listen_hosts.ts";
 export { checkListenHosts } from "./listen_hosts.ts";
+export type { FlagOrigins } from "./flag_origins.ts";
+export { locateConfigError, NO_FLAGFILE } from "./flag_origins.ts";
 export { scanCommandLine } from "./command_line.ts";
 export { renderConfig, renderFlagsMarkdown, renderHelp } from "./render.ts";
 export { formatSizeBytes, parseSizeBytes } from "./size.ts";

@@ -7,8 +7,14 @@ import { formatHostPort, type ListenAddress } from "./address.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { canonicalIp, parseIp } from "./ip.ts";
 
+/** A problem with the configuration, and the flags (names without dashes) it is about. */
+export interface Problem {
+  text: string;
+  flags: string[];
+}
+
 /** A cross-flag rule: returns a problem, or null if the configuration is fine. */
-type Rule = (config: Config) => string | null;
+type Rule = (config: Config) => Problem | null;
 
 /** Listener flags and the Config fields they set. */
 export const LISTENERS: ReadonlyArray<readonly [string, keyof Config]> = [
@@ -52,7 +58,7 @@ function isOverlap(a: string, b: string): boolean {
 export function listenOverlap(
   config: Config,
   hostOf: (hostname: string) => string,
-): string | null {
+): Problem | null {
   const seen: { name: string; address: ListenAddress; host: string }[] = [];
   for (const [name, key] of LISTENERS) {
     const address = config[key] as ListenAddress | null;
@@ -65,7 +71,10 @@ export function listenOverlap(
       const where = formatHostPort(other.address) === formatHostPort(address)
         ? formatHostPort(address)
         : `${formatHostPort(other.address)} and ${formatHostPort(address)}`;
-      return `--${other.name} and --${name} both listen on ${where}`;
+      return {
+        text: `--${other.name} and --${name} both listen on ${where}`,
+        flags: [other.name, name],
+      };
     }
     seen.push({ name, address, host });
   }
@@ -77,7 +86,7 @@ function together(a: keyof Config, aName: string, b: keyof Config, bName: string
   return (config) =>
     (config[a] === "") === (config[b] === "")
       ? null
-      : `--${aName} and --${bName} must be given together`;
+      : { text: `--${aName} and --${bName} must be given together`, flags: [aName, bName] };
 }
 
 const RULES: readonly Rule[] = [
@@ -88,7 +97,9 @@ const RULES: readonly Rule[] = [
     const enabled = LISTENERS.find(([name, key]) =>
       TLS_LISTENERS.includes(name) && config[key] !== null
     );
-    return enabled === undefined ? null : `--${enabled[0]} needs --tls-cert and --tls-key`;
+    return enabled === undefined
+      ? null
+      : { text: `--${enabled[0]} needs --tls-cert and --tls-key`, flags: [enabled[0]] };
   },
   (config) => listenOverlap(config, canonicalHost),
 ];
@@ -97,6 +108,7 @@ const RULES: readonly Rule[] = [
 export function validateConfig(config: Config): void {
   for (const rule of RULES) {
     const problem = rule(config);
-    if (problem !== null) throw new ConfigError(`Invalid configuration: ${problem}`);
+    if (problem === null) continue;
+    throw new ConfigError(`Invalid configuration: ${problem.text}`, { flags: problem.flags });
   }
 }

@@ -19,8 +19,8 @@ const MIN_TLS_VERSION = "TLSv1.2";
 /** A certificate or key that cannot be used; a configuration error (exit 2 at start). */
 export class TlsConfigError extends ConfigError {
   /** Creates the error; `message` names the file and what is wrong with it. */
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options: { flags?: readonly string[] } = {}) {
+    super(message, options);
     this.name = "TlsConfigError";
   }
 }
@@ -38,20 +38,26 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function readPem(path: string, what: string): Promise<string> {
+/** The flag that names the certificate file, or the key file. */
+const CERT_FLAG = { flags: ["tls-cert"] };
+const KEY_FLAG = { flags: ["tls-key"] };
+
+async function readPem(path: string, what: "certificate" | "key"): Promise<string> {
+  const flag = what === "key" ? KEY_FLAG : CERT_FLAG;
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    throw new TlsConfigError(`Cannot read TLS ${what} "${path}": ${describe(error)}`);
+    throw new TlsConfigError(`Cannot read TLS ${what} "${path}": ${describe(error)}`, flag);
   }
   if (!text.includes("-----BEGIN ")) {
-    throw new TlsConfigError(`Cannot use TLS ${what} "${path}": not a PEM file`);
+    throw new TlsConfigError(`Cannot use TLS ${what} "${path}": not a PEM file`, flag);
   }
   const unclosed = findUnclosedBlock(text);
   if (unclosed !== null) {
     throw new TlsConfigError(
       `Cannot use TLS ${what} "${path}": a PEM block has no END line (${unclosed}): the file is cut short, or was read while being written`,
+      flag,
     );
   }
   return text;
@@ -100,6 +106,7 @@ function parseCertificates(text: string, certFile: string): crypto.X509Certifica
         `Cannot use TLS certificate "${certFile}": not a valid certificate${which}: ${
           describe(error)
         }`,
+        CERT_FLAG,
       );
     }
   });
@@ -109,11 +116,12 @@ function parseCertificates(text: string, certFile: string): crypto.X509Certifica
 function parsePrivateKey(text: string, keyFile: string): { key: crypto.KeyObject; pem: string } {
   const block = pemBlocks(text).find((candidate) => candidate.label.endsWith("PRIVATE KEY"));
   if (block === undefined) {
-    throw new TlsConfigError(`Cannot use TLS key "${keyFile}": no private key in it`);
+    throw new TlsConfigError(`Cannot use TLS key "${keyFile}": no private key in it`, KEY_FLAG);
   }
   if (block.label === "ENCRYPTED PRIVATE KEY" || block.pem.includes("Proc-Type: 4,ENCRYPTED")) {
     throw new TlsConfigError(
       `Cannot use TLS key "${keyFile}": it is protected by a passphrase; the server needs it unencrypted (openssl pkey -in KEY -out NEW_KEY)`,
+      KEY_FLAG,
     );
   }
   try {
@@ -121,6 +129,7 @@ function parsePrivateKey(text: string, keyFile: string): { key: crypto.KeyObject
   } catch (error) {
     throw new TlsConfigError(
       `Cannot use TLS key "${keyFile}": not a valid private key: ${describe(error)}`,
+      KEY_FLAG,
     );
   }
 }
@@ -139,10 +148,12 @@ async function loadPair(certFile: string, keyFile: string): Promise<Loaded> {
         `Cannot use TLS certificate "${certFile}": the certificate of the key "${keyFile}" must come first, before its chain (it is certificate ${
           at + 1
         } of ${chain.length})`,
+        CERT_FLAG,
       );
     }
     throw new TlsConfigError(
       `Cannot use TLS key "${keyFile}": it does not match the certificate "${certFile}"`,
+      { flags: ["tls-cert", "tls-key"] },
     );
   }
   const cert = chain.map((certificate) => certificate.toString()).join("");

@@ -4,11 +4,14 @@
  *
  * Producers should write `.name` and rename it to `name` when complete.
  * For those that do not, a file is taken only once its size, mtime and
- * inode are unchanged across two looks at least `stableMs` apart (an
- * empty file: `emptyStableMs`), so a file still being written is never half-read. The folder is watched
- * (`Deno.watchFs`) and also scanned every few seconds, in case events are
- * lost. A file is removed only after `spool.accept` committed it. A file
- * that cannot be used is moved to `<spool-dir>/pickup-rejected/NAME` with
+ * inode are unchanged across two looks at least `stableMs` apart (an empty
+ * file: `emptyStableMs`), so a file still being written is never half-read.
+ * The folder is scanned every second, not watched: Deno.watchFs's thread
+ * opens what appears in the folder, and a FIFO any producer may make there
+ * (`mkfifo`) blocks that open for good, and with it the process's exit at
+ * SIGTERM. A file waits `stableMs` (2 s) anyway: the scans add at most 1 s.
+ * A file is removed only after `spool.accept` committed it. A file that
+ * cannot be used is moved to `<spool-dir>/pickup-rejected/NAME` with
  * `NAME.reason` next to it: never lost, never retried in a loop. When
  * queueing fails for a passing reason (disk full), the file stays and is
  * tried again at the next periodic scan. A file is claimed (renamed to a
@@ -34,7 +37,7 @@ export interface PickupOptions {
   defaultDomain: string;
   maxMessageBytes: number;
   log: Logger;
-  /** Periodic scan (default 5 s). */
+  /** Periodic scan (default 1 s). */
   scanIntervalMs?: number;
   /** How long a file must stay unchanged before it is taken (default 2 s: a busy producer may pause). */
   stableMs?: number;
@@ -60,7 +63,12 @@ export class PickupWatcher {
   readonly #seen = new Map<string, Sighting>();
   /** Names reported as unusable (not UTF-8), so each is reported once. */
   readonly #reportedNames = new Set<string>();
-  #watcher: Deno.FsWatcher | null = null;
+  /**
+   * Entries that are no file and could not be moved aside (another user's
+   * folder: only its owner may move it), by name, with the inode and ctime
+   * they had: tried again only once changed, not at every scan.
+   */
+  readonly #unmovable = new Map<string, string>();
   #interval: ReturnType<typeof setInterval> | null = null;
   #recheck: ReturnType<typeof setTimeout> | null = null;
   #scanning: Promise<void> | null = null;
@@ -73,7 +81,7 @@ export class PickupWatcher {
     this.rejectedDir = join(options.spoolDir, "pickup-rejected");
   }
 
-  /** Creates the folders, scans once and starts watching. */
+  /** Creates the folders, scans once and then every `scanIntervalMs`. */
   async start(): Promise<void> {
     await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
     await Deno.mkdir(this.rejectedDir, { recursive: true, mode: 0o700 });
@@ -88,13 +96,7 @@ export class PickupWatcher {
     for (const { file, error } of failed) {
       this.#options.log.error("pickup.release_failed", { file, error });
     }
-    this.#interval = setInterval(() => this.#requestScan(), this.#options.scanIntervalMs ?? 5_000);
-    try {
-      this.#watcher = Deno.watchFs(this.dir, { recursive: false });
-      void this.#watch(this.#watcher);
-    } catch (error) {
-      this.#options.log.warn("pickup.watch_unavailable", { error: String(error) });
-    }
+    this.#interval = setInterval(() => this.#requestScan(), this.#options.scanIntervalMs ?? 1_000);
     this.#requestScan();
   }
 
@@ -102,16 +104,7 @@ export class PickupWatcher {
     this.#isStopped = true;
     if (this.#interval !== null) clearInterval(this.#interval);
     if (this.#recheck !== null) clearTimeout(this.#recheck);
-    this.#watcher?.close();
     await this.#scanning;
-  }
-
-  async #watch(watcher: Deno.FsWatcher): Promise<void> {
-    try {
-      for await (const _event of watcher) this.#requestScan();
-    } catch (error) {
-      if (!this.#isStopped) this.#options.log.warn("pickup.watch_failed", { error: String(error) });
-    }
   }
 
   #requestScan(): void {
@@ -150,7 +143,10 @@ export class PickupWatcher {
         continue; // gone meanwhile
       }
       if (!info.isFile) {
-        await this.#reject(entry.name, "Not a regular file (symlinks and folders are not taken)");
+        const key = `${info.ino}:${info.ctime?.getTime()}`;
+        if (this.#unmovable.get(entry.name) === key) continue; // reported once already
+        const reason = "Not a regular file (symlinks and folders are not taken)";
+        if (!await this.#reject(entry.name, reason)) this.#unmovable.set(entry.name, key);
         continue;
       }
       const key = `${info.size}:${info.mtime?.getTime()}:${info.ino}`;
@@ -174,6 +170,7 @@ export class PickupWatcher {
     for (const name of this.#reportedNames) {
       if (!present.has(name)) this.#reportedNames.delete(name);
     }
+    for (const name of this.#unmovable.keys()) if (!present.has(name)) this.#unmovable.delete(name);
     if (isWaiting && !this.#isStopped) {
       if (this.#recheck !== null) clearTimeout(this.#recheck);
       this.#recheck = setTimeout(() => {
@@ -292,30 +289,36 @@ export class PickupWatcher {
 
   /**
    * Moves `name` (or the file claimed for it) aside with a note; a name
-   * already there gets a numeric suffix. If that fails, a claimed file is
-   * released (given its name back) for the next scan.
+   * already there gets a numeric suffix. If that fails, the note goes again
+   * and a claimed file is released (given its name back) for the next scan.
+   * Whether it was moved.
    */
-  async #reject(name: string, reason: string, from = join(this.dir, name)): Promise<void> {
+  async #reject(name: string, reason: string, from = join(this.dir, name)): Promise<boolean> {
     // NAME.N.reason and its temporary name must fit the file system's name limit too.
     const base = shortened(name);
     let target = join(this.rejectedDir, base);
     const note = base === name ? `${reason}\n` : `${reason}\nOriginal name: ${name}\n`;
+    let isNoted = false;
     try {
       for (let n = 1; await pathExists(target) || await pathExists(`${target}.reason`); n++) {
         target = join(this.rejectedDir, `${base}.${n}`);
       }
       // The note first, whole (atomic), then the file: never one without the other.
       await writeFileAtomic(`${target}.reason`, [new TextEncoder().encode(note)]);
+      isNoted = true;
       await Deno.rename(from, target);
     } catch (error) {
+      // A note of nothing would stay for good, and the next try writes another beside it.
+      if (isNoted) await Deno.remove(`${target}.reason`).catch(() => {});
       this.#options.log.error("pickup.reject_failed", { file: name, error: String(error) });
       // A claimed file gets its name back (a full disk): under its claim name no scan
       // would see it again before a restart. The next scan tries once more.
       if (from !== join(this.dir, name)) await this.#release(from, name);
-      return;
+      return false;
     }
     this.#seen.delete(name);
     this.#options.log.warn("pickup.rejected", { file: name, moved: target, reason });
+    return true;
   }
 }
 

@@ -1,4 +1,6 @@
 /** Reading a whole (possibly big) file without holding it twice. */
+import { constants, promises as fsPromises } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 
 /** Past this size a file is worth reading with readWholeFile (below, readFile's one call is cheaper). */
 export const BIG_FILE_BYTES = 1024 * 1024;
@@ -23,18 +25,52 @@ export async function readWholeFile(path: string): Promise<Uint8Array> {
 
 /**
  * `readWholeFile`, but only if what `path` opens is the file `ino` (a
- * regular file): null if it was replaced meanwhile, a symlink put in its
- * place included (the open follows it; the check of the open file does not).
+ * regular file): null if it was replaced meanwhile, by another file or by a
+ * symlink (not followed). For a path in a folder other users may write (the
+ * pickup folder): a FIFO put there after the look is opened without waiting
+ * (O_NONBLOCK), since a plain open of a FIFO waits for a writer that never
+ * comes, and with it the pickup watcher and the server's stop (a member of
+ * the pickup group renamed one over a claimed file, and the server hung).
+ * Deno.open takes no such flags, node:fs does. A refusal is thrown as
+ * Deno's PermissionDenied, a file gone as NotFound.
  */
 export async function readSameFile(path: string, ino: number | null): Promise<Uint8Array | null> {
-  const file = await Deno.open(path, { read: true });
+  let handle: FileHandle;
   try {
-    const info = await file.stat();
-    if (!info.isFile || info.ino !== ino) return null;
-    return await readOpenFile(file, info.size);
-  } finally {
-    file.close();
+    // Looked up at each call (not destructured): tests stand in for it, as for Deno.open.
+    handle = await fsPromises.open(
+      path,
+      constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW,
+    );
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === "ELOOP") return null; // a symlink (O_NOFOLLOW)
+    if (code === "EACCES" || code === "EPERM") {
+      throw new Deno.errors.PermissionDenied((error as Error).message);
+    }
+    if (code === "ENOENT") throw new Deno.errors.NotFound((error as Error).message);
+    throw error;
   }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.ino !== ino) return null;
+    return await readHandle(handle, info.size);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The `size` bytes of an open node:fs file, piece by piece (shorter if it shrank meanwhile). */
+async function readHandle(handle: FileHandle, size: number): Promise<Uint8Array> {
+  const out = new Uint8Array(size);
+  let got = 0;
+  while (got < size) {
+    const length = Math.min(size - got, READ_PIECE_BYTES);
+    const { bytesRead } = await handle.read(out, got, length, null);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got === size ? out : out.subarray(0, got);
 }
 
 /** The `size` bytes of an open file from its position, read inline (a small file in the page cache). */

@@ -1,72 +1,25 @@
 /** The pickup watcher in-process, where a test can make reading a file fail as it would for another user's file. */
-import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Directory } from "../../src/auth/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
-import { PickupWatcher } from "../../src/pickup/mod.ts";
 import { settleHeldPickups } from "../../src/pickup/held_pickups.ts";
-import { Spool } from "../../src/spool/mod.ts";
-
-async function waitFor(what: string, isDone: () => boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!isDone()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** A watcher on a fresh spool that scans every 50 ms, its log lines kept in `lines`. */
-async function newWatcher(options: { maxMessageBytes?: number; stableMs?: number } = {}) {
-  const spoolDir = makeTestDir({ prefix: "pillarbox-pickup-" });
-  const lines: string[] = [];
-  const log = new Logger({ level: "info", sink: (line) => lines.push(line) });
-  const spool = await Spool.open({ spoolDir, log, spareFiles: 0 });
-  const directory = new Directory({
-    usersFile: join(spoolDir, "users"),
-    aliasesFile: join(spoolDir, "aliases"),
-    domains: ["example.test"],
-  });
-  const watcher = new PickupWatcher({
-    spoolDir,
-    spool,
-    directory,
-    hostname: "mx.test",
-    defaultDomain: "example.test",
-    maxMessageBytes: options.maxMessageBytes ?? 1_000_000,
-    log,
-    scanIntervalMs: 50,
-    stableMs: options.stableMs ?? 50,
-  });
-  /** Stops the watcher and removes the spool (after any stubbed Deno call is restored). */
-  const close = async () => {
-    await watcher.stop();
-    spool.spares?.close();
-    await Deno.remove(spoolDir, { recursive: true });
-  };
-  return { spoolDir, lines, spool, watcher, close };
-}
-
-/** A message dropped into pickup/ as a local program would. */
-function dropMessage(spoolDir: string, name: string): void {
-  Deno.writeTextFileSync(
-    join(spoolDir, "pickup", name),
-    "From: a@example.test\nTo: b@example.test\n\nhi\n",
-  );
-}
+import {
+  dropMessage,
+  newWatcher,
+  NO_RECIPIENT,
+  stubClaimOpens,
+  waitFor,
+} from "./pickup_watcher_fixture.ts";
 
 Deno.test("a pickup file the server may not read is moved aside once, not retried in a loop", async () => {
   const { spoolDir, lines, watcher, close } = await newWatcher();
-  // Another user's file with mode 0600: as root the test cannot make one, so reading fails here.
-  const open = Deno.open;
+  // Another user's file with mode 0600: as root the test cannot make one, so reading fails here
+  // as node:fs fails it.
   let reads = 0;
-  Deno.open = (path, options) => {
-    if (String(path).includes(".claimed-")) {
-      reads++;
-      return Promise.reject(new Deno.errors.PermissionDenied("Permission denied (os error 13)"));
-    }
-    return open(path, options);
-  };
+  const restore = stubClaimOpens((path) => {
+    reads++;
+    throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: "EACCES" });
+  });
   try {
     await watcher.start();
     const message = "From: a@example.test\nTo: b@example.test\n\nhi\n";
@@ -81,7 +34,7 @@ Deno.test("a pickup file the server may not read is moved aside once, not retrie
     assert.match(Deno.readTextFileSync(join(rejected, "theirs.reason")), /Cannot read.*denied/i);
     assert.deepEqual([...Deno.readDirSync(join(spoolDir, "pickup"))], []);
   } finally {
-    Deno.open = open;
+    restore();
     await close();
   }
 });
@@ -135,8 +88,6 @@ Deno.test("a pickup file is taken once it stayed unchanged, also while the clock
     await close();
   }
 });
-
-const NO_RECIPIENT = "From: a@example.test\nSubject: x\n\nbody\n";
 
 Deno.test("a pickup file moved aside never replaces an earlier one of its name, nor a note left alone", async () => {
   const { spoolDir, lines, watcher, close } = await newWatcher();
@@ -196,12 +147,8 @@ Deno.test("a pickup file whose note cannot be written is not moved aside without
 
 Deno.test("a pickup file far over the size limit is moved aside unread (a stray disk image is never loaded whole)", async () => {
   const { spoolDir, lines, watcher, close } = await newWatcher({ maxMessageBytes: 1_000 });
-  const open = Deno.open;
   let reads = 0;
-  Deno.open = (path, options) => {
-    if (String(path).includes(".claimed-")) reads++;
-    return open(path, options);
-  };
+  const restore = stubClaimOpens(() => reads++);
   try {
     await watcher.start();
     const huge = "To: b@example.test\n\n" + "x".repeat(5_000) + "\n";
@@ -215,7 +162,7 @@ Deno.test("a pickup file far over the size limit is moved aside unread (a stray 
     assert.equal(Deno.readTextFileSync(join(rejected, "huge")), huge);
     assert.match(Deno.readTextFileSync(join(rejected, "huge.reason")), /size limit \(1000 bytes\)/);
   } finally {
-    Deno.open = open;
+    restore();
     await close();
   }
 });
@@ -350,14 +297,12 @@ Deno.test("a pickup file whose claim someone else removed once it was queued is 
 
 Deno.test("a pickup file whose read fails once (EIO) is given back and queued at a later scan", async () => {
   const { spoolDir, lines, spool, watcher, close } = await newWatcher();
-  const open = Deno.open;
   let failures = 0;
-  Deno.open = (path, options) => {
-    if (String(path).includes(".claimed-") && failures++ === 0) {
-      return Promise.reject(new Error("Input/output error (os error 5)"));
+  const restore = stubClaimOpens(() => {
+    if (failures++ === 0) {
+      throw Object.assign(new Error("EIO: i/o error, open"), { code: "EIO" });
     }
-    return open(path, options);
-  };
+  });
   try {
     await watcher.start();
     dropMessage(spoolDir, "msg");
@@ -366,7 +311,7 @@ Deno.test("a pickup file whose read fails once (EIO) is given back and queued at
     assert.equal((await spool.list()).length, 1);
     assert.deepEqual([...Deno.readDirSync(join(spoolDir, "pickup"))], []);
   } finally {
-    Deno.open = open;
+    restore();
     await close();
   }
 });

@@ -1,5 +1,7 @@
 /** readSameFile(): the bytes of the file looked at before, or null if another stands there now. */
 import assert from "node:assert/strict";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { readSameFile } from "../../src/spool/mod.ts";
 import { makeTestDir } from "../temp_dirs.ts";
 
@@ -31,3 +33,26 @@ for (const { name, swap, expected } of CASES) {
     assert.equal(bytes === null ? null : new TextDecoder().decode(bytes), expected);
   });
 }
+
+Deno.test("readSameFile() refuses a FIFO put in its place without waiting for a writer", async () => {
+  const dir = makeTestDir({ prefix: "pillarbox-same-file-" });
+  Deno.writeTextFileSync(`${dir}/claimed`, "mine");
+  const ino = Deno.lstatSync(`${dir}/claimed`).ino;
+  // A member of the pickup group renames a FIFO over the claimed file after the look.
+  Deno.removeSync(`${dir}/claimed`);
+  const made = await new Deno.Command("mkfifo", { args: [`${dir}/claimed`] }).output();
+  assert.ok(made.success, "mkfifo");
+  // An open that waits for a writer never ends by itself: after a deadline the test writes
+  // (frees it) and fails, instead of hanging the run.
+  let isStuck = false;
+  const deadline = setTimeout(() => {
+    isStuck = true;
+    void open(`${dir}/claimed`, constants.O_WRONLY | constants.O_NONBLOCK).then((h) => h.close());
+  }, 10_000);
+  try {
+    assert.equal(await readSameFile(`${dir}/claimed`, ino), null);
+    assert.ok(!isStuck, "the open waited for a writer");
+  } finally {
+    clearTimeout(deadline);
+  }
+});
