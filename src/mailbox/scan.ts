@@ -70,7 +70,7 @@ async function listNames(dir: string, onUnreachable: (path: string) => void): Pr
 
 /**
  * node:fs's stat, for its nanosecond times (Deno's are milliseconds), loaded
- * when a mailbox is first opened: an idle server does not carry it (~4 MB).
+ * when a mailbox is first opened: an idle server does not carry it (~5 MB).
  */
 let nodeFs: Promise<typeof import("node:fs/promises")> | null = null;
 const loadFs = () => nodeFs ??= import("node:fs/promises");

@@ -9,8 +9,13 @@
  * So a process running as root gives what it writes to the owner of the place
  * it writes into. Anyone else can only write where they may, as themselves.
  */
-import { lchownSync } from "node:fs";
-import { lchown } from "node:fs/promises";
+
+/**
+ * node:fs (Deno has no lchown), loaded only by a process that has an owner to
+ * give files to: a root-run command on a service user's spool. A server on its
+ * own spool never needs it, and node:fs costs ~5 MB of RSS (README, Performance).
+ */
+let nodeFs: typeof import("node:fs") | null = null;
 
 /** A file's owner and group. */
 export interface FileOwner {
@@ -43,7 +48,15 @@ export async function ownerToGive(path: string): Promise<FileOwner | null> {
   }
   if (info.uid === null || info.gid === null) return null;
   if (info.uid === 0 && info.gid === 0) return null;
+  // Loaded now, so that giveToSync can run without yielding.
+  nodeFs ??= await import("node:fs");
   return { uid: info.uid, gid: info.gid };
+}
+
+/** node:fs, which every non-null owner (only ownerToGive makes them) has loaded. */
+function loadedFs(): typeof import("node:fs") {
+  if (nodeFs === null) throw new Error("an owner not made by ownerToGive: node:fs is not loaded");
+  return nodeFs;
 }
 
 /**
@@ -54,12 +67,12 @@ export async function ownerToGive(path: string): Promise<FileOwner | null> {
  * hand over `/etc` or `/etc/shadow`.
  */
 export async function giveTo(path: string, owner: FileOwner | null): Promise<void> {
-  if (owner !== null) await lchown(path, owner.uid, owner.gid);
+  if (owner !== null) await loadedFs().promises.lchown(path, owner.uid, owner.gid);
 }
 
 /** {@link giveTo}, synchronously (for a step that must not yield). */
 export function giveToSync(path: string, owner: FileOwner | null): void {
-  if (owner !== null) lchownSync(path, owner.uid, owner.gid);
+  if (owner !== null) loadedFs().lchownSync(path, owner.uid, owner.gid);
 }
 
 /**

