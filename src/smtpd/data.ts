@@ -166,7 +166,8 @@ async function commitOrRefuse(
     session.log.error("spool.read_failed", {
       error: error instanceof Error ? error.message : String(error),
     });
-    throw Refusal.localError(session.cid);
+    // A spill that met a full disk: worth trying later, as when the queue file meets it.
+    throw isStorageFull(error) ? Refusal.storageFull(session.cid) : Refusal.localError(session.cid);
   }
   const received = countReceived(headers);
   if (received > MAX_RECEIVED_HEADERS) {

@@ -131,9 +131,11 @@ export class MessageBuffer {
   /**
    * The first bytes of the message (for header checks), up to `limit`: a
    * view of the buffer's own bytes when they are in one piece (read only).
+   * Throws if spilling failed: what is left would be a head with a gap.
    */
   async head(limit: number): Promise<Uint8Array> {
     await this.#writing;
+    if (this.#error) throw this.#error;
     if (this.#file) {
       const file = await Deno.open(this.#filePath, { read: true });
       const out = new Uint8Array(Math.min(limit, this.size));

@@ -90,3 +90,16 @@ Deno.test("MessageBuffer fed faster than its file writes asks the reader to wait
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("MessageBuffer whose spill failed gives no head: the error, not a head with a gap", async () => {
+  const dir = makeTestDir();
+  // The spill file cannot be made: its folder is missing (as a full disk would fail it).
+  const buffer = new MessageBuffer(`${dir}/missing/spill`);
+  const sources = Array.from({ length: 70 }, (_, i) => pattern(10_000, i)); // 700 KB
+  for (const source of sources) buffer.append(source);
+  // The old head() gave the in-memory tail as if it were the message's start, which the
+  // header checks (Received count, Date, Message-ID) would then have read.
+  await assert.rejects(buffer.head(30_000), Deno.errors.NotFound);
+  await assert.rejects(buffer.finish(), Deno.errors.NotFound);
+  await buffer.discard();
+});
