@@ -142,8 +142,9 @@ export async function checkListenHosts(
     const ip = resolved.get(host) ?? host;
     const canonical = canonicalIp(ip) ?? ip;
     const family = parseIp(canonical)?.family ?? 4;
-    // A zone (fe80::1%eth0) names a link, not an address the interfaces list spells.
-    if (isAlwaysLocal(canonical) || ip.includes("%")) continue;
+    // A zone (fe80::1%eth0) names a link, not an address the interfaces list spells; a group
+    // address with one (ff02::1%eth0) is still no address a connection comes to.
+    if (isAlwaysLocal(canonical) || (ip.includes("%") && !isGroupAddress(canonical))) continue;
     const local = localAddresses(family);
     if (local === null || local.some((other) => canonicalIp(other) === canonical)) continue;
     // Not an interface's: a floating address the kernel binds all the same (ip_nonlocal_bind).

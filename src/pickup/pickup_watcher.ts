@@ -200,8 +200,9 @@ export class PickupWatcher {
         return;
       }
       // Checked again on the open file: a symlink swapped in after the look is followed by
-      // the open, and would have us read (and send) a file its writer may not read.
-      const read = await readSameFile(claimed, info.ino);
+      // the open, and would have us read (and send) a file its writer may not read; a file
+      // changed since the look (or while read) is cut short, or past the size checked above.
+      const read = await readSameFile(claimed, { ino: info.ino, size: info.size });
       if (read === null) {
         await releaseClaim(claimed, this.dir, name);
         return;

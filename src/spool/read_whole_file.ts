@@ -23,17 +23,24 @@ export async function readWholeFile(path: string): Promise<Uint8Array> {
 }
 
 /**
- * `readWholeFile`, but only if what `path` opens is the file `ino` (a
- * regular file): null if it was replaced meanwhile, by another file or by a
- * symlink (not followed). For a path in a folder other users may write (the
- * pickup folder): a FIFO put there after the look is opened without waiting
- * (O_NONBLOCK), since a plain open of a FIFO waits for a writer that never
- * comes, and with it the pickup watcher and the server's stop (a member of
- * the pickup group renamed one over a claimed file, and the server hung).
- * Deno.open takes no such flags, node:fs does. A refusal is thrown as
- * Deno's PermissionDenied, a file gone as NotFound.
+ * `readWholeFile`, but only if what `path` opens is the file looked at
+ * (`seen`: its inode and size, a regular file), and only if it stays so
+ * while read: null if it was replaced meanwhile, by another file or by a
+ * symlink (not followed), or changed in place (a producer that still holds it
+ * open rewrote or extended it), so that what is read is never a file cut
+ * short nor one grown past the size checked at the look. For a path in a
+ * folder other users may write (the pickup folder): a FIFO put there after
+ * the look is opened without waiting (O_NONBLOCK), since a plain open of a
+ * FIFO waits for a writer that never comes, and with it the pickup watcher
+ * and the server's stop (a member of the pickup group renamed one over a
+ * claimed file, and the server hung). Deno.open takes no such flags, node:fs
+ * does. A refusal is thrown as Deno's PermissionDenied, a file gone as
+ * NotFound.
  */
-export async function readSameFile(path: string, ino: number | null): Promise<Uint8Array | null> {
+export async function readSameFile(
+  path: string,
+  seen: { ino: number | null; size: number },
+): Promise<Uint8Array | null> {
   let handle: FileHandle;
   try {
     // Loaded on first use (~5 MB of RSS an idle server need not carry), and looked up at
@@ -53,9 +60,14 @@ export async function readSameFile(path: string, ino: number | null): Promise<Ui
     throw error;
   }
   try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.ino !== ino) return null;
-    return await readHandle(handle, info.size);
+    const before = await handle.stat();
+    if (!before.isFile() || before.ino !== seen.ino || before.size !== seen.size) return null;
+    const bytes = await readHandle(handle, before.size);
+    // Written meanwhile: what was read may mix two versions, or stop short of the new one.
+    const after = await handle.stat();
+    const isSame = bytes.length === before.size && after.size === before.size &&
+      after.mtimeMs === before.mtimeMs && after.ctimeMs === before.ctimeMs;
+    return isSame ? bytes : null;
   } finally {
     await handle.close();
   }

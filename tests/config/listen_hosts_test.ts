@@ -149,6 +149,8 @@ const groupAddresses: [string, string, string][] = [
     "239.1.2.3",
   ],
   ["an IPv6 multicast address", "--pop3-listen=[ff02::1]:110", "ff02::1"],
+  // A zone names the link to join the group on; still no address a connection comes to.
+  ["an IPv6 multicast address with a zone", "--pop3-listen=[ff02::1%lo]:110", "ff02::1"],
 ];
 for (const [what, flag, canonical] of groupAddresses) {
   Deno.test(`${what} is refused though the kernel lets a socket bind it`, async () => {

@@ -27,9 +27,9 @@ for (const { name, swap, expected } of CASES) {
     const dir = makeTestDir({ prefix: "pillarbox-same-file-" });
     Deno.writeTextFileSync(`${dir}/claimed`, "mine");
     Deno.writeTextFileSync(`${dir}/secret`, "not yours");
-    const ino = Deno.lstatSync(`${dir}/claimed`).ino;
+    const { ino, size } = Deno.lstatSync(`${dir}/claimed`);
     swap(dir);
-    const bytes = await readSameFile(`${dir}/claimed`, ino);
+    const bytes = await readSameFile(`${dir}/claimed`, { ino, size });
     assert.equal(bytes === null ? null : new TextDecoder().decode(bytes), expected);
   });
 }
@@ -37,7 +37,7 @@ for (const { name, swap, expected } of CASES) {
 Deno.test("readSameFile() refuses a FIFO put in its place without waiting for a writer", async () => {
   const dir = makeTestDir({ prefix: "pillarbox-same-file-" });
   Deno.writeTextFileSync(`${dir}/claimed`, "mine");
-  const ino = Deno.lstatSync(`${dir}/claimed`).ino;
+  const { ino, size } = Deno.lstatSync(`${dir}/claimed`);
   // A member of the pickup group renames a FIFO over the claimed file after the look.
   Deno.removeSync(`${dir}/claimed`);
   const made = await new Deno.Command("mkfifo", { args: [`${dir}/claimed`] }).output();
@@ -50,7 +50,7 @@ Deno.test("readSameFile() refuses a FIFO put in its place without waiting for a 
     void open(`${dir}/claimed`, constants.O_WRONLY | constants.O_NONBLOCK).then((h) => h.close());
   }, 10_000);
   try {
-    assert.equal(await readSameFile(`${dir}/claimed`, ino), null);
+    assert.equal(await readSameFile(`${dir}/claimed`, { ino, size }), null);
     assert.ok(!isStuck, "the open waited for a writer");
   } finally {
     clearTimeout(deadline);
