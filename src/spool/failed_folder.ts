@@ -4,7 +4,8 @@
  * `<qid>`, with `<qid>.reason` next to it saying why. Nothing here is retried.
  */
 import { join } from "node:path";
-import { syncDir, writeFileDurably } from "./durable_file.ts";
+import { writeFileDurably } from "./durable_file.ts";
+import { syncDir } from "./dir_sync.ts";
 
 /** The failed folder of a spool directory. */
 export function failedDir(spoolDir: string): string {

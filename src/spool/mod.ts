@@ -6,11 +6,9 @@ export type { AcceptRequest, EnvelopeDraft, QueuedMessage } from "./spool_types.
 export { concat, MessageBuffer } from "./message_buffer.ts";
 export { decodeQueueFile, encodeEnvelopeLine, QueueFileError } from "./envelope.ts";
 export type { Envelope, MessageSource } from "./envelope.ts";
+export { dirSyncsInFlight, syncDir, syncDirSoon } from "./dir_sync.ts";
 export {
-  dirSyncsInFlight,
   discardFresh,
-  syncDir,
-  syncDirSoon,
   writeFileAtomic,
   writeFileDurably,
   writeFreshFileDurably,

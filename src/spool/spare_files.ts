@@ -24,7 +24,7 @@
  */
 import { dirname, join } from "node:path";
 import { newId } from "../log/mod.ts";
-import { syncDirSoon } from "./durable_file.ts";
+import { syncDirSoon } from "./dir_sync.ts";
 import { isPrivateToUs, scanSpares, type Spare } from "./spare_eligibility.ts";
 
 /**

@@ -8,7 +8,8 @@
 import { join } from "node:path";
 import { newId, newQid } from "../log/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { discardFresh, syncDir, writeFreshFileDurably } from "./durable_file.ts";
+import { discardFresh, writeFreshFileDurably } from "./durable_file.ts";
+import { syncDir } from "./dir_sync.ts";
 import { SpareFiles } from "./spare_files.ts";
 import { flush } from "./flush.ts";
 import { decodeQueueFile, encodeEnvelopeLine, type Envelope } from "./envelope.ts";
