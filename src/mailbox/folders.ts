@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
-import { folderDir, FolderError, INBOX } from "./mailboxes.ts";
+import { folderDir, INBOX } from "./folder_dir.ts";
+import { FolderError } from "./mailbox_types.ts";
 import { raiseUidValidityFloor } from "./uid_validity_floor.ts";
 
 /** The names of every folder of the account (without INBOX), sorted. */

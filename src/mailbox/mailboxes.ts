@@ -10,30 +10,15 @@ import { Mailbox } from "./mailbox.ts";
 import { deleteFolder, renameFolder } from "./folders.ts";
 import { mailboxDir, type MaildirStore } from "./maildir.ts";
 import { FolderError } from "./mailbox_types.ts";
+import { folderDir, INBOX } from "./folder_dir.ts";
 
 export { FolderError, type FolderProblem } from "./mailbox_types.ts";
+export { folderDir, INBOX } from "./folder_dir.ts";
 
 /** How many idle mailboxes stay loaded (memory: roughly 300 bytes per message). */
 const MAX_IDLE_MAILBOXES = 32;
 /** And how many messages they may hold together (the newest idle one always stays). */
 const MAX_IDLE_MESSAGES = 400_000;
-
-/** The folder name meaning the account's root Maildir. */
-export const INBOX = "INBOX";
-
-/**
- * The directory of `folder` under an account's Maildir: INBOX is the root,
- * any other folder the Maildir++ subfolder `.<folder>` ("." separates
- * levels: "Archive.2024"). Throws `FolderError` for names that could leave
- * the account's directory or break the layout.
- */
-export function folderDir(root: string, folder: string): string {
-  if (folder.toUpperCase() === INBOX) return root;
-  const isSafe = folder.length <= 255 && !/[\/\\\x00-\x1f\x7f]/.test(folder) &&
-    folder.split(".").every((level) => level !== "");
-  if (!isSafe) throw new FolderError(`Folder name "${folder}" is not allowed`, "refused");
-  return join(root, "." + folder);
-}
 
 /** Opens mailboxes of accounts under one spool. */
 export class Mailboxes {
