@@ -5,10 +5,29 @@
  */
 import { lettersToFlags } from "./message_name.ts";
 import type { MessageInfo } from "./mailbox_types.ts";
+import type { SystemFlag } from "./message_name.ts";
 
 /** A listed message with the file name it has now (in `new/` or `cur/`). */
 export interface Entry extends MessageInfo {
   readonly fileName: string;
+}
+
+/**
+ * Flag lists are shared between entries with the same letters, and every entry
+ * without keywords shares one empty list: a folder of 100,000 messages held
+ * two small arrays per message otherwise (some 60 bytes each of ~470).
+ */
+const flagsByLetters = new Map<string, readonly SystemFlag[]>();
+const MAX_SHARED_FLAG_LISTS = 256;
+const NO_KEYWORDS: readonly string[] = Object.freeze([]);
+
+function sharedFlags(letters: string): readonly SystemFlag[] {
+  let flags = flagsByLetters.get(letters);
+  if (flags === undefined) {
+    flags = Object.freeze(lettersToFlags(letters));
+    if (flagsByLetters.size < MAX_SHARED_FLAG_LISTS) flagsByLetters.set(letters, flags);
+  }
+  return flags;
 }
 
 /**
@@ -29,9 +48,13 @@ export function makeEntry(
     internalDateMs: merged.internalDateMs,
     letters: merged.letters,
     isNew: merged.isNew,
-    flags: Object.freeze(lettersToFlags(merged.letters)),
-    keywords: Object.freeze([...keywordNames(merged.letters)]),
+    flags: sharedFlags(merged.letters),
+    keywords: keywordsOf(keywordNames(merged.letters)),
   });
+}
+
+function keywordsOf(names: readonly string[]): readonly string[] {
+  return names.length === 0 ? NO_KEYWORDS : Object.freeze([...names]);
 }
 
 /** Entries by UID with a lazily sorted listing. */
