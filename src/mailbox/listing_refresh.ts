@@ -3,9 +3,9 @@
  * folders' stamp (their mtimes) is unchanged, a settled scan otherwise.
  */
 import type { MailboxParts } from "./mailbox_parts.ts";
-import { dirStamp, type FoundFile, scanMaildir } from "./scan.ts";
+import { type DirStamp, dirStamp, type FoundFile, scanMaildir } from "./scan.ts";
 import { applyScan, takeListing } from "./scan_apply.ts";
-import { scanSettled } from "./scan_settle.ts";
+import { scanSettled, type SettledScan } from "./scan_settle.ts";
 
 /** A directory mtime this close to now (or later) may hide a change made in the same tick. */
 const RECENT_MTIME_MS = 1000;
@@ -14,16 +14,32 @@ const RECENT_MTIME_MS = 1000;
 export interface ListingState {
   /** The folders' stamp at the last scan. */
   stamp: string;
-  /** The next refresh must scan, whatever the stamp says. */
+  /** The next refresh must list both folders, whatever the stamp says. */
   isDirty: boolean;
+  /** The next refresh must list `new/` at least (a delivery went there). */
+  isNewDirty: boolean;
+  /**
+   * `cur/`'s stamp when the table last matched it for sure (a settled
+   * listing, the mtime old enough to trust): while `cur/` keeps it, only
+   * `new/` needs listing. Null: list `cur/` too.
+   */
+  curStamp: string | null;
   /** The table holds a listing: a file it lacks is new, even if the index knew its name. */
   isListed: boolean;
 }
 
+/** The state of a mailbox never listed. */
+export function unlistedState(): ListingState {
+  return { stamp: "", isDirty: true, isNewDirty: true, curStamp: null, isListed: false };
+}
+
 /**
  * Scans when the stamp changed or the state is dirty, and takes the result
- * into the table (lock held). "removed" when the Maildir is gone from disk,
- * or was removed and made again (its UIDs describe nothing there).
+ * into the table (lock held). When only `new/` changed since a sound
+ * listing (a delivery), only `new/` is listed: after each delivery into a
+ * folder of 100,000 read messages, 15-35 ms instead of 800-900. "removed" when the
+ * Maildir is gone from disk, or was removed and made again (its UIDs
+ * describe nothing there).
  */
 export async function refreshListing(
   parts: MailboxParts,
@@ -33,18 +49,25 @@ export async function refreshListing(
   const now = Date.now(); // compared with directory mtimes: the wall clock
   const dirs = await dirStamp(parts.dir);
   if (dirs === null) return "removed";
-  const { key: stamp, newestMs } = dirs;
-  if (!state.isDirty && !parts.index.isStale && stamp === state.stamp) return "current";
+  const isStale = state.isDirty || parts.index.isStale;
+  if (!isStale && !state.isNewDirty && dirs.key === state.stamp) return "current";
   if (await parts.index.isFileGone()) return "removed";
+  const isNewOnly = !isStale && state.isListed && dirs.curKey === state.curStamp;
   // Directory mtimes tick coarsely: a change within the same tick as this
-  // scan would leave them as they are, so a recent mtime rescans next time.
-  state.isDirty = newestMs >= now - RECENT_MTIME_MS;
-  state.stamp = stamp;
-  let scan;
+  // scan would leave them as they are, so a recent mtime lists again next time.
+  const isCurRecent = dirs.curMs >= now - RECENT_MTIME_MS;
+  state.isDirty = isCurRecent;
+  state.isNewDirty = dirs.newMs >= now - RECENT_MTIME_MS;
+  state.stamp = dirs.key;
+  state.curStamp = null; // until this listing proves sound
+  let listedNewOnly = false;
+  let scan: SettledScan | null = null;
   try {
-    scan = await scanSettled(parts.dir, {
+    if (isNewOnly) scan = await scanNewOnly(parts, dirs, options);
+    listedNewOnly = scan !== null;
+    scan ??= await scanSettled(parts.dir, {
       known: () => parts.table.values(),
-      stampKey: stamp,
+      stampKey: dirs.key,
       onUnreachable: options.onUnreachable,
     });
   } catch (error) {
@@ -54,12 +77,38 @@ export async function refreshListing(
     throw error;
   }
   if (!scan.isSettled) state.isDirty = true;
+  else if (!isCurRecent) state.curStamp = dirs.curKey;
   await takeListing(parts, {
     found: scan.found,
+    isNewOnly: listedNewOnly,
     isListedBefore: state.isListed,
     onMatched: () => state.isListed = true,
   });
   return "current";
+}
+
+/**
+ * Lists `new/` alone, for a table that matches `cur/` as stamped in `dirs`;
+ * null when `cur/` changed meanwhile (a message moved there while `new/`
+ * was listed would look expunged): the caller lists both.
+ */
+async function scanNewOnly(
+  parts: MailboxParts,
+  dirs: DirStamp,
+  options: { onUnreachable: (path: string) => void },
+): Promise<SettledScan | null> {
+  const scan = await scanSettled(parts.dir, {
+    known: () => newEntries(parts),
+    stampKey: dirs.key,
+    onUnreachable: options.onUnreachable,
+    isNewOnly: true,
+  });
+  const after = await dirStamp(parts.dir);
+  return after !== null && after.curKey === dirs.curKey ? scan : null;
+}
+
+function* newEntries(parts: MailboxParts): Generator<FoundFile> {
+  for (const entry of parts.table.values()) if (entry.isNew) yield entry;
 }
 
 /**

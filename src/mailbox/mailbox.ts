@@ -23,7 +23,7 @@ import { moveMessages, type MoveResult } from "./move.ts";
 import { copyMessages } from "./copy.ts";
 import { storeFlags } from "./store_flags.ts";
 import { expungeMessages } from "./expunge.ts";
-import { type ListingState, refreshListing, relistReplaced } from "./listing_refresh.ts";
+import { refreshListing, relistReplaced, unlistedState } from "./listing_refresh.ts";
 import {
   type FlagChange,
   FolderError,
@@ -60,7 +60,7 @@ export class Mailbox {
   readonly #table = new MessageTable();
   readonly #keywords: Keywords;
   readonly #keywordNames = (letters: string) => this.#keywords.namesOf(letters);
-  readonly #listing: ListingState = { stamp: "", isDirty: true, isListed: false };
+  readonly #listing = unlistedState();
   readonly #events = new ChangeEvents((error) => this.#logError("mailbox.listener_failed", error));
   readonly #holders: MailboxHolders;
   /** Messages added by APPEND, COPY or MOVE and not yet claimed \Recent (see arrivals.ts). */
@@ -134,7 +134,7 @@ export class Mailbox {
 
   /** Marks the listing stale (delivery calls this) and, if anyone listens, refreshes now. */
   noteDelivery(): void {
-    this.#listing.isDirty = true;
+    this.#listing.isNewDirty = true; // deliveries go to new/
     if (this.#events.size > 0) {
       this.refresh().catch((error) => this.#logError("mailbox.refresh_failed", error));
     }

@@ -19,17 +19,18 @@ export interface FoundFile {
 
 /**
  * Lists a Maildir's messages by base name (a base in both folders counts
- * once, from `cur/`). `onUnreachable` hears the paths of files whose names
+ * once, from `cur/`); with `isNewOnly`, only those in `new/`. `onUnreachable` hears the paths of files whose names
  * are not UTF-8: Deno reads such a name with U+FFFD for the bad bytes, and no
  * file can be opened under that, so they are not listed as messages.
  */
 export async function scanMaildir(
   dir: string,
   onUnreachable: (path: string) => void = () => {},
+  options: { isNewOnly?: boolean } = {},
 ): Promise<Map<string, FoundFile>> {
   const [newNames, curNames] = await Promise.all([
     listNames(join(dir, "new"), onUnreachable),
-    listNames(join(dir, "cur"), onUnreachable),
+    options.isNewOnly ? [] : listNames(join(dir, "cur"), onUnreachable),
   ]);
   const found = new Map<string, FoundFile>();
   const add = (fileName: string, isNew: boolean) => {
@@ -88,12 +89,19 @@ export async function statFile(
   }
 }
 
-/**
- * The modification times of `new/` and `cur/`: `key` as one comparable
- * string, and `newestMs` the later of the two (to tell a recent change).
- * Null when the Maildir is gone (removed on disk).
- */
-export async function dirStamp(dir: string): Promise<{ key: string; newestMs: number } | null> {
+/** The modification times of a Maildir's `new/` and `cur/`. */
+export interface DirStamp {
+  /** Both, as one comparable string. */
+  key: string;
+  /** `cur/`'s alone, comparable the same way. */
+  curKey: string;
+  /** In milliseconds, to tell a recent change. */
+  newMs: number;
+  curMs: number;
+}
+
+/** The stamp of `dir`'s `new/` and `cur/`; null when the Maildir is gone (removed on disk). */
+export async function dirStamp(dir: string): Promise<DirStamp | null> {
   let newInfo, curInfo;
   const { stat } = await loadFs();
   try {
@@ -105,8 +113,12 @@ export async function dirStamp(dir: string): Promise<{ key: string; newestMs: nu
     if (isNotFound(error)) return null;
     throw error;
   }
-  const newestNs = newInfo.mtimeNs > curInfo.mtimeNs ? newInfo.mtimeNs : curInfo.mtimeNs;
-  return { key: `${newInfo.mtimeNs}/${curInfo.mtimeNs}`, newestMs: Number(newestNs / 1_000_000n) };
+  return {
+    key: `${newInfo.mtimeNs}/${curInfo.mtimeNs}`,
+    curKey: String(curInfo.mtimeNs),
+    newMs: Number(newInfo.mtimeNs / 1_000_000n),
+    curMs: Number(curInfo.mtimeNs / 1_000_000n),
+  };
 }
 
 /** node:fs errors carry `code`, Deno's are `Deno.errors.NotFound`. */

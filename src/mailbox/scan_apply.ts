@@ -13,16 +13,23 @@ type KeywordNames = (letters: string) => readonly string[];
 /**
  * Applies `found` (by base name) to `table`: returns the UIDs whose files are
  * gone and the entries whose flags changed. Leaves in `found` only the
- * files the table does not know.
+ * files the table does not know. With `isNewOnly`, `found` lists `new/`
+ * alone and the entries in `cur/` stand as they are (a base in both
+ * folders counts from `cur/`, as in a whole listing).
  */
 export function applyScan(
   table: MessageTable,
   found: Map<string, FoundFile>,
   keywordNames: KeywordNames,
+  options: { isNewOnly?: boolean } = {},
 ): { expunged: number[]; flagged: Entry[] } {
   const expunged: number[] = [];
   const flagged: Entry[] = [];
   for (const [uid, entry] of table.entries()) {
+    if (options.isNewOnly && !entry.isNew) {
+      found.delete(entry.base);
+      continue;
+    }
     const file = found.get(entry.base);
     if (file === undefined) {
       expunged.push(uid);
@@ -30,7 +37,7 @@ export function applyScan(
     } else if (file.fileName !== entry.fileName) {
       const { fileName, letters, isNew } = file;
       const updated = makeEntry(entry, { fileName, letters, isNew }, keywordNames);
-      table.set(updated);
+      table.replace(updated);
       if (updated.letters !== entry.letters) flagged.push(updated);
     }
     found.delete(entry.base);
@@ -64,22 +71,34 @@ export async function entryOfFile(
  */
 export async function takeListing(
   parts: MailboxParts,
-  listing: { found: Map<string, FoundFile>; isListedBefore: boolean; onMatched: () => void },
+  listing: {
+    found: Map<string, FoundFile>;
+    /** `found` lists `new/` alone (see `applyScan`). */
+    isNewOnly?: boolean;
+    isListedBefore: boolean;
+    onMatched: () => void;
+  },
 ): Promise<void> {
   const { dir, table, index, keywordNames, events } = parts;
-  const { expunged, flagged } = applyScan(table, listing.found, keywordNames);
+  const { expunged, flagged } = applyScan(table, listing.found, keywordNames, {
+    isNewOnly: listing.isNewOnly,
+  });
   const { known, fresh } = await index.match(listing.found, {
     isListedBefore: listing.isListedBefore,
   });
   listing.onMatched();
+  // Fresh UIDs are above every listed one: with nothing removed and nothing found again
+  // under an older UID, they go at the end of the sorted listing, which need not be rebuilt.
+  const isOrderKept = expunged.length === 0 && known.length === 0;
   const added: Entry[] = [];
   for (const [uid, file] of known) table.set(await entryOfFile(dir, uid, file, keywordNames));
   for (const [uid, file] of fresh) {
     const entry = await entryOfFile(dir, uid, file, keywordNames);
-    table.set(entry);
+    if (isOrderKept) table.append(entry);
+    else table.set(entry);
     added.push(entry);
   }
-  table.invalidateOrder();
+  if (!isOrderKept) table.invalidateOrder();
   if (expunged.length > 0 || known.length > 0) {
     await index.compactIfNeeded(table.size, () => table.bases());
   }

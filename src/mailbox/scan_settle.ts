@@ -23,7 +23,8 @@ export interface SettledScan {
 }
 
 /**
- * Lists `dir` (see `scanMaildir`). `known` are the messages listed before;
+ * Lists `dir` (see `scanMaildir`). `known` are the messages listed before
+ * (in the folders listed);
  * `stampKey` is the `dirStamp` key taken just before this call. A known
  * message missing from an unsettled listing is returned as it was known.
  */
@@ -33,13 +34,17 @@ export async function scanSettled(
     known: () => Iterable<FoundFile>;
     stampKey: string;
     onUnreachable: (path: string) => void;
+    /** List `new/` only (`known` then holds only messages in `new/`). */
+    isNewOnly?: boolean;
   },
 ): Promise<SettledScan> {
   const found = new Map<string, FoundFile>();
   let before = options.stampKey;
+  const scanOptions = { isNewOnly: options.isNewOnly };
   for (let listing = 1;; listing++) {
     // A later listing wins: it saw the newer name of a message listed twice.
-    for (const [base, file] of await scanMaildir(dir, options.onUnreachable)) found.set(base, file);
+    const listed = await scanMaildir(dir, options.onUnreachable, scanOptions);
+    for (const [base, file] of listed) found.set(base, file);
     const missing = [...options.known()].filter((file) => !found.has(file.base));
     if (missing.length === 0) return { found, isSettled: true };
     const after = (await dirStamp(dir))?.key ?? null;
