@@ -99,5 +99,17 @@ export function changeLetters(
 
 /** Letters deduplicated in ASCII order, as Maildir requires. */
 function sortLetters(letters: string): string {
+  if (isSortedLetters(letters)) return letters; // as nearly every name on disk has them
   return [...new Set(letters.replace(/[^\x21-\x7e]|[,:]/g, ""))].sort().join("");
+}
+
+/** Printable, no "," or ":", each letter above the one before (so none twice). */
+function isSortedLetters(letters: string): boolean {
+  let previous = 0x20;
+  for (let i = 0; i < letters.length; i++) {
+    const code = letters.charCodeAt(i);
+    if (code <= previous || code > 0x7e || code === 0x2c || code === 0x3a) return false;
+    previous = code;
+  }
+  return true;
 }

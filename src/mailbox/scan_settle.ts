@@ -45,7 +45,8 @@ export async function scanSettled(
     // A later listing wins: it saw the newer name of a message listed twice.
     const listed = await scanMaildir(dir, options.onUnreachable, scanOptions);
     for (const [base, file] of listed) found.set(base, file);
-    const missing = [...options.known()].filter((file) => !found.has(file.base));
+    const missing: FoundFile[] = [];
+    for (const file of options.known()) if (!found.has(file.base)) missing.push(file);
     if (missing.length === 0) return { found, isSettled: true };
     const after = (await dirStamp(dir))?.key ?? null;
     // Gone on disk altogether: the caller's next refresh finds that out.

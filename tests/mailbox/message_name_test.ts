@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { curName, parseMessageName } from "../../src/mailbox/message_name.ts";
+
+Deno.test("parseMessageName() gives the info letters deduplicated in ASCII order, whatever the name has", () => {
+  const cases: [string, string][] = [
+    ["1700000000.M1P1.host,S=10:2,S", "S"],
+    ["1700000000.M1P1.host,S=10:2,FS", "FS"],
+    ["1700000000.M1P1.host,S=10:2,SF", "FS"], // another MUA's order
+    ["1700000000.M1P1.host,S=10:2,SS", "S"], // twice
+    ["1700000000.M1P1.host,S=10:2,aFS", "FSa"], // a keyword letter sorts after capitals
+    ["1700000000.M1P1.host,S=10:2,FSa", "FSa"],
+    ["1700000000.M1P1.host,S=10:2,", ""],
+    ["1700000000.M1P1.host,S=10:2,S,x", "Sx"], // a comma is no letter
+    ["1700000000.M1P1.host,S=10:2,S\u00e9", "S"], // nor is a character past ASCII
+    ["1700000000.M1P1.host,S=10:2, S", "S"], // nor a space
+    ["1700000000.M1P1.host,S=10:2,~!", "!~"],
+    ["1700000000.M1P1.host,S=10:1,S", ""], // not the "2," form
+    ["1700000000.M1P1.host,S=10", ""],
+  ];
+  for (const [name, letters] of cases) {
+    assert.equal(parseMessageName(name)?.letters, letters, name);
+  }
+});
+
+Deno.test("curName() writes the letters in order once each", () => {
+  assert.equal(curName("b", "SRF"), "b:2,FRS");
+  assert.equal(curName("b", "FRS"), "b:2,FRS");
+  assert.equal(curName("b", "FF"), "b:2,F");
+  assert.equal(curName("b", ""), "b:2,");
+});
