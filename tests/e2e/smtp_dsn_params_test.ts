@@ -12,6 +12,9 @@ import { expectNext, expectReply, mailboxTexts, openSession } from "./smtp_dialo
 Deno.test("DSN parameters on the wire", async (t) => {
   const server = await startServer({
     users: { "bob@example.test": "pw", "carol@example.test": "pw" },
+    aliases: "team@example.test: bob@example.test, carol@example.test\n",
+    // remote.test's next hop refuses connections: its mail stays queued.
+    flags: ["--route=remote.test=127.0.0.1:9", "--retry-min=1h"],
   });
   const port = server.ports.smtp!;
   try {
@@ -54,6 +57,75 @@ Deno.test("DSN parameters on the wire", async (t) => {
         "delivery",
       );
     });
+
+    await t.step(
+      "the values are kept in the queue file's envelope, per final recipient",
+      async () => {
+        const client = await openSession(port);
+        let qid: string;
+        try {
+          await expectReply(
+            client,
+            "MAIL FROM:<alice@example.test> RET=full ENVID=env+2B1",
+            /^250 /,
+          );
+          await expectReply(
+            client,
+            "RCPT TO:<x@remote.test> NOTIFY=FAILURE ORCPT=rfc822;X@remote.test",
+            /^250 /,
+          );
+          await expectReply(client, "RCPT TO:<team@example.test> NOTIFY=SUCCESS,FAILURE", /^250 /);
+          await expectReply(client, "RCPT TO:<y@remote.test>", /^250 /);
+          await expectReply(client, "DATA", /^354 /);
+          await client.send("Subject: dsn-params-kept\r\n\r\nhi\r\n.\r\n");
+          const line = await expectNext(client, /^250 2\.0\.0 Ok: queued as /);
+          qid = line.slice(line.lastIndexOf(" ") + 1);
+        } finally {
+          client.close();
+        }
+        const text = Deno.readTextFileSync(`${server.spoolDir}/queue/msg/${qid}`);
+        const envelope = JSON.parse(text.slice("PBQ1 ".length, text.indexOf("\n")));
+        assert.deepEqual(envelope.rcpts, [
+          "x@remote.test",
+          "bob@example.test",
+          "carol@example.test",
+          "y@remote.test",
+        ]);
+        assert.equal(envelope.ret, "FULL");
+        assert.equal(envelope.envid, "env+2B1");
+        const fromTeam = { notify: ["FAILURE"], orcpt: "rfc822;team@example.test" };
+        assert.deepEqual(envelope.rcptDsn, {
+          "x@remote.test": { notify: ["FAILURE"], orcpt: "rfc822;X@remote.test" },
+          "bob@example.test": fromTeam,
+          "carol@example.test": fromTeam,
+        });
+        assert.deepEqual(envelope.expanded, [{ rcpt: "team@example.test" }]);
+      },
+    );
+
+    await t.step(
+      "a message without DSN parameters is kept as before, without the fields",
+      async () => {
+        const client = await openSession(port);
+        let qid: string;
+        try {
+          await expectReply(client, "MAIL FROM:<alice@example.test>", /^250 /);
+          await expectReply(client, "RCPT TO:<team@example.test>", /^250 /);
+          await expectReply(client, "RCPT TO:<x@remote.test>", /^250 /);
+          await expectReply(client, "DATA", /^354 /);
+          await client.send("Subject: dsn-params-none\r\n\r\nhi\r\n.\r\n");
+          const line = await expectNext(client, /^250 2\.0\.0 Ok: queued as /);
+          qid = line.slice(line.lastIndexOf(" ") + 1);
+        } finally {
+          client.close();
+        }
+        const text = Deno.readTextFileSync(`${server.spoolDir}/queue/msg/${qid}`);
+        const envelope = JSON.parse(text.slice("PBQ1 ".length, text.indexOf("\n")));
+        for (const field of ["ret", "envid", "rcptDsn", "expanded"]) {
+          assert.equal(field in envelope, false, field);
+        }
+      },
+    );
 
     for (
       const [name, command, pattern] of [
