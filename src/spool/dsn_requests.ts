@@ -6,7 +6,7 @@
 import type { Envelope } from "./envelope.ts";
 
 /** The kinds of notice NOTIFY names. */
-export type NoticeKind = "SUCCESS" | "FAILURE" | "DELAY";
+export type RequestedNotice = "SUCCESS" | "FAILURE" | "DELAY";
 
 /**
  * Whether the sender of `envelope` wants a `kind` notice about `rcpt`:
@@ -14,7 +14,7 @@ export type NoticeKind = "SUCCESS" | "FAILURE" | "DELAY";
  * (RFC 3461 4.1: no NOTIFY may be read as FAILURE,DELAY); with NOTIFY only
  * what it names; NEVER names nothing.
  */
-export function wantsNotice(envelope: Envelope, rcpt: string, kind: NoticeKind): boolean {
+export function wantsNotice(envelope: Envelope, rcpt: string, kind: RequestedNotice): boolean {
   const notify = envelope.rcptDsn?.[rcpt]?.notify;
   if (!Array.isArray(notify)) return kind !== "SUCCESS";
   return notify.includes(kind);
