@@ -381,3 +381,51 @@ Deno.test("a next hop without DSN gets no DSN parameters", async () => {
     await sink.close();
   }
 });
+
+Deno.test("pillarbox sendmail -N, -R and -V are honoured", async () => {
+  const spoolDir = tempDir();
+  const common = [`--spool-dir=${spoolDir}`, "--domains=example.test", "--hostname=mx.test"];
+  for (const user of [ALICE, "bob@example.test"]) {
+    const added = await runCli(["user", "add", user, ...common], { stdin: "pw\n" });
+    assert.equal(added.code, 0, added.stderr);
+  }
+  const bad = await runCli(["sendmail", "-N", "never,success", "bob@example.test", ...common], {
+    stdin: "Subject: x\n\nx\n",
+  });
+  assert.equal(bad.code, 64, "a bad -N is a usage error");
+  assert.match(bad.stderr, /-N/);
+  const sent = await runCli(
+    [
+      "sendmail",
+      "-f",
+      ALICE,
+      "-N",
+      "success,failure",
+      "-R",
+      "hdrs",
+      "-V",
+      "job 42+x",
+      "bob@example.test",
+      ...common,
+    ],
+    { stdin: "Subject: from-sendmail\n\nhello\n" },
+  );
+  assert.equal(sent.code, 0, sent.stderr);
+  const never = await runCli(
+    ["sendmail", "-f", ALICE, "-N", "never", "ghost@example.test", ...common],
+    { stdin: "Subject: never-told\n\nhello\n" },
+  );
+  assert.equal(never.code, 0, never.stderr);
+  const server = await startServer({ spoolDir });
+  try {
+    const [dsn] = await noticesFor(server, 1);
+    assert.equal(dsn!.subject, "Successful Mail Delivery Report");
+    assert.equal(dsn!.perMessage["Original-Envelope-Id"], "job 42+x");
+    assert.equal(dsn!.perRecipient[0]!["Action"], "delivered");
+    assert.match(dsn!.headers, /^Subject: from-sendmail$/m);
+    await waitUntil(() => [...Deno.readDirSync(`${spoolDir}/queue/msg`)].length === 0);
+    assert.equal(maildirFiles(spoolDir, ALICE).length, 1, "-N never: no bounce for ghost@");
+  } finally {
+    await server.stop();
+  }
+});
