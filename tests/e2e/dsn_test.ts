@@ -12,6 +12,7 @@ import { maildirFiles, runCli, type Server, startServer, tempDir, waitUntil } fr
 import { expectNext, expectReply, mailboxTexts, openSession } from "./smtp_dialog.ts";
 import { sendWithSmtplib } from "./smtplib_send.ts";
 import { startSink } from "./smtp_sink.ts";
+import { hasProgram } from "./tmux.ts";
 
 const ALICE = "alice@example.test";
 
@@ -428,4 +429,45 @@ Deno.test("pillarbox sendmail -N, -R and -V are honoured", async () => {
   } finally {
     await server.stop();
   }
+});
+
+Deno.test({
+  name:
+    "msmtp --dsn-notify=success --dsn-return=hdrs is taken, and the sender hears of the delivery",
+  ignore: !hasProgram("msmtp", ["--version"]),
+  fn: async () => {
+    const server = await startServer({ users: { [ALICE]: "pw", "bob@example.test": "pw" } });
+    const dir = tempDir();
+    try {
+      const config = `${dir}/msmtprc`;
+      Deno.writeTextFileSync(
+        config,
+        `account default\nhost 127.0.0.1\nport ${server.ports.smtp}\ntls off\nauth off\n` +
+          `from ${ALICE}\n`,
+        { mode: 0o600 },
+      );
+      const child = new Deno.Command("msmtp", {
+        args: [
+          "-C",
+          config,
+          "--dsn-notify=success,failure",
+          "--dsn-return=hdrs",
+          "bob@example.test",
+        ],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(`From: ${ALICE}\nSubject: via-msmtp\n\nhello\n`));
+      await writer.close();
+      const { code, stderr } = await child.output();
+      assert.equal(code, 0, new TextDecoder().decode(stderr));
+      const [dsn] = await noticesFor(server, 1);
+      assert.equal(dsn!.perRecipient[0]!["Action"], "delivered");
+      assert.match(dsn!.headers, /^Subject: via-msmtp$/m);
+    } finally {
+      await server.stop();
+    }
+  },
 });
