@@ -19,6 +19,7 @@ import { parseAddressList, prepareLocalMessage } from "../mail/mod.ts";
 import { submitLocal } from "../pickup/mod.ts";
 import { ownerToGive, requestWake, Spool, WAKE_ALL } from "../spool/mod.ts";
 import { runSmtpMode } from "./sendmail_smtp_mode.ts";
+import { dsnOption, type SendmailDsn } from "./sendmail_dsn.ts";
 
 /** sysexits.h codes sendmail callers understand. */
 export const EX_OK = 0;
@@ -50,6 +51,8 @@ export interface SendmailArgs {
   sender?: string;
   /** `-F NAME`: the sender's full name, for a From header the command adds. */
   fullName?: string;
+  /** `-N`, `-R`, `-V`: the DSN requests (RFC 3461), as sendmail takes them. */
+  dsn?: SendmailDsn;
   rcpts: string[];
 }
 
@@ -57,7 +60,7 @@ export interface SendmailArgs {
 const NO_VALUE = new Set(["t", "i", "v", "U", "G", "m", "n", "s"]);
 /** Letters whose value is the rest of the word (`-oi`, `-bm`, `-odi`, `-oem`, `-Am`, `-q30m`). */
 const GLUED_VALUE = new Set(["o", "b", "d", "e", "A", "q"]);
-/** Letters that take a value (glued on or the next word), all ignored but -f/-r and -F. */
+/** Letters that take a value (glued on or the next word), ignored but -f/-r, -F, -N, -R, -V. */
 const WITH_VALUE = new Set(["f", "r", "F", "B", "N", "R", "V", "X", "L", "h", "C", "O", "p"]);
 
 /**
@@ -98,6 +101,11 @@ export function parseSendmailArgs(words: readonly string[]): SendmailArgs | stri
         if (value === undefined) return `Option -${letter} needs a value`;
         if (letter === "f" || letter === "r") args.sender = value;
         if (letter === "F") args.fullName = value;
+        if (letter === "N" || letter === "R" || letter === "V") {
+          const dsn = dsnOption(letter, value, args.dsn ?? {});
+          if (typeof dsn === "string") return dsn;
+          args.dsn = dsn;
+        }
       } else {
         return `Unknown option "-${letter}"`;
       }
@@ -231,6 +239,7 @@ export async function runSendmailCommand(
     rcpts: args.rcpts,
     sender,
     senderFullName: args.fullName,
+    dsn: args.dsn,
   });
   return "qid" in result ? EX_OK : fail(result.status, result.error);
 }
@@ -241,6 +250,7 @@ interface LocalEnvelope {
   rcpts: string[];
   sender: string | undefined;
   senderFullName?: string;
+  dsn?: SendmailDsn;
 }
 
 type Queued = { qid: string } | { status: number; error: string };
@@ -266,8 +276,9 @@ function queueFor(
     return { spool, directory };
   };
   return async (bytes, envelope) => {
+    const { dsn, ...local } = envelope;
     const prepared = prepareLocalMessage(bytes, {
-      ...envelope,
+      ...local,
       fallbackSender: options.fallbackSender,
       defaultDomain,
       hostname: config.hostname,
@@ -288,6 +299,7 @@ function queueFor(
         directory,
         hostname: config.hostname,
         source: "sendmail",
+        dsn,
       });
       await requestWake(config.spoolDir, qid).catch(() => {});
       return { qid };

@@ -83,24 +83,44 @@ export function expireOverdue(
   return expired;
 }
 
-/** Failed recipients not yet reported to the sender; none for a sender of `<>`. */
-export function failuresToBounce(state: QueueState, sender: string): string[] {
+/**
+ * Failed recipients not yet reported to the sender; none for a sender of
+ * `<>`, and only those that `wants` (RFC 3461 5.2.6: NOTIFY without FAILURE
+ * gets no notice).
+ */
+export function failuresToBounce(
+  state: QueueState,
+  sender: string,
+  wants?: (rcpt: string) => boolean,
+): string[] {
   if (sender === "") return [];
   return Object.entries(state.rcpts)
-    .filter(([, entry]) => entry.status === "failed" && !entry.isReported)
+    .filter(([rcpt, entry]) =>
+      entry.status === "failed" && !entry.isReported && (wants === undefined || wants(rcpt))
+    )
     .map(([rcpt]) => rcpt);
 }
 
-/** Pending recipients to name in a delay notice, or [] when none is due. */
+/**
+ * Pending recipients to name in a delay notice, or [] when none is due;
+ * only those that `wants` (RFC 3461 5.2.5: NOTIFY without DELAY gets none).
+ */
 export function delayNoticeRecipients(
   state: QueueState,
-  options: { sender: string; arrivalMs: number; nowMs: number; policy: BouncePolicy },
+  options: {
+    sender: string;
+    arrivalMs: number;
+    nowMs: number;
+    policy: BouncePolicy;
+    wants?: (rcpt: string) => boolean;
+  },
 ): string[] {
   const { policy } = options;
   if (options.sender === "" || state.isDelayNoticeSent || policy.delayWarningMs <= 0) return [];
   const ageMs = options.nowMs - options.arrivalMs;
   if (ageMs < policy.delayWarningMs || ageMs >= policy.queueLifetimeMs) return [];
-  return pendingOf(state);
+  const wants = options.wants;
+  return wants ? pendingOf(state).filter((rcpt) => wants(rcpt)) : pendingOf(state);
 }
 
 /** Whether every recipient is delivered or finally failed. */

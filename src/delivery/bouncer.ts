@@ -5,8 +5,20 @@
  */
 import type { Logger } from "../log/mod.ts";
 import { buildDsn, type DsnRecipient, startsWithBodyText } from "../mail/mod.ts";
-import { HELD_PREFIX, moveToFailed, type QueuedMessage, type Spool } from "../spool/mod.ts";
+import { envelopeIdField, originalRecipientField } from "../smtp/mod.ts";
+import {
+  HELD_PREFIX,
+  moveToFailed,
+  originalRecipientOf,
+  type QueuedMessage,
+  type Spool,
+} from "../spool/mod.ts";
 import type { QueueState } from "./queue_state.ts";
+import { returnedContent } from "./returned_content.ts";
+import type { SuccessDue } from "./success_notices.ts";
+
+/** The notices a message may give rise to, each queued under its own held name. */
+export type NoticeKind = "failed" | "delayed" | "success";
 
 /** What the bouncer needs. */
 export interface BouncerOptions {
@@ -67,18 +79,18 @@ export interface HeldNotice {
   heldName: string;
 }
 
-/** Which notice a held name is for: `.held-<original qid>-<failed|delayed>`. */
-export function heldNoticeName(originalQid: string, kind: "failed" | "delayed"): string {
+/** Which notice a held name is for: `.held-<original qid>-<failed|delayed|success>`. */
+export function heldNoticeName(originalQid: string, kind: NoticeKind): string {
   return `${HELD_PREFIX}${originalQid}-${kind}`;
 }
 
 /** The original's queue id and the kind of notice, from a held name; null for other names. */
 export function parseHeldNoticeName(
   name: string,
-): { originalQid: string; kind: "failed" | "delayed" } | null {
-  const match = /^\.held-([0-9a-z]+)-(failed|delayed)$/.exec(name);
+): { originalQid: string; kind: NoticeKind } | null {
+  const match = /^\.held-([0-9a-z]+)-(failed|delayed|success)$/.exec(name);
   if (match === null) return null;
-  return { originalQid: match[1] as string, kind: match[2] as "failed" | "delayed" };
+  return { originalQid: match[1] as string, kind: match[2] as NoticeKind };
 }
 
 /**
@@ -104,6 +116,7 @@ export class Bouncer {
       const entry = state.rcpts[rcpt];
       return {
         address: rcpt,
+        ...originalRecipient(message, rcpt),
         action: "failed",
         status: entry?.lastStatus ?? "5.0.0",
         remoteMta: entry?.remoteMta,
@@ -125,6 +138,7 @@ export class Bouncer {
       const status = entry?.lastStatus?.startsWith("4.") ? entry.lastStatus : "4.0.0";
       return {
         address: rcpt,
+        ...originalRecipient(message, rcpt),
         action: "delayed",
         status,
         remoteMta: entry?.remoteMta,
@@ -136,12 +150,47 @@ export class Bouncer {
     return await this.#submit(message, recipients, "delayed");
   }
 
+  /**
+   * The success notice for `due`: "delivered" into a mailbox here, "relayed"
+   * to a next hop (which answered, and does not report delivery itself), and
+   * the aliases "expanded"; queued held.
+   */
+  async sendSuccess(
+    message: QueuedMessage,
+    state: QueueState,
+    due: SuccessDue,
+  ): Promise<HeldNotice> {
+    const recipients = due.rcpts.map((rcpt): DsnRecipient => {
+      const entry = state.rcpts[rcpt];
+      return {
+        address: rcpt,
+        ...originalRecipient(message, rcpt),
+        action: entry?.remoteMta ? "relayed" : "delivered",
+        status: "2.0.0",
+        remoteMta: entry?.remoteMta,
+        diagnostic: entry?.deliveredReply,
+        lastAttemptMs: entry?.lastAttemptMs,
+      };
+    });
+    for (const alias of due.expanded) {
+      recipients.push({
+        address: alias.rcpt,
+        ...(alias.orcpt ? { originalRecipient: originalRecipientField(alias.orcpt) } : {}),
+        action: "expanded",
+        status: "2.0.0",
+      });
+    }
+    return await this.#submit(message, recipients, "success");
+  }
+
   async #submit(
     message: QueuedMessage,
     recipients: DsnRecipient[],
-    kind: "failed" | "delayed",
+    kind: NoticeKind,
   ): Promise<HeldNotice> {
     const { envelope } = message;
+    // RFC 3461 4.3, 6.2: the whole message only for RET=FULL, and only in a failure notice.
+    const returned = kind === "failed" && envelope.ret === "FULL" ? returnedContent(message) : null;
     const bytes = buildDsn({
       reportingMta: this.#options.hostname,
       to: envelope.from,
@@ -149,6 +198,8 @@ export class Bouncer {
       arrivalMs: envelope.arrivalMs,
       recipients,
       originalHeaders: originalHeaders(message),
+      ...(returned === null ? {} : returned),
+      ...(envelope.envid === undefined ? {} : { envelopeId: envelopeIdField(envelope.envid) }),
       nowMs: Date.now(),
       messageId: `${envelope.qid}.${kind}.${
         crypto.randomUUID().slice(0, 8)
@@ -168,7 +219,12 @@ export class Bouncer {
       },
       message: bytes,
     });
-    this.#options.log.info(kind === "failed" ? "msg.bounced" : "msg.delay_notice", {
+    const event = {
+      failed: "msg.bounced",
+      delayed: "msg.delay_notice",
+      success: "msg.success_notice",
+    };
+    this.#options.log.info(event[kind], {
       qid: envelope.qid,
       dsn: qid,
       to: envelope.from,
@@ -202,4 +258,13 @@ export class Bouncer {
     this.#options.log.warn("msg.kept_failed", { qid: envelope.qid, path });
     return true;
   }
+}
+
+/** Original-Recipient for `rcpt` when its RCPT gave an ORCPT or an alias named it (RFC 3461 6.3 (d)). */
+function originalRecipient(
+  message: QueuedMessage,
+  rcpt: string,
+): { originalRecipient?: string } {
+  const orcpt = originalRecipientOf(message.envelope, rcpt);
+  return orcpt === undefined ? {} : { originalRecipient: originalRecipientField(orcpt) };
 }

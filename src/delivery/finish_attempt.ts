@@ -5,7 +5,7 @@
  * done.
  */
 import type { Logger } from "../log/mod.ts";
-import type { QueuedMessage, Spool } from "../spool/mod.ts";
+import { type QueuedMessage, type RequestedNotice, type Spool, wantsNotice } from "../spool/mod.ts";
 import {
   ageStartMs,
   type BouncePolicy,
@@ -19,6 +19,7 @@ import {
 import type { Bouncer, HeldNotice } from "./bouncer.ts";
 import type { LeftoverNotices } from "./held_notices.ts";
 import type { QueueState, QueueStateStore } from "./queue_state.ts";
+import { successNoticeDue } from "./success_notices.ts";
 
 /** What finishing an attempt works with (the runner's parts). */
 export interface FinishContext {
@@ -70,9 +71,13 @@ export async function finishAttempt(
   for (const rcpt of expireOverdue(state, timing)) {
     log.info("msg.expired", { qid, rcpt, status: state.rcpts[rcpt]?.lastStatus });
   }
-  const failures = failuresToBounce(state, sender);
-  const delayed = delayNoticeRecipients(state, { ...timing, sender });
-  if (failures.length > 0 || delayed.length > 0) {
+  // RFC 3461 5.2: what each recipient's NOTIFY asked for (none: failures and delays).
+  const wants = (kind: RequestedNotice) => (rcpt: string) =>
+    wantsNotice(message.envelope, rcpt, kind);
+  const failures = failuresToBounce(state, sender, wants("FAILURE"));
+  const delayed = delayNoticeRecipients(state, { ...timing, sender, wants: wants("DELAY") });
+  const success = successNoticeDue(state, message.envelope);
+  if (failures.length > 0 || delayed.length > 0 || success !== null) {
     // Deleted (`queue delete`) while it was attempted: no notice, no state file.
     if (!await spool.exists(qid)) return await forgetDeleted(context, { qid, held: [] });
     await states.save(qid, state);
@@ -97,6 +102,14 @@ export async function finishAttempt(
         }),
       );
       state.isDelayNoticeSent = true;
+    }
+    if (success !== null) {
+      held.push(await bouncer.sendSuccess(message, state, success));
+      for (const rcpt of success.rcpts) {
+        const entry = state.rcpts[rcpt];
+        if (entry) entry.isReported = true;
+      }
+      if (success.expanded.length > 0) state.isExpansionReported = true;
     }
     // The commit of the notices: the removal, or the save that records them.
     if (isFinishedNow) {
@@ -124,6 +137,11 @@ export async function finishAttempt(
       if (entry) entry.isReported = false;
     }
     if (delayed.length > 0) state.isDelayNoticeSent = false;
+    for (const rcpt of success?.rcpts ?? []) {
+      const entry = state.rcpts[rcpt];
+      if (entry) entry.isReported = false;
+    }
+    if (success !== null && success.expanded.length > 0) state.isExpansionReported = false;
     for (const notice of held) {
       await spool.dropHeld(notice.heldName).catch(() =>
         context.leftovers.add(qid, {

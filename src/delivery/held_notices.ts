@@ -7,9 +7,10 @@
  * next pass sends it again. Either way the sender hears once.
  */
 import type { Logger } from "../log/mod.ts";
-import { type Envelope, QueueFileError, type Spool } from "../spool/mod.ts";
+import { type Envelope, QueueFileError, type Spool, wantsNotice } from "../spool/mod.ts";
 import { failuresToBounce } from "./bounce_policy.ts";
-import { parseHeldNoticeName } from "./bouncer.ts";
+import { type NoticeKind, parseHeldNoticeName } from "./bouncer.ts";
+import { successNoticeDue } from "./success_notices.ts";
 import type { QueueStateStore } from "./queue_state.ts";
 
 /** What settling works with. */
@@ -128,7 +129,7 @@ async function finishLeftover(leftover: LeftoverNotice, context: SettleContext):
  * going by that state as it reads it (`load`), would not send it again.
  */
 async function isRecorded(
-  notice: { originalQid: string; kind: "failed" | "delayed" },
+  notice: { originalQid: string; kind: NoticeKind },
   options: { spool: Spool; states: QueueStateStore },
 ): Promise<boolean> {
   // Removed (every recipient finished) only after its notice was queued.
@@ -145,5 +146,7 @@ async function isRecorded(
   const saved = options.states.loadSaved(notice.originalQid, envelope.rcpts);
   if (saved === null) return false; // every recipient is tried (and reported) afresh
   if (notice.kind === "delayed") return Boolean(saved.isDelayNoticeSent);
-  return failuresToBounce(saved, envelope.from).length === 0;
+  if (notice.kind === "success") return successNoticeDue(saved, envelope) === null;
+  const wants = (rcpt: string) => wantsNotice(envelope, rcpt, "FAILURE");
+  return failuresToBounce(saved, envelope.from, wants).length === 0;
 }

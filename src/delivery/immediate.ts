@@ -13,7 +13,7 @@
  */
 import type { Logger } from "../log/mod.ts";
 import type { MaildirStore } from "../mailbox/mod.ts";
-import type { Envelope, ImmediateDelivery } from "../spool/mod.ts";
+import { asksForSuccess, type Envelope, type ImmediateDelivery } from "../spool/mod.ts";
 
 const encoder = new TextEncoder();
 
@@ -28,6 +28,7 @@ export function immediateLocalDelivery(options: {
   return async (envelope: Envelope, chunks: readonly Uint8Array[], accepted: () => void) => {
     const local = envelope.rcpts;
     if (local.length === 0) return [];
+    if (envelope.rcptDsn && asksForSuccess(envelope)) return [];
     for (const rcpt of local) {
       const domain = rcpt.slice(rcpt.lastIndexOf("@") + 1).toLowerCase();
       if (!options.isLocalDomain(domain) || !await options.hasAccount(rcpt)) return [];

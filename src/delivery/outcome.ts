@@ -4,7 +4,14 @@ import type { QueueState } from "./queue_state.ts";
 
 /** What happened to one recipient on one attempt. */
 export type DeliveryOutcome =
-  | { kind: "delivered"; remoteMta?: string }
+  | {
+    kind: "delivered";
+    remoteMta?: string;
+    /** The next hop took the DSN parameters (RFC 3461 5.2.1): it reports success, not we. */
+    isDsnPassedOn?: boolean;
+    /** The next hop's reply that took the message. */
+    reply?: string;
+  }
   | { kind: "transient"; reason: string; status: string; remoteMta?: string }
   | { kind: "permanent"; reason: string; status: string; remoteMta?: string };
 
@@ -51,6 +58,8 @@ export function recordOutcomes(
     entry.remoteMta = outcome.remoteMta;
     if (outcome.kind === "delivered") {
       entry.status = "delivered";
+      if (outcome.isDsnPassedOn) entry.isDsnPassedOn = true;
+      if (outcome.reply) entry.deliveredReply = outcome.reply;
       log.info("msg.delivered", { qid, rcpt, relay: outcome.remoteMta ?? "local" });
       continue;
     }

@@ -19,8 +19,15 @@ export interface RecipientState {
   remoteMta?: string;
   /** When the last attempt for this recipient ended (ms since epoch). */
   lastAttemptMs?: number;
-  /** A failed recipient whose bounce was accepted (so it is not bounced twice). */
+  /**
+   * A failed recipient whose bounce was accepted (so it is not bounced twice),
+   * or a delivered one whose success notice was (RFC 3461 NOTIFY=SUCCESS).
+   */
   isReported?: boolean;
+  /** Delivered to a next hop that took the DSN parameters: that hop reports success, not we. */
+  isDsnPassedOn?: boolean;
+  /** The next hop's reply that took the message, for a "relayed" notice's Diagnostic-Code. */
+  deliveredReply?: string;
 }
 
 /** The whole state of a queued message. */
@@ -30,6 +37,8 @@ export interface QueueState {
   nextAttemptMs: number;
   /** Whether the "delayed" DSN was already sent. */
   isDelayNoticeSent?: boolean;
+  /** Whether the aliases the envelope names as expanded were reported (RFC 3461 5.2.7.3). */
+  isExpansionReported?: boolean;
   /**
    * When the message's age counts from, when its arrival was stamped by a
    * clock that was ahead (see `ageStartMs` in bounce_policy.ts).
@@ -199,6 +208,7 @@ export class QueueStateStore {
     }
     state.nextAttemptMs = typeof saved.nextAttemptMs === "number" ? saved.nextAttemptMs : 0;
     state.isDelayNoticeSent = saved.isDelayNoticeSent;
+    if (saved.isExpansionReported === true) state.isExpansionReported = true;
     if (typeof saved.agedFromMs === "number") state.agedFromMs = saved.agedFromMs;
     const hasRcpts = saved.rcpts !== null && typeof saved.rcpts === "object";
     return { state, hasRcpts };

@@ -25,6 +25,7 @@ import {
   type Target,
 } from "./next_hop.ts";
 import { HopRests } from "./hop_rests.ts";
+import { outgoingMessage, withSuccessFacts } from "./dsn_relay.ts";
 import { domainOf } from "./domain_turns.ts";
 import { isResultWorthNextTarget, isWorthNextTarget, targetIndex } from "./hop_fallback.ts";
 import { type Courier, type DeliveryOutcome, sameOutcome } from "./outcome.ts";
@@ -226,16 +227,13 @@ export class RemoteCourier implements Courier {
       const { client, isReused } = lease;
       const target = this.#targetOf.get(client) ?? null;
       try {
-        const results = await sendMessage(client, {
-          from: message.envelope.from,
-          rcpts,
-          body: message.bytes.subarray(message.messageOffset),
-          isSmtputf8: message.envelope.isSmtputf8,
-        });
+        const results = await sendMessage(client, outgoingMessage(message, rcpts));
         const outcomes = new Map<string, DeliveryOutcome>();
         const nextRcpts: string[] = [];
+        const hasDsn = client.extensions.hasDsn;
         for (const [rcpt, result] of results) {
-          outcomes.set(rcpt, resultOutcome(result, client.remoteMta));
+          const outcome = resultOutcome(result, client.remoteMta);
+          outcomes.set(rcpt, withSuccessFacts(outcome, { message, rcpt, result, hasDsn }));
           if (isResultWorthNextTarget(result)) nextRcpts.push(rcpt);
         }
         await this.pool.release(key, client);

@@ -18,7 +18,10 @@ import { replyFields } from "./reply_fields.ts";
 /** One recipient the notice reports on. */
 export interface DsnRecipient {
   address: string;
-  action: "failed" | "delayed";
+  /** RFC 3464 2.3.3; "delivered", "relayed" and "expanded" only in a success notice. */
+  action: "failed" | "delayed" | "delivered" | "relayed" | "expanded";
+  /** Original-Recipient's value (`rfc822; a@b`), from the RCPT's ORCPT (RFC 3461 6.3 (d)). */
+  originalRecipient?: string;
   /** Enhanced status code (RFC 3463), e.g. "5.1.1" or "4.4.7". */
   status: string;
   /** The host that answered, when one did. */
@@ -41,6 +44,15 @@ export interface DsnInput {
   recipients: readonly DsnRecipient[];
   /** The original header section (up to, not including, the blank line). */
   originalHeaders: Uint8Array;
+  /**
+   * The whole original message, 7-bit with CRLF line ends, returned as
+   * message/rfc822 instead of its headers (RET=FULL, RFC 3461 4.3).
+   */
+  returnedMessage?: Uint8Array;
+  /** A sentence on why only the headers are returned though the whole message was asked for. */
+  returnNote?: string;
+  /** Original-Envelope-Id's value: the ENVID, xtext decoded (RFC 3461 6.3 (a)). */
+  envelopeId?: string;
   nowMs: number;
   messageId: string;
   /** MIME boundary; random when not given. */
@@ -98,6 +110,9 @@ function remoteMtaName(remoteMta: string): string {
 
 function recipientBlock(rcpt: DsnRecipient): string[] {
   const lines = [
+    ...(rcpt.originalRecipient === undefined
+      ? []
+      : [`Original-Recipient: ${clean(rcpt.originalRecipient, 1000)}`]),
     `Final-Recipient: ${addressField(rcpt.address)}`,
     `Action: ${rcpt.action}`,
     `Status: ${/^[245]\.\d{1,3}\.\d{1,3}$/.test(rcpt.status) ? rcpt.status : "5.0.0"}`,
@@ -113,22 +128,51 @@ function recipientBlock(rcpt: DsnRecipient): string[] {
   return lines;
 }
 
-function explanation(input: DsnInput, isDelay: boolean): string[] {
+/** What a notice is about: all its recipients failed or some did, delayed, or went on. */
+type NoticeKind = "failed" | "delayed" | "success";
+
+function noticeKind(recipients: readonly DsnRecipient[]): NoticeKind {
+  if (recipients.every((rcpt) => rcpt.action === "delayed")) return "delayed";
+  const isSuccess = recipients.every((rcpt) =>
+    rcpt.action === "delivered" || rcpt.action === "relayed" || rcpt.action === "expanded"
+  );
+  return isSuccess ? "success" : "failed";
+}
+
+const SUCCESS_WORDS: Record<string, string> = {
+  delivered: "delivered to the mailbox",
+  relayed: "handed on to a server that does not report delivery (no further notice will come)",
+  expanded: "an alias, handed on to its members (no further success notice will come)",
+};
+
+function explanation(input: DsnInput, kind: NoticeKind): string[] {
   const host = clean(input.reportingMta, 255);
   const lines = [`This is the mail system at ${host}.`, ""];
-  if (isDelay) {
+  if (kind === "delayed") {
     lines.push(
       "Your message has not been delivered yet to the recipients below.",
       "The server keeps trying; you do not need to send it again.",
     );
+  } else if (kind === "success") {
+    lines.push(
+      "Your message was delivered as you asked to be told, for the recipients below.",
+      "The message's headers are attached.",
+    );
   } else {
     lines.push(
       "Your message could not be delivered to the recipients below.",
-      "The server has given up on them; the message's headers are attached.",
+      input.returnedMessage
+        ? "The server has given up on them; the message is attached."
+        : "The server has given up on them; the message's headers are attached.",
     );
+    if (input.returnNote) lines.push(clean(input.returnNote, 400));
   }
   lines.push("");
   for (const rcpt of input.recipients) {
+    if (SUCCESS_WORDS[rcpt.action]) {
+      lines.push(`<${readableAddress(rcpt.address)}>: ${SUCCESS_WORDS[rcpt.action]}`);
+      continue;
+    }
     const why = rcpt.status === "4.4.7"
       ? `the message expired in the queue (${rcpt.status})`
       : rcpt.diagnostic
@@ -183,25 +227,58 @@ function notificationPart(lines: string[]): string[] {
   ];
 }
 
+const SUBJECTS: Record<NoticeKind, string> = {
+  delayed: "Delayed Mail (still being retried)",
+  success: "Successful Mail Delivery Report",
+  failed: "Undelivered Mail Returned to Sender",
+};
+
+/**
+ * The returned part: the whole message as message/rfc822 (the caller made
+ * sure it is 7-bit with CRLF line ends), else the headers.
+ */
+function returnedPart(input: DsnInput): string[] {
+  if (input.returnedMessage) {
+    return [
+      "Content-Type: message/rfc822",
+      "Content-Description: Undelivered message",
+      "Content-Transfer-Encoding: 7bit",
+      "",
+      toLatin1(input.returnedMessage).replace(/\r\n$/, ""),
+    ];
+  }
+  const headers = headersPart(input.originalHeaders);
+  return [
+    `Content-Type: ${headers.type}`,
+    `Content-Description: ${
+      noticeKind(input.recipients) === "success" ? "Message headers" : "Undelivered message headers"
+    }`,
+    `Content-Transfer-Encoding: ${headers.encoding}`,
+    "",
+    headers.body,
+  ];
+}
+
 /** Builds the whole notice, ready for `spool.accept` (from `<>` to `input.to`). */
 export function buildDsn(input: DsnInput): Uint8Array {
-  const isDelay = input.recipients.every((rcpt) => rcpt.action === "delayed");
+  const kind = noticeKind(input.recipients);
   const boundary = input.boundary ??
     `=_pillarbox_${crypto.randomUUID().replaceAll("-", "")}`;
   const host = clean(input.reportingMta, 255);
   const status = [
+    // RFC 3464 2.2: Original-Envelope-Id comes first of the per-message fields.
+    ...(input.envelopeId === undefined
+      ? []
+      : [`Original-Envelope-Id: ${clean(input.envelopeId, 100)}`]),
     `Reporting-MTA: dns; ${host}`,
     `X-Pillarbox-Queue-ID: ${clean(input.originalQid, 64)}`,
     `Arrival-Date: ${formatRfc5322Date(new Date(input.arrivalMs))}`,
   ];
   for (const rcpt of input.recipients) status.push("", ...recipientBlock(rcpt));
-  const headers = headersPart(input.originalHeaders);
   const lines = [
     `From: Mail Delivery System <MAILER-DAEMON@${host}>`,
     `To: <${input.to}>`,
-    `Subject: ${
-      isDelay ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender"
-    }`,
+    `Subject: ${SUBJECTS[kind]}`,
     `Date: ${formatRfc5322Date(new Date(input.nowMs))}`,
     `Message-ID: <${input.messageId}>`,
     // A response to the original (RFC 3834 3.1.6): readers thread it with that message.
@@ -214,7 +291,7 @@ export function buildDsn(input: DsnInput): Uint8Array {
     "This is a MIME-encapsulated delivery status notification.",
     "",
     `--${boundary}`,
-    ...notificationPart(explanation(input, isDelay)),
+    ...notificationPart(explanation(input, kind)),
     "",
     `--${boundary}`,
     "Content-Type: message/delivery-status",
@@ -223,11 +300,7 @@ export function buildDsn(input: DsnInput): Uint8Array {
     ...status,
     "",
     `--${boundary}`,
-    `Content-Type: ${headers.type}`,
-    "Content-Description: Undelivered message headers",
-    `Content-Transfer-Encoding: ${headers.encoding}`,
-    "",
-    headers.body,
+    ...returnedPart(input),
     "",
     `--${boundary}--`,
     "",

@@ -9,6 +9,7 @@
  */
 import { type Directory, normalizeAddress } from "../auth/mod.ts";
 import { formatReceived } from "../mail/mod.ts";
+import type { DsnReturn, NotifyWord } from "../smtp/mod.ts";
 import type { MessageSource, Spool } from "../spool/mod.ts";
 
 /** A prepared local message (see `prepareLocalMessage`). */
@@ -28,6 +29,11 @@ export interface SubmitOptions {
   source: Extract<MessageSource, "pickup" | "sendmail">;
   /** Queue it held under this name (see `AcceptRequest.heldName`). */
   heldName?: string;
+  /**
+   * `sendmail -N/-R/-V`: NOTIFY for every recipient (each final one, aliases
+   * expanded), RET, and ENVID as xtext (RFC 3461 5.3: a local sender's requests).
+   */
+  dsn?: { notify?: readonly NotifyWord[]; ret?: DsnReturn; envid?: string };
 }
 
 /**
@@ -75,6 +81,8 @@ export async function submitLocal(
   const rcpts = await resolveLocalRecipients(options.directory, submission.rcpts, {
     isStaleRefused: true,
   });
+  const { dsn } = options;
+  const notify = dsn?.notify;
   return await options.spool.accept({
     envelope: {
       from: submission.from,
@@ -82,6 +90,9 @@ export async function submitLocal(
       source: options.source,
       is8bit: submission.is8bit || undefined,
       isSmtputf8: submission.isSmtputf8 || undefined,
+      ret: dsn?.ret,
+      envid: dsn?.envid,
+      rcptDsn: notify ? Object.fromEntries(rcpts.map((rcpt) => [rcpt, { notify }])) : undefined,
     },
     prefix: (qid) =>
       formatReceived({

@@ -24,12 +24,20 @@ export function parseCommand(line: string): Command {
 
 const KEYWORD = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 const VALUE = /^[\x21-\x3c\x3e-\x7e]+$/;
+/** RFC 6531 3.3: esmtp-value =/ UTF8-non-ascii, where the caller allows it. */
+const UTF8_VALUE = /^[\x21-\x3c\x3e-\x7e\u{80}-\u{10FFFF}]+$/u;
 
 /**
  * Parses "SIZE=100 BODY=8BITMIME SMTPUTF8" (RFC 5321 4.1.2 Mail-parameters).
- * Returns an error string for malformed or repeated parameters.
+ * Returns an error string for malformed or repeated parameters. Values are
+ * ASCII unless `isUtf8Allowed` (RCPT, whose ORCPT may carry UTF-8 in an
+ * SMTPUTF8 transaction: the ORCPT check decides).
  */
-export function parseParameters(text: string): EsmtpParameters | { error: string } {
+export function parseParameters(
+  text: string,
+  options: { isUtf8Allowed?: boolean } = {},
+): EsmtpParameters | { error: string } {
+  const valuePattern = options.isUtf8Allowed ? UTF8_VALUE : VALUE;
   const params = new Map<string, string | null>();
   const trimmed = text.trim();
   if (trimmed === "") return params;
@@ -38,7 +46,7 @@ export function parseParameters(text: string): EsmtpParameters | { error: string
     const keyword = eq < 0 ? item : item.slice(0, eq);
     const value = eq < 0 ? null : item.slice(eq + 1);
     if (!KEYWORD.test(keyword)) return { error: `bad parameter "${keyword.slice(0, 30)}"` };
-    if (value !== null && !VALUE.test(value)) {
+    if (value !== null && !valuePattern.test(value)) {
       return { error: `bad value for parameter ${keyword.toUpperCase()}` };
     }
     const name = keyword.toUpperCase();

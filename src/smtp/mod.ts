@@ -9,3 +9,17 @@ export { encodeDataBlocks, encodeDataBody, hasBareLineEnding } from "./dot_stuff
 export { ChunkReader, LineEndingChecker } from "./chunk_reader.ts";
 export { DataDecoder } from "./data_decoder.ts";
 export type { DataViolations } from "./data_decoder.ts";
+export { decodeXtext, encodeXtext, isXtext } from "./xtext.ts";
+export {
+  envelopeIdField,
+  MAX_ENVID_CHARS,
+  MAX_ORCPT_CHARS,
+  orcptForPeer,
+  orcptOf,
+  originalRecipientField,
+  parseEnvid,
+  parseNotify,
+  parseOrcpt,
+  parseRet,
+} from "./dsn_parameters.ts";
+export type { DsnReturn, NotifyWord, RecipientDsn } from "./dsn_parameters.ts";

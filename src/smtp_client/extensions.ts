@@ -7,6 +7,8 @@ export interface Extensions {
   has8bitMime: boolean;
   hasSmtputf8: boolean;
   hasStartTls: boolean;
+  /** RFC 3461: the server takes NOTIFY, ORCPT, RET and ENVID. */
+  hasDsn: boolean;
   /** SIZE limit in bytes; 0 = offered without a limit; null = not offered. */
   maxSizeBytes: number | null;
   /** Upper-cased SASL mechanisms offered with AUTH. */
@@ -20,6 +22,7 @@ export const NO_EXTENSIONS: Extensions = {
   has8bitMime: false,
   hasSmtputf8: false,
   hasStartTls: false,
+  hasDsn: false,
   maxSizeBytes: null,
   authMechanisms: new Set(),
 };
@@ -47,6 +50,9 @@ export function parseEhloLines(lines: readonly string[]): Extensions {
         break;
       case "STARTTLS":
         result.hasStartTls = true;
+        break;
+      case "DSN":
+        result.hasDsn = true;
         break;
       case "SIZE": {
         const limit = Number(params[0] ?? "0");

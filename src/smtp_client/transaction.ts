@@ -7,6 +7,7 @@
  */
 import { fitMessageToPeer } from "../mail/mod.ts";
 import { encodeDataBlocks, encodeDataBody } from "../smtp/mod.ts";
+import { dsnMailParameters, dsnRcptParameters, type OutgoingDsn } from "./dsn_parameters.ts";
 import type { SmtpClient } from "./client.ts";
 import { SmtpClientError } from "./errors.ts";
 import { isContradictory, type ServerReply } from "./reply_parser.ts";
@@ -29,6 +30,8 @@ export interface OutgoingMessage {
   body: Uint8Array;
   /** The message needs SMTPUTF8 (non-ASCII addresses or headers). */
   isSmtputf8?: boolean;
+  /** The DSN requests to pass on to a server that offers DSN (RFC 3461 5.2.1). */
+  dsn?: OutgoingDsn;
 }
 
 /** What happened to one recipient. */
@@ -78,10 +81,15 @@ export async function sendMessage(
     ext.maxSizeBytes !== null ? `SIZE=${body.length}` : "",
     form.isBody8bit ? "BODY=8BITMIME" : "",
     form.isSmtputf8 ? "SMTPUTF8" : "",
+    // RFC 3461 5.2.1, 5.2.2 (a): passed on to a server that offers DSN, to no other.
+    ext.hasDsn && message.dsn ? dsnMailParameters(message.dsn) : "",
   ].filter(Boolean).join(" ");
+  const rcptParams = ext.hasDsn && message.dsn
+    ? message.rcpts.map((rcpt) => dsnRcptParameters(message.dsn!, rcpt, form.isSmtputf8))
+    : null;
   const lines = [
     `MAIL FROM:<${from}>${params ? " " + params : ""}`,
-    ...rcptsOnWire.map((rcpt) => `RCPT TO:<${rcpt}>`),
+    ...rcptsOnWire.map((rcpt, i) => `RCPT TO:<${rcpt}>${rcptParams?.[i] ?? ""}`),
     "DATA",
   ];
   for (const line of lines) {

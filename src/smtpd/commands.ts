@@ -47,6 +47,8 @@ export function ehloKeywords(session: SmtpSession): string[] {
     "ENHANCEDSTATUSCODES",
     "SMTPUTF8",
     "CHUNKING",
+    // RFC 3461: NOTIFY, ORCPT, RET and ENVID are taken on every listener.
+    "DSN",
   ];
   for (const extra of session.options.extraEhloKeywords?.(session) ?? []) keywords.push(extra);
   keywords.push("HELP");

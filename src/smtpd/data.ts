@@ -197,6 +197,11 @@ async function commitOrRefuse(
         // way out converts it for a 7-bit peer (RFC 6152 3; see eight_bit.ts).
         is8bit: transaction.is8bit || scan.has8bitBytes || undefined,
         isSmtputf8: transaction.isSmtputf8 || undefined,
+        // RFC 3461: absent unless given (JSON leaves undefined out).
+        ret: transaction.ret,
+        envid: transaction.envid,
+        rcptDsn: transaction.rcptDsn ?? undefined,
+        expanded: transaction.expanded ?? undefined,
       },
       prefix: (qid) =>
         formatReceived({

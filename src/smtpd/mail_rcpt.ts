@@ -5,13 +5,16 @@
  */
 import { parsePath } from "../mail/mod.ts";
 import { parseParameters, Refusal, type Reply, reply } from "../smtp/mod.ts";
+import { type DsnReturn, isXtext, parseEnvid, parseRet } from "../smtp/mod.ts";
+import { recipientDsn } from "./rcpt_dsn.ts";
 import { splitPathArgument } from "../smtp/mod.ts";
 import type { SmtpSession } from "./session.ts";
 import { Transaction } from "./transaction.ts";
 
-const XTEXT = /^([\x21-\x2a\x2c-\x3c\x3e-\x7e]|\+[0-9A-F]{2})*$/;
-
-/** MAIL FROM:<path> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8] [AUTH=xtext] */
+/**
+ * MAIL FROM:<path> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8] [AUTH=xtext]
+ * [RET=FULL|HDRS] [ENVID=xtext]
+ */
 export async function handleMail(session: SmtpSession, arg: string): Promise<Reply> {
   const split = splitPathArgument(arg, "FROM");
   if ("error" in split) throw Refusal.syntax(split.error);
@@ -22,6 +25,8 @@ export async function handleMail(session: SmtpSession, arg: string): Promise<Rep
   if (!session.isEsmtp && !firstParam.done) throw Refusal.unsupportedParameter(firstParam.value);
   let is8bit = false;
   let isSmtputf8 = false;
+  let ret: DsnReturn | undefined;
+  let envid: string | undefined;
   for (const [name, value] of params) {
     switch (name) {
       case "SIZE": {
@@ -46,10 +51,23 @@ export async function handleMail(session: SmtpSession, arg: string): Promise<Rep
         break;
       case "AUTH":
         // RFC 4954 5: accepted and not trusted; we keep nothing of it.
-        if (value === null || !XTEXT.test(value)) {
+        if (value === null || !isXtext(value)) {
           throw Refusal.syntax("AUTH= needs an xtext value");
         }
         break;
+      case "RET": {
+        // RFC 3461 5.1 (a): a bad value is a 501 (parseParameters refuses one given twice).
+        const checked = parseRet(value);
+        if (typeof checked === "object") throw Refusal.syntax(checked.error);
+        ret = checked;
+        break;
+      }
+      case "ENVID": {
+        const checked = parseEnvid(value);
+        if (typeof checked === "object") throw Refusal.syntax(checked.error);
+        envid = checked;
+        break;
+      }
       default:
         throw Refusal.unsupportedParameter(name);
     }
@@ -61,22 +79,25 @@ export async function handleMail(session: SmtpSession, arg: string): Promise<Rep
     throw Refusal.utf8NeedsSmtputf8();
   }
   await session.options.checkSender?.(session, from);
-  session.transaction = new Transaction({ from, is8bit, isSmtputf8 });
+  session.transaction = new Transaction({ from, is8bit, isSmtputf8, ret, envid });
   session.log.debug("smtp.mail", { from });
   return reply(250, "2.1.0", "Sender ok");
 }
 
-/** RCPT TO:<path> */
+/** RCPT TO:<path> [NOTIFY=...] [ORCPT=addr-type;xtext] */
 export async function handleRcpt(session: SmtpSession, arg: string): Promise<Reply> {
   const transaction = session.transaction as Transaction;
   if (transaction.isChunking) throw Refusal.badSequence("RCPT after BDAT: send BDAT or RSET");
   transaction.hasRcptAttempt = true;
   const split = splitPathArgument(arg, "TO");
   if ("error" in split) throw Refusal.syntax(split.error);
-  const params = parseParameters(split.params);
+  // RFC 6531 3.3: a value may hold UTF-8 (an ORCPT's; its check says whether SMTPUTF8 allows it).
+  const params = parseParameters(split.params, { isUtf8Allowed: true });
   if ("error" in params) throw Refusal.syntax(params.error);
+  // RFC 5321 4.1.1.3: parameters belong to extensions negotiated by EHLO; HELO offers none.
   const firstParam = params.keys().next();
-  if (!firstParam.done) throw Refusal.unsupportedParameter(firstParam.value);
+  if (!session.isEsmtp && !firstParam.done) throw Refusal.unsupportedParameter(firstParam.value);
+  const dsn = firstParam.done ? undefined : recipientDsn(params, transaction);
   const address = recipientAddress(session, split.path);
   if (transaction.rcptCount >= session.options.maxRecipients) throw Refusal.tooManyRecipients();
   const verdict = await session.options.directory.resolveRecipient(address);
@@ -108,7 +129,7 @@ export async function handleRcpt(session: SmtpSession, arg: string): Promise<Rep
       ];
       break;
   }
-  transaction.addRecipient(address, targets);
+  transaction.addRecipient(address, targets, dsn);
   return reply(250, "2.1.5", "Recipient ok");
 }
 

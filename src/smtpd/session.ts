@@ -20,21 +20,44 @@ import type { Transaction } from "./transaction.ts";
 export const MAX_COMMAND_LINE_OCTETS = 512;
 /**
  * MAIL may be longer by what the parameters we accept add to it: SIZE 26
- * (RFC 1870), BODY=8BITMIME 14, SMTPUTF8 10 and AUTH= 500 (RFC 4954 3).
+ * (RFC 1870), BODY=8BITMIME 14, SMTPUTF8 10 and AUTH= 500 (RFC 4954 3),
+ * and by its RET and ENVID parameters (see `dsnOctets`).
  */
 export const MAX_MAIL_LINE_OCTETS = MAX_COMMAND_LINE_OCTETS + 26 + 14 + 10 + 500;
-const DEFAULT_MAX_ERRORS = 10;
+/**
+ * What the DSN parameters may add to a line (RFC 3461 5.4), as far as a
+ * line holds them, so the allowance is no licence for other text: MAIL's
+ * " RET=HDRS" and " ENVID=" with 100 characters; RCPT's NOTIFY and ORCPT
+ * (530 characters), an ORCPT's 500 characters UTF-8 of up to 4 octets each
+ * in an SMTPUTF8 transaction (RFC 6533 3).
+ */
+const DSN_PARAMETERS = {
+  MAIL: { pattern: / (?:RET|ENVID)=[^ ]*/gi, maxOctets: 9 + 107 },
+  RCPT: { pattern: / (?:NOTIFY|ORCPT)=[^ ]*/gi, maxOctets: 1 + 7 + 28 + 1 + 6 + 4 * 500 },
+} as const;
+const encoder = new TextEncoder();
+
+/** The octets the DSN parameters of a MAIL or RCPT line take, up to what they may. */
+function dsnOctets(verb: "MAIL" | "RCPT", text: string): number {
+  const { pattern, maxOctets } = DSN_PARAMETERS[verb];
+  let octets = 0;
+  for (const match of text.matchAll(pattern)) octets += encoder.encode(match[0]).length;
+  return Math.min(octets, maxOctets);
+}
 /**
  * RCPT commands whose refusals do not count as errors: a server must take 100
  * recipients (RFC 5321 4.5.3.1.8), so a message to a few unknown addresses
  * and one good one is not cut off. Past them, guessing addresses counts.
  */
 const FREE_RCPT_COMMANDS = 100;
+const DEFAULT_MAX_ERRORS = 10;
 
 /** The longest line `verb` may come in (AUTH: the read limit alone, RFC 4954 4). */
-function maxLineOctets(verb: string): number {
+function maxLineOctets(verb: string, text: string): number {
   if (verb === "AUTH") return MAX_SASL_LINE_OCTETS + 2;
-  return verb === "MAIL" ? MAX_MAIL_LINE_OCTETS : MAX_COMMAND_LINE_OCTETS;
+  if (verb === "RCPT") return MAX_COMMAND_LINE_OCTETS + dsnOctets(verb, text);
+  if (verb === "MAIL") return MAX_MAIL_LINE_OCTETS + dsnOctets(verb, text);
+  return MAX_COMMAND_LINE_OCTETS;
 }
 
 /** The state of one connection; handlers read and change it. */
@@ -143,7 +166,12 @@ export class SmtpSession {
       verb = command.verb;
       arg = command.arg;
       isChunkUnread = verb === "BDAT";
-      if (read.octets + 2 > maxLineOctets(verb)) throw Refusal.lineTooLong();
+      if (
+        read.octets + 2 > MAX_COMMAND_LINE_OCTETS &&
+        read.octets + 2 > maxLineOctets(verb, read.text)
+      ) {
+        throw Refusal.lineTooLong();
+      }
       if (read.hasBareLf || read.text.includes("\r")) throw Refusal.bareLineFeed();
       if (read.text.includes("\0")) throw Refusal.syntax("NUL in command");
       // RFC 6531 3.3: UTF-8 or nothing; a U+FFFD in its place would change an address.

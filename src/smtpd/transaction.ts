@@ -1,5 +1,6 @@
 import { normalizeAddress } from "../auth/mod.ts";
 import type { LineEndingChecker } from "../smtp/mod.ts";
+import { type DsnReturn, orcptOf, type RecipientDsn } from "../smtp/mod.ts";
 import type { MessageBuffer } from "../spool/mod.ts";
 
 /**
@@ -12,6 +13,13 @@ export class Transaction {
   readonly from: string;
   readonly is8bit: boolean;
   readonly isSmtputf8: boolean;
+  /** RET and ENVID from MAIL (RFC 3461 4.3, 4.4); ENVID as the client wrote it (xtext). */
+  readonly ret?: DsnReturn;
+  readonly envid?: string;
+  /** NOTIFY and ORCPT by target, for the targets of RCPTs that gave either; else null. */
+  rcptDsn: Record<string, RecipientDsn> | null = null;
+  /** RCPTs asking for SUCCESS that expanded to several targets: each gets an "expanded" notice. */
+  expanded: { rcpt: string; orcpt?: string }[] | null = null;
   /** Accepted RCPT count (what --max-recipients limits). */
   rcptCount = 0;
   /** True once any RCPT was tried, accepted or not (DATA: 554 "no valid recipients" vs 503). */
@@ -30,10 +38,20 @@ export class Transaction {
   /** BDAT in progress: the message so far and its line-ending check. */
   chunks: { buffer: MessageBuffer; checker: LineEndingChecker } | null = null;
 
-  constructor(options: { from: string; is8bit: boolean; isSmtputf8: boolean }) {
+  constructor(
+    options: {
+      from: string;
+      is8bit: boolean;
+      isSmtputf8: boolean;
+      ret?: DsnReturn;
+      envid?: string;
+    },
+  ) {
     this.from = options.from;
     this.is8bit = options.is8bit;
     this.isSmtputf8 = options.isSmtputf8;
+    if (options.ret) this.ret = options.ret;
+    if (options.envid) this.envid = options.envid;
   }
 
   /** Drops a BDAT message in progress (its buffer may have spilled into a file). */
@@ -43,16 +61,42 @@ export class Transaction {
     await chunks?.buffer.discard();
   }
 
-  /** Records an accepted RCPT and the targets it expands to. */
-  addRecipient(rcpt: string, targets: readonly string[]): void {
+  /**
+   * Records an accepted RCPT, the targets it expands to and what it asked
+   * for with NOTIFY and ORCPT (`dsn`, absent when it gave neither).
+   */
+  addRecipient(rcpt: string, targets: readonly string[], dsn?: RecipientDsn): void {
     this.rcptCount++;
     this.firstRcpt ??= rcpt;
+    const targetDsn = dsn ? this.#dsnOfTargets(rcpt, targets, dsn) : null;
     for (const target of targets) {
       // One copy per mailbox however written: any case, domain in U-labels or A-labels.
       const key = normalizeAddress(target);
       if (this.#seen.has(key)) continue;
       this.#seen.add(key);
       this.targets.push(target);
+      if (targetDsn) (this.rcptDsn ??= {})[target] = targetDsn;
     }
+  }
+
+  /**
+   * What the targets of one RCPT carry on. An alias keeps the RCPT's NOTIFY,
+   * and its ORCPT or else the address given in RCPT (RFC 3461 4.2, 5.2.1 (d)),
+   * so a notice names the address the sender knows. An alias of several
+   * targets takes RFC 3461 5.2.7.3 (c): SUCCESS is dropped from what the
+   * targets carry (NEVER when nothing is left), and the alias itself is
+   * reported "expanded".
+   */
+  #dsnOfTargets(rcpt: string, targets: readonly string[], dsn: RecipientDsn): RecipientDsn {
+    const isAlias = targets.length !== 1 ||
+      normalizeAddress(targets[0]!) !== normalizeAddress(rcpt);
+    if (!isAlias) return dsn;
+    const orcpt = dsn.orcpt ?? orcptOf(rcpt);
+    if (targets.length === 1 || !dsn.notify?.includes("SUCCESS")) {
+      return dsn.notify ? { notify: dsn.notify, orcpt } : { orcpt };
+    }
+    (this.expanded ??= []).push(dsn.orcpt ? { rcpt, orcpt: dsn.orcpt } : { rcpt });
+    const rest = dsn.notify.filter((word) => word !== "SUCCESS");
+    return { notify: rest.length > 0 ? rest : ["NEVER"], orcpt };
   }
 }

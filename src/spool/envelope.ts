@@ -4,6 +4,8 @@
  * so nothing from the network can add a line or a field.
  */
 
+import type { DsnReturn, RecipientDsn } from "../smtp/mod.ts";
+
 /** How a message entered the server. */
 export type MessageSource = "smtp" | "submission" | "pickup" | "sendmail" | "bounce";
 
@@ -23,8 +25,20 @@ export interface Envelope {
   readonly is8bit?: boolean;
   /** RFC 6531: the message needs SMTPUTF8 to travel further. */
   readonly isSmtputf8?: boolean;
-  /** For DSNs: the ORCPT/ENVID values are not kept; this marks a bounce we generated. */
+  /** This marks a notice (DSN) we generated. */
   readonly isBounce?: boolean;
+  /**
+   * The DSN extension's requests (RFC 3461), each only when given, so a
+   * message without them is written as before and a queue file written
+   * before them reads as "nothing asked". RET from MAIL.
+   */
+  readonly ret?: DsnReturn;
+  /** ENVID from MAIL, as the client wrote it (xtext). */
+  readonly envid?: string;
+  /** NOTIFY and ORCPT by final recipient, for those whose RCPT gave either (aliases expanded). */
+  readonly rcptDsn?: Readonly<Record<string, RecipientDsn>>;
+  /** RCPTs with NOTIFY=SUCCESS that expanded to several targets: reported "expanded". */
+  readonly expanded?: readonly { readonly rcpt: string; readonly orcpt?: string }[];
 }
 
 const MAGIC = "PBQ1 ";

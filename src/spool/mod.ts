@@ -26,3 +26,5 @@ export { isStorageFull } from "./storage_full.ts";
 export { pathExists } from "./path_exists.ts";
 export { giveTo, giveToSync, LinkedFolderError, ownerToGive } from "./ownership.ts";
 export type { FileOwner } from "./ownership.ts";
+export { asksForSuccess, originalRecipientOf, wantsNotice } from "./dsn_requests.ts";
+export type { RequestedNotice } from "./dsn_requests.ts";

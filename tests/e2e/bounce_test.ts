@@ -4,45 +4,9 @@
  * Python's email package); `<>` is never bounced; one delay notice.
  */
 import assert from "node:assert/strict";
+import { parseDsn } from "./dsn_parse.ts";
 import { maildirFiles, python, runCli, startServer, tempDir, waitUntil } from "./harness.ts";
 import { sendWithSmtplib } from "./smtplib_send.ts";
-
-/** Parses a DSN with Python's email package; prints JSON. */
-const PARSE_DSN = `
-import email, json, sys
-msg = email.message_from_bytes(open(sys.argv[1], "rb").read())
-parts = msg.get_payload()
-status = parts[1].get_payload()
-print(json.dumps({
-  "type": msg.get_content_type(),
-  "reportType": msg.get_param("report-type"),
-  "from": msg["From"], "to": msg["To"], "subject": msg["Subject"],
-  "returnPath": msg["Return-Path"],
-  "parts": [p.get_content_type() for p in parts],
-  "text": parts[0].get_payload(decode=True).decode("ascii"),
-  "perMessage": dict(status[0].items()),
-  "perRecipient": [dict(block.items()) for block in status[1:]],
-  "headers": parts[2].get_payload(decode=True).decode("utf-8"),
-}))
-`;
-
-interface ParsedDsn {
-  type: string;
-  reportType: string;
-  from: string;
-  to: string;
-  subject: string;
-  returnPath: string;
-  parts: string[];
-  text: string;
-  perMessage: Record<string, string>;
-  perRecipient: Record<string, string>[];
-  headers: string;
-}
-
-async function parseDsn(path: string): Promise<ParsedDsn> {
-  return JSON.parse(await python(PARSE_DSN, [path])) as ParsedDsn;
-}
 
 /** Sends one short message from `sender` ("" = `<>`) to `rcpt` with `subject`. */
 async function send(

@@ -1,6 +1,6 @@
 /**
  * Scriptable SMTP sink servers on loopback for outbound tests. A sink offers
- * (or withholds) PIPELINING, 8BITMIME, SIZE, STARTTLS, AUTH and SMTPUTF8,
+ * (or withholds) PIPELINING, 8BITMIME, SIZE, STARTTLS, AUTH, SMTPUTF8 and DSN,
  * answers each stage as its script says (4xx, 5xx, drop the connection, stay
  * silent), and records every connection and every transaction's envelope
  * and exact DATA bytes (un-stuffed). Written independently of src/.
@@ -37,6 +37,8 @@ export interface SinkOptions {
   pipelining?: boolean;
   eightBitMime?: boolean;
   smtputf8?: boolean;
+  /** Offer DSN (RFC 3461); the parameters are in `commands` and `mailParams`. */
+  dsn?: boolean;
   /** SIZE limit; null withholds SIZE. */
   sizeBytes?: number | null;
   /** PEM cert and key: offer STARTTLS (or run implicit TLS with `isImplicitTls`). */
@@ -130,6 +132,7 @@ export async function startSink(options: SinkOptions = {}, port = 0): Promise<Si
         if (options.pipelining !== false) keywords.push("PIPELINING");
         if (options.eightBitMime !== false) keywords.push("8BITMIME");
         if (options.smtputf8) keywords.push("SMTPUTF8");
+        if (options.dsn) keywords.push("DSN");
         const size = options.sizeBytes === undefined ? 10_000_000 : options.sizeBytes;
         if (size !== null) keywords.push(`SIZE ${size}`);
         if (options.tls && !isTls && !options.isImplicitTls) keywords.push("STARTTLS");

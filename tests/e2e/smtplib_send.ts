@@ -12,7 +12,7 @@ with smtplib.SMTP(job["host"], job["port"], timeout=30) as s:
     if job["ehloName"] is not None:
         s.ehlo(job["ehloName"])
     for body in job["messages"]:
-        refused = s.sendmail(job["from"], job["rcpts"], base64.b64decode(body), mail_options=job["mailOptions"])
+        refused = s.sendmail(job["from"], job["rcpts"], base64.b64decode(body), mail_options=job["mailOptions"], rcpt_options=job["rcptOptions"])
         results.append(sorted(refused))
 print(json.dumps(results))
 `;
@@ -31,6 +31,8 @@ export interface SmtplibSend {
   ehloName?: string;
   /** MAIL FROM parameters, e.g. `["BODY=8BITMIME"]`. */
   mailOptions?: string[];
+  /** RCPT TO parameters, the same for every recipient, e.g. `["NOTIFY=SUCCESS"]`. */
+  rcptOptions?: string[];
 }
 
 /**
@@ -47,6 +49,7 @@ export async function sendWithSmtplib(send: SmtplibSend): Promise<string[][]> {
     messages: send.messages.map((m) => (typeof m === "string" ? encoder.encode(m) : m).toBase64()),
     ehloName: send.ehloName ?? null,
     mailOptions: send.mailOptions ?? [],
+    rcptOptions: send.rcptOptions ?? [],
   };
   const path = await Deno.makeTempFile({ prefix: "pillarbox-smtplib-", suffix: ".json" });
   try {

@@ -283,3 +283,54 @@ Deno.test("buildDsn() ends the original headers with one line end, however many 
   const dsn = buildDsn(input({ originalHeaders: encoder.encode("Subject: hello\r\n\r\n\r\n") }));
   assert.ok(part(latin1.decode(dsn), 2).endsWith("\r\n\r\nSubject: hello\r\n"));
 });
+
+Deno.test("buildDsn() puts Original-Envelope-Id first and Original-Recipient before Final-Recipient (RFC 3464 2.2, 2.3)", () => {
+  const text = latin1.decode(buildDsn(input({
+    envelopeId: "batch 7",
+    recipients: [{
+      address: "bob@example.test",
+      originalRecipient: "rfc822; Bob@example.test",
+      action: "delivered",
+      status: "2.0.0",
+    }],
+  })));
+  assert.match(
+    text,
+    /Content-Type: message\/delivery-status\r\n[^\r]*\r\n\r\nOriginal-Envelope-Id: batch 7\r\nReporting-MTA: dns; mx\.test\r\n/,
+  );
+  assert.match(
+    text,
+    /\r\n\r\nOriginal-Recipient: rfc822; Bob@example\.test\r\nFinal-Recipient: rfc822; bob@example\.test\r\nAction: delivered\r\nStatus: 2\.0\.0\r\n/,
+  );
+  assert.match(text, /^Subject: Successful Mail Delivery Report\r$/m);
+});
+
+Deno.test("buildDsn() keeps a header-injecting Original-Recipient or ENVID on its line", () => {
+  const bytes = buildDsn(input({
+    envelopeId: "a\r\nBcc: x@y",
+    recipients: [{
+      address: "bob@example.test",
+      originalRecipient: "rfc822; a\r\nX-Evil: 1",
+      action: "failed",
+      status: "5.1.1",
+    }],
+  }));
+  assertSevenBitCrlf(bytes);
+  const text = latin1.decode(bytes);
+  assert.doesNotMatch(text, /^Bcc:|^X-Evil:/m);
+});
+
+Deno.test("buildDsn() returns a whole message as message/rfc822 when given one", () => {
+  const message = "Subject: hello\r\nFrom: alice@example.test\r\n\r\nthe body\r\n";
+  const bytes = buildDsn(input({ returnedMessage: encoder.encode(message) }));
+  assertSevenBitCrlf(bytes);
+  const text = latin1.decode(bytes);
+  assert.ok(
+    text.includes(
+      "Content-Type: message/rfc822\r\nContent-Description: Undelivered message\r\n" +
+        "Content-Transfer-Encoding: 7bit\r\n\r\n" + message + "\r\n--BOUNDARY--\r\n",
+    ),
+    text,
+  );
+  assert.match(text, /the message is attached/);
+});

@@ -55,6 +55,12 @@ const envelopes: { name: string; envelope: Envelope }[] = [
       authUser: "alice",
       is8bit: true,
       isSmtputf8: true,
+      ret: "HDRS",
+      envid: "QQ+2B314",
+      rcptDsn: {
+        "c@d.example": { notify: ["SUCCESS", "FAILURE"], orcpt: "rfc822;team@d.example" },
+      },
+      expanded: [{ rcpt: "team@d.example", orcpt: "rfc822;Team@d.example" }],
     },
   },
   {
