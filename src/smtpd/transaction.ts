@@ -95,7 +95,11 @@ export class Transaction {
     if (targets.length === 1 || !dsn.notify?.includes("SUCCESS")) {
       return dsn.notify ? { notify: dsn.notify, orcpt } : { orcpt };
     }
-    (this.expanded ??= []).push(dsn.orcpt ? { rcpt, orcpt: dsn.orcpt } : { rcpt });
+    // Named twice (To and Cc both hold the list): one "expanded" block, not one per RCPT.
+    const key = normalizeAddress(rcpt);
+    if (!this.expanded?.some((alias) => normalizeAddress(alias.rcpt) === key)) {
+      (this.expanded ??= []).push(dsn.orcpt ? { rcpt, orcpt: dsn.orcpt } : { rcpt });
+    }
     const rest = dsn.notify.filter((word) => word !== "SUCCESS");
     return { notify: rest.length > 0 ? rest : ["NEVER"], orcpt };
   }
