@@ -19,6 +19,7 @@ import { type QueueState, QueueStateStore } from "../delivery/mod.ts";
 import { Logger } from "../log/mod.ts";
 import { headerSection } from "../mail/mod.ts";
 import { openSpoolDir, requireSpoolDir } from "./spool_dir.ts";
+import { expandedLines, messageDsnLine, recipientDsnLine } from "./queue_dsn_lines.ts";
 import {
   decodeQueueFile,
   deleteQueueFile,
@@ -291,13 +292,18 @@ async function show(context: Context, qid: string): Promise<number> {
     } ago)`,
   );
   out(`Size: ${bytes.length - messageOffset} bytes`);
+  const dsnLine = messageDsnLine(envelope);
+  if (dsnLine !== null) out(dsnLine);
   if (entry && entry.nextAttemptMs > 0) {
     out(`Next-Attempt: ${new Date(entry.nextAttemptMs).toISOString()}`);
   }
   for (const rcpt of entry?.rcpts ?? []) {
     const reason = rcpt.lastReason ? ` ${rcpt.lastStatus ?? ""} ${rcpt.lastReason}` : "";
     out(`Recipient: <${rcpt.address}> ${rcpt.status} attempts=${rcpt.attempts}${reason}`);
+    const rcptDsnLine = recipientDsnLine(envelope, rcpt.address);
+    if (rcptDsnLine !== null) out(rcptDsnLine);
   }
+  for (const line of expandedLines(envelope)) out(line);
   out("");
   const header = headerSection(bytes.subarray(messageOffset)).replace(/\r?\n$/, "");
   out(header.replace(/\r\n/g, "\n"));

@@ -28,7 +28,8 @@ export function immediateLocalDelivery(options: {
   return async (envelope: Envelope, chunks: readonly Uint8Array[], accepted: () => void) => {
     const local = envelope.rcpts;
     if (local.length === 0) return [];
-    if (envelope.rcptDsn && asksForSuccess(envelope)) return [];
+    // A success notice (or an alias's "expanded") goes with a delivery the queue records.
+    if ((envelope.rcptDsn || envelope.expanded) && asksForSuccess(envelope)) return [];
     for (const rcpt of local) {
       const domain = rcpt.slice(rcpt.lastIndexOf("@") + 1).toLowerCase();
       if (!options.isLocalDomain(domain) || !await options.hasAccount(rcpt)) return [];

@@ -18,7 +18,8 @@ export interface SuccessDue {
 
 /** The success notice due after an attempt, or null; never for a sender of `<>`. */
 export function successNoticeDue(state: QueueState, envelope: Envelope): SuccessDue | null {
-  if (envelope.from === "" || !envelope.rcptDsn) return null;
+  // An alias's "expanded" stands alone when its members were named before it without NOTIFY.
+  if (envelope.from === "" || (!envelope.rcptDsn && !envelope.expanded)) return null;
   const rcpts = Object.entries(state.rcpts)
     .filter(([rcpt, entry]) =>
       entry.status === "delivered" && !entry.isReported && !entry.isDsnPassedOn &&

@@ -23,3 +23,4 @@ export {
   parseRet,
 } from "./dsn_parameters.ts";
 export type { DsnReturn, NotifyWord, RecipientDsn } from "./dsn_parameters.ts";
+export { aliasTargetDsn } from "./alias_dsn.ts";

@@ -1,6 +1,6 @@
 import { normalizeAddress } from "../auth/mod.ts";
 import type { LineEndingChecker } from "../smtp/mod.ts";
-import { type DsnReturn, orcptOf, type RecipientDsn } from "../smtp/mod.ts";
+import { aliasTargetDsn, type DsnReturn, type RecipientDsn } from "../smtp/mod.ts";
 import type { MessageBuffer } from "../spool/mod.ts";
 
 /**
@@ -80,23 +80,20 @@ export class Transaction {
   }
 
   /**
-   * What the targets of one RCPT carry on. An alias keeps the RCPT's NOTIFY,
-   * and its ORCPT or else the address given in RCPT (RFC 3461 4.2, 5.2.1 (d)),
-   * so a notice names the address the sender knows. An alias of several
-   * targets takes RFC 3461 5.2.7.3 (c): SUCCESS is dropped from what the
-   * targets carry (NEVER when nothing is left), and the alias itself is
-   * reported "expanded".
+   * What the targets of one RCPT carry on: as given for a plain recipient,
+   * what an alias passes on (`aliasTargetDsn`) for an alias; an alias
+   * reported "expanded" is noted once, however many RCPTs name it.
    */
   #dsnOfTargets(rcpt: string, targets: readonly string[], dsn: RecipientDsn): RecipientDsn {
     const isAlias = targets.length !== 1 ||
       normalizeAddress(targets[0]!) !== normalizeAddress(rcpt);
     if (!isAlias) return dsn;
-    const orcpt = dsn.orcpt ?? orcptOf(rcpt);
-    if (targets.length === 1 || !dsn.notify?.includes("SUCCESS")) {
-      return dsn.notify ? { notify: dsn.notify, orcpt } : { orcpt };
+    const { carried, isExpanded } = aliasTargetDsn(rcpt, dsn, { targetCount: targets.length });
+    // Named twice (To and Cc both hold the list): one "expanded" block, not one per RCPT.
+    const key = normalizeAddress(rcpt);
+    if (isExpanded && !this.expanded?.some((alias) => normalizeAddress(alias.rcpt) === key)) {
+      (this.expanded ??= []).push(dsn.orcpt ? { rcpt, orcpt: dsn.orcpt } : { rcpt });
     }
-    (this.expanded ??= []).push(dsn.orcpt ? { rcpt, orcpt: dsn.orcpt } : { rcpt });
-    const rest = dsn.notify.filter((word) => word !== "SUCCESS");
-    return { notify: rest.length > 0 ? rest : ["NEVER"], orcpt };
+    return carried;
   }
 }

@@ -250,3 +250,44 @@ Deno.test("queue show gives no Next-Attempt line for a message not yet tried", a
     await Deno.remove(spoolDir, { recursive: true });
   }
 });
+
+Deno.test("queue show gives the DSN requests a sender made (RFC 3461), and nothing for a message without them", async () => {
+  const spoolDir = makeTestDir({ prefix: "pillarbox-queue-" });
+  try {
+    const spool = await openSpool(spoolDir);
+    const asked = await spool.accept({
+      envelope: {
+        from: "a@mx.test",
+        rcpts: ["r@remote.test", "s@remote.test", "t@remote.test"],
+        source: "smtp",
+        ret: "HDRS",
+        envid: "job+2042",
+        rcptDsn: {
+          "r@remote.test": { notify: ["SUCCESS", "FAILURE"], orcpt: "rfc822;R@remote.test" },
+          "s@remote.test": { notify: ["NEVER"], orcpt: "rfc822;team@mx.test" },
+        },
+        expanded: [{ rcpt: "team@mx.test" }],
+      },
+      message: encoder.encode("Subject: asked\r\n\r\nbody\r\n"),
+    });
+    const shown = await queue(spoolDir, ["show", asked]);
+    assert.equal(shown.status, 0, shown.err.join("\n"));
+    assert.deepEqual(shown.out.filter((line) => /^(DSN|Recipient|Expanded)/.test(line)), [
+      "DSN: RET=HDRS ENVID=job+2042",
+      "Recipient: <r@remote.test> pending attempts=0",
+      "Recipient-DSN: <r@remote.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;R@remote.test",
+      "Recipient: <s@remote.test> pending attempts=0",
+      "Recipient-DSN: <s@remote.test> NOTIFY=NEVER ORCPT=rfc822;team@mx.test",
+      "Recipient: <t@remote.test> pending attempts=0",
+      "Expanded: <team@mx.test>",
+    ]);
+    const plain = await spool.accept({
+      envelope: { from: "a@mx.test", rcpts: ["r@remote.test"], source: "smtp" },
+      message: encoder.encode("Subject: plain\r\n\r\nbody\r\n"),
+    });
+    const plainShown = await queue(spoolDir, ["show", plain]);
+    assert.ok(!plainShown.out.some((line) => /DSN|Expanded/.test(line)), plainShown.out.join("\n"));
+  } finally {
+    await Deno.remove(spoolDir, { recursive: true });
+  }
+});

@@ -95,3 +95,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test("pillarbox sendmail -N success to an alias of several members reports it 'expanded', as SMTP does", async () => {
+  const server = await startServer({
+    users: { [ALICE]: "pw", "bob@example.test": "pw", "carol@example.test": "pw" },
+    aliases: "team@example.test: bob@example.test, carol@example.test\n" +
+      "info@example.test: bob@example.test\n",
+  });
+  try {
+    const common = [`--spool-dir=${server.spoolDir}`, "--domains=example.test,other.test"];
+    for (const [rcpt, subject] of [["team@example.test", "to-team"], ["info", "to-info"]]) {
+      const sent = await runCli(
+        ["sendmail", "-f", ALICE, "-N", "success,failure", rcpt!, ...common, "--hostname=mx.test"],
+        { stdin: `Subject: ${subject}\n\nhello\n` },
+      );
+      assert.equal(sent.code, 0, sent.stderr);
+    }
+    const notices = await noticesFor(server, 2);
+    const blocks = (subject: string) =>
+      notices.find((dsn) => dsn.headers.includes(`Subject: ${subject}`))!.perRecipient.map((
+        block,
+      ) => [block["Original-Recipient"], block["Final-Recipient"], block["Action"]]);
+    // RFC 3461 5.2.7.3: the list once, its members not named; a one-member alias passes SUCCESS on.
+    assert.deepEqual(blocks("to-team"), [[undefined, "rfc822; team@example.test", "expanded"]]);
+    assert.deepEqual(blocks("to-info"), [
+      ["rfc822; info@example.test", "rfc822; bob@example.test", "delivered"],
+    ]);
+    await waitUntil(() => maildirFiles(server.spoolDir, "carol@example.test").length === 1);
+    assert.equal(maildirFiles(server.spoolDir, "bob@example.test").length, 2);
+  } finally {
+    await server.stop();
+  }
+});

@@ -203,6 +203,20 @@ Deno.test("an alias of several targets is reported 'expanded'; one of one target
       ]),
       [["rfc822; info@example.test", "rfc822; bob@example.test", "delivered"]],
     );
+    // The list in To and in Cc (Python's send_message() gives a RCPT for each): reported once.
+    await sendRaw(server.ports.smtp!, {
+      rcpts: ["<team@example.test> NOTIFY=SUCCESS", "<Team@example.test> NOTIFY=SUCCESS"],
+      subject: "to-team-twice",
+    });
+    const twice = (await noticesFor(server, 3)).find((dsn) => /to-team-twice/.test(dsn.headers))!;
+    assert.deepEqual(twice.perRecipient.map((block) => block["Action"]), ["expanded"]);
+    // Its members named before it, without NOTIFY: the list is still reported.
+    await sendRaw(server.ports.smtp!, {
+      rcpts: ["<bob@example.test>", "<carol@example.test>", "<team@example.test> NOTIFY=SUCCESS"],
+      subject: "to-members-first",
+    });
+    const after = (await noticesFor(server, 4)).find((dsn) => /to-members-first/.test(dsn.headers));
+    assert.deepEqual(after?.perRecipient.map((block) => block["Action"]), ["expanded"]);
   } finally {
     await server.stop();
   }

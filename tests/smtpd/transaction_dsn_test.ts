@@ -71,3 +71,12 @@ Deno.test("Transaction keeps a target's first RCPT's settings when a later RCPT 
   assert.deepEqual(tx.targets, ["bob@x.test"]);
   assert.deepEqual(tx.rcptDsn, { "bob@x.test": { notify: ["NEVER"] } });
 });
+
+Deno.test("Transaction reports an alias named twice with SUCCESS as expanded once", () => {
+  const tx = transaction();
+  // Python's send_message() gives RCPT for To and Cc alike: the list named in both.
+  tx.addRecipient("team@x.test", ["bob@x.test", "carol@x.test"], { notify: ["SUCCESS"] });
+  tx.addRecipient("Team@x.test", ["bob@x.test", "carol@x.test"], { notify: ["SUCCESS"] });
+  assert.deepEqual(tx.targets, ["bob@x.test", "carol@x.test"]);
+  assert.deepEqual(tx.expanded, [{ rcpt: "team@x.test" }]);
+});
