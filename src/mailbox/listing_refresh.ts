@@ -9,6 +9,12 @@ import { scanSettled, type SettledScan } from "./scan_settle.ts";
 
 /** A directory mtime this close to now (or later) may hide a change made in the same tick. */
 const RECENT_MTIME_MS = 1000;
+/**
+ * How long after a whole listing our own changes to `cur/` may keep its
+ * stamp trusted (see `keepCurTrusted`); past it, the next change of `cur/`
+ * is listed whole again.
+ */
+const OWN_CHANGE_TRUST_MS = 60_000;
 
 /** What a mailbox remembers between refreshes. */
 export interface ListingState {
@@ -24,13 +30,22 @@ export interface ListingState {
    * `new/` needs listing. Null: list `cur/` too.
    */
   curStamp: string | null;
+  /** When the last whole listing that set `curStamp` began (wall clock, ms). */
+  listedWholeMs: number;
   /** The table holds a listing: a file it lacks is new, even if the index knew its name. */
   isListed: boolean;
 }
 
 /** The state of a mailbox never listed. */
 export function unlistedState(): ListingState {
-  return { stamp: "", isDirty: true, isNewDirty: true, curStamp: null, isListed: false };
+  return {
+    stamp: "",
+    isDirty: true,
+    isNewDirty: true,
+    curStamp: null,
+    listedWholeMs: 0,
+    isListed: false,
+  };
 }
 
 /**
@@ -77,7 +92,10 @@ export async function refreshListing(
     throw error;
   }
   if (!scan.isSettled) state.isDirty = true;
-  else if (!isCurRecent) state.curStamp = dirs.curKey;
+  else if (!isCurRecent) {
+    state.curStamp = dirs.curKey;
+    if (!listedNewOnly) state.listedWholeMs = now;
+  }
   await takeListing(parts, {
     found: scan.found,
     isNewOnly: listedNewOnly,
@@ -90,7 +108,9 @@ export async function refreshListing(
 /**
  * Lists `new/` alone, for a table that matches `cur/` as stamped in `dirs`;
  * null when `cur/` changed meanwhile (a message moved there while `new/`
- * was listed would look expunged): the caller lists both.
+ * was listed would look expunged), or when a message the table has in
+ * `new/` is not there (another program moved or deleted it): the caller
+ * lists both.
  */
 async function scanNewOnly(
   parts: MailboxParts,
@@ -103,8 +123,33 @@ async function scanNewOnly(
     onUnreachable: options.onUnreachable,
     isNewOnly: true,
   });
+  for (const entry of newEntries(parts)) if (!scan.found.has(entry.base)) return null;
   const after = await dirStamp(parts.dir);
   return after !== null && after.curKey === dirs.curKey ? scan : null;
+}
+
+/**
+ * Runs `change`, an operation of ours on this folder's `cur/` (lock held:
+ * STORE, EXPUNGE, APPEND, the move of claimed messages out of `new/`), and
+ * keeps `cur/`'s stamp trusted across it when it was trusted before and
+ * nobody else had changed `cur/`: the table follows our own changes, so an
+ * IDLE session's folder needs no whole listing at the next delivery. A
+ * change another program makes in the same moment goes unseen until the
+ * next whole listing, at most `OWN_CHANGE_TRUST_MS` later.
+ */
+export async function keepCurTrusted<T>(
+  dir: string,
+  state: ListingState,
+  change: () => Promise<T>,
+): Promise<T> {
+  const trusted = state.curStamp;
+  const isTrusted = trusted !== null && Date.now() - state.listedWholeMs < OWN_CHANGE_TRUST_MS;
+  const before = isTrusted ? await dirStamp(dir) : null;
+  const result = await change();
+  if (before === null || before.curKey !== trusted || state.curStamp !== trusted) return result;
+  const after = await dirStamp(dir);
+  if (after !== null) state.curStamp = after.curKey;
+  return result;
 }
 
 function* newEntries(parts: MailboxParts): Generator<FoundFile> {

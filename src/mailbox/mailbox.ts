@@ -23,7 +23,12 @@ import { moveMessages, type MoveResult } from "./move.ts";
 import { copyMessages } from "./copy.ts";
 import { storeFlags } from "./store_flags.ts";
 import { expungeMessages } from "./expunge.ts";
-import { refreshListing, relistReplaced, unlistedState } from "./listing_refresh.ts";
+import {
+  keepCurTrusted,
+  refreshListing,
+  relistReplaced,
+  unlistedState,
+} from "./listing_refresh.ts";
 import {
   type FlagChange,
   FolderError,
@@ -32,6 +37,7 @@ import {
   type MessageInfo,
 } from "./mailbox_types.ts";
 import { UidIndex } from "./uid_index.ts";
+import { UnreachableNames } from "./unreachable_names.ts";
 
 /** Internal options; see `Mailboxes`. */
 export interface MailboxOptions {
@@ -68,8 +74,7 @@ export class Mailbox {
   #isKeywordsLoaded = false;
   #isGone = false;
   readonly #reads = new ReadsInProgress();
-  /** Files another program named in bytes that are not UTF-8 (logged once each). */
-  readonly #unreachable = new Set<string>();
+  readonly #unreachable = new UnreachableNames();
 
   /** Use `Mailboxes.openMailbox`. */
   constructor(options: MailboxOptions) {
@@ -183,16 +188,14 @@ export class Mailbox {
     change: FlagChange,
     options: { origin?: unknown } = {},
   ): Promise<MessageInfo[]> {
-    return this.#lock.run(() =>
-      storeFlags(this.#parts(), { uids, change, origin: options.origin ?? null })
-    );
+    const task = { uids, change, origin: options.origin ?? null };
+    return this.#lock.run(() => this.#ownChange(() => storeFlags(this.#parts(), task)));
   }
 
   /** Deletes messages for good (their files are unlinked or recycled). Returns the UIDs removed. */
   expunge(uids: readonly number[], options: { origin?: unknown } = {}): Promise<number[]> {
-    return this.#lock.run(() =>
-      expungeMessages(this.#parts(), { uids, origin: options.origin ?? null })
-    );
+    const task = { uids, origin: options.origin ?? null };
+    return this.#lock.run(() => this.#ownChange(() => expungeMessages(this.#parts(), task)));
   }
 
   /**
@@ -202,7 +205,7 @@ export class Mailbox {
   append(chunks: readonly Uint8Array[], options: AppendOptions = {}): Promise<MessageInfo> {
     return this.#lock.run(() => {
       this.#assertNotGone();
-      return appendMessage(this.#parts(), chunks, options);
+      return this.#ownChange(() => appendMessage(this.#parts(), chunks, options));
     });
   }
 
@@ -343,7 +346,7 @@ export class Mailbox {
   }
 
   async #refresh(): Promise<readonly MessageInfo[]> {
-    const onUnreachable = (path: string) => this.#warnUnreachable(path);
+    const onUnreachable = (path: string) => this.#unreachable.warn(path, this.#options.log);
     if (this.#isGone) {
       await relistReplaced(this.#parts(), { onUnreachable });
       return this.messages();
@@ -361,6 +364,11 @@ export class Mailbox {
     this.#options.log.warn("mailbox.removed", { dir: this.dir });
     this.markGone("deleted");
     return this.messages();
+  }
+
+  /** An operation of ours on cur/ (lock held): see `keepCurTrusted`. */
+  #ownChange<T>(change: () => Promise<T>): Promise<T> {
+    return keepCurTrusted(this.dir, this.#listing, change);
   }
 
   #parts(): MailboxParts {
@@ -383,13 +391,6 @@ export class Mailbox {
 
   #path(entry: Entry): string {
     return join(this.dir, entry.isNew ? "new" : "cur", entry.fileName);
-  }
-
-  /** A message file no read can reach (its name is not UTF-8): the administrator must rename it. */
-  #warnUnreachable(path: string): void {
-    if (this.#unreachable.has(path)) return;
-    this.#unreachable.add(path);
-    this.#options.log.warn("mailbox.unreadable_name", { path });
   }
 
   #logError(event: string, error: unknown): void {

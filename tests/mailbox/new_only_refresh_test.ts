@@ -89,7 +89,7 @@ Deno.test("a message another program moved from new/ to cur/ meanwhile keeps its
   assert.deepEqual(moved.flags, ["\\Seen"]);
 });
 
-Deno.test("a message removed from new/ alone is expunged by a listing of new/ only", async () => {
+Deno.test("a message gone from new/ alone is looked for in cur/ too (a whole listing), then expunged", async () => {
   const { store, mailbox, dir } = await loaded();
   await store.deliver([ACCOUNT], [message("one")]);
   await store.deliver([ACCOUNT], [message("two")]);
@@ -100,7 +100,7 @@ Deno.test("a message removed from new/ alone is expunged by a listing of new/ on
   const expunged: number[] = [];
   mailbox.onChange((change) => change.kind === "expunged" && expunged.push(...change.uids));
   const { result, dirs } = await listedDirs(() => mailbox.refresh());
-  assert.deepEqual(dirs, ["new"]);
+  assert.deepEqual(dirs, ["new", "new", "cur"], "new/ alone first, then both");
   assert.deepEqual(expunged, [gone.uid]);
   assert.deepEqual(result.map((m) => m.uid), before.filter((m) => m !== gone).map((m) => m.uid));
 });
@@ -115,4 +115,59 @@ Deno.test("a file in new/ under the base of a message in cur/ counts once, from 
   const listed = result.find((m) => m.base === second!.base)!;
   assert.equal(listed.isNew, false);
   assert.deepEqual(listed.flags, ["\\Seen"]);
+});
+
+/** Our own STORE of flags on `uids` (as a session claiming \Recent moves them out of new/). */
+Deno.test("our own move of a message out of new/ keeps cur/ trusted: the next delivery lists new/ only", async () => {
+  const { store, mailbox } = await loaded();
+  await store.deliver([ACCOUNT], [message("first")]);
+  const first = (await mailbox.refresh())[3]!;
+  await mailbox.store([first.uid], {}); // the claim: new/ -> cur/
+  assert.equal(mailbox.get(first.uid)?.isNew, false);
+  await store.deliver([ACCOUNT], [message("second")]);
+  const { result, dirs } = await listedDirs(() => mailbox.refresh());
+  assert.deepEqual(dirs, ["new"]);
+  assert.equal(result.length, 5);
+  assert.equal(result.find((m) => m.uid === first.uid)?.isNew, false);
+});
+
+Deno.test("a change another program made to cur/ before our own STORE is not hidden by it", async () => {
+  const { mailbox, dir, uids } = await loaded();
+  // Another MUA marks message 1 \Flagged (a rename in cur/); then a session of ours sets \Seen on 3.
+  const [one] = await mailbox.refresh();
+  Deno.renameSync(`${dir}/cur/${one!.base}:2,`, `${dir}/cur/${one!.base}:2,F`);
+  await mailbox.store([uids[2]!], { add: ["\\Seen"] });
+  const { result, dirs } = await listedDirs(() => mailbox.refresh());
+  assert.deepEqual(dirs.sort(), ["cur", "new"]);
+  assert.deepEqual(result[0]!.flags, ["\\Flagged"]);
+  assert.deepEqual(result[2]!.flags, ["\\Seen"]);
+});
+
+Deno.test("a minute after the last whole listing, our own change no longer keeps cur/ trusted", async () => {
+  const { store, mailbox, uids } = await loaded();
+  const realNow = Date.now;
+  Date.now = () => realNow() + 61_000;
+  try {
+    await mailbox.store([uids[0]!], { add: ["\\Seen"] });
+  } finally {
+    Date.now = realNow;
+  }
+  await store.deliver([ACCOUNT], [message("fresh")]);
+  const { dirs } = await listedDirs(() => mailbox.refresh());
+  assert.deepEqual(dirs.sort(), ["cur", "new"]);
+});
+
+Deno.test("a message another program moved to cur/ in the same tick as our own change is found, not expunged", async () => {
+  const { store, mailbox, dir } = await loaded();
+  await store.deliver([ACCOUNT], [message("fresh")]);
+  const fresh = (await mailbox.refresh())[3]!;
+  // As if the move landed within cur/'s mtime tick: cur/ keeps the stamp the table trusts.
+  Deno.renameSync(`${dir}/new/${fresh.base}`, `${dir}/cur/${fresh.base}:2,S`);
+  ageCur(dir);
+  await store.deliver([ACCOUNT], [message("second")]);
+  const { result, dirs } = await listedDirs(() => mailbox.refresh());
+  assert.deepEqual(dirs, ["new", "new", "cur"], "fresh is missing from new/: both are listed");
+  const moved = result.find((m) => m.base === fresh.base);
+  assert.equal(moved?.uid, fresh.uid);
+  assert.deepEqual(moved?.flags, ["\\Seen"]);
 });
