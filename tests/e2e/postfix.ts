@@ -44,10 +44,14 @@ export interface Postfix {
   port: number;
   /** The instance's directory (its files are at `${dir}/<name>`). */
   dir: string;
+  /** Messages in its queue (maildrop, incoming, active, deferred, hold): 0 once it is done. */
+  queued(): number;
+  /** Runs Postfix's own `sendmail` for this instance with `args`, `text` on stdin; throws unless 0. */
+  sendmail(args: string[], text: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** The services an smtpd that receives and discards mail needs (master.cf, after the listener). */
+/** The services an smtpd that receives mail, and Postfix's sendmail, need (master.cf, after the listener). */
 const SERVICES = [
   "cleanup unix n - n - 0 cleanup",
   "qmgr unix n - n 300 1 qmgr",
@@ -64,6 +68,10 @@ const SERVICES = [
   "discard unix - - n - - discard",
   "anvil unix - - n - 1 anvil",
   "scache unix - - n - 1 scache",
+  // The SMTP client, for a transport that sends on (`smtp:[127.0.0.1]:port`).
+  "smtp unix - - n - - smtp",
+  // What Postfix's sendmail (postdrop) drops into maildrop/ is taken from there.
+  "pickup fifo n - n 60 1 pickup",
 ];
 
 function freePort(): number {
@@ -75,7 +83,8 @@ function freePort(): number {
 
 /**
  * Starts a Postfix whose smtpd listens on 127.0.0.1 and discards what it
- * accepts (relay_domains and access maps decide what that is).
+ * accepts (relay_domains and access maps decide what that is), unless
+ * `transport_maps` sends it on.
  */
 export async function startPostfix(options: PostfixOptions = {}): Promise<Postfix> {
   const dir = tempDir("pillarbox-postfix-");
@@ -135,6 +144,8 @@ export async function startPostfix(options: PostfixOptions = {}): Promise<Postfi
   return {
     port,
     dir,
+    queued: () => queuedFiles(`${dir}/queue`),
+    sendmail: (args, text) => postfixSendmail(dir, args, text),
     stop: async () => {
       try {
         master.kill("SIGTERM");
@@ -160,5 +171,42 @@ async function waitForListener(port: number, exited: Promise<Deno.CommandStatus>
       if (Date.now() > deadline) throw new Error(`postfix did not listen on ${port}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+}
+
+/**
+ * The files in a queue's folders. A message moves between them by rename
+ * (and a notice is queued before the message it reports on is removed), so
+ * 0 means nothing is waiting.
+ */
+function queuedFiles(queueDir: string): number {
+  let count = 0;
+  const walk = (dir: string) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      if (entry.isDirectory) walk(`${dir}/${entry.name}`);
+      else count++;
+    }
+  };
+  for (const name of ["maildrop", "incoming", "active", "deferred", "hold"]) {
+    try {
+      walk(`${queueDir}/${name}`);
+    } catch { /* not made yet */ }
+  }
+  return count;
+}
+
+async function postfixSendmail(dir: string, args: string[], text: string): Promise<void> {
+  const child = new Deno.Command("sendmail", {
+    args: ["-C", dir, ...args],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const output = await child.output();
+  if (!output.success) {
+    throw new Error(`postfix sendmail failed (${output.code}): ${decoder.decode(output.stderr)}`);
   }
 }
