@@ -8,17 +8,21 @@ import assert from "node:assert/strict";
 import { maildirFiles, type Server, startServer, waitUntil } from "./harness.ts";
 import { HAS_POSTFIX, type Postfix, startPostfix } from "./postfix.ts";
 import { ALICE, byFinal, noticesFor } from "./dsn_fixture.ts";
+import { sendWithSmtplib } from "./smtplib_send.ts";
 
 const CAROL = "carol@other.test";
+/** An account in an internationalised domain, written in U-labels in RCPT. */
+const JOERG = "joerg@xn--bcher-kva.test";
 
-/** A Postfix that sends everything on to us; us with alice (the sender) and carol. */
+/** A Postfix that sends everything on to us; us with alice (the sender), carol and joerg. */
 async function startPair(): Promise<{ postfix: Postfix; server: Server }> {
   const postfix = await startPostfix({
     main: { transport_maps: "texthash:$config_directory/transport" },
     files: { transport: "" },
   });
   const server = await startServer({
-    users: { [ALICE]: "pw", [CAROL]: "pw" },
+    users: { [ALICE]: "pw", [CAROL]: "pw", [JOERG]: "pw" },
+    flags: ["--domains=xn--bcher-kva.test"],
   });
   // Written before any mail, so before Postfix first reads it.
   await Deno.writeTextFile(`${postfix.dir}/transport`, `* smtp:[127.0.0.1]:${server.ports.smtp}\n`);
@@ -91,6 +95,40 @@ Deno.test({
       assert.match(ghost["Diagnostic-Code"]!, /^smtp; 550 5\.1\.1 /);
       await waitForBothQueues(server, postfix);
       assert.equal((await noticesFor(server, 2)).length, 2, "none for ghost2 (NOTIFY=NEVER)");
+    } finally {
+      await server.stop();
+      await postfix.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "Postfix's ORCPT for a UTF-8 recipient (rfc822 type, UTF-8 in xtext) is taken, not refused",
+  ignore: !HAS_POSTFIX,
+  fn: async () => {
+    const { postfix, server } = await startPair();
+    try {
+      // Postfix adds ORCPT=rfc822;joerg@b+C3+BCcher.test to every RCPT it relays for this address.
+      await sendWithSmtplib({
+        port: postfix.port,
+        from: ALICE,
+        rcpts: ["joerg@bücher.test"],
+        mailOptions: ["SMTPUTF8"],
+        rcptOptions: ["NOTIFY=SUCCESS,FAILURE"],
+        messages: ["Subject: idn\r\n\r\nhello\r\n"],
+      });
+      // Our success notice, or Postfix's bounce quoting our refusal.
+      const [dsn] = await noticesFor(server, 1);
+      assert.equal(dsn!.perRecipient[0]!["Action"], "delivered", JSON.stringify(dsn!.perRecipient));
+      assert.equal(dsn!.from, "Mail Delivery System <MAILER-DAEMON@mx.test>");
+      assert.equal(maildirFiles(server.spoolDir, JOERG).length, 1);
+      // In a 7-bit report, an address with UTF-8 is written as a utf-8 one (RFC 6533 3).
+      assert.equal(dsn!.perRecipient[0]!["Original-Recipient"], "utf-8; joerg@b\\x{FC}cher.test");
+      assert.match(
+        dsn!.headers,
+        /^\tfor <joerg@bücher\.test>; /m,
+        "the returned headers, UTF-8 as sent",
+      );
     } finally {
       await server.stop();
       await postfix.stop();
