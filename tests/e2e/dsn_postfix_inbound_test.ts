@@ -25,7 +25,7 @@ async function startPair(): Promise<{ postfix: Postfix; server: Server }> {
     flags: ["--domains=xn--bcher-kva.test"],
   });
   // Written before any mail, so before Postfix first reads it.
-  await Deno.writeTextFile(`${postfix.dir}/transport`, `* smtp:[127.0.0.1]:${server.ports.smtp}\n`);
+  await postfix.writeTable("transport", `* smtp:[127.0.0.1]:${server.ports.smtp}\n`);
   return { postfix, server };
 }
 

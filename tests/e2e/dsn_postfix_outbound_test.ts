@@ -31,8 +31,8 @@ async function startPair(
   });
   // Written before any mail, so before Postfix first reads it. Its notices to
   // the sender's domain come to us; c@remote.test is a closed port.
-  await Deno.writeTextFile(
-    `${postfix.dir}/transport`,
+  await postfix.writeTable(
+    "transport",
     `example.test smtp:[127.0.0.1]:${server.ports.smtp}\nc@remote.test smtp:[127.0.0.1]:9\n`,
   );
   return { postfix, server };

@@ -34,7 +34,7 @@ export interface PostfixOptions {
   main?: Record<string, string>;
   /** `-o name=value` options of the SMTP listener. */
   smtpd?: Record<string, string>;
-  /** Files written into the instance's directory first (name -> text), e.g. access maps. */
+  /** Files written into the instance's directory first (name -> text), e.g. access maps; dated a minute back, so Postfix reads them at once. */
   files?: Record<string, string>;
 }
 
@@ -46,6 +46,8 @@ export interface Postfix {
   dir: string;
   /** Messages in its queue (maildrop, incoming, active, deferred, hold): 0 once it is done. */
   queued(): number;
+  /** Writes a table (e.g. a transport map named in `main`), before Postfix first reads it. */
+  writeTable(name: string, text: string): Promise<void>;
   /** Runs Postfix's own `sendmail` for this instance with `args`, `text` on stdin; throws unless 0. */
   sendmail(args: string[], text: string): Promise<void>;
   stop(): Promise<void>;
@@ -94,7 +96,7 @@ export async function startPostfix(options: PostfixOptions = {}): Promise<Postfi
   await Deno.mkdir(`${dir}/data`);
   await Deno.chown(`${dir}/data`, Number(POSTFIX_UID), null);
   for (const [name, text] of Object.entries(options.files ?? {})) {
-    await Deno.writeTextFile(`${dir}/${name}`, text);
+    await writeAgedFile(`${dir}/${name}`, text);
   }
   const port = freePort();
   const main: Record<string, string> = {
@@ -145,6 +147,7 @@ export async function startPostfix(options: PostfixOptions = {}): Promise<Postfi
     port,
     dir,
     queued: () => queuedFiles(`${dir}/queue`),
+    writeTable: (name, text) => writeAgedFile(`${dir}/${name}`, text),
     sendmail: (args, text) => postfixSendmail(dir, args, text),
     stop: async () => {
       try {
@@ -172,6 +175,16 @@ async function waitForListener(port: number, exited: Promise<Deno.CommandStatus>
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+}
+
+/**
+ * Writes `text` dated a minute back: Postfix reads a table file only once it
+ * is a few seconds old (it might still be being written), and waits until then.
+ */
+async function writeAgedFile(path: string, text: string): Promise<void> {
+  await Deno.writeTextFile(path, text);
+  const minuteAgo = new Date(Date.now() - 60_000);
+  await Deno.utime(path, minuteAgo, minuteAgo);
 }
 
 /**
