@@ -29,6 +29,14 @@ type Checked<T> = T | { error: string };
 
 /** RFC 3461 4.4 and 4.2: a decoded ENVID or ORCPT is printable US-ASCII (graphic and space). */
 const PRINTABLE = /^[\x20-\x7e]+$/;
+/**
+ * A decoded ORCPT as peers send it: printable US-ASCII, or UTF-8 text without
+ * controls. Postfix writes the address of an internationalised recipient as
+ * `rfc822;` and its UTF-8 octets in xtext (`joerg@b+C3+BCcher.test`) on every
+ * RCPT it relays, where RFC 6533 3 has a `utf-8` address; refusing it refused
+ * all such mail from Postfix.
+ */
+const PRINTABLE_OR_UTF8 = /^[\x20-\x7e\u{a0}-\u{10FFFF}]+$/u;
 /** An addr-type is an atom (RFC 3461 4.2). */
 const ADDR_TYPE = /^[A-Za-z0-9!#$%&'*/?^_`{|}~-]+$/;
 /**
@@ -108,7 +116,9 @@ export function parseOrcpt(
   if (/[^\x00-\x7f]/.test(address)) return { error: "ORCPT is not xtext (RFC 3461 4)" };
   const decoded = decodeXtext(address);
   if (decoded === null) return { error: "ORCPT is not xtext (RFC 3461 4)" };
-  if (!PRINTABLE.test(decoded)) return { error: "ORCPT holds characters that are not printable" };
+  if (!PRINTABLE_OR_UTF8.test(decoded)) {
+    return { error: "ORCPT holds characters that are not printable" };
+  }
   return value;
 }
 
@@ -161,14 +171,17 @@ function utf8ToEmbedded(text: string): string {
 /**
  * The Original-Recipient field's value (RFC 3464 2.3.1, RFC 3461 6.3 (d)):
  * `addr-type; address` with the xtext decoded; a utf-8 address in its 7-bit
- * form, as a message/delivery-status part is 7-bit (RFC 6533 3).
+ * form, as a message/delivery-status part is 7-bit (RFC 6533 3), and so is
+ * another type's address whose xtext spelled UTF-8 (then typed `utf-8`).
  */
 export function originalRecipientField(orcpt: string): string {
   const semicolon = orcpt.indexOf(";");
   const type = orcpt.slice(0, semicolon);
   const address = orcpt.slice(semicolon + 1);
   if (type.toLowerCase() === "utf-8") return `${type}; ${utf8ToEmbedded(address)}`;
-  return `${type}; ${decodeXtext(address) ?? address}`;
+  const decoded = decodeXtext(address) ?? address;
+  if (/[^\x00-\x7f]/.test(decoded)) return `utf-8; ${toUtf8AddrXtext(decoded)}`;
+  return `${type}; ${decoded}`;
 }
 
 /** The Original-Envelope-Id field's value: the ENVID with its xtext decoded (RFC 3461 6.3 (a)). */

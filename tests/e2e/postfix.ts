@@ -34,7 +34,7 @@ export interface PostfixOptions {
   main?: Record<string, string>;
   /** `-o name=value` options of the SMTP listener. */
   smtpd?: Record<string, string>;
-  /** Files written into the instance's directory first (name -> text), e.g. access maps. */
+  /** Files written into the instance's directory first (name -> text), e.g. access maps; dated a minute back, so Postfix reads them at once. */
   files?: Record<string, string>;
 }
 
@@ -44,10 +44,16 @@ export interface Postfix {
   port: number;
   /** The instance's directory (its files are at `${dir}/<name>`). */
   dir: string;
+  /** Messages in its queue (maildrop, incoming, active, deferred, hold): 0 once it is done. */
+  queued(): number;
+  /** Writes a table (e.g. a transport map named in `main`), before Postfix first reads it. */
+  writeTable(name: string, text: string): Promise<void>;
+  /** Runs Postfix's own `sendmail` for this instance with `args`, `text` on stdin; throws unless 0. */
+  sendmail(args: string[], text: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** The services an smtpd that receives and discards mail needs (master.cf, after the listener). */
+/** The services an smtpd that receives mail, and Postfix's sendmail, need (master.cf, after the listener). */
 const SERVICES = [
   "cleanup unix n - n - 0 cleanup",
   "qmgr unix n - n 300 1 qmgr",
@@ -64,6 +70,10 @@ const SERVICES = [
   "discard unix - - n - - discard",
   "anvil unix - - n - 1 anvil",
   "scache unix - - n - 1 scache",
+  // The SMTP client, for a transport that sends on (`smtp:[127.0.0.1]:port`).
+  "smtp unix - - n - - smtp",
+  // What Postfix's sendmail (postdrop) drops into maildrop/ is taken from there.
+  "pickup fifo n - n 60 1 pickup",
 ];
 
 function freePort(): number {
@@ -75,7 +85,8 @@ function freePort(): number {
 
 /**
  * Starts a Postfix whose smtpd listens on 127.0.0.1 and discards what it
- * accepts (relay_domains and access maps decide what that is).
+ * accepts (relay_domains and access maps decide what that is), unless
+ * `transport_maps` sends it on.
  */
 export async function startPostfix(options: PostfixOptions = {}): Promise<Postfix> {
   const dir = tempDir("pillarbox-postfix-");
@@ -85,7 +96,7 @@ export async function startPostfix(options: PostfixOptions = {}): Promise<Postfi
   await Deno.mkdir(`${dir}/data`);
   await Deno.chown(`${dir}/data`, Number(POSTFIX_UID), null);
   for (const [name, text] of Object.entries(options.files ?? {})) {
-    await Deno.writeTextFile(`${dir}/${name}`, text);
+    await writeAgedFile(`${dir}/${name}`, text);
   }
   const port = freePort();
   const main: Record<string, string> = {
@@ -135,6 +146,9 @@ export async function startPostfix(options: PostfixOptions = {}): Promise<Postfi
   return {
     port,
     dir,
+    queued: () => queuedFiles(`${dir}/queue`),
+    writeTable: (name, text) => writeAgedFile(`${dir}/${name}`, text),
+    sendmail: (args, text) => postfixSendmail(dir, args, text),
     stop: async () => {
       try {
         master.kill("SIGTERM");
@@ -160,5 +174,52 @@ async function waitForListener(port: number, exited: Promise<Deno.CommandStatus>
       if (Date.now() > deadline) throw new Error(`postfix did not listen on ${port}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+}
+
+/**
+ * Writes `text` dated a minute back: Postfix reads a table file only once it
+ * is a few seconds old (it might still be being written), and waits until then.
+ */
+async function writeAgedFile(path: string, text: string): Promise<void> {
+  await Deno.writeTextFile(path, text);
+  const minuteAgo = new Date(Date.now() - 60_000);
+  await Deno.utime(path, minuteAgo, minuteAgo);
+}
+
+/**
+ * The files in a queue's folders. A message moves between them by rename
+ * (and a notice is queued before the message it reports on is removed), so
+ * 0 means nothing is waiting.
+ */
+function queuedFiles(queueDir: string): number {
+  let count = 0;
+  const walk = (dir: string) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      if (entry.isDirectory) walk(`${dir}/${entry.name}`);
+      else count++;
+    }
+  };
+  for (const name of ["maildrop", "incoming", "active", "deferred", "hold"]) {
+    try {
+      walk(`${queueDir}/${name}`);
+    } catch { /* not made yet */ }
+  }
+  return count;
+}
+
+async function postfixSendmail(dir: string, args: string[], text: string): Promise<void> {
+  const child = new Deno.Command("sendmail", {
+    args: ["-C", dir, ...args],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const output = await child.output();
+  if (!output.success) {
+    throw new Error(`postfix sendmail failed (${output.code}): ${decoder.decode(output.stderr)}`);
   }
 }

@@ -90,6 +90,16 @@ const orcptCases: (Case<string> & { isSmtputf8?: boolean })[] = [
     expected: "rfc822;" + "a".repeat(493),
   },
   {
+    name: "takes UTF-8 spelled in rfc822 xtext, as Postfix sends an internationalised recipient",
+    value: "rfc822;joerg@b+C3+BCcher.test",
+    expected: "rfc822;joerg@b+C3+BCcher.test",
+  },
+  {
+    name: "refuses an encoded C1 control (NEL)",
+    value: "rfc822;a+C2+85@x.test",
+    expected: "error",
+  },
+  {
     name: "refuses raw UTF-8 for rfc822",
     value: "rfc822;jörg@x.test",
     isSmtputf8: true,
@@ -142,6 +152,13 @@ Deno.test("parseOrcpt() takes an addr-type it does not know, xtext-checked", () 
 Deno.test("originalRecipientField() decodes the xtext and keeps the addr-type", () => {
   assert.equal(originalRecipientField("rfc822;a+2Bb@x.test"), "rfc822; a+b@x.test");
   assert.equal(originalRecipientField("RFC822;Bob@X.test"), "RFC822; Bob@X.test");
+});
+
+Deno.test("originalRecipientField() gives an rfc822 address whose xtext spells UTF-8 as a utf-8 one", () => {
+  assert.equal(
+    originalRecipientField("rfc822;joerg+2Bx@b+C3+BCcher.test"),
+    "utf-8; joerg\\x{2B}x@b\\x{FC}cher.test",
+  );
 });
 
 Deno.test("originalRecipientField() gives a utf-8 address in its 7-bit form", () => {
