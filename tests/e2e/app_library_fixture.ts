@@ -175,3 +175,38 @@ export function connectionsTo(server: Server, proto: string): number {
     line.includes("event=smtp.connect ") && line.includes(` proto=${proto} `)
   ).length;
 }
+
+/** One way a library submits: its port, implicit TLS or STARTTLS, the SASL mechanism. */
+export interface SubmissionWay {
+  port: number;
+  implicit: boolean;
+  mech: string;
+  subjects: string[];
+}
+
+/**
+ * The three ways each SMTP library is driven, two messages each: STARTTLS
+ * with PLAIN, STARTTLS with LOGIN, implicit TLS with PLAIN (`mech` in the
+ * library's own spelling, from `spell`).
+ */
+export function submissionWays(
+  ports: { submission?: number; submissions?: number },
+  spell: (mech: "PLAIN" | "LOGIN") => string = (mech) => mech,
+): SubmissionWay[] {
+  const way = (
+    port: number | undefined,
+    implicit: boolean,
+    mech: "PLAIN" | "LOGIN",
+    name: string,
+  ) => ({
+    port: port as number,
+    implicit,
+    mech: spell(mech),
+    subjects: [`${name} 1`, `${name} 2`],
+  });
+  return [
+    way(ports.submission, false, "PLAIN", "starttls plain"),
+    way(ports.submission, false, "LOGIN", "starttls login"),
+    way(ports.submissions, true, "PLAIN", "implicit"),
+  ];
+}

@@ -19,6 +19,7 @@ import {
   mailboxFiles,
   missingClient,
   stored,
+  submissionWays,
   USERS,
   withAppServer,
   withSubject,
@@ -97,26 +98,7 @@ Deno.test({
   fn: () =>
     withAppServer("pillarbox-perl-", async (context) => {
       const ports = context.server.ports;
-      const ways = [
-        {
-          port: ports.submission,
-          implicit: false,
-          mech: "PLAIN",
-          subjects: ["starttls plain 1", "starttls plain 2"],
-        },
-        {
-          port: ports.submission,
-          implicit: false,
-          mech: "LOGIN",
-          subjects: ["starttls login 1", "starttls login 2"],
-        },
-        {
-          port: ports.submissions,
-          implicit: true,
-          mech: "PLAIN",
-          subjects: ["implicit 1", "implicit 2"],
-        },
-      ];
+      const ways = submissionWays(ports);
       await perl(SMTP_SCRIPT, {
         ca: context.certs.caFile,
         user: "bob@example.test",

@@ -19,6 +19,7 @@ import {
   mailboxFiles,
   missingClient,
   stored,
+  submissionWays,
   USERS,
   withAppServer,
   withSubject,
@@ -90,26 +91,7 @@ Deno.test({
   fn: () =>
     withAppServer("pillarbox-ruby-", async (context) => {
       const ports = context.server.ports;
-      const ways = [
-        {
-          port: ports.submission,
-          implicit: false,
-          mech: "plain",
-          subjects: ["starttls plain 1", "starttls plain 2"],
-        },
-        {
-          port: ports.submission,
-          implicit: false,
-          mech: "login",
-          subjects: ["starttls login 1", "starttls login 2"],
-        },
-        {
-          port: ports.submissions,
-          implicit: true,
-          mech: "plain",
-          subjects: ["implicit 1", "implicit 2"],
-        },
-      ];
+      const ways = submissionWays(ports, (mech) => mech.toLowerCase());
       await ruby(SMTP_SCRIPT, {
         ...job(context),
         to: "carol@example.test",
