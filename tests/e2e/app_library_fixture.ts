@@ -210,3 +210,40 @@ export function submissionWays(
     way(ports.submissions, true, "PLAIN", "implicit"),
   ];
 }
+
+/**
+ * Runs a client `program` with `input` on its stdin (within the client
+ * deadline); asserts it exits 0, showing its output if not; returns stdout.
+ */
+export async function runClient(
+  program: string,
+  args: string[],
+  input: string,
+  env: Record<string, string> = {},
+): Promise<string> {
+  const child = new Deno.Command(program, {
+    args,
+    env,
+    signal: AbortSignal.timeout(CLIENT_DEADLINE_MS),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input));
+  await writer.close();
+  const output = await child.output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  assert.equal(output.code, 0, stdout + new TextDecoder().decode(output.stderr));
+  return stdout;
+}
+
+/** A message in Unix line ends (the libraries send them as CRLF) with 8-bit text and dot lines. */
+export function eightBitMessage(subject: string): string {
+  return `From: Bob <bob@example.test>\nTo: carol@example.test\nSubject: ${subject}\n` +
+    "Date: Fri, 27 Nov 2026 10:00:00 +0000\n" +
+    `Message-ID: <${subject.replaceAll(" ", ".")}@example.test>\n` +
+    "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n" +
+    "Content-Transfer-Encoding: 8bit\n\n" +
+    "Grüße aus Köln\n.\n..two dots\nFrom the start of a line\n. dot space\n\nlast line\n";
+}

@@ -14,10 +14,11 @@ import {
   assertQuietLog,
   assertReadBack,
   assertStoredAsSent,
-  CLIENT_DEADLINE_MS,
   connectionsTo,
+  eightBitMessage,
   mailboxFiles,
   missingClient,
+  runClient,
   stored,
   submissionWays,
   USERS,
@@ -64,32 +65,9 @@ for my $way (@{$job->{ways}}) {
 }
 `;
 
-/** A message in Unix line ends (Net::SMTP's datasend makes them CRLF) with 8-bit text. */
-function message(subject: string): string {
-  return `From: Bob <bob@example.test>\nTo: carol@example.test\nSubject: ${subject}\n` +
-    "Date: Fri, 27 Nov 2026 10:00:00 +0000\n" +
-    `Message-ID: <${subject.replaceAll(" ", ".")}@example.test>\n` +
-    "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n" +
-    "Content-Transfer-Encoding: 8bit\n\n" +
-    "Grüße aus Köln\n.\n..two dots\nFrom the start of a line\n. dot space\n\nlast line\n";
-}
-
 /** Runs `script` with Perl, `job` as JSON on stdin; returns stdout. */
-async function perl(script: string, job: Record<string, unknown>): Promise<string> {
-  const child = new Deno.Command("perl", {
-    args: ["-e", script],
-    signal: AbortSignal.timeout(CLIENT_DEADLINE_MS),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(job)));
-  await writer.close();
-  const output = await child.output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  assert.equal(output.code, 0, stdout + new TextDecoder().decode(output.stderr));
-  return stdout;
+function perl(script: string, job: Record<string, unknown>): Promise<string> {
+  return runClient("perl", ["-e", script], JSON.stringify(job));
 }
 
 Deno.test({
@@ -104,15 +82,19 @@ Deno.test({
         user: "bob@example.test",
         password: USERS["bob@example.test"],
         to: "carol@example.test",
-        ways: ways.map((way) => ({ ...way, messages: way.subjects.map(message) })),
+        ways: ways.map((way) => ({ ...way, messages: way.subjects.map(eightBitMessage) })),
       });
       const texts = await stored(context.server, "carol@example.test", 6);
       for (const subject of ways.flatMap((way) => way.subjects)) {
-        assertStoredAsSent(withSubject(texts, subject), message(subject).replaceAll("\n", "\r\n"), {
-          returnPath: "bob@example.test",
-          via: "ESMTPSA",
-          user: "bob@example.test",
-        });
+        assertStoredAsSent(
+          withSubject(texts, subject),
+          eightBitMessage(subject).replaceAll("\n", "\r\n"),
+          {
+            returnPath: "bob@example.test",
+            via: "ESMTPSA",
+            user: "bob@example.test",
+          },
+        );
       }
       const logins = () => [...context.server.log().matchAll(/event=auth\.ok .* mech=(\S+)/g)];
       await waitUntil(() => logins().length === 3, 10_000, "three logins logged");
@@ -171,7 +153,10 @@ Deno.test({
   fn: () =>
     withAppServer("pillarbox-perl-", async (context) => {
       const subjects = ["first", "second Grüße", "third", "second again", "fifth"];
-      await deliver(context.server, subjects.map((s) => message(s).replaceAll("\n", "\r\n")));
+      await deliver(
+        context.server,
+        subjects.map((s) => eightBitMessage(s).replaceAll("\n", "\r\n")),
+      );
       const onDisk = () =>
         mailboxFiles(context.server, "bob@example.test").map((f) => Deno.readTextFileSync(f));
       const ways = [

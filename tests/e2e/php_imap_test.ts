@@ -13,9 +13,9 @@ import { Buffer } from "node:buffer";
 import {
   type AppContext,
   assertQuietLog,
-  CLIENT_DEADLINE_MS,
   mailboxFiles,
   missingClient,
+  runClient,
   withAppServer,
 } from "./app_library_fixture.ts";
 import { deliver } from "./imap_helpers.ts";
@@ -72,21 +72,9 @@ interface Seen {
 }
 
 async function readWithPhp(context: AppContext, job: Record<string, unknown>): Promise<Seen> {
-  const child = new Deno.Command("php", {
-    args: ["-r", SCRIPT.slice("<?php\n".length)],
-    env: { SSL_CERT_FILE: context.certs.caFile },
-    signal: AbortSignal.timeout(CLIENT_DEADLINE_MS),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(job)));
-  await writer.close();
-  const output = await child.output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  assert.equal(output.code, 0, stdout + new TextDecoder().decode(output.stderr));
-  return JSON.parse(stdout);
+  const args = ["-r", SCRIPT.slice("<?php\n".length)];
+  const env = { SSL_CERT_FILE: context.certs.caFile };
+  return JSON.parse(await runClient("php", args, JSON.stringify(job), env));
 }
 
 const MESSAGES = [

@@ -14,9 +14,9 @@ import {
   assertQuietLog,
   assertReadBack,
   assertStoredAsSent,
-  CLIENT_DEADLINE_MS,
   connectionsTo,
   missingClient,
+  runClient,
   stored,
   USERS,
   withAppServer,
@@ -72,23 +72,10 @@ echo json_encode($sent);
 `;
 
 /** Runs `script` with PHP (`args` after it, `input` on stdin); returns stdout. */
-async function php(context: AppContext, script: string, input: string, args: string[] = []) {
+function php(context: AppContext, script: string, input: string, args: string[] = []) {
   const file = `${context.dir}/script-${crypto.randomUUID()}.php`;
   Deno.writeTextFileSync(file, script);
-  const child = new Deno.Command("php", {
-    args: [...args, file],
-    signal: AbortSignal.timeout(CLIENT_DEADLINE_MS),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(input));
-  await writer.close();
-  const output = await child.output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  assert.equal(output.code, 0, stdout + new TextDecoder().decode(output.stderr));
-  return stdout;
+  return runClient("php", [...args, file], input);
 }
 
 /**

@@ -14,10 +14,11 @@ import {
   assertQuietLog,
   assertReadBack,
   assertStoredAsSent,
-  CLIENT_DEADLINE_MS,
   connectionsTo,
+  eightBitMessage,
   mailboxFiles,
   missingClient,
+  runClient,
   stored,
   submissionWays,
   USERS,
@@ -49,32 +50,9 @@ job['ways'].each do |way|
 end
 `;
 
-/** A message in Unix line ends (net/smtp sends them as CRLF) with 8-bit text. */
-function message(subject: string): string {
-  return `From: Bob <bob@example.test>\nTo: carol@example.test\nSubject: ${subject}\n` +
-    "Date: Fri, 27 Nov 2026 10:00:00 +0000\n" +
-    `Message-ID: <${subject.replaceAll(" ", ".")}@example.test>\n` +
-    "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n" +
-    "Content-Transfer-Encoding: 8bit\n\n" +
-    "Grüße aus Köln\n.\n..two dots\nFrom the start of a line\n. dot space\n\nlast line\n";
-}
-
 /** Runs `script` with Ruby, `job` as JSON on stdin; returns stdout. */
-async function ruby(script: string, job: Record<string, unknown>): Promise<string> {
-  const child = new Deno.Command("ruby", {
-    args: ["-e", script],
-    signal: AbortSignal.timeout(CLIENT_DEADLINE_MS),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(job)));
-  await writer.close();
-  const output = await child.output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  assert.equal(output.code, 0, stdout + new TextDecoder().decode(output.stderr));
-  return stdout;
+function ruby(script: string, job: Record<string, unknown>): Promise<string> {
+  return runClient("ruby", ["-e", script], JSON.stringify(job));
 }
 
 function job(context: AppContext): Record<string, unknown> {
@@ -95,15 +73,19 @@ Deno.test({
       await ruby(SMTP_SCRIPT, {
         ...job(context),
         to: "carol@example.test",
-        ways: ways.map((way) => ({ ...way, messages: way.subjects.map(message) })),
+        ways: ways.map((way) => ({ ...way, messages: way.subjects.map(eightBitMessage) })),
       });
       const texts = await stored(context.server, "carol@example.test", 6);
       for (const subject of ways.flatMap((way) => way.subjects)) {
-        assertStoredAsSent(withSubject(texts, subject), message(subject).replaceAll("\n", "\r\n"), {
-          returnPath: "bob@example.test",
-          via: "ESMTPSA",
-          user: "bob@example.test",
-        });
+        assertStoredAsSent(
+          withSubject(texts, subject),
+          eightBitMessage(subject).replaceAll("\n", "\r\n"),
+          {
+            returnPath: "bob@example.test",
+            via: "ESMTPSA",
+            user: "bob@example.test",
+          },
+        );
       }
       const logins = () => [...context.server.log().matchAll(/event=auth\.ok .* mech=(\S+)/g)];
       await waitUntil(() => logins().length === 3, 10_000, "three logins logged");
@@ -185,7 +167,7 @@ Deno.test({
         ways: [{
           port: context.server.ports.submission,
           mech: "plain",
-          messages: subjects.map(message),
+          messages: subjects.map(eightBitMessage),
         }],
       });
       await stored(context.server, "bob@example.test", subjects.length);
