@@ -310,16 +310,21 @@ export async function runServe(
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
   // Taken before starting too: deliveries begin before the listeners are up, and a stop's
   // default action (the process killed at once) could cut one off after its message went.
+  let firstSignalMs = 0;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => {
       // A second signal during the stop is someone who will not wait (Ctrl-C twice): every
       // accepted message is already on disk, and an unfinished delivery is retried later.
+      // One that follows the first at once is the same request delivered again: Ctrl-C on
+      // `npx deno task start` reaches the server from the terminal and from each wrapper.
       if (stopping) {
+        if (performance.now() - firstSignalMs < REPEATED_SIGNAL_MS) return;
         log.error("server.stop_forced", { signal });
         exitForced();
         return;
       }
       stopping = true;
+      firstSignalMs = performance.now();
       if (server === null) log.info("server.stop_requested", { signal, during: "start" });
       requestStop();
     });
@@ -349,3 +354,5 @@ export async function runServe(
 
 /** How long a stop may take (sessions saying goodbye, deliveries ending) before it is forced. */
 const STOP_GRACE_MS = 10_000;
+/** A stop signal this soon after the first is the same one passed on by a wrapper. */
+const REPEATED_SIGNAL_MS = 500;

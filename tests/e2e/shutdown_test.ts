@@ -140,11 +140,33 @@ Deno.test("a second SIGTERM during a stop that waits for a delivery ends the ser
   await withStuckDelivery(async (server) => {
     server.signal("SIGTERM");
     await server.waitForLog(/event=server\.stopping/);
+    // A person's second Ctrl-C, or kill: not the same signal passed on at once by a wrapper.
+    await new Promise((resolve) => setTimeout(resolve, 700));
     server.signal("SIGTERM");
     const status = await server.exited;
     assert.match(server.log(), /level=error event=server\.stop_forced signal=SIGTERM/);
     assert.notEqual(status.code, 0, "a forced stop is not a clean one");
     // Forced or not, the message was on disk before its 250: it is still queued.
     assert.equal((await Array.fromAsync(Deno.readDir(`${server.spoolDir}/queue/msg`))).length, 1);
+  });
+});
+
+Deno.test("a stop signal repeated at once (Ctrl-C on `npx deno task start` reaches the server from the terminal and from each wrapper) is one request, not a forced stop", async () => {
+  await withStuckDelivery(async (server) => {
+    let hasExited = false;
+    server.exited.then(() => hasExited = true);
+    server.signal("SIGINT");
+    // A few milliseconds later, as a wrapper passes it on (sent at the same instant, two
+    // signals would merge into one while pending).
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    server.signal("SIGINT");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.doesNotMatch(server.log(), /server\.stop_forced/);
+    assert.equal(hasExited, false, "still stopping: waiting for the delivery, as for one signal");
+    // A second request a person makes later still cuts it off.
+    server.signal("SIGINT");
+    const status = await server.exited;
+    assert.match(server.log(), /level=error event=server\.stop_forced signal=SIGINT/);
+    assert.notEqual(status.code, 0);
   });
 });
