@@ -32,6 +32,12 @@ export interface ListingState {
   curStamp: string | null;
   /** When the last whole listing that set `curStamp` began (wall clock, ms). */
   listedWholeMs: number;
+  /**
+   * `curStamp` was taken after a change of ours (`keepCurTrusted`), not by a
+   * listing: it may hide another program's change made in the same moment,
+   * so it is trusted only until `OWN_CHANGE_TRUST_MS` after `listedWholeMs`.
+   */
+  isCurStampOurs: boolean;
   /** The table holds a listing: a file it lacks is new, even if the index knew its name. */
   isListed: boolean;
 }
@@ -44,6 +50,7 @@ export function unlistedState(): ListingState {
     isNewDirty: true,
     curStamp: null,
     listedWholeMs: 0,
+    isCurStampOurs: false,
     isListed: false,
   };
 }
@@ -64,7 +71,11 @@ export async function refreshListing(
   const now = Date.now(); // compared with directory mtimes: the wall clock
   const dirs = await dirStamp(parts.dir);
   if (dirs === null) return "removed";
-  const isStale = state.isDirty || parts.index.isStale;
+  // A stamp our own changes kept trusted is listed whole once its minute is
+  // over, even if nothing changed since: what it hid shows then at the latest.
+  const isOwnTrustOver = state.isCurStampOurs &&
+    now - state.listedWholeMs >= OWN_CHANGE_TRUST_MS;
+  const isStale = state.isDirty || parts.index.isStale || isOwnTrustOver;
   if (!isStale && !state.isNewDirty && dirs.key === state.stamp) return "current";
   if (await parts.index.isFileGone()) return "removed";
   const isNewOnly = !isStale && state.isListed && dirs.curKey === state.curStamp;
@@ -80,6 +91,7 @@ export async function refreshListing(
   try {
     if (isNewOnly) scan = await scanNewOnly(parts, dirs, options);
     listedNewOnly = scan !== null;
+    if (!listedNewOnly) state.isCurStampOurs = false;
     scan ??= await scanSettled(parts.dir, {
       known: () => parts.table.values(),
       stampKey: dirs.key,
@@ -134,8 +146,9 @@ async function scanNewOnly(
  * keeps `cur/`'s stamp trusted across it when it was trusted before and
  * nobody else had changed `cur/`: the table follows our own changes, so an
  * IDLE session's folder needs no whole listing at the next delivery. A
- * change another program makes in the same moment goes unseen until the
- * next whole listing, at most `OWN_CHANGE_TRUST_MS` later.
+ * change another program makes while ours runs (or in the same tick of the
+ * file system's clock) goes unseen until the next whole listing, which
+ * `refreshListing` makes at most `OWN_CHANGE_TRUST_MS` after the last one.
  */
 export async function keepCurTrusted<T>(
   dir: string,
@@ -148,7 +161,9 @@ export async function keepCurTrusted<T>(
   const result = await change();
   if (before === null || before.curKey !== trusted || state.curStamp !== trusted) return result;
   const after = await dirStamp(dir);
-  if (after !== null) state.curStamp = after.curKey;
+  if (after === null) return result;
+  state.curStamp = after.curKey;
+  state.isCurStampOurs = true;
   return result;
 }
 

@@ -171,3 +171,38 @@ Deno.test("a message another program moved to cur/ in the same tick as our own c
   assert.equal(moved?.uid, fresh.uid);
   assert.deepEqual(moved?.flags, ["\\Seen"]);
 });
+
+/** Runs `body` with the wall clock `aheadMs` ahead (directory mtimes stay real). */
+async function later<T>(aheadMs: number, body: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => realNow() + aheadMs;
+  try {
+    return await body();
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+Deno.test("a change another program made to cur/ during our own STORE is seen within a minute, even with nothing else changing", async () => {
+  const { store, mailbox, dir, uids } = await loaded();
+  const [one] = await mailbox.refresh();
+  // Another MUA flags message 1 (a rename in cur/) while our STORE on message 3 runs.
+  const original = Deno.rename;
+  (Deno as { rename: typeof Deno.rename }).rename = async (from, to) => {
+    (Deno as { rename: typeof Deno.rename }).rename = original;
+    Deno.renameSync(`${dir}/cur/${one!.base}:2,`, `${dir}/cur/${one!.base}:2,F`);
+    return await original(from, to);
+  };
+  try {
+    await mailbox.store([uids[2]!], { add: ["\\Seen"] });
+  } finally {
+    (Deno as { rename: typeof Deno.rename }).rename = original;
+  }
+  await store.deliver([ACCOUNT], [message("fresh")]);
+  // A delivery two seconds later lists new/ only: the risk the README accepts.
+  await later(2_000, () => mailbox.refresh());
+  // A minute after the last whole listing, with nothing changed since, the flag shows.
+  const result = await later(61_000, () => mailbox.refresh());
+  assert.deepEqual(result[0]!.flags, ["\\Flagged"]);
+  assert.deepEqual(result[2]!.flags, ["\\Seen"]);
+});
