@@ -247,3 +247,10 @@ export function eightBitMessage(subject: string): string {
     "Content-Transfer-Encoding: 8bit\n\n" +
     "Grüße aus Köln\n.\n..two dots\nFrom the start of a line\n. dot space\n\nlast line\n";
 }
+
+/** Waits for `mechs.length` logins in the log (written in batches) and checks their mechanisms. */
+export async function assertLoginsLogged(server: Server, mechs: string[]): Promise<void> {
+  const logins = () => [...server.log().matchAll(/event=auth\.ok .* mech=(\S+)/g)];
+  await waitUntil(() => logins().length === mechs.length, 10_000, `${mechs.length} logins logged`);
+  assert.deepEqual(logins().map((match) => match[1]), mechs);
+}

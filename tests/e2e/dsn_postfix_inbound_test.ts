@@ -5,8 +5,8 @@
  * RCPT is Postfix's to report, or not, as its NOTIFY says.
  */
 import assert from "node:assert/strict";
-import { maildirFiles, type Server, startServer, waitUntil } from "./harness.ts";
-import { HAS_POSTFIX, type Postfix, startPostfix } from "./postfix.ts";
+import { maildirFiles, type Server, startServer } from "./harness.ts";
+import { HAS_POSTFIX, type Postfix, startPostfix, waitForBothQueues } from "./postfix.ts";
 import { ALICE, byFinal, noticesFor } from "./dsn_fixture.ts";
 import { sendWithSmtplib } from "./smtplib_send.ts";
 
@@ -27,15 +27,6 @@ async function startPair(): Promise<{ postfix: Postfix; server: Server }> {
   // Written before any mail, so before Postfix first reads it.
   await postfix.writeTable("transport", `* smtp:[127.0.0.1]:${server.ports.smtp}\n`);
   return { postfix, server };
-}
-
-async function waitForBothQueues(server: Server, postfix: Postfix): Promise<void> {
-  await waitUntil(
-    () =>
-      [...Deno.readDirSync(`${server.spoolDir}/queue/msg`)].length === 0 && postfix.queued() === 0,
-    15_000,
-    "both queues to empty",
-  );
 }
 
 Deno.test({

@@ -6,8 +6,8 @@
  * to us.
  */
 import assert from "node:assert/strict";
-import { type Server, startServer, waitUntil } from "./harness.ts";
-import { HAS_POSTFIX, type Postfix, startPostfix } from "./postfix.ts";
+import { type Server, startServer } from "./harness.ts";
+import { HAS_POSTFIX, type Postfix, startPostfix, waitForBothQueues } from "./postfix.ts";
 import { ALICE, byFinal, noticesFor, sendRaw } from "./dsn_fixture.ts";
 
 /** A Postfix relaying for remote.test, and us routing remote.test to it and taking its notices. */
@@ -36,15 +36,6 @@ async function startPair(
     `example.test smtp:[127.0.0.1]:${server.ports.smtp}\nc@remote.test smtp:[127.0.0.1]:9\n`,
   );
   return { postfix, server };
-}
-
-async function waitForBothQueues(server: Server, postfix: Postfix): Promise<void> {
-  await waitUntil(
-    () =>
-      [...Deno.readDirSync(`${server.spoolDir}/queue/msg`)].length === 0 && postfix.queued() === 0,
-    15_000,
-    "both queues to empty",
-  );
 }
 
 Deno.test({

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import {
   type AppContext,
+  assertLoginsLogged,
   assertQuietLog,
   assertReadBack,
   assertStoredAsSent,
@@ -25,7 +26,6 @@ import {
   withAppServer,
   withSubject,
 } from "./app_library_fixture.ts";
-import { waitUntil } from "./harness.ts";
 import { deliver } from "./imap_helpers.ts";
 
 const MODULES = ["Net::SMTP", "IO::Socket::SSL", "Authen::SASL", "Mail::IMAPClient", "JSON::PP"];
@@ -96,9 +96,7 @@ Deno.test({
           },
         );
       }
-      const logins = () => [...context.server.log().matchAll(/event=auth\.ok .* mech=(\S+)/g)];
-      await waitUntil(() => logins().length === 3, 10_000, "three logins logged");
-      assert.deepEqual(logins().map((match) => match[1]), ["PLAIN", "LOGIN", "PLAIN"]);
+      await assertLoginsLogged(context.server, ["PLAIN", "LOGIN", "PLAIN"]);
       assert.equal(connectionsTo(context.server, "submission"), 2);
       await assertReadBack(context, "carol@example.test");
       assertQuietLog(context.server);

@@ -6,7 +6,7 @@
  * (its configuration, queue or service). Postfix's master must start as root:
  * tests use `ignore: !HAS_POSTFIX` and skip where it cannot run.
  */
-import { tempDir } from "./harness.ts";
+import { type Server, tempDir, waitUntil } from "./harness.ts";
 
 const decoder = new TextDecoder();
 
@@ -222,4 +222,14 @@ async function postfixSendmail(dir: string, args: string[], text: string): Promi
   if (!output.success) {
     throw new Error(`postfix sendmail failed (${output.code}): ${decoder.decode(output.stderr)}`);
   }
+}
+
+/** Waits until both our queue and Postfix's are empty: every message and notice delivered. */
+export async function waitForBothQueues(server: Server, postfix: Postfix): Promise<void> {
+  await waitUntil(
+    () =>
+      [...Deno.readDirSync(`${server.spoolDir}/queue/msg`)].length === 0 && postfix.queued() === 0,
+    15_000,
+    "both queues to empty",
+  );
 }

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import {
   type AppContext,
+  assertLoginsLogged,
   assertQuietLog,
   assertReadBack,
   assertStoredAsSent,
@@ -25,7 +26,6 @@ import {
   withAppServer,
   withSubject,
 } from "./app_library_fixture.ts";
-import { waitUntil } from "./harness.ts";
 
 const MISSING = missingClient("ruby", ["-rnet/smtp", "-rnet/imap", "-e0"], "net/smtp or net/imap");
 if (MISSING) console.warn(`ruby_mail_test: skipped, ${MISSING}`);
@@ -87,9 +87,7 @@ Deno.test({
           },
         );
       }
-      const logins = () => [...context.server.log().matchAll(/event=auth\.ok .* mech=(\S+)/g)];
-      await waitUntil(() => logins().length === 3, 10_000, "three logins logged");
-      assert.deepEqual(logins().map((match) => match[1]), ["PLAIN", "LOGIN", "PLAIN"]);
+      await assertLoginsLogged(context.server, ["PLAIN", "LOGIN", "PLAIN"]);
       assert.equal(connectionsTo(context.server, "submission"), 2);
       await assertReadBack(context, "carol@example.test");
       assertQuietLog(context.server);

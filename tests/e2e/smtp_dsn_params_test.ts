@@ -61,30 +61,15 @@ Deno.test("DSN parameters on the wire", async (t) => {
     await t.step(
       "the values are kept in the queue file's envelope, per final recipient",
       async () => {
-        const client = await openSession(port);
-        let qid: string;
-        try {
-          await expectReply(
-            client,
-            "MAIL FROM:<alice@example.test> RET=full ENVID=env+2B1",
-            /^250 /,
-          );
-          await expectReply(
-            client,
+        const envelope = await queuedEnvelope(port, server.spoolDir, {
+          mail: "MAIL FROM:<alice@example.test> RET=full ENVID=env+2B1",
+          rcpts: [
             "RCPT TO:<x@remote.test> NOTIFY=FAILURE ORCPT=rfc822;X@remote.test",
-            /^250 /,
-          );
-          await expectReply(client, "RCPT TO:<team@example.test> NOTIFY=SUCCESS,FAILURE", /^250 /);
-          await expectReply(client, "RCPT TO:<y@remote.test>", /^250 /);
-          await expectReply(client, "DATA", /^354 /);
-          await client.send("Subject: dsn-params-kept\r\n\r\nhi\r\n.\r\n");
-          const line = await expectNext(client, /^250 2\.0\.0 Ok: queued as /);
-          qid = line.slice(line.lastIndexOf(" ") + 1);
-        } finally {
-          client.close();
-        }
-        const text = Deno.readTextFileSync(`${server.spoolDir}/queue/msg/${qid}`);
-        const envelope = JSON.parse(text.slice("PBQ1 ".length, text.indexOf("\n")));
+            "RCPT TO:<team@example.test> NOTIFY=SUCCESS,FAILURE",
+            "RCPT TO:<y@remote.test>",
+          ],
+          subject: "dsn-params-kept",
+        });
         assert.deepEqual(envelope.rcpts, [
           "x@remote.test",
           "bob@example.test",
@@ -106,21 +91,11 @@ Deno.test("DSN parameters on the wire", async (t) => {
     await t.step(
       "a message without DSN parameters is kept as before, without the fields",
       async () => {
-        const client = await openSession(port);
-        let qid: string;
-        try {
-          await expectReply(client, "MAIL FROM:<alice@example.test>", /^250 /);
-          await expectReply(client, "RCPT TO:<team@example.test>", /^250 /);
-          await expectReply(client, "RCPT TO:<x@remote.test>", /^250 /);
-          await expectReply(client, "DATA", /^354 /);
-          await client.send("Subject: dsn-params-none\r\n\r\nhi\r\n.\r\n");
-          const line = await expectNext(client, /^250 2\.0\.0 Ok: queued as /);
-          qid = line.slice(line.lastIndexOf(" ") + 1);
-        } finally {
-          client.close();
-        }
-        const text = Deno.readTextFileSync(`${server.spoolDir}/queue/msg/${qid}`);
-        const envelope = JSON.parse(text.slice("PBQ1 ".length, text.indexOf("\n")));
+        const envelope = await queuedEnvelope(port, server.spoolDir, {
+          mail: "MAIL FROM:<alice@example.test>",
+          rcpts: ["RCPT TO:<team@example.test>", "RCPT TO:<x@remote.test>"],
+          subject: "dsn-params-none",
+        });
         for (const field of ["ret", "envid", "rcptDsn", "expanded"]) {
           assert.equal(field in envelope, false, field);
         }
@@ -237,3 +212,25 @@ Deno.test("DSN parameters on the wire", async (t) => {
     await server.stop();
   }
 });
+
+/** Sends one message with these MAIL and RCPT lines; returns its queue file's envelope, parsed. */
+async function queuedEnvelope(
+  port: number,
+  spoolDir: string,
+  send: { mail: string; rcpts: string[]; subject: string },
+): Promise<Record<string, unknown>> {
+  const client = await openSession(port);
+  let qid: string;
+  try {
+    await expectReply(client, send.mail, /^250 /);
+    for (const rcpt of send.rcpts) await expectReply(client, rcpt, /^250 /);
+    await expectReply(client, "DATA", /^354 /);
+    await client.send(`Subject: ${send.subject}\r\n\r\nhi\r\n.\r\n`);
+    const line = await expectNext(client, /^250 2\.0\.0 Ok: queued as /);
+    qid = line.slice(line.lastIndexOf(" ") + 1);
+  } finally {
+    client.close();
+  }
+  const text = Deno.readTextFileSync(`${spoolDir}/queue/msg/${qid}`);
+  return JSON.parse(text.slice("PBQ1 ".length, text.indexOf("\n")));
+}
