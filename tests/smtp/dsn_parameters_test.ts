@@ -47,6 +47,8 @@ const envidCases: Case<string>[] = [
   { name: "refuses an encoded NUL", value: "+00", expected: "error" },
   { name: "refuses an encoded non-ASCII character", value: "+C3+B6", expected: "error" },
   { name: "takes an encoded space", value: "two+20words", expected: "two+20words" },
+  { name: "refuses an encoded DEL, a control", value: "a+7F", expected: "error" },
+  { name: "refuses an empty value", value: "", expected: "error" },
   { name: "refuses no value", value: null, expected: "error" },
 ];
 for (const c of envidCases) {
@@ -81,6 +83,18 @@ const orcptCases: (Case<string> & { isSmtputf8?: boolean })[] = [
   { name: "refuses no semicolon", value: "bob@x.test", expected: "error" },
   { name: "refuses an empty addr-type", value: ";bob@x.test", expected: "error" },
   { name: "refuses an empty address", value: "rfc822;", expected: "error" },
+  {
+    name: "refuses an addr-type that is not an atom",
+    value: "rfc@822;b@x.test",
+    expected: "error",
+  },
+  {
+    name:
+      "takes an encoded space, as in a quoted local part (RFC 3461 4.2: white space is printable)",
+    value: 'rfc822;"a+20b"@x.test',
+    expected: 'rfc822;"a+20b"@x.test',
+  },
+  { name: "refuses an encoded DEL, a control", value: "rfc822;a+7F@x.test", expected: "error" },
   { name: "refuses bad xtext", value: "rfc822;a+2bb@x.test", expected: "error" },
   { name: "refuses an encoded LF", value: "rfc822;a+0A@x.test", expected: "error" },
   { name: "refuses 501 characters", value: "rfc822;" + "a".repeat(494), expected: "error" },
@@ -117,6 +131,12 @@ const orcptCases: (Case<string> & { isSmtputf8?: boolean })[] = [
     expected: "utf-8;jörg@bücher.test",
   },
   {
+    name: "takes the utf-8 addr-type in any case",
+    value: "UTF-8;jörg@x.test",
+    isSmtputf8: true,
+    expected: "UTF-8;jörg@x.test",
+  },
+  {
     name: "refuses a utf-8 address with UTF-8 without SMTPUTF8",
     value: "utf-8;jörg@bücher.test",
     expected: "error",
@@ -145,6 +165,35 @@ for (const c of orcptCases) {
   });
 }
 
+/**
+ * RFC 6533 3 HEXPOINT: two digits for an xtext special (00-20, 2B, 3D, 5C,
+ * 7F) or 80-FF, then up to U+10FFFF without surrogates. \\x{00} is in the
+ * grammar but is refused: a NUL has no place in an address.
+ */
+const hexPointCases: { point: string; isTaken: boolean }[] = [
+  { point: "00", isTaken: false },
+  { point: "01", isTaken: true },
+  { point: "9", isTaken: false },
+  { point: "20", isTaken: true },
+  { point: "21", isTaken: false },
+  { point: "3D", isTaken: true },
+  { point: "5C", isTaken: true },
+  { point: "7E", isTaken: false },
+  { point: "7F", isTaken: true },
+  { point: "80", isTaken: true },
+  { point: "D7FF", isTaken: true },
+  { point: "DFFF", isTaken: false },
+  { point: "E000", isTaken: true },
+  { point: "10FFFF", isTaken: true },
+  { point: "110000", isTaken: false },
+];
+for (const c of hexPointCases) {
+  Deno.test(`parseOrcpt() ${c.isTaken ? "takes" : "refuses"} \\x{${c.point}} in a utf-8 address`, () => {
+    const value = `utf-8;a\\x{${c.point}}b@x.test`;
+    check(parseOrcpt(value, { isSmtputf8: false }), c.isTaken ? value : "error");
+  });
+}
+
 Deno.test("parseOrcpt() takes an addr-type it does not know, xtext-checked", () => {
   check(parseOrcpt("x-local;c+3Dus", { isSmtputf8: false }), "x-local;c+3Dus");
 });
@@ -164,6 +213,7 @@ Deno.test("originalRecipientField() gives an rfc822 address whose xtext spells U
 Deno.test("originalRecipientField() gives a utf-8 address in its 7-bit form", () => {
   assert.equal(originalRecipientField("utf-8;jörg@x.test"), "utf-8; j\\x{F6}rg@x.test");
   assert.equal(originalRecipientField("utf-8;j\\x{F6}rg@x.test"), "utf-8; j\\x{F6}rg@x.test");
+  assert.equal(originalRecipientField("UTF-8;jörg@x.test"), "UTF-8; j\\x{F6}rg@x.test");
 });
 
 Deno.test("envelopeIdField() decodes the ENVID's xtext", () => {

@@ -39,6 +39,7 @@ Deno.test("isXtext() tells the syntax alone: octets that are not UTF-8 are still
 
 const encodeCases: { name: string; text: string; expected: string }[] = [
   { name: "keeps xchars", text: "a.b@c.test", expected: "a.b@c.test" },
+  { name: 'keeps "!" and "~", the ends of the xchar range', text: "!x~", expected: "!x~" },
   { name: "encodes a plus", text: "a+b", expected: "a+2Bb" },
   { name: "encodes an equals sign", text: "a=b", expected: "a+3Db" },
   { name: "encodes a space", text: "a b", expected: "a+20b" },
