@@ -26,6 +26,12 @@ Deno.test("DSN parameters on the wire", async (t) => {
         assert.ok(lines.some((line) => /^250[ -]DSN$/.test(line)), lines.join("\n"));
         await expectReply(client, "HELO client.test", /^250 /);
         await expectReply(client, "MAIL FROM:<a@remote.test> RET=HDRS", /^555 5\.5\.4 /);
+        // RFC 5321 4.1.1.3: RCPT's parameters too need EHLO.
+        await expectReply(client, "MAIL FROM:<a@remote.test>", /^250 /);
+        for (const param of ["NOTIFY=SUCCESS", "ORCPT=rfc822;bob@example.test"]) {
+          await expectReply(client, `RCPT TO:<bob@example.test> ${param}`, /^555 5\.5\.4 /);
+        }
+        await expectReply(client, "RCPT TO:<bob@example.test>", /^250 /);
       } finally {
         client.close();
       }
