@@ -253,14 +253,50 @@ Deno.test("buildDsn() writes 5.0.0 for a status with text after it (RFC 3464 2.3
   assert.match(part(latin1.decode(dsn), 1), /\r\nStatus: 5\.0\.0\r\n/);
 });
 
-Deno.test("buildDsn() calls a report of failed and delayed recipients undelivered", () => {
-  const dsn = latin1.decode(buildDsn(input({
+for (const other of ["delayed", "delivered"] as const) {
+  Deno.test(`buildDsn() calls a report of failed and ${other} recipients undelivered`, () => {
+    const dsn = latin1.decode(buildDsn(input({
+      recipients: [
+        { address: "a@x.test", action: "failed", status: "5.1.1" },
+        { address: "b@x.test", action: other, status: other === "delayed" ? "4.4.1" : "2.0.0" },
+      ],
+    })));
+    assert.match(dsn, /\r\nSubject: Undelivered Mail Returned to Sender\r\n/);
+  });
+}
+
+Deno.test("buildDsn() writes a success notice: its subject, each recipient in words, the headers as 'Message headers'", () => {
+  const text = latin1.decode(buildDsn(input({
     recipients: [
-      { address: "a@x.test", action: "failed", status: "5.1.1" },
-      { address: "b@x.test", action: "delayed", status: "4.4.1" },
+      { address: "bob@example.test", action: "delivered", status: "2.0.0" },
+      { address: "carol@remote.test", action: "relayed", status: "2.0.0" },
+      { address: "team@example.test", action: "expanded", status: "2.0.0" },
     ],
   })));
-  assert.match(dsn, /\r\nSubject: Undelivered Mail Returned to Sender\r\n/);
+  assert.match(text, /\r\nSubject: Successful Mail Delivery Report\r\n/);
+  const readable = part(text, 0);
+  assert.match(readable, /\r\nYour message was delivered as you asked to be told/);
+  assert.match(readable, /\r\n<bob@example\.test>: delivered to the mailbox\r\n/);
+  assert.match(readable, /\r\n<carol@remote\.test>: handed on to a server that does not report/);
+  assert.match(readable, /\r\n<team@example\.test>: an alias, handed on to its members/);
+  assert.doesNotMatch(readable, /status 2\.0\.0|could not be delivered/);
+  assert.match(
+    part(text, 2),
+    /^\r\nContent-Type: text\/rfc822-headers\r\nContent-Description: Message headers\r\n/,
+  );
+});
+
+Deno.test("buildDsn() says why only the headers come back when the whole message was asked for", () => {
+  const note = "Only the headers are returned: the message is over 128 KB.";
+  const text = latin1.decode(buildDsn(input({ returnNote: note })));
+  assert.ok(part(text, 0).includes(`headers are attached.\r\n${note}\r\n`), part(text, 0));
+  assert.match(part(text, 2), /Content-Description: Undelivered message headers\r\n/);
+});
+
+Deno.test("buildDsn() keeps an envelope id of 100 characters whole (RFC 3461 4.4)", () => {
+  const envelopeId = "e".repeat(99) + "!";
+  const text = latin1.decode(buildDsn(input({ envelopeId })));
+  assert.ok(text.includes(`\r\nOriginal-Envelope-Id: ${envelopeId}\r\n`));
 });
 
 const HEADERS_ENCODING_CASES: [string, Uint8Array, string][] = [
