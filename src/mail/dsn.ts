@@ -60,6 +60,8 @@ export interface DsnInput {
 }
 
 const MAX_DIAGNOSTIC_CHARS = 900;
+/** RFC 5322 2.1.1: a line of at most 998 octets before its CRLF. */
+const MAX_LINE_OCTETS = 998;
 const encoder = new TextEncoder();
 
 /** Printable ASCII only, whitespace collapsed, bounded. */
@@ -108,11 +110,27 @@ function remoteMtaName(remoteMta: string): string {
   return /^[0-9.]+$|:/.test(remoteMta) ? `[${remoteMta}]` : remoteMta;
 }
 
+/**
+ * Original-Recipient's value, cut so the line keeps to 998 octets (RFC 5322
+ * 2.1.1; a notice with a longer line is refused by strict servers, ours too,
+ * and lost). An ORCPT may be 500 characters (RFC 3461 4.2) and its 7-bit form
+ * several times that (RFC 6533 3: `\x{F6}` for one "ö"), and an address
+ * without white space cannot be folded. Only a hostile ORCPT is that
+ * long: a real one is an address of at most 256 octets. A `\x{...}` cut in
+ * half is dropped whole.
+ */
+function originalRecipientValue(value: string): string {
+  const room = MAX_LINE_OCTETS - "Original-Recipient: ".length;
+  const text = clean(value, Infinity);
+  if (text.length <= room) return text;
+  return text.slice(0, room).replace(/\\(?:x(?:\{[0-9A-Fa-f]*)?)?$/, "");
+}
+
 function recipientBlock(rcpt: DsnRecipient): string[] {
   const lines = [
     ...(rcpt.originalRecipient === undefined
       ? []
-      : [`Original-Recipient: ${clean(rcpt.originalRecipient, 1000)}`]),
+      : [`Original-Recipient: ${originalRecipientValue(rcpt.originalRecipient)}`]),
     `Final-Recipient: ${addressField(rcpt.address)}`,
     `Action: ${rcpt.action}`,
     `Status: ${/^[245]\.\d{1,3}\.\d{1,3}$/.test(rcpt.status) ? rcpt.status : "5.0.0"}`,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { buildDsn, diagnosticCodeField, type DsnInput } from "../../src/mail/dsn.ts";
+import { originalRecipientField, parseOrcpt } from "../../src/smtp/mod.ts";
 
 const latin1 = new TextDecoder("latin1");
 const encoder = new TextEncoder();
@@ -369,4 +370,21 @@ Deno.test("buildDsn() returns a whole message as message/rfc822 when given one",
     text,
   );
   assert.match(text, /the message is attached/);
+});
+
+Deno.test("buildDsn() keeps the Original-Recipient line to 998 octets for a 500-character UTF-8 ORCPT", () => {
+  // Taken in an SMTPUTF8 transaction (RFC 3461 4.2: 500 characters); each "ö" is \\x{F6} in the report.
+  const orcpt = "utf-8;" + "ö".repeat(487) + "@x.test";
+  assert.equal(parseOrcpt(orcpt, { isSmtputf8: true }), orcpt);
+  const bytes = buildDsn(input({
+    recipients: [{
+      address: "bob@example.test",
+      originalRecipient: originalRecipientField(orcpt),
+      action: "failed",
+      status: "5.1.1",
+    }],
+  }));
+  assertSevenBitCrlf(bytes);
+  const line = latin1.decode(bytes).split("\r\n").find((l) => l.startsWith("Original-Recipient:"));
+  assert.match(line ?? "", /^Original-Recipient: utf-8; (\\x\{F6\})+$/, "cut between escapes");
 });
