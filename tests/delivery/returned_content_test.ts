@@ -43,12 +43,24 @@ const cases: { name: string; message: string | Uint8Array; isWhole: boolean }[] 
     isWhole: false,
   },
   { name: "a message with an 8-bit byte", message: "Subject: Grüße\r\n\r\nx\r\n", isWhole: false },
+  {
+    name: "a message with the octet 0x80, the first that is not 7-bit",
+    message: Uint8Array.from(
+      [..."Subject: x\r\n\r\nx"].map((ch) => ch.charCodeAt(0)).concat([0x80, 13, 10]),
+    ),
+    isWhole: false,
+  },
   { name: "a message with a bare LF", message: "Subject: x\n\r\nbody\r\n", isWhole: false },
   { name: "a message with a bare CR", message: "Subject: x\r\n\r\nbo\rdy\r\n", isWhole: false },
   { name: "a message with a NUL", message: "Subject: x\r\n\r\nbo\0dy\r\n", isWhole: false },
   {
     name: "a line of 999 octets",
     message: "S: x\r\n\r\n" + "a".repeat(999) + "\r\n",
+    isWhole: false,
+  },
+  {
+    name: "a last line of 999 octets without a line end",
+    message: "S: x\r\n\r\n" + "a".repeat(999),
     isWhole: false,
   },
   {

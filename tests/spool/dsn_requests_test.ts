@@ -62,6 +62,10 @@ Deno.test("asksForSuccess() sees a SUCCESS or an expansion", () => {
   const { rcptDsn: _, ...plain } = base;
   assert.equal(asksForSuccess(plain), false);
   assert.equal(asksForSuccess({ ...plain, expanded: [{ rcpt: "team@x.test" }] }), true);
+  // NOTIFY without SUCCESS, or an empty list of expanded aliases, asks for no success notice.
+  const failureOnly = { "a@x.test": { notify: ["FAILURE", "DELAY"] }, "b@x.test": { notify: [] } };
+  assert.equal(asksForSuccess({ ...plain, rcptDsn: failureOnly } as Envelope), false);
+  assert.equal(asksForSuccess({ ...plain, expanded: [] }), false);
 });
 
 Deno.test("originalRecipientOf() gives the ORCPT kept", () => {
