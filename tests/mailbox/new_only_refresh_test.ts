@@ -206,3 +206,93 @@ Deno.test("a change another program made to cur/ during our own STORE is seen wi
   assert.deepEqual(result[0]!.flags, ["\\Flagged"]);
   assert.deepEqual(result[2]!.flags, ["\\Seen"]);
 });
+
+/** Sets `folder`'s mtime to `when` (whole milliseconds, so the stamp can be put back exactly). */
+function setMtime(dir: string, folder: "new" | "cur", when: Date): void {
+  Deno.utimeSync(`${dir}/${folder}`, when, when);
+}
+
+Deno.test("a message another program delivers into new/ is listed, though no delivery of ours said so", async () => {
+  const { mailbox, dir } = await loaded();
+  setMtime(dir, "new", new Date("2024-01-01T00:00:00Z"));
+  await mailbox.refresh(); // new/'s stamp now old and known: nothing is due
+  // procmail or another server: a file appears in new/, and new/'s mtime moves on.
+  Deno.writeFileSync(`${dir}/new/1800000000.M9P9.elsewhere`, message("from elsewhere"));
+  setMtime(dir, "new", new Date("2024-01-02T00:00:00Z"));
+  const result = await mailbox.refresh();
+  assert.deepEqual(result.map((m) => m.base).slice(3), ["1800000000.M9P9.elsewhere"]);
+});
+
+Deno.test("a file put into new/ within the tick of its last listing is found at the next refresh", async () => {
+  const { mailbox, dir } = await loaded();
+  const recent = new Date(Date.now());
+  setMtime(dir, "new", recent);
+  await mailbox.refresh(); // new/ changed within the last second: it may change in the same tick
+  Deno.writeFileSync(`${dir}/new/1800000000.M9P9.same-tick`, message("same tick"));
+  setMtime(dir, "new", recent); // the file system's clock did not move
+  const result = await mailbox.refresh();
+  assert.equal(result.length, 4, "the file written in the same tick");
+});
+
+Deno.test("a delivery of ours in the tick of the last listing is found though new/'s stamp did not move", async () => {
+  const { store, mailbox, dir } = await loaded();
+  const old = new Date("2024-01-01T00:00:00Z");
+  setMtime(dir, "new", old);
+  await mailbox.refresh();
+  await store.deliver([ACCOUNT], [message("same tick")]);
+  setMtime(dir, "new", old);
+  const result = await mailbox.refresh();
+  assert.equal(result.length, 4);
+});
+
+Deno.test("a flag change another program makes in cur/ within the tick of our listing is seen", async () => {
+  const { store, mailbox, dir } = await loaded();
+  for (const withDelivery of [false, true]) {
+    setMtime(dir, "new", new Date("2024-01-01T00:00:00Z")); // new/ is old news
+    const recent = new Date(Date.now());
+    setMtime(dir, "cur", recent);
+    const [one] = await mailbox.refresh(); // cur/ changed within the last second: not trusted
+    const flag = withDelivery ? "T" : "F";
+    const current = [...Deno.readDirSync(`${dir}/cur`)].find((e) => e.name.startsWith(one!.base))!;
+    Deno.renameSync(`${dir}/cur/${current.name}`, `${dir}/cur/${one!.base}:2,${flag}`);
+    setMtime(dir, "cur", recent); // in the same tick: cur/'s stamp is as listed
+    // Without a delivery the stamp alone is unchanged; with one, new/ alone would be listed.
+    if (withDelivery) await store.deliver([ACCOUNT], [message("fresh")]);
+    const result = await mailbox.refresh();
+    assert.deepEqual(result[0]!.flags, [withDelivery ? "\\Deleted" : "\\Flagged"], `${flag}`);
+  }
+});
+
+Deno.test("a known message a disturbed listing misses is kept, not expunged, and listed again next time", async () => {
+  const { mailbox, dir } = await loaded();
+  const before = await mailbox.refresh();
+  const hidden = before[1]!;
+  // readdir skips an entry renamed while it lists (another MUA changing flags): every listing
+  // of cur/ misses message 2, and cur/'s mtime moves during each.
+  const original = Deno.readDir;
+  let listings = 0;
+  (Deno as { readDir: typeof Deno.readDir }).readDir = (path) => {
+    if (!String(path).endsWith("/cur")) return original(path);
+    setMtime(dir, "cur", new Date(Date.UTC(2024, 0, 2, 0, 0, ++listings)));
+    return (async function* () {
+      for await (const entry of original(path)) {
+        if (!entry.name.startsWith(hidden.base)) yield entry;
+      }
+    })();
+  };
+  setMtime(dir, "cur", new Date("2024-01-03T00:00:00Z"));
+  const expunged: number[] = [];
+  mailbox.onChange((change) => change.kind === "expunged" && expunged.push(...change.uids));
+  let during;
+  try {
+    during = await mailbox.refresh();
+  } finally {
+    (Deno as { readDir: typeof Deno.readDir }).readDir = original;
+  }
+  assert.equal(listings, 3, "listed three times while the folder kept changing");
+  assert.deepEqual(expunged, []);
+  assert.deepEqual(during.map((m) => m.uid), before.map((m) => m.uid));
+  const after = await mailbox.refresh();
+  assert.deepEqual(after.map((m) => m.uid), before.map((m) => m.uid));
+  assert.deepEqual(expunged, []);
+});
