@@ -296,3 +296,61 @@ Deno.test("a known message a disturbed listing misses is kept, not expunged, and
   assert.deepEqual(after.map((m) => m.uid), before.map((m) => m.uid));
   assert.deepEqual(expunged, []);
 });
+
+Deno.test("a flag change another program makes is told to the mailbox's listeners", async () => {
+  const { mailbox, dir, uids } = await loaded();
+  const told: { uid: number; flags: readonly string[] }[] = [];
+  mailbox.onChange((change) => {
+    if (change.kind === "flags") {
+      told.push(...change.messages.map((m) => ({ uid: m.uid, flags: m.flags })));
+    }
+  });
+  const [one] = await mailbox.refresh();
+  Deno.renameSync(`${dir}/cur/${one!.base}:2,`, `${dir}/cur/${one!.base}:2,F`);
+  setMtime(dir, "cur", new Date("2024-01-05T00:00:00Z"));
+  await mailbox.refresh();
+  // An IMAP session in the folder sends it as an untagged FETCH (FLAGS (\Flagged)).
+  assert.deepEqual(told, [{ uid: uids[0], flags: ["\\Flagged"] }]);
+});
+
+Deno.test("a minute and more after a whole listing, with no change of ours, a delivery still lists new/ only", async () => {
+  const { store, mailbox } = await loaded();
+  await store.deliver([ACCOUNT], [message("fresh")]);
+  const { dirs } = await later(61_000, () => listedDirs(() => mailbox.refresh()));
+  assert.deepEqual(dirs, ["new"]);
+});
+
+Deno.test("once the whole listing a minute after our own change is made, deliveries list new/ only again", async () => {
+  const { store, mailbox, uids } = await loaded();
+  await mailbox.store([uids[0]!], { add: ["\\Seen"] }); // ours: cur/'s stamp kept trusted
+  const whole = await later(61_000, () => listedDirs(() => mailbox.refresh()));
+  assert.deepEqual(whole.dirs.sort(), ["cur", "new"], "our change's minute is over");
+  await store.deliver([ACCOUNT], [message("fresh")]);
+  const next = await later(122_000, () => listedDirs(() => mailbox.refresh()));
+  assert.deepEqual(next.dirs, ["new"], "that listing was no change of ours");
+});
+
+Deno.test("a message another program moves from new/ to cur/ while new/ alone is listed is in that listing, in cur/", async () => {
+  const { store, mailbox, dir } = await loaded();
+  await store.deliver([ACCOUNT], [message("fresh")]);
+  const name = [...Deno.readDirSync(`${dir}/new`)][0]!.name; // not listed yet
+  const original = Deno.readDir;
+  (Deno as { readDir: typeof Deno.readDir }).readDir = (path) => {
+    if (String(path).endsWith("/new")) {
+      (Deno as { readDir: typeof Deno.readDir }).readDir = original;
+      // Another MUA's move lands as new/ is listed, cur/'s mtime moving on.
+      Deno.renameSync(`${dir}/new/${name}`, `${dir}/cur/${name}:2,S`);
+      setMtime(dir, "cur", new Date("2024-01-06T00:00:00Z"));
+    }
+    return original(path);
+  };
+  let result;
+  try {
+    result = await mailbox.refresh();
+  } finally {
+    (Deno as { readDir: typeof Deno.readDir }).readDir = original;
+  }
+  assert.equal(result.length, 4, "the moved message is listed at once");
+  assert.equal(result[3]!.isNew, false, "where it is now");
+  assert.deepEqual(result[3]!.flags, ["\\Seen"]);
+});
