@@ -87,3 +87,25 @@ Deno.test("a flag change that fails on its second message still announces the fi
     [[null, [1]]],
   );
 });
+
+Deno.test("a message left unlisted when the UID index could not be written is listed at the next refresh, with nothing changed on disk", async () => {
+  const { mailboxes, dir } = setup();
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  assert.equal((await mailbox.refresh()).length, 0);
+  const indexPath = join(dir, "pillarbox-uidlist");
+  const indexText = Deno.readTextFileSync(indexPath);
+  // Another program delivers; the index cannot take its UID (a full disk, here a folder
+  // where the file was): the message waits, unlisted, for the next scan.
+  Deno.writeTextFileSync(
+    join(dir, "new", "1000000002.M2P2Q2.other,S=16"),
+    "Subject: y\r\n\r\ny\r\n",
+  );
+  const pastSeconds = Math.floor(Date.now() / 1000) - 60;
+  for (const folder of ["new", "cur"]) Deno.utimeSync(join(dir, folder), pastSeconds, pastSeconds);
+  Deno.removeSync(indexPath);
+  Deno.mkdirSync(join(indexPath, "stuck"), { recursive: true });
+  assert.deepEqual(await mailbox.refresh(), []);
+  Deno.removeSync(indexPath, { recursive: true });
+  Deno.writeTextFileSync(indexPath, indexText); // the disk has room again
+  assert.deepEqual((await mailbox.refresh()).map((m) => m.base), ["1000000002.M2P2Q2.other,S=16"]);
+});
