@@ -109,3 +109,19 @@ Deno.test("a message left unlisted when the UID index could not be written is li
   Deno.writeTextFileSync(indexPath, indexText); // the disk has room again
   assert.deepEqual((await mailbox.refresh()).map((m) => m.base), ["1000000002.M2P2Q2.other,S=16"]);
 });
+
+Deno.test("a mailbox whose UID index an administrator removed is given up at its next listing, not written on", async () => {
+  const { store, mailboxes, dir } = setup();
+  await store.deliver([ACCOUNT], [encoder.encode("Subject: 1\r\n\r\n")]);
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  assert.equal((await mailbox.refresh()).length, 1);
+  // README: removing the index has it rebuilt, under a new UIDVALIDITY.
+  Deno.removeSync(join(dir, "pillarbox-uidlist"));
+  await store.deliver([ACCOUNT], [encoder.encode("Subject: 2\r\n\r\n")]);
+  await mailbox.refresh();
+  assert.equal(mailbox.isGone, true, "sessions hear it deleted; the registry opens it afresh");
+  assert.throws(() => Deno.statSync(join(dir, "pillarbox-uidlist")), Deno.errors.NotFound);
+  const fresh = await mailboxes.openMailbox(ACCOUNT);
+  assert.notEqual(fresh, mailbox);
+  assert.equal((await fresh.refresh()).length, 2);
+});
