@@ -104,9 +104,15 @@ export async function refreshListing(
     throw error;
   }
   if (!scan.isSettled) state.isDirty = true;
-  else if (!isCurRecent) {
+  else if (listedNewOnly) {
+    // cur/ was not listed and kept the stamp trusted before: a recent mtime there is our
+    // own change's (see keepCurTrusted), and taking it as dirty would list cur/ whole
+    // at the next refresh after every STORE, EXPUNGE, APPEND, COPY or MOVE of ours.
+    state.isDirty = false;
     state.curStamp = dirs.curKey;
-    if (!listedNewOnly) state.listedWholeMs = now;
+  } else if (!isCurRecent) {
+    state.curStamp = dirs.curKey;
+    state.listedWholeMs = now;
   }
   await takeListing(parts, {
     found: scan.found,
@@ -142,7 +148,8 @@ async function scanNewOnly(
 
 /**
  * Runs `change`, an operation of ours on this folder's `cur/` (lock held:
- * STORE, EXPUNGE, APPEND, the move of claimed messages out of `new/`), and
+ * STORE, EXPUNGE, APPEND, COPY or MOVE into it or out of it, the move of
+ * claimed messages out of `new/`), and
  * keeps `cur/`'s stamp trusted across it when it was trusted before and
  * nobody else had changed `cur/`: the table follows our own changes, so an
  * IDLE session's folder needs no whole listing at the next delivery. A

@@ -8,34 +8,11 @@ import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { Logger } from "../../src/log/mod.ts";
 import { Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
+import { ageCur, listedDirs } from "./listing_fixture.ts";
 
 const ACCOUNT = "bob@example.test";
 const encoder = new TextEncoder();
 const message = (subject: string) => encoder.encode(`Subject: ${subject}\r\n\r\nbody\r\n`);
-
-/** The folders Deno.readDir is asked to list while `body` runs. */
-async function listedDirs<T>(body: () => Promise<T>): Promise<{ result: T; dirs: string[] }> {
-  const original = Deno.readDir;
-  const dirs: string[] = [];
-  (Deno as { readDir: typeof Deno.readDir }).readDir = (path) => {
-    dirs.push(String(path).replace(/.*\//, ""));
-    return original(path);
-  };
-  try {
-    return { result: await body(), dirs };
-  } finally {
-    (Deno as { readDir: typeof Deno.readDir }).readDir = original;
-  }
-}
-
-/**
- * Puts cur/'s mtime at one fixed time in the past, as for a folder nobody
- * changed in the last second (a change made after this gives it a new one).
- */
-function ageCur(dir: string): void {
-  const past = new Date("2024-01-01T00:00:00Z");
-  Deno.utimeSync(`${dir}/cur`, past, past);
-}
 
 /** A loaded mailbox of three messages in cur/ (one \Seen), listed soundly. */
 async function loaded() {
@@ -205,4 +182,18 @@ Deno.test("a change another program made to cur/ during our own STORE is seen wi
   const result = await later(61_000, () => mailbox.refresh());
   assert.deepEqual(result[0]!.flags, ["\\Flagged"]);
   assert.deepEqual(result[2]!.flags, ["\\Seen"]);
+});
+
+Deno.test("a refresh in the same second as our own STORE keeps cur/ trusted for the next delivery", async () => {
+  const { store, mailbox, uids } = await loaded();
+  await mailbox.store([uids[0]!], { add: ["\\Flagged"] });
+  // An IMAP session refreshes right after its own command: cur/'s mtime is then a few
+  // milliseconds old, and it is our own change's.
+  const right = await listedDirs(() => mailbox.refresh());
+  assert.deepEqual(right.dirs, ["new"]);
+  await store.deliver([ACCOUNT], [message("fresh")]);
+  const { result, dirs } = await listedDirs(() => mailbox.refresh());
+  assert.deepEqual(dirs, ["new"]);
+  assert.equal(result.length, 4);
+  assert.deepEqual(result[0]!.flags, ["\\Flagged"]);
 });
