@@ -101,7 +101,9 @@ export async function runRoundcube<T>(
   await Deno.writeTextFile(
     `${dir}/roundcube-config/defaults.inc.php`,
     `<?php\n$config = ['log_driver' => 'file', 'log_dir' => '${dir}/logs', 'temp_dir' => '${dir}',\n` +
-      "  'imap_debug' => true, 'smtp_debug' => true];\n",
+      "  'imap_debug' => true, 'smtp_debug' => true,\n" +
+      // Read by rcube_config without a default: left unset, each read warns on stderr.
+      "  'drafts_mbox' => null, 'junk_mbox' => null, 'sent_mbox' => null, 'trash_mbox' => null];\n",
   );
   const input = JSON.stringify({
     dir,
