@@ -39,9 +39,10 @@ export function missingRoundcube(): string | null {
     "php",
     [
       "-r",
-      "require 'Net/SMTP.php'; require 'Mail/mime.php'; exit(extension_loaded('mbstring') ? 0 : 1);",
+      "require 'Net/SMTP.php'; require 'Mail/mime.php';" +
+      " exit(extension_loaded('mbstring') && extension_loaded('intl') ? 0 : 1);",
     ],
-    "php-mbstring, php-net-smtp or php-mail-mime",
+    "php-mbstring, php-intl, php-net-smtp or php-mail-mime",
   );
 }
 
