@@ -215,10 +215,9 @@ async function unsubscribe(session: ImapSession, cursor: CommandCursor): Promise
   cursor.end();
   const dir = accountDir(session);
   const folder = canonicalName(name);
-  await updateSubscriptions(dir, (names) => {
-    if (!names.includes(folder)) throw no("Not subscribed", "NONEXISTENT");
-    return names.filter((entry) => entry !== folder);
-  });
+  // RFC 9051 6.3.8: OK also "if the mailbox is not subscribed" (a client that renamed
+  // a folder UNSUBSCRIBEs the old name, whose subscription moved with it).
+  await updateSubscriptions(dir, (names) => names.filter((entry) => entry !== folder));
   return {};
 }
 
