@@ -134,7 +134,7 @@ async function completeLogin(
   sasl: { authzid: string } = { authzid: "" },
 ): Promise<Done> {
   const ip = session.connection.remoteAddress;
-  const verdict = session.options.limiter.begin(ip);
+  const verdict = session.options.limiter.begin(ip, user);
   if (!verdict.allowed) {
     throw no("Too many failed logins; try again later", "UNAVAILABLE");
   }
@@ -143,7 +143,7 @@ async function completeLogin(
     if (verdict.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
     grant = await session.options.directory.verifyLoginGrant(user, password);
   } catch (error) {
-    session.options.limiter.cancel(ip);
+    session.options.limiter.cancel(ip, user);
     throw error;
   }
   if (grant === null) {
