@@ -98,8 +98,10 @@ async function authenticate(session: ImapSession, cursor: CommandCursor): Promis
   let initial: string | null = null;
   if (cursor.accept(" ")) initial = cursor.atom("=");
   cursor.end();
-  if (mechanism !== "PLAIN") throw no(`Mechanism "${mechanism.slice(0, 20)}" not supported`);
+  // Before TLS no mechanism would do: say so first, or a client trying one we lack (Roundcube
+  // tries LOGIN when it sees LOGINDISABLED) points its administrator at the wrong setting.
   if (!session.mayAuthenticate) throw no("Use STARTTLS first", "PRIVACYREQUIRED");
+  if (mechanism !== "PLAIN") throw no(`Mechanism "${mechanism.slice(0, 20)}" not supported`);
   let response = initial ?? "";
   if (initial === null) {
     session.send("+ \r\n");
