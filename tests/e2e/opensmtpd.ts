@@ -55,6 +55,8 @@ export interface OpensmtpdOptions {
   port?: number;
   /** The port mail for other domains goes to (our SMTP listener). */
   relayPort: number;
+  /** smtpd.conf lines before the listener (e.g. `smtp limit max-mails 2`). */
+  config?: string[];
   /** A CA file: OpenSMTPD then requires STARTTLS to our server and verifies its certificate. */
   caFile?: string;
 }
@@ -98,6 +100,7 @@ export async function startOpensmtpd(options: OpensmtpdOptions): Promise<Opensmt
   const config = [
     // The CA it checks a server against is named by its own host name (smtpd.conf(5): ca).
     ...(caFile ? [`ca ${Deno.hostname()} cert "${caFile}"`] : []),
+    ...(options.config ?? []),
     `table vusers file:${dir}/vusers`,
     `listen on 127.0.0.1 port ${port} hostname smtpd.test`,
     `action "local" maildir "${dir}/box" virtual <vusers>`,

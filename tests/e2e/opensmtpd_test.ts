@@ -107,3 +107,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "OpenSMTPD's 452 to MAIL past its messages a session: the next message goes at once on a new connection",
+  ignore: !HAS_OPENSMTPD,
+  fn: async () => {
+    const port = freePort();
+    const server = await startServer({
+      users: { "bob@example.test": "pw" },
+      flags: [`--route=smtpd.test=127.0.0.1:${port}`],
+    });
+    // max-mails 1: the second MAIL of a session gets "452 4.5.3 Too many recipients: Too many
+    // messages sent", the session kept open (100 a session by default).
+    const opensmtpd = await startOpensmtpd({
+      port,
+      relayPort: server.ports.smtp!,
+      config: ["smtp limit max-mails 1"],
+    });
+    try {
+      for (const i of [1, 2, 3]) {
+        // One at a time, each while the last one's connection idles in our pool (5 s).
+        await sendWithSmtplib({
+          port: server.ports.smtp!,
+          from: "bob@example.test",
+          rcpts: ["x@smtpd.test"],
+          messages: [`Subject: m${i}\r\n\r\nbody ${i}\r\n`],
+        });
+        await waitUntil(() => opensmtpd.delivered().length === i, 10_000, `message ${i}`);
+      }
+      assert.equal([...server.log().matchAll(/event=smtp\.reconnect .*452 4\.5\.3/g)].length, 2);
+      assert.doesNotMatch(server.log(), /event=msg\.deferred/);
+    } finally {
+      await opensmtpd.stop();
+      await server.stop();
+    }
+  },
+});
