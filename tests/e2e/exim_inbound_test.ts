@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { makeTestCertificates } from "./certs.ts";
 import { freePort, HAS_EXIM, startExim } from "./exim.ts";
 import { maildirFiles, startServer, tempDir, waitUntil } from "./harness.ts";
+import { canMountDisk, withServerOnSmallDisk } from "./small_disk.ts";
 
 const decoder = new TextDecoder();
 
@@ -277,4 +278,42 @@ Deno.test({
       await server.stop();
     }
   },
+});
+
+Deno.test({
+  name:
+    "our 452 on a full spool after Exim's BDAT LAST: Exim retries, and the message lands once when there is room",
+  ignore: !HAS_EXIM || !canMountDisk,
+  fn: () =>
+    withServerOnSmallDisk(
+      { sizeBytes: 4_000_000, users: { "bob@example.test": "pw" } },
+      async (disk, server) => {
+        const exim = await startExim({ relayPort: server.ports.smtp });
+        try {
+          disk.fill(300_000);
+          const line = "z".repeat(76) + "\n";
+          await exim.send(
+            "alice@exim.test",
+            ["bob@example.test"],
+            `Subject: big\n\n${line.repeat(13_000)}`,
+          );
+          assert.match(
+            exim.mainLog(),
+            /== bob@example\.test .*after end of data: 452 4\.3\.1 Insufficient system storage/,
+          );
+          assert.equal(maildirFiles(server.spoolDir, "bob@example.test").length, 0);
+          disk.unfill();
+          // Exim's queue runner (every 2 s here) tries again.
+          await waitUntil(
+            () => maildirFiles(server.spoolDir, "bob@example.test").length === 1,
+            15_000,
+            "bob's copy",
+          );
+          await waitUntil(() => /Completed/.test(exim.mainLog()), 10_000, "Exim done");
+          assert.equal(maildirFiles(server.spoolDir, "bob@example.test").length, 1);
+        } finally {
+          await exim.stop();
+        }
+      },
+    ),
 });
