@@ -27,6 +27,13 @@ function succeeds(program: string, args: string[]): boolean {
   }
 }
 
+/** Directories bound over the compiled-in paths, by where they go. */
+const BINDS = {
+  "/var/lib": "var-lib",
+  "/var/spool": "var-spool",
+  "/run": "run",
+} as const;
+
 function whyNoOpensmtpd(): string | null {
   if (Deno.uid() !== 0) return "OpenSMTPD must start as root";
   if (!succeeds("test", ["-x", SMTPD])) {
@@ -35,11 +42,14 @@ function whyNoOpensmtpd(): string | null {
   if (!succeeds("id", ["opensmtpd"]) || !succeeds("id", ["opensmtpq"])) {
     return "no opensmtpd/opensmtpq users (.ci/run makes them)";
   }
-  // A mount namespace of its own, with a bind mount in it.
+  // A mount namespace of its own, with a bind mount over each path it will need one on.
+  const binds = [...Object.keys(BINDS), "/usr/libexec"].map((target) =>
+    `mount --bind /tmp ${target}`
+  );
   if (
-    !succeeds("unshare", ["-m", "sh", "-c", "mount --make-rprivate / && mount --bind /tmp /mnt"])
+    !succeeds("unshare", ["-m", "sh", "-c", ["mount --make-rprivate /", ...binds].join(" && ")])
   ) {
-    return "no mount namespace may be made here (unshare -m)";
+    return "no mount namespace with bind mounts may be made here (unshare -m)";
   }
   return null;
 }
@@ -71,13 +81,6 @@ export interface Opensmtpd {
   log(): string;
   stop(): Promise<void>;
 }
-
-/** Directories bound over the compiled-in paths, by where they go. */
-const BINDS = {
-  "/var/lib": "var-lib",
-  "/var/spool": "var-spool",
-  "/run": "run",
-} as const;
 
 /** Starts OpenSMTPD in a mount namespace of its own; resolves once it listens. */
 export async function startOpensmtpd(options: OpensmtpdOptions): Promise<Opensmtpd> {
