@@ -12,21 +12,30 @@ import { sendWithSmtplib } from "./smtplib_send.ts";
 
 const decoder = new TextDecoder();
 
-/** Our server routing exim.test to an Exim started with `options` (STARTTLS offered). */
+/**
+ * Our server routing exim.test to an Exim started with `options` (STARTTLS offered, with a
+ * certificate from a test CA our server trusts; `eximCa` gives Exim one from a CA of its own).
+ */
 async function withExim(
-  options: { exim?: EximOptions; flags?: string[] },
+  options: { exim?: EximOptions; flags?: (eximPort: number) => string[]; eximCa?: "own" },
   fn: (server: Server, exim: Exim) => Promise<void>,
 ): Promise<void> {
   const certs = await makeTestCertificates(tempDir());
+  const eximCerts = options.eximCa === "own" ? await makeTestCertificates(tempDir()) : certs;
   const eximPort = freePort();
   const server = await startServer({
     users: { "bob@example.test": "pw" },
-    flags: [`--route=exim.test=127.0.0.1:${eximPort}`, "--retry-min=1s", ...options.flags ?? []],
+    flags: [
+      `--route=exim.test=127.0.0.1:${eximPort}`,
+      "--retry-min=1s",
+      ...options.flags?.(eximPort) ?? [],
+    ],
+    env: { DENO_CERT: certs.caFile },
   });
   const exim = await startExim({
     port: eximPort,
     relayPort: server.ports.smtp,
-    cert: certs,
+    cert: eximCerts,
     ...options.exim,
   });
   try {
@@ -209,4 +218,87 @@ Deno.test({
       );
       assert.doesNotMatch(exim.mainLog(), /big@exim\.test|message too big/);
     }),
+});
+
+/** Exim as our smarthost: mail for elsewhere.test lands in its Maildir, after a login. */
+function smarthostExim(mechanism: "PLAIN" | "LOGIN"): EximOptions {
+  const check = mechanism === "PLAIN"
+    ? ["  server_condition = ${if and{{eq{$auth2}{relay}}{eq{$auth3}{secret}}}}"]
+    : [
+      "  server_prompts = Username:: : Password::",
+      "  server_condition = ${if and{{eq{$auth1}{relay}}{eq{$auth2}{secret}}}}",
+    ];
+  return {
+    main: ["domainlist local_domains = exim.test : elsewhere.test"],
+    rcptAcl: ["deny !authenticated = *\n    message = 530 5.7.0 authentication required"],
+    authenticators: ["login:", "  driver = plaintext", `  public_name = ${mechanism}`, ...check],
+  };
+}
+
+for (const mechanism of ["PLAIN", "LOGIN"] as const) {
+  Deno.test({
+    name:
+      `Exim as smarthost: STARTTLS with its certificate verified against the test CA, then AUTH ${mechanism}`,
+    ignore: !HAS_EXIM,
+    fn: async () => {
+      const passwordFile = `${tempDir()}/password`;
+      await Deno.writeTextFile(passwordFile, "secret\n");
+      await withExim({
+        exim: smarthostExim(mechanism),
+        flags: (port) => [
+          `--smarthost=localhost:${port}`,
+          "--smarthost-user=relay",
+          `--smarthost-password-file=${passwordFile}`,
+        ],
+      }, async (server, exim) => {
+        await sendWithSmtplib({
+          port: server.ports.smtp!,
+          from: "bob@example.test",
+          rcpts: ["far@elsewhere.test"],
+          messages: ["Subject: via the smarthost\r\n\r\nhi\r\n"],
+        });
+        await waitUntil(() => exim.delivered().length === 1, 10_000, "the copy at Exim");
+        assert.match(
+          exim.mainLog(),
+          /<= bob@example\.test .* P=esmtpsa X=TLS1\.3:\S+ CV=no A=login /,
+        );
+        assert.match(
+          await server.waitForLog(/event=smtp\.connected .*hop=smarthost:/),
+          /tls=TLSv1\.3/,
+        );
+      });
+    },
+  });
+}
+
+Deno.test({
+  name:
+    "Exim as smarthost with a certificate from another CA: the mail waits (4.7.5), nothing is sent",
+  ignore: !HAS_EXIM,
+  fn: async () => {
+    const passwordFile = `${tempDir()}/password`;
+    await Deno.writeTextFile(passwordFile, "secret\n");
+    await withExim({
+      exim: smarthostExim("PLAIN"),
+      eximCa: "own",
+      flags: (port) => [
+        `--smarthost=localhost:${port}`,
+        "--smarthost-user=relay",
+        `--smarthost-password-file=${passwordFile}`,
+      ],
+    }, async (server, exim) => {
+      await sendWithSmtplib({
+        port: server.ports.smtp!,
+        from: "bob@example.test",
+        rcpts: ["far@elsewhere.test"],
+        messages: ["Subject: via the smarthost\r\n\r\nhi\r\n"],
+      });
+      assert.match(
+        await server.waitForLog(/event=msg\.deferred .*rcpt=far@elsewhere\.test /),
+        /status=4\.7\.5 .*certificate/i,
+      );
+      assert.equal(exim.delivered().length, 0);
+      assert.doesNotMatch(exim.mainLog(), /<= bob@example\.test/);
+    });
+  },
 });
