@@ -65,6 +65,8 @@ export interface OpensmtpdOptions {
   port?: number;
   /** The port mail for other domains goes to (our SMTP listener). */
   relayPort: number;
+  /** A login for the relay host (then our submission port, say, with STARTTLS and `caFile`). */
+  relayAuth?: { user: string; password: string };
   /** smtpd.conf lines before the listener (e.g. `smtp limit max-mails 2`). */
   config?: string[];
   /** A CA file: OpenSMTPD then requires STARTTLS to our server and verifies its certificate. */
@@ -97,9 +99,14 @@ export async function startOpensmtpd(options: OpensmtpdOptions): Promise<Opensmt
   const caFile = options.caFile ? `${dir}/ca.pem` : null;
   if (options.caFile && caFile) await Deno.copyFile(options.caFile, caFile);
   const port = options.port ?? freePort();
+  const label = options.relayAuth ? "login@" : "";
   const relay = caFile
-    ? `smtp+tls://127.0.0.1:${options.relayPort}`
-    : `smtp+notls://127.0.0.1:${options.relayPort}`;
+    ? `smtp+tls://${label}127.0.0.1:${options.relayPort}`
+    : `smtp+notls://${label}127.0.0.1:${options.relayPort}`;
+  if (options.relayAuth) {
+    const { user, password } = options.relayAuth;
+    await Deno.writeTextFile(`${dir}/secrets`, `login ${user}:${password}\n`, { mode: 0o600 });
+  }
   const config = [
     // The CA it checks a server against is named by its own host name (smtpd.conf(5): ca).
     ...(caFile ? [`ca ${Deno.hostname()} cert "${caFile}"`] : []),
@@ -107,7 +114,8 @@ export async function startOpensmtpd(options: OpensmtpdOptions): Promise<Opensmt
     `table vusers file:${dir}/vusers`,
     `listen on 127.0.0.1 port ${port} hostname smtpd.test`,
     `action "local" maildir "${dir}/box" virtual <vusers>`,
-    `action "relay" relay host ${relay}`,
+    ...(options.relayAuth ? [`table secrets file:${dir}/secrets`] : []),
+    `action "relay" relay host ${relay}${options.relayAuth ? " auth <secrets>" : ""}`,
     `match from any for domain "smtpd.test" action "local"`,
     `match from any for any action "relay"`,
     "",

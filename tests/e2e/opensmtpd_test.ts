@@ -144,3 +144,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "OpenSMTPD relays through our submission port: STARTTLS verified, AUTH, the message delivered",
+  ignore: !HAS_OPENSMTPD,
+  fn: async () => {
+    const certs = await makeTestCertificates(tempDir());
+    const server = await startServer({
+      users: { "bob@example.test": "pw", "carol@example.test": "pw" },
+      flags: [`--tls-cert=${certs.certFile}`, `--tls-key=${certs.keyFile}`],
+    });
+    const opensmtpd = await startOpensmtpd({
+      relayPort: server.ports.submission!,
+      caFile: certs.caFile,
+      relayAuth: { user: "bob@example.test", password: "pw" },
+    });
+    try {
+      await sendWithSmtplib({
+        port: opensmtpd.port,
+        from: "bob@example.test",
+        rcpts: ["carol@example.test"],
+        messages: [`Subject: submitted\r\n\r\n${BODY}`],
+      });
+      await waitUntil(() => maildirFiles(server.spoolDir, "carol@example.test").length === 1);
+      const stored = text(maildirFiles(server.spoolDir, "carol@example.test")[0]!);
+      assert.match(stored, /^\tby mx\.test \(Pillarbox\) with ESMTPSA id /m);
+      assert.match(stored, /\(authenticated as bob@example\.test\)/);
+      assert.ok(stored.endsWith(`\r\n\r\n${BODY}`), stored);
+      assert.match(server.log(), /event=auth\.ok .*user=bob@example\.test /);
+    } finally {
+      await opensmtpd.stop();
+      await server.stop();
+    }
+  },
+});
