@@ -106,3 +106,21 @@ export async function takeListing(
   events.emit({ kind: "flags", messages: flagged, origin: null });
   events.emit({ kind: "added", messages: added });
 }
+
+/**
+ * After the keyword file was read again with letters meaning other names
+ * than before (see `Keywords.reloadIfChanged`): every listed message with a
+ * keyword letter gets its keywords again, and listeners hear those that changed.
+ */
+export function relabelKeywords(parts: MailboxParts): void {
+  if (!parts.keywords.takeRedefined()) return;
+  const flagged: Entry[] = [];
+  for (const [, entry] of parts.table.entries()) {
+    if (!/[a-z]/.test(entry.letters)) continue;
+    const updated = makeEntry(entry, {}, parts.keywordNames);
+    if (updated.keywords.join(" ") === entry.keywords.join(" ")) continue;
+    parts.table.replace(updated);
+    flagged.push(updated);
+  }
+  parts.events.emit({ kind: "flags", messages: flagged, origin: null });
+}
