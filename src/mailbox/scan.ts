@@ -40,7 +40,10 @@ export async function scanMaildir(
       base: parsed.base,
       fileName,
       isNew,
-      letters: isNew ? "" : parsed.letters,
+      // maildir(5) gives new/ files no info, but Dovecot changes the flags of a message it
+      // has not moved to cur/ yet by a rename within new/ (`doveadm flags add` does): they
+      // are the message's flags all the same.
+      letters: parsed.letters,
       sizeBytes: parsed.sizeBytes,
       internalDateMs: parsed.internalDateMs,
     });

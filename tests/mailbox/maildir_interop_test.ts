@@ -236,3 +236,24 @@ Deno.test("a message in both new/ and cur/ (a copy another program left) is list
   assert.equal(messages.length, 1);
   assert.deepEqual(messages[0]!.flags, ["\\Seen"]);
 });
+
+Deno.test("flags and keywords another program put on a message still in new/ (Dovecot does) are shown and kept when it moves to cur/", async () => {
+  const { mailboxes, dir } = setup();
+  Deno.mkdirSync(`${dir}/new`, { recursive: true });
+  Deno.mkdirSync(`${dir}/cur`, { recursive: true });
+  Deno.writeTextFileSync(`${dir}/dovecot-keywords`, "0 $Forwarded\n");
+  // As `doveadm flags add '\Seen $Forwarded'` leaves a message no IMAP session has seen yet.
+  Deno.writeTextFileSync(`${dir}/new/1700000000.M1P1.vm,S=14,W=17:2,Sa`, "Subject: a\n\nx\n");
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  try {
+    const [message] = await mailbox.refresh();
+    assert.deepEqual([message!.flags, message!.keywords], [["\\Seen"], ["$Forwarded"]]);
+    const [stored] = await mailbox.store([message!.uid], { add: ["\\Flagged"] });
+    assert.deepEqual([stored!.flags, stored!.keywords], [["\\Flagged", "\\Seen"], ["$Forwarded"]]);
+    assert.deepEqual([...Deno.readDirSync(`${dir}/cur`)].map((entry) => entry.name), [
+      "1700000000.M1P1.vm,S=14,W=17:2,FSa",
+    ]);
+  } finally {
+    mailbox.release();
+  }
+});
