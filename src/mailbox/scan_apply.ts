@@ -47,19 +47,22 @@ export function applyScan(
 
 /**
  * The entry for a file in `dir` numbered `uid`: from its name alone when the
- * name gives the size and time, else with one stat for what it does not say.
+ * name gives the size and date (ours do), else with one stat for what it
+ * does not say: another program's message is dated by its mtime. A file
+ * gone before its stat (renamed by another MUA) is dated by its name's
+ * leading seconds, the time it was written.
  */
-export async function entryOfFile(
+export function entryOfFile(
   dir: string,
   uid: number,
   file: FoundFile,
   keywordNames: KeywordNames,
-): Promise<Entry> {
+): Entry {
   let { sizeBytes, internalDateMs } = file;
   if (sizeBytes === null || internalDateMs === null) {
-    const info = await statFile(join(dir, file.isNew ? "new" : "cur", file.fileName));
+    const info = statFile(join(dir, file.isNew ? "new" : "cur", file.fileName));
     sizeBytes ??= info?.sizeBytes ?? 0;
-    internalDateMs ??= info?.mtimeMs ?? 0;
+    internalDateMs ??= info?.mtimeMs ?? Number(/^(\d+)\./.exec(file.base)?.[1] ?? 0) * 1000;
   }
   return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs }, keywordNames);
 }
@@ -91,9 +94,9 @@ export async function takeListing(
   // under an older UID, they go at the end of the sorted listing, which need not be rebuilt.
   const isOrderKept = expunged.length === 0 && known.length === 0;
   const added: Entry[] = [];
-  for (const [uid, file] of known) table.set(await entryOfFile(dir, uid, file, keywordNames));
+  for (const [uid, file] of known) table.set(entryOfFile(dir, uid, file, keywordNames));
   for (const [uid, file] of fresh) {
-    const entry = await entryOfFile(dir, uid, file, keywordNames);
+    const entry = entryOfFile(dir, uid, file, keywordNames);
     if (isOrderKept) table.append(entry);
     else table.set(entry);
     added.push(entry);

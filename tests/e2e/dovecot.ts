@@ -126,6 +126,19 @@ export class DovecotUser {
     await handToDovecot(this.maildir);
   }
 
+  /**
+   * Imports an mbox (`text`, From_ lines and all) into INBOX, as moving from
+   * mbox to Maildir with `doveadm import` does: each message's received date
+   * is its From_ line's.
+   */
+  async importMbox(text: string): Promise<void> {
+    const mboxDir = `${this.#dir}/mbox`;
+    Deno.mkdirSync(mboxDir, { recursive: true });
+    Deno.writeTextFileSync(`${mboxDir}/inbox`, text);
+    await handToDovecot(mboxDir);
+    await this.doveadm(["import", "-s", `mbox:${mboxDir}:INBOX=${mboxDir}/inbox`, "", "all"]);
+  }
+
   /** Saves `message` into `folder` the way Dovecot's own delivery does (`doveadm save`). */
   async save(folder: string, message: string): Promise<void> {
     await this.doveadm(["save", "-m", folder], { stdin: message });

@@ -174,3 +174,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "mail Dovecot imported from an mbox keeps its received date as INTERNALDATE (Dovecot keeps it in the file's mtime), and SEARCH BEFORE finds it",
+  ignore,
+  async fn() {
+    const dovecot = new DovecotUser();
+    await dovecot.importMbox(
+      "From a@example.org  Wed Jan  1 10:00:00 2020\nSubject: old\n\nold\n\n",
+    );
+    await dovecot.save("INBOX", "Subject: new\n\nnew\n");
+    const spoolDir = tempDir();
+    Deno.mkdirSync(`${spoolDir}/mail/example.test`, { recursive: true });
+    await copyTree(dovecot.maildir, mailboxDir(spoolDir, BOB));
+    const server = await startServer({
+      spoolDir,
+      users: { [BOB]: "pw-bob" },
+      flags: ["--insecure-auth"],
+    });
+    try {
+      const out = await python(
+        `import imaplib, sys
+c = imaplib.IMAP4('127.0.0.1', int(sys.argv[1])); c.login('${BOB}', 'pw-bob'); c.select('INBOX')
+for part in c.fetch('1:*', '(INTERNALDATE BODY.PEEK[HEADER.FIELDS (SUBJECT)])')[1]:
+    if isinstance(part, tuple): print(part[0].decode().split('"')[1], part[1].decode().strip())
+print('before 2021:', c.search(None, 'BEFORE', '1-Jan-2021')[1][0].decode())`,
+        [server.ports.imap!],
+      );
+      const lines = out.trim().split("\n");
+      assert.equal(lines[0], "01-Jan-2020 10:00:00 +0000 Subject: old");
+      assert.match(lines[1]!, /^\d\d-\w{3}-(\d{4}) .* Subject: new$/);
+      assert.notEqual(lines[1]!.slice(7, 11), "2020");
+      assert.equal(lines[2], "before 2021: 1");
+    } finally {
+      await server.stop();
+    }
+  },
+});

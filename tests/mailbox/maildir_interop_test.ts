@@ -257,3 +257,25 @@ Deno.test("flags and keywords another program put on a message still in new/ (Do
     mailbox.release();
   }
 });
+
+Deno.test("another program's message is dated by its file's mtime, as Dovecot dates it, and one of ours by its name", async () => {
+  const { store, mailboxes, dir } = setup();
+  await store.deliver([ACCOUNT], [encoder.encode("Subject: ours\r\n\r\nbody\r\n")]);
+  const [ours] = [...Deno.readDirSync(`${dir}/new`)].map((entry) => entry.name);
+  // Dovecot names a message by when it wrote the file (an mbox import, a COPY, an APPEND with
+  // a date) and keeps its received date in the mtime.
+  const dovecot = `${dir}/cur/1795812394.M709464P4603.vm,S=29,W=32:2,S`;
+  Deno.writeTextFileSync(dovecot, "Subject: from mbox\n\nold mail\n");
+  const received = new Date("2020-01-01T10:00:00Z");
+  Deno.utimeSync(dovecot, received, received);
+  Deno.utimeSync(`${dir}/new/${ours}`, received, received);
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  try {
+    const messages = await mailbox.refresh();
+    const byName = new Map(messages.map((message) => [message.base, message.internalDateMs]));
+    assert.equal(byName.get("1795812394.M709464P4603.vm,S=29,W=32"), received.getTime());
+    assert.equal(byName.get(ours!), Number(ours!.split(".")[0]) * 1000);
+  } finally {
+    mailbox.release();
+  }
+});
