@@ -123,7 +123,8 @@ async function copyOne(
       options.letterOf,
     );
     const tmp = join(destination.dir, "tmp", base);
-    await writeFileDurably(tmp, [bytes]);
+    // Dated like its source in the mtime too, where other programs read the date.
+    await writeFileDurably(tmp, [bytes], { mtimeMs: dateMs });
     const fileName = curName(base, letters);
     const sizeBytes = bytes.length;
     return {

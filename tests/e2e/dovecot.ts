@@ -114,7 +114,16 @@ export class DovecotUser {
     ) => ["-o", `${name}=${value}`]);
     return await run(
       "env",
-      [`HOME=${this.#dir}/home`, "USER=bob", DOVEADM!, "-c", this.#config, ...overrides, ...args],
+      [
+        `HOME=${this.#dir}/home`,
+        "USER=bob",
+        "TZ=UTC",
+        DOVEADM!,
+        "-c",
+        this.#config,
+        ...overrides,
+        ...args,
+      ],
       options.stdin,
     );
   }

@@ -212,3 +212,30 @@ print('before 2021:', c.search(None, 'BEFORE', '1-Jan-2021')[1][0].decode())`,
     }
   },
 });
+
+Deno.test({
+  name:
+    "the way out: a message APPENDed here with a date, and its COPY, show that date in Dovecot (it reads the file's mtime)",
+  ignore,
+  async fn() {
+    const server = await startServer({ users: { [BOB]: "pw-bob" }, flags: ["--insecure-auth"] });
+    try {
+      await python(
+        `import imaplib, sys
+c = imaplib.IMAP4('127.0.0.1', int(sys.argv[1])); c.login('${BOB}', 'pw-bob')
+assert c.append('INBOX', None, '"01-Jan-2020 10:00:00 +0000"', b'Subject: old\\r\\n\\r\\nold\\r\\n')[0] == 'OK'
+c.select('INBOX'); assert c.copy('1', 'Archive')[0] == 'OK'`,
+        [server.ports.imap!],
+      );
+    } finally {
+      await server.stop();
+    }
+    const dovecot = new DovecotUser();
+    await dovecot.copyMaildirFrom(mailboxDir(server.spoolDir, BOB));
+    const out = await dovecot.doveadm(["-f", "flow", "fetch", "mailbox date.received", "all"]);
+    assert.deepEqual(out.trim().split("\n").sort(), [
+      "mailbox=Archive date.received=2020-01-01 10:00:00",
+      "mailbox=INBOX date.received=2020-01-01 10:00:00",
+    ]);
+  },
+});

@@ -279,3 +279,27 @@ Deno.test("another program's message is dated by its file's mtime, as Dovecot da
     mailbox.release();
   }
 });
+
+Deno.test("a message APPENDed with a date, and its COPY, carry that date in their files' mtime too, where Dovecot reads it", async () => {
+  const { mailboxes, dir } = setup();
+  const inbox = await mailboxes.openMailbox(ACCOUNT, "INBOX", { create: true });
+  const archive = await mailboxes.openMailbox(ACCOUNT, "Archive", { create: true });
+  try {
+    const date = Date.parse("2020-01-01T10:00:00Z");
+    const appended = await inbox.append([encoder.encode("Subject: old\r\n\r\nold\r\n")], {
+      internalDateMs: date,
+    });
+    await inbox.copyTo(archive, [appended.uid]);
+    assert.equal((await archive.refresh()).length, 1);
+    for (
+      const path of [`${dir}/cur`, `${dir}/.Archive/cur`].map((cur) =>
+        `${cur}/${[...Deno.readDirSync(cur)][0]!.name}`
+      )
+    ) {
+      assert.equal(Deno.statSync(path).mtime?.getTime(), date, path);
+    }
+  } finally {
+    inbox.release();
+    archive.release();
+  }
+});
