@@ -303,3 +303,21 @@ Deno.test("a message APPENDed with a date, and its COPY, carry that date in thei
     archive.release();
   }
 });
+
+Deno.test("COPY keeps an info letter IMAP has no flag for (P, passed, as mutt sets it), as MOVE does", async () => {
+  const { mailboxes, dir } = setup();
+  const inbox = await mailboxes.openMailbox(ACCOUNT, "INBOX", { create: true });
+  const other = await mailboxes.openMailbox(ACCOUNT, "Other", { create: true });
+  try {
+    Deno.writeTextFileSync(`${dir}/cur/1700000000.M1P1.host,S=10:2,FP`, "Subject: \n");
+    Deno.writeTextFileSync(`${dir}/cur/1700000001.M1P1.host,S=10:2,PS`, "Subject: \n");
+    const [copied, moved] = await inbox.refresh();
+    await inbox.copyTo(other, [copied!.uid]);
+    await inbox.moveTo(other, [moved!.uid]);
+    const letters = [...Deno.readDirSync(`${dir}/.Other/cur`)].map((e) => e.name.split(":2,")[1]);
+    assert.deepEqual(letters.sort(), ["FP", "PS"]);
+  } finally {
+    inbox.release();
+    other.release();
+  }
+});
