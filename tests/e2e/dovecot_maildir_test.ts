@@ -121,7 +121,10 @@ Deno.test({
       flags: ["--insecure-auth"],
     });
     try {
-      const view = await imapView(server, "c.store('4', '+FLAGS', '(\\\\Seen NewKw)')");
+      const view = await imapView(
+        server,
+        "c.store(c.search(None, 'SUBJECT', 'four')[1][0].decode(), '+FLAGS', '(\\\\Seen NewKw)')",
+      );
       assertEveryMessageOnce(view);
       for (const folder of ["Work", "Work.Projects", "Entw&APw-rfe", "Sent", "Trash", "Drafts"]) {
         assert.ok(view.list.includes(folder), `${folder} listed`);
