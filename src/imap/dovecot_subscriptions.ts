@@ -7,20 +7,25 @@
  * `V<TAB>2` line and an empty one, then one name a line with a TAB between
  * levels. Names are IMAP names (modified UTF-7), as ours are.
  */
+import { INBOX } from "../mailbox/mod.ts";
+import { canonicalName, DELIMITER, folderNameProblem } from "./folder_names.ts";
 
 /** Dovecot's file name, beside INBOX's tmp/ new/ cur/. */
 export const DOVECOT_SUBSCRIPTIONS_FILE = "subscriptions";
 
-/** The subscribed names in `text`, levels joined with "."; lines no folder could be named by are left out. */
+/**
+ * The subscribed names in `text`, levels joined with ".", INBOX spelt so;
+ * a name no folder here could have (an escaped control character, which
+ * version 2 writes as \x01 and a letter, a backslash, 8-bit) is left out.
+ */
 export function parseDovecotSubscriptions(text: string): string[] {
   const lines = text.split("\n");
   const isVersion2 = /^V\t2$/.test(lines[0] ?? "");
   const names: string[] = [];
   for (const line of isVersion2 ? lines.slice(1) : lines) {
-    const name = isVersion2 ? line.split("\t").join(".") : line;
-    // An escaped control character (version 2 writes \x01 and a letter) or an empty level.
-    if (name === "" || /[\x00-\x1f\x7f]/.test(name) || name.split(".").includes("")) continue;
-    names.push(name);
+    if (line === "") continue;
+    const name = canonicalName(isVersion2 ? line.split("\t").join(DELIMITER) : line);
+    if (name === INBOX || folderNameProblem(name) === null) names.push(name);
   }
   return names;
 }

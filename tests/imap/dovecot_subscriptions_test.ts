@@ -8,16 +8,19 @@ import { readSubscriptions, updateSubscriptions } from "../../src/imap/account_s
 const VERSION_2 = "V\t2\n\nWork\tProjects\nSent\nTrash\nEntw&APw-rfe\nA b\\c\n";
 
 Deno.test("parseDovecotSubscriptions() reads version 2 (TAB between levels) and version 1 (one name a line)", () => {
+  // "A b\\c" is a folder Dovecot allows and we do not (a backslash).
   assert.deepEqual(parseDovecotSubscriptions(VERSION_2), [
     "Work.Projects",
     "Sent",
     "Trash",
     "Entw&APw-rfe",
-    "A b\\c",
   ]);
-  assert.deepEqual(parseDovecotSubscriptions("INBOX\nLists.Debian\n"), ["INBOX", "Lists.Debian"]);
-  // An escaped control character (\x01 and a letter) or an empty level names no folder here.
-  assert.deepEqual(parseDovecotSubscriptions("V\t2\n\nTab\x01tx\nA\t\tB\nok\n"), ["ok"]);
+  assert.deepEqual(parseDovecotSubscriptions("inbox\nLists.Debian\n"), ["INBOX", "Lists.Debian"]);
+  // An escaped control character (\x01 and a letter), an empty level, 8-bit, a wildcard.
+  assert.deepEqual(
+    parseDovecotSubscriptions("V\t2\n\nTab\x01tx\nA\t\tB\nCaf\u00e9\na*b\nok\n"),
+    ["ok"],
+  );
 });
 
 Deno.test("an account moved from Dovecot keeps its subscriptions until it has its own, and the first change keeps them", async () => {
@@ -28,14 +31,12 @@ Deno.test("an account moved from Dovecot keeps its subscriptions until it has it
     "Sent",
     "Trash",
     "Entw&APw-rfe",
-    "A b\\c",
   ]);
   await updateSubscriptions(dir, (names) => names.filter((name) => name !== "Trash"));
   assert.deepEqual(await readSubscriptions(dir), [
     "Work.Projects",
     "Sent",
     "Entw&APw-rfe",
-    "A b\\c",
   ]);
   // Ours rules from then on; Dovecot's file is left as it was, for a way back.
   assert.equal(Deno.readTextFileSync(join(dir, "subscriptions")), VERSION_2);
