@@ -4,7 +4,7 @@
  */
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { type DirStamp, dirStamp, type FoundFile, scanMaildir } from "./scan.ts";
-import { applyScan, takeListing } from "./scan_apply.ts";
+import { applyScan, relabelKeywords, takeListing } from "./scan_apply.ts";
 import { scanSettled, type SettledScan } from "./scan_settle.ts";
 
 /** A directory mtime this close to now (or later) may hide a change made in the same tick. */
@@ -76,8 +76,14 @@ export async function refreshListing(
   const isOwnTrustOver = state.isCurStampOurs &&
     now - state.listedWholeMs >= OWN_CHANGE_TRUST_MS;
   const isStale = state.isDirty || parts.index.isStale || isOwnTrustOver;
+  // A keyword file another program rewrote, read before a change of ours (define).
+  relabelKeywords(parts);
   if (!isStale && !state.isNewDirty && dirs.key === state.stamp) return "current";
   if (await parts.index.isFileGone()) return "removed";
+  // Another program (Dovecot, a Maildir copied in) may have given out letters since: the
+  // files about to be listed can carry them.
+  await parts.keywords.reloadIfChanged();
+  relabelKeywords(parts);
   const isNewOnly = !isStale && state.isListed && dirs.curKey === state.curStamp;
   // Directory mtimes tick coarsely: a change within the same tick as this
   // scan would leave them as they are, so a recent mtime lists again next time.
