@@ -68,6 +68,32 @@ export function entryOfFile(
 }
 
 /**
+ * Stats made between two turns of the event loop (some 5-10 ms of them): a
+ * folder of 100,000 messages copied in from Dovecot needs one a message at
+ * its first listing, and in one go they held every session still for up to
+ * a second.
+ */
+const STATS_PER_TURN = 1000;
+
+/** `entryOfFile` for each of `files`, letting the event loop turn every `STATS_PER_TURN` stats. */
+async function entriesOf(
+  dir: string,
+  files: Iterable<readonly [number, FoundFile]>,
+  keywordNames: KeywordNames,
+): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  let stats = 0;
+  for (const [uid, file] of files) {
+    const needsStat = file.sizeBytes === null || file.internalDateMs === null;
+    if (needsStat && ++stats % STATS_PER_TURN === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    entries.push(entryOfFile(dir, uid, file, keywordNames));
+  }
+  return entries;
+}
+
+/**
  * Brings a locked mailbox up to a listing (`found`, by base name): gone
  * files are expunged, renamed ones updated, unknown ones numbered by the
  * UID index (`onMatched` once it has) and added; then the listeners hear it all.
@@ -94,9 +120,8 @@ export async function takeListing(
   // under an older UID, they go at the end of the sorted listing, which need not be rebuilt.
   const isOrderKept = expunged.length === 0 && known.length === 0;
   const added: Entry[] = [];
-  for (const [uid, file] of known) table.set(entryOfFile(dir, uid, file, keywordNames));
-  for (const [uid, file] of fresh) {
-    const entry = entryOfFile(dir, uid, file, keywordNames);
+  for (const entry of await entriesOf(dir, known, keywordNames)) table.set(entry);
+  for (const entry of await entriesOf(dir, fresh, keywordNames)) {
     if (isOrderKept) table.append(entry);
     else table.set(entry);
     added.push(entry);

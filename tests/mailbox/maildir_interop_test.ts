@@ -321,3 +321,37 @@ Deno.test("COPY keeps an info letter IMAP has no flag for (P, passed, as mutt se
     other.release();
   }
 });
+
+Deno.test("the first listing of 2,500 names of another program lets the event loop turn between its stats", async () => {
+  const { mailboxes, dir } = setup();
+  Deno.mkdirSync(`${dir}/cur`, { recursive: true });
+  for (let i = 0; i < 2500; i++) {
+    // Dovecot's kind of name: no date of ours in it, so each file is stat'ed for its mtime.
+    Deno.writeFileSync(
+      `${dir}/cur/${1700000000 + i}.M${i}P7.dovecot,S=8:2,S`,
+      encoder.encode("x: y\r\n\r\n"),
+    );
+  }
+  let ticks = 0;
+  let isTicking = true;
+  const tick = () => {
+    ticks++;
+    if (isTicking) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  const seen = new Set<number>();
+  const statSync = Deno.statSync;
+  (Deno as { statSync: typeof Deno.statSync }).statSync = (path) => {
+    if (String(path).includes("dovecot,S=")) seen.add(ticks);
+    return statSync(path);
+  };
+  try {
+    const mailbox = await mailboxes.openMailbox(ACCOUNT);
+    assert.equal((await mailbox.refresh()).length, 2500);
+  } finally {
+    (Deno as { statSync: typeof Deno.statSync }).statSync = statSync;
+    isTicking = false;
+  }
+  // Made in one synchronous run, all 2,500 stats would see the same count of timer ticks.
+  assert.ok(seen.size >= 3, `stats saw ${seen.size} distinct tick counts`);
+});
