@@ -55,10 +55,7 @@ export function parseSearch(cursor: CommandCursor): SearchKey {
     const word = cursor.atom();
     if (word.toUpperCase() === "CHARSET") {
       cursor.sp();
-      const charset = cursor.astring().toUpperCase();
-      if (charset !== "UTF-8" && charset !== "US-ASCII") {
-        throw no(`Unsupported charset "${charset.slice(0, 40)}"`, "BADCHARSET (UTF-8 US-ASCII)");
-      }
+      checkCharset(cursor.astring());
       cursor.sp();
       return parseKeyList(cursor, 0);
     }
@@ -68,6 +65,22 @@ export function parseSearch(cursor: CommandCursor): SearchKey {
     const rest = parseKeyList(cursor, 0);
     return { kind: "and", keys: [first, rest] };
   }
+  return parseKeyList(cursor, 0);
+}
+
+/**
+ * A search charset must be one we know (RFC 3501 6.4.4, RFC 5256 3 for
+ * SORT, which names it always): US-ASCII and UTF-8, else NO [BADCHARSET].
+ */
+export function checkCharset(charset: string): void {
+  const name = charset.toUpperCase();
+  if (name !== "UTF-8" && name !== "US-ASCII") {
+    throw no(`Unsupported charset "${name.slice(0, 40)}"`, "BADCHARSET (UTF-8 US-ASCII)");
+  }
+}
+
+/** One or more search keys in a row (ANDed), without a charset: SORT's search-criteria. */
+export function parseSearchKeys(cursor: CommandCursor): SearchKey {
   return parseKeyList(cursor, 0);
 }
 
