@@ -217,6 +217,7 @@ export class ImapSession {
       "LIST-EXTENDED",
       "SORT",
       "ESEARCH",
+      "LIST-STATUS",
     );
     if (this.user === null) {
       if (!this.isTls && this.options.tls !== null) caps.push("STARTTLS");

@@ -96,6 +96,8 @@ Deno.test("every response to a broad command corpus parses under RFC 3501's form
         'LIST () "" % RETURN (CHILDREN)',
         'LIST (SUBSCRIBED) "" *',
         'LIST (SPECIAL-USE RECURSIVEMATCH) "" *',
+        'LIST "" * RETURN (STATUS (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE))',
+        'LIST (SUBSCRIBED) "" * RETURN (SUBSCRIBED STATUS (UNSEEN))',
         'ID ("name" "strict" "version" NIL)',
         'STATUS "a b" (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)',
         'STATUS "&AOk-t&AOk-" (UIDNEXT)',
