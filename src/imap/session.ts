@@ -216,6 +216,7 @@ export class ImapSession {
       "SPECIAL-USE",
       "LIST-EXTENDED",
       "SORT",
+      "SORT=DISPLAY",
       "ESEARCH",
       "LIST-STATUS",
     );

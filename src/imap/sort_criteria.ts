@@ -1,9 +1,11 @@
 /**
- * SORT criteria (RFC 5256 3): parsing `(REVERSE DATE SUBJECT)`, the value
- * each criterion takes from one message, and the comparison. Pure: the
- * caller reads the header section once and keeps only the values, never
- * the header, so a sort of 100,000 messages holds their keys alone.
+ * SORT criteria (RFC 5256 3, and RFC 5957's DISPLAYFROM and DISPLAYTO):
+ * parsing `(REVERSE DATE SUBJECT)`, the value each criterion takes from one
+ * message, and the comparison. Pure: the caller reads the header section
+ * once and keeps only the values, never the header, so a sort of 100,000
+ * messages holds their keys alone.
  */
+import { decodeHeaderText } from "../mail/encoded_words.ts";
 import { headerValue } from "../mail/mod.ts";
 import { baseSubject } from "./base_subject.ts";
 import { parseAddressList } from "./envelope.ts";
@@ -11,8 +13,17 @@ import { bad } from "./errors.ts";
 import type { CommandCursor } from "./parser.ts";
 import { sentTimeMs } from "./sent_day.ts";
 
-/** The sort keys of RFC 5256 3. */
-export type SortKey = "ARRIVAL" | "CC" | "DATE" | "FROM" | "SIZE" | "SUBJECT" | "TO";
+/** The sort keys of RFC 5256 3, and DISPLAYFROM and DISPLAYTO of RFC 5957 (SORT=DISPLAY). */
+export type SortKey =
+  | "ARRIVAL"
+  | "CC"
+  | "DATE"
+  | "FROM"
+  | "SIZE"
+  | "SUBJECT"
+  | "TO"
+  | "DISPLAYFROM"
+  | "DISPLAYTO";
 
 /** One criterion: a key, descending when `isReverse` (REVERSE binds to this key alone). */
 export interface SortCriterion {
@@ -20,7 +31,17 @@ export interface SortCriterion {
   isReverse: boolean;
 }
 
-const KEYS: readonly SortKey[] = ["ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO"];
+const KEYS: readonly SortKey[] = [
+  "ARRIVAL",
+  "CC",
+  "DATE",
+  "FROM",
+  "SIZE",
+  "SUBJECT",
+  "TO",
+  "DISPLAYFROM",
+  "DISPLAYTO",
+];
 
 /**
  * A text key is compared on its first this many characters: enough for
@@ -77,6 +98,9 @@ export function sortValues(
       }
       case "SUBJECT":
         return textKey(baseSubject(headerValue(source.header, "subject") ?? ""));
+      case "DISPLAYFROM":
+      case "DISPLAYTO":
+        return textKey(firstDisplay(headerValue(source.header, key.slice(7)) ?? ""));
       default:
         return textKey(firstMailbox(headerValue(source.header, key) ?? ""));
     }
@@ -90,6 +114,21 @@ export function sortValues(
 export function firstMailbox(value: string): string {
   for (const item of parseAddressList(value)) {
     if ("mailbox" in item && item.mailbox !== null) return item.mailbox;
+  }
+  return "";
+}
+
+/**
+ * RFC 5957 2: what a mail program shows of the first address, its display
+ * name (encoded words decoded), or where it has none its address
+ * (`local@domain`); empty when there is no address. Groups as in `firstMailbox`.
+ */
+export function firstDisplay(value: string): string {
+  for (const item of parseAddressList(value)) {
+    if (!("mailbox" in item) || item.mailbox === null) continue;
+    const name = item.name === null ? "" : decodeHeaderText(item.name).trim();
+    if (name !== "") return name;
+    return item.host === null ? item.mailbox : `${item.mailbox}@${item.host}`;
   }
   return "";
 }

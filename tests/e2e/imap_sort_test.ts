@@ -1,9 +1,10 @@
 /**
- * SORT and UID SORT (RFC 5256) on the wire, driven by Python's imaplib with
- * raw commands: five messages chosen so that every criterion orders them
- * differently (base subjects with Re:/[list]/(fwd)/[fwd:], encoded words,
- * Date fields in several zones and one missing, a group and a missing From),
- * ties broken by sequence number, search keys, charsets and refusals.
+ * SORT and UID SORT (RFC 5256, with RFC 5957's DISPLAYFROM and DISPLAYTO)
+ * on the wire, driven by Python's imaplib with raw commands: five messages
+ * chosen so that the criteria order them differently (base subjects with
+ * Re:/[list]/(fwd)/[fwd:], encoded words, display names, Date fields in
+ * several zones and one missing, a group and a missing From), ties broken
+ * by sequence number, search keys, charsets and refusals.
  */
 import assert from "node:assert/strict";
 import { python, startServer } from "./harness.ts";
@@ -50,9 +51,9 @@ const MESSAGES: [string, number][] = [
     "Date: Mon, 1 Jan 2024 05:00:00 -0800\r\n\r\n" + "b".repeat(900) + "\r\n",
     AT("2024-03-05T00:00:00Z"),
   ],
-  // 3: "BANANA", a group whose first member is "M", no Date: INTERNALDATE 12:00 UTC.
+  // 3: "BANANA", a group whose first member is "M" (shown as "Al"), no Date: INTERNALDATE 12:00.
   [
-    "From: team: Mary <m@x.test>, al@x.test;\r\nCc: carl@x.test\r\nSubject: banana (fwd)\r\n\r\n" +
+    "From: team: Al <m@x.test>, al@x.test;\r\nCc: carl@x.test\r\nSubject: banana (fwd)\r\n\r\n" +
     "c".repeat(500) + "\r\n",
     AT("2024-01-01T12:00:00Z"),
   ],
@@ -70,6 +71,8 @@ const COMMANDS: [string, string, string[]][] = [
   ["subject", "SORT", ["(SUBJECT)", "UTF-8", "ALL"]],
   ["from", "SORT", ["(FROM)", "UTF-8", "ALL"]],
   ["to", "SORT", ["(TO)", "UTF-8", "ALL"]],
+  ["displayFrom", "SORT", ["(DISPLAYFROM)", "UTF-8", "ALL"]],
+  ["displayTo", "UID SORT", ["(REVERSE DISPLAYTO)", "UTF-8", "ALL"]],
   ["cc", "SORT", ["(CC)", "US-ASCII", "ALL"]],
   ["date", "SORT", ["(DATE)", "UTF-8", "ALL"]],
   ["reverseDate", "SORT", ["(REVERSE DATE)", "UTF-8", "ALL"]],
@@ -102,11 +105,16 @@ Deno.test("SORT orders by every RFC 5256 criterion, ties by sequence number, wit
       ]),
     );
     assert.ok(out.capability.includes("SORT"), out.capability.join(" "));
+    assert.ok(out.capability.includes("SORT=DISPLAY"), out.capability.join(" "));
     const ok = (numbers: string) => ["OK", numbers === "" ? [] : numbers.split(" ")];
     // Base subjects: "" (none), APPLE, BANANA, CHERRY, ÄRGER (U+00C4 after ASCII).
     assert.deepEqual(out.subject, ok("4 1 3 5 2"), "subject");
     // Local parts: "" (no From), ADAM, BOB, M (the group's first member), ZOE.
     assert.deepEqual(out.from, ok("4 2 5 3 1"), "from");
+    // RFC 5957: what is shown: "" (no From), "ADAM@X.TEST" (no name), "AL", "BöB" (decoded), "ZOE".
+    assert.deepEqual(out.displayFrom, ok("4 2 3 5 1"), "display from");
+    // Shown To, descending: ZED@X.TEST, MARY, AL@X.TEST, then "" twice in sequence order (UIDs).
+    assert.deepEqual(out.displayTo, ok("3 2 6 4 5"), "display to");
     // "" twice (3 and 4, by number), AL, MARY, ZED.
     assert.deepEqual(out.to, ok("3 4 5 1 2"), "to");
     assert.deepEqual(out.cc, ok("1 2 4 5 3"), "cc");

@@ -67,8 +67,8 @@ Deno.test("every response to a broad command corpus parses under RFC 3501's form
       await run(`SEARCH RETURN (MIN MAX COUNT ALL) ${key}`);
       await run(`UID SEARCH RETURN () ${key}`);
       const sortKey = key.startsWith("CHARSET ") ? key.slice("CHARSET ".length) : `UTF-8 ${key}`;
-      await run(`SORT (REVERSE SUBJECT FROM) ${sortKey}`);
-      await run(`UID SORT (DATE CC TO SIZE ARRIVAL) ${sortKey}`);
+      await run(`SORT (REVERSE SUBJECT FROM DISPLAYFROM) ${sortKey}`);
+      await run(`UID SORT (DATE CC TO SIZE ARRIVAL REVERSE DISPLAYTO) ${sortKey}`);
     }
     for (
       const store of [

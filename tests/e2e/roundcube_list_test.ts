@@ -4,9 +4,9 @@
  * per listing, then a UID FETCH of the page's headers, where it fell back
  * before to one FETCH over 1:* of the sort field per listing and a sort in
  * PHP by the raw header text. Each order is checked against the one the test
- * knows it stored (subjects by RFC 5256's base subject, senders by local
- * part), and the cost is counted: no FETCH of the whole folder, no command
- * per message. Skipped when php or Roundcube's files are missing.
+ * knows it stored (subjects by RFC 5256's base subject, senders by display
+ * name, RFC 5957), and the cost is counted: no FETCH of the whole folder,
+ * no command per message. Skipped when php or Roundcube's files are missing.
  */
 import assert from "node:assert/strict";
 import { type AppContext, withAppServer } from "./app_library_fixture.ts";
@@ -100,18 +100,23 @@ const BASE_SUBJECTS: Record<string, string> = {
   "zebra": "ZEBRA",
   "Apple": "APPLE",
 };
-/** What SORT FROM compares of each sender (RFC 5256 3: the local part, a-z as A-Z). */
-const LOCAL_PARTS: Record<string, string> = {
-  "Zoe <zoe@x.test>": "ZOE",
-  "adam@x.test": "ADAM",
-  '"Bob, Jr" <bobjr@x.test>': "BOBJR",
-  "Mary <m@x.test>": "M",
-};
 const baseSubjectKey = (m: Stored) => {
   const at = m.subject.lastIndexOf(" ");
   return `${BASE_SUBJECTS[m.subject.slice(0, at)]}${m.subject.slice(at)}`;
 };
-const localPartKey = (m: Stored) => LOCAL_PARTS[m.from]!;
+
+/**
+ * What SORT DISPLAYFROM compares of each sender (RFC 5957: the display name, else the
+ * address, a-z as A-Z): Roundcube asks DISPLAYFROM for its From column once SORT=DISPLAY is
+ * offered.
+ */
+const SHOWN_SENDERS: Record<string, string> = {
+  "Zoe <zoe@x.test>": "ZOE",
+  "adam@x.test": "ADAM@X.TEST",
+  '"Bob, Jr" <bobjr@x.test>': "BOB, JR",
+  "Mary <m@x.test>": "MARY",
+};
+const shownSenderKey = (m: Stored) => SHOWN_SENDERS[m.from]!;
 
 /** The numbers of a sequence set without "*" ("1,3:5" -> 1, 3, 4, 5). */
 function expandSet(set: string): number[] {
@@ -152,8 +157,8 @@ Deno.test({
       // RFC 5256: the base subject ("Re:", "Fwd:", "[list]" gone), ASCII case folded.
       assert.deepEqual(result.orders["subject"], orderBy(stored, baseSubjectKey), "by subject");
       assert.deepEqual(result.orders["size"], orderBy(stored, size), "by size");
-      // RFC 5256: the first From address's local part, ASCII case folded.
-      assert.deepEqual(result.orders["from"], orderBy(stored, localPartKey), "by from");
+      // RFC 5957: the first From address as shown, ASCII case folded.
+      assert.deepEqual(result.orders["from"], orderBy(stored, shownSenderKey), "by from");
       // The first page of the newest 50, with what the list shows of each.
       const newest = orderBy(stored, (m) => m.date).reverse().slice(0, 50);
       assert.deepEqual(result.page.map((h) => h.uid), newest);
@@ -175,7 +180,7 @@ Deno.test({
         "UID SORT (ARRIVAL) US-ASCII ALL",
         "UID SORT (SUBJECT) US-ASCII ALL",
         "UID SORT (SIZE) US-ASCII ALL",
-        "UID SORT (FROM) US-ASCII ALL",
+        "UID SORT (DISPLAYFROM) US-ASCII ALL",
         "UID SORT (DATE) US-ASCII ALL",
       ]);
       // Besides logging in (STARTTLS, CAPABILITY, AUTHENTICATE, ID, NAMESPACE): nothing else.

@@ -4,6 +4,7 @@ import { ImapError } from "../../src/imap/errors.ts";
 import { CommandCursor } from "../../src/imap/parser.ts";
 import {
   compareCodePoints,
+  firstDisplay,
   firstMailbox,
   MAX_TEXT_KEY_CHARS,
   parseSortCriteria,
@@ -18,6 +19,7 @@ const PARSED: [string, string, string][] = [
   ["keys in order, REVERSE bound to the next only", "(REVERSE date subject)", "-DATE SUBJECT"],
   ["every key", "(ARRIVAL CC DATE FROM SIZE SUBJECT TO)", "ARRIVAL CC DATE FROM SIZE SUBJECT TO"],
   ["REVERSE on several", "(REVERSE SIZE REVERSE ARRIVAL)", "-SIZE -ARRIVAL"],
+  ["RFC 5957's display keys", "(DISPLAYFROM REVERSE DISPLAYTO)", "DISPLAYFROM -DISPLAYTO"],
 ];
 for (const [name, text, expected] of PARSED) {
   Deno.test(`parseSortCriteria() reads ${name}`, () => {
@@ -33,7 +35,7 @@ const REFUSED: [string, string][] = [
   ["REVERSE twice", "(REVERSE REVERSE DATE)"],
   ["no parentheses", "DATE"],
   ["an unclosed list", "(DATE"],
-  ["DISPLAYFROM, which is not offered", "(DISPLAYFROM)"],
+  ["DISPLAY alone", "(DISPLAY)"],
 ];
 for (const [name, text] of REFUSED) {
   Deno.test(`parseSortCriteria() refuses ${name} with BAD`, () => {
@@ -61,6 +63,25 @@ const MAILBOXES: [string, string, string][] = [
 for (const [name, value, expected] of MAILBOXES) {
   Deno.test(`firstMailbox() of ${name}`, () => {
     assert.equal(firstMailbox(value), expected);
+  });
+}
+
+const DISPLAYS: [string, string, string][] = [
+  ["a display name", "Zoe Zed <zoe@x.test>", "Zoe Zed"],
+  ["a quoted display name", '"Bob, Jr" <bobjr@x.test>', "Bob, Jr"],
+  ["no display name: the address", "adam@x.test", "adam@x.test"],
+  ["an empty quoted name: the address", '"" <e@x.test>', "e@x.test"],
+  ["an encoded name, decoded", "=?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <j@x.test>", "Jürgen Müller"],
+  ["a name in ISO-8859-1", "=?iso-8859-1?q?Ren=E9?= <r@x.test>", "René"],
+  ["a raw UTF-8 name", "Gr\xc3\xbc\xc3\x9fe <g@x.test>", "Grüße"],
+  ["a group's first member", "team: Mary <m@x.test>, al@x.test;", "Mary"],
+  ["an empty group alone", "undisclosed-recipients:;", ""],
+  ["an address without a domain", "root", "root"],
+  ["an empty field", "", ""],
+];
+for (const [name, value, expected] of DISPLAYS) {
+  Deno.test(`firstDisplay() of ${name}`, () => {
+    assert.equal(firstDisplay(value), expected);
   });
 }
 
