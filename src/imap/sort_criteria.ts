@@ -136,17 +136,19 @@ export function firstDisplay(value: string): string {
 /**
  * A string key as i;ascii-casemap compares it (RFC 4790 9.2, the SORT
  * default, RFC 5256 2.1 and 3): a-z as A-Z, all else as it is. Cut to
- * `MAX_TEXT_KEY_CHARS` and copied, so that it holds no part of the header
- * it was sliced from.
+ * `MAX_TEXT_KEY_CHARS` and made anew, so that it holds no part of the
+ * header it was sliced from.
  */
 function textKey(text: string): string {
-  const cut = text.length > MAX_TEXT_KEY_CHARS ? text.slice(0, MAX_TEXT_KEY_CHARS) : text;
-  let out = "";
-  for (let i = 0; i < cut.length; i++) {
-    const code = cut.charCodeAt(i);
-    out += code >= 0x61 && code <= 0x7a ? String.fromCharCode(code - 32) : cut[i];
+  const length = Math.min(text.length, MAX_TEXT_KEY_CHARS);
+  const codes = new Array<number>(length);
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    codes[i] = code >= 0x61 && code <= 0x7a ? code - 32 : code;
   }
-  return out;
+  // A flat string of its own: one built a character at a time is a chain of pieces that
+  // each comparison walks again (a sort of 100,000 subjects took twice as long).
+  return String.fromCharCode(...codes);
 }
 
 /**

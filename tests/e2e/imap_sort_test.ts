@@ -69,6 +69,9 @@ const MESSAGES: [string, number][] = [
 
 const COMMANDS: [string, string, string[]][] = [
   ["subject", "SORT", ["(SUBJECT)", "UTF-8", "ALL"]],
+  // RFC 5256 5's own examples.
+  ["rfcExample", "SORT", ["(SUBJECT REVERSE DATE)", "UTF-8", "ALL"]],
+  ["rfcEmpty", "SORT", ["(SUBJECT)", "US-ASCII", "TEXT", '"not in mailbox"']],
   ["from", "SORT", ["(FROM)", "UTF-8", "ALL"]],
   ["to", "SORT", ["(TO)", "UTF-8", "ALL"]],
   ["displayFrom", "SORT", ["(DISPLAYFROM)", "UTF-8", "ALL"]],
@@ -109,6 +112,8 @@ Deno.test("SORT orders by every RFC 5256 criterion, ties by sequence number, wit
     const ok = (numbers: string) => ["OK", numbers === "" ? [] : numbers.split(" ")];
     // Base subjects: "" (none), APPLE, BANANA, CHERRY, ÄRGER (U+00C4 after ASCII).
     assert.deepEqual(out.subject, ok("4 1 3 5 2"), "subject");
+    assert.deepEqual(out.rfcExample, ok("4 1 3 5 2"), "no two base subjects are equal here");
+    assert.deepEqual(out.rfcEmpty, ok(""), "RFC 5256 5: an empty SORT");
     // Local parts: "" (no From), ADAM, BOB, M (the group's first member), ZOE.
     assert.deepEqual(out.from, ok("4 2 5 3 1"), "from");
     // RFC 5957: what is shown: "" (no From), "ADAM@X.TEST" (no name), "AL", "BöB" (decoded), "ZOE".

@@ -16,6 +16,7 @@ import { sentTimeMs } from "../../src/imap/sent_day.ts";
 
 const PARSED: [string, string, string][] = [
   ["one key", "(DATE)", "DATE"],
+  ["RFC 5256 5's own example", "(SUBJECT REVERSE DATE)", "SUBJECT -DATE"],
   ["keys in order, REVERSE bound to the next only", "(REVERSE date subject)", "-DATE SUBJECT"],
   ["every key", "(ARRIVAL CC DATE FROM SIZE SUBJECT TO)", "ARRIVAL CC DATE FROM SIZE SUBJECT TO"],
   ["REVERSE on several", "(REVERSE SIZE REVERSE ARRIVAL)", "-SIZE -ARRIVAL"],
