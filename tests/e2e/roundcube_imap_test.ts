@@ -182,6 +182,19 @@ Deno.test({
           assert.deepEqual([...Deno.readDirSync(`${bob}${folder}/${sub}`)], [], `${folder}/${sub}`);
         }
       }
+      // Each search went out with RETURN (ALL) (RFC 4731 ESEARCH, offered now) and came back
+      // as one ESEARCH line of UIDs; only its id-to-UID lookup of digits is a plain SEARCH.
+      const searches = logs.imapCommands.filter((c) => c.startsWith("UID SEARCH "));
+      assert.deepEqual(searches.map((c) => c.split(" ").slice(0, 4).join(" ")), [
+        ...Array(6).fill("UID SEARCH RETURN (ALL)"),
+        "UID SEARCH 2",
+      ]);
+      const answers = logs.imap.filter((line) => / S: \* E?SEARCH/.test(line));
+      assert.equal(answers.length, 7, answers.join("\n"));
+      assert.equal(
+        answers.filter((line) => / S: \* ESEARCH \(TAG "A\d+"\) UID ALL \d/.test(line)).length,
+        6,
+      );
       assert.ok(logs.imapCommands.some((c) => c.startsWith("UID MOVE ")));
       assert.equal(logs.errors, "");
     }),

@@ -1,11 +1,12 @@
 /**
- * Roundcube's message list on a folder of 300 messages. We offer no SORT
- * (RFC 5256), so rcube_imap sorts on the client: one FETCH over 1:* of the
- * sort field (the Date header, INTERNALDATE, RFC822.SIZE, or the Subject or
- * From header) per listing, then a UID FETCH of the page's headers. Each
- * order it computes is checked against the one the test knows it stored, and
- * the cost is counted: one FETCH of the whole folder per listing, no command
- * per message. Skipped when php or Roundcube's files are missing.
+ * Roundcube's message list on a folder of 300 messages. We offer SORT
+ * (RFC 5256), so rcube_imap asks the server for each order: one UID SORT
+ * per listing, then a UID FETCH of the page's headers, where it fell back
+ * before to one FETCH over 1:* of the sort field per listing and a sort in
+ * PHP by the raw header text. Each order is checked against the one the test
+ * knows it stored (subjects by RFC 5256's base subject, senders by display
+ * name, RFC 5957), and the cost is counted: no FETCH of the whole folder,
+ * no command per message. Skipped when php or Roundcube's files are missing.
  */
 import assert from "node:assert/strict";
 import { type AppContext, withAppServer } from "./app_library_fixture.ts";
@@ -81,12 +82,48 @@ print(json.dumps(uids))
   for (const [i, m] of stored.entries()) m.uid = uids[String(i)]!;
 }
 
-/** UIDs in ascending order of `key`, ties in UID order (PHP's asort is stable, as is ours). */
+/** UIDs in ascending order of `key`, ties in UID order (RFC 5256 3: by sequence number). */
 function orderBy(stored: Stored[], key: (m: Stored) => number | string): number[] {
   return [...stored].sort((a, b) => {
     const [x, y] = [key(a), key(b)];
     return x < y ? -1 : x > y ? 1 : a.uid - b.uid;
   }).map((m) => m.uid);
+}
+
+/** What SORT SUBJECT compares of each word (RFC 5256 2.1's base subject, a-z as A-Z). */
+const BASE_SUBJECTS: Record<string, string> = {
+  "hello": "HELLO",
+  "Re: hello": "HELLO",
+  "Fwd: plans": "PLANS",
+  "agenda": "AGENDA",
+  "[list] topic": "TOPIC",
+  "zebra": "ZEBRA",
+  "Apple": "APPLE",
+};
+const baseSubjectKey = (m: Stored) => {
+  const at = m.subject.lastIndexOf(" ");
+  return `${BASE_SUBJECTS[m.subject.slice(0, at)]}${m.subject.slice(at)}`;
+};
+
+/**
+ * What SORT DISPLAYFROM compares of each sender (RFC 5957: the display name, else the
+ * address, a-z as A-Z): Roundcube asks DISPLAYFROM for its From column once SORT=DISPLAY is
+ * offered.
+ */
+const SHOWN_SENDERS: Record<string, string> = {
+  "Zoe <zoe@x.test>": "ZOE",
+  "adam@x.test": "ADAM@X.TEST",
+  '"Bob, Jr" <bobjr@x.test>': "BOB, JR",
+  "Mary <m@x.test>": "MARY",
+};
+const shownSenderKey = (m: Stored) => SHOWN_SENDERS[m.from]!;
+
+/** The numbers of a sequence set without "*" ("1,3:5" -> 1, 3, 4, 5). */
+function expandSet(set: string): number[] {
+  return set.split(",").flatMap((part) => {
+    const [from, to = from] = part.split(":").map(Number) as [number, number?];
+    return Array.from({ length: to! - from + 1 }, (_, i) => from + i);
+  });
 }
 
 const SORT_SCRIPT = `
@@ -103,7 +140,7 @@ echo json_encode($out);
 `;
 
 Deno.test({
-  name: "Roundcube sorts 300 messages by date, arrival, subject, size and from without SORT",
+  name: "Roundcube sorts 300 messages by date, arrival, subject, size and from with SORT",
   ignore: MISSING !== null,
   fn: () =>
     withAppServer("pillarbox-roundcube-list-", async (context) => {
@@ -117,9 +154,11 @@ Deno.test({
       const size = (m: Stored) => new TextEncoder().encode(m.raw).length;
       assert.deepEqual(result.orders["date"], orderBy(stored, (m) => m.date), "by date");
       assert.deepEqual(result.orders["arrival"], orderBy(stored, (m) => m.arrival), "by arrival");
-      assert.deepEqual(result.orders["subject"], orderBy(stored, (m) => m.subject), "by subject");
+      // RFC 5256: the base subject ("Re:", "Fwd:", "[list]" gone), ASCII case folded.
+      assert.deepEqual(result.orders["subject"], orderBy(stored, baseSubjectKey), "by subject");
       assert.deepEqual(result.orders["size"], orderBy(stored, size), "by size");
-      assert.deepEqual(result.orders["from"], orderBy(stored, (m) => m.from), "by from");
+      // RFC 5957: the first From address as shown, ASCII case folded.
+      assert.deepEqual(result.orders["from"], orderBy(stored, shownSenderKey), "by from");
       // The first page of the newest 50, with what the list shows of each.
       const newest = orderBy(stored, (m) => m.date).reverse().slice(0, 50);
       assert.deepEqual(result.page.map((h) => h.uid), newest);
@@ -132,25 +171,27 @@ Deno.test({
           m.date,
         ]);
       }
-      // What the fallback costs: one FETCH of the whole folder per listing (the
-      // date listing twice: index(), then list_messages()), and one UID FETCH of the page.
-      assert.ok(!logs.imapCommands.some((c) => /^(UID )?SORT /.test(c)), "SORT was not offered");
-      const whole = logs.imapCommands.filter((c) => c.startsWith("FETCH 1:* "));
-      assert.deepEqual(whole, [
-        "FETCH 1:* (UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (DATE)])",
-        "FETCH 1:* (UID INTERNALDATE)",
-        "FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])",
-        "FETCH 1:* (UID RFC822.SIZE)",
-        "FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (FROM)])",
-        "FETCH 1:* (UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (DATE)])",
+      // What it costs with SORT: one UID SORT per listing (the date listing twice:
+      // index(), then list_messages()), no FETCH of the whole folder (the fallback's
+      // cost before: one per listing), and one UID FETCH of the page's 50.
+      assert.deepEqual(logs.imapCommands.filter((c) => c.startsWith("FETCH 1:* ")), []);
+      assert.deepEqual(logs.imapCommands.filter((c) => /^(UID )?SORT /.test(c)), [
+        "UID SORT (DATE) US-ASCII ALL",
+        "UID SORT (ARRIVAL) US-ASCII ALL",
+        "UID SORT (SUBJECT) US-ASCII ALL",
+        "UID SORT (SIZE) US-ASCII ALL",
+        "UID SORT (DISPLAYFROM) US-ASCII ALL",
+        "UID SORT (DATE) US-ASCII ALL",
       ]);
       // Besides logging in (STARTTLS, CAPABILITY, AUTHENTICATE, ID, NAMESPACE): nothing else.
-      const rest = logs.imapCommands.slice(5).filter((c) => !c.startsWith("FETCH 1:* "));
+      const rest = logs.imapCommands.slice(5).filter((c) => !/^UID SORT /.test(c));
       assert.deepEqual(rest.map((c) => c.split(" (")[0]!.replace(/ [\d:,]+$/, "")), [
         "SELECT INBOX",
         "UID FETCH",
         "LOGOUT",
       ]);
+      const page = logs.imapCommands.find((c) => c.startsWith("UID FETCH "))!.split(" ")[2]!;
+      assert.equal(expandSet(page).length, 50);
       assert.equal(logs.errors, "");
     }),
 });
