@@ -50,9 +50,10 @@ function messages(): Stored[] {
 
 /**
  * Puts the messages in bob's Maildir as another delivery agent would (cur/,
- * INTERNALDATE in the name's leading seconds, the size in its S=), which is
- * quicker than 300 APPENDs with an fsync each, and sets each one's UID from
- * the Message-ID the server gives it.
+ * written at delivery time: the name's leading seconds and the file's mtime,
+ * which is INTERNALDATE for a name not made here; the size in its S=), which
+ * is quicker than 300 APPENDs with an fsync each, and sets each one's UID
+ * from the Message-ID the server gives it.
  */
 async function store(context: AppContext, stored: Stored[]): Promise<void> {
   const bob = `${context.server.spoolDir}/mail/example.test/bob`;
@@ -60,7 +61,9 @@ async function store(context: AppContext, stored: Stored[]): Promise<void> {
   const cur = `${bob}/cur`;
   for (const [i, m] of stored.entries()) {
     const bytes = new TextEncoder().encode(m.raw);
-    await Deno.writeFile(`${cur}/${m.arrival}.M${i}P1.webmail.test,S=${bytes.length}:2,`, bytes);
+    const path = `${cur}/${m.arrival}.M${i}P1.webmail.test,S=${bytes.length}:2,`;
+    await Deno.writeFile(path, bytes);
+    await Deno.utime(path, m.arrival, m.arrival);
   }
   const out = await python(
     `
