@@ -3,7 +3,8 @@
  * written straight to disk, starts the real server, and times over a raw
  * socket: SELECT (first, which builds the UID index; again in a new
  * session; after a restart), FETCH of flags and sizes for all messages,
- * and header FETCHes. Prints one line per measurement.
+ * header FETCHes, and SORTs by subject, date, sender and arrival (with the
+ * server's peak RSS before and after). Prints one line per measurement.
  *
  *   deno run -A scripts/imap_bench.ts [count]
  */
@@ -82,6 +83,12 @@ function report(what: string, result: { ms: number; lines: number; bytes: number
   );
 }
 
+/** The process's peak resident memory so far (VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
 const spoolDir = tempDir("pillarbox-bench-");
 const fillStart = performance.now();
 await fill(spoolDir);
@@ -119,6 +126,13 @@ try {
   client = await Client.open(server.ports.imap!);
   report("SELECT INBOX (after a server restart: load index)", await client.run("SELECT INBOX"));
   report("SELECT INBOX (again, same process)", await client.run("SELECT INBOX"));
+  // SORT reads every header once (16 read ahead) and keeps only the sort values: the
+  // server's peak RSS before and after shows what the keys of the whole folder cost.
+  const before = peakRssMb(server.pid);
+  for (const criteria of ["(SUBJECT)", "(DATE)", "(REVERSE FROM)", "(ARRIVAL)"]) {
+    report(`UID SORT ${criteria} UTF-8 ALL`, await client.run(`UID SORT ${criteria} UTF-8 ALL`));
+  }
+  console.log(`server peak RSS ${before} MB before the SORTs, ${peakRssMb(server.pid)} MB after`);
   client.close();
 } finally {
   await server.stop();

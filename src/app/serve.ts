@@ -76,8 +76,11 @@ async function startHoldingSpool(
   // First, so a bad certificate is a configuration error before any socket opens.
   const tls = await loadTlsSettings(config, log.with({ component: "tls" }));
   const tlsContext = tls ? () => tls.context : null;
-  // One brute-force brake for every protocol that takes passwords.
-  const loginLimiter = new LoginLimiter();
+  // One brute-force brake for every protocol that takes passwords. A webmail on the host logs
+  // everyone in from a relay network: there, failures count per login name.
+  const loginLimiter = new LoginLimiter({
+    isSharedClient: (ip) => ipInNetworks(ip, config.relayNetworks),
+  });
   const directory = new Directory({
     usersFile: config.usersFile,
     aliasesFile: config.aliasesFile,

@@ -8,6 +8,9 @@
  * forgives only the failures against that same account, so a guesser with
  * an account of its own cannot wipe its count by logging in to it. IPv6
  * clients are counted per /64, since one host usually owns a whole /64.
+ * An address many users log in from (`isSharedClient`: a webmail on the
+ * host) is counted per address and login name instead: one account's
+ * guesser there must not lock every user of the webmail out.
  *
  * A password check takes a while (scrypt), so a guesser could start many at
  * once on parallel connections, all allowed before the first failure counts.
@@ -38,6 +41,11 @@ export type LoginLimiterOptions = {
   maxTrackedIps?: number;
   /** The clock, in milliseconds (tests inject one). */
   now?: () => number;
+  /**
+   * Whether many users log in from `ip` (a webmail or another local
+   * program): its failures are counted per login name (default: none).
+   */
+  isSharedClient?: (ip: string) => boolean;
 };
 
 /** The limiter's answer before a login attempt. */
@@ -71,6 +79,7 @@ export class LoginLimiter {
   readonly #maxDelayMs: number;
   readonly #maxTracked: number;
   readonly #now: () => number;
+  readonly #isSharedClient: (ip: string) => boolean;
   /** Insertion order is recency order: the first key is the oldest. */
   readonly #entries = new Map<string, Entry>();
 
@@ -83,15 +92,17 @@ export class LoginLimiter {
     this.#maxDelayMs = options.maxDelayMs ?? 5000;
     this.#maxTracked = Math.max(1, options.maxTrackedIps ?? 10_000);
     this.#now = options.now ?? Date.now;
+    this.#isSharedClient = options.isSharedClient ?? (() => false);
   }
 
   /**
    * Before a login attempt: whether to allow it, and how long to wait before
    * answering. Checks in progress count as failures here: with as many under
-   * way as would block the address, the answer is no.
+   * way as would block the address, the answer is no. A shared client is
+   * judged by its count for `user` (see `isSharedClient`).
    */
-  check(ip: string): LoginCheck {
-    const entry = this.#current(limiterKey(ip));
+  check(ip: string, user = ""): LoginCheck {
+    const entry = this.#current(this.#key(ip, user));
     if (entry === undefined) return { allowed: true, delayMs: 0 };
     const now = this.#now();
     if (entry.blockedUntilMs > now) {
@@ -111,15 +122,15 @@ export class LoginLimiter {
    * counts against the address until `recordFailure`, `recordSuccess` or
    * `cancel` (when the check itself failed) settles it.
    */
-  begin(ip: string): LoginCheck {
-    const verdict = this.check(ip);
-    if (verdict.allowed) this.#touch(limiterKey(ip)).inFlight++;
+  begin(ip: string, user = ""): LoginCheck {
+    const verdict = this.check(ip, user);
+    if (verdict.allowed) this.#touch(this.#key(ip, user)).inFlight++;
     return verdict;
   }
 
   /** After a failed login as `user` (settles one `begin`). */
   recordFailure(ip: string, user = ""): void {
-    const entry = this.#touch(limiterKey(ip));
+    const entry = this.#touch(this.#key(ip, user));
     const now = this.#now();
     const key = userKey(user);
     entry.inFlight = Math.max(0, entry.inFlight - 1);
@@ -135,7 +146,7 @@ export class LoginLimiter {
    * against other accounts still count.
    */
   recordSuccess(ip: string, user = ""): void {
-    const key = limiterKey(ip);
+    const key = this.#key(ip, user);
     const entry = this.#current(key);
     if (entry === undefined) return;
     const own = userKey(user);
@@ -147,14 +158,20 @@ export class LoginLimiter {
   }
 
   /** A `begin` whose password check did not finish (an error): it counts neither way. */
-  cancel(ip: string): void {
-    const entry = this.#current(limiterKey(ip));
+  cancel(ip: string, user = ""): void {
+    const entry = this.#current(this.#key(ip, user));
     if (entry !== undefined) entry.inFlight = Math.max(0, entry.inFlight - 1);
   }
 
   /** How many addresses are being tracked (for metrics and tests). */
   get trackedCount(): number {
     return this.#entries.size;
+  }
+
+  /** What `ip`'s attempts as `user` are counted under. */
+  #key(ip: string, user: string): string {
+    const key = limiterKey(ip);
+    return this.#isSharedClient(ip) ? `${key} ${userKey(user)}` : key;
   }
 
   /** The live entry for `key` (a new one if none), made the most recent; evicts the oldest. */

@@ -241,11 +241,13 @@ export class RemoteCourier implements Courier {
       } catch (error) {
         const isClean = error instanceof SmtpClientError &&
           (error.kind === "refused" || error.kind === "reply");
+        // A reused connection the server is done with: once more on a fresh one (the hop's other
+        // idle ones are likely done too). One still open (4xx to MAIL) is quit, not handed on.
+        const isStale = isReused && attempt === 0 && isStaleConnection(error);
         if (!isClean) client.abort();
+        else if (isStale) await client.quit();
         await this.pool.release(key, client);
-        // A reused connection the server has closed meanwhile: try once more on a fresh one
-        // (the hop's other idle ones are likely closed too: a server restarted).
-        if (isReused && attempt === 0 && isStaleConnection(error)) {
+        if (isStale) {
           this.pool.closeIdle(key);
           this.#options.log.info("smtp.reconnect", {
             qid,

@@ -35,13 +35,18 @@ export function failureOutcome(error: unknown, remoteMta: string | null): Delive
  * after the final dot: the message may have been taken then, RFC 5321 6.1,
  * and waits for its next retry, so an attempt sends at most one copy), or it
  * answered the transaction's first command with 421 (RFC 5321 3.8: a server
- * that limits messages per connection, or timed out the idle one). Nothing of
- * this message was taken, so a fresh connection may carry it at once.
+ * that limits messages per connection, or timed out the idle one), or with
+ * another 4xx while keeping the session (OpenSMTPD's "452 4.5.3 Too many
+ * messages sent" once a session has carried its max-mails, 100 by default:
+ * every later MAIL on it gets the same). Nothing of this message was taken,
+ * so a fresh connection may carry it at once; a server that wants the message
+ * to wait says so there too, and it waits.
  */
 export function isStaleConnection(error: unknown): boolean {
   if (!(error instanceof SmtpClientError)) return false;
   if (error.kind === "dropped") return error.stage !== FINAL_DOT_STAGE;
-  return error.kind === "reply" && error.reply?.code === 421 && error.stage === "MAIL";
+  const code = error.reply?.code ?? 0;
+  return error.kind === "reply" && error.stage === "MAIL" && code >= 400 && code < 500;
 }
 
 /**

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../spool/mod.ts";
 import { INBOX, type Mailboxes } from "../mailbox/mod.ts";
 import { SPECIAL_USE } from "./folder_names.ts";
+import { DOVECOT_SUBSCRIPTIONS_FILE, parseDovecotSubscriptions } from "./dovecot_subscriptions.ts";
 
 const SUBSCRIPTIONS_FILE = "pillarbox-subscriptions";
 const READY_MARKER = "pillarbox-imap-ready";
@@ -23,13 +24,23 @@ export async function prepareAccount(mailboxes: Mailboxes, account: string): Pro
   await Deno.writeFile(marker, new Uint8Array(), { mode: 0o600 });
 }
 
-/** The subscribed mailbox names, in file order. */
+/**
+ * The subscribed mailbox names, in file order. Until the account has a file
+ * of ours, Dovecot's is read (a Maildir moved here from Dovecot); the first
+ * change writes ours with its names, and Dovecot's is left as it was.
+ */
 export async function readSubscriptions(accountDir: string): Promise<string[]> {
+  const ours = await readTextIfAny(join(accountDir, SUBSCRIPTIONS_FILE));
+  if (ours !== null) return ours.split("\n").filter((line) => line !== "");
+  const dovecot = await readTextIfAny(join(accountDir, DOVECOT_SUBSCRIPTIONS_FILE));
+  return dovecot === null ? [] : parseDovecotSubscriptions(dovecot);
+}
+
+async function readTextIfAny(path: string): Promise<string | null> {
   try {
-    const text = await Deno.readTextFile(join(accountDir, SUBSCRIPTIONS_FILE));
-    return text.split("\n").filter((line) => line !== "");
+    return await Deno.readTextFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
+    if (error instanceof Deno.errors.NotFound) return null;
     throw error;
   }
 }

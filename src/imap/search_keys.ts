@@ -51,23 +51,55 @@ const MAX_DEPTH = 32;
  * then one or more keys. Only US-ASCII and UTF-8 are accepted.
  */
 export function parseSearch(cursor: CommandCursor): SearchKey {
-  if (cursor.peek().toUpperCase() === "C") {
-    const word = cursor.atom();
-    if (word.toUpperCase() === "CHARSET") {
-      cursor.sp();
-      const charset = cursor.astring().toUpperCase();
-      if (charset !== "UTF-8" && charset !== "US-ASCII") {
-        throw no(`Unsupported charset "${charset.slice(0, 40)}"`, "BADCHARSET (UTF-8 US-ASCII)");
-      }
-      cursor.sp();
-      return parseKeyList(cursor, 0);
-    }
-    const first = keyFromWord(word, cursor, 0);
-    if (cursor.atEnd()) return first;
+  if (cursor.peek().toUpperCase() === "C") return parseAfterWord(cursor.atom(), cursor);
+  return parseKeyList(cursor, 0);
+}
+
+/**
+ * Parses SEARCH arguments that may begin with RFC 4731's return options:
+ * `RETURN (MIN COUNT) CHARSET x keys` (RFC 4466 2.6: they come first).
+ * `returns` is null without RETURN, the option names as given otherwise.
+ */
+export function parseSearchWithReturn(
+  cursor: CommandCursor,
+): { returns: string[] | null; key: SearchKey } {
+  if (!/[A-Za-z]/.test(cursor.peek())) return { returns: null, key: parseSearch(cursor) };
+  const word = cursor.atom();
+  if (word.toUpperCase() !== "RETURN") return { returns: null, key: parseAfterWord(word, cursor) };
+  cursor.sp();
+  const returns = cursor.list((c) => c.atom().toUpperCase());
+  cursor.sp();
+  return { returns, key: parseSearch(cursor) };
+}
+
+/** The rest of the search arguments after their first word: a charset, or the first key. */
+function parseAfterWord(word: string, cursor: CommandCursor): SearchKey {
+  if (word.toUpperCase() === "CHARSET") {
     cursor.sp();
-    const rest = parseKeyList(cursor, 0);
-    return { kind: "and", keys: [first, rest] };
+    checkCharset(cursor.astring());
+    cursor.sp();
+    return parseKeyList(cursor, 0);
   }
+  const first = keyFromWord(word, cursor, 0);
+  if (cursor.atEnd()) return first;
+  cursor.sp();
+  const rest = parseKeyList(cursor, 0);
+  return { kind: "and", keys: [first, rest] };
+}
+
+/**
+ * A search charset must be one we know (RFC 3501 6.4.4, RFC 5256 3 for
+ * SORT, which names it always): US-ASCII and UTF-8, else NO [BADCHARSET].
+ */
+export function checkCharset(charset: string): void {
+  const name = charset.toUpperCase();
+  if (name !== "UTF-8" && name !== "US-ASCII") {
+    throw no(`Unsupported charset "${name.slice(0, 40)}"`, "BADCHARSET (UTF-8 US-ASCII)");
+  }
+}
+
+/** One or more search keys in a row (ANDed), without a charset: SORT's search-criteria. */
+export function parseSearchKeys(cursor: CommandCursor): SearchKey {
   return parseKeyList(cursor, 0);
 }
 

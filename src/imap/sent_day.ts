@@ -71,3 +71,44 @@ export function sentDay(value: string): number | null {
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : Math.floor(ms / DAY_MS);
 }
+
+/** RFC 5322 4.3: the obsolete zone names and their offsets in minutes (military ones: 0). */
+const ZONES: Record<string, number> = {
+  UT: 0,
+  GMT: 0,
+  Z: 0,
+  EST: -300,
+  EDT: -240,
+  CST: -360,
+  CDT: -300,
+  MST: -420,
+  MDT: -360,
+  PST: -480,
+  PDT: -420,
+};
+
+/**
+ * The moment a Date field's value names, in ms since 1970 UTC, or null when
+ * it names no day (SORT DATE, RFC 5256 2.2: "adjusted by time zone to
+ * normalize to UTC"; a missing or unknown zone is UTC, a missing time
+ * 00:00:00). The day is read as `sentDay` reads it.
+ */
+export function sentTimeMs(value: string): number | null {
+  const day = sentDay(value);
+  if (day === null) return null;
+  const text = withoutComments(value).replace(/\s+/g, " ");
+  const time = / (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([+-])(\d{2})(\d{2})\b| ([A-Za-z]{1,5})\b)?/
+    .exec(text);
+  if (time === null) {
+    // ISO 8601 or another form only JavaScript's parser knows: its moment, when on that day.
+    const ms = Date.parse(text.trim());
+    return Number.isNaN(ms) || Math.floor(ms / DAY_MS) !== day ? day * DAY_MS : ms;
+  }
+  const [, hours, minutes, seconds, sign, zoneHours, zoneMinutes, zoneName] = time;
+  let offset = 0;
+  if (sign !== undefined) {
+    offset = (Number(zoneHours) * 60 + Number(zoneMinutes)) * (sign === "-" ? -1 : 1);
+  } else if (zoneName !== undefined) offset = ZONES[zoneName.toUpperCase()] ?? 0;
+  const clock = (Number(hours) * 60 + Number(minutes) - offset) * 60 + Number(seconds ?? 0);
+  return day * DAY_MS + clock * 1000;
+}

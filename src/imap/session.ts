@@ -208,7 +208,18 @@ export class ImapSession {
   /** The capabilities for the current state (RFC 3501 7.2.1). */
   capabilities(): string[] {
     const caps = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE"];
-    caps.push("UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED");
+    caps.push(
+      "UIDPLUS",
+      "MOVE",
+      "UNSELECT",
+      "CHILDREN",
+      "SPECIAL-USE",
+      "LIST-EXTENDED",
+      "SORT",
+      "SORT=DISPLAY",
+      "ESEARCH",
+      "LIST-STATUS",
+    );
     if (this.user === null) {
       if (!this.isTls && this.options.tls !== null) caps.push("STARTTLS");
       if (this.mayAuthenticate) caps.push("AUTH=PLAIN");

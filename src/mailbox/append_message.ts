@@ -39,7 +39,11 @@ export async function appendMessage(
     (name) => mailbox.keywords.letterOf(name),
   );
   const tmp = join(mailbox.dir, "tmp", base);
-  await writeFileDurably(tmp, chunks); // removes its part if a full disk stops it
+  // Removes its part if a full disk stops it. The date is the file's mtime too, where
+  // Dovecot and Courier read a message's INTERNALDATE (a Maildir moved to them).
+  await writeFileDurably(tmp, chunks, {
+    mtimeMs: options.internalDateMs === undefined ? undefined : dateMs,
+  });
   const fileName = curName(base, letters);
   const path = join(mailbox.dir, "cur", fileName);
   let uid: number | undefined;

@@ -117,13 +117,16 @@ async function copyOne(
     // Named by its own size and date (whole seconds: a reopen must read the same INTERNALDATE).
     const dateMs = Math.max(0, Math.floor(entry.internalDateMs / 1000) * 1000);
     const base = maildirName(destination.hostname, bytes.length, dateMs);
+    // As a MOVE does: the flags and keywords in the destination's letters, and the info
+    // letters IMAP has no flag for kept as they are (maildir(5)'s P, "passed", that mutt sets).
     const letters = changeLetters(
-      "",
-      { add: [...entry.flags, ...entry.keywords] },
+      entry.letters,
+      { replace: [...entry.flags, ...entry.keywords] },
       options.letterOf,
     );
     const tmp = join(destination.dir, "tmp", base);
-    await writeFileDurably(tmp, [bytes]);
+    // Dated like its source in the mtime too, where other programs read the date.
+    await writeFileDurably(tmp, [bytes], { mtimeMs: dateMs });
     const fileName = curName(base, letters);
     const sizeBytes = bytes.length;
     return {

@@ -6,7 +6,10 @@
  * 25 as `z`. Indexes are handed out once and never reused, so a letter
  * always means the same keyword. Names match case-insensitively (the first
  * spelling wins). The file is written (tmp, fsync, rename) before any
- * message name uses a new letter.
+ * message name uses a new letter. Another program (Dovecot, or an
+ * administrator copying a Maildir in) may write the file too: it is read
+ * again when it changed, before a new keyword is given a letter and before
+ * a listing, so that no letter is handed out twice.
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../spool/mod.ts";
@@ -46,23 +49,64 @@ export function parseKeywordsFile(text: string): (string | undefined)[] {
 
 /** The keyword table of one Maildir. Callers serialise access (the mailbox lock). */
 export class Keywords {
-  readonly #dir: string;
+  readonly #path: string;
   #names: (string | undefined)[] = [];
   #byLower = new Map<string, number>();
+  /** The file as last read or written (inode, size, mtime); "" when it was missing. */
+  #stamp = "";
+  /** Names were defined differently on disk than before (see `takeRedefined`). */
+  #isRedefined = false;
 
   constructor(dir: string) {
-    this.#dir = dir;
+    this.#path = join(dir, KEYWORDS_FILE);
   }
 
   /** Reads the file; a missing file means no keywords yet. */
   async load(): Promise<void> {
+    // The stamp before the read: a change made between them is read again next time.
+    this.#stamp = await this.#currentStamp();
     let text = "";
     try {
-      text = await Deno.readTextFile(join(this.#dir, KEYWORDS_FILE));
+      text = await Deno.readTextFile(this.#path);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    this.#names = parseKeywordsFile(text);
+    this.#setNames(parseKeywordsFile(text));
+  }
+
+  /**
+   * Reads the file again if another program changed it since it was last
+   * read or written (one stat otherwise). A change of what a letter means
+   * is noted for `takeRedefined`.
+   */
+  async reloadIfChanged(): Promise<void> {
+    if (await this.#currentStamp() === this.#stamp) return;
+    const before = this.#names;
+    await this.load();
+    const isSame = before.length === this.#names.length &&
+      before.every((name, index) => name === this.#names[index]);
+    if (!isSame) this.#isRedefined = true;
+  }
+
+  /** True once after a reload changed the names (listed messages need their keywords again). */
+  takeRedefined(): boolean {
+    const isRedefined = this.#isRedefined;
+    this.#isRedefined = false;
+    return isRedefined;
+  }
+
+  async #currentStamp(): Promise<string> {
+    try {
+      const info = await Deno.stat(this.#path);
+      return `${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return "";
+      throw error;
+    }
+  }
+
+  #setNames(names: (string | undefined)[]): void {
+    this.#names = names;
     this.#byLower = new Map();
     this.#names.forEach((name, index) => {
       if (name !== undefined && !this.#byLower.has(name.toLowerCase())) {
@@ -108,7 +152,11 @@ export class Keywords {
     names: readonly string[],
     options: { keepWhatFits?: boolean } = {},
   ): Promise<string[]> {
-    const fresh = names.filter((name) => isKeywordName(name) && this.letterOf(name) === null);
+    const isFresh = (name: string) => isKeywordName(name) && this.letterOf(name) === null;
+    if (!names.some(isFresh)) return [];
+    // A letter another program gave out since our last read must not be given again.
+    await this.reloadIfChanged();
+    const fresh = names.filter(isFresh);
     if (fresh.length === 0) return [];
     const next = [...this.#names];
     const added = new Map<string, number>();
@@ -129,9 +177,8 @@ export class Keywords {
     const lines = next.flatMap((name, index) => name === undefined ? [] : [`${index} ${name}\n`]);
     // A temporary file of its own each time (removed if the write fails): one a crash
     // left behind must not stand in the way of every later keyword.
-    await writeFileAtomic(join(this.#dir, KEYWORDS_FILE), [
-      new TextEncoder().encode(lines.join("")),
-    ]);
+    await writeFileAtomic(this.#path, [new TextEncoder().encode(lines.join(""))]);
+    this.#stamp = await this.#currentStamp();
     this.#names = next;
     for (const [lower, index] of added) this.#byLower.set(lower, index);
     return [...dropped.values()];

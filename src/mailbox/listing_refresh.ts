@@ -4,7 +4,7 @@
  */
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { type DirStamp, dirStamp, type FoundFile, scanMaildir } from "./scan.ts";
-import { applyScan, takeListing } from "./scan_apply.ts";
+import { applyScan, relabelKeywords, takeListing } from "./scan_apply.ts";
 import { scanSettled, type SettledScan } from "./scan_settle.ts";
 
 /** A directory mtime this close to now (or later) may hide a change made in the same tick. */
@@ -76,8 +76,14 @@ export async function refreshListing(
   const isOwnTrustOver = state.isCurStampOurs &&
     now - state.listedWholeMs >= OWN_CHANGE_TRUST_MS;
   const isStale = state.isDirty || parts.index.isStale || isOwnTrustOver;
+  // A keyword file another program rewrote, read before a change of ours (define).
+  relabelKeywords(parts);
   if (!isStale && !state.isNewDirty && dirs.key === state.stamp) return "current";
   if (await parts.index.isFileGone()) return "removed";
+  // Another program (Dovecot, a Maildir copied in) may have given out letters since: the
+  // files about to be listed can carry them.
+  await parts.keywords.reloadIfChanged();
+  relabelKeywords(parts);
   const isNewOnly = !isStale && state.isListed && dirs.curKey === state.curStamp;
   // Directory mtimes tick coarsely: a change within the same tick as this
   // scan would leave them as they are, so a recent mtime lists again next time.
@@ -104,9 +110,15 @@ export async function refreshListing(
     throw error;
   }
   if (!scan.isSettled) state.isDirty = true;
-  else if (!isCurRecent) {
+  else if (listedNewOnly) {
+    // cur/ was not listed and kept the stamp trusted before: a recent mtime there is our
+    // own change's (see keepCurTrusted), and taking it as dirty would list cur/ whole
+    // at the next refresh after every STORE, EXPUNGE, APPEND, COPY or MOVE of ours.
+    state.isDirty = false;
     state.curStamp = dirs.curKey;
-    if (!listedNewOnly) state.listedWholeMs = now;
+  } else if (!isCurRecent) {
+    state.curStamp = dirs.curKey;
+    state.listedWholeMs = now;
   }
   await takeListing(parts, {
     found: scan.found,
@@ -142,7 +154,8 @@ async function scanNewOnly(
 
 /**
  * Runs `change`, an operation of ours on this folder's `cur/` (lock held:
- * STORE, EXPUNGE, APPEND, the move of claimed messages out of `new/`), and
+ * STORE, EXPUNGE, APPEND, COPY or MOVE into it or out of it, the move of
+ * claimed messages out of `new/`), and
  * keeps `cur/`'s stamp trusted across it when it was trusted before and
  * nobody else had changed `cur/`: the table follows our own changes, so an
  * IDLE session's folder needs no whole listing at the next delivery. A

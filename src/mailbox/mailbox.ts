@@ -210,10 +210,10 @@ export class Mailbox {
   }
 
   /**
-   * Moves messages into `destination`, another folder on the same file
-   * system (IMAP MOVE): each file with one rename, so it is in exactly one
-   * of the two at every instant (see move.ts). Both locks are taken in
-   * directory order, so two opposite moves cannot deadlock.
+   * Moves messages into `destination`, another folder on the same file system (IMAP MOVE):
+   * each file with one rename, so it is in exactly one of the two at every instant (see
+   * move.ts). Both locks are taken in directory order, so two opposite moves cannot deadlock.
+   * A change of ours to both: neither needs a whole listing for it (see `keepCurTrusted`).
    */
   moveTo(
     destination: Mailbox,
@@ -223,12 +223,11 @@ export class Mailbox {
     if (destination.dir === this.dir) {
       return Promise.reject(new Error(`Cannot move messages of "${this.dir}" into itself`));
     }
+    const task = { uids, origin: options.origin ?? null };
     return this.#withBothLocks(destination, () => {
       destination.#assertNotGone();
-      return moveMessages(this.#parts(), destination.#parts(), {
-        uids,
-        origin: options.origin ?? null,
-      });
+      const move = () => moveMessages(this.#parts(), destination.#parts(), task);
+      return this.#ownChange(() => destination.#ownChange(move));
     });
   }
 
@@ -240,7 +239,8 @@ export class Mailbox {
   copyTo(destination: Mailbox, uids: readonly number[]): Promise<MoveResult> {
     return this.#withBothLocks(destination, () => {
       destination.#assertNotGone();
-      return copyMessages(this.#parts(), destination.#parts(), { uids });
+      const copy = () => copyMessages(this.#parts(), destination.#parts(), { uids });
+      return destination.#ownChange(copy);
     });
   }
 

@@ -29,11 +29,24 @@ export interface ParsedMessageName {
   base: string;
   /** Size in bytes from `,S=`, or null when the name does not carry it. */
   sizeBytes: number | null;
-  /** Delivery time from the leading seconds, in ms, or null when the name does not carry it. */
+  /**
+   * INTERNALDATE from the leading seconds of a name of ours, in ms; null for
+   * any other name (its file's mtime is the date, see `OWN_NAME`).
+   */
   internalDateMs: number | null;
   /** Every info letter, system flags and others (keywords), sorted. */
   letters: string;
 }
+
+/**
+ * The names `maildirName` makes, of every version (the random part and six
+ * digits after M came later): they start with the message's INTERNALDATE in seconds, which an
+ * APPEND with a date, a COPY and a MOVE set. Other programs start a name
+ * with the time they wrote the file, and keep the date in its mtime
+ * (Dovecot's COPY and MOVE, an APPEND with a date, imapsync): their
+ * seconds are not the message's date.
+ */
+const OWN_NAME = /^(\d+)\.M\d+P\d+Q\d+(?:R[0-9a-f]+)?\./;
 
 /** Parses a Maildir file name; null for names that are not messages (dotfiles, newlines). */
 export function parseMessageName(fileName: string): ParsedMessageName | null {
@@ -44,7 +57,7 @@ export function parseMessageName(fileName: string): ParsedMessageName | null {
   const info = colon >= 0 ? fileName.slice(colon + 1) : "";
   const letters = info.startsWith("2,") ? sortLetters(info.slice(2)) : "";
   const size = /,S=(\d+)(?:,|$)/.exec(base);
-  const seconds = /^(\d+)\./.exec(base);
+  const seconds = OWN_NAME.exec(base);
   return {
     base,
     sizeBytes: size?.[1] !== undefined ? Number(size[1]) : null,

@@ -40,7 +40,10 @@ export async function scanMaildir(
       base: parsed.base,
       fileName,
       isNew,
-      letters: isNew ? "" : parsed.letters,
+      // maildir(5) gives new/ files no info, but Dovecot changes the flags of a message it
+      // has not moved to cur/ yet by a rename within new/ (`doveadm flags add` does): they
+      // are the message's flags all the same.
+      letters: parsed.letters,
       sizeBytes: parsed.sizeBytes,
       internalDateMs: parsed.internalDateMs,
     });
@@ -76,14 +79,15 @@ async function listNames(dir: string, onUnreachable: (path: string) => void): Pr
 let nodeFs: Promise<typeof import("node:fs/promises")> | null = null;
 const loadFs = () => nodeFs ??= import("node:fs/promises");
 
-/** Size and time for a file whose name does not carry them. */
-export async function statFile(
-  path: string,
-): Promise<{ sizeBytes: number; mtimeMs: number } | null> {
+/**
+ * Size and time for a file whose name does not carry them. A synchronous
+ * stat: every message of a Maildir copied in from Dovecot needs one for its
+ * date, and 100,000 awaited one by one took 6 s at its first listing (0.5 s so).
+ */
+export function statFile(path: string): { sizeBytes: number; mtimeMs: number } | null {
   try {
-    const { stat } = await loadFs();
-    const info = await stat(path);
-    return { sizeBytes: info.size, mtimeMs: info.mtimeMs };
+    const info = Deno.statSync(path);
+    return { sizeBytes: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
   } catch {
     return null;
   }

@@ -47,21 +47,50 @@ export function applyScan(
 
 /**
  * The entry for a file in `dir` numbered `uid`: from its name alone when the
- * name gives the size and time, else with one stat for what it does not say.
+ * name gives the size and date (ours do), else with one stat for what it
+ * does not say: another program's message is dated by its mtime. A file
+ * gone before its stat (renamed by another MUA) is dated by its name's
+ * leading seconds, the time it was written.
  */
-export async function entryOfFile(
+export function entryOfFile(
   dir: string,
   uid: number,
   file: FoundFile,
   keywordNames: KeywordNames,
-): Promise<Entry> {
+): Entry {
   let { sizeBytes, internalDateMs } = file;
   if (sizeBytes === null || internalDateMs === null) {
-    const info = await statFile(join(dir, file.isNew ? "new" : "cur", file.fileName));
+    const info = statFile(join(dir, file.isNew ? "new" : "cur", file.fileName));
     sizeBytes ??= info?.sizeBytes ?? 0;
-    internalDateMs ??= info?.mtimeMs ?? 0;
+    internalDateMs ??= info?.mtimeMs ?? Number(/^(\d+)\./.exec(file.base)?.[1] ?? 0) * 1000;
   }
   return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs }, keywordNames);
+}
+
+/**
+ * Stats made between two turns of the event loop (some 5-10 ms of them): a
+ * folder of 100,000 messages copied in from Dovecot needs one a message at
+ * its first listing, and in one go they held every session still for up to
+ * a second.
+ */
+const STATS_PER_TURN = 1000;
+
+/** `entryOfFile` for each of `files`, letting the event loop turn every `STATS_PER_TURN` stats. */
+async function entriesOf(
+  dir: string,
+  files: Iterable<readonly [number, FoundFile]>,
+  keywordNames: KeywordNames,
+): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  let stats = 0;
+  for (const [uid, file] of files) {
+    const needsStat = file.sizeBytes === null || file.internalDateMs === null;
+    if (needsStat && ++stats % STATS_PER_TURN === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    entries.push(entryOfFile(dir, uid, file, keywordNames));
+  }
+  return entries;
 }
 
 /**
@@ -91,9 +120,8 @@ export async function takeListing(
   // under an older UID, they go at the end of the sorted listing, which need not be rebuilt.
   const isOrderKept = expunged.length === 0 && known.length === 0;
   const added: Entry[] = [];
-  for (const [uid, file] of known) table.set(await entryOfFile(dir, uid, file, keywordNames));
-  for (const [uid, file] of fresh) {
-    const entry = await entryOfFile(dir, uid, file, keywordNames);
+  for (const entry of await entriesOf(dir, known, keywordNames)) table.set(entry);
+  for (const entry of await entriesOf(dir, fresh, keywordNames)) {
     if (isOrderKept) table.append(entry);
     else table.set(entry);
     added.push(entry);
@@ -105,4 +133,22 @@ export async function takeListing(
   events.emit({ kind: "expunged", uids: expunged, origin: null });
   events.emit({ kind: "flags", messages: flagged, origin: null });
   events.emit({ kind: "added", messages: added });
+}
+
+/**
+ * After the keyword file was read again with letters meaning other names
+ * than before (see `Keywords.reloadIfChanged`): every listed message with a
+ * keyword letter gets its keywords again, and listeners hear those that changed.
+ */
+export function relabelKeywords(parts: MailboxParts): void {
+  if (!parts.keywords.takeRedefined()) return;
+  const flagged: Entry[] = [];
+  for (const [, entry] of parts.table.entries()) {
+    if (!/[a-z]/.test(entry.letters)) continue;
+    const updated = makeEntry(entry, {}, parts.keywordNames);
+    if (updated.keywords.join(" ") === entry.keywords.join(" ")) continue;
+    parts.table.replace(updated);
+    flagged.push(updated);
+  }
+  parts.events.emit({ kind: "flags", messages: flagged, origin: null });
 }

@@ -86,7 +86,7 @@ async function login(
 ): Promise<Pop3Reply> {
   const { limiter, directory, mailboxes } = session.options;
   const ip = session.connection.remoteAddress;
-  const check = limiter.begin(ip);
+  const check = limiter.begin(ip, attempt.user);
   if (!check.allowed) {
     logFailure(session, attempt.user, attempt.method, "blocked");
     throw new Pop3Error("Too many failed logins from your address; try again later", {
@@ -98,7 +98,7 @@ async function login(
     if (check.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, check.delayMs));
     grant = await directory.verifyLoginGrant(attempt.user, attempt.password);
   } catch (error) {
-    limiter.cancel(ip);
+    limiter.cancel(ip, attempt.user);
     throw error;
   }
   if (grant === null) {

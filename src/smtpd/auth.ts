@@ -106,7 +106,7 @@ async function handleAuth(session: SmtpSession, arg: string): Promise<Reply> {
   }
   const { user, password } = await readCredentials(session, mechanism, initial);
   // Checks under way on other connections count too: refused now if they would block.
-  if (limiter && !limiter.begin(ip).allowed) {
+  if (limiter && !limiter.begin(ip, user).allowed) {
     session.log.info("auth.refused", { ip, proto: "smtp", reason: "too-many-failures" });
     throw Refusal.authTemporarilyBlocked();
   }
@@ -114,7 +114,7 @@ async function handleAuth(session: SmtpSession, arg: string): Promise<Reply> {
   try {
     grant = await session.options.directory.verifyLoginGrant(user, password);
   } catch (error) {
-    limiter?.cancel(ip);
+    limiter?.cancel(ip, user);
     throw error;
   }
   if (grant !== null) {
@@ -125,7 +125,7 @@ async function handleAuth(session: SmtpSession, arg: string): Promise<Reply> {
     return reply(235, "2.7.0", "Authentication successful");
   }
   limiter?.recordFailure(ip, user);
-  const next = limiter?.check(ip) ?? { allowed: true, delayMs: 0 };
+  const next = limiter?.check(ip, user) ?? { allowed: true, delayMs: 0 };
   const { event, ...fields } = formatAuthFailureFields(ip, user, "smtp");
   session.options.log.warn(event, {
     ...fields,

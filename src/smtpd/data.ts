@@ -243,5 +243,6 @@ async function commitOrRefuse(
     });
     throw isStorageFull(error) ? Refusal.storageFull(session.cid) : Refusal.localError(session.cid);
   }
+  session.renewRcptAllowance();
   return reply(250, "2.0.0", `Ok: queued as ${qid}`);
 }

@@ -47,7 +47,11 @@ function dsnOctets(verb: "MAIL" | "RCPT", text: string): number {
 /**
  * RCPT commands whose refusals do not count as errors: a server must take 100
  * recipients (RFC 5321 4.5.3.1.8), so a message to a few unknown addresses
- * and one good one is not cut off. Past them, guessing addresses counts.
+ * and one good one is not cut off. The allowance is the session's, renewed by
+ * each message taken: an MTA sends a long list 100 recipients to a
+ * transaction, several transactions down one connection (Exim's max_rcpt),
+ * while a harvester gets no new allowance from RSET, only by handing over a
+ * message for a real mailbox. Past it, guessing addresses counts.
  */
 const FREE_RCPT_COMMANDS = 100;
 const DEFAULT_MAX_ERRORS = 10;
@@ -104,6 +108,11 @@ export class SmtpSession {
       this.connection.remoteAddress,
       this.options.relayNetworks,
     );
+  }
+
+  /** A message was taken (its 250 is on its way): the next RCPTs get a new allowance. */
+  renewRcptAllowance(): void {
+    this.#rcptCommands = 0;
   }
 
   /** Asks the session to close after the current reply. */

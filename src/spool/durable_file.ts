@@ -38,12 +38,13 @@ function writeChunksSync(file: Deno.FsFile, chunks: readonly Uint8Array[]): numb
 
 /**
  * Writes `chunks` to a new file at `path` and fsyncs it (data and size); if
- * that fails, the file is removed again.
+ * that fails, the file is removed again. `mtimeMs` sets the file's mtime
+ * (a Maildir message's received date, for other programs that read it there).
  */
 export async function writeFileDurably(
   path: string,
   chunks: readonly Uint8Array[],
-  options: { mode?: number } = {},
+  options: { mode?: number; mtimeMs?: number } = {},
 ): Promise<void> {
   // Creating and writing only touch the page cache: done inline, they cost less
   // than a trip through the I/O thread pool each. Only the fsync waits for the disk.
@@ -51,6 +52,10 @@ export async function writeFileDurably(
   let isWritten = false;
   try {
     writeChunksSync(file, chunks);
+    if (options.mtimeMs !== undefined) {
+      const mtime = new Date(options.mtimeMs);
+      file.utimeSync(mtime, mtime);
+    }
     await flush(file, "data");
     isWritten = true;
   } finally {

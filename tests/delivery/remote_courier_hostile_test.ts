@@ -1,6 +1,7 @@
 /**
  * The remote courier against receivers that misbehave in ways real ones do:
- * a 421 to MAIL on a connection kept from an earlier message, a STARTTLS
+ * a 421 (or a 452, the session kept open) to MAIL on a connection kept from
+ * an earlier message, a STARTTLS
  * refused with a hang-up, replies that bend the grammar. Each case ends as
  * RFC 5321 says: delivered, deferred or bounced, never lost and never sent
  * again and again.
@@ -41,6 +42,41 @@ for (const pipelining of [true, false]) {
       ]]);
       assert.ok(
         lines.some((line) => /event=smtp\.reconnect .*421 4\.3\.2/.test(line)),
+        lines.join("\n"),
+      );
+    }, { log });
+  });
+}
+
+for (const pipelining of [true, false]) {
+  const mode = pipelining ? "pipelined" : "one command at a time";
+  Deno.test(`a 452 to MAIL on a reused connection kept open sends the message at once on a fresh one, and that one is not used again (${mode})`, async () => {
+    const { log, lines } = recordingLog();
+    await withSink({
+      pipelining,
+      // OpenSMTPD past its max-mails (100 a session by default): every later MAIL on the
+      // connection gets this, and the session stays open (pipelined RCPT and DATA get 503).
+      script: (stage, _arg, state) =>
+        state.connection !== 0 || state.tx < 1
+          ? undefined
+          : stage === "mail"
+          ? "452 4.5.3 Too many recipients: Too many messages sent"
+          : stage === "rcpt" || stage === "data"
+          ? "503 5.5.1 Invalid command: Command not allowed"
+          : undefined,
+    }, async (courier, sink) => {
+      for (const rcpt of ["x@remote.test", "y@remote.test", "z@remote.test"]) {
+        const outcome = (await courier.deliver(queued(MESSAGE, [rcpt]), [rcpt])).get(rcpt);
+        assert.deepEqual(outcome, { kind: "delivered", remoteMta: "127.0.0.1" }, rcpt);
+      }
+      assert.equal(sink.connections(), 2);
+      assert.deepEqual(sink.transactions.map((tx) => tx.rcpts), [
+        ["x@remote.test"],
+        ["y@remote.test"],
+        ["z@remote.test"],
+      ]);
+      assert.ok(
+        lines.some((line) => /event=smtp\.reconnect .*452 4\.5\.3/.test(line)),
         lines.join("\n"),
       );
     }, { log });

@@ -42,6 +42,20 @@ const STALE_CASES: { name: string; error: SmtpClientError; expected: boolean }[]
     expected: true,
   },
   {
+    name: "another 4xx to MAIL (OpenSMTPD's limit of messages a session, the session kept open)",
+    error: SmtpClientError.fromReply("MAIL", {
+      code: 452,
+      enhanced: "4.5.3",
+      lines: ["4.5.3 Too many recipients: Too many messages sent"],
+    }),
+    expected: true,
+  },
+  {
+    name: "a 5xx to MAIL is not: the server refused the message, not the connection",
+    error: SmtpClientError.fromReply("MAIL", { code: 550, lines: ["5.7.1 no"] }),
+    expected: false,
+  },
+  {
     name: "a 421 to a RCPT is not: the server ended a transaction it had begun (RFC 5321 3.8)",
     error: SmtpClientError.fromReply("RCPT <b@far.test>", { code: 421, lines: ["closing"] }),
     expected: false,

@@ -63,6 +63,12 @@ Deno.test("every response to a broad command corpus parses under RFC 3501's form
     ) {
       await run(`SEARCH ${key}`);
       await run(`UID SEARCH ${key}`);
+      // ESEARCH (RFC 4731) and SORT (RFC 5256) over the same keys.
+      await run(`SEARCH RETURN (MIN MAX COUNT ALL) ${key}`);
+      await run(`UID SEARCH RETURN () ${key}`);
+      const sortKey = key.startsWith("CHARSET ") ? key.slice("CHARSET ".length) : `UTF-8 ${key}`;
+      await run(`SORT (REVERSE SUBJECT FROM DISPLAYFROM) ${sortKey}`);
+      await run(`UID SORT (DATE CC TO SIZE ARRIVAL REVERSE DISPLAYTO) ${sortKey}`);
     }
     for (
       const store of [
@@ -90,6 +96,8 @@ Deno.test("every response to a broad command corpus parses under RFC 3501's form
         'LIST () "" % RETURN (CHILDREN)',
         'LIST (SUBSCRIBED) "" *',
         'LIST (SPECIAL-USE RECURSIVEMATCH) "" *',
+        'LIST "" * RETURN (STATUS (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE))',
+        'LIST (SUBSCRIBED) "" * RETURN (SUBSCRIBED STATUS (UNSEEN))',
         'ID ("name" "strict" "version" NIL)',
         'STATUS "a b" (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)',
         'STATUS "&AOk-t&AOk-" (UIDNEXT)',

@@ -94,3 +94,38 @@ Deno.test("LSUB with % names the unsubscribed parent of a subscribed folder, \\N
     await server.stop();
   }
 });
+
+Deno.test("UNSUBSCRIBE of a name that is not subscribed is OK, the list unchanged", async () => {
+  // RFC 9051 6.3.8: OK "if the unsubscription is successful or if the mailbox is not
+  // subscribed". Roundcube renames a folder, then UNSUBSCRIBEs the old name (we had
+  // moved the subscription with the folder already); a NO there, or for a folder
+  // another client unsubscribed first, showed its user an error.
+  const server = await startServer({
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
+  const client = await loginAsBob(server.ports.imap!);
+  try {
+    for (const line of ["CREATE Old", "SUBSCRIBE Old", "RENAME Old New", "CREATE Plain"]) {
+      assert.match((await command(client, "c", line)).at(-1)!, /^c OK/);
+    }
+    for (const name of ["Old", "Plain", "Never.Was"]) {
+      assert.deepEqual(await command(client, "u", `UNSUBSCRIBE ${name}`), [
+        "u OK UNSUBSCRIBE completed",
+      ]);
+    }
+    assert.deepEqual(await command(client, "l", 'LSUB "" "*"'), [
+      '* LSUB (\\HasNoChildren \\Archive) "." Archive',
+      '* LSUB (\\HasNoChildren \\Drafts) "." Drafts',
+      '* LSUB (\\HasNoChildren) "." INBOX',
+      '* LSUB (\\HasNoChildren \\Junk) "." Junk',
+      '* LSUB (\\HasNoChildren) "." New',
+      '* LSUB (\\HasNoChildren \\Sent) "." Sent',
+      '* LSUB (\\HasNoChildren \\Trash) "." Trash',
+      "l OK LSUB completed",
+    ]);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

@@ -2,12 +2,16 @@
  * The brute-force brake on the wire, shared by submission, POP3 and IMAP:
  * what a guesser gets from many connections at once, and from mixing in
  * logins to an account of its own. Each test's clients come from their own
- * loopback address, so the brake's per-address state is theirs alone.
+ * loopback address, so the brake's per-address state is theirs alone; with
+ * `--relay-networks=` that address is an outside one, counted as a whole,
+ * while a relay network (a webmail on the host) is counted per login name.
  */
 import assert from "node:assert/strict";
 import { python, type Server, startServer, waitUntil } from "./harness.ts";
 
 const USERS = { "alice@example.test": "alice-pw", "mallory@example.test": "mallory-pw" };
+/** No relay network: every loopback client counts as an address on the Internet. */
+const OUTSIDE_CLIENTS = ["--insecure-auth", "--relay-networks="];
 
 /**
  * Logs in `count` times at once (a barrier lines the attempts up) from
@@ -75,7 +79,7 @@ async function checkedCount(server: Server, ip: string, attempts: number): Promi
 }
 
 Deno.test("twenty wrong passwords at once get ten checked, on submission, POP3 and IMAP alike", async () => {
-  const server = await startServer({ users: USERS, flags: ["--insecure-auth"] });
+  const server = await startServer({ users: USERS, flags: OUTSIDE_CLIENTS });
   try {
     const [smtp, pop3, imap] = await Promise.all([
       storm(server, { proto: "smtp", source: "127.0.0.11", count: 20, password: "guess" }),
@@ -98,7 +102,7 @@ Deno.test("twenty wrong passwords at once get ten checked, on submission, POP3 a
 });
 
 Deno.test("a login to an account of one's own does not wipe the failures against another", async () => {
-  const server = await startServer({ users: USERS, flags: ["--insecure-auth"] });
+  const server = await startServer({ users: USERS, flags: OUTSIDE_CLIENTS });
   try {
     // Nine guesses at alice's password (at once: the brake's delays start only later) ...
     const guesses = await storm(server, {
@@ -125,6 +129,33 @@ Deno.test("a login to an account of one's own does not wipe the failures against
     assert.deepEqual(await storm(server, { ...alice, password: "alice-pw" }), ["ok"]);
     assert.deepEqual(await storm(server, { ...alice, password: "typo" }), ["failed"]);
     assert.doesNotMatch(server.log(), /typo|guess|alice-pw|mallory-pw/, "no password in the log");
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("through a webmail on a relay network, one account's guesser locks out that account only", async () => {
+  // The default --relay-networks holds 127.0.0.0/8: the webmail's address.
+  const server = await startServer({ users: USERS, flags: ["--insecure-auth"] });
+  try {
+    const webmail = { source: "127.0.0.31", count: 1 } as const;
+    const mallory = { ...webmail, user: "mallory@example.test" };
+    const guesses = await storm(server, {
+      ...mallory,
+      proto: "imap",
+      count: 10,
+      password: "guess",
+    });
+    assert.deepEqual(guesses, Array(10).fill("failed"));
+    // Every other user of the webmail logs in at once, on each protocol ...
+    for (const proto of ["imap", "pop3", "smtp"] as const) {
+      assert.deepEqual(await storm(server, { ...webmail, proto, password: "alice-pw" }), ["ok"]);
+    }
+    // ... while the guessed account stays blocked there, even with its right password.
+    for (const proto of ["imap", "pop3", "smtp"] as const) {
+      const words = await storm(server, { ...mallory, proto, password: "mallory-pw" });
+      assert.deepEqual(words, ["refused"], proto);
+    }
   } finally {
     await server.stop();
   }

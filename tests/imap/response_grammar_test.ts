@@ -46,6 +46,11 @@ const VALID: [string, string][] = [
     '* LIST (\\NonExistent \\HasChildren) "." x\r\n',
   ],
   ["a CHILDINFO of two options", '* LIST () "." x ("CHILDINFO" ("SUBSCRIBED" "SPECIAL-USE"))\r\n'],
+  ["SORT", "* SORT 2 3 1\r\n"],
+  ["an empty SORT", "* SORT\r\n"],
+  ["ESEARCH with every option", '* ESEARCH (TAG "a1") UID MIN 2 MAX 9 COUNT 4 ALL 2:3,5,9\r\n'],
+  ["an ESEARCH of COUNT 0", '* ESEARCH (TAG "a1") COUNT 0\r\n'],
+  ["an ESEARCH of nothing", '* ESEARCH (TAG "a1")\r\n'],
 ];
 
 const INVALID: [string, string, RegExp][] = [
@@ -108,6 +113,11 @@ const INVALID: [string, string, RegExp][] = [
   ["an ID field that is NIL", '* ID (NIL "x")\r\n', /id field/],
   ["CAPABILITY without IMAP4rev1", "* CAPABILITY IDLE\r\n", /IMAP4rev1/],
   ["a keyword holding ']'", "* FLAGS (a]b)\r\n", /flag-list/],
+  ["SORT of message 0", "* SORT 1 0\r\n", /nz-number/],
+  ["ESEARCH MIN 0", '* ESEARCH (TAG "a") MIN 0\r\n', /nz-number/],
+  ['ESEARCH ALL with "*"', '* ESEARCH (TAG "a") ALL 1:*\r\n', /seq-number/],
+  ["ESEARCH with an unquoted tag", "* ESEARCH (TAG a) COUNT 1\r\n", /tag-string/],
+  ["ESEARCH with an unknown item", '* ESEARCH (TAG "a") FIRST 1\r\n', /search-return-data/],
 ];
 
 for (const [name, wire] of VALID) {

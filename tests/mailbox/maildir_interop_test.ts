@@ -236,3 +236,122 @@ Deno.test("a message in both new/ and cur/ (a copy another program left) is list
   assert.equal(messages.length, 1);
   assert.deepEqual(messages[0]!.flags, ["\\Seen"]);
 });
+
+Deno.test("flags and keywords another program put on a message still in new/ (Dovecot does) are shown and kept when it moves to cur/", async () => {
+  const { mailboxes, dir } = setup();
+  Deno.mkdirSync(`${dir}/new`, { recursive: true });
+  Deno.mkdirSync(`${dir}/cur`, { recursive: true });
+  Deno.writeTextFileSync(`${dir}/dovecot-keywords`, "0 $Forwarded\n");
+  // As `doveadm flags add '\Seen $Forwarded'` leaves a message no IMAP session has seen yet.
+  Deno.writeTextFileSync(`${dir}/new/1700000000.M1P1.vm,S=14,W=17:2,Sa`, "Subject: a\n\nx\n");
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  try {
+    const [message] = await mailbox.refresh();
+    assert.deepEqual([message!.flags, message!.keywords], [["\\Seen"], ["$Forwarded"]]);
+    const [stored] = await mailbox.store([message!.uid], { add: ["\\Flagged"] });
+    assert.deepEqual([stored!.flags, stored!.keywords], [["\\Flagged", "\\Seen"], ["$Forwarded"]]);
+    assert.deepEqual([...Deno.readDirSync(`${dir}/cur`)].map((entry) => entry.name), [
+      "1700000000.M1P1.vm,S=14,W=17:2,FSa",
+    ]);
+  } finally {
+    mailbox.release();
+  }
+});
+
+Deno.test("another program's message is dated by its file's mtime, as Dovecot dates it, and one of ours by its name", async () => {
+  const { store, mailboxes, dir } = setup();
+  await store.deliver([ACCOUNT], [encoder.encode("Subject: ours\r\n\r\nbody\r\n")]);
+  const [ours] = [...Deno.readDirSync(`${dir}/new`)].map((entry) => entry.name);
+  // Dovecot names a message by when it wrote the file (an mbox import, a COPY, an APPEND with
+  // a date) and keeps its received date in the mtime.
+  const dovecot = `${dir}/cur/1795812394.M709464P4603.vm,S=29,W=32:2,S`;
+  Deno.writeTextFileSync(dovecot, "Subject: from mbox\n\nold mail\n");
+  const received = new Date("2020-01-01T10:00:00Z");
+  Deno.utimeSync(dovecot, received, received);
+  Deno.utimeSync(`${dir}/new/${ours}`, received, received);
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  try {
+    const messages = await mailbox.refresh();
+    const byName = new Map(messages.map((message) => [message.base, message.internalDateMs]));
+    assert.equal(byName.get("1795812394.M709464P4603.vm,S=29,W=32"), received.getTime());
+    assert.equal(byName.get(ours!), Number(ours!.split(".")[0]) * 1000);
+  } finally {
+    mailbox.release();
+  }
+});
+
+Deno.test("a message APPENDed with a date, and its COPY, carry that date in their files' mtime too, where Dovecot reads it", async () => {
+  const { mailboxes, dir } = setup();
+  const inbox = await mailboxes.openMailbox(ACCOUNT, "INBOX", { create: true });
+  const archive = await mailboxes.openMailbox(ACCOUNT, "Archive", { create: true });
+  try {
+    const date = Date.parse("2020-01-01T10:00:00Z");
+    const appended = await inbox.append([encoder.encode("Subject: old\r\n\r\nold\r\n")], {
+      internalDateMs: date,
+    });
+    await inbox.copyTo(archive, [appended.uid]);
+    assert.equal((await archive.refresh()).length, 1);
+    for (
+      const path of [`${dir}/cur`, `${dir}/.Archive/cur`].map((cur) =>
+        `${cur}/${[...Deno.readDirSync(cur)][0]!.name}`
+      )
+    ) {
+      assert.equal(Deno.statSync(path).mtime?.getTime(), date, path);
+    }
+  } finally {
+    inbox.release();
+    archive.release();
+  }
+});
+
+Deno.test("COPY keeps an info letter IMAP has no flag for (P, passed, as mutt sets it), as MOVE does", async () => {
+  const { mailboxes, dir } = setup();
+  const inbox = await mailboxes.openMailbox(ACCOUNT, "INBOX", { create: true });
+  const other = await mailboxes.openMailbox(ACCOUNT, "Other", { create: true });
+  try {
+    Deno.writeTextFileSync(`${dir}/cur/1700000000.M1P1.host,S=10:2,FP`, "Subject: \n");
+    Deno.writeTextFileSync(`${dir}/cur/1700000001.M1P1.host,S=10:2,PS`, "Subject: \n");
+    const [copied, moved] = await inbox.refresh();
+    await inbox.copyTo(other, [copied!.uid]);
+    await inbox.moveTo(other, [moved!.uid]);
+    const letters = [...Deno.readDirSync(`${dir}/.Other/cur`)].map((e) => e.name.split(":2,")[1]);
+    assert.deepEqual(letters.sort(), ["FP", "PS"]);
+  } finally {
+    inbox.release();
+    other.release();
+  }
+});
+
+Deno.test("the first listing of 2,500 names of another program lets the event loop turn between its stats", async () => {
+  const { mailboxes, dir } = setup();
+  Deno.mkdirSync(`${dir}/cur`, { recursive: true });
+  for (let i = 0; i < 2500; i++) {
+    // Dovecot's kind of name: no date of ours in it, so each file is stat'ed for its mtime.
+    Deno.writeFileSync(
+      `${dir}/cur/${1700000000 + i}.M${i}P7.dovecot,S=8:2,S`,
+      encoder.encode("x: y\r\n\r\n"),
+    );
+  }
+  let ticks = 0;
+  let isTicking = true;
+  const tick = () => {
+    ticks++;
+    if (isTicking) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  const seen = new Set<number>();
+  const statSync = Deno.statSync;
+  (Deno as { statSync: typeof Deno.statSync }).statSync = (path) => {
+    if (String(path).includes("dovecot,S=")) seen.add(ticks);
+    return statSync(path);
+  };
+  try {
+    const mailbox = await mailboxes.openMailbox(ACCOUNT);
+    assert.equal((await mailbox.refresh()).length, 2500);
+  } finally {
+    (Deno as { statSync: typeof Deno.statSync }).statSync = statSync;
+    isTicking = false;
+  }
+  // Made in one synchronous run, all 2,500 stats would see the same count of timer ticks.
+  assert.ok(seen.size >= 3, `stats saw ${seen.size} distinct tick counts`);
+});

@@ -28,3 +28,17 @@ Deno.test("curName() writes the letters in order once each", () => {
   assert.equal(curName("b", "FF"), "b:2,F");
   assert.equal(curName("b", ""), "b:2,");
 });
+
+Deno.test("parseMessageName() dates a name of ours by its leading seconds, and leaves another program's undated (its mtime is the date)", () => {
+  const cases: [string, number | null][] = [
+    ["1700000000.M000123P45Q6R0123abcd.mx.test,S=10", 1_700_000_000_000], // ours now
+    ["1700000000.M000123P45Q6.mx.test,S=10:2,S", 1_700_000_000_000], // ours before the random part
+    ["1700000000.M123P45Q6.mx.test,S=10", 1_700_000_000_000], // ours at first, M not padded
+    ["1795812394.M709464P4603.vm,S=29,W=32", null], // Dovecot: the seconds are when it wrote the file
+    ["1700000000.M1P1V2I3.host,S=10:2,S", null], // Courier
+    ["1700000000.1234_5.host", null], // qmail's old form
+  ];
+  for (const [name, dateMs] of cases) {
+    assert.equal(parseMessageName(name)?.internalDateMs, dateMs, name);
+  }
+});

@@ -3,36 +3,13 @@ import { makeTestDir } from "../temp_dirs.ts";
 import assert from "node:assert/strict";
 import { Logger } from "../../src/log/mod.ts";
 import { Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
+import { ageCur, listedDirs } from "./listing_fixture.ts";
+
+export { ageCur, listedDirs };
 
 export const ACCOUNT = "bob@example.test";
 const encoder = new TextEncoder();
 export const message = (subject: string) => encoder.encode(`Subject: ${subject}\r\n\r\nbody\r\n`);
-
-/** The folders Deno.readDir is asked to list while `body` runs. */
-export async function listedDirs<T>(
-  body: () => Promise<T>,
-): Promise<{ result: T; dirs: string[] }> {
-  const original = Deno.readDir;
-  const dirs: string[] = [];
-  (Deno as { readDir: typeof Deno.readDir }).readDir = (path) => {
-    dirs.push(String(path).replace(/.*\//, ""));
-    return original(path);
-  };
-  try {
-    return { result: await body(), dirs };
-  } finally {
-    (Deno as { readDir: typeof Deno.readDir }).readDir = original;
-  }
-}
-
-/**
- * Puts cur/'s mtime at one fixed time in the past, as for a folder nobody
- * changed in the last second (a change made after this gives it a new one).
- */
-export function ageCur(dir: string): void {
-  const past = new Date("2024-01-01T00:00:00Z");
-  Deno.utimeSync(`${dir}/cur`, past, past);
-}
 
 /** A loaded mailbox of three messages in cur/ (one \Seen), listed soundly. */
 export async function loaded() {

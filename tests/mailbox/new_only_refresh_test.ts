@@ -153,6 +153,20 @@ Deno.test("a change another program made to cur/ during our own STORE is seen wi
   assert.deepEqual(result[2]!.flags, ["\\Seen"]);
 });
 
+Deno.test("a refresh in the same second as our own STORE keeps cur/ trusted for the next delivery", async () => {
+  const { store, mailbox, uids } = await loaded();
+  await mailbox.store([uids[0]!], { add: ["\\Flagged"] });
+  // An IMAP session refreshes right after its own command: cur/'s mtime is then a few
+  // milliseconds old, and it is our own change's.
+  const right = await listedDirs(() => mailbox.refresh());
+  assert.deepEqual(right.dirs, ["new"]);
+  await store.deliver([ACCOUNT], [message("fresh")]);
+  const { result, dirs } = await listedDirs(() => mailbox.refresh());
+  assert.deepEqual(dirs, ["new"]);
+  assert.equal(result.length, 4);
+  assert.deepEqual(result[0]!.flags, ["\\Flagged"]);
+});
+
 Deno.test("a message another program delivers into new/ is listed, though no delivery of ours said so", async () => {
   const { mailbox, dir } = await loaded();
   setMtime(dir, "new", new Date("2024-01-01T00:00:00Z"));

@@ -10,7 +10,6 @@ import { formatBodyStructure } from "../body_structure.ts";
 import { formatEnvelope } from "../envelope.ts";
 import { type FetchItem, formatSection, parseFetchItems, setsSeen } from "../fetch_items.ts";
 import { formatFlags, messageFlags } from "../flags.ts";
-import { no } from "../errors.ts";
 import type { CommandCursor } from "../parser.ts";
 import { applyPartial, locateSection, partialRange } from "../sections.ts";
 import type { SelectedMailbox } from "../selected.ts";
@@ -152,10 +151,13 @@ function fetchWith(isUid: boolean) {
       return await session.connection.throttle();
     };
     const targets = resolveTargets(selected, set, isUid);
-    // RFC 2180 4.1.2: a message another session expunged gets no data and the FETCH a NO
-    // (a UID FETCH just leaves out UIDs that are gone).
+    // A message another session expunged gets no data (RFC 2180 4.1), and the FETCH an OK with
+    // EXPUNGEISSUED (RFC 5530 3), as Dovecot answers: a NO made Roundcube drop the whole
+    // message list. A UID FETCH just leaves out UIDs that are gone (RFC 3501 6.4.8).
     const done = (): Done => {
-      if (isAnyGone && !isUid) throw no("Some of the messages were expunged meanwhile");
+      if (isAnyGone && !isUid) {
+        return { code: "EXPUNGEISSUED", text: "Some of the messages were expunged meanwhile" };
+      }
       return {};
     };
     if (need === "none") {

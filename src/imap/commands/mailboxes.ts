@@ -1,11 +1,12 @@
 /**
  * Mailbox management: LIST (with LIST-EXTENDED selection and RETURN
- * options, SPECIAL-USE and CHILDREN attributes), LSUB, SUBSCRIBE,
- * UNSUBSCRIBE, STATUS, NAMESPACE. CREATE, DELETE and RENAME are in folder_changes.ts.
+ * options, SPECIAL-USE and CHILDREN attributes, LIST-STATUS), LSUB,
+ * SUBSCRIBE, UNSUBSCRIBE, NAMESPACE. CREATE, DELETE and RENAME are in
+ * folder_changes.ts, STATUS in status.ts.
  */
-import { FolderError, folderExists, INBOX, listFolders, type Mailbox } from "../../mailbox/mod.ts";
+import { folderExists, INBOX, listFolders } from "../../mailbox/mod.ts";
 import { readSubscriptions, updateSubscriptions } from "../account_setup.ts";
-import { bad, no } from "../errors.ts";
+import { bad, ImapError, no } from "../errors.ts";
 import {
   canonicalName,
   DELIMITER,
@@ -17,8 +18,8 @@ import {
 import { ancestorsOf, ancestorsOfKept } from "../folder_ancestors.ts";
 import type { CommandCursor } from "../parser.ts";
 import type { ImapSession } from "../session.ts";
-import { peekRecent } from "../recent.ts";
 import { astringOut } from "../wire_format.ts";
+import { parseStatusItems, statusResponse } from "./status.ts";
 import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
 
 /** The logged-in account's directory. */
@@ -37,6 +38,16 @@ interface ListOptions {
   returnSubscribed: boolean;
   /** RECURSIVEMATCH: parents of subscribed children are listed with CHILDINFO (RFC 5258 3.5). */
   isRecursiveMatch: boolean;
+  /** RETURN (STATUS (...)): these items for each selectable mailbox listed (RFC 5819). */
+  statusItems?: string[];
+}
+
+/** One LIST return option: its name, or for `STATUS (items)` the items (RFC 5819 6). */
+function returnOption(cursor: CommandCursor): string | string[] {
+  const name = cursor.atom().toUpperCase();
+  if (name !== "STATUS") return name;
+  cursor.sp();
+  return parseStatusItems(cursor);
 }
 
 /** The most distinct patterns one LIST may give (RFC 5530 LIMIT beyond). */
@@ -78,8 +89,9 @@ async function list(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     isExtended = true;
     if (cursor.atom().toUpperCase() !== "RETURN") throw bad("Expected RETURN");
     cursor.sp();
-    for (const option of cursor.list((c) => c.atom().toUpperCase())) {
+    for (const option of cursor.list(returnOption)) {
       if (option === "SUBSCRIBED") options.returnSubscribed = true;
+      else if (Array.isArray(option)) options.statusItems = option;
       else if (option !== "CHILDREN" && option !== "SPECIAL-USE") {
         throw bad(`Unknown LIST return option "${option.slice(0, 30)}"`);
       }
@@ -198,6 +210,15 @@ async function sendList(
         astringOut(name)
       }${extended}\r\n`,
     );
+    // RFC 5819 2: the STATUS of each listed mailbox follows its LIST; a name that is no
+    // mailbox (\NonExistent, \Noselect) gets none, nor one deleted since the listing.
+    if (request.statusItems !== undefined && existing.has(name)) {
+      try {
+        session.send(await statusResponse(session, name, request.statusItems));
+      } catch (error) {
+        if (!(error instanceof ImapError && error.code === "NONEXISTENT")) throw error;
+      }
+    }
   }
 }
 
@@ -215,52 +236,9 @@ async function unsubscribe(session: ImapSession, cursor: CommandCursor): Promise
   cursor.end();
   const dir = accountDir(session);
   const folder = canonicalName(name);
-  await updateSubscriptions(dir, (names) => {
-    if (!names.includes(folder)) throw no("Not subscribed", "NONEXISTENT");
-    return names.filter((entry) => entry !== folder);
-  });
-  return {};
-}
-
-/** Opens a mailbox that must exist (SELECT, EXAMINE, STATUS), or NO [NONEXISTENT] (RFC 5530). */
-export async function openExisting(session: ImapSession, folder: string): Promise<Mailbox> {
-  try {
-    return await session.options.mailboxes.openMailbox(session.user as string, folder);
-  } catch (error) {
-    if (error instanceof FolderError) throw no("No such mailbox", "NONEXISTENT");
-    throw error;
-  }
-}
-
-const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE"];
-
-async function status(session: ImapSession, cursor: CommandCursor): Promise<Done> {
-  const name = cursor.astring();
-  const folder = toFolder(name);
-  cursor.sp();
-  const items = cursor.list((c) => c.atom().toUpperCase());
-  cursor.end();
-  // RFC 9051 9: "(" status-att *(SP status-att) ")": one item at least.
-  if (items.length === 0) throw bad("STATUS needs at least one item");
-  for (const item of items) {
-    if (!STATUS_ITEMS.includes(item)) throw bad(`Unknown STATUS item "${item.slice(0, 30)}"`);
-  }
-  const mailbox = await openExisting(session, folder);
-  try {
-    const messages = await mailbox.refresh();
-    const values: Record<string, number> = {
-      MESSAGES: messages.length,
-      RECENT: peekRecent(mailbox, messages).length,
-      UIDNEXT: mailbox.uidNext,
-      UIDVALIDITY: mailbox.uidValidity,
-      UNSEEN: messages.filter((message) => !message.flags.includes("\\Seen")).length,
-      SIZE: messages.reduce((sum, message) => sum + message.sizeBytes, 0),
-    };
-    const pairs = items.map((item) => `${item} ${values[item]}`);
-    session.send(`* STATUS ${astringOut(folder)} (${pairs.join(" ")})\r\n`);
-  } finally {
-    mailbox.release();
-  }
+  // RFC 9051 6.3.8: OK also "if the mailbox is not subscribed" (a client that renamed
+  // a folder UNSUBSCRIBEs the old name, whose subscription moved with it).
+  await updateSubscriptions(dir, (names) => names.filter((entry) => entry !== folder));
   return {};
 }
 
@@ -276,6 +254,5 @@ export const MAILBOX_COMMANDS: [string, ImapCommand][] = [
   ["LSUB", { states: LOGGED_IN, handle: lsub }],
   ["SUBSCRIBE", { states: LOGGED_IN, handle: subscribe }],
   ["UNSUBSCRIBE", { states: LOGGED_IN, handle: unsubscribe }],
-  ["STATUS", { states: LOGGED_IN, handle: status }],
   ["NAMESPACE", { states: LOGGED_IN, handle: namespace }],
 ];

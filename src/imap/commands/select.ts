@@ -9,7 +9,8 @@ import { SelectedMailbox } from "../selected.ts";
 import { pickFromAscending } from "../sequence_set.ts";
 import type { ImapSession } from "../session.ts";
 import type { LineRead } from "../../net/mod.ts";
-import { mailboxArg, openExisting } from "./mailboxes.ts";
+import { mailboxArg } from "./mailboxes.ts";
+import { openExisting } from "./status.ts";
 import { IDLE_LOGIN_CHECK_MS, revokedLogin } from "../revoked_login.ts";
 import { type Done, type ImapCommand, LOGGED_IN } from "./types.ts";
 

@@ -98,8 +98,10 @@ async function authenticate(session: ImapSession, cursor: CommandCursor): Promis
   let initial: string | null = null;
   if (cursor.accept(" ")) initial = cursor.atom("=");
   cursor.end();
-  if (mechanism !== "PLAIN") throw no(`Mechanism "${mechanism.slice(0, 20)}" not supported`);
+  // Before TLS no mechanism would do: say so first, or a client trying one we lack (Roundcube
+  // tries LOGIN when it sees LOGINDISABLED) points its administrator at the wrong setting.
   if (!session.mayAuthenticate) throw no("Use STARTTLS first", "PRIVACYREQUIRED");
+  if (mechanism !== "PLAIN") throw no(`Mechanism "${mechanism.slice(0, 20)}" not supported`);
   let response = initial ?? "";
   if (initial === null) {
     session.send("+ \r\n");
@@ -134,7 +136,7 @@ async function completeLogin(
   sasl: { authzid: string } = { authzid: "" },
 ): Promise<Done> {
   const ip = session.connection.remoteAddress;
-  const verdict = session.options.limiter.begin(ip);
+  const verdict = session.options.limiter.begin(ip, user);
   if (!verdict.allowed) {
     throw no("Too many failed logins; try again later", "UNAVAILABLE");
   }
@@ -143,7 +145,7 @@ async function completeLogin(
     if (verdict.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
     grant = await session.options.directory.verifyLoginGrant(user, password);
   } catch (error) {
-    session.options.limiter.cancel(ip);
+    session.options.limiter.cancel(ip, user);
     throw error;
   }
   if (grant === null) {

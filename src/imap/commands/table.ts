@@ -10,6 +10,8 @@ import { FETCH_COMMANDS } from "./fetch.ts";
 import { FOLDER_CHANGE_COMMANDS } from "./folder_changes.ts";
 import { MAILBOX_COMMANDS } from "./mailboxes.ts";
 import { SEARCH_COMMANDS } from "./search.ts";
+import { SORT_COMMANDS } from "./sort.ts";
+import { STATUS_COMMANDS } from "./status.ts";
 import { SELECT_COMMANDS } from "./select.ts";
 import { SESSION_COMMANDS } from "./session_commands.ts";
 import { STORE_COMMANDS } from "./store.ts";
@@ -21,11 +23,13 @@ export type { Done, ImapCommand, SessionState } from "./types.ts";
 export const COMMANDS: ReadonlyMap<string, ImapCommand> = new Map([
   ...SESSION_COMMANDS,
   ...MAILBOX_COMMANDS,
+  ...STATUS_COMMANDS,
   ...FOLDER_CHANGE_COMMANDS,
   ...SELECT_COMMANDS,
   ...FETCH_COMMANDS,
   ...STORE_COMMANDS,
   ...SEARCH_COMMANDS,
+  ...SORT_COMMANDS,
   ...COPY_COMMANDS,
   ...APPEND_COMMANDS,
 ]);

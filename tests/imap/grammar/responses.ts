@@ -2,7 +2,7 @@
  * A strict checker of IMAP server responses: the formal syntax of RFC 3501
  * section 9 for greeting, continuation requests, untagged and tagged
  * responses, plus the extensions Pillarbox advertises (UIDPLUS codes, ID,
- * ENABLE, NAMESPACE, LIST-EXTENDED with CHILDREN and CHILDINFO). Real clients are lenient; this is not:
+ * ENABLE, NAMESPACE, LIST-EXTENDED with CHILDREN and CHILDINFO, SORT, ESEARCH). Real clients are lenient; this is not:
  * every response must parse whole, or `GrammarError` says where it did not.
  */
 import { decodeModifiedUtf7 } from "./mutf7_check.ts";
@@ -38,7 +38,8 @@ export type Response =
     decoded: string;
     extended: string | null;
   }
-  | { kind: "search"; numbers: number[] }
+  | { kind: "search" | "sort"; numbers: number[] }
+  | { kind: "esearch"; tag: string | null; isUid: boolean; data: [string, string][] }
   | { kind: "status"; mailbox: string; items: Record<string, number> }
   | { kind: "exists" | "recent" | "expunge"; number: number }
   | { kind: "fetch"; seq: number; atts: FetchAtt[] }
@@ -103,6 +104,13 @@ function untagged(s: Scanner): Response {
     while (s.acceptExact(" ")) numbers.push(s.nzNumber());
     return { kind: "search", numbers };
   }
+  if (s.accept("ESEARCH")) return esearchData(s);
+  // RFC 5256 4: sort-data = "SORT" *(SP nz-number).
+  if (s.accept("SORT")) {
+    const numbers: number[] = [];
+    while (s.acceptExact(" ")) numbers.push(s.nzNumber());
+    return { kind: "sort", numbers };
+  }
   if (s.accept("STATUS ")) return statusData(s);
   if (s.accept("NAMESPACE ")) return { kind: "namespace", text: namespaceData(s) };
   if (s.accept("ID ")) return { kind: "id", text: idData(s) };
@@ -118,6 +126,37 @@ function untagged(s: Scanner): Response {
   if (s.accept("EXPUNGE")) return { kind: "expunge", number };
   s.expect("FETCH ", '"FETCH" SP');
   return { kind: "fetch", seq: number, atts: msgAtt(s) };
+}
+
+/**
+ * RFC 4731 3: esearch-response = "ESEARCH" [search-correlator] [SP "UID"]
+ * *(SP search-return-data); search-correlator = SP "(" "TAG" SP tag-string ")";
+ * MIN and MAX take an nz-number, COUNT a number, ALL a sequence-set (no "*").
+ */
+function esearchData(s: Scanner): Response {
+  let tag: string | null = null;
+  if (s.acceptExact(" (")) {
+    s.expect("TAG ", '"TAG" SP of search-correlator');
+    tag = s.string("tag-string");
+    s.expect(")", '")" of search-correlator');
+  }
+  const isUid = s.accept(" UID");
+  const data: [string, string][] = [];
+  while (s.acceptExact(" ")) {
+    const name = ["MIN", "MAX", "COUNT", "ALL"].find((word) => s.accept(word + " "));
+    if (name === undefined) s.fail("search-return-data");
+    if (name === "ALL") {
+      const start = s.pos;
+      do {
+        s.nzNumber("seq-number");
+        if (s.acceptExact(":")) s.nzNumber("seq-number");
+      } while (s.acceptExact(","));
+      data.push([name, s.input.slice(start, s.pos)]);
+    } else {
+      data.push([name, String(name === "COUNT" ? s.number() : s.nzNumber())]);
+    }
+  }
+  return { kind: "esearch", tag, isUid, data };
 }
 
 /** resp-text = ["[" resp-text-code "]" SP] text. */
