@@ -235,28 +235,41 @@ function smarthostExim(mechanism: "PLAIN" | "LOGIN"): EximOptions {
   };
 }
 
+/**
+ * Our server sending mail for far@elsewhere.test through an Exim smarthost (`exim`) with the
+ * login relay/secret; `eximCa` as for `withExim`.
+ */
+async function sendViaSmarthost(
+  options: { exim: EximOptions; eximCa?: "own" },
+  fn: (server: Server, exim: Exim) => Promise<void>,
+): Promise<void> {
+  const passwordFile = `${tempDir()}/password`;
+  await Deno.writeTextFile(passwordFile, "secret\n");
+  await withExim({
+    ...options,
+    flags: (port) => [
+      `--smarthost=localhost:${port}`,
+      "--smarthost-user=relay",
+      `--smarthost-password-file=${passwordFile}`,
+    ],
+  }, async (server, exim) => {
+    await sendWithSmtplib({
+      port: server.ports.smtp!,
+      from: "bob@example.test",
+      rcpts: ["far@elsewhere.test"],
+      messages: ["Subject: via the smarthost\r\n\r\nhi\r\n"],
+    });
+    await fn(server, exim);
+  });
+}
+
 for (const mechanism of ["PLAIN", "LOGIN"] as const) {
   Deno.test({
     name:
       `Exim as smarthost: STARTTLS with its certificate verified against the test CA, then AUTH ${mechanism}`,
     ignore: !HAS_EXIM,
-    fn: async () => {
-      const passwordFile = `${tempDir()}/password`;
-      await Deno.writeTextFile(passwordFile, "secret\n");
-      await withExim({
-        exim: smarthostExim(mechanism),
-        flags: (port) => [
-          `--smarthost=localhost:${port}`,
-          "--smarthost-user=relay",
-          `--smarthost-password-file=${passwordFile}`,
-        ],
-      }, async (server, exim) => {
-        await sendWithSmtplib({
-          port: server.ports.smtp!,
-          from: "bob@example.test",
-          rcpts: ["far@elsewhere.test"],
-          messages: ["Subject: via the smarthost\r\n\r\nhi\r\n"],
-        });
+    fn: () =>
+      sendViaSmarthost({ exim: smarthostExim(mechanism) }, async (server, exim) => {
         await waitUntil(() => exim.delivered().length === 1, 10_000, "the copy at Exim");
         assert.match(
           exim.mainLog(),
@@ -266,8 +279,7 @@ for (const mechanism of ["PLAIN", "LOGIN"] as const) {
           await server.waitForLog(/event=smtp\.connected .*hop=smarthost:/),
           /tls=TLSv1\.3/,
         );
-      });
-    },
+      }),
   });
 }
 
@@ -275,30 +287,13 @@ Deno.test({
   name:
     "Exim as smarthost with a certificate from another CA: the mail waits (4.7.5), nothing is sent",
   ignore: !HAS_EXIM,
-  fn: async () => {
-    const passwordFile = `${tempDir()}/password`;
-    await Deno.writeTextFile(passwordFile, "secret\n");
-    await withExim({
-      exim: smarthostExim("PLAIN"),
-      eximCa: "own",
-      flags: (port) => [
-        `--smarthost=localhost:${port}`,
-        "--smarthost-user=relay",
-        `--smarthost-password-file=${passwordFile}`,
-      ],
-    }, async (server, exim) => {
-      await sendWithSmtplib({
-        port: server.ports.smtp!,
-        from: "bob@example.test",
-        rcpts: ["far@elsewhere.test"],
-        messages: ["Subject: via the smarthost\r\n\r\nhi\r\n"],
-      });
+  fn: () =>
+    sendViaSmarthost({ exim: smarthostExim("PLAIN"), eximCa: "own" }, async (server, exim) => {
       assert.match(
         await server.waitForLog(/event=msg\.deferred .*rcpt=far@elsewhere\.test /),
         /status=4\.7\.5 .*certificate/i,
       );
       assert.equal(exim.delivered().length, 0);
       assert.doesNotMatch(exim.mainLog(), /<= bob@example\.test/);
-    });
-  },
+    }),
 });

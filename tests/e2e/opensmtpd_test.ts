@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { makeTestCertificates } from "./certs.ts";
 import { freePort } from "./exim.ts";
-import { maildirFiles, startServer, tempDir, waitUntil } from "./harness.ts";
-import { HAS_OPENSMTPD, startOpensmtpd } from "./opensmtpd.ts";
+import { maildirFiles, type Server, startServer, tempDir, waitUntil } from "./harness.ts";
+import { HAS_OPENSMTPD, type Opensmtpd, startOpensmtpd } from "./opensmtpd.ts";
 import { sendWithSmtplib } from "./smtplib_send.ts";
 
 const decoder = new TextDecoder();
@@ -16,6 +16,28 @@ const text = (file: string) => decoder.decode(Deno.readFileSync(file));
 
 /** Dots, blanks and 8-bit text, in CRLF lines. */
 const BODY = ".\r\n..x\r\ntrailing   \r\n\r\nété\r\n";
+
+/**
+ * Our server routing smtpd.test to an OpenSMTPD (its smtpd.conf lines before the listener in
+ * `config`), which relays what it does not keep back to our MX; both stopped after `fn`.
+ */
+async function withOpensmtpdPeer(
+  config: string[],
+  fn: (server: Server, opensmtpd: Opensmtpd) => Promise<void>,
+): Promise<void> {
+  const port = freePort();
+  const server = await startServer({
+    users: { "bob@example.test": "pw" },
+    flags: [`--route=smtpd.test=127.0.0.1:${port}`],
+  });
+  const opensmtpd = await startOpensmtpd({ port, relayPort: server.ports.smtp!, config });
+  try {
+    await fn(server, opensmtpd);
+  } finally {
+    await opensmtpd.stop();
+    await server.stop();
+  }
+}
 
 Deno.test({
   name:
@@ -71,14 +93,8 @@ Deno.test({
   name:
     "our client to OpenSMTPD, which offers no PIPELINING: three messages, each once, DSN passed on",
   ignore: !HAS_OPENSMTPD,
-  fn: async () => {
-    const port = freePort();
-    const server = await startServer({
-      users: { "bob@example.test": "pw" },
-      flags: [`--route=smtpd.test=127.0.0.1:${port}`],
-    });
-    const opensmtpd = await startOpensmtpd({ port, relayPort: server.ports.smtp! });
-    try {
+  fn: () =>
+    withOpensmtpdPeer([], async (server, opensmtpd) => {
       await sendWithSmtplib({
         port: server.ports.smtp!,
         from: "bob@example.test",
@@ -101,34 +117,20 @@ Deno.test({
         assert.match(notice, /^Subject: Delivery status notification: delivered\r$/m);
         assert.match(notice, /^Final-Recipient: rfc822; y@smtpd\.test\r$/m);
       }
-    } finally {
-      await opensmtpd.stop();
-      await server.stop();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name:
     "OpenSMTPD's 452 to MAIL past its messages a session: the next message goes at once on a new connection",
   ignore: !HAS_OPENSMTPD,
-  fn: async () => {
-    const port = freePort();
-    const server = await startServer({
-      users: { "bob@example.test": "pw" },
-      flags: [`--route=smtpd.test=127.0.0.1:${port}`],
-    });
-    // max-mails 1: the second MAIL of a session gets "452 4.5.3 Too many recipients: Too many
-    // messages sent", the session kept open (100 a session by default).
-    const opensmtpd = await startOpensmtpd({
-      port,
-      relayPort: server.ports.smtp!,
-      config: ["smtp limit max-mails 1"],
-    });
-    const count = (pattern: RegExp) => [...server.log().matchAll(pattern)].length;
-    const handedOver = /event=msg\.delivered .*rcpt=x@smtpd\.test/g;
-    const reconnects = /event=smtp\.reconnect .*452 4\.5\.3/g;
-    try {
+  // max-mails 1: the second MAIL of a session gets "452 4.5.3 Too many recipients: Too many
+  // messages sent", the session kept open (100 a session by default).
+  fn: () =>
+    withOpensmtpdPeer(["smtp limit max-mails 1"], async (server, opensmtpd) => {
+      const count = (pattern: RegExp) => [...server.log().matchAll(pattern)].length;
+      const handedOver = /event=msg\.delivered .*rcpt=x@smtpd\.test/g;
+      const reconnects = /event=smtp\.reconnect .*452 4\.5\.3/g;
       for (const i of [1, 2, 3]) {
         // One at a time, each as soon as OpenSMTPD took the last one, whose connection then
         // idles in our pool (5 s); waiting for OpenSMTPD's own delivery could outlast that on a
@@ -146,11 +148,7 @@ Deno.test({
       await waitUntil(() => opensmtpd.delivered().length === 3, 10_000, "three delivered");
       assert.equal(count(reconnects), 2);
       assert.doesNotMatch(server.log(), /event=msg\.deferred/);
-    } finally {
-      await opensmtpd.stop();
-      await server.stop();
-    }
-  },
+    }),
 });
 
 Deno.test({
