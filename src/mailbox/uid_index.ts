@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
 import type { FoundFile } from "./scan.ts";
+import { inDeliveryOrder } from "./delivery_order.ts";
 import {
   appendUidList,
   issueUidValidity,
@@ -96,13 +97,13 @@ export class UidIndex {
     options: { isListedBefore?: boolean } = {},
   ): Promise<{ known: [number, FoundFile][]; fresh: [number, FoundFile][] }> {
     const known: [number, FoundFile][] = [];
-    const unknown: FoundFile[] = [];
+    let unknown: FoundFile[] = [];
     for (const file of found.values()) {
       const uid = options.isListedBefore ? undefined : this.#uids.get(file.base);
       if (uid === undefined) unknown.push(file);
       else known.push([uid, file]);
     }
-    unknown.sort((a, b) => a.base < b.base ? -1 : a.base > b.base ? 1 : 0);
+    unknown = inDeliveryOrder(unknown, (file) => file.base);
     let uids: number[];
     try {
       uids = await this.assign(unknown.map((file) => file.base));

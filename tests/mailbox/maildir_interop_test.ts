@@ -355,3 +355,20 @@ Deno.test("the first listing of 2,500 names of another program lets the event lo
   // Made in one synchronous run, all 2,500 stats would see the same count of timer ticks.
   assert.ok(seen.size >= 3, `stats saw ${seen.size} distinct tick counts`);
 });
+
+Deno.test("files Dovecot delivered in one second get UIDs in delivery order, though its microseconds are not zero-padded", async () => {
+  const { mailboxes, dir } = setup();
+  Deno.mkdirSync(`${dir}/cur`, { recursive: true });
+  // Delivered in this order: 999 us, then 100000 us, then the next second. By name, the
+  // second sorts first ("M1" < "M9").
+  const names = ["1764283000.M999P7.mx", "1764283000.M100000P7.mx", "1764283001.M5P7.mx"];
+  for (const [i, name] of names.entries()) {
+    Deno.writeTextFileSync(`${dir}/cur/${name}:2,S`, `Subject: ${i}\n\n`);
+  }
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  assert.deepEqual((await mailbox.refresh()).map((m) => [m.uid, m.base]), [
+    [1, names[0]],
+    [2, names[1]],
+    [3, names[2]],
+  ]);
+});
