@@ -29,6 +29,10 @@ export interface ParsedMessageName {
   base: string;
   /** Size in bytes from `,S=`, or null when the name does not carry it. */
   sizeBytes: number | null;
+  /** Size with CRLF line ends from `,W=` (Dovecot's, and our copies of LF files), or null. */
+  wireBytes: number | null;
+  /** A name `maildirName` made (see `OWN_NAME`). */
+  isOwnName: boolean;
   /**
    * INTERNALDATE from the leading seconds of a name of ours, in ms; null for
    * any other name (its file's mtime is the date, see `OWN_NAME`).
@@ -56,11 +60,14 @@ export function parseMessageName(fileName: string): ParsedMessageName | null {
   if (base === "") return null;
   const info = colon >= 0 ? fileName.slice(colon + 1) : "";
   const letters = info.startsWith("2,") ? sortLetters(info.slice(2)) : "";
-  const size = /,S=(\d+)(?:,|$)/.exec(base);
+  // Dovecot writes `,W=` right after `,S=`, as we do: one match reads both.
+  const size = /,S=(\d+)(?:,W=(\d+))?(?:,|$)/.exec(base);
   const seconds = OWN_NAME.exec(base);
   return {
     base,
     sizeBytes: size?.[1] !== undefined ? Number(size[1]) : null,
+    wireBytes: size?.[2] !== undefined ? Number(size[2]) : null,
+    isOwnName: seconds !== null,
     internalDateMs: seconds?.[1] !== undefined ? Number(seconds[1]) * 1000 : null,
     letters,
   };
