@@ -56,9 +56,19 @@ export function withWireSize(base: string, sizes: { storedBytes: number; sizeByt
  * whether the last one ended with a CR.
  */
 export class CrlfLines {
-  #isAfterCr = false;
+  #isAfterCr: boolean;
   /** The bytes served so far more than read (one per bare LF). */
   addedBytes = 0;
+
+  /** `isAfterCr`: the byte before the first piece is a CR (a read that starts mid-file). */
+  constructor(isAfterCr = false) {
+    this.#isAfterCr = isAfterCr;
+  }
+
+  /** Whether the last piece ended with a CR (an LF next completes its CRLF). */
+  get isAfterCr(): boolean {
+    return this.#isAfterCr;
+  }
 
   /**
    * The next piece as served: `piece` itself when it has no bare LF (no

@@ -16,7 +16,11 @@ import {
   readServedHead,
   readServedMessage,
   readServedPieces,
+  type ServedMark,
 } from "./served_reads.ts";
+
+/** Converted files whose marks are kept (one per 256 KB read: some 100 for a 25 MB message). */
+const MAX_MARKED_FILES = 64;
 
 /** What `MessageFiles` reads through: the mailbox's directory, listing and reads in progress. */
 export interface MessageFilesOptions {
@@ -31,6 +35,7 @@ export interface MessageFilesOptions {
 /** The reads of one `Mailbox` (see its methods of the same names). */
 export class MessageFiles {
   readonly #options: MessageFilesOptions;
+  readonly #marks = new Map<string, ServedMark[]>();
 
   constructor(options: MessageFilesOptions) {
     this.#options = options;
@@ -45,7 +50,10 @@ export class MessageFiles {
 
   /** The served bytes piece by piece from served offset `fromByte`. */
   readPieces(uid: number, visit: PieceVisitor, fromByte: number): Promise<void> {
-    return this.#readFile(uid, (path, entry) => readServedPieces(path, entry, { visit, fromByte }));
+    return this.#readFile(uid, (path, entry) => {
+      const marks = this.#marksOf(entry);
+      return readServedPieces(path, entry, { visit, fromByte, marks });
+    });
   }
 
   /** The header section as served (at most `maxBytes` of the file). */
@@ -66,7 +74,7 @@ export class MessageFiles {
       if (entry?.lineEnds !== "unmeasured") continue;
       let sizes;
       try {
-        sizes = await this.#readFile(uid, (path) => measureFile(path));
+        sizes = await this.#readFile(uid, (path, entry) => measureFile(path, this.#marksOf(entry)));
       } catch (error) {
         if (error instanceof MessageGoneError) continue;
         throw error;
@@ -76,6 +84,19 @@ export class MessageFiles {
       if (current?.base !== entry.base || current.lineEnds !== "unmeasured") continue;
       table.replace(makeEntry(current, sizes, keywordNames));
     }
+  }
+
+  /** The marks of a converted file (see `ServedMark`), kept for the last files read. */
+  #marksOf(entry: Entry): ServedMark[] | undefined {
+    if (entry.lineEnds === "crlf") return undefined;
+    let marks = this.#marks.get(entry.base);
+    if (marks === undefined) {
+      marks = [];
+      this.#marks.set(entry.base, marks);
+      const oldest = this.#marks.keys().next().value as string;
+      if (this.#marks.size > MAX_MARKED_FILES) this.#marks.delete(oldest);
+    }
+    return marks;
   }
 
   /** Reads a message's file; a file renamed meanwhile is found again after one refresh. */

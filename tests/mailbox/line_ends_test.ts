@@ -149,3 +149,35 @@ Deno.test("readServedPieces() counts a start offset in served bytes, across the 
   const asStored = { sizeBytes: stored.length, lineEnds: "crlf" as const };
   assert.equal(text(await readServedMessage(path, asStored)), stored, "a file of ours: as stored");
 });
+
+Deno.test("readServedPieces() started from the marks of an earlier read gives the same bytes at every offset near a piece's edge, a CRLF cut there too", async () => {
+  const path = `${makeTestDir()}/marked`;
+  // A CR ends the first read piece and its LF starts the second; bare LFs all around.
+  const stored = "a\n".repeat(PIECE_BYTES / 2 - 1) + "x\r" + "\nb" + "c\n".repeat(PIECE_BYTES / 2) +
+    "end";
+  assert.equal(stored[PIECE_BYTES - 1], "\r");
+  Deno.writeFileSync(path, bytes(stored));
+  const served = stored.replace(/(?<!\r)\n/g, "\r\n");
+  const file = { sizeBytes: served.length, lineEnds: "lf" as const };
+  const marks: Parameters<typeof readServedPieces>[2]["marks"] = [];
+  const sizes = await measureFile(path, marks);
+  assert.equal(sizes.sizeBytes, served.length);
+  assert.ok(marks.length >= 2, `${marks.length} marks`);
+  const edges = marks.map((mark) => mark.servedByte);
+  for (const edge of [...edges, served.length]) {
+    for (let from = Math.max(0, edge - 3); from <= Math.min(served.length, edge + 3); from++) {
+      for (const withMarks of [marks, []]) {
+        let got = "";
+        await readServedPieces(path, file, {
+          visit: (piece) => {
+            got += text(piece.subarray(0, 8 - got.length));
+            return got.length < 8;
+          },
+          fromByte: from,
+          marks: withMarks === marks ? marks : [],
+        });
+        assert.equal(got, served.slice(from, from + 8), `from ${from}, marks: ${withMarks.length}`);
+      }
+    }
+  }
+});

@@ -5,9 +5,10 @@
  * `,W=` is counted once, when a size is first asked for, and keeps its count.
  */
 import { makeTestDir } from "../temp_dirs.ts";
+import { PIECE_BYTES } from "../../src/mailbox/read_pieces.ts";
 import assert from "node:assert/strict";
 import { Logger } from "../../src/log/mod.ts";
-import { Mailboxes, MaildirStore } from "../../src/mailbox/mod.ts";
+import { Mailboxes, MaildirStore, readRange } from "../../src/mailbox/mod.ts";
 
 const ACCOUNT = "bob@example.test";
 const encoder = new TextEncoder();
@@ -89,6 +90,47 @@ Deno.test("another program's LF file is not opened at listing, is counted once w
     assert.equal(await opensDuring(() => mailbox.exactSizes(uids)), 0);
     const text = new TextDecoder().decode(await mailbox.readMessage(lf!.uid));
     assert.equal(text, "Subject: lf\r\n\r\nbody\r\n");
+  } finally {
+    mailbox.release();
+  }
+});
+
+/** Bytes this process has read through read(2) so far (`cat`: see imap_fetch_stream_test.ts). */
+function bytesRead(): number {
+  const out = new Deno.Command("cat", { args: [`/proc/${Deno.pid}/io`] }).outputSync();
+  const rchar = /^rchar: (\d+)$/m.exec(new TextDecoder().decode(out.stdout))?.[1];
+  if (rchar === undefined) throw new Error("no rchar");
+  return Number(rchar);
+}
+
+Deno.test("a big LF file fetched in 64 KB chunks (Thunderbird's partial FETCHes) is read from near each chunk, not from the file's start", async () => {
+  const { mailboxes, dir } = setup();
+  for (const sub of ["tmp", "new", "cur"]) Deno.mkdirSync(`${dir}/${sub}`, { recursive: true });
+  const line = "z".repeat(79) + "\n";
+  const stored = "Subject: big\n\n" + line.repeat(100_000); // 8 MB
+  Deno.writeTextFileSync(`${dir}/cur/1700000000.M1P1.mutt:2,S`, stored);
+  const served = stored.replaceAll("\n", "\r\n");
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  try {
+    const [message] = await mailbox.refresh();
+    const chunk = 64 * 1024;
+    const before = bytesRead();
+    let got = "";
+    for (let from = 0; from < served.length; from += chunk) {
+      const bytes = await readRange(
+        (visit, fromByte) => mailbox.readMessagePieces(message!.uid, visit, fromByte),
+        { fromByte: from, maxBytes: chunk },
+      );
+      got += new TextDecoder().decode(bytes);
+    }
+    const read = bytesRead() - before;
+    assert.equal(got, served);
+    // Each chunk reads from the mark before it: at most two pieces, wherever it starts.
+    const chunks = Math.ceil(served.length / chunk);
+    assert.ok(
+      read < chunks * 2 * PIECE_BYTES,
+      `read ${read} bytes of an ${stored.length}-byte file in ${chunks} chunks`,
+    );
   } finally {
     mailbox.release();
   }
