@@ -31,7 +31,7 @@ export interface ParsedMessageName {
   sizeBytes: number | null;
   /** Size with CRLF line ends from `,W=` (Dovecot's, and our copies of LF files), or null. */
   wireBytes: number | null;
-  /** A name `maildirName` made (see `OWN_NAME`). */
+  /** A name `maildirName` made (see `OWN_WRITER`). */
   isOwnName: boolean;
   /**
    * INTERNALDATE from the leading seconds of a name of ours, in ms; null for
@@ -52,6 +52,14 @@ export interface ParsedMessageName {
  */
 const OWN_NAME = /^(\d+)\.M\d+P\d+Q\d+(?:R[0-9a-f]+)?\./;
 
+/**
+ * Of those, the names of files we wrote, for how they are served (line_ends.ts): our random
+ * part has 8 hex digits, and every version wrote `,S=`. getmail6 names the files it delivers
+ * `<seconds>.M<micros>P<pid>Q<count>R<16 hex digits>.<host>`, without `,S=`, and writes
+ * them with bare LFs.
+ */
+const OWN_WRITER = /^\d+\.M\d+P\d+Q\d+(?:R[0-9a-f]{8})?\./;
+
 /** Parses a Maildir file name; null for names that are not messages (dotfiles, newlines). */
 export function parseMessageName(fileName: string): ParsedMessageName | null {
   if (fileName === "" || fileName.startsWith(".") || /[\n\r\/]/.test(fileName)) return null;
@@ -67,7 +75,7 @@ export function parseMessageName(fileName: string): ParsedMessageName | null {
     base,
     sizeBytes: size?.[1] !== undefined ? Number(size[1]) : null,
     wireBytes: size?.[2] !== undefined ? Number(size[2]) : null,
-    isOwnName: seconds !== null,
+    isOwnName: size !== null && OWN_WRITER.test(base),
     internalDateMs: seconds?.[1] !== undefined ? Number(seconds[1]) * 1000 : null,
     letters,
   };

@@ -29,6 +29,11 @@ const FILES: { name: string; text: string }[] = [
   { name: "new/1700000004.M3P4.crlf", text: "Subject: already crlf\r\n\r\nbody\r\n" },
   { name: "cur/1700000005.M4P5.dovecot,S=$S,W=$W:2,S", text: "Subject: dovecot\n\nbody\n\n" },
   { name: "new/1700000006.M5P6.empty", text: "" },
+  // getmail6's names look like ours (M, P, Q, R), but R has 16 hex digits and there is no S=.
+  {
+    name: "new/1700000007.M54321P678Q1R0123456789abcdef.getmailhost",
+    text: "Delivered-To: bob@example.test\nSubject: getmail\n\nbody\n",
+  },
 ];
 
 /** `text` with every bare LF made CRLF (a lone CR and a CRLF stay). */
@@ -162,7 +167,8 @@ for text in json.loads(sys.argv[2]):
       }
     }
     // The empty file: nothing to convert, size 0.
-    assert.equal(fromBase64(out.fetch[count - 1]["RFC822.SIZE"]), "(RFC822.SIZE 0)");
+    const empty = FILES.findIndex(({ text }) => text === "");
+    assert.equal(fromBase64(out.fetch[empty]["RFC822.SIZE"]), "(RFC822.SIZE 0)");
     const sizes = FILES.map(({ text }) => crlf(text).length);
     const twinSizes = FILES.map(({ text }) => (crlf(text) || "\r\n").length);
     const all = [...sizes, ...twinSizes];

@@ -164,7 +164,7 @@ const NAME_CASES = [
     expect: {
       base: "1700000000.M1P2Q3.mx,S=12abc",
       wireBytes: null,
-      isOwnName: true,
+      isOwnName: false,
       sizeBytes: null,
       internalDateMs: 1700000000000,
       letters: "S",
@@ -214,6 +214,19 @@ const NAME_CASES = [
       sizeBytes: 3,
       wireBytes: 5,
       isOwnName: true,
+      internalDateMs: 1.7e12,
+      letters: "",
+    },
+  },
+  {
+    name:
+      "parseMessageName() tells getmail6's names (16 hex digits after R, no ,S=) from ours, though it dates them the same",
+    file: "1700000000.M54321P678Q1R0123456789abcdef.host:2,",
+    expect: {
+      base: "1700000000.M54321P678Q1R0123456789abcdef.host",
+      sizeBytes: null,
+      wireBytes: null,
+      isOwnName: false,
       internalDateMs: 1.7e12,
       letters: "",
     },
