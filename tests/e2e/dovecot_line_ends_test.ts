@@ -36,6 +36,8 @@ for n in range(1, count + 1):
     not_larger = c.search(None, "LARGER", str(size))[1][0].split()
     out["imap"].append({"size": size, "whole": b64(whole), "partialAt": nl - 2, "partial": b64(partial),
                         "sizeSearch": str(n).encode() in larger and str(n).encode() not in not_larger})
+c.select("INBOX")
+assert c.copy("1:*", "Archive")[0] == "OK"
 c.logout()
 s = socket.create_connection(("127.0.0.1", pop_port)); f = s.makefile("rb")
 def cmd(line):
@@ -103,6 +105,25 @@ Deno.test({
       assert.equal(out.pop.stat, out.pop.listed.reduce((a: number, b: number) => a + b, 0));
     } finally {
       await server.stop();
+    }
+    // The way back: our copies keep Dovecot's LF bytes and name their CRLF size in ,W=, which
+    // Dovecot reads as its own (it logs an error for a size it finds wrong: that fails here).
+    const copies = [...Deno.readDirSync(`${mailboxDir(spoolDir, BOB)}/.Archive/cur`)];
+    assert.equal(copies.filter((entry) => /,S=\d+,W=\d+:2,/.test(entry.name)).length, 3);
+    const back = new DovecotUser();
+    await back.copyMaildirFrom(mailboxDir(spoolDir, BOB));
+    const archived = (await back.messages()).get("Archive")!;
+    assert.deepEqual(
+      archived.map(({ subject, size }) => [subject, size]),
+      [...virtualSizes].sort(([a], [b]) => a.localeCompare(b)),
+    );
+    const bodies = await back.doveadm(["-f", "json", "fetch", "text", "mailbox", "Archive"]);
+    for (const text of Object.values(SAVED)) {
+      assert.ok(
+        (JSON.parse(bodies) as { text: string }[]).some((row) =>
+          row.text.includes(text.slice(-60))
+        ),
+      );
     }
   },
 });
