@@ -62,6 +62,12 @@ export async function takeDovecotUids(
   return { uidValidity: parsed.uidValidity, uidNext: parsed.uidNext, entries: parsed.entries };
 }
 
+/** The UIDVALIDITY of the Dovecot list `dir`'s index once took (`dovecot-uidlist.adopted`), or null. */
+export async function takenDovecotUidValidity(dir: string): Promise<number | null> {
+  const parsed = await readDovecotUidList(join(dir, ADOPTED_DOVECOT_UIDLIST_FILE));
+  return parsed.kind === "ok" ? parsed.uidValidity : null;
+}
+
 /**
  * Once our index holds Dovecot's UIDs: renames `dir`'s `dovecot-uidlist` to
  * `dovecot-uidlist.adopted` and removes Dovecot's index of the folder

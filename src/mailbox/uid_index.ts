@@ -16,7 +16,7 @@ import {
   writeUidList,
 } from "./uid_list.ts";
 import { readUidValidityFloor } from "./uid_validity_floor.ts";
-import { setDovecotStateAside, takeDovecotUids } from "./dovecot_uids.ts";
+import { setDovecotStateAside, takeDovecotUids, takenDovecotUidValidity } from "./dovecot_uids.ts";
 
 /** Expunged lines allowed before a compaction: this many, or an eighth of the live ones. */
 const MIN_STALE_LINES = 32;
@@ -89,7 +89,12 @@ export class UidIndex {
         for (const entry of dovecot.entries) this.#uids.set(entry.base, entry.uid);
         this.#isDovecotListTaken = true;
       } else {
-        this.#uidValidity = issueUidValidity(Math.max(previous ?? 0, floor ?? 0) || null);
+        // Our index went (deleted, damaged) after it took Dovecot's: clients may hold that
+        // UIDVALIDITY, and a clock that was behind Dovecot's would give a smaller one.
+        const taken = await takenDovecotUidValidity(this.#dir);
+        this.#uidValidity = issueUidValidity(
+          Math.max(previous ?? 0, floor ?? 0, taken ?? 0) || null,
+        );
       }
       this.#mustRewrite = true;
       if (parsed.kind === "corrupt") {

@@ -202,3 +202,18 @@ Deno.test("a folder from Dovecot deleted before it was ever listed raises the fl
     again.release();
   }
 });
+
+Deno.test("our index deleted after it took Dovecot's UIDVALIDITY from a clock a day ahead: the new one is above it all the same", async () => {
+  const first = setup();
+  // A day ahead: above what the other tests here (an hour ahead) made this process issue.
+  const ahead = Math.floor(Date.now() / 1000) + 86400;
+  dovecotMaildir(first.root, [ONE], `3 V${ahead} N2\n1 :${ONE}\n`);
+  assert.equal((await listing(first.mailboxes)).uidValidity, ahead);
+  for (const ours of [null, "damaged\n"]) {
+    if (ours === null) Deno.removeSync(join(first.root, UID_LIST_FILE));
+    else Deno.writeTextFileSync(join(first.root, UID_LIST_FILE), ours);
+    const again = await listing(setup(first.spoolDir).mailboxes);
+    assert.ok(again.uidValidity > ahead, `${again.uidValidity} > ${ahead}`);
+    assert.deepEqual(again.messages, [[1, ONE]]);
+  }
+});
