@@ -41,6 +41,27 @@ c.logout()
 print(json.dumps(view))
 `;
 
+/** Each folder's UIDVALIDITY and UIDNEXT by STATUS, before any SELECT (from an index or a cache). */
+async function statusView(port: number, user: string): Promise<Record<string, number[]>> {
+  const out = await python(
+    `import imaplib, json, re, sys
+c = imaplib.IMAP4('127.0.0.1', int(sys.argv[1])); c.login(sys.argv[2], 'pw-bob')
+view = {}
+for folder in json.loads(sys.argv[3]):
+    line = c.status(folder, '(UIDVALIDITY UIDNEXT)')[1][0].decode()
+    view[folder] = [int(re.search(r'UIDVALIDITY (\\d+)', line).group(1)),
+                    int(re.search(r'UIDNEXT (\\d+)', line).group(1))]
+c.logout()
+print(json.dumps(view))`,
+    [port, user, JSON.stringify(FOLDERS)],
+  );
+  return JSON.parse(out);
+}
+
+/** `view` as `statusView` gives it. */
+const statusOf = (view: View) =>
+  Object.fromEntries(Object.entries(view).map(([f, v]) => [f, [v.uidvalidity, v.uidnext]]));
+
 async function imapView(port: number, user: string, then?: string): Promise<View> {
   const args = [port, user, JSON.stringify(FOLDERS), ...then === undefined ? [] : [then]];
   return JSON.parse((await python(VIEW, args)).trim().split("\n").at(-1)!);
@@ -92,6 +113,11 @@ Deno.test({
 s = smtplib.SMTP('127.0.0.1', int(sys.argv[1])); s.sendmail('a@example.org', ['${BOB}'], 'Subject: late\\r\\n\\r\\nx\\r\\n'); s.quit()`,
         [server.ports.smtp!],
       );
+      // STATUS lists a folder the first time too (LIST-STATUS, a client's poll).
+      assert.deepEqual(await statusView(server.ports.imap!, BOB), {
+        ...statusOf(seen),
+        INBOX: [seen.INBOX!.uidvalidity, seen.INBOX!.uidnext + 1],
+      });
       const view = await imapView(
         server.ports.imap!,
         BOB,
@@ -137,7 +163,9 @@ c.uid('STORE', '1', '+FLAGS', '(\\\\Deleted)'); c.expunge()`,
     await back.copyMaildirFrom(mailboxDir(server.spoolDir, BOB));
     const imapd = await back.serveImap();
     let view: View;
+    let status: Record<string, number[]>;
     try {
+      status = await statusView(imapd.port, "bob");
       view = await imapView(imapd.port, "bob");
     } finally {
       await imapd.stop();
@@ -148,6 +176,8 @@ c.uid('STORE', '1', '+FLAGS', '(\\\\Deleted)'); c.expunge()`,
         `${folder}: ${view[folder]!.uidvalidity} > ${seen[folder]!.uidvalidity}`,
       );
     }
+    // Dovecot's folder list index (kept) does not answer STATUS with the old UIDVALIDITY.
+    assert.deepEqual(status, statusOf(view));
     const subjects = (v: View, folder: string) => v[folder]!.messages.map(([, s]) => s).sort();
     assert.deepEqual(subjects(view, "INBOX"), [
       "Subject: INBOX 3",
