@@ -217,3 +217,17 @@ Deno.test("our index deleted after it took Dovecot's UIDVALIDITY from a clock a 
     assert.deepEqual(again.messages, [[1, ONE]]);
   }
 });
+
+Deno.test("a folder taken from Dovecot, then emptied here, keeps its UIDVALIDITY and UIDNEXT after a restart: the next message does not get a UID Dovecot or we gave", async () => {
+  const first = setup();
+  dovecotMaildir(first.root, [ONE, TWO], `3 V${V} N3\n1 :${ONE}\n2 :${TWO}\n`);
+  await first.store.deliver([ACCOUNT], [new TextEncoder().encode("Subject: a\r\n\r\n")]);
+  assert.deepEqual((await listing(first.mailboxes)).messages.map(([uid]) => uid), [1, 2, 3]);
+  const mailbox = await first.mailboxes.openMailbox(ACCOUNT);
+  await mailbox.expunge([1, 2, 3]);
+  mailbox.release();
+  const second = setup(first.spoolDir);
+  assert.deepEqual(await listing(second.mailboxes), { uidValidity: V, uidNext: 4, messages: [] });
+  await second.store.deliver([ACCOUNT], [new TextEncoder().encode("Subject: b\r\n\r\n")]);
+  assert.deepEqual((await listing(second.mailboxes)).messages.map(([uid]) => uid), [4]);
+});
