@@ -30,14 +30,16 @@ export type DovecotUidListParse =
     /** In UID order. */
     entries: { uid: number; base: string }[];
   }
-  /** `line` is 1-based; 0 when the file as a whole is the problem. */
+  /** `line` is 1-based; 0 when the file could not be read at all. */
   | { kind: "unusable"; line: number; reason: string };
 
 /** Parses the text of a `dovecot-uidlist`. Pure. */
 export function parseDovecotUidList(text: string): DovecotUidListParse {
   const bad = (line: number, reason: string) => ({ kind: "unusable", line, reason }) as const;
-  if (text === "") return bad(0, "the file is empty");
-  if (!text.endsWith("\n")) return bad(0, "the last line has no newline (a write cut short)");
+  if (text === "") return bad(1, "the file is empty");
+  if (!text.endsWith("\n")) {
+    return bad(text.split("\n").length, "the last line has no newline (a write cut short)");
+  }
   const lines = text.slice(0, -1).split("\n");
   const header = parseHeader(lines[0] as string);
   if (typeof header === "string") return bad(1, header);

@@ -84,9 +84,9 @@ Deno.test("parseDovecotUidList() reads the header's UIDVALIDITY", () => {
 });
 
 const REFUSE_CASES: { name: string; text: string; line: number }[] = [
-  { name: "an empty file", text: "", line: 0 },
-  { name: "a last line cut short", text: `${HEADER}1 :${A}\n2 :${B}`, line: 0 },
-  { name: "a header cut short", text: "3 V1795821135 N3", line: 0 },
+  { name: "an empty file", text: "", line: 1 },
+  { name: "a last line cut short", text: `${HEADER}1 :${A}\n2 :${B}`, line: 3 },
+  { name: "a header cut short", text: "3 V1795821135 N3", line: 1 },
   { name: "version 1 (Courier's format)", text: "1 1795821135 3\n1 a\n", line: 1 },
   { name: "version 2", text: "2 1795821135 3\n1 a\n", line: 1 },
   { name: "version 4", text: "4 V1795821135 N3\n", line: 1 },

@@ -118,7 +118,7 @@ const DOUBTFUL: { name: string; list: string; line: number }[] = [
   { name: "version 1", list: `1 ${V} 9\n1 ${ONE}\n`, line: 1 },
   { name: "a UIDVALIDITY of 0", list: `3 V0 N9\n1 :${ONE}\n`, line: 1 },
   { name: "a malformed record", list: `3 V${V} N9\n1 :${ONE}\nx :${TWO}\n`, line: 3 },
-  { name: "a last line cut short", list: `3 V${V} N9\n1 :${ONE}\n2 :${TWO}`, line: 0 },
+  { name: "a last line cut short", list: `3 V${V} N9\n1 :${ONE}\n2 :${TWO}`, line: 3 },
 ];
 
 for (const { name, list, line } of DOUBTFUL) {
