@@ -61,6 +61,18 @@ async function run(program: string, args: string[], stdin?: string): Promise<str
   return decoder.decode(output.stdout);
 }
 
+/** The first bytes a server on loopback `port` sends. */
+async function readGreeting(port: number): Promise<string> {
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const buffer = new Uint8Array(512);
+    const count = await connection.read(buffer);
+    return decoder.decode(buffer.subarray(0, count ?? 0));
+  } finally {
+    connection.close();
+  }
+}
+
 /** One Dovecot user whose Maildir++ root is `maildir`. */
 export class DovecotUser {
   readonly maildir: string;
@@ -146,8 +158,8 @@ export class DovecotUser {
     // Its login and internal processes run as the dovenull and dovecot users the
     // package makes; as another user than root, as that user.
     const self = Deno.uid() === 0 ? [] : [
-      `default_login_user = ${Deno.env.get("USER")}`,
-      `default_internal_user = ${Deno.env.get("USER")}`,
+      `default_login_user = ${Deno.env.get("USER") ?? Deno.env.get("LOGNAME")}`,
+      `default_internal_user = ${Deno.env.get("USER") ?? Deno.env.get("LOGNAME")}`,
     ];
     Deno.writeTextFileSync(
       config,
@@ -191,7 +203,9 @@ export class DovecotUser {
     const deadline = Date.now() + 10_000;
     while (true) {
       try {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+        // Its greeting, not just a connection: another program may have taken the port.
+        const greeting = await readGreeting(port);
+        if (!greeting.includes("Dovecot")) throw new Error(`not Dovecot: ${greeting}`);
         return { port, stop };
       } catch (error) {
         if (Date.now() > deadline) {
