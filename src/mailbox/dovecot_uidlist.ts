@@ -78,6 +78,11 @@ function parseHeader(line: string): { uidValidity: number; uidNext: number } | s
   const uidNext = uidOf(values.get("N"));
   if (uidValidity === null) return `UIDVALIDITY "${values.get("V") ?? ""}" is not a number from 1`;
   if (uidNext === null) return `next UID "${values.get("N") ?? ""}" is not a number from 1`;
+  // Dovecot's own reader takes a list with a malformed mailbox GUID for a broken one.
+  const guid = values.get("G");
+  if (guid !== undefined && !/^[0-9a-fA-F]{32}$/.test(guid)) {
+    return `mailbox GUID "${guid}" is malformed`;
+  }
   return { uidValidity, uidNext };
 }
 

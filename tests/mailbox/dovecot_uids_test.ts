@@ -71,7 +71,8 @@ for (const folder of [undefined, "Work.Projects"]) {
     Deno.mkdirSync(first.root, { recursive: true });
     // UID 2 was expunged in Dovecot (its line stays until Dovecot rewrites the list);
     // 4 and 5 were appended after the header said N4. THREE was read (:2,S) since.
-    const list = `3 V${V} N4 Gabc\n1 :${ONE}\n2 :${TWO}\n4 :${THREE}\n5 :gone\n`;
+    const list =
+      `3 V${V} N4 Ge5f76e004f0e0a6bf111000083ecc375\n1 :${ONE}\n2 :${TWO}\n4 :${THREE}\n5 :gone\n`;
     dovecotMaildir(dir, [ONE, `${THREE}:2,S`, LATE], list);
     const dovecotIndex = ["dovecot.index", "dovecot.index.log", "dovecot.index.cache"];
     for (const name of [...dovecotIndex, "dovecot.list.index.log"]) {
@@ -103,7 +104,7 @@ for (const folder of [undefined, "Work.Projects"]) {
 
 Deno.test("a folder emptied in Dovecot (its list a header alone) keeps its UIDVALIDITY, and a new message gets Dovecot's N", async () => {
   const { mailboxes, root, store } = setup();
-  dovecotMaildir(root, [], `3 V${V} N42 Gabc\n`);
+  dovecotMaildir(root, [], `3 V${V} N42 Ge5f76e004f0e0a6bf111000083ecc375\n`);
   assert.deepEqual(await listing(mailboxes), { uidValidity: V, uidNext: 42, messages: [] });
   await store.deliver([ACCOUNT], [new TextEncoder().encode("Subject: new\r\n\r\n")]);
   const after = await listing(mailboxes);
