@@ -109,8 +109,11 @@ function uidOf(digits: string | undefined): number | null {
 
 /**
  * Reads and parses `path`: "missing" when there is none; unusable when it is
- * no regular file (a FIFO would block the read for ever), cannot be read, or
- * is not UTF-8 (a base with U+FFFD in it would name no file).
+ * no regular file (a FIFO would block the read for ever), cannot be read
+ * (EACCES, a symlink loop), or is not UTF-8 (a base with U+FFFD in it would
+ * name no file). Failures that pass (EIO, out of descriptors) are thrown, as
+ * for our own index: taken for a damaged list, they would number the folder
+ * anew for good.
  */
 export async function readDovecotUidList(
   path: string,
@@ -122,9 +125,14 @@ export async function readDovecotUidList(
     return parseDovecotUidList(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return { kind: "missing" };
-    const reason = error instanceof TypeError
-      ? "not UTF-8"
-      : `cannot be read: ${error instanceof Error ? error.message : String(error)}`;
-    return { kind: "unusable", line: 0, reason };
+    if (error instanceof TypeError) return { kind: "unusable", line: 0, reason: "not UTF-8" };
+    if (isPassing(error)) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return { kind: "unusable", line: 0, reason: `cannot be read: ${message}` };
   }
+}
+
+/** EIO, and out of descriptors (the process's, EMFILE, or the system's, ENFILE). */
+function isPassing(error: unknown): boolean {
+  return error instanceof Error && /\(os error (?:5|23|24)\)/.test(error.message);
 }

@@ -148,3 +148,31 @@ Deno.test("readDovecotUidList() says missing, and unusable for a directory, a FI
   const latin1 = await readDovecotUidList(join(dir, "latin1"));
   assert.equal(latin1.kind === "unusable" && latin1.reason, "not UTF-8");
 });
+
+Deno.test("readDovecotUidList() throws when out of descriptors, which passes, rather than call the list unusable: the folder would be numbered anew for good", async () => {
+  const dir = makeTestDir({ prefix: "pillarbox-dovecot-uidlist-" });
+  Deno.writeTextFileSync(join(dir, "dovecot-uidlist"), "3 V5 N3\n1 :a\n");
+  const script = join(dir, "choked.ts");
+  const module = new URL("../../src/mailbox/dovecot_uidlist.ts", import.meta.url).href;
+  Deno.writeTextFileSync(
+    script,
+    `import { readDovecotUidList } from "${module}";
+const held = [];
+try { for (;;) held.push(Deno.openSync("/dev/null")); } catch { /* out of descriptors */ }
+const result = await readDovecotUidList(Deno.args[0]).then((r) => r.kind, (e) => "threw " + e.message);
+for (const file of held) file.close();
+console.log(result, await readDovecotUidList(Deno.args[0]).then((r) => r.kind));`,
+  );
+  const output = await new Deno.Command("prlimit", {
+    args: [
+      "--nofile=256:256",
+      Deno.execPath(),
+      "run",
+      "--allow-read",
+      script,
+      join(dir, "dovecot-uidlist"),
+    ],
+  }).output();
+  const printed = new TextDecoder().decode(output.stdout).trim();
+  assert.match(printed, /^threw .*\(os error 24\).* ok$/, new TextDecoder().decode(output.stderr));
+});
