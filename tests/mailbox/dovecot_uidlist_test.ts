@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeTestDir } from "../temp_dirs.ts";
 import { parseDovecotUidList, readDovecotUidList } from "../../src/mailbox/dovecot_uidlist.ts";
+import { HAS_PRLIMIT } from "../e2e/prlimit.ts";
 
 const HEADER = "3 V1795821135 N3 Ge5f76e004f0e0a6bf111000083ecc375\n";
 const A = "1795821135.M6951P4593.vm,S=18,W=21";
@@ -149,7 +150,11 @@ Deno.test("readDovecotUidList() says missing, and unusable for a directory, a FI
   assert.equal(latin1.kind === "unusable" && latin1.reason, "not UTF-8");
 });
 
-Deno.test("readDovecotUidList() throws when out of descriptors, which passes, rather than call the list unusable: the folder would be numbered anew for good", async () => {
+Deno.test({
+  name:
+    "readDovecotUidList() throws when out of descriptors, which passes, rather than call the list unusable: the folder would be numbered anew for good",
+  ignore: !HAS_PRLIMIT,
+}, async () => {
   const dir = makeTestDir({ prefix: "pillarbox-dovecot-uidlist-" });
   Deno.writeTextFileSync(join(dir, "dovecot-uidlist"), "3 V5 N3\n1 :a\n");
   const script = join(dir, "choked.ts");
