@@ -232,3 +232,24 @@ Deno.test("a folder taken from Dovecot, then emptied here, keeps its UIDVALIDITY
   await second.store.deliver([ACCOUNT], [new TextEncoder().encode("Subject: b\r\n\r\n")]);
   assert.deepEqual((await listing(second.mailboxes)).messages.map(([uid]) => uid), [4]);
 });
+
+Deno.test("a message moved and one appended into a folder from Dovecot before its first listing get UIDs from Dovecot's next one, and Dovecot's messages keep theirs", async () => {
+  const { mailboxes, root, store } = setup();
+  await store.deliver([ACCOUNT], [new TextEncoder().encode("Subject: moved\r\n\r\n")]);
+  dovecotMaildir(join(root, ".Work"), [ONE, TWO], `3 V${V} N7\n3 :${ONE}\n5 :${TWO}\n`);
+  const inbox = await mailboxes.openMailbox(ACCOUNT);
+  const work = await mailboxes.openMailbox(ACCOUNT, "Work");
+  try {
+    await inbox.refresh();
+    await inbox.moveTo(work, [1]);
+    await work.append([new TextEncoder().encode("Subject: appended\r\n\r\n")]);
+  } finally {
+    inbox.release();
+    work.release();
+  }
+  const seen = await listing(mailboxes, "Work");
+  assert.equal(seen.uidValidity, V);
+  assert.deepEqual(seen.messages.map(([uid]) => uid), [3, 5, 7, 8]);
+  assert.deepEqual(seen.messages.slice(0, 2).map(([, base]) => base), [ONE, TWO]);
+  assert.ok(!exists(join(root, ".Work", DOVECOT_UIDLIST_FILE)));
+});
