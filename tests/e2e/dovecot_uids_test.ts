@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { mailboxDir } from "../../src/mailbox/mod.ts";
 import { copyTree, DovecotUser, HAS_DOVEADM } from "./dovecot.ts";
 import { python, type Server, startServer, tempDir } from "./harness.ts";
+import { deliver } from "./imap_helpers.ts";
+import { hasProgram } from "./tmux.ts";
 
 const BOB = "bob@example.test";
 const ignore = !HAS_DOVEADM;
@@ -215,3 +217,102 @@ Deno.test({
     }
   },
 });
+
+const HAS_MBSYNC = hasProgram("mbsync", ["-v", "--version"]);
+
+/** mbsync's config for every folder of `user` on loopback `port` (no TLS, as both servers here). */
+function mbsyncrc(options: { port: number; user: string; near: string }): string {
+  return [
+    "IMAPAccount bob",
+    "Host 127.0.0.1",
+    `Port ${options.port}`,
+    `User ${options.user}`,
+    "Pass pw-bob",
+    "SSLType None",
+    "AuthMechs LOGIN",
+    "",
+    "IMAPStore far",
+    "Account bob",
+    "",
+    "MaildirStore near",
+    `Path ${options.near}/`,
+    `Inbox ${options.near}/INBOX`,
+    "SubFolders Verbatim",
+    "",
+    "Channel all",
+    "Far :far:",
+    "Near :near:",
+    "Patterns *",
+    "Create Near",
+    "Expunge Both",
+    "SyncState *",
+    "",
+  ].join("\n");
+}
+
+/** Runs mbsync with network debugging; returns its exit code, output and the commands it sent. */
+async function mbsync(config: string) {
+  const output = await new Deno.Command("mbsync", {
+    args: ["-c", config, "-Dn", "all"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+  const sent = text.split("\n").filter((line) => line.includes(">>> ")).map((line) =>
+    line.replace(/^.*>>> \d+ /, "")
+  );
+  return { code: output.code, text, sent };
+}
+
+Deno.test({
+  name:
+    "mbsync, synced with Dovecot, syncs on with Pillarbox after the move without fetching a message again: only the one delivered since",
+  ignore: ignore || !HAS_MBSYNC,
+  async fn() {
+    const { dovecot } = await dovecotMaildirInUse();
+    const dir = tempDir("pillarbox-mbsync-");
+    const near = `${dir}/near`;
+    Deno.mkdirSync(near);
+    const config = `${dir}/mbsyncrc`;
+    const imapd = await dovecot.serveImap();
+    try {
+      Deno.writeTextFileSync(config, mbsyncrc({ port: imapd.port, user: "bob", near }));
+      const first = await mbsync(config);
+      assert.equal(first.code, 0, first.text);
+    } finally {
+      await imapd.stop();
+    }
+    const pulled = nearCount(near);
+    assert.equal(pulled, 11); // INBOX 4 (one expunged, one saved later), Work 4, Work.Projects 3
+    const server = await serverWith(dovecot.maildir);
+    try {
+      await deliver(server, ["Subject: since\r\n\r\nnew\r\n"]);
+      Deno.writeTextFileSync(config, mbsyncrc({ port: server.ports.imap!, user: BOB, near }));
+      const again = await mbsync(config);
+      // A UIDVALIDITY that changed makes mbsync stop with an error for that folder.
+      assert.equal(again.code, 0, again.text);
+      assert.doesNotMatch(
+        again.text,
+        /^(Error|Warning)|UIDVALIDITY of far side changed/m,
+        again.text,
+      );
+      const bodies = again.sent.filter((line) => /BODY\.PEEK\[\]/.test(line));
+      assert.equal(bodies.length, 1, again.sent.join("\n"));
+      assert.equal(nearCount(near), pulled + 1);
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+/** How many messages the near side holds, in every folder (nested: Work/Projects). */
+function nearCount(dir: string): number {
+  let count = 0;
+  for (const entry of Deno.readDirSync(dir)) {
+    if (!entry.isDirectory) continue;
+    if (entry.name === "new" || entry.name === "cur") {
+      count += [...Deno.readDirSync(`${dir}/${entry.name}`)].length;
+    } else if (entry.name !== "tmp") count += nearCount(`${dir}/${entry.name}`);
+  }
+  return count;
+}
