@@ -110,11 +110,7 @@ Deno.test({
     const server = await serverWith(dovecot.maildir);
     try {
       // A message delivered between the copy and the first login: Dovecot never numbered it.
-      await python(
-        `import smtplib, sys
-s = smtplib.SMTP('127.0.0.1', int(sys.argv[1])); s.sendmail('a@example.org', ['${BOB}'], 'Subject: late\\r\\n\\r\\nx\\r\\n'); s.quit()`,
-        [server.ports.smtp!],
-      );
+      await deliver(server, ["Subject: late\r\n\r\nx\r\n"]);
       // STATUS lists a folder the first time too (LIST-STATUS, a client's poll).
       assert.deepEqual(await statusView(server.ports.imap!, BOB), {
         ...statusOf(seen),
