@@ -14,6 +14,8 @@ export type { ParsedMessageName, SystemFlag } from "./message_name.ts";
 export { type PieceVisitor, readRange } from "./read_pieces.ts";
 export { CrlfLines } from "./line_ends.ts";
 export { UID_LIST_FILE } from "./uid_list.ts";
+export { DOVECOT_UIDLIST_FILE } from "./dovecot_uidlist.ts";
+export { ADOPTED_DOVECOT_UIDLIST_FILE } from "./dovecot_uids.ts";
 export { UID_VALIDITY_FLOOR_FILE } from "./uid_validity_floor.ts";
 export { isKeywordName, KeywordLimitError, KEYWORDS_FILE } from "./keywords.ts";
 export {

@@ -16,12 +16,14 @@ import {
   writeUidList,
 } from "./uid_list.ts";
 import { readUidValidityFloor } from "./uid_validity_floor.ts";
+import { setDovecotStateAside, takeDovecotUids, takenDovecotUidValidity } from "./dovecot_uids.ts";
 
 /** Expunged lines allowed before a compaction: this many, or an eighth of the live ones. */
 const MIN_STALE_LINES = 32;
 
 /** UID bookkeeping for one Maildir. Callers serialise access (the mailbox lock). */
 export class UidIndex {
+  readonly #dir: string;
   readonly #path: string;
   readonly #log: Logger;
   readonly #accountDir: string | null;
@@ -35,9 +37,12 @@ export class UidIndex {
   #hasFile = false;
   /** The Maildir went (removed, deleted or renamed): the file at our path is no longer ours. */
   #isRetired = false;
+  /** UIDs were taken from Dovecot's list: it goes aside once our index holds them. */
+  #isDovecotListTaken = false;
 
   /** `accountDir`: the account's root Maildir, whose UIDVALIDITY floor a new index starts above. */
   constructor(dir: string, log: Logger, options: { accountDir?: string } = {}) {
+    this.#dir = dir;
     this.#path = join(dir, UID_LIST_FILE);
     this.#log = log;
     this.#accountDir = options.accountDir ?? null;
@@ -56,7 +61,11 @@ export class UidIndex {
     return this.#mustRewrite || !this.#isLoaded;
   }
 
-  /** Reads the index file (once). A missing or corrupt file starts a new UIDVALIDITY. */
+  /**
+   * Reads the index file (once). A corrupt file starts a new UIDVALIDITY; so
+   * does a missing one, unless Dovecot's list of a Maildir copied in gives
+   * the UIDVALIDITY and UIDs its clients know (see `takeDovecotUids`).
+   */
   async load(): Promise<void> {
     if (this.#isLoaded) return;
     const parsed = await readUidList(this.#path);
@@ -69,7 +78,24 @@ export class UidIndex {
     } else {
       const previous = parsed.kind === "corrupt" ? parsed.uidValidity : null;
       const floor = this.#accountDir === null ? null : await readUidValidityFloor(this.#accountDir);
-      this.#uidValidity = issueUidValidity(Math.max(previous ?? 0, floor ?? 0) || null);
+      // Only a folder that never had an index of ours: a damaged one was ours, with
+      // UIDs given since that Dovecot's list does not know.
+      const dovecot = parsed.kind === "missing"
+        ? await takeDovecotUids(this.#dir, { floor, log: this.#log })
+        : null;
+      if (dovecot !== null) {
+        this.#uidValidity = dovecot.uidValidity;
+        this.#uidNext = dovecot.uidNext;
+        for (const entry of dovecot.entries) this.#uids.set(entry.base, entry.uid);
+        this.#isDovecotListTaken = true;
+      } else {
+        // Our index went (deleted, damaged) after it took Dovecot's: clients may hold that
+        // UIDVALIDITY, and a clock that was behind Dovecot's would give a smaller one.
+        const taken = await takenDovecotUidValidity(this.#dir);
+        this.#uidValidity = issueUidValidity(
+          Math.max(previous ?? 0, floor ?? 0, taken ?? 0) || null,
+        );
+      }
       this.#mustRewrite = true;
       if (parsed.kind === "corrupt") {
         this.#log.warn("mailbox.index_rebuilt", {
@@ -205,5 +231,9 @@ export class UidIndex {
     });
     this.#mustRewrite = false;
     this.#hasFile = true;
+    if (this.#isDovecotListTaken) {
+      this.#isDovecotListTaken = false;
+      await setDovecotStateAside(this.#dir, this.#log);
+    }
   }
 }

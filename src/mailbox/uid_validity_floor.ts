@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../spool/mod.ts";
 import { readUidList, UID_LIST_FILE } from "./uid_list.ts";
+import { DOVECOT_UIDLIST_FILE, readDovecotUidList } from "./dovecot_uidlist.ts";
 
 /** The floor file's name in the account's root Maildir. */
 export const UID_VALIDITY_FLOOR_FILE = "pillarbox-uidvalidity";
@@ -29,8 +30,9 @@ export async function readUidValidityFloor(accountDir: string): Promise<number |
 
 /**
  * Raises the floor to the UIDVALIDITY of every Maildir in `dirs` (folders
- * about to be deleted or renamed away), durably, before they go. Callers
- * serialise the folder changes of one account.
+ * about to be deleted or renamed away), durably, before they go; for one
+ * copied in from Dovecot and not listed yet, Dovecot's, which its clients
+ * know. Callers serialise the folder changes of one account.
  */
 export async function raiseUidValidityFloor(
   accountDir: string,
@@ -44,10 +46,16 @@ export async function raiseUidValidityFloor(
       ? parsed.data.uidValidity
       : parsed.kind === "corrupt"
       ? parsed.uidValidity
-      : null;
+      : await dovecotUidValidity(dir);
     if (value !== null && value > highest) highest = value;
   }
   if (highest === floor) return;
   const path = join(accountDir, UID_VALIDITY_FLOOR_FILE);
   await writeFileAtomic(path, [new TextEncoder().encode(`${highest}\n`)]);
+}
+
+/** The UIDVALIDITY in a sound `dovecot-uidlist` of `dir`, or null. */
+async function dovecotUidValidity(dir: string): Promise<number | null> {
+  const parsed = await readDovecotUidList(join(dir, DOVECOT_UIDLIST_FILE));
+  return parsed.kind === "ok" ? parsed.uidValidity : null;
 }

@@ -61,6 +61,18 @@ async function run(program: string, args: string[], stdin?: string): Promise<str
   return decoder.decode(output.stdout);
 }
 
+/** The first bytes a server on loopback `port` sends. */
+async function readGreeting(port: number): Promise<string> {
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const buffer = new Uint8Array(512);
+    const count = await connection.read(buffer);
+    return decoder.decode(buffer.subarray(0, count ?? 0));
+  } finally {
+    connection.close();
+  }
+}
+
 /** One Dovecot user whose Maildir++ root is `maildir`. */
 export class DovecotUser {
   readonly maildir: string;
@@ -126,6 +138,83 @@ export class DovecotUser {
       ],
       options.stdin,
     );
+  }
+
+  /**
+   * Runs a real Dovecot IMAP server for this user (login "bob", password
+   * "pw-bob", no TLS) on a loopback port, until `stop`; resolves once it
+   * accepts connections.
+   */
+  async serveImap(): Promise<{ port: number; stop: () => Promise<void> }> {
+    await handToDovecot(`${this.#dir}/home`);
+    await handToDovecot(this.maildir);
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = probe.addr.port;
+    probe.close();
+    const run = `${this.#dir}/imapd`;
+    Deno.mkdirSync(run, { recursive: true });
+    Deno.chmodSync(run, 0o755);
+    const config = `${this.#dir}/imapd.conf`;
+    // Its login and internal processes run as the dovenull and dovecot users the
+    // package makes; as another user than root, as that user.
+    const self = Deno.uid() === 0 ? [] : [
+      `default_login_user = ${Deno.env.get("USER") ?? Deno.env.get("LOGNAME")}`,
+      `default_internal_user = ${Deno.env.get("USER") ?? Deno.env.get("LOGNAME")}`,
+    ];
+    Deno.writeTextFileSync(
+      config,
+      [
+        `base_dir = ${run}`,
+        `state_dir = ${run}`,
+        "log_path = /dev/stderr",
+        "first_valid_uid = 1",
+        ...self,
+        "protocols = imap",
+        "listen = 127.0.0.1",
+        "ssl = no",
+        "disable_plaintext_auth = no",
+        "passdb {\n  driver = static\n  args = password=pw-bob\n}",
+        `userdb {\n  driver = static\n  args = uid=${MAIL_IDS.uid} gid=${MAIL_IDS.gid} ` +
+        `home=${this.#dir}/home\n}`,
+        `mail_location = maildir:${this.maildir}`,
+        "namespace inbox {\n  inbox = yes\n  separator = .\n}",
+        "service imap-login {\n  chroot =\n  inet_listener imap {",
+        `    address = 127.0.0.1\n    port = ${port}\n  }`,
+        "  inet_listener imaps {\n    port = 0\n  }\n}",
+        "service anvil {\n  chroot =\n}",
+        "",
+      ].join("\n"),
+    );
+    const child = new Deno.Command("/usr/sbin/dovecot", {
+      args: ["-F", "-c", config],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    const stop = async () => {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await child.status;
+      const log = await stderr;
+      if (/\b(Error|Panic|Fatal):/.test(log)) throw new Error(`dovecot logged:\n${log}`);
+    };
+    const deadline = Date.now() + 10_000;
+    while (true) {
+      try {
+        // Its greeting, not just a connection: another program may have taken the port.
+        const greeting = await readGreeting(port);
+        if (!greeting.includes("Dovecot")) throw new Error(`not Dovecot: ${greeting}`);
+        return { port, stop };
+      } catch (error) {
+        if (Date.now() > deadline) {
+          await stop().catch(() => {});
+          throw new Error(`dovecot did not listen on ${port}: ${error}\n${await stderr}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
   }
 
   /** Makes this user's Maildir a copy of `from` (the way back: a Maildir of ours handed to Dovecot). */
