@@ -72,19 +72,28 @@ function getmailrc(dir: string, retriever: string, port: number, caFile: string)
 }
 
 /**
- * getmail's rc delivering into `maildir`, a folder of our own spool (as an
+ * getmail's rc delivering into `folder` below `spoolDir` (as an
  * administrator has getmail fetch a provider's mail for a user), made here
- * and, as root, opened to nobody, who getmail writes as.
+ * and, as root, opened to nobody, who getmail writes as: the folder, and
+ * the directories from `spoolDir` down to it, never one above.
  */
-function getmailIntoSpool(dir: string, maildir: string, port: number, caFile: string): string {
+function getmailIntoSpool(
+  dir: string,
+  spool: { spoolDir: string; folder: string },
+  retriever: { port: number; caFile: string },
+): string {
+  const maildir = `${spool.spoolDir}/${spool.folder}`;
   for (const sub of ["", "/new", "/cur", "/tmp"]) {
     Deno.mkdirSync(maildir + sub, { recursive: true });
   }
   Deno.writeTextFileSync(`${maildir}/maildirfolder`, "");
-  const rc = getmailrc(dir, "SimplePOP3SSLRetriever", port, caFile);
+  const rc = getmailrc(dir, "SimplePOP3SSLRetriever", retriever.port, retriever.caFile);
   if (Deno.uid() === 0) {
-    for (let up = maildir; up.length > 1; up = up.slice(0, up.lastIndexOf("/"))) {
-      Deno.chmodSync(up, 0o711);
+    let path = spool.spoolDir;
+    Deno.chmodSync(path, 0o711);
+    for (const part of spool.folder.split("/")) {
+      path += `/${part}`;
+      Deno.chmodSync(path, 0o711);
     }
     for (const sub of ["", "/new", "/cur", "/tmp"]) Deno.chmodSync(maildir + sub, 0o777);
   }
@@ -151,7 +160,11 @@ Deno.test({
   fn: () =>
     withTlsServer(async ({ server, certs, dir }) => {
       const folder = `${server.spoolDir}/mail/example.test/bob/.Fetched`;
-      const rc = getmailIntoSpool(dir, folder, server.ports.pop3s!, certs.caFile);
+      const rc = getmailIntoSpool(
+        dir,
+        { spoolDir: server.spoolDir, folder: "mail/example.test/bob/.Fetched" },
+        { port: server.ports.pop3s!, caFile: certs.caFile },
+      );
       const stored = await deliverMessages(server);
       await getmail(dir, rc);
       const names = [...Deno.readDirSync(`${folder}/new`)].map((entry) => entry.name);
