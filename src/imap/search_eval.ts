@@ -55,6 +55,22 @@ export function searchNeeds(key: SearchKey): "meta" | "header" | "full" {
   }
 }
 
+/** Whether `key` compares sizes (LARGER, SMALLER). */
+export function searchUsesSize(key: SearchKey): boolean {
+  switch (key.kind) {
+    case "size":
+      return true;
+    case "not":
+      return searchUsesSize(key.key);
+    case "or":
+      return searchUsesSize(key.left) || searchUsesSize(key.right);
+    case "and":
+      return key.keys.some(searchUsesSize);
+    default:
+      return false;
+  }
+}
+
 function widest(needs: ("meta" | "header" | "full")[]): "meta" | "header" | "full" {
   if (needs.includes("full")) return "full";
   return needs.includes("header") ? "header" : "meta";

@@ -63,6 +63,9 @@ export async function appendMessage(
     letters,
     isNew: false,
     sizeBytes: size,
+    // Kept as the client sent it, and served so: a name of ours without `,W=` (line_ends.ts).
+    storedBytes: size,
+    lineEnds: "crlf",
     internalDateMs: dateMs,
   }, mailbox.keywordNames);
   mailbox.table.append(entry); // the newest UID sorts last

@@ -18,6 +18,7 @@
 import { join } from "node:path";
 import { BIG_FILE_BYTES, readWholeFile, syncDir, writeFileDurably } from "../spool/mod.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
+import { CrlfLines, type LineEnds, withWireSize } from "./line_ends.ts";
 import { maildirName } from "./maildir.ts";
 import { changeLetters, curName } from "./message_name.ts";
 import { type Entry, makeEntry } from "./message_table.ts";
@@ -31,8 +32,24 @@ interface Made {
   fileName: string;
   letters: string;
   sizeBytes: number;
+  storedBytes: number;
+  lineEnds: LineEnds;
   internalDateMs: number;
   isInCur: boolean;
+}
+
+/** The sizes of a copy of `entry`'s file (`bytes`, as stored), and how it is served. */
+function servedSizes(
+  entry: Entry,
+  bytes: Uint8Array,
+): { sizeBytes: number; storedBytes: number; lineEnds: LineEnds } {
+  if (entry.lineEnds === "crlf") {
+    return { sizeBytes: bytes.length, storedBytes: bytes.length, lineEnds: "crlf" };
+  }
+  const lines = new CrlfLines();
+  lines.count(bytes);
+  const sizeBytes = bytes.length + lines.addedBytes;
+  return { sizeBytes, storedBytes: bytes.length, lineEnds: lines.addedBytes > 0 ? "lf" : "crlf" };
 }
 
 /**
@@ -75,6 +92,8 @@ export async function copyMessages(
       fileName: copy.fileName,
       letters: copy.letters,
       sizeBytes: copy.sizeBytes,
+      storedBytes: copy.storedBytes,
+      lineEnds: copy.lineEnds,
       internalDateMs: copy.internalDateMs,
       isNew: false,
     }, destination.keywordNames)
@@ -116,7 +135,10 @@ async function copyOne(
     }
     // Named by its own size and date (whole seconds: a reopen must read the same INTERNALDATE).
     const dateMs = Math.max(0, Math.floor(entry.internalDateMs / 1000) * 1000);
-    const base = maildirName(destination.hostname, bytes.length, dateMs);
+    // Copied as stored; a file with bare LFs is served with CRLF here as it was there, so
+    // its name says so with the served size in `,W=` (line_ends.ts).
+    const sizes = servedSizes(entry, bytes);
+    const base = withWireSize(maildirName(destination.hostname, bytes.length, dateMs), sizes);
     // As a MOVE does: the flags and keywords in the destination's letters, and the info
     // letters IMAP has no flag for kept as they are (maildir(5)'s P, "passed", that mutt sets).
     const letters = changeLetters(
@@ -128,14 +150,13 @@ async function copyOne(
     // Dated like its source in the mtime too, where other programs read the date.
     await writeFileDurably(tmp, [bytes], { mtimeMs: dateMs });
     const fileName = curName(base, letters);
-    const sizeBytes = bytes.length;
     return {
       entry,
       base,
       tmp,
       fileName,
       letters,
-      sizeBytes,
+      ...sizes,
       internalDateMs: dateMs,
       isInCur: false,
     };

@@ -5,9 +5,7 @@
  * Obtain instances from `Mailboxes.openMailbox`, which shares one per
  * directory so that every session sees the same state and events.
  */
-import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
-import { BIG_FILE_BYTES, readWholeFile } from "../spool/mod.ts";
 import { MailboxLock } from "./mailbox_lock.ts";
 import { MailboxHolders } from "./mailbox_holders.ts";
 import { ChangeEvents } from "./change_events.ts";
@@ -15,8 +13,8 @@ import { Arrivals } from "./arrivals.ts";
 import { ReadsInProgress } from "./reads_in_progress.ts";
 import { Keywords } from "./keywords.ts";
 import { type Entry, MessageTable } from "./message_table.ts";
-import { readHead } from "./read_head.ts";
-import { type PieceVisitor, readPieces } from "./read_pieces.ts";
+import type { PieceVisitor } from "./read_pieces.ts";
+import { MessageFiles } from "./message_files.ts";
 import { appendMessage, type AppendOptions } from "./append_message.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { moveMessages, type MoveResult } from "./move.ts";
@@ -33,7 +31,6 @@ import {
   type FlagChange,
   FolderError,
   type MailboxChange,
-  MessageGoneError,
   type MessageInfo,
 } from "./mailbox_types.ts";
 import { UidIndex } from "./uid_index.ts";
@@ -74,6 +71,7 @@ export class Mailbox {
   #isKeywordsLoaded = false;
   #isGone = false;
   readonly #reads = new ReadsInProgress();
+  readonly #files: MessageFiles;
   readonly #unreachable = new UnreachableNames();
 
   /** Use `Mailboxes.openMailbox`. */
@@ -89,6 +87,16 @@ export class Mailbox {
     });
     this.#index = new UidIndex(options.dir, options.log, { accountDir: options.accountDir });
     this.#keywords = new Keywords(options.dir);
+    this.#files = new MessageFiles({
+      dir: options.dir,
+      table: this.#table,
+      reads: this.#reads,
+      keywordNames: this.#keywordNames,
+      refreshAfterMiss: () => {
+        this.#listing.isDirty = true;
+        return this.refresh();
+      },
+    });
   }
 
   /** The keywords defined in this mailbox (IMAP FLAGS), in letter order. */
@@ -145,37 +153,31 @@ export class Mailbox {
     }
   }
 
-  /** Reads a message's stored bytes. Throws `MessageGoneError` if it was expunged meanwhile. */
+  /**
+   * Reads a message's bytes as served, with CRLF line ends (message_files.ts).
+   * Throws `MessageGoneError` if it was expunged meanwhile.
+   */
   readMessage(uid: number): Promise<Uint8Array> {
-    const isBig = (this.get(uid)?.sizeBytes ?? 0) > BIG_FILE_BYTES;
-    return this.#readFile(uid, (path) => isBig ? readWholeFile(path) : Deno.readFile(path));
+    return this.#files.readMessage(uid);
   }
 
-  /** A message's bytes piece by piece from `fromByte` (`readPieces`); throws like `readMessage`. */
+  /** The served bytes piece by piece from `fromByte` (`readPieces`); throws like `readMessage`. */
   readMessagePieces(uid: number, visit: PieceVisitor, fromByte = 0): Promise<void> {
-    return this.#readFile(uid, (path) => readPieces(path, visit, fromByte));
+    return this.#files.readPieces(uid, visit, fromByte);
   }
 
   /** The header section only (at most `maxBytes`), for header fetches; throws like `readMessage`. */
   readHeader(uid: number, maxBytes = 256 * 1024): Promise<Uint8Array> {
-    return this.#readFile(uid, (path) => readHead(path, maxBytes));
+    return this.#files.readHeader(uid, maxBytes);
   }
 
-  /** Reads a message's file; a file renamed meanwhile is found again after one refresh. */
-  async #readFile<T>(uid: number, read: (path: string) => Promise<T>): Promise<T> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const entry = this.#table.get(uid);
-      if (entry === undefined) break;
-      const path = this.#path(entry);
-      try {
-        return await this.#reads.around(entry.base, () => read(path));
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-        this.#listing.isDirty = true;
-        await this.refresh();
-      }
-    }
-    throw new MessageGoneError(uid);
+  /**
+   * Makes the listed size of each of `uids` the size served: another
+   * program's file without `,W=` is counted when a size is first asked for,
+   * not at listing, which never opens a message (see line_ends.ts).
+   */
+  exactSizes(uids: Iterable<number>): Promise<void> {
+    return this.#files.exactSizes(uids);
   }
 
   /**
@@ -387,10 +389,6 @@ export class Mailbox {
       markDirty: () => this.#listing.isDirty = true,
       removeFile: this.#options.removeFile,
     };
-  }
-
-  #path(entry: Entry): string {
-    return join(this.dir, entry.isNew ? "new" : "cur", entry.fileName);
   }
 
   #logError(event: string, error: unknown): void {

@@ -29,6 +29,10 @@ export interface ParsedMessageName {
   base: string;
   /** Size in bytes from `,S=`, or null when the name does not carry it. */
   sizeBytes: number | null;
+  /** Size with CRLF line ends from `,W=` (Dovecot's, and our copies of LF files), or null. */
+  wireBytes: number | null;
+  /** A name `maildirName` made (see `OWN_WRITER`). */
+  isOwnName: boolean;
   /**
    * INTERNALDATE from the leading seconds of a name of ours, in ms; null for
    * any other name (its file's mtime is the date, see `OWN_NAME`).
@@ -48,6 +52,14 @@ export interface ParsedMessageName {
  */
 const OWN_NAME = /^(\d+)\.M\d+P\d+Q\d+(?:R[0-9a-f]+)?\./;
 
+/**
+ * Of those, the names of files we wrote, for how they are served (line_ends.ts): our random
+ * part has 8 hex digits, and every version wrote `,S=`. getmail6 names the files it delivers
+ * `<seconds>.M<micros>P<pid>Q<count>R<16 hex digits>.<host>`, without `,S=`, and writes
+ * them with bare LFs.
+ */
+const OWN_WRITER = /^\d+\.M\d+P\d+Q\d+(?:R[0-9a-f]{8})?\./;
+
 /** Parses a Maildir file name; null for names that are not messages (dotfiles, newlines). */
 export function parseMessageName(fileName: string): ParsedMessageName | null {
   if (fileName === "" || fileName.startsWith(".") || /[\n\r\/]/.test(fileName)) return null;
@@ -56,11 +68,14 @@ export function parseMessageName(fileName: string): ParsedMessageName | null {
   if (base === "") return null;
   const info = colon >= 0 ? fileName.slice(colon + 1) : "";
   const letters = info.startsWith("2,") ? sortLetters(info.slice(2)) : "";
-  const size = /,S=(\d+)(?:,|$)/.exec(base);
+  // Dovecot writes `,W=` right after `,S=`, as we do: one match reads both.
+  const size = /,S=(\d+)(?:,W=(\d+))?(?:,|$)/.exec(base);
   const seconds = OWN_NAME.exec(base);
   return {
     base,
     sizeBytes: size?.[1] !== undefined ? Number(size[1]) : null,
+    wireBytes: size?.[2] !== undefined ? Number(size[2]) : null,
+    isOwnName: size !== null && OWN_WRITER.test(base),
     internalDateMs: seconds?.[1] !== undefined ? Number(seconds[1]) * 1000 : null,
     letters,
   };

@@ -6,10 +6,17 @@
 import { lettersToFlags } from "./message_name.ts";
 import type { MessageInfo } from "./mailbox_types.ts";
 import type { SystemFlag } from "./message_name.ts";
+import type { LineEnds } from "./line_ends.ts";
 
-/** A listed message with the file name it has now (in `new/` or `cur/`). */
+/**
+ * A listed message with the file name it has now (in `new/` or `cur/`), its
+ * file's size and how its line ends are served (`sizeBytes` is the size
+ * served, see line_ends.ts).
+ */
 export interface Entry extends MessageInfo {
   readonly fileName: string;
+  readonly storedBytes: number;
+  readonly lineEnds: LineEnds;
 }
 
 /**
@@ -45,6 +52,8 @@ export function makeEntry(
     base: merged.base,
     fileName: merged.fileName,
     sizeBytes: merged.sizeBytes,
+    storedBytes: merged.storedBytes,
+    lineEnds: merged.lineEnds,
     internalDateMs: merged.internalDateMs,
     letters: merged.letters,
     isNew: merged.isNew,
@@ -61,10 +70,26 @@ function keywordsOf(names: readonly string[]): readonly string[] {
 export class MessageTable {
   #entries = new Map<number, Entry>();
   #sorted: Entry[] | null = [];
+  #unmeasured = 0;
 
   /** How many messages are listed. */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** How many listed messages have a served size not counted yet (0 in a folder of our own files). */
+  get unmeasuredCount(): number {
+    return this.#unmeasured;
+  }
+
+  /** Puts `entry` in the map, counting unmeasured entries in and out. */
+  #put(entry: Entry): void {
+    // With none counted so far the old entry cannot be one: no lookup in a folder of ours.
+    if (this.#unmeasured > 0 && this.#entries.get(entry.uid)?.lineEnds === "unmeasured") {
+      this.#unmeasured--;
+    }
+    if (entry.lineEnds === "unmeasured") this.#unmeasured++;
+    this.#entries.set(entry.uid, entry);
   }
 
   /** The entries in UID order (built once, then kept up to date or rebuilt on demand). */
@@ -89,17 +114,20 @@ export class MessageTable {
 
   /** Sets an entry without touching the sorted listing: call `invalidateOrder` after a batch. */
   set(entry: Entry): void {
-    this.#entries.set(entry.uid, entry);
+    this.#put(entry);
   }
 
   /** Adds the entry with the highest UID so far: it sorts last. */
   append(entry: Entry): void {
-    this.#entries.set(entry.uid, entry);
+    this.#put(entry);
     this.#sorted?.push(entry);
   }
 
   /** Removes an entry without touching the sorted listing: call `invalidateOrder` after a batch. */
   delete(uid: number): void {
+    if (this.#unmeasured > 0 && this.#entries.get(uid)?.lineEnds === "unmeasured") {
+      this.#unmeasured--;
+    }
     this.#entries.delete(uid);
   }
 
@@ -110,7 +138,7 @@ export class MessageTable {
 
   /** Puts an updated entry (same UID) in place, keeping the sorted listing if there is one. */
   replace(entry: Entry): void {
-    this.#entries.set(entry.uid, entry);
+    this.#put(entry);
     const sorted = this.#sorted;
     if (sorted === null) return;
     let low = 0;

@@ -12,6 +12,7 @@ export type { FlagChange, MailboxChange, MessageInfo } from "./mailbox_types.ts"
 export { FLAG_LETTERS, parseMessageName } from "./message_name.ts";
 export type { ParsedMessageName, SystemFlag } from "./message_name.ts";
 export { type PieceVisitor, readRange } from "./read_pieces.ts";
+export { CrlfLines } from "./line_ends.ts";
 export { UID_LIST_FILE } from "./uid_list.ts";
 export { DOVECOT_UIDLIST_FILE } from "./dovecot_uidlist.ts";
 export { ADOPTED_DOVECOT_UIDLIST_FILE } from "./dovecot_uids.ts";

@@ -15,7 +15,9 @@ import { dirname, join } from "node:path";
 import { syncDir } from "../spool/mod.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { CrossDeviceError } from "./mailbox_types.ts";
+import { withWireSize } from "./line_ends.ts";
 import { maildirName } from "./maildir.ts";
+import { measureFile } from "./served_reads.ts";
 import { changeLetters, curName } from "./message_name.ts";
 import { type Entry, makeEntry } from "./message_table.ts";
 
@@ -37,6 +39,22 @@ interface Moved {
   base: string;
   fileName: string;
   letters: string;
+  sizes: Pick<Entry, "sizeBytes" | "storedBytes" | "lineEnds">;
+}
+
+/**
+ * The sizes a moved file's new name carries: the listing's, or for another
+ * program's file not yet counted, counted now (its name will be ours, and
+ * ours say how they are served); null when the file is gone.
+ */
+async function sizesToName(entry: Entry, path: string): Promise<Moved["sizes"] | null> {
+  if (entry.lineEnds !== "unmeasured") return entry;
+  try {
+    return await measureFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
 }
 
 /**
@@ -63,7 +81,14 @@ export async function moveMessages(
       let entry = source.table.get(listed.uid);
       while (entry !== undefined) {
         const from = join(source.dir, entry.isNew ? "new" : "cur", entry.fileName);
-        const base = maildirName(destination.hostname, entry.sizeBytes, entry.internalDateMs);
+        const sizes = await sizesToName(entry, from);
+        if (sizes === null) {
+          entry = await findAgain(entry.uid);
+          continue;
+        }
+        // A file with bare LFs keeps being served with CRLF: its new name carries `,W=`.
+        const stored = maildirName(destination.hostname, sizes.storedBytes, entry.internalDateMs);
+        const base = withWireSize(stored, sizes);
         const letters = changeLetters(
           entry.letters,
           { replace: [...entry.flags, ...entry.keywords] },
@@ -72,7 +97,7 @@ export async function moveMessages(
         const fileName = curName(base, letters);
         const to = join(destination.dir, "cur", fileName);
         if (await renameMessage(from, to)) {
-          moved.push({ entry, from, to, base, fileName, letters });
+          moved.push({ entry, from, to, base, fileName, letters, sizes });
           break;
         }
         // Gone, or renamed by another MUA (a flag change) since the source's last scan.
@@ -178,6 +203,9 @@ async function commit(
       fileName: file.fileName,
       letters: file.letters,
       isNew: false,
+      sizeBytes: file.sizes.sizeBytes,
+      storedBytes: file.sizes.storedBytes,
+      lineEnds: file.sizes.lineEnds,
     }, destination.keywordNames);
     destination.table.append(entry); // new UIDs are the highest: they sort last
     if (source.reads.has(file.entry.base)) {

@@ -14,6 +14,13 @@ export interface FoundFile {
   isNew: boolean;
   letters: string;
   sizeBytes: number | null;
+  /**
+   * `,W=`, the size served with CRLF line ends, and whether the name is one
+   * of ours (see line_ends.ts); absent for a listing entry that stands in
+   * for a file a listing missed (scan_settle.ts).
+   */
+  wireBytes?: number | null;
+  isOwnName?: boolean;
   internalDateMs: number | null;
 }
 
@@ -45,6 +52,8 @@ export async function scanMaildir(
       // are the message's flags all the same.
       letters: parsed.letters,
       sizeBytes: parsed.sizeBytes,
+      wireBytes: parsed.wireBytes,
+      isOwnName: parsed.isOwnName,
       internalDateMs: parsed.internalDateMs,
     });
   };

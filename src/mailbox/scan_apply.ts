@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { type Entry, makeEntry, type MessageTable } from "./message_table.ts";
+import { lineEndsOfName } from "./line_ends.ts";
 import { type FoundFile, statFile } from "./scan.ts";
 
 type KeywordNames = (letters: string) => readonly string[];
@@ -58,13 +59,28 @@ export function entryOfFile(
   file: FoundFile,
   keywordNames: KeywordNames,
 ): Entry {
-  let { sizeBytes, internalDateMs } = file;
-  if (sizeBytes === null || internalDateMs === null) {
+  let { sizeBytes: storedBytes, internalDateMs } = file;
+  if (storedBytes === null || internalDateMs === null) {
     const info = statFile(join(dir, file.isNew ? "new" : "cur", file.fileName));
-    sizeBytes ??= info?.sizeBytes ?? 0;
+    storedBytes ??= info?.sizeBytes ?? 0;
     internalDateMs ??= info?.mtimeMs ?? Number(/^(\d+)\./.exec(file.base)?.[1] ?? 0) * 1000;
   }
-  return makeEntry(null, { ...file, uid, sizeBytes, internalDateMs }, keywordNames);
+  // Until an unmeasured file is counted (Mailbox.exactSizes), its stored size stands in.
+  const { wireBytes = null, isOwnName = false } = file;
+  const lineEnds = lineEndsOfName({ sizeBytes: file.sizeBytes, wireBytes, isOwnName });
+  const sizeBytes = lineEnds === "lf" ? wireBytes ?? storedBytes : storedBytes;
+  const { base, fileName, isNew, letters } = file;
+  return makeEntry(null, {
+    uid,
+    base,
+    fileName,
+    isNew,
+    letters,
+    sizeBytes,
+    storedBytes,
+    lineEnds,
+    internalDateMs,
+  }, keywordNames);
 }
 
 /**

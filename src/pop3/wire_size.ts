@@ -6,9 +6,13 @@
  * wire, so its size is counted from its bytes once and remembered: Maildir
  * files never change under their base name.
  */
-import { MessageGoneError, type MessageInfo, type PieceVisitor } from "../mailbox/mod.ts";
+import {
+  CrlfLines,
+  MessageGoneError,
+  type MessageInfo,
+  type PieceVisitor,
+} from "../mailbox/mod.ts";
 
-const CR = 13;
 const LF = 10;
 /** How many base names the cache remembers before it forgets the oldest. */
 const MAX_CACHED_SIZES = 100_000;
@@ -22,26 +26,26 @@ export function wireSizeOf(bytes: Uint8Array): number {
 
 /**
  * `wireSizeOf` over a message read in pieces (a 25 MB message need not be
- * in memory to be counted): a CR at the end of one piece pairs with an LF
- * at the start of the next.
+ * in memory to be counted): the bare LFs as IMAP serves them (`CrlfLines`,
+ * which pairs a CR ending one piece with an LF starting the next), and the
+ * CRLF POP3 adds to a last line without one.
  */
 export class WireSizeCount {
-  #size = 0;
+  #storedBytes = 0;
+  readonly #lines = new CrlfLines();
   #lastByte = -1;
 
   /** Counts the next piece. */
   add(bytes: Uint8Array): void {
-    this.#size += bytes.length;
-    for (let lf = bytes.indexOf(LF); lf >= 0; lf = bytes.indexOf(LF, lf + 1)) {
-      const before = lf === 0 ? this.#lastByte : bytes[lf - 1];
-      if (before !== CR) this.#size++;
-    }
+    this.#storedBytes += bytes.length;
+    this.#lines.count(bytes);
     if (bytes.length > 0) this.#lastByte = bytes[bytes.length - 1] as number;
   }
 
   /** The size so far, with the CRLF a last line without one is sent with. */
   get total(): number {
-    return this.#lastByte === -1 || this.#lastByte === LF ? this.#size : this.#size + 2;
+    const size = this.#storedBytes + this.#lines.addedBytes;
+    return this.#lastByte === -1 || this.#lastByte === LF ? size : size + 2;
   }
 }
 

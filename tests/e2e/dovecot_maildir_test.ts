@@ -99,7 +99,8 @@ function assertEveryMessageOnce(view: ImapView): void {
     const expected = messages
       .map((message) => ({
         flags: [...message.flags].sort(),
-        text: messageText(message.subject, message.body),
+        // Stored with LF, served with CRLF as Dovecot itself serves them (RFC 9051 2.2).
+        text: messageText(message.subject, message.body).replaceAll("\n", "\r\n"),
       }))
       .sort((a, b) => a.text < b.text ? -1 : 1);
     assert.deepEqual(view.folders[imapName(folder)], expected, folder);
@@ -108,7 +109,7 @@ function assertEveryMessageOnce(view: ImapView): void {
 
 Deno.test({
   name:
-    "a Maildir Dovecot made, copied into a stopped server's spool: every message once, byte for byte, with its flags, keywords, folders and subscriptions",
+    "a Maildir Dovecot made, copied into a stopped server's spool: every message once, served with CRLF as Dovecot serves it, with its flags, keywords, folders and subscriptions",
   ignore,
   async fn() {
     const dovecot = await dovecotMaildir();

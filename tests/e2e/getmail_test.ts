@@ -7,7 +7,7 @@
  * (.ci/run installs getmail6).
  */
 import assert from "node:assert/strict";
-import type { Server } from "./harness.ts";
+import { python, type Server } from "./harness.ts";
 import {
   assertEachOnce,
   assertQuietLog,
@@ -71,6 +71,35 @@ function getmailrc(dir: string, retriever: string, port: number, caFile: string)
   ].join("\n");
 }
 
+/**
+ * getmail's rc delivering into `folder` below `spoolDir` (as an
+ * administrator has getmail fetch a provider's mail for a user), made here
+ * and, as root, opened to nobody, who getmail writes as: the folder, and
+ * the directories from `spoolDir` down to it, never one above.
+ */
+function getmailIntoSpool(
+  dir: string,
+  spool: { spoolDir: string; folder: string },
+  retriever: { port: number; caFile: string },
+): string {
+  const maildir = `${spool.spoolDir}/${spool.folder}`;
+  for (const sub of ["", "/new", "/cur", "/tmp"]) {
+    Deno.mkdirSync(maildir + sub, { recursive: true });
+  }
+  Deno.writeTextFileSync(`${maildir}/maildirfolder`, "");
+  const rc = getmailrc(dir, "SimplePOP3SSLRetriever", retriever.port, retriever.caFile);
+  if (Deno.uid() === 0) {
+    let path = spool.spoolDir;
+    Deno.chmodSync(path, 0o711);
+    for (const part of spool.folder.split("/")) {
+      path += `/${part}`;
+      Deno.chmodSync(path, 0o711);
+    }
+    for (const sub of ["", "/new", "/cur", "/tmp"]) Deno.chmodSync(maildir + sub, 0o777);
+  }
+  return rc.replace(`path = ${dir}/Maildir/`, `path = ${maildir}/`);
+}
+
 /** Runs getmail with `rc` (its state in `dir`); returns what it said. */
 async function getmail(dir: string, rc: string): Promise<string> {
   Deno.writeTextFileSync(`${dir}/getmailrc`, rc);
@@ -121,5 +150,50 @@ Deno.test({
     withTlsServer(async ({ server, certs, dir }) => {
       const rc = getmailrc(dir, "SimpleIMAPSSLRetriever", server.ports.imaps!, certs.caFile);
       await retrieveAndDelete(server, dir, rc);
+    }),
+});
+
+Deno.test({
+  name:
+    "messages getmail delivered with bare LFs into a folder of our spool are served over IMAP with CRLF, RFC822.SIZE counting them",
+  ignore: !HAS_GETMAIL,
+  fn: () =>
+    withTlsServer(async ({ server, certs, dir }) => {
+      const folder = `${server.spoolDir}/mail/example.test/bob/.Fetched`;
+      const rc = getmailIntoSpool(
+        dir,
+        { spoolDir: server.spoolDir, folder: "mail/example.test/bob/.Fetched" },
+        { port: server.ports.pop3s!, caFile: certs.caFile },
+      );
+      const stored = await deliverMessages(server);
+      await getmail(dir, rc);
+      const names = [...Deno.readDirSync(`${folder}/new`)].map((entry) => entry.name);
+      assert.equal(names.length, MESSAGES.length);
+      // getmail's names look like ours (M, P, Q, R); its files hold bare LFs.
+      for (const name of names) assert.match(name, /^\d+\.M\d+P\d+Q\d+R[0-9a-f]{16}\./);
+      assert.ok(filesIn(`${folder}/new`).every((text) => !text.includes("\r")));
+      const out = await python(
+        `import imaplib, sys, re, json, ssl
+context = ssl.create_default_context(cafile=sys.argv[2]); context.check_hostname = False
+c = imaplib.IMAP4_SSL("127.0.0.1", int(sys.argv[1]), ssl_context=context)
+c.login("${BOB}", "${PASSWORD}")
+count = int(c.select("Fetched", readonly=True)[1][0])
+out = []
+for n in range(1, count + 1):
+    size = int(re.search(rb"RFC822.SIZE (\\d+)", c.fetch(str(n), "(RFC822.SIZE)")[1][0]).group(1))
+    out.append([size, c.fetch(str(n), "(BODY.PEEK[])")[1][0][1].decode()])
+print(json.dumps(out))`,
+        [server.ports.imaps!, certs.caFile],
+      );
+      const served: [number, string][] = JSON.parse(out);
+      for (const [size, text] of served) {
+        assert.equal(new TextEncoder().encode(text).length, size);
+        assert.doesNotMatch(text, /(?<!\r)\n/, "no bare LF");
+      }
+      assertEachOnce(
+        served.map(([, text]) => stripGetmail(text.replaceAll("\r\n", "\n"))),
+        stored,
+        (text) => text,
+      );
     }),
 });

@@ -102,6 +102,8 @@ const NAME_CASES = [
     file: "1700000000.M1P2Q3.mx,S=120",
     expect: {
       base: "1700000000.M1P2Q3.mx,S=120",
+      wireBytes: null,
+      isOwnName: true,
       sizeBytes: 120,
       internalDateMs: 1.7e12,
       letters: "",
@@ -112,6 +114,8 @@ const NAME_CASES = [
     file: "1700000000.M1P2Q3.mx,S=120:2,SRa",
     expect: {
       base: "1700000000.M1P2Q3.mx,S=120",
+      wireBytes: null,
+      isOwnName: true,
       sizeBytes: 120,
       internalDateMs: 1.7e12,
       letters: "RSa",
@@ -120,12 +124,26 @@ const NAME_CASES = [
   {
     name: "parseMessageName() accepts a name without size or time",
     file: "foreign-name:2,",
-    expect: { base: "foreign-name", sizeBytes: null, internalDateMs: null, letters: "" },
+    expect: {
+      base: "foreign-name",
+      wireBytes: null,
+      isOwnName: false,
+      sizeBytes: null,
+      internalDateMs: null,
+      letters: "",
+    },
   },
   {
     name: "parseMessageName() reads a name dated 1970-01-01 00:00:00 as that date, not as none",
     file: "0.M1P2Q3.mx,S=3:2,",
-    expect: { base: "0.M1P2Q3.mx,S=3", sizeBytes: 3, internalDateMs: 0, letters: "" },
+    expect: {
+      base: "0.M1P2Q3.mx,S=3",
+      wireBytes: null,
+      isOwnName: true,
+      sizeBytes: 3,
+      internalDateMs: 0,
+      letters: "",
+    },
   },
   {
     // The Maildir spec gives "1," info experimental meaning: its letters are no flags.
@@ -133,6 +151,8 @@ const NAME_CASES = [
     file: "1700000000.M1P2Q3.mx,S=3:1,S",
     expect: {
       base: "1700000000.M1P2Q3.mx,S=3",
+      wireBytes: null,
+      isOwnName: true,
       sizeBytes: 3,
       internalDateMs: 1700000000000,
       letters: "",
@@ -143,6 +163,8 @@ const NAME_CASES = [
     file: "1700000000.M1P2Q3.mx,S=12abc:2,S",
     expect: {
       base: "1700000000.M1P2Q3.mx,S=12abc",
+      wireBytes: null,
+      isOwnName: false,
       sizeBytes: null,
       internalDateMs: 1700000000000,
       letters: "S",
@@ -151,16 +173,62 @@ const NAME_CASES = [
   {
     name: "parseMessageName() reads a date only from the digits the name starts with",
     file: "host.1700000000.x:2,",
-    expect: { base: "host.1700000000.x", sizeBytes: null, internalDateMs: null, letters: "" },
+    expect: {
+      base: "host.1700000000.x",
+      wireBytes: null,
+      isOwnName: false,
+      sizeBytes: null,
+      internalDateMs: null,
+      letters: "",
+    },
   },
   {
     name: "parseMessageName() leaves commas out of the flag letters (a name another program wrote)",
     file: "1700000000.M1P2Q3.mx,S=3:2,S,F",
     expect: {
       base: "1700000000.M1P2Q3.mx,S=3",
+      wireBytes: null,
+      isOwnName: true,
       sizeBytes: 3,
       internalDateMs: 1700000000000,
       letters: "FS",
+    },
+  },
+  {
+    name: "parseMessageName() reads Dovecot's ,W= (the size with CRLF line ends) beside ,S=",
+    file: "1700000000.M123P45.host,S=120,W=124:2,S",
+    expect: {
+      base: "1700000000.M123P45.host,S=120,W=124",
+      sizeBytes: 120,
+      wireBytes: 124,
+      isOwnName: false,
+      internalDateMs: null,
+      letters: "S",
+    },
+  },
+  {
+    name: "parseMessageName() reads ,W= on a name of ours (a copy of a file with bare LFs)",
+    file: "1700000000.M000001P2Q3R0a1b2c3d.mx,S=3,W=5:2,",
+    expect: {
+      base: "1700000000.M000001P2Q3R0a1b2c3d.mx,S=3,W=5",
+      sizeBytes: 3,
+      wireBytes: 5,
+      isOwnName: true,
+      internalDateMs: 1.7e12,
+      letters: "",
+    },
+  },
+  {
+    name:
+      "parseMessageName() tells getmail6's names (16 hex digits after R, no ,S=) from ours, though it dates them the same",
+    file: "1700000000.M54321P678Q1R0123456789abcdef.host:2,",
+    expect: {
+      base: "1700000000.M54321P678Q1R0123456789abcdef.host",
+      sizeBytes: null,
+      wireBytes: null,
+      isOwnName: false,
+      internalDateMs: 1.7e12,
+      letters: "",
     },
   },
   { name: "parseMessageName() skips a name that is all info", file: ":2,S", expect: null },

@@ -151,6 +151,13 @@ function fetchWith(isUid: boolean) {
       return await session.connection.throttle();
     };
     const targets = resolveTargets(selected, set, isUid);
+    // RFC822.SIZE counts the message with CRLF lines (RFC 9051 2.3.4), and a streamed
+    // literal announces it: another program's LF file is counted first (line_ends.ts).
+    if (
+      isStreamable || items.some((item) => item.kind === "simple" && item.name === "RFC822.SIZE")
+    ) {
+      await mailbox.exactSizes(targets.values().map((target) => target.uid)); // lazy: no copy
+    }
     // A message another session expunged gets no data (RFC 2180 4.1), and the FETCH an OK with
     // EXPUNGEISSUED (RFC 5530 3), as Dovecot answers: a NO made Roundcube drop the whole
     // message list. A UID FETCH just leaves out UIDs that are gone (RFC 3501 6.4.8).

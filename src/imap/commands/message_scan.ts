@@ -33,16 +33,20 @@ const BIG_SEARCHES = new AsyncLock();
 
 /**
  * Calls `visit` for each message in view, in sequence order, with its
- * subject filled as `need` asks (`header`, and for "full" `body` and
- * `partHeaders` too). A message expunged meanwhile is skipped.
+ * subject filled as `need.read` asks (`header`, and for "full" `body` and
+ * `partHeaders` too), its size exact when `need.isSizeUsed`. A message
+ * expunged meanwhile is skipped.
  */
 export async function scanMessages(
   selected: SelectedMailbox,
-  need: ScanNeed,
+  need: { read: ScanNeed; isSizeUsed: boolean },
   visit: (subject: SearchSubject, info: MessageInfo) => void,
 ): Promise<void> {
   const mailbox = selected.mailbox;
   const targets = selected.uids().map((uid, i) => ({ seq: i + 1, uid }));
+  // LARGER, SMALLER and SORT SIZE compare RFC822.SIZE (RFC 3501 6.4.4, RFC 5256 3): the
+  // size served, which another program's LF file has only once counted (line_ends.ts).
+  if (need.isSizeUsed) await mailbox.exactSizes(selected.uids());
   const subjectOf = (target: { seq: number; uid: number }, info: MessageInfo): SearchSubject => ({
     seq: target.seq,
     uid: target.uid,
@@ -51,7 +55,7 @@ export async function scanMessages(
     sizeBytes: info.sizeBytes,
     internalDateMs: info.internalDateMs,
   });
-  if (need === "header") {
+  if (need.read === "header") {
     const reads = readAhead(targets, {
       read: (target) => mailbox.readHeader(target.uid, HEADER_READ_BYTES),
       sizeOf: (target) => Math.min(mailbox.get(target.uid)?.sizeBytes ?? 0, HEADER_READ_BYTES),
@@ -76,7 +80,7 @@ export async function scanMessages(
     const info = mailbox.get(target.uid);
     if (info === undefined) continue;
     const subject = subjectOf(target, info);
-    if (need === "meta") {
+    if (need.read === "meta") {
       visit(subject, info);
       continue;
     }

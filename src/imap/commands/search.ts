@@ -4,7 +4,7 @@
  * `* ESEARCH` line of what was asked for.
  */
 import type { CommandCursor } from "../parser.ts";
-import { matchesSearch, searchNeeds } from "../search_eval.ts";
+import { matchesSearch, searchNeeds, searchUsesSize } from "../search_eval.ts";
 import { parseSearchWithReturn } from "../search_keys.ts";
 import { checkReturnOptions, formatEsearch } from "../search_return.ts";
 import type { SelectedMailbox } from "../selected.ts";
@@ -20,7 +20,8 @@ function searchWith(isUid: boolean) {
     const selected = session.selected as SelectedMailbox;
     const context = { messageCount: selected.count, maxUid: selected.maxUid };
     const hits: number[] = [];
-    await scanMessages(selected, searchNeeds(key), (subject) => {
+    const need = { read: searchNeeds(key), isSizeUsed: searchUsesSize(key) };
+    await scanMessages(selected, need, (subject) => {
       if (matchesSearch(key, subject, context)) hits.push(isUid ? subject.uid : subject.seq);
     });
     // RFC 4731 3.1: RETURN asks for ESEARCH; a SEARCH without it is answered as before.

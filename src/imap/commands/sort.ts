@@ -5,7 +5,7 @@
  * values are kept.
  */
 import type { CommandCursor } from "../parser.ts";
-import { matchesSearch, searchNeeds } from "../search_eval.ts";
+import { matchesSearch, searchNeeds, searchUsesSize } from "../search_eval.ts";
 import { checkCharset, parseSearchKeys } from "../search_keys.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
@@ -33,9 +33,11 @@ function sortWith(isUid: boolean) {
     const selected = session.selected as SelectedMailbox;
     const context = { messageCount: selected.count, maxUid: selected.maxUid };
     const searchNeed = searchNeeds(key);
-    const need = searchNeed === "meta" && sortNeedsHeader(criteria) ? "header" : searchNeed;
+    const read = searchNeed === "meta" && sortNeedsHeader(criteria) ? "header" : searchNeed;
+    const isSizeUsed = searchUsesSize(key) ||
+      criteria.some((criterion) => criterion.key === "SIZE");
     const entries: SortEntry[] = [];
-    await scanMessages(selected, need, (subject) => {
+    await scanMessages(selected, { read, isSizeUsed }, (subject) => {
       if (!matchesSearch(key, subject, context)) return;
       const source = { ...subject, header: subject.header ?? "" };
       entries.push({ seq: subject.seq, uid: subject.uid, values: sortValues(criteria, source) });

@@ -42,13 +42,18 @@ export async function statusResponse(
   const mailbox = await openExisting(session, folder);
   try {
     const messages = await mailbox.refresh();
+    // RFC 8438 3: SIZE is at least the sum of RFC822.SIZE, the sizes served (line_ends.ts).
+    if (items.includes("SIZE")) await mailbox.exactSizes(messages.values().map((m) => m.uid));
     const values: Record<string, number> = {
       MESSAGES: messages.length,
       RECENT: peekRecent(mailbox, messages).length,
       UIDNEXT: mailbox.uidNext,
       UIDVALIDITY: mailbox.uidValidity,
       UNSEEN: messages.filter((message) => !message.flags.includes("\\Seen")).length,
-      SIZE: messages.reduce((sum, message) => sum + message.sizeBytes, 0),
+      SIZE: messages.reduce(
+        (sum, message) => sum + (mailbox.get(message.uid)?.sizeBytes ?? message.sizeBytes),
+        0,
+      ),
     };
     const pairs = items.map((item) => `${item} ${values[item]}`);
     return `* STATUS ${astringOut(folder)} (${pairs.join(" ")})\r\n`;
