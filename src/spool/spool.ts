@@ -57,6 +57,13 @@ export class Spool {
   readonly msgDir: string;
   readonly #log: Logger;
   readonly #listeners: ((qid: string) => void)[] = [];
+  /**
+   * Names this process linked into msg/ whose accept (or release) is not over: `list` leaves
+   * them out until the folder's fsync made them durable and the listeners heard of them. A
+   * rescan that attempted one meanwhile was followed by the listener's "new, no state yet",
+   * and recipients that attempt had delivered were sent a second copy.
+   */
+  readonly #announcing = new Set<string>();
   /** Who gets each message this process writes (see `open`'s `owner`); null: this process. */
   #owner: FileOwner | null = null;
   #immediate: ImmediateDelivery | null = null;
@@ -172,7 +179,9 @@ export class Spool {
       }
       giveToSync(writtenPath, this.#owner);
       // link, not rename: a name already taken fails (451) instead of replacing a message.
-      const queuedPath = `${this.msgDir}/${request.heldName ?? qid}`;
+      const queuedName = request.heldName ?? qid;
+      const queuedPath = `${this.msgDir}/${queuedName}`;
+      this.#announcing.add(queuedName);
       Deno.linkSync(writtenPath, queuedPath);
       const linked = writtenPath;
       writtenPath = null;
@@ -190,11 +199,13 @@ export class Spool {
         throw error;
       }
     } catch (error) {
+      this.#announcing.delete(request.heldName ?? qid);
       if (writtenPath !== null) await discardFresh(writtenPath, this.spares);
       throw error;
     } finally {
       if (!(request.message instanceof Uint8Array)) await request.message.discard();
     }
+    this.#announcing.delete(request.heldName ?? qid); // listed from now on, and told at once
     request.onAccepted?.(qid);
     if (request.heldName === undefined) { for (const listener of this.#listeners) listener(qid); }
     return qid;
@@ -209,8 +220,13 @@ export class Spool {
    * finds it.)
    */
   async release(heldName: string, qid: string): Promise<void> {
-    Deno.renameSync(`${this.msgDir}/${heldName}`, `${this.msgDir}/${qid}`);
-    await syncDir(this.msgDir);
+    this.#announcing.add(qid);
+    try {
+      Deno.renameSync(`${this.msgDir}/${heldName}`, `${this.msgDir}/${qid}`);
+      await syncDir(this.msgDir);
+    } finally {
+      this.#announcing.delete(qid);
+    }
     for (const listener of this.#listeners) listener(qid);
   }
 
@@ -235,13 +251,16 @@ export class Spool {
     return decodeQueueFile(await Deno.readFile(`${this.msgDir}/${heldName}`)).envelope;
   }
 
-  /** Queue ids of every accepted message still in the queue, oldest first. */
+  /**
+   * Queue ids of every accepted message still in the queue, oldest first; not those whose
+   * accept or release in this process is still under way (see `#announcing`).
+   */
   async list(): Promise<string[]> {
     const ids: string[] = [];
     for await (const entry of Deno.readDir(this.msgDir)) {
       if (entry.isFile && !entry.name.startsWith(".")) ids.push(entry.name);
     }
-    return ids.sort();
+    return ids.filter((qid) => !this.#announcing.has(qid)).sort();
   }
 
   /** Whether `qid` is in the queue now. */

@@ -134,6 +134,13 @@ for (const { name, isAgeKept } of UNREAD_CASES) {
         message.then((read) => reads.push(read.envelope.qid), () => {});
         return message;
       };
+      // The rescan (every 20 ms) lists the queue only once this gate is open.
+      let gate = Promise.resolve();
+      const list = spool.list.bind(spool);
+      spool.list = async () => {
+        await gate;
+        return await list();
+      };
       await runner.start();
       const first = await accept(["a@tarpit.test"]);
       await waitUntil(
@@ -142,7 +149,10 @@ for (const { name, isAgeKept } of UNREAD_CASES) {
         "the tarpit's one turn taken",
       );
       // Queued by another process (found by the rescan), tried before by an earlier run: its
-      // state file lets the runner set it aside unread.
+      // state file lets the runner set it aside unread. Both files are there before the rescan
+      // looks: one that found the message alone would take it for a new one, without a state.
+      const { promise: closed, resolve: open } = Promise.withResolvers<void>();
+      gate = closed;
       const other = await Spool.open({ spoolDir, log: quiet, spareFiles: 0 });
       const waiting = await other.accept({
         envelope: { from: "sender@here.test", rcpts: ["b@tarpit.test"], source: "smtp" },
@@ -153,6 +163,7 @@ for (const { name, isAgeKept } of UNREAD_CASES) {
       state.rcpts["b@tarpit.test"]!.attempts = 1;
       if (isAgeKept) state.agedFromMs = Date.now();
       await states.save(waiting, state);
+      open();
       await waitUntil(() => runner.isWaitingForTurn(waiting), 5_000, "the other set aside");
       assert.deepEqual(reads, [first], "set aside unread");
 

@@ -17,6 +17,18 @@ export const EXIM_ROOT = Deno.env.get("PILLARBOX_MTAS") ?? "/tmp/pillarbox-mtas"
 const EXIM = `${EXIM_ROOT}/usr/sbin/exim4`;
 const decoder = new TextDecoder();
 
+/**
+ * Why an unpacked program cannot start here, or null when it can: a package
+ * unpacked, not installed, brings none of its libraries, and the dynamic
+ * loader ends a program that lacks one with status 127 before its `main`.
+ */
+export function whyUnpackedCannotRun(program: string, args: string[]): string | null {
+  const output = new Deno.Command(program, { args, stdout: "null", stderr: "piped" }).outputSync();
+  if (output.code !== 127) return null;
+  const said = decoder.decode(output.stderr).trim().split("\n")[0];
+  return `${program} cannot start here (.ci/run installs the libraries it needs): ${said}`;
+}
+
 function whyNoExim(): string | null {
   if (Deno.uid() !== 0) return "Exim's daemon must start as root";
   try {
@@ -26,7 +38,8 @@ function whyNoExim(): string | null {
   }
   const id = new Deno.Command("id", { args: ["-u", "Debian-exim"], stdout: "null", stderr: "null" })
     .outputSync();
-  return id.success ? null : "no Debian-exim user (.ci/run makes it)";
+  if (!id.success) return "no Debian-exim user (.ci/run makes it)";
+  return whyUnpackedCannotRun(EXIM, ["-C", "/dev/null", "-bV"]);
 }
 
 const reason = whyNoExim();

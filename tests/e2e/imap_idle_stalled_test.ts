@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "./harness.ts";
 import { command, loginAsBob } from "./imap_helpers.ts";
+import type { RawClient } from "./raw_client.ts";
 
 const MESSAGES = 20;
 /** 26 keywords of 50 characters: every flag change of a message is a ~1.4 KB FETCH line. */
@@ -15,13 +16,29 @@ const KEYWORDS = Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i
 /** Changes to make at most: far more than the kernel's socket buffers and ours hold. */
 const MAX_CHANGES = 4_000;
 
+/** Sends NOOPs on `client` 100 ms apart until the returned function is called and awaited. */
+function keepAlive(client: RawClient): () => Promise<void> {
+  let isStopping = false;
+  const running = (async () => {
+    for (let i = 0; !isStopping; i++) {
+      assert.match((await command(client, `n${i}`, "NOOP")).at(-1)!, /^n\d+ OK /);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return () => {
+    isStopping = true;
+    return running;
+  };
+}
+
 Deno.test("a client in IDLE that stops reading is logged out while its mailbox keeps changing", async () => {
   const server = await startServer({
     users: { "bob@example.test": "pw-bob" },
     flags: ["--insecure-auth", "--imap-idle-timeout=1s"],
   });
   const active = await loginAsBob(server.ports.imap!);
-  const stalled = await loginAsBob(server.ports.imap!);
+  let stalled: RawClient | null = null;
+  let stopKeepingAlive = async () => {};
   try {
     for (let i = 0; i < MESSAGES; i++) {
       const message = `Subject: ${i}\r\n\r\nbody ${i}\r\n`;
@@ -35,9 +52,15 @@ Deno.test("a client in IDLE that stops reading is logged out while its mailbox k
     assert.match((await command(active, "s", "SELECT INBOX")).at(-1)!, /^s OK /);
     const keywords = `STORE 1:* +FLAGS.SILENT (${KEYWORDS.join(" ")})`;
     assert.match((await command(active, "k", keywords)).at(-1)!, /^k OK /);
+    // The idle timeout is 1 s for both sessions. The stalled one connects only now: 20
+    // APPENDs, each synced, can take longer than that on a busy machine. And the active one
+    // keeps talking while the other logs in (a password check, also slow there).
+    stopKeepingAlive = keepAlive(active);
+    stalled = await loginAsBob(server.ports.imap!);
     assert.match((await command(stalled, "s", "SELECT INBOX")).at(-1)!, /^s OK /);
     await stalled.send("i IDLE\r\n");
     assert.equal(await stalled.line(), "+ idling");
+    await stopKeepingAlive();
     // The second session to connect is the stalled one.
     const cid = [...server.log().matchAll(/event=imap\.connect cid=(\S+)/g)][1]![1]!;
     const loggedOut = new RegExp(`event=imap\\.disconnect cid=${cid}`);
@@ -56,8 +79,9 @@ Deno.test("a client in IDLE that stops reading is logged out while its mailbox k
     assert.match(server.log(), loggedOut, `still logged in after ${changes} changes`);
     assert.match((await command(active, "n", "NOOP")).at(-1)!, /^n OK /);
   } finally {
+    await stopKeepingAlive().catch(() => {}); // a failure there failed the test already
     active.close();
-    stalled.close();
+    stalled?.close();
     await server.stop();
   }
 });

@@ -13,7 +13,7 @@
  * run. (Its STARTTLS listener fails every handshake with this package's
  * OpenSSL 3, so it offers none; as a client its STARTTLS works.)
  */
-import { EXIM_ROOT as MTAS, freePort } from "./exim.ts";
+import { EXIM_ROOT as MTAS, freePort, whyUnpackedCannotRun } from "./exim.ts";
 import { tempDir, waitUntil } from "./harness.ts";
 
 const SMTPD = `${MTAS}/usr/sbin/smtpd`;
@@ -39,6 +39,8 @@ function whyNoOpensmtpd(): string | null {
   if (!succeeds("test", ["-x", SMTPD])) {
     return `no unpacked OpenSMTPD at ${SMTPD} (.ci/run unpacks it)`;
   }
+  const cannotRun = whyUnpackedCannotRun(SMTPD, ["-h"]);
+  if (cannotRun !== null) return cannotRun;
   if (!succeeds("id", ["opensmtpd"]) || !succeeds("id", ["opensmtpq"])) {
     return "no opensmtpd/opensmtpq users (.ci/run makes them)";
   }
