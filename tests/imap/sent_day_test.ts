@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sentDay, withoutComments } from "../../src/imap/sent_day.ts";
+import { sentDay, sentTimeMs, withoutComments } from "../../src/imap/sent_day.ts";
 
 const day = (year: number, month: number, date: number) =>
   Math.floor(new Date(0).setUTCFullYear(year, month, date) / 86_400_000);
@@ -36,6 +36,53 @@ Deno.test("sentDay() gives the written day whatever the server's time zone", asy
     assert.equal(output.code, 0);
     const days = JSON.parse(new TextDecoder().decode(output.stdout));
     assert.deepEqual(days, FORMS.map((form) => form[2]), zone);
+  }
+});
+
+// SORT DATE's moment of an ISO 8601 Date field was JavaScript's parser's: a time without an
+// offset was the server's local time, and one whose offset moved it to another UTC day was
+// taken back to midnight of the written day (23:30-02:00 sorted 25 hours too early).
+const MOMENTS: [string, string, number][] = [
+  [
+    "an offset that moves the moment to the day before",
+    "2001-01-01T01:00:00+02:00",
+    Date.UTC(2000, 11, 31, 23),
+  ],
+  [
+    "an offset that moves it to the day after",
+    "2001-01-01T23:30:00-02:00",
+    Date.UTC(2001, 0, 2, 1, 30),
+  ],
+  ["no offset: UTC, as in the RFC 5322 forms", "2001-01-01T10:00:00", Date.UTC(2001, 0, 1, 10)],
+  [
+    "an offset without its colon, after a fraction",
+    "2001-01-01T10:00:00.25+0530",
+    Date.UTC(2001, 0, 1, 4, 30),
+  ],
+  ["Z", "2001-01-01T10:00Z", Date.UTC(2001, 0, 1, 10)],
+];
+for (const [name, value, expected] of MOMENTS) {
+  Deno.test(`sentTimeMs() reads ISO 8601 with ${name}`, () => {
+    assert.equal(sentTimeMs(value), expected);
+  });
+}
+
+Deno.test("sentTimeMs() gives the same ISO 8601 moments whatever the server's time zone", async () => {
+  const url = new URL("../../src/imap/sent_day.ts", import.meta.url).href;
+  const script = `import { sentTimeMs } from "${url}";\n` +
+    `console.log(JSON.stringify(${
+      JSON.stringify(MOMENTS.map((form) => form[1]))
+    }.map(sentTimeMs)));`;
+  for (const zone of ["Asia/Kolkata", "America/St_Johns"]) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-config", script],
+      env: { TZ: zone },
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assert.equal(output.code, 0);
+    const moments = JSON.parse(new TextDecoder().decode(output.stdout));
+    assert.deepEqual(moments, MOMENTS.map((form) => form[2]), zone);
   }
 });
 
