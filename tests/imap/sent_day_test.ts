@@ -13,6 +13,9 @@ const FORMS: [string, string, number | null][] = [
   ["no day name and a named zone", "1 Jan 2024 23:30 PDT", day(2024, 0, 1)],
   ["a three-digit year", "1 Jan 124 10:00 +0000", day(2024, 0, 1)],
   ["a year 50-99", "1 Jan 99 10:00 +0000", day(1999, 0, 1)],
+  ["the year 50, the first of 19xx", "1 Jan 50 10:00 +0000", day(1950, 0, 1)],
+  ["the year 49, the last of 20xx", "1 Jan 49 10:00 +0000", day(2049, 0, 1)],
+  ["an ISO date with digits too many", "2024-01-0123", null],
   ["asctime without a zone", "Mon Jan  1 00:30:00 2024", day(2024, 0, 1)],
   ["ISO 8601 without a zone", "2024-01-01T00:30:00", day(2024, 0, 1)],
   ["garbage", "garbage", null],
@@ -83,6 +86,32 @@ Deno.test("sentTimeMs() gives the same ISO 8601 moments whatever the server's ti
     assert.equal(output.code, 0);
     const moments = JSON.parse(new TextDecoder().decode(output.stdout));
     assert.deepEqual(moments, MOMENTS.map((form) => form[2]), zone);
+  }
+});
+
+// RFC 5322 4.3's zone names (any case: ABNF strings are), and numeric zones with minutes.
+const ZONED: [string, number][] = [
+  ["UT", 12],
+  ["GMT", 12],
+  ["EST", 17],
+  ["est", 17],
+  ["EDT", 16],
+  ["CST", 18],
+  ["CDT", 17],
+  ["MST", 19],
+  ["MDT", 18],
+  ["PST", 20],
+  ["PDT", 19],
+  ["+0530", 6.5],
+  ["-0930", 21.5],
+];
+Deno.test("sentTimeMs() moves a named or numeric zone to UTC", () => {
+  for (const [zone, utcHours] of ZONED) {
+    assert.equal(
+      sentTimeMs(`1 Jan 2001 12:00:00 ${zone}`),
+      Date.UTC(2001, 0, 1) + utcHours * 3_600_000,
+      zone,
+    );
   }
 });
 
