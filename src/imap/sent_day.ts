@@ -88,6 +88,14 @@ const ZONES: Record<string, number> = {
 };
 
 /**
+ * ISO 8601 with a time ("2024-01-01T10:00:00+02:00"), which scripts write
+ * into Date fields: its clock and offset read here, not by JavaScript's
+ * parser, which takes a time without an offset as the server's local time.
+ */
+const ISO_TIME =
+  /^\d{4}-\d{2}-\d{2}[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)? ?(?:Z|([+-])(\d{2}):?(\d{2}))?(?![0-9])/i;
+
+/**
  * The moment a Date field's value names, in ms since 1970 UTC, or null when
  * it names no day (SORT DATE, RFC 5256 2.2: "adjusted by time zone to
  * normalize to UTC"; a missing or unknown zone is UTC, a missing time
@@ -97,18 +105,37 @@ export function sentTimeMs(value: string): number | null {
   const day = sentDay(value);
   if (day === null) return null;
   const text = withoutComments(value).replace(/\s+/g, " ");
+  const iso = ISO_TIME.exec(text.trim());
+  if (iso !== null) {
+    const [, hours, minutes, seconds, sign, zoneHours, zoneMinutes] = iso;
+    const offset = sign === undefined ? 0 : zoneOffset(sign, zoneHours, zoneMinutes);
+    return momentMs(day, { hours, minutes, seconds }, offset);
+  }
   const time = / (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([+-])(\d{2})(\d{2})\b| ([A-Za-z]{1,5})\b)?/
     .exec(text);
   if (time === null) {
-    // ISO 8601 or another form only JavaScript's parser knows: its moment, when on that day.
+    // A form only JavaScript's parser knows: its moment, when on that day.
     const ms = Date.parse(text.trim());
     return Number.isNaN(ms) || Math.floor(ms / DAY_MS) !== day ? day * DAY_MS : ms;
   }
   const [, hours, minutes, seconds, sign, zoneHours, zoneMinutes, zoneName] = time;
   let offset = 0;
-  if (sign !== undefined) {
-    offset = (Number(zoneHours) * 60 + Number(zoneMinutes)) * (sign === "-" ? -1 : 1);
-  } else if (zoneName !== undefined) offset = ZONES[zoneName.toUpperCase()] ?? 0;
-  const clock = (Number(hours) * 60 + Number(minutes) - offset) * 60 + Number(seconds ?? 0);
-  return day * DAY_MS + clock * 1000;
+  if (sign !== undefined) offset = zoneOffset(sign, zoneHours, zoneMinutes);
+  else if (zoneName !== undefined) offset = ZONES[zoneName.toUpperCase()] ?? 0;
+  return momentMs(day, { hours, minutes, seconds }, offset);
+}
+
+/** A numeric zone's offset in minutes, east of UTC positive. */
+function zoneOffset(sign: string, hours = "0", minutes = "0"): number {
+  return (Number(hours) * 60 + Number(minutes)) * (sign === "-" ? -1 : 1);
+}
+
+/** `day` at the clock time written in a zone `offset` minutes east of UTC, as ms in UTC. */
+function momentMs(
+  day: number,
+  clock: { hours?: string; minutes?: string; seconds?: string },
+  offset: number,
+): number {
+  const minutes = Number(clock.hours ?? 0) * 60 + Number(clock.minutes ?? 0) - offset;
+  return day * DAY_MS + (minutes * 60 + Number(clock.seconds ?? 0)) * 1000;
 }

@@ -55,3 +55,20 @@ Deno.test("a shared client's checks in flight count against their own name only"
   for (let i = 0; i < 10; i++) limiter.cancel(WEBMAIL, "mallory@example.test");
   assert.deepEqual(limiter.check(WEBMAIL, "mallory@example.test"), { allowed: true, delayMs: 0 });
 });
+
+Deno.test("a shared client's failures as one name slow that name down there, not another", () => {
+  const { limiter, fail } = setup();
+  fail(WEBMAIL, "mallory@example.test", 5);
+  const verdict = limiter.check(WEBMAIL, "mallory@example.test");
+  assert.ok(verdict.allowed && verdict.delayMs > 0, JSON.stringify(verdict));
+  assert.deepEqual(limiter.check(WEBMAIL, "alice@example.test"), { allowed: true, delayMs: 0 });
+});
+
+Deno.test("a shared client's success as one name forgives that name's own typos there", () => {
+  const { limiter, fail } = setup();
+  fail(WEBMAIL, "alice@example.test", 9);
+  assert.equal(limiter.begin(WEBMAIL, "alice@example.test").allowed, true);
+  limiter.recordSuccess(WEBMAIL, "alice@example.test");
+  assert.deepEqual(limiter.check(WEBMAIL, "alice@example.test"), { allowed: true, delayMs: 0 });
+  assert.equal(limiter.trackedCount, 0);
+});

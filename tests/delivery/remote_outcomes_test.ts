@@ -51,6 +51,16 @@ const STALE_CASES: { name: string; error: SmtpClientError; expected: boolean }[]
     expected: true,
   },
   {
+    name: "the lowest 4xx to MAIL, 400, is still a transient one",
+    error: SmtpClientError.fromReply("MAIL", { code: 400, lines: ["try later"] }),
+    expected: true,
+  },
+  {
+    name: "a 500 to MAIL, the lowest 5xx, is not",
+    error: SmtpClientError.fromReply("MAIL", { code: 500, lines: ["5.5.2 syntax error"] }),
+    expected: false,
+  },
+  {
     name: "a 5xx to MAIL is not: the server refused the message, not the connection",
     error: SmtpClientError.fromReply("MAIL", { code: 550, lines: ["5.7.1 no"] }),
     expected: false,

@@ -43,6 +43,8 @@ const COMMANDS: [string, string[]][] = [
   ["empty", ["LIST", '""', '"*"', "RETURN", "(STATUS ())"]],
   ["unknown", ["LIST", '""', '"*"', "RETURN", "(STATUS (COLOR))"]],
   ["bare", ["LIST", '""', '"*"', "RETURN", "(STATUS)"]],
+  // RFC 5819 6 and RFC 3501 9: the option and the items are case-insensitive atoms.
+  ["lowerCase", ["LIST", '""', "Work", "return", "(status (messages unseen))"]],
 ];
 
 Deno.test("LIST RETURN (STATUS ...) follows each selectable mailbox's LIST with its STATUS", async () => {
@@ -86,6 +88,10 @@ Deno.test("LIST RETURN (STATUS ...) follows each selectable mailbox's LIST with 
     // Two messages of 17 bytes; their \Recent went to this session, which selected Work.
     assert.match(out.pattern[1], /^\* STATUS Work \(RECENT 0 SIZE 34 UIDVALIDITY \d+\)$/);
     assert.equal(out.pattern.length, 3, out.pattern.join("\n"));
+    assert.deepEqual(out.lowerCase, [
+      ...folder("\\HasNoChildren", "Work", "MESSAGES 2 UNSEEN 1"),
+      "<tag> OK LIST completed",
+    ]);
     for (const name of ["empty", "unknown", "bare"]) {
       assert.equal(out[name].length, 1, out[name].join("\n"));
       assert.match(out[name][0], /^<tag> BAD /, name);

@@ -18,7 +18,13 @@ Deno.test("SEARCH answers sequence numbers and UID SEARCH UIDs once an EXPUNGE h
       "e OK EXPUNGE completed",
     ]);
     // RFC 3501 7.2.5: SEARCH's numbers are sequence numbers, UID SEARCH's are UIDs (6.4.8).
-    await assertSearches(client, [["all, by number", "ALL", "1 2"], ["a UID set", "UID 3", "2"]]);
+    await assertSearches(client, [
+      ["all, by number", "ALL", "1 2"],
+      ["a UID set", "UID 3", "2"],
+      // "*" is the last sequence number, and in a UID set the highest UID (RFC 3501 9).
+      ["the last message", "*", "2"],
+      ["UIDs from the highest", "UID 3:*", "2"],
+    ]);
     const uids = await command(client, "u", "UID SEARCH ALL");
     assert.deepEqual(uids, ["* SEARCH 2 3", "u OK UID SEARCH completed"]);
   } finally {

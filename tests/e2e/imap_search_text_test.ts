@@ -22,6 +22,9 @@ const WITH_ATTACHMENT = [
   "",
 ].join("\r\n");
 const PLAIN = "From: bob@remote.test\r\nSubject: lunch\r\n\r\nNo attachment here.\r\n";
+// A forwarded message pasted in as text: its "Subject:" line is body, not a header field.
+const FORWARDED = "From: carl@remote.test\r\nSubject: notes\r\n\r\n" +
+  "Forwarded text:\r\nSubject: secret plans\r\n\r\nsee above\r\n";
 
 const CASES: [string, string, string][] = [
   ["TEXT finds an attachment's name in its part's Content-Type", "TEXT q3-report.pdf", "1"],
@@ -29,10 +32,13 @@ const CASES: [string, string, string][] = [
   ["TEXT finds an encoded filename decoded and across the fold", 'TEXT "filename=\\"Bericht"', "1"],
   ["TEXT still finds the text part's words", 'TEXT "attached file"', "1"],
   ["BODY keeps to the text the parts hold", "BODY q3-report.pdf", ""],
+  ["SUBJECT beside BODY reads the header field", "BODY forwarded SUBJECT notes", "3"],
+  ["SUBJECT beside BODY ignores a Subject: line in the body", "BODY forwarded SUBJECT secret", ""],
+  ["TEXT finds the body's Subject: line as text", 'TEXT "secret plans"', "3"],
 ];
 
-Deno.test("SEARCH TEXT reads the MIME headers of a message's parts (RFC 3501 6.4.4)", async () => {
-  const { server, client } = await mailboxWith([WITH_ATTACHMENT, PLAIN]);
+Deno.test("SEARCH TEXT reads the MIME headers of a message's parts (RFC 3501 6.4.4), header keys the header alone", async () => {
+  const { server, client } = await mailboxWith([WITH_ATTACHMENT, PLAIN, FORWARDED]);
   try {
     await assertSearches(client, CASES);
   } finally {

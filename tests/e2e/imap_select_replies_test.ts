@@ -61,6 +61,11 @@ Deno.test("STATUS counts the unseen messages and adds up their sizes", async () 
       `* STATUS INBOX (MESSAGES 3 UNSEEN 2 SIZE ${size})`,
       "t OK STATUS completed",
     ]);
+    // Item names are atoms, case-insensitive (RFC 3501 9); the answer names them in capitals.
+    assert.deepEqual(await command(client, "l", "STATUS INBOX (messages Unseen)"), [
+      "* STATUS INBOX (MESSAGES 3 UNSEEN 2)",
+      "l OK STATUS completed",
+    ]);
   } finally {
     client.close();
     await server.stop();

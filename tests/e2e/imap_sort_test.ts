@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { python, startServer } from "./harness.ts";
+import { command, loginAsBob, mailboxWith } from "./imap_helpers.ts";
 
 const SCRIPT = `
 import imaplib, json, sys
@@ -85,6 +86,9 @@ const COMMANDS: [string, string, string[]][] = [
   ["uidDate", "UID SORT", ["(DATE)", "UTF-8", "ALL"]],
   ["searched", "SORT", ["(SUBJECT)", "US-ASCII", "NOT", "FROM", "zoe", "LARGER", "100"]],
   ["uidSearched", "UID SORT", ["(ARRIVAL)", "utf-8", "UID", "3:5"]],
+  // "*" is the last sequence number, and in a UID set the highest UID (RFC 3501 9, seq-number).
+  ["lastSeq", "SORT", ["(ARRIVAL)", "UTF-8", "*"]],
+  ["uidsFromFive", "UID SORT", ["(ARRIVAL)", "UTF-8", "UID", "5:*"]],
   ["bySearchedHeader", "UID SORT", ["(SIZE)", "UTF-8", "OR", "SUBJECT", "apple", "TO", "al"]],
   ["byBody", "SORT", ["(FROM)", "UTF-8", "BODY", "ccc"]],
   ["none", "SORT", ["(DATE)", "UTF-8", "FROM", "nobody"]],
@@ -92,6 +96,7 @@ const COMMANDS: [string, string, string[]][] = [
   ["noParentheses", "SORT", ["DATE", "UTF-8", "ALL"]],
   ["noCharset", "SORT", ["(DATE)", "ALL"]],
   ["unknownKey", "SORT", ["(COLOR)", "UTF-8", "ALL"]],
+  ["strayParenthesis", "SORT", ["(DATE)", "UTF-8", "ALL)"]],
 ];
 
 Deno.test("SORT orders by every RFC 5256 criterion, ties by sequence number, with search keys", async () => {
@@ -134,15 +139,38 @@ Deno.test("SORT orders by every RFC 5256 criterion, ties by sequence number, wit
     assert.deepEqual(out.uidDate, ok("6 2 5 4 3"), "UID SORT answers UIDs");
     assert.deepEqual(out.searched, ok("3 5 2"), "searched");
     assert.deepEqual(out.uidSearched, ok("4 5 3"), "UID set searched");
+    assert.deepEqual(out.lastSeq, ok("5"), "* as the last sequence number");
+    assert.deepEqual(out.uidsFromFive, ok("6 5"), "* as the highest UID");
     assert.deepEqual(out.bySearchedHeader, ok("2 6"), "header keys searched");
     assert.deepEqual(out.byBody, ok("3"), "body searched");
     assert.deepEqual(out.none, ok(""), "no match");
     assert.equal(out.badCharset[0], "NO");
     assert.match(out.badCharset[1], /^\[BADCHARSET \(UTF-8 US-ASCII\)\]/);
-    for (const name of ["noParentheses", "noCharset", "unknownKey"]) {
+    for (const name of ["noParentheses", "noCharset", "unknownKey", "strayParenthesis"]) {
       assert.equal(out[name][0], "BAD", name);
     }
   } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("SORT holds back another session's EXPUNGE and answers in the numbers the client knows", async () => {
+  const message = (subject: string) => `Subject: ${subject}\r\nFrom: a@remote.test\r\n\r\nbody\r\n`;
+  const { server, client } = await mailboxWith([message("c"), message("b"), message("a")]);
+  const other = await loginAsBob(server.ports.imap!);
+  try {
+    assert.match((await command(other, "s", "SELECT INBOX")).at(-1)!, /^s OK/);
+    await command(other, "d", "STORE 2 +FLAGS.SILENT (\\Deleted)");
+    assert.match((await command(other, "e", "EXPUNGE")).at(-1)!, /^e OK/);
+    // RFC 3501 7.4.1 as for SEARCH (RFC 5256 3: SORT is SEARCH in order): message 3 stays 3.
+    assert.deepEqual(await command(client, "t", "SORT (SUBJECT) UTF-8 ALL"), [
+      "* SORT 3 1",
+      "t OK SORT completed",
+    ]);
+    assert.deepEqual(await command(client, "n", "NOOP"), ["* 2 EXPUNGE", "n OK NOOP completed"]);
+  } finally {
+    other.close();
+    client.close();
     await server.stop();
   }
 });

@@ -178,6 +178,10 @@ Deno.test("malformed commands get BAD and the session goes on", async () => {
       // RFC 3501 9: a quoted string holds no NUL (CHAR is %x01-7F).
       ['x15 STATUS "IN\x00BOX" (MESSAGES)', /^x15 BAD /],
       ['x16 SEARCH SUBJECT "a\x00b"', /^x16 BAD /],
+      // A stray ")" after the keys is no key: the whole line must be read (RFC 3501 9).
+      ["x17 SEARCH 1:* ALL)", /^x17 BAD /],
+      ["x18 UID SEARCH RETURN (COUNT) ALL)", /^x18 BAD /],
+      ["x19 STATUS INBOX (MESSAGES) UNSEEN", /^x19 BAD /],
       [`x9 UID FETCH ${oddNumbers(10_001)} FLAGS`, /^x9 BAD /],
       [`x10 UID FETCH ${oddNumbers(10_000)} FLAGS`, /^x10 OK /],
     ];

@@ -11,6 +11,9 @@ const PARSED: [string, string, string[] | null, string][] = [
   ["an empty RETURN", "RETURN () ALL", [], "all"],
   ["RETURN then CHARSET", "RETURN (COUNT) CHARSET UTF-8 SEEN", ["COUNT"], "flag"],
   ["CHARSET without RETURN", "CHARSET US-ASCII RECENT", null, "recent"],
+  // Keywords and charset names are case-insensitive (RFC 3501 9, RFC 2978 2.3).
+  ["return, charset and options in lower case", "return (min) charset utf-8 SEEN", ["MIN"], "flag"],
+  ["a lower-case charset without RETURN", "charset us-ascii RECENT", null, "recent"],
   ["a key that starts with R", "RECENT SEEN", null, "and"],
   ["a sequence set first", "1:3 SEEN", null, "and"],
   ["a parenthesised key first", "(SEEN) ALL", null, "and"],
@@ -60,6 +63,11 @@ Deno.test("formatEsearch() compresses ALL into ranges and names the tag", () => 
   assert.equal(
     formatEsearch({ tag: "a]1", isUid: true, options: new Set(["COUNT"]) }, [5]),
     '* ESEARCH (TAG "a]1") UID COUNT 1\r\n',
+  );
+  // A tag cannot hold a quote or a backslash on the wire, but the string stays a string if it did.
+  assert.equal(
+    formatEsearch({ tag: 'q"\\', isUid: false, options: new Set(["COUNT"]) }, []),
+    '* ESEARCH (TAG "q\\"\\\\") COUNT 0\r\n',
   );
 });
 

@@ -10,6 +10,7 @@ import {
   parseSortCriteria,
   sortEntries,
   type SortEntry,
+  sortNeedsHeader,
   sortValues,
 } from "../../src/imap/sort_criteria.ts";
 import { sentTimeMs } from "../../src/imap/sent_day.ts";
@@ -37,6 +38,7 @@ const REFUSED: [string, string][] = [
   ["no parentheses", "DATE"],
   ["an unclosed list", "(DATE"],
   ["DISPLAY alone", "(DISPLAY)"],
+  ["a word that only begins like REVERSE", "(REVERSED DATE)"],
 ];
 for (const [name, text] of REFUSED) {
   Deno.test(`parseSortCriteria() refuses ${name} with BAD`, () => {
@@ -72,6 +74,7 @@ const DISPLAYS: [string, string, string][] = [
   ["a quoted display name", '"Bob, Jr" <bobjr@x.test>', "Bob, Jr"],
   ["no display name: the address", "adam@x.test", "adam@x.test"],
   ["an empty quoted name: the address", '"" <e@x.test>', "e@x.test"],
+  ["a quoted name of blanks alone: the address", '"  " <e@x.test>', "e@x.test"],
   ["an encoded name, decoded", "=?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <j@x.test>", "Jürgen Müller"],
   ["a name in ISO-8859-1", "=?iso-8859-1?q?Ren=E9?= <r@x.test>", "René"],
   ["a raw UTF-8 name", "Gr\xc3\xbc\xc3\x9fe <g@x.test>", "Grüße"],
@@ -86,6 +89,19 @@ for (const [name, value, expected] of DISPLAYS) {
   });
 }
 
+const NEEDS_HEADER: [string, string, boolean][] = [
+  ["ARRIVAL and SIZE come from the index", "(ARRIVAL REVERSE SIZE)", false],
+  ["SIZE alone comes from the index", "(SIZE)", false],
+  ["DATE reads the header", "(DATE)", true],
+  ["SIZE then SUBJECT reads the header", "(SIZE SUBJECT)", true],
+  ["DISPLAYTO reads the header", "(REVERSE DISPLAYTO)", true],
+];
+for (const [name, text, expected] of NEEDS_HEADER) {
+  Deno.test(`sortNeedsHeader(): ${name}`, () => {
+    assert.equal(sortNeedsHeader(parseSortCriteria(CommandCursor.of(text))), expected);
+  });
+}
+
 const source = (header: string) => ({ header, sizeBytes: 10, internalDateMs: 5_000 });
 const FROM = [{ key: "FROM" as const, isReverse: false }];
 const DATE = [{ key: "DATE" as const, isReverse: false }];
@@ -96,6 +112,8 @@ Deno.test("sortValues() FROM is the first mailbox's local part, compared without
   assert.deepEqual(sortValues(FROM, source("From:\r\n\r\n")), [""]);
   // i;ascii-casemap folds a-z only: "é" stays "é".
   assert.deepEqual(sortValues(FROM, source("From: émile@x.test\r\n\r\n")), ["éMILE"]);
+  // Both ends of a-z fold; the characters just outside them do not.
+  assert.deepEqual(sortValues(FROM, source("From: `az{@x.test\r\n\r\n")), ["`AZ{"]);
 });
 
 Deno.test("sortValues() CC and TO read their own fields, folded lines included", () => {
@@ -139,6 +157,9 @@ Deno.test("compareCodePoints() orders by code point, as UTF-8 octets compare", (
   assert.ok(compareCodePoints("\uff01", "😀") < 0);
   assert.ok(compareCodePoints("😀", "\uff01") > 0);
   assert.equal(compareCodePoints("😀", "😀"), 0);
+  // The first code point past U+FFFF (surrogates 0xD800 0xDC00) sorts after U+FFFF.
+  assert.ok(compareCodePoints("\u{10000}", "\uffff") > 0);
+  assert.ok(compareCodePoints("\uffff", "\u{10000}") < 0);
 });
 
 Deno.test("sortEntries() orders by each criterion in turn, ties by sequence number", () => {

@@ -14,6 +14,7 @@ import {
   Mailboxes,
   MaildirStore,
 } from "../../src/mailbox/mod.ts";
+import { Keywords } from "../../src/mailbox/keywords.ts";
 
 const ACCOUNT = "bob@example.test";
 
@@ -95,3 +96,57 @@ Deno.test("messages listed before their keyword file arrived get their keywords 
     mailbox.release();
   }
 });
+
+Deno.test("messages listed with a letter get the keyword the re-read file gives that letter now, though the file has as many names as before", async () => {
+  const { mailbox, dir } = await loadedEmptyInbox();
+  try {
+    Deno.writeTextFileSync(join(dir, KEYWORDS_FILE), "0 $Forwarded\n");
+    writeDovecotMessage(dir, "1700000000.M1P1.vm", "Sa");
+    const [before] = await mailbox.refresh();
+    assert.deepEqual(before!.keywords, ["$Forwarded"]);
+    // Another Maildir copied over this one: its letter a is $Junk. One name, as before.
+    Deno.writeTextFileSync(join(dir, KEYWORDS_FILE), "0 $Junk\n");
+    writeDovecotMessage(dir, "1700000001.M2P1.vm", "a");
+    const [one, two] = await mailbox.refresh();
+    assert.deepEqual([one!.keywords, two!.keywords], [["$Junk"], ["$Junk"]]);
+  } finally {
+    mailbox.release();
+  }
+});
+
+/**
+ * Three ways the keyword file changes that each leave two of its stamp's
+ * parts (inode, size, mtime) as they were: each must still be read again.
+ */
+const FIXED_MTIME = new Date("2024-01-01T00:00:00Z");
+const REWRITES: [string, (path: string) => void][] = [
+  ["rewritten in place with as many bytes (only the mtime differs)", (path) => {
+    Deno.writeTextFileSync(path, "0 $Junk\n");
+  }],
+  ["rewritten in place, its mtime put back (only the size differs)", (path) => {
+    Deno.writeTextFileSync(path, "0 $Junk\n1 $Seen2\n");
+    Deno.utimeSync(path, FIXED_MTIME, FIXED_MTIME);
+  }],
+  ["replaced by a rename, its mtime put back (only the inode differs)", (path) => {
+    Deno.writeTextFileSync(path + ".new", "0 $Junk\n");
+    Deno.utimeSync(path + ".new", FIXED_MTIME, FIXED_MTIME);
+    Deno.renameSync(path + ".new", path);
+  }],
+];
+
+for (const [name, rewrite] of REWRITES) {
+  Deno.test(`Keywords.reloadIfChanged() reads a keyword file ${name}`, async () => {
+    const dir = makeTestDir({ prefix: "pillarbox-keywords-stamp-" });
+    const path = join(dir, KEYWORDS_FILE);
+    Deno.writeTextFileSync(path, "0 $Spam\n");
+    Deno.utimeSync(path, FIXED_MTIME, FIXED_MTIME);
+    const keywords = new Keywords(dir);
+    await keywords.load();
+    assert.equal(keywords.letterOf("$Spam"), "a");
+    rewrite(path);
+    await keywords.reloadIfChanged();
+    assert.equal(keywords.letterOf("$Junk"), "a");
+    assert.equal(keywords.letterOf("$Spam"), null);
+    assert.equal(keywords.takeRedefined(), true);
+  });
+}

@@ -37,6 +37,8 @@ Deno.test("parseMessageName() dates a name of ours by its leading seconds, and l
     ["1795812394.M709464P4603.vm,S=29,W=32", null], // Dovecot: the seconds are when it wrote the file
     ["1700000000.M1P1V2I3.host,S=10:2,S", null], // Courier
     ["1700000000.1234_5.host", null], // qmail's old form
+    ["1700000000.M1P2Q3V4I5.host,S=10", null], // begins like ours, then other fields
+    ["x1700000000.M1P2Q3.host,S=10", null], // ours only from its second character
   ];
   for (const [name, dateMs] of cases) {
     assert.equal(parseMessageName(name)?.internalDateMs, dateMs, name);
