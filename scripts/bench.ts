@@ -176,7 +176,7 @@ if (drain) {
     perSecond: drain.perSecond,
     p50Ms: null,
     p99Ms: null,
-    cpuUsPerMessage: drain.cpuUsPerMessage,
+    cpuUsPerMessage: Math.round(drain.cpuUsPerMessage),
     peakRssMb: drain.peakRssMb,
     connections: drain.connections,
   });
