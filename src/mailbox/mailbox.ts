@@ -174,10 +174,11 @@ export class Mailbox {
   /**
    * Makes the listed size of each of `uids` the size served: another
    * program's file without `,W=` is counted when a size is first asked for,
-   * not at listing, which never opens a message (see line_ends.ts).
+   * not at listing, which never opens a message (see line_ends.ts); with
+   * `isRecount`, any of `uids` whose file was found not the size listed.
    */
-  exactSizes(uids: Iterable<number>): Promise<void> {
-    return this.#files.exactSizes(uids);
+  exactSizes(uids: Iterable<number>, options: { isRecount?: boolean } = {}): Promise<void> {
+    return this.#files.exactSizes(uids, options);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Logger } from "../log/mod.ts";
 import type { SpareFiles } from "../spool/mod.ts";
 import { Mailbox } from "./mailbox.ts";
 import { deleteFolder, renameFolder } from "./folders.ts";
+import { foldersWithUntakenDovecotList } from "./dovecot_lists_first.ts";
 import { mailboxDir, type MaildirStore } from "./maildir.ts";
 import { FolderError } from "./mailbox_types.ts";
 import { folderDir, INBOX } from "./folder_dir.ts";
@@ -138,6 +139,7 @@ export class Mailboxes {
   async deleteFolder(account: string, folder: string): Promise<void> {
     const root = this.accountDir(account);
     const dir = folderDir(root, folder);
+    await this.#takeDovecotListsFirst(account, (other) => other !== dir);
     await this.#takeAway(root, {
       matches: (other) => other === dir,
       reason: "deleted",
@@ -149,11 +151,38 @@ export class Mailboxes {
   async renameFolder(account: string, from: string, to: string): Promise<void> {
     const root = this.accountDir(account);
     const dir = folderDir(root, from);
+    await this.#takeDovecotListsFirst(account, () => true);
     await this.#takeAway(root, {
       matches: (other) => other === dir || other.startsWith(dir + "."),
       reason: "renamed",
       operation: () => renameFolder(root, { from, to }, { log: this.#log }),
     });
+  }
+
+  /**
+   * Lists each folder of `account` (those `isKept`, by directory) that still
+   * has Dovecot's list to take, before a DELETE or RENAME raises the floor
+   * that would have it ignored (see dovecot_lists_first.ts). A folder that
+   * cannot be listed now is logged and left: the change goes on.
+   */
+  async #takeDovecotListsFirst(account: string, isKept: (dir: string) => boolean): Promise<void> {
+    const root = this.accountDir(account);
+    for (const folder of await foldersWithUntakenDovecotList(root)) {
+      if (!isKept(folderDir(root, folder))) continue;
+      try {
+        const mailbox = await this.openMailbox(account, folder);
+        try {
+          await mailbox.refresh();
+        } finally {
+          mailbox.release();
+        }
+      } catch (error) {
+        this.#log.warn("mailbox.dovecot_uidlist_not_taken", {
+          dir: folderDir(root, folder),
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
   }
 
   /**

@@ -41,11 +41,20 @@ export class MessageFiles {
     this.#options = options;
   }
 
-  /** The whole message as served; an unmeasured one is counted first, to fill one buffer. */
-  readMessage(uid: number): Promise<Uint8Array> {
-    const read = () => this.#readFile(uid, (path, entry) => readServedMessage(path, entry));
-    const isUnmeasured = this.#options.table.get(uid)?.lineEnds === "unmeasured";
-    return isUnmeasured ? this.exactSizes([uid]).then(read) : read();
+  /**
+   * The whole message as served; an unmeasured one is counted first, to fill
+   * one buffer. One whose bytes are not the size its name gave is counted
+   * again (see `exactSizes`), so RFC822.SIZE says what BODY[] sends.
+   */
+  async readMessage(uid: number): Promise<Uint8Array> {
+    if (this.#options.table.get(uid)?.lineEnds === "unmeasured") await this.exactSizes([uid]);
+    let listedBytes: number | undefined;
+    const bytes = await this.#readFile(uid, (path, entry) => {
+      listedBytes = entry.sizeBytes;
+      return readServedMessage(path, entry);
+    });
+    if (bytes.length !== listedBytes) await this.exactSizes([uid], { isRecount: true });
+    return bytes;
   }
 
   /** The served bytes piece by piece from served offset `fromByte`. */
@@ -65,13 +74,17 @@ export class MessageFiles {
    * Counts the served size of each unmeasured entry among `uids`, one file at
    * a time (a file gone meanwhile is left out); nothing to do, not even a
    * loop, when the table has none, as a folder of our own files never has.
+   * `isRecount`: every one of `uids`, after a read found its file not the
+   * size its name said (a `,S=` or `,W=` that lies: a file edited under its
+   * name): a FETCH of it announced that size, and could not keep to it.
    */
-  async exactSizes(uids: Iterable<number>): Promise<void> {
+  async exactSizes(uids: Iterable<number>, options: { isRecount?: boolean } = {}): Promise<void> {
     const { table, keywordNames } = this.#options;
+    const isRecount = options.isRecount === true;
     for (const uid of uids) {
-      if (table.unmeasuredCount === 0) return;
+      if (table.unmeasuredCount === 0 && !isRecount) return;
       const entry = table.get(uid);
-      if (entry?.lineEnds !== "unmeasured") continue;
+      if (entry === undefined || (entry.lineEnds !== "unmeasured" && !isRecount)) continue;
       let sizes;
       try {
         sizes = await this.#readFile(uid, (path, entry) => measureFile(path, this.#marksOf(entry)));
@@ -81,7 +94,7 @@ export class MessageFiles {
       }
       // Another session may have counted it meanwhile, or a rescan given the UID another file.
       const current = table.get(uid);
-      if (current?.base !== entry.base || current.lineEnds !== "unmeasured") continue;
+      if (current?.base !== entry.base || current.lineEnds !== entry.lineEnds) continue;
       table.replace(makeEntry(current, sizes, keywordNames));
     }
   }

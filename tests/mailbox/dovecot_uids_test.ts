@@ -253,3 +253,41 @@ Deno.test("a message moved and one appended into a folder from Dovecot before it
   assert.deepEqual(seen.messages.slice(0, 2).map(([, base]) => base), [ONE, TWO]);
   assert.ok(!exists(join(root, ".Work", DOVECOT_UIDLIST_FILE)));
 });
+
+Deno.test("a folder made here and deleted does not cost a folder from Dovecot, not listed yet, its UIDs: Dovecot's UIDVALIDITY is older than the floor it raised", async () => {
+  const { mailboxes, root } = setup();
+  dovecotMaildir(root, [], null);
+  dovecotMaildir(join(root, ".Work"), [ONE], `3 V${V} N2\n1 :${ONE}\n`);
+  // Made now: a UIDVALIDITY of now, in an index of ours.
+  const made = await mailboxes.openMailbox(ACCOUNT, "Scratch", { create: true });
+  await made.refresh();
+  made.release();
+  await mailboxes.deleteFolder(ACCOUNT, "Scratch");
+  const seen = await listing(mailboxes, "Work");
+  assert.deepEqual(seen, { uidValidity: V, uidNext: 2, messages: [[1, ONE]] });
+});
+
+Deno.test("a folder from Dovecot renamed before it was ever listed keeps Dovecot's UIDVALIDITY and UIDs under its new name, and so do its subfolders", async () => {
+  const { mailboxes, root } = setup();
+  dovecotMaildir(root, [], null);
+  dovecotMaildir(join(root, ".Work"), [ONE], `3 V${V} N2\n1 :${ONE}\n`);
+  dovecotMaildir(join(root, ".Work.Old"), [TWO], `3 V${V + 1} N3\n2 :${TWO}\n`);
+  await mailboxes.renameFolder(ACCOUNT, "Work", "Job");
+  assert.deepEqual(await listing(mailboxes, "Job"), {
+    uidValidity: V,
+    uidNext: 2,
+    messages: [[1, ONE]],
+  });
+  assert.deepEqual(await listing(mailboxes, "Job.Old"), {
+    uidValidity: V + 1,
+    uidNext: 3,
+    messages: [[2, TWO]],
+  });
+  // The name left free starts above both (RFC 9051 2.3.1.1).
+  const again = await mailboxes.openMailbox(ACCOUNT, "Work", { create: true });
+  try {
+    assert.ok(again.uidValidity > V, `${again.uidValidity}`);
+  } finally {
+    again.release();
+  }
+});

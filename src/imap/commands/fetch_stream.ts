@@ -54,6 +54,7 @@ export async function sendStreamed(
   let isStarted = false;
   let isAlive = true;
   let sentBytes = 0;
+  let isLonger = false;
   const start = async () => {
     isStarted = true;
     isAlive = await session.sendPieces(before);
@@ -64,6 +65,7 @@ export async function sendStreamed(
       if (!isAlive) return false;
       // A copy: the piece's buffer is read into again while this one may wait to be sent.
       const taken = withoutNul(piece.subarray(0, message.sizeBytes - sentBytes).slice());
+      isLonger ||= taken.length < piece.length;
       sentBytes += taken.length;
       isAlive = await session.sendPieces([taken]);
       return isAlive && sentBytes < message.sizeBytes;
@@ -75,6 +77,11 @@ export async function sendStreamed(
   }
   if (!isStarted) await start();
   if (!isAlive) return false;
+  if (sentBytes < message.sizeBytes || isLonger) {
+    // The size listed, which the literal announced, was not the file's (a `,S=` or `,W=`
+    // that lies): counted again, so the client's next FETCH of it gets all of it.
+    await message.mailbox.exactSizes([message.uid], { isRecount: true });
+  }
   if (sentBytes < message.sizeBytes) {
     session.log.warn("imap.fetch_short_file", {
       uid: message.uid,

@@ -113,16 +113,7 @@ async function check(session: ImapSession, cursor: CommandCursor): Promise<Done>
 async function idle(session: ImapSession, cursor: CommandCursor): Promise<Done> {
   cursor.end();
   session.send("+ idling\r\n");
-  try {
-    await session.selected?.mailbox.refresh();
-  } catch (error) {
-    // The client has its "+" and will send DONE: a NO now would answer IDLE before it, and
-    // DONE would then be read as a command. The changes come at a later wake-up instead.
-    session.log.warn("imap.refresh_failed", {
-      folder: session.selected?.mailbox.folder,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
+  await refreshInIdle(session);
   // One reaction on the pending read for the whole IDLE: a Promise.race on it per wake-up
   // would add one each time, kept until DONE (a busy mailbox wakes us thousands of times).
   let read: LineRead | null = null;
@@ -142,15 +133,24 @@ async function idle(session: ImapSession, cursor: CommandCursor): Promise<Done> 
     if (read === null && readError === null) {
       const selected = session.selected;
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let isTimeUp = false;
       await new Promise<void>((resolve) => {
         wakeOnLine = resolve;
         selected?.waitForChange().then(resolve);
-        timer = setTimeout(resolve, IDLE_LOGIN_CHECK_MS);
+        timer = setTimeout(() => {
+          isTimeUp = true;
+          resolve();
+        }, IDLE_LOGIN_CHECK_MS);
       });
       clearTimeout(timer);
       wakeOnLine = null;
       const revoked = await revokedLogin(session, { isFresh: false });
       if (revoked !== null) throw revoked;
+      // What this process does to the folder wakes us at once; what another program does
+      // (procmail, getmail, Dovecot's LDA, a mutt, delivering or deleting) only a look at
+      // the folder finds, cheap while its stamp is unchanged. RFC 9051 6.3.13: the server
+      // sends EXISTS and EXPUNGE while idling; without this, not until DONE.
+      if (isTimeUp && read === null && readError === null) await refreshInIdle(session);
     }
     if (readError !== null) throw readError;
     const line = read as LineRead | null;
@@ -164,6 +164,23 @@ async function idle(session: ImapSession, cursor: CommandCursor): Promise<Done> 
       return { text: "IDLE terminated" };
     }
     throw bad("Expected DONE");
+  }
+}
+
+/**
+ * Brings the selected folder's listing up to date during IDLE. A failure is
+ * logged, not answered: the client has its "+" and will send DONE, and a NO
+ * now would answer IDLE before it (DONE then read as a command). The changes
+ * come at a later wake-up instead.
+ */
+async function refreshInIdle(session: ImapSession): Promise<void> {
+  try {
+    await session.selected?.mailbox.refresh();
+  } catch (error) {
+    session.log.warn("imap.refresh_failed", {
+      folder: session.selected?.mailbox.folder,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 
