@@ -30,19 +30,31 @@ export type DovecotUidListParse =
     /** In UID order. */
     entries: { uid: number; base: string }[];
   }
-  /** `line` is 1-based; 0 when the file could not be read at all. */
-  | { kind: "unusable"; line: number; reason: string };
+  /**
+   * `line` is 1-based; 0 when the file could not be read at all.
+   * `uidValidity`: the header's, when its line is whole and sound (records
+   * after it are damaged): Dovecot's clients hold it, and the folder's new
+   * one must be above it (RFC 9051 2.3.1.1).
+   */
+  | { kind: "unusable"; line: number; reason: string; uidValidity?: number };
 
 /** Parses the text of a `dovecot-uidlist`. Pure. */
 export function parseDovecotUidList(text: string): DovecotUidListParse {
-  const bad = (line: number, reason: string) => ({ kind: "unusable", line, reason }) as const;
+  const end = text.indexOf("\n");
+  const header = end === -1 ? "the header line has no newline" : parseHeader(text.slice(0, end));
+  const uidValidity = typeof header === "string" ? {} : { uidValidity: header.uidValidity };
+  const bad = (line: number, reason: string): DovecotUidListParse => ({
+    kind: "unusable",
+    line,
+    reason,
+    ...uidValidity,
+  });
   if (text === "") return bad(1, "the file is empty");
   if (!text.endsWith("\n")) {
     return bad(text.split("\n").length, "the last line has no newline (a write cut short)");
   }
-  const lines = text.slice(0, -1).split("\n");
-  const header = parseHeader(lines[0] as string);
   if (typeof header === "string") return bad(1, header);
+  const lines = text.slice(0, -1).split("\n");
   const entries: { uid: number; base: string }[] = [];
   const bases = new Set<string>();
   let lastUid = 0;

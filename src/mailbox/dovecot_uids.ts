@@ -22,27 +22,29 @@ const DOVECOT_INDEX_PREFIX = "dovecot.index";
 export const ADOPTED_DOVECOT_UIDLIST_FILE = `${DOVECOT_UIDLIST_FILE}.adopted`;
 
 /**
- * Dovecot's UIDVALIDITY, next UID and UIDs for the Maildir `dir`, or null
- * (numbering as for any new folder) when it has no `dovecot-uidlist`, or one
- * that is unusable (logged with its line), or whose UIDVALIDITY is not above
- * the account's `floor`: a folder of this name was deleted or renamed away
- * with that UIDVALIDITY, and its clients' UIDs did not persist (RFC 9051
- * 2.3.1.1 asks for a greater one then).
+ * Dovecot's UIDVALIDITY, next UID and UIDs for the Maildir `dir` ("taken"),
+ * or "none" (numbering as for any new folder) when it has no
+ * `dovecot-uidlist`, or one that is unusable (logged with its line), or
+ * whose UIDVALIDITY is not above the account's `floor`: a folder of this
+ * name was deleted or renamed away with that UIDVALIDITY, and its clients'
+ * UIDs did not persist (RFC 9051 2.3.1.1 asks for a greater one then).
+ * "none" carries the UIDVALIDITY of a damaged list whose header is sound:
+ * its clients hold that one, so the new one must be above it too.
  */
 export async function takeDovecotUids(
   dir: string,
   options: { floor: number | null; log: Logger },
-): Promise<UidListData | null> {
+): Promise<{ kind: "taken"; data: UidListData } | { kind: "none"; uidValidity: number | null }> {
   const path = join(dir, DOVECOT_UIDLIST_FILE);
   const parsed = await readDovecotUidList(path);
-  if (parsed.kind === "missing") return null;
+  if (parsed.kind === "missing") return { kind: "none", uidValidity: null };
   if (parsed.kind === "unusable") {
     options.log.warn("mailbox.dovecot_uidlist_ignored", {
       path,
       line: parsed.line,
       reason: parsed.reason,
     });
-    return null;
+    return { kind: "none", uidValidity: parsed.uidValidity ?? null };
   }
   if (options.floor !== null && parsed.uidValidity <= options.floor) {
     options.log.warn("mailbox.dovecot_uidlist_ignored", {
@@ -51,7 +53,7 @@ export async function takeDovecotUids(
       reason: `UIDVALIDITY ${parsed.uidValidity} is not above ${options.floor}, ` +
         "the greatest of a folder of this account deleted or renamed away",
     });
-    return null;
+    return { kind: "none", uidValidity: null };
   }
   options.log.info("mailbox.dovecot_uids_taken", {
     path,
@@ -59,7 +61,8 @@ export async function takeDovecotUids(
     uidnext: parsed.uidNext,
     uids: parsed.entries.length,
   });
-  return { uidValidity: parsed.uidValidity, uidNext: parsed.uidNext, entries: parsed.entries };
+  const { uidValidity, uidNext, entries } = parsed;
+  return { kind: "taken", data: { uidValidity, uidNext, entries } };
 }
 
 /** The UIDVALIDITY of the Dovecot list `dir`'s index once took (`dovecot-uidlist.adopted`), or null. */

@@ -83,17 +83,19 @@ export class UidIndex {
       const dovecot = parsed.kind === "missing"
         ? await takeDovecotUids(this.#dir, { floor, log: this.#log })
         : null;
-      if (dovecot !== null) {
-        this.#uidValidity = dovecot.uidValidity;
-        this.#uidNext = dovecot.uidNext;
-        for (const entry of dovecot.entries) this.#uids.set(entry.base, entry.uid);
+      if (dovecot?.kind === "taken") {
+        this.#uidValidity = dovecot.data.uidValidity;
+        this.#uidNext = dovecot.data.uidNext;
+        for (const entry of dovecot.data.entries) this.#uids.set(entry.base, entry.uid);
         this.#isDovecotListTaken = true;
       } else {
-        // Our index went (deleted, damaged) after it took Dovecot's: clients may hold that
-        // UIDVALIDITY, and a clock that was behind Dovecot's would give a smaller one.
+        // Our index went (deleted, damaged) after it took Dovecot's, or Dovecot's list was
+        // damaged: clients may hold that UIDVALIDITY, and a clock that was behind Dovecot's
+        // would give a smaller one.
         const taken = await takenDovecotUidValidity(this.#dir);
+        const ignored = dovecot?.uidValidity ?? null;
         this.#uidValidity = issueUidValidity(
-          Math.max(previous ?? 0, floor ?? 0, taken ?? 0) || null,
+          Math.max(previous ?? 0, floor ?? 0, taken ?? 0, ignored ?? 0) || null,
         );
       }
       this.#mustRewrite = true;

@@ -54,8 +54,8 @@ export async function raiseUidValidityFloor(
   await writeFileAtomic(path, [new TextEncoder().encode(`${highest}\n`)]);
 }
 
-/** The UIDVALIDITY in a sound `dovecot-uidlist` of `dir`, or null. */
+/** The UIDVALIDITY in a `dovecot-uidlist` of `dir` with a sound header, or null. */
 async function dovecotUidValidity(dir: string): Promise<number | null> {
   const parsed = await readDovecotUidList(join(dir, DOVECOT_UIDLIST_FILE));
-  return parsed.kind === "ok" ? parsed.uidValidity : null;
+  return parsed.kind === "missing" ? null : parsed.uidValidity ?? null;
 }

@@ -181,3 +181,16 @@ console.log(result, await readDovecotUidList(Deno.args[0]).then((r) => r.kind));
   const printed = new TextDecoder().decode(output.stdout).trim();
   assert.match(printed, /^threw .*\(os error 24\).* ok$/, new TextDecoder().decode(output.stderr));
 });
+
+Deno.test("parseDovecotUidList() gives the UIDVALIDITY of a refused file whose header line is whole and sound, and none otherwise", () => {
+  const header = "3 V1795821135 N3\n";
+  for (const text of [`${header}x :${A}\n`, `${header}1 :${A}\n1 :${B}\n`, `${header}1 :${A}`]) {
+    const parsed = parseDovecotUidList(text);
+    assert.equal(parsed.kind === "unusable" && parsed.uidValidity, 1795821135, text);
+  }
+  for (const text of ["3 V1795821135 N3", "3 V1795821135\n1 :a\n", "", "3 V17958 N3\r\n"]) {
+    const parsed = parseDovecotUidList(text);
+    assert.equal(parsed.kind, "unusable", text);
+    assert.equal(parsed.kind === "unusable" && parsed.uidValidity, undefined, text);
+  }
+});

@@ -291,3 +291,31 @@ Deno.test("a folder from Dovecot renamed before it was ever listed keeps Dovecot
     again.release();
   }
 });
+
+// Dovecot's clock ten and twenty days ahead: above anything the other tests here made this
+// process issue (issueUidValidity never goes below what it gave before).
+const DAY_S = 86_400;
+
+Deno.test("a dovecot-uidlist with a damaged record from a clock ten days ahead: the folder's new UIDVALIDITY is above the one its header gave Dovecot's clients", async () => {
+  const { mailboxes, root } = setup();
+  const ahead = Math.floor(Date.now() / 1000) + 10 * DAY_S;
+  dovecotMaildir(root, [ONE, TWO], `3 V${ahead} N9\n1 :${ONE}\nx :${TWO}\n`);
+  const seen = await listing(mailboxes);
+  // RFC 9051 2.3.1.1: Dovecot's UIDs did not persist, so the new UIDVALIDITY must be greater.
+  assert.ok(seen.uidValidity > ahead, `${seen.uidValidity} > ${ahead}`);
+  assert.deepEqual(seen.messages, [[1, ONE], [2, TWO]]);
+});
+
+Deno.test("a folder from Dovecot with a damaged record, from a clock twenty days ahead, deleted before it was ever listed: one made again under its name starts above its header's UIDVALIDITY", async () => {
+  const { mailboxes, root } = setup();
+  const ahead = Math.floor(Date.now() / 1000) + 20 * DAY_S;
+  dovecotMaildir(root, [], null);
+  dovecotMaildir(join(root, ".Work"), [ONE, TWO], `3 V${ahead} N9\n1 :${ONE}\nx :${TWO}\n`);
+  await mailboxes.deleteFolder(ACCOUNT, "Work");
+  const again = await mailboxes.openMailbox(ACCOUNT, "Work", { create: true });
+  try {
+    assert.ok(again.uidValidity > ahead, `${again.uidValidity} > ${ahead}`);
+  } finally {
+    again.release();
+  }
+});
