@@ -5,7 +5,8 @@
  * (Dovecot refuses mail access as root); the trees it works on are handed
  * to that user first. Tests use `ignore: !HAS_DOVEADM`.
  */
-import { tempDir } from "./harness.ts";
+import { mailboxDir } from "../../src/mailbox/mod.ts";
+import { type Server, startServer, tempDir } from "./harness.ts";
 
 const decoder = new TextDecoder();
 
@@ -275,4 +276,20 @@ export class DovecotUser {
       subscribed: lines(await this.doveadm(["mailbox", "list", "-s"])),
     };
   }
+}
+
+/**
+ * A server whose spool holds `maildir` as bob@example.test's (password
+ * pw-bob, plain LOGIN allowed), copied in before it starts, as an
+ * administrator moving from Dovecot does.
+ */
+export async function serverOnCopyOf(maildir: string): Promise<Server> {
+  const spoolDir = tempDir();
+  Deno.mkdirSync(`${spoolDir}/mail/example.test`, { recursive: true });
+  await copyTree(maildir, mailboxDir(spoolDir, "bob@example.test"));
+  return await startServer({
+    spoolDir,
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
 }

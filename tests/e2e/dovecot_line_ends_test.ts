@@ -6,8 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { mailboxDir } from "../../src/mailbox/mod.ts";
-import { copyTree, DovecotUser, HAS_DOVEADM } from "./dovecot.ts";
-import { python, startServer, tempDir } from "./harness.ts";
+import { DovecotUser, HAS_DOVEADM, serverOnCopyOf } from "./dovecot.ts";
+import { rawPop3Login } from "./pop3_raw_python.ts";
+import { python } from "./harness.ts";
 
 const BOB = "bob@example.test";
 
@@ -39,16 +40,7 @@ for n in range(1, count + 1):
 c.select("INBOX")
 assert c.copy("1:*", "Archive")[0] == "OK"
 c.logout()
-s = socket.create_connection(("127.0.0.1", pop_port)); f = s.makefile("rb")
-def cmd(line):
-    s.sendall(line.encode() + b"\\r\\n"); return f.readline()
-def multi():
-    lines = []
-    while True:
-        line = f.readline()
-        if line == b".\\r\\n": return lines
-        lines.append(line[1:] if line.startswith(b".") else line)
-f.readline(); cmd("USER ${BOB}"); cmd("PASS pw-bob")
+${rawPop3Login(BOB, "pw-bob")}
 stat = int(cmd("STAT").split()[2])
 cmd("LIST"); listed = [int(l.split()[1]) for l in multi()]
 retr = [b64(b"".join(multi())) for n in range(1, len(listed) + 1) if cmd("RETR %d" % n)]
@@ -71,14 +63,7 @@ Deno.test({
     );
     const names = [...Deno.readDirSync(`${dovecot.maildir}/new`)].map((entry) => entry.name);
     assert.equal(names.filter((name) => /,S=\d+,W=\d+/.test(name)).length, 3, names.join(" "));
-    const spoolDir = tempDir();
-    Deno.mkdirSync(`${spoolDir}/mail/example.test`, { recursive: true });
-    await copyTree(dovecot.maildir, mailboxDir(spoolDir, BOB));
-    const server = await startServer({
-      spoolDir,
-      users: { [BOB]: "pw-bob" },
-      flags: ["--insecure-auth"],
-    });
+    const server = await serverOnCopyOf(dovecot.maildir);
     try {
       const out = JSON.parse(await python(READ, [server.ports.imap!, server.ports.pop3!]));
       assert.equal(out.imap.length, 3);
@@ -108,10 +93,10 @@ Deno.test({
     }
     // The way back: our copies keep Dovecot's LF bytes and name their CRLF size in ,W=, which
     // Dovecot reads as its own (it logs an error for a size it finds wrong: that fails here).
-    const copies = [...Deno.readDirSync(`${mailboxDir(spoolDir, BOB)}/.Archive/cur`)];
+    const copies = [...Deno.readDirSync(`${mailboxDir(server.spoolDir, BOB)}/.Archive/cur`)];
     assert.equal(copies.filter((entry) => /,S=\d+,W=\d+:2,/.test(entry.name)).length, 3);
     const back = new DovecotUser();
-    await back.copyMaildirFrom(mailboxDir(spoolDir, BOB));
+    await back.copyMaildirFrom(mailboxDir(server.spoolDir, BOB));
     const archived = (await back.messages()).get("Archive")!;
     assert.deepEqual(
       archived.map(({ subject, size }) => [subject, size]),

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { mailboxDir } from "../../src/mailbox/mod.ts";
-import { copyTree, DovecotUser, HAS_DOVEADM } from "./dovecot.ts";
-import { python, type Server, startServer, tempDir } from "./harness.ts";
+import { copyTree, DovecotUser, HAS_DOVEADM, serverOnCopyOf } from "./dovecot.ts";
+import { python, type Server, startServer } from "./harness.ts";
 
 const BOB = "bob@example.test";
 const ignore = !HAS_DOVEADM;
@@ -113,14 +113,7 @@ Deno.test({
   ignore,
   async fn() {
     const dovecot = await dovecotMaildir();
-    const spoolDir = tempDir();
-    Deno.mkdirSync(`${spoolDir}/mail/example.test`, { recursive: true });
-    await copyTree(dovecot.maildir, mailboxDir(spoolDir, BOB));
-    const server = await startServer({
-      spoolDir,
-      users: { [BOB]: "pw-bob" },
-      flags: ["--insecure-auth"],
-    });
+    const server = await serverOnCopyOf(dovecot.maildir);
     try {
       const view = await imapView(
         server,
@@ -140,7 +133,7 @@ Deno.test({
     }
     // The way back: Dovecot reads the Maildir as we left it, our change included.
     const back = new DovecotUser();
-    await back.copyMaildirFrom(mailboxDir(spoolDir, BOB));
+    await back.copyMaildirFrom(mailboxDir(server.spoolDir, BOB));
     const messages = await back.messages();
     assert.deepEqual(messages.get("INBOX")!.map((message) => message.flags), [
       ["NewKw", "\\Seen"],
@@ -189,14 +182,7 @@ Deno.test({
       "From a@example.org  Wed Jan  1 10:00:00 2020\nSubject: old\n\nold\n\n",
     );
     await dovecot.save("INBOX", "Subject: new\n\nnew\n");
-    const spoolDir = tempDir();
-    Deno.mkdirSync(`${spoolDir}/mail/example.test`, { recursive: true });
-    await copyTree(dovecot.maildir, mailboxDir(spoolDir, BOB));
-    const server = await startServer({
-      spoolDir,
-      users: { [BOB]: "pw-bob" },
-      flags: ["--insecure-auth"],
-    });
+    const server = await serverOnCopyOf(dovecot.maildir);
     try {
       const out = await python(
         `import imaplib, sys

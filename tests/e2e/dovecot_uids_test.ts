@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { mailboxDir } from "../../src/mailbox/mod.ts";
-import { copyTree, DovecotUser, HAS_DOVEADM } from "./dovecot.ts";
-import { python, type Server, startServer, tempDir } from "./harness.ts";
+import { DovecotUser, HAS_DOVEADM, serverOnCopyOf } from "./dovecot.ts";
+import { python, tempDir } from "./harness.ts";
 import { deliver } from "./imap_helpers.ts";
 import { hasProgram } from "./tmux.ts";
 
@@ -92,14 +92,6 @@ async function dovecotMaildirInUse(): Promise<{ dovecot: DovecotUser; seen: View
   return { dovecot, seen };
 }
 
-/** A server whose spool holds `maildir` as bob's, copied in while it was stopped. */
-async function serverWith(maildir: string): Promise<Server> {
-  const spoolDir = tempDir();
-  Deno.mkdirSync(`${spoolDir}/mail/example.test`, { recursive: true });
-  await copyTree(maildir, mailboxDir(spoolDir, BOB));
-  return await startServer({ spoolDir, users: { [BOB]: "pw-bob" }, flags: ["--insecure-auth"] });
-}
-
 Deno.test({
   name:
     "a client that had every folder open in Dovecot sees the same UIDVALIDITY, UIDNEXT and UIDs in Pillarbox, and a new message gets Dovecot's UIDNEXT",
@@ -107,7 +99,7 @@ Deno.test({
   async fn() {
     const { dovecot, seen } = await dovecotMaildirInUse();
     assert.deepEqual(seen.INBOX!.messages.map(([uid]) => uid), [1, 3, 4, 5]);
-    const server = await serverWith(dovecot.maildir);
+    const server = await serverOnCopyOf(dovecot.maildir);
     try {
       // A message delivered between the copy and the first login: Dovecot never numbered it.
       await deliver(server, ["Subject: late\r\n\r\nx\r\n"]);
@@ -144,7 +136,7 @@ Deno.test({
   ignore,
   async fn() {
     const { dovecot, seen } = await dovecotMaildirInUse();
-    const server = await serverWith(dovecot.maildir);
+    const server = await serverOnCopyOf(dovecot.maildir);
     try {
       // UID 6 goes to a new message, and UID 1 is expunged: Dovecot must not give 6 to another.
       await imapView(
@@ -197,7 +189,7 @@ Deno.test({
     const lines = Deno.readTextFileSync(path).split("\n");
     lines.splice(2, 0, lines[1]!);
     Deno.writeTextFileSync(path, lines.join("\n"));
-    const server = await serverWith(dovecot.maildir);
+    const server = await serverOnCopyOf(dovecot.maildir);
     try {
       const view = await imapView(server.ports.imap!, BOB);
       assert.notEqual(view.Work!.uidvalidity, seen.Work!.uidvalidity);
@@ -280,7 +272,7 @@ Deno.test({
     }
     const pulled = nearCount(near);
     assert.equal(pulled, 11); // INBOX 4 (one expunged, one saved later), Work 4, Work.Projects 3
-    const server = await serverWith(dovecot.maildir);
+    const server = await serverOnCopyOf(dovecot.maildir);
     try {
       await deliver(server, ["Subject: since\r\n\r\nnew\r\n"]);
       Deno.writeTextFileSync(config, mbsyncrc({ port: server.ports.imap!, user: BOB, near }));

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { mailboxDir } from "../../src/mailbox/mod.ts";
+import { rawPop3Login } from "./pop3_raw_python.ts";
 import { python, startServer, tempDir } from "./harness.ts";
 
 const BOB = "bob@example.test";
@@ -85,16 +86,7 @@ for n in range(1, 2 * count + 1):
 typ, data = c._simple_command("SORT", "(SIZE)", "UTF-8", "ALL")
 out["sort"] = c._untagged_response(typ, data, "SORT")[1][0].decode()
 out["status"] = c.status("INBOX", "(SIZE MESSAGES)")[1][0].decode()
-s = socket.create_connection(("127.0.0.1", pop_port)); f = s.makefile("rb")
-def cmd(line):
-    s.sendall(line.encode() + b"\\r\\n"); return f.readline()
-def multi():
-    lines = []
-    while True:
-        line = f.readline()
-        if line == b".\\r\\n": return lines
-        lines.append(line[1:] if line.startswith(b".") else line)
-f.readline(); cmd("USER ${BOB}"); cmd("PASS pw-bob")
+${rawPop3Login(BOB, "pw-bob")}
 cmd("LIST"); listed = [int(l.split()[1]) for l in multi()]
 retr = []
 for n in range(1, len(listed) + 1):
