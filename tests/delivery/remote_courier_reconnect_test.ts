@@ -17,15 +17,26 @@ const TOO_MANY = "452 4.5.3 Too many messages sent";
 const deliverTo = (courier: Parameters<Parameters<typeof withSink>[1]>[0], rcpt: string) =>
   courier.deliver(queued(MESSAGE, [rcpt]), [rcpt]);
 
+/**
+ * Delivers one message, so the hop has a connection to reuse, then has the
+ * sink answer MAIL on that first connection with a 452.
+ */
+async function openThen452ToMail(
+  courier: Parameters<Parameters<typeof withSink>[1]>[0],
+  sink: Parameters<Parameters<typeof withSink>[1]>[1],
+): Promise<void> {
+  assert.equal(
+    (await deliverTo(courier, "a@remote.test")).get("a@remote.test")?.kind,
+    "delivered",
+  );
+  sink.setScript((stage, _arg, state) =>
+    stage === "mail" && state.connection === 0 ? TOO_MANY : undefined
+  );
+}
+
 Deno.test("a 452 to MAIL on a reused connection: QUIT there, and the message goes at once on a fresh one", async () => {
   await withSink({}, async (courier, sink) => {
-    assert.equal(
-      (await deliverTo(courier, "a@remote.test")).get("a@remote.test")?.kind,
-      "delivered",
-    );
-    sink.setScript((stage, _arg, state) =>
-      stage === "mail" && state.connection === 0 ? TOO_MANY : undefined
-    );
+    await openThen452ToMail(courier, sink);
     assert.deepEqual((await deliverTo(courier, "b@remote.test")).get("b@remote.test"), {
       kind: "delivered",
       remoteMta: "127.0.0.1",
@@ -77,13 +88,7 @@ Deno.test("after a 452 to MAIL on a reused connection, the hop's other idle conn
 Deno.test("a connection that had a 452 to MAIL is not handed to a message waiting for the hop", async () => {
   // One connection a hop: the second message waits while the first has the reused one.
   await withSink({}, async (courier, sink) => {
-    assert.equal(
-      (await deliverTo(courier, "a@remote.test")).get("a@remote.test")?.kind,
-      "delivered",
-    );
-    sink.setScript((stage, _arg, state) =>
-      stage === "mail" && state.connection === 0 ? TOO_MANY : undefined
-    );
+    await openThen452ToMail(courier, sink);
     const both = await Promise.all([
       deliverTo(courier, "b@remote.test"),
       deliverTo(courier, "c@remote.test"),

@@ -30,15 +30,7 @@ Deno.test("sentDay() gives the written day whatever the server's time zone", asy
   const script = `import { sentDay } from "${url}";\n` +
     `console.log(JSON.stringify(${JSON.stringify(FORMS.map((form) => form[1]))}.map(sentDay)));`;
   for (const zone of ["Pacific/Chatham", "Asia/Kolkata", "America/St_Johns"]) {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--no-config", script],
-      env: { TZ: zone },
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    assert.equal(output.code, 0);
-    const days = JSON.parse(new TextDecoder().decode(output.stdout));
-    assert.deepEqual(days, FORMS.map((form) => form[2]), zone);
+    assert.deepEqual(await printedUnderZone(script, zone), FORMS.map((form) => form[2]), zone);
   }
 });
 
@@ -77,15 +69,7 @@ Deno.test("sentTimeMs() gives the same ISO 8601 moments whatever the server's ti
       JSON.stringify(MOMENTS.map((form) => form[1]))
     }.map(sentTimeMs)));`;
   for (const zone of ["Asia/Kolkata", "America/St_Johns"]) {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--no-config", script],
-      env: { TZ: zone },
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    assert.equal(output.code, 0);
-    const moments = JSON.parse(new TextDecoder().decode(output.stdout));
-    assert.deepEqual(moments, MOMENTS.map((form) => form[2]), zone);
+    assert.deepEqual(await printedUnderZone(script, zone), MOMENTS.map((form) => form[2]), zone);
   }
 });
 
@@ -122,3 +106,15 @@ Deno.test("sentDay() reads a Date field of a million parentheses", () => {
   assert.equal(sentDay("1 Jan 2024 " + "(a)".repeat(300_000)), 19723);
   assert.equal(withoutComments("a)b(c)d)").replace(/ +/g, " "), "a) b d) ");
 });
+
+/** What `script` prints as JSON when run by `deno eval` in the time zone `zone`. */
+async function printedUnderZone(script: string, zone: string): Promise<unknown> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", script],
+    env: { TZ: zone },
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assert.equal(output.code, 0, zone);
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
