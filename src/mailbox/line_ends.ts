@@ -26,7 +26,7 @@ export interface NamedSizes {
   sizeBytes: number | null;
   /** `,W=`: its size with CRLF line ends, as Dovecot names it. */
   wireBytes: number | null;
-  /** One of our names: written with CRLF (or, for APPEND, as the client sent it). */
+  /** One of our names: written with CRLF (an earlier version's APPEND: as the client sent it). */
   isOwnName: boolean;
 }
 
@@ -34,10 +34,10 @@ export interface NamedSizes {
  * The line ends of a file by its name alone. A `,W=` is trusted (Dovecot's
  * and our own copies of other programs' files carry it): no read for it;
  * one equal to `,S=` means there is nothing to convert. Our names without
- * it are served as stored: a delivery is CRLF by construction and an APPEND
- * keeps the client's bytes (README, Mailboxes). Any other name must be
- * counted, and that waits until a size is asked for (`Mailbox.exactSizes`):
- * a listing never opens a message.
+ * it are served as stored: a delivery and an APPEND are CRLF by
+ * construction (README, Mailboxes). Any other name must be counted, and
+ * that waits until a size is asked for (`Mailbox.exactSizes`): a listing
+ * never opens a message.
  */
 export function lineEndsOfName(name: NamedSizes): LineEnds {
   if (name.wireBytes !== null) return name.wireBytes === name.sizeBytes ? "crlf" : "lf";
