@@ -25,13 +25,22 @@ async function writeChunks(file: Deno.FsFile, chunks: readonly Uint8Array[]): Pr
  */
 const COALESCE_BYTES = 64 * 1024;
 
-/** Writes every chunk at the file's position, inline (page-cache work only); returns the bytes. */
-function writeChunksSync(file: Deno.FsFile, chunks: readonly Uint8Array[]): number {
-  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const parts = chunks.length > 1 && total <= COALESCE_BYTES ? [concat(chunks)] : chunks;
+/**
+ * Writes every chunk at the file's position, inline (page-cache work only); returns the bytes.
+ * An iterable that is not an array is taken one chunk at a time, each written before the
+ * next is asked for (chunks made as they are written, see crlf_message.ts).
+ */
+function writeChunksSync(file: Deno.FsFile, chunks: Iterable<Uint8Array>): number {
+  let parts = chunks;
+  if (Array.isArray(chunks)) {
+    const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    if (chunks.length > 1 && total <= COALESCE_BYTES) parts = [concat(chunks)];
+  }
+  let total = 0;
   for (const part of parts) {
     let offset = 0;
     while (offset < part.length) offset += file.writeSync(part.subarray(offset));
+    total += part.length;
   }
   return total;
 }
@@ -43,7 +52,7 @@ function writeChunksSync(file: Deno.FsFile, chunks: readonly Uint8Array[]): numb
  */
 export async function writeFileDurably(
   path: string,
-  chunks: readonly Uint8Array[],
+  chunks: Iterable<Uint8Array>,
   options: { mode?: number; mtimeMs?: number } = {},
 ): Promise<void> {
   // Creating and writing only touch the page cache: done inline, they cost less
