@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { python, startServer } from "./harness.ts";
+import { command, loginAsBob, mailboxWith } from "./imap_helpers.ts";
 import { parseResponse } from "../imap/grammar/responses.ts";
 
 const SCRIPT = `
@@ -156,6 +157,78 @@ Deno.test("THREAD REFERENCES and ORDEREDSUBJECT through imaplib, by number and b
       assert.equal(parseResponse(line + "\r\n").kind, "thread", line);
     }
   } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("THREAD holds back another session's EXPUNGE and answers in the numbers the client knows", async () => {
+  const message = (subject: string) => `Subject: ${subject}\r\nFrom: a@remote.test\r\n\r\nbody\r\n`;
+  const { server, client } = await mailboxWith([message("c"), message("b"), message("a")]);
+  const other = await loginAsBob(server.ports.imap!);
+  try {
+    assert.match((await command(other, "s", "SELECT INBOX")).at(-1)!, /^s OK/);
+    await command(other, "d", "STORE 2 +FLAGS.SILENT (\\Deleted)");
+    assert.match((await command(other, "e", "EXPUNGE")).at(-1)!, /^e OK/);
+    // RFC 3501 7.4.1 as for SEARCH (RFC 5256 3: THREAD searches): message 3 stays 3.
+    assert.deepEqual(await command(client, "t", "THREAD ORDEREDSUBJECT UTF-8 ALL"), [
+      "* THREAD (1)(3)",
+      "t OK THREAD completed",
+    ]);
+    assert.deepEqual(await command(client, "n", "NOOP"), ["* 2 EXPUNGE", "n OK NOOP completed"]);
+  } finally {
+    other.close();
+    client.close();
+    await server.stop();
+  }
+});
+
+/**
+ * Bytes the process has read so far (`rchar` of /proc/<pid>/io), read by
+ * `cat`: Deno lets only --allow-all read another process's /proc/<pid>/io.
+ */
+function bytesRead(pid: number): number {
+  const out = new Deno.Command("cat", { args: [`/proc/${pid}/io`] }).outputSync();
+  const rchar = /^rchar: (\d+)$/m.exec(new TextDecoder().decode(out.stdout))?.[1];
+  if (!out.success || rchar === undefined) throw new Error(`no rchar in /proc/${pid}/io`);
+  return Number(rchar);
+}
+
+Deno.test("THREAD reads the header sections only, not the bodies, unless a key searches them", async () => {
+  const server = await startServer({
+    users: { "bob@example.test": "pw-bob" },
+    flags: ["--insecure-auth"],
+  });
+  const client = await loginAsBob(server.ports.imap!); // makes the Maildir
+  try {
+    const count = 10;
+    const bodyBytes = 4_000_000;
+    const body = "a line of the body, read by nothing that threads\r\n".repeat(bodyBytes / 50);
+    for (let i = 0; i < count; i++) {
+      const header = `Subject: Re: topic\r\nMessage-ID: <m${i}@x.test>\r\n` +
+        (i > 0 ? `References: <m${i - 1}@x.test>\r\n` : "");
+      await Deno.writeTextFile(
+        `${server.spoolDir}/mail/example.test/bob/new/${1700000000 + i}.M${i}P1.other`,
+        `${header}\r\n${body}`,
+      );
+    }
+    assert.match((await command(client, "s", "EXAMINE INBOX")).at(-1)!, /^s OK/);
+    const chain = `* THREAD (${Array.from({ length: count }, (_, i) => i + 1).join(" ")})`;
+    for (const algorithm of ["REFERENCES", "ORDEREDSUBJECT"]) {
+      const before = bytesRead(server.pid);
+      const lines = await command(client, "t", `THREAD ${algorithm} UTF-8 ALL`);
+      const read = bytesRead(server.pid) - before;
+      if (algorithm === "REFERENCES") assert.equal(lines[0], chain);
+      assert.match(lines.at(-1)!, /^t OK/);
+      // Each header is read in one piece of at most 256 KiB: far less than the 40 MB of bodies.
+      assert.ok(read < (count * bodyBytes) / 10, `${algorithm} read ${read} bytes`);
+    }
+    // The measure sees a body search: it reads every body.
+    const before = bytesRead(server.pid);
+    const lines = await command(client, "b", "THREAD REFERENCES UTF-8 BODY nowhere");
+    assert.deepEqual(lines, ["* THREAD", "b OK THREAD completed"]);
+    assert.ok(bytesRead(server.pid) - before >= count * bodyBytes, "a BODY key reads the bodies");
+  } finally {
+    client.close();
     await server.stop();
   }
 });
