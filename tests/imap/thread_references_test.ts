@@ -191,10 +191,10 @@ const CASES: [string, string[], string][] = [
     "a References field that is truncated keeps the existing link (step 1.A)",
     [
       mail("x", { id: "a", at: 0 }),
-      mail("Re: x", { id: "b", refs: "a", at: 1 }),
-      mail("Re: x", { id: "c", refs: "a b", at: 2 }),
+      mail("y", { id: "b", refs: "a", at: 1 }),
+      mail("z", { id: "c", refs: "a b", at: 2 }),
       // Claims b's parent is z: b already has a parent, which stays.
-      mail("Re: x", { id: "d", refs: "z b", at: 3 }),
+      mail("w", { id: "d", refs: "z b", at: 3 }),
     ],
     "* THREAD (1 2 (3)(4))",
   ],
@@ -270,6 +270,20 @@ const CASES: [string, string[], string][] = [
       mail("Re: x", { id: "e", refs: "gone2", at: 0 }),
     ],
     "* THREAD ((4)(1)(2)(3))",
+  ],
+  [
+    "step 3 before step 5: a reply promoted from a missing parent joins its original",
+    [mail("Re: x", { id: "b", refs: "gone", at: 1 }), mail("x", { id: "a", at: 0 })],
+    "* THREAD (2 1)",
+  ],
+  [
+    "step 4: a dummy's subject is its first child's by date, not by number",
+    [
+      mail("Re: y", { id: "b", refs: "gone", at: 5 }),
+      mail("Re: x", { id: "c", refs: "gone", at: 1 }),
+      mail("x", { id: "a", at: 0 }),
+    ],
+    "* THREAD ((3)(2)(1))",
   ],
   [
     "step 5: empty subjects are not gathered",
