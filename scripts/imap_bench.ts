@@ -3,8 +3,10 @@
  * written straight to disk, starts the real server, and times over a raw
  * socket: SELECT (first, which builds the UID index; again in a new
  * session; after a restart), FETCH of flags and sizes for all messages,
- * header FETCHes, and SORTs by subject, date, sender and arrival (with the
- * server's peak RSS before and after). Prints one line per measurement.
+ * header FETCHes, SORTs by subject, date, sender and arrival, and THREADs
+ * by REFERENCES and ORDEREDSUBJECT (messages come in threads of ten, each
+ * naming the one before in References), with the server's peak RSS before
+ * and after. Prints one line per measurement.
  *
  *   deno run -A scripts/imap_bench.ts [count]
  */
@@ -22,7 +24,9 @@ async function fill(spoolDir: string): Promise<void> {
   for (let i = 1; i <= count; i++) {
     const body = `From: Sender ${i} <s${i}@remote.test>\r\nTo: bob@example.test\r\n` +
       `Subject: message number ${i}\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n` +
-      `Message-ID: <${i}@remote.test>\r\n\r\n${"Body line of the message.\r\n".repeat(20)}`;
+      `Message-ID: <${i}@remote.test>\r\n` +
+      (i % 10 === 1 ? "" : `References: <${i - 1}@remote.test>\r\n`) +
+      `\r\n${"Body line of the message.\r\n".repeat(20)}`;
     const bytes = encoder.encode(body);
     const name = `${start + i}.M${i}P1Q${i}.bench,S=${bytes.length}` + (i % 3 ? ":2,S" : "");
     batch.push(Deno.writeFile(`${dir}/${i % 3 ? "cur" : "new"}/${name}`, bytes));
@@ -133,6 +137,17 @@ try {
     report(`UID SORT ${criteria} UTF-8 ALL`, await client.run(`UID SORT ${criteria} UTF-8 ALL`));
   }
   console.log(`server peak RSS ${before} MB before the SORTs, ${peakRssMb(server.pid)} MB after`);
+  // THREAD reads the same headers and keeps a tree node, a date and a subject key a message.
+  const beforeThreads = peakRssMb(server.pid);
+  for (const algorithm of ["REFERENCES", "ORDEREDSUBJECT"]) {
+    report(
+      `UID THREAD ${algorithm} UTF-8 ALL`,
+      await client.run(`UID THREAD ${algorithm} UTF-8 ALL`),
+    );
+  }
+  console.log(
+    `server peak RSS ${beforeThreads} MB before the THREADs, ${peakRssMb(server.pid)} MB after`,
+  );
   client.close();
 } finally {
   await server.stop();

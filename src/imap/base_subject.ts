@@ -18,16 +18,30 @@ const BLOB = /\[[^[\]]*\][ \t]*/y;
  * header was read): encoded words decoded (step 1), then steps (2) to (6).
  */
 export function baseSubject(rawValue: string): string {
+  return baseSubjectOf(rawValue).text;
+}
+
+/**
+ * The base subject, and whether the message is a reply or forward: THREAD
+ * REFERENCES (RFC 5256 3, step 5) prefers a thread's original to its
+ * replies, a message whose subject lost a "Re:"/"Fwd:" leader (5), a
+ * "(fwd)" trailer (2) or a "[fwd: ...]" wrapper (6) on the way. A "[list]"
+ * tag alone makes no reply.
+ */
+export function baseSubjectOf(rawValue: string): { text: string; isReplyOrForward: boolean } {
   // (1) Encoded words to text; tabs and line folds to a space; runs of spaces to one.
   const text = decodeHeaderText(rawValue).replace(/\r?\n/g, "").replace(/[ \t]+/g, " ");
   let start = 0;
   let end = text.length;
+  let isReplyOrForward = false;
   while (true) {
     // (2) Trailing "(fwd)" and blanks, as often as they come.
     while (end > start) {
       if (text[end - 1] === " ") end--;
-      else if (end - start >= 5 && text.slice(end - 5, end).toLowerCase() === "(fwd)") end -= 5;
-      else break;
+      else if (end - start >= 5 && text.slice(end - 5, end).toLowerCase() === "(fwd)") {
+        end -= 5;
+        isReplyOrForward = true;
+      } else break;
     }
     // (3) to (5): leaders (a blank, or blobs then "Re:"), and blobs that leave text behind.
     while (true) {
@@ -47,6 +61,7 @@ export function baseSubject(rawValue: string): string {
       REFWD.lastIndex = afterBlobs;
       if (REFWD.test(text) && REFWD.lastIndex <= end) {
         start = REFWD.lastIndex;
+        isReplyOrForward = true;
         continue;
       }
       // (4): each blob goes when text is left after it; the last one of all stays.
@@ -57,7 +72,8 @@ export function baseSubject(rawValue: string): string {
     // (6) "[fwd: ...]" around the rest: unwrap, and begin again at (2).
     const isWrapped = end - start >= 6 && text.slice(start, start + 5).toLowerCase() === "[fwd:" &&
       text[end - 1] === "]";
-    if (!isWrapped) return text.slice(start, end);
+    if (!isWrapped) return { text: text.slice(start, end), isReplyOrForward };
+    isReplyOrForward = true;
     start += 5;
     end -= 1;
   }

@@ -217,6 +217,8 @@ export class ImapSession {
       "LIST-EXTENDED",
       "SORT",
       "SORT=DISPLAY",
+      "THREAD=ORDEREDSUBJECT",
+      "THREAD=REFERENCES",
       "ESEARCH",
       "LIST-STATUS",
     );

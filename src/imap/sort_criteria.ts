@@ -91,11 +91,8 @@ export function sortValues(
         return source.internalDateMs;
       case "SIZE":
         return source.sizeBytes;
-      case "DATE": {
-        // RFC 5256 2.2: the Date header's moment in UTC, else the INTERNALDATE.
-        const date = headerValue(source.header, "date");
-        return (date === null ? null : sentTimeMs(date)) ?? source.internalDateMs;
-      }
+      case "DATE":
+        return sentDateMs(source.header, source.internalDateMs);
       case "SUBJECT":
         return textKey(baseSubject(headerValue(source.header, "subject") ?? ""));
       case "DISPLAYFROM":
@@ -105,6 +102,16 @@ export function sortValues(
         return textKey(firstMailbox(headerValue(source.header, key) ?? ""));
     }
   });
+}
+
+/**
+ * The sent date of RFC 5256 2.2, which SORT DATE and THREAD compare: the
+ * Date field's moment in UTC, else (no field, or none that names a day)
+ * the INTERNALDATE.
+ */
+export function sentDateMs(header: string, internalDateMs: number): number {
+  const date = headerValue(header, "date");
+  return (date === null ? null : sentTimeMs(date)) ?? internalDateMs;
 }
 
 /**
@@ -139,7 +146,7 @@ export function firstDisplay(value: string): string {
  * `MAX_TEXT_KEY_CHARS` and made anew, so that it holds no part of the
  * header it was sliced from.
  */
-function textKey(text: string): string {
+export function textKey(text: string): string {
   const length = Math.min(text.length, MAX_TEXT_KEY_CHARS);
   const codes = new Array<number>(length);
   for (let i = 0; i < length; i++) {

@@ -165,6 +165,11 @@ const COMMANDS: Record<string, Rule> = {
   "UID EXPUNGE 1:*": selected(writable(OK)),
   "SEARCH ALL": selected(() => OK),
   "UID SEARCH ALL": selected(() => OK),
+  "SORT (SUBJECT) UTF-8 ALL": selected(() => OK),
+  "THREAD REFERENCES UTF-8 ALL": selected(() => OK),
+  "UID THREAD ORDEREDSUBJECT US-ASCII ALL": selected(() => OK),
+  // RFC 5256 3: an unknown algorithm is BAD.
+  "THREAD FOO UTF-8 ALL": selected(() => BAD),
   "FETCH 1 (FLAGS UID)": selected(() => OK),
   "FETCH 1:* BODY.PEEK[HEADER]": selected(() => OK),
   "FETCH 0 FLAGS": selected(() => BAD),

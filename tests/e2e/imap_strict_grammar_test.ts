@@ -63,12 +63,14 @@ Deno.test("every response to a broad command corpus parses under RFC 3501's form
     ) {
       await run(`SEARCH ${key}`);
       await run(`UID SEARCH ${key}`);
-      // ESEARCH (RFC 4731) and SORT (RFC 5256) over the same keys.
+      // ESEARCH (RFC 4731), SORT and THREAD (RFC 5256) over the same keys.
       await run(`SEARCH RETURN (MIN MAX COUNT ALL) ${key}`);
       await run(`UID SEARCH RETURN () ${key}`);
       const sortKey = key.startsWith("CHARSET ") ? key.slice("CHARSET ".length) : `UTF-8 ${key}`;
       await run(`SORT (REVERSE SUBJECT FROM DISPLAYFROM) ${sortKey}`);
       await run(`UID SORT (DATE CC TO SIZE ARRIVAL REVERSE DISPLAYTO) ${sortKey}`);
+      await run(`THREAD REFERENCES ${sortKey}`);
+      await run(`UID THREAD ORDEREDSUBJECT ${sortKey}`);
     }
     for (
       const store of [

@@ -1,6 +1,6 @@
 /** The base subject of RFC 5256 2.1: a table of the artifacts mail programs add to subjects. */
 import assert from "node:assert/strict";
-import { baseSubject } from "../../src/imap/base_subject.ts";
+import { baseSubject, baseSubjectOf } from "../../src/imap/base_subject.ts";
 
 const CASES: [string, string, string][] = [
   ["a plain subject is itself", "hello", "hello"],
@@ -59,3 +59,26 @@ Deno.test("baseSubject() of 20,000 list tags is the last one, in one pass", () =
   assert.equal(baseSubject("Re: ".repeat(20_000) + "x"), "x");
   assert.equal(baseSubject("[fwd: ".repeat(5_000) + "x" + "]".repeat(5_000)), "x");
 });
+
+/** Whether a subject is a reply or forward (THREAD REFERENCES, RFC 5256 3 step 5). */
+const REPLIES: [string, string, boolean][] = [
+  ["a plain subject is none", "hello", false],
+  ["Re: makes one", "Re: hello", true],
+  ["Fwd: makes one", "Fwd: hello", true],
+  ["a counter blob inside Re makes one", "Re[2]: hello", true],
+  ["a trailing (fwd) makes one", "hello (fwd)", true],
+  ["a [fwd: ...] wrapper makes one", "[fwd: hello]", true],
+  ["Re: inside a wrapper makes one", "[list] [fwd: Re: hello]", true],
+  ["a list tag alone makes none", "[list] hello", false],
+  ["blanks alone make none", "  hello  ", false],
+  ["Re without a colon makes none", "Re hello", false],
+  ["an encoded Re: makes one", "=?utf-8?q?Re=3A_x?=", true],
+  ["Re: as the whole subject makes one", "Re:", true],
+];
+for (const [name, raw, expected] of REPLIES) {
+  Deno.test(`baseSubjectOf(): ${name}`, () => {
+    const base = baseSubjectOf(raw);
+    assert.equal(base.isReplyOrForward, expected);
+    assert.equal(base.text, baseSubject(raw));
+  });
+}

@@ -48,6 +48,10 @@ const VALID: [string, string][] = [
   ["a CHILDINFO of two options", '* LIST () "." x ("CHILDINFO" ("SUBSCRIBED" "SPECIAL-USE"))\r\n'],
   ["SORT", "* SORT 2 3 1\r\n"],
   ["an empty SORT", "* SORT\r\n"],
+  ["RFC 5256 4's THREAD example", "* THREAD (2)(3 6 (4 23)(44 7 96))\r\n"],
+  ["an empty THREAD", "* THREAD\r\n"],
+  ["a THREAD whose top is thread-nested alone", "* THREAD ((3)(5 6))(7)\r\n"],
+  ["a THREAD of one message", "* THREAD (1)\r\n"],
   ["ESEARCH with every option", '* ESEARCH (TAG "a1") UID MIN 2 MAX 9 COUNT 4 ALL 2:3,5,9\r\n'],
   ["an ESEARCH of COUNT 0", '* ESEARCH (TAG "a1") COUNT 0\r\n'],
   ["an ESEARCH of nothing", '* ESEARCH (TAG "a1")\r\n'],
@@ -114,6 +118,14 @@ const INVALID: [string, string, RegExp][] = [
   ["CAPABILITY without IMAP4rev1", "* CAPABILITY IDLE\r\n", /IMAP4rev1/],
   ["a keyword holding ']'", "* FLAGS (a]b)\r\n", /flag-list/],
   ["SORT of message 0", "* SORT 1 0\r\n", /nz-number/],
+  ["a thread-nested of one list", "* THREAD (1 (2))\r\n", /thread-nested/],
+  ["a thread-list of one list", "* THREAD ((1))\r\n", /thread-nested/],
+  ["an empty thread-list", "* THREAD ()\r\n", /nz-number of thread-members/],
+  ["a THREAD of message 0", "* THREAD (0)\r\n", /nz-number of thread-members/],
+  ["an unclosed thread-list", "* THREAD (1 2\r\n", /"\)" of thread-list/],
+  ["two blanks in thread-members", "* THREAD (1  2)\r\n", /nz-number of thread-members/],
+  ["a THREAD with a blank and no list", "* THREAD \r\n", /"\(" of thread-list/],
+  ["a blank between thread-lists", "* THREAD (1) (2)\r\n", /end of response|CRLF/],
   ["ESEARCH MIN 0", '* ESEARCH (TAG "a") MIN 0\r\n', /nz-number/],
   ['ESEARCH ALL with "*"', '* ESEARCH (TAG "a") ALL 1:*\r\n', /seq-number/],
   ["ESEARCH with an unquoted tag", "* ESEARCH (TAG a) COUNT 1\r\n", /tag-string/],
@@ -135,6 +147,19 @@ for (const [name, wire, reason] of INVALID) {
     });
   });
 }
+
+Deno.test("the checker reads RFC 5256 4's THREAD example into its tree", () => {
+  const response = parseResponse("* THREAD (2)(3 6 (4 23)(44 7 96))((11)(12))\r\n");
+  assert.equal(response.kind, "thread");
+  // Each node as "n[children]", a dummy as "-".
+  type Tree = { number: number | null; children: Tree[] };
+  const show = (tree: Tree): string =>
+    `${tree.number ?? "-"}${tree.children.length ? `[${tree.children.map(show).join(" ")}]` : ""}`;
+  assert.equal(
+    (response as { threads: Tree[] }).threads.map(show).join(" "),
+    "2 3[6[4[23] 44[7[96]]]] -[11 12]",
+  );
+});
 
 Deno.test("the checker takes a greeting with capabilities and refuses a tagged one", () => {
   parseGreeting("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n");

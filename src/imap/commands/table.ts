@@ -15,6 +15,7 @@ import { STATUS_COMMANDS } from "./status.ts";
 import { SELECT_COMMANDS } from "./select.ts";
 import { SESSION_COMMANDS } from "./session_commands.ts";
 import { STORE_COMMANDS } from "./store.ts";
+import { THREAD_COMMANDS } from "./thread.ts";
 import type { ImapCommand } from "./types.ts";
 
 export type { Done, ImapCommand, SessionState } from "./types.ts";
@@ -30,6 +31,7 @@ export const COMMANDS: ReadonlyMap<string, ImapCommand> = new Map([
   ...STORE_COMMANDS,
   ...SEARCH_COMMANDS,
   ...SORT_COMMANDS,
+  ...THREAD_COMMANDS,
   ...COPY_COMMANDS,
   ...APPEND_COMMANDS,
 ]);

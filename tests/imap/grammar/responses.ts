@@ -2,15 +2,17 @@
  * A strict checker of IMAP server responses: the formal syntax of RFC 3501
  * section 9 for greeting, continuation requests, untagged and tagged
  * responses, plus the extensions Pillarbox advertises (UIDPLUS codes, ID,
- * ENABLE, NAMESPACE, LIST-EXTENDED with CHILDREN and CHILDINFO, SORT, ESEARCH). Real clients are lenient; this is not:
+ * ENABLE, NAMESPACE, LIST-EXTENDED with CHILDREN and CHILDINFO, SORT, THREAD, ESEARCH). Real clients are lenient; this is not:
  * every response must parse whole, or `GrammarError` says where it did not.
  */
 import { decodeModifiedUtf7 } from "./mutf7_check.ts";
 import { type FetchAtt, flag, flagList, msgAtt } from "./fetch_data.ts";
 import { Scanner } from "./scanner.ts";
+import { threadData, type ThreadTree } from "./thread_data.ts";
 
 export { GrammarError } from "./scanner.ts";
 export type { FetchAtt } from "./fetch_data.ts";
+export type { ThreadTree } from "./thread_data.ts";
 export type { Address, Body, Envelope, MultiPart, SinglePart } from "./body.ts";
 
 /** A resp-text-code, its arguments parsed where the RFCs give them a syntax. */
@@ -39,6 +41,7 @@ export type Response =
     extended: string | null;
   }
   | { kind: "search" | "sort"; numbers: number[] }
+  | { kind: "thread"; threads: ThreadTree[] }
   | { kind: "esearch"; tag: string | null; isUid: boolean; data: [string, string][] }
   | { kind: "status"; mailbox: string; items: Record<string, number> }
   | { kind: "exists" | "recent" | "expunge"; number: number }
@@ -111,6 +114,7 @@ function untagged(s: Scanner): Response {
     while (s.acceptExact(" ")) numbers.push(s.nzNumber());
     return { kind: "sort", numbers };
   }
+  if (s.accept("THREAD")) return { kind: "thread", threads: threadData(s) };
   if (s.accept("STATUS ")) return statusData(s);
   if (s.accept("NAMESPACE ")) return { kind: "namespace", text: namespaceData(s) };
   if (s.accept("ID ")) return { kind: "id", text: idData(s) };
