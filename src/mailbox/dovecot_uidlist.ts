@@ -8,7 +8,9 @@
  *
  * Header fields come in any order. A record's file name is the one the
  * message had when Dovecot first saw it; only its base (before `:`) names
- * the message. Dovecot appends records without rewriting the header, so
+ * the message. Of a record's fields only `P` is read: the POP3 UIDL Dovecot
+ * gave the message instead of its `pop3_uidl_format` (migration tools, and
+ * `pop3_save_uidl = yes`, write it; empty for the base name). Dovecot appends records without rewriting the header, so
  * UIDs at or above N are usual (its own reader takes the last UID + 1 as
  * the next then). Anything else that is odd makes the whole file unusable:
  * a wrong UID is worse than a new UIDVALIDITY (RFC 9051 2.3.1.1: a UID
@@ -20,6 +22,17 @@ export const DOVECOT_UIDLIST_FILE = "dovecot-uidlist";
 
 const MAX_UID = 0xffff_ffff;
 
+/** One record of Dovecot's list. */
+export interface DovecotRecord {
+  uid: number;
+  base: string;
+  /**
+   * The record's `P` field, Dovecot's POP3 UIDL for the message ("": the
+   * base name); absent without one, null when it has more than one.
+   */
+  pop3Uidl?: string | null;
+}
+
 /** What reading Dovecot's list found. */
 export type DovecotUidListParse =
   | {
@@ -28,7 +41,7 @@ export type DovecotUidListParse =
     /** The header's N, raised above the last UID (an appended record). */
     uidNext: number;
     /** In UID order. */
-    entries: { uid: number; base: string }[];
+    entries: DovecotRecord[];
   }
   /**
    * `line` is 1-based; 0 when the file could not be read at all.
@@ -55,7 +68,7 @@ export function parseDovecotUidList(text: string): DovecotUidListParse {
   }
   if (typeof header === "string") return bad(1, header);
   const lines = text.slice(0, -1).split("\n");
-  const entries: { uid: number; base: string }[] = [];
+  const entries: DovecotRecord[] = [];
   const bases = new Set<string>();
   let lastUid = 0;
   for (let i = 1; i < lines.length; i++) {
@@ -98,18 +111,23 @@ function parseHeader(line: string): { uidValidity: number; uidNext: number } | s
   return { uidValidity, uidNext };
 }
 
-/** One record's UID and base, or why the record is unusable. */
-function parseRecord(line: string): { uid: number; base: string } | string {
+/** One record, or why it is unusable. */
+function parseRecord(line: string): DovecotRecord | string {
   // <uid>, then extension fields (each a capital letter and a value), then " :<name>".
-  const match = /^(\d+) (?:[A-Z][^ ]* +)*:(.*)$/.exec(line);
+  const match = /^(\d+) ((?:[A-Z][^ ]* +)*):(.*)$/.exec(line);
   if (match === null) return "not a record (<uid> [fields] :<file name>)";
   const uid = uidOf(match[1]);
   if (uid === null || uid >= MAX_UID) return `UID "${match[1]}" is out of range`;
-  const name = match[2] as string;
+  const name = match[3] as string;
   if (/[\/\r\u0000]/.test(name)) return `the file name "${name}" holds "/", CR or NUL`;
   const base = name.split(":", 1)[0] as string;
   if (base === "") return "the file name is empty";
-  return { uid, base };
+  const fields = match[2] as string;
+  if (fields === "") return { uid, base };
+  const uidls = fields.split(" ").filter((field) => field.startsWith("P"));
+  if (uidls.length === 0) return { uid, base };
+  // Dovecot writes one; two are a file edited by hand: which one its POP3 showed is doubtful.
+  return { uid, base, pop3Uidl: uidls.length === 1 ? (uidls[0] as string).slice(1) : null };
 }
 
 /** A UID-sized number (1 to 2^32 - 1) written in digits, or null. */

@@ -133,6 +133,7 @@ async function login(
       messages,
       sizes,
       deleted: new Set(),
+      uidls: null,
     };
   } catch (error) {
     releaseLease();

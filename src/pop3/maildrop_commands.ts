@@ -3,25 +3,11 @@
  * the UPDATE state at QUIT: only then are DELE-marked messages expunged.
  */
 import { DotStuffStream, TopLines } from "../mail/mod.ts";
-import { MessageGoneError, type MessageInfo } from "../mailbox/mod.ts";
+import { MessageGoneError, type MessageInfo, readDovecotPop3Uidls } from "../mailbox/mod.ts";
 import { Pop3Error } from "./pop3_error.ts";
 import { ok, type Pop3Reply } from "./reply.ts";
 import type { Maildrop, Pop3Session } from "./session.ts";
-
-/**
- * The UIDL of a message (RFC 1939 7: 1-70 characters 0x21-0x7E): its Maildir
- * base name, which never changes (not even if the UID index is rebuilt);
- * a base name that does not fit is replaced by its SHA-1 in hex.
- */
-export async function uidlFor(base: string): Promise<string> {
-  if (fitsUidl(base)) return base;
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(base));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-function fitsUidl(base: string): boolean {
-  return base.length <= 70 && /^[\x21-\x7e]+$/.test(base);
-}
+import { maildropUidls } from "./uidl.ts";
 
 function maildropOf(session: Pop3Session): Maildrop {
   if (session.maildrop === null) throw new Pop3Error("Not logged in");
@@ -74,14 +60,18 @@ export function handleList(session: Pop3Session, arg: string): Pop3Reply {
   return scanListing(session, arg, (_message, number) => String(wireSize(maildrop, number)));
 }
 
-/** UIDL [n]: stable unique ids. */
+/**
+ * UIDL [n]: unique ids that persist (see `maildropUidls`), worked out at
+ * the session's first UIDL and kept for the rest of it.
+ */
 export async function handleUidl(session: Pop3Session, arg: string): Promise<Pop3Reply> {
-  // Hashed up front: the listing itself is synchronous.
-  const hashed = new Map<string, string>();
-  for (const [, message] of live(maildropOf(session))) {
-    if (!fitsUidl(message.base)) hashed.set(message.base, await uidlFor(message.base));
-  }
-  return scanListing(session, arg, (message) => hashed.get(message.base) ?? message.base);
+  const maildrop = maildropOf(session);
+  maildrop.uidls ??= await maildropUidls(
+    maildrop.messages,
+    await readDovecotPop3Uidls(maildrop.mailbox.dir, session.log),
+  );
+  const uidls = maildrop.uidls;
+  return scanListing(session, arg, (_message, number) => uidls[number - 1] as string);
 }
 
 function scanListing(

@@ -3,4 +3,4 @@ export { startPop3Server } from "./server.ts";
 export type { Pop3ServerOptions } from "./options.ts";
 export { Pop3Error } from "./pop3_error.ts";
 export type { Pop3ResponseCode } from "./pop3_error.ts";
-export { uidlFor } from "./maildrop_commands.ts";
+export { uidlFor } from "./uidl.ts";

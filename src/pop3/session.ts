@@ -34,6 +34,8 @@ export interface Maildrop {
   sizes: readonly number[];
   /** Message numbers marked by DELE. */
   deleted: Set<number>;
+  /** `uidls[n - 1]`: message n's UIDL, from the session's first UIDL on. */
+  uidls: readonly string[] | null;
 }
 
 /** The state of one connection; command handlers read and change it. */

@@ -25,6 +25,15 @@ const DOVEADM = findDoveadm();
 /** Whether doveadm is installed (apt-get install dovecot-core dovecot-imapd). */
 export const HAS_DOVEADM = DOVEADM !== null;
 
+/** Whether Dovecot's POP3 server is installed too (apt-get install dovecot-pop3d). */
+export const HAS_DOVECOT_POP3 = HAS_DOVEADM && (() => {
+  try {
+    return Deno.statSync("/usr/lib/dovecot/pop3").isFile;
+  } catch {
+    return false;
+  }
+})();
+
 /** The uid and gid Dovecot touches mail as: the test's own, or nobody's for root. */
 const MAIL_IDS = Deno.uid() === 0
   ? { uid: 65534, gid: 65534 }
@@ -148,13 +157,30 @@ export class DovecotUser {
    * accepts connections.
    */
   async serveImap(): Promise<{ port: number; stop: () => Promise<void> }> {
+    return await this.#serve("imap", {});
+  }
+
+  /**
+   * `serveImap` for POP3 (Debian's dovecot-pop3d); `settings` are more
+   * `name = value` lines (pop3_uidl_format, pop3_save_uidl, ...).
+   */
+  async servePop3(
+    settings: Record<string, string> = {},
+  ): Promise<{ port: number; stop: () => Promise<void> }> {
+    return await this.#serve("pop3", settings);
+  }
+
+  async #serve(
+    protocol: "imap" | "pop3",
+    settings: Record<string, string>,
+  ): Promise<{ port: number; stop: () => Promise<void> }> {
     await handToDovecot(`${this.#dir}/home`);
     await handToDovecot(this.maildir);
     const port = freePort();
-    const run = `${this.#dir}/imapd`;
+    const run = `${this.#dir}/${protocol}d`;
     Deno.mkdirSync(run, { recursive: true });
     Deno.chmodSync(run, 0o755);
-    const config = `${this.#dir}/imapd.conf`;
+    const config = `${this.#dir}/${protocol}d.conf`;
     // Its login and internal processes run as the dovenull and dovecot users the
     // package makes; as another user than root, as that user.
     const self = Deno.uid() === 0 ? [] : [
@@ -169,18 +195,19 @@ export class DovecotUser {
         "log_path = /dev/stderr",
         "first_valid_uid = 1",
         ...self,
-        "protocols = imap",
+        `protocols = ${protocol}`,
         "listen = 127.0.0.1",
         "ssl = no",
         "disable_plaintext_auth = no",
+        ...Object.entries(settings).map(([name, value]) => `${name} = ${value}`),
         "passdb {\n  driver = static\n  args = password=pw-bob\n}",
         `userdb {\n  driver = static\n  args = uid=${MAIL_IDS.uid} gid=${MAIL_IDS.gid} ` +
         `home=${this.#dir}/home\n}`,
         `mail_location = maildir:${this.maildir}`,
         "namespace inbox {\n  inbox = yes\n  separator = .\n}",
-        "service imap-login {\n  chroot =\n  inet_listener imap {",
+        `service ${protocol}-login {\n  chroot =\n  inet_listener ${protocol} {`,
         `    address = 127.0.0.1\n    port = ${port}\n  }`,
-        "  inet_listener imaps {\n    port = 0\n  }\n}",
+        `  inet_listener ${protocol}s {\n    port = 0\n  }\n}`,
         "service anvil {\n  chroot =\n}",
         "",
       ].join("\n"),

@@ -1,0 +1,77 @@
+/**
+ * The POP3 UIDLs Dovecot gave the messages of a Maildir copied in from it,
+ * so that clients that leave mail on the server do not fetch it all again
+ * (RFC 1939 7: a UIDL is unique and persistent for its message). They come
+ * from `dovecot-uidlist.adopted`, the list our index took the folder's UIDs
+ * from (dovecot_uids.ts), by base name: a record's `P` field when it has
+ * one, else Dovecot's default `pop3_uidl_format`, `%08Xu%08Xv` (the UID,
+ * then the list's UIDVALIDITY, 8 hex digits each, lower case as Dovecot's
+ * `X` writes them). The list is read as it is, so its UIDLs outlive a
+ * rebuild of our index, and messages it does not name (delivered here)
+ * keep the base-name UIDLs of any other message.
+ *
+ * What is doubtful is left out, and the message keeps its base name: a
+ * client fetches it again, where a UIDL it took for another message's would
+ * make it skip this one as fetched, lost to the user.
+ */
+import { join } from "node:path";
+import type { Logger } from "../log/mod.ts";
+import { type DovecotRecord, readDovecotUidList } from "./dovecot_uidlist.ts";
+import { ADOPTED_DOVECOT_UIDLIST_FILE } from "./dovecot_uids.ts";
+
+/** Dovecot's default UIDL, `%08Xu%08Xv`. */
+export function defaultDovecotUidl(uid: number, uidValidity: number): string {
+  return hex8(uid) + hex8(uidValidity);
+}
+
+function hex8(value: number): string {
+  return value.toString(16).padStart(8, "0");
+}
+
+/**
+ * Base name -> the UIDL Dovecot's POP3 gave it, for the records of a sound
+ * list. Left out: a record with `P` twice (which one Dovecot showed is
+ * doubtful), one whose `P` is empty (the base name: what it gets anyway),
+ * and every record whose UIDL another record has too (Dovecot allows that
+ * with `P`; its clients took the two for one message). Pure.
+ */
+export function dovecotPop3Uidls(
+  list: { uidValidity: number; entries: readonly DovecotRecord[] },
+): Map<string, string> {
+  const uidls = new Map<string, string>();
+  const counts = new Map<string, number>();
+  for (const entry of list.entries) {
+    // Empty, or given twice: the base name, which must stay unique all the same.
+    const uidl = entry.pop3Uidl === undefined
+      ? defaultDovecotUidl(entry.uid, list.uidValidity)
+      : entry.pop3Uidl || entry.base;
+    counts.set(uidl, (counts.get(uidl) ?? 0) + 1);
+    if (uidl !== entry.base) uidls.set(entry.base, uidl);
+  }
+  for (const [base, uidl] of uidls) {
+    if ((counts.get(uidl) ?? 0) > 1) uidls.delete(base);
+  }
+  return uidls;
+}
+
+/**
+ * `dovecotPop3Uidls` of the Maildir `dir`'s `dovecot-uidlist.adopted`;
+ * empty when it has none (no Maildir from Dovecot, or one whose list was
+ * not taken: its UIDs were not, so neither are its UIDLs) or one that has
+ * become unusable (logged). Failures that pass (EIO, out of descriptors)
+ * are thrown: base names meanwhile would have the client fetch it all.
+ */
+export async function readDovecotPop3Uidls(dir: string, log: Logger): Promise<Map<string, string>> {
+  const path = join(dir, ADOPTED_DOVECOT_UIDLIST_FILE);
+  const parsed = await readDovecotUidList(path);
+  if (parsed.kind === "missing") return new Map();
+  if (parsed.kind === "unusable") {
+    log.warn("mailbox.dovecot_uidlist_ignored", {
+      path,
+      line: parsed.line,
+      reason: parsed.reason,
+    });
+    return new Map();
+  }
+  return dovecotPop3Uidls(parsed);
+}

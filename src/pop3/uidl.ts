@@ -1,0 +1,57 @@
+/**
+ * UIDL values (RFC 1939 7: 1 to 70 characters 0x21-0x7E, unique within
+ * the maildrop and persistent for the message, so a client that leaves mail
+ * on the server fetches each message once).
+ */
+import type { MessageInfo } from "../mailbox/mod.ts";
+
+/**
+ * The UIDL of a message of ours: its Maildir base name, which never
+ * changes (not even if the UID index is rebuilt); a base name that does not
+ * fit is replaced by its SHA-1 in hex.
+ */
+export async function uidlFor(base: string): Promise<string> {
+  if (fitsUidl(base)) return base;
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(base));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** Whether `value` may be sent as a UIDL as it is. */
+export function fitsUidl(value: string): boolean {
+  return value.length <= 70 && /^[\x21-\x7e]+$/.test(value);
+}
+
+/**
+ * Each message's UIDL, in order: the one Dovecot's POP3 gave it (`dovecot`,
+ * by base name, for a Maildir copied in from Dovecot) when that fits and no
+ * other message of the maildrop has it, else `uidlFor(base)`. A clash falls
+ * back to the base name: the client fetches the message again, where a
+ * shared UIDL would have it skip one as fetched.
+ */
+export async function maildropUidls(
+  messages: readonly MessageInfo[],
+  dovecot: ReadonlyMap<string, string>,
+): Promise<string[]> {
+  const own = async (base: string) => fitsUidl(base) ? base : await uidlFor(base);
+  const uidls: string[] = [];
+  const isDovecot: boolean[] = [];
+  for (const message of messages) {
+    const theirs = dovecot.get(message.base);
+    const isTheirs = theirs !== undefined && fitsUidl(theirs);
+    uidls.push(isTheirs ? theirs : await own(message.base));
+    isDovecot.push(isTheirs);
+  }
+  // Base names differ from each other, but one may clash with a Dovecot UIDL kept so far.
+  for (let isChanged = true; isChanged;) {
+    isChanged = false;
+    const counts = new Map<string, number>();
+    for (const uidl of uidls) counts.set(uidl, (counts.get(uidl) ?? 0) + 1);
+    for (let i = 0; i < uidls.length; i++) {
+      if (!isDovecot[i] || (counts.get(uidls[i] as string) ?? 0) < 2) continue;
+      uidls[i] = await own((messages[i] as MessageInfo).base);
+      isDovecot[i] = false;
+      isChanged = true;
+    }
+  }
+  return uidls;
+}

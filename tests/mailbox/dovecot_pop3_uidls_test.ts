@@ -1,0 +1,136 @@
+/**
+ * dovecotPop3Uidls(): the POP3 UIDL Dovecot gave each message of a Maildir
+ * copied in from it (its default `%08Xu%08Xv`, or the record's `P`), and
+ * nothing for what is doubtful (the message keeps its base name: RFC 1939 7,
+ * a UIDL is unique). readDovecotPop3Uidls(): read from the list our index
+ * took its UIDs from, once it is `dovecot-uidlist.adopted`.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeTestDir } from "../temp_dirs.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { parseDovecotUidList } from "../../src/mailbox/dovecot_uidlist.ts";
+import {
+  defaultDovecotUidl,
+  dovecotPop3Uidls,
+  readDovecotPop3Uidls,
+} from "../../src/mailbox/dovecot_pop3_uidls.ts";
+import {
+  ADOPTED_DOVECOT_UIDLIST_FILE,
+  DOVECOT_UIDLIST_FILE,
+  Mailboxes,
+  MaildirStore,
+  UID_LIST_FILE,
+} from "../../src/mailbox/mod.ts";
+
+const V = 1795832589; // 0x6b0a3b0d
+const A = "1795832589.M927465P20251.vm,S=18,W=21";
+const B = "1795832589.M988621P20257.vm,S=18,W=21";
+const C = "1795832590.M1P3.vm,S=18,W=21";
+
+Deno.test("defaultDovecotUidl() writes UID then UIDVALIDITY as 8 lower-case hex digits each, as Dovecot 2.3's POP3 does", () => {
+  // Seen from Dovecot 2.3.19 (pop3_uidl_format %08Xu%08Xv) for UIDs 1 and 3 of this UIDVALIDITY.
+  assert.equal(defaultDovecotUidl(1, V), "000000016b0a3b0d");
+  assert.equal(defaultDovecotUidl(3, V), "000000036b0a3b0d");
+  assert.equal(defaultDovecotUidl(0xfffffffe, 0xffffffff), "fffffffeffffffff");
+});
+
+const CASES: { name: string; records: string[]; uidls: [string, string][] }[] = [
+  {
+    name: "gives records without P the default format of their UID and the list's UIDVALIDITY",
+    records: [`1 :${A}`, `3 W21 :${B}:2,S`],
+    uidls: [[A, "000000016b0a3b0d"], [B, "000000036b0a3b0d"]],
+  },
+  {
+    name: "gives a record's P as it is",
+    records: [`1 P1795832589.1 :${A}`, `3 :${B}`],
+    uidls: [[A, "1795832589.1"], [B, "000000036b0a3b0d"]],
+  },
+  {
+    name: "leaves out an empty P: the base name, what the message gets anyway",
+    records: [`1 P :${A}`, `3 :${B}`],
+    uidls: [[B, "000000036b0a3b0d"]],
+  },
+  {
+    name: "leaves out a record with P twice",
+    records: [`1 Px Py :${A}`, `3 :${B}`],
+    uidls: [[B, "000000036b0a3b0d"]],
+  },
+  {
+    name: "leaves out both records that share a P (Dovecot's pop3_uidl_duplicates=allow)",
+    records: [`1 Psame :${A}`, `3 Psame :${B}`, `4 :${C}`],
+    uidls: [[C, "000000046b0a3b0d"]],
+  },
+  {
+    name: "leaves out a P that is another record's default UIDL, and that record",
+    records: [`1 :${A}`, `3 P000000016b0a3b0d :${B}`, `4 :${C}`],
+    uidls: [[C, "000000046b0a3b0d"]],
+  },
+  {
+    name: "leaves out a P that is another record's base name (which that one keeps)",
+    records: [`1 P${B} :${A}`, `3 P :${B}`, `4 :${C}`],
+    uidls: [[C, "000000046b0a3b0d"]],
+  },
+  {
+    name: "keeps a P too long or with characters RFC 1939 does not allow (POP3 decides)",
+    records: [`1 P${"x".repeat(71)} :${A}`, `3 Pa\u00e9 :${B}`],
+    uidls: [[A, "x".repeat(71)], [B, "a\u00e9"]],
+  },
+];
+
+for (const { name, records, uidls } of CASES) {
+  Deno.test(`dovecotPop3Uidls() ${name}`, () => {
+    const parsed = parseDovecotUidList(`3 V${V} N5\n${records.join("\n")}\n`);
+    assert.equal(parsed.kind, "ok", JSON.stringify(parsed));
+    if (parsed.kind !== "ok") return;
+    assert.deepEqual([...dovecotPop3Uidls(parsed)].sort(), uidls.sort());
+  });
+}
+
+/** A registry over `spoolDir` (a restart when made again). */
+function registry(spoolDir: string, log: Logger): Mailboxes {
+  const store = new MaildirStore({ spoolDir, hostname: "mx.test" });
+  return new Mailboxes({ spoolDir, hostname: "mx.test", log, store });
+}
+
+/** bob's INBOX, and Bob's first listing of it. */
+function setup() {
+  const spoolDir = makeTestDir({ prefix: "pillarbox-dovecot-pop3-" });
+  const lines: string[] = [];
+  const log = new Logger({ sink: (line) => lines.push(line) });
+  const dir = registry(spoolDir, log).accountDir("bob@example.test");
+  for (const sub of ["tmp", "new", "cur"]) Deno.mkdirSync(join(dir, sub), { recursive: true });
+  const list = async () => {
+    const mailbox = await registry(spoolDir, log).openMailbox("bob@example.test");
+    try {
+      await mailbox.refresh();
+      return mailbox.uidValidity;
+    } finally {
+      mailbox.release();
+    }
+  };
+  return { dir, lines, log, list };
+}
+
+Deno.test("readDovecotPop3Uidls() reads the list once the first listing took it (adopted), not before, and goes on reading it after our index is rebuilt", async () => {
+  const { dir, log, list } = setup();
+  Deno.writeTextFileSync(join(dir, "new", A), "Subject: a\n\n");
+  Deno.writeTextFileSync(join(dir, "cur", `${B}:2,S`), "Subject: b\n\n");
+  Deno.writeTextFileSync(join(dir, DOVECOT_UIDLIST_FILE), `3 V${V} N4\n1 :${A}\n3 :${B}\n`);
+  assert.deepEqual(await readDovecotPop3Uidls(dir, log), new Map());
+  assert.equal(await list(), V);
+  const expected = new Map([[A, "000000016b0a3b0d"], [B, "000000036b0a3b0d"]]);
+  assert.deepEqual(await readDovecotPop3Uidls(dir, log), expected);
+  Deno.removeSync(join(dir, UID_LIST_FILE));
+  assert.notEqual(await list(), V);
+  assert.deepEqual(await readDovecotPop3Uidls(dir, log), expected);
+});
+
+Deno.test("readDovecotPop3Uidls() gives nothing for an adopted list damaged since, with a warning naming it and the line", async () => {
+  const { dir, lines, log } = setup();
+  Deno.writeTextFileSync(join(dir, ADOPTED_DOVECOT_UIDLIST_FILE), `3 V${V} N4\n1 :${A}\nx\n`);
+  assert.deepEqual(await readDovecotPop3Uidls(dir, log), new Map());
+  const warning = lines.find((line) => line.includes("event=mailbox.dovecot_uidlist_ignored"));
+  assert.ok(warning?.includes(ADOPTED_DOVECOT_UIDLIST_FILE), lines.join("\n"));
+  assert.match(warning!, / line=3 /);
+});
