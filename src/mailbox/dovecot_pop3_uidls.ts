@@ -39,6 +39,12 @@ export function dovecotPop3Uidls(
   list: { uidValidity: number; entries: readonly DovecotRecord[] },
 ): Map<string, string> {
   const uidls = new Map<string, string>();
+  const v = hex8(list.uidValidity);
+  if (list.entries.every((entry) => entry.pop3Uidl === undefined)) {
+    // Dovecot's usual list: UIDs differ, so do their UIDLs.
+    for (const entry of list.entries) uidls.set(entry.base, hex8(entry.uid) + v);
+    return uidls;
+  }
   const counts = new Map<string, number>();
   for (const entry of list.entries) {
     // Empty, or given twice: the base name, which must stay unique all the same.
@@ -74,4 +80,32 @@ export async function readDovecotPop3Uidls(dir: string, log: Logger): Promise<Ma
     return new Map();
   }
   return dovecotPop3Uidls(parsed);
+}
+
+/** What `dovecotPop3UidlsOf` read, by mailbox instance, with the file it read. */
+const remembered = new WeakMap<object, { stamp: string; uidls: ReadonlyMap<string, string> }>();
+
+/**
+ * `readDovecotPop3Uidls` of `mailbox`'s directory, kept with the instance
+ * (and dropped with it) while the file is the same one (inode, size and
+ * mtime): a list of 100,000 records costs most of a second to read, at every
+ * POP3 session otherwise; a stat is all a session pays now.
+ */
+export async function dovecotPop3UidlsOf(
+  mailbox: { readonly dir: string },
+  log: Logger,
+): Promise<ReadonlyMap<string, string>> {
+  let stamp: string;
+  try {
+    const info = await Deno.stat(join(mailbox.dir, ADOPTED_DOVECOT_UIDLIST_FILE));
+    stamp = `${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return new Map();
+    stamp = ""; // let the read say what is wrong
+  }
+  const known = remembered.get(mailbox);
+  if (stamp !== "" && known?.stamp === stamp) return known.uidls;
+  const uidls = await readDovecotPop3Uidls(mailbox.dir, log);
+  remembered.set(mailbox, { stamp, uidls });
+  return uidls;
 }

@@ -3,7 +3,7 @@
  * the UPDATE state at QUIT: only then are DELE-marked messages expunged.
  */
 import { DotStuffStream, TopLines } from "../mail/mod.ts";
-import { MessageGoneError, type MessageInfo, readDovecotPop3Uidls } from "../mailbox/mod.ts";
+import { dovecotPop3UidlsOf, MessageGoneError, type MessageInfo } from "../mailbox/mod.ts";
 import { Pop3Error } from "./pop3_error.ts";
 import { ok, type Pop3Reply } from "./reply.ts";
 import type { Maildrop, Pop3Session } from "./session.ts";
@@ -68,7 +68,7 @@ export async function handleUidl(session: Pop3Session, arg: string): Promise<Pop
   const maildrop = maildropOf(session);
   maildrop.uidls ??= await maildropUidls(
     maildrop.messages,
-    await readDovecotPop3Uidls(maildrop.mailbox.dir, session.log),
+    await dovecotPop3UidlsOf(maildrop.mailbox, session.log),
   );
   const uidls = maildrop.uidls;
   return scanListing(session, arg, (_message, number) => uidls[number - 1] as string);

@@ -42,7 +42,7 @@ export async function maildropUidls(
     isDovecot.push(isTheirs);
   }
   // Base names differ from each other, but one may clash with a Dovecot UIDL kept so far.
-  for (let isChanged = true; isChanged;) {
+  for (let isChanged = isDovecot.includes(true); isChanged;) {
     isChanged = false;
     const counts = new Map<string, number>();
     for (const uidl of uidls) counts.set(uidl, (counts.get(uidl) ?? 0) + 1);

@@ -3,7 +3,8 @@
  * copied in from it (its default `%08Xu%08Xv`, or the record's `P`), and
  * nothing for what is doubtful (the message keeps its base name: RFC 1939 7,
  * a UIDL is unique). readDovecotPop3Uidls(): read from the list our index
- * took its UIDs from, once it is `dovecot-uidlist.adopted`.
+ * took its UIDs from, once it is `dovecot-uidlist.adopted`, and kept with
+ * the mailbox instance while the file stays the same (dovecotPop3UidlsOf()).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { parseDovecotUidList } from "../../src/mailbox/dovecot_uidlist.ts";
 import {
   defaultDovecotUidl,
   dovecotPop3Uidls,
+  dovecotPop3UidlsOf,
   readDovecotPop3Uidls,
 } from "../../src/mailbox/dovecot_pop3_uidls.ts";
 import {
@@ -133,4 +135,27 @@ Deno.test("readDovecotPop3Uidls() gives nothing for an adopted list damaged sinc
   const warning = lines.find((line) => line.includes("event=mailbox.dovecot_uidlist_ignored"));
   assert.ok(warning?.includes(ADOPTED_DOVECOT_UIDLIST_FILE), lines.join("\n"));
   assert.match(warning!, / line=3 /);
+});
+
+Deno.test("dovecotPop3UidlsOf() reads the adopted list once per mailbox instance while the file stays the same, and again once it is another file", async () => {
+  const { dir, log } = setup();
+  const path = join(dir, ADOPTED_DOVECOT_UIDLIST_FILE);
+  const mailbox = { dir };
+  assert.deepEqual(await dovecotPop3UidlsOf(mailbox, log), new Map());
+  Deno.writeTextFileSync(path, `3 V${V} N4\n1 :${A}\n3 :${B}\n`);
+  const first = new Map([[A, "000000016b0a3b0d"], [B, "000000036b0a3b0d"]]);
+  assert.deepEqual(await dovecotPop3UidlsOf(mailbox, log), first);
+  // The same file (inode, size, mtime) with other bytes: not read again.
+  const { mtime } = Deno.statSync(path);
+  const file = Deno.openSync(path, { write: true });
+  file.writeSync(new TextEncoder().encode("3 V1795832590"));
+  file.close();
+  Deno.utimeSync(path, mtime!, mtime!);
+  assert.deepEqual(await dovecotPop3UidlsOf(mailbox, log), first);
+  const second = new Map([[A, "000000016b0a3b0e"], [B, "000000036b0a3b0e"]]);
+  assert.deepEqual(await dovecotPop3UidlsOf({ dir }, log), second, "another instance reads it");
+  // Another file put in its place (a rename, as the first listing does): read again.
+  Deno.writeTextFileSync(`${path}.new`, `3 V${V} N4\n1 :${A}\n`);
+  Deno.renameSync(`${path}.new`, path);
+  assert.deepEqual(await dovecotPop3UidlsOf(mailbox, log), new Map([[A, "000000016b0a3b0d"]]));
 });
