@@ -12,7 +12,8 @@
  *
  * What is doubtful is left out, and the message keeps its base name: a
  * client fetches it again, where a UIDL it took for another message's would
- * make it skip this one as fetched, lost to the user.
+ * make it skip this one as fetched, lost to the user. For that reason too,
+ * no other message may have a UIDL Dovecot gave (see `shown`).
  */
 import { join } from "node:path";
 import type { Logger } from "../log/mod.ts";
@@ -28,36 +29,51 @@ function hex8(value: number): string {
   return value.toString(16).padStart(8, "0");
 }
 
+/** What Dovecot's POP3 gave the messages of one list. */
+export interface DovecotPop3Uidls {
+  /** Base name -> the UIDL Dovecot gave that message, and no other. */
+  byBase: ReadonlyMap<string, string>;
+  /**
+   * Every UIDL Dovecot may have given a message of the list, doubtful ones
+   * too: a client that saw one skips any other message that has it.
+   */
+  shown: ReadonlySet<string>;
+}
+
+/** A list that names no message. */
+export const NO_DOVECOT_POP3_UIDLS: DovecotPop3Uidls = { byBase: new Map(), shown: new Set() };
+
 /**
- * Base name -> the UIDL Dovecot's POP3 gave it, for the records of a sound
- * list. Left out: a record with `P` twice (which one Dovecot showed is
- * doubtful), one whose `P` is empty (the base name: what it gets anyway),
+ * The UIDLs Dovecot's POP3 gave the records of a sound list. Not in
+ * `byBase`: a record with `P` twice (which one Dovecot showed is doubtful),
  * and every record whose UIDL another record has too (Dovecot allows that
  * with `P`; its clients took the two for one message). Pure.
  */
 export function dovecotPop3Uidls(
   list: { uidValidity: number; entries: readonly DovecotRecord[] },
-): Map<string, string> {
-  const uidls = new Map<string, string>();
+): DovecotPop3Uidls {
+  const byBase = new Map<string, string>();
   const v = hex8(list.uidValidity);
-  if (list.entries.every((entry) => entry.pop3Uidl === undefined)) {
+  if (list.entries.every((entry) => entry.pop3Uidls === undefined)) {
     // Dovecot's usual list: UIDs differ, so do their UIDLs.
-    for (const entry of list.entries) uidls.set(entry.base, hex8(entry.uid) + v);
-    return uidls;
+    for (const entry of list.entries) byBase.set(entry.base, hex8(entry.uid) + v);
+    return { byBase, shown: new Set(byBase.values()) };
   }
-  const counts = new Map<string, number>();
+  const shown = new Set<string>();
+  const shared = new Set<string>();
   for (const entry of list.entries) {
-    // Empty, or given twice: the base name, which must stay unique all the same.
-    const uidl = entry.pop3Uidl === undefined
-      ? defaultDovecotUidl(entry.uid, list.uidValidity)
-      : entry.pop3Uidl || entry.base;
-    counts.set(uidl, (counts.get(uidl) ?? 0) + 1);
-    if (uidl !== entry.base) uidls.set(entry.base, uidl);
+    // An empty P is the base name.
+    const uidls = entry.pop3Uidls?.map((uidl) => uidl || entry.base) ?? [hex8(entry.uid) + v];
+    for (const uidl of uidls) {
+      if (shown.has(uidl)) shared.add(uidl);
+      shown.add(uidl);
+    }
+    if (uidls.length === 1) byBase.set(entry.base, uidls[0] as string);
   }
-  for (const [base, uidl] of uidls) {
-    if ((counts.get(uidl) ?? 0) > 1) uidls.delete(base);
+  for (const [base, uidl] of byBase) {
+    if (shared.has(uidl)) byBase.delete(base);
   }
-  return uidls;
+  return { byBase, shown };
 }
 
 /**
@@ -67,23 +83,23 @@ export function dovecotPop3Uidls(
  * become unusable (logged). Failures that pass (EIO, out of descriptors)
  * are thrown: base names meanwhile would have the client fetch it all.
  */
-export async function readDovecotPop3Uidls(dir: string, log: Logger): Promise<Map<string, string>> {
+export async function readDovecotPop3Uidls(dir: string, log: Logger): Promise<DovecotPop3Uidls> {
   const path = join(dir, ADOPTED_DOVECOT_UIDLIST_FILE);
   const parsed = await readDovecotUidList(path);
-  if (parsed.kind === "missing") return new Map();
+  if (parsed.kind === "missing") return NO_DOVECOT_POP3_UIDLS;
   if (parsed.kind === "unusable") {
     log.warn("mailbox.dovecot_uidlist_ignored", {
       path,
       line: parsed.line,
       reason: parsed.reason,
     });
-    return new Map();
+    return NO_DOVECOT_POP3_UIDLS;
   }
   return dovecotPop3Uidls(parsed);
 }
 
 /** What `dovecotPop3UidlsOf` read, by mailbox instance, with the file it read. */
-const remembered = new WeakMap<object, { stamp: string; uidls: ReadonlyMap<string, string> }>();
+const remembered = new WeakMap<object, { stamp: string; uidls: DovecotPop3Uidls }>();
 
 /**
  * `readDovecotPop3Uidls` of `mailbox`'s directory, kept with the instance
@@ -94,13 +110,13 @@ const remembered = new WeakMap<object, { stamp: string; uidls: ReadonlyMap<strin
 export async function dovecotPop3UidlsOf(
   mailbox: { readonly dir: string },
   log: Logger,
-): Promise<ReadonlyMap<string, string>> {
+): Promise<DovecotPop3Uidls> {
   let stamp: string;
   try {
     const info = await Deno.stat(join(mailbox.dir, ADOPTED_DOVECOT_UIDLIST_FILE));
     stamp = `${info.ino}:${info.size}:${info.mtime?.getTime()}`;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return new Map();
+    if (error instanceof Deno.errors.NotFound) return NO_DOVECOT_POP3_UIDLS;
     stamp = ""; // let the read say what is wrong
   }
   const known = remembered.get(mailbox);

@@ -27,10 +27,10 @@ export interface DovecotRecord {
   uid: number;
   base: string;
   /**
-   * The record's `P` field, Dovecot's POP3 UIDL for the message ("": the
-   * base name); absent without one, null when it has more than one.
+   * The record's `P` fields in order: Dovecot's POP3 UIDL for the message
+   * ("": the base name). Absent without one; Dovecot writes no more than one.
    */
-  pop3Uidl?: string | null;
+  pop3Uidls?: string[];
 }
 
 /** What reading Dovecot's list found. */
@@ -126,8 +126,7 @@ function parseRecord(line: string): DovecotRecord | string {
   if (fields === "") return { uid, base };
   const uidls = fields.split(" ").filter((field) => field.startsWith("P"));
   if (uidls.length === 0) return { uid, base };
-  // Dovecot writes one; two are a file edited by hand: which one its POP3 showed is doubtful.
-  return { uid, base, pop3Uidl: uidls.length === 1 ? (uidls[0] as string).slice(1) : null };
+  return { uid, base, pop3Uidls: uidls.map((field) => field.slice(1)) };
 }
 
 /** A UID-sized number (1 to 2^32 - 1) written in digits, or null. */

@@ -16,7 +16,7 @@ export { CrlfLines } from "./line_ends.ts";
 export { UID_LIST_FILE } from "./uid_list.ts";
 export { DOVECOT_UIDLIST_FILE } from "./dovecot_uidlist.ts";
 export { ADOPTED_DOVECOT_UIDLIST_FILE } from "./dovecot_uids.ts";
-export { dovecotPop3UidlsOf } from "./dovecot_pop3_uidls.ts";
+export { type DovecotPop3Uidls, dovecotPop3UidlsOf } from "./dovecot_pop3_uidls.ts";
 export { UID_VALIDITY_FLOOR_FILE } from "./uid_validity_floor.ts";
 export { isKeywordName, KeywordLimitError, KEYWORDS_FILE } from "./keywords.ts";
 export {

@@ -3,7 +3,7 @@
  * the maildrop and persistent for the message, so a client that leaves mail
  * on the server fetches each message once).
  */
-import type { MessageInfo } from "../mailbox/mod.ts";
+import type { DovecotPop3Uidls, MessageInfo } from "../mailbox/mod.ts";
 
 /**
  * The UIDL of a message of ours: its Maildir base name, which never
@@ -11,8 +11,11 @@ import type { MessageInfo } from "../mailbox/mod.ts";
  * fit is replaced by its SHA-1 in hex.
  */
 export async function uidlFor(base: string): Promise<string> {
-  if (fitsUidl(base)) return base;
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(base));
+  return fitsUidl(base) ? base : await sha1Hex(base);
+}
+
+async function sha1Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
@@ -22,26 +25,29 @@ export function fitsUidl(value: string): boolean {
 }
 
 /**
- * Each message's UIDL, in order: the one Dovecot's POP3 gave it (`dovecot`,
- * by base name, for a Maildir copied in from Dovecot) when that fits and no
- * other message of the maildrop has it, else `uidlFor(base)`. A clash falls
- * back to the base name: the client fetches the message again, where a
- * shared UIDL would have it skip one as fetched.
+ * Each message's UIDL, in order: the one Dovecot's POP3 gave it (a Maildir
+ * copied in from Dovecot) when that fits, else `uidlFor(base)`; but a base
+ * name that is a UIDL Dovecot gave (`shown`: another message's, or one
+ * Dovecot gave two) becomes its SHA-1, for a client that saw that UIDL
+ * would skip this message as fetched. Any clash left (none but by a SHA-1
+ * coincidence) falls back to the base name.
  */
 export async function maildropUidls(
   messages: readonly MessageInfo[],
-  dovecot: ReadonlyMap<string, string>,
+  dovecot: DovecotPop3Uidls,
 ): Promise<string[]> {
-  const own = async (base: string) => fitsUidl(base) ? base : await uidlFor(base);
+  const own = async (base: string) => {
+    const uidl = fitsUidl(base) ? base : await sha1Hex(base);
+    return dovecot.shown.has(uidl) ? await sha1Hex(base) : uidl;
+  };
   const uidls: string[] = [];
   const isDovecot: boolean[] = [];
   for (const message of messages) {
-    const theirs = dovecot.get(message.base);
+    const theirs = dovecot.byBase.get(message.base);
     const isTheirs = theirs !== undefined && fitsUidl(theirs);
     uidls.push(isTheirs ? theirs : await own(message.base));
     isDovecot.push(isTheirs);
   }
-  // Base names differ from each other, but one may clash with a Dovecot UIDL kept so far.
   for (let isChanged = isDovecot.includes(true); isChanged;) {
     isChanged = false;
     const counts = new Map<string, number>();

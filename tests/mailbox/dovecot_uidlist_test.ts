@@ -79,29 +79,33 @@ for (const { name, text, uidNext, entries } of READ_CASES) {
   });
 }
 
-const POP3_UIDL_CASES: { name: string; record: string; pop3Uidl: string | null | undefined }[] = [
-  { name: "has none without a P field", record: `1 W21 S18 :${A}`, pop3Uidl: undefined },
+const POP3_UIDL_CASES: { name: string; record: string; pop3Uidls: string[] | undefined }[] = [
+  { name: "has none without a P field", record: `1 W21 S18 :${A}`, pop3Uidls: undefined },
   {
     name: "reads P as pop3_save_uidl writes it",
     record: `1 P1795821135.1 :${A}`,
-    pop3Uidl: "1795821135.1",
+    pop3Uidls: ["1795821135.1"],
   },
-  { name: "reads P among other fields", record: `1 W21 PUID17-x G1a2b :${A}`, pop3Uidl: "UID17-x" },
-  { name: "reads an empty P (the base name)", record: `1 P :${A}`, pop3Uidl: "" },
-  { name: "reads a P with colons in it", record: `1 Pa:b:c :${A}`, pop3Uidl: "a:b:c" },
-  { name: "takes P twice for doubtful (null)", record: `1 Pa Pb :${A}`, pop3Uidl: null },
-  { name: "takes P twice, once empty, for doubtful", record: `1 P Pb :${A}`, pop3Uidl: null },
-  { name: "does not take a P in the file name", record: `1 W21 :P${A}`, pop3Uidl: undefined },
+  {
+    name: "reads P among other fields",
+    record: `1 W21 PUID17-x G1a2b :${A}`,
+    pop3Uidls: ["UID17-x"],
+  },
+  { name: "reads an empty P (the base name)", record: `1 P :${A}`, pop3Uidls: [""] },
+  { name: "reads a P with colons in it", record: `1 Pa:b:c :${A}`, pop3Uidls: ["a:b:c"] },
+  { name: "reads P twice, in order", record: `1 Pb Pa :${A}`, pop3Uidls: ["b", "a"] },
+  { name: "reads P twice, once empty", record: `1 P Pb :${A}`, pop3Uidls: ["", "b"] },
+  { name: "does not take a P in the file name", record: `1 W21 :P${A}`, pop3Uidls: undefined },
 ];
 
-for (const { name, record, pop3Uidl } of POP3_UIDL_CASES) {
+for (const { name, record, pop3Uidls } of POP3_UIDL_CASES) {
   Deno.test(`parseDovecotUidList() ${name}`, () => {
     const parsed = parseDovecotUidList(`3 V7 N5\n${record}\n`);
     assert.equal(parsed.kind, "ok", JSON.stringify(parsed));
     if (parsed.kind !== "ok") return;
     assert.equal(parsed.entries.length, 1);
-    assert.equal(parsed.entries[0]!.pop3Uidl, pop3Uidl);
-    assert.equal("pop3Uidl" in parsed.entries[0]!, pop3Uidl !== undefined);
+    assert.deepEqual(parsed.entries[0]!.pop3Uidls, pop3Uidls);
+    assert.equal("pop3Uidls" in parsed.entries[0]!, pop3Uidls !== undefined);
   });
 }
 
