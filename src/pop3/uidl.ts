@@ -36,16 +36,16 @@ export async function maildropUidls(
   messages: readonly MessageInfo[],
   dovecot: DovecotPop3Uidls,
 ): Promise<string[]> {
-  const own = async (base: string) => {
-    const uidl = fitsUidl(base) ? base : await sha1Hex(base);
-    return dovecot.shown.has(uidl) ? await sha1Hex(base) : uidl;
-  };
+  // The base name as it is when it fits and Dovecot gave no message that UIDL, else its SHA-1.
+  const isBaseAsIs = (base: string) => fitsUidl(base) && !dovecot.shown.has(base);
+  const own = async (base: string) => isBaseAsIs(base) ? base : await sha1Hex(base);
   const uidls: string[] = [];
   const isDovecot: boolean[] = [];
   for (const message of messages) {
-    const theirs = dovecot.byBase.get(message.base);
+    const base = message.base;
+    const theirs = dovecot.byBase.get(base);
     const isTheirs = theirs !== undefined && fitsUidl(theirs);
-    uidls.push(isTheirs ? theirs : await own(message.base));
+    uidls.push(isTheirs ? theirs : isBaseAsIs(base) ? base : await sha1Hex(base));
     isDovecot.push(isTheirs);
   }
   for (let isChanged = isDovecot.includes(true); isChanged;) {
