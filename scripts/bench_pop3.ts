@@ -1,6 +1,8 @@
 /**
  * Measures the mailbox layer and POP3 STAT/LIST/UIDL on a 10,000-message
- * mailbox (a measurement, not a test): `deno task bench-pop3 [count]`.
+ * mailbox (a measurement, not a test): `deno task bench-pop3 [count]
+ * [dovecot]`; with `dovecot`, the mailbox is one copied in from Dovecot
+ * (its file names and `dovecot-uidlist`), whose UIDLs come from that list.
  *
  * 1. In process: first open (no index: every message gets a UID, the index
  *    is written), reopen after a "restart" (index read + readdir), and a
@@ -15,6 +17,7 @@ import { startServer } from "../tests/e2e/harness.ts";
 import { RawClient } from "../tests/e2e/raw_client.ts";
 
 const COUNT = Number(Deno.args[0] ?? 10_000);
+const IS_DOVECOT = Deno.args[1] === "dovecot";
 const ACCOUNT = "bob@example.test";
 const PASSWORD = "bench-pw";
 const encoder = new TextEncoder();
@@ -27,13 +30,18 @@ async function time<T>(label: string, task: () => Promise<T>): Promise<T> {
 }
 
 function fillMailbox(dir: string): void {
+  let uidlist = `3 V1700000000 N${COUNT + 1} G0123456789abcdef0123456789abcdef\n`;
   for (let i = 0; i < COUNT; i++) {
     const body = encoder.encode(
       `Subject: message ${i}\r\nFrom: a@remote.test\r\n\r\nbody ${i}\r\n`,
     );
-    const name = `${1_700_000_000 + i}.M${i % 1_000_000}P1Q${i}.mx.test,S=${body.length}`;
+    const name = IS_DOVECOT
+      ? `${1_700_000_000 + i}.M${i % 1_000_000}P1.mx.test,S=${body.length},W=${body.length}`
+      : `${1_700_000_000 + i}.M${i % 1_000_000}P1Q${i}.mx.test,S=${body.length}`;
     Deno.writeFileSync(join(dir, "new", name), body);
+    uidlist += `${i + 1} :${name}\n`;
   }
+  if (IS_DOVECOT) Deno.writeTextFileSync(join(dir, "dovecot-uidlist"), uidlist);
 }
 
 /** Reads a multi-line response to its "." and returns how many lines it had. */
@@ -65,7 +73,7 @@ async function session(port: number, label: string): Promise<void> {
   client.close();
 }
 
-console.log(`mailbox with ${COUNT} messages`);
+console.log(`mailbox with ${COUNT} messages${IS_DOVECOT ? ", copied in from Dovecot" : ""}`);
 const quiet = new Logger({ sink: () => {} });
 {
   const spoolDir = Deno.makeTempDirSync({ prefix: "pillarbox-bench-" });
