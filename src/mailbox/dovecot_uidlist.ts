@@ -10,11 +10,12 @@
  * message had when Dovecot first saw it; only its base (before `:`) names
  * the message. Of a record's fields only `P` is read: the POP3 UIDL Dovecot
  * gave the message instead of its `pop3_uidl_format` (migration tools, and
- * `pop3_save_uidl = yes`, write it; empty for the base name). Dovecot appends records without rewriting the header, so
- * UIDs at or above N are usual (its own reader takes the last UID + 1 as
- * the next then). Anything else that is odd makes the whole file unusable:
- * a wrong UID is worse than a new UIDVALIDITY (RFC 9051 2.3.1.1: a UID
- * never names another message within one UIDVALIDITY).
+ * `pop3_save_uidl = yes`, write it; empty for the base name). Dovecot
+ * appends records without rewriting the header, so UIDs at or above N are
+ * usual (its own reader takes the last UID + 1 as the next then). Anything
+ * else that is odd makes the whole file unusable: a wrong UID is worse than
+ * a new UIDVALIDITY (RFC 9051 2.3.1.1: a UID never names another message
+ * within one UIDVALIDITY).
  */
 
 /** Dovecot's file name inside a Maildir. */
