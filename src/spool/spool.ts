@@ -127,7 +127,7 @@ export class Spool {
 
   /** A buffer for an incoming message; spills into the queue's tmp folder. */
   newBuffer(): MessageBuffer {
-    return new MessageBuffer(`${this.tmpDir}/${this.#tmpPrefix}in-${newId()}`);
+    return new MessageBuffer(() => `${this.tmpDir}/${this.#tmpPrefix}in-${newId()}`);
   }
 
   /** Calls `listener(qid)` after each successful accept (the delivery runner's wake-up). */
