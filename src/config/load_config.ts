@@ -39,6 +39,19 @@ function systemHostname(): string {
   }
 }
 
+/**
+ * The error for a host whose own name cannot be the default --hostname (all
+ * digits, as some containers are named: RFC 1123 2.1): every subcommand
+ * reads the same configuration, so it names the flag that fixes it.
+ */
+function hostnameNeeded(systemName: string, error: unknown): ConfigError {
+  return new ConfigError(
+    `This host's name "${systemName}" cannot be the default --hostname (${detailOf(error)}): ` +
+      "pass --hostname=NAME, the name this server greets with (e.g. --hostname=mail.example.com), " +
+      "on the command line or in the flags file",
+  );
+}
+
 /** Freezes a value and everything reachable from it (typed arrays cannot be frozen). */
 function deepFreeze<T>(value: T): T {
   if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) return value;
@@ -68,6 +81,8 @@ export function buildConfig(settings: Settings, options: { hostname?: string } =
     try {
       config[row.key] = row.codec.parse(text);
     } catch (error) {
+      // The system's name is only a default: the administrator's way out is the flag.
+      if (row.key === "hostname") throw hostnameNeeded(text, error);
       throw new ConfigError(`Invalid default for --${row.name} ("${text}"): ${detailOf(error)}`);
     }
   }

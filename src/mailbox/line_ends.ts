@@ -26,7 +26,7 @@ export interface NamedSizes {
   sizeBytes: number | null;
   /** `,W=`: its size with CRLF line ends, as Dovecot names it. */
   wireBytes: number | null;
-  /** One of our names: written with CRLF (or, for APPEND, as the client sent it). */
+  /** One of our names: written with CRLF (an earlier version's APPEND: as the client sent it). */
   isOwnName: boolean;
 }
 
@@ -34,14 +34,26 @@ export interface NamedSizes {
  * The line ends of a file by its name alone. A `,W=` is trusted (Dovecot's
  * and our own copies of other programs' files carry it): no read for it;
  * one equal to `,S=` means there is nothing to convert. Our names without
- * it are served as stored: a delivery is CRLF by construction and an APPEND
- * keeps the client's bytes (README, Mailboxes). Any other name must be
- * counted, and that waits until a size is asked for (`Mailbox.exactSizes`):
- * a listing never opens a message.
+ * it are served as stored: a delivery and an APPEND are CRLF by
+ * construction (README, Mailboxes). Any other name must be counted, and
+ * that waits until a size is asked for (`Mailbox.exactSizes`): a listing
+ * never opens a message. So is a `,W=` no CRLF form of `,S=` bytes could
+ * have (`isPossibleWireSize`): a damaged or hostile name must not size a
+ * read, nor be the RFC822.SIZE a literal announces.
  */
 export function lineEndsOfName(name: NamedSizes): LineEnds {
-  if (name.wireBytes !== null) return name.wireBytes === name.sizeBytes ? "crlf" : "lf";
-  return name.isOwnName ? "crlf" : "unmeasured";
+  if (name.wireBytes !== null && isPossibleWireSize(name.sizeBytes, name.wireBytes)) {
+    return name.wireBytes === name.sizeBytes ? "crlf" : "lf";
+  }
+  return name.isOwnName && name.wireBytes === null ? "crlf" : "unmeasured";
+}
+
+/**
+ * Whether `wireBytes` can be the CRLF size of a file of `fileBytes`: no
+ * smaller (a CR is only ever added), and at most twice it (every byte an LF).
+ */
+export function isPossibleWireSize(fileBytes: number | null, wireBytes: number): boolean {
+  return fileBytes !== null && wireBytes >= fileBytes && wireBytes <= 2 * fileBytes;
 }
 
 /** `base` (a name of ours) with the served size in Dovecot's `,W=` when it is not the stored one. */

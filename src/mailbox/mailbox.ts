@@ -202,7 +202,7 @@ export class Mailbox {
   }
 
   /**
-   * Adds a message (IMAP APPEND): written to `tmp/`, fsynced and
+   * Adds a message (IMAP APPEND): written to `tmp/` with CRLF line ends, fsynced and
    * renamed into `cur/` with `flags` (system flags and keywords); it gets its UID at once.
    */
   append(chunks: readonly Uint8Array[], options: AppendOptions = {}): Promise<MessageInfo> {

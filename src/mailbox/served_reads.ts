@@ -21,8 +21,11 @@ export async function readServedMessage(path: string, file: ServedFile): Promise
   if (file.lineEnds === "crlf") {
     return file.sizeBytes > BIG_FILE_BYTES ? readWholeFile(path) : Deno.readFile(path);
   }
-  // Not the file read whole and then converted: a 20 MB message would be held twice.
-  let out = new Uint8Array(file.sizeBytes);
+  // Not the file read whole and then converted: a 20 MB message would be held twice. The
+  // listed size is a name's `,W=` (or a count that the file may have outgrown since): no
+  // more than twice the file's bytes, which CRLF lines can never exceed (isPossibleWireSize).
+  const fileBytes = (await Deno.stat(path)).size;
+  let out = new Uint8Array(Math.min(file.sizeBytes, 2 * fileBytes));
   let length = 0;
   const lines = new CrlfLines();
   await readPieces(path, (piece) => {

@@ -31,18 +31,29 @@ const COALESCE_BYTES = 64 * 1024;
  */
 const coalesced = new Uint8Array(COALESCE_BYTES);
 
-/** Writes every chunk at the file's position, inline (page-cache work only); returns the bytes. */
-function writeChunksSync(file: Deno.FsFile, chunks: readonly Uint8Array[]): number {
+/**
+ * Writes every chunk at the file's position, inline (page-cache work only); returns the bytes.
+ * An iterable that is not an array is taken one chunk at a time, each written before the
+ * next is asked for (chunks made as they are written, see crlf_message.ts).
+ */
+function writeChunksSync(file: Deno.FsFile, chunks: Iterable<Uint8Array>): number {
   let total = 0;
-  for (const chunk of chunks) total += chunk.length;
-  if (chunks.length > 1 && total <= COALESCE_BYTES) {
-    let at = 0;
-    for (const chunk of chunks) {
-      coalesced.set(chunk, at);
-      at += chunk.length;
-    }
-    writeAllSync(file, coalesced.subarray(0, total));
-  } else for (const chunk of chunks) writeAllSync(file, chunk);
+  if (Array.isArray(chunks)) {
+    for (const chunk of chunks) total += chunk.length;
+    if (chunks.length > 1 && total <= COALESCE_BYTES) {
+      let at = 0;
+      for (const chunk of chunks) {
+        coalesced.set(chunk, at);
+        at += chunk.length;
+      }
+      writeAllSync(file, coalesced.subarray(0, total));
+    } else for (const chunk of chunks) writeAllSync(file, chunk);
+    return total;
+  }
+  for (const chunk of chunks) {
+    writeAllSync(file, chunk);
+    total += chunk.length;
+  }
   return total;
 }
 
@@ -58,7 +69,7 @@ function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
  */
 export async function writeFileDurably(
   path: string,
-  chunks: readonly Uint8Array[],
+  chunks: Iterable<Uint8Array>,
   options: { mode?: number; mtimeMs?: number } = {},
 ): Promise<void> {
   // Creating and writing only touch the page cache: done inline, they cost less

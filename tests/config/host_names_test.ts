@@ -75,3 +75,22 @@ for (const [name, text, expected] of accepted) {
     }
   });
 }
+
+Deno.test("a host whose own name is all digits: every command is told to pass --hostname", () => {
+  // A container named 123456 has no --hostname default; `user add` reads the same config.
+  assert.throws(
+    () => loadConfig(["user", "add", "bob@example.test"], { hostname: "123456" }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(
+        error.message,
+        `This host's name "123456" cannot be the default --hostname (invalid host name "123456": ` +
+          `${WHY}): pass --hostname=NAME, the name this server greets with ` +
+          "(e.g. --hostname=mail.example.com), on the command line or in the flags file",
+      );
+      return true;
+    },
+  );
+  const given = loadConfig(["user", "add", "--hostname=mx.example.test"], { hostname: "123456" });
+  assert.equal(given.config.hostname, "mx.example.test", "--hostname needs no default");
+});

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { FLAGS } from "../../src/config/mod.ts";
+import { freePort } from "./free_port.ts";
 import { runCli, tempDir } from "./harness.ts";
 
 Deno.test("the command line validates, explains and manages accounts", async (t) => {
@@ -68,9 +69,7 @@ Deno.test("the command line validates, explains and manages accounts", async (t)
     await t.step(
       "serve with a bad flag exits 2 before it opens a socket or the spool",
       async () => {
-        const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-        const port = (probe.addr as Deno.NetAddr).port;
-        probe.close();
+        const port = freePort();
         const spoolDir = `${dir}/never-created`;
         const path = `${dir}/serve.flags`;
         await Deno.writeTextFile(path, `--smtp-listen=127.0.0.1:${port}\n--max-connections=0\n`);

@@ -6,6 +6,7 @@
  * to that user first. Tests use `ignore: !HAS_DOVEADM`.
  */
 import { mailboxDir } from "../../src/mailbox/mod.ts";
+import { freePort } from "./free_port.ts";
 import { type Server, startServer, tempDir } from "./harness.ts";
 
 const decoder = new TextDecoder();
@@ -149,9 +150,7 @@ export class DovecotUser {
   async serveImap(): Promise<{ port: number; stop: () => Promise<void> }> {
     await handToDovecot(`${this.#dir}/home`);
     await handToDovecot(this.maildir);
-    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = probe.addr.port;
-    probe.close();
+    const port = freePort();
     const run = `${this.#dir}/imapd`;
     Deno.mkdirSync(run, { recursive: true });
     Deno.chmodSync(run, 0o755);

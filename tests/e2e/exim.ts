@@ -87,13 +87,9 @@ export interface Exim {
   stop(): Promise<void>;
 }
 
-/** A loopback port free now: Exim's, named to our server (`--route`) before Exim starts. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+// Exim's port is named to our server (`--route`) before Exim starts.
+import { freePort } from "./free_port.ts";
+export { freePort };
 
 /** `defaults` then `lines`: Exim refuses an option set twice, so a line replaces the default of its name. */
 function withOverrides(defaults: string[], lines: string[] = []): string[] {

@@ -35,7 +35,10 @@ export const CORPUS: { name: string; message: string }[] = [
   },
 ];
 
-/** Line ends SMTP refuses but IMAP APPEND keeps as the client sent them (README, Mailboxes). */
+/**
+ * Line ends SMTP refuses but IMAP APPEND takes: a bare LF stored as CRLF, a lone CR as sent
+ * (README, Mailboxes).
+ */
 export const APPEND_ONLY: { name: string; message: string }[] = [
   { name: "bare LF line ends and a dot line", message: "Subject: x\n\nbody\n.\nmore\n" },
   { name: "a bare CR inside a line", message: "Subject: x\r\n\r\na\rb\r\n.\r\n" },

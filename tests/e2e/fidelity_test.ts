@@ -25,6 +25,9 @@ function dotStuffed(message: string): string {
   return viaData(message).replace(/^\./gm, "..") + ".\r\n";
 }
 
+/** What APPEND stores of `message`: a bare LF as CRLF, a lone CR as sent (RFC 5322 2.3). */
+const storedByAppend = (message: string) => message.replace(/(?<!\r)\n/g, "\r\n");
+
 /** Splits `message` at every "\r" and "." and a few more places: BDAT chunk boundaries. */
 function chunkCuts(message: string): number[] {
   const cuts = new Set<number>();
@@ -230,14 +233,14 @@ const WAYS_IN: {
     send: (ports, message) => append(ports.imap!, bytes(message), false),
     trace: null,
     corpus: [...CORPUS, ...APPEND_ONLY],
-    expected: (message) => message,
+    expected: storedByAppend,
   },
   {
     name: "IMAP APPEND with a LITERAL+ literal",
     send: (ports, message) => append(ports.imap!, bytes(message), true),
     trace: null,
     corpus: [...CORPUS, ...APPEND_ONLY],
-    expected: (message) => message,
+    expected: storedByAppend,
   },
 ];
 

@@ -5,7 +5,9 @@ Differential check of Pillarbox's IMAP view of messages against Python's
 argv: IMAP port, a JSON file of [name, message as latin1 text] pairs, and the
 number of messages already in INBOX (delivered over SMTP; their names are
 "smtp:" and the corpus name, in order). Each corpus message is APPENDed to a
-folder of its own, byte for byte (imaplib would turn bare LFs into CRLF).
+folder of its own, byte for byte (imaplib would turn bare LFs into CRLF);
+the server stores a bare LF as CRLF (a lone CR as sent), and Python reads
+what it holds.
 For every message the bytes the server holds (BODY.PEEK[]) are parsed by
 Python and compared with ENVELOPE, BODYSTRUCTURE, BODY, RFC822.SIZE and the
 sections BODY[n], BODY[n.MIME], BODY[n.HEADER], BODY[n.TEXT], BODY[HEADER],
@@ -305,7 +307,7 @@ def check_message(name, client, sent):
     items = fetch(client, "(RFC822.SIZE BODYSTRUCTURE ENVELOPE BODY BODY.PEEK[])")
     raw = items["BODY[]"]
     if sent is not None:
-        check(name, "stored bytes", raw, sent)
+        check(name, "stored bytes", raw, re.sub(rb"(?<!\r)\n", b"\r\n", sent))
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     check(name, "RFC822.SIZE", int(items["RFC822.SIZE"]), len(raw))
     compare_envelope(name, "envelope", items["ENVELOPE"], message)

@@ -111,7 +111,8 @@ print(json.dumps(out))`;
 
 Deno.test("LIST, STAT and RETR count a message stored with bare LFs and no final line end as it goes out with CRLFs", async () => {
   await withServer(["--insecure-auth"], async (server) => {
-    // IMAP APPEND stores the client's bytes as they are; RETR sends them with CRLF line ends.
+    // imaplib's append() sends its bare LFs as CRLF (and APPEND would store them so): what
+    // is left to count is the last line, which has no line end and goes out with one.
     const script = `
 import imaplib, json, poplib, sys
 i = imaplib.IMAP4("127.0.0.1", int(sys.argv[2]))

@@ -6,6 +6,7 @@
  * (its configuration, queue or service). Postfix's master must start as root:
  * tests use `ignore: !HAS_POSTFIX` and skip where it cannot run.
  */
+import { freePort } from "./free_port.ts";
 import { type Server, tempDir, waitUntil } from "./harness.ts";
 
 const decoder = new TextDecoder();
@@ -75,13 +76,6 @@ const SERVICES = [
   // What Postfix's sendmail (postdrop) drops into maildrop/ is taken from there.
   "pickup fifo n - n 60 1 pickup",
 ];
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /**
  * Starts a Postfix whose smtpd listens on 127.0.0.1 and discards what it

@@ -86,13 +86,8 @@ export function fieldNames(headerText: string): string[] {
   );
 }
 
-/** A free loopback port (closed again at once) for a server that must know its peer's port. */
-export function freePort(hostname = "127.0.0.1"): number {
-  const listener = Deno.listen({ hostname, port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+import { freePort } from "./free_port.ts";
+export { freePort };
 
 /** Whether this machine has the IPv6 loopback ::1 (a container may not): IPv6 tests skip without. */
 export function hasIpv6Loopback(): boolean {

@@ -9,6 +9,7 @@ import { PIECE_BYTES } from "../../src/mailbox/read_pieces.ts";
 import assert from "node:assert/strict";
 import { Logger } from "../../src/log/mod.ts";
 import { Mailboxes, MaildirStore, readRange } from "../../src/mailbox/mod.ts";
+import { biggestArrayDuring } from "../net/array_count.ts";
 
 const ACCOUNT = "bob@example.test";
 const encoder = new TextEncoder();
@@ -48,12 +49,13 @@ Deno.test("a folder of our own files: asking for exact sizes opens no file, and 
   const mailbox = await mailboxes.openMailbox(ACCOUNT);
   try {
     await mailbox.refresh();
-    const appended = await mailbox.append([encoder.encode("Subject: lf\n\nkept as sent\n")]);
+    // An APPEND with bare LFs is stored with CRLF (crlf_message.ts), so it too is served as stored.
+    const appended = await mailbox.append([encoder.encode("Subject: lf\n\nnow CRLF\n")]);
     const uids = mailbox.messages().map((message) => message.uid);
     assert.equal(await opensDuring(() => mailbox.exactSizes(uids)), 0);
-    assert.deepEqual(mailbox.messages().map((message) => message.sizeBytes), [20, 20, 26]);
+    assert.deepEqual(mailbox.messages().map((message) => message.sizeBytes), [20, 20, 25]);
     const bytes = await mailbox.readMessage(appended.uid);
-    assert.equal(new TextDecoder().decode(bytes), "Subject: lf\n\nkept as sent\n");
+    assert.equal(new TextDecoder().decode(bytes), "Subject: lf\r\n\r\nnow CRLF\r\n");
   } finally {
     mailbox.release();
   }
@@ -90,6 +92,33 @@ Deno.test("another program's LF file is not opened at listing, is counted once w
     assert.equal(await opensDuring(() => mailbox.exactSizes(uids)), 0);
     const text = new TextDecoder().decode(await mailbox.readMessage(lf!.uid));
     assert.equal(text, "Subject: lf\r\n\r\nbody\r\n");
+  } finally {
+    mailbox.release();
+  }
+});
+
+Deno.test("a ,W= that lies by gigabytes is counted from the file, and never sizes a read buffer", async () => {
+  const { mailboxes, dir } = setup();
+  for (const sub of ["tmp", "new", "cur"]) Deno.mkdirSync(`${dir}/${sub}`, { recursive: true });
+  const text = "Subject: dc\n\nbody\n"; // 18 bytes, 21 with CRLF
+  // No CRLF form of 18 bytes has 9,999,999,999: the name is not trusted, the file is counted.
+  Deno.writeTextFileSync(`${dir}/cur/1700000001.M1P1.dovecot,S=18,W=9999999999:2,S`, text);
+  // Both sizes lie alike (W= within twice S=): listed, but the read is sized by the file.
+  Deno.writeTextFileSync(`${dir}/cur/1700000002.M1P1.dovecot,S=5000000000,W=9999999999:2,S`, text);
+  const mailbox = await mailboxes.openMailbox(ACCOUNT);
+  try {
+    const [wLies, bothLie] = await mailbox.refresh();
+    await mailbox.exactSizes([wLies!.uid, bothLie!.uid]);
+    assert.equal(mailbox.get(wLies!.uid)!.sizeBytes, 21, "counted, not the W=");
+    for (const { uid } of [wLies!, bothLie!]) {
+      let bytes: Uint8Array = new Uint8Array();
+      const biggest = await biggestArrayDuring(async () => {
+        bytes = await mailbox.readMessage(uid);
+      });
+      assert.equal(new TextDecoder().decode(bytes), "Subject: dc\r\n\r\nbody\r\n");
+      assert.ok(biggest <= 2 * text.length, `reading ${text.length} bytes made ${biggest}`);
+      assert.equal(mailbox.get(uid)!.sizeBytes, 21, "the size that was read");
+    }
   } finally {
     mailbox.release();
   }

@@ -27,3 +27,22 @@ export async function countingArrays<T>(
     globalThis.Uint8Array = original;
   }
 }
+
+/** The length of the biggest `new Uint8Array(length)` made while `work` runs. */
+export async function biggestArrayDuring(work: () => Promise<unknown>): Promise<number> {
+  const original = globalThis.Uint8Array;
+  let biggest = 0;
+  class Watched extends original {
+    constructor(...args: unknown[]) {
+      super(...(args as [ArrayBuffer]));
+      if (typeof args[0] === "number") biggest = Math.max(biggest, args[0]);
+    }
+  }
+  globalThis.Uint8Array = Watched as Uint8ArrayConstructor;
+  try {
+    await work();
+  } finally {
+    globalThis.Uint8Array = original;
+  }
+  return biggest;
+}

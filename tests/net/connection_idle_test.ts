@@ -61,17 +61,20 @@ Deno.test("Connection: a peer that keeps sending is never idle, however long it 
 Deno.test("Connection: our own writes count as activity (a peer reading a long answer)", async () => {
   const { connection, close } = await pair(300);
   try {
-    // 720 ms of output 120 ms apart, then a read: it has the full idle time again.
+    // A read waits (an IMAP IDLE waiting for DONE) while we write 600 ms of output 120 ms apart,
+    // twice the idle time: it times out only an idle time after the last write. Were the writes
+    // ignored, it would time out 300 ms after it began, in the middle of them.
+    const started = performance.now();
+    const reading = connection.readLine(1000);
     for (let i = 0; i < 6; i++) {
+      if (i > 0) await sleep(120);
       connection.write(`* ${i} FETCH\r\n`);
       connection.flush();
-      await sleep(120);
     }
-    const started = performance.now();
-    const read = await connection.readLine(1000);
+    const read = await reading;
     const waited = performance.now() - started;
     assert.deepEqual(read, { kind: "timeout" });
-    assert.ok(waited >= 150, `the last write was ignored: timed out after ${waited.toFixed(0)} ms`);
+    assert.ok(waited >= 750, `the writes were ignored: timed out after ${waited.toFixed(0)} ms`);
   } finally {
     await close();
   }
