@@ -86,11 +86,15 @@ function mapIpv4(bytes: Uint8Array): Uint8Array {
 export function ipInNetworks(ip: string, networks: readonly Cidr[]): boolean {
   const parsed = parseIp(ip);
   if (parsed === null) return false;
-  const v4 = parsed.family === 4 ? parsed.bytes : unmapIpv4(parsed.bytes);
-  const v6 = parsed.family === 6 ? parsed.bytes : mapIpv4(parsed.bytes);
-  return networks.some((network) => {
-    if (parsed.family === 4 && network.family === 6 && network.prefix < 96) return false;
-    const candidate = network.family === 4 ? v4 : v6;
-    return candidate !== null && prefixMatches(candidate, network.bytes, network.prefix);
-  });
+  // Each other-family form is made only when a network of that family asks for it.
+  let v4: Uint8Array | null | undefined = parsed.family === 4 ? parsed.bytes : undefined;
+  let v6: Uint8Array | undefined = parsed.family === 6 ? parsed.bytes : undefined;
+  for (const network of networks) {
+    if (parsed.family === 4 && network.family === 6 && network.prefix < 96) continue;
+    const candidate = network.family === 4
+      ? v4 === undefined ? (v4 = unmapIpv4(parsed.bytes)) : v4
+      : v6 ??= mapIpv4(parsed.bytes);
+    if (candidate !== null && prefixMatches(candidate, network.bytes, network.prefix)) return true;
+  }
+  return false;
 }

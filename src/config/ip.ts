@@ -10,18 +10,37 @@ export interface IpBytes {
   bytes: Uint8Array;
 }
 
-/** Parses `a.b.c.d` (decimal, no leading zeros) into 4 bytes, or returns null. */
+const DOT = 46;
+const DIGIT_0 = 48;
+
+/**
+ * Parses `a.b.c.d` (decimal, no leading zeros) into 4 bytes, or returns null.
+ * Read a character at a time: every connection's peer address comes here
+ * (is it in the relay networks?), and splitting it and testing each part
+ * with a regular expression cost ~6 us of a 1-message session.
+ */
 export function parseIpv4(text: string): Uint8Array | null {
-  const parts = text.split(".");
-  if (parts.length !== 4) return null;
   const bytes = new Uint8Array(4);
-  for (const [i, part] of parts.entries()) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return null;
-    const value = Number(part);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : DOT;
+    if (code === DOT) {
+      if (digits === 0 || part > 3) return null;
+      bytes[part++] = value;
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    const digit = code - DIGIT_0;
+    // A leading zero only as the whole part ("0", not "01"); at most three digits, up to 255.
+    if (digit < 0 || digit > 9 || (digits === 1 && value === 0) || digits === 3) return null;
+    value = value * 10 + digit;
     if (value > 255) return null;
-    bytes[i] = value;
+    digits++;
   }
-  return bytes;
+  return part === 4 ? bytes : null;
 }
 
 /** Parses IPv6 text (`::1`, `fe80::1`, `::ffff:127.0.0.1`) into 16 bytes, or returns null. */

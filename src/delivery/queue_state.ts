@@ -81,6 +81,7 @@ function isRecipientState(entry: unknown): entry is RecipientState {
 
 /** Reads and writes state files in one directory. */
 export class QueueStateStore {
+  /** Normalised once: a state file's path is this plus "/" and its qid (no path.join per use). */
   readonly dir: string;
   readonly #tmpDir: string;
   readonly #spares: SpareFiles | null;
@@ -165,7 +166,7 @@ export class QueueStateStore {
   loadSaved(qid: string, rcpts: readonly string[]): QueueState | null {
     let text: string;
     try {
-      text = Deno.readTextFileSync(join(this.dir, qid));
+      text = Deno.readTextFileSync(`${this.dir}/${qid}`);
     } catch {
       return null;
     }
@@ -298,7 +299,7 @@ export class QueueStateStore {
     }
     try {
       // A state file is small and in the page cache: read inline, not through the I/O pool.
-      return Deno.readTextFileSync(join(this.dir, qid));
+      return Deno.readTextFileSync(`${this.dir}/${qid}`);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) this.#fresh.add(qid);
       return null;
@@ -312,7 +313,7 @@ export class QueueStateStore {
     this.#peeked.delete(qid);
     try {
       await writeFileAtomic(
-        join(this.dir, qid),
+        `${this.dir}/${qid}`,
         [new TextEncoder().encode(JSON.stringify(state))],
         {
           tmpDir: this.#tmpDir,
@@ -342,7 +343,7 @@ export class QueueStateStore {
     this.#aside.delete(qid);
     this.#peeked.delete(qid);
     if (this.#fresh.delete(qid)) return;
-    const path = join(this.dir, qid);
+    const path = `${this.dir}/${qid}`;
     await (this.#spares ? this.#spares.recycle(path) : Deno.remove(path)).catch(() => {});
   }
 

@@ -9,7 +9,7 @@ import type { SpareFiles } from "../spool/mod.ts";
 import { Mailbox } from "./mailbox.ts";
 import { deleteFolder, renameFolder } from "./folders.ts";
 import { foldersWithUntakenDovecotList } from "./dovecot_lists_first.ts";
-import { mailboxDir, type MaildirStore } from "./maildir.ts";
+import { mailboxDirUnder, type MaildirStore } from "./maildir.ts";
 import { FolderError } from "./mailbox_types.ts";
 import { folderDir, INBOX } from "./folder_dir.ts";
 
@@ -29,7 +29,8 @@ const MAX_IDLE_MESSAGES = 100_000;
 
 /** Opens mailboxes of accounts under one spool. */
 export class Mailboxes {
-  readonly #spoolDir: string;
+  /** `<spool>/mail`, normalised once. */
+  readonly #mailRoot: string;
   readonly #hostname: string;
   readonly #log: Logger;
   readonly #open = new Map<string, Promise<Mailbox>>();
@@ -56,16 +57,19 @@ export class Mailboxes {
   ) {
     this.#maxIdle = options.maxIdle ??
       { mailboxes: MAX_IDLE_MAILBOXES, messages: MAX_IDLE_MESSAGES };
-    this.#spoolDir = options.spoolDir;
+    this.#mailRoot = join(options.spoolDir, "mail");
     this.#hostname = options.hostname;
     this.#log = options.log;
     this.#spares = options.spares ?? null;
     options.store?.onDelivered((account) => this.noteDelivery(account));
   }
 
-  /** The account's root Maildir directory (its INBOX). */
+  /**
+   * The account's root Maildir directory (its INBOX). Asked for every delivery (`noteDelivery`):
+   * below `<spool>/mail` normalised once, not through path.join each time.
+   */
   accountDir(account: string): string {
-    return mailboxDir(this.#spoolDir, account);
+    return mailboxDirUnder(this.#mailRoot, account);
   }
 
   /**

@@ -18,7 +18,7 @@ export function mailboxDir(spoolDir: string, account: string): string {
 }
 
 /** `mailboxDir` below an already normalised `<spool>/mail` (no path.join per message). */
-function mailboxDirUnder(mailRoot: string, account: string): string {
+export function mailboxDirUnder(mailRoot: string, account: string): string {
   const at = account.lastIndexOf("@");
   const local = account.slice(0, at).toLowerCase();
   const domain = account.slice(at + 1).toLowerCase();

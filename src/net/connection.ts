@@ -105,15 +105,15 @@ export class Connection {
   }
 
   /** Waits for input, flushing replies first; not if resume() handed held input over at once. */
-  async #waitForInput(): Promise<void> {
+  #waitForInput(): Promise<void> {
     const sizeBefore = this.#input.size;
     if (this.#isPaused) {
       this.#isPaused = false;
       this.#transport.resume();
     }
     this.flush();
-    if (this.#isEof || this.#isTimedOut || this.#input.size !== sizeBefore) return;
-    await new Promise<void>((resolve) => (this.#wake = resolve));
+    const isReady = this.#isEof || this.#isTimedOut || this.#input.size !== sizeBefore;
+    return isReady ? Promise.resolve() : new Promise<void>((resolve) => (this.#wake = resolve));
   }
 
   /** True when unread input is waiting (used to detect STARTTLS injection). */
@@ -124,10 +124,10 @@ export class Connection {
   /**
    * Reads one line (without its CRLF or LF). A line longer than `maxBytes`
    * (terminator included) is consumed up to its end and reported as
-   * "too-long", so the session stays in sync.
+   * "too-long", so the session stays in sync. (Output is checked first: no async call per line.)
    */
   async readLine(maxBytes: number): Promise<LineRead> {
-    await this.#throttleOutput();
+    if (this.#transport.writableLength > OUTPUT_HIGH_WATER_BYTES) await this.#throttleOutput();
     // Counted from the first unread byte, as everything here is.
     let scannedBytes = 0;
     /** Set once the line is known to be too long: its bytes are dropped to its end. */

@@ -8,15 +8,15 @@
  * enough: an SMTP client sets both for every reply it waits for.
  */
 
-/** The longest delay setTimeout takes as given (2^31 - 1 ms, about 24.8 days); a longer one means 1 ms. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+import { type Alarm, clearAlarm, setAlarm } from "./alarms.ts";
+
+export { MAX_TIMER_MS } from "./alarms.ts";
 
 /** Calls `onIdle` once nothing has happened for the timeout. */
 export class IdleTimer {
   #timeoutMs: number;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  /** When the armed timer fires (performance.now), Infinity when none is armed. */
-  #firesAtMs = Infinity;
+  /** Its time on the process's one timer (alarms.ts); `atMs` is Infinity when not armed. */
+  readonly #alarm: Alarm = { atMs: Infinity, ring: () => this.#check() };
   #lastActivityMs = performance.now();
   readonly #onIdle: () => void;
   #deadline: { atMs: number; onExpired: () => void } | null = null;
@@ -73,37 +73,27 @@ export class IdleTimer {
   }
 
   #disarm(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    this.#firesAtMs = Infinity;
+    clearAlarm(this.#alarm);
   }
 
   /** Makes sure the timer fires by `atMs`; one armed for sooner stays (its check arms again). */
   #armBy(atMs: number): void {
-    if (this.#timer !== null && this.#firesAtMs <= atMs) return;
+    if (this.#alarm.atMs <= atMs) return;
     this.#arm(atMs - performance.now());
   }
 
   #arm(delayMs: number): void {
-    this.#disarm();
-    // Capped: a timeout of weeks simply checks again after 24 days.
-    const cappedMs = Math.min(Math.max(0, delayMs), MAX_TIMER_MS);
-    const timer = setTimeout(this.#check, cappedMs);
-    this.#timer = timer;
-    this.#firesAtMs = performance.now() + cappedMs;
-    Deno.unrefTimer(timer); // like a socket's timeout, it never keeps the process alive
+    setAlarm(this.#alarm, performance.now() + Math.max(0, delayMs));
   }
 
-  #check = () => {
-    this.#timer = null;
-    this.#firesAtMs = Infinity;
+  #check(): void {
     const nowMs = performance.now();
     const deadline = this.#deadline;
     if (deadline !== null && nowMs >= deadline.atMs) {
       this.#deadline = null;
       deadline.onExpired();
     }
-    if (this.#timer !== null) return; // armed again by the callback
+    if (this.#alarm.atMs !== Infinity) return; // armed again by the callback
     const deadlineInMs = this.#deadline === null ? Infinity : this.#deadline.atMs - nowMs;
     if (this.#isStopped) {
       if (deadlineInMs !== Infinity) this.#arm(deadlineInMs);
@@ -117,5 +107,5 @@ export class IdleTimer {
     // Its timer went with it, or was armed for a new idle period (onIdle may restart it):
     // a deadline still set fires when it is due, not at the end of that period.
     if (this.#deadline !== null) this.#armBy(this.#deadline.atMs);
-  };
+  }
 }

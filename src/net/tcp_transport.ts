@@ -12,6 +12,7 @@ import type { Transport, TransportEvents } from "./transport.ts";
 import { giveBackReadBuffer, takeReadBuffer } from "./read_buffers.ts";
 
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 interface QueuedWrite {
   bytes: Uint8Array;
@@ -88,14 +89,12 @@ export class TcpTransport implements Transport {
     // After end() we read on only to see the peer's FIN.
     if (!this.#isEnding && (this.#isPaused || this.#events === null)) return;
     this.#isReading = true;
-    const buffer = this.#readBuffer ??= takeReadBuffer();
-    this.#conn.read(buffer).then(
-      (count) => this.#onRead(buffer, count),
-      () => this.#onReadError(),
-    );
+    this.#conn.read(this.#readBuffer ??= takeReadBuffer()).then(this.#onRead, this.#onReadError);
   }
 
-  #onRead(buffer: Uint8Array, count: number | null): void {
+  /** (Made once per connection, not once per read.) The buffer stays ours while a read is in flight. */
+  #onRead = (count: number | null): void => {
+    const buffer = this.#readBuffer as Uint8Array;
     this.#isReading = false;
     if (this.#isClosed) return this.#releaseReadBuffer();
     if (count === null) this.#isEof = true;
@@ -110,13 +109,13 @@ export class TcpTransport implements Transport {
     }
     this.#deliver();
     this.#read();
-  }
+  };
 
-  #onReadError(): void {
+  #onReadError = (): void => {
     this.#isReading = false;
     this.destroy();
     this.#releaseReadBuffer();
-  }
+  };
 
   /**
    * Hands held input, then a held FIN, to the owner while it is not paused;
@@ -160,29 +159,62 @@ export class TcpTransport implements Transport {
     if (!this.#isWriting) this.#writeQueued();
   }
 
-  async #writeQueued(): Promise<void> {
-    this.#isWriting = true;
-    while (this.#queue.length > 0 && !this.#isClosed) {
-      const batch = this.#queue;
-      this.#queue = [];
-      const bytes = batch.length === 1 ? (batch[0] as QueuedWrite).bytes : joined(batch);
-      try {
-        for (let offset = 0; offset < bytes.length;) {
-          offset += await this.#conn.write(bytes.subarray(offset));
-        }
-      } catch {
-        this.#isWriting = false;
-        this.destroy();
-        for (const write of batch) write.done?.();
-        return;
-      }
-      if (!this.#isClosed) this.#queuedBytes -= bytes.length;
-      for (const write of batch) write.done?.();
+  /** The batch being written, its bytes and how many are out (one write in flight at a time). */
+  #batch: QueuedWrite[] = [];
+  #batchBytes: Uint8Array = EMPTY;
+  #batchWritten = 0;
+
+  /**
+   * Writes what is queued, batch after batch, with callbacks made once per
+   * connection rather than an async function and its promises per write
+   * (seven writes a one-message session).
+   */
+  #writeQueued(): void {
+    if (this.#queue.length === 0 || this.#isClosed) {
+      this.#isWriting = false;
+      if (this.#isClosed) return;
+      if (this.#isEnding) this.#closeWrite();
+      else this.#events?.drain();
+      return;
     }
+    this.#isWriting = true;
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#batch = batch;
+    this.#batchBytes = batch.length === 1 ? (batch[0] as QueuedWrite).bytes : joined(batch);
+    this.#batchWritten = 0;
+    this.#conn.write(this.#batchBytes).then(this.#onWritten, this.#onWriteError);
+  }
+
+  #onWritten = (count: number): void => {
+    this.#batchWritten += count;
+    const bytes = this.#batchBytes;
+    if (this.#batchWritten < bytes.length) {
+      this.#conn.write(bytes.subarray(this.#batchWritten)).then(
+        this.#onWritten,
+        this.#onWriteError,
+      );
+      return;
+    }
+    const batch = this.#finishBatch();
+    if (!this.#isClosed) this.#queuedBytes -= bytes.length;
+    for (const write of batch) write.done?.();
+    this.#writeQueued();
+  };
+
+  #onWriteError = (): void => {
+    const batch = this.#finishBatch();
     this.#isWriting = false;
-    if (this.#isClosed) return;
-    if (this.#isEnding) this.#closeWrite();
-    else this.#events?.drain();
+    this.destroy();
+    for (const write of batch) write.done?.();
+  };
+
+  /** Lets go of the batch written (its bytes are the caller's again). */
+  #finishBatch(): QueuedWrite[] {
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#batchBytes = EMPTY;
+    return batch;
   }
 
   end(): void {

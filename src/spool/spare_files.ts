@@ -202,7 +202,7 @@ export class SpareFiles {
       return Deno.remove(path);
     }
     const name = this.#prefix + (++this.#counter).toString(36);
-    const parked = join(this.dir, name);
+    const parked = `${this.dir}/${name}`;
     try {
       Deno.renameSync(path, parked);
     } catch (error) {

@@ -54,6 +54,7 @@ const COPY_CHUNK_BYTES = 256 * 1024;
 export class Spool {
   readonly dir: string;
   readonly tmpDir: string;
+  /** Normalised once: a message's path is this plus "/" and its qid (no path.join per use). */
   readonly msgDir: string;
   readonly #log: Logger;
   readonly #listeners: ((qid: string) => void)[] = [];
@@ -127,7 +128,7 @@ export class Spool {
 
   /** A buffer for an incoming message; spills into the queue's tmp folder. */
   newBuffer(): MessageBuffer {
-    return new MessageBuffer(`${this.tmpDir}/${this.#tmpPrefix}in-${newId()}`);
+    return new MessageBuffer(() => `${this.tmpDir}/${this.#tmpPrefix}in-${newId()}`);
   }
 
   /** Calls `listener(qid)` after each successful accept (the delivery runner's wake-up). */
@@ -279,7 +280,7 @@ export class Spool {
    * QueueFileError if the file is damaged.
    */
   async read(qid: string, options: { sizeBytes?: number } = {}): Promise<QueuedMessage> {
-    const path = join(this.msgDir, qid);
+    const path = `${this.msgDir}/${qid}`;
     // A common message was written moments ago and is in the page cache: read it
     // inline, as intake writes it, for a hand-over to the I/O pool costs more than
     // the read (README, Performance). A big one goes through the pool, so the
@@ -296,7 +297,7 @@ export class Spool {
    * attempt_lock.ts); null when the message is gone.
    */
   holdForAttempt(qid: string): Promise<HeldQueueFile | null> {
-    return holdForAttempt(join(this.msgDir, qid));
+    return holdForAttempt(`${this.msgDir}/${qid}`);
   }
 
   /** Reads a message held for its attempt through the open file, as `read` reads by name. */
@@ -315,7 +316,7 @@ export class Spool {
   readEnvelopeHead(qid: string): Envelope | null {
     let file: Deno.FsFile;
     try {
-      file = Deno.openSync(join(this.msgDir, qid));
+      file = Deno.openSync(`${this.msgDir}/${qid}`);
     } catch {
       return null;
     }
@@ -331,7 +332,7 @@ export class Spool {
 
   /** The size of a queued message's file; throws Deno.errors.NotFound if it is gone. */
   sizeOf(qid: string): number {
-    return Deno.lstatSync(join(this.msgDir, qid)).size;
+    return Deno.lstatSync(`${this.msgDir}/${qid}`).size;
   }
 
   /**
@@ -339,7 +340,7 @@ export class Spool {
    * spare). Resolves false when it was gone already (`queue delete`).
    */
   async remove(qid: string): Promise<boolean> {
-    const path = join(this.msgDir, qid);
+    const path = `${this.msgDir}/${qid}`;
     try {
       await (this.spares ? this.spares.recycle(path) : Deno.remove(path));
     } catch (error) {

@@ -95,3 +95,22 @@ Deno.test("ipInNetworks() accepts the default relay networks for both loopbacks"
   assert.equal(ipInNetworks("::1", loopbacks), true);
   assert.equal(ipInNetworks("::2", loopbacks), false);
 });
+
+// The dotted-quad reader goes a character at a time (it runs for every connection): its edges.
+const quads: Array<[string, string, boolean]> = [
+  ["ipInNetworks() reads 0.0.0.0", "0.0.0.0", true],
+  ["ipInNetworks() reads 255.255.255.255", "255.255.255.255", true],
+  ["ipInNetworks() refuses an octet of 256", "255.255.255.256", false],
+  ["ipInNetworks() refuses a four-digit octet", "1.2.3.0255", false],
+  ["ipInNetworks() refuses a leading zero", "1.2.3.04", false],
+  ["ipInNetworks() refuses a trailing dot", "1.2.3.4.", false],
+  ["ipInNetworks() refuses a leading dot", ".1.2.3.4", false],
+  ["ipInNetworks() refuses an empty octet", "1..2.3", false],
+  ["ipInNetworks() refuses five octets", "1.2.3.4.5", false],
+  ["ipInNetworks() refuses a space", "1.2.3.4 ", false],
+  ["ipInNetworks() refuses a sign", "+1.2.3.4", false],
+  ["ipInNetworks() refuses the empty string", "", false],
+];
+for (const [name, ip, expected] of quads) {
+  Deno.test(name, () => assert.equal(ipInNetworks(ip, [parseCidr("0.0.0.0/0")]), expected));
+}

@@ -99,3 +99,16 @@ Deno.test("InputBuffer: input appended after release is kept, not a hang", () =>
   buffer.append(bytes(5000, 2));
   assert.deepEqual([...buffer.unread()], [...bytes(5000, 2)]);
 });
+
+Deno.test("InputBuffer: a closed connection's array comes to the next one zeroed", () => {
+  const first = new InputBuffer();
+  first.append(bytes(3000, 5));
+  first.release();
+  const second = new InputBuffer();
+  second.append(Uint8Array.of(7));
+  const unread = second.unread();
+  assert.deepEqual(unread, Uint8Array.of(7));
+  // Arrays are reused: what the last client sent (an AUTH line) must not be behind the new input.
+  const array = new Uint8Array(unread.buffer, unread.byteOffset, 3000);
+  assert.ok(array.subarray(1).every((byte) => byte === 0), "a reused array is zeroed");
+});

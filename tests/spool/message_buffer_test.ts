@@ -103,3 +103,18 @@ Deno.test("MessageBuffer whose spill failed gives no head: the error, not a head
   await assert.rejects(buffer.finish(), Deno.errors.NotFound);
   await buffer.discard();
 });
+
+Deno.test("MessageBuffer: the next message's block holds nothing of a discarded one", async () => {
+  const first = new MessageBuffer("/nonexistent/never-spilled");
+  first.append(pattern(5000, 3));
+  await first.finish();
+  await first.discard();
+  const second = new MessageBuffer("/nonexistent/never-spilled");
+  second.append(Uint8Array.of(42));
+  const head = await second.head(10);
+  assert.deepEqual(head, Uint8Array.of(42));
+  // Blocks are reused: the bytes past the new message must be zeros, not the last sender's.
+  const block = new Uint8Array(head.buffer, head.byteOffset, 5000);
+  assert.ok(block.subarray(1).every((byte) => byte === 0), "a reused block is zeroed");
+  await second.discard();
+});
