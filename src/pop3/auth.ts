@@ -120,11 +120,10 @@ async function login(
   }
   try {
     const messages = [...(await mailbox.refresh())];
-    const sizes = await WIRE_SIZES.sizesOf(
-      account,
-      messages,
-      (m, visit) => mailbox.readMessagePieces(m.uid, visit),
-    );
+    const sizes = await WIRE_SIZES.sizesOf(account, messages, {
+      fileEnds: (uids) => mailbox.fileEnds(uids),
+      readPieces: (m, visit) => mailbox.readMessagePieces(m.uid, visit),
+    });
     session.maildrop = {
       account,
       grant,
