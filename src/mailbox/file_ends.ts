@@ -35,9 +35,15 @@ const GONE: FileEnd = Object.freeze({ kind: "gone" });
  */
 const FILES_PER_TURN = 256;
 
-/** node:fs, for its positioned read (Deno's files have none); loaded at the first use. */
-let nodeFs: Promise<typeof import("node:fs")> | null = null;
-const loadFs = () => nodeFs ??= import("node:fs");
+/**
+ * node:fs, for its positioned read (Deno's files have none), and node's
+ * setImmediate, a turn of the event loop that lets waiting I/O through in
+ * some 20 us (a `setTimeout` of 0 took 2.3 ms: 117 of them for 30,000
+ * files); loaded at the first use.
+ */
+let nodeModules: Promise<[typeof import("node:fs"), typeof import("node:timers")]> | null = null;
+const loadNodeModules = () =>
+  nodeModules ??= Promise.all([import("node:fs"), import("node:timers")]);
 
 /** The last byte and the one that must not follow it (reads are synchronous: one buffer serves). */
 const END_BYTES = new Uint8Array(2);
@@ -58,14 +64,14 @@ export async function fileEndsOf(
   source: FileEndSource,
   uids: readonly number[],
 ): Promise<Map<number, FileEnd>> {
-  const fs = await loadFs();
+  const [fs, timers] = await loadNodeModules();
   const ends = new Map<number, FileEnd>();
   let left = uids;
   for (let attempt = 0; attempt < 2 && left.length > 0; attempt++) {
     if (attempt > 0) await source.refreshAfterMiss();
     const missed: number[] = [];
     for (let i = 0; i < left.length; i++) {
-      if (i > 0 && i % FILES_PER_TURN === 0) await new Promise((go) => setTimeout(go, 0));
+      if (i > 0 && i % FILES_PER_TURN === 0) await new Promise((go) => timers.setImmediate(go));
       const uid = left[i] as number;
       const entry = source.table.get(uid);
       if (entry === undefined) ends.set(uid, GONE);

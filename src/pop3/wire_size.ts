@@ -74,14 +74,14 @@ export class WireSizeCache {
     messages: readonly MessageInfo[],
     files: WireSizeSource,
   ): Promise<number[]> {
-    const keyOf = (message: MessageInfo) => `${account}\0${message.base}`;
-    const unknown = messages.filter((message) => !this.#sizes.has(keyOf(message)));
+    const keys = messages.map((message) => `${account}\0${message.base}`);
+    const unknown = messages.filter((_message, i) => !this.#sizes.has(keys[i] as string));
     const ends = unknown.length === 0
       ? new Map<number, FileEnd>()
       : await files.fileEnds(unknown.map((message) => message.uid));
     const sizes: number[] = [];
-    for (const message of messages) {
-      const key = keyOf(message);
+    for (const [i, message] of messages.entries()) {
+      const key = keys[i] as string;
       const cached = this.#sizes.get(key);
       if (cached !== undefined) {
         sizes.push(cached);
