@@ -99,6 +99,17 @@ export class WireSizeCache {
     return sizes;
   }
 
+  /**
+   * Takes `size` for `base` from now on: RETR sent it that many octets, not
+   * the size listed (a name of ours on a file an earlier version APPENDed
+   * with bare LFs, which RETR sends with CRLF; a file edited in place).
+   */
+  correct(account: string, base: string, size: number): void {
+    const key = `${account}\0${base}`;
+    this.#sizes.delete(key);
+    this.#remember(key, size);
+  }
+
   #remember(key: string, size: number): void {
     this.#sizes.set(key, size);
     if (this.#sizes.size <= MAX_CACHED_SIZES) return;
@@ -106,6 +117,9 @@ export class WireSizeCache {
     if (!oldest.done) this.#sizes.delete(oldest.value);
   }
 }
+
+/** The wire sizes of the messages POP3 sessions have listed, for every server in the process. */
+export const WIRE_SIZES = new WireSizeCache();
 
 /** A served size plus the CRLF RETR adds after a last byte that is not LF (`WireSizeCount`). */
 function sizeFromEnd(end: { servedBytes: number; lastByte: number | null }): number {
