@@ -14,7 +14,7 @@ import { ReadsInProgress } from "./reads_in_progress.ts";
 import { Keywords } from "./keywords.ts";
 import { type Entry, MessageTable } from "./message_table.ts";
 import type { PieceVisitor } from "./read_pieces.ts";
-import { MessageFiles } from "./message_files.ts";
+import { type FileEnd, MessageFiles } from "./message_files.ts";
 import { appendMessage, type AppendOptions } from "./append_message.ts";
 import type { MailboxParts } from "./mailbox_parts.ts";
 import { moveMessages, type MoveResult } from "./move.ts";
@@ -153,10 +153,7 @@ export class Mailbox {
     }
   }
 
-  /**
-   * Reads a message's bytes as served, with CRLF line ends (message_files.ts).
-   * Throws `MessageGoneError` if it was expunged meanwhile.
-   */
+  /** A message's bytes as served, CRLF (message_files.ts); `MessageGoneError` once expunged. */
   readMessage(uid: number): Promise<Uint8Array> {
     return this.#files.readMessage(uid);
   }
@@ -166,16 +163,20 @@ export class Mailbox {
     return this.#files.readPieces(uid, visit, fromByte);
   }
 
+  /** Each file's served size and last byte, for POP3's sizes (file_ends.ts); reads no message. */
+  fileEnds(uids: readonly number[]): Promise<Map<number, FileEnd>> {
+    return this.#files.fileEnds(uids);
+  }
+
   /** The header section only (at most `maxBytes`), for header fetches; throws like `readMessage`. */
   readHeader(uid: number, maxBytes = 256 * 1024): Promise<Uint8Array> {
     return this.#files.readHeader(uid, maxBytes);
   }
 
   /**
-   * Makes the listed size of each of `uids` the size served: another
-   * program's file without `,W=` is counted when a size is first asked for,
-   * not at listing, which never opens a message (see line_ends.ts); with
-   * `isRecount`, any of `uids` whose file was found not the size listed.
+   * Makes the listed size of each of `uids` the size served: another program's file without
+   * `,W=` is counted when a size is first asked for, not at listing, which never opens a message
+   * (see line_ends.ts); with `isRecount`, any of `uids` whose file was found not the size listed.
    */
   exactSizes(uids: Iterable<number>, options: { isRecount?: boolean } = {}): Promise<void> {
     return this.#files.exactSizes(uids, options);

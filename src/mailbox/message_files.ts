@@ -7,6 +7,8 @@
  * kept in its listing entry.
  */
 import { join } from "node:path";
+import { type FileEnd, fileEndsOf } from "./file_ends.ts";
+export type { FileEnd };
 import { MessageGoneError } from "./mailbox_types.ts";
 import { type Entry, makeEntry, type MessageTable } from "./message_table.ts";
 import type { PieceVisitor } from "./read_pieces.ts";
@@ -68,6 +70,11 @@ export class MessageFiles {
   /** The header section as served (at most `maxBytes` of the file). */
   readHeader(uid: number, maxBytes: number): Promise<Uint8Array> {
     return this.#readFile(uid, (path, entry) => readServedHead(path, entry, maxBytes));
+  }
+
+  /** The end of each of `uids`' files (file_ends.ts): one small read each, none whole. */
+  fileEnds(uids: readonly number[]): Promise<Map<number, FileEnd>> {
+    return fileEndsOf(this.#options, uids);
   }
 
   /**

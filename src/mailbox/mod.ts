@@ -13,6 +13,7 @@ export { FLAG_LETTERS, parseMessageName } from "./message_name.ts";
 export type { ParsedMessageName, SystemFlag } from "./message_name.ts";
 export { type PieceVisitor, readRange } from "./read_pieces.ts";
 export { CrlfLines } from "./line_ends.ts";
+export type { FileEnd } from "./file_ends.ts";
 export { UID_LIST_FILE } from "./uid_list.ts";
 export { DOVECOT_UIDLIST_FILE } from "./dovecot_uidlist.ts";
 export { ADOPTED_DOVECOT_UIDLIST_FILE } from "./dovecot_uids.ts";

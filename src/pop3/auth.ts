@@ -8,13 +8,10 @@ import { normalizeAddress } from "../auth/mod.ts";
 import { Pop3Error } from "./pop3_error.ts";
 import { ok, type Pop3Reply } from "./reply.ts";
 import type { Pop3Session } from "./session.ts";
-import { WireSizeCache } from "./wire_size.ts";
+import { WIRE_SIZES } from "./wire_size.ts";
 
 /** The SASL mechanisms offered (CAPA "SASL", bare AUTH). */
 export const SASL_MECHANISMS = ["PLAIN"] as const;
-
-/** The wire sizes of the messages POP3 sessions have listed. */
-const WIRE_SIZES = new WireSizeCache();
 
 function refuseCleartext(session: Pop3Session): void {
   if (session.mayLogin) return;
@@ -120,11 +117,10 @@ async function login(
   }
   try {
     const messages = [...(await mailbox.refresh())];
-    const sizes = await WIRE_SIZES.sizesOf(
-      account,
-      messages,
-      (m, visit) => mailbox.readMessagePieces(m.uid, visit),
-    );
+    const sizes = await WIRE_SIZES.sizesOf(account, messages, {
+      fileEnds: (uids) => mailbox.fileEnds(uids),
+      readPieces: (m, visit) => mailbox.readMessagePieces(m.uid, visit),
+    });
     session.maildrop = {
       account,
       grant,

@@ -8,6 +8,7 @@ import { Pop3Error } from "./pop3_error.ts";
 import { ok, type Pop3Reply } from "./reply.ts";
 import type { Maildrop, Pop3Session } from "./session.ts";
 import { maildropUidls } from "./uidl.ts";
+import { WIRE_SIZES, WireSizeCount } from "./wire_size.ts";
 
 function maildropOf(session: Pop3Session): Maildrop {
   if (session.maildrop === null) throw new Pop3Error("Not logged in");
@@ -129,8 +130,9 @@ export function handleRetr(session: Pop3Session, arg: string): Pop3Reply {
   if (words.length !== 1) throw new Pop3Error("RETR needs a message number");
   const maildrop = maildropOf(session);
   const { number, message } = messageAt(maildrop, words[0] as string);
-  return ok(`${wireSize(maildrop, number)} octets`, {
-    stream: (send) => sendStored(session, message, { send, isRetr: true }),
+  const listedBytes = wireSize(maildrop, number);
+  return ok(`${listedBytes} octets`, {
+    stream: (send) => sendStored(session, message, { send, isRetr: true, listedBytes }),
   });
 }
 
@@ -154,24 +156,41 @@ export function handleTop(session: Pop3Session, arg: string): Pop3Reply {
 /**
  * Reads `message` piece by piece and sends it dot-stuffed, all of it or as
  * far as `top` takes; then marks it (\Seen for RETR). False once the
- * client is gone.
+ * client is gone. A RETR counts what it sends: octets other than
+ * `listedBytes` correct the size later logins list (see `WireSizeCache`).
  */
 async function sendStored(
   session: Pop3Session,
   message: MessageInfo,
-  options: { send: (bytes: Uint8Array) => Promise<boolean>; top?: TopLines; isRetr: boolean },
+  options: {
+    send: (bytes: Uint8Array) => Promise<boolean>;
+    top?: TopLines;
+    isRetr: boolean;
+    listedBytes?: number;
+  },
 ): Promise<boolean> {
   const { send, top } = options;
   const stuffing = new DotStuffStream();
+  const sent = options.listedBytes === undefined ? null : new WireSizeCount();
   let isSent = true;
   await whileStored(() =>
     maildropOf(session).mailbox.readMessagePieces(message.uid, async (piece) => {
       const taken = top === undefined ? piece : piece.subarray(0, top.take(piece));
+      sent?.add(taken);
       isSent = await send(stuffing.push(taken));
       return isSent && top?.isDone !== true;
     })
   );
   if (!isSent) return false;
+  if (sent !== null && sent.total !== options.listedBytes) {
+    const { account } = maildropOf(session);
+    WIRE_SIZES.correct(account, message.base, sent.total);
+    session.log.warn("pop3.size_corrected", {
+      uid: message.uid,
+      listed: options.listedBytes,
+      sent: sent.total,
+    });
+  }
   await markRead(session, message, options.isRetr);
   if (options.isRetr) session.retrieved++;
   const end = stuffing.finish();
