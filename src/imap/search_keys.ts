@@ -203,3 +203,17 @@ export function parseDateText(text: string): number | null {
   if (new Date(ms).getUTCDate() !== dayOfMonth) return null;
   return Math.floor(ms / 86_400_000);
 }
+
+/**
+ * SORT's and THREAD's search part (RFC 5256 4: search-charset 1*(SP search-key), the charset
+ * not optional there): the keys, the command ended, and the charset checked after, so a
+ * grammar error is BAD before an unknown charset is NO [BADCHARSET].
+ */
+export function parseCharsetAndKeys(cursor: CommandCursor): SearchKey {
+  const charset = cursor.astring();
+  cursor.sp();
+  const key = parseSearchKeys(cursor);
+  cursor.end();
+  checkCharset(charset);
+  return key;
+}

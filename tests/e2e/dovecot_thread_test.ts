@@ -11,17 +11,6 @@ import assert from "node:assert/strict";
 import { DovecotUser, HAS_DOVEADM } from "./dovecot.ts";
 import { python, startServer } from "./harness.ts";
 
-/** mulberry32: a small PRNG, so the same mailboxes come every run. */
-function random(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
-
 const SUBJECTS = ["a", "Re: a", "b", "Fwd: b", "[l] a", "", "a (fwd)", "Re: [fwd: b]"];
 
 /** `count` random messages. */
@@ -97,6 +86,7 @@ for i, messages in enumerate(json.loads(sys.argv[3])):
     out.append(answers)
 print(json.dumps(out))
 `;
+import { seededRandom as random } from "../seeded_random.ts";
 
 Deno.test({
   name:

@@ -19,6 +19,7 @@ import { searchableText } from "../../src/mail/body_text.ts";
 import { decodeHeaderText } from "../../src/mail/encoded_words.ts";
 import { parseMailbox, parsePath } from "../../src/mail/mod.ts";
 import { parseMimeStructure } from "../../src/mail/mime_structure.ts";
+import { seededRandom as random } from "../seeded_random.ts";
 
 const SEEDS = [
   'From: "Alice A." <alice@remote.test>\r\nTo: bob@example.test, Carol <carol@example.test>\r\n' +
@@ -89,17 +90,6 @@ const PIECES = [
   "NOT ",
   "OR ",
 ];
-
-/** mulberry32: a small PRNG, so the same inputs run every time. */
-function random(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
 
 function mutate(text: string, rnd: (n: number) => number): string {
   for (let ops = 1 + rnd(5); ops > 0; ops--) {

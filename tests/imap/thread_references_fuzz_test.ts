@@ -14,17 +14,7 @@ import { formatThreads } from "../../src/imap/thread_format.ts";
 import { orderedSubjectThreads } from "../../src/imap/thread_ordered_subject.ts";
 import { ReferencesThreader } from "../../src/imap/thread_references.ts";
 import { parseResponse, type ThreadTree } from "./grammar/responses.ts";
-
-/** mulberry32: a small PRNG, so the same mailboxes come every run. */
-function random(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
+import { seededRandom as random } from "../seeded_random.ts";
 
 const SUBJECTS = ["a", "Re: a", "b", "Fwd: b", "[l] a", "", "Re:", "a (fwd)"];
 

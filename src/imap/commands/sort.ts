@@ -6,7 +6,7 @@
  */
 import type { CommandCursor } from "../parser.ts";
 import { matchesSearch, searchNeeds, searchUsesSize } from "../search_eval.ts";
-import { checkCharset, parseSearchKeys } from "../search_keys.ts";
+import { parseCharsetAndKeys } from "../search_keys.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
 import {
@@ -25,11 +25,7 @@ function sortWith(isUid: boolean) {
     // search-criteria = charset 1*(SP search-key): the charset is not optional here.
     const criteria = parseSortCriteria(cursor);
     cursor.sp();
-    const charset = cursor.astring();
-    cursor.sp();
-    const key = parseSearchKeys(cursor);
-    cursor.end();
-    checkCharset(charset);
+    const key = parseCharsetAndKeys(cursor);
     const selected = session.selected as SelectedMailbox;
     const context = { messageCount: selected.count, maxUid: selected.maxUid };
     const searchNeed = searchNeeds(key);

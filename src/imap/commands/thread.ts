@@ -9,7 +9,7 @@
 import { bad } from "../errors.ts";
 import type { CommandCursor } from "../parser.ts";
 import { matchesSearch, searchNeeds, searchUsesSize } from "../search_eval.ts";
-import { checkCharset, parseSearchKeys } from "../search_keys.ts";
+import { parseCharsetAndKeys } from "../search_keys.ts";
 import type { SelectedMailbox } from "../selected.ts";
 import type { ImapSession } from "../session.ts";
 import { referencedMessageOf, threadMessageOf } from "../thread_facts.ts";
@@ -32,11 +32,7 @@ function threadWith(isUid: boolean) {
       throw bad(`Unknown threading algorithm "${algorithm.slice(0, 30)}"`);
     }
     cursor.sp();
-    const charset = cursor.astring();
-    cursor.sp();
-    const key = parseSearchKeys(cursor);
-    cursor.end();
-    checkCharset(charset);
+    const key = parseCharsetAndKeys(cursor);
     const selected = session.selected as SelectedMailbox;
     const context = { messageCount: selected.count, maxUid: selected.maxUid };
     const searchNeed = searchNeeds(key);
