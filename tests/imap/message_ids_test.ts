@@ -31,6 +31,12 @@ const FIRST: [string, string, string | null][] = [
   ["a second < restarts the ID", "<junk <a@x.test>", "a@x.test"],
   ["a < inside a quoted phrase starts no ID", '"Your <q@x.test> of Monday" <a@x.test>', "a@x.test"],
   ["a < inside a comment starts no ID", "(see <q@x.test>) <a@x.test>", "a@x.test"],
+  // RFC 5322 3.2.2: a quoted-pair in a comment is text, so "\\(" opens no nested comment.
+  [
+    "a comment with quoted parentheses ends at its own )",
+    "(a \\( <q@x.test>) <a@x.test>",
+    "a@x.test",
+  ],
   [
     "an ID of 998 characters",
     `<${"a".repeat(MAX_MESSAGE_ID_CHARS - 7)}@x.test>`,
@@ -63,6 +69,17 @@ for (const [name, references, inReplyTo, expected] of REFERENCES) {
 
 Deno.test("messageReferences() keeps the last MAX_REFERENCES of a huge References field", () => {
   const count = 100_000;
+  const field = Array.from({ length: count }, (_, i) => `<m${i}@x>`).join(" ");
+  const ids = messageReferences(field, null);
+  assert.equal(ids.length, MAX_REFERENCES);
+  assert.equal(ids[0], `m${count - MAX_REFERENCES}@x`);
+  assert.equal(ids.at(-1), `m${count - 1}@x`);
+});
+
+Deno.test("messageReferences() keeps the last MAX_REFERENCES when the field has a few more", () => {
+  // The last reference is the message's parent (RFC 5256 3, step 1.B): it must be kept
+  // whatever the count, not only when the count happens to be a multiple of the cap.
+  const count = MAX_REFERENCES + MAX_REFERENCES / 2;
   const field = Array.from({ length: count }, (_, i) => `<m${i}@x>`).join(" ");
   const ids = messageReferences(field, null);
   assert.equal(ids.length, MAX_REFERENCES);

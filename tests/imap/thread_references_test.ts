@@ -299,6 +299,28 @@ const CASES: [string, string[], string][] = [
     ],
     "* THREAD (1 2)(3)",
   ],
+  [
+    // Step 5.B: a later original does not take the table from the first, so a reply
+    // between them joins the first, and the second original then shares a dummy with it.
+    "step 5: the first original of a subject keeps the table against a later one",
+    [
+      mail("x", { id: "a", at: 0 }),
+      mail("Re: x", { id: "b", at: 1 }),
+      mail("x", { id: "c", at: 2 }),
+    ],
+    "* THREAD ((1 2)(3))",
+  ],
+  [
+    // Step 5 walks the top level in the date order step 4 gave it, not in mailbox order:
+    // the earliest original holds the table, the other and the reply join its dummy.
+    "step 5 takes the top level in sent date order, not sequence order",
+    [
+      mail("x", { id: "a", at: 5 }),
+      mail("Re: x", { id: "b", at: 6 }),
+      mail("x", { id: "c", at: 0 }),
+    ],
+    "* THREAD ((3)(1)(2))",
+  ],
 ];
 
 for (const [name, headers, expected] of CASES) {
