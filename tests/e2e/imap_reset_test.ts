@@ -34,16 +34,7 @@ s.sendall(b"".join([
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.close()
 `;
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
+import { exists } from "../path_exists.ts";
 
 Deno.test("commands a client pipelined before resetting the connection are not run after it", async () => {
   const server = await startServer({

@@ -1,19 +1,11 @@
 /** Pickup and sendmail input rules: mail loops refused, an mbox "From " line skipped. */
 import assert from "node:assert/strict";
 import { maildirFiles, runCli, startServer, waitUntil } from "./harness.ts";
+import { exists } from "../path_exists.ts";
 
 const LOOPED =
   "Received: from relay.test ([127.0.0.2]) by mx.test; Wed, 6 May 2026 07:08:09 +0000\n"
     .repeat(101);
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("pickup and sendmail refuse a looping message and skip a leading mbox From line", async () => {
   const server = await startServer({ users: { "bob@example.test": "pw" } });

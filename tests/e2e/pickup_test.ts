@@ -1,6 +1,7 @@
 /** The pickup folder through the real server: files in, mail out, bad files moved aside. */
 import assert from "node:assert/strict";
 import { maildirFiles, startServer, tempDir, waitUntil } from "./harness.ts";
+import { exists } from "../path_exists.ts";
 
 const USERS = {
   "bob@example.test": "pw",
@@ -8,15 +9,6 @@ const USERS = {
   "dave@example.test": "pw",
   "erin@example.test": "pw",
 };
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("a dropped LF file is queued as sendmail -t: CRLF, Bcc removed, headers added", async () => {
   const server = await startServer({ users: USERS });

@@ -31,6 +31,7 @@ print(json.dumps(dict(line.decode().split(' ') for line in p.uidl()[1])))
 exec(sys.argv[2] if len(sys.argv) > 2 else '')
 p.quit()
 `;
+import { exists } from "../path_exists.ts";
 
 async function uidls(server: Server, then?: string): Promise<Record<string, string>> {
   const out = await python(UIDLS, [server.ports.pop3!, ...then === undefined ? [] : [then]]);
@@ -71,15 +72,6 @@ assert c.select('INBOX')[0] == 'OK'; c.logout()`,
     [server.ports.imap!],
   );
 }
-
-const exists = (path: string) => {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 for (const first of ["POP3", "IMAP"]) {
   Deno.test(`Dovecot's UIDLs (its default format, and a record's P) come over when the first login is ${first}, and hold after RETR moved a message from new/ to cur/, a restart, and a rebuilt index`, async () => {

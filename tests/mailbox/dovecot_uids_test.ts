@@ -17,6 +17,7 @@ import {
   UID_LIST_FILE,
   UID_VALIDITY_FLOOR_FILE,
 } from "../../src/mailbox/mod.ts";
+import { exists } from "../path_exists.ts";
 
 const ACCOUNT = "bob@example.test";
 const V = 1795821135;
@@ -53,15 +54,6 @@ async function listing(mailboxes: Mailboxes, folder?: string) {
     mailbox.release();
   }
 }
-
-const exists = (path: string) => {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 for (const folder of [undefined, "Work.Projects"]) {
   const where = folder === undefined ? "INBOX" : "a subfolder";
